@@ -1,0 +1,475 @@
+"""The boundary declaration: schema, loader with line numbers, and selectors.
+
+A declaration says which parties own which accounts, where data may live, who
+may reach the platform and how, and what a failover must look like. Errors
+name the file, line, column and field path, and suggest the right key for a
+misspelt one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import fnmatch
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+
+class DeclarationError(Exception):
+    """A declaration that cannot be used; ``str()`` is a one-line located message."""
+
+    def __init__(self, path: str, line: int | None, col: int | None, where: str, why: str):
+        self.path, self.line, self.col, self.where, self.why = path, line, col, where, why
+        loc = path if line is None else f"{path}:{line}:{col}"
+        at = f" at {where}" if where else ""
+        super().__init__(f"{loc}: {why}{at}")
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> int:
+    """Seconds from ``"5m"``, ``"90d"``, ``"1h"`` or a plain number of seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 5m, 1h or 90d")
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str) and (m := _DURATION.match(value)):
+        return int(float(m.group(1)) * _UNIT_SECONDS[m.group(2)])
+    raise ValueError(f"expected a duration such as 5m, 1h or 90d, got {value!r}")
+
+
+Duration = Annotated[int, BeforeValidator(parse_duration)]
+"""A duration in seconds, written as ``5m``, ``15m``, ``90d``."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Pattern(StrEnum):
+    ACTIVE_PASSIVE = "active-passive"
+    ACTIVE_ACTIVE = "active-active"
+    SHARED_STORAGE = "shared-storage"
+
+
+class RegionRole(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    ACTIVE = "active"
+
+
+class Objectives(_Strict):
+    """Recovery objectives the failure path is judged against."""
+
+    rpo: Duration = Field(description="Recovery point objective: data loss tolerated.")
+    rto: Duration = Field(description="Recovery time objective: downtime tolerated.")
+
+
+class AwsParty(_Strict):
+    accounts: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = Field(
+        default_factory=list, description="Twelve-digit AWS account ids the party owns."
+    )
+    organization: str | None = Field(default=None, description="AWS Organizations id (o-...).")
+
+
+class AzureParty(_Strict):
+    """Reserved for the Azure collector."""
+
+    subscriptions: list[str] = Field(default_factory=list)
+    tenant: str | None = None
+
+
+class GcpParty(_Strict):
+    """Reserved for the GCP collector."""
+
+    projects: list[str] = Field(default_factory=list)
+    organization: str | None = None
+
+
+class Party(_Strict):
+    aws: AwsParty | None = None
+    azure: AzureParty | None = None
+    gcp: GcpParty | None = None
+
+
+class SelectorSpec(_Strict):
+    """Which resources a clause is about. All given conditions must hold."""
+
+    tags: dict[str, str] = Field(
+        default_factory=dict, description="Tags that must all match (value '*' matches any)."
+    )
+    kinds: list[str] = Field(default_factory=list, description="Normalised kinds, e.g. bucket.")
+    ids: list[str] = Field(default_factory=list, description="Glob patterns over canonical ids.")
+
+
+class Selector(_Strict):
+    select: SelectorSpec
+
+    def matches(self, *, kind: str, id: str, tags: Mapping[str, str]) -> bool:
+        s = self.select
+        if s.kinds and kind not in s.kinds:
+            return False
+        if s.ids and not any(fnmatch.fnmatchcase(id, p) for p in s.ids):
+            return False
+        for key, want in s.tags.items():
+            have = tags.get(key)
+            if have is None or (want != "*" and have != want):
+                return False
+        return True
+
+
+class Data(_Strict):
+    stores: Selector = Field(description="Durable Kafka log data stores (buckets, volumes).")
+    system_logs: Selector | None = Field(
+        default=None, description="Stores of system logs, to be kept apart from log data."
+    )
+    keys: Literal["customer", "vendor", "any"] = Field(
+        default="customer", description="Which party must own the keys protecting data."
+    )
+
+
+class VendorAccess(_Strict):
+    principal: str = Field(description="ARN of the outside principal (vendor automation, support).")
+    role: str = Field(description="ARN of the customer role it may assume.")
+    require_external_id: bool = True
+    allow: list[str] = Field(default_factory=list, description="Actions it may hold (globs).")
+    deny: list[str] = Field(default_factory=list, description="Actions it must never hold.")
+    purpose: str = Field(default="automation", description="automation, support or break-glass.")
+
+
+class Audit(_Strict):
+    trail: Literal["multi-region", "per-region"] = "multi-region"
+    log_store: Literal["customer", "vendor", "any"] = "customer"
+
+
+class Control(_Strict):
+    vendor_access: list[VendorAccess] = Field(default_factory=list)
+    audit: Audit = Field(default_factory=Audit)
+
+
+Via = Literal[
+    "private-endpoint", "peering", "transit-gateway", "internet", "nat", "vpn", "direct-connect"
+]
+
+
+class TrafficClass(_Strict):
+    via: list[Via] = Field(default_factory=list, description="Paths this traffic may take.")
+    cidrs: list[str] = Field(
+        default_factory=list, alias="from", description="Source CIDRs allowed to originate it."
+    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Network(_Strict):
+    kafka_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
+        default_factory=lambda: [9092, 9094, 9096, 9098]
+    )
+    clients: TrafficClass = Field(default_factory=TrafficClass)
+    replication: TrafficClass = Field(default_factory=TrafficClass)
+    operations: TrafficClass = Field(default_factory=TrafficClass)
+    support: TrafficClass = Field(default_factory=TrafficClass)
+    public_ingress: Literal["none", "declared"] = "none"
+    peers: list[str] = Field(
+        default_factory=list, description="Extra account ids or network ids peering may reach."
+    )
+
+
+class Dns(_Strict):
+    zone: str
+    records: list[str] = Field(default_factory=list, description="Record names (relative).")
+    routing: Literal["failover", "latency", "weighted", "simple"] = "failover"
+    health_check: Literal["required", "optional"] = "required"
+
+    @field_validator("zone")
+    @classmethod
+    def _strip_dot(cls, v: str) -> str:
+        return v.rstrip(".")
+
+
+class Drills(_Strict):
+    max_age: Duration = Field(default=90 * 86400)
+
+
+class Failure(_Strict):
+    dns: Dns | None = None
+    secondary_capacity: float = Field(default=1.0, ge=0.0, le=10.0)
+    keys_in_each_region: bool = True
+    drills: Drills | None = None
+
+
+class Waiver(_Strict):
+    rule: str
+    resource: str = Field(description="Canonical id or glob pattern.")
+    reason: str
+    approved_by: str
+    expires: dt.date
+
+    def covers(self, rule: str, resource: str) -> bool:
+        return self.rule == rule and fnmatch.fnmatchcase(resource, self.resource)
+
+
+_REGION_KEY = re.compile(r"^(aws|azure|gcp)/[a-z0-9-]+$")
+
+
+class Declaration(_Strict):
+    """A declared Kafka platform boundary (version 1)."""
+
+    version: Literal[1]
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    pattern: Pattern
+    objectives: Objectives
+    parties: dict[str, Party]
+    regions: dict[str, RegionRole] = Field(description="cloud/region: primary|secondary|active")
+    platform: Selector
+    data: Data
+    control: Control = Field(default_factory=Control)
+    network: Network = Field(default_factory=Network)
+    failure: Failure = Field(default_factory=Failure)
+    exceptions: list[Waiver] = Field(default_factory=list)
+
+    @field_validator("regions")
+    @classmethod
+    def _region_keys(cls, v: dict[str, RegionRole]) -> dict[str, RegionRole]:
+        for key in v:
+            if not _REGION_KEY.match(key):
+                raise ValueError(f"region key {key!r} must look like aws/us-east-1")
+        return v
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Declaration:
+        if "customer" not in self.parties:
+            raise ValueError("parties must include 'customer'")
+        owners: dict[str, str] = {}
+        for party, p in self.parties.items():
+            for acct in p.aws.accounts if p.aws else []:
+                if acct in owners:
+                    raise ValueError(f"account {acct} is declared for {owners[acct]} and {party}")
+                owners[acct] = party
+        roles = list(self.regions.values())
+        if self.pattern is Pattern.ACTIVE_PASSIVE and roles.count(RegionRole.PRIMARY) != 1:
+            raise ValueError("an active-passive pattern needs exactly one primary region")
+        return self
+
+    # --- queries the rest of the auditor uses -------------------------------------------
+    def party_of(self, cloud: str, account: str) -> str:
+        """The declared party owning an account, or ``unknown``."""
+        for name, party in self.parties.items():
+            if cloud == "aws" and party.aws and account in party.aws.accounts:
+                return name
+            if cloud == "azure" and party.azure and account in party.azure.subscriptions:
+                return name
+            if cloud == "gcp" and party.gcp and account in party.gcp.projects:
+                return name
+        return "unknown"
+
+    def accounts(self, cloud: str, party: str | None = None) -> list[str]:
+        out: list[str] = []
+        for name, p in sorted(self.parties.items()):
+            if party is not None and name != party:
+                continue
+            if cloud == "aws" and p.aws:
+                out += p.aws.accounts
+            elif cloud == "azure" and p.azure:
+                out += p.azure.subscriptions
+            elif cloud == "gcp" and p.gcp:
+                out += p.gcp.projects
+        return out
+
+    def regions_of(self, cloud: str) -> dict[str, RegionRole]:
+        prefix = f"{cloud}/"
+        return {k[len(prefix) :]: v for k, v in self.regions.items() if k.startswith(prefix)}
+
+    def region_role(self, cloud: str, region: str) -> RegionRole | None:
+        return self.regions.get(f"{cloud}/{region}")
+
+    def organization(self, party: str = "customer") -> str | None:
+        p = self.parties.get(party)
+        return p.aws.organization if p and p.aws else None
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def _yaml_location(doc: Any, loc: Iterable[int | str]) -> tuple[int | None, int | None]:
+    """Line and column (1-based) of the deepest node of ``loc`` found in a ruamel doc."""
+    line: int | None = None
+    col: int | None = None
+    node = doc
+    for part in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if isinstance(part, int) and isinstance(node, list):
+                if lc is not None:
+                    line, col = lc.item(part)
+                node = node[part]
+            elif isinstance(node, dict) and part in node:
+                if lc is not None:
+                    line, col = lc.key(part)
+                node = node[part]
+            else:
+                break
+        except (KeyError, IndexError, TypeError):
+            break
+    if line is None and getattr(doc, "lc", None) is not None:
+        line, col = doc.lc.line, doc.lc.col
+    return (None, None) if line is None else (line + 1, (col or 0) + 1)
+
+
+def _model_for(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The pydantic model whose field set applies at ``loc`` (for key suggestions)."""
+    model: Any = Declaration
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields:
+            return None
+        by_alias = {(f.alias or n): f for n, f in fields.items()}
+        field = by_alias.get(str(part))
+        if field is None:
+            return model if isinstance(model, type) else None
+        model = _inner_model(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in args or ():
+        inner = _inner_model(arg)
+        if inner is not None:
+            return inner
+    return None
+
+
+def _describe(err: Mapping[str, Any]) -> tuple[tuple[int | str, ...], str]:
+    loc: tuple[int | str, ...] = tuple(err.get("loc", ()))
+    kind = err.get("type", "")
+    msg = str(err.get("msg", "invalid value"))
+    if kind == "extra_forbidden" and loc:
+        key = str(loc[-1])
+        model = _model_for(loc[:-1])
+        if model is not None:
+            names = [(f.alias or n) for n, f in model.model_fields.items()]
+            close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {names}"
+            return loc, f"unknown key {key!r}{hint}"
+        return loc, f"unknown key {key!r}"
+    if kind == "missing":
+        return loc, f"missing required field {str(loc[-1])!r}" if loc else "missing field"
+    msg = msg.removeprefix("Value error, ")
+    return loc, msg
+
+
+def declaration_hash(text: str | bytes) -> str:
+    data = text.encode() if isinstance(text, str) else text
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_declaration(path: str | Path) -> Declaration:
+    """Parse and validate a declaration file, raising a located DeclarationError."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeclarationError(str(p), None, None, "", f"cannot read file ({exc})") from exc
+    return parse_declaration(text, str(p))
+
+
+def parse_declaration(text: str, name: str = "<declaration>") -> Declaration:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    try:
+        doc = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        why = f"YAML syntax error: {exc.problem or exc.context}"
+        raise DeclarationError(name, line, col, "", why) from exc
+    except YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DeclarationError(name, None, None, "", f"YAML error: {first}") from exc
+    if not isinstance(doc, dict):
+        raise DeclarationError(name, 1, 1, "", "a declaration must be a YAML mapping")
+    try:
+        return Declaration.model_validate(_plain(doc))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc, why = _describe(first)
+        line, col = _yaml_location(doc, loc)
+        where = ".".join(str(x) for x in loc)
+        extra = len(exc.errors()) - 1
+        if extra:
+            why += f" (and {extra} more error{'s' if extra > 1 else ''})"
+        raise DeclarationError(name, line, col, where, why) from None
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers and scalars as plain Python values."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool | int | float) or node is None:
+        return node
+    if isinstance(node, dt.datetime | dt.date):
+        return node
+    return str(node)
+
+
+def schema_reference() -> str:
+    """Markdown reference of the declaration schema, generated from the models."""
+    lines = ["# Boundary declaration reference", "", "Generated from `auditor/boundary.py`.", ""]
+    seen: set[str] = set()
+
+    def walk(model: type[BaseModel], title: str) -> None:
+        if model.__name__ in seen:
+            return
+        seen.add(model.__name__)
+        lines.extend([f"## {title}", ""])
+        doc = (model.__doc__ or "").strip().splitlines()
+        if doc and not doc[0].startswith("!!!"):
+            lines.extend([doc[0], ""])
+        lines.extend(["| field | type | required | description |", "|---|---|---|---|"])
+        nested: list[tuple[type[BaseModel], str]] = []
+        for fname, f in model.model_fields.items():
+            key = f.alias or fname
+            tname = _type_name(f.annotation)
+            desc = (f.description or "").replace("|", "\\|")
+            lines.append(f"| `{key}` | {tname} | {'yes' if f.is_required() else 'no'} | {desc} |")
+            inner = _inner_model(f.annotation)
+            if inner is not None:
+                nested.append((inner, f"{title}.{key}"))
+        lines.append("")
+        for inner, t in nested:
+            walk(inner, t)
+
+    walk(Declaration, "declaration")
+    return "\n".join(lines) + "\n"
+
+
+def _type_name(annotation: Any) -> str:
+    text = repr(annotation) if not isinstance(annotation, type) else annotation.__name__
+    text = re.sub(r"typing\.|auditor\.boundary\.|<class '([^']+)'>", r"\1", text)
+    text = re.sub(r"Annotated\[(\w+), .*\]", r"\1", text)
+    return f"`{text}`".replace("|", "\\|")

@@ -1,0 +1,1 @@
+"""Collection: the only part of the auditor that talks to cloud SDKs."""

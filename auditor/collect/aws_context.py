@@ -1,0 +1,231 @@
+"""What an AWS service collector sees: one account, one region, one guarded client.
+
+A collector module under ``auditor/collect/aws/`` declares ``SERVICE`` (an
+:class:`AwsService`) and a ``collect(ctx)`` function that only makes SDK calls
+through the context and emits raw records. The context turns every failed
+call into a :class:`~auditor.model.Gap`, counts calls, and pages with the
+largest page sizes the collector asks for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from auditor.collect.readonly import guard_client
+from auditor.model import Gap, JSONValue, RawRecord
+
+MAX_PAGES = 10_000
+"""A paginated listing longer than this is cut and recorded as a gap (no endless loops)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AwsService:
+    """A collector's declaration: its boto3 client, scope, and the IAM actions it needs."""
+
+    name: str
+    client: str
+    scope: Literal["regional", "global"]
+    actions: tuple[str, ...]
+    """IAM actions the collector calls, e.g. ``ec2:DescribeVpcs`` (least-privilege policy)."""
+    collect: Callable[[AwsContext], None] = field(repr=False)
+
+
+class Sink:
+    """Thread-safe accumulator of raw records, gaps and call counts."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.records: list[RawRecord] = []
+        self.gaps: list[Gap] = []
+        self.calls: Counter[str] = Counter()
+
+    def record(self, rec: RawRecord) -> None:
+        with self._lock:
+            self.records.append(rec)
+
+    def gap(self, gap: Gap) -> None:
+        with self._lock:
+            self.gaps.append(gap)
+
+    def count(self, key: str) -> None:
+        with self._lock:
+            self.calls[key] += 1
+
+
+def jsonable(value: Any) -> JSONValue:
+    """SDK values (datetimes, bytes, Decimals, streams) as plain JSON values."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    read = getattr(value, "read", None)
+    if callable(read):
+        data = read()
+        return data.decode("utf-8", errors="replace") if isinstance(data, bytes) else str(data)
+    return str(value)
+
+
+def _snake(op: str) -> str:
+    out = []
+    for i, ch in enumerate(op):
+        if ch.isupper() and i and (not op[i - 1].isupper() or (i + 1 < len(op) and op[i + 1].islower())):
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+class AwsContext:
+    """One (account, region, service) unit of collection."""
+
+    def __init__(
+        self,
+        *,
+        session: Any,
+        account: str,
+        region: str,
+        client_region: str,
+        service: AwsService,
+        sink: Sink,
+        config: Any = None,
+    ) -> None:
+        self.account = account
+        self.region = region
+        self.service = service
+        self._sink = sink
+        self._session = session
+        self._client_region = client_region
+        self._config = config
+        self._clients: dict[str, Any] = {}
+
+    def client(self, name: str | None = None) -> Any:
+        """A read-only guarded boto3 client (the service's own unless ``name`` is given)."""
+        name = name or self.service.client
+        if name not in self._clients:
+            c = self._session.client(name, region_name=self._client_region, config=self._config)
+            guard_client(c)
+            c.meta.events.register("before-call.*.*", self._count)
+            self._clients[name] = c
+        return self._clients[name]
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self._sink.count(f"{model.service_model.endpoint_prefix}:{model.name}")
+
+    def gap(self, operation: str, error_code: str, message: str = "", resource: str = "") -> None:
+        self._sink.gap(
+            Gap(
+                cloud="aws",
+                account=self.account,
+                region=self.region,
+                service=self.service.name,
+                operation=operation,
+                error_code=error_code,
+                message=message[:300],
+                resource=resource,
+            )
+        )
+
+    def call(
+        self,
+        operation: str,
+        *,
+        client: str | None = None,
+        absent: Iterable[str] = (),
+        resource: str = "",
+        **params: Any,
+    ) -> dict[str, Any] | None:
+        """Call ``operation`` (CamelCase). Errors become gaps and return None.
+
+        ``absent`` lists error codes that mean "this resource has no such
+        setting" (e.g. ``NoSuchBucketPolicy``): they return ``{}`` without a gap.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        c = self.client(client)
+        try:
+            response = getattr(c, _snake(operation))(**params)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", "ClientError"))
+            if code in set(absent):
+                return {}
+            self.gap(operation, code, str(exc), resource)
+            return None
+        except BotoCoreError as exc:
+            self.gap(operation, type(exc).__name__, str(exc), resource)
+            return None
+        result = jsonable(response)
+        assert isinstance(result, dict)
+        return result
+
+    def pages(
+        self,
+        operation: str,
+        result_key: str,
+        *,
+        client: str | None = None,
+        page_size: int | None = None,
+        **params: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield every item of ``result_key`` across pages; a failure records a gap.
+
+        Items already yielded stay valid; the gap makes dependent verdicts
+        INCONCLUSIVE because the listing is incomplete.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        c = self.client(client)
+        snake = _snake(operation)
+        try:
+            if c.can_paginate(snake):
+                config: dict[str, Any] = {"MaxItems": None}
+                if page_size:
+                    config["PageSize"] = page_size
+                pager = c.get_paginator(snake).paginate(**params, PaginationConfig=config)
+                for n, page in enumerate(pager):
+                    if n >= MAX_PAGES:
+                        self.gap(operation, "TooManyPages", f"stopped after {MAX_PAGES} pages")
+                        return
+                    for item in page.get(result_key, []) or []:
+                        yield jsonable(item)
+            else:
+                response = getattr(c, snake)(**params)
+                for item in response.get(result_key, []) or []:
+                    yield jsonable(item)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", "ClientError"))
+            self.gap(operation, code, str(exc))
+        except BotoCoreError as exc:
+            self.gap(operation, type(exc).__name__, str(exc))
+
+    def emit(self, type: str, data: Mapping[str, Any], operation: str = "") -> None:
+        """Hand one raw API object to normalisation."""
+        payload = jsonable(data)
+        assert isinstance(payload, dict)
+        self._sink.record(
+            RawRecord(
+                cloud="aws",
+                account=self.account,
+                region=self.region,
+                service=self.service.name,
+                type=type,
+                data=payload,
+                operation=operation,
+            )
+        )

@@ -1,0 +1,40 @@
+"""The read-only guard: the auditor never calls a mutating cloud API.
+
+The guard is a botocore ``before-call`` hook registered on every client the
+collectors use. It refuses any operation whose name does not start with a
+read verb, before the request is signed or sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+READ_PREFIXES = ("Describe", "List", "Get", "Lookup", "Search", "BatchGet", "Head")
+"""Operation name prefixes that only read."""
+
+ALLOWED_NON_READ = frozenset({("sts", "AssumeRole")})
+"""Calls that change nothing in the cloud but are needed to read other accounts."""
+
+
+class MutatingCallRefused(RuntimeError):
+    """Raised before a non-read operation leaves the process."""
+
+
+def is_read_operation(service: str, operation: str) -> bool:
+    if (service, operation) in ALLOWED_NON_READ:
+        return True
+    return operation.startswith(READ_PREFIXES)
+
+
+def refuse_mutations(model: Any, **_: Any) -> None:
+    """botocore ``before-call`` handler: raise unless the operation only reads."""
+    service = model.service_model.endpoint_prefix
+    name = model.name
+    if not is_read_operation(service, name):
+        raise MutatingCallRefused(f"refused non-read call {service}:{name}")
+
+
+def guard_client(client: Any) -> Any:
+    """Register the guard on one client and return it."""
+    client.meta.events.register_first("before-call.*.*", refuse_mutations)
+    return client

@@ -1,0 +1,89 @@
+"""An in-process moto server on a free loopback port.
+
+The real boto3 clients reach it through ``AWS_ENDPOINT_URL``. Accounts are
+separate: the estate loader writes into account N with the
+``x-moto-account-id`` header, and the auditor reads with access keys that
+belong to an IAM user of that account, exactly as it would on AWS.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_ENV_DEFAULTS = {
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "false",
+}
+
+
+class MotoServer:
+    """Start and stop a ``ThreadedMotoServer`` bound to 127.0.0.1."""
+
+    def __init__(self) -> None:
+        for key, value in _ENV_DEFAULTS.items():
+            os.environ.setdefault(key, value)
+        os.environ.pop("MOTO_ACCOUNT_ID", None)  # it would override per-account state
+        from moto.server import ThreadedMotoServer
+
+        self._server: Any = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self.endpoint = ""
+
+    def start(self) -> str:
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        return self.endpoint
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def reset(self) -> None:
+        """Forget every resource in every account (between tests)."""
+        import urllib.request
+
+        req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback only
+            resp.read()
+
+
+def account_session(account: str, region: str = "us-east-1") -> Any:
+    """A boto3 session that acts in ``account`` of the fake cloud (fixtures only).
+
+    It is not read-only guarded: it is how estates are *created*. The auditor
+    never uses it.
+    """
+    import boto3
+
+    session = boto3.Session(
+        aws_access_key_id="fixture", aws_secret_access_key="fixture", region_name=region
+    )
+
+    def pin_account(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = account
+
+    session.events.register("before-send.*.*", pin_account)
+    return session
+
+
+@contextmanager
+def endpoint_env(endpoint: str, **env: str) -> Iterator[None]:
+    """Point boto3 at the fake cloud (and set extra variables) for a block."""
+    values = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        **env,
+    }
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -1,0 +1,1 @@
+"""The boundary graph: resources as nodes, typed relations as edges, zones on both."""

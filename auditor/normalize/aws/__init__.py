@@ -1,0 +1,1 @@
+"""AWS normalisers, one module per service family."""

@@ -1,0 +1,92 @@
+"""Shared fixtures: one embedded moto server per test worker, reset per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from auditor.fakecloud.identities import AuditorCredentials, provision_auditor
+from auditor.fakecloud.moto_server import MotoServer, account_session
+from auditor.model import Inventory, Scope
+
+CUSTOMER = "111111111111"
+CUSTOMER_2 = "222222222222"
+VENDOR = "999999999999"
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    server = MotoServer()
+    endpoint = server.start()
+    old = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION")}
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    for k in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(k, None)
+    yield server
+    server.stop()
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+class FakeAws:
+    """The fake AWS of one test: sessions to build estates, and a scan helper."""
+
+    def __init__(self, server: MotoServer) -> None:
+        self.server = server
+
+    def session(self, account: str = CUSTOMER, region: str = "us-east-1"):  # type: ignore[no-untyped-def]
+        return account_session(account, region)
+
+    def auditor(self, accounts: Sequence[str] = (CUSTOMER,)) -> AuditorCredentials:
+        return provision_auditor(list(accounts))
+
+    def collect(
+        self,
+        accounts: Sequence[str] = (CUSTOMER,),
+        regions: Sequence[str] = ("us-east-1",),
+        services: Sequence[str] = (),
+    ) -> Inventory:
+        """Provision auditor credentials, collect with real boto3, normalise."""
+        from auditor.collect.runner import AwsScanOptions, collect_aws
+        from auditor.fakecloud.identities import AUDITOR_ROLE
+        from auditor.normalize import normalize
+
+        creds = self.auditor(accounts)
+        old = {k: os.environ.get(k) for k in creds.env()}
+        os.environ.update(creds.env())
+        try:
+            result = collect_aws(
+                AwsScanOptions(
+                    accounts=tuple(accounts),
+                    regions=tuple(regions),
+                    assume_role=AUDITOR_ROLE,
+                    services=tuple(services),
+                    max_attempts=1,
+                    max_workers=8,
+                )
+            )
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        return normalize(
+            result.records,
+            scope=Scope(accounts=tuple(accounts), regions=tuple(regions)),
+            gaps=result.gaps,
+            api_calls=result.api_calls,
+        )
+
+
+@pytest.fixture
+def fake_aws(moto_server: MotoServer) -> Iterator[FakeAws]:
+    moto_server.reset()
+    yield FakeAws(moto_server)
