@@ -414,8 +414,7 @@ def parse_declaration(text: str, name: str = "<declaration>") -> Declaration:
     try:
         return Declaration.model_validate(_plain(doc))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc, why = _describe(first)
+        loc, why = _describe(exc.errors()[0])
         line, col = _yaml_location(doc, loc)
         where = ".".join(str(x) for x in loc)
         extra = len(exc.errors()) - 1

@@ -10,10 +10,9 @@ import pytest
 from auditor.fakecloud.identities import AuditorCredentials, provision_auditor
 from auditor.fakecloud.moto_server import MotoServer, account_session
 from auditor.model import Inventory, Scope
+from tests.helpers import CUSTOMER, CUSTOMER_2, VENDOR
 
-CUSTOMER = "111111111111"
-CUSTOMER_2 = "222222222222"
-VENDOR = "999999999999"
+__all__ = ["CUSTOMER", "CUSTOMER_2", "VENDOR", "FakeAws"]
 
 
 @pytest.fixture(scope="session")

@@ -86,7 +86,11 @@ def jsonable(value: Any) -> JSONValue:
 def _snake(op: str) -> str:
     out = []
     for i, ch in enumerate(op):
-        if ch.isupper() and i and (not op[i - 1].isupper() or (i + 1 < len(op) and op[i + 1].islower())):
+        if (
+            ch.isupper()
+            and i
+            and (not op[i - 1].isupper() or (i + 1 < len(op) and op[i + 1].islower()))
+        ):
             out.append("_")
         out.append(ch.lower())
     return "".join(out)

@@ -45,7 +45,7 @@ class MotoServer:
         import urllib.request
 
         req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(req, timeout=30) as resp:
             resp.read()
 
 

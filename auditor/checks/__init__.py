@@ -1,0 +1,159 @@
+"""Rules: declared with :func:`rule` in any module of this package, found by discovery.
+
+A rule's ``evaluate`` reads the graph and the declaration and yields
+:class:`Finding` values. The engine (:mod:`auditor.checks.engine`) turns them
+into verdicts: it applies collection gaps (missing data is never a PASS),
+waivers, and the rule pack's severities.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.boundary import Declaration
+from auditor.graph.build import BoundaryGraph
+from auditor.model import Evidence, JSONValue, PathName, Severity, Status
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """What a rule concluded about one resource, before gaps and waivers apply."""
+
+    resource: str
+    status: Status
+    message: str
+    evidence: Evidence = field(default_factory=Evidence)
+    definite: bool = False
+    """A FAIL proven by data that was seen, which no missing data could undo."""
+    depends_on: tuple[str, ...] = ()
+    """Other resource ids whose missing details would change this finding."""
+    account: str = ""
+    region: str = ""
+    """Where to look for gaps when ``resource`` is not a collected resource."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    id: str
+    path: PathName
+    severity: Severity
+    title: str
+    rationale: str
+    remediation: str
+    requires: tuple[str, ...]
+    """Collector service names whose gaps make this rule's verdicts INCONCLUSIVE."""
+    evaluate: Callable[[RuleContext], Iterable[Finding]] = field(repr=False)
+    params: Mapping[str, JSONValue] = field(default_factory=dict)
+
+
+class RuleContext:
+    """What a rule sees: the graph, the declaration, its parameters, and helpers."""
+
+    def __init__(
+        self,
+        *,
+        rule: Rule,
+        graph: BoundaryGraph,
+        declaration: Declaration,
+        params: Mapping[str, JSONValue],
+    ) -> None:
+        self.rule = rule
+        self.graph = graph
+        self.declaration = declaration
+        self.params = params
+
+    def finding(
+        self,
+        status: Status,
+        resource: str,
+        message: str,
+        *,
+        nodes: Sequence[str] = (),
+        edges: Sequence[tuple[str, str, str]] = (),
+        attributes: Mapping[str, JSONValue] | None = None,
+        definite: bool = False,
+        depends_on: Sequence[str] = (),
+        account: str = "",
+        region: str = "",
+    ) -> Finding:
+        node_list = [resource, *nodes] if resource not in nodes else list(nodes)
+        return Finding(
+            resource=resource,
+            status=status,
+            message=message,
+            evidence=Evidence(
+                nodes=tuple(dict.fromkeys(node_list)),
+                edges=tuple(edges),
+                attributes=dict(attributes or {}),
+            ),
+            definite=definite,
+            depends_on=tuple(depends_on),
+            account=account,
+            region=region,
+        )
+
+    def passed(self, resource: str, message: str, **kw: Any) -> Finding:
+        return self.finding(Status.PASS, resource, message, **kw)
+
+    def failed(self, resource: str, message: str, **kw: Any) -> Finding:
+        return self.finding(Status.FAIL, resource, message, **kw)
+
+    def inconclusive(self, resource: str, message: str, **kw: Any) -> Finding:
+        return self.finding(Status.INCONCLUSIVE, resource, message, **kw)
+
+
+_RULES: dict[str, Rule] = {}
+_LOADED = False
+
+
+def rule(
+    *,
+    id: str,
+    path: PathName,
+    severity: Severity,
+    title: str,
+    rationale: str,
+    remediation: str,
+    requires: Sequence[str] = (),
+    params: Mapping[str, JSONValue] | None = None,
+) -> Callable[
+    [Callable[[RuleContext], Iterable[Finding]]], Callable[[RuleContext], Iterable[Finding]]
+]:
+    """Register the decorated function as the evaluation of rule ``id``."""
+    if not id.startswith(f"{path.value}."):
+        raise ValueError(f"rule id {id!r} must start with its path {path.value!r}")
+
+    def register(
+        fn: Callable[[RuleContext], Iterable[Finding]],
+    ) -> Callable[[RuleContext], Iterable[Finding]]:
+        if id in _RULES and _RULES[id].evaluate is not fn:
+            raise RuntimeError(f"rule {id} defined twice")
+        _RULES[id] = Rule(
+            id=id,
+            path=path,
+            severity=severity,
+            title=title,
+            rationale=rationale,
+            remediation=remediation,
+            requires=tuple(requires),
+            evaluate=fn,
+            params=dict(params or {}),
+        )
+        return fn
+
+    return register
+
+
+def all_rules() -> dict[str, Rule]:
+    """Every rule in the package, by id (modules imported once, by discovery)."""
+    global _LOADED
+    if not _LOADED:
+        for info in pkgutil.iter_modules(__path__):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"{__name__}.{info.name}")
+        _LOADED = True
+    return dict(sorted(_RULES.items()))

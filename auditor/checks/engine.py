@@ -1,0 +1,185 @@
+"""Turn rule findings into verdicts: gaps, waivers, severities, order.
+
+Fail-closed by construction:
+
+- a finding about a resource whose data is incomplete (a gap in a service
+  the rule requires, in that account and region, or about that resource)
+  becomes INCONCLUSIVE, unless it is a FAIL proven by what was seen;
+- each scope-wide gap the rule depends on yields its own INCONCLUSIVE
+  verdict, so a scan that could not see a region never reads as all-PASS;
+- a rule that finds nothing to judge says INCONCLUSIVE, not PASS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from auditor.boundary import Waiver
+from auditor.checks import Finding, Rule, RuleContext
+from auditor.checks.pack import RulePack
+from auditor.graph.build import BoundaryGraph
+from auditor.model import Evidence, Gap, Status, Verdict
+
+
+def scope_id(cloud: str, account: str, region: str) -> str:
+    """The id a verdict about a whole account/region carries."""
+    return f"scope:{cloud}/{account}/{region}"
+
+
+def _gap_label(g: Gap) -> str:
+    where = g.resource or f"{g.account}/{g.region}"
+    return f"{g.service}:{g.operation} {g.error_code} ({where})"
+
+
+def _locate(graph: BoundaryGraph, f: Finding) -> tuple[str, str, str]:
+    res = graph.get(f.resource)
+    if res is not None and res.account and not res.attributes.get("stub"):
+        return res.cloud, res.account, res.region
+    return "aws", f.account or "*", f.region or "*"
+
+
+def _relevant_gaps(rule: Rule, gaps: Sequence[Gap]) -> list[Gap]:
+    services = set(rule.requires)
+    return [g for g in gaps if g.service == "*" or g.service in services]
+
+
+def _apply_gaps(graph: BoundaryGraph, f: Finding, gaps: Sequence[Gap]) -> Finding:
+    if f.status not in (Status.PASS, Status.FAIL) or not gaps:
+        return f
+    cloud, account, region = _locate(graph, f)
+    hit: list[Gap] = []
+    for g in gaps:
+        if g.cloud != cloud:
+            continue
+        ids = (f.resource, *f.depends_on)
+        if g.resource:
+            if g.resource in ids:
+                hit.append(g)
+            continue
+        if (account == "*" or g.account in ("*", account)) and (
+            region == "*" or g.region in ("*", "global", region)
+        ):
+            hit.append(g)
+    if not hit:
+        return f
+    labels = tuple(sorted({_gap_label(g) for g in hit}))
+    evidence = Evidence(
+        nodes=f.evidence.nodes,
+        edges=f.evidence.edges,
+        attributes=f.evidence.attributes,
+        gaps=tuple(sorted(set(f.evidence.gaps) | set(labels))),
+    )
+    if f.status is Status.FAIL and f.definite:
+        return replace(f, evidence=evidence)
+    message = f"{f.message} — but collection was incomplete: {labels[0]}"
+    if len(labels) > 1:
+        message += f" (+{len(labels) - 1} more)"
+    return replace(f, status=Status.INCONCLUSIVE, message=message, evidence=evidence)
+
+
+def _scope_gap_findings(rule: Rule, gaps: Sequence[Gap]) -> list[Finding]:
+    by_scope: dict[tuple[str, str, str], list[Gap]] = {}
+    for g in gaps:
+        if not g.resource:
+            by_scope.setdefault((g.cloud, g.account, g.region), []).append(g)
+    out: list[Finding] = []
+    for (cloud, account, region), group in sorted(by_scope.items()):
+        labels = tuple(sorted({_gap_label(g) for g in group}))
+        out.append(
+            Finding(
+                resource=scope_id(cloud, account, region),
+                status=Status.INCONCLUSIVE,
+                message=(
+                    f"{rule.id} could not see all of {account}/{region}: {labels[0]}"
+                    + (f" (+{len(labels) - 1} more)" if len(labels) > 1 else "")
+                ),
+                evidence=Evidence(gaps=labels),
+                account=account,
+                region=region,
+            )
+        )
+    return out
+
+
+def _waive(
+    f: Finding, rule: Rule, waivers: Sequence[Waiver], today: dt.date
+) -> tuple[Status, str, dict[str, str] | None]:
+    if f.status not in (Status.FAIL, Status.INCONCLUSIVE):
+        return f.status, f.message, None
+    for w in waivers:
+        if not w.covers(rule.id, f.resource):
+            continue
+        info = {
+            "reason": w.reason,
+            "approved_by": w.approved_by,
+            "expires": w.expires.isoformat(),
+            "resource": w.resource,
+        }
+        if w.expires < today:
+            return (
+                f.status,
+                f"{f.message} (waiver expired on {w.expires.isoformat()})",
+                {
+                    **info,
+                    "expired": "true",
+                },
+            )
+        return Status.WAIVED, f"{f.message} (waived: {w.reason})", info
+    return f.status, f.message, None
+
+
+def evaluate(
+    graph: BoundaryGraph,
+    pack: RulePack,
+    rules: dict[str, Rule],
+    *,
+    today: dt.date,
+) -> list[Verdict]:
+    """Run the pack's rules over the graph; verdicts in a stable order."""
+    decl = graph.declaration
+    verdicts: list[Verdict] = []
+    for entry in pack.entries(rules):
+        r = rules[entry.id]
+        ctx = RuleContext(
+            rule=r, graph=graph, declaration=decl, params={**r.params, **entry.params}
+        )
+        gaps = _relevant_gaps(r, graph.inventory.gaps)
+        findings: list[Finding] = [_apply_gaps(graph, f, gaps) for f in r.evaluate(ctx)]
+        findings += _scope_gap_findings(r, gaps)
+        if not findings:
+            findings = [
+                Finding(
+                    resource=scope_id("aws", "*", "*"),
+                    status=Status.INCONCLUSIVE,
+                    message=f"{r.id} found nothing in scope to judge",
+                )
+            ]
+        severity = entry.severity or r.severity
+        for f in _dedupe(findings):
+            status, message, waiver = _waive(f, r, decl.exceptions, today)
+            verdicts.append(
+                Verdict(
+                    rule=r.id,
+                    path=r.path,
+                    status=status,
+                    resource=f.resource,
+                    severity=severity,
+                    message=message,
+                    evidence=f.evidence,
+                    waiver=waiver,
+                )
+            )
+    return sorted(verdicts, key=lambda v: (v.path.value, v.rule, v.resource, v.status, v.message))
+
+
+def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, str]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.resource, f.status.value, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

@@ -1,0 +1,93 @@
+"""Rule packs: which rules run, at which severity, with which parameters.
+
+Packs are YAML files in the top-level ``rules/`` folder (shipped inside the
+package as ``auditor/_rules``). ``scan --rules NAME`` takes a pack name or a
+path to a pack file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from auditor.model import JSONValue, Severity
+
+
+class PackError(ValueError):
+    """A rule pack that cannot be used (one-line message)."""
+
+
+class PackEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(description="Rule id or glob (e.g. network.*).")
+    severity: Severity | None = None
+    params: dict[str, JSONValue] = Field(default_factory=dict)
+    enabled: bool = True
+
+
+class RulePack(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    version: int = 1
+    description: str = ""
+    rules: list[PackEntry]
+
+    def entries(self, known: dict[str, Any]) -> list[PackEntry]:
+        """Concrete entries (globs expanded), later entries overriding earlier ones."""
+        chosen: dict[str, PackEntry] = {}
+        for entry in self.rules:
+            ids = sorted(i for i in known if fnmatch.fnmatchcase(i, entry.id))
+            if not ids:
+                raise PackError(f"pack {self.name!r}: no rule matches {entry.id!r}")
+            for rid in ids:
+                prev = chosen.get(rid)
+                merged = entry.model_copy(
+                    update={
+                        "id": rid,
+                        "severity": entry.severity or (prev.severity if prev else None),
+                        "params": {**(prev.params if prev else {}), **entry.params},
+                    }
+                )
+                chosen[rid] = merged
+        return [e for _, e in sorted(chosen.items()) if e.enabled]
+
+
+def packs_dir() -> Path:
+    """The rule pack folder: the repository's ``rules/`` or the packaged copy."""
+    here = Path(__file__).resolve().parent.parent
+    repo = here.parent / "rules"
+    if repo.is_dir():
+        return repo
+    return here / "_rules"
+
+
+def available_packs() -> list[str]:
+    return sorted(p.stem for p in packs_dir().glob("*.yaml"))
+
+
+def load_pack(name_or_path: str) -> RulePack:
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = packs_dir() / f"{name_or_path}.yaml"
+        if not path.is_file():
+            raise PackError(f"unknown rule pack {name_or_path!r}; available: {available_packs()}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PackError(f"{path}: cannot read rule pack ({exc.strerror})") from exc
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe").load(text)
+    except YAMLError as exc:
+        raise PackError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    try:
+        return RulePack.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise PackError(f"{path}: {err['msg']} at {where}") from None

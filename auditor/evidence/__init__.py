@@ -1,0 +1,1 @@
+"""Evidence: the bundle a scan leaves behind, and how to check it."""

@@ -1,0 +1,195 @@
+"""Model values to and from canonical JSON (sorted keys, stable order, same bytes)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from auditor.model import (
+    Evidence,
+    Gap,
+    Inventory,
+    PathName,
+    Relation,
+    Resource,
+    Scope,
+    Severity,
+    Status,
+    Verdict,
+)
+
+
+class BundleFormatError(ValueError):
+    """A bundle file that does not have the expected shape (one-line message)."""
+
+
+def canonical_json(obj: Any) -> bytes:
+    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def resource_to_dict(r: Resource) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "cloud": r.cloud,
+        "kind": r.kind,
+        "account": r.account,
+        "region": r.region,
+        "name": r.name,
+        "tags": dict(r.tags),
+        "attributes": dict(r.attributes),
+        "source": r.source,
+    }
+
+
+def relation_to_dict(r: Relation) -> dict[str, Any]:
+    return {
+        "source": r.source,
+        "target": r.target,
+        "kind": r.kind,
+        "reason": r.reason,
+        "attributes": dict(r.attributes),
+    }
+
+
+def gap_to_dict(g: Gap) -> dict[str, Any]:
+    return {
+        "cloud": g.cloud,
+        "account": g.account,
+        "region": g.region,
+        "service": g.service,
+        "operation": g.operation,
+        "error_code": g.error_code,
+        "message": g.message,
+        "resource": g.resource,
+    }
+
+
+def verdict_to_dict(v: Verdict) -> dict[str, Any]:
+    return {
+        "rule": v.rule,
+        "path": v.path.value,
+        "status": v.status.value,
+        "resource": v.resource,
+        "severity": v.severity.value,
+        "message": v.message,
+        "evidence": {
+            "nodes": list(v.evidence.nodes),
+            "edges": [list(e) for e in v.evidence.edges],
+            "attributes": dict(v.evidence.attributes),
+            "gaps": list(v.evidence.gaps),
+        },
+        "waiver": dict(v.waiver) if v.waiver else None,
+    }
+
+
+def inventory_jsonl(inv: Inventory) -> bytes:
+    """One JSON object per line: resources, then relations, then gaps."""
+    lines = [
+        json.dumps({"type": "resource", **resource_to_dict(r)}, sort_keys=True, ensure_ascii=False)
+        for r in inv.resources
+    ]
+    lines += [
+        json.dumps({"type": "relation", **relation_to_dict(r)}, sort_keys=True, ensure_ascii=False)
+        for r in inv.relations
+    ]
+    lines += [
+        json.dumps({"type": "gap", **gap_to_dict(g)}, sort_keys=True, ensure_ascii=False)
+        for g in inv.gaps
+    ]
+    return ("\n".join(lines) + "\n").encode() if lines else b""
+
+
+def _req(obj: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in obj:
+        raise BundleFormatError(f"{where}: missing field {key!r}")
+    return obj[key]
+
+
+def read_inventory_jsonl(
+    text: str, *, scope: Scope, api_calls: Mapping[str, int] | None = None, name: str = "inventory"
+) -> Inventory:
+    """Parse ``inventory.jsonl`` back into an Inventory (for offline re-evaluation)."""
+    resources: list[Resource] = []
+    relations: list[Relation] = []
+    gaps: list[Gap] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{name}:{n}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BundleFormatError(f"{where}: not JSON ({exc.msg})") from None
+        if not isinstance(obj, dict):
+            raise BundleFormatError(f"{where}: expected a JSON object")
+        kind = obj.get("type")
+        if kind == "resource":
+            resources.append(
+                Resource(
+                    id=str(_req(obj, "id", where)),
+                    cloud=str(_req(obj, "cloud", where)),
+                    kind=str(_req(obj, "kind", where)),
+                    account=str(_req(obj, "account", where)),
+                    region=str(_req(obj, "region", where)),
+                    name=str(obj.get("name", "")),
+                    tags=dict(obj.get("tags") or {}),
+                    attributes=dict(obj.get("attributes") or {}),
+                    source=str(obj.get("source", "")),
+                )
+            )
+        elif kind == "relation":
+            relations.append(
+                Relation(
+                    source=str(_req(obj, "source", where)),
+                    target=str(_req(obj, "target", where)),
+                    kind=str(_req(obj, "kind", where)),
+                    reason=str(_req(obj, "reason", where)),
+                    attributes=dict(obj.get("attributes") or {}),
+                )
+            )
+        elif kind == "gap":
+            gaps.append(
+                Gap(
+                    cloud=str(_req(obj, "cloud", where)),
+                    account=str(_req(obj, "account", where)),
+                    region=str(_req(obj, "region", where)),
+                    service=str(_req(obj, "service", where)),
+                    operation=str(_req(obj, "operation", where)),
+                    error_code=str(_req(obj, "error_code", where)),
+                    message=str(obj.get("message", "")),
+                    resource=str(obj.get("resource", "")),
+                )
+            )
+        else:
+            raise BundleFormatError(f"{where}: unknown record type {kind!r}")
+    return Inventory(
+        scope=scope,
+        resources=tuple(resources),
+        relations=tuple(relations),
+        gaps=tuple(gaps),
+        api_calls=dict(api_calls or {}),
+    )
+
+
+def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
+    ev = d.get("evidence") or {}
+    return Verdict(
+        rule=str(d["rule"]),
+        path=PathName(d["path"]),
+        status=Status(d["status"]),
+        resource=str(d["resource"]),
+        severity=Severity(d["severity"]),
+        message=str(d.get("message", "")),
+        evidence=Evidence(
+            nodes=tuple(ev.get("nodes", ())),
+            edges=tuple(tuple(e) for e in ev.get("edges", ())),
+            attributes=dict(ev.get("attributes") or {}),
+            gaps=tuple(ev.get("gaps", ())),
+        ),
+        waiver=d.get("waiver"),
+    )
+
+
+def verdicts_json(verdicts: Iterable[Verdict]) -> bytes:
+    return canonical_json([verdict_to_dict(v) for v in verdicts])

@@ -1,0 +1,198 @@
+"""Build the boundary graph: the only writer of the networkx graph.
+
+Nodes are resource ids carrying their :class:`Resource` and :class:`Zone`;
+edges are relations keyed by kind. Ids that relations name but collection did
+not see (a vendor role, a peer VPC in another account) become stub nodes with
+the zone parsed from their ARN. An edge whose ends sit in different zones is a
+crossing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import networkx as nx
+
+from auditor.boundary import Declaration
+from auditor.model import INTERNET_ID, Inventory, Kind, Relation, Resource, Zone
+
+_ARN = re.compile(
+    r"^arn:(?P<part>[^:]*):(?P<svc>[^:]*):(?P<region>[^:]*):(?P<acct>\d{12})?:(?P<rest>.*)$"
+)
+
+
+def stub_for(node_id: str) -> Resource:
+    """A placeholder resource for an id that was referenced but not collected."""
+    if node_id == INTERNET_ID:
+        return Resource(id=node_id, cloud="", kind=Kind.INTERNET, account="", region="")
+    if node_id == "*":
+        return Resource(
+            id=node_id,
+            cloud="aws",
+            kind=Kind.PRINCIPAL,
+            account="*",
+            region="global",
+            name="anyone",
+            attributes={"stub": True, "anonymous": True},
+        )
+    if node_id.startswith("service:"):
+        return Resource(
+            id=node_id,
+            cloud="aws",
+            kind=Kind.PRINCIPAL,
+            account="aws",
+            region="global",
+            name=node_id.split(":", 1)[1],
+            attributes={"stub": True, "service": True},
+        )
+    m = _ARN.match(node_id)
+    if not m:
+        return Resource(
+            id=node_id, cloud="", kind="unknown", account="", region="", attributes={"stub": True}
+        )
+    svc, rest, acct = m.group("svc"), m.group("rest"), m.group("acct") or ""
+    kind: str = "unknown"
+    if svc == "iam" and rest.startswith("role/"):
+        kind = Kind.ROLE
+    elif svc in ("iam", "sts") and (rest == "root" or rest.startswith(("user/", "assumed-role/"))):
+        kind = Kind.ACCOUNT if rest == "root" else Kind.PRINCIPAL
+    elif svc == "s3":
+        kind = Kind.BUCKET
+    elif svc == "kms":
+        kind = Kind.KEY
+    elif svc == "ec2" and rest.startswith("vpc/"):
+        kind = Kind.NETWORK
+    elif svc == "ec2" and rest.startswith("transit-gateway/"):
+        kind = Kind.TRANSIT_GATEWAY
+    elif svc == "ec2" and rest.startswith("subnet/"):
+        kind = Kind.SUBNET
+    elif svc == "ec2" and rest.startswith("security-group/"):
+        kind = Kind.FIREWALL
+    elif svc == "ec2" and rest.startswith("instance/"):
+        kind = Kind.INSTANCE
+    region = m.group("region") or "global"
+    return Resource(
+        id=node_id,
+        cloud="aws" if m.group("part").startswith("aws") else m.group("part"),
+        kind=kind,
+        account=acct,
+        region=region,
+        name=rest.rsplit("/", 1)[-1],
+        attributes={"stub": True},
+    )
+
+
+def zone_of(res: Resource, declaration: Declaration) -> Zone:
+    if res.kind == Kind.INTERNET:
+        return Zone(party="internet")
+    if res.account == "*":
+        return Zone(party="anyone", cloud=res.cloud)
+    party = declaration.party_of(res.cloud, res.account) if res.account else "unknown"
+    if res.account == "aws":
+        party = "cloud-provider"
+    return Zone(party=party, cloud=res.cloud, account=res.account, region=res.region)
+
+
+class BoundaryGraph:
+    """The built graph with typed views; rules and analyses read it, never write it."""
+
+    def __init__(self, inventory: Inventory, declaration: Declaration) -> None:
+        self.inventory = inventory
+        self.declaration = declaration
+        self.g: Any = nx.MultiDiGraph()
+        self._by_kind: dict[str, list[Resource]] = defaultdict(list)
+        self._build()
+
+    # --- construction --------------------------------------------------------------
+    def _add_node(self, res: Resource) -> None:
+        zone = zone_of(res, self.declaration)
+        self.g.add_node(res.id, resource=res, zone=zone)
+        self._by_kind[res.kind].append(res)
+
+    def _build(self) -> None:
+        for res in self.inventory.resources:
+            self._add_node(res)
+        for rel in self.inventory.relations:
+            for end in (rel.source, rel.target):
+                if end not in self.g:
+                    self._add_node(stub_for(end))
+            zs, zt = self.zone(rel.source), self.zone(rel.target)
+            self.g.add_edge(
+                rel.source,
+                rel.target,
+                key=f"{rel.kind}|{rel.reason}",
+                kind=rel.kind,
+                relation=rel,
+                crossing=zs != zt,
+            )
+        for kind in self._by_kind:
+            self._by_kind[kind].sort(key=lambda r: r.id)
+
+    # --- typed views ----------------------------------------------------------------
+    def resource(self, node_id: str) -> Resource:
+        res: Resource = self.g.nodes[node_id]["resource"]
+        return res
+
+    def get(self, node_id: str) -> Resource | None:
+        if node_id not in self.g:
+            return None
+        return self.resource(node_id)
+
+    def zone(self, node_id: str) -> Zone:
+        zone: Zone = self.g.nodes[node_id]["zone"]
+        return zone
+
+    def of_kind(self, *kinds: str, include_stubs: bool = False) -> list[Resource]:
+        out: list[Resource] = []
+        for k in kinds:
+            out.extend(
+                r for r in self._by_kind.get(k, []) if include_stubs or not r.attributes.get("stub")
+            )
+        return sorted(out, key=lambda r: r.id) if len(kinds) > 1 else out
+
+    def out_edges(self, node_id: str, kind: str | None = None) -> Iterator[Relation]:
+        if node_id not in self.g:
+            return
+        for _, _, data in sorted(self.g.out_edges(node_id, data=True), key=_edge_sort):
+            if kind is None or data["kind"] == kind:
+                yield data["relation"]
+
+    def in_edges(self, node_id: str, kind: str | None = None) -> Iterator[Relation]:
+        if node_id not in self.g:
+            return
+        for _, _, data in sorted(self.g.in_edges(node_id, data=True), key=_edge_sort):
+            if kind is None or data["kind"] == kind:
+                yield data["relation"]
+
+    def targets(self, node_id: str, kind: str) -> list[Resource]:
+        return [self.resource(r.target) for r in self.out_edges(node_id, kind)]
+
+    def sources(self, node_id: str, kind: str) -> list[Resource]:
+        return [self.resource(r.source) for r in self.in_edges(node_id, kind)]
+
+    def crossings(self) -> list[Relation]:
+        """Every relation whose two ends sit in different zones, sorted."""
+        out = [d["relation"] for _, _, d in self.g.edges(data=True) if d["crossing"]]
+        return sorted(out, key=lambda r: (r.source, r.kind, r.target, r.reason))
+
+    def selected(self, selector: Any) -> list[Resource]:
+        """Collected (non-stub) resources a declaration selector matches."""
+        return [
+            r
+            for r in self.inventory.resources
+            if selector.matches(kind=r.kind, id=r.id, tags=r.tags)
+        ]
+
+    def by_id(self) -> dict[str, Resource]:
+        return {r.id: r for r in self.inventory.resources}
+
+
+def _edge_sort(e: tuple[str, str, dict[str, Any]]) -> tuple[str, str, str]:
+    return (e[2]["kind"], e[1], e[0])
+
+
+def build_graph(inventory: Inventory, declaration: Declaration) -> BoundaryGraph:
+    return BoundaryGraph(inventory, declaration)

@@ -1,0 +1,48 @@
+"""Output formats, one module each, found by discovery.
+
+A renderer module defines ``FILENAME`` (its name inside the bundle) and
+``render(report: ReportData) -> bytes``. Renderers are pure: same report,
+same bytes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from auditor.model import Gap, Inventory, Verdict
+
+Renderer = Callable[["ReportData"], bytes]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportData:
+    """Everything a report shows; built once per scan or re-evaluation."""
+
+    declaration_name: str
+    declaration_hash: str
+    pattern: str
+    inventory: Inventory
+    verdicts: Sequence[Verdict]
+    gaps: Sequence[Gap]
+    crossings: Sequence[Mapping[str, Any]]
+    rule_titles: Mapping[str, str]
+    pack: str
+    evaluated_on: str
+
+
+def renderers() -> dict[str, Renderer]:
+    """Bundle file name -> renderer, for every renderer module."""
+    out: dict[str, Renderer] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        filename = getattr(module, "FILENAME", None)
+        fn = getattr(module, "render", None)
+        if isinstance(filename, str) and callable(fn):
+            out[filename] = fn
+    return dict(sorted(out.items()))

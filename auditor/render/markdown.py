@@ -1,0 +1,90 @@
+"""report.md: the summary and every verdict, for a reviewer or a wiki page."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from auditor.model import PathName, Status
+from auditor.render import ReportData
+
+FILENAME = "report.md"
+
+_STATUSES = (Status.FAIL, Status.INCONCLUSIVE, Status.WAIVED, Status.PASS)
+
+
+def md_cell(text: object) -> str:
+    """Make a cloud-supplied string inert inside a Markdown table cell."""
+    s = str(text)
+    s = "".join(ch if ch.isprintable() else " " for ch in s)
+    for ch in "\\`*_[]<>|#!":
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+def render(report: ReportData) -> bytes:
+    inv = report.inventory
+    counts = Counter((v.path, v.status) for v in report.verdicts)
+    lines = [
+        f"# Boundary audit: {md_cell(report.declaration_name)}",
+        "",
+        f"- Pattern: {md_cell(report.pattern)}",
+        f"- Declaration sha256: `{report.declaration_hash}`",
+        f"- Rule pack: {md_cell(report.pack)}; evaluated on {report.evaluated_on}",
+        f"- Scope: accounts {', '.join(inv.scope.accounts) or '-'}; "
+        f"regions {', '.join(inv.scope.regions) or '-'}",
+        f"- Resources collected: {len(inv.resources)}; relations: {len(inv.relations)}; "
+        f"crossings: {len(report.crossings)}; gaps: {len(report.gaps)}",
+        "",
+        "## Verdicts by path",
+        "",
+        "| path | " + " | ".join(s.value for s in _STATUSES) + " |",
+        "|---|" + "---|" * len(_STATUSES),
+    ]
+    for path in PathName:
+        row = " | ".join(str(counts.get((path, s), 0)) for s in _STATUSES)
+        lines.append(f"| {path.value} | {row} |")
+    lines.append("")
+    if report.gaps:
+        lines += [
+            "## Collection gaps",
+            "",
+            "Verdicts that depend on these are INCONCLUSIVE.",
+            "",
+            "| account | region | service | operation | error | resource |",
+            "|---|---|---|---|---|---|",
+        ]
+        for g in report.gaps:
+            lines.append(
+                f"| {g.account} | {g.region} | {md_cell(g.service)} | {md_cell(g.operation)} | "
+                f"{md_cell(g.error_code)} | {md_cell(g.resource or '-')} |"
+            )
+        lines.append("")
+    for status in _STATUSES:
+        chosen = [v for v in report.verdicts if v.status is status]
+        if not chosen:
+            continue
+        lines += [
+            f"## {status.value} ({len(chosen)})",
+            "",
+            "| rule | severity | resource | finding |",
+            "|---|---|---|---|",
+        ]
+        for v in chosen:
+            lines.append(
+                f"| {v.rule} | {v.severity.value} | {md_cell(v.resource)} | {md_cell(v.message)} |"
+            )
+        lines.append("")
+    if report.crossings:
+        lines += [
+            "## Zone crossings",
+            "",
+            "| from | to | edge | reason |",
+            "|---|---|---|---|",
+        ]
+        for c in report.crossings:
+            lines.append(
+                f"| {md_cell(c['from_zone'])} | {md_cell(c['to_zone'])} | {md_cell(c['kind'])} | "
+                f"{md_cell(c['reason'])} |"
+            )
+        lines.append("")
+    return ("\n".join(lines) + "\n").encode()
