@@ -334,8 +334,12 @@ def _yaml_location(doc: Any, loc: Iterable[int | str]) -> tuple[int | None, int 
 def _model_for(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     """The pydantic model whose field set applies at ``loc`` (for key suggestions)."""
     model: Any = Declaration
+    skip_key = False
     for part in loc:
-        if isinstance(part, int) or model is None:
+        if isinstance(part, int):
+            continue
+        if skip_key:  # the key of a dict-valued field (a party name, a region)
+            skip_key = False
             continue
         fields = getattr(model, "model_fields", None)
         if not fields:
@@ -343,7 +347,8 @@ def _model_for(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
         by_alias = {(f.alias or n): f for n, f in fields.items()}
         field = by_alias.get(str(part))
         if field is None:
-            return model if isinstance(model, type) else None
+            return None
+        skip_key = getattr(field.annotation, "__origin__", None) is dict
         model = _inner_model(field.annotation)
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
@@ -414,7 +419,9 @@ def parse_declaration(text: str, name: str = "<declaration>") -> Declaration:
     try:
         return Declaration.model_validate(_plain(doc))
     except ValidationError as exc:
-        loc, why = _describe(exc.errors()[0])
+        # A misspelt key explains the "missing field" errors it causes: report it first.
+        errors = sorted(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")
+        loc, why = _describe(errors[0])
         line, col = _yaml_location(doc, loc)
         where = ".".join(str(x) for x in loc)
         extra = len(exc.errors()) - 1

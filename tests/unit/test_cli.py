@@ -1,0 +1,86 @@
+"""The CLI: light to import, helpful help, exit codes as documented."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor.cli import main
+
+COMMANDS = ["validate", "scan", "verify", "rules", "docs", "demo"]
+
+
+def test_importing_the_cli_loads_no_cloud_sdk() -> None:
+    code = (
+        "import sys, auditor.cli; "
+        "names = ('boto3', 'botocore', 'moto', 'azure', 'google'); "
+        "heavy = [m for m in names if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_for_every_command(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_validate_good_and_bad(tmp_path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    from tests.helpers import BASE
+
+    good = tmp_path / "good.yaml"
+    with good.open("w") as fh:
+        YAML().dump(BASE, fh)
+    ok = CliRunner().invoke(main, ["validate", str(good)])
+    assert ok.exit_code == 0, ok.output
+    assert "valid" in ok.output
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("objectives:", "objectivs:"))
+    res = CliRunner().invoke(main, ["validate", str(bad)])
+    assert res.exit_code == 2
+    assert "did you mean 'objectives'?" in res.output
+    assert "Traceback" not in res.output
+    assert res.output.count("\n") == 1
+
+
+def test_rules_lists_every_rule() -> None:
+    from auditor.checks import all_rules
+
+    res = CliRunner().invoke(main, ["rules"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0
+    for rid in all_rules():
+        assert rid in res.output
+
+
+def test_verify_tampered_bundle(tmp_path: Path) -> None:
+    from auditor.evidence.bundle import write_bundle
+
+    b = write_bundle(tmp_path, "scan", {"verdicts.json": b"[]\n"})
+    assert CliRunner().invoke(main, ["verify", str(b)]).exit_code == 0
+    (b / "verdicts.json").write_bytes(b"[ ]\n")
+    res = CliRunner().invoke(main, ["verify", str(b)])
+    assert res.exit_code == 1
+    assert "verdicts.json: hash mismatch" in res.output
+
+
+def test_scan_with_unknown_pack_is_an_input_error(tmp_path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    from tests.helpers import BASE
+
+    good = tmp_path / "good.yaml"
+    with good.open("w") as fh:
+        YAML().dump(BASE, fh)
+    res = CliRunner().invoke(main, ["scan", "--boundary", str(good), "--rules", "nope"])
+    assert res.exit_code == 2
+    assert "unknown rule pack 'nope'" in res.output
