@@ -230,18 +230,28 @@ _REGION_KEY = re.compile(r"^(aws|azure|gcp)/[a-z0-9-]+$")
 class Declaration(_Strict):
     """A declared Kafka platform boundary (version 1)."""
 
-    version: Literal[1]
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    pattern: Pattern
-    objectives: Objectives
-    parties: dict[str, Party]
-    regions: dict[str, RegionRole] = Field(description="cloud/region: primary|secondary|active")
-    platform: Selector
-    data: Data
-    control: Control = Field(default_factory=Control)
-    network: Network = Field(default_factory=Network)
-    failure: Failure = Field(default_factory=Failure)
-    exceptions: list[Waiver] = Field(default_factory=list)
+    version: Literal[1] = Field(description="Declaration format version.")
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Platform name; names bundles."
+    )
+    pattern: Pattern = Field(description="Disaster recovery pattern; drives failure rules.")
+    objectives: Objectives = Field(description="RPO and RTO.")
+    parties: dict[str, Party] = Field(
+        description="Who owns which accounts; 'customer' is required, others are outside."
+    )
+    regions: dict[str, RegionRole] = Field(
+        description="Keys like aws/us-east-1; values primary, secondary or active."
+    )
+    platform: Selector = Field(description="Which resources make up the Kafka platform.")
+    data: Data = Field(description="Where log data and system logs are, and who owns keys.")
+    control: Control = Field(default_factory=Control, description="Vendor access and audit.")
+    network: Network = Field(
+        default_factory=Network, description="Kafka ports and allowed paths per traffic class."
+    )
+    failure: Failure = Field(default_factory=Failure, description="What a failover needs.")
+    exceptions: list[Waiver] = Field(
+        default_factory=list, description="Waivers: rule, resource, reason, approver, expiry."
+    )
 
     @field_validator("regions")
     @classmethod
@@ -460,12 +470,13 @@ def schema_reference() -> str:
         nested: list[tuple[type[BaseModel], str]] = []
         for fname, f in model.model_fields.items():
             key = f.alias or fname
-            tname = _type_name(f.annotation)
+            tname = _type_name(f.annotation, f.metadata)
             desc = (f.description or "").replace("|", "\\|")
             lines.append(f"| `{key}` | {tname} | {'yes' if f.is_required() else 'no'} | {desc} |")
             inner = _inner_model(f.annotation)
             if inner is not None:
-                nested.append((inner, f"{title}.{key}"))
+                is_map = getattr(f.annotation, "__origin__", None) is dict
+                nested.append((inner, f"{title}.{key}" + (".<name>" if is_map else "")))
         lines.append("")
         for inner, t in nested:
             walk(inner, t)
@@ -474,8 +485,31 @@ def schema_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _type_name(annotation: Any) -> str:
-    text = repr(annotation) if not isinstance(annotation, type) else annotation.__name__
-    text = re.sub(r"typing\.|auditor\.boundary\.|<class '([^']+)'>", r"\1", text)
-    text = re.sub(r"Annotated\[(\w+), .*\]", r"\1", text)
-    return f"`{text}`".replace("|", "\\|")
+def _type_name(annotation: Any, metadata: Iterable[Any] = ()) -> str:
+    return f"`{_format_type(annotation, metadata)}`".replace("|", "\\|")
+
+
+def _format_type(annotation: Any, metadata: Iterable[Any] = ()) -> str:
+    """A readable type: ``duration``, ``list[str]``, ``Party | None``, ``primary|...``."""
+    import types
+    import typing
+
+    for meta in metadata:
+        if getattr(meta, "func", None) is parse_duration:
+            return "duration (5m, 1h, 90d)"
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _format_type(args[0], args[1:])
+    if origin is typing.Literal:
+        return " or ".join(repr(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_format_type(a) for a in args)
+    if origin is not None:
+        name = getattr(origin, "__name__", str(origin))
+        return f"{name}[{', '.join(_format_type(a) for a in args)}]"
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return " or ".join(repr(m.value) for m in annotation)
+    if annotation is type(None):
+        return "None"
+    return getattr(annotation, "__name__", str(annotation))

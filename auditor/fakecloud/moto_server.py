@@ -23,6 +23,9 @@ class MotoServer:
     """Start and stop a ``ThreadedMotoServer`` bound to 127.0.0.1."""
 
     def __init__(self) -> None:
+        import logging
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
         for key, value in _ENV_DEFAULTS.items():
             os.environ.setdefault(key, value)
         os.environ.pop("MOTO_ACCOUNT_ID", None)  # it would override per-account state
