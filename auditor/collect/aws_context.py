@@ -83,6 +83,14 @@ def jsonable(value: Any) -> JSONValue:
     return str(value)
 
 
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore exception (its class name for transport errors)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, Mapping):
+        return str(response.get("Error", {}).get("Code") or type(exc).__name__)
+    return type(exc).__name__
+
+
 def _snake(op: str) -> str:
     out = []
     for i, ch in enumerate(op):
@@ -165,14 +173,11 @@ class AwsContext:
         c = self.client(client)
         try:
             response = getattr(c, _snake(operation))(**params)
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", "ClientError"))
+        except (ClientError, BotoCoreError) as exc:
+            code = error_code(exc)
             if code in set(absent):
                 return {}
             self.gap(operation, code, str(exc), resource)
-            return None
-        except BotoCoreError as exc:
-            self.gap(operation, type(exc).__name__, str(exc), resource)
             return None
         result = jsonable(response)
         assert isinstance(result, dict)
@@ -212,11 +217,8 @@ class AwsContext:
                 response = getattr(c, snake)(**params)
                 for item in response.get(result_key, []) or []:
                     yield jsonable(item)
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", "ClientError"))
-            self.gap(operation, code, str(exc))
-        except BotoCoreError as exc:
-            self.gap(operation, type(exc).__name__, str(exc))
+        except (ClientError, BotoCoreError) as exc:
+            self.gap(operation, error_code(exc), str(exc))
 
     def emit(self, type: str, data: Mapping[str, Any], operation: str = "") -> None:
         """Hand one raw API object to normalisation."""

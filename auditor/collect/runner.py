@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.collect.aws_context import AwsContext, AwsService, Sink
+from auditor.collect.aws_context import AwsContext, AwsService, Sink, error_code
 from auditor.collect.readonly import guard_client
 from auditor.model import Gap, RawRecord
 
@@ -80,13 +80,12 @@ def _sessions(
     try:
         caller = str(sts.get_caller_identity()["Account"])
     except (ClientError, BotoCoreError) as exc:
-        code = (
-            str(exc.response.get("Error", {}).get("Code"))
-            if isinstance(exc, ClientError)
-            else type(exc).__name__
-        )
         for acct in opts.accounts:
-            sink.gap(_account_gap(acct, "GetCallerIdentity", code, f"no usable credentials: {exc}"))
+            sink.gap(
+                _account_gap(
+                    acct, "GetCallerIdentity", error_code(exc), f"no usable credentials: {exc}"
+                )
+            )
         return {}, None
 
     sessions: dict[str, Any] = {}
@@ -116,12 +115,7 @@ def _sessions(
         try:
             creds = sts.assume_role(**params)["Credentials"]
         except (ClientError, BotoCoreError) as exc:
-            code = (
-                str(exc.response.get("Error", {}).get("Code"))
-                if isinstance(exc, ClientError)
-                else type(exc).__name__
-            )
-            sink.gap(_account_gap(acct, "AssumeRole", code, str(exc)))
+            sink.gap(_account_gap(acct, "AssumeRole", error_code(exc), str(exc)))
             continue
         import boto3
 

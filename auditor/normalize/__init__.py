@@ -103,7 +103,7 @@ class Builder:
                 name=old.name or name,
                 tags=merged_tags,
                 attributes=merged_attrs,
-                source=min(filter(None, (old.source, source)), default=""),
+                source=old.source or source,
             )
         self.resources[id] = res
         return id
