@@ -117,9 +117,12 @@ class AwsContext:
         service: AwsService,
         sink: Sink,
         config: Any = None,
+        scan_regions: tuple[str, ...] = (),
     ) -> None:
         self.account = account
         self.region = region
+        self.scan_regions = scan_regions
+        """Every region this scan covers (a collector may skip what another unit reads)."""
         self.service = service
         self._sink = sink
         self._session = session
@@ -127,15 +130,21 @@ class AwsContext:
         self._config = config
         self._clients: dict[str, Any] = {}
 
-    def client(self, name: str | None = None) -> Any:
-        """A read-only guarded boto3 client (the service's own unless ``name`` is given)."""
+    def client(self, name: str | None = None, region: str | None = None) -> Any:
+        """A read-only guarded boto3 client (the service's own unless ``name`` is given).
+
+        ``region`` overrides the unit's region, for reads that must go to a
+        resource's home region (a bucket's location, a trail's home).
+        """
         name = name or self.service.client
-        if name not in self._clients:
-            c = self._session.client(name, region_name=self._client_region, config=self._config)
+        region = region or self._client_region
+        key = f"{name}@{region}"
+        if key not in self._clients:
+            c = self._session.client(name, region_name=region, config=self._config)
             guard_client(c)
             c.meta.events.register("before-call.*.*", self._count)
-            self._clients[name] = c
-        return self._clients[name]
+            self._clients[key] = c
+        return self._clients[key]
 
     def _count(self, model: Any, **_: Any) -> None:
         self._sink.count(f"{model.service_model.endpoint_prefix}:{model.name}")
@@ -159,6 +168,7 @@ class AwsContext:
         operation: str,
         *,
         client: str | None = None,
+        region: str | None = None,
         absent: Iterable[str] = (),
         resource: str = "",
         **params: Any,
@@ -170,7 +180,7 @@ class AwsContext:
         """
         from botocore.exceptions import BotoCoreError, ClientError
 
-        c = self.client(client)
+        c = self.client(client, region)
         try:
             response = getattr(c, _snake(operation))(**params)
         except (ClientError, BotoCoreError) as exc:
@@ -190,6 +200,7 @@ class AwsContext:
         *,
         client: str | None = None,
         page_size: int | None = None,
+        resource: str = "",
         **params: Any,
     ) -> Iterator[dict[str, Any]]:
         """Yield every item of ``result_key`` across pages; a failure records a gap.
@@ -209,7 +220,9 @@ class AwsContext:
                 pager = c.get_paginator(snake).paginate(**params, PaginationConfig=config)
                 for n, page in enumerate(pager):
                     if n >= MAX_PAGES:
-                        self.gap(operation, "TooManyPages", f"stopped after {MAX_PAGES} pages")
+                        self.gap(
+                            operation, "TooManyPages", f"stopped after {MAX_PAGES} pages", resource
+                        )
                         return
                     for item in page.get(result_key, []) or []:
                         yield jsonable(item)
@@ -218,7 +231,7 @@ class AwsContext:
                 for item in response.get(result_key, []) or []:
                     yield jsonable(item)
         except (ClientError, BotoCoreError) as exc:
-            self.gap(operation, error_code(exc), str(exc))
+            self.gap(operation, error_code(exc), str(exc), resource)
 
     def emit(self, type: str, data: Mapping[str, Any], operation: str = "") -> None:
         """Hand one raw API object to normalisation."""

@@ -178,6 +178,7 @@ def collect_aws(opts: AwsScanOptions, progress: Progress | None = None) -> Colle
             service=svc,
             sink=sink,
             config=config,
+            scan_regions=opts.regions,
         )
         svc.collect(ctx)
         return f"{acct}/{region}/{svc.name}"

@@ -88,3 +88,24 @@ def test_multi_region_trail_and_regional_trail(fake_aws: FakeAws) -> None:
         (org_arn, "data.logs_to", "arn:aws:s3:::audit-logs"),
         (data_arn, "data.logs_to", "arn:aws:s3:::audit-logs"),
     ]
+
+
+def test_multi_region_trail_homed_outside_the_scan_is_still_seen(fake_aws: FakeAws) -> None:
+    home = "eu-west-1"
+    fake_aws.session(CUSTOMER, home).client("s3").create_bucket(
+        Bucket="audit-eu", CreateBucketConfiguration={"LocationConstraint": home}
+    )
+    ct = fake_aws.session(CUSTOMER, home).client("cloudtrail")
+    ct.create_trail(Name="org-audit", S3BucketName="audit-eu", IsMultiRegionTrail=True)
+    ct.start_logging(Name="org-audit")
+
+    inv = fake_aws.collect(accounts=(CUSTOMER,), regions=(EAST, WEST), services=("cloudtrail",))
+
+    assert inv.gaps == ()
+    (trail,) = [r for r in inv.resources if r.kind == "audit_trail"]
+    assert trail.id == f"arn:aws:cloudtrail:{home}:{CUSTOMER}:trail/org-audit"
+    assert trail.region == home
+    assert trail.attributes["multi_region"] is True
+    assert trail.attributes["logging"] is True
+    # read once (from its home region), not once per scanned region
+    assert inv.api_calls["cloudtrail:GetTrailStatus"] == 1

@@ -10,7 +10,7 @@ from ruamel.yaml import YAML
 
 from auditor.cli import main
 from auditor.evidence.bundle import verify_bundle
-from auditor.fakecloud.identities import AUDITOR_ROLE
+from auditor.fakecloud.identities import AUDITOR_ROLE, AuditorCredentials
 from tests.conftest import CUSTOMER, CUSTOMER_2, FakeAws
 from tests.helpers import BASE
 
@@ -32,7 +32,7 @@ def _declaration(tmp_path: Path) -> Path:
     return path
 
 
-def _estate(fake_aws: FakeAws) -> None:
+def _estate(fake_aws: FakeAws) -> AuditorCredentials:
     s3 = fake_aws.session(CUSTOMER).client("s3")
     s3.create_bucket(Bucket="orders-log-primary")
     s3.put_bucket_tagging(
@@ -47,10 +47,10 @@ def _estate(fake_aws: FakeAws) -> None:
     west.put_bucket_tagging(
         Bucket="orders-log-eu", Tagging={"TagSet": [{"Key": "data-class", "Value": "kafka-log"}]}
     )
+    return fake_aws.auditor((CUSTOMER, CUSTOMER_2))
 
 
-def _scan(fake_aws: FakeAws, decl: Path, out: Path, *extra: str) -> tuple[int, str]:
-    creds = fake_aws.auditor((CUSTOMER, CUSTOMER_2))
+def _scan(creds: AuditorCredentials, decl: Path, out: Path, *extra: str) -> tuple[int, str]:
     result = CliRunner().invoke(
         main,
         ["scan", "--boundary", str(decl), "--out", str(out), "--assume-role", AUDITOR_ROLE, *extra],
@@ -62,8 +62,8 @@ def _scan(fake_aws: FakeAws, decl: Path, out: Path, *extra: str) -> tuple[int, s
 def test_scan_writes_a_verified_bundle_and_exits_on_failures(
     fake_aws: FakeAws, tmp_path: Path
 ) -> None:
-    _estate(fake_aws)
-    code, output = _scan(fake_aws, _declaration(tmp_path), tmp_path / "out")
+    creds = _estate(fake_aws)
+    code, output = _scan(creds, _declaration(tmp_path), tmp_path / "out")
     assert code == 1, output  # the eu-west-1 bucket breaks data.store-location (high)
     (bundle,) = list((tmp_path / "out").iterdir())
     assert {p.name for p in bundle.iterdir()} == BUNDLE_FILES
@@ -86,29 +86,30 @@ def test_scan_writes_a_verified_bundle_and_exits_on_failures(
 
 
 def test_same_estate_same_bytes(fake_aws: FakeAws, tmp_path: Path) -> None:
-    _estate(fake_aws)
+    creds = _estate(fake_aws)
     decl = _declaration(tmp_path)
-    _scan(fake_aws, decl, tmp_path / "a")
-    _scan(fake_aws, decl, tmp_path / "a")
+    _scan(creds, decl, tmp_path / "a")
+    _scan(creds, decl, tmp_path / "a")
     first, second = sorted((tmp_path / "a").iterdir())
     for name in ("inventory.jsonl", "graph.json", "verdicts.json", "report.md"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
 def test_fail_on_and_strict_exit_codes(fake_aws: FakeAws, tmp_path: Path) -> None:
-    _estate(fake_aws)
+    creds = _estate(fake_aws)
     decl = _declaration(tmp_path)
-    code, _ = _scan(fake_aws, decl, tmp_path / "o", "--fail-on", "critical")
+    code, _ = _scan(creds, decl, tmp_path / "o", "--fail-on", "critical")
     # no critical failure from a misplaced bucket; but INCONCLUSIVE verdicts make --strict exit 3
     assert code == 0
-    code, _ = _scan(fake_aws, decl, tmp_path / "o", "--fail-on", "critical", "--strict")
+    code, _ = _scan(creds, decl, tmp_path / "o", "--fail-on", "critical", "--strict")
     assert code == 3
 
 
 def test_bad_declaration_exits_2_and_writes_nothing(fake_aws: FakeAws, tmp_path: Path) -> None:
+    creds = _estate(fake_aws)
     decl = _declaration(tmp_path)
     decl.write_text(decl.read_text().replace("pattern:", "patern:"))
-    code, output = _scan(fake_aws, decl, tmp_path / "out")
+    code, output = _scan(creds, decl, tmp_path / "out")
     assert code == 2
     assert "did you mean 'pattern'?" in output
     assert not (tmp_path / "out").exists()

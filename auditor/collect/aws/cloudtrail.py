@@ -1,8 +1,10 @@
 """CloudTrail: the trails homed in each region, with logging status and selectors.
 
-``DescribeTrails(includeShadowTrails=False)`` returns only the trails created
-in the region read, so a multi-region trail is collected once, from its home
-region. One ``cloudtrail:trail`` raw record per trail; a per-trail read that
+``DescribeTrails(includeShadowTrails=True)`` also returns multi-region trails
+homed elsewhere, so a trail whose home region is not scanned is still seen
+(a missed trail would be a false FAIL). Such a trail is read once, from its
+home region, by the first scanned region; trails homed in a scanned region
+are left to that region's unit. One ``cloudtrail:trail`` raw record per trail; a per-trail read that
 fails is a gap about that trail (``resource`` = trail ARN) and leaves ``None``.
 """
 
@@ -14,13 +16,19 @@ from auditor.collect.aws_context import AwsContext, AwsService
 
 
 def collect(ctx: AwsContext) -> None:
-    for trail in ctx.pages("DescribeTrails", "trailList", includeShadowTrails=False):
+    first_scanned = ctx.scan_regions[0] if ctx.scan_regions else ctx.region
+    for trail in ctx.pages("DescribeTrails", "trailList", includeShadowTrails=True):
         arn = str(trail["TrailARN"])
+        home = str(trail.get("HomeRegion") or ctx.region)
+        if home != ctx.region and (home in ctx.scan_regions or ctx.region != first_scanned):
+            continue  # another unit (the home region's, or the first region's) reads it
         record: dict[str, Any] = {
             "Trail": trail,
-            "Status": ctx.call("GetTrailStatus", resource=arn, Name=arn),
-            "EventSelectors": ctx.call("GetEventSelectors", resource=arn, TrailName=arn),
-            "Tags": ctx.call("ListTags", resource=arn, ResourceIdList=[arn]),
+            "Status": ctx.call("GetTrailStatus", region=home, resource=arn, Name=arn),
+            "EventSelectors": ctx.call(
+                "GetEventSelectors", region=home, resource=arn, TrailName=arn
+            ),
+            "Tags": ctx.call("ListTags", region=home, resource=arn, ResourceIdList=[arn]),
         }
         ctx.emit("cloudtrail:trail", record, "cloudtrail:DescribeTrails")
 

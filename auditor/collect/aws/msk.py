@@ -1,0 +1,24 @@
+"""Amazon MSK: provisioned and serverless clusters (v2 API). SDK calls only.
+
+ListClustersV2 returns the full cluster description (the same ``Cluster``
+shape DescribeClusterV2 answers), so no per-cluster call is needed.
+Bootstrap broker strings are not read: nothing in the inventory needs them.
+"""
+
+from __future__ import annotations
+
+from auditor.collect.aws_context import AwsContext, AwsService
+
+
+def collect(ctx: AwsContext) -> None:
+    for cluster in ctx.pages("ListClustersV2", "ClusterInfoList", page_size=100):
+        ctx.emit("msk:cluster", cluster, "kafka:ListClustersV2")
+
+
+SERVICE = AwsService(
+    name="msk",
+    client="kafka",
+    scope="regional",
+    actions=("kafka:ListClustersV2",),
+    collect=collect,
+)
