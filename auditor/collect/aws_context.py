@@ -84,7 +84,12 @@ def jsonable(value: Any) -> JSONValue:
 
 
 def error_code(exc: BaseException) -> str:
-    """The AWS error code of a botocore exception (its class name for transport errors)."""
+    """The AWS error code of a botocore exception (its class name for transport errors).
+
+    An unparseable error body (an HTML 500 from a proxy) is ``MalformedResponse``.
+    """
+    if type(exc).__name__ == "ResponseParserError":
+        return "MalformedResponse"
     response = getattr(exc, "response", None)
     if isinstance(response, Mapping):
         return str(response.get("Error", {}).get("Code") or type(exc).__name__)
@@ -179,11 +184,12 @@ class AwsContext:
         setting" (e.g. ``NoSuchBucketPolicy``): they return ``{}`` without a gap.
         """
         from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.parsers import ResponseParserError
 
         c = self.client(client, region)
         try:
             response = getattr(c, _snake(operation))(**params)
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
             code = error_code(exc)
             if code in set(absent):
                 return {}
@@ -209,6 +215,7 @@ class AwsContext:
         INCONCLUSIVE because the listing is incomplete.
         """
         from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.parsers import ResponseParserError
 
         c = self.client(client)
         snake = _snake(operation)
@@ -230,7 +237,7 @@ class AwsContext:
                 response = getattr(c, snake)(**params)
                 for item in response.get(result_key, []) or []:
                     yield jsonable(item)
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, ResponseParserError) as exc:
             self.gap(operation, error_code(exc), str(exc), resource)
 
     def emit(self, type: str, data: Mapping[str, Any], operation: str = "") -> None:

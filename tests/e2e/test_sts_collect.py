@@ -11,4 +11,3 @@ def test_each_account_is_entered_and_identified(fake_aws: FakeAws) -> None:
     assert accounts == {CUSTOMER, CUSTOMER_2}
     assert inv.gaps == ()
     assert inv.api_calls["sts:GetCallerIdentity"] >= 2
-

@@ -11,7 +11,8 @@ from auditor.collect.aws_context import AwsContext, AwsService
 
 
 def collect(ctx: AwsContext) -> None:
-    for name in ctx.pages("ListClusters", "clusters", page_size=100):
+    for listed in ctx.pages("ListClusters", "clusters", page_size=100):
+        name = str(listed)  # ListClusters answers bare names, not objects
         arn = f"arn:aws:eks:{ctx.region}:{ctx.account}:cluster/{name}"
         response = ctx.call("DescribeCluster", resource=arn, name=name)
         cluster = (response or {}).get("cluster")

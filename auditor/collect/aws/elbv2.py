@@ -48,6 +48,7 @@ def collect(ctx: AwsContext) -> None:
             "DescribeListeners",
             "Listeners",
             page_size=400,
+            resource=str(lb["LoadBalancerArn"]),
             LoadBalancerArn=lb["LoadBalancerArn"],
         ):
             record = dict(listener)
