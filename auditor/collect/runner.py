@@ -180,7 +180,11 @@ def collect_aws(opts: AwsScanOptions, progress: Progress | None = None) -> Colle
             config=config,
             scan_regions=opts.regions,
         )
-        svc.collect(ctx)
+        try:
+            svc.collect(ctx)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            # An API answer without a field the collector needs: record it, keep scanning.
+            ctx.gap("collect", "MalformedResponse", f"{type(exc).__name__}: {exc}")
         return f"{acct}/{region}/{svc.name}"
 
     with ThreadPoolExecutor(max_workers=max(1, opts.max_workers)) as pool:
