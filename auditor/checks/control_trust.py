@@ -1,0 +1,436 @@
+"""Control path: who may assume roles in customer accounts, and on what terms.
+
+Rules here read each role's ``trust_policy`` with :mod:`auditor.analysis.policy`
+(the ``control.trusts`` edges the normaliser draws from the same document are
+cited as evidence). A trust *statement* is an Allow statement whose actions
+include one of the ``sts:AssumeRole*`` actions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from auditor.analysis.policy import PolicyError, Principal, Statement, assume_statements
+from auditor.boundary import Declaration, VendorAccess
+from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.data_exposure import anyone_outside
+from auditor.checks.engine import scope_id
+from auditor.graph.build import BoundaryGraph
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+
+TRUSTS = "control.trusts"
+
+
+# --- shared helpers (control_vendor imports these) ----------------------------------------
+
+
+def account_of_arn(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" else ""
+
+
+def role_name_of(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1] if ":role/" in arn else ""
+
+
+def scanned(graph: BoundaryGraph, account: str) -> bool:
+    """Whether the scan looked at ``account`` at all."""
+    return account in graph.inventory.scope.accounts
+
+
+def find_role(graph: BoundaryGraph, arn: str) -> Resource | None:
+    """The collected role with this ARN, or with the same account and name (any path)."""
+    res = graph.get(arn)
+    if res is not None and res.kind == Kind.ROLE and not res.attributes.get("stub"):
+        return res
+    account, name = account_of_arn(arn), role_name_of(arn)
+    for r in graph.of_kind(Kind.ROLE):
+        if r.account == account and (r.attributes.get("role_name") or r.name) == name:
+            return r
+    return None
+
+
+def roles_by_customer_account(graph: BoundaryGraph) -> dict[str, list[Resource]]:
+    """Collected roles of every declared customer account (empty lists included)."""
+    accounts = sorted(graph.declaration.accounts("aws", "customer"))
+    out: dict[str, list[Resource]] = {a: [] for a in accounts}
+    for r in graph.of_kind(Kind.ROLE):
+        if r.account in out:
+            out[r.account].append(r)
+    return out
+
+
+def trust_edges(graph: BoundaryGraph, role: Resource, ids: set[str]) -> list[tuple[str, str, str]]:
+    """The ``control.trusts`` edges of ``role`` that point at ``ids``."""
+    return [
+        (rel.source, rel.target, rel.kind)
+        for rel in graph.out_edges(role.id, TRUSTS)
+        if rel.target in ids
+    ]
+
+
+@dataclass(frozen=True)
+class Trust:
+    """A role's trust statements, or why they could not be read."""
+
+    role: Resource
+    statements: tuple[Statement, ...]
+    error: str = ""
+
+
+def trust_of(role: Resource) -> Trust:
+    if "trust_policy" not in role.attributes:
+        return Trust(role, (), "its trust policy was not collected")
+    try:
+        return Trust(role, tuple(assume_statements(role.attributes.get("trust_policy"))))
+    except PolicyError as exc:
+        return Trust(role, (), f"its trust policy cannot be read ({exc})")
+
+
+def is_outside(decl: Declaration, p: Principal) -> bool:
+    """A named principal (not anyone, not a service) outside the customer party."""
+    if p.is_anyone or p.is_service:
+        return False
+    return not p.account or decl.party_of("aws", p.account) != "customer"
+
+
+def declared_for(decl: Declaration, role: Resource, p: Principal) -> VendorAccess | None:
+    for va in decl.control.vendor_access:
+        same_role = va.role == role.id or (
+            account_of_arn(va.role) == role.account
+            and role_name_of(va.role) == (role.attributes.get("role_name") or role.name)
+        )
+        if same_role and va.principal == p.value:
+            return va
+    return None
+
+
+def _account_checks(ctx: RuleContext, account: str, roles: list[Resource]) -> Finding | None:
+    """An INCONCLUSIVE verdict when an account's roles cannot be judged at all."""
+    sid = scope_id("aws", account, "*")
+    if not scanned(ctx.graph, account):
+        return ctx.inconclusive(
+            sid, f"customer account {account} was not scanned", account=account, region="global"
+        )
+    if not roles:
+        return ctx.inconclusive(
+            sid,
+            f"no roles were collected in customer account {account}",
+            account=account,
+            region="global",
+        )
+    return None
+
+
+def _no_vendor_access(ctx: RuleContext, what: str) -> Finding:
+    return ctx.passed(
+        "scope:aws/*/*",
+        f"the declaration grants no vendor access, so {what}",
+        attributes={"vendor_access": []},
+    )
+
+
+def _va_json(va: VendorAccess) -> dict[str, JSONValue]:
+    return {"principal": va.principal, "role": va.role}
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+@rule(
+    id="control.no-wildcard-trust",
+    path=PathName.CONTROL,
+    severity=Severity.CRITICAL,
+    title="No customer role can be assumed by anyone",
+    rationale=(
+        "A trust policy naming '*' without a condition that pins the caller (organization, "
+        "account, ExternalId) lets any AWS account assume the role."
+    ),
+    remediation=(
+        "Name the exact principals in the trust policy, or add an aws:PrincipalOrgID (or "
+        "sts:ExternalId) condition that limits '*' to the customer."
+    ),
+    requires=("iam",),
+)
+def no_wildcard_trust(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    for account, roles in sorted(roles_by_customer_account(ctx.graph).items()):
+        if (f := _account_checks(ctx, account, roles)) is not None:
+            yield f
+            continue
+        clean = 0
+        for role in roles:
+            trust = trust_of(role)
+            if trust.error:
+                yield ctx.inconclusive(role.id, f"role {role.name}: {trust.error}")
+                continue
+            wild = [st for st in trust.statements if st.names_anyone]
+            if not wild:
+                clean += 1
+                continue
+            problems = [p for st in wild if (p := anyone_outside(decl, "aws", st))]
+            attrs: dict[str, JSONValue] = {
+                "statements": [dict(st.raw) for st in wild],
+            }
+            edges = trust_edges(ctx.graph, role, {"*"})
+            if problems:
+                yield ctx.failed(
+                    role.id,
+                    f"role {role.name} can be assumed by anyone: " + "; ".join(problems),
+                    attributes=attrs,
+                    edges=edges,
+                    definite=True,
+                )
+            else:
+                conds = sorted({c.key for st in wild for c in st.restricting_conditions()})
+                yield ctx.passed(
+                    role.id,
+                    f"role {role.name} trusts '*' only under restricting conditions "
+                    f"({', '.join(conds)})",
+                    attributes=attrs,
+                    edges=edges,
+                )
+        if clean == len(roles):
+            yield ctx.passed(
+                scope_id("aws", account, "*"),
+                f"none of the {len(roles)} role(s) in account {account} trusts '*'",
+                account=account,
+                region="global",
+                attributes={"roles_checked": len(roles)},
+            )
+
+
+@rule(
+    id="control.external-assume-declared",
+    path=PathName.CONTROL,
+    severity=Severity.HIGH,
+    title="Every outside principal that can assume a customer role is declared",
+    rationale=(
+        "Each trust relationship to another party is a door into the boundary: the "
+        "declaration must name it (principal and role) so that reviewers can hold it to "
+        "its conditions and permissions."
+    ),
+    remediation=(
+        "Remove the outside principal from the role's trust policy, or declare it under "
+        "control.vendor_access with its role, allow and deny lists."
+    ),
+    requires=("iam",),
+)
+def external_assume_declared(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    for account, roles in sorted(roles_by_customer_account(ctx.graph).items()):
+        if (f := _account_checks(ctx, account, roles)) is not None:
+            yield f
+            continue
+        open_roles = 0
+        for role in roles:
+            trust = trust_of(role)
+            if trust.error:
+                open_roles += 1
+                yield ctx.inconclusive(role.id, f"role {role.name}: {trust.error}")
+                continue
+            outside = sorted(
+                {p for st in trust.statements for p in st.principals if is_outside(decl, p)}
+            )
+            if not outside:
+                continue
+            open_roles += 1
+            undeclared = [p for p in outside if declared_for(decl, role, p) is None]
+            declared = [p for p in outside if p not in undeclared]
+            attrs: dict[str, JSONValue] = {
+                "outside_principals": [p.value for p in outside],
+                "undeclared": [p.value for p in undeclared],
+                "statements": [
+                    dict(st.raw)
+                    for st in trust.statements
+                    if any(p in undeclared for p in st.principals)
+                ],
+            }
+            edges = trust_edges(ctx.graph, role, {p.id for p in outside})
+            nodes = [p.id for p in outside]
+            if undeclared:
+                names = ", ".join(
+                    f"{p.value} ({decl.party_of('aws', p.account) if p.account else 'unknown'})"
+                    for p in undeclared
+                )
+                yield ctx.failed(
+                    role.id,
+                    f"role {role.name} can be assumed by undeclared outside principal(s) {names}",
+                    attributes=attrs,
+                    edges=edges,
+                    nodes=nodes,
+                    definite=True,
+                )
+            else:
+                yield ctx.passed(
+                    role.id,
+                    f"role {role.name} is assumable from outside only by declared vendor "
+                    f"principal(s) {', '.join(p.value for p in declared)}",
+                    attributes=attrs,
+                    edges=edges,
+                    nodes=nodes,
+                )
+        if open_roles == 0:
+            yield ctx.passed(
+                scope_id("aws", account, "*"),
+                f"no role in account {account} lets a principal outside the customer assume it "
+                f"({len(roles)} role(s) checked)",
+                account=account,
+                region="global",
+                attributes={"roles_checked": len(roles)},
+            )
+
+
+def _covers(st: Statement, principal: str) -> bool:
+    """Whether a trust statement lets ``principal`` in (by name, its account root, or '*')."""
+    target = Principal("AWS", principal)
+    for p in st.principals:
+        if p.value == principal:
+            return True
+        if p.account and p.account == target.account and p.id.endswith(":root"):
+            return True
+    return st.names_anyone and not st.restricting_conditions()
+
+
+@rule(
+    id="control.external-id-required",
+    path=PathName.CONTROL,
+    severity=Severity.HIGH,
+    title="Declared vendor principals must present an ExternalId",
+    rationale=(
+        "Without an sts:ExternalId condition a vendor acting for many customers can be "
+        "tricked into using its access to this role on someone else's behalf (confused "
+        "deputy)."
+    ),
+    remediation=(
+        "Add Condition {StringEquals: {sts:ExternalId: <id>}} to every trust statement "
+        "that lets the vendor principal assume the role."
+    ),
+    requires=("iam",),
+)
+def external_id_required(ctx: RuleContext) -> Iterator[Finding]:
+    wanted = [va for va in ctx.declaration.control.vendor_access if va.require_external_id]
+    if not wanted:
+        yield _no_vendor_access(ctx, "no trust needs an ExternalId")
+        return
+    for va in wanted:
+        account = account_of_arn(va.role)
+        role = find_role(ctx.graph, va.role)
+        if role is None:
+            yield ctx.inconclusive(
+                va.role,
+                f"declared vendor role {va.role} was not found, so its trust cannot be read",
+                account=account,
+                region="global",
+                attributes=_va_json(va),
+            )
+            continue
+        trust = trust_of(role)
+        if trust.error:
+            yield ctx.inconclusive(role.id, f"role {role.name}: {trust.error}")
+            continue
+        covering = [st for st in trust.statements if _covers(st, va.principal)]
+        without = [st for st in covering if not st.requires_value("sts:ExternalId")]
+        attrs: dict[str, JSONValue] = {
+            **_va_json(va),
+            "statements": [dict(st.raw) for st in without] if without else [],
+            "checked": [st.label for st in covering],
+        }
+        edges = trust_edges(ctx.graph, role, {Principal("AWS", va.principal).id, "*"})
+        if without:
+            yield ctx.failed(
+                role.id,
+                f"role {role.name} lets {va.principal} assume it without an sts:ExternalId "
+                f"condition ({', '.join(st.label for st in without)})",
+                attributes=attrs,
+                edges=edges,
+                definite=True,
+            )
+        elif covering:
+            yield ctx.passed(
+                role.id,
+                f"every trust statement of role {role.name} that admits {va.principal} "
+                "requires sts:ExternalId (StringEquals)",
+                attributes=attrs,
+                edges=edges,
+            )
+        else:
+            yield ctx.passed(
+                role.id,
+                f"no trust statement of role {role.name} admits {va.principal}, so it cannot "
+                "assume the role without an ExternalId",
+                attributes=attrs,
+            )
+
+
+@rule(
+    id="control.declared-roles-exist",
+    path=PathName.CONTROL,
+    severity=Severity.MEDIUM,
+    title="Declared vendor roles exist and trust the declared principal",
+    rationale=(
+        "A declared access path that does not exist, or whose trust names someone else, "
+        "means the declaration no longer describes how the vendor gets in."
+    ),
+    remediation=(
+        "Create the role with a trust policy naming the declared principal, or correct "
+        "the declaration."
+    ),
+    requires=("iam",),
+)
+def declared_roles_exist(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    if not decl.control.vendor_access:
+        yield _no_vendor_access(ctx, "no vendor role has to exist")
+        return
+    for va in decl.control.vendor_access:
+        account = account_of_arn(va.role)
+        if not scanned(ctx.graph, account):
+            yield ctx.inconclusive(
+                va.role,
+                f"account {account} of declared vendor role {va.role} was not scanned",
+                account=account,
+                region="global",
+                attributes=_va_json(va),
+            )
+            continue
+        role = find_role(ctx.graph, va.role)
+        if role is None:
+            yield ctx.failed(
+                va.role,
+                f"declared vendor role {va.role} does not exist in account {account}",
+                account=account,
+                region="global",
+                attributes=_va_json(va),
+            )
+            continue
+        trust = trust_of(role)
+        if trust.error:
+            yield ctx.inconclusive(role.id, f"role {role.name}: {trust.error}")
+            continue
+        named = [
+            st for st in trust.statements if any(p.value == va.principal for p in st.principals)
+        ]
+        others = sorted({p.id for st in trust.statements for p in st.principals})
+        attrs: dict[str, JSONValue] = {
+            **_va_json(va),
+            "found_as": role.id,
+            "trusted_principals": others,
+        }
+        note = "" if role.id == va.role else f" (found as {role.id})"
+        if named:
+            yield ctx.passed(
+                role.id,
+                f"declared vendor role {role.name} exists{note} and its trust names {va.principal}",
+                attributes=attrs,
+                edges=trust_edges(ctx.graph, role, {Principal("AWS", va.principal).id}),
+            )
+        else:
+            yield ctx.failed(
+                role.id,
+                f"declared vendor role {role.name}{note} does not trust {va.principal}; it "
+                f"trusts {', '.join(others) or 'no one'}",
+                attributes=attrs,
+                definite=True,
+            )

@@ -1,0 +1,327 @@
+"""data.no-public-access and data.no-cross-party-grants: who the stores' policies let in.
+
+Both read resource policies (bucket and key policies) with
+:mod:`auditor.analysis.policy`. A statement naming anyone (``"*"`` or
+``NotPrincipal``) is only acceptable behind a restricting condition (org,
+account, VPC endpoint, source ARN, ExternalId, ...); a statement naming an
+account or role outside the customer party is a cross-party grant, tolerated
+only for a declared vendor principal that gets no data access.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from auditor.analysis.boundary_scope import data_stores, platform_resources, system_log_stores
+from auditor.analysis.policy import ActionSet, PolicyError, Statement, find_action, statements
+from auditor.boundary import Declaration
+from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.data_keys import protection_of
+from auditor.graph.build import BoundaryGraph
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+
+SNAPSHOT_OF = "data.snapshot_of"
+
+DATA_ACCESS: tuple[str, ...] = (
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectTorrent",
+    "s3:PutBucketPolicy",
+    "kms:Decrypt",
+    "kms:ReEncryptFrom",
+    "kms:CreateGrant",
+    "kms:PutKeyPolicy",
+)
+"""Actions that read log data, decrypt it, or let the holder grant itself that."""
+
+_ACCOUNT_KEYS = ("aws:principalaccount", "aws:sourceaccount", "kms:calleraccount")
+_ORG_KEYS = ("aws:principalorgid", "aws:sourceorgid")
+
+
+def _no_stores(ctx: RuleContext) -> Finding:
+    return ctx.inconclusive(
+        "scope:aws/*/*",
+        "the data.stores selector matched no collected resource",
+        attributes={"selector": ctx.declaration.data.stores.select.model_dump()},
+    )
+
+
+def anyone_outside(decl: Declaration, cloud: str, st: Statement) -> str | None:
+    """Why a statement naming anyone lets in someone outside, or ``None`` if it does not."""
+    restricting = st.restricting_conditions()
+    if not restricting:
+        who = "NotPrincipal" if st.not_principal else "*"
+        return f"{st.label} allows anyone ({who}) with no restricting condition"
+    org = decl.organization("customer")
+    for c in restricting:
+        key = c.key.lower()
+        if key in _ACCOUNT_KEYS:
+            outside = sorted(v for v in c.values if decl.party_of(cloud, v) != "customer")
+            if outside:
+                return f"{st.label} allows anyone in account(s) {', '.join(outside)}"
+        if key in _ORG_KEYS and org and any(v != org for v in c.values):
+            return f"{st.label} allows anyone in organization(s) {', '.join(c.values)}"
+    return None
+
+
+def _snapshots_of_platform(graph: BoundaryGraph) -> list[Resource]:
+    """Snapshots that are platform or data resources, or were taken of one's volume."""
+    inside = {r.id for r in platform_resources(graph)} | {r.id for r in data_stores(graph)}
+    by_volume_id = {
+        str(v.id).rsplit("/", 1)[-1]: v.id for v in graph.of_kind(Kind.VOLUME) if v.id in inside
+    }
+    out: list[Resource] = []
+    for snap in graph.of_kind(Kind.SNAPSHOT):
+        volumes = {rel.target for rel in graph.out_edges(snap.id, SNAPSHOT_OF)}
+        vid = snap.attributes.get("volume_id")
+        if vid and str(vid) in by_volume_id:
+            volumes.add(by_volume_id[str(vid)])
+        if snap.id in inside or volumes & inside:
+            out.append(snap)
+    return out
+
+
+def _policy(res: Resource) -> tuple[list[Statement] | None, str]:
+    try:
+        return statements(res.attributes.get("policy")), ""
+    except PolicyError as exc:
+        return None, str(exc)
+
+
+@rule(
+    id="data.no-public-access",
+    path=PathName.DATA,
+    severity=Severity.CRITICAL,
+    title="Log data and system logs are not public",
+    rationale=(
+        "A public bucket or snapshot hands log data to anyone on the internet, whatever "
+        "the rest of the boundary says."
+    ),
+    remediation=(
+        "Turn on all four S3 Block Public Access settings, remove policy statements that "
+        "allow '*' without a restricting condition, and make snapshots private."
+    ),
+    requires=("s3", "ec2-compute"),
+)
+def no_public_access(ctx: RuleContext) -> Iterator[Finding]:
+    graph, decl = ctx.graph, ctx.declaration
+    stores = data_stores(graph)
+    logs = system_log_stores(graph)
+    if not stores and not logs:
+        yield _no_stores(ctx)
+        return
+    buckets = sorted(
+        {r.id: r for r in [*stores, *logs] if r.kind == Kind.BUCKET}.values(), key=lambda r: r.id
+    )
+    snapshots = _snapshots_of_platform(graph)
+    for b in buckets:
+        missing = [
+            k
+            for k in ("public_access_block", "policy", "policy_is_public")
+            if k not in b.attributes
+        ]
+        if missing:
+            yield ctx.inconclusive(b.id, f"bucket {b.name}: {', '.join(missing)} not collected")
+            continue
+        pab: Any = b.attributes.get("public_access_block")
+        is_public = b.attributes.get("policy_is_public")
+        attrs: dict[str, JSONValue] = {
+            "public_access_block": pab,
+            "policy_is_public": is_public,
+        }
+        sts, error = _policy(b)
+        if sts is None:
+            yield ctx.inconclusive(b.id, f"the policy of bucket {b.name} cannot be read: {error}")
+            continue
+        sure: list[str] = []
+        maybe: list[str] = []
+        offending: list[JSONValue] = []
+        if is_public is True:
+            sure.append("S3 reports its policy as public")
+        if pab is None:
+            maybe.append("no Block Public Access configuration")
+        else:
+            off = sorted(k for k, v in dict(pab).items() if v is not True)
+            if off:
+                sure.append(f"Block Public Access settings off: {', '.join(off)}")
+        for st in sts:
+            if st.is_allow and st.names_anyone:
+                why = anyone_outside(decl, b.cloud, st)
+                if why:
+                    sure.append(why)
+                    offending.append(dict(st.raw))
+        attrs["offending_statements"] = offending
+        if sure or maybe:
+            yield ctx.failed(
+                b.id,
+                f"bucket {b.name} may be public: " + "; ".join(sure + maybe),
+                attributes=attrs,
+                definite=bool(sure),
+            )
+        else:
+            yield ctx.passed(
+                b.id,
+                f"bucket {b.name} blocks public access and its policy lets no anonymous "
+                "principal in",
+                attributes=attrs,
+            )
+    for snap in snapshots:
+        public = snap.attributes.get("public")
+        attrs = {"public": public, "volume_id": snap.attributes.get("volume_id")}
+        if public is True:
+            yield ctx.failed(
+                snap.id,
+                f"snapshot {snap.name} of a platform volume is public",
+                attributes=attrs,
+                definite=True,
+            )
+        elif public is False:
+            yield ctx.passed(snap.id, f"snapshot {snap.name} is not public", attributes=attrs)
+        else:
+            yield ctx.inconclusive(snap.id, f"whether snapshot {snap.name} is public was not read")
+    if not buckets and not snapshots:
+        yield ctx.passed(
+            "scope:aws/*/*",
+            f"none of the {len(stores) + len(logs)} data or system-log store(s) is a bucket "
+            "and no snapshot of a platform volume was found",
+            nodes=sorted({r.id for r in [*stores, *logs]}),
+        )
+
+
+def _statement_problems(
+    decl: Declaration, cloud: str, sts: Sequence[Statement]
+) -> tuple[list[str], list[JSONValue], list[str]]:
+    """Cross-party problems of a resource policy, the offending statements, vendor grants."""
+    vendors = {va.principal: va for va in decl.control.vendor_access}
+    problems: list[str] = []
+    offending: list[JSONValue] = []
+    tolerated: list[str] = []
+    for st in sts:
+        if not st.is_allow:
+            continue
+        found: list[str] = []
+        if st.names_anyone:
+            why = anyone_outside(decl, cloud, st)
+            if why:
+                found.append(why)
+        for p in st.principals:
+            if p.is_anyone or p.is_service:
+                continue
+            party = decl.party_of(cloud, p.account) if p.account else "unknown"
+            if party == "customer":
+                continue
+            va = vendors.get(p.value)
+            if va is None:
+                found.append(f"{st.label} grants {p.value} ({party})")
+                continue
+            forbidden = ActionSet(tuple(sorted({*DATA_ACCESS, *va.deny})))
+            action = find_action([st.actions, forbidden])
+            if action is not None:
+                found.append(f"{st.label} grants declared vendor principal {p.value} {action}")
+            else:
+                tolerated.append(f"{p.value}: {st.actions.describe()}")
+        if found:
+            problems.extend(found)
+            offending.append(dict(st.raw))
+    return problems, offending, tolerated
+
+
+@rule(
+    id="data.no-cross-party-grants",
+    path=PathName.DATA,
+    severity=Severity.HIGH,
+    title="Resource policies of log data and its keys grant no other party",
+    rationale=(
+        "A bucket or key policy that names another party's account lets it read or "
+        "decrypt log data without going through any customer role or audit trail."
+    ),
+    remediation=(
+        "Remove statements naming outside accounts from bucket and key policies; give "
+        "vendors operational access through a declared role without data read or decrypt."
+    ),
+    requires=("s3", "kms", "ec2-compute"),
+)
+def no_cross_party_grants(ctx: RuleContext) -> Iterator[Finding]:
+    graph, decl = ctx.graph, ctx.declaration
+    stores = data_stores(graph)
+    if not stores:
+        yield _no_stores(ctx)
+        return
+    targets: dict[str, tuple[Resource, set[str]]] = {}
+    for s in stores:
+        if s.kind == Kind.BUCKET:
+            targets.setdefault(s.id, (s, set()))
+        p = protection_of(graph, s)
+        if p.state == "unknown":
+            yield ctx.inconclusive(
+                s.id, f"cannot tell which key protects {s.kind} {s.name}, so its policy is unread"
+            )
+        for k in p.keys:
+            if k.key is not None:
+                targets.setdefault(k.key.id, (k.key, set()))[1].add(s.id)
+            elif k.account and decl.party_of(s.cloud, k.account) == "customer":
+                yield ctx.inconclusive(
+                    s.id,
+                    f"key {k.ref} protecting {s.kind} {s.name} was not collected, so its "
+                    "policy is unread",
+                    depends_on=[k.key_id] if k.key_id else [],
+                )
+    for rid, (res, protects) in sorted(targets.items()):
+        label = f"{res.kind} {res.name or res.id}"
+        if "policy" not in res.attributes:
+            yield ctx.inconclusive(rid, f"the policy of {label} was not collected")
+            continue
+        sts, error = _policy(res)
+        if sts is None:
+            yield ctx.inconclusive(rid, f"the policy of {label} cannot be read: {error}")
+            continue
+        problems, offending, tolerated = _statement_problems(decl, res.cloud, sts)
+        attrs: dict[str, JSONValue] = {
+            "offending_statements": offending,
+            "vendor_grants": tolerated,
+            "allow_statements": sum(1 for st in sts if st.is_allow),
+        }
+        nodes = sorted(protects)
+        if problems:
+            yield ctx.failed(
+                rid,
+                f"the policy of {label} grants outside the customer: " + "; ".join(problems),
+                attributes=attrs,
+                nodes=nodes,
+                definite=True,
+            )
+        else:
+            yield ctx.passed(
+                rid,
+                f"the policy of {label} grants only customer and service principals"
+                + (" (and declared vendors without data access)" if tolerated else ""),
+                attributes=attrs,
+                nodes=nodes,
+            )
+    for snap in _snapshots_of_platform(graph):
+        if "shared_with" not in snap.attributes:
+            yield ctx.inconclusive(snap.id, f"who snapshot {snap.name} is shared with was not read")
+            continue
+        shared = sorted(str(a) for a in snap.attributes.get("shared_with") or [])
+        outside = [a for a in shared if decl.party_of(snap.cloud, a) != "customer"]
+        if outside:
+            yield ctx.failed(
+                snap.id,
+                f"snapshot {snap.name} of a platform volume is shared with account(s) "
+                f"{', '.join(outside)} outside the customer",
+                attributes={"shared_with": list(shared)},
+                definite=True,
+            )
+        else:
+            yield ctx.passed(
+                snap.id,
+                f"snapshot {snap.name} is shared with no account outside the customer",
+                attributes={"shared_with": list(shared)},
+            )
+    if not targets:
+        yield ctx.passed(
+            "scope:aws/*/*",
+            f"none of the {len(stores)} data store(s) has a bucket or key policy to judge",
+            nodes=[s.id for s in stores],
+        )

@@ -1,0 +1,370 @@
+"""data.customer-key and data.key-rotation: who owns the keys protecting log data.
+
+A store's *protection* is read from its own attributes (bucket ``encryption``,
+volume/snapshot ``encrypted`` + ``kms_key_id``, MSK ``encryption_at_rest_kms_key``)
+and its ``data.encrypted_by`` edges. A key reference written as an ARN belongs
+to the ARN's account; an alias or a bare key id belongs to the store's own
+account and region, where it is looked up among the collected keys.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from auditor.analysis.boundary_scope import data_stores
+from auditor.checks import Finding, RuleContext, rule
+from auditor.graph.build import BoundaryGraph
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+
+ENCRYPTED_BY = "data.encrypted_by"
+
+_KEY_ARN = re.compile(r"^arn:[^:]+:kms:(?P<region>[^:]*):(?P<acct>\d{12}):key/(?P<id>.+)$")
+_ALIAS_ARN = re.compile(r"^arn:[^:]+:kms:(?P<region>[^:]*):(?P<acct>\d{12}):(?P<alias>alias/.+)$")
+
+_DEFAULT_ALIAS = {Kind.BUCKET: "alias/aws/s3", Kind.KAFKA_CLUSTER: "alias/aws/kafka"}
+"""The AWS managed key a service uses when KMS encryption names no key."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyRef:
+    """One key reference of a store, resolved as far as the inventory allows."""
+
+    ref: str
+    """As written in the store's configuration (ARN, alias, key id) or the edge target."""
+    key_id: str | None
+    """The key's ARN when known."""
+    key: Resource | None
+    """The collected key, or ``None`` when it was not collected."""
+    account: str | None
+    """The account owning the key, when the reference or the key says."""
+    edge: tuple[str, str, str] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Protection:
+    """How a store's data at rest is protected."""
+
+    store: Resource
+    state: str
+    """``kms``, ``provider`` (an AWS owned key, e.g. SSE-S3), ``none`` or ``unknown``."""
+    why: str
+    keys: tuple[KeyRef, ...] = ()
+    read: dict[str, JSONValue] = field(default_factory=dict)
+    """The store attributes read, for evidence."""
+
+    @property
+    def edges(self) -> list[tuple[str, str, str]]:
+        return [k.edge for k in self.keys if k.edge is not None]
+
+
+def _alias_name(alias: str) -> str:
+    return alias.split(":", 5)[-1] if alias.startswith("arn:") else alias
+
+
+def _find_key(graph: BoundaryGraph, account: str, region: str, ref: str) -> Resource | None:
+    """A collected key of ``account``/``region`` named by alias or key id."""
+    for k in graph.of_kind(Kind.KEY):
+        if k.account != account or (region and k.region != region):
+            continue
+        if ref.startswith("alias/"):
+            if ref in {_alias_name(str(a)) for a in k.attributes.get("aliases") or []}:
+                return k
+        elif ref in (k.attributes.get("key_id"), k.id.rsplit("/", 1)[-1]):
+            return k
+    return None
+
+
+def _collected(graph: BoundaryGraph, node_id: str) -> Resource | None:
+    res = graph.get(node_id)
+    return None if res is None or res.attributes.get("stub") else res
+
+
+def resolve_key(graph: BoundaryGraph, ref: str, store: Resource) -> KeyRef:
+    """Resolve a key reference written in ``store``'s configuration."""
+    if m := _KEY_ARN.match(ref):
+        return KeyRef(ref=ref, key_id=ref, key=_collected(graph, ref), account=m.group("acct"))
+    if m := _ALIAS_ARN.match(ref):
+        found = _find_key(graph, m.group("acct"), m.group("region"), m.group("alias"))
+        return KeyRef(
+            ref=ref,
+            key_id=found.id if found else None,
+            key=found,
+            account=m.group("acct"),
+        )
+    found = _find_key(graph, store.account, store.region, ref)
+    if found is None and store.kind == Kind.BUCKET:
+        # S3 keeps the account, not the region, of a bare key id or alias it is given.
+        found = _find_key(graph, store.account, "", ref)
+    return KeyRef(
+        ref=ref,
+        key_id=found.id if found else None,
+        key=found,
+        account=store.account or None,
+    )
+
+
+def _edge_keys(graph: BoundaryGraph, store: Resource) -> list[KeyRef]:
+    """Keys named by the store's ``data.encrypted_by`` edges (alias ARNs resolved)."""
+    out: list[KeyRef] = []
+    for rel in graph.out_edges(store.id, ENCRYPTED_BY):
+        k = resolve_key(graph, rel.target, store)
+        if k.account is None:
+            target = graph.get(rel.target)
+            k = replace(k, account=target.account if target and target.account else None)
+        out.append(replace(k, edge=(rel.source, rel.target, rel.kind)))
+    return out
+
+
+def protection_of(graph: BoundaryGraph, store: Resource) -> Protection:
+    """How ``store`` is encrypted at rest and with which keys."""
+    a = store.attributes
+    edge_keys = _edge_keys(graph, store)
+
+    def with_keys(refs: list[str], read: dict[str, JSONValue]) -> Protection:
+        keys: dict[str, KeyRef] = {k.key_id or k.ref: k for k in edge_keys}
+        for ref in refs:
+            k = resolve_key(graph, ref, store)
+            if k.key is None and edge_keys:
+                continue  # the normaliser resolved it to the edge's key already
+            keys.setdefault(k.key_id or k.ref, k)
+        return Protection(
+            store=store,
+            state="kms",
+            why="KMS key " + ", ".join(sorted(keys)),
+            keys=tuple(v for _, v in sorted(keys.items())),
+            read=read,
+        )
+
+    if store.kind == Kind.BUCKET:
+        if "encryption" not in a:
+            return Protection(store=store, state="unknown", why="encryption was not collected")
+        enc = a.get("encryption")
+        read: dict[str, JSONValue] = {"encryption": enc}
+        if not enc:
+            if edge_keys:
+                return with_keys([], read)
+            return Protection(store=store, state="none", why="no default encryption", read=read)
+        algorithm = str(enc.get("algorithm") or "")
+        if algorithm == "AES256":
+            return Protection(
+                store=store, state="provider", why="SSE-S3 (an S3 owned key)", read=read
+            )
+        if algorithm.startswith("aws:kms"):
+            ref = enc.get("kms_key_id")
+            return with_keys([str(ref) if ref else _DEFAULT_ALIAS[Kind.BUCKET]], read)
+        return Protection(
+            store=store, state="unknown", why=f"unknown algorithm {algorithm!r}", read=read
+        )
+    if store.kind in (Kind.VOLUME, Kind.SNAPSHOT):
+        if "encrypted" not in a:
+            return Protection(store=store, state="unknown", why="encryption was not collected")
+        read = {"encrypted": a.get("encrypted"), "kms_key_id": a.get("kms_key_id")}
+        if a.get("encrypted") is False:
+            return Protection(store=store, state="none", why="not encrypted", read=read)
+        ref = a.get("kms_key_id")
+        if not ref and not edge_keys:
+            return Protection(
+                store=store, state="unknown", why="encrypted but its key is not recorded", read=read
+            )
+        return with_keys([str(ref)] if ref else [], read)
+    if store.kind == Kind.KAFKA_CLUSTER:
+        if "encryption_at_rest_kms_key" not in a:
+            return Protection(store=store, state="unknown", why="encryption was not collected")
+        ref = a.get("encryption_at_rest_kms_key")
+        read = {"encryption_at_rest_kms_key": ref}
+        return with_keys([str(ref) if ref else _DEFAULT_ALIAS[Kind.KAFKA_CLUSTER]], read)
+    if edge_keys:
+        return with_keys([], {})
+    return Protection(
+        store=store, state="unknown", why=f"encryption of a {store.kind} is not modelled"
+    )
+
+
+def _key_json(k: KeyRef) -> dict[str, JSONValue]:
+    return {
+        "ref": k.ref,
+        "key": k.key_id,
+        "account": k.account,
+        "key_manager": k.key.attributes.get("key_manager") if k.key else None,
+        "collected": k.key is not None,
+    }
+
+
+def _no_stores(ctx: RuleContext) -> Finding:
+    return ctx.inconclusive(
+        "scope:aws/*/*",
+        "the data.stores selector matched no collected resource",
+        attributes={"selector": ctx.declaration.data.stores.select.model_dump()},
+    )
+
+
+@rule(
+    id="data.customer-key",
+    path=PathName.DATA,
+    severity=Severity.HIGH,
+    title="Log data is encrypted with keys the declared party owns",
+    rationale=(
+        "Whoever owns the key protecting log data can read it or destroy it. A key in "
+        "another party's account, or one AWS manages, takes that control away from the "
+        "party the boundary names."
+    ),
+    remediation=(
+        "Encrypt the store with a customer managed KMS key created in a customer account "
+        "(SSE-KMS for buckets, a CMK for volumes and MSK)."
+    ),
+    requires=("s3", "kms", "ec2-compute", "msk"),
+)
+def customer_key(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    want = decl.data.keys
+    stores = data_stores(ctx.graph)
+    if not stores:
+        yield _no_stores(ctx)
+        return
+    for s in stores:
+        p = protection_of(ctx.graph, s)
+        attrs: dict[str, JSONValue] = {**p.read, "required_key_owner": want}
+        label = f"{s.kind} {s.name or s.id}"
+        if p.state == "unknown":
+            yield ctx.inconclusive(s.id, f"cannot tell which key protects {label}: {p.why}")
+            continue
+        if p.state == "none":
+            yield ctx.failed(
+                s.id, f"{label} is not encrypted at rest", attributes=attrs, definite=True
+            )
+            continue
+        if p.state == "provider":
+            if want == "any":
+                yield ctx.passed(s.id, f"{label} is encrypted with {p.why}", attributes=attrs)
+            else:
+                yield ctx.failed(
+                    s.id,
+                    f"{label} is encrypted with {p.why}, not a {want} managed KMS key",
+                    attributes=attrs,
+                    definite=True,
+                )
+            continue
+        attrs["keys"] = [_key_json(k) for k in p.keys]
+        common = {
+            "attributes": attrs,
+            "nodes": [k.key_id for k in p.keys if k.key_id],
+            "edges": p.edges,
+            "depends_on": [k.key_id for k in p.keys if k.key_id],
+        }
+        problems: list[str] = []
+        unknown: list[str] = []
+        definite = True
+        for k in p.keys:
+            party = decl.party_of(s.cloud, k.account) if k.account else None
+            if party is None:
+                unknown.append(f"the owner of key {k.ref} is not known")
+            elif want != "any" and party != want:
+                problems.append(f"key {k.ref} is in account {k.account} ({party})")
+            elif want == "customer" and k.key is None:
+                unknown.append(f"key {k.ref} (account {k.account}) was not collected")
+            elif (
+                want == "customer"
+                and k.key is not None
+                and k.key.attributes.get("key_manager") == "AWS"
+            ):
+                problems.append(f"key {k.ref} is an AWS managed key")
+        if problems:
+            yield ctx.failed(
+                s.id,
+                f"{label} is not protected by a {want} key: " + "; ".join(problems),
+                definite=definite,
+                **common,
+            )
+        elif unknown:
+            yield ctx.inconclusive(
+                s.id, f"cannot confirm the key of {label}: " + "; ".join(unknown), **common
+            )
+        else:
+            owners = ", ".join(sorted({str(k.account) for k in p.keys}))
+            yield ctx.passed(
+                s.id, f"{label} is encrypted with a {want} key in account {owners}", **common
+            )
+
+
+@rule(
+    id="data.key-rotation",
+    path=PathName.DATA,
+    severity=Severity.MEDIUM,
+    title="Customer managed keys protecting log data rotate",
+    rationale=(
+        "Automatic rotation limits how much data one key version protects and is expected "
+        "by most key management policies."
+    ),
+    remediation="Enable automatic key rotation on the customer managed KMS key.",
+    requires=("kms", "s3", "ec2-compute", "msk"),
+)
+def key_rotation(ctx: RuleContext) -> Iterator[Finding]:
+    stores = data_stores(ctx.graph)
+    if not stores:
+        yield _no_stores(ctx)
+        return
+    keys: dict[str, tuple[Resource, list[str]]] = {}
+    not_kms: list[str] = []
+    for s in stores:
+        p = protection_of(ctx.graph, s)
+        if p.state == "unknown":
+            yield ctx.inconclusive(
+                s.id, f"cannot tell which key protects {s.kind} {s.name}: {p.why}"
+            )
+            continue
+        if p.state != "kms":
+            not_kms.append(s.id)
+            continue
+        for k in p.keys:
+            if k.key is None:
+                yield ctx.inconclusive(
+                    s.id,
+                    f"key {k.ref} protecting {s.kind} {s.name} was not collected, "
+                    "so its rotation is unknown",
+                    nodes=[k.key_id] if k.key_id else [],
+                    depends_on=[k.key_id] if k.key_id else [],
+                )
+            elif k.key.attributes.get("key_manager") == "CUSTOMER":
+                keys.setdefault(k.key.id, (k.key, []))[1].append(s.id)
+            else:
+                not_kms.append(s.id)
+    for key_id, (key, protected) in sorted(keys.items()):
+        rotation = key.attributes.get("rotation_enabled")
+        attrs: dict[str, JSONValue] = {
+            "rotation_enabled": rotation,
+            "key_manager": key.attributes.get("key_manager"),
+            "protects": sorted(protected),
+        }
+        label = f"customer managed key {key.attributes.get('key_id') or key.name or key_id}"
+        if rotation is True:
+            yield ctx.passed(
+                key_id,
+                f"{label} has automatic rotation enabled",
+                nodes=sorted(protected),
+                attributes=attrs,
+            )
+        elif rotation is False:
+            yield ctx.failed(
+                key_id,
+                f"{label} protects log data but automatic rotation is disabled",
+                nodes=sorted(protected),
+                attributes=attrs,
+                definite=True,
+            )
+        else:
+            yield ctx.inconclusive(
+                key_id,
+                f"the rotation status of {label} was not read",
+                nodes=sorted(protected),
+                attributes=attrs,
+            )
+    if not keys and not_kms:
+        yield ctx.passed(
+            "scope:aws/*/*",
+            f"no customer managed key protects the {len(stores)} data store(s); "
+            "data.customer-key judges their keys",
+            nodes=sorted(set(not_kms)),
+            attributes={"stores": sorted(s.id for s in stores)},
+        )

@@ -1,0 +1,148 @@
+"""data.replication-in-boundary: replicas of log data stay in customer accounts and regions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from auditor.analysis.boundary_scope import data_stores, is_declared_region
+from auditor.checks import Finding, RuleContext, rule
+from auditor.model import JSONValue, Kind, PathName, Severity
+
+REPLICATES_TO = "data.replicates_to"
+
+
+def _account_of_key_arn(ref: str) -> str | None:
+    parts = ref.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and parts[4].isdigit():
+        return parts[4]
+    return None
+
+
+@rule(
+    id="data.replication-in-boundary",
+    path=PathName.DATA,
+    severity=Severity.HIGH,
+    title="Replicas of log data stay inside the boundary",
+    rationale=(
+        "A replication rule copies every object to its destination: a destination in an "
+        "undeclared region or another party's account moves log data out of the boundary."
+    ),
+    remediation=(
+        "Point replication at a bucket in a customer account and a declared region, "
+        "encrypted with a customer key; remove rules that leave the boundary."
+    ),
+    requires=("s3",),
+)
+def replication_in_boundary(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    graph = ctx.graph
+    stores = data_stores(graph)
+    if not stores:
+        yield ctx.inconclusive(
+            "scope:aws/*/*",
+            "the data.stores selector matched no collected resource",
+            attributes={"selector": decl.data.stores.select.model_dump()},
+        )
+        return
+    buckets = [s for s in stores if s.kind == Kind.BUCKET]
+    if not buckets:
+        yield ctx.passed(
+            "scope:aws/*/*",
+            f"none of the {len(stores)} data store(s) is a bucket, so no S3 replication "
+            "can copy log data",
+            nodes=[s.id for s in stores],
+            attributes={"kinds": sorted({s.kind for s in stores})},
+        )
+        return
+    for b in buckets:
+        if "replication" not in b.attributes:
+            yield ctx.inconclusive(b.id, f"the replication of bucket {b.name} was not collected")
+            continue
+        repl: Any = b.attributes.get("replication")
+        edges = {rel.target: rel for rel in graph.out_edges(b.id, REPLICATES_TO)}
+        rules: list[dict[str, Any]] = list((repl or {}).get("rules") or [])
+        destinations: dict[str, dict[str, Any]] = {}
+        disabled: list[str] = []
+        for r in sorted(rules, key=lambda r: (str(r.get("id")), str(r.get("destination_bucket")))):
+            if str(r.get("status", "Enabled")).lower() != "enabled":
+                disabled.append(str(r.get("id")))
+                continue
+            dest_arn = str(r.get("destination_bucket") or "")
+            destinations.setdefault(dest_arn, r)
+        for target in sorted(edges):
+            destinations.setdefault(target, {"destination_bucket": target})
+        if not destinations:
+            yield ctx.passed(
+                b.id,
+                f"bucket {b.name} replicates to no other bucket"
+                + (f" (disabled rules: {', '.join(disabled)})" if disabled else ""),
+                attributes={"replication": repl},
+            )
+            continue
+        problems: list[str] = []
+        unknown: list[str] = []
+        definite = True
+        seen_dests: list[dict[str, JSONValue]] = []
+        for dest_id, r in sorted(destinations.items()):
+            found = graph.get(dest_id)
+            dest = None if found is None or found.attributes.get("stub") else found
+            collected = dest is not None
+            account = (dest.account if dest else None) or r.get("destination_account")
+            region = dest.region if dest else None
+            seen_dests.append(
+                {
+                    "destination": dest_id,
+                    "rule_id": r.get("id"),
+                    "account": account,
+                    "region": region,
+                    "collected": collected,
+                    "replica_kms_key_id": r.get("replica_kms_key_id"),
+                }
+            )
+            name = dest_id.rsplit(":", 1)[-1]
+            if not dest_id:
+                problems.append(f"rule {r.get('id')} names no destination bucket")
+                definite = False
+            elif not account:
+                problems.append(f"the account of destination {name} is not known")
+                definite = False
+            elif decl.party_of(b.cloud, str(account)) != "customer":
+                party = decl.party_of(b.cloud, str(account))
+                problems.append(f"destination {name} is in account {account} ({party})")
+            elif region is None:
+                unknown.append(f"destination {name} was not collected, so its region is unknown")
+            elif not is_declared_region(decl, b.cloud, region):
+                problems.append(f"destination {name} is in undeclared region {region}")
+            key = r.get("replica_kms_key_id")
+            key_account = _account_of_key_arn(str(key)) if key else None
+            if key_account and decl.party_of(b.cloud, key_account) != "customer":
+                problems.append(
+                    f"replicas to {name} are encrypted with key {key} of account {key_account}"
+                )
+        common: dict[str, Any] = {
+            "nodes": sorted(destinations),
+            "edges": [(b.id, t, REPLICATES_TO) for t in sorted(edges)],
+            "attributes": {"destinations": seen_dests, "disabled_rules": disabled},
+            "depends_on": sorted(d for d in destinations if d),
+        }
+        if problems:
+            yield ctx.failed(
+                b.id,
+                f"bucket {b.name} replicates outside the boundary: " + "; ".join(problems),
+                definite=definite,
+                **common,
+            )
+        elif unknown:
+            yield ctx.inconclusive(
+                b.id,
+                f"cannot place every replica of bucket {b.name}: " + "; ".join(unknown),
+                **common,
+            )
+        else:
+            yield ctx.passed(
+                b.id,
+                f"bucket {b.name} replicates only to customer accounts in declared regions "
+                f"({len(destinations)} destination(s))",
+                **common,
+            )
