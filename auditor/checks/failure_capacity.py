@@ -1,0 +1,188 @@
+"""Failure path rules about Kafka capacity in each declared region.
+
+- ``failure.region-capacity``: every declared region has platform Kafka capacity.
+- ``failure.secondary-capacity``: (active-passive) each secondary region has at least
+  ``failure.secondary_capacity`` x the primary's broker count.
+
+Capacity is counted by :func:`auditor.analysis.failover.capacity_by_region`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.analysis.failover import Capacity, capacity_by_region
+from auditor.boundary import Pattern, RegionRole
+from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.engine import scope_id
+from auditor.model import PathName, Severity
+
+CAPACITY_SERVICES = ("ec2-compute", "autoscaling", "msk")
+
+
+def _describe(c: Capacity) -> str:
+    parts = [f"{c.brokers} broker{'s' if c.brokers != 1 else ''}"]
+    if c.serverless:
+        parts.append(f"{len(c.serverless)} serverless cluster(s)")
+    if c.pending:
+        parts.append(f"{len(c.pending)} cluster(s) not yet serving")
+    if c.unknown:
+        parts.append(f"{len(c.unknown)} resource(s) of unknown size")
+    return ", ".join(parts)
+
+
+@rule(
+    id="failure.region-capacity",
+    path=PathName.FAILURE,
+    severity=Severity.HIGH,
+    title="Every declared region has platform Kafka capacity",
+    rationale=(
+        "A region the declaration counts on for failover but where no broker runs cannot "
+        "take over; the failover plan is fiction there."
+    ),
+    remediation=(
+        "Provision the platform's brokers (MSK cluster, broker instances or Auto Scaling "
+        "group) in the region, tagged with the platform selector, or remove the region."
+    ),
+    requires=CAPACITY_SERVICES,
+)
+def region_capacity(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    caps = capacity_by_region(ctx.graph)
+    regions = decl.regions_of("aws")
+    if not regions:
+        yield ctx.inconclusive(scope_id("aws", "*", "*"), "no AWS region is declared")
+        return
+    for region in sorted(regions):
+        role = regions[region].value
+        rid = scope_id("aws", "*", region)
+        cap = caps.get(region)
+        if cap is None:
+            yield ctx.failed(
+                rid,
+                f"declared {role} region {region} has no platform Kafka capacity "
+                "(no MSK cluster, running broker instance or Auto Scaling group)",
+                attributes={"region": region, "role": role, "brokers": 0},
+                region=region,
+            )
+            continue
+        attrs = {**cap.attributes(), "role": role}
+        if cap.brokers > 0 or cap.serverless:
+            yield ctx.passed(
+                rid,
+                f"declared {role} region {region} has platform Kafka capacity: {_describe(cap)}",
+                nodes=cap.nodes,
+                attributes=attrs,
+                region=region,
+            )
+        else:
+            yield ctx.inconclusive(
+                rid,
+                f"declared {role} region {region} has no serving capacity yet: {_describe(cap)}",
+                nodes=cap.nodes,
+                attributes=attrs,
+                region=region,
+            )
+
+
+@rule(
+    id="failure.secondary-capacity",
+    path=PathName.FAILURE,
+    severity=Severity.HIGH,
+    title="Secondary regions can carry the declared share of the primary's load",
+    rationale=(
+        "After failover the secondary must carry the primary's traffic; fewer brokers than "
+        "declared means the failover itself causes the next outage."
+    ),
+    remediation=(
+        "Scale the secondary (broker count, Auto Scaling desired capacity) to the declared "
+        "ratio, or lower failure.secondary_capacity with the risk owner's sign-off."
+    ),
+    requires=CAPACITY_SERVICES,
+)
+def secondary_capacity(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    ratio = decl.failure.secondary_capacity
+    if decl.pattern is not Pattern.ACTIVE_PASSIVE:
+        yield ctx.passed(
+            scope_id("aws", "*", "*"),
+            f"the {decl.pattern.value} pattern has no secondary region to size",
+            attributes={"pattern": decl.pattern.value},
+        )
+        return
+    regions = decl.regions_of("aws")
+    primary = next((r for r, role in sorted(regions.items()) if role is RegionRole.PRIMARY), None)
+    secondaries = sorted(r for r, role in regions.items() if role is RegionRole.SECONDARY)
+    if primary is None or not secondaries:
+        yield ctx.inconclusive(
+            scope_id("aws", "*", "*"),
+            "the declaration names no AWS primary and secondary region pair to compare",
+            attributes={"regions": {k: v.value for k, v in sorted(regions.items())}},
+        )
+        return
+    caps = capacity_by_region(ctx.graph)
+    p = caps.get(primary, Capacity(region=primary))
+    for region in secondaries:
+        s = caps.get(region, Capacity(region=region))
+        rid = scope_id("aws", "*", region)
+        need = ratio * p.brokers
+        attrs = {
+            "ratio": ratio,
+            "primary": p.attributes(),
+            "secondary": s.attributes(),
+            "required_brokers": need,
+        }
+        nodes = [*p.nodes, *s.nodes]
+        if p.unknown or p.pending or p.serverless:
+            yield ctx.inconclusive(
+                rid,
+                f"primary {primary} capacity cannot be counted as brokers ({_describe(p)}), "
+                f"so {region} cannot be compared with it",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+        elif p.brokers == 0:
+            yield ctx.inconclusive(
+                rid,
+                f"no platform capacity found in primary {primary} to compare {region} against",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+        elif s.brokers >= need:
+            yield ctx.passed(
+                rid,
+                f"secondary {region} has {s.brokers} brokers, at least {ratio:g} x the "
+                f"primary's {p.brokers}",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+        elif s.serverless:
+            yield ctx.passed(
+                rid,
+                f"secondary {region} runs serverless Kafka, which scales to the primary's "
+                f"{p.brokers} brokers",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+        elif s.unknown or s.pending:
+            yield ctx.inconclusive(
+                rid,
+                f"secondary {region} has {_describe(s)}; cannot tell whether it reaches "
+                f"{need:g} brokers",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+        else:
+            yield ctx.failed(
+                rid,
+                f"secondary {region} has {s.brokers} brokers, below {ratio:g} x the primary's "
+                f"{p.brokers} ({need:g} needed)",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )

@@ -1,0 +1,287 @@
+"""Failure path rules about data and keys surviving a regional failover.
+
+- ``failure.keys-in-each-region``: every declared region holding data stores has an
+  enabled customer-managed key (a multi-region replica of the primary data key, the
+  key protecting the stores there, or a separate customer key).
+- ``failure.data-replicated``: every data store in the primary (or each active)
+  region replicates to a store in a secondary (another active) region, with S3
+  Replication Time Control when the RPO is under 15 minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.analysis.boundary_scope import data_stores, is_customer_account
+from auditor.analysis.failover import (
+    REPLICATES_TO,
+    keys_protecting,
+    usable_customer_key,
+)
+from auditor.analysis.network import label, local_id
+from auditor.boundary import Pattern, RegionRole
+from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.engine import scope_id
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+
+RTC_THRESHOLD_SECONDS = 15 * 60
+"""Below this RPO, S3 replication needs RTC (its 15-minute SLA) to be promised at all."""
+
+
+def _key_json(k: Resource) -> dict[str, JSONValue]:
+    a = k.attributes
+    return {
+        "id": k.id,
+        "account": k.account,
+        "key_manager": a.get("key_manager"),
+        "key_state": a.get("key_state"),
+        "multi_region_type": a.get("multi_region_type"),
+        "primary_key_arn": a.get("primary_key_arn"),
+    }
+
+
+@rule(
+    id="failure.keys-in-each-region",
+    path=PathName.FAILURE,
+    severity=Severity.HIGH,
+    title="Each region holding data has a usable customer key",
+    rationale=(
+        "KMS keys are regional: data replicated to a region is unreadable there after "
+        "failover unless a customer key (ideally a multi-region replica) is enabled there."
+    ),
+    remediation=(
+        "Replicate the primary data key into the region (multi-region key) or create a "
+        "customer-managed key there, and keep it enabled."
+    ),
+    requires=("kms", "s3", "ec2-compute", "msk"),
+)
+def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    if not decl.failure.keys_in_each_region:
+        yield ctx.passed(
+            scope_id("aws", "*", "*"),
+            "failure.keys_in_each_region is false, so no per-region key is required",
+        )
+        return
+    graph = ctx.graph
+    stores = data_stores(graph)
+    regions = decl.regions_of("aws")
+    primary_regions = {r for r, role in regions.items() if role is not RegionRole.SECONDARY}
+    primary_data_keys: set[str] = set()
+    for s in stores:
+        if s.region in primary_regions:
+            primary_data_keys.update(k.id for k in keys_protecting(graph, s)[0])
+    keys = graph.of_kind(Kind.KEY)
+    for region in sorted(regions):
+        rid = scope_id("aws", "*", region)
+        here = [s for s in stores if s.region == region]
+        if not here:
+            yield ctx.passed(
+                rid,
+                f"declared region {region} holds no data stores, so it needs no data key",
+                region=region,
+            )
+            continue
+        protecting: dict[str, Resource] = {}
+        missing: list[str] = []
+        for s in here:
+            found, miss = keys_protecting(graph, s)
+            protecting.update((k.id, k) for k in found)
+            missing.extend(miss)
+        in_region = [k for k in keys if k.region == region]
+        good = [
+            k
+            for k in in_region
+            if usable_customer_key(k, is_customer_account(decl, k.cloud, k.account))
+        ]
+        bad = [
+            k
+            for k in protecting.values()
+            if not usable_customer_key(k, is_customer_account(decl, k.cloud, k.account))
+            and k.attributes.get("key_manager") == "CUSTOMER"
+        ]
+        attrs: dict[str, JSONValue] = {
+            "stores": [s.id for s in here],
+            "protecting_keys": [_key_json(protecting[k]) for k in sorted(protecting)],
+            "uncollected_key_refs": sorted(set(missing)),
+            "usable_customer_keys": [k.id for k in good],
+        }
+        nodes = [*(s.id for s in here), *sorted(protecting), *(k.id for k in good)]
+        if bad:
+            k = sorted(bad, key=lambda r: r.id)[0]
+            yield ctx.failed(
+                rid,
+                f"key {k.name or local_id(k.id)} protecting data in {region} is "
+                f"{k.attributes.get('key_state')} (account {k.account})",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+            continue
+        if good:
+            protects = [k for k in good if k.id in protecting]
+            replicas = [
+                k for k in good if str(k.attributes.get("primary_key_arn")) in primary_data_keys
+            ]
+            k = (protects or replicas or good)[0]
+            why = (
+                "protects the stores there"
+                if protects
+                else "is a multi-region replica of the primary data key"
+                if replicas
+                else "is a separate customer key"
+            )
+            yield ctx.passed(
+                rid,
+                f"{region} has enabled customer key {k.name or local_id(k.id)}, which {why}",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+        elif missing:
+            yield ctx.inconclusive(
+                rid,
+                f"data in {region} is protected by key(s) that were not collected "
+                f"({', '.join(sorted(set(missing)))})",
+                nodes=nodes,
+                attributes=attrs,
+                depends_on=sorted(set(missing)),
+                region=region,
+            )
+        else:
+            yield ctx.failed(
+                rid,
+                f"{region} holds {len(here)} data store(s) but has no enabled customer-managed "
+                "KMS key",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+
+
+@rule(
+    id="failure.data-replicated",
+    path=PathName.FAILURE,
+    severity=Severity.HIGH,
+    title="Primary data replicates to the failover region fast enough for the RPO",
+    rationale=(
+        "A failover region without the data is an empty cluster; replication without a "
+        "time guarantee cannot promise an RPO under 15 minutes."
+    ),
+    remediation=(
+        "Add a replication rule to a store in the secondary region; enable S3 Replication "
+        "Time Control when the RPO is below 15 minutes."
+    ),
+    requires=("s3",),
+)
+def data_replicated(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    regions = decl.regions_of("aws")
+    if decl.pattern is Pattern.SHARED_STORAGE:
+        yield ctx.passed(
+            scope_id("aws", "*", "*"),
+            "the shared-storage pattern keeps one copy of the data; no replication is expected",
+        )
+        return
+    if decl.pattern is Pattern.ACTIVE_PASSIVE:
+        sources = {r for r, role in regions.items() if role is RegionRole.PRIMARY}
+        targets_of = {
+            s: {r for r, role in regions.items() if role is RegionRole.SECONDARY} for s in sources
+        }
+    else:
+        actives = {r for r, role in regions.items() if role is RegionRole.ACTIVE}
+        sources = actives
+        targets_of = {s: actives - {s} for s in actives}
+    stores = [s for s in data_stores(ctx.graph) if s.region in sources]
+    if not stores:
+        yield ctx.inconclusive(
+            scope_id("aws", "*", "*"),
+            "the data.stores selector matched no store in "
+            + (", ".join(sorted(sources)) or "any source region"),
+            attributes={"source_regions": sorted(sources)},
+        )
+        return
+    rpo = decl.objectives.rpo
+    for s in stores:
+        yield _judge_replication(ctx, s, sorted(targets_of.get(s.region, set())), rpo)
+
+
+def _judge_replication(ctx: RuleContext, store: Resource, targets: list[str], rpo: int) -> Finding:
+    graph = ctx.graph
+    attrs: dict[str, JSONValue] = {"target_regions": targets, "rpo_seconds": rpo}
+    if not targets:
+        return ctx.inconclusive(
+            store.id, f"no failover region is declared for {store.region}", attributes=attrs
+        )
+    if store.kind != Kind.BUCKET:
+        return ctx.inconclusive(
+            store.id,
+            f"replication of {label(store)} is not visible to the collector (MSK Replicator, "
+            "MirrorMaker and volume copies are not collected)",
+            attributes=attrs,
+        )
+    edges = list(graph.out_edges(store.id, REPLICATES_TO))
+    rules = []
+    good: list[tuple[str, bool]] = []
+    slow: list[str] = []
+    unknown: list[str] = []
+    elsewhere: list[str] = []
+    for rel in edges:
+        dest = graph.get(rel.target)
+        rtc = bool(rel.attributes.get("rtc"))
+        rules.append(
+            {
+                "destination": rel.target,
+                "rule_id": rel.attributes.get("rule_id"),
+                "rtc": rtc,
+                "destination_region": dest.region if dest else None,
+            }
+        )
+        if dest is None or dest.attributes.get("stub"):
+            unknown.append(rel.target)
+        elif dest.region not in targets:
+            elsewhere.append(f"{dest.name or rel.target} ({dest.region})")
+        elif rpo < RTC_THRESHOLD_SECONDS and not rtc:
+            slow.append(rel.target)
+        else:
+            good.append((rel.target, rtc))
+    attrs["replication"] = rules
+    nodes = [store.id, *(r.target for r in edges)]
+    edge_list = [(store.id, r.target, REPLICATES_TO) for r in edges]
+    common = {"nodes": nodes, "edges": edge_list, "attributes": attrs}
+    if good:
+        dest_id, rtc = good[0]
+        return ctx.passed(
+            store.id,
+            f"{label(store)} replicates to {local_id(dest_id) or dest_id} in "
+            f"{', '.join(targets)}" + (" with RTC" if rtc else ""),
+            **common,
+        )
+    if slow:
+        return ctx.failed(
+            store.id,
+            f"{label(store)} replicates to {', '.join(slow)} without Replication Time Control, "
+            f"which cannot promise the RPO of {rpo}s (under {RTC_THRESHOLD_SECONDS}s)",
+            definite=True,
+            **common,
+        )
+    if unknown:
+        return ctx.inconclusive(
+            store.id,
+            f"{label(store)} replicates to {', '.join(unknown)}, which was not collected, so "
+            "its region is unknown",
+            depends_on=unknown,
+            **common,
+        )
+    if elsewhere:
+        return ctx.failed(
+            store.id,
+            f"{label(store)} replicates only to {', '.join(elsewhere)}, not to a failover "
+            f"region ({', '.join(targets)})",
+            **common,
+        )
+    return ctx.failed(
+        store.id,
+        f"{label(store)} in {store.region} has no replication to {', '.join(targets)}",
+        **common,
+    )

@@ -1,0 +1,313 @@
+"""Failure path rules about the declared DNS failover records.
+
+- ``failure.dns-failover-records``: each declared record name has a PRIMARY and a
+  SECONDARY failover record (when ``routing: failover``), or records of the declared
+  routing otherwise.
+- ``failure.dns-health-checks``: the PRIMARY record carries a health check that
+  exists (when ``health_check: required``).
+- ``failure.dns-ttl``: the TTL of those records is no longer than the RTO.
+
+Verdicts about a record name use the id ``dns:{fqdn}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.analysis.failover import (
+    HEALTH_CHECKED_BY,
+    alias_target,
+    failover_role,
+    health_check_of,
+    record_fqdn,
+    records_named,
+    zones_named,
+)
+from auditor.boundary import Dns
+from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.engine import scope_id
+from auditor.model import JSONValue, PathName, Resource, Severity
+
+ROUTE53 = ("route53",)
+
+
+def _name_id(fqdn: str) -> str:
+    return f"dns:{fqdn}"
+
+
+def _no_dns(ctx: RuleContext) -> Finding:
+    return ctx.passed(
+        scope_id("aws", "*", "global"),
+        "the declaration has no failure.dns section, so no DNS failover is required",
+        region="global",
+    )
+
+
+def _record_json(r: Resource) -> dict[str, JSONValue]:
+    a = r.attributes
+    return {
+        "id": r.id,
+        "type": a.get("type"),
+        "set_identifier": a.get("set_identifier"),
+        "failover": a.get("failover"),
+        "routing": a.get("routing"),
+        "ttl": a.get("ttl"),
+        "health_check_id": a.get("health_check_id"),
+        "alias_target": a.get("alias_target"),
+        "values": a.get("values"),
+    }
+
+
+def _names(ctx: RuleContext, dns: Dns) -> Iterator[tuple[str, list[Resource]]]:
+    for rec in sorted(set(dns.records)):
+        fqdn = record_fqdn(rec, dns.zone)
+        yield fqdn, records_named(ctx.graph, dns.zone, fqdn)
+
+
+def _missing_zone(ctx: RuleContext, dns: Dns, fqdn: str) -> Finding:
+    return ctx.failed(
+        _name_id(fqdn),
+        f"declared zone {dns.zone} was not found in the scanned accounts, so {fqdn} has no records",
+        attributes={"zone": dns.zone, "record": fqdn},
+        region="global",
+    )
+
+
+@rule(
+    id="failure.dns-failover-records",
+    path=PathName.FAILURE,
+    severity=Severity.HIGH,
+    title="Declared bootstrap names have PRIMARY and SECONDARY failover records",
+    rationale=(
+        "Clients find the cluster through DNS; without a failover pair, a regional failure "
+        "leaves them resolving the dead region."
+    ),
+    remediation=(
+        "Create Route53 failover records (PRIMARY in the primary region, SECONDARY in the "
+        "secondary) for each declared name in the declared zone."
+    ),
+    requires=ROUTE53,
+)
+def dns_failover_records(ctx: RuleContext) -> Iterator[Finding]:
+    dns = ctx.declaration.failure.dns
+    if dns is None:
+        yield _no_dns(ctx)
+        return
+    if not dns.records:
+        yield ctx.inconclusive(
+            scope_id("aws", "*", "global"),
+            f"failure.dns names zone {dns.zone} but no records to check",
+            region="global",
+        )
+        return
+    zones = zones_named(ctx.graph, dns.zone)
+    for fqdn, records in _names(ctx, dns):
+        if not zones:
+            yield _missing_zone(ctx, dns, fqdn)
+            continue
+        nodes = [r.id for r in records] + [z.id for z in zones]
+        attrs: dict[str, JSONValue] = {
+            "zone": dns.zone,
+            "routing": dns.routing,
+            "records": [_record_json(r) for r in records],
+        }
+        common = {"nodes": nodes, "attributes": attrs, "region": "global"}
+        if dns.routing != "failover":
+            matching = [r for r in records if r.attributes.get("routing") == dns.routing]
+            if matching:
+                yield ctx.passed(
+                    _name_id(fqdn),
+                    f"{fqdn} has {len(matching)} {dns.routing} record(s) as declared",
+                    **common,
+                )
+            else:
+                yield ctx.failed(
+                    _name_id(fqdn),
+                    f"{fqdn} has no {dns.routing} record in zone {dns.zone}",
+                    **common,
+                )
+            continue
+        roles = {failover_role(r) for r in records}
+        missing = [x for x in ("PRIMARY", "SECONDARY") if x not in roles]
+        if not records:
+            yield ctx.failed(_name_id(fqdn), f"{fqdn} has no record in zone {dns.zone}", **common)
+        elif missing:
+            yield ctx.failed(
+                _name_id(fqdn),
+                f"{fqdn} has no {' or '.join(missing)} failover record "
+                f"(found: {', '.join(sorted(str(x) for x in roles))})",
+                **common,
+            )
+        else:
+            primary = next(r for r in records if failover_role(r) == "PRIMARY")
+            secondary = next(r for r in records if failover_role(r) == "SECONDARY")
+            yield ctx.passed(
+                _name_id(fqdn),
+                f"{fqdn} has a PRIMARY ({primary.attributes.get('set_identifier')}) and a "
+                f"SECONDARY ({secondary.attributes.get('set_identifier')}) failover record",
+                edges=[(primary.id, secondary.id, "failure.fails_over_to")],
+                **common,
+            )
+
+
+@rule(
+    id="failure.dns-health-checks",
+    path=PathName.FAILURE,
+    severity=Severity.HIGH,
+    title="The PRIMARY failover record is health checked",
+    rationale=(
+        "Route53 only fails over from a PRIMARY record when a health check (or the alias "
+        "target's health) says it is down; without one, failover never happens."
+    ),
+    remediation=(
+        "Attach a Route53 health check to the PRIMARY record, or use an alias record with "
+        "EvaluateTargetHealth."
+    ),
+    requires=ROUTE53,
+)
+def dns_health_checks(ctx: RuleContext) -> Iterator[Finding]:
+    dns = ctx.declaration.failure.dns
+    if dns is None:
+        yield _no_dns(ctx)
+        return
+    if not dns.records:
+        yield ctx.inconclusive(
+            scope_id("aws", "*", "global"), "failure.dns lists no records", region="global"
+        )
+        return
+    required = dns.health_check == "required"
+    zones = zones_named(ctx.graph, dns.zone)
+    for fqdn, records in _names(ctx, dns):
+        if not zones:
+            yield _missing_zone(ctx, dns, fqdn)
+            continue
+        judged = (
+            [r for r in records if failover_role(r) == "PRIMARY"]
+            if dns.routing == "failover"
+            else records
+        )
+        if not judged:
+            yield ctx.inconclusive(
+                _name_id(fqdn),
+                f"{fqdn} has no {'PRIMARY ' if dns.routing == 'failover' else ''}record whose "
+                "health check could be judged (see failure.dns-failover-records)",
+                attributes={"records": [_record_json(r) for r in records]},
+                region="global",
+            )
+            continue
+        for r in judged:
+            yield _judge_health(ctx, r, fqdn, required)
+
+
+def _judge_health(ctx: RuleContext, r: Resource, fqdn: str, required: bool) -> Finding:
+    hc_id, hc = health_check_of(ctx.graph, r)
+    alias = alias_target(r)
+    attrs: dict[str, JSONValue] = {"record": _record_json(r), "health_check_required": required}
+    if hc is not None:
+        attrs["health_check"] = {
+            "id": hc.id,
+            "type": hc.attributes.get("type"),
+            "target": hc.attributes.get("target"),
+            "port": hc.attributes.get("port"),
+            "failure_threshold": hc.attributes.get("failure_threshold"),
+            "request_interval": hc.attributes.get("request_interval"),
+        }
+        return ctx.passed(
+            r.id,
+            f"{fqdn} ({failover_role(r) or 'record'}) is health checked by {hc_id} "
+            f"({hc.attributes.get('type')} {hc.attributes.get('target')})",
+            nodes=[r.id, hc.id],
+            edges=[(r.id, hc.id, HEALTH_CHECKED_BY)],
+            attributes=attrs,
+        )
+    if hc_id:
+        msg = f"{fqdn} names health check {hc_id}, which was not found"
+        if required:
+            return ctx.failed(r.id, msg, attributes=attrs, depends_on=[hc_id])
+        return ctx.passed(r.id, f"{msg}; health checks are optional here", attributes=attrs)
+    if alias is not None and alias.get("evaluate_target_health"):
+        return ctx.passed(
+            r.id,
+            f"{fqdn} is an alias to {alias.get('dns_name')} that evaluates the target's health",
+            attributes=attrs,
+        )
+    if required:
+        return ctx.failed(
+            r.id,
+            f"{fqdn} ({failover_role(r) or 'record'}) has no health check, so Route53 will "
+            "never fail over from it",
+            attributes=attrs,
+            definite=True,
+        )
+    return ctx.passed(
+        r.id,
+        f"{fqdn} has no health check; the declaration makes health checks optional",
+        attributes=attrs,
+    )
+
+
+@rule(
+    id="failure.dns-ttl",
+    path=PathName.FAILURE,
+    severity=Severity.MEDIUM,
+    title="Failover record TTLs fit within the RTO",
+    rationale=(
+        "Resolvers keep answering the failed region until the TTL runs out; a TTL longer "
+        "than the RTO breaks the recovery time on its own."
+    ),
+    remediation="Lower the record TTL well below the declared RTO (e.g. 30-60 seconds).",
+    requires=ROUTE53,
+)
+def dns_ttl(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    dns = decl.failure.dns
+    if dns is None:
+        yield _no_dns(ctx)
+        return
+    rto = decl.objectives.rto
+    zones = zones_named(ctx.graph, dns.zone)
+    if not dns.records:
+        yield ctx.inconclusive(
+            scope_id("aws", "*", "global"), "failure.dns lists no records", region="global"
+        )
+        return
+    for fqdn, records in _names(ctx, dns):
+        if not zones:
+            yield _missing_zone(ctx, dns, fqdn)
+            continue
+        if not records:
+            yield ctx.inconclusive(
+                _name_id(fqdn),
+                f"{fqdn} has no record whose TTL could be judged (see "
+                "failure.dns-failover-records)",
+                region="global",
+            )
+            continue
+        for r in records:
+            ttl = r.attributes.get("ttl")
+            attrs: dict[str, JSONValue] = {"record": _record_json(r), "rto_seconds": rto}
+            role = failover_role(r) or "record"
+            if alias_target(r) is not None:
+                yield ctx.passed(
+                    r.id,
+                    f"{fqdn} ({role}) is an alias record; it takes the target's TTL, which "
+                    "Route53 manages",
+                    attributes=attrs,
+                )
+            elif not isinstance(ttl, int) or isinstance(ttl, bool):
+                yield ctx.inconclusive(
+                    r.id, f"the TTL of {fqdn} ({role}) was not recorded", attributes=attrs
+                )
+            elif ttl <= rto:
+                yield ctx.passed(
+                    r.id,
+                    f"{fqdn} ({role}) has TTL {ttl}s, within the RTO of {rto}s",
+                    attributes=attrs,
+                )
+            else:
+                yield ctx.failed(
+                    r.id,
+                    f"{fqdn} ({role}) has TTL {ttl}s, longer than the RTO of {rto}s",
+                    attributes=attrs,
+                    definite=True,
+                )

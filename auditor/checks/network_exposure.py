@@ -1,0 +1,398 @@
+"""Network path rules about what reaches platform resources: the internet, clients, operators.
+
+- ``network.public-ingress``: no Kafka port of a platform resource is reachable from
+  the internet, unless the declaration says ``public_ingress: declared``.
+- ``network.client-sources``: security group rules opening Kafka ports on platform
+  resources admit only declared client (or replication) CIDRs and group references.
+- ``network.management-ports``: SSH/RDP on platform resources is not reachable from
+  the internet.
+- ``network.k8s-endpoint-private``: EKS API endpoints of the platform are private or
+  restricted.
+
+Reachability comes from :mod:`auditor.analysis.network`; see its docstring for the
+exact meaning of "exposed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from auditor.analysis.boundary_scope import is_customer_account, platform_resources
+from auditor.analysis.network import (
+    EXPOSABLE_KINDS,
+    Exposure,
+    Reach,
+    cidr_within,
+    is_internet_cidr,
+    label,
+    local_id,
+    network_view,
+    sg_rules_for_port,
+)
+from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.engine import scope_id
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+
+NETWORK_SERVICES = ("ec2-network", "ec2-compute", "elbv2", "msk")
+
+
+def _no_platform(ctx: RuleContext) -> Finding:
+    return ctx.inconclusive(
+        scope_id("aws", "*", "*"),
+        "the platform selector matched no collected resource",
+        attributes={"selector": ctx.declaration.platform.select.model_dump()},
+    )
+
+
+def _ports_text(ports: Sequence[int]) -> str:
+    return ", ".join(str(p) for p in ports)
+
+
+def _exposure_finding(
+    ctx: RuleContext,
+    res: Resource,
+    exposures: Sequence[Exposure],
+    ports: Sequence[int],
+    what: str,
+    *,
+    allowed_reason: str | None = None,
+) -> Finding:
+    """One verdict for one resource from its per-port exposures."""
+    nodes: list[str] = [res.id]
+    edges: list[tuple[str, str, str]] = []
+    for e in exposures:
+        nodes.extend(n for n in e.path if n not in nodes)
+        edges.extend(x for x in e.edges if x not in edges)
+    depends = sorted({*nodes[1:], *(f for e in exposures for f in e.firewalls)} - {"internet"})
+    attrs: dict[str, JSONValue] = {
+        "ports": list(ports),
+        "exposures": [e.attributes() for e in exposures],
+    }
+    yes = [e for e in exposures if e.reach is Reach.YES]
+    unknown = [e for e in exposures if e.reach is Reach.UNKNOWN]
+    common: dict[str, Any] = {
+        "nodes": nodes,
+        "edges": edges,
+        "attributes": attrs,
+        "depends_on": depends,
+    }
+    if yes:
+        first = yes[0]
+        open_ports = _ports_text(sorted({e.port for e in yes}))
+        if allowed_reason is not None:
+            return ctx.passed(
+                res.id,
+                f"{label(res)} is reachable from the internet on {what} {open_ports}, "
+                f"which the declaration allows ({allowed_reason})",
+                **common,
+            )
+        return ctx.failed(
+            res.id,
+            f"{label(res)} is reachable from the internet on {what} {open_ports}: {first.reason}",
+            definite=True,
+            **common,
+        )
+    if unknown:
+        return ctx.inconclusive(
+            res.id,
+            f"cannot tell whether {label(res)} is reachable from the internet on {what} "
+            f"{_ports_text(sorted({e.port for e in unknown}))}: {unknown[0].reason}",
+            **common,
+        )
+    if not exposures:
+        return ctx.passed(
+            res.id,
+            f"{label(res)} has no listener on or forwarding to {what} {_ports_text(ports)}",
+            **common,
+        )
+    return ctx.passed(
+        res.id,
+        f"{label(res)} is not reachable from the internet on {what} "
+        f"{_ports_text(sorted({e.port for e in exposures}))}: {exposures[0].reason}",
+        **common,
+    )
+
+
+@rule(
+    id="network.public-ingress",
+    path=PathName.NETWORK,
+    severity=Severity.CRITICAL,
+    title="No Kafka port of the platform is reachable from the internet",
+    rationale=(
+        "A Kafka listener reachable from the internet is outside every private-path promise "
+        "the boundary makes; client traffic must arrive over the declared private paths."
+    ),
+    remediation=(
+        "Remove the public IP or make the load balancer internal, drop the internet route, "
+        "or narrow the security group / network ACL; if public ingress is intended, declare "
+        "network.public_ingress: declared or add a waiver."
+    ),
+    requires=NETWORK_SERVICES,
+)
+def public_ingress(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    platform = platform_resources(ctx.graph)
+    if not platform:
+        yield _no_platform(ctx)
+        return
+    view = network_view(ctx.graph)
+    ports = sorted(set(decl.network.kafka_ports))
+    allowed = (
+        "network.public_ingress is 'declared'"
+        if decl.network.public_ingress == "declared"
+        else None
+    )
+    judged = [r for r in platform if r.kind in EXPOSABLE_KINDS]
+    if not judged:
+        yield ctx.passed(
+            scope_id("aws", "*", "*"),
+            "the platform has no instance, network interface, load balancer or MSK cluster "
+            "that could listen on a Kafka port",
+            attributes={"platform": [r.id for r in platform]},
+        )
+        return
+    for res in judged:
+        yield _exposure_finding(
+            ctx, res, view.exposures(res, ports), ports, "Kafka port", allowed_reason=allowed
+        )
+
+
+@rule(
+    id="network.management-ports",
+    path=PathName.NETWORK,
+    severity=Severity.HIGH,
+    title="SSH and RDP on the platform are not reachable from the internet",
+    rationale=(
+        "Management ports open to the internet give anyone a path to the brokers' hosts, "
+        "around the declared operations and support paths."
+    ),
+    remediation=(
+        "Close the ports to internet CIDRs; reach hosts through the declared operations path "
+        "(SSM, a private bastion, a private endpoint)."
+    ),
+    requires=("ec2-network", "ec2-compute", "elbv2"),
+    params={"ports": [22, 3389]},
+)
+def management_ports(ctx: RuleContext) -> Iterator[Finding]:
+    platform = platform_resources(ctx.graph)
+    if not platform:
+        yield _no_platform(ctx)
+        return
+    raw = ctx.params.get("ports") or [22, 3389]
+    ports = sorted({int(p) for p in raw}) if isinstance(raw, list) else [22, 3389]
+    view = network_view(ctx.graph)
+    judged = [r for r in platform if r.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.LOAD_BALANCER)]
+    if not judged:
+        yield ctx.passed(
+            scope_id("aws", "*", "*"),
+            "the platform has no instance, network interface or load balancer that could "
+            "expose a management port",
+            attributes={"platform": [r.id for r in platform], "ports": list(ports)},
+        )
+        return
+    for res in judged:
+        f = _exposure_finding(ctx, res, view.exposures(res, ports), ports, "management port")
+        if f.status.value == "PASS":
+            loose = [
+                f"{local_id(sg.id)} admits {p}"
+                for p in ports
+                for sg, _ in view.internet_admitting_rules(res, p)
+            ]
+            if loose:
+                f = ctx.passed(
+                    res.id,
+                    f"{f.message} (note: security group {'; '.join(sorted(set(loose)))} "
+                    "from an internet CIDR, but no internet path reaches it)",
+                    nodes=f.evidence.nodes,
+                    edges=f.evidence.edges,
+                    attributes={**f.evidence.attributes, "loose_rules": sorted(set(loose))},
+                    depends_on=f.depends_on,
+                )
+        yield f
+
+
+@rule(
+    id="network.client-sources",
+    path=PathName.NETWORK,
+    severity=Severity.HIGH,
+    title="Kafka ports admit only declared client sources",
+    rationale=(
+        "Security group rules are the last word on who may open a Kafka connection; a CIDR "
+        "wider than the declared clients lets undeclared networks in."
+    ),
+    remediation=(
+        "Narrow the rule to the declared client CIDRs (network.clients.from) or reference the "
+        "clients' security group; declare new client networks first."
+    ),
+    requires=("ec2-network", "ec2-compute", "elbv2", "msk"),
+)
+def client_sources(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    platform = platform_resources(ctx.graph)
+    if not platform:
+        yield _no_platform(ctx)
+        return
+    view = network_view(ctx.graph)
+    ports = sorted(set(decl.network.kafka_ports))
+    allowed = sorted({*decl.network.clients.cidrs, *decl.network.replication.cidrs})
+    protects: dict[str, list[str]] = {}
+    groups: dict[str, Resource] = {}
+    with_sgs = [r for r in platform if r.kind in EXPOSABLE_KINDS or r.kind == Kind.FIREWALL]
+    any_missing = False
+    for res in with_sgs:
+        if res.kind == Kind.FIREWALL:
+            groups[res.id] = res
+            protects.setdefault(res.id, [])
+            continue
+        sgs, missing = view.firewalls_of(res)
+        for sg in sgs:
+            groups[sg.id] = sg
+            protects.setdefault(sg.id, []).append(res.id)
+        if missing:
+            any_missing = True
+            yield ctx.inconclusive(
+                res.id,
+                f"security group(s) {', '.join(missing)} of {label(res)} were not collected, "
+                "so its Kafka port sources are unknown",
+                attributes={"missing_security_groups": missing},
+                depends_on=missing,
+            )
+    if not groups:
+        if any_missing:
+            return
+        yield ctx.passed(
+            scope_id("aws", "*", "*"),
+            "no security group protects a platform resource, so no rule opens a Kafka port",
+            attributes={"platform": [r.id for r in with_sgs]},
+        )
+        return
+    peers = set(decl.network.peers)
+    for gid in sorted(groups):
+        sg = groups[gid]
+        bad: list[str] = []
+        unknown: list[str] = []
+        ok: list[str] = []
+        rules: list[dict[str, Any]] = []
+        for port in ports:
+            for r in sg_rules_for_port(sg, port):
+                if r not in rules:
+                    rules.append(r)
+        for r in rules:
+            for c in r.get("cidrs") or []:
+                (ok if cidr_within(str(c), allowed) else bad).append(str(c))
+            unknown.extend(str(p) for p in r.get("prefix_lists") or [])
+            for g in r.get("groups") or []:
+                acct = str(g.get("account") or "")
+                ref = f"{g.get('group_id')} ({acct})"
+                if (
+                    not acct
+                    or is_customer_account(decl, "aws", acct)
+                    or acct in peers
+                    or str(g.get("group_id")) in peers
+                ):
+                    ok.append(ref)
+                else:
+                    bad.append(ref)
+        attrs: dict[str, JSONValue] = {
+            "kafka_ports": ports,
+            "allowed_cidrs": allowed,
+            "kafka_rules": rules,
+            "protects": protects[gid],
+        }
+        nodes = [gid, *protects[gid]]
+        name = f"security group {sg.name or local_id(gid)}"
+        if bad:
+            wide = sorted(set(bad))
+            internet = [c for c in wide if is_internet_cidr(c)]
+            yield ctx.failed(
+                gid,
+                f"{name} admits Kafka ports from undeclared source(s) {', '.join(wide)}"
+                + (" including the internet" if internet else "")
+                + f"; declared clients are {', '.join(allowed) or 'none'}",
+                nodes=nodes,
+                attributes={**attrs, "undeclared_sources": wide},
+                definite=True,
+            )
+        elif unknown:
+            yield ctx.inconclusive(
+                gid,
+                f"{name} admits Kafka ports from prefix list(s) {', '.join(sorted(set(unknown)))} "
+                "whose entries are not collected",
+                nodes=nodes,
+                attributes={**attrs, "prefix_lists": sorted(set(unknown))},
+            )
+        elif not rules:
+            yield ctx.passed(
+                gid, f"{name} admits no traffic to Kafka ports", nodes=nodes, attributes=attrs
+            )
+        else:
+            yield ctx.passed(
+                gid,
+                f"{name} admits Kafka ports only from declared sources "
+                f"({', '.join(sorted(set(ok)))})",
+                nodes=nodes,
+                attributes=attrs,
+            )
+
+
+@rule(
+    id="network.k8s-endpoint-private",
+    path=PathName.NETWORK,
+    severity=Severity.HIGH,
+    title="Kubernetes API endpoints of the platform are private",
+    rationale=(
+        "A public EKS API endpoint open to 0.0.0.0/0 puts the control plane of the brokers "
+        "one stolen credential away from anyone."
+    ),
+    remediation=(
+        "Turn off public endpoint access, or restrict publicAccessCidrs to the declared "
+        "operations networks."
+    ),
+    requires=("eks",),
+)
+def k8s_endpoint_private(ctx: RuleContext) -> Iterator[Finding]:
+    platform = platform_resources(ctx.graph)
+    clusters = [r for r in platform if r.kind == Kind.K8S_CLUSTER]
+    if not clusters:
+        scope = ctx.graph.inventory.scope
+        accounts = sorted(scope.accounts) or ["*"]
+        regions = sorted(scope.regions) or ["*"]
+        for acct in accounts:
+            for region in regions:
+                yield ctx.passed(
+                    scope_id("aws", acct, region),
+                    f"no EKS clusters on the platform in {acct}/{region}",
+                    account=acct,
+                    region=region,
+                )
+        return
+    for c in clusters:
+        a = c.attributes
+        public = a.get("endpoint_public_access")
+        cidrs = sorted(str(x) for x in a.get("public_access_cidrs") or [])
+        attrs: dict[str, JSONValue] = {
+            "endpoint_public_access": public,
+            "public_access_cidrs": cidrs,
+            "endpoint_private_access": a.get("endpoint_private_access"),
+        }
+        if public is None:
+            yield ctx.inconclusive(
+                c.id, f"endpoint access of {label(c)} was not recorded", attributes=attrs
+            )
+        elif not public:
+            yield ctx.passed(c.id, f"{label(c)} has no public API endpoint", attributes=attrs)
+        elif not cidrs or any(x in ("0.0.0.0/0", "::/0") for x in cidrs):
+            yield ctx.failed(
+                c.id,
+                f"{label(c)} has a public API endpoint open to "
+                f"{', '.join(cidrs) or 'every address'}",
+                attributes=attrs,
+                definite=True,
+            )
+        else:
+            yield ctx.passed(
+                c.id,
+                f"{label(c)} has a public API endpoint restricted to {', '.join(cidrs)}",
+                attributes=attrs,
+            )

@@ -1,0 +1,474 @@
+"""Network path rules about the platform's networks and what connects them.
+
+- ``network.replication-private``: each pair of declared regions is joined by a
+  private path of a declared replication kind (peering, transit gateway).
+- ``network.peering-declared``: peerings of platform VPCs reach only customer accounts
+  or declared peers.
+- ``network.transit-declared``: attachments on customer transit gateways (and the
+  gateways platform VPCs attach to) belong to customer accounts or declared peers.
+- ``network.flow-logs``: every platform VPC has an active flow log.
+
+"Platform VPCs" are the VPCs the platform selector picks plus the VPCs holding
+selected platform resources (:func:`auditor.analysis.network.platform_networks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from itertools import combinations
+from typing import Any
+
+from auditor.analysis.boundary_scope import is_customer_account
+from auditor.analysis.network import (
+    LOGGED_BY,
+    Connectivity,
+    Reach,
+    local_id,
+    network_view,
+    platform_networks,
+    platform_tables,
+)
+from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.engine import scope_id
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+
+_DEAD_PEERING = frozenset({"deleted", "rejected", "failed", "expired", "deleting"})
+_DEAD_ATTACHMENT = frozenset({"deleted", "deleting", "rejected", "failed", "failing"})
+_PRIVATE_VIA = ("peering", "transit-gateway")
+
+
+def _no_networks(ctx: RuleContext) -> Finding:
+    return ctx.inconclusive(
+        scope_id("aws", "*", "*"),
+        "no platform VPC was found: the platform selector matched no network and no "
+        "resource placed in one",
+        attributes={"selector": ctx.declaration.platform.select.model_dump()},
+    )
+
+
+def _vpc_label(v: Resource) -> str:
+    vid = str(v.attributes.get("vpc_id") or local_id(v.id))
+    return f"{vid} ({v.account}/{v.region})"
+
+
+def _declared_peer(ctx: RuleContext, account: str, *ids: str) -> bool:
+    decl = ctx.declaration
+    peers = set(decl.network.peers)
+    return (
+        is_customer_account(decl, "aws", account)
+        or account in peers
+        or any(i and i in peers for i in ids)
+    )
+
+
+def _conn_json(c: Connectivity) -> dict[str, JSONValue]:
+    return {
+        "via": c.via,
+        "reach": c.reach.value,
+        "reason": c.reason,
+        "nodes": list(c.nodes),
+        "routes": [dict(r) for r in c.routes],
+        "missing": list(c.missing),
+    }
+
+
+@rule(
+    id="network.replication-private",
+    path=PathName.NETWORK,
+    severity=Severity.HIGH,
+    title="Replication between regions takes a declared private path",
+    rationale=(
+        "Private client connectivity proves nothing about replication: cross-region "
+        "replication must have its own private path (peering or transit gateway), or it "
+        "silently falls back to the internet."
+    ),
+    remediation=(
+        "Peer the platform VPCs (or attach both to peered transit gateways) and route each "
+        "VPC's CIDRs to the peering / TGW in both directions; declare the kind in "
+        "network.replication.via."
+    ),
+    requires=("ec2-network",),
+)
+def replication_private(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    regions = sorted(decl.regions_of("aws"))
+    if len(regions) < 2:
+        yield ctx.passed(
+            scope_id("aws", "*", "*"),
+            f"only {len(regions)} AWS region is declared, so no replication path is needed",
+            attributes={"regions": regions},
+        )
+        return
+    nets = platform_networks(ctx.graph)
+    if not nets.networks:
+        yield _no_networks(ctx)
+        return
+    by_region: dict[str, list[Resource]] = {r: [] for r in regions}
+    for v in nets.networks:
+        if v.region in by_region:
+            by_region[v.region].append(v)
+    for region in regions:
+        if not by_region[region]:
+            yield ctx.inconclusive(
+                scope_id("aws", "*", region),
+                f"no platform VPC found in declared region {region}, so its replication "
+                "path cannot be judged",
+                region=region,
+            )
+    via_allowed: set[str] = {str(v) for v in decl.network.replication.via} or set(_PRIVATE_VIA)
+    view = network_view(ctx.graph)
+    for r1, r2 in combinations(regions, 2):
+        for a in by_region[r1]:
+            for b in by_region[r2]:
+                tables_a, tables_b = platform_tables(ctx.graph, a), platform_tables(ctx.graph, b)
+                conns = view.connectivity(a, b, tables_a, tables_b)
+                yield _judge_replication(ctx, a, b, conns, via_allowed)
+
+
+def _judge_replication(
+    ctx: RuleContext,
+    a: Resource,
+    b: Resource,
+    conns: list[Connectivity],
+    via_allowed: set[str],
+) -> Finding:
+    pair = f"{a.id}<->{b.id}"
+    between = f"{_vpc_label(a)} and {_vpc_label(b)}"
+    nodes = [a.id, b.id]
+    for c in conns:
+        nodes.extend(n for n in c.nodes if n not in nodes)
+    attrs: dict[str, JSONValue] = {
+        "declared_via": sorted(via_allowed),
+        "candidates": [_conn_json(c) for c in conns],
+    }
+    common: dict[str, Any] = {
+        "nodes": nodes,
+        "attributes": attrs,
+        "depends_on": nodes,
+        "account": "*",
+        "region": "*",
+    }
+    good = [c for c in conns if c.reach is Reach.YES and c.via in via_allowed]
+    if good:
+        g = good[0]
+        kind = "the internet" if g.via in ("internet", "nat") else f"a {g.via}"
+        return ctx.passed(
+            pair,
+            f"replication between {between} has a declared path over {kind}: {g.reason}",
+            **common,
+        )
+    unknown = [c for c in conns if c.reach is Reach.UNKNOWN]
+    if unknown:
+        return ctx.inconclusive(
+            pair, f"cannot tell how {between} reach each other: {unknown[0].reason}", **common
+        )
+    public = [c for c in conns if c.reach is Reach.YES and c.via in ("internet", "nat")]
+    if public:
+        return ctx.failed(
+            pair,
+            f"the only way between {between} is over the internet: {public[0].reason}",
+            **common,
+        )
+    undeclared = [c for c in conns if c.reach is Reach.YES]
+    if undeclared:
+        return ctx.failed(
+            pair,
+            f"{between} are joined only by an undeclared {undeclared[0].via} path "
+            f"(declared: {', '.join(sorted(via_allowed))})",
+            **common,
+        )
+    why = "; ".join(c.reason for c in conns) if conns else "no peering or transit attachment"
+    return ctx.failed(
+        pair,
+        f"no private path joins {between}, so replication would need the internet ({why})",
+        **common,
+    )
+
+
+@rule(
+    id="network.peering-declared",
+    path=PathName.NETWORK,
+    severity=Severity.HIGH,
+    title="Peerings of platform VPCs reach only the customer and declared peers",
+    rationale=(
+        "A peering is a crossing of the network boundary; one to an undeclared account "
+        "lets a third party route into the brokers' network."
+    ),
+    remediation=(
+        "Delete the peering, or declare the peer account / VPC in network.peers with the "
+        "reason it is needed."
+    ),
+    requires=("ec2-network",),
+)
+def peering_declared(ctx: RuleContext) -> Iterator[Finding]:
+    nets = platform_networks(ctx.graph)
+    if not nets.networks:
+        yield _no_networks(ctx)
+        return
+    view = network_view(ctx.graph)
+    seen: dict[str, tuple[Resource, list[Resource]]] = {}
+    for v in nets.networks:
+        found = view.peerings_of(v)
+        if not found:
+            yield ctx.passed(
+                v.id,
+                f"no peering connection touches platform VPC {_vpc_label(v)}",
+                attributes={"platform_because": list(nets.why.get(v.id, ()))},
+            )
+        for p in found:
+            seen.setdefault(local_id(p.id), (p, []))[1].append(v)
+    for pid in sorted(seen):
+        p, platform_sides = seen[pid]
+        yield _judge_peering(ctx, p, platform_sides)
+
+
+def _judge_peering(ctx: RuleContext, p: Resource, platform_vpcs: list[Resource]) -> Finding:
+    pid = local_id(p.id)
+    status = str(p.attributes.get("status") or "")
+    sides = {s: p.attributes.get(s) or {} for s in ("requester", "accepter")}
+    attrs: dict[str, JSONValue] = {
+        "status": status,
+        "requester": dict(sides["requester"]),
+        "accepter": dict(sides["accepter"]),
+        "platform_vpcs": [v.id for v in platform_vpcs],
+    }
+    nodes = [p.id, *(v.id for v in platform_vpcs)]
+    if status in _DEAD_PEERING:
+        return ctx.passed(
+            p.id, f"peering {pid} is {status} and connects nothing", nodes=nodes, attributes=attrs
+        )
+    undeclared: list[str] = []
+    unknown: list[str] = []
+    for name in ("requester", "accepter"):
+        info: Mapping[str, Any] = sides[name]
+        acct = str(info.get("account") or "")
+        vpc = str(info.get("vpc_id") or "")
+        region = str(info.get("region") or "")
+        if not acct:
+            unknown.append(f"{name} {vpc or '?'}")
+            continue
+        vpc_arn = f"arn:aws:ec2:{region}:{acct}:vpc/{vpc}"
+        if not _declared_peer(ctx, acct, vpc, vpc_arn):
+            party = ctx.declaration.party_of("aws", acct)
+            undeclared.append(f"{vpc} in {acct} ({party})")
+    if undeclared:
+        return ctx.failed(
+            p.id,
+            f"peering {pid} ({status}) connects a platform VPC to undeclared "
+            f"{', '.join(undeclared)}",
+            nodes=nodes,
+            attributes=attrs,
+            definite=True,
+        )
+    if unknown:
+        return ctx.inconclusive(
+            p.id,
+            f"the owner of the {', '.join(unknown)} side of peering {pid} is not recorded",
+            nodes=nodes,
+            attributes=attrs,
+        )
+    return ctx.passed(
+        p.id,
+        f"peering {pid} ({status}) joins only customer accounts or declared peers",
+        nodes=nodes,
+        attributes=attrs,
+    )
+
+
+@rule(
+    id="network.transit-declared",
+    path=PathName.NETWORK,
+    severity=Severity.HIGH,
+    title="Transit gateway attachments come from the customer and declared peers",
+    rationale=(
+        "A transit gateway joins every network attached to it; an attachment from an "
+        "undeclared account (or a platform VPC on someone else's gateway) is an unexplained "
+        "crossing."
+    ),
+    remediation=(
+        "Remove the attachment or declare the peer in network.peers; attach platform VPCs "
+        "only to customer-owned transit gateways."
+    ),
+    requires=("ec2-network",),
+)
+def transit_declared(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    graph = ctx.graph
+    view = network_view(graph)
+    tgws = [
+        t
+        for t in graph.of_kind(Kind.TRANSIT_GATEWAY)
+        if is_customer_account(decl, "aws", str(t.attributes.get("owner") or t.account))
+    ]
+    judged = 0
+    for t in tgws:
+        tid = str(t.attributes.get("tgw_id") or local_id(t.id))
+        atts = view.attachments_on(tid)
+        if not atts:
+            yield ctx.passed(t.id, f"customer transit gateway {tid} has no attachments")
+            judged += 1
+        for att in atts:
+            yield _judge_attachment(ctx, att, t)
+            judged += 1
+    # Platform VPCs attached to transit gateways owned by others.
+    for v in platform_networks(graph).networks:
+        for att in view.attachments_of(v):
+            tid = str(att.attributes.get("tgw_id") or "")
+            owner_tgw = view.find(Kind.TRANSIT_GATEWAY, att.region, tid)
+            owner = str(owner_tgw.attributes.get("owner") or owner_tgw.account) if owner_tgw else ""
+            if owner and is_customer_account(decl, "aws", owner):
+                continue
+            judged += 1
+            attrs: dict[str, JSONValue] = {"tgw_id": tid, "tgw_owner": owner or None}
+            if not owner:
+                yield ctx.inconclusive(
+                    att.id,
+                    f"platform VPC {_vpc_label(v)} is attached to transit gateway {tid} whose "
+                    "owner was not collected",
+                    nodes=[att.id, v.id],
+                    attributes=attrs,
+                )
+            elif _declared_peer(ctx, owner, tid):
+                yield ctx.passed(
+                    att.id,
+                    f"platform VPC {_vpc_label(v)} attaches to transit gateway {tid} of "
+                    f"declared peer {owner}",
+                    nodes=[att.id, v.id],
+                    attributes=attrs,
+                )
+            else:
+                yield ctx.failed(
+                    att.id,
+                    f"platform VPC {_vpc_label(v)} attaches to transit gateway {tid} owned by "
+                    f"undeclared account {owner} ({decl.party_of('aws', owner)})",
+                    nodes=[att.id, v.id],
+                    attributes=attrs,
+                    definite=True,
+                )
+    if not judged:
+        yield ctx.passed(
+            scope_id("aws", "*", "*"),
+            "no customer-owned transit gateway was found and no platform VPC is attached to one",
+        )
+
+
+def _judge_attachment(ctx: RuleContext, att: Resource, tgw: Resource) -> Finding:
+    a = att.attributes
+    aid = local_id(att.id)
+    tid = str(tgw.attributes.get("tgw_id") or local_id(tgw.id))
+    rtype = str(a.get("resource_type") or "")
+    state = str(a.get("state") or "")
+    attrs: dict[str, JSONValue] = {
+        "tgw_id": tid,
+        "resource_type": rtype,
+        "resource_id": a.get("resource_id"),
+        "resource_owner": a.get("resource_owner"),
+        "state": state,
+        "peer": a.get("peer"),
+    }
+    nodes = [att.id, tgw.id]
+    if state in _DEAD_ATTACHMENT:
+        return ctx.passed(
+            att.id, f"attachment {aid} on {tid} is {state}", nodes=nodes, attributes=attrs
+        )
+    if rtype == "peering":
+        peer = a.get("peer") or {}
+        owner = str(peer.get("account") or "")
+        other = str(peer.get("tgw_id") or "")
+        what = f"peering to transit gateway {other or '?'}"
+    else:
+        owner = str(a.get("resource_owner") or "")
+        other = str(a.get("resource_id") or "")
+        what = f"{rtype} {other or '?'}"
+    if not owner:
+        return ctx.inconclusive(
+            att.id,
+            f"the owner of attachment {aid} ({what}) on {tid} is not recorded",
+            nodes=nodes,
+            attributes=attrs,
+        )
+    if _declared_peer(ctx, owner, other):
+        return ctx.passed(
+            att.id,
+            f"attachment {aid} on {tid} ({what}) belongs to {owner}, a customer account or "
+            "declared peer",
+            nodes=nodes,
+            attributes=attrs,
+        )
+    return ctx.failed(
+        att.id,
+        f"attachment {aid} on customer transit gateway {tid} ({what}) belongs to undeclared "
+        f"account {owner} ({ctx.declaration.party_of('aws', owner)})",
+        nodes=nodes,
+        attributes=attrs,
+        definite=True,
+    )
+
+
+@rule(
+    id="network.flow-logs",
+    path=PathName.NETWORK,
+    severity=Severity.MEDIUM,
+    title="Every platform VPC has an active flow log",
+    rationale=(
+        "Without flow logs there is no record of which traffic crossed the boundary, so an "
+        "incident snapshot cannot show who talked to the brokers."
+    ),
+    remediation="Create a VPC flow log (ALL traffic) to a customer-owned log store.",
+    requires=("ec2-network",),
+)
+def flow_logs(ctx: RuleContext) -> Iterator[Finding]:
+    nets = platform_networks(ctx.graph)
+    if not nets.networks:
+        yield _no_networks(ctx)
+        return
+    graph = ctx.graph
+    for v in nets.networks:
+        vid = str(v.attributes.get("vpc_id") or local_id(v.id))
+        logs: dict[str, Resource] = {}
+        for rel in graph.out_edges(v.id, LOGGED_BY):
+            res = graph.get(rel.target)
+            if res is not None:
+                logs[res.id] = res
+        for fl in graph.of_kind(Kind.FLOW_LOG):
+            if fl.region == v.region and str(fl.attributes.get("resource_id") or "") == vid:
+                logs[fl.id] = fl
+        active = [
+            f
+            for k, f in sorted(logs.items())
+            if str(f.attributes.get("status")).upper() == "ACTIVE"
+        ]
+        attrs: dict[str, JSONValue] = {
+            "flow_logs": [
+                {
+                    "id": f.id,
+                    "status": f.attributes.get("status"),
+                    "traffic_type": f.attributes.get("traffic_type"),
+                    "destination": f.attributes.get("destination"),
+                }
+                for _, f in sorted(logs.items())
+            ]
+        }
+        edges = [(v.id, f.id, LOGGED_BY) for f in active]
+        if active:
+            f = active[0]
+            yield ctx.passed(
+                v.id,
+                f"platform VPC {_vpc_label(v)} has an active flow log {local_id(f.id)} "
+                f"({f.attributes.get('traffic_type')} traffic to "
+                f"{f.attributes.get('destination_type')})",
+                nodes=[v.id, *(x.id for x in active)],
+                edges=edges,
+                attributes=attrs,
+            )
+        elif logs:
+            yield ctx.failed(
+                v.id,
+                f"platform VPC {_vpc_label(v)} has flow logs but none is active",
+                nodes=[v.id, *logs],
+                attributes=attrs,
+            )
+        else:
+            yield ctx.failed(
+                v.id, f"platform VPC {_vpc_label(v)} has no flow log", attributes=attrs
+            )
