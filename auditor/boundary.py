@@ -214,14 +214,22 @@ class Failure(_Strict):
 
 
 class Waiver(_Strict):
+    """An accepted exception: it turns a FAIL or INCONCLUSIVE into WAIVED until it expires.
+
+    ``resource`` may name the verdict's resource or any resource in its
+    evidence (e.g. the security group that exposes an instance).
+    """
+
     rule: str
     resource: str = Field(description="Canonical id or glob pattern.")
     reason: str
     approved_by: str
     expires: dt.date
 
-    def covers(self, rule: str, resource: str) -> bool:
-        return self.rule == rule and fnmatch.fnmatchcase(resource, self.resource)
+    def covers(self, rule: str, resource: str, evidence: Iterable[str] = ()) -> bool:
+        if self.rule != rule:
+            return False
+        return any(fnmatch.fnmatchcase(r, self.resource) for r in (resource, *evidence))
 
 
 _REGION_KEY = re.compile(r"^(aws|azure|gcp)/[a-z0-9-]+$")

@@ -168,6 +168,16 @@ class Scope:
     cloud: str = "aws"
 
 
+@dataclass(frozen=True, kw_only=True, slots=True, order=True)
+class CollectionUnit:
+    """One (cloud, account, region, service) the collector ran, whatever it found."""
+
+    cloud: str
+    account: str
+    region: str
+    service: str
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Inventory:
     """The normalised snapshot every later stage reads."""
@@ -177,6 +187,14 @@ class Inventory:
     relations: tuple[Relation, ...]
     gaps: tuple[Gap, ...]
     api_calls: Mapping[str, int] = field(default_factory=dict)
+    collected: tuple[CollectionUnit, ...] = ()
+    """Units that ran: lets a rule tell "read and found none" from "never read"."""
+
+    def was_collected(self, service: str, account: str, region: str = "global") -> bool:
+        return any(
+            u.service == service and u.account == account and u.region == region
+            for u in self.collected
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

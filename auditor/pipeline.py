@@ -55,6 +55,7 @@ def collect_aws_inventory(opts: AwsScanOptions, progress: Progress | None = None
         scope=Scope(accounts=opts.accounts, regions=opts.regions, cloud="aws"),
         gaps=result.gaps,
         api_calls=result.api_calls,
+        collected=result.units,
     )
 
 

@@ -82,6 +82,7 @@ class FakeAws:
             scope=Scope(accounts=tuple(accounts), regions=tuple(regions)),
             gaps=result.gaps,
             api_calls=result.api_calls,
+            collected=result.units,
         )
 
 

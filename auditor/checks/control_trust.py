@@ -107,13 +107,20 @@ def declared_for(decl: Declaration, role: Resource, p: Principal) -> VendorAcces
 
 
 def _account_checks(ctx: RuleContext, account: str, roles: list[Resource]) -> Finding | None:
-    """An INCONCLUSIVE verdict when an account's roles cannot be judged at all."""
+    """The account-wide verdict when there are no roles to judge one by one."""
     sid = scope_id("aws", account, "*")
     if not scanned(ctx.graph, account):
         return ctx.inconclusive(
             sid, f"customer account {account} was not scanned", account=account, region="global"
         )
     if not roles:
+        if ctx.graph.inventory.was_collected("iam", account):
+            return ctx.passed(
+                sid,
+                f"IAM was read in customer account {account} and holds no roles",
+                account=account,
+                region="global",
+            )
         return ctx.inconclusive(
             sid,
             f"no roles were collected in customer account {account}",

@@ -109,7 +109,7 @@ def _waive(
     if f.status not in (Status.FAIL, Status.INCONCLUSIVE):
         return f.status, f.message, None
     for w in waivers:
-        if not w.covers(rule.id, f.resource):
+        if not w.covers(rule.id, f.resource, f.evidence.nodes):
             continue
         info = {
             "reason": w.reason,

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from auditor.collect.readonly import guard_client
-from auditor.model import Gap, JSONValue, RawRecord
+from auditor.model import CollectionUnit, Gap, JSONValue, RawRecord
 
 MAX_PAGES = 10_000
 """A paginated listing longer than this is cut and recorded as a gap (no endless loops)."""
@@ -44,6 +44,7 @@ class Sink:
         self.records: list[RawRecord] = []
         self.gaps: list[Gap] = []
         self.calls: Counter[str] = Counter()
+        self.units: list[CollectionUnit] = []
 
     def record(self, rec: RawRecord) -> None:
         with self._lock:
@@ -52,6 +53,10 @@ class Sink:
     def gap(self, gap: Gap) -> None:
         with self._lock:
             self.gaps.append(gap)
+
+    def ran(self, unit: CollectionUnit) -> None:
+        with self._lock:
+            self.units.append(unit)
 
     def count(self, key: str) -> None:
         with self._lock:

@@ -16,7 +16,7 @@ from typing import Any
 
 from auditor.collect.aws_context import AwsContext, AwsService, Sink, error_code
 from auditor.collect.readonly import guard_client
-from auditor.model import Gap, RawRecord
+from auditor.model import CollectionUnit, Gap, RawRecord
 
 GLOBAL = "global"
 
@@ -43,6 +43,7 @@ class CollectionResult:
     records: list[RawRecord] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     api_calls: dict[str, int] = field(default_factory=dict)
+    units: list[CollectionUnit] = field(default_factory=list)
     accounts_entered: list[str] = field(default_factory=list)
     caller_account: str | None = None
 
@@ -185,6 +186,7 @@ def collect_aws(opts: AwsScanOptions, progress: Progress | None = None) -> Colle
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             # An API answer without a field the collector needs: record it, keep scanning.
             ctx.gap("collect", "MalformedResponse", f"{type(exc).__name__}: {exc}")
+        sink.ran(CollectionUnit(cloud="aws", account=acct, region=region, service=svc.name))
         return f"{acct}/{region}/{svc.name}"
 
     with ThreadPoolExecutor(max_workers=max(1, opts.max_workers)) as pool:
@@ -200,6 +202,7 @@ def collect_aws(opts: AwsScanOptions, progress: Progress | None = None) -> Colle
         records=sink.records,
         gaps=sink.gaps,
         api_calls=dict(sink.calls),
+        units=sink.units,
         accounts_entered=sorted(sessions),
         caller_account=caller,
     )

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from auditor.model import (
+    CollectionUnit,
     Evidence,
     Gap,
     Inventory,
@@ -97,6 +98,19 @@ def inventory_jsonl(inv: Inventory) -> bytes:
         json.dumps({"type": "gap", **gap_to_dict(g)}, sort_keys=True, ensure_ascii=False)
         for g in inv.gaps
     ]
+    lines += [
+        json.dumps(
+            {
+                "type": "collected",
+                "cloud": u.cloud,
+                "account": u.account,
+                "region": u.region,
+                "service": u.service,
+            },
+            sort_keys=True,
+        )
+        for u in inv.collected
+    ]
     return ("\n".join(lines) + "\n").encode() if lines else b""
 
 
@@ -113,6 +127,7 @@ def read_inventory_jsonl(
     resources: list[Resource] = []
     relations: list[Relation] = []
     gaps: list[Gap] = []
+    collected: list[CollectionUnit] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -161,6 +176,15 @@ def read_inventory_jsonl(
                     resource=str(obj.get("resource", "")),
                 )
             )
+        elif kind == "collected":
+            collected.append(
+                CollectionUnit(
+                    cloud=str(_req(obj, "cloud", where)),
+                    account=str(_req(obj, "account", where)),
+                    region=str(_req(obj, "region", where)),
+                    service=str(_req(obj, "service", where)),
+                )
+            )
         else:
             raise BundleFormatError(f"{where}: unknown record type {kind!r}")
     return Inventory(
@@ -169,6 +193,7 @@ def read_inventory_jsonl(
         relations=tuple(relations),
         gaps=tuple(gaps),
         api_calls=dict(api_calls or {}),
+        collected=tuple(collected),
     )
 
 

@@ -12,7 +12,16 @@ import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from auditor.model import Gap, Inventory, JSONValue, RawRecord, Relation, Resource, Scope
+from auditor.model import (
+    CollectionUnit,
+    Gap,
+    Inventory,
+    JSONValue,
+    RawRecord,
+    Relation,
+    Resource,
+    Scope,
+)
 
 Normalizer = Callable[[RawRecord, "Builder"], None]
 _REGISTRY: dict[tuple[str, str], Normalizer] = {}
@@ -137,6 +146,7 @@ def normalize(
     scope: Scope,
     gaps: Iterable[Gap] = (),
     api_calls: Mapping[str, int] | None = None,
+    collected: Iterable[CollectionUnit] = (),
 ) -> Inventory:
     """Raw records to a deterministic inventory (sorted resources, relations, gaps)."""
     registry = registered()
@@ -164,6 +174,7 @@ def normalize(
         relations=relations,
         gaps=gap_list,
         api_calls=dict(sorted((api_calls or {}).items())),
+        collected=tuple(sorted(set(collected))),
     )
 
 

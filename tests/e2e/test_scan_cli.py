@@ -33,20 +33,30 @@ def _declaration(tmp_path: Path) -> Path:
 
 
 def _estate(fake_aws: FakeAws) -> AuditorCredentials:
-    s3 = fake_aws.session(CUSTOMER).client("s3")
-    s3.create_bucket(Bucket="orders-log-primary")
-    s3.put_bucket_tagging(
-        Bucket="orders-log-primary",
-        Tagging={"TagSet": [{"Key": "data-class", "Value": "kafka-log"}]},
-    )
-    west = fake_aws.session(CUSTOMER_2, "eu-west-1").client("s3")
-    west.create_bucket(
-        Bucket="orders-log-eu",
-        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
-    )
-    west.put_bucket_tagging(
-        Bucket="orders-log-eu", Tagging={"TagSet": [{"Key": "data-class", "Value": "kafka-log"}]}
-    )
+    """Two private, tagged log buckets: one in a declared region, one in eu-west-1."""
+    for account, region, name in (
+        (CUSTOMER, "us-east-1", "orders-log-primary"),
+        (CUSTOMER_2, "eu-west-1", "orders-log-eu"),
+    ):
+        s3 = fake_aws.session(account, region).client("s3")
+        extra = (
+            {}
+            if region == "us-east-1"
+            else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        )
+        s3.create_bucket(Bucket=name, **extra)
+        s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        s3.put_bucket_tagging(
+            Bucket=name, Tagging={"TagSet": [{"Key": "data-class", "Value": "kafka-log"}]}
+        )
     return fake_aws.auditor((CUSTOMER, CUSTOMER_2))
 
 

@@ -89,3 +89,38 @@ def test_waiver_applies_until_it_expires() -> None:
     (verdict,) = later
     assert verdict.status is Status.FAIL
     assert "waiver expired on 2027-01-31" in verdict.message
+
+
+def test_waiver_may_name_a_resource_in_the_evidence() -> None:
+    from auditor.checks import Finding
+    from auditor.checks.engine import _waive
+    from auditor.model import Evidence
+
+    decl = declaration(
+        exceptions=[
+            {
+                "rule": "network.public-ingress",
+                "resource": "arn:aws:ec2:us-east-1:111111111111:security-group/sg-0abc",
+                "reason": "migration listener",
+                "approved_by": "secops",
+                "expires": "2027-01-31",
+            }
+        ]
+    )
+    from auditor.checks import all_rules
+
+    rule = all_rules()["network.public-ingress"]
+    f = Finding(
+        resource="arn:aws:ec2:us-east-1:111111111111:instance/i-1",
+        status=Status.FAIL,
+        message="exposed",
+        evidence=Evidence(nodes=("arn:aws:ec2:us-east-1:111111111111:security-group/sg-0abc",)),
+    )
+    status, _, waiver = _waive(f, rule, decl.exceptions, dt.date(2026, 12, 1))
+    assert status is Status.WAIVED and waiver is not None
+    other = Finding(
+        resource="arn:aws:ec2:us-east-1:111111111111:instance/i-2",
+        status=Status.FAIL,
+        message="exposed",
+    )
+    assert _waive(other, rule, decl.exceptions, dt.date(2026, 12, 1))[0] is Status.FAIL

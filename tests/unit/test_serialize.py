@@ -1,0 +1,71 @@
+"""inventory.jsonl round-trips exactly, and bad lines give a located error."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.evidence.serialize import BundleFormatError, inventory_jsonl, read_inventory_jsonl
+from auditor.model import CollectionUnit, Gap, Inventory, Relation, Resource, Scope
+
+SCOPE = Scope(accounts=("111111111111",), regions=("us-east-1",))
+
+
+def test_roundtrip_is_exact() -> None:
+    inv = Inventory(
+        scope=SCOPE,
+        resources=(
+            Resource(
+                id="arn:aws:s3:::b",
+                cloud="aws",
+                kind="bucket",
+                account="111111111111",
+                region="us-east-1",
+                name="b",
+                tags={"k": "v"},
+                attributes={"versioning": None},
+                source="s3:ListBuckets",
+            ),
+        ),
+        relations=(
+            Relation(
+                source="arn:aws:s3:::b",
+                target="arn:aws:kms:us-east-1:111111111111:key/k",
+                kind="data.encrypted_by",
+                reason="SSE-KMS",
+            ),
+        ),
+        gaps=(
+            Gap(
+                cloud="aws",
+                account="111111111111",
+                region="global",
+                service="s3",
+                operation="GetBucketPolicy",
+                error_code="AccessDenied",
+                resource="arn:aws:s3:::b",
+            ),
+        ),
+        collected=(
+            CollectionUnit(cloud="aws", account="111111111111", region="global", service="s3"),
+        ),
+    )
+    text = inventory_jsonl(inv).decode()
+    back = read_inventory_jsonl(text, scope=SCOPE)
+    assert back == inv
+    assert inventory_jsonl(back).decode() == text
+    assert back.was_collected("s3", "111111111111")
+    assert not back.was_collected("iam", "111111111111")
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("{not json", "inventory:1: not JSON"),
+        ('["a"]', "inventory:1: expected a JSON object"),
+        ('{"type": "resource", "id": "x"}', "inventory:1: missing field 'cloud'"),
+        ('{"type": "mystery"}', "inventory:1: unknown record type 'mystery'"),
+    ],
+)
+def test_bad_lines_are_located(line: str, fragment: str) -> None:
+    with pytest.raises(BundleFormatError, match=fragment):
+        read_inventory_jsonl(line, scope=SCOPE)
