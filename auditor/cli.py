@@ -17,6 +17,7 @@ import click
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
+SUMMARY_FAILS = 15
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -275,6 +276,18 @@ def print_summary(console: Any, decl: Any, inventory: Any, verdicts: Any, bundle
             *(str(sum(1 for v in verdicts if v.path is p and v.status is s)) for s in Status),
         )
     console.print(table)
+    fails = [v for v in verdicts if v.status is Status.FAIL]
+    if fails:
+        worst = sorted(fails, key=lambda v: (-v.severity.rank, v.rule, v.resource))
+        shown = Table(title=f"Failures ({len(fails)})", show_lines=False)
+        for col in ("severity", "rule", "finding"):
+            shown.add_column(col)
+        for v in worst[:SUMMARY_FAILS]:
+            # Text cells: cloud-supplied strings are never read as rich markup.
+            shown.add_row(Text(v.severity.value), Text(v.rule), Text(v.message))
+        console.print(shown)
+        if len(fails) > SUMMARY_FAILS:
+            console.print(Text(f"... and {len(fails) - SUMMARY_FAILS} more in report.md"))
     if inventory.gaps:
         console.print(
             Text(
