@@ -373,6 +373,21 @@ def demo(out_dir: Path, estate: str) -> None:
     sys.exit(run_demo(estate=estate, out_dir=out_dir))
 
 
+def _add_discovered_commands() -> None:
+    from auditor.commands import commands
+
+    for command in commands():
+        main.add_command(command)
+
+
+_add_discovered_commands()
+
+
+def fail_with(message: str, code: int = EXIT_INPUT) -> NoReturn:
+    """For discovered commands: print a one-line error and exit."""
+    _die(message, code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     main()

@@ -55,3 +55,12 @@ def test_crash_mid_write_leaves_no_bundle(tmp_path: Path) -> None:
     with pytest.raises(TypeError):
         write_bundle(tmp_path, "scan", files)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_load_refuses_a_tampered_bundle(tmp_path: Path) -> None:
+    from auditor.evidence.load import load_bundle
+
+    b = write_bundle(tmp_path, "scan", FILES)
+    (b / "report.md").write_bytes(b"# changed\n")
+    with pytest.raises(BundleError, match="not intact"):
+        load_bundle(b)
