@@ -116,20 +116,34 @@ class BoundaryGraph:
         for res in self.inventory.resources:
             self._add_node(res)
         for rel in self.inventory.relations:
-            for end in (rel.source, rel.target):
-                if end not in self.g:
-                    self._add_node(stub_for(end))
-            zs, zt = self.zone(rel.source), self.zone(rel.target)
-            self.g.add_edge(
-                rel.source,
-                rel.target,
-                key=f"{rel.kind}|{rel.reason}",
-                kind=rel.kind,
-                relation=rel,
-                crossing=zs != zt,
-            )
+            self._add_relation(rel, derived=False)
+        self._sort_kinds()
+        from auditor.graph.derive import derivers
+
+        for fn in derivers().values():
+            derived = sorted(fn(self), key=lambda r: (r.source, r.kind, r.target, r.reason))
+            for rel in derived:
+                self._add_relation(rel, derived=True)
+            self._sort_kinds()
+
+    def _sort_kinds(self) -> None:
         for kind in self._by_kind:
             self._by_kind[kind].sort(key=lambda r: r.id)
+
+    def _add_relation(self, rel: Relation, *, derived: bool) -> None:
+        for end in (rel.source, rel.target):
+            if end not in self.g:
+                self._add_node(stub_for(end))
+        zs, zt = self.zone(rel.source), self.zone(rel.target)
+        self.g.add_edge(
+            rel.source,
+            rel.target,
+            key=f"{rel.kind}|{rel.reason}",
+            kind=rel.kind,
+            relation=rel,
+            crossing=zs != zt,
+            derived=derived,
+        )
 
     # --- typed views ----------------------------------------------------------------
     def resource(self, node_id: str) -> Resource:

@@ -50,6 +50,7 @@ def graph_document(bg: BoundaryGraph) -> dict[str, Any]:
                 "reason": d["relation"].reason,
                 "attributes": dict(d["relation"].attributes),
                 "crossing": d["crossing"],
+                "derived": d.get("derived", False),
             }
             for u, v, d in bg.g.edges(data=True)
         ),

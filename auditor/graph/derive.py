@@ -1,0 +1,50 @@
+"""Derived relations: edges that analysis computes from collected facts.
+
+Some edges are conclusions, not observations: ``control.can_assume`` follows
+from a trust policy and the caller's permissions; ``failure.depends_on``
+from keys, DNS and replication. An analysis module registers a function with
+:func:`deriver`; the graph builder (the only writer of the graph) calls every
+deriver on the collected graph and adds what they return, marked derived.
+Derived edges are recomputed on every evaluation, so they are never stored
+in ``inventory.jsonl``, only in ``graph.json``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from auditor.model import Relation
+
+if TYPE_CHECKING:
+    from auditor.graph.build import BoundaryGraph
+
+Deriver = Callable[["BoundaryGraph"], Iterable[Relation]]
+_DERIVERS: dict[str, Deriver] = {}
+_LOADED = False
+
+
+def deriver(name: str) -> Callable[[Deriver], Deriver]:
+    """Register ``fn(graph) -> relations`` under a unique name (run in name order)."""
+
+    def register(fn: Deriver) -> Deriver:
+        if name in _DERIVERS and _DERIVERS[name] is not fn:
+            raise RuntimeError(f"deriver {name} registered twice")
+        _DERIVERS[name] = fn
+        return fn
+
+    return register
+
+
+def derivers() -> dict[str, Deriver]:
+    global _LOADED
+    if not _LOADED:
+        import auditor.analysis as analysis
+
+        for info in pkgutil.iter_modules(analysis.__path__):
+            if not info.name.startswith("_"):
+                importlib.import_module(f"{analysis.__name__}.{info.name}")
+        _LOADED = True
+    return dict(sorted(_DERIVERS.items()))
