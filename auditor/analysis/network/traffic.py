@@ -1,0 +1,227 @@
+"""Traffic classes: every flow found is classified, and each class is judged on its own.
+
+Classes (from ``network`` in the declaration):
+
+- **clients**: connections to a Kafka listener from outside the platform's
+  networks (the internet, declared client CIDRs, any other estate subnet);
+- **replication**: connections from a platform network in one declared region
+  to a Kafka listener in a platform network of another region;
+- **operations**: connections to management endpoints (SSH/RDP on platform
+  hosts, the EKS API) from anywhere;
+- **support**: connections to Kafka or management endpoints from networks of a
+  party other than the customer (a vendor VPC peered or attached by TGW).
+
+A flow's **via** (``internet``, ``nat``, ``peering``, ``transit-gateway``,
+``private-endpoint``) must be among the class's declared ``via``; ``local``
+(inside one VPC) and ``load-balancer`` hops are not judged as links. A class
+with public flows fails even if it also has private ones: a private client path
+does not excuse a public replication path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from auditor.analysis.boundary_scope import is_customer_account
+from auditor.analysis.network.addresses import Net, collapse, fmt_nets, nets_of
+from auditor.analysis.network.answers import Reach
+from auditor.analysis.network.index import local_id
+from auditor.analysis.network.paths import (
+    WORLD,
+    Origin,
+    Path,
+    PathEngine,
+    Target,
+    kafka_targets,
+    management_targets,
+    path_engine,
+)
+from auditor.analysis.network.scope import platform_networks
+from auditor.graph.build import BoundaryGraph
+from auditor.model import Kind, Resource
+
+CLASSES = ("clients", "replication", "operations", "support")
+NOT_LINKS = frozenset({"local", "load-balancer"})
+PUBLIC = frozenset({"internet", "nat"})
+_AS_DECLARED = {"interface-endpoint": "private-endpoint", "gateway-endpoint": "private-endpoint"}
+
+
+def links(path: Path) -> tuple[str, ...]:
+    """The declared-vocabulary link kinds a path crosses."""
+    out: list[str] = []
+    for v in path.via:
+        if v in NOT_LINKS:
+            continue
+        d = _AS_DECLARED.get(v, v)
+        if d not in out:
+            out.append(d)
+    return tuple(out)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Flow:
+    cls: str
+    target: Resource
+    port: int
+    source: str
+    """``internet``, a CIDR, or a network id."""
+    paths: tuple[Path, ...]
+    reach: Reach
+    links: tuple[str, ...] = ()
+
+
+def _group(
+    engine: PathEngine, subnets: Iterable[Resource], label_: str, vpc_node: str
+) -> list[Origin]:
+    groups: dict[tuple[str, str], list[Resource]] = {}
+    for s in subnets:
+        t = engine.view.route_table_for(s)
+        a = engine.view.acl_for(s)
+        groups.setdefault((t.id if t else "", a.id if a else ""), []).append(s)
+    out: list[Origin] = []
+    for key in sorted(groups):
+        members = sorted(groups[key], key=lambda r: r.id)
+        nets = collapse(n for s in members for n in nets_of([s.attributes.get("cidr")]))
+        out.append(Origin(label=label_, node=members[0].id, nets=nets, subnet=members[0]))
+    del vpc_node
+    return out
+
+
+def _flow(
+    engine: PathEngine, cls: str, t: Target, port: int, source: str, paths: Sequence[Path]
+) -> Flow:
+    yes = [p for p in paths if p.reach is Reach.YES]
+    reach = (
+        Reach.YES
+        if yes
+        else (Reach.UNKNOWN if any(p.reach is Reach.UNKNOWN for p in paths) else Reach.NO)
+    )
+    kinds: list[str] = []
+    for p in yes:
+        for k in links(p):
+            if k not in kinds:
+                kinds.append(k)
+    return Flow(
+        cls=cls,
+        target=t.resource,
+        port=port,
+        source=source,
+        paths=tuple(paths),
+        reach=reach,
+        links=tuple(kinds),
+    )
+
+
+def class_flows(graph: BoundaryGraph) -> list[Flow]:
+    """Flows of every traffic class over the graph (computed per source class, not per pair)."""
+    decl = graph.declaration
+    engine = path_engine(graph)
+    view = engine.view
+    nets = platform_networks(graph).networks
+    platform_vpc_keys = {
+        (v.region, str(v.attributes.get("vpc_id") or local_id(v.id))) for v in nets
+    }
+    platform_subnets: dict[str, list[Resource]] = {}
+    other_subnets: list[Resource] = []
+    for s in graph.of_kind(Kind.SUBNET):
+        key = (s.region, str(s.attributes.get("vpc_id") or ""))
+        if key in platform_vpc_keys:
+            platform_subnets.setdefault(s.region, []).append(s)
+        else:
+            other_subnets.append(s)
+    kafka = kafka_targets(graph, decl.network.kafka_ports)
+    mgmt = management_targets(graph)
+    out: list[Flow] = []
+
+    # Clients: the internet, declared client CIDRs, and every non-platform estate subnet.
+    client_cidrs = sorted(set(decl.network.clients.cidrs))
+    client_origins: list[tuple[str, list[Origin], tuple[Net, ...], Reach]] = [
+        ("internet", [], nets_of(["0.0.0.0/0"]), Reach.NO)
+    ]
+    for c in client_cidrs:
+        origins, public, entry = engine.origins_for_cidr(c)
+        origins = [o for o in origins if o.subnet is not None and o.subnet in other_subnets]
+        client_origins.append((c, origins, public, entry))
+    declared = nets_of(client_cidrs)
+    undeclared = [s for s in other_subnets if not _within(s, declared)]
+    if undeclared:
+        client_origins.append(
+            (
+                "undeclared estate subnets",
+                _group(engine, undeclared, "undeclared estate subnets", ""),
+                (),
+                Reach.NO,
+            )
+        )
+    for t in kafka:
+        for port in t.ports:
+            for label_, origins, public, entry in client_origins:
+                pub = WORLD if label_ == "internet" else public
+                ps = engine.from_origins(origins, pub, entry, label_, t.resource, port)
+                out.append(_flow(engine, "clients", t, port, label_, ps))
+
+    # Replication: platform networks of one region to Kafka listeners of another.
+    regions = sorted(platform_subnets)
+    for t in kafka:
+        for r in regions:
+            if r == t.resource.region:
+                continue
+            origins = _group(engine, platform_subnets[r], f"platform networks in {r}", "")
+            for port in t.ports:
+                ps = engine.from_origins(
+                    origins, (), Reach.NO, f"platform networks in {r}", t.resource, port
+                )
+                out.append(_flow(engine, "replication", t, port, f"platform networks in {r}", ps))
+
+    # Operations: management endpoints from the internet and declared operations CIDRs.
+    ops_sources = ["internet", *sorted(set(decl.network.operations.cidrs))]
+    for t in mgmt:
+        for port in t.ports:
+            for src in ops_sources:
+                ps = engine.paths(src, t.resource, port)
+                out.append(_flow(engine, "operations", t, port, src, ps))
+
+    # Support: networks of other parties joined by peering to a platform network.
+    for p in graph.of_kind(Kind.PEERING):
+        if p.attributes.get("status") != "active":
+            continue
+        for side in ("requester", "accepter"):
+            info = p.attributes.get(side) or {}
+            acct = str(info.get("account") or "")
+            if not acct or is_customer_account(decl, "aws", acct):
+                continue
+            far = ", ".join(str(c) for c in info.get("cidrs") or [])
+            for t in [*kafka, *mgmt]:
+                for port in t.ports:
+                    ps = engine.external_via_peering(p, side, t.resource, port)
+                    if ps:
+                        out.append(_flow(engine, "support", t, port, f"{acct} {far}", ps))
+    del view
+    return out
+
+
+def _within(s: Resource, declared: Sequence[Net]) -> bool:
+    sn = nets_of([s.attributes.get("cidr")])
+    return bool(sn) and all(
+        any(n.subnet_of(d) for d in declared if d.version == n.version)  # type: ignore[arg-type]
+        for n in sn
+    )
+
+
+def judge(flow: Flow, allowed: Iterable[str]) -> tuple[bool, list[str]]:
+    """Whether a flow's links are all declared for its class; the undeclared ones."""
+    ok = set(allowed)
+    bad = [k for k in flow.links if k not in ok]
+    return not bad, bad
+
+
+def summary(paths: Sequence[Path]) -> str:
+    yes = [p for p in paths if p.reach is Reach.YES]
+    if yes:
+        p = yes[0]
+        return " -> ".join(local_id(h.node) for h in p.hops if h.what != "network ACL")
+    return ""
+
+
+__all__ = ["CLASSES", "Flow", "class_flows", "fmt_nets", "judge", "links", "summary"]
