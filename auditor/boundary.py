@@ -156,11 +156,19 @@ class VendorAccess(_Strict):
 class Audit(_Strict):
     trail: Literal["multi-region", "per-region"] = "multi-region"
     log_store: Literal["customer", "vendor", "any"] = "customer"
+    data_events: bool = Field(
+        default=False,
+        description="Trails must also log data events (object reads/writes) of the data stores.",
+    )
 
 
 class Control(_Strict):
     vendor_access: list[VendorAccess] = Field(default_factory=list)
     audit: Audit = Field(default_factory=Audit)
+    break_glass: list[str] = Field(
+        default_factory=list,
+        description="ARNs of break-glass roles: they must exist and their account be logged.",
+    )
 
 
 Via = Literal[
@@ -203,7 +211,83 @@ class Dns(_Strict):
 
 
 class Drills(_Strict):
-    max_age: Duration = Field(default=90 * 86400)
+    """Where recorded failover drills live and how old the newest may be."""
+
+    max_age: Duration = Field(
+        default=90 * 86400, description="The newest drill must have ended within this age."
+    )
+    path: str = Field(
+        default="drills",
+        description="Folder of recorded drill files (auditor drill record), relative to the "
+        "declaration file unless absolute.",
+    )
+
+
+class ReplicationService(_Strict):
+    """A Kafka replication service (MirrorMaker 2, a replicator), found by tags."""
+
+    name: str = Field(description="A name for the service, used in verdicts and runbooks.")
+    kind: Literal["mirrormaker2", "replicator", "msk-replicator", "cluster-linking", "other"] = (
+        Field(default="mirrormaker2", description="What replicates the topics.")
+    )
+    select: SelectorSpec = Field(
+        description="The resources running it (instances, Auto Scaling groups, clusters)."
+    )
+    source: str | None = Field(
+        default=None, description="Region key it replicates from (default: the primary)."
+    )
+    target: str | None = Field(
+        default=None, description="Region key it replicates to (default: each other region)."
+    )
+    offset_sync: bool = Field(
+        default=False,
+        description="Consumer group offsets are translated and synced (MM2 checkpoints with "
+        "sync.group.offsets, replicator offset translation).",
+    )
+
+
+class ConflictHandling(_Strict):
+    """How writes accepted in two regions for the same data are reconciled."""
+
+    strategy: Literal[
+        "region-owned-topics", "idempotent-consumers", "last-writer-wins", "application"
+    ] = Field(description="The declared strategy.")
+    description: str = Field(default="", description="How it works, for the reviewer.")
+
+
+class RunbookResource(_Strict):
+    """A resource a failover step acts on, and the state it must be in."""
+
+    kind: Literal[
+        "dns_record",
+        "health_check",
+        "replication",
+        "consumer_group",
+        "scaling_group",
+        "kafka_cluster",
+        "key",
+        "bucket",
+    ] = Field(description="What kind of resource the step names.")
+    name: str = Field(
+        description="Record name (relative to the DNS zone), health check id or target, "
+        "replication as bucket/rule-id or a declared replication service name, consumer "
+        "group, or the resource's name or id glob."
+    )
+    state: str | None = Field(
+        default=None,
+        description="Expected state, e.g. PRIMARY/SECONDARY (record), Enabled (replication, "
+        "key), ACTIVE (cluster); default: the kind's usable state.",
+    )
+
+
+class RunbookStep(_Strict):
+    """One step of the failover runbook, in the order it is run."""
+
+    name: str = Field(description="What the step does.")
+    region: str | None = Field(default=None, description="Region key the step acts in.")
+    resources: list[RunbookResource] = Field(
+        default_factory=list, description="Resources the step names."
+    )
 
 
 class Failure(_Strict):
@@ -211,6 +295,19 @@ class Failure(_Strict):
     secondary_capacity: float = Field(default=1.0, ge=0.0, le=10.0)
     keys_in_each_region: bool = True
     drills: Drills | None = None
+    replication: list[ReplicationService] = Field(
+        default_factory=list, description="Kafka replication services (MirrorMaker 2, ...)."
+    )
+    ownership: dict[str, str] = Field(
+        default_factory=dict,
+        description="active-active: topic or domain (glob) -> owning region key.",
+    )
+    conflict_handling: ConflictHandling | None = Field(
+        default=None, description="active-active: how replication loops and conflicts are handled."
+    )
+    runbook: list[RunbookStep] = Field(
+        default_factory=list, description="Failover steps, each naming the resources it acts on."
+    )
 
 
 class Waiver(_Strict):

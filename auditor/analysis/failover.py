@@ -1,20 +1,33 @@
-"""Failover reasoning: Kafka capacity per region and the declared DNS failover records.
+"""Failover reasoning: capacity per region, DNS failover records, and what each region
+needs from the others.
 
 **Capacity** of a region counts brokers: the ``broker_count`` of live platform
 MSK clusters, the desired capacity of platform Auto Scaling groups, and running
 platform instances that no counted group already covers. A cluster still being
 created, or a serverless cluster, is reported apart (``pending`` /
-``serverless``) because it cannot be compared as a broker count.
+``serverless``) because it cannot be compared as a broker count. Each counted
+broker also has a *size* in units of the instance type (``large`` = 2,
+``xlarge`` = 4, ``4xlarge`` = 16, ...), so that three small brokers do not pass
+for three large ones; a broker whose instance type is unknown is ``unsized``.
+
+**Failover dependencies** (``failure.depends_on``, derived): for each declared
+region, what it needs from another region to come up - a key, DNS, a
+replication source or job, the control plane. See :func:`failover_dependencies`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import fnmatch
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from auditor.analysis.boundary_scope import platform_resources
+from auditor.boundary import Declaration, RegionRole, ReplicationService
 from auditor.graph.build import BoundaryGraph
-from auditor.model import JSONValue, Kind, Resource
+from auditor.graph.derive import deriver
+from auditor.graph.edges import define_edge
+from auditor.model import JSONValue, Kind, Relation, Resource
 
 SCALES = "failure.scales"
 HEALTH_CHECKED_BY = "failure.health_checked_by"
@@ -30,6 +43,11 @@ class Contribution:
     kind: str
     brokers: int
     note: str
+    instance_type: str | None = None
+    size: float | None = None
+    """Units per broker (see :func:`size_units`); None when the instance type is unknown."""
+    max_brokers: int | None = None
+    """How far it can scale (an Auto Scaling group's max size), else ``brokers``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +65,21 @@ class Capacity:
     accounts: tuple[str, ...] = ()
 
     @property
+    def units(self) -> float:
+        """Brokers weighted by instance size (sized contributions only)."""
+        return sum(c.brokers * c.size for c in self.contributions if c.size is not None)
+
+    @property
+    def unsized(self) -> tuple[str, ...]:
+        return tuple(c.resource for c in self.contributions if c.size is None and c.brokers)
+
+    @property
+    def max_brokers(self) -> int:
+        return sum(
+            c.brokers if c.max_brokers is None else c.max_brokers for c in self.contributions
+        )
+
+    @property
     def nodes(self) -> tuple[str, ...]:
         ids = [c.resource for c in self.contributions]
         return tuple(dict.fromkeys([*ids, *self.pending, *self.serverless, *self.unknown]))
@@ -55,8 +88,19 @@ class Capacity:
         return {
             "region": self.region,
             "brokers": self.brokers,
+            "units": self.units,
+            "max_brokers": self.max_brokers,
+            "unsized": list(self.unsized),
             "contributions": [
-                {"resource": c.resource, "kind": c.kind, "brokers": c.brokers, "note": c.note}
+                {
+                    "resource": c.resource,
+                    "kind": c.kind,
+                    "brokers": c.brokers,
+                    "note": c.note,
+                    "instance_type": c.instance_type,
+                    "size": c.size,
+                    "max_brokers": c.max_brokers,
+                }
                 for c in self.contributions
             ],
             "pending": list(self.pending),
@@ -76,6 +120,10 @@ class _Acc:
     accounts: set[str] = field(default_factory=set)
 
 
+def _str_or_none(value: object) -> str | None:
+    return str(value) if value is not None else None
+
+
 def _int(value: object) -> int | None:
     if isinstance(value, bool):
         return None
@@ -84,6 +132,46 @@ def _int(value: object) -> int | None:
     if isinstance(value, str) and value.isdigit():
         return int(value)
     return None
+
+
+_SIZES = {"nano": 0.125, "micro": 0.25, "small": 0.5, "medium": 1.0, "large": 2.0}
+_XLARGE = re.compile(r"^(\d*)xlarge$")
+
+
+def size_units(instance_type: object) -> float | None:
+    """Relative size of an instance type (``kafka.m5.large`` = 2, ``m5.4xlarge`` = 16)."""
+    if not isinstance(instance_type, str) or "." not in instance_type:
+        return None
+    suffix = instance_type.removeprefix("kafka.").rsplit(".", 1)[-1].lower()
+    if suffix in _SIZES:
+        return _SIZES[suffix]
+    m = _XLARGE.match(suffix)
+    if m:
+        return 4.0 * int(m.group(1) or 1)
+    return None
+
+
+def _group_instance_type(graph: BoundaryGraph, group: Resource) -> str | None:
+    """The smallest instance type among a group's member instances (None if none seen)."""
+    members = list(graph.targets(group.id, SCALES))
+    name = group.attributes.get("name")
+    if name:
+        members += [
+            i
+            for i in graph.of_kind(Kind.INSTANCE)
+            if i.attributes.get("asg_name") == name
+            and i.account == group.account
+            and i.region == group.region
+        ]
+    types = sorted(
+        {
+            str(i.attributes.get("instance_type"))
+            for i in members
+            if i.attributes.get("instance_type")
+        },
+        key=lambda t: (size_units(t) is None, size_units(t) or 0.0, t),
+    )
+    return types[0] if types else None
 
 
 def capacity_by_region(graph: BoundaryGraph, cloud: str = "aws") -> dict[str, Capacity]:
@@ -118,8 +206,23 @@ def capacity_by_region(graph: BoundaryGraph, cloud: str = "aws") -> dict[str, Ca
             a.unknown.append(g.id)
             continue
         a.brokers += desired
-        note = f"Auto Scaling group {g.attributes.get('name') or g.name} desires {desired}"
-        a.contributions.append(Contribution(resource=g.id, kind=g.kind, brokers=desired, note=note))
+        itype = _group_instance_type(graph, g)
+        max_size = _int(g.attributes.get("max_size"))
+        note = (
+            f"Auto Scaling group {g.attributes.get('name') or g.name} desires {desired}"
+            f" (max {max_size if max_size is not None else 'unknown'}) x {itype or 'unknown type'}"
+        )
+        a.contributions.append(
+            Contribution(
+                resource=g.id,
+                kind=g.kind,
+                brokers=desired,
+                note=note,
+                instance_type=itype,
+                size=size_units(itype),
+                max_brokers=max_size,
+            )
+        )
     for r in sorted(platform, key=lambda r: r.id):
         a = acc.setdefault(r.region, _Acc())
         if r.kind == Kind.KAFKA_CLUSTER:
@@ -144,7 +247,10 @@ def capacity_by_region(graph: BoundaryGraph, cloud: str = "aws") -> dict[str, Ca
                     resource=r.id,
                     kind=r.kind,
                     brokers=count,
-                    note=f"MSK cluster {r.name or r.id} has {count} brokers ({state})",
+                    note=f"MSK cluster {r.name or r.id} has {count} x "
+                    f"{r.attributes.get('instance_type') or 'unknown type'} brokers ({state})",
+                    instance_type=_str_or_none(r.attributes.get("instance_type")),
+                    size=size_units(r.attributes.get("instance_type")),
                 )
             )
         elif r.kind == Kind.INSTANCE:
@@ -168,7 +274,10 @@ def capacity_by_region(graph: BoundaryGraph, cloud: str = "aws") -> dict[str, Ca
                         resource=r.id,
                         kind=r.kind,
                         brokers=1,
-                        note=f"instance {iid or r.id} is running",
+                        note=f"instance {iid or r.id} ({r.attributes.get('instance_type')}) "
+                        "is running",
+                        instance_type=_str_or_none(r.attributes.get("instance_type")),
+                        size=size_units(r.attributes.get("instance_type")),
                     )
                 )
     return {
@@ -286,3 +395,547 @@ def usable_customer_key(key: Resource, customer: bool) -> bool:
     """A customer-managed key, in a customer account, that is enabled."""
     a = key.attributes
     return customer and a.get("key_manager") == "CUSTOMER" and a.get("key_state") == "Enabled"
+
+
+# --- replication services, record targets, region helpers ------------------------------------
+
+
+DEPENDS_ON = define_edge(
+    "failure.depends_on",
+    "what a region needs from another region to come up (derived; attrs need, from_region, "
+    "to_region, blocking, via)",
+    "resource in a region -> key/network/bucket/role/zone/instance elsewhere",
+)
+
+ROUTE53_CONTROL_REGION = "us-east-1"
+"""Route53 changes (record edits) go through its control plane in us-east-1."""
+
+CAPACITY_KINDS = (Kind.KAFKA_CLUSTER, Kind.SCALING_GROUP, Kind.K8S_CLUSTER)
+
+
+def region_of_key(key: str) -> tuple[str, str]:
+    """``aws/us-east-1`` -> (``aws``, ``us-east-1``)."""
+    cloud, _, region = key.partition("/")
+    return cloud, region
+
+
+def declared_aws_regions(decl: Declaration) -> dict[str, RegionRole]:
+    return dict(sorted(decl.regions_of("aws").items()))
+
+
+def primary_region(decl: Declaration) -> str | None:
+    return next(
+        (r for r, role in declared_aws_regions(decl).items() if role is RegionRole.PRIMARY), None
+    )
+
+
+def dependent_regions(decl: Declaration) -> list[str]:
+    """Regions that must come up on their own: secondaries (active-passive), else all."""
+    regions = declared_aws_regions(decl)
+    if decl.pattern.value == "active-passive":
+        return [r for r, role in regions.items() if role is not RegionRole.PRIMARY]
+    return list(regions)
+
+
+def _arn_region(ref: str) -> str | None:
+    parts = ref.split(":")
+    if len(parts) >= 6 and parts[0] == "arn":
+        return parts[3] or "global"
+    return None
+
+
+def region_anchor(graph: BoundaryGraph, region: str, cloud: str = "aws") -> Resource | None:
+    """The resource that stands for "the platform in ``region``" in dependency edges."""
+    platform = [r for r in platform_resources(graph) if r.cloud == cloud and r.region == region]
+    for kinds in (CAPACITY_KINDS, (Kind.INSTANCE,)):
+        found = sorted((r for r in platform if r.kind in kinds), key=lambda r: r.id)
+        if found:
+            return found[0]
+    from auditor.analysis.boundary_scope import data_stores
+
+    stores = sorted(
+        (s for s in data_stores(graph) if s.cloud == cloud and s.region == region),
+        key=lambda r: r.id,
+    )
+    return stores[0] if stores else None
+
+
+def service_members(graph: BoundaryGraph, svc: ReplicationService) -> list[Resource]:
+    """Collected resources a declared replication service's selector matches."""
+    sel = svc.select
+    out = []
+    for r in graph.inventory.resources:
+        if r.kind in ("drill", "drill_catalog"):
+            continue
+        if sel.kinds and r.kind not in sel.kinds:
+            continue
+        if sel.ids and not any(fnmatch.fnmatchcase(r.id, p) for p in sel.ids):
+            continue
+        if not sel.tags and not sel.ids and not sel.kinds:
+            continue
+        if all(
+            (have := r.tags.get(k)) is not None and (want == "*" or have == want)
+            for k, want in sel.tags.items()
+        ):
+            out.append(r)
+    return sorted(out, key=lambda r: r.id)
+
+
+def member_running(r: Resource) -> bool | None:
+    """Whether a replication service member is up (None: cannot tell)."""
+    a = r.attributes
+    if r.kind == Kind.INSTANCE:
+        state = a.get("state")
+        return None if state is None else state == "running"
+    if r.kind == Kind.SCALING_GROUP:
+        desired = _int(a.get("desired_capacity"))
+        return None if desired is None else desired > 0
+    if r.kind == Kind.KAFKA_CLUSTER:
+        state = a.get("state")
+        return None if state is None else str(state).upper() in LIVE_MSK_STATES
+    if r.kind == Kind.K8S_CLUSTER:
+        return True
+    return None
+
+
+def service_route(decl: Declaration, svc: ReplicationService) -> tuple[str | None, list[str]]:
+    """(source region, target regions) of a declared service, by region name (AWS)."""
+    regions = declared_aws_regions(decl)
+    source = region_of_key(svc.source)[1] if svc.source else primary_region(decl)
+    if svc.target:
+        return source, [region_of_key(svc.target)[1]]
+    return source, [r for r in regions if r != source]
+
+
+def _norm_host(name: str) -> str:
+    n = name.strip().rstrip(".").lower()
+    return n.removeprefix("dualstack.")
+
+
+def record_targets(graph: BoundaryGraph, record: Resource) -> list[Resource]:
+    """Collected resources a DNS record answers with (alias target or values)."""
+    wanted: set[str] = set()
+    alias = alias_target(record)
+    if alias is not None and alias.get("dns_name"):
+        wanted.add(_norm_host(str(alias.get("dns_name"))))
+    for v in record.attributes.get("values") or []:
+        wanted.add(_norm_host(str(v)))
+    if not wanted:
+        return []
+    out: dict[str, Resource] = {}
+    for lb in graph.of_kind(Kind.LOAD_BALANCER):
+        if _norm_host(str(lb.attributes.get("dns_name") or "")) in wanted:
+            out[lb.id] = lb
+    for inst in graph.of_kind(Kind.INSTANCE):
+        ips = {
+            str(inst.attributes.get("private_ip") or ""),
+            str(inst.attributes.get("public_ip") or ""),
+        }
+        if ips & wanted:
+            out[inst.id] = inst
+    for eni in graph.of_kind(Kind.INTERFACE):
+        if {str(i) for i in eni.attributes.get("private_ips") or []} & wanted:
+            out.setdefault(eni.id, eni)
+    return [out[k] for k in sorted(out)]
+
+
+def declared_records(graph: BoundaryGraph) -> list[tuple[str, list[Resource]]]:
+    dns = graph.declaration.failure.dns
+    if dns is None:
+        return []
+    return [
+        (fqdn, records_named(graph, dns.zone, fqdn))
+        for fqdn in sorted({record_fqdn(r, dns.zone) for r in dns.records})
+    ]
+
+
+def automatic_dns_failover(graph: BoundaryGraph) -> bool | None:
+    """Whether the declared names fail over without a record change (None: nothing to judge).
+
+    Failover routing needs a health-checked PRIMARY; latency, weighted or geo routing
+    needs a health check on every answer; simple records always need a change.
+    """
+    named = declared_records(graph)
+    if not named:
+        return None
+    for _, records in named:
+        if any(failover_role(r) for r in records):
+            judged = [r for r in records if failover_role(r) == "PRIMARY"]
+        else:  # latency, weighted, geo: every answer must be withdrawn when unhealthy
+            judged = [r for r in records if r.attributes.get("routing") not in ("simple", None)]
+        if not judged:
+            return False
+        for p in judged:
+            hc_id, _ = health_check_of(graph, p)
+            alias = alias_target(p)
+            if not hc_id and not (alias is not None and alias.get("evaluate_target_health")):
+                return False
+    return True
+
+
+# --- keys and roles ------------------------------------------------------------------------
+
+_KEY_USE = ("kms:Decrypt", "kms:GenerateDataKey")
+
+
+def key_users(key: Resource) -> set[str] | None:
+    """Principals (ids) the key policy lets decrypt; None when the policy is unknown."""
+    from auditor.analysis.policy import ActionSet, PolicyError, statements
+
+    policy = key.attributes.get("policy")
+    if policy is None:
+        return None
+    try:
+        sts = statements(policy)
+    except PolicyError:
+        return None
+    users: set[str] = set()
+    for st in sts:
+        if st.is_allow and st.allows_any(ActionSet(_KEY_USE)):
+            users.update(p.id for p in st.principals)
+    return users
+
+
+def requested_regions(role: Resource) -> set[str] | None:
+    """Regions a role's policies limit it to via ``aws:RequestedRegion`` (None: no limit)."""
+    from auditor.analysis.policy import PolicyError, statements
+
+    docs = [p.get("document") for p in role.attributes.get("attached_policies") or []]
+    docs += [p.get("document") for p in role.attributes.get("inline_policies") or []]
+    allowed: set[str] | None = None
+    any_allow = False
+    unrestricted_allow = False
+    denied_outside: list[set[str]] = []
+    for doc in docs:
+        try:
+            sts = statements(doc)
+        except PolicyError:
+            continue
+        for st in sts:
+            conds = st.conditions_on("aws:RequestedRegion")
+            if st.is_allow:
+                any_allow = True
+                pos = [c for c in conds if c.base_operator in ("stringequals", "stringlike")]
+                if not pos:
+                    unrestricted_allow = True
+                    continue
+                vals = {v for c in pos for v in c.values}
+                allowed = vals if allowed is None else allowed | vals
+            elif st.is_deny and st.on_every_resource:
+                neg = [c for c in conds if c.base_operator in ("stringnotequals", "stringnotlike")]
+                if neg:
+                    denied_outside.append({v for c in neg for v in c.values})
+    limit: set[str] | None = None if (unrestricted_allow or not any_allow) else allowed
+    for keep in denied_outside:
+        limit = keep if limit is None else {r for r in limit if _region_in(r, keep)}
+    return limit
+
+
+def _region_in(region: str, patterns: Iterable[str]) -> bool:
+    return any(fnmatch.fnmatchcase(region, p) for p in patterns)
+
+
+def role_usable_in(role: Resource, region: str) -> bool:
+    limit = requested_regions(role)
+    return limit is None or _region_in(region, limit)
+
+
+# --- the failover dependency graph ------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dependency:
+    """One thing ``from_region`` needs from ``to_region`` (an edge, plus what it passes)."""
+
+    source: str
+    target: str
+    need: str
+    """``key``, ``dns``, ``replication`` or ``control-plane`` (``audit`` is informative)."""
+    from_region: str
+    to_region: str
+    blocking: bool
+    """True when ``from_region`` cannot come up on its own while ``to_region`` is down."""
+    reason: str
+    via: tuple[str, ...] = ()
+
+    def relation(self) -> Relation:
+        return Relation(
+            source=self.source,
+            target=self.target,
+            kind=DEPENDS_ON,
+            reason=self.reason,
+            attributes={
+                "need": self.need,
+                "from_region": self.from_region,
+                "to_region": self.to_region,
+                "blocking": self.blocking,
+                "via": list(self.via),
+            },
+        )
+
+    @property
+    def chain(self) -> tuple[str, ...]:
+        return (self.source, *self.via, self.target)
+
+
+def _key_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[Dependency]:
+    from auditor.analysis.boundary_scope import data_stores
+
+    wanted = set(regions)
+    holders = {r.id: r for r in [*platform_resources(graph), *data_stores(graph)]}
+    for holder in sorted(holders.values(), key=lambda r: r.id):
+        if holder.region not in wanted:
+            continue
+        for rel in graph.out_edges(holder.id, ENCRYPTED_BY):
+            key = resolve_key(graph, rel.target)
+            key_region = key.region if key is not None else _arn_region(rel.target)
+            target = key.id if key is not None else rel.target
+            if key_region and key_region not in (holder.region, "global"):
+                yield Dependency(
+                    source=holder.id,
+                    target=target,
+                    need="key",
+                    from_region=holder.region,
+                    to_region=key_region,
+                    blocking=True,
+                    reason=f"{holder.name or holder.id} is encrypted with a key that exists only "
+                    f"in {key_region}, so it cannot be read while {key_region} is down",
+                )
+    for bucket in graph.of_kind(Kind.BUCKET):
+        repl = bucket.attributes.get("replication")
+        if not isinstance(repl, Mapping):
+            continue
+        for rule in repl.get("rules") or []:
+            dest = graph.get(str(rule.get("destination_bucket") or ""))
+            key_ref = rule.get("replica_kms_key_id")
+            if dest is None or not key_ref or dest.region not in wanted:
+                continue
+            key = resolve_key(graph, str(key_ref))
+            key_region = key.region if key is not None else _arn_region(str(key_ref))
+            if key_region and key_region not in (dest.region, "global"):
+                yield Dependency(
+                    source=dest.id,
+                    target=key.id if key is not None else str(key_ref),
+                    need="key",
+                    from_region=dest.region,
+                    to_region=key_region,
+                    blocking=True,
+                    reason=f"replicas written to {dest.name} (rule {rule.get('id')}) are "
+                    f"encrypted with a key in {key_region} only",
+                    via=(bucket.id,),
+                )
+    for key in graph.of_kind(Kind.KEY):
+        primary = key.attributes.get("primary_key_arn")
+        if key.region not in wanted or key.attributes.get("multi_region_type") != "REPLICA":
+            continue
+        if not primary:
+            continue
+        p_region = _arn_region(str(primary))
+        if p_region and p_region != key.region:
+            yield Dependency(
+                source=key.id,
+                target=str(primary),
+                need="key",
+                from_region=key.region,
+                to_region=p_region,
+                blocking=False,
+                reason=f"multi-region replica of a key in {p_region}; it decrypts on its own "
+                f"while {p_region} is down",
+            )
+
+
+def _replication_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[Dependency]:
+    wanted = set(regions)
+    for bucket in graph.of_kind(Kind.BUCKET):
+        for rel in graph.out_edges(bucket.id, REPLICATES_TO):
+            dest = graph.get(rel.target)
+            if dest is None or dest.region not in wanted or dest.region == bucket.region:
+                continue
+            yield Dependency(
+                source=dest.id,
+                target=bucket.id,
+                need="replication",
+                from_region=dest.region,
+                to_region=bucket.region,
+                blocking=False,
+                reason=f"receives copies of {bucket.name} ({rel.reason}); holds what was "
+                "replicated when the source is lost",
+            )
+    decl = graph.declaration
+    for svc in decl.failure.replication:
+        members = [m for m in service_members(graph, svc) if member_running(m) is not False]
+        hosts = sorted({m.region for m in members})
+        if not members:
+            continue
+        source, targets = service_route(decl, svc)
+        for target in targets:
+            if target not in wanted or target in hosts:
+                continue
+            anchor = region_anchor(graph, target)
+            if anchor is None:
+                continue
+            member = members[0]
+            yield Dependency(
+                source=anchor.id,
+                target=member.id,
+                need="replication",
+                from_region=target,
+                to_region=member.region,
+                blocking=True,
+                reason=f"replication service {svc.name} runs only in {', '.join(hosts)}: its "
+                f"offset sync and any failback replication stop with {member.region}",
+            )
+        del source
+
+
+def _dns_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[Dependency]:
+    decl = graph.declaration
+    dns = decl.failure.dns
+    if dns is None:
+        return
+    zones = zones_named(graph, dns.zone)
+    for region in regions:
+        anchor = region_anchor(graph, region)
+        if anchor is None:
+            continue
+        for z in zones:
+            vpcs = z.attributes.get("vpcs")
+            if not z.attributes.get("private") or not isinstance(vpcs, list) or not vpcs:
+                continue
+            vpc_regions = sorted({str(v.get("region")) for v in vpcs})
+            if region in vpc_regions:
+                continue
+            v = sorted(vpcs, key=lambda x: (str(x.get("region")), str(x.get("vpc_id"))))[0]
+            vpc_id = f"arn:aws:ec2:{v.get('region')}:{z.account}:vpc/{v.get('vpc_id')}"
+            yield Dependency(
+                source=anchor.id,
+                target=vpc_id,
+                need="dns",
+                from_region=region,
+                to_region=str(v.get("region")),
+                blocking=True,
+                reason=f"private zone {dns.zone} answers only in VPCs of "
+                f"{', '.join(vpc_regions)}; clients in {region} cannot resolve its names",
+                via=(z.id,),
+            )
+        if (
+            automatic_dns_failover(graph) is False
+            and region != ROUTE53_CONTROL_REGION
+            and ROUTE53_CONTROL_REGION in declared_aws_regions(decl)
+            and zones
+        ):
+            yield Dependency(
+                source=anchor.id,
+                target=zones[0].id,
+                need="control-plane",
+                from_region=region,
+                to_region=ROUTE53_CONTROL_REGION,
+                blocking=True,
+                reason=f"failing over {dns.zone} needs a record change, made through the "
+                f"Route53 control plane in {ROUTE53_CONTROL_REGION}",
+            )
+    if decl.pattern.value != "active-passive":
+        return
+    for _, records in declared_records(graph):
+        for rec in records:
+            if failover_role(rec) != "SECONDARY":
+                continue
+            targets = record_targets(graph, rec)
+            regions_hit = {t.region for t in targets}
+            for region in regions:
+                if not targets or region in regions_hit:
+                    continue
+                t = targets[0]
+                yield Dependency(
+                    source=rec.id,
+                    target=t.id,
+                    need="dns",
+                    from_region=region,
+                    to_region=t.region,
+                    blocking=True,
+                    reason=f"the SECONDARY answer of {rec.name} points at "
+                    f"{t.name or t.id} in {t.region}, not at {region}",
+                )
+
+
+def _control_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[Dependency]:
+    decl = graph.declaration
+    roles = {r.id: r for r in graph.of_kind(Kind.ROLE)}
+    for region in regions:
+        anchor = region_anchor(graph, region)
+        if anchor is None:
+            continue
+        for va in sorted(decl.control.vendor_access, key=lambda v: v.role):
+            role = roles.get(va.role)
+            if role is None:
+                continue
+            limit = requested_regions(role)
+            if limit is None or _region_in(region, limit):
+                continue
+            yield Dependency(
+                source=anchor.id,
+                target=role.id,
+                need="control-plane",
+                from_region=region,
+                to_region=sorted(limit)[0] if limit else "none",
+                blocking=True,
+                reason=f"operator role {role.name} may act only in "
+                f"{', '.join(sorted(limit)) or 'no region'} (aws:RequestedRegion)",
+            )
+        covering = [
+            t
+            for t in graph.of_kind(Kind.AUDIT_TRAIL)
+            if t.attributes.get("multi_region") or t.region == region
+        ]
+        if covering and all(t.region != region for t in covering):
+            t = covering[0]
+            yield Dependency(
+                source=anchor.id,
+                target=t.id,
+                need="audit",
+                from_region=region,
+                to_region=t.region,
+                blocking=False,
+                reason=f"its audit trail {t.name} is homed in {t.region}",
+            )
+
+
+def failover_dependencies(graph: BoundaryGraph) -> list[Dependency]:
+    """What each declared region needs from another region, sorted."""
+    regions = list(declared_aws_regions(graph.declaration))
+    deps = [
+        *_key_dependencies(graph, regions),
+        *_replication_dependencies(graph, regions),
+        *_dns_dependencies(graph, regions),
+        *_control_dependencies(graph, regions),
+    ]
+    unique = {(d.source, d.target, d.need, d.from_region, d.reason): d for d in deps}
+    return [unique[k] for k in sorted(unique)]
+
+
+def dependencies_from_graph(graph: BoundaryGraph) -> list[Dependency]:
+    """The ``failure.depends_on`` edges the builder added, read back as dependencies."""
+    out: list[Dependency] = []
+    for _, _, data in graph.g.edges(data=True):
+        if data["kind"] != DEPENDS_ON:
+            continue
+        rel: Relation = data["relation"]
+        a = rel.attributes
+        out.append(
+            Dependency(
+                source=rel.source,
+                target=rel.target,
+                need=str(a.get("need")),
+                from_region=str(a.get("from_region")),
+                to_region=str(a.get("to_region")),
+                blocking=bool(a.get("blocking")),
+                reason=rel.reason,
+                via=tuple(str(v) for v in a.get("via") or []),
+            )
+        )
+    return sorted(out, key=lambda d: (d.from_region, d.need, d.source, d.target, d.reason))
+
+
+@deriver("failure.depends_on")
+def derive_depends_on(graph: BoundaryGraph) -> list[Relation]:
+    return [d.relation() for d in failover_dependencies(graph)]

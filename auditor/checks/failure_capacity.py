@@ -2,7 +2,9 @@
 
 - ``failure.region-capacity``: every declared region has platform Kafka capacity.
 - ``failure.secondary-capacity``: (active-passive) each secondary region has at least
-  ``failure.secondary_capacity`` x the primary's broker count.
+  ``failure.secondary_capacity`` x the primary's broker count (MSK brokers, Auto Scaling
+  desired capacity, running brokers) and x its size units (instance sizes), and says how
+  far its groups can scale (max size) when it falls short.
 
 Capacity is counted by :func:`auditor.analysis.failover.capacity_by_region`.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.analysis.failover import Capacity, capacity_by_region
+from auditor.analysis.network import local_id
 from auditor.boundary import Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
@@ -150,11 +153,31 @@ def secondary_capacity(ctx: RuleContext) -> Iterator[Finding]:
                 attributes=attrs,
                 region=region,
             )
+        elif s.brokers >= need and (p.unsized or s.unsized):
+            yield ctx.inconclusive(
+                rid,
+                f"secondary {region} has {s.brokers} brokers against the primary's {p.brokers}, "
+                "but the instance size of "
+                f"{', '.join(local_id(x) for x in (*p.unsized, *s.unsized))} is unknown",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+        elif s.brokers >= need and s.units < ratio * p.units:
+            yield ctx.failed(
+                rid,
+                f"secondary {region} has {s.brokers} brokers but only {s.units:g} size units "
+                f"against the primary's {p.units:g} ({ratio:g} x needed): its brokers are smaller",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+                definite=True,
+            )
         elif s.brokers >= need:
             yield ctx.passed(
                 rid,
-                f"secondary {region} has {s.brokers} brokers, at least {ratio:g} x the "
-                f"primary's {p.brokers}",
+                f"secondary {region} has {s.brokers} brokers ({s.units:g} size units), at least "
+                f"{ratio:g} x the primary's {p.brokers} ({p.units:g} units)",
                 nodes=nodes,
                 attributes=attrs,
                 region=region,
@@ -178,10 +201,16 @@ def secondary_capacity(ctx: RuleContext) -> Iterator[Finding]:
                 region=region,
             )
         else:
+            scale = (
+                f"; its groups can scale to {s.max_brokers}, but scaling during the failover "
+                "adds to the recovery time"
+                if s.max_brokers >= need
+                else f" (and its groups cannot scale past {s.max_brokers})"
+            )
             yield ctx.failed(
                 rid,
                 f"secondary {region} has {s.brokers} brokers, below {ratio:g} x the primary's "
-                f"{p.brokers} ({need:g} needed)",
+                f"{p.brokers} ({need:g} needed){scale}",
                 nodes=nodes,
                 attributes=attrs,
                 region=region,

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.analysis.boundary_scope import data_stores, is_customer_account
+from auditor.analysis.boundary_scope import data_stores, inside_boundary, is_customer_account
 from auditor.analysis.failover import (
     REPLICATES_TO,
+    key_users,
     keys_protecting,
+    member_running,
+    service_members,
+    service_route,
     usable_customer_key,
 )
 from auditor.analysis.network import label, local_id
@@ -118,11 +122,14 @@ def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
                 region=region,
             )
             continue
+        protects = [k for k in good if k.id in protecting]
+        replicas = [
+            k for k in good if str(k.attributes.get("primary_key_arn")) in primary_data_keys
+        ]
+        if good and not protects and not replicas and primary_data_keys - {k.id for k in good}:
+            yield _judge_separate_key(ctx, region, good, primary_data_keys, nodes, attrs)
+            continue
         if good:
-            protects = [k for k in good if k.id in protecting]
-            replicas = [
-                k for k in good if str(k.attributes.get("primary_key_arn")) in primary_data_keys
-            ]
             k = (protects or replicas or good)[0]
             why = (
                 "protects the stores there"
@@ -159,6 +166,70 @@ def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
+def _judge_separate_key(
+    ctx: RuleContext,
+    region: str,
+    good: list[Resource],
+    primary_keys: set[str],
+    nodes: list[str],
+    attrs: dict[str, JSONValue],
+) -> Finding:
+    """A separate customer key is usable after failover only if it grants the same roles."""
+    rid = scope_id("aws", "*", region)
+    needed: set[str] = set()
+    unknown: list[str] = []
+    for ref in sorted(primary_keys):
+        pk = ctx.graph.get(ref)
+        users = key_users(pk) if pk is not None else None
+        if users is None:
+            unknown.append(ref)
+        else:
+            needed |= users
+    best: tuple[Resource, set[str]] | None = None
+    for k in good:
+        users = key_users(k)
+        if users is None:
+            unknown.append(k.id)
+            continue
+        missing = needed - users
+        if best is None or len(missing) < len(best[1]):
+            best = (k, missing)
+    attrs = {**attrs, "roles_of_primary_keys": sorted(needed)}
+    nodes = [*nodes, *sorted(primary_keys)]
+    if best is not None and not best[1]:
+        k = best[0]
+        return ctx.passed(
+            rid,
+            f"{region} has separate customer key {k.name or local_id(k.id)}, whose policy "
+            "grants the same roles as the primary data key",
+            nodes=nodes,
+            attributes=attrs,
+            region=region,
+        )
+    if best is not None and not unknown:
+        k, missing = best
+        return ctx.failed(
+            rid,
+            f"{region}'s customer key {k.name or local_id(k.id)} does not grant "
+            f"{', '.join(sorted(missing))}, which may use the primary data key: they cannot "
+            "read the data after failover",
+            nodes=nodes,
+            attributes={**attrs, "missing_roles": sorted(missing)},
+            region=region,
+            definite=True,
+        )
+    return ctx.inconclusive(
+        rid,
+        f"{region} has a separate customer key, but the key policy of "
+        f"{', '.join(local_id(u) for u in sorted(set(unknown)))} was not read, so the roles "
+        "cannot be compared",
+        nodes=nodes,
+        attributes=attrs,
+        depends_on=sorted(set(unknown)),
+        region=region,
+    )
+
+
 @rule(
     id="failure.data-replicated",
     path=PathName.FAILURE,
@@ -177,13 +248,16 @@ def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
 def data_replicated(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
     regions = decl.regions_of("aws")
-    if decl.pattern is Pattern.SHARED_STORAGE:
+    if decl.pattern is Pattern.SHARED_STORAGE and len(regions) < 2:
         yield ctx.passed(
             scope_id("aws", "*", "*"),
-            "the shared-storage pattern keeps one copy of the data; no replication is expected",
+            "the shared-storage platform is declared in one region; no replication is expected",
         )
         return
-    if decl.pattern is Pattern.ACTIVE_PASSIVE:
+    if decl.pattern is Pattern.SHARED_STORAGE:
+        sources = {r for r, role in regions.items() if role is not RegionRole.SECONDARY}
+        targets_of = {s: set(regions) - {s} for s in sources}
+    elif decl.pattern is Pattern.ACTIVE_PASSIVE:
         sources = {r for r, role in regions.items() if role is RegionRole.PRIMARY}
         targets_of = {
             s: {r for r, role in regions.items() if role is RegionRole.SECONDARY} for s in sources
@@ -214,18 +288,14 @@ def _judge_replication(ctx: RuleContext, store: Resource, targets: list[str], rp
             store.id, f"no failover region is declared for {store.region}", attributes=attrs
         )
     if store.kind != Kind.BUCKET:
-        return ctx.inconclusive(
-            store.id,
-            f"replication of {label(store)} is not visible to the collector (MSK Replicator, "
-            "MirrorMaker and volume copies are not collected)",
-            attributes=attrs,
-        )
+        return _judge_kafka_replication(ctx, store, targets, attrs)
     edges = list(graph.out_edges(store.id, REPLICATES_TO))
     rules = []
     good: list[tuple[str, bool]] = []
     slow: list[str] = []
     unknown: list[str] = []
     elsewhere: list[str] = []
+    outside: list[str] = []
     for rel in edges:
         dest = graph.get(rel.target)
         rtc = bool(rel.attributes.get("rtc"))
@@ -237,7 +307,16 @@ def _judge_replication(ctx: RuleContext, store: Resource, targets: list[str], rp
                 "destination_region": dest.region if dest else None,
             }
         )
-        if dest is None or dest.attributes.get("stub"):
+        dest_account = _destination_account(store, str(rel.attributes.get("rule_id") or ""))
+        if dest_account and not is_customer_account(ctx.declaration, "aws", dest_account):
+            outside.append(f"{local_id(rel.target) or rel.target} (account {dest_account})")
+        elif (
+            dest is not None
+            and not dest.attributes.get("stub")
+            and not inside_boundary(ctx.declaration, dest)
+        ):
+            outside.append(f"{dest.name or rel.target} ({dest.account}/{dest.region})")
+        elif dest is None or dest.attributes.get("stub"):
             unknown.append(rel.target)
         elif dest.region not in targets:
             elsewhere.append(f"{dest.name or rel.target} ({dest.region})")
@@ -255,6 +334,14 @@ def _judge_replication(ctx: RuleContext, store: Resource, targets: list[str], rp
             store.id,
             f"{label(store)} replicates to {local_id(dest_id) or dest_id} in "
             f"{', '.join(targets)}" + (" with RTC" if rtc else ""),
+            **common,
+        )
+    if outside:
+        return ctx.failed(
+            store.id,
+            f"{label(store)} replicates to {', '.join(outside)}, outside the declared "
+            "boundary; a failover could not use that copy",
+            definite=True,
             **common,
         )
     if slow:
@@ -284,4 +371,69 @@ def _judge_replication(ctx: RuleContext, store: Resource, targets: list[str], rp
         store.id,
         f"{label(store)} in {store.region} has no replication to {', '.join(targets)}",
         **common,
+    )
+
+
+def _destination_account(store: Resource, rule_id: str) -> str | None:
+    repl = store.attributes.get("replication")
+    if not isinstance(repl, dict):
+        return None
+    for r in repl.get("rules") or []:
+        if str(r.get("id") or "") == rule_id and r.get("destination_account"):
+            return str(r["destination_account"])
+    return None
+
+
+def _judge_kafka_replication(
+    ctx: RuleContext, store: Resource, targets: list[str], attrs: dict[str, JSONValue]
+) -> Finding:
+    """Broker-held data (MSK, broker volumes) needs a declared Kafka replication service."""
+    decl = ctx.declaration
+    services = []
+    for svc in decl.failure.replication:
+        source, to = service_route(decl, svc)
+        if source == store.region and set(to) & set(targets):
+            services.append(svc)
+    attrs = {**attrs, "replication_services": [s.name for s in services]}
+    if not services:
+        return ctx.failed(
+            store.id,
+            f"{label(store)} holds Kafka data in {store.region} but no Kafka replication "
+            f"service (failure.replication) is declared to copy it to {', '.join(targets)}",
+            attributes=attrs,
+            definite=True,
+        )
+    problems: list[str] = []
+    unknown: list[str] = []
+    nodes = [store.id]
+    for svc in services:
+        members = service_members(ctx.graph, svc)
+        nodes += [m.id for m in members]
+        states = [member_running(m) for m in members]
+        if not members:
+            problems.append(f"{svc.name} is not found by its selector")
+        elif any(s is True for s in states):
+            return ctx.passed(
+                store.id,
+                f"{label(store)} is replicated by {svc.name} ({svc.kind}), running on "
+                f"{len(members)} resource(s)",
+                nodes=nodes,
+                attributes=attrs,
+            )
+        elif any(s is None for s in states):
+            unknown.append(svc.name)
+        else:
+            problems.append(f"{svc.name} has no running member")
+    if unknown and not problems:
+        return ctx.inconclusive(
+            store.id,
+            f"whether {', '.join(unknown)} is running was not recorded",
+            nodes=nodes,
+            attributes=attrs,
+        )
+    return ctx.failed(
+        store.id,
+        f"{label(store)} is not replicated: {'; '.join(problems + unknown)}",
+        nodes=nodes,
+        attributes=attrs,
     )

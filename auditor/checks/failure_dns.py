@@ -5,7 +5,8 @@
   routing otherwise.
 - ``failure.dns-health-checks``: the PRIMARY record carries a health check that
   exists (when ``health_check: required``).
-- ``failure.dns-ttl``: the TTL of those records is no longer than the RTO.
+- ``failure.dns-ttl``: the TTL of those records, plus the time the PRIMARY's health
+  check takes to declare it down (failure threshold x request interval), fits the RTO.
 
 Verdicts about a record name use the id ``dns:{fqdn}``.
 """
@@ -283,9 +284,14 @@ def dns_ttl(ctx: RuleContext) -> Iterator[Finding]:
                 region="global",
             )
             continue
+        detect = _detection_seconds(ctx, records)
         for r in records:
             ttl = r.attributes.get("ttl")
-            attrs: dict[str, JSONValue] = {"record": _record_json(r), "rto_seconds": rto}
+            attrs: dict[str, JSONValue] = {
+                "record": _record_json(r),
+                "rto_seconds": rto,
+                "health_check_detection_seconds": detect,
+            }
             role = failover_role(r) or "record"
             if alias_target(r) is not None:
                 yield ctx.passed(
@@ -298,11 +304,20 @@ def dns_ttl(ctx: RuleContext) -> Iterator[Finding]:
                 yield ctx.inconclusive(
                     r.id, f"the TTL of {fqdn} ({role}) was not recorded", attributes=attrs
                 )
-            elif ttl <= rto:
+            elif ttl + detect <= rto:
+                extra = f" plus {detect}s to detect the failure" if detect else ""
                 yield ctx.passed(
                     r.id,
-                    f"{fqdn} ({role}) has TTL {ttl}s, within the RTO of {rto}s",
+                    f"{fqdn} ({role}) has TTL {ttl}s{extra}, within the RTO of {rto}s",
                     attributes=attrs,
+                )
+            elif ttl <= rto:
+                yield ctx.failed(
+                    r.id,
+                    f"{fqdn} ({role}) has TTL {ttl}s, which with the health check's {detect}s "
+                    f"to detect the failure exceeds the RTO of {rto}s",
+                    attributes=attrs,
+                    definite=True,
                 )
             else:
                 yield ctx.failed(
@@ -311,3 +326,18 @@ def dns_ttl(ctx: RuleContext) -> Iterator[Finding]:
                     attributes=attrs,
                     definite=True,
                 )
+
+
+def _detection_seconds(ctx: RuleContext, records: list[Resource]) -> int:
+    """How long Route53 takes to declare the PRIMARY down (threshold x interval), 0 if unknown."""
+    for r in records:
+        if failover_role(r) != "PRIMARY":
+            continue
+        _, hc = health_check_of(ctx.graph, r)
+        if hc is None:
+            continue
+        threshold = hc.attributes.get("failure_threshold")
+        interval = hc.attributes.get("request_interval")
+        if isinstance(threshold, int) and isinstance(interval, int):
+            return threshold * interval
+    return 0

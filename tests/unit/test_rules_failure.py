@@ -14,7 +14,13 @@ ZONE = "kafka.example.internal"
 NAME = f"bootstrap.{ZONE}"
 
 
-def msk(region: str, brokers: int, state: str = "ACTIVE", name: str = "orders") -> Resource:
+def msk(
+    region: str,
+    brokers: int,
+    state: str = "ACTIVE",
+    name: str = "orders",
+    itype: str | None = "kafka.m5.large",
+) -> Resource:
     return res(
         "kafka_cluster",
         f"arn:aws:kafka:{region}:{CUSTOMER}:cluster/{name}/{region}",
@@ -23,10 +29,29 @@ def msk(region: str, brokers: int, state: str = "ACTIVE", name: str = "orders") 
             "cluster_type": "PROVISIONED",
             "state": state,
             "broker_count": brokers,
+            "instance_type": itype,
         },
         region=region,
         tags=PLATFORM,
     )
+
+
+def members(region: str, count: int, itype: str = "m5.large") -> list[Resource]:
+    """Running instances of the ``brokers`` group, so that its size is known."""
+    return [
+        res(
+            "instance",
+            f"arn:aws:ec2:{region}:{CUSTOMER}:instance/i-{region}-{n}",
+            {
+                "instance_id": f"i-{n}",
+                "state": "running",
+                "instance_type": itype,
+                "asg_name": "brokers",
+            },
+            region=region,
+        )
+        for n in range(count)
+    ]
 
 
 def asg(region: str, desired: int) -> Resource:
@@ -73,8 +98,20 @@ def test_secondary_capacity_ratio() -> None:
         rules=rule,
     )
     assert status_of(v, rule[0], S_SCOPE) is Status.PASS
-    v = run_rules(inv(msk(PRIMARY, 3), asg(SECONDARY, 3)), rules=rule)
+    v = run_rules(inv(msk(PRIMARY, 3), asg(SECONDARY, 3), *members(SECONDARY, 3)), rules=rule)
     assert status_of(v, rule[0], S_SCOPE) is Status.PASS
+
+
+def test_secondary_capacity_compares_broker_size_and_says_how_far_groups_scale() -> None:
+    rule = ["failure.secondary-capacity"]
+    small = inv(msk(PRIMARY, 3), asg(SECONDARY, 3), *members(SECONDARY, 3, "m5.medium"))
+    verdict = next(x for x in run_rules(small, rules=rule) if x.resource == S_SCOPE)
+    assert verdict.status is Status.FAIL and "smaller" in verdict.message
+    unsized = inv(msk(PRIMARY, 3, itype=None), msk(SECONDARY, 3, name="dr"))
+    assert status_of(run_rules(unsized, rules=rule), rule[0], S_SCOPE) is Status.INCONCLUSIVE
+    short = inv(msk(PRIMARY, 3), asg(SECONDARY, 1), *members(SECONDARY, 1))
+    verdict = next(x for x in run_rules(short, rules=rule) if x.resource == S_SCOPE)
+    assert verdict.status is Status.FAIL and "can scale to 9" in verdict.message
 
 
 def test_secondary_capacity_counts_running_instances_not_stopped() -> None:

@@ -1,0 +1,703 @@
+"""Failure path rules driven by the declared disaster recovery pattern.
+
+active-passive:
+
+- ``failure.single-write-region``: one authoritative write region: clients reach the
+  platform through failover routing whose PRIMARY answer is in the primary region, and
+  no data or Kafka replication flows back from a secondary.
+- ``failure.replication-service``: each declared Kafka replication service (MirrorMaker 2,
+  a replicator) is found by its tags, is running, runs in the region it replicates to,
+  and syncs consumer offsets (also for active-active).
+
+active-active:
+
+- ``failure.topic-ownership``: every topic or domain has a declared owning active region.
+- ``failure.replication-loops``: replication between the regions goes both ways only with
+  declared conflict handling.
+- ``failure.local-resolution``: each active region's clients resolve the declared names
+  to their own region.
+
+shared-storage:
+
+- ``failure.shared-storage-durability``: durable data is in object storage inside the
+  boundary; broker volumes or instances marked as log data hold unreplicated state.
+- ``failure.compute-replaceable``: each region's brokers are replaceable compute (Auto
+  Scaling group or Kubernetes cluster), not hand-built instances.
+
+Every pattern:
+
+- ``failure.operations-in-each-region``: each declared region has an audit trail that
+  covers it, flow logs on the platform networks, and the roles its platform acts with.
+
+A rule that does not apply to the declared pattern says so with one PASS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.analysis.boundary_scope import data_stores, inside_boundary, platform_resources
+from auditor.analysis.failover import (
+    REPLICATES_TO,
+    SCALES,
+    declared_aws_regions,
+    declared_records,
+    failover_role,
+    member_running,
+    primary_region,
+    record_targets,
+    role_usable_in,
+    service_members,
+    service_route,
+)
+from auditor.analysis.network import label, local_id
+from auditor.boundary import Pattern, RegionRole
+from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.engine import scope_id
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+
+ALL = scope_id("aws", "*", "*")
+
+
+def _not_applicable(ctx: RuleContext, *patterns: Pattern) -> Finding | None:
+    p = ctx.declaration.pattern
+    if p in patterns:
+        return None
+    names = " and ".join(x.value for x in patterns)
+    return ctx.passed(
+        ALL,
+        f"not required by the {p.value} pattern (applies to {names})",
+        attributes={"pattern": p.value},
+    )
+
+
+# --- active-passive ---------------------------------------------------------------------------
+
+
+@rule(
+    id="failure.single-write-region",
+    path=PathName.FAILURE,
+    severity=Severity.HIGH,
+    title="Active-passive: one authoritative write region",
+    rationale=(
+        "Active-passive is safe only while one region takes writes: clients sent to the "
+        "secondary, or replication flowing back, make two writers without conflict rules."
+    ),
+    remediation=(
+        "Route the bootstrap names with failover routing whose PRIMARY answer is in the "
+        "primary region, and replicate only from the primary to the secondary."
+    ),
+    requires=("route53", "s3"),
+)
+def single_write_region(ctx: RuleContext) -> Iterator[Finding]:
+    if (na := _not_applicable(ctx, Pattern.ACTIVE_PASSIVE)) is not None:
+        yield na
+        return
+    decl = ctx.declaration
+    graph = ctx.graph
+    primary = primary_region(decl)
+    rid = scope_id("aws", "*", primary or "*")
+    problems: list[str] = []
+    nodes: list[str] = []
+    edges: list[tuple[str, str, str]] = []
+    checked: list[str] = []
+    dns = decl.failure.dns
+    if dns is not None and dns.routing != "failover":
+        problems.append(
+            f"failure.dns declares {dns.routing} routing, which sends writers to several regions"
+        )
+    for fqdn, records in declared_records(graph):
+        for rec in records:
+            nodes.append(rec.id)
+            routing = rec.attributes.get("routing")
+            if routing not in ("failover", None):
+                problems.append(
+                    f"{fqdn} has a {routing} record ({rec.attributes.get('set_identifier')})"
+                )
+            if failover_role(rec) == "PRIMARY":
+                targets = record_targets(graph, rec)
+                elsewhere = [t for t in targets if t.region != primary]
+                if elsewhere:
+                    problems.append(
+                        f"the PRIMARY answer of {fqdn} points at "
+                        f"{label(elsewhere[0])} in {elsewhere[0].region}"
+                    )
+                checked.append(f"PRIMARY {fqdn} -> {', '.join(t.region for t in targets) or '?'}")
+    stores = {s.id: s for s in data_stores(graph)}
+    for s in stores.values():
+        if s.region == primary:
+            continue
+        for rel in graph.out_edges(s.id, REPLICATES_TO):
+            dest = graph.get(rel.target)
+            if dest is not None and dest.region == primary:
+                problems.append(f"{label(s)} in {s.region} replicates back into {label(dest)}")
+                edges.append((s.id, dest.id, REPLICATES_TO))
+    for svc in decl.failure.replication:
+        source, _ = service_route(decl, svc)
+        if source != primary:
+            problems.append(f"replication service {svc.name} replicates from {source}")
+    attrs: dict[str, JSONValue] = {"primary": primary, "checked": sorted(checked)}
+    if problems:
+        yield ctx.failed(
+            rid,
+            f"more than one region can take writes: {'; '.join(problems)}",
+            nodes=nodes,
+            edges=edges,
+            attributes={**attrs, "problems": problems},
+            region=primary or "",
+            definite=True,
+        )
+        return
+    yield ctx.passed(
+        rid,
+        f"{primary} is the only write region: "
+        + (f"{'; '.join(sorted(checked))}, " if checked else "")
+        + "no replication flows back from a secondary",
+        nodes=nodes,
+        attributes=attrs,
+        region=primary or "",
+    )
+
+
+@rule(
+    id="failure.replication-service",
+    path=PathName.FAILURE,
+    severity=Severity.HIGH,
+    title="The Kafka replication service runs in the target region and syncs offsets",
+    rationale=(
+        "Replicating topics is not enough: consumers resume only where offsets were synced, "
+        "and a replicator hosted in the primary stops (and loses its checkpoints) with it."
+    ),
+    remediation=(
+        "Declare the replication service in failure.replication with a tag selector, run it "
+        "in the region it replicates to, and enable consumer offset sync (MirrorMaker 2 "
+        "sync.group.offsets / replicator offset translation)."
+    ),
+    requires=("ec2-compute", "autoscaling", "msk", "eks"),
+)
+def replication_service(ctx: RuleContext) -> Iterator[Finding]:
+    if (na := _not_applicable(ctx, Pattern.ACTIVE_PASSIVE, Pattern.ACTIVE_ACTIVE)) is not None:
+        yield na
+        return
+    decl = ctx.declaration
+    graph = ctx.graph
+    if not decl.failure.replication:
+        brokers = [
+            r
+            for r in platform_resources(graph)
+            if r.kind in (Kind.KAFKA_CLUSTER, Kind.SCALING_GROUP, Kind.INSTANCE)
+        ]
+        if brokers:
+            yield ctx.failed(
+                ALL,
+                "the platform runs Kafka brokers but the declaration names no Kafka "
+                "replication service (failure.replication): topics and consumer offsets "
+                "are not shown to reach the other region",
+                nodes=[b.id for b in brokers[:5]],
+                definite=True,
+            )
+        else:
+            yield ctx.inconclusive(
+                ALL, "no Kafka brokers and no replication service found to judge"
+            )
+        return
+    for svc in decl.failure.replication:
+        yield _judge_service(ctx, svc.name)
+
+
+def _judge_service(ctx: RuleContext, name: str) -> Finding:
+    decl = ctx.declaration
+    svc = next(s for s in decl.failure.replication if s.name == name)
+    rid = f"replication:{svc.name}"
+    members = service_members(ctx.graph, svc)
+    source, targets = service_route(decl, svc)
+    hosts = sorted({m.region for m in members if member_running(m) is not False})
+    attrs: dict[str, JSONValue] = {
+        "kind": svc.kind,
+        "source": source,
+        "targets": targets,
+        "hosted_in": hosts,
+        "offset_sync": svc.offset_sync,
+        "members": [
+            {"id": m.id, "kind": m.kind, "region": m.region, "running": member_running(m)}
+            for m in members
+        ],
+    }
+    nodes = [m.id for m in members]
+    if not members:
+        return ctx.failed(
+            rid,
+            f"replication service {svc.name} is not found: no collected resource matches its "
+            "selector",
+            attributes=attrs,
+        )
+    problems: list[str] = []
+    missing_hosts = [t for t in targets if t not in hosts]
+    if missing_hosts:
+        problems.append(
+            f"it runs only in {', '.join(hosts)}, not in {', '.join(missing_hosts)} where it "
+            "replicates to"
+        )
+    states = [member_running(m) for m in members]
+    if not any(s is True for s in states) and not any(s is None for s in states):
+        problems.append("none of its resources is running")
+    if not svc.offset_sync:
+        problems.append("consumer offset sync is not declared (offset_sync: false)")
+    if problems:
+        return ctx.failed(
+            rid,
+            f"replication service {svc.name} ({svc.kind}): {'; '.join(problems)}",
+            nodes=nodes,
+            attributes=attrs,
+            definite=True,
+        )
+    if not any(s is True for s in states):
+        return ctx.inconclusive(
+            rid,
+            f"whether replication service {svc.name} is running was not recorded",
+            nodes=nodes,
+            attributes=attrs,
+        )
+    return ctx.passed(
+        rid,
+        f"replication service {svc.name} ({svc.kind}) runs in {', '.join(hosts)}, replicates "
+        f"{source} -> {', '.join(targets)} and syncs consumer offsets",
+        nodes=nodes,
+        attributes=attrs,
+    )
+
+
+# --- every pattern: operations in each region ---------------------------------------------
+
+
+@rule(
+    id="failure.operations-in-each-region",
+    path=PathName.FAILURE,
+    severity=Severity.MEDIUM,
+    title="Each region has its audit trail, flow logs and roles",
+    rationale=(
+        "After a failover the platform is operated and audited in the other region: it "
+        "needs a trail that covers it, flow logs on its networks and the roles it acts with."
+    ),
+    remediation=(
+        "Use a multi-region trail (or one per region), add flow logs to every platform VPC, "
+        "and make sure the roles the platform uses exist and are not limited to one region."
+    ),
+    requires=("cloudtrail", "ec2-network", "iam"),
+)
+def operations_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
+    decl = ctx.declaration
+    graph = ctx.graph
+    trails = graph.of_kind(Kind.AUDIT_TRAIL)
+    platform = platform_resources(graph)
+    for region in declared_aws_regions(decl):
+        rid = scope_id("aws", "*", region)
+        problems: list[str] = []
+        unknown: list[str] = []
+        nodes: list[str] = []
+        covering = [t for t in trails if t.attributes.get("multi_region") or t.region == region]
+        logging = [t for t in covering if t.attributes.get("logging") is True]
+        nodes += [t.id for t in covering]
+        if not covering:
+            problems.append("no audit trail covers it")
+        elif not logging:
+            if any(t.attributes.get("logging") is None for t in covering):
+                unknown.append("trail logging status")
+            else:
+                problems.append("its audit trails are not logging")
+        networks = [r for r in platform if r.kind == Kind.NETWORK and r.region == region]
+        for net in networks:
+            nodes.append(net.id)
+            logs = graph.targets(net.id, "network.logged_by")
+            active = [f for f in logs if str(f.attributes.get("status") or "").upper() == "ACTIVE"]
+            if not logs:
+                problems.append(f"network {label(net)} has no flow log")
+            elif not active:
+                problems.append(f"the flow log of {label(net)} is not active")
+            nodes += [f.id for f in logs]
+        if not networks:
+            unknown.append("no platform network selected in the region")
+        roles: dict[str, Resource] = {}
+        for r in platform:
+            if r.region != region:
+                continue
+            for rel in graph.out_edges(r.id, "control.runs_as"):
+                role = graph.get(rel.target)
+                if role is not None:
+                    roles[role.id] = role
+        for va in decl.control.vendor_access:
+            role = graph.get(va.role)
+            if role is not None:
+                roles[role.id] = role
+            elif graph.inventory.was_collected("iam", va.role.split(":")[4]):
+                problems.append(f"declared role {local_id(va.role)} does not exist")
+        for role in sorted(roles.values(), key=lambda r: r.id):
+            nodes.append(role.id)
+            if role.attributes.get("stub"):
+                if graph.inventory.was_collected("iam", role.account):
+                    problems.append(f"role {label(role)} does not exist")
+                else:
+                    unknown.append(f"role {label(role)} (account not scanned)")
+            elif not role_usable_in(role, region):
+                problems.append(f"role {label(role)} is limited to other regions")
+        attrs: dict[str, JSONValue] = {
+            "trails": [t.id for t in covering],
+            "networks": [n.id for n in networks],
+            "roles": sorted(roles),
+            "problems": problems,
+            "unknown": unknown,
+        }
+        if problems:
+            yield ctx.failed(
+                rid,
+                f"{region}: {'; '.join(problems)}",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+        elif unknown:
+            yield ctx.inconclusive(
+                rid,
+                f"{region}: could not tell: {'; '.join(unknown)}",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+        else:
+            yield ctx.passed(
+                rid,
+                f"{region} has a logging trail ({', '.join(t.name for t in logging)}), flow "
+                f"logs on {len(networks)} platform network(s) and {len(roles)} usable role(s)",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+
+
+# --- active-active ------------------------------------------------------------------------
+
+
+@rule(
+    id="failure.topic-ownership",
+    path=PathName.FAILURE,
+    severity=Severity.HIGH,
+    title="Active-active: every topic or domain has a declared owning region",
+    rationale=(
+        "Kafka orders records within a partition, not across regional writers: without a "
+        "declared owner per topic or domain, two regions write the same stream."
+    ),
+    remediation=(
+        "Declare failure.ownership: topic or domain globs, each owned by one active region."
+    ),
+)
+def topic_ownership(ctx: RuleContext) -> Iterator[Finding]:
+    if (na := _not_applicable(ctx, Pattern.ACTIVE_ACTIVE)) is not None:
+        yield na
+        return
+    decl = ctx.declaration
+    owners = decl.failure.ownership
+    actives = {k for k, role in decl.regions.items() if role is RegionRole.ACTIVE}
+    if not owners:
+        yield ctx.failed(
+            ALL,
+            "no topic or domain has a declared owning region (failure.ownership is empty)",
+            definite=True,
+        )
+        return
+    for topic, owner in sorted(owners.items()):
+        rid = f"topic:{topic}"
+        if owner not in actives:
+            yield ctx.failed(
+                rid,
+                f"{topic} is owned by {owner}, which is not a declared active region "
+                f"({', '.join(sorted(actives))})",
+                attributes={"owner": owner},
+                definite=True,
+            )
+        else:
+            yield ctx.passed(rid, f"{topic} is owned by {owner}", attributes={"owner": owner})
+    unowned = sorted(actives - set(owners.values()))
+    if unowned:
+        yield ctx.passed(
+            ALL,
+            f"{', '.join(unowned)} owns no topic: it serves reads and replicas only",
+            attributes={"regions_without_topics": unowned},
+        )
+
+
+def _replication_flows(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
+    """Region -> region data and Kafka replication, with what carries it."""
+    graph = ctx.graph
+    flows: dict[tuple[str, str], list[str]] = {}
+    for s in data_stores(graph):
+        for rel in graph.out_edges(s.id, REPLICATES_TO):
+            dest = graph.get(rel.target)
+            if dest is not None and dest.region != s.region and not dest.attributes.get("stub"):
+                flows.setdefault((s.region, dest.region), []).append(f"{label(s)} -> {label(dest)}")
+    for svc in ctx.declaration.failure.replication:
+        source, targets = service_route(ctx.declaration, svc)
+        for t in targets:
+            if source:
+                flows.setdefault((source, t), []).append(f"service {svc.name}")
+    return flows
+
+
+@rule(
+    id="failure.replication-loops",
+    path=PathName.FAILURE,
+    severity=Severity.HIGH,
+    title="Active-active: replication both ways only with declared conflict handling",
+    rationale=(
+        "Replication in both directions re-delivers records to the region that wrote them "
+        "and lets concurrent writes collide unless loops and conflicts are handled."
+    ),
+    remediation=(
+        "Declare failure.conflict_handling (region-owned topics with prefixed remote topics, "
+        "idempotent consumers, ...) or replicate one way per topic."
+    ),
+    requires=("s3",),
+)
+def replication_loops(ctx: RuleContext) -> Iterator[Finding]:
+    if (na := _not_applicable(ctx, Pattern.ACTIVE_ACTIVE)) is not None:
+        yield na
+        return
+    flows = _replication_flows(ctx)
+    loops = sorted({tuple(sorted(k)) for k in flows if (k[1], k[0]) in flows})
+    handling = ctx.declaration.failure.conflict_handling
+    attrs: dict[str, JSONValue] = {
+        "flows": {f"{a} -> {b}": sorted(v) for (a, b), v in sorted(flows.items())},
+        "conflict_handling": handling.strategy if handling else None,
+    }
+    if not loops:
+        yield ctx.passed(
+            ALL,
+            "no replication loop: "
+            + (", ".join(f"{a} -> {b}" for a, b in sorted(flows)) or "no replication found"),
+            attributes=attrs,
+        )
+        return
+    for a, b in loops:
+        what = sorted(flows[(a, b)] + flows[(b, a)])
+        if handling is None:
+            yield ctx.failed(
+                f"loop:{a}<->{b}",
+                f"{a} and {b} replicate to each other ({'; '.join(what)}) and no conflict "
+                "handling is declared (failure.conflict_handling)",
+                attributes=attrs,
+                definite=True,
+            )
+        else:
+            yield ctx.passed(
+                f"loop:{a}<->{b}",
+                f"{a} and {b} replicate to each other, handled by {handling.strategy}",
+                attributes=attrs,
+            )
+
+
+@rule(
+    id="failure.local-resolution",
+    path=PathName.FAILURE,
+    severity=Severity.MEDIUM,
+    title="Active-active: clients resolve the bootstrap names to their own region",
+    rationale=(
+        "Active-active exists for regional locality; clients resolving to one region send "
+        "every write across regions and lose the point of the pattern."
+    ),
+    remediation=(
+        "Use latency or geolocation records (or a private zone per region) whose answers "
+        "point at each region's own brokers."
+    ),
+    requires=("route53", "elbv2", "ec2-compute"),
+)
+def local_resolution(ctx: RuleContext) -> Iterator[Finding]:
+    if (na := _not_applicable(ctx, Pattern.ACTIVE_ACTIVE)) is not None:
+        yield na
+        return
+    decl = ctx.declaration
+    graph = ctx.graph
+    if decl.failure.dns is None:
+        yield ctx.inconclusive(
+            ALL, "failure.dns is not declared, so client resolution cannot be judged"
+        )
+        return
+    actives = sorted(
+        r for r, role in declared_aws_regions(decl).items() if role is RegionRole.ACTIVE
+    )
+    for fqdn, records in declared_records(graph):
+        rid = f"dns:{fqdn}"
+        by_region: dict[str, list[str]] = {}
+        unresolved: list[str] = []
+        for rec in records:
+            targets = record_targets(graph, rec)
+            if not targets:
+                unresolved.append(rec.id)
+            for t in targets:
+                by_region.setdefault(t.region, []).append(rec.id)
+        local = [r for r in actives if r in by_region]
+        attrs: dict[str, JSONValue] = {
+            "answers_by_region": {k: sorted(set(v)) for k, v in sorted(by_region.items())},
+            "unresolved_records": unresolved,
+            "routing": sorted({str(r.attributes.get("routing")) for r in records}),
+        }
+        nodes = [r.id for r in records]
+        per_region = {str(r.attributes.get("routing")) for r in records} & {
+            "latency",
+            "geolocation",
+            "geoproximity",
+            "ip-based",
+        }
+        if not records:
+            yield ctx.failed(rid, f"{fqdn} has no record", attributes=attrs, region="global")
+        elif len(local) == len(actives) and per_region:
+            yield ctx.passed(
+                rid,
+                f"{fqdn} answers each active region with its own brokers "
+                f"({', '.join(local)}, {', '.join(sorted(per_region))} routing)",
+                nodes=nodes,
+                attributes=attrs,
+                region="global",
+            )
+        elif unresolved and len(local) < len(actives):
+            yield ctx.inconclusive(
+                rid,
+                f"{fqdn} has answers that match no collected load balancer or broker, so the "
+                "region they lead to is unknown",
+                nodes=nodes,
+                attributes=attrs,
+                region="global",
+            )
+        else:
+            missing = [r for r in actives if r not in by_region]
+            why = (
+                f"no answer leads to {', '.join(missing)}"
+                if missing
+                else "its routing does not pick the client's region"
+            )
+            yield ctx.failed(
+                rid,
+                f"clients do not resolve {fqdn} to their own region: {why}",
+                nodes=nodes,
+                attributes=attrs,
+                region="global",
+            )
+
+
+# --- shared-storage -------------------------------------------------------------------------
+
+
+@rule(
+    id="failure.shared-storage-durability",
+    path=PathName.FAILURE,
+    severity=Severity.HIGH,
+    title="Shared-storage: durable data only in object storage inside the boundary",
+    rationale=(
+        "The shared-storage pattern is recoverable because brokers are stateless; a broker "
+        "volume or instance store holding log data is state that dies with its region."
+    ),
+    remediation=(
+        "Keep durable log data in buckets in customer accounts and declared regions; "
+        "untag broker volumes that only cache, or replicate what they hold."
+    ),
+    requires=("s3", "ec2-compute", "msk"),
+)
+def shared_storage_durability(ctx: RuleContext) -> Iterator[Finding]:
+    if (na := _not_applicable(ctx, Pattern.SHARED_STORAGE)) is not None:
+        yield na
+        return
+    decl = ctx.declaration
+    stores = data_stores(ctx.graph)
+    if not stores:
+        yield ctx.inconclusive(ALL, "the data.stores selector matched nothing")
+        return
+    for s in stores:
+        if s.kind == Kind.BUCKET:
+            if inside_boundary(decl, s):
+                yield ctx.passed(
+                    s.id, f"{label(s)} keeps log data in object storage in {s.account}/{s.region}"
+                )
+            else:
+                yield ctx.failed(
+                    s.id,
+                    f"{label(s)} keeps log data outside the boundary ({s.account}/{s.region})",
+                    definite=True,
+                )
+        else:
+            where_map: dict[str, str] = {
+                Kind.VOLUME: "an EBS volume",
+                Kind.INSTANCE: "a broker instance (instance store)",
+                Kind.KAFKA_CLUSTER: "broker-local MSK storage",
+            }
+            where = where_map.get(s.kind, f"a {s.kind}")
+            yield ctx.failed(
+                s.id,
+                f"{label(s)} is {where} marked as log data: brokers hold durable state that "
+                "object storage does not replicate",
+                attributes={"kind": s.kind},
+                definite=True,
+            )
+
+
+@rule(
+    id="failure.compute-replaceable",
+    path=PathName.FAILURE,
+    severity=Severity.MEDIUM,
+    title="Shared-storage: broker compute is replaceable in each region",
+    rationale=(
+        "With data in object storage, recovery is starting brokers: that needs an Auto "
+        "Scaling group or a Kubernetes cluster in each region, not hand-built instances."
+    ),
+    remediation="Run the brokers from an Auto Scaling group (or EKS) in every declared region.",
+    requires=("ec2-compute", "autoscaling", "eks"),
+)
+def compute_replaceable(ctx: RuleContext) -> Iterator[Finding]:
+    if (na := _not_applicable(ctx, Pattern.SHARED_STORAGE)) is not None:
+        yield na
+        return
+    graph = ctx.graph
+    platform = platform_resources(graph)
+    for region in declared_aws_regions(ctx.declaration):
+        rid = scope_id("aws", "*", region)
+        here = [r for r in platform if r.region == region]
+        groups = [r for r in here if r.kind == Kind.SCALING_GROUP]
+        clusters = [r for r in here if r.kind == Kind.K8S_CLUSTER]
+        grouped = {i.id for g in groups for i in graph.targets(g.id, SCALES)}
+        names = {str(g.attributes.get("name")) for g in groups}
+        loose = [
+            i
+            for i in here
+            if i.kind == Kind.INSTANCE
+            and i.id not in grouped
+            and str(i.attributes.get("asg_name")) not in names
+            and i.attributes.get("state") != "terminated"
+        ]
+        nodes = [r.id for r in (*groups, *clusters, *loose)]
+        attrs: dict[str, JSONValue] = {
+            "scaling_groups": [g.id for g in groups],
+            "k8s_clusters": [c.id for c in clusters],
+            "unmanaged_instances": [i.id for i in loose],
+        }
+        if loose:
+            yield ctx.failed(
+                rid,
+                f"{region} runs {len(loose)} broker instance(s) outside any Auto Scaling group "
+                f"({', '.join(label(i) for i in loose[:3])}): they are not replaced on failure",
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+        elif groups or clusters:
+            yield ctx.passed(
+                rid,
+                f"{region} runs its brokers from "
+                + ", ".join(label(r) for r in (*groups, *clusters)),
+                nodes=nodes,
+                attributes=attrs,
+                region=region,
+            )
+        else:
+            yield ctx.failed(
+                rid,
+                f"{region} has no replaceable broker compute (Auto Scaling group or EKS)",
+                attributes=attrs,
+                region=region,
+            )
