@@ -27,7 +27,7 @@ def _die(message: str, code: int = EXIT_INPUT) -> NoReturn:
     sys.exit(code)
 
 
-def _console() -> Any:
+def make_console() -> Any:
     from rich.console import Console
 
     return Console(stderr=False, highlight=False, soft_wrap=True)
@@ -122,6 +122,12 @@ def _scan_options(f: F) -> F:
             type=click.IntRange(1, 128),
             help="Parallel collection units.",
         ),
+        click.option(
+            "--sign-key",
+            default=None,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Ed25519 private key (from auditor keygen) to sign the bundle with.",
+        ),
     ]
     for opt in reversed(options):
         f = opt(f)
@@ -141,9 +147,11 @@ def scan(
     fail_on: str,
     strict: bool,
     workers: int,
+    sign_key: Path | None,
 ) -> None:
     """Collect the declared AWS accounts, evaluate the rules, write an evidence bundle."""
     decl, text, pack = _load_inputs(declaration, rules)
+    signer = _signer(sign_key) if sign_key else None
     code = run_scan(
         decl,
         text,
@@ -156,8 +164,21 @@ def scan(
         fail_on=fail_on,
         strict=strict,
         workers=workers,
+        declaration_path=declaration,
+        signer=signer,
     )
     sys.exit(code)
+
+
+def _signer(path: Path) -> Any:
+    """A signing function for the bundle's SHA256SUMS; a bad key is an input error."""
+    from auditor.evidence.signing import SigningError, load_private_key, sign
+
+    try:
+        key = load_private_key(path)
+    except SigningError as exc:
+        _die(str(exc))
+    return lambda sums: sign(sums, key)
 
 
 def run_scan(
@@ -174,8 +195,14 @@ def run_scan(
     strict: bool,
     workers: int,
     max_attempts: int = 5,
+    declaration_path: Path | None = None,
+    signer: Any = None,
 ) -> int:
-    """Scan, write the bundle, print the summary; return the exit code."""
+    """Scan, write the bundle, print the summary; return the exit code.
+
+    Recorded failover drills are read from the declaration's drills folder, relative
+    to ``declaration_path`` (the ``--boundary`` file).
+    """
     from auditor.collect.runner import AwsScanOptions
     from auditor.evidence.bundle import BundleError
     from auditor.normalize import NormalizationError
@@ -200,17 +227,26 @@ def run_scan(
         max_workers=workers,
         max_attempts=max_attempts,
     )
-    console = _console()
+    console = make_console()
     started = now_utc()
     try:
         inventory = _collect_with_progress(opts, console)
     except NormalizationError as exc:
         _die(f"unexpected API response: {exc}")
     finished = now_utc()
+    from auditor.evidence.drills import with_drills
+
+    inventory = with_drills(inventory, decl, declaration_path, started.date())
     ev = evaluate_inventory(inventory, decl, pack, started.date())
     try:
         bundle = write_scan_bundle(
-            out_dir, decl=decl, decl_text=text, ev=ev, started=started, finished=finished
+            out_dir,
+            decl=decl,
+            decl_text=text,
+            ev=ev,
+            started=started,
+            finished=finished,
+            signer=signer,
         )
     except (BundleError, OSError) as exc:
         _die(f"cannot write the evidence bundle: {exc}")
@@ -302,16 +338,38 @@ def print_summary(console: Any, decl: Any, inventory: Any, verdicts: Any, bundle
 
 @main.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
-def verify(bundle: Path) -> None:
-    """Recompute every hash of a bundle; report changed, missing or extra files."""
+@click.option(
+    "--public-key",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ed25519 public key: the bundle must carry a valid signature by it.",
+)
+def verify(bundle: Path, public_key: Path | None) -> None:
+    """Recompute every hash of a bundle; report changed, missing or extra files.
+
+    With --public-key, also check the signature over SHA256SUMS.
+    """
     from auditor.evidence.bundle import verify_bundle
 
-    result = verify_bundle(bundle)
+    key = None
+    if public_key is not None:
+        from auditor.evidence.signing import SigningError, load_public_key
+
+        try:
+            key = load_public_key(public_key)
+        except SigningError as exc:
+            _die(str(exc))
+    result = verify_bundle(bundle, key)
     for problem in result.problems:
         click.echo(f"FAIL {problem}")
     if not result.ok:
         _die(f"{bundle}: {len(result.problems)} problem(s); the bundle is not intact", EXIT_FAIL)
-    click.echo(f"{bundle}: OK ({result.checked} files verified)")
+    signature = {
+        "valid": "signature valid",
+        "unchecked": "signed, signature not checked (pass --public-key)",
+        "absent": "not signed",
+    }[result.signature]
+    click.echo(f"{bundle}: OK ({result.checked} files verified; {signature})")
 
 
 @main.command(name="rules")
@@ -336,7 +394,7 @@ def list_rules(pack: str | None) -> None:
     for rid in chosen:
         r = rules[rid]
         table.add_row(r.id, r.path.value, r.severity.value, r.rationale.splitlines()[0])
-    _console().print(table)
+    make_console().print(table)
 
 
 @main.command()

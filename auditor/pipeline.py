@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.metadata
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,9 @@ def bundle_files(
     ev: Evaluation,
     started: str,
     finished: str,
+    provenance: Mapping[str, Any] | None = None,
 ) -> dict[str, bytes]:
+    """Every file of a bundle but SHA256SUMS. ``provenance`` notes a replay's source."""
     inv = ev.graph.inventory
     crossings = crossings_document(ev.graph)
     report = ReportData(
@@ -127,6 +130,8 @@ def bundle_files(
         "complete": not inv.gaps,
         "verdicts": summary_counts(ev.verdicts),
     }
+    if provenance:
+        manifest["provenance"] = dict(provenance)
     files: dict[str, bytes] = {
         "manifest.json": canonical_json(manifest),
         "declaration.yaml": decl_text.encode(),
@@ -151,6 +156,8 @@ def write_scan_bundle(
     ev: Evaluation,
     started: dt.datetime,
     finished: dt.datetime,
+    signer: Callable[[bytes], bytes] | None = None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> Path:
     files = bundle_files(
         decl=decl,
@@ -158,10 +165,11 @@ def write_scan_bundle(
         ev=ev,
         started=started.isoformat().replace("+00:00", "Z"),
         finished=finished.isoformat().replace("+00:00", "Z"),
+        provenance=provenance,
     )
     base = f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
     name, n = base, 1
     while (out_dir / name).exists():
         n += 1
         name = f"{base}-{n}"
-    return write_bundle(out_dir, name, files)
+    return write_bundle(out_dir, name, files, signer)

@@ -11,11 +11,14 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SUMS = "SHA256SUMS"
+SIGNATURE = "SHA256SUMS.sig"
+"""Not covered by SUMS: it signs SUMS (see :mod:`auditor.evidence.signing`)."""
 _SUM_LINE = re.compile(r"^([0-9a-f]{64})  (\S(?:.*\S)?)$")
 
 
@@ -33,12 +36,17 @@ def sums_text(files: Mapping[str, bytes]) -> bytes:
 
 def _safe_name(name: str) -> None:
     parts = Path(name).parts
-    if not parts or Path(name).is_absolute() or ".." in parts or name == SUMS:
+    if not parts or Path(name).is_absolute() or ".." in parts or name in (SUMS, SIGNATURE):
         raise BundleError(f"refusing bundle member name {name!r}")
 
 
-def write_bundle(out_dir: Path, name: str, files: Mapping[str, bytes]) -> Path:
-    """Write ``files`` and their SHA256SUMS atomically as ``out_dir/name``."""
+def write_bundle(
+    out_dir: Path,
+    name: str,
+    files: Mapping[str, bytes],
+    signer: Callable[[bytes], bytes] | None = None,
+) -> Path:
+    """Write ``files``, their SHA256SUMS (and its signature) atomically as ``out_dir/name``."""
     for n in files:
         _safe_name(n)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -50,7 +58,11 @@ def write_bundle(out_dir: Path, name: str, files: Mapping[str, bytes]) -> Path:
         shutil.rmtree(tmp)
     try:
         tmp.mkdir()
-        for n, data in sorted({**files, SUMS: sums_text(files)}.items()):
+        sums = sums_text(files)
+        extra = {SUMS: sums}
+        if signer is not None:
+            extra[SIGNATURE] = signer(sums)
+        for n, data in sorted({**files, **extra}.items()):
             target = tmp / n
             target.parent.mkdir(parents=True, exist_ok=True)
             with target.open("wb") as fh:
@@ -74,21 +86,28 @@ class VerifyResult:
     path: Path
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    signature: str = "absent"
+    """absent, unchecked (no key given), valid, or invalid."""
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify_bundle(path: Path) -> VerifyResult:
-    """Recompute every hash; report changed, missing and extra files."""
+def verify_bundle(path: Path, public_key: Any = None) -> VerifyResult:
+    """Recompute every hash; report changed, missing and extra files; check the signature.
+
+    With ``public_key`` (an Ed25519 public key) a missing or wrong signature is
+    a problem; without it a present signature is reported as unchecked.
+    """
     result = VerifyResult(path=path)
     if not path.is_dir():
         result.problems.append(f"{path}: not a bundle directory")
         return result
     sums_path = path / SUMS
     try:
-        text = sums_path.read_text(encoding="utf-8")
+        raw_sums = sums_path.read_bytes()
+        text = raw_sums.decode("utf-8")
     except FileNotFoundError:
         result.problems.append(f"{SUMS}: missing")
         return result
@@ -111,10 +130,12 @@ def verify_bundle(path: Path) -> VerifyResult:
     present = {
         p.relative_to(path).as_posix()
         for p in path.rglob("*")
-        if (p.is_file() or p.is_symlink()) and p.name != SUMS
+        if (p.is_file() or p.is_symlink())
+        and p.relative_to(path).as_posix() not in (SUMS, SIGNATURE)
     }
     for name in sorted(present - set(listed)):
         result.problems.append(f"{name}: extra file not covered by {SUMS}")
+    _check_signature(path, raw_sums, public_key, result)
     for name, digest in sorted(listed.items()):
         member = path / name
         if member.is_symlink():
@@ -129,3 +150,20 @@ def verify_bundle(path: Path) -> VerifyResult:
         if sha256(data) != digest:
             result.problems.append(f"{name}: hash mismatch (file changed)")
     return result
+
+
+def _check_signature(path: Path, sums: bytes, public_key: Any, result: VerifyResult) -> None:
+    sig_path = path / SIGNATURE
+    if not sig_path.is_file():
+        if public_key is not None:
+            result.problems.append(f"{SIGNATURE}: missing (the bundle is not signed)")
+        return
+    if public_key is None:
+        result.signature = "unchecked"
+        return
+    from auditor.evidence.signing import check
+
+    why = check(sums, sig_path.read_bytes(), public_key)
+    result.signature = "valid" if why is None else "invalid"
+    if why is not None:
+        result.problems.append(why)

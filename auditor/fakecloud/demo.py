@@ -49,6 +49,7 @@ def run_demo(*, estate: str, out_dir: Path) -> int:
                     strict=False,
                     workers=8,
                     max_attempts=2,
+                    declaration_path=decl_path,
                 )
     finally:
         server.stop()
