@@ -163,8 +163,9 @@ class ActionSet:
 
 def action_matches(pattern: str, action: str) -> bool:
     """Whether IAM action glob ``pattern`` matches the concrete ``action`` (any case)."""
-    glob = _Glob(pattern)
-    return glob.accepts(glob.run(action.lower()))
+    from auditor.analysis.policy_eval import glob_match
+
+    return glob_match(pattern, action, ignore_case=True)
 
 
 def globs_overlap(a: str, b: str) -> bool:
@@ -545,5 +546,9 @@ def role_documents(attributes: Mapping[str, Any]) -> tuple[list[NamedDocument], 
 
 def assume_statements(trust_policy: Any) -> list[Statement]:
     """Allow statements of a trust policy that let their principals assume the role."""
-    assume = ActionSet(ASSUME_ACTIONS)
-    return [st for st in statements(trust_policy) if st.is_allow and st.allows_any(assume)]
+    # The assume actions are concrete names: membership is exact without the automaton.
+    return [
+        st
+        for st in statements(trust_policy)
+        if st.is_allow and any(st.actions.contains(a) for a in ASSUME_ACTIONS)
+    ]

@@ -1,4 +1,13 @@
-"""control.audit-trail-multi-region and control.audit-log-store: the control path is recorded.
+"""Audit trail rules: the control path is recorded, completely, where the vendor cannot touch it.
+
+- ``control.audit-trail-multi-region``: management events, every region;
+- ``control.audit-log-store``: validated logs in a store of the declared party,
+  encrypted by that party's KMS key (the trail's own key, or the bucket's default);
+- ``control.audit-data-events``: with ``audit.data_events``, data events of every
+  data store bucket are logged;
+- ``control.audit-trail-tamper``: no principal outside the customer can stop,
+  delete or redirect a trail, or re-policy, delete or overwrite its log bucket,
+  directly or through a chain of roles.
 
 A trail *covers* an account when it was collected in that account, or when it
 is an organization trail of a customer account. Verdicts about an account
@@ -8,6 +17,7 @@ carry ``account=`` so that a CloudTrail gap there turns them INCONCLUSIVE.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.control_trust import scanned
@@ -193,9 +203,19 @@ def _judge_trail(ctx: RuleContext, t: Resource, want: str) -> Finding:
         problems.append("log file validation is off")
     if party is not None and want != "any" and party != want:
         problems.append(f"its bucket {name} is in account {owner} ({party}), not a {want} account")
+    key_owner, key_how = _log_key(ctx, t, bucket if collected else None)
+    attrs["log_key_account"] = key_owner
+    attrs["log_key"] = key_how
+    key_party = decl.party_of(t.cloud, key_owner) if key_owner else None
+    if key_how == "none":
+        problems.append("its logs are not encrypted with a KMS key")
+    elif key_party is not None and want != "any" and key_party != want:
+        problems.append(f"its logs are encrypted by a key in account {key_owner} ({key_party})")
     label = f"trail {t.name or t.id}"
     if problems:
         return ctx.failed(t.id, f"{label}: " + "; ".join(problems), definite=True, **common)
+    if key_how == "unknown" and want != "any":
+        return ctx.inconclusive(t.id, f"{label}: which key encrypts its logs is unknown", **common)
     if not name:
         return ctx.inconclusive(t.id, f"{label} names no S3 bucket", **common)
     if party is None and want != "any":
@@ -207,4 +227,187 @@ def _judge_trail(ctx: RuleContext, t: Resource, want: str) -> Finding:
     if a.get("log_file_validation") is not True:
         return ctx.inconclusive(t.id, f"{label}: log file validation status unknown", **common)
     where = f"account {owner} ({party})" if owner else "an uncollected bucket"
-    return ctx.passed(t.id, f"{label} writes validated logs to bucket {name} in {where}", **common)
+    keyed = f", encrypted by a key of account {key_owner}" if key_owner else ""
+    return ctx.passed(
+        t.id, f"{label} writes validated logs to bucket {name} in {where}{keyed}", **common
+    )
+
+
+def _log_key(ctx: RuleContext, t: Resource, bucket: Resource | None) -> tuple[str | None, str]:
+    """(account of the key encrypting the trail's log files, how): trail SSE-KMS or bucket default.
+
+    ``how`` is ``trail``, ``bucket``, ``none`` (SSE-S3 or nothing) or ``unknown``.
+    """
+    ref = t.attributes.get("kms_key_id")
+    if ref:
+        acct = str(ref).split(":")[4] if str(ref).startswith("arn:") else t.account
+        return acct, "trail"
+    if bucket is None or "encryption" not in bucket.attributes:
+        return None, "unknown"
+    enc = bucket.attributes.get("encryption")
+    if not enc:
+        return None, "none"
+    if str(enc.get("algorithm", "")).startswith("aws:kms"):
+        kid = str(enc.get("kms_key_id") or "")
+        acct = kid.split(":")[4] if kid.startswith("arn:") else bucket.account
+        return acct, "bucket"
+    return None, "none"
+
+
+def _selector_covers(sel: Any, bucket_name: str) -> tuple[bool, str]:
+    """Whether one data event selector records object events of a bucket, and which."""
+    arn = f"arn:aws:s3:::{bucket_name}"
+    if "DataResources" in sel:
+        rw = str(sel.get("ReadWriteType") or "All")
+        for dr in sel.get("DataResources") or []:
+            if dr.get("Type") != "AWS::S3::Object":
+                continue
+            for v in dr.get("Values") or []:
+                v = str(v)
+                if v in ("arn:aws:s3", "arn:aws:s3:::") or v == arn or v.startswith(arn + "/"):
+                    return True, rw
+        return False, ""
+    fields = {str(f.get("Field")): f for f in sel.get("FieldSelectors") or []}
+    rtype = fields.get("resources.type")
+    if rtype is None or "AWS::S3::Object" not in (rtype.get("Equals") or []):
+        return False, ""
+    res = fields.get("resources.ARN")
+    if res is not None:
+        starts = [str(x) for x in res.get("StartsWith") or []]
+        equals = [str(x) for x in res.get("Equals") or []]
+        if not any(arn.startswith(x) or x.startswith(arn) for x in starts) and arn not in {
+            e.split("/", 1)[0] for e in equals
+        }:
+            return False, ""
+    ro = fields.get("readOnly")
+    rw = (
+        "All" if ro is None else ("ReadOnly" if "true" in (ro.get("Equals") or []) else "WriteOnly")
+    )
+    return True, rw
+
+
+@rule(
+    id="control.audit-data-events",
+    path=PathName.CONTROL,
+    severity=Severity.MEDIUM,
+    title="Data events of log data stores are recorded when the declaration asks for them",
+    rationale=(
+        "Management events show who changed a bucket, not who read the log data in it; when "
+        "the declaration requires data events, every object read and write must be recorded."
+    ),
+    remediation=(
+        "Add a data event selector (AWS::S3::Object, ReadWriteType All) for each data store "
+        "bucket to a logging trail of its account."
+    ),
+    requires=("cloudtrail", "s3"),
+)
+def audit_data_events(ctx: RuleContext) -> Iterator[Finding]:
+    from auditor.analysis.boundary_scope import data_stores
+
+    decl = ctx.declaration
+    if not decl.control.audit.data_events:
+        yield ctx.passed(
+            "scope:aws/*/*",
+            "the declaration does not require data events (control.audit.data_events is false)",
+            attributes={"data_events": False},
+        )
+        return
+    buckets = [s for s in data_stores(ctx.graph) if s.kind == Kind.BUCKET]
+    if not buckets:
+        yield ctx.inconclusive("scope:aws/*/*", "no data store bucket was found to judge")
+        return
+    for b in buckets:
+        trails = [t for t in _trails_covering(ctx.graph, b.account) if not _shortfalls(t)]
+        if not trails and not scanned(ctx.graph, b.account):
+            yield ctx.inconclusive(b.id, f"account {b.account} was not scanned")
+            continue
+        modes: dict[str, str] = {}
+        for t in trails:
+            for sel in t.attributes.get("data_event_selectors") or []:
+                hit, rw = _selector_covers(sel, b.name)
+                if hit:
+                    modes[t.name or t.id] = "All" if modes.get(t.name or t.id) else rw
+        kinds = set(modes.values())
+        attrs: dict[str, JSONValue] = {"trails": [t.id for t in trails], "coverage": modes}
+        nodes = [t.id for t in trails]
+        if "All" in kinds or {"ReadOnly", "WriteOnly"} <= kinds:
+            yield ctx.passed(
+                b.id,
+                f"object reads and writes of bucket {b.name} are recorded by "
+                + ", ".join(sorted(modes)),
+                attributes=attrs,
+                nodes=nodes,
+                depends_on=nodes,
+            )
+        else:
+            what = f"only {'/'.join(sorted(kinds))} events" if kinds else "no data events"
+            yield ctx.failed(
+                b.id,
+                f"bucket {b.name} holds log data but its account's logging trails record {what}",
+                attributes=attrs,
+                nodes=nodes,
+                depends_on=nodes,
+            )
+
+
+_TAMPER_BUCKET_CAPS = ("bucket.policy_change", "bucket.delete", "data.write")
+
+
+@rule(
+    id="control.audit-trail-tamper",
+    path=PathName.CONTROL,
+    severity=Severity.CRITICAL,
+    title="No outside principal can stop, delete or redirect the audit trail",
+    rationale=(
+        "An audit trail the vendor can stop, reconfigure or whose log bucket it can re-policy "
+        "or empty is no record of what the vendor did."
+    ),
+    remediation=(
+        "Remove cloudtrail:StopLogging/DeleteTrail/UpdateTrail/PutEventSelectors and the log "
+        "bucket's s3:PutBucketPolicy/DeleteBucket/DeleteObject from every role an outside "
+        "principal can reach; add explicit Deny statements or an SCP."
+    ),
+    requires=("cloudtrail", "iam", "s3"),
+)
+def audit_trail_tamper(ctx: RuleContext) -> Iterator[Finding]:
+    from auditor.analysis.access import access_model
+    from auditor.checks.control_access import _judge_reach, reach
+
+    decl = ctx.declaration
+    model = access_model(ctx.graph)
+    outsiders = sorted({*model.outsiders(), *(va.principal for va in decl.control.vendor_access)})
+    seen: set[str] = set()
+    for account in sorted(decl.accounts("aws", "customer")):
+        if not scanned(ctx.graph, account):
+            yield _unscanned(ctx, account)
+            continue
+        trails = _trails_covering(ctx.graph, account)
+        if not trails:
+            yield ctx.inconclusive(
+                scope_id("aws", account, "*"),
+                f"no trail covers account {account}, so there is no trail to protect",
+                account=account,
+            )
+        for t in trails:
+            if t.id in seen:
+                continue
+            seen.add(t.id)
+            hits = [h for o in outsiders for h in reach(model, o, t, ("trail.tamper",))]
+            bucket = ctx.graph.get(f"arn:aws:s3:::{t.attributes.get('s3_bucket')}")
+            if bucket is not None and not bucket.attributes.get("stub"):
+                hits += [h for o in outsiders for h in reach(model, o, bucket, _TAMPER_BUCKET_CAPS)]
+            elif t.attributes.get("s3_bucket"):
+                yield ctx.inconclusive(
+                    t.id,
+                    f"trail {t.name}: its log bucket was not collected, so who can change it is "
+                    "unknown",
+                )
+                continue
+            yield _judge_reach(
+                ctx,
+                t,
+                hits,
+                "a principal outside the customer can stop, change or redirect it",
+                f"none of the {len(outsiders)} outside principal(s) can stop, delete or "
+                "reconfigure it, or re-policy, delete or overwrite its log bucket",
+            )

@@ -1,22 +1,27 @@
 """control.vendor-denied-actions and control.vendor-allowed-actions: what vendor roles may do.
 
-The declared vendor role's attached and inline policies are read as one
-:class:`~auditor.analysis.policy.PermissionSet`: every Allow counts (whatever
-its resources or conditions) and only unconditional Deny statements on every
-resource take actions away, so a grant is never missed. Globs match both ways:
-``kms:*`` grants ``kms:Decrypt``, and the denied glob ``iam:*`` is hit by an
-allowed ``iam:PassRole``.
+The roles judged are the declared vendor role and every customer role the
+declared vendor principal can reach through a chain of ``control.can_assume``
+edges (:mod:`auditor.analysis.access`). Each role's identity policies are first
+searched as one :class:`~auditor.analysis.policy.PermissionSet` (globs match
+both ways: ``kms:*`` grants ``kms:Decrypt``, and the denied glob ``iam:*`` is
+hit by an allowed ``iam:PassRole``); each witness is then confirmed by the
+policy evaluator on the statement's resource, so that a permissions boundary,
+an SCP, a conditional Deny or a key policy that blocks it is taken into account.
+A grant that depends on an unknown condition stays (as not definite).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from auditor.analysis.access import AccessModel, access_model, describe_chain
 from auditor.analysis.policy import Grant, PermissionSet, PolicyError, role_documents
+from auditor.analysis.policy_eval import Decision
 from auditor.boundary import VendorAccess
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.control_trust import account_of_arn, find_role
-from auditor.model import JSONValue, PathName, Resource, Severity
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 _SHOWN = 3
 """Grants named in a message; the evidence lists them all."""
@@ -51,7 +56,20 @@ def _judge(
                 attributes={"principal": va.principal, "role": va.role},
             )
             continue
-        yield from _judge_role(ctx, what, va, role, search)
+        model = access_model(ctx.graph)
+        chains = {
+            r: c
+            for r, c in model.chains_from(va.principal).items()
+            if r != role.id and model.party(r) == "customer"
+        }
+        yield from _judge_role(ctx, what, va, role, search, model, chains)
+
+
+def _confirm(model: AccessModel, role: Resource, g: Grant) -> Decision:
+    """The evaluator's decision on a witness grant, on the statement's first resource."""
+    resources = g.statement.resources
+    probe = "*" if g.statement.not_resource or not resources else resources[0]
+    return model.can(role.id, g.action, probe).decision
 
 
 def _judge_role(
@@ -60,17 +78,44 @@ def _judge_role(
     va: VendorAccess,
     role: Resource,
     search: Callable[[PermissionSet, VendorAccess], list[tuple[str, Grant]]],
+    model: AccessModel,
+    chains: dict[str, list[str]],
 ) -> Iterator[Finding]:
+    chained: list[tuple[str, Grant, str]] = []
+    conditional = False
+    for rid, chain in sorted(chains.items()):
+        other = ctx.graph.get(rid)
+        if other is None or other.kind != Kind.ROLE or other.attributes.get("stub"):
+            continue
+        docs, _ = role_documents(other.attributes)
+        try:
+            found = search(PermissionSet(docs), va)
+        except PolicyError:
+            continue
+        for m, g in found:
+            decision = _confirm(model, other, g)
+            if decision in (Decision.ALLOWED, Decision.CONDITIONAL):
+                conditional |= decision is Decision.CONDITIONAL or model.chain_conditional(chain)
+                chained.append((m, g, describe_chain(model, chain)))
     a = role.attributes
     if "attached_policies" not in a or "inline_policies" not in a:
         yield ctx.inconclusive(role.id, f"the policies of role {role.name} were not collected")
         return
     docs, missing = role_documents(a)
     try:
-        hits = search(PermissionSet(docs), va)
+        found = search(PermissionSet(docs), va)
     except PolicyError as exc:
         yield ctx.inconclusive(role.id, f"a policy of role {role.name} cannot be read: {exc}")
         return
+    hits: list[tuple[str, Grant]] = []
+    blocked: list[str] = []
+    for m, g in found:
+        decision = _confirm(model, role, g)
+        if decision in (Decision.ALLOWED, Decision.CONDITIONAL):
+            conditional |= decision is Decision.CONDITIONAL
+            hits.append((m, g))
+        else:
+            blocked.append(f"{g.action} ({decision.value})")
     boundary = a.get("permissions_boundary")
     attrs: dict[str, JSONValue] = {
         "principal": va.principal,
@@ -80,20 +125,26 @@ def _judge_role(
         "unreadable_policies": missing,
         "permissions_boundary": boundary,
         "grants": [{"matched": m, **g.as_json()} for m, g in hits],
+        "chained_grants": [{"matched": m, "chain": c, **g.as_json()} for m, g, c in chained],
+        "blocked_by_evaluation": blocked,
+        "roles_reachable": sorted(chains),
     }
-    if hits:
-        shown = "; ".join(_grant_text(g) for _, g in hits[:_SHOWN])
-        more = f" (+{len(hits) - _SHOWN} more)" if len(hits) > _SHOWN else ""
+    if hits or chained:
+        texts = [_grant_text(g) for _, g in hits] + [
+            f"{_grant_text(g)} through {c}" for _, g, c in chained
+        ]
+        shown = "; ".join(texts[:_SHOWN])
+        more = f" (+{len(texts) - _SHOWN} more)" if len(texts) > _SHOWN else ""
         caveat = ""
-        if boundary:
-            caveat = f" (permissions boundary {boundary} not evaluated)"
+        if conditional:
+            caveat = " (depending on conditions the auditor cannot resolve)"
         elif missing:
             caveat = f" (unreadable: {', '.join(missing)})"
         yield ctx.failed(
             role.id,
             f"vendor role {role.name} {what}: {shown}{more}{caveat}",
             attributes=attrs,
-            definite=not boundary and not missing,
+            definite=not conditional and not missing,
         )
     elif missing:
         yield ctx.inconclusive(
@@ -105,7 +156,8 @@ def _judge_role(
         yield ctx.passed(
             role.id,
             f"vendor role {role.name}'s {len(docs)} polic{'y' if len(docs) == 1 else 'ies'} "
-            f"{'do' if len(docs) != 1 else 'does'} not let it {what.removeprefix('can ')}",
+            f"{'do' if len(docs) != 1 else 'does'} not let it {what.removeprefix('can ')}"
+            + (f", nor do the {len(chains)} role(s) it can reach" if chains else ""),
             attributes=attrs,
         )
 

@@ -110,6 +110,7 @@ def test_roles_and_users_with_resolved_policies_and_trusts(fake_aws: FakeAws) ->
         "attached_policies": [{"arn": ops["Arn"], "name": "vendor-ops", "document": OPS_V2}],
         "inline_policies": [{"name": "deny-data", "document": DENY_DATA}],
         "permissions_boundary": ops["Arn"],
+        "permissions_boundary_document": OPS_V2,
         "max_session_duration": 7200,
     }
     assert roles[open_door].attributes["max_session_duration"] == 3600
@@ -155,11 +156,15 @@ def test_roles_and_users_with_resolved_policies_and_trusts(fake_aws: FakeAws) ->
     assert sorted(users) == [alice_arn, f"arn:aws:iam::{CUSTOMER}:user/auditor"]
     alice = users[alice_arn]
     assert alice.tags == {"team": "sre"}
-    assert dict(alice.attributes) == {
+    groups = alice.attributes["group_policies"]
+    assert [g["name"] for g in groups] == ["operators"]
+    assert {k: v for k, v in alice.attributes.items() if k != "group_policies"} == {
         "user_name": "alice",
         "attached_policies": [{"arn": ops["Arn"], "name": "vendor-ops", "document": OPS_V2}],
         "inline_policies": [{"name": "deny-data", "document": DENY_DATA}],
         "groups": ["operators"],
+        "permissions_boundary": None,
+        "permissions_boundary_document": None,
     }
 
 

@@ -151,7 +151,22 @@ def make_trail(
     fake_aws: FakeAws, name: str, bucket: str, *, multi_region: bool, validation: bool
 ) -> str:
     session = fake_aws.session(CUSTOMER, EAST)
-    session.client("s3").create_bucket(Bucket=bucket)
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket=bucket)
+    key = session.client("kms").create_key()["KeyMetadata"]["Arn"]
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key,
+                    }
+                }
+            ]
+        },
+    )
     ct = session.client("cloudtrail")
     trail = ct.create_trail(
         Name=name,

@@ -7,6 +7,11 @@ and ``iam:user`` record bundles the default-version document of every managed
 policy it attaches (``None`` when the policy was not in the answer, e.g. an
 AWS managed policy AWS did not return). ``ListRoles`` adds the one fact the
 authorization details lack: ``MaxSessionDuration``.
+
+The permissions boundary's document is bundled the same way
+(``PermissionsBoundaryVersion``), and each user record carries the inline and
+attached policies of its groups (``Groups``), read from the ``Group`` listing,
+so that the user's whole identity side is in one record.
 """
 
 from __future__ import annotations
@@ -47,8 +52,21 @@ def _bundle(attached: Any, versions: dict[str, dict[str, Any]]) -> dict[str, dic
     return {arn: versions.get(arn) for arn in arns}
 
 
+def _boundary(detail: dict[str, Any], versions: dict[str, dict[str, Any]]) -> Any:
+    arn = (detail.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+    return versions.get(str(arn)) if arn else None
+
+
 def collect(ctx: AwsContext) -> None:
     versions = _default_versions(ctx)
+    groups: dict[str, dict[str, Any]] = {}
+    for group in ctx.pages(DETAILS, "GroupDetailList", page_size=PAGE, Filter=["Group"]):
+        groups[str(group.get("GroupName"))] = {
+            "Arn": group.get("Arn"),
+            "GroupPolicyList": group.get("GroupPolicyList") or [],
+            "ManagedPolicyVersions": _bundle(group.get("AttachedManagedPolicies"), versions),
+            "AttachedManagedPolicies": group.get("AttachedManagedPolicies") or [],
+        }
     session_limits = {
         str(role["Arn"]): role.get("MaxSessionDuration")
         for role in ctx.pages("ListRoles", "Roles", page_size=PAGE)
@@ -60,6 +78,7 @@ def collect(ctx: AwsContext) -> None:
                 "Role": role,
                 "MaxSessionDuration": session_limits.get(str(role["Arn"])),
                 "ManagedPolicyVersions": _bundle(role.get("AttachedManagedPolicies"), versions),
+                "PermissionsBoundaryVersion": _boundary(role, versions),
             },
             f"iam:{DETAILS}",
         )
@@ -69,6 +88,8 @@ def collect(ctx: AwsContext) -> None:
             {
                 "User": user,
                 "ManagedPolicyVersions": _bundle(user.get("AttachedManagedPolicies"), versions),
+                "PermissionsBoundaryVersion": _boundary(user, versions),
+                "Groups": {str(g): groups.get(str(g)) for g in sorted(user.get("GroupList") or [])},
             },
             f"iam:{DETAILS}",
         )

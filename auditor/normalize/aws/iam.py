@@ -123,6 +123,34 @@ def _attached(data: Mapping[str, Any], attached: Any) -> list[dict[str, JSONValu
     return sorted(out, key=lambda p: str(p["arn"]))
 
 
+def _boundary_document(data: Mapping[str, Any], arn: Any) -> JSONValue:
+    """The boundary's default-version document; ``None`` when unset or not returned."""
+    version = data.get("PermissionsBoundaryVersion")
+    if not arn or not isinstance(version, Mapping):
+        return None
+    return parse_policy(version.get("Document"))
+
+
+def _group_policies(data: Mapping[str, Any]) -> list[dict[str, JSONValue]]:
+    """Each group of a user with its inline and attached policies (documents resolved)."""
+    out: list[dict[str, JSONValue]] = []
+    for name, group in sorted((data.get("Groups") or {}).items()):
+        if not isinstance(group, Mapping):
+            out.append(
+                {"name": str(name), "arn": None, "attached_policies": None, "inline_policies": None}
+            )
+            continue
+        out.append(
+            {
+                "name": str(name),
+                "arn": group.get("Arn"),
+                "attached_policies": _attached(group, group.get("AttachedManagedPolicies")),
+                "inline_policies": _inline(group.get("GroupPolicyList")),
+            }
+        )
+    return out
+
+
 def _inline(policies: Any) -> list[dict[str, JSONValue]]:
     out = [
         {"name": str(p["PolicyName"]), "document": parse_policy(p.get("PolicyDocument"))}
@@ -153,6 +181,9 @@ def role(rec: RawRecord, out: Builder) -> None:
             "attached_policies": _attached(data, detail.get("AttachedManagedPolicies")),
             "inline_policies": _inline(detail.get("RolePolicyList")),
             "permissions_boundary": boundary.get("PermissionsBoundaryArn"),
+            "permissions_boundary_document": _boundary_document(
+                data, boundary.get("PermissionsBoundaryArn")
+            ),
             "max_session_duration": data.get("MaxSessionDuration"),
         },
         source=SOURCE,
@@ -164,6 +195,7 @@ def role(rec: RawRecord, out: Builder) -> None:
 def user(rec: RawRecord, out: Builder) -> None:
     data = rec.data
     detail: Mapping[str, Any] = data["User"]
+    boundary = detail.get("PermissionsBoundary") or {}
     out.resource(
         id=str(detail["Arn"]),
         cloud="aws",
@@ -177,6 +209,11 @@ def user(rec: RawRecord, out: Builder) -> None:
             "attached_policies": _attached(data, detail.get("AttachedManagedPolicies")),
             "inline_policies": _inline(detail.get("UserPolicyList")),
             "groups": sorted(str(g) for g in detail.get("GroupList") or []),
+            "group_policies": _group_policies(data) if "Groups" in data else None,
+            "permissions_boundary": boundary.get("PermissionsBoundaryArn"),
+            "permissions_boundary_document": _boundary_document(
+                data, boundary.get("PermissionsBoundaryArn")
+            ),
         },
         source=SOURCE,
     )

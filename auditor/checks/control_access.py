@@ -1,0 +1,399 @@
+"""Control path rules over the access model: who outside the customer reaches what.
+
+They read :mod:`auditor.analysis.access` (``control.can_assume`` chains and
+boundary capabilities evaluated with AWS policy semantics). A reach that
+depends on an unknown condition (``CONDITIONAL``) never yields a PASS: a rule
+that would fail on it says INCONCLUSIVE and names the conditions.
+
+- ``control.outside-reach-declared``: every principal outside the customer party
+  that can assume a customer role (directly or through a chain) or act on a
+  boundary resource is a declared vendor principal.
+- ``control.no-anonymous-data-access``: no wildcard or anonymous principal
+  reaches data stores, system logs or their keys, through resource policies or
+  wildcard trusts.
+- ``control.vendor-key-control``: no principal outside the customer can use
+  (decrypt with) or re-policy the keys protecting log data, through any chain.
+- ``control.break-glass``: the declared break-glass roles exist and a logging
+  trail with management events covers their account.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from auditor.analysis.access import AccessModel, Grant, access_model, describe_chain
+from auditor.analysis.boundary_scope import data_stores, system_log_stores
+from auditor.analysis.policy import ANYONE
+from auditor.analysis.policy_eval import Decision
+from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.control_trust import account_of_arn, find_role, scanned
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+
+DATA_CAPS = ("data.read", "data.write", "key.decrypt", "key.policy_change", "bucket.policy_change")
+KEY_CAPS = ("key.decrypt", "key.policy_change", "key.destroy")
+_SHOWN = 3
+
+
+def reach(
+    model: AccessModel, principal: str, target: Resource, caps: Sequence[str]
+) -> list[tuple[list[str], Grant]]:
+    """(chain, grant) per capability ``principal`` holds on ``target``, itself or via a chain."""
+    out: list[tuple[list[str], Grant]] = []
+    hops: dict[str, list[str]] = {principal: [principal], **model.chains_from(principal)}
+    for node, chain in sorted(hops.items(), key=lambda kv: (len(kv[1]), kv[0])):
+        for g in model.grants(node, target, caps):
+            out.append((chain, g))
+    return out
+
+
+def _conditional(model: AccessModel, chain: list[str], g: Grant) -> bool:
+    return g.result.decision is Decision.CONDITIONAL or model.chain_conditional(chain)
+
+
+def _reach_json(model: AccessModel, hits: Sequence[tuple[list[str], Grant]]) -> list[JSONValue]:
+    return [
+        {
+            "chain": chain,
+            "chain_requires": model.chain_requires(chain),
+            **g.attributes(),
+        }
+        for chain, g in hits
+    ]
+
+
+def _reach_text(model: AccessModel, hits: Sequence[tuple[list[str], Grant]]) -> str:
+    shown = [
+        f"{g.capability} ({g.action}) as {describe_chain(model, chain)}"
+        + (" [conditional]" if _conditional(model, chain, g) else "")
+        for chain, g in hits[:_SHOWN]
+    ]
+    more = f" (+{len(hits) - _SHOWN} more)" if len(hits) > _SHOWN else ""
+    return "; ".join(shown) + more
+
+
+def _edges(chain: list[str]) -> list[tuple[str, str, str]]:
+    return [(a, b, "control.can_assume") for a, b in itertools.pairwise(chain)]
+
+
+def _judge_reach(
+    ctx: RuleContext,
+    target: Resource,
+    hits: list[tuple[list[str], Grant]],
+    what: str,
+    ok: str,
+) -> Finding:
+    model = access_model(ctx.graph)
+    sure = [(c, g) for c, g in hits if not _conditional(model, c, g)]
+    maybe = [(c, g) for c, g in hits if _conditional(model, c, g)]
+    label = f"{target.kind} {target.name or target.id}"
+    attrs: dict[str, JSONValue] = {"reach": _reach_json(model, hits)}
+    edges = [e for c, _ in hits for e in _edges(c)]
+    nodes = sorted({n for c, _ in hits for n in c})
+    if sure:
+        notes = sorted({n for _, g in sure for n in g.result.notes if "SCP" in n})
+        return ctx.failed(
+            target.id,
+            f"{label}: {what}: {_reach_text(model, sure)}" + (f" ({notes[0]})" if notes else ""),
+            attributes=attrs,
+            edges=edges,
+            nodes=nodes,
+            definite=not any(
+                g.result.notes for _, g in sure if "not collected" in str(g.result.notes)
+            ),
+        )
+    if maybe:
+        return ctx.inconclusive(
+            target.id,
+            f"{label}: {what} depending on conditions the auditor cannot resolve: "
+            f"{_reach_text(model, maybe)}",
+            attributes=attrs,
+            edges=edges,
+            nodes=nodes,
+        )
+    return ctx.passed(target.id, f"{label}: {ok}", attributes=attrs)
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+@rule(
+    id="control.outside-reach-declared",
+    path=PathName.CONTROL,
+    severity=Severity.HIGH,
+    title="Every outside principal that can reach the platform is declared",
+    rationale=(
+        "A principal of another party that can assume a customer role, directly or through a "
+        "chain of roles, or act on a boundary resource through its resource policy, is a way "
+        "into the boundary; the declaration must name it so that its access can be reviewed."
+    ),
+    remediation=(
+        "Remove the trust or resource-policy grant, or declare the principal under "
+        "control.vendor_access with the role it uses."
+    ),
+    requires=("iam", "s3", "kms"),
+)
+def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
+    model = access_model(ctx.graph)
+    decl = ctx.declaration
+    declared = {va.principal for va in decl.control.vendor_access}
+    targets = model.boundary_targets()
+    outsiders = set(model.outsiders())
+    # outside principals that resource policies of boundary resources name directly
+    for t in targets:
+        for rel in ctx.graph.in_edges(t.id, "control.can_act_on"):
+            if model.party(rel.source) != "customer":
+                outsiders.add(rel.source)
+    if not outsiders:
+        for account in sorted(decl.accounts("aws", "customer")):
+            sid = f"scope:aws/{account}/*"
+            if scanned(ctx.graph, account) and ctx.graph.inventory.was_collected("iam", account):
+                yield ctx.passed(
+                    sid,
+                    f"no principal outside the customer can assume a role of account {account} "
+                    f"or act on its boundary resources ({len(targets)} boundary resources)",
+                    account=account,
+                    region="global",
+                )
+            else:
+                yield ctx.inconclusive(
+                    sid,
+                    f"IAM of customer account {account} was not read, so who can reach it is "
+                    "unknown",
+                    account=account,
+                    region="global",
+                )
+        return
+    acting: dict[str, list[Any]] = {}
+    for t in targets:
+        for rel in ctx.graph.in_edges(t.id, "control.can_act_on"):
+            acting.setdefault(rel.source, []).append(rel)
+    for o in sorted(outsiders):
+        chains = {r: c for r, c in model.chains_from(o).items() if model.party(r) == "customer"}
+        direct = acting.get(o, [])
+        if not chains and not direct:
+            continue
+        conditional = all(model.chain_conditional(c) for c in chains.values()) and all(
+            rel.attributes.get("decision") == "conditional" for rel in direct
+        )
+        attrs: dict[str, JSONValue] = {
+            "party": model.party(o),
+            "reaches_roles": dict(chains.items()),
+            "acts_on": sorted({rel.target for rel in direct}),
+        }
+        edges = [e for c in chains.values() for e in _edges(c)]
+        what = ", ".join(sorted(chains)[:_SHOWN]) + (
+            f" (+{len(chains) - _SHOWN} more)" if len(chains) > _SHOWN else ""
+        )
+        acts = sorted({rel.target for rel in direct})
+        if acts:
+            what += ("; " if what else "") + "acts on " + ", ".join(acts[:_SHOWN])
+        who = "anyone (an arbitrary outside principal)" if o == ANYONE else o
+        if o in declared:
+            yield ctx.passed(
+                o,
+                f"declared vendor principal {o} reaches {what}",
+                attributes=attrs,
+                edges=edges,
+                account=account_of_arn(o),
+                region="global",
+            )
+        elif conditional:
+            yield ctx.inconclusive(
+                o,
+                f"undeclared {model.party(o)} principal {who} may reach {what}, depending on "
+                "conditions the auditor cannot resolve",
+                attributes=attrs,
+                edges=edges,
+                account=account_of_arn(o),
+                region="global",
+            )
+        else:
+            yield ctx.failed(
+                o,
+                f"undeclared {model.party(o)} principal {who} reaches {what}",
+                attributes=attrs,
+                edges=edges,
+                definite=True,
+                account=account_of_arn(o),
+                region="global",
+            )
+
+
+def _data_targets(ctx: RuleContext, model: AccessModel) -> list[Resource]:
+    stores = {r.id: r for r in [*data_stores(ctx.graph), *system_log_stores(ctx.graph)]}
+    out: dict[str, Resource] = {}
+    for s in stores.values():
+        if s.kind in (Kind.BUCKET, Kind.KAFKA_CLUSTER):
+            out[s.id] = s
+        for rel in ctx.graph.out_edges(s.id, "data.encrypted_by"):
+            key = ctx.graph.get(rel.target)
+            if key is not None and not key.attributes.get("stub"):
+                out[key.id] = key
+    return [out[k] for k in sorted(out)]
+
+
+@rule(
+    id="control.no-anonymous-data-access",
+    path=PathName.CONTROL,
+    severity=Severity.CRITICAL,
+    title="No wildcard or anonymous principal reaches log data or its keys",
+    rationale=(
+        "A resource policy or trust policy that lets '*' in (without a condition pinning the "
+        "caller to the customer) hands log data or its keys to any AWS account."
+    ),
+    remediation=(
+        "Remove '*' from the bucket, key, cluster and trust policies on the path, or add an "
+        "aws:PrincipalOrgID / aws:SourceVpce condition that keeps the caller inside."
+    ),
+    requires=("iam", "s3", "kms"),
+)
+def no_anonymous_data_access(ctx: RuleContext) -> Iterator[Finding]:
+    model = access_model(ctx.graph)
+    targets = _data_targets(ctx, model)
+    if not targets:
+        yield ctx.inconclusive(
+            "scope:aws/*/*", "no data store, system-log store or data key was found to judge"
+        )
+        return
+    for t in targets:
+        if t.kind == Kind.KEY and t.attributes.get("policy") is None:
+            yield ctx.inconclusive(t.id, f"the policy of key {t.name or t.id} was not collected")
+            continue
+        hits = reach(model, ANYONE, t, DATA_CAPS)
+        yield _judge_reach(
+            ctx,
+            t,
+            hits,
+            "an arbitrary outside principal ('*') can reach it",
+            "no wildcard or anonymous principal can read, write, decrypt or re-policy it",
+        )
+
+
+@rule(
+    id="control.vendor-key-control",
+    path=PathName.CONTROL,
+    severity=Severity.CRITICAL,
+    title="No outside principal can use or re-policy the keys protecting log data",
+    rationale=(
+        "Whoever can decrypt with a data key, change its policy or grant themselves use of it "
+        "controls the data, whatever the bucket policy says. A vendor holding that, even "
+        "through a chain of roles, breaks a customer-key boundary."
+    ),
+    remediation=(
+        "Remove kms:Decrypt, kms:PutKeyPolicy and kms:CreateGrant from roles outside principals "
+        "can assume, and from key policies naming them; add explicit Deny statements."
+    ),
+    requires=("iam", "kms"),
+)
+def vendor_key_control(ctx: RuleContext) -> Iterator[Finding]:
+    model = access_model(ctx.graph)
+    keys = [t for t in _data_targets(ctx, model) if t.kind == Kind.KEY]
+    if not keys:
+        yield ctx.inconclusive("scope:aws/*/*", "no collected key protects a data store")
+        return
+    outsiders = sorted(
+        {
+            *model.outsiders(),
+            *(va.principal for va in ctx.declaration.control.vendor_access),
+        }
+    )
+    for key in keys:
+        if key.attributes.get("policy") is None:
+            yield ctx.inconclusive(
+                key.id, f"the policy of key {key.name or key.id} was not collected"
+            )
+            continue
+        hits = [h for o in outsiders for h in reach(model, o, key, KEY_CAPS)]
+        yield _judge_reach(
+            ctx,
+            key,
+            hits,
+            "a principal outside the customer can use or re-policy it",
+            f"none of the {len(outsiders)} outside principal(s) can decrypt with, re-policy or "
+            "destroy it, directly or through a chain",
+        )
+
+
+@rule(
+    id="control.break-glass",
+    path=PathName.CONTROL,
+    severity=Severity.MEDIUM,
+    title="Break-glass roles exist and their use is logged",
+    rationale=(
+        "Emergency access is part of the control path: the roles must exist where the "
+        "declaration says, and a logging trail with management events must record every "
+        "assumption of them."
+    ),
+    remediation=(
+        "Create the declared break-glass roles, or correct control.break_glass; cover their "
+        "account with a logging multi-region trail that records management events."
+    ),
+    requires=("iam", "cloudtrail"),
+    params={"require_declared": False},
+)
+def break_glass(ctx: RuleContext) -> Iterator[Finding]:
+    from auditor.checks.control_audit import _shortfalls, _trails_covering
+
+    decl = ctx.declaration
+    if not decl.control.break_glass:
+        if ctx.params.get("require_declared"):
+            yield ctx.failed(
+                "scope:aws/*/*", "the declaration names no break-glass role", definite=True
+            )
+        else:
+            yield ctx.passed(
+                "scope:aws/*/*",
+                "the declaration names no break-glass role, so none has to exist",
+                attributes={"break_glass": []},
+            )
+        return
+    model = access_model(ctx.graph)
+    for arn in decl.control.break_glass:
+        account = account_of_arn(arn)
+        role = find_role(ctx.graph, arn)
+        if role is None:
+            if scanned(ctx.graph, account) and ctx.graph.inventory.was_collected("iam", account):
+                yield ctx.failed(
+                    arn,
+                    f"declared break-glass role {arn} does not exist",
+                    definite=True,
+                    account=account,
+                    region="global",
+                )
+            else:
+                yield ctx.inconclusive(
+                    arn,
+                    f"declared break-glass role {arn} is in an account whose IAM was not read",
+                    account=account,
+                    region="global",
+                )
+            continue
+        trails = _trails_covering(ctx.graph, account)
+        good = [t for t in trails if not _shortfalls(t) and t.attributes.get("multi_region")]
+        who = sorted(model.chains_to(role.id))
+        attrs: dict[str, JSONValue] = {
+            "trails": [t.id for t in trails],
+            "logging_trails": [t.id for t in good],
+            "can_assume": who,
+        }
+        if good:
+            yield ctx.passed(
+                role.id,
+                f"break-glass role {role.name} exists and trail(s) "
+                f"{', '.join(t.name for t in good)} log its account's management events; "
+                f"{len(who)} principal(s) can assume it",
+                attributes=attrs,
+                nodes=[t.id for t in good],
+                depends_on=[t.id for t in trails],
+            )
+        else:
+            yield ctx.failed(
+                role.id,
+                f"break-glass role {role.name} exists but no logging multi-region trail with "
+                f"management events covers account {account}",
+                attributes=attrs,
+                nodes=[t.id for t in trails],
+                depends_on=[t.id for t in trails],
+            )
