@@ -1,0 +1,266 @@
+"""End to end: the kafka-byoc-aws demo estate, scanned across accounts, against a golden.
+
+The estate (``fixtures/kafka-byoc-aws/estate.yaml``) is created in the fake AWS
+through real boto3 calls, collected from both customer accounts and both
+declared regions with the auditor's own read-only credentials, and judged by
+every rule against ``fixtures/kafka-byoc-aws/boundary.yaml``.
+
+- The (rule, resource, status) triples must equal the golden file
+  ``tests/golden/kafka-byoc-aws.verdicts.json``; ``UPDATE_GOLDEN=1`` rewrites it,
+  and a missing golden fails.
+- The recorded drills in ``fixtures/kafka-byoc-aws/drills/`` join the inventory as
+  ``auditor scan`` adds them, aged at a fixed scan time (``AS_OF``).
+- Every planted violation in the README table yields its expected verdict (FAIL,
+  or WAIVED for the waived one), and no other verdict is anything but PASS unless
+  the README's table of expected INCONCLUSIVE verdicts lists it.
+
+Moto's random source is seeded before the estate is applied, so EC2, KMS,
+Route53 and ELB ids are the same on every run. MSK cluster ids come from
+``uuid4`` outside that source and are masked in the golden.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import json
+import os
+import re
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from auditor.boundary import load_declaration
+from auditor.evidence.drills import with_drills
+from auditor.fakecloud.estate import apply_estate
+from auditor.model import Inventory, Status, Verdict
+from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
+from tests.helpers import TODAY, run_rules
+
+ROOT = Path(__file__).resolve().parents[2]
+ESTATE = ROOT / "fixtures" / "kafka-byoc-aws"
+README = ESTATE / "README.md"
+GOLDEN = ROOT / "tests" / "golden" / "kafka-byoc-aws.verdicts.json"
+ACCOUNTS = (CUSTOMER, CUSTOMER_2)
+REGIONS = ("us-east-1", "us-west-2")
+SEED = 20261129
+AS_OF = dt.datetime.combine(TODAY, dt.time(12, 0), tzinfo=dt.UTC)
+
+_MASKS = (
+    # moto draws MSK cluster ids from uuid.uuid4(), which its seed does not cover.
+    (re.compile(r"(arn:aws:kafka:[a-z0-9-]+:\d{12}:cluster/(?:[^/\s]+/)?)[0-9a-f-]{36}"), r"\1*"),
+)
+
+
+def _mask(resource_id: str) -> str:
+    for pattern, repl in _MASKS:
+        resource_id = pattern.sub(repl, resource_id)
+    return resource_id
+
+
+_WARM_UP = (
+    ("ec2", "describe_vpcs"),
+    ("kms", "list_keys"),
+    ("s3", "list_buckets"),
+    ("iam", "list_roles"),
+    ("elbv2", "describe_load_balancers"),
+    ("autoscaling", "describe_auto_scaling_groups"),
+    ("kafka", "list_clusters_v2"),
+    ("cloudtrail", "describe_trails"),
+    ("route53", "list_hosted_zones"),
+)
+
+
+def _warm_up(fake_aws: FakeAws) -> None:
+    """Create, before seeding, every moto backend the estate will use.
+
+    A moto reset re-creates at once the backends of accounts earlier tests used
+    (default VPCs and all, drawing random ids) but creates others lazily, on
+    first use. Touching them all before the seed makes the ids drawn after it the
+    same whichever tests ran first in this session.
+    """
+    for account in (*ACCOUNTS, VENDOR):
+        for region in REGIONS:
+            session = fake_aws.session(account, region)
+            for service, operation in _WARM_UP:
+                getattr(session.client(service, region_name=region), operation)()
+
+
+@dataclass(frozen=True)
+class Scan:
+    inventory: Inventory
+    verdicts: list[Verdict]
+
+
+_SCAN: dict[str, Scan] = {}
+
+
+@pytest.fixture
+def scan(fake_aws: FakeAws) -> Scan:
+    """Apply, collect and evaluate once per session; later tests reuse the result."""
+    if "scan" not in _SCAN:
+        _warm_up(fake_aws)
+        req = urllib.request.Request(
+            f"{fake_aws.server.endpoint}/moto-api/seed?a={SEED}", method="POST"
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            resp.read()
+        apply_estate(ESTATE / "estate.yaml")
+        decl_path = ESTATE / "boundary.yaml"
+        decl = load_declaration(decl_path)
+        inventory = fake_aws.collect(accounts=ACCOUNTS, regions=REGIONS)
+        # As `auditor scan` does: the recorded drills join the inventory, aged at a
+        # fixed scan time so that the verdicts do not depend on the clock.
+        inventory = with_drills(inventory, decl, decl_path, AS_OF)
+        verdicts = run_rules(inventory, decl, today=AS_OF.date())
+        _SCAN["scan"] = Scan(inventory=inventory, verdicts=verdicts)
+    return _SCAN["scan"]
+
+
+def _triples(verdicts: Iterable[Verdict]) -> list[dict[str, str]]:
+    rows = {(v.rule, _mask(v.resource), v.status.value) for v in verdicts}
+    return [{"rule": r, "resource": res, "status": s} for r, res, s in sorted(rows)]
+
+
+def _render(rows: list[dict[str, str]]) -> str:
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    doc = {
+        "estate": "kafka-byoc-aws",
+        "declaration": "fixtures/kafka-byoc-aws/boundary.yaml",
+        "accounts": list(ACCOUNTS),
+        "regions": list(REGIONS),
+        "counts": dict(sorted(counts.items())),
+        "verdicts": rows,
+    }
+    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
+
+
+# moto cannot place 111111111111 and 222222222222 in one organization (member
+# accounts it creates get random ids), so each account answers "not in use":
+# recorded as a fact (no SCPs apply), not as a gap.
+EXPECTED_GAPS: set[tuple[str, str, str, str]] = set()
+
+
+def test_collection_is_complete_but_for_known_emulator_gaps(scan: Scan) -> None:
+    gaps = {(g.account, g.service, g.operation, g.error_code) for g in scan.inventory.gaps}
+    assert gaps <= EXPECTED_GAPS, f"unexpected collection gaps: {sorted(gaps - EXPECTED_GAPS)}"
+
+
+def test_verdicts_match_golden(scan: Scan) -> None:
+    rows = _triples(scan.verdicts)
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+        GOLDEN.write_text(_render(rows), encoding="utf-8")
+        return
+    assert GOLDEN.exists(), f"{GOLDEN} is missing: run with UPDATE_GOLDEN=1 and review it"
+    want = json.loads(GOLDEN.read_text(encoding="utf-8"))["verdicts"]
+    got_set = {tuple(r.values()) for r in rows}
+    want_set = {(r["rule"], r["resource"], r["status"]) for r in want}
+    missing = sorted(want_set - got_set)
+    extra = sorted(got_set - want_set)
+    assert not missing and not extra, (
+        "verdicts differ from the golden (UPDATE_GOLDEN=1 rewrites it):\n"
+        + "".join(f"  - {m}\n" for m in missing)
+        + "".join(f"  + {e}\n" for e in extra)
+    )
+
+
+# --- the README's tables ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expected:
+    rule: str
+    selector: str
+    status: Status
+
+
+_ROW = re.compile(r"^\|\s*\d+\s*\|\s*`([^`]+)`\s*\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|")
+
+
+def _table(heading: str) -> list[Expected]:
+    """Rows ``| n | `rule` | `selector` | STATUS | ... |`` of the table under ``heading``."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == heading)
+    except StopIteration:
+        pytest.fail(f"{README} has no heading {heading!r}")
+    rows: list[Expected] = []
+    for line in lines[start + 1 :]:
+        if line.startswith("#"):
+            break
+        if m := _ROW.match(line):
+            rows.append(Expected(m.group(1), m.group(2), Status(m.group(3))))
+    assert rows, f"the table under {heading!r} in {README} is empty"
+    return rows
+
+
+def _resolve(selector: str, inventory: Inventory) -> set[str]:
+    """Resource ids a README selector names.
+
+    ``kind:name`` names collected resources by kind and name (for resources whose
+    AWS ids are random); anything else is a canonical id or a glob over ids.
+    """
+    kind, sep, name = selector.partition(":")
+    if sep and not selector.startswith(("arn:", "scope:", "dns:")):
+        ids = {r.id for r in inventory.resources if r.kind == kind and r.name == name}
+        assert ids, f"no collected {kind} is named {name!r}"
+        return ids
+    return {selector}
+
+
+def _matches(resource: str, targets: set[str]) -> bool:
+    return any(resource == t or fnmatch.fnmatchcase(resource, t) for t in targets)
+
+
+PLANTED = "## Planted violations"
+INCONCLUSIVE = "## Expected INCONCLUSIVE verdicts"
+
+
+def test_planted_violations_are_caught(scan: Scan) -> None:
+    problems: list[str] = []
+    for exp in _table(PLANTED):
+        targets = _resolve(exp.selector, scan.inventory)
+        found = [v for v in scan.verdicts if v.rule == exp.rule and _matches(v.resource, targets)]
+        if not found:
+            problems.append(f"{exp.rule} on {exp.selector}: no verdict")
+        elif not any(v.status is exp.status for v in found):
+            # A rule may judge one resource more than once (e.g. per traffic class):
+            # the planted finding must be one of them.
+            problems.extend(
+                f"{exp.rule} on {v.resource}: {v.status.value}, expected "
+                f"{exp.status.value} ({v.message})"
+                for v in found
+            )
+    assert not problems, "planted violations not caught:\n" + "\n".join(problems)
+
+
+def test_everything_else_passes(scan: Scan) -> None:
+    expected = [*_table(PLANTED), *_table(INCONCLUSIVE)]
+    resolved = [(e, _resolve(e.selector, scan.inventory)) for e in expected]
+    unexplained = [
+        f"{v.status.value} {v.rule} {v.resource}: {v.message}"
+        for v in scan.verdicts
+        if v.status is not Status.PASS
+        and not any(
+            e.rule == v.rule and e.status is v.status and _matches(v.resource, t)
+            for e, t in resolved
+        )
+    ]
+    assert not unexplained, "verdicts the README does not explain:\n" + "\n".join(unexplained)
+
+
+def test_the_scan_crosses_accounts(scan: Scan) -> None:
+    accounts = {r.account for r in scan.inventory.resources if r.kind == "account"}
+    assert accounts == set(ACCOUNTS)
+    stores = {
+        r.account
+        for r in scan.inventory.resources
+        if r.kind == "bucket" and r.tags.get("data-class") == "kafka-log"
+    }
+    assert stores == set(ACCOUNTS)
