@@ -314,7 +314,9 @@ def test_replication_private_pass_over_peering() -> None:
     assert PCX in verdict.evidence.nodes
 
 
-def test_replication_private_fail_over_internet_and_without_path() -> None:
+def test_replication_private_fail_when_private_addresses_only_meet_an_igw() -> None:
+    # The peer's private CIDR falls to the default route: an internet gateway drops
+    # RFC 1918 destinations, so this is no path at all (not a path over the internet).
     internet = _peered(
         routes_a=[route("0.0.0.0/0", "igw", "igw-a")], routes_b=[route("0.0.0.0/0", "igw", "igw-b")]
     )
@@ -322,7 +324,8 @@ def test_replication_private_fail_over_internet_and_without_path() -> None:
         run_rules(inv(*internet), rules=["network.replication-private"]),
         "network.replication-private",
     )
-    assert v.status is Status.FAIL and "over the internet" in v.message
+    assert v.status is Status.FAIL
+    assert "no private path" in v.message and "to igw igw-a" in v.message
     none = [r for r in _peered(routes_a=[], routes_b=[]) if r.kind != "peering"]
     v = one(
         run_rules(inv(*none), rules=["network.replication-private"]), "network.replication-private"

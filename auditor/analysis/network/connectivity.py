@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from auditor.analysis.network.addresses import parse_net
+from auditor.analysis.network.addresses import is_internet_cidr, parse_net
 from auditor.analysis.network.answers import Connectivity, Reach, _Built
 from auditor.analysis.network.index import NetworkIndex, _local_id
 from auditor.analysis.network.routes import lookup, tgw_routes
@@ -290,6 +290,10 @@ class ConnectivityMixin(NetworkIndex):
         out: list[Connectivity] = []
         for t in tables_a:
             for c in cidrs_b:
+                if not is_internet_cidr(c):
+                    # A private destination sent to an internet or NAT gateway is dropped
+                    # there: it is no path at all, not a path over the internet.
+                    continue
                 r = lookup(t, c)
                 if r is not None and r.active and r.target_type in ("igw", "nat"):
                     gw = self.gateway_node(a.region, r)
