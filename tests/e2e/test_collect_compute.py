@@ -4,48 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
-from auditor.collect.aws import services
 from auditor.fakecloud.moto_server import MotoServer
-from auditor.model import Inventory, RawRecord, Resource, Scope
+from auditor.model import RawRecord, Scope
 from auditor.normalize import normalize
+from tests.collect_helpers import E1, Estate, tag_spec, undeclared_calls
+from tests.collect_helpers import ec2_arn as arn
 from tests.conftest import CUSTOMER, CUSTOMER_2, FakeAws
-
-E1 = "us-east-1"
-
-
-def arn(kind: str, rid: str, account: str = CUSTOMER, region: str = E1) -> str:
-    return f"arn:aws:ec2:{region}:{account}:{kind}/{rid}"
-
-
-def _tags(resource_type: str, **tags: str) -> list[dict[str, Any]]:
-    return [
-        {"ResourceType": resource_type, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
-    ]
-
-
-def undeclared_calls(inv: Inventory, *names: str) -> set[str]:
-    """API calls made by the collectors but missing from their declared IAM actions."""
-    declared = {a for s in services() if s.name in names for a in s.actions}
-    return {k for k in inv.api_calls if not k.startswith("sts:")} - declared
-
-
-@dataclass
-class Estate:
-    ids: dict[str, str]
-    inv: Inventory
-
-    def res(self, rid: str) -> Resource:
-        found = [r for r in self.inv.resources if r.id == rid]
-        assert found, f"{rid} not in inventory"
-        return found[0]
-
-    def targets(self, source: str, kind: str) -> list[str]:
-        return sorted(r.target for r in self.inv.relations if r.source == source and r.kind == kind)
 
 
 def build(fake: FakeAws) -> dict[str, str]:
@@ -73,7 +40,7 @@ def build(fake: FakeAws) -> dict[str, str]:
         SecurityGroupIds=[ids["sg"]],
         IamInstanceProfile={"Name": "broker"},
         PrivateIpAddress="10.0.0.10",
-        TagSpecifications=_tags("instance", Name="broker-1", platform="orders-kafka"),
+        TagSpecifications=tag_spec("instance", Name="broker-1", platform="orders-kafka"),
     )["Instances"][0]
     ids["broker"] = broker["InstanceId"]
     ids["broker_eni"] = broker["NetworkInterfaces"][0]["NetworkInterfaceId"]
@@ -88,7 +55,7 @@ def build(fake: FakeAws) -> dict[str, str]:
         Size=500,
         Encrypted=True,
         KmsKeyId=ids["key"],
-        TagSpecifications=_tags("volume", Name="kafka-log", **{"data-class": "kafka-log"}),
+        TagSpecifications=tag_spec("volume", Name="kafka-log", **{"data-class": "kafka-log"}),
     )["VolumeId"]
     ec2.attach_volume(VolumeId=ids["data_volume"], InstanceId=ids["broker"], Device="/dev/sdf")
 

@@ -8,59 +8,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from auditor.collect.aws import services
 from auditor.fakecloud.moto_server import MotoServer
-from auditor.model import Inventory, RawRecord, Relation, Resource, Scope
+from auditor.model import RawRecord, Scope
 from auditor.normalize import normalize
+from tests.collect_helpers import E1, W2, Estate, tag_spec
+from tests.collect_helpers import ec2_arn as arn
 from tests.conftest import CUSTOMER, CUSTOMER_2, FakeAws
 
-E1, W2 = "us-east-1", "us-west-2"
 BUCKET = "orders-flow-logs"
-
-
-def arn(kind: str, rid: str, account: str = CUSTOMER, region: str = E1) -> str:
-    return f"arn:aws:ec2:{region}:{account}:{kind}/{rid}"
-
-
-def _tags(resource_type: str, **tags: str) -> list[dict[str, Any]]:
-    return [
-        {"ResourceType": resource_type, "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
-    ]
-
-
-@dataclass
-class Estate:
-    ids: dict[str, str]
-    inv: Inventory
-
-    def res(self, rid: str) -> Resource:
-        found = [r for r in self.inv.resources if r.id == rid]
-        assert found, f"{rid} not in inventory"
-        return found[0]
-
-    def rels(self, source: str, kind: str) -> list[Relation]:
-        return [r for r in self.inv.relations if r.source == source and r.kind == kind]
-
-    def targets(self, source: str, kind: str) -> list[str]:
-        return sorted(r.target for r in self.rels(source, kind))
 
 
 def build(fake: FakeAws) -> dict[str, str]:
     """A Kafka VPC with public/private subnets, every kind of gateway, peering and TGW."""
     ec2 = fake.session(CUSTOMER, E1).client("ec2")
     ids: dict[str, str] = {}
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=_tags("vpc", Name="kafka"))
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=tag_spec("vpc", Name="kafka"))
     ids["vpc"] = v = vpc["Vpc"]["VpcId"]
     ids["public"] = ec2.create_subnet(
         VpcId=v,
         CidrBlock="10.0.0.0/20",
         AvailabilityZone="us-east-1a",
-        TagSpecifications=_tags("subnet", Name="public", tier="public"),
+        TagSpecifications=tag_spec("subnet", Name="public", tier="public"),
     )["Subnet"]["SubnetId"]
     ec2.modify_subnet_attribute(SubnetId=ids["public"], MapPublicIpOnLaunch={"Value": True})
     ids["private"] = ec2.create_subnet(
@@ -71,7 +44,7 @@ def build(fake: FakeAws) -> dict[str, str]:
     ids["igw"] = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=ids["igw"], VpcId=v)
     ids["public_rt"] = ec2.create_route_table(
-        VpcId=v, TagSpecifications=_tags("route-table", Name="public-rt")
+        VpcId=v, TagSpecifications=tag_spec("route-table", Name="public-rt")
     )["RouteTable"]["RouteTableId"]
     ec2.create_route(
         RouteTableId=ids["public_rt"], DestinationCidrBlock="0.0.0.0/0", GatewayId=ids["igw"]
@@ -106,7 +79,7 @@ def build(fake: FakeAws) -> dict[str, str]:
         GroupName="kafka",
         Description="brokers",
         VpcId=v,
-        TagSpecifications=_tags("security-group", Name="kafka-sg"),
+        TagSpecifications=tag_spec("security-group", Name="kafka-sg"),
     )["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=ids["sg_kafka"],

@@ -4,41 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
-from auditor.collect.aws import services
 from auditor.fakecloud.moto_server import MotoServer
-from auditor.model import Inventory, RawRecord, Resource, Scope
+from auditor.model import RawRecord, Scope
 from auditor.normalize import normalize
+from tests.collect_helpers import E1, Estate, ec2_arn, undeclared_calls
 from tests.conftest import CUSTOMER, FakeAws
-
-E1 = "us-east-1"
-
-
-def ec2_arn(kind: str, rid: str) -> str:
-    return f"arn:aws:ec2:{E1}:{CUSTOMER}:{kind}/{rid}"
-
-
-def undeclared_calls(inv: Inventory, *names: str) -> set[str]:
-    """API calls made by the collectors but missing from their declared IAM actions."""
-    declared = {a for s in services() if s.name in names for a in s.actions}
-    return {k for k in inv.api_calls if not k.startswith("sts:")} - declared
-
-
-@dataclass
-class Estate:
-    ids: dict[str, str]
-    inv: Inventory
-
-    def res(self, rid: str) -> Resource:
-        found = [r for r in self.inv.resources if r.id == rid]
-        assert found, f"{rid} not in inventory"
-        return found[0]
-
-    def targets(self, source: str, kind: str) -> list[str]:
-        return sorted(r.target for r in self.inv.relations if r.source == source and r.kind == kind)
 
 
 def build(fake: FakeAws) -> dict[str, str]:
