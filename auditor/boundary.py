@@ -538,7 +538,8 @@ def parse_declaration(text: str, name: str = "<declaration>") -> Declaration:
         errors = sorted(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")
         loc, why = _describe(errors[0])
         line, col = _yaml_location(doc, loc)
-        where = ".".join(str(x) for x in loc)
+        # Keys come from the file: escape control characters so the message stays one line.
+        where = ".".join(str(x) for x in loc).encode("unicode_escape").decode("ascii")
         extra = len(exc.errors()) - 1
         if extra:
             why += f" (and {extra} more error{'s' if extra > 1 else ''})"

@@ -114,6 +114,16 @@ def inventory_jsonl(inv: Inventory) -> bytes:
     return ("\n".join(lines) + "\n").encode() if lines else b""
 
 
+def _mapping(obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    """An optional JSON-object field (missing or null is empty; anything else is an error)."""
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise BundleFormatError(f"{where}: {key} must be a JSON object")
+    return dict(value)
+
+
 def _req(obj: Mapping[str, Any], key: str, where: str) -> Any:
     if key not in obj:
         raise BundleFormatError(f"{where}: missing field {key!r}")
@@ -148,8 +158,8 @@ def read_inventory_jsonl(
                     account=str(_req(obj, "account", where)),
                     region=str(_req(obj, "region", where)),
                     name=str(obj.get("name", "")),
-                    tags=dict(obj.get("tags") or {}),
-                    attributes=dict(obj.get("attributes") or {}),
+                    tags=_mapping(obj, "tags", where),
+                    attributes=_mapping(obj, "attributes", where),
                     source=str(obj.get("source", "")),
                 )
             )
@@ -160,7 +170,7 @@ def read_inventory_jsonl(
                     target=str(_req(obj, "target", where)),
                     kind=str(_req(obj, "kind", where)),
                     reason=str(_req(obj, "reason", where)),
-                    attributes=dict(obj.get("attributes") or {}),
+                    attributes=_mapping(obj, "attributes", where),
                 )
             )
         elif kind == "gap":

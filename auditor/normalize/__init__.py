@@ -12,6 +12,7 @@ import pkgutil
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from auditor.evidence.redact import redact_resource
 from auditor.model import (
     CollectionUnit,
     Gap,
@@ -85,7 +86,12 @@ class Builder:
         attributes: Mapping[str, JSONValue] | None = None,
         source: str = "",
     ) -> str:
-        """Add a resource; a second record for the same id merges its attributes."""
+        """Add a resource; a second record for the same id merges its attributes.
+
+        Secrets in the name, tags and attribute values are redacted here, the
+        one place every resource passes (``auditor/evidence/redact.py``).
+        """
+        name, tags, attributes = redact_resource(name, tags or {}, attributes or {})
         res = Resource(
             id=id,
             cloud=cloud,
