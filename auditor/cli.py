@@ -1,6 +1,7 @@
 """The ``auditor`` command line.
 
-Exit codes: 0 all pass; 1 failures at or above ``--fail-on``; 2 usage or
+Exit codes: 0 all pass; 1 failures at or above ``--fail-on`` (with
+``--baseline``: only failures the baseline lacked, or expired waivers); 2 usage or
 input error; 3 scan incomplete (gaps) with ``--strict``. Cloud SDKs are
 imported only inside the commands that need them.
 """
@@ -128,6 +129,12 @@ def _scan_options(f: F) -> F:
             type=click.Path(dir_okay=False, path_type=Path),
             help="Ed25519 private key (from auditor keygen) to sign the bundle with.",
         ),
+        click.option(
+            "--baseline",
+            default=None,
+            type=click.Path(path_type=Path),
+            help="Earlier bundle: exit 1 only for failures it did not have (or expired waivers).",
+        ),
     ]
     for opt in reversed(options):
         f = opt(f)
@@ -148,10 +155,12 @@ def scan(
     strict: bool,
     workers: int,
     sign_key: Path | None,
+    baseline: Path | None,
 ) -> None:
     """Collect the declared AWS accounts, evaluate the rules, write an evidence bundle."""
     decl, text, pack = _load_inputs(declaration, rules)
     signer = _signer(sign_key) if sign_key else None
+    prior = _baseline_verdicts(baseline) if baseline else None
     code = run_scan(
         decl,
         text,
@@ -166,6 +175,7 @@ def scan(
         workers=workers,
         declaration_path=declaration,
         signer=signer,
+        baseline=prior,
     )
     sys.exit(code)
 
@@ -179,6 +189,17 @@ def _signer(path: Path) -> Any:
     except SigningError as exc:
         _die(str(exc))
     return lambda sums: sign(sums, key)
+
+
+def _baseline_verdicts(path: Path) -> Any:
+    """The verdicts of a verified earlier bundle; a bad one is an input error."""
+    from auditor.evidence.bundle import BundleError
+    from auditor.evidence.load import load_bundle
+
+    try:
+        return load_bundle(path).verdicts
+    except BundleError as exc:
+        _die(f"--baseline: {exc}")
 
 
 def run_scan(
@@ -197,6 +218,7 @@ def run_scan(
     max_attempts: int = 5,
     declaration_path: Path | None = None,
     signer: Any = None,
+    baseline: Any = None,
 ) -> int:
     """Scan, write the bundle, print the summary; return the exit code.
 
@@ -251,7 +273,9 @@ def run_scan(
     except (BundleError, OSError) as exc:
         _die(f"cannot write the evidence bundle: {exc}")
     print_summary(console, decl, inventory, ev.verdicts, bundle)
-    return exit_code(ev.verdicts, inventory, fail_on=fail_on, strict=strict)
+    return exit_code(
+        ev.verdicts, inventory, fail_on=fail_on, strict=strict, baseline=baseline, console=console
+    )
 
 
 def _collect_with_progress(opts: Any, console: Any) -> Any:
@@ -277,11 +301,33 @@ def _collect_with_progress(opts: Any, console: Any) -> Any:
         return collect_aws_inventory(opts, progress)
 
 
-def exit_code(verdicts: Any, inventory: Any, *, fail_on: str, strict: bool) -> int:
+def exit_code(
+    verdicts: Any,
+    inventory: Any,
+    *,
+    fail_on: str,
+    strict: bool,
+    baseline: Any = None,
+    console: Any = None,
+) -> int:
+    """With ``baseline`` (earlier verdicts) only failures it lacked, or expired waivers, count."""
     from auditor.model import Severity, Status
 
     threshold = Severity(fail_on).rank
-    if any(v.status is Status.FAIL and v.severity.rank >= threshold for v in verdicts):
+    if baseline is not None:
+        from rich.text import Text
+
+        from auditor.evidence.diff import baseline_failures
+
+        counted = baseline_failures(verdicts, baseline, fail_on=fail_on)
+        if console is not None:
+            console.print(Text(f"versus baseline: {len(counted)} new failure(s) at {fail_on}+"))
+            for f in counted:
+                v = f.verdict
+                console.print(Text(f"  {f.reason}: {v.severity.value} {v.rule} {v.resource}"))
+        if counted:
+            return EXIT_FAIL
+    elif any(v.status is Status.FAIL and v.severity.rank >= threshold for v in verdicts):
         return EXIT_FAIL
     if strict and (inventory.gaps or any(v.status is Status.INCONCLUSIVE for v in verdicts)):
         return EXIT_INCOMPLETE
@@ -359,7 +405,15 @@ def verify(bundle: Path, public_key: Path | None) -> None:
             key = load_public_key(public_key)
         except SigningError as exc:
             _die(str(exc))
-    result = verify_bundle(bundle, key)
+    from auditor.evidence.archive import bundle_dir
+    from auditor.evidence.bundle import BundleError
+
+    try:
+        folder = bundle_dir(bundle)  # a packed .tar.gz is unpacked defensively first
+    except BundleError as exc:
+        click.echo(f"FAIL {exc}")
+        _die(f"{bundle}: refused; the archive is not a safe bundle", EXIT_FAIL)
+    result = verify_bundle(folder, key)
     for problem in result.problems:
         click.echo(f"FAIL {problem}")
     if not result.ok:

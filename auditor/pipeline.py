@@ -26,6 +26,7 @@ from auditor.graph.build import BoundaryGraph, build_graph
 from auditor.graph.export import crossings_document, graph_document
 from auditor.model import Inventory, PathName, Scope, Status, Verdict
 from auditor.render import ReportData, renderers
+from auditor.render.accountability import accountability_table
 
 BUNDLE_FORMAT = 1
 
@@ -106,6 +107,18 @@ def bundle_files(
         rule_titles={r.id: r.title for r in ev.rules.values()},
         pack=ev.pack.name,
         evaluated_on=ev.evaluated_on.isoformat(),
+        accountability=accountability_table(ev.graph),
+        rule_docs={
+            r.id: {
+                "title": r.title,
+                "rationale": r.rationale,
+                "remediation": r.remediation,
+                "path": r.path.value,
+                "severity": r.severity.value,
+            }
+            for r in ev.rules.values()
+        },
+        tool_version=tool_version(),
     )
     used = [e.id for e in ev.pack.entries(ev.rules)]
     manifest: dict[str, Any] = {

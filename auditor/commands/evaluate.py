@@ -15,7 +15,7 @@ import click
 
 
 @click.command(name="evaluate")
-@click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("bundle", type=click.Path(path_type=Path))
 @click.option(
     "--boundary",
     "declaration",

@@ -35,7 +35,10 @@ def _read(path: Path, name: str) -> str:
 
 
 def load_bundle(path: Path, *, verify: bool = True) -> LoadedBundle:
-    """Verify and parse a bundle directory; any defect is a one-line BundleError."""
+    """Verify and parse a bundle directory (or packed .tar.gz); any defect is a BundleError."""
+    from auditor.evidence.archive import bundle_dir
+
+    path = bundle_dir(path)
     if verify:
         result = verify_bundle(path)
         if not result.ok:

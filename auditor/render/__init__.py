@@ -10,12 +10,28 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.model import Gap, Inventory, Verdict
 
 Renderer = Callable[["ReportData"], bytes]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountabilityRow:
+    """Who answers for one platform resource: owner, modifiers, the trail and key."""
+
+    resource: str
+    kind: str
+    name: str
+    account: str
+    party: str
+    region: str
+    modifiers: tuple[str, ...] = ()
+    """``principal [capability, ...]`` for each principal that may change it."""
+    trails: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +48,11 @@ class ReportData:
     rule_titles: Mapping[str, str]
     pack: str
     evaluated_on: str
+    accountability: Sequence[AccountabilityRow] = ()
+    """The accountability map, precomputed from the graph (see render/accountability.py)."""
+    rule_docs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Rule id -> ``title``, ``rationale``, ``remediation``, ``path``, ``severity``."""
+    tool_version: str = ""
 
 
 def renderers() -> dict[str, Renderer]:

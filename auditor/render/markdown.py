@@ -74,6 +74,22 @@ def render(report: ReportData) -> bytes:
                 f"| {v.rule} | {v.severity.value} | {md_cell(v.resource)} | {md_cell(v.message)} |"
             )
         lines.append("")
+    if report.accountability:
+        lines += [
+            "## Accountability map",
+            "",
+            "| resource | kind | account | party | region | can modify | trail | key |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for a in report.accountability:
+            lines.append(
+                f"| {md_cell(a.resource)} | {md_cell(a.kind)} | {md_cell(a.account)} | "
+                f"{md_cell(a.party)} | {md_cell(a.region)} | "
+                f"{md_cell('; '.join(a.modifiers) or '-')} | "
+                f"{md_cell('; '.join(a.trails) or 'none')} | "
+                f"{md_cell('; '.join(a.keys) or '-')} |"
+            )
+        lines.append("")
     if report.crossings:
         lines += [
             "## Zone crossings",

@@ -21,6 +21,11 @@ BUNDLE_FILES = {
     "graph.json",
     "verdicts.json",
     "report.md",
+    "accountability.csv",
+    "verdicts.csv",
+    "report.sarif",
+    "junit.xml",
+    "ocsf.jsonl",
     "SHA256SUMS",
 }
 

@@ -1,0 +1,154 @@
+"""accountability.csv: for each platform resource, who owns it, who can change it,
+which trail records access to it and which key protects it.
+
+The table is computed once from the graph (:func:`accountability_table`) and
+carried in :class:`ReportData`, so report.md shows the same rows.
+
+- Platform resources are those the declaration's platform, data store and
+  system log selectors pick.
+- "Can modify" lists the principals holding a non-read capability on the
+  resource by a ``control.can_act_on`` edge: those the graph models (every
+  principal outside the customer party, the roles they can reach, declared
+  vendor and break-glass roles). ``auditor who-can`` answers for any other.
+  An account-level grant counts for the resources it changes in that account
+  (``network.change`` for network kinds, ``iam.change`` for roles and
+  principals), marked "account-wide".
+- "Trail" lists the logging multi-region or organization trails of the
+  resource's account (an organization trail counts for every account of its party).
+- "Key" lists the keys a ``data.encrypted_by`` edge names, or the provider-managed
+  algorithm a bucket declares.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.render import AccountabilityRow, ReportData
+from auditor.render._csv import csv_bytes
+
+FILENAME = "accountability.csv"
+
+READ_ONLY = frozenset({"data.read", "key.decrypt"})
+"""Capabilities that read but do not change a resource."""
+
+ACCOUNT_WIDE: dict[str, frozenset[str]] = {
+    "network.change": frozenset(
+        {
+            "network",
+            "subnet",
+            "route_table",
+            "gateway",
+            "peering",
+            "transit_gateway",
+            "transit_attachment",
+            "transit_route_table",
+            "private_endpoint",
+            "endpoint_service",
+            "firewall",
+            "network_acl",
+            "interface",
+            "public_ip",
+        }
+    ),
+    "iam.change": frozenset({"role", "principal"}),
+}
+"""Account-level capabilities, and the kinds of resource in that account they change."""
+
+HEADER = (
+    "resource",
+    "kind",
+    "name",
+    "account",
+    "party",
+    "region",
+    "can_modify",
+    "trail",
+    "key",
+)
+
+
+def accountability_table(graph: Any) -> tuple[AccountabilityRow, ...]:
+    """The accountability rows of a BoundaryGraph, sorted by resource id."""
+    from auditor.analysis.boundary_scope import data_stores, platform_resources, system_log_stores
+
+    chosen = {r.id: r for r in (*platform_resources(graph), *data_stores(graph))}
+    chosen.update({r.id: r for r in system_log_stores(graph)})
+    trails = [
+        t
+        for t in graph.of_kind("audit_trail")
+        if t.attributes.get("logging") is True
+        and (t.attributes.get("multi_region") or t.attributes.get("organization_trail"))
+    ]
+    account_grants: dict[str, list[Any]] = {}
+    for acct in graph.of_kind("account", include_stubs=True):
+        account_grants[acct.account] = list(graph.in_edges(acct.id, "control.can_act_on"))
+    rows: list[AccountabilityRow] = []
+    for rid in sorted(chosen):
+        res = chosen[rid]
+        party = graph.zone(rid).party
+        caps: dict[str, set[str]] = {}
+        for rel in account_grants.get(res.account, ()):
+            cap = str(rel.attributes.get("capability", ""))
+            if res.kind in ACCOUNT_WIDE.get(cap, ()):
+                cond = " (conditional)" if rel.attributes.get("decision") == "conditional" else ""
+                caps.setdefault(rel.source, set()).add(f"{cap} (account-wide){cond}")
+        for rel in graph.in_edges(rid, "control.can_act_on"):
+            cap = str(rel.attributes.get("capability", ""))
+            if cap in READ_ONLY:
+                continue
+            label = cap
+            if rel.attributes.get("decision") == "conditional":
+                label = f"{cap} (conditional)"
+            caps.setdefault(rel.source, set()).add(label)
+        modifiers = tuple(f"{p} [{', '.join(sorted(c))}]" for p, c in sorted(caps.items()))
+        recording = tuple(
+            sorted(
+                t.id
+                for t in trails
+                if t.account == res.account
+                or (
+                    t.attributes.get("organization_trail")
+                    and graph.zone(t.id).party == party
+                    and party == "customer"
+                )
+            )
+        )
+        keys = sorted({rel.target for rel in graph.out_edges(rid, "data.encrypted_by")})
+        if not keys and res.kind == "bucket":
+            enc = res.attributes.get("encryption")
+            if isinstance(enc, dict) and enc.get("algorithm") == "AES256":
+                keys = ["AES256 (S3 managed)"]
+        rows.append(
+            AccountabilityRow(
+                resource=rid,
+                kind=res.kind,
+                name=res.name,
+                account=res.account,
+                party=party,
+                region=res.region,
+                modifiers=modifiers,
+                trails=recording,
+                keys=tuple(keys),
+            )
+        )
+    return tuple(rows)
+
+
+def render(report: ReportData) -> bytes:
+    return csv_bytes(
+        HEADER,
+        (
+            (
+                r.resource,
+                r.kind,
+                r.name,
+                r.account,
+                r.party,
+                r.region,
+                "; ".join(r.modifiers),
+                "; ".join(r.trails),
+                "; ".join(r.keys),
+            )
+            for r in report.accountability
+        ),
+    )
