@@ -56,6 +56,7 @@ def write_bundle(
     tmp = out_dir / f".{name}.partial-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
+    renamed = False
     try:
         tmp.mkdir()
         sums = sums_text(files)
@@ -70,14 +71,15 @@ def write_bundle(
                 fh.flush()
                 os.fsync(fh.fileno())
         tmp.replace(final)
+        renamed = True
         dir_fd = os.open(out_dir, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    finally:
+        if not renamed:  # any failure, Ctrl-C included: leave no partial bundle behind
+            shutil.rmtree(tmp, ignore_errors=True)
     return final
 
 
