@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from auditor.model import PathName, Status
 from auditor.render import ReportData
@@ -19,6 +21,40 @@ def md_cell(text: object) -> str:
     for ch in "\\`*_[]<>|#!":
         s = s.replace(ch, "\\" + ch)
     return s
+
+
+_MERMAID_UNSAFE = frozenset("\"'`[]{}()<>|#;&\\")
+
+
+def mermaid_label(text: object, limit: int = 80) -> str:
+    """A cloud string made safe for a quoted Mermaid label: one line, no quotes,
+    brackets, entity or link syntax, cut to ``limit`` characters."""
+    s = "".join(
+        " " if not ch.isprintable() else ("" if ch in _MERMAID_UNSAFE else ch) for ch in str(text)
+    )
+    s = " ".join(s.split())
+    return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def mermaid_crossings(crossings: Iterable[Mapping[str, Any]]) -> list[str]:
+    """A ``flowchart LR`` block of zone-to-zone crossings (counted by edge kind).
+
+    Node ids are synthetic (``z0``, ``z1``, ...); cloud strings appear only
+    inside quoted labels, cleaned by :func:`mermaid_label`.
+    """
+    pairs: dict[tuple[str, str], Counter[str]] = {}
+    for c in crossings:
+        key = (mermaid_label(c["from_zone"]), mermaid_label(c["to_zone"]))
+        pairs.setdefault(key, Counter())[mermaid_label(c["kind"])] += 1
+    zones = sorted({z for pair in pairs for z in pair})
+    ids = {z: f"z{i}" for i, z in enumerate(zones)}
+    lines = ["```mermaid", "flowchart LR"]
+    lines += [f'    {ids[z]}["{z}"]' for z in zones]
+    for (a, b), kinds in sorted(pairs.items()):
+        label = mermaid_label(", ".join(f"{k} x{n}" for k, n in sorted(kinds.items())), 120)
+        lines.append(f'    {ids[a]} -->|"{label}"| {ids[b]}')
+    lines.append("```")
+    return lines
 
 
 def render(report: ReportData) -> bytes:
@@ -103,4 +139,13 @@ def render(report: ReportData) -> bytes:
                 f"{md_cell(c['reason'])} |"
             )
         lines.append("")
+        lines += ["## Zone crossing diagrams", ""]
+        for path in PathName:
+            crossed = [c for c in report.crossings if str(c["kind"]).split(".")[0] == path.value]
+            lines += [f"### {path.value}", ""]
+            if crossed:
+                lines += mermaid_crossings(crossed)
+            else:
+                lines.append(f"No {path.value} edge crosses a zone.")
+            lines.append("")
     return ("\n".join(lines) + "\n").encode()

@@ -21,6 +21,7 @@ BUNDLE_FILES = {
     "graph.json",
     "verdicts.json",
     "report.md",
+    "report.html",
     "accountability.csv",
     "verdicts.csv",
     "report.sarif",
