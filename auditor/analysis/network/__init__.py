@@ -10,6 +10,8 @@ One concept per module:
 - :mod:`.exposure`: can the internet open a connection to a resource (per port);
 - :mod:`.connectivity`: how two VPCs reach each other (peering, TGW, internet);
 - :mod:`.paths`: hop-by-hop path reasoning from any source to any target;
+- :mod:`.privatelink`: PrivateLink consumer paths (interface endpoint →
+  endpoint service → NLB → targets; one-way);
 - :mod:`.traffic`: traffic classes (clients, replication, operations, support)
   and the flows of each;
 - :mod:`.scope`: the platform's networks.

@@ -26,7 +26,8 @@ Terms:
   ``YES``).
 - **via**: the kinds of link a path crosses (``local``, ``peering``,
   ``transit-gateway``, ``internet``, ``nat``, ``gateway-endpoint``,
-  ``interface-endpoint``, ``load-balancer``), which traffic classes are
+  ``interface-endpoint``, ``private-endpoint`` (a PrivateLink consumer
+  path, :mod:`.privatelink`), ``load-balancer``), which traffic classes are
   judged on.
 """
 
@@ -208,6 +209,8 @@ class PathEngine:
         self._cidr_origins: dict[str, tuple[list[Origin], tuple[Net, ...], Reach]] = {}
         self._routes: dict[str, list[tuple[tuple[Net, ...] | None, Route]]] = {}
         self._prefix: dict[tuple[str, str], tuple[Net, ...] | None] = {}
+        self._privatelink: object | None = None
+        """The PrivateLink index (:mod:`.privatelink`), built on first use."""
         for pl in self.graph.of_kind("prefix_list"):
             cidrs = pl.attributes.get("cidrs")
             pid = str(pl.attributes.get("prefix_list_id") or local_id(pl.id))
@@ -1206,8 +1209,15 @@ class PathEngine:
                         out.append((listener, t, p))
         return sorted(out, key=lambda x: (x[1].id, x[2]))
 
-    def via_lb(self, first: Path, lb: Resource, lport: int) -> list[Path]:
-        """Continue a path that reached a load balancer to the targets behind it."""
+    def via_lb(
+        self, first: Path, lb: Resource, lport: int, *, preserve_client: bool = True
+    ) -> list[Path]:
+        """Continue a path that reached a load balancer to the targets behind it.
+
+        ``preserve_client``: an NLB keeps the client's address, so targets may
+        admit the client instead of the NLB (not over PrivateLink, where the
+        targets see the NLB's addresses).
+        """
         out: list[Path] = []
         for listener, t, p in self.behind(lb, lport):
             lh = self.hop(
@@ -1219,7 +1229,7 @@ class PathEngine:
                 for ep in self.endpoints(t, p):
                     second = self.private_leg(replace(o, sgs=o.sgs or None), ep, p)
                     # NLBs keep the client's address: targets may admit the client instead.
-                    if second.reach is not Reach.YES and first.sources:
+                    if second.reach is not Reach.YES and first.sources and preserve_client:
                         alt = self.private_leg(
                             replace(o, nets=nets_of(first.sources), sgs=None), ep, p
                         )
@@ -1285,6 +1295,9 @@ class PathEngine:
                 *paths,
                 *(x for p in paths if p.reach is Reach.YES for x in self.via_lb(p, target, port)),
             ]
+        from auditor.analysis.network.privatelink import privatelink_paths
+
+        paths.extend(privatelink_paths(self, list(origins), source, target, port))
         if not self.view.subnets_of(target) and target.kind != Kind.K8S_CLUSTER:
             ep = Endpoint(
                 resource=target,
