@@ -526,3 +526,29 @@ def test_evaluation_is_deterministic() -> None:
     pol = {"Statement": [grant({"AWS": "888888888888"}, "s3:*")]}
     i = inv(bucket("data", policy=pol, replication=repl("who")), key(rotation_enabled=False))
     assert run_rules(i, rules=["data.*"]) == run_rules(i, rules=["data.*"])
+
+
+def test_cross_party_grants_snapshot_sharing_not_read_is_inconclusive() -> None:
+    vol = Resource(
+        id=f"arn:aws:ec2:{PRIMARY}:{CUSTOMER}:volume/vol-1",
+        cloud="aws",
+        kind="volume",
+        account=CUSTOMER,
+        region=PRIMARY,
+        name="vol-1",
+        tags={"platform": "orders-kafka"},
+        attributes={"encrypted": True, "kms_key_id": KEY_ARN},
+    )
+    snap_id = f"arn:aws:ec2:{PRIMARY}:{CUSTOMER}:snapshot/snap-x"
+    # The contract: a failed createVolumePermission read leaves public/shared_with null.
+    snap = Resource(
+        id=snap_id,
+        cloud="aws",
+        kind="snapshot",
+        account=CUSTOMER,
+        region=PRIMARY,
+        name="snap-x",
+        attributes={"public": None, "volume_id": "vol-1", "shared_with": None},
+    )
+    v = run_rules(inv(bucket("data"), vol, snap), rules=["data.no-cross-party-grants"])
+    assert statuses(v, "data.no-cross-party-grants")[snap_id] is Status.INCONCLUSIVE

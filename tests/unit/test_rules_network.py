@@ -411,3 +411,50 @@ def test_platform_vpc_on_vendor_tgw_fails() -> None:
     _ = sg
     v = run_rules(inv(*public_estate(), att, tgw), rules=["network.transit-declared"])
     assert status_of(v, "network.transit-declared", att.id) is Status.FAIL
+
+
+def _nlb_in_front(targets: Any) -> tuple[list[Resource], list[Any]]:
+    """An internet-facing NLB in the public subnet, listening on 9092, and its target group."""
+    from auditor.model import Relation
+    from tests.unit.netfixtures import arn, res
+
+    lb_id = arn("loadbalancer", "net/front/1")
+    listener_id = arn("listener", "net/front/1/l1")
+    tg_id = arn("targetgroup", "brokers/1")
+    lb = res(
+        "load_balancer",
+        lb_id,
+        {
+            "lb_type": "network",
+            "scheme": "internet-facing",
+            "vpc_id": "vpc-1",
+            "subnet_ids": ["subnet-1"],
+            "security_group_ids": [],
+        },
+    )
+    listener = res("listener", listener_id, {"port": 9092, "protocol": "TCP"})
+    tg = res(
+        "target_group",
+        tg_id,
+        {"port": 9092, "protocol": "TCP", "vpc_id": "vpc-1", "targets": targets},
+    )
+    rels = [
+        Relation(source=lb_id, target=listener_id, kind="network.forwards_to", reason="TCP:9092"),
+        Relation(source=listener_id, target=tg_id, kind="network.forwards_to", reason="default"),
+    ]
+    return [lb, listener, tg], rels
+
+
+def test_public_ingress_unread_target_group_behind_public_nlb_is_inconclusive() -> None:
+    # The instance has no public IP, so it is not exposed directly; but an internet-facing
+    # NLB forwards to a target group whose targets could not be read: it may be behind it.
+    extra, rels = _nlb_in_front(targets=None)
+    estate = public_estate(public_ip=None)
+    broker = next(r for r in estate if r.kind == "instance")
+    v = run_rules(inv(*estate, *extra, relations=rels), rules=["network.public-ingress"])
+    assert status_of(v, "network.public-ingress", broker.id) is Status.INCONCLUSIVE
+
+    # Read and empty: the NLB forwards to nobody, so the private instance is not exposed.
+    extra, rels = _nlb_in_front(targets=[])
+    v = run_rules(inv(*estate, *extra, relations=rels), rules=["network.public-ingress"])
+    assert status_of(v, "network.public-ingress", broker.id) is Status.PASS

@@ -302,8 +302,49 @@ class ExposureMixin(NetworkIndex):
                 edges=((lb.id, listener.id, FORWARDS_TO), *e.edges),
             )
             direct[tport] = _combine([direct[tport], chained], res.id, tport)
+        for unknown in self._unread_target_groups(res, wanted):
+            direct[unknown.port] = _combine([direct[unknown.port], unknown], res.id, unknown.port)
         out.extend(direct[p] for p in wanted)
         return out
+
+    def _unread_target_groups(self, res: Resource, wanted: Sequence[int]) -> list[Exposure]:
+        """UNKNOWN answers for exposed load balancers whose target list was not read.
+
+        A target group whose targets are null (the read failed) may forward to
+        ``res``; if its load balancer can be reached from the internet, ``res``
+        cannot be called unexposed.
+        """
+        vpc = res.attributes.get("vpc_id")
+        out: list[Exposure] = []
+        for tg in self.graph.of_kind(Kind.TARGET_GROUP):
+            if tg.attributes.get("targets") is not None:
+                continue
+            if (tg.account, tg.region) != (res.account, res.region):
+                continue
+            if vpc is not None and tg.attributes.get("vpc_id") not in (None, vpc):
+                continue
+            for listener in self.graph.sources(tg.id, FORWARDS_TO):
+                lport = lport_of(listener)
+                if lport is None:
+                    continue
+                for lb in self.graph.sources(listener.id, FORWARDS_TO):
+                    if lb.kind != Kind.LOAD_BALANCER or self.exposure(lb, lport).reach is Reach.NO:
+                        continue
+                    out.extend(
+                        Exposure(
+                            resource=res.id,
+                            port=p,
+                            reach=Reach.UNKNOWN,
+                            reason=(
+                                f"the targets of {tg.name or tg.id} (behind {lb.name or lb.id}, "
+                                "reachable from the internet) were not read"
+                            ),
+                            path=(res.id, tg.id, listener.id, lb.id),
+                            missing=(tg.id,),
+                        )
+                        for p in wanted
+                    )
+        return sorted(out, key=lambda e: (e.port, e.path))
 
     def internet_admitting_rules(
         self, res: Resource, port: int
