@@ -35,6 +35,8 @@ class Status(StrEnum):
     FAIL = "FAIL"
     INCONCLUSIVE = "INCONCLUSIVE"
     WAIVED = "WAIVED"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
+    """The rule has no meaning for this resource's cloud (never counted as a PASS)."""
 
 
 class Severity(StrEnum):

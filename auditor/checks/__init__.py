@@ -105,6 +105,10 @@ class RuleContext:
     def inconclusive(self, resource: str, message: str, **kw: Any) -> Finding:
         return self.finding(Status.INCONCLUSIVE, resource, message, **kw)
 
+    def not_applicable(self, resource: str, message: str, **kw: Any) -> Finding:
+        """The rule cannot judge this resource (its cloud has no such concept)."""
+        return self.finding(Status.NOT_APPLICABLE, resource, message, **kw)
+
 
 _RULES: dict[str, Rule] = {}
 _LOADED = False

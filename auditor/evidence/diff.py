@@ -14,7 +14,13 @@ from typing import Any
 from auditor.model import Relation, Resource, Severity, Status, Verdict
 
 # The worst status first: it stands for a (rule, resource) pair judged more than once.
-_STATUS_ORDER = (Status.FAIL, Status.INCONCLUSIVE, Status.WAIVED, Status.PASS)
+_STATUS_ORDER = (
+    Status.FAIL,
+    Status.INCONCLUSIVE,
+    Status.WAIVED,
+    Status.PASS,
+    Status.NOT_APPLICABLE,
+)
 
 VERDICT_CATEGORIES = (
     "new_failure",

@@ -24,7 +24,7 @@ from auditor.render import ReportData
 
 FILENAME = "report.html"
 
-STATUSES = (Status.FAIL, Status.INCONCLUSIVE, Status.WAIVED, Status.PASS)
+STATUSES = (Status.FAIL, Status.INCONCLUSIVE, Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE)
 TRAFFIC_CLASSES = ("clients", "replication", "operations", "support")
 TRAFFIC_RULE = "network.traffic-class"
 

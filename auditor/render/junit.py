@@ -34,7 +34,11 @@ def render(report: ReportData) -> bytes:
     for path in PathName:
         chosen = [v for v in report.verdicts if v.path is path]
         failures = sum(1 for v in chosen if v.status is Status.FAIL)
-        skipped = sum(1 for v in chosen if v.status in (Status.INCONCLUSIVE, Status.WAIVED))
+        skipped = sum(
+            1
+            for v in chosen
+            if v.status in (Status.INCONCLUSIVE, Status.WAIVED, Status.NOT_APPLICABLE)
+        )
         suite = ET.SubElement(
             root,
             "testsuite",
@@ -70,6 +74,8 @@ def render(report: ReportData) -> bytes:
             elif v.status is Status.WAIVED:
                 expires = xml_text((v.waiver or {}).get("expires", ""))
                 ET.SubElement(case, "skipped", {"message": f"WAIVED until {expires}: {message}"})
+            elif v.status is Status.NOT_APPLICABLE:
+                ET.SubElement(case, "skipped", {"message": f"NOT_APPLICABLE: {message}"})
     for key, value in totals.items():
         root.set(key, str(value))
     root.set("errors", "0")

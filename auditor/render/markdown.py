@@ -11,7 +11,7 @@ from auditor.render import ReportData
 
 FILENAME = "report.md"
 
-_STATUSES = (Status.FAIL, Status.INCONCLUSIVE, Status.WAIVED, Status.PASS)
+_STATUSES = (Status.FAIL, Status.INCONCLUSIVE, Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE)
 
 
 def md_cell(text: object) -> str:

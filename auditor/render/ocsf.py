@@ -38,6 +38,7 @@ COMPLIANCE_STATUS = {
     Status.FAIL: (3, "Fail"),
     Status.INCONCLUSIVE: (0, "Unknown"),
     Status.WAIVED: (99, "Waived"),
+    Status.NOT_APPLICABLE: (99, "Not applicable"),
 }
 
 
