@@ -24,6 +24,12 @@ POLICY_VERSION = "2012-10-17"
 RUNNER_ACTIONS: Mapping[str, str] = {
     "sts:AssumeRole": "enter the other declared accounts (--assume-role)",
     "sts:GetCallerIdentity": "learn which account the credentials belong to",
+    "ec2:DescribeRegions": "learn each account's enabled regions (--all-regions)",
+    "organizations:DescribeOrganization": "find the organisation to scan (--organization)",
+    "organizations:ListAccounts": "list the organisation's accounts (--organization)",
+    "organizations:ListRoots": "walk the OU tree (--organization, --organizational-unit)",
+    "organizations:ListOrganizationalUnitsForParent": "walk the OU tree (--organization)",
+    "organizations:ListAccountsForParent": "place accounts in OUs (--organization)",
 }
 """Actions the runner calls outside any collector, and why."""
 

@@ -1,29 +1,57 @@
-"""Fan collection out over (account, region, service) units, in parallel.
+"""Plan and run collection: accounts (declared, or the whole organisation) x regions x services.
 
-The runner enters each declared account (directly, or by assuming a read-only
-role), plans one unit per service and region (one per account for global
-services), runs them on a bounded thread pool, and returns raw records, gaps
-and call counts. An account it cannot enter is a gap, not a crash.
+The runner learns who the credentials are, optionally discovers the
+organisation's ACTIVE accounts and each account's enabled regions, enters each
+account (directly, or by assuming a read-only role), plans one work unit per
+(account, region, service) (one per account for global services), and hands
+the units to the :mod:`~auditor.collect.scheduler` (per account-region and
+global concurrency caps) on the chosen executor (threads, or Dask). Finished
+units are checkpointed when a checkpoint folder is given, and ``resume``
+reuses them. An account it cannot enter is a gap, not a crash.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from auditor.collect.aws_context import AwsContext, AwsService, Sink, error_code
+from auditor.collect.access import AccountAccess, EnterError, role_arn
+from auditor.collect.aws_context import AwsService, Sink, error_code
+from auditor.collect.checkpoint import Checkpoint, CheckpointBusy
+from auditor.collect.progress import Progress, ProgressUpdate
 from auditor.collect.readonly import guard_client
+from auditor.collect.worker import (
+    GLOBAL,
+    ClientSettings,
+    UnitResult,
+    WorkUnit,
+    forget_run,
+    run_state,
+)
 from auditor.model import CollectionUnit, Gap, RawRecord
 
-GLOBAL = "global"
+__all__ = [
+    "GLOBAL",
+    "AwsScanOptions",
+    "CollectionResult",
+    "Progress",
+    "ProgressUpdate",
+    "collect_aws",
+    "plan",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
 class AwsScanOptions:
-    """How to reach AWS: credentials profile, regions, cross-account role, limits."""
+    """How to reach AWS and how hard to push: credentials, scope, executor, limits."""
 
     accounts: tuple[str, ...]
     regions: tuple[str, ...]
@@ -31,11 +59,56 @@ class AwsScanOptions:
     assume_role: str | None = None
     external_id: str | None = None
     max_workers: int = 16
+    """Global cap: units running at once, all accounts together."""
     max_attempts: int = 5
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     services: tuple[str, ...] = ()
     """Limit to these collector names (empty: all)."""
+    organization: bool = False
+    """Also scan every ACTIVE account of the caller's AWS Organization."""
+    organizational_units: tuple[str, ...] = ()
+    """With ``organization``: only discovered accounts below these OU (or root) ids."""
+    all_regions: bool = False
+    """Scan each account's enabled regions (ec2:DescribeRegions) instead of ``regions``."""
+    per_region_workers: int = 4
+    """Units running at once in one account-region (AWS throttles per account and region)."""
+    rate: float | None = None
+    """Client-side limit, requests per second per account-region (None: none)."""
+    burst: float | None = None
+    executor: str = "threads"
+    """``threads`` or ``dask://HOST:PORT``."""
+    checkpoint: Path | None = None
+    """Folder to checkpoint finished units in (None: no checkpoint)."""
+    resume: bool = False
+    """Reuse the finished units found in ``checkpoint``."""
+
+    def settings(self) -> ClientSettings:
+        return ClientSettings(
+            max_attempts=self.max_attempts,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_pool_connections=max(10, self.per_region_workers * 2),
+            rate=self.rate,
+            burst=self.burst,
+        )
+
+    def scope_key(self) -> dict[str, Any]:
+        """What makes two scans the same scan (for the checkpoint key); no secrets."""
+        import hashlib
+
+        ext = hashlib.sha256(self.external_id.encode()).hexdigest() if self.external_id else None
+        return {
+            "accounts": list(self.accounts),
+            "regions": list(self.regions),
+            "profile": self.profile,
+            "assume_role": self.assume_role,
+            "external_id_sha256": ext,
+            "services": list(self.services),
+            "organization": self.organization,
+            "organizational_units": list(self.organizational_units),
+            "all_regions": self.all_regions,
+        }
 
 
 @dataclass
@@ -46,86 +119,40 @@ class CollectionResult:
     units: list[CollectionUnit] = field(default_factory=list)
     accounts_entered: list[str] = field(default_factory=list)
     caller_account: str | None = None
+    accounts: list[str] = field(default_factory=list)
+    """Every account the scan set out to read (declared, plus discovered ones)."""
+    regions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Regions scanned, by entered account."""
+    organization: Any = None
+    """The discovered :class:`~auditor.collect.discovery.Organization` (``organization``)."""
+    resumed_units: int = 0
+    started: dt.datetime | None = None
+    """When collection began (a resumed scan: when the checkpointed scan began)."""
+    peak_concurrency: dict[str, int] = field(default_factory=dict)
+    checkpoint: Checkpoint | None = None
+    """The locked checkpoint: ``remove()`` it once the results are kept (the bundle)."""
+    notes: list[str] = field(default_factory=list)
+    """Things the person running the scan should know (checkpoint busy or failing)."""
 
 
-Progress = Callable[[str, int, int], None]
-"""``progress(label, done, total)`` after each finished unit."""
+def plan(
+    services: Sequence[AwsService],
+    accounts: Sequence[str],
+    regions: Sequence[str] | dict[str, tuple[str, ...]],
+) -> list[tuple[str, str, AwsService]]:
+    """Every (account, region, service) unit, global services once per account.
 
-
-def _config(opts: AwsScanOptions) -> Any:
-    from botocore.config import Config
-
-    return Config(
-        retries={"mode": "adaptive", "max_attempts": opts.max_attempts},
-        connect_timeout=opts.connect_timeout,
-        read_timeout=opts.read_timeout,
-        max_pool_connections=max(10, opts.max_workers),
-        user_agent_extra="boundary-auditor",
-    )
-
-
-def _base_session(opts: AwsScanOptions) -> Any:
-    import boto3
-
-    return boto3.Session(profile_name=opts.profile) if opts.profile else boto3.Session()
-
-
-def _sessions(
-    opts: AwsScanOptions, base: Any, config: Any, sink: Sink, home_region: str
-) -> tuple[dict[str, Any], str | None]:
-    """A session per reachable account; unreachable ones become gaps."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    sts = guard_client(base.client("sts", region_name=home_region, config=config))
-    sink.count("sts:GetCallerIdentity")
-    try:
-        caller = str(sts.get_caller_identity()["Account"])
-    except (ClientError, BotoCoreError) as exc:
-        for acct in opts.accounts:
-            sink.gap(
-                _account_gap(
-                    acct, "GetCallerIdentity", error_code(exc), f"no usable credentials: {exc}"
-                )
-            )
-        return {}, None
-
-    sessions: dict[str, Any] = {}
-    for acct in opts.accounts:
-        if acct == caller:
-            sessions[acct] = base
-            continue
-        if not opts.assume_role:
-            sink.gap(
-                _account_gap(
-                    acct,
-                    "AssumeRole",
-                    "NotEntered",
-                    f"credentials are for {caller}; pass --assume-role to read {acct}",
-                )
-            )
-            continue
-        arn = (
-            opts.assume_role
-            if opts.assume_role.startswith("arn:")
-            else f"arn:aws:iam::{acct}:role/{opts.assume_role}"
-        )
-        params: dict[str, Any] = {"RoleArn": arn, "RoleSessionName": "boundary-auditor"}
-        if opts.external_id:
-            params["ExternalId"] = opts.external_id
-        sink.count("sts:AssumeRole")
-        try:
-            creds = sts.assume_role(**params)["Credentials"]
-        except (ClientError, BotoCoreError) as exc:
-            sink.gap(_account_gap(acct, "AssumeRole", error_code(exc), str(exc)))
-            continue
-        import boto3
-
-        sessions[acct] = boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
-        )
-    return sessions, caller
+    ``regions`` is one list for every account, or a list per account.
+    """
+    units: list[tuple[str, str, AwsService]] = []
+    for acct in accounts:
+        mine = regions.get(acct, ()) if isinstance(regions, dict) else regions
+        for svc in services:
+            if svc.scope == "global":
+                units.append((acct, GLOBAL, svc))
+            else:
+                units.extend((acct, region, svc) for region in mine)
+    return units
 
 
 def _account_gap(account: str, operation: str, code: str, message: str) -> Gap:
@@ -140,69 +167,271 @@ def _account_gap(account: str, operation: str, code: str, message: str) -> Gap:
     )
 
 
-def plan(
-    services: Sequence[AwsService], accounts: Sequence[str], regions: Sequence[str]
-) -> list[tuple[str, str, AwsService]]:
-    """Every (account, region, service) unit, global services once per account."""
-    units: list[tuple[str, str, AwsService]] = []
+def _caller(opts: AwsScanOptions, state: Any, sink: Sink, home: str) -> str | None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    base = state.sessions.base(opts.profile)
+    sts = guard_client(base.client("sts", region_name=home, config=state.config))
+    sink.count("sts:GetCallerIdentity")
+    try:
+        return str(sts.get_caller_identity()["Account"])
+    except (ClientError, BotoCoreError) as exc:
+        for acct in opts.accounts:
+            sink.gap(
+                _account_gap(
+                    acct, "GetCallerIdentity", error_code(exc), f"no usable credentials: {exc}"
+                )
+            )
+        return None
+
+
+def _targets(opts: AwsScanOptions, state: Any, sink: Sink, home: str) -> tuple[list[str], Any]:
+    """Declared accounts, plus the organisation's ACTIVE ones with ``organization``."""
+    accounts = list(dict.fromkeys(opts.accounts))
+    if not opts.organization:
+        return accounts, None
+    from auditor.collect.discovery import discover_organization
+
+    base = state.sessions.base(opts.profile)
+    try:
+        org = discover_organization(base, state.config, home, sink.count)
+    except EnterError as exc:
+        sink.gap(
+            _account_gap(
+                "*",
+                exc.operation,
+                exc.code,
+                f"cannot list the organisation's accounts (--organization needs the management "
+                f"or a delegated administrator account): {exc}",
+            )
+        )
+        return accounts, None
+    return sorted(set(accounts) | set(org.active(opts.organizational_units))), org
+
+
+def _access(opts: AwsScanOptions, account: str, caller: str, home: str) -> AccountAccess | None:
+    if account == caller:
+        return AccountAccess(account=account, profile=opts.profile, home_region=home)
+    if not opts.assume_role:
+        return None
+    return AccountAccess(
+        account=account,
+        profile=opts.profile,
+        role_arn=role_arn(account, opts.assume_role),
+        external_id=opts.external_id,
+        home_region=home,
+    )
+
+
+def _enter(
+    opts: AwsScanOptions,
+    state: Any,
+    sink: Sink,
+    caller: str,
+    accounts: list[str],
+    home: str,
+) -> tuple[dict[str, AccountAccess], dict[str, tuple[str, ...]]]:
+    """Enter every account (in parallel) and learn its regions; failures become gaps."""
+    from auditor.collect.discovery import discover_regions
+
+    accesses: dict[str, AccountAccess] = {}
     for acct in accounts:
-        for svc in services:
-            if svc.scope == "global":
-                units.append((acct, GLOBAL, svc))
-            else:
-                units.extend((acct, region, svc) for region in regions)
-    return units
+        access = _access(opts, acct, caller, home)
+        if access is None:
+            sink.gap(
+                _account_gap(
+                    acct,
+                    "AssumeRole",
+                    "NotEntered",
+                    f"credentials are for {caller}; pass --assume-role to read {acct}",
+                )
+            )
+        else:
+            accesses[acct] = access
+    regions: dict[str, tuple[str, ...]] = {}
+    lock = threading.Lock()
+
+    def enter(acct: str) -> None:
+        try:
+            session = state.sessions.session(accesses[acct], sink.count)
+        except EnterError as exc:
+            sink.gap(_account_gap(acct, exc.operation, exc.code, str(exc)))
+            return
+        mine = opts.regions
+        if opts.all_regions:
+            try:
+                mine = discover_regions(session, state.config, home, sink.count)
+            except EnterError as exc:
+                # Scan the declared regions, but every verdict about this account stays
+                # INCONCLUSIVE: the regions it could also use are unknown.
+                sink.gap(
+                    _account_gap(
+                        acct,
+                        exc.operation,
+                        exc.code,
+                        f"enabled regions unknown (scanned the declared ones only): {exc}",
+                    )
+                )
+        with lock:
+            regions[acct] = tuple(mine)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(16, opts.max_workers))) as pool:
+        list(pool.map(enter, sorted(accesses)))
+    return {a: accesses[a] for a in sorted(regions)}, dict(sorted(regions.items()))
 
 
 def collect_aws(opts: AwsScanOptions, progress: Progress | None = None) -> CollectionResult:
-    """Collect every declared account and region; never raises for cloud errors."""
+    """Collect every targeted account and region; never raises for cloud errors.
+
+    Raises :class:`~auditor.collect.executors.ExecutorError` when the executor
+    cannot be named or reached (nothing was collected then).
+    """
     from auditor.collect.aws import services as all_services
+    from auditor.collect.executors import make_executor
+    from auditor.collect.scheduler import Scheduler, run_all
 
     services = [s for s in all_services() if not opts.services or s.name in opts.services]
+    settings = opts.settings()
+    run_id = uuid.uuid4().hex[:12]
+    state = run_state(run_id, settings)
     sink = Sink()
-    config = _config(opts)
     home = opts.regions[0] if opts.regions else "us-east-1"
-    base = _base_session(opts)
-    sessions, caller = _sessions(opts, base, config, sink, home)
-    units = plan(services, sorted(sessions), opts.regions)
-
-    done = 0
-    lock = threading.Lock()
-
-    def run(unit: tuple[str, str, AwsService]) -> str:
-        acct, region, svc = unit
-        ctx = AwsContext(
-            session=sessions[acct],
-            account=acct,
-            region=region,
-            client_region=home if region == GLOBAL else region,
-            service=svc,
-            sink=sink,
-            config=config,
-            scan_regions=opts.regions,
-        )
+    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    checkpoint: Checkpoint | None = None
+    notes: list[str] = []
+    if opts.checkpoint is not None:
+        checkpoint = Checkpoint(opts.checkpoint.parent, opts.checkpoint.name)
         try:
-            svc.collect(ctx)
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            # An API answer without a field the collector needs: record it, keep scanning.
-            ctx.gap("collect", "MalformedResponse", f"{type(exc).__name__}: {exc}")
-        sink.ran(CollectionUnit(cloud="aws", account=acct, region=region, service=svc.name))
-        return f"{acct}/{region}/{svc.name}"
+            started = checkpoint.start(resume=opts.resume, scope=opts.scope_key())
+        except CheckpointBusy as exc:
+            notes.append(f"not checkpointing: {exc}")
+            checkpoint = None
+        except OSError as exc:
+            notes.append(f"not checkpointing: cannot write {opts.checkpoint}: {exc}")
+            checkpoint = None
+    try:
+        caller = _caller(opts, state, sink, home)
+        if caller is None:
+            failed = _merge(sink, [], opts, caller=None, started=started)
+            failed.checkpoint, failed.notes = checkpoint, notes
+            return failed
+        accounts, org = _targets(opts, state, sink, home)
+        accesses, regions = _enter(opts, state, sink, caller, accounts, home)
+        units = [
+            WorkUnit(
+                account=acct,
+                region=region,
+                service=svc.name,
+                client_region=home if region == GLOBAL else region,
+                scan_regions=regions[acct],
+                access=accesses[acct],
+                run_id=run_id,
+            )
+            for acct, region, svc in plan(services, list(accesses), regions)
+        ]
+        results: list[UnitResult] = []
+        todo: list[WorkUnit] = []
+        for unit in units:
+            saved = checkpoint.load(unit.key) if checkpoint and opts.resume else None
+            if saved is not None and not saved.gaps:  # units that hit gaps get another try
+                results.append(
+                    UnitResult(
+                        unit=unit,
+                        records=saved.records,
+                        gaps=saved.gaps,
+                        calls=saved.calls,
+                        resumed=True,
+                    )
+                )
+            else:
+                todo.append(unit)
+        scheduler = Scheduler(
+            todo, per_key=max(1, opts.per_region_workers), global_cap=max(1, opts.max_workers)
+        )
+        per_account = Counter(u.account for u in units)
+        done_account = Counter(r.unit.account for r in results)
+        clock = time.monotonic()
+        resumed = len(results)
 
-    with ThreadPoolExecutor(max_workers=max(1, opts.max_workers)) as pool:
-        futures = [pool.submit(run, u) for u in units]
-        for fut in as_completed(futures):
-            label = fut.result()
-            with lock:
-                done += 1
-                if progress:
-                    progress(label, done, len(units))
+        saving = [checkpoint]
 
+        def finished(result: UnitResult) -> None:
+            results.append(result)
+            cp = saving[0]
+            if cp is not None and result.ran:
+                try:
+                    cp.save(result.unit.key, result.records, result.gaps, result.calls)
+                except OSError as exc:  # a full disk must not cost the scan itself
+                    notes.append(f"checkpointing stopped: {exc}")
+                    saving[0] = None
+            acct = result.unit.account
+            done_account[acct] += 1
+            if progress is not None:
+                progress(
+                    ProgressUpdate(
+                        label=result.unit.label,
+                        account=acct,
+                        account_done=done_account[acct],
+                        account_total=per_account[acct],
+                        done=len(results),
+                        total=len(units),
+                        resumed=resumed,
+                        elapsed=time.monotonic() - clock,
+                    )
+                )
+
+        if todo:
+            executor = make_executor(opts.executor, settings, opts.max_workers)
+            try:
+                run_all(scheduler, executor, finished)
+            finally:
+                executor.close()
+        result = _merge(sink, results, opts, caller=caller, started=started)
+        result.accounts = accounts
+        result.accounts_entered = sorted(accesses)
+        result.regions = regions
+        result.organization = org
+        result.resumed_units = resumed
+        result.peak_concurrency = {
+            "global": scheduler.peak_global,
+            "per_account_region": scheduler.peak_per_key,
+        }
+        result.checkpoint = checkpoint
+        result.notes = notes
+        return result
+    finally:
+        forget_run(run_id)
+
+
+def _merge(
+    sink: Sink,
+    results: list[UnitResult],
+    opts: AwsScanOptions,
+    *,
+    caller: str | None,
+    started: dt.datetime,
+) -> CollectionResult:
+    """One result from the runner's own calls and every unit's, in a stable order."""
+    records: list[RawRecord] = []
+    gaps = list(sink.gaps)
+    calls: Counter[str] = Counter(sink.calls)
+    units: list[CollectionUnit] = []
+    entered: set[str] = set()
+    for r in sorted(results, key=lambda r: r.unit):
+        records.extend(r.records)
+        gaps.extend(r.gaps)
+        calls.update(r.calls)
+        if r.ran:
+            units.append(r.unit.collection_unit())
+            entered.add(r.unit.account)
     return CollectionResult(
-        records=sink.records,
-        gaps=sink.gaps,
-        api_calls=dict(sink.calls),
-        units=sink.units,
-        accounts_entered=sorted(sessions),
+        records=records,
+        gaps=gaps,
+        api_calls=dict(sorted(calls.items())),
+        units=units,
+        accounts_entered=sorted(entered),
         caller_account=caller,
+        accounts=list(opts.accounts),
+        resumed_units=0,
+        started=started,
     )

@@ -28,7 +28,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -105,8 +105,10 @@ class EnforcingMoto:
         """Every request authenticated and authorised from now (on), or none (off)."""
         self._post("/moto-api/reset-auth", b"0" if on else b"inf")
 
-    def scan(self, policy: dict[str, Any]) -> CollectionResult:
-        """Attach ``policy`` (translated for moto) to the auditor, scan with IAM enforced."""
+    def scan(self, policy: dict[str, Any], **options: Any) -> CollectionResult:
+        """Attach ``policy`` (translated for moto) to the auditor, scan with IAM enforced.
+
+        ``options`` override fields of the scan's :class:`AwsScanOptions`."""
         doc = json.dumps(moto_policy(policy))
         self.enforce(False)
         with endpoint_env(self.endpoint):
@@ -122,15 +124,14 @@ class EnforcingMoto:
                 mp.delenv("AWS_PROFILE", raising=False)
                 mp.delenv("AWS_SESSION_TOKEN", raising=False)
                 with endpoint_env(self.endpoint, **self.creds.env()):
-                    return collect_aws(
-                        AwsScanOptions(
-                            accounts=ACCOUNTS,
-                            regions=REGIONS,
-                            assume_role=AUDITOR_ROLE,
-                            max_attempts=1,
-                            max_workers=8,
-                        )
+                    opts = AwsScanOptions(
+                        accounts=ACCOUNTS,
+                        regions=REGIONS,
+                        assume_role=AUDITOR_ROLE,
+                        max_attempts=1,
+                        max_workers=8,
                     )
+                    return collect_aws(replace(opts, **options))
         finally:
             self.enforce(False)
 
@@ -296,3 +297,18 @@ def test_missing_bucket_policy_permission_makes_verdicts_inconclusive(
         assert full[bucket] is not Status.INCONCLUSIVE, bucket
     assert buckets & set(cut)
     assert not any(s is Status.PASS for r, s in cut.items() if r in buckets)
+
+
+def test_all_regions_discovery_is_covered_by_the_derived_policy(moto_iam: EnforcingMoto) -> None:
+    """``--all-regions`` calls ec2:DescribeRegions per account: in the policy, and needed."""
+    full = moto_iam.scan(aws_policy(), all_regions=True, services=("sts",))
+    assert not [g for g in full.gaps if _denied(g)]
+    assert full.api_calls["ec2:DescribeRegions"] == len(ACCOUNTS)
+    assert all(len(regions) > len(REGIONS) for regions in full.regions.values())
+    cut = moto_iam.scan(
+        aws_policy(exclude=("ec2:DescribeRegions",)), all_regions=True, services=("sts",)
+    )
+    assert {(g.account, g.region, g.operation) for g in cut.gaps if _denied(g)} == {
+        (account, "*", "DescribeRegions") for account in ACCOUNTS
+    }
+    assert cut.regions == dict.fromkeys(ACCOUNTS, REGIONS)  # the declared ones, still read

@@ -23,6 +23,7 @@ def _all(ctx: AwsContext, operation: str, key: str, **params: Any) -> list[dict[
     """Every item of a paged listing, or ``None`` when any page failed (a gap is recorded)."""
     out: list[dict[str, Any]] = []
     token: str | None = None
+    seen: set[str] = set()
     for _ in range(10_000):
         kw = dict(params)
         if token:
@@ -34,6 +35,10 @@ def _all(ctx: AwsContext, operation: str, key: str, **params: Any) -> list[dict[
         token = resp.get("NextToken")
         if not token:
             return out
+        if token in seen:
+            ctx.gap(operation, "RepeatedPageToken", "a page token came back")
+            return None
+        seen.add(token)
     ctx.gap(operation, "TooManyPages", "stopped after 10000 pages")
     return None
 

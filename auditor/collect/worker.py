@@ -1,0 +1,176 @@
+"""One work unit of collection (account x region x service) and the function that runs it.
+
+Everything here is picklable: a :class:`WorkUnit` and :class:`ClientSettings`
+go to whichever process runs the unit (a local thread, or a Dask worker), and
+a :class:`UnitResult` (raw records, gaps, call counts) comes back. The process
+builds its own session from the unit's :class:`~auditor.collect.access.AccountAccess`
+and keeps sessions and rate-limit buckets per scan (``run_id``), so several
+units of one account share one assumed role and one bucket.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.collect.access import AccountAccess, EnterError, SessionCache
+from auditor.collect.aws_context import AwsContext, Sink
+from auditor.collect.ratelimit import RateLimits
+from auditor.model import CollectionUnit, Gap, RawRecord
+
+GLOBAL = "global"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClientSettings:
+    """botocore settings and the client-side rate limit, the same in every process."""
+
+    max_attempts: int = 5
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_pool_connections: int = 16
+    rate: float | None = None
+    """Requests per second per (account, region); None: no client-side limit."""
+    burst: float | None = None
+
+    def config(self) -> Any:
+        from botocore.config import Config
+
+        return Config(
+            retries={"mode": "adaptive", "max_attempts": self.max_attempts},
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_pool_connections=self.max_pool_connections,
+            user_agent_extra="boundary-auditor",
+        )
+
+
+@dataclass(frozen=True, kw_only=True, order=True)
+class WorkUnit:
+    """One (account, region, service) to collect, with what its runner needs to get in."""
+
+    account: str
+    region: str
+    """A region, or ``global`` for global services."""
+    service: str
+    client_region: str = field(compare=False)
+    """The endpoint region of the unit's clients (the home region for global services)."""
+    scan_regions: tuple[str, ...] = field(compare=False)
+    """Every region scanned in this account (collectors may skip what another unit reads)."""
+    access: AccountAccess = field(compare=False)
+    run_id: str = field(compare=False)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.account, self.region, self.service)
+
+    @property
+    def label(self) -> str:
+        return f"{self.account}/{self.region}/{self.service}"
+
+    def collection_unit(self) -> CollectionUnit:
+        return CollectionUnit(
+            cloud="aws", account=self.account, region=self.region, service=self.service
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitResult:
+    """What one unit produced; ``ran`` is False when the account could not be entered."""
+
+    unit: WorkUnit
+    records: tuple[RawRecord, ...] = ()
+    gaps: tuple[Gap, ...] = ()
+    calls: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    ran: bool = True
+    resumed: bool = False
+    """Read back from a checkpoint rather than collected by this run."""
+
+
+class _RunState:
+    def __init__(self, settings: ClientSettings) -> None:
+        self.config = settings.config()
+        self.sessions = SessionCache(self.config)
+        self.limits = RateLimits(settings.rate, settings.burst)
+
+
+_RUNS: OrderedDict[str, _RunState] = OrderedDict()
+_RUNS_LOCK = threading.Lock()
+_KEEP_RUNS = 4
+
+
+def run_state(run_id: str, settings: ClientSettings) -> _RunState:
+    """This process's sessions and buckets for one scan (a few recent scans are kept)."""
+    with _RUNS_LOCK:
+        state = _RUNS.get(run_id)
+        if state is None:
+            state = _RunState(settings)
+            _RUNS[run_id] = state
+            while len(_RUNS) > _KEEP_RUNS:
+                _RUNS.popitem(last=False)
+        return state
+
+
+def forget_run(run_id: str) -> None:
+    """Drop a finished scan's sessions (credentials) from this process."""
+    with _RUNS_LOCK:
+        _RUNS.pop(run_id, None)
+
+
+def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
+    """Collect one unit; cloud errors become gaps, never exceptions."""
+    from auditor.collect.aws import services
+
+    started = time.monotonic()
+    state = run_state(unit.run_id, settings)
+    sink = Sink()
+    svc = next((s for s in services() if s.name == unit.service), None)
+    if svc is None:
+        raise ValueError(f"no AWS collector named {unit.service!r}")
+    try:
+        session = state.sessions.session(unit.access, sink.count)
+    except EnterError as exc:
+        sink.gap(
+            Gap(
+                cloud="aws",
+                account=unit.account,
+                region=unit.region,
+                service=unit.service,
+                operation=exc.operation,
+                error_code=exc.code,
+                message=str(exc)[:300],
+            )
+        )
+        return _result(unit, sink, started, ran=False)
+    ctx = AwsContext(
+        session=session,
+        account=unit.account,
+        region=unit.region,
+        client_region=unit.client_region,
+        service=svc,
+        sink=sink,
+        config=state.config,
+        scan_regions=unit.scan_regions,
+        limits=state.limits,
+    )
+    try:
+        svc.collect(ctx)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # An API answer without a field the collector needs: record it, keep scanning.
+        ctx.gap("collect", "MalformedResponse", f"{type(exc).__name__}: {exc}")
+    return _result(unit, sink, started, ran=True)
+
+
+def _result(unit: WorkUnit, sink: Sink, started: float, *, ran: bool) -> UnitResult:
+    return UnitResult(
+        unit=unit,
+        records=tuple(sink.records),
+        gaps=tuple(sink.gaps),
+        calls=dict(sink.calls),
+        seconds=time.monotonic() - started,
+        ran=ran,
+    )

@@ -1,0 +1,163 @@
+"""``scan`` options for organisation-wide scale: discovery, regions, executor, limits, resume.
+
+The options are packed into one :class:`ScanScale` so ``scan`` and
+``run_scan`` take a single argument for them. Light to import (click only).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_RATE = 20.0
+"""Requests per second per account-region: EC2's refill rate for Describe calls."""
+
+
+class ScaleError(ValueError):
+    """Options that contradict each other (exit 2)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanScale:
+    organization: bool = False
+    organizational_units: tuple[str, ...] = ()
+    all_regions: bool = False
+    executor: str = "threads"
+    rate: float | None = DEFAULT_RATE
+    per_region: int = 4
+    resume: bool = False
+    cache_dir: Path | None = Path(".auditor-cache")
+    """None: no checkpoint (``--no-checkpoint``)."""
+
+    def apply(self, opts: Any, decl_text: str, regions_given: bool) -> Any:
+        """``opts`` (AwsScanOptions) with these choices and the checkpoint folder set."""
+        from auditor.boundary import declaration_hash
+        from auditor.collect.checkpoint import checkpoint_key
+        from auditor.collect.executors import parse_executor
+
+        if self.all_regions and regions_given:
+            raise ScaleError("--all-regions and --region exclude each other")
+        if self.organizational_units and not self.organization:
+            raise ScaleError("--organizational-unit needs --organization")
+        if self.resume and self.cache_dir is None:
+            raise ScaleError("--resume needs the checkpoint (drop --no-checkpoint)")
+        parse_executor(self.executor)
+        opts = replace(
+            opts,
+            organization=self.organization,
+            organizational_units=self.organizational_units,
+            all_regions=self.all_regions,
+            executor=self.executor,
+            rate=self.rate,
+            per_region_workers=self.per_region,
+            resume=self.resume,
+        )
+        if self.cache_dir is None:
+            return opts
+        key = checkpoint_key(declaration_hash(decl_text), opts.scope_key())
+        return replace(opts, checkpoint=self.cache_dir / key)
+
+
+def scale_options(f: F) -> F:
+    """Add the scale options to a command; they arrive packed as ``scale``."""
+
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any,
+        organization: bool,
+        organizational_units: tuple[str, ...],
+        all_regions: bool,
+        executor: str,
+        rate: float,
+        per_region: int,
+        resume: bool,
+        cache_dir: Path,
+        no_checkpoint: bool,
+        **kwargs: Any,
+    ) -> Any:
+        scale = ScanScale(
+            organization=organization,
+            organizational_units=organizational_units,
+            all_regions=all_regions,
+            executor=executor,
+            rate=rate or None,
+            per_region=per_region,
+            resume=resume,
+            cache_dir=None if no_checkpoint else cache_dir,
+        )
+        return f(*args, scale=scale, **kwargs)
+
+    options = [
+        click.option(
+            "--organization",
+            is_flag=True,
+            help="Also scan every ACTIVE account of the caller's AWS Organization (run from "
+            "the management or a delegated administrator account, with --assume-role). "
+            "Undeclared accounts are scanned as the 'unknown' party.",
+        ),
+        click.option(
+            "--organizational-unit",
+            "organizational_units",
+            multiple=True,
+            metavar="OU_ID",
+            help="With --organization: only discovered accounts below this OU or root "
+            "(repeatable; declared accounts are always scanned).",
+        ),
+        click.option(
+            "--all-regions",
+            is_flag=True,
+            help="Scan every region enabled in each account (ec2:DescribeRegions; opt-in "
+            "regions only once opted in) instead of the declared regions.",
+        ),
+        click.option(
+            "--executor",
+            default="threads",
+            show_default=True,
+            metavar="threads|dask://HOST:PORT",
+            help="Where collection units run: this process, or a Dask distributed scheduler.",
+        ),
+        click.option(
+            "--rate",
+            default=DEFAULT_RATE,
+            show_default=True,
+            type=click.FloatRange(min=0),
+            help="Client-side limit in requests/second per account and region (0: none).",
+        ),
+        click.option(
+            "--per-region",
+            default=4,
+            show_default=True,
+            type=click.IntRange(1, 64),
+            help="Collection units at once in one account-region (--workers caps the total).",
+        ),
+        click.option(
+            "--resume",
+            is_flag=True,
+            help="Reuse the units an interrupted scan of the same declaration and scope "
+            "finished (from --cache-dir); collect only the rest.",
+        ),
+        click.option(
+            "--cache-dir",
+            default=".auditor-cache",
+            show_default=True,
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Checkpoint folder (raw API data, owner-only 0700/0600; removed after a "
+            "bundle is written).",
+        ),
+        click.option(
+            "--no-checkpoint",
+            is_flag=True,
+            help="Do not checkpoint finished units to disk (no --resume possible).",
+        ),
+    ]
+    decorated: Any = wrapper
+    for opt in reversed(options):
+        decorated = opt(decorated)
+    return decorated  # type: ignore[no-any-return]
