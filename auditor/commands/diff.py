@@ -3,7 +3,8 @@
 OLD and NEW are bundle folders or packed ``.tar.gz`` files (see ``auditor
 pack``); both are verified first. Shown: verdicts that changed (new failures,
 failures whose waiver expired, newly inconclusive, fixed, ...), zone crossings
-added and removed, resources added, removed and changed (attribute by
+and access paths (``control.can_assume`` / ``control.can_act_on``) added and
+removed, resources added, removed and changed (attribute by
 attribute), and relations added and removed. Exit 0 whatever changed; 2 when a
 bundle cannot be read or is not intact.
 """

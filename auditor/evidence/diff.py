@@ -1,4 +1,4 @@
-"""What changed between two bundles: resources, relations, crossings and verdicts.
+"""What changed between two bundles: resources, relations, crossings, access and verdicts.
 
 Pure functions over loaded bundle content, so ``auditor diff`` and
 ``scan --baseline`` share one definition of "new failure". Everything is
@@ -7,7 +7,7 @@ sorted: the same two bundles always give the same diff, byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,9 @@ class BundleDiff:
     relations_removed: tuple[tuple[str, str, str], ...] = ()
     crossings_added: tuple[Mapping[str, str], ...] = ()
     crossings_removed: tuple[Mapping[str, str], ...] = ()
+    access_added: tuple[Mapping[str, str], ...] = ()
+    """Access paths (``control.can_assume`` / ``control.can_act_on`` graph edges) gained."""
+    access_removed: tuple[Mapping[str, str], ...] = ()
     verdicts: tuple[VerdictChange, ...] = field(default=())
 
     def by_category(self, category: str) -> list[VerdictChange]:
@@ -82,6 +85,8 @@ class BundleDiff:
                 self.relations_removed,
                 self.crossings_added,
                 self.crossings_removed,
+                self.access_added,
+                self.access_removed,
                 self.verdicts,
             )
         )
@@ -109,6 +114,10 @@ class BundleDiff:
             "crossings": {
                 "added": [dict(c) for c in self.crossings_added],
                 "removed": [dict(c) for c in self.crossings_removed],
+            },
+            "access": {
+                "added": [dict(c) for c in self.access_added],
+                "removed": [dict(c) for c in self.access_removed],
             },
             "verdicts": {
                 cat: [
@@ -158,8 +167,25 @@ def _relation_keys(relations: Iterable[Relation]) -> set[tuple[str, str, str]]:
     return {(r.source, r.kind, r.target) for r in relations}
 
 
+ACCESS_KINDS = ("control.can_assume", "control.can_act_on")
+"""Derived graph edges that are access paths: who can become whom, who can act on what."""
+
+
 def crossings_of_graph(graph_doc: Mapping[str, Any]) -> dict[tuple[str, str, str], dict[str, str]]:
     """Crossing edges of a ``graph.json`` document, keyed by (source, kind, target)."""
+    return _edges_of_graph(graph_doc, lambda e: bool(e.get("crossing")))
+
+
+def access_of_graph(graph_doc: Mapping[str, Any]) -> dict[tuple[str, str, str], dict[str, str]]:
+    """Access-path edges (:data:`ACCESS_KINDS`) of a ``graph.json``, crossing a zone or not."""
+    out = _edges_of_graph(graph_doc, lambda e: e.get("kind") in ACCESS_KINDS)
+    crossing = crossings_of_graph(graph_doc)
+    return {k: {**v, "crossing": "yes" if k in crossing else "no"} for k, v in out.items()}
+
+
+def _edges_of_graph(
+    graph_doc: Mapping[str, Any], keep: Callable[[Mapping[str, Any]], bool]
+) -> dict[tuple[str, str, str], dict[str, str]]:
     zones: dict[str, str] = {}
     for node in graph_doc.get("nodes") or ():
         z = node.get("zone") or {}
@@ -171,7 +197,7 @@ def crossings_of_graph(graph_doc: Mapping[str, Any]) -> dict[tuple[str, str, str
         )
     out: dict[tuple[str, str, str], dict[str, str]] = {}
     for e in graph_doc.get("edges") or ():
-        if not e.get("crossing"):
+        if not keep(e):
             continue
         src, kind, dst = str(e["source"]), str(e["kind"]), str(e["target"])
         out[(src, kind, dst)] = {
@@ -272,6 +298,7 @@ def diff_bundles(
             changed.append(ResourceChange(id=rid, kind=b[rid].kind, changes=ch))
     ra, rb = _relation_keys(old_relations), _relation_keys(new_relations)
     ca, cb = crossings_of_graph(old_graph), crossings_of_graph(new_graph)
+    aa, ab = access_of_graph(old_graph), access_of_graph(new_graph)
     return BundleDiff(
         old=old_name,
         new=new_name,
@@ -282,6 +309,8 @@ def diff_bundles(
         relations_removed=tuple(sorted(ra - rb)),
         crossings_added=tuple(cb[k] for k in sorted(set(cb) - set(ca))),
         crossings_removed=tuple(ca[k] for k in sorted(set(ca) - set(cb))),
+        access_added=tuple(ab[k] for k in sorted(set(ab) - set(aa))),
+        access_removed=tuple(aa[k] for k in sorted(set(aa) - set(ab))),
         verdicts=tuple(verdict_changes(old_verdicts, new_verdicts)),
     )
 
@@ -341,7 +370,33 @@ def _short(value: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def render_text(d: BundleDiff) -> str:
+def _edge_lines(title: str, edges: Sequence[Mapping[str, str]]) -> list[str]:
+    if not edges:
+        return []
+    lines = [f"{title} ({len(edges)}):"]
+    for c in edges:
+        mark = "  [crosses zones]" if c.get("crossing") == "yes" else ""
+        lines.append(
+            f"  {plain(c['from_zone'])} -> {plain(c['to_zone'])} {plain(c['kind'])}: "
+            f"{plain(c['source'])} -> {plain(c['target'])}{mark}"
+        )
+    return lines
+
+
+def render_new_paths(d: BundleDiff) -> str:
+    """Zone crossings and access paths that ``d.new`` has and ``d.old`` lacked (incidents)."""
+    lines = [f"NEW SINCE {plain(d.old)}:"]
+    # An access path that crosses zones is listed once, with the access paths.
+    crossings = [c for c in d.crossings_added if c["kind"] not in ACCESS_KINDS]
+    lines += _edge_lines("New zone crossings", crossings)
+    lines += _edge_lines("New access paths", d.access_added)
+    if not d.crossings_added and not d.access_added:
+        lines.append("  no new zone crossings or access paths")
+    return "\n".join(lines) + "\n"
+
+
+def render_text(d: BundleDiff, *, without_new_paths: bool = False) -> str:
+    """The diff as text; ``without_new_paths`` leaves out what :func:`render_new_paths` shows."""
     lines = [f"diff {plain(d.old)} -> {plain(d.new)}"]
     if d.empty:
         lines.append("no changes")
@@ -356,17 +411,12 @@ def render_text(d: BundleDiff) -> str:
                 f"  {v.severity:<8} {v.rule} {plain(v.resource)}: "
                 f"{v.old_status or '-'} -> {v.new_status or '-'}  {plain(v.message)}"
             )
-    for title, crossings in (
-        ("Crossings added", d.crossings_added),
-        ("Crossings removed", d.crossings_removed),
-    ):
-        if crossings:
-            lines.append(f"{title} ({len(crossings)}):")
-            for c in crossings:
-                lines.append(
-                    f"  {plain(c['from_zone'])} -> {plain(c['to_zone'])} {plain(c['kind'])}: "
-                    f"{plain(c['source'])} -> {plain(c['target'])}"
-                )
+    if not without_new_paths:
+        lines += _edge_lines("Crossings added", d.crossings_added)
+    lines += _edge_lines("Crossings removed", d.crossings_removed)
+    if not without_new_paths:
+        lines += _edge_lines("Access paths added", d.access_added)
+    lines += _edge_lines("Access paths removed", d.access_removed)
     for title, ress in (
         ("Resources added", d.resources_added),
         ("Resources removed", d.resources_removed),
@@ -415,6 +465,8 @@ def render_markdown(d: BundleDiff) -> str:
     for title, crossings in (
         ("Crossings added", d.crossings_added),
         ("Crossings removed", d.crossings_removed),
+        ("Access paths added", d.access_added),
+        ("Access paths removed", d.access_removed),
     ):
         if crossings:
             lines += [

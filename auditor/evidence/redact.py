@@ -173,3 +173,75 @@ def redact_resource(
         redact_tags(tags),
         {k: redact_value(v) for k, v in attributes.items()},
     )
+
+
+# --- raw API responses (``scan --keep-raw``) ----------------------------------
+
+_USER_DATA_KEY = re.compile(r"(?i)^user[-_]?data$")
+_ENVIRONMENT_KEY = re.compile(r"(?i)^(?:env|environment|environment[-_]?variables)$")
+_REFERENCE_KEY = re.compile(
+    r"(?:Arn|ARN|Arns|Id|Ids|Name|Names|Type|Types|Enabled|Status|Version|Count|Date|Time)$"
+)
+"""Field names that refer to a secret (``SecretArn``) or describe it; not a secret value."""
+_TAG_PAIRS = (("Key", "Value"), ("TagKey", "TagValue"), ("key", "value"))
+_TAG_MAPS = frozenset({"Tags", "tags", "TagSet", "TagList", "labels", "Labels"})
+_NAME_KEYS = frozenset({"name", "Name"})
+
+
+def _redact_all(value: Any, kind: str) -> Any:
+    """Every string under ``value`` replaced by the mark of ``kind``; names kept (redacted)."""
+    if isinstance(value, str):
+        return mark(kind) if value else value
+    if isinstance(value, Mapping):
+        return {
+            (redact_text(k) if isinstance(k, str) else k): (
+                redact_text(v) if k in _NAME_KEYS and isinstance(v, str) else _redact_all(v, kind)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_redact_all(v, kind) for v in value]
+    return value
+
+
+def _all_strings(m: Mapping[Any, Any]) -> bool:
+    return all(isinstance(a, str) and isinstance(b, str) for a, b in m.items())
+
+
+def redact_raw(value: Any) -> Any:
+    """A raw API response (a JSON value) with secrets redacted, for ``scan --keep-raw``.
+
+    On top of :func:`redact_value` (every string by shape): EC2 user data and
+    environment variables lose every value (variable names stay); a field named
+    like a password, secret, token, API key, private key or credential loses its
+    string value (``SecretArn``-style references stay); tags, as lists of
+    ``Key``/``Value`` pairs or as mappings, lose values whose key names a secret.
+    """
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, list | tuple):
+        return [redact_raw(v) for v in value]
+    if not isinstance(value, Mapping):
+        return value
+    out: dict[Any, Any] = {}
+    for k, v in value.items():
+        key = redact_text(k) if isinstance(k, str) else k
+        if not isinstance(k, str):
+            out[key] = redact_raw(v)
+        elif _USER_DATA_KEY.match(k):
+            out[key] = _redact_all(v, "user-data")
+        elif _ENVIRONMENT_KEY.match(k):
+            out[key] = _redact_all(v, "environment")
+        elif k in _TAG_MAPS and isinstance(v, Mapping) and _all_strings(v):
+            out[key] = redact_tags(v)
+        elif isinstance(v, str) and v and not _REFERENCE_KEY.search(k) and secret_tag_kind(k):
+            out[key] = mark(secret_tag_kind(k) or "secret")
+        else:
+            out[key] = redact_raw(v)
+    for name_key, value_key in _TAG_PAIRS:
+        name, tag_value = value.get(name_key), value.get(value_key)
+        if isinstance(name, str) and isinstance(tag_value, str) and tag_value:
+            kind = secret_tag_kind(name)
+            if kind:
+                out[value_key] = mark(kind)
+    return out

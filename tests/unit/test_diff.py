@@ -225,3 +225,47 @@ def test_baseline_counts_only_new_failures_and_expired_waivers() -> None:
         "r.new",
     ]
     assert baseline_failures(now, now, fail_on="critical") == []
+
+
+def test_access_paths_added_and_removed_and_shown_first_for_incidents() -> None:
+    from auditor.evidence.diff import render_new_paths
+
+    old = _graph(("b", "control.can_assume", "a"), ("a", "data.replicates_to", "b"))
+    old["edges"].append(
+        {"source": "a", "kind": "control.can_act_on", "target": "a", "crossing": False}
+    )
+    new = _graph(("b", "control.can_act_on", "a"), ("b", "network.peers_with", "a"))
+    d = diff_bundles(
+        old_name="good",
+        new_name="now",
+        old_resources=[],
+        new_resources=[],
+        old_relations=[],
+        new_relations=[],
+        old_graph=old,
+        new_graph=new,
+        old_verdicts=[],
+        new_verdicts=[],
+    )
+    assert [(c["source"], c["kind"], c["crossing"]) for c in d.access_added] == [
+        ("b", "control.can_act_on", "yes")
+    ]
+    assert [(c["source"], c["kind"], c["target"], c["crossing"]) for c in d.access_removed] == [
+        ("a", "control.can_act_on", "a", "no"),
+        ("b", "control.can_assume", "a", "yes"),
+    ]
+    assert d.to_dict()["access"]["added"][0]["to_zone"] == "customer/aws/1/r"
+    first = render_new_paths(d)
+    assert first.splitlines() == [
+        "NEW SINCE good:",
+        "New zone crossings (1):",
+        "  vendor/aws/9/r -> customer/aws/1/r network.peers_with: b -> a",
+        "New access paths (1):",
+        "  vendor/aws/9/r -> customer/aws/1/r control.can_act_on: b -> a  [crosses zones]",
+    ]
+    rest = render_text(d, without_new_paths=True)
+    assert "network.peers_with" not in rest and "Access paths removed (2):" in rest
+    assert "Crossings removed (2):" in rest
+    full = render_text(d)
+    assert "Access paths added (1):" in full and "Crossings added (2):" in full
+    assert "## Access paths added (1)" in render_markdown(d)

@@ -1,0 +1,185 @@
+"""``auditor snapshot``: an incident boundary snapshot, diffed against the last good one.
+
+During an incident the question is "what can reach what now that could not
+before?". The snapshot collects everything in scope as fast as it can (more
+parallel units, fewer retries than ``scan``: a throttled call becomes a gap
+quickly instead of a slow success), writes and signs a normal evidence bundle,
+and diffs it against a named last-good bundle, verified first (and its
+signature checked with ``--public-key``). It prints first the zone crossings
+and access paths (``control.can_assume`` / ``control.can_act_on``) that are new
+since last-good, then the rest of the diff, then the usual scan summary.
+
+Exit codes (those of ``scan``, with last-good as the baseline):
+0 nothing new: no new crossing or access path, no new FAIL at or above
+``--fail-on``; 1 a new zone crossing or access path, or a FAIL at or above
+``--fail-on`` that last-good did not have (or an expired waiver); 2 usage or
+input error (bad declaration, last-good missing, not intact or not signed by
+``--public-key``, unwritable output; nothing is collected or written);
+3 with ``--strict``: nothing new, but the snapshot was incomplete (gaps);
+4 the bundle was written but ``--upload`` failed. ``--keep-raw`` and
+``--upload`` work as for ``scan``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+SNAPSHOT_WORKERS = 64
+SNAPSHOT_ATTEMPTS = 2
+"""botocore attempts per call (the first try included): one retry, then a gap."""
+
+
+def _last_good(path: Path, public_key: Path | None) -> Any:
+    """The verified last-good bundle (a LoadedBundle); any defect is an input error."""
+    from auditor.cli import fail_with
+    from auditor.evidence.archive import bundle_dir
+    from auditor.evidence.bundle import BundleError, verify_bundle
+    from auditor.evidence.load import load_bundle
+    from auditor.evidence.signing import SigningError, load_public_key
+
+    try:
+        folder = bundle_dir(path)
+        if public_key is not None:
+            result = verify_bundle(folder, load_public_key(public_key))
+            if not result.ok:
+                raise BundleError(f"{path}: not intact ({result.problems[0]})")
+        return load_bundle(folder)
+    except (BundleError, SigningError) as exc:
+        fail_with(f"--last-good: {exc}")
+
+
+@click.command(name="snapshot")
+@click.option(
+    "--boundary",
+    "declaration",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The boundary declaration (YAML).",
+)
+@click.option(
+    "--last-good",
+    "last_good",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The last known-good bundle (folder or .tar.gz) to diff against.",
+)
+@click.option(
+    "--public-key",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ed25519 public key: last-good must carry a valid signature by it.",
+)
+@click.option(
+    "--sign-key",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Ed25519 private key (from auditor keygen) to sign the snapshot with.",
+)
+@click.option("--profile", default=None, help="AWS profile (default: standard chain).")
+@click.option("--region", "regions", multiple=True, help="Region (repeatable; default: declared).")
+@click.option("--assume-role", default=None, help="Role name (or ARN) to assume in other accounts.")
+@click.option("--external-id", default=None, help="ExternalId for --assume-role.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder the snapshot bundle is written under.",
+)
+@click.option("--rules", default="default", show_default=True, help="Rule pack name or path.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["info", "low", "medium", "high", "critical"]),
+    default="high",
+    show_default=True,
+    help="Lowest severity whose new FAIL exits 1.",
+)
+@click.option("--strict", is_flag=True, help="Exit 3 when collection had gaps.")
+@click.option(
+    "--workers",
+    default=SNAPSHOT_WORKERS,
+    show_default=True,
+    type=click.IntRange(1, 128),
+    help="Parallel collection units.",
+)
+@click.option("--keep-raw", is_flag=True, help="Keep the raw API responses (redacted) in raw/.")
+@click.option(
+    "--upload",
+    default=None,
+    metavar="s3://BUCKET/PREFIX",
+    help="Copy the snapshot bundle to this S3 evidence bucket (exit 4 if that fails).",
+)
+def snapshot(
+    declaration: Path,
+    last_good: Path,
+    public_key: Path | None,
+    sign_key: Path | None,
+    profile: str | None,
+    regions: tuple[str, ...],
+    assume_role: str | None,
+    external_id: str | None,
+    out_dir: Path,
+    rules: str,
+    fail_on: str,
+    strict: bool,
+    workers: int,
+    keep_raw: bool,
+    upload: str | None,
+) -> None:
+    """Collect fast, sign, and print what is new since a last-good bundle, crossings first."""
+    from auditor.cli import _load_inputs, _signer, _upload_target, fail_with, run_scan
+    from auditor.commands.diff import diff_paths
+    from auditor.evidence.bundle import BundleError
+    from auditor.evidence.diff import render_new_paths, render_text
+
+    target = _upload_target(upload) if upload else None
+    decl, text, pack = _load_inputs(declaration, rules)
+    signer = _signer(sign_key) if sign_key else None
+    good = _last_good(last_good, public_key)  # before collecting: a bad one costs nothing
+    new_paths: list[int] = []
+    began = time.monotonic()
+
+    def report(console: Any, bundle: Path) -> None:
+        from rich.text import Text
+
+        try:
+            result = diff_paths(good.path, bundle)
+        except BundleError as exc:
+            fail_with(f"cannot diff the snapshot: {exc}")
+        new_paths.append(len(result.crossings_added) + len(result.access_added))
+        console.print(Text(render_new_paths(result), end=""))
+        console.print(Text(render_text(result, without_new_paths=True), end=""))
+        console.print(Text(f"snapshot collected and written in {time.monotonic() - began:.1f}s"))
+
+    code = run_scan(
+        decl,
+        text,
+        pack,
+        profile=profile,
+        regions=regions,
+        assume_role=assume_role,
+        external_id=external_id,
+        out_dir=out_dir,
+        fail_on=fail_on,
+        strict=strict,
+        workers=workers,
+        max_attempts=SNAPSHOT_ATTEMPTS,
+        declaration_path=declaration,
+        signer=signer,
+        baseline=good.verdicts,
+        on_bundle=report,
+        keep_raw=keep_raw,
+        upload=target,
+    )
+    if any(new_paths) and code in (0, 3):  # 4 (upload failed) must stay visible
+        code = 1
+    sys.exit(code)
+
+
+COMMAND = snapshot
