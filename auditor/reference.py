@@ -1,4 +1,4 @@
-"""Reference docs generated from the code: rules, edge kinds, declaration schema."""
+"""Reference docs generated from the code: rules, edge kinds, declaration schema, import formats."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 
 from auditor.boundary import schema_reference
 from auditor.graph.edges import edge_reference
+from auditor.importers import import_formats_reference
 
 
 def rules_reference() -> str:
@@ -34,6 +35,7 @@ def write_reference(out_dir: Path) -> list[Path]:
         ("rules.md", rules_reference()),
         ("edge-kinds.md", edge_reference()),
         ("declaration.md", schema_reference()),
+        ("import-formats.md", import_formats_reference()),
     ):
         path = out_dir / name
         path.write_text(text, encoding="utf-8")

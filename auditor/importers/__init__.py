@@ -6,21 +6,36 @@ Azure Resource Graph export, a GCP Cloud Asset export) and returns the same
 :class:`~auditor.model.RawRecord` values the live collector of that cloud would
 emit, so normalisation, rules and bundles are shared and an import of an estate
 gives the same inventory as a live scan of it. Modules are found by discovery.
+
+What an export does not cover must not read as "none": ``units`` lists only the
+(cloud, account, region, service) units the file covers completely; the
+``auditor import`` command turns every expected unit that is missing into a
+gap. Facts an export never records are reported per resource (``unknown``) and
+become ``null`` attributes with a gap naming the resource.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.model import CollectionUnit, RawRecord
+from auditor.model import CollectionUnit, Gap, RawRecord
+
+if TYPE_CHECKING:
+    from auditor.boundary import Declaration
 
 
 class ExportFormatError(ValueError):
     """An export file that cannot be read; the message names the file and where."""
+
+
+def located(path: Path, where: str, why: str) -> ExportFormatError:
+    """The one-line error of a bad export: ``file: where: why``."""
+    return ExportFormatError(f"{path}: {where}: {why}" if where else f"{path}: {why}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,6 +47,14 @@ class ImportResult:
     """(cloud, account, region, service) the export covers completely."""
     accounts: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
+    gaps: tuple[Gap, ...] = ()
+    """What the export is known to lack (a resource's unrecorded detail, a partial listing)."""
+    unknown: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Resource id -> attributes the export does not record: set to null after normalising."""
+    origins: tuple[str, ...] = ()
+    """Where each record came from in the file (``configurationItems[3]``), parallel to records."""
+    notes: tuple[str, ...] = ()
+    """Things skipped on purpose (an unknown resource type), for the manifest."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +65,17 @@ class Importer:
     cloud: str
     description: str
     read: Callable[[Path], ImportResult] = field(repr=False)
+    detect: Callable[[bytes], bool] | None = field(default=None, repr=False)
+    """Cheap check on the file's first bytes (up to 64 KiB): is it this format?"""
+    expected: Callable[[Declaration], tuple[CollectionUnit, ...]] | None = field(
+        default=None, repr=False
+    )
+    """Units a complete live scan of the declaration would run; missing ones become gaps.
+
+    Without it, declared accounts and regions the export does not mention become gaps.
+    """
+    details: str = ""
+    """Markdown for the reference docs: what the format covers and what it cannot show."""
 
 
 def importers() -> dict[str, Importer]:
@@ -57,3 +91,28 @@ def importers() -> dict[str, Importer]:
                 raise RuntimeError(f"two importers for format {imp.format!r}")
             found[imp.format] = imp
     return dict(sorted(found.items()))
+
+
+def import_formats_reference() -> str:
+    """``docs/reference/import-formats.md``: every discovered format, for ``auditor import``."""
+    lines = [
+        "# Import formats",
+        "",
+        "Generated from the importers in `auditor/importers/`. "
+        "`auditor import --format NAME` reads them (the format is detected when omitted).",
+        "",
+    ]
+    for name, imp in importers().items():
+        lines += [f"## `{name}` ({imp.cloud})", "", f"{imp.description}.", ""]
+        if imp.details:
+            lines += [imp.details.strip(), ""]
+    return "\n".join(lines)
+
+
+HEAD_BYTES = 65536
+
+
+def detect_format(path: Path, head: bytes) -> Importer | None:
+    """The one importer whose ``detect`` accepts ``head``; None when none or several do."""
+    hits = [imp for imp in importers().values() if imp.detect is not None and imp.detect(head)]
+    return hits[0] if len(hits) == 1 else None

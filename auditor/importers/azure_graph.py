@@ -1,0 +1,127 @@
+"""``az graph query`` output (Azure Resource Graph rows) as the Azure collector's raw records.
+
+A file is the JSON ``az graph query -q '<table>' --first 1000`` prints (an
+object with ``data`` rows) or a bare list of rows, from the ``resources``,
+``authorizationresources`` or ``resourcecontainers`` tables (several files
+may be imported together). Each row goes through the same
+:func:`~auditor.collect.azure._context.row_record` as a live Resource Graph
+answer (resource groups through the same canonical shape as the ARM listing),
+so an import gives exactly the records a live scan of the same estate gives.
+Rows of types no normaliser reads are skipped and noted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditor.importers import ExportFormatError, Importer, ImportResult
+from auditor.model import CollectionUnit, RawRecord
+
+if TYPE_CHECKING:
+    from auditor.boundary import Declaration
+
+
+def _services() -> dict[str, tuple[str, str]]:
+    """Row type -> (collector name, operation), as live collection records them."""
+    from auditor.collect.azure import collectors
+
+    out: dict[str, tuple[str, str]] = {}
+    for c in collectors():
+        for t in c.types:
+            out[t] = (c.name, f"resourcegraph:{c.table}")
+    return out
+
+
+def _rows(path: Path) -> list[Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExportFormatError(f"{path}: cannot read the Resource Graph export ({exc})") from exc
+    except json.JSONDecodeError as exc:
+        raise ExportFormatError(f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from exc
+    if isinstance(doc, dict):
+        if not isinstance(doc.get("data"), list):
+            raise ExportFormatError(
+                f"{path}: data: expected the list of rows az graph query prints"
+            )
+        return list(doc["data"])
+    if isinstance(doc, list):
+        return doc
+    raise ExportFormatError(f"{path}: expected an object with 'data' rows or a list of rows")
+
+
+def read(path: Path) -> ImportResult:
+    """Read one export file; raise :class:`ExportFormatError` naming file and row."""
+    from auditor.collect.azure._context import row_record
+    from auditor.collect.azure.containers import COLLECTOR as CONTAINERS
+    from auditor.collect.azure.containers import RESOURCE_GROUP_TYPE, resource_group_row
+
+    services = _services()
+    records: list[RawRecord] = []
+    skipped: set[str] = set()
+    tables: dict[str, set[str]] = {}
+    for i, row in enumerate(_rows(path)):
+        where = f"data[{i}]"
+        if not isinstance(row, dict):
+            raise ExportFormatError(f"{path}: {where}: a row must be a JSON object")
+        if not isinstance(row.get("id"), str) or not isinstance(row.get("type"), str):
+            raise ExportFormatError(f"{path}: {where}: a row needs string 'id' and 'type'")
+        rtype = row["type"].lower()
+        sub = str(row.get("subscriptionId") or "")
+        if rtype == RESOURCE_GROUP_TYPE:
+            if not sub:
+                raise ExportFormatError(
+                    f"{path}: {where}: a resource group row needs subscriptionId"
+                )
+            canon = resource_group_row(row, sub)
+            records.append(row_record(canon, CONTAINERS.name, "ResourceGroups.List"))
+            tables.setdefault(CONTAINERS.name, set()).add(sub)
+            continue
+        if rtype not in services:
+            skipped.add(rtype)
+            continue
+        name, operation = services[rtype]
+        records.append(row_record(row, name, operation))
+        if sub:
+            tables.setdefault(name, set()).add(sub)
+    if not records:
+        raise ExportFormatError(f"{path}: the export holds no row of a type the auditor reads")
+    accounts = tuple(sorted({s for subs in tables.values() for s in subs}))
+    return ImportResult(
+        records=tuple(records),
+        units=tuple(
+            CollectionUnit(cloud="azure", account=a, region="global", service=name)
+            for name, subs in sorted(tables.items())
+            for a in sorted(subs)
+        ),
+        accounts=accounts,
+        regions=tuple(sorted({r.region for r in records})),
+        notes=tuple(f"skipped rows of type {t}" for t in sorted(skipped)),
+    )
+
+
+def detect(head: bytes) -> bool:
+    text = head.decode("utf-8", "replace")
+    return '"subscriptionId"' in text and '"type"' in text and "microsoft." in text.lower()
+
+
+def expected(decl: Declaration) -> tuple[CollectionUnit, ...]:
+    from auditor.collect.azure import collectors
+
+    return tuple(
+        CollectionUnit(cloud="azure", account=s.lower(), region="global", service=c.name)
+        for s in decl.accounts("azure", "customer")
+        for c in collectors()
+    )
+
+
+IMPORTER = Importer(
+    format="azure-graph",
+    cloud="azure",
+    description="az graph query JSON (resources, authorizationresources, resourcecontainers)",
+    read=read,
+    detect=detect,
+    expected=expected,
+)

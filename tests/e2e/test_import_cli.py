@@ -1,0 +1,283 @@
+"""`auditor import` through the real CLI: the fixture snapshot, other file shapes, bad input.
+
+The fixture ``fixtures/aws-config/`` is a hand-written AWS Config snapshot of
+one account's us-east-1 (items as Config writes them) with planted findings;
+us-west-2 is declared but not exported. Bad files must give one line naming
+the file and the place, exit 2, and leave no bundle.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from auditor.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = ROOT / "fixtures" / "aws-config"
+BOUNDARY = FIXTURE / "boundary.yaml"
+(SNAPSHOT,) = sorted(FIXTURE.glob("*_ConfigSnapshot_*.json"))
+
+
+def _run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def _import(out: Path, *files: Path, extra: tuple[str, ...] = ()) -> Result:
+    return _run(
+        "import", "--boundary", str(BOUNDARY), "--out", str(out), *extra, *(str(f) for f in files)
+    )
+
+
+def _bundle(out: Path) -> Path:
+    (bundle,) = list(out.iterdir())
+    return bundle
+
+
+def _doc() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(SNAPSHOT.read_text())
+    return doc
+
+
+def _write(tmp_path: Path, doc: Any, name: str = "snap.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc, indent=1) if not isinstance(doc, str) else doc)
+    return path
+
+
+def _verdicts(bundle: Path) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = json.loads((bundle / "verdicts.json").read_text())
+    return data
+
+
+def test_fixture_import_finds_the_planted_violations(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = _import(out, SNAPSHOT)
+    assert result.exit_code == 1, result.output  # FAIL at high or above
+    assert "skipped 1 item(s) of AWS::SNS::Topic" in result.output
+    assert "skipped 1 deleted or unrecorded item(s)" in result.output
+    bundle = _bundle(out)
+    fails = {(v["rule"], v["resource"]) for v in _verdicts(bundle) if v["status"] == "FAIL"}
+    acct = "111111111111"
+    assert (
+        "network.public-ingress",
+        f"arn:aws:ec2:us-east-1:{acct}:instance/i-0a1b2c3d4e5f60051",
+    ) in fails
+    assert ("control.external-id-required", f"arn:aws:iam::{acct}:role/vendor-operator") in fails
+    assert (
+        "data.customer-key",
+        f"arn:aws:ec2:us-east-1:{acct}:volume/vol-0a1b2c3d4e5f60081",
+    ) in fails
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    (entry,) = manifest["provenance"]["files"]
+    assert entry["sha256"] == hashlib.sha256(SNAPSHOT.read_bytes()).hexdigest()
+    assert entry["name"] == SNAPSHOT.name and entry["format"] == "aws-config"
+    assert manifest["complete"] is False
+
+
+def test_what_the_snapshot_does_not_hold_is_unknown_not_none(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _import(out, SNAPSHOT)
+    bundle = _bundle(out)
+    rows = [json.loads(line) for line in (bundle / "inventory.jsonl").read_text().splitlines()]
+    resources = {r["id"]: r for r in rows if r.get("type", "resource") == "resource" and "id" in r}
+    trail = resources["arn:aws:cloudtrail:us-east-1:111111111111:trail/orders-kafka-audit"]
+    assert trail["attributes"]["logging"] is None
+    key = resources["arn:aws:kms:us-east-1:111111111111:key/0b1c2d3e-4f50-4617-8a9b-0c1d2e3f4a5b"]
+    assert key["attributes"]["policy"] is None and key["attributes"]["rotation_enabled"] is True
+    assert key["attributes"]["aliases"] == ["alias/orders-kafka"]
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    gaps = {(g["service"], g["region"], g["resource"]) for g in manifest["gaps"]}
+    assert ("kms", "us-east-1", key["id"]) in gaps
+    assert ("cloudtrail", "us-east-1", trail["id"]) in gaps
+    # us-west-2 is declared but not exported: every service there is a gap.
+    for service in ("ec2-network", "ec2-compute", "kms", "msk", "cloudtrail"):
+        assert (service, "us-west-2", "") in gaps
+    # Nothing in the undeclared-but-unexported region passes.
+    statuses = {
+        v["status"]
+        for v in _verdicts(bundle)
+        if "us-west-2" in v["resource"] or v["resource"].endswith("/other-regions")
+    }
+    assert statuses and "PASS" not in statuses
+
+
+def test_gzip_snapshot_gives_the_same_bundle(tmp_path: Path) -> None:
+    packed = tmp_path / f"{SNAPSHOT.name}.gz"
+    packed.write_bytes(gzip.compress(SNAPSHOT.read_bytes()))
+    _import(tmp_path / "a", SNAPSHOT)
+    result = _import(tmp_path / "b", packed)
+    assert result.exit_code == 1, result.output
+    a, b = _bundle(tmp_path / "a"), _bundle(tmp_path / "b")
+    for name in ("inventory.jsonl", "verdicts.json", "graph.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_import_is_deterministic_and_replays(tmp_path: Path) -> None:
+    _import(tmp_path / "a", SNAPSHOT)
+    _import(tmp_path / "b", SNAPSHOT)
+    a, b = _bundle(tmp_path / "a"), _bundle(tmp_path / "b")
+    for name in ("inventory.jsonl", "verdicts.json", "graph.json", "report.md", "report.sarif"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert _run("verify", str(a)).exit_code == 0
+    replay = _run("evaluate", str(a), "--out", str(tmp_path / "replay"))
+    assert replay.exit_code == 0, replay.output
+    again = _bundle(tmp_path / "replay")
+    assert (again / "verdicts.json").read_bytes() == (a / "verdicts.json").read_bytes()
+
+
+def test_query_results_are_imported_but_prove_no_completeness(tmp_path: Path) -> None:
+    items = [i for i in _doc()["configurationItems"] if i["configurationItemStatus"] == "OK"]
+    batch = {
+        "baseConfigurationItems": [
+            {
+                "version": "1.3",
+                "accountId": i["awsAccountId"],
+                "configurationItemCaptureTime": i["configurationItemCaptureTime"],
+                "configurationItemStatus": "OK",
+                "configurationStateId": str(i["configurationStateId"]),
+                "arn": i["ARN"],
+                "resourceType": i["resourceType"],
+                "resourceId": i["resourceId"],
+                "resourceName": i["resourceName"],
+                "awsRegion": i["awsRegion"],
+                "availabilityZone": i["availabilityZone"],
+                # batch-get answers the configuration and each supplementary value as strings
+                "configuration": json.dumps(i["configuration"]),
+                "supplementaryConfiguration": {
+                    k: v if isinstance(v, str) else json.dumps(v)
+                    for k, v in i["supplementaryConfiguration"].items()
+                },
+            }
+            for i in items
+        ],
+        "unprocessedResourceKeys": [],
+    }
+    select = {
+        "Results": [json.dumps({**i, "accountId": i["awsAccountId"]}) for i in items],
+        "QueryInfo": {"SelectFields": [{"Name": "*"}]},
+    }
+    a = _import(tmp_path / "a", _write(tmp_path, batch, "batch.json"))
+    b = _import(tmp_path / "b", _write(tmp_path, select, "select.json"))
+    assert a.exit_code == 1 and b.exit_code == 1, a.output + b.output
+    for out in (tmp_path / "a", tmp_path / "b"):
+        bundle = _bundle(out)
+        manifest = json.loads((bundle / "manifest.json").read_text())
+        assert manifest["resources"] >= 14
+        query = [g for g in manifest["gaps"] if "query result" in g["message"]]
+        assert {g["service"] for g in query} >= {"ec2-network", "iam", "s3", "kms"}
+        # The definite failures are still proven by what the query returned.
+        fails = {v["rule"] for v in _verdicts(bundle) if v["status"] == "FAIL"}
+        assert "network.public-ingress" in fails
+
+
+def _assert_refused(result: Result, out: Path, *needles: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    assert not out.exists() or not any(out.iterdir()), "a bundle was left behind"
+
+
+def test_malformed_json_names_file_line_and_column(tmp_path: Path) -> None:
+    text = SNAPSHOT.read_text()
+    path = _write(tmp_path, text[: len(text) // 2])
+    out = tmp_path / "out"
+    _assert_refused(_import(out, path), out, str(path), "line ", "column ", "invalid JSON")
+
+
+def test_wrong_top_level_shape(tmp_path: Path) -> None:
+    path = _write(tmp_path, {"configurationItems": {"not": "a list"}, "fileVersion": "1.0"})
+    out = tmp_path / "out"
+    result = _import(out, path, extra=("--format", "aws-config"))
+    _assert_refused(result, out, str(path), "top level", "expected an AWS Config snapshot")
+    listed = _write(tmp_path, [1, 2], "list.json")
+    result = _import(out, listed, extra=("--format", "aws-config"))
+    _assert_refused(result, out, "top level", "found a JSON list")
+
+
+@pytest.mark.parametrize(
+    ("field", "needle"),
+    [
+        ("awsRegion", "missing field 'awsRegion'"),
+        ("resourceType", "missing field 'resourceType'"),
+        ("configuration", "missing 'configuration'"),
+    ],
+)
+def test_missing_fields_are_located(tmp_path: Path, field: str, needle: str) -> None:
+    doc = _doc()
+    index = next(
+        n
+        for n, i in enumerate(doc["configurationItems"])
+        if i["resourceType"] == "AWS::EC2::Subnet"
+    )
+    del doc["configurationItems"][index][field]
+    out = tmp_path / "out"
+    result = _import(out, _write(tmp_path, doc))
+    _assert_refused(result, out, "snap.json", f"configurationItems[{index}]", needle)
+
+
+def test_odd_shapes_inside_an_item_are_located(tmp_path: Path) -> None:
+    doc = _doc()
+    items = doc["configurationItems"]
+    sg = next(n for n, i in enumerate(items) if i["resourceType"] == "AWS::EC2::SecurityGroup")
+    items[sg]["configuration"]["ipPermissions"] = "tcp/9092"
+    out = tmp_path / "out"
+    _assert_refused(
+        _import(out, _write(tmp_path, doc)),
+        out,
+        f"configurationItems[{sg}]",
+        "AWS::EC2::SecurityGroup",
+        "unexpected shape",
+    )
+    doc = _doc()
+    items = doc["configurationItems"]
+    vpc = next(n for n, i in enumerate(items) if i["resourceType"] == "AWS::EC2::VPC")
+    del items[vpc]["configuration"]["vpcId"]
+    _assert_refused(
+        _import(out, _write(tmp_path, doc, "novpc.json")),
+        out,
+        "novpc.json",
+        f"configurationItems[{vpc}]",
+        "VpcId",
+    )
+
+
+def test_unknown_format_and_undetectable_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    path = _write(tmp_path, {"hello": "world"})
+    _assert_refused(_import(out, path), out, str(path), "cannot tell the export format", "--format")
+    _assert_refused(
+        _import(out, path, extra=("--format", "nope")), out, "--format nope", "aws-config"
+    )
+    _assert_refused(_import(out, tmp_path / "absent.json"), out, "absent.json", "cannot read")
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert _run("import", str(SNAPSHOT)).exit_code == 2
+    assert _run("import", "--boundary", str(BOUNDARY)).exit_code == 2
+    broken = copy.deepcopy(BOUNDARY.read_text()).replace("version: 1", "version: 99")
+    bad = tmp_path / "b.yaml"
+    bad.write_text(broken)
+    assert _run("import", "--boundary", str(bad), str(SNAPSHOT)).exit_code == 2
+
+
+def test_formats_are_listed_from_discovery() -> None:
+    from auditor.importers import importers
+
+    listed = _run("import", "--list-formats")
+    assert listed.exit_code == 0
+    helped = _run("import", "--help")
+    assert "Formats" in helped.output
+    for name, imp in importers().items():
+        assert f"{name}\t{imp.cloud}\t" in listed.output
+        assert name in helped.output
+    assert "aws-config" in listed.output
