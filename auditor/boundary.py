@@ -89,17 +89,31 @@ class AwsParty(_Strict):
 
 
 class AzureParty(_Strict):
-    """Reserved for the Azure collector."""
+    """Azure subscriptions (and the Entra ID tenant) a party owns."""
 
-    subscriptions: list[str] = Field(default_factory=list)
-    tenant: str | None = None
+    subscriptions: list[str] = Field(default_factory=list, description="Subscription ids.")
+    tenant: str | None = Field(
+        default=None, description="Entra ID tenant id: its principals belong to the party."
+    )
 
 
 class GcpParty(_Strict):
-    """Reserved for the GCP collector."""
+    """GCP projects (and the identity domains) a party owns."""
 
-    projects: list[str] = Field(default_factory=list)
-    organization: str | None = None
+    projects: list[str] = Field(default_factory=list, description="GCP project ids.")
+    organization: str | None = Field(default=None, description="Organisation number.")
+    domains: list[str] = Field(
+        default_factory=list,
+        description="Identity domains (user:, group:, domain: members) the party owns.",
+    )
+
+
+def _azure_owns(party: AzureParty, account: str) -> bool:
+    """A subscription (or, for principals, the tenant) of the party; ids are case-blind."""
+    low = account.lower()
+    if low in {s.lower() for s in party.subscriptions}:
+        return True
+    return bool(party.tenant) and low == str(party.tenant).lower()
 
 
 class Party(_Strict):
@@ -387,7 +401,7 @@ class Declaration(_Strict):
         for name, party in self.parties.items():
             if cloud == "aws" and party.aws and account in party.aws.accounts:
                 return name
-            if cloud == "azure" and party.azure and account in party.azure.subscriptions:
+            if cloud == "azure" and party.azure and _azure_owns(party.azure, account):
                 return name
             if cloud == "gcp" and party.gcp and account in party.gcp.projects:
                 return name
@@ -529,6 +543,10 @@ def parse_declaration(text: str, name: str = "<declaration>") -> Declaration:
     except YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DeclarationError(name, None, None, "", f"YAML error: {first}") from exc
+    except (ValueError, IndexError) as exc:
+        # ruamel's scalar constructors crash on some malformed numbers ("-_", "._").
+        why = f"YAML error: a scalar cannot be read ({type(exc).__name__}: {exc})"
+        raise DeclarationError(name, None, None, "", " ".join(why.split())) from None
     if not isinstance(doc, dict):
         raise DeclarationError(name, 1, 1, "", "a declaration must be a YAML mapping")
     try:

@@ -609,6 +609,8 @@ class AccessModel:
     def party(self, pid: str) -> str:
         if pid == ANYONE:
             return "anyone"
+        if pid.startswith("/tenants/"):  # an Azure principal: its tenant's party
+            return self.graph.zone(pid).party if pid in self.graph.g else "unknown"
         acct = account_of(pid)
         return self.decl.party_of("aws", acct) if acct else "unknown"
 
@@ -628,6 +630,10 @@ class AccessModel:
         return hit
 
     def _make_probes(self, target: Resource) -> dict[str, tuple[tuple[str, str], ...]]:
+        if target.cloud != "aws":
+            # AWS IAM policies govern AWS resources only ("Resource": "*" included): Azure
+            # RBAC is judged by auditor.analysis.azure_access, GCP IAM by analysis.gcp_iam.
+            return {}
         per_kind = CAPABILITIES.get(target.kind, {})
         out: dict[str, tuple[tuple[str, str], ...]] = {}
         for cap, probes in per_kind.items():

@@ -136,10 +136,18 @@ def _int(value: object) -> int | None:
 
 _SIZES = {"nano": 0.125, "micro": 0.25, "small": 0.5, "medium": 1.0, "large": 2.0}
 _XLARGE = re.compile(r"^(\d*)xlarge$")
+_GCP_MACHINE = re.compile(r"^[a-z][a-z0-9]*-(?:standard|highmem|highcpu|highgpu|ultramem)-(\d+)$")
+"""A GCP predefined machine type (``n2-standard-8``): its vCPU count is the size."""
+_AZURE_VM_SIZE = re.compile(r"^(?:standard|basic)_[a-z]+?(\d+)", re.IGNORECASE)
+"""An Azure VM size (``Standard_D4s_v5``): the number after the family is its vCPUs."""
 
 
 def size_units(instance_type: object) -> float | None:
     """Relative size of an instance type (``kafka.m5.large`` = 2, ``m5.4xlarge`` = 16)."""
+    if isinstance(instance_type, str) and (gcp := _GCP_MACHINE.match(instance_type)):
+        return float(gcp.group(1))  # vCPUs: the AWS scale too (large = 2 vCPUs = 2)
+    if isinstance(instance_type, str) and (azure := _AZURE_VM_SIZE.match(instance_type)):
+        return float(azure.group(1))
     if not isinstance(instance_type, str) or "." not in instance_type:
         return None
     suffix = instance_type.removeprefix("kafka.").rsplit(".", 1)[-1].lower()
@@ -171,6 +179,8 @@ def _group_instance_type(graph: BoundaryGraph, group: Resource) -> str | None:
         },
         key=lambda t: (size_units(t) is None, size_units(t) or 0.0, t),
     )
+    if not types and group.attributes.get("instance_type"):
+        return str(group.attributes["instance_type"])  # a scale set names its own VM size
     return types[0] if types else None
 
 
@@ -320,10 +330,15 @@ def zones_named(graph: BoundaryGraph, zone: str) -> list[Resource]:
 def records_named(graph: BoundaryGraph, zone: str, fqdn: str) -> list[Resource]:
     """Record sets with this name in zones named ``zone`` (every type and set identifier)."""
     z, n = _norm(zone), _norm(fqdn)
+    # A record without its zone's name (Cloud DNS) is matched through its zone id.
+    zone_ids = {r.id for r in zones_named(graph, zone)}
     return [
         r
         for r in graph.of_kind(Kind.DNS_RECORD)
-        if _norm(str(r.attributes.get("zone_name") or "")) == z
+        if (
+            _norm(str(r.attributes.get("zone_name") or "")) == z
+            or str(r.attributes.get("zone_id") or "") in zone_ids
+        )
         and _norm(str(r.attributes.get("name") or "")) == n
     ]
 

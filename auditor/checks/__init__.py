@@ -109,6 +109,31 @@ class RuleContext:
         """The rule cannot judge this resource (its cloud has no such concept)."""
         return self.finding(Status.NOT_APPLICABLE, resource, message, **kw)
 
+    def not_judged_on(self, clouds: Sequence[str], why: str) -> list[Finding]:
+        """NOT_APPLICABLE for every scanned account of ``clouds``: the rule cannot judge them.
+
+        One verdict per account (``scope:{cloud}/{account}/*``), so a reader sees which
+        accounts the rule said nothing about, and why, instead of a PASS.
+        """
+        from auditor.analysis.scanned import scanned_accounts
+
+        return [
+            self.not_applicable(
+                f"scope:{cloud}/{account}/*",
+                f"{self.rule.id} cannot judge {cloud} account {account}: {why}",
+                account=account,
+                region="*",
+            )
+            for cloud, account in scanned_accounts(self.graph.inventory, self.declaration)
+            if cloud in clouds
+        ]
+
+    def scanned_clouds(self) -> set[str]:
+        """The clouds of every account in the scan's scope."""
+        from auditor.analysis.scanned import scanned_accounts
+
+        return {c for c, _ in scanned_accounts(self.graph.inventory, self.declaration)}
+
 
 _RULES: dict[str, Rule] = {}
 _LOADED = False

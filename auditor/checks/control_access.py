@@ -25,6 +25,7 @@ from typing import Any
 
 from auditor.analysis.access import AccessModel, Grant, access_model, describe_chain
 from auditor.analysis.boundary_scope import data_stores, system_log_stores
+from auditor.analysis.gcp_iam import outside_grants, public_grants
 from auditor.analysis.policy import ANYONE
 from auditor.analysis.policy_eval import Decision
 from auditor.checks import Finding, RuleContext, rule
@@ -132,7 +133,7 @@ def _judge_reach(
         "Remove the trust or resource-policy grant, or declare the principal under "
         "control.vendor_access with the role it uses."
     ),
-    requires=("iam", "s3", "kms"),
+    requires=("iam", "s3", "kms", "azure-authorization"),
 )
 def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
     model = access_model(ctx.graph)
@@ -145,6 +146,7 @@ def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
         for rel in ctx.graph.in_edges(t.id, "control.can_act_on"):
             if model.party(rel.source) != "customer":
                 outsiders.add(rel.source)
+    yield from _azure_unreached(ctx, model, targets)
     if not outsiders:
         for account in sorted(decl.accounts("aws", "customer")):
             sid = f"scope:aws/{account}/*"
@@ -221,6 +223,38 @@ def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
+def _azure_unreached(
+    ctx: RuleContext, model: AccessModel, targets: Sequence[Resource]
+) -> Iterator[Finding]:
+    """A verdict per customer Azure subscription that no outside principal reaches."""
+    for sub in sorted(s.lower() for s in ctx.declaration.accounts("azure", "customer")):
+        reached = any(
+            model.party(rel.source) != "customer"
+            for t in targets
+            if t.cloud == "azure" and t.account == sub
+            for rel in ctx.graph.in_edges(t.id, "control.can_act_on")
+        )
+        if reached:
+            continue  # judged per outside principal
+        sid = f"scope:azure/{sub}/*"
+        if ctx.graph.inventory.was_collected("azure-authorization", sub):
+            yield ctx.passed(
+                sid,
+                f"no principal outside the customer holds a role over the boundary resources of "
+                f"subscription {sub}",
+                account=sub,
+                region="global",
+            )
+        else:
+            yield ctx.inconclusive(
+                sid,
+                f"role assignments of subscription {sub} were not read, so who can reach it is "
+                "unknown",
+                account=sub,
+                region="global",
+            )
+
+
 def _data_targets(ctx: RuleContext, model: AccessModel) -> list[Resource]:
     stores = {r.id: r for r in [*data_stores(ctx.graph), *system_log_stores(ctx.graph)]}
     out: dict[str, Resource] = {}
@@ -258,6 +292,12 @@ def no_anonymous_data_access(ctx: RuleContext) -> Iterator[Finding]:
         )
         return
     for t in targets:
+        if t.cloud == "gcp":
+            yield _gcp_anonymous(ctx, t)
+            continue
+        if t.cloud == "azure":
+            yield _azure_anonymous(ctx, t)
+            continue
         if t.kind == Kind.KEY and t.attributes.get("policy") is None:
             yield ctx.inconclusive(t.id, f"the policy of key {t.name or t.id} was not collected")
             continue
@@ -269,6 +309,116 @@ def no_anonymous_data_access(ctx: RuleContext) -> Iterator[Finding]:
             "an arbitrary outside principal ('*') can reach it",
             "no wildcard or anonymous principal can read, write, decrypt or re-policy it",
         )
+
+
+def _azure_anonymous(ctx: RuleContext, t: Resource) -> Finding:
+    """Azure: only a storage account's anonymous blob access lets no principal in at all.
+
+    Azure RBAC has no "anyone" principal: every role assignment names an Entra
+    object, judged by control.outside-reach-declared.
+    """
+    from auditor.checks.data_exposure import azure_storage_public
+
+    if t.kind == Kind.BUCKET:
+        return azure_storage_public(ctx, t)
+    return ctx.passed(
+        t.id,
+        f"{t.kind} {t.name or t.id} admits no anonymous caller: Azure RBAC grants only to "
+        "named Entra principals",
+    )
+
+
+def _gcp_anonymous(ctx: RuleContext, t: Resource) -> Finding:
+    """GCP: allUsers / allAuthenticatedUsers bound on the store or key itself."""
+    public = public_grants(ctx.declaration, t, ctx.graph)
+    label = f"{t.kind} {t.name or t.id}"
+    if public is None:
+        return ctx.inconclusive(t.id, f"the IAM policy of {label} was not read")
+    attrs: dict[str, JSONValue] = {
+        "public_bindings": [{"role": g.role, "member": g.member} for g in public]
+    }
+    if public:
+        who = ", ".join(sorted({f"{g.member} ({g.role})" for g in public}))
+        return ctx.failed(t.id, f"{label} grants {who}", attributes=attrs, definite=True)
+    return ctx.passed(
+        t.id, f"no allUsers or allAuthenticatedUsers binding on {label}", attributes=attrs
+    )
+
+
+def _azure_key_control(ctx: RuleContext, key: Resource) -> Finding:
+    """Azure: outside principals whose roles reach the Key Vault key (``control.azure-access``).
+
+    A role that may write the vault (``Microsoft.KeyVault/vaults/write``) can switch it to
+    access policies and grant itself the key: that is control of the key.
+    """
+    label = f"key {key.name or key.id}"
+    if not ctx.graph.inventory.was_collected("azure-authorization", key.account):
+        return ctx.inconclusive(
+            key.id,
+            f"role assignments of subscription {key.account} were not read, so who controls "
+            f"{label} is unknown",
+        )
+    hits = sorted(
+        (rel.source, str(rel.attributes.get("capability")), rel.reason)
+        for rel in ctx.graph.in_edges(key.id, "control.can_act_on")
+        if rel.attributes.get("capability") in (*KEY_CAPS, "unknown")
+    )
+    allowed = {
+        (rel.source, str(rel.attributes.get("capability")), rel.reason)
+        for rel in ctx.graph.in_edges(key.id, "control.can_act_on")
+        if rel.attributes.get("decision") == "allowed"
+    }
+    attrs: dict[str, JSONValue] = {
+        "reach": [{"principal": p, "capability": c, "via": why} for p, c, why in hits]
+    }
+    edges = [(p, key.id, "control.can_act_on") for p, _, _ in hits]
+    nodes = sorted({p for p, _, _ in hits})
+    definite = [h for h in hits if h in allowed]
+    shown = "; ".join(f"{p} {c} ({why})" for p, c, why in (definite or hits)[:3])
+    if definite:
+        return ctx.failed(
+            key.id,
+            f"{label}: a principal outside the customer can use or re-policy it: {shown}",
+            attributes=attrs,
+            edges=edges,
+            nodes=nodes,
+            definite=True,
+        )
+    if hits:
+        return ctx.inconclusive(
+            key.id,
+            f"{label}: outside principals may reach it, depending on conditions or role "
+            f"definitions the auditor could not read: {shown}",
+            attributes=attrs,
+            edges=edges,
+            nodes=nodes,
+        )
+    return ctx.passed(
+        key.id,
+        f"{label}: no principal outside the customer holds a role that can use, re-policy or "
+        "destroy it",
+        attributes=attrs,
+    )
+
+
+def _gcp_key_control(ctx: RuleContext, key: Resource) -> Finding:
+    """GCP: members outside the customer bound on the Cloud KMS key itself."""
+    outside = outside_grants(ctx.declaration, key, ctx.graph)
+    label = f"key {key.name or key.id}"
+    if outside is None:
+        return ctx.inconclusive(key.id, f"the IAM policy of {label} was not read")
+    attrs: dict[str, JSONValue] = {
+        "outside_bindings": [
+            {"role": g.role, "member": g.member, "party": g.party} for g in outside
+        ],
+        "note": "bindings inherited from the project, folder or organisation are not evaluated",
+    }
+    if outside:
+        who = ", ".join(sorted({f"{g.member} ({g.party}, {g.role})" for g in outside}))
+        return ctx.failed(key.id, f"{label} binds outside member(s) {who}", attributes=attrs)
+    return ctx.passed(
+        key.id, f"{label} binds no member outside the customer on the key itself", attributes=attrs
+    )
 
 
 @rule(
@@ -300,6 +450,12 @@ def vendor_key_control(ctx: RuleContext) -> Iterator[Finding]:
         }
     )
     for key in keys:
+        if key.cloud == "gcp":
+            yield _gcp_key_control(ctx, key)
+            continue
+        if key.cloud == "azure":
+            yield _azure_key_control(ctx, key)
+            continue
         if key.attributes.get("policy") is None:
             yield ctx.inconclusive(
                 key.id, f"the policy of key {key.name or key.id} was not collected"

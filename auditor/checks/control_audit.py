@@ -28,6 +28,12 @@ from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 LOGS_TO = "data.logs_to"
 
 
+GCP_NO_TRAIL = "Cloud Audit Logs and their log sinks are not collected"
+AZURE_NO_TRAIL = (
+    "the Azure Activity Log and its diagnostic export are not modelled as an audit trail"
+)
+
+
 def _trails_covering(graph: BoundaryGraph, account: str) -> list[Resource]:
     decl = graph.declaration
     return [
@@ -81,6 +87,8 @@ def _unscanned(ctx: RuleContext, account: str) -> Finding:
     requires=("cloudtrail",),
 )
 def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Finding]:
+    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRAIL)
+    yield from ctx.not_judged_on(("gcp",), GCP_NO_TRAIL)
     decl = ctx.declaration
     regions = sorted(decl.regions_of("aws"))
     for account in sorted(decl.accounts("aws", "customer")):
@@ -155,6 +163,8 @@ def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Finding]:
     requires=("cloudtrail", "s3"),
 )
 def audit_log_store(ctx: RuleContext) -> Iterator[Finding]:
+    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRAIL)
+    yield from ctx.not_judged_on(("gcp",), GCP_NO_TRAIL)
     decl = ctx.declaration
     want = decl.control.audit.log_store
     judged: set[str] = set()
@@ -304,6 +314,8 @@ def _selector_covers(sel: Any, bucket_name: str) -> tuple[bool, str]:
 def audit_data_events(ctx: RuleContext) -> Iterator[Finding]:
     from auditor.analysis.boundary_scope import data_stores
 
+    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRAIL)
+    yield from ctx.not_judged_on(("gcp",), GCP_NO_TRAIL)
     decl = ctx.declaration
     if not decl.control.audit.data_events:
         yield ctx.passed(
@@ -373,6 +385,8 @@ def audit_trail_tamper(ctx: RuleContext) -> Iterator[Finding]:
     from auditor.analysis.access import access_model
     from auditor.checks.control_access import _judge_reach, reach
 
+    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRAIL)
+    yield from ctx.not_judged_on(("gcp",), GCP_NO_TRAIL)
     decl = ctx.declaration
     model = access_model(ctx.graph)
     outsiders = sorted({*model.outsiders(), *(va.principal for va in decl.control.vendor_access)})

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from auditor.analysis.boundary_scope import is_customer_account
+from auditor.analysis.gcp_iam import outside_grants
+from auditor.analysis.gcp_iam import undeclared as gcp_undeclared
 from auditor.analysis.policy import PolicyError, Principal, Statement, assume_statements
 from auditor.boundary import Declaration, VendorAccess
 from auditor.checks import Finding, RuleContext, rule
@@ -23,6 +26,12 @@ TRUSTS = "control.trusts"
 
 
 # --- shared helpers (control_vendor imports these) ----------------------------------------
+
+
+AZURE_NO_TRUST = (
+    "Azure roles have no trust policy; role assignments and Lighthouse delegations are "
+    "judged by control.outside-reach-declared"
+)
 
 
 def account_of_arn(arn: str) -> str:
@@ -161,6 +170,12 @@ def _va_json(va: VendorAccess) -> dict[str, JSONValue]:
     requires=("iam",),
 )
 def no_wildcard_trust(ctx: RuleContext) -> Iterator[Finding]:
+    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRUST)
+    yield from ctx.not_judged_on(
+        ("gcp",),
+        "GCP IAM has no trust policies; allUsers bindings are judged by "
+        "control.no-anonymous-data-access and data.no-public-access",
+    )
     decl = ctx.declaration
     for account, roles in sorted(roles_by_customer_account(ctx.graph).items()):
         if (f := _account_checks(ctx, account, roles)) is not None:
@@ -225,6 +240,7 @@ def no_wildcard_trust(ctx: RuleContext) -> Iterator[Finding]:
     requires=("iam",),
 )
 def external_assume_declared(ctx: RuleContext) -> Iterator[Finding]:
+    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRUST)
     decl = ctx.declaration
     for account, roles in sorted(roles_by_customer_account(ctx.graph).items()):
         if (f := _account_checks(ctx, account, roles)) is not None:
@@ -287,6 +303,49 @@ def external_assume_declared(ctx: RuleContext) -> Iterator[Finding]:
                 region="global",
                 attributes={"roles_checked": len(roles)},
             )
+    yield from _gcp_outside_members(ctx)
+
+
+def _gcp_outside_members(ctx: RuleContext) -> Iterator[Finding]:
+    """GCP: IAM bindings on customer resources to members outside the customer."""
+    decl = ctx.declaration
+    for res in sorted(ctx.graph.inventory.resources, key=lambda r: r.id):
+        if res.cloud != "gcp" or "iam_bindings" not in res.attributes:
+            continue
+        if res.account in decl.accounts("gcp") and not is_customer_account(
+            decl, "gcp", res.account
+        ):
+            continue  # another party's own resource
+        outside = outside_grants(decl, res, ctx.graph) or []
+        undeclared = gcp_undeclared(decl, outside)
+        attrs: dict[str, JSONValue] = {
+            "outside_members": [
+                {"role": g.role, "member": g.member, "party": g.party} for g in outside
+            ],
+            "undeclared": [g.member for g in undeclared],
+        }
+        label = f"{res.kind} {res.name or res.id}"
+        if undeclared:
+            names = ", ".join(sorted({f"{g.member} ({g.party}, {g.role})" for g in undeclared}))
+            yield ctx.failed(
+                res.id,
+                f"{label} grants roles to undeclared outside member(s) {names}",
+                attributes=attrs,
+                definite=True,
+            )
+        elif outside:
+            yield ctx.passed(
+                res.id,
+                f"{label} grants roles outside the customer only to member(s) of declared "
+                f"parties: {', '.join(sorted({f'{g.member} ({g.party})' for g in outside}))}",
+                attributes=attrs,
+            )
+        else:
+            yield ctx.passed(
+                res.id,
+                f"every member bound on {label} is in the customer's projects or domains",
+                attributes=attrs,
+            )
 
 
 def _covers(st: Statement, principal: str) -> bool:
@@ -317,7 +376,11 @@ def _covers(st: Statement, principal: str) -> bool:
     requires=("iam",),
 )
 def external_id_required(ctx: RuleContext) -> Iterator[Finding]:
+    yield from ctx.not_judged_on(("azure",), "Azure has no ExternalId on role access")
+    yield from ctx.not_judged_on(("gcp",), "GCP has no ExternalId on role bindings")
     wanted = [va for va in ctx.declaration.control.vendor_access if va.require_external_id]
+    if not wanted and ctx.scanned_clouds() <= {"azure", "gcp"} and ctx.scanned_clouds():
+        return
     if not wanted:
         yield _no_vendor_access(ctx, "no trust needs an ExternalId")
         return

@@ -46,6 +46,15 @@ def _judge(
         )
         return
     for va in decl.control.vendor_access:
+        if va.role.lower().startswith(("/providers/", "/subscriptions/")):
+            yield ctx.not_applicable(
+                va.role,
+                f"declared vendor role {va.role} is an Azure role definition: its permissions "
+                "are not matched against declared IAM action lists (control.outside-reach-"
+                "declared and control.vendor-key-control judge what it reaches)",
+                attributes={"principal": va.principal, "role": va.role},
+            )
+            continue
         role = find_role(ctx.graph, va.role)
         if role is None:
             yield ctx.inconclusive(
@@ -98,7 +107,7 @@ def _judge_role(
                 conditional |= decision is Decision.CONDITIONAL or model.chain_conditional(chain)
                 chained.append((m, g, describe_chain(model, chain)))
     a = role.attributes
-    if "attached_policies" not in a or "inline_policies" not in a:
+    if a.get("attached_policies") is None or a.get("inline_policies") is None:
         yield ctx.inconclusive(role.id, f"the policies of role {role.name} were not collected")
         return
     docs, missing = role_documents(a)

@@ -14,6 +14,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from auditor.analysis.boundary_scope import data_stores, platform_resources, system_log_stores
+from auditor.analysis.gcp_iam import declared_for as gcp_declared_for
+from auditor.analysis.gcp_iam import outside_grants, public_grants
 from auditor.analysis.policy import ActionSet, PolicyError, Statement, find_action, statements
 from auditor.boundary import Declaration
 from auditor.checks import Finding, RuleContext, rule
@@ -89,6 +91,85 @@ def _policy(res: Resource) -> tuple[list[Statement] | None, str]:
         return None, str(exc)
 
 
+def azure_storage_public(ctx: RuleContext, b: Resource) -> Finding:
+    """An Azure storage account: anonymous blob access allowed, and from which networks.
+
+    ``allowBlobPublicAccess`` false forbids anonymous access to every container; when
+    it is true, a container's own access level decides, and those are not collected.
+    Public network access disabled keeps the internet out whatever the containers say.
+    """
+    a = b.attributes
+    blob, network = a.get("allow_blob_public_access"), a.get("public_network_access")
+    attrs: dict[str, JSONValue] = {
+        "allow_blob_public_access": blob,
+        "public_network_access": network,
+    }
+    if blob is False:
+        return ctx.passed(
+            b.id, f"storage account {b.name} forbids anonymous blob access", attributes=attrs
+        )
+    if str(network or "").lower() == "disabled":
+        return ctx.passed(
+            b.id,
+            f"storage account {b.name} has public network access disabled",
+            attributes=attrs,
+        )
+    if blob is None:
+        return ctx.inconclusive(
+            b.id,
+            f"storage account {b.name} does not record allowBlobPublicAccess (accounts "
+            "created before 2023 allow anonymous containers when it is absent)",
+            attributes=attrs,
+        )
+    return ctx.failed(
+        b.id,
+        f"storage account {b.name} may be public: it allows anonymous blob access and is "
+        "reachable from public networks (container access levels are not collected)",
+        attributes=attrs,
+    )
+
+
+def _gcp_bucket_public(ctx: RuleContext, b: Resource) -> Finding:
+    """A Cloud Storage bucket: public access prevention, then allUsers bindings, then ACLs."""
+    a = b.attributes
+    pap, uniform = a.get("public_access_prevention"), a.get("uniform_access")
+    public = public_grants(ctx.declaration, b, ctx.graph)
+    attrs: dict[str, JSONValue] = {
+        "public_access_prevention": pap,
+        "uniform_access": uniform,
+        "public_bindings": [{"role": g.role, "member": g.member} for g in public or []],
+    }
+    if pap == "enforced":
+        return ctx.passed(
+            b.id, f"bucket {b.name} enforces public access prevention", attributes=attrs
+        )
+    if public is None:
+        return ctx.inconclusive(
+            b.id, f"the IAM policy of bucket {b.name} was not read", attributes=attrs
+        )
+    if public:
+        who = ", ".join(sorted({f"{g.member} ({g.role})" for g in public}))
+        return ctx.failed(
+            b.id,
+            f"bucket {b.name} grants {who} and does not enforce public access prevention",
+            attributes=attrs,
+            definite=True,
+        )
+    if uniform is not True:
+        return ctx.inconclusive(
+            b.id,
+            f"bucket {b.name} has no public IAM binding, but fine-grained ACLs are on "
+            "(uniform bucket-level access is off) and object ACLs are not collected",
+            attributes=attrs,
+        )
+    return ctx.passed(
+        b.id,
+        f"bucket {b.name} has no allUsers/allAuthenticatedUsers binding and uniform "
+        "bucket-level access",
+        attributes=attrs,
+    )
+
+
 @rule(
     id="data.no-public-access",
     path=PathName.DATA,
@@ -116,6 +197,12 @@ def no_public_access(ctx: RuleContext) -> Iterator[Finding]:
     )
     snapshots = _snapshots_of_platform(graph)
     for b in buckets:
+        if b.cloud == "gcp":
+            yield _gcp_bucket_public(ctx, b)
+            continue
+        if b.cloud == "azure":
+            yield azure_storage_public(ctx, b)
+            continue
         missing = [
             k
             for k in ("public_access_block", "policy", "policy_is_public")
@@ -227,6 +314,36 @@ def _statement_problems(
     return problems, offending, tolerated
 
 
+def _gcp_cross_party(ctx: RuleContext, res: Resource, protects: list[str]) -> Finding:
+    """GCP: IAM bindings on a bucket or key to members outside the customer."""
+    label = f"{res.kind} {res.name or res.id}"
+    outside = outside_grants(ctx.declaration, res, ctx.graph)
+    if outside is None:
+        return ctx.inconclusive(res.id, f"the IAM policy of {label} was not read", nodes=protects)
+    problems = [g for g in outside if gcp_declared_for(ctx.declaration, g) is None]
+    attrs: dict[str, JSONValue] = {
+        "outside_bindings": [
+            {"role": g.role, "member": g.member, "party": g.party} for g in outside
+        ]
+    }
+    if problems:
+        who = "; ".join(sorted({f"{g.member} ({g.party}) holds {g.role}" for g in problems}))
+        return ctx.failed(
+            res.id,
+            f"the IAM policy of {label} grants outside the customer: {who}",
+            attributes=attrs,
+            nodes=protects,
+            definite=True,
+        )
+    return ctx.passed(
+        res.id,
+        f"the IAM policy of {label} binds only customer members and Google service agents"
+        + (" (and declared vendor members)" if outside else ""),
+        attributes=attrs,
+        nodes=protects,
+    )
+
+
 @rule(
     id="data.no-cross-party-grants",
     path=PathName.DATA,
@@ -269,6 +386,17 @@ def no_cross_party_grants(ctx: RuleContext) -> Iterator[Finding]:
                 )
     for rid, (res, protects) in sorted(targets.items()):
         label = f"{res.kind} {res.name or res.id}"
+        if res.cloud == "gcp":
+            yield _gcp_cross_party(ctx, res, sorted(protects))
+            continue
+        if res.cloud == "azure":
+            yield ctx.not_applicable(
+                rid,
+                f"{label} has no resource policy on Azure: who may act on it is granted by "
+                "role assignments, judged by control.outside-reach-declared",
+                nodes=sorted(protects),
+            )
+            continue
         if "policy" not in res.attributes:
             yield ctx.inconclusive(rid, f"the policy of {label} was not collected")
             continue

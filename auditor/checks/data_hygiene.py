@@ -174,6 +174,14 @@ def versioning(ctx: RuleContext) -> Iterator[Finding]:
             continue
         state = b.attributes.get("versioning")
         attrs: dict[str, JSONValue] = {"versioning": state}
+        if state is None and b.cloud == "azure":
+            yield ctx.inconclusive(
+                b.id,
+                f"blob versioning of storage account {b.name} is a blob service property "
+                "Resource Graph does not list, so it was not collected",
+                attributes=attrs,
+            )
+            continue
         if state == "Enabled":
             yield ctx.passed(b.id, f"bucket {b.name} has versioning enabled", attributes=attrs)
         else:

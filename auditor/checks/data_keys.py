@@ -17,6 +17,7 @@ from auditor.analysis.boundary_scope import data_stores
 from auditor.checks import Finding, RuleContext, rule
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+from auditor.normalize.gcp._names import project_of as gcp_project_of
 
 ENCRYPTED_BY = "data.encrypted_by"
 
@@ -81,8 +82,33 @@ def _collected(graph: BoundaryGraph, node_id: str) -> Resource | None:
     return None if res is None or res.attributes.get("stub") else res
 
 
+def _azure_key(graph: BoundaryGraph, ref: str) -> KeyRef:
+    """An Azure key by resource id or Key Vault key URI; its owner is its subscription.
+
+    A URI whose key was not collected is placed through the collected vault of
+    that URI; with neither, its owner is unknown.
+    """
+    low = ref.lower().rstrip("/")
+    if low.startswith("/subscriptions/"):
+        return KeyRef(ref=ref, key_id=low, key=_collected(graph, low), account=low.split("/")[2])
+    for k in graph.of_kind(Kind.KEY):
+        if k.cloud == "azure" and str(k.attributes.get("key_uri") or "") == low:
+            return KeyRef(ref=ref, key_id=k.id, key=k, account=k.account)
+    vault_uri = low.split("/keys/", 1)[0]
+    for v in graph.of_kind("key_vault"):
+        if str(v.attributes.get("vault_uri") or "") == vault_uri:
+            return KeyRef(ref=ref, key_id=None, key=None, account=v.account)
+    return KeyRef(ref=ref, key_id=None, key=None, account=None)
+
+
 def resolve_key(graph: BoundaryGraph, ref: str, store: Resource) -> KeyRef:
     """Resolve a key reference written in ``store``'s configuration."""
+    if ref.startswith("//cloudkms.googleapis.com/"):
+        # A Cloud KMS key's full name names the project that owns it.
+        owner = gcp_project_of(ref)
+        return KeyRef(ref=ref, key_id=ref, key=_collected(graph, ref), account=owner or None)
+    if ref.startswith(("/subscriptions/", "https://")):
+        return _azure_key(graph, ref)
     if m := _KEY_ARN.match(ref):
         return KeyRef(ref=ref, key_id=ref, key=_collected(graph, ref), account=m.group("acct"))
     if m := _ALIAS_ARN.match(ref):
@@ -151,6 +177,21 @@ def protection_of(graph: BoundaryGraph, store: Resource) -> Protection:
             return Protection(
                 store=store, state="provider", why="SSE-S3 (an S3 owned key)", read=read
             )
+        if algorithm.lower() == "microsoft.storage":
+            return Protection(
+                store=store, state="provider", why="a Microsoft-managed key", read=read
+            )
+        if algorithm.lower() == "microsoft.keyvault":
+            ref = enc.get("kms_key_id")
+            if not ref:
+                return Protection(
+                    store=store, state="unknown", why="its Key Vault key is not named", read=read
+                )
+            return with_keys([str(ref)], read)
+        if algorithm == "google-managed":
+            return Protection(store=store, state="provider", why="a Google-managed key", read=read)
+        if algorithm == "cmek" and enc.get("kms_key_id"):
+            return with_keys([str(enc["kms_key_id"])], read)
         if algorithm.startswith("aws:kms"):
             ref = enc.get("kms_key_id")
             return with_keys([str(ref) if ref else _DEFAULT_ALIAS[Kind.BUCKET]], read)
@@ -174,6 +215,12 @@ def protection_of(graph: BoundaryGraph, store: Resource) -> Protection:
             return Protection(store=store, state="unknown", why="encryption was not collected")
         ref = a.get("encryption_at_rest_kms_key")
         read = {"encryption_at_rest_kms_key": ref}
+        if not ref and store.cloud == "gcp":
+            return Protection(store=store, state="provider", why="a Google-managed key", read=read)
+        if not ref and store.cloud == "azure":
+            return Protection(
+                store=store, state="provider", why="a Microsoft-managed key", read=read
+            )
         return with_keys([str(ref) if ref else _DEFAULT_ALIAS[Kind.KAFKA_CLUSTER]], read)
     if edge_keys:
         return with_keys([], {})

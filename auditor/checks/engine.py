@@ -19,6 +19,7 @@ from dataclasses import replace
 from auditor.boundary import Waiver
 from auditor.checks import Finding, Rule, RuleContext
 from auditor.checks.pack import RulePack
+from auditor.gc_pause import gc_paused
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Evidence, Gap, Status, Verdict
 
@@ -37,7 +38,12 @@ def _locate(graph: BoundaryGraph, f: Finding) -> tuple[str, str, str]:
     res = graph.get(f.resource)
     if res is not None and res.account and not res.attributes.get("stub"):
         return res.cloud, res.account, res.region
-    return "aws", f.account or "*", f.region or "*"
+    if f.resource.startswith("scope:"):  # scope:{cloud}/{account}/{region}
+        cloud = f.resource.removeprefix("scope:").split("/", 1)[0]
+        return cloud, f.account or "*", f.region or "*"
+    # Not a collected resource (a declared name that was not found, say): any cloud's
+    # gaps may be why it is missing, so all of them apply.
+    return "*", f.account or "*", f.region or "*"
 
 
 def _relevant_gaps(rule: Rule, gaps: Sequence[Gap]) -> list[Gap]:
@@ -51,7 +57,7 @@ def _apply_gaps(graph: BoundaryGraph, f: Finding, gaps: Sequence[Gap]) -> Findin
     cloud, account, region = _locate(graph, f)
     hit: list[Gap] = []
     for g in gaps:
-        if g.cloud != cloud:
+        if cloud != "*" and g.cloud != cloud:
             continue
         ids = (f.resource, *f.depends_on)
         if g.resource:
@@ -138,6 +144,13 @@ def evaluate(
     today: dt.date,
 ) -> list[Verdict]:
     """Run the pack's rules over the graph; verdicts in a stable order."""
+    with gc_paused():  # long-lived objects: see auditor/gc_pause.py
+        return _evaluate(graph, pack, rules, today=today)
+
+
+def _evaluate(
+    graph: BoundaryGraph, pack: RulePack, rules: dict[str, Rule], *, today: dt.date
+) -> list[Verdict]:
     decl = graph.declaration
     verdicts: list[Verdict] = []
     for entry in pack.entries(rules):

@@ -105,7 +105,6 @@ def region_capacity(ctx: RuleContext) -> Iterator[Finding]:
 )
 def secondary_capacity(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
-    ratio = decl.failure.secondary_capacity
     if decl.pattern is not Pattern.ACTIVE_PASSIVE:
         yield ctx.passed(
             scope_id("aws", "*", "*"),
@@ -113,21 +112,31 @@ def secondary_capacity(ctx: RuleContext) -> Iterator[Finding]:
             attributes={"pattern": decl.pattern.value},
         )
         return
-    regions = decl.regions_of("aws")
+    # Each cloud with declared regions is compared within itself (aws when none is).
+    clouds = sorted({key.split("/", 1)[0] for key in decl.regions}) or ["aws"]
+    for cloud in clouds:
+        yield from _secondary_capacity(ctx, cloud)
+
+
+def _secondary_capacity(ctx: RuleContext, cloud: str) -> Iterator[Finding]:
+    decl = ctx.declaration
+    ratio = decl.failure.secondary_capacity
+    regions = decl.regions_of(cloud)
     primary = next((r for r, role in sorted(regions.items()) if role is RegionRole.PRIMARY), None)
     secondaries = sorted(r for r, role in regions.items() if role is RegionRole.SECONDARY)
     if primary is None or not secondaries:
         yield ctx.inconclusive(
-            scope_id("aws", "*", "*"),
-            "the declaration names no AWS primary and secondary region pair to compare",
+            scope_id(cloud, "*", "*"),
+            f"the declaration names no {cloud.upper()} primary and secondary region pair "
+            "to compare",
             attributes={"regions": {k: v.value for k, v in sorted(regions.items())}},
         )
         return
-    caps = capacity_by_region(ctx.graph)
+    caps = capacity_by_region(ctx.graph, cloud)
     p = caps.get(primary, Capacity(region=primary))
     for region in secondaries:
         s = caps.get(region, Capacity(region=region))
-        rid = scope_id("aws", "*", region)
+        rid = scope_id(cloud, "*", region)
         need = ratio * p.brokers
         attrs = {
             "ratio": ratio,

@@ -113,6 +113,16 @@ def dns_failover_records(ctx: RuleContext) -> Iterator[Finding]:
             "records": [_record_json(r) for r in records],
         }
         common = {"nodes": nodes, "attributes": attrs, "region": "global"}
+        unread = [z for z in zones if z.attributes.get("records_collected") is False]
+        if not records and unread:
+            # e.g. an Azure DNS zone: its record sets are not listed, so "no record" is unknown
+            yield ctx.inconclusive(
+                _name_id(fqdn),
+                f"the record sets of zone {dns.zone} are not collected "
+                f"({', '.join(z.id for z in unread)}), so {fqdn} cannot be judged",
+                **common,
+            )
+            continue
         if dns.routing != "failover":
             matching = [r for r in records if r.attributes.get("routing") == dns.routing]
             if matching:

@@ -95,8 +95,15 @@ def single_write_region(ctx: RuleContext) -> Iterator[Finding]:
         return
     decl = ctx.declaration
     graph = ctx.graph
-    primary = primary_region(decl)
-    rid = scope_id("aws", "*", primary or "*")
+    primary, cloud = primary_region(decl), "aws"
+    if primary is None:  # no AWS primary: the primary another cloud declares
+        cloud, _, primary = next(
+            (k for k, role in sorted(decl.regions.items()) if role is RegionRole.PRIMARY), "aws/"
+        ).partition("/")
+    if not primary:
+        yield ctx.inconclusive(scope_id(cloud, "*", "*"), "no primary region is declared")
+        return
+    rid = scope_id(cloud, "*", primary)
     problems: list[str] = []
     nodes: list[str] = []
     edges: list[tuple[str, str, str]] = []
@@ -116,7 +123,11 @@ def single_write_region(ctx: RuleContext) -> Iterator[Finding]:
                 )
             if failover_role(rec) == "PRIMARY":
                 targets = record_targets(graph, rec)
-                elsewhere = [t for t in targets if t.region != primary]
+                elsewhere = [
+                    t
+                    for t in targets
+                    if decl.region_role(t.cloud, t.region) is not RegionRole.PRIMARY
+                ]
                 if elsewhere:
                     problems.append(
                         f"the PRIMARY answer of {fqdn} points at "

@@ -6,8 +6,9 @@
   resources admit only declared client (or replication) CIDRs and group references.
 - ``network.management-ports``: SSH/RDP on platform resources is not reachable from
   the internet.
-- ``network.k8s-endpoint-private``: EKS API endpoints of the platform are private or
-  restricted.
+- ``network.k8s-endpoint-private``: Kubernetes (EKS, AKS, GKE) API endpoints of the
+  platform are private or restricted; an account without platform clusters passes only
+  when its clusters were listed.
 
 Reachability comes from :mod:`auditor.analysis.network`; see its docstring for the
 exact meaning of "exposed".
@@ -35,6 +36,12 @@ from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 NETWORK_SERVICES = ("ec2-network", "ec2-compute", "elbv2", "msk")
+
+
+def _platform_scope(platform: Sequence[Resource]) -> str:
+    """The scope of a PASS about the whole platform: its own cloud, so that its gaps apply."""
+    clouds = sorted({r.cloud for r in platform})
+    return scope_id(clouds[0] if len(clouds) == 1 else "aws", "*", "*")
 
 
 def _no_platform(ctx: RuleContext) -> Finding:
@@ -145,8 +152,10 @@ def public_ingress(ctx: RuleContext) -> Iterator[Finding]:
     )
     judged = [r for r in platform if r.kind in EXPOSABLE_KINDS]
     if not judged:
+        clouds = sorted({r.cloud for r in platform})
         yield ctx.passed(
-            scope_id("aws", "*", "*"),
+            # the platform's own cloud, so that its collection gaps apply to this PASS
+            scope_id(clouds[0] if len(clouds) == 1 else "aws", "*", "*"),
             "the platform has no instance, network interface, load balancer or MSK cluster "
             "that could listen on a Kafka port",
             attributes={"platform": [r.id for r in platform]},
@@ -185,7 +194,7 @@ def management_ports(ctx: RuleContext) -> Iterator[Finding]:
     judged = [r for r in platform if r.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.LOAD_BALANCER)]
     if not judged:
         yield ctx.passed(
-            scope_id("aws", "*", "*"),
+            _platform_scope(platform),
             "the platform has no instance, network interface or load balancer that could "
             "expose a management port",
             attributes={"platform": [r.id for r in platform], "ports": list(ports)},
@@ -241,6 +250,20 @@ def client_sources(ctx: RuleContext) -> Iterator[Finding]:
     with_sgs = [r for r in platform if r.kind in EXPOSABLE_KINDS or r.kind == Kind.FIREWALL]
     any_missing = False
     for res in with_sgs:
+        if res.cloud == "gcp":
+            yield ctx.not_applicable(
+                res.id,
+                f"{label(res)}: GCP firewall rules are per network and target, not security "
+                "groups; network.public-ingress judges them",
+            )
+            continue
+        if res.cloud == "azure":
+            yield ctx.not_applicable(
+                res.id,
+                f"{label(res)}: Azure NSG rules and Event Hubs network rules are not judged "
+                "against declared client sources; network.public-ingress judges exposure",
+            )
+            continue
         if res.kind == Kind.FIREWALL:
             groups[res.id] = res
             protects.setdefault(res.id, [])
@@ -259,10 +282,10 @@ def client_sources(ctx: RuleContext) -> Iterator[Finding]:
                 depends_on=missing,
             )
     if not groups:
-        if any_missing:
+        if any_missing or (with_sgs and all(r.cloud in ("gcp", "azure") for r in with_sgs)):
             return
         yield ctx.passed(
-            scope_id("aws", "*", "*"),
+            _platform_scope(platform),
             "no security group protects a platform resource, so no rule opens a Kafka port",
             attributes={"platform": [r.id for r in with_sgs]},
         )
@@ -336,37 +359,70 @@ def client_sources(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
+K8S_LISTINGS: dict[str, tuple[str, str]] = {
+    "aws": ("eks", "EKS"),
+    "azure": ("azure-resources", "AKS"),
+    "gcp": ("cloudasset", "GKE"),
+}
+"""Per cloud: the collection unit that lists its Kubernetes clusters, and their name."""
+
+
 @rule(
     id="network.k8s-endpoint-private",
     path=PathName.NETWORK,
     severity=Severity.HIGH,
     title="Kubernetes API endpoints of the platform are private",
     rationale=(
-        "A public EKS API endpoint open to 0.0.0.0/0 puts the control plane of the brokers "
-        "one stolen credential away from anyone."
+        "A public Kubernetes API endpoint (EKS, AKS, GKE) open to 0.0.0.0/0 puts the control "
+        "plane of the brokers one stolen credential away from anyone."
     ),
     remediation=(
-        "Turn off public endpoint access, or restrict publicAccessCidrs to the declared "
-        "operations networks."
+        "Turn off public endpoint access (EKS private endpoint, AKS private cluster, GKE "
+        "private endpoint), or restrict it (publicAccessCidrs, authorizedIPRanges, master "
+        "authorized networks) to the declared operations networks."
     ),
-    requires=("eks",),
+    requires=("eks", "azure-resources", "cloudasset"),
 )
 def k8s_endpoint_private(ctx: RuleContext) -> Iterator[Finding]:
+    from auditor.analysis.scanned import scanned_accounts
+
     platform = platform_resources(ctx.graph)
     clusters = [r for r in platform if r.kind == Kind.K8S_CLUSTER]
-    if not clusters:
-        scope = ctx.graph.inventory.scope
-        accounts = sorted(scope.accounts) or ["*"]
-        regions = sorted(scope.regions) or ["*"]
-        for acct in accounts:
-            for region in regions:
+    inv, decl = ctx.graph.inventory, ctx.declaration
+    with_clusters = {(c.cloud, c.account) for c in clusters}
+    # a multi-cloud scope lists every cloud's regions: AWS accounts are judged in AWS ones
+    elsewhere = {*decl.regions_of("azure"), *decl.regions_of("gcp")} - set(decl.regions_of("aws"))
+    aws_regions = sorted(r for r in inv.scope.regions if r not in elsewhere) or ["*"]
+    for cloud, acct in scanned_accounts(inv, decl):
+        if (cloud, acct) in with_clusters:
+            continue
+        service, what = K8S_LISTINGS.get(cloud, ("", ""))
+        if not service:
+            yield ctx.not_applicable(
+                scope_id(cloud, acct, "*"),
+                f"the auditor does not read Kubernetes clusters of {cloud}",
+                account=acct,
+                region="*",
+            )
+            continue
+        regions = aws_regions if cloud == "aws" else ["global"]
+        for region in regions:
+            where = f"{acct}/{region}" if cloud == "aws" else acct
+            sid = scope_id(cloud, acct, region if cloud == "aws" else "*")
+            if inv.was_collected(service, acct, region):
                 yield ctx.passed(
-                    scope_id("aws", acct, region),
-                    f"no EKS clusters on the platform in {acct}/{region}",
+                    sid,
+                    f"no {what} clusters on the platform in {cloud} {where}",
                     account=acct,
                     region=region,
                 )
-        return
+            else:
+                yield ctx.inconclusive(
+                    sid,
+                    f"{what} clusters of {cloud} {where} were not listed ({service} did not run)",
+                    account=acct,
+                    region=region,
+                )
     for c in clusters:
         a = c.attributes
         public = a.get("endpoint_public_access")

@@ -32,7 +32,8 @@ from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
-_DEAD_PEERING = frozenset({"deleted", "rejected", "failed", "expired", "deleting"})
+_DEAD_PEERING = frozenset({"deleted", "rejected", "failed", "expired", "deleting", "inactive"})
+"""Peering states that connect nothing (``inactive``: a GCP peering the other side lacks)."""
 _DEAD_ATTACHMENT = frozenset({"deleted", "deleting", "rejected", "failed", "failing"})
 _PRIVATE_VIA = ("peering", "transit-gateway")
 
@@ -51,11 +52,11 @@ def _vpc_label(v: Resource) -> str:
     return f"{vid} ({v.account}/{v.region})"
 
 
-def _declared_peer(ctx: RuleContext, account: str, *ids: str) -> bool:
+def _declared_peer(ctx: RuleContext, account: str, *ids: str, cloud: str = "aws") -> bool:
     decl = ctx.declaration
     peers = set(decl.network.peers)
     return (
-        is_customer_account(decl, "aws", account)
+        is_customer_account(decl, cloud, account)
         or account in peers
         or any(i and i in peers for i in ids)
     )
@@ -90,8 +91,16 @@ def _conn_json(c: Connectivity) -> dict[str, JSONValue]:
     requires=("ec2-network",),
 )
 def replication_private(ctx: RuleContext) -> Iterator[Finding]:
+    yield from ctx.not_judged_on(
+        ("azure",), "replication paths between Azure regions are not modelled yet"
+    )
+    yield from ctx.not_judged_on(
+        ("gcp",), "replication paths between GCP regions are not modelled yet"
+    )
     decl = ctx.declaration
     regions = sorted(decl.regions_of("aws"))
+    if (clouds := ctx.scanned_clouds()) and clouds <= {"azure", "gcp"}:
+        return
     if len(regions) < 2:
         yield ctx.passed(
             scope_id("aws", "*", "*"),
@@ -216,7 +225,9 @@ def peering_declared(ctx: RuleContext) -> Iterator[Finding]:
                 attributes={"platform_because": list(nets.why.get(v.id, ()))},
             )
         for p in found:
-            seen.setdefault(local_id(p.id), (p, []))[1].append(v)
+            # A GCP peering is one object per side (its id names the network): no merging.
+            key = p.id if p.cloud in ("gcp", "azure") else local_id(p.id)
+            seen.setdefault(key, (p, []))[1].append(v)
     for pid in sorted(seen):
         p, platform_sides = seen[pid]
         yield _judge_peering(ctx, p, platform_sides)
@@ -247,9 +258,9 @@ def _judge_peering(ctx: RuleContext, p: Resource, platform_vpcs: list[Resource])
         if not acct:
             unknown.append(f"{name} {vpc or '?'}")
             continue
-        vpc_arn = f"arn:aws:ec2:{region}:{acct}:vpc/{vpc}"
-        if not _declared_peer(ctx, acct, vpc, vpc_arn):
-            party = ctx.declaration.party_of("aws", acct)
+        vpc_arn = vpc if p.cloud in ("gcp", "azure") else f"arn:aws:ec2:{region}:{acct}:vpc/{vpc}"
+        if not _declared_peer(ctx, acct, vpc, vpc_arn, cloud=p.cloud):
+            party = ctx.declaration.party_of(p.cloud, acct)
             undeclared.append(f"{vpc} in {acct} ({party})")
     if undeclared:
         return ctx.failed(
@@ -292,6 +303,14 @@ def _judge_peering(ctx: RuleContext, p: Resource, platform_vpcs: list[Resource])
     requires=("ec2-network",),
 )
 def transit_declared(ctx: RuleContext) -> Iterator[Finding]:
+    yield from ctx.not_judged_on(
+        ("azure",), "virtual WAN hubs and VPN/ExpressRoute gateways are not collected"
+    )
+    yield from ctx.not_judged_on(
+        ("gcp",), "Network Connectivity Center hubs and Cloud VPN/Interconnect are not collected"
+    )
+    if (clouds := ctx.scanned_clouds()) and clouds <= {"azure", "gcp"}:
+        return
     decl = ctx.declaration
     graph = ctx.graph
     view = network_view(graph)
@@ -424,6 +443,20 @@ def flow_logs(ctx: RuleContext) -> Iterator[Finding]:
         return
     graph = ctx.graph
     for v in nets.networks:
+        if v.cloud == "gcp":
+            yield ctx.not_applicable(
+                v.id,
+                f"GCP network {v.name}: flow logs are set per subnetwork (logConfig), which "
+                "this rule does not model",
+            )
+            continue
+        if v.cloud == "azure":
+            yield ctx.not_applicable(
+                v.id,
+                f"Azure VNet {v.name}: flow logs are Network Watcher resources, which are "
+                "not collected",
+            )
+            continue
         vid = str(v.attributes.get("vpc_id") or local_id(v.id))
         logs: dict[str, Resource] = {}
         for rel in graph.out_edges(v.id, LOGGED_BY):

@@ -90,6 +90,13 @@ def traffic_class(ctx: RuleContext) -> Iterator[Finding]:
     for f in flows:
         by.setdefault((f.cls, f.target.id), []).append(f)
     for (cls, tid), group in sorted(by.items()):
+        if group[0].target.cloud == "gcp":
+            yield ctx.not_applicable(
+                tid,
+                f"[{cls}] hop-by-hop traffic paths are not modelled for GCP; "
+                "network.public-ingress and network.peering-declared judge its exposure",
+            )
+            continue
         tc = getattr(decl.network, cls)
         allowed = [str(v) for v in tc.via]
         yield _judge(ctx, cls, tid, group, allowed, list(tc.cidrs))

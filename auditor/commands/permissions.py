@@ -52,4 +52,68 @@ def aws(assume_role: str | None, explain: bool) -> None:
     click.echo(policy_json(policy), nl=False)
 
 
+@permissions.command(name="gcp")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="List each permission and why the collector needs it instead of the role YAML.",
+)
+def gcp(explain: bool) -> None:
+    """The GCP custom role (YAML for gcloud iam roles create --file): read permissions only."""
+    from auditor.cli import fail_with
+    from auditor.collect.gcp.permissions import (
+        GcpPermissionsError,
+        declared_permissions,
+        role_yaml,
+    )
+
+    try:
+        if explain:
+            needed = declared_permissions()
+            width = max(len(p) for p in needed)
+            for perm, why in needed.items():
+                click.echo(f"{perm:<{width}}  {why}")
+            return
+        text = role_yaml()
+    except GcpPermissionsError as exc:
+        fail_with(str(exc))
+    click.echo(text, nl=False)
+
+
+@permissions.command(name="azure")
+@click.option(
+    "--subscription",
+    "subscriptions",
+    multiple=True,
+    metavar="ID",
+    help="Assignable scope (repeatable); a placeholder scope when none is given.",
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="List each action and the collectors that need it instead of the role JSON.",
+)
+def azure(subscriptions: tuple[str, ...], explain: bool) -> None:
+    """The Azure custom role definition (JSON for az role definition create): reads only."""
+    from auditor.cli import fail_with
+    from auditor.collect.azure.permissions import (
+        AzurePermissionsError,
+        declared_actions,
+        role_definition,
+        role_json,
+    )
+
+    try:
+        if explain:
+            needed = declared_actions()
+            width = max(len(a) for a in needed)
+            for action, users in needed.items():
+                click.echo(f"{action:<{width}}  {', '.join(users)}")
+            return
+        text = role_json(role_definition(subscriptions))
+    except AzurePermissionsError as exc:
+        fail_with(str(exc))
+    click.echo(text, nl=False)
+
+
 COMMAND = permissions

@@ -48,6 +48,18 @@ def stub_for(node_id: str) -> Resource:
             name=node_id.split(":", 1)[1],
             attributes={"stub": True, "service": True},
         )
+    if node_id.startswith(("/subscriptions/", "/tenants/", "/providers/")):
+        from auditor.normalize.azure._common import azure_stub
+
+        azure = azure_stub(node_id)
+        if azure is not None:
+            return azure  # type: ignore[no-any-return]
+    if node_id.startswith("//"):
+        from auditor.normalize.gcp._names import gcp_stub
+
+        gcp = gcp_stub(node_id)
+        if gcp is not None:
+            return gcp
     m = _ARN.match(node_id)
     if not m:
         return Resource(
@@ -104,6 +116,7 @@ class BoundaryGraph:
         self.declaration = declaration
         self.g: Any = nx.MultiDiGraph()
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
+        self._selected: dict[int, tuple[Any, list[Resource]]] = {}
         self._build()
 
     # --- construction --------------------------------------------------------------
@@ -193,12 +206,24 @@ class BoundaryGraph:
         return sorted(out, key=lambda r: (r.source, r.kind, r.target, r.reason))
 
     def selected(self, selector: Any) -> list[Resource]:
-        """Collected (non-stub) resources a declaration selector matches."""
-        return [
-            r
-            for r in self.inventory.resources
-            if selector.matches(kind=r.kind, id=r.id, tags=r.tags)
-        ]
+        """Collected (non-stub) resources a declaration selector matches.
+
+        Rules ask for the same declaration selectors again and again; each is
+        matched against the inventory once (kept with the selector, so its id
+        stays unique while cached).
+        """
+        got = self._selected.get(id(selector))
+        if got is None or got[0] is not selector:
+            got = (
+                selector,
+                [
+                    r
+                    for r in self.inventory.resources
+                    if selector.matches(kind=r.kind, id=r.id, tags=r.tags)
+                ],
+            )
+            self._selected[id(selector)] = got
+        return list(got[1])
 
     def by_id(self) -> dict[str, Resource]:
         return {r.id: r for r in self.inventory.resources}
@@ -209,4 +234,7 @@ def _edge_sort(e: tuple[str, str, dict[str, Any]]) -> tuple[str, str, str]:
 
 
 def build_graph(inventory: Inventory, declaration: Declaration) -> BoundaryGraph:
-    return BoundaryGraph(inventory, declaration)
+    from auditor.gc_pause import gc_paused
+
+    with gc_paused():  # long-lived objects: see auditor/gc_pause.py
+        return BoundaryGraph(inventory, declaration)

@@ -219,12 +219,89 @@ def test_k8s_endpoint() -> None:
 
 
 def test_k8s_nothing_in_scope_is_explicit_pass_per_scope() -> None:
-    v = run_rules(inv(vpc()), rules=["network.k8s-endpoint-private"])
+    from dataclasses import replace
+
+    from auditor.model import CollectionUnit
+
+    listed = tuple(
+        CollectionUnit(cloud="aws", account=CUSTOMER, region=r, service="eks")
+        for r in (PRIMARY, SECONDARY)
+    )
+    v = run_rules(replace(inv(vpc()), collected=listed), rules=["network.k8s-endpoint-private"])
     assert {x.resource for x in v} == {
         f"scope:aws/{CUSTOMER}/{PRIMARY}",
         f"scope:aws/{CUSTOMER}/{SECONDARY}",
     }
     assert all(x.status is Status.PASS and "no EKS clusters" in x.message for x in v)
+    # clusters never listed in a region: unknown there, not "none"
+    v = run_rules(replace(inv(vpc()), collected=listed[:1]), rules=["network.k8s-endpoint-private"])
+    assert status_of(v, "network.k8s-endpoint-private", f"scope:aws/{CUSTOMER}/{SECONDARY}") is (
+        Status.INCONCLUSIVE
+    )
+
+
+def _azure_k8s_inventory(*, cluster: Resource | None, listed: bool, gap: bool) -> Any:
+    from auditor.model import CollectionUnit, Inventory, Scope
+
+    sub = "11111111-1111-1111-1111-111111111111"
+    return Inventory(
+        scope=Scope(accounts=(sub,), regions=("westeurope",), cloud="azure"),
+        resources=(cluster,) if cluster else (),
+        relations=(),
+        gaps=(
+            Gap(
+                cloud="azure",
+                account=sub,
+                region="*",
+                service="*",
+                operation="resourcegraph:resources",
+                error_code="Throttled",
+            ),
+        )
+        if gap
+        else (),
+        collected=(
+            CollectionUnit(cloud="azure", account=sub, region="global", service="azure-resources"),
+        )
+        if listed
+        else (),
+    )
+
+
+def test_k8s_judges_azure_subscriptions_as_azure_never_as_aws() -> None:
+    from pathlib import Path
+
+    from auditor.boundary import load_declaration
+
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "azure-kafka" / "boundary.yaml"
+    decl = load_declaration(fixture)
+    sub = "11111111-1111-1111-1111-111111111111"
+    rule = ["network.k8s-endpoint-private"]
+    aks = Resource(
+        id=f"/subscriptions/{sub}/resourcegroups/rg/providers/microsoft.containerservice/"
+        "managedclusters/aks",
+        cloud="azure",
+        kind="k8s_cluster",
+        account=sub,
+        region="westeurope",
+        name="aks",
+        tags={"platform": "orders-kafka"},
+        attributes={
+            "endpoint_public_access": True,
+            "public_access_cidrs": ["0.0.0.0/0"],
+            "endpoint_private_access": False,
+        },
+    )
+    sid = f"scope:azure/{sub}/*"
+    v = run_rules(_azure_k8s_inventory(cluster=None, listed=True, gap=False), decl, rules=rule)
+    assert [(x.resource, x.status) for x in v] == [(sid, Status.PASS)]
+    assert "no AKS clusters" in v[0].message
+    for listed, gap in ((False, False), (True, True)):
+        v = run_rules(_azure_k8s_inventory(cluster=None, listed=listed, gap=gap), decl, rules=rule)
+        assert {x.status for x in v} == {Status.INCONCLUSIVE}, (listed, gap)
+        assert not any(x.resource.startswith("scope:aws/") for x in v)
+    v = run_rules(_azure_k8s_inventory(cluster=aks, listed=True, gap=False), decl, rules=rule)
+    assert status_of(v, rule[0], aks.id) is Status.FAIL
 
 
 # --- network.flow-logs -------------------------------------------------------------------

@@ -64,6 +64,14 @@ class ExposureMixin(NetworkIndex):
 
     def exposure(self, res: Resource, port: int) -> Exposure:
         """Whether the internet reaches ``res`` directly on ``port`` (no load balancer hop)."""
+        if res.cloud == "gcp":
+            from auditor.analysis.network.gcp import gcp_exposure
+
+            return gcp_exposure(self.graph, res, port)
+        if res.cloud == "azure":
+            from auditor.analysis.network import azure
+
+            return azure.exposure(self.graph, res, port)
         public, why = self._public_address(res)
         if public is None:
             return Exposure(
@@ -265,6 +273,12 @@ class ExposureMixin(NetworkIndex):
         and their public-access counterparts.
         """
         wanted = sorted(set(ports))
+        if res.cloud == "azure":
+            from auditor.analysis.network import azure
+
+            return azure.exposures(self.graph, res, wanted)
+        if res.cloud == "gcp":  # no listeners or target groups: a forwarding rule listens itself
+            return [self.exposure(res, p) for p in wanted]
         out: list[Exposure] = []
         if res.kind == Kind.LOAD_BALANCER:
             for listener, targets in self.listeners_of(res):

@@ -77,7 +77,9 @@ class NetworkIndex:
             for sid in acl.attributes.get("subnet_ids") or []:
                 self._explicit_acl.setdefault((acl.region, str(sid)), acl)
         for p in graph.of_kind(Kind.PEERING):
-            self._peerings.setdefault(_local_id(p.id), []).append(p)
+            # AWS sees one peering from both accounts (same local id); GCP has one per side.
+            key = p.id if p.cloud in ("gcp", "azure") else _local_id(p.id)
+            self._peerings.setdefault(key, []).append(p)
         self._attachments = graph.of_kind(Kind.TRANSIT_ATTACHMENT)
 
     # --- lookups ----------------------------------------------------------------------

@@ -1,0 +1,217 @@
+"""Azure RBAC reach: which outside principals hold a role over boundary resources.
+
+For every ``control.role_assigned`` edge (role assignment or Lighthouse
+delegation) whose principal is outside the customer (a tenant that is not the
+customer's, or a foreign principal whose tenant is unknown), this deriver adds
+``control.can_act_on`` edges to each Azure boundary resource under the
+assignment's scope, one per boundary capability the role definition grants
+(actions and data actions, minus not-actions, ``*`` globs, case-blind). A
+role definition that was not collected, or an assignment with a condition,
+gives a ``conditional`` edge: the reach cannot be ruled out or confirmed.
+
+The customer's tenants are the declared ``parties.customer.azure.tenant`` and
+the tenants of the customer's collected subscriptions.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from auditor.graph.derive import deriver
+from auditor.model import Kind, Relation, Resource
+
+CAN_ACT_ON = "control.can_act_on"
+ROLE_ASSIGNED = "control.role_assigned"
+
+# capability -> [(action, is data action)] per kind of target
+CAPABILITIES: Mapping[str, Mapping[str, tuple[tuple[str, bool], ...]]] = {
+    Kind.BUCKET: {
+        "data.read": (
+            ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read", True),
+            ("Microsoft.Storage/storageAccounts/listKeys/action", False),
+        ),
+        "data.write": (
+            ("Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write", True),
+            ("Microsoft.Storage/storageAccounts/listKeys/action", False),
+        ),
+        "bucket.policy_change": (("Microsoft.Storage/storageAccounts/write", False),),
+    },
+    Kind.KEY: {
+        "key.decrypt": (
+            ("Microsoft.KeyVault/vaults/keys/decrypt/action", True),
+            ("Microsoft.KeyVault/vaults/keys/unwrap/action", True),
+        ),
+        "key.policy_change": (
+            ("Microsoft.KeyVault/vaults/write", False),
+            ("Microsoft.Authorization/roleAssignments/write", False),
+        ),
+        "key.destroy": (("Microsoft.KeyVault/vaults/keys/delete", True),),
+    },
+    Kind.KAFKA_CLUSTER: {
+        "data.read": (
+            ("Microsoft.EventHub/namespaces/messages/receive/action", True),
+            ("Microsoft.EventHub/namespaces/authorizationRules/listKeys/action", False),
+        ),
+        "data.write": (
+            ("Microsoft.EventHub/namespaces/messages/send/action", True),
+            ("Microsoft.EventHub/namespaces/authorizationRules/listKeys/action", False),
+        ),
+        "network.change": (
+            ("Microsoft.EventHub/namespaces/networkRuleSets/write", False),
+            ("Microsoft.EventHub/namespaces/write", False),
+        ),
+    },
+    Kind.INSTANCE: {
+        "compute.change": (
+            ("Microsoft.Compute/virtualMachines/write", False),
+            ("Microsoft.Compute/virtualMachines/runCommand/action", False),
+        ),
+    },
+    Kind.SCALING_GROUP: {
+        "compute.change": (("Microsoft.Compute/virtualMachineScaleSets/write", False),),
+    },
+    Kind.K8S_CLUSTER: {
+        "compute.change": (
+            ("Microsoft.ContainerService/managedClusters/write", False),
+            ("Microsoft.ContainerService/managedClusters/listClusterAdminCredential/action", False),
+        ),
+    },
+    Kind.ACCOUNT: {
+        "iam.change": (("Microsoft.Authorization/roleAssignments/write", False),),
+        "network.change": (
+            ("Microsoft.Network/networkSecurityGroups/securityRules/write", False),
+            ("Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write", False),
+        ),
+    },
+}
+"""Boundary capabilities on Azure resources, as the RBAC actions that grant them."""
+
+
+def _match(patterns: Sequence[str], action: str) -> bool:
+    low = action.lower()
+    return any(fnmatch.fnmatchcase(low, str(p).lower()) for p in patterns)
+
+
+def grants(role: Resource, action: str, data: bool) -> bool:
+    """Whether a role definition's permissions allow ``action``."""
+    key, not_key = ("data_actions", "not_data_actions") if data else ("actions", "not_actions")
+    for block in role.attributes.get("permissions") or []:
+        if _match(block.get(key) or [], action) and not _match(block.get(not_key) or [], action):
+            return True
+    return False
+
+
+def customer_tenants(graph: Any) -> set[str]:
+    decl = graph.declaration
+    out: set[str] = set()
+    party = decl.parties.get("customer")
+    if party is not None and party.azure is not None and party.azure.tenant:
+        out.add(str(party.azure.tenant).lower())
+    for acct in graph.of_kind(Kind.ACCOUNT):
+        if acct.cloud == "azure" and decl.party_of("azure", acct.account) == "customer":
+            tenant = acct.attributes.get("tenant_id")
+            if tenant:
+                out.add(str(tenant).lower())
+    return out
+
+
+def is_outside(graph: Any, principal: Resource, tenants: set[str]) -> bool:
+    """A principal of another tenant, or one whose tenant is unknown."""
+    tenant = principal.account.lower()
+    if not tenant:
+        return True
+    return tenant not in tenants and graph.declaration.party_of("azure", tenant) != "customer"
+
+
+def boundary_targets(graph: Any) -> list[Resource]:
+    """Azure resources the boundary is about: stores, platform, keys, subscriptions."""
+    from auditor.analysis.boundary_scope import data_stores, platform_resources, system_log_stores
+
+    chosen: dict[str, Resource] = {}
+    for r in [*data_stores(graph), *system_log_stores(graph), *platform_resources(graph)]:
+        if r.cloud == "azure" and r.kind in CAPABILITIES:
+            chosen[r.id] = r
+    for k in graph.of_kind(Kind.KEY):
+        if k.cloud == "azure":
+            chosen[k.id] = k
+    decl = graph.declaration
+    for a in graph.of_kind(Kind.ACCOUNT):
+        if a.cloud == "azure" and decl.party_of("azure", a.account) == "customer":
+            chosen[a.id] = a
+    return [chosen[k] for k in sorted(chosen)]
+
+
+def _under(scope: str, target: str) -> bool:
+    return scope == "/" or target == scope or target.startswith(scope.rstrip("/") + "/")
+
+
+@deriver("control.azure-access")
+def derive_azure_access(graph: Any) -> Iterator[Relation]:
+    """``control.can_act_on`` from outside Azure principals to the boundary resources they reach."""
+    principals = [
+        p
+        for p in graph.of_kind(Kind.PRINCIPAL, include_stubs=True)
+        if p.cloud == "azure" and p.id.startswith("/tenants/")
+    ]
+    if not principals:
+        return
+    tenants = customer_tenants(graph)
+    targets = boundary_targets(graph)
+    for p in principals:
+        if not is_outside(graph, p, tenants):
+            continue
+        for rel in graph.out_edges(p.id, ROLE_ASSIGNED):
+            role_id = str(rel.attributes.get("role_definition_id") or "")
+            role = graph.get(role_id)
+            known = role is not None and not role.attributes.get("stub")
+            conditional = bool(rel.attributes.get("condition"))
+            statement = {
+                "assignment": rel.attributes.get("assignment"),
+                "role_definition_id": role_id,
+                "via": rel.attributes.get("via"),
+                "scope": rel.target,
+            }
+            for t in targets:
+                if not _under(rel.target, t.id):
+                    continue
+                if not known:
+                    yield Relation(
+                        source=p.id,
+                        target=t.id,
+                        kind=CAN_ACT_ON,
+                        reason=f"role {role_id} at {rel.target} (definition not collected)",
+                        attributes={
+                            "capability": "unknown",
+                            "action": None,
+                            "decision": "conditional",
+                            "requires": [],
+                            "statements": [statement],
+                            "notes": [f"role definition {role_id} was not collected"],
+                        },
+                    )
+                    continue
+                assert role is not None
+                for cap, probes in sorted(CAPABILITIES[t.kind].items()):
+                    action = next((a for a, d in probes if grants(role, a, d)), None)
+                    if action is None:
+                        continue
+                    name = role.attributes.get("role_name") or role.name
+                    yield Relation(
+                        source=p.id,
+                        target=t.id,
+                        kind=CAN_ACT_ON,
+                        reason=f"{cap}: {action} via role {name} at {rel.target}"
+                        + (" (conditional)" if conditional else ""),
+                        attributes={
+                            "capability": cap,
+                            "action": action,
+                            "decision": "conditional" if conditional else "allowed",
+                            "requires": [str(rel.attributes.get("condition"))]
+                            if conditional
+                            else [],
+                            "statements": [statement],
+                            "notes": [],
+                        },
+                    )

@@ -1,0 +1,203 @@
+"""Cloud Asset assets (API JSON shape) as raw records: shared by live collection and import.
+
+Pure (no SDK import), so ``gcloud asset export`` lines and ``ListAssets``
+answers become exactly the same :class:`RawRecord` values: one per asset and
+content type, ``cloud="gcp"``, ``account`` the project id, ``region`` the
+asset's location (lower case, ``global`` when none), ``service`` the API
+(``compute``, ``storage``...) and ``type`` the asset type (``iam_policy`` for
+IAM policies). Only fields both sources carry are kept (name, assetType,
+ancestors, resource.data/location/parent, iamPolicy.bindings); numbers that
+protobuf turned into floats (``2.0``) are ints again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from auditor.model import JSONValue, RawRecord
+
+PROJECT_TYPE = "cloudresourcemanager.googleapis.com/Project"
+RESOURCE_UNIT = "cloudasset"
+"""Collection unit (per project): its resources were listed completely."""
+IAM_UNIT = "cloudasset-iam"
+"""Collection unit (per project): its IAM policies were listed completely (Cloud Asset
+lists only resources that have a policy, so a resource without one then has none)."""
+IAM_POLICY_TYPE = "iam_policy"
+"""Raw record type of an asset's IAM policy (whatever the asset's type)."""
+
+ASSET_TYPES: tuple[str, ...] = (
+    PROJECT_TYPE,
+    "cloudresourcemanager.googleapis.com/Folder",
+    "cloudresourcemanager.googleapis.com/Organization",
+    "compute.googleapis.com/Network",
+    "compute.googleapis.com/Subnetwork",
+    "compute.googleapis.com/Firewall",
+    "compute.googleapis.com/Route",
+    "compute.googleapis.com/Router",
+    "compute.googleapis.com/ForwardingRule",
+    "compute.googleapis.com/GlobalForwardingRule",
+    "compute.googleapis.com/ServiceAttachment",
+    "compute.googleapis.com/Instance",
+    "compute.googleapis.com/InstanceGroupManager",
+    "compute.googleapis.com/RegionInstanceGroupManager",
+    "compute.googleapis.com/HealthCheck",
+    "storage.googleapis.com/Bucket",
+    "cloudkms.googleapis.com/KeyRing",
+    "cloudkms.googleapis.com/CryptoKey",
+    "iam.googleapis.com/ServiceAccount",
+    "container.googleapis.com/Cluster",
+    "managedkafka.googleapis.com/Cluster",
+    "dns.googleapis.com/ManagedZone",
+    "dns.googleapis.com/ResourceRecordSet",
+)
+"""Resource asset types the collector lists (each has a normaliser)."""
+
+IAM_ASSET_TYPES: tuple[str, ...] = (
+    PROJECT_TYPE,
+    "cloudresourcemanager.googleapis.com/Folder",
+    "cloudresourcemanager.googleapis.com/Organization",
+    "storage.googleapis.com/Bucket",
+    "cloudkms.googleapis.com/KeyRing",
+    "cloudkms.googleapis.com/CryptoKey",
+    "iam.googleapis.com/ServiceAccount",
+    "managedkafka.googleapis.com/Cluster",
+)
+"""Asset types whose IAM policies the collector lists."""
+
+_PROJECT_IN_NAME = re.compile(r"/projects/([^/]+)")
+
+
+class AssetFormatError(ValueError):
+    """An asset without the fields every asset has."""
+
+
+def plain(value: Any) -> JSONValue:
+    """JSON values with integral floats as ints (protobuf Struct has only doubles)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    raise AssetFormatError(f"not a JSON value: {type(value).__name__}")
+
+
+def service_of(asset_type: str) -> str:
+    """``compute`` from ``compute.googleapis.com/Network``."""
+    return asset_type.split(".googleapis.com", 1)[0]
+
+
+def trim_asset(asset: Mapping[str, Any]) -> dict[str, Any]:
+    name, atype = asset.get("name"), asset.get("assetType")
+    if not isinstance(name, str) or not name or not isinstance(atype, str) or not atype:
+        raise AssetFormatError("an asset needs a 'name' and an 'assetType'")
+    ancestors = asset.get("ancestors") or []
+    if not isinstance(ancestors, list):
+        raise AssetFormatError(f"{name}: 'ancestors' is not a list")
+    out: dict[str, Any] = {"name": name, "assetType": atype, "ancestors": list(ancestors)}
+    res = asset.get("resource")
+    if res is not None:
+        if not isinstance(res, Mapping) or not isinstance(res.get("data") or {}, Mapping):
+            raise AssetFormatError(f"{name}: 'resource' is not an object with 'data'")
+        out["resource"] = {
+            "data": plain(res.get("data") or {}),
+            "location": str(res.get("location") or ""),
+            "parent": str(res.get("parent") or ""),
+        }
+    pol = asset.get("iamPolicy")
+    if pol is not None:
+        if not isinstance(pol, Mapping) or not isinstance(pol.get("bindings") or [], list):
+            raise AssetFormatError(f"{name}: 'iamPolicy' is not an object with 'bindings'")
+        bindings = []
+        for b in pol.get("bindings") or []:
+            if not isinstance(b, Mapping) or not isinstance(b.get("members") or [], list):
+                raise AssetFormatError(f"{name}: an IAM binding is not an object with 'members'")
+            item: dict[str, Any] = {
+                "role": str(b.get("role") or ""),
+                "members": sorted(str(m) for m in b.get("members") or []),
+            }
+            if b.get("condition"):
+                item["condition"] = plain(b["condition"])
+            bindings.append(item)
+        out["iamPolicy"] = {
+            "bindings": sorted(bindings, key=lambda b: json.dumps(b, sort_keys=True))
+        }
+    return out
+
+
+def project_numbers(assets: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Project number -> project id, from the Project assets among ``assets``."""
+    out: dict[str, str] = {}
+    for a in assets:
+        if a.get("assetType") != PROJECT_TYPE:
+            continue
+        data = (a.get("resource") or {}).get("data") or {}
+        if data.get("projectNumber") and data.get("projectId"):
+            out[str(plain(data["projectNumber"]))] = str(data["projectId"])
+    return out
+
+
+def account_of(asset: Mapping[str, Any], numbers: Mapping[str, str]) -> str:
+    """The project id owning an asset (folders and organisations own themselves)."""
+    for anc in asset.get("ancestors") or []:
+        kind, _, ident = str(anc).partition("/")
+        if kind == "projects":
+            return numbers.get(ident, ident)
+        if kind in ("folders", "organizations"):
+            break
+    m = _PROJECT_IN_NAME.search(str(asset.get("name") or ""))
+    if m:
+        return numbers.get(m.group(1), m.group(1))
+    ancestors = [str(a) for a in asset.get("ancestors") or []]
+    return ancestors[0] if ancestors else ""
+
+
+def region_of(location: str) -> str:
+    return location.lower() if location else "global"
+
+
+LIST_OPERATION = "cloudasset:ListAssets"
+
+
+def to_records(assets: Sequence[Mapping[str, Any]]) -> list[RawRecord]:
+    """Raw records (sorted, one per asset and content) from API-shaped assets.
+
+    Raises :class:`AssetFormatError` for an asset without name or type.
+    """
+    trimmed = [trim_asset(a) for a in assets]
+    numbers = project_numbers(trimmed)
+    # An IAM policy carries no location: give it its resource's, so both records of
+    # one asset normalise to the same place.
+    located = {str(a["name"]): str(a["resource"]["location"]) for a in trimmed if "resource" in a}
+    seen: set[str] = set()
+    records: list[RawRecord] = []
+    for a in trimmed:
+        account = account_of(a, numbers)
+        for content in ("resource", "iamPolicy"):
+            if content not in a:
+                continue
+            data = {k: v for k, v in a.items() if k not in ("resource", "iamPolicy")}
+            data[content] = a[content]
+            key = json.dumps(data, sort_keys=True)
+            if key in seen:
+                continue
+            seen.add(key)
+            location = located.get(str(a["name"]), "")
+            records.append(
+                RawRecord(
+                    cloud="gcp",
+                    account=account,
+                    region=region_of(location),
+                    service=service_of(a["assetType"]) if content == "resource" else "iam",
+                    type=a["assetType"] if content == "resource" else IAM_POLICY_TYPE,
+                    data=data,
+                    operation=LIST_OPERATION,
+                )
+            )
+    records.sort(key=lambda r: (r.account, r.type, str(r.data["name"]), r.service))
+    return records

@@ -1,0 +1,1 @@
+"""GCP normalisers: Cloud Asset assets to cloud-neutral resources."""

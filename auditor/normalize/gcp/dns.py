@@ -1,0 +1,175 @@
+"""Cloud DNS managed zones and record sets, with routing policies.
+
+A record set with a ``primaryBackup`` routing policy becomes two records, as
+Route53 failover records are: ``{id}#primary`` (``failover`` PRIMARY) and
+``{id}#backup`` (SECONDARY), so failure rules read one shape. A policy's
+``healthCheck`` is the records' ``health_check_id`` (a
+``failure.health_checked_by`` edge); internal load balancer targets are
+health-checked through their backends (``health_checked_targets`` lists them).
+Geo policies are ``routing`` ``geolocation``, weighted round robin
+``weighted``. Records carry ``zone_id`` (the zone's full name); ``zone_name``
+is null because a record set does not repeat its zone's DNS name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from auditor.model import JSONValue, Kind, RawRecord
+from auditor.normalize import Builder, normalizes
+from auditor.normalize.aws.route53 import FAILS_OVER_TO, HEALTH_CHECKED_BY
+from auditor.normalize.gcp._names import SOURCE, data, full_name, labels, last, sorted_str
+
+
+def _zone_of_record(rid: str) -> str:
+    return rid.split("/rrsets/", 1)[0]
+
+
+@normalizes("gcp", "dns.googleapis.com/ManagedZone")
+def managed_zone(rec: RawRecord, out: Builder) -> None:
+    d = data(rec)
+    zid = str(rec.data["name"])
+    nets = [
+        n
+        for v in (d.get("privateVisibilityConfig") or {}).get("networks") or []
+        if (n := full_name(v.get("networkUrl")))
+    ]
+    out.resource(
+        id=zid,
+        cloud="gcp",
+        kind=Kind.DNS_ZONE,
+        account=rec.account,
+        region="global",
+        name=str(d.get("name") or last(zid)),
+        tags=labels(d),
+        attributes={
+            "zone_id": zid,
+            "name": str(d.get("dnsName") or "").rstrip("."),
+            "private": d.get("visibility") == "private",
+            "vpcs": [{"vpc_id": n, "region": "global"} for n in sorted(set(nets))],
+        },
+        source=SOURCE,
+    )
+
+
+def _targets(item: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Values (rrdatas and target addresses) and health-checked load balancers."""
+    values = [str(v) for v in item.get("rrdatas") or []]
+    # A geo/wrr item nests its targets; primaryTargets is the targets object itself.
+    hc: Mapping[str, Any] = item.get("healthCheckedTargets") or item
+    lbs: list[str] = []
+    for lb in hc.get("internalLoadBalancers") or []:
+        if lb.get("ipAddress"):
+            values.append(str(lb["ipAddress"]))
+        if lb.get("loadBalancerType") or lb.get("networkUrl"):
+            lbs.append(str(lb.get("ipAddress") or ""))
+    values += [str(e) for e in hc.get("externalEndpoints") or []]
+    return sorted(set(values)), sorted(set(lbs))
+
+
+@normalizes("gcp", "dns.googleapis.com/ResourceRecordSet")
+def record_set(rec: RawRecord, out: Builder) -> None:
+    d = data(rec)
+    rid = str(rec.data["name"])
+    zone = _zone_of_record(rid)
+    name = str(d.get("name") or "").rstrip(".")
+    rtype = str(d.get("type") or "")
+    policy: Mapping[str, Any] = d.get("routingPolicy") or {}
+    hc = full_name(policy.get("healthCheck"))
+    base: dict[str, JSONValue] = {
+        "zone_id": zone,
+        "zone_name": None,
+        "name": name,
+        "type": rtype,
+        "ttl": d.get("ttl"),
+        "alias_target": None,
+    }
+
+    def emit(suffix: str, attrs: dict[str, JSONValue]) -> str:
+        record_id = rid + suffix
+        out.resource(
+            id=record_id,
+            cloud="gcp",
+            kind=Kind.DNS_RECORD,
+            account=rec.account,
+            region="global",
+            name=name,
+            attributes={**base, **attrs},
+            source=SOURCE,
+        )
+        if attrs.get("health_check_id"):
+            out.relation(
+                record_id, str(attrs["health_check_id"]), HEALTH_CHECKED_BY, "routing policy"
+            )
+        return record_id
+
+    pb = policy.get("primaryBackup")
+    if pb:
+        primary_values, primary_lbs = _targets(pb.get("primaryTargets") or {})
+        backup_values: list[str] = []
+        backup_lbs: list[str] = []
+        regions: list[str] = []
+        for item in (pb.get("backupGeoTargets") or {}).get("items") or []:
+            v, lbs = _targets(item)
+            backup_values += v
+            backup_lbs += lbs
+            if item.get("location"):
+                regions.append(str(item["location"]))
+        common = {"routing": "failover", "health_check_id": hc}
+        p = emit(
+            "#primary",
+            {
+                **common,
+                "set_identifier": "primary",
+                "failover": "PRIMARY",
+                "values": primary_values,
+                "health_checked_targets": primary_lbs,
+                "locations": [],
+                "trickle_ratio": pb.get("trickleTraffic"),
+            },
+        )
+        b = emit(
+            "#backup",
+            {
+                **common,
+                "set_identifier": "backup",
+                "failover": "SECONDARY",
+                "values": sorted(set(backup_values)),
+                "health_checked_targets": sorted(set(backup_lbs)),
+                "locations": sorted_str(regions),
+                "trickle_ratio": None,
+            },
+        )
+        out.relation(p, b, FAILS_OVER_TO, f"primaryBackup policy of {name}")
+        return
+    routing = "simple"
+    values = [str(v) for v in d.get("rrdatas") or []]
+    locations: list[str] = []
+    checked: list[str] = []
+    if policy.get("geo"):
+        routing = "geolocation"
+        for item in policy["geo"].get("items") or []:
+            v, lbs = _targets(item)
+            values += v
+            checked += lbs
+            locations.append(str(item.get("location") or ""))
+    elif policy.get("wrr"):
+        routing = "weighted"
+        for item in policy["wrr"].get("items") or []:
+            v, lbs = _targets(item)
+            values += v
+            checked += lbs
+    emit(
+        "",
+        {
+            "routing": routing,
+            "set_identifier": None,
+            "failover": None,
+            "health_check_id": hc,
+            "values": sorted(set(values)),
+            "health_checked_targets": sorted(set(checked)),
+            "locations": sorted_str(locations),
+            "trickle_ratio": None,
+        },
+    )
