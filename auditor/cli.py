@@ -2,21 +2,25 @@
 
 Exit codes: 0 all pass; 1 failures at or above ``--fail-on`` (with
 ``--baseline``: only failures the baseline lacked, or expired waivers); 2 usage or
-input error; 3 scan incomplete (gaps) with ``--strict``. Cloud SDKs are
-imported only inside the commands that need them.
+input error; 3 scan incomplete (gaps) with ``--strict``; 4 the bundle was written
+but ``--upload`` failed. Cloud SDKs are imported only inside the commands that
+need them.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 
+from auditor.commands._scale import scale_options
+
 EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_UPLOAD = 4
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 SUMMARY_FAILS = 15
 
@@ -38,6 +42,9 @@ def make_console() -> Any:
 @click.version_option(package_name="boundary-auditor", prog_name="auditor")
 def main() -> None:
     """Audit a declared cloud account boundary for multi-region Kafka platforms."""
+    from auditor.collect.sdk_logs import quiet_sdk_logs
+
+    quiet_sdk_logs()  # SDK debug logs would print raw answers: credentials, tag values
 
 
 @main.command()
@@ -135,6 +142,17 @@ def _scan_options(f: F) -> F:
             type=click.Path(path_type=Path),
             help="Earlier bundle: exit 1 only for failures it did not have (or expired waivers).",
         ),
+        click.option(
+            "--keep-raw",
+            is_flag=True,
+            help="Keep the raw API responses (secrets redacted) in the bundle, under raw/.",
+        ),
+        click.option(
+            "--upload",
+            default=None,
+            metavar="s3://BUCKET/PREFIX",
+            help="Copy the bundle to this S3 evidence bucket (Object Lock retention if set).",
+        ),
     ]
     for opt in reversed(options):
         f = opt(f)
@@ -143,6 +161,7 @@ def _scan_options(f: F) -> F:
 
 @main.command()
 @_scan_options
+@scale_options
 def scan(
     declaration: Path,
     profile: str | None,
@@ -156,8 +175,13 @@ def scan(
     workers: int,
     sign_key: Path | None,
     baseline: Path | None,
+    keep_raw: bool,
+    upload: str | None,
+    scale: Any,
 ) -> None:
-    """Collect the declared AWS accounts, evaluate the rules, write an evidence bundle."""
+    """Collect the declared AWS accounts, Azure subscriptions and GCP projects, evaluate
+    the rules, and write an evidence bundle."""
+    target = _upload_target(upload) if upload else None
     decl, text, pack = _load_inputs(declaration, rules)
     signer = _signer(sign_key) if sign_key else None
     prior = _baseline_verdicts(baseline) if baseline else None
@@ -176,8 +200,41 @@ def scan(
         declaration_path=declaration,
         signer=signer,
         baseline=prior,
+        keep_raw=keep_raw,
+        upload=target,
+        scale=scale,
     )
     sys.exit(code)
+
+
+def _upload_target(url: str) -> Any:
+    """The parsed ``--upload`` URL; a bad one is an input error before anything runs."""
+    from auditor.evidence.upload import UploadError, parse_s3_url
+
+    try:
+        return parse_s3_url(url)
+    except UploadError as exc:
+        _die(str(exc))
+
+
+def _upload(console: Any, bundle: Path, target: Any, profile: str | None) -> bool:
+    """Copy the bundle to S3; False (after a one-line error) when that failed."""
+    from rich.text import Text
+
+    from auditor.evidence.upload import UploadError, upload_bundle
+
+    try:
+        done = upload_bundle(bundle, target, profile=profile)
+    except (UploadError, OSError) as exc:
+        click.echo(f"error: upload failed, the local bundle stays at {bundle}: {exc}", err=True)
+        return False
+    console.print(
+        Text(
+            f"uploaded {len(done.keys)} files to s3://{target.bucket}/"
+            f"{target.key(bundle.name, '')}/ ({done.note})"
+        )
+    )
+    return True
 
 
 def _signer(path: Path) -> Any:
@@ -219,11 +276,26 @@ def run_scan(
     declaration_path: Path | None = None,
     signer: Any = None,
     baseline: Any = None,
+    on_bundle: Callable[[Any, Path], None] | None = None,
+    keep_raw: bool = False,
+    upload: Any = None,
+    scale: Any = None,
+    cloud_options: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> int:
     """Scan, write the bundle, print the summary; return the exit code.
 
+    Every cloud the customer party names is scanned: AWS accounts, Azure
+    subscriptions, GCP projects. ``cloud_options`` adds keyword arguments to the
+    Azure and GCP scan options (``{"azure": {"base_url": ...}}``: a fake's endpoint,
+    credential and CA in the demo and tests; real clouds need none).
+
     Recorded failover drills are read from the declaration's drills folder, relative
-    to ``declaration_path`` (the ``--boundary`` file).
+    to ``declaration_path`` (the ``--boundary`` file). ``on_bundle(console, bundle)``
+    runs once the bundle is written, before the summary (``auditor snapshot``).
+    ``keep_raw`` adds the redacted raw API responses; ``upload`` (an S3Target) copies
+    the finished bundle to S3 (exit 4 when that fails; the bundle stays).
+    ``scale`` (a :class:`~auditor.commands._scale.ScanScale`) adds organisation
+    discovery, all regions, the executor, rate limits and the checkpoint.
     """
     from auditor.collect.runner import AwsScanOptions
     from auditor.evidence.bundle import BundleError
@@ -235,26 +307,42 @@ def run_scan(
         write_scan_bundle,
     )
 
-    accounts, chosen = aws_scope(decl, regions)
-    if not accounts:
-        _die("the declaration names no AWS accounts for the customer party")
-    if not chosen:
-        _die("no AWS regions to scan: declare regions or pass --region")
-    opts = AwsScanOptions(
-        accounts=accounts,
-        regions=chosen,
-        profile=profile,
-        assume_role=assume_role,
-        external_id=external_id,
-        max_workers=workers,
-        max_attempts=max_attempts,
-    )
+    aws_accounts, chosen = aws_scope(decl, regions)
+    subscriptions = tuple(decl.accounts("azure", "customer"))
+    projects = tuple(decl.accounts("gcp", "customer"))
+    if not (aws_accounts or subscriptions or projects):
+        _die("the declaration names no accounts, subscriptions or projects for the customer party")
+    opts = None
+    if aws_accounts:
+        if not chosen:
+            _die("no AWS regions to scan: declare regions or pass --region")
+        opts = AwsScanOptions(
+            accounts=aws_accounts,
+            regions=chosen,
+            profile=profile,
+            assume_role=assume_role,
+            external_id=external_id,
+            max_workers=workers,
+            max_attempts=max_attempts,
+        )
+        if scale is not None:
+            try:  # contradicting options, or a malformed --executor
+                opts = scale.apply(opts, text, regions_given=bool(regions))
+            except ValueError as exc:
+                _die(str(exc))
+    targets = _targets(decl, opts, subscriptions, projects, cloud_options or {})
     console = make_console()
     started = now_utc()
+    raw: list[Any] | None = [] if keep_raw else None
+    collected: list[Any] = []
     try:
-        inventory = _collect_with_progress(opts, console)
+        inventory = _collect_with_progress(targets, console, raw, collected)
     except NormalizationError as exc:
         _die(f"unexpected API response: {exc}")
+    except ValueError as exc:  # the Dask scheduler could not be reached (ExecutorError)
+        _die(str(exc))
+    if collected and collected[0].started is not None:
+        started = min(started, collected[0].started)  # a resumed scan began earlier
     finished = now_utc()
     from auditor.evidence.drills import with_drills
 
@@ -269,36 +357,89 @@ def run_scan(
             started=started,
             finished=finished,
             signer=signer,
+            raw=_raw_members(raw),
         )
     except (BundleError, OSError) as exc:
         _die(f"cannot write the evidence bundle: {exc}")
+    if collected and collected[0].checkpoint is not None:
+        collected[0].checkpoint.remove()  # the bundle holds it all now: drop the raw data
+    if on_bundle is not None:
+        on_bundle(console, bundle)
     print_summary(console, decl, inventory, ev.verdicts, bundle)
-    return exit_code(
+    code = exit_code(
         ev.verdicts, inventory, fail_on=fail_on, strict=strict, baseline=baseline, console=console
+    )
+    if upload is not None and not _upload(console, bundle, upload, profile):
+        return EXIT_UPLOAD
+    return code
+
+
+def _raw_members(raw: list[Any] | None) -> dict[str, bytes] | None:
+    from auditor.evidence.raw import raw_files
+
+    return None if raw is None else raw_files(raw)
+
+
+def _targets(
+    decl: Any,
+    aws: Any,
+    subscriptions: tuple[str, ...],
+    projects: tuple[str, ...],
+    cloud_options: Mapping[str, Mapping[str, Any]],
+) -> Any:
+    """What to scan in each cloud the declaration names."""
+    from auditor.pipeline import ScanTargets
+
+    azure = gcp = None
+    if subscriptions:
+        from auditor.collect.azure import AzureScanOptions
+
+        azure = AzureScanOptions(subscriptions=subscriptions, **cloud_options.get("azure", {}))
+    if projects:
+        from auditor.collect.gcp import GcpScanOptions
+
+        gcp = GcpScanOptions(projects=projects, **cloud_options.get("gcp", {}))
+    return ScanTargets(
+        aws=aws,
+        azure=azure,
+        gcp=gcp,
+        regions={c: tuple(sorted(decl.regions_of(c))) for c in ("azure", "gcp")},
     )
 
 
-def _collect_with_progress(opts: Any, console: Any) -> Any:
-    from auditor.pipeline import collect_aws_inventory
+def _collect_with_progress(
+    targets: Any, console: Any, raw: list[Any] | None = None, collected: list[Any] | None = None
+) -> Any:
+    """Collect with per-account progress: rich bars on a terminal, log lines otherwise."""
+    from rich.text import Text
+
+    from auditor.collect.progress import LogProgress, RichProgress
+    from auditor.pipeline import collect_inventory
+
+    def noted(result: Any) -> None:
+        if collected is not None:
+            collected.append(result)
+        for line in collection_notes(result):
+            console.print(Text(line))
 
     if not console.is_terminal:
-        return collect_aws_inventory(opts)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+        return collect_inventory(targets, LogProgress(sys.stderr), raw, on_result=noted)
+    with RichProgress(console) as bar:
+        return collect_inventory(targets, bar, raw, on_result=noted)
 
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("collecting", total=None)
 
-        def progress(label: str, done: int, total: int) -> None:
-            bar.update(task, total=total, completed=done, description=f"collecting {label}")
-
-        return collect_aws_inventory(opts, progress)
+def collection_notes(result: Any) -> list[str]:
+    """One line each on what organisation discovery and resuming did."""
+    notes = []
+    org = result.organization
+    if org is not None:
+        notes.append(
+            f"organization {org.id}: {len(org.accounts)} account(s), {len(org.active())} "
+            f"ACTIVE, {len(org.units)} OU(s); scanning {len(result.accounts)} account(s)"
+        )
+    if result.resumed_units:
+        notes.append(f"resumed {result.resumed_units} finished unit(s) from the checkpoint")
+    return notes + list(result.notes)
 
 
 def exit_code(
@@ -476,10 +617,13 @@ def docs(out_dir: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
 )
 @click.option(
-    "--estate", default="kafka-byoc-aws", show_default=True, help="Fixture estate under fixtures/."
+    "--estate",
+    default="kafka-byoc-multicloud",
+    show_default=True,
+    help="Fixture estate under fixtures/ (kafka-byoc-aws: AWS only).",
 )
 def demo(out_dir: Path, estate: str) -> None:
-    """Start an embedded AWS, load a fixture estate through boto3, and scan it."""
+    """Start embedded fake clouds (AWS, Azure, GCP), load a fixture estate, and scan it."""
     from auditor.fakecloud.demo import run_demo
 
     sys.exit(run_demo(estate=estate, out_dir=out_dir))

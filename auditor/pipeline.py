@@ -11,7 +11,7 @@ import datetime as dt
 import importlib.metadata
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +19,12 @@ from auditor.boundary import Declaration, declaration_hash
 from auditor.checks import Rule, all_rules
 from auditor.checks.engine import evaluate
 from auditor.checks.pack import RulePack
-from auditor.collect.runner import AwsScanOptions, Progress
+from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
 from auditor.evidence.bundle import write_bundle
 from auditor.evidence.serialize import canonical_json, gap_to_dict, inventory_jsonl, verdicts_json
 from auditor.graph.build import BoundaryGraph, build_graph
 from auditor.graph.export import crossings_document, graph_document
-from auditor.model import Inventory, PathName, Scope, Status, Verdict
+from auditor.model import Inventory, PathName, RawRecord, Scope, Status, Verdict
 from auditor.render import ReportData, renderers
 from auditor.render.accountability import accountability_table
 
@@ -47,17 +47,97 @@ def aws_scope(
     return accounts, chosen
 
 
-def collect_aws_inventory(opts: AwsScanOptions, progress: Progress | None = None) -> Inventory:
-    from auditor.collect.runner import collect_aws
+def collect_aws_inventory(
+    opts: AwsScanOptions,
+    progress: Progress | None = None,
+    raw: list[RawRecord] | None = None,
+    on_result: Callable[[CollectionResult], None] | None = None,
+) -> Inventory:
+    """Collect one AWS scan and normalise it (see :func:`collect_inventory`)."""
+    return collect_inventory(ScanTargets(aws=opts), progress, raw, on_result)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanTargets:
+    """The clouds one scan reads and how to reach each; None means not scanned.
+
+    ``azure`` is an :class:`~auditor.collect.azure.AzureScanOptions` and ``gcp`` a
+    :class:`~auditor.collect.gcp.GcpScanOptions` (typed loosely so that this module
+    imports neither package). ``regions`` holds the declared regions of Azure and
+    GCP: their collection is not per region, the scope still names them.
+    """
+
+    aws: AwsScanOptions | None = None
+    azure: Any = None
+    gcp: Any = None
+    regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def clouds(self) -> tuple[str, ...]:
+        return tuple(c for c in ("aws", "azure", "gcp") if getattr(self, c) is not None)
+
+
+def collect_inventory(
+    targets: ScanTargets,
+    progress: Progress | None = None,
+    raw: list[RawRecord] | None = None,
+    on_result: Callable[[CollectionResult], None] | None = None,
+) -> Inventory:
+    """Collect every targeted cloud and normalise all of it into one inventory.
+
+    With ``raw`` (``--keep-raw``) the raw records are added to it. ``on_result``
+    sees the AWS collection result (discovered accounts, resumed units, start
+    time) before normalisation. The scope is what was targeted: declared accounts
+    (plus discovered ones) of every cloud, and every region scanned.
+    """
     from auditor.normalize import normalize
 
-    result = collect_aws(opts, progress)
+    results: list[CollectionResult] = []
+    accounts: list[str] = []
+    regions: list[str] = []
+    if targets.aws is not None:
+        from auditor.collect.runner import collect_aws
+
+        opts = targets.aws
+        result = collect_aws(opts, progress)
+        if on_result is not None:
+            on_result(result)
+        results.append(result)
+        accounts += result.accounts or opts.accounts
+        aws_regions = opts.regions
+        if opts.all_regions:  # each account's enabled regions: the scope is their union
+            aws_regions = (
+                tuple(sorted({r for rs in result.regions.values() for r in rs})) or aws_regions
+            )
+        regions += aws_regions
+    if targets.azure is not None:
+        from auditor.collect.azure import collect_azure
+
+        results.append(collect_azure(targets.azure, progress))
+        accounts += targets.azure.subscriptions
+        regions += targets.regions.get("azure", ())
+    if targets.gcp is not None:
+        from auditor.collect.gcp import collect_gcp
+
+        results.append(collect_gcp(targets.gcp, progress))
+        accounts += targets.gcp.projects
+        regions += targets.regions.get("gcp", ())
+    records = [rec for r in results for rec in r.records]
+    if raw is not None:
+        raw.extend(records)
+    calls: Counter[str] = Counter()
+    for r in results:
+        calls.update(r.api_calls)
     return normalize(
-        result.records,
-        scope=Scope(accounts=opts.accounts, regions=opts.regions, cloud="aws"),
-        gaps=result.gaps,
-        api_calls=result.api_calls,
-        collected=result.units,
+        records,
+        scope=Scope(
+            accounts=tuple(dict.fromkeys(accounts)),
+            regions=tuple(dict.fromkeys(regions)),
+            cloud="+".join(targets.clouds),
+        ),
+        gaps=[g for r in results for g in r.gaps],
+        api_calls=dict(calls),
+        collected=[u for r in results for u in r.units],
     )
 
 
@@ -92,8 +172,13 @@ def bundle_files(
     started: str,
     finished: str,
     provenance: Mapping[str, Any] | None = None,
+    raw: Mapping[str, bytes] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of a bundle but SHA256SUMS. ``provenance`` notes a replay's source."""
+    """Every file of a bundle but SHA256SUMS. ``provenance`` notes a replay's source.
+
+    ``raw`` holds the redacted raw API responses (``raw/...`` members, see
+    :mod:`auditor.evidence.raw`); the manifest lists them.
+    """
     inv = ev.graph.inventory
     crossings = crossings_document(ev.graph)
     report = ReportData(
@@ -145,12 +230,15 @@ def bundle_files(
     }
     if provenance:
         manifest["provenance"] = dict(provenance)
+    if raw is not None:
+        manifest["raw"] = {"redacted": True, "files": sorted(raw)}
     files: dict[str, bytes] = {
         "manifest.json": canonical_json(manifest),
         "declaration.yaml": decl_text.encode(),
         "inventory.jsonl": inventory_jsonl(inv),
         "graph.json": canonical_json(graph_document(ev.graph)),
         "verdicts.json": verdicts_json(ev.verdicts),
+        **(raw or {}),
     }
     for name, render in renderers().items():
         files[name] = render(report)
@@ -171,6 +259,7 @@ def write_scan_bundle(
     finished: dt.datetime,
     signer: Callable[[bytes], bytes] | None = None,
     provenance: Mapping[str, Any] | None = None,
+    raw: Mapping[str, bytes] | None = None,
 ) -> Path:
     files = bundle_files(
         decl=decl,
@@ -179,6 +268,7 @@ def write_scan_bundle(
         started=started.isoformat().replace("+00:00", "Z"),
         finished=finished.isoformat().replace("+00:00", "Z"),
         provenance=provenance,
+        raw=raw,
     )
     base = f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
     name, n = base, 1
