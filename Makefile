@@ -1,12 +1,12 @@
 # Two entry points do all set-up on a fresh machine:
-#   make demo   - venv, install, scan the embedded fake AWS, write a bundle under reports/
+#   make demo   - venv, install, scan embedded fake AWS, Azure and GCP, write a bundle under reports/
 #   make test   - venv, install, ruff, mypy (strict), the whole pytest suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit docs bench clean
+.PHONY: demo test lint typecheck unit docs bench bench-1m clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ test: lint typecheck
 
 docs: $(STAMP)
 	$(BIN)/auditor docs --out docs/reference
+
+# Benchmarks print figures (docs/performance.md); they are not tests.
+bench: $(STAMP)
+	$(BIN)/python -m bench.evaluation --sizes 1000 10000 100000 --per-rule 5
+	$(BIN)/python -m bench.collection --accounts 4
+
+bench-1m: $(STAMP)
+	$(BIN)/python -m bench.evaluation --sizes 1000000 --per-rule 5
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from auditor.gc_pause import gc_paused
 from auditor.model import (
     CollectionUnit,
     Evidence,
@@ -134,6 +135,13 @@ def read_inventory_jsonl(
     text: str, *, scope: Scope, api_calls: Mapping[str, int] | None = None, name: str = "inventory"
 ) -> Inventory:
     """Parse ``inventory.jsonl`` back into an Inventory (for offline re-evaluation)."""
+    with gc_paused():  # long-lived objects: see auditor/gc_pause.py
+        return _read_inventory_jsonl(text, scope=scope, api_calls=api_calls, name=name)
+
+
+def _read_inventory_jsonl(
+    text: str, *, scope: Scope, api_calls: Mapping[str, int] | None, name: str
+) -> Inventory:
     resources: list[Resource] = []
     relations: list[Relation] = []
     gaps: list[Gap] = []

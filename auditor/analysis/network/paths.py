@@ -37,7 +37,7 @@ import itertools
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.analysis.network.acl import AclDecision, acl_eval, acl_range
 from auditor.analysis.network.addresses import (
@@ -59,6 +59,9 @@ from auditor.analysis.network.security_groups import sg_decide
 from auditor.analysis.network.view import NetworkView, network_view
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, JSONValue, Kind, Resource
+
+if TYPE_CHECKING:
+    from auditor.analysis.network.delivery import DeliveryIndex
 
 PATH_EDGE = "network.path"
 """Edge kind used in verdict evidence for consecutive hops of a path."""
@@ -987,6 +990,12 @@ class PathEngine:
                     )
                 )
             break
+        if any(h.reach is Reach.NO for h in hops):
+            # Dropped on the way out: ``_end`` cuts every later hop, so skip the inbound
+            # NACL and security group work (the bulk of a leg); only the reply route's
+            # missing data still shows in the result.
+            missing.extend(self._reply_missing(o, ep))
+            return self._end(ep, o.label, port, hops, via, "reachable", missing=missing)
         hops.append(self.hop(ep.subnet, "subnet", f"target subnet {local_id(ep.subnet.id)}"))
         h, nets = self._acl_hop(ep.subnet, egress=False, nets=nets, port=port, what="request in")
         hops.append(h)
@@ -1024,6 +1033,18 @@ class PathEngine:
         h, _ = self._acl_hop(o.subnet, egress=False, nets=ep.nets, port=None, what="reply in")
         hops.append(h)
         return self._end(ep, o.label, port, hops, via, "reachable", sources=nets, missing=missing)
+
+    def _reply_missing(self, o: Origin, ep: Endpoint) -> list[str]:
+        """What the reply route of a private leg lacks (as its full evaluation records it)."""
+        back = self.view.route_table_for(ep.subnet) if ep.subnet is not None else None
+        src_vpc = self.vpc_of(o.subnet) if o.subnet is not None else None
+        if back is None or src_vpc is None:
+            return []
+        for sn in (o.nets or ())[:1]:
+            w = self.walk(back, sn, src_vpc)
+            if not (w.reach is Reach.YES and w.fate == "deliver"):
+                return list(w.missing)
+        return []
 
     def internet_leg(
         self,
@@ -1258,10 +1279,22 @@ class PathEngine:
         source: str,
         target: Resource,
         port: int,
+        index: DeliveryIndex | None = None,
     ) -> list[Path]:
+        """Every candidate path from ``origins`` (and ``public``) to ``target`` on ``port``.
+
+        With an ``index`` built over ``origins``, private legs that are proven NO
+        are left out (the first leg is always kept), so the YES, the first
+        UNKNOWN and the first path overall are the same as without it.
+        """
         paths: list[Path] = []
         for ep in self.endpoints(target, port):
-            for o in origins:
+            # egress_to_public is None for endpoints without a public address,
+            # so only their private legs may be skipped.
+            chosen = index.candidates(ep) if index is not None and not ep.public else None
+            if chosen is not None and not paths and origins and chosen[:1] != [0]:
+                chosen = [0, *chosen]
+            for o in origins if chosen is None else [origins[i] for i in chosen]:
                 paths.append(self.private_leg(o, ep, port))
                 e = self.egress_to_public(o, ep, port)
                 if e is not None:

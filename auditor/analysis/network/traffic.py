@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.network.addresses import Net, collapse, fmt_nets, nets_of
 from auditor.analysis.network.answers import Reach
+from auditor.analysis.network.delivery import DeliveryIndex
 from auditor.analysis.network.index import local_id
 from auditor.analysis.network.paths import (
     WORLD,
@@ -139,9 +140,10 @@ def class_flows(graph: BoundaryGraph) -> list[Flow]:
     client_origins: list[tuple[str, list[Origin], tuple[Net, ...], Reach]] = [
         ("internet", [], nets_of(["0.0.0.0/0"]), Reach.NO)
     ]
+    other_ids = {s.id for s in other_subnets}  # a set: one lookup per origin, not a scan
     for c in client_cidrs:
         origins, public, entry = engine.origins_for_cidr(c)
-        origins = [o for o in origins if o.subnet is not None and o.subnet in other_subnets]
+        origins = [o for o in origins if o.subnet is not None and o.subnet.id in other_ids]
         client_origins.append((c, origins, public, entry))
     declared = nets_of(client_cidrs)
     undeclared = [s for s in other_subnets if not _within(s, declared)]
@@ -154,23 +156,37 @@ def class_flows(graph: BoundaryGraph) -> list[Flow]:
                 Reach.NO,
             )
         )
+    # One delivery index per origin list: legs proven NO are skipped (see .delivery).
+    indexes = [DeliveryIndex(engine, origins) for _, origins, _, _ in client_origins]
     for t in kafka:
         for port in t.ports:
-            for label_, origins, public, entry in client_origins:
+            for (label_, origins, public, entry), index in zip(
+                client_origins, indexes, strict=True
+            ):
                 pub = WORLD if label_ == "internet" else public
-                ps = engine.from_origins(origins, pub, entry, label_, t.resource, port)
+                ps = engine.from_origins(origins, pub, entry, label_, t.resource, port, index)
                 out.append(_flow(engine, "clients", t, port, label_, ps))
 
     # Replication: platform networks of one region to Kafka listeners of another.
     regions = sorted(platform_subnets)
+    by_region = {
+        r: _group(engine, platform_subnets[r], f"platform networks in {r}", "") for r in regions
+    }
+    region_index = {r: DeliveryIndex(engine, by_region[r]) for r in regions}
     for t in kafka:
         for r in regions:
             if r == t.resource.region:
                 continue
-            origins = _group(engine, platform_subnets[r], f"platform networks in {r}", "")
+            origins = by_region[r]
             for port in t.ports:
                 ps = engine.from_origins(
-                    origins, (), Reach.NO, f"platform networks in {r}", t.resource, port
+                    origins,
+                    (),
+                    Reach.NO,
+                    f"platform networks in {r}",
+                    t.resource,
+                    port,
+                    region_index[r],
                 )
                 out.append(_flow(engine, "replication", t, port, f"platform networks in {r}", ps))
 
