@@ -1,60 +1,144 @@
-"""``auditor demo``: a real scan of a fixture estate in an embedded AWS."""
+"""``auditor demo``: a real scan of a fixture estate in embedded fake clouds.
+
+The declaration says which clouds to scan (the customer's AWS accounts, Azure
+subscriptions, GCP projects); the fixture folder holds an estate file per cloud:
+``aws.yaml`` (boto3 calls, for moto), ``azure.yaml`` (Resource Graph rows, for
+:class:`~auditor.fakecloud.azure_server.AzureFake`), ``gcp.yaml`` (Cloud Asset
+assets, for :class:`~auditor.fakecloud.gcp_server.GcpFake`), or ``estate.yaml``
+when it names one cloud only. Every fake is started here and stopped on the way
+out; the scan goes through the real SDKs.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
+from typing import Any
 
 from auditor.fakecloud.estate import apply_estate
+
+DEFAULT_ESTATE = "kafka-byoc-multicloud"
+CLOUDS = ("aws", "azure", "gcp")
 
 
 def fixtures_dir() -> Path:
     return Path(__file__).resolve().parent.parent.parent / "fixtures"
 
 
+def estate_files(folder: Path, decl: Any) -> dict[str, Path]:
+    """The estate file of every cloud the declaration's customer names, in scan order.
+
+    Raises ValueError (naming the file) when a cloud has none.
+    """
+    clouds = [c for c in CLOUDS if decl.accounts(c, "customer")]
+    out: dict[str, Path] = {}
+    for cloud in clouds:
+        path = folder / f"{cloud}.yaml"
+        if not path.is_file() and len(clouds) == 1:
+            path = folder / "estate.yaml"
+        if not path.is_file():
+            raise ValueError(f"{folder / f'{cloud}.yaml'}: no {cloud} estate for the declaration")
+        out[cloud] = path
+    return out
+
+
+def _start_azure(stack: contextlib.ExitStack, estate: Path) -> dict[str, Any]:
+    from auditor.fakecloud.azure_server import AzureFake
+
+    fake = stack.enter_context(AzureFake(estate, page_size=100))
+    return {
+        "base_url": fake.base_url,
+        "credential": fake.credential(),
+        "connection_verify": fake.ca_path,
+        "retry_total": 0,
+    }
+
+
+def _start_gcp(stack: contextlib.ExitStack, estate: Path) -> dict[str, Any]:
+    from auditor.fakecloud.gcp_server import GcpFake
+
+    fake = stack.enter_context(GcpFake(estate, page_size=100))
+    return {"api_endpoint": fake.endpoint, "credentials": fake.credentials(), "retry": None}
+
+
 def run_demo(*, estate: str, out_dir: Path) -> int:
-    """Load ``fixtures/<estate>`` into moto, scan it, print where the bundle is."""
+    """Load ``fixtures/<estate>`` into the fakes it needs, scan it, print the bundle."""
     import click
 
     from auditor.boundary import load_declaration
     from auditor.checks.pack import load_pack
-    from auditor.cli import run_scan
-    from auditor.fakecloud.identities import AUDITOR_ROLE, provision_auditor
-    from auditor.fakecloud.moto_server import MotoServer, endpoint_env
+    from auditor.cli import fail_with, run_scan
 
     folder = fixtures_dir() / estate
     decl_path = folder / "boundary.yaml"
+    if not decl_path.is_file():
+        known = sorted(p.name for p in fixtures_dir().iterdir() if (p / "boundary.yaml").is_file())
+        fail_with(f"--estate {estate}: no {decl_path} (known: {', '.join(known)})")
     decl = load_declaration(decl_path)
-    server = MotoServer()
-    endpoint = server.start()
-    click.echo(f"embedded AWS (moto) listening on {endpoint}; loading {folder.name}")
     try:
-        with endpoint_env(endpoint):
-            apply_estate(folder / "estate.yaml")
-            accounts = decl.accounts("aws", "customer")
-            creds = provision_auditor(accounts)
-            with endpoint_env(endpoint, **creds.env()):
-                os.environ.pop("AWS_SESSION_TOKEN", None)
-                os.environ.pop("AWS_PROFILE", None)
-                code = run_scan(
-                    decl,
-                    decl_path.read_text(encoding="utf-8"),
-                    load_pack("default"),
-                    profile=None,
-                    regions=(),
-                    assume_role=AUDITOR_ROLE,
-                    external_id=None,
-                    out_dir=out_dir,
-                    fail_on="high",
-                    strict=False,
-                    workers=8,
-                    max_attempts=2,
-                    declaration_path=decl_path,
-                )
-    finally:
-        server.stop()
+        files = estate_files(folder, decl)
+    except ValueError as exc:
+        fail_with(str(exc))
+    clouds = tuple(files)
+    with contextlib.ExitStack() as stack:
+        options: dict[str, dict[str, Any]] = {}
+        if "azure" in clouds:
+            options["azure"] = _start_azure(stack, files["azure"])
+            click.echo(f"embedded Azure listening on {options['azure']['base_url']}")
+        if "gcp" in clouds:
+            options["gcp"] = _start_gcp(stack, files["gcp"])
+            click.echo(f"embedded GCP listening on {options['gcp']['api_endpoint']}")
+        if "aws" in clouds:
+            stack.enter_context(_embedded_aws(files["aws"], decl))
+        click.echo(f"scanning {folder.name} ({' + '.join(clouds)})")
+        code = run_scan(
+            decl,
+            decl_path.read_text(encoding="utf-8"),
+            load_pack("default"),
+            profile=None,
+            regions=(),
+            assume_role=_auditor_role() if "aws" in clouds else None,
+            external_id=None,
+            out_dir=out_dir,
+            fail_on="high",
+            strict=False,
+            workers=8,
+            max_attempts=2,
+            declaration_path=decl_path,
+            cloud_options=options,
+        )
     click.echo(
         f"scan exit code would be {code} (the estate carries planted violations: "
         f"see {folder / 'README.md'})"
     )
     return 0
+
+
+def _auditor_role() -> str:
+    from auditor.fakecloud.identities import AUDITOR_ROLE
+
+    return AUDITOR_ROLE
+
+
+@contextlib.contextmanager
+def _embedded_aws(estate: Path, decl: Any) -> Any:
+    """Start moto, apply the AWS estate, and keep the auditor's credentials in the env."""
+    import click
+
+    from auditor.fakecloud.identities import provision_auditor
+    from auditor.fakecloud.moto_server import MotoServer, endpoint_env
+
+    server = MotoServer()
+    endpoint = server.start()
+    click.echo(f"embedded AWS (moto) listening on {endpoint}; loading {estate}")
+    try:
+        with endpoint_env(endpoint):
+            apply_estate(estate)
+            creds = provision_auditor(decl.accounts("aws", "customer"))
+        with endpoint_env(endpoint, **creds.env()):
+            os.environ.pop("AWS_SESSION_TOKEN", None)
+            os.environ.pop("AWS_PROFILE", None)
+            yield
+    finally:
+        server.stop()

@@ -16,7 +16,9 @@ boto3 calls to make there, in order:
 
 ``${name.Path.0.Field}`` reads from an earlier step's response; ``${account}``
 and ``${region}`` are the group's. ``{$json: {...}}`` becomes a JSON string
-(policy documents). This is how estates are *created*; the auditor never uses it.
+(policy documents). A group ``{include: ../other/estate.yaml}`` stands for every
+group of that file (relative to this one), so an estate can extend another.
+This is how estates are *created*; the auditor never uses it.
 """
 
 from __future__ import annotations
@@ -64,13 +66,27 @@ def _resolve(value: Any, saved: Mapping[str, Any], where: str) -> Any:
     return value
 
 
-def load_estate(path: Path) -> list[dict[str, Any]]:
+def load_estate(path: Path, _seen: tuple[Path, ...] = ()) -> list[dict[str, Any]]:
+    """The groups of an estate file, ``include`` groups expanded in place."""
     from ruamel.yaml import YAML
 
-    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    path = path.resolve()
+    if path in _seen:
+        raise EstateError(f"{_seen[-1]}: include cycle through {path}")
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        where = f"{_seen[-1]}: include" if _seen else "estate"
+        raise EstateError(f"{where}: cannot read {path} ({exc.strerror})") from exc
     if not isinstance(data, list):
         raise EstateError(f"{path}: an estate is a list of account/region groups")
-    return data
+    groups: list[dict[str, Any]] = []
+    for group in data:
+        if isinstance(group, dict) and set(group) == {"include"}:
+            groups += load_estate(path.parent / str(group["include"]), (*_seen, path))
+        else:
+            groups.append(group)
+    return groups
 
 
 def apply_estate(path: Path) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""`auditor demo` (what `make demo` runs) works from a clean process and leaves a sound bundle."""
+"""`auditor demo` (what `make demo` runs) works from a clean process and leaves a sound bundle.
+
+The default estate, kafka-byoc-multicloud, needs all three embedded fakes (moto,
+AzureFake, GcpFake); the bundle must hold every cloud and the boundary crossings
+to the vendor in each.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +13,85 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from auditor.boundary import load_declaration
 from auditor.evidence.bundle import verify_bundle
+from auditor.fakecloud.demo import DEFAULT_ESTATE, estate_files, fixtures_dir
 
 
-def test_demo_scans_the_embedded_cloud(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "auditor.cli", "demo", "--out", str(tmp_path)],
+def _demo(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AZURE_", "GOOGLE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "auditor.cli", "demo", "--out", str(out), *args],
         capture_output=True,
         text=True,
         env=env,
         timeout=600,
         check=False,
     )
+
+
+def test_demo_scans_the_three_embedded_clouds(tmp_path: Path) -> None:
+    proc = _demo(tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     (bundle,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
     assert verify_bundle(bundle).ok
     manifest = json.loads((bundle / "manifest.json").read_text())
-    assert manifest["resources"] > 50
+    assert manifest["complete"] is True
+    assert manifest["scope"]["cloud"] == "aws+azure+gcp"
+    assert manifest["resources"] > 150
     counts = manifest["verdicts"]
     assert set(counts) == {"data", "control", "network", "failure"}
     for path, by_status in counts.items():
         assert by_status["PASS"] > 0, f"no PASS evidence on the {path} path"
     assert sum(c["FAIL"] for c in counts.values()) > 0
     assert "evidence bundle:" in proc.stdout
+
+    graph = json.loads((bundle / "graph.json").read_text())
+    zones = {n["id"]: n["zone"] for n in graph["nodes"]}
+    collected = {zones[n["id"]].get("cloud") for n in graph["nodes"] if not n["stub"]}
+    assert {"aws", "azure", "gcp"} <= collected
+    # The vendor crosses into the customer's estate in every cloud: the AWS
+    # vendor-operator trust, the Azure Lighthouse delegation, the GCP CMEK kept in
+    # the vendor's project.
+    to_vendor = {
+        zones[e["source"]]["cloud"]
+        for e in graph["edges"]
+        if e["crossing"]
+        and {zones[e["source"]].get("party"), zones[e["target"]].get("party")}
+        == {"customer", "vendor"}
+        and zones[e["source"]].get("cloud") == zones[e["target"]].get("cloud")
+    }
+    assert to_vendor == {"aws", "azure", "gcp"}
+    assert sum(1 for e in graph["edges"] if e["crossing"]) == manifest["crossings"]
+
+
+def _files(name: str) -> dict[str, str]:
+    folder = fixtures_dir() / name
+    files = estate_files(folder, load_declaration(folder / "boundary.yaml"))
+    return {cloud: path.name for cloud, path in files.items()}
+
+
+def test_the_declaration_picks_the_fakes_and_the_folder_their_estates() -> None:
+    assert DEFAULT_ESTATE == "kafka-byoc-multicloud"
+    assert _files(DEFAULT_ESTATE) == {"aws": "aws.yaml", "azure": "azure.yaml", "gcp": "gcp.yaml"}
+    assert _files("kafka-byoc-aws") == {"aws": "estate.yaml"}
+    assert _files("azure-kafka") == {"azure": "estate.yaml"}
+    assert _files("gcp-kafka") == {"gcp": "estate.yaml"}
+
+
+def test_a_cloud_without_an_estate_file_is_named(tmp_path: Path) -> None:
+    multi = fixtures_dir() / DEFAULT_ESTATE
+    (tmp_path / "aws.yaml").write_text("[]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"azure\.yaml: no azure estate"):
+        estate_files(tmp_path, load_declaration(multi / "boundary.yaml"))
+
+
+def test_an_unknown_estate_is_a_one_line_input_error(tmp_path: Path) -> None:
+    proc = _demo(tmp_path / "out", "--estate", "no-such-estate")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: --estate no-such-estate: no ")
+    assert "kafka-byoc-multicloud" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
