@@ -90,11 +90,12 @@ def traffic_class(ctx: RuleContext) -> Iterator[Finding]:
     for f in flows:
         by.setdefault((f.cls, f.target.id), []).append(f)
     for (cls, tid), group in sorted(by.items()):
-        if group[0].target.cloud == "gcp":
+        if group[0].target.cloud != "aws":
             yield ctx.not_applicable(
                 tid,
-                f"[{cls}] hop-by-hop traffic paths are not modelled for GCP; "
-                "network.public-ingress and network.peering-declared judge its exposure",
+                f"[{cls}] hop-by-hop traffic paths are modelled for AWS only; "
+                "network.public-ingress and network.peering-declared judge "
+                f"{group[0].target.cloud} exposure",
             )
             continue
         tc = getattr(decl.network, cls)

@@ -126,6 +126,10 @@ def class_flows(graph: BoundaryGraph) -> list[Flow]:
     platform_subnets: dict[str, list[Resource]] = {}
     other_subnets: list[Resource] = []
     for s in graph.of_kind(Kind.SUBNET):
+        if s.cloud != "aws":
+            # The hop-by-hop engine models AWS networks; another cloud's subnets reach
+            # AWS listeners only over links it does not model (VPN, interconnect).
+            continue
         key = (s.region, str(s.attributes.get("vpc_id") or ""))
         if key in platform_vpc_keys:
             platform_subnets.setdefault(s.region, []).append(s)
