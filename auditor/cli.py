@@ -506,8 +506,10 @@ def print_summary(console: Any, decl: Any, inventory: Any, verdicts: Any, bundle
         for col in ("severity", "rule", "finding"):
             shown.add_column(col)
         for v in worst[:SUMMARY_FAILS]:
-            # Text cells: cloud-supplied strings are never read as rich markup.
-            shown.add_row(Text(v.severity.value), Text(v.rule), Text(v.message))
+            # Text cells: cloud-supplied strings are never read as rich markup; one line
+            # each, so a name holding a line break cannot print a line of its own.
+            message = "".join(c if c.isprintable() else " " for c in v.message)
+            shown.add_row(Text(v.severity.value), Text(v.rule), Text(message))
         console.print(shown)
         if len(fails) > SUMMARY_FAILS:
             console.print(Text(f"... and {len(fails) - SUMMARY_FAILS} more in report.md"))

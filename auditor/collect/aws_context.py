@@ -10,15 +10,20 @@ largest page sizes the collector asks for.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from auditor.collect.readonly import guard_client
 from auditor.model import CollectionUnit, Gap, JSONValue, RawRecord
+
+if TYPE_CHECKING:
+    from auditor.collect.ratelimit import RateLimits
 
 MAX_PAGES = 10_000
 """A paginated listing longer than this is cut and recorded as a gap (no endless loops)."""
@@ -101,6 +106,19 @@ def error_code(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _next_token(pager: Any, page: Mapping[str, Any]) -> str:
+    """The next-page token of ``page`` as one string ("" on the last page).
+
+    botocore stops only when a token repeats on two pages in a row; a cycle
+    (A, B, A, ...) would page forever, so :meth:`AwsContext.pages` remembers them all.
+    """
+    exprs = getattr(pager, "_output_token", None) or ()
+    values = [e.search(page) for e in exprs]
+    if all(v is None for v in values):
+        return ""
+    return json.dumps(values, sort_keys=True, default=str)
+
+
 def _snake(op: str) -> str:
     out = []
     for i, ch in enumerate(op):
@@ -112,6 +130,19 @@ def _snake(op: str) -> str:
             out.append("_")
         out.append(ch.lower())
     return "".join(out)
+
+
+_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _session_lock(session: Any) -> threading.Lock:
+    """One lock per boto3 session: client creation from a shared session is not thread-safe."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(session)
+        if lock is None:
+            lock = _LOCKS[session] = threading.Lock()
+        return lock
 
 
 class AwsContext:
@@ -128,6 +159,7 @@ class AwsContext:
         sink: Sink,
         config: Any = None,
         scan_regions: tuple[str, ...] = (),
+        limits: RateLimits | None = None,
     ) -> None:
         self.account = account
         self.region = region
@@ -138,6 +170,7 @@ class AwsContext:
         self._session = session
         self._client_region = client_region
         self._config = config
+        self._limits = limits
         self._clients: dict[str, Any] = {}
 
     def client(self, name: str | None = None, region: str | None = None) -> Any:
@@ -150,9 +183,13 @@ class AwsContext:
         region = region or self._client_region
         key = f"{name}@{region}"
         if key not in self._clients:
-            c = self._session.client(name, region_name=region, config=self._config)
+            with _session_lock(self._session):  # boto3 sessions are not thread-safe
+                c = self._session.client(name, region_name=region, config=self._config)
             guard_client(c)
             c.meta.events.register("before-call.*.*", self._count)
+            hook = self._limits.hook(self.account, region) if self._limits else None
+            if hook is not None:  # every attempt, retries included, draws a token
+                c.meta.events.register("before-send.*.*", hook)
             self._clients[key] = c
         return self._clients[key]
 
@@ -230,6 +267,7 @@ class AwsContext:
                 if page_size:
                     config["PageSize"] = page_size
                 pager = c.get_paginator(snake).paginate(**params, PaginationConfig=config)
+                seen: set[str] = set()
                 for n, page in enumerate(pager):
                     if n >= MAX_PAGES:
                         self.gap(
@@ -238,6 +276,17 @@ class AwsContext:
                         return
                     for item in page.get(result_key, []) or []:
                         yield jsonable(item)
+                    token = _next_token(pager, page)
+                    if token in seen:
+                        self.gap(
+                            operation,
+                            "RepeatedPageToken",
+                            f"the page token {token[:80]} came back: the listing would not end",
+                            resource,
+                        )
+                        return
+                    if token:
+                        seen.add(token)
             else:
                 response = getattr(c, snake)(**params)
                 for item in response.get(result_key, []) or []:

@@ -35,6 +35,12 @@ def refuse_mutations(model: Any, **_: Any) -> None:
 
 
 def guard_client(client: Any) -> Any:
-    """Register the guard on one client and return it."""
+    """Register the guard on one client and return it.
+
+    Every guarded client also refuses untrustworthy answers (see
+    :mod:`auditor.collect.answers`): one call for every client the auditor makes.
+    """
+    from auditor.collect.answers import harden_client
+
     client.meta.events.register_first("before-call.*.*", refuse_mutations)
-    return client
+    return harden_client(client)

@@ -16,7 +16,7 @@ import click
 
 
 @click.command(name="failover-plan")
-@click.argument("bundle", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("bundle", type=click.Path(path_type=Path))
 def failover_plan(bundle: Path) -> None:
     """Print, per region, what a failover changes first and what is missing (offline)."""
     from auditor.cli import fail_with

@@ -16,7 +16,7 @@ import click
 
 
 @click.command("paths")
-@click.argument("bundle", type=click.Path(file_okay=False, exists=True, path_type=FsPath))
+@click.argument("bundle", type=click.Path(path_type=FsPath))
 @click.option("--from", "source", required=True, help="internet, a CIDR, or a resource id.")
 @click.option("--to", "target", required=True, help="kafka, internet, a CIDR, or a resource id.")
 @click.option("--port", type=int, default=None, help="Port (default: the target's ports).")

@@ -22,6 +22,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from auditor.evidence.bundle import BundleError, verify_bundle
@@ -129,7 +130,12 @@ def extract_bundle(archive: Path, dest: Path) -> Path:
                 if total > MAX_TOTAL_BYTES:
                     raise BundleError(f"{archive}: members exceed {MAX_TOTAL_BYTES} bytes in all")
                 _write_member(tf, m, target)
-    except (OSError, tarfile.TarError, EOFError) as exc:
+            # tarfile stops at the end-of-archive blocks; read on so gzip checks its CRC
+            # and length (a corrupted stream can otherwise unpack altered bytes quietly).
+            assert tf.fileobj is not None
+            while tf.fileobj.read(_CHUNK):
+                pass
+    except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
         raise BundleError(f"{archive}: not a readable .tar.gz ({exc})") from None
     if top is None:
         raise BundleError(f"{archive}: empty archive")

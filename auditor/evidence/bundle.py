@@ -36,7 +36,13 @@ def sums_text(files: Mapping[str, bytes]) -> bytes:
 
 def _safe_name(name: str) -> None:
     parts = Path(name).parts
-    if not parts or Path(name).is_absolute() or ".." in parts or name in (SUMS, SIGNATURE):
+    if (
+        not parts
+        or Path(name).is_absolute()
+        or ".." in parts
+        or name in (SUMS, SIGNATURE)
+        or any(ord(c) < 32 or ord(c) == 127 for c in name)  # NUL, escapes: never a file name
+    ):
         raise BundleError(f"refusing bundle member name {name!r}")
 
 
@@ -147,6 +153,9 @@ def verify_bundle(path: Path, public_key: Any = None) -> VerifyResult:
             data = member.read_bytes()
         except FileNotFoundError:
             result.problems.append(f"{name}: missing")
+            continue
+        except OSError as exc:  # a directory where a file is listed, no permission
+            result.problems.append(f"{name}: unreadable ({exc.strerror or exc})")
             continue
         result.checked += 1
         if sha256(data) != digest:

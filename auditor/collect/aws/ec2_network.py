@@ -61,6 +61,7 @@ def list_all(
     """
     items: list[dict[str, Any]] = []
     token: str | None = None
+    seen: set[str] = set()
     for _ in range(MAX_PAGES):
         extra = {token_key: token} if token else {}
         response = ctx.call(operation, resource=resource, **params, **extra)
@@ -70,6 +71,10 @@ def list_all(
         token = response.get(next_token_key or token_key) or None
         if token is None:
             return items
+        if token in seen:
+            ctx.gap(operation, "RepeatedPageToken", "a page token came back", resource)
+            return None
+        seen.add(token)
     ctx.gap(operation, "TooManyPages", f"stopped after {MAX_PAGES} pages", resource)
     return None
 
