@@ -13,18 +13,16 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn
 
 import click
 
+from auditor.commands._bundle_options import bundle_options
 from auditor.commands._scale import scale_options
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 EXIT_UPLOAD = 4
-SEVERITIES = ["info", "low", "medium", "high", "critical"]
 SUMMARY_FAILS = 15
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _die(message: str, code: int = EXIT_INPUT) -> NoReturn:
@@ -79,84 +77,22 @@ def _load_inputs(declaration: Path, rules: str) -> tuple[Any, str, Any]:
     return decl, declaration.read_text(encoding="utf-8"), pack
 
 
-def _scan_options(f: F) -> F:
-    options = [
-        click.option(
-            "--boundary",
-            "declaration",
-            required=True,
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="The boundary declaration (YAML).",
-        ),
-        click.option("--profile", default=None, help="AWS profile (default: standard chain)."),
-        click.option(
-            "--region",
-            "regions",
-            multiple=True,
-            help="Region to scan (repeatable; default: the declared regions).",
-        ),
-        click.option(
-            "--assume-role",
-            default=None,
-            help="Role name (or ARN) to assume in each other declared account.",
-        ),
-        click.option("--external-id", default=None, help="ExternalId for --assume-role."),
-        click.option(
-            "--out",
-            "out_dir",
-            default="reports",
-            show_default=True,
-            type=click.Path(file_okay=False, path_type=Path),
-            help="Folder the evidence bundle is written under.",
-        ),
-        click.option(
-            "--rules",
-            default="default",
-            show_default=True,
-            help="Rule pack name (in rules/) or path.",
-        ),
-        click.option(
-            "--fail-on",
-            type=click.Choice(SEVERITIES),
-            default="high",
-            show_default=True,
-            help="Lowest severity whose FAIL exits 1.",
-        ),
-        click.option("--strict", is_flag=True, help="Exit 3 when collection had gaps."),
-        click.option(
-            "--workers",
-            default=16,
-            show_default=True,
-            type=click.IntRange(1, 128),
-            help="Parallel collection units.",
-        ),
-        click.option(
-            "--sign-key",
-            default=None,
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Ed25519 private key (from auditor keygen) to sign the bundle with.",
-        ),
-        click.option(
-            "--baseline",
-            default=None,
-            type=click.Path(path_type=Path),
-            help="Earlier bundle: exit 1 only for failures it did not have (or expired waivers).",
-        ),
-        click.option(
-            "--keep-raw",
-            is_flag=True,
-            help="Keep the raw API responses (secrets redacted) in the bundle, under raw/.",
-        ),
-        click.option(
-            "--upload",
-            default=None,
-            metavar="s3://BUCKET/PREFIX",
-            help="Copy the bundle to this S3 evidence bucket (Object Lock retention if set).",
-        ),
-    ]
-    for opt in reversed(options):
-        f = opt(f)
-    return f
+_scan_options = bundle_options(
+    "boundary",
+    "profile",
+    "region",
+    "assume-role",
+    "external-id",
+    "out",
+    "rules",
+    "fail-on",
+    "strict",
+    "workers",
+    "sign-key",
+    "baseline",
+    "keep-raw",
+    "upload",
+)
 
 
 @main.command()

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from auditor.commands._bundle_options import bundle_options
+
 if TYPE_CHECKING:
     from auditor.boundary import Declaration
     from auditor.importers import Importer, ImportResult
     from auditor.model import Gap, Inventory
-
-SEVERITIES = ["info", "low", "medium", "high", "critical"]
 
 
 class _ImportCommand(click.Command):
@@ -181,34 +181,8 @@ def _null(res: Any, unknown: Mapping[str, set[str]]) -> Any:
     "--format", "fmt", default=None, help="Export format of every FILE (default: detect)."
 )
 @click.option("--list-formats", is_flag=True, help="List the export formats and exit.")
-@click.option(
-    "--out",
-    "out_dir",
-    default="reports",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder the evidence bundle is written under.",
-)
-@click.option("--rules", default="default", show_default=True, help="Rule pack name or path.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(SEVERITIES),
-    default="high",
-    show_default=True,
-    help="Lowest severity whose FAIL exits 1.",
-)
-@click.option("--strict", is_flag=True, help="Exit 3 when the exports left gaps.")
-@click.option(
-    "--sign-key",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Ed25519 private key (from auditor keygen) to sign the bundle with.",
-)
-@click.option(
-    "--baseline",
-    default=None,
-    type=click.Path(path_type=Path),
-    help="Earlier bundle: exit 1 only for failures it did not have (or expired waivers).",
+@bundle_options(
+    "out", "rules", "fail-on", "strict", "sign-key", "baseline", gaps="the exports left gaps"
 )
 def import_command(
     files: tuple[Path, ...],

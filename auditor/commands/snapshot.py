@@ -29,6 +29,8 @@ from typing import Any
 
 import click
 
+from auditor.commands._bundle_options import bundle_options
+
 SNAPSHOT_WORKERS = 64
 SNAPSHOT_ATTEMPTS = 2
 """botocore attempts per call (the first try included): one retry, then a gap."""
@@ -54,13 +56,7 @@ def _last_good(path: Path, public_key: Path | None) -> Any:
 
 
 @click.command(name="snapshot")
-@click.option(
-    "--boundary",
-    "declaration",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The boundary declaration (YAML).",
-)
+@bundle_options("boundary")
 @click.option(
     "--last-good",
     "last_good",
@@ -74,46 +70,22 @@ def _last_good(path: Path, public_key: Path | None) -> Any:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Ed25519 public key: last-good must carry a valid signature by it.",
 )
-@click.option(
-    "--sign-key",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Ed25519 private key (from auditor keygen) to sign the snapshot with.",
-)
-@click.option("--profile", default=None, help="AWS profile (default: standard chain).")
-@click.option("--region", "regions", multiple=True, help="Region (repeatable; default: declared).")
-@click.option("--assume-role", default=None, help="Role name (or ARN) to assume in other accounts.")
-@click.option("--external-id", default=None, help="ExternalId for --assume-role.")
-@click.option(
-    "--out",
-    "out_dir",
-    default="reports",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder the snapshot bundle is written under.",
-)
-@click.option("--rules", default="default", show_default=True, help="Rule pack name or path.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["info", "low", "medium", "high", "critical"]),
-    default="high",
-    show_default=True,
-    help="Lowest severity whose new FAIL exits 1.",
-)
-@click.option("--strict", is_flag=True, help="Exit 3 when collection had gaps.")
-@click.option(
-    "--workers",
-    default=SNAPSHOT_WORKERS,
-    show_default=True,
-    type=click.IntRange(1, 128),
-    help="Parallel collection units.",
-)
-@click.option("--keep-raw", is_flag=True, help="Keep the raw API responses (redacted) in raw/.")
-@click.option(
-    "--upload",
-    default=None,
-    metavar="s3://BUCKET/PREFIX",
-    help="Copy the snapshot bundle to this S3 evidence bucket (exit 4 if that fails).",
+@bundle_options(
+    "sign-key",
+    "profile",
+    "region",
+    "assume-role",
+    "external-id",
+    "out",
+    "rules",
+    "fail-on",
+    "strict",
+    "workers",
+    "keep-raw",
+    "upload",
+    bundle="snapshot bundle",
+    fail_on="Lowest severity whose new FAIL exits 1.",
+    workers=SNAPSHOT_WORKERS,
 )
 def snapshot(
     declaration: Path,

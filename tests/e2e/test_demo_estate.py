@@ -22,12 +22,8 @@ Route53 and ELB ids are the same on every run. MSK cluster ids come from
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
-import json
-import os
 import re
 import urllib.request
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +32,15 @@ import pytest
 from auditor.boundary import load_declaration
 from auditor.evidence.drills import with_drills
 from auditor.fakecloud.estate import apply_estate
-from auditor.model import Inventory, Status, Verdict
+from auditor.model import Inventory, Verdict
 from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
+from tests.estate_readme import (
+    INCONCLUSIVE,
+    PLANTED,
+    EstateReadme,
+    assert_matches_golden,
+    verdict_rows,
+)
 from tests.helpers import TODAY, run_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,26 +123,6 @@ def scan(fake_aws: FakeAws) -> Scan:
     return _SCAN["scan"]
 
 
-def _triples(verdicts: Iterable[Verdict]) -> list[dict[str, str]]:
-    rows = {(v.rule, _mask(v.resource), v.status.value) for v in verdicts}
-    return [{"rule": r, "resource": res, "status": s} for r, res, s in sorted(rows)]
-
-
-def _render(rows: list[dict[str, str]]) -> str:
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
-    doc = {
-        "estate": "kafka-byoc-aws",
-        "declaration": "fixtures/kafka-byoc-aws/boundary.yaml",
-        "accounts": list(ACCOUNTS),
-        "regions": list(REGIONS),
-        "counts": dict(sorted(counts.items())),
-        "verdicts": rows,
-    }
-    return json.dumps(doc, indent=2, sort_keys=False) + "\n"
-
-
 # moto cannot place 111111111111 and 222222222222 in one organization (member
 # accounts it creates get random ids), so each account answers "not in use":
 # recorded as a fact (no SCPs apply), not as a gap.
@@ -152,106 +135,27 @@ def test_collection_is_complete_but_for_known_emulator_gaps(scan: Scan) -> None:
 
 
 def test_verdicts_match_golden(scan: Scan) -> None:
-    rows = _triples(scan.verdicts)
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(_render(rows), encoding="utf-8")
-        return
-    assert GOLDEN.exists(), f"{GOLDEN} is missing: run with UPDATE_GOLDEN=1 and review it"
-    want = json.loads(GOLDEN.read_text(encoding="utf-8"))["verdicts"]
-    got_set = {tuple(r.values()) for r in rows}
-    want_set = {(r["rule"], r["resource"], r["status"]) for r in want}
-    missing = sorted(want_set - got_set)
-    extra = sorted(got_set - want_set)
-    assert not missing and not extra, (
-        "verdicts differ from the golden (UPDATE_GOLDEN=1 rewrites it):\n"
-        + "".join(f"  - {m}\n" for m in missing)
-        + "".join(f"  + {e}\n" for e in extra)
-    )
+    header = {
+        "estate": "kafka-byoc-aws",
+        "declaration": "fixtures/kafka-byoc-aws/boundary.yaml",
+        "accounts": list(ACCOUNTS),
+        "regions": list(REGIONS),
+    }
+    assert_matches_golden(GOLDEN, verdict_rows(scan.verdicts, _mask), header)
 
 
 # --- the README's tables ------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class Expected:
-    rule: str
-    selector: str
-    status: Status
-
-
-_ROW = re.compile(r"^\|\s*\d+\s*\|\s*`([^`]+)`\s*\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|")
-
-
-def _table(heading: str) -> list[Expected]:
-    """Rows ``| n | `rule` | `selector` | STATUS | ... |`` of the table under ``heading``."""
-    lines = README.read_text(encoding="utf-8").splitlines()
-    try:
-        start = next(i for i, line in enumerate(lines) if line.strip() == heading)
-    except StopIteration:
-        pytest.fail(f"{README} has no heading {heading!r}")
-    rows: list[Expected] = []
-    for line in lines[start + 1 :]:
-        if line.startswith("#"):
-            break
-        if m := _ROW.match(line):
-            rows.append(Expected(m.group(1), m.group(2), Status(m.group(3))))
-    assert rows, f"the table under {heading!r} in {README} is empty"
-    return rows
-
-
-def _resolve(selector: str, inventory: Inventory) -> set[str]:
-    """Resource ids a README selector names.
-
-    ``kind:name`` names collected resources by kind and name (for resources whose
-    AWS ids are random); anything else is a canonical id or a glob over ids.
-    """
-    kind, sep, name = selector.partition(":")
-    if sep and not selector.startswith(("arn:", "scope:", "dns:")):
-        ids = {r.id for r in inventory.resources if r.kind == kind and r.name == name}
-        assert ids, f"no collected {kind} is named {name!r}"
-        return ids
-    return {selector}
-
-
-def _matches(resource: str, targets: set[str]) -> bool:
-    return any(resource == t or fnmatch.fnmatchcase(resource, t) for t in targets)
-
-
-PLANTED = "## Planted violations"
-INCONCLUSIVE = "## Expected INCONCLUSIVE verdicts"
+TABLES = EstateReadme(path=README, explained=(PLANTED, INCONCLUSIVE))
 
 
 def test_planted_violations_are_caught(scan: Scan) -> None:
-    problems: list[str] = []
-    for exp in _table(PLANTED):
-        targets = _resolve(exp.selector, scan.inventory)
-        found = [v for v in scan.verdicts if v.rule == exp.rule and _matches(v.resource, targets)]
-        if not found:
-            problems.append(f"{exp.rule} on {exp.selector}: no verdict")
-        elif not any(v.status is exp.status for v in found):
-            # A rule may judge one resource more than once (e.g. per traffic class):
-            # the planted finding must be one of them.
-            problems.extend(
-                f"{exp.rule} on {v.resource}: {v.status.value}, expected "
-                f"{exp.status.value} ({v.message})"
-                for v in found
-            )
+    problems = TABLES.uncaught(scan.verdicts, scan.inventory)
     assert not problems, "planted violations not caught:\n" + "\n".join(problems)
 
 
 def test_everything_else_passes(scan: Scan) -> None:
-    expected = [*_table(PLANTED), *_table(INCONCLUSIVE)]
-    resolved = [(e, _resolve(e.selector, scan.inventory)) for e in expected]
-    unexplained = [
-        f"{v.status.value} {v.rule} {v.resource}: {v.message}"
-        for v in scan.verdicts
-        if v.status is not Status.PASS
-        and not any(
-            e.rule == v.rule and e.status is v.status and _matches(v.resource, t)
-            for e, t in resolved
-        )
-    ]
+    unexplained = TABLES.unexplained(scan.verdicts, scan.inventory)
     assert not unexplained, "verdicts the README does not explain:\n" + "\n".join(unexplained)
 
 

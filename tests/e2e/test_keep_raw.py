@@ -21,6 +21,7 @@ from auditor.evidence.signing import generate_keypair, load_public_key
 from auditor.fakecloud.identities import AUDITOR_ROLE, AuditorCredentials
 from tests.conftest import CUSTOMER, CUSTOMER_2, FakeAws
 from tests.e2e.test_diff_cli import declaration
+from tests.plant import ec2_role, tagged_instance
 
 TAG_SECRET = "correct-horse-battery-staple"
 USER_DATA_SECRET = "hunter2-in-user-data"
@@ -36,45 +37,20 @@ PLANTED = (
 
 def _estate(fake_aws: FakeAws) -> str:
     session = fake_aws.session(CUSTOMER)
-    ec2 = session.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    instance = ec2.run_instances(
-        ImageId="ami-12345678",
-        MinCount=1,
-        MaxCount=1,
-        InstanceType="m5.large",
-        SubnetId=subnet,
-        UserData=USER_DATA,
-        TagSpecifications=[
-            {
-                "ResourceType": "instance",
-                "Tags": [
-                    {"Key": "Name", "Value": "broker-1"},
-                    {"Key": "platform", "Value": "orders-kafka"},
-                    {"Key": "db-password", "Value": TAG_SECRET},
-                ],
-            }
-        ],
-    )["Instances"][0]["InstanceId"]
-    session.client("iam").create_role(
-        RoleName="kafka-ops",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ec2.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-        Description=f"ops; token={ROLE_SECRET}",
-        Tags=[{"Key": "vault-token", "Value": ROLE_SECRET}],
+    instance, _ = tagged_instance(
+        session.client("ec2"),
+        vpc_cidr="10.0.0.0/16",
+        subnet_cidr="10.0.1.0/24",
+        user_data=USER_DATA,
+        tags={"Name": "broker-1", "platform": "orders-kafka", "db-password": TAG_SECRET},
     )
-    return str(instance)
+    ec2_role(
+        session.client("iam"),
+        "kafka-ops",
+        description=f"ops; token={ROLE_SECRET}",
+        tags={"vault-token": ROLE_SECRET},
+    )
+    return instance
 
 
 def _scan(creds: AuditorCredentials, decl: Path, out: Path, *extra: str) -> Path:

@@ -34,6 +34,7 @@ from auditor.fakecloud.identities import AUDITOR_ROLE, AuditorCredentials
 from tests.conftest import CUSTOMER, CUSTOMER_2, FakeAws
 from tests.e2e.test_redact_e2e import PLANTED, _plant
 from tests.helpers import BASE
+from tests.plant import tagged_instance
 
 pytestmark = pytest.mark.e2e
 
@@ -48,26 +49,12 @@ MORE = (USER_DATA_PASSWORD, TAG_TOKEN, TAG_STRIPE)
 
 
 def _plant_more(fake_aws: FakeAws) -> None:
-    ec2 = fake_aws.session(CUSTOMER_2).client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.1.1.0/24")["Subnet"]["SubnetId"]
-    ec2.run_instances(
-        ImageId="ami-12345678",
-        MinCount=1,
-        MaxCount=1,
-        InstanceType="m5.large",
-        SubnetId=subnet,
-        UserData=USER_DATA,
-        TagSpecifications=[
-            {
-                "ResourceType": "instance",
-                "Tags": [
-                    {"Key": "platform", "Value": "orders-kafka"},
-                    {"Key": "notify", "Value": TAG_TOKEN},
-                    {"Key": "billing", "Value": TAG_STRIPE},
-                ],
-            }
-        ],
+    tagged_instance(
+        fake_aws.session(CUSTOMER_2).client("ec2"),
+        vpc_cidr="10.1.0.0/16",
+        subnet_cidr="10.1.1.0/24",
+        user_data=USER_DATA,
+        tags={"platform": "orders-kafka", "notify": TAG_TOKEN, "billing": TAG_STRIPE},
     )
 
 

@@ -21,6 +21,7 @@ from auditor.evidence.bundle import verify_bundle
 from auditor.fakecloud.identities import AUDITOR_ROLE
 from tests.conftest import CUSTOMER, FakeAws
 from tests.helpers import BASE
+from tests.plant import ec2_role, tagged_instance
 
 pytestmark = pytest.mark.e2e
 
@@ -94,45 +95,24 @@ def _plant(fake_aws: FakeAws) -> None:
     )
 
     ec2 = session.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    ec2.run_instances(
-        ImageId="ami-12345678",
-        MinCount=1,
-        MaxCount=1,
-        InstanceType="m5.large",
-        SubnetId=subnet,
-        TagSpecifications=[
-            {
-                "ResourceType": "instance",
-                "Tags": [
-                    {"Key": "Name", "Value": f"broker-1 token={TOKEN}"},
-                    {"Key": "platform", "Value": "orders-kafka"},
-                    {"Key": "api_key", "Value": API_KEY},
-                    {"Key": "aws-secret", "Value": SECRET_KEY},
-                    {"Key": "session", "Value": JWT},
-                ],
-            }
-        ],
+    _, subnet = tagged_instance(
+        ec2,
+        vpc_cidr="10.0.0.0/16",
+        subnet_cidr="10.0.1.0/24",
+        tags={
+            "Name": f"broker-1 token={TOKEN}",
+            "platform": "orders-kafka",
+            "api_key": API_KEY,
+            "aws-secret": SECRET_KEY,
+            "session": JWT,
+        },
     )
     ec2.create_network_interface(SubnetId=subnet, Description=f"bootstrap {PRIVATE_KEY}")
-
-    session.client("iam").create_role(
-        RoleName="kafka-ops",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ec2.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-        Description=f"ops role; password={PASSWORD} key {ACCESS_KEY_ID}",
-        Tags=[{"Key": "token", "Value": TOKEN}],
+    ec2_role(
+        session.client("iam"),
+        "kafka-ops",
+        description=f"ops role; password={PASSWORD} key {ACCESS_KEY_ID}",
+        tags={"token": TOKEN},
     )
 
 

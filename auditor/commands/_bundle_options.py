@@ -1,0 +1,124 @@
+"""Options shared by the commands that collect (or import) and write an evidence bundle.
+
+``scan``, ``snapshot`` and ``import`` take the same ``--boundary``, ``--out``,
+``--rules``, ``--fail-on``, ``--sign-key``, ... options; they are declared once
+here so their types, defaults and wording cannot drift apart. Each command picks
+the options it has, in the order its ``--help`` lists them, and names what it
+writes (``bundle``) and what makes it incomplete (``gaps``). Light to import
+(click only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SEVERITIES = ["info", "low", "medium", "high", "critical"]
+DEFAULT_WORKERS = 16
+
+
+def bundle_options(
+    *names: str,
+    bundle: str = "evidence bundle",
+    gaps: str = "collection had gaps",
+    fail_on: str = "Lowest severity whose FAIL exits 1.",
+    workers: int = DEFAULT_WORKERS,
+) -> Callable[[F], F]:
+    """A decorator adding the options ``names`` (option names without ``--``), in order.
+
+    ``bundle`` names what the command writes ("evidence bundle", "snapshot
+    bundle"); ``gaps`` completes "Exit 3 when ..." for ``--strict``; ``fail_on`` is
+    the ``--fail-on`` help; ``workers`` the ``--workers`` default.
+    """
+    catalogue: dict[str, Callable[[Any], Any]] = {
+        "boundary": click.option(
+            "--boundary",
+            "declaration",
+            required=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="The boundary declaration (YAML).",
+        ),
+        "profile": click.option(
+            "--profile", default=None, help="AWS profile (default: standard chain)."
+        ),
+        "region": click.option(
+            "--region",
+            "regions",
+            multiple=True,
+            help="Region to scan (repeatable; default: the declared regions).",
+        ),
+        "assume-role": click.option(
+            "--assume-role",
+            default=None,
+            help="Role name (or ARN) to assume in each other declared account.",
+        ),
+        "external-id": click.option(
+            "--external-id", default=None, help="ExternalId for --assume-role."
+        ),
+        "out": click.option(
+            "--out",
+            "out_dir",
+            default="reports",
+            show_default=True,
+            type=click.Path(file_okay=False, path_type=Path),
+            help=f"Folder the {bundle} is written under.",
+        ),
+        "rules": click.option(
+            "--rules",
+            default="default",
+            show_default=True,
+            help="Rule pack name (in rules/) or path.",
+        ),
+        "fail-on": click.option(
+            "--fail-on",
+            type=click.Choice(SEVERITIES),
+            default="high",
+            show_default=True,
+            help=fail_on,
+        ),
+        "strict": click.option("--strict", is_flag=True, help=f"Exit 3 when {gaps}."),
+        "workers": click.option(
+            "--workers",
+            default=workers,
+            show_default=True,
+            type=click.IntRange(1, 128),
+            help="Parallel collection units.",
+        ),
+        "sign-key": click.option(
+            "--sign-key",
+            default=None,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help=f"Ed25519 private key (from auditor keygen) to sign the {bundle} with.",
+        ),
+        "baseline": click.option(
+            "--baseline",
+            default=None,
+            type=click.Path(path_type=Path),
+            help="Earlier bundle: exit 1 only for failures it did not have (or expired waivers).",
+        ),
+        "keep-raw": click.option(
+            "--keep-raw",
+            is_flag=True,
+            help=f"Keep the raw API responses (secrets redacted) in the {bundle}, under raw/.",
+        ),
+        "upload": click.option(
+            "--upload",
+            default=None,
+            metavar="s3://BUCKET/PREFIX",
+            help=f"Copy the {bundle} to this S3 evidence bucket "
+            "(Object Lock retention if set; exit 4 if that fails).",
+        ),
+    }
+    chosen = [catalogue[name] for name in names]
+
+    def apply(f: F) -> F:
+        for option in reversed(chosen):
+            f = option(f)
+        return f
+
+    return apply
