@@ -98,6 +98,18 @@ _scan_options = bundle_options(
 @main.command()
 @_scan_options
 @scale_options
+@click.option(
+    "--gcp-folder",
+    "gcp_folders",
+    multiple=True,
+    metavar="NUMBER",
+    help="Also read this GCP folder (its IAM policy and every project in it; repeatable).",
+)
+@click.option(
+    "--gcp-organization",
+    is_flag=True,
+    help="Also read the customer's declared GCP organisation (org IAM, every project in it).",
+)
 def scan(
     declaration: Path,
     profile: str | None,
@@ -114,11 +126,14 @@ def scan(
     keep_raw: bool,
     upload: str | None,
     scale: Any,
+    gcp_folders: tuple[str, ...],
+    gcp_organization: bool,
 ) -> None:
     """Collect the declared AWS accounts, Azure subscriptions and GCP projects, evaluate
     the rules, and write an evidence bundle."""
     target = _upload_target(upload) if upload else None
     decl, text, pack = _load_inputs(declaration, rules)
+    cloud_options = {"gcp": gcp_scope(decl, gcp_folders, gcp_organization)}
     signer = _signer(sign_key) if sign_key else None
     prior = _baseline_verdicts(baseline) if baseline else None
     code = run_scan(
@@ -139,8 +154,28 @@ def scan(
         keep_raw=keep_raw,
         upload=target,
         scale=scale,
+        cloud_options=cloud_options,
     )
     sys.exit(code)
+
+
+def gcp_scope(decl: Any, folders: tuple[str, ...], organization: bool) -> dict[str, Any]:
+    """GCP scopes beyond the declared projects: folders, and the customer's organisation.
+
+    A folder or organisation listing covers every project under it, so resources of
+    undeclared projects land in the ``unknown`` party's zones.
+    """
+    scope: dict[str, Any] = {}
+    if folders:
+        if not decl.accounts("gcp", "customer"):
+            _die("--gcp-folder: the customer party declares no gcp.projects")
+        scope["folders"] = tuple(folders)
+    if organization:
+        party = decl.parties["customer"].gcp
+        if party is None or not party.organization:
+            _die("--gcp-organization: the customer party declares no gcp.organization")
+        scope["organization"] = party.organization
+    return scope
 
 
 def _upload_target(url: str) -> Any:

@@ -238,3 +238,53 @@ def test_search_endpoints_page_through_the_real_client(fake: GcpFake) -> None:
     )
     assert any("allUsers" in m for p in policies for b in p.policy.bindings for m in b.members)
     assert sum("pageToken=" in r for r in fake.requests) >= 2
+
+
+def test_scan_reads_the_declared_organisation_only_when_asked(
+    fake: GcpFake, tmp_path: Path
+) -> None:
+    """`scan --gcp-organization` lists the customer's organisation; without it, projects."""
+    from auditor.boundary import load_declaration
+    from auditor.checks.pack import load_pack
+    from auditor.cli import gcp_scope, run_scan
+    from auditor.evidence.load import load_bundle
+
+    path = Path("fixtures/gcp-kafka/boundary.yaml")
+    decl = load_declaration(path)
+    endpoint = {"api_endpoint": fake.endpoint, "credentials": fake.credentials(), "retry": None}
+    accounts: dict[bool, set[str]] = {}
+    for org in (False, True):
+        out = tmp_path / str(org)
+        fake.requests.clear()
+        run_scan(
+            decl,
+            path.read_text(encoding="utf-8"),
+            load_pack("default"),
+            profile=None,
+            regions=(),
+            assume_role=None,
+            external_id=None,
+            out_dir=out,
+            fail_on="critical",
+            strict=False,
+            workers=2,
+            declaration_path=path,
+            cloud_options={"gcp": {**endpoint, **gcp_scope(decl, (), org)}},
+        )
+        asked = " ".join(fake.requests)
+        assert (f"organizations/{ORG}" in asked) is org
+        (bundle,) = out.iterdir()
+        accounts[org] = {r.account for r in load_bundle(bundle).inventory.resources}
+    assert f"organizations/{ORG}" in accounts[True] - accounts[False]
+
+
+def test_gcp_organization_flag_needs_a_declared_organisation(tmp_path: Path) -> None:
+    text = Path("fixtures/gcp-kafka/boundary.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "boundary.yaml"
+    path.write_text(text.replace('organization: "500000000005"', ""), encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["scan", "--boundary", str(path), "--gcp-organization", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "declares no gcp.organization" in result.output
+    assert not any(p.is_dir() for p in tmp_path.iterdir())
