@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.importers import ExportFormatError, Importer, ImportResult
-from auditor.model import CollectionUnit, RawRecord
+from auditor.model import CollectionUnit, Gap, RawRecord
 
 if TYPE_CHECKING:
     from auditor.boundary import Declaration
@@ -34,7 +34,19 @@ def _services() -> dict[str, tuple[str, str]]:
     return out
 
 
-def _rows(path: Path) -> list[Any]:
+def _truncated(doc: dict[str, Any]) -> str:
+    """Why an ``az graph query`` answer is one page of more ("" when it is whole)."""
+    token = doc.get("skip_token") or doc.get("skipToken") or doc.get("$skipToken")
+    if token:
+        return "it ends with a skip token: more rows were not exported"
+    total = doc.get("total_records", doc.get("totalRecords"))
+    if isinstance(total, int) and total > len(doc["data"]):
+        return f"it holds {len(doc['data'])} of {total} rows"
+    return ""
+
+
+def _rows(path: Path) -> tuple[list[Any], str]:
+    """The rows of one export, and why it is partial ("" when whole)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
@@ -46,9 +58,9 @@ def _rows(path: Path) -> list[Any]:
             raise ExportFormatError(
                 f"{path}: data: expected the list of rows az graph query prints"
             )
-        return list(doc["data"])
+        return list(doc["data"]), _truncated(doc)
     if isinstance(doc, list):
-        return doc
+        return doc, ""
     raise ExportFormatError(f"{path}: expected an object with 'data' rows or a list of rows")
 
 
@@ -62,7 +74,8 @@ def read(path: Path) -> ImportResult:
     records: list[RawRecord] = []
     skipped: set[str] = set()
     tables: dict[str, set[str]] = {}
-    for i, row in enumerate(_rows(path)):
+    rows, partial = _rows(path)
+    for i, row in enumerate(rows):
         where = f"data[{i}]"
         if not isinstance(row, dict):
             raise ExportFormatError(f"{path}: {where}: a row must be a JSON object")
@@ -89,13 +102,34 @@ def read(path: Path) -> ImportResult:
     if not records:
         raise ExportFormatError(f"{path}: the export holds no row of a type the auditor reads")
     accounts = tuple(sorted({s for subs in tables.values() for s in subs}))
+    places = [(name, a) for name, subs in sorted(tables.items()) for a in sorted(subs)]
+    # A truncated page covers nothing completely: what it lacks stays unknown (a gap),
+    # recorded under the service a failed live query of that collector is.
+    from auditor.collect.azure import collectors
+
+    gap_service = {c.name: c.gap_service for c in collectors()}
+    gaps = tuple(
+        Gap(
+            cloud="azure",
+            account=a,
+            region="*",
+            service=gap_service.get(name, "*"),
+            operation="import",
+            error_code="NotInExport",
+            message=f"{path.name} is partial: {partial}"[:300],
+        )
+        for name, a in places
+        if partial
+    )
     return ImportResult(
         records=tuple(records),
-        units=tuple(
+        units=()
+        if partial
+        else tuple(
             CollectionUnit(cloud="azure", account=a, region="global", service=name)
-            for name, subs in sorted(tables.items())
-            for a in sorted(subs)
+            for name, a in places
         ),
+        gaps=gaps,
         accounts=accounts,
         regions=tuple(sorted({r.region for r in records})),
         notes=tuple(f"skipped rows of type {t}" for t in sorted(skipped)),

@@ -68,9 +68,17 @@ def read(path: Path) -> ImportResult:
     records = to_records(assets)
     accounts = tuple(sorted({r.account for r in records if "/" not in r.account}))
     # An export with IAM policy lines was made with --content-type iam-policy: it lists
-    # every policy, so a resource without one has none (as after a live listing).
-    has_iam = any(r.type == IAM_POLICY_TYPE for r in records)
-    services = [RESOURCE_UNIT, IAM_UNIT] if has_iam else [RESOURCE_UNIT]
+    # every policy, so a resource without one has none (as after a live listing). It
+    # lists only resources that have a policy, so it covers the resource listing only
+    # when resource lines are there too (else a firewall without a policy would be "none").
+    services = [
+        unit
+        for unit, present in (
+            (RESOURCE_UNIT, any(r.type != IAM_POLICY_TYPE for r in records)),
+            (IAM_UNIT, any(r.type == IAM_POLICY_TYPE for r in records)),
+        )
+        if present
+    ]
     return ImportResult(
         records=tuple(records),
         units=tuple(

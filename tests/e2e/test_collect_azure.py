@@ -274,6 +274,25 @@ def test_import_of_an_export_equals_live_collection(
 
 
 @pytest.mark.parametrize(
+    "page", [{"skip_token": "ew0KICAiJGlkIjogIjEi"}, {"total_records": 10_000}]
+)
+def test_a_truncated_export_covers_nothing_completely(
+    live: tuple[AzureFake, CollectionResult], tmp_path: Path, page: dict[str, object]
+) -> None:
+    """``az graph query --first 1000`` of a bigger estate is one page: not "none beyond"."""
+    fake, _ = live
+    path = tmp_path / "resources.json"
+    path.write_text(json.dumps({**fake.export("resources"), **page}))
+    imported = read_export(path)
+    assert imported.records and imported.units == ()
+    assert imported.gaps and {g.error_code for g in imported.gaps} == {"NotInExport"}
+    assert {g.account for g in imported.gaps} == {r.account for r in imported.records}
+    whole = tmp_path / "whole.json"
+    whole.write_text(json.dumps(fake.export("resources")))
+    assert read_export(whole).units and read_export(whole).gaps == ()
+
+
+@pytest.mark.parametrize(
     ("text", "where"),
     [
         ("{not json", ":1:2: not JSON"),

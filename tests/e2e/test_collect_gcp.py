@@ -118,6 +118,21 @@ def test_import_of_the_export_equals_live_collection(fake: GcpFake, tmp_path: Pa
     assert a == b
 
 
+def test_an_iam_policy_export_alone_does_not_cover_the_resource_listing(tmp_path: Path) -> None:
+    """``--content-type iam-policy`` lists only assets with a policy: not every resource."""
+    lines = export_lines(estate()).splitlines()
+    policies = [ln for ln in lines if '"iam_policy"' in ln]
+    resources = [ln for ln in lines if '"iam_policy"' not in ln]
+    assert policies and resources
+    iam_only = tmp_path / "iam.jsonl"
+    iam_only.write_text("\n".join(policies) + "\n", encoding="utf-8")
+    units = importers()["gcp-asset"].read(iam_only).units
+    assert units and {u.service for u in units} == {IAM_UNIT}
+    res_only = tmp_path / "resources.jsonl"
+    res_only.write_text("\n".join(resources) + "\n", encoding="utf-8")
+    assert {u.service for u in importers()["gcp-asset"].read(res_only).units} == {RESOURCE_UNIT}
+
+
 @pytest.mark.parametrize(
     ("line", "why"),
     [
