@@ -165,7 +165,11 @@ def derive_azure_access(graph: Any) -> Iterator[Relation]:
         for rel in graph.out_edges(p.id, ROLE_ASSIGNED):
             role_id = str(rel.attributes.get("role_definition_id") or "")
             role = graph.get(role_id)
-            known = role is not None and not role.attributes.get("stub")
+            known = (
+                role is not None
+                and not role.attributes.get("stub")
+                and role.attributes.get("permissions") is not None
+            )
             conditional = bool(rel.attributes.get("condition"))
             statement = {
                 "assignment": rel.attributes.get("assignment"),
@@ -181,14 +185,14 @@ def derive_azure_access(graph: Any) -> Iterator[Relation]:
                         source=p.id,
                         target=t.id,
                         kind=CAN_ACT_ON,
-                        reason=f"role {role_id} at {rel.target} (definition not collected)",
+                        reason=f"role {role_id} at {rel.target} (permissions not read)",
                         attributes={
                             "capability": "unknown",
                             "action": None,
                             "decision": "conditional",
                             "requires": [],
                             "statements": [statement],
-                            "notes": [f"role definition {role_id} was not collected"],
+                            "notes": [f"the permissions of role {role_id} were not read"],
                         },
                     )
                     continue

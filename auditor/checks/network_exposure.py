@@ -39,9 +39,12 @@ NETWORK_SERVICES = ("ec2-network", "ec2-compute", "elbv2", "msk")
 
 
 def _platform_scope(platform: Sequence[Resource]) -> str:
-    """The scope of a PASS about the whole platform: its own cloud, so that its gaps apply."""
+    """The scope of a PASS about the whole platform: its own cloud, so that its gaps apply.
+
+    A platform across clouds gets cloud ``*``: every cloud's gaps apply to it.
+    """
     clouds = sorted({r.cloud for r in platform})
-    return scope_id(clouds[0] if len(clouds) == 1 else "aws", "*", "*")
+    return scope_id(clouds[0] if len(clouds) == 1 else "*", "*", "*")
 
 
 def _no_platform(ctx: RuleContext) -> Finding:
@@ -152,10 +155,8 @@ def public_ingress(ctx: RuleContext) -> Iterator[Finding]:
     )
     judged = [r for r in platform if r.kind in EXPOSABLE_KINDS]
     if not judged:
-        clouds = sorted({r.cloud for r in platform})
         yield ctx.passed(
-            # the platform's own cloud, so that its collection gaps apply to this PASS
-            scope_id(clouds[0] if len(clouds) == 1 else "aws", "*", "*"),
+            _platform_scope(platform),
             "the platform has no instance, network interface, load balancer or MSK cluster "
             "that could listen on a Kafka port",
             attributes={"platform": [r.id for r in platform]},

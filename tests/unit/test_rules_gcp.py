@@ -6,9 +6,10 @@ records and normalisers live collection uses; rules run through the real engine.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from auditor.model import Gap, Status
+from auditor.model import Gap, Kind, Resource, Status
 from tests.gcp_helpers import (
     ARCHIVE,
     BROKER_EW1_A,
@@ -243,3 +244,56 @@ def test_external_forwarding_rule_on_a_kafka_port_is_public_ingress() -> None:
         )
 
     assert _statuses("network.public-ingress", edited(add_lb))[lb] is Status.FAIL
+
+
+def test_public_ingress_network_not_collected_is_inconclusive_not_pass() -> None:
+    # A Shared VPC host project outside the scan: its routes and firewalls are unknown.
+    host_net = "https://www.googleapis.com/compute/v1/projects/host-prj/global/networks/shared"
+
+    def shared_vpc(assets: list[dict[str, Any]]) -> None:
+        for nic in data(assets, BROKER_EW1_A)["networkInterfaces"]:
+            nic["network"] = host_net
+
+    got = _statuses("network.public-ingress", edited(shared_vpc))
+    assert got[BROKER_EW1_A] is Status.INCONCLUSIVE
+
+
+def test_public_ingress_instance_without_interfaces_is_inconclusive_not_pass() -> None:
+    def no_nics(assets: list[dict[str, Any]]) -> None:
+        data(assets, BROKER_EW1_A).pop("networkInterfaces")
+
+    got = _statuses("network.public-ingress", edited(no_nics))
+    assert got[BROKER_EW1_A] is Status.INCONCLUSIVE
+
+
+def test_platform_wide_pass_across_clouds_is_reached_by_every_clouds_gaps() -> None:
+    # A platform of GCP Managed Kafka and an AWS resource, no instance on either side: the
+    # platform-wide PASS must still turn INCONCLUSIVE on a GCP gap.
+    def only_kafka(assets: list[dict[str, Any]]) -> None:
+        for a in [a for a in assets if "/instances/" in a["name"]]:
+            assets.remove(a)
+
+    gap = Gap(
+        cloud="gcp",
+        account=PROJECT,
+        region="*",
+        service="*",
+        operation="cloudasset.assets.list",
+        error_code="PERMISSION_DENIED",
+    )
+    inv = inventory(edited(only_kafka), gaps=[gap])
+    aws = Resource(
+        id="arn:aws:s3:::orders-kafka-config",
+        cloud="aws",
+        kind=Kind.BUCKET,
+        account="111111111111",
+        region="eu-west-1",
+        name="orders-kafka-config",
+        tags={"platform": "orders-kafka"},
+        attributes={},
+        source="test",
+    )
+    inv = dataclasses.replace(inv, resources=(*inv.resources, aws))
+    vs = run_rules(inv, declaration(), rules=["network.management-ports"])
+    assert [v for v in vs if v.resource.startswith("scope:")]
+    assert not [v for v in vs if v.status is Status.PASS], vs

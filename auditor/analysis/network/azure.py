@@ -326,7 +326,14 @@ def _event_hubs(res: Resource, port: int) -> Exposure:
             reason="public network access is enabled and the network rule set was not read",
             missing=(res.id,),
         )
-    if str(rules.get("default_action") or "").lower() == "allow":
+    if rules.get("default_action") is None:
+        return replace(
+            base,
+            reason="public network access is enabled and the rule set's default action "
+            "was not recorded",
+            missing=(res.id,),
+        )
+    if str(rules.get("default_action")).lower() == "allow":
         return replace(
             base,
             reach=Reach.YES,

@@ -169,9 +169,9 @@ def gcp_exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
             reach=Reach.NO,
             reason=f"a GCP {res.kind} has no address of its own",
         )
-    if "has_external_access" not in a:
+    if a.get("has_external_access") is None:
         return _unknown(res, port, "external access not recorded")
-    if not a.get("has_external_access"):
+    if a.get("has_external_access") is False:
         return Exposure(
             resource=res.id, port=port, reach=Reach.NO, reason=f"{name} has no external IP"
         )
@@ -179,6 +179,17 @@ def gcp_exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
     network = str(a.get("vpc_id") or "")
     if not network:
         return _unknown(res, port, f"{name} has {public} but no recorded network")
+    net_res = graph.get(network)
+    if net_res is None or net_res.attributes.get("stub"):
+        # A network not collected (a Shared VPC host project outside the scan, say):
+        # its routes and firewalls are unknown, not absent.
+        return Exposure(
+            resource=res.id,
+            port=port,
+            reach=Reach.UNKNOWN,
+            reason=f"{name} has {public} but its network {network} was not collected",
+            missing=(network,),
+        )
     tags = {str(t) for t in a.get("network_tags") or []}
     sas = {str(s) for s in a.get("service_accounts") or []}
     routed, used = internet_routed(routes_for(graph, network, tags))

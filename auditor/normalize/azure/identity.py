@@ -138,15 +138,21 @@ def role_assignment(rec: RawRecord, b: Builder) -> None:
 def role_definition(rec: RawRecord, b: Builder) -> None:
     base = place(rec)
     p = props(rec)
-    perms = [
-        {
-            "actions": sorted(str(a) for a in x.get("actions") or []),
-            "not_actions": sorted(str(a) for a in x.get("notActions") or []),
-            "data_actions": sorted(str(a) for a in x.get("dataActions") or []),
-            "not_data_actions": sorted(str(a) for a in x.get("notDataActions") or []),
-        }
-        for x in p.get("permissions") or []
-    ]
+    listed = p.get("permissions")
+    # No permissions in the row: what the role allows is unknown (null), not nothing.
+    perms = (
+        None
+        if not isinstance(listed, list)
+        else [
+            {
+                "actions": sorted(str(a) for a in x.get("actions") or []),
+                "not_actions": sorted(str(a) for a in x.get("notActions") or []),
+                "data_actions": sorted(str(a) for a in x.get("dataActions") or []),
+                "not_data_actions": sorted(str(a) for a in x.get("notDataActions") or []),
+            }
+            for x in listed
+        ]
+    )
     b.resource(
         **{**base, "id": role_definition_ref(base["id"]), "region": "global"},
         kind=Kind.ROLE,

@@ -64,7 +64,8 @@ def instance(rec: RawRecord, out: Builder) -> None:
             if ac.get("natIP")
         }
     )
-    has_access_config = any(nic.get("accessConfigs") for nic in nics)
+    # No networkInterfaces in the answer: whether it has an external IP is unknown.
+    has_access_config = any(nic.get("accessConfigs") for nic in nics) if nics else None
     nets = [n for nic in nics if (n := full_name(nic.get("network")))]
     subs = [s for nic in nics if (s := full_name(nic.get("subnetwork")))]
     group = _group_of(iid, _metadata(d, "created-by"))
