@@ -33,13 +33,17 @@ IAM_UNIT = "cloudasset-iam"
 collector and importer record it; analysis does not import collection code)."""
 _SA = re.compile(r"^serviceAccount:[^@]+@(?P<project>[a-z][a-z0-9-]+)\.iam\.gserviceaccount\.com$")
 _GOOGLE_SA = re.compile(
-    r"^serviceAccount:(?:service-\d+@[a-z0-9-]+\.iam\.gserviceaccount\.com"
+    r"^serviceAccount:(?:service-\d+@(?:gcp-sa-[a-z0-9-]+|compute-system|container-engine-robot"
+    r"|gs-project-accounts|containerregistry|serverless-robot-prod"
+    r"|dataflow-service-producer-prod|cloud-ml\.google\.com)\.iam\.gserviceaccount\.com"
     r"|\d+@cloudservices\.gserviceaccount\.com"
     r"|\d+-compute@developer\.gserviceaccount\.com"
     r"|[^@]+@[a-z0-9-]+\.gserviceaccount\.com)$"
 )
-"""Google-managed service agents (``service-NUMBER@...``, ``NUMBER@cloudservices``) and
-default service accounts: the provider acting for the project, not another party."""
+"""Google-managed service agents (``service-NUMBER@`` in Google's own ``gcp-sa-*`` and
+legacy agent projects, ``NUMBER@cloudservices``) and default service accounts: the
+provider acting for the project, not another party. Any project can create an account
+named ``service-NUMBER``, so the agent's domain, not its name, is what proves Google."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -297,3 +297,16 @@ def test_platform_wide_pass_across_clouds_is_reached_by_every_clouds_gaps() -> N
     vs = run_rules(inv, declaration(), rules=["network.management-ports"])
     assert [v for v in vs if v.resource.startswith("scope:")]
     assert not [v for v in vs if v.status is Status.PASS], vs
+
+
+def test_a_service_named_account_in_an_outside_project_is_not_google() -> None:
+    """Any project may name an account ``service-NUMBER``; only Google's domains are Google."""
+    from auditor.analysis.gcp_iam import member_party
+
+    decl = declaration()
+    forged = "serviceAccount:service-123456@evil-proj.iam.gserviceaccount.com"
+    agent = "serviceAccount:service-123456@gcp-sa-pubsub.iam.gserviceaccount.com"
+    legacy = "serviceAccount:service-123456@compute-system.iam.gserviceaccount.com"
+    assert member_party(decl, forged) == "unknown"
+    assert member_party(decl, agent) == "provider"
+    assert member_party(decl, legacy) == "provider"
