@@ -60,6 +60,11 @@ def replication_in_boundary(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.inconclusive(b.id, f"the replication of bucket {b.name} was not collected")
             continue
         repl: Any = b.attributes.get("replication")
+        if repl is None and b.cloud != "aws":
+            # On AWS null is "no configuration" (a failed read carries its own gap);
+            # elsewhere the normaliser writes null only when it cannot tell.
+            yield ctx.inconclusive(b.id, f"where bucket {b.name} replicates to is unknown")
+            continue
         edges = {rel.target: rel for rel in graph.out_edges(b.id, REPLICATES_TO)}
         rules: list[dict[str, Any]] = list((repl or {}).get("rules") or [])
         destinations: dict[str, dict[str, Any]] = {}

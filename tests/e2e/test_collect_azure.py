@@ -500,3 +500,65 @@ def test_names_in_an_azure_dns_zone_are_unknown_not_missing(
         dns["failure.dns-failover-records"].message
     )
     assert all(v.status is Status.INCONCLUSIVE for v in dns.values())
+
+
+@pytest.mark.parametrize("change", ["no-sku", "geo-sku-unpaired-region"])
+def test_storage_replication_that_cannot_be_told_is_inconclusive(change: str) -> None:
+    """A storage row without a SKU, or GRS in a region with no known pair and no
+    secondaryLocation, must not read as 'replicates nowhere'."""
+    from auditor.model import RawRecord, Scope
+    from auditor.normalize import normalize
+
+    data: dict[str, Any] = {
+        "id": "/subscriptions/s1/resourcegroups/rg/providers/microsoft.storage/storageaccounts/st1",
+        "name": "st1",
+        "type": "microsoft.storage/storageaccounts",
+        "location": "westeurope" if change == "no-sku" else "atlantis",
+        "subscriptionId": "s1",
+        "resourceGroup": "rg",
+        "tags": {},
+        "properties": {},
+    }
+    if change != "no-sku":
+        data["sku"] = {"name": "Standard_GRS"}
+    rec = RawRecord(
+        cloud="azure",
+        account="s1",
+        region=str(data["location"]),
+        service="resources",
+        type="microsoft.storage/storageaccounts",
+        data=data,
+    )
+    inv = normalize([rec], scope=Scope(accounts=("s1",), regions=(), cloud="azure"))
+    (res,) = [r for r in inv.resources if r.kind == "bucket"]
+    assert res.attributes["replication"] is None
+
+
+def test_unknown_storage_replication_is_not_a_pass() -> None:
+    """data.replication-in-boundary on a storage account whose copy cannot be told."""
+    from auditor.model import RawRecord, Scope
+    from auditor.normalize import normalize
+    from tests.helpers import declaration, run_rules, status_of
+
+    data: dict[str, Any] = {
+        "id": "/subscriptions/s1/resourcegroups/rg/providers/microsoft.storage/storageaccounts/st1",
+        "name": "st1",
+        "type": "microsoft.storage/storageaccounts",
+        "location": "westeurope",
+        "subscriptionId": "s1",
+        "resourceGroup": "rg",
+        "tags": {"data-class": "kafka-log"},
+        "properties": {},
+    }
+    rec = RawRecord(
+        cloud="azure",
+        account="s1",
+        region="westeurope",
+        service="resources",
+        type="microsoft.storage/storageaccounts",
+        data=data,
+    )
+    inv = normalize([rec], scope=Scope(accounts=("s1",), regions=(), cloud="azure"))
+    decl = declaration(parties={"customer": {"azure": {"subscriptions": ["s1"]}}})
+    verdicts = run_rules(inv, decl, ["data.replication-in-boundary"])
+    assert status_of(verdicts, "data.replication-in-boundary", data["id"]).value == "INCONCLUSIVE"

@@ -63,7 +63,13 @@ def storage_account(rec: RawRecord, b: Builder) -> None:
         "public_access_block": None,
         "policy": None,
         "policy_is_public": None,
-        "replication": {"role": None, "rules": repl_rules},
+        # Unknown (null) when the row has no SKU, or a geo SKU whose copy's region
+        # cannot be told: never "replicates nowhere".
+        "replication": (
+            {"role": None, "rules": repl_rules}
+            if sku and (replication not in GEO_SKUS or secondary)
+            else None
+        ),
         "logging": None,
         "object_lock": None,
         "sku": sku or None,

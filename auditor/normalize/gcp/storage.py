@@ -55,7 +55,10 @@ def bucket(rec: RawRecord, out: Builder) -> None:
             "public_access_block": None,
             "policy": None,
             "policy_is_public": None,
-            "replication": None,
+            # GCS has no bucket replication rules (a dual/multi-region bucket's copies
+            # are its location, judged by data.store-location): known empty, as on S3
+            # without a replication configuration. Storage Transfer jobs are not read.
+            "replication": {"role": None, "rules": []},
             "logging": {"target_bucket": logging.get("logBucket"), "target_prefix": None}
             if logging
             else None,
