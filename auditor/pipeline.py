@@ -25,6 +25,7 @@ from auditor.evidence.serialize import canonical_json, gap_to_dict, inventory_js
 from auditor.graph.build import BoundaryGraph, build_graph
 from auditor.graph.export import crossings_document, graph_document
 from auditor.model import Inventory, PathName, RawRecord, Scope, Status, Verdict
+from auditor.normalize.spool import InventorySpool
 from auditor.render import ReportData, renderers
 from auditor.render.accountability import accountability_table
 
@@ -85,60 +86,69 @@ def collect_inventory(
 ) -> Inventory:
     """Collect every targeted cloud and normalise all of it into one inventory.
 
-    With ``raw`` (``--keep-raw``) the raw records are added to it. ``on_result``
-    sees the AWS collection result (discovered accounts, resumed units, start
-    time) before normalisation. The scope is what was targeted: declared accounts
-    (plus discovered ones) of every cloud, and every region scanned.
+    Normalised resources are streamed to a private temporary spool as collection
+    goes (:mod:`auditor.normalize.spool`): an AWS unit as soon as it finishes,
+    Azure and GCP once their listing ends; raw records are then dropped, unless
+    ``raw`` (``--keep-raw``) asks for them. ``on_result`` sees the AWS collection
+    result (discovered accounts, resumed units, start time) before the merge. The
+    scope is what was targeted: declared accounts (plus discovered ones) of every
+    cloud, and every region scanned.
     """
-    from auditor.normalize import normalize
-
     results: list[CollectionResult] = []
     accounts: list[str] = []
     regions: list[str] = []
-    if targets.aws is not None:
-        from auditor.collect.runner import collect_aws
+    keep = raw is not None
+    with InventorySpool() as spool:
+        if targets.aws is not None:
+            from auditor.collect.runner import collect_aws
 
-        opts = targets.aws
-        result = collect_aws(opts, progress)
-        if on_result is not None:
-            on_result(result)
-        results.append(result)
-        accounts += result.accounts or opts.accounts
-        aws_regions = opts.regions
-        if opts.all_regions:  # each account's enabled regions: the scope is their union
-            aws_regions = (
-                tuple(sorted({r for rs in result.regions.values() for r in rs})) or aws_regions
-            )
-        regions += aws_regions
-    if targets.azure is not None:
-        from auditor.collect.azure import collect_azure
+            opts = targets.aws
+            result = collect_aws(opts, progress, spool=spool, keep_records=keep)
+            if on_result is not None:
+                on_result(result)
+            results.append(result)
+            accounts += result.accounts or opts.accounts
+            aws_regions = opts.regions
+            if opts.all_regions:  # each account's enabled regions: the scope is their union
+                aws_regions = (
+                    tuple(sorted({r for rs in result.regions.values() for r in rs})) or aws_regions
+                )
+            regions += aws_regions
+        if targets.azure is not None:
+            from auditor.collect.azure import collect_azure
 
-        results.append(collect_azure(targets.azure, progress))
-        accounts += targets.azure.subscriptions
-        regions += targets.regions.get("azure", ())
-    if targets.gcp is not None:
-        from auditor.collect.gcp import collect_gcp
+            results.append(_spooled(collect_azure(targets.azure, progress), spool, keep))
+            accounts += targets.azure.subscriptions
+            regions += targets.regions.get("azure", ())
+        if targets.gcp is not None:
+            from auditor.collect.gcp import collect_gcp
 
-        results.append(collect_gcp(targets.gcp, progress))
-        accounts += targets.gcp.projects
-        regions += targets.regions.get("gcp", ())
-    records = [rec for r in results for rec in r.records]
-    if raw is not None:
-        raw.extend(records)
-    calls: Counter[str] = Counter()
-    for r in results:
-        calls.update(r.api_calls)
-    return normalize(
-        records,
-        scope=Scope(
-            accounts=tuple(dict.fromkeys(accounts)),
-            regions=tuple(dict.fromkeys(regions)),
-            cloud="+".join(targets.clouds),
-        ),
-        gaps=[g for r in results for g in r.gaps],
-        api_calls=dict(calls),
-        collected=[u for r in results for u in r.units],
-    )
+            results.append(_spooled(collect_gcp(targets.gcp, progress), spool, keep))
+            accounts += targets.gcp.projects
+            regions += targets.regions.get("gcp", ())
+        if raw is not None:
+            raw.extend(rec for r in results for rec in r.records)
+        calls: Counter[str] = Counter()
+        for r in results:
+            calls.update(r.api_calls)
+        return spool.inventory(
+            scope=Scope(
+                accounts=tuple(dict.fromkeys(accounts)),
+                regions=tuple(dict.fromkeys(regions)),
+                cloud="+".join(targets.clouds),
+            ),
+            gaps=[g for r in results for g in r.gaps],
+            api_calls=dict(calls),
+            collected=[u for r in results for u in r.units],
+        )
+
+
+def _spooled(result: CollectionResult, spool: InventorySpool, keep: bool) -> CollectionResult:
+    """A cloud collected in one piece, normalised into ``spool`` (records dropped unless kept)."""
+    spool.add(result.records)
+    if not keep:
+        result.records = []
+    return result
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,7 +9,7 @@ import pytest
 
 from auditor.fakecloud.identities import AuditorCredentials, provision_auditor
 from auditor.fakecloud.moto_server import MotoServer, account_session
-from auditor.model import Inventory, Scope
+from auditor.model import Inventory, RawRecord, Scope
 from tests.helpers import CUSTOMER, CUSTOMER_2, VENDOR
 
 __all__ = ["CUSTOMER", "CUSTOMER_2", "VENDOR", "FakeAws"]
@@ -51,39 +51,48 @@ class FakeAws:
         accounts: Sequence[str] = (CUSTOMER,),
         regions: Sequence[str] = ("us-east-1",),
         services: Sequence[str] = (),
+        raw: list[RawRecord] | None = None,
     ) -> Inventory:
-        """Provision auditor credentials, collect with real boto3, normalise."""
+        """Provision auditor credentials, collect with real boto3, normalise.
+
+        As a scan does: each unit is normalised into a spool as it finishes.
+        ``raw`` receives the raw records too.
+        """
         from auditor.collect.runner import AwsScanOptions, collect_aws
         from auditor.fakecloud.identities import AUDITOR_ROLE
-        from auditor.normalize import normalize
+        from auditor.normalize.spool import InventorySpool
 
         creds = self.auditor(accounts)
         old = {k: os.environ.get(k) for k in creds.env()}
         os.environ.update(creds.env())
         try:
-            result = collect_aws(
-                AwsScanOptions(
-                    accounts=tuple(accounts),
-                    regions=tuple(regions),
-                    assume_role=AUDITOR_ROLE,
-                    services=tuple(services),
-                    max_attempts=1,
-                    max_workers=8,
+            with InventorySpool() as spool:
+                result = collect_aws(
+                    AwsScanOptions(
+                        accounts=tuple(accounts),
+                        regions=tuple(regions),
+                        assume_role=AUDITOR_ROLE,
+                        services=tuple(services),
+                        max_attempts=1,
+                        max_workers=8,
+                    ),
+                    spool=spool,
+                    keep_records=raw is not None,
                 )
-            )
+                if raw is not None:
+                    raw.extend(result.records)
+                return spool.inventory(
+                    scope=Scope(accounts=tuple(accounts), regions=tuple(regions)),
+                    gaps=result.gaps,
+                    api_calls=result.api_calls,
+                    collected=result.units,
+                )
         finally:
             for k, v in old.items():
                 if v is None:
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
-        return normalize(
-            result.records,
-            scope=Scope(accounts=tuple(accounts), regions=tuple(regions)),
-            gaps=result.gaps,
-            api_calls=result.api_calls,
-            collected=result.units,
-        )
 
 
 @pytest.fixture

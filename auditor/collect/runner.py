@@ -12,6 +12,7 @@ reuses them. An account it cannot enter is a gap, not a crash.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import time
@@ -37,6 +38,7 @@ from auditor.collect.worker import (
     run_state,
 )
 from auditor.model import CollectionUnit, Gap, RawRecord
+from auditor.normalize.spool import InventorySpool
 
 __all__ = [
     "GLOBAL",
@@ -280,8 +282,19 @@ def _enter(
     return {a: accesses[a] for a in sorted(regions)}, dict(sorted(regions.items()))
 
 
-def collect_aws(opts: AwsScanOptions, progress: Progress | None = None) -> CollectionResult:
+def collect_aws(
+    opts: AwsScanOptions,
+    progress: Progress | None = None,
+    *,
+    spool: InventorySpool | None = None,
+    keep_records: bool = True,
+) -> CollectionResult:
     """Collect every targeted account and region; never raises for cloud errors.
+
+    With ``spool`` each unit is normalised into it as soon as it finishes (a unit
+    read back from a checkpoint too), and its raw records are kept in the result
+    only with ``keep_records`` (``--keep-raw``): memory then holds the units in
+    flight, not every raw answer of the scan.
 
     Raises :class:`~auditor.collect.executors.ExecutorError` when the executor
     cannot be named or reached (nothing was collected then).
@@ -335,12 +348,16 @@ def collect_aws(opts: AwsScanOptions, progress: Progress | None = None) -> Colle
             saved = checkpoint.load(unit.key) if checkpoint and opts.resume else None
             if saved is not None and not saved.gaps:  # units that hit gaps get another try
                 results.append(
-                    UnitResult(
-                        unit=unit,
-                        records=saved.records,
-                        gaps=saved.gaps,
-                        calls=saved.calls,
-                        resumed=True,
+                    _spooled(
+                        UnitResult(
+                            unit=unit,
+                            records=saved.records,
+                            gaps=saved.gaps,
+                            calls=saved.calls,
+                            resumed=True,
+                        ),
+                        spool,
+                        keep_records,
                     )
                 )
             else:
@@ -356,7 +373,7 @@ def collect_aws(opts: AwsScanOptions, progress: Progress | None = None) -> Colle
         saving = [checkpoint]
 
         def finished(result: UnitResult) -> None:
-            results.append(result)
+            results.append(_spooled(result, spool, keep_records))
             cp = saving[0]
             if cp is not None and result.ran:
                 try:
@@ -401,6 +418,17 @@ def collect_aws(opts: AwsScanOptions, progress: Progress | None = None) -> Colle
         return result
     finally:
         forget_run(run_id)
+
+
+def _spooled(result: UnitResult, spool: InventorySpool | None, keep: bool) -> UnitResult:
+    """``result`` once its records are normalised into ``spool`` (dropped unless ``keep``).
+
+    Only units that ran are spooled; an unreadable answer is a gap in the spool.
+    """
+    if spool is None or not result.ran:
+        return result
+    spool.add(result.records, unit=result.unit.collection_unit())
+    return result if keep else dataclasses.replace(result, records=())
 
 
 def _merge(

@@ -251,6 +251,21 @@ ROWS: tuple[Row, ...] = (
         operation="DescribeVpcs",
     ),
     Row(
+        id="answer-without-a-field",
+        kind="well-formed answer lacking a field (VpcId)",
+        faults=(
+            Fault(
+                service="ec2",
+                operation="DescribeVpcs",
+                region="us-west-2",
+                kind="drop-field",
+                field="vpcId",
+            ),
+        ),
+        recovers=False,
+        operation="DescribeVpcs",
+    ),
+    Row(
         id="empty-body",
         kind="empty body (truncated to nothing)",
         faults=(Fault(service="kafka", operation="ListClustersV2", kind="empty"),),

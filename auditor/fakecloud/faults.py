@@ -17,6 +17,9 @@ Fault kinds, each what a real endpoint or network sends:
 - ``empty``: a 200 with an empty body;
 - ``repeat-token``: every page carries the same next-page token (endless pagination);
 - ``cycle-token``: pages carry tokens that cycle A, B, A, B, ...
+- ``drop-field``: a well-formed 200 whose objects lack a field the API always
+  sends (``field``: a JSON key or XML element), an answer that parses but
+  cannot be normalised.
 
 ``after`` lets the first N matching requests through (credentials that expire
 mid-scan); ``times`` limits the fault to N requests (a transient fault).
@@ -39,7 +42,7 @@ from typing import Any, Literal
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 FaultKind = Literal[
-    "error", "delay", "truncate", "malformed", "empty", "repeat-token", "cycle-token"
+    "error", "delay", "truncate", "malformed", "empty", "repeat-token", "cycle-token", "drop-field"
 ]
 
 
@@ -64,6 +67,8 @@ class Fault:
     """Inject into at most this many matching requests (None: all)."""
     token_key: str = "NextToken"
     """For the token kinds: the answer's next-page field (JSON key or XML element)."""
+    field: str = ""
+    """For ``drop-field``: the JSON key or XML element removed from the answer."""
 
     def matches(self, service: str, operation: str, region: str, account: str = "") -> bool:
         return (
@@ -193,6 +198,22 @@ def _with_token(data: bytes, key: str, token: str, operation: str) -> bytes:
     return (text[:end] + element + text[end:]).encode()
 
 
+def _without_field(data: bytes, name: str) -> bytes:
+    """``data`` (JSON or XML) with every ``name`` key or element removed."""
+
+    def drop(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {k: drop(v) for k, v in obj.items() if k != name}
+        if isinstance(obj, list):
+            return [drop(v) for v in obj]
+        return obj
+
+    if data.lstrip().startswith(b"{"):
+        return json.dumps(drop(json.loads(data))).encode()
+    tag = re.escape(name)
+    return re.sub(rf"<{tag}>[^<]*</{tag}>".encode(), b"", data)
+
+
 def _request_token(path: str, body: bytes) -> str:
     """The page token a request sent (``fault-token...`` only; others are moto's)."""
     found = re.search(rb"fault-token(?:-[ab])?", body) or re.search(
@@ -215,6 +236,11 @@ class FaultProxy:
         self.faults: list[Fault] = []
         self.stats = FaultStats()
         self._matched: Counter[int] = Counter()
+        self.requests: Counter[tuple[str, str, str, str, str]] = Counter()
+        """Every request received: (account, region, service, operation, what it asked).
+
+        What it asked is the method, path and body: the same key twice is the same
+        call made twice (a retry, or a repeated listing)."""
         self._accounts: dict[str, str] = {}
         self._lock = threading.Lock()
         proxy = self
@@ -285,8 +311,10 @@ class FaultProxy:
         m = _SCOPE.search(auth)
         key, region, service = (m.group(1), m.group(2), m.group(3)) if m else ("", "", "")
         operation = _operation(handler.headers, body, handler.path, service, handler.command)
+        asked = f"{handler.command} {handler.path} {body.decode('utf-8', 'replace')}"
         with self._lock:
             account = self._accounts.get(key, "")
+            self.requests[(account, region, service, operation, asked)] += 1
         fault = self._pick(service, operation, region, account)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
@@ -313,6 +341,8 @@ class FaultProxy:
             self._answer(handler, status, headers, b"<html><body>502 upstream garbled {")
         elif fault.kind == "empty":
             self._answer(handler, status, headers, b"")
+        elif fault.kind == "drop-field":
+            self._answer(handler, status, headers, _without_field(data, fault.field))
         else:
             sent = _request_token(handler.path, body)
             if fault.kind == "repeat-token":

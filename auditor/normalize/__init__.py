@@ -8,8 +8,10 @@ found by discovery; nothing lists them.
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from auditor.evidence.redact import redact_resource
@@ -31,6 +33,11 @@ _LOADED = False
 
 class NormalizationError(ValueError):
     """A raw record the normaliser cannot read (an odd API response)."""
+
+    def __init__(self, message: str, *, operation: str = "") -> None:
+        super().__init__(message)
+        self.operation = operation
+        """The API operation whose answer it was, when known."""
 
 
 def normalizes(cloud: str, record_type: str) -> Callable[[Normalizer], Normalizer]:
@@ -66,12 +73,23 @@ def registered() -> dict[tuple[str, str], Normalizer]:
 
 
 class Builder:
-    """Collects resources and relations from normalisers, merging duplicates."""
+    """Collects resources and relations from normalisers, merging duplicates.
+
+    A resource seen by several records (a peering from both sides, a cluster and
+    its policy) is merged once at the end, its parts taken in a canonical order
+    (the producing record's cloud, account, region and type, then the part's
+    content), so the result depends only on which parts were seen, never on the
+    order records arrived in: per-unit normalisation during collection
+    (:mod:`auditor.normalize.spool`) and one pass over every record give the
+    same inventory.
+    """
 
     def __init__(self) -> None:
-        self.resources: dict[str, Resource] = {}
-        self._relation_keys: set[tuple[str, str, str, str]] = set()
-        self.relations_list: list[Relation] = []
+        self._first: dict[str, Part] = {}
+        self._more: dict[str, list[Part]] = {}
+        self._relations: dict[tuple[str, str, str, str], Relation] = {}
+        self.rank: Rank = ("", "", "", "")
+        """The record being normalised (cloud, account, region, type): orders merges."""
 
     def resource(
         self,
@@ -86,42 +104,43 @@ class Builder:
         attributes: Mapping[str, JSONValue] | None = None,
         source: str = "",
     ) -> str:
-        """Add a resource; a second record for the same id merges its attributes.
+        """Add a resource; a second record for the same id merges with it.
 
         Secrets in the name, tags and attribute values are redacted here, the
         one place every resource passes (``auditor/evidence/redact.py``).
         """
         name, tags, attributes = redact_resource(name, tags or {}, attributes or {})
-        res = Resource(
-            id=id,
-            cloud=cloud,
-            kind=kind,
-            account=account,
-            region=region,
-            name=name,
-            tags=dict(sorted((tags or {}).items())),
-            attributes=dict(attributes or {}),
-            source=source,
-        )
-        old = self.resources.get(id)
-        if old is not None:
-            if old.kind != kind:
-                raise NormalizationError(f"{id} normalised as both {old.kind} and {kind}")
-            merged_attrs = {**old.attributes, **res.attributes}
-            merged_tags = dict(sorted({**old.tags, **res.tags}.items()))
-            res = Resource(
+        self.add(
+            Resource(
                 id=id,
                 cloud=cloud,
                 kind=kind,
-                account=old.account or account,
-                region=old.region or region,
-                name=old.name or name,
-                tags=merged_tags,
-                attributes=merged_attrs,
-                source=old.source or source,
+                account=account,
+                region=region,
+                name=name,
+                tags=dict(sorted((tags or {}).items())),
+                attributes=dict(attributes or {}),
+                source=source,
             )
-        self.resources[id] = res
+        )
         return id
+
+    def add(self, part: Resource, rank: Rank | None = None) -> None:
+        """Add an already normalised (and redacted) part of a resource.
+
+        ``rank`` is the producing record's (cloud, account, region, type);
+        default: the record being normalised.
+        """
+        entry = Part(rank=self.rank if rank is None else rank, resource=part)
+        first = self._first.get(part.id)
+        if first is None:
+            self._first[part.id] = entry
+            return
+        if first.resource.kind != part.kind:
+            raise NormalizationError(
+                f"{part.id} normalised as both {first.resource.kind} and {part.kind}"
+            )
+        self._more.setdefault(part.id, []).append(entry)
 
     def relation(
         self,
@@ -131,11 +150,7 @@ class Builder:
         reason: str,
         attributes: Mapping[str, JSONValue] | None = None,
     ) -> None:
-        key = (source, target, kind, reason)
-        if key in self._relation_keys:
-            return
-        self._relation_keys.add(key)
-        self.relations_list.append(
+        self.add_relation(
             Relation(
                 source=source,
                 target=target,
@@ -144,6 +159,129 @@ class Builder:
                 attributes=dict(attributes or {}),
             )
         )
+
+    def add_relation(self, rel: Relation) -> None:
+        """Add a relation; of two with the same ends, kind and reason, one is kept.
+
+        Which one does not depend on arrival order: the smaller attributes (as
+        canonical JSON) win.
+        """
+        key = (rel.source, rel.target, rel.kind, rel.reason)
+        old = self._relations.get(key)
+        if old is None or (
+            old.attributes != rel.attributes
+            and _json_key(rel.attributes) < _json_key(old.attributes)
+        ):
+            self._relations[key] = rel
+
+    def parts(self) -> Iterator[Part]:
+        """Every resource part added, unmerged (what a spool writes to disk)."""
+        for rid, first in self._first.items():
+            yield first
+            yield from self._more.get(rid, ())
+
+    def relations(self) -> Iterator[Relation]:
+        return iter(self._relations.values())
+
+    def resources(self) -> list[Resource]:
+        """Every resource, parts merged, sorted by id."""
+        out = [
+            _merge_parts([first, *self._more[rid]]) if rid in self._more else first.resource
+            for rid, first in self._first.items()
+        ]
+        out.sort(key=lambda r: r.id)
+        return out
+
+    def inventory(
+        self,
+        *,
+        scope: Scope,
+        gaps: Iterable[Gap] = (),
+        api_calls: Mapping[str, int] | None = None,
+        collected: Iterable[CollectionUnit] = (),
+    ) -> Inventory:
+        """The deterministic inventory (sorted resources, relations, gaps, units)."""
+        relations = sorted(
+            self._relations.values(), key=lambda r: (r.source, r.kind, r.target, r.reason)
+        )
+        return Inventory(
+            scope=scope,
+            resources=tuple(self.resources()),
+            relations=tuple(relations),
+            gaps=tuple(sorted(set(gaps), key=_gap_order)),
+            api_calls=dict(sorted((api_calls or {}).items())),
+            collected=tuple(sorted(set(collected))),
+        )
+
+
+def _json_key(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+
+
+Rank = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Part:
+    """One record's contribution to a resource, with that record's rank."""
+
+    rank: Rank
+    resource: Resource
+
+
+def _part_order(part: Part) -> tuple[object, ...]:
+    """Canonical order of a resource's parts: the producing record, then content."""
+    r = part.resource
+    return (
+        part.rank,
+        r.account,
+        r.region,
+        r.source,
+        r.name,
+        _json_key(r.tags),
+        _json_key(r.attributes),
+    )
+
+
+def _merge_parts(entries: list[Part]) -> Resource:
+    """One resource from its parts: later parts' attributes and tags win, first
+    non-empty account, region, name and source win (parts in canonical order)."""
+    parts = [e.resource for e in sorted(entries, key=_part_order)]
+    attrs: dict[str, JSONValue] = {}
+    tags: dict[str, str] = {}
+    for p in parts:
+        attrs.update(p.attributes)
+        tags.update(p.tags)
+    first = parts[0]
+    return Resource(
+        id=first.id,
+        cloud=first.cloud,
+        kind=first.kind,
+        account=next((p.account for p in parts if p.account), ""),
+        region=next((p.region for p in parts if p.region), ""),
+        name=next((p.name for p in parts if p.name), ""),
+        tags=dict(sorted(tags.items())),
+        attributes=attrs,
+        source=next((p.source for p in parts if p.source), ""),
+    )
+
+
+def normalize_into(builder: Builder, records: Iterable[RawRecord]) -> None:
+    """Run each record's normaliser into ``builder``; an unreadable record raises."""
+    registry = registered()
+    for rec in records:
+        builder.rank = (rec.cloud, rec.account, rec.region, rec.type)
+        fn = registry.get((rec.cloud, rec.type))
+        if fn is None:
+            raise NormalizationError(f"no normaliser for {rec.cloud} record type {rec.type!r}")
+        try:
+            fn(rec, builder)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise NormalizationError(
+                f"cannot normalise {rec.cloud}:{rec.type} from {rec.account}/{rec.region} "
+                f"({type(exc).__name__}: {exc})",
+                operation=rec.operation,
+            ) from exc
 
 
 def normalize(
@@ -154,40 +292,13 @@ def normalize(
     api_calls: Mapping[str, int] | None = None,
     collected: Iterable[CollectionUnit] = (),
 ) -> Inventory:
-    """Raw records to a deterministic inventory (sorted resources, relations, gaps)."""
-    registry = registered()
+    """Raw records to a deterministic inventory (sorted resources, relations, gaps).
+
+    The result does not depend on the order of ``records`` (see :class:`Builder`).
+    """
     builder = Builder()
-    ordered = sorted(records, key=_record_order)
-    for rec in ordered:
-        fn = registry.get((rec.cloud, rec.type))
-        if fn is None:
-            raise NormalizationError(f"no normaliser for {rec.cloud} record type {rec.type!r}")
-        try:
-            fn(rec, builder)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise NormalizationError(
-                f"cannot normalise {rec.cloud}:{rec.type} from {rec.account}/{rec.region} "
-                f"({type(exc).__name__}: {exc})"
-            ) from exc
-    resources = tuple(sorted(builder.resources.values(), key=lambda r: r.id))
-    relations = tuple(
-        sorted(builder.relations_list, key=lambda r: (r.source, r.kind, r.target, r.reason))
-    )
-    gap_list = tuple(sorted(set(gaps), key=_gap_order))
-    return Inventory(
-        scope=scope,
-        resources=resources,
-        relations=relations,
-        gaps=gap_list,
-        api_calls=dict(sorted((api_calls or {}).items())),
-        collected=tuple(sorted(set(collected))),
-    )
-
-
-def _record_order(rec: RawRecord) -> tuple[str, str, str, str, str]:
-    import json
-
-    return (rec.cloud, rec.account, rec.region, rec.type, json.dumps(rec.data, sort_keys=True))
+    normalize_into(builder, records)
+    return builder.inventory(scope=scope, gaps=gaps, api_calls=api_calls, collected=collected)
 
 
 def _gap_order(g: Gap) -> tuple[str, ...]:

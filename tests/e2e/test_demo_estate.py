@@ -32,7 +32,7 @@ import pytest
 from auditor.boundary import load_declaration
 from auditor.evidence.drills import with_drills
 from auditor.fakecloud.estate import apply_estate
-from auditor.model import Inventory, Verdict
+from auditor.model import Inventory, RawRecord, Verdict
 from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
 from tests.estate_readme import (
     INCONCLUSIVE,
@@ -96,6 +96,9 @@ def _warm_up(fake_aws: FakeAws) -> None:
 class Scan:
     inventory: Inventory
     verdicts: list[Verdict]
+    collected: Inventory
+    """The inventory as collected (through the spool), before the drills join it."""
+    raw: list[RawRecord]
 
 
 _SCAN: dict[str, Scan] = {}
@@ -114,12 +117,14 @@ def scan(fake_aws: FakeAws) -> Scan:
         apply_estate(ESTATE / "estate.yaml")
         decl_path = ESTATE / "boundary.yaml"
         decl = load_declaration(decl_path)
-        inventory = fake_aws.collect(accounts=ACCOUNTS, regions=REGIONS)
+        raw: list[RawRecord] = []
+        collected = fake_aws.collect(accounts=ACCOUNTS, regions=REGIONS, raw=raw)
+        inventory = collected
         # As `auditor scan` does: the recorded drills join the inventory, aged at a
         # fixed scan time so that the verdicts do not depend on the clock.
         inventory = with_drills(inventory, decl, decl_path, AS_OF)
         verdicts = run_rules(inventory, decl, today=AS_OF.date())
-        _SCAN["scan"] = Scan(inventory=inventory, verdicts=verdicts)
+        _SCAN["scan"] = Scan(inventory=inventory, verdicts=verdicts, collected=collected, raw=raw)
     return _SCAN["scan"]
 
 
@@ -132,6 +137,24 @@ EXPECTED_GAPS: set[tuple[str, str, str, str]] = set()
 def test_collection_is_complete_but_for_known_emulator_gaps(scan: Scan) -> None:
     gaps = {(g.account, g.service, g.operation, g.error_code) for g in scan.inventory.gaps}
     assert gaps <= EXPECTED_GAPS, f"unexpected collection gaps: {sorted(gaps - EXPECTED_GAPS)}"
+
+
+def test_streamed_collection_equals_one_pass_over_the_raw_answers(scan: Scan) -> None:
+    """Units normalised into the spool as they finish give the inventory that one
+    normalisation of every raw record gives."""
+    from auditor.evidence.serialize import inventory_jsonl
+    from auditor.normalize import normalize
+
+    streamed = scan.collected
+    assert len(scan.raw) > 100 and len(streamed.resources) > 100
+    one_pass = normalize(
+        scan.raw,
+        scope=streamed.scope,
+        gaps=streamed.gaps,
+        api_calls=streamed.api_calls,
+        collected=streamed.collected,
+    )
+    assert inventory_jsonl(streamed) == inventory_jsonl(one_pass)
 
 
 def test_verdicts_match_golden(scan: Scan) -> None:

@@ -67,3 +67,13 @@ def test_minimum_calls_counts_pages_and_per_resource_reads() -> None:
     assert least["ec2:DescribeVpcs"] == SPEC.accounts * len(SPEC.regions)
     assert least["sts:AssumeRole"] == SPEC.accounts - 1
     assert least["iam:GetAccountAuthorizationDetails"] == SPEC.accounts
+
+
+def test_streaming_bench_gives_the_same_inventory_both_ways() -> None:
+    from bench.streaming import MODES
+    from bench.streaming import measure as measure_streaming
+
+    got = {mode: measure_streaming(mode, 1000, 1) for mode in MODES}
+    assert got["held"]["sha256"] == got["streamed"]["sha256"]
+    assert got["held"]["records"] == got["streamed"]["records"] > 0
+    assert got["streamed"]["spool_mib"] > 0 and got["held"]["peak_rss_mib"] > 20
