@@ -136,7 +136,8 @@ def minimum_calls(
                 out[op] += _pages(per[(acct, region, rtype)] if rtype else 0, page)
         for op, rtype, page in GLOBAL_LISTINGS:
             out[op] += _pages(per_acct[(acct, rtype)] if rtype else 0, page)
-        # One unfiltered listing returns roles, users, groups and policies in the same pages.
+        # One listing of every entity type returns roles, users, groups and policies in the
+        # same pages (policies and groups are not records: this counts roles and users only).
         iam_items = per_acct[(acct, "iam:role")] + per_acct[(acct, "iam:user")]
         out["iam:GetAccountAuthorizationDetails"] += _pages(iam_items, IAM_PAGE)
     for op, rtype in PER_RESOURCE.items():

@@ -68,6 +68,36 @@ class Sink:
             self.calls[key] += 1
 
 
+ListingKey = tuple[str, ...]
+Listed = tuple[tuple[tuple[str, JSONValue], ...], tuple[tuple[str, str], ...]]
+"""A finished listing: its (result key, item) pairs and its failures (error code, message)."""
+
+
+class SharedListings:
+    """Listings that several units of one scan make alike, made once per process and scan.
+
+    The first unit to ask makes the listing (its calls count as its own); the
+    others wait for it and reuse its items and failures. Each unit records the
+    failures as gaps of its own service, so a listing that failed is a gap for
+    every unit that needed it, as if each had made it.
+    """
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[ListingKey, threading.Lock] = {}
+        self._done: dict[ListingKey, Listed] = {}
+
+    def once(self, key: ListingKey, make: Callable[[], Listed]) -> Listed:
+        """The listing ``key``, made by ``make`` unless another unit made it already."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # a unit making the listing holds it; the others wait, then reuse
+            done = self._done.get(key)
+            if done is None:
+                done = self._done[key] = make()
+            return done
+
+
 def jsonable(value: Any) -> JSONValue:
     """SDK values (datetimes, bytes, Decimals, streams) as plain JSON values."""
     if isinstance(value, Mapping):
@@ -160,6 +190,7 @@ class AwsContext:
         config: Any = None,
         scan_regions: tuple[str, ...] = (),
         limits: RateLimits | None = None,
+        shared: SharedListings | None = None,
     ) -> None:
         self.account = account
         self.region = region
@@ -171,6 +202,7 @@ class AwsContext:
         self._client_region = client_region
         self._config = config
         self._limits = limits
+        self._shared = shared
         self._clients: dict[str, Any] = {}
 
     def client(self, name: str | None = None, region: str | None = None) -> Any:
@@ -249,13 +281,94 @@ class AwsContext:
         client: str | None = None,
         page_size: int | None = None,
         resource: str = "",
+        share: bool = False,
         **params: Any,
     ) -> Iterator[dict[str, Any]]:
         """Yield every item of ``result_key`` across pages; a failure records a gap.
 
         Items already yielded stay valid; the gap makes dependent verdicts
-        INCONCLUSIVE because the listing is incomplete.
+        INCONCLUSIVE because the listing is incomplete. ``share``: another
+        collector of the same account and region makes the very same listing;
+        it is made once for both (see :class:`SharedListings`).
         """
+        for _, item in self.page_lists(
+            operation,
+            (result_key,),
+            client=client,
+            page_size=page_size,
+            resource=resource,
+            share=share,
+            **params,
+        ):
+            yield item
+
+    def page_lists(
+        self,
+        operation: str,
+        result_keys: tuple[str, ...],
+        *,
+        client: str | None = None,
+        page_size: int | None = None,
+        resource: str = "",
+        share: bool = False,
+        **params: Any,
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield (result key, item) for every item of every ``result_keys`` list, page by page.
+
+        For an operation whose pages carry several lists (IAM's
+        ``GetAccountAuthorizationDetails``): one listing reads them all. Failures
+        are gaps, as in :meth:`pages`.
+        """
+
+        def fail(code: str, message: str) -> None:
+            self.gap(operation, code, message, resource)
+
+        if not share or self._shared is None:
+            yield from self._listing(
+                operation, result_keys, fail, client=client, page_size=page_size, params=params
+            )
+            return
+        key = (
+            self.account,
+            self._client_region,
+            client or self.service.client,
+            operation,
+            *result_keys,
+            str(page_size),
+            json.dumps(jsonable(params), sort_keys=True),
+        )
+
+        def make() -> Listed:
+            failures: list[tuple[str, str]] = []
+            items = tuple(
+                self._listing(
+                    operation,
+                    result_keys,
+                    lambda code, message: failures.append((code, message)),
+                    client=client,
+                    page_size=page_size,
+                    params=params,
+                )
+            )
+            return items, tuple(failures)
+
+        items, failures = self._shared.once(key, make)
+        for code, message in failures:
+            fail(code, message)
+        for name, item in items:
+            copied = jsonable(item)  # units never share a mutable item
+            yield name, copied
+
+    def _listing(
+        self,
+        operation: str,
+        result_keys: tuple[str, ...],
+        fail: Callable[[str, str], None],
+        *,
+        client: str | None,
+        page_size: int | None,
+        params: Mapping[str, Any],
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         from botocore.exceptions import BotoCoreError, ClientError
         from botocore.parsers import ResponseParserError
 
@@ -270,29 +383,27 @@ class AwsContext:
                 seen: set[str] = set()
                 for n, page in enumerate(pager):
                     if n >= MAX_PAGES:
-                        self.gap(
-                            operation, "TooManyPages", f"stopped after {MAX_PAGES} pages", resource
-                        )
+                        fail("TooManyPages", f"stopped after {MAX_PAGES} pages")
                         return
-                    for item in page.get(result_key, []) or []:
-                        yield jsonable(item)
+                    for name in result_keys:
+                        for item in page.get(name, []) or []:
+                            yield name, jsonable(item)
                     token = _next_token(pager, page)
                     if token in seen:
-                        self.gap(
-                            operation,
+                        fail(
                             "RepeatedPageToken",
                             f"the page token {token[:80]} came back: the listing would not end",
-                            resource,
                         )
                         return
                     if token:
                         seen.add(token)
             else:
                 response = getattr(c, snake)(**params)
-                for item in response.get(result_key, []) or []:
-                    yield jsonable(item)
+                for name in result_keys:
+                    for item in response.get(name, []) or []:
+                        yield name, jsonable(item)
         except (ClientError, BotoCoreError, ResponseParserError) as exc:
-            self.gap(operation, error_code(exc), str(exc), resource)
+            fail(error_code(exc), str(exc))
 
     def emit(self, type: str, data: Mapping[str, Any], operation: str = "") -> None:
         """Hand one raw API object to normalisation."""

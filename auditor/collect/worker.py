@@ -5,7 +5,8 @@ go to whichever process runs the unit (a local thread, or a Dask worker), and
 a :class:`UnitResult` (raw records, gaps, call counts) comes back. The process
 builds its own session from the unit's :class:`~auditor.collect.access.AccountAccess`
 and keeps sessions and rate-limit buckets per scan (``run_id``), so several
-units of one account share one assumed role and one bucket.
+units of one account share one assumed role and one bucket, and a listing two
+collectors of one account-region both make (MSK clusters) is made once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.collect.access import AccountAccess, EnterError, SessionCache
-from auditor.collect.aws_context import AwsContext, Sink
+from auditor.collect.aws_context import AwsContext, SharedListings, Sink
 from auditor.collect.ratelimit import RateLimits
 from auditor.model import CollectionUnit, Gap, RawRecord
 
@@ -96,6 +97,8 @@ class _RunState:
         self.config = settings.config()
         self.sessions = SessionCache(self.config)
         self.limits = RateLimits(settings.rate, settings.burst)
+        self.listings = SharedListings()
+        """Listings two collectors of one account-region both need (made once)."""
 
 
 _RUNS: OrderedDict[str, _RunState] = OrderedDict()
@@ -156,6 +159,7 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
         config=state.config,
         scan_regions=unit.scan_regions,
         limits=state.limits,
+        shared=state.listings,
     )
     try:
         svc.collect(ctx)

@@ -1,12 +1,15 @@
 """IAM: roles and users with every policy document that applies to them.
 
-``GetAccountAuthorizationDetails`` is read three times with a filter each
-(managed policies, roles, users) so that every listing pages on its own
-result key. Because a normaliser sees one record at a time, each ``iam:role``
-and ``iam:user`` record bundles the default-version document of every managed
-policy it attaches (``None`` when the policy was not in the answer, e.g. an
-AWS managed policy AWS did not return). ``ListRoles`` adds the one fact the
-authorization details lack: ``MaxSessionDuration``.
+``GetAccountAuthorizationDetails`` is read once, as one paged listing of
+every entity type (managed policies, AWS managed ones included, groups,
+roles, users): its pages carry the four lists side by side, so the whole
+listing is read before any record is made (a role may come on a page before
+the policies it attaches). A failed page is one gap for everything the
+listing covers. Because a normaliser sees one record at a time, each
+``iam:role`` and ``iam:user`` record bundles the default-version document of
+every managed policy it attaches (``None`` when the policy was not in the
+answer, e.g. an AWS managed policy AWS did not return). ``ListRoles`` adds
+the one fact the authorization details lack: ``MaxSessionDuration``.
 
 The permissions boundary's document is bundled the same way
 (``PermissionsBoundaryVersion``), and each user record carries the inline and
@@ -22,17 +25,23 @@ from auditor.collect.aws_context import AwsContext, AwsService
 
 DETAILS = "GetAccountAuthorizationDetails"
 PAGE = 1000
+ENTITIES = ("User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy")
+"""Every entity type the listing can return, named (the AWS managed policies included)."""
+LISTS = ("Policies", "GroupDetailList", "RoleDetailList", "UserDetailList")
 
 
-def _default_versions(ctx: AwsContext) -> dict[str, dict[str, Any]]:
+def _details(ctx: AwsContext) -> dict[str, list[dict[str, Any]]]:
+    """The four lists of one paged ``GetAccountAuthorizationDetails`` listing."""
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in LISTS}
+    for name, item in ctx.page_lists(DETAILS, LISTS, page_size=PAGE, Filter=list(ENTITIES)):
+        found[name].append(item)
+    return found
+
+
+def _default_versions(policies: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Managed policy ARN -> its default version (id and document), as returned."""
     found: dict[str, dict[str, Any]] = {}
-    for policy in ctx.pages(
-        DETAILS,
-        "Policies",
-        page_size=PAGE,
-        Filter=["LocalManagedPolicy", "AWSManagedPolicy"],
-    ):
+    for policy in policies:
         default = next(
             (v for v in policy.get("PolicyVersionList") or [] if v.get("IsDefaultVersion")),
             None,
@@ -58,9 +67,10 @@ def _boundary(detail: dict[str, Any], versions: dict[str, dict[str, Any]]) -> An
 
 
 def collect(ctx: AwsContext) -> None:
-    versions = _default_versions(ctx)
+    details = _details(ctx)
+    versions = _default_versions(details["Policies"])
     groups: dict[str, dict[str, Any]] = {}
-    for group in ctx.pages(DETAILS, "GroupDetailList", page_size=PAGE, Filter=["Group"]):
+    for group in details["GroupDetailList"]:
         groups[str(group.get("GroupName"))] = {
             "Arn": group.get("Arn"),
             "GroupPolicyList": group.get("GroupPolicyList") or [],
@@ -71,7 +81,7 @@ def collect(ctx: AwsContext) -> None:
         str(role["Arn"]): role.get("MaxSessionDuration")
         for role in ctx.pages("ListRoles", "Roles", page_size=PAGE)
     }
-    for role in ctx.pages(DETAILS, "RoleDetailList", page_size=PAGE, Filter=["Role"]):
+    for role in details["RoleDetailList"]:
         ctx.emit(
             "iam:role",
             {
@@ -82,7 +92,7 @@ def collect(ctx: AwsContext) -> None:
             },
             f"iam:{DETAILS}",
         )
-    for user in ctx.pages(DETAILS, "UserDetailList", page_size=PAGE, Filter=["User"]):
+    for user in details["UserDetailList"]:
         ctx.emit(
             "iam:user",
             {
