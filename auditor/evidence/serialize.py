@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -159,16 +160,16 @@ def _read_inventory_jsonl(
         kind = obj.get("type")
         if kind == "resource":
             resources.append(
-                Resource(
+                Resource(  # fields repeated across resources share one string
                     id=str(_req(obj, "id", where)),
-                    cloud=str(_req(obj, "cloud", where)),
-                    kind=str(_req(obj, "kind", where)),
-                    account=str(_req(obj, "account", where)),
-                    region=str(_req(obj, "region", where)),
+                    cloud=sys.intern(str(_req(obj, "cloud", where))),
+                    kind=sys.intern(str(_req(obj, "kind", where))),
+                    account=sys.intern(str(_req(obj, "account", where))),
+                    region=sys.intern(str(_req(obj, "region", where))),
                     name=str(obj.get("name", "")),
                     tags=_mapping(obj, "tags", where),
                     attributes=_mapping(obj, "attributes", where),
-                    source=str(obj.get("source", "")),
+                    source=sys.intern(str(obj.get("source", ""))),
                 )
             )
         elif kind == "relation":
@@ -176,7 +177,7 @@ def _read_inventory_jsonl(
                 Relation(
                     source=str(_req(obj, "source", where)),
                     target=str(_req(obj, "target", where)),
-                    kind=str(_req(obj, "kind", where)),
+                    kind=sys.intern(str(_req(obj, "kind", where))),
                     reason=str(_req(obj, "reason", where)),
                     attributes=_mapping(obj, "attributes", where),
                 )

@@ -18,10 +18,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from auditor.evidence.serialize import relation_to_dict, resource_to_dict
 from auditor.gc_pause import gc_paused
@@ -106,7 +108,7 @@ class InventorySpool:
                 # One document per unit: the decoder shares repeated keys within it.
                 doc = json.loads(path.read_bytes())
                 for rank, obj in doc[_RESOURCES]:
-                    builder.add(Resource(**obj), tuple(rank))
+                    builder.add(_resource(obj), tuple(rank))
                 for obj in doc[_RELATIONS]:
                     builder.add_relation(Relation(**obj))
             return builder.inventory(
@@ -129,3 +131,18 @@ class InventorySpool:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _resource(obj: dict[str, Any]) -> Resource:
+    """A resource read back; the fields repeated across resources share one string."""
+    return Resource(
+        id=obj["id"],
+        cloud=sys.intern(obj["cloud"]),
+        kind=sys.intern(obj["kind"]),
+        account=sys.intern(obj["account"]),
+        region=sys.intern(obj["region"]),
+        name=obj["name"],
+        tags=obj["tags"],
+        attributes=obj["attributes"],
+        source=sys.intern(obj["source"]),
+    )
