@@ -88,7 +88,9 @@ def collect_inventory(
 
     Normalised resources are streamed to a private temporary spool as collection
     goes (:mod:`auditor.normalize.spool`): an AWS unit as soon as it finishes,
-    Azure and GCP once their listing ends; raw records are then dropped, unless
+    Azure rows about a Resource Graph page at a time, GCP once its listing ends
+    (IAM policies take their resource's location from other assets); raw
+    records are then dropped, unless
     ``raw`` (``--keep-raw``) asks for them. ``on_result`` sees the AWS collection
     result (discovered accounts, resumed units, start time) before the merge. The
     scope is what was targeted: declared accounts (plus discovered ones) of every
@@ -117,7 +119,16 @@ def collect_inventory(
         if targets.azure is not None:
             from auditor.collect.azure import collect_azure
 
-            results.append(_spooled(collect_azure(targets.azure, progress), spool, keep))
+            kept: list[RawRecord] = []
+
+            def spool_azure(batch: list[RawRecord]) -> None:
+                spool.add(batch)
+                if keep:
+                    kept.extend(batch)
+
+            azure = collect_azure(targets.azure, progress, on_records=spool_azure)
+            azure.records = kept
+            results.append(azure)
             accounts += targets.azure.subscriptions
             regions += targets.regions.get("azure", ())
         if targets.gcp is not None:

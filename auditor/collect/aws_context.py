@@ -55,6 +55,12 @@ class Sink:
         with self._lock:
             self.records.append(rec)
 
+    def drain(self) -> list[RawRecord]:
+        """The records so far, handed over and forgotten (streamed collection)."""
+        with self._lock:
+            out, self.records = self.records, []
+        return out
+
     def gap(self, gap: Gap) -> None:
         with self._lock:
             self.gaps.append(gap)

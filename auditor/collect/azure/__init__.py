@@ -22,6 +22,7 @@ from typing import Any
 from auditor.collect.azure._context import AzureCollector, AzureContext, error_code, row_record
 from auditor.collect.progress import Progress, ProgressUpdate
 from auditor.collect.runner import CollectionResult
+from auditor.model import RawRecord
 
 
 def _tick(
@@ -170,8 +171,23 @@ def _enter(ctx: AzureContext, progress: Progress | None, total: int, started: fl
     return done
 
 
-def collect_azure(opts: AzureScanOptions, progress: Progress | None = None) -> CollectionResult:
-    """Collect every declared subscription; never raises for cloud errors."""
+STREAM_BATCH = 1000
+"""Records handed to ``on_records`` at a time (about one Resource Graph page)."""
+
+
+def collect_azure(
+    opts: AzureScanOptions,
+    progress: Progress | None = None,
+    *,
+    on_records: Callable[[list[RawRecord]], None] | None = None,
+    batch: int = STREAM_BATCH,
+) -> CollectionResult:
+    """Collect every declared subscription; never raises for cloud errors.
+
+    With ``on_records`` the raw records are handed over in batches of about
+    ``batch`` as rows arrive (the scan normalises them into its spool) and the
+    result carries none; without it, the result carries them all.
+    """
     from azure.core.exceptions import ClientAuthenticationError
 
     graph_collectors = [c for c in collectors() if c.table != "resourcecontainers"]
@@ -195,6 +211,8 @@ def collect_azure(opts: AzureScanOptions, progress: Progress | None = None) -> C
         if entered:
             for row in ctx.query_rows(c.query(), entered, operation, _appender(failed)):
                 ctx.emit(row_record(row, c.name, operation))
+                if on_records is not None and len(ctx.sink.records) >= batch:
+                    on_records(ctx.sink.drain())
         for sub in entered:
             if failed:
                 code, msg = failed[0]
@@ -203,6 +221,8 @@ def collect_azure(opts: AzureScanOptions, progress: Progress | None = None) -> C
                 ctx.ran(sub, c.name)
         done += 1
         _tick(progress, f"azure/{c.name}", "azure", done, total, started)
+    if on_records is not None:
+        on_records(ctx.sink.drain())
     return CollectionResult(
         records=ctx.sink.records,
         gaps=ctx.sink.gaps,
