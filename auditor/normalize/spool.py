@@ -11,6 +11,10 @@ flight, not every raw answer of the scan.
 
 A unit whose answer cannot be normalised (an odd API response) becomes a gap
 for that unit, and none of its records count: the rest of the scan goes on.
+
+A scan killed with SIGKILL cannot remove its spool; each new spool first removes
+the spools, in the same folder and of the same user, whose owner process
+(the ``owner`` file) is gone.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -31,6 +36,45 @@ from auditor.model import CollectionUnit, Gap, Inventory, RawRecord, Relation, R
 from auditor.normalize import Builder, NormalizationError, normalize_into
 
 _RESOURCES, _RELATIONS = "resources", "relations"
+PREFIX = "auditor-spool-"
+OWNER = "owner"
+"""The file naming the process that owns a spool (its pid)."""
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def sweep_stale_spools(folder: Path) -> list[Path]:
+    """Remove this user's spools in ``folder`` whose owner process is gone; the removed.
+
+    A spool without a readable owner file is left alone (it may be being made).
+    """
+    removed: list[Path] = []
+    for path in sorted(folder.glob(PREFIX + "*")):
+        try:
+            st = path.lstat()
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+                continue
+            pid = int((path / OWNER).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 class InventorySpool:
@@ -41,7 +85,10 @@ class InventorySpool:
     """
 
     def __init__(self, parent: Path | None = None) -> None:
-        self._dir = Path(tempfile.mkdtemp(prefix="auditor-spool-", dir=parent))  # mode 0700
+        where = Path(parent if parent is not None else tempfile.gettempdir())
+        sweep_stale_spools(where)
+        self._dir = Path(tempfile.mkdtemp(prefix=PREFIX, dir=where))  # mode 0700
+        _write_private(self._dir / OWNER, f"{os.getpid()}\n".encode())
         self._files: list[Path] = []
         self.records = 0
         """Raw records normalised so far."""
@@ -85,9 +132,7 @@ class InventorySpool:
         }
         data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
         path = self._dir / f"{len(self._files):08d}.json"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
+        _write_private(path, data)
         self._files.append(path)
         self.records += len(batch)
         self.bytes += len(data)

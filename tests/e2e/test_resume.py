@@ -149,9 +149,15 @@ def _manifest(bundle: Path) -> dict[str, object]:
 
 
 def test_killed_scan_resumes_to_the_same_inventory(
-    estate: AuditorCredentials, declaration_file: Path, tmp_path: Path
+    estate: AuditorCredentials,
+    declaration_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cache = tmp_path / "cache"
+    tmp = tmp_path / "tmp"  # the scans' temporary folder: where their spools go
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
     reference = _run(estate, _args(declaration_file, tmp_path / "full", tmp_path / "cache-full"))
     assert reference.returncode in (0, 1), reference.stderr
     [full] = _bundles(tmp_path / "full")
@@ -164,6 +170,8 @@ def test_killed_scan_resumes_to_the_same_inventory(
         lambda: len(_unit_files(cache)) >= 3,
     )
     assert _bundles(killed_out) == []
+    [stale] = tmp.glob("auditor-spool-*")  # SIGKILL: the spool could not be removed
+    assert stale.stat().st_mode & 0o077 == 0
     saved = _unit_files(cache)
     assert len(saved) >= 3
     for f in saved:  # raw API data: owner-only
@@ -182,6 +190,7 @@ def test_killed_scan_resumes_to_the_same_inventory(
     assert isinstance(calls_full, int) and isinstance(calls_resumed, int)
     assert calls_resumed >= calls_full  # checkpointed units' calls are counted too
     assert not list(cache.glob("*/units"))  # removed after the bundle was written
+    assert list(tmp.glob("auditor-spool-*")) == []  # its own, and the killed scan's (swept)
 
 
 def test_kill_during_bundle_write_leaves_nothing_that_verifies(

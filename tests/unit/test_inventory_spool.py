@@ -7,9 +7,11 @@ exercised, not only single-record ones.
 
 from __future__ import annotations
 
+import os
 import random
 import stat
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -177,3 +179,27 @@ def test_the_spool_is_private_and_removed(records: list[RawRecord]) -> None:
     assert files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     spool.close()
     assert not folder.exists()
+
+
+def test_a_new_spool_sweeps_the_spools_of_dead_processes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from auditor.normalize.spool import OWNER, PREFIX
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stale, live, unowned = (tmp_path / f"{PREFIX}{n}" for n in ("stale", "live", "unowned"))
+    for folder in (stale, live, unowned):
+        folder.mkdir(mode=0o700)
+    (stale / OWNER).write_text(dead.stdout)
+    (live / OWNER).write_text(f"{os.getppid()}\n")  # the process that started pytest
+    with InventorySpool(tmp_path) as spool:
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            [live.name, unowned.name, spool.folder.name]
+        )
+    assert not spool.folder.exists()
