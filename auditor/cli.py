@@ -271,6 +271,7 @@ def run_scan(
     from auditor.collect.runner import AwsScanOptions
     from auditor.evidence.bundle import BundleError
     from auditor.normalize import NormalizationError
+    from auditor.normalize.spool import SpoolError
     from auditor.pipeline import (
         aws_scope,
         evaluate_inventory,
@@ -310,6 +311,8 @@ def run_scan(
         inventory = _collect_with_progress(targets, console, raw, collected)
     except NormalizationError as exc:
         _die(f"unexpected API response: {exc}")
+    except SpoolError as exc:
+        _die(str(exc))
     except ValueError as exc:  # the Dask scheduler could not be reached (ExecutorError)
         _die(str(exc))
     if collected and collected[0].started is not None:

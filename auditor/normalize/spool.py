@@ -41,6 +41,13 @@ OWNER = "owner"
 """The file naming the process that owns a spool (its pid)."""
 
 
+def _cannot(where: Path, exc: OSError) -> str:
+    return (
+        f"cannot write the collection spool in {where}: {exc.strerror or exc} "
+        "(set TMPDIR to a folder with room)"
+    )
+
+
 def _write_private(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     with os.fdopen(fd, "wb") as out:
@@ -77,6 +84,10 @@ def sweep_stale_spools(folder: Path) -> list[Path]:
     return removed
 
 
+class SpoolError(RuntimeError):
+    """The spool folder cannot be made or written (a full disk, say): one line."""
+
+
 class InventorySpool:
     """A private folder of normalised units; :meth:`inventory` merges them.
 
@@ -87,8 +98,11 @@ class InventorySpool:
     def __init__(self, parent: Path | None = None) -> None:
         where = Path(parent if parent is not None else tempfile.gettempdir())
         sweep_stale_spools(where)
-        self._dir = Path(tempfile.mkdtemp(prefix=PREFIX, dir=where))  # mode 0700
-        _write_private(self._dir / OWNER, f"{os.getpid()}\n".encode())
+        try:
+            self._dir = Path(tempfile.mkdtemp(prefix=PREFIX, dir=where))  # mode 0700
+            _write_private(self._dir / OWNER, f"{os.getpid()}\n".encode())
+        except OSError as exc:
+            raise SpoolError(_cannot(where, exc)) from None
         self._files: list[Path] = []
         self.records = 0
         """Raw records normalised so far."""
@@ -132,7 +146,10 @@ class InventorySpool:
         }
         data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
         path = self._dir / f"{len(self._files):08d}.json"
-        _write_private(path, data)
+        try:
+            _write_private(path, data)
+        except OSError as exc:
+            raise SpoolError(_cannot(self._dir, exc)) from None
         self._files.append(path)
         self.records += len(batch)
         self.bytes += len(data)

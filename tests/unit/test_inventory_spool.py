@@ -203,3 +203,10 @@ def test_a_new_spool_sweeps_the_spools_of_dead_processes(tmp_path: Path) -> None
             [live.name, unowned.name, spool.folder.name]
         )
     assert not spool.folder.exists()
+
+
+def test_a_spool_that_cannot_be_made_is_one_clear_error(tmp_path: Path) -> None:
+    from auditor.normalize.spool import SpoolError
+
+    with pytest.raises(SpoolError, match=r"cannot write the collection spool in .*missing.*TMPDIR"):
+        InventorySpool(tmp_path / "missing")
