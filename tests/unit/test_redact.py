@@ -184,7 +184,7 @@ def test_builder_redacts_every_resource_but_never_its_id() -> None:
         tags={"token": "merged-later"},
         attributes={"more": "Bearer abcdefghijklmnopqrstu"},
     )
-    res = b.resources[rid]
+    (res,) = b.resources()
     assert res.id == rid
     assert res.name == "broker password=[REDACTED:password]"
     assert res.tags == {
