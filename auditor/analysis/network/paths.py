@@ -882,11 +882,12 @@ class PathEngine:
     def _uniform(self, subnet: Resource) -> bool:
         """No route or NACL entry anywhere splits this subnet: its addresses share one fate."""
         if self._split is None:
-            by_cidr: dict[Net, str] = {}
+            # Every subnet per CIDR: accounts reuse CIDRs, and a finer entry splits them all.
+            by_cidr: dict[Net, list[str]] = {}
             for s in self.graph.of_kind(Kind.SUBNET):
                 n = parse_net(str(s.attributes.get("cidr") or ""))
                 if n is not None:
-                    by_cidr[n] = s.id
+                    by_cidr.setdefault(n, []).append(s.id)
             fine: set[Net] = set()
             for rt in self.graph.of_kind(Kind.ROUTE_TABLE):
                 for nets, _r in self._parsed(rt):
@@ -898,9 +899,7 @@ class PathEngine:
             split: set[str] = set()
             for n in fine:
                 for plen in range(8, n.prefixlen):
-                    sid = by_cidr.get(n.supernet(new_prefix=plen))
-                    if sid is not None:
-                        split.add(sid)
+                    split.update(by_cidr.get(n.supernet(new_prefix=plen), ()))
             self._split = split
         return subnet.id not in self._split
 
