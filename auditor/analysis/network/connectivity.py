@@ -29,54 +29,24 @@ class ConnectivityMixin(NetworkIndex):
     def peerings_between(self, a: Resource, b: Resource) -> list[Resource]:
         va = str(a.attributes.get("vpc_id") or _local_id(a.id))
         vb = str(b.attributes.get("vpc_id") or _local_id(b.id))
-        out: list[Resource] = []
-        for pid in sorted(self._peerings):
-            p = self._peerings[pid][0]
-            sides = {
-                str((p.attributes.get(side) or {}).get("vpc_id") or "")
-                for side in ("requester", "accepter")
-            }
-            if sides == {va, vb}:
-                out.append(p)
-        return out
+        return list(self._peerings_by_sides.get(frozenset((va, vb)), ()))
 
     def peerings_of(self, vpc: Resource) -> list[Resource]:
         vid = str(vpc.attributes.get("vpc_id") or _local_id(vpc.id))
-        out: list[Resource] = []
-        for pid in sorted(self._peerings):
-            p = self._peerings[pid][0]
-            for side in ("requester", "accepter"):
-                info = p.attributes.get(side) or {}
-                if str(info.get("vpc_id") or "") == vid:
-                    out.append(p)
-                    break
-        return out
+        return list(self._peerings_by_vpc.get(vid, ()))
 
     def attachments_of(self, vpc: Resource) -> list[Resource]:
         vid = str(vpc.attributes.get("vpc_id") or _local_id(vpc.id))
-        return [
-            t
-            for t in self._attachments
-            if t.attributes.get("resource_type") == "vpc"
-            and str(t.attributes.get("resource_id") or "") == vid
-        ]
+        return list(self._attachments_by_vpc.get(vid, ()))
 
     def attachments_on(self, tgw_id: str) -> list[Resource]:
-        return [t for t in self._attachments if str(t.attributes.get("tgw_id") or "") == tgw_id]
+        return list(self._attachments_by_tgw.get(tgw_id, ()))
 
     def _tgws_linked(self, t1: str, t2: str) -> Resource | bool | None:
         """True if same TGW; a peering attachment linking them; else None."""
         if t1 == t2:
             return True
-        for att in self._attachments:
-            a = att.attributes
-            if a.get("resource_type") != "peering" or a.get("state") not in ("available", None):
-                continue
-            peer = a.get("peer") or {}
-            ends = {str(a.get("tgw_id") or ""), str(peer.get("tgw_id") or "")}
-            if ends == {t1, t2}:
-                return att
-        return None
+        return self._tgw_peering_by_ends.get(frozenset((t1, t2)))
 
     def connectivity(
         self,

@@ -81,6 +81,32 @@ class NetworkIndex:
             key = p.id if p.cloud in ("gcp", "azure") else _local_id(p.id)
             self._peerings.setdefault(key, []).append(p)
         self._attachments = graph.of_kind(Kind.TRANSIT_ATTACHMENT)
+        # Indexed (in the orders a scan would meet them) so that each lookup costs the
+        # size of its answer, not a scan of every peering or attachment of the estate.
+        self._peerings_by_sides: dict[frozenset[str], list[Resource]] = {}
+        self._peerings_by_vpc: dict[str, list[Resource]] = {}
+        for key in sorted(self._peerings):
+            p = self._peerings[key][0]
+            sides = [
+                str((p.attributes.get(side) or {}).get("vpc_id") or "")
+                for side in ("requester", "accepter")
+            ]
+            self._peerings_by_sides.setdefault(frozenset(sides), []).append(p)
+            for vid in dict.fromkeys(sides):
+                self._peerings_by_vpc.setdefault(vid, []).append(p)
+        self._attachments_by_vpc: dict[str, list[Resource]] = {}
+        self._attachments_by_tgw: dict[str, list[Resource]] = {}
+        self._tgw_peering_by_ends: dict[frozenset[str], Resource] = {}
+        for t in self._attachments:
+            a = t.attributes
+            self._attachments_by_tgw.setdefault(str(a.get("tgw_id") or ""), []).append(t)
+            if a.get("resource_type") == "vpc":
+                vid = str(a.get("resource_id") or "")
+                self._attachments_by_vpc.setdefault(vid, []).append(t)
+            if a.get("resource_type") == "peering" and a.get("state") in ("available", None):
+                peer = a.get("peer") or {}
+                ends = frozenset((str(a.get("tgw_id") or ""), str(peer.get("tgw_id") or "")))
+                self._tgw_peering_by_ends.setdefault(ends, t)
 
     # --- lookups ----------------------------------------------------------------------
     def find(self, kind: str, region: str, local_id: str) -> Resource | None:
