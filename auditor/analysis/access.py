@@ -33,9 +33,10 @@ only when its identity policies grant some ``sts:AssumeRole``.
 from __future__ import annotations
 
 import itertools
+import re
 import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,6 +254,9 @@ class AccessModel:
         self._probes: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {}
         self._names: dict[str, tuple[bool, frozenset[str]]] = {}
         self._policy_of: dict[str, tuple[NamedDocument | None, bool, ResourceKind]] = {}
+        self._confined: dict[str, str | None] = {}
+        self._granting: dict[str, frozenset[str] | None] = {}
+        self._hops: dict[str, tuple[ActorIndex, dict[str, list[str]]]] = {}
 
     # --- organizations and SCPs ----------------------------------------------------------
     def _orgs(self) -> None:
@@ -487,6 +491,87 @@ class AccessModel:
                 if hit:
                     break
             self._may[key] = hit
+        return hit
+
+    # --- which principals may act on a target, without trying them all ----------------------
+    #
+    # A principal acting on a resource in another account needs the resource policy to
+    # name it (its ARN, its account root, or anyone): without that the evaluator's answer
+    # is NOT_ALLOWED or DENIED, whatever its identity policies say. So a principal of
+    # account A can hold a capability on a target only if a probe of the target lives in
+    # A or the target's resource policy names A. Indexing principals by account turns
+    # "every principal x every target" (quadratic in accounts) into "each target x the
+    # principals of the few accounts that can matter".
+
+    def confined_account(self, pid: str) -> str | None:
+        """The account outside which ``pid`` acts only where a resource policy names it.
+
+        ``None`` when that cannot be relied on: ``*`` and services (the evaluator treats
+        them apart), a principal with unreadable policies (turned CONDITIONAL) or with a
+        document that does not parse (CONDITIONAL too).
+        """
+        if pid in self._confined:
+            return self._confined[pid]
+        account: str | None = None
+        if pid != ANYONE and not pid.startswith("service:"):
+            p = self.principal(pid)
+            if (
+                not p.unreadable
+                and _ACCOUNT_ID.match(p.account)
+                and account_of(pid) == p.account
+                and _documents_parse(p.policies)
+            ):
+                account = p.account
+        self._confined[pid] = account
+        return account
+
+    def granting_accounts(self, target: Resource) -> frozenset[str] | None:
+        """Accounts whose confined principals may hold a capability on ``target``.
+
+        The accounts of the target's probes (IAM alone can grant there) and the accounts
+        its resource policy's Allow statements name; ``None`` when any principal may (a
+        policy naming anyone, a NotPrincipal, a wildcard account, an unreadable policy).
+        """
+        if target.id in self._granting:
+            return self._granting[target.id]
+        accounts: set[str] | None = set()
+        for probes in self.probes(target).values():
+            for _, resource in probes:
+                found = self._target_of(resource)
+                account = found.account if found is not None else account_of(resource)
+                if accounts is None or not _ACCOUNT_ID.match(account):
+                    accounts = None
+                    break
+                accounts.add(account)
+                if found is None or found.kind not in (
+                    Kind.KEY,
+                    Kind.ROLE,
+                    Kind.BUCKET,
+                    Kind.KAFKA_CLUSTER,
+                ):
+                    continue  # as in can(): no resource policy takes part
+                cached = self._policy_of.get(found.id)
+                if cached is None:
+                    cached = _resource_policy(found)
+                    self._policy_of[found.id] = cached
+                policy, missing, _ = cached
+                named = _policy_accounts(policy) if not missing else None
+                if named is None:
+                    accounts = None
+                    break
+                accounts |= named
+        result = None if accounts is None else frozenset(accounts)
+        self._granting[target.id] = result
+        return result
+
+    def hops_from(self, principal: str) -> tuple[ActorIndex, dict[str, list[str]]]:
+        """``principal`` and every role it reaches (shortest chains first), indexed by account."""
+        hit = self._hops.get(principal)
+        if hit is None:
+            chains = {principal: [principal], **self.chains_from(principal)}
+            order = sorted(chains, key=lambda node: (len(chains[node]), node))
+            hit = (ActorIndex(self, order), chains)
+            self._hops[principal] = hit
         return hit
 
     # --- assumption -----------------------------------------------------------------------
@@ -771,6 +856,89 @@ class AccessModel:
         return sorted(p for p in out if not p.startswith("service:"))
 
 
+class ActorIndex:
+    """Principals, in a given order, grouped by the account they are confined to.
+
+    :meth:`candidates` returns the principals that may hold a capability on a target
+    (see :meth:`AccessModel.granting_accounts`) in the given order; the others hold none,
+    so callers skip them without evaluating.
+    """
+
+    def __init__(self, model: AccessModel, principals: Sequence[str]) -> None:
+        self._model = model
+        self.principals: tuple[str, ...] = tuple(principals)
+        self._by_account: dict[str, list[int]] = defaultdict(list)
+        self._unconfined: list[int] = []
+        for i, pid in enumerate(self.principals):
+            account = model.confined_account(pid)
+            if account is None:
+                self._unconfined.append(i)
+            else:
+                self._by_account[account].append(i)
+
+    def candidates(self, target: Resource) -> list[str]:
+        accounts = self._model.granting_accounts(target)
+        if accounts is None:
+            return list(self.principals)
+        positions = list(self._unconfined)
+        for account in accounts:
+            positions.extend(self._by_account.get(account, ()))
+        return [self.principals[i] for i in sorted(positions)]
+
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def _documents_parse(policies: PrincipalPolicies) -> bool:
+    """Whether every document of the principal's layers parses (else evaluation may raise)."""
+    docs = [*(policies.identity or ()), *((policies.boundary,) if policies.boundary else ())]
+    docs += [d for level in policies.scps or () for d in level]
+    try:
+        for doc in docs:
+            doc_statements(doc)
+    except PolicyError:
+        return False
+    return True
+
+
+def _policy_accounts(policy: NamedDocument | None) -> frozenset[str] | None:
+    """The accounts a resource policy's Allow statements can name (``None``: any account).
+
+    A named principal counts only by the account in its ARN, and only when nothing before
+    that account is a wildcard (else the pattern could match an ARN of any account).
+    Service principals name no account's principals.
+    """
+    if policy is None:
+        return frozenset()
+    try:
+        sts = statements(policy.document)
+    except PolicyError:
+        return None
+    out: set[str] = set()
+    for st in sts:
+        if not st.is_allow:
+            continue
+        if st.not_principal:
+            return None
+        for x in st.principals:
+            if x.is_anyone:
+                return None
+            if x.is_service:
+                continue
+            parts = x.id.split(":", 5)
+            head = ":".join(parts[:5])
+            if (
+                len(parts) != 6
+                or parts[0] != "arn"
+                or "*" in head
+                or "?" in head
+                or not _ACCOUNT_ID.match(parts[4])
+            ):
+                return None
+            out.add(parts[4])
+    return frozenset(out)
+
+
 def _topic_prefix(cluster_arn: str) -> str:
     return cluster_arn.replace(":cluster/", ":topic/", 1).rstrip("/") + "/"
 
@@ -813,9 +981,9 @@ def derive_access(graph: Any) -> Iterator[Relation]:
                 "notes": list(res.notes),
             },
         )
-    targets = model.boundary_targets()
-    for pid in model.boundary_principals():
-        for t in targets:
+    principals = ActorIndex(model, model.boundary_principals())
+    for t in model.boundary_targets():
+        for pid in principals.candidates(t):
             for grant in model.grants(pid, t):
                 yield Relation(
                     source=pid,

@@ -42,10 +42,10 @@ def reach(
 ) -> list[tuple[list[str], Grant]]:
     """(chain, grant) per capability ``principal`` holds on ``target``, itself or via a chain."""
     out: list[tuple[list[str], Grant]] = []
-    hops: dict[str, list[str]] = {principal: [principal], **model.chains_from(principal)}
-    for node, chain in sorted(hops.items(), key=lambda kv: (len(kv[1]), kv[0])):
+    hops, chains = model.hops_from(principal)
+    for node in hops.candidates(target):  # the other hops hold no capability on target
         for g in model.grants(node, target, caps):
-            out.append((chain, g))
+            out.append((chains[node], g))
     return out
 
 

@@ -21,16 +21,22 @@ def access(bundle: Path, principal: str) -> dict[str, Any]:
     from auditor.analysis.access import access_model, describe_chain
     from auditor.evidence.load import load_bundle
     from auditor.graph.build import build_graph
+    from auditor.model import Resource
 
     loaded = load_bundle(bundle)
     graph = build_graph(loaded.inventory, loaded.declaration)
     model = access_model(graph)
     chains = model.chains_from(principal)
-    hops = {principal: [principal], **chains}
-    targets = model.boundary_targets()
+    hops, chain_of = model.hops_from(principal)
+    # Each target is tried only with the hops that may act on it (see ActorIndex).
+    targets_of: dict[str, list[Resource]] = {}
+    for t in model.boundary_targets():
+        for node in hops.candidates(t):
+            targets_of.setdefault(node, []).append(t)
     grants: list[dict[str, Any]] = []
-    for node, chain in sorted(hops.items(), key=lambda kv: (len(kv[1]), kv[0])):
-        for t in targets:
+    for node in hops.principals:  # shortest chains first, as the answer lists them
+        chain = chain_of[node]
+        for t in targets_of.get(node, []):
             for g in model.grants(node, t):
                 grants.append(
                     {
