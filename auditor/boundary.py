@@ -13,6 +13,7 @@ import difflib
 import fnmatch
 import hashlib
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
@@ -346,6 +347,26 @@ class Waiver(_Strict):
 _REGION_KEY = re.compile(r"^(aws|azure|gcp)/[a-z0-9-]+$")
 
 
+_PARTY_MEMOS: dict[int, tuple[weakref.ref[Declaration], dict[tuple[str, str], str]]] = {}
+
+
+def _party_memo(decl: Declaration) -> dict[tuple[str, str], str]:
+    """The (cloud, account) -> party answers of one declaration.
+
+    Kept beside the model, not in it, so that a filled memo does not make two equal
+    declarations compare unequal; keyed by id and checked through a weak reference.
+    """
+    hit = _PARTY_MEMOS.get(id(decl))
+    if hit is not None and hit[0]() is decl:
+        return hit[1]
+    for key, (ref, _) in list(_PARTY_MEMOS.items()):
+        if ref() is None:
+            del _PARTY_MEMOS[key]
+    memo: dict[tuple[str, str], str] = {}
+    _PARTY_MEMOS[id(decl)] = (weakref.ref(decl), memo)
+    return memo
+
+
 class Declaration(_Strict):
     """A declared Kafka platform boundary (version 1)."""
 
@@ -397,7 +418,18 @@ class Declaration(_Strict):
 
     # --- queries the rest of the auditor uses -------------------------------------------
     def party_of(self, cloud: str, account: str) -> str:
-        """The declared party owning an account, or ``unknown``."""
+        """The declared party owning an account, or ``unknown``.
+
+        Memoised per declaration: the graph asks once per resource, and scanning every
+        party's account list each time grows with the square of the estate.
+        """
+        memo = _party_memo(self)
+        got = memo.get((cloud, account))
+        if got is None:
+            got = memo[(cloud, account)] = self._find_party(cloud, account)
+        return got
+
+    def _find_party(self, cloud: str, account: str) -> str:
         for name, party in self.parties.items():
             if cloud == "aws" and party.aws and account in party.aws.accounts:
                 return name

@@ -193,10 +193,28 @@ class Inventory:
     """Units that ran: lets a rule tell "read and found none" from "never read"."""
 
     def was_collected(self, service: str, account: str, region: str = "global") -> bool:
-        return any(
-            u.service == service and u.account == account and u.region == region
-            for u in self.collected
-        )
+        if not isinstance(self.collected, tuple):  # a list could change under a memo
+            return any(
+                u.service == service and u.account == account and u.region == region
+                for u in self.collected
+            )
+        return (service, account, region) in _unit_keys(self.collected)
+
+
+_LAST_UNITS: list[tuple[tuple[CollectionUnit, ...], frozenset[tuple[str, str, str]]]] = []
+
+
+def _unit_keys(units: tuple[CollectionUnit, ...]) -> frozenset[tuple[str, str, str]]:
+    """(service, account, region) of every unit, as a set kept for the last units tuple.
+
+    Rules ask per account; scanning every unit each time grows with the square of the
+    number of accounts.
+    """
+    if _LAST_UNITS and _LAST_UNITS[0][0] is units:
+        return _LAST_UNITS[0][1]
+    keys = frozenset((u.service, u.account, u.region) for u in units)
+    _LAST_UNITS[:] = [(units, keys)]
+    return keys
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

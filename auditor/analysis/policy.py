@@ -24,6 +24,7 @@ boundaries, SCPs); the names here are the ones that evaluation will keep.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import deque
@@ -230,6 +231,16 @@ def find_action(include: Sequence[ActionSet], exclude: Sequence[ActionSet] = ())
     """
     if not include:
         raise ValueError("find_action needs at least one set to search in")
+    return _find_action(tuple(include), tuple(exclude))
+
+
+@functools.lru_cache(maxsize=4096)
+def _find_action(include: tuple[ActionSet, ...], exclude: tuple[ActionSet, ...]) -> str | None:
+    """:func:`find_action`, memoised.
+
+    The same role in every account (the vendor's operator role, say) would otherwise ask
+    the same costly search once per account.
+    """
     sets = [*include, *exclude]
     globs = [[_Glob(g) for g in s.globs] for s in sets]
     alphabet: set[str] = set()

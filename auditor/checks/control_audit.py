@@ -16,7 +16,9 @@ carry ``account=`` so that a CloudTrail gap there turns them INCONCLUSIVE.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from auditor.checks import Finding, RuleContext, rule
@@ -35,16 +37,45 @@ AZURE_NO_TRAIL = (
 
 
 def _trails_covering(graph: BoundaryGraph, account: str) -> list[Resource]:
-    decl = graph.declaration
-    return [
-        t
-        for t in graph.of_kind(Kind.AUDIT_TRAIL)
-        if t.account == account
-        or (
-            t.attributes.get("organization_trail") is True
-            and decl.party_of(t.cloud, t.account) == "customer"
-        )
-    ]
+    """Trails collected in ``account`` and organization trails of customer accounts (sorted)."""
+    index = _trail_index(graph)
+    positions = sorted({*index.by_account.get(account, ()), *index.org_wide})
+    return [index.trails[i] for i in positions]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _TrailIndex:
+    """The graph's trails, with positions by account and of customer organization trails.
+
+    Rules ask per account; scanning every trail each time grows with the square of the
+    number of accounts.
+    """
+
+    trails: list[Resource]
+    by_account: dict[str, list[int]]
+    org_wide: list[int]
+
+
+_TRAIL_INDEXES: weakref.WeakKeyDictionary[BoundaryGraph, _TrailIndex] = weakref.WeakKeyDictionary()
+
+
+def _trail_index(graph: BoundaryGraph) -> _TrailIndex:
+    got = _TRAIL_INDEXES.get(graph)
+    if got is None:
+        decl = graph.declaration
+        trails = graph.of_kind(Kind.AUDIT_TRAIL)
+        by_account: dict[str, list[int]] = {}
+        org_wide: list[int] = []
+        for i, t in enumerate(trails):
+            by_account.setdefault(t.account, []).append(i)
+            if (
+                t.attributes.get("organization_trail") is True
+                and decl.party_of(t.cloud, t.account) == "customer"
+            ):
+                org_wide.append(i)
+        got = _TrailIndex(trails=trails, by_account=by_account, org_wide=org_wide)
+        _TRAIL_INDEXES[graph] = got
+    return got
 
 
 def _shortfalls(t: Resource) -> list[str]:
