@@ -484,7 +484,12 @@ class AccessModel:
         if hit is None:
             hit = False
             for doc in p.policies.identity or ():
-                for st in doc_statements(doc):
+                try:
+                    sts = doc_statements(doc)
+                except PolicyError:  # unreadable: it may name the action, evaluation decides
+                    hit = True
+                    break
+                for st in sts:
                     if st.is_allow and action_in(st.actions.globs, st.actions.negated, action):
                         hit = True
                         break
@@ -582,7 +587,8 @@ class AccessModel:
         for role in self.graph.of_kind(Kind.ROLE):
             try:
                 sts = assume_statements(role.attributes.get("trust_policy"))
-            except PolicyError:
+            except PolicyError:  # unreadable: anyone may be trusted, evaluation decides
+                wildcard.append(role.id)
                 continue
             for st in sts:
                 if st.names_anyone:

@@ -137,8 +137,7 @@ def _model() -> Any:
 
 def test_every_principal_holding_a_grant_is_a_candidate() -> None:
     model = _model()
-    # (PRINCIPALS[4]'s unparsable document makes grants() raise: left out here.)
-    principals = [*(p.id for p in PRINCIPALS[:4]), *OUTSIDE_IDS]
+    principals = [*(p.id for p in PRINCIPALS), *OUTSIDE_IDS]
     index = ActorIndex(model, principals)
     holding: set[tuple[str, str]] = set()
     candidate: set[tuple[str, str]] = set()
@@ -177,3 +176,25 @@ def test_principals_the_evaluator_may_answer_conditionally_are_always_candidates
     assert no_policy is not None
     assert index.candidates(no_policy) == unsure
     assert model.grants(PRINCIPALS[3].id, no_policy)  # unreadable: CONDITIONAL, not nothing
+
+
+def test_an_identity_policy_that_does_not_parse_is_conditional_not_a_crash() -> None:
+    model = _model()
+    target = model.graph.get("arn:aws:s3:::no-policy")
+    assert target is not None
+    grants = model.grants(PRINCIPALS[4].id, target)  # its inline document is "{"
+    assert grants and {g.result.decision.value for g in grants} == {"conditional"}
+
+
+def test_a_trust_policy_that_does_not_parse_may_trust_anyone() -> None:
+    """Unreadable is not "trusts nobody": every principal may assume it, CONDITIONAL."""
+    role = _role("odd-trust", CUSTOMER, trust_policy="{")
+    inventory = Inventory(
+        scope=Scope(accounts=(CUSTOMER,), regions=(PRIMARY,)),
+        resources=(role, _account(CUSTOMER)),
+        relations=(),
+        gaps=(),
+    )
+    graph = access_model(build_graph(inventory, declaration())).assume_graph()
+    edges = [(u, v, d["result"].decision.value) for u, v, d in graph.edges(data=True)]
+    assert edges == [("*", role.id, "conditional")]
