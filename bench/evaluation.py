@@ -29,7 +29,7 @@ from bench.estate import ALL_REGIONS, spec_for, write_declaration, write_invento
 TODAY = "2026-11-29"
 
 
-def _child(folder: Path, per_rule: int, exclude: list[str]) -> dict[str, Any]:
+def _child(folder: Path, per_rule: int, exclude: list[str], bundle: bool = False) -> dict[str, Any]:
     """Run in the child: load, build, evaluate; return stage timings and counts."""
     import datetime as dt
 
@@ -76,6 +76,29 @@ def _child(folder: Path, per_rule: int, exclude: list[str]) -> dict[str, Any]:
     out["rules_s"], out["rules_cpu"] = time.perf_counter() - t, time.process_time() - c
     out["verdicts"] = len(verdicts)
     out["slowest"] = sorted(rule_s.items(), key=lambda kv: -kv[1])[:per_rule]
+    if bundle:  # every bundle file, rendered in memory (not written)
+        from auditor.pipeline import Evaluation, bundle_files
+
+        ev = Evaluation(
+            graph=graph,
+            verdicts=verdicts,
+            rules=rules,
+            pack=load_pack("default"),
+            evaluated_on=dt.date.fromisoformat(TODAY),
+        )
+        t, c = time.perf_counter(), time.process_time()
+        files = bundle_files(
+            decl=decl,
+            decl_text=(folder / "boundary.yaml").read_text(encoding="utf-8"),
+            ev=ev,
+            started=f"{TODAY}T00:00:00Z",
+            finished=f"{TODAY}T00:00:00Z",
+        )
+        out["bundle_s"], out["bundle_cpu"] = time.perf_counter() - t, time.process_time() - c
+        out["bundle_mib"] = sum(len(v) for v in files.values()) / 2**20
+        out["bundle_largest"] = sorted(
+            ((k, len(v) / 2**20) for k, v in files.items()), key=lambda kv: -kv[1]
+        )[:3]
     return out
 
 
@@ -101,7 +124,9 @@ def generate(size: int, work: Path, regions: int) -> tuple[Path, dict[str, Any]]
     return folder, meta
 
 
-def measure(folder: Path, per_rule: int = 0, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+def measure(
+    folder: Path, per_rule: int = 0, exclude: tuple[str, ...] = (), bundle: bool = False
+) -> dict[str, Any]:
     """Evaluate ``folder`` in a fresh child process; its figures plus its own peak RSS (MiB)."""
     import tempfile
 
@@ -117,6 +142,7 @@ def measure(folder: Path, per_rule: int = 0, exclude: tuple[str, ...] = ()) -> d
                 "--per-rule",
                 str(per_rule),
                 *(f"--exclude={e}" for e in exclude),
+                *(["--bundle"] if bundle else []),
             ],
             stdout=subprocess.PIPE,
             stderr=err,
@@ -146,10 +172,15 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/auditor-bench"))
     ap.add_argument("--per-rule", type=int, default=0, help="print the N slowest rules")
     ap.add_argument("--exclude", action="append", default=[], help="skip this rule (repeatable)")
+    ap.add_argument(
+        "--bundle",
+        action="store_true",
+        help="also render every bundle file in memory (its time; the peak then includes them)",
+    )
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        print(json.dumps(_child(a.child, a.per_rule, a.exclude)))
+        print(json.dumps(_child(a.child, a.per_rule, a.exclude, a.bundle)))
         return
     print(
         "wall and CPU seconds per stage (CPU: the child's own process time, which other "
@@ -162,7 +193,7 @@ def main() -> None:
     )
     for size in sorted(a.sizes):
         folder, meta = generate(size, a.work, a.regions)
-        r = measure(folder, a.per_rule, tuple(a.exclude))
+        r = measure(folder, a.per_rule, tuple(a.exclude), a.bundle)
         total = r["load_s"] + r["build_s"] + r["rules_s"]
         cpu = r["load_cpu"] + r["build_cpu"] + r["rules_cpu"]
         print(
@@ -174,6 +205,12 @@ def main() -> None:
         )
         for rid, s in r["slowest"]:
             print(f"{'':>10}{rid:<44} {s:8.2f} s cpu")
+        if "bundle_s" in r:
+            largest = ", ".join(f"{k} {mib:.0f} MiB" for k, mib in r["bundle_largest"])
+            print(
+                f"{'':>10}bundle files in memory: {r['bundle_s']:.1f} s wall, "
+                f"{r['bundle_cpu']:.1f} s cpu, {r['bundle_mib']:.0f} MiB ({largest})"
+            )
 
 
 if __name__ == "__main__":

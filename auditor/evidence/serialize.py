@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Iterable, Mapping
@@ -27,8 +28,26 @@ class BundleFormatError(ValueError):
     """A bundle file that does not have the expected shape (one-line message)."""
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False)
+_BATCH = 1 << 16
+
+
 def canonical_json(obj: Any) -> bytes:
-    return (json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+    """Sorted, indented JSON and a final newline: the same bytes as ``json.dumps``.
+
+    Encoded in batches of tokens: ``json.dumps`` with an indent keeps every token
+    (tens of millions for a large graph.json) in one list before joining them.
+    """
+    parts: list[bytes] = []
+    batch: list[str] = []
+    for token in _CANONICAL.iterencode(obj):
+        batch.append(token)
+        if len(batch) >= _BATCH:
+            parts.append("".join(batch).encode())
+            batch.clear()
+    batch.append("\n")
+    parts.append("".join(batch).encode())
+    return b"".join(parts)
 
 
 def resource_to_dict(r: Resource) -> dict[str, Any]:
@@ -87,33 +106,43 @@ def verdict_to_dict(v: Verdict) -> dict[str, Any]:
 
 
 def inventory_jsonl(inv: Inventory) -> bytes:
-    """One JSON object per line: resources, then relations, then gaps."""
-    lines = [
-        json.dumps({"type": "resource", **resource_to_dict(r)}, sort_keys=True, ensure_ascii=False)
-        for r in inv.resources
-    ]
-    lines += [
-        json.dumps({"type": "relation", **relation_to_dict(r)}, sort_keys=True, ensure_ascii=False)
-        for r in inv.relations
-    ]
-    lines += [
-        json.dumps({"type": "gap", **gap_to_dict(g)}, sort_keys=True, ensure_ascii=False)
-        for g in inv.gaps
-    ]
-    lines += [
-        json.dumps(
-            {
-                "type": "collected",
-                "cloud": u.cloud,
-                "account": u.account,
-                "region": u.region,
-                "service": u.service,
-            },
-            sort_keys=True,
-        )
-        for u in inv.collected
-    ]
-    return ("\n".join(lines) + "\n").encode() if lines else b""
+    """One JSON object per line: resources, then relations, then gaps, then units.
+
+    Encoded a batch of lines at a time, so a large inventory is not also held as
+    one string per line and one string of the whole.
+    """
+
+    def dumps(obj: dict[str, Any]) -> str:
+        return json.dumps(obj, sort_keys=True, ensure_ascii=False)
+
+    lines = itertools.chain(
+        (dumps({"type": "resource", **resource_to_dict(r)}) for r in inv.resources),
+        (dumps({"type": "relation", **relation_to_dict(r)}) for r in inv.relations),
+        (dumps({"type": "gap", **gap_to_dict(g)}) for g in inv.gaps),
+        (
+            json.dumps(
+                {
+                    "type": "collected",
+                    "cloud": u.cloud,
+                    "account": u.account,
+                    "region": u.region,
+                    "service": u.service,
+                },
+                sort_keys=True,
+            )
+            for u in inv.collected
+        ),
+    )
+    parts: list[bytes] = []
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= _BATCH:
+            parts.append(("\n".join(batch) + "\n").encode())
+            batch.clear()
+    if batch:
+        parts.append(("\n".join(batch) + "\n").encode())
+    return b"".join(parts)
 
 
 def _mapping(obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
