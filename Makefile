@@ -38,10 +38,11 @@ docs: $(STAMP)
 # Benchmarks print figures (docs/performance.md); they are not tests.
 bench: $(STAMP)
 	$(BIN)/python -m bench.evaluation --sizes 1000 10000 100000 --per-rule 5
+	$(BIN)/python -m bench.streaming --sizes 10000 100000
 	$(BIN)/python -m bench.collection --accounts 4
 
 bench-1m: $(STAMP)
-	$(BIN)/python -m bench.evaluation --sizes 1000000 --per-rule 5
+	$(BIN)/python -m bench.evaluation --sizes 100000 1000000 --per-rule 5 --bundle
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
