@@ -14,6 +14,7 @@ from auditor.analysis.access import ActorIndex, access_model
 from auditor.graph.build import build_graph
 from auditor.model import Inventory, Resource, Scope
 from tests.helpers import CUSTOMER, CUSTOMER_2, PRIMARY, VENDOR, declaration
+from tests.unit.test_rules_control import assume, role, trust
 
 OTHER = "333333333333"  # an account no party declares
 
@@ -26,26 +27,17 @@ def _allow(principal: Any, action: Any = "*", **extra: Any) -> dict[str, Any]:
     return {"Effect": "Allow", "Principal": principal, "Action": action, "Resource": "*", **extra}
 
 
-def _role(name: str, account: str, *inline: dict[str, Any], **attrs: Any) -> Resource:
-    return Resource(
-        id=f"arn:aws:iam::{account}:role/{name}",
-        cloud="aws",
-        kind="role",
+def _role(
+    name: str, account: str, *inline: dict[str, Any], trust_policy: Any = None, **attrs: Any
+) -> Resource:
+    """A role EC2 may assume (unless ``trust_policy``), with these inline statements."""
+    trusted = trust(assume({"Service": "ec2.amazonaws.com"}))
+    return role(
+        name,
+        trusted if trust_policy is None else trust_policy,
         account=account,
-        region="global",
-        name=name,
-        attributes={
-            "role_name": name,
-            "path": "/",
-            "trust_policy": _doc(_allow({"Service": "ec2.amazonaws.com"}, "sts:AssumeRole")),
-            "attached_policies": [],
-            "inline_policies": [
-                {"name": f"p{i}", "document": _doc(st)} for i, st in enumerate(inline)
-            ],
-            "permissions_boundary": None,
-            "max_session_duration": 3600,
-            **attrs,
-        },
+        inline=list(inline),
+        **attrs,
     )
 
 
