@@ -427,8 +427,8 @@ def _spooled(result: UnitResult, spool: InventorySpool | None, keep: bool) -> Un
     """
     if spool is None or not result.ran:
         return result
-    spool.add(result.records, unit=result.unit.collection_unit())
-    return result if keep else dataclasses.replace(result, records=())
+    readable = spool.add(result.records, unit=result.unit.collection_unit())
+    return dataclasses.replace(result, records=result.records if keep else (), normalised=readable)
 
 
 def _merge(
@@ -450,7 +450,8 @@ def _merge(
         gaps.extend(r.gaps)
         calls.update(r.calls)
         if r.ran:
-            units.append(r.unit.collection_unit())
+            if r.normalised:  # an unreadable answer: the unit did not cover its scope
+                units.append(r.unit.collection_unit())
             entered.add(r.unit.account)
     return CollectionResult(
         records=records,

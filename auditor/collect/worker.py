@@ -90,6 +90,8 @@ class UnitResult:
     ran: bool = True
     resumed: bool = False
     """Read back from a checkpoint rather than collected by this run."""
+    normalised: bool = True
+    """False when its answer could not be normalised (a gap; its records are not used)."""
 
 
 class _RunState:

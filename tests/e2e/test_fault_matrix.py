@@ -188,3 +188,25 @@ def test_strict_scan_through_the_cli_exits_3_on_a_fault(
     assert result.exit_code == EXIT_INCOMPLETE, result.output
     assert "collection gap(s)" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_answer_that_cannot_be_normalised_leaves_its_unit_uncovered(
+    estate: MatrixEstate, clean: ScanOutcome
+) -> None:
+    """The unit is a gap and not "collected": no rule may read it as "read and found none"."""
+    row = next(r for r in ROWS if r.id == "answer-without-a-field")
+    out = estate.scan(row.faults)
+    gaps = [g for g in out.inventory.gaps if g.error_code == "MalformedResponse"]
+    assert gaps and {g.region for g in gaps} == {"us-west-2"}
+    for g in gaps:
+        unit = (g.account, g.region, g.service)
+        assert unit in {(u.account, u.region, u.service) for u in clean.inventory.collected}
+        assert unit not in {(u.account, u.region, u.service) for u in out.inventory.collected}
+    assert len(out.inventory.collected) == len(clean.inventory.collected) - len(gaps)
+
+    def west_networks(o: ScanOutcome) -> list[str]:
+        return [
+            r.id for r in o.inventory.resources if r.kind == "network" and r.region == "us-west-2"
+        ]
+
+    assert west_networks(clean) and not west_networks(out)
