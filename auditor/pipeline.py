@@ -88,9 +88,9 @@ def collect_inventory(
 
     Normalised resources are streamed to a private temporary spool as collection
     goes (:mod:`auditor.normalize.spool`): an AWS unit as soon as it finishes,
-    Azure rows about a Resource Graph page at a time, GCP once its listing ends
-    (IAM policies take their resource's location from other assets); raw
-    records are then dropped, unless
+    Azure rows about a Resource Graph page at a time, GCP assets once every
+    scope has listed (they wait on disk: an IAM policy takes its location from
+    its resource's asset); raw records are then dropped, unless
     ``raw`` (``--keep-raw``) asks for them. ``on_result`` sees the AWS collection
     result (discovered accounts, resumed units, start time) before the merge. The
     scope is what was targeted: declared accounts (plus discovered ones) of every
@@ -119,22 +119,19 @@ def collect_inventory(
         if targets.azure is not None:
             from auditor.collect.azure import collect_azure
 
-            kept: list[RawRecord] = []
-
-            def spool_azure(batch: list[RawRecord]) -> None:
-                spool.add(batch)
-                if keep:
-                    kept.extend(batch)
-
-            azure = collect_azure(targets.azure, progress, on_records=spool_azure)
-            azure.records = kept
+            to_spool = _BatchesToSpool(spool, keep)
+            azure = collect_azure(targets.azure, progress, on_records=to_spool)
+            azure.records = to_spool.kept
             results.append(azure)
             accounts += targets.azure.subscriptions
             regions += targets.regions.get("azure", ())
         if targets.gcp is not None:
             from auditor.collect.gcp import collect_gcp
 
-            results.append(_spooled(collect_gcp(targets.gcp, progress), spool, keep))
+            to_spool = _BatchesToSpool(spool, keep)
+            gcp = collect_gcp(targets.gcp, progress, on_records=to_spool, work_dir=spool.folder)
+            gcp.records = to_spool.kept
+            results.append(gcp)
             accounts += targets.gcp.projects
             regions += targets.regions.get("gcp", ())
         if raw is not None:
@@ -154,12 +151,17 @@ def collect_inventory(
         )
 
 
-def _spooled(result: CollectionResult, spool: InventorySpool, keep: bool) -> CollectionResult:
-    """A cloud collected in one piece, normalised into ``spool`` (records dropped unless kept)."""
-    spool.add(result.records)
-    if not keep:
-        result.records = []
-    return result
+class _BatchesToSpool:
+    """Raw records handed over in batches: normalised into the spool, kept if asked."""
+
+    def __init__(self, spool: InventorySpool, keep: bool) -> None:
+        self._spool, self._keep = spool, keep
+        self.kept: list[RawRecord] = []
+
+    def __call__(self, batch: list[RawRecord]) -> None:
+        self._spool.add(batch)
+        if self._keep:
+            self.kept.extend(batch)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,7 +23,7 @@ from auditor.collect.gcp.guard import ReadOnlyAssetClient
 from auditor.collect.readonly import MutatingCallRefused
 from auditor.fakecloud.gcp_server import GcpFake
 from auditor.importers import ExportFormatError, importers
-from auditor.model import Inventory, Scope, Status
+from auditor.model import Inventory, RawRecord, Scope, Status
 from auditor.normalize import normalize
 from tests.gcp_helpers import (
     BROKER_EW1_A,
@@ -104,6 +104,36 @@ def test_organisation_scope_uses_ancestors_and_dedupes(fake: GcpFake) -> None:
     live = _inventory(result.records, units=result.units)
     assert live.resources == inventory().resources
     assert live.relations == inventory().relations
+
+
+def test_assets_streamed_through_disk_in_small_batches_give_the_same_inventory(
+    fake: GcpFake, tmp_path: Path
+) -> None:
+    """Organisation and project scopes overlap (records deduplicated across units);
+    records handed over in batches of 3 and normalised into a spool give the
+    inventory of the whole listing at once, and the asset files are removed."""
+    from auditor.evidence.serialize import inventory_jsonl
+    from auditor.normalize.spool import InventorySpool
+
+    opts = _opts(fake, projects=(PROJECT,), organization=ORG)
+    whole = collect_gcp(opts)
+    batches: list[int] = []
+    with InventorySpool(tmp_path) as spool:
+
+        def take(batch: list[RawRecord]) -> None:
+            batches.append(len(batch))
+            spool.add(batch)
+
+        streamed = collect_gcp(opts, on_records=take, batch=3, work_dir=spool.folder)
+        assert streamed.records == [] and streamed.gaps == whole.gaps == []
+        assert [p.name for p in spool.folder.iterdir() if p.is_dir()] == []  # asset files gone
+        inventory = spool.inventory(
+            scope=Scope(accounts=(PROJECT,), regions=("europe-west1",), cloud="gcp"),
+            collected=streamed.units,
+        )
+    assert len(batches) > 3 and sum(batches) == len(whole.records)
+    expected = normalize(whole.records, scope=inventory.scope, collected=whole.units)
+    assert inventory_jsonl(inventory) == inventory_jsonl(expected)
 
 
 def test_import_of_the_export_equals_live_collection(fake: GcpFake, tmp_path: Path) -> None:

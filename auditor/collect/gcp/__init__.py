@@ -10,10 +10,14 @@ page token that repeats) becomes a :class:`~auditor.model.Gap` with cloud
 
 from __future__ import annotations
 
+import json
+import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from auditor.collect.gcp.guard import ReadOnlyAssetClient
@@ -23,7 +27,9 @@ from auditor.collect.gcp.records import (
     IAM_UNIT,
     RESOURCE_UNIT,
     AssetFormatError,
-    to_records,
+    AssetIndex,
+    records_of,
+    trim_asset,
 )
 
 __all__ = [
@@ -36,7 +42,7 @@ __all__ = [
 ]
 from auditor.collect.progress import Progress, ProgressUpdate
 from auditor.collect.runner import CollectionResult
-from auditor.model import CollectionUnit, Gap
+from auditor.model import CollectionUnit, Gap, RawRecord
 
 SDK_DEFAULT = "sdk-default"
 """``GcpScanOptions.retry`` value meaning: the client library's own retry policy."""
@@ -126,10 +132,18 @@ def _code(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+Keep = Callable[[list[dict[str, Any]]], None]
+
+
 def _list(
-    client: Any, opts: GcpScanOptions, scope: str, content: str
-) -> tuple[list[dict[str, Any]], Gap | None, int]:
-    """Every asset of one scope and content type, or a gap; and the pages fetched."""
+    client: Any, opts: GcpScanOptions, scope: str, content: str, keep: Keep
+) -> tuple[Gap | None, int]:
+    """Hand every asset of one scope and content type, trimmed, to ``keep`` a page at a
+    time; a gap or None, and the pages fetched.
+
+    A malformed asset ends the listing with a ``MalformedResponse`` gap whose
+    operation is ``cloudasset.assets.list``: the caller then uses none of its assets.
+    """
     from google.api_core.gapic_v1.method import DEFAULT
     from google.cloud import asset_v1
     from google.protobuf.json_format import MessageToDict
@@ -144,32 +158,64 @@ def _list(
         page_size=opts.page_size,
     )
     retry = DEFAULT if opts.retry == SDK_DEFAULT else opts.retry
-    assets: list[dict[str, Any]] = []
     tokens: set[str] = set()
     pages = 0
     try:
         pager = client.list_assets(request=request, retry=retry, timeout=opts.timeout)
         for page in pager.pages:
             pages += 1
-            for asset in page.assets:
-                assets.append(MessageToDict(type(asset).pb(asset)))
+            try:
+                keep([trim_asset(MessageToDict(type(a).pb(a))) for a in page.assets])
+            except AssetFormatError as exc:
+                return _gap(scope, MALFORMED_OPERATION, "MalformedResponse", str(exc)), pages
             token = str(page.next_page_token or "")
             if token and token in tokens:
-                return (
-                    assets,
-                    _gap(scope, operation, "RepeatedPageToken", f"token {token!r}"),
-                    pages,
-                )
+                return _gap(scope, operation, "RepeatedPageToken", f"token {token!r}"), pages
             if pages >= MAX_PAGES and token:
-                return assets, _gap(scope, operation, "EndlessPagination", f"{pages} pages"), pages
+                return _gap(scope, operation, "EndlessPagination", f"{pages} pages"), pages
             tokens.add(token)
     except _errors() as exc:
-        return assets, _gap(scope, operation, _code(exc), f"{type(exc).__name__}: {exc}"), pages
-    return assets, None, pages
+        return _gap(scope, operation, _code(exc), f"{type(exc).__name__}: {exc}"), pages
+    return None, pages
 
 
-def collect_gcp(opts: GcpScanOptions, progress: Progress | None = None) -> CollectionResult:
-    """Collect every declared scope; never raises for cloud errors."""
+MALFORMED_OPERATION = "cloudasset.assets.list"
+
+
+def _read(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            yield json.loads(line)
+
+
+def collect_gcp(
+    opts: GcpScanOptions,
+    progress: Progress | None = None,
+    *,
+    on_records: Callable[[list[RawRecord]], None] | None = None,
+    batch: int = 1000,
+    work_dir: Path | None = None,
+) -> CollectionResult:
+    """Collect every declared scope; never raises for cloud errors.
+
+    Assets go to disk page by page (one file per unit under ``work_dir``, or a
+    temporary folder), and only the small :class:`AssetIndex` stays in memory;
+    once every unit has listed, the files are read back into records. With
+    ``on_records`` they are handed over in batches of ``batch`` (the scan
+    normalises them into its spool) and the result carries none; without it,
+    the result carries them all, sorted.
+    """
+    with tempfile.TemporaryDirectory(prefix="auditor-gcp-", dir=work_dir) as tmp:
+        return _collect(opts, progress, on_records, batch, Path(tmp))
+
+
+def _collect(
+    opts: GcpScanOptions,
+    progress: Progress | None,
+    on_records: Callable[[list[RawRecord]], None] | None,
+    batch: int,
+    folder: Path,
+) -> CollectionResult:
     result = CollectionResult()
     targets = scopes(opts)
     try:
@@ -181,7 +227,8 @@ def collect_gcp(opts: GcpScanOptions, progress: Progress | None = None) -> Colle
             )
         return result
     units = [(scope, content) for scope in targets for content in ("RESOURCE", "IAM_POLICY")]
-    answers: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    files = {unit: folder / f"{n:05d}.jsonl" for n, unit in enumerate(units)}
+    malformed: set[tuple[str, str]] = set()
     complete: set[tuple[str, str]] = set()
     lock = threading.Lock()
     done = 0
@@ -191,9 +238,15 @@ def collect_gcp(opts: GcpScanOptions, progress: Progress | None = None) -> Colle
     def run(unit: tuple[str, str]) -> None:
         nonlocal done
         scope, content = unit
-        assets, gap, pages = _list(client, opts, scope, content)
+        with files[unit].open("w", encoding="utf-8") as out:
+
+            def keep(assets: list[dict[str, Any]]) -> None:
+                out.writelines(json.dumps(a, sort_keys=True) + "\n" for a in assets)
+
+            gap, pages = _list(client, opts, scope, content, keep)
         with lock:
-            answers[unit] = assets
+            if gap is not None and gap.operation == MALFORMED_OPERATION:
+                malformed.add(unit)
             key = "cloudasset:ListAssets"
             result.api_calls[key] = result.api_calls.get(key, 0) + max(1, pages)
             if gap is not None:
@@ -219,18 +272,24 @@ def collect_gcp(opts: GcpScanOptions, progress: Progress | None = None) -> Colle
     with ThreadPoolExecutor(max_workers=max(1, opts.max_workers)) as pool:
         list(pool.map(run, units))
 
-    good: list[dict[str, Any]] = []
-    for unit in sorted(answers):
-        try:
-            to_records(answers[unit])
-        except AssetFormatError as exc:
-            result.gaps.append(
-                _gap(unit[0], "cloudasset.assets.list", "MalformedResponse", str(exc))
-            )
-            complete.discard(unit)
-            continue
-        good.extend(answers[unit])
-    result.records = to_records(good)
+    good = [unit for unit in units if unit not in malformed]
+    index = AssetIndex()
+    for unit in good:
+        for asset in _read(files[unit]):
+            index.add(asset)
+    seen: set[bytes] = set()
+    pending: list[RawRecord] = []
+    for unit in good:
+        for asset in _read(files[unit]):
+            pending.extend(records_of(asset, index, seen))
+            if on_records is not None and len(pending) >= batch:
+                on_records(pending)
+                pending = []
+    if on_records is not None:
+        on_records(pending)
+    else:
+        pending.sort(key=lambda r: (r.account, r.type, str(r.data["name"]), r.service))
+        result.records = pending
     for scope in targets:
         account = _scope_account(scope)
         if account == "*":

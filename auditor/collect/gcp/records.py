@@ -12,9 +12,10 @@ protobuf turned into floats (``2.0``) are ints again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from auditor.model import JSONValue, RawRecord
@@ -164,40 +165,65 @@ def region_of(location: str) -> str:
 LIST_OPERATION = "cloudasset:ListAssets"
 
 
+class AssetIndex:
+    """What turning one asset into records needs from the others.
+
+    Project numbers (an asset names its project by number, the record by id) and
+    each resource's location (an IAM policy carries none: it takes its resource's,
+    so both records of one asset normalise to the same place). Small beside the
+    assets, so a collector can keep it while the assets themselves go to disk.
+    """
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, str] = {}
+        self.located: dict[str, str] = {}
+
+    def add(self, trimmed: Mapping[str, Any]) -> None:
+        self.numbers.update(project_numbers([trimmed]))
+        if "resource" in trimmed:
+            self.located[str(trimmed["name"])] = str(trimmed["resource"]["location"])
+
+
+def records_of(
+    trimmed: Mapping[str, Any], index: AssetIndex, seen: set[bytes]
+) -> Iterator[RawRecord]:
+    """The records of one trimmed asset (one per content), skipping those in ``seen``.
+
+    ``seen`` holds a digest of every record made so far: the same asset listed
+    from two scopes (a project and its folder) gives its records once.
+    """
+    account = account_of(trimmed, index.numbers)
+    for content in ("resource", "iamPolicy"):
+        if content not in trimmed:
+            continue
+        data = {k: v for k, v in trimmed.items() if k not in ("resource", "iamPolicy")}
+        data[content] = trimmed[content]
+        key = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).digest()
+        if key in seen:
+            continue
+        seen.add(key)
+        location = index.located.get(str(trimmed["name"]), "")
+        yield RawRecord(
+            cloud="gcp",
+            account=account,
+            region=region_of(location),
+            service=service_of(trimmed["assetType"]) if content == "resource" else "iam",
+            type=trimmed["assetType"] if content == "resource" else IAM_POLICY_TYPE,
+            data=data,
+            operation=LIST_OPERATION,
+        )
+
+
 def to_records(assets: Sequence[Mapping[str, Any]]) -> list[RawRecord]:
     """Raw records (sorted, one per asset and content) from API-shaped assets.
 
     Raises :class:`AssetFormatError` for an asset without name or type.
     """
     trimmed = [trim_asset(a) for a in assets]
-    numbers = project_numbers(trimmed)
-    # An IAM policy carries no location: give it its resource's, so both records of
-    # one asset normalise to the same place.
-    located = {str(a["name"]): str(a["resource"]["location"]) for a in trimmed if "resource" in a}
-    seen: set[str] = set()
-    records: list[RawRecord] = []
+    index = AssetIndex()
     for a in trimmed:
-        account = account_of(a, numbers)
-        for content in ("resource", "iamPolicy"):
-            if content not in a:
-                continue
-            data = {k: v for k, v in a.items() if k not in ("resource", "iamPolicy")}
-            data[content] = a[content]
-            key = json.dumps(data, sort_keys=True)
-            if key in seen:
-                continue
-            seen.add(key)
-            location = located.get(str(a["name"]), "")
-            records.append(
-                RawRecord(
-                    cloud="gcp",
-                    account=account,
-                    region=region_of(location),
-                    service=service_of(a["assetType"]) if content == "resource" else "iam",
-                    type=a["assetType"] if content == "resource" else IAM_POLICY_TYPE,
-                    data=data,
-                    operation=LIST_OPERATION,
-                )
-            )
+        index.add(a)
+    seen: set[bytes] = set()
+    records = [rec for a in trimmed for rec in records_of(a, index, seen)]
     records.sort(key=lambda r: (r.account, r.type, str(r.data["name"]), r.service))
     return records
