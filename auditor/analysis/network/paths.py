@@ -174,6 +174,23 @@ class Endpoint:
     public_nets: tuple[Net, ...] = ()
     """For an EKS API endpoint: the public CIDRs it accepts."""
 
+    @classmethod
+    def unplaced(
+        cls, resource: Resource, port: int, *, public: bool | None = None, public_why: str = ""
+    ) -> Endpoint:
+        """A target with no known subnet, addresses or security groups."""
+        return cls(
+            resource=resource,
+            port=port,
+            subnet=None,
+            nets=(),
+            sgs=(),
+            missing_sgs=(),
+            open_lb=False,
+            public=public,
+            public_why=public_why,
+        )
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Walk:
@@ -1331,17 +1348,7 @@ class PathEngine:
 
         paths.extend(privatelink_paths(self, list(origins), source, target, port))
         if not self.view.subnets_of(target) and target.kind != Kind.K8S_CLUSTER:
-            ep = Endpoint(
-                resource=target,
-                port=port,
-                subnet=None,
-                nets=(),
-                sgs=(),
-                missing_sgs=(),
-                open_lb=False,
-                public=None,
-                public_why="",
-            )
+            ep = Endpoint.unplaced(target, port)
             paths.append(
                 self._end(
                     ep,
@@ -1452,19 +1459,10 @@ def store_path(engine: PathEngine, o: Origin, bucket_region: str) -> Path:
     g = engine.graph
     src = engine.hop(o.node, "source", ", ".join(fmt_nets(o.nets)[:3]))
     target = f"s3:{bucket_region}"
-    ep = Endpoint(
-        resource=Resource(
-            id=target, cloud="aws", kind="service", account="aws", region=bucket_region, name=target
-        ),
-        port=443,
-        subnet=None,
-        nets=(),
-        sgs=(),
-        missing_sgs=(),
-        open_lb=False,
-        public=True,
-        public_why="AWS service",
+    s3 = Resource(
+        id=target, cloud="aws", kind="service", account="aws", region=bucket_region, name=target
     )
+    ep = Endpoint.unplaced(s3, 443, public=True, public_why="AWS service")
     if o.subnet is None:
         return engine._end(ep, o.label, 443, [src], ("internet",), "reachable", sources=o.nets)
     table = engine.view.route_table_for(o.subnet)

@@ -180,17 +180,7 @@ def privatelink_paths(
                         engine.hop(o.node, "source", o.label),
                         engine.hop(e, "interface endpoint", "subnets not collected", Reach.UNKNOWN),
                     ]
-                    ep0 = Endpoint(
-                        resource=target,
-                        port=port,
-                        subnet=None,
-                        nets=(),
-                        sgs=(),
-                        missing_sgs=(),
-                        open_lb=False,
-                        public=None,
-                        public_why="",
-                    )
+                    ep0 = Endpoint.unplaced(target, port)
                     out.append(engine._end(ep0, source, port, hops, (VIA,), "", missing=[e.id]))
                     continue
                 hops = [
@@ -198,17 +188,7 @@ def privatelink_paths(
                     for h in leg.hops
                 ]
                 hops.append(_state_hop(engine, e))
-                lb_ep = Endpoint(
-                    resource=lb,
-                    port=lport,
-                    subnet=None,
-                    nets=(),
-                    sgs=(),
-                    missing_sgs=(),
-                    open_lb=False,
-                    public=None,
-                    public_why="",
-                )
+                lb_ep = Endpoint.unplaced(lb, lport)
                 via = _merge_via(leg.via, (VIA,))
                 if not chosen:
                     hops.append(
