@@ -228,6 +228,7 @@ def _collect(
         return result
     units = [(scope, content) for scope in targets for content in ("RESOURCE", "IAM_POLICY")]
     files = {unit: folder / f"{n:05d}.jsonl" for n, unit in enumerate(units)}
+    indexes = {unit: AssetIndex() for unit in units}  # built as pages arrive: one read back
     malformed: set[tuple[str, str]] = set()
     complete: set[tuple[str, str]] = set()
     lock = threading.Lock()
@@ -241,6 +242,8 @@ def _collect(
         with files[unit].open("w", encoding="utf-8") as out:
 
             def keep(assets: list[dict[str, Any]]) -> None:
+                for a in assets:
+                    indexes[unit].add(a)
                 out.writelines(json.dumps(a, sort_keys=True) + "\n" for a in assets)
 
             gap, pages = _list(client, opts, scope, content, keep)
@@ -275,8 +278,7 @@ def _collect(
     good = [unit for unit in units if unit not in malformed]
     index = AssetIndex()
     for unit in good:
-        for asset in _read(files[unit]):
-            index.add(asset)
+        index.update(indexes[unit])
     seen: set[bytes] = set()
     pending: list[RawRecord] = []
     for unit in good:

@@ -183,6 +183,11 @@ class AssetIndex:
         if "resource" in trimmed:
             self.located[str(trimmed["name"])] = str(trimmed["resource"]["location"])
 
+    def update(self, other: AssetIndex) -> None:
+        """Add what ``other`` knows (its answers win, as if its assets came later)."""
+        self.numbers.update(other.numbers)
+        self.located.update(other.located)
+
 
 def records_of(
     trimmed: Mapping[str, Any], index: AssetIndex, seen: set[bytes]
