@@ -170,14 +170,13 @@ def test_an_unreadable_unit_is_a_gap_and_the_others_are_kept(records: list[RawRe
     assert inv.resources == normalize(good, scope=SCOPE).resources
 
 
-def test_the_spool_is_private_and_removed(records: list[RawRecord]) -> None:
-    spool = InventorySpool()
-    folder = spool.folder
-    spool.add(next(iter(_units(records).values())))
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
-    files = list(folder.iterdir())
-    assert files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
-    spool.close()
+def test_the_spool_is_private_and_removed(records: list[RawRecord], tmp_path: Path) -> None:
+    with InventorySpool(tmp_path) as spool:
+        folder = spool.folder
+        spool.add(next(iter(_units(records).values())))
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        files = list(folder.iterdir())
+        assert files and all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
     assert not folder.exists()
 
 
