@@ -1,20 +1,44 @@
 # Two entry points do all set-up on a fresh machine:
 #   make demo   - venv, install, scan embedded fake AWS, Azure and GCP, write a bundle under reports/
 #   make test   - venv, install, ruff, mypy (strict), the whole pytest suite
+#   make lock   - re-resolve requirements/lock.txt from pyproject.toml (newest releases)
+#   make test-latest - the suite against the newest releases, unlocked (drift shows here first)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements/lock.txt
+LATEST := .venv-latest
 
-.PHONY: demo test lint typecheck unit docs bench bench-1m clean
+.PHONY: demo test test-latest lock lint typecheck unit docs bench bench-1m clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# Exactly the locked versions, every file checked against its hash; then the
+# project itself, editable, built by the locked hatchling (no unpinned build deps).
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# uv resolves for every platform and Python >= 3.11 at once (--universal) and
+# writes pip's hashed requirements format, so installing needs nothing but pip.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev --universal \
+	  --generate-hashes --python-version 3.11 --no-emit-package boundary-auditor \
+	  --custom-compile-command "make lock" --upgrade -o $(LOCK)
+
+test-latest:
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --upgrade -e '.[dev]'
+	$(LATEST)/bin/python -m pip list --format=freeze > $(LATEST)/versions.txt
+	$(LATEST)/bin/ruff check auditor tests bench
+	$(LATEST)/bin/mypy auditor
+	$(LATEST)/bin/python -m pytest -q -n 2 --dist loadfile tests
 
 demo: $(STAMP)
 	$(BIN)/auditor demo --out reports
@@ -45,4 +69,4 @@ bench-1m: $(STAMP)
 	$(BIN)/python -m bench.evaluation --sizes 100000 1000000 --per-rule 5 --bundle
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LATEST) .mypy_cache .ruff_cache .pytest_cache

@@ -7,11 +7,16 @@ server the other tests share never enforces IAM. The demo estate
 enforcement off; each scan then swaps the auditor's policy (user in the first
 account, ``auditor-read`` role in the second) and runs with enforcement on.
 
-moto names four S3 actions differently from AWS (it checks
-``s3:GetPublicAccessBlock`` for ``GetPublicAccessBlock`` and ``s3:ListBucket``
-for the encryption, replication and object lock reads): the policy is
-translated through :data:`MOTO_ACTION_NAMES` before it is attached, and
-nothing else is added. moto also cannot authenticate every protocol (it
+moto does not check every S3 call against the IAM action AWS uses, and how it
+errs depends on its release: moto up to 5.2.5 checks ``s3:GetPublicAccessBlock``
+for ``GetPublicAccessBlock`` and ``s3:ListBucket`` for the encryption,
+replication and object lock reads (:data:`MOTO_ACTION_NAMES`); later releases
+check the API operation's own name (``s3:ListBuckets`` where AWS documents
+``s3:ListAllMyBuckets``, see :data:`~auditor.collect.permissions.OPERATION_ACTIONS`).
+Real AWS authorises ``ListBuckets`` with ``s3:ListAllMyBuckets``, so the derived
+policy is right and moto is not: the fixture asks the running moto which naming it
+uses (:func:`moto_checks_operation_names`), the policy is translated accordingly
+before it is attached, and nothing else is added. moto also cannot authenticate every protocol (it
 rejects the REST signatures of EKS, MSK and Route53 whatever the policy): the
 scans are compared with a scan under an allow-everything policy, so such
 gaps cancel out and are listed in :data:`MOTO_UNAUTHENTICATABLE`.
@@ -28,7 +33,8 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -61,7 +67,10 @@ MOTO_ACTION_NAMES = {
     "s3:GetReplicationConfiguration": "s3:ListBucket",
     "s3:GetBucketObjectLockConfiguration": "s3:ListBucket",
 }
-"""AWS action -> the name moto 5 checks for the same call."""
+"""AWS action -> the name moto (up to 5.2.5) checks for the same call."""
+
+MOTO_OPERATION_NAMES = {action: call for call, action in OPERATION_ACTIONS.items()}
+"""AWS action -> the name later moto releases check: the operation's own (``s3:ListBuckets``)."""
 
 MOTO_UNAUTHENTICATABLE = frozenset({"eks", "msk", "msk-policy", "route53"})
 """Collectors whose calls moto refuses under enforcement even with ``Action: *``."""
@@ -89,6 +98,8 @@ def _free_port() -> int:
 class EnforcingMoto:
     endpoint: str
     creds: AuditorCredentials
+    action_names: dict[str, str] = field(default_factory=lambda: dict(MOTO_ACTION_NAMES))
+    """How this moto spells the S3 actions whose AWS names differ (probed at start)."""
 
     def _post(self, path: str, body: bytes = b"") -> bytes:
         req = urllib.request.Request(
@@ -105,11 +116,9 @@ class EnforcingMoto:
         """Every request authenticated and authorised from now (on), or none (off)."""
         self._post("/moto-api/reset-auth", b"0" if on else b"inf")
 
-    def scan(self, policy: dict[str, Any], **options: Any) -> CollectionResult:
-        """Attach ``policy`` (translated for moto) to the auditor, scan with IAM enforced.
-
-        ``options`` override fields of the scan's :class:`AwsScanOptions`."""
-        doc = json.dumps(moto_policy(policy))
+    def attach(self, policy: dict[str, Any]) -> None:
+        """``policy``, as it is, on the auditor's user (first account) and role (second)."""
+        doc = json.dumps(policy)
         self.enforce(False)
         with endpoint_env(self.endpoint):
             account_session(CUSTOMER).client("iam").put_user_policy(
@@ -118,29 +127,65 @@ class EnforcingMoto:
             account_session(CUSTOMER_2).client("iam").put_role_policy(
                 RoleName=AUDITOR_ROLE, PolicyName="boundary-auditor", PolicyDocument=doc
             )
+
+    @contextmanager
+    def enforced(self) -> Iterator[None]:
+        """IAM enforced, the auditor's own credentials in the environment."""
         self.enforce(True)
         try:
             with pytest.MonkeyPatch.context() as mp:
                 mp.delenv("AWS_PROFILE", raising=False)
                 mp.delenv("AWS_SESSION_TOKEN", raising=False)
                 with endpoint_env(self.endpoint, **self.creds.env()):
-                    opts = AwsScanOptions(
-                        accounts=ACCOUNTS,
-                        regions=REGIONS,
-                        assume_role=AUDITOR_ROLE,
-                        max_attempts=1,
-                        max_workers=8,
-                    )
-                    return collect_aws(replace(opts, **options))
+                    yield
         finally:
             self.enforce(False)
 
+    def scan(self, policy: dict[str, Any], **options: Any) -> CollectionResult:
+        """Attach ``policy`` (translated for moto) to the auditor, scan with IAM enforced.
 
-def moto_policy(policy: dict[str, Any]) -> dict[str, Any]:
+        ``options`` override fields of the scan's :class:`AwsScanOptions`."""
+        self.attach(moto_policy(policy, self.action_names))
+        with self.enforced():
+            opts = AwsScanOptions(
+                accounts=ACCOUNTS,
+                regions=REGIONS,
+                assume_role=AUDITOR_ROLE,
+                max_attempts=1,
+                max_workers=8,
+            )
+            return collect_aws(replace(opts, **options))
+
+
+def moto_checks_operation_names(server: EnforcingMoto) -> bool:
+    """Whether this moto authorises ``ListBuckets`` as ``s3:ListBuckets`` (the operation's
+    name) rather than AWS's ``s3:ListAllMyBuckets``: allow only the AWS name and ask."""
+    import boto3
+    import botocore.exceptions
+
+    server.attach(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}],
+        }
+    )
+    with server.enforced():
+        try:
+            boto3.Session().client("s3", region_name="us-east-1").list_buckets()
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "AccessDenied":
+                raise
+            return True
+    return False
+
+
+def moto_policy(policy: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     """The same policy with the AWS action names moto spells differently renamed."""
     statements = []
     for st in policy["Statement"]:
-        actions = sorted({MOTO_ACTION_NAMES.get(a, a) for a in st["Action"]})
+        actions = st["Action"]
+        if isinstance(actions, list):
+            actions = sorted({names.get(a, a) for a in actions})
         statements.append({**st, "Action": actions})
     return {**policy, "Statement": statements}
 
@@ -176,6 +221,8 @@ def moto_iam() -> Iterator[EnforcingMoto]:
         with endpoint_env(server.endpoint):
             apply_estate(ESTATE / "estate.yaml")
             server.creds = provision_auditor(list(ACCOUNTS))
+        if moto_checks_operation_names(server):
+            server.action_names = dict(MOTO_OPERATION_NAMES)
         yield server
     finally:
         proc.terminate()
