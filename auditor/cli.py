@@ -2,9 +2,11 @@
 
 Exit codes: 0 all pass; 1 failures at or above ``--fail-on`` (with
 ``--baseline``: only failures the baseline lacked, or expired waivers); 2 usage or
-input error; 3 scan incomplete (gaps) with ``--strict``; 4 the bundle was written
-but ``--upload`` failed. Cloud SDKs are imported only inside the commands that
-need them.
+input error (checked before any API call where it can be); 3 scan incomplete
+(gaps) with ``--strict``; 4 the bundle was written but ``--upload`` failed; 5 an
+account, subscription or project could not be read at all (no credentials,
+expired token, access denied on entry: one line says which and why); 130
+interrupted. Cloud SDKs are imported only inside the commands that need them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from auditor.commands._scale import scale_options
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
 EXIT_UPLOAD = 4
+EXIT_UNREAD = 5
+EXIT_INTERRUPTED = 130
 SUMMARY_FAILS = 15
 
 
@@ -36,7 +40,26 @@ def make_console() -> Any:
     return Console(stderr=False, highlight=False, soft_wrap=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _AuditorGroup(click.Group):
+    """Ctrl-C is exit 130 (not click's 1, the FAIL code); a missing extra is one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from auditor.extras import MissingExtra
+
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # The stack has unwound (spool removed, no partial bundle, checkpoint kept
+            # for --resume); calls still in flight on worker threads are not waited for.
+            click.echo("\ninterrupted", err=True)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(EXIT_INTERRUPTED)
+        except MissingExtra as exc:
+            _die(str(exc))
+
+
+@click.group(cls=_AuditorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="boundary-auditor", prog_name="auditor")
 def main() -> None:
     """Audit a declared cloud account boundary for multi-region Kafka platforms."""
@@ -133,6 +156,7 @@ def scan(
     the rules, and write an evidence bundle."""
     target = _upload_target(upload) if upload else None
     decl, text, pack = _load_inputs(declaration, rules)
+    check_writable(out_dir)
     cloud_options = {"gcp": gcp_scope(decl, gcp_folders, gcp_organization)}
     signer = _signer(sign_key) if sign_key else None
     prior = _baseline_verdicts(baseline) if baseline else None
@@ -176,6 +200,35 @@ def gcp_scope(decl: Any, folders: tuple[str, ...], organization: bool) -> dict[s
             _die("--gcp-organization: the customer party declares no gcp.organization")
         scope["organization"] = party.organization
     return scope
+
+
+def check_writable(out_dir: Path) -> None:
+    """``--out`` can take a bundle: found before collection, not after it."""
+    import tempfile
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".auditor-write-check-"):
+            pass
+    except OSError as exc:
+        _die(f"--out {out_dir}: cannot write there: {exc.strerror or exc}")
+
+
+def check_aws_profile(profile: str | None) -> None:
+    """A named profile (``--profile`` or ``AWS_PROFILE``) exists, before any API call."""
+    import botocore.session
+    from botocore.exceptions import ProfileNotFound
+
+    source = "--profile" if profile else "AWS_PROFILE"
+    name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    if not name:
+        return
+    session = botocore.session.Session(profile=name)
+    try:
+        session.get_scoped_config()
+    except ProfileNotFound:
+        known = ", ".join(sorted(session.available_profiles)) or "none"
+        _die(f"{source}: the AWS profile {name!r} does not exist (profiles configured: {known})")
 
 
 def _upload_target(url: str) -> Any:
@@ -298,10 +351,11 @@ def run_scan(
             max_attempts=max_attempts,
         )
         if scale is not None:
-            try:  # contradicting options, or a malformed --executor
+            try:  # contradicting options, a malformed or unreachable --executor
                 opts = scale.apply(opts, text, regions_given=bool(regions))
             except ValueError as exc:
                 _die(str(exc))
+        check_aws_profile(profile)
     targets = _targets(decl, opts, subscriptions, projects, cloud_options or {})
     console = make_console()
     started = now_utc()
@@ -343,9 +397,27 @@ def run_scan(
     code = exit_code(
         ev.verdicts, inventory, fail_on=fail_on, strict=strict, baseline=baseline, console=console
     )
+    code = _coverage_code(code, inventory, targets, collected)
     if upload is not None and not _upload(console, bundle, upload, profile):
         return EXIT_UPLOAD
     return code
+
+
+def _coverage_code(code: int, inventory: Any, targets: Any, collected: list[Any]) -> int:
+    """EXIT_UNREAD, with one stderr line, when a targeted account yielded nothing."""
+    from auditor.coverage import unread_accounts, unread_line
+
+    aws = collected[0].accounts if collected and collected[0].accounts else ()
+    wanted = [("aws", a) for a in (aws or (targets.aws.accounts if targets.aws else ()))]
+    if targets.azure is not None:
+        wanted += [("azure", s) for s in targets.azure.subscriptions]
+    if targets.gcp is not None:
+        wanted += [("gcp", p) for p in targets.gcp.projects]
+    unread = unread_accounts(inventory, wanted)
+    if not unread:
+        return code
+    click.echo(f"error: {unread_line(unread, len(set(wanted)))}", err=True)
+    return EXIT_UNREAD
 
 
 def _raw_members(raw: list[Any] | None) -> dict[str, bytes] | None:

@@ -19,7 +19,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from auditor.collect.aws_context import AwsService, Sink, error_code
 from auditor.collect.checkpoint import Checkpoint, CheckpointBusy
 from auditor.collect.progress import Progress, ProgressUpdate
 from auditor.collect.readonly import guard_client
+from auditor.collect.threads import thread_pool
 from auditor.collect.worker import (
     GLOBAL,
     ClientSettings,
@@ -172,10 +172,10 @@ def _account_gap(account: str, operation: str, code: str, message: str) -> Gap:
 def _caller(opts: AwsScanOptions, state: Any, sink: Sink, home: str) -> str | None:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    base = state.sessions.base(opts.profile)
-    sts = guard_client(base.client("sts", region_name=home, config=state.config))
-    sink.count("sts:GetCallerIdentity")
-    try:
+    try:  # an unknown profile (ProfileNotFound) is a BotoCoreError too: a gap, not a crash
+        base = state.sessions.base(opts.profile)
+        sts = guard_client(base.client("sts", region_name=home, config=state.config))
+        sink.count("sts:GetCallerIdentity")
         return str(sts.get_caller_identity()["Account"])
     except (ClientError, BotoCoreError) as exc:
         for acct in opts.accounts:
@@ -277,7 +277,7 @@ def _enter(
         with lock:
             regions[acct] = tuple(mine)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(16, opts.max_workers))) as pool:
+    with thread_pool(min(16, opts.max_workers)) as pool:
         list(pool.map(enter, sorted(accesses)))
     return {a: accesses[a] for a in sorted(regions)}, dict(sorted(regions.items()))
 
@@ -401,8 +401,10 @@ def collect_aws(
             executor = make_executor(opts.executor, settings, opts.max_workers)
             try:
                 run_all(scheduler, executor, finished)
-            finally:
-                executor.close()
+            except BaseException:  # Ctrl-C: stop now, do not wait on calls in flight
+                executor.close(wait=False)
+                raise
+            executor.close()
         result = _merge(sink, results, opts, caller=caller, started=started)
         result.accounts = accounts
         result.accounts_entered = sorted(accesses)

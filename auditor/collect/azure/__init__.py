@@ -15,13 +15,13 @@ import importlib
 import pkgutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from auditor.collect.azure._context import AzureCollector, AzureContext, error_code, row_record
 from auditor.collect.progress import Progress, ProgressUpdate
 from auditor.collect.runner import CollectionResult
+from auditor.collect.threads import thread_pool
 from auditor.model import RawRecord
 
 
@@ -147,7 +147,7 @@ def _enter(ctx: AzureContext, progress: Progress | None, total: int, started: fl
         return sub, [g for g in groups if isinstance(g, dict)]
 
     done = 0
-    with ThreadPoolExecutor(max_workers=max(1, ctx.opts.max_workers)) as pool:
+    with thread_pool(ctx.opts.max_workers) as pool:
         for sub, groups in pool.map(list_groups, declared):
             done += 1
             _tick(progress, f"azure/{sub}/resource-groups", sub, done, total, started)

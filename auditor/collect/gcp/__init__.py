@@ -15,7 +15,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from auditor.collect.gcp.records import (
     records_of,
     trim_asset,
 )
+from auditor.collect.threads import thread_pool
 
 __all__ = [
     "IAM_UNIT",
@@ -272,7 +272,7 @@ def _collect(
                     )
                 )
 
-    with ThreadPoolExecutor(max_workers=max(1, opts.max_workers)) as pool:
+    with thread_pool(opts.max_workers) as pool:
         list(pool.map(run, units))
 
     good = [unit for unit in units if unit not in malformed]
