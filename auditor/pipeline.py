@@ -1,13 +1,18 @@
-"""collect -> normalise -> build -> evaluate -> emit.
+"""collect -> normalise -> build -> evaluate -> emit: every run goes through here.
 
-Only :func:`collect_aws_inventory` touches a cloud; everything after it is a
-pure function of the inventory, the declaration, the rule pack and the
-evaluation date, so a bundle re-evaluates to the same bytes.
+A scan is a :class:`ScanRequest` (built and checked by :func:`scan_request`)
+given to :func:`run_scan`, which returns a :class:`ScanResult`; ``scan``,
+``snapshot``, ``demo`` and the tests all use it, and the command line only
+parses options and prints. Collection (:func:`collect_inventory`) drives the
+AWS, Azure and GCP collectors; everything after it is a pure function of the
+inventory, the declaration, the rule pack and the evaluation date, so a bundle
+re-evaluates to the same bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import importlib.metadata
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -20,11 +25,12 @@ from auditor.checks import Rule, all_rules
 from auditor.checks.engine import evaluate
 from auditor.checks.pack import RulePack
 from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
+from auditor.coverage import Unread, unread_accounts
 from auditor.evidence.bundle import write_bundle
 from auditor.evidence.serialize import canonical_json, gap_to_dict, inventory_jsonl, verdicts_json
 from auditor.graph.build import BoundaryGraph, build_graph
 from auditor.graph.export import crossings_document, graph_document
-from auditor.model import Inventory, PathName, RawRecord, Scope, Status, Verdict
+from auditor.model import Inventory, PathName, RawRecord, Scope, Severity, Status, Verdict
 from auditor.normalize.spool import InventorySpool
 from auditor.render import ReportData, renderers
 from auditor.render.accountability import accountability_table
@@ -299,3 +305,241 @@ def write_scan_bundle(
         n += 1
         name = f"{base}-{n}"
     return write_bundle(out_dir, name, files, signer)
+
+
+class ExitCode(enum.IntEnum):
+    """What a scan's exit status means (the README's table)."""
+
+    OK = 0
+    FAIL = 1
+    INPUT = 2
+    INCOMPLETE = 3
+    UPLOAD = 4
+    UNREAD = 5
+    INTERRUPTED = 130
+
+
+class ScanError(ValueError):
+    """A scan that cannot start or finish for a reason the user can fix: one line, exit 2."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanRequest:
+    """Everything one scan needs, checked: what to read, how to judge it, where to write."""
+
+    declaration: Declaration
+    declaration_text: str
+    declaration_path: Path | None
+    """The ``--boundary`` file: recorded drills are found relative to it."""
+    pack: RulePack
+    targets: ScanTargets
+    out_dir: Path
+    signer: Callable[[bytes], bytes] | None = None
+    keep_raw: bool = False
+
+
+def scan_request(
+    decl: Declaration,
+    text: str,
+    pack: RulePack,
+    *,
+    out_dir: Path,
+    declaration_path: Path | None = None,
+    profile: str | None = None,
+    regions: tuple[str, ...] = (),
+    assume_role: str | None = None,
+    external_id: str | None = None,
+    workers: int = 32,
+    max_attempts: int = 5,
+    scale: Any = None,
+    cloud_options: Mapping[str, Mapping[str, Any]] | None = None,
+    signer: Callable[[bytes], bytes] | None = None,
+    keep_raw: bool = False,
+) -> ScanRequest:
+    """A request for every cloud the customer party names; raises :class:`ScanError`.
+
+    ``scale`` (a :class:`~auditor.commands._scale.ScanScale`) adds organisation
+    discovery, all regions, the executor, rate limits and the checkpoint.
+    ``cloud_options`` adds keyword arguments to the Azure and GCP scan options
+    (``{"azure": {"base_url": ...}}``: a fake's endpoint, credential and CA in the
+    demo and tests; real clouds need none).
+    """
+    aws_accounts, chosen = aws_scope(decl, regions)
+    subscriptions = tuple(decl.accounts("azure", "customer"))
+    projects = tuple(decl.accounts("gcp", "customer"))
+    if not (aws_accounts or subscriptions or projects):
+        raise ScanError(
+            "the declaration names no accounts, subscriptions or projects for the customer party"
+        )
+    aws = None
+    if aws_accounts:
+        if not chosen:
+            raise ScanError("no AWS regions to scan: declare regions or pass --region")
+        aws = AwsScanOptions(
+            accounts=aws_accounts,
+            regions=chosen,
+            profile=profile,
+            assume_role=assume_role,
+            external_id=external_id,
+            max_workers=workers,
+            max_attempts=max_attempts,
+        )
+        if scale is not None:
+            try:  # contradicting options, a malformed or unreachable --executor
+                aws = scale.apply(aws, text, regions_given=bool(regions))
+            except ValueError as exc:
+                raise ScanError(str(exc)) from None
+    options = cloud_options or {}
+    azure = gcp = None
+    if subscriptions:
+        from auditor.collect.azure import AzureScanOptions
+
+        azure = AzureScanOptions(subscriptions=subscriptions, **options.get("azure", {}))
+    if projects:
+        from auditor.collect.gcp import GcpScanOptions
+
+        gcp = GcpScanOptions(projects=projects, **options.get("gcp", {}))
+    targets = ScanTargets(
+        aws=aws,
+        azure=azure,
+        gcp=gcp,
+        regions={c: tuple(sorted(decl.regions_of(c))) for c in ("azure", "gcp")},
+    )
+    return ScanRequest(
+        declaration=decl,
+        declaration_text=text,
+        declaration_path=declaration_path,
+        pack=pack,
+        targets=targets,
+        out_dir=out_dir,
+        signer=signer,
+        keep_raw=keep_raw,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanResult:
+    """A finished scan: its bundle, what it read, what it judged, what it could not read."""
+
+    bundle: Path
+    inventory: Inventory
+    evaluation: Evaluation
+    unread: tuple[Unread, ...]
+    targeted: int
+    """Accounts, subscriptions and projects the scan set out to read."""
+    aws: CollectionResult | None
+    """The AWS collection (discovered accounts, resumed units, its checkpoint)."""
+
+
+def run_scan(
+    request: ScanRequest,
+    progress: Progress | None = None,
+    on_result: Callable[[CollectionResult], None] | None = None,
+) -> ScanResult:
+    """Collect, normalise, evaluate and write the bundle; raises :class:`ScanError`.
+
+    ``on_result`` sees the AWS collection result before the merge (organisation
+    discovery, resumed units). The checkpoint is dropped once the bundle holds it all.
+    """
+    from auditor.evidence.bundle import BundleError
+    from auditor.evidence.drills import with_drills
+    from auditor.evidence.raw import raw_files
+    from auditor.normalize import NormalizationError
+    from auditor.normalize.spool import SpoolError
+
+    started = now_utc()
+    raw: list[RawRecord] | None = [] if request.keep_raw else None
+    aws: list[CollectionResult] = []
+
+    def seen(result: CollectionResult) -> None:
+        aws.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    try:
+        inventory = collect_inventory(request.targets, progress, raw, on_result=seen)
+    except NormalizationError as exc:
+        raise ScanError(f"unexpected API response: {exc}") from None
+    except (SpoolError, ValueError) as exc:  # ValueError: the Dask scheduler (ExecutorError)
+        raise ScanError(str(exc)) from None
+    if aws and aws[0].started is not None:
+        started = min(started, aws[0].started)  # a resumed scan began earlier
+    finished = now_utc()
+    decl = request.declaration
+    inventory = with_drills(inventory, decl, request.declaration_path, started.date())
+    ev = evaluate_inventory(inventory, decl, request.pack, started.date())
+    try:
+        bundle = write_scan_bundle(
+            request.out_dir,
+            decl=decl,
+            decl_text=request.declaration_text,
+            ev=ev,
+            started=started,
+            finished=finished,
+            signer=request.signer,
+            raw=None if raw is None else raw_files(raw),
+        )
+    except (BundleError, OSError) as exc:
+        raise ScanError(f"cannot write the evidence bundle: {exc}") from None
+    if aws and aws[0].checkpoint is not None:
+        aws[0].checkpoint.remove()  # the bundle holds it all now: drop the raw data
+    wanted = _targeted(request.targets, aws[0] if aws else None)
+    return ScanResult(
+        bundle=bundle,
+        inventory=inventory,
+        evaluation=ev,
+        unread=tuple(unread_accounts(inventory, wanted)),
+        targeted=len(set(wanted)),
+        aws=aws[0] if aws else None,
+    )
+
+
+def _targeted(targets: ScanTargets, aws: CollectionResult | None) -> list[tuple[str, str]]:
+    """(cloud, account) the scan set out to read: declared, plus discovered AWS accounts."""
+    accounts: tuple[str, ...] | list[str] = ()
+    if targets.aws is not None:
+        accounts = (aws.accounts if aws is not None else None) or targets.aws.accounts
+    wanted = [("aws", a) for a in accounts]
+    if targets.azure is not None:
+        wanted += [("azure", s) for s in targets.azure.subscriptions]
+    if targets.gcp is not None:
+        wanted += [("gcp", p) for p in targets.gcp.projects]
+    return wanted
+
+
+def scan_exit_code(
+    verdicts: list[Verdict],
+    inventory: Inventory,
+    *,
+    fail_on: str,
+    strict: bool,
+    baseline: list[Verdict] | None = None,
+    unread: tuple[Unread, ...] = (),
+) -> tuple[ExitCode, list[str]]:
+    """The exit code of a scan, and the lines that explain a baseline comparison.
+
+    With ``baseline`` (earlier verdicts) only failures it lacked, or expired
+    waivers, count. An unread account outranks a FAIL: the verdicts of a scan
+    that missed an account are not a clean result either way.
+    """
+    threshold = Severity(fail_on).rank
+    lines: list[str] = []
+    failed = False
+    if baseline is not None:
+        from auditor.evidence.diff import baseline_failures
+
+        counted = baseline_failures(verdicts, baseline, fail_on=fail_on)
+        lines.append(f"versus baseline: {len(counted)} new failure(s) at {fail_on}+")
+        for f in counted:
+            v = f.verdict
+            lines.append(f"  {f.reason}: {v.severity.value} {v.rule} {v.resource}")
+        failed = bool(counted)
+    else:
+        failed = any(v.status is Status.FAIL and v.severity.rank >= threshold for v in verdicts)
+    if unread:
+        return ExitCode.UNREAD, lines
+    if failed:
+        return ExitCode.FAIL, lines
+    if strict and (inventory.gaps or any(v.status is Status.INCONCLUSIVE for v in verdicts)):
+        return ExitCode.INCOMPLETE, lines
+    return ExitCode.OK, lines

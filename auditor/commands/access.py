@@ -89,7 +89,7 @@ def render(doc: dict[str, Any]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 def command(bundle: Path, principal: str, as_json: bool) -> None:
     """What PRINCIPAL can assume and do to the boundary's resources, with chains."""
-    from auditor.cli import fail_with
+    from auditor.commands._common import fail_with
     from auditor.evidence.bundle import BundleError
 
     try:

@@ -33,7 +33,7 @@ def drill() -> None:
 def record(result: Path, declaration: Path) -> None:
     """Validate RESULT.json and add it to the declaration's drills folder."""
     from auditor.boundary import DeclarationError, load_declaration
-    from auditor.cli import fail_with
+    from auditor.commands._common import fail_with
     from auditor.evidence.drills import (
         DrillError,
         drill_json,

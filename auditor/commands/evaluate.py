@@ -49,7 +49,7 @@ def evaluate(
     from auditor.boundary import DeclarationError, load_declaration
     from auditor.checks import all_rules
     from auditor.checks.pack import PackError, load_pack
-    from auditor.cli import fail_with, make_console, print_summary
+    from auditor.commands._common import fail_with, make_console, print_summary
     from auditor.evidence.bundle import BundleError, sha256
     from auditor.evidence.load import load_bundle
     from auditor.pipeline import evaluate_inventory, write_scan_bundle

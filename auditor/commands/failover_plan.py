@@ -19,7 +19,7 @@ import click
 @click.argument("bundle", type=click.Path(path_type=Path))
 def failover_plan(bundle: Path) -> None:
     """Print, per region, what a failover changes first and what is missing (offline)."""
-    from auditor.cli import fail_with
+    from auditor.commands._common import fail_with
     from auditor.evidence.bundle import BundleError
     from auditor.evidence.load import load_bundle
 

@@ -52,7 +52,7 @@ def _head(path: Path) -> bytes:
 
 
 def _choose(path: Path, fmt: str | None) -> Importer:
-    from auditor.cli import fail_with
+    from auditor.commands._common import fail_with
     from auditor.importers import detect_format, importers
 
     found = importers()
@@ -135,7 +135,7 @@ def _normalise(
     files: Sequence[tuple[Path, ImportResult]], scope: Any, gaps: Sequence[Gap]
 ) -> Inventory:
     """Normalise every file's records together; a bad record is named by file and place."""
-    from auditor.cli import fail_with
+    from auditor.commands._common import fail_with
     from auditor.normalize import NormalizationError, normalize
 
     records = [rec for _, r in files for rec in r.records]
@@ -202,15 +202,17 @@ def import_command(
     """
     import sys
 
-    from auditor.cli import (
-        _baseline_verdicts,
-        _load_inputs,
-        _signer,
-        exit_code,
+    from rich.text import Text
+
+    from auditor.commands._common import (
+        baseline_verdicts,
         fail_with,
+        load_inputs,
         make_console,
+        signer_from,
     )
     from auditor.importers import ExportFormatError, importers
+    from auditor.pipeline import scan_exit_code
 
     if list_formats:
         for name, imp in importers().items():
@@ -220,9 +222,9 @@ def import_command(
         fail_with("missing option --boundary")
     if not files:
         fail_with("no export FILE given (auditor import --boundary B.yaml FILE...)")
-    decl, text, pack = _load_inputs(declaration, rules)
-    signer = _signer(sign_key) if sign_key else None
-    prior = _baseline_verdicts(baseline) if baseline else None
+    decl, text, pack = load_inputs(declaration, rules)
+    signer = signer_from(sign_key) if sign_key else None
+    prior = baseline_verdicts(baseline) if baseline else None
 
     read: list[tuple[Path, Importer, ImportResult]] = []
     for path in files:
@@ -242,11 +244,12 @@ def import_command(
         signer=signer,
         console=console,
     )
-    sys.exit(
-        exit_code(
-            verdicts, inventory, fail_on=fail_on, strict=strict, baseline=prior, console=console
-        )
+    code, lines = scan_exit_code(
+        verdicts, inventory, fail_on=fail_on, strict=strict, baseline=prior
     )
+    for line in lines:
+        console.print(Text(line))
+    sys.exit(int(code))
 
 
 def _evaluate_and_write(
@@ -262,7 +265,7 @@ def _evaluate_and_write(
 ) -> tuple[Inventory, Any]:
     from rich.text import Text
 
-    from auditor.cli import fail_with, print_summary
+    from auditor.commands._common import fail_with, print_summary
     from auditor.evidence.bundle import BundleError
     from auditor.evidence.drills import with_drills
     from auditor.model import Scope

@@ -17,7 +17,7 @@ import click
 )
 def keygen(out: Path) -> None:
     """Create an Ed25519 key pair: PATH (private, mode 0600) and PATH.pub."""
-    from auditor.cli import fail_with
+    from auditor.commands._common import fail_with
     from auditor.evidence.signing import (
         SigningError,
         fingerprint,

@@ -23,7 +23,7 @@ import click
 )
 def pack(bundle: Path, out: Path) -> None:
     """Pack a verified evidence bundle as one deterministic .tar.gz."""
-    from auditor.cli import fail_with
+    from auditor.commands._common import fail_with
     from auditor.evidence.archive import pack_bundle
     from auditor.evidence.bundle import BundleError, sha256
 

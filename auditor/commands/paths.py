@@ -31,7 +31,7 @@ def paths_command(
     from auditor.analysis.network.addresses import parse_net
     from auditor.analysis.network.answers import Reach
     from auditor.analysis.network.paths import best, kafka_targets, path_engine, verdict_of
-    from auditor.cli import fail_with
+    from auditor.commands._common import fail_with
     from auditor.evidence.bundle import BundleError
     from auditor.evidence.load import load_bundle
     from auditor.graph.build import build_graph

@@ -31,13 +31,13 @@ def permissions() -> None:
 )
 def aws(assume_role: str | None, explain: bool) -> None:
     """The AWS IAM policy (JSON): one Allow statement per service, read actions only."""
-    from auditor.cli import fail_with
     from auditor.collect.permissions import (
         PermissionsError,
         aws_policy,
         declared_actions,
         policy_json,
     )
+    from auditor.commands._common import fail_with
 
     try:
         if explain:
@@ -60,12 +60,12 @@ def aws(assume_role: str | None, explain: bool) -> None:
 )
 def gcp(explain: bool) -> None:
     """The GCP custom role (YAML for gcloud iam roles create --file): read permissions only."""
-    from auditor.cli import fail_with
     from auditor.collect.gcp.permissions import (
         GcpPermissionsError,
         declared_permissions,
         role_yaml,
     )
+    from auditor.commands._common import fail_with
 
     try:
         if explain:
@@ -95,13 +95,13 @@ def gcp(explain: bool) -> None:
 )
 def azure(subscriptions: tuple[str, ...], explain: bool) -> None:
     """The Azure custom role definition (JSON for az role definition create): reads only."""
-    from auditor.cli import fail_with
     from auditor.collect.azure.permissions import (
         AzurePermissionsError,
         declared_actions,
         role_definition,
         role_json,
     )
+    from auditor.commands._common import fail_with
 
     try:
         if explain:

@@ -38,7 +38,7 @@ SNAPSHOT_ATTEMPTS = 2
 
 def _last_good(path: Path, public_key: Path | None) -> Any:
     """The verified last-good bundle (a LoadedBundle); any defect is an input error."""
-    from auditor.cli import fail_with
+    from auditor.commands._common import fail_with
     from auditor.evidence.archive import bundle_dir
     from auditor.evidence.bundle import BundleError, verify_bundle
     from auditor.evidence.load import load_bundle
@@ -105,14 +105,23 @@ def snapshot(
     upload: str | None,
 ) -> None:
     """Collect fast, sign, and print what is new since a last-good bundle, crossings first."""
-    from auditor.cli import _load_inputs, _signer, _upload_target, fail_with, run_scan
+    from auditor.commands._common import (
+        check_writable,
+        fail_with,
+        load_inputs,
+        scan_and_report,
+        signer_from,
+        upload_target,
+    )
     from auditor.commands.diff import diff_paths
     from auditor.evidence.bundle import BundleError
     from auditor.evidence.diff import render_new_paths, render_text
+    from auditor.pipeline import ScanError, scan_request
 
-    target = _upload_target(upload) if upload else None
-    decl, text, pack = _load_inputs(declaration, rules)
-    signer = _signer(sign_key) if sign_key else None
+    target = upload_target(upload) if upload else None
+    decl, text, pack = load_inputs(declaration, rules)
+    check_writable(out_dir)
+    signer = signer_from(sign_key) if sign_key else None
     good = _last_good(last_good, public_key)  # before collecting: a bad one costs nothing
     new_paths: list[int] = []
     began = time.monotonic()
@@ -129,25 +138,32 @@ def snapshot(
         console.print(Text(render_text(result, without_new_paths=True), end=""))
         console.print(Text(f"snapshot collected and written in {time.monotonic() - began:.1f}s"))
 
-    code = run_scan(
-        decl,
-        text,
-        pack,
-        profile=profile,
-        regions=regions,
-        assume_role=assume_role,
-        external_id=external_id,
-        out_dir=out_dir,
+    try:
+        request = scan_request(
+            decl,
+            text,
+            pack,
+            out_dir=out_dir,
+            declaration_path=declaration,
+            profile=profile,
+            regions=regions,
+            assume_role=assume_role,
+            external_id=external_id,
+            workers=workers,
+            max_attempts=SNAPSHOT_ATTEMPTS,
+            signer=signer,
+            keep_raw=keep_raw,
+        )
+    except ScanError as exc:
+        fail_with(str(exc))
+    code = scan_and_report(
+        request,
         fail_on=fail_on,
         strict=strict,
-        workers=workers,
-        max_attempts=SNAPSHOT_ATTEMPTS,
-        declaration_path=declaration,
-        signer=signer,
         baseline=good.verdicts,
         on_bundle=report,
-        keep_raw=keep_raw,
         upload=target,
+        profile=profile,
     )
     if any(new_paths) and code in (0, 3):  # 4 (upload failed) must stay visible
         code = 1

@@ -78,7 +78,7 @@ def render(doc: dict[str, Any]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 def command(bundle: Path, action: str, resource: str, as_json: bool) -> None:
     """Which principals may perform ACTION on RESOURCE, with chains and statements."""
-    from auditor.cli import fail_with
+    from auditor.commands._common import fail_with
     from auditor.evidence.bundle import BundleError
 
     try:

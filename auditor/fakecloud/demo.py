@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.fakecloud.estate import apply_estate
+
+if TYPE_CHECKING:
+    from auditor.pipeline import ScanRequest
 
 DEFAULT_ESTATE = "kafka-byoc-multicloud"
 CLOUDS = ("aws", "azure", "gcp")
@@ -62,24 +66,29 @@ def _start_gcp(stack: contextlib.ExitStack, estate: Path) -> dict[str, Any]:
     return {"api_endpoint": fake.endpoint, "credentials": fake.credentials(), "retry": None}
 
 
-def run_demo(*, estate: str, out_dir: Path) -> int:
-    """Load ``fixtures/<estate>`` into the fakes it needs, scan it, print the bundle."""
+class DemoError(ValueError):
+    """An estate that cannot be demonstrated (unknown name, unreadable files): one line."""
+
+
+def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) -> int:
+    """Load ``fixtures/<estate>`` into the fakes it needs and ``scan`` it (the CLI's front
+    end: progress, summary); raises :class:`DemoError`."""
     import click
 
     from auditor.boundary import load_declaration
     from auditor.checks.pack import load_pack
-    from auditor.cli import fail_with, run_scan
+    from auditor.pipeline import scan_request
 
     folder = fixtures_dir() / estate
     decl_path = folder / "boundary.yaml"
     if not decl_path.is_file():
         known = sorted(p.name for p in fixtures_dir().iterdir() if (p / "boundary.yaml").is_file())
-        fail_with(f"--estate {estate}: no {decl_path} (known: {', '.join(known)})")
+        raise DemoError(f"--estate {estate}: no {decl_path} (known: {', '.join(known)})")
     decl = load_declaration(decl_path)
     try:
         files = estate_files(folder, decl)
     except ValueError as exc:
-        fail_with(str(exc))
+        raise DemoError(str(exc)) from None
     clouds = tuple(files)
     with contextlib.ExitStack() as stack:
         options: dict[str, dict[str, Any]] = {}
@@ -92,22 +101,18 @@ def run_demo(*, estate: str, out_dir: Path) -> int:
         if "aws" in clouds:
             stack.enter_context(_embedded_aws(files["aws"], decl))
         click.echo(f"scanning {folder.name} ({' + '.join(clouds)})")
-        code = run_scan(
+        request = scan_request(
             decl,
             decl_path.read_text(encoding="utf-8"),
             load_pack("default"),
-            profile=None,
-            regions=(),
-            assume_role=_auditor_role() if "aws" in clouds else None,
-            external_id=None,
             out_dir=out_dir,
-            fail_on="high",
-            strict=False,
+            declaration_path=decl_path,
+            assume_role=_auditor_role() if "aws" in clouds else None,
             workers=8,
             max_attempts=2,
-            declaration_path=decl_path,
             cloud_options=options,
         )
+        code = scan(request)
     click.echo(
         f"scan exit code would be {code} (the estate carries planted violations: "
         f"see {folder / 'README.md'})"

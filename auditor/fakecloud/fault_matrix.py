@@ -455,12 +455,17 @@ class MatrixEstate:
     def _scan(self, read_timeout: float) -> ScanOutcome:
         from rich.console import Console
 
-        from auditor.cli import exit_code, print_summary
         from auditor.collect.runner import AwsScanOptions
         from auditor.evidence.drills import with_drills
         from auditor.fakecloud.identities import AUDITOR_ROLE
         from auditor.fakecloud.moto_server import endpoint_env
-        from auditor.pipeline import collect_aws_inventory, evaluate_inventory, write_scan_bundle
+        from auditor.pipeline import (
+            collect_aws_inventory,
+            evaluate_inventory,
+            scan_exit_code,
+            write_scan_bundle,
+        )
+        from auditor.render.terminal import print_summary
 
         decl = self.declaration
         opts = AwsScanOptions(
@@ -485,7 +490,7 @@ class MatrixEstate:
         buf = io.StringIO()
         console = Console(file=buf, width=200, highlight=False, soft_wrap=True)
         print_summary(console, decl, inventory, ev.verdicts, bundle)
-        code = exit_code(ev.verdicts, inventory, fail_on=FAIL_ON, strict=True)
+        code = int(scan_exit_code(ev.verdicts, inventory, fail_on=FAIL_ON, strict=True)[0])
         manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
         return ScanOutcome(
             inventory=inventory,

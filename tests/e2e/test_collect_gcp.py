@@ -291,8 +291,9 @@ def test_scan_reads_the_declared_organisation_only_when_asked(
     """`scan --gcp-organization` lists the customer's organisation; without it, projects."""
     from auditor.boundary import load_declaration
     from auditor.checks.pack import load_pack
-    from auditor.cli import gcp_scope, run_scan
+    from auditor.commands._common import gcp_scope
     from auditor.evidence.load import load_bundle
+    from auditor.pipeline import run_scan, scan_request
 
     path = Path("fixtures/gcp-kafka/boundary.yaml")
     decl = load_declaration(path)
@@ -302,19 +303,15 @@ def test_scan_reads_the_declared_organisation_only_when_asked(
         out = tmp_path / str(org)
         fake.requests.clear()
         run_scan(
-            decl,
-            path.read_text(encoding="utf-8"),
-            load_pack("default"),
-            profile=None,
-            regions=(),
-            assume_role=None,
-            external_id=None,
-            out_dir=out,
-            fail_on="critical",
-            strict=False,
-            workers=2,
-            declaration_path=path,
-            cloud_options={"gcp": {**endpoint, **gcp_scope(decl, (), org)}},
+            scan_request(
+                decl,
+                path.read_text(encoding="utf-8"),
+                load_pack("default"),
+                out_dir=out,
+                declaration_path=path,
+                workers=2,
+                cloud_options={"gcp": {**endpoint, **gcp_scope(decl, (), org)}},
+            )
         )
         asked = " ".join(fake.requests)
         assert (f"organizations/{ORG}" in asked) is org

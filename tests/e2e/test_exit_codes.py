@@ -209,7 +209,7 @@ def test_unwritable_out_is_found_before_collection(tmp_path: Path) -> None:
     )
     assert run.returncode == EXIT_INPUT
     [line] = _error_lines(run.stderr)
-    assert "--out" in line and "cannot write there" in line
+    assert "--out" in line and "cannot write there" in line and "not a folder" in line
     assert "collect" not in run.stderr  # no progress: nothing was called
 
 

@@ -1,0 +1,212 @@
+"""What the commands share: one-line errors, checked inputs, and the scan front end.
+
+The pipeline runs the scan (:func:`auditor.pipeline.run_scan`); this module only
+turns options into a request, shows progress, prints the summary and returns
+the exit code. Light to import: SDKs and the pipeline load inside functions.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from auditor.render.terminal import collection_notes, make_console, print_summary
+
+__all__ = ["collection_notes", "make_console", "print_summary"]
+
+EXIT_INPUT = 2
+
+
+def fail_with(message: str, code: int = EXIT_INPUT) -> NoReturn:
+    """Print a one-line error and exit (2: a usage or input error)."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def load_inputs(declaration: Path, rules: str) -> tuple[Any, str, Any]:
+    """The declaration, its text and the rule pack, or a one-line error."""
+    from auditor.boundary import DeclarationError, load_declaration
+    from auditor.checks import all_rules
+    from auditor.checks.pack import PackError, load_pack
+
+    try:
+        decl = load_declaration(declaration)
+        pack = load_pack(rules)
+        pack.entries(all_rules())
+    except (DeclarationError, PackError) as exc:
+        fail_with(str(exc))
+    return decl, declaration.read_text(encoding="utf-8"), pack
+
+
+def check_writable(out_dir: Path) -> None:
+    """``--out`` can take a bundle: found before collection, not after it.
+
+    Nothing is left behind: a missing folder is not made here (the bundle writer
+    makes it), its nearest existing parent is tried with a temporary file.
+    """
+    import tempfile
+
+    here = out_dir.absolute()
+    while not here.exists() and here.parent != here:
+        here = here.parent
+    if not here.is_dir():
+        fail_with(f"--out {out_dir}: cannot write there: {here} is not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=here, prefix=".auditor-write-check-"):
+            pass
+    except OSError as exc:
+        fail_with(f"--out {out_dir}: cannot write there: {exc.strerror or exc}")
+
+
+def check_aws_profile(profile: str | None) -> None:
+    """A named profile (``--profile`` or ``AWS_PROFILE``) exists, before any API call."""
+    import botocore.session
+    from botocore.exceptions import ProfileNotFound
+
+    source = "--profile" if profile else "AWS_PROFILE"
+    name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    if not name:
+        return
+    session = botocore.session.Session(profile=name)
+    try:
+        session.get_scoped_config()
+    except ProfileNotFound:
+        known = ", ".join(sorted(session.available_profiles)) or "none"
+        fail_with(
+            f"{source}: the AWS profile {name!r} does not exist (profiles configured: {known})"
+        )
+
+
+def gcp_scope(decl: Any, folders: tuple[str, ...], organization: bool) -> dict[str, Any]:
+    """GCP scopes beyond the declared projects: folders, and the customer's organisation.
+
+    A folder or organisation listing covers every project under it, so resources of
+    undeclared projects land in the ``unknown`` party's zones.
+    """
+    scope: dict[str, Any] = {}
+    if folders:
+        if not decl.accounts("gcp", "customer"):
+            fail_with("--gcp-folder: the customer party declares no gcp.projects")
+        scope["folders"] = tuple(folders)
+    if organization:
+        party = decl.parties["customer"].gcp
+        if party is None or not party.organization:
+            fail_with("--gcp-organization: the customer party declares no gcp.organization")
+        scope["organization"] = party.organization
+    return scope
+
+
+def upload_target(url: str) -> Any:
+    """The parsed ``--upload`` URL; a bad one is an input error before anything runs."""
+    from auditor.evidence.upload import UploadError, parse_s3_url
+
+    try:
+        return parse_s3_url(url)
+    except UploadError as exc:
+        fail_with(str(exc))
+
+
+def signer_from(path: Path) -> Callable[[bytes], bytes]:
+    """A signing function for the bundle's SHA256SUMS; a bad key is an input error."""
+    from auditor.evidence.signing import SigningError, load_private_key, sign
+
+    try:
+        key = load_private_key(path)
+    except SigningError as exc:
+        fail_with(str(exc))
+    return lambda sums: sign(sums, key)
+
+
+def baseline_verdicts(path: Path) -> Any:
+    """The verdicts of a verified earlier bundle; a bad one is an input error."""
+    from auditor.evidence.bundle import BundleError
+    from auditor.evidence.load import load_bundle
+
+    try:
+        return load_bundle(path).verdicts
+    except BundleError as exc:
+        fail_with(f"--baseline: {exc}")
+
+
+def _upload(console: Any, bundle: Path, target: Any, profile: str | None) -> bool:
+    """Copy the bundle to S3; False (after a one-line error) when that failed."""
+    from rich.text import Text
+
+    from auditor.evidence.upload import UploadError, upload_bundle
+
+    try:
+        done = upload_bundle(bundle, target, profile=profile)
+    except (UploadError, OSError) as exc:
+        click.echo(f"error: upload failed, the local bundle stays at {bundle}: {exc}", err=True)
+        return False
+    console.print(
+        Text(
+            f"uploaded {len(done.keys)} files to s3://{target.bucket}/"
+            f"{target.key(bundle.name, '')}/ ({done.note})"
+        )
+    )
+    return True
+
+
+def scan_and_report(
+    request: Any,
+    *,
+    fail_on: str,
+    strict: bool,
+    baseline: Any = None,
+    on_bundle: Callable[[Any, Path], None] | None = None,
+    upload: Any = None,
+    profile: str | None = None,
+) -> int:
+    """Run ``request`` (a ScanRequest) with progress, print the summary; the exit code.
+
+    ``on_bundle(console, bundle)`` runs once the bundle is written, before the
+    summary (``auditor snapshot``); ``upload`` (an S3Target) copies the finished
+    bundle to S3 (exit 4 when that fails; the bundle stays).
+    """
+    from rich.text import Text
+
+    from auditor.collect.progress import LogProgress, RichProgress
+    from auditor.coverage import unread_line
+    from auditor.pipeline import ExitCode, ScanError, run_scan, scan_exit_code
+
+    if request.targets.aws is not None:
+        check_aws_profile(request.targets.aws.profile)
+    console = make_console()
+
+    def noted(result: Any) -> None:
+        for line in collection_notes(result):
+            console.print(Text(line))
+
+    try:
+        if console.is_terminal:
+            with RichProgress(console) as bar:
+                result = run_scan(request, bar, on_result=noted)
+        else:
+            result = run_scan(request, LogProgress(sys.stderr), on_result=noted)
+    except ScanError as exc:
+        fail_with(str(exc))
+    if on_bundle is not None:
+        on_bundle(console, result.bundle)
+    verdicts = result.evaluation.verdicts
+    print_summary(console, request.declaration, result.inventory, verdicts, result.bundle)
+    code, lines = scan_exit_code(
+        verdicts,
+        result.inventory,
+        fail_on=fail_on,
+        strict=strict,
+        baseline=baseline,
+        unread=result.unread,
+    )
+    for line in lines:
+        console.print(Text(line))
+    if result.unread:
+        click.echo(f"error: {unread_line(result.unread, result.targeted)}", err=True)
+    if upload is not None and not _upload(console, result.bundle, upload, profile):
+        return ExitCode.UPLOAD
+    return int(code)

@@ -1,0 +1,110 @@
+"""``auditor scan``: read the declared clouds, judge them, write an evidence bundle."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from auditor.commands._bundle_options import bundle_options
+from auditor.commands._scale import scale_options
+
+_scan_options = bundle_options(
+    "boundary",
+    "profile",
+    "region",
+    "assume-role",
+    "external-id",
+    "out",
+    "rules",
+    "fail-on",
+    "strict",
+    "workers",
+    "sign-key",
+    "baseline",
+    "keep-raw",
+    "upload",
+)
+
+
+@click.command(name="scan")
+@_scan_options
+@scale_options
+@click.option(
+    "--gcp-folder",
+    "gcp_folders",
+    multiple=True,
+    metavar="NUMBER",
+    help="Also read this GCP folder (its IAM policy and every project in it; repeatable).",
+)
+@click.option(
+    "--gcp-organization",
+    is_flag=True,
+    help="Also read the customer's declared GCP organisation (org IAM, every project in it).",
+)
+def scan(
+    declaration: Path,
+    profile: str | None,
+    regions: tuple[str, ...],
+    assume_role: str | None,
+    external_id: str | None,
+    out_dir: Path,
+    rules: str,
+    fail_on: str,
+    strict: bool,
+    workers: int,
+    sign_key: Path | None,
+    baseline: Path | None,
+    keep_raw: bool,
+    upload: str | None,
+    scale: Any,
+    gcp_folders: tuple[str, ...],
+    gcp_organization: bool,
+) -> None:
+    """Collect the declared AWS accounts, Azure subscriptions and GCP projects, evaluate
+    the rules, and write an evidence bundle."""
+    from auditor.commands._common import (
+        baseline_verdicts,
+        check_writable,
+        fail_with,
+        gcp_scope,
+        load_inputs,
+        scan_and_report,
+        signer_from,
+        upload_target,
+    )
+    from auditor.pipeline import ScanError, scan_request
+
+    target = upload_target(upload) if upload else None
+    decl, text, pack = load_inputs(declaration, rules)
+    check_writable(out_dir)
+    signer = signer_from(sign_key) if sign_key else None
+    prior = baseline_verdicts(baseline) if baseline else None
+    try:
+        request = scan_request(
+            decl,
+            text,
+            pack,
+            out_dir=out_dir,
+            declaration_path=declaration,
+            profile=profile,
+            regions=regions,
+            assume_role=assume_role,
+            external_id=external_id,
+            workers=workers,
+            scale=scale,
+            cloud_options={"gcp": gcp_scope(decl, gcp_folders, gcp_organization)},
+            signer=signer,
+            keep_raw=keep_raw,
+        )
+    except ScanError as exc:
+        fail_with(str(exc))
+    code = scan_and_report(
+        request, fail_on=fail_on, strict=strict, baseline=prior, upload=target, profile=profile
+    )
+    sys.exit(code)
+
+
+COMMAND = scan

@@ -1,0 +1,87 @@
+"""What a scan prints on the terminal: the summary table, failures, gaps, notes.
+
+Cloud-supplied strings are printed as rich ``Text``, never read as markup, and
+one line each, so a name holding a line break cannot print a line of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor.boundary import Declaration
+from auditor.model import Inventory, PathName, Status, Verdict
+
+SUMMARY_FAILS = 15
+"""Failures listed on the terminal; the rest are in report.md."""
+
+
+def make_console() -> Any:
+    """A rich console on stdout that never reads cloud strings as markup."""
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False, soft_wrap=True)
+
+
+def print_summary(
+    console: Any, decl: Declaration, inventory: Inventory, verdicts: Sequence[Verdict], bundle: Path
+) -> None:
+    """Scope, verdicts by path and status, the worst failures, gaps, the bundle's path."""
+    from rich.table import Table
+    from rich.text import Text
+
+    scope = inventory.scope
+    console.print(
+        Text(
+            f"{decl.name}: scanned {len(scope.accounts)} account(s) "
+            f"[{', '.join(scope.accounts)}] in {', '.join(scope.regions)}; "
+            f"{len(inventory.resources)} resources, {sum(inventory.api_calls.values())} API calls"
+        )
+    )
+    table = Table(title="Verdicts by path")
+    table.add_column("path")
+    for s in Status:
+        table.add_column(s.value, justify="right")
+    for p in PathName:
+        table.add_row(
+            p.value,
+            *(str(sum(1 for v in verdicts if v.path is p and v.status is s)) for s in Status),
+        )
+    console.print(table)
+    fails = [v for v in verdicts if v.status is Status.FAIL]
+    if fails:
+        worst = sorted(fails, key=lambda v: (-v.severity.rank, v.rule, v.resource))
+        shown = Table(title=f"Failures ({len(fails)})", show_lines=False)
+        for col in ("severity", "rule", "finding"):
+            shown.add_column(col)
+        for v in worst[:SUMMARY_FAILS]:
+            message = "".join(c if c.isprintable() else " " for c in v.message)
+            shown.add_row(Text(v.severity.value), Text(v.rule), Text(message))
+        console.print(shown)
+        if len(fails) > SUMMARY_FAILS:
+            console.print(Text(f"... and {len(fails) - SUMMARY_FAILS} more in report.md"))
+    if inventory.gaps:
+        console.print(
+            Text(
+                f"{len(inventory.gaps)} collection gap(s): dependent verdicts are "
+                "INCONCLUSIVE (see report.md)"
+            )
+        )
+    else:
+        console.print(Text("collection complete: no gaps"))
+    console.print(Text(f"evidence bundle: {bundle}"))
+
+
+def collection_notes(result: Any) -> list[str]:
+    """One line each on what organisation discovery and resuming did (an AWS result)."""
+    notes = []
+    org = result.organization
+    if org is not None:
+        notes.append(
+            f"organization {org.id}: {len(org.accounts)} account(s), {len(org.active())} "
+            f"ACTIVE, {len(org.units)} OU(s); scanning {len(result.accounts)} account(s)"
+        )
+    if result.resumed_units:
+        notes.append(f"resumed {result.resumed_units} finished unit(s) from the checkpoint")
+    return notes + list(result.notes)
