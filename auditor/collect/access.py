@@ -90,6 +90,8 @@ def _assumed_session(
     import boto3
 
     core: Any = botocore.session.get_session()  # refreshable credentials have no public setter
+    # One parsed copy of each service model per process, not one per assumed account.
+    core.register_component("data_loader", base._session.get_component("data_loader"))
     core._credentials = RefreshableCredentials.create_from_metadata(
         metadata=metadata, refresh_using=fetch, method="assume-role"
     )
