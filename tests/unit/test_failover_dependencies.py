@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from auditor.analysis.failover import DEPENDS_ON, dependencies_from_graph
+from auditor.analysis.failover import dependencies_from_graph
+from auditor.base.edges import DEPENDS_ON
 from auditor.graph.build import build_graph
 from auditor.model import Relation, Resource, Status
 from tests.helpers import CUSTOMER, PRIMARY, SECONDARY, declaration, run_rules, status_of

@@ -54,9 +54,10 @@ from auditor.analysis.network.addresses import (
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.exposure import MSK_PUBLIC_PORTS
 from auditor.analysis.network.index import label, local_id, target_port
-from auditor.analysis.network.routes import FORWARDS_TO, Route, routes_of
+from auditor.analysis.network.routes import Route, routes_of
 from auditor.analysis.network.security_groups import sg_decide
 from auditor.analysis.network.view import NetworkView, network_view
+from auditor.base.edges import FORWARDS_TO
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, JSONValue, Kind, Resource
 
