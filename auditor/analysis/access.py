@@ -42,6 +42,7 @@ from typing import Any
 
 import networkx as nx
 
+from auditor.analysis.derive import deriver
 from auditor.analysis.policy import (
     ANYONE,
     NamedDocument,
@@ -64,7 +65,6 @@ from auditor.analysis.policy_eval import (
     safe_evaluate,
 )
 from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME
-from auditor.graph.derive import deriver
 from auditor.model import JSONValue, Kind, Relation, Resource
 
 ASSUME = "sts:AssumeRole"

@@ -19,8 +19,8 @@ import fnmatch
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from auditor.analysis.derive import deriver
 from auditor.base.edges import CAN_ACT_ON, ROLE_ASSIGNED
-from auditor.graph.derive import deriver
 from auditor.model import Kind, Relation, Resource
 
 # capability -> [(action, is data action)] per kind of target

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from auditor.analysis.derive import deriver
 from auditor.base.edges import ENCRYPTED_BY
-from auditor.graph.derive import deriver
 from auditor.model import Kind, Relation, Resource
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from auditor.analysis.boundary_scope import platform_resources
+from auditor.analysis.derive import deriver
 from auditor.base.edges import (
     DEPENDS_ON,
     ENCRYPTED_BY,
@@ -32,7 +33,6 @@ from auditor.base.edges import (
 )
 from auditor.boundary import Declaration, RegionRole, ReplicationService
 from auditor.graph.build import BoundaryGraph
-from auditor.graph.derive import deriver
 from auditor.model import JSONValue, Kind, Relation, Resource
 
 LIVE_MSK_STATES = frozenset({"ACTIVE", "UPDATING", "REBOOTING_BROKER", "MAINTENANCE", "HEALING"})
