@@ -21,8 +21,8 @@ from auditor.base.edges import HEALTH_CHECKED_BY
 from auditor.boundary import RunbookResource, RunbookStep
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
-from auditor.evidence.drills import DRILL_KIND
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+from auditor.normalize.drills import DRILL_KIND
 
 
 def _named(resources: list[Resource], name: str, *attrs: str) -> list[Resource]:

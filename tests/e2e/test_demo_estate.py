@@ -30,9 +30,9 @@ from pathlib import Path
 import pytest
 
 from auditor.boundary import load_declaration
-from auditor.evidence.drills import with_drills
 from auditor.fakecloud.estate import apply_estate
 from auditor.model import Inventory, RawRecord, Verdict
+from auditor.normalize.drills import with_drills
 from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
 from tests.estate_readme import (
     INCONCLUSIVE,
