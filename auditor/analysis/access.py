@@ -43,6 +43,7 @@ from typing import Any
 import networkx as nx
 
 from auditor.analysis.derive import deriver
+from auditor.analysis.globs import glob_match
 from auditor.analysis.policy import (
     ANYONE,
     NamedDocument,
@@ -61,7 +62,6 @@ from auditor.analysis.policy_eval import (
     account_of,
     action_in,
     doc_statements,
-    glob_match,
     safe_evaluate,
 )
 from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME
