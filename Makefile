@@ -46,6 +46,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check auditor tests bench
 	$(BIN)/ruff format --check auditor tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy auditor

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.analysis.derive import build_graph
 from auditor.boundary import Declaration, declaration_hash
 from auditor.checks import Rule, all_rules
 from auditor.checks.engine import evaluate
@@ -28,7 +29,7 @@ from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
 from auditor.coverage import Unread, unread_accounts
 from auditor.evidence.bundle import write_bundle
 from auditor.evidence.serialize import canonical_json, gap_to_dict, inventory_jsonl, verdicts_json
-from auditor.graph.build import BoundaryGraph, build_graph
+from auditor.graph.build import BoundaryGraph
 from auditor.graph.export import crossings_document, graph_document
 from auditor.model import Inventory, PathName, RawRecord, Scope, Severity, Status, Verdict
 from auditor.normalize.spool import InventorySpool

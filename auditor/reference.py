@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from auditor.base.edges import edge_reference
 from auditor.boundary import schema_reference
-from auditor.graph.edges import edge_reference
 from auditor.importers import import_formats_reference
 
 

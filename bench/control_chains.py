@@ -248,10 +248,10 @@ def main() -> int:
     inv, decl = estate(args.accounts, args.roles)
     t1 = time.perf_counter()
     from auditor.analysis.access import access_model
+    from auditor.analysis.derive import build_graph
     from auditor.checks import all_rules
     from auditor.checks.engine import evaluate
     from auditor.checks.pack import PackEntry, RulePack
-    from auditor.graph.build import build_graph
 
     graph = build_graph(inv, decl)
     t2 = time.perf_counter()

@@ -93,7 +93,7 @@ def build(session: Any) -> None:
 
 def ours(inventory: Any) -> set[tuple[str, str]]:
     from auditor.analysis.access import access_model
-    from auditor.graph.build import build_graph
+    from auditor.analysis.derive import build_graph
     from tests.helpers import declaration
 
     model = access_model(build_graph(inventory, declaration()))

@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from auditor.evidence.serialize import relation_to_dict, resource_to_dict
+from auditor.base.serialize import relation_to_dict, resource_to_dict
 from auditor.model import RawRecord, Scope
 
 VENDOR = "999999999999"

@@ -33,12 +33,12 @@ def _child(folder: Path, per_rule: int, exclude: list[str], bundle: bool = False
     """Run in the child: load, build, evaluate; return stage timings and counts."""
     import datetime as dt
 
+    from auditor.analysis.derive import build_graph
+    from auditor.base.serialize import read_inventory_jsonl
     from auditor.boundary import load_declaration
     from auditor.checks import Finding, Rule, RuleContext, all_rules
     from auditor.checks.engine import evaluate
     from auditor.checks.pack import load_pack
-    from auditor.evidence.serialize import read_inventory_jsonl
-    from auditor.graph.build import build_graph
     from auditor.model import Scope
 
     out: dict[str, Any] = {}

@@ -347,9 +347,9 @@ def main() -> None:
     ap.add_argument("--subnets", type=int, default=4)
     ap.add_argument("--instances", type=int, default=10)
     a = ap.parse_args()
+    from auditor.analysis.derive import build_graph
     from auditor.analysis.network.paths import kafka_targets, path_engine
     from auditor.analysis.network.traffic import class_flows
-    from auditor.graph.build import build_graph
     from tests.helpers import declaration
 
     regions = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"][: a.regions]

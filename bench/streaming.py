@@ -37,7 +37,7 @@ MODES = ("held", "streamed")
 
 
 def _child(mode: str, size: int, regions: int) -> dict[str, Any]:
-    from auditor.evidence.serialize import inventory_jsonl
+    from auditor.base.serialize import inventory_jsonl
     from auditor.model import RawRecord, Scope
     from auditor.normalize import normalize
     from auditor.normalize.spool import InventorySpool

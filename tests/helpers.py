@@ -7,11 +7,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from auditor.analysis.derive import build_graph
 from auditor.boundary import Declaration
 from auditor.checks import all_rules
 from auditor.checks.engine import evaluate
 from auditor.checks.pack import PackEntry, RulePack
-from auditor.graph.build import build_graph
 from auditor.model import Inventory, Status, Verdict
 
 CUSTOMER = "111111111111"

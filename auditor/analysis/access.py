@@ -42,6 +42,8 @@ from typing import Any
 
 import networkx as nx
 
+from auditor.analysis.derive import deriver
+from auditor.analysis.globs import glob_match
 from auditor.analysis.policy import (
     ANYONE,
     NamedDocument,
@@ -60,25 +62,10 @@ from auditor.analysis.policy_eval import (
     account_of,
     action_in,
     doc_statements,
-    glob_match,
     safe_evaluate,
 )
-from auditor.graph.derive import deriver
-from auditor.graph.edges import define_edge
+from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME
 from auditor.model import JSONValue, Kind, Relation, Resource
-
-CAN_ASSUME = define_edge(
-    "control.can_assume",
-    "the principal may assume the role (trust, identity, boundary and SCPs evaluated; attrs "
-    "`decision`, `requires`, `statements`, `notes`)",
-    "principal/role/account/`*` -> role",
-)
-CAN_ACT_ON = define_edge(
-    "control.can_act_on",
-    "the principal may perform a boundary capability on the resource (attrs `capability`, "
-    "`action`, `decision`, `requires`, `statements`, `notes`)",
-    "principal/role/account/`*` -> bucket/key/kafka_cluster/audit_trail/account",
-)
 
 ASSUME = "sts:AssumeRole"
 ORG_KIND = "organization"

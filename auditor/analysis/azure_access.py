@@ -19,11 +19,9 @@ import fnmatch
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from auditor.graph.derive import deriver
+from auditor.analysis.derive import deriver
+from auditor.base.edges import CAN_ACT_ON, ROLE_ASSIGNED
 from auditor.model import Kind, Relation, Resource
-
-CAN_ACT_ON = "control.can_act_on"
-ROLE_ASSIGNED = "control.role_assigned"
 
 # capability -> [(action, is data action)] per kind of target
 CAPABILITIES: Mapping[str, Mapping[str, tuple[tuple[str, bool], ...]]] = {

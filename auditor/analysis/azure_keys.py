@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.graph.derive import deriver
+from auditor.analysis.derive import deriver
+from auditor.base.edges import ENCRYPTED_BY
 from auditor.model import Kind, Relation, Resource
-
-ENCRYPTED_BY = "data.encrypted_by"
 
 
 def key_uri_of(res: Resource) -> str | None:

@@ -23,15 +23,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from auditor.analysis.boundary_scope import platform_resources
+from auditor.analysis.derive import deriver
+from auditor.base.edges import (
+    DEPENDS_ON,
+    ENCRYPTED_BY,
+    HEALTH_CHECKED_BY,
+    REPLICATES_TO,
+    SCALES,
+)
 from auditor.boundary import Declaration, RegionRole, ReplicationService
 from auditor.graph.build import BoundaryGraph
-from auditor.graph.derive import deriver
-from auditor.graph.edges import define_edge
 from auditor.model import JSONValue, Kind, Relation, Resource
-
-SCALES = "failure.scales"
-HEALTH_CHECKED_BY = "failure.health_checked_by"
-FAILS_OVER_TO = "failure.fails_over_to"
 
 LIVE_MSK_STATES = frozenset({"ACTIVE", "UPDATING", "REBOOTING_BROKER", "MAINTENANCE", "HEALING"})
 PENDING_MSK_STATES = frozenset({"CREATING"})
@@ -370,10 +372,6 @@ def alias_target(record: Resource) -> Mapping[str, JSONValue] | None:
 
 # --- keys -----------------------------------------------------------------------------------
 
-ENCRYPTED_BY = "data.encrypted_by"
-REPLICA_OF = "data.replica_of"
-REPLICATES_TO = "data.replicates_to"
-
 
 def resolve_key(graph: BoundaryGraph, ref: str) -> Resource | None:
     """The collected key a reference names (key ARN, or alias ARN resolved by its aliases)."""
@@ -414,13 +412,6 @@ def usable_customer_key(key: Resource, customer: bool) -> bool:
 
 # --- replication services, record targets, region helpers ------------------------------------
 
-
-DEPENDS_ON = define_edge(
-    "failure.depends_on",
-    "what a region needs from another region to come up (derived; attrs need, from_region, "
-    "to_region, blocking, via)",
-    "resource in a region -> key/network/bucket/role/zone/instance elsewhere",
-)
 
 ROUTE53_CONTROL_REGION = "us-east-1"
 """Route53 changes (record edits) go through its control plane in us-east-1."""

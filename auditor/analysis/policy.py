@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from auditor.analysis.globs import glob_match
+
 ANYONE = "*"
 """The principal id of ``Principal: "*"`` (anyone, any account)."""
 
@@ -164,8 +166,6 @@ class ActionSet:
 
 def action_matches(pattern: str, action: str) -> bool:
     """Whether IAM action glob ``pattern`` matches the concrete ``action`` (any case)."""
-    from auditor.analysis.policy_eval import glob_match
-
     return glob_match(pattern, action, ignore_case=True)
 
 

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
 
+from auditor.analysis.globs import glob_match
 from auditor.analysis.policy import (
     ANYONE,
     Condition,
@@ -101,26 +102,6 @@ class Decision(StrEnum):
 
 
 # --- globs over actions and ARNs ------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=65536)
-def _glob_re(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    parts = []
-    for ch in pattern:
-        if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(ch))
-    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
-
-
-def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
-    """IAM glob: ``*`` any run of characters (``:`` and ``/`` included), ``?`` one."""
-    if pattern == "*":
-        return True
-    return _glob_re(pattern, ignore_case).fullmatch(value) is not None
 
 
 def action_in(globs: Sequence[str], negated: bool, action: str) -> bool:

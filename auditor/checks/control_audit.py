@@ -21,14 +21,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.base.edges import LOGS_TO
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.control_trust import scanned
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
-
-LOGS_TO = "data.logs_to"
-
 
 GCP_NO_TRAIL = "Cloud Audit Logs and their log sinks are not collected"
 AZURE_NO_TRAIL = (

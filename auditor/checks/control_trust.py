@@ -15,15 +15,13 @@ from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.gcp_iam import outside_grants
 from auditor.analysis.gcp_iam import undeclared as gcp_undeclared
 from auditor.analysis.policy import PolicyError, Principal, Statement, assume_statements
+from auditor.base.edges import TRUSTS
 from auditor.boundary import Declaration, VendorAccess
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.data_exposure import anyone_outside
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
-
-TRUSTS = "control.trusts"
-
 
 # --- shared helpers (control_vendor imports these) ----------------------------------------
 

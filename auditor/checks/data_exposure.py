@@ -17,13 +17,12 @@ from auditor.analysis.boundary_scope import data_stores, platform_resources, sys
 from auditor.analysis.gcp_iam import declared_for as gcp_declared_for
 from auditor.analysis.gcp_iam import outside_grants, public_grants
 from auditor.analysis.policy import ActionSet, PolicyError, Statement, find_action, statements
+from auditor.base.edges import SNAPSHOT_OF
 from auditor.boundary import Declaration
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.data_keys import protection_of
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
-
-SNAPSHOT_OF = "data.snapshot_of"
 
 DATA_ACCESS: tuple[str, ...] = (
     "s3:GetObject",

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.analysis.boundary_scope import data_stores, system_log_stores
+from auditor.base.edges import LOGS_TO
 from auditor.checks import Finding, RuleContext, rule
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
-
-LOGS_TO = "data.logs_to"
 
 
 def _no_stores(ctx: RuleContext) -> Finding:

@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from auditor.analysis.boundary_scope import data_stores
+from auditor.base.edges import ENCRYPTED_BY
+from auditor.base.ids import gcp_project_of
 from auditor.checks import Finding, RuleContext, rule
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
-from auditor.normalize.gcp._names import project_of as gcp_project_of
-
-ENCRYPTED_BY = "data.encrypted_by"
 
 _KEY_ARN = re.compile(r"^arn:[^:]+:kms:(?P<region>[^:]*):(?P<acct>\d{12}):key/(?P<id>.+)$")
 _ALIAS_ARN = re.compile(r"^arn:[^:]+:kms:(?P<region>[^:]*):(?P<acct>\d{12}):(?P<alias>alias/.+)$")

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from auditor.analysis.boundary_scope import data_stores, is_declared_region
+from auditor.base.edges import REPLICATES_TO
 from auditor.checks import Finding, RuleContext, rule
 from auditor.model import JSONValue, Kind, PathName, Severity
-
-REPLICATES_TO = "data.replicates_to"
 
 
 def _account_of_key_arn(ref: str) -> str | None:

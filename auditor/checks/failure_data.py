@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, is_customer_account
 from auditor.analysis.failover import (
-    REPLICATES_TO,
     key_users,
     keys_protecting,
     member_running,
@@ -23,6 +22,7 @@ from auditor.analysis.failover import (
     usable_customer_key,
 )
 from auditor.analysis.network import label, local_id
+from auditor.base.edges import REPLICATES_TO
 from auditor.boundary import Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id

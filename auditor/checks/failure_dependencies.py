@@ -14,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.analysis.failover import (
-    DEPENDS_ON,
     Dependency,
     dependencies_from_graph,
     dependent_regions,
     region_anchor,
 )
+from auditor.base.edges import DEPENDS_ON
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, PathName, Severity

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.analysis.failover import (
-    HEALTH_CHECKED_BY,
     alias_target,
     failover_role,
     health_check_of,
@@ -24,6 +23,7 @@ from auditor.analysis.failover import (
     records_named,
     zones_named,
 )
+from auditor.base.edges import HEALTH_CHECKED_BY
 from auditor.boundary import Dns
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id

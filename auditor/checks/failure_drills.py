@@ -7,7 +7,7 @@
 - ``failure.drill-objectives``: the newest such recent drill succeeded, ran every
   step, and measured a recovery time within the RTO and a data loss within the RPO.
 
-Drills come from the declaration's drills folder (see :mod:`auditor.evidence.drills`);
+Drills come from the declaration's drills folder (see :mod:`auditor.normalize.drills`);
 their age is measured to the end of the drill catalog's ``as_of`` date (the scan's
 UTC date), so an offline re-evaluation of a bundle gives the same verdicts.
 """
@@ -20,7 +20,8 @@ from auditor.analysis.failover import dependent_regions
 from auditor.boundary import Drills
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
-from auditor.evidence.drills import (
+from auditor.model import JSONValue, PathName, Resource, Severity
+from auditor.normalize.drills import (
     CATALOG_KIND,
     DRILL_KIND,
     DRILL_SERVICE,
@@ -28,7 +29,6 @@ from auditor.evidence.drills import (
     number,
     parse_time,
 )
-from auditor.model import JSONValue, PathName, Resource, Severity
 
 
 def _days(seconds: float) -> str:

@@ -38,8 +38,6 @@ from collections.abc import Iterator
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, platform_resources
 from auditor.analysis.failover import (
-    REPLICATES_TO,
-    SCALES,
     declared_aws_regions,
     declared_records,
     failover_role,
@@ -51,6 +49,7 @@ from auditor.analysis.failover import (
     service_route,
 )
 from auditor.analysis.network import label, local_id
+from auditor.base.edges import REPLICATES_TO, SCALES
 from auditor.boundary import Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.control_trust import account_of_arn

@@ -16,18 +16,13 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterator
 
-from auditor.analysis.failover import (
-    HEALTH_CHECKED_BY,
-    failover_role,
-    member_running,
-    record_fqdn,
-    service_members,
-)
+from auditor.analysis.failover import failover_role, member_running, record_fqdn, service_members
+from auditor.base.edges import HEALTH_CHECKED_BY
 from auditor.boundary import RunbookResource, RunbookStep
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
-from auditor.evidence.drills import DRILL_KIND
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+from auditor.normalize.drills import DRILL_KIND
 
 
 def _named(resources: list[Resource], name: str, *attrs: str) -> list[Resource]:

@@ -20,7 +20,6 @@ from typing import Any
 
 from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.network import (
-    LOGGED_BY,
     Connectivity,
     Reach,
     local_id,
@@ -28,6 +27,7 @@ from auditor.analysis.network import (
     platform_networks,
     platform_tables,
 )
+from auditor.base.edges import LOGGED_BY
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity

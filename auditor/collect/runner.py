@@ -18,10 +18,10 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from auditor.collect.access import AccountAccess, EnterError, role_arn
 from auditor.collect.aws_context import AwsService, Sink, error_code
@@ -38,7 +38,6 @@ from auditor.collect.worker import (
     run_state,
 )
 from auditor.model import CollectionUnit, Gap, RawRecord
-from auditor.normalize.spool import InventorySpool
 
 __all__ = [
     "GLOBAL",
@@ -49,6 +48,19 @@ __all__ = [
     "collect_aws",
     "plan",
 ]
+
+
+class UnitSink(Protocol):
+    """Where a finished unit's records go as soon as it finishes.
+
+    The pipeline passes an :class:`~auditor.normalize.spool.InventorySpool`, which
+    normalises them; collection only needs this much of it, so it does not import
+    the normalisation layer.
+    """
+
+    def add(self, records: Iterable[RawRecord], *, unit: CollectionUnit | None = None) -> bool:
+        """Take one unit's records; False (and a gap) when they cannot be read."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -286,7 +298,7 @@ def collect_aws(
     opts: AwsScanOptions,
     progress: Progress | None = None,
     *,
-    spool: InventorySpool | None = None,
+    spool: UnitSink | None = None,
     keep_records: bool = True,
 ) -> CollectionResult:
     """Collect every targeted account and region; never raises for cloud errors.
@@ -422,7 +434,7 @@ def collect_aws(
         forget_run(run_id)
 
 
-def _spooled(result: UnitResult, spool: InventorySpool | None, keep: bool) -> UnitResult:
+def _spooled(result: UnitResult, spool: UnitSink | None, keep: bool) -> UnitResult:
     """``result`` once its records are normalised into ``spool`` (dropped unless ``keep``).
 
     Only units that ran are spooled; an unreadable answer is a gap in the spool.

@@ -19,8 +19,8 @@ import click
 def access(bundle: Path, principal: str) -> dict[str, Any]:
     """The answer as a JSON-ready document (sorted, deterministic)."""
     from auditor.analysis.access import access_model, describe_chain
+    from auditor.analysis.derive import build_graph
     from auditor.evidence.load import load_bundle
-    from auditor.graph.build import build_graph
     from auditor.model import Resource
 
     loaded = load_bundle(bundle)

@@ -41,6 +41,7 @@ def _region_of(graph: Any, resource: str) -> str | None:
 def plan_lines(loaded: Any) -> list[str]:
     """The plan as text lines (pure: same bundle, same lines)."""
     from auditor.analysis.boundary_scope import data_stores
+    from auditor.analysis.derive import build_graph
     from auditor.analysis.failover import (
         automatic_dns_failover,
         capacity_by_region,
@@ -56,7 +57,6 @@ def plan_lines(loaded: Any) -> list[str]:
         service_members,
         service_route,
     )
-    from auditor.graph.build import build_graph
     from auditor.model import PathName, Status
 
     decl = loaded.declaration

@@ -28,13 +28,13 @@ def paths_command(
     """Show how traffic from SRC reaches DST in a bundle, hop by hop, or why it cannot."""
     import sys
 
+    from auditor.analysis.derive import build_graph
     from auditor.analysis.network.addresses import parse_net
     from auditor.analysis.network.answers import Reach
     from auditor.analysis.network.paths import best, kafka_targets, path_engine, verdict_of
     from auditor.commands._common import fail_with
     from auditor.evidence.bundle import BundleError
     from auditor.evidence.load import load_bundle
-    from auditor.graph.build import build_graph
     from auditor.model import INTERNET_ID, Kind
 
     try:

@@ -20,9 +20,9 @@ import click
 def who_can(bundle: Path, action: str, resource: str) -> dict[str, Any]:
     """The answer as a JSON-ready document (sorted, deterministic)."""
     from auditor.analysis.access import access_model, describe_chain
+    from auditor.analysis.derive import build_graph
     from auditor.analysis.policy import ANYONE
     from auditor.evidence.load import load_bundle
-    from auditor.graph.build import build_graph
 
     loaded = load_bundle(bundle)
     graph = build_graph(loaded.inventory, loaded.declaration)

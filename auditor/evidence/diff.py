@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.base.text import md_cell
 from auditor.model import Relation, Resource, Severity, Status, Verdict
 
 # The worst status first: it stands for a (rule, resource) pair judged more than once.
@@ -441,8 +442,6 @@ def render_text(d: BundleDiff, *, without_new_paths: bool = False) -> str:
 
 
 def render_markdown(d: BundleDiff) -> str:
-    from auditor.render.markdown import md_cell
-
     lines = [f"# Boundary diff: {md_cell(d.old)} → {md_cell(d.new)}", ""]
     if d.empty:
         return "\n".join([*lines, "No changes.", ""])

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.base.serialize import BundleFormatError, read_inventory_jsonl, verdict_from_dict
 from auditor.boundary import Declaration, DeclarationError, parse_declaration
 from auditor.evidence.bundle import BundleError, verify_bundle
-from auditor.evidence.serialize import BundleFormatError, read_inventory_jsonl, verdict_from_dict
 from auditor.model import Inventory, Scope, Verdict
 
 

@@ -3,7 +3,7 @@
 One JSON line per raw record, grouped by where it was read:
 ``raw/<cloud>/<account>/<region>/<service>.jsonl``. Each line is
 ``{"data": ..., "operation": ..., "type": ...}`` with keys sorted and the data
-passed through :func:`auditor.evidence.redact.redact_raw`, and the lines of a
+passed through :func:`auditor.base.redact.redact_raw`, and the lines of a
 file are sorted, so the files do not depend on the order parallel collection
 finished in. They are ordinary bundle members: covered by ``SHA256SUMS`` and so
 by the signature.
@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterable
 
-from auditor.evidence.redact import redact_raw
+from auditor.base.redact import redact_raw
 from auditor.model import RawRecord
 
 RAW_DIR = "raw"

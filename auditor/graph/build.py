@@ -9,92 +9,18 @@ crossing.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import networkx as nx
 
 from auditor.boundary import Declaration
-from auditor.model import INTERNET_ID, Inventory, Kind, Relation, Resource, Zone
+from auditor.graph.stubs import stub_for
+from auditor.model import Inventory, Kind, Relation, Resource, Zone
 
-_ARN = re.compile(
-    r"^arn:(?P<part>[^:]*):(?P<svc>[^:]*):(?P<region>[^:]*):(?P<acct>\d{12})?:(?P<rest>.*)$"
-)
-
-
-def stub_for(node_id: str) -> Resource:
-    """A placeholder resource for an id that was referenced but not collected."""
-    if node_id == INTERNET_ID:
-        return Resource(id=node_id, cloud="", kind=Kind.INTERNET, account="", region="")
-    if node_id == "*":
-        return Resource(
-            id=node_id,
-            cloud="aws",
-            kind=Kind.PRINCIPAL,
-            account="*",
-            region="global",
-            name="anyone",
-            attributes={"stub": True, "anonymous": True},
-        )
-    if node_id.startswith("service:"):
-        return Resource(
-            id=node_id,
-            cloud="aws",
-            kind=Kind.PRINCIPAL,
-            account="aws",
-            region="global",
-            name=node_id.split(":", 1)[1],
-            attributes={"stub": True, "service": True},
-        )
-    if node_id.startswith(("/subscriptions/", "/tenants/", "/providers/")):
-        from auditor.normalize.azure._common import azure_stub
-
-        azure = azure_stub(node_id)
-        if azure is not None:
-            return azure  # type: ignore[no-any-return]
-    if node_id.startswith("//"):
-        from auditor.normalize.gcp._names import gcp_stub
-
-        gcp = gcp_stub(node_id)
-        if gcp is not None:
-            return gcp
-    m = _ARN.match(node_id)
-    if not m:
-        return Resource(
-            id=node_id, cloud="", kind="unknown", account="", region="", attributes={"stub": True}
-        )
-    svc, rest, acct = m.group("svc"), m.group("rest"), m.group("acct") or ""
-    kind: str = "unknown"
-    if svc == "iam" and rest.startswith("role/"):
-        kind = Kind.ROLE
-    elif svc in ("iam", "sts") and (rest == "root" or rest.startswith(("user/", "assumed-role/"))):
-        kind = Kind.ACCOUNT if rest == "root" else Kind.PRINCIPAL
-    elif svc == "s3":
-        kind = Kind.BUCKET
-    elif svc == "kms":
-        kind = Kind.KEY
-    elif svc == "ec2" and rest.startswith("vpc/"):
-        kind = Kind.NETWORK
-    elif svc == "ec2" and rest.startswith("transit-gateway/"):
-        kind = Kind.TRANSIT_GATEWAY
-    elif svc == "ec2" and rest.startswith("subnet/"):
-        kind = Kind.SUBNET
-    elif svc == "ec2" and rest.startswith("security-group/"):
-        kind = Kind.FIREWALL
-    elif svc == "ec2" and rest.startswith("instance/"):
-        kind = Kind.INSTANCE
-    region = m.group("region") or "global"
-    return Resource(
-        id=node_id,
-        cloud="aws" if m.group("part").startswith("aws") else m.group("part"),
-        kind=kind,
-        account=acct,
-        region=region,
-        name=rest.rsplit("/", 1)[-1],
-        attributes={"stub": True},
-    )
+Deriver = Callable[["BoundaryGraph"], Iterable[Relation]]
+"""Computes derived relations from the built graph (see :mod:`auditor.analysis.derive`)."""
 
 
 def zone_of(res: Resource, declaration: Declaration) -> Zone:
@@ -111,9 +37,13 @@ def zone_of(res: Resource, declaration: Declaration) -> Zone:
 class BoundaryGraph:
     """The built graph with typed views; rules and analyses read it, never write it."""
 
-    def __init__(self, inventory: Inventory, declaration: Declaration) -> None:
+    def __init__(
+        self, inventory: Inventory, declaration: Declaration, derivers: Sequence[Deriver] = ()
+    ) -> None:
+        """Build from ``inventory``, then add what each of ``derivers`` returns, in order."""
         self.inventory = inventory
         self.declaration = declaration
+        self._derivers = derivers
         self.g: Any = nx.MultiDiGraph()
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._selected: dict[int, tuple[Any, list[Resource]]] = {}
@@ -131,9 +61,7 @@ class BoundaryGraph:
         for rel in self.inventory.relations:
             self._add_relation(rel, derived=False)
         self._sort_kinds()
-        from auditor.graph.derive import derivers
-
-        for fn in derivers().values():
+        for fn in self._derivers:
             derived = sorted(fn(self), key=lambda r: (r.source, r.kind, r.target, r.reason))
             for rel in derived:
                 self._add_relation(rel, derived=True)
@@ -231,10 +159,3 @@ class BoundaryGraph:
 
 def _edge_sort(e: tuple[str, str, dict[str, Any]]) -> tuple[str, str, str]:
     return (e[2]["kind"], e[1], e[0])
-
-
-def build_graph(inventory: Inventory, declaration: Declaration) -> BoundaryGraph:
-    from auditor.gc_pause import gc_paused
-
-    with gc_paused():  # long-lived objects: see auditor/gc_pause.py
-        return BoundaryGraph(inventory, declaration)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.evidence.redact import redact_resource
+from auditor.base.redact import redact_resource
 from auditor.model import (
     CollectionUnit,
     Gap,
@@ -107,7 +107,7 @@ class Builder:
         """Add a resource; a second record for the same id merges with it.
 
         Secrets in the name, tags and attribute values are redacted here, the
-        one place every resource passes (``auditor/evidence/redact.py``).
+        one place every resource passes (``auditor/base/redact.py``).
         """
         name, tags, attributes = redact_resource(name, tags or {}, attributes or {})
         self.add(

@@ -30,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from auditor.evidence.serialize import relation_to_dict, resource_to_dict
+from auditor.base.serialize import relation_to_dict, resource_to_dict
 from auditor.gc_pause import gc_paused
 from auditor.model import CollectionUnit, Gap, Inventory, RawRecord, Relation, Resource, Scope
 from auditor.normalize import Builder, NormalizationError, normalize_into

@@ -6,21 +6,13 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from auditor.base.text import md_cell
 from auditor.model import PathName, Status
 from auditor.render import ReportData
 
 FILENAME = "report.md"
 
 _STATUSES = (Status.FAIL, Status.INCONCLUSIVE, Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE)
-
-
-def md_cell(text: object) -> str:
-    """Make a cloud-supplied string inert inside a Markdown table cell."""
-    s = str(text)
-    s = "".join(ch if ch.isprintable() else " " for ch in s)
-    for ch in "\\`*_[]<>|#!":
-        s = s.replace(ch, "\\" + ch)
-    return s
 
 
 _MERMAID_UNSAFE = frozenset("\"'`[]{}()<>|#;&\\")

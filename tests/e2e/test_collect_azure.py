@@ -124,7 +124,7 @@ def test_rows_streamed_in_small_batches_give_the_same_inventory(
 ) -> None:
     """Rows handed over as they arrive (batches of 3) and normalised into a spool
     give the inventory of the whole listing normalised at once."""
-    from auditor.evidence.serialize import inventory_jsonl
+    from auditor.base.serialize import inventory_jsonl
     from auditor.normalize.spool import InventorySpool
 
     batches: list[int] = []

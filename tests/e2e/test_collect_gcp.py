@@ -112,7 +112,7 @@ def test_assets_streamed_through_disk_in_small_batches_give_the_same_inventory(
     """Organisation and project scopes overlap (records deduplicated across units);
     records handed over in batches of 3 and normalised into a spool give the
     inventory of the whole listing at once, and the asset files are removed."""
-    from auditor.evidence.serialize import inventory_jsonl
+    from auditor.base.serialize import inventory_jsonl
     from auditor.normalize.spool import InventorySpool
 
     opts = _opts(fake, projects=(PROJECT,), organization=ORG)

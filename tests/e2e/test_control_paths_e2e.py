@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from auditor.analysis.access import access_model
+from auditor.analysis.derive import build_graph
 from auditor.cli import main
 from auditor.fakecloud.identities import AUDITOR_ROLE
-from auditor.graph.build import build_graph
 from auditor.model import Inventory, Status
 from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
 from tests.helpers import BASE, declaration, run_rules, status_of

@@ -30,9 +30,9 @@ from pathlib import Path
 import pytest
 
 from auditor.boundary import load_declaration
-from auditor.evidence.drills import with_drills
 from auditor.fakecloud.estate import apply_estate
 from auditor.model import Inventory, RawRecord, Verdict
+from auditor.normalize.drills import with_drills
 from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
 from tests.estate_readme import (
     INCONCLUSIVE,
@@ -142,7 +142,7 @@ def test_collection_is_complete_but_for_known_emulator_gaps(scan: Scan) -> None:
 def test_streamed_collection_equals_one_pass_over_the_raw_answers(scan: Scan) -> None:
     """Units normalised into the spool as they finish give the inventory that one
     normalisation of every raw record gives."""
-    from auditor.evidence.serialize import inventory_jsonl
+    from auditor.base.serialize import inventory_jsonl
     from auditor.normalize import normalize
 
     streamed = scan.collected

@@ -26,13 +26,13 @@ from auditor.boundary import load_declaration
 from auditor.collect.azure import AzureScanOptions
 from auditor.collect.gcp import GcpScanOptions
 from auditor.collect.runner import AwsScanOptions
-from auditor.evidence.drills import with_drills
 from auditor.fakecloud.azure_server import AzureFake
 from auditor.fakecloud.demo import estate_files
 from auditor.fakecloud.estate import apply_estate, load_estate
 from auditor.fakecloud.gcp_server import GcpFake
 from auditor.fakecloud.identities import AUDITOR_ROLE
 from auditor.model import Inventory, Verdict
+from auditor.normalize.drills import with_drills
 from auditor.pipeline import ScanTargets, collect_inventory
 from tests.conftest import FakeAws
 from tests.e2e.test_demo_estate import ACCOUNTS, AS_OF, REGIONS, SEED, _mask, _warm_up

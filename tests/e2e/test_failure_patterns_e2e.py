@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from auditor.boundary import Declaration, load_declaration
-from auditor.evidence.drills import with_drills
 from auditor.fakecloud.estate import apply_estate
 from auditor.model import Inventory, Status, Verdict
+from auditor.normalize.drills import with_drills
 from tests.conftest import CUSTOMER, FakeAws
 from tests.helpers import run_rules
 

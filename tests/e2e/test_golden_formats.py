@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from auditor.base.serialize import inventory_jsonl, read_inventory_jsonl
 from auditor.boundary import load_declaration
 from auditor.checks.pack import load_pack
 from auditor.cli import main
-from auditor.evidence.serialize import inventory_jsonl, read_inventory_jsonl
 from auditor.evidence.signing import generate_keypair
 from auditor.model import Inventory
 from auditor.pipeline import evaluate_inventory, tool_version, write_scan_bundle

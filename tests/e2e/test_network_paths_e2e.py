@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
+from auditor.analysis.derive import build_graph
 from auditor.analysis.network import Reach
 from auditor.analysis.network.paths import Path as NetPath
 from auditor.analysis.network.paths import (
@@ -31,7 +32,7 @@ from auditor.analysis.network.paths import (
     verdict_of,
 )
 from auditor.fakecloud.moto_server import MotoServer
-from auditor.graph.build import BoundaryGraph, build_graph
+from auditor.graph.build import BoundaryGraph
 from auditor.model import Inventory, Resource, Status
 from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
 from tests.helpers import BASE, declaration, run_rules

@@ -21,11 +21,11 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
+from auditor.analysis.derive import build_graph
 from auditor.analysis.network import Reach
 from auditor.analysis.network.paths import path_engine, verdict_of
 from auditor.analysis.network.traffic import links
 from auditor.fakecloud.moto_server import MotoServer
-from auditor.graph.build import build_graph
 from auditor.model import Kind, Status
 from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
 from tests.e2e.test_network_paths_e2e import E1, Builder, Estate, ask, dropped, tcp

@@ -19,13 +19,13 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
+from auditor.analysis.derive import build_graph
 from auditor.cli import main
 from auditor.collect.permissions import action_for_call, declared_actions
 from auditor.collect.runner import AwsScanOptions, CollectionResult, collect_aws
 from auditor.fakecloud.faults import Fault, FaultProxy
 from auditor.fakecloud.identities import AUDITOR_ROLE, AuditorCredentials
 from auditor.fakecloud.moto_server import MotoServer
-from auditor.graph.build import build_graph
 from auditor.model import Inventory, Scope, Status
 from auditor.normalize import normalize
 from tests.conftest import CUSTOMER, CUSTOMER_2, FakeAws

@@ -45,10 +45,10 @@ from auditor.checks.pack import load_pack
 from auditor.cli import main
 from auditor.evidence.archive import extract_bundle, pack_bundle
 from auditor.evidence.bundle import SUMS, BundleError, sums_text
-from auditor.evidence.drills import DrillError, DrillResult, read_drill
 from auditor.evidence.load import LoadedBundle, load_bundle
 from auditor.importers import ExportFormatError, ImportResult, importers
 from auditor.model import Inventory, Resource, Scope
+from auditor.normalize.drills import DrillError, DrillResult, read_drill
 from auditor.pipeline import evaluate_inventory, write_scan_bundle
 from tests.helpers import BASE, CUSTOMER, PRIMARY, declaration
 

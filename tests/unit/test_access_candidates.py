@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.analysis.access import ActorIndex, access_model
-from auditor.graph.build import build_graph
+from auditor.analysis.derive import build_graph
 from auditor.model import Inventory, Resource, Scope
 from tests.helpers import CUSTOMER, CUSTOMER_2, PRIMARY, VENDOR, declaration
 from tests.unit.test_rules_control import assume, role, trust

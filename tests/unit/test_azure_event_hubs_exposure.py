@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from auditor.analysis.derive import build_graph
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.azure import exposure
 from auditor.boundary import load_declaration
-from auditor.graph.build import build_graph
 from tests.unit.test_normalize_azure import ROOT, estate, inventory_of, records_of
 
 NAMESPACE = "/evh-orders-neu"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from auditor.base.serialize import read_inventory_jsonl
 from auditor.boundary import load_declaration
-from auditor.evidence.serialize import read_inventory_jsonl
 from auditor.model import Scope
 from bench.collection import minimum_calls
 from bench.estate import Spec, account_records, write_declaration, write_inventory

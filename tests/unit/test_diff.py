@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from auditor.base.serialize import canonical_json
 from auditor.evidence.diff import (
     baseline_failures,
     diff_bundles,
@@ -12,7 +13,6 @@ from auditor.evidence.diff import (
     render_text,
     verdict_changes,
 )
-from auditor.evidence.serialize import canonical_json
 from auditor.model import PathName, Relation, Resource, Severity, Status, Verdict
 
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from auditor.boundary import load_declaration
 from auditor.cli import main
-from auditor.evidence.drills import DrillError, drill_schema_text, load_drills, parse_drill
 from auditor.model import Status
+from auditor.normalize.drills import DrillError, drill_schema_text, load_drills, parse_drill
 from tests.helpers import declaration, run_rules, status_of
 from tests.unit.netfixtures import inv
 
@@ -138,7 +138,7 @@ def test_drill_record_validates_and_stores(tmp_path: Path) -> None:
 def test_failover_plan_prints_per_region_offline(tmp_path: Path) -> None:
     from auditor.analysis.failover import DEPENDS_ON
     from auditor.checks.pack import load_pack
-    from auditor.evidence.drills import with_drills
+    from auditor.normalize.drills import with_drills
     from auditor.pipeline import evaluate_inventory, write_scan_bundle
     from tests.unit.test_failover_dependencies import bucket, group, key
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from auditor.analysis.failover import DEPENDS_ON, dependencies_from_graph
-from auditor.graph.build import build_graph
+from auditor.analysis.derive import build_graph
+from auditor.analysis.failover import dependencies_from_graph
+from auditor.base.edges import DEPENDS_ON
 from auditor.model import Relation, Resource, Status
 from tests.helpers import CUSTOMER, PRIMARY, SECONDARY, declaration, run_rules, status_of
 from tests.unit.netfixtures import PLATFORM, inv, res

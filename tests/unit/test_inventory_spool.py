@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.evidence.serialize import inventory_jsonl
+from auditor.base.serialize import inventory_jsonl
 from auditor.model import CollectionUnit, RawRecord, Relation, Resource, Scope
 from auditor.normalize import Builder, NormalizationError, normalize, normalize_into
 from auditor.normalize.spool import InventorySpool

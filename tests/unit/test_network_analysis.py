@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.analysis.derive import build_graph
 from auditor.analysis.network import (
     Reach,
     acl_inbound,
@@ -14,7 +15,6 @@ from auditor.analysis.network import (
     network_view,
     parse_net,
 )
-from auditor.graph.build import build_graph
 from auditor.model import Resource
 from tests.helpers import PRIMARY, SECONDARY, declaration
 from tests.unit.netfixtures import (

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from auditor.analysis.derive import build_graph
 from auditor.analysis.network import Reach
 from auditor.analysis.network.paths import path_engine, verdict_of
-from auditor.graph.build import build_graph
 from auditor.model import Resource
 from tests.helpers import CUSTOMER_2, declaration
 from tests.unit.netfixtures import (

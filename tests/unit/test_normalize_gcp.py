@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from auditor.collect.gcp.records import ASSET_TYPES, IAM_ASSET_TYPES, to_records
-from auditor.graph.build import stub_for
+from auditor.graph.stubs import stub_for
 from auditor.model import Kind
 from auditor.normalize import NormalizationError, registered
 from auditor.normalize.gcp._names import full_name, region_of

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from auditor.analysis.globs import glob_match
 from auditor.analysis.policy import NamedDocument
 from auditor.analysis.policy_eval import (
     Decision,
@@ -21,7 +22,6 @@ from auditor.analysis.policy_eval import (
     ResourceKind,
     Tri,
     evaluate,
-    glob_match,
 )
 
 A = "111111111111"  # customer account

@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from auditor.base.serialize import BundleFormatError, inventory_jsonl, read_inventory_jsonl
 from auditor.boundary import Declaration, DeclarationError, parse_declaration
-from auditor.evidence.serialize import BundleFormatError, inventory_jsonl, read_inventory_jsonl
 from auditor.model import Gap, Inventory, Relation, Resource, Scope
 from tests.helpers import BASE
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.evidence.redact import (
+from auditor.base.redact import (
     mark,
     redact_resource,
     redact_tags,

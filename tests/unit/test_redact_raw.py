@@ -6,8 +6,8 @@ import base64
 import json
 import random
 
+from auditor.base.redact import redact_raw
 from auditor.evidence.raw import raw_files, raw_path
-from auditor.evidence.redact import redact_raw
 from auditor.model import RawRecord
 
 SECRET = "plain-looking-value-7"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from auditor.graph.build import build_graph
+from auditor.analysis.derive import build_graph
 from auditor.model import Inventory, PathName, Relation, Resource, Scope, Severity, Status, Verdict
 from auditor.render import AccountabilityRow, ReportData, renderers
 from auditor.render._csv import csv_cell

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.evidence.serialize import BundleFormatError, inventory_jsonl, read_inventory_jsonl
+from auditor.base.serialize import BundleFormatError, inventory_jsonl, read_inventory_jsonl
 from auditor.model import CollectionUnit, Gap, Inventory, Relation, Resource, Scope
 
 SCOPE = Scope(accounts=("111111111111",), regions=("us-east-1",))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from auditor.evidence.serialize import canonical_json, inventory_jsonl
+from auditor.base.serialize import canonical_json, inventory_jsonl
 from auditor.model import CollectionUnit, Inventory, Relation, Resource, Scope
 
 

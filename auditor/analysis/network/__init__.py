@@ -37,7 +37,16 @@ from auditor.analysis.network.answers import Connectivity, Exposure, Reach
 from auditor.analysis.network.connectivity import routable_cidrs
 from auditor.analysis.network.exposure import MSK_PUBLIC_PORTS
 from auditor.analysis.network.index import label, local_id, lport_of
-from auditor.analysis.network.routes import (
+from auditor.analysis.network.routes import Route, internet_routed, lookup, routes_of
+from auditor.analysis.network.scope import (
+    EXPOSABLE_KINDS,
+    PlatformNetworks,
+    platform_networks,
+    platform_tables,
+)
+from auditor.analysis.network.security_groups import sg_rules_for_port
+from auditor.analysis.network.view import NetworkView, network_view
+from auditor.base.edges import (
     ACL_OF,
     ATTACHED_TO,
     FORWARDS_TO,
@@ -47,19 +56,7 @@ from auditor.analysis.network.routes import (
     PROTECTED_BY,
     ROUTE_TABLE_OF,
     ROUTES_VIA,
-    Route,
-    internet_routed,
-    lookup,
-    routes_of,
 )
-from auditor.analysis.network.scope import (
-    EXPOSABLE_KINDS,
-    PlatformNetworks,
-    platform_networks,
-    platform_tables,
-)
-from auditor.analysis.network.security_groups import sg_rules_for_port
-from auditor.analysis.network.view import NetworkView, network_view
 
 __all__ = [
     "ACL_OF",

@@ -18,16 +18,9 @@ from auditor.analysis.network.acl import acl_inbound
 from auditor.analysis.network.addresses import Net, is_internet_cidr, net_intersect, parse_net
 from auditor.analysis.network.answers import Exposure, Reach, _combine
 from auditor.analysis.network.index import NetworkIndex, _local_id, lport_of, target_port
-from auditor.analysis.network.routes import (
-    ACL_OF,
-    FORWARDS_TO,
-    MEMBER_OF,
-    ROUTE_TABLE_OF,
-    ROUTES_VIA,
-    internet_routed,
-    lookup,
-)
+from auditor.analysis.network.routes import internet_routed, lookup
 from auditor.analysis.network.security_groups import sg_rules_for_port
+from auditor.base.edges import ACL_OF, FORWARDS_TO, MEMBER_OF, ROUTE_TABLE_OF, ROUTES_VIA
 from auditor.model import INTERNET_ID, JSONValue, Kind, Resource
 
 MSK_PUBLIC_PORTS: Mapping[int, int] = {9094: 9194, 9096: 9196, 9098: 9198}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from auditor.analysis.network.routes import MEMBER_OF, PROTECTED_BY, ROUTES_VIA, Route
+from auditor.analysis.network.routes import Route
+from auditor.base.edges import MEMBER_OF, PROTECTED_BY, ROUTES_VIA
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 

@@ -37,7 +37,7 @@ import itertools
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from auditor.analysis.network.acl import AclDecision, acl_eval, acl_range
 from auditor.analysis.network.addresses import (
@@ -54,14 +54,12 @@ from auditor.analysis.network.addresses import (
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.exposure import MSK_PUBLIC_PORTS
 from auditor.analysis.network.index import label, local_id, target_port
-from auditor.analysis.network.routes import FORWARDS_TO, Route, routes_of
+from auditor.analysis.network.routes import Route, routes_of
 from auditor.analysis.network.security_groups import sg_decide
 from auditor.analysis.network.view import NetworkView, network_view
+from auditor.base.edges import FORWARDS_TO
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, JSONValue, Kind, Resource
-
-if TYPE_CHECKING:
-    from auditor.analysis.network.delivery import DeliveryIndex
 
 PATH_EDGE = "network.path"
 """Edge kind used in verdict evidence for consecutive hops of a path."""
@@ -214,6 +212,18 @@ def _merge_via(*parts: Iterable[str]) -> tuple[str, ...]:
             if v not in out:
                 out.append(v)
     return tuple(out)
+
+
+class OriginIndex(Protocol):
+    """Narrows which origins may reach an endpoint (:class:`~.delivery.DeliveryIndex`).
+
+    Declared here, by the engine that asks, so the engine need not import the
+    index (which is built over the engine).
+    """
+
+    def candidates(self, ep: Endpoint) -> list[int] | None:
+        """Indexes of the origins that may deliver to ``ep``; None when all may."""
+        ...
 
 
 class PathEngine:
@@ -1295,7 +1305,7 @@ class PathEngine:
         source: str,
         target: Resource,
         port: int,
-        index: DeliveryIndex | None = None,
+        index: OriginIndex | None = None,
     ) -> list[Path]:
         """Every candidate path from ``origins`` (and ``public``) to ``target`` on ``port``.
 

@@ -25,7 +25,7 @@ from dataclasses import replace
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.index import label, local_id
 from auditor.analysis.network.paths import Endpoint, Hop, Origin, Path, PathEngine, _merge_via
-from auditor.analysis.network.routes import FORWARDS_TO
+from auditor.base.edges import FORWARDS_TO
 from auditor.model import Kind, Resource
 
 VIA = "private-endpoint"

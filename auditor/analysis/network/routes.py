@@ -29,16 +29,6 @@ from auditor.analysis.network.addresses import (
 )
 from auditor.model import JSONValue, Resource
 
-MEMBER_OF = "network.member_of"
-ROUTE_TABLE_OF = "network.route_table_of"
-ROUTES_VIA = "network.routes_via"
-PROTECTED_BY = "network.protected_by"
-ACL_OF = "network.acl_of"
-FORWARDS_TO = "network.forwards_to"
-PEERS_WITH = "network.peers_with"
-ATTACHED_TO = "network.attached_to"
-LOGGED_BY = "network.logged_by"
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Route:

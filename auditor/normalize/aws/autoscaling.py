@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.graph.edges import define_edge
+from auditor.base.edges import SCALES
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes, tags_of
 from auditor.normalize.aws.ec2_network import ec2_arn, name_of
-
-SCALES = define_edge("failure.scales", "ASG membership", "scaling_group -> instance")
 
 
 def _launch_template(d: Any) -> dict[str, Any] | None:

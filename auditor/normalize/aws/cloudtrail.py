@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.base.edges import ENCRYPTED_BY, LOGS_TO
 from auditor.model import JSONValue, Kind, RawRecord
 from auditor.normalize import Builder, normalizes, tags_of
-from auditor.normalize.aws.kms import ENCRYPTED_BY, key_ref_arn
-from auditor.normalize.aws.s3 import LOGS_TO, bucket_arn
+from auditor.normalize.aws.kms import key_ref_arn
+from auditor.normalize.aws.s3 import bucket_arn
 
 
 def _category_is(selector: Mapping[str, Any], category: str) -> bool:

@@ -9,18 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.graph.edges import define_edge
+from auditor.base.edges import DATA_ATTACHED_TO, ENCRYPTED_BY, MEMBER_OF, PROTECTED_BY, SNAPSHOT_OF
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes, tags_of
-from auditor.normalize.aws.ec2_network import MEMBER_OF, PROTECTED_BY, ec2_arn, name_of
-
-ENCRYPTED_BY = define_edge(
-    "data.encrypted_by",
-    "KMS key protects it",
-    "bucket/volume/snapshot/kafka_cluster/audit_trail/k8s_cluster -> key",
-)
-DATA_ATTACHED_TO = define_edge("data.attached_to", "EBS attachment", "volume -> instance")
-SNAPSHOT_OF = define_edge("data.snapshot_of", "snapshot source", "snapshot -> volume")
+from auditor.normalize.aws.ec2_network import ec2_arn, name_of
 
 _UNKNOWN_VOLUME = "vol-ffffffff"
 """The volume id AWS reports for snapshots copied or made from images."""

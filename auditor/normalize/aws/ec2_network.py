@@ -18,51 +18,20 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from auditor.graph.edges import define_edge
+from auditor.base.edges import (
+    ACL_OF,
+    ATTACHED_TO,
+    HAS_PUBLIC_IP,
+    LOGGED_BY,
+    LOGS_TO,
+    MEMBER_OF,
+    PEERS_WITH,
+    PROTECTED_BY,
+    ROUTE_TABLE_OF,
+    ROUTES_VIA,
+)
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes, tags_of
-
-MEMBER_OF = define_edge(
-    "network.member_of",
-    "placed in",
-    "subnet/instance/interface/load_balancer/kafka_cluster/private_endpoint/k8s_cluster"
-    " -> network or subnet",
-)
-ROUTES_VIA = define_edge(
-    "network.routes_via",
-    "a route sends `destination` there (attrs `destination`, `state`)",
-    "route_table -> gateway/peering/transit_gateway/private_endpoint/interface",
-)
-ROUTE_TABLE_OF = define_edge(
-    "network.route_table_of",
-    "which table decides a subnet's routes",
-    "route_table -> subnet (explicit) or network (main)",
-)
-PROTECTED_BY = define_edge(
-    "network.protected_by",
-    "security group applies",
-    "instance/interface/load_balancer/kafka_cluster/private_endpoint/k8s_cluster -> firewall",
-)
-ACL_OF = define_edge("network.acl_of", "NACL applies to subnet", "network_acl -> subnet")
-PEERS_WITH = define_edge(
-    "network.peers_with", "peering connects networks", "peering -> network (both sides)"
-)
-ATTACHED_TO = define_edge(
-    "network.attached_to",
-    "attachment",
-    "gateway/transit_attachment -> network / transit_gateway",
-)
-HAS_PUBLIC_IP = define_edge(
-    "network.has_public_ip", "EIP association", "instance/interface/gateway -> public_ip"
-)
-LOGGED_BY = define_edge(
-    "network.logged_by", "flow logs cover it", "network/subnet/interface -> flow_log"
-)
-LOGS_TO = define_edge(
-    "data.logs_to",
-    "access logs, trail logs, flow logs land there",
-    "bucket/audit_trail/flow_log -> bucket",
-)
 
 _ID_PREFIXES: tuple[tuple[str, str], ...] = (
     # Longest prefixes first: "tgw-attach-" before "tgw-", "vpce-svc-" before "vpce-".

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from auditor.graph.edges import define_edge
+from auditor.base.edges import ENCRYPTED_BY, MEMBER_OF, PROTECTED_BY, RUNS_AS
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes, tags_of
-from auditor.normalize.aws.ec2_compute import ENCRYPTED_BY, kms_key_arn
-from auditor.normalize.aws.ec2_network import MEMBER_OF, PROTECTED_BY, ec2_arn, name_of
-
-RUNS_AS = define_edge(
-    "control.runs_as",
-    "the resource acts with that role",
-    "instance/k8s_cluster/bucket (replication) -> role",
-)
+from auditor.normalize.aws.ec2_compute import kms_key_arn
+from auditor.normalize.aws.ec2_network import ec2_arn, name_of
 
 
 @normalizes("aws", "eks:cluster")

@@ -9,16 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from auditor.graph.edges import define_edge
+from auditor.base.edges import FORWARDS_TO, MEMBER_OF, PROTECTED_BY
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes, tags_of
-from auditor.normalize.aws.ec2_network import MEMBER_OF, PROTECTED_BY, ec2_arn, name_of
-
-FORWARDS_TO = define_edge(
-    "network.forwards_to",
-    "load balancing",
-    "load_balancer -> listener -> target_group -> instance",
-)
+from auditor.normalize.aws.ec2_network import ec2_arn, name_of
 
 
 @normalizes("aws", "elbv2:load_balancer")

@@ -14,15 +14,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from auditor.graph.edges import define_edge
+from auditor.base.edges import TRUSTS
 from auditor.model import JSONValue, Kind, RawRecord
 from auditor.normalize import Builder, normalizes, tags_of
-
-TRUSTS = define_edge(
-    "control.trusts",
-    "the trust policy names it (attrs `conditions`, `statement`)",
-    "role -> principal/role/account",
-)
 
 ANYONE = "*"
 """Target id of a trust that names every principal (``"*"``)."""

@@ -5,17 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.graph.edges import define_edge
+from auditor.base.edges import REPLICA_OF
 from auditor.model import JSONValue, Kind, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.aws.iam import parse_policy
-
-REPLICA_OF = define_edge("data.replica_of", "multi-region replica -> primary", "key -> key")
-ENCRYPTED_BY = define_edge(
-    "data.encrypted_by",
-    "KMS key protects it",
-    "bucket/volume/snapshot/kafka_cluster/audit_trail/k8s_cluster -> key",
-)
 
 
 def key_ref_arn(ref: str, *, region: str, account: str) -> str:

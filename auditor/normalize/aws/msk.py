@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.base.edges import ENCRYPTED_BY, MEMBER_OF, PROTECTED_BY
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes, tags_of
-from auditor.normalize.aws.ec2_compute import ENCRYPTED_BY, kms_key_arn
-from auditor.normalize.aws.ec2_network import MEMBER_OF, PROTECTED_BY, ec2_arn, name_of
+from auditor.normalize.aws.ec2_compute import kms_key_arn
+from auditor.normalize.aws.ec2_network import ec2_arn, name_of
 
 
 def _provisioned(p: Any, region: str, account: str) -> dict[str, Any]:

@@ -6,18 +6,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.graph.edges import define_edge
+from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY
 from auditor.model import JSONValue, Kind, RawRecord
 from auditor.normalize import Builder, normalizes
-
-HEALTH_CHECKED_BY = define_edge(
-    "failure.health_checked_by",
-    "Route53 health check decides the record's health",
-    "dns_record -> health_check",
-)
-FAILS_OVER_TO = define_edge(
-    "failure.fails_over_to", "same name and type", "dns_record (PRIMARY) -> dns_record (SECONDARY)"
-)
 
 _ESCAPE = re.compile(r"\\(\d{3})")
 

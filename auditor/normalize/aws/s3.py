@@ -10,25 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.graph.edges import define_edge
+from auditor.base.edges import ENCRYPTED_BY, LOGS_TO, REPLICATES_TO, RUNS_AS
 from auditor.model import JSONValue, Kind, RawRecord
 from auditor.normalize import Builder, normalizes, tags_of
 from auditor.normalize.aws.iam import parse_policy
-from auditor.normalize.aws.kms import ENCRYPTED_BY, key_ref_arn
-
-REPLICATES_TO = define_edge(
-    "data.replicates_to", "replication rule (attrs `rule_id`, `rtc`)", "bucket -> bucket"
-)
-LOGS_TO = define_edge(
-    "data.logs_to",
-    "access logs, trail logs, flow logs land there",
-    "bucket/audit_trail/flow_log -> bucket",
-)
-RUNS_AS = define_edge(
-    "control.runs_as",
-    "the resource acts with that role",
-    "instance/k8s_cluster/bucket (replication) -> role",
-)
+from auditor.normalize.aws.kms import key_ref_arn
 
 _LEGACY_LOCATIONS = {"": "us-east-1", "EU": "eu-west-1"}
 SOURCE = "s3:ListBuckets"

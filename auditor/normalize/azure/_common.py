@@ -7,10 +7,10 @@ whose tenant is not known gets the tenant ``unknown`` and no account.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.base.ids import AZURE_UNKNOWN_TENANT, azure_subscription_of
 from auditor.model import RawRecord
 
 REGION_PAIRS: Mapping[str, str] = {
@@ -60,7 +60,7 @@ REGION_PAIRS: Mapping[str, str] = {
 GEO_SKUS = ("GRS", "RAGRS", "GZRS", "RAGZRS")
 """Storage replication SKUs that keep a copy in the paired (secondary) region."""
 
-UNKNOWN_TENANT = "unknown"
+UNKNOWN_TENANT = AZURE_UNKNOWN_TENANT
 
 
 def lid(value: Any) -> str:
@@ -79,9 +79,7 @@ def ref_ids(refs: Any) -> list[str]:
     return sorted({i for r in refs or [] if (i := ref_id(r))})
 
 
-def subscription_of(resource_id: str) -> str:
-    m = re.match(r"^/subscriptions/([^/]+)", resource_id, re.IGNORECASE)
-    return m.group(1).lower() if m else ""
+subscription_of = azure_subscription_of
 
 
 def props(rec: RawRecord) -> dict[str, Any]:
@@ -132,69 +130,3 @@ def listed(single: Any, many: Any) -> list[str]:
     if single not in (None, ""):
         vals.append(str(single))
     return sorted(set(vals))
-
-
-_STUB_KINDS: tuple[tuple[str, str], ...] = (
-    ("microsoft.network/virtualnetworks/*/subnets/*", "subnet"),
-    ("microsoft.network/virtualnetworks/*", "network"),
-    ("microsoft.network/networksecuritygroups/*", "firewall"),
-    ("microsoft.network/publicipaddresses/*", "public_ip"),
-    ("microsoft.network/networkinterfaces/*", "interface"),
-    ("microsoft.network/loadbalancers/*", "load_balancer"),
-    ("microsoft.keyvault/vaults/*/keys/*", "key"),
-    ("microsoft.keyvault/vaults/*", "key_vault"),
-    ("microsoft.storage/storageaccounts/*", "bucket"),
-    ("microsoft.eventhub/namespaces/*", "kafka_cluster"),
-    ("microsoft.compute/virtualmachines/*", "instance"),
-    ("microsoft.managedidentity/userassignedidentities/*", "principal"),
-)
-
-
-def azure_stub(node_id: str) -> Any:
-    """A placeholder :class:`~auditor.model.Resource` for an Azure id that was not collected."""
-    import fnmatch
-
-    from auditor.model import Resource
-
-    low = node_id.lower()
-    if low.startswith("/tenants/") and "/principals/" in low:
-        tenant = low.split("/")[2]
-        return Resource(
-            id=node_id,
-            cloud="azure",
-            kind="principal",
-            account="" if tenant == UNKNOWN_TENANT else tenant,
-            region="global",
-            name=low.rsplit("/", 1)[-1],
-            attributes={"stub": True},
-        )
-    if low.startswith("/providers/microsoft.authorization/roledefinitions/"):
-        return Resource(
-            id=node_id,
-            cloud="azure",
-            kind="role",
-            account="",
-            region="global",
-            name=low.rsplit("/", 1)[-1],
-            attributes={"stub": True},
-        )
-    sub = subscription_of(low)
-    if not sub:
-        return None
-    kind = "unknown"
-    rest = low.split("/providers/", 1)[1] if "/providers/" in low else ""
-    if not rest:
-        kind = "resource_group" if "/resourcegroups/" in low else "account"
-    for pattern, k in _STUB_KINDS:
-        if fnmatch.fnmatchcase(rest, pattern):
-            kind = k
-            break
-    return Resource(
-        id=node_id,
-        cloud="azure",
-        kind=kind,
-        account=sub,
-        region="",
-        name=low.rstrip("/").rsplit("/", 1)[-1],
-        attributes={"stub": True},
-    )

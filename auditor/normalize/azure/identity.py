@@ -12,17 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.graph.edges import define_edge
+from auditor.base.edges import ROLE_ASSIGNED
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.azure._common import UNKNOWN_TENANT, lid, place, principal_id, props
-
-ROLE_ASSIGNED = define_edge(
-    "control.role_assigned",
-    "an Azure role is assigned to the principal at the scope (attrs `role_definition_id`, "
-    "`assignment`, `via` `rbac`/`lighthouse`, `condition`)",
-    "principal -> account/resource_group/resource (Azure)",
-)
 
 AWS_PRINCIPAL_FACTS: dict[str, None] = dict.fromkeys(
     (

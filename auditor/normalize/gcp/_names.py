@@ -13,15 +13,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.model import JSONValue, Kind, RawRecord, Resource
+from auditor.base.ids import GCP_ZONE, gcp_project_of, gcp_region_of, last_segment
+from auditor.model import RawRecord
 
 SOURCE = "cloudasset:ListAssets"
 IAM_SOURCE = "cloudasset:ListAssets(IAM_POLICY)"
 
 _LINK = re.compile(r"^https?://(?:www\.)?(?P<host>[a-z0-9.-]+)/(?P<rest>.*)$")
 _API_VERSION = re.compile(r"^(?:[a-z]+/)?v\d[a-z0-9]*/")
-_PROJECT = re.compile(r"(?:^|/)projects/(?P<p>[^/]+)")
-_ZONE = re.compile(r"^(?P<region>[a-z]+-[a-z]+\d+)-[a-z]$")
 
 _SERVICE_HOSTS = {
     "compute": "compute.googleapis.com",
@@ -51,26 +50,14 @@ def full_name(ref: object, service: str = "compute") -> str | None:
     return f"//{_SERVICE_HOSTS.get(service, f'{service}.googleapis.com')}/{ref.lstrip('/')}"
 
 
-def project_of(name: str) -> str:
-    """The project a full name or link names ('' when none)."""
-    m = _PROJECT.search(name)
-    return m.group("p") if m else ""
-
-
-def last(ref: object) -> str:
-    return str(ref).rstrip("/").rsplit("/", 1)[-1] if ref else ""
-
-
-def region_of(location: str) -> str:
-    """``europe-west1`` from a zone ``europe-west1-b``; regions and multi-regions as given."""
-    loc = location.lower()
-    m = _ZONE.match(loc)
-    return m.group("region") if m else (loc or "global")
+project_of = gcp_project_of
+last = last_segment
+region_of = gcp_region_of
 
 
 def zone_of(location: str) -> str | None:
     loc = location.lower()
-    return loc if _ZONE.match(loc) else None
+    return loc if GCP_ZONE.match(loc) else None
 
 
 def data(rec: RawRecord) -> Mapping[str, Any]:
@@ -94,31 +81,3 @@ def sorted_str(values: Any) -> list[str]:
 
 def refs(values: Any, service: str = "compute") -> list[str]:
     return sorted({n for v in values or [] if (n := full_name(v, service))})
-
-
-def gcp_stub(node_id: str) -> Resource | None:
-    """A stub resource for a GCP full name that was referenced but not collected."""
-    if not node_id.startswith("//"):
-        return None
-    kind = "unknown"
-    if "/networks/" in node_id and "/peerings/" not in node_id:
-        kind = Kind.NETWORK
-    elif "/cryptoKeys/" in node_id:
-        kind = Kind.KEY
-    elif "/subnetworks/" in node_id:
-        kind = Kind.SUBNET
-    elif "/serviceAccounts/" in node_id:
-        kind = Kind.PRINCIPAL
-    elif node_id.startswith("//storage.googleapis.com/"):
-        kind = Kind.BUCKET
-    m = re.search(r"/(?:locations|regions|zones)/([^/]+)", node_id)
-    attrs: dict[str, JSONValue] = {"stub": True}
-    return Resource(
-        id=node_id,
-        cloud="gcp",
-        kind=kind,
-        account=project_of(node_id),
-        region=region_of(m.group(1)) if m else "global",
-        name=last(node_id),
-        attributes=attrs,
-    )

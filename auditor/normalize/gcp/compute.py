@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.base.edges import MEMBER_OF, SCALES
 from auditor.model import JSONValue, Kind, RawRecord
 from auditor.normalize import Builder, normalizes
-from auditor.normalize.aws.autoscaling import SCALES
-from auditor.normalize.aws.ec2_network import MEMBER_OF
 from auditor.normalize.gcp._names import (
     SOURCE,
     data,

@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY
 from auditor.model import JSONValue, Kind, RawRecord
 from auditor.normalize import Builder, normalizes
-from auditor.normalize.aws.route53 import FAILS_OVER_TO, HEALTH_CHECKED_BY
 from auditor.normalize.gcp._names import SOURCE, data, full_name, labels, last, sorted_str
 
 

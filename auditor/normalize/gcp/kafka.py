@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.base.edges import ENCRYPTED_BY, MEMBER_OF
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
-from auditor.normalize.aws.ec2_network import MEMBER_OF
-from auditor.normalize.aws.kms import ENCRYPTED_BY
 from auditor.normalize.gcp._names import (
     SOURCE,
     data,

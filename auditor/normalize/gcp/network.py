@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.base.edges import ATTACHED_TO, MEMBER_OF, PEERS_WITH, ROUTES_VIA
 from auditor.model import JSONValue, Kind, RawRecord
 from auditor.normalize import Builder, normalizes
-from auditor.normalize.aws.ec2_network import ATTACHED_TO, MEMBER_OF, PEERS_WITH, ROUTES_VIA
 from auditor.normalize.gcp._names import (
     SOURCE,
     data,

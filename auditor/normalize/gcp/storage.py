@@ -10,9 +10,9 @@ IAM bindings arrive in a separate record (:mod:`.iam`).
 
 from __future__ import annotations
 
+from auditor.base.edges import ENCRYPTED_BY
 from auditor.model import JSONValue, Kind, RawRecord
 from auditor.normalize import Builder, normalizes
-from auditor.normalize.aws.kms import ENCRYPTED_BY
 from auditor.normalize.gcp._names import SOURCE, data, full_name, labels, location, sorted_str
 
 

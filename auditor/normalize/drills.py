@@ -1,0 +1,386 @@
+"""Recorded failover drills: the file format, its JSON schema, and how scans read them.
+
+A drill file is the measured result of one failover test (``auditor drill
+record RESULT.json`` validates it and copies it into the declaration's drills
+folder). Its format is the pydantic model :class:`DrillResult`; the JSON schema
+in ``docs/drill.schema.json`` is generated from it (``auditor drill schema``), so
+the format is written down once.
+
+A scan reads every ``*.json`` file of the folder ``failure.drills.path``
+(relative to the declaration) into the inventory:
+
+- one resource of kind ``drill`` per valid file (id ``drill:{id}``), whose
+  attributes are the drill as recorded plus the derived ``recovery_time_seconds``
+  and ``data_loss_seconds``;
+- one resource of kind ``drill_catalog`` (id ``drill-catalog:{path}``) saying where
+  the scan looked, whether the folder exists, the evaluation date (``as_of``, the
+  scan's UTC date: a drill's age is measured to the end of that day, so two scans
+  of one day give the same bytes), which drills it found and which files were not
+  valid drills.
+
+Drills are then ordinary evidence: in ``inventory.jsonl``, in the graph, and in an
+offline re-evaluation of the bundle. An unreadable folder is a collection gap
+(service ``drills``); a folder that does not exist means no drill was recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+
+from auditor.boundary import Declaration, Drills
+from auditor.model import Gap, Inventory, JSONValue, Resource
+
+DRILL_KIND = "drill"
+CATALOG_KIND = "drill_catalog"
+DRILL_SERVICE = "drills"
+SCHEMA_ID = "https://boundary-auditor.invalid/schemas/drill.schema.json"
+
+_REGION_KEY = r"^(aws|azure|gcp)/[a-z0-9-]+$"
+NonNegative = Annotated[float, Field(ge=0)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DrillStep(_Model):
+    """One step of the runbook as it was run."""
+
+    name: str = Field(min_length=1, description="What the step did.")
+    started: AwareDatetime | None = Field(default=None, description="When it started (UTC).")
+    ended: AwareDatetime | None = Field(default=None, description="When it ended (UTC).")
+    result: Literal["ok", "failed", "skipped"] = Field(description="How it went.")
+    resources: list[str] = Field(
+        default_factory=list, description="Resources it acted on (ids or names)."
+    )
+
+
+class ClientErrors(_Model):
+    """Errors clients saw during the drill."""
+
+    producer: Count = Field(description="Failed produce requests.")
+    consumer: Count = Field(description="Failed fetch or commit requests.")
+
+
+class Measurements(_Model):
+    """What the drill measured."""
+
+    replication_lag_seconds: NonNegative = Field(
+        description="Replication lag to the target region when the source was cut off."
+    )
+    dns_switch_seconds: NonNegative = Field(
+        description="From the failure until the bootstrap name answered with the target region."
+    )
+    client_errors: ClientErrors
+    consumer_offset_gap: dict[str, Count] = Field(
+        description="Per consumer group: messages re-read or skipped after resuming in the "
+        "target region ({} when no group was tested)."
+    )
+    recovery_time_seconds: NonNegative | None = Field(
+        default=None,
+        description="Measured recovery time: from the failure until clients produced and "
+        "consumed in the target region. Default: ended - started.",
+    )
+    data_loss_seconds: NonNegative | None = Field(
+        default=None,
+        description="Measured data loss window. Default: replication_lag_seconds.",
+    )
+
+
+class Runner(_Model):
+    """Who ran the drill."""
+
+    name: str = Field(min_length=1)
+    role: str = Field(default="", description="e.g. SRE on call, vendor operator.")
+
+
+class DrillResult(_Model):
+    """The recorded result of one failover drill (format version 1)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={"$id": SCHEMA_ID, "title": "Failover drill result"},
+    )
+
+    version: Literal[1] = Field(description="Drill format version.")
+    id: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Unique drill id; names the file."
+    )
+    platform: str = Field(description="The declaration's name.")
+    from_region: str = Field(pattern=_REGION_KEY, description="Region failed away from.")
+    to_region: str = Field(pattern=_REGION_KEY, description="Region failed over to.")
+    started: AwareDatetime = Field(description="When the failure was injected.")
+    ended: AwareDatetime = Field(description="When the drill was declared over.")
+    outcome: Literal["succeeded", "partial", "failed"]
+    measurements: Measurements
+    steps: list[DrillStep] = Field(min_length=1, description="Steps run, in order.")
+    run_by: list[Runner] = Field(min_length=1, description="Who ran it.")
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _coherent(self) -> DrillResult:
+        if self.ended < self.started:
+            raise ValueError("ended is before started")
+        if self.from_region == self.to_region:
+            raise ValueError("from_region and to_region are the same region")
+        return self
+
+    def recovery_time(self) -> float:
+        m = self.measurements
+        if m.recovery_time_seconds is not None:
+            return m.recovery_time_seconds
+        return (self.ended - self.started).total_seconds()
+
+    def data_loss(self) -> float:
+        m = self.measurements
+        return m.data_loss_seconds if m.data_loss_seconds is not None else m.replication_lag_seconds
+
+
+class DrillError(ValueError):
+    """A drill file that cannot be used; ``str()`` is one located line."""
+
+
+def drill_schema() -> dict[str, Any]:
+    """The JSON schema of a drill file (what ``docs/drill.schema.json`` holds)."""
+    schema = DrillResult.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def drill_schema_text() -> str:
+    return json.dumps(drill_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def _json_location(text: str, loc: tuple[int | str, ...]) -> tuple[int | None, int | None]:
+    """Line and column of the value at ``loc`` in a JSON text (via ruamel, best effort)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from auditor.boundary import _yaml_location
+
+    try:
+        doc = YAML(typ="rt").load(text)
+    except YAMLError:
+        return None, None
+    return _yaml_location(doc, loc)
+
+
+def parse_drill(text: str, name: str) -> DrillResult:
+    """Validate a drill document, raising a DrillError naming file, line, column and field."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DrillError(f"{name}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise DrillError(f"{name}:1:1: a drill file must be a JSON object")
+    try:
+        return DrillResult.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        loc = tuple(first.get("loc", ()))
+        kind = first.get("type", "")
+        msg = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        if kind == "missing" and loc:
+            msg = f"missing required field {str(loc[-1])!r}"
+        elif kind == "extra_forbidden" and loc:
+            msg = f"unknown field {str(loc[-1])!r}"
+        line, col = _json_location(text, loc[:-1] if kind == "missing" else loc)
+        where = ".".join(str(x) for x in loc)
+        at = f" at {where}" if where else ""
+        more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+        pos = f"{name}:{line}:{col}" if line is not None else name
+        raise DrillError(f"{pos}: {msg}{at}{more if len(errors) > 1 else ''}") from None
+
+
+def read_drill(path: Path) -> DrillResult:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DrillError(f"{path}: cannot read ({exc})") from None
+    return parse_drill(text, str(path))
+
+
+def drill_json(drill: DrillResult) -> str:
+    """The canonical text a recorded drill is stored as."""
+    return json.dumps(drill.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+
+def drills_folder(drills: Drills | None, declaration_path: Path | None) -> Path:
+    """The folder recorded drills live in: ``failure.drills.path`` relative to the declaration."""
+    folder = Path((drills or Drills()).path)
+    if folder.is_absolute():
+        return folder
+    base = declaration_path.parent if declaration_path is not None else Path.cwd()
+    return base / folder
+
+
+def drill_id(identifier: str) -> str:
+    return f"drill:{identifier}"
+
+
+def catalog_id(declared_path: str) -> str:
+    return f"drill-catalog:{declared_path}"
+
+
+def _utc(ts: dt.datetime) -> str:
+    return ts.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def drill_resource(drill: DrillResult, file_name: str) -> Resource:
+    attrs: dict[str, JSONValue] = drill.model_dump(mode="json")
+    attrs["started"] = _utc(drill.started)
+    attrs["ended"] = _utc(drill.ended)
+    attrs["file"] = file_name
+    attrs["recovery_time_seconds"] = drill.recovery_time()
+    attrs["data_loss_seconds"] = drill.data_loss()
+    return Resource(
+        id=drill_id(drill.id),
+        cloud="",
+        kind=DRILL_KIND,
+        account="",
+        region="global",
+        name=drill.id,
+        attributes=attrs,
+        source="drill:record",
+    )
+
+
+def _as_of_date(as_of: dt.date) -> str:
+    day = as_of.astimezone(dt.UTC).date() if isinstance(as_of, dt.datetime) else as_of
+    return day.isoformat()
+
+
+def as_of_instant(value: JSONValue) -> dt.datetime | None:
+    """The end (next UTC midnight) of a catalog's ``as_of`` date."""
+    if not isinstance(value, str):
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC)
+
+
+def load_drills(
+    decl: Declaration, declaration_path: Path | None, as_of: dt.date
+) -> tuple[list[Resource], list[Gap]]:
+    """The drill and catalog resources of the declaration's drills folder (and any gap)."""
+    drills = decl.failure.drills or Drills()
+    folder = drills_folder(drills, declaration_path)
+    found: list[Resource] = []
+    invalid: list[dict[str, JSONValue]] = []
+    gaps: list[Gap] = []
+    exists = folder.is_dir()
+    if exists:
+        try:
+            files = sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
+        except OSError as exc:
+            files = []
+            gaps.append(
+                Gap(
+                    cloud="aws",
+                    account="*",
+                    region="*",
+                    service=DRILL_SERVICE,
+                    operation="ListDrills",
+                    error_code="Unreadable",
+                    message=f"cannot list {folder}: {exc}",
+                )
+            )
+        seen: set[str] = set()
+        for path in files:
+            try:
+                drill = read_drill(path)
+            except DrillError as exc:
+                invalid.append({"file": path.name, "error": str(exc).replace(str(folder), "")})
+                continue
+            if drill.id in seen:
+                invalid.append({"file": path.name, "error": f"duplicate drill id {drill.id}"})
+                continue
+            seen.add(drill.id)
+            found.append(drill_resource(drill, path.name))
+    elif folder.exists():
+        gaps.append(
+            Gap(
+                cloud="aws",
+                account="*",
+                region="*",
+                service=DRILL_SERVICE,
+                operation="ListDrills",
+                error_code="NotAFolder",
+                message=f"{drills.path} is not a folder",
+            )
+        )
+    catalog = Resource(
+        id=catalog_id(drills.path),
+        cloud="",
+        kind=CATALOG_KIND,
+        account="",
+        region="global",
+        name=drills.path,
+        attributes={
+            "path": drills.path,
+            "exists": exists,
+            "as_of": _as_of_date(as_of),
+            "drills": sorted(r.id for r in found),
+            "invalid": sorted(invalid, key=lambda i: str(i["file"])),
+        },
+        source="drill:folder",
+    )
+    return [catalog, *sorted(found, key=lambda r: r.id)], gaps
+
+
+def with_drills(
+    inventory: Inventory, decl: Declaration, declaration_path: Path | None, as_of: dt.date
+) -> Inventory:
+    """The inventory with the declaration's recorded drills added as resources."""
+    resources, gaps = load_drills(decl, declaration_path, as_of)
+    return replace(
+        inventory,
+        resources=(*inventory.resources, *resources),
+        gaps=(*inventory.gaps, *gaps),
+    )
+
+
+# --- reading drills back from the graph ------------------------------------------------
+
+
+def parse_time(value: JSONValue) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        ts = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return ts if ts.tzinfo is not None else None
+
+
+def number(attrs: Mapping[str, JSONValue], key: str) -> float | None:
+    value = attrs.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def file_name_for(drill: DrillResult) -> str:
+    return _SAFE.sub("_", drill.id) + ".json"
