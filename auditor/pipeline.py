@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.analysis.derive import build_graph
+from auditor.base.serialize import canonical_json, gap_to_dict, inventory_jsonl, verdicts_json
 from auditor.boundary import Declaration, declaration_hash
 from auditor.checks import Rule, all_rules
 from auditor.checks.engine import evaluate
@@ -28,7 +29,6 @@ from auditor.checks.pack import RulePack
 from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
 from auditor.coverage import Unread, unread_accounts
 from auditor.evidence.bundle import write_bundle
-from auditor.evidence.serialize import canonical_json, gap_to_dict, inventory_jsonl, verdicts_json
 from auditor.graph.build import BoundaryGraph
 from auditor.graph.export import crossings_document, graph_document
 from auditor.model import Inventory, PathName, RawRecord, Scope, Severity, Status, Verdict
@@ -443,9 +443,9 @@ def run_scan(
     discovery, resumed units). The checkpoint is dropped once the bundle holds it all.
     """
     from auditor.evidence.bundle import BundleError
-    from auditor.evidence.drills import with_drills
     from auditor.evidence.raw import raw_files
     from auditor.normalize import NormalizationError
+    from auditor.normalize.drills import with_drills
     from auditor.normalize.spool import SpoolError
 
     started = now_utc()

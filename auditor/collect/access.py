@@ -50,6 +50,29 @@ class EnterError(Exception):
         self.code = code
 
 
+def unknown_profile(profile: str | None) -> str | None:
+    """Why the named AWS profile (``profile``, else ``AWS_PROFILE``) cannot be used, or None.
+
+    Asked before any API call: a misspelt profile is an input error, not a gap.
+    """
+    import os
+
+    import botocore.session
+    from botocore.exceptions import ProfileNotFound
+
+    source = "--profile" if profile else "AWS_PROFILE"
+    name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    if not name:
+        return None
+    session = botocore.session.Session(profile=name)
+    try:
+        session.get_scoped_config()
+    except ProfileNotFound:
+        known = ", ".join(sorted(session.available_profiles)) or "none"
+        return f"{source}: the AWS profile {name!r} does not exist (profiles configured: {known})"
+    return None
+
+
 def base_session(profile: str | None) -> Any:
     import boto3
 

@@ -7,7 +7,6 @@ the exit code. Light to import: SDKs and the pipeline load inside functions.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -65,21 +64,11 @@ def check_writable(out_dir: Path) -> None:
 
 def check_aws_profile(profile: str | None) -> None:
     """A named profile (``--profile`` or ``AWS_PROFILE``) exists, before any API call."""
-    import botocore.session
-    from botocore.exceptions import ProfileNotFound
+    from auditor.collect.access import unknown_profile
 
-    source = "--profile" if profile else "AWS_PROFILE"
-    name = profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
-    if not name:
-        return
-    session = botocore.session.Session(profile=name)
-    try:
-        session.get_scoped_config()
-    except ProfileNotFound:
-        known = ", ".join(sorted(session.available_profiles)) or "none"
-        fail_with(
-            f"{source}: the AWS profile {name!r} does not exist (profiles configured: {known})"
-        )
+    problem = unknown_profile(profile)
+    if problem is not None:
+        fail_with(problem)
 
 
 def gcp_scope(decl: Any, folders: tuple[str, ...], organization: bool) -> dict[str, Any]:
@@ -103,7 +92,7 @@ def gcp_scope(decl: Any, folders: tuple[str, ...], organization: bool) -> dict[s
 
 def upload_target(url: str) -> Any:
     """The parsed ``--upload`` URL; a bad one is an input error before anything runs."""
-    from auditor.evidence.upload import UploadError, parse_s3_url
+    from auditor.upload import UploadError, parse_s3_url
 
     try:
         return parse_s3_url(url)
@@ -137,7 +126,7 @@ def _upload(console: Any, bundle: Path, target: Any, profile: str | None) -> boo
     """Copy the bundle to S3; False (after a one-line error) when that failed."""
     from rich.text import Text
 
-    from auditor.evidence.upload import UploadError, upload_bundle
+    from auditor.upload import UploadError, upload_bundle
 
     try:
         done = upload_bundle(bundle, target, profile=profile)

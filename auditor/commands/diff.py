@@ -58,10 +58,10 @@ def diff_paths(old: Path, new: Path) -> Any:
 )
 def diff(old: Path, new: Path, fmt: str) -> None:
     """Compare two evidence bundles: verdicts, crossings, resources and relations."""
+    from auditor.base.serialize import canonical_json
     from auditor.commands._common import fail_with
     from auditor.evidence.bundle import BundleError
     from auditor.evidence.diff import render_markdown, render_text
-    from auditor.evidence.serialize import canonical_json
 
     try:
         result = diff_paths(old, new)

@@ -34,7 +34,7 @@ def record(result: Path, declaration: Path) -> None:
     """Validate RESULT.json and add it to the declaration's drills folder."""
     from auditor.boundary import DeclarationError, load_declaration
     from auditor.commands._common import fail_with
-    from auditor.evidence.drills import (
+    from auditor.normalize.drills import (
         DrillError,
         drill_json,
         drills_folder,
@@ -93,7 +93,7 @@ def record(result: Path, declaration: Path) -> None:
 @drill.command(name="schema")
 def schema() -> None:
     """Print the JSON schema of a drill file (docs/drill.schema.json)."""
-    from auditor.evidence.drills import drill_schema_text
+    from auditor.normalize.drills import drill_schema_text
 
     click.echo(drill_schema_text(), nl=False)
 

@@ -267,8 +267,8 @@ def _evaluate_and_write(
 
     from auditor.commands._common import fail_with, print_summary
     from auditor.evidence.bundle import BundleError
-    from auditor.evidence.drills import with_drills
     from auditor.model import Scope
+    from auditor.normalize.drills import with_drills
     from auditor.pipeline import evaluate_inventory, now_utc, write_scan_bundle
 
     started = now_utc()

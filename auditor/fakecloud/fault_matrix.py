@@ -456,9 +456,9 @@ class MatrixEstate:
         from rich.console import Console
 
         from auditor.collect.runner import AwsScanOptions
-        from auditor.evidence.drills import with_drills
         from auditor.fakecloud.identities import AUDITOR_ROLE
         from auditor.fakecloud.moto_server import endpoint_env
+        from auditor.normalize.drills import with_drills
         from auditor.pipeline import (
             collect_aws_inventory,
             evaluate_inventory,

@@ -21,8 +21,8 @@ from click.testing import CliRunner
 
 from auditor.cli import main
 from auditor.evidence.bundle import verify_bundle
-from auditor.evidence.upload import UploadError, parse_s3_url, retain_until
 from auditor.fakecloud.identities import AUDITOR_ROLE, AuditorCredentials
+from auditor.upload import UploadError, parse_s3_url, retain_until
 from tests.conftest import CUSTOMER, CUSTOMER_2, FakeAws
 from tests.e2e.test_diff_cli import _bucket, declaration
 
