@@ -24,7 +24,8 @@ from typing import Any
 from auditor.analysis.network import label
 from auditor.analysis.network.addresses import cidr_within
 from auditor.analysis.network.answers import Reach
-from auditor.analysis.network.paths import Path, best
+from auditor.analysis.network.path_model import Path
+from auditor.analysis.network.paths import best
 from auditor.analysis.network.traffic import PUBLIC, Flow, class_flows, judge
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id

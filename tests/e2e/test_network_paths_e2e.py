@@ -24,7 +24,7 @@ from ruamel.yaml import YAML
 
 from auditor.analysis.derive import build_graph
 from auditor.analysis.network import Reach
-from auditor.analysis.network.paths import Path as NetPath
+from auditor.analysis.network.path_model import Path as NetPath
 from auditor.analysis.network.paths import (
     best,
     path_engine,

@@ -29,7 +29,8 @@ from auditor.analysis.network.index import local_id
 from auditor.model import Kind, Resource
 
 if TYPE_CHECKING:
-    from auditor.analysis.network.paths import Endpoint, Origin, PathEngine
+    from auditor.analysis.network.path_model import Endpoint, Origin
+    from auditor.analysis.network.paths import PathEngine
 
 Summary = tuple[bool, frozenset[str]]
 """(uncertain, VPC ids a walk may deliver into)."""

@@ -33,7 +33,6 @@ Terms:
 
 from __future__ import annotations
 
-import itertools
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,7 +44,6 @@ from auditor.analysis.network.addresses import (
     collapse,
     covers,
     fmt_nets,
-    internet_space,
     net_intersect,
     net_subtract,
     nets_of,
@@ -54,164 +52,22 @@ from auditor.analysis.network.addresses import (
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.exposure import MSK_PUBLIC_PORTS
 from auditor.analysis.network.index import label, local_id, target_port
+from auditor.analysis.network.path_model import (
+    _ANY,
+    WORLD,
+    Endpoint,
+    Hop,
+    Origin,
+    Path,
+    Walk,
+    _merge_via,
+)
 from auditor.analysis.network.routes import Route, routes_of
 from auditor.analysis.network.security_groups import sg_decide
 from auditor.analysis.network.view import NetworkView, network_view
 from auditor.base.edges import FORWARDS_TO
 from auditor.graph.build import BoundaryGraph
-from auditor.model import INTERNET_ID, JSONValue, Kind, Resource
-
-PATH_EDGE = "network.path"
-"""Edge kind used in verdict evidence for consecutive hops of a path."""
-
-WORLD = collapse([*internet_space(4)])
-"""The public IPv4 internet as an address set."""
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Hop:
-    node: str
-    what: str
-    detail: str
-    zone: str = ""
-    reach: Reach = Reach.YES
-
-    def as_json(self) -> dict[str, JSONValue]:
-        return {
-            "node": self.node,
-            "what": self.what,
-            "detail": self.detail,
-            "zone": self.zone,
-            "reach": self.reach.value,
-        }
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Path:
-    """One candidate path from a source to a target on a port."""
-
-    source: str
-    target: str
-    port: int
-    reach: Reach
-    via: tuple[str, ...]
-    hops: tuple[Hop, ...]
-    reason: str
-    sources: tuple[str, ...] = ()
-    """Source CIDRs that get through (for YES)."""
-    missing: tuple[str, ...] = ()
-
-    @property
-    def blocked_at(self) -> Hop | None:
-        for h in self.hops:
-            if h.reach is not Reach.YES:
-                return h
-        return None
-
-    def nodes(self) -> list[str]:
-        return list(dict.fromkeys(h.node for h in self.hops))
-
-    def edges(self) -> list[tuple[str, str, str]]:
-        ns = self.nodes()
-        return [(a, b, PATH_EDGE) for a, b in itertools.pairwise(ns) if a != b]
-
-    def as_json(self) -> dict[str, JSONValue]:
-        return {
-            "source": self.source,
-            "target": self.target,
-            "port": self.port,
-            "reach": self.reach.value,
-            "via": list(self.via),
-            "reason": self.reason,
-            "sources": list(self.sources),
-            "missing": list(self.missing),
-            "hops": [h.as_json() for h in self.hops],
-        }
-
-    def text(self) -> str:
-        head = f"{self.reach.value.upper()}  {self.source} -> {self.target} port {self.port}"
-        if self.via:
-            head += f"  via {', '.join(self.via)}"
-        lines = [head]
-        for i, h in enumerate(self.hops, 1):
-            mark = {Reach.YES: "ok", Reach.NO: "DROP", Reach.UNKNOWN: "??"}[h.reach]
-            zone = f" [{h.zone}]" if h.zone else ""
-            lines.append(f"  {i:>2}. {mark:<4} {h.what} {h.node}{zone}: {h.detail}")
-        if self.reach is not Reach.YES:
-            lines.append(f"  => {self.reason}")
-        return "\n".join(lines)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Origin:
-    """Where a source's packets start."""
-
-    label: str
-    node: str
-    nets: tuple[Net, ...]
-    subnet: Resource | None
-    sgs: tuple[Resource, ...] | None = None
-    """The source's security groups; None when the source is an address range."""
-    public: bool | None = None
-    """Whether the source has a public address (for egress through an IGW)."""
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Endpoint:
-    """One placement of a target."""
-
-    resource: Resource
-    port: int
-    subnet: Resource | None
-    nets: tuple[Net, ...]
-    sgs: tuple[Resource, ...]
-    missing_sgs: tuple[str, ...]
-    open_lb: bool
-    public: bool | None
-    public_why: str
-    public_nets: tuple[Net, ...] = ()
-    """For an EKS API endpoint: the public CIDRs it accepts."""
-
-    @classmethod
-    def unplaced(
-        cls, resource: Resource, port: int, *, public: bool | None = None, public_why: str = ""
-    ) -> Endpoint:
-        """A target with no known subnet, addresses or security groups."""
-        return cls(
-            resource=resource,
-            port=port,
-            subnet=None,
-            nets=(),
-            sgs=(),
-            missing_sgs=(),
-            open_lb=False,
-            public=public,
-            public_why=public_why,
-        )
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Walk:
-    reach: Reach
-    via: tuple[str, ...]
-    hops: tuple[Hop, ...]
-    reason: str
-    fate: str = ""
-    """``deliver``, ``internet`` (left through ``gateway``), ``service`` (gateway endpoint)."""
-    gateway: str = ""
-    missing: tuple[str, ...] = ()
-
-
-_ANY = Reach.YES
-
-
-def _merge_via(*parts: Iterable[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for p in parts:
-        for v in p:
-            if v not in out:
-                out.append(v)
-    return tuple(out)
+from auditor.model import INTERNET_ID, Kind, Resource
 
 
 class OriginIndex(Protocol):

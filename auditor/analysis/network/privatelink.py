@@ -21,12 +21,16 @@ could not be read (``null``), an endpoint whose state is unknown.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.index import label, local_id
-from auditor.analysis.network.paths import Endpoint, Hop, Origin, Path, PathEngine, _merge_via
+from auditor.analysis.network.path_model import Endpoint, Hop, Origin, Path, _merge_via
 from auditor.base.edges import FORWARDS_TO
 from auditor.model import Kind, Resource
+
+if TYPE_CHECKING:  # the engine calls this module; it is passed in, never imported
+    from auditor.analysis.network.paths import PathEngine
 
 VIA = "private-endpoint"
 """The link kind of a PrivateLink path (the declaration's ``via`` vocabulary)."""

@@ -28,10 +28,8 @@ from auditor.analysis.network.addresses import Net, collapse, fmt_nets, nets_of
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.delivery import DeliveryIndex
 from auditor.analysis.network.index import local_id
+from auditor.analysis.network.path_model import WORLD, Origin, Path
 from auditor.analysis.network.paths import (
-    WORLD,
-    Origin,
-    Path,
     PathEngine,
     Target,
     kafka_targets,

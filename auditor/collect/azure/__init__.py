@@ -15,10 +15,10 @@ import importlib
 import pkgutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from auditor.collect.azure._context import AzureCollector, AzureContext, error_code, row_record
+from auditor.collect.azure._options import AzureScanOptions
 from auditor.collect.progress import Progress, ProgressUpdate
 from auditor.collect.runner import CollectionResult
 from auditor.collect.threads import thread_pool
@@ -42,23 +42,6 @@ def _tick(
                 elapsed=time.monotonic() - started,
             )
         )
-
-
-@dataclass(frozen=True, kw_only=True)
-class AzureScanOptions:
-    """How to reach Azure: subscriptions, endpoint, credential, limits."""
-
-    subscriptions: tuple[str, ...]
-    base_url: str | None = None
-    """Resource Manager endpoint; None for public Azure (a fake's URL in tests)."""
-    credential: Any = None
-    """A TokenCredential; None creates azure-identity's DefaultAzureCredential lazily."""
-    connection_verify: str | bool | None = None
-    """CA bundle path (a fake's throwaway CA), or a bool; None keeps the SDK default."""
-    retry_total: int = 5
-    page_size: int = 1000
-    """Rows per Resource Graph page (``$top``); Azure caps it at 1000."""
-    max_workers: int = 8
 
 
 def collectors() -> list[AzureCollector]:

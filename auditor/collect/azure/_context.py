@@ -19,7 +19,7 @@ from auditor.collect.aws_context import Sink
 from auditor.model import CollectionUnit, Gap, JSONValue, RawRecord
 
 if TYPE_CHECKING:
-    from auditor.collect.azure import AzureScanOptions
+    from auditor.collect.azure._options import AzureScanOptions
 
 GLOBAL = "global"
 MAX_PAGES = 10_000

@@ -1,0 +1,23 @@
+"""How one scan reaches Azure (apart from the collectors, which the context also serves)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, kw_only=True)
+class AzureScanOptions:
+    """How to reach Azure: subscriptions, endpoint, credential, limits."""
+
+    subscriptions: tuple[str, ...]
+    base_url: str | None = None
+    """Resource Manager endpoint; None for public Azure (a fake's URL in tests)."""
+    credential: Any = None
+    """A TokenCredential; None creates azure-identity's DefaultAzureCredential lazily."""
+    connection_verify: str | bool | None = None
+    """CA bundle path (a fake's throwaway CA), or a bool; None keeps the SDK default."""
+    retry_total: int = 5
+    page_size: int = 1000
+    """Rows per Resource Graph page (``$top``); Azure caps it at 1000."""
+    max_workers: int = 8
