@@ -1,0 +1,209 @@
+"""The failover plan of a bundle as text: per region, what changes first, what it needs,
+what is missing.
+
+For each region that would take over: the declared runbook, or the order derived
+from the graph (DNS, replication, capacity, keys, consumers); the dependencies on
+other regions (``failure.depends_on``); and the failure path verdicts that are not
+PASS. Pure: the same bundle gives the same lines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.analysis.boundary_scope import data_stores
+from auditor.analysis.derive import build_graph
+from auditor.analysis.failover import (
+    automatic_dns_failover,
+    capacity_by_region,
+    declared_aws_regions,
+    declared_records,
+    dependencies_from_graph,
+    dependent_regions,
+    failover_role,
+    health_check_of,
+    keys_protecting,
+    primary_region,
+    record_targets,
+    service_members,
+    service_route,
+)
+from auditor.boundary import Declaration
+from auditor.graph.build import BoundaryGraph
+from auditor.model import PathName, Status, Verdict
+
+
+def region_of(graph: BoundaryGraph, resource: str) -> str | None:
+    """The region a verdict's resource is in (a ``scope:`` id ends with it)."""
+    if resource.startswith("scope:"):
+        return resource.rsplit("/", 1)[-1]
+    res = graph.get(resource)
+    return str(res.region) if res is not None else None
+
+
+def plan_lines(loaded: Any) -> list[str]:
+    """The plan of a loaded bundle (:class:`~auditor.evidence.load.LoadedBundle`) as lines."""
+    decl = loaded.declaration
+    graph = build_graph(loaded.inventory, decl)
+    regions = declared_aws_regions(decl)
+    verdicts = [
+        v for v in loaded.verdicts if v.path is PathName.FAILURE and v.status is not Status.PASS
+    ]
+    out = [
+        f"{decl.name}: failover plan ({decl.pattern.value}, RPO {decl.objectives.rpo}s, "
+        f"RTO {decl.objectives.rto}s) from {loaded.path.name}",
+    ]
+    takers = dependent_regions(decl)
+    for region in [*takers, *(r for r in regions if r not in takers)]:
+        role = regions[region].value
+        out.append("")
+        if region not in takers:
+            out.append(f"aws/{region} ({role}) fails away; it is not a failover target")
+            continue
+        others = [r for r in regions if r != region]
+        out.append(f"aws/{region} ({role}) takes over from {', '.join(others) or 'nothing'}")
+        out.append("  changes first:")
+        steps = (
+            _runbook_steps(decl, loaded.verdicts)
+            if decl.failure.runbook
+            else _derived_steps(graph, decl, region)
+        )
+        out += [f"    {i}. {s}" for i, s in enumerate(steps, start=1)]
+        out += _needs(graph, region)
+        out += _missing(graph, verdicts, region)
+    rest = [v for v in verdicts if region_of(graph, v.resource) not in regions]
+    if rest:
+        out.append("")
+        out.append("all regions:")
+        out += [f"    - {v.status.value} {v.rule} {v.resource}: {v.message}" for v in rest]
+    return out
+
+
+def _runbook_steps(decl: Declaration, verdicts: list[Verdict]) -> list[str]:
+    """The declared runbook's steps, each with the statuses of its resources' verdicts."""
+    steps = []
+    for n, step in enumerate(decl.failure.runbook, start=1):
+        names = ", ".join(f"{r.kind} {r.name}" for r in step.resources)
+        status = sorted(
+            {
+                v.status.value
+                for v in verdicts
+                if v.rule == "failure.runbook-resources" and v.resource.startswith(f"runbook:{n}/")
+            }
+        )
+        mark = f" [{', '.join(status)}]" if status else ""
+        steps.append(f"{step.name}" + (f" ({names})" if names else "") + mark)
+    return steps
+
+
+def _derived_steps(graph: BoundaryGraph, decl: Declaration, region: str) -> list[str]:
+    """Without a runbook: DNS, replication, capacity, keys, consumers, in that order."""
+    return [
+        *_dns_steps(graph),
+        *_replication_steps(graph, decl, region),
+        _capacity_step(graph, decl, region),
+        _keys_step(graph, region),
+        "Consumers: consumer groups resume in the region from synced offsets",
+    ]
+
+
+def _dns_steps(graph: BoundaryGraph) -> list[str]:
+    """How each declared record fails over: health check and SECONDARY, or by hand."""
+    steps = []
+    for fqdn, records in declared_records(graph):
+        primaries = [r for r in records if failover_role(r) == "PRIMARY"]
+        secondaries = [r for r in records if failover_role(r) == "SECONDARY"]
+        if not (primaries and secondaries):
+            steps.append(f"DNS: {fqdn} has no failover pair: clients must be repointed")
+            continue
+        hc_id, hc = health_check_of(graph, primaries[0])
+        detect = (
+            f"health check {hc_id} ({hc.attributes.get('failure_threshold')} x "
+            f"{hc.attributes.get('request_interval')}s)"
+            if hc is not None
+            else "no health check: a manual record change"
+        )
+        sec = secondaries[0]
+        where = sorted({t.region for t in record_targets(graph, sec)})
+        steps.append(
+            f"DNS: {detect} marks PRIMARY {fqdn} down; Route53 answers SECONDARY "
+            f"{sec.attributes.get('set_identifier')} (TTL {sec.attributes.get('ttl')}s"
+            f", -> {', '.join(where) or 'unresolved target'})"
+        )
+    if automatic_dns_failover(graph) is None:
+        steps.append("DNS: no failure.dns declared: clients must be repointed")
+    return steps
+
+
+def _replication_steps(graph: BoundaryGraph, decl: Declaration, region: str) -> list[str]:
+    """Store copies and declared replication services that stop when ``region`` takes over."""
+    steps = []
+    for s in data_stores(graph):
+        for rel in graph.out_edges(s.id, "data.replicates_to"):
+            dest = graph.get(rel.target)
+            if dest is not None and dest.region == region:
+                steps.append(
+                    f"Replication: {s.name or s.id} -> {dest.name or dest.id} stops; "
+                    f"{dest.name or dest.id} becomes the copy in use"
+                )
+    for svc in decl.failure.replication:
+        source, targets = service_route(decl, svc)
+        if region in targets:
+            hosts = sorted({m.region for m in service_members(graph, svc)})
+            steps.append(
+                f"Replication: {svc.name} ({svc.kind}, {source} -> {region}, runs in "
+                f"{', '.join(hosts) or 'nowhere found'}) stops; consumer offsets "
+                + ("were synced" if svc.offset_sync else "were NOT synced")
+            )
+    return steps
+
+
+def _capacity_step(graph: BoundaryGraph, decl: Declaration, region: str) -> str:
+    caps = capacity_by_region(graph)
+    primary = primary_region(decl)
+    cap = caps.get(region)
+    pcap = caps.get(primary) if primary else None
+    return (
+        f"Capacity: {cap.brokers if cap else 0} broker(s) in {region}"
+        + (f" (max {cap.max_brokers})" if cap else "")
+        + (f" for the primary's {pcap.brokers}" if pcap and primary != region else "")
+    )
+
+
+def _keys_step(graph: BoundaryGraph, region: str) -> str:
+    keys = sorted(
+        {
+            k.name or k.id
+            for s in data_stores(graph)
+            if s.region == region
+            for k in keys_protecting(graph, s)[0]
+        }
+    )
+    return f"Keys: data in {region} is read with {', '.join(keys) or 'no key found'}"
+
+
+def _needs(graph: BoundaryGraph, region: str) -> list[str]:
+    """What ``region`` needs from other regions (derived ``failure.depends_on``)."""
+    mine = [
+        d
+        for d in dependencies_from_graph(graph)
+        if d.from_region == region and d.to_region != region
+    ]
+    out = ["  needs from other regions:"]
+    if not mine:
+        out.append("    - nothing found")
+    for d in mine:
+        kind = "BLOCKING" if d.blocking else "non-blocking"
+        out.append(f"    - {d.need} from {d.to_region} ({kind}): {' -> '.join(d.chain)}")
+        out.append(f"      {d.reason}")
+    return out
+
+
+def _missing(graph: BoundaryGraph, verdicts: list[Verdict], region: str) -> list[str]:
+    """The failure path verdicts about ``region`` that are not PASS."""
+    missing = [v for v in verdicts if region_of(graph, v.resource) == region]
+    out = ["  missing:"]
+    if not missing:
+        out.append("    - nothing: every failure path verdict about it passed")
+    out += [f"    - {v.status.value} {v.rule}: {v.message}" for v in missing]
+    return out
