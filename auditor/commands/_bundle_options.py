@@ -22,6 +22,7 @@ SEVERITIES = ["info", "low", "medium", "high", "critical"]
 DEFAULT_WORKERS = 16
 
 
+# long: one table of the options commands share, parameterised by their help texts
 def bundle_options(
     *names: str,
     bundle: str = "evidence bundle",

@@ -65,6 +65,7 @@ class ScanScale:
         return replace(opts, checkpoint=self.cache_dir / key)
 
 
+# long: the scale options are one table of click decorators and their packing
 def scale_options(f: F) -> F:
     """Add the scale options to a command; they arrive packed as ``scale``."""
 

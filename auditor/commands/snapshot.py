@@ -55,6 +55,34 @@ def _last_good(path: Path, public_key: Path | None) -> Any:
         fail_with(f"--last-good: {exc}")
 
 
+class _WhatIsNew:
+    """Once the snapshot bundle is written: print what is new since last-good, crossings
+    and access paths first, and count the new paths (they make the exit code 1)."""
+
+    def __init__(self, last_good: Path) -> None:
+        self.last_good = last_good
+        self.new_paths = 0
+        self.began = time.monotonic()
+
+    def __call__(self, console: Any, bundle: Path) -> None:
+        from rich.text import Text
+
+        from auditor.commands._common import fail_with
+        from auditor.commands.diff import diff_paths
+        from auditor.evidence.bundle import BundleError
+        from auditor.evidence.diff import render_new_paths, render_text
+
+        try:
+            result = diff_paths(self.last_good, bundle)
+        except BundleError as exc:
+            fail_with(f"cannot diff the snapshot: {exc}")
+        self.new_paths += len(result.crossings_added) + len(result.access_added)
+        console.print(Text(render_new_paths(result), end=""))
+        console.print(Text(render_text(result, without_new_paths=True), end=""))
+        took = time.monotonic() - self.began
+        console.print(Text(f"snapshot collected and written in {took:.1f}s"))
+
+
 @click.command(name="snapshot")
 @bundle_options("boundary")
 @click.option(
@@ -113,9 +141,6 @@ def snapshot(
         signer_from,
         upload_target,
     )
-    from auditor.commands.diff import diff_paths
-    from auditor.evidence.bundle import BundleError
-    from auditor.evidence.diff import render_new_paths, render_text
     from auditor.pipeline import ScanError, scan_request
 
     target = upload_target(upload) if upload else None
@@ -123,20 +148,7 @@ def snapshot(
     check_writable(out_dir)
     signer = signer_from(sign_key) if sign_key else None
     good = _last_good(last_good, public_key)  # before collecting: a bad one costs nothing
-    new_paths: list[int] = []
-    began = time.monotonic()
-
-    def report(console: Any, bundle: Path) -> None:
-        from rich.text import Text
-
-        try:
-            result = diff_paths(good.path, bundle)
-        except BundleError as exc:
-            fail_with(f"cannot diff the snapshot: {exc}")
-        new_paths.append(len(result.crossings_added) + len(result.access_added))
-        console.print(Text(render_new_paths(result), end=""))
-        console.print(Text(render_text(result, without_new_paths=True), end=""))
-        console.print(Text(f"snapshot collected and written in {time.monotonic() - began:.1f}s"))
+    report = _WhatIsNew(good.path)
 
     try:
         request = scan_request(
@@ -165,7 +177,7 @@ def snapshot(
         upload=target,
         profile=profile,
     )
-    if any(new_paths) and code in (0, 3):  # 4 (upload failed) must stay visible
+    if report.new_paths and code in (0, 3):  # 4 (upload failed) must stay visible
         code = 1
     sys.exit(code)
 
