@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.base.services import check_services
 from auditor.boundary import Declaration
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Evidence, JSONValue, PathName, Severity, Status
@@ -155,6 +156,7 @@ def rule(
     """Register the decorated function as the evaluation of rule ``id``."""
     if not id.startswith(f"{path.value}."):
         raise ValueError(f"rule id {id!r} must start with its path {path.value!r}")
+    check_services(tuple(requires), f"rule {id} requires")  # a typo would never be a gap
 
     def register(
         fn: Callable[[RuleContext], Iterable[Finding]],

@@ -42,12 +42,13 @@ from pydantic import (
     model_validator,
 )
 
+from auditor.base.services import DRILLS
 from auditor.boundary import Declaration, Drills
 from auditor.model import Gap, Inventory, JSONValue, Resource
 
 DRILL_KIND = "drill"
 CATALOG_KIND = "drill_catalog"
-DRILL_SERVICE = "drills"
+DRILL_SERVICE = DRILLS
 SCHEMA_ID = "https://boundary-auditor.invalid/schemas/drill.schema.json"
 
 _REGION_KEY = r"^(aws|azure|gcp)/[a-z0-9-]+$"
