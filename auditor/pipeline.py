@@ -442,7 +442,6 @@ def run_scan(
     ``on_result`` sees the AWS collection result before the merge (organisation
     discovery, resumed units). The checkpoint is dropped once the bundle holds it all.
     """
-    from auditor.evidence.bundle import BundleError
     from auditor.evidence.raw import raw_files
     from auditor.normalize import NormalizationError
     from auditor.normalize.drills import with_drills
@@ -468,20 +467,17 @@ def run_scan(
     finished = now_utc()
     decl = request.declaration
     inventory = with_drills(inventory, decl, request.declaration_path, started.date())
-    ev = evaluate_inventory(inventory, decl, request.pack, started.date())
-    try:
-        bundle = write_scan_bundle(
-            request.out_dir,
-            decl=decl,
-            decl_text=request.declaration_text,
-            ev=ev,
-            started=started,
-            finished=finished,
-            signer=request.signer,
-            raw=None if raw is None else raw_files(raw),
-        )
-    except (BundleError, OSError) as exc:
-        raise ScanError(f"cannot write the evidence bundle: {exc}") from None
+    ev, bundle = judge_and_write(
+        inventory,
+        decl=decl,
+        decl_text=request.declaration_text,
+        pack=request.pack,
+        out_dir=request.out_dir,
+        started=started,
+        finished=finished,
+        signer=request.signer,
+        raw=None if raw is None else raw_files(raw),
+    )
     if aws and aws[0].checkpoint is not None:
         aws[0].checkpoint.remove()  # the bundle holds it all now: drop the raw data
     wanted = _targeted(request.targets, aws[0] if aws else None)
@@ -493,6 +489,46 @@ def run_scan(
         targeted=len(set(wanted)),
         aws=aws[0] if aws else None,
     )
+
+
+def judge_and_write(
+    inventory: Inventory,
+    *,
+    decl: Declaration,
+    decl_text: str,
+    pack: RulePack,
+    out_dir: Path,
+    started: dt.datetime,
+    finished: dt.datetime,
+    evaluated_on: dt.date | None = None,
+    signer: Callable[[bytes], bytes] | None = None,
+    provenance: Mapping[str, Any] | None = None,
+    raw: Mapping[str, bytes] | None = None,
+) -> tuple[Evaluation, Path]:
+    """Evaluate an inventory in hand and write its bundle; raises :class:`ScanError`.
+
+    Every run ends here: a live scan, an import of exports, a replay of a bundle
+    (``provenance`` names its source), the fault matrix. ``evaluated_on``
+    defaults to the day the collection started.
+    """
+    from auditor.evidence.bundle import BundleError
+
+    ev = evaluate_inventory(inventory, decl, pack, evaluated_on or started.date())
+    try:
+        bundle = write_scan_bundle(
+            out_dir,
+            decl=decl,
+            decl_text=decl_text,
+            ev=ev,
+            started=started,
+            finished=finished,
+            signer=signer,
+            provenance=provenance,
+            raw=raw,
+        )
+    except (BundleError, OSError) as exc:
+        raise ScanError(f"cannot write the evidence bundle: {exc}") from None
+    return ev, bundle
 
 
 def _targeted(targets: ScanTargets, aws: CollectionResult | None) -> list[tuple[str, str]]:

@@ -52,7 +52,7 @@ def evaluate(
     from auditor.commands._common import fail_with, make_console, print_summary
     from auditor.evidence.bundle import BundleError, sha256
     from auditor.evidence.load import load_bundle
-    from auditor.pipeline import evaluate_inventory, write_scan_bundle
+    from auditor.pipeline import ScanError, judge_and_write
 
     try:
         loaded = load_bundle(bundle)
@@ -65,25 +65,24 @@ def evaluate(
     except (DeclarationError, PackError, BundleError) as exc:
         fail_with(str(exc))
     today = as_of.date() if as_of else dt.date.fromisoformat(loaded.manifest["evaluated_on"])
-    ev = evaluate_inventory(loaded.inventory, decl, pack, today)
-    started = _time(loaded.manifest["started"])
-    finished = _time(loaded.manifest["finished"])
     provenance = {
         "replay_of": loaded.path.name,
         "replay_of_sha256sums": sha256((loaded.path / "SHA256SUMS").read_bytes()),
     }
     try:
-        written = write_scan_bundle(
-            out_dir,
+        ev, written = judge_and_write(
+            loaded.inventory,
             decl=decl,
             decl_text=text,
-            ev=ev,
-            started=started,
-            finished=finished,
+            pack=pack,
+            out_dir=out_dir,
+            started=_time(loaded.manifest["started"]),
+            finished=_time(loaded.manifest["finished"]),
+            evaluated_on=today,
             provenance=provenance,
         )
-    except (BundleError, OSError) as exc:
-        fail_with(f"cannot write the evidence bundle: {exc}")
+    except ScanError as exc:
+        fail_with(str(exc))
     print_summary(make_console(), decl, loaded.inventory, ev.verdicts, written)
 
 

@@ -266,10 +266,9 @@ def _evaluate_and_write(
     from rich.text import Text
 
     from auditor.commands._common import fail_with, print_summary
-    from auditor.evidence.bundle import BundleError
     from auditor.model import Scope
     from auditor.normalize.drills import with_drills
-    from auditor.pipeline import evaluate_inventory, now_utc, write_scan_bundle
+    from auditor.pipeline import ScanError, judge_and_write, now_utc
 
     started = now_utc()
     clouds = sorted({imp.cloud for _, imp, _ in read})
@@ -294,7 +293,6 @@ def _evaluate_and_write(
     )
     inventory = _normalise([(p, r) for p, _, r in read], scope, gaps)
     inventory = with_drills(inventory, decl, declaration_path, started.date())
-    ev = evaluate_inventory(inventory, decl, pack, started.date())
     provenance = {
         "source": "import",
         "files": [
@@ -309,18 +307,19 @@ def _evaluate_and_write(
         ],
     }
     try:
-        bundle = write_scan_bundle(
-            out_dir,
+        ev, bundle = judge_and_write(
+            inventory,
             decl=decl,
             decl_text=text,
-            ev=ev,
+            pack=pack,
+            out_dir=out_dir,
             started=started,
             finished=now_utc(),
             signer=signer,
             provenance=provenance,
         )
-    except (BundleError, OSError) as exc:
-        fail_with(f"cannot write the evidence bundle: {exc}")
+    except ScanError as exc:
+        fail_with(str(exc))
     for path, imp, result in read:
         console.print(Text(f"imported {path} ({imp.format}): {len(result.records)} records"))
         for note in result.notes:

@@ -461,9 +461,8 @@ class MatrixEstate:
         from auditor.normalize.drills import with_drills
         from auditor.pipeline import (
             collect_aws_inventory,
-            evaluate_inventory,
+            judge_and_write,
             scan_exit_code,
-            write_scan_bundle,
         )
         from auditor.render.terminal import print_summary
 
@@ -482,10 +481,15 @@ class MatrixEstate:
         with endpoint_env(self.proxy.endpoint, **self.credentials.env()):
             inventory = collect_aws_inventory(opts)
         inventory = with_drills(inventory, decl, self.declaration_path, SCAN_DATE)
-        ev = evaluate_inventory(inventory, decl, self.pack, SCAN_DATE)
         out = Path(tempfile.mkdtemp(prefix="bundle-", dir=self.workdir))
-        bundle = write_scan_bundle(
-            out, decl=decl, decl_text=self.declaration_text, ev=ev, started=start, finished=start
+        ev, bundle = judge_and_write(
+            inventory,
+            decl=decl,
+            decl_text=self.declaration_text,
+            pack=self.pack,
+            out_dir=out,
+            started=start,
+            finished=start,
         )
         buf = io.StringIO()
         console = Console(file=buf, width=200, highlight=False, soft_wrap=True)
