@@ -27,7 +27,15 @@ CLOUDS = ("aws", "azure", "gcp")
 
 
 def fixtures_dir() -> Path:
-    return Path(__file__).resolve().parent.parent.parent / "fixtures"
+    """The estates folder: the wheel's packaged copy, or the checkout's ``fixtures/``.
+
+    The wheel carries ``fixtures/`` as ``auditor/_fixtures``; an editable or source
+    install has no such folder and reads the repository's. The packaged copy wins
+    when present: ``site-packages/fixtures`` may belong to another distribution.
+    """
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "_fixtures"
+    return packaged if packaged.is_dir() else package.parent / "fixtures"
 
 
 def estate_files(folder: Path, decl: Any) -> dict[str, Path]:
