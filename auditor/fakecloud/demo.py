@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor.extras import import_extra
 from auditor.fakecloud.estate import apply_estate
 
 if TYPE_CHECKING:
@@ -53,6 +54,26 @@ def estate_files(folder: Path, decl: Any) -> dict[str, Path]:
             raise ValueError(f"{folder / f'{cloud}.yaml'}: no {cloud} estate for the declaration")
         out[cloud] = path
     return out
+
+
+def require_extras(clouds: tuple[str, ...]) -> None:
+    """Raise :class:`~auditor.extras.MissingExtra` unless the fakes and SDKs of ``clouds`` import.
+
+    Checked before any fake starts: ``fakecloud`` first (moto; trustme for the Azure
+    fake's TLS), then each cloud's own extra (the scan goes through its real SDK).
+    """
+    if "aws" in clouds:
+        import_extra("moto.server", "fakecloud")
+    if "azure" in clouds:
+        import_extra("trustme", "fakecloud")
+    if "azure" in clouds:
+        from auditor.collect.azure import require_sdk as require_azure
+
+        require_azure()
+    if "gcp" in clouds:
+        from auditor.collect.gcp import require_sdk as require_gcp
+
+        require_gcp()
 
 
 def _start_azure(stack: contextlib.ExitStack, estate: Path) -> dict[str, Any]:
@@ -98,6 +119,7 @@ def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) 
     except ValueError as exc:
         raise DemoError(str(exc)) from None
     clouds = tuple(files)
+    require_extras(clouds)
     with contextlib.ExitStack() as stack:
         options: dict[str, dict[str, Any]] = {}
         if "azure" in clouds:
