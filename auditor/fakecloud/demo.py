@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.extras import import_extra
 from auditor.fakecloud.estate import apply_estate
+from auditor.fakecloud.logs import fake_logs_to
 
 if TYPE_CHECKING:
     from auditor.pipeline import ScanRequest
@@ -120,7 +122,8 @@ def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) 
         raise DemoError(str(exc)) from None
     clouds = tuple(files)
     require_extras(clouds)
-    with contextlib.ExitStack() as stack:
+    log = _fake_log_file()
+    with _note_fake_log(log), fake_logs_to(log), contextlib.ExitStack() as stack:
         options: dict[str, dict[str, Any]] = {}
         if "azure" in clouds:
             options["azure"] = _start_azure(stack, files["azure"])
@@ -148,6 +151,33 @@ def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) 
         f"see {folder / 'README.md'})"
     )
     return 0
+
+
+def _fake_log_file() -> Path:
+    """A new empty file in the temporary folder for the fakes' own log records."""
+    fd, name = tempfile.mkstemp(prefix="auditor-demo-fakes-", suffix=".log")
+    os.close(fd)
+    return Path(name)
+
+
+@contextlib.contextmanager
+def _note_fake_log(log: Path) -> Iterator[None]:
+    """On the way out: one line naming ``log`` when the fakes wrote to it, else remove it."""
+    import click
+
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            if log.stat().st_size == 0:
+                log.unlink()
+            else:
+                with log.open(encoding="utf-8", errors="replace") as f:
+                    lines = sum(1 for _ in f)
+                click.echo(
+                    f"the fake clouds wrote {lines} line(s) to their own log (theirs, not the "
+                    f"auditor's; a call they could not answer is a gap in the bundle): {log}"
+                )
 
 
 def _auditor_role() -> str:
