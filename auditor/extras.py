@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import IO, Any
-
-import click
 
 PACKAGE = "boundary-auditor"
 
@@ -25,14 +22,8 @@ EXTRAS: dict[str, str] = {
 """Each extra and what it is for (the keys are the extras in pyproject.toml)."""
 
 
-class MissingExtra(click.ClickException, RuntimeError):
-    """A feature's optional dependency is not installed.
-
-    A :class:`click.ClickException` too, so that a command which lets it escape still
-    ends with the one line (``error: ...``) and exit 2, never a traceback.
-    """
-
-    exit_code = 2
+class MissingExtra(RuntimeError):
+    """A feature's optional dependency is not installed."""
 
     def __init__(self, extra: str, module: str) -> None:
         self.extra, self.module = extra, module
@@ -40,10 +31,6 @@ class MissingExtra(click.ClickException, RuntimeError):
             f"{EXTRAS.get(extra, extra)} needs the '{extra}' extra (module {module!r} is "
             f"not installed): pip install '{PACKAGE}[{extra}]'"
         )
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        """Print ``error: <message>`` on stderr, as the CLI's other input errors."""
-        click.echo(f"error: {self.format_message()}", file=file, err=file is None)
 
 
 def import_extra(module: str, extra: str) -> ModuleType:
