@@ -68,7 +68,6 @@ def require_extras(clouds: tuple[str, ...]) -> None:
         import_extra("moto.server", "fakecloud")
     if "azure" in clouds:
         import_extra("trustme", "fakecloud")
-    if "azure" in clouds:
         from auditor.collect.azure import require_sdk as require_azure
 
         require_azure()

@@ -5,8 +5,7 @@ implement raises inside its app, and werkzeug logs the whole traceback ("Error o
 request", logger ``werkzeug``) on stderr, adding a stderr handler of its own when
 the logger has none. The auditor's client only sees the HTTP 500 and records a
 gap, which stays in the bundle. While :func:`fake_logs_to` is active, those
-loggers (and the Azure credential logger, whose warnings concern the fake's
-credential) write to a file instead; the auditor's own messages are untouched.
+loggers write to a file instead; the auditor's own messages are untouched.
 """
 
 from __future__ import annotations
@@ -16,9 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-FAKE_LOGGERS = ("werkzeug", "moto", "flask", "azure.identity")
-"""Loggers of the fakes' servers (werkzeug; moto's Flask app logs as ``moto``) and
-of azure-identity."""
+FAKE_LOGGERS = ("werkzeug", "moto", "flask")
+"""Loggers of the fakes' servers (werkzeug; moto's Flask app logs as ``moto``)."""
 
 
 @contextmanager
