@@ -85,6 +85,22 @@ class ScanTargets:
         return tuple(c for c in ("aws", "azure", "gcp") if getattr(self, c) is not None)
 
 
+def _require_sdks(targets: ScanTargets) -> None:
+    """Every targeted cloud's SDK imports, before anything is collected.
+
+    Raises :class:`~auditor.extras.MissingExtra`: a missing ``azure`` extra found
+    after an hour of AWS collection would waste the hour.
+    """
+    if targets.azure is not None:
+        from auditor.collect.azure import require_sdk as require_azure
+
+        require_azure()
+    if targets.gcp is not None:
+        from auditor.collect.gcp import require_sdk as require_gcp
+
+        require_gcp()
+
+
 def collect_inventory(
     targets: ScanTargets,
     progress: Progress | None = None,
@@ -103,6 +119,7 @@ def collect_inventory(
     scope is what was targeted: declared accounts (plus discovered ones) of every
     cloud, and every region scanned.
     """
+    _require_sdks(targets)
     results: list[CollectionResult] = []
     accounts: list[str] = []
     regions: list[str] = []

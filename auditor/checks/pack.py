@@ -56,12 +56,14 @@ class RulePack(BaseModel):
 
 
 def packs_dir() -> Path:
-    """The rule pack folder: the repository's ``rules/`` or the packaged copy."""
+    """The rule pack folder: the wheel's packaged copy, or the checkout's ``rules/``.
+
+    The packaged copy wins when present: ``site-packages/rules`` may be another
+    distribution's package (django-rules installs one).
+    """
     here = Path(__file__).resolve().parent.parent
-    repo = here.parent / "rules"
-    if repo.is_dir():
-        return repo
-    return here / "_rules"
+    packaged = here / "_rules"
+    return packaged if packaged.is_dir() else here.parent / "rules"
 
 
 def available_packs() -> list[str]:

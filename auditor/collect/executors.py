@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from auditor.collect.worker import ClientSettings, UnitResult, WorkUnit, run_unit
+from auditor.extras import import_extra
 from auditor.model import Gap
 
 THREADS = "threads"
@@ -56,6 +57,15 @@ def check_reachable(value: str, timeout: float = 3.0) -> None:
         raise ExecutorError(
             f"--executor {value}: cannot reach the Dask scheduler: {exc.strerror or exc}"
         ) from exc
+
+
+def require_executor(value: str) -> None:
+    """Raise :class:`~auditor.extras.MissingExtra` when ``value`` needs a missing extra.
+
+    Checked with the options, so a scan fails before it collects anything.
+    """
+    if parse_executor(value) != THREADS:
+        import_extra("distributed", "dask")
 
 
 def _executor_gap(unit: WorkUnit, exc: BaseException) -> UnitResult:
@@ -104,8 +114,7 @@ class DaskExecutor:
     """Units run on a Dask distributed cluster; results come back to this process."""
 
     def __init__(self, address: str, settings: ClientSettings, timeout: float = 30.0) -> None:
-        import distributed
-
+        distributed = import_extra("distributed", "dask")
         client_class: Any = distributed.Client
         self._settings = settings
         url = "tcp://" + address.removeprefix("dask://")

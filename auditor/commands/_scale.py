@@ -40,7 +40,7 @@ class ScanScale:
         """``opts`` (AwsScanOptions) with these choices and the checkpoint folder set."""
         from auditor.boundary import declaration_hash
         from auditor.collect.checkpoint import checkpoint_key
-        from auditor.collect.executors import check_reachable, parse_executor
+        from auditor.collect.executors import check_reachable, require_executor
 
         if self.all_regions and regions_given:
             raise ScaleError("--all-regions and --region exclude each other")
@@ -48,7 +48,8 @@ class ScanScale:
             raise ScaleError("--organizational-unit needs --organization")
         if self.resume and self.cache_dir is None:
             raise ScaleError("--resume needs the checkpoint (drop --no-checkpoint)")
-        check_reachable(parse_executor(self.executor))
+        require_executor(self.executor)  # a missing [dask] first: no need to connect
+        check_reachable(self.executor)
         opts = replace(
             opts,
             organization=self.organization,

@@ -50,6 +50,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from auditor.extras import import_extra
+
 TABLES = ("resources", "authorizationresources", "resourcecontainers")
 ROW_COLUMNS = (
     "id",
@@ -246,8 +248,7 @@ class AzureFake:
     def start(self) -> AzureFake:
         import ssl
 
-        import trustme
-
+        trustme = import_extra("trustme", "fakecloud")
         self._tmp = tempfile.TemporaryDirectory(prefix="azure-fake-")
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor.extras import import_extra
 from auditor.fakecloud.estate import apply_estate
+from auditor.fakecloud.logs import fake_logs_to
 
 if TYPE_CHECKING:
     from auditor.pipeline import ScanRequest
@@ -27,7 +30,15 @@ CLOUDS = ("aws", "azure", "gcp")
 
 
 def fixtures_dir() -> Path:
-    return Path(__file__).resolve().parent.parent.parent / "fixtures"
+    """The estates folder: the wheel's packaged copy, or the checkout's ``fixtures/``.
+
+    The wheel carries ``fixtures/`` as ``auditor/_fixtures``; an editable or source
+    install has no such folder and reads the repository's. The packaged copy wins
+    when present: ``site-packages/fixtures`` may belong to another distribution.
+    """
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "_fixtures"
+    return packaged if packaged.is_dir() else package.parent / "fixtures"
 
 
 def estate_files(folder: Path, decl: Any) -> dict[str, Path]:
@@ -45,6 +56,25 @@ def estate_files(folder: Path, decl: Any) -> dict[str, Path]:
             raise ValueError(f"{folder / f'{cloud}.yaml'}: no {cloud} estate for the declaration")
         out[cloud] = path
     return out
+
+
+def require_extras(clouds: tuple[str, ...]) -> None:
+    """Raise :class:`~auditor.extras.MissingExtra` unless the fakes and SDKs of ``clouds`` import.
+
+    Checked before any fake starts: ``fakecloud`` first (moto; trustme for the Azure
+    fake's TLS), then each cloud's own extra (the scan goes through its real SDK).
+    """
+    if "aws" in clouds:
+        import_extra("moto.server", "fakecloud")
+    if "azure" in clouds:
+        import_extra("trustme", "fakecloud")
+        from auditor.collect.azure import require_sdk as require_azure
+
+        require_azure()
+    if "gcp" in clouds:
+        from auditor.collect.gcp import require_sdk as require_gcp
+
+        require_gcp()
 
 
 def _start_azure(stack: contextlib.ExitStack, estate: Path) -> dict[str, Any]:
@@ -90,7 +120,9 @@ def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) 
     except ValueError as exc:
         raise DemoError(str(exc)) from None
     clouds = tuple(files)
-    with contextlib.ExitStack() as stack:
+    require_extras(clouds)
+    log = _fake_log_file()
+    with _note_fake_log(log), fake_logs_to(log), contextlib.ExitStack() as stack:
         options: dict[str, dict[str, Any]] = {}
         if "azure" in clouds:
             options["azure"] = _start_azure(stack, files["azure"])
@@ -118,6 +150,33 @@ def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) 
         f"see {folder / 'README.md'})"
     )
     return 0
+
+
+def _fake_log_file() -> Path:
+    """A new empty file in the temporary folder for the fakes' own log records."""
+    fd, name = tempfile.mkstemp(prefix="auditor-demo-fakes-", suffix=".log")
+    os.close(fd)
+    return Path(name)
+
+
+@contextlib.contextmanager
+def _note_fake_log(log: Path) -> Iterator[None]:
+    """On the way out: one line naming ``log`` when the fakes wrote to it, else remove it."""
+    import click
+
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            if log.stat().st_size == 0:
+                log.unlink()
+            else:
+                with log.open(encoding="utf-8", errors="replace") as f:
+                    lines = sum(1 for _ in f)
+                click.echo(
+                    f"the fake clouds wrote {lines} line(s) to their own log (theirs, not the "
+                    f"auditor's; a call they could not answer is a gap in the bundle): {log}"
+                )
 
 
 def _auditor_role() -> str:

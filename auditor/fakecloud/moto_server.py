@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from auditor.extras import import_extra
+
 _ENV_DEFAULTS = {
     "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "false",
@@ -29,9 +31,11 @@ class MotoServer:
         for key, value in _ENV_DEFAULTS.items():
             os.environ.setdefault(key, value)
         os.environ.pop("MOTO_ACCOUNT_ID", None)  # it would override per-account state
-        from moto.server import ThreadedMotoServer
+        moto_server = import_extra("moto.server", "fakecloud")
 
-        self._server: Any = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server: Any = moto_server.ThreadedMotoServer(
+            ip_address="127.0.0.1", port=0, verbose=False
+        )
         self.endpoint = ""
 
     def start(self) -> str:

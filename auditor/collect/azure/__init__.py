@@ -22,7 +22,17 @@ from auditor.collect.azure._options import AzureScanOptions
 from auditor.collect.progress import Progress, ProgressUpdate
 from auditor.collect.runner import CollectionResult
 from auditor.collect.threads import thread_pool
+from auditor.extras import import_extra
 from auditor.model import RawRecord
+
+SDK_MODULES = ("azure.core", "azure.identity", "azure.mgmt.resource", "azure.mgmt.resourcegraph")
+"""The Azure SDK packages a scan uses (the ``azure`` extra)."""
+
+
+def require_sdk() -> None:
+    """Raise :class:`~auditor.extras.MissingExtra` unless every Azure SDK a scan uses imports."""
+    for module in SDK_MODULES:
+        import_extra(module, "azure")
 
 
 def _tick(
@@ -169,8 +179,10 @@ def collect_azure(
 
     With ``on_records`` the raw records are handed over in batches of about
     ``batch`` as rows arrive (the scan normalises them into its spool) and the
-    result carries none; without it, the result carries them all.
+    result carries none; without it, the result carries them all. Raises
+    :class:`~auditor.extras.MissingExtra` when the ``azure`` extra is not installed.
     """
+    require_sdk()
     from azure.core.exceptions import ClientAuthenticationError
 
     graph_collectors = [c for c in collectors() if c.table != "resourcecontainers"]

@@ -42,6 +42,7 @@ __all__ = [
 ]
 from auditor.collect.progress import Progress, ProgressUpdate
 from auditor.collect.runner import CollectionResult
+from auditor.extras import import_extra
 from auditor.model import CollectionUnit, Gap, RawRecord
 
 SDK_DEFAULT = "sdk-default"
@@ -49,6 +50,15 @@ SDK_DEFAULT = "sdk-default"
 
 MAX_PAGES = 10_000
 """A list longer than this many pages is treated as endless pagination (a gap)."""
+
+SDK_MODULES = ("google.auth", "google.api_core", "google.cloud.asset_v1", "requests")
+"""The Google packages a scan uses (the ``gcp`` extra brings them all)."""
+
+
+def require_sdk() -> None:
+    """Raise :class:`~auditor.extras.MissingExtra` unless every Google SDK a scan uses imports."""
+    for module in SDK_MODULES:
+        import_extra(module, "gcp")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,8 +213,10 @@ def collect_gcp(
     once every unit has listed, the files are read back into records. With
     ``on_records`` they are handed over in batches of ``batch`` (the scan
     normalises them into its spool) and the result carries none; without it,
-    the result carries them all, sorted.
+    the result carries them all, sorted. Raises
+    :class:`~auditor.extras.MissingExtra` when the ``gcp`` extra is not installed.
     """
+    require_sdk()
     with tempfile.TemporaryDirectory(prefix="auditor-gcp-", dir=work_dir) as tmp:
         return _collect(opts, progress, on_records, batch, Path(tmp))
 
