@@ -37,7 +37,7 @@ from auditor.analysis.network.addresses import (
     net_subtract,
     parse_net,
 )
-from auditor.analysis.network.answers import Exposure, Reach, _combine
+from auditor.analysis.network.answers import Exposure, Reach, SourceGroups, _combine
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, Kind, Resource
 
@@ -464,3 +464,11 @@ def _load_balancer(graph: BoundaryGraph, lb: Resource, port: int) -> Exposure:
 def exposures(graph: BoundaryGraph, res: Resource, ports: Iterable[int]) -> list[Exposure]:
     """One answer per port (Event Hubs: per port, 9093 being its only Kafka port)."""
     return [exposure(graph, res, p) for p in sorted(set(ports))]
+
+
+def source_groups(res: Resource) -> SourceGroups:
+    """Azure NSG and Event Hubs network rules are not judged against client sources."""
+    return SourceGroups(
+        not_judged="Azure NSG rules and Event Hubs network rules are not judged against "
+        "declared client sources; network.public-ingress judges exposure"
+    )

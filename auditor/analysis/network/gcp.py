@@ -28,7 +28,7 @@ from auditor.analysis.network.addresses import (
     net_subtract,
     parse_net,
 )
-from auditor.analysis.network.answers import Exposure, Reach
+from auditor.analysis.network.answers import Exposure, Reach, SourceGroups
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, JSONValue, Kind, Resource
 
@@ -320,4 +320,12 @@ def _first_matches(
 def _unknown(res: Resource, port: int, reason: str) -> Exposure:
     return Exposure(
         resource=res.id, port=port, reach=Reach.UNKNOWN, reason=reason, missing=(res.id,)
+    )
+
+
+def source_groups(res: Resource) -> SourceGroups:
+    """GCP firewall rules are not groups: client sources are judged on exposure only."""
+    return SourceGroups(
+        not_judged="GCP firewall rules are per network and target, not security groups; "
+        "network.public-ingress judges them"
     )
