@@ -250,30 +250,18 @@ def client_sources(ctx: RuleContext) -> Iterator[Finding]:
     groups: dict[str, Resource] = {}
     with_sgs = [r for r in platform if r.kind in EXPOSABLE_KINDS or r.kind == Kind.FIREWALL]
     any_missing = False
+    not_judged = 0
     for res in with_sgs:
-        if res.cloud == "gcp":
-            yield ctx.not_applicable(
-                res.id,
-                f"{label(res)}: GCP firewall rules are per network and target, not security "
-                "groups; network.public-ingress judges them",
-            )
+        found = view.source_groups(res)
+        if found.not_judged:
+            not_judged += 1
+            yield ctx.not_applicable(res.id, f"{label(res)}: {found.not_judged}")
             continue
-        if res.cloud == "azure":
-            yield ctx.not_applicable(
-                res.id,
-                f"{label(res)}: Azure NSG rules and Event Hubs network rules are not judged "
-                "against declared client sources; network.public-ingress judges exposure",
-            )
-            continue
-        if res.kind == Kind.FIREWALL:
-            groups[res.id] = res
-            protects.setdefault(res.id, [])
-            continue
-        sgs, missing = view.firewalls_of(res)
-        for sg in sgs:
+        for sg in found.groups:
             groups[sg.id] = sg
-            protects.setdefault(sg.id, []).append(res.id)
-        if missing:
+            protects.setdefault(sg.id, []).extend(found.protects)
+        if found.missing:
+            missing = list(found.missing)
             any_missing = True
             yield ctx.inconclusive(
                 res.id,
@@ -283,7 +271,7 @@ def client_sources(ctx: RuleContext) -> Iterator[Finding]:
                 depends_on=missing,
             )
     if not groups:
-        if any_missing or (with_sgs and all(r.cloud in ("gcp", "azure") for r in with_sgs)):
+        if any_missing or (with_sgs and not_judged == len(with_sgs)):
             return
         yield ctx.passed(
             _platform_scope(platform),
@@ -291,73 +279,102 @@ def client_sources(ctx: RuleContext) -> Iterator[Finding]:
             attributes={"platform": [r.id for r in with_sgs]},
         )
         return
-    peers = set(decl.network.peers)
     for gid in sorted(groups):
-        sg = groups[gid]
-        bad: list[str] = []
-        unknown: list[str] = []
-        ok: list[str] = []
-        rules: list[dict[str, Any]] = []
-        for port in ports:
-            for r in sg_rules_for_port(sg, port):
-                if r not in rules:
-                    rules.append(r)
-        for r in rules:
-            for c in r.get("cidrs") or []:
-                (ok if cidr_within(str(c), allowed) else bad).append(str(c))
-            unknown.extend(str(p) for p in r.get("prefix_lists") or [])
-            for g in r.get("groups") or []:
-                acct = str(g.get("account") or "")
-                ref = f"{g.get('group_id')} ({acct})"
-                if (
-                    not acct
-                    or is_customer_account(decl, "aws", acct)
-                    or acct in peers
-                    or str(g.get("group_id")) in peers
-                ):
-                    ok.append(ref)
-                else:
-                    bad.append(ref)
-        attrs: dict[str, JSONValue] = {
-            "kafka_ports": ports,
-            "allowed_cidrs": allowed,
-            "kafka_rules": rules,
-            "protects": protects[gid],
-        }
-        nodes = [gid, *protects[gid]]
-        name = f"security group {sg.name or local_id(gid)}"
-        if bad:
-            wide = sorted(set(bad))
-            internet = [c for c in wide if is_internet_cidr(c)]
-            yield ctx.failed(
-                gid,
-                f"{name} admits Kafka ports from undeclared source(s) {', '.join(wide)}"
-                + (" including the internet" if internet else "")
-                + f"; declared clients are {', '.join(allowed) or 'none'}",
-                nodes=nodes,
-                attributes={**attrs, "undeclared_sources": wide},
-                definite=True,
-            )
-        elif unknown:
-            yield ctx.inconclusive(
-                gid,
-                f"{name} admits Kafka ports from prefix list(s) {', '.join(sorted(set(unknown)))} "
-                "whose entries are not collected",
-                nodes=nodes,
-                attributes={**attrs, "prefix_lists": sorted(set(unknown))},
-            )
-        elif not rules:
-            yield ctx.passed(
-                gid, f"{name} admits no traffic to Kafka ports", nodes=nodes, attributes=attrs
-            )
-        else:
-            yield ctx.passed(
-                gid,
-                f"{name} admits Kafka ports only from declared sources "
-                f"({', '.join(sorted(set(ok)))})",
-                nodes=nodes,
-                attributes=attrs,
-            )
+        yield _judge_group(ctx, groups[gid], protects[gid], ports, allowed)
+
+
+def _kafka_rules(sg: Resource, ports: Sequence[int]) -> list[dict[str, Any]]:
+    """The rules of ``sg`` that open any of ``ports``, each once, in port order."""
+    rules: list[dict[str, Any]] = []
+    for port in ports:
+        for r in sg_rules_for_port(sg, port):
+            if r not in rules:
+                rules.append(r)
+    return rules
+
+
+def _rule_sources(
+    ctx: RuleContext, rules: Sequence[dict[str, Any]], allowed: Sequence[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """The sources ``rules`` admit: (declared, undeclared, prefix lists not collected).
+
+    A CIDR is declared when inside ``allowed``; a group reference when its
+    account is the customer's or a declared peer (or the group is a peer).
+    """
+    decl = ctx.declaration
+    peers = set(decl.network.peers)
+    ok: list[str] = []
+    bad: list[str] = []
+    unknown: list[str] = []
+    for r in rules:
+        for c in r.get("cidrs") or []:
+            (ok if cidr_within(str(c), allowed) else bad).append(str(c))
+        unknown.extend(str(p) for p in r.get("prefix_lists") or [])
+        for g in r.get("groups") or []:
+            acct = str(g.get("account") or "")
+            ref = f"{g.get('group_id')} ({acct})"
+            if (
+                not acct
+                or is_customer_account(decl, "aws", acct)
+                or acct in peers
+                or str(g.get("group_id")) in peers
+            ):
+                ok.append(ref)
+            else:
+                bad.append(ref)
+    return ok, bad, unknown
+
+
+def _judge_group(
+    ctx: RuleContext,
+    sg: Resource,
+    protects: list[str],
+    ports: list[int],
+    allowed: list[str],
+) -> Finding:
+    """One verdict for one group: FAIL on an undeclared source, else INCONCLUSIVE on an
+    uncollected prefix list, else PASS."""
+    gid = sg.id
+    rules = _kafka_rules(sg, ports)
+    ok, bad, unknown = _rule_sources(ctx, rules, allowed)
+    attrs: dict[str, JSONValue] = {
+        "kafka_ports": ports,
+        "allowed_cidrs": allowed,
+        "kafka_rules": rules,
+        "protects": protects,
+    }
+    nodes = [gid, *protects]
+    name = f"security group {sg.name or local_id(gid)}"
+    if bad:
+        wide = sorted(set(bad))
+        internet = [c for c in wide if is_internet_cidr(c)]
+        return ctx.failed(
+            gid,
+            f"{name} admits Kafka ports from undeclared source(s) {', '.join(wide)}"
+            + (" including the internet" if internet else "")
+            + f"; declared clients are {', '.join(allowed) or 'none'}",
+            nodes=nodes,
+            attributes={**attrs, "undeclared_sources": wide},
+            definite=True,
+        )
+    if unknown:
+        return ctx.inconclusive(
+            gid,
+            f"{name} admits Kafka ports from prefix list(s) {', '.join(sorted(set(unknown)))} "
+            "whose entries are not collected",
+            nodes=nodes,
+            attributes={**attrs, "prefix_lists": sorted(set(unknown))},
+        )
+    if not rules:
+        return ctx.passed(
+            gid, f"{name} admits no traffic to Kafka ports", nodes=nodes, attributes=attrs
+        )
+    return ctx.passed(
+        gid,
+        f"{name} admits Kafka ports only from declared sources ({', '.join(sorted(set(ok)))})",
+        nodes=nodes,
+        attributes=attrs,
+    )
 
 
 K8S_LISTINGS: dict[str, tuple[str, str]] = {

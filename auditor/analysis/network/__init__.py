@@ -9,7 +9,11 @@ One concept per module:
 - :mod:`.index`: indexes over the graph (effective route table / NACL of a subnet);
 - :mod:`.exposure`: can the internet open a connection to a resource (per port);
 - :mod:`.connectivity`: how two VPCs reach each other (peering, TGW, internet);
-- :mod:`.paths`: hop-by-hop path reasoning from any source to any target;
+- :mod:`.paths`: hop-by-hop path reasoning from any source to any target, built
+  in layers: :mod:`.route_walk` (route walks; :mod:`.tgw_walk` for transit
+  gateways), :mod:`.leg_parts` (origins, endpoints, NACL and security group
+  hops), :mod:`.private_legs`, :mod:`.internet_legs`; its targets are in
+  :mod:`.path_targets`;
 - :mod:`.privatelink`: PrivateLink consumer paths (interface endpoint →
   endpoint service → NLB → targets; one-way);
 - :mod:`.traffic`: traffic classes (clients, replication, operations, support)

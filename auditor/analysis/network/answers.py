@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from auditor.model import JSONValue
+from auditor.model import JSONValue, Resource
 
 
 class Reach(StrEnum):
@@ -106,3 +106,21 @@ class _Built:
                 missing=v.missing,
             )
         )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceGroups:
+    """The groups whose rules decide who may open a connection to one resource.
+
+    Per cloud (:meth:`~.view.NetworkView.source_groups`), so that a rule about
+    client sources need not know how each cloud filters traffic.
+    """
+
+    groups: tuple[Resource, ...] = ()
+    """Groups with security-group-shaped rules (``sg_rules_for_port`` reads them)."""
+    protects: tuple[str, ...] = ()
+    """The resource they protect; empty when the resource is itself a group."""
+    missing: tuple[str, ...] = ()
+    """Ids of groups named but not collected."""
+    not_judged: str = ""
+    """Why this cloud's rules are not judged as groups (empty when they are)."""

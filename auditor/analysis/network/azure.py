@@ -37,7 +37,7 @@ from auditor.analysis.network.addresses import (
     net_subtract,
     parse_net,
 )
-from auditor.analysis.network.answers import Exposure, Reach, _combine
+from auditor.analysis.network.answers import Exposure, Reach, SourceGroups, _combine
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, Kind, Resource
 
@@ -187,6 +187,10 @@ def _sku(value: Any) -> str | None:
     return str(value) if value else None
 
 
+_Way = tuple[str, str, str | None, tuple[str, ...]]
+"""A public way in to a NIC: (how, node, SKU, path nodes), from :func:`_public_paths`."""
+
+
 def nic_exposure(graph: BoundaryGraph, nic: Resource, port: int, subject: str) -> Exposure:
     """Whether the internet reaches ``nic`` on TCP ``port`` (answer about ``subject``)."""
     base = Exposure(resource=subject, port=port, reach=Reach.UNKNOWN, reason="")
@@ -210,15 +214,9 @@ def nic_exposure(graph: BoundaryGraph, nic: Resource, port: int, subject: str) -
             reason=f"subnet of NIC {nic.name} was not collected",
             missing=(str(nic.attributes.get("subnet_id") or nic.id),),
         )
-    nsg_ids = [str(subnet.attributes.get("nsg_id") or "")] + [
-        str(g) for g in nic.attributes.get("security_group_ids") or []
-    ]
-    nsgs: list[Resource] = []
-    for gid in [g for g in nsg_ids if g]:
-        g = _get(graph, gid)
-        if g is None:
-            return replace(base, reason=f"NSG {gid} was not collected", missing=(gid,))
-        nsgs.append(g)
+    nsgs, gone = _nsgs_of(graph, nic, subnet)
+    if gone:
+        return replace(base, reason=f"NSG {gone} was not collected", missing=(gone,))
     how, _node, _sku, via_path = ways[0]
     path = (subject, *((nic.id,) if nic.id != subject else ()), subnet.id, *via_path, INTERNET_ID)
     path = tuple(dict.fromkeys(path))
@@ -233,29 +231,68 @@ def nic_exposure(graph: BoundaryGraph, nic: Resource, port: int, subject: str) -
             "so no answer gets back to the internet",
             path=path,
         )
+    found = replace(base, path=path)
     if not nsgs:
-        if all((s or "").lower() == "basic" for _, _, s, _ in ways):
-            return replace(
-                base,
-                reach=Reach.YES,
-                reason=f"{how} (Basic SKU) and no NSG on NIC {nic.name} or its subnet",
-                path=path,
-                edges=edges,
-                sources=("any address",),
-            )
-        if any(s is None for _, _, s, _ in ways):
-            return replace(
-                base,
-                reason=f"{how} has an unknown SKU and no NSG applies (open if Basic)",
-                path=path,
-                missing=tuple(n for _, n, s, _ in ways if s is None),
-            )
+        return _without_nsg(found, how, nic, ways, edges)
+    return _through_nsgs(found, how, nic, nsgs, edges, route)
+
+
+def _nsgs_of(
+    graph: BoundaryGraph, nic: Resource, subnet: Resource
+) -> tuple[list[Resource], str | None]:
+    """The NSGs that filter ``nic`` (its subnet's, then its own), or the first not collected."""
+    nsg_ids = [str(subnet.attributes.get("nsg_id") or "")] + [
+        str(g) for g in nic.attributes.get("security_group_ids") or []
+    ]
+    nsgs: list[Resource] = []
+    for gid in [g for g in nsg_ids if g]:
+        g = _get(graph, gid)
+        if g is None:
+            return nsgs, gid
+        nsgs.append(g)
+    return nsgs, None
+
+
+def _without_nsg(
+    found: Exposure,
+    how: str,
+    nic: Resource,
+    ways: Sequence[_Way],
+    edges: tuple[tuple[str, str, str], ...],
+) -> Exposure:
+    """No NSG applies: Basic SKU public addresses are open, Standard ones closed by default."""
+    if all((s or "").lower() == "basic" for _, _, s, _ in ways):
         return replace(
-            base,
-            reach=Reach.NO,
-            reason=f"{how} is Standard SKU (closed by default) and no NSG opens it",
-            path=path,
+            found,
+            reach=Reach.YES,
+            reason=f"{how} (Basic SKU) and no NSG on NIC {nic.name} or its subnet",
+            edges=edges,
+            sources=("any address",),
         )
+    if any(s is None for _, _, s, _ in ways):
+        return replace(
+            found,
+            reason=f"{how} has an unknown SKU and no NSG applies (open if Basic)",
+            missing=tuple(n for _, n, s, _ in ways if s is None),
+        )
+    return replace(
+        found,
+        reach=Reach.NO,
+        reason=f"{how} is Standard SKU (closed by default) and no NSG opens it",
+    )
+
+
+def _through_nsgs(
+    found: Exposure,
+    how: str,
+    nic: Resource,
+    nsgs: Sequence[Resource],
+    edges: tuple[tuple[str, str, str], ...],
+    route: Mapping[str, Any] | None,
+) -> Exposure:
+    """The NSGs in turn on the internet addresses arriving at ``nic``; the default route
+    decides whether the answer gets back (a virtual appliance makes it UNKNOWN)."""
+    port = found.port
     arriving: tuple[Net, ...] = internet_space(4)
     first_rule: dict[str, Any] | None = None
     tags: list[str] = []
@@ -269,38 +306,34 @@ def nic_exposure(graph: BoundaryGraph, nic: Resource, port: int, subject: str) -
     if not arriving:
         if tags:
             return replace(
-                base,
+                found,
                 reason=f"NSG rule(s) admit service tag(s) {', '.join(sorted(set(tags)))} on "
                 f"{port}, a set of public addresses the auditor cannot list",
-                path=path,
                 firewalls=firewalls,
             )
         return replace(
-            base,
+            found,
             reach=Reach.NO,
             reason=f"{how}, but the NSGs ({', '.join(g.name for g in nsgs)}) admit no internet "
             f"address on {port}",
-            path=path,
             firewalls=firewalls,
         )
     shown = [str(n) for n in arriving[:3]]
     if route is not None and route.get("target_type") == "appliance":
         return replace(
-            base,
+            found,
             reason=f"{how} and NSG rule {(first_rule or {}).get('name')} admits {shown[0]}, but "
             f"0.0.0.0/0 is routed to virtual appliance {route.get('target_id')}: the answer "
             "depends on the appliance",
-            path=path,
             firewalls=firewalls,
             firewall_rule=first_rule,
         )
     rule_name = (first_rule or {}).get("name")
     return replace(
-        base,
+        found,
         reach=Reach.YES,
         reason=f"{how}, NSG rule {rule_name} (priority {(first_rule or {}).get('priority')}) "
         f"admits {', '.join(shown)}{' ...' if len(arriving) > 3 else ''} on {port}",
-        path=path,
         edges=edges,
         firewall_rule=first_rule,
         sources=tuple(str(n) for n in arriving),
@@ -431,3 +464,11 @@ def _load_balancer(graph: BoundaryGraph, lb: Resource, port: int) -> Exposure:
 def exposures(graph: BoundaryGraph, res: Resource, ports: Iterable[int]) -> list[Exposure]:
     """One answer per port (Event Hubs: per port, 9093 being its only Kafka port)."""
     return [exposure(graph, res, p) for p in sorted(set(ports))]
+
+
+def source_groups(res: Resource) -> SourceGroups:
+    """Azure NSG and Event Hubs network rules are not judged against client sources."""
+    return SourceGroups(
+        not_judged="Azure NSG rules and Event Hubs network rules are not judged against "
+        "declared client sources; network.public-ingress judges exposure"
+    )

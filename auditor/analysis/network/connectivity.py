@@ -202,52 +202,62 @@ class ConnectivityMixin(NetworkIndex):
         nodes = base_nodes + ((link.id,) if isinstance(link, Resource) else ())
         # TGW route tables: the associated table of each side must route the other's CIDRs.
         for att, cidrs in ((ta, cidrs_b), (tb, cidrs_a)):
-            rt_id = att.attributes.get("association_route_table_id")
-            if not rt_id:
-                return Connectivity(
-                    a=a.id,
-                    b=b.id,
-                    reach=Reach.NO,
-                    via="transit-gateway",
-                    reason=f"TGW attachment {_local_id(att.id)} has no associated route table",
-                    nodes=nodes,
-                )
-            trt = self.find(Kind.TRANSIT_ROUTE_TABLE, att.region, str(rt_id))
-            if trt is None:
-                return Connectivity(
-                    a=a.id,
-                    b=b.id,
-                    reach=Reach.UNKNOWN,
-                    via="transit-gateway",
-                    reason=f"TGW route table {rt_id} was not collected",
-                    nodes=nodes,
-                    missing=(str(rt_id),),
-                )
-            if trt.attributes.get("routes") is None:
-                return Connectivity(
-                    a=a.id,
-                    b=b.id,
-                    reach=Reach.UNKNOWN,
-                    via="transit-gateway",
-                    reason=f"routes of TGW route table {rt_id} were not collected",
-                    nodes=(*nodes, trt.id),
-                    missing=(trt.id,),
-                )
-            for c in cidrs:
-                if not tgw_routes(trt, c):
-                    return Connectivity(
-                        a=a.id,
-                        b=b.id,
-                        reach=Reach.NO,
-                        via="transit-gateway",
-                        reason=f"TGW route table {rt_id} has no active route for {c}",
-                        nodes=(*nodes, trt.id),
-                    )
+            trt = self._tgw_table_routing(a, b, att, cidrs, nodes)
+            if isinstance(trt, Connectivity):
+                return trt
             nodes = (*nodes, trt.id)
         built = self._routes_both_ways(
             a, b, tables_a, tables_b, cidrs_a, cidrs_b, "transit-gateway", (tga, tgb)
         )
         return built.with_nodes(*nodes).value
+
+    def _tgw_table_routing(
+        self, a: Resource, b: Resource, att: Resource, cidrs: Sequence[str], nodes: tuple[str, ...]
+    ) -> Resource | Connectivity:
+        """The TGW route table associated with ``att`` when it routes every one of ``cidrs``
+        (the other side's); else why ``a`` and ``b`` do not connect through it."""
+        rt_id = att.attributes.get("association_route_table_id")
+        if not rt_id:
+            return Connectivity(
+                a=a.id,
+                b=b.id,
+                reach=Reach.NO,
+                via="transit-gateway",
+                reason=f"TGW attachment {_local_id(att.id)} has no associated route table",
+                nodes=nodes,
+            )
+        trt = self.find(Kind.TRANSIT_ROUTE_TABLE, att.region, str(rt_id))
+        if trt is None:
+            return Connectivity(
+                a=a.id,
+                b=b.id,
+                reach=Reach.UNKNOWN,
+                via="transit-gateway",
+                reason=f"TGW route table {rt_id} was not collected",
+                nodes=nodes,
+                missing=(str(rt_id),),
+            )
+        if trt.attributes.get("routes") is None:
+            return Connectivity(
+                a=a.id,
+                b=b.id,
+                reach=Reach.UNKNOWN,
+                via="transit-gateway",
+                reason=f"routes of TGW route table {rt_id} were not collected",
+                nodes=(*nodes, trt.id),
+                missing=(trt.id,),
+            )
+        for c in cidrs:
+            if not tgw_routes(trt, c):
+                return Connectivity(
+                    a=a.id,
+                    b=b.id,
+                    reach=Reach.NO,
+                    via="transit-gateway",
+                    reason=f"TGW route table {rt_id} has no active route for {c}",
+                    nodes=(*nodes, trt.id),
+                )
+        return trt
 
     def _public_paths(
         self,

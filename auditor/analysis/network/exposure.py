@@ -18,7 +18,7 @@ from auditor.analysis.network.acl import acl_inbound
 from auditor.analysis.network.addresses import Net, is_internet_cidr, net_intersect, parse_net
 from auditor.analysis.network.answers import Exposure, Reach, _combine
 from auditor.analysis.network.index import NetworkIndex, _local_id, lport_of, target_port
-from auditor.analysis.network.routes import internet_routed, lookup
+from auditor.analysis.network.routes import Route, internet_routed, lookup
 from auditor.analysis.network.security_groups import sg_rules_for_port
 from auditor.base.edges import ACL_OF, FORWARDS_TO, MEMBER_OF, ROUTE_TABLE_OF, ROUTES_VIA
 from auditor.model import INTERNET_ID, JSONValue, Kind, Resource
@@ -99,6 +99,8 @@ class ExposureMixin(NetworkIndex):
         open_lb: bool,
         public_why: str,
     ) -> Exposure:
+        """Whether the internet reaches ``res`` at its public address in ``subnet_id``: an
+        internet gateway route of the subnet, then its security groups, then the NACL."""
         name = res.name or _local_id(res.id)
         base = Exposure(
             resource=res.id,
@@ -125,13 +127,7 @@ class ExposureMixin(NetworkIndex):
             )
         routed, igw_routes = internet_routed(table, 4)
         if not routed:
-            why = f"route table {_local_id(table.id)} sends no internet address to an IGW"
-            default = lookup(table, "0.0.0.0/0")
-            if default is not None and default.target_type == "igw":
-                why = (
-                    f"more specific routes in {_local_id(table.id)} (e.g. blackholes) take every "
-                    f"internet address away from {default.target_id}"
-                )
+            why = _no_internet_route(table)
             return replace(base, reach=Reach.NO, reason=f"{name} has {public_why} but {why}")
         igw_route = igw_routes[0]
         igw_node = self.gateway_node(res.region, igw_route) or igw_route.target_id
@@ -142,27 +138,7 @@ class ExposureMixin(NetworkIndex):
             (table.id, igw_node, ROUTES_VIA),
             (igw_node, INTERNET_ID, "network.internet"),
         )
-        # Security groups.
-        admitted: list[Net] = []
-        admitting: list[tuple[Net, str]] = []
-        rule_used: dict[str, JSONValue] | None = None
-        if open_lb:
-            admitted = list(routed)
-            admitting = [(n, "the load balancer (no security groups)") for n in routed]
-            rule_used = {"note": "network load balancer without security groups admits all"}
-        for sg in sgs:
-            for rule in sg_rules_for_port(sg, port):
-                nets = [n for c in rule.get("cidrs") or [] if (n := parse_net(str(c)))]
-                hit = net_intersect(nets, routed)
-                if hit:
-                    admitted.extend(hit)
-                    admitting.extend(
-                        (n, f"security group {sg.name or _local_id(sg.id)}")
-                        for n in nets
-                        if net_intersect([n], routed)
-                    )
-                    if rule_used is None:
-                        rule_used = {"group": sg.id, **rule}
+        admitted, admitting, rule_used = _sg_admitted(sgs, port, routed, open_lb)
         if not admitted:
             if missing_sgs:
                 return replace(
@@ -180,29 +156,46 @@ class ExposureMixin(NetworkIndex):
                 path=path,
                 edges=edges,
             )
+        found = replace(base, path=path, edges=edges, firewall_rule=rule_used)
+        return self._through_acl(
+            found, subnet, subnet_id, table, igw_route, admitted, admitting, open_lb, public_why
+        )
+
+    def _through_acl(
+        self,
+        found: Exposure,
+        subnet: Resource,
+        subnet_id: str,
+        table: Resource,
+        igw_route: Route,
+        admitted: Sequence[Net],
+        admitting: Sequence[tuple[Net, str]],
+        open_lb: bool,
+        public_why: str,
+    ) -> Exposure:
+        """The subnet's NACL on the internet addresses the security groups ``admitted``.
+
+        ``found`` carries the route and security group part of the answer;
+        ``admitting`` names who admits each address, for the reason.
+        """
+        port = found.port
         acl = self.acl_for(subnet)
         if acl is None:
             return replace(
-                base,
+                found,
                 reach=Reach.UNKNOWN,
                 reason=f"no network ACL found for subnet {subnet_id}",
-                path=path,
-                edges=edges,
-                firewall_rule=rule_used,
                 missing=(subnet.id,),
             )
         decision = acl_inbound(acl, admitted, port)
         if not decision.allowed:
             return replace(
-                base,
+                found,
                 reach=Reach.NO,
                 reason=(
                     f"network ACL {_local_id(acl.id)} of {subnet_id} blocks port {port} "
                     "from the internet"
                 ),
-                path=path,
-                edges=edges,
-                firewall_rule=rule_used,
                 acl_entry=decision.entry,
             )
         through = [(n, who) for n, who in admitting if net_intersect([n], decision.allowed)]
@@ -211,16 +204,14 @@ class ExposureMixin(NetworkIndex):
         shown = ", ".join(sources[:3]) + (" ..." if len(sources) > 3 else "")
         acl_rule = (decision.entry or {}).get("rule_number")
         return replace(
-            base,
+            found,
             reach=Reach.YES,
             reason=(
                 f"{public_why}, {who} admits {shown}, network ACL {_local_id(acl.id)} "
                 f"rule {acl_rule} allows it, and route table {_local_id(table.id)} of "
                 f"{subnet_id} sends {igw_route.destination} to {igw_route.target_id}"
             ),
-            path=path,
-            edges=(*edges, (acl.id, subnet.id, ACL_OF)),
-            firewall_rule=rule_used,
+            edges=(*found.edges, (acl.id, subnet.id, ACL_OF)),
             acl_entry=decision.entry,
             sources=tuple(sources),
         )
@@ -364,3 +355,46 @@ class ExposureMixin(NetworkIndex):
                 if any(is_internet_cidr(str(c)) for c in rule.get("cidrs") or []):
                     out.append((sg, rule))
         return out
+
+
+def _no_internet_route(table: Resource) -> str:
+    """Why ``table`` sends no internet address to an internet gateway (for a NO)."""
+    why = f"route table {_local_id(table.id)} sends no internet address to an IGW"
+    default = lookup(table, "0.0.0.0/0")
+    if default is not None and default.target_type == "igw":
+        why = (
+            f"more specific routes in {_local_id(table.id)} (e.g. blackholes) take every "
+            f"internet address away from {default.target_id}"
+        )
+    return why
+
+
+def _sg_admitted(
+    sgs: Sequence[Resource], port: int, routed: Sequence[Net], open_lb: bool
+) -> tuple[list[Net], list[tuple[Net, str]], dict[str, JSONValue] | None]:
+    """The internet addresses ``routed`` that security groups admit on ``port``.
+
+    Returns the addresses, who admits each (for the reason), and the first rule
+    that admits any. A load balancer without security groups admits all.
+    """
+    admitted: list[Net] = []
+    admitting: list[tuple[Net, str]] = []
+    rule_used: dict[str, JSONValue] | None = None
+    if open_lb:
+        admitted = list(routed)
+        admitting = [(n, "the load balancer (no security groups)") for n in routed]
+        rule_used = {"note": "network load balancer without security groups admits all"}
+    for sg in sgs:
+        for rule in sg_rules_for_port(sg, port):
+            nets = [n for c in rule.get("cidrs") or [] if (n := parse_net(str(c)))]
+            hit = net_intersect(nets, routed)
+            if hit:
+                admitted.extend(hit)
+                admitting.extend(
+                    (n, f"security group {sg.name or _local_id(sg.id)}")
+                    for n in nets
+                    if net_intersect([n], routed)
+                )
+                if rule_used is None:
+                    rule_used = {"group": sg.id, **rule}
+    return admitted, admitting, rule_used

@@ -28,7 +28,7 @@ from auditor.analysis.network.addresses import (
     net_subtract,
     parse_net,
 )
-from auditor.analysis.network.answers import Exposure, Reach
+from auditor.analysis.network.answers import Exposure, Reach, SourceGroups
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, JSONValue, Kind, Resource
 
@@ -132,7 +132,6 @@ def _rule_json(fw: Resource) -> dict[str, JSONValue]:
 
 def gcp_exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
     """Whether the internet can open a connection to a GCP resource on ``port``."""
-    a = res.attributes
     name = res.name or res.id
     if res.kind == Kind.KAFKA_CLUSTER:
         return Exposure(
@@ -143,25 +142,7 @@ def gcp_exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
             "Connect endpoints",
         )
     if res.kind == Kind.LOAD_BALANCER:
-        scheme = a.get("scheme")
-        if scheme is None:
-            return _unknown(res, port, "forwarding rule scheme unknown")
-        ports = [str(p) for p in a.get("ports") or []]
-        listens = not ports or any(
-            port_in({"from_port": int(p.split("-")[0]), "to_port": int(p.split("-")[-1])}, port)
-            for p in ports
-        )
-        if scheme != "internet-facing" or not listens:
-            why = "internal" if scheme != "internet-facing" else f"listens on {', '.join(ports)}"
-            return Exposure(resource=res.id, port=port, reach=Reach.NO, reason=f"{name} is {why}")
-        return Exposure(
-            resource=res.id,
-            port=port,
-            reach=Reach.YES,
-            reason=f"external forwarding rule {name} listens on port {port}",
-            path=(res.id, INTERNET_ID),
-            sources=("0.0.0.0/0",),
-        )
+        return _forwarding_rule_exposure(res, port)
     if res.kind != Kind.INSTANCE:
         return Exposure(
             resource=res.id,
@@ -169,6 +150,40 @@ def gcp_exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
             reach=Reach.NO,
             reason=f"a GCP {res.kind} has no address of its own",
         )
+    return _instance_exposure(graph, res, port)
+
+
+def _forwarding_rule_exposure(res: Resource, port: int) -> Exposure:
+    """A forwarding rule is exposed when it is external and listens on ``port``."""
+    a = res.attributes
+    name = res.name or res.id
+    scheme = a.get("scheme")
+    if scheme is None:
+        return _unknown(res, port, "forwarding rule scheme unknown")
+    ports = [str(p) for p in a.get("ports") or []]
+    listens = not ports or any(
+        port_in({"from_port": int(p.split("-")[0]), "to_port": int(p.split("-")[-1])}, port)
+        for p in ports
+    )
+    if scheme != "internet-facing" or not listens:
+        why = "internal" if scheme != "internet-facing" else f"listens on {', '.join(ports)}"
+        return Exposure(resource=res.id, port=port, reach=Reach.NO, reason=f"{name} is {why}")
+    return Exposure(
+        resource=res.id,
+        port=port,
+        reach=Reach.YES,
+        reason=f"external forwarding rule {name} listens on port {port}",
+        path=(res.id, INTERNET_ID),
+        sources=("0.0.0.0/0",),
+    )
+
+
+def _instance_exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
+    """An instance is exposed when it has an external IP and a route of its (collected)
+    network sends internet addresses to the default internet gateway, and a firewall
+    rule admits them (:func:`_through_firewalls`)."""
+    a = res.attributes
+    name = res.name or res.id
     if a.get("has_external_access") is None:
         return _unknown(res, port, "external access not recorded")
     if a.get("has_external_access") is False:
@@ -201,31 +216,30 @@ def gcp_exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
             reason=f"{name} has external IP {public} but no route of its network sends "
             "internet addresses to the default internet gateway",
         )
-    route = used[0]
+    firewalls = firewalls_for(graph, network, tags, sas, "ingress")
+    return _through_firewalls(res, port, public, network, used[0], routed, firewalls)
+
+
+def _through_firewalls(
+    res: Resource,
+    port: int,
+    public: str,
+    network: str,
+    route: Resource,
+    routed: Sequence[Net],
+    firewalls: Sequence[Resource],
+) -> Exposure:
+    """The verdict of the ingress ``firewalls`` (priority order) on the internet addresses
+    ``routed`` through ``route``: YES when an allow rule admits some, UNKNOWN when the
+    implied rules were not collected and some are left undecided, else NO."""
+    name = res.name or res.id
     gateway = str(route.attributes.get("next_hop") or "")
     path = (res.id, network, route.id, gateway, INTERNET_ID)
     edges = (
         (route.id, network, "network.attached_to"),
         (route.id, gateway, "network.routes_via"),
     )
-    remaining: tuple[Net, ...] = tuple(routed)
-    admitted: list[tuple[Net, Resource]] = []
-    decided: Resource | None = None
-    firewalls = firewalls_for(graph, network, tags, sas, "ingress")
-    for fw in firewalls:
-        if not remaining:
-            break
-        if not _matches_port(fw, port):
-            continue
-        srcs = [n for c in fw.attributes.get("source_ranges") or [] if (n := parse_net(str(c)))]
-        hit = net_intersect(srcs, remaining)
-        if not hit:
-            continue
-        if fw.attributes.get("action") == "allow":
-            admitted.extend((n, fw) for n in hit)
-        if decided is None:
-            decided = fw
-        remaining = net_subtract(remaining, srcs)
+    admitted, decided, remaining = _first_matches(firewalls, port, routed)
     if not any(fw.attributes.get("implied") for fw in firewalls) and remaining:
         return Exposure(
             resource=res.id,
@@ -275,7 +289,43 @@ def gcp_exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
     )
 
 
+def _first_matches(
+    firewalls: Sequence[Resource], port: int, routed: Sequence[Net]
+) -> tuple[list[tuple[Net, Resource]], Resource | None, tuple[Net, ...]]:
+    """Firewall rules in priority order over the addresses ``routed``: the first match decides.
+
+    Returns each address admitted by the allow rule that decides it, the first
+    rule that decides any address, and the addresses no rule decides.
+    """
+    remaining: tuple[Net, ...] = tuple(routed)
+    admitted: list[tuple[Net, Resource]] = []
+    decided: Resource | None = None
+    for fw in firewalls:
+        if not remaining:
+            break
+        if not _matches_port(fw, port):
+            continue
+        srcs = [n for c in fw.attributes.get("source_ranges") or [] if (n := parse_net(str(c)))]
+        hit = net_intersect(srcs, remaining)
+        if not hit:
+            continue
+        if fw.attributes.get("action") == "allow":
+            admitted.extend((n, fw) for n in hit)
+        if decided is None:
+            decided = fw
+        remaining = net_subtract(remaining, srcs)
+    return admitted, decided, remaining
+
+
 def _unknown(res: Resource, port: int, reason: str) -> Exposure:
     return Exposure(
         resource=res.id, port=port, reach=Reach.UNKNOWN, reason=reason, missing=(res.id,)
+    )
+
+
+def source_groups(res: Resource) -> SourceGroups:
+    """GCP firewall rules are not groups: client sources are judged on exposure only."""
+    return SourceGroups(
+        not_judged="GCP firewall rules are per network and target, not security groups; "
+        "network.public-ingress judges them"
     )

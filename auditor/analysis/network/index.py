@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from auditor.analysis.network.answers import SourceGroups
 from auditor.analysis.network.routes import Route
 from auditor.base.edges import MEMBER_OF, PROTECTED_BY, ROUTES_VIA
 from auditor.graph.build import BoundaryGraph
@@ -225,6 +226,13 @@ class NetworkIndex:
             else:
                 found[gid] = sg
         return [found[k] for k in sorted(found)], missing
+
+    def sg_source_groups(self, res: Resource) -> SourceGroups:
+        """AWS: the security groups of ``res`` (a security group stands for itself)."""
+        if res.kind == Kind.FIREWALL:
+            return SourceGroups(groups=(res,))
+        sgs, missing = self.firewalls_of(res)
+        return SourceGroups(groups=tuple(sgs), protects=(res.id,), missing=tuple(missing))
 
 
 def target_port(tg: Resource, local_id: str) -> int | None:

@@ -20,6 +20,7 @@ could not be read (``null``), an endpoint whose state is unknown.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -166,7 +167,6 @@ def privatelink_paths(
     for o in origins:
         if o.subnet is None:
             continue
-        consumer = o.subnet.account
         for e in idx.endpoints_of(o):
             name = str(e.attributes.get("service_name") or "")
             for lb, lport in fronts:
@@ -178,69 +178,95 @@ def privatelink_paths(
                 ]
                 if not chosen and (svcs or (lb.account, lb.region) in idx.read):
                     continue  # the service is known and fronts something else
-                leg = _first_leg(engine, o, e, lport)
-                if leg is None:
-                    hops = [
-                        engine.hop(o.node, "source", o.label),
-                        engine.hop(e, "interface endpoint", "subnets not collected", Reach.UNKNOWN),
-                    ]
-                    ep0 = Endpoint.unplaced(target, port)
-                    out.append(engine._end(ep0, source, port, hops, (VIA,), "", missing=[e.id]))
-                    continue
-                hops = [
-                    replace(h, what="private endpoint") if h.what == "target" else h
-                    for h in leg.hops
-                ]
-                hops.append(_state_hop(engine, e))
-                lb_ep = Endpoint.unplaced(lb, lport)
-                via = _merge_via(leg.via, (VIA,))
-                if not chosen:
-                    hops.append(
-                        engine.hop(
-                            e,
-                            "endpoint service",
-                            f"{name} not collected (another account's?): "
-                            f"whether it fronts {local_id(lb.id)} is not known",
-                            Reach.UNKNOWN,
-                        )
-                    )
-                    first = engine._end(lb_ep, source, lport, hops, via, "", missing=[name])
-                    out.append(first if target.id == lb.id else replace(first, target=target.id))
-                    continue
-                svc = chosen[0]
-                hops.append(_principal_hop(engine, svc, consumer))
-                hops.append(
-                    engine.hop(
-                        lb,
-                        "load balancer",
-                        f"{svc.attributes.get('service_id') or local_id(svc.id)} "
-                        f"fronts {label(lb)}",
-                    )
-                )
-                hops.append(_listener_hop(engine, lb, lport))
-                first = engine._end(
-                    lb_ep,
-                    source,
-                    lport,
-                    hops,
-                    via,
-                    "reachable",
-                    sources=o.nets if leg.reach is Reach.YES else (),
-                    missing=leg.missing,
-                )
-                if target.id == lb.id:
-                    out.append(first)
-                if first.reach is not Reach.YES:
-                    if target.id != lb.id:
-                        out.append(replace(first, target=target.id, port=port))
-                    continue
-                # via_lb adds its own listener hop (with the target it forwards to).
-                head = replace(first, hops=first.hops[:-1])
-                chained = engine.via_lb(head, lb, lport, preserve_client=False)
-                if target.id == lb.id:
-                    out.extend(chained)
-                else:
-                    out.extend(p for p in chained if p.target == target.id)
+                out.extend(_endpoint_paths(engine, o, e, lb, lport, chosen, source, target, port))
+    return out
+
+
+def _endpoint_paths(
+    engine: PathEngine,
+    o: Origin,
+    e: Resource,
+    lb: Resource,
+    lport: int,
+    chosen: Sequence[Resource],
+    source: str,
+    target: Resource,
+    port: int,
+) -> list[Path]:
+    """Paths from ``o`` through interface endpoint ``e`` to the NLB ``lb`` on ``lport``, and on
+    to ``target``.
+
+    ``chosen``: the endpoint services of ``e`` that front ``lb``; none when the
+    service was not collected (whether it fronts ``lb`` is then UNKNOWN).
+    """
+    assert o.subnet is not None
+    name = str(e.attributes.get("service_name") or "")
+    leg = _first_leg(engine, o, e, lport)
+    if leg is None:
+        hops = [
+            engine.hop(o.node, "source", o.label),
+            engine.hop(e, "interface endpoint", "subnets not collected", Reach.UNKNOWN),
+        ]
+        ep0 = Endpoint.unplaced(target, port)
+        return [engine._end(ep0, source, port, hops, (VIA,), "", missing=[e.id])]
+    hops = [replace(h, what="private endpoint") if h.what == "target" else h for h in leg.hops]
+    hops.append(_state_hop(engine, e))
+    lb_ep = Endpoint.unplaced(lb, lport)
+    via = _merge_via(leg.via, (VIA,))
+    if not chosen:
+        hops.append(
+            engine.hop(
+                e,
+                "endpoint service",
+                f"{name} not collected (another account's?): "
+                f"whether it fronts {local_id(lb.id)} is not known",
+                Reach.UNKNOWN,
+            )
+        )
+        first = engine._end(lb_ep, source, lport, hops, via, "", missing=[name])
+        return [first if target.id == lb.id else replace(first, target=target.id)]
+    svc = chosen[0]
+    hops.append(_principal_hop(engine, svc, o.subnet.account))
+    hops.append(
+        engine.hop(
+            lb,
+            "load balancer",
+            f"{svc.attributes.get('service_id') or local_id(svc.id)} fronts {label(lb)}",
+        )
+    )
+    hops.append(_listener_hop(engine, lb, lport))
+    first = engine._end(
+        lb_ep,
+        source,
+        lport,
+        hops,
+        via,
+        "reachable",
+        sources=o.nets if leg.reach is Reach.YES else (),
+        missing=leg.missing,
+    )
+    return _on_to_target(engine, first, lb, lport, target, port)
+
+
+def _on_to_target(
+    engine: PathEngine, first: Path, lb: Resource, lport: int, target: Resource, port: int
+) -> list[Path]:
+    """The paths a PrivateLink leg ``first`` to ``lb`` gives for ``target``: the leg itself
+    when ``lb`` is the target, else its continuation behind ``lb`` (or why it stops)."""
+    out: list[Path] = []
+    if target.id == lb.id:
+        out.append(first)
+    if first.reach is not Reach.YES:
+        if target.id != lb.id:
+            out.append(replace(first, target=target.id, port=port))
+        return out
+    # via_lb adds its own listener hop (with the target it forwards to).
+    head = replace(first, hops=first.hops[:-1])
+    chained = engine.via_lb(head, lb, lport, preserve_client=False)
+    if target.id == lb.id:
+        out.extend(chained)
+    else:
+        out.extend(p for p in chained if p.target == target.id)
     return out
 
 

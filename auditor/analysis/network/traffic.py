@@ -20,7 +20,7 @@ does not excuse a public replication path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from auditor.analysis.boundary_scope import is_customer_account
@@ -116,7 +116,19 @@ def class_flows(graph: BoundaryGraph) -> list[Flow]:
     """Flows of every traffic class over the graph (computed per source class, not per pair)."""
     decl = graph.declaration
     engine = path_engine(graph)
-    view = engine.view
+    platform_subnets, other_subnets = _estate_subnets(graph)
+    kafka = kafka_targets(graph, decl.network.kafka_ports)
+    mgmt = management_targets(graph)
+    return [
+        *_client_flows(graph, engine, kafka, other_subnets),
+        *_replication_flows(engine, kafka, platform_subnets),
+        *_operations_flows(graph, engine, mgmt),
+        *_support_flows(graph, engine, [*kafka, *mgmt]),
+    ]
+
+
+def _estate_subnets(graph: BoundaryGraph) -> tuple[dict[str, list[Resource]], list[Resource]]:
+    """The AWS subnets of the estate: the platform's, per region, and every other one."""
     nets = platform_networks(graph).networks
     platform_vpc_keys = {
         (v.region, str(v.attributes.get("vpc_id") or local_id(v.id))) for v in nets
@@ -133,11 +145,18 @@ def class_flows(graph: BoundaryGraph) -> list[Flow]:
             platform_subnets.setdefault(s.region, []).append(s)
         else:
             other_subnets.append(s)
-    kafka = kafka_targets(graph, decl.network.kafka_ports)
-    mgmt = management_targets(graph)
-    out: list[Flow] = []
+    return platform_subnets, other_subnets
 
-    # Clients: the internet, declared client CIDRs, and every non-platform estate subnet.
+
+def _client_flows(
+    graph: BoundaryGraph,
+    engine: PathEngine,
+    kafka: Sequence[Target],
+    other_subnets: Sequence[Resource],
+) -> list[Flow]:
+    """Clients: the internet, declared client CIDRs, and every non-platform estate subnet."""
+    decl = graph.declaration
+    out: list[Flow] = []
     client_cidrs = sorted(set(decl.network.clients.cidrs))
     client_origins: list[tuple[str, list[Origin], tuple[Net, ...], Reach]] = [
         ("internet", [], nets_of(["0.0.0.0/0"]), Reach.NO)
@@ -168,8 +187,14 @@ def class_flows(graph: BoundaryGraph) -> list[Flow]:
                 pub = WORLD if label_ == "internet" else public
                 ps = engine.from_origins(origins, pub, entry, label_, t.resource, port, index)
                 out.append(_flow(engine, "clients", t, port, label_, ps))
+    return out
 
-    # Replication: platform networks of one region to Kafka listeners of another.
+
+def _replication_flows(
+    engine: PathEngine, kafka: Sequence[Target], platform_subnets: Mapping[str, list[Resource]]
+) -> list[Flow]:
+    """Replication: platform networks of one region to Kafka listeners of another."""
+    out: list[Flow] = []
     regions = sorted(platform_subnets)
     by_region = {
         r: _group(engine, platform_subnets[r], f"platform networks in {r}", "") for r in regions
@@ -191,16 +216,29 @@ def class_flows(graph: BoundaryGraph) -> list[Flow]:
                     region_index[r],
                 )
                 out.append(_flow(engine, "replication", t, port, f"platform networks in {r}", ps))
+    return out
 
-    # Operations: management endpoints from the internet and declared operations CIDRs.
-    ops_sources = ["internet", *sorted(set(decl.network.operations.cidrs))]
+
+def _operations_flows(
+    graph: BoundaryGraph, engine: PathEngine, mgmt: Sequence[Target]
+) -> list[Flow]:
+    """Operations: management endpoints from the internet and declared operations CIDRs."""
+    out: list[Flow] = []
+    ops_sources = ["internet", *sorted(set(graph.declaration.network.operations.cidrs))]
     for t in mgmt:
         for port in t.ports:
             for src in ops_sources:
                 ps = engine.paths(src, t.resource, port)
                 out.append(_flow(engine, "operations", t, port, src, ps))
+    return out
 
-    # Support: networks of other parties joined by peering to a platform network.
+
+def _support_flows(
+    graph: BoundaryGraph, engine: PathEngine, targets: Sequence[Target]
+) -> list[Flow]:
+    """Support: networks of other parties joined by peering to a platform network."""
+    decl = graph.declaration
+    out: list[Flow] = []
     for p in graph.of_kind(Kind.PEERING):
         if p.attributes.get("status") != "active":
             continue
@@ -210,12 +248,11 @@ def class_flows(graph: BoundaryGraph) -> list[Flow]:
             if not acct or is_customer_account(decl, "aws", acct):
                 continue
             far = ", ".join(str(c) for c in info.get("cidrs") or [])
-            for t in [*kafka, *mgmt]:
+            for t in targets:
                 for port in t.ports:
                     ps = engine.external_via_peering(p, side, t.resource, port)
                     if ps:
                         out.append(_flow(engine, "support", t, port, f"{acct} {far}", ps))
-    del view
     return out
 
 

@@ -1,0 +1,288 @@
+"""Private legs: from an estate origin to an endpoint over private addresses.
+
+A private leg goes out of the source (its subnet's NACL, its security groups),
+along the route walk to the target's network, in at the target (its subnet's
+NACL, its security groups) and back (the target's NACL on ephemeral ports, its
+route back to the source, the source's NACL). Legs are shared between targets
+in one unsplit subnet with the same security groups.
+
+Also here: legs from an uncollected network on the far side of a peering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from auditor.analysis.network.addresses import Net, fmt_nets, nets_of, parse_net
+from auditor.analysis.network.answers import Reach
+from auditor.analysis.network.index import label, local_id
+from auditor.analysis.network.leg_parts import LegParts
+from auditor.analysis.network.path_model import Endpoint, Hop, Origin, Path, _merge_via
+from auditor.analysis.network.security_groups import sg_decide
+from auditor.analysis.network.view import NetworkView
+from auditor.model import Kind, Resource
+
+
+class PrivateLegs(LegParts):
+    """Private legs, cached per (origin, target subnet and groups, port)."""
+
+    def __init__(self, view: NetworkView) -> None:
+        super().__init__(view)
+        self._split: set[str] | None = None
+        self._legs: dict[tuple[Any, ...], Path] = {}
+
+    def _uniform(self, subnet: Resource) -> bool:
+        """No route or NACL entry anywhere splits this subnet: its addresses share one fate."""
+        if self._split is None:
+            # Every subnet per CIDR: accounts reuse CIDRs, and a finer entry splits them all.
+            by_cidr: dict[Net, list[str]] = {}
+            for s in self.graph.of_kind(Kind.SUBNET):
+                n = parse_net(str(s.attributes.get("cidr") or ""))
+                if n is not None:
+                    by_cidr.setdefault(n, []).append(s.id)
+            fine: set[Net] = set()
+            for rt in self.graph.of_kind(Kind.ROUTE_TABLE):
+                for nets, _r in self._parsed(rt):
+                    fine.update(nets or ())
+            for acl in self.graph.of_kind(Kind.NETWORK_ACL):
+                for e in acl.attributes.get("entries") or []:
+                    if (n := parse_net(str(e.get("cidr") or ""))) is not None:
+                        fine.add(n)
+            split: set[str] = set()
+            for n in fine:
+                for plen in range(8, n.prefixlen):
+                    split.update(by_cidr.get(n.supernet(new_prefix=plen), ()))
+            self._split = split
+        return subnet.id not in self._split
+
+    def private_leg(self, o: Origin, ep: Endpoint, port: int) -> Path:
+        """From an estate origin to an endpoint over private addresses.
+
+        Targets in one unsplit subnet with the same security groups share the
+        result (only the target hop differs), so a source class costs one leg
+        per (route table group, target subnet and groups), not per target.
+        """
+        if ep.subnet is None or not self._uniform(ep.subnet):
+            return self._private_leg(o, ep, port)
+        key = (
+            o.label,
+            o.node,
+            o.nets,
+            None if o.sgs is None else tuple(s.id for s in o.sgs),
+            ep.subnet.id,
+            tuple(s.id for s in ep.sgs),
+            ep.missing_sgs,
+            ep.open_lb,
+            port,
+            ep.resource.kind,
+        )
+        got = self._legs.get(key)
+        if got is None:
+            got = self._private_leg(o, ep, port)
+            self._legs[key] = got
+            return got
+        res = ep.resource
+        hops = tuple(
+            replace(h, node=res.id, detail=f"{label(res)} port {port}")
+            if h.what == "target" and h.reach is Reach.YES
+            else (replace(h, node=res.id) if h.node == got.target else h)
+            for h in got.hops
+        )
+        return replace(got, target=res.id, hops=hops)
+
+    def _private_leg(self, o: Origin, ep: Endpoint, port: int) -> Path:
+        """One private leg, hop by hop: out of the source, routed, in at the target, and back."""
+        res = ep.resource
+        hops: list[Hop] = [self.hop(o.node, "source", ", ".join(fmt_nets(o.nets)[:3]))]
+        missing: list[str] = []
+        assert o.subnet is not None
+        dest_vpc = self.vpc_of(ep.subnet) if ep.subnet is not None else None
+        if ep.subnet is None or dest_vpc is None:
+            hops.append(self.hop(res, "target", "subnet or network not collected", Reach.UNKNOWN))
+            return self._end(ep, o.label, port, hops, (), "", missing=[res.id])
+        hops.extend(self._request_out(o, o.subnet, ep, port))
+        table = self.view.route_table_for(o.subnet)
+        if table is None:
+            hops.append(self.hop(o.subnet, "subnet", "no route table found", Reach.UNKNOWN))
+            return self._end(ep, o.label, port, hops, (), "", missing=[o.subnet.id])
+        routed, via, lacking = self._request_route(table, ep, dest_vpc)
+        hops.extend(routed)
+        missing.extend(lacking)
+        if any(h.reach is Reach.NO for h in hops):
+            # Dropped on the way out: ``_end`` cuts every later hop, so skip the inbound
+            # NACL and security group work (the bulk of a leg); only the reply route's
+            # missing data still shows in the result.
+            missing.extend(self._reply_missing(o, ep))
+            return self._end(ep, o.label, port, hops, via, "reachable", missing=missing)
+        inbound, nets = self._request_in(o, ep, ep.subnet, port)
+        hops.extend(inbound)
+        reply, nets, lacking = self._reply(o, o.subnet, ep, ep.subnet, nets)
+        hops.extend(reply)
+        missing.extend(lacking)
+        return self._end(ep, o.label, port, hops, via, "reachable", sources=nets, missing=missing)
+
+    def _request_out(self, o: Origin, src: Resource, ep: Endpoint, port: int) -> list[Hop]:
+        """The request leaving the source subnet ``src``: its NACL, then the source's groups."""
+        hops: list[Hop] = []
+        h, _ = self._acl_hop(src, egress=True, nets=ep.nets, port=port, what="request out")
+        hops.append(h)
+        if o.sgs is not None:
+            d = sg_decide(
+                o.sgs,
+                port,
+                egress=True,
+                nets=ep.nets,
+                far_groups=[str(s.attributes.get("group_id")) for s in ep.sgs],
+                prefix_lists=lambda pl: self.prefix_list(o.subnet.region, pl) if o.subnet else None,
+            )
+            if o.sgs and not d.admits:
+                hops.append(
+                    self.hop(
+                        o.sgs[0],
+                        "security group",
+                        f"no egress rule allows tcp {port} to the target",
+                        Reach.NO,
+                    )
+                )
+        return hops
+
+    def _request_route(
+        self, table: Resource, ep: Endpoint, dest_vpc: Resource
+    ) -> tuple[list[Hop], tuple[str, ...], list[str]]:
+        """The request's route walk from ``table`` to the target's first address.
+
+        Returns the hops, the links crossed and what is missing. A walk that
+        leaves the estate (internet, a service) cannot deliver a private address.
+        """
+        hops: list[Hop] = []
+        via: tuple[str, ...] = ()
+        missing: list[str] = []
+        for dn in ep.nets[:1]:
+            w = self.walk(table, dn, dest_vpc)
+            hops.extend(w.hops)
+            via = _merge_via(via, w.via)
+            missing.extend(w.missing)
+            if w.reach is Reach.YES and w.fate != "deliver":
+                hops.append(
+                    self.hop(
+                        ep.resource,
+                        "target",
+                        f"{dn} is a private address: the internet cannot deliver it",
+                        Reach.NO,
+                    )
+                )
+        return hops, via, missing
+
+    def _request_in(
+        self, o: Origin, ep: Endpoint, dst: Resource, port: int
+    ) -> tuple[list[Hop], tuple[Net, ...]]:
+        """The request entering the target subnet ``dst``: its NACL, the target's groups.
+
+        Returns the hops (ending at the target) and the source addresses admitted.
+        """
+        res = ep.resource
+        hops = [self.hop(dst, "subnet", f"target subnet {local_id(dst.id)}")]
+        h, nets = self._acl_hop(dst, egress=False, nets=o.nets, port=port, what="request in")
+        hops.append(h)
+        groups = [str(s.attributes.get("group_id")) for s in o.sgs or ()]
+        h, nets = self._sg_hop(ep, nets or o.nets, groups, port)
+        hops.append(h)
+        hops.append(self.hop(res, "target", f"{label(res)} port {port}"))
+        return hops, nets
+
+    def _reply(
+        self, o: Origin, src: Resource, ep: Endpoint, dst: Resource, nets: tuple[Net, ...]
+    ) -> tuple[list[Hop], tuple[Net, ...], list[str]]:
+        """The return leg: out of the target subnet ``dst`` on ephemeral ports, its route back
+        to the source, in at the source subnet ``src``.
+
+        Returns the hops, the source addresses still admitted and what is missing.
+        """
+        hops: list[Hop] = []
+        missing: list[str] = []
+        h, nets2 = self._acl_hop(dst, egress=True, nets=nets or o.nets, port=None, what="reply out")
+        hops.append(h)
+        nets = nets2 if nets else nets
+        back = self.view.route_table_for(dst)
+        src_vpc = self.vpc_of(src)
+        if back is None or src_vpc is None:
+            hops.append(self.hop(dst, "subnet", "no route table found (reply)", Reach.UNKNOWN))
+        else:
+            for sn in (o.nets or ())[:1]:
+                w = self.walk(back, sn, src_vpc)
+                if w.reach is Reach.YES and w.fate == "deliver":
+                    hops.append(self.hop(back, "route table", f"reply: {w.hops[0].detail}"))
+                else:
+                    bad = w.hops[0] if w.hops else self.hop(back, "route table", w.reason)
+                    hops.append(
+                        replace(
+                            bad,
+                            detail=f"reply to {sn}: {w.reason}",
+                            reach=w.reach if w.reach is not Reach.YES else Reach.NO,
+                        )
+                    )
+                    missing.extend(w.missing)
+        h, _ = self._acl_hop(src, egress=False, nets=ep.nets, port=None, what="reply in")
+        hops.append(h)
+        return hops, nets, missing
+
+    def _reply_missing(self, o: Origin, ep: Endpoint) -> list[str]:
+        """What the reply route of a private leg lacks (as its full evaluation records it)."""
+        back = self.view.route_table_for(ep.subnet) if ep.subnet is not None else None
+        src_vpc = self.vpc_of(o.subnet) if o.subnet is not None else None
+        if back is None or src_vpc is None:
+            return []
+        for sn in (o.nets or ())[:1]:
+            w = self.walk(back, sn, src_vpc)
+            if not (w.reach is Reach.YES and w.fate == "deliver"):
+                return list(w.missing)
+        return []
+
+    def external_via_peering(
+        self, peering: Resource, far_side: str, target: Resource, port: int
+    ) -> list[Path]:
+        """From an uncollected network on ``far_side`` of a peering to a target next to it."""
+        a = peering.attributes
+        far = a.get(far_side) or {}
+        near = a.get("accepter" if far_side == "requester" else "requester") or {}
+        far_nets = nets_of(far.get("cidrs") or [])
+        pcx = local_id(peering.id)
+        source = f"{far.get('account')}/{far.get('vpc_id')}"
+        out: list[Path] = []
+        for ep in self.endpoints(target, port):
+            if ep.subnet is None or str(ep.subnet.attributes.get("vpc_id")) != str(
+                near.get("vpc_id")
+            ):
+                continue
+            hops = [
+                self.hop(source, "source", ", ".join(fmt_nets(far_nets)) or "unknown CIDRs"),
+                self.hop(peering, "peering", f"{pcx} from {far.get('vpc_id')}"),
+                self.hop(ep.subnet, "subnet", f"target subnet {local_id(ep.subnet.id)}"),
+            ]
+            h, nets = self._acl_hop(
+                ep.subnet, egress=False, nets=far_nets, port=port, what="request in"
+            )
+            hops.append(h)
+            h, nets = self._sg_hop(ep, nets or far_nets, (), port)
+            hops.append(h)
+            hops.append(self.hop(target, "target", f"{label(target)} port {port}"))
+            h, _ = self._acl_hop(
+                ep.subnet, egress=True, nets=nets or far_nets, port=None, what="reply out"
+            )
+            hops.append(h)
+            table = self.view.route_table_for(ep.subnet)
+            if table is None:
+                hops.append(self.hop(ep.subnet, "subnet", "no route table found", Reach.UNKNOWN))
+            else:
+                for n in far_nets[:1]:
+                    r, _note = self.lpm(table, n)
+                    ok = r is not None and r.active and r.target_id == pcx
+                    got = f"route {r.destination} -> {r.target_id}" if r else "no route"
+                    hops.append(
+                        self.hop(
+                            table, "route table", f"reply: {got}", Reach.YES if ok else Reach.NO
+                        )
+                    )
+            out.append(self._end(ep, source, port, hops, ("peering",), "reachable", sources=nets))
+        return out
