@@ -28,12 +28,15 @@ Candidate pairs come from indexes: a trust policy that names a principal
 account, one that names ``*`` in a short wildcard list. A principal is tried
 only against the roles that name it, its account, or anyone, and the last two
 only when its identity policies grant some ``sts:AssumeRole``.
+
+The principal side (organizations, SCPs, a collected principal's layers) is read
+in :mod:`auditor.analysis.access_principals`, the resource side (capability
+probes, resource policies) in :mod:`auditor.analysis.access_resources`.
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -42,14 +45,30 @@ from typing import Any
 
 import networkx as nx
 
+from auditor.analysis.access_principals import (
+    ASSUME,
+    ORG_KIND,
+    Principal,
+    assume_patterns,
+    collected_principal,
+    documents_parse,
+    read_organizations,
+)
+from auditor.analysis.access_resources import (
+    ACCOUNT_ID,
+    CAPABILITIES,
+    CAPABILITY_NAMES,
+    policy_accounts,
+    resource_policy,
+    topic_prefix,
+    trust_index,
+)
 from auditor.analysis.derive import deriver
 from auditor.analysis.globs import glob_match
 from auditor.analysis.policy import (
     ANYONE,
     NamedDocument,
     PolicyError,
-    assume_statements,
-    role_documents,
     statements,
 )
 from auditor.analysis.policy_eval import (
@@ -66,88 +85,6 @@ from auditor.analysis.policy_eval import (
 )
 from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME
 from auditor.model import JSONValue, Kind, Relation, Resource
-
-ASSUME = "sts:AssumeRole"
-ORG_KIND = "organization"
-
-# capability -> [(action, resource template)]; {arn} the resource, {acct} its account,
-# {region} the primary region. Account capabilities are probed with a wildcard name.
-CAPABILITIES: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
-    Kind.BUCKET: {
-        "data.read": (("s3:GetObject", "{arn}/*"),),
-        "data.write": (("s3:PutObject", "{arn}/*"), ("s3:DeleteObject", "{arn}/*")),
-        "bucket.policy_change": (
-            ("s3:PutBucketPolicy", "{arn}"),
-            ("s3:DeleteBucketPolicy", "{arn}"),
-            ("s3:PutBucketAcl", "{arn}"),
-            ("s3:PutBucketPublicAccessBlock", "{arn}"),
-        ),
-        "bucket.replication_change": (("s3:PutReplicationConfiguration", "{arn}"),),
-        "bucket.delete": (("s3:DeleteBucket", "{arn}"), ("s3:PutLifecycleConfiguration", "{arn}")),
-    },
-    Kind.KEY: {
-        "key.decrypt": (("kms:Decrypt", "{arn}"), ("kms:ReEncryptFrom", "{arn}")),
-        "key.policy_change": (("kms:PutKeyPolicy", "{arn}"), ("kms:CreateGrant", "{arn}")),
-        "key.destroy": (("kms:ScheduleKeyDeletion", "{arn}"), ("kms:DisableKey", "{arn}")),
-    },
-    Kind.KAFKA_CLUSTER: {
-        "data.read": (("kafka-cluster:ReadData", "{topic}"),),
-        "data.write": (("kafka-cluster:WriteData", "{topic}"),),
-        "cluster.policy_change": (
-            ("kafka:PutClusterPolicy", "{arn}"),
-            ("kafka:DeleteClusterPolicy", "{arn}"),
-        ),
-        "network.change": (
-            ("kafka:UpdateConnectivity", "{arn}"),
-            ("kafka:UpdateSecurity", "{arn}"),
-        ),
-    },
-    Kind.AUDIT_TRAIL: {
-        "trail.tamper": (
-            ("cloudtrail:StopLogging", "{arn}"),
-            ("cloudtrail:DeleteTrail", "{arn}"),
-            ("cloudtrail:UpdateTrail", "{arn}"),
-            ("cloudtrail:PutEventSelectors", "{arn}"),
-        ),
-    },
-    Kind.ACCOUNT: {
-        "iam.change": (
-            ("iam:PutRolePolicy", "arn:aws:iam::{acct}:role/*"),
-            ("iam:AttachRolePolicy", "arn:aws:iam::{acct}:role/*"),
-            ("iam:UpdateAssumeRolePolicy", "arn:aws:iam::{acct}:role/*"),
-            ("iam:CreateRole", "arn:aws:iam::{acct}:role/*"),
-            ("iam:PassRole", "arn:aws:iam::{acct}:role/*"),
-            ("iam:CreatePolicyVersion", "arn:aws:iam::{acct}:policy/*"),
-            ("iam:CreateUser", "arn:aws:iam::{acct}:user/*"),
-            ("iam:CreateAccessKey", "arn:aws:iam::{acct}:user/*"),
-        ),
-        "network.change": (
-            ("ec2:AuthorizeSecurityGroupIngress", "arn:aws:ec2:{region}:{acct}:security-group/*"),
-            ("ec2:CreateRoute", "arn:aws:ec2:{region}:{acct}:route-table/*"),
-            ("ec2:CreateVpcPeeringConnection", "arn:aws:ec2:{region}:{acct}:vpc/*"),
-            ("ec2:AttachInternetGateway", "arn:aws:ec2:{region}:{acct}:internet-gateway/*"),
-            ("ec2:CreateVpcEndpoint", "arn:aws:ec2:{region}:{acct}:vpc-endpoint/*"),
-        ),
-    },
-}
-"""The boundary capabilities, per kind of target, as (action, resource) probes."""
-
-CAPABILITY_NAMES: tuple[str, ...] = tuple(
-    sorted({c for per_kind in CAPABILITIES.values() for c in per_kind})
-)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Principal:
-    """A principal as the access model knows it."""
-
-    id: str
-    account: str
-    kind: str
-    """``role``, ``user``, ``account`` (any principal of it), ``anyone``."""
-    collected: bool
-    policies: PrincipalPolicies
-    unreadable: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,46 +113,6 @@ class Grant:
         return f"{self.capability}: {self.action} via {via}{cond}"
 
 
-def _resource_policy(res: Resource | None) -> tuple[NamedDocument | None, bool, ResourceKind]:
-    """(policy, unreadable?, kind) of a resource as the evaluator takes it."""
-    if res is None or res.attributes.get("stub"):
-        return None, True, ResourceKind.OPTIONAL
-    a = res.attributes
-    if res.kind == Kind.KEY:
-        pol = a.get("policy")
-        return (
-            (NamedDocument(f"key policy {res.id}", pol) if pol else None),
-            pol is None,
-            (ResourceKind.MANDATORY),
-        )
-    if res.kind == Kind.ROLE:
-        pol = a.get("trust_policy")
-        return (
-            (NamedDocument(f"trust policy {res.id}", pol) if pol else None),
-            pol is None,
-            (ResourceKind.MANDATORY),
-        )
-    if res.kind == Kind.BUCKET:
-        if "policy" not in a:
-            return None, True, ResourceKind.OPTIONAL
-        pol = a.get("policy")
-        return (
-            (NamedDocument(f"bucket policy {res.name}", pol) if pol else None),
-            False,
-            (ResourceKind.OPTIONAL),
-        )
-    if res.kind == Kind.KAFKA_CLUSTER:
-        if not a.get("policy_read"):
-            return None, True, ResourceKind.OPTIONAL
-        pol = a.get("policy")
-        return (
-            (NamedDocument(f"cluster policy {res.name}", pol) if pol else None),
-            False,
-            (ResourceKind.OPTIONAL),
-        )
-    return None, False, ResourceKind.OPTIONAL
-
-
 class AccessModel:
     """Policy evaluation over one graph: principals, SCPs, assumption chains."""
 
@@ -226,11 +123,13 @@ class AccessModel:
         self.customer_accounts = frozenset(decl.accounts("aws", "customer"))
         primary = [r for r, role in decl.regions_of("aws").items() if role.value == "primary"]
         self.primary_region = primary[0] if primary else next(iter(decl.regions_of("aws")), "*")
-        self._orgs()
+        self.orgs = read_organizations(graph, self.customer_accounts)
+        self.org_of, self.scps_of = self.orgs.org_of, self.orgs.scps_of
+        self.management = self.orgs.management
         self.principals: dict[str, Principal] = {}
         for r in graph.of_kind(Kind.ROLE, Kind.PRINCIPAL):
             if r.account and r.account not in ("*", "aws"):
-                self.principals[r.id] = self._collected(r)
+                self.principals[r.id] = collected_principal(r, self.orgs)
         self._assume: Any = None
         self._results: dict[tuple[str, str, str], Result] = {}
         self._targets: list[Resource] | None = None
@@ -245,43 +144,9 @@ class AccessModel:
         self._granting: dict[str, frozenset[str] | None] = {}
         self._hops: dict[str, tuple[ActorIndex, dict[str, list[str]]]] = {}
 
-    # --- organizations and SCPs ----------------------------------------------------------
-    def _orgs(self) -> None:
-        self.org_of: dict[str, str] = {}
-        self.scps_of: dict[str, tuple[tuple[NamedDocument, ...], ...]] = {}
-        self.management: set[str] = set()
-        for org in self.graph.of_kind(ORG_KIND):
-            a = org.attributes
-            oid = str(a.get("org_id") or "")
-            if a.get("management_account"):
-                self.management.add(str(a["management_account"]))
-            accounts = a.get("accounts")
-            if not isinstance(accounts, list):
-                continue
-            scps = a.get("scps")
-            for acct in accounts:
-                self.org_of[str(acct["id"])] = oid
-                if not isinstance(scps, list):
-                    continue
-                if a.get("scp_enabled") is False:
-                    self.scps_of[str(acct["id"])] = ()  # SCPs off: they limit nothing
-                    continue
-                levels = []
-                for target in acct.get("path") or []:
-                    levels.append(
-                        tuple(
-                            NamedDocument(f"scp {p['name'] or p['id']}", p["document"])
-                            for p in scps
-                            if target in (p.get("targets") or []) and p.get("document")
-                        )
-                    )
-                self.scps_of[str(acct["id"])] = tuple(levels)
-        declared = self.decl.organization("customer")
-        if declared:
-            for acct in self.customer_accounts:
-                self.org_of.setdefault(acct, declared)
-
+    # --- organizations and principals ---------------------------------------------------
     def org_for(self, account: str) -> str | None:
+        """The organization of ``account`` (OUTSIDE for a declared outside party, None: unknown)."""
         if account in self.org_of:
             return self.org_of[account]
         party = self.decl.party_of("aws", account)
@@ -292,42 +157,8 @@ class AccessModel:
     def _policies(
         self, account: str, identity: tuple[NamedDocument, ...] | None, **kw: Any
     ) -> PrincipalPolicies:
-        return PrincipalPolicies(
-            identity=identity,
-            scps=self.scps_of.get(account),
-            scp_exempt=account in self.management,
-            **kw,
-        )
-
-    def _collected(self, r: Resource) -> Principal:
-        a = r.attributes
-        docs, missing = role_documents(a)
-        for g in a.get("group_policies") or []:
-            gdocs, gmissing = role_documents(g)
-            docs += [NamedDocument(f"group {g.get('name')} {d.name}", d.document) for d in gdocs]
-            missing += gmissing
-        if r.kind == Kind.PRINCIPAL and a.get("groups") and a.get("group_policies") is None:
-            missing.append("group policies")
-        boundary_arn = a.get("permissions_boundary")
-        boundary_doc = a.get("permissions_boundary_document")
-        boundary = (
-            NamedDocument(f"boundary {boundary_arn}", boundary_doc)
-            if boundary_arn and boundary_doc
-            else None
-        )
-        return Principal(
-            id=r.id,
-            account=r.account,
-            kind="role" if r.kind == Kind.ROLE else "user",
-            collected=True,
-            policies=self._policies(
-                r.account,
-                tuple(docs),
-                boundary=boundary,
-                boundary_missing=bool(boundary_arn) and boundary is None,
-            ),
-            unreadable=tuple(sorted(missing)),
-        )
+        """A principal's layers in ``account``: see :meth:`Organizations.policies`."""
+        return self.orgs.policies(account, identity, **kw)
 
     def principal(self, pid: str) -> Principal:
         """The principal with this id, collected or not."""
@@ -374,7 +205,7 @@ class AccessModel:
         tkey = target.id if target is not None else ""
         cached = self._policy_of.get(tkey)
         if cached is None:
-            cached = _resource_policy(target)
+            cached = resource_policy(target)
             self._policy_of[tkey] = cached
         policy, missing, kind = cached
         account = target.account if target is not None else account_of(resource)
@@ -426,7 +257,7 @@ class AccessModel:
             res = self.graph.get(resource.split("/", 1)[0])
         if res is None and ":topic/" in resource:
             for c in self.graph.of_kind(Kind.KAFKA_CLUSTER):
-                if resource.startswith(_topic_prefix(c.id)):
+                if resource.startswith(topic_prefix(c.id)):
                     res = c
                     break
         if res is None and ":role/" in resource and "*" not in resource:
@@ -509,9 +340,9 @@ class AccessModel:
             p = self.principal(pid)
             if (
                 not p.unreadable
-                and _ACCOUNT_ID.match(p.account)
+                and ACCOUNT_ID.match(p.account)
                 and account_of(pid) == p.account
-                and _documents_parse(p.policies)
+                and documents_parse(p.policies)
             ):
                 account = p.account
         self._confined[pid] = account
@@ -531,7 +362,7 @@ class AccessModel:
             for _, resource in probes:
                 found = self._target_of(resource)
                 account = found.account if found is not None else account_of(resource)
-                if accounts is None or not _ACCOUNT_ID.match(account):
+                if accounts is None or not ACCOUNT_ID.match(account):
                     accounts = None
                     break
                 accounts.add(account)
@@ -544,10 +375,10 @@ class AccessModel:
                     continue  # as in can(): no resource policy takes part
                 cached = self._policy_of.get(found.id)
                 if cached is None:
-                    cached = _resource_policy(found)
+                    cached = resource_policy(found)
                     self._policy_of[found.id] = cached
                 policy, missing, _ = cached
-                named = _policy_accounts(policy) if not missing else None
+                named = policy_accounts(policy) if not missing else None
                 if named is None:
                     accounts = None
                     break
@@ -567,57 +398,16 @@ class AccessModel:
         return hit
 
     # --- assumption -----------------------------------------------------------------------
-    def _trust_index(self) -> tuple[dict[str, list[str]], dict[str, list[str]], list[str]]:
-        named: dict[str, list[str]] = defaultdict(list)
-        by_account: dict[str, list[str]] = defaultdict(list)
-        wildcard: list[str] = []
-        for role in self.graph.of_kind(Kind.ROLE):
-            try:
-                sts = assume_statements(role.attributes.get("trust_policy"))
-            except PolicyError:  # unreadable: anyone may be trusted, evaluation decides
-                wildcard.append(role.id)
-                continue
-            for st in sts:
-                if st.names_anyone:
-                    wildcard.append(role.id)
-                for p in st.principals:
-                    if p.is_anyone or p.is_service or p.type != "AWS":
-                        continue
-                    pid = p.id
-                    if pid.endswith(":root"):
-                        by_account[account_of(pid)].append(role.id)
-                    else:
-                        named[pid].append(role.id)
-        dedup = {k: sorted(set(v)) for k, v in named.items()}
-        acc = {k: sorted(set(v)) for k, v in by_account.items()}
-        return dedup, acc, sorted(set(wildcard))
-
-    @staticmethod
-    def _assume_patterns(p: Principal) -> list[str] | None:
-        """Resource patterns of identity Allows naming sts:AssumeRole (None: unknown = all)."""
-        if p.policies.identity is None:
-            return None
-        out: list[str] = []
-        for doc in p.policies.identity:
-            try:
-                sts = statements(doc.document)
-            except PolicyError:
-                return None
-            for st in sts:
-                if st.is_allow and action_in(st.actions.globs, st.actions.negated, ASSUME):
-                    out.extend(["*"] if st.not_resource else st.resources)
-        return out
-
     def assume_graph(self) -> Any:
         """DiGraph of ``can_assume``: edge attr ``result`` (a :class:`Result`)."""
         if self._assume is not None:
             return self._assume
-        named, by_account, wildcard = self._trust_index()
+        named, by_account, wildcard = trust_index(self.graph.of_kind(Kind.ROLE))
         g: Any = nx.DiGraph()
         candidates: dict[str, set[str]] = {}
         customer_scanned = set(self.graph.inventory.scope.accounts)
         for pid, p in sorted(self.principals.items()):
-            pats = self._assume_patterns(p)
+            pats = assume_patterns(p)
             cands = set(named.get(pid, ()))
             if ":role/" in pid:
                 # trusts written with the role's path-free ARN still name it
@@ -722,7 +512,7 @@ class AccessModel:
                         arn=target.id,
                         acct=target.account,
                         region=self.primary_region,
-                        topic=_topic_prefix(target.id) + "*",
+                        topic=topic_prefix(target.id) + "*",
                     ),
                 )
                 for action, tmpl in probes
@@ -739,7 +529,7 @@ class AccessModel:
         if p.policies.identity is not None and not p.unreadable:
             # Skip the target outright when nothing can grant this principal any probe.
             actions = {a for probes in self.probes(target).values() for a, _ in probes}
-            policy, missing, _ = self._policy_of.get(target.id) or _resource_policy(target)
+            policy, missing, _ = self._policy_of.get(target.id) or resource_policy(target)
             if (
                 not missing
                 and not any(self._identity_may(p, a) for a in actions)
@@ -815,7 +605,7 @@ class AccessModel:
         """Outside principals (and ``*``) that resource policies of boundary resources name."""
         out: set[str] = set()
         for t in self.boundary_targets():
-            policy, _, _ = _resource_policy(t)
+            policy, _, _ = resource_policy(t)
             if policy is None:
                 continue
             try:
@@ -877,63 +667,6 @@ class ActorIndex:
         for account in accounts:
             positions.extend(self._by_account.get(account, ()))
         return [self.principals[i] for i in sorted(positions)]
-
-
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
-
-
-def _documents_parse(policies: PrincipalPolicies) -> bool:
-    """Whether every document of the principal's layers parses (else evaluation may raise)."""
-    docs = [*(policies.identity or ()), *((policies.boundary,) if policies.boundary else ())]
-    docs += [d for level in policies.scps or () for d in level]
-    try:
-        for doc in docs:
-            doc_statements(doc)
-    except PolicyError:
-        return False
-    return True
-
-
-def _policy_accounts(policy: NamedDocument | None) -> frozenset[str] | None:
-    """The accounts a resource policy's Allow statements can name (``None``: any account).
-
-    A named principal counts only by the account in its ARN, and only when nothing before
-    that account is a wildcard (else the pattern could match an ARN of any account).
-    Service principals name no account's principals.
-    """
-    if policy is None:
-        return frozenset()
-    try:
-        sts = statements(policy.document)
-    except PolicyError:
-        return None
-    out: set[str] = set()
-    for st in sts:
-        if not st.is_allow:
-            continue
-        if st.not_principal:
-            return None
-        for x in st.principals:
-            if x.is_anyone:
-                return None
-            if x.is_service:
-                continue
-            parts = x.id.split(":", 5)
-            head = ":".join(parts[:5])
-            if (
-                len(parts) != 6
-                or parts[0] != "arn"
-                or "*" in head
-                or "?" in head
-                or not _ACCOUNT_ID.match(parts[4])
-            ):
-                return None
-            out.add(parts[4])
-    return frozenset(out)
-
-
-def _topic_prefix(cluster_arn: str) -> str:
-    return cluster_arn.replace(":cluster/", ":topic/", 1).rstrip("/") + "/"
 
 
 _MODELS: weakref.WeakKeyDictionary[Any, AccessModel] = weakref.WeakKeyDictionary()
@@ -999,3 +732,18 @@ def describe_chain(model: AccessModel, chain: list[str]) -> str:
         cond = " [conditional]" if res.decision is Decision.CONDITIONAL else ""
         parts.append(f"-> {b}{note}{cond}")
     return " ".join(parts)
+
+
+__all__ = [
+    "ASSUME",
+    "CAPABILITIES",
+    "CAPABILITY_NAMES",
+    "ORG_KIND",
+    "AccessModel",
+    "ActorIndex",
+    "Grant",
+    "Principal",
+    "access_model",
+    "derive_access",
+    "describe_chain",
+]

@@ -573,6 +573,139 @@ def _best(hits: Sequence[Hit]) -> Tri:
     return any_of(h.applies for h in hits)
 
 
+@dataclass
+class _Evidence:
+    """What one evaluation has gathered so far: matching statements and notes, in order."""
+
+    allows: list[Hit] = field(default_factory=list)
+    denies: list[Hit] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _identity_side(req: Request, principal: PrincipalPolicies, ev: _Evidence) -> tuple[Tri, Tri]:
+    """(identity ∩ boundary, boundary) for the principal's own layers (rule 3)."""
+    bound = Tri.YES
+    if req.is_outsider:
+        ev.notes.append("an arbitrary outside principal controls its own identity policies")
+        return Tri.YES, bound
+    if req.is_service:
+        return Tri.NO, bound
+    if principal.identity is None:
+        ev.notes.append(
+            f"identity policies of {req.principal} were not collected; its owner can grant it "
+            "anything"
+        )
+        return Tri.YES, bound
+    i_allow, i_deny, _ = _hits("identity", principal.identity, req)
+    ev.allows += i_allow
+    ev.denies += i_deny
+    identity = _best(i_allow)
+    if principal.boundary_missing:
+        bound = Tri.MAYBE
+        identity = identity & bound
+        ev.notes.append("its permissions boundary document was not collected")
+    elif principal.boundary is not None:
+        b_allow, b_deny, _ = _hits("boundary", [principal.boundary], req)
+        ev.denies += b_deny
+        bound = _best(b_allow)
+        if bound is Tri.NO and identity is not Tri.NO:
+            ev.notes.append(f"permissions boundary {principal.boundary.name} does not allow it")
+        identity = identity & bound
+    return identity, bound
+
+
+def _scp_side(req: Request, principal: PrincipalPolicies, ev: _Evidence) -> Tri:
+    """Whether the SCPs let it through: every level must allow (rule 2)."""
+    scp = Tri.YES
+    if req.is_service or req.is_outsider or principal.scp_exempt:
+        return scp
+    if principal.scps is None:
+        if principal.identity is not None:
+            ev.notes.append("SCPs of its account are not known; they could only narrow this")
+        return scp
+    for level in principal.scps:
+        s_allow, s_deny, _ = _hits("scp", level, req)
+        ev.denies += s_deny
+        level_ok = _best(s_allow)
+        if level_ok is Tri.NO:
+            ev.notes.append("an SCP level of its account allows no such action")
+        scp = scp & level_ok
+    return scp
+
+
+def _resource_side(
+    req: Request,
+    resource_policy: NamedDocument | None,
+    *,
+    missing: bool,
+    trust_policy: bool,
+    identity: Tri,
+    ev: _Evidence,
+) -> tuple[Tri, Tri]:
+    """(names the principal, delegates to its account) for the resource policy."""
+    direct = Tri.NO
+    delegated = Tri.NO
+    if resource_policy is not None:
+        r_allow, r_deny, r_deleg = _hits(
+            "resource",
+            [resource_policy],
+            req,
+            resource_policy=True,
+            no_resource_element=trust_policy,
+        )
+        ev.denies += r_deny
+        direct = _best(r_allow)
+        delegated = _best(r_deleg)
+        ev.allows += r_allow
+        if r_deleg and identity is not Tri.NO:
+            ev.allows += r_deleg
+    if missing:
+        direct = direct | Tri.MAYBE
+        delegated = delegated | Tri.MAYBE
+        ev.notes.append("the resource policy could not be read")
+    return direct, delegated
+
+
+def _allowed(
+    req: Request,
+    *,
+    identity: Tri,
+    direct: Tri,
+    delegated: Tri,
+    same_account: bool,
+    resource_kind: ResourceKind,
+    ev: _Evidence,
+) -> Tri:
+    """Whether some side allows it, by account and kind of resource (rules 4 and 5)."""
+    via_account = delegated & identity
+    if req.is_service:
+        allowed = direct
+    elif not same_account:
+        allowed = identity & (direct | delegated)
+        if identity is not Tri.NO and (direct | delegated) is Tri.NO:
+            ev.notes.append("cross-account: the resource policy does not allow it")
+    elif resource_kind is ResourceKind.MANDATORY:
+        allowed = direct | via_account
+        if (direct | delegated) is Tri.NO:
+            ev.notes.append("the key or trust policy does not allow it")
+    else:
+        allowed = identity | direct | via_account
+    if identity is Tri.NO and allowed is Tri.NO and not req.is_service:
+        ev.notes.append("no identity policy allows it")
+    return allowed
+
+
+def _decision(deny: Tri, final: Tri) -> Decision:
+    """The decision from the explicit-deny truth and the allow truth (rule 1 first)."""
+    if deny is Tri.YES:
+        return Decision.DENIED
+    if final is Tri.YES:
+        return Decision.ALLOWED
+    if final is Tri.NO:
+        return Decision.NOT_ALLOWED
+    return Decision.CONDITIONAL
+
+
 def evaluate(
     req: Request,
     principal: PrincipalPolicies,
@@ -589,118 +722,41 @@ def evaluate(
     could not read (the answer is at best CONDITIONAL). ``trust_policy`` says
     the resource policy is a role trust policy (no Resource element).
     """
-    notes: list[str] = []
-    allows: list[Hit] = []
-    denies: list[Hit] = []
-
-    # Principal side: identity ∩ boundary.
-    bound = Tri.YES
-    if req.is_outsider:
-        identity = Tri.YES
-        notes.append("an arbitrary outside principal controls its own identity policies")
-    elif req.is_service:
-        identity = Tri.NO
-    elif principal.identity is None:
-        identity = Tri.YES
-        notes.append(
-            f"identity policies of {req.principal} were not collected; its owner can grant it "
-            "anything"
-        )
-    else:
-        i_allow, i_deny, _ = _hits("identity", principal.identity, req)
-        allows += i_allow
-        denies += i_deny
-        identity = _best(i_allow)
-        if principal.boundary_missing:
-            bound = Tri.MAYBE
-            identity = identity & bound
-            notes.append("its permissions boundary document was not collected")
-        elif principal.boundary is not None:
-            b_allow, b_deny, _ = _hits("boundary", [principal.boundary], req)
-            denies += b_deny
-            bound = _best(b_allow)
-            if bound is Tri.NO and identity is not Tri.NO:
-                notes.append(f"permissions boundary {principal.boundary.name} does not allow it")
-            identity = identity & bound
-
-    # SCPs: every level must allow; any Deny denies.
-    scp = Tri.YES
-    if req.is_service or req.is_outsider or principal.scp_exempt:
-        pass
-    elif principal.scps is None:
-        if principal.identity is not None:
-            notes.append("SCPs of its account are not known; they could only narrow this")
-    else:
-        for level in principal.scps:
-            s_allow, s_deny, _ = _hits("scp", level, req)
-            denies += s_deny
-            level_ok = _best(s_allow)
-            if level_ok is Tri.NO:
-                notes.append("an SCP level of its account allows no such action")
-            scp = scp & level_ok
-
-    # Resource policy.
-    direct = Tri.NO
-    delegated = Tri.NO
-    if resource_policy is not None:
-        r_allow, r_deny, r_deleg = _hits(
-            "resource",
-            [resource_policy],
-            req,
-            resource_policy=True,
-            no_resource_element=trust_policy,
-        )
-        denies += r_deny
-        direct = _best(r_allow)
-        delegated = _best(r_deleg)
-        allows += r_allow
-        if r_deleg and identity is not Tri.NO:
-            allows += r_deleg
-    if resource_policy_missing:
-        direct = direct | Tri.MAYBE
-        delegated = delegated | Tri.MAYBE
-        notes.append("the resource policy could not be read")
-
-    same_account = req.principal_account == resource_account and not req.is_outsider
+    ev = _Evidence()
+    identity, bound = _identity_side(req, principal, ev)
+    scp = _scp_side(req, principal, ev)
+    direct, delegated = _resource_side(
+        req,
+        resource_policy,
+        missing=resource_policy_missing,
+        trust_policy=trust_policy,
+        identity=identity,
+        ev=ev,
+    )
     if ":role/" in req.principal:
         # A resource policy naming a role (not a session) is still limited by its boundary.
         direct = direct & bound
-    via_account = delegated & identity
-    if req.is_service:
-        allowed = direct
-    elif not same_account:
-        allowed = identity & (direct | delegated)
-        if identity is not Tri.NO and (direct | delegated) is Tri.NO:
-            notes.append("cross-account: the resource policy does not allow it")
-    elif resource_kind is ResourceKind.MANDATORY:
-        allowed = direct | via_account
-        if (direct | delegated) is Tri.NO:
-            notes.append("the key or trust policy does not allow it")
-    else:
-        allowed = identity | direct | via_account
-    if identity is Tri.NO and allowed is Tri.NO and not req.is_service:
-        notes.append("no identity policy allows it")
-
-    deny = _best(denies)
-    final = ~deny & scp & allowed
-    if deny is Tri.YES:
-        decision = Decision.DENIED
-    elif final is Tri.YES:
-        decision = Decision.ALLOWED
-    elif final is Tri.NO:
-        decision = Decision.NOT_ALLOWED
-    else:
-        decision = Decision.CONDITIONAL
+    allowed = _allowed(
+        req,
+        identity=identity,
+        direct=direct,
+        delegated=delegated,
+        same_account=req.principal_account == resource_account and not req.is_outsider,
+        resource_kind=resource_kind,
+        ev=ev,
+    )
+    deny = _best(ev.denies)
+    decision = _decision(deny, ~deny & scp & allowed)
     if decision is Decision.CONDITIONAL:
-        for h in (*allows, *denies):
-            notes.extend(f"unknown condition: {u}" for u in h.unknown)
-    keep_allows = tuple(allows) if decision in (Decision.ALLOWED, Decision.CONDITIONAL) else ()
-    keep_denies = tuple(h for h in denies if h.applies is not Tri.NO)
+        for h in (*ev.allows, *ev.denies):
+            ev.notes.extend(f"unknown condition: {u}" for u in h.unknown)
+    keep_allows = tuple(ev.allows) if decision in (Decision.ALLOWED, Decision.CONDITIONAL) else ()
+    keep_denies = tuple(h for h in ev.denies if h.applies is not Tri.NO)
     return Result(
         decision=decision,
         allows=keep_allows,
         denies=keep_denies,
-        notes=tuple(dict.fromkeys(notes)),
+        notes=tuple(dict.fromkeys(ev.notes)),
     )
 
 

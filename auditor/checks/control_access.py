@@ -148,24 +148,7 @@ def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
                 outsiders.add(rel.source)
     yield from _azure_unreached(ctx, model, targets)
     if not outsiders:
-        for account in sorted(decl.accounts("aws", "customer")):
-            sid = f"scope:aws/{account}/*"
-            if scanned(ctx.graph, account) and ctx.graph.inventory.was_collected("iam", account):
-                yield ctx.passed(
-                    sid,
-                    f"no principal outside the customer can assume a role of account {account} "
-                    f"or act on its boundary resources ({len(targets)} boundary resources)",
-                    account=account,
-                    region="global",
-                )
-            else:
-                yield ctx.inconclusive(
-                    sid,
-                    f"IAM of customer account {account} was not read, so who can reach it is "
-                    "unknown",
-                    account=account,
-                    region="global",
-                )
+        yield from _aws_unreached(ctx, targets)
         return
     acting: dict[str, list[Any]] = {}
     for t in targets:
@@ -174,53 +157,89 @@ def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
     for o in sorted(outsiders):
         chains = {r: c for r, c in model.chains_from(o).items() if model.party(r) == "customer"}
         direct = acting.get(o, [])
-        if not chains and not direct:
-            continue
-        conditional = all(model.chain_conditional(c) for c in chains.values()) and all(
-            rel.attributes.get("decision") == "conditional" for rel in direct
-        )
-        attrs: dict[str, JSONValue] = {
-            "party": model.party(o),
-            "reaches_roles": dict(chains.items()),
-            "acts_on": sorted({rel.target for rel in direct}),
-        }
-        edges = [e for c in chains.values() for e in _edges(c)]
-        what = ", ".join(sorted(chains)[:_SHOWN]) + (
-            f" (+{len(chains) - _SHOWN} more)" if len(chains) > _SHOWN else ""
-        )
-        acts = sorted({rel.target for rel in direct})
-        if acts:
-            what += ("; " if what else "") + "acts on " + ", ".join(acts[:_SHOWN])
-        who = "anyone (an arbitrary outside principal)" if o == ANYONE else o
-        if o in declared:
+        if chains or direct:
+            yield _judge_outsider(ctx, model, o, chains, direct, declared=o in declared)
+
+
+def _aws_unreached(ctx: RuleContext, targets: Sequence[Resource]) -> Iterator[Finding]:
+    """A verdict per customer AWS account when no outside principal reaches any of them."""
+    for account in sorted(ctx.declaration.accounts("aws", "customer")):
+        sid = f"scope:aws/{account}/*"
+        if scanned(ctx.graph, account) and ctx.graph.inventory.was_collected("iam", account):
             yield ctx.passed(
-                o,
-                f"declared vendor principal {o} reaches {what}",
-                attributes=attrs,
-                edges=edges,
-                account=account_of_arn(o),
-                region="global",
-            )
-        elif conditional:
-            yield ctx.inconclusive(
-                o,
-                f"undeclared {model.party(o)} principal {who} may reach {what}, depending on "
-                "conditions the auditor cannot resolve",
-                attributes=attrs,
-                edges=edges,
-                account=account_of_arn(o),
+                sid,
+                f"no principal outside the customer can assume a role of account {account} "
+                f"or act on its boundary resources ({len(targets)} boundary resources)",
+                account=account,
                 region="global",
             )
         else:
-            yield ctx.failed(
-                o,
-                f"undeclared {model.party(o)} principal {who} reaches {what}",
-                attributes=attrs,
-                edges=edges,
-                definite=True,
-                account=account_of_arn(o),
+            yield ctx.inconclusive(
+                sid,
+                f"IAM of customer account {account} was not read, so who can reach it is unknown",
+                account=account,
                 region="global",
             )
+
+
+def _judge_outsider(
+    ctx: RuleContext,
+    model: AccessModel,
+    o: str,
+    chains: dict[str, list[str]],
+    direct: list[Any],
+    *,
+    declared: bool,
+) -> Finding:
+    """An outside principal that reaches customer roles (``chains``) or acts on targets.
+
+    Declared vendors pass; an undeclared one fails, or is inconclusive when every way
+    in depends on conditions the auditor cannot resolve.
+    """
+    conditional = all(model.chain_conditional(c) for c in chains.values()) and all(
+        rel.attributes.get("decision") == "conditional" for rel in direct
+    )
+    attrs: dict[str, JSONValue] = {
+        "party": model.party(o),
+        "reaches_roles": dict(chains.items()),
+        "acts_on": sorted({rel.target for rel in direct}),
+    }
+    edges = [e for c in chains.values() for e in _edges(c)]
+    what = ", ".join(sorted(chains)[:_SHOWN]) + (
+        f" (+{len(chains) - _SHOWN} more)" if len(chains) > _SHOWN else ""
+    )
+    acts = sorted({rel.target for rel in direct})
+    if acts:
+        what += ("; " if what else "") + "acts on " + ", ".join(acts[:_SHOWN])
+    who = "anyone (an arbitrary outside principal)" if o == ANYONE else o
+    if declared:
+        return ctx.passed(
+            o,
+            f"declared vendor principal {o} reaches {what}",
+            attributes=attrs,
+            edges=edges,
+            account=account_of_arn(o),
+            region="global",
+        )
+    if conditional:
+        return ctx.inconclusive(
+            o,
+            f"undeclared {model.party(o)} principal {who} may reach {what}, depending on "
+            "conditions the auditor cannot resolve",
+            attributes=attrs,
+            edges=edges,
+            account=account_of_arn(o),
+            region="global",
+        )
+    return ctx.failed(
+        o,
+        f"undeclared {model.party(o)} principal {who} reaches {what}",
+        attributes=attrs,
+        edges=edges,
+        definite=True,
+        account=account_of_arn(o),
+        region="global",
+    )
 
 
 def _azure_unreached(

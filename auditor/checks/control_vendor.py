@@ -90,22 +90,8 @@ def _judge_role(
     model: AccessModel,
     chains: dict[str, list[str]],
 ) -> Iterator[Finding]:
-    chained: list[tuple[str, Grant, str]] = []
-    conditional = False
-    for rid, chain in sorted(chains.items()):
-        other = ctx.graph.get(rid)
-        if other is None or other.kind != Kind.ROLE or other.attributes.get("stub"):
-            continue
-        docs, _ = role_documents(other.attributes)
-        try:
-            found = search(PermissionSet(docs), va)
-        except PolicyError:
-            continue
-        for m, g in found:
-            decision = _confirm(model, other, g)
-            if decision in (Decision.ALLOWED, Decision.CONDITIONAL):
-                conditional |= decision is Decision.CONDITIONAL or model.chain_conditional(chain)
-                chained.append((m, g, describe_chain(model, chain)))
+    """The vendor role's own confirmed grants, and those of the roles it can reach."""
+    chained, conditional = _chained_grants(ctx, va, search, model, chains)
     a = role.attributes
     if a.get("attached_policies") is None or a.get("inline_policies") is None:
         yield ctx.inconclusive(role.id, f"the policies of role {role.name} were not collected")
@@ -116,23 +102,15 @@ def _judge_role(
     except PolicyError as exc:
         yield ctx.inconclusive(role.id, f"a policy of role {role.name} cannot be read: {exc}")
         return
-    hits: list[tuple[str, Grant]] = []
-    blocked: list[str] = []
-    for m, g in found:
-        decision = _confirm(model, role, g)
-        if decision in (Decision.ALLOWED, Decision.CONDITIONAL):
-            conditional |= decision is Decision.CONDITIONAL
-            hits.append((m, g))
-        else:
-            blocked.append(f"{g.action} ({decision.value})")
-    boundary = a.get("permissions_boundary")
+    hits, blocked, own_conditional = _confirmed(model, role, found)
+    conditional |= own_conditional
     attrs: dict[str, JSONValue] = {
         "principal": va.principal,
         "allow": list(va.allow),
         "deny": list(va.deny),
         "policies": sorted(d.name for d in docs),
         "unreadable_policies": missing,
-        "permissions_boundary": boundary,
+        "permissions_boundary": a.get("permissions_boundary"),
         "grants": [{"matched": m, **g.as_json()} for m, g in hits],
         "chained_grants": [{"matched": m, "chain": c, **g.as_json()} for m, g, c in chained],
         "blocked_by_evaluation": blocked,
@@ -169,6 +147,53 @@ def _judge_role(
             + (f", nor do the {len(chains)} role(s) it can reach" if chains else ""),
             attributes=attrs,
         )
+
+
+def _chained_grants(
+    ctx: RuleContext,
+    va: VendorAccess,
+    search: Callable[[PermissionSet, VendorAccess], list[tuple[str, Grant]]],
+    model: AccessModel,
+    chains: dict[str, list[str]],
+) -> tuple[list[tuple[str, Grant, str]], bool]:
+    """Confirmed grants of the roles the vendor reaches, and whether any is conditional.
+
+    Each is (matched, grant, chain text); a role whose policies cannot be read is skipped.
+    """
+    chained: list[tuple[str, Grant, str]] = []
+    conditional = False
+    for rid, chain in sorted(chains.items()):
+        other = ctx.graph.get(rid)
+        if other is None or other.kind != Kind.ROLE or other.attributes.get("stub"):
+            continue
+        docs, _ = role_documents(other.attributes)
+        try:
+            found = search(PermissionSet(docs), va)
+        except PolicyError:
+            continue
+        for m, g in found:
+            decision = _confirm(model, other, g)
+            if decision in (Decision.ALLOWED, Decision.CONDITIONAL):
+                conditional |= decision is Decision.CONDITIONAL or model.chain_conditional(chain)
+                chained.append((m, g, describe_chain(model, chain)))
+    return chained, conditional
+
+
+def _confirmed(
+    model: AccessModel, role: Resource, found: list[tuple[str, Grant]]
+) -> tuple[list[tuple[str, Grant]], list[str], bool]:
+    """(grants the evaluator confirms, those it blocks, whether any confirmed is conditional)."""
+    hits: list[tuple[str, Grant]] = []
+    blocked: list[str] = []
+    conditional = False
+    for m, g in found:
+        decision = _confirm(model, role, g)
+        if decision in (Decision.ALLOWED, Decision.CONDITIONAL):
+            conditional |= decision is Decision.CONDITIONAL
+            hits.append((m, g))
+        else:
+            blocked.append(f"{g.action} ({decision.value})")
+    return hits, blocked, conditional
 
 
 def _denied_hits(perms: PermissionSet, va: VendorAccess) -> list[tuple[str, Grant]]:

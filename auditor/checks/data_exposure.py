@@ -185,7 +185,7 @@ def _gcp_bucket_public(ctx: RuleContext, b: Resource) -> Finding:
     requires=("s3", "ec2-compute"),
 )
 def no_public_access(ctx: RuleContext) -> Iterator[Finding]:
-    graph, decl = ctx.graph, ctx.declaration
+    graph = ctx.graph
     stores = data_stores(graph)
     logs = system_log_stores(graph)
     if not stores and not logs:
@@ -198,74 +198,12 @@ def no_public_access(ctx: RuleContext) -> Iterator[Finding]:
     for b in buckets:
         if b.cloud == "gcp":
             yield _gcp_bucket_public(ctx, b)
-            continue
-        if b.cloud == "azure":
+        elif b.cloud == "azure":
             yield azure_storage_public(ctx, b)
-            continue
-        missing = [
-            k
-            for k in ("public_access_block", "policy", "policy_is_public")
-            if k not in b.attributes
-        ]
-        if missing:
-            yield ctx.inconclusive(b.id, f"bucket {b.name}: {', '.join(missing)} not collected")
-            continue
-        pab: Any = b.attributes.get("public_access_block")
-        is_public = b.attributes.get("policy_is_public")
-        attrs: dict[str, JSONValue] = {
-            "public_access_block": pab,
-            "policy_is_public": is_public,
-        }
-        sts, error = _policy(b)
-        if sts is None:
-            yield ctx.inconclusive(b.id, f"the policy of bucket {b.name} cannot be read: {error}")
-            continue
-        sure: list[str] = []
-        maybe: list[str] = []
-        offending: list[JSONValue] = []
-        if is_public is True:
-            sure.append("S3 reports its policy as public")
-        if pab is None:
-            maybe.append("no Block Public Access configuration")
         else:
-            off = sorted(k for k, v in dict(pab).items() if v is not True)
-            if off:
-                sure.append(f"Block Public Access settings off: {', '.join(off)}")
-        for st in sts:
-            if st.is_allow and st.names_anyone:
-                why = anyone_outside(decl, b.cloud, st)
-                if why:
-                    sure.append(why)
-                    offending.append(dict(st.raw))
-        attrs["offending_statements"] = offending
-        if sure or maybe:
-            yield ctx.failed(
-                b.id,
-                f"bucket {b.name} may be public: " + "; ".join(sure + maybe),
-                attributes=attrs,
-                definite=bool(sure),
-            )
-        else:
-            yield ctx.passed(
-                b.id,
-                f"bucket {b.name} blocks public access and its policy lets no anonymous "
-                "principal in",
-                attributes=attrs,
-            )
+            yield _aws_bucket_public(ctx, b)
     for snap in snapshots:
-        public = snap.attributes.get("public")
-        attrs = {"public": public, "volume_id": snap.attributes.get("volume_id")}
-        if public is True:
-            yield ctx.failed(
-                snap.id,
-                f"snapshot {snap.name} of a platform volume is public",
-                attributes=attrs,
-                definite=True,
-            )
-        elif public is False:
-            yield ctx.passed(snap.id, f"snapshot {snap.name} is not public", attributes=attrs)
-        else:
-            yield ctx.inconclusive(snap.id, f"whether snapshot {snap.name} is public was not read")
+        yield _snapshot_public(ctx, snap)
     if not buckets and not snapshots:
         yield ctx.passed(
             "scope:aws/*/*",
@@ -273,6 +211,73 @@ def no_public_access(ctx: RuleContext) -> Iterator[Finding]:
             "and no snapshot of a platform volume was found",
             nodes=sorted({r.id for r in [*stores, *logs]}),
         )
+
+
+def _aws_bucket_public(ctx: RuleContext, b: Resource) -> Finding:
+    """An S3 bucket: S3's own verdict, Block Public Access, then policy statements naming anyone."""
+    missing = [
+        k for k in ("public_access_block", "policy", "policy_is_public") if k not in b.attributes
+    ]
+    if missing:
+        return ctx.inconclusive(b.id, f"bucket {b.name}: {', '.join(missing)} not collected")
+    pab: Any = b.attributes.get("public_access_block")
+    is_public = b.attributes.get("policy_is_public")
+    attrs: dict[str, JSONValue] = {
+        "public_access_block": pab,
+        "policy_is_public": is_public,
+    }
+    sts, error = _policy(b)
+    if sts is None:
+        return ctx.inconclusive(b.id, f"the policy of bucket {b.name} cannot be read: {error}")
+    sure: list[str] = []
+    maybe: list[str] = []
+    offending: list[JSONValue] = []
+    if is_public is True:
+        sure.append("S3 reports its policy as public")
+    if pab is None:
+        maybe.append("no Block Public Access configuration")
+    else:
+        off = sorted(k for k, v in dict(pab).items() if v is not True)
+        if off:
+            sure.append(f"Block Public Access settings off: {', '.join(off)}")
+    for st in sts:
+        if st.is_allow and st.names_anyone:
+            why = anyone_outside(ctx.declaration, b.cloud, st)
+            if why:
+                sure.append(why)
+                offending.append(dict(st.raw))
+    attrs["offending_statements"] = offending
+    if sure or maybe:
+        return ctx.failed(
+            b.id,
+            f"bucket {b.name} may be public: " + "; ".join(sure + maybe),
+            attributes=attrs,
+            definite=bool(sure),
+        )
+    return ctx.passed(
+        b.id,
+        f"bucket {b.name} blocks public access and its policy lets no anonymous principal in",
+        attributes=attrs,
+    )
+
+
+def _snapshot_public(ctx: RuleContext, snap: Resource) -> Finding:
+    """A snapshot of a platform volume must not be public (unknown when not read)."""
+    public = snap.attributes.get("public")
+    attrs: dict[str, JSONValue] = {
+        "public": public,
+        "volume_id": snap.attributes.get("volume_id"),
+    }
+    if public is True:
+        return ctx.failed(
+            snap.id,
+            f"snapshot {snap.name} of a platform volume is public",
+            attributes=attrs,
+            definite=True,
+        )
+    if public is False:
+        return ctx.passed(snap.id, f"snapshot {snap.name} is not public", attributes=attrs)
+    return ctx.inconclusive(snap.id, f"whether snapshot {snap.name} is public was not read")
 
 
 def _statement_problems(
@@ -359,98 +364,121 @@ def _gcp_cross_party(ctx: RuleContext, res: Resource, protects: list[str]) -> Fi
     requires=("s3", "kms", "ec2-compute"),
 )
 def no_cross_party_grants(ctx: RuleContext) -> Iterator[Finding]:
-    graph, decl = ctx.graph, ctx.declaration
+    graph = ctx.graph
     stores = data_stores(graph)
     if not stores:
         yield _no_stores(ctx)
         return
-    targets: dict[str, tuple[Resource, set[str]]] = {}
-    for s in stores:
-        if s.kind == Kind.BUCKET:
-            targets.setdefault(s.id, (s, set()))
-        p = protection_of(graph, s)
-        if p.state == "unknown":
-            yield ctx.inconclusive(
-                s.id, f"cannot tell which key protects {s.kind} {s.name}, so its policy is unread"
-            )
-        for k in p.keys:
-            if k.key is not None:
-                targets.setdefault(k.key.id, (k.key, set()))[1].add(s.id)
-            elif k.account and decl.party_of(s.cloud, k.account) == "customer":
-                yield ctx.inconclusive(
-                    s.id,
-                    f"key {k.ref} protecting {s.kind} {s.name} was not collected, so its "
-                    "policy is unread",
-                    depends_on=[k.key_id] if k.key_id else [],
-                )
+    targets, unread = _policy_targets(ctx, stores)
+    yield from unread
     for rid, (res, protects) in sorted(targets.items()):
-        label = f"{res.kind} {res.name or res.id}"
+        nodes = sorted(protects)
         if res.cloud == "gcp":
-            yield _gcp_cross_party(ctx, res, sorted(protects))
-            continue
-        if res.cloud == "azure":
+            yield _gcp_cross_party(ctx, res, nodes)
+        elif res.cloud == "azure":
             yield ctx.not_applicable(
                 rid,
-                f"{label} has no resource policy on Azure: who may act on it is granted by "
-                "role assignments, judged by control.outside-reach-declared",
-                nodes=sorted(protects),
-            )
-            continue
-        if "policy" not in res.attributes:
-            yield ctx.inconclusive(rid, f"the policy of {label} was not collected")
-            continue
-        sts, error = _policy(res)
-        if sts is None:
-            yield ctx.inconclusive(rid, f"the policy of {label} cannot be read: {error}")
-            continue
-        problems, offending, tolerated = _statement_problems(decl, res.cloud, sts)
-        attrs: dict[str, JSONValue] = {
-            "offending_statements": offending,
-            "vendor_grants": tolerated,
-            "allow_statements": sum(1 for st in sts if st.is_allow),
-        }
-        nodes = sorted(protects)
-        if problems:
-            yield ctx.failed(
-                rid,
-                f"the policy of {label} grants outside the customer: " + "; ".join(problems),
-                attributes=attrs,
+                f"{res.kind} {res.name or res.id} has no resource policy on Azure: who may act "
+                "on it is granted by role assignments, judged by control.outside-reach-declared",
                 nodes=nodes,
-                definite=True,
             )
         else:
-            yield ctx.passed(
-                rid,
-                f"the policy of {label} grants only customer and service principals"
-                + (" (and declared vendors without data access)" if tolerated else ""),
-                attributes=attrs,
-                nodes=nodes,
-            )
+            yield _aws_cross_party(ctx, res, nodes)
     for snap in _snapshots_of_platform(graph):
-        raw_shared = snap.attributes.get("shared_with")
-        if raw_shared is None or snap.attributes.get("public") is None:
-            # null means the createVolumePermission read failed: unknown, never "nobody".
-            yield ctx.inconclusive(snap.id, f"who snapshot {snap.name} is shared with was not read")
-            continue
-        shared = sorted(str(a) for a in raw_shared)
-        outside = [a for a in shared if decl.party_of(snap.cloud, a) != "customer"]
-        if outside:
-            yield ctx.failed(
-                snap.id,
-                f"snapshot {snap.name} of a platform volume is shared with account(s) "
-                f"{', '.join(outside)} outside the customer",
-                attributes={"shared_with": list(shared)},
-                definite=True,
-            )
-        else:
-            yield ctx.passed(
-                snap.id,
-                f"snapshot {snap.name} is shared with no account outside the customer",
-                attributes={"shared_with": list(shared)},
-            )
+        yield _snapshot_shared(ctx, snap)
     if not targets:
         yield ctx.passed(
             "scope:aws/*/*",
             f"none of the {len(stores)} data store(s) has a bucket or key policy to judge",
             nodes=[s.id for s in stores],
         )
+
+
+def _policy_targets(
+    ctx: RuleContext, stores: list[Resource]
+) -> tuple[dict[str, tuple[Resource, set[str]]], list[Finding]]:
+    """The buckets and keys whose policies to read (each with the stores a key protects).
+
+    Also an INCONCLUSIVE for each store whose customer key is unknown or not collected.
+    """
+    decl = ctx.declaration
+    targets: dict[str, tuple[Resource, set[str]]] = {}
+    unread: list[Finding] = []
+    for s in stores:
+        if s.kind == Kind.BUCKET:
+            targets.setdefault(s.id, (s, set()))
+        p = protection_of(ctx.graph, s)
+        if p.state == "unknown":
+            unread.append(
+                ctx.inconclusive(
+                    s.id,
+                    f"cannot tell which key protects {s.kind} {s.name}, so its policy is unread",
+                )
+            )
+        for k in p.keys:
+            if k.key is not None:
+                targets.setdefault(k.key.id, (k.key, set()))[1].add(s.id)
+            elif k.account and decl.party_of(s.cloud, k.account) == "customer":
+                unread.append(
+                    ctx.inconclusive(
+                        s.id,
+                        f"key {k.ref} protecting {s.kind} {s.name} was not collected, so its "
+                        "policy is unread",
+                        depends_on=[k.key_id] if k.key_id else [],
+                    )
+                )
+    return targets, unread
+
+
+def _aws_cross_party(ctx: RuleContext, res: Resource, nodes: list[str]) -> Finding:
+    """AWS: a bucket or key policy that names a principal outside the customer."""
+    label = f"{res.kind} {res.name or res.id}"
+    if "policy" not in res.attributes:
+        return ctx.inconclusive(res.id, f"the policy of {label} was not collected")
+    sts, error = _policy(res)
+    if sts is None:
+        return ctx.inconclusive(res.id, f"the policy of {label} cannot be read: {error}")
+    problems, offending, tolerated = _statement_problems(ctx.declaration, res.cloud, sts)
+    attrs: dict[str, JSONValue] = {
+        "offending_statements": offending,
+        "vendor_grants": tolerated,
+        "allow_statements": sum(1 for st in sts if st.is_allow),
+    }
+    if problems:
+        return ctx.failed(
+            res.id,
+            f"the policy of {label} grants outside the customer: " + "; ".join(problems),
+            attributes=attrs,
+            nodes=nodes,
+            definite=True,
+        )
+    return ctx.passed(
+        res.id,
+        f"the policy of {label} grants only customer and service principals"
+        + (" (and declared vendors without data access)" if tolerated else ""),
+        attributes=attrs,
+        nodes=nodes,
+    )
+
+
+def _snapshot_shared(ctx: RuleContext, snap: Resource) -> Finding:
+    """A snapshot of a platform volume must be shared with no account outside the customer."""
+    raw_shared = snap.attributes.get("shared_with")
+    if raw_shared is None or snap.attributes.get("public") is None:
+        # null means the createVolumePermission read failed: unknown, never "nobody".
+        return ctx.inconclusive(snap.id, f"who snapshot {snap.name} is shared with was not read")
+    shared = sorted(str(a) for a in raw_shared)
+    outside = [a for a in shared if ctx.declaration.party_of(snap.cloud, a) != "customer"]
+    if outside:
+        return ctx.failed(
+            snap.id,
+            f"snapshot {snap.name} of a platform volume is shared with account(s) "
+            f"{', '.join(outside)} outside the customer",
+            attributes={"shared_with": list(shared)},
+            definite=True,
+        )
+    return ctx.passed(
+        snap.id,
+        f"snapshot {snap.name} is shared with no account outside the customer",
+        attributes={"shared_with": list(shared)},
+    )

@@ -63,31 +63,7 @@ def system_logs_separate(ctx: RuleContext) -> Iterator[Finding]:
             attributes={"selector": decl.data.system_logs.select.model_dump()},
         )
     for log in logs:
-        targets = _log_targets(ctx, log)
-        into_data = sorted(t for t in targets if t in store_ids)
-        edges = [e for t, e in sorted(targets.items()) if e is not None and t in store_ids]
-        if log.id in store_ids:
-            yield ctx.failed(
-                log.id,
-                f"{log.kind} {log.name} is selected both as a system-log store and a data store",
-                attributes={"tags": dict(log.tags)},
-                definite=True,
-            )
-        elif into_data:
-            yield ctx.failed(
-                log.id,
-                f"system-log store {log.name} writes its own logs into data store(s) "
-                + ", ".join(t.rsplit(":", 1)[-1] for t in into_data),
-                nodes=into_data,
-                edges=edges,
-                definite=True,
-            )
-        else:
-            yield ctx.passed(
-                log.id,
-                f"system-log store {log.name} holds no log data and logs into no data store",
-                attributes={"tags": dict(log.tags)},
-            )
+        yield _judge_log_store(ctx, log, store_ids)
     if not stores:
         yield _no_stores(ctx)
         return
@@ -95,51 +71,78 @@ def system_logs_separate(ctx: RuleContext) -> Iterator[Finding]:
     for s in stores:
         if s.id in log_ids:
             continue  # judged above: a store in both classes fails
-        if s.kind == Kind.BUCKET and "logging" not in s.attributes:
-            yield ctx.inconclusive(s.id, f"the access logging of bucket {s.name} was not collected")
-            continue
-        targets = _log_targets(ctx, s)
-        into_data = sorted(t for t in targets if t in store_ids)
-        incoming = list(ctx.graph.in_edges(s.id, LOGS_TO))
-        writers = sorted({rel.source for rel in incoming})
-        edges = [e for t, e in sorted(targets.items()) if e is not None and t in store_ids]
-        edges += [(rel.source, rel.target, rel.kind) for rel in incoming]
-        problems: list[str] = []
-        if into_data:
-            problems.append(
-                "its access logs go to data store(s) "
-                + ", ".join(t.rsplit(":", 1)[-1] for t in into_data)
-            )
-        if writers:
-            problems.append(
-                "it receives logs from " + ", ".join(w.rsplit(":", 1)[-1] for w in writers)
-            )
-        attrs: dict[str, JSONValue] = {
-            "logging": s.attributes.get("logging"),
-            "log_targets": sorted(targets),
-            "log_writers": writers,
-        }
-        if problems:
-            yield ctx.failed(
-                s.id,
-                f"data store {s.name} mixes system logs with log data: " + "; ".join(problems),
-                nodes=[*into_data, *writers],
-                edges=edges,
-                attributes=attrs,
-                definite=True,
-            )
-        else:
-            where = (
-                "to " + ", ".join(t.rsplit(":", 1)[-1] for t in sorted(targets))
-                if targets
-                else "nowhere"
-            )
-            yield ctx.passed(
-                s.id,
-                f"data store {s.name} receives no system logs and writes its access logs {where}",
-                nodes=sorted(targets),
-                attributes=attrs,
-            )
+        yield _judge_data_store(ctx, s, store_ids)
+
+
+def _judge_log_store(ctx: RuleContext, log: Resource, store_ids: set[str]) -> Finding:
+    """A system-log store must not also be a data store, nor log into one."""
+    targets = _log_targets(ctx, log)
+    into_data = sorted(t for t in targets if t in store_ids)
+    edges = [e for t, e in sorted(targets.items()) if e is not None and t in store_ids]
+    if log.id in store_ids:
+        return ctx.failed(
+            log.id,
+            f"{log.kind} {log.name} is selected both as a system-log store and a data store",
+            attributes={"tags": dict(log.tags)},
+            definite=True,
+        )
+    if into_data:
+        return ctx.failed(
+            log.id,
+            f"system-log store {log.name} writes its own logs into data store(s) "
+            + ", ".join(t.rsplit(":", 1)[-1] for t in into_data),
+            nodes=into_data,
+            edges=edges,
+            definite=True,
+        )
+    return ctx.passed(
+        log.id,
+        f"system-log store {log.name} holds no log data and logs into no data store",
+        attributes={"tags": dict(log.tags)},
+    )
+
+
+def _judge_data_store(ctx: RuleContext, s: Resource, store_ids: set[str]) -> Finding:
+    """A data store must neither log into a data store nor receive anything's logs."""
+    if s.kind == Kind.BUCKET and "logging" not in s.attributes:
+        return ctx.inconclusive(s.id, f"the access logging of bucket {s.name} was not collected")
+    targets = _log_targets(ctx, s)
+    into_data = sorted(t for t in targets if t in store_ids)
+    incoming = list(ctx.graph.in_edges(s.id, LOGS_TO))
+    writers = sorted({rel.source for rel in incoming})
+    edges = [e for t, e in sorted(targets.items()) if e is not None and t in store_ids]
+    edges += [(rel.source, rel.target, rel.kind) for rel in incoming]
+    problems: list[str] = []
+    if into_data:
+        problems.append(
+            "its access logs go to data store(s) "
+            + ", ".join(t.rsplit(":", 1)[-1] for t in into_data)
+        )
+    if writers:
+        problems.append("it receives logs from " + ", ".join(w.rsplit(":", 1)[-1] for w in writers))
+    attrs: dict[str, JSONValue] = {
+        "logging": s.attributes.get("logging"),
+        "log_targets": sorted(targets),
+        "log_writers": writers,
+    }
+    if problems:
+        return ctx.failed(
+            s.id,
+            f"data store {s.name} mixes system logs with log data: " + "; ".join(problems),
+            nodes=[*into_data, *writers],
+            edges=edges,
+            attributes=attrs,
+            definite=True,
+        )
+    where = (
+        "to " + ", ".join(t.rsplit(":", 1)[-1] for t in sorted(targets)) if targets else "nowhere"
+    )
+    return ctx.passed(
+        s.id,
+        f"data store {s.name} receives no system logs and writes its access logs {where}",
+        nodes=sorted(targets),
+        attributes=attrs,
+    )
 
 
 @rule(

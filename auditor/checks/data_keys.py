@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from auditor.analysis.boundary_scope import data_stores
 from auditor.base.edges import ENCRYPTED_BY
@@ -144,88 +145,133 @@ def _edge_keys(graph: BoundaryGraph, store: Resource) -> list[KeyRef]:
 
 def protection_of(graph: BoundaryGraph, store: Resource) -> Protection:
     """How ``store`` is encrypted at rest and with which keys."""
-    a = store.attributes
     edge_keys = _edge_keys(graph, store)
-
-    def with_keys(refs: list[str], read: dict[str, JSONValue]) -> Protection:
-        keys: dict[str, KeyRef] = {k.key_id or k.ref: k for k in edge_keys}
-        for ref in refs:
-            k = resolve_key(graph, ref, store)
-            if k.key is None and edge_keys:
-                continue  # the normaliser resolved it to the edge's key already
-            keys.setdefault(k.key_id or k.ref, k)
-        return Protection(
-            store=store,
-            state="kms",
-            why="KMS key " + ", ".join(sorted(keys)),
-            keys=tuple(v for _, v in sorted(keys.items())),
-            read=read,
-        )
-
     if store.kind == Kind.BUCKET:
-        if "encryption" not in a:
-            return Protection(store=store, state="unknown", why="encryption was not collected")
-        enc = a.get("encryption")
-        read: dict[str, JSONValue] = {"encryption": enc}
-        if not enc:
-            if edge_keys:
-                return with_keys([], read)
-            return Protection(store=store, state="none", why="no default encryption", read=read)
-        algorithm = str(enc.get("algorithm") or "")
-        if algorithm == "AES256":
-            return Protection(
-                store=store, state="provider", why="SSE-S3 (an S3 owned key)", read=read
-            )
-        if algorithm.lower() == "microsoft.storage":
-            return Protection(
-                store=store, state="provider", why="a Microsoft-managed key", read=read
-            )
-        if algorithm.lower() == "microsoft.keyvault":
-            ref = enc.get("kms_key_id")
-            if not ref:
-                return Protection(
-                    store=store, state="unknown", why="its Key Vault key is not named", read=read
-                )
-            return with_keys([str(ref)], read)
-        if algorithm == "google-managed":
-            return Protection(store=store, state="provider", why="a Google-managed key", read=read)
-        if algorithm == "cmek" and enc.get("kms_key_id"):
-            return with_keys([str(enc["kms_key_id"])], read)
-        if algorithm.startswith("aws:kms"):
-            ref = enc.get("kms_key_id")
-            return with_keys([str(ref) if ref else _DEFAULT_ALIAS[Kind.BUCKET]], read)
-        return Protection(
-            store=store, state="unknown", why=f"unknown algorithm {algorithm!r}", read=read
-        )
+        return _bucket_protection(graph, store, edge_keys)
     if store.kind in (Kind.VOLUME, Kind.SNAPSHOT):
-        if "encrypted" not in a:
-            return Protection(store=store, state="unknown", why="encryption was not collected")
-        read = {"encrypted": a.get("encrypted"), "kms_key_id": a.get("kms_key_id")}
-        if a.get("encrypted") is False:
-            return Protection(store=store, state="none", why="not encrypted", read=read)
-        ref = a.get("kms_key_id")
-        if not ref and not edge_keys:
-            return Protection(
-                store=store, state="unknown", why="encrypted but its key is not recorded", read=read
-            )
-        return with_keys([str(ref)] if ref else [], read)
+        return _volume_protection(graph, store, edge_keys)
     if store.kind == Kind.KAFKA_CLUSTER:
-        if "encryption_at_rest_kms_key" not in a:
-            return Protection(store=store, state="unknown", why="encryption was not collected")
-        ref = a.get("encryption_at_rest_kms_key")
-        read = {"encryption_at_rest_kms_key": ref}
-        if not ref and store.cloud == "gcp":
-            return Protection(store=store, state="provider", why="a Google-managed key", read=read)
-        if not ref and store.cloud == "azure":
-            return Protection(
-                store=store, state="provider", why="a Microsoft-managed key", read=read
-            )
-        return with_keys([str(ref) if ref else _DEFAULT_ALIAS[Kind.KAFKA_CLUSTER]], read)
+        return _kafka_protection(graph, store, edge_keys)
     if edge_keys:
-        return with_keys([], {})
+        return _Reading(graph, store, edge_keys, {}).kms([])
     return Protection(
         store=store, state="unknown", why=f"encryption of a {store.kind} is not modelled"
     )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A store's encryption settings as read, and where its key references resolve."""
+
+    graph: BoundaryGraph
+    store: Resource
+    edge_keys: list[KeyRef]
+    read: dict[str, JSONValue]
+    """The store attributes read, for evidence."""
+
+    def kms(self, refs: list[str]) -> Protection:
+        """Protected by KMS keys: the edges' keys, and each configured reference."""
+        keys: dict[str, KeyRef] = {k.key_id or k.ref: k for k in self.edge_keys}
+        for ref in refs:
+            k = resolve_key(self.graph, ref, self.store)
+            if k.key is None and self.edge_keys:
+                continue  # the normaliser resolved it to the edge's key already
+            keys.setdefault(k.key_id or k.ref, k)
+        return Protection(
+            store=self.store,
+            state="kms",
+            why="KMS key " + ", ".join(sorted(keys)),
+            keys=tuple(v for _, v in sorted(keys.items())),
+            read=self.read,
+        )
+
+    def verdict(self, state: str, why: str) -> Protection:
+        """A protection that names no key: ``provider``, ``none`` or ``unknown``."""
+        return Protection(store=self.store, state=state, why=why, read=self.read)
+
+
+def _bucket_protection(
+    graph: BoundaryGraph, store: Resource, edge_keys: list[KeyRef]
+) -> Protection:
+    """A bucket's default encryption, judged by the algorithm its cloud writes."""
+    if "encryption" not in store.attributes:
+        return Protection(store=store, state="unknown", why="encryption was not collected")
+    enc: Any = store.attributes.get("encryption")
+    reading = _Reading(graph, store, edge_keys, {"encryption": enc})
+    if not enc:
+        return reading.kms([]) if edge_keys else reading.verdict("none", "no default encryption")
+    algorithm = str(enc.get("algorithm") or "")
+    for by_cloud in (_aws_bucket_encryption, _azure_bucket_encryption, _gcp_bucket_encryption):
+        found = by_cloud(reading, enc, algorithm)
+        if found is not None:
+            return found
+    return reading.verdict("unknown", f"unknown algorithm {algorithm!r}")
+
+
+def _aws_bucket_encryption(reading: _Reading, enc: Any, algorithm: str) -> Protection | None:
+    """S3: SSE-S3 (an S3 owned key) or SSE-KMS (the named key, else the AWS managed one)."""
+    if algorithm == "AES256":
+        return reading.verdict("provider", "SSE-S3 (an S3 owned key)")
+    if algorithm.startswith("aws:kms"):
+        ref = enc.get("kms_key_id")
+        return reading.kms([str(ref) if ref else _DEFAULT_ALIAS[Kind.BUCKET]])
+    return None
+
+
+def _azure_bucket_encryption(reading: _Reading, enc: Any, algorithm: str) -> Protection | None:
+    """Azure storage: a Microsoft-managed key, or a named Key Vault key."""
+    if algorithm.lower() == "microsoft.storage":
+        return reading.verdict("provider", "a Microsoft-managed key")
+    if algorithm.lower() == "microsoft.keyvault":
+        ref = enc.get("kms_key_id")
+        if not ref:
+            return reading.verdict("unknown", "its Key Vault key is not named")
+        return reading.kms([str(ref)])
+    return None
+
+
+def _gcp_bucket_encryption(reading: _Reading, enc: Any, algorithm: str) -> Protection | None:
+    """Cloud Storage: a Google-managed key, or a customer-managed (CMEK) Cloud KMS key."""
+    if algorithm == "google-managed":
+        return reading.verdict("provider", "a Google-managed key")
+    if algorithm == "cmek" and enc.get("kms_key_id"):
+        return reading.kms([str(enc["kms_key_id"])])
+    return None
+
+
+def _volume_protection(
+    graph: BoundaryGraph, store: Resource, edge_keys: list[KeyRef]
+) -> Protection:
+    """A volume or snapshot: encrypted or not, and with which key."""
+    a = store.attributes
+    if "encrypted" not in a:
+        return Protection(store=store, state="unknown", why="encryption was not collected")
+    reading = _Reading(
+        graph,
+        store,
+        edge_keys,
+        {"encrypted": a.get("encrypted"), "kms_key_id": a.get("kms_key_id")},
+    )
+    if a.get("encrypted") is False:
+        return reading.verdict("none", "not encrypted")
+    ref = a.get("kms_key_id")
+    if not ref and not edge_keys:
+        return reading.verdict("unknown", "encrypted but its key is not recorded")
+    return reading.kms([str(ref)] if ref else [])
+
+
+def _kafka_protection(graph: BoundaryGraph, store: Resource, edge_keys: list[KeyRef]) -> Protection:
+    """A Kafka cluster's encryption at rest: its key, else its cloud's default key."""
+    a = store.attributes
+    if "encryption_at_rest_kms_key" not in a:
+        return Protection(store=store, state="unknown", why="encryption was not collected")
+    ref = a.get("encryption_at_rest_kms_key")
+    reading = _Reading(graph, store, edge_keys, {"encryption_at_rest_kms_key": ref})
+    if not ref and store.cloud == "gcp":
+        return reading.verdict("provider", "a Google-managed key")
+    if not ref and store.cloud == "azure":
+        return reading.verdict("provider", "a Microsoft-managed key")
+    return reading.kms([str(ref) if ref else _DEFAULT_ALIAS[Kind.KAFKA_CLUSTER]])
 
 
 def _key_json(k: KeyRef) -> dict[str, JSONValue]:

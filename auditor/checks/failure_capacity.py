@@ -6,19 +6,19 @@
   desired capacity, running brokers) and x its size units (instance sizes), and says how
   far its groups can scale (max size) when it falls short.
 
-Capacity is counted by :func:`auditor.analysis.failover.capacity_by_region`.
+Capacity is counted by :func:`auditor.analysis.capacity.capacity_by_region`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.analysis.failover import Capacity, capacity_by_region
+from auditor.analysis.capacity import Capacity, capacity_by_region
 from auditor.analysis.network import local_id
 from auditor.boundary import Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
-from auditor.model import PathName, Severity
+from auditor.model import JSONValue, PathName, Severity, Status
 
 CAPACITY_SERVICES = ("ec2-compute", "autoscaling", "msk")
 
@@ -119,6 +119,7 @@ def secondary_capacity(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _secondary_capacity(ctx: RuleContext, cloud: str) -> Iterator[Finding]:
+    """Each secondary region of ``cloud`` against that cloud's primary."""
     decl = ctx.declaration
     ratio = decl.failure.secondary_capacity
     regions = decl.regions_of(cloud)
@@ -136,91 +137,95 @@ def _secondary_capacity(ctx: RuleContext, cloud: str) -> Iterator[Finding]:
     p = caps.get(primary, Capacity(region=primary))
     for region in secondaries:
         s = caps.get(region, Capacity(region=region))
-        rid = scope_id(cloud, "*", region)
         need = ratio * p.brokers
-        attrs = {
+        attrs: dict[str, JSONValue] = {
             "ratio": ratio,
             "primary": p.attributes(),
             "secondary": s.attributes(),
             "required_brokers": need,
         }
-        nodes = [*p.nodes, *s.nodes]
-        if p.unknown or p.pending or p.serverless:
-            yield ctx.inconclusive(
-                rid,
-                f"primary {primary} capacity cannot be counted as brokers ({_describe(p)}), "
-                f"so {region} cannot be compared with it",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-        elif p.brokers == 0:
-            yield ctx.inconclusive(
-                rid,
-                f"no platform capacity found in primary {primary} to compare {region} against",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-        elif s.brokers >= need and (p.unsized or s.unsized):
-            yield ctx.inconclusive(
-                rid,
-                f"secondary {region} has {s.brokers} brokers against the primary's {p.brokers}, "
-                "but the instance size of "
-                f"{', '.join(local_id(x) for x in (*p.unsized, *s.unsized))} is unknown",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-        elif s.brokers >= need and s.units < ratio * p.units:
-            yield ctx.failed(
-                rid,
-                f"secondary {region} has {s.brokers} brokers but only {s.units:g} size units "
-                f"against the primary's {p.units:g} ({ratio:g} x needed): its brokers are smaller",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-                definite=True,
-            )
-        elif s.brokers >= need:
-            yield ctx.passed(
-                rid,
-                f"secondary {region} has {s.brokers} brokers ({s.units:g} size units), at least "
-                f"{ratio:g} x the primary's {p.brokers} ({p.units:g} units)",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-        elif s.serverless:
-            yield ctx.passed(
-                rid,
-                f"secondary {region} runs serverless Kafka, which scales to the primary's "
-                f"{p.brokers} brokers",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-        elif s.unknown or s.pending:
-            yield ctx.inconclusive(
-                rid,
-                f"secondary {region} has {_describe(s)}; cannot tell whether it reaches "
-                f"{need:g} brokers",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
+        unusable = _primary_not_comparable(primary, p, region)
+        if unusable is not None:
+            status, message, definite = Status.INCONCLUSIVE, unusable, False
         else:
-            scale = (
-                f"; its groups can scale to {s.max_brokers}, but scaling during the failover "
-                "adds to the recovery time"
-                if s.max_brokers >= need
-                else f" (and its groups cannot scale past {s.max_brokers})"
-            )
-            yield ctx.failed(
-                rid,
-                f"secondary {region} has {s.brokers} brokers, below {ratio:g} x the primary's "
-                f"{p.brokers} ({need:g} needed){scale}",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
+            status, message, definite = _secondary_verdict(region, s, p, ratio)
+        yield ctx.finding(
+            status,
+            scope_id(cloud, "*", region),
+            message,
+            nodes=[*p.nodes, *s.nodes],
+            attributes=attrs,
+            region=region,
+            definite=definite,
+        )
+
+
+def _primary_not_comparable(primary: str, p: Capacity, region: str) -> str | None:
+    """Why the primary's capacity gives no broker count to compare ``region`` with, if so."""
+    if p.unknown or p.pending or p.serverless:
+        return (
+            f"primary {primary} capacity cannot be counted as brokers ({_describe(p)}), "
+            f"so {region} cannot be compared with it"
+        )
+    if p.brokers == 0:
+        return f"no platform capacity found in primary {primary} to compare {region} against"
+    return None
+
+
+def _secondary_verdict(
+    region: str, s: Capacity, p: Capacity, ratio: float
+) -> tuple[Status, str, bool]:
+    """(status, message, definite) for secondary ``s`` against a countable primary ``p``.
+
+    Enough brokers still fails when they are smaller (size units), and is inconclusive
+    when a size is unknown; too few brokers says how far its groups can scale.
+    """
+    need = ratio * p.brokers
+    if s.brokers >= need and (p.unsized or s.unsized):
+        unsized = ", ".join(local_id(x) for x in (*p.unsized, *s.unsized))
+        return (
+            Status.INCONCLUSIVE,
+            f"secondary {region} has {s.brokers} brokers against the primary's {p.brokers}, "
+            f"but the instance size of {unsized} is unknown",
+            False,
+        )
+    if s.brokers >= need and s.units < ratio * p.units:
+        return (
+            Status.FAIL,
+            f"secondary {region} has {s.brokers} brokers but only {s.units:g} size units "
+            f"against the primary's {p.units:g} ({ratio:g} x needed): its brokers are smaller",
+            True,
+        )
+    if s.brokers >= need:
+        return (
+            Status.PASS,
+            f"secondary {region} has {s.brokers} brokers ({s.units:g} size units), at least "
+            f"{ratio:g} x the primary's {p.brokers} ({p.units:g} units)",
+            False,
+        )
+    if s.serverless:
+        return (
+            Status.PASS,
+            f"secondary {region} runs serverless Kafka, which scales to the primary's "
+            f"{p.brokers} brokers",
+            False,
+        )
+    if s.unknown or s.pending:
+        return (
+            Status.INCONCLUSIVE,
+            f"secondary {region} has {_describe(s)}; cannot tell whether it reaches "
+            f"{need:g} brokers",
+            False,
+        )
+    scale = (
+        f"; its groups can scale to {s.max_brokers}, but scaling during the failover "
+        "adds to the recovery time"
+        if s.max_brokers >= need
+        else f" (and its groups cannot scale past {s.max_brokers})"
+    )
+    return (
+        Status.FAIL,
+        f"secondary {region} has {s.brokers} brokers, below {ratio:g} x the primary's "
+        f"{p.brokers} ({need:g} needed){scale}",
+        False,
+    )

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, is_customer_account
 from auditor.analysis.failover import (
@@ -26,7 +27,7 @@ from auditor.base.edges import REPLICATES_TO
 from auditor.boundary import Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
-from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+from auditor.model import JSONValue, Kind, PathName, Relation, Resource, Severity
 
 RTC_THRESHOLD_SECONDS = 15 * 60
 """Below this RPO, S3 replication needs RTC (its 15-minute SLA) to be promised at all."""
@@ -77,93 +78,127 @@ def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
             primary_data_keys.update(k.id for k in keys_protecting(graph, s)[0])
     keys = graph.of_kind(Kind.KEY)
     for region in sorted(regions):
-        rid = scope_id("aws", "*", region)
         here = [s for s in stores if s.region == region]
         if not here:
             yield ctx.passed(
-                rid,
+                scope_id("aws", "*", region),
                 f"declared region {region} holds no data stores, so it needs no data key",
                 region=region,
             )
             continue
-        protecting: dict[str, Resource] = {}
-        missing: list[str] = []
-        for s in here:
-            found, miss = keys_protecting(graph, s)
-            protecting.update((k.id, k) for k in found)
-            missing.extend(miss)
-        in_region = [k for k in keys if k.region == region]
-        good = [
-            k
-            for k in in_region
-            if usable_customer_key(k, is_customer_account(decl, k.cloud, k.account))
-        ]
-        bad = [
-            k
-            for k in protecting.values()
-            if not usable_customer_key(k, is_customer_account(decl, k.cloud, k.account))
-            and k.attributes.get("key_manager") == "CUSTOMER"
-        ]
-        attrs: dict[str, JSONValue] = {
-            "stores": [s.id for s in here],
-            "protecting_keys": [_key_json(protecting[k]) for k in sorted(protecting)],
-            "uncollected_key_refs": sorted(set(missing)),
-            "usable_customer_keys": [k.id for k in good],
+        found = _region_keys(ctx, here, [k for k in keys if k.region == region])
+        yield _judge_region_keys(ctx, region, found, primary_data_keys)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _RegionKeys:
+    """The keys that matter to the data stores of one region."""
+
+    stores: list[Resource]
+    protecting: dict[str, Resource]
+    """Collected keys protecting the stores, by id."""
+    missing: list[str]
+    """References to keys protecting the stores that were not collected."""
+    good: list[Resource]
+    """Usable customer keys in the region."""
+    bad: list[Resource]
+    """Customer-managed keys protecting the stores that are not usable."""
+
+    def attributes(self) -> dict[str, JSONValue]:
+        return {
+            "stores": [s.id for s in self.stores],
+            "protecting_keys": [_key_json(self.protecting[k]) for k in sorted(self.protecting)],
+            "uncollected_key_refs": sorted(set(self.missing)),
+            "usable_customer_keys": [k.id for k in self.good],
         }
-        nodes = [*(s.id for s in here), *sorted(protecting), *(k.id for k in good)]
-        if bad:
-            k = sorted(bad, key=lambda r: r.id)[0]
-            yield ctx.failed(
-                rid,
-                f"key {k.name or local_id(k.id)} protecting data in {region} is "
-                f"{k.attributes.get('key_state')} (account {k.account})",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-            continue
-        protects = [k for k in good if k.id in protecting]
-        replicas = [
-            k for k in good if str(k.attributes.get("primary_key_arn")) in primary_data_keys
-        ]
-        if good and not protects and not replicas and primary_data_keys - {k.id for k in good}:
-            yield _judge_separate_key(ctx, region, good, primary_data_keys, nodes, attrs)
-            continue
-        if good:
-            k = (protects or replicas or good)[0]
-            why = (
-                "protects the stores there"
-                if protects
-                else "is a multi-region replica of the primary data key"
-                if replicas
-                else "is a separate customer key"
-            )
-            yield ctx.passed(
-                rid,
-                f"{region} has enabled customer key {k.name or local_id(k.id)}, which {why}",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-        elif missing:
-            yield ctx.inconclusive(
-                rid,
-                f"data in {region} is protected by key(s) that were not collected "
-                f"({', '.join(sorted(set(missing)))})",
-                nodes=nodes,
-                attributes=attrs,
-                depends_on=sorted(set(missing)),
-                region=region,
-            )
-        else:
-            yield ctx.failed(
-                rid,
-                f"{region} holds {len(here)} data store(s) but has no enabled customer-managed "
-                "KMS key",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
+
+    def nodes(self) -> list[str]:
+        return [*(s.id for s in self.stores), *sorted(self.protecting), *(k.id for k in self.good)]
+
+
+def _region_keys(ctx: RuleContext, here: list[Resource], in_region: list[Resource]) -> _RegionKeys:
+    """The keys protecting ``here`` (the region's stores) and the usable keys in the region."""
+    decl = ctx.declaration
+    protecting: dict[str, Resource] = {}
+    missing: list[str] = []
+    for s in here:
+        found, miss = keys_protecting(ctx.graph, s)
+        protecting.update((k.id, k) for k in found)
+        missing.extend(miss)
+    good = [
+        k
+        for k in in_region
+        if usable_customer_key(k, is_customer_account(decl, k.cloud, k.account))
+    ]
+    bad = [
+        k
+        for k in protecting.values()
+        if not usable_customer_key(k, is_customer_account(decl, k.cloud, k.account))
+        and k.attributes.get("key_manager") == "CUSTOMER"
+    ]
+    return _RegionKeys(stores=here, protecting=protecting, missing=missing, good=good, bad=bad)
+
+
+def _judge_region_keys(
+    ctx: RuleContext, region: str, found: _RegionKeys, primary_data_keys: set[str]
+) -> Finding:
+    """Whether a usable customer key in ``region`` can read its data after failover.
+
+    An unusable key protecting the data fails; a key that protects the data or is a
+    replica of the primary data key passes; a separate key must grant the same roles.
+    """
+    rid = scope_id("aws", "*", region)
+    attrs = found.attributes()
+    nodes = found.nodes()
+    good, missing = found.good, found.missing
+    if found.bad:
+        k = sorted(found.bad, key=lambda r: r.id)[0]
+        return ctx.failed(
+            rid,
+            f"key {k.name or local_id(k.id)} protecting data in {region} is "
+            f"{k.attributes.get('key_state')} (account {k.account})",
+            nodes=nodes,
+            attributes=attrs,
+            region=region,
+        )
+    protects = [k for k in good if k.id in found.protecting]
+    replicas = [k for k in good if str(k.attributes.get("primary_key_arn")) in primary_data_keys]
+    if good and not protects and not replicas and primary_data_keys - {k.id for k in good}:
+        return _judge_separate_key(ctx, region, good, primary_data_keys, nodes, attrs)
+    if good:
+        k = (protects or replicas or good)[0]
+        why = (
+            "protects the stores there"
+            if protects
+            else "is a multi-region replica of the primary data key"
+            if replicas
+            else "is a separate customer key"
+        )
+        return ctx.passed(
+            rid,
+            f"{region} has enabled customer key {k.name or local_id(k.id)}, which {why}",
+            nodes=nodes,
+            attributes=attrs,
+            region=region,
+        )
+    if missing:
+        return ctx.inconclusive(
+            rid,
+            f"data in {region} is protected by key(s) that were not collected "
+            f"({', '.join(sorted(set(missing)))})",
+            nodes=nodes,
+            attributes=attrs,
+            depends_on=sorted(set(missing)),
+            region=region,
+        )
+    return ctx.failed(
+        rid,
+        f"{region} holds {len(found.stores)} data store(s) but has no enabled customer-managed "
+        "KMS key",
+        nodes=nodes,
+        attributes=attrs,
+        region=region,
+    )
 
 
 def _judge_separate_key(
@@ -281,7 +316,7 @@ def data_replicated(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _judge_replication(ctx: RuleContext, store: Resource, targets: list[str], rpo: int) -> Finding:
-    graph = ctx.graph
+    """Whether ``store`` replicates to one of the failover ``targets`` (regions)."""
     attrs: dict[str, JSONValue] = {"target_regions": targets, "rpo_seconds": rpo}
     if not targets:
         return ctx.inconclusive(
@@ -289,17 +324,32 @@ def _judge_replication(ctx: RuleContext, store: Resource, targets: list[str], rp
         )
     if store.kind != Kind.BUCKET:
         return _judge_kafka_replication(ctx, store, targets, attrs)
-    edges = list(graph.out_edges(store.id, REPLICATES_TO))
-    rules = []
-    good: list[tuple[str, bool]] = []
-    slow: list[str] = []
-    unknown: list[str] = []
-    elsewhere: list[str] = []
-    outside: list[str] = []
+    return _judge_bucket_replication(ctx, store, targets, rpo, attrs)
+
+
+@dataclass
+class _Destinations:
+    """A bucket's replication destinations, sorted by what a failover can make of them."""
+
+    rules: list[JSONValue] = field(default_factory=list)
+    good: list[tuple[str, bool]] = field(default_factory=list)
+    """(destination, with RTC) in a failover region, fast enough for the RPO."""
+    slow: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    elsewhere: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+
+def _bucket_destinations(
+    ctx: RuleContext, store: Resource, edges: list[Relation], targets: list[str], rpo: int
+) -> _Destinations:
+    """Each replication rule's destination, judged on boundary, region and RTC."""
+    graph = ctx.graph
+    out = _Destinations()
     for rel in edges:
         dest = graph.get(rel.target)
         rtc = bool(rel.attributes.get("rtc"))
-        rules.append(
+        out.rules.append(
             {
                 "destination": rel.target,
                 "rule_id": rel.attributes.get("rule_id"),
@@ -309,61 +359,70 @@ def _judge_replication(ctx: RuleContext, store: Resource, targets: list[str], rp
         )
         dest_account = _destination_account(store, str(rel.attributes.get("rule_id") or ""))
         if dest_account and not is_customer_account(ctx.declaration, "aws", dest_account):
-            outside.append(f"{local_id(rel.target) or rel.target} (account {dest_account})")
+            out.outside.append(f"{local_id(rel.target) or rel.target} (account {dest_account})")
         elif (
             dest is not None
             and not dest.attributes.get("stub")
             and not inside_boundary(ctx.declaration, dest)
         ):
-            outside.append(f"{dest.name or rel.target} ({dest.account}/{dest.region})")
+            out.outside.append(f"{dest.name or rel.target} ({dest.account}/{dest.region})")
         elif dest is None or dest.attributes.get("stub"):
-            unknown.append(rel.target)
+            out.unknown.append(rel.target)
         elif dest.region not in targets:
-            elsewhere.append(f"{dest.name or rel.target} ({dest.region})")
+            out.elsewhere.append(f"{dest.name or rel.target} ({dest.region})")
         elif rpo < RTC_THRESHOLD_SECONDS and not rtc:
-            slow.append(rel.target)
+            out.slow.append(rel.target)
         else:
-            good.append((rel.target, rtc))
-    attrs["replication"] = rules
+            out.good.append((rel.target, rtc))
+    return out
+
+
+def _judge_bucket_replication(
+    ctx: RuleContext, store: Resource, targets: list[str], rpo: int, attrs: dict[str, JSONValue]
+) -> Finding:
+    """A bucket passes on one good destination; else its worst destination says why not."""
+    edges = list(ctx.graph.out_edges(store.id, REPLICATES_TO))
+    dests = _bucket_destinations(ctx, store, edges, targets, rpo)
+    attrs["replication"] = dests.rules
     nodes = [store.id, *(r.target for r in edges)]
     edge_list = [(store.id, r.target, REPLICATES_TO) for r in edges]
     common = {"nodes": nodes, "edges": edge_list, "attributes": attrs}
-    if good:
-        dest_id, rtc = good[0]
+    if dests.good:
+        dest_id, rtc = dests.good[0]
         return ctx.passed(
             store.id,
             f"{label(store)} replicates to {local_id(dest_id) or dest_id} in "
             f"{', '.join(targets)}" + (" with RTC" if rtc else ""),
             **common,
         )
-    if outside:
+    if dests.outside:
         return ctx.failed(
             store.id,
-            f"{label(store)} replicates to {', '.join(outside)}, outside the declared "
+            f"{label(store)} replicates to {', '.join(dests.outside)}, outside the declared "
             "boundary; a failover could not use that copy",
             definite=True,
             **common,
         )
-    if slow:
+    if dests.slow:
         return ctx.failed(
             store.id,
-            f"{label(store)} replicates to {', '.join(slow)} without Replication Time Control, "
-            f"which cannot promise the RPO of {rpo}s (under {RTC_THRESHOLD_SECONDS}s)",
+            f"{label(store)} replicates to {', '.join(dests.slow)} without Replication Time "
+            f"Control, which cannot promise the RPO of {rpo}s (under {RTC_THRESHOLD_SECONDS}s)",
             definite=True,
             **common,
         )
-    if unknown:
+    if dests.unknown:
         return ctx.inconclusive(
             store.id,
-            f"{label(store)} replicates to {', '.join(unknown)}, which was not collected, so "
-            "its region is unknown",
-            depends_on=unknown,
+            f"{label(store)} replicates to {', '.join(dests.unknown)}, which was not collected, "
+            "so its region is unknown",
+            depends_on=dests.unknown,
             **common,
         )
-    if elsewhere:
+    if dests.elsewhere:
         return ctx.failed(
             store.id,
-            f"{label(store)} replicates only to {', '.join(elsewhere)}, not to a failover "
+            f"{label(store)} replicates only to {', '.join(dests.elsewhere)}, not to a failover "
             f"region ({', '.join(targets)})",
             **common,
         )

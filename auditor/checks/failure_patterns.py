@@ -35,6 +35,7 @@ A rule that does not apply to the declared pattern says so with one PASS.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, platform_resources
 from auditor.analysis.failover import (
@@ -303,58 +304,11 @@ def operations_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
     platform = platform_resources(graph)
     for region in declared_aws_regions(decl):
         rid = scope_id("aws", "*", region)
-        problems: list[str] = []
-        unknown: list[str] = []
-        nodes: list[str] = []
-        covering = [t for t in trails if t.attributes.get("multi_region") or t.region == region]
-        logging = [t for t in covering if t.attributes.get("logging") is True]
-        nodes += [t.id for t in covering]
-        if not covering:
-            problems.append("no audit trail covers it")
-        elif not logging:
-            if any(t.attributes.get("logging") is None for t in covering):
-                unknown.append("trail logging status")
-            else:
-                problems.append("its audit trails are not logging")
-        networks = [r for r in platform if r.kind == Kind.NETWORK and r.region == region]
-        for net in networks:
-            nodes.append(net.id)
-            logs = graph.targets(net.id, "network.logged_by")
-            active = [f for f in logs if str(f.attributes.get("status") or "").upper() == "ACTIVE"]
-            if not logs:
-                problems.append(f"network {label(net)} has no flow log")
-            elif not active:
-                problems.append(f"the flow log of {label(net)} is not active")
-            nodes += [f.id for f in logs]
-        if not networks:
-            unknown.append("no platform network selected in the region")
-        roles: dict[str, Resource] = {}
-        for r in platform:
-            if r.region != region:
-                continue
-            for rel in graph.out_edges(r.id, "control.runs_as"):
-                role = graph.get(rel.target)
-                if role is not None:
-                    roles[role.id] = role
-        for va in decl.control.vendor_access:
-            role = graph.get(va.role)
-            if role is not None:
-                roles[role.id] = role
-            elif (account := account_of_arn(va.role)) and graph.inventory.was_collected(
-                "iam", account
-            ):
-                problems.append(f"declared role {local_id(va.role)} does not exist")
-            else:  # an account never read, or an Azure/GCP role the inventory lacks
-                unknown.append(f"declared role {local_id(va.role)} (not in the inventory)")
-        for role in sorted(roles.values(), key=lambda r: r.id):
-            nodes.append(role.id)
-            if role.attributes.get("stub"):
-                if graph.inventory.was_collected("iam", role.account):
-                    problems.append(f"role {label(role)} does not exist")
-                else:
-                    unknown.append(f"role {label(role)} (account not scanned)")
-            elif not role_usable_in(role, region):
-                problems.append(f"role {label(role)} is limited to other regions")
+        ops = _RegionOps()
+        covering, logging = _check_trails(trails, region, ops)
+        networks = _check_flow_logs(ctx, platform, region, ops)
+        roles = _check_roles(ctx, platform, region, ops)
+        problems, unknown, nodes = ops.problems, ops.unknown, ops.nodes
         attrs: dict[str, JSONValue] = {
             "trails": [t.id for t in covering],
             "networks": [n.id for n in networks],
@@ -387,6 +341,87 @@ def operations_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
                 attributes=attrs,
                 region=region,
             )
+
+
+@dataclass
+class _RegionOps:
+    """What the operations check of one region found, in the order it looked."""
+
+    problems: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    nodes: list[str] = field(default_factory=list)
+
+
+def _check_trails(
+    trails: list[Resource], region: str, ops: _RegionOps
+) -> tuple[list[Resource], list[Resource]]:
+    """(trails covering ``region``, those logging): one must cover it and be logging."""
+    covering = [t for t in trails if t.attributes.get("multi_region") or t.region == region]
+    logging = [t for t in covering if t.attributes.get("logging") is True]
+    ops.nodes += [t.id for t in covering]
+    if not covering:
+        ops.problems.append("no audit trail covers it")
+    elif not logging:
+        if any(t.attributes.get("logging") is None for t in covering):
+            ops.unknown.append("trail logging status")
+        else:
+            ops.problems.append("its audit trails are not logging")
+    return covering, logging
+
+
+def _check_flow_logs(
+    ctx: RuleContext, platform: list[Resource], region: str, ops: _RegionOps
+) -> list[Resource]:
+    """The platform networks in ``region``: each needs an active flow log."""
+    networks = [r for r in platform if r.kind == Kind.NETWORK and r.region == region]
+    for net in networks:
+        ops.nodes.append(net.id)
+        logs = ctx.graph.targets(net.id, "network.logged_by")
+        active = [f for f in logs if str(f.attributes.get("status") or "").upper() == "ACTIVE"]
+        if not logs:
+            ops.problems.append(f"network {label(net)} has no flow log")
+        elif not active:
+            ops.problems.append(f"the flow log of {label(net)} is not active")
+        ops.nodes += [f.id for f in logs]
+    if not networks:
+        ops.unknown.append("no platform network selected in the region")
+    return networks
+
+
+def _check_roles(
+    ctx: RuleContext, platform: list[Resource], region: str, ops: _RegionOps
+) -> dict[str, Resource]:
+    """The roles the platform in ``region`` runs as, and the declared vendor roles.
+
+    Each must exist and not be limited (``aws:RequestedRegion``) to other regions.
+    """
+    graph = ctx.graph
+    roles: dict[str, Resource] = {}
+    for r in platform:
+        if r.region != region:
+            continue
+        for rel in graph.out_edges(r.id, "control.runs_as"):
+            role = graph.get(rel.target)
+            if role is not None:
+                roles[role.id] = role
+    for va in ctx.declaration.control.vendor_access:
+        role = graph.get(va.role)
+        if role is not None:
+            roles[role.id] = role
+        elif (account := account_of_arn(va.role)) and graph.inventory.was_collected("iam", account):
+            ops.problems.append(f"declared role {local_id(va.role)} does not exist")
+        else:  # an account never read, or an Azure/GCP role the inventory lacks
+            ops.unknown.append(f"declared role {local_id(va.role)} (not in the inventory)")
+    for role in sorted(roles.values(), key=lambda r: r.id):
+        ops.nodes.append(role.id)
+        if role.attributes.get("stub"):
+            if graph.inventory.was_collected("iam", role.account):
+                ops.problems.append(f"role {label(role)} does not exist")
+            else:
+                ops.unknown.append(f"role {label(role)} (account not scanned)")
+        elif not role_usable_in(role, region):
+            ops.problems.append(f"role {label(role)} is limited to other regions")
+    return roles
 
 
 # --- active-active ------------------------------------------------------------------------

@@ -1,0 +1,318 @@
+"""Platform capacity per region, as failover reasoning compares it.
+
+**Capacity** of a region counts brokers: the ``broker_count`` of live platform
+MSK clusters, the desired capacity of platform Auto Scaling groups, and running
+platform instances that no counted group already covers. A cluster still being
+created, or a serverless cluster, is reported apart (``pending`` /
+``serverless``) because it cannot be compared as a broker count. Each counted
+broker also has a *size* in units of the instance type (``large`` = 2,
+``xlarge`` = 4, ``4xlarge`` = 16, ...), so that three small brokers do not pass
+for three large ones; a broker whose instance type is unknown is ``unsized``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from auditor.analysis.boundary_scope import platform_resources
+from auditor.base.edges import SCALES
+from auditor.graph.build import BoundaryGraph
+from auditor.model import JSONValue, Kind, Resource
+
+LIVE_MSK_STATES = frozenset({"ACTIVE", "UPDATING", "REBOOTING_BROKER", "MAINTENANCE", "HEALING"})
+PENDING_MSK_STATES = frozenset({"CREATING"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Contribution:
+    resource: str
+    kind: str
+    brokers: int
+    note: str
+    instance_type: str | None = None
+    size: float | None = None
+    """Units per broker (see :func:`size_units`); None when the instance type is unknown."""
+    max_brokers: int | None = None
+    """How far it can scale (an Auto Scaling group's max size), else ``brokers``."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Capacity:
+    """Platform Kafka capacity found in one cloud region."""
+
+    region: str
+    brokers: int = 0
+    contributions: tuple[Contribution, ...] = ()
+    pending: tuple[str, ...] = ()
+    """Clusters that are not serving yet (e.g. CREATING)."""
+    serverless: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    """Platform capacity resources whose size is not recorded."""
+    accounts: tuple[str, ...] = ()
+
+    @property
+    def units(self) -> float:
+        """Brokers weighted by instance size (sized contributions only)."""
+        return sum(c.brokers * c.size for c in self.contributions if c.size is not None)
+
+    @property
+    def unsized(self) -> tuple[str, ...]:
+        return tuple(c.resource for c in self.contributions if c.size is None and c.brokers)
+
+    @property
+    def max_brokers(self) -> int:
+        return sum(
+            c.brokers if c.max_brokers is None else c.max_brokers for c in self.contributions
+        )
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        ids = [c.resource for c in self.contributions]
+        return tuple(dict.fromkeys([*ids, *self.pending, *self.serverless, *self.unknown]))
+
+    def attributes(self) -> dict[str, JSONValue]:
+        return {
+            "region": self.region,
+            "brokers": self.brokers,
+            "units": self.units,
+            "max_brokers": self.max_brokers,
+            "unsized": list(self.unsized),
+            "contributions": [
+                {
+                    "resource": c.resource,
+                    "kind": c.kind,
+                    "brokers": c.brokers,
+                    "note": c.note,
+                    "instance_type": c.instance_type,
+                    "size": c.size,
+                    "max_brokers": c.max_brokers,
+                }
+                for c in self.contributions
+            ],
+            "pending": list(self.pending),
+            "serverless": list(self.serverless),
+            "unknown": list(self.unknown),
+            "accounts": list(self.accounts),
+        }
+
+
+@dataclass
+class _Acc:
+    brokers: int = 0
+    contributions: list[Contribution] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    serverless: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    accounts: set[str] = field(default_factory=set)
+
+
+def _str_or_none(value: object) -> str | None:
+    return str(value) if value is not None else None
+
+
+def int_or_none(value: object) -> int | None:
+    """An integer attribute as an int (a digit string too); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+_SIZES = {"nano": 0.125, "micro": 0.25, "small": 0.5, "medium": 1.0, "large": 2.0}
+_XLARGE = re.compile(r"^(\d*)xlarge$")
+_GCP_MACHINE = re.compile(r"^[a-z][a-z0-9]*-(?:standard|highmem|highcpu|highgpu|ultramem)-(\d+)$")
+"""A GCP predefined machine type (``n2-standard-8``): its vCPU count is the size."""
+_AZURE_VM_SIZE = re.compile(r"^(?:standard|basic)_[a-z]+?(\d+)", re.IGNORECASE)
+"""An Azure VM size (``Standard_D4s_v5``): the number after the family is its vCPUs."""
+
+
+def size_units(instance_type: object) -> float | None:
+    """Relative size of an instance type (``kafka.m5.large`` = 2, ``m5.4xlarge`` = 16)."""
+    if isinstance(instance_type, str) and (gcp := _GCP_MACHINE.match(instance_type)):
+        return float(gcp.group(1))  # vCPUs: the AWS scale too (large = 2 vCPUs = 2)
+    if isinstance(instance_type, str) and (azure := _AZURE_VM_SIZE.match(instance_type)):
+        return float(azure.group(1))
+    if not isinstance(instance_type, str) or "." not in instance_type:
+        return None
+    suffix = instance_type.removeprefix("kafka.").rsplit(".", 1)[-1].lower()
+    if suffix in _SIZES:
+        return _SIZES[suffix]
+    m = _XLARGE.match(suffix)
+    if m:
+        return 4.0 * int(m.group(1) or 1)
+    return None
+
+
+def _group_instance_type(graph: BoundaryGraph, group: Resource) -> str | None:
+    """The smallest instance type among a group's member instances (None if none seen)."""
+    members = list(graph.targets(group.id, SCALES))
+    name = group.attributes.get("name")
+    if name:
+        members += [
+            i
+            for i in graph.of_kind(Kind.INSTANCE)
+            if i.attributes.get("asg_name") == name
+            and i.account == group.account
+            and i.region == group.region
+        ]
+    types = sorted(
+        {
+            str(i.attributes.get("instance_type"))
+            for i in members
+            if i.attributes.get("instance_type")
+        },
+        key=lambda t: (size_units(t) is None, size_units(t) or 0.0, t),
+    )
+    if not types and group.attributes.get("instance_type"):
+        return str(group.attributes["instance_type"])  # a scale set names its own VM size
+    return types[0] if types else None
+
+
+def _platform_groups(graph: BoundaryGraph, platform: list[Resource]) -> dict[str, Resource]:
+    """Platform scaling groups, and the groups whose instances are platform instances."""
+    groups: dict[str, Resource] = {r.id: r for r in platform if r.kind == Kind.SCALING_GROUP}
+    # A group whose instances are platform instances is platform capacity too.
+    for inst in (r for r in platform if r.kind == Kind.INSTANCE):
+        for g in graph.sources(inst.id, SCALES):
+            groups.setdefault(g.id, g)
+        name = inst.attributes.get("asg_name")
+        if name:
+            for g in graph.of_kind(Kind.SCALING_GROUP):
+                if (
+                    g.attributes.get("name") == name
+                    and g.account == inst.account
+                    and g.region == inst.region
+                ):
+                    groups.setdefault(g.id, g)
+    return groups
+
+
+def _count_group(
+    graph: BoundaryGraph, g: Resource, a: _Acc, covered: set[tuple[str, str, str]]
+) -> None:
+    """Count a scaling group's desired capacity, and mark the instances it covers."""
+    a.accounts.add(g.account)
+    desired = int_or_none(g.attributes.get("desired_capacity"))
+    covered.add((g.account, g.region, str(g.attributes.get("name") or g.name)))
+    for inst in graph.targets(g.id, SCALES):
+        covered.add((inst.account, inst.region, f"id:{inst.id}"))
+    for iid in g.attributes.get("instance_ids") or []:
+        covered.add((g.account, g.region, f"iid:{iid}"))
+    if desired is None:
+        a.unknown.append(g.id)
+        return
+    a.brokers += desired
+    itype = _group_instance_type(graph, g)
+    max_size = int_or_none(g.attributes.get("max_size"))
+    note = (
+        f"Auto Scaling group {g.attributes.get('name') or g.name} desires {desired}"
+        f" (max {max_size if max_size is not None else 'unknown'}) x {itype or 'unknown type'}"
+    )
+    a.contributions.append(
+        Contribution(
+            resource=g.id,
+            kind=g.kind,
+            brokers=desired,
+            note=note,
+            instance_type=itype,
+            size=size_units(itype),
+            max_brokers=max_size,
+        )
+    )
+
+
+def _count_cluster(r: Resource, a: _Acc) -> None:
+    """Count a live provisioned MSK cluster's brokers; set serverless and pending ones apart."""
+    a.accounts.add(r.account)
+    state = str(r.attributes.get("state") or "").upper()
+    if str(r.attributes.get("cluster_type") or "").upper() == "SERVERLESS":
+        if state in LIVE_MSK_STATES:
+            a.serverless.append(r.id)
+        else:
+            a.pending.append(r.id)
+        return
+    if state in PENDING_MSK_STATES or state not in LIVE_MSK_STATES:
+        a.pending.append(r.id)
+        return
+    count = int_or_none(r.attributes.get("broker_count"))
+    if count is None:
+        a.unknown.append(r.id)
+        return
+    a.brokers += count
+    a.contributions.append(
+        Contribution(
+            resource=r.id,
+            kind=r.kind,
+            brokers=count,
+            note=f"MSK cluster {r.name or r.id} has {count} x "
+            f"{r.attributes.get('instance_type') or 'unknown type'} brokers ({state})",
+            instance_type=_str_or_none(r.attributes.get("instance_type")),
+            size=size_units(r.attributes.get("instance_type")),
+        )
+    )
+
+
+def _count_instance(r: Resource, a: _Acc, covered: set[tuple[str, str, str]]) -> None:
+    """Count a running instance as one broker, unless a counted group already covers it."""
+    iid = str(r.attributes.get("instance_id") or "")
+    asg = str(r.attributes.get("asg_name") or "")
+    if (
+        (r.account, r.region, f"id:{r.id}") in covered
+        or (r.account, r.region, f"iid:{iid}") in covered
+        or (asg and (r.account, r.region, asg) in covered)
+    ):
+        return
+    inst_state = r.attributes.get("state")
+    if inst_state is None:
+        a.unknown.append(r.id)
+        a.accounts.add(r.account)
+    elif inst_state == "running":
+        a.brokers += 1
+        a.accounts.add(r.account)
+        a.contributions.append(
+            Contribution(
+                resource=r.id,
+                kind=r.kind,
+                brokers=1,
+                note=f"instance {iid or r.id} ({r.attributes.get('instance_type')}) is running",
+                instance_type=_str_or_none(r.attributes.get("instance_type")),
+                size=size_units(r.attributes.get("instance_type")),
+            )
+        )
+
+
+def capacity_by_region(graph: BoundaryGraph, cloud: str = "aws") -> dict[str, Capacity]:
+    """Platform Kafka capacity in every region where the platform has any.
+
+    Groups are counted first, so that an instance a counted group covers is not
+    counted again on its own.
+    """
+    platform = [r for r in platform_resources(graph) if r.cloud == cloud]
+    groups = _platform_groups(graph, platform)
+    covered: set[tuple[str, str, str]] = set()
+    acc: dict[str, _Acc] = {}
+    for g in sorted(groups.values(), key=lambda r: r.id):
+        _count_group(graph, g, acc.setdefault(g.region, _Acc()), covered)
+    for r in sorted(platform, key=lambda r: r.id):
+        a = acc.setdefault(r.region, _Acc())
+        if r.kind == Kind.KAFKA_CLUSTER:
+            _count_cluster(r, a)
+        elif r.kind == Kind.INSTANCE:
+            _count_instance(r, a, covered)
+    return {
+        region: Capacity(
+            region=region,
+            brokers=a.brokers,
+            contributions=tuple(a.contributions),
+            pending=tuple(sorted(a.pending)),
+            serverless=tuple(sorted(a.serverless)),
+            unknown=tuple(sorted(a.unknown)),
+            accounts=tuple(sorted(a.accounts)),
+        )
+        for region, a in sorted(acc.items())
+        if a.contributions or a.pending or a.serverless or a.unknown
+    }
