@@ -41,8 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.importers import ExportFormatError, Importer, ImportResult, located
-from auditor.importers._aws_config_items import (
-    CONVERTERS,
+from auditor.importers._aws_config_convert import (
     GLOBAL,
     GLOBAL_TYPES,
     Item,
@@ -50,6 +49,7 @@ from auditor.importers._aws_config_items import (
     get,
     tag_map,
 )
+from auditor.importers._aws_config_items import CONVERTERS
 from auditor.model import CollectionUnit, Gap
 
 if TYPE_CHECKING:
