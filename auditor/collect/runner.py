@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from auditor.collect.access import AccountAccess, EnterError, role_arn
 from auditor.collect.aws_context import AwsService, Sink, error_code
@@ -38,6 +38,9 @@ from auditor.collect.worker import (
     run_state,
 )
 from auditor.model import CollectionUnit, Gap, RawRecord
+
+if TYPE_CHECKING:
+    from auditor.collect.scheduler import Scheduler
 
 __all__ = [
     "GLOBAL",
@@ -294,6 +297,150 @@ def _enter(
     return {a: accesses[a] for a in sorted(regions)}, dict(sorted(regions.items()))
 
 
+def _open_checkpoint(
+    opts: AwsScanOptions, started: dt.datetime, notes: list[str]
+) -> tuple[Checkpoint | None, dt.datetime]:
+    """The locked checkpoint (None without one) and when the scan began.
+
+    A resumed scan began when its checkpoint did. A checkpoint that is busy or
+    cannot be written is a note, not a failure: the scan runs without one.
+    """
+    if opts.checkpoint is None:
+        return None, started
+    checkpoint = Checkpoint(opts.checkpoint.parent, opts.checkpoint.name)
+    try:
+        return checkpoint, checkpoint.start(resume=opts.resume, scope=opts.scope_key())
+    except CheckpointBusy as exc:
+        notes.append(f"not checkpointing: {exc}")
+    except OSError as exc:
+        notes.append(f"not checkpointing: cannot write {opts.checkpoint}: {exc}")
+    return None, started
+
+
+def _work_units(
+    services: Sequence[AwsService],
+    accesses: dict[str, AccountAccess],
+    regions: dict[str, tuple[str, ...]],
+    home: str,
+    run_id: str,
+) -> list[WorkUnit]:
+    """One work unit per planned (account, region, service) of the entered accounts."""
+    return [
+        WorkUnit(
+            account=acct,
+            region=region,
+            service=svc.name,
+            client_region=home if region == GLOBAL else region,
+            scan_regions=regions[acct],
+            access=accesses[acct],
+            run_id=run_id,
+        )
+        for acct, region, svc in plan(services, list(accesses), regions)
+    ]
+
+
+def _restore(
+    units: list[WorkUnit],
+    checkpoint: Checkpoint | None,
+    spool: UnitSink | None,
+    keep_records: bool,
+) -> tuple[list[UnitResult], list[WorkUnit]]:
+    """Units read back from a resumed scan's ``checkpoint`` (spooled), and those still to run.
+
+    A saved unit that hit gaps runs again: it gets another try.
+    """
+    results: list[UnitResult] = []
+    todo: list[WorkUnit] = []
+    for unit in units:
+        saved = checkpoint.load(unit.key) if checkpoint else None
+        if saved is not None and not saved.gaps:
+            restored = UnitResult(
+                unit=unit, records=saved.records, gaps=saved.gaps, calls=saved.calls, resumed=True
+            )
+            results.append(_spooled(restored, spool, keep_records))
+        else:
+            todo.append(unit)
+    return results, todo
+
+
+class _OnFinished:
+    """What happens to each unit as it finishes: spooled, checkpointed, shown as progress.
+
+    ``results`` (the restored units so far) grows with every finished one. A
+    checkpoint that cannot save (a full disk) stops checkpointing with a note:
+    it must not cost the scan itself.
+    """
+
+    def __init__(
+        self,
+        *,
+        results: list[UnitResult],
+        units: list[WorkUnit],
+        checkpoint: Checkpoint | None,
+        notes: list[str],
+        spool: UnitSink | None,
+        keep_records: bool,
+        progress: Progress | None,
+    ) -> None:
+        self.results = results
+        self.total = len(units)
+        self.saving = checkpoint
+        self.notes = notes
+        self.spool = spool
+        self.keep_records = keep_records
+        self.progress = progress
+        self.per_account = Counter(u.account for u in units)
+        self.done_account = Counter(r.unit.account for r in results)
+        self.clock = time.monotonic()
+        self.resumed = len(results)
+
+    def __call__(self, result: UnitResult) -> None:
+        self.results.append(_spooled(result, self.spool, self.keep_records))
+        if self.saving is not None and result.ran:
+            try:
+                self.saving.save(result.unit.key, result.records, result.gaps, result.calls)
+            except OSError as exc:
+                self.notes.append(f"checkpointing stopped: {exc}")
+                self.saving = None
+        acct = result.unit.account
+        self.done_account[acct] += 1
+        if self.progress is not None:
+            self.progress(
+                ProgressUpdate(
+                    label=result.unit.label,
+                    account=acct,
+                    account_done=self.done_account[acct],
+                    account_total=self.per_account[acct],
+                    done=len(self.results),
+                    total=self.total,
+                    resumed=self.resumed,
+                    elapsed=time.monotonic() - self.clock,
+                )
+            )
+
+
+def _run_units(
+    opts: AwsScanOptions,
+    settings: ClientSettings,
+    scheduler: Scheduler,
+    on_finished: _OnFinished,
+) -> None:
+    """Run the scheduled units on the chosen executor (threads, or Dask) until all finish.
+
+    Ctrl-C stops the executor at once, without waiting on calls in flight.
+    """
+    from auditor.collect.executors import make_executor
+    from auditor.collect.scheduler import run_all
+
+    executor = make_executor(opts.executor, settings, opts.max_workers)
+    try:
+        run_all(scheduler, executor, on_finished)
+    except BaseException:  # Ctrl-C: stop now, do not wait on calls in flight
+        executor.close(wait=False)
+        raise
+    executor.close()
+
+
 def collect_aws(
     opts: AwsScanOptions,
     progress: Progress | None = None,
@@ -312,8 +459,7 @@ def collect_aws(
     cannot be named or reached (nothing was collected then).
     """
     from auditor.collect.aws import services as all_services
-    from auditor.collect.executors import make_executor
-    from auditor.collect.scheduler import Scheduler, run_all
+    from auditor.collect.scheduler import Scheduler
 
     services = [s for s in all_services() if not opts.services or s.name in opts.services]
     settings = opts.settings()
@@ -321,19 +467,10 @@ def collect_aws(
     state = run_state(run_id, settings)
     sink = Sink()
     home = opts.regions[0] if opts.regions else "us-east-1"
-    started = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    checkpoint: Checkpoint | None = None
     notes: list[str] = []
-    if opts.checkpoint is not None:
-        checkpoint = Checkpoint(opts.checkpoint.parent, opts.checkpoint.name)
-        try:
-            started = checkpoint.start(resume=opts.resume, scope=opts.scope_key())
-        except CheckpointBusy as exc:
-            notes.append(f"not checkpointing: {exc}")
-            checkpoint = None
-        except OSError as exc:
-            notes.append(f"not checkpointing: cannot write {opts.checkpoint}: {exc}")
-            checkpoint = None
+    checkpoint, started = _open_checkpoint(
+        opts, dt.datetime.now(dt.UTC).replace(microsecond=0), notes
+    )
     try:
         caller = _caller(opts, state, sink, home)
         if caller is None:
@@ -342,87 +479,28 @@ def collect_aws(
             return failed
         accounts, org = _targets(opts, state, sink, home)
         accesses, regions = _enter(opts, state, sink, caller, accounts, home)
-        units = [
-            WorkUnit(
-                account=acct,
-                region=region,
-                service=svc.name,
-                client_region=home if region == GLOBAL else region,
-                scan_regions=regions[acct],
-                access=accesses[acct],
-                run_id=run_id,
-            )
-            for acct, region, svc in plan(services, list(accesses), regions)
-        ]
-        results: list[UnitResult] = []
-        todo: list[WorkUnit] = []
-        for unit in units:
-            saved = checkpoint.load(unit.key) if checkpoint and opts.resume else None
-            if saved is not None and not saved.gaps:  # units that hit gaps get another try
-                results.append(
-                    _spooled(
-                        UnitResult(
-                            unit=unit,
-                            records=saved.records,
-                            gaps=saved.gaps,
-                            calls=saved.calls,
-                            resumed=True,
-                        ),
-                        spool,
-                        keep_records,
-                    )
-                )
-            else:
-                todo.append(unit)
+        units = _work_units(services, accesses, regions, home, run_id)
+        results, todo = _restore(units, checkpoint if opts.resume else None, spool, keep_records)
         scheduler = Scheduler(
             todo, per_key=max(1, opts.per_region_workers), global_cap=max(1, opts.max_workers)
         )
-        per_account = Counter(u.account for u in units)
-        done_account = Counter(r.unit.account for r in results)
-        clock = time.monotonic()
-        resumed = len(results)
-
-        saving = [checkpoint]
-
-        def finished(result: UnitResult) -> None:
-            results.append(_spooled(result, spool, keep_records))
-            cp = saving[0]
-            if cp is not None and result.ran:
-                try:
-                    cp.save(result.unit.key, result.records, result.gaps, result.calls)
-                except OSError as exc:  # a full disk must not cost the scan itself
-                    notes.append(f"checkpointing stopped: {exc}")
-                    saving[0] = None
-            acct = result.unit.account
-            done_account[acct] += 1
-            if progress is not None:
-                progress(
-                    ProgressUpdate(
-                        label=result.unit.label,
-                        account=acct,
-                        account_done=done_account[acct],
-                        account_total=per_account[acct],
-                        done=len(results),
-                        total=len(units),
-                        resumed=resumed,
-                        elapsed=time.monotonic() - clock,
-                    )
-                )
-
+        on_finished = _OnFinished(
+            results=results,
+            units=units,
+            checkpoint=checkpoint,
+            notes=notes,
+            spool=spool,
+            keep_records=keep_records,
+            progress=progress,
+        )
         if todo:
-            executor = make_executor(opts.executor, settings, opts.max_workers)
-            try:
-                run_all(scheduler, executor, finished)
-            except BaseException:  # Ctrl-C: stop now, do not wait on calls in flight
-                executor.close(wait=False)
-                raise
-            executor.close()
+            _run_units(opts, settings, scheduler, on_finished)
         result = _merge(sink, results, opts, caller=caller, started=started)
         result.accounts = accounts
         result.accounts_entered = sorted(accesses)
         result.regions = regions
         result.organization = org
-        result.resumed_units = resumed
+        result.resumed_units = on_finished.resumed
         result.peak_concurrency = {
             "global": scheduler.peak_global,
             "per_account_region": scheduler.peak_per_key,

@@ -1,168 +1,33 @@
 """AWS Config configuration items as the raw records of the AWS collectors, type by type.
 
-Config writes EC2, IAM and most older types in the Java SDK's lower camel case
-(``vpcId``, ``dNSName``, URL-encoded policy documents) and CloudFormation-registry
-types (MSK, EKS, transit gateways, Route53, ELBv2 listeners, KMS aliases) in
-upper camel with CloudFormation's field names. Each converter writes the record
-its collector would emit (same ``type``, Describe-API shape) and names what
-Config does not record (:meth:`Out.lacks`). Used by
+Each converter writes the record its collector would emit (same ``type``,
+Describe-API shape) and names what Config does not record (:meth:`Out.lacks`).
+:data:`CONVERTERS` is the whole table, IAM's converters
+(:mod:`auditor.importers._aws_config_iam`) included; what they share is in
+:mod:`auditor.importers._aws_config_convert`. Used by
 :mod:`auditor.importers.aws_config`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
-from auditor.model import Gap, RawRecord
-
-GLOBAL = "global"
-GLOBAL_TYPES = frozenset(
-    {"AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Policy", "AWS::IAM::Group"}
+from auditor.importers._aws_config_convert import (
+    GLOBAL,
+    Convert,
+    Item,
+    Out,
+    aws_tags,
+    get,
+    registrar,
+    up,
 )
-"""Types Config records once per account, with ``awsRegion`` ``global``."""
+from auditor.importers._aws_config_iam import IAM_CONVERTERS
 
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Item:
-    """One configuration item, whichever file shape it came in."""
-
-    where: str
-    type: str
-    id: str
-    name: str
-    account: str
-    region: str
-    arn: str
-    configuration: Mapping[str, Any]
-    supplementary: Mapping[str, Any]
-    tags: dict[str, str]
-    status: str
-
-
-def tag_map(raw: Any) -> dict[str, str]:
-    if isinstance(raw, Mapping):
-        return {str(k): str(v) for k, v in raw.items()}
-    out: dict[str, str] = {}
-    for t in raw or []:
-        if isinstance(t, Mapping) and (t.get("key") or t.get("Key")) is not None:
-            out[str(t.get("key", t.get("Key")))] = str(t.get("value", t.get("Value", "")))
-    return out
-
-
-# --- key conversion ----------------------------------------------------------------------
-
-_RENAMES = {"dNSName": "DNSName", "vpczoneIdentifier": "VPCZoneIdentifier"}
-_OPAQUE = frozenset(
-    {"policyDocument", "assumeRolePolicyDocument", "document", "policyText", "policy"}
-)
-"""Keys whose values are documents: their own keys stay as written."""
-
-
-def up(value: Any) -> Any:
-    """Java-SDK lower camel keys (``vpcId``) as the Describe APIs write them (``VpcId``)."""
-    if isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            key = str(k)
-            new = _RENAMES.get(key) or (key[:1].upper() + key[1:])
-            out[new] = v if key in _OPAQUE else up(v)
-        return out
-    if isinstance(value, list):
-        return [up(v) for v in value]
-    return value
-
-
-def get(conf: Mapping[str, Any], *names: str) -> Any:
-    """The first of ``names`` present, in either camel case."""
-    for name in names:
-        for key in (name, name[:1].lower() + name[1:], name[:1].upper() + name[1:]):
-            if key in conf:
-                return conf[key]
-    return None
-
-
-def _aws_tags(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
-
-
-# --- conversion context ------------------------------------------------------------------
-
-
-@dataclass
-class Out:
-    """What the converters produce; keeps records, gaps and unknown attributes together."""
-
-    path: Path
-    records: list[RawRecord] = field(default_factory=list)
-    origins: list[str] = field(default_factory=list)
-    gaps: list[Gap] = field(default_factory=list)
-    unknown: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    notes: list[str] = field(default_factory=list)
-    by_type: dict[tuple[str, str, str], list[Item]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-
-    def emit(
-        self, item: Item, service: str, rtype: str, data: Mapping[str, Any], region: str = ""
-    ) -> None:
-        self.records.append(
-            RawRecord(
-                cloud="aws",
-                account=item.account,
-                region=region or item.region,
-                service=service,
-                type=rtype,
-                data=dict(data),
-                operation=f"config:{item.type}",
-            )
-        )
-        self.origins.append(f"{item.where} ({item.type} {item.id})")
-
-    def lacks(
-        self,
-        item: Item,
-        service: str,
-        resource: str,
-        operation: str,
-        what: str,
-        attributes: Iterable[str] = (),
-        region: str = "",
-    ) -> None:
-        """A fact Config does not record: a gap naming the resource, attributes set null."""
-        self.gaps.append(
-            Gap(
-                cloud="aws",
-                account=item.account,
-                region=region or item.region,
-                service=service,
-                operation=operation,
-                error_code="NotInExport",
-                message=f"AWS Config does not record {what}",
-                resource=resource,
-            )
-        )
-        for a in attributes:
-            if a not in self.unknown[resource]:
-                self.unknown[resource].append(a)
-
-    def others(self, item: Item, rtype: str) -> list[Item]:
-        return self.by_type.get((item.account, item.region, rtype), [])
-
-
-Convert = Callable[[Item, Out], None]
-CONVERTERS: dict[str, Convert] = {}
-
-
-def converts(rtype: str) -> Callable[[Convert], Convert]:
-    def register(fn: Convert) -> Convert:
-        CONVERTERS[rtype] = fn
-        return fn
-
-    return register
+CONVERTERS: dict[str, Convert] = dict(IAM_CONVERTERS)
+"""Config resource type -> its converter."""
+converts = registrar(CONVERTERS)
 
 
 def _ec2_arn(item: Item, kind: str, rid: str) -> str:
@@ -175,7 +40,7 @@ def _plain(service: str, rtype: str) -> Convert:
     def convert(item: Item, out: Out) -> None:
         data = up(item.configuration)
         if not data.get("Tags") and not data.get("TagSet") and item.tags:
-            data["Tags"] = _aws_tags(item.tags)
+            data["Tags"] = aws_tags(item.tags)
         out.emit(item, service, rtype, data)
 
     return convert
@@ -210,7 +75,7 @@ def _eigw(item: Item, out: Out) -> None:
             "EgressOnlyInternetGatewayId": get(conf, "Id") or item.id,
             "Attachments": [{"VpcId": get(conf, "VpcId"), "State": "attached"}],
         }
-    data.setdefault("Tags", _aws_tags(item.tags))
+    data.setdefault("Tags", aws_tags(item.tags))
     out.emit(item, "ec2-network", "ec2:egress_only_internet_gateway", data)
 
 
@@ -249,7 +114,7 @@ def _vpc_endpoint(item: Item, out: Out) -> None:
 def _endpoint_service(item: Item, out: Out) -> None:
     data = up(item.configuration)
     data.setdefault("ServiceId", item.id)
-    data.setdefault("Tags", _aws_tags(item.tags))
+    data.setdefault("Tags", aws_tags(item.tags))
     out.emit(item, "ec2-network", "ec2:vpc_endpoint_service", data)
     out.lacks(
         item,
@@ -272,7 +137,7 @@ def _tgw(item: Item, out: Out) -> None:
         "TransitGatewayId": tgw_id,
         "TransitGatewayArn": arn,
         "OwnerId": item.account,
-        "Tags": _aws_tags(item.tags),
+        "Tags": aws_tags(item.tags),
     }
     out.emit(item, "ec2-network", "ec2:transit_gateway", data)
     out.lacks(
@@ -291,7 +156,7 @@ def _tgw_attachment(item: Item, out: Out) -> None:
         "ResourceType": "vpc",
         "ResourceId": get(conf, "VpcId"),
         "ResourceOwnerId": item.account,
-        "Tags": _aws_tags(item.tags),
+        "Tags": aws_tags(item.tags),
     }
     own = {
         str(get(t.configuration, "Id", "TransitGatewayId") or t.id)
@@ -327,7 +192,7 @@ def _tgw_route_table(item: Item, out: Out) -> None:
     data = {
         "TransitGatewayRouteTableId": table_id,
         "TransitGatewayId": get(conf, "TransitGatewayId"),
-        "Tags": _aws_tags(item.tags),
+        "Tags": aws_tags(item.tags),
     }
     out.emit(item, "ec2-network", "ec2:transit_gateway_route_table", data)
     out.lacks(
@@ -436,7 +301,7 @@ def _bucket(item: Item, out: Out) -> None:
             else {}
         ),
         "ObjectLock": _object_lock(supp.get("ObjectLockConfiguration")),
-        "Tagging": {"TagSet": _aws_tags(item.tags)} if item.tags else {},
+        "Tagging": {"TagSet": aws_tags(item.tags)} if item.tags else {},
     }
     out.emit(item, "s3", "s3:bucket", data, region=GLOBAL)
     if policy_text:
@@ -497,148 +362,6 @@ def _key(item: Item, out: Out) -> None:
         out.lacks(item, "kms", arn, "GetKeyRotationStatus", "this key's rotation status")
 
 
-# --- IAM ------------------------------------------------------------------------------
-
-
-def _policy_versions(out: Out, account: str) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for policy in out.by_type.get((account, GLOBAL, "AWS::IAM::Policy"), []):
-        conf = policy.configuration
-        default = next(
-            (v for v in conf.get("policyVersionList") or [] if v.get("isDefaultVersion")), None
-        )
-        arn = str(conf.get("arn") or policy.arn)
-        found[arn] = {
-            "PolicyArn": arn,
-            "PolicyName": conf.get("policyName"),
-            "DefaultVersionId": conf.get("defaultVersionId"),
-            "Document": default.get("document") if default else None,
-        }
-    return found
-
-
-def _attached(conf: Mapping[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {"PolicyArn": p.get("policyArn"), "PolicyName": p.get("policyName")}
-        for p in conf.get("attachedManagedPolicies") or []
-    ]
-
-
-def _inline(policies: Any) -> list[dict[str, Any]]:
-    return [
-        {"PolicyName": p.get("policyName"), "PolicyDocument": p.get("policyDocument")}
-        for p in policies or []
-    ]
-
-
-def _boundary(conf: Mapping[str, Any]) -> dict[str, Any] | None:
-    b = conf.get("permissionsBoundary")
-    if not isinstance(b, Mapping) or not b.get("permissionsBoundaryArn"):
-        return None
-    return {
-        "PermissionsBoundaryArn": b["permissionsBoundaryArn"],
-        "PermissionsBoundaryType": b.get("permissionsBoundaryType"),
-    }
-
-
-def _identity(
-    item: Item, out: Out, attached: list[dict[str, Any]], boundary: Any
-) -> dict[str, Any]:
-    versions = _policy_versions(out, item.account)
-    bundled = {str(p["PolicyArn"]): versions.get(str(p["PolicyArn"])) for p in attached}
-    missing = sorted(arn for arn, v in bundled.items() if v is None)
-    arn = str(item.configuration.get("arn") or item.arn)
-    if missing:
-        out.lacks(
-            item,
-            "iam",
-            arn,
-            "GetAccountAuthorizationDetails",
-            f"the documents of AWS managed policies ({', '.join(missing)})",
-            region=GLOBAL,
-        )
-    boundary_arn = boundary.get("PermissionsBoundaryArn") if boundary else None
-    if boundary_arn and boundary_arn not in versions:
-        out.lacks(
-            item,
-            "iam",
-            arn,
-            "GetAccountAuthorizationDetails",
-            "the document of an AWS managed permissions boundary",
-            region=GLOBAL,
-        )
-    return {
-        "ManagedPolicyVersions": bundled,
-        "PermissionsBoundaryVersion": versions.get(str(boundary_arn)) if boundary_arn else None,
-    }
-
-
-@converts("AWS::IAM::Role")
-def _role(item: Item, out: Out) -> None:
-    conf = item.configuration
-    attached = _attached(conf)
-    boundary = _boundary(conf)
-    role: dict[str, Any] = {
-        "RoleName": conf.get("roleName") or item.name,
-        "RoleId": conf.get("roleId"),
-        "Arn": conf.get("arn") or item.arn,
-        "Path": conf.get("path") or "/",
-        "AssumeRolePolicyDocument": conf.get("assumeRolePolicyDocument"),
-        "RolePolicyList": _inline(conf.get("rolePolicyList")),
-        "AttachedManagedPolicies": attached,
-        "Tags": _aws_tags(tag_map(conf.get("tags")) or item.tags),
-    }
-    if boundary:
-        role["PermissionsBoundary"] = boundary
-    data = {
-        "Role": role,
-        "MaxSessionDuration": conf.get("maxSessionDuration"),
-        **_identity(item, out, attached, boundary),
-    }
-    out.emit(item, "iam", "iam:role", data, region=GLOBAL)
-
-
-@converts("AWS::IAM::User")
-def _user(item: Item, out: Out) -> None:
-    conf = item.configuration
-    attached = _attached(conf)
-    boundary = _boundary(conf)
-    groups: dict[str, Any] = {}
-    by_name = {
-        str(g.configuration.get("groupName") or g.name): g
-        for g in out.by_type.get((item.account, GLOBAL, "AWS::IAM::Group"), [])
-    }
-    versions = _policy_versions(out, item.account)
-    for name in sorted(str(g) for g in conf.get("groupList") or []):
-        group = by_name.get(name)
-        if group is None:
-            groups[name] = None
-            continue
-        g_attached = _attached(group.configuration)
-        groups[name] = {
-            "Arn": group.configuration.get("arn") or group.arn,
-            "GroupPolicyList": _inline(group.configuration.get("groupPolicyList")),
-            "ManagedPolicyVersions": {
-                str(p["PolicyArn"]): versions.get(str(p["PolicyArn"])) for p in g_attached
-            },
-            "AttachedManagedPolicies": g_attached,
-        }
-    user: dict[str, Any] = {
-        "UserName": conf.get("userName") or item.name,
-        "UserId": conf.get("userId"),
-        "Arn": conf.get("arn") or item.arn,
-        "Path": conf.get("path") or "/",
-        "UserPolicyList": _inline(conf.get("userPolicyList")),
-        "AttachedManagedPolicies": attached,
-        "GroupList": sorted(groups),
-        "Tags": _aws_tags(tag_map(conf.get("tags")) or item.tags),
-    }
-    if boundary:
-        user["PermissionsBoundary"] = boundary
-    data = {"User": user, "Groups": groups, **_identity(item, out, attached, boundary)}
-    out.emit(item, "iam", "iam:user", data, region=GLOBAL)
-
-
 # --- CloudTrail, ELBv2, MSK, EKS, Route53 ------------------------------------------------
 
 
@@ -656,7 +379,7 @@ def _trail(item: Item, out: Out) -> None:
         "Status": None,
         # Without custom selectors a trail records every management event, no data events.
         "EventSelectors": None if custom else {},
-        "Tags": {"ResourceTagList": [{"ResourceId": arn, "TagsList": _aws_tags(item.tags)}]},
+        "Tags": {"ResourceTagList": [{"ResourceId": arn, "TagsList": aws_tags(item.tags)}]},
     }
     out.emit(item, "cloudtrail", "cloudtrail:trail", data, region=home)
     out.lacks(item, "cloudtrail", arn, "GetTrailStatus", "whether a trail is logging", region=home)
@@ -673,7 +396,7 @@ def _load_balancer(item: Item, out: Out) -> None:
         g.get("Value") if isinstance(g, Mapping) else g for g in data.get("SecurityGroups") or []
     ]
     data.setdefault("LoadBalancerArn", item.arn)
-    data.setdefault("Tags", _aws_tags(item.tags))
+    data.setdefault("Tags", aws_tags(item.tags))
     out.emit(item, "elbv2", "elbv2:load_balancer", data)
 
 
@@ -681,7 +404,7 @@ def _load_balancer(item: Item, out: Out) -> None:
 def _listener(item: Item, out: Out) -> None:
     data = up(item.configuration)  # already upper camel (CloudFormation shape)
     data.setdefault("ListenerArn", item.arn)
-    data.setdefault("Tags", _aws_tags(item.tags))
+    data.setdefault("Tags", aws_tags(item.tags))
     out.emit(item, "elbv2", "elbv2:listener", data)
     lb = next(
         (

@@ -41,8 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.importers import ExportFormatError, Importer, ImportResult, located
-from auditor.importers._aws_config_items import (
-    CONVERTERS,
+from auditor.importers._aws_config_convert import (
     GLOBAL,
     GLOBAL_TYPES,
     Item,
@@ -50,6 +49,7 @@ from auditor.importers._aws_config_items import (
     get,
     tag_map,
 )
+from auditor.importers._aws_config_items import CONVERTERS
 from auditor.model import CollectionUnit, Gap
 
 if TYPE_CHECKING:
@@ -247,103 +247,148 @@ def _recorded(items: list[Item]) -> tuple[dict[tuple[str, str], set[str]], dict[
     return seen, global_types
 
 
+_Verdict = CollectionUnit | Gap
+"""A unit the export covers completely, or the gap saying why it does not."""
+
+
+def _gap(account: str, region: str, service: str, operation: str, message: str) -> Gap:
+    """What the export cannot show about one unit (the message cut to 300 characters)."""
+    return Gap(
+        cloud="aws",
+        account=account,
+        region=region,
+        service=service,
+        operation=operation,
+        error_code="NotInExport",
+        message=message[:300],
+    )
+
+
+def _judge(
+    account: str,
+    region: str,
+    service: str,
+    recorded: Iterable[str],
+    *,
+    snapshot: bool,
+    path: Path,
+) -> _Verdict:
+    """One unit: complete only when a snapshot records every type its collector lists."""
+    if not snapshot:
+        return _gap(
+            account,
+            region,
+            service,
+            "import",
+            f"{path.name} is a query result, not a configuration snapshot: "
+            "it cannot show that nothing else exists",
+        )
+    if service in NEVER_RECORDED:
+        operation, why = NEVER_RECORDED[service]
+        return _gap(account, region, service, operation, why)
+    if service not in SERVICE_TYPES:
+        return _gap(
+            account, region, service, "import", "no AWS Config type is mapped to this collector"
+        )
+    have = set(recorded)
+    missing = [t for t in SERVICE_TYPES[service] if t not in have]
+    if missing:
+        return _gap(
+            account,
+            region,
+            service,
+            "import",
+            f"the snapshot shows no recording of {', '.join(missing)}",
+        )
+    return CollectionUnit(cloud="aws", account=account, region=region, service=service)
+
+
+def _s3_verdicts(
+    account: str, seen: Mapping[tuple[str, str], set[str]], *, snapshot: bool, path: Path
+) -> list[_Verdict]:
+    """S3 in one account: its unit, and a gap for buckets homed in regions not exported.
+
+    Buckets are listed globally but recorded by Config in their home region, so
+    the listing is complete only for the regions the export covers.
+    """
+    recorded = {
+        r
+        for (a, r), types in seen.items()
+        if a == account and "AWS::S3::Bucket" in types and r != GLOBAL
+    }
+    covered = ", ".join(sorted(recorded)) or "none"
+    return [
+        _judge(
+            account,
+            GLOBAL,
+            "s3",
+            {"AWS::S3::Bucket"} if recorded else set(),
+            snapshot=snapshot,
+            path=path,
+        ),
+        _gap(
+            account,
+            OTHER_REGIONS,
+            "s3",
+            "ListBuckets",
+            f"buckets in regions the export does not cover are unknown (covered: {covered})",
+        ),
+    ]
+
+
 def _coverage(
     items: list[Item], snapshot: bool, path: Path
 ) -> tuple[list[CollectionUnit], list[Gap]]:
+    """The units the export covers completely, and a gap for every other unit it touches.
+
+    Every collector's unit is judged in every exported place (regional
+    services) or account (global ones), in the collectors' order.
+    """
     seen, global_ok = _recorded(items)
     places = sorted({(it.account, it.region) for it in items if it.region != GLOBAL})
     accounts = sorted({it.account for it in items})
-    units: list[CollectionUnit] = []
-    gaps: list[Gap] = []
-
-    def gap(account: str, region: str, service: str, operation: str, message: str) -> None:
-        gaps.append(
-            Gap(
-                cloud="aws",
-                account=account,
-                region=region,
-                service=service,
-                operation=operation,
-                error_code="NotInExport",
-                message=message[:300],
-            )
-        )
-
-    def judge(account: str, region: str, service: str, recorded: Iterable[str]) -> None:
-        if not snapshot:
-            gap(
-                account,
-                region,
-                service,
-                "import",
-                f"{path.name} is a query result, not a configuration snapshot: "
-                "it cannot show that nothing else exists",
-            )
-            return
-        if service in NEVER_RECORDED:
-            operation, why = NEVER_RECORDED[service]
-            gap(account, region, service, operation, why)
-            return
-        if service not in SERVICE_TYPES:
-            gap(
-                account, region, service, "import", "no AWS Config type is mapped to this collector"
-            )
-            return
-        have = set(recorded)
-        missing = [t for t in SERVICE_TYPES[service] if t not in have]
-        if missing:
-            gap(
-                account,
-                region,
-                service,
-                "import",
-                f"the snapshot shows no recording of {', '.join(missing)}",
-            )
-            return
-        units.append(CollectionUnit(cloud="aws", account=account, region=region, service=service))
+    verdicts: list[_Verdict] = []
 
     from auditor.collect.aws import services
 
     for svc in services():
         if svc.scope == "regional":
             for account, region in places:
-                judge(account, region, svc.name, seen.get((account, region), set()))
+                verdicts.append(
+                    _judge(
+                        account,
+                        region,
+                        svc.name,
+                        seen.get((account, region), set()),
+                        snapshot=snapshot,
+                        path=path,
+                    )
+                )
             continue
         for account in accounts:
             if svc.name == "iam":
-                judge(
-                    account,
-                    GLOBAL,
-                    "iam",
-                    GLOBAL_TYPES if global_ok[account] else seen.get((account, GLOBAL), set()),
-                )
+                # IAM is complete when the recorder records every global type.
+                iam = GLOBAL_TYPES if global_ok[account] else seen.get((account, GLOBAL), set())
+                verdicts.append(_judge(account, GLOBAL, "iam", iam, snapshot=snapshot, path=path))
             elif svc.name == "s3":
-                recorded = {
-                    r
-                    for (a, r), types in seen.items()
-                    if a == account and "AWS::S3::Bucket" in types and r != GLOBAL
-                }
-                judge(account, GLOBAL, "s3", {"AWS::S3::Bucket"} if recorded else set())
-                covered = ", ".join(sorted(recorded)) or "none"
-                gap(
-                    account,
-                    OTHER_REGIONS,
-                    "s3",
-                    "ListBuckets",
-                    "buckets in regions the export does not cover are unknown "
-                    f"(covered: {covered})",
-                )
+                verdicts += _s3_verdicts(account, seen, snapshot=snapshot, path=path)
             else:
-                judge(account, GLOBAL, svc.name, set())
+                verdicts.append(
+                    _judge(account, GLOBAL, svc.name, set(), snapshot=snapshot, path=path)
+                )
     for account in accounts:
         if any(a == account for a, _ in places):
-            gap(
-                account,
-                OTHER_REGIONS,
-                "cloudtrail",
-                "DescribeTrails",
-                "trails homed in regions the export does not cover are unknown",
+            verdicts.append(
+                _gap(
+                    account,
+                    OTHER_REGIONS,
+                    "cloudtrail",
+                    "DescribeTrails",
+                    "trails homed in regions the export does not cover are unknown",
+                )
             )
+    units = [v for v in verdicts if isinstance(v, CollectionUnit)]
+    gaps = [v for v in verdicts if isinstance(v, Gap)]
     return units, gaps
 
 

@@ -49,7 +49,8 @@ def mermaid_crossings(crossings: Iterable[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
-def render(report: ReportData) -> bytes:
+def _summary(report: ReportData) -> list[str]:
+    """The heading, what was audited, and the verdict counts per path and status."""
     inv = report.inventory
     counts = Counter((v.path, v.status) for v in report.verdicts)
     lines = [
@@ -72,21 +73,33 @@ def render(report: ReportData) -> bytes:
         row = " | ".join(str(counts.get((path, s), 0)) for s in _STATUSES)
         lines.append(f"| {path.value} | {row} |")
     lines.append("")
-    if report.gaps:
-        lines += [
-            "## Collection gaps",
-            "",
-            "Verdicts that depend on these are INCONCLUSIVE.",
-            "",
-            "| account | region | service | operation | error | resource |",
-            "|---|---|---|---|---|---|",
-        ]
-        for g in report.gaps:
-            lines.append(
-                f"| {g.account} | {g.region} | {md_cell(g.service)} | {md_cell(g.operation)} | "
-                f"{md_cell(g.error_code)} | {md_cell(g.resource or '-')} |"
-            )
-        lines.append("")
+    return lines
+
+
+def _gaps(report: ReportData) -> list[str]:
+    """What could not be read (the reason for INCONCLUSIVE verdicts); nothing without gaps."""
+    if not report.gaps:
+        return []
+    lines = [
+        "## Collection gaps",
+        "",
+        "Verdicts that depend on these are INCONCLUSIVE.",
+        "",
+        "| account | region | service | operation | error | resource |",
+        "|---|---|---|---|---|---|",
+    ]
+    for g in report.gaps:
+        lines.append(
+            f"| {g.account} | {g.region} | {md_cell(g.service)} | {md_cell(g.operation)} | "
+            f"{md_cell(g.error_code)} | {md_cell(g.resource or '-')} |"
+        )
+    lines.append("")
+    return lines
+
+
+def _verdicts(report: ReportData) -> list[str]:
+    """One table of verdicts per status that has any, worst status first."""
+    lines: list[str] = []
     for status in _STATUSES:
         chosen = [v for v in report.verdicts if v.status is status]
         if not chosen:
@@ -102,42 +115,66 @@ def render(report: ReportData) -> bytes:
                 f"| {v.rule} | {v.severity.value} | {md_cell(v.resource)} | {md_cell(v.message)} |"
             )
         lines.append("")
-    if report.accountability:
-        lines += [
-            "## Accountability map",
-            "",
-            "| resource | kind | account | party | region | can modify | trail | key |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        for a in report.accountability:
-            lines.append(
-                f"| {md_cell(a.resource)} | {md_cell(a.kind)} | {md_cell(a.account)} | "
-                f"{md_cell(a.party)} | {md_cell(a.region)} | "
-                f"{md_cell('; '.join(a.modifiers) or '-')} | "
-                f"{md_cell('; '.join(a.trails) or 'none')} | "
-                f"{md_cell('; '.join(a.keys) or '-')} |"
-            )
+    return lines
+
+
+def _accountability(report: ReportData) -> list[str]:
+    """Who owns, can modify, logs and encrypts each resource; nothing without a map."""
+    if not report.accountability:
+        return []
+    lines = [
+        "## Accountability map",
+        "",
+        "| resource | kind | account | party | region | can modify | trail | key |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for a in report.accountability:
+        lines.append(
+            f"| {md_cell(a.resource)} | {md_cell(a.kind)} | {md_cell(a.account)} | "
+            f"{md_cell(a.party)} | {md_cell(a.region)} | "
+            f"{md_cell('; '.join(a.modifiers) or '-')} | "
+            f"{md_cell('; '.join(a.trails) or 'none')} | "
+            f"{md_cell('; '.join(a.keys) or '-')} |"
+        )
+    lines.append("")
+    return lines
+
+
+def _crossings(report: ReportData) -> list[str]:
+    """Every zone crossing as a table, then one diagram per path; nothing without crossings."""
+    if not report.crossings:
+        return []
+    lines = [
+        "## Zone crossings",
+        "",
+        "| from | to | edge | reason |",
+        "|---|---|---|---|",
+    ]
+    for c in report.crossings:
+        lines.append(
+            f"| {md_cell(c['from_zone'])} | {md_cell(c['to_zone'])} | {md_cell(c['kind'])} | "
+            f"{md_cell(c['reason'])} |"
+        )
+    lines.append("")
+    lines += ["## Zone crossing diagrams", ""]
+    for path in PathName:
+        crossed = [c for c in report.crossings if str(c["kind"]).split(".")[0] == path.value]
+        lines += [f"### {path.value}", ""]
+        if crossed:
+            lines += mermaid_crossings(crossed)
+        else:
+            lines.append(f"No {path.value} edge crosses a zone.")
         lines.append("")
-    if report.crossings:
-        lines += [
-            "## Zone crossings",
-            "",
-            "| from | to | edge | reason |",
-            "|---|---|---|---|",
-        ]
-        for c in report.crossings:
-            lines.append(
-                f"| {md_cell(c['from_zone'])} | {md_cell(c['to_zone'])} | {md_cell(c['kind'])} | "
-                f"{md_cell(c['reason'])} |"
-            )
-        lines.append("")
-        lines += ["## Zone crossing diagrams", ""]
-        for path in PathName:
-            crossed = [c for c in report.crossings if str(c["kind"]).split(".")[0] == path.value]
-            lines += [f"### {path.value}", ""]
-            if crossed:
-                lines += mermaid_crossings(crossed)
-            else:
-                lines.append(f"No {path.value} edge crosses a zone.")
-            lines.append("")
+    return lines
+
+
+def render(report: ReportData) -> bytes:
+    """``report.md``: summary, gaps, verdicts by status, accountability map, zone crossings."""
+    lines = [
+        *_summary(report),
+        *_gaps(report),
+        *_verdicts(report),
+        *_accountability(report),
+        *_crossings(report),
+    ]
     return ("\n".join(lines) + "\n").encode()

@@ -240,7 +240,33 @@ def _collect(
         return result
     units = [(scope, content) for scope in targets for content in ("RESOURCE", "IAM_POLICY")]
     files = {unit: folder / f"{n:05d}.jsonl" for n, unit in enumerate(units)}
-    indexes = {unit: AssetIndex() for unit in units}  # built as pages arrive: one read back
+    indexes, malformed, complete = _list_units(client, opts, units, files, result, progress)
+    good = [unit for unit in units if unit not in malformed]
+    records = _records(good, files, indexes, on_records, batch)
+    if records is not None:
+        result.records = records
+    _add_coverage(result, targets, complete)
+    result.gaps.sort(key=lambda g: (g.account, g.operation, g.error_code, g.message))
+    result.api_calls = dict(sorted(result.api_calls.items()))
+    return result
+
+
+def _list_units(
+    client: Any,
+    opts: GcpScanOptions,
+    units: list[tuple[str, str]],
+    files: dict[tuple[str, str], Path],
+    result: CollectionResult,
+    progress: Progress | None,
+) -> tuple[dict[tuple[str, str], AssetIndex], set[tuple[str, str]], set[tuple[str, str]]]:
+    """List every (scope, content) unit on the thread pool, each into its own file.
+
+    Assets are indexed as pages arrive (so the files are read back once). API
+    calls and gaps go into ``result``. Returns each unit's index, the units
+    whose answers were malformed (their assets are not used) and the units
+    listed to the end.
+    """
+    indexes = {unit: AssetIndex() for unit in units}
     malformed: set[tuple[str, str]] = set()
     complete: set[tuple[str, str]] = set()
     lock = threading.Lock()
@@ -286,8 +312,23 @@ def _collect(
 
     with thread_pool(opts.max_workers) as pool:
         list(pool.map(run, units))
+    return indexes, malformed, complete
 
-    good = [unit for unit in units if unit not in malformed]
+
+def _records(
+    good: list[tuple[str, str]],
+    files: dict[tuple[str, str], Path],
+    indexes: dict[tuple[str, str], AssetIndex],
+    on_records: Callable[[list[RawRecord]], None] | None,
+    batch: int,
+) -> list[RawRecord] | None:
+    """The raw records of the well-formed units' assets, read back from their files.
+
+    Every asset is read against one index of all of them (an IAM policy takes
+    its location from its resource's asset). With ``on_records`` they are
+    handed over in batches of about ``batch`` and None is returned; otherwise
+    they are returned sorted.
+    """
     index = AssetIndex()
     for unit in good:
         index.update(indexes[unit])
@@ -301,9 +342,15 @@ def _collect(
                 pending = []
     if on_records is not None:
         on_records(pending)
-    else:
-        pending.sort(key=lambda r: (r.account, r.type, str(r.data["name"]), r.service))
-        result.records = pending
+        return None
+    pending.sort(key=lambda r: (r.account, r.type, str(r.data["name"]), r.service))
+    return pending
+
+
+def _add_coverage(
+    result: CollectionResult, targets: list[str], complete: set[tuple[str, str]]
+) -> None:
+    """The units (per project and content) listed to the end, and the projects entered."""
     for scope in targets:
         account = _scope_account(scope)
         if account == "*":
@@ -316,6 +363,3 @@ def _collect(
         if (scope, "RESOURCE") in complete:
             result.accounts_entered.append(account)
     result.accounts = [_scope_account(s) for s in targets if s.startswith("projects/")]
-    result.gaps.sort(key=lambda g: (g.account, g.operation, g.error_code, g.message))
-    result.api_calls = dict(sorted(result.api_calls.items()))
-    return result

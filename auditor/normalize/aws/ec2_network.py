@@ -6,10 +6,8 @@ that account; a reference to another resource by bare id (a route's target, an
 instance's subnet) is built in the account and region of the record that holds
 it, except where the API names the other side's owner (peering, transit).
 
-Peering connections and transit gateway attachments are seen from both
-accounts; each observing account gets its own node (id in its account and
-region, identical attributes), so that every route in that account resolves
-to a node of the same account.
+Peering connections and transit gateways, the links between networks, are
+normalised in :mod:`auditor.normalize.aws.ec2_transit` with the helpers here.
 """
 
 from __future__ import annotations
@@ -25,7 +23,6 @@ from auditor.base.edges import (
     LOGGED_BY,
     LOGS_TO,
     MEMBER_OF,
-    PEERS_WITH,
     PROTECTED_BY,
     ROUTE_TABLE_OF,
     ROUTES_VIA,
@@ -98,11 +95,13 @@ def parse_policy(text: Any) -> Any:
         return str(text)
 
 
-def _ids(items: Iterable[Mapping[str, Any]], key: str) -> list[str]:
+def ids_of(items: Iterable[Mapping[str, Any]], key: str) -> list[str]:
+    """The distinct non-empty ``key`` values of ``items``, sorted (list order means nothing)."""
     return sorted({str(i[key]) for i in items if i.get(key)})
 
 
-def _owner(rec: RawRecord) -> str:
+def owner_of(rec: RawRecord) -> str:
+    """The account that owns the record's resource: its ``OwnerId``, else the observing account."""
     return str(rec.data.get("OwnerId") or rec.account)
 
 
@@ -124,7 +123,7 @@ def vpc(rec: RawRecord, out: Builder) -> None:
     if not cidrs and d.get("CidrBlock"):
         cidrs = {str(d["CidrBlock"])}
     tags = tags_of(d.get("Tags"))
-    account = _owner(rec)
+    account = owner_of(rec)
     out.resource(
         id=ec2_arn(rec.region, account, vpc_id, "vpc"),
         cloud="aws",
@@ -147,7 +146,7 @@ def subnet(rec: RawRecord, out: Builder) -> None:
     d = rec.data
     subnet_id = str(d["SubnetId"])
     vpc_id = str(d["VpcId"])
-    account = _owner(rec)
+    account = owner_of(rec)
     arn = str(d.get("SubnetArn") or ec2_arn(rec.region, account, subnet_id, "subnet"))
     tags = tags_of(d.get("Tags"))
     out.resource(
@@ -210,7 +209,7 @@ def route_table(rec: RawRecord, out: Builder) -> None:
     d = rec.data
     table_id = str(d["RouteTableId"])
     vpc_id = str(d["VpcId"])
-    account = _owner(rec)
+    account = owner_of(rec)
     arn = ec2_arn(rec.region, account, table_id, "route-table")
     live = [
         a
@@ -218,7 +217,7 @@ def route_table(rec: RawRecord, out: Builder) -> None:
         if (a.get("AssociationState") or {}).get("State", "associated") == "associated"
     ]
     main = any(a.get("Main") for a in live)
-    subnet_ids = _ids(live, "SubnetId")
+    subnet_ids = ids_of(live, "SubnetId")
     routes: list[dict[str, Any]] = []
     for route in d.get("Routes") or []:
         destination = (
@@ -290,7 +289,7 @@ def _gateway(
     subnet_id: str | None = None,
     connectivity: str | None = None,
 ) -> str:
-    account = _owner(rec)
+    account = owner_of(rec)
     arn = ec2_arn(rec.region, account, gateway_id, resource_type)
     tags = tags_of(rec.data.get("Tags"))
     out.resource(
@@ -321,7 +320,7 @@ def _gateway(
 
 
 def _attached_vpcs(attachments: Iterable[Mapping[str, Any]]) -> list[str]:
-    return _ids(
+    return ids_of(
         (a for a in attachments if a.get("State") not in ("detached", "detaching")), "VpcId"
     )
 
@@ -373,7 +372,7 @@ def nat_gateway(rec: RawRecord, out: Builder) -> None:
     if d.get("State") in ("deleted", "failed"):
         return  # gone: AWS lists deleted NAT gateways for about an hour
     addresses = d.get("NatGatewayAddresses") or []
-    allocations = _ids(addresses, "AllocationId")
+    allocations = ids_of(addresses, "AllocationId")
     connectivity = d.get("ConnectivityType") or ("public" if allocations else "private")
     nat_id = str(d["NatGatewayId"])
     arn = _gateway(
@@ -384,7 +383,7 @@ def nat_gateway(rec: RawRecord, out: Builder) -> None:
         gateway_type="nat",
         vpc_ids=[str(d["VpcId"])] if d.get("VpcId") else [],
         source="ec2:DescribeNatGateways",
-        public_ips=_ids(addresses, "PublicIp"),
+        public_ips=ids_of(addresses, "PublicIp"),
         subnet_id=d.get("SubnetId"),
         connectivity=str(connectivity),
     )
@@ -458,7 +457,7 @@ def _sg_rules(permissions: Iterable[Mapping[str, Any]], account: str) -> list[di
                 "from_port": perm.get("FromPort"),
                 "to_port": perm.get("ToPort"),
                 "cidrs": sorted(cidrs),
-                "prefix_lists": _ids(perm.get("PrefixListIds") or [], "PrefixListId"),
+                "prefix_lists": ids_of(perm.get("PrefixListIds") or [], "PrefixListId"),
                 "groups": groups,
             }
         )
@@ -469,7 +468,7 @@ def _sg_rules(permissions: Iterable[Mapping[str, Any]], account: str) -> list[di
 def security_group(rec: RawRecord, out: Builder) -> None:
     d = rec.data
     group_id = str(d["GroupId"])
-    account = _owner(rec)
+    account = owner_of(rec)
     tags = tags_of(d.get("Tags"))
     out.resource(
         id=str(d.get("SecurityGroupArn") or ec2_arn(rec.region, account, group_id)),
@@ -493,7 +492,7 @@ def security_group(rec: RawRecord, out: Builder) -> None:
 def network_acl(rec: RawRecord, out: Builder) -> None:
     d = rec.data
     acl_id = str(d["NetworkAclId"])
-    account = _owner(rec)
+    account = owner_of(rec)
     arn = ec2_arn(rec.region, account, acl_id, "network-acl")
     entries = []
     for e in d.get("Entries") or []:
@@ -510,7 +509,7 @@ def network_acl(rec: RawRecord, out: Builder) -> None:
             }
         )
     entries.sort(key=lambda e: (e["egress"], e["rule_number"], str(e["cidr"])))
-    subnet_ids = _ids(d.get("Associations") or [], "SubnetId")
+    subnet_ids = ids_of(d.get("Associations") or [], "SubnetId")
     tags = tags_of(d.get("Tags"))
     out.resource(
         id=arn,
@@ -541,11 +540,11 @@ def network_acl(rec: RawRecord, out: Builder) -> None:
 def network_interface(rec: RawRecord, out: Builder) -> None:
     d = rec.data
     eni_id = str(d["NetworkInterfaceId"])
-    account = _owner(rec)
+    account = owner_of(rec)
     arn = ec2_arn(rec.region, account, eni_id, "network-interface")
     subnet_id = d.get("SubnetId")
-    groups = _ids(d.get("Groups") or [], "GroupId")
-    private_ips = _ids(d.get("PrivateIpAddresses") or [], "PrivateIpAddress")
+    groups = ids_of(d.get("Groups") or [], "GroupId")
+    private_ips = ids_of(d.get("PrivateIpAddresses") or [], "PrivateIpAddress")
     if not private_ips and d.get("PrivateIpAddress"):
         private_ips = [str(d["PrivateIpAddress"])]
     tags = tags_of(d.get("TagSet") or d.get("Tags"))
@@ -585,208 +584,15 @@ def network_interface(rec: RawRecord, out: Builder) -> None:
         )
 
 
-def _peer_side(info: Mapping[str, Any], region: str) -> dict[str, Any]:
-    cidrs = {str(c["CidrBlock"]) for c in info.get("CidrBlockSet") or [] if c.get("CidrBlock")}
-    cidrs |= {
-        str(c["Ipv6CidrBlock"])
-        for c in info.get("Ipv6CidrBlockSet") or []
-        if c.get("Ipv6CidrBlock")
-    }
-    if not cidrs and info.get("CidrBlock"):
-        cidrs = {str(info["CidrBlock"])}
-    return {
-        "account": info.get("OwnerId"),
-        "region": info.get("Region") or region,
-        "vpc_id": info.get("VpcId"),
-        "cidrs": sorted(cidrs),
-    }
-
-
-@normalizes("aws", "ec2:vpc_peering_connection")
-def vpc_peering_connection(rec: RawRecord, out: Builder) -> None:
-    d = rec.data
-    pcx_id = str(d["VpcPeeringConnectionId"])
-    arn = ec2_arn(rec.region, rec.account, pcx_id, "vpc-peering-connection")
-    requester = _peer_side(d.get("RequesterVpcInfo") or {}, rec.region)
-    accepter = _peer_side(d.get("AccepterVpcInfo") or {}, rec.region)
-    status = (d.get("Status") or {}).get("Code")
-    tags = tags_of(d.get("Tags"))
-    out.resource(
-        id=arn,
-        cloud="aws",
-        kind=Kind.PEERING,
-        account=rec.account,
-        region=rec.region,
-        name=name_of(tags, pcx_id),
-        tags=tags,
-        attributes={"requester": requester, "accepter": accepter, "status": status},
-        source="ec2:DescribeVpcPeeringConnections",
-    )
-    for side, info in (("requester", requester), ("accepter", accepter)):
-        if not info["vpc_id"]:
-            continue
-        out.relation(
-            arn,
-            ec2_arn(
-                str(info["region"]), str(info["account"] or rec.account), info["vpc_id"], "vpc"
-            ),
-            PEERS_WITH,
-            f"{pcx_id} ({status}) {side} {info['vpc_id']} in {info['account']}/{info['region']}",
-            {"side": side, "status": status},
-        )
-
-
-@normalizes("aws", "ec2:transit_gateway")
-def transit_gateway(rec: RawRecord, out: Builder) -> None:
-    d = rec.data
-    tgw_id = str(d["TransitGatewayId"])
-    account = _owner(rec)
-    tags = tags_of(d.get("Tags"))
-    out.resource(
-        id=str(
-            d.get("TransitGatewayArn") or ec2_arn(rec.region, account, tgw_id, "transit-gateway")
-        ),
-        cloud="aws",
-        kind=Kind.TRANSIT_GATEWAY,
-        account=account,
-        region=rec.region,
-        name=name_of(tags, tgw_id),
-        tags=tags,
-        attributes={"owner": account, "state": d.get("State"), "tgw_id": tgw_id},
-        source="ec2:DescribeTransitGateways",
-    )
-
-
-@normalizes("aws", "ec2:transit_gateway_attachment")
-def transit_gateway_attachment(rec: RawRecord, out: Builder) -> None:
-    att = rec.data["Attachment"]
-    att_id = str(att["TransitGatewayAttachmentId"])
-    tgw_id = str(att["TransitGatewayId"])
-    tgw_owner = str(att.get("TransitGatewayOwnerId") or rec.account)
-    resource_type = str(att.get("ResourceType"))
-    resource_owner = str(att.get("ResourceOwnerId") or rec.account)
-    arn = ec2_arn(rec.region, rec.account, att_id, "transit-gateway-attachment")
-    subnet_ids: list[str] | None = None
-    if resource_type == "vpc" and "VpcAttachment" in rec.data:
-        subnet_ids = sorted(str(s) for s in rec.data["VpcAttachment"].get("SubnetIds") or [])
-    peer: dict[str, Any] | None = None
-    if resource_type == "peering" and "PeeringAttachment" in rec.data:
-        detail = rec.data["PeeringAttachment"]
-        requester = detail.get("RequesterTgwInfo") or {}
-        accepter = detail.get("AccepterTgwInfo") or {}
-        other = accepter if requester.get("TransitGatewayId") == tgw_id else requester
-        peer = {
-            "account": other.get("OwnerId"),
-            "region": other.get("Region"),
-            "tgw_id": other.get("TransitGatewayId"),
-        }
-    tags = tags_of(att.get("Tags"))
-    out.resource(
-        id=arn,
-        cloud="aws",
-        kind=Kind.TRANSIT_ATTACHMENT,
-        account=rec.account,
-        region=rec.region,
-        name=name_of(tags, att_id),
-        tags=tags,
-        attributes={
-            "tgw_id": tgw_id,
-            "resource_type": resource_type,
-            "resource_id": att.get("ResourceId"),
-            "resource_owner": resource_owner,
-            "state": att.get("State"),
-            "association_route_table_id": (att.get("Association") or {}).get(
-                "TransitGatewayRouteTableId"
-            ),
-            "subnet_ids": subnet_ids,
-            "peer": peer,
-        },
-        source="ec2:DescribeTransitGatewayAttachments",
-    )
-    out.relation(
-        arn,
-        ec2_arn(rec.region, tgw_owner, tgw_id, "transit-gateway"),
-        ATTACHED_TO,
-        f"{att_id} attaches to transit gateway {tgw_id}",
-    )
-    if resource_type == "vpc" and att.get("ResourceId"):
-        out.relation(
-            arn,
-            ec2_arn(rec.region, resource_owner, str(att["ResourceId"]), "vpc"),
-            ATTACHED_TO,
-            f"{att_id} attaches {att['ResourceId']}",
-        )
-    if peer and peer["tgw_id"] and peer["account"] and peer["region"]:
-        out.relation(
-            arn,
-            ec2_arn(str(peer["region"]), str(peer["account"]), str(peer["tgw_id"])),
-            ATTACHED_TO,
-            f"{att_id} peers with transit gateway {peer['tgw_id']}"
-            f" in {peer['account']}/{peer['region']}",
-        )
-
-
-def _live(items: Iterable[Mapping[str, Any]], dead: tuple[str, ...]) -> list[str]:
-    return _ids((i for i in items if i.get("State") not in dead), "TransitGatewayAttachmentId")
-
-
-@normalizes("aws", "ec2:transit_gateway_route_table")
-def transit_gateway_route_table(rec: RawRecord, out: Builder) -> None:
-    d = rec.data
-    table_id = str(d["TransitGatewayRouteTableId"])
-    account = rec.account
-    associations = (
-        _live(d["Associations"], ("disassociating", "disassociated"))
-        if "Associations" in d
-        else None
-    )
-    propagations = (
-        _live(d["Propagations"], ("disabling", "disabled")) if "Propagations" in d else None
-    )
-    routes: list[dict[str, Any]] | None = None
-    if "Routes" in d:
-        routes = sorted(
-            (
-                {
-                    "destination": r.get("DestinationCidrBlock") or r.get("PrefixListId"),
-                    "attachment_ids": _ids(
-                        r.get("TransitGatewayAttachments") or [], "TransitGatewayAttachmentId"
-                    ),
-                    "state": r.get("State"),
-                    "type": r.get("Type"),
-                }
-                for r in d["Routes"]
-            ),
-            key=lambda r: (str(r["destination"]), str(r["type"])),
-        )
-    tags = tags_of(d.get("Tags"))
-    out.resource(
-        id=ec2_arn(rec.region, account, table_id, "transit-gateway-route-table"),
-        cloud="aws",
-        kind=Kind.TRANSIT_ROUTE_TABLE,
-        account=account,
-        region=rec.region,
-        name=name_of(tags, table_id),
-        tags=tags,
-        attributes={
-            "tgw_id": d.get("TransitGatewayId"),
-            "associations": associations,
-            "propagations": propagations,
-            "routes": routes,
-        },
-        source="ec2:DescribeTransitGatewayRouteTables",
-    )
-
-
 @normalizes("aws", "ec2:vpc_endpoint")
 def vpc_endpoint(rec: RawRecord, out: Builder) -> None:
     d = rec.data
     vpce_id = str(d["VpcEndpointId"])
     vpc_id = str(d["VpcId"])
-    account = _owner(rec)
+    account = owner_of(rec)
     arn = ec2_arn(rec.region, account, vpce_id, "vpc-endpoint")
     subnet_ids = sorted(str(s) for s in d.get("SubnetIds") or [])
-    groups = _ids(d.get("Groups") or [], "GroupId")
+    groups = ids_of(d.get("Groups") or [], "GroupId")
     tags = tags_of(d.get("Tags"))
     out.resource(
         id=arn,

@@ -9,6 +9,44 @@ from auditor.normalize.aws.ec2_compute import kms_key_arn
 from auditor.normalize.aws.ec2_network import ec2_arn, name_of
 
 
+def _listed_only(rec: RawRecord, out: Builder, arn: str, name: str, tags: dict[str, str]) -> None:
+    """A cluster only listed (DescribeCluster failed): what a listing cannot tell is null."""
+    out.resource(
+        id=arn,
+        cloud="aws",
+        kind=Kind.K8S_CLUSTER,
+        account=rec.account,
+        region=rec.region,
+        name=name,
+        tags=tags,
+        attributes={
+            "name": name,
+            "version": rec.data.get("version"),
+            "endpoint_public_access": None,
+            "public_access_cidrs": None,
+            "endpoint_private_access": None,
+            "subnet_ids": None,
+            "security_group_ids": None,
+            "vpc_id": None,
+            "role_arn": rec.data.get("roleArn"),
+            "secrets_kms_key": None,
+        },
+        source="eks:ListClusters",
+    )
+
+
+def _secrets_key(rec: RawRecord) -> str | None:
+    """The KMS key (as an ARN) that envelope-encrypts the cluster's Kubernetes secrets."""
+    return next(
+        (
+            kms_key_arn((c.get("provider") or {}).get("keyArn"), rec.region, rec.account)
+            for c in rec.data.get("encryptionConfig") or []
+            if "secrets" in (c.get("resources") or [])
+        ),
+        None,
+    )
+
+
 @normalizes("aws", "eks:cluster")
 def cluster(rec: RawRecord, out: Builder) -> None:
     """A described cluster; a cluster only listed (DescribeCluster failed) has null facts."""
@@ -17,42 +55,14 @@ def cluster(rec: RawRecord, out: Builder) -> None:
     arn = str(d.get("arn") or f"arn:aws:eks:{rec.region}:{rec.account}:cluster/{name}")
     tags = tags_of(d.get("tags"))
     if "resourcesVpcConfig" not in d:
-        out.resource(
-            id=arn,
-            cloud="aws",
-            kind=Kind.K8S_CLUSTER,
-            account=rec.account,
-            region=rec.region,
-            name=name,
-            tags=tags,
-            attributes={
-                "name": name,
-                "version": d.get("version"),
-                "endpoint_public_access": None,
-                "public_access_cidrs": None,
-                "endpoint_private_access": None,
-                "subnet_ids": None,
-                "security_group_ids": None,
-                "vpc_id": None,
-                "role_arn": d.get("roleArn"),
-                "secrets_kms_key": None,
-            },
-            source="eks:ListClusters",
-        )
+        _listed_only(rec, out, arn, name, tags)
         return
     vpc = d["resourcesVpcConfig"] or {}
     subnet_ids = sorted(str(s) for s in vpc.get("subnetIds") or [])
     groups = {str(g) for g in vpc.get("securityGroupIds") or []}
     if vpc.get("clusterSecurityGroupId"):
         groups.add(str(vpc["clusterSecurityGroupId"]))
-    secrets_key = next(
-        (
-            kms_key_arn((c.get("provider") or {}).get("keyArn"), rec.region, rec.account)
-            for c in d.get("encryptionConfig") or []
-            if "secrets" in (c.get("resources") or [])
-        ),
-        None,
-    )
+    secrets_key = _secrets_key(rec)
     role = d.get("roleArn")
     out.resource(
         id=arn,

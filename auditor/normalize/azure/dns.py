@@ -15,6 +15,9 @@ SECONDARY; the profile's monitor is their ``health_check``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.azure._common import lid, place, props
@@ -50,6 +53,98 @@ def dns_zone(rec: RawRecord, b: Builder) -> None:
     )
 
 
+def _monitor(b: Builder, base: dict[str, Any], fqdn: str, mon: Mapping[str, Any]) -> str | None:
+    """The profile's monitor as a health check of its endpoints; None when it has none."""
+    if not mon.get("protocol"):
+        return None
+    hc_id = f"{base['id']}/monitor"
+    b.resource(
+        id=hc_id,
+        cloud="azure",
+        kind=Kind.HEALTH_CHECK,
+        account=base["account"],
+        region="global",
+        name=f"{base['name']} monitor",
+        source=base["source"],
+        attributes={
+            "health_check_id": hc_id,
+            "type": str(mon.get("protocol")).upper(),
+            "target": fqdn,
+            "port": mon.get("port"),
+            "resource_path": mon.get("path"),
+            "failure_threshold": mon.get("toleratedNumberOfFailures"),
+            "request_interval": mon.get("intervalInSeconds"),
+        },
+    )
+    return hc_id
+
+
+def _failover_roles(endpoints: list[Any], routing: str) -> list[str | None]:
+    """Each endpoint's ``failover`` role, in ``endpoints``' (priority) order.
+
+    Under priority routing the first enabled endpoint is PRIMARY and the other
+    enabled ones SECONDARY; disabled endpoints, and other routing, have none.
+    """
+    enabled = [
+        e
+        for e in endpoints
+        if str((e.get("properties") or {}).get("endpointStatus") or "Enabled").lower() == "enabled"
+    ]
+    roles: list[str | None] = []
+    for e in endpoints:
+        role = None
+        if routing == "failover" and e in enabled:
+            role = "PRIMARY" if e is enabled[0] else "SECONDARY"
+        roles.append(role)
+    return roles
+
+
+def _endpoint_record(
+    b: Builder,
+    base: dict[str, Any],
+    e: Mapping[str, Any],
+    *,
+    fqdn: str,
+    ttl: Any,
+    routing: str,
+    role: str | None,
+    hc_id: str | None,
+) -> str:
+    """One endpoint of the profile ``base`` as a record of its DNS name; returns its id."""
+    zone = base["id"]
+    ep = e.get("properties") or {}
+    eid = lid(e.get("id")) or f"{zone}/endpoints/{str(e.get('name')).lower()}"
+    values = [str(v) for v in (ep.get("target"), lid(ep.get("targetResourceId"))) if v]
+    b.resource(
+        id=eid,
+        cloud="azure",
+        kind=Kind.DNS_RECORD,
+        account=base["account"],
+        region=str(ep.get("endpointLocation") or "global").replace(" ", "").lower(),
+        name=str(e.get("name") or ""),
+        source=base["source"],
+        attributes={
+            "zone_id": zone,
+            "zone_name": fqdn,
+            "name": fqdn,
+            "type": "CNAME",
+            "ttl": ttl,
+            "set_identifier": str(e.get("name") or ""),
+            "failover": role,
+            "health_check_id": hc_id,
+            "values": sorted(values),
+            "alias_target": None,
+            "routing": routing,
+            "priority": ep.get("priority"),
+            "endpoint_status": ep.get("endpointStatus"),
+            "monitor_status": ep.get("endpointMonitorStatus"),
+        },
+    )
+    if hc_id:
+        b.relation(eid, hc_id, "failure.health_checked_by", "Traffic Manager monitor")
+    return eid
+
+
 @normalizes("azure", "microsoft.network/trafficmanagerprofiles")
 def traffic_manager(rec: RawRecord, b: Builder) -> None:
     base = place(rec)
@@ -58,12 +153,11 @@ def traffic_manager(rec: RawRecord, b: Builder) -> None:
     fqdn = str(dns.get("fqdn") or f"{dns.get('relativeName')}.trafficmanager.net").lower()
     method = str(p.get("trafficRoutingMethod") or "").lower()
     routing = _ROUTING.get(method, "simple")
-    zone = base["id"]
     b.resource(
         **{**base, "region": "global"},
         kind=Kind.DNS_ZONE,
         attributes={
-            "zone_id": zone,
+            "zone_id": base["id"],
             "name": fqdn,
             "private": False,
             "vpcs": [],
@@ -74,72 +168,19 @@ def traffic_manager(rec: RawRecord, b: Builder) -> None:
             "status": p.get("profileStatus"),
         },
     )
-    mon = p.get("monitorConfig") or {}
-    hc_id = None
-    if mon.get("protocol"):
-        hc_id = f"{zone}/monitor"
-        b.resource(
-            id=hc_id,
-            cloud="azure",
-            kind=Kind.HEALTH_CHECK,
-            account=base["account"],
-            region="global",
-            name=f"{base['name']} monitor",
-            source=base["source"],
-            attributes={
-                "health_check_id": hc_id,
-                "type": str(mon.get("protocol")).upper(),
-                "target": fqdn,
-                "port": mon.get("port"),
-                "resource_path": mon.get("path"),
-                "failure_threshold": mon.get("toleratedNumberOfFailures"),
-                "request_interval": mon.get("intervalInSeconds"),
-            },
-        )
+    hc_id = _monitor(b, base, fqdn, p.get("monitorConfig") or {})
     endpoints = sorted(
         p.get("endpoints") or [], key=lambda e: (e.get("properties") or {}).get("priority") or 0
     )
-    enabled = [
-        e
-        for e in endpoints
-        if str((e.get("properties") or {}).get("endpointStatus") or "Enabled").lower() == "enabled"
-    ]
-    ids: list[tuple[str, str | None]] = []
-    for e in endpoints:
-        ep = e.get("properties") or {}
-        eid = lid(e.get("id")) or f"{zone}/endpoints/{str(e.get('name')).lower()}"
-        role = None
-        if routing == "failover" and e in enabled:
-            role = "PRIMARY" if e is enabled[0] else "SECONDARY"
-        values = [str(v) for v in (ep.get("target"), lid(ep.get("targetResourceId"))) if v]
-        b.resource(
-            id=eid,
-            cloud="azure",
-            kind=Kind.DNS_RECORD,
-            account=base["account"],
-            region=str(ep.get("endpointLocation") or "global").replace(" ", "").lower(),
-            name=str(e.get("name") or ""),
-            source=base["source"],
-            attributes={
-                "zone_id": zone,
-                "zone_name": fqdn,
-                "name": fqdn,
-                "type": "CNAME",
-                "ttl": dns.get("ttl"),
-                "set_identifier": str(e.get("name") or ""),
-                "failover": role,
-                "health_check_id": hc_id,
-                "values": sorted(values),
-                "alias_target": None,
-                "routing": routing,
-                "priority": ep.get("priority"),
-                "endpoint_status": ep.get("endpointStatus"),
-                "monitor_status": ep.get("endpointMonitorStatus"),
-            },
+    ids = [
+        (
+            _endpoint_record(
+                b, base, e, fqdn=fqdn, ttl=dns.get("ttl"), routing=routing, role=role, hc_id=hc_id
+            ),
+            role,
         )
-        ids.append((eid, role))
-        if hc_id:
-            b.relation(eid, hc_id, "failure.health_checked_by", "Traffic Manager monitor")
+        for e, role in zip(endpoints, _failover_roles(endpoints, routing), strict=True)
+    ]
     primary = [i for i, r in ids if r == "PRIMARY"]
     for sid in (i for i, r in ids if r == "SECONDARY"):
         if primary:

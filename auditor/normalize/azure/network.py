@@ -125,6 +125,98 @@ def nsg_rule(rule: dict[str, Any], default: bool) -> dict[str, Any]:
     }
 
 
+def _subnet(b: Builder, base: dict[str, Any], s: dict[str, Any]) -> None:
+    """One subnet of the VNet ``base``, with its NSG, route table and NAT gateway edges.
+
+    Subnets have no Resource Graph rows of their own: they are read from the VNet.
+    """
+    vnet = base["id"]
+    sp = s.get("properties") or {}
+    sid = str(s["id"]).lower()
+    prefixes = listed(sp.get("addressPrefix"), sp.get("addressPrefixes"))
+    nsg = ref_id(sp.get("networkSecurityGroup"))
+    rt = ref_id(sp.get("routeTable"))
+    nat = ref_id(sp.get("natGateway"))
+    b.resource(
+        id=sid,
+        cloud="azure",
+        kind=Kind.SUBNET,
+        account=base["account"],
+        region=base["region"],
+        name=str(s.get("name") or sid.rsplit("/", 1)[-1]),
+        source=base["source"],
+        attributes={
+            "subnet_id": sid,
+            "vpc_id": vnet,
+            "cidr": prefixes[0] if prefixes else None,
+            "cidrs": prefixes,
+            "az": None,
+            "map_public_ip_on_launch": None,
+            "default_outbound_access": sp.get("defaultOutboundAccess"),
+            "nsg_id": nsg,
+            "route_table_id": rt,
+            "nat_gateway_id": nat,
+            "private_endpoint_network_policies": sp.get("privateEndpointNetworkPolicies"),
+        },
+    )
+    b.relation(sid, vnet, "network.member_of", f"subnet of {base['name']}")
+    if nsg:
+        b.relation(sid, nsg, "network.protected_by", "NSG associated with the subnet")
+    if rt:
+        b.relation(rt, sid, "network.route_table_of", "route table associated with the subnet")
+    if nat:
+        b.relation(nat, sid, "network.attached_to", "NAT gateway of the subnet")
+
+
+def _peering(b: Builder, base: dict[str, Any], cidrs: list[str], peer: dict[str, Any]) -> None:
+    """One peering of the VNet ``base`` (address space ``cidrs``), as this side sees it."""
+    vnet = base["id"]
+    pp = peer.get("properties") or {}
+    pid = str(peer["id"]).lower()
+    remote = ref_id(pp.get("remoteVirtualNetwork")) or ""
+    remote_cidrs = sorted(
+        (pp.get("remoteAddressSpace") or {}).get("addressPrefixes")
+        or (pp.get("remoteVirtualNetworkAddressSpace") or {}).get("addressPrefixes")
+        or []
+    )
+    state = str(pp.get("peeringState") or "").lower()
+    b.resource(
+        id=pid,
+        cloud="azure",
+        kind=Kind.PEERING,
+        account=base["account"],
+        region=base["region"],
+        name=str(peer.get("name") or pid.rsplit("/", 1)[-1]),
+        source=base["source"],
+        attributes={
+            "requester": {
+                "account": base["account"],
+                "region": base["region"],
+                "vpc_id": vnet,
+                "cidrs": cidrs,
+            },
+            "accepter": {
+                "account": subscription_of(remote) or None,
+                "region": None,
+                "vpc_id": remote,
+                "cidrs": remote_cidrs,
+            },
+            "status": _PEERING_STATE.get(state, state or None),
+            "peering_state": pp.get("peeringState"),
+            "allow_virtual_network_access": pp.get("allowVirtualNetworkAccess"),
+            "allow_forwarded_traffic": pp.get("allowForwardedTraffic"),
+            "allow_gateway_transit": pp.get("allowGatewayTransit"),
+            "use_remote_gateways": pp.get("useRemoteGateways"),
+            "remote_tenant": (
+                str(pp["remoteTenantId"]).lower() if pp.get("remoteTenantId") else None
+            ),
+        },
+    )
+    b.relation(pid, vnet, "network.peers_with", f"peering {peer.get('name')} (local side)")
+    if remote:
+        b.relation(pid, remote, "network.peers_with", f"peering {peer.get('name')} (remote side)")
+
+
 @normalizes("azure", "microsoft.network/virtualnetworks")
 def virtual_network(rec: RawRecord, b: Builder) -> None:
     base = place(rec)
@@ -142,88 +234,9 @@ def virtual_network(rec: RawRecord, b: Builder) -> None:
         },
     )
     for s in p.get("subnets") or []:
-        sp = s.get("properties") or {}
-        sid = str(s["id"]).lower()
-        prefixes = listed(sp.get("addressPrefix"), sp.get("addressPrefixes"))
-        nsg = ref_id(sp.get("networkSecurityGroup"))
-        rt = ref_id(sp.get("routeTable"))
-        nat = ref_id(sp.get("natGateway"))
-        b.resource(
-            id=sid,
-            cloud="azure",
-            kind=Kind.SUBNET,
-            account=base["account"],
-            region=base["region"],
-            name=str(s.get("name") or sid.rsplit("/", 1)[-1]),
-            source=base["source"],
-            attributes={
-                "subnet_id": sid,
-                "vpc_id": vnet,
-                "cidr": prefixes[0] if prefixes else None,
-                "cidrs": prefixes,
-                "az": None,
-                "map_public_ip_on_launch": None,
-                "default_outbound_access": sp.get("defaultOutboundAccess"),
-                "nsg_id": nsg,
-                "route_table_id": rt,
-                "nat_gateway_id": nat,
-                "private_endpoint_network_policies": sp.get("privateEndpointNetworkPolicies"),
-            },
-        )
-        b.relation(sid, vnet, "network.member_of", f"subnet of {base['name']}")
-        if nsg:
-            b.relation(sid, nsg, "network.protected_by", "NSG associated with the subnet")
-        if rt:
-            b.relation(rt, sid, "network.route_table_of", "route table associated with the subnet")
-        if nat:
-            b.relation(nat, sid, "network.attached_to", "NAT gateway of the subnet")
+        _subnet(b, base, s)
     for peer in p.get("virtualNetworkPeerings") or []:
-        pp = peer.get("properties") or {}
-        pid = str(peer["id"]).lower()
-        remote = ref_id(pp.get("remoteVirtualNetwork")) or ""
-        remote_cidrs = sorted(
-            (pp.get("remoteAddressSpace") or {}).get("addressPrefixes")
-            or (pp.get("remoteVirtualNetworkAddressSpace") or {}).get("addressPrefixes")
-            or []
-        )
-        state = str(pp.get("peeringState") or "").lower()
-        b.resource(
-            id=pid,
-            cloud="azure",
-            kind=Kind.PEERING,
-            account=base["account"],
-            region=base["region"],
-            name=str(peer.get("name") or pid.rsplit("/", 1)[-1]),
-            source=base["source"],
-            attributes={
-                "requester": {
-                    "account": base["account"],
-                    "region": base["region"],
-                    "vpc_id": vnet,
-                    "cidrs": cidrs,
-                },
-                "accepter": {
-                    "account": subscription_of(remote) or None,
-                    "region": None,
-                    "vpc_id": remote,
-                    "cidrs": remote_cidrs,
-                },
-                "status": _PEERING_STATE.get(state, state or None),
-                "peering_state": pp.get("peeringState"),
-                "allow_virtual_network_access": pp.get("allowVirtualNetworkAccess"),
-                "allow_forwarded_traffic": pp.get("allowForwardedTraffic"),
-                "allow_gateway_transit": pp.get("allowGatewayTransit"),
-                "use_remote_gateways": pp.get("useRemoteGateways"),
-                "remote_tenant": (
-                    str(pp["remoteTenantId"]).lower() if pp.get("remoteTenantId") else None
-                ),
-            },
-        )
-        b.relation(pid, vnet, "network.peers_with", f"peering {peer.get('name')} (local side)")
-        if remote:
-            b.relation(
-                pid, remote, "network.peers_with", f"peering {peer.get('name')} (remote side)"
-            )
+        _peering(b, base, cidrs, peer)
 
 
 @normalizes("azure", "microsoft.network/networksecuritygroups")

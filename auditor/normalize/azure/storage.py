@@ -25,6 +25,56 @@ def key_uri(kv: dict[str, Any]) -> str | None:
     return f"{vault}/keys/{name}".lower()
 
 
+def _network_rules(rules: dict[str, Any]) -> dict[str, Any]:
+    """The account's firewall (``networkAcls``): default action, bypass, IP and VNet rules."""
+    return {
+        "default_action": rules.get("defaultAction"),
+        "bypass": rules.get("bypass"),
+        "ip_rules": sorted(str(r.get("value")) for r in rules.get("ipRules") or []),
+        "virtual_network_rules": sorted(
+            str(r.get("id")).lower() for r in rules.get("virtualNetworkRules") or []
+        ),
+    }
+
+
+def _geo_secondary(
+    b: Builder,
+    base: dict[str, Any],
+    attributes: dict[str, Any],
+    secondary: str,
+    replication: str,
+    rule_id: str,
+) -> None:
+    """The geo-replicated copy of an account in its paired region, as a bucket it replicates to.
+
+    The same account seen from its paired region: its settings are the
+    primary's (Azure keeps one configuration), it replicates nowhere.
+    """
+    sid = f"{base['id']}/secondary"
+    b.resource(
+        id=sid,
+        cloud="azure",
+        kind=Kind.BUCKET,
+        account=base["account"],
+        region=secondary.lower(),
+        name=f"{base['name']} (geo-secondary)",
+        source=base["source"],
+        attributes={
+            **attributes,
+            "name": f"{base['name']} (geo-secondary)",
+            "geo_secondary_of": base["id"],
+            "replication": {"role": None, "rules": []},
+        },
+    )
+    b.relation(
+        base["id"],
+        sid,
+        "data.replicates_to",
+        f"{replication} keeps a copy in the paired region {secondary}",
+        {"rule_id": rule_id, "rtc": False},
+    )
+
+
 @normalizes("azure", "microsoft.storage/storageaccounts")
 def storage_account(rec: RawRecord, b: Builder) -> None:
     base = place(rec)
@@ -35,7 +85,6 @@ def storage_account(rec: RawRecord, b: Builder) -> None:
     source = str(enc.get("keySource") or "Microsoft.Storage")
     kv = enc.get("keyvaultproperties") or enc.get("keyVaultProperties") or {}
     uri = key_uri(kv) if source.lower() == "microsoft.keyvault" else None
-    rules = p.get("networkAcls") or {}
     secondary = None
     if replication in GEO_SKUS:
         secondary = str(p.get("secondaryLocation") or REGION_PAIRS.get(base["region"]) or "")
@@ -78,40 +127,9 @@ def storage_account(rec: RawRecord, b: Builder) -> None:
         "public_network_access": p.get("publicNetworkAccess"),
         "allow_blob_public_access": p.get("allowBlobPublicAccess"),
         "allow_shared_key_access": p.get("allowSharedKeyAccess"),
-        "network_rules": {
-            "default_action": rules.get("defaultAction"),
-            "bypass": rules.get("bypass"),
-            "ip_rules": sorted(str(r.get("value")) for r in rules.get("ipRules") or []),
-            "virtual_network_rules": sorted(
-                str(r.get("id")).lower() for r in rules.get("virtualNetworkRules") or []
-            ),
-        },
+        "network_rules": _network_rules(p.get("networkAcls") or {}),
         "geo_secondary_of": None,
     }
     b.resource(**base, kind=Kind.BUCKET, attributes=attributes)
     if secondary:
-        sid = f"{base['id']}/secondary"
-        b.resource(
-            id=sid,
-            cloud="azure",
-            kind=Kind.BUCKET,
-            account=base["account"],
-            region=secondary.lower(),
-            name=f"{base['name']} (geo-secondary)",
-            source=base["source"],
-            attributes={
-                # The same account seen from its paired region: its settings are the
-                # primary's (Azure keeps one configuration), it replicates nowhere.
-                **attributes,
-                "name": f"{base['name']} (geo-secondary)",
-                "geo_secondary_of": base["id"],
-                "replication": {"role": None, "rules": []},
-            },
-        )
-        b.relation(
-            base["id"],
-            sid,
-            "data.replicates_to",
-            f"{replication} keeps a copy in the paired region {secondary}",
-            {"rule_id": repl_rules[0]["id"], "rtc": False},
-        )
+        _geo_secondary(b, base, attributes, secondary, str(replication), repl_rules[0]["id"])

@@ -68,81 +68,84 @@ def _targets(item: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return sorted(set(values)), sorted(set(lbs))
 
 
-@normalizes("gcp", "dns.googleapis.com/ResourceRecordSet")
-def record_set(rec: RawRecord, out: Builder) -> None:
-    d = data(rec)
+def _emit_record(rec: RawRecord, out: Builder, record_id: str, attrs: dict[str, JSONValue]) -> str:
+    """One record resource; a routing policy's health check becomes its edge."""
+    out.resource(
+        id=record_id,
+        cloud="gcp",
+        kind=Kind.DNS_RECORD,
+        account=rec.account,
+        region="global",
+        name=str(attrs["name"]),
+        attributes=attrs,
+        source=SOURCE,
+    )
+    if attrs.get("health_check_id"):
+        out.relation(record_id, str(attrs["health_check_id"]), HEALTH_CHECKED_BY, "routing policy")
+    return record_id
+
+
+def _backup_targets(pb: Mapping[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """Values, health-checked load balancers and regions of a ``primaryBackup``'s backups."""
+    values: list[str] = []
+    lbs: list[str] = []
+    regions: list[str] = []
+    for item in (pb.get("backupGeoTargets") or {}).get("items") or []:
+        v, checked = _targets(item)
+        values += v
+        lbs += checked
+        if item.get("location"):
+            regions.append(str(item["location"]))
+    return values, lbs, regions
+
+
+def _failover_records(
+    rec: RawRecord,
+    out: Builder,
+    base: dict[str, JSONValue],
+    pb: Mapping[str, Any],
+    hc: str | None,
+) -> None:
+    """A ``primaryBackup`` record set as a PRIMARY and a SECONDARY record, as Route53 has."""
     rid = str(rec.data["name"])
-    zone = _zone_of_record(rid)
-    name = str(d.get("name") or "").rstrip(".")
-    rtype = str(d.get("type") or "")
-    policy: Mapping[str, Any] = d.get("routingPolicy") or {}
-    hc = full_name(policy.get("healthCheck"))
-    base: dict[str, JSONValue] = {
-        "zone_id": zone,
-        "zone_name": None,
-        "name": name,
-        "type": rtype,
-        "ttl": d.get("ttl"),
-        "alias_target": None,
-    }
+    primary_values, primary_lbs = _targets(pb.get("primaryTargets") or {})
+    backup_values, backup_lbs, regions = _backup_targets(pb)
+    common: dict[str, JSONValue] = {**base, "routing": "failover", "health_check_id": hc}
+    p = _emit_record(
+        rec,
+        out,
+        rid + "#primary",
+        {
+            **common,
+            "set_identifier": "primary",
+            "failover": "PRIMARY",
+            "values": primary_values,
+            "health_checked_targets": primary_lbs,
+            "locations": [],
+            "trickle_ratio": pb.get("trickleTraffic"),
+        },
+    )
+    b = _emit_record(
+        rec,
+        out,
+        rid + "#backup",
+        {
+            **common,
+            "set_identifier": "backup",
+            "failover": "SECONDARY",
+            "values": sorted(set(backup_values)),
+            "health_checked_targets": sorted(set(backup_lbs)),
+            "locations": sorted_str(regions),
+            "trickle_ratio": None,
+        },
+    )
+    out.relation(p, b, FAILS_OVER_TO, f"primaryBackup policy of {base['name']}")
 
-    def emit(suffix: str, attrs: dict[str, JSONValue]) -> str:
-        record_id = rid + suffix
-        out.resource(
-            id=record_id,
-            cloud="gcp",
-            kind=Kind.DNS_RECORD,
-            account=rec.account,
-            region="global",
-            name=name,
-            attributes={**base, **attrs},
-            source=SOURCE,
-        )
-        if attrs.get("health_check_id"):
-            out.relation(
-                record_id, str(attrs["health_check_id"]), HEALTH_CHECKED_BY, "routing policy"
-            )
-        return record_id
 
-    pb = policy.get("primaryBackup")
-    if pb:
-        primary_values, primary_lbs = _targets(pb.get("primaryTargets") or {})
-        backup_values: list[str] = []
-        backup_lbs: list[str] = []
-        regions: list[str] = []
-        for item in (pb.get("backupGeoTargets") or {}).get("items") or []:
-            v, lbs = _targets(item)
-            backup_values += v
-            backup_lbs += lbs
-            if item.get("location"):
-                regions.append(str(item["location"]))
-        common = {"routing": "failover", "health_check_id": hc}
-        p = emit(
-            "#primary",
-            {
-                **common,
-                "set_identifier": "primary",
-                "failover": "PRIMARY",
-                "values": primary_values,
-                "health_checked_targets": primary_lbs,
-                "locations": [],
-                "trickle_ratio": pb.get("trickleTraffic"),
-            },
-        )
-        b = emit(
-            "#backup",
-            {
-                **common,
-                "set_identifier": "backup",
-                "failover": "SECONDARY",
-                "values": sorted(set(backup_values)),
-                "health_checked_targets": sorted(set(backup_lbs)),
-                "locations": sorted_str(regions),
-                "trickle_ratio": None,
-            },
-        )
-        out.relation(p, b, FAILS_OVER_TO, f"primaryBackup policy of {name}")
-        return
+def _routed_targets(
+    d: Mapping[str, Any], policy: Mapping[str, Any]
+) -> tuple[str, list[str], list[str], list[str]]:
+    """Routing, values, health-checked targets and locations of a simple, geo or wrr set."""
     routing = "simple"
     values = [str(v) for v in d.get("rrdatas") or []]
     locations: list[str] = []
@@ -160,9 +163,34 @@ def record_set(rec: RawRecord, out: Builder) -> None:
             v, lbs = _targets(item)
             values += v
             checked += lbs
-    emit(
-        "",
+    return routing, values, checked, locations
+
+
+@normalizes("gcp", "dns.googleapis.com/ResourceRecordSet")
+def record_set(rec: RawRecord, out: Builder) -> None:
+    d = data(rec)
+    rid = str(rec.data["name"])
+    policy: Mapping[str, Any] = d.get("routingPolicy") or {}
+    hc = full_name(policy.get("healthCheck"))
+    base: dict[str, JSONValue] = {
+        "zone_id": _zone_of_record(rid),
+        "zone_name": None,
+        "name": str(d.get("name") or "").rstrip("."),
+        "type": str(d.get("type") or ""),
+        "ttl": d.get("ttl"),
+        "alias_target": None,
+    }
+    pb = policy.get("primaryBackup")
+    if pb:
+        _failover_records(rec, out, base, pb, hc)
+        return
+    routing, values, checked, locations = _routed_targets(d, policy)
+    _emit_record(
+        rec,
+        out,
+        rid,
         {
+            **base,
             "routing": routing,
             "set_identifier": None,
             "failover": None,

@@ -86,79 +86,62 @@ def _firewall_attrs(
     }
 
 
-@normalizes("gcp", "compute.googleapis.com/Network")
-def network(rec: RawRecord, out: Builder) -> None:
-    d = data(rec)
-    nid = str(rec.data["name"])
+def _peering(
+    rec: RawRecord, out: Builder, nid: str, name: str, p: Mapping[str, Any]
+) -> dict[str, JSONValue]:
+    """One peering of network ``nid`` as a peering resource; returns its summary for the network.
+
+    GCP lists a peering on each network that has it: this is one side's view,
+    with no CIDRs (a network has none of its own; its subnetworks do).
+    """
     project = project_of(nid) or rec.account
-    name = str(d.get("name") or last(nid))
-    peerings: list[dict[str, JSONValue]] = []
-    for p in d.get("peerings") or []:
-        peer = full_name(p.get("network"))
-        pname = str(p.get("name") or "")
-        state = str(p.get("state") or "").lower() or None
-        peerings.append(
-            {
-                "name": pname,
-                "network": peer,
-                "state": state,
-                "export_custom_routes": bool(p.get("exportCustomRoutes", False)),
-                "import_custom_routes": bool(p.get("importCustomRoutes", False)),
-            }
-        )
-        pid = f"{nid}/peerings/{pname}"
-        side: dict[str, JSONValue] = {
-            "account": project,
-            "region": "global",
-            "vpc_id": nid,
-            "cidrs": None,
-        }
-        other: dict[str, JSONValue] = {
-            "account": project_of(peer or "") or None,
-            "region": "global",
-            "vpc_id": peer,
-            "cidrs": None,
-        }
-        out.resource(
-            id=pid,
-            cloud="gcp",
-            kind=Kind.PEERING,
-            account=rec.account,
-            region="global",
-            name=pname,
-            attributes={
-                "requester": side,
-                "accepter": other,
-                "status": state,
-                "exchange_subnet_routes": bool(p.get("exchangeSubnetRoutes", True)),
-                "export_custom_routes": bool(p.get("exportCustomRoutes", False)),
-                "import_custom_routes": bool(p.get("importCustomRoutes", False)),
-            },
-            source=SOURCE,
-        )
-        out.relation(pid, nid, PEERS_WITH, f"peering {pname} of {name}")
-        if peer:
-            out.relation(pid, peer, PEERS_WITH, f"peering {pname} to {last(peer)}")
+    peer = full_name(p.get("network"))
+    pname = str(p.get("name") or "")
+    state = str(p.get("state") or "").lower() or None
+    pid = f"{nid}/peerings/{pname}"
+    side: dict[str, JSONValue] = {
+        "account": project,
+        "region": "global",
+        "vpc_id": nid,
+        "cidrs": None,
+    }
+    other: dict[str, JSONValue] = {
+        "account": project_of(peer or "") or None,
+        "region": "global",
+        "vpc_id": peer,
+        "cidrs": None,
+    }
     out.resource(
-        id=nid,
+        id=pid,
         cloud="gcp",
-        kind=Kind.NETWORK,
+        kind=Kind.PEERING,
         account=rec.account,
         region="global",
-        name=name,
-        tags=labels(d),
+        name=pname,
         attributes={
-            "vpc_id": nid,
-            "cidrs": None,
-            "is_default": name == "default",
-            "auto_create_subnetworks": d.get("autoCreateSubnetworks"),
-            "routing_mode": (d.get("routingConfig") or {}).get("routingMode"),
-            "subnetworks": refs(d.get("subnetworks")),
-            "peerings": sorted(peerings, key=lambda p: str(p["name"])),
+            "requester": side,
+            "accepter": other,
+            "status": state,
+            "exchange_subnet_routes": bool(p.get("exchangeSubnetRoutes", True)),
+            "export_custom_routes": bool(p.get("exportCustomRoutes", False)),
+            "import_custom_routes": bool(p.get("importCustomRoutes", False)),
         },
         source=SOURCE,
     )
-    # The implied rules every VPC network has (not returned by the API).
+    out.relation(pid, nid, PEERS_WITH, f"peering {pname} of {name}")
+    if peer:
+        out.relation(pid, peer, PEERS_WITH, f"peering {pname} to {last(peer)}")
+    return {
+        "name": pname,
+        "network": peer,
+        "state": state,
+        "export_custom_routes": bool(p.get("exportCustomRoutes", False)),
+        "import_custom_routes": bool(p.get("importCustomRoutes", False)),
+    }
+
+
+def _implied_firewalls(rec: RawRecord, out: Builder, nid: str) -> None:
+    """The implied rules every VPC network has (not returned by the API), as firewalls."""
     for fid, direction, action, ranges in (
         (f"{nid}/firewalls/implied-deny-ingress", "ingress", "deny", ["0.0.0.0/0"]),
         (f"{nid}/firewalls/implied-allow-egress", "egress", "allow", ["0.0.0.0/0"]),
@@ -183,6 +166,34 @@ def network(rec: RawRecord, out: Builder) -> None:
             ),
             source="implied",
         )
+
+
+@normalizes("gcp", "compute.googleapis.com/Network")
+def network(rec: RawRecord, out: Builder) -> None:
+    d = data(rec)
+    nid = str(rec.data["name"])
+    name = str(d.get("name") or last(nid))
+    peerings = [_peering(rec, out, nid, name, p) for p in d.get("peerings") or []]
+    out.resource(
+        id=nid,
+        cloud="gcp",
+        kind=Kind.NETWORK,
+        account=rec.account,
+        region="global",
+        name=name,
+        tags=labels(d),
+        attributes={
+            "vpc_id": nid,
+            "cidrs": None,
+            "is_default": name == "default",
+            "auto_create_subnetworks": d.get("autoCreateSubnetworks"),
+            "routing_mode": (d.get("routingConfig") or {}).get("routingMode"),
+            "subnetworks": refs(d.get("subnetworks")),
+            "peerings": sorted(peerings, key=lambda p: str(p["name"])),
+        },
+        source=SOURCE,
+    )
+    _implied_firewalls(rec, out, nid)
 
 
 @normalizes("gcp", "compute.googleapis.com/Subnetwork")
