@@ -84,21 +84,9 @@ class ScanTargets:
     def clouds(self) -> tuple[str, ...]:
         return tuple(c for c in ("aws", "azure", "gcp") if getattr(self, c) is not None)
 
-
-def _require_sdks(targets: ScanTargets) -> None:
-    """Every targeted cloud's SDK imports, before anything is collected.
-
-    Raises :class:`~auditor.extras.MissingExtra`: a missing ``azure`` extra found
-    after an hour of AWS collection would waste the hour.
-    """
-    if targets.azure is not None:
-        from auditor.collect.azure import require_sdk as require_azure
-
-        require_azure()
-    if targets.gcp is not None:
-        from auditor.collect.gcp import require_sdk as require_gcp
-
-        require_gcp()
+    def options(self, cloud: str) -> Any:
+        """The scan options of ``cloud`` (None: not scanned)."""
+        return getattr(self, cloud)
 
 
 def collect_inventory(
@@ -119,45 +107,31 @@ def collect_inventory(
     scope is what was targeted: declared accounts (plus discovered ones) of every
     cloud, and every region scanned.
     """
-    _require_sdks(targets)
+    from auditor.collect.clouds import cloud_collectors
+
+    known = cloud_collectors()
+    chosen = [(known[c], targets.options(c)) for c in targets.clouds]
+    for collector, _ in chosen:  # a missing extra found after an hour of AWS wastes the hour
+        collector.require_sdk()
     results: list[CollectionResult] = []
     accounts: list[str] = []
     regions: list[str] = []
     keep = raw is not None
     with InventorySpool() as spool:
-        if targets.aws is not None:
-            from auditor.collect.runner import collect_aws
-
-            opts = targets.aws
-            result = collect_aws(opts, progress, spool=spool, keep_records=keep)
-            if on_result is not None:
-                on_result(result)
-            results.append(result)
-            accounts += result.accounts or opts.accounts
-            aws_regions = opts.regions
-            if opts.all_regions:  # each account's enabled regions: the scope is their union
-                aws_regions = (
-                    tuple(sorted({r for rs in result.regions.values() for r in rs})) or aws_regions
-                )
-            regions += aws_regions
-        if targets.azure is not None:
-            from auditor.collect.azure import collect_azure
-
-            to_spool = _BatchesToSpool(spool, keep)
-            azure = collect_azure(targets.azure, progress, on_records=to_spool)
-            azure.records = to_spool.kept
-            results.append(azure)
-            accounts += targets.azure.subscriptions
-            regions += targets.regions.get("azure", ())
-        if targets.gcp is not None:
-            from auditor.collect.gcp import collect_gcp
-
-            to_spool = _BatchesToSpool(spool, keep)
-            gcp = collect_gcp(targets.gcp, progress, on_records=to_spool, work_dir=spool.folder)
-            gcp.records = to_spool.kept
-            results.append(gcp)
-            accounts += targets.gcp.projects
-            regions += targets.regions.get("gcp", ())
+        for collector, options in chosen:
+            got = collector.collect(
+                options,
+                progress,
+                spool,
+                keep_records=keep,
+                work_dir=spool.folder,
+                declared_regions=tuple(targets.regions.get(collector.cloud, ())),
+            )
+            if collector.cloud == "aws" and on_result is not None:
+                on_result(got.result)
+            results.append(got.result)
+            accounts += got.accounts
+            regions += got.regions
         if raw is not None:
             raw.extend(rec for r in results for rec in r.records)
         calls: Counter[str] = Counter()
@@ -173,19 +147,6 @@ def collect_inventory(
             api_calls=dict(calls),
             collected=[u for r in results for u in r.units],
         )
-
-
-class _BatchesToSpool:
-    """Raw records handed over in batches: normalised into the spool, kept if asked."""
-
-    def __init__(self, spool: InventorySpool, keep: bool) -> None:
-        self._spool, self._keep = spool, keep
-        self.kept: list[RawRecord] = []
-
-    def __call__(self, batch: list[RawRecord]) -> None:
-        self._spool.add(batch)
-        if self._keep:
-            self.kept.extend(batch)
 
 
 @dataclass(frozen=True, kw_only=True)

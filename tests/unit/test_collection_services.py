@@ -65,3 +65,16 @@ def test_a_misspelt_service_is_refused_when_the_rule_is_defined() -> None:
             return []
 
     assert "network.test-misspelt" not in all_rules()
+
+
+def test_every_cloud_has_one_collector_behind_the_same_interface() -> None:
+    import inspect
+
+    from auditor.collect.clouds import CloudCollector, cloud_collectors
+
+    found = cloud_collectors()
+    assert list(found) == ["aws", "azure", "gcp"]
+    wanted = inspect.signature(CloudCollector.collect)
+    for cloud, collector in found.items():
+        assert collector.cloud == cloud
+        assert inspect.signature(type(collector).collect) == wanted, cloud
