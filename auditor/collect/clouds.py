@@ -82,6 +82,47 @@ class BatchesToSink:
             self.kept.extend(batch)
 
 
+@dataclass(frozen=True, kw_only=True)
+class BatchedCollector:
+    """A cloud collected in one piece per scan that hands its records over in batches.
+
+    ``package`` (``auditor.collect.azure``) has ``require_sdk()`` and ``collect_fn``
+    (``collect(options, progress, on_records=...)``); ``accounts`` names the
+    options' field of targeted accounts; ``work_dir`` says whether the collector
+    takes the scan's scratch folder.
+    """
+
+    cloud: str
+    package: str
+    collect_fn: str
+    accounts: str
+    work_dir: bool = False
+
+    def require_sdk(self) -> None:
+        importlib.import_module(self.package).require_sdk()
+
+    def collect(
+        self,
+        options: Any,
+        progress: Progress | None,
+        sink: UnitSink,
+        *,
+        keep_records: bool,
+        work_dir: Path,
+        declared_regions: tuple[str, ...],
+    ) -> CloudCollection:
+        run = getattr(importlib.import_module(self.package), self.collect_fn)
+        to_sink = BatchesToSink(sink, keep_records)
+        extra = {"work_dir": work_dir} if self.work_dir else {}
+        result: CollectionResult = run(options, progress, on_records=to_sink, **extra)
+        result.records = to_sink.kept
+        return CloudCollection(
+            result=result,
+            accounts=tuple(getattr(options, self.accounts)),
+            regions=declared_regions,
+        )
+
+
 def cloud_collectors() -> dict[str, CloudCollector]:
     """Every cloud's collector, by cloud name, in name order (aws, azure, gcp)."""
     found: dict[str, CloudCollector] = {}

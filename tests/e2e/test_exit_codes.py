@@ -139,58 +139,34 @@ def test_one_of_two_accounts_unreadable_exits_5_naming_it(
     assert len(_bundles(tmp_path / "out")) == 1
 
 
-def test_azure_unreadable_is_gaps_and_exit_5(tmp_path: Path) -> None:
-    decl = FIXTURES / "azure-kafka" / "boundary.yaml"
-    run = _auditor(
-        "scan",
-        "--boundary",
-        str(decl),
-        "--out",
-        str(tmp_path / "out"),
-        env=_clean_env(tmp_path),
-        cwd=tmp_path,
-    )
+def _unreadable_scan(tmp_path: Path, estate: str) -> tuple[str, str]:
+    """Scan a fixture estate with no credentials: exit 5, no traceback, one error line,
+    and the bundle written; the line and the whole stderr."""
+    decl = FIXTURES / estate / "boundary.yaml"
+    out = tmp_path / "out"
+    run = _auditor("scan", "--boundary", str(decl), "--out", str(out),
+                   env=_clean_env(tmp_path), cwd=tmp_path)  # fmt: skip
     assert run.returncode == EXIT_UNREAD, run.stderr
     assert "Traceback" not in run.stderr
-    assert "DefaultAzureCredential failed" not in run.stderr  # the SDK's own block: not shown
     [line] = _error_lines(run.stderr)
+    assert len(_bundles(out)) == 1
+    return line, run.stderr
+
+
+def test_azure_unreadable_is_gaps_and_exit_5(tmp_path: Path) -> None:
+    line, stderr = _unreadable_scan(tmp_path, "azure-kafka")
+    assert "DefaultAzureCredential failed" not in stderr  # the SDK's own block: not shown
     assert "could not read 2 of 2 account(s): azure" in line
     assert "no usable Azure credentials" in line
-    assert len(_bundles(tmp_path / "out")) == 1
 
 
 def test_gcp_unreadable_is_gaps_and_exit_5(tmp_path: Path) -> None:
-    decl = FIXTURES / "gcp-kafka" / "boundary.yaml"
-    run = _auditor(
-        "scan",
-        "--boundary",
-        str(decl),
-        "--out",
-        str(tmp_path / "out"),
-        env=_clean_env(tmp_path),
-        cwd=tmp_path,
-    )
-    assert run.returncode == EXIT_UNREAD, run.stderr
-    assert "Traceback" not in run.stderr
-    [line] = _error_lines(run.stderr)
+    line, _ = _unreadable_scan(tmp_path, "gcp-kafka")
     assert ": gcp " in line and "no GCP Application Default Credentials" in line
-    assert len(_bundles(tmp_path / "out")) == 1
 
 
 def test_three_clouds_unreadable_is_one_line_not_a_crash(tmp_path: Path) -> None:
-    decl = FIXTURES / "kafka-byoc-multicloud" / "boundary.yaml"
-    run = _auditor(
-        "scan",
-        "--boundary",
-        str(decl),
-        "--out",
-        str(tmp_path / "out"),
-        env=_clean_env(tmp_path),
-        cwd=tmp_path,
-    )
-    assert run.returncode == EXIT_UNREAD, run.stderr
-    assert "Traceback" not in run.stderr
-    [line] = _error_lines(run.stderr)
+    line, _ = _unreadable_scan(tmp_path, "kafka-byoc-multicloud")
     assert "aws " in line and "azure " in line and "gcp " in line
 
 
