@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import importlib.metadata
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -21,16 +22,21 @@ from pathlib import Path
 from typing import Any
 
 from auditor.analysis.derive import build_graph
-from auditor.base.serialize import canonical_json, gap_to_dict, inventory_jsonl, verdicts_json
+from auditor.base.serialize import (
+    canonical_json,
+    gap_to_dict,
+    inventory_jsonl_chunks,
+    verdicts_json_chunks,
+)
 from auditor.boundary import Declaration, declaration_hash
 from auditor.checks import Rule, all_rules
 from auditor.checks.engine import evaluate
 from auditor.checks.pack import RulePack
 from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
 from auditor.coverage import Unread, unread_accounts
-from auditor.evidence.bundle import write_bundle
+from auditor.evidence.bundle import Member, member_bytes, write_bundle
 from auditor.graph.build import BoundaryGraph
-from auditor.graph.export import crossings_document, graph_document
+from auditor.graph.export import crossings_document, graph_json_chunks
 from auditor.model import Inventory, PathName, RawRecord, Scope, Severity, Status, Verdict
 from auditor.normalize.spool import InventorySpool
 from auditor.render import ReportData, renderers
@@ -182,14 +188,67 @@ def bundle_files(
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of a bundle but SHA256SUMS. ``provenance`` notes a replay's source.
+    """Every file of a bundle but SHA256SUMS, whole, in memory (see :func:`bundle_members`).
 
-    ``raw`` holds the redacted raw API responses (``raw/...`` members, see
-    :mod:`auditor.evidence.raw`); the manifest lists them.
+    For tests and tools that inspect the files; writing uses the members, which
+    holds one file (or one chunk) at a time.
+    """
+    members = bundle_members(
+        decl=decl,
+        decl_text=decl_text,
+        ev=ev,
+        started=started,
+        finished=finished,
+        provenance=provenance,
+        raw=raw,
+    )
+    return {name: member_bytes(m) for name, m in members.items()}
+
+
+def bundle_members(
+    *,
+    decl: Declaration,
+    decl_text: str,
+    ev: Evaluation,
+    started: str,
+    finished: str,
+    provenance: Mapping[str, Any] | None = None,
+    raw: Mapping[str, bytes] | None = None,
+) -> dict[str, Member]:
+    """Every file of a bundle but SHA256SUMS, each made only when it is written.
+
+    ``provenance`` notes a replay's source. ``raw`` holds the redacted raw API
+    responses (``raw/...`` members, see :mod:`auditor.evidence.raw`); the manifest
+    lists them. ``inventory.jsonl``, ``graph.json``, ``verdicts.json`` and the
+    renderers that offer it come as chunks: a 1M-resource bundle is gigabytes.
     """
     inv = ev.graph.inventory
     crossings = crossings_document(ev.graph)
-    report = ReportData(
+    report = _report_data(decl, decl_text, ev, crossings)
+    manifest = _manifest(decl, decl_text, ev, crossings, started, finished)
+    if provenance:
+        manifest["provenance"] = dict(provenance)
+    if raw is not None:
+        manifest["raw"] = {"redacted": True, "files": sorted(raw)}
+    files: dict[str, Member] = {
+        "manifest.json": canonical_json(manifest),
+        "declaration.yaml": decl_text.encode(),
+        "inventory.jsonl": functools.partial(inventory_jsonl_chunks, inv),
+        "graph.json": functools.partial(graph_json_chunks, ev.graph),
+        "verdicts.json": functools.partial(verdicts_json_chunks, ev.verdicts),
+        **(raw or {}),
+    }
+    for name, render in renderers().items():
+        files[name] = functools.partial(render, report)
+    return files
+
+
+def _report_data(
+    decl: Declaration, decl_text: str, ev: Evaluation, crossings: list[dict[str, Any]]
+) -> ReportData:
+    """What the renderers show, built once per bundle."""
+    inv = ev.graph.inventory
+    return ReportData(
         declaration_name=decl.name,
         declaration_hash=declaration_hash(decl_text),
         pattern=decl.pattern.value,
@@ -213,8 +272,20 @@ def bundle_files(
         },
         tool_version=tool_version(),
     )
+
+
+def _manifest(
+    decl: Declaration,
+    decl_text: str,
+    ev: Evaluation,
+    crossings: list[dict[str, Any]],
+    started: str,
+    finished: str,
+) -> dict[str, Any]:
+    """manifest.json: what was scanned, by which tool and rules, when, and what it found."""
+    inv = ev.graph.inventory
     used = [e.id for e in ev.pack.entries(ev.rules)]
-    manifest: dict[str, Any] = {
+    return {
         "format": BUNDLE_FORMAT,
         "tool": {"name": "boundary-auditor", "version": tool_version()},
         "declaration": {"name": decl.name, "sha256": declaration_hash(decl_text)},
@@ -236,21 +307,6 @@ def bundle_files(
         "complete": not inv.gaps,
         "verdicts": summary_counts(ev.verdicts),
     }
-    if provenance:
-        manifest["provenance"] = dict(provenance)
-    if raw is not None:
-        manifest["raw"] = {"redacted": True, "files": sorted(raw)}
-    files: dict[str, bytes] = {
-        "manifest.json": canonical_json(manifest),
-        "declaration.yaml": decl_text.encode(),
-        "inventory.jsonl": inventory_jsonl(inv),
-        "graph.json": canonical_json(graph_document(ev.graph)),
-        "verdicts.json": verdicts_json(ev.verdicts),
-        **(raw or {}),
-    }
-    for name, render in renderers().items():
-        files[name] = render(report)
-    return files
 
 
 def now_utc() -> dt.datetime:
@@ -269,7 +325,7 @@ def write_scan_bundle(
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
 ) -> Path:
-    files = bundle_files(
+    files = bundle_members(
         decl=decl,
         decl_text=decl_text,
         ev=ev,

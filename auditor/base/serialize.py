@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from auditor.gc_pause import gc_paused
@@ -29,7 +30,21 @@ class BundleFormatError(ValueError):
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False)
-_BATCH = 1 << 16
+_CHUNK_CHARS = 1 << 20
+"""About how many characters a streamed chunk holds before it is encoded and handed on."""
+_LINES = 4096
+"""JSONL lines per streamed chunk (an inventory line is about a kilobyte)."""
+
+
+@dataclass(frozen=True)
+class JsonArray:
+    """A JSON array whose items are made and encoded one at a time as it is written.
+
+    Only :func:`canonical_json_chunks` understands it: at the top level, or as a
+    value of a top-level object. ``items`` is iterated once.
+    """
+
+    items: Iterable[Any]
 
 
 def canonical_json(obj: Any) -> bytes:
@@ -38,16 +53,60 @@ def canonical_json(obj: Any) -> bytes:
     Encoded in batches of tokens: ``json.dumps`` with an indent keeps every token
     (tens of millions for a large graph.json) in one list before joining them.
     """
-    parts: list[bytes] = []
+    return b"".join(canonical_json_chunks(obj))
+
+
+def canonical_json_chunks(obj: Any) -> Iterator[bytes]:
+    """:func:`canonical_json`'s bytes as chunks of about a MiB, so no caller holds them all.
+
+    A :class:`JsonArray` (at the top or as a top-level object's value) is encoded
+    an item at a time, each item indented as ``json.dumps`` would indent it there.
+    """
+    if isinstance(obj, JsonArray):
+        texts: Iterable[str] = _array_text(obj.items, 0)
+    elif isinstance(obj, Mapping) and any(isinstance(v, JsonArray) for v in obj.values()):
+        texts = _object_text(obj)
+    else:
+        texts = _CANONICAL.iterencode(obj)
+    yield from _chunked(itertools.chain(texts, ("\n",)))
+
+
+def _chunked(texts: Iterable[str]) -> Iterator[bytes]:
+    """Join ``texts`` into UTF-8 chunks of about ``_CHUNK_CHARS`` characters."""
     batch: list[str] = []
-    for token in _CANONICAL.iterencode(obj):
-        batch.append(token)
-        if len(batch) >= _BATCH:
-            parts.append("".join(batch).encode())
+    size = 0
+    for text in texts:
+        batch.append(text)
+        size += len(text)
+        if size >= _CHUNK_CHARS:
+            yield "".join(batch).encode()
             batch.clear()
-    batch.append("\n")
-    parts.append("".join(batch).encode())
-    return b"".join(parts)
+            size = 0
+    if batch:
+        yield "".join(batch).encode()
+
+
+def _array_text(items: Iterable[Any], level: int) -> Iterator[str]:
+    """A JSON array at indent ``level``, item by item (``[]`` when empty, as json.dumps)."""
+    pad = "\n" + "  " * (level + 1)
+    opened = False
+    for item in items:
+        # An item's own newlines are all indentation: strings escape theirs.
+        yield ("," if opened else "[") + pad + _CANONICAL.encode(item).replace("\n", pad)
+        opened = True
+    yield ("\n" + "  " * level + "]") if opened else "[]"
+
+
+def _object_text(fields: Mapping[str, Any]) -> Iterator[str]:
+    """A top-level JSON object with sorted keys; :class:`JsonArray` values are streamed."""
+    for i, key in enumerate(sorted(fields)):
+        value = fields[key]
+        yield ("{" if i == 0 else ",") + "\n  " + _CANONICAL.encode(key) + ": "
+        if isinstance(value, JsonArray):
+            yield from _array_text(value.items, 1)
+        else:
+            yield _CANONICAL.encode(value).replace("\n", "\n  ")
+    yield "\n}" if fields else "{}"
 
 
 def resource_to_dict(r: Resource) -> dict[str, Any]:
@@ -106,10 +165,15 @@ def verdict_to_dict(v: Verdict) -> dict[str, Any]:
 
 
 def inventory_jsonl(inv: Inventory) -> bytes:
-    """One JSON object per line: resources, then relations, then gaps, then units.
+    """One JSON object per line: resources, then relations, then gaps, then units."""
+    return b"".join(inventory_jsonl_chunks(inv))
 
-    Encoded a batch of lines at a time, so a large inventory is not also held as
-    one string per line and one string of the whole.
+
+def inventory_jsonl_chunks(inv: Inventory) -> Iterator[bytes]:
+    """:func:`inventory_jsonl`'s bytes, a batch of lines at a time.
+
+    A bundle writes each chunk as it comes, so a large inventory is never also
+    held as one string per line or one string of the whole.
     """
 
     def dumps(obj: dict[str, Any]) -> str:
@@ -133,16 +197,14 @@ def inventory_jsonl(inv: Inventory) -> bytes:
             for u in inv.collected
         ),
     )
-    parts: list[bytes] = []
     batch: list[str] = []
     for line in lines:
         batch.append(line)
-        if len(batch) >= _BATCH:
-            parts.append(("\n".join(batch) + "\n").encode())
+        if len(batch) >= _LINES:
+            yield ("\n".join(batch) + "\n").encode()
             batch.clear()
     if batch:
-        parts.append(("\n".join(batch) + "\n").encode())
-    return b"".join(parts)
+        yield ("\n".join(batch) + "\n").encode()
 
 
 def _mapping(obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -265,4 +327,9 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
 
 
 def verdicts_json(verdicts: Iterable[Verdict]) -> bytes:
-    return canonical_json([verdict_to_dict(v) for v in verdicts])
+    return b"".join(verdicts_json_chunks(verdicts))
+
+
+def verdicts_json_chunks(verdicts: Iterable[Verdict]) -> Iterator[bytes]:
+    """:func:`verdicts_json`'s bytes in chunks, each verdict made as it is written."""
+    return canonical_json_chunks(JsonArray(verdict_to_dict(v) for v in verdicts))

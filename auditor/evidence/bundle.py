@@ -2,7 +2,9 @@
 
 A bundle is a directory of files plus ``SHA256SUMS`` covering every one of
 them. It is written into a hidden sibling directory and renamed into place,
-so a crash never leaves a half bundle under the final name.
+so a crash never leaves a half bundle under the final name. Members are made,
+hashed and written one at a time (a large one as a stream of chunks), so a
+bundle of gigabytes is never held in memory.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 import os
 import re
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,11 @@ SUMS = "SHA256SUMS"
 SIGNATURE = "SHA256SUMS.sig"
 """Not covered by SUMS: it signs SUMS (see :mod:`auditor.evidence.signing`)."""
 _SUM_LINE = re.compile(r"^([0-9a-f]{64})  (\S(?:.*\S)?)$")
+
+Content = bytes | Iterable[bytes]
+"""A member's bytes, whole or as chunks in order."""
+Member = bytes | Callable[[], Content]
+"""A bundle member: its bytes, or a function that makes them when the member is written."""
 
 
 class BundleError(Exception):
@@ -31,7 +38,35 @@ def sha256(data: bytes) -> str:
 
 
 def sums_text(files: Mapping[str, bytes]) -> bytes:
-    return "".join(f"{sha256(files[n])}  {n}\n" for n in sorted(files)).encode()
+    return sums_of_digests({n: sha256(data) for n, data in files.items()})
+
+
+def sums_of_digests(digests: Mapping[str, str]) -> bytes:
+    """SHA256SUMS from hex digests already computed (one line per name, sorted)."""
+    return "".join(f"{digests[n]}  {n}\n" for n in sorted(digests)).encode()
+
+
+def member_bytes(member: Member) -> bytes:
+    """A member's whole bytes (for callers that compare or inspect them, not for writing)."""
+    content = member() if callable(member) else member
+    return content if isinstance(content, bytes) else b"".join(content)
+
+
+def _write_member(target: Path, member: Member) -> str:
+    """Make ``member``, write it to ``target`` chunk by chunk and fsync; its SHA-256 hex digest.
+
+    Nothing of it is kept once it returns: the next member is made only then.
+    """
+    content = member() if callable(member) else member
+    digest = hashlib.sha256()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as fh:
+        for chunk in (content,) if isinstance(content, bytes) else content:
+            digest.update(chunk)
+            fh.write(chunk)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return digest.hexdigest()
 
 
 def _safe_name(name: str) -> None:
@@ -49,10 +84,14 @@ def _safe_name(name: str) -> None:
 def write_bundle(
     out_dir: Path,
     name: str,
-    files: Mapping[str, bytes],
+    files: Mapping[str, Member],
     signer: Callable[[bytes], bytes] | None = None,
 ) -> Path:
-    """Write ``files``, their SHA256SUMS (and its signature) atomically as ``out_dir/name``."""
+    """Write ``files``, their SHA256SUMS (and its signature) atomically as ``out_dir/name``.
+
+    Each member is made, hashed as it is written and dropped before the next;
+    SHA256SUMS comes from those digests and is signed once every member is on disk.
+    """
     for n in files:
         _safe_name(n)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -65,17 +104,11 @@ def write_bundle(
     renamed = False
     try:
         tmp.mkdir()
-        sums = sums_text(files)
-        extra = {SUMS: sums}
+        digests = {n: _write_member(tmp / n, files[n]) for n in sorted(files)}
+        sums = sums_of_digests(digests)
+        _write_member(tmp / SUMS, sums)
         if signer is not None:
-            extra[SIGNATURE] = signer(sums)
-        for n, data in sorted({**files, **extra}.items()):
-            target = tmp / n
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with target.open("wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            _write_member(tmp / SIGNATURE, signer(sums))
         tmp.replace(final)
         renamed = True
         dir_fd = os.open(out_dir, os.O_RDONLY)

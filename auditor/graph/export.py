@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+from auditor.base.serialize import JsonArray, canonical_json_chunks
 from auditor.graph.build import BoundaryGraph
 
 
@@ -23,37 +25,61 @@ def crossings_document(bg: BoundaryGraph) -> list[dict[str, Any]]:
 
 def graph_document(bg: BoundaryGraph) -> dict[str, Any]:
     """Nodes with kind and zone; edges with kind, reason and crossing flag; sorted."""
-    nodes = []
+    return {
+        "directed": True,
+        "multigraph": True,
+        "nodes": list(_nodes(bg)),
+        "edges": list(_edges(bg)),
+    }
+
+
+def graph_json_chunks(bg: BoundaryGraph) -> Iterator[bytes]:
+    """``canonical_json(graph_document(bg))`` in chunks, each node and edge made as written.
+
+    At a million resources the document's dicts and its encoding are gigabytes;
+    streamed, only the edges' sort order is held at once.
+    """
+    doc = {
+        "directed": True,
+        "multigraph": True,
+        "nodes": JsonArray(_nodes(bg)),
+        "edges": JsonArray(_edges(bg)),
+    }
+    return canonical_json_chunks(doc)
+
+
+def _nodes(bg: BoundaryGraph) -> Iterator[dict[str, Any]]:
+    """Every node, sorted by id, with its kind, name, stub flag and zone."""
     for node_id in sorted(bg.g.nodes):
         res = bg.resource(node_id)
         zone = bg.zone(node_id)
-        nodes.append(
-            {
-                "id": node_id,
-                "kind": res.kind,
-                "name": res.name,
-                "stub": bool(res.attributes.get("stub", False)),
-                "zone": {
-                    "party": zone.party,
-                    "cloud": zone.cloud,
-                    "account": zone.account,
-                    "region": zone.region,
-                },
-            }
-        )
-    edges = sorted(
-        (
-            {
-                "source": u,
-                "target": v,
-                "kind": d["kind"],
-                "reason": d["relation"].reason,
-                "attributes": dict(d["relation"].attributes),
-                "crossing": d["crossing"],
-                "derived": d.get("derived", False),
-            }
-            for u, v, d in bg.g.edges(data=True)
-        ),
-        key=lambda e: (e["source"], e["kind"], e["target"], e["reason"]),
+        yield {
+            "id": node_id,
+            "kind": res.kind,
+            "name": res.name,
+            "stub": bool(res.attributes.get("stub", False)),
+            "zone": {
+                "party": zone.party,
+                "cloud": zone.cloud,
+                "account": zone.account,
+                "region": zone.region,
+            },
+        }
+
+
+def _edges(bg: BoundaryGraph) -> Iterator[dict[str, Any]]:
+    """Every edge, sorted by (source, kind, target, reason); ties keep the graph's order."""
+    ordered = sorted(
+        bg.g.edges(data=True),
+        key=lambda e: (e[0], e[2]["kind"], e[1], e[2]["relation"].reason),
     )
-    return {"directed": True, "multigraph": True, "nodes": nodes, "edges": edges}
+    for u, v, d in ordered:
+        yield {
+            "source": u,
+            "target": v,
+            "kind": d["kind"],
+            "reason": d["relation"].reason,
+            "attributes": dict(d["relation"].attributes),
+            "crossing": d["crossing"],
+            "derived": d.get("derived", False),
+        }

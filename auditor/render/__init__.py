@@ -2,20 +2,24 @@
 
 A renderer module defines ``FILENAME`` (its name inside the bundle) and
 ``render(report: ReportData) -> bytes``. Renderers are pure: same report,
-same bytes.
+same bytes. A renderer whose output grows with the estate may also define
+``render_chunks(report) -> Iterable[bytes]`` (the same bytes in order): the
+bundle writer then streams it to disk instead of holding it whole. ``render``
+itself may also return an iterable of chunks.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.model import Gap, Inventory, Verdict
 
-Renderer = Callable[["ReportData"], bytes]
+Renderer = Callable[["ReportData"], bytes | Iterable[bytes]]
+"""A report's file: its bytes, or its bytes as chunks in order."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,14 +60,14 @@ class ReportData:
 
 
 def renderers() -> dict[str, Renderer]:
-    """Bundle file name -> renderer, for every renderer module."""
+    """Bundle file name -> renderer, for every renderer module (``render_chunks`` first)."""
     out: dict[str, Renderer] = {}
     for info in pkgutil.iter_modules(__path__):
         if info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         filename = getattr(module, "FILENAME", None)
-        fn = getattr(module, "render", None)
+        fn = getattr(module, "render_chunks", None) or getattr(module, "render", None)
         if isinstance(filename, str) and callable(fn):
             out[filename] = fn
     return dict(sorted(out.items()))

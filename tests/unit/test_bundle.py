@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from auditor.evidence.bundle import BundleError, verify_bundle, write_bundle
+from auditor.evidence.bundle import (
+    BundleError,
+    Member,
+    sums_text,
+    verify_bundle,
+    write_bundle,
+)
 
 FILES = {"manifest.json": b"{}\n", "verdicts.json": b"[]\n", "report.md": b"# r\n"}
 
@@ -64,3 +71,46 @@ def test_load_refuses_a_tampered_bundle(tmp_path: Path) -> None:
     (b / "report.md").write_bytes(b"# changed\n")
     with pytest.raises(BundleError, match="not intact"):
         load_bundle(b)
+
+
+def _chunks_then(error: BaseException) -> Iterator[bytes]:
+    """A streamed member that fails after its first chunks were written."""
+    yield b'{"first": '
+    yield b"1}\n"
+    raise error
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_failure_mid_stream_leaves_no_bundle_and_no_temp_folder(
+    tmp_path: Path, error: BaseException
+) -> None:
+    files: dict[str, Member] = {
+        "a.json": b"1",  # written before the failing member (sorted order)
+        "b.json": lambda: _chunks_then(error),
+        "c.json": lambda: iter([b"never", b" reached"]),
+    }
+    with pytest.raises(type(error)):
+        write_bundle(tmp_path, "scan", files)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_streamed_members_hash_and_read_as_their_whole_bytes(tmp_path: Path) -> None:
+    made: list[str] = []
+
+    def member(name: str, data: bytes) -> Member:
+        def make() -> Iterator[bytes]:
+            # One at a time: every member before this one is already on disk.
+            (partial,) = tmp_path.glob(".scan.partial-*")
+            assert {p.name for p in partial.iterdir()} - {name} == set(made)
+            made.append(name)
+            for i in range(0, len(data), 2):
+                yield data[i : i + 2]
+
+        return make
+
+    b = write_bundle(tmp_path, "scan", {n: member(n, d) for n, d in FILES.items()})
+    assert made == sorted(FILES)
+    assert (b / "SHA256SUMS").read_bytes() == sums_text(FILES)
+    for n, data in FILES.items():
+        assert (b / n).read_bytes() == data
+    assert verify_bundle(b).ok
