@@ -68,11 +68,11 @@ def canonical_json_chunks(obj: Any) -> Iterator[bytes]:
         texts = _object_text(obj)
     else:
         texts = _CANONICAL.iterencode(obj)
-    yield from _chunked(itertools.chain(texts, ("\n",)))
+    yield from text_chunks(itertools.chain(texts, ("\n",)))
 
 
-def _chunked(texts: Iterable[str]) -> Iterator[bytes]:
-    """Join ``texts`` into UTF-8 chunks of about ``_CHUNK_CHARS`` characters."""
+def text_chunks(texts: Iterable[str]) -> Iterator[bytes]:
+    """Join ``texts`` into UTF-8 chunks of about a MiB: few, large writes for a stream."""
     batch: list[str] = []
     size = 0
     for text in texts:

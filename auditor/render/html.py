@@ -13,12 +13,13 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
+from auditor.base.serialize import text_chunks
 from auditor.model import PathName, Status, Verdict
 from auditor.render import ReportData
 
@@ -160,6 +161,11 @@ def _environment() -> jinja2.Environment:
 
 
 def render(report: ReportData) -> bytes:
+    return b"".join(render_chunks(report))
+
+
+def render_chunks(report: ReportData) -> Iterator[bytes]:
+    """The page as chunks, as Jinja2 generates it (the same text ``render`` joins)."""
     inv = report.inventory
     counts = Counter((v.path, v.status) for v in report.verdicts)
     summary = [
@@ -181,7 +187,7 @@ def render(report: ReportData) -> bytes:
         for p in PathName
     ]
     template = _environment().get_template("report.html.j2")
-    text = template.render(
+    texts = template.generate(
         report=report,
         scope_accounts=", ".join(inv.scope.accounts) or "-",
         scope_regions=", ".join(inv.scope.regions) or "-",
@@ -195,4 +201,4 @@ def render(report: ReportData) -> bytes:
         box_w=_BOX_W,
         box_h=_BOX_H,
     )
-    return text.encode("utf-8")
+    return text_chunks(texts)

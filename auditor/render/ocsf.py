@@ -14,8 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
+from auditor.base.serialize import text_chunks
 from auditor.model import Severity, Status
 from auditor.render import ReportData
 
@@ -48,12 +50,17 @@ def _epoch_ms(day: str) -> int:
 
 
 def finding_events(report: ReportData) -> list[dict[str, Any]]:
-    resources = {r.id: r for r in report.inventory.resources}
+    return list(_events(report))
+
+
+def _events(report: ReportData) -> Iterator[dict[str, Any]]:
+    """One event per verdict, made as asked for."""
+    named = {v.resource for v in report.verdicts}  # not a map of every resource of the estate
+    resources = {r.id: r for r in report.inventory.resources if r.id in named}
     time = _epoch_ms(report.evaluated_on)
     product: dict[str, Any] = {"name": "boundary-auditor", "vendor_name": "boundary-auditor"}
     if report.tool_version:
         product["version"] = report.tool_version
-    events = []
     for v in report.verdicts:
         sev_id, sev = SEVERITY_ID[v.severity]
         st_id, st = COMPLIANCE_STATUS[v.status]
@@ -108,13 +115,16 @@ def finding_events(report: ReportData) -> list[dict[str, Any]]:
                 event["cloud"]["region"] = res.region
         if v.waiver:
             event["unmapped"]["waiver"] = dict(v.waiver)
-        events.append(event)
-    return events
+        yield event
 
 
 def render(report: ReportData) -> bytes:
-    lines = [
-        json.dumps(e, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        for e in finding_events(report)
-    ]
-    return ("\n".join(lines) + "\n").encode() if lines else b""
+    return b"".join(render_chunks(report))
+
+
+def render_chunks(report: ReportData) -> Iterator[bytes]:
+    """The file as chunks, one event line made at a time (a line per verdict)."""
+    return text_chunks(
+        json.dumps(e, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+        for e in _events(report)
+    )
