@@ -53,6 +53,14 @@ def test_evaluation_runs_every_rule_and_judges_both_ways(tmp_path: Path) -> None
         assert got[stage] >= 0
 
 
+def test_evaluation_bundle_is_written_and_removed(tmp_path: Path) -> None:
+    folder = _estate(tmp_path)
+    got = _child(folder, per_rule=0, exclude=["network.traffic-class"], bundle=True)
+    names = [name for name, _ in got["bundle_largest"]]
+    assert got["bundle_mib"] > 0 and "inventory.jsonl" in names
+    assert not list(folder.parent.glob("bundle-*"))  # the temporary folder is gone
+
+
 def test_measure_reports_the_child_peak_rss(tmp_path: Path) -> None:
     got = measure(_estate(tmp_path), exclude=("network.traffic-class",))
     assert got["peak_rss_mib"] > 20  # a Python process with the auditor loaded
