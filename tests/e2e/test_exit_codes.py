@@ -249,14 +249,14 @@ def test_interrupt_exits_130_promptly_and_leaves_no_bundle(
         time.sleep(0.5)
         sent = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
+        _, stderr = proc.communicate(timeout=120)
         took = time.monotonic() - sent
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
     assert proc.returncode == EXIT_INTERRUPTED, stderr
-    assert took < 15
+    assert took < 45  # not prompt would mean waiting out the 60 s read timeout
     assert "interrupted" in stderr
     assert "Traceback" not in stderr
     assert _bundles(out) == []
