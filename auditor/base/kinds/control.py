@@ -11,24 +11,33 @@ ACCOUNT = define_kind(
     "account",
     "A scanned account: AWS account, Azure subscription, GCP project.",
     [
-        attr("account_id", "string", "(project id)"),
-        attr("caller_arn", "string", "caller arn"),
+        attr(
+            "account_id",
+            "string",
+            "the account id: AWS account, Azure subscription id, GCP project id",
+        ),
+        attr("caller_arn", "string", "the identity the scan ran as"),
         attr(
             "iam_bindings",
             "array",
-            ("IAM policy bindings [{`role`, `members`, `condition`}] set on it (GCP)"),
+            ("GCP: IAM policy bindings [{`role`, `members`, `condition`}] set on it"),
             "gcp",
         ),
-        attr("parent", "object", "parent resource (id or object)", "gcp"),
-        attr("project_number", "string", "project number", "gcp"),
+        attr(
+            "parent",
+            "object",
+            "the GCP project's parent {`type`, `id`} (folder or organisation)",
+            "gcp",
+        ),
+        attr("project_number", "string", "the GCP project number", "gcp"),
         attr(
             "public_members",
             "array",
-            "`allUsers`/`allAuthenticatedUsers` members of its IAM policy (GCP)",
+            "GCP: `allUsers`/`allAuthenticatedUsers` in its IAM policy",
             "gcp",
         ),
-        attr("state", "string", "lifecycle state as the cloud reports it", "azure gcp"),
-        attr("tenant_id", "string", "Entra ID tenant id", "azure"),
+        attr("state", "string", "lifecycle state (subscription or project state)", "azure gcp"),
+        attr("tenant_id", "string", "Azure: the subscription's tenant", "azure"),
     ],
 )
 
@@ -40,39 +49,39 @@ ORGANIZATION = define_kind(
             "accounts",
             "array",
             (
-                "[{`id`,`name`,`status`,`path` [root id, OU ids…, account id]}]; and "
-                "`scps` are absent (unknown) when only membership was readable. An "
-                "account outside any organization gets "
-                "`arn:aws:organizations::{account}:no-organization` with `in_use` false"
+                "member accounts [{`id`, `name`, `status`, `path`}]; absent when only "
+                "membership was readable"
             ),
             "aws",
         ),
-        attr("domain", "string", "domain", "gcp"),
-        attr("feature_set", "string", "feature set", "aws gcp"),
+        attr("domain", "string", "GCP: the organisation's domain", "gcp"),
+        attr("feature_set", "string", "AWS: `ALL` or `CONSOLIDATED_BILLING`", "aws gcp"),
         attr(
             "iam_bindings",
             "array",
-            ("IAM policy bindings [{`role`, `members`, `condition`}] set on it (GCP)"),
+            ("GCP: IAM policy bindings [{`role`, `members`, `condition`}] set on it"),
             "gcp",
         ),
-        attr("in_use", "boolean", "in use", "aws"),
-        attr("management_account", "string", "management account", "aws gcp"),
-        attr("org_id", "string", '""', "aws gcp"),
+        attr(
+            "in_use",
+            "boolean",
+            "false for the pseudo organization of an account outside any",
+            "aws",
+        ),
+        attr("management_account", "string", "the management account", "aws gcp"),
+        attr("org_id", "string", 'organization id (`""` outside any)', "aws gcp"),
         attr(
             "public_members",
             "array",
-            "`allUsers`/`allAuthenticatedUsers` members of its IAM policy (GCP)",
+            "GCP: `allUsers`/`allAuthenticatedUsers` in its IAM policy",
             "gcp",
         ),
-        attr("roots", "array", "[ids]", "aws"),
-        attr("scp_enabled", "boolean", "scp enabled", "aws"),
+        attr("roots", "array", "AWS: root ids", "aws"),
+        attr("scp_enabled", "boolean", "service control policies are enabled", "aws"),
         attr(
             "scps",
             "array",
-            (
-                "[{`id`,`name`,`aws_managed`,`document`,`targets` [root/OU/account "
-                "ids]}]; [] and `scp_enabled` false: known to have no SCPs"
-            ),
+            ("SCPs [{`id`, `name`, `aws_managed`, `document`, `targets`}]; absent when unknown"),
             "aws",
         ),
     ],
@@ -82,18 +91,26 @@ FOLDER = define_kind(
     "folder",
     "A GCP folder.",
     [
-        attr("folder_id", "string", "/ `org_id`", "gcp"),
+        attr("folder_id", "string", "the folder number", "gcp"),
         attr(
             "iam_bindings",
             "array",
-            ("IAM policy bindings [{`role`, `members`, `condition`}] set on it (GCP)"),
+            ("GCP: IAM policy bindings [{`role`, `members`, `condition`}] set on it"),
             "gcp",
         ),
-        attr("parent", "string", "parent resource (id or object)", "gcp"),
+        attr(
+            "parent",
+            "object string",
+            (
+                "parent folder or organisation, as Cloud Asset writes it "
+                "(`organizations/N`, or {`type`, `id`})"
+            ),
+            "gcp",
+        ),
         attr(
             "public_members",
             "array",
-            "`allUsers`/`allAuthenticatedUsers` members of its IAM policy (GCP)",
+            "GCP: `allUsers`/`allAuthenticatedUsers` in its IAM policy",
             "gcp",
         ),
     ],
@@ -103,24 +120,45 @@ PRINCIPAL = define_kind(
     "principal",
     "An identity that is no role: IAM user, Entra principal or identity, service account.",
     [
-        attr("attached_policies", "array", "attached policies"),
-        attr("client_id", "string", "client id", "azure"),
-        attr("disabled", "boolean", "disabled", "gcp"),
-        attr("email", "string", "email", "gcp"),
+        attr(
+            "attached_policies", "array", "managed policies attached [{`arn`, `name`, `document`}]"
+        ),
+        attr("client_id", "string", "Azure: managed identity client id", "azure"),
+        attr("disabled", "boolean", "GCP: the service account is disabled", "gcp"),
+        attr("email", "string", "GCP: service account email", "gcp"),
         attr(
             "group_policies",
             "array",
-            ("[{`name`, `arn`, `attached_policies`, `inline_policies`}] or null (not read)"),
+            (
+                "AWS: its groups' policies [{`name`, `arn`, `attached_policies`, "
+                "`inline_policies`}], or null (not read)"
+            ),
         ),
-        attr("groups", "array", "groups"),
-        attr("inline_policies", "array", "(as for role)"),
-        attr("managed_identity", "boolean", "managed identity", "azure"),
-        attr("object_id", "string", "object id", "azure"),
-        attr("permissions_boundary", "string", "permissions boundary"),
-        attr("permissions_boundary_document", "object", "(as for role)"),
-        attr("principal_type", "string", "principal type", "azure"),
-        attr("tenant_id", "string", "Entra ID tenant id", "azure"),
-        attr("user_name", "string", "and `email`"),
+        attr("groups", "array", "AWS: groups it is in"),
+        attr(
+            "iam_bindings",
+            "array",
+            ("GCP: IAM policy bindings [{`role`, `members`, `condition`}] set on it"),
+            "gcp",
+        ),
+        attr("inline_policies", "array", "inline policies [{`name`, `document`}]"),
+        attr("managed_identity", "boolean", "Azure: a managed identity", "azure"),
+        attr("object_id", "string", "Azure: object id", "azure"),
+        attr("permissions_boundary", "string", "permissions boundary ARN, or null"),
+        attr(
+            "permissions_boundary_document", "object", "the boundary policy (parsed JSON), or null"
+        ),
+        attr(
+            "principal_type", "string", "Azure: `User`, `Group`, `ServicePrincipal`, ...", "azure"
+        ),
+        attr(
+            "public_members",
+            "array",
+            "GCP: `allUsers`/`allAuthenticatedUsers` in its IAM policy",
+            "gcp",
+        ),
+        attr("tenant_id", "string", "Azure: its tenant", "azure"),
+        attr("user_name", "string", "user or service account name"),
     ],
 )
 
@@ -128,27 +166,37 @@ ROLE = define_kind(
     "role",
     "A role: IAM role, Azure role definition.",
     [
-        attr("assignable_scopes", "array", "assignable scopes", "azure"),
+        attr(
+            "assignable_scopes",
+            "array",
+            "Azure: scopes the role definition may be assigned at",
+            "azure",
+        ),
         attr(
             "attached_policies",
             "array",
-            "[{`arn`, `name`, `document` (parsed JSON, default version)}]",
+            "managed policies [{`arn`, `name`, `document` (default version)}]",
             "aws azure",
         ),
-        attr("inline_policies", "array", "[{`name`, `document`}]", "aws azure"),
-        attr("max_session_duration", "integer", "max session duration", "aws azure"),
-        attr("path", "string", "path", "aws azure"),
-        attr("permissions", "array", "permissions", "azure"),
-        attr("permissions_boundary", "string", "(ARN) or null", "aws azure"),
+        attr("inline_policies", "array", "inline policies [{`name`, `document`}]", "aws azure"),
+        attr("max_session_duration", "integer", "longest session in seconds", "aws azure"),
+        attr("path", "string", "IAM path", "aws azure"),
+        attr(
+            "permissions",
+            "array",
+            ("Azure: permissions [{`actions`, `not_actions`, `data_actions`, `not_data_actions`}]"),
+            "azure",
+        ),
+        attr("permissions_boundary", "string", "permissions boundary ARN, or null", "aws azure"),
         attr(
             "permissions_boundary_document",
             "object",
-            "(parsed JSON, default version) or null (none, or not returned)",
+            "the boundary policy (parsed JSON, default version), or null",
             "aws azure",
         ),
         attr("role_name", "string", "role name", "aws azure"),
-        attr("role_type", "string", "role type", "azure"),
-        attr("trust_policy", "object", "(parsed JSON)", "aws azure"),
+        attr("role_type", "string", "Azure: `BuiltInRole` or `CustomRole`", "azure"),
+        attr("trust_policy", "object", "AWS trust policy (parsed JSON)", "aws azure"),
     ],
 )
 
@@ -156,15 +204,15 @@ ROLE_ASSIGNMENT = define_kind(
     "role_assignment",
     "An Azure role assignment (RBAC or Lighthouse).",
     [
-        attr("authorizations", "array", "authorizations", "azure"),
-        attr("condition", "string", "condition", "azure"),
-        attr("managed_by_tenant", "string", "managed by tenant", "azure"),
-        attr("principal", "string", "principal", "azure"),
-        attr("principal_tenant", "string", "principal tenant", "azure"),
-        attr("principal_type", "string", "principal type", "azure"),
-        attr("role_definition_id", "string", "role definition id", "azure"),
-        attr("scope", "string", "scope", "azure"),
-        attr("via", "string", "(`rbac`/`lighthouse`)", "azure"),
+        attr("authorizations", "array", "Lighthouse: the registration's authorizations", "azure"),
+        attr("condition", "string", "ABAC condition, or null", "azure"),
+        attr("managed_by_tenant", "string", "Lighthouse: the managing tenant", "azure"),
+        attr("principal", "string", "the principal's node id", "azure"),
+        attr("principal_tenant", "string", "the principal's tenant", "azure"),
+        attr("principal_type", "string", "`User`, `Group`, `ServicePrincipal`, ...", "azure"),
+        attr("role_definition_id", "string", "the role assigned", "azure"),
+        attr("scope", "string", "where it applies", "azure"),
+        attr("via", "string", "`rbac` or `lighthouse`", "azure"),
     ],
 )
 
@@ -172,7 +220,7 @@ RESOURCE_GROUP = define_kind(
     "resource_group",
     "An Azure resource group.",
     [
-        attr("managed_by", "string", "managed by", "azure"),
+        attr("managed_by", "string", "what manages the group, or null", "azure"),
         attr("provisioning_state", "string", "provisioning state", "azure"),
     ],
 )
@@ -181,17 +229,29 @@ AUDIT_TRAIL = define_kind(
     "audit_trail",
     "A CloudTrail trail.",
     [
-        attr("cloudwatch_log_group", "string", "cloudwatch log group", "aws"),
-        attr("data_event_selectors", "array", "[raw selector dicts]", "aws"),
-        attr("home_region", "string", "home region", "aws"),
-        attr("kms_key_id", "string", "the key that encrypts it, or null (provider key)", "aws"),
-        attr("log_file_validation", "boolean", "log file validation", "aws"),
-        attr("logging", "boolean", "logging", "aws"),
-        attr("management_events", "boolean", "management events", "aws"),
-        attr("multi_region", "boolean", "multi region", "aws"),
-        attr("name", "string", "its name", "aws"),
-        attr("organization_trail", "boolean", "organization trail", "aws"),
-        attr("s3_bucket", "string", "(name)", "aws"),
+        attr(
+            "cloudwatch_log_group",
+            "string",
+            "CloudWatch Logs log group ARN it delivers to, or null",
+            "aws",
+        ),
+        attr("data_event_selectors", "array", "the trail's raw data event selectors", "aws"),
+        attr("home_region", "string", "region the trail was created in", "aws"),
+        attr(
+            "kms_key_id",
+            "string",
+            "KMS key ARN that encrypts its log files, or null (SSE-S3)",
+            "aws",
+        ),
+        attr("log_file_validation", "boolean", "log file integrity validation is on", "aws"),
+        attr("logging", "boolean", "the trail is logging now", "aws"),
+        attr("management_events", "boolean", "it records management events", "aws"),
+        attr("multi_region", "boolean", "it records every region", "aws"),
+        attr("name", "string", "trail name", "aws"),
+        attr(
+            "organization_trail", "boolean", "it records every account of the organization", "aws"
+        ),
+        attr("s3_bucket", "string", "name of the bucket the logs land in", "aws"),
     ],
 )
 
@@ -199,11 +259,20 @@ DIAGNOSTIC_SETTING = define_kind(
     "diagnostic_setting",
     "An Azure diagnostic setting (where a resource's logs go).",
     [
-        attr("event_hub_rule_id", "string", "event hub rule id", "azure"),
-        attr("logs", "array", "logs", "azure"),
-        attr("metrics", "array", "metrics", "azure"),
-        attr("resource_id", "string", "id of the resource it belongs to", "azure"),
-        attr("storage_account_id", "string", "storage account id", "azure"),
-        attr("workspace_id", "string", "workspace id", "azure"),
+        attr(
+            "event_hub_rule_id",
+            "string",
+            "Event Hubs authorisation rule logs are streamed to, or null",
+            "azure",
+        ),
+        attr("logs", "array", "log categories [{`category`, `enabled`}]", "azure"),
+        attr("metrics", "array", "metric categories [{`category`, `enabled`}]", "azure"),
+        attr("resource_id", "string", "the resource whose logs it sends", "azure"),
+        attr(
+            "storage_account_id", "string", "storage account logs are archived to, or null", "azure"
+        ),
+        attr(
+            "workspace_id", "string", "Log Analytics workspace logs are sent to, or null", "azure"
+        ),
     ],
 )

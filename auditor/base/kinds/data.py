@@ -11,86 +11,92 @@ BUCKET = define_kind(
     "bucket",
     "An object store: S3 bucket, Azure storage account (and its geo secondary), GCS bucket.",
     [
-        attr("allow_blob_public_access", "boolean", "allow blob public access", "azure"),
-        attr("allow_shared_key_access", "boolean", "allow shared key access", "azure"),
-        attr("data_locations", "array", "data locations", "gcp"),
+        attr("allow_blob_public_access", "boolean", "Azure: blobs may be made public", "azure"),
+        attr(
+            "allow_shared_key_access",
+            "boolean",
+            "Azure: account keys may authorise requests",
+            "azure",
+        ),
+        attr("data_locations", "array", "GCS: the regions of a configurable dual-region", "gcp"),
         attr(
             "encryption",
             "object",
             (
-                "{`algorithm` (`AES256`,`aws:kms`,`aws:kms:dsse`) , `kms_key_id` (as "
-                "written in the config: ARN, key id or alias), `bucket_key` bool} or "
-                "null; {`algorithm` `cmek` (`kms_key_id` the default key's id) or "
-                "`google-managed`}"
+                "default encryption {`algorithm`, `kms_key_id`, `bucket_key`}; "
+                "`kms_key_id` as configured (ARN, key id, alias, Key Vault key URI, "
+                "Cloud KMS key id)"
             ),
         ),
-        attr("geo_secondary_of", "string", "geo secondary of", "azure"),
+        attr(
+            "geo_secondary_of",
+            "string",
+            "Azure: on the geo secondary, the storage account it copies",
+            "azure",
+        ),
         attr(
             "iam_bindings",
             "array",
-            ("IAM policy bindings [{`role`, `members`, `condition`}] set on it (GCP)"),
+            ("GCP: IAM policy bindings [{`role`, `members`, `condition`}] set on it"),
             "gcp",
         ),
-        attr("location_type", "string", "location type", "gcp"),
-        attr("logging", "object", "{`target_bucket`,`target_prefix`} or null"),
-        attr("name", "string", "its name"),
+        attr("location_type", "string", "GCS: `region`, `dual-region` or `multi-region`", "gcp"),
+        attr(
+            "logging",
+            "object",
+            "access logging {`target_bucket`, `target_prefix`}, or null when off",
+        ),
+        attr("name", "string", "bucket or storage account name"),
         attr(
             "network_rules",
             "object",
-            ("network rule set {`default_action`, `ip_rules`, `virtual_network_rules`, ...}"),
+            (
+                "Azure: network rule set {`default_action`, `bypass`, `ip_rules`, "
+                "`virtual_network_rules`}"
+            ),
             "azure",
         ),
         attr(
             "object_lock",
             "object",
-            (
-                "{`enabled` bool, `mode` or null, `days` or null, `years` or null} or "
-                "null; (retention policy)"
-            ),
+            ("write-once retention {`enabled`, `mode`, `days`, `years`} (GCS: retention policy)"),
         ),
-        attr("policy", "object", "resource policy (parsed JSON), or null: (parsed JSON) or null"),
-        attr("policy_is_public", "boolean", "policy is public"),
+        attr("policy", "object", "bucket policy (parsed JSON), or null when none"),
+        attr("policy_is_public", "boolean", "S3 judges the policy public"),
         attr(
             "public_access_block",
             "object",
-            (
-                "{`block_public_acls`, `ignore_public_acls`, `block_public_policy`, "
-                "`restrict_public_buckets`} or `{}` when none is configured (null = "
-                "could not read); null (Azure has neither: `data.no-public-access` "
-                "judges `allow_blob_public_access` and public network access)"
-            ),
+            "S3 public access block flags; `{}` when none is configured",
         ),
-        attr("public_access_prevention", "string", "(`enforced`/`inherited`)", "gcp"),
+        attr("public_access_prevention", "string", "GCS: `enforced` or `inherited`", "gcp"),
         attr(
             "public_members",
             "array",
-            "`allUsers`/`allAuthenticatedUsers` members of its IAM policy (GCP)",
+            "GCP: `allUsers`/`allAuthenticatedUsers` in its IAM policy",
             "gcp",
         ),
-        attr(
-            "public_network_access",
-            "string",
-            "public network access setting (`Enabled`/`Disabled`)",
-            "azure",
-        ),
+        attr("public_network_access", "string", "Azure: `Enabled` or `Disabled`", "azure"),
         attr(
             "replication",
             "object",
             (
-                "{`role`, `rules`: [{`id`,`status`,`destination_bucket` "
-                "(ARN),`destination_account` or null,`replica_kms_key_id` or null,`rtc`"
-                " bool}]} or null (on S3: no replication configuration; a failed read "
-                "carries a gap on the bucket. Azure writes null only when the SKU or "
-                "the geo copy's region cannot be told, and the replication rule is then"
-                " INCONCLUSIVE; GCS has no replication rules: always `{role: null, "
-                "rules: []}`); null"
+                "replication {`role`, `rules` [{`rule_id`, `status`, "
+                "`destination_bucket`, `destination_account`, `replica_kms_key_id`, "
+                "`rtc`}]}; GCS: no rules"
             ),
         ),
-        attr("replication_sku", "string", "replication sku", "azure"),
-        attr("secondary_region", "string", "secondary region", "azure"),
-        attr("sku", "string", "SKU name", "azure"),
-        attr("uniform_access", "boolean", "uniform access", "gcp"),
-        attr("versioning", "string", "(`Enabled`/`Suspended`/null)"),
+        attr(
+            "replication_sku",
+            "string",
+            ("Azure: the SKU's redundancy (`LRS`, `ZRS`, `GRS`, `RAGRS`, `GZRS`, ...)"),
+            "azure",
+        ),
+        attr("secondary_region", "string", "Azure: region of the geo copy, for a geo SKU", "azure"),
+        attr("sku", "string", "Azure: storage account SKU name", "azure"),
+        attr(
+            "uniform_access", "boolean", "GCS: uniform bucket-level access (no object ACLs)", "gcp"
+        ),
+        attr("versioning", "string", "`Enabled`, `Suspended`, or null (never enabled, or unknown)"),
     ],
 )
 
@@ -98,37 +104,43 @@ KEY = define_kind(
     "key",
     "An encryption key: KMS key, Key Vault key, Cloud KMS crypto key.",
     [
-        attr("aliases", "array", "aliases"),
+        attr("aliases", "array", "aliases naming it"),
         attr(
             "iam_bindings",
             "array",
-            ("IAM policy bindings [{`role`, `members`, `condition`}] set on it (GCP)"),
+            ("GCP: IAM policy bindings [{`role`, `members`, `condition`}] set on it"),
             "gcp",
         ),
-        attr("key_id", "string", "(its id)"),
-        attr("key_manager", "string", "(`CUSTOMER`/`AWS`); CUSTOMER; `CUSTOMER`"),
-        attr("key_ring", "string", "key ring", "gcp"),
-        attr("key_state", "string", "key state"),
-        attr("key_type", "string", "key type", "azure"),
-        attr("key_uri", "string", "key uri", "azure"),
-        attr("key_usage", "string", "(purpose)"),
+        attr("key_id", "string", "the key's own id"),
+        attr("key_manager", "string", "`CUSTOMER` or `AWS` (provider-managed)"),
+        attr("key_ring", "string", "GCP: its key ring's id", "gcp"),
+        attr("key_state", "string", "state (`Enabled`, `PendingDeletion`, ...)"),
+        attr("key_type", "string", "Azure: key type (`RSA`, `RSA-HSM`, ...)", "azure"),
+        attr("key_uri", "string", "Azure: key URI (what a storage account names)", "azure"),
+        attr("key_usage", "string", "usage or purpose (`ENCRYPT_DECRYPT`, ...)"),
         attr(
-            "multi_region", "boolean", "multi region (bool; (location `global` or a multi-region))"
+            "multi_region",
+            "boolean",
+            "a multi-region key (GCP: location `global` or a multi-region)",
         ),
-        attr("multi_region_type", "string", "(`PRIMARY`/`REPLICA`/null)"),
-        attr("policy", "object", "resource policy (parsed JSON), or null: (parsed JSON) or null"),
-        attr("primary_key_arn", "string", "primary key arn"),
-        attr("protection_level", "string", "protection level", "gcp"),
+        attr(
+            "multi_region_type",
+            "string",
+            "`PRIMARY` or `REPLICA` for a multi-region key, else null",
+        ),
+        attr("policy", "object", "key policy (parsed JSON), or null"),
+        attr("primary_key_arn", "string", "a replica's primary key, or null"),
+        attr("protection_level", "string", "GCP: `SOFTWARE`, `HSM`, `EXTERNAL`, ...", "gcp"),
         attr(
             "public_members",
             "array",
-            "`allUsers`/`allAuthenticatedUsers` members of its IAM policy (GCP)",
+            "GCP: `allUsers`/`allAuthenticatedUsers` in its IAM policy",
             "gcp",
         ),
-        attr("replica_key_arns", "array", "replica key arns"),
-        attr("rotation_enabled", "boolean", "rotation enabled"),
-        attr("rotation_period", "string", "rotation period", "gcp"),
-        attr("vault_id", "string", "vault id", "azure"),
+        attr("replica_key_arns", "array", "a primary's replica keys"),
+        attr("rotation_enabled", "boolean", "automatic rotation is on"),
+        attr("rotation_period", "string", "GCP: rotation period (e.g. `7776000s`)", "gcp"),
+        attr("vault_id", "string", "Azure: the vault holding it", "azure"),
     ],
 )
 
@@ -136,7 +148,19 @@ KEY_RING = define_kind(
     "key_ring",
     "A Cloud KMS key ring.",
     [
-        attr("key_ring_id", "string", "key ring id", "gcp"),
+        attr(
+            "iam_bindings",
+            "array",
+            ("GCP: IAM policy bindings [{`role`, `members`, `condition`}] set on it"),
+            "gcp",
+        ),
+        attr("key_ring_id", "string", "the key ring's own id", "gcp"),
+        attr(
+            "public_members",
+            "array",
+            "GCP: `allUsers`/`allAuthenticatedUsers` in its IAM policy",
+            "gcp",
+        ),
     ],
 )
 
@@ -144,19 +168,26 @@ KEY_VAULT = define_kind(
     "key_vault",
     "An Azure Key Vault.",
     [
-        attr("access_policy_object_ids", "array", "access policy object ids", "azure"),
-        attr("network_default_action", "string", "network default action", "azure"),
         attr(
-            "public_network_access",
-            "string",
-            "public network access setting (`Enabled`/`Disabled`)",
+            "access_policy_object_ids",
+            "array",
+            "object ids granted by vault access policies",
             "azure",
         ),
-        attr("purge_protection", "boolean", "purge protection", "azure"),
-        attr("rbac_authorization", "boolean", "rbac authorization", "azure"),
-        attr("soft_delete", "boolean", "soft delete", "azure"),
-        attr("tenant_id", "string", "Entra ID tenant id", "azure"),
-        attr("vault_uri", "string", "vault uri", "azure"),
+        attr(
+            "network_default_action", "string", "firewall default action (`Allow`/`Deny`)", "azure"
+        ),
+        attr("public_network_access", "string", "`Enabled` or `Disabled`", "azure"),
+        attr("purge_protection", "boolean", "purge protection is on", "azure"),
+        attr(
+            "rbac_authorization",
+            "boolean",
+            "access is decided by Azure RBAC (not access policies)",
+            "azure",
+        ),
+        attr("soft_delete", "boolean", "soft delete is on", "azure"),
+        attr("tenant_id", "string", "tenant the vault trusts", "azure"),
+        attr("vault_uri", "string", "the vault's URI", "azure"),
     ],
 )
 
@@ -164,16 +195,11 @@ VOLUME = define_kind(
     "volume",
     "An EBS volume.",
     [
-        attr("attached_instance_ids", "array", "attached instance ids", "aws"),
+        attr("attached_instance_ids", "array", "instances it is attached to", "aws"),
         attr("az", "string", "availability zone", "aws"),
-        attr("encrypted", "boolean", "whether it is encrypted at rest", "aws"),
-        attr(
-            "kms_key_id",
-            "string",
-            "the key that encrypts it, or null (provider key): (ARN) or null",
-            "aws",
-        ),
-        attr("size_gib", "integer", "size gib", "aws"),
+        attr("encrypted", "boolean", "encrypted at rest", "aws"),
+        attr("kms_key_id", "string", "KMS key ARN, or null", "aws"),
+        attr("size_gib", "integer", "size in GiB", "aws"),
     ],
 )
 
@@ -181,11 +207,13 @@ SNAPSHOT = define_kind(
     "snapshot",
     "An EBS snapshot owned by the account.",
     [
-        attr("encrypted", "boolean", "whether it is encrypted at rest", "aws"),
-        attr("kms_key_id", "string", "the key that encrypts it, or null (provider key)", "aws"),
-        attr("public", "boolean", "public", "aws"),
-        attr("shared_with", "array", "[account ids] (from `createVolumePermission`)", "aws"),
-        attr("volume_id", "string", "volume id", "aws"),
+        attr("encrypted", "boolean", "encrypted at rest", "aws"),
+        attr("kms_key_id", "string", "KMS key ARN, or null", "aws"),
+        attr("public", "boolean", "anyone may create volumes from it", "aws"),
+        attr(
+            "shared_with", "array", "accounts it is shared with (`createVolumePermission`)", "aws"
+        ),
+        attr("volume_id", "string", "source volume", "aws"),
     ],
 )
 
@@ -193,49 +221,77 @@ KAFKA_CLUSTER = define_kind(
     "kafka_cluster",
     "A Kafka service: MSK cluster, Event Hubs namespace, Managed Service for Apache Kafka cluster.",
     [
-        attr("broker_count", "integer", "null (sized in vCPUs: capacity rules cannot count it)"),
-        attr("cluster_name", "string", "cluster name"),
-        attr("cluster_type", "string", "(`PROVISIONED`/`SERVERLESS`); SERVERLESS; `MANAGED`"),
+        attr(
+            "broker_count", "integer", "brokers (null where sized otherwise: Event Hubs, GCP vCPUs)"
+        ),
+        attr("cluster_name", "string", "cluster or namespace name"),
+        attr(
+            "cluster_type",
+            "string",
+            "`PROVISIONED`, `SERVERLESS` (MSK, Event Hubs) or `MANAGED` (GCP)",
+        ),
         attr(
             "encryption_at_rest_kms_key",
             "string",
-            ("encryption at rest kms key (or null; (CMEK id, or null: a Google-managed key))"),
+            "customer-managed key encrypting data at rest, or null (provider key)",
         ),
-        attr("in_transit", "object", "{`client_broker`, `in_cluster` bool}"),
-        attr("instance_type", "string", "instance (VM) size"),
-        attr("kafka_enabled", "boolean", "kafka enabled", "azure"),
-        attr("kafka_port", "integer", "9093", "azure"),
-        attr("kafka_version", "string", "kafka version"),
-        attr("local_auth_disabled", "boolean", "local auth disabled", "azure"),
-        attr("managed_service", "string", "event-hubs", "azure"),
-        attr("memory_bytes", "string", "memory bytes", "gcp"),
-        attr("minimum_tls_version", "string", "minimum tls version", "azure"),
+        attr(
+            "iam_bindings",
+            "array",
+            ("GCP: IAM policy bindings [{`role`, `members`, `condition`}] set on it"),
+            "gcp",
+        ),
+        attr("in_transit", "object", "encryption in transit {`client_broker`, `in_cluster`}"),
+        attr("instance_type", "string", "broker instance type (or SKU)"),
+        attr("kafka_enabled", "boolean", "Event Hubs: the Kafka endpoint is on", "azure"),
+        attr("kafka_port", "integer", "Event Hubs: Kafka port (9093)", "azure"),
+        attr("kafka_version", "string", "Kafka version"),
+        attr("local_auth_disabled", "boolean", "Event Hubs: SAS keys are disabled", "azure"),
+        attr("managed_service", "string", "Azure: `event-hubs`", "azure"),
+        attr(
+            "memory_bytes",
+            "string",
+            "GCP: memory of the cluster in bytes (as the API writes it)",
+            "gcp",
+        ),
+        attr("minimum_tls_version", "string", "Event Hubs: minimum TLS version", "azure"),
         attr(
             "network_rules",
             "object",
             (
-                "network rule set {`default_action`, `ip_rules`, "
-                "`virtual_network_rules`, ...} (null when the row lacks the rule set)"
+                "Event Hubs: network rule set {`default_action`, `ip_rules`, "
+                "`virtual_network_rules`, `trusted_service_access`}"
             ),
             "azure",
         ),
-        attr("policy", "object", "resource policy (parsed JSON), or null", "aws"),
-        attr("policy_read", "boolean", "policy read", "aws"),
-        attr("public_access", "string", "(`DISABLED`/`SERVICE_PROVIDED_EIPS`); `DISABLED`"),
         attr(
-            "public_network_access",
+            "policy",
+            "object",
+            ("MSK cluster policy (parsed JSON) or null; absent when it could not be read"),
+            "aws",
+        ),
+        attr("policy_read", "boolean", "MSK: the cluster policy was read (absent when not)", "aws"),
+        attr(
+            "public_access",
             "string",
-            "public network access setting (`Enabled`/`Disabled`)",
-            "azure",
+            (
+                "public broker access: `DISABLED` or `SERVICE_PROVIDED_EIPS` (Azure: as"
+                " public network access)"
+            ),
         ),
         attr(
-            "security_group_ids", "array", "ids of the firewalls (security groups) that apply to it"
+            "public_members",
+            "array",
+            "GCP: `allUsers`/`allAuthenticatedUsers` in its IAM policy",
+            "gcp",
         ),
-        attr("state", "string", "lifecycle state as the cloud reports it"),
-        attr("storage_gib_per_broker", "integer", "storage gib per broker"),
-        attr("subnet_ids", "array", "ids of its subnets (PSC access subnets)"),
-        attr("throughput_units", "integer", "throughput units", "azure"),
-        attr("vcpu_count", "string", "vcpu count", "gcp"),
-        attr("zone_redundant", "boolean", "zone redundant", "azure"),
+        attr("public_network_access", "string", "Event Hubs: `Enabled` or `Disabled`", "azure"),
+        attr("security_group_ids", "array", "firewalls of the broker interfaces"),
+        attr("state", "string", "cluster state"),
+        attr("storage_gib_per_broker", "integer", "broker storage in GiB"),
+        attr("subnet_ids", "array", "subnets its brokers (GCP: PSC access) sit in"),
+        attr("throughput_units", "integer", "Event Hubs: throughput units", "azure"),
+        attr("vcpu_count", "string", "GCP: vCPUs (as the API writes it)", "gcp"),
+        attr("zone_redundant", "boolean", "Event Hubs: zone redundant", "azure"),
     ],
 )

@@ -11,53 +11,29 @@ INSTANCE = define_kind(
     "instance",
     "A virtual machine: EC2 instance, Azure VM, Compute Engine instance.",
     [
-        attr(
-            "asg_name",
-            "string",
-            (
-                "asg name (or null (tag `aws:autoscaling:groupName`); and `group_id` "
-                "(the managed instance group of `created-by`))"
-            ),
-        ),
-        attr("az", "string", "availability zone (zone)"),
-        attr("group_id", "string", "group id", "gcp"),
-        attr("has_external_access", "boolean", "(an access config exists)", "gcp"),
-        attr("iam_instance_profile", "string", "iam instance profile"),
-        attr(
-            "identity_ids",
-            "array",
-            "ids of the user-assigned managed identities it runs with",
-            "azure",
-        ),
-        attr("instance_id", "string", "(its id)"),
-        attr("instance_type", "string", "instance (VM) size: = VM size; (machine type)"),
+        attr("asg_name", "string", "scaling group it belongs to, or null"),
+        attr("az", "string", "availability zone (GCP: zone)"),
+        attr("group_id", "string", "GCP: id of the managed instance group that created it", "gcp"),
+        attr("has_external_access", "boolean", "GCP: an access config (external IP) exists", "gcp"),
+        attr("iam_instance_profile", "string", "AWS instance profile ARN, or null"),
+        attr("identity_ids", "array", "Azure: user-assigned identities it runs with", "azure"),
+        attr("instance_id", "string", "the instance's own id"),
+        attr("instance_type", "string", "instance type, VM size or machine type"),
         attr("interface_ids", "array", "ids of its network interfaces"),
-        attr("network_ids", "array", "network ids", "gcp"),
-        attr("network_tags", "array", "network tags", "gcp"),
-        attr("private_ip", "string", "private IP address"),
+        attr("network_ids", "array", "GCP: networks of its interfaces", "gcp"),
         attr(
-            "public_ip",
-            "string",
-            ("public IP address, or null (or null; (first access-config `natIP`) or null)"),
+            "network_tags", "array", "GCP: network tags (select firewall rules and routes)", "gcp"
         ),
-        attr("public_ips", "array", "public IP addresses", "gcp"),
-        attr("scale_set_id", "string", "scale set id", "azure"),
-        attr(
-            "security_group_ids",
-            "array",
-            (
-                "ids of the firewalls (security groups) that apply to it: "
-                "/`subnet_id`/`vpc_id`/`private_ip`/`public_ip` null (they live on the "
-                "NICs)"
-            ),
-        ),
-        attr("service_accounts", "array", "[emails]", "gcp"),
-        attr(
-            "state", "string", "lifecycle state as the cloud reports it (`running`/`stopped`/...)"
-        ),
-        attr("subnet_id", "string", "id of its subnet (first interface)"),
-        attr("subnet_ids", "array", "ids of its subnets", "gcp"),
-        attr("vpc_id", "string", "id of the network (VPC/VNet) it sits in"),
+        attr("private_ip", "string", "primary private address (Azure: null, on the NIC)"),
+        attr("public_ip", "string", "primary public address, or null"),
+        attr("public_ips", "array", "GCP: every external address", "gcp"),
+        attr("scale_set_id", "string", "Azure: the scale set it belongs to, or null", "azure"),
+        attr("security_group_ids", "array", "firewalls that apply to it (Azure: null, on the NIC)"),
+        attr("service_accounts", "array", "GCP: service account emails it runs as", "gcp"),
+        attr("state", "string", "run state (`running`, `stopped`, ...)"),
+        attr("subnet_id", "string", "subnet of its primary interface"),
+        attr("subnet_ids", "array", "GCP: subnets of all its interfaces", "gcp"),
+        attr("vpc_id", "string", "network of its primary interface"),
     ],
 )
 
@@ -65,24 +41,28 @@ SCALING_GROUP = define_kind(
     "scaling_group",
     "What keeps instances running: Auto Scaling group, VM scale set, managed instance group.",
     [
-        attr("desired_capacity", "integer", "the number of instances wanted (target size)"),
+        attr(
+            "desired_capacity", "integer", "instances wanted (VMSS: sku capacity; MIG: target size)"
+        ),
         attr(
             "identity_ids",
             "array",
-            "ids of the user-assigned managed identities it runs with",
+            "Azure: user-assigned identities its instances run with",
             "azure",
         ),
-        attr("instance_ids", "array", "ids of its instances: null (instances are not listed)"),
-        attr("instance_type", "string", "instance (VM) size: = VM size", "azure"),
-        attr("launch_template", "object string", "launch template (or null; (instance template))"),
-        attr("max_size", "integer", "max size"),
-        attr("min_size", "integer", "/`max_size` null (autoscalers are not collected)"),
-        attr("name", "string", "its name"),
-        attr("public_ip_per_instance", "boolean", "public ip per instance", "azure"),
-        attr("subnet_ids", "array", "ids of its subnets"),
-        attr("target_group_arns", "array", "target group arns"),
-        attr("vpc_id", "string", "id of the network (VPC/VNet) it sits in", "azure"),
-        attr("zones", "array", "zones", "azure gcp"),
+        attr("instance_ids", "array", "its instances (null: not listed)"),
+        attr("instance_type", "string", "Azure: VM size", "azure"),
+        attr("launch_template", "object string", "launch template or instance template, or null"),
+        attr("max_size", "integer", "most instances (null: autoscaler not collected)"),
+        attr("min_size", "integer", "fewest instances (null: autoscaler not collected)"),
+        attr("name", "string", "group name"),
+        attr(
+            "public_ip_per_instance", "boolean", "Azure: every instance gets a public IP", "azure"
+        ),
+        attr("subnet_ids", "array", "subnets it launches into"),
+        attr("target_group_arns", "array", "target groups it registers with"),
+        attr("vpc_id", "string", "Azure: network it launches into", "azure"),
+        attr("zones", "array", "zones it spans", "azure gcp"),
     ],
 )
 
@@ -93,48 +73,29 @@ K8S_CLUSTER = define_kind(
         attr(
             "endpoint_private_access",
             "boolean",
-            (
-                "the API endpoint is reachable from the network (bool; = private "
-                "cluster or API server VNet integration; (private nodes))"
-            ),
+            "the API server is reachable from inside the network",
         ),
+        attr("endpoint_public_access", "boolean", "the API server has a public endpoint"),
+        attr("identity_ids", "array", "Azure: user-assigned identities it runs with", "azure"),
+        attr("name", "string", "cluster name"),
         attr(
-            "endpoint_public_access",
-            "boolean",
-            ("the API endpoint is reachable from the internet (bool; (no private endpoint))"),
-        ),
-        attr(
-            "identity_ids",
+            "node_pools",
             "array",
-            "ids of the user-assigned managed identities it runs with",
+            "AKS: node pools [{`name`, `count`, `vm_size`, `mode`, ...}]",
             "azure",
         ),
-        attr("name", "string", "its name"),
-        attr("node_pools", "array", "node pools", "azure"),
-        attr("private_cluster", "boolean", "private cluster", "azure"),
+        attr("private_cluster", "boolean", "AKS: a private cluster", "azure"),
         attr(
             "public_access_cidrs",
             "array",
-            (
-                "CIDRs allowed to reach the public endpoint ([str]; = "
-                "`authorizedIPRanges` (else `0.0.0.0/0` when public, `[]` when "
-                "private); (authorised networks, else `0.0.0.0/0`))"
-            ),
+            ("CIDRs allowed to the public endpoint (`0.0.0.0/0`: anyone; `[]`: private)"),
         ),
-        attr("role_arn", "string", "role arn"),
-        attr("secrets_kms_key", "string", "secrets kms key"),
-        attr(
-            "security_group_ids",
-            "array",
-            (
-                "ids of the firewalls (security groups) that apply to it: "
-                "/`subnet_id`/`vpc_id`/`private_ip`/`public_ip` null (they live on the "
-                "NICs)"
-            ),
-        ),
-        attr("subnet_ids", "array", "ids of its subnets"),
-        attr("version", "string", "version"),
-        attr("vpc_id", "string", "id of the network (VPC/VNet) it sits in"),
+        attr("role_arn", "string", "role the control plane acts as, or null"),
+        attr("secrets_kms_key", "string", "key encrypting Kubernetes secrets, or null"),
+        attr("security_group_ids", "array", "firewalls of the control plane interfaces"),
+        attr("subnet_ids", "array", "subnets of the control plane (and node pools)"),
+        attr("version", "string", "Kubernetes version"),
+        attr("vpc_id", "string", "network it sits in"),
     ],
 )
 
@@ -142,25 +103,30 @@ DNS_ZONE = define_kind(
     "dns_zone",
     "A DNS zone: Route53 hosted zone, Azure DNS zone or Traffic Manager, Cloud DNS zone.",
     [
-        attr("name", "string", "its name: (no trailing dot); (DNS name, no dot)"),
-        attr("name_servers", "array", "name servers", "azure"),
-        attr("private", "boolean", "private"),
+        attr("name", "string", "zone DNS name, no trailing dot"),
+        attr("name_servers", "array", "Azure: the zone's name servers", "azure"),
+        attr("private", "boolean", "a private zone (resolves only inside its networks)"),
         attr(
             "records_collected",
             "boolean",
             (
-                ": an Azure DNS zone's record sets are child resources the Resource "
-                "Graph `resources` table does not list (ARM serves them per zone "
-                "through the DNS provider's RecordSets API, not called); false and "
-                "`failure.dns-*` say INCONCLUSIVE for names in it"
+                "Azure: false, record sets of a DNS zone are not listed, so DNS rules "
+                "are INCONCLUSIVE there"
             ),
             "azure",
         ),
-        attr("routing_method", "string", "routing method", "azure"),
-        attr("status", "string", "status as the cloud reports it", "azure"),
-        attr("traffic_manager", "boolean", "traffic manager", "azure"),
-        attr("vpcs", "array", "[{`vpc_id`,`region`}]; [{`vpc_id`,`region`}]"),
-        attr("zone_id", "string", "id of the DNS zone (its id)"),
+        attr(
+            "routing_method", "string", "Traffic Manager: routing method (`Priority`, ...)", "azure"
+        ),
+        attr("status", "string", "Traffic Manager: profile status", "azure"),
+        attr(
+            "traffic_manager",
+            "boolean",
+            "Azure: the zone stands for a Traffic Manager profile",
+            "azure",
+        ),
+        attr("vpcs", "array", "networks a private zone is associated with [{`vpc_id`, `region`}]"),
+        attr("zone_id", "string", "the zone's own id"),
     ],
 )
 
@@ -168,35 +134,46 @@ DNS_RECORD = define_kind(
     "dns_record",
     "A DNS record set (Traffic Manager: one per endpoint).",
     [
-        attr("alias_target", "object", "{`dns_name`,`zone_id`,`evaluate_target_health`} or null"),
-        attr("endpoint_status", "string", "endpoint status", "azure"),
-        attr("failover", "string", "(`PRIMARY`/`SECONDARY`/null)"),
         attr(
-            "health_check_id",
-            "string",
-            "id of the health check (or null; (the policy's health check))",
+            "alias_target",
+            "object",
+            ("Route53 alias {`dns_name`, `zone_id`, `evaluate_target_health`}, or null"),
         ),
-        attr("health_checked_targets", "array", "health checked targets", "gcp"),
-        attr("locations", "array", "(backup/geo regions)", "gcp"),
-        attr("monitor_status", "string", "monitor status", "azure"),
-        attr("name", "string", "its name (no trailing dot)"),
-        attr("priority", "integer", "evaluation priority (lower first)", "azure"),
+        attr(
+            "endpoint_status",
+            "string",
+            "Traffic Manager: the endpoint's `Enabled`/`Disabled`",
+            "azure",
+        ),
+        attr("failover", "string", "`PRIMARY` or `SECONDARY` for failover routing, else null"),
+        attr("health_check_id", "string", "id of the health check deciding its health, or null"),
+        attr(
+            "health_checked_targets",
+            "array",
+            "GCP: the targets the routing policy health-checks",
+            "gcp",
+        ),
+        attr("locations", "array", "GCP: backup or geo locations of the routing policy", "gcp"),
+        attr("monitor_status", "string", "Traffic Manager: the endpoint's monitor status", "azure"),
+        attr("name", "string", "record name, no trailing dot"),
+        attr("priority", "integer", "Traffic Manager: endpoint priority (lower first)", "azure"),
         attr(
             "routing",
             "string",
             (
-                "(`failover`,`latency`,`weighted`,`geolocation`,`geoproximity`,`ip-base"
-                "d`,`multivalue`,`simple`); (`failover`, `geolocation`, `weighted`, "
-                "`simple`)"
+                "routing policy: `simple`, `failover`, `latency`, `weighted`, "
+                "`geolocation`, `geoproximity`, `ip-based`, `multivalue`"
             ),
         ),
-        attr("set_identifier", "string", "set identifier"),
-        attr("trickle_ratio", "integer", "trickle ratio", "gcp"),
-        attr("ttl", "integer", "ttl"),
-        attr("type", "string", "type"),
-        attr("values", "array", "values"),
-        attr("zone_id", "string", "id of the DNS zone"),
-        attr("zone_name", "string", "null (rules match the zone by id)"),
+        attr(
+            "set_identifier", "string", "set identifier among records of one name and type, or null"
+        ),
+        attr("trickle_ratio", "integer", "GCP: share of traffic sent to the backup", "gcp"),
+        attr("ttl", "integer", "time to live in seconds"),
+        attr("type", "string", "record type (`A`, `CNAME`, ...)"),
+        attr("values", "array", "the record's values"),
+        attr("zone_id", "string", "id of its zone"),
+        attr("zone_name", "string", "its zone's name (GCP: null, zones match by id)"),
     ],
 )
 
@@ -204,13 +181,13 @@ HEALTH_CHECK = define_kind(
     "health_check",
     "A health check deciding a DNS record's or backend's health.",
     [
-        attr("failure_threshold", "integer", "failure threshold"),
-        attr("health_check_id", "string", "id of the health check (its id)"),
-        attr("port", "integer", "port number"),
-        attr("request_interval", "integer", "request interval"),
-        attr("resource_path", "string", "resource path"),
-        attr("target", "string", "target (FQDN or IP)"),
-        attr("type", "string", "type"),
+        attr("failure_threshold", "integer", "failed checks before unhealthy"),
+        attr("health_check_id", "string", "the health check's own id"),
+        attr("port", "integer", "port checked"),
+        attr("request_interval", "integer", "seconds between checks"),
+        attr("resource_path", "string", "path requested (HTTP checks)"),
+        attr("target", "string", "host checked (FQDN or IP)"),
+        attr("type", "string", "protocol of the check (`HTTPS`, `TCP`, ...)"),
     ],
 )
 
@@ -218,21 +195,21 @@ DRILL = define_kind(
     "drill",
     "A recorded failover drill (a file in the declared drills folder, not a cloud API).",
     [
-        attr("data_loss_seconds", "number", "(see docs/drill.schema.json)"),
-        attr("ended", "string", "ended"),
-        attr("file", "string", "file"),
-        attr("from_region", "string", "from region"),
-        attr("id", "string", "id"),
-        attr("measurements", "object", "measurements"),
-        attr("notes", "string", "notes"),
-        attr("outcome", "string", "outcome"),
-        attr("platform", "string", "platform"),
-        attr("recovery_time_seconds", "number", "recovery time seconds"),
-        attr("run_by", "array", "run by"),
-        attr("started", "string", "started"),
-        attr("steps", "array", "steps"),
-        attr("to_region", "string", "to region"),
-        attr("version", "integer", "version"),
+        attr("data_loss_seconds", "number", "measured data loss in seconds, or null"),
+        attr("ended", "string", "when the drill ended (UTC, `Z`)"),
+        attr("file", "string", "the drill file's name in the folder"),
+        attr("from_region", "string", "region failed away from"),
+        attr("id", "string", "the drill's id"),
+        attr("measurements", "object", "measurements as recorded (docs/drill.schema.json)"),
+        attr("notes", "string", "free notes"),
+        attr("outcome", "string", "the recorded outcome"),
+        attr("platform", "string", "`platform` as recorded"),
+        attr("recovery_time_seconds", "number", "measured recovery time in seconds, or null"),
+        attr("run_by", "array", "who ran it"),
+        attr("started", "string", "when the drill started (UTC, `Z`)"),
+        attr("steps", "array", "steps as recorded"),
+        attr("to_region", "string", "region failed over to"),
+        attr("version", "integer", "drill file format version"),
     ],
 )
 
@@ -240,10 +217,10 @@ DRILL_CATALOG = define_kind(
     "drill_catalog",
     "The drills folder a scan read.",
     [
-        attr("as_of", "string", "(the scan's UTC date)"),
-        attr("drills", "array", "[ids]"),
-        attr("exists", "boolean", "exists"),
-        attr("invalid", "array", "[{`file`, `error`}]"),
-        attr("path", "string", "(as declared)"),
+        attr("as_of", "string", "the scan's UTC date"),
+        attr("drills", "array", "ids of the valid drills found"),
+        attr("exists", "boolean", "the folder exists"),
+        attr("invalid", "array", "files that are no valid drill [{`file`, `error`}]"),
+        attr("path", "string", "the folder, as declared"),
     ],
 )
