@@ -1,10 +1,11 @@
-"""Reference docs generated from the code: rules, edge kinds, declaration schema, import formats."""
+"""Reference docs generated from the code: rules, edge and resource kinds, declaration, imports."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from auditor.base.edges import edge_reference
+from auditor.base.kinds import kinds_reference
 from auditor.boundary import schema_reference
 from auditor.importers import import_formats_reference
 
@@ -34,6 +35,7 @@ def write_reference(out_dir: Path) -> list[Path]:
     for name, text in (
         ("rules.md", rules_reference()),
         ("edge-kinds.md", edge_reference()),
+        ("resource-kinds.md", kinds_reference()),
         ("declaration.md", schema_reference()),
         ("import-formats.md", import_formats_reference()),
     ):

@@ -7,10 +7,15 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
+from auditor.base.kinds import STRICT_ENV
 from auditor.fakecloud.identities import AuditorCredentials, provision_auditor
 from auditor.fakecloud.moto_server import MotoServer, account_session
 from auditor.model import Inventory, RawRecord, Scope
 from tests.helpers import CUSTOMER, CUSTOMER_2, VENDOR
+
+# A resource its kind's schema does not allow is a normaliser bug: fail loudly in
+# every test, and in every auditor process a test starts (auditor/base/kinds/).
+os.environ[STRICT_ENV] = "1"
 
 __all__ = ["CUSTOMER", "CUSTOMER_2", "VENDOR", "FakeAws"]
 

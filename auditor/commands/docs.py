@@ -16,7 +16,7 @@ import click
     type=click.Path(file_okay=False, path_type=Path),
 )
 def docs(out_dir: Path) -> None:
-    """Generate reference docs (rules, edge kinds, declaration schema) from the code."""
+    """Generate reference docs (rules, edge and resource kinds, declaration) from the code."""
     from auditor.reference import write_reference
 
     for path in write_reference(out_dir):

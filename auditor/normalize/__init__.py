@@ -3,6 +3,18 @@
 A normaliser is a function decorated with :func:`normalizes` for one raw
 record type, in any module under ``auditor/normalize/<cloud>/``. Modules are
 found by discovery; nothing lists them.
+
+Every resource part is checked against its kind's declared attributes
+(:mod:`auditor.base.kinds`) as it is added (:func:`conform`). A violation is a
+bug of ours, not of the cloud: under strictness (``AUDITOR_STRICT_SCHEMA=1``,
+which the test suite sets) it raises :class:`~auditor.base.kinds.KindSchemaError`
+naming kind, attribute, resource and normaliser, so no normaliser can drift from
+the contract unnoticed. Otherwise (a customer's scan) it must not cost the scan:
+the offending attributes are removed (undeclared) or made null (wrong type: unknown)
+and a ``SchemaViolation`` gap (service ``*``) names the resource, so every verdict
+about it or depending on it is INCONCLUSIVE instead of judged on a fact outside
+the contract, and the report says why. The check is one dict lookup and one type
+test per attribute.
 """
 
 from __future__ import annotations
@@ -11,9 +23,10 @@ import importlib
 import json
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from auditor.base.kinds import KindSchemaError, strict, violations
 from auditor.base.redact import redact_resource
 from auditor.model import (
     CollectionUnit,
@@ -84,7 +97,13 @@ class Builder:
     same inventory.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, strict_schema: bool | None = None, check_schema: bool = True) -> None:
+        self.strict_schema = strict() if strict_schema is None else strict_schema
+        """Raise on a schema violation (default: :func:`auditor.base.kinds.strict`)."""
+        self.check_schema = check_schema
+        """False only where parts of made-up kinds test merging itself (unit tests)."""
+        self.schema_gaps: list[Gap] = []
+        """``SchemaViolation`` gaps of the parts added (when not strict)."""
         self._first: dict[str, Part] = {}
         self._more: dict[str, list[Part]] = {}
         self._relations: dict[tuple[str, str, str, str], Relation] = {}
@@ -125,13 +144,18 @@ class Builder:
         )
         return id
 
-    def add(self, part: Resource, rank: Rank | None = None) -> None:
+    def add(self, part: Resource, rank: Rank | None = None, *, checked: bool = False) -> None:
         """Add an already normalised (and redacted) part of a resource.
 
         ``rank`` is the producing record's (cloud, account, region, type);
-        default: the record being normalised.
+        default: the record being normalised. The part is checked against its
+        kind's schema unless ``checked`` (a spool reading back parts it checked).
         """
-        entry = Part(rank=self.rank if rank is None else rank, resource=part)
+        rank = self.rank if rank is None else rank
+        if self.check_schema and not checked:
+            part, gaps = conform(part, origin=_origin(rank), strict_schema=self.strict_schema)
+            self.schema_gaps += gaps
+        entry = Part(rank=rank, resource=part)
         first = self._first.get(part.id)
         if first is None:
             self._first[part.id] = entry
@@ -208,10 +232,59 @@ class Builder:
             scope=scope,
             resources=tuple(self.resources()),
             relations=tuple(relations),
-            gaps=tuple(sorted(set(gaps), key=_gap_order)),
+            gaps=tuple(sorted({*gaps, *self.schema_gaps}, key=_gap_order)),
             api_calls=dict(sorted((api_calls or {}).items())),
             collected=tuple(sorted(set(collected))),
         )
+
+
+def _origin(rank: Rank) -> str:
+    """The normaliser of the record type ``rank`` names, for a schema error."""
+    cloud, _, _, record_type = rank
+    fn = _REGISTRY.get((cloud, record_type))
+    if fn is None:
+        return f"record type {cloud}:{record_type}" if record_type else "no normaliser"
+    return f"{fn.__module__}.{fn.__qualname__} ({cloud}:{record_type})"
+
+
+def conform(
+    part: Resource, *, origin: str, strict_schema: bool | None = None
+) -> tuple[Resource, list[Gap]]:
+    """``part`` checked against its kind's schema: as is, or cleaned with its gaps.
+
+    Under strictness a violation raises :class:`~auditor.base.kinds.KindSchemaError`;
+    otherwise undeclared attributes are dropped, ill-typed ones made null (unknown),
+    and each violation becomes a ``SchemaViolation`` gap on the resource.
+    """
+    found = violations(part)
+    if not found:
+        return part, []
+    if strict() if strict_schema is None else strict_schema:
+        detail = "; ".join(v.describe() for v in found)
+        raise KindSchemaError(
+            f"{detail} (built by {origin}, source {part.source or '-'}): declare it in "
+            "auditor/base/kinds/ or fix the normaliser"
+        )
+    attrs = dict(part.attributes)
+    for v in found:
+        if v.wrong_type:
+            attrs[v.attribute] = None
+        elif v.attribute:
+            del attrs[v.attribute]
+    gaps = [
+        Gap(
+            cloud=part.cloud,
+            account=part.account or "*",
+            region=part.region or "*",
+            service="*",
+            operation=part.source.rpartition(":")[2] or "normalise",
+            error_code="SchemaViolation",
+            message=f"{v.describe()} (built by {origin}); treated as unknown",
+            resource=part.id,
+        )
+        for v in found
+    ]
+    return replace(part, attributes=attrs), gaps
 
 
 def _json_key(obj: Any) -> str:

@@ -45,6 +45,7 @@ from pydantic import (
 from auditor.base.services import DRILLS
 from auditor.boundary import Declaration, Drills
 from auditor.model import Gap, Inventory, JSONValue, Resource
+from auditor.normalize import conform
 
 DRILL_KIND = "drill"
 CATALOG_KIND = "drill_catalog"
@@ -345,7 +346,12 @@ def load_drills(
         },
         source="drill:folder",
     )
-    return [catalog, *sorted(found, key=lambda r: r.id)], gaps
+    built: list[Resource] = []
+    for res in [catalog, *sorted(found, key=lambda r: r.id)]:
+        res, schema_gaps = conform(res, origin="auditor.normalize.drills.load_drills")
+        built.append(res)
+        gaps += schema_gaps
+    return built, gaps
 
 
 def with_drills(

@@ -140,6 +140,7 @@ class InventorySpool:
                 )
             )
             return False
+        self.gaps += builder.schema_gaps
         doc = {
             _RESOURCES: [[p.rank, resource_to_dict(p.resource)] for p in builder.parts()],
             _RELATIONS: [relation_to_dict(r) for r in builder.relations()],
@@ -170,7 +171,7 @@ class InventorySpool:
                 # One document per unit: the decoder shares repeated keys within it.
                 doc = json.loads(path.read_bytes())
                 for rank, obj in doc[_RESOURCES]:
-                    builder.add(_resource(obj), tuple(rank))
+                    builder.add(_resource(obj), tuple(rank), checked=True)  # when spooled
                 for obj in doc[_RELATIONS]:
                     builder.add_relation(Relation(**obj))
             return builder.inventory(

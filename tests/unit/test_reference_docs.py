@@ -14,6 +14,7 @@ def test_committed_reference_docs_match_the_code(tmp_path: Path) -> None:
     assert {p.name for p in written} == {
         "rules.md",
         "edge-kinds.md",
+        "resource-kinds.md",
         "declaration.md",
         "import-formats.md",
     }
