@@ -83,7 +83,7 @@ from auditor.analysis.policy_eval import (
     doc_statements,
     safe_evaluate,
 )
-from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME
+from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME, ENCRYPTED_BY, LOGS_TO
 from auditor.model import JSONValue, Kind, Relation, Resource
 
 
@@ -582,15 +582,15 @@ class AccessModel:
         for s in stores:
             if s.kind in CAPABILITIES:
                 chosen[s.id] = s
-            for rel in g.out_edges(s.id, "data.encrypted_by"):
+            for rel in g.out_edges(s.id, ENCRYPTED_BY):
                 key = g.get(rel.target)
                 if key is not None and not key.attributes.get("stub"):
                     chosen[key.id] = key
         for t in g.of_kind(Kind.AUDIT_TRAIL):
             chosen[t.id] = t
             for rel in [
-                *g.out_edges(t.id, "data.logs_to"),
-                *g.out_edges(t.id, "data.encrypted_by"),
+                *g.out_edges(t.id, LOGS_TO),
+                *g.out_edges(t.id, ENCRYPTED_BY),
             ]:
                 tgt = g.get(rel.target)
                 if tgt is not None and not tgt.attributes.get("stub"):

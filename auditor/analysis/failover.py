@@ -23,12 +23,7 @@ from auditor.analysis.capacity import Contribution as Contribution
 from auditor.analysis.capacity import capacity_by_region as capacity_by_region
 from auditor.analysis.capacity import size_units as size_units
 from auditor.analysis.derive import deriver
-from auditor.base.edges import (
-    DEPENDS_ON,
-    ENCRYPTED_BY,
-    HEALTH_CHECKED_BY,
-    REPLICATES_TO,
-)
+from auditor.base.edges import DEPENDS_ON, ENCRYPTED_BY, HEALTH_CHECKED_BY, REPLICATES_TO
 from auditor.boundary import Declaration, RegionRole, ReplicationService
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, Relation, Resource
@@ -668,6 +663,6 @@ def dependencies_from_graph(graph: BoundaryGraph) -> list[Dependency]:
     return sorted(out, key=lambda d: (d.from_region, d.need, d.source, d.target, d.reason))
 
 
-@deriver("failure.depends_on")
+@deriver(DEPENDS_ON)
 def derive_depends_on(graph: BoundaryGraph) -> list[Relation]:
     return [d.relation() for d in failover_dependencies(graph)]

@@ -28,6 +28,7 @@ from auditor.analysis.boundary_scope import data_stores, system_log_stores
 from auditor.analysis.gcp_iam import outside_grants, public_grants
 from auditor.analysis.policy import ANYONE
 from auditor.analysis.policy_eval import Decision
+from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME, ENCRYPTED_BY
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.control_trust import account_of_arn, scanned
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
@@ -75,7 +76,7 @@ def _reach_text(model: AccessModel, hits: Sequence[tuple[list[str], Grant]]) -> 
 
 
 def _edges(chain: list[str]) -> list[tuple[str, str, str]]:
-    return [(a, b, "control.can_assume") for a, b in itertools.pairwise(chain)]
+    return [(a, b, CAN_ASSUME) for a, b in itertools.pairwise(chain)]
 
 
 def _judge_reach(
@@ -143,7 +144,7 @@ def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
     outsiders = set(model.outsiders())
     # outside principals that resource policies of boundary resources name directly
     for t in targets:
-        for rel in ctx.graph.in_edges(t.id, "control.can_act_on"):
+        for rel in ctx.graph.in_edges(t.id, CAN_ACT_ON):
             if model.party(rel.source) != "customer":
                 outsiders.add(rel.source)
     yield from _azure_unreached(ctx, model, targets)
@@ -152,7 +153,7 @@ def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
         return
     acting: dict[str, list[Any]] = {}
     for t in targets:
-        for rel in ctx.graph.in_edges(t.id, "control.can_act_on"):
+        for rel in ctx.graph.in_edges(t.id, CAN_ACT_ON):
             acting.setdefault(rel.source, []).append(rel)
     for o in sorted(outsiders):
         chains = {r: c for r, c in model.chains_from(o).items() if model.party(r) == "customer"}
@@ -251,7 +252,7 @@ def _azure_unreached(
             model.party(rel.source) != "customer"
             for t in targets
             if t.cloud == "azure" and t.account == sub
-            for rel in ctx.graph.in_edges(t.id, "control.can_act_on")
+            for rel in ctx.graph.in_edges(t.id, CAN_ACT_ON)
         )
         if reached:
             continue  # judged per outside principal
@@ -280,7 +281,7 @@ def _data_targets(ctx: RuleContext, model: AccessModel) -> list[Resource]:
     for s in stores.values():
         if s.kind in (Kind.BUCKET, Kind.KAFKA_CLUSTER):
             out[s.id] = s
-        for rel in ctx.graph.out_edges(s.id, "data.encrypted_by"):
+        for rel in ctx.graph.out_edges(s.id, ENCRYPTED_BY):
             key = ctx.graph.get(rel.target)
             if key is not None and not key.attributes.get("stub"):
                 out[key.id] = key
@@ -379,18 +380,18 @@ def _azure_key_control(ctx: RuleContext, key: Resource) -> Finding:
         )
     hits = sorted(
         (rel.source, str(rel.attributes.get("capability")), rel.reason)
-        for rel in ctx.graph.in_edges(key.id, "control.can_act_on")
+        for rel in ctx.graph.in_edges(key.id, CAN_ACT_ON)
         if rel.attributes.get("capability") in (*KEY_CAPS, "unknown")
     )
     allowed = {
         (rel.source, str(rel.attributes.get("capability")), rel.reason)
-        for rel in ctx.graph.in_edges(key.id, "control.can_act_on")
+        for rel in ctx.graph.in_edges(key.id, CAN_ACT_ON)
         if rel.attributes.get("decision") == "allowed"
     }
     attrs: dict[str, JSONValue] = {
         "reach": [{"principal": p, "capability": c, "via": why} for p, c, why in hits]
     }
-    edges = [(p, key.id, "control.can_act_on") for p, _, _ in hits]
+    edges = [(p, key.id, CAN_ACT_ON) for p, _, _ in hits]
     nodes = sorted({p for p, _, _ in hits})
     definite = [h for h in hits if h in allowed]
     shown = "; ".join(f"{p} {c} ({why})" for p, c, why in (definite or hits)[:3])

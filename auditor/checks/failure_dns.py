@@ -23,7 +23,7 @@ from auditor.analysis.failover import (
     records_named,
     zones_named,
 )
-from auditor.base.edges import HEALTH_CHECKED_BY
+from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY
 from auditor.boundary import Dns
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
@@ -156,7 +156,7 @@ def dns_failover_records(ctx: RuleContext) -> Iterator[Finding]:
                 _name_id(fqdn),
                 f"{fqdn} has a PRIMARY ({primary.attributes.get('set_identifier')}) and a "
                 f"SECONDARY ({secondary.attributes.get('set_identifier')}) failover record",
-                edges=[(primary.id, secondary.id, "failure.fails_over_to")],
+                edges=[(primary.id, secondary.id, FAILS_OVER_TO)],
                 **common,
             )
 

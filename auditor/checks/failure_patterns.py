@@ -50,7 +50,7 @@ from auditor.analysis.failover import (
     service_route,
 )
 from auditor.analysis.network import label, local_id
-from auditor.base.edges import REPLICATES_TO, SCALES
+from auditor.base.edges import LOGGED_BY, REPLICATES_TO, RUNS_AS, SCALES
 from auditor.boundary import Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.control_trust import account_of_arn
@@ -376,7 +376,7 @@ def _check_flow_logs(
     networks = [r for r in platform if r.kind == Kind.NETWORK and r.region == region]
     for net in networks:
         ops.nodes.append(net.id)
-        logs = ctx.graph.targets(net.id, "network.logged_by")
+        logs = ctx.graph.targets(net.id, LOGGED_BY)
         active = [f for f in logs if str(f.attributes.get("status") or "").upper() == "ACTIVE"]
         if not logs:
             ops.problems.append(f"network {label(net)} has no flow log")
@@ -400,7 +400,7 @@ def _check_roles(
     for r in platform:
         if r.region != region:
             continue
-        for rel in graph.out_edges(r.id, "control.runs_as"):
+        for rel in graph.out_edges(r.id, RUNS_AS):
             role = graph.get(rel.target)
             if role is not None:
                 roles[role.id] = role

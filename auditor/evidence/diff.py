@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME
 from auditor.base.text import md_cell
 from auditor.model import Relation, Resource, Severity, Status, Verdict
 
@@ -168,7 +169,7 @@ def _relation_keys(relations: Iterable[Relation]) -> set[tuple[str, str, str]]:
     return {(r.source, r.kind, r.target) for r in relations}
 
 
-ACCESS_KINDS = ("control.can_assume", "control.can_act_on")
+ACCESS_KINDS = (CAN_ASSUME, CAN_ACT_ON)
 """Derived graph edges that are access paths: who can become whom, who can act on what."""
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.base.edges import CAN_ACT_ON, ENCRYPTED_BY
 from auditor.render import AccountabilityRow, ReportData
 from auditor.render._csv import csv_bytes
 
@@ -81,7 +82,7 @@ def accountability_table(graph: Any) -> tuple[AccountabilityRow, ...]:
     ]
     account_grants: dict[str, list[Any]] = {}
     for acct in graph.of_kind("account", include_stubs=True):
-        account_grants[acct.account] = list(graph.in_edges(acct.id, "control.can_act_on"))
+        account_grants[acct.account] = list(graph.in_edges(acct.id, CAN_ACT_ON))
     rows: list[AccountabilityRow] = []
     for rid in sorted(chosen):
         res = chosen[rid]
@@ -92,7 +93,7 @@ def accountability_table(graph: Any) -> tuple[AccountabilityRow, ...]:
             if res.kind in ACCOUNT_WIDE.get(cap, ()):
                 cond = " (conditional)" if rel.attributes.get("decision") == "conditional" else ""
                 caps.setdefault(rel.source, set()).add(f"{cap} (account-wide){cond}")
-        for rel in graph.in_edges(rid, "control.can_act_on"):
+        for rel in graph.in_edges(rid, CAN_ACT_ON):
             cap = str(rel.attributes.get("capability", ""))
             if cap in READ_ONLY:
                 continue
@@ -113,7 +114,7 @@ def accountability_table(graph: Any) -> tuple[AccountabilityRow, ...]:
                 )
             )
         )
-        keys = sorted({rel.target for rel in graph.out_edges(rid, "data.encrypted_by")})
+        keys = sorted({rel.target for rel in graph.out_edges(rid, ENCRYPTED_BY)})
         if not keys and res.kind == "bucket":
             enc = res.attributes.get("encryption")
             if isinstance(enc, dict) and enc.get("algorithm") == "AES256":

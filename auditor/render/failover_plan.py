@@ -28,6 +28,7 @@ from auditor.analysis.failover import (
     service_members,
     service_route,
 )
+from auditor.base.edges import REPLICATES_TO
 from auditor.boundary import Declaration
 from auditor.graph.build import BoundaryGraph
 from auditor.model import PathName, Status, Verdict
@@ -139,7 +140,7 @@ def _replication_steps(graph: BoundaryGraph, decl: Declaration, region: str) -> 
     """Store copies and declared replication services that stop when ``region`` takes over."""
     steps = []
     for s in data_stores(graph):
-        for rel in graph.out_edges(s.id, "data.replicates_to"):
+        for rel in graph.out_edges(s.id, REPLICATES_TO):
             dest = graph.get(rel.target)
             if dest is not None and dest.region == region:
                 steps.append(

@@ -38,6 +38,7 @@ from auditor.analysis.network.addresses import (
     parse_net,
 )
 from auditor.analysis.network.answers import Exposure, Reach, SourceGroups, _combine
+from auditor.base.edges import MEMBER_OF
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, Kind, Resource
 
@@ -220,7 +221,7 @@ def nic_exposure(graph: BoundaryGraph, nic: Resource, port: int, subject: str) -
     how, _node, _sku, via_path = ways[0]
     path = (subject, *((nic.id,) if nic.id != subject else ()), subnet.id, *via_path, INTERNET_ID)
     path = tuple(dict.fromkeys(path))
-    edges = ((nic.id, subnet.id, "network.member_of"),)
+    edges = ((nic.id, subnet.id, MEMBER_OF),)
     table = _get(graph, subnet.attributes.get("route_table_id"))
     route = _default_route(table)
     if route is not None and route.get("target_type") == "none":

@@ -20,7 +20,14 @@ from auditor.analysis.network.answers import Exposure, Reach, _combine
 from auditor.analysis.network.index import NetworkIndex, _local_id, lport_of, target_port
 from auditor.analysis.network.routes import Route, internet_routed, lookup
 from auditor.analysis.network.security_groups import sg_rules_for_port
-from auditor.base.edges import ACL_OF, FORWARDS_TO, MEMBER_OF, ROUTE_TABLE_OF, ROUTES_VIA
+from auditor.base.edges import (
+    ACL_OF,
+    FORWARDS_TO,
+    HAS_PUBLIC_IP,
+    MEMBER_OF,
+    ROUTE_TABLE_OF,
+    ROUTES_VIA,
+)
 from auditor.model import INTERNET_ID, JSONValue, Kind, Resource
 
 MSK_PUBLIC_PORTS: Mapping[int, int] = {9094: 9194, 9096: 9196, 9098: 9198}
@@ -44,7 +51,7 @@ class ExposureMixin(NetworkIndex):
             return pa not in ("DISABLED", "disabled"), f"public access {pa}"
         if a.get("public_ip"):
             return True, f"public IP {a['public_ip']}"
-        if self.graph.targets(res.id, "network.has_public_ip"):
+        if self.graph.targets(res.id, HAS_PUBLIC_IP):
             return True, "elastic IP associated"
         if res.kind == Kind.INSTANCE:
             for iid in sorted(str(i) for i in a.get("interface_ids") or []):

@@ -29,6 +29,7 @@ from auditor.analysis.network.addresses import (
     parse_net,
 )
 from auditor.analysis.network.answers import Exposure, Reach, SourceGroups
+from auditor.base.edges import ATTACHED_TO, PROTECTED_BY, ROUTES_VIA
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, JSONValue, Kind, Resource
 
@@ -236,8 +237,8 @@ def _through_firewalls(
     gateway = str(route.attributes.get("next_hop") or "")
     path = (res.id, network, route.id, gateway, INTERNET_ID)
     edges = (
-        (route.id, network, "network.attached_to"),
-        (route.id, gateway, "network.routes_via"),
+        (route.id, network, ATTACHED_TO),
+        (route.id, gateway, ROUTES_VIA),
     )
     admitted, decided, remaining = _first_matches(firewalls, port, routed)
     if not any(fw.attributes.get("implied") for fw in firewalls) and remaining:
@@ -282,7 +283,7 @@ def _through_firewalls(
             "default internet gateway"
         ),
         path=path,
-        edges=((res.id, fw.id, "network.protected_by"), *edges),
+        edges=((res.id, fw.id, PROTECTED_BY), *edges),
         firewall_rule=_rule_json(fw),
         sources=tuple(sources),
         firewalls=tuple(f.id for f in firewalls),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.base.edges import MEMBER_OF, SCALES
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.azure._common import lid, place, props, ref_id, ref_ids
@@ -51,7 +52,7 @@ def virtual_machine(rec: RawRecord, b: Builder) -> None:
         },
     )
     if vmss:
-        b.relation(vmss, base["id"], "failure.scales", "VM is an instance of the scale set")
+        b.relation(vmss, base["id"], SCALES, "VM is an instance of the scale set")
 
 
 @normalizes("azure", "microsoft.compute/virtualmachinescalesets")
@@ -91,7 +92,7 @@ def scale_set(rec: RawRecord, b: Builder) -> None:
         },
     )
     for s in sorted(subnets):
-        b.relation(base["id"], s, "network.member_of", "scale set NIC configuration subnet")
+        b.relation(base["id"], s, MEMBER_OF, "scale set NIC configuration subnet")
 
 
 @normalizes("azure", "microsoft.containerservice/managedclusters")
@@ -141,4 +142,4 @@ def aks_cluster(rec: RawRecord, b: Builder) -> None:
         },
     )
     for s in sorted(subnets):
-        b.relation(base["id"], s, "network.member_of", "AKS node pool subnet")
+        b.relation(base["id"], s, MEMBER_OF, "AKS node pool subnet")

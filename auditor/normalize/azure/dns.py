@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.azure._common import lid, place, props
@@ -141,7 +142,7 @@ def _endpoint_record(
         },
     )
     if hc_id:
-        b.relation(eid, hc_id, "failure.health_checked_by", "Traffic Manager monitor")
+        b.relation(eid, hc_id, HEALTH_CHECKED_BY, "Traffic Manager monitor")
     return eid
 
 
@@ -184,4 +185,4 @@ def traffic_manager(rec: RawRecord, b: Builder) -> None:
     primary = [i for i, r in ids if r == "PRIMARY"]
     for sid in (i for i, r in ids if r == "SECONDARY"):
         if primary:
-            b.relation(primary[0], sid, "failure.fails_over_to", "Traffic Manager priority order")
+            b.relation(primary[0], sid, FAILS_OVER_TO, "Traffic Manager priority order")

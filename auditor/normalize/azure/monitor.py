@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from auditor.base.edges import LOGS_TO
 from auditor.model import RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.azure._common import lid, place, props
@@ -34,4 +35,4 @@ def diagnostic_setting(rec: RawRecord, b: Builder) -> None:
         },
     )
     if storage:
-        b.relation(target, storage, "data.logs_to", "diagnostic setting sends logs to storage")
+        b.relation(target, storage, LOGS_TO, "diagnostic setting sends logs to storage")

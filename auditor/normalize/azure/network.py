@@ -11,6 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.base.edges import (
+    ATTACHED_TO,
+    HAS_PUBLIC_IP,
+    MEMBER_OF,
+    PEERS_WITH,
+    PROTECTED_BY,
+    ROUTE_TABLE_OF,
+)
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.azure._common import (
@@ -159,13 +167,13 @@ def _subnet(b: Builder, base: dict[str, Any], s: dict[str, Any]) -> None:
             "private_endpoint_network_policies": sp.get("privateEndpointNetworkPolicies"),
         },
     )
-    b.relation(sid, vnet, "network.member_of", f"subnet of {base['name']}")
+    b.relation(sid, vnet, MEMBER_OF, f"subnet of {base['name']}")
     if nsg:
-        b.relation(sid, nsg, "network.protected_by", "NSG associated with the subnet")
+        b.relation(sid, nsg, PROTECTED_BY, "NSG associated with the subnet")
     if rt:
-        b.relation(rt, sid, "network.route_table_of", "route table associated with the subnet")
+        b.relation(rt, sid, ROUTE_TABLE_OF, "route table associated with the subnet")
     if nat:
-        b.relation(nat, sid, "network.attached_to", "NAT gateway of the subnet")
+        b.relation(nat, sid, ATTACHED_TO, "NAT gateway of the subnet")
 
 
 def _peering(b: Builder, base: dict[str, Any], cidrs: list[str], peer: dict[str, Any]) -> None:
@@ -212,9 +220,9 @@ def _peering(b: Builder, base: dict[str, Any], cidrs: list[str], peer: dict[str,
             ),
         },
     )
-    b.relation(pid, vnet, "network.peers_with", f"peering {peer.get('name')} (local side)")
+    b.relation(pid, vnet, PEERS_WITH, f"peering {peer.get('name')} (local side)")
     if remote:
-        b.relation(pid, remote, "network.peers_with", f"peering {peer.get('name')} (remote side)")
+        b.relation(pid, remote, PEERS_WITH, f"peering {peer.get('name')} (remote side)")
 
 
 @normalizes("azure", "microsoft.network/virtualnetworks")
@@ -294,9 +302,7 @@ def route_table(rec: RawRecord, b: Builder) -> None:
         },
     )
     for s in subnets:
-        b.relation(
-            base["id"], s, "network.route_table_of", "route table associated with the subnet"
-        )
+        b.relation(base["id"], s, ROUTE_TABLE_OF, "route table associated with the subnet")
 
 
 @normalizes("azure", "microsoft.network/publicipaddresses")
@@ -340,7 +346,7 @@ def nat_gateway(rec: RawRecord, b: Builder) -> None:
         },
     )
     for ip in pips:
-        b.relation(base["id"], ip, "network.has_public_ip", "NAT gateway public IP")
+        b.relation(base["id"], ip, HAS_PUBLIC_IP, "NAT gateway public IP")
 
 
 @normalizes("azure", "microsoft.network/networkinterfaces")
@@ -383,11 +389,11 @@ def network_interface(rec: RawRecord, b: Builder) -> None:
         },
     )
     if subnet:
-        b.relation(base["id"], subnet, "network.member_of", "NIC IP configuration subnet")
+        b.relation(base["id"], subnet, MEMBER_OF, "NIC IP configuration subnet")
     if nsg:
-        b.relation(base["id"], nsg, "network.protected_by", "NSG associated with the NIC")
+        b.relation(base["id"], nsg, PROTECTED_BY, "NSG associated with the NIC")
     for ip in sorted(pips):
-        b.relation(base["id"], ip, "network.has_public_ip", "public IP on the NIC")
+        b.relation(base["id"], ip, HAS_PUBLIC_IP, "public IP on the NIC")
 
 
 @normalizes("azure", "microsoft.network/loadbalancers")
@@ -446,9 +452,7 @@ def load_balancer(rec: RawRecord, b: Builder) -> None:
         },
     )
     for f in public:
-        b.relation(
-            base["id"], str(f["public_ip_id"]), "network.has_public_ip", "frontend public IP"
-        )
+        b.relation(base["id"], str(f["public_ip_id"]), HAS_PUBLIC_IP, "frontend public IP")
 
 
 @normalizes("azure", "microsoft.network/privateendpoints")
@@ -490,7 +494,7 @@ def private_endpoint(rec: RawRecord, b: Builder) -> None:
         },
     )
     if subnet:
-        b.relation(base["id"], subnet, "network.member_of", "private endpoint subnet")
+        b.relation(base["id"], subnet, MEMBER_OF, "private endpoint subnet")
 
 
 @normalizes("azure", "microsoft.network/privatelinkservices")

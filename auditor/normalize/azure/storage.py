@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditor.base.edges import REPLICATES_TO
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.azure._common import GEO_SKUS, REGION_PAIRS, place, props
@@ -69,7 +70,7 @@ def _geo_secondary(
     b.relation(
         base["id"],
         sid,
-        "data.replicates_to",
+        REPLICATES_TO,
         f"{replication} keeps a copy in the paired region {secondary}",
         {"rule_id": rule_id, "rtc": False},
     )
