@@ -192,6 +192,24 @@ def _null(res: Any, unknown: Mapping[str, set[str]]) -> Any:
     )
 
 
+def _not_judged(results: Iterable[ImportResult]) -> dict[str, int]:
+    """Type -> count over every file: exported resources of types no normaliser reads."""
+    total: dict[str, int] = {}
+    for r in results:
+        for rtype, n in r.not_judged.items():
+            total[rtype] = total.get(rtype, 0) + n
+    return dict(sorted(total.items()))
+
+
+def _not_judged_line(not_judged: Mapping[str, int]) -> str:
+    """The summary's one line on types imported but judged by no rule."""
+    n = sum(not_judged.values())
+    types = ", ".join(f"{t} ({c})" for t, c in not_judged.items())
+    return (
+        f"not judged: {n} exported resource(s) of {len(not_judged)} type(s) no rule reads: {types}"
+    )
+
+
 @click.command(name="import", cls=_ImportCommand)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -314,6 +332,7 @@ def _evaluate_and_write(
     )
     inventory = _normalise([(p, r) for p, _, r in read], scope, gaps)
     inventory = with_drills(inventory, decl, declaration_path, started.date())
+    not_judged = _not_judged(r for _, _, r in read)
     provenance = {
         "source": "import",
         "files": [
@@ -323,9 +342,11 @@ def _evaluate_and_write(
                 "sha256": _sha256(path),
                 "records": len(result.records),
                 "notes": list(result.notes),
+                "not_judged": dict(result.not_judged),
             }
             for path, imp, result in read
         ],
+        "not_judged": not_judged,
     }
     try:
         ev, bundle = judge_and_write(
@@ -345,6 +366,8 @@ def _evaluate_and_write(
         console.print(Text(f"imported {path} ({imp.format}): {len(result.records)} records"))
         for note in result.notes:
             console.print(Text(f"  note: {note}"))
+    if not_judged:
+        console.print(Text(_not_judged_line(not_judged)))
     print_summary(console, decl, inventory, ev.verdicts, bundle)
     return inventory, ev.verdicts
 

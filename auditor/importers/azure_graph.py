@@ -7,7 +7,7 @@ may be imported together). Each row goes through the same
 :func:`~auditor.collect.azure._context.row_record` as a live Resource Graph
 answer (resource groups through the same canonical shape as the ARM listing),
 so an import gives exactly the records a live scan of the same estate gives.
-Rows of types no normaliser reads are skipped and noted.
+Rows of types no normaliser reads are skipped and counted as not judged.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def read(path: Path) -> ImportResult:
 
     services = _services()
     records: list[RawRecord] = []
-    skipped: set[str] = set()
+    skipped: dict[str, int] = {}
     tables: dict[str, set[str]] = {}
     rows, partial = _rows(path)
     for i, row in enumerate(rows):
@@ -93,7 +93,7 @@ def read(path: Path) -> ImportResult:
             tables.setdefault(CONTAINERS.name, set()).add(sub)
             continue
         if rtype not in services:
-            skipped.add(rtype)
+            skipped[rtype] = skipped.get(rtype, 0) + 1
             continue
         name, operation = services[rtype]
         records.append(row_record(row, name, operation))
@@ -132,12 +132,16 @@ def read(path: Path) -> ImportResult:
         gaps=gaps,
         accounts=accounts,
         regions=tuple(sorted({r.region for r in records})),
-        notes=tuple(f"skipped rows of type {t}" for t in sorted(skipped)),
+        notes=tuple(f"not judged: {n} row(s) of type {t}" for t, n in sorted(skipped.items())),
+        not_judged=dict(sorted(skipped.items())),
     )
 
 
 def detect(head: bytes) -> bool:
-    text = head.decode("utf-8", "replace")
+    """A JSON object or list (not JSON lines) whose rows name an Azure subscription and type."""
+    text = head.decode("utf-8", "replace").lstrip()
+    if not text.startswith(("{", "[")):
+        return False
     return '"subscriptionId"' in text and '"type"' in text and "microsoft." in text.lower()
 
 

@@ -80,6 +80,7 @@ def test_fixture_import_finds_the_planted_violations(tmp_path: Path) -> None:
     assert entry["sha256"] == hashlib.sha256(SNAPSHOT.read_bytes()).hexdigest()
     assert entry["name"] == SNAPSHOT.name and entry["format"] == "aws-config"
     assert manifest["complete"] is False
+    assert manifest["provenance"]["not_judged"] == {"AWS::SNS::Topic": 1}
 
 
 def test_what_the_snapshot_does_not_hold_is_unknown_not_none(tmp_path: Path) -> None:
@@ -481,3 +482,25 @@ def test_every_importer_detects_its_own_files_only(tmp_path: Path) -> None:
     for fmt, paths in files.items():
         for path in paths:
             assert [i.format for i in detected(path.read_bytes()[:65536])] == [fmt], path
+
+
+def test_unknown_types_are_counted_as_not_judged_everywhere(tmp_path: Path) -> None:
+    """A VPN tunnel (GCP) and a VPN gateway (Azure) have no normaliser: counted, not refused."""
+    result = _mixed_import(tmp_path, _azure_files(tmp_path) + _gcp_files(tmp_path))
+    assert result.exit_code in (0, 1), result.output
+    expected = {
+        "compute.googleapis.com/VpnTunnel": 1,
+        "microsoft.network/virtualnetworkgateways": 1,
+    }
+    bundle = _bundle(tmp_path / "out")
+    provenance = json.loads((bundle / "manifest.json").read_text())["provenance"]
+    assert provenance["not_judged"] == expected
+    by_file = {f["name"]: f["not_judged"] for f in provenance["files"]}
+    assert by_file["gcp-resources.jsonl"] == {"compute.googleapis.com/VpnTunnel": 1}
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("not judged:")]
+    assert "2 exported resource(s) of 2 type(s)" in line and "VpnTunnel (1)" in line
+    report = (bundle / "report.md").read_text()
+    assert "## Not judged" in report
+    assert "| compute.googleapis.com/VpnTunnel | 1 |" in report
+    assert "| microsoft.network/virtualnetworkgateways | 1 |" in report
+    assert not any(TUNNEL in r["id"] for r in _resources(bundle).values())
