@@ -504,3 +504,37 @@ def test_unknown_types_are_counted_as_not_judged_everywhere(tmp_path: Path) -> N
     assert "| compute.googleapis.com/VpnTunnel | 1 |" in report
     assert "| microsoft.network/virtualnetworkgateways | 1 |" in report
     assert not any(TUNNEL in r["id"] for r in _resources(bundle).values())
+
+
+def test_a_project_number_resolves_through_another_file_of_the_import(tmp_path: Path) -> None:
+    """The bucket's file names its project by number only; the project file maps it."""
+    resources, iam = _gcp_files(tmp_path, with_project=False)
+    project = tmp_path / "gcp-projects.jsonl"
+    data = {"projectId": "orders-prod", "projectNumber": PROJECT_NUMBER, "name": "orders-prod"}
+    project.write_text(
+        _gcp_line(
+            f"//cloudresourcemanager.googleapis.com/projects/{PROJECT_NUMBER}",
+            "cloudresourcemanager.googleapis.com/Project",
+            resource=_gcp_resource(data, "", "Project"),
+        )
+    )
+    result = _mixed_import(tmp_path, [resources, iam, project])
+    assert result.exit_code in (0, 1), result.output
+    bundle = _bundle(tmp_path / "out")
+    bucket = _resources(bundle)[BUCKET]
+    assert (bucket["account"], bucket["region"]) == ("orders-prod", "europe-west1")
+    # The policy (iam-policy file) joined the bucket: its public member is on the one resource.
+    assert bucket["attributes"]["public_members"] == ["allUsers"]
+    verdicts = [v for v in _verdicts(bundle) if v["resource"] == BUCKET]
+    assert verdicts and not any(PROJECT_NUMBER in json.dumps(v) for v in verdicts)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert not any(g["account"] == PROJECT_NUMBER for g in manifest["gaps"])
+
+
+def test_without_the_mapping_the_number_stays_the_account(tmp_path: Path) -> None:
+    """Each file alone: nothing maps the number, so it is kept (and the project is a gap)."""
+    resources, iam = _gcp_files(tmp_path, with_project=False)
+    result = _mixed_import(tmp_path, [resources, iam])
+    assert result.exit_code in (0, 1), result.output
+    bucket = _resources(_bundle(tmp_path / "out"))[BUCKET]
+    assert bucket["account"] == PROJECT_NUMBER
