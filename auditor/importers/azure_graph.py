@@ -13,6 +13,7 @@ Rows of types no normaliser reads are skipped and counted as not judged.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +65,45 @@ def _rows(path: Path) -> tuple[list[Any], str]:
     raise ExportFormatError(f"{path}: expected an object with 'data' rows or a list of rows")
 
 
+def _tenants(rows: Iterable[Any]) -> dict[str, str]:
+    """Subscription id -> tenant id, from every row that names both (subscription rows do)."""
+    out: dict[str, str] = {}
+    for row in rows:
+        if isinstance(row, dict) and row.get("subscriptionId") and row.get("tenantId"):
+            out.setdefault(str(row["subscriptionId"]).lower(), str(row["tenantId"]))
+    return out
+
+
+def _with_tenant(row: dict[str, Any], tenants: Mapping[str, str]) -> dict[str, Any]:
+    """A row whose query projected ``tenantId`` away gets its subscription's tenant."""
+    sub = str(row.get("subscriptionId") or "").lower()
+    if row.get("tenantId") or sub not in tenants:
+        return row
+    return {**row, "tenantId": tenants[sub]}
+
+
+def read_all(paths: Sequence[Path]) -> list[ImportResult]:
+    """Read the Resource Graph exports of one import together, one result per file.
+
+    A row without ``tenantId`` (a query that projected it away) gets the tenant
+    its subscription has in any file of the import (the ``resourcecontainers``
+    subscription rows, or any other row naming both).
+    """
+    loaded = [(path, *_rows(path)) for path in paths]
+    tenants = _tenants(row for _, rows, _ in loaded for row in rows)
+    return [
+        _read(path, [_with_tenant(r, tenants) if isinstance(r, dict) else r for r in rows], partial)
+        for path, rows, partial in loaded
+    ]
+
+
 def read(path: Path) -> ImportResult:
     """Read one export file; raise :class:`ExportFormatError` naming file and row."""
+    return read_all([path])[0]
+
+
+def _read(path: Path, rows: list[Any], partial: str) -> ImportResult:
+    """One file's result from its rows (``partial``: why it is one page of more)."""
     from auditor.collect.azure._context import row_record
     from auditor.collect.azure.containers import COLLECTOR as CONTAINERS
     from auditor.collect.azure.containers import RESOURCE_GROUP_TYPE, resource_group_row
@@ -74,7 +112,6 @@ def read(path: Path) -> ImportResult:
     records: list[RawRecord] = []
     skipped: dict[str, int] = {}
     tables: dict[str, set[str]] = {}
-    rows, partial = _rows(path)
     for i, row in enumerate(rows):
         where = f"data[{i}]"
         if not isinstance(row, dict):
@@ -160,6 +197,7 @@ IMPORTER = Importer(
     cloud="azure",
     description="az graph query JSON (resources, authorizationresources, resourcecontainers)",
     read=read,
+    read_all=read_all,
     detect=detect,
     expected=expected,
 )

@@ -431,6 +431,7 @@ def _gcp_files(tmp_path: Path, *, with_project: bool = True) -> list[Path]:
 
 
 def _mixed_import(tmp_path: Path, files: list[Path], *extra: str) -> Result:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     boundary = tmp_path / "boundary.yaml"
     boundary.write_text(MIXED_BOUNDARY)
     out = tmp_path / "out"
@@ -538,3 +539,30 @@ def test_without_the_mapping_the_number_stays_the_account(tmp_path: Path) -> Non
     assert result.exit_code in (0, 1), result.output
     bucket = _resources(_bundle(tmp_path / "out"))[BUCKET]
     assert bucket["account"] == PROJECT_NUMBER
+
+
+def test_an_azure_tenant_resolves_through_the_subscription_rows_of_another_file(
+    tmp_path: Path,
+) -> None:
+    """A query that projected ``tenantId`` away: the resourcecontainers file names the tenant."""
+    _, auth = _azure_files(tmp_path)
+    rows = json.loads(auth.read_text())
+    auth.write_text(json.dumps([{k: v for k, v in r.items() if k != "tenantId"} for r in rows]))
+    principal = "/principals/dddddddd-0000-0000-0000-000000000001"
+    tenant = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+
+    alone = _mixed_import(tmp_path / "alone", [auth])
+    assert alone.exit_code in (0, 1), alone.output
+    ids = set(_resources(_bundle(tmp_path / "alone" / "out")))
+    assert f"/tenants/unknown{principal}" in ids
+
+    subscription = _azure_row(
+        f"/subscriptions/{SUB}", "microsoft.resources/subscriptions", "", {"state": "Enabled"}
+    )
+    containers = tmp_path / "resourcecontainers.json"
+    containers.write_text(json.dumps({"data": [subscription]}))
+    result = _mixed_import(tmp_path, [auth, containers])
+    assert result.exit_code in (0, 1), result.output
+    ids = set(_resources(_bundle(tmp_path / "out")))
+    assert f"/tenants/{tenant}{principal}" in ids
+    assert f"/tenants/unknown{principal}" not in ids
