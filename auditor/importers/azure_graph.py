@@ -174,11 +174,24 @@ def _read(path: Path, rows: list[Any], partial: str) -> ImportResult:
     )
 
 
+def _parsed(text: str) -> Any:
+    """The JSON value of the head's first line or of the whole head; None when neither parses."""
+    for candidate in (text.split("\n", 1)[0], text):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return None
+
+
 def detect(head: bytes) -> bool:
-    """A JSON object or list (not JSON lines) whose rows name an Azure subscription and type."""
-    text = head.decode("utf-8", "replace").lstrip()
+    """A JSON object with ``data`` rows or a list of rows naming an Azure subscription and type."""
+    text = head.decode("utf-8", "replace").strip()
     if not text.startswith(("{", "[")):
         return False
+    doc = _parsed(text)
+    if isinstance(doc, dict) and not isinstance(doc.get("data"), list):
+        return False  # a whole object that is no az graph answer (a JSON line, say)
     return '"subscriptionId"' in text and '"type"' in text and "microsoft." in text.lower()
 
 
