@@ -120,12 +120,6 @@ def import_formats_reference() -> str:
 HEAD_BYTES = 65536
 
 
-def detect_format(path: Path, head: bytes) -> Importer | None:
-    """The one importer whose ``detect`` accepts ``head``; None when none or several do."""
-    hits = detected(head)
-    return hits[0] if len(hits) == 1 else None
-
-
 def detected(head: bytes) -> list[Importer]:
     """Every importer whose ``detect`` accepts ``head`` (a file's first bytes)."""
     return [imp for imp in importers().values() if imp.detect is not None and imp.detect(head)]
