@@ -17,7 +17,7 @@ import functools
 import importlib.metadata
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +225,8 @@ def bundle_members(
     inv = ev.graph.inventory
     crossings = crossings_document(ev.graph)
     report = _report_data(decl, decl_text, ev, crossings)
+    if provenance and provenance.get("not_judged"):
+        report = replace(report, not_judged=dict(provenance["not_judged"]))
     manifest = _manifest(decl, decl_text, ev, crossings, started, finished)
     if provenance:
         manifest["provenance"] = dict(provenance)

@@ -1,7 +1,8 @@
 """``auditor import``: an evidence bundle from offline exports, for customers without live access.
 
 Each file is read by an importer (``auditor/importers/``, found by discovery;
-the format is detected unless ``--format`` names it) into the raw records the
+each file's format is detected, so one import may mix formats and clouds, unless
+``--format`` names one for every file) into the raw records the
 live collectors emit, then normalised, evaluated and written exactly as
 ``scan`` does. What the exports do not cover completely becomes a gap: every
 unit a live scan of the declaration would run and no file covers, and every
@@ -52,8 +53,9 @@ def _head(path: Path) -> bytes:
 
 
 def _choose(path: Path, fmt: str | None) -> Importer:
+    """The importer of one file: ``--format`` when given, else the one that recognises it."""
     from auditor.commands._common import fail_with
-    from auditor.importers import detect_format, importers
+    from auditor.importers import detected, importers
 
     found = importers()
     if fmt is not None:
@@ -64,12 +66,34 @@ def _choose(path: Path, fmt: str | None) -> Importer:
         head = _head(path)
     except OSError as exc:
         fail_with(f"{path}: cannot read: {exc.strerror or exc}")
-    chosen = detect_format(path, head)
-    if chosen is None:
+    hits = detected(head)
+    if not hits:
         fail_with(
-            f"{path}: cannot tell the export format; pass --format (one of: {', '.join(found)})"
+            f"{path}: no importer recognises this file; pass --format (one of: {', '.join(found)})"
         )
-    return chosen
+    if len(hits) > 1:
+        names = ", ".join(i.format for i in hits)
+        fail_with(f"{path}: the file looks like several formats ({names}); pass --format")
+    return hits[0]
+
+
+def _read(files: Sequence[Path], fmt: str | None) -> list[tuple[Path, Importer, ImportResult]]:
+    """Every file read by its importer; files of one format that resolve together, together."""
+    from auditor.commands._common import fail_with
+    from auditor.importers import ExportFormatError
+
+    chosen = [(path, _choose(path, fmt)) for path in files]
+    results: dict[Path, ImportResult] = {}
+    try:
+        for imp in {i.format: i for _, i in chosen}.values():
+            paths = [p for p, i in chosen if i.format == imp.format]
+            if imp.read_all is not None:
+                results.update(zip(paths, imp.read_all(paths), strict=True))
+            else:
+                results.update((p, imp.read(p)) for p in paths)
+    except ExportFormatError as exc:
+        fail_with(str(exc))
+    return [(path, imp, results[path]) for path, imp in chosen]
 
 
 def _sha256(path: Path) -> str:
@@ -168,6 +192,24 @@ def _null(res: Any, unknown: Mapping[str, set[str]]) -> Any:
     )
 
 
+def _not_judged(results: Iterable[ImportResult]) -> dict[str, int]:
+    """Type -> count over every file: exported resources of types no normaliser reads."""
+    total: dict[str, int] = {}
+    for r in results:
+        for rtype, n in r.not_judged.items():
+            total[rtype] = total.get(rtype, 0) + n
+    return dict(sorted(total.items()))
+
+
+def _not_judged_line(not_judged: Mapping[str, int]) -> str:
+    """The summary's one line on types imported but judged by no rule."""
+    n = sum(not_judged.values())
+    types = ", ".join(f"{t} ({c})" for t, c in not_judged.items())
+    return (
+        f"not judged: {n} exported resource(s) of {len(not_judged)} type(s) no rule reads: {types}"
+    )
+
+
 @click.command(name="import", cls=_ImportCommand)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -178,7 +220,10 @@ def _null(res: Any, unknown: Mapping[str, set[str]]) -> Any:
     help="The boundary declaration (YAML).",
 )
 @click.option(
-    "--format", "fmt", default=None, help="Export format of every FILE (default: detect)."
+    "--format",
+    "fmt",
+    default=None,
+    help="Read every FILE as this format (default: detect each file's format).",
 )
 @click.option("--list-formats", is_flag=True, help="List the export formats and exit.")
 @bundle_options(
@@ -211,7 +256,7 @@ def import_command(
         make_console,
         signer_from,
     )
-    from auditor.importers import ExportFormatError, importers
+    from auditor.importers import importers
     from auditor.pipeline import scan_exit_code
 
     if list_formats:
@@ -226,13 +271,7 @@ def import_command(
     signer = signer_from(sign_key) if sign_key else None
     prior = baseline_verdicts(baseline) if baseline else None
 
-    read: list[tuple[Path, Importer, ImportResult]] = []
-    for path in files:
-        imp = _choose(path, fmt)
-        try:
-            read.append((path, imp, imp.read(path)))
-        except ExportFormatError as exc:
-            fail_with(str(exc))
+    read = _read(files, fmt)
     console = make_console()
     inventory, verdicts = _evaluate_and_write(
         decl,
@@ -293,6 +332,7 @@ def _evaluate_and_write(
     )
     inventory = _normalise([(p, r) for p, _, r in read], scope, gaps)
     inventory = with_drills(inventory, decl, declaration_path, started.date())
+    not_judged = _not_judged(r for _, _, r in read)
     provenance = {
         "source": "import",
         "files": [
@@ -302,9 +342,11 @@ def _evaluate_and_write(
                 "sha256": _sha256(path),
                 "records": len(result.records),
                 "notes": list(result.notes),
+                "not_judged": dict(result.not_judged),
             }
             for path, imp, result in read
         ],
+        "not_judged": not_judged,
     }
     try:
         ev, bundle = judge_and_write(
@@ -324,6 +366,8 @@ def _evaluate_and_write(
         console.print(Text(f"imported {path} ({imp.format}): {len(result.records)} records"))
         for note in result.notes:
             console.print(Text(f"  note: {note}"))
+    if not_judged:
+        console.print(Text(_not_judged_line(not_judged)))
     print_summary(console, decl, inventory, ev.verdicts, bundle)
     return inventory, ev.verdicts
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +55,8 @@ class ImportResult:
     """Where each record came from in the file (``configurationItems[3]``), parallel to records."""
     notes: tuple[str, ...] = ()
     """Things skipped on purpose (an unknown resource type), for the manifest."""
+    not_judged: Mapping[str, int] = field(default_factory=dict)
+    """Resource type no normaliser reads -> how many the file holds (kept out, but counted)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +67,11 @@ class Importer:
     cloud: str
     description: str
     read: Callable[[Path], ImportResult] = field(repr=False)
+    read_all: Callable[[Sequence[Path]], list[ImportResult]] | None = field(
+        default=None, repr=False
+    )
+    """Read every file of this format in one import together (one result per file, in
+    order), for a format whose files resolve each other's identifiers."""
     detect: Callable[[bytes], bool] | None = field(default=None, repr=False)
     """Cheap check on the file's first bytes (up to 64 KiB): is it this format?"""
     expected: Callable[[Declaration], tuple[CollectionUnit, ...]] | None = field(
@@ -99,7 +106,8 @@ def import_formats_reference() -> str:
         "# Import formats",
         "",
         "Generated from the importers in `auditor/importers/`. "
-        "`auditor import --format NAME` reads them (the format is detected when omitted).",
+        "`auditor import` detects the format of each file (one import may mix formats); "
+        "`--format NAME` overrides detection for every file.",
         "",
     ]
     for name, imp in importers().items():
@@ -112,7 +120,6 @@ def import_formats_reference() -> str:
 HEAD_BYTES = 65536
 
 
-def detect_format(path: Path, head: bytes) -> Importer | None:
-    """The one importer whose ``detect`` accepts ``head``; None when none or several do."""
-    hits = [imp for imp in importers().values() if imp.detect is not None and imp.detect(head)]
-    return hits[0] if len(hits) == 1 else None
+def detected(head: bytes) -> list[Importer]:
+    """Every importer whose ``detect`` accepts ``head`` (a file's first bytes)."""
+    return [imp for imp in importers().values() if imp.detect is not None and imp.detect(head)]

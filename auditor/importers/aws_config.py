@@ -433,6 +433,7 @@ def read(path: Path) -> ImportResult:
         unknown={k: tuple(v) for k, v in out.unknown.items()},
         origins=tuple(out.origins),
         notes=tuple(notes),
+        not_judged=dict(sorted(skipped.items())),
     )
 
 

@@ -7,12 +7,13 @@ may be imported together). Each row goes through the same
 :func:`~auditor.collect.azure._context.row_record` as a live Resource Graph
 answer (resource groups through the same canonical shape as the ARM listing),
 so an import gives exactly the records a live scan of the same estate gives.
-Rows of types no normaliser reads are skipped and noted.
+Rows of types no normaliser reads are skipped and counted as not judged.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,17 +65,53 @@ def _rows(path: Path) -> tuple[list[Any], str]:
     raise ExportFormatError(f"{path}: expected an object with 'data' rows or a list of rows")
 
 
+def _tenants(rows: Iterable[Any]) -> dict[str, str]:
+    """Subscription id -> tenant id, from every row that names both (subscription rows do)."""
+    out: dict[str, str] = {}
+    for row in rows:
+        if isinstance(row, dict) and row.get("subscriptionId") and row.get("tenantId"):
+            out.setdefault(str(row["subscriptionId"]).lower(), str(row["tenantId"]))
+    return out
+
+
+def _with_tenant(row: dict[str, Any], tenants: Mapping[str, str]) -> dict[str, Any]:
+    """A row whose query projected ``tenantId`` away gets its subscription's tenant."""
+    sub = str(row.get("subscriptionId") or "").lower()
+    if row.get("tenantId") or sub not in tenants:
+        return row
+    return {**row, "tenantId": tenants[sub]}
+
+
+def read_all(paths: Sequence[Path]) -> list[ImportResult]:
+    """Read the Resource Graph exports of one import together, one result per file.
+
+    A row without ``tenantId`` (a query that projected it away) gets the tenant
+    its subscription has in any file of the import (the ``resourcecontainers``
+    subscription rows, or any other row naming both).
+    """
+    loaded = [(path, *_rows(path)) for path in paths]
+    tenants = _tenants(row for _, rows, _ in loaded for row in rows)
+    return [
+        _read(path, [_with_tenant(r, tenants) if isinstance(r, dict) else r for r in rows], partial)
+        for path, rows, partial in loaded
+    ]
+
+
 def read(path: Path) -> ImportResult:
     """Read one export file; raise :class:`ExportFormatError` naming file and row."""
+    return read_all([path])[0]
+
+
+def _read(path: Path, rows: list[Any], partial: str) -> ImportResult:
+    """One file's result from its rows (``partial``: why it is one page of more)."""
     from auditor.collect.azure._context import row_record
     from auditor.collect.azure.containers import COLLECTOR as CONTAINERS
     from auditor.collect.azure.containers import RESOURCE_GROUP_TYPE, resource_group_row
 
     services = _services()
     records: list[RawRecord] = []
-    skipped: set[str] = set()
+    skipped: dict[str, int] = {}
     tables: dict[str, set[str]] = {}
-    rows, partial = _rows(path)
     for i, row in enumerate(rows):
         where = f"data[{i}]"
         if not isinstance(row, dict):
@@ -93,7 +130,7 @@ def read(path: Path) -> ImportResult:
             tables.setdefault(CONTAINERS.name, set()).add(sub)
             continue
         if rtype not in services:
-            skipped.add(rtype)
+            skipped[rtype] = skipped.get(rtype, 0) + 1
             continue
         name, operation = services[rtype]
         records.append(row_record(row, name, operation))
@@ -132,12 +169,29 @@ def read(path: Path) -> ImportResult:
         gaps=gaps,
         accounts=accounts,
         regions=tuple(sorted({r.region for r in records})),
-        notes=tuple(f"skipped rows of type {t}" for t in sorted(skipped)),
+        notes=tuple(f"not judged: {n} row(s) of type {t}" for t, n in sorted(skipped.items())),
+        not_judged=dict(sorted(skipped.items())),
     )
 
 
+def _parsed(text: str) -> Any:
+    """The JSON value of the head's first line or of the whole head; None when neither parses."""
+    for candidate in (text.split("\n", 1)[0], text):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return None
+
+
 def detect(head: bytes) -> bool:
-    text = head.decode("utf-8", "replace")
+    """A JSON object with ``data`` rows or a list of rows naming an Azure subscription and type."""
+    text = head.decode("utf-8", "replace").strip()
+    if not text.startswith(("{", "[")):
+        return False
+    doc = _parsed(text)
+    if isinstance(doc, dict) and not isinstance(doc.get("data"), list):
+        return False  # a whole object that is no az graph answer (a JSON line, say)
     return '"subscriptionId"' in text and '"type"' in text and "microsoft." in text.lower()
 
 
@@ -156,6 +210,7 @@ IMPORTER = Importer(
     cloud="azure",
     description="az graph query JSON (resources, authorizationresources, resourcecontainers)",
     read=read,
+    read_all=read_all,
     detect=detect,
     expected=expected,
 )

@@ -5,24 +5,31 @@ Each line is one asset with ``name``, ``asset_type``, ``ancestors`` and either
 Lines are turned into the API's JSON shape and go through the same
 :func:`auditor.collect.gcp.records.to_records` as live ``ListAssets`` answers,
 so an import gives exactly the records a live scan of the same estate gives.
+The files of one import are read together (project numbers resolved across
+them); asset types no normaliser reads are counted as not judged, not refused.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from auditor.collect.gcp.records import (
+    ASSET_TYPES,
+    IAM_ASSET_TYPES,
     IAM_POLICY_TYPE,
     IAM_UNIT,
     RESOURCE_UNIT,
     AssetFormatError,
-    to_records,
+    AssetIndex,
+    records_of,
     trim_asset,
 )
 from auditor.importers import ExportFormatError, Importer, ImportResult
-from auditor.model import CollectionUnit
+from auditor.model import CollectionUnit, RawRecord
 
 _TOP = {"asset_type": "assetType", "iam_policy": "iamPolicy", "update_time": "updateTime"}
 _RESOURCE = {
@@ -41,8 +48,8 @@ def api_shape(line: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read(path: Path) -> ImportResult:
-    """Read one export file; raise :class:`ExportFormatError` naming file and line."""
+def _assets(path: Path) -> list[dict[str, Any]]:
+    """The trimmed assets of one export file; raise :class:`ExportFormatError` naming the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -57,15 +64,28 @@ def read(path: Path) -> ImportResult:
             raise ExportFormatError(f"{path}:{number}: not a JSON line ({exc.msg})") from exc
         if not isinstance(line, dict):
             raise ExportFormatError(f"{path}:{number}: a line must be a JSON object (an asset)")
-        asset = api_shape(line)
         try:
-            trim_asset(asset)
+            assets.append(trim_asset(api_shape(line)))
         except AssetFormatError as exc:
             raise ExportFormatError(f"{path}:{number}: {exc}") from exc
-        assets.append(asset)
     if not assets:
         raise ExportFormatError(f"{path}: the GCP asset export holds no asset")
-    records = to_records(assets)
+    return assets
+
+
+def _judged(rec: RawRecord) -> str:
+    """ "" when a normaliser reads ``rec``, else the type it is counted under as not judged."""
+    atype = str(rec.data["assetType"])
+    if rec.type == IAM_POLICY_TYPE:
+        return "" if atype in IAM_ASSET_TYPES else f"{atype} (IAM policy)"
+    return "" if atype in ASSET_TYPES else atype
+
+
+def _result(records: list[RawRecord]) -> ImportResult:
+    """One file's result from its records (identifiers already resolved)."""
+    skipped = Counter(t for t in map(_judged, records) if t)
+    records = [r for r in records if not _judged(r)]
+    records.sort(key=lambda r: (r.account, r.type, str(r.data["name"]), r.service))
     accounts = tuple(sorted({r.account for r in records if "/" not in r.account}))
     # An export with IAM policy lines was made with --content-type iam-policy: it lists
     # every policy, so a resource without one has none (as after a live listing). It
@@ -88,6 +108,47 @@ def read(path: Path) -> ImportResult:
         ),
         accounts=accounts,
         regions=tuple(sorted({r.region for r in records})),
+        notes=tuple(f"not judged: {n} asset(s) of {t}" for t, n in sorted(skipped.items())),
+        not_judged=dict(sorted(skipped.items())),
+    )
+
+
+def read_all(paths: Sequence[Path]) -> list[ImportResult]:
+    """Read the GCP exports of one import together, one result per file.
+
+    One :class:`AssetIndex` over every file, as a live scan keeps one over every
+    listing: a project number is turned into its id, and an IAM policy gets its
+    resource's location, whichever file names them.
+    """
+    per_file = [_assets(p) for p in paths]
+    index = AssetIndex()
+    for assets in per_file:
+        for a in assets:
+            index.add(a)
+    seen: set[bytes] = set()
+    return [
+        _result([rec for a in assets for rec in records_of(a, index, seen)]) for assets in per_file
+    ]
+
+
+def read(path: Path) -> ImportResult:
+    """Read one export file; raise :class:`ExportFormatError` naming file and line."""
+    return read_all([path])[0]
+
+
+def detect(head: bytes) -> bool:
+    """JSON lines whose first line is an asset (``name`` and ``asset_type``)."""
+    first = head.lstrip().split(b"\n", 1)[0].strip()
+    if not first.startswith(b"{"):
+        return False
+    try:
+        line = json.loads(first)
+    except ValueError:  # a first line longer than the head
+        return first.startswith(b'{"name"') and (
+            b'"asset_type"' in first or b'"assetType"' in first
+        )
+    return (
+        isinstance(line, dict) and "name" in line and ("asset_type" in line or "assetType" in line)
     )
 
 
@@ -96,4 +157,6 @@ IMPORTER = Importer(
     cloud="gcp",
     description="gcloud asset export JSON lines (--content-type resource and iam-policy)",
     read=read,
+    read_all=read_all,
+    detect=detect,
 )

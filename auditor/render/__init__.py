@@ -57,6 +57,9 @@ class ReportData:
     rule_docs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Rule id -> ``title``, ``rationale``, ``remediation``, ``path``, ``severity``."""
     tool_version: str = ""
+    not_judged: Mapping[str, int] = field(default_factory=dict)
+    """Exported resource type no normaliser reads -> count (imports only): never in scope,
+    so no gap, but shown so a reviewer does not overestimate coverage."""
 
 
 def renderers() -> dict[str, Renderer]:

@@ -97,6 +97,24 @@ def _gaps(report: ReportData) -> list[str]:
     return lines
 
 
+def _not_judged(report: ReportData) -> list[str]:
+    """Exported types no rule reads (imports only); nothing when every type was read."""
+    if not report.not_judged:
+        return []
+    lines = [
+        "## Not judged",
+        "",
+        "The exports hold resources of these types, which no normaliser reads: no rule "
+        "judged them. They are outside every collection unit, so they are not gaps.",
+        "",
+        "| type | resources |",
+        "|---|---|",
+    ]
+    lines += [f"| {md_cell(t)} | {n} |" for t, n in report.not_judged.items()]
+    lines.append("")
+    return lines
+
+
 def _verdicts(report: ReportData) -> list[str]:
     """One table of verdicts per status that has any, worst status first."""
     lines: list[str] = []
@@ -173,6 +191,7 @@ def render(report: ReportData) -> bytes:
     lines = [
         *_summary(report),
         *_gaps(report),
+        *_not_judged(report),
         *_verdicts(report),
         *_accountability(report),
         *_crossings(report),

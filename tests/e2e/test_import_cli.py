@@ -80,6 +80,7 @@ def test_fixture_import_finds_the_planted_violations(tmp_path: Path) -> None:
     assert entry["sha256"] == hashlib.sha256(SNAPSHOT.read_bytes()).hexdigest()
     assert entry["name"] == SNAPSHOT.name and entry["format"] == "aws-config"
     assert manifest["complete"] is False
+    assert manifest["provenance"]["not_judged"] == {"AWS::SNS::Topic": 1}
 
 
 def test_what_the_snapshot_does_not_hold_is_unknown_not_none(tmp_path: Path) -> None:
@@ -254,7 +255,9 @@ def test_odd_shapes_inside_an_item_are_located(tmp_path: Path) -> None:
 def test_unknown_format_and_undetectable_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
     path = _write(tmp_path, {"hello": "world"})
-    _assert_refused(_import(out, path), out, str(path), "cannot tell the export format", "--format")
+    _assert_refused(
+        _import(out, path), out, str(path), "no importer recognises this file", "--format"
+    )
     _assert_refused(
         _import(out, path, extra=("--format", "nope")), out, "--format nope", "aws-config"
     )
@@ -281,3 +284,285 @@ def test_formats_are_listed_from_discovery() -> None:
         assert f"{name}\t{imp.cloud}\t" in listed.output
         assert name in helped.output
     assert "aws-config" in listed.output
+
+
+# --- mixed Azure and GCP exports in one import ----------------------------------------------
+
+SUB = "11111111-1111-1111-1111-111111111111"
+PROJECT_NUMBER = "100000000001"
+MIXED_BOUNDARY = f"""\
+version: 1
+name: orders-mixed
+pattern: active-passive
+objectives: {{rpo: 5m, rto: 15m}}
+parties:
+  customer:
+    azure: {{subscriptions: ["{SUB}"], tenant: aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa}}
+    gcp: {{projects: [orders-prod], organization: "500000000005"}}
+regions:
+  azure/westeurope: primary
+  gcp/europe-west1: secondary
+platform: {{select: {{tags: {{platform: orders-kafka}}}}}}
+data:
+  stores: {{select: {{tags: {{data-class: kafka-log}}}}}}
+  keys: customer
+network:
+  kafka_ports: [9092]
+"""
+_RG = f"/subscriptions/{SUB}/resourceGroups/rg-kafka"
+
+
+def _azure_row(rid: str, rtype: str, location: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """A row as ``az graph query -q '<table>' --output json`` prints it (Resource Graph keys)."""
+    return {
+        "id": rid,
+        "name": rid.rsplit("/", 1)[1],
+        "type": rtype,
+        "tenantId": "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa",
+        "kind": "",
+        "location": location,
+        "resourceGroup": "rg-kafka",
+        "subscriptionId": SUB,
+        "managedBy": "",
+        "sku": None,
+        "plan": None,
+        "properties": properties,
+        "tags": {},
+        "identity": None,
+        "zones": None,
+        "extendedLocation": None,
+    }
+
+
+def _azure_files(tmp_path: Path) -> list[Path]:
+    """``resources`` (an object with ``data`` rows) and ``authorizationresources`` (bare list)."""
+    storage = _azure_row(
+        f"{_RG}/providers/Microsoft.Storage/storageAccounts/stordersweu",
+        "microsoft.storage/storageaccounts",
+        "westeurope",
+        {"publicNetworkAccess": "Disabled", "primaryLocation": "westeurope"},
+    )
+    storage.update(kind="StorageV2", sku={"name": "Standard_LRS"}, tags={"data-class": "kafka-log"})
+    gateway = _azure_row(
+        f"{_RG}/providers/Microsoft.Network/virtualNetworkGateways/vpn-weu",
+        "microsoft.network/virtualnetworkgateways",
+        "westeurope",
+        {"gatewayType": "Vpn"},
+    )
+    assignment = _azure_row(
+        f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments/ra01",
+        "microsoft.authorization/roleassignments",
+        "",
+        {
+            "principalId": "dddddddd-0000-0000-0000-000000000001",
+            "principalType": "ServicePrincipal",
+            "roleDefinitionId": f"/subscriptions/{SUB}/providers/Microsoft.Authorization/"
+            "roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+            "scope": f"/subscriptions/{SUB}",
+        },
+    )
+    resources = tmp_path / "resources.json"
+    resources.write_text(
+        json.dumps({"count": 2, "data": [storage, gateway], "skip_token": None, "total_records": 2})
+    )
+    auth = tmp_path / "authorizationresources.json"
+    auth.write_text(json.dumps([assignment], indent=2))
+    return [resources, auth]
+
+
+def _gcp_line(name: str, asset_type: str, **content: Any) -> str:
+    """One ``gcloud asset export`` JSON line (snake_case top-level keys)."""
+    line = {
+        "name": name,
+        "asset_type": asset_type,
+        "ancestors": [f"projects/{PROJECT_NUMBER}", "organizations/500000000005"],
+        "update_time": "2026-11-30T10:00:00.000000Z",
+        **content,
+    }
+    return json.dumps(line) + "\n"
+
+
+def _gcp_resource(data: dict[str, Any], location: str, discovery: str) -> dict[str, Any]:
+    return {
+        "version": "v1",
+        "discovery_document_uri": "https://www.googleapis.com/discovery/v1/apis/x/v1/rest",
+        "discovery_name": discovery,
+        "parent": f"//cloudresourcemanager.googleapis.com/projects/{PROJECT_NUMBER}",
+        "data": data,
+        "location": location,
+    }
+
+
+BUCKET = "//storage.googleapis.com/orders-tiered-ew1"
+TUNNEL = "//compute.googleapis.com/projects/orders-prod/regions/europe-west1/vpnTunnels/to-azure"
+
+
+def _gcp_files(tmp_path: Path, *, with_project: bool = True) -> list[Path]:
+    """``--content-type=resource`` and ``--content-type=iam-policy`` exports of one project."""
+    bucket = {
+        "name": "orders-tiered-ew1",
+        "location": "EUROPE-WEST1",
+        "locationType": "region",
+        "labels": {"data-class": "kafka-log"},
+        "iamConfiguration": {"publicAccessPrevention": "enforced"},
+    }
+    lines = _gcp_line(
+        BUCKET,
+        "storage.googleapis.com/Bucket",
+        resource=_gcp_resource(bucket, "europe-west1", "Bucket"),
+    )
+    lines += _gcp_line(
+        TUNNEL,
+        "compute.googleapis.com/VpnTunnel",
+        resource=_gcp_resource({"name": "to-azure"}, "europe-west1", "VpnTunnel"),
+    )
+    project = {"projectId": "orders-prod", "projectNumber": PROJECT_NUMBER, "name": "orders-prod"}
+    project_line = _gcp_line(
+        f"//cloudresourcemanager.googleapis.com/projects/{PROJECT_NUMBER}",
+        "cloudresourcemanager.googleapis.com/Project",
+        resource=_gcp_resource(project, "", "Project"),
+    )
+    resources = tmp_path / "gcp-resources.jsonl"
+    resources.write_text(lines + (project_line if with_project else ""))
+    policy = {"bindings": [{"role": "roles/storage.objectViewer", "members": ["allUsers"]}]}
+    iam = tmp_path / "gcp-iam.jsonl"
+    iam.write_text(_gcp_line(BUCKET, "storage.googleapis.com/Bucket", iam_policy=policy))
+    return [resources, iam]
+
+
+def _mixed_import(tmp_path: Path, files: list[Path], *extra: str) -> Result:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    boundary = tmp_path / "boundary.yaml"
+    boundary.write_text(MIXED_BOUNDARY)
+    out = tmp_path / "out"
+    return _run("import", "--boundary", str(boundary), "--out", str(out), *extra, *map(str, files))
+
+
+def _resources(bundle: Path) -> dict[str, dict[str, Any]]:
+    rows = [json.loads(line) for line in (bundle / "inventory.jsonl").read_text().splitlines()]
+    return {r["id"]: r for r in rows if r.get("type", "resource") == "resource" and "id" in r}
+
+
+def test_four_files_of_two_clouds_import_in_one_command(tmp_path: Path) -> None:
+    files = _azure_files(tmp_path) + _gcp_files(tmp_path)
+    result = _mixed_import(tmp_path, files)
+    assert result.exit_code in (0, 1), result.output
+    bundle = _bundle(tmp_path / "out")
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    formats = [(f["name"], f["format"]) for f in manifest["provenance"]["files"]]
+    assert formats == [
+        ("resources.json", "azure-graph"),
+        ("authorizationresources.json", "azure-graph"),
+        ("gcp-resources.jsonl", "gcp-asset"),
+        ("gcp-iam.jsonl", "gcp-asset"),
+    ]
+    clouds = {r["cloud"] for r in _resources(bundle).values()} - {""}  # "" : drills, outsiders
+    assert clouds == {"azure", "gcp"}
+    assert any(r["id"].endswith("/stordersweu") for r in _resources(bundle).values())
+
+
+def test_an_explicit_format_overrides_detection_and_a_mismatch_is_one_line(
+    tmp_path: Path,
+) -> None:
+    files = _azure_files(tmp_path) + _gcp_files(tmp_path)
+    out = tmp_path / "out"
+    result = _mixed_import(tmp_path, files, "--format", "gcp-asset")
+    _assert_refused(result, out, "resources.json:1", "needs a 'name'")
+    result = _mixed_import(tmp_path, files[2:], "--format", "gcp-asset")
+    assert result.exit_code in (0, 1), result.output
+
+
+def test_every_importer_detects_its_own_files_only(tmp_path: Path) -> None:
+    from auditor.importers import detected
+
+    files = {
+        "aws-config": [SNAPSHOT],
+        "azure-graph": _azure_files(tmp_path),
+        "gcp-asset": _gcp_files(tmp_path),
+    }
+    for fmt, paths in files.items():
+        for path in paths:
+            assert [i.format for i in detected(path.read_bytes()[:65536])] == [fmt], path
+
+
+def test_unknown_types_are_counted_as_not_judged_everywhere(tmp_path: Path) -> None:
+    """A VPN tunnel (GCP) and a VPN gateway (Azure) have no normaliser: counted, not refused."""
+    result = _mixed_import(tmp_path, _azure_files(tmp_path) + _gcp_files(tmp_path))
+    assert result.exit_code in (0, 1), result.output
+    expected = {
+        "compute.googleapis.com/VpnTunnel": 1,
+        "microsoft.network/virtualnetworkgateways": 1,
+    }
+    bundle = _bundle(tmp_path / "out")
+    provenance = json.loads((bundle / "manifest.json").read_text())["provenance"]
+    assert provenance["not_judged"] == expected
+    by_file = {f["name"]: f["not_judged"] for f in provenance["files"]}
+    assert by_file["gcp-resources.jsonl"] == {"compute.googleapis.com/VpnTunnel": 1}
+    (line,) = [ln for ln in result.output.splitlines() if ln.startswith("not judged:")]
+    assert "2 exported resource(s) of 2 type(s)" in line and "VpnTunnel (1)" in line
+    report = (bundle / "report.md").read_text()
+    assert "## Not judged" in report
+    assert "| compute.googleapis.com/VpnTunnel | 1 |" in report
+    assert "| microsoft.network/virtualnetworkgateways | 1 |" in report
+    assert not any(TUNNEL in r["id"] for r in _resources(bundle).values())
+
+
+def test_a_project_number_resolves_through_another_file_of_the_import(tmp_path: Path) -> None:
+    """The bucket's file names its project by number only; the project file maps it."""
+    resources, iam = _gcp_files(tmp_path, with_project=False)
+    project = tmp_path / "gcp-projects.jsonl"
+    data = {"projectId": "orders-prod", "projectNumber": PROJECT_NUMBER, "name": "orders-prod"}
+    project.write_text(
+        _gcp_line(
+            f"//cloudresourcemanager.googleapis.com/projects/{PROJECT_NUMBER}",
+            "cloudresourcemanager.googleapis.com/Project",
+            resource=_gcp_resource(data, "", "Project"),
+        )
+    )
+    result = _mixed_import(tmp_path, [resources, iam, project])
+    assert result.exit_code in (0, 1), result.output
+    bundle = _bundle(tmp_path / "out")
+    bucket = _resources(bundle)[BUCKET]
+    assert (bucket["account"], bucket["region"]) == ("orders-prod", "europe-west1")
+    # The policy (iam-policy file) joined the bucket: its public member is on the one resource.
+    assert bucket["attributes"]["public_members"] == ["allUsers"]
+    verdicts = [v for v in _verdicts(bundle) if v["resource"] == BUCKET]
+    assert verdicts and not any(PROJECT_NUMBER in json.dumps(v) for v in verdicts)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert not any(g["account"] == PROJECT_NUMBER for g in manifest["gaps"])
+
+
+def test_without_the_mapping_the_number_stays_the_account(tmp_path: Path) -> None:
+    """Each file alone: nothing maps the number, so it is kept (and the project is a gap)."""
+    resources, iam = _gcp_files(tmp_path, with_project=False)
+    result = _mixed_import(tmp_path, [resources, iam])
+    assert result.exit_code in (0, 1), result.output
+    bucket = _resources(_bundle(tmp_path / "out"))[BUCKET]
+    assert bucket["account"] == PROJECT_NUMBER
+
+
+def test_an_azure_tenant_resolves_through_the_subscription_rows_of_another_file(
+    tmp_path: Path,
+) -> None:
+    """A query that projected ``tenantId`` away: the resourcecontainers file names the tenant."""
+    _, auth = _azure_files(tmp_path)
+    rows = json.loads(auth.read_text())
+    auth.write_text(json.dumps([{k: v for k, v in r.items() if k != "tenantId"} for r in rows]))
+    principal = "/principals/dddddddd-0000-0000-0000-000000000001"
+    tenant = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+
+    alone = _mixed_import(tmp_path / "alone", [auth])
+    assert alone.exit_code in (0, 1), alone.output
+    ids = set(_resources(_bundle(tmp_path / "alone" / "out")))
+    assert f"/tenants/unknown{principal}" in ids
+
+    subscription = _azure_row(
+        f"/subscriptions/{SUB}", "microsoft.resources/subscriptions", "", {"state": "Enabled"}
+    )
+    containers = tmp_path / "resourcecontainers.json"
+    containers.write_text(json.dumps({"data": [subscription]}))
+    result = _mixed_import(tmp_path, [auth, containers])
+    assert result.exit_code in (0, 1), result.output
+    ids = set(_resources(_bundle(tmp_path / "out")))
+    assert f"/tenants/{tenant}{principal}" in ids
+    assert f"/tenants/unknown{principal}" not in ids
