@@ -433,12 +433,12 @@ def _run_units(
     from auditor.collect.scheduler import run_all
 
     executor = make_executor(opts.executor, settings, opts.max_workers)
+    ended = False
     try:
         run_all(scheduler, executor, on_finished)
-    except BaseException:  # Ctrl-C: stop now, do not wait on calls in flight
-        executor.close(wait=False)
-        raise
-    executor.close()
+        ended = True
+    finally:  # on any exception, Ctrl-C included: stop now, wait for no call in flight
+        executor.close(wait=ended)
 
 
 def collect_aws(

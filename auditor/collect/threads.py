@@ -18,9 +18,9 @@ from contextlib import contextmanager
 def thread_pool(workers: int) -> Iterator[ThreadPoolExecutor]:
     """A pool of ``max(1, workers)`` threads, shut down without waiting on an exception."""
     pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    ended = False
     try:
         yield pool
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+        ended = True
+    finally:  # on any exception, Ctrl-C included, cancel the queue and wait for nothing
+        pool.shutdown(wait=ended, cancel_futures=not ended)
