@@ -1,13 +1,13 @@
 # Two entry points do all set-up on a fresh machine:
 #   make demo   - venv, install, scan embedded fake AWS, Azure and GCP, write a bundle under reports/
 #   make test   - venv, install, ruff, mypy (strict), the whole pytest suite
-#   make lock   - re-resolve requirements/lock.txt from pyproject.toml (newest releases)
+#   make lock   - re-resolve requirements.txt from pyproject.toml (newest releases)
 #   make test-latest - the suite against the newest releases, unlocked (drift shows here first)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-LOCK   := requirements/lock.txt
+LOCK   := requirements.txt
 LATEST := .venv-latest
 
 .PHONY: demo test test-latest lock lint typecheck unit docs bench bench-1m clean
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 # writes pip's hashed requirements format, so installing needs nothing but pip.
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev --universal \
+	$(BIN)/uv pip compile pyproject.toml requirements-build.in --extra dev --universal \
 	  --generate-hashes --python-version 3.11 --no-emit-package boundary-auditor \
 	  --custom-compile-command "make lock" --upgrade -o $(LOCK)
 

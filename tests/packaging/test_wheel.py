@@ -3,7 +3,7 @@ demo with ``[fakecloud]``, and a missing extra is one line and exit 2.
 
 Everything runs in a fresh venv in ``tmp_path`` from a working directory outside
 the repository, with no ``PYTHONPATH``, so only the installed wheel is importable.
-When ``requirements/lock.txt`` exists its pins constrain the installs.
+When ``requirements.txt`` exists its pins constrain the installs.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 pytestmark = pytest.mark.packaging
 
 REPO = Path(__file__).resolve().parents[2]
-LOCK = REPO / "requirements" / "lock.txt"
+LOCK = REPO / "requirements.txt"
 AWS_ESTATE = REPO / "fixtures" / "kafka-byoc-aws" / "boundary.yaml"
 AZURE_ESTATE = REPO / "fixtures" / "azure-kafka" / "boundary.yaml"
 TIMEOUT = 300
