@@ -4,7 +4,7 @@ Each command is one module in :mod:`auditor.commands` (found by discovery); they
 parse options, call :mod:`auditor.pipeline`, and print. Nothing below the CLI
 imports this module.
 
-Exit codes (:class:`auditor.pipeline.ExitCode`): 0 all pass; 1 failures at or
+Exit codes (:class:`auditor.base.exit_codes.ExitCode`): 0 all pass; 1 failures at or
 above ``--fail-on`` (with ``--baseline``: only failures the baseline lacked, or
 expired waivers); 2 usage or input error (checked before any API call where it
 can be); 3 scan incomplete (gaps) with ``--strict``; 4 the bundle was written
@@ -21,10 +21,11 @@ from typing import Any
 
 import click
 
-EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_INCOMPLETE = 0, 1, 2, 3
-EXIT_UPLOAD = 4
-EXIT_UNREAD = 5
-EXIT_INTERRUPTED = 130
+from auditor.base.exit_codes import ExitCode
+
+EXIT_OK, EXIT_FAIL, EXIT_INPUT = ExitCode.OK, ExitCode.FAIL, ExitCode.INPUT
+EXIT_INCOMPLETE, EXIT_UPLOAD = ExitCode.INCOMPLETE, ExitCode.UPLOAD
+EXIT_UNREAD, EXIT_INTERRUPTED = ExitCode.UNREAD, ExitCode.INTERRUPTED
 
 
 class _AuditorGroup(click.Group):

@@ -12,7 +12,6 @@ re-evaluates to the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import functools
 import importlib.metadata
 from collections import Counter
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.analysis.derive import build_graph
+from auditor.base.exit_codes import ExitCode
 from auditor.base.serialize import (
     canonical_json,
     gap_to_dict,
@@ -342,18 +342,6 @@ def write_scan_bundle(
         n += 1
         name = f"{base}-{n}"
     return write_bundle(out_dir, name, files, signer)
-
-
-class ExitCode(enum.IntEnum):
-    """What a scan's exit status means (the README's table)."""
-
-    OK = 0
-    FAIL = 1
-    INPUT = 2
-    INCOMPLETE = 3
-    UPLOAD = 4
-    UNREAD = 5
-    INTERRUPTED = 130
 
 
 class ScanError(ValueError):

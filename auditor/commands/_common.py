@@ -14,11 +14,12 @@ from typing import Any, NoReturn
 
 import click
 
+from auditor.base.exit_codes import ExitCode
 from auditor.render.terminal import collection_notes, make_console, print_summary
 
 __all__ = ["collection_notes", "make_console", "print_summary"]
 
-EXIT_INPUT = 2
+EXIT_INPUT = ExitCode.INPUT
 
 
 def fail_with(message: str, code: int = EXIT_INPUT) -> NoReturn:
@@ -162,7 +163,7 @@ def scan_and_report(
 
     from auditor.collect.progress import LogProgress, RichProgress
     from auditor.coverage import unread_line
-    from auditor.pipeline import ExitCode, ScanError, run_scan, scan_exit_code
+    from auditor.pipeline import ScanError, run_scan, scan_exit_code
 
     if request.targets.aws is not None:
         check_aws_profile(request.targets.aws.profile)

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import click
 
-EXIT_CHANGED = 1
+from auditor.base.exit_codes import ExitCode
+
+EXIT_CHANGED = ExitCode.FAIL
+"""A bundle that is not intact."""
 
 
 @click.command(name="verify")
