@@ -32,6 +32,7 @@ from auditor.boundary import Declaration, declaration_hash
 from auditor.checks import Rule, all_rules
 from auditor.checks.engine import evaluate
 from auditor.checks.pack import RulePack
+from auditor.collect.clouds import CloudCollection
 from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
 from auditor.coverage import Unread, unread_accounts
 from auditor.evidence.bundle import Member, member_bytes, write_bundle
@@ -62,13 +63,10 @@ def aws_scope(
 
 
 def collect_aws_inventory(
-    opts: AwsScanOptions,
-    progress: Progress | None = None,
-    raw: list[RawRecord] | None = None,
-    on_result: Callable[[CollectionResult], None] | None = None,
+    opts: AwsScanOptions, progress: Progress | None = None, raw: list[RawRecord] | None = None
 ) -> Inventory:
     """Collect one AWS scan and normalise it (see :func:`collect_inventory`)."""
-    return collect_inventory(ScanTargets(aws=opts), progress, raw, on_result)
+    return collect_inventory(ScanTargets(aws=opts), progress, raw)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,7 +97,7 @@ def collect_inventory(
     targets: ScanTargets,
     progress: Progress | None = None,
     raw: list[RawRecord] | None = None,
-    on_result: Callable[[CollectionResult], None] | None = None,
+    on_collected: Callable[[CloudCollection], None] | None = None,
 ) -> Inventory:
     """Collect every targeted cloud and normalise all of it into one inventory.
 
@@ -108,12 +106,12 @@ def collect_inventory(
     Azure rows about a Resource Graph page at a time, GCP assets once every
     scope has listed (they wait on disk: an IAM policy takes its location from
     its resource's asset); raw records are then dropped, unless
-    ``raw`` (``--keep-raw``) asks for them. ``on_result`` sees the AWS collection
-    result (discovered accounts, resumed units, start time) before the merge. The
+    ``raw`` (``--keep-raw``) asks for them. ``on_collected`` sees each cloud's
+    collection (its result and the accounts it targeted) before the merge. The
     scope is what was targeted: declared accounts (plus discovered ones) of every
     cloud, and every region scanned.
     """
-    from auditor.collect.clouds import cloud_collectors
+    from auditor.collect.clouds import cloud_collectors  # imports each cloud's module
 
     known = cloud_collectors()
     chosen = [(known[c], targets.options(c)) for c in targets.clouds]
@@ -133,8 +131,8 @@ def collect_inventory(
                 work_dir=spool.folder,
                 declared_regions=tuple(targets.regions.get(collector.cloud, ())),
             )
-            if collector.cloud == "aws" and on_result is not None:
-                on_result(got.result)
+            if on_collected is not None:
+                on_collected(got)
             results.append(got.result)
             accounts += got.accounts
             regions += got.regions
@@ -466,6 +464,7 @@ def run_scan(
     ``on_result`` sees the AWS collection result before the merge (organisation
     discovery, resumed units). The checkpoint is dropped once the bundle holds it all.
     """
+    from auditor.collect.executors import ExecutorError
     from auditor.evidence.raw import raw_files
     from auditor.normalize import NormalizationError
     from auditor.normalize.drills import with_drills
@@ -473,21 +472,22 @@ def run_scan(
 
     started = now_utc()
     raw: list[RawRecord] | None = [] if request.keep_raw else None
-    aws: list[CollectionResult] = []
+    clouds: list[CloudCollection] = []
 
-    def seen(result: CollectionResult) -> None:
-        aws.append(result)
-        if on_result is not None:
-            on_result(result)
+    def seen(got: CloudCollection) -> None:
+        clouds.append(got)
+        if got.cloud == "aws" and on_result is not None:
+            on_result(got.result)
 
     try:
-        inventory = collect_inventory(request.targets, progress, raw, on_result=seen)
+        inventory = collect_inventory(request.targets, progress, raw, on_collected=seen)
     except NormalizationError as exc:
         raise ScanError(f"unexpected API response: {exc}") from None
-    except (SpoolError, ValueError) as exc:  # ValueError: the Dask scheduler (ExecutorError)
+    except (SpoolError, ExecutorError) as exc:  # a full disk; an unreachable Dask scheduler
         raise ScanError(str(exc)) from None
-    if aws and aws[0].started is not None:
-        started = min(started, aws[0].started)  # a resumed scan began earlier
+    aws = next((c.result for c in clouds if c.cloud == "aws"), None)
+    if aws is not None and aws.started is not None:
+        started = min(started, aws.started)  # a resumed scan began earlier
     finished = now_utc()
     decl = request.declaration
     inventory = with_drills(inventory, decl, request.declaration_path, started.date())
@@ -502,16 +502,16 @@ def run_scan(
         signer=request.signer,
         raw=None if raw is None else raw_files(raw),
     )
-    if aws and aws[0].checkpoint is not None:
-        aws[0].checkpoint.remove()  # the bundle holds it all now: drop the raw data
-    wanted = _targeted(request.targets, aws[0] if aws else None)
+    if aws is not None and aws.checkpoint is not None:
+        aws.checkpoint.remove()  # the bundle holds it all now: drop the raw data
+    wanted = [(c.cloud, account) for c in clouds for account in c.accounts]
     return ScanResult(
         bundle=bundle,
         inventory=inventory,
         evaluation=ev,
         unread=tuple(unread_accounts(inventory, wanted)),
         targeted=len(set(wanted)),
-        aws=aws[0] if aws else None,
+        aws=aws,
     )
 
 
@@ -553,19 +553,6 @@ def judge_and_write(
     except (BundleError, OSError) as exc:
         raise ScanError(f"cannot write the evidence bundle: {exc}") from None
     return ev, bundle
-
-
-def _targeted(targets: ScanTargets, aws: CollectionResult | None) -> list[tuple[str, str]]:
-    """(cloud, account) the scan set out to read: declared, plus discovered AWS accounts."""
-    accounts: tuple[str, ...] | list[str] = ()
-    if targets.aws is not None:
-        accounts = (aws.accounts if aws is not None else None) or targets.aws.accounts
-    wanted = [("aws", a) for a in accounts]
-    if targets.azure is not None:
-        wanted += [("azure", s) for s in targets.azure.subscriptions]
-    if targets.gcp is not None:
-        wanted += [("gcp", p) for p in targets.gcp.projects]
-    return wanted
 
 
 def scan_exit_code(

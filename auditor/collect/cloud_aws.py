@@ -36,7 +36,10 @@ class AwsCollector:
         if options.all_regions:
             regions = tuple(sorted({r for rs in result.regions.values() for r in rs})) or regions
         return CloudCollection(
-            result=result, accounts=tuple(result.accounts or options.accounts), regions=regions
+            cloud=self.cloud,
+            result=result,
+            accounts=tuple(result.accounts or options.accounts),
+            regions=regions,
         )
 
 

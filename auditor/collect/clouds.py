@@ -31,6 +31,7 @@ from auditor.model import RawRecord
 class CloudCollection:
     """What collecting one cloud gave: the result, and the scope it covered."""
 
+    cloud: str
     result: CollectionResult
     accounts: tuple[str, ...]
     """Accounts (subscriptions, projects) targeted: declared, plus discovered ones."""
@@ -117,6 +118,7 @@ class BatchedCollector:
         result: CollectionResult = run(options, progress, on_records=to_sink, **extra)
         result.records = to_sink.kept
         return CloudCollection(
+            cloud=self.cloud,
             result=result,
             accounts=tuple(getattr(options, self.accounts)),
             regions=declared_regions,
