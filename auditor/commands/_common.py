@@ -143,6 +143,16 @@ def _upload(console: Any, bundle: Path, target: Any, profile: str | None) -> boo
     return True
 
 
+def request_or_fail(decl: Any, text: str, pack: Any, **options: Any) -> Any:
+    """:func:`auditor.pipeline.scan_request`, its refusal a one-line error (exit 2)."""
+    from auditor.pipeline import ScanError, scan_request
+
+    try:
+        return scan_request(decl, text, pack, **options)
+    except ScanError as exc:
+        fail_with(str(exc))
+
+
 def scan_and_report(
     request: Any,
     *,
@@ -151,7 +161,6 @@ def scan_and_report(
     baseline: Any = None,
     on_bundle: Callable[[Any, Path], None] | None = None,
     upload: Any = None,
-    profile: str | None = None,
 ) -> int:
     """Run ``request`` (a ScanRequest) with progress, print the summary; the exit code.
 
@@ -165,8 +174,9 @@ def scan_and_report(
     from auditor.coverage import unread_line
     from auditor.pipeline import ScanError, run_scan, scan_exit_code
 
+    profile = request.targets.aws.profile if request.targets.aws is not None else None
     if request.targets.aws is not None:
-        check_aws_profile(request.targets.aws.profile)
+        check_aws_profile(profile)
     console = make_console()
 
     def noted(result: Any) -> None:

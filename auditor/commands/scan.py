@@ -68,42 +68,36 @@ def scan(
     from auditor.commands._common import (
         baseline_verdicts,
         check_writable,
-        fail_with,
         gcp_scope,
         load_inputs,
+        request_or_fail,
         scan_and_report,
         signer_from,
         upload_target,
     )
-    from auditor.pipeline import ScanError, scan_request
 
     target = upload_target(upload) if upload else None
     decl, text, pack = load_inputs(declaration, rules)
     check_writable(out_dir)
     signer = signer_from(sign_key) if sign_key else None
     prior = baseline_verdicts(baseline) if baseline else None
-    try:
-        request = scan_request(
-            decl,
-            text,
-            pack,
-            out_dir=out_dir,
-            declaration_path=declaration,
-            profile=profile,
-            regions=regions,
-            assume_role=assume_role,
-            external_id=external_id,
-            workers=workers,
-            scale=scale,
-            cloud_options={"gcp": gcp_scope(decl, gcp_folders, gcp_organization)},
-            signer=signer,
-            keep_raw=keep_raw,
-        )
-    except ScanError as exc:
-        fail_with(str(exc))
-    code = scan_and_report(
-        request, fail_on=fail_on, strict=strict, baseline=prior, upload=target, profile=profile
+    request = request_or_fail(
+        decl,
+        text,
+        pack,
+        out_dir=out_dir,
+        declaration_path=declaration,
+        profile=profile,
+        regions=regions,
+        assume_role=assume_role,
+        external_id=external_id,
+        workers=workers,
+        scale=scale,
+        cloud_options={"gcp": gcp_scope(decl, gcp_folders, gcp_organization)},
+        signer=signer,
+        keep_raw=keep_raw,
     )
+    code = scan_and_report(request, fail_on=fail_on, strict=strict, baseline=prior, upload=target)
     sys.exit(code)
 
 

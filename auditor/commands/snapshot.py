@@ -135,13 +135,12 @@ def snapshot(
     """Collect fast, sign, and print what is new since a last-good bundle, crossings first."""
     from auditor.commands._common import (
         check_writable,
-        fail_with,
         load_inputs,
+        request_or_fail,
         scan_and_report,
         signer_from,
         upload_target,
     )
-    from auditor.pipeline import ScanError, scan_request
 
     target = upload_target(upload) if upload else None
     decl, text, pack = load_inputs(declaration, rules)
@@ -150,24 +149,21 @@ def snapshot(
     good = _last_good(last_good, public_key)  # before collecting: a bad one costs nothing
     report = _WhatIsNew(good.path)
 
-    try:
-        request = scan_request(
-            decl,
-            text,
-            pack,
-            out_dir=out_dir,
-            declaration_path=declaration,
-            profile=profile,
-            regions=regions,
-            assume_role=assume_role,
-            external_id=external_id,
-            workers=workers,
-            max_attempts=SNAPSHOT_ATTEMPTS,
-            signer=signer,
-            keep_raw=keep_raw,
-        )
-    except ScanError as exc:
-        fail_with(str(exc))
+    request = request_or_fail(
+        decl,
+        text,
+        pack,
+        out_dir=out_dir,
+        declaration_path=declaration,
+        profile=profile,
+        regions=regions,
+        assume_role=assume_role,
+        external_id=external_id,
+        workers=workers,
+        max_attempts=SNAPSHOT_ATTEMPTS,
+        signer=signer,
+        keep_raw=keep_raw,
+    )
     code = scan_and_report(
         request,
         fail_on=fail_on,
@@ -175,7 +171,6 @@ def snapshot(
         baseline=good.verdicts,
         on_bundle=report,
         upload=target,
-        profile=profile,
     )
     if report.new_paths and code in (0, 3):  # 4 (upload failed) must stay visible
         code = 1
