@@ -114,11 +114,19 @@ def _assumed_session(
 
     core: Any = botocore.session.get_session()  # refreshable credentials have no public setter
     # One parsed copy of each service model per process, not one per assumed account.
-    core.register_component("data_loader", base._session.get_component("data_loader"))
+    loader = base._session.get_component("data_loader")
+    core.register_component("data_loader", loader)
     core._credentials = RefreshableCredentials.create_from_metadata(
         metadata=metadata, refresh_using=fetch, method="assume-role"
     )
-    return boto3.Session(botocore_session=core)
+    with _LOADER_LOCK:  # boto3.Session appends its data folder to the shared loader's paths
+        session = boto3.Session(botocore_session=core)
+        paths = loader.search_paths
+        paths[:] = list(dict.fromkeys(paths))  # once, not once per account entered
+    return session
+
+
+_LOADER_LOCK = threading.Lock()
 
 
 class SessionCache:
