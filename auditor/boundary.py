@@ -83,38 +83,76 @@ class Objectives(_Strict):
 
 
 class AwsParty(_Strict):
+    """AWS accounts (and principals in accounts it does not own) a party has."""
+
     accounts: list[Annotated[str, Field(pattern=r"^\d{12}$")]] = Field(
         default_factory=list, description="Twelve-digit AWS account ids the party owns."
     )
     organization: str | None = Field(default=None, description="AWS Organizations id (o-...).")
+    principals: list[str] = Field(
+        default_factory=list,
+        description="ARNs (globs) of the party's principals, also inside another party's "
+        "account, e.g. a vendor's role in the customer account. They outrank the account.",
+    )
 
 
 class AzureParty(_Strict):
-    """Azure subscriptions (and the Entra ID tenant) a party owns."""
+    """Azure subscriptions, Entra ID tenants and identities a party owns."""
 
     subscriptions: list[str] = Field(default_factory=list, description="Subscription ids.")
     tenant: str | None = Field(
         default=None, description="Entra ID tenant id: its principals belong to the party."
     )
+    tenants: list[str] = Field(
+        default_factory=list, description="More Entra ID tenant ids the party owns."
+    )
+    applications: list[str] = Field(
+        default_factory=list,
+        description="Application (client) ids: their service principals are the party's, in "
+        "whatever tenant they live (a vendor's app registered in the customer tenant).",
+    )
+    principals: list[str] = Field(
+        default_factory=list,
+        description="Object ids of the party's service principals, users, groups or managed "
+        "identities, in whatever tenant they live. They outrank the tenant.",
+    )
+
+    def all_tenants(self) -> list[str]:
+        """``tenant`` and ``tenants`` together, lower-cased."""
+        out = [self.tenant] if self.tenant else []
+        return sorted({t.lower() for t in [*out, *self.tenants]})
 
 
 class GcpParty(_Strict):
-    """GCP projects (and the identity domains) a party owns."""
+    """GCP organisations, folders, projects and identities a party owns."""
 
     projects: list[str] = Field(default_factory=list, description="GCP project ids.")
+    project_numbers: list[Annotated[str, Field(pattern=r"^\d{1,20}$")]] = Field(
+        default_factory=list,
+        description="Project numbers of the party's projects (IAM policies, service agents and "
+        "some exports name a project by number).",
+    )
     organization: str | None = Field(default=None, description="Organisation number.")
+    folders: list[str] = Field(
+        default_factory=list, description="Folder numbers: every project under them is the party's."
+    )
     domains: list[str] = Field(
         default_factory=list,
         description="Identity domains (user:, group:, domain: members) the party owns.",
     )
+    service_accounts: list[str] = Field(
+        default_factory=list,
+        description="Service account e-mails (globs) that are the party's, in whatever project "
+        "they live. They outrank the project and the domain.",
+    )
 
 
 def _azure_owns(party: AzureParty, account: str) -> bool:
-    """A subscription (or, for principals, the tenant) of the party; ids are case-blind."""
+    """A subscription (or, for principals, a tenant) of the party; ids are case-blind."""
     low = account.lower()
     if low in {s.lower() for s in party.subscriptions}:
         return True
-    return bool(party.tenant) and low == str(party.tenant).lower()
+    return low in party.all_tenants()
 
 
 class Party(_Strict):
@@ -214,7 +252,14 @@ class Network(_Strict):
 
 
 class Dns(_Strict):
-    zone: str
+    """A DNS zone clients resolve the platform through, and its failover records."""
+
+    zone: str = Field(
+        description="Zone name (Route 53, Azure DNS, Cloud DNS) or Traffic Manager profile."
+    )
+    cloud: Literal["aws", "azure", "gcp"] | None = Field(
+        default=None, description="The cloud serving the zone; default: any cloud with it."
+    )
     records: list[str] = Field(default_factory=list, description="Record names (relative).")
     routing: Literal["failover", "latency", "weighted", "simple"] = "failover"
     health_check: Literal["required", "optional"] = "required"
@@ -305,8 +350,19 @@ class RunbookStep(_Strict):
     )
 
 
+def _one_or_many(value: Any) -> Any:
+    """A single mapping stands for a list of one (declarations before several zones)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, dict) else value
+
+
 class Failure(_Strict):
-    dns: Dns | None = None
+    dns: Annotated[list[Dns], BeforeValidator(_one_or_many)] = Field(
+        default_factory=list,
+        description="DNS zones clients fail over through: one zone, or a list of zones "
+        "(one per cloud or per client population).",
+    )
     secondary_capacity: float = Field(default=1.0, ge=0.0, le=10.0)
     keys_in_each_region: bool = True
     drills: Drills | None = None
@@ -411,9 +467,21 @@ class Declaration(_Strict):
                 if acct in owners:
                     raise ValueError(f"account {acct} is declared for {owners[acct]} and {party}")
                 owners[acct] = party
-        roles = list(self.regions.values())
-        if self.pattern is Pattern.ACTIVE_PASSIVE and roles.count(RegionRole.PRIMARY) != 1:
-            raise ValueError("an active-passive pattern needs exactly one primary region")
+        if self.pattern is Pattern.ACTIVE_PASSIVE:
+            primaries = sorted(k for k, v in self.regions.items() if v is RegionRole.PRIMARY)
+            if not primaries:
+                raise ValueError("an active-passive pattern needs a primary region")
+            clouds = [k.split("/", 1)[0] for k in primaries]
+            for cloud in sorted(set(clouds)):
+                if clouds.count(cloud) > 1:
+                    twice = ", ".join(k for k in primaries if k.startswith(f"{cloud}/"))
+                    raise ValueError(
+                        f"an active-passive pattern has one primary region per cloud; "
+                        f"{cloud} has {twice}"
+                    )
+        for zone in self.failure.dns:
+            if zone.cloud is not None and zone.cloud not in {"aws", "azure", "gcp"}:
+                raise ValueError(f"failure.dns zone {zone.zone}: unknown cloud {zone.cloud!r}")
         return self
 
     # --- queries the rest of the auditor uses -------------------------------------------
@@ -435,9 +503,41 @@ class Declaration(_Strict):
                 return name
             if cloud == "azure" and party.azure and _azure_owns(party.azure, account):
                 return name
-            if cloud == "gcp" and party.gcp and account in party.gcp.projects:
+            if (
+                cloud == "gcp"
+                and party.gcp
+                and (account in party.gcp.projects or account in party.gcp.project_numbers)
+            ):
                 return name
         return "unknown"
+
+    def identity_party(self, cloud: str, identities: Iterable[str]) -> str | None:
+        """The party that names one of ``identities`` explicitly, or None.
+
+        ``identities`` are what a principal is known by: an AWS ARN; an Azure object
+        id or application id; a GCP service account e-mail. An explicit identity
+        outranks the account, tenant or project the principal lives in, so a vendor's
+        service principal in the customer tenant is the vendor's.
+        """
+        wanted = [i for i in identities if i]
+        for name, party in sorted(self.parties.items()):
+            patterns: list[str] = []
+            if cloud == "aws" and party.aws:
+                patterns = party.aws.principals
+            elif cloud == "azure" and party.azure:
+                patterns = [p.lower() for p in (*party.azure.applications, *party.azure.principals)]
+                if any(i.lower() in patterns for i in wanted):
+                    return name
+                continue
+            elif cloud == "gcp" and party.gcp:
+                patterns = [p.lower() for p in party.gcp.service_accounts]
+                wanted_low = [i.lower() for i in wanted]
+                if any(fnmatch.fnmatchcase(i, p) for i in wanted_low for p in patterns):
+                    return name
+                continue
+            if any(fnmatch.fnmatchcase(i, p) for i in wanted for p in patterns):
+                return name
+        return None
 
     def accounts(self, cloud: str, party: str | None = None) -> list[str]:
         out: list[str] = []
@@ -451,6 +551,13 @@ class Declaration(_Strict):
             elif cloud == "gcp" and p.gcp:
                 out += p.gcp.projects
         return out
+
+    def primary_region(self, cloud: str) -> str | None:
+        """The declared primary region of ``cloud``, or None when it has none."""
+        for region, role in sorted(self.regions_of(cloud).items()):
+            if role is RegionRole.PRIMARY:
+                return region
+        return None
 
     def regions_of(self, cloud: str) -> dict[str, RegionRole]:
         prefix = f"{cloud}/"

@@ -267,11 +267,9 @@ def record_targets(graph: BoundaryGraph, record: Resource) -> list[Resource]:
 
 
 def declared_records(graph: BoundaryGraph) -> list[tuple[str, list[Resource]]]:
-    dns = graph.declaration.failure.dns
-    if dns is None:
-        return []
     return [
         (fqdn, records_named(graph, dns.zone, fqdn))
+        for dns in graph.declaration.failure.dns
         for fqdn in sorted({record_fqdn(r, dns.zone) for r in dns.records})
     ]
 
@@ -517,10 +515,7 @@ def _replication_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> I
 
 def _dns_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[Dependency]:
     decl = graph.declaration
-    dns = decl.failure.dns
-    if dns is None:
-        return
-    zones = zones_named(graph, dns.zone)
+    zones = [z for dns in decl.failure.dns for z in zones_named(graph, dns.zone)]
     for region in regions:
         anchor = region_anchor(graph, region)
         if anchor is None:
@@ -541,7 +536,7 @@ def _dns_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[
                 from_region=region,
                 to_region=str(v.get("region")),
                 blocking=True,
-                reason=f"private zone {dns.zone} answers only in VPCs of "
+                reason=f"private zone {z.attributes.get('name')} answers only in VPCs of "
                 f"{', '.join(vpc_regions)}; clients in {region} cannot resolve its names",
                 via=(z.id,),
             )
@@ -558,7 +553,8 @@ def _dns_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[
                 from_region=region,
                 to_region=ROUTE53_CONTROL_REGION,
                 blocking=True,
-                reason=f"failing over {dns.zone} needs a record change, made through the "
+                reason=f"failing over {', '.join(d.zone for d in decl.failure.dns)} needs a "
+                "record change, made through the "
                 f"Route53 control plane in {ROUTE53_CONTROL_REGION}",
             )
     if decl.pattern.value != "active-passive":

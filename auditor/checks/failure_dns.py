@@ -90,10 +90,13 @@ def _missing_zone(ctx: RuleContext, dns: Dns, fqdn: str) -> Finding:
     requires=ROUTE53,
 )
 def dns_failover_records(ctx: RuleContext) -> Iterator[Finding]:
-    dns = ctx.declaration.failure.dns
-    if dns is None:
+    if not ctx.declaration.failure.dns:
         yield _no_dns(ctx)
-        return
+    for dns in ctx.declaration.failure.dns:
+        yield from _failover_records(ctx, dns)
+
+
+def _failover_records(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
     if not dns.records:
         yield ctx.inconclusive(
             scope_id("aws", "*", "global"),
@@ -177,10 +180,13 @@ def dns_failover_records(ctx: RuleContext) -> Iterator[Finding]:
     requires=ROUTE53,
 )
 def dns_health_checks(ctx: RuleContext) -> Iterator[Finding]:
-    dns = ctx.declaration.failure.dns
-    if dns is None:
+    if not ctx.declaration.failure.dns:
         yield _no_dns(ctx)
-        return
+    for dns in ctx.declaration.failure.dns:
+        yield from _health_checks(ctx, dns)
+
+
+def _health_checks(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
     if not dns.records:
         yield ctx.inconclusive(
             scope_id("aws", "*", "global"), "failure.dns lists no records", region="global"
@@ -270,11 +276,14 @@ def _judge_health(ctx: RuleContext, r: Resource, fqdn: str, required: bool) -> F
     requires=ROUTE53,
 )
 def dns_ttl(ctx: RuleContext) -> Iterator[Finding]:
-    decl = ctx.declaration
-    dns = decl.failure.dns
-    if dns is None:
+    if not ctx.declaration.failure.dns:
         yield _no_dns(ctx)
-        return
+    for dns in ctx.declaration.failure.dns:
+        yield from _ttl(ctx, dns)
+
+
+def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
+    decl = ctx.declaration
     rto = decl.objectives.rto
     zones = zones_named(ctx.graph, dns.zone)
     if not dns.records:

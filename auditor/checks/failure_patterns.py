@@ -109,11 +109,12 @@ def single_write_region(ctx: RuleContext) -> Iterator[Finding]:
     nodes: list[str] = []
     edges: list[tuple[str, str, str]] = []
     checked: list[str] = []
-    dns = decl.failure.dns
-    if dns is not None and dns.routing != "failover":
-        problems.append(
-            f"failure.dns declares {dns.routing} routing, which sends writers to several regions"
-        )
+    for dns in decl.failure.dns:
+        if dns.routing != "failover":
+            problems.append(
+                f"failure.dns zone {dns.zone} declares {dns.routing} routing, which sends "
+                "writers to several regions"
+            )
     for fqdn, records in declared_records(graph):
         for rec in records:
             nodes.append(rec.id)
@@ -565,7 +566,7 @@ def local_resolution(ctx: RuleContext) -> Iterator[Finding]:
         return
     decl = ctx.declaration
     graph = ctx.graph
-    if decl.failure.dns is None:
+    if not decl.failure.dns:
         yield ctx.inconclusive(
             ALL, "failure.dns is not declared, so client resolution cannot be judged"
         )

@@ -51,12 +51,12 @@ def _judge(ctx: RuleContext, step: RunbookStep, n: int, res: RunbookResource) ->
     where = f"step {n} ({step.name}): {res.kind} {res.name}"
     want = res.state
     if res.kind == "dns_record":
-        dns = ctx.declaration.failure.dns
-        fqdn = record_fqdn(res.name, dns.zone) if dns else res.name.rstrip(".").lower()
+        zones = ctx.declaration.failure.dns
+        fqdns = {record_fqdn(res.name, z.zone) for z in zones} or {res.name.rstrip(".").lower()}
         found = [
             r
             for r in graph.of_kind(Kind.DNS_RECORD)
-            if str(r.attributes.get("name") or "").lower() == fqdn
+            if str(r.attributes.get("name") or "").lower() in fqdns
         ]
         if not found:
             return _status(ctx, rid, False, f"{where} does not exist", found)
