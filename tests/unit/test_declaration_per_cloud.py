@@ -89,4 +89,6 @@ def test_dns_is_one_zone_or_several() -> None:
         ("kafka.example.internal", "aws"),
         ("orders-kafka.trafficmanager.net", "azure"),
     ]
-    assert parse_declaration(dump(declaration())).failure.dns == []
+    none = declaration()
+    none["failure"] = {"dns": None}
+    assert parse_declaration(dump(none)).failure.dns == []
