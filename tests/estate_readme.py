@@ -24,6 +24,7 @@ from auditor.model import Inventory, Status, Verdict
 PLANTED = "## Planted violations"
 INCONCLUSIVE = "## Expected INCONCLUSIVE verdicts"
 NOT_APPLICABLE = "## Expected NOT_APPLICABLE verdicts"
+CLEAN_TWINS = "## Clean twins"
 
 _ROW = re.compile(r"^\|\s*\d+\s*\|\s*`([^`]+)`\s*\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|")
 
@@ -102,7 +103,11 @@ def targets(selector: str, inventory: Inventory) -> set[str]:
     cloud ids are random); anything else is a canonical id or a glob over ids.
     """
     kind, sep, name = selector.partition(":")
-    if sep and kind.isidentifier() and not selector.startswith(("arn:", "scope:", "dns:")):
+    if (
+        sep
+        and kind.isidentifier()
+        and not selector.startswith(("arn:", "scope:", "dns:", "replication:"))
+    ):
         ids = {r.id for r in inventory.resources if r.kind == kind and r.name == name}
         assert ids, f"no collected {kind} is named {name!r}"
         return ids
@@ -119,6 +124,14 @@ class EstateReadme:
 
     path: Path
     explained: tuple[str, ...] = (PLANTED, INCONCLUSIVE, NOT_APPLICABLE)
+    only: Callable[[str], bool] | None = None
+    """Keep only the rows whose selector (and the verdicts whose resource) this accepts,
+    e.g. the Azure and GCP part of an estate when only their exports were imported."""
+
+    def rows(self, heading: str) -> list[Expected]:
+        """The table's rows that ``only`` keeps."""
+        rows = readme_table(self.path, heading)
+        return [e for e in rows if self.only is None or self.only(e.selector)]
 
     def hits(self, e: Expected, verdicts: list[Verdict], inventory: Inventory) -> list[Verdict]:
         """Verdicts of ``e.rule`` on the resources ``e.selector`` names."""
@@ -132,7 +145,7 @@ class EstateReadme:
         planted finding must be one of them.
         """
         problems = []
-        for e in readme_table(self.path, PLANTED):
+        for e in self.rows(PLANTED):
             found = self.hits(e, verdicts, inventory)
             if not any(v.status is e.status for v in found):
                 got = ", ".join(f"{v.status.value} {v.resource}" for v in found) or "no verdict"
@@ -144,7 +157,7 @@ class EstateReadme:
         return [
             f"{e.status.value} {e.rule} {e.selector}"
             for heading in self.explained
-            for e in readme_table(self.path, heading)
+            for e in self.rows(heading)
             if not any(v.status is e.status for v in self.hits(e, verdicts, inventory))
         ]
 
@@ -153,14 +166,31 @@ class EstateReadme:
         explained = [
             (e, targets(e.selector, inventory))
             for heading in self.explained
-            for e in readme_table(self.path, heading)
+            for e in self.rows(heading)
         ]
         return [
             f"{v.status.value} {v.rule} {v.resource}: {v.message}"
             for v in verdicts
             if v.status is not Status.PASS
+            and (self.only is None or self.only(v.resource))
             and not any(
                 e.rule == v.rule and e.status is v.status and _matches(v.resource, ts)
                 for e, ts in explained
             )
         ]
+
+    def flagged_twins(self, verdicts: list[Verdict], inventory: Inventory) -> list[str]:
+        """Clean twins (table ``## Clean twins``) the rule did not hold PASS, or also flagged.
+
+        A twin must be judged (a PASS verdict of its rule on it) and never reported
+        otherwise: NOT_APPLICABLE or INCONCLUSIVE means nothing was proved, and any
+        FAIL on it means the rule cannot tell it from its planted sibling.
+        """
+        problems = []
+        for e in self.rows(CLEAN_TWINS):
+            found = self.hits(e, verdicts, inventory)
+            bad = [v for v in found if v.status is not e.status]
+            if bad or not found:
+                got = ", ".join(f"{v.status.value} {v.resource}" for v in bad) or "no verdict"
+                problems.append(f"{e.rule} on {e.selector}: expected {e.status.value}, got {got}")
+        return problems
