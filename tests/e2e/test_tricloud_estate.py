@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -73,6 +74,7 @@ EXPORT_FILES = (
 class Judged:
     inventory: Inventory
     verdicts: list[Verdict]
+    manifest: dict[str, Any] = field(default_factory=dict)
 
 
 _CACHE: dict[str, Judged] = {}
@@ -179,11 +181,24 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Judged:
         assert result.exit_code in (0, 1), result.output  # 1: FAIL findings, as planted
         (bundle,) = list(out.iterdir())
         loaded = load_bundle(bundle)
-        _CACHE["import"] = Judged(inventory=loaded.inventory, verdicts=loaded.verdicts)
+        _CACHE["import"] = Judged(
+            inventory=loaded.inventory, verdicts=loaded.verdicts, manifest=loaded.manifest
+        )
     return _CACHE["import"]
 
 
 IMPORTED = EstateReadme(path=README, only=_azure_or_gcp)
+
+
+def test_import_detects_each_file_format(imported: Judged) -> None:
+    """One command, two formats: each file's format is detected on its own."""
+    files = {f["name"]: f["format"] for f in imported.manifest["provenance"]["files"]}
+    assert files == {
+        "azure-resources.json": "azure-graph",
+        "azure-authorization.json": "azure-graph",
+        "gcp-resource.jsonl": "gcp-asset",
+        "gcp-iam-policy.jsonl": "gcp-asset",
+    }
 
 
 def test_import_catches_every_planted_violation(imported: Judged) -> None:
