@@ -82,6 +82,7 @@ def _read(files: Sequence[Path], fmt: str | None) -> list[tuple[Path, Importer, 
     from auditor.commands._common import fail_with
     from auditor.importers import ExportFormatError
 
+    _refuse_repeats(files)
     chosen = [(path, _choose(path, fmt)) for path in files]
     results: dict[Path, ImportResult] = {}
     try:
@@ -94,6 +95,23 @@ def _read(files: Sequence[Path], fmt: str | None) -> list[tuple[Path, Importer, 
     except ExportFormatError as exc:
         fail_with(str(exc))
     return [(path, imp, results[path]) for path, imp in chosen]
+
+
+def _refuse_repeats(files: Sequence[Path]) -> None:
+    """One file given twice (by two names, or as two identical copies) would count twice."""
+    from auditor.commands._common import fail_with
+
+    seen: dict[tuple[int, int] | str, Path] = {}
+    for path in files:
+        try:
+            st = path.stat()
+            keys: list[tuple[int, int] | str] = [(st.st_dev, st.st_ino), _sha256(path)]
+        except OSError as exc:
+            fail_with(f"{path}: cannot read: {exc.strerror or exc}")
+        for key in keys:
+            if key in seen:
+                fail_with(f"{path}: the same export as {seen[key]}; give each file once")
+            seen[key] = path
 
 
 def _sha256(path: Path) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.importers import ExportFormatError, Importer, ImportResult
+from auditor.importers import ExportFormatError, Importer, ImportResult, export_text
 from auditor.model import CollectionUnit, Gap, RawRecord
 
 if TYPE_CHECKING:
@@ -49,9 +49,7 @@ def _truncated(doc: dict[str, Any]) -> str:
 def _rows(path: Path) -> tuple[list[Any], str]:
     """The rows of one export, and why it is partial ("" when whole)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExportFormatError(f"{path}: cannot read the Resource Graph export ({exc})") from exc
+        doc = json.loads(export_text(path))
     except json.JSONDecodeError as exc:
         raise ExportFormatError(f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from exc
     if isinstance(doc, dict):

@@ -28,7 +28,7 @@ from auditor.collect.gcp.records import (
     records_of,
     trim_asset,
 )
-from auditor.importers import ExportFormatError, Importer, ImportResult
+from auditor.importers import ExportFormatError, Importer, ImportResult, export_text
 from auditor.model import CollectionUnit, RawRecord
 
 _TOP = {"asset_type": "assetType", "iam_policy": "iamPolicy", "update_time": "updateTime"}
@@ -50,10 +50,7 @@ def api_shape(line: dict[str, Any]) -> dict[str, Any]:
 
 def _assets(path: Path) -> list[dict[str, Any]]:
     """The trimmed assets of one export file; raise :class:`ExportFormatError` naming the line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExportFormatError(f"{path}: cannot read the GCP asset export ({exc})") from exc
+    text = export_text(path)
     assets: list[dict[str, Any]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
