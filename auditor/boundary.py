@@ -29,6 +29,8 @@ from pydantic import (
     model_validator,
 )
 
+from auditor.base.bounded_yaml import YamlBoundsError, check_bounds
+
 
 class DeclarationError(Exception):
     """A declaration that cannot be used; ``str()`` is a one-line located message."""
@@ -42,6 +44,7 @@ class DeclarationError(Exception):
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_MAX_DURATION = 3650 * 86400
 
 
 def parse_duration(value: Any) -> int:
@@ -49,10 +52,14 @@ def parse_duration(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 5m, 1h or 90d")
     if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, str) and (m := _DURATION.match(value)):
-        return int(float(m.group(1)) * _UNIT_SECONDS[m.group(2)])
-    raise ValueError(f"expected a duration such as 5m, 1h or 90d, got {value!r}")
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION.match(value)):
+        seconds = float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    else:
+        raise ValueError(f"expected a duration such as 5m, 1h or 90d, got {value!r}")
+    if not 0 <= seconds <= _MAX_DURATION:  # also refuses nan and inf
+        raise ValueError(f"a duration must be between 0 and 10 years, got {value!r}")
+    return int(seconds)
 
 
 Duration = Annotated[int, BeforeValidator(parse_duration)]
@@ -229,18 +236,34 @@ Via = Literal[
 ]
 
 
+def _network(value: Any) -> Any:
+    """A CIDR as written, refused when it is not a network (``10.0.0.0/33``, host bits set)."""
+    import ipaddress
+
+    if not isinstance(value, str):
+        raise ValueError(f"expected a CIDR such as 10.0.0.0/8, got {value!r}")
+    try:
+        ipaddress.ip_network(value.strip(), strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a CIDR network ({exc})") from None
+    return value.strip()
+
+
+Cidr = Annotated[str, BeforeValidator(_network)]
+Port = Annotated[int, Field(strict=True, ge=1, le=65535)]
+"""A TCP port: an integer 1-65535 (``true`` is not port 1)."""
+
+
 class TrafficClass(_Strict):
     via: list[Via] = Field(default_factory=list, description="Paths this traffic may take.")
-    cidrs: list[str] = Field(
+    cidrs: list[Cidr] = Field(
         default_factory=list, alias="from", description="Source CIDRs allowed to originate it."
     )
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Network(_Strict):
-    kafka_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
-        default_factory=lambda: [9092, 9094, 9096, 9098]
-    )
+    kafka_ports: list[Port] = Field(default_factory=lambda: [9092, 9094, 9096, 9098])
     clients: TrafficClass = Field(default_factory=TrafficClass)
     replication: TrafficClass = Field(default_factory=TrafficClass)
     operations: TrafficClass = Field(default_factory=TrafficClass)
@@ -428,7 +451,9 @@ class Declaration(_Strict):
 
     version: Literal[1] = Field(description="Declaration format version.")
     name: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Platform name; names bundles."
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        max_length=64,
+        description="Platform name; names bundles (letters, digits, . _ -; at most 64).",
     )
     pattern: Pattern = Field(description="Disaster recovery pattern; drives failure rules.")
     objectives: Objectives = Field(description="RPO and RTO.")
@@ -672,7 +697,10 @@ def parse_declaration(text: str, name: str = "<declaration>") -> Declaration:
 
     yaml = YAML(typ="rt")
     try:
+        check_bounds(text)
         doc = yaml.load(text)
+    except YamlBoundsError as exc:
+        raise DeclarationError(name, exc.line, exc.col, "", exc.why) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
