@@ -121,6 +121,8 @@ def _json(path: Path, text: str, where: str = "") -> Any:
     except json.JSONDecodeError as exc:
         at = f"line {exc.lineno}, column {exc.colno}"
         raise located(path, f"{where} {at}".strip(), f"invalid JSON: {exc.msg}") from exc
+    except RecursionError:
+        raise located(path, where, "JSON nested too deeply to read") from None
 
 
 def _item(path: Path, where: str, raw: Any) -> Item:

@@ -52,6 +52,8 @@ def _rows(path: Path) -> tuple[list[Any], str]:
         doc = json.loads(export_text(path))
     except json.JSONDecodeError as exc:
         raise ExportFormatError(f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from exc
+    except RecursionError:
+        raise ExportFormatError(f"{path}: JSON nested too deeply to read") from None
     if isinstance(doc, dict):
         if not isinstance(doc.get("data"), list):
             raise ExportFormatError(
@@ -177,7 +179,7 @@ def _parsed(text: str) -> Any:
     for candidate in (text.split("\n", 1)[0], text):
         try:
             return json.loads(candidate)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
     return None
 

@@ -607,3 +607,59 @@ def test_the_same_export_given_twice_is_refused(tmp_path: Path) -> None:
     _assert_refused(result, out, "the same export as", "give each file once")
     result = _mixed_import(tmp_path, [*files, copy])
     _assert_refused(result, out, "copy.jsonl: the same export as")
+
+
+def test_snake_case_audit_configs_of_an_export_reach_the_api_shape() -> None:
+    from auditor.importers.gcp_asset import api_shape
+
+    line = {
+        "name": "//cloudresourcemanager.googleapis.com/projects/1",
+        "asset_type": "cloudresourcemanager.googleapis.com/Project",
+        "iam_policy": {
+            "bindings": [{"role": "roles/viewer", "members": ["user:a@example.com"]}],
+            "audit_configs": [
+                {
+                    "service": "storage.googleapis.com",
+                    "audit_log_configs": [
+                        {"log_type": "DATA_READ", "exempted_members": ["user:b@example.com"]}
+                    ],
+                }
+            ],
+        },
+    }
+    policy = api_shape(line)["iamPolicy"]
+    assert policy["auditConfigs"] == [
+        {
+            "service": "storage.googleapis.com",
+            "auditLogConfigs": [
+                {"logType": "DATA_READ", "exemptedMembers": ["user:b@example.com"]}
+            ],
+        }
+    ]
+
+
+def test_json_nested_beyond_the_parser_is_one_line_in_every_format(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    files = {
+        "azure.json": '{"data": ' + deep + "}",
+        "gcp.jsonl": '{"name": "x", "asset_type": "y", "resource": ' + deep + "}\n",
+        "config.json": '{"configurationItems": ' + deep + "}",
+    }
+    fmts = {"azure.json": "azure-graph", "gcp.jsonl": "gcp-asset", "config.json": "aws-config"}
+    for name, text in files.items():
+        path = tmp_path / name
+        path.write_text(text)
+        out = tmp_path / f"out-{name}"
+        result = _run("import", "--boundary", str(BOUNDARY), "--out", str(out), str(path))
+        _assert_refused(result, out, name)
+        result = _run(
+            "import",
+            "--boundary",
+            str(BOUNDARY),
+            "--out",
+            str(out),
+            "--format",
+            fmts[name],
+            str(path),
+        )
+        _assert_refused(result, out, name, "nested too deeply")
