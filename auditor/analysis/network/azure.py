@@ -357,7 +357,20 @@ def _event_hubs(res: Resource, port: int) -> Exposure:
     if not isinstance(rules, Mapping):
         return replace(
             base,
-            reason="public network access is enabled and the network rule set was not read",
+            reason=f"public network access is {a.get('public_network_access') or 'enabled'} "
+            "on the namespace and its network rule set (networkRuleSets/default) was not read",
+            missing=(res.id,),
+        )
+    rule_public = str(rules.get("public_network_access") or "").lower()
+    if rule_public == "disabled":
+        return replace(
+            base, reach=Reach.NO, reason="the network rule set disables public network access"
+        )
+    if "securedbyperimeter" in (rule_public, str(a.get("public_network_access")).lower()):
+        return replace(
+            base,
+            reason="public access is governed by a network security perimeter, whose access "
+            "rules are not collected",
             missing=(res.id,),
         )
     if rules.get("default_action") is None:
