@@ -55,6 +55,12 @@ def _no_platform(ctx: RuleContext) -> Finding:
     )
 
 
+def _exposable(r: Resource) -> bool:
+    """Whether the exposure model judges ``r``: what can listen, and Azure scale sets
+    (their instances' NIC configuration is on the scale set row)."""
+    return r.kind in EXPOSABLE_KINDS or (r.cloud == "azure" and r.kind == Kind.SCALING_GROUP)
+
+
 def _ports_text(ports: Sequence[int]) -> str:
     return ", ".join(str(p) for p in ports)
 
@@ -153,7 +159,7 @@ def public_ingress(ctx: RuleContext) -> Iterator[Finding]:
         if decl.network.public_ingress == "declared"
         else None
     )
-    judged = [r for r in platform if r.kind in EXPOSABLE_KINDS]
+    judged = [r for r in platform if _exposable(r)]
     if not judged:
         yield ctx.passed(
             _platform_scope(platform),
@@ -192,7 +198,12 @@ def management_ports(ctx: RuleContext) -> Iterator[Finding]:
     raw = ctx.params.get("ports") or [22, 3389]
     ports = sorted({int(p) for p in raw}) if isinstance(raw, list) else [22, 3389]
     view = network_view(ctx.graph)
-    judged = [r for r in platform if r.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.LOAD_BALANCER)]
+    judged = [
+        r
+        for r in platform
+        if r.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.LOAD_BALANCER)
+        or (r.cloud == "azure" and r.kind == Kind.SCALING_GROUP)
+    ]
     if not judged:
         yield ctx.passed(
             _platform_scope(platform),

@@ -147,6 +147,11 @@ def _public_paths(
     """(public ways in: (how, node, sku, path nodes), ids needed but not collected)."""
     ways: list[tuple[str, str, str | None, tuple[str, ...]]] = []
     missing: list[str] = []
+    if nic.attributes.get("instance_public_ip"):
+        sku = nic.attributes.get("instance_public_ip_sku")
+        ways.append(
+            (f"a per-instance public IP ({nic.name})", nic.id, _sku(sku) if sku else None, ())
+        )
     for ip_id in nic.attributes.get("public_ip_ids") or []:
         ip = _get(graph, str(ip_id))
         if ip is None:
@@ -442,6 +447,8 @@ def exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
         return _combine(found, res.id, port)
     if res.kind == Kind.LOAD_BALANCER:
         return _load_balancer(graph, res, port)
+    if res.kind == Kind.SCALING_GROUP:
+        return _scale_set(graph, res, port)
     return Exposure(
         resource=res.id,
         port=port,
@@ -449,6 +456,59 @@ def exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
         reason=f"internet exposure of an Azure {res.kind} is not modelled",
         missing=(res.id,),
     )
+
+
+def scale_set_nics(vmss: Resource) -> list[Resource]:
+    """The NIC every instance of a scale set gets, one per IP configuration, as interfaces.
+
+    Each carries the IP configuration's subnet, backend pools and per-instance
+    public IP (``instance_public_ip``), and its NIC configuration's NSG; its id is
+    the scale set's, so that answers speak about the scale set.
+    """
+    out: list[Resource] = []
+    for nic in vmss.attributes.get("nic_configurations") or []:
+        for ip in nic.get("ip_configurations") or []:
+            out.append(
+                Resource(
+                    id=vmss.id,
+                    cloud=vmss.cloud,
+                    kind=Kind.INTERFACE,
+                    account=vmss.account,
+                    region=vmss.region,
+                    name=f"{vmss.name}/{nic.get('name')}/{ip.get('name')}",
+                    attributes={
+                        "subnet_id": ip.get("subnet_id"),
+                        "security_group_ids": list(nic.get("security_group_ids") or []),
+                        "lb_backend_pool_ids": list(ip.get("lb_backend_pool_ids") or []),
+                        "public_ip_ids": [],
+                        "private_ips": [],
+                        "instance_public_ip": bool(ip.get("public_ip")),
+                        "instance_public_ip_sku": ip.get("public_ip_sku"),
+                    },
+                )
+            )
+    return out
+
+
+def _scale_set(graph: BoundaryGraph, vmss: Resource, port: int) -> Exposure:
+    """A VM scale set: each IP configuration of its instances' NICs, as a NIC would be."""
+    if vmss.attributes.get("nic_configurations") is None:
+        return Exposure(
+            resource=vmss.id,
+            port=port,
+            reach=Reach.UNKNOWN,
+            reason=f"the network profile of scale set {vmss.name} was not recorded",
+            missing=(vmss.id,),
+        )
+    found = [nic_exposure(graph, nic, port, vmss.id) for nic in scale_set_nics(vmss)]
+    if not found:
+        return Exposure(
+            resource=vmss.id,
+            port=port,
+            reach=Reach.NO,
+            reason=f"scale set {vmss.name} configures no IP configuration",
+        )
+    return _combine(found, vmss.id, port)
 
 
 def _load_balancer(graph: BoundaryGraph, lb: Resource, port: int) -> Exposure:
@@ -462,7 +522,11 @@ def _load_balancer(graph: BoundaryGraph, lb: Resource, port: int) -> Exposure:
         if front is None or not front.get("public_ip_id"):
             continue
         pools = set(rule.get("backend_pool_ids") or [])
-        for nic in graph.of_kind(Kind.INTERFACE):
+        nics = [*graph.of_kind(Kind.INTERFACE)]
+        for vmss in graph.of_kind(Kind.SCALING_GROUP):
+            if vmss.cloud == "azure":
+                nics.extend(scale_set_nics(vmss))
+        for nic in nics:
             if pools & set(nic.attributes.get("lb_backend_pool_ids") or []):
                 found.append(nic_exposure(graph, nic, int(rule.get("backend_port") or port), lb.id))
     if not found:
