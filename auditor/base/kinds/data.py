@@ -95,6 +95,13 @@ BUCKET = define_kind(
             ),
         ),
         attr(
+            "read_only_replica",
+            "boolean",
+            "Azure: true on a geo-redundant account's paired-region copy, which only Azure "
+            "writes (a replica location, never a write region)",
+            "azure",
+        ),
+        attr(
             "replication_sku",
             "string",
             ("Azure: the SKU's redundancy (`LRS`, `ZRS`, `GRS`, `RAGRS`, `GZRS`, ...)"),

@@ -4,7 +4,10 @@ A geo-redundant SKU (GRS, RA-GRS, GZRS, RA-GZRS) keeps a second copy in the
 paired region: it becomes a ``bucket`` of its own
 (``{account id}/secondary``, region = ``secondaryLocation`` or the pair) and a
 ``data.replicates_to`` edge, so the data-location and replication rules judge
-it as they judge S3 replication.
+it as they judge S3 replication. The copy is read-only (``read_only_replica``
+on it, ``read_only`` on the edge): Azure writes it only from the primary, so it
+is a replica location, never a second write region (until a customer-initiated
+failover makes it the primary).
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ def _geo_secondary(
             **attributes,
             "name": f"{base['name']} (geo-secondary)",
             "geo_secondary_of": base["id"],
+            "read_only_replica": True,
             "replication": {"role": None, "rules": []},
         },
     )
@@ -95,8 +99,8 @@ def _geo_secondary(
         base["id"],
         sid,
         REPLICATES_TO,
-        f"{replication} keeps a copy in the paired region {secondary}",
-        {"rule_id": rule_id, "rtc": False},
+        f"{replication} keeps a read-only copy in the paired region {secondary}",
+        {"rule_id": rule_id, "rtc": False, "read_only": True},
     )
 
 
@@ -155,6 +159,7 @@ def storage_account(rec: RawRecord, b: Builder) -> None:
         "network_rules": _network_rules(p.get("networkAcls")),
         "private_endpoint_connections": private_endpoint_connections(p),
         "geo_secondary_of": None,
+        "read_only_replica": False,
     }
     b.resource(**base, kind=Kind.BUCKET, attributes=attributes)
     if secondary:
