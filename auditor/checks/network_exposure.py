@@ -330,10 +330,10 @@ def _judge_rule_sets(
             yield ctx.not_applicable(res.id, f"{label(res)}: {found.not_judged}")
             continue
         if found.missing:
+            why = found.reason or f"{', '.join(found.missing)} not collected"
             yield ctx.inconclusive(
                 res.id,
-                f"{', '.join(found.missing)} of {label(res)} not collected, so who reaches its "
-                "Kafka ports is unknown",
+                f"cannot tell who reaches the Kafka ports of {label(res)}: {why}",
                 attributes={"missing": list(found.missing)},
                 depends_on=list(found.missing),
             )

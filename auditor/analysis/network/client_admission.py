@@ -82,6 +82,8 @@ class ClientAdmission:
     """Every rule holder judged (NSGs, firewall rules, the namespace itself)."""
     admitted: tuple[Admitted, ...] = ()
     missing: tuple[str, ...] = ()
+    reason: str = ""
+    """Why ``missing`` matters, when the ids alone do not say."""
     not_judged: str = ""
 
 
@@ -282,7 +284,12 @@ def _event_hubs(graph: BoundaryGraph, res: Resource, allowed: Sequence[str]) -> 
     if a.get("kafka_enabled") is False or closed:
         return base
     if not isinstance(rules, Mapping) or rules.get("default_action") is None:
-        return ClientAdmission(resource=res.id, holders=(res,), missing=(res.id,))
+        return ClientAdmission(
+            resource=res.id,
+            missing=(res.id,),
+            reason="its public network access is enabled and its network rule set "
+            "(networkRuleSets/default) was not read",
+        )
 
     def one(rule: str, source: str, declared: bool | None) -> Admitted:
         return Admitted(holder=res.id, rule=rule, source=source, port=port, declared=declared)
