@@ -292,6 +292,14 @@ def _no_stores(ctx: RuleContext) -> Finding:
     )
 
 
+def _project_number_party(ctx: RuleContext, number: str) -> str:
+    """The party of the collected GCP project with that number (``unknown`` if none)."""
+    for acct in ctx.graph.of_kind(Kind.ACCOUNT):
+        if acct.cloud == "gcp" and str(acct.attributes.get("project_number") or "") == number:
+            return ctx.declaration.party_of("gcp", str(acct.attributes.get("account_id") or ""))
+    return "unknown"
+
+
 def _outside_listed_customer(ctx: RuleContext, cloud: str, k: KeyRef) -> str | None:
     """Why key ``k`` (not collected, owner unknown) lies outside the customer, or ``None``.
 
@@ -370,6 +378,8 @@ def customer_key(ctx: RuleContext) -> Iterator[Finding]:
         for k in p.keys:
             party = decl.party_of(s.cloud, k.account) if k.account else None
             numbered = s.cloud == "gcp" and str(k.account or "").isdigit()
+            if numbered and party == "unknown":
+                party = _project_number_party(ctx, str(k.account))
             if party is None or (party == "unknown" and k.key is None and numbered):
                 outside = _outside_listed_customer(ctx, s.cloud, k)
                 if outside is None:

@@ -559,9 +559,52 @@ GCP_FIREWALLS = [
 ]
 
 
+def _bucket(name: str, key: str) -> Any:
+    return {
+        "name": f"//storage.googleapis.com/{name}",
+        "assetType": "storage.googleapis.com/Bucket",
+        "ancestors": [
+            "projects/100000000001",
+            "folders/700000000007",
+            "organizations/500000000005",
+        ],
+        "resource": {
+            "version": "v1",
+            "parent": "//cloudresourcemanager.googleapis.com/projects/100000000001",
+            "location": "europe-west1",
+            "data": {
+                "name": name,
+                "location": "EUROPE-WEST1",
+                "locationType": "region",
+                "labels": {"data-class": "kafka-log"},
+                "encryption": {"defaultKmsKeyName": key},
+                "iamConfiguration": {
+                    "publicAccessPrevention": "enforced",
+                    "uniformBucketLevelAccess": {"enabled": True},
+                },
+            },
+        },
+        "iamPolicy": {"bindings": []},
+    }
+
+
+GCP_BUCKETS = [
+    # a key of a project number no customer project has
+    _bucket(
+        "orders-foreign-key-ew1",
+        "projects/100000000777/locations/europe-west1/keyRings/kafka/cryptoKeys/log-key",
+    ),
+    # the customer project's own number: never judged outside
+    _bucket(
+        "orders-own-number-ew1",
+        "projects/100000000001/locations/europe-west1/keyRings/kafka/cryptoKeys/log-key",
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def gcp_verdicts(tmp_path_factory: pytest.TempPathFactory) -> list[Verdict]:
-    assets = [*estate(), *GCP_FIREWALLS]
+    assets = [*estate(), *GCP_FIREWALLS, *GCP_BUCKETS]
     with GcpFake(assets, page_size=20) as fake:
         result = collect_gcp(
             GcpScanOptions(
@@ -648,3 +691,23 @@ def test_geo_secondary_is_a_read_only_replica_judged_where_it_lives(
     out = _one(azure_verdicts, "data.replication-in-boundary", _storage_id("stbackupsdc"))
     assert out.status is Status.FAIL, out.message
     assert "swedensouth" in out.message
+
+
+def test_gcp_key_of_a_project_no_listed_customer_project_has_is_outside(
+    gcp_verdicts: list[Verdict],
+) -> None:
+    def key_verdict(bucket: str) -> Verdict:
+        found = [
+            v
+            for v in gcp_verdicts
+            if v.rule == "data.customer-key" and v.resource == f"//storage.googleapis.com/{bucket}"
+        ]
+        assert len(found) == 1, bucket
+        return found[0]
+
+    foreign = key_verdict("orders-foreign-key-ew1")
+    assert foreign.status is Status.FAIL, foreign.message
+    assert "not in any customer project (all were listed)" in foreign.message
+    own = key_verdict("orders-own-number-ew1")
+    assert own.status is not Status.FAIL, own.message
+    assert key_verdict("orders-tiered-ew1").status is Status.PASS
