@@ -310,10 +310,7 @@ def _gcp_bucket_public(ctx: RuleContext, b: Resource) -> Finding:
     ),
     remediation=(
         "Turn on all four S3 Block Public Access settings, remove policy statements that "
-        "allow '*' without a restricting condition, and make snapshots private. Azure: "
-        "disable public network access or set the storage firewall's default action to "
-        "Deny with IP rules inside the declared networks, and forbid anonymous blob access. "
-        "GCS: enforce public access prevention."
+        "allow '*' without a restricting condition, and make snapshots private."
     ),
     requires=("s3", "ec2-compute", "azure-resources", "cloudasset"),
 )
