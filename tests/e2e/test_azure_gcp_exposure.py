@@ -183,11 +183,14 @@ EVENT_HUBS = [
 ]
 
 
-def _nsg(name: str, rules: list[tuple[str, int, str, str]]) -> dict[str, Any]:
+def _nsg(
+    name: str, rules: list[tuple[str, int, str, str]], tags: dict[str, str] | None = None
+) -> dict[str, Any]:
     return {
         "id": f"{RG1}/Microsoft.Network/networkSecurityGroups/{name}",
         "type": "Microsoft.Network/networkSecurityGroups",
         "location": "westeurope",
+        "tags": tags or {},
         "properties": {
             "securityRules": [
                 {
@@ -249,7 +252,8 @@ def _vmss(name: str, nsg: str, *, public_ip: bool, pool: str | None = None) -> d
 LB = f"{RG1}/Microsoft.Network/loadBalancers/lb-vmss-public"
 POOL = f"{LB}/backendAddressPools/vmss"
 SCALE_SETS = [
-    _nsg("nsg-vmss-open", [("allow-kafka-any", 100, "Allow", "Internet")]),
+    # selected as platform itself too: judged once, as the NSG of the scale sets
+    _nsg("nsg-vmss-open", [("allow-kafka-any", 100, "Allow", "Internet")], PLATFORM),
     _nsg(
         "nsg-vmss-closed",
         [

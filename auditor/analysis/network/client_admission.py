@@ -226,6 +226,8 @@ def azure_admission(
     decl = graph.declaration
     if res.kind == Kind.KAFKA_CLUSTER:
         return _event_hubs(graph, res, allowed)
+    if res.kind == Kind.FIREWALL:
+        return _platform_nsg(graph, res, ports, allowed)
     if res.kind not in (Kind.INSTANCE, Kind.INTERFACE, Kind.SCALING_GROUP):
         return ClientAdmission(
             resource=res.id,
@@ -272,6 +274,22 @@ def azure_admission(
     )
 
 
+def _platform_nsg(
+    graph: BoundaryGraph, nsg: Resource, ports: Sequence[int], allowed: Sequence[str]
+) -> ClientAdmission:
+    """An NSG selected as platform itself: its rules toward any destination it covers."""
+    subnets = [str(x) for x in nsg.attributes.get("subnet_ids") or []]
+    subnet = _get(graph, subnets[0]) if subnets else None
+    vnet = vnet_space(graph, subnet) if subnet is not None else None
+    anywhere = Resource(
+        id=nsg.id, cloud="azure", kind=Kind.INTERFACE, account=nsg.account, region=nsg.region
+    )
+    admitted = [
+        a for p in ports for a in nsg_admitted(graph.declaration, nsg, anywhere, p, vnet, allowed)
+    ]
+    return ClientAdmission(resource=nsg.id, holders=(nsg,), admitted=tuple(admitted))
+
+
 def _event_hubs(graph: BoundaryGraph, res: Resource, allowed: Sequence[str]) -> ClientAdmission:
     """An Event Hubs namespace's own network rules on its Kafka endpoint (9093)."""
     a = res.attributes
@@ -315,6 +333,14 @@ def gcp_admission(
     graph: BoundaryGraph, res: Resource, ports: Sequence[int], allowed: Sequence[str]
 ) -> ClientAdmission:
     """The ingress firewall rules deciding who reaches a GCP instance on ``ports``."""
+    if res.kind == Kind.FIREWALL:
+        own = [
+            a
+            for p in ports
+            if _matches_port(res, p) and res.attributes.get("direction") == "ingress"
+            for a in _gcp_rule(graph.declaration, res, p, ALL_V4, allowed)
+        ]
+        return ClientAdmission(resource=res.id, holders=(res,), admitted=tuple(own))
     if res.kind != Kind.INSTANCE:
         why = (
             "a Managed Kafka cluster is reached only through Private Service Connect endpoints "
