@@ -408,9 +408,7 @@ def test_closed_nsg_unseen_key_vault_and_small_secondary(
     _resource(changed, "vmss-brokers-neu")["sku"]["capacity"] = 2
     store = _resource(changed, "stordersneu")["properties"]["encryption"]["keyvaultproperties"]
     store["keyvaulturi"] = "https://kv-vendor.vault.azure.net/"
-    changed["resources"] = [
-        r for r in changed["resources"] if "/evh-orders-neu" not in r["id"]
-    ]
+    changed["resources"] = [r for r in changed["resources"] if "/evh-orders-neu" not in r["id"]]
     vs = _scan(changed, decl)
     assert _status(vs, "network.public-ingress", "virtualmachines/vm-broker-0") is Status.PASS
     assert _status(vs, "failure.secondary-capacity", "scope:azure/*/northeurope") is Status.FAIL
