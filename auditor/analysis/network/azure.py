@@ -18,9 +18,14 @@ application security groups are not the internet; any other service tag
 does not list, so a rule admitting it gives an unknown answer.
 
 Event Hubs (``kafka_cluster`` with ``managed_service: event-hubs``) serves
-Kafka only on 9093: exposed when public network access is enabled and its
-network rule set allows the internet (default action Allow, or an IP rule
-with a public range); unknown when the rule set was not read.
+Kafka only on 9093: exposed when public network access is enabled (on the
+namespace and in its rule set) and its network rule set allows the internet
+(default action Allow, or an IP rule with a public range); unknown when the
+rule set was not read or a network security perimeter governs access.
+
+A VM scale set is judged through its NIC configurations: each IP configuration
+is a NIC (subnet NSG, then the configuration's NSG) with a per-instance public
+IP when ``publicIPAddressConfiguration`` is set, and in the backend pools it names.
 """
 
 from __future__ import annotations
@@ -545,8 +550,9 @@ def exposures(graph: BoundaryGraph, res: Resource, ports: Iterable[int]) -> list
 
 
 def source_groups(res: Resource) -> SourceGroups:
-    """Azure NSG and Event Hubs network rules are not judged against client sources."""
+    """Azure NSGs are not security groups: client sources are judged rule by rule in
+    :mod:`auditor.analysis.network.client_admission`, not as groups."""
     return SourceGroups(
-        not_judged="Azure NSG rules and Event Hubs network rules are not judged against "
-        "declared client sources; network.public-ingress judges exposure"
+        not_judged="Azure NSG and Event Hubs network rules are judged rule by rule "
+        "(auditor.analysis.network.client_admission), not as security groups"
     )
