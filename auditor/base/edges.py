@@ -100,7 +100,9 @@ LOGS_TO = define_edge(
 )
 REPLICA_OF = define_edge("data.replica_of", "multi-region replica -> primary", "key -> key")
 REPLICATES_TO = define_edge(
-    "data.replicates_to", "replication rule (attrs `rule_id`, `rtc`)", "bucket -> bucket"
+    "data.replicates_to",
+    "replication rule (attrs `rule_id`, `rtc`; `read_only` for an Azure geo-redundant copy)",
+    "bucket -> bucket",
 )
 SNAPSHOT_OF = define_edge("data.snapshot_of", "snapshot source", "snapshot -> volume")
 

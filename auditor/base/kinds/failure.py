@@ -59,6 +59,18 @@ SCALING_GROUP = define_kind(
         attr(
             "public_ip_per_instance", "boolean", "Azure: every instance gets a public IP", "azure"
         ),
+        attr(
+            "nic_configurations",
+            "array",
+            (
+                "Azure: NIC configurations of every instance [{`name`, `primary`, "
+                "`security_group_ids`, `ip_configurations` [{`name`, `subnet_id`, `public_ip`, "
+                "`public_ip_sku`, `lb_backend_pool_ids`}]}]; null when the row has no network "
+                "profile"
+            ),
+            "azure",
+        ),
+        attr("security_group_ids", "array", "Azure: NSGs of its NIC configurations", "azure"),
         attr("subnet_ids", "array", "subnets it launches into"),
         attr("target_group_arns", "array", "target groups it registers with"),
         attr("vpc_id", "string", "Azure: network it launches into", "azure"),

@@ -14,6 +14,7 @@ TYPES: tuple[str, ...] = (
     "microsoft.compute/virtualmachinescalesets",
     "microsoft.containerservice/managedclusters",
     "microsoft.eventhub/namespaces",
+    "microsoft.eventhub/namespaces/networkrulesets",
     "microsoft.insights/diagnosticsettings",
     "microsoft.keyvault/vaults",
     "microsoft.keyvault/vaults/keys",
