@@ -269,6 +269,12 @@ DIAGNOSTIC_SETTING = define_kind(
         attr("metrics", "array", "metric categories [{`category`, `enabled`}]", "azure"),
         attr("resource_id", "string", "the resource whose logs it sends", "azure"),
         attr(
+            "scope",
+            "string",
+            "`subscription` (the Activity Log's export) or `resource` (resource logs)",
+            "azure",
+        ),
+        attr(
             "storage_account_id", "string", "storage account logs are archived to, or null", "azure"
         ),
         attr(

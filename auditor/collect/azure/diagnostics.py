@@ -1,0 +1,114 @@
+"""Diagnostic settings, read through Azure Resource Manager: where Azure logs go.
+
+Diagnostic settings are extension resources: the Resource Graph ``resources`` table
+does not list them. This unit reads them with ``GET {scope}/providers/
+Microsoft.Insights/diagnosticSettings`` (api-version ``2021-05-01-preview``), one
+call per entered subscription (the Activity Log's export) and one per Key Vault,
+storage account blob service and Event Hubs namespace the Resource Graph rows
+named (their resource logs: ``AuditEvent``, ``StorageRead``/``StorageWrite``...).
+Reads only, through the guarded client. A failed call is a gap of service
+``azure-diagnostics`` (the subscription's, or naming the resource), never an
+empty list; the unit counts as run in a subscription only when every call there
+answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from auditor.collect.azure._context import AzureCollector, AzureContext, error_code, row_record
+
+API_VERSION = "2021-05-01-preview"
+SETTING_TYPE = "microsoft.insights/diagnosticsettings"
+TARGETS: Mapping[str, str] = {
+    "microsoft.keyvault/vaults": "",
+    "microsoft.storage/storageaccounts": "/blobServices/default",
+    "microsoft.eventhub/namespaces": "",
+}
+"""Resource types whose diagnostic settings are read -> the sub-resource they are set on."""
+OPERATION = "DiagnosticSettings.List"
+
+COLLECTOR = AzureCollector(
+    name="azure-diagnostics",
+    table="arm:diagnosticsettings",
+    types=(),
+    actions=("Microsoft.Insights/diagnosticSettings/read",),
+    gap_service="azure-diagnostics",
+)
+"""Not a Resource Graph table: ``collect_azure`` runs it after the graph queries."""
+
+
+def is_arm(collector: AzureCollector) -> bool:
+    """Whether a collector reads ARM directly (not a Resource Graph table)."""
+    return collector.table.startswith("arm:")
+
+
+def target_of(row: Mapping[str, Any]) -> str | None:
+    """The scope whose diagnostic settings to read for a Resource Graph row, or None."""
+    suffix = TARGETS.get(str(row.get("type") or "").lower())
+    if suffix is None:
+        return None
+    return f"{row['id']}{suffix}"
+
+
+def _subscription(scope: str) -> str:
+    parts = scope.split("/")
+    return parts[2].lower() if len(parts) > 2 else ""
+
+
+def _list(ctx: AzureContext, scope: str) -> list[dict[str, Any]]:
+    """The diagnostic settings of one scope; raises AzureError or ValueError."""
+    from azure.core.rest import HttpRequest
+
+    sub = _subscription(scope)
+    client = ctx.resource_client(sub)
+    ctx.sink.count(OPERATION)
+    url = f"{scope}/providers/Microsoft.Insights/diagnosticSettings"
+    response = client.send_request(HttpRequest("GET", url, params={"api-version": API_VERSION}))
+    response.raise_for_status()
+    body = response.json()
+    value = body.get("value") if isinstance(body, dict) else None
+    if not isinstance(value, list) or not all(
+        isinstance(v, dict) and isinstance(v.get("id"), str) for v in value
+    ):
+        raise ValueError("the answer has no 'value' list of settings with ids")
+    return value
+
+
+def collect(ctx: AzureContext, subscriptions: Iterable[str], targets: Iterable[str]) -> None:
+    """Read the settings of every subscription and target; emit records, gaps, units."""
+    from azure.core.exceptions import AzureError
+
+    subs = sorted(set(subscriptions))
+    scopes = [f"/subscriptions/{s}" for s in subs]
+    scopes += sorted({t for t in targets if _subscription(t) in {s.lower() for s in subs}})
+    failed: set[str] = set()
+    for scope in scopes:
+        sub = _subscription(scope)
+        try:
+            settings = _list(ctx, scope)
+        except (AzureError, ValueError) as exc:
+            code = "MalformedResponse" if isinstance(exc, ValueError) else error_code(exc)
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            ctx.gap(
+                sub,
+                COLLECTOR.gap_service,
+                OPERATION,
+                code,
+                f"diagnostic settings of {scope} could not be read: {first}",
+                resource="" if scope.count("/") == 2 else scope.lower(),
+            )
+            failed.add(sub)
+            continue
+        for item in settings:
+            row = {
+                **item,
+                "type": SETTING_TYPE,
+                "subscriptionId": sub,
+                "location": str(item.get("location") or "").lower(),
+            }
+            ctx.emit(row_record(row, COLLECTOR.name, OPERATION))
+    for s in subs:
+        if s.lower() not in failed:
+            ctx.ran(s, COLLECTOR.name)
