@@ -76,6 +76,9 @@ def _flow_log(name: str, target: str, storage: str, enabled: bool = True) -> dic
 def azure_estate(broken: bool) -> dict[str, Any]:
     """azure-kafka plus Activity Log exports, a workspace, an archive and flow logs."""
     estate = copy.deepcopy(_yaml(FIXTURES / "azure-kafka" / "estate.yaml"))
+    estate["resources"] = [  # the fixture's own flow logs give way to this test's
+        r for r in estate["resources"] if "/flowlogs/" not in str(r["id"]).lower()
+    ]
     estate["resources"] += [
         {
             "id": WORKSPACE,
@@ -320,7 +323,11 @@ def _bucket(name: str, location: str, days: int, locked: bool) -> dict[str, Any]
 
 
 def gcp_estate(broken: bool) -> list[dict[str, Any]]:
-    assets = copy.deepcopy(_yaml(FIXTURES / "gcp-kafka" / "estate.yaml")["assets"])
+    assets = [  # the fixture's own sinks and log buckets give way to this test's
+        a
+        for a in copy.deepcopy(_yaml(FIXTURES / "gcp-kafka" / "estate.yaml")["assets"])
+        if not str(a["assetType"]).startswith("logging.googleapis.com/")
+    ]
     for a in assets:
         if a["assetType"] == "compute.googleapis.com/Subnetwork":
             cfg: dict[str, Any] = {
