@@ -258,7 +258,7 @@ def tamper(ctx: RuleContext) -> Iterator[Finding]:
                 )
 
 
-_SERVICES = {
+_SERVICES: dict[str, str] = {
     Kind.BUCKET: "storage.googleapis.com",
     Kind.KAFKA_CLUSTER: "managedkafka.googleapis.com",
     Kind.KEY: "cloudkms.googleapis.com",

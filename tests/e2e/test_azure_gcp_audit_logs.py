@@ -34,9 +34,12 @@ S2 = "22222222-2222-2222-2222-222222222222"
 TODAY = dt.date(2026, 11, 29)
 RG1 = f"/subscriptions/{S1}/resourceGroups/rg-kafka-weu/providers"
 RG2 = f"/subscriptions/{S2}/resourceGroups/rg-kafka-neu/providers"
-WORKSPACE = f"/subscriptions/{S2}/resourceGroups/rg-kafka-neu/providers/Microsoft.OperationalInsights/workspaces/law-audit"
+WORKSPACE = f"{RG2}/Microsoft.OperationalInsights/workspaces/law-audit"
 ARCHIVE = f"{RG2}/Microsoft.Storage/storageAccounts/staudituneu"
-VENDOR_STORE = "/subscriptions/44444444-4444-4444-4444-444444444444/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/stvendorlogs"
+VENDOR_STORE = (
+    "/subscriptions/44444444-4444-4444-4444-444444444444/resourceGroups/rg/providers/"
+    "Microsoft.Storage/storageAccounts/stvendorlogs"
+)
 WEU = f"{RG1}/Microsoft.Network/virtualNetworks/vnet-kafka-weu"
 NEU = f"{RG2}/Microsoft.Network/virtualNetworks/vnet-kafka-neu"
 
@@ -283,6 +286,7 @@ def test_the_guard_lets_the_diagnostic_settings_read_through() -> None:
 # --- GCP ---------------------------------------------------------------------------------
 P = "//cloudresourcemanager.googleapis.com/projects/100000000001"
 ANC = ["projects/100000000001", "folders/700000000007", "organizations/500000000005"]
+WRITER = "serviceAccount:service-100000000001@gcp-sa-logging.iam.gserviceaccount.com"
 DEFAULT_FILTER = (
     'NOT LOG_ID("cloudaudit.googleapis.com/activity") AND NOT '
     'LOG_ID("externalaudit.googleapis.com/activity") AND NOT '
@@ -307,7 +311,7 @@ def _sink(name: str, destination: str, filt: str) -> dict[str, Any]:
             "name": name,
             "destination": destination,
             "filter": filt,
-            "writerIdentity": "serviceAccount:service-100000000001@gcp-sa-logging.iam.gserviceaccount.com",
+            "writerIdentity": WRITER,
         },
     )
 
