@@ -227,7 +227,11 @@ def collect_azure(
         diagnostics.collect(ctx, entered, targets)
     _tick(progress, f"azure/{diagnostics.COLLECTOR.name}", "azure", done + 1, total, started)
     if on_records is not None:
-        on_records(ctx.sink.drain())
+        rest = ctx.sink.drain()
+        for start in range(0, len(rest), max(1, batch)):
+            on_records(rest[start : start + max(1, batch)])
+        if not rest:
+            on_records([])
     return CollectionResult(
         records=ctx.sink.records,
         gaps=ctx.sink.gaps,
