@@ -13,7 +13,9 @@ delete it). So:
   ``control.audit.log_store``'s party (a bucket's owner is known only when the bucket
   was collected);
 - tamper: each such sink's destination is locked (a locked log bucket, or a storage
-  bucket with a locked retention policy); BigQuery and Pub/Sub have no lock;
+  bucket with a locked retention policy; BigQuery and Pub/Sub have no lock), and no
+  member outside the customer holds a role that writes sinks (owner, editor,
+  logging admin or config writer) on the project or a scanned folder/organisation;
   without an export sink the ``_Required`` bucket is the record, and it is locked;
 - data events: the Data Access audit configs of the project and of the scanned
   folders/organisation enable ``DATA_READ`` and ``DATA_WRITE`` for the data stores'
@@ -211,6 +213,30 @@ def _locked(ctx: RuleContext, sink: Resource) -> tuple[bool | None, str]:
     return False, "the bucket has no locked retention policy"
 
 
+SINK_WRITERS = ("roles/owner", "roles/editor", "roles/logging.admin", "roles/logging.configWriter")
+"""Predefined roles granting ``logging.sinks.update``/``delete``: who can stop or redirect
+a sink."""
+
+
+def sink_writers(ctx: RuleContext, project: str) -> list[str]:
+    """Members outside the customer (not Google's agents) holding a sink-writing role on the
+    project or on a scanned folder/organisation above it."""
+    from auditor.analysis.gcp_iam import member_party
+
+    out: set[str] = set()
+    for kind in (Kind.ACCOUNT, "folder", "organization"):
+        for res in ctx.graph.of_kind(kind):
+            if res.cloud != "gcp" or (kind == Kind.ACCOUNT and res.account != project):
+                continue
+            for b in res.attributes.get("iam_bindings") or []:
+                if str(b.get("role")) not in SINK_WRITERS:
+                    continue
+                for m in b.get("members") or []:
+                    if member_party(ctx.declaration, str(m)) not in ("customer", "provider"):
+                        out.add(f"{m} ({b.get('role')} on {res.name or res.id})")
+    return sorted(out)
+
+
 def tamper(ctx: RuleContext) -> Iterator[Finding]:
     for project in customer_projects(ctx):
         if not scanned(ctx.graph, project):
@@ -235,12 +261,22 @@ def tamper(ctx: RuleContext) -> Iterator[Finding]:
                     nodes=[req.id],
                 )
             continue
+        writers = sink_writers(ctx, project)
         for s in sinks:
             locked, why = _locked(ctx, s)
             label = f"audit log sink {s.name} ({s.attributes.get('destination')})"
             attrs: dict[str, JSONValue] = {"destination": s.attributes.get("destination")}
             dest = str(s.attributes.get("destination_id") or "")
-            if locked is None:
+            attrs["outside_writers"] = list(writers)
+            if writers:
+                yield ctx.failed(
+                    s.id,
+                    f"{label}: {', '.join(writers)} can change or delete the sink"
+                    + ("" if locked else f"; {why}"),
+                    attributes=attrs,
+                    definite=True,
+                )
+            elif locked is None:
                 yield ctx.inconclusive(s.id, f"{label}: {why}", attributes=attrs)
             elif locked:
                 yield ctx.passed(

@@ -113,7 +113,8 @@ def _unscanned(ctx: RuleContext, account: str) -> Finding:
     ),
     remediation=(
         "Create a multi-region trail (or an organization trail) with management events "
-        "and keep it logging."
+        "and keep it logging; on Azure, export each subscription's Activity Log "
+        "(Administrative) with a subscription diagnostic setting."
     ),
     requires=("cloudtrail", "azure-diagnostics"),
 )
@@ -189,7 +190,9 @@ def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Finding]:
         "prove the files were not altered (log file validation)."
     ),
     remediation=(
-        "Send the trail to a bucket in a customer account and turn on log file validation."
+        "Send the trail to a bucket in a customer account and turn on log file validation; "
+        "on Azure and GCP, export the Activity Log and audit log sinks only to workspaces, "
+        "storage or log buckets of customer subscriptions and projects."
     ),
     requires=("cloudtrail", "s3", "azure-diagnostics"),
 )
@@ -338,7 +341,9 @@ def _selector_covers(sel: Any, bucket_name: str) -> tuple[bool, str]:
     ),
     remediation=(
         "Add a data event selector (AWS::S3::Object, ReadWriteType All) for each data store "
-        "bucket to a logging trail of its account."
+        "bucket to a logging trail of its account; on Azure, send StorageRead/StorageWrite "
+        "(blob service), Key Vault AuditEvent and Event Hubs RuntimeAuditLogs to a "
+        "destination; on GCP, enable DATA_READ and DATA_WRITE audit logs for the services."
     ),
     requires=("cloudtrail", "s3", "azure-diagnostics", "cloudasset-iam"),
 )
@@ -411,7 +416,10 @@ _TAMPER_BUCKET_CAPS = ("bucket.policy_change", "bucket.delete", "data.write")
     remediation=(
         "Remove cloudtrail:StopLogging/DeleteTrail/UpdateTrail/PutEventSelectors and the log "
         "bucket's s3:PutBucketPolicy/DeleteBucket/DeleteObject from every role an outside "
-        "principal can reach; add explicit Deny statements or an SCP."
+        "principal can reach; add explicit Deny statements or an SCP. On Azure, keep "
+        "diagnosticSettings/write and the destination's write out of outside roles, or lock "
+        "its immutability policy; on GCP, export to a locked log bucket or a bucket with a "
+        "locked retention policy and keep sink-writing roles from outside members."
     ),
     requires=("cloudtrail", "iam", "s3", "azure-diagnostics", "azure-authorization"),
 )

@@ -434,7 +434,11 @@ def _judge_attachment(ctx: RuleContext, att: Resource, tgw: Resource) -> Finding
         "Without flow logs there is no record of which traffic crossed the boundary, so an "
         "incident snapshot cannot show who talked to the brokers."
     ),
-    remediation="Create a VPC flow log (ALL traffic) to a customer-owned log store.",
+    remediation=(
+        "Create a VPC flow log (ALL traffic) to a customer-owned log store; on Azure, a VNet "
+        "(or NSG) flow log into customer storage; on GCP, subnetwork flow logs with "
+        "flowSampling 1.0 and no filter."
+    ),
     requires=("ec2-network",),
 )
 def flow_logs(ctx: RuleContext) -> Iterator[Finding]:

@@ -469,3 +469,18 @@ def test_gcp_subnetwork_flow_logs(gcp_clean: list[Verdict], gcp_broken: list[Ver
     assert good.status is Status.PASS, good.message
     bad = _find(gcp_broken, rule, "networks/kafka-net")
     assert bad.status is Status.FAIL and "samples 0.5" in bad.message and "matching" in bad.message
+
+
+def test_gcp_outside_sink_writer_can_stop_the_export() -> None:
+    """A vendor service account with roles/logging.configWriter may delete the sink: FAIL."""
+    assets = gcp_estate(broken=False)
+    for a in assets:
+        if a["name"] == P:
+            a["iamPolicy"]["bindings"].append(
+                {
+                    "role": "roles/logging.configWriter",
+                    "members": ["serviceAccount:automation@vendor-ops.iam.gserviceaccount.com"],
+                }
+            )
+    v = _find(_gcp_scan(assets), "control.audit-trail-tamper", "sinks/audit-archive")
+    assert v.status is Status.FAIL and "automation@vendor-ops" in v.message
