@@ -46,7 +46,8 @@ def subscription_of(rid: str) -> str:
 
 
 def customer_subscriptions(ctx: RuleContext) -> list[str]:
-    return sorted({s.lower() for s in ctx.declaration.accounts("azure", "customer")})
+    """The declared customer subscriptions, as declared (ids in resource ids are lower-case)."""
+    return sorted(set(ctx.declaration.accounts("azure", "customer")))
 
 
 def _settings_of(ctx: RuleContext, target: str) -> list[Resource]:
@@ -74,7 +75,7 @@ def _logs(s: Resource) -> set[str]:
 
 def exports(ctx: RuleContext, sub: str) -> tuple[list[Resource], list[Resource]]:
     """(settings of the subscription, those exporting its management operations)."""
-    settings = _settings_of(ctx, f"/subscriptions/{sub}")
+    settings = _settings_of(ctx, f"/subscriptions/{sub.lower()}")
     good = [s for s in settings if destinations(s) and _logs(s) & set(ACTIVITY)]
     return settings, good
 
@@ -279,9 +280,8 @@ def _tamper_one(ctx: RuleContext, s: Resource, sub: str) -> Finding:
     for what, did in destinations(s):
         dest = ctx.graph.get(did)
         owner = subscription_of(did)
-        if what != "event hub" and not (
-            owner in customer_subscriptions(ctx) and scanned(ctx.graph, owner)
-        ):
+        declared = {c.lower(): c for c in customer_subscriptions(ctx)}
+        if what != "event hub" and not (owner in declared and scanned(ctx.graph, declared[owner])):
             unseen.append(f"its {what} {did} is in subscription {owner}, which was not scanned")
             continue
         if what == "storage account":

@@ -57,12 +57,10 @@ def _subscription(scope: str) -> str:
     return parts[2].lower() if len(parts) > 2 else ""
 
 
-def _list(ctx: AzureContext, scope: str) -> list[dict[str, Any]]:
+def _list(client: Any, ctx: AzureContext, scope: str) -> list[dict[str, Any]]:
     """The diagnostic settings of one scope; raises AzureError or ValueError."""
     from azure.core.rest import HttpRequest
 
-    sub = _subscription(scope)
-    client = ctx.resource_client(sub)
     ctx.sink.count(OPERATION)
     url = f"{scope}/providers/Microsoft.Insights/diagnosticSettings"
     response = client.send_request(HttpRequest("GET", url, params={"api-version": API_VERSION}))
@@ -77,20 +75,35 @@ def _list(ctx: AzureContext, scope: str) -> list[dict[str, Any]]:
 
 
 def collect(ctx: AzureContext, subscriptions: Iterable[str], targets: Iterable[str]) -> None:
-    """Read the settings of every subscription and target; emit records, gaps, units."""
+    """Read the settings of every subscription and target; emit records, gaps, units.
+
+    Reads run on the scan's thread pool (one guarded client per subscription);
+    records and gaps are written in scope order, so a scan is reproducible.
+    """
     from azure.core.exceptions import AzureError
 
-    subs = sorted(set(subscriptions))
+    from auditor.collect.threads import thread_pool
+
+    named = {s.lower(): s for s in subscriptions}  # units and gaps name them as entered
+    subs = sorted(named)
     scopes = [f"/subscriptions/{s}" for s in subs]
-    scopes += sorted({t for t in targets if _subscription(t) in {s.lower() for s in subs}})
-    failed: set[str] = set()
-    for scope in scopes:
-        sub = _subscription(scope)
+    scopes += sorted({t for t in targets if _subscription(t) in subs})
+    clients = {s: ctx.resource_client(s) for s in subs}
+
+    def read(scope: str) -> tuple[str, list[dict[str, Any]] | BaseException]:
         try:
-            settings = _list(ctx, scope)
+            return scope, _list(clients[_subscription(scope)], ctx, scope)
         except (AzureError, ValueError) as exc:
-            code = "MalformedResponse" if isinstance(exc, ValueError) else error_code(exc)
-            first = str(exc).splitlines()[0] if str(exc) else ""
+            return scope, exc
+
+    failed: set[str] = set()
+    with thread_pool(ctx.opts.max_workers) as pool:
+        answers = list(pool.map(read, scopes))
+    for scope, got in answers:
+        sub = named[_subscription(scope)]
+        if isinstance(got, BaseException):
+            code = "MalformedResponse" if isinstance(got, ValueError) else error_code(got)
+            first = str(got).splitlines()[0] if str(got) else ""
             ctx.gap(
                 sub,
                 COLLECTOR.gap_service,
@@ -101,7 +114,7 @@ def collect(ctx: AzureContext, subscriptions: Iterable[str], targets: Iterable[s
             )
             failed.add(sub)
             continue
-        for item in settings:
+        for item in got:
             row = {
                 **item,
                 "type": SETTING_TYPE,
@@ -110,5 +123,5 @@ def collect(ctx: AzureContext, subscriptions: Iterable[str], targets: Iterable[s
             }
             ctx.emit(row_record(row, COLLECTOR.name, OPERATION))
     for s in subs:
-        if s.lower() not in failed:
-            ctx.ran(s, COLLECTOR.name)
+        if named[s] not in failed:
+            ctx.ran(named[s], COLLECTOR.name)
