@@ -484,3 +484,17 @@ def test_gcp_outside_sink_writer_can_stop_the_export() -> None:
             )
     v = _find(_gcp_scan(assets), "control.audit-trail-tamper", "sinks/audit-archive")
     assert v.status is Status.FAIL and "automation@vendor-ops" in v.message
+
+
+def test_unreadable_resource_settings_make_that_store_inconclusive() -> None:
+    fault = AzureFault(
+        path="/storageaccounts/stordersweu/blobservices/default/providers/microsoft.insights",
+        status=500,
+        method="GET",
+    )
+    verdicts = _azure_scan(azure_estate(broken=True), fault)
+    store = _find(verdicts, "control.audit-data-events", "storageaccounts/stordersweu")
+    assert store.status is Status.INCONCLUSIVE, store.message
+    # the subscription's own settings were read: its Activity Log export is still judged
+    bad = _find(verdicts, "control.audit-trail-multi-region", f"scope:azure/{S1}")
+    assert bad.status is Status.FAIL

@@ -8,8 +8,8 @@ storage account blob service and Event Hubs namespace the Resource Graph rows
 named (their resource logs: ``AuditEvent``, ``StorageRead``/``StorageWrite``...).
 Reads only, through the guarded client. A failed call is a gap of service
 ``azure-diagnostics`` (the subscription's, or naming the resource), never an
-empty list; the unit counts as run in a subscription only when every call there
-answered.
+empty list; the unit counts as run in a subscription when its own settings were
+read (a resource whose settings were not is named by its gap).
 """
 
 from __future__ import annotations
@@ -50,6 +50,15 @@ def target_of(row: Mapping[str, Any]) -> str | None:
     if suffix is None:
         return None
     return f"{row['id']}{suffix}"
+
+
+def _resource_of(scope: str) -> str:
+    """The canonical id of the resource a settings scope belongs to (blob service: its account)."""
+    low = scope.lower()
+    for suffix in TARGETS.values():
+        if suffix and low.endswith(suffix.lower()):
+            return low[: -len(suffix)]
+    return low
 
 
 def _subscription(scope: str) -> str:
@@ -104,15 +113,17 @@ def collect(ctx: AzureContext, subscriptions: Iterable[str], targets: Iterable[s
         if isinstance(got, BaseException):
             code = "MalformedResponse" if isinstance(got, ValueError) else error_code(got)
             first = str(got).splitlines()[0] if str(got) else ""
+            whole = scope.count("/") == 2  # the subscription's own settings
             ctx.gap(
                 sub,
                 COLLECTOR.gap_service,
                 OPERATION,
                 code,
                 f"diagnostic settings of {scope} could not be read: {first}",
-                resource="" if scope.count("/") == 2 else scope.lower(),
+                resource="" if whole else _resource_of(scope),
             )
-            failed.add(sub)
+            if whole:
+                failed.add(sub)
             continue
         for item in got:
             row = {
