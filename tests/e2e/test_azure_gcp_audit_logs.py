@@ -143,6 +143,15 @@ def azure_estate(broken: bool) -> dict[str, Any]:
         ),
         _setting(sneu, "blob-audit", ["StorageRead", "StorageWrite"], workspaceId=WORKSPACE),
     ]
+    if not broken:  # the vault holding the data key logs who used it
+        estate["diagnostic_settings"].append(
+            _setting(
+                f"{RG1}/Microsoft.KeyVault/vaults/kv-orders-weu",
+                "kv-audit",
+                ["AuditEvent"],
+                workspaceId=WORKSPACE,
+            )
+        )
     if broken:
         estate["diagnostic_settings"].append(
             _setting(
@@ -245,6 +254,9 @@ def test_azure_data_store_resource_logs(
     assert _find(azure_clean, rule, "storageaccounts/stordersweu").status is Status.PASS
     bad = _find(azure_broken, rule, "storageaccounts/stordersweu")
     assert bad.status is Status.FAIL and "storageread" in bad.message.lower()
+    assert _find(azure_clean, rule, "vaults/kv-orders-weu").status is Status.PASS
+    vault = _find(azure_broken, rule, "vaults/kv-orders-weu")
+    assert vault.status is Status.FAIL and "auditevent" in vault.message.lower()
 
 
 def test_azure_flow_logs(azure_clean: list[Verdict], azure_broken: list[Verdict]) -> None:
