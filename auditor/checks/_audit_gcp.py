@@ -181,6 +181,14 @@ def log_store(ctx: RuleContext, want: str) -> Iterator[Finding]:
                 attributes=attrs,
                 nodes=nodes,
             )
+        elif required_bucket(ctx, project) is None and not sinks:
+            yield ctx.inconclusive(
+                sid,
+                f"project {project}: neither its _Required log bucket nor an audit log sink "
+                "was listed, so where its audit logs are kept was not seen",
+                account=project,
+                attributes=attrs,
+            )
         else:
             via = f" and sinks {', '.join(s.name for s in sinks)}" if sinks else ""
             yield ctx.passed(
