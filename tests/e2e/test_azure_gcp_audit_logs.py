@@ -510,3 +510,71 @@ def test_unreadable_resource_settings_make_that_store_inconclusive() -> None:
     # the subscription's own settings were read: its Activity Log export is still judged
     bad = _find(verdicts, "control.audit-trail-multi-region", f"scope:azure/{S1}")
     assert bad.status is Status.FAIL
+
+
+# --- faults on the ARM diagnostic-settings reads (the azure-kafka fixture estate) ---------
+DIAG_FAULTS = [
+    ("429", AzureFault(path="diagnosticsettings", status=429, code="TooManyRequests")),
+    ("500", AzureFault(path="diagnosticsettings", status=500)),
+    ("403", AzureFault(path="diagnosticsettings", status=403, code="AuthorizationFailed")),
+    ("malformed", AzureFault(path="diagnosticsettings", status=200, body=b"<html>oops {")),
+]
+
+
+def _fixture_scan(fault: AzureFault | None, retries: int = 2) -> tuple[list[Any], list[Verdict]]:
+    estate = _yaml(FIXTURES / "azure-kafka" / "estate.yaml")
+    with AzureFake(estate, page_size=50) as fake:
+        if fault is not None:
+            fake.add_fault(fault)
+        result = collect_azure(
+            AzureScanOptions(
+                subscriptions=(S1, S2),
+                base_url=fake.base_url,
+                credential=fake.credential(),
+                connection_verify=fake.ca_path,
+                retry_total=retries,
+            )
+        )
+    inv = normalize(
+        result.records,
+        scope=Scope(accounts=(S1, S2), regions=("westeurope", "northeurope"), cloud="azure"),
+        gaps=result.gaps,
+        api_calls=result.api_calls,
+        collected=result.units,
+    )
+    decl = load_declaration(FIXTURES / "azure-kafka" / "boundary.yaml")
+    return list(result.gaps), evaluate_inventory(inv, decl, load_pack("default"), TODAY).verdicts
+
+
+@pytest.fixture(scope="module")
+def fixture_clean() -> list[Verdict]:
+    gaps, verdicts = _fixture_scan(None)
+    assert gaps == []
+    return verdicts
+
+
+def _by_key(verdicts: list[Verdict]) -> dict[tuple[str, str], Status]:
+    return {(v.rule, v.resource): v.status for v in verdicts}
+
+
+@pytest.mark.parametrize(("name", "fault"), DIAG_FAULTS, ids=[r[0] for r in DIAG_FAULTS])
+def test_persistent_diagnostics_fault_is_a_gap_never_a_pass(
+    fixture_clean: list[Verdict], name: str, fault: AzureFault
+) -> None:
+    gaps, verdicts = _fixture_scan(fault)
+    assert {g.operation for g in gaps} == {"DiagnosticSettings.List"}
+    assert {g.service for g in gaps} == {"azure-diagnostics"}
+    before, after = _by_key(fixture_clean), _by_key(verdicts)
+    assert not [k for k, s in after.items() if s is Status.PASS and before.get(k) is not s]
+    changed = {k: s for k, s in after.items() if before.get(k) is not s}
+    assert changed and set(changed.values()) == {Status.INCONCLUSIVE}, changed
+
+
+@pytest.mark.parametrize("name", ["429", "500"])
+def test_transient_diagnostics_fault_is_retried_away(
+    fixture_clean: list[Verdict], name: str
+) -> None:
+    fault = next(f for n, f in DIAG_FAULTS if n == name)
+    gaps, verdicts = _fixture_scan(AzureFault(**{**fault.__dict__, "times": 1}))
+    assert gaps == []
+    assert _by_key(verdicts) == _by_key(fixture_clean)
