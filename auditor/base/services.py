@@ -28,7 +28,9 @@ AWS_SERVICES = frozenset(
         "sts",
     }
 )
-AZURE_SERVICES = frozenset({"azure-authorization", "azure-containers", "azure-resources"})
+AZURE_SERVICES = frozenset(
+    {"azure-authorization", "azure-containers", "azure-diagnostics", "azure-resources"}
+)
 GCP_SERVICES = frozenset({"cloudasset", "cloudasset-iam"})
 DRILLS = "drills"
 """Recorded failover drills, read from the declaration's drills folder."""

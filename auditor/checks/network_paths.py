@@ -6,7 +6,8 @@
   or declared peers.
 - ``network.transit-declared``: attachments on customer transit gateways (and the
   gateways platform VPCs attach to) belong to customer accounts or declared peers.
-- ``network.flow-logs``: every platform VPC has an active flow log.
+- ``network.flow-logs``: every platform VPC has an active flow log (Azure and GCP:
+  :mod:`auditor.checks._flow_logs_cloud`).
 
 "Platform VPCs" are the VPCs the platform selector picks plus the VPCs holding
 selected platform resources (:func:`auditor.analysis.network.platform_networks`).
@@ -433,7 +434,11 @@ def _judge_attachment(ctx: RuleContext, att: Resource, tgw: Resource) -> Finding
         "Without flow logs there is no record of which traffic crossed the boundary, so an "
         "incident snapshot cannot show who talked to the brokers."
     ),
-    remediation="Create a VPC flow log (ALL traffic) to a customer-owned log store.",
+    remediation=(
+        "Create a VPC flow log (ALL traffic) to a customer-owned log store; on Azure, a VNet "
+        "(or NSG) flow log into customer storage; on GCP, subnetwork flow logs with "
+        "flowSampling 1.0 and no filter."
+    ),
     requires=("ec2-network",),
 )
 def flow_logs(ctx: RuleContext) -> Iterator[Finding]:
@@ -443,19 +448,10 @@ def flow_logs(ctx: RuleContext) -> Iterator[Finding]:
         return
     graph = ctx.graph
     for v in nets.networks:
-        if v.cloud == "gcp":
-            yield ctx.not_applicable(
-                v.id,
-                f"GCP network {v.name}: flow logs are set per subnetwork (logConfig), which "
-                "this rule does not model",
-            )
-            continue
-        if v.cloud == "azure":
-            yield ctx.not_applicable(
-                v.id,
-                f"Azure VNet {v.name}: flow logs are Network Watcher resources, which are "
-                "not collected",
-            )
+        if v.cloud in ("azure", "gcp"):
+            from auditor.checks._flow_logs_cloud import judge
+
+            yield from judge(ctx, v)
             continue
         vid = str(v.attributes.get("vpc_id") or local_id(v.id))
         logs: dict[str, Resource] = {}

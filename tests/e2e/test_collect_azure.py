@@ -105,17 +105,22 @@ def test_collection_pages_through_every_listing(live: tuple[AzureFake, Collectio
     assert "microsoft.authorization/roleassignments" in types
     assert "microsoft.resources/subscriptions/resourcegroups" in types
     assert all(r.cloud == "azure" for r in result.records)
-    # 30 resources rows in pages of 2: 15 Resource Graph requests
-    assert result.api_calls["resourcegraph:resources"] == 16
+    # 36 resources rows in pages of 2: 18 Resource Graph requests
+    assert result.api_calls["resourcegraph:resources"] == 18
     posts = [p for m, p in fake.requests if m == "POST"]
-    assert len(posts) == 16 + 2 + 1  # resources, authorizationresources, resourcecontainers
-    assert sum(1 for m, p in fake.requests if m == "GET") == 3  # 3 groups in S1: two pages
+    assert len(posts) == 18 + 2 + 1  # resources, authorizationresources, resourcecontainers
+    gets = [p for m, p in fake.requests if m == "GET"]
+    assert sum(1 for p in gets if p.endswith("/resourcegroups")) == 3  # 3 groups in S1: 2 pages
+    # diagnostic settings through ARM: 2 subscriptions, 2 vaults, 4 storage accounts, 1 namespace
+    assert sum(1 for p in gets if p.lower().endswith("/diagnosticsettings")) == 9
+    assert result.api_calls["DiagnosticSettings.List"] == 9
     groups = [r for r in result.records if r.type.endswith("/resourcegroups")]
     assert len(groups) == 5
     assert {u.service for u in result.units} == {
         "azure-containers",
         "azure-resources",
         "azure-authorization",
+        "azure-diagnostics",
     }
 
 
@@ -295,9 +300,12 @@ def test_import_of_an_export_equals_live_collection(
     bare = tmp_path / "bare.json"
     bare.write_text(json.dumps(fake.export("resources")["data"]))
     assert read_export(bare).records == tuple(r for r in records if r.service == "azure-resources")
-    assert sorted(records, key=repr) == sorted(result.records, key=repr)
+    # diagnostic settings are read through ARM: no Resource Graph export holds them
+    graph_records = [r for r in result.records if r.service != "azure-diagnostics"]
+    assert len(graph_records) < len(result.records)
+    assert sorted(records, key=repr) == sorted(graph_records, key=repr)
     imported = _inventory(CollectionResult(records=records))
-    collected = _inventory(CollectionResult(records=result.records))
+    collected = _inventory(CollectionResult(records=graph_records))
     assert imported.resources == collected.resources
     assert imported.relations == collected.relations
 

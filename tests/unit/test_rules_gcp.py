@@ -159,9 +159,20 @@ def test_peering_to_undeclared_network_fails_customer_peering_passes() -> None:
 
 
 def test_rules_without_a_gcp_model_say_not_applicable() -> None:
-    vs = run_rules(inventory(), declaration(), rules=["network.traffic-class", "network.flow-logs"])
+    vs = run_rules(inventory(), declaration(), rules=["network.traffic-class"])
     gcp = [v for v in vs if v.resource.startswith("//")]
     assert gcp and all(v.status is Status.NOT_APPLICABLE for v in gcp)
+
+
+def test_flow_logs_sampling_fails_until_every_flow_is_logged() -> None:
+    assert _statuses("network.flow-logs")[NET] is Status.FAIL  # kafka-ew4 samples 0.5
+
+    def full(assets: list[dict[str, Any]]) -> None:
+        for a in assets:
+            if a["assetType"] == "compute.googleapis.com/Subnetwork":
+                a["resource"]["data"]["logConfig"] = {"enable": True, "flowSampling": 1.0}
+
+    assert _statuses("network.flow-logs", edited(full))[NET] is Status.PASS
 
 
 # --- failure path ------------------------------------------------------------------------

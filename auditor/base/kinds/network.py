@@ -354,16 +354,37 @@ PUBLIC_IP = define_kind(
 
 FLOW_LOG = define_kind(
     "flow_log",
-    "A VPC flow log.",
+    "A flow log: AWS VPC flow log, Azure NSG/VNet flow log, a GCP subnetwork's `logConfig`.",
     [
-        attr("destination", "string", "where records go (ARN)", "aws"),
+        attr(
+            "aggregation_interval",
+            "string",
+            "GCP: how long flows are aggregated (`INTERVAL_5_SEC`, ...)",
+            "gcp",
+        ),
+        attr("analytics_workspace_id", "string", "Azure: traffic analytics workspace", "azure"),
+        attr("destination", "string", "where records go (ARN; Azure: storage account id)"),
+        attr("enabled", "boolean", "Azure, GCP: the flow log is on", "azure gcp"),
+        attr("filter", "string", "GCP: `filterExpr` (only matching flows are logged)", "gcp"),
+        attr("metadata", "string", "GCP: metadata included in the records", "gcp"),
+        attr("retention_days", "integer", "Azure: storage retention (0: forever)", "azure"),
+        attr(
+            "sampling",
+            "number",
+            "GCP: `flowSampling`, the share of flows logged (1.0: all)",
+            "gcp",
+        ),
         attr(
             "destination_type",
             "string",
             "`s3`, `cloud-watch-logs` or `kinesis-data-firehose`",
             "aws",
         ),
-        attr("resource_id", "string", "the VPC, subnet or ENI it covers", "aws"),
+        attr(
+            "resource_id",
+            "string",
+            "what it covers: VPC, subnet or ENI; Azure NSG, VNet, subnet or NIC; GCP subnetwork",
+        ),
         attr("status", "string", "delivery status", "aws"),
         attr("traffic_type", "string", "`ACCEPT`, `REJECT` or `ALL`", "aws"),
     ],

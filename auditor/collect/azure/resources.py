@@ -32,6 +32,9 @@ TYPES: tuple[str, ...] = (
     "microsoft.network/trafficmanagerprofiles",
     "microsoft.network/virtualnetworks",
     "microsoft.storage/storageaccounts",
+    "microsoft.operationalinsights/workspaces",
+    "microsoft.insights/datacollectionrules",
+    "microsoft.network/networkwatchers/flowlogs",
 )
 """Resource types collected (lower-case, as Resource Graph writes them)."""
 
@@ -50,6 +53,8 @@ COLLECTOR = AzureCollector(
         "Microsoft.ManagedServices/*/read",
         "Microsoft.Network/*/read",
         "Microsoft.Storage/*/read",
+        "Microsoft.OperationalInsights/workspaces/read",
+        "Microsoft.Insights/dataCollectionRules/read",
     ),
     gap_service="*",
 )

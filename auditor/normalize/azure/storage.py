@@ -18,6 +18,7 @@ from auditor.base.edges import REPLICATES_TO
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.azure._common import GEO_SKUS, REGION_PAIRS, place, props
+from auditor.normalize.azure.monitor import immutability
 
 
 def key_uri(kv: dict[str, Any]) -> str | None:
@@ -149,7 +150,7 @@ def storage_account(rec: RawRecord, b: Builder) -> None:
             else None
         ),
         "logging": None,
-        "object_lock": None,
+        "object_lock": immutability(p),
         "sku": sku or None,
         "replication_sku": replication,
         "secondary_region": secondary or None,
