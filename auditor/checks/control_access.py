@@ -19,17 +19,19 @@ that would fail on it says INCONCLUSIVE and names the conditions.
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from auditor.analysis.access import AccessModel, Grant, access_model, describe_chain
 from auditor.analysis.boundary_scope import data_stores, system_log_stores
-from auditor.analysis.gcp_iam import outside_grants, public_grants
+from auditor.analysis.gcp_iam import inherited_grants, outside_grants, public_grants
 from auditor.analysis.policy import ANYONE
 from auditor.analysis.policy_eval import Decision
 from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME, ENCRYPTED_BY
 from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.control_cloud_roles import azure_declared
 from auditor.checks.control_trust import account_of_arn, scanned
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
@@ -140,6 +142,11 @@ def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
     model = access_model(ctx.graph)
     decl = ctx.declaration
     declared = {va.principal for va in decl.control.vendor_access}
+    declared |= {
+        p.id
+        for p in ctx.graph.of_kind(Kind.PRINCIPAL, include_stubs=True)
+        if p.id.startswith("/tenants/") and azure_declared(ctx, p.id) is not None
+    }
     targets = model.boundary_targets()
     outsiders = set(model.outsiders())
     # outside principals that resource policies of boundary resources name directly
@@ -421,23 +428,80 @@ def _azure_key_control(ctx: RuleContext, key: Resource) -> Finding:
     )
 
 
+KEY_ROLES = (
+    "roles/owner",
+    "roles/editor",
+    "roles/cloudkms.*",
+    "roles/iam.securityAdmin",
+    "roles/resourcemanager.*Admin",
+)
+"""Predefined roles that, bound above a key, let their holder use it or re-policy it (the
+basic roles, Cloud KMS roles, and roles that may set the IAM policy of a project,
+folder or organisation). Other predefined roles are judged by name: they hold none."""
+
+
+def _key_capable(role: str) -> bool | None:
+    """Whether a role bound above a key reaches it (None: a custom role, permissions unknown)."""
+    if role.startswith(("projects/", "organizations/")):
+        return None
+    return any(fnmatch.fnmatchcase(role, g) for g in KEY_ROLES)
+
+
 def _gcp_key_control(ctx: RuleContext, key: Resource) -> Finding:
-    """GCP: members outside the customer bound on the Cloud KMS key itself."""
-    outside = outside_grants(ctx.declaration, key, ctx.graph)
+    """GCP: members outside the customer bound on the key, or above it with a key role.
+
+    A binding on the project, a folder or the organisation applies to the key below
+    it; such a binding reaches the key when its role is one of :data:`KEY_ROLES`.
+    """
+    decl = ctx.declaration
+    outside = outside_grants(decl, key, ctx.graph)
     label = f"key {key.name or key.id}"
     if outside is None:
         return ctx.inconclusive(key.id, f"the IAM policy of {label} was not read")
+    above, unread = inherited_grants(decl, key, ctx.graph)
+    above = [g for g in above if g.party not in ("customer", "provider")]
+    reaching = [g for g in above if _key_capable(g.role)]
+    unknown = [g for g in above if _key_capable(g.role) is None]
     attrs: dict[str, JSONValue] = {
         "outside_bindings": [
-            {"role": g.role, "member": g.member, "party": g.party} for g in outside
+            {"role": g.role, "member": g.member, "party": g.party, "on": g.resource}
+            for g in [*outside, *reaching, *unknown]
         ],
-        "note": "bindings inherited from the project, folder or organisation are not evaluated",
+        "ancestors_not_read": unread,
     }
-    if outside:
-        who = ", ".join(sorted({f"{g.member} ({g.party}, {g.role})" for g in outside}))
-        return ctx.failed(key.id, f"{label} binds outside member(s) {who}", attributes=attrs)
+    hits = [*outside, *reaching]
+    if hits:
+        who = ", ".join(
+            sorted(
+                {
+                    f"{g.member} ({g.party}, {g.role}"
+                    + ("" if g.resource == key.id else f" on {g.resource}")
+                    + ")"
+                    for g in hits
+                }
+            )
+        )
+        return ctx.failed(
+            key.id, f"{label} is reachable by outside member(s) {who}", attributes=attrs
+        )
+    # A project-level scan does not read folder or organisation policies: they are
+    # listed in the evidence, but only an unread project policy leaves the key unjudged.
+    unread = [u for u in unread if "/folders/" not in u and "/organizations/" not in u]
+    if unknown or unread:
+        why = (
+            "custom roles whose permissions are not in the inventory: "
+            + ", ".join(sorted({f"{g.member} ({g.role} on {g.resource})" for g in unknown}))
+            if unknown
+            else f"the IAM policy of {', '.join(unread)} was not read"
+        )
+        return ctx.inconclusive(
+            key.id, f"{label}: outside members may reach it through {why}", attributes=attrs
+        )
     return ctx.passed(
-        key.id, f"{label} binds no member outside the customer on the key itself", attributes=attrs
+        key.id,
+        f"{label}: no member outside the customer is bound on the key, nor above it (project, "
+        "folders, organisation) with a role that can use or re-policy keys",
+        attributes=attrs,
     )
 
 

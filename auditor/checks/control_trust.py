@@ -15,9 +15,15 @@ from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.gcp_iam import outside_grants
 from auditor.analysis.gcp_iam import undeclared as gcp_undeclared
 from auditor.analysis.policy import PolicyError, Principal, Statement, assume_statements
+from auditor.analysis.vendor_roles import vendor_access_cloud
 from auditor.base.edges import TRUSTS
 from auditor.boundary import Declaration, VendorAccess
 from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.control_cloud_roles import (
+    azure_declared_role_held,
+    azure_outside_assignments,
+    gcp_declared_role_held,
+)
 from auditor.checks.data_exposure import anyone_outside
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
@@ -27,8 +33,9 @@ from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 
 AZURE_NO_TRUST = (
-    "Azure roles have no trust policy; role assignments and Lighthouse delegations are "
-    "judged by control.outside-reach-declared"
+    "Azure roles have no trust policy and RBAC has no 'anyone' principal; role assignments "
+    "and Lighthouse delegations are judged by control.external-assume-declared and "
+    "control.outside-reach-declared"
 )
 
 
@@ -229,16 +236,21 @@ def no_wildcard_trust(ctx: RuleContext) -> Iterator[Finding]:
     rationale=(
         "Each trust relationship to another party is a door into the boundary: the "
         "declaration must name it (principal and role) so that reviewers can hold it to "
-        "its conditions and permissions."
+        "its conditions and permissions. On AWS the door is a role's trust policy; on "
+        "Azure a role assignment or Lighthouse delegation in a customer subscription to a "
+        "principal of another tenant, or to an identity another party names in the "
+        "customer tenant; on GCP an IAM binding on a customer resource to a member "
+        "outside the customer. Each (principal, role) must match a vendor_access entry."
     ),
     remediation=(
-        "Remove the outside principal from the role's trust policy, or declare it under "
-        "control.vendor_access with its role, allow and deny lists."
+        "Remove the outside principal from the role's trust policy (the role assignment, "
+        "delegation or binding), or declare it under control.vendor_access with its role, "
+        "allow and deny lists."
     ),
-    requires=("iam",),
+    requires=("iam", "azure-authorization", "cloudasset-iam"),
 )
 def external_assume_declared(ctx: RuleContext) -> Iterator[Finding]:
-    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRUST)
+    yield from azure_outside_assignments(ctx)
     decl = ctx.declaration
     for account, roles in sorted(roles_by_customer_account(ctx.graph).items()):
         if (f := _account_checks(ctx, account, roles)) is not None:
@@ -453,6 +465,11 @@ def declared_roles_exist(ctx: RuleContext) -> Iterator[Finding]:
         yield _no_vendor_access(ctx, "no vendor role has to exist")
         return
     for va in decl.control.vendor_access:
+        cloud = vendor_access_cloud(va)
+        if cloud != "aws":
+            held = azure_declared_role_held if cloud == "azure" else gcp_declared_role_held
+            yield held(ctx, va)
+            continue
         account = account_of_arn(va.role)
         if not scanned(ctx.graph, account):
             yield ctx.inconclusive(

@@ -16,6 +16,12 @@ ACCOUNT = define_kind(
             "string",
             "the account id: AWS account, Azure subscription id, GCP project id",
         ),
+        attr(
+            "ancestors",
+            "array",
+            "the GCP project's ancestry (`projects/N`, `folders/F`, `organizations/O`)",
+            "gcp",
+        ),
         attr("caller_arn", "string", "the identity the scan ran as"),
         attr(
             "iam_bindings",

@@ -47,6 +47,7 @@ def project(rec: RawRecord, out: Builder) -> None:
             "project_number": str(d.get("projectNumber") or "") or None,
             "state": d.get("lifecycleState"),
             "parent": d.get("parent"),
+            "ancestors": [str(a) for a in rec.data.get("ancestors") or []],
         },
         source=SOURCE,
     )
