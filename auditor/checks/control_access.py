@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from auditor.analysis.access import AccessModel, Grant, access_model, describe_chain
+from auditor.analysis.azure_access import boundary_targets as azure_targets
 from auditor.analysis.boundary_scope import data_stores, system_log_stores
 from auditor.analysis.gcp_iam import inherited_grants, outside_grants, public_grants
 from auditor.analysis.policy import ANYONE
@@ -147,7 +148,8 @@ def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
         for p in ctx.graph.of_kind(Kind.PRINCIPAL, include_stubs=True)
         if p.id.startswith("/tenants/") and azure_declared(ctx, p.id) is not None
     }
-    targets = model.boundary_targets()
+    chosen = {t.id: t for t in [*model.boundary_targets(), *azure_targets(ctx.graph)]}
+    targets = [chosen[k] for k in sorted(chosen)]
     outsiders = set(model.outsiders())
     # outside principals that resource policies of boundary resources name directly
     for t in targets:

@@ -20,7 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from auditor.analysis.azure_access import CAPABILITIES, principal_names, principal_party
+from auditor.analysis.azure_access import (
+    CAPABILITIES,
+    MANAGEMENT_GROUP,
+    principal_names,
+    principal_party,
+)
 from auditor.analysis.gcp_iam import IAM_UNIT
 from auditor.analysis.vendor_roles import (
     ActionHit,
@@ -90,7 +95,9 @@ def azure_outside_assignments(ctx: RuleContext) -> Iterator[Finding]:
     subs = sorted(s.lower() for s in decl.accounts("azure", "customer"))
     reached: set[str] = set()
     for a in ctx.graph.of_kind("role_assignment"):
-        if a.cloud != "azure" or a.account.lower() not in subs:
+        scope = str(a.attributes.get("scope") or "")
+        above = scope.startswith(MANAGEMENT_GROUP)  # reaches the subscriptions below it
+        if a.cloud != "azure" or (a.account.lower() not in subs and not above):
             continue
         outside: list[dict[str, JSONValue]] = []
         for pid, role_id in _pairs(a):
@@ -110,7 +117,7 @@ def azure_outside_assignments(ctx: RuleContext) -> Iterator[Finding]:
             )
         if not outside:
             continue
-        reached.add(a.account.lower())
+        reached.add(a.account.lower())  # a management group's: judged on its own id
         bad = [o for o in outside if not o["declared"]]
         via = "Lighthouse delegation" if a.attributes.get("via") == "lighthouse" else "assignment"
         attrs: dict[str, JSONValue] = {
