@@ -7,7 +7,11 @@ that would fail on it says INCONCLUSIVE and names the conditions.
 
 - ``control.outside-reach-declared``: every principal outside the customer party
   that can assume a customer role (directly or through a chain) or act on a
-  boundary resource is a declared vendor principal.
+  boundary resource is a declared vendor principal. On Azure the reach is the
+  ``control.can_act_on`` edges of role assignments and Lighthouse delegations
+  (:mod:`auditor.analysis.azure_access`); on GCP it is any binding to an outside
+  member on a boundary resource or on the project, folders or organisation above it
+  (the role held is judged by ``control.external-assume-declared``).
 - ``control.no-anonymous-data-access``: no wildcard or anonymous principal
   reaches data stores, system logs or their keys, through resource policies or
   wildcard trusts.
@@ -32,7 +36,7 @@ from auditor.analysis.policy import ANYONE
 from auditor.analysis.policy_eval import Decision
 from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME, ENCRYPTED_BY
 from auditor.checks import Finding, RuleContext, rule
-from auditor.checks.control_cloud_roles import azure_declared
+from auditor.checks.control_cloud_roles import azure_declared, gcp_outside_reach
 from auditor.checks.control_trust import account_of_arn, scanned
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
@@ -130,14 +134,15 @@ def _judge_reach(
     title="Every outside principal that can reach the platform is declared",
     rationale=(
         "A principal of another party that can assume a customer role, directly or through a "
-        "chain of roles, or act on a boundary resource through its resource policy, is a way "
+        "chain of roles, or act on a boundary resource through its resource policy (Azure: a "
+        "role assignment or delegation over it; GCP: a binding on it or above it), is a way "
         "into the boundary; the declaration must name it so that its access can be reviewed."
     ),
     remediation=(
         "Remove the trust or resource-policy grant, or declare the principal under "
         "control.vendor_access with the role it uses."
     ),
-    requires=("iam", "s3", "kms", "azure-authorization"),
+    requires=("iam", "s3", "kms", "azure-authorization", "cloudasset-iam"),
 )
 def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
     model = access_model(ctx.graph)
@@ -157,6 +162,7 @@ def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
             if model.party(rel.source) != "customer":
                 outsiders.add(rel.source)
     yield from _azure_unreached(ctx, model, targets)
+    yield from gcp_outside_reach(ctx)
     if not outsiders:
         yield from _aws_unreached(ctx, targets)
         return

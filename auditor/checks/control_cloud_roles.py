@@ -26,7 +26,7 @@ from auditor.analysis.azure_access import (
     principal_names,
     principal_party,
 )
-from auditor.analysis.gcp_iam import IAM_UNIT
+from auditor.analysis.gcp_iam import IAM_UNIT, Grant, grants, inherited_grants
 from auditor.analysis.vendor_roles import (
     ActionHit,
     azure_principal_matches,
@@ -36,7 +36,7 @@ from auditor.analysis.vendor_roles import (
     gcp_member_matches,
     gcp_role_hits,
 )
-from auditor.base.edges import ROLE_ASSIGNED
+from auditor.base.edges import ENCRYPTED_BY, ROLE_ASSIGNED
 from auditor.boundary import VendorAccess
 from auditor.checks import Finding, RuleContext
 from auditor.model import JSONValue, Kind, Resource
@@ -407,3 +407,103 @@ def gcp_declared_role_held(ctx: RuleContext, va: VendorAccess) -> Finding:
         region="global",
         attributes=attrs,
     )
+
+
+# --- GCP reach ------------------------------------------------------------------------------
+
+
+def _gcp_targets(ctx: RuleContext) -> list[Resource]:
+    """GCP boundary resources of customer projects: stores, platform, the keys of stores."""
+    from auditor.analysis.boundary_scope import (
+        data_stores,
+        is_customer_account,
+        platform_resources,
+        system_log_stores,
+    )
+
+    g = ctx.graph
+    chosen: dict[str, Resource] = {}
+    for r in [*data_stores(g), *system_log_stores(g), *platform_resources(g)]:
+        if r.cloud != "gcp" or not is_customer_account(ctx.declaration, "gcp", r.account):
+            continue
+        chosen[r.id] = r
+        for rel in g.out_edges(r.id, ENCRYPTED_BY):
+            key = g.get(rel.target)
+            if key is not None and not key.attributes.get("stub") and key.cloud == "gcp":
+                chosen[key.id] = key
+    return [chosen[k] for k in sorted(chosen)]
+
+
+def gcp_outside_reach(ctx: RuleContext) -> Iterator[Finding]:
+    """GCP: members outside the customer bound on a boundary resource or above it.
+
+    A binding on the resource, its project, a folder or the organisation reaches it
+    whatever the role (a predefined role's permissions are not in the inventory).
+    ``allUsers``/``allAuthenticatedUsers`` are judged by control.no-anonymous-data-access.
+    """
+    decl = ctx.declaration
+    reach: dict[str, list[tuple[Resource, Grant]]] = {}
+    reached_projects: set[str] = set()
+    for t in _gcp_targets(ctx):
+        own = grants(decl, t, ctx.graph) or []
+        above, _ = inherited_grants(decl, t, ctx.graph)
+        for g in [*own, *above]:
+            if g.party in ("customer", "provider", "anyone"):
+                continue
+            reach.setdefault(g.member, []).append((t, g))
+            reached_projects.add(t.account)
+    vas = entries(decl.control.vendor_access, "gcp")
+    for member, hits in sorted(reach.items()):
+        party = hits[0][1].party
+        names = sorted({t.name or t.id for t, _ in hits})
+        roles = sorted(
+            {
+                f"{g.role} on {g.resource.rsplit('/', 2)[-2]}/{g.resource.rsplit('/', 1)[-1]}"
+                for _, g in hits
+            }
+        )
+        what = ", ".join(names[:_SHOWN]) + (
+            f" (+{len(names) - _SHOWN} more)" if len(names) > _SHOWN else ""
+        )
+        attrs: dict[str, JSONValue] = {
+            "party": party,
+            "acts_on": sorted({t.id for t, _ in hits}),
+            "bindings": roles,
+        }
+        kw: dict[str, Any] = {"attributes": attrs, "account": "", "region": "global"}
+        if any(gcp_member_matches(va, member) for va in vas):
+            yield ctx.passed(member, f"declared vendor member {member} reaches {what}", **kw)
+        elif all(g.conditional for _, g in hits):
+            yield ctx.inconclusive(
+                member,
+                f"undeclared {party} member {member} may reach {what}, depending on IAM "
+                f"conditions the auditor cannot resolve ({'; '.join(roles[:_SHOWN])})",
+                **kw,
+            )
+        else:
+            yield ctx.failed(
+                member,
+                f"undeclared {party} member {member} reaches {what} ({'; '.join(roles[:_SHOWN])})",
+                definite=True,
+                **kw,
+            )
+    for project in sorted(decl.accounts("gcp", "customer")):
+        if project in reached_projects:
+            continue
+        sid = f"scope:gcp/{project}/*"
+        if ctx.graph.inventory.was_collected(IAM_UNIT, project):
+            yield ctx.passed(
+                sid,
+                f"no member outside the customer is bound on a boundary resource of project "
+                f"{project} or above it",
+                account=project,
+                region="global",
+            )
+        else:
+            yield ctx.inconclusive(
+                sid,
+                f"the IAM policies of project {project} were not read, so who can reach it is "
+                "unknown",
+                account=project,
+                region="global",
+            )

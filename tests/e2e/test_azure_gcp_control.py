@@ -480,3 +480,27 @@ def test_twin_a_declared_vendor_project_member_passes() -> None:
     vs = gcp_verdicts(_decl(GCP, named), _robot_reads_tiered, (PROJECT, "vendor-tools"))
     ext = verdict(vs, "control.external-assume-declared", TIERED)
     assert ext.status is Status.PASS and "(vendor)" in ext.message
+
+
+# --- GCP: who reaches the platform ------------------------------------------------------------
+
+
+def test_an_undeclared_member_bound_on_the_project_reaches_the_platform() -> None:
+    vs = gcp_verdicts(_decl(GCP))
+    reach = verdict(vs, "control.outside-reach-declared", "user:contractor@gmail.com")
+    assert reach.status is Status.FAIL and "roles/viewer" in reach.message
+    assert verdict(vs, "control.outside-reach-declared", VENDOR_SA).status is Status.PASS
+
+
+def test_twin_no_outside_member_bound_passes_the_project() -> None:
+    def edit(assets: list[dict[str, Any]]) -> None:
+        _no_contractor(assets)
+        bindings = asset(assets, PROJECT_ID)["iamPolicy"]["bindings"]
+        bindings[:] = [b for b in bindings if VENDOR_SA not in b["members"]]
+
+    vs = gcp_verdicts(_decl(GCP), edit)
+    scope = verdict(vs, "control.outside-reach-declared", f"scope:gcp/{PROJECT}/*")
+    assert scope.status is Status.PASS
+    assert [v.resource for v in vs if v.rule == "control.outside-reach-declared"] == [
+        f"scope:gcp/{PROJECT}/*"
+    ]
