@@ -103,9 +103,16 @@ def trust_of(role: Resource) -> Trust:
 
 
 def is_outside(decl: Declaration, p: Principal) -> bool:
-    """A named principal (not anyone, not a service) outside the customer party."""
+    """A named principal (not anyone, not a service) outside the customer party.
+
+    A principal another party names (``aws.principals``) is that party's, whatever
+    account it lives in.
+    """
     if p.is_anyone or p.is_service:
         return False
+    named = decl.identity_party("aws", [p.value])
+    if named is not None:
+        return named != "customer"
     return not p.account or decl.party_of("aws", p.account) != "customer"
 
 
