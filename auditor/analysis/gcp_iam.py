@@ -11,7 +11,10 @@ A binding member is read as:
   collected); Google service agents (``@gcp-sa-*``, ``cloudservices``,
   ``*.gserviceaccount.com`` of Google) are the provider;
 - ``user:``/``group:``/``domain:`` in a domain a party declares (``gcp.domains``),
-  else ``unknown``; ``principal://`` and other forms are ``unknown``.
+  else ``unknown``; ``principal://`` and ``principalSet://`` (workload and workforce
+  identity federation: the subject is an outside identity even when the pool lives
+  in a customer project) are ``unknown`` unless a party names them in
+  ``gcp.service_accounts`` (globs over the whole member).
 
 Only customer members (and Google's agents) are inside the boundary. Every other
 member's binding must be declared: a ``control.vendor_access`` entry names the member

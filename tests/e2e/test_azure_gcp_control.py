@@ -504,3 +504,40 @@ def test_twin_no_outside_member_bound_passes_the_project() -> None:
     assert [v.resource for v in vs if v.rule == "control.outside-reach-declared"] == [
         f"scope:gcp/{PROJECT}/*"
     ]
+
+
+FEDERATED = (
+    "principalSet://iam.googleapis.com/projects/100000000001/locations/global/"
+    "workloadIdentityPools/vendor-ci/attribute.repository/vendor/deploy"
+)
+
+
+def _federated_writer(assets: list[dict[str, Any]]) -> None:
+    policy = asset(assets, TIERED).setdefault("iamPolicy", {"bindings": []})
+    policy["bindings"].append({"role": "roles/storage.objectAdmin", "members": [FEDERATED]})
+
+
+def test_a_federated_principal_set_is_outside_even_in_a_customer_pool() -> None:
+    vs = gcp_verdicts(_decl(GCP), _federated_writer)
+    ext = verdict(vs, "control.external-assume-declared", TIERED)
+    assert ext.status is Status.FAIL and f"{FEDERATED} (unknown" in ext.message
+    assert verdict(vs, "control.outside-reach-declared", FEDERATED).status is Status.FAIL
+
+
+def test_twin_a_named_and_declared_principal_set_passes() -> None:
+    def named(doc: dict[str, Any]) -> None:
+        doc["parties"]["vendor"]["gcp"]["service_accounts"] = [
+            "principalset://iam.googleapis.com/*/workloadidentitypools/vendor-ci/*"
+        ]
+        doc["control"]["vendor_access"].append(
+            {
+                "principal": FEDERATED,
+                "role": "roles/storage.objectAdmin",
+                "require_external_id": False,
+            }
+        )
+
+    vs = gcp_verdicts(_decl(GCP, named), _federated_writer)
+    ext = verdict(vs, "control.external-assume-declared", TIERED)
+    assert ext.status is Status.PASS and f"{FEDERATED} (vendor)" in ext.message
+    assert verdict(vs, "control.outside-reach-declared", FEDERATED).status is Status.PASS
