@@ -7,7 +7,10 @@ A ``vendor_access`` entry is read on the cloud its principal and role name:
   tenant-qualified ``{tenant}/{object id}``, an object id or an application (client) id;
   ``role`` is a role definition id (``/providers/Microsoft.Authorization/roleDefinitions/
   {guid}``, with or without a subscription prefix), its GUID, or its name (``Contributor``);
-  ``allow``/``deny`` are Azure actions or data actions with ``*`` wildcards;
+  ``allow``/``deny`` are Azure actions or data actions with ``*`` wildcards. Resource
+  Graph lists no service principals: an application id is known only for managed
+  identities (their ``clientId``), so name another party's service principal in the
+  customer tenant by object id (``azure.principals``) as well;
 - GCP: ``principal`` is a binding member (``serviceAccount:x@p.iam.gserviceaccount.com``,
   ``user:``, ``group:``, ``domain:``, ``principal://``) or its bare e-mail, globs allowed;
   ``role`` is a role name (``roles/compute.admin``, ``projects/p/roles/x``), globs allowed;

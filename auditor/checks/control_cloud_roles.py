@@ -50,6 +50,16 @@ _EXAMPLES = {
 """Boundary actions (-> is a data action): the planes of known actions, and examples."""
 
 
+def azure_assignments_read(ctx: RuleContext) -> bool:
+    """Whether role assignments and Lighthouse delegations (in the resources table) were
+    read in every customer subscription: only then can a role be said not to be held."""
+    inv = ctx.graph.inventory
+    return all(
+        inv.was_collected(AZURE_UNIT, sub) and inv.was_collected("azure-resources", sub)
+        for sub in (s.lower() for s in ctx.declaration.accounts("azure", "customer"))
+    )
+
+
 def _azure_principals(ctx: RuleContext) -> list[Resource]:
     return [
         p
@@ -150,11 +160,15 @@ def azure_outside_assignments(ctx: RuleContext) -> Iterator[Finding]:
                 nodes=nodes,
                 edges=edges,
             )
+    yield from _unreached_subscriptions(ctx, [s for s in subs if s not in reached])
+
+
+def _unreached_subscriptions(ctx: RuleContext, subs: list[str]) -> Iterator[Finding]:
+    """A verdict per customer subscription where no outside principal holds a role."""
     for sub in subs:
-        if sub in reached:
-            continue
         sid = f"scope:azure/{sub}/*"
-        if ctx.graph.inventory.was_collected(AZURE_UNIT, sub):
+        inv = ctx.graph.inventory
+        if inv.was_collected(AZURE_UNIT, sub) and inv.was_collected("azure-resources", sub):
             yield ctx.passed(
                 sid,
                 f"no role assignment or Lighthouse delegation in subscription {sub} gives a "
@@ -165,7 +179,7 @@ def azure_outside_assignments(ctx: RuleContext) -> Iterator[Finding]:
         else:
             yield ctx.inconclusive(
                 sid,
-                f"role assignments of subscription {sub} were not read",
+                f"role assignments or Lighthouse delegations of subscription {sub} were not read",
                 account=sub,
                 region="global",
             )
@@ -253,6 +267,12 @@ def azure_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterat
             )
 
 
+def _gcp_iam_read(ctx: RuleContext) -> bool:
+    """Whether the IAM policies of every customer project were read."""
+    projects = ctx.declaration.accounts("gcp", "customer")
+    return bool(projects) and all(ctx.graph.inventory.was_collected(IAM_UNIT, p) for p in projects)
+
+
 def _gcp_bound(ctx: RuleContext, va: VendorAccess) -> dict[str, list[str]]:
     """Resource id -> roles bound there to a member the entry names."""
     out: dict[str, list[str]] = {}
@@ -277,8 +297,7 @@ def gcp_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterator
     globs = list(va.deny if mode == "deny" else va.allow)
     bound = _gcp_bound(ctx, va)
     if not bound:
-        read = any(u.service == IAM_UNIT for u in ctx.graph.inventory.collected)
-        if read and not any(c in va.role for c in "*?["):
+        if _gcp_iam_read(ctx) and not any(c in va.role for c in "*?["):
             bound = {va.principal: [va.role]}
         else:
             yield ctx.inconclusive(
@@ -347,8 +366,8 @@ def azure_declared_role_held(ctx: RuleContext, va: VendorAccess) -> Finding:
     attrs: dict[str, JSONValue] = {"principal": va.principal, "role": va.role}
     held = _held_azure_roles(ctx, va) if roles else {}
     scopes = sorted({s for r in roles for s in held.get(r.id, []) if s != "(declared)"})
+    read = azure_assignments_read(ctx)
     if not roles:
-        read = any(u.service == AZURE_UNIT for u in ctx.graph.inventory.collected)
         status = ctx.failed if read else ctx.inconclusive
         return status(
             va.role,
@@ -365,6 +384,13 @@ def azure_declared_role_held(ctx: RuleContext, va: VendorAccess) -> Finding:
             role.id,
             f"declared Azure vendor role {_role_label(ctx, role.id)} exists and "
             f"{va.principal} holds it at {', '.join(scopes)}",
+            attributes=attrs,
+        )
+    if not read:
+        return ctx.inconclusive(
+            role.id,
+            f"declared Azure vendor role {_role_label(ctx, role.id)} exists, but the role "
+            "assignments or Lighthouse delegations of a customer subscription were not read",
             attributes=attrs,
         )
     return ctx.failed(
@@ -391,7 +417,7 @@ def gcp_declared_role_held(ctx: RuleContext, va: VendorAccess) -> Finding:
             f"declared GCP vendor member {va.principal} holds {va.role} on {', '.join(where)}",
             attributes=attrs,
         )
-    if not any(u.service == IAM_UNIT for u in ctx.graph.inventory.collected):
+    if not _gcp_iam_read(ctx):
         return ctx.inconclusive(
             va.principal,
             f"no IAM policy was read, so whether {va.principal} holds {va.role} is unknown",

@@ -254,7 +254,7 @@ def no_wildcard_trust(ctx: RuleContext) -> Iterator[Finding]:
         "delegation or binding), or declare it under control.vendor_access with its role, "
         "allow and deny lists."
     ),
-    requires=("iam", "azure-authorization", "cloudasset-iam"),
+    requires=("iam", "azure-authorization", "azure-resources", "cloudasset-iam"),
 )
 def external_assume_declared(ctx: RuleContext) -> Iterator[Finding]:
     yield from azure_outside_assignments(ctx)

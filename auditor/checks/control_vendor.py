@@ -223,7 +223,7 @@ def _outside_hits(perms: PermissionSet, va: VendorAccess) -> list[tuple[str, Gra
         "Remove the granting statements, narrow wildcards, or add an explicit Deny for "
         "the denied actions to the vendor role."
     ),
-    requires=("iam", "azure-authorization", "cloudasset-iam"),
+    requires=("iam", "azure-authorization", "azure-resources", "cloudasset-iam"),
 )
 def vendor_denied_actions(ctx: RuleContext) -> Iterator[Finding]:
     yield from _judge(ctx, "can perform denied actions", _denied_hits)
@@ -239,7 +239,7 @@ def vendor_denied_actions(ctx: RuleContext) -> Iterator[Finding]:
         "privilege keeps the declared control path honest."
     ),
     remediation="Narrow the vendor role's policies to the declared allow list, or extend it.",
-    requires=("iam", "azure-authorization", "cloudasset-iam"),
+    requires=("iam", "azure-authorization", "azure-resources", "cloudasset-iam"),
 )
 def vendor_allowed_actions(ctx: RuleContext) -> Iterator[Finding]:
     yield from _judge(ctx, "can perform actions outside its allow list", _outside_hits)
