@@ -4,6 +4,13 @@ Rules here read each role's ``trust_policy`` with :mod:`auditor.analysis.policy`
 (the ``control.trusts`` edges the normaliser draws from the same document are
 cited as evidence). A trust *statement* is an Allow statement whose actions
 include one of the ``sts:AssumeRole*`` actions.
+
+Azure and GCP have no trust policy: their doors in are role assignments and
+Lighthouse delegations (Azure) and IAM bindings (GCP) to outside identities, which
+``control.external-assume-declared`` judges (principal and role held against
+``control.vendor_access``, :mod:`auditor.checks.control_cloud_roles`), and
+``control.declared-roles-exist`` checks that the declared Azure/GCP vendor identity
+holds its declared role.
 """
 
 from __future__ import annotations
