@@ -144,6 +144,7 @@ class AccessModel:
         self._confined: dict[str, str | None] = {}
         self._granting: dict[str, frozenset[str] | None] = {}
         self._hops: dict[str, tuple[ActorIndex, dict[str, list[str]]]] = {}
+        self._party: dict[str, str] = {}
 
     # --- organizations and principals ---------------------------------------------------
     def org_for(self, account: str) -> str | None:
@@ -476,6 +477,13 @@ class AccessModel:
 
     # --- parties ------------------------------------------------------------------------------
     def party(self, pid: str) -> str:
+        got = self._party.get(pid)
+        if got is None:
+            got = self._party[pid] = self._find_party(pid)
+        return got
+
+    def _find_party(self, pid: str) -> str:
+        """A principal's party: named explicitly, else its tenant's or account's."""
         if pid == ANYONE:
             return "anyone"
         if pid.startswith("/tenants/"):  # an Azure principal: named, else its tenant's party
