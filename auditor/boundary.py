@@ -205,10 +205,23 @@ class Data(_Strict):
 
 
 class VendorAccess(_Strict):
-    principal: str = Field(description="ARN of the outside principal (vendor automation, support).")
-    role: str = Field(description="ARN of the customer role it may assume.")
-    require_external_id: bool = True
-    allow: list[str] = Field(default_factory=list, description="Actions it may hold (globs).")
+    """A declared way in for an outside principal, and the actions it may hold."""
+
+    principal: str = Field(
+        description="The outside principal: an AWS ARN; an Azure object id or application id; "
+        "a GCP member (serviceAccount:x@p.iam.gserviceaccount.com, globs allowed)."
+    )
+    role: str = Field(
+        description="What it may hold: the ARN of the customer role it may assume; an Azure "
+        "role definition (id, GUID or name such as Contributor); a GCP role (roles/x, "
+        "projects/p/roles/x)."
+    )
+    require_external_id: bool = Field(default=True, description="AWS only: sts:ExternalId.")
+    allow: list[str] = Field(
+        default_factory=list,
+        description="Actions it may hold (globs): IAM actions, Azure actions and data actions, "
+        "GCP permissions or role names.",
+    )
     deny: list[str] = Field(default_factory=list, description="Actions it must never hold.")
     purpose: str = Field(default="automation", description="automation, support or break-glass.")
 
@@ -642,16 +655,16 @@ def _model_for(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
         if field is None:
             return None
         skip_key = getattr(field.annotation, "__origin__", None) is dict
-        model = _inner_model(field.annotation)
+        model = inner_model(field.annotation)
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
-def _inner_model(annotation: Any) -> Any:
+def inner_model(annotation: Any) -> Any:
     args = getattr(annotation, "__args__", None)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in args or ():
-        inner = _inner_model(arg)
+        inner = inner_model(arg)
         if inner is not None:
             return inner
     return None
@@ -742,65 +755,3 @@ def _plain(node: Any) -> Any:
     if isinstance(node, dt.datetime | dt.date):
         return node
     return str(node)
-
-
-def schema_reference() -> str:
-    """Markdown reference of the declaration schema, generated from the models."""
-    lines = ["# Boundary declaration reference", "", "Generated from `auditor/boundary.py`.", ""]
-    seen: set[str] = set()
-
-    def walk(model: type[BaseModel], title: str) -> None:
-        if model.__name__ in seen:
-            return
-        seen.add(model.__name__)
-        lines.extend([f"## {title}", ""])
-        doc = (model.__doc__ or "").strip().splitlines()
-        if doc and not doc[0].startswith("!!!"):
-            lines.extend([doc[0], ""])
-        lines.extend(["| field | type | required | description |", "|---|---|---|---|"])
-        nested: list[tuple[type[BaseModel], str]] = []
-        for fname, f in model.model_fields.items():
-            key = f.alias or fname
-            tname = _type_name(f.annotation, f.metadata)
-            desc = (f.description or "").replace("|", "\\|")
-            lines.append(f"| `{key}` | {tname} | {'yes' if f.is_required() else 'no'} | {desc} |")
-            inner = _inner_model(f.annotation)
-            if inner is not None:
-                is_map = getattr(f.annotation, "__origin__", None) is dict
-                nested.append((inner, f"{title}.{key}" + (".<name>" if is_map else "")))
-        lines.append("")
-        for inner, t in nested:
-            walk(inner, t)
-
-    walk(Declaration, "declaration")
-    return "\n".join(lines) + "\n"
-
-
-def _type_name(annotation: Any, metadata: Iterable[Any] = ()) -> str:
-    return f"`{_format_type(annotation, metadata)}`".replace("|", "\\|")
-
-
-def _format_type(annotation: Any, metadata: Iterable[Any] = ()) -> str:
-    """A readable type: ``duration``, ``list[str]``, ``Party | None``, ``primary|...``."""
-    import types
-    import typing
-
-    for meta in metadata:
-        if getattr(meta, "func", None) is parse_duration:
-            return "duration (5m, 1h, 90d)"
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return _format_type(args[0], args[1:])
-    if origin is typing.Literal:
-        return " or ".join(repr(a) for a in args)
-    if origin in (typing.Union, types.UnionType):
-        return " | ".join(_format_type(a) for a in args)
-    if origin is not None:
-        name = getattr(origin, "__name__", str(origin))
-        return f"{name}[{', '.join(_format_type(a) for a in args)}]"
-    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
-        return " or ".join(repr(m.value) for m in annotation)
-    if annotation is type(None):
-        return "None"
-    return getattr(annotation, "__name__", str(annotation))
