@@ -29,6 +29,7 @@ from auditor.analysis.network import (
 )
 from auditor.base.edges import LOGGED_BY
 from auditor.checks import Finding, RuleContext, rule
+from auditor.checks._site_links import site_link_verdicts
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
@@ -290,25 +291,27 @@ def _judge_peering(ctx: RuleContext, p: Resource, platform_vpcs: list[Resource])
     id="network.transit-declared",
     path=PathName.NETWORK,
     severity=Severity.HIGH,
-    title="Transit gateway attachments come from the customer and declared peers",
+    title="Transit attachments and site links join only the customer and declared peers",
     rationale=(
-        "A transit gateway joins every network attached to it; an attachment from an "
-        "undeclared account (or a platform VPC on someone else's gateway) is an unexplained "
-        "crossing."
+        "A transit gateway joins every network attached to it, and a VPN, ExpressRoute, "
+        "Interconnect or Direct Connect link joins a network to another address space; an "
+        "attachment from an undeclared account, a platform VPC on someone else's gateway, or "
+        "a link to an address nobody declared is an unexplained crossing."
     ),
     remediation=(
-        "Remove the attachment or declare the peer in network.peers; attach platform VPCs "
-        "only to customer-owned transit gateways."
+        "Remove the attachment or link, or declare the peer (account, network id, gateway id "
+        "or address range) in network.peers; attach platform VPCs only to customer-owned "
+        "transit gateways."
     ),
-    requires=("ec2-network",),
+    requires=("ec2-network", "ec2-vpn", "azure-resources", "cloudasset"),
 )
 def transit_declared(ctx: RuleContext) -> Iterator[Finding]:
-    yield from ctx.not_judged_on(
-        ("azure",), "virtual WAN hubs and VPN/ExpressRoute gateways are not collected"
-    )
-    yield from ctx.not_judged_on(
-        ("gcp",), "Network Connectivity Center hubs and Cloud VPN/Interconnect are not collected"
-    )
+    """Transit gateway attachments (AWS) and site links (VPN, ExpressRoute, Interconnect).
+
+    Azure virtual WAN hubs and GCP Network Connectivity Center hubs are not collected:
+    a network joined only through one of them is not seen by this rule.
+    """
+    yield from site_link_verdicts(ctx)
     if (clouds := ctx.scanned_clouds()) and clouds <= {"azure", "gcp"}:
         return
     decl = ctx.declaration

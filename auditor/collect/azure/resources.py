@@ -31,6 +31,10 @@ TYPES: tuple[str, ...] = (
     "microsoft.network/trafficmanagerprofiles",
     "microsoft.network/virtualnetworks",
     "microsoft.storage/storageaccounts",
+    "microsoft.network/virtualnetworkgateways",
+    "microsoft.network/localnetworkgateways",
+    "microsoft.network/connections",
+    "microsoft.network/expressroutecircuits",
 )
 """Resource types collected (lower-case, as Resource Graph writes them)."""
 

@@ -53,6 +53,11 @@ ASSET_TYPES: tuple[str, ...] = (
     "managedkafka.googleapis.com/Cluster",
     "dns.googleapis.com/ManagedZone",
     "dns.googleapis.com/ResourceRecordSet",
+    "compute.googleapis.com/VpnGateway",
+    "compute.googleapis.com/TargetVpnGateway",
+    "compute.googleapis.com/ExternalVpnGateway",
+    "compute.googleapis.com/VpnTunnel",
+    "compute.googleapis.com/InterconnectAttachment",
 )
 """Resource asset types the collector lists (each has a normaliser)."""
 

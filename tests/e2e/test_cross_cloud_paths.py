@@ -1,0 +1,387 @@
+"""End to end: networks of three clouds joined by site-to-site VPN, judged across clouds.
+
+One estate, through the real SDKs: an AWS VPC (moto, built with boto3) with a
+virtual private gateway and two VPN connections; an Azure VNet (``AzureFake``)
+with a VPN gateway, local network gateways and connections; a GCP network
+(``GcpFake``) with an HA VPN gateway and three tunnels. The tunnels join:
+
+- AWS us-east-1 <-> Azure westeurope (the AWS tunnel outside address is the
+  local network gateway's address; the customer gateway's address is the Azure
+  VPN gateway's public IP);
+- Azure westeurope <-> GCP europe-west1 (each side's peer address is the other's
+  gateway interface);
+- GCP to a partner at 198.51.100.7, declared in ``network.peers`` (clean twin);
+- GCP to 192.0.2.200 and AWS to 203.0.113.77: addresses of no collected gateway,
+  not declared (the planted ``network.transit-declared`` FAILs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from auditor.boundary import Declaration, parse_declaration
+from auditor.collect.azure import AzureScanOptions
+from auditor.collect.gcp import GcpScanOptions
+from auditor.collect.runner import AwsScanOptions
+from auditor.fakecloud.azure_server import AzureFake
+from auditor.fakecloud.gcp_server import GcpFake
+from auditor.fakecloud.identities import AUDITOR_ROLE
+from auditor.model import Inventory, Status, Verdict
+from auditor.pipeline import ScanTargets, collect_inventory
+from tests.conftest import CUSTOMER, FakeAws
+from tests.helpers import run_rules
+
+TODAY = dt.date(2026, 12, 1)
+SUB = "11111111-1111-1111-1111-111111111111"
+TENANT = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+PROJECT = "orders-prod"
+AWS_OUTSIDE = "52.2.144.13"
+"""moto's AWS-side tunnel outside address (the same for every VPN connection)."""
+AZURE_GW_IP = "20.60.0.10"
+GCP_IFACES = ("35.220.0.1", "35.220.0.2")
+PARTNER = "198.51.100.7"
+
+BOUNDARY = f"""
+version: 1
+name: orders-kafka
+pattern: active-active
+objectives: {{rpo: 5m, rto: 15m}}
+parties:
+  customer:
+    aws: {{accounts: ["{CUSTOMER}"]}}
+    azure: {{subscriptions: ["{SUB}"], tenant: {TENANT}}}
+    gcp: {{projects: [{PROJECT}]}}
+regions:
+  aws/us-east-1: primary
+  azure/westeurope: primary
+  gcp/europe-west1: primary
+platform: {{select: {{tags: {{platform: orders-kafka}}}}}}
+data: {{stores: {{select: {{tags: {{data-class: kafka-log}}}}}}, keys: customer}}
+network:
+  replication: {{via: [vpn, peering]}}
+  peers: ["{PARTNER}/32"]
+"""
+
+RG = f"/subscriptions/{SUB}/resourceGroups/rg-net/providers/Microsoft.Network"
+VNET = f"{RG}/virtualNetworks/vnet-kafka"
+TAGS = {"platform": "orders-kafka"}
+
+
+def _az(name: str, rtype: str, props: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"{RG}/{rtype}/{name}",
+        "type": f"Microsoft.Network/{rtype}",
+        "location": "westeurope",
+        "properties": props,
+        **extra,
+    }
+
+
+def _lng(name: str, ip: str, prefixes: list[str]) -> dict[str, Any]:
+    return _az(
+        name,
+        "localNetworkGateways",
+        {"gatewayIpAddress": ip, "localNetworkAddressSpace": {"addressPrefixes": prefixes}},
+    )
+
+
+def _conn(name: str, lng: str, status: str = "Connected") -> dict[str, Any]:
+    return _az(
+        name,
+        "connections",
+        {
+            "connectionType": "IPsec",
+            "virtualNetworkGateway1": {"id": f"{RG}/virtualNetworkGateways/vgw-weu"},
+            "localNetworkGateway2": {"id": f"{RG}/localNetworkGateways/{lng}"},
+            "connectionStatus": status,
+        },
+    )
+
+
+def azure_estate() -> dict[str, Any]:
+    subnet = {
+        "id": f"{VNET}/subnets/snet-brokers",
+        "name": "snet-brokers",
+        "properties": {"addressPrefix": "10.20.1.0/24"},
+    }
+    gw_subnet = {
+        "id": f"{VNET}/subnets/GatewaySubnet",
+        "name": "GatewaySubnet",
+        "properties": {"addressPrefix": "10.20.255.0/27"},
+    }
+    return {
+        "subscriptions": [{"id": SUB, "tenant": TENANT, "name": "orders-prod"}],
+        "resource_groups": [{"subscription": SUB, "name": "rg-net", "location": "westeurope"}],
+        "resources": [
+            _az(
+                "vnet-kafka",
+                "virtualNetworks",
+                {
+                    "addressSpace": {"addressPrefixes": ["10.20.0.0/16"]},
+                    "subnets": [subnet, gw_subnet],
+                },
+                tags=TAGS,
+            ),
+            _az(
+                "pip-vgw",
+                "publicIPAddresses",
+                {"ipAddress": AZURE_GW_IP, "publicIPAllocationMethod": "Static"},
+                sku={"name": "Standard"},
+            ),
+            _az(
+                "vgw-weu",
+                "virtualNetworkGateways",
+                {
+                    "gatewayType": "Vpn",
+                    "vpnType": "RouteBased",
+                    "ipConfigurations": [
+                        {
+                            "name": "default",
+                            "properties": {
+                                "subnet": {"id": gw_subnet["id"]},
+                                "publicIPAddress": {"id": f"{RG}/publicIPAddresses/pip-vgw"},
+                            },
+                        }
+                    ],
+                    "bgpSettings": {"asn": 65515},
+                },
+            ),
+            _lng("lng-aws", AWS_OUTSIDE, ["10.0.0.0/16"]),
+            _lng("lng-gcp", GCP_IFACES[0], ["10.30.0.0/16"]),
+            _conn("cn-aws", "lng-aws"),
+            _conn("cn-gcp", "lng-gcp"),
+        ],
+    }
+
+
+CMP = "https://www.googleapis.com/compute/v1/projects/orders-prod"
+NET = "//compute.googleapis.com/projects/orders-prod/global/networks/kafka-net"
+
+
+def _asset(kind: str, path: str, location: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": f"//compute.googleapis.com/projects/orders-prod/{path}",
+        "assetType": f"compute.googleapis.com/{kind}",
+        "ancestors": ["projects/100000000001"],
+        "resource": {
+            "version": "v1",
+            "parent": "//cloudresourcemanager.googleapis.com/projects/100000000001",
+            "location": location,
+            "data": data,
+        },
+    }
+
+
+def _tunnel(name: str, peer_ip: str, **extra: Any) -> dict[str, Any]:
+    return _asset(
+        "VpnTunnel",
+        f"regions/europe-west1/vpnTunnels/{name}",
+        "europe-west1",
+        {
+            "name": name,
+            "region": f"{CMP}/regions/europe-west1",
+            "vpnGateway": f"{CMP}/regions/europe-west1/vpnGateways/ha-vpn",
+            "vpnGatewayInterface": 0,
+            "peerIp": peer_ip,
+            "router": f"{CMP}/regions/europe-west1/routers/cr-ew1",
+            "status": "ESTABLISHED",
+            **extra,
+        },
+    )
+
+
+def gcp_estate() -> list[dict[str, Any]]:
+    project = {
+        "name": "//cloudresourcemanager.googleapis.com/projects/100000000001",
+        "assetType": "cloudresourcemanager.googleapis.com/Project",
+        "ancestors": ["projects/100000000001"],
+        "resource": {
+            "version": "v1",
+            "location": "global",
+            "data": {"projectId": PROJECT, "projectNumber": "100000000001"},
+        },
+    }
+    return [
+        project,
+        _asset(
+            "Network",
+            "global/networks/kafka-net",
+            "global",
+            {"name": "kafka-net", "autoCreateSubnetworks": False},
+        ),
+        _asset(
+            "Subnetwork",
+            "regions/europe-west1/subnetworks/kafka-ew1",
+            "europe-west1",
+            {
+                "name": "kafka-ew1",
+                "network": f"{CMP}/global/networks/kafka-net",
+                "region": f"{CMP}/regions/europe-west1",
+                "ipCidrRange": "10.30.1.0/24",
+            },
+        ),
+        _asset(
+            "Instance",
+            "zones/europe-west1-b/instances/broker-ew1",
+            "europe-west1-b",
+            {
+                "name": "broker-ew1",
+                "zone": f"{CMP}/zones/europe-west1-b",
+                "status": "RUNNING",
+                "labels": TAGS,
+                "networkInterfaces": [
+                    {
+                        "network": f"{CMP}/global/networks/kafka-net",
+                        "subnetwork": f"{CMP}/regions/europe-west1/subnetworks/kafka-ew1",
+                        "networkIP": "10.30.1.10",
+                    }
+                ],
+            },
+        ),
+        _asset(
+            "VpnGateway",
+            "regions/europe-west1/vpnGateways/ha-vpn",
+            "europe-west1",
+            {
+                "name": "ha-vpn",
+                "network": f"{CMP}/global/networks/kafka-net",
+                "region": f"{CMP}/regions/europe-west1",
+                "vpnInterfaces": [{"id": i, "ipAddress": ip} for i, ip in enumerate(GCP_IFACES)],
+            },
+        ),
+        _asset(
+            "ExternalVpnGateway",
+            "global/externalVpnGateways/azure-weu",
+            "global",
+            {
+                "name": "azure-weu",
+                "redundancyType": "SINGLE_IP_INTERNALLY_REDUNDANT",
+                "interfaces": [{"id": 0, "ipAddress": AZURE_GW_IP}],
+            },
+        ),
+        _tunnel(
+            "tun-azure",
+            AZURE_GW_IP,
+            peerExternalGateway=f"{CMP}/global/externalVpnGateways/azure-weu",
+        ),
+        _tunnel("tun-partner", PARTNER),
+        _tunnel("tun-unknown", "192.0.2.200"),
+    ]
+
+
+def build_aws(fake: FakeAws) -> dict[str, str]:
+    ec2 = fake.session(CUSTOMER, "us-east-1").client("ec2")
+    tag = [{"ResourceType": "vpc", "Tags": [{"Key": "platform", "Value": "orders-kafka"}]}]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=tag)["Vpc"]["VpcId"]
+    ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")
+    vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpcId=vpc, VpnGatewayId=vgw)
+    ids = {"vpc": vpc, "vgw": vgw}
+    for name, ip in (("azure", AZURE_GW_IP), ("unknown", "203.0.113.77")):
+        cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp=ip, BgpAsn=65000)
+        ids[name] = ec2.create_vpn_connection(
+            Type="ipsec.1",
+            CustomerGatewayId=cgw["CustomerGateway"]["CustomerGatewayId"],
+            VpnGatewayId=vgw,
+            Options={"StaticRoutesOnly": True},
+        )["VpnConnection"]["VpnConnectionId"]
+    table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    rt = table["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=rt, DestinationCidrBlock="10.20.0.0/16", GatewayId=vgw)
+    return ids
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scan:
+    inventory: Inventory
+    decl: Declaration
+    ids: dict[str, str]
+
+
+def _scan(fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch, azure: dict[str, Any]) -> Scan:
+    ids = build_aws(fake_aws)
+    for key, value in fake_aws.auditor((CUSTOMER,)).env().items():
+        monkeypatch.setenv(key, value)
+    decl = parse_declaration(BOUNDARY)
+    with AzureFake(azure, page_size=50) as az, GcpFake(gcp_estate(), page_size=50) as gcp:
+        inventory = collect_inventory(
+            ScanTargets(
+                aws=AwsScanOptions(
+                    accounts=(CUSTOMER,),
+                    regions=("us-east-1",),
+                    assume_role=AUDITOR_ROLE,
+                    services=("ec2-network", "ec2-vpn", "ec2-compute"),
+                    max_attempts=1,
+                    max_workers=4,
+                ),
+                azure=AzureScanOptions(
+                    subscriptions=(SUB,),
+                    base_url=az.base_url,
+                    credential=az.credential(),
+                    connection_verify=az.ca_path,
+                    retry_total=0,
+                ),
+                gcp=GcpScanOptions(
+                    projects=(PROJECT,),
+                    api_endpoint=gcp.endpoint,
+                    credentials=gcp.credentials(),
+                    retry=None,
+                ),
+                regions={"azure": ("westeurope",), "gcp": ("europe-west1",)},
+            )
+        )
+    return Scan(inventory=inventory, decl=decl, ids=ids)
+
+
+@pytest.fixture
+def scan(fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch) -> Scan:
+    return _scan(fake_aws, monkeypatch, azure_estate())
+
+
+def _by_name(verdicts: list[Verdict], rule: str) -> dict[str, Verdict]:
+    return {v.resource.rsplit("/", 1)[-1]: v for v in verdicts if v.rule == rule}
+
+
+def test_collection_holds_every_link(scan: Scan) -> None:
+    assert not scan.inventory.gaps, scan.inventory.gaps
+    links = {r.name for r in scan.inventory.resources if r.kind == "site_link"}
+    assert {"cn-aws", "cn-gcp", "tun-azure", "tun-partner", "tun-unknown"} <= links
+    assert {scan.ids["azure"], scan.ids["unknown"]} <= links
+    raw = [r for r in scan.inventory.resources if r.kind == "site_link" and r.cloud == "aws"]
+    assert all("pre_shared" not in str(r.attributes).lower() for r in raw)
+
+
+def test_transit_declared_judges_every_cloud_link(scan: Scan) -> None:
+    got = _by_name(
+        run_rules(scan.inventory, scan.decl, ["network.transit-declared"], TODAY),
+        "network.transit-declared",
+    )
+    expect = {
+        "cn-aws": Status.PASS,
+        "cn-gcp": Status.PASS,
+        "tun-azure": Status.PASS,
+        "tun-partner": Status.PASS,
+        "tun-unknown": Status.FAIL,
+        scan.ids["azure"]: Status.PASS,
+        scan.ids["unknown"]: Status.FAIL,
+    }
+    assert {k: got[k].status for k in expect} == expect, {k: got[k].message for k in expect}
+    assert "customer azure network vnet-kafka" in got[scan.ids["azure"]].message
+    assert "declared in network.peers" in got["tun-partner"].message
+    assert "no gateway of any collected network" in got["tun-unknown"].message
+    assert not [v for v in got.values() if v.status is Status.NOT_APPLICABLE]
+
+
+def test_transit_declared_fails_the_partner_link_once_undeclared(scan: Scan) -> None:
+    vendor = scan.decl.model_copy(
+        update={"network": scan.decl.network.model_copy(update={"peers": []})}
+    )
+    got = _by_name(
+        run_rules(scan.inventory, vendor, ["network.transit-declared"], TODAY),
+        "network.transit-declared",
+    )
+    assert got["tun-partner"].status is Status.FAIL
