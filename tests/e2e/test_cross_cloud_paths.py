@@ -385,3 +385,54 @@ def test_transit_declared_fails_the_partner_link_once_undeclared(scan: Scan) -> 
         "network.transit-declared",
     )
     assert got["tun-partner"].status is Status.FAIL
+
+
+def _replication(scan: Scan) -> dict[str, Verdict]:
+    verdicts = run_rules(scan.inventory, scan.decl, ["network.replication-private"], TODAY)
+    out: dict[str, Verdict] = {}
+    for v in verdicts:
+        ends = v.resource.split("<->")
+        clouds = sorted(
+            "aws" if e.startswith("arn:") else ("azure" if e.startswith("/sub") else "gcp")
+            for e in ends
+        )
+        out["-".join(clouds) if len(ends) == 2 else v.resource] = v
+    return out
+
+
+def test_replication_private_judges_pairs_across_clouds(scan: Scan) -> None:
+    got = _replication(scan)
+    assert got["aws-azure"].status is Status.PASS, got["aws-azure"].message
+    assert "over a vpn" in got["aws-azure"].message
+    assert got["azure-gcp"].status is Status.PASS, got["azure-gcp"].message
+    # No link joins AWS and GCP: replication between them would need the internet.
+    assert got["aws-gcp"].status is Status.FAIL, got["aws-gcp"].message
+    assert "no private path joins" in got["aws-gcp"].message
+    assert not [v for v in got.values() if v.status is Status.NOT_APPLICABLE]
+
+
+def test_replication_private_cannot_see_past_an_azure_appliance(
+    fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    azure = azure_estate()
+    table = _az(
+        "rt-brokers",
+        "routeTables",
+        {
+            "routes": [
+                {
+                    "name": "to-aws-via-nva",
+                    "properties": {
+                        "addressPrefix": "10.0.0.0/16",
+                        "nextHopType": "VirtualAppliance",
+                        "nextHopIpAddress": "10.20.2.4",
+                    },
+                }
+            ],
+            "subnets": [{"id": f"{VNET}/subnets/snet-brokers"}],
+        },
+    )
+    azure["resources"].append(table)
+    got = _replication(_scan(fake_aws, monkeypatch, azure))
+    assert got["aws-azure"].status is Status.INCONCLUSIVE, got["aws-azure"].message
+    assert "cannot see past" in got["aws-azure"].message
