@@ -144,6 +144,20 @@ def _aws_replication(ctx: RuleContext, via_allowed: set[str]) -> Iterator[Findin
                 yield _judge_replication(ctx, a, b, conns, via_allowed)
 
 
+def _declared_crossings(ctx: RuleContext) -> set[frozenset[tuple[str, str]]]:
+    """Pairs of regions of two clouds that a declared replication service joins.
+
+    Regions of one cloud are all judged pairwise (as AWS regions are); two clouds'
+    regions only when ``failure.replication`` declares a service between them.
+    """
+    out: set[frozenset[tuple[str, str]]] = set()
+    for svc in ctx.declaration.failure.replication:
+        ends = [str(e or "").split("/", 1) for e in (svc.source, svc.target)]
+        if all(len(e) == 2 for e in ends) and ends[0][0] != ends[1][0]:
+            out.add(frozenset({(ends[0][0], ends[0][1]), (ends[1][0], ends[1][1])}))
+    return out
+
+
 def _cross_cloud_replication(
     ctx: RuleContext, via_allowed: set[str], clouds: set[str]
 ) -> Iterator[Finding]:
@@ -152,15 +166,18 @@ def _cross_cloud_replication(
     declared = [
         (c, r) for c in ("aws", "azure", "gcp") if c in clouds for r in sorted(decl.regions_of(c))
     ]
+    crossing = _declared_crossings(ctx)
     pairs = [
-        (p, q) for p, q in combinations(declared, 2) if "aws" not in (p[0], q[0]) or p[0] != q[0]
+        (p, q)
+        for p, q in combinations(declared, 2)
+        if (p[0] == q[0] and p[0] != "aws") or frozenset((p, q)) in crossing
     ]
     for cloud in sorted(clouds - {"aws"}):
         if not any(cloud in (p[0], q[0]) for p, q in pairs):
             yield ctx.passed(
                 scope_id(cloud, "*", "*"),
-                f"only {len(decl.regions_of(cloud))} {cloud} region is declared and no other "
-                "cloud's region is, so no replication path is needed",
+                f"{len(decl.regions_of(cloud))} {cloud} region(s) declared and no replication "
+                "service declared to another cloud, so no replication path is needed",
             )
     if not pairs:
         return

@@ -61,6 +61,14 @@ regions:
   gcp/europe-west1: primary
 platform: {{select: {{tags: {{platform: orders-kafka}}}}}}
 data: {{stores: {{select: {{tags: {{data-class: kafka-log}}}}}}, keys: customer}}
+failure:
+  replication:
+    - {{name: mm2-aws-azure, select: {{tags: {{role: mm2}}}}, source: aws/us-east-1,
+       target: azure/westeurope}}
+    - {{name: mm2-aws-gcp, select: {{tags: {{role: mm2}}}}, source: aws/us-east-1,
+       target: gcp/europe-west1}}
+    - {{name: mm2-azure-gcp, select: {{tags: {{role: mm2}}}}, source: azure/westeurope,
+       target: gcp/europe-west1}}
 network:
   replication: {{via: [vpn, peering]}}
   peers: ["{PARTNER}/32"]
