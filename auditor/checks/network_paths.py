@@ -31,7 +31,7 @@ from auditor.analysis.network import (
     platform_networks,
     platform_tables,
 )
-from auditor.analysis.network.cross_cloud import connections, places
+from auditor.analysis.network.cross_cloud import connections, declared_crossings, places
 from auditor.base.edges import LOGGED_BY
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks._site_links import site_link_verdicts
@@ -144,20 +144,6 @@ def _aws_replication(ctx: RuleContext, via_allowed: set[str]) -> Iterator[Findin
                 yield _judge_replication(ctx, a, b, conns, via_allowed)
 
 
-def _declared_crossings(ctx: RuleContext) -> set[frozenset[tuple[str, str]]]:
-    """Pairs of regions of two clouds that a declared replication service joins.
-
-    Regions of one cloud are all judged pairwise (as AWS regions are); two clouds'
-    regions only when ``failure.replication`` declares a service between them.
-    """
-    out: set[frozenset[tuple[str, str]]] = set()
-    for svc in ctx.declaration.failure.replication:
-        ends = [str(e or "").split("/", 1) for e in (svc.source, svc.target)]
-        if all(len(e) == 2 for e in ends) and ends[0][0] != ends[1][0]:
-            out.add(frozenset({(ends[0][0], ends[0][1]), (ends[1][0], ends[1][1])}))
-    return out
-
-
 def _cross_cloud_replication(
     ctx: RuleContext, via_allowed: set[str], clouds: set[str]
 ) -> Iterator[Finding]:
@@ -166,7 +152,7 @@ def _cross_cloud_replication(
     declared = [
         (c, r) for c in ("aws", "azure", "gcp") if c in clouds for r in sorted(decl.regions_of(c))
     ]
-    crossing = _declared_crossings(ctx)
+    crossing = declared_crossings(ctx.declaration)
     pairs = [
         (p, q)
         for p, q in combinations(declared, 2)

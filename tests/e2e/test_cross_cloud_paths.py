@@ -70,6 +70,8 @@ failure:
     - {{name: mm2-azure-gcp, select: {{tags: {{role: mm2}}}}, source: azure/westeurope,
        target: gcp/europe-west1}}
 network:
+  kafka_ports: [9092]
+  clients: {{via: [private-endpoint], from: [172.16.0.0/16]}}
   replication: {{via: [vpn, peering]}}
   peers: ["{PARTNER}/32"]
 """
@@ -276,7 +278,20 @@ def gcp_estate() -> list[dict[str, Any]]:
             AZURE_GW_IP,
             peerExternalGateway=f"{CMP}/global/externalVpnGateways/azure-weu",
         ),
-        _tunnel("tun-partner", PARTNER),
+        _tunnel("tun-partner", PARTNER, remoteTrafficSelector=["172.16.0.0/16"]),
+        _asset(
+            "Firewall",
+            "global/firewalls/kafka-private",
+            "global",
+            {
+                "name": "kafka-private",
+                "network": f"{CMP}/global/networks/kafka-net",
+                "direction": "INGRESS",
+                "priority": 1000,
+                "sourceRanges": ["10.0.0.0/8", "172.16.0.0/16"],
+                "allowed": [{"IPProtocol": "tcp", "ports": ["9092"]}],
+            },
+        ),
         _tunnel("tun-unknown", "192.0.2.200"),
     ]
 
@@ -444,3 +459,40 @@ def test_replication_private_cannot_see_past_an_azure_appliance(
     got = _replication(_scan(fake_aws, monkeypatch, azure))
     assert got["aws-azure"].status is Status.INCONCLUSIVE, got["aws-azure"].message
     assert "cannot see past" in got["aws-azure"].message
+
+
+def _traffic(scan: Scan, decl: Declaration | None = None) -> dict[str, Verdict]:
+    verdicts = run_rules(scan.inventory, decl or scan.decl, ["network.traffic-class"], TODAY)
+    return {
+        v.message.split("]", 1)[0].strip("["): v
+        for v in verdicts
+        if v.resource.endswith("/instances/broker-ew1")
+    }
+
+
+def _network(scan: Scan, **update: Any) -> Declaration:
+    net = scan.decl.network
+    changed = {k: getattr(net, k).model_copy(update={"via": v}) for k, v in update.items()}
+    return scan.decl.model_copy(update={"network": net.model_copy(update=changed)})
+
+
+def test_traffic_class_judges_a_gcp_listener_across_clouds(scan: Scan) -> None:
+    got = _traffic(scan)
+    # Replication from Azure westeurope arrives over the declared VPN (AWS has no link).
+    assert got["replication"].status is Status.PASS, got["replication"].message
+    assert "vpn" in got["replication"].message
+    # Declared clients behind the partner tunnel reach it over a VPN not declared for them.
+    assert got["clients"].status is Status.FAIL, got["clients"].message
+    assert "via vpn" in got["clients"].message and "172.16.0.0/16" in got["clients"].message
+    assert got["operations"].status is Status.PASS, got["operations"].message
+
+
+def test_traffic_class_clean_twin_declares_the_vpn(scan: Scan) -> None:
+    got = _traffic(scan, _network(scan, clients=["private-endpoint", "vpn"]))
+    assert got["clients"].status is Status.PASS, got["clients"].message
+
+
+def test_traffic_class_fails_replication_over_an_undeclared_vpn(scan: Scan) -> None:
+    got = _traffic(scan, _network(scan, replication=["peering"]))
+    assert got["replication"].status is Status.FAIL, got["replication"].message
+    assert "undeclared vpn" in got["replication"].message

@@ -29,6 +29,7 @@ from auditor.analysis.network.routes import lookup
 from auditor.analysis.network.scope import platform_networks, platform_tables
 from auditor.analysis.network.site_links import SiteLink, site_links
 from auditor.analysis.network.view import network_view
+from auditor.boundary import Declaration
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
@@ -47,6 +48,20 @@ def network_cidrs(graph: BoundaryGraph, net: Resource) -> list[str]:
             if s.attributes.get("vpc_id") == net.id and s.attributes.get("cidr")
         }
     )
+
+
+def declared_crossings(decl: Declaration) -> set[frozenset[tuple[str, str]]]:
+    """Pairs of (cloud, region) of two clouds that a declared replication service joins.
+
+    Regions of one cloud are all judged pairwise (as AWS regions are); two clouds'
+    regions only when ``failure.replication`` declares a service between them.
+    """
+    out: set[frozenset[tuple[str, str]]] = set()
+    for svc in decl.failure.replication:
+        ends = [str(e or "").split("/", 1) for e in (svc.source, svc.target)]
+        if all(len(e) == 2 for e in ends) and ends[0][0] != ends[1][0]:
+            out.add(frozenset({(ends[0][0], ends[0][1]), (ends[1][0], ends[1][1])}))
+    return out
 
 
 def places(graph: BoundaryGraph) -> dict[tuple[str, str], list[Resource]]:

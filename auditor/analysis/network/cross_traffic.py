@@ -1,0 +1,218 @@
+"""Traffic-class flows to Azure and GCP listeners, network by network.
+
+The hop-by-hop engine (:mod:`.paths`) walks AWS route tables, NACLs and
+security groups. For a Kafka or management target in Azure or GCP, a flow is
+built from what those clouds' models answer:
+
+- from the **internet**: the target's exposure (:meth:`NetworkView.exposures`,
+  NSGs / firewall rules, public addresses, load balancers);
+- from a **network** (another region's platform network, another estate
+  network, a party's network): a private path between the two networks
+  (:func:`.cross_cloud.connections`: one network, peering, VPN, ExpressRoute /
+  Interconnect), then the target's firewall for the source's ranges (Azure
+  NSGs of the NIC and its subnet, GCP ingress firewall rules of the network);
+- from a **declared CIDR** that lies behind a site link of the target's network
+  (an on-premises range in a local network gateway or traffic selector).
+
+Where a hop cannot be evaluated (the firewall of an Event Hubs namespace, AKS or
+Managed Kafka cluster for private sources) the hop is UNKNOWN, so a flow is
+never YES on data the model does not read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from auditor.analysis.network.addresses import (
+    Net,
+    collapse,
+    fmt_nets,
+    net_intersect,
+    net_subtract,
+    nets_of,
+)
+from auditor.analysis.network.answers import Connectivity, Exposure, Reach
+from auditor.analysis.network.azure import nsg_inbound
+from auditor.analysis.network.cross_cloud import connections, network_cidrs
+from auditor.analysis.network.gcp import firewalls_for
+from auditor.analysis.network.index import label, local_id
+from auditor.analysis.network.path_model import Hop, Path
+from auditor.analysis.network.site_links import site_links
+from auditor.analysis.network.view import network_view
+from auditor.graph.build import BoundaryGraph
+from auditor.model import INTERNET_ID, Kind, Resource
+
+
+def _hop(node: str, what: str, detail: str, reach: Reach = Reach.YES) -> Hop:
+    return Hop(node=node, what=what, detail=detail, reach=reach)
+
+
+def _path(
+    source: str, target: Resource, port: int, via: Sequence[str], hops: Sequence[Hop], why: str
+) -> Path:
+    reach = Reach.YES
+    for h in hops:
+        if h.reach is Reach.NO:
+            reach = Reach.NO
+            break
+        if h.reach is Reach.UNKNOWN:
+            reach = Reach.UNKNOWN
+    reason = "reachable" if reach is Reach.YES else why
+    return Path(
+        source=source,
+        target=target.id,
+        port=port,
+        reach=reach,
+        via=tuple(via),
+        hops=tuple(hops),
+        reason=reason,
+    )
+
+
+def internet_path(target: Resource, e: Exposure) -> Path:
+    """A path from the internet, from the target's exposure answer."""
+    hops = [_hop(INTERNET_ID, "source", "the internet")]
+    hops.extend(_hop(n, "hop", "on the exposure path") for n in e.path if n not in (target.id,))
+    hops.append(_hop(target.id, "target", e.reason, e.reach))
+    return _path(INTERNET_ID, target, e.port, ("internet",), hops, e.reason)
+
+
+def _gcp_admits(
+    graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
+) -> tuple[Reach, str]:
+    a = res.attributes
+    network = str(a.get("vpc_id") or "")
+    tags = {str(t) for t in a.get("network_tags") or []}
+    sas = {str(s) for s in a.get("service_accounts") or []}
+    fws = firewalls_for(graph, network, tags, sas, "ingress")
+    remaining = collapse(nets)
+    admitted: list[Net] = []
+    decided = ""
+    for fw in fws:
+        f = fw.attributes
+        if (f.get("source_tags") or f.get("source_service_accounts")) and f.get(
+            "action"
+        ) == "allow":
+            continue  # sources by tag or account: not an address range
+        ports = f.get("rules") or []
+        if not any(
+            r.get("protocol") in ("tcp", "-1")
+            and (r.get("from_port") is None or int(r["from_port"]) <= port <= int(r["to_port"]))
+            for r in ports
+        ):
+            continue
+        hit = net_intersect(remaining, nets_of(f.get("source_ranges") or []))
+        if not hit:
+            continue
+        if f.get("action") == "allow":
+            admitted.extend(hit)
+        decided = decided or f"firewall rule {fw.name} ({f.get('action')})"
+        remaining = net_subtract(remaining, hit)
+    if admitted:
+        return Reach.YES, f"{decided} admits {', '.join(fmt_nets(collapse(admitted))[:3])}"
+    if remaining and not any(fw.attributes.get("implied") for fw in fws):
+        return Reach.UNKNOWN, f"the firewall rules of {local_id(network)} were not collected"
+    return Reach.NO, (decided or "the implied deny-all ingress rule") + f" drops port {port}"
+
+
+def _azure_admits(
+    graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
+) -> tuple[Reach, str]:
+    nics = [res] if res.kind == Kind.INTERFACE else []
+    for nid in res.attributes.get("interface_ids") or []:
+        nic = graph.get(str(nid))
+        if nic is None:
+            return Reach.UNKNOWN, f"NIC {nid} was not collected"
+        nics.append(nic)
+    if not nics:
+        return Reach.UNKNOWN, f"{label(res)} has no recorded NIC"
+    for nic in nics:
+        subnet = graph.get(str(nic.attributes.get("subnet_id") or ""))
+        ids = [str(subnet.attributes.get("nsg_id") or "") if subnet else ""]
+        ids += [str(g) for g in nic.attributes.get("security_group_ids") or []]
+        allowed: tuple[Net, ...] = collapse(nets)
+        rules: list[str] = []
+        for gid in (g for g in ids if g):
+            nsg = graph.get(gid)
+            if nsg is None:
+                return Reach.UNKNOWN, f"NSG {gid} was not collected"
+            allowed, rule, _tags = nsg_inbound(nsg, nic, port, allowed)
+            rules.append(f"{nsg.name}: {rule.get('name') if rule else 'no allow rule'}")
+        if allowed:
+            return Reach.YES, f"NSGs admit {', '.join(fmt_nets(allowed)[:3])} ({'; '.join(rules)})"
+    return Reach.NO, f"no NSG rule admits the source on port {port}"
+
+
+def admits(
+    graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
+) -> tuple[Reach, str]:
+    """Whether the target's firewall admits ``nets`` on TCP ``port`` (UNKNOWN: not modelled)."""
+    if res.cloud == "gcp" and res.kind == Kind.INSTANCE:
+        return _gcp_admits(graph, res, port, nets)
+    if res.cloud == "azure" and res.kind in (Kind.INSTANCE, Kind.INTERFACE):
+        return _azure_admits(graph, res, port, nets)
+    return Reach.UNKNOWN, (
+        f"the network rules of a {res.cloud} {res.kind} are not evaluated for private sources"
+    )
+
+
+def network_path(
+    graph: BoundaryGraph, source: str, src: Resource, target: Resource, port: int, c: Connectivity
+) -> Path:
+    """From a source network over one candidate connection, then through the target's firewall."""
+    nets = nets_of(network_cidrs(graph, src))
+    hops = [_hop(src.id, "source", ", ".join(fmt_nets(nets)[:3]) or "no recorded ranges")]
+    hops.extend(_hop(n, c.via, c.reason, c.reach) for n in c.nodes if n not in (src.id,))
+    if c.reach is not Reach.NO:
+        r, why = admits(graph, target, port, nets or nets_of(["0.0.0.0/0"]))
+        hops.append(_hop(target.id, "firewall", why, r))
+    hops.append(_hop(target.id, "target", f"{label(target)} port {port}"))
+    return _path(source, target, port, (c.via,), hops, c.reason)
+
+
+def behind_links(graph: BoundaryGraph, net: Resource, cidr: str) -> list[Connectivity]:
+    """Site links of ``net`` whose remote prefixes hold ``cidr`` (an address range behind them)."""
+    from auditor.analysis.network.addresses import cidr_within
+
+    out: list[Connectivity] = []
+    for s in site_links(graph).of_network(net):
+        if s.remote_prefixes and cidr_within(cidr, list(s.remote_prefixes)):
+            out.append(
+                Connectivity(
+                    a=cidr,
+                    b=net.id,
+                    reach=Reach.NO if s.up is Reach.NO else s.up,
+                    via=s.via,
+                    reason=f"{s.link_type} {s.link.name} ({s.status or 'state unknown'}) "
+                    f"carries {', '.join(s.remote_prefixes)}",
+                    nodes=tuple(s.nodes()),
+                )
+            )
+    return out
+
+
+def cidr_path(
+    graph: BoundaryGraph, cidr: str, c: Connectivity, target: Resource, port: int
+) -> Path:
+    hops = [_hop(cidr, "source", "declared range behind a site link")]
+    hops.extend(_hop(n, c.via, c.reason, c.reach) for n in c.nodes)
+    r, why = admits(graph, target, port, nets_of([cidr]))
+    hops.append(_hop(target.id, "firewall", why, r))
+    hops.append(_hop(target.id, "target", f"{label(target)} port {port}"))
+    return _path(cidr, target, port, (c.via,), hops, c.reason)
+
+
+def target_networks(graph: BoundaryGraph, res: Resource) -> list[Resource]:
+    return network_view(graph).networks_of(res)
+
+
+def paths_between(
+    graph: BoundaryGraph, source: str, srcs: Iterable[Resource], target: Resource, port: int
+) -> list[Path]:
+    """Every candidate private path from the networks ``srcs`` to ``target``."""
+    out: list[Path] = []
+    for tnet in target_networks(graph, target):
+        for src in srcs:
+            for c in connections(graph, src, tnet):
+                out.append(network_path(graph, source, src, target, port, c))
+    return out
