@@ -205,7 +205,7 @@ def _judge_replication(
         return ctx.failed(
             tid,
             f"[replication] {f.source} reaches {name} over undeclared "
-            f"{', '.join(f.links)} (declared: {', '.join(sorted(allowed_set))})",
+            f"{', '.join(f.links)} (declared: {', '.join(sorted(allowed_set - {'local'}))})",
             **_common(other, extra),
         )
     if unknown:

@@ -21,7 +21,7 @@ never YES on data the model does not read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from auditor.analysis.network.addresses import (
     Net,
@@ -57,7 +57,9 @@ def _path(
             break
         if h.reach is Reach.UNKNOWN:
             reach = Reach.UNKNOWN
-    reason = "reachable" if reach is Reach.YES else why
+    blocked = next((h for h in hops if h.reach is not Reach.YES), None)
+    reason = "reachable" if blocked is None else f"{blocked.what} {blocked.detail}"
+    del why
     return Path(
         source=source,
         target=target.id,
@@ -77,6 +79,22 @@ def internet_path(target: Resource, e: Exposure) -> Path:
     return _path(INTERNET_ID, target, e.port, ("internet",), hops, e.reason)
 
 
+def _tagged_ips(graph: BoundaryGraph, tags: object, accounts: object) -> list[str]:
+    """Private addresses (/32) of the GCP instances with one of ``tags`` or ``accounts``."""
+    want_tags = {str(t) for t in tags or []} if isinstance(tags, list) else set()
+    want_sas = {str(a) for a in accounts or []} if isinstance(accounts, list) else set()
+    out: list[str] = []
+    for i in graph.of_kind(Kind.INSTANCE):
+        a = i.attributes
+        if i.cloud != "gcp" or not a.get("private_ip"):
+            continue
+        if want_tags & {str(t) for t in a.get("network_tags") or []} or want_sas & {
+            str(x) for x in a.get("service_accounts") or []
+        }:
+            out.append(f"{a['private_ip']}/32")
+    return out
+
+
 def _gcp_admits(
     graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
 ) -> tuple[Reach, str]:
@@ -90,10 +108,7 @@ def _gcp_admits(
     decided = ""
     for fw in fws:
         f = fw.attributes
-        if (f.get("source_tags") or f.get("source_service_accounts")) and f.get(
-            "action"
-        ) == "allow":
-            continue  # sources by tag or account: not an address range
+        by_identity = bool(f.get("source_tags") or f.get("source_service_accounts"))
         ports = f.get("rules") or []
         if not any(
             r.get("protocol") in ("tcp", "-1")
@@ -101,7 +116,12 @@ def _gcp_admits(
             for r in ports
         ):
             continue
-        hit = net_intersect(remaining, nets_of(f.get("source_ranges") or []))
+        ranges = nets_of(f.get("source_ranges") or []) if not by_identity else ()
+        if by_identity:  # sources by tag or account: the addresses of those instances
+            ranges = nets_of(
+                _tagged_ips(graph, f.get("source_tags"), f.get("source_service_accounts"))
+            )
+        hit = net_intersect(remaining, ranges)
         if not hit:
             continue
         if f.get("action") == "allow":
@@ -206,12 +226,66 @@ def target_networks(graph: BoundaryGraph, res: Resource) -> list[Resource]:
     return network_view(graph).networks_of(res)
 
 
+_LIVE_ENDPOINT = frozenset({"approved", "accepted", "available"})
+
+
+def _endpoint_paths(
+    graph: BoundaryGraph, source: str, srcs: Sequence[Resource], target: Resource, port: int
+) -> list[Path]:
+    """Paths into a service placed in no network, over private endpoints to it.
+
+    Traffic through a private endpoint is not held to the service's public network
+    rules; the endpoint's connection must be approved.
+    """
+    view = network_view(graph)
+    out: list[Path] = []
+    for pe in graph.of_kind(Kind.PRIVATE_ENDPOINT):
+        if target.id not in (pe.attributes.get("target_ids") or []):
+            continue
+        state = str(pe.attributes.get("state") or "").lower()
+        for pnet in view.networks_of(pe):
+            for src in srcs:
+                for c in connections(graph, src, pnet):
+                    nets = nets_of(network_cidrs(graph, src))
+                    hops = [_hop(src.id, "source", ", ".join(fmt_nets(nets)[:3]))]
+                    hops.extend(_hop(n, c.via, c.reason, c.reach) for n in c.nodes if n != src.id)
+                    ok = Reach.YES if not state or state in _LIVE_ENDPOINT else Reach.NO
+                    hops.append(_hop(pe.id, "private endpoint", state or "state unknown", ok))
+                    hops.append(_hop(target.id, "target", f"{label(target)} port {port}"))
+                    out.append(
+                        _path(source, target, port, (c.via, "private-endpoint"), hops, c.reason)
+                    )
+    if not out:
+        out.append(
+            _path(
+                source,
+                target,
+                port,
+                (),
+                [
+                    _hop(
+                        target.id,
+                        "target",
+                        f"{label(target)} sits in no network and no private endpoint to it "
+                        "was found",
+                        Reach.NO,
+                    )
+                ],
+                "no private endpoint",
+            )
+        )
+    return out
+
+
 def paths_between(
-    graph: BoundaryGraph, source: str, srcs: Iterable[Resource], target: Resource, port: int
+    graph: BoundaryGraph, source: str, srcs: Sequence[Resource], target: Resource, port: int
 ) -> list[Path]:
     """Every candidate private path from the networks ``srcs`` to ``target``."""
     out: list[Path] = []
-    for tnet in target_networks(graph, target):
+    tnets = target_networks(graph, target)
+    if not tnets:
+        return _endpoint_paths(graph, source, srcs, target, port)
+    for tnet in tnets:
         for src in srcs:
             for c in connections(graph, src, tnet):
                 out.append(network_path(graph, source, src, target, port, c))
