@@ -159,9 +159,15 @@ def test_peering_to_undeclared_network_fails_customer_peering_passes() -> None:
 
 
 def test_rules_without_a_gcp_model_say_not_applicable() -> None:
-    vs = run_rules(inventory(), declaration(), rules=["network.traffic-class", "network.flow-logs"])
+    vs = run_rules(inventory(), declaration(), rules=["network.flow-logs"])
     gcp = [v for v in vs if v.resource.startswith("//")]
     assert gcp and all(v.status is Status.NOT_APPLICABLE for v in gcp)
+
+
+def test_traffic_class_judges_gcp_listeners() -> None:
+    vs = run_rules(inventory(), declaration(), rules=["network.traffic-class"])
+    gcp = [v for v in vs if v.resource.startswith("//")]
+    assert gcp and not [v for v in gcp if v.status is Status.NOT_APPLICABLE]
 
 
 # --- failure path ------------------------------------------------------------------------
