@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -496,3 +497,39 @@ def test_traffic_class_fails_replication_over_an_undeclared_vpn(scan: Scan) -> N
     got = _traffic(scan, _network(scan, replication=["peering"]))
     assert got["replication"].status is Status.FAIL, got["replication"].message
     assert "undeclared vpn" in got["replication"].message
+
+
+def test_paths_command_prints_a_path_across_clouds(scan: Scan, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from auditor.checks.pack import load_pack
+    from auditor.cli import main
+    from auditor.pipeline import judge_and_write
+
+    when = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    _ev, bundle = judge_and_write(
+        scan.inventory,
+        decl=scan.decl,
+        decl_text=BOUNDARY,
+        pack=load_pack("default"),
+        out_dir=tmp_path,
+        started=when,
+        finished=when,
+    )
+    vnet = VNET.lower()
+    broker = (
+        f"{NET.replace('/global/networks/kafka-net', '')}/zones/europe-west1-b/instances/broker-ew1"
+    )
+    res = CliRunner().invoke(
+        main, ["paths", str(bundle), "--from", vnet, "--to", broker, "--port", "9092"]
+    )
+    assert res.exit_code == 0, res.output
+    assert "YES" in res.output and "via vpn" in res.output
+    assert "tun-azure" in res.output and "kafka-private" in res.output
+    # From the AWS VPC there is no link to GCP: no path (exit 1), never a guess.
+    vpc = next(r.id for r in scan.inventory.resources if r.kind == "network" and r.cloud == "aws")
+    res = CliRunner().invoke(
+        main, ["paths", str(bundle), "--from", vpc, "--to", broker, "--port", "9092"]
+    )
+    assert res.exit_code == 1, res.output
+    assert "DROP" in res.output and "no peering or site link joins" in res.output

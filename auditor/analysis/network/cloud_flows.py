@@ -189,3 +189,34 @@ def cloud_flows(graph: BoundaryGraph) -> list[Flow]:
     for t in mgmt:
         out.extend(_operations(graph, t))
     return out
+
+
+def needs_cloud_paths(graph: BoundaryGraph, source: str, target: Resource) -> bool:
+    """Whether a path query leaves the AWS engine: an Azure/GCP target or source resource."""
+    src = graph.get(source)
+    return target.cloud != "aws" or (src is not None and src.cloud not in ("aws", ""))
+
+
+def cloud_paths(graph: BoundaryGraph, source: str, target: Resource, port: int) -> list[Path]:
+    """Candidate paths from ``source`` (``internet``, a CIDR, a resource) to a target of any
+    cloud, network by network (:mod:`.cross_traffic`), for ``auditor paths``."""
+    from auditor.analysis.network.addresses import cidr_within
+    from auditor.model import INTERNET_ID
+
+    if source == INTERNET_ID:
+        return [internet_path(target, e) for e in network_view(graph).exposures(target, [port])]
+    src = graph.get(source)
+    if src is not None:
+        nets = target_networks(graph, src) if src.kind != Kind.NETWORK else [src]
+        return paths_between(graph, source, nets, target, port)
+    out: list[Path] = []
+    holders = [
+        n
+        for n in graph.of_kind(Kind.NETWORK)
+        if (cidrs := network_cidrs(graph, n)) and cidr_within(source, cidrs)
+    ]
+    if holders:
+        out.extend(paths_between(graph, source, holders, target, port))
+    t = Target(resource=target, ports=(port,))
+    out.extend(_behind(graph, t, port, source))
+    return out

@@ -289,4 +289,14 @@ def paths_between(
         for src in srcs:
             for c in connections(graph, src, tnet):
                 out.append(network_path(graph, source, src, target, port, c))
+    if not out and srcs:
+        names = ", ".join(s.name or local_id(s.id) for s in srcs[:3])
+        there = ", ".join(n.name or local_id(n.id) for n in tnets)
+        hops = [
+            _hop(srcs[0].id, "source", names),
+            _hop(
+                target.id, "target", f"no peering or site link joins {names} to {there}", Reach.NO
+            ),
+        ]
+        out.append(_path(source, target, port, (), hops, "no private path"))
     return out
