@@ -105,10 +105,10 @@ def test_collection_pages_through_every_listing(live: tuple[AzureFake, Collectio
     assert "microsoft.authorization/roleassignments" in types
     assert "microsoft.resources/subscriptions/resourcegroups" in types
     assert all(r.cloud == "azure" for r in result.records)
-    # 30 resources rows in pages of 2: 15 Resource Graph requests
-    assert result.api_calls["resourcegraph:resources"] == 15
+    # 38 resources rows in pages of 2: 19 Resource Graph requests
+    assert result.api_calls["resourcegraph:resources"] == 19
     posts = [p for m, p in fake.requests if m == "POST"]
-    assert len(posts) == 15 + 2 + 1  # resources, authorizationresources, resourcecontainers
+    assert len(posts) == 19 + 2 + 1  # resources, authorizationresources, resourcecontainers
     assert sum(1 for m, p in fake.requests if m == "GET") == 3  # 3 groups in S1: two pages
     groups = [r for r in result.records if r.type.endswith("/resourcegroups")]
     assert len(groups) == 5
@@ -493,9 +493,13 @@ def test_rules_that_cannot_judge_azure_say_not_applicable(verdicts: list[Verdict
         f"scope:azure/{S1}/*": Status.NOT_APPLICABLE,
         f"scope:azure/{S2}/*": Status.NOT_APPLICABLE,
     }
-    # VPN/ExpressRoute gateways and connections are collected: none here is judged, not unknown.
-    got = {v.resource: v.status for v in verdicts if v.rule == "network.transit-declared"}
-    assert got == {"scope:azure/*/*": Status.PASS}
+    # VPN/ExpressRoute gateways and connections are collected and judged, not NOT_APPLICABLE.
+    got = {
+        v.resource.rsplit("/", 1)[-1]: v.status
+        for v in verdicts
+        if v.rule == "network.transit-declared"
+    }
+    assert got == {"cn-dc-amsterdam": Status.FAIL, "cn-er-equinix": Status.PASS}
     assert _status(verdicts, "data.no-public-access", "storageaccounts/stordersweu") is Status.PASS
     assert (
         _status(verdicts, "data.versioning", "storageaccounts/stordersweu") is Status.INCONCLUSIVE

@@ -344,10 +344,10 @@ def _azure_files(tmp_path: Path) -> list[Path]:
     )
     storage.update(kind="StorageV2", sku={"name": "Standard_LRS"}, tags={"data-class": "kafka-log"})
     gateway = _azure_row(
-        f"{_RG}/providers/Microsoft.Network/virtualNetworkGateways/vpn-weu",
-        "microsoft.network/virtualnetworkgateways",
+        f"{_RG}/providers/Microsoft.Network/virtualHubs/vhub-weu",
+        "microsoft.network/virtualhubs",
         "westeurope",
-        {"gatewayType": "Vpn"},
+        {"addressPrefix": "10.90.0.0/23"},
     )
     assignment = _azure_row(
         f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments/ra01",
@@ -394,7 +394,10 @@ def _gcp_resource(data: dict[str, Any], location: str, discovery: str) -> dict[s
 
 
 BUCKET = "//storage.googleapis.com/orders-tiered-ew1"
-TUNNEL = "//compute.googleapis.com/projects/orders-prod/regions/europe-west1/vpnTunnels/to-azure"
+HUB = (
+    "//networkconnectivity.googleapis.com/projects/orders-prod/locations/global/hubs/hub-global"
+)
+"""A Network Connectivity Center hub: a type no normaliser reads (not judged)."""
 
 
 def _gcp_files(tmp_path: Path, *, with_project: bool = True) -> list[Path]:
@@ -412,9 +415,9 @@ def _gcp_files(tmp_path: Path, *, with_project: bool = True) -> list[Path]:
         resource=_gcp_resource(bucket, "europe-west1", "Bucket"),
     )
     lines += _gcp_line(
-        TUNNEL,
-        "compute.googleapis.com/VpnTunnel",
-        resource=_gcp_resource({"name": "to-azure"}, "europe-west1", "VpnTunnel"),
+        HUB,
+        "networkconnectivity.googleapis.com/Hub",
+        resource=_gcp_resource({"name": "hub-global"}, "global", "Hub"),
     )
     project = {"projectId": "orders-prod", "projectNumber": PROJECT_NUMBER, "name": "orders-prod"}
     project_line = _gcp_line(
@@ -490,21 +493,21 @@ def test_unknown_types_are_counted_as_not_judged_everywhere(tmp_path: Path) -> N
     result = _mixed_import(tmp_path, _azure_files(tmp_path) + _gcp_files(tmp_path))
     assert result.exit_code in (0, 1), result.output
     expected = {
-        "compute.googleapis.com/VpnTunnel": 1,
-        "microsoft.network/virtualnetworkgateways": 1,
+        "networkconnectivity.googleapis.com/Hub": 1,
+        "microsoft.network/virtualhubs": 1,
     }
     bundle = _bundle(tmp_path / "out")
     provenance = json.loads((bundle / "manifest.json").read_text())["provenance"]
     assert provenance["not_judged"] == expected
     by_file = {f["name"]: f["not_judged"] for f in provenance["files"]}
-    assert by_file["gcp-resources.jsonl"] == {"compute.googleapis.com/VpnTunnel": 1}
+    assert by_file["gcp-resources.jsonl"] == {"networkconnectivity.googleapis.com/Hub": 1}
     (line,) = [ln for ln in result.output.splitlines() if ln.startswith("not judged:")]
-    assert "2 exported resource(s) of 2 type(s)" in line and "VpnTunnel (1)" in line
+    assert "2 exported resource(s) of 2 type(s)" in line and "Hub (1)" in line
     report = (bundle / "report.md").read_text()
     assert "## Not judged" in report
-    assert "| compute.googleapis.com/VpnTunnel | 1 |" in report
-    assert "| microsoft.network/virtualnetworkgateways | 1 |" in report
-    assert not any(TUNNEL in r["id"] for r in _resources(bundle).values())
+    assert "| networkconnectivity.googleapis.com/Hub | 1 |" in report
+    assert "| microsoft.network/virtualhubs | 1 |" in report
+    assert not any(HUB in r["id"] for r in _resources(bundle).values())
 
 
 def test_a_project_number_resolves_through_another_file_of_the_import(tmp_path: Path) -> None:
