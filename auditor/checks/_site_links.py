@@ -113,7 +113,7 @@ def judge_link(ctx: RuleContext, s: SiteLink) -> Finding:
             f"{what} leads from {near} to {s.far_label}, declared in network.peers ({named})",
             **common,
         )
-    if not s.peer_ips and s.peer is None:
+    if not names_of(s):
         return ctx.inconclusive(
             s.link.id,
             f"{what} on {near}: its far end is not recorded, so where it leads is unknown",

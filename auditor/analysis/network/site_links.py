@@ -84,7 +84,8 @@ class SiteLink:
             return ", ".join(_net_label(n) for n in self.far_networks)
         if self.far_gateway is not None:
             return f"gateway {self.far_gateway.name or local_id(self.far_gateway.id)}"
-        peer = self.peer.name if self.peer is not None else ""
+        named = str(self.link.attributes.get("peer_gateway") or "")
+        peer = self.peer.name if self.peer is not None else local_id(named)
         ips = ", ".join(self.peer_ips) or "no recorded address"
         return f"{peer + ' ' if peer else ''}({ips})"
 
