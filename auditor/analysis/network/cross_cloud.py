@@ -158,6 +158,16 @@ def _side(graph: BoundaryGraph, s: SiteLink, net: Resource, far: Resource) -> tu
         return Reach.UNKNOWN, f"{what}: {hint}"
     if net.cloud == "aws":
         return _aws_routes(graph, s, net, far_cidrs, what)
+    if net.cloud == "gcp" and s.routing == "static" and far_cidrs:
+        routed = [
+            r
+            for r in graph.of_kind("route")
+            if r.attributes.get("vpc_id") == net.id
+            and r.attributes.get("next_hop") == s.link.id
+            and cidr_within(far_cidrs[0], [str(r.attributes.get("destination") or "")])
+        ]
+        if not routed:
+            return Reach.NO, f"no route of {_name(net)} sends {far_cidrs[0]} into {what}"
     if net.cloud == "azure":
         for t in platform_tables(graph, net):
             hit = lookup(t, far_cidrs[0]) if far_cidrs else None
@@ -178,6 +188,11 @@ def _aws_routes(
     graph: BoundaryGraph, s: SiteLink, net: Resource, far: Sequence[str], what: str
 ) -> tuple[Reach, str]:
     gw = local_id(s.local_gateway.id) if s.local_gateway is not None else ""
+    if s.local_gateway is not None and s.local_gateway.kind == Kind.TRANSIT_GATEWAY:
+        return Reach.UNKNOWN, (
+            f"{what} ends on transit gateway {gw}, whose route tables toward the VPN "
+            "attachment are not walked"
+        )
     for t in platform_tables(graph, net):
         for c in far[:1]:
             r = lookup(t, c)
