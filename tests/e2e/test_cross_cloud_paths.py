@@ -326,12 +326,20 @@ class Scan:
     ids: dict[str, str]
 
 
-def _scan(fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch, azure: dict[str, Any]) -> Scan:
+def _scan(
+    fake_aws: FakeAws,
+    monkeypatch: pytest.MonkeyPatch,
+    azure: dict[str, Any],
+    extra_gcp: list[dict[str, Any]] | None = None,
+) -> Scan:
     ids = build_aws(fake_aws)
     for key, value in fake_aws.auditor((CUSTOMER,)).env().items():
         monkeypatch.setenv(key, value)
     decl = parse_declaration(BOUNDARY)
-    with AzureFake(azure, page_size=50) as az, GcpFake(gcp_estate(), page_size=50) as gcp:
+    with (
+        AzureFake(azure, page_size=50) as az,
+        GcpFake([*gcp_estate(), *(extra_gcp or [])], page_size=50) as gcp,
+    ):
         inventory = collect_inventory(
             ScanTargets(
                 aws=AwsScanOptions(
@@ -350,7 +358,7 @@ def _scan(fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch, azure: dict[str, A
                     retry_total=0,
                 ),
                 gcp=GcpScanOptions(
-                    projects=(PROJECT,),
+                    projects=(PROJECT, *(["vendor-net"] if extra_gcp else [])),
                     api_endpoint=gcp.endpoint,
                     credentials=gcp.credentials(),
                     retry=None,
@@ -533,3 +541,71 @@ def test_paths_command_prints_a_path_across_clouds(scan: Scan, tmp_path: Path) -
     )
     assert res.exit_code == 1, res.output
     assert "DROP" in res.output and "no peering or site link joins" in res.output
+
+
+def _vendor_gateway() -> list[dict[str, Any]]:
+    """A vendor project's network and HA VPN gateway (scanned, but no customer's)."""
+    vendor = "https://www.googleapis.com/compute/v1/projects/vendor-net"
+
+    def asset(kind: str, path: str, data: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "name": f"//compute.googleapis.com/projects/vendor-net/{path}",
+            "assetType": f"compute.googleapis.com/{kind}",
+            "ancestors": ["projects/300000000003"],
+            "resource": {
+                "version": "v1",
+                "parent": "//cloudresourcemanager.googleapis.com/projects/300000000003",
+                "location": "europe-west1",
+                "data": data,
+            },
+        }
+
+    return [
+        {
+            "name": "//cloudresourcemanager.googleapis.com/projects/300000000003",
+            "assetType": "cloudresourcemanager.googleapis.com/Project",
+            "ancestors": ["projects/300000000003"],
+            "resource": {
+                "version": "v1",
+                "location": "global",
+                "data": {"projectId": "vendor-net", "projectNumber": "300000000003"},
+            },
+        },
+        asset("Network", "global/networks/ops", {"name": "ops"}),
+        asset(
+            "Subnetwork",
+            "regions/europe-west1/subnetworks/ops-ew1",
+            {
+                "name": "ops-ew1",
+                "network": f"{vendor}/global/networks/ops",
+                "region": f"{vendor}/regions/europe-west1",
+                "ipCidrRange": "10.99.0.0/24",
+            },
+        ),
+        asset(
+            "VpnGateway",
+            "regions/europe-west1/vpnGateways/ops-vpn",
+            {
+                "name": "ops-vpn",
+                "network": f"{vendor}/global/networks/ops",
+                "region": f"{vendor}/regions/europe-west1",
+                "vpnInterfaces": [{"id": 0, "ipAddress": "35.230.0.1"}],
+            },
+        ),
+    ]
+
+
+def test_transit_declared_fails_a_link_into_an_undeclared_partys_network(
+    fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    azure = azure_estate()
+    azure["resources"] += [
+        _lng("lng-vendor", "35.230.0.1", ["10.99.0.0/24"]),
+        _conn("cn-vendor", "lng-vendor"),
+    ]
+    scan = _scan(fake_aws, monkeypatch, azure, _vendor_gateway())
+    verdicts = run_rules(scan.inventory, scan.decl, ["network.transit-declared"], TODAY)
+    got = _by_name(verdicts, "network.transit-declared")
+    assert got["cn-vendor"].status is Status.FAIL, got["cn-vendor"].message
+    assert "undeclared gcp account vendor-net" in got["cn-vendor"].message
+    assert got["cn-aws"].status is Status.PASS
