@@ -301,10 +301,33 @@ def build_aws(fake: FakeAws) -> dict[str, str]:
     ec2 = fake.session(CUSTOMER, "us-east-1").client("ec2")
     tag = [{"ResourceType": "vpc", "Tags": [{"Key": "platform", "Value": "orders-kafka"}]}]
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=tag)["Vpc"]["VpcId"]
-    ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", AvailabilityZone="us-east-1a")
+    sg = ec2.create_security_group(GroupName="kafka", Description="brokers", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=sg,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 9092,
+                "ToPort": 9092,
+                "IpRanges": [{"CidrIp": "10.20.0.0/16"}],
+            }
+        ],
+    )
+    broker = ec2.run_instances(
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="m5.large",
+        SubnetId=subnet["Subnet"]["SubnetId"],
+        SecurityGroupIds=[sg],
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "platform", "Value": "orders-kafka"}]}
+        ],
+    )["Instances"][0]["InstanceId"]
     vgw = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
     ec2.attach_vpn_gateway(VpcId=vpc, VpnGatewayId=vgw)
-    ids = {"vpc": vpc, "vgw": vgw}
+    ids = {"vpc": vpc, "vgw": vgw, "broker": broker}
     for name, ip in (("azure", AZURE_GW_IP), ("unknown", "203.0.113.77")):
         cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp=ip, BgpAsn=65000)
         ids[name] = ec2.create_vpn_connection(
@@ -609,3 +632,20 @@ def test_transit_declared_fails_a_link_into_an_undeclared_partys_network(
     assert got["cn-vendor"].status is Status.FAIL, got["cn-vendor"].message
     assert "undeclared gcp account vendor-net" in got["cn-vendor"].message
     assert got["cn-aws"].status is Status.PASS
+
+
+def test_traffic_class_judges_an_aws_listener_from_another_cloud(scan: Scan) -> None:
+    def repl(decl: Declaration) -> Verdict:
+        verdicts = run_rules(scan.inventory, decl, ["network.traffic-class"], TODAY)
+        (v,) = [
+            v
+            for v in verdicts
+            if v.resource.endswith(scan.ids["broker"]) and v.message.startswith("[replication]")
+        ]
+        return v
+
+    got = repl(scan.decl)
+    assert got.status is Status.PASS, got.message
+    assert "azure/westeurope" in got.message and "vpn" in got.message
+    twin = repl(_network(scan, replication=["peering"]))
+    assert twin.status is Status.FAIL and "undeclared vpn" in twin.message, twin.message

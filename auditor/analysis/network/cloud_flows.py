@@ -165,12 +165,44 @@ def _support(graph: BoundaryGraph, t: Target) -> list[Flow]:
     return out
 
 
+def _into_aws(
+    graph: BoundaryGraph,
+    t: Target,
+    at: dict[tuple[str, str], list[Resource]],
+    others: Sequence[Resource],
+) -> list[Flow]:
+    """Flows from other clouds' networks to an AWS listener (the AWS engine has no such
+    origins): replication where a service is declared across, clients from their estate."""
+    crossing = declared_crossings(graph.declaration)
+    here = ("aws", t.resource.region)
+    out: list[Flow] = []
+    for (cloud, region), nets in sorted(at.items()):
+        if cloud == "aws" or frozenset(((cloud, region), here)) not in crossing:
+            continue
+        label = f"platform networks in {cloud}/{region}"
+        for port in t.ports:
+            ps = paths_between(graph, label, nets, t.resource, port)
+            out.append(_flow("replication", t, port, label, ps))
+    for src in (n for n in others if n.cloud != "aws"):
+        cidrs = network_cidrs(graph, src)
+        for port in t.ports:
+            ps = [p for p in paths_between(graph, cidrs[0], [src], t.resource, port) if p.via]
+            if ps:
+                out.append(_flow("clients", t, port, cidrs[0], ps))
+    return out
+
+
 def cloud_flows(graph: BoundaryGraph) -> list[Flow]:
-    """Flows of every traffic class to the platform's Azure and GCP targets."""
+    """Flows of every traffic class to the platform's Azure and GCP targets, and from Azure
+    and GCP networks to its AWS targets."""
     decl = graph.declaration
-    kafka = [t for t in kafka_targets(graph, decl.network.kafka_ports) if t.resource.cloud != "aws"]
+    every = kafka_targets(graph, decl.network.kafka_ports)
+    kafka = [t for t in every if t.resource.cloud != "aws"]
+    aws_kafka = [
+        t for t in every if t.resource.cloud == "aws" and t.resource.kind != Kind.LOAD_BALANCER
+    ]
     mgmt = [t for t in management_targets(graph) if t.resource.cloud != "aws"]
-    if not kafka and not mgmt:
+    if not kafka and not mgmt and not (aws_kafka and site_links(graph).links):
         return []
     platform = {n.id for n in platform_networks(graph).networks}
     others = [
@@ -188,6 +220,9 @@ def cloud_flows(graph: BoundaryGraph) -> list[Flow]:
         out.extend(_support(graph, t))
     for t in mgmt:
         out.extend(_operations(graph, t))
+    if site_links(graph).links:  # only a site link joins an AWS VPC to another cloud
+        for t in aws_kafka:
+            out.extend(_into_aws(graph, t, at, others))
     return out
 
 

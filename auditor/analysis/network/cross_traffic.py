@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from auditor.analysis.network.acl import acl_inbound, acl_range
 from auditor.analysis.network.addresses import (
     Net,
     collapse,
@@ -37,6 +38,7 @@ from auditor.analysis.network.cross_cloud import connections, network_cidrs
 from auditor.analysis.network.gcp import firewalls_for
 from auditor.analysis.network.index import label, local_id
 from auditor.analysis.network.path_model import Hop, Path
+from auditor.analysis.network.security_groups import sg_decide
 from auditor.analysis.network.site_links import site_links
 from auditor.analysis.network.view import network_view
 from auditor.graph.build import BoundaryGraph
@@ -163,6 +165,38 @@ def _azure_admits(
     return Reach.NO, f"no NSG rule admits the source on port {port}"
 
 
+def _aws_admits(
+    graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
+) -> tuple[Reach, str]:
+    """The target subnet's NACL (request in, reply out) and the target's security groups."""
+    view = network_view(graph)
+    subnets = view.subnets_of(res)
+    if not subnets:
+        return Reach.UNKNOWN, f"{label(res)} has no recorded subnet"
+    sgs, missing = view.firewalls_of(res)
+    if missing:
+        return Reach.UNKNOWN, f"security group {missing[0]} was not collected"
+    why = f"no NACL and security group rule admits the source on port {port}"
+    for subnet in subnets:
+        acl = view.acl_for(subnet)
+        if acl is None:
+            return Reach.UNKNOWN, f"the network ACL of {local_id(subnet.id)} was not found"
+        inbound = acl_inbound(acl, nets, port).allowed
+        replies = acl_range(acl, egress=True, nets=inbound).allowed if inbound else ()
+        if not replies:
+            why = f"network ACL {local_id(acl.id)} drops port {port} or its replies"
+            continue
+        d = sg_decide(sgs, port, egress=False, nets=replies)
+        if d.nets:
+            return Reach.YES, (
+                f"NACL {local_id(acl.id)} and security group "
+                f"{(d.rule or {}).get('group', '?')} admit {', '.join(fmt_nets(d.nets)[:3])}"
+            )
+        if d.unknown_prefix_lists:
+            return Reach.UNKNOWN, f"prefix list {d.unknown_prefix_lists[0]} was not collected"
+    return Reach.NO, why
+
+
 def admits(
     graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
 ) -> tuple[Reach, str]:
@@ -171,6 +205,8 @@ def admits(
         return _gcp_admits(graph, res, port, nets)
     if res.cloud == "azure" and res.kind in (Kind.INSTANCE, Kind.INTERFACE):
         return _azure_admits(graph, res, port, nets)
+    if res.cloud == "aws" and res.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.KAFKA_CLUSTER):
+        return _aws_admits(graph, res, port, nets)
     return Reach.UNKNOWN, (
         f"the network rules of a {res.cloud} {res.kind} are not evaluated for private sources"
     )
