@@ -394,9 +394,7 @@ def _gcp_resource(data: dict[str, Any], location: str, discovery: str) -> dict[s
 
 
 BUCKET = "//storage.googleapis.com/orders-tiered-ew1"
-HUB = (
-    "//networkconnectivity.googleapis.com/projects/orders-prod/locations/global/hubs/hub-global"
-)
+HUB = "//networkconnectivity.googleapis.com/projects/orders-prod/locations/global/hubs/hub-global"
 """A Network Connectivity Center hub: a type no normaliser reads (not judged)."""
 
 
