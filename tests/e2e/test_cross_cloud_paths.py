@@ -79,6 +79,9 @@ network:
 
 RG = f"/subscriptions/{SUB}/resourceGroups/rg-net/providers/Microsoft.Network"
 VNET = f"{RG}/virtualNetworks/vnet-kafka"
+VM = f"/subscriptions/{SUB}/resourceGroups/rg-net/providers/Microsoft.Compute/virtualMachines/" + (
+    "vm-broker"
+)
 TAGS = {"platform": "orders-kafka"}
 
 
@@ -117,7 +120,10 @@ def azure_estate() -> dict[str, Any]:
     subnet = {
         "id": f"{VNET}/subnets/snet-brokers",
         "name": "snet-brokers",
-        "properties": {"addressPrefix": "10.20.1.0/24"},
+        "properties": {
+            "addressPrefix": "10.20.1.0/24",
+            "networkSecurityGroup": {"id": f"{RG}/networkSecurityGroups/nsg-brokers"},
+        },
     }
     gw_subnet = {
         "id": f"{VNET}/subnets/GatewaySubnet",
@@ -161,6 +167,56 @@ def azure_estate() -> dict[str, Any]:
                     "bgpSettings": {"asn": 65515},
                 },
             ),
+            _az(
+                "nsg-brokers",
+                "networkSecurityGroups",
+                {
+                    "securityRules": [
+                        {
+                            "name": "allow-kafka-private",
+                            "properties": {
+                                "priority": 100,
+                                "direction": "Inbound",
+                                "access": "Allow",
+                                "protocol": "Tcp",
+                                "sourceAddressPrefix": "10.0.0.0/8",
+                                "sourcePortRange": "*",
+                                "destinationAddressPrefix": "*",
+                                "destinationPortRange": "9092",
+                            },
+                        }
+                    ]
+                },
+            ),
+            _az(
+                "nic-broker",
+                "networkInterfaces",
+                {
+                    "virtualMachine": {"id": VM},
+                    "ipConfigurations": [
+                        {
+                            "id": f"{RG}/networkInterfaces/nic-broker/ipConfigurations/ipconfig1",
+                            "name": "ipconfig1",
+                            "properties": {
+                                "privateIPAddress": "10.20.1.4",
+                                "subnet": {"id": subnet["id"]},
+                            },
+                        }
+                    ],
+                },
+            ),
+            {
+                "id": VM,
+                "type": "Microsoft.Compute/virtualMachines",
+                "location": "westeurope",
+                "tags": TAGS,
+                "properties": {
+                    "hardwareProfile": {"vmSize": "Standard_D4s_v5"},
+                    "networkProfile": {
+                        "networkInterfaces": [{"id": f"{RG}/networkInterfaces/nic-broker"}]
+                    },
+                },
+            },
             _lng("lng-aws", AWS_OUTSIDE, ["10.0.0.0/16"]),
             _lng("lng-gcp", GCP_IFACES[0], ["10.30.0.0/16"]),
             _conn("cn-aws", "lng-aws"),
@@ -648,4 +704,22 @@ def test_traffic_class_judges_an_aws_listener_from_another_cloud(scan: Scan) -> 
     assert got.status is Status.PASS, got.message
     assert "azure/westeurope" in got.message and "vpn" in got.message
     twin = repl(_network(scan, replication=["peering"]))
+    assert twin.status is Status.FAIL and "undeclared vpn" in twin.message, twin.message
+
+
+def test_traffic_class_judges_an_azure_listener_from_two_clouds(scan: Scan) -> None:
+    def of_vm(decl: Declaration) -> dict[str, Verdict]:
+        verdicts = run_rules(scan.inventory, decl, ["network.traffic-class"], TODAY)
+        return {
+            v.message.split("]", 1)[0].strip("["): v
+            for v in verdicts
+            if v.resource.endswith("/virtualmachines/vm-broker")
+        }
+
+    got = of_vm(scan.decl)
+    repl = got["replication"]
+    assert repl.status is Status.PASS, repl.message
+    assert "aws/us-east-1" in repl.message and "gcp/europe-west1" in repl.message
+    assert got["clients"].status is Status.PASS, got["clients"].message
+    twin = of_vm(_network(scan, replication=["peering"]))["replication"]
     assert twin.status is Status.FAIL and "undeclared vpn" in twin.message, twin.message

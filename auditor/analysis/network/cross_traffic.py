@@ -21,7 +21,8 @@ never YES on data the model does not read.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from auditor.analysis.network.acl import acl_inbound, acl_range
 from auditor.analysis.network.addresses import (
@@ -31,9 +32,9 @@ from auditor.analysis.network.addresses import (
     net_intersect,
     net_subtract,
     nets_of,
+    parse_net,
 )
 from auditor.analysis.network.answers import Connectivity, Exposure, Reach
-from auditor.analysis.network.azure import nsg_inbound
 from auditor.analysis.network.cross_cloud import connections, network_cidrs
 from auditor.analysis.network.gcp import firewalls_for
 from auditor.analysis.network.index import label, local_id
@@ -137,9 +138,68 @@ def _gcp_admits(
     return Reach.NO, (decided or "the implied deny-all ingress rule") + f" drops port {port}"
 
 
+def _dest_matches(rule: Mapping[str, Any], nic: Resource) -> bool:
+    """Whether an NSG rule's destination covers the NIC (unknown addresses count as covered)."""
+    if rule.get("destination_asgs"):
+        asgs = {str(a) for a in nic.attributes.get("application_security_group_ids") or []}
+        return bool(asgs & {str(a) for a in rule["destination_asgs"]})
+    ips = nets_of(f"{i}/32" for i in nic.attributes.get("private_ips") or [])
+    for p in rule.get("destination_prefixes") or []:
+        if str(p).lower() in ("*", "any", "virtualnetwork"):
+            return True
+        n = parse_net(str(p))
+        if n is not None and (not ips or net_intersect(ips, [n])):
+            return True
+    return False
+
+
+def _nsg_private(
+    nsg: Resource, nic: Resource, port: int, nets: Sequence[Net]
+) -> tuple[tuple[Net, ...], str, list[str]]:
+    """What of the private ``nets`` one NSG admits on TCP ``port``: (admitted, rule, tags).
+
+    Rules by priority, first match per address. The ``VirtualNetwork`` tag covers the
+    VNet, its peered VNets and the ranges behind its gateways (every private source that
+    arrives over one network, peering or a site link); ``Internet`` covers no private
+    address; a tag this model cannot list leaves what it would decide unknown.
+    """
+    remaining: tuple[Net, ...] = collapse(nets)
+    admitted: list[Net] = []
+    first = ""
+    unknown: list[str] = []
+    rules = [r for r in nsg.attributes.get("rules") or [] if r.get("direction") == "inbound"]
+    for rule in sorted(rules, key=lambda r: int(r.get("priority") or 0)):
+        if not remaining:
+            break
+        if rule.get("protocol") not in ("tcp", "-1") or not any(
+            int(lo) <= port <= int(hi) for lo, hi in rule.get("ports") or []
+        ):
+            continue
+        if not _dest_matches(rule, nic) or rule.get("source_asgs"):
+            continue
+        covered: list[Net] = []
+        for p in rule.get("source_prefixes") or []:
+            low = str(p).strip().lower()
+            if low in ("*", "any", "0.0.0.0/0", "virtualnetwork"):
+                covered.extend(remaining)
+            elif (n := parse_net(str(p))) is not None:
+                covered.append(n)
+            elif low not in ("internet", "azureloadbalancer"):
+                unknown.append(f"{p} (rule {rule.get('name')})")
+        hit = net_intersect(remaining, covered)
+        if not hit:
+            continue
+        if rule.get("access") == "allow":
+            admitted.extend(hit)
+        first = first or f"{nsg.name}: {rule.get('name')} ({rule.get('access')})"
+        remaining = net_subtract(remaining, hit)
+    return collapse(admitted), first, unknown
+
+
 def _azure_admits(
     graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
 ) -> tuple[Reach, str]:
+    """The NSGs of each NIC (its subnet's, then its own); both must admit."""
     nics = [res] if res.kind == Kind.INTERFACE else []
     for nid in res.attributes.get("interface_ids") or []:
         nic = graph.get(str(nid))
@@ -148,6 +208,7 @@ def _azure_admits(
         nics.append(nic)
     if not nics:
         return Reach.UNKNOWN, f"{label(res)} has no recorded NIC"
+    why = f"no NSG rule admits the source on port {port}"
     for nic in nics:
         subnet = graph.get(str(nic.attributes.get("subnet_id") or ""))
         ids = [str(subnet.attributes.get("nsg_id") or "") if subnet else ""]
@@ -158,11 +219,16 @@ def _azure_admits(
             nsg = graph.get(gid)
             if nsg is None:
                 return Reach.UNKNOWN, f"NSG {gid} was not collected"
-            allowed, rule, _tags = nsg_inbound(nsg, nic, port, allowed)
-            rules.append(f"{nsg.name}: {rule.get('name') if rule else 'no allow rule'}")
+            allowed, rule, tags = _nsg_private(nsg, nic, port, allowed)
+            if not allowed and tags:
+                return Reach.UNKNOWN, f"NSG {nsg.name} names service tag {tags[0]}"
+            rules.append(rule or f"{nsg.name}: no rule")
+            if not allowed:
+                why = f"{rule or nsg.name + ': default DenyAllInBound'} drops port {port}"
+                break
         if allowed:
             return Reach.YES, f"NSGs admit {', '.join(fmt_nets(allowed)[:3])} ({'; '.join(rules)})"
-    return Reach.NO, f"no NSG rule admits the source on port {port}"
+    return Reach.NO, why
 
 
 def _aws_admits(
@@ -259,7 +325,16 @@ def cidr_path(
 
 
 def target_networks(graph: BoundaryGraph, res: Resource) -> list[Resource]:
-    return network_view(graph).networks_of(res)
+    """The networks a target sits in (an Azure VM's are its NICs')."""
+    view = network_view(graph)
+    found = {n.id: n for n in view.networks_of(res)}
+    for nid in res.attributes.get("interface_ids") or []:
+        nic = graph.get(str(nid))
+        subnet = graph.get(str(nic.attributes.get("subnet_id") or "")) if nic else None
+        net = graph.get(str(subnet.attributes.get("vpc_id") or "")) if subnet else None
+        if net is not None and net.kind == Kind.NETWORK:
+            found[net.id] = net
+    return [found[k] for k in sorted(found)]
 
 
 _LIVE_ENDPOINT = frozenset({"approved", "accepted", "available"})
