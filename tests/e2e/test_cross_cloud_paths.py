@@ -620,6 +620,12 @@ def test_paths_command_prints_a_path_across_clouds(scan: Scan, tmp_path: Path) -
     )
     assert res.exit_code == 1, res.output
     assert "DROP" in res.output and "no peering or site link joins" in res.output
+    # From the internet: the broker has no external IP (its exposure answers, not the AWS engine).
+    res = CliRunner().invoke(
+        main, ["paths", str(bundle), "--from", "internet", "--to", broker, "--port", "9092"]
+    )
+    assert res.exit_code == 1, res.output
+    assert "no external IP" in res.output
 
 
 def _vendor_gateway() -> list[dict[str, Any]]:
