@@ -163,7 +163,8 @@ def _cross_cloud_replication(
             yield ctx.passed(
                 scope_id(cloud, "*", "*"),
                 f"{len(decl.regions_of(cloud))} {cloud} region(s) declared and no replication "
-                "service declared to another cloud, so no replication path is needed",
+                "service declared to a region of another scanned cloud, so no replication path "
+                "is needed",
             )
     if not pairs:
         return
