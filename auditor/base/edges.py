@@ -165,3 +165,14 @@ ROUTES_VIA = define_edge(
     "a route sends `destination` there (attrs `destination`, `state`)",
     "route_table -> gateway/peering/transit_gateway/private_endpoint/interface",
 )
+LINKS_TO = define_edge(
+    "network.links_to",
+    "a site link ends at that gateway (attrs `side` `local`/`peer`)",
+    "site_link -> gateway/vpn_gateway/peer_gateway",
+)
+JOINS = define_edge(
+    "network.joins",
+    "a site link's far end is another collected network's gateway (derived by matching the "
+    "peer address; attrs `peer_ip`)",
+    "site_link -> network (other side)",
+)

@@ -16,6 +16,7 @@ AWS_SERVICES = frozenset(
         "cloudtrail",
         "ec2-compute",
         "ec2-network",
+        "ec2-vpn",
         "eks",
         "elbv2",
         "iam",

@@ -31,6 +31,7 @@ def paths_command(
     from auditor.analysis.derive import build_graph
     from auditor.analysis.network.addresses import parse_net
     from auditor.analysis.network.answers import Reach
+    from auditor.analysis.network.cloud_flows import cloud_paths, needs_cloud_paths
     from auditor.analysis.network.paths import best, kafka_targets, path_engine, verdict_of
     from auditor.commands._common import fail_with
     from auditor.evidence.bundle import BundleError
@@ -61,7 +62,11 @@ def paths_command(
     results = []
     for res, ports in targets:
         for p in [port] if port is not None else ports:
-            found = engine.paths(source, res, p)
+            # Azure/GCP ends (and paths across clouds) are followed network by network.
+            if needs_cloud_paths(graph, source, res):
+                found = cloud_paths(graph, source, res, p)
+            else:
+                found = engine.paths(source, res, p)
             shown = found if show_all else best(found)
             results.append((res, p, verdict_of(found), shown))
     if as_json:

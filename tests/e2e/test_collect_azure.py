@@ -105,10 +105,10 @@ def test_collection_pages_through_every_listing(live: tuple[AzureFake, Collectio
     assert "microsoft.authorization/roleassignments" in types
     assert "microsoft.resources/subscriptions/resourcegroups" in types
     assert all(r.cloud == "azure" for r in result.records)
-    # 36 resources rows in pages of 2: 18 Resource Graph requests
-    assert result.api_calls["resourcegraph:resources"] == 18
+    # 43 resources rows in pages of 2: 22 Resource Graph requests
+    assert result.api_calls["resourcegraph:resources"] == 22
     posts = [p for m, p in fake.requests if m == "POST"]
-    assert len(posts) == 18 + 2 + 1  # resources, authorizationresources, resourcecontainers
+    assert len(posts) == 22 + 2 + 1  # resources, authorizationresources, resourcecontainers
     gets = [p for m, p in fake.requests if m == "GET"]
     assert sum(1 for p in gets if p.endswith("/resourcegroups")) == 3  # 3 groups in S1: 2 pages
     # diagnostic settings through ARM: 2 subscriptions, 2 vaults, 4 storage accounts, 1 namespace
@@ -496,12 +496,18 @@ def test_aks_listing_failure_is_never_a_pass(estate: dict[str, Any], decl: Decla
 
 
 def test_rules_that_cannot_judge_azure_say_not_applicable(verdicts: list[Verdict]) -> None:
-    for rule in ("control.no-wildcard-trust", "network.transit-declared"):
-        got = {v.resource: v.status for v in verdicts if v.rule == rule}
-        assert got == {
-            f"scope:azure/{S1}/*": Status.NOT_APPLICABLE,
-            f"scope:azure/{S2}/*": Status.NOT_APPLICABLE,
-        }, rule
+    got = {v.resource: v.status for v in verdicts if v.rule == "control.no-wildcard-trust"}
+    assert got == {
+        f"scope:azure/{S1}/*": Status.NOT_APPLICABLE,
+        f"scope:azure/{S2}/*": Status.NOT_APPLICABLE,
+    }
+    # VPN/ExpressRoute gateways and connections are collected and judged, not NOT_APPLICABLE.
+    got = {
+        v.resource.rsplit("/", 1)[-1]: v.status
+        for v in verdicts
+        if v.rule == "network.transit-declared"
+    }
+    assert got == {"cn-dc-amsterdam": Status.FAIL, "cn-er-equinix": Status.PASS}
     assert _status(verdicts, "data.no-public-access", "storageaccounts/stordersweu") is Status.PASS
     assert (
         _status(verdicts, "data.versioning", "storageaccounts/stordersweu") is Status.INCONCLUSIVE

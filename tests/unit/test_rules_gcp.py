@@ -159,8 +159,8 @@ def test_peering_to_undeclared_network_fails_customer_peering_passes() -> None:
 
 
 def test_rules_without_a_gcp_model_say_not_applicable() -> None:
-    vs = run_rules(inventory(), declaration(), rules=["network.traffic-class"])
-    gcp = [v for v in vs if v.resource.startswith("//")]
+    vs = run_rules(inventory(), declaration(), rules=["control.external-id-required"])
+    gcp = [v for v in vs if v.resource.startswith("scope:gcp/")]
     assert gcp and all(v.status is Status.NOT_APPLICABLE for v in gcp)
 
 
@@ -173,6 +173,12 @@ def test_flow_logs_sampling_fails_until_every_flow_is_logged() -> None:
                 a["resource"]["data"]["logConfig"] = {"enable": True, "flowSampling": 1.0}
 
     assert _statuses("network.flow-logs", edited(full))[NET] is Status.PASS
+
+
+def test_traffic_class_judges_gcp_listeners() -> None:
+    vs = run_rules(inventory(), declaration(), rules=["network.traffic-class"])
+    gcp = [v for v in vs if v.resource.startswith("//")]
+    assert gcp and not [v for v in gcp if v.status is Status.NOT_APPLICABLE]
 
 
 # --- failure path ------------------------------------------------------------------------

@@ -472,3 +472,65 @@ SUBNET = define_kind(
         attr("vpc_id", "string", "its network"),
     ],
 )
+
+SITE_LINK = define_kind(
+    "site_link",
+    (
+        "A link that joins a network to an address space elsewhere: AWS site-to-site VPN "
+        "connection, Azure connection (IPsec, Vnet2Vnet, ExpressRoute), GCP VPN tunnel or "
+        "Interconnect attachment."
+    ),
+    [
+        attr(
+            "link_type",
+            "string",
+            "`vpn`, `vnet2vnet`, `expressroute`, `interconnect` or `direct-connect`",
+        ),
+        attr("local_gateway", "string", "id of the gateway on this side"),
+        attr("local_ips", "array", "public addresses of this side's tunnel ends"),
+        attr("peer_asn", "integer", "BGP ASN of the far side"),
+        attr("peer_gateway", "string", "id of the far side as this cloud records it"),
+        attr("peer_ips", "array", "public addresses of the far side's tunnel ends"),
+        attr(
+            "remote_prefixes",
+            "array",
+            (
+                "address ranges this side sends into the link (static routes, local network "
+                "gateway prefixes, traffic selectors)"
+            ),
+        ),
+        attr("routing", "string", "`static` or `bgp`"),
+        attr("status", "string", "link state as the cloud reports it (lower case)"),
+        attr("vpc_ids", "array", "networks on this side"),
+    ],
+)
+
+PEER_GATEWAY = define_kind(
+    "peer_gateway",
+    (
+        "The far end of a site-to-site link as one cloud records it: AWS customer gateway, "
+        "Azure local network gateway, GCP external VPN gateway."
+    ),
+    [
+        attr("address_prefixes", "array", "address ranges declared behind it"),
+        attr("asn", "integer", "its BGP ASN"),
+        attr("bgp_peer_ip", "string", "its BGP peering address"),
+        attr("ip_addresses", "array", "its public addresses"),
+        attr("state", "string", "state (lower case)"),
+    ],
+)
+
+VPN_GATEWAY = define_kind(
+    "vpn_gateway",
+    (
+        "A cloud-side gateway that terminates site-to-site links of a network: Azure virtual "
+        "network gateway (VPN or ExpressRoute), GCP HA VPN or classic VPN gateway."
+    ),
+    [
+        attr("asn", "integer", "its BGP ASN"),
+        attr("gateway_type", "string", "`vpn` or `expressroute`"),
+        attr("public_ip_ids", "array", "Azure: its public IP resources", "azure"),
+        attr("public_ips", "array", "its public addresses (interfaces)"),
+        attr("vpc_ids", "array", "networks it serves"),
+    ],
+)

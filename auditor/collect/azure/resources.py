@@ -35,6 +35,10 @@ TYPES: tuple[str, ...] = (
     "microsoft.operationalinsights/workspaces",
     "microsoft.insights/datacollectionrules",
     "microsoft.network/networkwatchers/flowlogs",
+    "microsoft.network/virtualnetworkgateways",
+    "microsoft.network/localnetworkgateways",
+    "microsoft.network/connections",
+    "microsoft.network/expressroutecircuits",
 )
 """Resource types collected (lower-case, as Resource Graph writes them)."""
 

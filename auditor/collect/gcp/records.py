@@ -55,6 +55,11 @@ ASSET_TYPES: tuple[str, ...] = (
     "dns.googleapis.com/ResourceRecordSet",
     "logging.googleapis.com/LogSink",
     "logging.googleapis.com/LogBucket",
+    "compute.googleapis.com/VpnGateway",
+    "compute.googleapis.com/TargetVpnGateway",
+    "compute.googleapis.com/ExternalVpnGateway",
+    "compute.googleapis.com/VpnTunnel",
+    "compute.googleapis.com/InterconnectAttachment",
 )
 """Resource asset types the collector lists (each has a normaliser)."""
 
