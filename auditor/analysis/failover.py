@@ -156,6 +156,40 @@ def primary_region(decl: Declaration) -> str | None:
     )
 
 
+def declared_regions(decl: Declaration) -> list[tuple[str, str, RegionRole]]:
+    """Every declared region as (cloud, region, role), in key order."""
+    out = []
+    for key, role in sorted(decl.regions.items()):
+        cloud, region = region_of_key(key)
+        out.append((cloud, region, role))
+    return out
+
+
+def comparison_primary(decl: Declaration, cloud: str) -> tuple[str, str] | None:
+    """(cloud, region) of the primary ``cloud``'s secondaries are measured against.
+
+    Its own declared primary; a cloud without one takes the primary of another
+    cloud (in cloud name order), since vCPUs, memory and brokers compare across
+    clouds. None when nothing is declared primary.
+    """
+    own = decl.primary_region(cloud)
+    if own is not None:
+        return cloud, own
+    for other in sorted({c for c, _, _ in declared_regions(decl)}):
+        found = decl.primary_region(other)
+        if found is not None:
+            return other, found
+    return None
+
+
+def dependent_region_keys(decl: Declaration) -> list[tuple[str, str]]:
+    """(cloud, region) that must come up on their own: secondaries (active-passive), else all."""
+    regions = declared_regions(decl)
+    if decl.pattern.value == "active-passive":
+        return [(c, r) for c, r, role in regions if role is not RegionRole.PRIMARY]
+    return [(c, r) for c, r, _ in regions]
+
+
 def dependent_regions(decl: Declaration) -> list[str]:
     """Regions that must come up on their own: secondaries (active-passive), else all."""
     regions = declared_aws_regions(decl)
