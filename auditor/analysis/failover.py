@@ -43,18 +43,23 @@ def record_fqdn(record: str, zone: str) -> str:
     return r if r.endswith(f".{z}") else f"{r}.{z}"
 
 
-def zones_named(graph: BoundaryGraph, zone: str) -> list[Resource]:
+def zones_named(graph: BoundaryGraph, zone: str, cloud: str | None = None) -> list[Resource]:
+    """Zones (Route53, Azure DNS, Traffic Manager, Cloud DNS) named ``zone``, in ``cloud``."""
     z = _norm(zone)
     return [
-        r for r in graph.of_kind(Kind.DNS_ZONE) if _norm(str(r.attributes.get("name") or "")) == z
+        r
+        for r in graph.of_kind(Kind.DNS_ZONE)
+        if _norm(str(r.attributes.get("name") or "")) == z and cloud in (None, r.cloud)
     ]
 
 
-def records_named(graph: BoundaryGraph, zone: str, fqdn: str) -> list[Resource]:
+def records_named(
+    graph: BoundaryGraph, zone: str, fqdn: str, cloud: str | None = None
+) -> list[Resource]:
     """Record sets with this name in zones named ``zone`` (every type and set identifier)."""
     z, n = _norm(zone), _norm(fqdn)
     # A record without its zone's name (Cloud DNS) is matched through its zone id.
-    zone_ids = {r.id for r in zones_named(graph, zone)}
+    zone_ids = {r.id for r in zones_named(graph, zone, cloud)}
     return [
         r
         for r in graph.of_kind(Kind.DNS_RECORD)
@@ -63,6 +68,7 @@ def records_named(graph: BoundaryGraph, zone: str, fqdn: str) -> list[Resource]:
             or str(r.attributes.get("zone_id") or "") in zone_ids
         )
         and _norm(str(r.attributes.get("name") or "")) == n
+        and cloud in (None, r.cloud)
     ]
 
 
@@ -300,9 +306,23 @@ def record_targets(graph: BoundaryGraph, record: Resource) -> list[Resource]:
     return [out[k] for k in sorted(out)]
 
 
+def answer_regions(graph: BoundaryGraph, record: Resource) -> set[str]:
+    """Regions a record answers from: a Traffic Manager endpoint's location, the regions
+    of the internal load balancers a Cloud DNS policy targets, and of collected targets."""
+    out = {t.region for t in record_targets(graph, record)}
+    if record.region and record.region != "global":
+        out.add(record.region)
+    out.update(str(r) for r in record.attributes.get("target_regions") or [])
+    for v in record.attributes.get("values") or []:
+        res = graph.get(str(v))
+        if res is not None and res.region and res.region != "global":
+            out.add(res.region)
+    return out
+
+
 def declared_records(graph: BoundaryGraph) -> list[tuple[str, list[Resource]]]:
     return [
-        (fqdn, records_named(graph, dns.zone, fqdn))
+        (fqdn, records_named(graph, dns.zone, fqdn, dns.cloud))
         for dns in graph.declaration.failure.dns
         for fqdn in sorted({record_fqdn(r, dns.zone) for r in dns.records})
     ]
@@ -549,7 +569,7 @@ def _replication_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> I
 
 def _dns_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[Dependency]:
     decl = graph.declaration
-    zones = [z for dns in decl.failure.dns for z in zones_named(graph, dns.zone)]
+    zones = [z for dns in decl.failure.dns for z in zones_named(graph, dns.zone, dns.cloud)]
     for region in regions:
         anchor = region_anchor(graph, region)
         if anchor is None:

@@ -215,6 +215,8 @@ def _compare(
     extra = f"; {hubs[1]}" if hubs is not None else ""
     if s.event_hubs and not p.event_hubs:
         extra += f"; its {len(s.event_hubs)} Event Hubs namespace(s) are counted apart"
+    if s.controllers:
+        extra += f"; {len(s.controllers)} KRaft controller group(s)/instance(s) are not brokers"
     if p.managed or s.managed:
         status, message, definite = _vcpu_verdict(primary, p, region, s, ratio)
     else:

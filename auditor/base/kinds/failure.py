@@ -174,6 +174,24 @@ DNS_RECORD = define_kind(
         attr("values", "array", "the record's values"),
         attr("zone_id", "string", "id of its zone"),
         attr("zone_name", "string", "its zone's name (GCP: null, zones match by id)"),
+        attr(
+            "always_serve",
+            "string",
+            "Traffic Manager: `Enabled` when the endpoint is served whatever its health",
+            "azure",
+        ),
+        attr(
+            "tripping_percentage",
+            "number",
+            "GCP: primaryBackup fails over when healthy primaries fall below this share",
+            "gcp",
+        ),
+        attr(
+            "target_regions",
+            "array",
+            "GCP: regions of the internal load balancers the routing policy targets",
+            "gcp",
+        ),
     ],
 )
 

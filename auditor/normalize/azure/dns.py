@@ -10,7 +10,9 @@ A Traffic Manager profile answers for one DNS name
 (``{relativeName}.trafficmanager.net``): it becomes a ``dns_zone`` of that
 name whose endpoints are ``dns_record`` values. Priority routing is
 ``failover`` routing: the lowest priority endpoint is PRIMARY, the others
-SECONDARY; the profile's monitor is their ``health_check``.
+SECONDARY; the profile's monitor is their ``health_check``. An endpoint's
+``alwaysServe`` (``Enabled``: served whatever its health) is kept, since such an
+endpoint is never withdrawn by the monitor.
 """
 
 from __future__ import annotations
@@ -139,6 +141,7 @@ def _endpoint_record(
             "priority": ep.get("priority"),
             "endpoint_status": ep.get("endpointStatus"),
             "monitor_status": ep.get("endpointMonitorStatus"),
+            "always_serve": ep.get("alwaysServe"),
         },
     )
     if hc_id:

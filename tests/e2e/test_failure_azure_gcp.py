@@ -1,0 +1,350 @@
+"""End to end: the failure-path rules judge Azure and GCP regions, through the fakes.
+
+Each case edits the azure-kafka or gcp-kafka estate (the documented Resource Graph
+and Cloud Asset shapes), serves it through ``AzureFake`` / ``GcpFake``, collects it
+with the real SDK clients and runs the rule through the real engine: a planted
+failure and its clean twin.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor.boundary import load_declaration
+from auditor.checks.pack import load_pack
+from auditor.collect.azure import AzureScanOptions, collect_azure
+from auditor.collect.gcp import GcpScanOptions, collect_gcp
+from auditor.fakecloud.azure_server import AzureFake, load_estate
+from auditor.fakecloud.gcp_server import GcpFake, load_assets
+from auditor.model import RawRecord, Scope, Status, Verdict
+from auditor.normalize import normalize
+from auditor.pipeline import evaluate_inventory
+
+ROOT = Path(__file__).resolve().parents[2] / "fixtures"
+AZURE = ROOT / "azure-kafka"
+GCP = ROOT / "gcp-kafka"
+S1 = "11111111-1111-1111-1111-111111111111"
+S2 = "22222222-2222-2222-2222-222222222222"
+TODAY = dt.date(2026, 11, 29)
+TM = "microsoft.network/trafficmanagerprofiles"
+NEU = "scope:azure/*/northeurope"
+EW4 = "scope:gcp/*/europe-west4"
+GCP_BOOTSTRAP = (
+    "//dns.googleapis.com/projects/orders-prod/managedZones/kafka-internal/rrsets/"
+    "bootstrap.kafka.example.internal./A"
+)
+CP = "//compute.googleapis.com/projects/orders-prod"
+
+Edit = Callable[[Any], object]
+
+
+def _azure_records(edits: tuple[Edit, ...]) -> list[RawRecord]:
+    estate = copy.deepcopy(load_estate(AZURE / "estate.yaml"))
+    for fn in edits:
+        fn(estate)
+    with AzureFake(estate, page_size=50) as fake:
+        result = collect_azure(
+            AzureScanOptions(
+                subscriptions=(S1, S2),
+                base_url=fake.base_url,
+                credential=fake.credential(),
+                connection_verify=fake.ca_path,
+                retry_total=0,
+            )
+        )
+    assert result.gaps == []
+    return list(result.records)
+
+
+def _gcp_records(edits: tuple[Edit, ...]) -> list[RawRecord]:
+    assets = copy.deepcopy(load_assets(GCP / "estate.yaml"))
+    for fn in edits:
+        fn(assets)
+    with GcpFake(assets, page_size=50) as fake:
+        result = collect_gcp(
+            GcpScanOptions(
+                projects=("orders-prod",),
+                api_endpoint=fake.endpoint,
+                credentials=fake.credentials(),
+                retry=None,
+                timeout=10.0,
+                page_size=50,
+                max_workers=2,
+            )
+        )
+    assert result.gaps == []
+    return list(result.records)
+
+
+def _verdicts(
+    records: list[RawRecord], boundary: Path, rule: str, decl_edit: Edit | None, tmp: Path | None
+) -> dict[str, Verdict]:
+    inv = normalize(
+        records,
+        scope=Scope(
+            accounts=tuple(sorted({r.account for r in records if "/" not in r.account})),
+            regions=("westeurope", "northeurope", "europe-west1", "europe-west4"),
+            cloud=records[0].cloud,
+        ),
+    )
+    path = boundary
+    if decl_edit is not None:
+        assert tmp is not None
+        doc = yaml.safe_load(boundary.read_text(encoding="utf-8"))
+        decl_edit(doc)
+        path = tmp / "boundary.yaml"
+        path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    decl = load_declaration(path)
+    got = evaluate_inventory(inv, decl, load_pack("default"), TODAY).verdicts
+    return {v.resource: v for v in got if v.rule == rule}
+
+
+def azure(rule: str, *edits: Edit, decl: Edit | None = None, tmp: Path | None = None) -> Any:
+    return _verdicts(_azure_records(edits), AZURE / "boundary.yaml", rule, decl, tmp)
+
+
+def gcp(rule: str, *edits: Edit, decl: Edit | None = None, tmp: Path | None = None) -> Any:
+    return _verdicts(_gcp_records(edits), GCP / "boundary.yaml", rule, decl, tmp)
+
+
+def _row(estate: dict[str, Any], type_: str, name: str) -> dict[str, Any]:
+    found = [
+        r
+        for r in estate["resources"]
+        if str(r["type"]).lower() == type_ and str(r["id"]).lower().endswith("/" + name)
+    ]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def _tm(estate: dict[str, Any]) -> dict[str, Any]:
+    props: dict[str, Any] = _row(estate, TM, "tm-orders-kafka")["properties"]
+    return props
+
+
+def _endpoint(estate: dict[str, Any], name: str) -> dict[str, Any]:
+    found = [e for e in _tm(estate)["endpoints"] if e["name"] == name]
+    props: dict[str, Any] = found[0]["properties"]
+    return props
+
+
+def _one(vs: dict[str, Verdict], suffix: str = "") -> Verdict:
+    found = [v for k, v in vs.items() if k.endswith(suffix)]
+    assert len(found) == 1, sorted(vs)
+    return found[0]
+
+
+# --- Traffic Manager ------------------------------------------------------------------------
+
+
+def test_traffic_manager_always_serve_primary_fails_health_checks() -> None:
+    rule = "failure.dns-health-checks"
+    assert _one(azure(rule), "/weu").status is Status.PASS
+
+    def always(estate: dict[str, Any]) -> None:
+        _endpoint(estate, "weu")["alwaysServe"] = "Enabled"
+        _endpoint(estate, "weu")["endpointMonitorStatus"] = "Unmonitored"
+
+    v = _one(azure(rule, always), "/weu")
+    assert v.status is Status.FAIL and "alwaysServe" in v.message
+
+
+def test_traffic_manager_without_monitoring_fails_health_checks() -> None:
+    def no_monitor(estate: dict[str, Any]) -> None:
+        _tm(estate).pop("monitorConfig")
+
+    v = _one(azure("failure.dns-health-checks", no_monitor), "/weu")
+    assert v.status is Status.FAIL and "no health check" in v.message
+
+
+def test_traffic_manager_ttl_plus_detection_against_the_rto() -> None:
+    rule = "failure.dns-ttl"
+    assert _one(azure(rule), "/weu").status is Status.PASS
+
+    def slow(estate: dict[str, Any]) -> None:
+        _tm(estate)["dnsConfig"]["ttl"] = 880  # + 10 s x 3 tolerated failures > 900 s
+
+    v = _one(azure(rule, slow), "/weu")
+    assert v.status is Status.FAIL and "30s to detect" in v.message
+
+
+def test_traffic_manager_priority_primary_must_be_in_the_primary_region() -> None:
+    rule = "failure.dns-failover-records"
+    assert _one(azure(rule)).status is Status.PASS
+
+    def swapped(estate: dict[str, Any]) -> None:
+        _endpoint(estate, "weu")["priority"] = 3
+
+    v = _one(azure(rule, swapped))
+    assert v.status is Status.FAIL
+    assert "northeurope" in v.message and "westeurope" in v.message
+
+
+def test_a_zone_declared_in_another_cloud_is_not_found(tmp_path: Path) -> None:
+    def on_gcp(doc: dict[str, Any]) -> None:
+        doc["failure"]["dns"]["cloud"] = "gcp"
+
+    v = _one(azure("failure.dns-failover-records", decl=on_gcp, tmp=tmp_path))
+    assert v.status is Status.FAIL and "of gcp" in v.message
+
+
+# --- Azure capacity -------------------------------------------------------------------------
+
+
+def _vmss(estate: dict[str, Any], region: str) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in estate["resources"]
+        if str(r["type"]).lower() == "microsoft.compute/virtualmachinescalesets"
+        and r.get("location") == region
+    ]
+
+
+def test_event_hubs_counted_apart_and_scale_set_short_fails() -> None:
+    rule = "failure.secondary-capacity"
+    ok = azure(rule)[NEU]
+    assert ok.status is Status.PASS and "Event Hubs" in ok.message
+
+    def shrink(estate: dict[str, Any]) -> None:
+        for r in _vmss(estate, "northeurope"):
+            r["sku"]["capacity"] = 1
+
+    assert azure(rule, shrink)[NEU].status is Status.FAIL
+
+
+def test_kraft_controllers_are_not_broker_capacity() -> None:
+    def controllers(estate: dict[str, Any]) -> None:
+        for r in _vmss(estate, "northeurope"):
+            r.setdefault("tags", {})["kafka-role"] = "controller"
+
+    v = azure("failure.secondary-capacity", controllers)[NEU]
+    assert v.status is Status.FAIL and "KRaft controller" in v.message
+
+
+def test_region_capacity_judges_each_azure_region() -> None:
+    got = azure("failure.region-capacity")
+    assert got["scope:azure/*/westeurope"].status is Status.PASS
+    assert got[NEU].status is Status.PASS
+
+    def none_in_neu(estate: dict[str, Any]) -> None:
+        estate["resources"] = [
+            r
+            for r in estate["resources"]
+            if not (
+                r.get("location") == "northeurope"
+                and str(r["type"]).lower()
+                in (
+                    "microsoft.compute/virtualmachinescalesets",
+                    "microsoft.compute/virtualmachines",
+                    "microsoft.eventhub/namespaces",
+                )
+            )
+        ]
+
+    assert azure("failure.region-capacity", none_in_neu)[NEU].status is Status.FAIL
+
+
+def _scale_ew4(size: int) -> Edit:
+    def scale(assets: list[dict[str, Any]]) -> None:
+        _asset(assets, f"{CP}/zones/europe-west4-a/instanceGroupManagers/kafka-ew4")[
+            "targetSize"
+        ] = size
+
+    return scale
+
+
+def test_a_cloud_without_a_primary_is_compared_with_another_clouds(tmp_path: Path) -> None:
+
+    def both(doc: dict[str, Any]) -> None:
+        doc["regions"] = {
+            "azure/westeurope": "primary",
+            "azure/northeurope": "secondary",
+            "gcp/europe-west4": "secondary",
+        }
+        doc["parties"]["customer"]["gcp"] = {"projects": ["orders-prod"]}
+
+    def judge(*edits: Edit) -> Verdict:
+        records = _azure_records(()) + _gcp_records(edits)
+        got = _verdicts(
+            records, AZURE / "boundary.yaml", "failure.secondary-capacity", both, tmp_path
+        )
+        return got[EW4]
+
+    # westeurope: 4 x Standard_D4s_v5 brokers; europe-west4: 2 x n2-standard-8.
+    v = judge()
+    assert v.status is Status.FAIL and "the AZURE primary" in v.message
+    assert v.evidence.attributes["primary_region"] == "azure/westeurope"
+    assert judge(_scale_ew4(4)).status is Status.PASS
+
+
+# --- Cloud DNS and GCP capacity ---------------------------------------------------------------
+
+
+def _asset(assets: list[dict[str, Any]], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(a for a in assets if a["name"] == name)["resource"]["data"]
+    return found
+
+
+def test_cloud_dns_tripping_percentage_zero_never_fails_over() -> None:
+    rule = "failure.dns-health-checks"
+    assert _one(gcp(rule), "#primary").status is Status.PASS
+
+    def never(assets: list[dict[str, Any]]) -> None:
+        _asset(assets, GCP_BOOTSTRAP)["routingPolicy"]["primaryBackup"]["trippingPercentage"] = 0
+
+    v = _one(gcp(rule, never), "#primary")
+    assert v.status is Status.FAIL and "trippingPercentage" in v.message
+
+
+def test_cloud_dns_geo_policy_without_health_check_fails(tmp_path: Path) -> None:
+    def geo(assets: list[dict[str, Any]]) -> None:
+        _asset(assets, GCP_BOOTSTRAP)["routingPolicy"] = {
+            "geo": {
+                "items": [
+                    {"location": "europe-west1", "rrdatas": ["10.10.0.11"]},
+                    {"location": "europe-west4", "rrdatas": ["10.20.0.11"]},
+                ]
+            }
+        }
+
+    def geo_checked(assets: list[dict[str, Any]]) -> None:
+        geo(assets)
+        _asset(assets, GCP_BOOTSTRAP)["routingPolicy"]["healthCheck"] = (
+            "projects/orders-prod/global/healthChecks/kafka-hc"
+        )
+
+    def routing(doc: dict[str, Any]) -> None:
+        doc["failure"]["dns"]["routing"] = "latency"
+        doc["failure"]["dns"]["cloud"] = "gcp"
+
+    rule = "failure.dns-health-checks"
+    bad = gcp(rule, geo, decl=routing, tmp=tmp_path)
+    assert _one(bad).status is Status.FAIL
+    good = gcp(rule, geo_checked, decl=routing, tmp=tmp_path)
+    assert _one(good).status is Status.PASS
+
+
+def test_cloud_dns_primary_must_answer_from_the_primary_region() -> None:
+    rule = "failure.dns-failover-records"
+    assert _one(gcp(rule)).status is Status.PASS
+
+    def backwards(assets: list[dict[str, Any]]) -> None:
+        pb = _asset(assets, GCP_BOOTSTRAP)["routingPolicy"]["primaryBackup"]
+        pb["primaryTargets"] = {"externalEndpoints": ["10.20.0.11", "10.20.0.12"]}
+
+    v = _one(gcp(rule, backwards))
+    assert v.status is Status.FAIL and "europe-west4" in v.message
+
+
+def test_managed_kafka_capacity_in_vcpus_through_the_fake() -> None:
+    rule = "failure.secondary-capacity"
+    v = gcp(rule)[EW4]
+    assert v.status is Status.FAIL and "vCPUs" in v.message
+
+    assert gcp(rule, _scale_ew4(5))[EW4].status is Status.PASS
