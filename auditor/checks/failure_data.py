@@ -1,8 +1,12 @@
 """Failure path rules about data and keys surviving a regional failover.
 
-- ``failure.keys-in-each-region``: every declared region holding data stores has an
-  enabled customer-managed key (a multi-region replica of the primary data key, the
-  key protecting the stores there, or a separate customer key).
+- ``failure.keys-in-each-region``: every declared region (of every cloud) holding data
+  stores has an enabled customer-managed key (a multi-region replica of the primary data
+  key, the key protecting the stores there, or a separate customer key). Azure Key Vault
+  keys are regional (their vault's location, failed over read-only to its paired
+  region); a Cloud KMS key serves its key ring's
+  location, ``global``, or the regions of its multi-region (``europe``, ``us``, ``asia``).
+  Data encrypted by a key that exists only in another region fails.
 - ``failure.data-replicated``: every data store in the primary (or each active)
   region replicates to a store in a secondary (another active) region, with S3
   Replication Time Control when the RPO is under 15 minutes.
@@ -15,6 +19,8 @@ from dataclasses import dataclass, field
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, is_customer_account
 from auditor.analysis.failover import (
+    declared_regions,
+    key_covers,
     key_users,
     keys_protecting,
     member_running,
@@ -29,6 +35,7 @@ from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Relation, Resource, Severity
 
+SECONDARY = RegionRole.SECONDARY
 RTC_THRESHOLD_SECONDS = 15 * 60
 """Below this RPO, S3 replication needs RTC (its 15-minute SLA) to be promised at all."""
 
@@ -58,7 +65,7 @@ def _key_json(k: Resource) -> dict[str, JSONValue]:
         "Replicate the primary data key into the region (multi-region key) or create a "
         "customer-managed key there, and keep it enabled."
     ),
-    requires=("kms", "s3", "ec2-compute", "msk"),
+    requires=("kms", "s3", "ec2-compute", "msk", "azure-resources", "cloudasset"),
 )
 def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
@@ -70,24 +77,24 @@ def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
         return
     graph = ctx.graph
     stores = data_stores(graph)
-    regions = decl.regions_of("aws")
-    primary_regions = {r for r, role in regions.items() if role is not RegionRole.SECONDARY}
+    regions = declared_regions(decl)
     primary_data_keys: set[str] = set()
     for s in stores:
-        if s.region in primary_regions:
+        if (s.cloud, s.region) in {(c, r) for c, r, role in regions if role is not SECONDARY}:
             primary_data_keys.update(k.id for k in keys_protecting(graph, s)[0])
     keys = graph.of_kind(Kind.KEY)
-    for region in sorted(regions):
-        here = [s for s in stores if s.region == region]
+    for cloud, region, _ in regions:
+        here = [s for s in stores if s.region == region and s.cloud == cloud]
         if not here:
             yield ctx.passed(
-                scope_id("aws", "*", region),
+                scope_id(cloud, "*", region),
                 f"declared region {region} holds no data stores, so it needs no data key",
                 region=region,
             )
             continue
-        found = _region_keys(ctx, here, [k for k in keys if k.region == region])
-        yield _judge_region_keys(ctx, region, found, primary_data_keys)
+        in_region = [k for k in keys if k.cloud == cloud and key_covers(k.region, region, k.cloud)]
+        found = _region_keys(ctx, here, in_region)
+        yield _judge_region_keys(ctx, (cloud, region), found, primary_data_keys)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,17 +147,35 @@ def _region_keys(ctx: RuleContext, here: list[Resource], in_region: list[Resourc
 
 
 def _judge_region_keys(
-    ctx: RuleContext, region: str, found: _RegionKeys, primary_data_keys: set[str]
+    ctx: RuleContext, where: tuple[str, str], found: _RegionKeys, primary_data_keys: set[str]
 ) -> Finding:
-    """Whether a usable customer key in ``region`` can read its data after failover.
+    """Whether a usable customer key in the region can read its data after failover.
 
-    An unusable key protecting the data fails; a key that protects the data or is a
-    replica of the primary data key passes; a separate key must grant the same roles.
+    An unusable key protecting the data fails, and so does a key that exists only in
+    another region (an Azure vault elsewhere, a Cloud KMS key ring in another
+    location); a key that protects the data or is a replica of the primary data key
+    passes; a separate key must grant the same roles.
     """
-    rid = scope_id("aws", "*", region)
+    cloud, region = where
+    rid = scope_id(cloud, "*", region)
     attrs = found.attributes()
     nodes = found.nodes()
     good, missing = found.good, found.missing
+    away = sorted(
+        (k for k in found.protecting.values() if not key_covers(k.region, region, k.cloud)),
+        key=lambda k: k.id,
+    )
+    if away:
+        k = away[0]
+        return ctx.failed(
+            rid,
+            f"data in {region} is encrypted by key {k.name or local_id(k.id)}, which exists "
+            f"only in {k.region}: it cannot be read there while {k.region} is down",
+            nodes=nodes,
+            attributes=attrs,
+            region=region,
+            definite=True,
+        )
     if found.bad:
         k = sorted(found.bad, key=lambda r: r.id)[0]
         return ctx.failed(
@@ -164,7 +189,7 @@ def _judge_region_keys(
     protects = [k for k in good if k.id in found.protecting]
     replicas = [k for k in good if str(k.attributes.get("primary_key_arn")) in primary_data_keys]
     if good and not protects and not replicas and primary_data_keys - {k.id for k in good}:
-        return _judge_separate_key(ctx, region, good, primary_data_keys, nodes, attrs)
+        return _judge_separate_key(ctx, where, good, primary_data_keys, nodes, attrs)
     if good:
         k = (protects or replicas or good)[0]
         why = (
@@ -203,14 +228,15 @@ def _judge_region_keys(
 
 def _judge_separate_key(
     ctx: RuleContext,
-    region: str,
+    where: tuple[str, str],
     good: list[Resource],
     primary_keys: set[str],
     nodes: list[str],
     attrs: dict[str, JSONValue],
 ) -> Finding:
     """A separate customer key is usable after failover only if it grants the same roles."""
-    rid = scope_id("aws", "*", region)
+    cloud, region = where
+    rid = scope_id(cloud, "*", region)
     needed: set[str] = set()
     unknown: list[str] = []
     for ref in sorted(primary_keys):

@@ -14,6 +14,7 @@ from typing import Any
 from auditor.analysis.boundary_scope import data_stores
 from auditor.analysis.derive import build_graph
 from auditor.analysis.failover import (
+    answer_regions,
     automatic_dns_failover,
     capacity_by_region,
     declared_aws_regions,
@@ -108,6 +109,11 @@ def _derived_steps(graph: BoundaryGraph, decl: Declaration, region: str) -> list
     ]
 
 
+_SERVICE = {"aws": "Route53", "azure": "Traffic Manager", "gcp": "Cloud DNS"}
+"""Which service answers a failover record of each cloud (Azure: a Traffic Manager
+profile; Cloud DNS: a primaryBackup routing policy)."""
+
+
 def _dns_steps(graph: BoundaryGraph) -> list[str]:
     """How each declared record fails over: health check and SECONDARY, or by hand."""
     steps = []
@@ -125,9 +131,10 @@ def _dns_steps(graph: BoundaryGraph) -> list[str]:
             else "no health check: a manual record change"
         )
         sec = secondaries[0]
-        where = sorted({t.region for t in record_targets(graph, sec)})
+        where = sorted({t.region for t in record_targets(graph, sec)} | answer_regions(graph, sec))
         steps.append(
-            f"DNS: {detect} marks PRIMARY {fqdn} down; Route53 answers SECONDARY "
+            f"DNS: {detect} marks PRIMARY {fqdn} down; {_SERVICE.get(sec.cloud, 'DNS')} "
+            "answers SECONDARY "
             f"{sec.attributes.get('set_identifier')} (TTL {sec.attributes.get('ttl')}s"
             f", -> {', '.join(where) or 'unresolved target'})"
         )

@@ -348,3 +348,21 @@ def test_managed_kafka_capacity_in_vcpus_through_the_fake() -> None:
     assert v.status is Status.FAIL and "vCPUs" in v.message
 
     assert gcp(rule, _scale_ew4(5))[EW4].status is Status.PASS
+
+
+# --- keys in each region ------------------------------------------------------------------------
+
+
+def test_a_secondary_store_encrypted_by_a_key_only_in_the_primary_fails() -> None:
+    rule = "failure.keys-in-each-region"
+    assert gcp(rule)["scope:gcp/*/europe-west1"].status is Status.PASS
+
+    def moved(assets: list[dict[str, Any]]) -> None:
+        bucket = next(
+            a for a in assets if a["name"] == "//storage.googleapis.com/orders-tiered-ew1"
+        )
+        bucket["resource"]["location"] = "europe-west4"
+        bucket["resource"]["data"]["location"] = "EUROPE-WEST4"
+
+    v = gcp(rule, moved)[EW4]
+    assert v.status is Status.FAIL and "only in europe-west1" in v.message
