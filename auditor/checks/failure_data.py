@@ -30,7 +30,7 @@ from auditor.analysis.failover import (
 )
 from auditor.analysis.network import label, local_id
 from auditor.base.edges import REPLICATES_TO
-from auditor.boundary import Pattern, RegionRole
+from auditor.boundary import Declaration, Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Relation, Resource, Severity
@@ -298,47 +298,71 @@ def _judge_separate_key(
     title="Primary data replicates to the failover region fast enough for the RPO",
     rationale=(
         "A failover region without the data is an empty cluster; replication without a "
-        "time guarantee cannot promise an RPO under 15 minutes."
+        "time guarantee cannot promise an RPO under 15 minutes. Judged for the stores in "
+        "each declared primary (active) region of every cloud: S3 replication rules, an "
+        "Azure storage account's geo-redundant copy in its paired region (asynchronous, no "
+        "RPO SLA), Kafka data through a declared replication service."
     ),
     remediation=(
         "Add a replication rule to a store in the secondary region; enable S3 Replication "
-        "Time Control when the RPO is below 15 minutes."
+        "Time Control when the RPO is below 15 minutes (Azure geo-replication has no "
+        "such guarantee: replicate Kafka data with a declared replication service)."
     ),
-    requires=("s3",),
+    requires=("s3", "azure-resources", "cloudasset"),
 )
 def data_replicated(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
-    regions = decl.regions_of("aws")
+    regions = declared_regions(decl)
     if decl.pattern is Pattern.SHARED_STORAGE and len(regions) < 2:
         yield ctx.passed(
             scope_id("aws", "*", "*"),
             "the shared-storage platform is declared in one region; no replication is expected",
         )
         return
-    if decl.pattern is Pattern.SHARED_STORAGE:
-        sources = {r for r, role in regions.items() if role is not RegionRole.SECONDARY}
-        targets_of = {s: set(regions) - {s} for s in sources}
-    elif decl.pattern is Pattern.ACTIVE_PASSIVE:
-        sources = {r for r, role in regions.items() if role is RegionRole.PRIMARY}
-        targets_of = {
-            s: {r for r, role in regions.items() if role is RegionRole.SECONDARY} for s in sources
-        }
-    else:
-        actives = {r for r, role in regions.items() if role is RegionRole.ACTIVE}
-        sources = actives
-        targets_of = {s: actives - {s} for s in actives}
-    stores = [s for s in data_stores(ctx.graph) if s.region in sources]
+    sources, targets_of = _replication_routes(decl)
+    stores = [s for s in data_stores(ctx.graph) if (s.cloud, s.region) in sources]
     if not stores:
-        yield ctx.inconclusive(
-            scope_id("aws", "*", "*"),
-            "the data.stores selector matched no store in "
-            + (", ".join(sorted(sources)) or "any source region"),
-            attributes={"source_regions": sorted(sources)},
-        )
+        clouds = sorted({c for c, _ in sources}) or ["aws"]
+        for cloud in clouds:
+            mine = sorted(r for c, r in sources if c == cloud)
+            yield ctx.inconclusive(
+                scope_id(cloud, "*", "*"),
+                "the data.stores selector matched no store in "
+                + (", ".join(mine) or "any source region"),
+                attributes={"source_regions": mine},
+            )
         return
     rpo = decl.objectives.rpo
     for s in stores:
         yield _judge_replication(ctx, s, sorted(targets_of.get(s.region, set())), rpo)
+
+
+def _replication_routes(decl: Declaration) -> tuple[set[tuple[str, str]], dict[str, set[str]]]:
+    """(source (cloud, region)s, failover region names of each source region).
+
+    Active-passive: each primary's targets are its own cloud's secondaries, and the
+    secondaries of clouds that declare no primary of their own. Shared storage: every
+    other region. Active-active: the other active regions.
+    """
+    regions = declared_regions(decl)
+    names = {r for _, r, _ in regions}
+    if decl.pattern is Pattern.SHARED_STORAGE:
+        sources = {(c, r) for c, r, role in regions if role is not SECONDARY}
+        return sources, {r: names - {r} for _, r in sources}
+    if decl.pattern is Pattern.ACTIVE_PASSIVE:
+        sources = {(c, r) for c, r, role in regions if role is RegionRole.PRIMARY}
+        targets = {
+            r: {
+                r2
+                for c2, r2, role2 in regions
+                if role2 is SECONDARY and (c2 == c or decl.primary_region(c2) is None)
+            }
+            for c, r in sources
+        }
+        return sources, targets
+    actives = {(c, r) for c, r, role in regions if role is RegionRole.ACTIVE}
+    act_names = {r for _, r in actives}
+    return actives, {r: act_names - {r} for _, r in actives}
 
 
 def _judge_replication(ctx: RuleContext, store: Resource, targets: list[str], rpo: int) -> Finding:
@@ -384,7 +408,7 @@ def _bucket_destinations(
             }
         )
         dest_account = _destination_account(store, str(rel.attributes.get("rule_id") or ""))
-        if dest_account and not is_customer_account(ctx.declaration, "aws", dest_account):
+        if dest_account and not is_customer_account(ctx.declaration, store.cloud, dest_account):
             out.outside.append(f"{local_id(rel.target) or rel.target} (account {dest_account})")
         elif (
             dest is not None
@@ -432,8 +456,8 @@ def _judge_bucket_replication(
     if dests.slow:
         return ctx.failed(
             store.id,
-            f"{label(store)} replicates to {', '.join(dests.slow)} without Replication Time "
-            f"Control, which cannot promise the RPO of {rpo}s (under {RTC_THRESHOLD_SECONDS}s)",
+            f"{label(store)} replicates to {', '.join(dests.slow)} {_UNTIMED[store.cloud]}, "
+            f"which cannot promise the RPO of {rpo}s (under {RTC_THRESHOLD_SECONDS}s)",
             definite=True,
             **common,
         )
@@ -457,6 +481,15 @@ def _judge_bucket_replication(
         f"{label(store)} in {store.region} has no replication to {', '.join(targets)}",
         **common,
     )
+
+
+_UNTIMED = {
+    "aws": "without Replication Time Control",
+    "azure": "by asynchronous geo-replication (no recovery point SLA)",
+    "gcp": "without turbo replication",
+}
+"""Why a copy has no time guarantee, by cloud: S3 RTC, Azure geo-replication (no SLA on
+the last sync time), Cloud Storage turbo replication (15-minute RPO)."""
 
 
 def _destination_account(store: Resource, rule_id: str) -> str | None:

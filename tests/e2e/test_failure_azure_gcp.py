@@ -366,3 +366,34 @@ def test_a_secondary_store_encrypted_by_a_key_only_in_the_primary_fails() -> Non
 
     v = gcp(rule, moved)[EW4]
     assert v.status is Status.FAIL and "only in europe-west1" in v.message
+
+
+# --- data replicated --------------------------------------------------------------------------
+
+
+STORDERSWEU = "/storageaccounts/stordersweu"
+
+
+def test_azure_geo_replication_cannot_promise_a_short_rpo(tmp_path: Path) -> None:
+    rule = "failure.data-replicated"
+    v = _one(azure(rule), STORDERSWEU)
+    assert v.status is Status.FAIL and "geo-replication" in v.message
+
+    def relaxed(doc: dict[str, Any]) -> None:
+        doc["objectives"]["rpo"] = "30m"
+
+    assert _one(azure(rule, decl=relaxed, tmp=tmp_path), STORDERSWEU).status is Status.PASS
+
+    def local_only(estate: dict[str, Any]) -> None:
+        _row(estate, "microsoft.storage/storageaccounts", "stordersweu")["sku"] = {
+            "name": "Standard_ZRS",
+            "tier": "Standard",
+        }
+
+    v = _one(azure(rule, local_only, decl=relaxed, tmp=tmp_path), STORDERSWEU)
+    assert v.status is Status.FAIL and "no replication" in v.message
+
+
+def test_gcp_primary_data_without_a_copy_fails() -> None:
+    got = gcp("failure.data-replicated")
+    assert got["//storage.googleapis.com/orders-tiered-ew1"].status is Status.FAIL
