@@ -24,10 +24,7 @@ shared-storage:
 - ``failure.compute-replaceable``: each region's brokers are replaceable compute (Auto
   Scaling group or Kubernetes cluster), not hand-built instances.
 
-Every pattern:
-
-- ``failure.operations-in-each-region``: each declared region has an audit trail that
-  covers it, flow logs on the platform networks, and the roles its platform acts with.
+Every pattern: ``failure.operations-in-each-region`` (in :mod:`failure_operations`).
 
 A rule that does not apply to the declared pattern says so with one PASS.
 """
@@ -35,7 +32,6 @@ A rule that does not apply to the declared pattern says so with one PASS.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, platform_resources
 from auditor.analysis.failover import (
@@ -45,17 +41,15 @@ from auditor.analysis.failover import (
     member_running,
     primary_region,
     record_targets,
-    role_usable_in,
     service_members,
     service_route,
 )
-from auditor.analysis.network import label, local_id
-from auditor.base.edges import LOGGED_BY, REPLICATES_TO, RUNS_AS, SCALES
+from auditor.analysis.network import label
+from auditor.base.edges import REPLICATES_TO, SCALES
 from auditor.boundary import Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
-from auditor.checks.control_trust import account_of_arn
 from auditor.checks.engine import scope_id
-from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+from auditor.model import JSONValue, Kind, PathName, Severity
 
 ALL = scope_id("aws", "*", "*")
 
@@ -278,151 +272,6 @@ def _judge_service(ctx: RuleContext, name: str) -> Finding:
         nodes=nodes,
         attributes=attrs,
     )
-
-
-# --- every pattern: operations in each region ---------------------------------------------
-
-
-@rule(
-    id="failure.operations-in-each-region",
-    path=PathName.FAILURE,
-    severity=Severity.MEDIUM,
-    title="Each region has its audit trail, flow logs and roles",
-    rationale=(
-        "After a failover the platform is operated and audited in the other region: it "
-        "needs a trail that covers it, flow logs on its networks and the roles it acts with."
-    ),
-    remediation=(
-        "Use a multi-region trail (or one per region), add flow logs to every platform VPC, "
-        "and make sure the roles the platform uses exist and are not limited to one region."
-    ),
-    requires=("cloudtrail", "ec2-network", "iam"),
-)
-def operations_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
-    decl = ctx.declaration
-    graph = ctx.graph
-    trails = graph.of_kind(Kind.AUDIT_TRAIL)
-    platform = platform_resources(graph)
-    for region in declared_aws_regions(decl):
-        rid = scope_id("aws", "*", region)
-        ops = _RegionOps()
-        covering, logging = _check_trails(trails, region, ops)
-        networks = _check_flow_logs(ctx, platform, region, ops)
-        roles = _check_roles(ctx, platform, region, ops)
-        problems, unknown, nodes = ops.problems, ops.unknown, ops.nodes
-        attrs: dict[str, JSONValue] = {
-            "trails": [t.id for t in covering],
-            "networks": [n.id for n in networks],
-            "roles": sorted(roles),
-            "problems": problems,
-            "unknown": unknown,
-        }
-        if problems:
-            yield ctx.failed(
-                rid,
-                f"{region}: {'; '.join(problems)}",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-        elif unknown:
-            yield ctx.inconclusive(
-                rid,
-                f"{region}: could not tell: {'; '.join(unknown)}",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-        else:
-            yield ctx.passed(
-                rid,
-                f"{region} has a logging trail ({', '.join(t.name for t in logging)}), flow "
-                f"logs on {len(networks)} platform network(s) and {len(roles)} usable role(s)",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-
-
-@dataclass
-class _RegionOps:
-    """What the operations check of one region found, in the order it looked."""
-
-    problems: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    nodes: list[str] = field(default_factory=list)
-
-
-def _check_trails(
-    trails: list[Resource], region: str, ops: _RegionOps
-) -> tuple[list[Resource], list[Resource]]:
-    """(trails covering ``region``, those logging): one must cover it and be logging."""
-    covering = [t for t in trails if t.attributes.get("multi_region") or t.region == region]
-    logging = [t for t in covering if t.attributes.get("logging") is True]
-    ops.nodes += [t.id for t in covering]
-    if not covering:
-        ops.problems.append("no audit trail covers it")
-    elif not logging:
-        if any(t.attributes.get("logging") is None for t in covering):
-            ops.unknown.append("trail logging status")
-        else:
-            ops.problems.append("its audit trails are not logging")
-    return covering, logging
-
-
-def _check_flow_logs(
-    ctx: RuleContext, platform: list[Resource], region: str, ops: _RegionOps
-) -> list[Resource]:
-    """The platform networks in ``region``: each needs an active flow log."""
-    networks = [r for r in platform if r.kind == Kind.NETWORK and r.region == region]
-    for net in networks:
-        ops.nodes.append(net.id)
-        logs = ctx.graph.targets(net.id, LOGGED_BY)
-        active = [f for f in logs if str(f.attributes.get("status") or "").upper() == "ACTIVE"]
-        if not logs:
-            ops.problems.append(f"network {label(net)} has no flow log")
-        elif not active:
-            ops.problems.append(f"the flow log of {label(net)} is not active")
-        ops.nodes += [f.id for f in logs]
-    if not networks:
-        ops.unknown.append("no platform network selected in the region")
-    return networks
-
-
-def _check_roles(
-    ctx: RuleContext, platform: list[Resource], region: str, ops: _RegionOps
-) -> dict[str, Resource]:
-    """The roles the platform in ``region`` runs as, and the declared vendor roles.
-
-    Each must exist and not be limited (``aws:RequestedRegion``) to other regions.
-    """
-    graph = ctx.graph
-    roles: dict[str, Resource] = {}
-    for r in platform:
-        if r.region != region:
-            continue
-        for rel in graph.out_edges(r.id, RUNS_AS):
-            role = graph.get(rel.target)
-            if role is not None:
-                roles[role.id] = role
-    for va in ctx.declaration.control.vendor_access:
-        role = graph.get(va.role)
-        if role is not None:
-            roles[role.id] = role
-        elif (account := account_of_arn(va.role)) and graph.inventory.was_collected("iam", account):
-            ops.problems.append(f"declared role {local_id(va.role)} does not exist")
-        else:  # an account never read, or an Azure/GCP role the inventory lacks
-            ops.unknown.append(f"declared role {local_id(va.role)} (not in the inventory)")
-    for role in sorted(roles.values(), key=lambda r: r.id):
-        ops.nodes.append(role.id)
-        if role.attributes.get("stub"):
-            if graph.inventory.was_collected("iam", role.account):
-                ops.problems.append(f"role {label(role)} does not exist")
-            else:
-                ops.unknown.append(f"role {label(role)} (account not scanned)")
-        elif not role_usable_in(role, region):
-            ops.problems.append(f"role {label(role)} is limited to other regions")
-    return roles
 
 
 # --- active-active ------------------------------------------------------------------------

@@ -397,3 +397,14 @@ def test_azure_geo_replication_cannot_promise_a_short_rpo(tmp_path: Path) -> Non
 def test_gcp_primary_data_without_a_copy_fails() -> None:
     got = gcp("failure.data-replicated")
     assert got["//storage.googleapis.com/orders-tiered-ew1"].status is Status.FAIL
+
+
+# --- operations in each region ------------------------------------------------------------------
+
+
+def test_operations_are_judged_per_azure_region_and_say_what_is_missing() -> None:
+    got = azure("failure.operations-in-each-region")
+    assert set(got) == {"scope:azure/*/westeurope", NEU}
+    for v in got.values():
+        assert v.status is Status.INCONCLUSIVE
+        assert "no azure audit log" in v.message and "no azure flow log" in v.message
