@@ -163,3 +163,9 @@ ROUTES_VIA = define_edge(
     "a route sends `destination` there (attrs `destination`, `state`)",
     "route_table -> gateway/peering/transit_gateway/private_endpoint/interface",
 )
+
+RESOLVES_IN = define_edge(
+    "network.resolves_in",
+    "private DNS zone answers in that network (Azure virtual network link)",
+    "dns_zone -> network",
+)

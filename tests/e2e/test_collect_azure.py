@@ -105,10 +105,10 @@ def test_collection_pages_through_every_listing(live: tuple[AzureFake, Collectio
     assert "microsoft.authorization/roleassignments" in types
     assert "microsoft.resources/subscriptions/resourcegroups" in types
     assert all(r.cloud == "azure" for r in result.records)
-    # 30 resources rows in pages of 2: 15 Resource Graph requests
-    assert result.api_calls["resourcegraph:resources"] == 15
+    # 33 resources rows in pages of 2: 17 Resource Graph requests
+    assert result.api_calls["resourcegraph:resources"] == 17
     posts = [p for m, p in fake.requests if m == "POST"]
-    assert len(posts) == 15 + 2 + 1  # resources, authorizationresources, resourcecontainers
+    assert len(posts) == 17 + 2 + 1  # resources, authorizationresources, resourcecontainers
     assert sum(1 for m, p in fake.requests if m == "GET") == 3  # 3 groups in S1: two pages
     groups = [r for r in result.records if r.type.endswith("/resourcegroups")]
     assert len(groups) == 5

@@ -408,3 +408,53 @@ def test_operations_are_judged_per_azure_region_and_say_what_is_missing() -> Non
     for v in got.values():
         assert v.status is Status.INCONCLUSIVE
         assert "no azure audit log" in v.message and "no azure flow log" in v.message
+
+
+# --- region independence: private DNS zones -------------------------------------------------------
+
+
+ZONE = (
+    f"/subscriptions/{S1}/resourceGroups/rg-network-weu/providers/Microsoft.Network/"
+    "privateDnsZones/privatelink.servicebus.windows.net"
+)
+
+
+def _vnet(sub: str, rg: str, name: str) -> str:
+    return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/" + (
+        f"virtualNetworks/{name}"
+    )
+
+
+def _private_zone(*vnets: str) -> Edit:
+    def add(estate: dict[str, Any]) -> None:
+        estate["resources"] = [
+            r for r in estate["resources"] if "/privatednszones/" not in str(r["id"]).lower()
+        ]
+        estate["resources"].append(
+            {
+                "id": ZONE,
+                "type": "Microsoft.Network/privateDnsZones",
+                "location": "global",
+                "properties": {"numberOfVirtualNetworkLinks": len(vnets)},
+            }
+        )
+        for vnet in vnets:
+            estate["resources"].append(
+                {
+                    "id": f"{ZONE}/virtualNetworkLinks/link-{vnet.rsplit('/', 1)[-1]}",
+                    "type": "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+                    "location": "global",
+                    "properties": {"virtualNetwork": {"id": vnet}, "registrationEnabled": False},
+                }
+            )
+
+    return add
+
+
+def test_a_private_zone_linked_only_to_the_primary_vnet_blocks_the_secondary() -> None:
+    weu = _vnet(S1, "rg-kafka-weu", "vnet-kafka-weu")
+    neu = _vnet(S2, "rg-kafka-neu", "vnet-kafka-neu")
+    rule = "failure.region-independence"
+    v = azure(rule, _private_zone(weu))[NEU]
+    assert v.status is Status.FAIL and "privatelink.servicebus.windows.net" in v.message
+    assert azure(rule, _private_zone(weu, neu))[NEU].status is Status.PASS

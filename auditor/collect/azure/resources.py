@@ -31,6 +31,8 @@ TYPES: tuple[str, ...] = (
     "microsoft.network/trafficmanagerprofiles",
     "microsoft.network/virtualnetworks",
     "microsoft.storage/storageaccounts",
+    "microsoft.network/privatednszones",
+    "microsoft.network/privatednszones/virtualnetworklinks",
 )
 """Resource types collected (lower-case, as Resource Graph writes them)."""
 

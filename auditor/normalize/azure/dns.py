@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY
+from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY, RESOLVES_IN
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
-from auditor.normalize.azure._common import lid, place, props
+from auditor.normalize.azure._common import lid, place, props, ref_id
 
 _ROUTING = {
     "priority": "failover",
@@ -189,3 +189,33 @@ def traffic_manager(rec: RawRecord, b: Builder) -> None:
     for sid in (i for i, r in ids if r == "SECONDARY"):
         if primary:
             b.relation(primary[0], sid, FAILS_OVER_TO, "Traffic Manager priority order")
+
+
+@normalizes("azure", "microsoft.network/privatednszones")
+def private_dns_zone(rec: RawRecord, b: Builder) -> None:
+    base = place(rec)
+    b.resource(
+        **{**base, "region": "global"},
+        kind=Kind.DNS_ZONE,
+        attributes={
+            "zone_id": base["id"],
+            "name": base["name"].rstrip(".").lower(),
+            "private": True,
+            "vpcs": [],
+            "name_servers": None,
+            "traffic_manager": False,
+            "records_collected": False,
+            "routing_method": None,
+            "status": None,
+        },
+    )
+
+
+@normalizes("azure", "microsoft.network/privatednszones/virtualnetworklinks")
+def private_zone_link(rec: RawRecord, b: Builder) -> None:
+    """A virtual network link: the zone resolves in that VNet (no resource of its own)."""
+    base = place(rec)
+    vnet = ref_id(props(rec).get("virtualNetwork"))
+    zone = base["id"].split("/virtualnetworklinks/", 1)[0]
+    if vnet:
+        b.relation(zone, vnet, RESOLVES_IN, f"virtual network link {base['name']}")
