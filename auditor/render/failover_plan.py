@@ -4,7 +4,9 @@ what is missing.
 For each region that would take over: the declared runbook, or the order derived
 from the graph (DNS, replication, capacity, keys, consumers); the dependencies on
 other regions (``failure.depends_on``); and the failure path verdicts that are not
-PASS. Pure: the same bundle gives the same lines.
+PASS. Every declared region of every cloud is planned (``{cloud}/{region}``); a DNS
+step names the service that answers the record's cloud (Route53, Traffic Manager,
+Cloud DNS). Pure: the same bundle gives the same lines.
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ from auditor.analysis.failover import (
     answer_regions,
     automatic_dns_failover,
     capacity_by_region,
-    declared_aws_regions,
+    cloud_of_region,
+    comparison_primary,
     declared_records,
+    declared_regions,
     dependencies_from_graph,
-    dependent_regions,
+    dependent_region_keys,
     failover_role,
     health_check_of,
     keys_protecting,
-    primary_region,
     record_targets,
     service_members,
     service_route,
@@ -47,7 +50,7 @@ def plan_lines(loaded: Any) -> list[str]:
     """The plan of a loaded bundle (:class:`~auditor.evidence.load.LoadedBundle`) as lines."""
     decl = loaded.declaration
     graph = build_graph(loaded.inventory, decl)
-    regions = declared_aws_regions(decl)
+    regions = {r: (c, role) for c, r, role in declared_regions(decl)}
     verdicts = [
         v for v in loaded.verdicts if v.path is PathName.FAILURE and v.status is not Status.PASS
     ]
@@ -55,15 +58,15 @@ def plan_lines(loaded: Any) -> list[str]:
         f"{decl.name}: failover plan ({decl.pattern.value}, RPO {decl.objectives.rpo}s, "
         f"RTO {decl.objectives.rto}s) from {loaded.path.name}",
     ]
-    takers = dependent_regions(decl)
+    takers = [r for _, r in dependent_region_keys(decl)]
     for region in [*takers, *(r for r in regions if r not in takers)]:
-        role = regions[region].value
+        cloud, role = regions[region][0], regions[region][1].value
         out.append("")
         if region not in takers:
-            out.append(f"aws/{region} ({role}) fails away; it is not a failover target")
+            out.append(f"{cloud}/{region} ({role}) fails away; it is not a failover target")
             continue
         others = [r for r in regions if r != region]
-        out.append(f"aws/{region} ({role}) takes over from {', '.join(others) or 'nothing'}")
+        out.append(f"{cloud}/{region} ({role}) takes over from {', '.join(others) or 'nothing'}")
         out.append("  changes first:")
         steps = (
             _runbook_steps(decl, loaded.verdicts)
@@ -167,10 +170,11 @@ def _replication_steps(graph: BoundaryGraph, decl: Declaration, region: str) -> 
 
 
 def _capacity_step(graph: BoundaryGraph, decl: Declaration, region: str) -> str:
-    caps = capacity_by_region(graph)
-    primary = primary_region(decl)
-    cap = caps.get(region)
-    pcap = caps.get(primary) if primary else None
+    cloud = cloud_of_region(decl, region)
+    cap = capacity_by_region(graph, cloud).get(region)
+    against = comparison_primary(decl, cloud)
+    primary = against[1] if against else None
+    pcap = capacity_by_region(graph, against[0]).get(against[1]) if against else None
     return (
         f"Capacity: {cap.brokers if cap else 0} broker(s) in {region}"
         + (f" (max {cap.max_brokers})" if cap else "")

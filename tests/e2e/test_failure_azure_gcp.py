@@ -458,3 +458,36 @@ def test_a_private_zone_linked_only_to_the_primary_vnet_blocks_the_secondary() -
     v = azure(rule, _private_zone(weu))[NEU]
     assert v.status is Status.FAIL and "privatelink.servicebus.windows.net" in v.message
     assert azure(rule, _private_zone(weu, neu))[NEU].status is Status.PASS
+
+
+# --- failover plan ----------------------------------------------------------------------------
+
+
+def test_failover_plan_plans_azure_regions_with_traffic_manager_steps(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from auditor.cli import main
+    from auditor.pipeline import write_scan_bundle
+
+    records = _azure_records(())
+    inv = normalize(
+        records,
+        scope=Scope(accounts=(S1, S2), regions=("westeurope", "northeurope"), cloud="azure"),
+    )
+    boundary = AZURE / "boundary.yaml"
+    decl = load_declaration(boundary)
+    ev = evaluate_inventory(inv, decl, load_pack("default"), TODAY)
+    started = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
+    bundle = write_scan_bundle(
+        tmp_path,
+        decl=decl,
+        decl_text=boundary.read_text(encoding="utf-8"),
+        ev=ev,
+        started=started,
+        finished=started,
+    )
+    r = CliRunner().invoke(main, ["failover-plan", str(bundle)])
+    assert r.exit_code == 0, r.output
+    assert "azure/northeurope (secondary) takes over from westeurope" in r.output
+    assert "Traffic Manager answers SECONDARY neu" in r.output
+    assert "Route53" not in r.output
