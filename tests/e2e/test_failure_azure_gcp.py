@@ -491,3 +491,49 @@ def test_failover_plan_plans_azure_regions_with_traffic_manager_steps(tmp_path: 
     assert "azure/northeurope (secondary) takes over from westeurope" in r.output
     assert "Traffic Manager answers SECONDARY neu" in r.output
     assert "Route53" not in r.output
+
+
+def _primary_event_hubs(units: int) -> Edit:
+    """A copy of evh-orders-neu in westeurope (the primary) with ``units`` throughput units."""
+
+    def add(estate: dict[str, Any]) -> None:
+        neu = _row(estate, "microsoft.eventhub/namespaces", "evh-orders-neu")
+        weu = copy.deepcopy(neu)
+        weu["id"] = f"/subscriptions/{S1}/resourceGroups/rg-kafka-weu/providers/" + (
+            "Microsoft.EventHub/namespaces/evh-orders-weu"
+        )
+        weu["location"] = "westeurope"
+        weu["sku"]["capacity"] = units
+        estate["resources"].append(weu)
+
+    return add
+
+
+def test_event_hubs_units_compare_per_tier_with_the_primarys() -> None:
+    rule = "failure.secondary-capacity"
+    v = azure(rule, _primary_event_hubs(4))[NEU]
+    assert v.status is Status.FAIL and "standard 2 < 4" in v.message
+    assert azure(rule, _primary_event_hubs(2))[NEU].status is Status.PASS
+
+
+def test_event_hubs_cannot_be_compared_with_brokers() -> None:
+    def hubs_only_primary(estate: dict[str, Any]) -> None:
+        _primary_event_hubs(2)(estate)
+        estate["resources"] = [
+            r
+            for r in estate["resources"]
+            if not (
+                r.get("location") == "westeurope"
+                and str(r["type"]).lower()
+                in (
+                    "microsoft.compute/virtualmachinescalesets",
+                    "microsoft.compute/virtualmachines",
+                )
+            )
+        ]
+        estate["resources"] = [
+            r for r in estate["resources"] if not str(r["id"]).endswith("evh-orders-neu")
+        ]
+
+    v = azure("failure.secondary-capacity", hubs_only_primary)[NEU]
+    assert v.status is Status.INCONCLUSIVE and "cannot be compared" in v.message
