@@ -126,7 +126,7 @@ def dns_failover_records(ctx: RuleContext) -> Iterator[Finding]:
 def _failover_records(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
     if not dns.records:
         yield ctx.inconclusive(
-            scope_id("aws", "*", "global"),
+            scope_id(dns.cloud or "aws", "*", "global"),
             f"failure.dns names zone {dns.zone} but no records to check",
             region="global",
         )
@@ -250,7 +250,9 @@ def dns_health_checks(ctx: RuleContext) -> Iterator[Finding]:
 def _health_checks(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
     if not dns.records:
         yield ctx.inconclusive(
-            scope_id("aws", "*", "global"), "failure.dns lists no records", region="global"
+            scope_id(dns.cloud or "aws", "*", "global"),
+            "failure.dns lists no records",
+            region="global",
         )
         return
     required = dns.health_check == "required"
@@ -383,7 +385,9 @@ def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
     zones = zones_named(ctx.graph, dns.zone, dns.cloud)
     if not dns.records:
         yield ctx.inconclusive(
-            scope_id("aws", "*", "global"), "failure.dns lists no records", region="global"
+            scope_id(dns.cloud or "aws", "*", "global"),
+            "failure.dns lists no records",
+            region="global",
         )
         return
     for fqdn, records in _names(ctx, dns):
