@@ -304,12 +304,23 @@ def member_running(r: Resource) -> bool | None:
 
 
 def service_route(decl: Declaration, svc: ReplicationService) -> tuple[str | None, list[str]]:
-    """(source region, target regions) of a declared service, by region name (AWS)."""
-    regions = declared_aws_regions(decl)
-    source = region_of_key(svc.source)[1] if svc.source else primary_region(decl)
+    """(source region, target regions) of a declared service, by region name.
+
+    The source defaults to the declared primary (AWS's first, else another cloud's); the
+    targets to the other regions of the source's cloud and of clouds without a primary.
+    """
+    regions = declared_regions(decl)
+    if svc.source:
+        source: str | None = region_of_key(svc.source)[1]
+    else:
+        found = comparison_primary(decl, "aws")
+        source = found[1] if found else None
     if svc.target:
         return source, [region_of_key(svc.target)[1]]
-    return source, [r for r in regions if r != source]
+    cloud = cloud_of_region(decl, source) if source else "aws"
+    return source, [
+        r for c, r, _ in regions if r != source and (c == cloud or decl.primary_region(c) is None)
+    ]
 
 
 def _norm_host(name: str) -> str:
