@@ -537,3 +537,41 @@ def test_event_hubs_cannot_be_compared_with_brokers() -> None:
 
     v = azure("failure.secondary-capacity", hubs_only_primary)[NEU]
     assert v.status is Status.INCONCLUSIVE and "cannot be compared" in v.message
+
+
+def _stordersneu_key(vault: str) -> Edit:
+    def point(estate: dict[str, Any]) -> None:
+        enc = _row(estate, "microsoft.storage/storageaccounts", "stordersneu")["properties"]
+        enc["encryption"]["keyvaultproperties"]["keyvaulturi"] = f"https://{vault}.vault.azure.net/"
+
+    return point
+
+
+def _vault_in(vault: str, location: str) -> Edit:
+    def move(estate: dict[str, Any]) -> None:
+        for r in estate["resources"]:
+            rid = str(r["id"]).lower()
+            if f"/vaults/{vault}" in rid and "/providers/microsoft.authorization/" not in rid:
+                r["location"] = location
+
+    return move
+
+
+def test_azure_data_encrypted_by_a_key_in_an_unpaired_region_fails() -> None:
+    rule = "failure.keys-in-each-region"
+    assert azure(rule)[NEU].status is Status.PASS
+    v = azure(rule, _vault_in("kv-orders-neu", "francecentral"))[NEU]
+    assert v.status is Status.FAIL and "only in francecentral" in v.message
+    # Key Vault fails a vault over, read-only, to its paired region: westeurope's serves.
+    assert azure(rule, _stordersneu_key("kv-orders-weu"))[NEU].status is Status.PASS
+
+
+def test_region_capacity_fails_a_gcp_region_without_brokers() -> None:
+    rule = "failure.region-capacity"
+    assert gcp(rule)[EW4].status is Status.PASS
+
+    def empty(assets: list[dict[str, Any]]) -> None:
+        assets[:] = [a for a in assets if "europe-west4" not in a["name"]]
+
+    v = gcp(rule, empty)[EW4]
+    assert v.status is Status.FAIL and "managed instance group" in v.message
