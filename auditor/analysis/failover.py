@@ -478,7 +478,8 @@ class Dependency:
     source: str
     target: str
     need: str
-    """``key``, ``dns``, ``replication`` or ``control-plane`` (``audit`` is informative)."""
+    """``key``, ``dns``, ``replication``, ``control-plane`` or ``network`` (``audit`` is
+    informative)."""
     from_region: str
     to_region: str
     blocking: bool

@@ -11,7 +11,9 @@
   key that exists only in another region (a vault's location, a key ring location
   that is neither ``global`` nor a multi-region spanning it) fails, as does a
   private DNS zone visible only in another region's networks (GCP networks are
-  global, so a Cloud DNS private zone is not regional).
+  global, so a Cloud DNS private zone is not regional), and a route that sends the
+  platform's traffic through an appliance, instance or internal load balancer in
+  another region (``need`` ``network``).
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def dependency_json(d: Dependency) -> dict[str, JSONValue]:
     remediation=(
         "Give the region its own copy of what it needs: a multi-region key replica, a "
         "replication job running in the target region, a zone associated with its VPCs, "
-        "health-checked failover records, operator roles allowed in it."
+        "health-checked failover records, operator roles allowed in it, private DNS zones "
+        "linked to its networks, routes through appliances in the region itself."
     ),
     requires=(
         "kms",

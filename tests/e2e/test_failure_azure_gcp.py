@@ -575,3 +575,68 @@ def test_region_capacity_fails_a_gcp_region_without_brokers() -> None:
 
     v = gcp(rule, empty)[EW4]
     assert v.status is Status.FAIL and "managed instance group" in v.message
+
+
+# --- region independence: routes through another region ----------------------------------------
+
+
+def _neu_route(hop_type: str, hop_ip: str | None) -> Edit:
+    def add(estate: dict[str, Any]) -> None:
+        route: dict[str, Any] = {"addressPrefix": "0.0.0.0/0", "nextHopType": hop_type}
+        if hop_ip:
+            route["nextHopIpAddress"] = hop_ip
+        estate["resources"].append(
+            {
+                "id": f"/subscriptions/{S2}/resourceGroups/rg-kafka-neu/providers/"
+                "Microsoft.Network/routeTables/rt-brokers-neu",
+                "type": "Microsoft.Network/routeTables",
+                "location": "northeurope",
+                "properties": {
+                    "subnets": [
+                        {
+                            "id": _vnet(S2, "rg-kafka-neu", "vnet-kafka-neu")
+                            + "/subnets/snet-brokers"
+                        }
+                    ],
+                    "routes": [{"name": "default-via-hub", "properties": route}],
+                },
+            }
+        )
+
+    return add
+
+
+def test_a_secondary_routed_through_the_primarys_appliance_is_not_independent() -> None:
+    rule = "failure.region-independence"
+    v = azure(rule, _neu_route("VirtualAppliance", "10.10.1.4"))[NEU]
+    assert v.status is Status.FAIL and "default-via-hub" in v.message and "westeurope" in v.message
+    assert azure(rule, _neu_route("Internet", None))[NEU].status is Status.PASS
+
+
+def _gcp_route(tags: list[str]) -> Edit:
+    def add(assets: list[dict[str, Any]]) -> None:
+        route = copy.deepcopy(
+            next(a for a in assets if a["name"].endswith("/routes/default-internet"))
+        )
+        route["name"] = f"{CP}/global/routes/via-ew1-appliance"
+        d = route["resource"]["data"]
+        d.pop("nextHopGateway")
+        d.update(
+            name="via-ew1-appliance",
+            destRange="10.99.0.0/16",
+            priority=900,
+            nextHopInstance="projects/orders-prod/zones/europe-west1-b/instances/broker-ew1-a",
+        )
+        if tags:
+            d["tags"] = tags
+        assets.append(route)
+
+    return add
+
+
+def test_a_gcp_route_through_an_instance_in_the_primary_is_a_dependency() -> None:
+    rule = "failure.region-independence"
+    v = gcp(rule, _gcp_route([]))[EW4]
+    assert v.status is Status.FAIL and "via-ew1-appliance" in v.message
+    # A route tagged for instances that are not in europe-west4 does not reach its brokers.
+    assert gcp(rule, _gcp_route(["no-such-tag"]))[EW4].status is Status.PASS
