@@ -640,3 +640,54 @@ def test_a_gcp_route_through_an_instance_in_the_primary_is_a_dependency() -> Non
     assert v.status is Status.FAIL and "via-ew1-appliance" in v.message
     # A route tagged for instances that are not in europe-west4 does not reach its brokers.
     assert gcp(rule, _gcp_route(["no-such-tag"]))[EW4].status is Status.PASS
+
+
+# --- drills -------------------------------------------------------------------------------------
+
+
+def test_drills_are_judged_per_azure_region(tmp_path: Path) -> None:
+    import json
+
+    from auditor.normalize.drills import with_drills
+
+    drills = tmp_path / "drills"
+    drills.mkdir()
+    doc = yaml.safe_load((AZURE / "boundary.yaml").read_text(encoding="utf-8"))
+    doc["failure"]["drills"] = {"max_age": "90d", "path": "drills"}
+    boundary = tmp_path / "boundary.yaml"
+    boundary.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    decl = load_declaration(boundary)
+    records = _azure_records(())
+    inv = normalize(
+        records,
+        scope=Scope(accounts=(S1, S2), regions=("westeurope", "northeurope"), cloud="azure"),
+    )
+
+    def judge() -> dict[str, Verdict]:
+        with_evidence = with_drills(inv, decl, boundary, dt.datetime(2026, 11, 29, tzinfo=dt.UTC))
+        got = evaluate_inventory(with_evidence, decl, load_pack("default"), TODAY).verdicts
+        return {v.resource: v for v in got if v.rule == "failure.drill-recent"}
+
+    assert judge()[NEU].status is Status.FAIL
+    drill = {
+        "version": 1,
+        "id": "2026-11-20-weu-to-neu",
+        "platform": decl.name,
+        "from_region": "azure/westeurope",
+        "to_region": "azure/northeurope",
+        "started": "2026-11-20T09:00:00Z",
+        "ended": "2026-11-20T09:10:00Z",
+        "outcome": "succeeded",
+        "measurements": {
+            "recovery_time_seconds": 600,
+            "replication_lag_seconds": 30,
+            "dns_switch_seconds": 60,
+            "client_errors": {"producer": 10, "consumer": 2},
+            "consumer_offset_gap": {"orders-processor": 5},
+        },
+        "steps": [{"name": "Traffic Manager fails over to neu", "result": "ok"}],
+        "run_by": [{"name": "Dana Ops", "role": "SRE on call"}],
+    }
+    (drills / "2026-11-20-weu-to-neu.json").write_text(json.dumps(drill), encoding="utf-8")
+    v = judge()[NEU]
+    assert v.status is Status.PASS, v.message
