@@ -35,8 +35,9 @@ from collections.abc import Iterator
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, platform_resources
 from auditor.analysis.failover import (
-    declared_aws_regions,
+    answer_regions,
     declared_records,
+    declared_regions,
     failover_role,
     member_running,
     primary_region,
@@ -407,7 +408,7 @@ def replication_loops(ctx: RuleContext) -> Iterator[Finding]:
         "Use latency or geolocation records (or a private zone per region) whose answers "
         "point at each region's own brokers."
     ),
-    requires=("route53", "elbv2", "ec2-compute"),
+    requires=("route53", "elbv2", "ec2-compute", "azure-resources", "cloudasset"),
 )
 def local_resolution(ctx: RuleContext) -> Iterator[Finding]:
     if (na := _not_applicable(ctx, Pattern.ACTIVE_ACTIVE)) is not None:
@@ -420,19 +421,18 @@ def local_resolution(ctx: RuleContext) -> Iterator[Finding]:
             ALL, "failure.dns is not declared, so client resolution cannot be judged"
         )
         return
-    actives = sorted(
-        r for r, role in declared_aws_regions(decl).items() if role is RegionRole.ACTIVE
-    )
+    actives = sorted(r for _, r, role in declared_regions(decl) if role is RegionRole.ACTIVE)
     for fqdn, records in declared_records(graph):
         rid = f"dns:{fqdn}"
         by_region: dict[str, list[str]] = {}
         unresolved: list[str] = []
         for rec in records:
-            targets = record_targets(graph, rec)
-            if not targets:
+            # Targets' regions; a Traffic Manager endpoint's location; LB regions (GCP).
+            answers = answer_regions(graph, rec)
+            if not answers:
                 unresolved.append(rec.id)
-            for t in targets:
-                by_region.setdefault(t.region, []).append(rec.id)
+            for where in answers:
+                by_region.setdefault(where, []).append(rec.id)
         local = [r for r in actives if r in by_region]
         attrs: dict[str, JSONValue] = {
             "answers_by_region": {k: sorted(set(v)) for k, v in sorted(by_region.items())},
@@ -537,17 +537,23 @@ def shared_storage_durability(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
+_GROUP = {"aws": "Auto Scaling group", "azure": "VM scale set", "gcp": "managed instance group"}
+
+
 @rule(
     id="failure.compute-replaceable",
     path=PathName.FAILURE,
     severity=Severity.MEDIUM,
     title="Shared-storage: broker compute is replaceable in each region",
     rationale=(
-        "With data in object storage, recovery is starting brokers: that needs an Auto "
-        "Scaling group or a Kubernetes cluster in each region, not hand-built instances."
+        "With data in object storage, recovery is starting brokers: that needs a scaling "
+        "group (Auto Scaling group, VM scale set, managed instance group) or a Kubernetes "
+        "cluster (EKS, AKS, GKE) in each region, not hand-built instances."
     ),
-    remediation="Run the brokers from an Auto Scaling group (or EKS) in every declared region.",
-    requires=("ec2-compute", "autoscaling", "eks"),
+    remediation=(
+        "Run the brokers from a scaling group or a Kubernetes cluster in every declared region."
+    ),
+    requires=("ec2-compute", "autoscaling", "eks", "azure-resources", "cloudasset"),
 )
 def compute_replaceable(ctx: RuleContext) -> Iterator[Finding]:
     if (na := _not_applicable(ctx, Pattern.SHARED_STORAGE)) is not None:
@@ -555,9 +561,9 @@ def compute_replaceable(ctx: RuleContext) -> Iterator[Finding]:
         return
     graph = ctx.graph
     platform = platform_resources(graph)
-    for region in declared_aws_regions(ctx.declaration):
-        rid = scope_id("aws", "*", region)
-        here = [r for r in platform if r.region == region]
+    for cloud, region, _ in declared_regions(ctx.declaration):
+        rid = scope_id(cloud, "*", region)
+        here = [r for r in platform if r.region == region and r.cloud == cloud]
         groups = [r for r in here if r.kind == Kind.SCALING_GROUP]
         clusters = [r for r in here if r.kind == Kind.K8S_CLUSTER]
         grouped = {i.id for g in groups for i in graph.targets(g.id, SCALES)}
@@ -579,7 +585,7 @@ def compute_replaceable(ctx: RuleContext) -> Iterator[Finding]:
         if loose:
             yield ctx.failed(
                 rid,
-                f"{region} runs {len(loose)} broker instance(s) outside any Auto Scaling group "
+                f"{region} runs {len(loose)} broker instance(s) outside any {_GROUP[cloud]} "
                 f"({', '.join(label(i) for i in loose[:3])}): they are not replaced on failure",
                 nodes=nodes,
                 attributes=attrs,
@@ -597,7 +603,8 @@ def compute_replaceable(ctx: RuleContext) -> Iterator[Finding]:
         else:
             yield ctx.failed(
                 rid,
-                f"{region} has no replaceable broker compute (Auto Scaling group or EKS)",
+                f"{region} has no replaceable broker compute (a scaling group: Auto Scaling "
+                "group, VM scale set, managed instance group; or a Kubernetes cluster)",
                 attributes=attrs,
                 region=region,
             )

@@ -691,3 +691,32 @@ def test_drills_are_judged_per_azure_region(tmp_path: Path) -> None:
     (drills / "2026-11-20-weu-to-neu.json").write_text(json.dumps(drill), encoding="utf-8")
     v = judge()[NEU]
     assert v.status is Status.PASS, v.message
+
+
+# --- pattern rules over Azure regions -------------------------------------------------------------
+
+
+def test_compute_replaceable_on_azure_scale_sets(tmp_path: Path) -> None:
+    def shared(doc: dict[str, Any]) -> None:
+        doc["pattern"] = "shared-storage"
+
+    got = azure("failure.compute-replaceable", decl=shared, tmp=tmp_path)
+    assert got[NEU].status is Status.PASS and "vmss-brokers-neu" in got[NEU].message
+    weu = got["scope:azure/*/westeurope"]
+    # vm-broker-0 is a stand-alone VM next to the scale set.
+    assert weu.status is Status.FAIL and "outside any VM scale set" in weu.message
+
+
+def test_local_resolution_reads_traffic_manager_endpoint_locations(tmp_path: Path) -> None:
+    def active(doc: dict[str, Any]) -> None:
+        doc["pattern"] = "active-active"
+        doc["regions"] = {"azure/westeurope": "active", "azure/northeurope": "active"}
+        doc["failure"]["dns"]["routing"] = "latency"
+
+    def performance(estate: dict[str, Any]) -> None:
+        _tm(estate)["trafficRoutingMethod"] = "Performance"
+
+    rule = "failure.local-resolution"
+    assert _one(azure(rule, performance, decl=active, tmp=tmp_path)).status is Status.PASS
+    # Priority routing sends every client to one region.
+    assert _one(azure(rule, decl=active, tmp=tmp_path)).status is Status.FAIL
