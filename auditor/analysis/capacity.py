@@ -245,12 +245,26 @@ def _group_instance_type(graph: BoundaryGraph, group: Resource) -> str | None:
     )
     if not types and group.attributes.get("instance_type"):
         return str(group.attributes["instance_type"])  # a scale set names its own VM size
+    template = graph.get(str(group.attributes.get("launch_template") or ""))
+    if not types and template is not None and template.attributes.get("machine_type"):
+        return str(template.attributes["machine_type"])  # a MIG's instance template
     return types[0] if types else None
 
 
-def _platform_groups(graph: BoundaryGraph, platform: list[Resource]) -> dict[str, Resource]:
+def _platform_groups(
+    graph: BoundaryGraph, platform: list[Resource], cloud: str
+) -> dict[str, Resource]:
     """Platform scaling groups, and the groups whose instances are platform instances."""
     groups: dict[str, Resource] = {r.id: r for r in platform if r.kind == Kind.SCALING_GROUP}
+    # A group that starts platform instances (its instance template's labels) is platform
+    # capacity even before one of them runs.
+    for g in (g for g in graph.of_kind(Kind.SCALING_GROUP) if g.cloud == cloud):
+        tpl = graph.get(str(g.attributes.get("launch_template") or ""))
+        labels = tpl.attributes.get("instance_labels") if tpl is not None else None
+        if isinstance(labels, dict) and graph.declaration.platform.matches(
+            kind=Kind.INSTANCE, id=g.id, tags={str(k): str(v) for k, v in labels.items()}
+        ):
+            groups.setdefault(g.id, g)
     # A group whose instances are platform instances is platform capacity too.
     for inst in (r for r in platform if r.kind == Kind.INSTANCE):
         for g in graph.sources(inst.id, SCALES):
@@ -458,7 +472,7 @@ def capacity_by_region(graph: BoundaryGraph, cloud: str = "aws") -> dict[str, Ca
     counted again on its own.
     """
     platform = [r for r in platform_resources(graph) if r.cloud == cloud]
-    groups = _platform_groups(graph, platform)
+    groups = _platform_groups(graph, platform, cloud)
     covered: set[tuple[str, str, str]] = set()
     acc: dict[str, _Acc] = {}
     for g in sorted(groups.values(), key=lambda r: r.id):

@@ -720,3 +720,27 @@ def test_local_resolution_reads_traffic_manager_endpoint_locations(tmp_path: Pat
     assert _one(azure(rule, performance, decl=active, tmp=tmp_path)).status is Status.PASS
     # Priority routing sends every client to one region.
     assert _one(azure(rule, decl=active, tmp=tmp_path)).status is Status.FAIL
+
+
+def test_a_managed_instance_group_is_sized_from_its_instance_template() -> None:
+    rule = "failure.secondary-capacity"
+
+    def no_ew4_instances(assets: list[dict[str, Any]]) -> None:
+        assets[:] = [
+            a
+            for a in assets
+            if not (
+                a["assetType"] == "compute.googleapis.com/Instance" and "europe-west4" in a["name"]
+            )
+        ]
+
+    # kafka-ew4 targets 5 x the "broker" template's n2-standard-8: 40 vCPUs, 160 GiB.
+    v = gcp(rule, no_ew4_instances, _scale_ew4(5))[EW4]
+    assert v.status is Status.PASS, v.message
+
+    def unknown_template(assets: list[dict[str, Any]]) -> None:
+        tpl = _asset(assets, f"{CP}/global/instanceTemplates/broker")
+        tpl["properties"]["machineType"] = "x9-odd"
+
+    v = gcp(rule, no_ew4_instances, _scale_ew4(5), unknown_template)[EW4]
+    assert v.status is Status.INCONCLUSIVE and "kafka-ew4" in v.message

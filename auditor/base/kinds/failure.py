@@ -37,6 +37,16 @@ INSTANCE = define_kind(
     ],
 )
 
+INSTANCE_TEMPLATE = define_kind(
+    "instance_template",
+    "A GCP instance template: the machine a managed instance group starts.",
+    [
+        attr("instance_labels", "object", "labels of the instances it starts", "gcp"),
+        attr("machine_type", "string", "machine type of the instances it starts", "gcp"),
+        attr("name", "string", "template name", "gcp"),
+    ],
+)
+
 SCALING_GROUP = define_kind(
     "scaling_group",
     "What keeps instances running: Auto Scaling group, VM scale set, managed instance group.",

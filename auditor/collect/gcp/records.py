@@ -53,6 +53,7 @@ ASSET_TYPES: tuple[str, ...] = (
     "managedkafka.googleapis.com/Cluster",
     "dns.googleapis.com/ManagedZone",
     "dns.googleapis.com/ResourceRecordSet",
+    "compute.googleapis.com/InstanceTemplate",
 )
 """Resource asset types the collector lists (each has a normaliser)."""
 
