@@ -3,14 +3,17 @@
 - ``failure.operations-in-each-region``: each declared region (of every cloud) has an
   audit trail that covers it, flow logs on the platform networks, and the roles its
   platform acts with. A trail or flow log of one cloud covers none of another cloud's
-  regions. Where a cloud's audit logs or flow logs are not in the inventory (the Azure
-  activity log, Cloud Audit Logs, NSG/VNet or subnetwork flow logs), the region is
-  INCONCLUSIVE with that reason, never PASS. GCP networks are global, so a GCP region's
-  platform networks are its global networks.
+  regions. Azure: the subscriptions of the region's platform export their Activity Log
+  (a subscription diagnostic setting with the Administrative category; it covers every
+  region), and flow logs name a platform VNet, its subnets or their NSGs. GCP: Admin
+  Activity audit logs are always written, in every region. Where a cloud's audit or
+  flow logs were not read, the region is INCONCLUSIVE with that reason, never PASS.
+  GCP networks are global, so a GCP region's platform networks are its global networks.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -52,8 +55,13 @@ def operations_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
         rid = scope_id(cloud, "*", region)
         ops = _RegionOps()
         trails = [t for t in graph.of_kind(Kind.AUDIT_TRAIL) if t.cloud == cloud]
-        covering, logging = _check_trails(trails, region, ops, cloud)
         mine = [r for r in platform if r.cloud == cloud]
+        if cloud == "azure" and not trails:
+            covering = logging = _check_activity_log(ctx, mine, region, ops)
+        elif cloud == "gcp" and not trails:
+            covering = logging = []  # Admin Activity audit logs: always on, every region
+        else:
+            covering, logging = _check_trails(trails, region, ops, cloud)
         networks = _check_flow_logs(ctx, mine, region, ops)
         roles = _check_roles(ctx, mine, region, ops, cloud)
         problems, unknown, nodes = ops.problems, ops.unknown, ops.nodes
@@ -83,12 +91,65 @@ def operations_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
         else:
             yield ctx.passed(
                 rid,
-                f"{region} has a logging trail ({', '.join(t.name for t in logging)}), flow "
+                f"{region} has a logging trail ({_trail_names(cloud, logging)}), flow "
                 f"logs on {len(networks)} platform network(s) and {len(roles)} usable role(s)",
                 nodes=nodes,
                 attributes=attrs,
                 region=region,
             )
+
+
+def _trail_names(cloud: str, logging: list[Resource]) -> str:
+    if cloud == "gcp" and not logging:
+        return "Cloud Audit Logs' Admin Activity logs, which cannot be turned off"
+    return ", ".join(t.name for t in logging)
+
+
+_ACTIVITY = ("administrative", "alllogs", "audit")
+"""Activity Log categories (or groups) that carry management operations."""
+
+
+def _exports_activity(d: Resource) -> bool:
+    """A subscription diagnostic setting that exports the Activity Log's management events."""
+    rid = str(d.attributes.get("resource_id") or "")
+    scope = d.attributes.get("scope")
+    if scope != "subscription" and not re.fullmatch(r"/subscriptions/[^/]+", rid.lower()):
+        return False
+    for item in d.attributes.get("logs") or []:
+        if isinstance(item, str) and item.lower() in _ACTIVITY:
+            return True
+        if isinstance(item, dict) and item.get("enabled") is not False:
+            name = str(item.get("category") or item.get("categoryGroup") or "").lower()
+            if name in _ACTIVITY:
+                return True
+    return False
+
+
+def _check_activity_log(
+    ctx: RuleContext, platform: list[Resource], region: str, ops: _RegionOps
+) -> list[Resource]:
+    """Azure: each subscription of the region's platform exports its Activity Log (one
+    export covers every region); a subscription whose settings were not read is unknown."""
+    subs = sorted({r.account for r in platform if r.region == region})
+    settings = [
+        d
+        for d in ctx.graph.of_kind("diagnostic_setting")
+        if d.cloud == "azure" and _exports_activity(d)
+    ]
+    found: list[Resource] = []
+    for sub in subs:
+        mine = [d for d in settings if d.account == sub]
+        found += mine
+        if mine:
+            continue
+        if ctx.graph.inventory.was_collected("azure-diagnostics", sub):
+            ops.problems.append(f"subscription {sub} does not export its Activity Log")
+        else:
+            ops.unknown.append(f"the Activity Log export of subscription {sub} (not read)")
+    if not subs:
+        ops.unknown.append("no platform resource in the region to find its subscription")
+    ops.nodes += [d.id for d in found]
+    return found
 
 
 @dataclass
@@ -138,8 +199,13 @@ def _check_flow_logs(
         networks = [n for n in networks if n not in unseen]
     for net in networks:
         ops.nodes.append(net.id)
-        logs = ctx.graph.targets(net.id, LOGGED_BY)
-        active = [f for f in logs if str(f.attributes.get("status") or "").upper() == "ACTIVE"]
+        logs = _flow_logs_of(ctx, net)
+        active = [
+            f
+            for f in logs
+            if str(f.attributes.get("status") or "").upper() == "ACTIVE"
+            or f.attributes.get("enabled") is True
+        ]
         if not logs:
             ops.problems.append(f"network {label(net)} has no flow log")
         elif not active:
@@ -148,6 +214,23 @@ def _check_flow_logs(
     if not networks and not unseen:
         ops.unknown.append("no platform network selected in the region")
     return networks
+
+
+def _flow_logs_of(ctx: RuleContext, net: Resource) -> list[Resource]:
+    """Flow logs of a network: linked to it (``network.logged_by``), or naming as their
+    target the network, one of its subnets or a subnet's NSG (Azure Network Watcher)."""
+    graph = ctx.graph
+    logs = {f.id: f for f in graph.targets(net.id, LOGGED_BY)}
+    if net.cloud == "aws":
+        return [logs[k] for k in sorted(logs)]
+    targets = {net.id.lower()}
+    for sub in graph.of_kind(Kind.SUBNET):
+        if sub.attributes.get("vpc_id") == net.id:
+            targets |= {sub.id.lower(), str(sub.attributes.get("nsg_id") or "").lower()}
+    for f in graph.of_kind(Kind.FLOW_LOG):
+        if f.cloud == net.cloud and str(f.attributes.get("resource_id") or "").lower() in targets:
+            logs[f.id] = f
+    return [logs[k] for k in sorted(logs)]
 
 
 def _check_roles(

@@ -407,7 +407,7 @@ def test_operations_are_judged_per_azure_region_and_say_what_is_missing() -> Non
     assert set(got) == {"scope:azure/*/westeurope", NEU}
     for v in got.values():
         assert v.status is Status.INCONCLUSIVE
-        assert "no azure audit log" in v.message and "no azure flow log" in v.message
+        assert "Activity Log export" in v.message and "no azure flow log" in v.message
 
 
 # --- region independence: private DNS zones -------------------------------------------------------
