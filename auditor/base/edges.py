@@ -176,3 +176,9 @@ JOINS = define_edge(
     "peer address; attrs `peer_ip`)",
     "site_link -> network (other side)",
 )
+
+RESOLVES_IN = define_edge(
+    "network.resolves_in",
+    "private DNS zone answers in that network (Azure virtual network link)",
+    "dns_zone -> network",
+)

@@ -39,6 +39,8 @@ TYPES: tuple[str, ...] = (
     "microsoft.network/localnetworkgateways",
     "microsoft.network/connections",
     "microsoft.network/expressroutecircuits",
+    "microsoft.network/privatednszones",
+    "microsoft.network/privatednszones/virtualnetworklinks",
 )
 """Resource types collected (lower-case, as Resource Graph writes them)."""
 

@@ -60,6 +60,7 @@ ASSET_TYPES: tuple[str, ...] = (
     "compute.googleapis.com/ExternalVpnGateway",
     "compute.googleapis.com/VpnTunnel",
     "compute.googleapis.com/InterconnectAttachment",
+    "compute.googleapis.com/InstanceTemplate",
 )
 """Resource asset types the collector lists (each has a normaliser)."""
 
