@@ -69,7 +69,14 @@ def diff(old: Path, new: Path, fmt: str, public_key: Path | None) -> None:
     elif fmt == "md":
         click.echo(render_markdown(result), nl=False)
     else:
-        click.echo(render_text(result), nl=False)
+        click.echo(inert_text(render_text(result)), nl=False)
+
+
+def inert_text(text: str) -> str:
+    """Each line of ``text`` with its control characters escaped (ids come from bundles)."""
+    from auditor.commands._common import inert
+
+    return "\n".join(inert(line) for line in text.split("\n"))
 
 
 COMMAND = diff

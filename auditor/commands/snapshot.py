@@ -52,7 +52,7 @@ class _WhatIsNew:
         from rich.text import Text
 
         from auditor.commands._common import fail_with
-        from auditor.commands.diff import diff_loaded
+        from auditor.commands.diff import diff_loaded, inert_text
         from auditor.evidence.bundle import BundleError
         from auditor.evidence.diff import render_new_paths, render_text
         from auditor.evidence.load import load_bundle
@@ -62,8 +62,8 @@ class _WhatIsNew:
         except BundleError as exc:
             fail_with(f"cannot diff the snapshot: {exc}")
         self.new_paths += len(result.crossings_added) + len(result.access_added)
-        console.print(Text(render_new_paths(result), end=""))
-        console.print(Text(render_text(result, without_new_paths=True), end=""))
+        console.print(Text(inert_text(render_new_paths(result)), end=""))
+        console.print(Text(inert_text(render_text(result, without_new_paths=True)), end=""))
         took = time.monotonic() - self.began
         console.print(Text(f"snapshot collected and written in {took:.1f}s"))
 

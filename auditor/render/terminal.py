@@ -1,7 +1,9 @@
 """What a scan prints on the terminal: the summary table, failures, gaps, notes.
 
 Cloud-supplied strings are printed as rich ``Text``, never read as markup, and
-one line each, so a name holding a line break cannot print a line of its own.
+passed through :func:`inert` first: a name holding a line break, a carriage
+return or an ANSI escape prints as visible escapes, never as a line of its own,
+a moved cursor or an overwritten line.
 """
 
 from __future__ import annotations
@@ -48,9 +50,12 @@ def print_summary(
     scope = inventory.scope
     console.print(
         Text(
-            f"{decl.name}: scanned {len(scope.accounts)} account(s) "
-            f"[{', '.join(scope.accounts)}] in {', '.join(scope.regions)}; "
-            f"{len(inventory.resources)} resources, {sum(inventory.api_calls.values())} API calls"
+            inert(
+                f"{decl.name}: scanned {len(scope.accounts)} account(s) "
+                f"[{', '.join(scope.accounts)}] in {', '.join(scope.regions)}; "
+                f"{len(inventory.resources)} resources, "
+                f"{sum(inventory.api_calls.values())} API calls"
+            )
         )
     )
     table = Table(title="Verdicts by path")
@@ -70,8 +75,9 @@ def print_summary(
         for col in ("severity", "rule", "finding"):
             shown.add_column(col)
         for v in worst[:SUMMARY_FAILS]:
-            message = "".join(c if c.isprintable() else " " for c in v.message)
-            shown.add_row(Text(v.severity.value), Text(v.rule), Text(message))
+            shown.add_row(
+                Text(inert(v.severity.value)), Text(inert(v.rule)), Text(inert(v.message))
+            )
         console.print(shown)
         if len(fails) > SUMMARY_FAILS:
             console.print(Text(f"... and {len(fails) - SUMMARY_FAILS} more in report.md"))
@@ -84,7 +90,7 @@ def print_summary(
         )
     else:
         console.print(Text("collection complete: no gaps"))
-    console.print(Text(f"evidence bundle: {bundle}"))
+    console.print(Text(inert(f"evidence bundle: {bundle}")))
 
 
 def collection_notes(result: Any) -> list[str]:
@@ -98,4 +104,4 @@ def collection_notes(result: Any) -> list[str]:
         )
     if result.resumed_units:
         notes.append(f"resumed {result.resumed_units} finished unit(s) from the checkpoint")
-    return notes + list(result.notes)
+    return [inert(line) for line in [*notes, *result.notes]]
