@@ -25,7 +25,7 @@ import tempfile
 import zlib
 from pathlib import Path, PurePosixPath
 
-from auditor.evidence.bundle import BundleError, verify_bundle
+from auditor.evidence.bundle import BundleError, remove_dead_partials, verify_bundle
 
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
@@ -62,6 +62,7 @@ def pack_bundle(bundle: Path, out: Path) -> Path:
             info.uname = info.gname = ""
             tf.addfile(info, io.BytesIO(data))
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_dead_partials(out.parent)
     tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
     try:
         with tmp.open("wb") as fh:

@@ -1,8 +1,11 @@
 """Write and verify evidence bundles.
 
 A bundle is a directory of files plus ``SHA256SUMS`` covering every one of
-them. It is written into a hidden sibling directory and renamed into place,
-so a crash never leaves a half bundle under the final name. Members are made,
+them. It is written into a hidden sibling directory (``.NAME.partial-PID``) and
+renamed into place, so a crash never leaves a half bundle under the final
+name; the partial folders of writers that died (killed before they could
+clean up: their PID is no longer running) are removed by the next write into
+the same folder. Members are made,
 hashed and written one at a time (a large one as a stream of chunks), so a
 bundle of gigabytes is never held in memory.
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -78,6 +82,45 @@ def _write_member(target: Path, member: Member) -> str:
     return digest.hexdigest()
 
 
+_PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine (unsure counts as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # no permission to signal it: it exists; anything else: keep it
+        return True
+    return True
+
+
+def remove_dead_partials(folder: Path) -> list[Path]:
+    """Remove the ``.NAME.partial-PID`` leftovers in ``folder`` of writers no longer running.
+
+    A writer killed with SIGKILL cannot clean up after itself; the next writer
+    does. A partial whose PID still runs (or cannot be told) is left alone.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _PARTIAL.match(entry.name)
+        if m is None or _pid_alive(int(m.group(1))):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
 def write_bundle(
     out_dir: Path,
     name: str,
@@ -92,6 +135,7 @@ def write_bundle(
     for n in files:
         safe_member_name(n)
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_dead_partials(out_dir)
     final = out_dir / name
     if final.exists():
         raise BundleError(f"{final}: already exists; refusing to overwrite evidence")
