@@ -92,6 +92,8 @@ class TrustedBundle:
     signature: str
     """valid, unchecked (signed, no key given) or absent."""
     signer: str | None = None
+    signature_file: bytes = b""
+    """``SHA256SUMS.sig`` as read (empty when the bundle is not signed)."""
 
     @property
     def authenticated(self) -> bool:
@@ -130,6 +132,7 @@ class _Reading:
     kept_bytes: int = 0
     sums: bytes = b""
     signer: str | None = None
+    sig: bytes = b""
 
 
 def _name_problem(name: str) -> str | None:
@@ -237,6 +240,7 @@ def _signature(path: Path, keys: Sequence[Any], r: _Reading) -> None:
         elif not absent:
             result.problems.append(f"{SIGNATURE}: {exc}")
         return
+    r.sig = sig
     if not keys:
         result.signature = "unchecked"
         return
@@ -295,6 +299,7 @@ def _trusted(path: Path, r: _Reading) -> TrustedBundle:
         checked=r.result.checked,
         signature=r.result.signature,
         signer=r.signer,
+        signature_file=r.sig,
     )
 
 

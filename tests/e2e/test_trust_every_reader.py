@@ -75,6 +75,7 @@ def _readers(bundle: Path, decl: Path, tmp: Path) -> dict[str, list[str]]:
         "access": ["access", str(bundle), VENDOR_ROOT],
         "who-can": ["who-can", str(bundle), "s3:GetObject", PRIMARY],
         "paths": ["paths", str(bundle), "--from", "internet", "--to", PRIMARY],
+        "pack": ["pack", str(bundle), "--out", str(tmp / "never-written" / "b.tar.gz")],
         "scan --baseline": [
             *("scan", "--boundary", str(decl), "--out", out, "--baseline", str(bundle)),
         ],
@@ -119,7 +120,7 @@ def test_every_reader_refuses_a_forged_bundle_given_a_key(
 
     # The genuine bundle is read by each with the key; without one each says so.
     for name, args in _readers(genuine, decl, tmp_path).items():
-        if name.split()[0] in ("scan", "snapshot", "import", "evaluate"):
+        if name.split()[0] in ("scan", "snapshot", "import", "evaluate", "pack"):
             continue  # these go on to collect or write; their refusals are what is tested here
         code, stdout, stderr = _run(creds, *args, "--public-key", str(pub))
         assert code in (0, 1, 3) and "Traceback" not in stdout + stderr, (name, stdout, stderr)
