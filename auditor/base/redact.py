@@ -104,7 +104,7 @@ _FLAG = re.compile(
 )
 """``--password X``, ``--db-password=X``, ``-password X``, ``--token X`` on a command line."""
 _MYSQL_P = re.compile(
-    r"(?i)(\b(?:mysql(?:dump|admin|import|check|sh)?|mariadb(?:-dump)?)\b[^\n;|&]*?\s-p)"
+    r"(?i)(\b(?:mysql(?:dump|admin|import|check|sh)?|mariadb(?:-dump)?)\b[^\n;|&]{0,200}?\s-p)"
     + _NOT_REDACTED
     + r"""("[^"]*"|'[^']*'|[^\s"']+)"""
 )

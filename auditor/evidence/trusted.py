@@ -123,6 +123,8 @@ def parse_json(text: str, where: str) -> Any:
         raise BundleError(f"{where}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from None
     except RecursionError:
         raise BundleError(f"{where}: JSON nested too deeply") from None
+    except ValueError as exc:  # a number of more than 4300 digits, ...
+        raise BundleError(f"{where}: not JSON ({' '.join(str(exc).split())[:120]})") from None
 
 
 @dataclass
