@@ -30,8 +30,9 @@ TRUST_ENV = "AUDITOR_TRUSTED_KEYS"
 """Public key files (PEM), separated by ``os.pathsep``: the trust store when no
 ``--public-key`` is given."""
 
-MAX_MEMBER_BYTES = 256 * 1024 * 1024
-MAX_KEPT_BYTES = 1024 * 1024 * 1024
+MAX_MEMBER_BYTES = 2 << 30
+"""A member larger than this is refused unread (an inventory of a million resources fits)."""
+MAX_KEPT_BYTES = 4 << 30
 MAX_SUMS_BYTES = 16 * 1024 * 1024
 MAX_SIGNATURE_BYTES = 4096
 MAX_MEMBERS = 10_000
