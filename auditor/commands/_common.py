@@ -158,7 +158,9 @@ def _upload(console: Any, bundle: Path, target: Any, profile: str | None) -> boo
     try:
         done = upload_bundle(bundle, target, profile=profile)
     except (UploadError, OSError) as exc:
-        click.echo(f"error: upload failed, the local bundle stays at {bundle}: {exc}", err=True)
+        click.echo(
+            inert(f"error: upload failed, the local bundle stays at {bundle}: {exc}"), err=True
+        )
         return False
     console.print(
         Text(
@@ -207,7 +209,7 @@ def scan_and_report(
 
     def noted(result: Any) -> None:
         for line in collection_notes(result):
-            console.print(Text(line))
+            console.print(Text(inert(line)))
 
     try:
         if console.is_terminal:
@@ -230,9 +232,9 @@ def scan_and_report(
         unread=result.unread,
     )
     for line in lines:
-        console.print(Text(line))
+        console.print(Text(inert(line)))
     if result.unread:
-        click.echo(f"error: {unread_line(result.unread, result.targeted)}", err=True)
+        click.echo(inert(f"error: {unread_line(result.unread, result.targeted)}"), err=True)
     if upload is not None and not _upload(console, result.bundle, upload, profile):
         return ExitCode.UPLOAD
     return int(code)
