@@ -223,19 +223,34 @@ _RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (_ACCESS_KEY_ID, lambda m: mark("aws-access-key-id")),
 )
 
-_QUICK = re.compile(
-    r"(?i)PRIVATE KEY|://|eyJ|bearer|basic|authorization|gh[pousr]_|github_pat_|xox|xapp-"
-    r"|[sr]k_live_|glpat-|AIza|SG\.|npm_|sk-|Q~|pass|pwd|secret|token|api[_-]?key|apikey"
-    r"|access[_-]?key|account[_-]?key|sig|auth|credential|external[_-]?id|[AK]IA|ASIA|ACCA"
-    r"|mysql|mariadb"
-    r"|[A-Za-z0-9/+]{40}"
-)
-"""Cheap pre-filter: a string matching none of these holds nothing to redact."""
+_TRIGGERS = (
+    "private key", "://", "eyj", "bearer", "authorization", "ghp_", "gho_", "ghu_", "ghs_",
+    "ghr_", "github_pat_", "xox", "xapp-", "k_live_", "glpat-", "aiza", "sg.", "npm_", "sk-",
+    "q~", "hooks.slack.com", "passw", "passphrase", "pwd", "secret", "token", "credential",
+    "apikey", "api_key", "api-key", "accesskey", "access_key", "access-key", "accountkey",
+    "account_key", "account key", "sharedaccesskey", "privatekey", "private_key",
+    "private-key", "sig", "external", "mysql", "mariadb", '"auth"', "'auth'", "auth=",
+    "auth:", "auth =",
+)  # fmt: skip
+"""Lower-case substrings one of which every secret a rule can find contains (or a shape)."""
+_AMBIGUOUS = re.compile(r"pass(?![a-z])|sas(?![a-z])|basic\s+[a-z0-9+/]{8}")
+"""Words that are secrets only where no letter follows (``db_pass``, not ``PassRole``)."""
+_SHAPES = re.compile(r"(?:AKIA|ASIA|ABIA|ACCA|AIPA)|[A-Za-z0-9/+]{40}")
+
+
+def _may_hold_secret(text: str) -> bool:
+    """A cheap pre-filter: False when no rule could match (most strings: ids, actions)."""
+    low = text.lower()
+    if any(t in low for t in _TRIGGERS):
+        return True
+    if ("pass" in low or "sas" in low or "basic" in low) and _AMBIGUOUS.search(low):
+        return True
+    return _SHAPES.search(text) is not None
 
 
 def redact_text(text: str) -> str:
     """``text`` with every secret-shaped part replaced by ``[REDACTED:<kind>]``."""
-    if not _QUICK.search(text):
+    if not _may_hold_secret(text):
         return text
     for pattern, replace in _RULES:
         text = pattern.sub(replace, text)
