@@ -119,7 +119,7 @@ def bundle_options(
             help="Earlier bundle: exit 1 only for failures it did not have (or expired waivers).",
         ),
         "public-key": public_key_option(
-            "every bundle it reads (--baseline, --last-good) must carry a valid signature by it"
+            "the earlier bundle it reads must carry a valid signature by it"
         ),
         "keep-raw": click.option(
             "--keep-raw",
