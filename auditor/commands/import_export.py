@@ -245,7 +245,14 @@ def _not_judged_line(not_judged: Mapping[str, int]) -> str:
 )
 @click.option("--list-formats", is_flag=True, help="List the export formats and exit.")
 @bundle_options(
-    "out", "rules", "fail-on", "strict", "sign-key", "baseline", gaps="the exports left gaps"
+    "out",
+    "rules",
+    "fail-on",
+    "strict",
+    "sign-key",
+    "baseline",
+    "public-key",
+    gaps="the exports left gaps",
 )
 def import_command(
     files: tuple[Path, ...],
@@ -258,6 +265,7 @@ def import_command(
     strict: bool,
     sign_key: Path | None,
     baseline: Path | None,
+    public_key: Path | None,
 ) -> None:
     """Evaluate offline exports (AWS Config, Azure Resource Graph, GCP Cloud Asset) into a bundle.
 
@@ -287,7 +295,7 @@ def import_command(
         fail_with("no export FILE given (auditor import --boundary B.yaml FILE...)")
     decl, text, pack = load_inputs(declaration, rules)
     signer = signer_from(sign_key) if sign_key else None
-    prior = baseline_verdicts(baseline) if baseline else None
+    prior = baseline_verdicts(baseline, public_key) if baseline else None
 
     read = _read(files, fmt)
     console = make_console()

@@ -14,6 +14,8 @@ from pathlib import Path as FsPath
 
 import click
 
+from auditor.commands._bundle_options import public_key_option
+
 
 @click.command("paths")
 @click.argument("bundle", type=click.Path(path_type=FsPath))
@@ -22,8 +24,15 @@ import click
 @click.option("--port", type=int, default=None, help="Port (default: the target's ports).")
 @click.option("--json", "as_json", is_flag=True, help="Print the paths as JSON.")
 @click.option("--all", "show_all", is_flag=True, help="Show every candidate, not the best.")
+@public_key_option()
 def paths_command(
-    bundle: FsPath, source: str, target: str, port: int | None, as_json: bool, show_all: bool
+    bundle: FsPath,
+    source: str,
+    target: str,
+    port: int | None,
+    as_json: bool,
+    show_all: bool,
+    public_key: FsPath | None,
 ) -> None:
     """Show how traffic from SRC reaches DST in a bundle, hop by hop, or why it cannot."""
     import sys
@@ -33,15 +42,10 @@ def paths_command(
     from auditor.analysis.network.answers import Reach
     from auditor.analysis.network.cloud_flows import cloud_paths, needs_cloud_paths
     from auditor.analysis.network.paths import best, kafka_targets, path_engine, verdict_of
-    from auditor.commands._common import fail_with
-    from auditor.evidence.bundle import BundleError
-    from auditor.evidence.load import load_bundle
+    from auditor.commands._common import fail_with, inert, open_or_fail
     from auditor.model import INTERNET_ID, Kind
 
-    try:
-        loaded = load_bundle(bundle)
-    except BundleError as exc:
-        fail_with(str(exc))
+    loaded = open_or_fail(bundle, public_key)
     graph = build_graph(loaded.inventory, loaded.declaration)
     engine = path_engine(graph)
     if source != INTERNET_ID and parse_net(source) is None and graph.get(source) is None:
@@ -78,7 +82,7 @@ def paths_command(
     else:
         for _r, _p, _v, shown in results:
             for x in shown:
-                click.echo(x.text())
+                click.echo("\n".join(inert(line) for line in x.text().split("\n")))
                 click.echo("")
     verdicts = {v for _, _, v, _ in results}
     if Reach.YES in verdicts:

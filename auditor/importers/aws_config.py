@@ -154,6 +154,10 @@ def _item(path: Path, where: str, raw: Any) -> Item:
         raise located(path, where, f"{rtype} {raw.get('resourceId')}: missing 'configuration'")
     if configuration is not None and not isinstance(configuration, Mapping):
         raise located(path, where, f"{rtype}: 'configuration' must be an object")
+    try:
+        tags = tag_map(raw.get("tags"))
+    except ValueError as exc:
+        raise located(path, f"{where}.tags", str(exc)) from None
     return Item(
         where=where,
         type=rtype,
@@ -164,7 +168,7 @@ def _item(path: Path, where: str, raw: Any) -> Item:
         arn=str(raw.get("ARN") or raw.get("arn") or ""),
         configuration=configuration or {},
         supplementary=supp,
-        tags=tag_map(raw.get("tags")),
+        tags=tags,
         status=status,
     )
 
