@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 LOCK   := requirements.txt
 LATEST := .venv-latest
 
-.PHONY: demo test test-latest lock lint typecheck unit docs bench bench-1m clean
+.PHONY: demo test test-latest lock lint typecheck unit docs bench bench-1m clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ unit: $(STAMP)
 
 test: lint typecheck
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
+
+# The fuzz targets (tests/fuzz) run in `make test` with a fixed seed and a few seconds'
+# budget; here with random seeds and many examples (FUZZ_EXAMPLES to change).
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-3000} FUZZ_RANDOM=1 $(BIN)/python -m pytest -q -p no:randomly tests/fuzz
 
 docs: $(STAMP)
 	$(BIN)/auditor docs --out docs/reference

@@ -29,6 +29,8 @@ from pydantic import (
     model_validator,
 )
 
+from auditor.base.bounded_yaml import YamlBoundsError, check_bounds
+
 
 class DeclarationError(Exception):
     """A declaration that cannot be used; ``str()`` is a one-line located message."""
@@ -42,6 +44,7 @@ class DeclarationError(Exception):
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_MAX_DURATION = 3650 * 86400
 
 
 def parse_duration(value: Any) -> int:
@@ -49,10 +52,14 @@ def parse_duration(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 5m, 1h or 90d")
     if isinstance(value, int | float):
-        return int(value)
-    if isinstance(value, str) and (m := _DURATION.match(value)):
-        return int(float(m.group(1)) * _UNIT_SECONDS[m.group(2)])
-    raise ValueError(f"expected a duration such as 5m, 1h or 90d, got {value!r}")
+        seconds = float(value)
+    elif isinstance(value, str) and (m := _DURATION.match(value)):
+        seconds = float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    else:
+        raise ValueError(f"expected a duration such as 5m, 1h or 90d, got {value!r}")
+    if not 0 <= seconds <= _MAX_DURATION:  # also refuses nan and inf
+        raise ValueError(f"a duration must be between 0 and 10 years, got {value!r}")
+    return int(seconds)
 
 
 Duration = Annotated[int, BeforeValidator(parse_duration)]
@@ -198,10 +205,23 @@ class Data(_Strict):
 
 
 class VendorAccess(_Strict):
-    principal: str = Field(description="ARN of the outside principal (vendor automation, support).")
-    role: str = Field(description="ARN of the customer role it may assume.")
-    require_external_id: bool = True
-    allow: list[str] = Field(default_factory=list, description="Actions it may hold (globs).")
+    """A declared way in for an outside principal, and the actions it may hold."""
+
+    principal: str = Field(
+        description="The outside principal: an AWS ARN; an Azure object id or application id; "
+        "a GCP member (serviceAccount:x@p.iam.gserviceaccount.com, globs allowed)."
+    )
+    role: str = Field(
+        description="What it may hold: the ARN of the customer role it may assume; an Azure "
+        "role definition (id, GUID or name such as Contributor); a GCP role (roles/x, "
+        "projects/p/roles/x)."
+    )
+    require_external_id: bool = Field(default=True, description="AWS only: sts:ExternalId.")
+    allow: list[str] = Field(
+        default_factory=list,
+        description="Actions it may hold (globs): IAM actions, Azure actions and data actions, "
+        "GCP permissions or role names.",
+    )
     deny: list[str] = Field(default_factory=list, description="Actions it must never hold.")
     purpose: str = Field(default="automation", description="automation, support or break-glass.")
 
@@ -229,18 +249,34 @@ Via = Literal[
 ]
 
 
+def _network(value: Any) -> Any:
+    """A CIDR as written, refused when it is not a network (``10.0.0.0/33``, host bits set)."""
+    import ipaddress
+
+    if not isinstance(value, str):
+        raise ValueError(f"expected a CIDR such as 10.0.0.0/8, got {value!r}")
+    try:
+        ipaddress.ip_network(value.strip(), strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a CIDR network ({exc})") from None
+    return value.strip()
+
+
+Cidr = Annotated[str, BeforeValidator(_network)]
+Port = Annotated[int, Field(strict=True, ge=1, le=65535)]
+"""A TCP port: an integer 1-65535 (``true`` is not port 1)."""
+
+
 class TrafficClass(_Strict):
     via: list[Via] = Field(default_factory=list, description="Paths this traffic may take.")
-    cidrs: list[str] = Field(
+    cidrs: list[Cidr] = Field(
         default_factory=list, alias="from", description="Source CIDRs allowed to originate it."
     )
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Network(_Strict):
-    kafka_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(
-        default_factory=lambda: [9092, 9094, 9096, 9098]
-    )
+    kafka_ports: list[Port] = Field(default_factory=lambda: [9092, 9094, 9096, 9098])
     clients: TrafficClass = Field(default_factory=TrafficClass)
     replication: TrafficClass = Field(default_factory=TrafficClass)
     operations: TrafficClass = Field(default_factory=TrafficClass)
@@ -428,7 +464,9 @@ class Declaration(_Strict):
 
     version: Literal[1] = Field(description="Declaration format version.")
     name: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Platform name; names bundles."
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        max_length=64,
+        description="Platform name; names bundles (letters, digits, . _ -; at most 64).",
     )
     pattern: Pattern = Field(description="Disaster recovery pattern; drives failure rules.")
     objectives: Objectives = Field(description="RPO and RTO.")
@@ -617,16 +655,16 @@ def _model_for(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
         if field is None:
             return None
         skip_key = getattr(field.annotation, "__origin__", None) is dict
-        model = _inner_model(field.annotation)
+        model = inner_model(field.annotation)
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
-def _inner_model(annotation: Any) -> Any:
+def inner_model(annotation: Any) -> Any:
     args = getattr(annotation, "__args__", None)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in args or ():
-        inner = _inner_model(arg)
+        inner = inner_model(arg)
         if inner is not None:
             return inner
     return None
@@ -672,7 +710,10 @@ def parse_declaration(text: str, name: str = "<declaration>") -> Declaration:
 
     yaml = YAML(typ="rt")
     try:
+        check_bounds(text)
         doc = yaml.load(text)
+    except YamlBoundsError as exc:
+        raise DeclarationError(name, exc.line, exc.col, "", exc.why) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -714,65 +755,3 @@ def _plain(node: Any) -> Any:
     if isinstance(node, dt.datetime | dt.date):
         return node
     return str(node)
-
-
-def schema_reference() -> str:
-    """Markdown reference of the declaration schema, generated from the models."""
-    lines = ["# Boundary declaration reference", "", "Generated from `auditor/boundary.py`.", ""]
-    seen: set[str] = set()
-
-    def walk(model: type[BaseModel], title: str) -> None:
-        if model.__name__ in seen:
-            return
-        seen.add(model.__name__)
-        lines.extend([f"## {title}", ""])
-        doc = (model.__doc__ or "").strip().splitlines()
-        if doc and not doc[0].startswith("!!!"):
-            lines.extend([doc[0], ""])
-        lines.extend(["| field | type | required | description |", "|---|---|---|---|"])
-        nested: list[tuple[type[BaseModel], str]] = []
-        for fname, f in model.model_fields.items():
-            key = f.alias or fname
-            tname = _type_name(f.annotation, f.metadata)
-            desc = (f.description or "").replace("|", "\\|")
-            lines.append(f"| `{key}` | {tname} | {'yes' if f.is_required() else 'no'} | {desc} |")
-            inner = _inner_model(f.annotation)
-            if inner is not None:
-                is_map = getattr(f.annotation, "__origin__", None) is dict
-                nested.append((inner, f"{title}.{key}" + (".<name>" if is_map else "")))
-        lines.append("")
-        for inner, t in nested:
-            walk(inner, t)
-
-    walk(Declaration, "declaration")
-    return "\n".join(lines) + "\n"
-
-
-def _type_name(annotation: Any, metadata: Iterable[Any] = ()) -> str:
-    return f"`{_format_type(annotation, metadata)}`".replace("|", "\\|")
-
-
-def _format_type(annotation: Any, metadata: Iterable[Any] = ()) -> str:
-    """A readable type: ``duration``, ``list[str]``, ``Party | None``, ``primary|...``."""
-    import types
-    import typing
-
-    for meta in metadata:
-        if getattr(meta, "func", None) is parse_duration:
-            return "duration (5m, 1h, 90d)"
-    origin = typing.get_origin(annotation)
-    args = typing.get_args(annotation)
-    if origin is typing.Annotated:
-        return _format_type(args[0], args[1:])
-    if origin is typing.Literal:
-        return " or ".join(repr(a) for a in args)
-    if origin in (typing.Union, types.UnionType):
-        return " | ".join(_format_type(a) for a in args)
-    if origin is not None:
-        name = getattr(origin, "__name__", str(origin))
-        return f"{name}[{', '.join(_format_type(a) for a in args)}]"
-    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
-        return " or ".join(repr(m.value) for m in annotation)
-    if annotation is type(None):
-        return "None"
-    return getattr(annotation, "__name__", str(annotation))

@@ -63,6 +63,7 @@ from auditor.analysis.access_resources import (
     topic_prefix,
     trust_index,
 )
+from auditor.analysis.azure_access import principal_party
 from auditor.analysis.derive import deriver
 from auditor.analysis.globs import glob_match
 from auditor.analysis.policy import (
@@ -143,6 +144,7 @@ class AccessModel:
         self._confined: dict[str, str | None] = {}
         self._granting: dict[str, frozenset[str] | None] = {}
         self._hops: dict[str, tuple[ActorIndex, dict[str, list[str]]]] = {}
+        self._party: dict[str, str] = {}
 
     # --- organizations and principals ---------------------------------------------------
     def org_for(self, account: str) -> str | None:
@@ -475,10 +477,21 @@ class AccessModel:
 
     # --- parties ------------------------------------------------------------------------------
     def party(self, pid: str) -> str:
+        got = self._party.get(pid)
+        if got is None:
+            got = self._party[pid] = self._find_party(pid)
+        return got
+
+    def _find_party(self, pid: str) -> str:
+        """A principal's party: named explicitly, else its tenant's or account's."""
         if pid == ANYONE:
             return "anyone"
-        if pid.startswith("/tenants/"):  # an Azure principal: its tenant's party
-            return self.graph.zone(pid).party if pid in self.graph.g else "unknown"
+        if pid.startswith("/tenants/"):  # an Azure principal: named, else its tenant's party
+            res = self.graph.get(pid)
+            return principal_party(self.graph, res) if res is not None else "unknown"
+        named = self.decl.identity_party("aws", [pid])  # a vendor role in a customer account
+        if named is not None:
+            return str(named)
         acct = account_of(pid)
         return self.decl.party_of("aws", acct) if acct else "unknown"
 

@@ -9,17 +9,29 @@ assignment's scope, one per boundary capability the role definition grants
 role definition that was not collected, or an assignment with a condition,
 gives a ``conditional`` edge: the reach cannot be ruled out or confirmed.
 
-The customer's tenants are the declared ``parties.customer.azure.tenant`` and
-the tenants of the customer's collected subscriptions.
+A principal's party is the party that names it explicitly (``azure.principals`` by
+object id, ``azure.applications`` by application id, which the inventory knows for
+managed identities), else the party of its tenant: a vendor's service principal
+registered in the customer tenant is the vendor's. The customer's tenants are the
+declared ``parties.customer.azure.tenant``/``tenants`` and the tenants of the customer's
+collected subscriptions.
+
+Scopes: an assignment at a subscription, resource group or resource reaches every
+resource whose id it prefixes; one at the tenant root management group reaches every
+subscription of that tenant; one at another management group reaches a subscription
+only if it sits below it, which the inventory does not record, so that reach is
+``conditional``.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from auditor.analysis.derive import deriver
+from auditor.analysis.vendor_roles import azure_client_ids, azure_principal_names
 from auditor.base.edges import CAN_ACT_ON, ROLE_ASSIGNED
 from auditor.model import Kind, Relation, Resource
 
@@ -105,8 +117,8 @@ def customer_tenants(graph: Any) -> set[str]:
     decl = graph.declaration
     out: set[str] = set()
     party = decl.parties.get("customer")
-    if party is not None and party.azure is not None and party.azure.tenant:
-        out.add(str(party.azure.tenant).lower())
+    if party is not None and party.azure is not None:
+        out.update(party.azure.all_tenants())
     for acct in graph.of_kind(Kind.ACCOUNT):
         if acct.cloud == "azure" and decl.party_of("azure", acct.account) == "customer":
             tenant = acct.attributes.get("tenant_id")
@@ -115,12 +127,40 @@ def customer_tenants(graph: Any) -> set[str]:
     return out
 
 
-def is_outside(graph: Any, principal: Resource, tenants: set[str]) -> bool:
-    """A principal of another tenant, or one whose tenant is unknown."""
+_CLIENT_IDS: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def client_ids(graph: Any) -> dict[str, str]:
+    """Object id -> application id of the Azure principals the inventory describes."""
+    got = _CLIENT_IDS.get(graph)
+    if got is None:
+        azure = [p for p in graph.of_kind(Kind.PRINCIPAL) if p.cloud == "azure"]
+        got = _CLIENT_IDS[graph] = azure_client_ids(azure)
+    return got
+
+
+def principal_names(graph: Any, principal: Resource) -> list[str]:
+    """What an Azure principal is known by (principal id, object id, application id)."""
+    return azure_principal_names(principal, client_ids(graph))
+
+
+def principal_party(graph: Any, principal: Resource, tenants: set[str] | None = None) -> str:
+    """The party naming the principal explicitly, else its tenant's party (``unknown``)."""
+    decl = graph.declaration
+    named = decl.identity_party("azure", principal_names(graph, principal))
+    if named is not None:
+        return str(named)
     tenant = principal.account.lower()
     if not tenant:
-        return True
-    return tenant not in tenants and graph.declaration.party_of("azure", tenant) != "customer"
+        return "unknown"
+    if tenant in (customer_tenants(graph) if tenants is None else tenants):
+        return "customer"
+    return str(decl.party_of("azure", tenant))
+
+
+def is_outside(graph: Any, principal: Resource, tenants: set[str]) -> bool:
+    """A principal another party names, of another tenant, or whose tenant is unknown."""
+    return principal_party(graph, principal, tenants) != "customer"
 
 
 def boundary_targets(graph: Any) -> list[Resource]:
@@ -142,7 +182,29 @@ def boundary_targets(graph: Any) -> list[Resource]:
 
 
 def _under(scope: str, target: str) -> bool:
+    """Whether an assignment at ``scope`` covers the resource id ``target`` (id prefix only;
+    :func:`scope_reach` also knows management groups)."""
     return scope == "/" or target == scope or target.startswith(scope.rstrip("/") + "/")
+
+
+MANAGEMENT_GROUP = "/providers/microsoft.management/managementgroups/"
+
+Reach = Literal["yes", "no", "maybe"]
+
+
+def scope_reach(graph: Any, scope: str, target: Resource) -> Reach:
+    """Whether an assignment at ``scope`` reaches ``target`` (``maybe``: ancestry unknown)."""
+    scope = scope.lower()
+    if _under(scope, target.id.lower()):
+        return "yes"
+    if not scope.startswith(MANAGEMENT_GROUP):
+        return "no"
+    group = scope[len(MANAGEMENT_GROUP) :].split("/", 1)[0]
+    sub = graph.get(f"/subscriptions/{target.account.lower()}")
+    tenant = str((sub.attributes.get("tenant_id") if sub is not None else "") or "").lower()
+    if tenant and group == tenant:
+        return "yes"  # the tenant root group holds every subscription of the tenant
+    return "maybe"
 
 
 @deriver("control.azure-access")
@@ -176,21 +238,28 @@ def derive_azure_access(graph: Any) -> Iterator[Relation]:
                 "scope": rel.target,
             }
             for t in targets:
-                if not _under(rel.target, t.id):
+                reach = scope_reach(graph, rel.target, t)
+                if reach == "no":
                     continue
-                if not known:
+                if not known or reach == "maybe":
+                    why = (
+                        f"the permissions of role {role_id} were not read"
+                        if not known
+                        else f"whether subscription {t.account} is below {rel.target} is "
+                        "not recorded"
+                    )
                     yield Relation(
                         source=p.id,
                         target=t.id,
                         kind=CAN_ACT_ON,
-                        reason=f"role {role_id} at {rel.target} (permissions not read)",
+                        reason=f"role {role_id} at {rel.target} ({why})",
                         attributes={
                             "capability": "unknown",
                             "action": None,
                             "decision": "conditional",
                             "requires": [],
                             "statements": [statement],
-                            "notes": [f"the permissions of role {role_id} were not read"],
+                            "notes": [why],
                         },
                     )
                     continue

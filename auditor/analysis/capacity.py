@@ -1,13 +1,31 @@
 """Platform capacity per region, as failover reasoning compares it.
 
 **Capacity** of a region counts brokers: the ``broker_count`` of live platform
-MSK clusters, the desired capacity of platform Auto Scaling groups, and running
-platform instances that no counted group already covers. A cluster still being
-created, or a serverless cluster, is reported apart (``pending`` /
-``serverless``) because it cannot be compared as a broker count. Each counted
-broker also has a *size* in units of the instance type (``large`` = 2,
-``xlarge`` = 4, ``4xlarge`` = 16, ...), so that three small brokers do not pass
-for three large ones; a broker whose instance type is unknown is ``unsized``.
+MSK clusters, the desired capacity of platform scaling groups (Auto Scaling
+groups, VM scale sets, managed instance groups), and running platform instances
+that no counted group already covers. A cluster still being created, or a
+serverless cluster, is reported apart (``pending`` / ``serverless``) because it
+cannot be compared as a broker count. Each counted broker also has a *size* in
+units of the instance type (``large`` = 2, ``xlarge`` = 4, ``4xlarge`` = 16,
+...), so that three small brokers do not pass for three large ones; a broker
+whose instance type is unknown is ``unsized``.
+
+Counted apart, never as brokers:
+
+- **KRaft controllers**: a group or instance whose Kafka role tag
+  (``kafka-role``, ``kafka_role``, ``role``, ``process-roles``) says
+  ``controller`` without ``broker``, or whose name has a ``controller`` /
+  ``kraft`` word (``kafka-controller-0``, ``kraft-ew1``), is a controller:
+  it serves no partitions.
+- **Event Hubs namespaces** (``managed_service`` ``event-hubs``): capacity is
+  the namespace's tier and ``sku.capacity`` (throughput units for Standard,
+  processing units for Premium, capacity units for Dedicated), not brokers.
+- **vCPU-sized managed clusters** (GCP Managed Service for Apache Kafka,
+  ``capacityConfig.vcpuCount`` / ``memoryBytes``): ``managed``.
+
+Every broker and managed cluster also has vCPUs and memory where its machine
+type says them (:mod:`auditor.analysis.machine_types`), so capacity can be
+compared across clouds and with managed clusters; unknown sizes stay unknown.
 """
 
 from __future__ import annotations
@@ -16,6 +34,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.analysis.boundary_scope import platform_resources
+from auditor.analysis.machine_types import machine_size
 from auditor.base.edges import SCALES
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, Resource
@@ -35,6 +54,14 @@ class Contribution:
     """Units per broker (see :func:`size_units`); None when the instance type is unknown."""
     max_brokers: int | None = None
     """How far it can scale (an Auto Scaling group's max size), else ``brokers``."""
+    vcpus: float | None = None
+    """vCPUs in all (every broker, or the managed cluster); None when unknown."""
+    memory_gib: float | None = None
+    """Memory in all (GiB); None when unknown."""
+    units: int | None = None
+    """Event Hubs: throughput / processing / capacity units (``sku.capacity``)."""
+    tier: str | None = None
+    """Event Hubs: the namespace tier (Basic, Standard, Premium, Dedicated)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +77,41 @@ class Capacity:
     unknown: tuple[str, ...] = ()
     """Platform capacity resources whose size is not recorded."""
     accounts: tuple[str, ...] = ()
+    controllers: tuple[Contribution, ...] = ()
+    """KRaft controllers: counted apart, never as brokers."""
+    event_hubs: tuple[Contribution, ...] = ()
+    """Event Hubs namespaces, in units of their tier."""
+    managed: tuple[Contribution, ...] = ()
+    """Managed clusters sized in vCPUs and memory (GCP Managed Kafka)."""
+
+    @property
+    def vcpus(self) -> float | None:
+        """vCPUs of the brokers and managed clusters; None when one is unknown."""
+        found = [c.vcpus for c in (*self.contributions, *self.managed)]
+        return None if any(v is None for v in found) else sum(v or 0.0 for v in found)
+
+    @property
+    def memory_gib(self) -> float | None:
+        found = [c.memory_gib for c in (*self.contributions, *self.managed)]
+        return None if any(v is None for v in found) else sum(v or 0.0 for v in found)
+
+    @property
+    def unknown_vcpus(self) -> tuple[str, ...]:
+        return tuple(c.resource for c in (*self.contributions, *self.managed) if c.vcpus is None)
+
+    @property
+    def unknown_memory(self) -> tuple[str, ...]:
+        return tuple(
+            c.resource for c in (*self.contributions, *self.managed) if c.memory_gib is None
+        )
+
+    def event_hub_units(self) -> dict[str, int]:
+        """Event Hubs units per tier (a namespace of unknown units counts 0)."""
+        out: dict[str, int] = {}
+        for c in self.event_hubs:
+            tier = (c.tier or "unknown").lower()
+            out[tier] = out.get(tier, 0) + (c.units or 0)
+        return dict(sorted(out.items()))
 
     @property
     def units(self) -> float:
@@ -68,7 +130,8 @@ class Capacity:
 
     @property
     def nodes(self) -> tuple[str, ...]:
-        ids = [c.resource for c in self.contributions]
+        ids = [c.resource for c in (*self.contributions, *self.managed, *self.event_hubs)]
+        ids += [c.resource for c in self.controllers]
         return tuple(dict.fromkeys([*ids, *self.pending, *self.serverless, *self.unknown]))
 
     def attributes(self) -> dict[str, JSONValue]:
@@ -78,18 +141,12 @@ class Capacity:
             "units": self.units,
             "max_brokers": self.max_brokers,
             "unsized": list(self.unsized),
-            "contributions": [
-                {
-                    "resource": c.resource,
-                    "kind": c.kind,
-                    "brokers": c.brokers,
-                    "note": c.note,
-                    "instance_type": c.instance_type,
-                    "size": c.size,
-                    "max_brokers": c.max_brokers,
-                }
-                for c in self.contributions
-            ],
+            "vcpus": self.vcpus,
+            "memory_gib": self.memory_gib,
+            "contributions": [_contribution_json(c) for c in self.contributions],
+            "controllers": [_contribution_json(c) for c in self.controllers],
+            "event_hubs": [_contribution_json(c) for c in self.event_hubs],
+            "managed": [_contribution_json(c) for c in self.managed],
             "pending": list(self.pending),
             "serverless": list(self.serverless),
             "unknown": list(self.unknown),
@@ -97,10 +154,29 @@ class Capacity:
         }
 
 
+def _contribution_json(c: Contribution) -> dict[str, JSONValue]:
+    return {
+        "resource": c.resource,
+        "kind": c.kind,
+        "brokers": c.brokers,
+        "note": c.note,
+        "instance_type": c.instance_type,
+        "size": c.size,
+        "max_brokers": c.max_brokers,
+        "vcpus": c.vcpus,
+        "memory_gib": c.memory_gib,
+        "units": c.units,
+        "tier": c.tier,
+    }
+
+
 @dataclass
 class _Acc:
     brokers: int = 0
     contributions: list[Contribution] = field(default_factory=list)
+    controllers: list[Contribution] = field(default_factory=list)
+    event_hubs: list[Contribution] = field(default_factory=list)
+    managed: list[Contribution] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
     serverless: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
@@ -169,12 +245,26 @@ def _group_instance_type(graph: BoundaryGraph, group: Resource) -> str | None:
     )
     if not types and group.attributes.get("instance_type"):
         return str(group.attributes["instance_type"])  # a scale set names its own VM size
+    template = graph.get(str(group.attributes.get("launch_template") or ""))
+    if not types and template is not None and template.attributes.get("machine_type"):
+        return str(template.attributes["machine_type"])  # a MIG's instance template
     return types[0] if types else None
 
 
-def _platform_groups(graph: BoundaryGraph, platform: list[Resource]) -> dict[str, Resource]:
+def _platform_groups(
+    graph: BoundaryGraph, platform: list[Resource], cloud: str
+) -> dict[str, Resource]:
     """Platform scaling groups, and the groups whose instances are platform instances."""
     groups: dict[str, Resource] = {r.id: r for r in platform if r.kind == Kind.SCALING_GROUP}
+    # A group that starts platform instances (its instance template's labels) is platform
+    # capacity even before one of them runs.
+    for g in (g for g in graph.of_kind(Kind.SCALING_GROUP) if g.cloud == cloud):
+        tpl = graph.get(str(g.attributes.get("launch_template") or ""))
+        labels = tpl.attributes.get("instance_labels") if tpl is not None else None
+        if isinstance(labels, dict) and graph.declaration.platform.matches(
+            kind=Kind.INSTANCE, id=g.id, tags={str(k): str(v) for k, v in labels.items()}
+        ):
+            groups.setdefault(g.id, g)
     # A group whose instances are platform instances is platform capacity too.
     for inst in (r for r in platform if r.kind == Kind.INSTANCE):
         for g in graph.sources(inst.id, SCALES):
@@ -191,6 +281,32 @@ def _platform_groups(graph: BoundaryGraph, platform: list[Resource]) -> dict[str
     return groups
 
 
+_ROLE_TAGS = ("kafka-role", "kafka_role", "role", "process-roles", "process_roles")
+_CONTROLLER_NAME = re.compile(r"(?:^|[-_.\s])(?:controller|controllers|kraft)(?:$|[-_.\s\d])")
+
+
+def is_controller(r: Resource) -> bool:
+    """A KRaft controller (not a broker): by its Kafka role tag, else by its name."""
+    for key in _ROLE_TAGS:
+        value = r.tags.get(key)
+        if value is not None:
+            v = value.lower()
+            return "controller" in v and "broker" not in v
+    name = str(r.attributes.get("name") or r.name or "").lower()
+    return bool(_CONTROLLER_NAME.search(name)) and "broker" not in name
+
+
+def _sized(itype: str | None, count: int) -> tuple[float | None, float | None]:
+    """(vCPUs, memory GiB) of ``count`` machines of ``itype``; None where unknown."""
+    size = machine_size(itype)
+    if size is None:
+        return None, None
+    return (
+        size.vcpus * count if size.vcpus is not None else None,
+        size.memory_gib * count if size.memory_gib is not None else None,
+    )
+
+
 def _count_group(
     graph: BoundaryGraph, g: Resource, a: _Acc, covered: set[tuple[str, str, str]]
 ) -> None:
@@ -205,30 +321,83 @@ def _count_group(
     if desired is None:
         a.unknown.append(g.id)
         return
-    a.brokers += desired
     itype = _group_instance_type(graph, g)
     max_size = int_or_none(g.attributes.get("max_size"))
+    controller = is_controller(g)
+    what = {"aws": "Auto Scaling group", "azure": "VM scale set", "gcp": "managed instance group"}
     note = (
-        f"Auto Scaling group {g.attributes.get('name') or g.name} desires {desired}"
-        f" (max {max_size if max_size is not None else 'unknown'}) x {itype or 'unknown type'}"
+        f"{what.get(g.cloud, 'scaling group')} {g.attributes.get('name') or g.name} desires "
+        f"{desired} (max {max_size if max_size is not None else 'unknown'}) x "
+        f"{itype or 'unknown type'}" + (" KRaft controllers" if controller else "")
     )
-    a.contributions.append(
+    vcpus, memory = _sized(itype, desired)
+    c = Contribution(
+        resource=g.id,
+        kind=g.kind,
+        brokers=0 if controller else desired,
+        note=note,
+        instance_type=itype,
+        size=size_units(itype),
+        max_brokers=0 if controller else max_size,
+        vcpus=vcpus,
+        memory_gib=memory,
+    )
+    if controller:
+        a.controllers.append(c)
+        return
+    a.brokers += desired
+    a.contributions.append(c)
+
+
+def _count_event_hubs(r: Resource, a: _Acc) -> None:
+    """An Event Hubs namespace: units of its tier, apart from brokers."""
+    units = int_or_none(r.attributes.get("throughput_units"))
+    tier = _str_or_none(r.attributes.get("instance_type"))
+    a.event_hubs.append(
         Contribution(
-            resource=g.id,
-            kind=g.kind,
-            brokers=desired,
-            note=note,
-            instance_type=itype,
-            size=size_units(itype),
-            max_brokers=max_size,
+            resource=r.id,
+            kind=r.kind,
+            brokers=0,
+            note=f"Event Hubs namespace {r.name or r.id}: {tier or 'unknown'} tier, "
+            f"{units if units is not None else 'unknown'} unit(s)",
+            units=units,
+            tier=tier,
+        )
+    )
+
+
+def _count_managed(r: Resource, a: _Acc, vcpus: int) -> None:
+    """A managed cluster sized in vCPUs and memory (GCP Managed Kafka)."""
+    mem = int_or_none(r.attributes.get("memory_bytes"))
+    memory = mem / 2**30 if mem is not None else None
+    a.managed.append(
+        Contribution(
+            resource=r.id,
+            kind=r.kind,
+            brokers=0,
+            note=f"managed Kafka cluster {r.name or r.id}: {vcpus} vCPUs, "
+            + (f"{memory:g} GiB memory" if memory is not None else "memory unknown"),
+            vcpus=float(vcpus),
+            memory_gib=memory,
         )
     )
 
 
 def _count_cluster(r: Resource, a: _Acc) -> None:
-    """Count a live provisioned MSK cluster's brokers; set serverless and pending ones apart."""
+    """Count a live provisioned MSK cluster's brokers; set serverless and pending ones apart.
+
+    Event Hubs namespaces and vCPU-sized managed clusters are counted apart.
+    """
     a.accounts.add(r.account)
     state = str(r.attributes.get("state") or "").upper()
+    live = state in LIVE_MSK_STATES
+    if r.attributes.get("managed_service") == "event-hubs" and live:
+        _count_event_hubs(r, a)
+        return
+    vcpus = int_or_none(r.attributes.get("vcpu_count"))
+    if vcpus is not None and live:
+        _count_managed(r, a, vcpus)
+        return
     if str(r.attributes.get("cluster_type") or "").upper() == "SERVERLESS":
         if state in LIVE_MSK_STATES:
             a.serverless.append(r.id)
@@ -243,6 +412,7 @@ def _count_cluster(r: Resource, a: _Acc) -> None:
         a.unknown.append(r.id)
         return
     a.brokers += count
+    cpus, memory = _sized(_str_or_none(r.attributes.get("instance_type")), count)
     a.contributions.append(
         Contribution(
             resource=r.id,
@@ -252,6 +422,8 @@ def _count_cluster(r: Resource, a: _Acc) -> None:
             f"{r.attributes.get('instance_type') or 'unknown type'} brokers ({state})",
             instance_type=_str_or_none(r.attributes.get("instance_type")),
             size=size_units(r.attributes.get("instance_type")),
+            vcpus=cpus,
+            memory_gib=memory,
         )
     )
 
@@ -271,18 +443,26 @@ def _count_instance(r: Resource, a: _Acc, covered: set[tuple[str, str, str]]) ->
         a.unknown.append(r.id)
         a.accounts.add(r.account)
     elif inst_state == "running":
-        a.brokers += 1
-        a.accounts.add(r.account)
-        a.contributions.append(
-            Contribution(
-                resource=r.id,
-                kind=r.kind,
-                brokers=1,
-                note=f"instance {iid or r.id} ({r.attributes.get('instance_type')}) is running",
-                instance_type=_str_or_none(r.attributes.get("instance_type")),
-                size=size_units(r.attributes.get("instance_type")),
-            )
+        itype = _str_or_none(r.attributes.get("instance_type"))
+        vcpus, memory = _sized(itype, 1)
+        controller = is_controller(r)
+        c = Contribution(
+            resource=r.id,
+            kind=r.kind,
+            brokers=0 if controller else 1,
+            note=f"instance {iid or r.id} ({itype}) is running"
+            + (" as a KRaft controller" if controller else ""),
+            instance_type=itype,
+            size=size_units(itype),
+            vcpus=vcpus,
+            memory_gib=memory,
         )
+        a.accounts.add(r.account)
+        if controller:
+            a.controllers.append(c)
+            return
+        a.brokers += 1
+        a.contributions.append(c)
 
 
 def capacity_by_region(graph: BoundaryGraph, cloud: str = "aws") -> dict[str, Capacity]:
@@ -292,7 +472,7 @@ def capacity_by_region(graph: BoundaryGraph, cloud: str = "aws") -> dict[str, Ca
     counted again on its own.
     """
     platform = [r for r in platform_resources(graph) if r.cloud == cloud]
-    groups = _platform_groups(graph, platform)
+    groups = _platform_groups(graph, platform, cloud)
     covered: set[tuple[str, str, str]] = set()
     acc: dict[str, _Acc] = {}
     for g in sorted(groups.values(), key=lambda r: r.id):
@@ -312,7 +492,16 @@ def capacity_by_region(graph: BoundaryGraph, cloud: str = "aws") -> dict[str, Ca
             serverless=tuple(sorted(a.serverless)),
             unknown=tuple(sorted(a.unknown)),
             accounts=tuple(sorted(a.accounts)),
+            controllers=tuple(a.controllers),
+            event_hubs=tuple(a.event_hubs),
+            managed=tuple(a.managed),
         )
         for region, a in sorted(acc.items())
-        if a.contributions or a.pending or a.serverless or a.unknown
+        if a.contributions
+        or a.pending
+        or a.serverless
+        or a.unknown
+        or a.controllers
+        or a.event_hubs
+        or a.managed
     }

@@ -27,6 +27,7 @@ from auditor.base.edges import DEPENDS_ON, ENCRYPTED_BY, HEALTH_CHECKED_BY, REPL
 from auditor.boundary import Declaration, RegionRole, ReplicationService
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, Relation, Resource
+from auditor.normalize.azure._common import REGION_PAIRS
 
 # --- DNS ----------------------------------------------------------------------------------
 
@@ -43,18 +44,23 @@ def record_fqdn(record: str, zone: str) -> str:
     return r if r.endswith(f".{z}") else f"{r}.{z}"
 
 
-def zones_named(graph: BoundaryGraph, zone: str) -> list[Resource]:
+def zones_named(graph: BoundaryGraph, zone: str, cloud: str | None = None) -> list[Resource]:
+    """Zones (Route53, Azure DNS, Traffic Manager, Cloud DNS) named ``zone``, in ``cloud``."""
     z = _norm(zone)
     return [
-        r for r in graph.of_kind(Kind.DNS_ZONE) if _norm(str(r.attributes.get("name") or "")) == z
+        r
+        for r in graph.of_kind(Kind.DNS_ZONE)
+        if _norm(str(r.attributes.get("name") or "")) == z and cloud in (None, r.cloud)
     ]
 
 
-def records_named(graph: BoundaryGraph, zone: str, fqdn: str) -> list[Resource]:
+def records_named(
+    graph: BoundaryGraph, zone: str, fqdn: str, cloud: str | None = None
+) -> list[Resource]:
     """Record sets with this name in zones named ``zone`` (every type and set identifier)."""
     z, n = _norm(zone), _norm(fqdn)
     # A record without its zone's name (Cloud DNS) is matched through its zone id.
-    zone_ids = {r.id for r in zones_named(graph, zone)}
+    zone_ids = {r.id for r in zones_named(graph, zone, cloud)}
     return [
         r
         for r in graph.of_kind(Kind.DNS_RECORD)
@@ -63,6 +69,7 @@ def records_named(graph: BoundaryGraph, zone: str, fqdn: str) -> list[Resource]:
             or str(r.attributes.get("zone_id") or "") in zone_ids
         )
         and _norm(str(r.attributes.get("name") or "")) == n
+        and cloud in (None, r.cloud)
     ]
 
 
@@ -94,11 +101,39 @@ def alias_target(record: Resource) -> Mapping[str, JSONValue] | None:
 # --- keys -----------------------------------------------------------------------------------
 
 
+_MULTI_REGIONS = {"europe": "europe-", "us": "us-", "asia": "asia-"}
+"""Cloud KMS multi-region locations and the region names they span."""
+
+
+def key_covers(key_region: str | None, region: str, cloud: str = "aws") -> bool:
+    """Whether a key in ``key_region`` is usable in ``region`` when other regions are down.
+
+    The same region, ``global``, or a Cloud KMS multi-region (``europe``, ``us``,
+    ``asia``) that spans it. An Azure Key Vault key lives in its vault's region, whose
+    contents Azure fails over read-only (decrypt, unwrap) to the paired region only.
+    """
+    if not key_region:
+        return False
+    if key_region in (region, "global"):
+        return True
+    if cloud == "azure":
+        return REGION_PAIRS.get(key_region) == region
+    prefix = _MULTI_REGIONS.get(key_region)
+    return prefix is not None and region.startswith(prefix)
+
+
 def resolve_key(graph: BoundaryGraph, ref: str) -> Resource | None:
-    """The collected key a reference names (key ARN, or alias ARN resolved by its aliases)."""
+    """The collected key a reference names (key ARN, alias ARN resolved by its aliases, or
+    an Azure Key Vault key URI, with or without its version)."""
     res = graph.get(ref)
     if res is not None and not res.attributes.get("stub") and res.kind == Kind.KEY:
         return res
+    if ref.startswith("https://"):
+        want = ref.rstrip("/").lower()
+        for k in graph.of_kind(Kind.KEY):
+            uri = str(k.attributes.get("key_uri") or "")
+            if uri and (want == uri or want.startswith(uri + "/")):
+                return k
     parts = ref.split(":", 5)
     if len(parts) == 6 and parts[5].startswith("alias/"):
         region, account, alias = parts[3], parts[4], parts[5]
@@ -128,7 +163,8 @@ def keys_protecting(graph: BoundaryGraph, store: Resource) -> tuple[list[Resourc
 def usable_customer_key(key: Resource, customer: bool) -> bool:
     """A customer-managed key, in a customer account, that is enabled."""
     a = key.attributes
-    return customer and a.get("key_manager") == "CUSTOMER" and a.get("key_state") == "Enabled"
+    state = str(a.get("key_state") or "").lower()
+    return customer and a.get("key_manager") == "CUSTOMER" and state == "enabled"
 
 
 # --- replication services, record targets, region helpers ------------------------------------
@@ -156,6 +192,45 @@ def primary_region(decl: Declaration) -> str | None:
     )
 
 
+def declared_regions(decl: Declaration) -> list[tuple[str, str, RegionRole]]:
+    """Every declared region as (cloud, region, role), in key order."""
+    out = []
+    for key, role in sorted(decl.regions.items()):
+        cloud, region = region_of_key(key)
+        out.append((cloud, region, role))
+    return out
+
+
+def cloud_of_region(decl: Declaration, region: str) -> str:
+    """The cloud a declared region name belongs to (region names differ across clouds)."""
+    return next((c for c, r, _ in declared_regions(decl) if r == region), "aws")
+
+
+def comparison_primary(decl: Declaration, cloud: str) -> tuple[str, str] | None:
+    """(cloud, region) of the primary ``cloud``'s secondaries are measured against.
+
+    Its own declared primary; a cloud without one takes the primary of another
+    cloud (in cloud name order), since vCPUs, memory and brokers compare across
+    clouds. None when nothing is declared primary.
+    """
+    own = decl.primary_region(cloud)
+    if own is not None:
+        return cloud, own
+    for other in sorted({c for c, _, _ in declared_regions(decl)}):
+        found = decl.primary_region(other)
+        if found is not None:
+            return other, found
+    return None
+
+
+def dependent_region_keys(decl: Declaration) -> list[tuple[str, str]]:
+    """(cloud, region) that must come up on their own: secondaries (active-passive), else all."""
+    regions = declared_regions(decl)
+    if decl.pattern.value == "active-passive":
+        return [(c, r) for c, r, role in regions if role is not RegionRole.PRIMARY]
+    return [(c, r) for c, r, _ in regions]
+
+
 def dependent_regions(decl: Declaration) -> list[str]:
     """Regions that must come up on their own: secondaries (active-passive), else all."""
     regions = declared_aws_regions(decl)
@@ -165,9 +240,12 @@ def dependent_regions(decl: Declaration) -> list[str]:
 
 
 def _arn_region(ref: str) -> str | None:
+    """The region a key reference names: an ARN's region, a Cloud KMS key's location."""
     parts = ref.split(":")
     if len(parts) >= 6 and parts[0] == "arn":
         return parts[3] or "global"
+    if "/locations/" in ref and "cloudkms" in ref:
+        return ref.split("/locations/", 1)[1].split("/", 1)[0]
     return None
 
 
@@ -226,12 +304,23 @@ def member_running(r: Resource) -> bool | None:
 
 
 def service_route(decl: Declaration, svc: ReplicationService) -> tuple[str | None, list[str]]:
-    """(source region, target regions) of a declared service, by region name (AWS)."""
-    regions = declared_aws_regions(decl)
-    source = region_of_key(svc.source)[1] if svc.source else primary_region(decl)
+    """(source region, target regions) of a declared service, by region name.
+
+    The source defaults to the declared primary (AWS's first, else another cloud's); the
+    targets to the other regions of the source's cloud and of clouds without a primary.
+    """
+    regions = declared_regions(decl)
+    if svc.source:
+        source: str | None = region_of_key(svc.source)[1]
+    else:
+        found = comparison_primary(decl, "aws")
+        source = found[1] if found else None
     if svc.target:
         return source, [region_of_key(svc.target)[1]]
-    return source, [r for r in regions if r != source]
+    cloud = cloud_of_region(decl, source) if source else "aws"
+    return source, [
+        r for c, r, _ in regions if r != source and (c == cloud or decl.primary_region(c) is None)
+    ]
 
 
 def _norm_host(name: str) -> str:
@@ -266,9 +355,23 @@ def record_targets(graph: BoundaryGraph, record: Resource) -> list[Resource]:
     return [out[k] for k in sorted(out)]
 
 
+def answer_regions(graph: BoundaryGraph, record: Resource) -> set[str]:
+    """Regions a record answers from: a Traffic Manager endpoint's location, the regions
+    of the internal load balancers a Cloud DNS policy targets, and of collected targets."""
+    out = {t.region for t in record_targets(graph, record)}
+    if record.region and record.region != "global":
+        out.add(record.region)
+    out.update(str(r) for r in record.attributes.get("target_regions") or [])
+    for v in record.attributes.get("values") or []:
+        res = graph.get(str(v))
+        if res is not None and res.region and res.region != "global":
+            out.add(res.region)
+    return out
+
+
 def declared_records(graph: BoundaryGraph) -> list[tuple[str, list[Resource]]]:
     return [
-        (fqdn, records_named(graph, dns.zone, fqdn))
+        (fqdn, records_named(graph, dns.zone, fqdn, dns.cloud))
         for dns in graph.declaration.failure.dns
         for fqdn in sorted({record_fqdn(r, dns.zone) for r in dns.records})
     ]
@@ -375,7 +478,8 @@ class Dependency:
     source: str
     target: str
     need: str
-    """``key``, ``dns``, ``replication`` or ``control-plane`` (``audit`` is informative)."""
+    """``key``, ``dns``, ``replication``, ``control-plane`` or ``network`` (``audit`` is
+    informative)."""
     from_region: str
     to_region: str
     blocking: bool
@@ -415,7 +519,7 @@ def _key_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[
             key = resolve_key(graph, rel.target)
             key_region = key.region if key is not None else _arn_region(rel.target)
             target = key.id if key is not None else rel.target
-            if key_region and key_region not in (holder.region, "global"):
+            if key_region and not key_covers(key_region, holder.region, holder.cloud):
                 yield Dependency(
                     source=holder.id,
                     target=target,
@@ -437,7 +541,7 @@ def _key_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[
                 continue
             key = resolve_key(graph, str(key_ref))
             key_region = key.region if key is not None else _arn_region(str(key_ref))
-            if key_region and key_region not in (dest.region, "global"):
+            if key_region and not key_covers(key_region, dest.region, dest.cloud):
                 yield Dependency(
                     source=dest.id,
                     target=key.id if key is not None else str(key_ref),
@@ -496,7 +600,7 @@ def _replication_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> I
         for target in targets:
             if target not in wanted or target in hosts:
                 continue
-            anchor = region_anchor(graph, target)
+            anchor = region_anchor(graph, target, cloud_of_region(decl, target))
             if anchor is None:
                 continue
             member = members[0]
@@ -515,17 +619,18 @@ def _replication_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> I
 
 def _dns_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[Dependency]:
     decl = graph.declaration
-    zones = [z for dns in decl.failure.dns for z in zones_named(graph, dns.zone)]
+    zones = [z for dns in decl.failure.dns for z in zones_named(graph, dns.zone, dns.cloud)]
     for region in regions:
-        anchor = region_anchor(graph, region)
+        cloud = cloud_of_region(decl, region)
+        anchor = region_anchor(graph, region, cloud)
         if anchor is None:
             continue
-        for z in zones:
+        for z in (z for z in zones if z.cloud == cloud):  # a zone serves its own cloud's networks
             vpcs = z.attributes.get("vpcs")
             if not z.attributes.get("private") or not isinstance(vpcs, list) or not vpcs:
                 continue
             vpc_regions = sorted({str(v.get("region")) for v in vpcs})
-            if region in vpc_regions:
+            if region in vpc_regions or "global" in vpc_regions:  # a GCP network is global
                 continue
             v = sorted(vpcs, key=lambda x: (str(x.get("region")), str(x.get("vpc_id"))))[0]
             vpc_id = f"arn:aws:ec2:{v.get('region')}:{z.account}:vpc/{v.get('vpc_id')}"
@@ -542,6 +647,7 @@ def _dns_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[
             )
         if (
             automatic_dns_failover(graph) is False
+            and cloud == "aws"
             and region != ROUTE53_CONTROL_REGION
             and ROUTE53_CONTROL_REGION in declared_aws_regions(decl)
             and zones
@@ -568,6 +674,8 @@ def _dns_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Iterator[
             for region in regions:
                 if not targets or region in regions_hit:
                     continue
+                if cloud_of_region(decl, region) != rec.cloud:
+                    continue  # another cloud's regions are not served by this record
                 t = targets[0]
                 yield Dependency(
                     source=rec.id,
@@ -585,7 +693,7 @@ def _control_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Itera
     decl = graph.declaration
     roles = {r.id: r for r in graph.of_kind(Kind.ROLE)}
     for region in regions:
-        anchor = region_anchor(graph, region)
+        anchor = region_anchor(graph, region, cloud_of_region(decl, region))
         if anchor is None:
             continue
         for va in sorted(decl.control.vendor_access, key=lambda v: v.role):
@@ -624,8 +732,8 @@ def _control_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Itera
 
 
 def failover_dependencies(graph: BoundaryGraph) -> list[Dependency]:
-    """What each declared region needs from another region, sorted."""
-    regions = list(declared_aws_regions(graph.declaration))
+    """What each declared region (of every cloud) needs from another region, sorted."""
+    regions = [r for _, r, _ in declared_regions(graph.declaration)]
     deps = [
         *_key_dependencies(graph, regions),
         *_replication_dependencies(graph, regions),

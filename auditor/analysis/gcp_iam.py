@@ -3,29 +3,39 @@
 A binding member is read as:
 
 - ``allUsers`` / ``allAuthenticatedUsers``: anyone (``anyone``);
-- ``serviceAccount:x@P.iam.gserviceaccount.com``: the party owning project P;
-  Google service agents (``@gcp-sa-*``, ``cloudservices``, ``*.gserviceaccount.com``
-  of Google) are the provider;
+- a member a party names explicitly (``gcp.service_accounts``, e-mail globs) is that
+  party's, whatever project it lives in: a vendor's service account created in a
+  customer project is the vendor's;
+- ``serviceAccount:x@P.iam.gserviceaccount.com``: the party owning project P (by id,
+  by its number, or by a declared folder among its ancestors when the project was
+  collected); Google service agents (``@gcp-sa-*``, ``cloudservices``,
+  ``*.gserviceaccount.com`` of Google) are the provider;
 - ``user:``/``group:``/``domain:`` in a domain a party declares (``gcp.domains``),
-  else ``unknown``; ``principal://`` and other forms are ``unknown``.
+  else ``unknown``; ``principal://`` and ``principalSet://`` (workload and workforce
+  identity federation: the subject is an outside identity even when the pool lives
+  in a customer project) are ``unknown`` unless a party names them in
+  ``gcp.service_accounts`` (globs over the whole member).
 
-A member of a declared party (customer or another, e.g. the vendor) is
-declared; ``anyone`` and ``unknown`` members are outside the boundary unless a
-``control.vendor_access`` entry names the member as ``principal`` (with or
-without the ``serviceAccount:`` prefix) and the binding's role matches its
-``role`` (glob).
+Only customer members (and Google's agents) are inside the boundary. Every other
+member's binding must be declared: a ``control.vendor_access`` entry names the member
+as ``principal`` (with or without the ``serviceAccount:`` prefix, globs allowed) and
+the binding's role matches its ``role`` (glob). A vendor service account holding
+``roles/owner`` where ``roles/compute.admin`` is declared is undeclared.
+
+A binding on an organisation, folder or project applies to every resource below
+it: :func:`inherited_grants` adds them to a resource's own.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from auditor.analysis.vendor_roles import entries, gcp_member_matches, gcp_role_matches
 from auditor.boundary import Declaration, VendorAccess
 from auditor.graph.build import BoundaryGraph
-from auditor.model import Resource
+from auditor.model import Kind, Resource
 
 PUBLIC = ("allUsers", "allAuthenticatedUsers")
 IAM_UNIT = "cloudasset-iam"
@@ -65,25 +75,57 @@ def _domains(decl: Declaration) -> dict[str, str]:
     return out
 
 
-def member_party(decl: Declaration, member: str) -> str:
+def _ancestry(graph: BoundaryGraph | None, project: str) -> tuple[str, list[str]]:
+    """A collected project's number and its ancestors above it (``folders/F``,
+    ``organizations/O``, nearest first); ``""`` and [] when it was not collected."""
+    if graph is None:
+        return "", []
+    for acct in graph.of_kind(Kind.ACCOUNT):
+        a = acct.attributes
+        if acct.cloud != "gcp" or project not in (a.get("account_id"), a.get("project_number")):
+            continue
+        above = [str(x) for x in a.get("ancestors") or [] if not str(x).startswith("projects/")]
+        return str(a.get("project_number") or ""), above
+    return "", []
+
+
+def project_party(decl: Declaration, project: str, graph: BoundaryGraph | None = None) -> str:
+    """The party of a project, by id, by number, or by a declared folder above it."""
+    party = decl.party_of("gcp", project)
+    if party != "unknown":
+        return party
+    number, above = _ancestry(graph, project)
+    if number and (party := decl.party_of("gcp", number)) != "unknown":
+        return party
+    folders = [a.split("/", 1)[1] for a in above if a.startswith("folders/")]
+    for name, p in sorted(decl.parties.items()):
+        if p.gcp and set(p.gcp.folders) & set(folders):
+            return name
+    return "unknown"
+
+
+def member_party(decl: Declaration, member: str, graph: BoundaryGraph | None = None) -> str:
     """The party a binding member belongs to (``anyone``, ``provider``, a party, ``unknown``)."""
     if member in PUBLIC:
         return "anyone"
+    kind, _, ident = member.partition(":")
+    ident = ident.removeprefix("deleted:").split("?", 1)[0]
+    named = decl.identity_party("gcp", [ident, member])
+    if named is not None:
+        return str(named)
     if _GOOGLE_SA.match(member) and not _SA.match(member):
         return "provider"
     if member.startswith("serviceAccount:service-") and _GOOGLE_SA.match(member):
         return "provider"
     if m := _SA.match(member):
-        return decl.party_of("gcp", m.group("project"))
-    kind, _, ident = member.partition(":")
-    ident = ident.removeprefix("deleted:")
+        return project_party(decl, m.group("project"), graph)
     if kind in ("user", "group"):
-        domain = ident.rsplit("@", 1)[-1].split("?", 1)[0].lower()
+        domain = ident.rsplit("@", 1)[-1].lower()
         return _domains(decl).get(domain, "unknown")
     if kind == "domain":
         return _domains(decl).get(ident.lower(), "unknown")
     if kind in ("projectOwner", "projectEditor", "projectViewer"):
-        return decl.party_of("gcp", ident)
+        return project_party(decl, ident, graph)
     return "unknown"
 
 
@@ -108,7 +150,7 @@ def grants(decl: Declaration, res: Resource, graph: BoundaryGraph) -> list[Grant
                     resource=res.id,
                     role=str(b.get("role") or ""),
                     member=str(member),
-                    party=member_party(decl, str(member)),
+                    party=member_party(decl, str(member), graph),
                     conditional=bool(b.get("condition")),
                 )
             )
@@ -116,10 +158,9 @@ def grants(decl: Declaration, res: Resource, graph: BoundaryGraph) -> list[Grant
 
 
 def declared_for(decl: Declaration, g: Grant) -> VendorAccess | None:
-    """The vendor access entry that declares this outside grant, if any."""
-    bare = g.member.partition(":")[2]
-    for va in decl.control.vendor_access:
-        if va.principal in (g.member, bare) and fnmatch.fnmatchcase(g.role, va.role):
+    """The vendor access entry that declares this outside grant (member and role), if any."""
+    for va in entries(decl.control.vendor_access, "gcp"):
+        if gcp_member_matches(va, g.member) and gcp_role_matches(va, g.role):
             return va
     return None
 
@@ -133,9 +174,11 @@ def outside_grants(decl: Declaration, res: Resource, graph: BoundaryGraph) -> li
 
 
 def undeclared(decl: Declaration, grants_: list[Grant]) -> list[Grant]:
-    """Grants to members of no declared party (or anyone) that vendor access does not name."""
+    """Grants outside the customer (a declared party's member too) no vendor access declares."""
     return [
-        g for g in grants_ if g.party in ("anyone", "unknown") and declared_for(decl, g) is None
+        g
+        for g in grants_
+        if g.party not in ("customer", "provider") and declared_for(decl, g) is None
     ]
 
 
@@ -145,3 +188,28 @@ def public_grants(decl: Declaration, res: Resource, graph: BoundaryGraph) -> lis
     if found is None:
         return None
     return [g for g in found if g.party == "anyone"]
+
+
+def inherited_grants(
+    decl: Declaration, res: Resource, graph: BoundaryGraph
+) -> tuple[list[Grant], list[str]]:
+    """Grants set on the project, folders and organisation above ``res``.
+
+    Returns the grants and the ancestors whose IAM policy is unknown (not collected).
+    """
+    number, above = _ancestry(graph, res.account)
+    if not number:
+        return [], [f"project {res.account}"]
+    ids = [f"//cloudresourcemanager.googleapis.com/projects/{number}"]
+    ids += [f"//cloudresourcemanager.googleapis.com/{a}" for a in above]
+    out: list[Grant] = []
+    unknown: list[str] = []
+    for anc_id in ids:
+        if anc_id == res.id:
+            continue
+        anc = graph.get(anc_id)
+        if anc is None or anc.attributes.get("iam_bindings") is None:
+            unknown.append(anc_id)
+            continue
+        out.extend(grants(decl, anc, graph) or [])
+    return out, unknown

@@ -35,3 +35,32 @@ def scanned_accounts(inventory: Inventory, decl: Declaration) -> list[tuple[str,
             clouds = [inventory.scope.cloud]
         out.update((c, account) for c in clouds)
     return sorted(out)
+
+
+LISTING_UNITS = {"aws": (), "azure": ("azure-resources",), "gcp": ("cloudasset",)}
+"""Per cloud: the collection units whose success means an account's resources were all listed."""
+
+
+def unlisted_customer_accounts(
+    inventory: Inventory, decl: Declaration, cloud: str
+) -> list[str] | None:
+    """The customer accounts of ``cloud`` whose resource listing is not known complete.
+
+    ``None`` when the declaration names no customer account of that cloud (a
+    tenant or organisation alone leaves the set of accounts open, so no closed
+    world can be claimed). An account counts as listed when its listing unit ran
+    and no gap of that unit (or of every service) hit it; an empty list means
+    every declared customer account was listed completely: what is not in the
+    inventory is in none of them.
+    """
+    units = LISTING_UNITS.get(cloud, ())
+    accounts = sorted(set(decl.accounts(cloud, "customer")))
+    if not accounts or not units:
+        return None
+    ran = {u.account for u in inventory.collected if u.cloud == cloud and u.service in units}
+    hit = {
+        g.account
+        for g in inventory.gaps
+        if g.cloud == cloud and (g.service == "*" or g.service in units) and not g.resource
+    }
+    return [a for a in accounts if a not in ran or a in hit or "*" in hit]

@@ -100,7 +100,9 @@ LOGS_TO = define_edge(
 )
 REPLICA_OF = define_edge("data.replica_of", "multi-region replica -> primary", "key -> key")
 REPLICATES_TO = define_edge(
-    "data.replicates_to", "replication rule (attrs `rule_id`, `rtc`)", "bucket -> bucket"
+    "data.replicates_to",
+    "replication rule (attrs `rule_id`, `rtc`; `read_only` for an Azure geo-redundant copy)",
+    "bucket -> bucket",
 )
 SNAPSHOT_OF = define_edge("data.snapshot_of", "snapshot source", "snapshot -> volume")
 
@@ -162,4 +164,21 @@ ROUTES_VIA = define_edge(
     "network.routes_via",
     "a route sends `destination` there (attrs `destination`, `state`)",
     "route_table -> gateway/peering/transit_gateway/private_endpoint/interface",
+)
+LINKS_TO = define_edge(
+    "network.links_to",
+    "a site link ends at that gateway (attrs `side` `local`/`peer`)",
+    "site_link -> gateway/vpn_gateway/peer_gateway",
+)
+JOINS = define_edge(
+    "network.joins",
+    "a site link's far end is another collected network's gateway (derived by matching the "
+    "peer address; attrs `peer_ip`)",
+    "site_link -> network (other side)",
+)
+
+RESOLVES_IN = define_edge(
+    "network.resolves_in",
+    "private DNS zone answers in that network (Azure virtual network link)",
+    "dns_zone -> network",
 )

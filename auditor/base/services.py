@@ -16,6 +16,7 @@ AWS_SERVICES = frozenset(
         "cloudtrail",
         "ec2-compute",
         "ec2-network",
+        "ec2-vpn",
         "eks",
         "elbv2",
         "iam",
@@ -28,7 +29,9 @@ AWS_SERVICES = frozenset(
         "sts",
     }
 )
-AZURE_SERVICES = frozenset({"azure-authorization", "azure-containers", "azure-resources"})
+AZURE_SERVICES = frozenset(
+    {"azure-authorization", "azure-containers", "azure-diagnostics", "azure-resources"}
+)
 GCP_SERVICES = frozenset({"cloudasset", "cloudasset-iam"})
 DRILLS = "drills"
 """Recorded failover drills, read from the declaration's drills folder."""

@@ -7,7 +7,11 @@ that would fail on it says INCONCLUSIVE and names the conditions.
 
 - ``control.outside-reach-declared``: every principal outside the customer party
   that can assume a customer role (directly or through a chain) or act on a
-  boundary resource is a declared vendor principal.
+  boundary resource is a declared vendor principal. On Azure the reach is the
+  ``control.can_act_on`` edges of role assignments and Lighthouse delegations
+  (:mod:`auditor.analysis.azure_access`); on GCP it is any binding to an outside
+  member on a boundary resource or on the project, folders or organisation above it
+  (the role held is judged by ``control.external-assume-declared``).
 - ``control.no-anonymous-data-access``: no wildcard or anonymous principal
   reaches data stores, system logs or their keys, through resource policies or
   wildcard trusts.
@@ -19,17 +23,20 @@ that would fail on it says INCONCLUSIVE and names the conditions.
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from auditor.analysis.access import AccessModel, Grant, access_model, describe_chain
+from auditor.analysis.azure_access import boundary_targets as azure_targets
 from auditor.analysis.boundary_scope import data_stores, system_log_stores
-from auditor.analysis.gcp_iam import outside_grants, public_grants
+from auditor.analysis.gcp_iam import inherited_grants, outside_grants, public_grants
 from auditor.analysis.policy import ANYONE
 from auditor.analysis.policy_eval import Decision
 from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME, ENCRYPTED_BY
 from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.control_cloud_roles import azure_declared, gcp_outside_reach
 from auditor.checks.control_trust import account_of_arn, scanned
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
@@ -127,20 +134,27 @@ def _judge_reach(
     title="Every outside principal that can reach the platform is declared",
     rationale=(
         "A principal of another party that can assume a customer role, directly or through a "
-        "chain of roles, or act on a boundary resource through its resource policy, is a way "
+        "chain of roles, or act on a boundary resource through its resource policy (Azure: a "
+        "role assignment or delegation over it; GCP: a binding on it or above it), is a way "
         "into the boundary; the declaration must name it so that its access can be reviewed."
     ),
     remediation=(
         "Remove the trust or resource-policy grant, or declare the principal under "
         "control.vendor_access with the role it uses."
     ),
-    requires=("iam", "s3", "kms", "azure-authorization"),
+    requires=("iam", "s3", "kms", "azure-authorization", "cloudasset-iam"),
 )
 def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
     model = access_model(ctx.graph)
     decl = ctx.declaration
     declared = {va.principal for va in decl.control.vendor_access}
-    targets = model.boundary_targets()
+    declared |= {
+        p.id
+        for p in ctx.graph.of_kind(Kind.PRINCIPAL, include_stubs=True)
+        if p.id.startswith("/tenants/") and azure_declared(ctx, p.id) is not None
+    }
+    chosen = {t.id: t for t in [*model.boundary_targets(), *azure_targets(ctx.graph)]}
+    targets = [chosen[k] for k in sorted(chosen)]
     outsiders = set(model.outsiders())
     # outside principals that resource policies of boundary resources name directly
     for t in targets:
@@ -148,6 +162,7 @@ def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
             if model.party(rel.source) != "customer":
                 outsiders.add(rel.source)
     yield from _azure_unreached(ctx, model, targets)
+    yield from gcp_outside_reach(ctx)
     if not outsiders:
         yield from _aws_unreached(ctx, targets)
         return
@@ -421,23 +436,80 @@ def _azure_key_control(ctx: RuleContext, key: Resource) -> Finding:
     )
 
 
+KEY_ROLES = (
+    "roles/owner",
+    "roles/editor",
+    "roles/cloudkms.*",
+    "roles/iam.securityAdmin",
+    "roles/resourcemanager.*Admin",
+)
+"""Predefined roles that, bound above a key, let their holder use it or re-policy it (the
+basic roles, Cloud KMS roles, and roles that may set the IAM policy of a project,
+folder or organisation). Other predefined roles are judged by name: they hold none."""
+
+
+def _key_capable(role: str) -> bool | None:
+    """Whether a role bound above a key reaches it (None: a custom role, permissions unknown)."""
+    if role.startswith(("projects/", "organizations/")):
+        return None
+    return any(fnmatch.fnmatchcase(role, g) for g in KEY_ROLES)
+
+
 def _gcp_key_control(ctx: RuleContext, key: Resource) -> Finding:
-    """GCP: members outside the customer bound on the Cloud KMS key itself."""
-    outside = outside_grants(ctx.declaration, key, ctx.graph)
+    """GCP: members outside the customer bound on the key, or above it with a key role.
+
+    A binding on the project, a folder or the organisation applies to the key below
+    it; such a binding reaches the key when its role is one of :data:`KEY_ROLES`.
+    """
+    decl = ctx.declaration
+    outside = outside_grants(decl, key, ctx.graph)
     label = f"key {key.name or key.id}"
     if outside is None:
         return ctx.inconclusive(key.id, f"the IAM policy of {label} was not read")
+    above, unread = inherited_grants(decl, key, ctx.graph)
+    above = [g for g in above if g.party not in ("customer", "provider")]
+    reaching = [g for g in above if _key_capable(g.role)]
+    unknown = [g for g in above if _key_capable(g.role) is None]
     attrs: dict[str, JSONValue] = {
         "outside_bindings": [
-            {"role": g.role, "member": g.member, "party": g.party} for g in outside
+            {"role": g.role, "member": g.member, "party": g.party, "on": g.resource}
+            for g in [*outside, *reaching, *unknown]
         ],
-        "note": "bindings inherited from the project, folder or organisation are not evaluated",
+        "ancestors_not_read": unread,
     }
-    if outside:
-        who = ", ".join(sorted({f"{g.member} ({g.party}, {g.role})" for g in outside}))
-        return ctx.failed(key.id, f"{label} binds outside member(s) {who}", attributes=attrs)
+    hits = [*outside, *reaching]
+    if hits:
+        who = ", ".join(
+            sorted(
+                {
+                    f"{g.member} ({g.party}, {g.role}"
+                    + ("" if g.resource == key.id else f" on {g.resource}")
+                    + ")"
+                    for g in hits
+                }
+            )
+        )
+        return ctx.failed(
+            key.id, f"{label} is reachable by outside member(s) {who}", attributes=attrs
+        )
+    # A project-level scan does not read folder or organisation policies: they are
+    # listed in the evidence, but only an unread project policy leaves the key unjudged.
+    unread = [u for u in unread if "/folders/" not in u and "/organizations/" not in u]
+    if unknown or unread:
+        why = (
+            "custom roles whose permissions are not in the inventory: "
+            + ", ".join(sorted({f"{g.member} ({g.role} on {g.resource})" for g in unknown}))
+            if unknown
+            else f"the IAM policy of {', '.join(unread)} was not read"
+        )
+        return ctx.inconclusive(
+            key.id, f"{label}: outside members may reach it through {why}", attributes=attrs
+        )
     return ctx.passed(
-        key.id, f"{label} binds no member outside the customer on the key itself", attributes=attrs
+        key.id,
+        f"{label}: no member outside the customer is bound on the key, nor above it (project, "
+        "folders, organisation) with a role that can use or re-policy keys",
+        attributes=attrs,
     )
 
 

@@ -12,6 +12,11 @@
 A trail *covers* an account when it was collected in that account, or when it
 is an organization trail of a customer account. Verdicts about an account
 carry ``account=`` so that a CloudTrail gap there turns them INCONCLUSIVE.
+
+On Azure the trail is a subscription's Activity Log export (a subscription
+diagnostic setting), judged in :mod:`auditor.checks._audit_azure`; on GCP, Cloud
+Audit Logs with their log sinks, log buckets and Data Access audit configs,
+judged in :mod:`auditor.checks._audit_gcp`.
 """
 
 from __future__ import annotations
@@ -22,16 +27,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from auditor.base.edges import LOGS_TO
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Finding, RuleContext, _audit_azure, _audit_gcp, rule
 from auditor.checks.control_trust import scanned
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
-GCP_NO_TRAIL = "Cloud Audit Logs and their log sinks are not collected"
-AZURE_NO_TRAIL = (
-    "the Azure Activity Log and its diagnostic export are not modelled as an audit trail"
-)
+NO_DATA_EVENTS = "the declaration does not require data events (control.audit.data_events is false)"
 
 
 def _trails_covering(graph: BoundaryGraph, account: str) -> list[Resource]:
@@ -111,13 +113,14 @@ def _unscanned(ctx: RuleContext, account: str) -> Finding:
     ),
     remediation=(
         "Create a multi-region trail (or an organization trail) with management events "
-        "and keep it logging."
+        "and keep it logging; on Azure, export each subscription's Activity Log "
+        "(Administrative) with a subscription diagnostic setting."
     ),
-    requires=("cloudtrail",),
+    requires=("cloudtrail", "azure-diagnostics"),
 )
 def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Finding]:
-    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRAIL)
-    yield from ctx.not_judged_on(("gcp",), GCP_NO_TRAIL)
+    yield from _audit_azure.multi_region(ctx)
+    yield from _audit_gcp.multi_region(ctx)
     decl = ctx.declaration
     regions = sorted(decl.regions_of("aws"))
     for account in sorted(decl.accounts("aws", "customer")):
@@ -187,15 +190,17 @@ def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Finding]:
         "prove the files were not altered (log file validation)."
     ),
     remediation=(
-        "Send the trail to a bucket in a customer account and turn on log file validation."
+        "Send the trail to a bucket in a customer account and turn on log file validation; "
+        "on Azure and GCP, export the Activity Log and audit log sinks only to workspaces, "
+        "storage or log buckets of customer subscriptions and projects."
     ),
-    requires=("cloudtrail", "s3"),
+    requires=("cloudtrail", "s3", "azure-diagnostics"),
 )
 def audit_log_store(ctx: RuleContext) -> Iterator[Finding]:
-    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRAIL)
-    yield from ctx.not_judged_on(("gcp",), GCP_NO_TRAIL)
     decl = ctx.declaration
     want = decl.control.audit.log_store
+    yield from _audit_azure.log_store(ctx, want)
+    yield from _audit_gcp.log_store(ctx, want)
     judged: set[str] = set()
     for account in sorted(decl.accounts("aws", "customer")):
         if not scanned(ctx.graph, account):
@@ -336,15 +341,15 @@ def _selector_covers(sel: Any, bucket_name: str) -> tuple[bool, str]:
     ),
     remediation=(
         "Add a data event selector (AWS::S3::Object, ReadWriteType All) for each data store "
-        "bucket to a logging trail of its account."
+        "bucket to a logging trail of its account; on Azure, send StorageRead/StorageWrite "
+        "(blob service), Key Vault AuditEvent and Event Hubs RuntimeAuditLogs to a "
+        "destination; on GCP, enable DATA_READ and DATA_WRITE audit logs for the services."
     ),
-    requires=("cloudtrail", "s3"),
+    requires=("cloudtrail", "s3", "azure-diagnostics", "cloudasset-iam"),
 )
 def audit_data_events(ctx: RuleContext) -> Iterator[Finding]:
     from auditor.analysis.boundary_scope import data_stores
 
-    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRAIL)
-    yield from ctx.not_judged_on(("gcp",), GCP_NO_TRAIL)
     decl = ctx.declaration
     if not decl.control.audit.data_events:
         yield ctx.passed(
@@ -352,10 +357,15 @@ def audit_data_events(ctx: RuleContext) -> Iterator[Finding]:
             "the declaration does not require data events (control.audit.data_events is false)",
             attributes={"data_events": False},
         )
+        yield from ctx.not_judged_on(("azure", "gcp"), NO_DATA_EVENTS)
         return
-    buckets = [s for s in data_stores(ctx.graph) if s.kind == Kind.BUCKET]
+    stores = data_stores(ctx.graph)
+    yield from _audit_azure.data_events(ctx, stores)
+    yield from _audit_gcp.data_events(ctx, stores)
+    buckets = [s for s in stores if s.kind == Kind.BUCKET and s.cloud == "aws"]
     if not buckets:
-        yield ctx.inconclusive("scope:aws/*/*", "no data store bucket was found to judge")
+        if decl.accounts("aws", "customer"):
+            yield ctx.inconclusive("scope:aws/*/*", "no data store bucket was found to judge")
         return
     for b in buckets:
         trails = [t for t in _trails_covering(ctx.graph, b.account) if not _shortfalls(t)]
@@ -406,16 +416,19 @@ _TAMPER_BUCKET_CAPS = ("bucket.policy_change", "bucket.delete", "data.write")
     remediation=(
         "Remove cloudtrail:StopLogging/DeleteTrail/UpdateTrail/PutEventSelectors and the log "
         "bucket's s3:PutBucketPolicy/DeleteBucket/DeleteObject from every role an outside "
-        "principal can reach; add explicit Deny statements or an SCP."
+        "principal can reach; add explicit Deny statements or an SCP. On Azure, keep "
+        "diagnosticSettings/write and the destination's write out of outside roles, or lock "
+        "its immutability policy; on GCP, export to a locked log bucket or a bucket with a "
+        "locked retention policy and keep sink-writing roles from outside members."
     ),
-    requires=("cloudtrail", "iam", "s3"),
+    requires=("cloudtrail", "iam", "s3", "azure-diagnostics", "azure-authorization"),
 )
 def audit_trail_tamper(ctx: RuleContext) -> Iterator[Finding]:
     from auditor.analysis.access import access_model
     from auditor.checks.control_access import _judge_reach, reach
 
-    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRAIL)
-    yield from ctx.not_judged_on(("gcp",), GCP_NO_TRAIL)
+    yield from _audit_azure.tamper(ctx)
+    yield from _audit_gcp.tamper(ctx)
     decl = ctx.declaration
     model = access_model(ctx.graph)
     outsiders = sorted({*model.outsiders(), *(va.principal for va in decl.control.vendor_access)})

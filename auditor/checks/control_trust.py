@@ -4,6 +4,13 @@ Rules here read each role's ``trust_policy`` with :mod:`auditor.analysis.policy`
 (the ``control.trusts`` edges the normaliser draws from the same document are
 cited as evidence). A trust *statement* is an Allow statement whose actions
 include one of the ``sts:AssumeRole*`` actions.
+
+Azure and GCP have no trust policy: their doors in are role assignments and
+Lighthouse delegations (Azure) and IAM bindings (GCP) to outside identities, which
+``control.external-assume-declared`` judges (principal and role held against
+``control.vendor_access``, :mod:`auditor.checks.control_cloud_roles`), and
+``control.declared-roles-exist`` checks that the declared Azure/GCP vendor identity
+holds its declared role.
 """
 
 from __future__ import annotations
@@ -15,9 +22,15 @@ from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.gcp_iam import outside_grants
 from auditor.analysis.gcp_iam import undeclared as gcp_undeclared
 from auditor.analysis.policy import PolicyError, Principal, Statement, assume_statements
+from auditor.analysis.vendor_roles import vendor_access_cloud
 from auditor.base.edges import TRUSTS
 from auditor.boundary import Declaration, VendorAccess
 from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.control_cloud_roles import (
+    azure_declared_role_held,
+    azure_outside_assignments,
+    gcp_declared_role_held,
+)
 from auditor.checks.data_exposure import anyone_outside
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
@@ -27,8 +40,9 @@ from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 
 AZURE_NO_TRUST = (
-    "Azure roles have no trust policy; role assignments and Lighthouse delegations are "
-    "judged by control.outside-reach-declared"
+    "Azure roles have no trust policy and RBAC has no 'anyone' principal; role assignments "
+    "and Lighthouse delegations are judged by control.external-assume-declared and "
+    "control.outside-reach-declared"
 )
 
 
@@ -96,9 +110,16 @@ def trust_of(role: Resource) -> Trust:
 
 
 def is_outside(decl: Declaration, p: Principal) -> bool:
-    """A named principal (not anyone, not a service) outside the customer party."""
+    """A named principal (not anyone, not a service) outside the customer party.
+
+    A principal another party names (``aws.principals``) is that party's, whatever
+    account it lives in.
+    """
     if p.is_anyone or p.is_service:
         return False
+    named = decl.identity_party("aws", [p.value])
+    if named is not None:
+        return named != "customer"
     return not p.account or decl.party_of("aws", p.account) != "customer"
 
 
@@ -229,16 +250,21 @@ def no_wildcard_trust(ctx: RuleContext) -> Iterator[Finding]:
     rationale=(
         "Each trust relationship to another party is a door into the boundary: the "
         "declaration must name it (principal and role) so that reviewers can hold it to "
-        "its conditions and permissions."
+        "its conditions and permissions. On AWS the door is a role's trust policy; on "
+        "Azure a role assignment or Lighthouse delegation in a customer subscription to a "
+        "principal of another tenant, or to an identity another party names in the "
+        "customer tenant; on GCP an IAM binding on a customer resource to a member "
+        "outside the customer. Each (principal, role) must match a vendor_access entry."
     ),
     remediation=(
-        "Remove the outside principal from the role's trust policy, or declare it under "
-        "control.vendor_access with its role, allow and deny lists."
+        "Remove the outside principal from the role's trust policy (the role assignment, "
+        "delegation or binding), or declare it under control.vendor_access with its role, "
+        "allow and deny lists."
     ),
-    requires=("iam",),
+    requires=("iam", "azure-authorization", "azure-resources", "cloudasset-iam"),
 )
 def external_assume_declared(ctx: RuleContext) -> Iterator[Finding]:
-    yield from ctx.not_judged_on(("azure",), AZURE_NO_TRUST)
+    yield from azure_outside_assignments(ctx)
     decl = ctx.declaration
     for account, roles in sorted(roles_by_customer_account(ctx.graph).items()):
         if (f := _account_checks(ctx, account, roles)) is not None:
@@ -453,6 +479,11 @@ def declared_roles_exist(ctx: RuleContext) -> Iterator[Finding]:
         yield _no_vendor_access(ctx, "no vendor role has to exist")
         return
     for va in decl.control.vendor_access:
+        cloud = vendor_access_cloud(va)
+        if cloud != "aws":
+            held = azure_declared_role_held if cloud == "azure" else gcp_declared_role_held
+            yield held(ctx, va)
+            continue
         account = account_of_arn(va.role)
         if not scanned(ctx.graph, account):
             yield ctx.inconclusive(

@@ -9,6 +9,11 @@ hit by an allowed ``iam:PassRole``); each witness is then confirmed by the
 policy evaluator on the statement's resource, so that a permissions boundary,
 an SCP, a conditional Deny or a key policy that blocks it is taken into account.
 A grant that depends on an unknown condition stays (as not definite).
+
+Azure and GCP entries are judged by :mod:`auditor.checks.control_cloud_roles`: the
+Azure role definitions the vendor principal holds (actions and data actions minus
+their not-lists) and the GCP roles its member is bound to (predefined roles by name,
+their permissions not being in the inventory).
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from collections.abc import Callable, Iterator
 from auditor.analysis.access import AccessModel, access_model, describe_chain
 from auditor.analysis.policy import Grant, PermissionSet, PolicyError, role_documents
 from auditor.analysis.policy_eval import Decision
+from auditor.analysis.vendor_roles import vendor_access_cloud
 from auditor.boundary import VendorAccess
 from auditor.checks import Finding, RuleContext, rule
+from auditor.checks.control_cloud_roles import Mode, azure_vendor_roles, gcp_vendor_roles
 from auditor.checks.control_trust import account_of_arn, find_role
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
@@ -45,15 +52,14 @@ def _judge(
             attributes={"vendor_access": []},
         )
         return
+    mode: Mode = "deny" if search is _denied_hits else "allow"
     for va in decl.control.vendor_access:
-        if va.role.lower().startswith(("/providers/", "/subscriptions/")):
-            yield ctx.not_applicable(
-                va.role,
-                f"declared vendor role {va.role} is an Azure role definition: its permissions "
-                "are not matched against declared IAM action lists (control.outside-reach-"
-                "declared and control.vendor-key-control judge what it reaches)",
-                attributes={"principal": va.principal, "role": va.role},
-            )
+        cloud = vendor_access_cloud(va)
+        if cloud == "azure":
+            yield from azure_vendor_roles(ctx, va, mode)
+            continue
+        if cloud == "gcp":
+            yield from gcp_vendor_roles(ctx, va, mode)
             continue
         role = find_role(ctx.graph, va.role)
         if role is None:
@@ -217,7 +223,7 @@ def _outside_hits(perms: PermissionSet, va: VendorAccess) -> list[tuple[str, Gra
         "Remove the granting statements, narrow wildcards, or add an explicit Deny for "
         "the denied actions to the vendor role."
     ),
-    requires=("iam",),
+    requires=("iam", "azure-authorization", "azure-resources", "cloudasset-iam"),
 )
 def vendor_denied_actions(ctx: RuleContext) -> Iterator[Finding]:
     yield from _judge(ctx, "can perform denied actions", _denied_hits)
@@ -233,7 +239,7 @@ def vendor_denied_actions(ctx: RuleContext) -> Iterator[Finding]:
         "privilege keeps the declared control path honest."
     ),
     remediation="Narrow the vendor role's policies to the declared allow list, or extend it.",
-    requires=("iam",),
+    requires=("iam", "azure-authorization", "azure-resources", "cloudasset-iam"),
 )
 def vendor_allowed_actions(ctx: RuleContext) -> Iterator[Finding]:
     yield from _judge(ctx, "can perform actions outside its allow list", _outside_hits)

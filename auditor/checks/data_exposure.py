@@ -6,6 +6,10 @@ Both read resource policies (bucket and key policies) with
 account, VPC endpoint, source ARN, ExternalId, ...); a statement naming an
 account or role outside the customer party is a cross-party grant, tolerated
 only for a declared vendor principal that gets no data access.
+
+An Azure storage account has no resource policy: its exposure is its network
+endpoint (public network access, the ``networkAcls`` firewall, private
+endpoint connections) and anonymous blob access; see :func:`azure_storage_exposure`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from auditor.analysis.boundary_scope import data_stores, platform_resources, system_log_stores
 from auditor.analysis.gcp_iam import declared_for as gcp_declared_for
 from auditor.analysis.gcp_iam import outside_grants, public_grants
+from auditor.analysis.network import cidr_within
 from auditor.analysis.policy import ActionSet, PolicyError, Statement, find_action, statements
 from auditor.base.edges import SNAPSHOT_OF
 from auditor.boundary import Declaration
@@ -88,6 +93,131 @@ def _policy(res: Resource) -> tuple[list[Statement] | None, str]:
         return statements(res.attributes.get("policy")), ""
     except PolicyError as exc:
         return None, str(exc)
+
+
+def declared_sources(decl: Declaration) -> list[str]:
+    """Every CIDR a traffic class of the declaration names (clients, replication, ops, support)."""
+    n = decl.network
+    return sorted({*n.clients.cidrs, *n.replication.cidrs, *n.operations.cidrs, *n.support.cidrs})
+
+
+def _subscription_of(rid: str) -> str | None:
+    parts = rid.lower().split("/")
+    return parts[2] if len(parts) > 2 and parts[1] == "subscriptions" else None
+
+
+def azure_storage_network(decl: Declaration, b: Resource) -> tuple[str, list[str]]:
+    """Who can reach an Azure storage account over the network: (state, reasons).
+
+    ``state`` is ``open`` (reasons name what lets outsiders in), ``unknown`` (the
+    reasons say what was not recorded) or ``closed`` (only declared sources, trusted
+    Azure services and customer private endpoints). Public network access
+    ``Disabled`` shuts the public endpoint whatever ``networkAcls`` says; otherwise
+    ``defaultAction: Allow`` admits the whole internet, and with ``Deny`` each IP
+    rule must lie inside a declared traffic class and each virtual network rule
+    name a customer subscription's subnet. Approved private endpoint connections
+    must come from customer subscriptions.
+    """
+    a = b.attributes
+    network = str(a.get("public_network_access") or "").lower()
+    problems: list[str] = []
+    unknown: list[str] = []
+    if network == "securedbyperimeter":
+        unknown.append(
+            "public network access is governed by a network security perimeter, "
+            "whose rules are not collected"
+        )
+    elif network != "disabled":
+        rules = a.get("network_rules")
+        if not isinstance(rules, dict) or rules.get("default_action") is None:
+            unknown.append(
+                "public network access is not disabled and its network rules "
+                "(networkAcls) were not recorded"
+            )
+        elif str(rules["default_action"]).lower() == "allow":
+            problems.append(
+                "public network access is enabled and the firewall's default "
+                "action is Allow (the whole internet)"
+            )
+        else:
+            allowed = declared_sources(decl)
+            wide = [str(r) for r in rules.get("ip_rules") or [] if not cidr_within(str(r), allowed)]
+            if wide:
+                problems.append(
+                    f"IP rule(s) {', '.join(wide)} admit addresses outside the "
+                    f"declared sources ({', '.join(allowed) or 'none'})"
+                )
+            for sid in rules.get("virtual_network_rules") or []:
+                sub = _subscription_of(str(sid))
+                if sub is None or decl.party_of("azure", sub) != "customer":
+                    problems.append(
+                        f"virtual network rule admits subnet {sid} of subscription "
+                        f"{sub} ({decl.party_of('azure', sub or '')})"
+                    )
+    conns = a.get("private_endpoint_connections")
+    for c in conns if isinstance(conns, list) else []:
+        if str(c.get("status") or "").lower() != "approved":
+            continue
+        sub = c.get("subscription")
+        if sub is None or decl.party_of("azure", str(sub)) != "customer":
+            problems.append(
+                f"approved private endpoint {c.get('endpoint_id')} lives in "
+                f"subscription {sub} ({decl.party_of('azure', str(sub or ''))})"
+            )
+    if problems:
+        return "open", problems
+    if unknown:
+        return "unknown", unknown
+    return "closed", []
+
+
+def azure_storage_exposure(ctx: RuleContext, b: Resource) -> Finding:
+    """An Azure storage account: who reaches it over the network, then anonymous blob access.
+
+    A log store whose endpoint admits the internet or undeclared networks is public
+    whatever its containers say (a leaked key or SAS is then usable from anywhere):
+    FAIL. Reached only from declared networks, anonymous blob access
+    (``allowBlobPublicAccess``) stays inside them. Network rules not recorded:
+    INCONCLUSIVE.
+    """
+    a = b.attributes
+    blob, network = a.get("allow_blob_public_access"), a.get("public_network_access")
+    state, reasons = azure_storage_network(ctx.declaration, b)
+    attrs: dict[str, JSONValue] = {
+        "allow_blob_public_access": blob,
+        "public_network_access": network,
+        "network_rules": a.get("network_rules"),
+        "private_endpoint_connections": a.get("private_endpoint_connections"),
+        "network": state,
+    }
+    if state == "open":
+        anon = " and allows anonymous blob access" if blob is not False else ""
+        return ctx.failed(
+            b.id,
+            f"storage account {b.name} is reachable from outside the declared networks"
+            f"{anon}: {'; '.join(reasons)}",
+            attributes={**attrs, "problems": list(reasons)},
+            definite=True,
+        )
+    if state == "unknown":
+        return ctx.inconclusive(
+            b.id,
+            f"cannot tell who reaches storage account {b.name}: {reasons[0]}",
+            attributes=attrs,
+        )
+    where = (
+        "has public network access disabled"
+        if str(network or "").lower() == "disabled"
+        else "admits only declared networks (default action Deny)"
+    )
+    anon = (
+        "forbids anonymous blob access"
+        if blob is False
+        else "allows anonymous blob access only from inside those networks"
+        if blob is True
+        else "does not record allowBlobPublicAccess, which matters only inside them"
+    )
+    return ctx.passed(b.id, f"storage account {b.name} {where} and {anon}", attributes=attrs)
 
 
 def azure_storage_public(ctx: RuleContext, b: Resource) -> Finding:
@@ -182,7 +312,7 @@ def _gcp_bucket_public(ctx: RuleContext, b: Resource) -> Finding:
         "Turn on all four S3 Block Public Access settings, remove policy statements that "
         "allow '*' without a restricting condition, and make snapshots private."
     ),
-    requires=("s3", "ec2-compute"),
+    requires=("s3", "ec2-compute", "azure-resources", "cloudasset"),
 )
 def no_public_access(ctx: RuleContext) -> Iterator[Finding]:
     graph = ctx.graph
@@ -199,7 +329,7 @@ def no_public_access(ctx: RuleContext) -> Iterator[Finding]:
         if b.cloud == "gcp":
             yield _gcp_bucket_public(ctx, b)
         elif b.cloud == "azure":
-            yield azure_storage_public(ctx, b)
+            yield azure_storage_exposure(ctx, b)
         else:
             yield _aws_bucket_public(ctx, b)
     for snap in snapshots:

@@ -292,6 +292,33 @@ def _no_stores(ctx: RuleContext) -> Finding:
     )
 
 
+def _project_number_party(ctx: RuleContext, number: str) -> str:
+    """The party of the collected GCP project with that number (``unknown`` if none)."""
+    for acct in ctx.graph.of_kind(Kind.ACCOUNT):
+        if acct.cloud == "gcp" and str(acct.attributes.get("project_number") or "") == number:
+            return ctx.declaration.party_of("gcp", str(acct.attributes.get("account_id") or ""))
+    return "unknown"
+
+
+def _outside_listed_customer(ctx: RuleContext, cloud: str, k: KeyRef) -> str | None:
+    """Why key ``k`` (not collected, owner unknown) lies outside the customer, or ``None``.
+
+    Azure and GCP list every resource of an account in one listing: when each
+    declared customer subscription or project was listed completely and the key
+    (or, for Azure, its vault) is in none of them, it belongs to someone else.
+    A gap in any customer account's listing leaves the owner unknown.
+    """
+    from auditor.analysis.scanned import unlisted_customer_accounts
+
+    if k.key is not None or cloud not in ("azure", "gcp"):
+        return None
+    unlisted = unlisted_customer_accounts(ctx.graph.inventory, ctx.declaration, cloud)
+    if unlisted is None or unlisted:
+        return None
+    where = "subscription" if cloud == "azure" else "project"
+    return f"not in any customer {where} (all were listed)"
+
+
 @rule(
     id="data.customer-key",
     path=PathName.DATA,
@@ -306,7 +333,7 @@ def _no_stores(ctx: RuleContext) -> Finding:
         "Encrypt the store with a customer managed KMS key created in a customer account "
         "(SSE-KMS for buckets, a CMK for volumes and MSK)."
     ),
-    requires=("s3", "kms", "ec2-compute", "msk"),
+    requires=("s3", "kms", "ec2-compute", "msk", "azure-resources", "cloudasset"),
 )
 def customer_key(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
@@ -350,8 +377,17 @@ def customer_key(ctx: RuleContext) -> Iterator[Finding]:
         definite = True
         for k in p.keys:
             party = decl.party_of(s.cloud, k.account) if k.account else None
-            if party is None:
-                unknown.append(f"the owner of key {k.ref} is not known")
+            numbered = s.cloud == "gcp" and str(k.account or "").isdigit()
+            if numbered and party == "unknown":
+                party = _project_number_party(ctx, str(k.account))
+            if party is None or (party == "unknown" and k.key is None and numbered):
+                outside = _outside_listed_customer(ctx, s.cloud, k)
+                if outside is None:
+                    unknown.append(f"the owner of key {k.ref} is not known")
+                elif want in ("any", "unknown"):
+                    unknown.append(f"the owner of key {k.ref} is not known ({outside})")
+                else:
+                    problems.append(f"key {k.ref} is {outside}")
             elif want != "any" and party != want:
                 problems.append(f"key {k.ref} is in account {k.account} ({party})")
             elif want == "customer" and k.key is None:

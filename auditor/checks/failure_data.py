@@ -1,8 +1,12 @@
 """Failure path rules about data and keys surviving a regional failover.
 
-- ``failure.keys-in-each-region``: every declared region holding data stores has an
-  enabled customer-managed key (a multi-region replica of the primary data key, the
-  key protecting the stores there, or a separate customer key).
+- ``failure.keys-in-each-region``: every declared region (of every cloud) holding data
+  stores has an enabled customer-managed key (a multi-region replica of the primary data
+  key, the key protecting the stores there, or a separate customer key). Azure Key Vault
+  keys are regional (their vault's location, failed over read-only to its paired
+  region); a Cloud KMS key serves its key ring's
+  location, ``global``, or the regions of its multi-region (``europe``, ``us``, ``asia``).
+  Data encrypted by a key that exists only in another region fails.
 - ``failure.data-replicated``: every data store in the primary (or each active)
   region replicates to a store in a secondary (another active) region, with S3
   Replication Time Control when the RPO is under 15 minutes.
@@ -15,6 +19,8 @@ from dataclasses import dataclass, field
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, is_customer_account
 from auditor.analysis.failover import (
+    declared_regions,
+    key_covers,
     key_users,
     keys_protecting,
     member_running,
@@ -24,11 +30,12 @@ from auditor.analysis.failover import (
 )
 from auditor.analysis.network import label, local_id
 from auditor.base.edges import REPLICATES_TO
-from auditor.boundary import Pattern, RegionRole
+from auditor.boundary import Declaration, Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Relation, Resource, Severity
 
+SECONDARY = RegionRole.SECONDARY
 RTC_THRESHOLD_SECONDS = 15 * 60
 """Below this RPO, S3 replication needs RTC (its 15-minute SLA) to be promised at all."""
 
@@ -58,7 +65,7 @@ def _key_json(k: Resource) -> dict[str, JSONValue]:
         "Replicate the primary data key into the region (multi-region key) or create a "
         "customer-managed key there, and keep it enabled."
     ),
-    requires=("kms", "s3", "ec2-compute", "msk"),
+    requires=("kms", "s3", "ec2-compute", "msk", "azure-resources", "cloudasset"),
 )
 def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
@@ -70,24 +77,24 @@ def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
         return
     graph = ctx.graph
     stores = data_stores(graph)
-    regions = decl.regions_of("aws")
-    primary_regions = {r for r, role in regions.items() if role is not RegionRole.SECONDARY}
+    regions = declared_regions(decl)
     primary_data_keys: set[str] = set()
     for s in stores:
-        if s.region in primary_regions:
+        if (s.cloud, s.region) in {(c, r) for c, r, role in regions if role is not SECONDARY}:
             primary_data_keys.update(k.id for k in keys_protecting(graph, s)[0])
     keys = graph.of_kind(Kind.KEY)
-    for region in sorted(regions):
-        here = [s for s in stores if s.region == region]
+    for cloud, region, _ in regions:
+        here = [s for s in stores if s.region == region and s.cloud == cloud]
         if not here:
             yield ctx.passed(
-                scope_id("aws", "*", region),
+                scope_id(cloud, "*", region),
                 f"declared region {region} holds no data stores, so it needs no data key",
                 region=region,
             )
             continue
-        found = _region_keys(ctx, here, [k for k in keys if k.region == region])
-        yield _judge_region_keys(ctx, region, found, primary_data_keys)
+        in_region = [k for k in keys if k.cloud == cloud and key_covers(k.region, region, k.cloud)]
+        found = _region_keys(ctx, here, in_region)
+        yield _judge_region_keys(ctx, (cloud, region), found, primary_data_keys)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,17 +147,35 @@ def _region_keys(ctx: RuleContext, here: list[Resource], in_region: list[Resourc
 
 
 def _judge_region_keys(
-    ctx: RuleContext, region: str, found: _RegionKeys, primary_data_keys: set[str]
+    ctx: RuleContext, where: tuple[str, str], found: _RegionKeys, primary_data_keys: set[str]
 ) -> Finding:
-    """Whether a usable customer key in ``region`` can read its data after failover.
+    """Whether a usable customer key in the region can read its data after failover.
 
-    An unusable key protecting the data fails; a key that protects the data or is a
-    replica of the primary data key passes; a separate key must grant the same roles.
+    An unusable key protecting the data fails, and so does a key that exists only in
+    another region (an Azure vault elsewhere, a Cloud KMS key ring in another
+    location); a key that protects the data or is a replica of the primary data key
+    passes; a separate key must grant the same roles.
     """
-    rid = scope_id("aws", "*", region)
+    cloud, region = where
+    rid = scope_id(cloud, "*", region)
     attrs = found.attributes()
     nodes = found.nodes()
     good, missing = found.good, found.missing
+    away = sorted(
+        (k for k in found.protecting.values() if not key_covers(k.region, region, k.cloud)),
+        key=lambda k: k.id,
+    )
+    if away:
+        k = away[0]
+        return ctx.failed(
+            rid,
+            f"data in {region} is encrypted by key {k.name or local_id(k.id)}, which exists "
+            f"only in {k.region}: it cannot be read there while {k.region} is down",
+            nodes=nodes,
+            attributes=attrs,
+            region=region,
+            definite=True,
+        )
     if found.bad:
         k = sorted(found.bad, key=lambda r: r.id)[0]
         return ctx.failed(
@@ -164,7 +189,7 @@ def _judge_region_keys(
     protects = [k for k in good if k.id in found.protecting]
     replicas = [k for k in good if str(k.attributes.get("primary_key_arn")) in primary_data_keys]
     if good and not protects and not replicas and primary_data_keys - {k.id for k in good}:
-        return _judge_separate_key(ctx, region, good, primary_data_keys, nodes, attrs)
+        return _judge_separate_key(ctx, where, good, primary_data_keys, nodes, attrs)
     if good:
         k = (protects or replicas or good)[0]
         why = (
@@ -203,14 +228,15 @@ def _judge_region_keys(
 
 def _judge_separate_key(
     ctx: RuleContext,
-    region: str,
+    where: tuple[str, str],
     good: list[Resource],
     primary_keys: set[str],
     nodes: list[str],
     attrs: dict[str, JSONValue],
 ) -> Finding:
     """A separate customer key is usable after failover only if it grants the same roles."""
-    rid = scope_id("aws", "*", region)
+    cloud, region = where
+    rid = scope_id(cloud, "*", region)
     needed: set[str] = set()
     unknown: list[str] = []
     for ref in sorted(primary_keys):
@@ -272,47 +298,71 @@ def _judge_separate_key(
     title="Primary data replicates to the failover region fast enough for the RPO",
     rationale=(
         "A failover region without the data is an empty cluster; replication without a "
-        "time guarantee cannot promise an RPO under 15 minutes."
+        "time guarantee cannot promise an RPO under 15 minutes. Judged for the stores in "
+        "each declared primary (active) region of every cloud: S3 replication rules, an "
+        "Azure storage account's geo-redundant copy in its paired region (asynchronous, no "
+        "RPO SLA), Kafka data through a declared replication service."
     ),
     remediation=(
         "Add a replication rule to a store in the secondary region; enable S3 Replication "
-        "Time Control when the RPO is below 15 minutes."
+        "Time Control when the RPO is below 15 minutes (Azure geo-replication has no "
+        "such guarantee: replicate Kafka data with a declared replication service)."
     ),
-    requires=("s3",),
+    requires=("s3", "azure-resources", "cloudasset"),
 )
 def data_replicated(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
-    regions = decl.regions_of("aws")
+    regions = declared_regions(decl)
     if decl.pattern is Pattern.SHARED_STORAGE and len(regions) < 2:
         yield ctx.passed(
             scope_id("aws", "*", "*"),
             "the shared-storage platform is declared in one region; no replication is expected",
         )
         return
-    if decl.pattern is Pattern.SHARED_STORAGE:
-        sources = {r for r, role in regions.items() if role is not RegionRole.SECONDARY}
-        targets_of = {s: set(regions) - {s} for s in sources}
-    elif decl.pattern is Pattern.ACTIVE_PASSIVE:
-        sources = {r for r, role in regions.items() if role is RegionRole.PRIMARY}
-        targets_of = {
-            s: {r for r, role in regions.items() if role is RegionRole.SECONDARY} for s in sources
-        }
-    else:
-        actives = {r for r, role in regions.items() if role is RegionRole.ACTIVE}
-        sources = actives
-        targets_of = {s: actives - {s} for s in actives}
-    stores = [s for s in data_stores(ctx.graph) if s.region in sources]
+    sources, targets_of = _replication_routes(decl)
+    stores = [s for s in data_stores(ctx.graph) if (s.cloud, s.region) in sources]
     if not stores:
-        yield ctx.inconclusive(
-            scope_id("aws", "*", "*"),
-            "the data.stores selector matched no store in "
-            + (", ".join(sorted(sources)) or "any source region"),
-            attributes={"source_regions": sorted(sources)},
-        )
+        clouds = sorted({c for c, _ in sources}) or ["aws"]
+        for cloud in clouds:
+            mine = sorted(r for c, r in sources if c == cloud)
+            yield ctx.inconclusive(
+                scope_id(cloud, "*", "*"),
+                "the data.stores selector matched no store in "
+                + (", ".join(mine) or "any source region"),
+                attributes={"source_regions": mine},
+            )
         return
     rpo = decl.objectives.rpo
     for s in stores:
         yield _judge_replication(ctx, s, sorted(targets_of.get(s.region, set())), rpo)
+
+
+def _replication_routes(decl: Declaration) -> tuple[set[tuple[str, str]], dict[str, set[str]]]:
+    """(source (cloud, region)s, failover region names of each source region).
+
+    Active-passive: each primary's targets are its own cloud's secondaries, and the
+    secondaries of clouds that declare no primary of their own. Shared storage: every
+    other region. Active-active: the other active regions.
+    """
+    regions = declared_regions(decl)
+    names = {r for _, r, _ in regions}
+    if decl.pattern is Pattern.SHARED_STORAGE:
+        sources = {(c, r) for c, r, role in regions if role is not SECONDARY}
+        return sources, {r: names - {r} for _, r in sources}
+    if decl.pattern is Pattern.ACTIVE_PASSIVE:
+        sources = {(c, r) for c, r, role in regions if role is RegionRole.PRIMARY}
+        targets = {
+            r: {
+                r2
+                for c2, r2, role2 in regions
+                if role2 is SECONDARY and (c2 == c or decl.primary_region(c2) is None)
+            }
+            for c, r in sources
+        }
+        return sources, targets
+    actives = {(c, r) for c, r, role in regions if role is RegionRole.ACTIVE}
+    act_names = {r for _, r in actives}
+    return actives, {r: act_names - {r} for _, r in actives}
 
 
 def _judge_replication(ctx: RuleContext, store: Resource, targets: list[str], rpo: int) -> Finding:
@@ -358,7 +408,7 @@ def _bucket_destinations(
             }
         )
         dest_account = _destination_account(store, str(rel.attributes.get("rule_id") or ""))
-        if dest_account and not is_customer_account(ctx.declaration, "aws", dest_account):
+        if dest_account and not is_customer_account(ctx.declaration, store.cloud, dest_account):
             out.outside.append(f"{local_id(rel.target) or rel.target} (account {dest_account})")
         elif (
             dest is not None
@@ -406,8 +456,8 @@ def _judge_bucket_replication(
     if dests.slow:
         return ctx.failed(
             store.id,
-            f"{label(store)} replicates to {', '.join(dests.slow)} without Replication Time "
-            f"Control, which cannot promise the RPO of {rpo}s (under {RTC_THRESHOLD_SECONDS}s)",
+            f"{label(store)} replicates to {', '.join(dests.slow)} {_UNTIMED[store.cloud]}, "
+            f"which cannot promise the RPO of {rpo}s (under {RTC_THRESHOLD_SECONDS}s)",
             definite=True,
             **common,
         )
@@ -431,6 +481,15 @@ def _judge_bucket_replication(
         f"{label(store)} in {store.region} has no replication to {', '.join(targets)}",
         **common,
     )
+
+
+_UNTIMED = {
+    "aws": "without Replication Time Control",
+    "azure": "by asynchronous geo-replication (no recovery point SLA)",
+    "gcp": "without turbo replication",
+}
+"""Why a copy has no time guarantee, by cloud: S3 RTC, Azure geo-replication (no SLA on
+the last sync time), Cloud Storage turbo replication (15-minute RPO)."""
 
 
 def _destination_account(store: Resource, rule_id: str) -> str | None:

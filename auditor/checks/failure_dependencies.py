@@ -6,7 +6,14 @@
   that answers only there, no control plane change made only there. Each blocking
   dependency is a FAIL whose evidence is the chain of nodes and edges; the
   dependencies that do not block (a multi-region key replica, the replication
-  source) are listed with the PASS.
+  source) are listed with the PASS. Judged in the declared regions of every cloud:
+  an Azure or GCP secondary whose data is encrypted by a Key Vault key or Cloud KMS
+  key that exists only in another region (a vault's location, a key ring location
+  that is neither ``global`` nor a multi-region spanning it) fails, as does a
+  private DNS zone visible only in another region's networks (GCP networks are
+  global, so a Cloud DNS private zone is not regional), and a route that sends the
+  platform's traffic through an appliance, instance or internal load balancer in
+  another region (``need`` ``network``).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections.abc import Iterator
 from auditor.analysis.failover import (
     Dependency,
     dependencies_from_graph,
-    dependent_regions,
+    dependent_region_keys,
     region_anchor,
 )
 from auditor.base.edges import DEPENDS_ON
@@ -50,19 +57,31 @@ def dependency_json(d: Dependency) -> dict[str, JSONValue]:
     remediation=(
         "Give the region its own copy of what it needs: a multi-region key replica, a "
         "replication job running in the target region, a zone associated with its VPCs, "
-        "health-checked failover records, operator roles allowed in it."
+        "health-checked failover records, operator roles allowed in it, private DNS zones "
+        "linked to its networks, routes through appliances in the region itself."
     ),
-    requires=("kms", "s3", "route53", "iam", "ec2-compute", "autoscaling", "msk", "cloudtrail"),
+    requires=(
+        "kms",
+        "s3",
+        "route53",
+        "iam",
+        "ec2-compute",
+        "autoscaling",
+        "msk",
+        "cloudtrail",
+        "azure-resources",
+        "cloudasset",
+    ),
 )
 def region_independence(ctx: RuleContext) -> Iterator[Finding]:
     graph = ctx.graph
     deps = dependencies_from_graph(graph)
-    regions = dependent_regions(ctx.declaration)
+    regions = dependent_region_keys(ctx.declaration)
     if not regions:
         yield ctx.inconclusive(scope_id("aws", "*", "*"), "no failover region is declared")
         return
-    for region in regions:
-        rid = scope_id("aws", "*", region)
+    for cloud, region in regions:
+        rid = scope_id(cloud, "*", region)
         mine = [d for d in deps if d.from_region == region and d.to_region != region]
         blocking = [d for d in mine if d.blocking]
         attrs: dict[str, JSONValue] = {
@@ -82,7 +101,7 @@ def region_independence(ctx: RuleContext) -> Iterator[Finding]:
                 region=region,
                 definite=True,
             )
-        elif region_anchor(graph, region) is None and not mine:
+        elif region_anchor(graph, region, cloud) is None and not mine:
             yield ctx.inconclusive(
                 rid,
                 f"nothing of the platform was found in {region} to judge its dependencies",

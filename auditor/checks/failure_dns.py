@@ -8,7 +8,25 @@
 - ``failure.dns-ttl``: the TTL of those records, plus the time the PRIMARY's health
   check takes to declare it down (failure threshold x request interval), fits the RTO.
 
-Verdicts about a record name use the id ``dns:{fqdn}``.
+Each declared zone is looked up in its ``cloud`` (any cloud when unset); what each
+cloud's records mean:
+
+- **Route53**: failover records (PRIMARY/SECONDARY), a health check or an alias that
+  evaluates target health; detection is failure threshold x request interval.
+- **Azure Traffic Manager** (the profile's DNS name is the zone): priority routing is
+  failover routing (lowest priority enabled endpoint PRIMARY); the profile's monitor is
+  the health check (tolerated failures x interval to detect); an endpoint with
+  ``alwaysServe: Enabled`` is never withdrawn, so it FAILs the health check rule, and
+  so does a profile without monitoring. Azure DNS zones' record sets are not collected
+  (INCONCLUSIVE).
+- **Cloud DNS**: a ``primaryBackup`` routing policy is a PRIMARY and a SECONDARY; the
+  policy's ``healthCheck``, or internal load balancer targets (health-checked through
+  their backends), is the health check; ``trippingPercentage`` 0 never fails over.
+  ``geo`` and ``wrr`` policies are geolocation and weighted routing.
+
+The PRIMARY must answer from the declared primary region of the zone's cloud (any
+declared primary when that cloud has none), where its region is known. Verdicts
+about a record name use the id ``dns:{fqdn}``.
 """
 
 from __future__ import annotations
@@ -17,6 +35,8 @@ from collections.abc import Iterator
 
 from auditor.analysis.failover import (
     alias_target,
+    answer_regions,
+    declared_regions,
     failover_role,
     health_check_of,
     record_fqdn,
@@ -24,12 +44,13 @@ from auditor.analysis.failover import (
     zones_named,
 )
 from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY
-from auditor.boundary import Dns
+from auditor.boundary import Dns, RegionRole
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, PathName, Resource, Severity
 
-ROUTE53 = ("route53",)
+ROUTE53 = ("route53", "azure-resources", "cloudasset")
+"""Route53; Azure DNS and Traffic Manager (Resource Graph); Cloud DNS (Cloud Asset)."""
 
 
 def _name_id(fqdn: str) -> str:
@@ -56,19 +77,23 @@ def _record_json(r: Resource) -> dict[str, JSONValue]:
         "health_check_id": a.get("health_check_id"),
         "alias_target": a.get("alias_target"),
         "values": a.get("values"),
+        "always_serve": a.get("always_serve"),
+        "tripping_percentage": a.get("tripping_percentage"),
     }
 
 
 def _names(ctx: RuleContext, dns: Dns) -> Iterator[tuple[str, list[Resource]]]:
     for rec in sorted(set(dns.records)):
         fqdn = record_fqdn(rec, dns.zone)
-        yield fqdn, records_named(ctx.graph, dns.zone, fqdn)
+        yield fqdn, records_named(ctx.graph, dns.zone, fqdn, dns.cloud)
 
 
 def _missing_zone(ctx: RuleContext, dns: Dns, fqdn: str) -> Finding:
+    where = f" of {dns.cloud}" if dns.cloud else ""
     return ctx.failed(
         _name_id(fqdn),
-        f"declared zone {dns.zone} was not found in the scanned accounts, so {fqdn} has no records",
+        f"declared zone {dns.zone} was not found in the scanned accounts{where}, so {fqdn} has "
+        "no records",
         attributes={"zone": dns.zone, "record": fqdn},
         region="global",
     )
@@ -84,8 +109,10 @@ def _missing_zone(ctx: RuleContext, dns: Dns, fqdn: str) -> Finding:
         "leaves them resolving the dead region."
     ),
     remediation=(
-        "Create Route53 failover records (PRIMARY in the primary region, SECONDARY in the "
-        "secondary) for each declared name in the declared zone."
+        "Create failover records (PRIMARY in the primary region, SECONDARY in the "
+        "secondary) for each declared name in the declared zone: Route53 failover records, "
+        "a Traffic Manager profile with priority routing, or a Cloud DNS primaryBackup "
+        "routing policy."
     ),
     requires=ROUTE53,
 )
@@ -99,12 +126,12 @@ def dns_failover_records(ctx: RuleContext) -> Iterator[Finding]:
 def _failover_records(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
     if not dns.records:
         yield ctx.inconclusive(
-            scope_id("aws", "*", "global"),
+            scope_id(dns.cloud or "aws", "*", "global"),
             f"failure.dns names zone {dns.zone} but no records to check",
             region="global",
         )
         return
-    zones = zones_named(ctx.graph, dns.zone)
+    zones = zones_named(ctx.graph, dns.zone, dns.cloud)
     for fqdn, records in _names(ctx, dns):
         if not zones:
             yield _missing_zone(ctx, dns, fqdn)
@@ -155,6 +182,16 @@ def _failover_records(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
         else:
             primary = next(r for r in records if failover_role(r) == "PRIMARY")
             secondary = next(r for r in records if failover_role(r) == "SECONDARY")
+            misplaced = _misplaced_primary(ctx, primary)
+            if misplaced is not None:
+                yield ctx.failed(
+                    _name_id(fqdn),
+                    misplaced,
+                    edges=[(primary.id, secondary.id, FAILS_OVER_TO)],
+                    definite=True,
+                    **common,
+                )
+                continue
             yield ctx.passed(
                 _name_id(fqdn),
                 f"{fqdn} has a PRIMARY ({primary.attributes.get('set_identifier')}) and a "
@@ -164,18 +201,42 @@ def _failover_records(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
             )
 
 
+def _misplaced_primary(ctx: RuleContext, primary: Resource) -> str | None:
+    """Why the PRIMARY answers from outside the declared primary region; None if it does
+    not (or its region is unknown)."""
+    decl = ctx.declaration
+    own = decl.primary_region(primary.cloud)
+    wanted = (
+        {own} if own else {r for _, r, role in declared_regions(decl) if role is RegionRole.PRIMARY}
+    )
+    where = answer_regions(ctx.graph, primary)
+    if not wanted or not where or where & wanted:
+        return None
+    return (
+        f"the PRIMARY answer of {primary.attributes.get('name')} "
+        f"({primary.attributes.get('set_identifier')}) is served from "
+        f"{', '.join(sorted(where))}, not from the declared primary region "
+        f"{', '.join(sorted(wanted))}"
+    )
+
+
 @rule(
     id="failure.dns-health-checks",
     path=PathName.FAILURE,
     severity=Severity.HIGH,
     title="The PRIMARY failover record is health checked",
     rationale=(
-        "Route53 only fails over from a PRIMARY record when a health check (or the alias "
-        "target's health) says it is down; without one, failover never happens."
+        "DNS only fails over from a PRIMARY answer when a health check says it is down: a "
+        "Route53 health check or alias target health, a Traffic Manager monitor (an "
+        "endpoint with alwaysServe is never withdrawn), a Cloud DNS routing policy health "
+        "check or health-checked internal load balancer (trippingPercentage 0 never trips). "
+        "Without one, failover never happens."
     ),
     remediation=(
         "Attach a Route53 health check to the PRIMARY record, or use an alias record with "
-        "EvaluateTargetHealth."
+        "EvaluateTargetHealth; enable the Traffic Manager monitor and turn alwaysServe off; "
+        "give the Cloud DNS routing policy a health check (or internal load balancer "
+        "targets) and a trippingPercentage above 0."
     ),
     requires=ROUTE53,
 )
@@ -189,11 +250,13 @@ def dns_health_checks(ctx: RuleContext) -> Iterator[Finding]:
 def _health_checks(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
     if not dns.records:
         yield ctx.inconclusive(
-            scope_id("aws", "*", "global"), "failure.dns lists no records", region="global"
+            scope_id(dns.cloud or "aws", "*", "global"),
+            "failure.dns lists no records",
+            region="global",
         )
         return
     required = dns.health_check == "required"
-    zones = zones_named(ctx.graph, dns.zone)
+    zones = zones_named(ctx.graph, dns.zone, dns.cloud)
     for fqdn, records in _names(ctx, dns):
         if not zones:
             yield _missing_zone(ctx, dns, fqdn)
@@ -216,10 +279,34 @@ def _health_checks(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
             yield _judge_health(ctx, r, fqdn, required)
 
 
+def _never_withdrawn(r: Resource, fqdn: str) -> str | None:
+    """Why health never takes this answer out of DNS, whatever the checks say."""
+    a = r.attributes
+    if str(a.get("always_serve") or "").lower() == "enabled":
+        return (
+            f"{fqdn} ({failover_role(r) or 'endpoint'} {a.get('set_identifier')}) has "
+            "alwaysServe enabled: Traffic Manager serves it whatever the monitor says, so it "
+            "never fails over"
+        )
+    trip = a.get("tripping_percentage")
+    if isinstance(trip, int | float) and not isinstance(trip, bool) and trip <= 0:
+        return (
+            f"{fqdn} has a primaryBackup policy with trippingPercentage {trip:g}: the healthy "
+            "share of primaries never falls below it, so it never fails over"
+        )
+    return None
+
+
 def _judge_health(ctx: RuleContext, r: Resource, fqdn: str, required: bool) -> Finding:
     hc_id, hc = health_check_of(ctx.graph, r)
     alias = alias_target(r)
     attrs: dict[str, JSONValue] = {"record": _record_json(r), "health_check_required": required}
+    never = _never_withdrawn(r, fqdn)
+    if never is not None:
+        if required:
+            return ctx.failed(r.id, never, attributes=attrs, definite=True)
+        return ctx.passed(r.id, f"{never}; health checks are optional here", attributes=attrs)
+    checked = [str(t) for t in r.attributes.get("health_checked_targets") or [] if t]
     if hc is not None:
         attrs["health_check"] = {
             "id": hc.id,
@@ -248,11 +335,18 @@ def _judge_health(ctx: RuleContext, r: Resource, fqdn: str, required: bool) -> F
             f"{fqdn} is an alias to {alias.get('dns_name')} that evaluates the target's health",
             attributes=attrs,
         )
+    if checked:
+        return ctx.passed(
+            r.id,
+            f"{fqdn} ({failover_role(r) or 'record'}) targets internal load balancer(s) "
+            f"{', '.join(checked)}, which Cloud DNS health-checks through their backends",
+            attributes=attrs,
+        )
     if required:
         return ctx.failed(
             r.id,
-            f"{fqdn} ({failover_role(r) or 'record'}) has no health check, so Route53 will "
-            "never fail over from it",
+            f"{fqdn} ({failover_role(r) or 'record'}) has no health check (no monitor), so DNS "
+            "will never fail over from it",
             attributes=attrs,
             definite=True,
         )
@@ -270,7 +364,10 @@ def _judge_health(ctx: RuleContext, r: Resource, fqdn: str, required: bool) -> F
     title="Failover record TTLs fit within the RTO",
     rationale=(
         "Resolvers keep answering the failed region until the TTL runs out; a TTL longer "
-        "than the RTO breaks the recovery time on its own."
+        "than the RTO breaks the recovery time on its own. The time to detect the failure "
+        "is added: Route53 failure threshold x request interval, Traffic Manager tolerated "
+        "failures x probing interval (dnsConfig.ttl is the TTL), Cloud DNS health check "
+        "unhealthy threshold x check interval."
     ),
     remediation="Lower the record TTL well below the declared RTO (e.g. 30-60 seconds).",
     requires=ROUTE53,
@@ -285,10 +382,12 @@ def dns_ttl(ctx: RuleContext) -> Iterator[Finding]:
 def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
     decl = ctx.declaration
     rto = decl.objectives.rto
-    zones = zones_named(ctx.graph, dns.zone)
+    zones = zones_named(ctx.graph, dns.zone, dns.cloud)
     if not dns.records:
         yield ctx.inconclusive(
-            scope_id("aws", "*", "global"), "failure.dns lists no records", region="global"
+            scope_id(dns.cloud or "aws", "*", "global"),
+            "failure.dns lists no records",
+            region="global",
         )
         return
     for fqdn, records in _names(ctx, dns):
@@ -348,7 +447,11 @@ def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
 
 
 def _detection_seconds(ctx: RuleContext, records: list[Resource]) -> int:
-    """How long Route53 takes to declare the PRIMARY down (threshold x interval), 0 if unknown."""
+    """How long the PRIMARY's check takes to declare it down (threshold x interval), 0 if unknown.
+
+    Route53 health checks, Traffic Manager monitors (tolerated failures x interval) and
+    Cloud DNS policy health checks (unhealthy threshold x check interval) alike.
+    """
     for r in records:
         if failover_role(r) != "PRIMARY":
             continue

@@ -3,7 +3,8 @@
 - ``failure.drill-recent``: each region that must take over (each secondary in
   active-passive, every region otherwise) has a recorded drill failing over into it
   that ended within ``failure.drills.max_age`` of the scan. No drill, or only stale
-  ones, is a FAIL: an untested failover is not evidence.
+  ones, is a FAIL: an untested failover is not evidence. Regions of every cloud are
+  judged; a drill names its target as a region key (``azure/northeurope``).
 - ``failure.drill-objectives``: the newest such recent drill succeeded, ran every
   step, and measured a recovery time within the RTO and a data loss within the RPO.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from auditor.analysis.failover import dependent_regions
+from auditor.analysis.failover import dependent_region_keys
 from auditor.boundary import Drills
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
@@ -48,9 +49,9 @@ class DrillView:
         self.drills = [d for d in all_drills if d.attributes.get("platform") == decl.name]
         self.foreign = [d.id for d in all_drills if d not in self.drills]
 
-    def into(self, region: str) -> list[Resource]:
-        """Drills failing over into ``region`` (AWS), newest end first."""
-        key = f"aws/{region}"
+    def into(self, cloud: str, region: str) -> list[Resource]:
+        """Drills failing over into ``cloud``/``region``, newest end first."""
+        key = f"{cloud}/{region}"
         found = [d for d in self.drills if d.attributes.get("to_region") == key]
         return sorted(
             found,
@@ -64,9 +65,9 @@ class DrillView:
             return None
         return (self.as_of - ended).total_seconds()
 
-    def recent(self, region: str) -> tuple[Resource | None, list[Resource]]:
+    def recent(self, cloud: str, region: str) -> tuple[Resource | None, list[Resource]]:
         """The newest drill into ``region`` within max age, and every drill into it."""
-        drills = self.into(region)
+        drills = self.into(cloud, region)
         for d in drills:
             age = self.age(d)
             if age is not None and 0 <= age <= self.settings.max_age:
@@ -128,9 +129,9 @@ def drill_recent(ctx: RuleContext) -> Iterator[Finding]:
         yield _no_catalog(ctx)
         return
     yield from _invalid_files(ctx, view)
-    for region in dependent_regions(ctx.declaration):
-        rid = scope_id("aws", "*", region)
-        recent, drills = view.recent(region)
+    for cloud, region in dependent_region_keys(ctx.declaration):
+        rid = scope_id(cloud, "*", region)
+        recent, drills = view.recent(cloud, region)
         attrs: dict[str, JSONValue] = {
             **view.base_attributes(),
             "drills": [_drill_json(view, d) for d in drills],
@@ -221,9 +222,9 @@ def drill_objectives(ctx: RuleContext) -> Iterator[Finding]:
         return
     decl = ctx.declaration
     rto, rpo = decl.objectives.rto, decl.objectives.rpo
-    for region in dependent_regions(decl):
-        rid = scope_id("aws", "*", region)
-        drill, drills = view.recent(region)
+    for cloud, region in dependent_region_keys(decl):
+        rid = scope_id(cloud, "*", region)
+        drill, drills = view.recent(cloud, region)
         if drill is None:
             yield ctx.failed(
                 rid,

@@ -24,10 +24,7 @@ shared-storage:
 - ``failure.compute-replaceable``: each region's brokers are replaceable compute (Auto
   Scaling group or Kubernetes cluster), not hand-built instances.
 
-Every pattern:
-
-- ``failure.operations-in-each-region``: each declared region has an audit trail that
-  covers it, flow logs on the platform networks, and the roles its platform acts with.
+Every pattern: ``failure.operations-in-each-region`` (in :mod:`failure_operations`).
 
 A rule that does not apply to the declared pattern says so with one PASS.
 """
@@ -35,27 +32,26 @@ A rule that does not apply to the declared pattern says so with one PASS.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, platform_resources
 from auditor.analysis.failover import (
-    declared_aws_regions,
+    answer_regions,
     declared_records,
+    declared_regions,
     failover_role,
     member_running,
     primary_region,
     record_targets,
-    role_usable_in,
     service_members,
     service_route,
 )
-from auditor.analysis.network import label, local_id
-from auditor.base.edges import LOGGED_BY, REPLICATES_TO, RUNS_AS, SCALES
+from auditor.analysis.network import label
+from auditor.base.edges import REPLICATES_TO, SCALES
 from auditor.boundary import Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
-from auditor.checks.control_trust import account_of_arn
 from auditor.checks.engine import scope_id
-from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+from auditor.graph.build import BoundaryGraph
+from auditor.model import JSONValue, Kind, PathName, Relation, Resource, Severity
 
 ALL = scope_id("aws", "*", "*")
 
@@ -140,7 +136,7 @@ def single_write_region(ctx: RuleContext) -> Iterator[Finding]:
     for s in stores.values():
         if s.region == primary:
             continue
-        for rel in graph.out_edges(s.id, REPLICATES_TO):
+        for rel in _write_replication(graph, s):
             dest = graph.get(rel.target)
             if dest is not None and dest.region == primary:
                 problems.append(f"{label(s)} in {s.region} replicates back into {label(dest)}")
@@ -280,151 +276,6 @@ def _judge_service(ctx: RuleContext, name: str) -> Finding:
     )
 
 
-# --- every pattern: operations in each region ---------------------------------------------
-
-
-@rule(
-    id="failure.operations-in-each-region",
-    path=PathName.FAILURE,
-    severity=Severity.MEDIUM,
-    title="Each region has its audit trail, flow logs and roles",
-    rationale=(
-        "After a failover the platform is operated and audited in the other region: it "
-        "needs a trail that covers it, flow logs on its networks and the roles it acts with."
-    ),
-    remediation=(
-        "Use a multi-region trail (or one per region), add flow logs to every platform VPC, "
-        "and make sure the roles the platform uses exist and are not limited to one region."
-    ),
-    requires=("cloudtrail", "ec2-network", "iam"),
-)
-def operations_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
-    decl = ctx.declaration
-    graph = ctx.graph
-    trails = graph.of_kind(Kind.AUDIT_TRAIL)
-    platform = platform_resources(graph)
-    for region in declared_aws_regions(decl):
-        rid = scope_id("aws", "*", region)
-        ops = _RegionOps()
-        covering, logging = _check_trails(trails, region, ops)
-        networks = _check_flow_logs(ctx, platform, region, ops)
-        roles = _check_roles(ctx, platform, region, ops)
-        problems, unknown, nodes = ops.problems, ops.unknown, ops.nodes
-        attrs: dict[str, JSONValue] = {
-            "trails": [t.id for t in covering],
-            "networks": [n.id for n in networks],
-            "roles": sorted(roles),
-            "problems": problems,
-            "unknown": unknown,
-        }
-        if problems:
-            yield ctx.failed(
-                rid,
-                f"{region}: {'; '.join(problems)}",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-        elif unknown:
-            yield ctx.inconclusive(
-                rid,
-                f"{region}: could not tell: {'; '.join(unknown)}",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-        else:
-            yield ctx.passed(
-                rid,
-                f"{region} has a logging trail ({', '.join(t.name for t in logging)}), flow "
-                f"logs on {len(networks)} platform network(s) and {len(roles)} usable role(s)",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
-            )
-
-
-@dataclass
-class _RegionOps:
-    """What the operations check of one region found, in the order it looked."""
-
-    problems: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    nodes: list[str] = field(default_factory=list)
-
-
-def _check_trails(
-    trails: list[Resource], region: str, ops: _RegionOps
-) -> tuple[list[Resource], list[Resource]]:
-    """(trails covering ``region``, those logging): one must cover it and be logging."""
-    covering = [t for t in trails if t.attributes.get("multi_region") or t.region == region]
-    logging = [t for t in covering if t.attributes.get("logging") is True]
-    ops.nodes += [t.id for t in covering]
-    if not covering:
-        ops.problems.append("no audit trail covers it")
-    elif not logging:
-        if any(t.attributes.get("logging") is None for t in covering):
-            ops.unknown.append("trail logging status")
-        else:
-            ops.problems.append("its audit trails are not logging")
-    return covering, logging
-
-
-def _check_flow_logs(
-    ctx: RuleContext, platform: list[Resource], region: str, ops: _RegionOps
-) -> list[Resource]:
-    """The platform networks in ``region``: each needs an active flow log."""
-    networks = [r for r in platform if r.kind == Kind.NETWORK and r.region == region]
-    for net in networks:
-        ops.nodes.append(net.id)
-        logs = ctx.graph.targets(net.id, LOGGED_BY)
-        active = [f for f in logs if str(f.attributes.get("status") or "").upper() == "ACTIVE"]
-        if not logs:
-            ops.problems.append(f"network {label(net)} has no flow log")
-        elif not active:
-            ops.problems.append(f"the flow log of {label(net)} is not active")
-        ops.nodes += [f.id for f in logs]
-    if not networks:
-        ops.unknown.append("no platform network selected in the region")
-    return networks
-
-
-def _check_roles(
-    ctx: RuleContext, platform: list[Resource], region: str, ops: _RegionOps
-) -> dict[str, Resource]:
-    """The roles the platform in ``region`` runs as, and the declared vendor roles.
-
-    Each must exist and not be limited (``aws:RequestedRegion``) to other regions.
-    """
-    graph = ctx.graph
-    roles: dict[str, Resource] = {}
-    for r in platform:
-        if r.region != region:
-            continue
-        for rel in graph.out_edges(r.id, RUNS_AS):
-            role = graph.get(rel.target)
-            if role is not None:
-                roles[role.id] = role
-    for va in ctx.declaration.control.vendor_access:
-        role = graph.get(va.role)
-        if role is not None:
-            roles[role.id] = role
-        elif (account := account_of_arn(va.role)) and graph.inventory.was_collected("iam", account):
-            ops.problems.append(f"declared role {local_id(va.role)} does not exist")
-        else:  # an account never read, or an Azure/GCP role the inventory lacks
-            ops.unknown.append(f"declared role {local_id(va.role)} (not in the inventory)")
-    for role in sorted(roles.values(), key=lambda r: r.id):
-        ops.nodes.append(role.id)
-        if role.attributes.get("stub"):
-            if graph.inventory.was_collected("iam", role.account):
-                ops.problems.append(f"role {label(role)} does not exist")
-            else:
-                ops.unknown.append(f"role {label(role)} (account not scanned)")
-        elif not role_usable_in(role, region):
-            ops.problems.append(f"role {label(role)} is limited to other regions")
-    return roles
-
-
 # --- active-active ------------------------------------------------------------------------
 
 
@@ -474,6 +325,15 @@ def topic_ownership(ctx: RuleContext) -> Iterator[Finding]:
             f"{', '.join(unowned)} owns no topic: it serves reads and replicas only",
             attributes={"regions_without_topics": unowned},
         )
+
+
+def _write_replication(graph: BoundaryGraph, store: Resource) -> list[Relation]:
+    """A store's replication that carries writes: a geo-redundant copy (GRS) is read-only."""
+    return [
+        rel
+        for rel in graph.out_edges(store.id, REPLICATES_TO)
+        if not rel.attributes.get("read_only")
+    ]
 
 
 def _replication_flows(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
@@ -558,7 +418,7 @@ def replication_loops(ctx: RuleContext) -> Iterator[Finding]:
         "Use latency or geolocation records (or a private zone per region) whose answers "
         "point at each region's own brokers."
     ),
-    requires=("route53", "elbv2", "ec2-compute"),
+    requires=("route53", "elbv2", "ec2-compute", "azure-resources", "cloudasset"),
 )
 def local_resolution(ctx: RuleContext) -> Iterator[Finding]:
     if (na := _not_applicable(ctx, Pattern.ACTIVE_ACTIVE)) is not None:
@@ -571,19 +431,18 @@ def local_resolution(ctx: RuleContext) -> Iterator[Finding]:
             ALL, "failure.dns is not declared, so client resolution cannot be judged"
         )
         return
-    actives = sorted(
-        r for r, role in declared_aws_regions(decl).items() if role is RegionRole.ACTIVE
-    )
+    actives = sorted(r for _, r, role in declared_regions(decl) if role is RegionRole.ACTIVE)
     for fqdn, records in declared_records(graph):
         rid = f"dns:{fqdn}"
         by_region: dict[str, list[str]] = {}
         unresolved: list[str] = []
         for rec in records:
-            targets = record_targets(graph, rec)
-            if not targets:
+            # Targets' regions; a Traffic Manager endpoint's location; LB regions (GCP).
+            answers = answer_regions(graph, rec)
+            if not answers:
                 unresolved.append(rec.id)
-            for t in targets:
-                by_region.setdefault(t.region, []).append(rec.id)
+            for where in answers:
+                by_region.setdefault(where, []).append(rec.id)
         local = [r for r in actives if r in by_region]
         attrs: dict[str, JSONValue] = {
             "answers_by_region": {k: sorted(set(v)) for k, v in sorted(by_region.items())},
@@ -688,17 +547,23 @@ def shared_storage_durability(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
+_GROUP = {"aws": "Auto Scaling group", "azure": "VM scale set", "gcp": "managed instance group"}
+
+
 @rule(
     id="failure.compute-replaceable",
     path=PathName.FAILURE,
     severity=Severity.MEDIUM,
     title="Shared-storage: broker compute is replaceable in each region",
     rationale=(
-        "With data in object storage, recovery is starting brokers: that needs an Auto "
-        "Scaling group or a Kubernetes cluster in each region, not hand-built instances."
+        "With data in object storage, recovery is starting brokers: that needs a scaling "
+        "group (Auto Scaling group, VM scale set, managed instance group) or a Kubernetes "
+        "cluster (EKS, AKS, GKE) in each region, not hand-built instances."
     ),
-    remediation="Run the brokers from an Auto Scaling group (or EKS) in every declared region.",
-    requires=("ec2-compute", "autoscaling", "eks"),
+    remediation=(
+        "Run the brokers from a scaling group or a Kubernetes cluster in every declared region."
+    ),
+    requires=("ec2-compute", "autoscaling", "eks", "azure-resources", "cloudasset"),
 )
 def compute_replaceable(ctx: RuleContext) -> Iterator[Finding]:
     if (na := _not_applicable(ctx, Pattern.SHARED_STORAGE)) is not None:
@@ -706,9 +571,9 @@ def compute_replaceable(ctx: RuleContext) -> Iterator[Finding]:
         return
     graph = ctx.graph
     platform = platform_resources(graph)
-    for region in declared_aws_regions(ctx.declaration):
-        rid = scope_id("aws", "*", region)
-        here = [r for r in platform if r.region == region]
+    for cloud, region, _ in declared_regions(ctx.declaration):
+        rid = scope_id(cloud, "*", region)
+        here = [r for r in platform if r.region == region and r.cloud == cloud]
         groups = [r for r in here if r.kind == Kind.SCALING_GROUP]
         clusters = [r for r in here if r.kind == Kind.K8S_CLUSTER]
         grouped = {i.id for g in groups for i in graph.targets(g.id, SCALES)}
@@ -730,7 +595,7 @@ def compute_replaceable(ctx: RuleContext) -> Iterator[Finding]:
         if loose:
             yield ctx.failed(
                 rid,
-                f"{region} runs {len(loose)} broker instance(s) outside any Auto Scaling group "
+                f"{region} runs {len(loose)} broker instance(s) outside any {_GROUP[cloud]} "
                 f"({', '.join(label(i) for i in loose[:3])}): they are not replaced on failure",
                 nodes=nodes,
                 attributes=attrs,
@@ -748,7 +613,8 @@ def compute_replaceable(ctx: RuleContext) -> Iterator[Finding]:
         else:
             yield ctx.failed(
                 rid,
-                f"{region} has no replaceable broker compute (Auto Scaling group or EKS)",
+                f"{region} has no replaceable broker compute (a scaling group: Auto Scaling "
+                "group, VM scale set, managed instance group; or a Kubernetes cluster)",
                 attributes=attrs,
                 region=region,
             )

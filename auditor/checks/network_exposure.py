@@ -3,7 +3,9 @@
 - ``network.public-ingress``: no Kafka port of a platform resource is reachable from
   the internet, unless the declaration says ``public_ingress: declared``.
 - ``network.client-sources``: security group rules opening Kafka ports on platform
-  resources admit only declared client (or replication) CIDRs and group references.
+  resources admit only declared client (or replication) CIDRs and group references;
+  on Azure the NSGs and Event Hubs network rules, on GCP the VPC firewall rules
+  (:mod:`auditor.analysis.network.client_admission`).
 - ``network.management-ports``: SSH/RDP on platform resources is not reachable from
   the internet.
 - ``network.k8s-endpoint-private``: Kubernetes (EKS, AKS, GKE) API endpoints of the
@@ -31,11 +33,12 @@ from auditor.analysis.network import (
     network_view,
     sg_rules_for_port,
 )
+from auditor.analysis.network.client_admission import Admitted, azure_admission, gcp_admission
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
-NETWORK_SERVICES = ("ec2-network", "ec2-compute", "elbv2", "msk")
+NETWORK_SERVICES = ("ec2-network", "ec2-compute", "elbv2", "msk", "azure-resources", "cloudasset")
 
 
 def _platform_scope(platform: Sequence[Resource]) -> str:
@@ -53,6 +56,12 @@ def _no_platform(ctx: RuleContext) -> Finding:
         "the platform selector matched no collected resource",
         attributes={"selector": ctx.declaration.platform.select.model_dump()},
     )
+
+
+def _exposable(r: Resource) -> bool:
+    """Whether the exposure model judges ``r``: what can listen, and Azure scale sets
+    (their instances' NIC configuration is on the scale set row)."""
+    return r.kind in EXPOSABLE_KINDS or (r.cloud == "azure" and r.kind == Kind.SCALING_GROUP)
 
 
 def _ports_text(ports: Sequence[int]) -> str:
@@ -153,7 +162,7 @@ def public_ingress(ctx: RuleContext) -> Iterator[Finding]:
         if decl.network.public_ingress == "declared"
         else None
     )
-    judged = [r for r in platform if r.kind in EXPOSABLE_KINDS]
+    judged = [r for r in platform if _exposable(r)]
     if not judged:
         yield ctx.passed(
             _platform_scope(platform),
@@ -192,7 +201,12 @@ def management_ports(ctx: RuleContext) -> Iterator[Finding]:
     raw = ctx.params.get("ports") or [22, 3389]
     ports = sorted({int(p) for p in raw}) if isinstance(raw, list) else [22, 3389]
     view = network_view(ctx.graph)
-    judged = [r for r in platform if r.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.LOAD_BALANCER)]
+    judged = [
+        r
+        for r in platform
+        if r.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.LOAD_BALANCER)
+        or (r.cloud == "azure" and r.kind == Kind.SCALING_GROUP)
+    ]
     if not judged:
         yield ctx.passed(
             _platform_scope(platform),
@@ -235,7 +249,7 @@ def management_ports(ctx: RuleContext) -> Iterator[Finding]:
         "Narrow the rule to the declared client CIDRs (network.clients.from) or reference the "
         "clients' security group; declare new client networks first."
     ),
-    requires=("ec2-network", "ec2-compute", "elbv2", "msk"),
+    requires=NETWORK_SERVICES,
 )
 def client_sources(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
@@ -248,7 +262,17 @@ def client_sources(ctx: RuleContext) -> Iterator[Finding]:
     allowed = sorted({*decl.network.clients.cidrs, *decl.network.replication.cidrs})
     protects: dict[str, list[str]] = {}
     groups: dict[str, Resource] = {}
-    with_sgs = [r for r in platform if r.kind in EXPOSABLE_KINDS or r.kind == Kind.FIREWALL]
+    others = [r for r in platform if r.cloud in ("azure", "gcp")]
+    if others:
+        yield from _judge_rule_sets(ctx, others, ports, allowed)
+    with_sgs = [
+        r
+        for r in platform
+        if r.cloud not in ("azure", "gcp")
+        and (r.kind in EXPOSABLE_KINDS or r.kind == Kind.FIREWALL)
+    ]
+    if others and not with_sgs:
+        return
     any_missing = False
     not_judged = 0
     for res in with_sgs:
@@ -274,13 +298,124 @@ def client_sources(ctx: RuleContext) -> Iterator[Finding]:
         if any_missing or (with_sgs and not_judged == len(with_sgs)):
             return
         yield ctx.passed(
-            _platform_scope(platform),
+            _platform_scope(with_sgs or platform),
             "no security group protects a platform resource, so no rule opens a Kafka port",
             attributes={"platform": [r.id for r in with_sgs]},
         )
         return
     for gid in sorted(groups):
         yield _judge_group(ctx, groups[gid], protects[gid], ports, allowed)
+
+
+def _judge_rule_sets(
+    ctx: RuleContext, platform: Sequence[Resource], ports: list[int], allowed: list[str]
+) -> Iterator[Finding]:
+    """Azure NSGs, Event Hubs rules and GCP firewall rules: one verdict per rule holder.
+
+    See :mod:`auditor.analysis.network.client_admission` for how each cloud's rules
+    are read. A holder FAILs on an undeclared source, is INCONCLUSIVE when a source
+    it admits stands for addresses not collected, else PASSes.
+    """
+    holders: dict[str, Resource] = {}
+    protects: dict[str, list[str]] = {}
+    admitted: dict[str, list[Admitted]] = {}
+    for res in platform:
+        if not (_exposable(res) or res.kind == Kind.FIREWALL):
+            continue
+        if res.cloud == "azure":
+            found = azure_admission(ctx.graph, res, ports, allowed)
+        else:
+            found = gcp_admission(ctx.graph, res, ports, allowed)
+        if found.not_judged:
+            yield ctx.not_applicable(res.id, f"{label(res)}: {found.not_judged}")
+            continue
+        if found.missing:
+            why = found.reason or f"{', '.join(found.missing)} not collected"
+            yield ctx.inconclusive(
+                res.id,
+                f"cannot tell who reaches the Kafka ports of {label(res)}: {why}",
+                attributes={"missing": list(found.missing)},
+                depends_on=list(found.missing),
+            )
+        if not found.holders and not found.missing:
+            yield ctx.passed(
+                res.id,
+                f"no firewall rule admits traffic to the Kafka ports of {label(res)}",
+                attributes={"kafka_ports": list(ports)},
+            )
+        for h in found.holders:
+            holders[h.id] = h
+            protects.setdefault(h.id, []).append(res.id)
+            admitted.setdefault(h.id, [])
+        for a in found.admitted:
+            if a not in admitted.setdefault(a.holder, []):
+                admitted[a.holder].append(a)
+    for hid in sorted(holders):
+        yield _judge_holder(ctx, holders[hid], protects[hid], admitted[hid], ports, allowed)
+
+
+def _judge_holder(
+    ctx: RuleContext,
+    holder: Resource,
+    protects: list[str],
+    admitted: list[Admitted],
+    ports: list[int],
+    allowed: list[str],
+) -> Finding:
+    """One NSG, firewall rule or namespace: FAIL on an undeclared source."""
+    name = label(holder)
+    if holder.kind == Kind.FIREWALL:
+        name = f"{'NSG' if holder.cloud == 'azure' else 'firewall rule'} {holder.name}"
+    attrs: dict[str, JSONValue] = {
+        "kafka_ports": ports,
+        "allowed_cidrs": allowed,
+        "admitted": [
+            {"rule": a.rule, "source": a.source, "port": a.port, "declared": a.declared}
+            for a in admitted
+        ],
+        "protects": sorted(set(protects)),
+    }
+    nodes = [holder.id, *sorted(set(protects) - {holder.id})]
+
+    def text(xs: list[Admitted]) -> str:
+        return ", ".join(sorted({f"{a.source} by {a.rule}" for a in xs}))
+
+    bad = [a for a in admitted if a.declared is False]
+    if bad:
+        return ctx.failed(
+            holder.id,
+            f"{name} admits Kafka ports from undeclared source(s): {text(bad)}; declared "
+            f"clients are {', '.join(allowed) or 'none'}",
+            nodes=nodes,
+            attributes={**attrs, "undeclared_sources": sorted({a.source for a in bad})},
+            definite=True,
+        )
+    unknown = [a for a in admitted if a.declared is None]
+    if unknown:
+        return ctx.inconclusive(
+            holder.id,
+            f"{name} admits Kafka ports from {text(unknown)}, whose addresses were not collected",
+            nodes=nodes,
+            attributes=attrs,
+        )
+    if not admitted:
+        why = (
+            ": its public endpoint is closed (private endpoints only) or serves no Kafka"
+            if holder.kind == Kind.KAFKA_CLUSTER
+            else ""
+        )
+        return ctx.passed(
+            holder.id,
+            f"{name} admits no traffic to Kafka ports{why}",
+            nodes=nodes,
+            attributes=attrs,
+        )
+    return ctx.passed(
+        holder.id,
+        f"{name} admits Kafka ports only from declared sources ({text(admitted)})",
+        nodes=nodes,
+        attributes=attrs,
+    )
 
 
 def _kafka_rules(sg: Resource, ports: Sequence[int]) -> list[dict[str, Any]]:

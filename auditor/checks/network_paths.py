@@ -1,12 +1,17 @@
 """Network path rules about the platform's networks and what connects them.
 
 - ``network.replication-private``: each pair of declared regions is joined by a
-  private path of a declared replication kind (peering, transit gateway).
+  private path of a declared replication kind (peering, transit gateway, VPN,
+  direct connect), AWS pairs hop by hop, pairs with an Azure or GCP region
+  network by network, across clouds too.
 - ``network.peering-declared``: peerings of platform VPCs reach only customer accounts
   or declared peers.
 - ``network.transit-declared``: attachments on customer transit gateways (and the
-  gateways platform VPCs attach to) belong to customer accounts or declared peers.
-- ``network.flow-logs``: every platform VPC has an active flow log.
+  gateways platform VPCs attach to) belong to customer accounts or declared peers;
+  site links (VPN, ExpressRoute, Interconnect) of every cloud lead to customer
+  networks or declared peers.
+- ``network.flow-logs``: every platform VPC has an active flow log (Azure and GCP:
+  :mod:`auditor.checks._flow_logs_cloud`).
 
 "Platform VPCs" are the VPCs the platform selector picks plus the VPCs holding
 selected platform resources (:func:`auditor.analysis.network.platform_networks`).
@@ -27,8 +32,10 @@ from auditor.analysis.network import (
     platform_networks,
     platform_tables,
 )
+from auditor.analysis.network.cross_cloud import connections, declared_crossings, places
 from auditor.base.edges import LOGGED_BY
 from auditor.checks import Finding, RuleContext, rule
+from auditor.checks._site_links import site_link_verdicts
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
@@ -49,6 +56,8 @@ def _no_networks(ctx: RuleContext) -> Finding:
 
 def _vpc_label(v: Resource) -> str:
     vid = str(v.attributes.get("vpc_id") or local_id(v.id))
+    if v.cloud != "aws":
+        vid = f"{v.cloud} network {v.name or local_id(v.id)}"
     return f"{vid} ({v.account}/{v.region})"
 
 
@@ -84,23 +93,26 @@ def _conn_json(c: Connectivity) -> dict[str, JSONValue]:
         "silently falls back to the internet."
     ),
     remediation=(
-        "Peer the platform VPCs (or attach both to peered transit gateways) and route each "
-        "VPC's CIDRs to the peering / TGW in both directions; declare the kind in "
-        "network.replication.via."
+        "Peer the platform networks (or attach both to peered transit gateways, or join them "
+        "by VPN / ExpressRoute / Interconnect) and route each network's ranges to that link in "
+        "both directions; declare the kind in network.replication.via."
     ),
-    requires=("ec2-network",),
+    requires=("ec2-network", "ec2-vpn", "azure-resources", "cloudasset"),
 )
 def replication_private(ctx: RuleContext) -> Iterator[Finding]:
-    yield from ctx.not_judged_on(
-        ("azure",), "replication paths between Azure regions are not modelled yet"
-    )
-    yield from ctx.not_judged_on(
-        ("gcp",), "replication paths between GCP regions are not modelled yet"
-    )
+    """AWS pairs hop by hop (route tables, peerings, TGWs); pairs with an Azure or GCP region
+    network by network (:mod:`auditor.analysis.network.cross_cloud`)."""
+    decl = ctx.declaration
+    via_allowed: set[str] = {str(v) for v in decl.network.replication.via} or set(_PRIVATE_VIA)
+    clouds = ctx.scanned_clouds()
+    if not clouds or "aws" in clouds:
+        yield from _aws_replication(ctx, via_allowed)
+    yield from _cross_cloud_replication(ctx, via_allowed, clouds)
+
+
+def _aws_replication(ctx: RuleContext, via_allowed: set[str]) -> Iterator[Finding]:
     decl = ctx.declaration
     regions = sorted(decl.regions_of("aws"))
-    if (clouds := ctx.scanned_clouds()) and clouds <= {"azure", "gcp"}:
-        return
     if len(regions) < 2:
         yield ctx.passed(
             scope_id("aws", "*", "*"),
@@ -114,7 +126,7 @@ def replication_private(ctx: RuleContext) -> Iterator[Finding]:
         return
     by_region: dict[str, list[Resource]] = {r: [] for r in regions}
     for v in nets.networks:
-        if v.region in by_region:
+        if v.cloud == "aws" and v.region in by_region:
             by_region[v.region].append(v)
     for region in regions:
         if not by_region[region]:
@@ -124,7 +136,6 @@ def replication_private(ctx: RuleContext) -> Iterator[Finding]:
                 "path cannot be judged",
                 region=region,
             )
-    via_allowed: set[str] = {str(v) for v in decl.network.replication.via} or set(_PRIVATE_VIA)
     view = network_view(ctx.graph)
     for r1, r2 in combinations(regions, 2):
         for a in by_region[r1]:
@@ -134,15 +145,63 @@ def replication_private(ctx: RuleContext) -> Iterator[Finding]:
                 yield _judge_replication(ctx, a, b, conns, via_allowed)
 
 
+def _cross_cloud_replication(
+    ctx: RuleContext, via_allowed: set[str], clouds: set[str]
+) -> Iterator[Finding]:
+    """Pairs of declared regions where at least one is Azure or GCP (both clouds scanned)."""
+    decl = ctx.declaration
+    declared = [
+        (c, r) for c in ("aws", "azure", "gcp") if c in clouds for r in sorted(decl.regions_of(c))
+    ]
+    crossing = declared_crossings(ctx.declaration)
+    pairs = [
+        (p, q)
+        for p, q in combinations(declared, 2)
+        if (p[0] == q[0] and p[0] != "aws") or frozenset((p, q)) in crossing
+    ]
+    for cloud in sorted(clouds - {"aws"}):
+        if not any(cloud in (p[0], q[0]) for p, q in pairs):
+            yield ctx.passed(
+                scope_id(cloud, "*", "*"),
+                f"{len(decl.regions_of(cloud))} {cloud} region(s) declared and no replication "
+                "service declared to a region of another scanned cloud, so no replication path "
+                "is needed",
+            )
+    if not pairs:
+        return
+    at = places(ctx.graph)
+    for place in sorted(
+        {p for pair in pairs for p in pair} - {("aws", r) for r in decl.regions_of("aws")}
+    ):
+        if not at.get(place):
+            yield ctx.inconclusive(
+                scope_id(place[0], "*", place[1]),
+                f"no platform network found in declared {place[0]} region {place[1]}, so its "
+                "replication paths cannot be judged",
+                region=place[1],
+            )
+    for p, q in pairs:
+        for a in at.get(p, []):
+            for b in at.get(q, []):
+                conns = connections(ctx.graph, a, b)
+                yield _judge_replication(
+                    ctx, a, b, conns, via_allowed | {"local"}, where=(p[1], q[1])
+                )
+
+
 def _judge_replication(
     ctx: RuleContext,
     a: Resource,
     b: Resource,
     conns: list[Connectivity],
     via_allowed: set[str],
+    where: tuple[str, str] | None = None,
 ) -> Finding:
     pair = f"{a.id}<->{b.id}"
     between = f"{_vpc_label(a)} and {_vpc_label(b)}"
+    if where is not None and a.id == b.id:
+        pair = f"{a.id}@{where[0]}<->{b.id}@{where[1]}"
+        between = f"{where[0]} and {where[1]} of {_vpc_label(a)}"
     nodes = [a.id, b.id]
     for c in conns:
         nodes.extend(n for n in c.nodes if n not in nodes)
@@ -160,7 +219,9 @@ def _judge_replication(
     good = [c for c in conns if c.reach is Reach.YES and c.via in via_allowed]
     if good:
         g = good[0]
-        kind = "the internet" if g.via in ("internet", "nat") else f"a {g.via}"
+        kind = {"internet": "the internet", "nat": "the internet", "local": "one network"}.get(
+            g.via, f"a {g.via}"
+        )
         return ctx.passed(
             pair,
             f"replication between {between} has a declared path over {kind}: {g.reason}",
@@ -186,7 +247,11 @@ def _judge_replication(
             f"(declared: {', '.join(sorted(via_allowed))})",
             **common,
         )
-    why = "; ".join(c.reason for c in conns) if conns else "no peering or transit attachment"
+    why = (
+        "; ".join(c.reason for c in conns)
+        if conns
+        else "no peering, transit attachment or site link"
+    )
     return ctx.failed(
         pair,
         f"no private path joins {between}, so replication would need the internet ({why})",
@@ -290,25 +355,27 @@ def _judge_peering(ctx: RuleContext, p: Resource, platform_vpcs: list[Resource])
     id="network.transit-declared",
     path=PathName.NETWORK,
     severity=Severity.HIGH,
-    title="Transit gateway attachments come from the customer and declared peers",
+    title="Transit attachments and site links join only the customer and declared peers",
     rationale=(
-        "A transit gateway joins every network attached to it; an attachment from an "
-        "undeclared account (or a platform VPC on someone else's gateway) is an unexplained "
-        "crossing."
+        "A transit gateway joins every network attached to it, and a VPN, ExpressRoute, "
+        "Interconnect or Direct Connect link joins a network to another address space; an "
+        "attachment from an undeclared account, a platform VPC on someone else's gateway, or "
+        "a link to an address nobody declared is an unexplained crossing."
     ),
     remediation=(
-        "Remove the attachment or declare the peer in network.peers; attach platform VPCs "
-        "only to customer-owned transit gateways."
+        "Remove the attachment or link, or declare the peer (account, network id, gateway id "
+        "or address range) in network.peers; attach platform VPCs only to customer-owned "
+        "transit gateways."
     ),
-    requires=("ec2-network",),
+    requires=("ec2-network", "ec2-vpn", "azure-resources", "cloudasset"),
 )
 def transit_declared(ctx: RuleContext) -> Iterator[Finding]:
-    yield from ctx.not_judged_on(
-        ("azure",), "virtual WAN hubs and VPN/ExpressRoute gateways are not collected"
-    )
-    yield from ctx.not_judged_on(
-        ("gcp",), "Network Connectivity Center hubs and Cloud VPN/Interconnect are not collected"
-    )
+    """Transit gateway attachments (AWS) and site links (VPN, ExpressRoute, Interconnect).
+
+    Azure virtual WAN hubs and GCP Network Connectivity Center hubs are not collected:
+    a network joined only through one of them is not seen by this rule.
+    """
+    yield from site_link_verdicts(ctx)
     if (clouds := ctx.scanned_clouds()) and clouds <= {"azure", "gcp"}:
         return
     decl = ctx.declaration
@@ -433,7 +500,11 @@ def _judge_attachment(ctx: RuleContext, att: Resource, tgw: Resource) -> Finding
         "Without flow logs there is no record of which traffic crossed the boundary, so an "
         "incident snapshot cannot show who talked to the brokers."
     ),
-    remediation="Create a VPC flow log (ALL traffic) to a customer-owned log store.",
+    remediation=(
+        "Create a VPC flow log (ALL traffic) to a customer-owned log store; on Azure, a VNet "
+        "(or NSG) flow log into customer storage; on GCP, subnetwork flow logs with "
+        "flowSampling 1.0 and no filter."
+    ),
     requires=("ec2-network",),
 )
 def flow_logs(ctx: RuleContext) -> Iterator[Finding]:
@@ -443,19 +514,10 @@ def flow_logs(ctx: RuleContext) -> Iterator[Finding]:
         return
     graph = ctx.graph
     for v in nets.networks:
-        if v.cloud == "gcp":
-            yield ctx.not_applicable(
-                v.id,
-                f"GCP network {v.name}: flow logs are set per subnetwork (logConfig), which "
-                "this rule does not model",
-            )
-            continue
-        if v.cloud == "azure":
-            yield ctx.not_applicable(
-                v.id,
-                f"Azure VNet {v.name}: flow logs are Network Watcher resources, which are "
-                "not collected",
-            )
+        if v.cloud in ("azure", "gcp"):
+            from auditor.checks._flow_logs_cloud import judge
+
+            yield from judge(ctx, v)
             continue
         vid = str(v.attributes.get("vpc_id") or local_id(v.id))
         logs: dict[str, Resource] = {}

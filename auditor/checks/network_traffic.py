@@ -12,8 +12,10 @@ Flows come from :mod:`auditor.analysis.network.traffic` (hop-by-hop paths, see
 - **support**: networks of other parties reach the platform only over
   ``support.via``.
 
-A path that depends on data not collected or not modelled makes the verdict
-INCONCLUSIVE, never PASS.
+AWS listeners are judged hop by hop (:mod:`auditor.analysis.network.traffic`);
+Azure and GCP listeners network by network, across clouds over site links
+(:mod:`auditor.analysis.network.cloud_flows`). A path that depends on data not
+collected or not modelled makes the verdict INCONCLUSIVE, never PASS.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 from auditor.analysis.network import label
 from auditor.analysis.network.addresses import cidr_within
 from auditor.analysis.network.answers import Reach
+from auditor.analysis.network.cloud_flows import cloud_flows
 from auditor.analysis.network.path_model import Path
 from auditor.analysis.network.paths import best
 from auditor.analysis.network.traffic import PUBLIC, Flow, class_flows, judge
@@ -76,11 +79,22 @@ def _first(paths: Sequence[Path]) -> str:
         "Remove the undeclared path (route, public address, security group or NACL rule the "
         "evidence names), or declare the link kind for the class in network.<class>.via."
     ),
-    requires=("ec2-network", "ec2-compute", "elbv2", "msk", "eks"),
+    requires=(
+        "ec2-network",
+        "ec2-vpn",
+        "ec2-compute",
+        "elbv2",
+        "msk",
+        "eks",
+        "azure-resources",
+        "cloudasset",
+    ),
 )
 def traffic_class(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
-    flows = class_flows(ctx.graph)
+    # AWS listeners hop by hop; Azure and GCP listeners network by network.
+    flows = [f for f in class_flows(ctx.graph) if f.target.cloud == "aws"]
+    flows.extend(cloud_flows(ctx.graph))
     if not flows:
         yield ctx.inconclusive(
             scope_id("aws", "*", "*"),
@@ -91,14 +105,6 @@ def traffic_class(ctx: RuleContext) -> Iterator[Finding]:
     for f in flows:
         by.setdefault((f.cls, f.target.id), []).append(f)
     for (cls, tid), group in sorted(by.items()):
-        if group[0].target.cloud != "aws":
-            yield ctx.not_applicable(
-                tid,
-                f"[{cls}] hop-by-hop traffic paths are modelled for AWS only; "
-                "network.public-ingress and network.peering-declared judge "
-                f"{group[0].target.cloud} exposure",
-            )
-            continue
         tc = getattr(decl.network, cls)
         allowed = [str(v) for v in tc.via]
         yield _judge(ctx, cls, tid, group, allowed, list(tc.cidrs))
@@ -179,7 +185,7 @@ def _judge_replication(
     allowed: list[str],
     extra: dict[str, JSONValue],
 ) -> Finding:
-    allowed_set = set(allowed or _PRIVATE)
+    allowed_set = set(allowed or _PRIVATE) | {"local"}  # one network spanning regions (GCP)
     public = [f for f in flows if f.reach is Reach.YES and set(f.links) & PUBLIC]
     if public:
         f = public[0]
@@ -199,7 +205,7 @@ def _judge_replication(
         return ctx.failed(
             tid,
             f"[replication] {f.source} reaches {name} over undeclared "
-            f"{', '.join(f.links)} (declared: {', '.join(sorted(allowed_set))})",
+            f"{', '.join(f.links)} (declared: {', '.join(sorted(allowed_set - {'local'}))})",
             **_common(other, extra),
         )
     if unknown:

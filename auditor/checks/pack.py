@@ -83,8 +83,13 @@ def load_pack(name_or_path: str) -> RulePack:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from auditor.base.bounded_yaml import YamlBoundsError, check_bounds
+
     try:
+        check_bounds(text)
         data = YAML(typ="safe").load(text)
+    except YamlBoundsError as exc:
+        raise PackError(f"{path}:{exc.line or 1}:{exc.col or 1}: {exc.why}") from None
     except YAMLError as exc:
         raise PackError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
     try:

@@ -22,6 +22,22 @@ SEVERITIES = ["info", "low", "medium", "high", "critical"]
 DEFAULT_WORKERS = 16
 
 
+TRUST_HELP = " (default: the keys named by $AUDITOR_TRUSTED_KEYS)."
+
+
+def public_key_option(
+    what: str = "the bundle must carry a valid signature by it",
+) -> Callable[[F], F]:
+    """``--public-key``: the key every bundle a command reads must be signed by."""
+    option: Callable[[F], F] = click.option(
+        "--public-key",
+        default=None,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"Ed25519 public key: {what}{TRUST_HELP}",
+    )
+    return option
+
+
 # long: one table of the options commands share, parameterised by their help texts
 def bundle_options(
     *names: str,
@@ -101,6 +117,9 @@ def bundle_options(
             default=None,
             type=click.Path(path_type=Path),
             help="Earlier bundle: exit 1 only for failures it did not have (or expired waivers).",
+        ),
+        "public-key": public_key_option(
+            "the earlier bundle it reads must carry a valid signature by it"
         ),
         "keep-raw": click.option(
             "--keep-raw",

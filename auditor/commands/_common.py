@@ -15,16 +15,16 @@ from typing import Any, NoReturn
 import click
 
 from auditor.base.exit_codes import ExitCode
-from auditor.render.terminal import collection_notes, make_console, print_summary
+from auditor.render.terminal import collection_notes, inert, make_console, print_summary
 
-__all__ = ["collection_notes", "make_console", "print_summary"]
+__all__ = ["collection_notes", "inert", "make_console", "print_summary"]
 
 EXIT_INPUT = ExitCode.INPUT
 
 
 def fail_with(message: str, code: int = EXIT_INPUT) -> NoReturn:
     """Print a one-line error and exit (2: a usage or input error)."""
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {inert(message)}", err=True)
     sys.exit(code)
 
 
@@ -112,15 +112,41 @@ def signer_from(path: Path) -> Callable[[bytes], bytes]:
     return lambda sums: sign(sums, key)
 
 
-def baseline_verdicts(path: Path) -> Any:
-    """The verdicts of a verified earlier bundle; a bad one is an input error."""
-    from auditor.evidence.bundle import BundleError
-    from auditor.evidence.load import load_bundle
+def keys_or_fail(public_key: Path | None) -> list[Any]:
+    """The trusted public keys (``--public-key``, else ``$AUDITOR_TRUSTED_KEYS``), or exit 2."""
+    from auditor.evidence.signing import SigningError
+    from auditor.evidence.trusted import trusted_keys
 
     try:
-        return load_bundle(path).verdicts
+        return trusted_keys(public_key)
+    except SigningError as exc:
+        fail_with(str(exc))
+
+
+def open_or_fail(path: Path, public_key: Path | None, what: str = "") -> Any:
+    """The verified bundle at ``path`` (a LoadedBundle), or a one-line error (exit 2).
+
+    With a trusted key the bundle must be signed by it, before any of it is
+    parsed; without one, a note on stderr says its authenticity was not checked.
+    Every command that reads a bundle comes through here.
+    """
+    from auditor.evidence.bundle import BundleError
+    from auditor.evidence.load import load_bundle
+    from auditor.evidence.trusted import NOT_AUTHENTICATED
+
+    keys = keys_or_fail(public_key)
+    try:
+        loaded = load_bundle(path, keys)
     except BundleError as exc:
-        fail_with(f"--baseline: {exc}")
+        fail_with(inert(f"{what}{exc}"))
+    if not keys:
+        click.echo(inert(f"note: {what}{path}: {NOT_AUTHENTICATED}"), err=True)
+    return loaded
+
+
+def baseline_verdicts(path: Path, public_key: Path | None = None) -> Any:
+    """The verdicts of a verified earlier bundle; a bad one is an input error."""
+    return open_or_fail(path, public_key, "--baseline: ").verdicts
 
 
 def _upload(console: Any, bundle: Path, target: Any, profile: str | None) -> bool:
@@ -132,7 +158,9 @@ def _upload(console: Any, bundle: Path, target: Any, profile: str | None) -> boo
     try:
         done = upload_bundle(bundle, target, profile=profile)
     except (UploadError, OSError) as exc:
-        click.echo(f"error: upload failed, the local bundle stays at {bundle}: {exc}", err=True)
+        click.echo(
+            inert(f"error: upload failed, the local bundle stays at {bundle}: {exc}"), err=True
+        )
         return False
     console.print(
         Text(
@@ -181,7 +209,7 @@ def scan_and_report(
 
     def noted(result: Any) -> None:
         for line in collection_notes(result):
-            console.print(Text(line))
+            console.print(Text(inert(line)))
 
     try:
         if console.is_terminal:
@@ -204,9 +232,9 @@ def scan_and_report(
         unread=result.unread,
     )
     for line in lines:
-        console.print(Text(line))
+        console.print(Text(inert(line)))
     if result.unread:
-        click.echo(f"error: {unread_line(result.unread, result.targeted)}", err=True)
+        click.echo(inert(f"error: {unread_line(result.unread, result.targeted)}"), err=True)
     if upload is not None and not _upload(console, result.bundle, upload, profile):
         return ExitCode.UPLOAD
     return int(code)

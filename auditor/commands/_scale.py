@@ -63,7 +63,49 @@ class ScanScale:
         if self.cache_dir is None:
             return opts
         key = checkpoint_key(declaration_hash(decl_text), opts.scope_key())
+        sweep_checkpoints(self.cache_dir, keep=key if self.resume else None)
         return replace(opts, checkpoint=self.cache_dir / key)
+
+
+def sweep_checkpoints(root: Path, keep: str | None = None) -> list[Path]:
+    """Remove the checkpoints under ``root`` that no running scan holds, but ``keep``'s.
+
+    A killed scan leaves its checkpoint (raw answers, unredacted) for
+    ``--resume``; the next scan using the same cache folder removes it unless
+    it resumes that very scan. A checkpoint whose lock a running scan holds is
+    left alone.
+    """
+    import contextlib
+    import fcntl
+    import os
+    import shutil
+
+    removed: list[Path] = []
+    if not root.is_dir() or root.is_symlink():
+        return removed
+    for lock in sorted(root.glob("*.lock")):
+        key = lock.name[: -len(".lock")]
+        if key == keep:
+            continue
+        try:
+            fd = os.open(lock, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # held: a running scan
+        try:
+            folder = root / key
+            if folder.is_dir() and not folder.is_symlink():
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+            with contextlib.suppress(OSError):
+                lock.unlink()
+        finally:
+            os.close(fd)
+    return removed
 
 
 # long: the scale options are one table of click decorators and their packing

@@ -15,15 +15,20 @@ from typing import Any
 
 import click
 
+from auditor.commands._bundle_options import public_key_option
 
-def access(bundle: Path, principal: str) -> dict[str, Any]:
-    """The answer as a JSON-ready document (sorted, deterministic)."""
+
+def access(bundle: Any, principal: str) -> dict[str, Any]:
+    """The answer as a JSON-ready document (sorted, deterministic).
+
+    ``bundle`` is a LoadedBundle, or a path (verified, no signature required).
+    """
     from auditor.analysis.access import access_model, describe_chain
     from auditor.analysis.derive import build_graph
-    from auditor.evidence.load import load_bundle
+    from auditor.evidence.load import LoadedBundle, load_bundle
     from auditor.model import Resource
 
-    loaded = load_bundle(bundle)
+    loaded = bundle if isinstance(bundle, LoadedBundle) else load_bundle(bundle)
     graph = build_graph(loaded.inventory, loaded.declaration)
     model = access_model(graph)
     chains = model.chains_from(principal)
@@ -53,7 +58,7 @@ def access(bundle: Path, principal: str) -> dict[str, Any]:
         "principal": principal,
         "party": model.party(principal),
         "collected": p.collected,
-        "bundle": str(bundle),
+        "bundle": str(loaded.path),
         "can_assume": [
             {"role": r, "chain": c, "text": describe_chain(model, c)} for r, c in chains.items()
         ],
@@ -87,16 +92,20 @@ def render(doc: dict[str, Any]) -> str:
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.argument("principal")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-def command(bundle: Path, principal: str, as_json: bool) -> None:
+@public_key_option()
+def command(bundle: Path, principal: str, as_json: bool, public_key: Path | None) -> None:
     """What PRINCIPAL can assume and do to the boundary's resources, with chains."""
-    from auditor.commands._common import fail_with
-    from auditor.evidence.bundle import BundleError
+    from auditor.commands._common import open_or_fail
 
-    try:
-        doc = access(bundle, principal)
-    except BundleError as exc:
-        fail_with(str(exc))
-    click.echo(json.dumps(doc, indent=2, sort_keys=True) if as_json else render(doc))
+    doc = access(open_or_fail(bundle, public_key), principal)
+    click.echo(json.dumps(doc, indent=2, sort_keys=True) if as_json else inert_lines(render(doc)))
+
+
+def inert_lines(text: str) -> str:
+    """Each line of ``text`` with control characters escaped (names come from the bundle)."""
+    from auditor.commands._common import inert
+
+    return "\n".join(inert(line) for line in text.split("\n"))
 
 
 COMMAND = command

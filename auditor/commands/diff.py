@@ -1,7 +1,9 @@
 """``auditor diff OLD NEW``: what changed between two evidence bundles.
 
 OLD and NEW are bundle folders or packed ``.tar.gz`` files (see ``auditor
-pack``); both are verified first. Shown: verdicts that changed (new failures,
+pack``); both are verified first (and their signatures checked with
+``--public-key`` or ``$AUDITOR_TRUSTED_KEYS``), then read only from the
+verified bytes. Shown: verdicts that changed (new failures,
 failures whose waiver expired, newly inconclusive, fixed, ...), zone crossings
 and access paths (``control.can_assume`` / ``control.can_act_on``) added and
 removed, resources added, removed and changed (attribute by
@@ -11,26 +13,19 @@ bundle cannot be read or is not intact.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
+from auditor.commands._bundle_options import public_key_option
 
-def diff_paths(old: Path, new: Path) -> Any:
-    """Load, verify and diff two bundles (a BundleDiff); raises BundleError."""
-    from auditor.evidence.bundle import BundleError
+
+def diff_loaded(a: Any, b: Any) -> Any:
+    """The BundleDiff of two LoadedBundles, from their verified bytes; raises BundleError."""
     from auditor.evidence.diff import diff_bundles
-    from auditor.evidence.load import load_bundle
 
-    a, b = load_bundle(old), load_bundle(new)
-    graphs = []
-    for loaded in (a, b):
-        try:
-            graphs.append(json.loads((loaded.path / "graph.json").read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BundleError(f"{loaded.path / 'graph.json'}: cannot read ({exc})") from None
+    graphs = [a.graph(), b.graph()]
     return diff_bundles(
         old_name=a.path.name,
         new_name=b.path.name,
@@ -56,15 +51,17 @@ def diff_paths(old: Path, new: Path) -> Any:
     show_default=True,
     help="Output format.",
 )
-def diff(old: Path, new: Path, fmt: str) -> None:
+@public_key_option("both bundles must carry a valid signature by it")
+def diff(old: Path, new: Path, fmt: str, public_key: Path | None) -> None:
     """Compare two evidence bundles: verdicts, crossings, resources and relations."""
     from auditor.base.serialize import canonical_json
-    from auditor.commands._common import fail_with
+    from auditor.commands._common import fail_with, open_or_fail
     from auditor.evidence.bundle import BundleError
     from auditor.evidence.diff import render_markdown, render_text
 
+    a, b = open_or_fail(old, public_key), open_or_fail(new, public_key)
     try:
-        result = diff_paths(old, new)
+        result = diff_loaded(a, b)
     except BundleError as exc:
         fail_with(str(exc))
     if fmt == "json":
@@ -72,7 +69,14 @@ def diff(old: Path, new: Path, fmt: str) -> None:
     elif fmt == "md":
         click.echo(render_markdown(result), nl=False)
     else:
-        click.echo(render_text(result), nl=False)
+        click.echo(inert_text(render_text(result)), nl=False)
+
+
+def inert_text(text: str) -> str:
+    """Each line of ``text`` with its control characters escaped (ids come from bundles)."""
+    from auditor.commands._common import inert
+
+    return "\n".join(inert(line) for line in text.split("\n"))
 
 
 COMMAND = diff

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from auditor.commands._bundle_options import public_key_option
+
 
 @click.command(name="evaluate")
 @click.argument("bundle", type=click.Path(path_type=Path))
@@ -38,36 +40,37 @@ import click
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder the new bundle is written under.",
 )
+@public_key_option()
 def evaluate(
     bundle: Path,
     declaration: Path | None,
     rules: str | None,
     as_of: dt.datetime | None,
     out_dir: Path,
+    public_key: Path | None,
 ) -> None:
     """Re-evaluate a bundle's inventory offline and write a new bundle."""
     from auditor.boundary import DeclarationError, load_declaration
     from auditor.checks import all_rules
     from auditor.checks.pack import PackError, load_pack
-    from auditor.commands._common import fail_with, make_console, print_summary
-    from auditor.evidence.bundle import BundleError, sha256
-    from auditor.evidence.load import load_bundle
+    from auditor.commands._common import fail_with, make_console, open_or_fail, print_summary
+    from auditor.evidence.bundle import sha256
     from auditor.pipeline import ScanError, judge_and_write
 
+    loaded = open_or_fail(bundle, public_key)
     try:
-        loaded = load_bundle(bundle)
         decl, text = loaded.declaration, loaded.declaration_text
         if declaration is not None:
             decl = load_declaration(declaration)
             text = declaration.read_text(encoding="utf-8")
         pack = load_pack(rules or str(loaded.manifest.get("rules", {}).get("pack", "default")))
         pack.entries(all_rules())
-    except (DeclarationError, PackError, BundleError) as exc:
+    except (DeclarationError, PackError) as exc:
         fail_with(str(exc))
     today = as_of.date() if as_of else dt.date.fromisoformat(loaded.manifest["evaluated_on"])
     provenance = {
         "replay_of": loaded.path.name,
-        "replay_of_sha256sums": sha256((loaded.path / "SHA256SUMS").read_bytes()),
+        "replay_of_sha256sums": sha256(loaded.trusted.sums),
     }
     try:
         ev, written = judge_and_write(

@@ -13,23 +13,20 @@ from pathlib import Path
 
 import click
 
+from auditor.commands._bundle_options import public_key_option
+
 
 @click.command(name="failover-plan")
 @click.argument("bundle", type=click.Path(path_type=Path))
-def failover_plan(bundle: Path) -> None:
+@public_key_option()
+def failover_plan(bundle: Path, public_key: Path | None) -> None:
     """Print, per region, what a failover changes first and what is missing (offline)."""
-    from auditor.commands._common import fail_with
-    from auditor.evidence.bundle import BundleError
-    from auditor.evidence.load import load_bundle
-
-    try:
-        loaded = load_bundle(bundle)
-    except BundleError as exc:
-        fail_with(str(exc))
+    from auditor.commands._common import inert, open_or_fail
     from auditor.render.failover_plan import plan_lines
 
+    loaded = open_or_fail(bundle, public_key)
     for line in plan_lines(loaded):
-        click.echo(line)
+        click.echo(inert(line))
 
 
 COMMAND = failover_plan

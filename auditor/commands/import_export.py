@@ -82,6 +82,7 @@ def _read(files: Sequence[Path], fmt: str | None) -> list[tuple[Path, Importer, 
     from auditor.commands._common import fail_with
     from auditor.importers import ExportFormatError
 
+    _refuse_repeats(files)
     chosen = [(path, _choose(path, fmt)) for path in files]
     results: dict[Path, ImportResult] = {}
     try:
@@ -94,6 +95,23 @@ def _read(files: Sequence[Path], fmt: str | None) -> list[tuple[Path, Importer, 
     except ExportFormatError as exc:
         fail_with(str(exc))
     return [(path, imp, results[path]) for path, imp in chosen]
+
+
+def _refuse_repeats(files: Sequence[Path]) -> None:
+    """One file given twice (by two names, or as two identical copies) would count twice."""
+    from auditor.commands._common import fail_with
+
+    seen: dict[tuple[int, int] | str, Path] = {}
+    for path in files:
+        try:
+            st = path.stat()
+            keys: list[tuple[int, int] | str] = [(st.st_dev, st.st_ino), _sha256(path)]
+        except OSError as exc:
+            fail_with(f"{path}: cannot read: {exc.strerror or exc}")
+        for key in keys:
+            if key in seen:
+                fail_with(f"{path}: the same export as {seen[key]}; give each file once")
+            seen[key] = path
 
 
 def _sha256(path: Path) -> str:
@@ -227,7 +245,14 @@ def _not_judged_line(not_judged: Mapping[str, int]) -> str:
 )
 @click.option("--list-formats", is_flag=True, help="List the export formats and exit.")
 @bundle_options(
-    "out", "rules", "fail-on", "strict", "sign-key", "baseline", gaps="the exports left gaps"
+    "out",
+    "rules",
+    "fail-on",
+    "strict",
+    "sign-key",
+    "baseline",
+    "public-key",
+    gaps="the exports left gaps",
 )
 def import_command(
     files: tuple[Path, ...],
@@ -240,6 +265,7 @@ def import_command(
     strict: bool,
     sign_key: Path | None,
     baseline: Path | None,
+    public_key: Path | None,
 ) -> None:
     """Evaluate offline exports (AWS Config, Azure Resource Graph, GCP Cloud Asset) into a bundle.
 
@@ -269,7 +295,7 @@ def import_command(
         fail_with("no export FILE given (auditor import --boundary B.yaml FILE...)")
     decl, text, pack = load_inputs(declaration, rules)
     signer = signer_from(sign_key) if sign_key else None
-    prior = baseline_verdicts(baseline) if baseline else None
+    prior = baseline_verdicts(baseline, public_key) if baseline else None
 
     read = _read(files, fmt)
     console = make_console()

@@ -14,6 +14,8 @@ from pathlib import Path as FsPath
 
 import click
 
+from auditor.commands._bundle_options import public_key_option
+
 
 @click.command("paths")
 @click.argument("bundle", type=click.Path(path_type=FsPath))
@@ -22,8 +24,15 @@ import click
 @click.option("--port", type=int, default=None, help="Port (default: the target's ports).")
 @click.option("--json", "as_json", is_flag=True, help="Print the paths as JSON.")
 @click.option("--all", "show_all", is_flag=True, help="Show every candidate, not the best.")
+@public_key_option()
 def paths_command(
-    bundle: FsPath, source: str, target: str, port: int | None, as_json: bool, show_all: bool
+    bundle: FsPath,
+    source: str,
+    target: str,
+    port: int | None,
+    as_json: bool,
+    show_all: bool,
+    public_key: FsPath | None,
 ) -> None:
     """Show how traffic from SRC reaches DST in a bundle, hop by hop, or why it cannot."""
     import sys
@@ -31,16 +40,12 @@ def paths_command(
     from auditor.analysis.derive import build_graph
     from auditor.analysis.network.addresses import parse_net
     from auditor.analysis.network.answers import Reach
+    from auditor.analysis.network.cloud_flows import cloud_paths, needs_cloud_paths
     from auditor.analysis.network.paths import best, kafka_targets, path_engine, verdict_of
-    from auditor.commands._common import fail_with
-    from auditor.evidence.bundle import BundleError
-    from auditor.evidence.load import load_bundle
+    from auditor.commands._common import fail_with, inert, open_or_fail
     from auditor.model import INTERNET_ID, Kind
 
-    try:
-        loaded = load_bundle(bundle)
-    except BundleError as exc:
-        fail_with(str(exc))
+    loaded = open_or_fail(bundle, public_key)
     graph = build_graph(loaded.inventory, loaded.declaration)
     engine = path_engine(graph)
     if source != INTERNET_ID and parse_net(source) is None and graph.get(source) is None:
@@ -61,7 +66,11 @@ def paths_command(
     results = []
     for res, ports in targets:
         for p in [port] if port is not None else ports:
-            found = engine.paths(source, res, p)
+            # Azure/GCP ends (and paths across clouds) are followed network by network.
+            if needs_cloud_paths(graph, source, res):
+                found = cloud_paths(graph, source, res, p)
+            else:
+                found = engine.paths(source, res, p)
             shown = found if show_all else best(found)
             results.append((res, p, verdict_of(found), shown))
     if as_json:
@@ -73,7 +82,7 @@ def paths_command(
     else:
         for _r, _p, _v, shown in results:
             for x in shown:
-                click.echo(x.text())
+                click.echo("\n".join(inert(line) for line in x.text().split("\n")))
                 click.echo("")
     verdicts = {v for _, _, v, _ in results}
     if Reach.YES in verdicts:

@@ -24,6 +24,7 @@ _scan_options = bundle_options(
     "workers",
     "sign-key",
     "baseline",
+    "public-key",
     "keep-raw",
     "upload",
 )
@@ -57,6 +58,7 @@ def scan(
     workers: int,
     sign_key: Path | None,
     baseline: Path | None,
+    public_key: Path | None,
     keep_raw: bool,
     upload: str | None,
     scale: Any,
@@ -80,7 +82,7 @@ def scan(
     decl, text, pack = load_inputs(declaration, rules)
     check_writable(out_dir)
     signer = signer_from(sign_key) if sign_key else None
-    prior = baseline_verdicts(baseline) if baseline else None
+    prior = baseline_verdicts(baseline, public_key) if baseline else None
     request = request_or_fail(
         decl,
         text,

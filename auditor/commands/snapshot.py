@@ -5,7 +5,10 @@ before?". The snapshot collects everything in scope as fast as it can (more
 parallel units, fewer retries than ``scan``: a throttled call becomes a gap
 quickly instead of a slow success), writes and signs a normal evidence bundle,
 and diffs it against a named last-good bundle, verified first (and its
-signature checked with ``--public-key``). It prints first the zone crossings
+signature checked with ``--public-key`` or ``$AUDITOR_TRUSTED_KEYS``) and
+then held in memory: the diff is computed from the bytes that were verified,
+never from a second read of last-good (which could have been swapped while
+collection ran). It prints first the zone crossings
 and access paths (``control.can_assume`` / ``control.can_act_on``) that are new
 since last-good, then the rest of the diff, then the usual scan summary.
 
@@ -36,30 +39,11 @@ SNAPSHOT_ATTEMPTS = 2
 """botocore attempts per call (the first try included): one retry, then a gap."""
 
 
-def _last_good(path: Path, public_key: Path | None) -> Any:
-    """The verified last-good bundle (a LoadedBundle); any defect is an input error."""
-    from auditor.commands._common import fail_with
-    from auditor.evidence.archive import bundle_dir
-    from auditor.evidence.bundle import BundleError, verify_bundle
-    from auditor.evidence.load import load_bundle
-    from auditor.evidence.signing import SigningError, load_public_key
-
-    try:
-        folder = bundle_dir(path)
-        if public_key is not None:
-            result = verify_bundle(folder, load_public_key(public_key))
-            if not result.ok:
-                raise BundleError(f"{path}: not intact ({result.problems[0]})")
-        return load_bundle(folder)
-    except (BundleError, SigningError) as exc:
-        fail_with(f"--last-good: {exc}")
-
-
 class _WhatIsNew:
     """Once the snapshot bundle is written: print what is new since last-good, crossings
     and access paths first, and count the new paths (they make the exit code 1)."""
 
-    def __init__(self, last_good: Path) -> None:
+    def __init__(self, last_good: Any) -> None:
         self.last_good = last_good
         self.new_paths = 0
         self.began = time.monotonic()
@@ -68,17 +52,18 @@ class _WhatIsNew:
         from rich.text import Text
 
         from auditor.commands._common import fail_with
-        from auditor.commands.diff import diff_paths
+        from auditor.commands.diff import diff_loaded, inert_text
         from auditor.evidence.bundle import BundleError
         from auditor.evidence.diff import render_new_paths, render_text
+        from auditor.evidence.load import load_bundle
 
-        try:
-            result = diff_paths(self.last_good, bundle)
+        try:  # last-good: the verified bytes in memory; the snapshot: the bundle just written
+            result = diff_loaded(self.last_good, load_bundle(bundle))
         except BundleError as exc:
             fail_with(f"cannot diff the snapshot: {exc}")
         self.new_paths += len(result.crossings_added) + len(result.access_added)
-        console.print(Text(render_new_paths(result), end=""))
-        console.print(Text(render_text(result, without_new_paths=True), end=""))
+        console.print(Text(inert_text(render_new_paths(result)), end=""))
+        console.print(Text(inert_text(render_text(result, without_new_paths=True)), end=""))
         took = time.monotonic() - self.began
         console.print(Text(f"snapshot collected and written in {took:.1f}s"))
 
@@ -92,12 +77,7 @@ class _WhatIsNew:
     type=click.Path(path_type=Path),
     help="The last known-good bundle (folder or .tar.gz) to diff against.",
 )
-@click.option(
-    "--public-key",
-    default=None,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Ed25519 public key: last-good must carry a valid signature by it.",
-)
+@bundle_options("public-key")
 @bundle_options(
     "sign-key",
     "profile",
@@ -136,6 +116,7 @@ def snapshot(
     from auditor.commands._common import (
         check_writable,
         load_inputs,
+        open_or_fail,
         request_or_fail,
         scan_and_report,
         signer_from,
@@ -146,8 +127,8 @@ def snapshot(
     decl, text, pack = load_inputs(declaration, rules)
     check_writable(out_dir)
     signer = signer_from(sign_key) if sign_key else None
-    good = _last_good(last_good, public_key)  # before collecting: a bad one costs nothing
-    report = _WhatIsNew(good.path)
+    good = open_or_fail(last_good, public_key, "--last-good: ")  # before collecting
+    report = _WhatIsNew(good)
 
     request = request_or_fail(
         decl,

@@ -16,15 +16,20 @@ from typing import Any
 
 import click
 
+from auditor.commands._bundle_options import public_key_option
 
-def who_can(bundle: Path, action: str, resource: str) -> dict[str, Any]:
-    """The answer as a JSON-ready document (sorted, deterministic)."""
+
+def who_can(bundle: Any, action: str, resource: str) -> dict[str, Any]:
+    """The answer as a JSON-ready document (sorted, deterministic).
+
+    ``bundle`` is a LoadedBundle, or a path (verified, no signature required).
+    """
     from auditor.analysis.access import access_model, describe_chain
     from auditor.analysis.derive import build_graph
     from auditor.analysis.policy import ANYONE
-    from auditor.evidence.load import load_bundle
+    from auditor.evidence.load import LoadedBundle, load_bundle
 
-    loaded = load_bundle(bundle)
+    loaded = bundle if isinstance(bundle, LoadedBundle) else load_bundle(bundle)
     graph = build_graph(loaded.inventory, loaded.declaration)
     model = access_model(graph)
     candidates = sorted({*model.principals, *model.assume_graph().nodes, ANYONE})
@@ -50,7 +55,7 @@ def who_can(bundle: Path, action: str, resource: str) -> dict[str, Any]:
                 ],
             }
         )
-    return {"action": action, "resource": resource, "bundle": str(bundle), "principals": rows}
+    return {"action": action, "resource": resource, "bundle": str(loaded.path), "principals": rows}
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -76,16 +81,22 @@ def render(doc: dict[str, Any]) -> str:
 @click.argument("action")
 @click.argument("resource")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
-def command(bundle: Path, action: str, resource: str, as_json: bool) -> None:
+@public_key_option()
+def command(
+    bundle: Path, action: str, resource: str, as_json: bool, public_key: Path | None
+) -> None:
     """Which principals may perform ACTION on RESOURCE, with chains and statements."""
-    from auditor.commands._common import fail_with
-    from auditor.evidence.bundle import BundleError
+    from auditor.commands._common import open_or_fail
 
-    try:
-        doc = who_can(bundle, action, resource)
-    except BundleError as exc:
-        fail_with(str(exc))
-    click.echo(json.dumps(doc, indent=2, sort_keys=True) if as_json else render(doc))
+    doc = who_can(open_or_fail(bundle, public_key), action, resource)
+    click.echo(json.dumps(doc, indent=2, sort_keys=True) if as_json else inert_lines(render(doc)))
+
+
+def inert_lines(text: str) -> str:
+    """Each line of ``text`` with control characters escaped (names come from the bundle)."""
+    from auditor.commands._common import inert
+
+    return "\n".join(inert(line) for line in text.split("\n"))
 
 
 COMMAND = command

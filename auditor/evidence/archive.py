@@ -23,9 +23,12 @@ import shutil
 import tarfile
 import tempfile
 import zlib
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from auditor.evidence.bundle import BundleError, verify_bundle
+from auditor.evidence.bundle import SIGNATURE, SUMS, BundleError, remove_dead_partials
+from auditor.evidence.trusted import inspect_bundle
 
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
@@ -39,9 +42,13 @@ def is_archive(path: Path) -> bool:
     return path.name.endswith(SUFFIXES) and not path.is_dir()
 
 
-def pack_bundle(bundle: Path, out: Path) -> Path:
-    """Pack an intact bundle folder as ``out`` (a .tar.gz); never overwrites."""
-    result = verify_bundle(bundle)
+def pack_bundle(bundle: Path, out: Path, keys: Sequence[Any] = ()) -> Path:
+    """Pack an intact bundle folder as ``out`` (a .tar.gz); never overwrites.
+
+    What is packed are the bytes that were verified (signed by one of ``keys``,
+    if any), read once: a file changed after the check is not packed.
+    """
+    result, trusted = inspect_bundle(bundle, keys, keep=lambda _name: True)
     if not result.ok:
         raise BundleError(f"{bundle}: not intact ({result.problems[0]}); refusing to pack")
     if not out.name.endswith(SUFFIXES):
@@ -49,11 +56,13 @@ def pack_bundle(bundle: Path, out: Path) -> Path:
     if out.exists():
         raise BundleError(f"{out}: already exists; refusing to overwrite evidence")
     top = bundle.resolve().name
-    files = sorted(p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file())
+    members = {**trusted.files, SUMS: trusted.sums}
+    if trusted.signature_file:
+        members[SIGNATURE] = trusted.signature_file
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tf:
-        for rel in files:
-            data = (bundle / rel).read_bytes()
+        for rel in sorted(members):
+            data = members[rel]
             info = tarfile.TarInfo(f"{top}/{rel}")
             info.size = len(data)
             info.mode = 0o644
@@ -62,6 +71,7 @@ def pack_bundle(bundle: Path, out: Path) -> Path:
             info.uname = info.gname = ""
             tf.addfile(info, io.BytesIO(data))
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_dead_partials(out.parent)
     tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
     try:
         with tmp.open("wb") as fh:

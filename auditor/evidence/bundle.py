@@ -1,8 +1,11 @@
 """Write and verify evidence bundles.
 
 A bundle is a directory of files plus ``SHA256SUMS`` covering every one of
-them. It is written into a hidden sibling directory and renamed into place,
-so a crash never leaves a half bundle under the final name. Members are made,
+them. It is written into a hidden sibling directory (``.NAME.partial-PID``) and
+renamed into place, so a crash never leaves a half bundle under the final
+name; the partial folders of writers that died (killed before they could
+clean up: their PID is no longer running) are removed by the next write into
+the same folder. Members are made,
 hashed and written one at a time (a large one as a stream of chunks), so a
 bundle of gigabytes is never held in memory.
 """
@@ -14,23 +17,33 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SUMS = "SHA256SUMS"
-SIGNATURE = "SHA256SUMS.sig"
-"""Not covered by SUMS: it signs SUMS (see :mod:`auditor.evidence.signing`)."""
-_SUM_LINE = re.compile(r"^([0-9a-f]{64})  (\S(?:.*\S)?)$")
+from auditor.evidence.members import (
+    SIGNATURE,
+    SUM_LINE,
+    SUMS,
+    BundleError,
+    VerifyResult,
+    safe_member_name,
+)
+
+__all__ = [
+    "SIGNATURE",
+    "SUMS",
+    "SUM_LINE",
+    "BundleError",
+    "VerifyResult",
+    "safe_member_name",
+    "verify_bundle",
+    "write_bundle",
+]
 
 Content = bytes | Iterable[bytes]
 """A member's bytes, whole or as chunks in order."""
 Member = bytes | Callable[[], Content]
 """A bundle member: its bytes, or a function that makes them when the member is written."""
-
-
-class BundleError(Exception):
-    """A bundle that cannot be written or read (one-line message)."""
 
 
 def sha256(data: bytes) -> str:
@@ -69,16 +82,43 @@ def _write_member(target: Path, member: Member) -> str:
     return digest.hexdigest()
 
 
-def _safe_name(name: str) -> None:
-    parts = Path(name).parts
-    if (
-        not parts
-        or Path(name).is_absolute()
-        or ".." in parts
-        or name in (SUMS, SIGNATURE)
-        or any(ord(c) < 32 or ord(c) == 127 for c in name)  # NUL, escapes: never a file name
-    ):
-        raise BundleError(f"refusing bundle member name {name!r}")
+_PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine (unsure counts as alive)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # no permission to signal it: it exists; anything else: keep it
+        return True
+    return True
+
+
+def remove_dead_partials(folder: Path) -> list[Path]:
+    """Remove the ``.NAME.partial-PID`` leftovers in ``folder`` of writers no longer running.
+
+    A writer killed with SIGKILL cannot clean up after itself; the next writer
+    does. A partial whose PID still runs (or cannot be told) is left alone.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _PARTIAL.match(entry.name)
+        if m is None or _pid_alive(int(m.group(1))):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
 
 
 def write_bundle(
@@ -93,8 +133,9 @@ def write_bundle(
     SHA256SUMS comes from those digests and is signed once every member is on disk.
     """
     for n in files:
-        _safe_name(n)
+        safe_member_name(n)
     out_dir.mkdir(parents=True, exist_ok=True)
+    remove_dead_partials(out_dir)
     final = out_dir / name
     if final.exists():
         raise BundleError(f"{final}: already exists; refusing to overwrite evidence")
@@ -122,92 +163,15 @@ def write_bundle(
     return final
 
 
-@dataclass
-class VerifyResult:
-    path: Path
-    checked: int = 0
-    problems: list[str] = field(default_factory=list)
-    signature: str = "absent"
-    """absent, unchecked (no key given), valid, or invalid."""
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
 def verify_bundle(path: Path, public_key: Any = None) -> VerifyResult:
     """Recompute every hash; report changed, missing and extra files; check the signature.
 
     With ``public_key`` (an Ed25519 public key) a missing or wrong signature is
-    a problem; without it a present signature is reported as unchecked.
+    a problem; without it a present signature is reported as unchecked. Members
+    are read as :func:`auditor.evidence.trusted.inspect_bundle` reads them:
+    regular files only, within size caps.
     """
-    result = VerifyResult(path=path)
-    if not path.is_dir():
-        result.problems.append(f"{path}: not a bundle directory")
-        return result
-    sums_path = path / SUMS
-    try:
-        raw_sums = sums_path.read_bytes()
-        text = raw_sums.decode("utf-8")
-    except FileNotFoundError:
-        result.problems.append(f"{SUMS}: missing")
-        return result
-    except (OSError, UnicodeDecodeError) as exc:
-        result.problems.append(f"{SUMS}: unreadable ({exc})")
-        return result
-    listed: dict[str, str] = {}
-    for n, line in enumerate(text.splitlines(), start=1):
-        m = _SUM_LINE.match(line)
-        if not m:
-            result.problems.append(f"{SUMS}:{n}: malformed line")
-            continue
-        digest, name = m.groups()
-        try:
-            _safe_name(name)
-        except BundleError as exc:
-            result.problems.append(f"{SUMS}:{n}: {exc}")
-            continue
-        listed[name] = digest
-    present = {
-        p.relative_to(path).as_posix()
-        for p in path.rglob("*")
-        if (p.is_file() or p.is_symlink())
-        and p.relative_to(path).as_posix() not in (SUMS, SIGNATURE)
-    }
-    for name in sorted(present - set(listed)):
-        result.problems.append(f"{name}: extra file not covered by {SUMS}")
-    _check_signature(path, raw_sums, public_key, result)
-    for name, digest in sorted(listed.items()):
-        member = path / name
-        if member.is_symlink():
-            result.problems.append(f"{name}: is a symbolic link")
-            continue
-        try:
-            data = member.read_bytes()
-        except FileNotFoundError:
-            result.problems.append(f"{name}: missing")
-            continue
-        except OSError as exc:  # a directory where a file is listed, no permission
-            result.problems.append(f"{name}: unreadable ({exc.strerror or exc})")
-            continue
-        result.checked += 1
-        if sha256(data) != digest:
-            result.problems.append(f"{name}: hash mismatch (file changed)")
-    return result
+    from auditor.evidence.trusted import inspect_bundle
 
-
-def _check_signature(path: Path, sums: bytes, public_key: Any, result: VerifyResult) -> None:
-    sig_path = path / SIGNATURE
-    if not sig_path.is_file():
-        if public_key is not None:
-            result.problems.append(f"{SIGNATURE}: missing (the bundle is not signed)")
-        return
-    if public_key is None:
-        result.signature = "unchecked"
-        return
-    from auditor.evidence.signing import check
-
-    why = check(sums, sig_path.read_bytes(), public_key)
-    result.signature = "valid" if why is None else "invalid"
-    if why is not None:
-        result.problems.append(why)
+    keys = () if public_key is None else (public_key,)
+    return inspect_bundle(path, keys)[0]

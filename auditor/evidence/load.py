@@ -1,19 +1,23 @@
 """Read a bundle back for offline questions (paths, who-can, failover plans, replay).
 
-The bundle is verified first: an answer drawn from evidence that does not
-match its own checksums would be worthless.
+The bundle is verified first (:func:`open_bundle`,
+its signature too when keys are given) and parsed from the verified bytes
+held in memory: an answer drawn from evidence that does not match its own
+checksums, or from a file swapped after the check, would be worthless.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.base.serialize import BundleFormatError, read_inventory_jsonl, verdict_from_dict
 from auditor.boundary import Declaration, DeclarationError, parse_declaration
-from auditor.evidence.bundle import BundleError, verify_bundle
+from auditor.evidence.bundle import BundleError
+from auditor.evidence.trusted import TrustedBundle, inspect_bundle
 from auditor.model import Inventory, Scope, Verdict
 
 
@@ -25,13 +29,25 @@ class LoadedBundle:
     declaration_text: str
     inventory: Inventory
     verdicts: list[Verdict]
+    trusted: TrustedBundle
+    """The verified bytes every member was parsed from (and its signature state)."""
 
-
-def _read(path: Path, name: str) -> str:
-    try:
-        return (path / name).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BundleError(f"{path / name}: cannot read ({exc})") from exc
+    def graph(self) -> dict[str, Any]:
+        """``graph.json`` (from the verified bytes); anything but an object is a BundleError."""
+        where = self.path / "graph.json"
+        doc = self.trusted.json("graph.json")
+        if not isinstance(doc, dict):
+            raise BundleError(f"{where}: not a graph (a JSON object)")
+        for key, fields in (("nodes", ("id",)), ("edges", ("source", "kind", "target"))):
+            items = doc.get(key) or []
+            if not isinstance(items, list):
+                raise BundleError(f"{where}: {key} must be a list")
+            for n, item in enumerate(items):
+                if not isinstance(item, dict) or not all(f in item for f in fields):
+                    raise BundleError(f"{where}: {key}[{n}] must be an object with {fields}")
+                if not isinstance(item.get("zone") or {}, dict):
+                    raise BundleError(f"{where}: {key}[{n}].zone must be an object")
+        return doc
 
 
 def _one_line(exc: BaseException) -> str:
@@ -72,22 +88,43 @@ def _check_manifest(where: Path, manifest: dict[str, Any]) -> None:
         raise BundleError(f"{where}: rules must be an object naming its pack")
 
 
-def load_bundle(path: Path, *, verify: bool = True) -> LoadedBundle:
-    """Verify and parse a bundle directory (or packed .tar.gz); any defect is a BundleError."""
+def _not_raw(name: str) -> bool:
+    return not name.startswith("raw/")
+
+
+def open_bundle(
+    path: Path, keys: Sequence[Any] = (), keep: Callable[[str], bool] = _not_raw
+) -> TrustedBundle:
+    """The verified bundle at ``path`` (folder or packed .tar.gz); any problem is a BundleError.
+
+    With ``keys`` a bundle not validly signed by one of them is refused before
+    anything of it is parsed.
+    """
     from auditor.evidence.archive import bundle_dir
 
-    path = bundle_dir(path)
-    if verify:
-        result = verify_bundle(path)
-        if not result.ok:
-            raise BundleError(f"{path}: not intact ({result.problems[0]})")
-    try:
-        manifest = json.loads(_read(path, "manifest.json"))
-    except json.JSONDecodeError as exc:
-        raise BundleError(f"{path / 'manifest.json'}: not JSON ({exc.msg})") from None
+    folder = bundle_dir(path)
+    result, trusted = inspect_bundle(folder, keys, keep)
+    if not result.ok:
+        more = f" and {len(result.problems) - 1} more" if len(result.problems) > 1 else ""
+        raise BundleError(f"{path}: not intact ({result.problems[0]}{more})")
+    return trusted
+
+
+def load_bundle(path: Path, keys: Sequence[Any] = ()) -> LoadedBundle:
+    """Verify (signed by one of ``keys``, if any) and parse a bundle folder or .tar.gz.
+
+    Any defect is a one-line BundleError.
+    """
+    return parse_bundle(open_bundle(path, keys))
+
+
+def parse_bundle(trusted: TrustedBundle) -> LoadedBundle:
+    """A LoadedBundle from verified bytes (nothing is read from disk again)."""
+    path = trusted.path
+    manifest = trusted.json("manifest.json")
     if not isinstance(manifest, dict) or "scope" not in manifest:
         raise BundleError(f"{path / 'manifest.json'}: not a bundle manifest")
-    text = _read(path, "declaration.yaml")
+    text = trusted.text("declaration.yaml")
     try:
         decl = parse_declaration(text, str(path / "declaration.yaml"))
     except DeclarationError as exc:
@@ -99,15 +136,19 @@ def load_bundle(path: Path, *, verify: bool = True) -> LoadedBundle:
         isinstance(v, int) and not isinstance(v, bool) for v in api_calls.values()
     ):
         raise BundleError(f"{path / 'manifest.json'}: api_calls must map operations to counts")
+    raw_verdicts = trusted.json("verdicts.json")
+    if not isinstance(raw_verdicts, list):
+        raise BundleError(f"{path / 'verdicts.json'}: not a list of verdicts")
     try:
         inventory = read_inventory_jsonl(
-            _read(path, "inventory.jsonl"),
+            trusted.text("inventory.jsonl"),
             scope=scope,
             api_calls=api_calls,
             name=str(path / "inventory.jsonl"),
         )
-        raw_verdicts = json.loads(_read(path, "verdicts.json"))
         verdicts = [verdict_from_dict(v) for v in raw_verdicts]
+    except RecursionError:
+        raise BundleError(f"{path}: malformed bundle content (nested too deeply)") from None
     except (
         BundleFormatError,
         json.JSONDecodeError,
@@ -125,4 +166,5 @@ def load_bundle(path: Path, *, verify: bool = True) -> LoadedBundle:
         declaration_text=text,
         inventory=inventory,
         verdicts=verdicts,
+        trusted=trusted,
     )

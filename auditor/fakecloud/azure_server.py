@@ -29,6 +29,12 @@ Estate file::
     resources: [<Resource Graph rows>]
     authorizationresources: [<Resource Graph rows>]
 
+    diagnostic_settings: [<ARM diagnostic settings, ids under their scope>]
+
+``diagnostic_settings`` are served by ``GET {scope}/providers/Microsoft.Insights/
+diagnosticSettings`` (a subscription or a resource), as ARM lists them: extension
+resources are not Resource Graph rows.
+
 A subscription with ``denied: true`` answers 403 to its resource group listing
 and is left out of Resource Graph answers (as Azure leaves out subscriptions
 the caller cannot read).
@@ -80,6 +86,11 @@ _QUERY = re.compile(
 )
 _RG_LIST = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups$", re.IGNORECASE)
 _GRAPH = re.compile(r"^/providers/microsoft\.resourcegraph/resources$", re.IGNORECASE)
+_DIAGNOSTICS = re.compile(
+    r"^(?P<scope>/subscriptions/(?P<sub>[^/]+)(?:/.+?)?)/providers/microsoft\.insights/"
+    r"diagnosticsettings$",
+    re.IGNORECASE,
+)
 
 
 class EstateError(ValueError):
@@ -116,6 +127,7 @@ class _State:
     resource_groups: list[dict[str, Any]]
     tables: dict[str, list[dict[str, Any]]]
     page_size: int
+    diagnostic_settings: list[dict[str, Any]] = field(default_factory=list)
     faults: list[list[Any]] = field(default_factory=list)
     """[fault, remaining] pairs, in the order added."""
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -236,7 +248,11 @@ class AzureFake:
         for rows in tables.values():
             rows.sort(key=lambda r: str(r["id"]).lower())
         self.state = _State(
-            subscriptions=subs, resource_groups=groups, tables=tables, page_size=page_size
+            subscriptions=subs,
+            resource_groups=groups,
+            tables=tables,
+            page_size=page_size,
+            diagnostic_settings=[dict(d) for d in data.get("diagnostic_settings") or []],
         )
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -410,7 +426,35 @@ class _Handler(BaseHTTPRequestHandler):
         if m:
             self._resource_groups(m.group("sub"), url.path, query)
             return
+        m = _DIAGNOSTICS.match(url.path)
+        if m:
+            self._diagnostic_settings(m.group("sub"), m.group("scope"))
+            return
         self._error(404, "NotFound", f"no route for GET {url.path}")
+
+    def _diagnostic_settings(self, sub: str, scope: str) -> None:
+        """The settings whose id lies under ``scope`` (ARM answers them in one page)."""
+        s = {str(x["id"]): x for x in self.state.subscriptions}.get(sub)
+        if s is None:
+            self._error(
+                404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found."
+            )
+            return
+        if s.get("denied"):
+            self._error(
+                403,
+                "AuthorizationFailed",
+                "The client does not have authorization to perform action "
+                f"'Microsoft.Insights/diagnosticSettings/read' over scope '{scope}'.",
+            )
+            return
+        prefix = f"{scope}/providers/microsoft.insights/diagnosticsettings/".lower()
+        value = [
+            {"type": "Microsoft.Insights/diagnosticSettings", **d}
+            for d in self.state.diagnostic_settings
+            if str(d.get("id") or "").lower().startswith(prefix)
+        ]
+        self._json(200, {"value": value})
 
     def _resource_groups(self, sub: str, path: str, query: Mapping[str, list[str]]) -> None:
         known = {str(s["id"]): s for s in self.state.subscriptions}

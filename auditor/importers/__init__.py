@@ -38,6 +38,53 @@ def located(path: Path, where: str, why: str) -> ExportFormatError:
     return ExportFormatError(f"{path}: {where}: {why}" if where else f"{path}: {why}")
 
 
+MAX_EXPORT_BYTES = 2 << 30
+"""An export larger than this (after gunzip) is refused rather than read into memory."""
+
+
+def export_text(path: Path, limit: int = MAX_EXPORT_BYTES) -> str:
+    """The UTF-8 text of an export file, gunzipped when it is gzip (as cloud exports often are).
+
+    Decompression stops at ``limit`` bytes, so a small hostile ``.gz`` cannot fill memory.
+    """
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(limit + 1)
+    except OSError as exc:
+        raise located(path, "", f"cannot read: {exc.strerror or exc}") from exc
+    if raw[:2] == b"\x1f\x8b":
+        raw = _gunzip(path, raw, limit)
+    if len(raw) > limit:
+        raise located(path, "", f"larger than {limit >> 20} MiB; split the export")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise located(path, f"byte {exc.start}", "not UTF-8 text") from exc
+
+
+def _gunzip(path: Path, raw: bytes, limit: int) -> bytes:
+    """Every gzip member of ``raw``, at most ``limit + 1`` bytes of output."""
+    import zlib
+
+    out: list[bytes] = []
+    size = 0
+    data = raw
+    try:
+        while data:
+            d = zlib.decompressobj(wbits=31)
+            chunk = d.decompress(data, limit + 1 - size)
+            out.append(chunk)
+            size += len(chunk)
+            if size > limit or d.unconsumed_tail:
+                raise located(path, "", f"decompresses to more than {limit >> 20} MiB")
+            if not d.eof:
+                raise located(path, "", "not a readable gzip file (truncated)")
+            data = d.unused_data.lstrip(b"\x00")
+    except zlib.error as exc:
+        raise located(path, "", f"not a readable gzip file ({exc})") from exc
+    return b"".join(out)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ImportResult:
     """What one export file held, as a live collection would have produced it."""

@@ -42,14 +42,34 @@ class Item:
 
 
 def tag_map(raw: Any) -> dict[str, str]:
-    """An item's tags as a dict, from either a mapping or a list of key/value pairs."""
+    """An item's tags as a dict, from either a mapping or a list of key/value pairs.
+
+    Anything else (``tags: 5``) is a ValueError: the caller names the file and item.
+    """
     if isinstance(raw, Mapping):
-        return {str(k): str(v) for k, v in raw.items()}
+        return {str(k): _tag_value(v) for k, v in raw.items()}
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        raise ValueError(f"tags must be an object or a list of key/value pairs, not {_kind(raw)}")
     out: dict[str, str] = {}
-    for t in raw or []:
+    for t in raw:
         if isinstance(t, Mapping) and (t.get("key") or t.get("Key")) is not None:
-            out[str(t.get("key", t.get("Key")))] = str(t.get("value", t.get("Value", "")))
+            out[str(t.get("key", t.get("Key")))] = _tag_value(t.get("value", t.get("Value", "")))
     return out
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string"}.get(
+        type(value), f"a {type(value).__name__}"
+    )
+
+
+def _tag_value(value: Any) -> str:
+    """A tag value is a scalar; a nested object or list is not a tag a cloud would return."""
+    if isinstance(value, Mapping | list):
+        raise ValueError(f"a tag value must be a string, not {_kind(value)}")
+    return "" if value is None else str(value)
 
 
 # --- key conversion ----------------------------------------------------------------------

@@ -33,14 +33,13 @@ the resource.
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.importers import ExportFormatError, Importer, ImportResult, located
+from auditor.importers import ExportFormatError, Importer, ImportResult, export_text, located
 from auditor.importers._aws_config_convert import (
     GLOBAL,
     GLOBAL_TYPES,
@@ -113,19 +112,7 @@ GLOBAL_SERVICES = ("iam", "s3", "route53", "organizations", "sts")
 
 
 def _text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise located(path, "", f"cannot read: {exc.strerror or exc}") from exc
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise located(path, "", f"not a readable gzip file ({exc})") from exc
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise located(path, f"byte {exc.start}", "not UTF-8 text") from exc
+    return export_text(path)
 
 
 def _json(path: Path, text: str, where: str = "") -> Any:
@@ -134,6 +121,8 @@ def _json(path: Path, text: str, where: str = "") -> Any:
     except json.JSONDecodeError as exc:
         at = f"line {exc.lineno}, column {exc.colno}"
         raise located(path, f"{where} {at}".strip(), f"invalid JSON: {exc.msg}") from exc
+    except RecursionError:
+        raise located(path, where, "JSON nested too deeply to read") from None
 
 
 def _item(path: Path, where: str, raw: Any) -> Item:
@@ -165,6 +154,10 @@ def _item(path: Path, where: str, raw: Any) -> Item:
         raise located(path, where, f"{rtype} {raw.get('resourceId')}: missing 'configuration'")
     if configuration is not None and not isinstance(configuration, Mapping):
         raise located(path, where, f"{rtype}: 'configuration' must be an object")
+    try:
+        tags = tag_map(raw.get("tags"))
+    except ValueError as exc:
+        raise located(path, f"{where}.tags", str(exc)) from None
     return Item(
         where=where,
         type=rtype,
@@ -175,7 +168,7 @@ def _item(path: Path, where: str, raw: Any) -> Item:
         arn=str(raw.get("ARN") or raw.get("arn") or ""),
         configuration=configuration or {},
         supplementary=supp,
-        tags=tag_map(raw.get("tags")),
+        tags=tags,
         status=status,
     )
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.importers import ExportFormatError, Importer, ImportResult
+from auditor.importers import ExportFormatError, Importer, ImportResult, export_text
 from auditor.model import CollectionUnit, Gap, RawRecord
 
 if TYPE_CHECKING:
@@ -49,11 +49,11 @@ def _truncated(doc: dict[str, Any]) -> str:
 def _rows(path: Path) -> tuple[list[Any], str]:
     """The rows of one export, and why it is partial ("" when whole)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExportFormatError(f"{path}: cannot read the Resource Graph export ({exc})") from exc
+        doc = json.loads(export_text(path))
     except json.JSONDecodeError as exc:
         raise ExportFormatError(f"{path}:{exc.lineno}:{exc.colno}: not JSON ({exc.msg})") from exc
+    except RecursionError:
+        raise ExportFormatError(f"{path}: JSON nested too deeply to read") from None
     if isinstance(doc, dict):
         if not isinstance(doc.get("data"), list):
             raise ExportFormatError(
@@ -179,7 +179,7 @@ def _parsed(text: str) -> Any:
     for candidate in (text.split("\n", 1)[0], text):
         try:
             return json.loads(candidate)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
     return None
 

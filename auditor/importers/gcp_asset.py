@@ -28,7 +28,7 @@ from auditor.collect.gcp.records import (
     records_of,
     trim_asset,
 )
-from auditor.importers import ExportFormatError, Importer, ImportResult
+from auditor.importers import ExportFormatError, Importer, ImportResult, export_text
 from auditor.model import CollectionUnit, RawRecord
 
 _TOP = {"asset_type": "assetType", "iam_policy": "iamPolicy", "update_time": "updateTime"}
@@ -39,21 +39,38 @@ _RESOURCE = {
 }
 
 
+_POLICY = {
+    "audit_configs": "auditConfigs",
+    "audit_log_configs": "auditLogConfigs",
+    "log_type": "logType",
+    "exempted_members": "exemptedMembers",
+}
+"""The IAM Policy proto's snake_case names, as an export writes them, and the API's."""
+
+
+def _policy_shape(node: Any) -> Any:
+    """An exported IAM policy in the API's camelCase (bindings, audit configs, conditions)."""
+    if isinstance(node, dict):
+        return {_POLICY.get(k, k): _policy_shape(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_policy_shape(v) for v in node]
+    return node
+
+
 def api_shape(line: dict[str, Any]) -> dict[str, Any]:
-    """An export line's asset with the API's (camelCase) top-level and resource keys."""
+    """An export line's asset with the API's (camelCase) top-level, resource and policy keys."""
     out = {_TOP.get(k, k): v for k, v in line.items()}
     res = out.get("resource")
     if isinstance(res, dict):
         out["resource"] = {_RESOURCE.get(k, k): v for k, v in res.items()}
+    if "iamPolicy" in out:
+        out["iamPolicy"] = _policy_shape(out["iamPolicy"])
     return out
 
 
 def _assets(path: Path) -> list[dict[str, Any]]:
     """The trimmed assets of one export file; raise :class:`ExportFormatError` naming the line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ExportFormatError(f"{path}: cannot read the GCP asset export ({exc})") from exc
+    text = export_text(path)
     assets: list[dict[str, Any]] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -62,6 +79,8 @@ def _assets(path: Path) -> list[dict[str, Any]]:
             line = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise ExportFormatError(f"{path}:{number}: not a JSON line ({exc.msg})") from exc
+        except RecursionError:
+            raise ExportFormatError(f"{path}:{number}: JSON nested too deeply to read") from None
         if not isinstance(line, dict):
             raise ExportFormatError(f"{path}:{number}: a line must be a JSON object (an asset)")
         try:
@@ -143,7 +162,7 @@ def detect(head: bytes) -> bool:
         return False
     try:
         line = json.loads(first)
-    except ValueError:  # a first line longer than the head
+    except (ValueError, RecursionError):  # a first line longer than the head, or a bomb
         return first.startswith(b'{"name"') and (
             b'"asset_type"' in first or b'"assetType"' in first
         )

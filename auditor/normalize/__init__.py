@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from auditor.base.kinds import KindSchemaError, strict, violations
-from auditor.base.redact import redact_resource
+from auditor.base.redact import redact_resource, redact_value
 from auditor.model import (
     CollectionUnit,
     Gap,
@@ -180,7 +180,7 @@ class Builder:
                 target=target,
                 kind=kind,
                 reason=reason,
-                attributes=dict(attributes or {}),
+                attributes=redact_value(dict(attributes or {})),  # trust conditions: ExternalIds
             )
         )
 

@@ -4,7 +4,9 @@ what is missing.
 For each region that would take over: the declared runbook, or the order derived
 from the graph (DNS, replication, capacity, keys, consumers); the dependencies on
 other regions (``failure.depends_on``); and the failure path verdicts that are not
-PASS. Pure: the same bundle gives the same lines.
+PASS. Every declared region of every cloud is planned (``{cloud}/{region}``); a DNS
+step names the service that answers the record's cloud (Route53, Traffic Manager,
+Cloud DNS). Pure: the same bundle gives the same lines.
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ from typing import Any
 from auditor.analysis.boundary_scope import data_stores
 from auditor.analysis.derive import build_graph
 from auditor.analysis.failover import (
+    answer_regions,
     automatic_dns_failover,
     capacity_by_region,
-    declared_aws_regions,
+    cloud_of_region,
+    comparison_primary,
     declared_records,
+    declared_regions,
     dependencies_from_graph,
-    dependent_regions,
+    dependent_region_keys,
     failover_role,
     health_check_of,
     keys_protecting,
-    primary_region,
     record_targets,
     service_members,
     service_route,
@@ -46,7 +50,7 @@ def plan_lines(loaded: Any) -> list[str]:
     """The plan of a loaded bundle (:class:`~auditor.evidence.load.LoadedBundle`) as lines."""
     decl = loaded.declaration
     graph = build_graph(loaded.inventory, decl)
-    regions = declared_aws_regions(decl)
+    regions = {r: (c, role) for c, r, role in declared_regions(decl)}
     verdicts = [
         v for v in loaded.verdicts if v.path is PathName.FAILURE and v.status is not Status.PASS
     ]
@@ -54,15 +58,15 @@ def plan_lines(loaded: Any) -> list[str]:
         f"{decl.name}: failover plan ({decl.pattern.value}, RPO {decl.objectives.rpo}s, "
         f"RTO {decl.objectives.rto}s) from {loaded.path.name}",
     ]
-    takers = dependent_regions(decl)
+    takers = [r for _, r in dependent_region_keys(decl)]
     for region in [*takers, *(r for r in regions if r not in takers)]:
-        role = regions[region].value
+        cloud, role = regions[region][0], regions[region][1].value
         out.append("")
         if region not in takers:
-            out.append(f"aws/{region} ({role}) fails away; it is not a failover target")
+            out.append(f"{cloud}/{region} ({role}) fails away; it is not a failover target")
             continue
         others = [r for r in regions if r != region]
-        out.append(f"aws/{region} ({role}) takes over from {', '.join(others) or 'nothing'}")
+        out.append(f"{cloud}/{region} ({role}) takes over from {', '.join(others) or 'nothing'}")
         out.append("  changes first:")
         steps = (
             _runbook_steps(decl, loaded.verdicts)
@@ -108,6 +112,11 @@ def _derived_steps(graph: BoundaryGraph, decl: Declaration, region: str) -> list
     ]
 
 
+_SERVICE = {"aws": "Route53", "azure": "Traffic Manager", "gcp": "Cloud DNS"}
+"""Which service answers a failover record of each cloud (Azure: a Traffic Manager
+profile; Cloud DNS: a primaryBackup routing policy)."""
+
+
 def _dns_steps(graph: BoundaryGraph) -> list[str]:
     """How each declared record fails over: health check and SECONDARY, or by hand."""
     steps = []
@@ -125,9 +134,10 @@ def _dns_steps(graph: BoundaryGraph) -> list[str]:
             else "no health check: a manual record change"
         )
         sec = secondaries[0]
-        where = sorted({t.region for t in record_targets(graph, sec)})
+        where = sorted({t.region for t in record_targets(graph, sec)} | answer_regions(graph, sec))
         steps.append(
-            f"DNS: {detect} marks PRIMARY {fqdn} down; Route53 answers SECONDARY "
+            f"DNS: {detect} marks PRIMARY {fqdn} down; {_SERVICE.get(sec.cloud, 'DNS')} "
+            "answers SECONDARY "
             f"{sec.attributes.get('set_identifier')} (TTL {sec.attributes.get('ttl')}s"
             f", -> {', '.join(where) or 'unresolved target'})"
         )
@@ -160,10 +170,11 @@ def _replication_steps(graph: BoundaryGraph, decl: Declaration, region: str) -> 
 
 
 def _capacity_step(graph: BoundaryGraph, decl: Declaration, region: str) -> str:
-    caps = capacity_by_region(graph)
-    primary = primary_region(decl)
-    cap = caps.get(region)
-    pcap = caps.get(primary) if primary else None
+    cloud = cloud_of_region(decl, region)
+    cap = capacity_by_region(graph, cloud).get(region)
+    against = comparison_primary(decl, cloud)
+    primary = against[1] if against else None
+    pcap = capacity_by_region(graph, against[0]).get(against[1]) if against else None
     return (
         f"Capacity: {cap.brokers if cap else 0} broker(s) in {region}"
         + (f" (max {cap.max_brokers})" if cap else "")

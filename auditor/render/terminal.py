@@ -1,7 +1,9 @@
 """What a scan prints on the terminal: the summary table, failures, gaps, notes.
 
 Cloud-supplied strings are printed as rich ``Text``, never read as markup, and
-one line each, so a name holding a line break cannot print a line of its own.
+passed through :func:`inert` first: a name holding a line break, a carriage
+return or an ANSI escape prints as visible escapes, never as a line of its own,
+a moved cursor or an overwritten line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,20 @@ from typing import Any
 
 from auditor.boundary import Declaration
 from auditor.model import Inventory, PathName, Status, Verdict
+
+
+def inert(text: object) -> str:
+    """``text`` safe to print on a terminal: every control or format character escaped.
+
+    ANSI escapes, carriage returns, backspaces, line breaks and bidirectional
+    overrides from cloud or bundle names become visible ``\\x1b``-style escapes,
+    so a crafted name cannot move the cursor, overwrite a line or hide text.
+    """
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in s)
+
 
 SUMMARY_FAILS = 15
 """Failures listed on the terminal; the rest are in report.md."""
@@ -34,9 +50,12 @@ def print_summary(
     scope = inventory.scope
     console.print(
         Text(
-            f"{decl.name}: scanned {len(scope.accounts)} account(s) "
-            f"[{', '.join(scope.accounts)}] in {', '.join(scope.regions)}; "
-            f"{len(inventory.resources)} resources, {sum(inventory.api_calls.values())} API calls"
+            inert(
+                f"{decl.name}: scanned {len(scope.accounts)} account(s) "
+                f"[{', '.join(scope.accounts)}] in {', '.join(scope.regions)}; "
+                f"{len(inventory.resources)} resources, "
+                f"{sum(inventory.api_calls.values())} API calls"
+            )
         )
     )
     table = Table(title="Verdicts by path")
@@ -56,8 +75,9 @@ def print_summary(
         for col in ("severity", "rule", "finding"):
             shown.add_column(col)
         for v in worst[:SUMMARY_FAILS]:
-            message = "".join(c if c.isprintable() else " " for c in v.message)
-            shown.add_row(Text(v.severity.value), Text(v.rule), Text(message))
+            shown.add_row(
+                Text(inert(v.severity.value)), Text(inert(v.rule)), Text(inert(v.message))
+            )
         console.print(shown)
         if len(fails) > SUMMARY_FAILS:
             console.print(Text(f"... and {len(fails) - SUMMARY_FAILS} more in report.md"))
@@ -70,7 +90,7 @@ def print_summary(
         )
     else:
         console.print(Text("collection complete: no gaps"))
-    console.print(Text(f"evidence bundle: {bundle}"))
+    console.print(Text(inert(f"evidence bundle: {bundle}")))
 
 
 def collection_notes(result: Any) -> list[str]:
@@ -84,4 +104,4 @@ def collection_notes(result: Any) -> list[str]:
         )
     if result.resumed_units:
         notes.append(f"resumed {result.resumed_units} finished unit(s) from the checkpoint")
-    return notes + list(result.notes)
+    return [inert(line) for line in [*notes, *result.notes]]

@@ -105,17 +105,22 @@ def test_collection_pages_through_every_listing(live: tuple[AzureFake, Collectio
     assert "microsoft.authorization/roleassignments" in types
     assert "microsoft.resources/subscriptions/resourcegroups" in types
     assert all(r.cloud == "azure" for r in result.records)
-    # 30 resources rows in pages of 2: 15 Resource Graph requests
-    assert result.api_calls["resourcegraph:resources"] == 15
+    # the resources rows in pages of 2: 23 Resource Graph requests
+    assert result.api_calls["resourcegraph:resources"] == 23
     posts = [p for m, p in fake.requests if m == "POST"]
-    assert len(posts) == 15 + 2 + 1  # resources, authorizationresources, resourcecontainers
-    assert sum(1 for m, p in fake.requests if m == "GET") == 3  # 3 groups in S1: two pages
+    assert len(posts) == 23 + 2 + 1  # resources, authorizationresources, resourcecontainers
+    gets = [p for m, p in fake.requests if m == "GET"]
+    assert sum(1 for p in gets if p.endswith("/resourcegroups")) == 3  # 3 groups in S1: 2 pages
+    # diagnostic settings through ARM: 2 subscriptions, 2 vaults, 4 storage accounts, 1 namespace
+    assert sum(1 for p in gets if p.lower().endswith("/diagnosticsettings")) == 9
+    assert result.api_calls["DiagnosticSettings.List"] == 9
     groups = [r for r in result.records if r.type.endswith("/resourcegroups")]
     assert len(groups) == 5
     assert {u.service for u in result.units} == {
         "azure-containers",
         "azure-resources",
         "azure-authorization",
+        "azure-diagnostics",
     }
 
 
@@ -295,9 +300,12 @@ def test_import_of_an_export_equals_live_collection(
     bare = tmp_path / "bare.json"
     bare.write_text(json.dumps(fake.export("resources")["data"]))
     assert read_export(bare).records == tuple(r for r in records if r.service == "azure-resources")
-    assert sorted(records, key=repr) == sorted(result.records, key=repr)
+    # diagnostic settings are read through ARM: no Resource Graph export holds them
+    graph_records = [r for r in result.records if r.service != "azure-diagnostics"]
+    assert len(graph_records) < len(result.records)
+    assert sorted(records, key=repr) == sorted(graph_records, key=repr)
     imported = _inventory(CollectionResult(records=records))
-    collected = _inventory(CollectionResult(records=result.records))
+    collected = _inventory(CollectionResult(records=graph_records))
     assert imported.resources == collected.resources
     assert imported.relations == collected.relations
 
@@ -375,10 +383,11 @@ def test_bad_export_names_file_and_place(tmp_path: Path, text: str, where: str) 
         ("network.k8s-endpoint-private", "managedclusters/aks-kafka-neu", Status.PASS),
         ("network.k8s-endpoint-private", f"scope:azure/{S1}/*", Status.PASS),
         ("failure.single-write-region", "scope:azure/*/westeurope", Status.PASS),
+        # the declared Contributor's `*` includes listKeys, which the vendor is denied
         (
             "control.vendor-denied-actions",
             "roledefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",
-            Status.NOT_APPLICABLE,
+            Status.FAIL,
         ),
     ],
 )
@@ -408,14 +417,13 @@ def test_closed_nsg_unseen_key_vault_and_small_secondary(
     _resource(changed, "vmss-brokers-neu")["sku"]["capacity"] = 2
     store = _resource(changed, "stordersneu")["properties"]["encryption"]["keyvaultproperties"]
     store["keyvaulturi"] = "https://kv-vendor.vault.azure.net/"
-    changed["resources"] = [
-        r for r in changed["resources"] if not r["id"].endswith("/evh-orders-neu")
-    ]
+    changed["resources"] = [r for r in changed["resources"] if "/evh-orders-neu" not in r["id"]]
     vs = _scan(changed, decl)
     assert _status(vs, "network.public-ingress", "virtualmachines/vm-broker-0") is Status.PASS
     assert _status(vs, "failure.secondary-capacity", "scope:azure/*/northeurope") is Status.FAIL
-    # a key in a vault the scan did not see: its owner is unknown, never a PASS
-    assert _status(vs, "data.customer-key", "storageaccounts/stordersneu") is Status.INCONCLUSIVE
+    # a key in a vault the scan did not see, while every customer subscription was listed
+    # completely: the vault is in none of them, so the key is outside the customer
+    assert _status(vs, "data.customer-key", "storageaccounts/stordersneu") is Status.FAIL
 
 
 def test_dns_without_priority_routing_or_monitor_fails(
@@ -488,12 +496,18 @@ def test_aks_listing_failure_is_never_a_pass(estate: dict[str, Any], decl: Decla
 
 
 def test_rules_that_cannot_judge_azure_say_not_applicable(verdicts: list[Verdict]) -> None:
-    for rule in ("control.no-wildcard-trust", "network.transit-declared"):
-        got = {v.resource: v.status for v in verdicts if v.rule == rule}
-        assert got == {
-            f"scope:azure/{S1}/*": Status.NOT_APPLICABLE,
-            f"scope:azure/{S2}/*": Status.NOT_APPLICABLE,
-        }, rule
+    got = {v.resource: v.status for v in verdicts if v.rule == "control.no-wildcard-trust"}
+    assert got == {
+        f"scope:azure/{S1}/*": Status.NOT_APPLICABLE,
+        f"scope:azure/{S2}/*": Status.NOT_APPLICABLE,
+    }
+    # VPN/ExpressRoute gateways and connections are collected and judged, not NOT_APPLICABLE.
+    got = {
+        v.resource.rsplit("/", 1)[-1]: v.status
+        for v in verdicts
+        if v.rule == "network.transit-declared"
+    }
+    assert got == {"cn-dc-amsterdam": Status.FAIL, "cn-er-equinix": Status.PASS}
     assert _status(verdicts, "data.no-public-access", "storageaccounts/stordersweu") is Status.PASS
     assert (
         _status(verdicts, "data.versioning", "storageaccounts/stordersweu") is Status.INCONCLUSIVE
@@ -507,6 +521,7 @@ def test_storage_open_to_anonymous_blob_access_fails(
     props = _resource(changed, "stordersweu")["properties"]
     props["allowBlobPublicAccess"] = True
     props["publicNetworkAccess"] = "Enabled"
+    props["networkAcls"]["defaultAction"] = "Allow"
     vs = _scan(changed, decl)
     assert _status(vs, "data.no-public-access", "storageaccounts/stordersweu") is Status.FAIL
     assert (

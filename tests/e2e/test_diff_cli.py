@@ -76,7 +76,8 @@ def test_diff_of_two_scans_in_every_format(fake_aws: FakeAws, tmp_path: Path) ->
 
     res = runner.invoke(main, ["diff", str(old), str(new), "--format", "json"])
     assert res.exit_code == 0, res.output
-    doc = json.loads(res.output)
+    assert "authenticity not checked" in res.stderr  # no key given, none configured
+    doc = json.loads(res.stdout)
     assert (doc["old"], doc["new"]) == (old.name, new.name)
     assert {"id": EU, "kind": "bucket"} in doc["resources"]["added"]
     assert doc["resources"]["removed"] == []
@@ -88,26 +89,26 @@ def test_diff_of_two_scans_in_every_format(fake_aws: FakeAws, tmp_path: Path) ->
     assert all(v["new_status"] == "FAIL" for v in doc["verdicts"]["new_failure"])
     # the same bundle against itself: nothing changed
     same = runner.invoke(main, ["diff", str(new), str(new), "--format", "json"])
-    again = json.loads(same.output)
+    again = json.loads(same.stdout)
     assert again["resources"] == {"added": [], "removed": [], "changed": []}
     assert all(not v for v in again["verdicts"].values())
 
     text = runner.invoke(main, ["diff", str(old), str(new)])
     assert text.exit_code == 0
-    assert text.output.startswith(f"diff {old.name} -> {new.name}\n")
-    assert "New failures (" in text.output
-    assert f"data.store-location {EU}: - -> FAIL" in text.output
-    assert "Resources added" in text.output
+    assert text.stdout.startswith(f"diff {old.name} -> {new.name}\n")
+    assert "New failures (" in text.stdout
+    assert f"data.store-location {EU}: - -> FAIL" in text.stdout
+    assert "Resources added" in text.stdout
 
     md = runner.invoke(main, ["diff", str(old), str(new), "--format", "md"])
     assert md.exit_code == 0
-    assert md.output.startswith("# Boundary diff:")
-    assert "## New failures" in md.output
+    assert md.stdout.startswith("# Boundary diff:")
+    assert "## New failures" in md.stdout
     # deterministic
-    assert runner.invoke(main, ["diff", str(old), str(new), "--format", "md"]).output == md.output
+    assert runner.invoke(main, ["diff", str(old), str(new), "--format", "md"]).stdout == md.stdout
 
     # reversed: the new failure is fixed (its resource is gone)
-    back = json.loads(runner.invoke(main, ["diff", str(new), str(old), "--format", "json"]).output)
+    back = json.loads(runner.invoke(main, ["diff", str(new), str(old), "--format", "json"]).stdout)
     assert ("data.store-location", EU) in {
         (v["rule"], v["resource"]) for v in back["verdicts"]["fixed"]
     }

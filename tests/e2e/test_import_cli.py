@@ -343,11 +343,11 @@ def _azure_files(tmp_path: Path) -> list[Path]:
         {"publicNetworkAccess": "Disabled", "primaryLocation": "westeurope"},
     )
     storage.update(kind="StorageV2", sku={"name": "Standard_LRS"}, tags={"data-class": "kafka-log"})
-    gateway = _azure_row(
-        f"{_RG}/providers/Microsoft.Network/virtualNetworkGateways/vpn-weu",
-        "microsoft.network/virtualnetworkgateways",
+    web_app = _azure_row(
+        f"{_RG}/providers/Microsoft.Web/sites/orders-console",
+        "microsoft.web/sites",
         "westeurope",
-        {"gatewayType": "Vpn"},
+        {"httpsOnly": True},
     )
     assignment = _azure_row(
         f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleAssignments/ra01",
@@ -363,7 +363,7 @@ def _azure_files(tmp_path: Path) -> list[Path]:
     )
     resources = tmp_path / "resources.json"
     resources.write_text(
-        json.dumps({"count": 2, "data": [storage, gateway], "skip_token": None, "total_records": 2})
+        json.dumps({"count": 2, "data": [storage, web_app], "skip_token": None, "total_records": 2})
     )
     auth = tmp_path / "authorizationresources.json"
     auth.write_text(json.dumps([assignment], indent=2))
@@ -394,7 +394,7 @@ def _gcp_resource(data: dict[str, Any], location: str, discovery: str) -> dict[s
 
 
 BUCKET = "//storage.googleapis.com/orders-tiered-ew1"
-TUNNEL = "//compute.googleapis.com/projects/orders-prod/regions/europe-west1/vpnTunnels/to-azure"
+SQL_INSTANCE = "//sqladmin.googleapis.com/projects/orders-prod/instances/orders-reporting"
 
 
 def _gcp_files(tmp_path: Path, *, with_project: bool = True) -> list[Path]:
@@ -412,9 +412,9 @@ def _gcp_files(tmp_path: Path, *, with_project: bool = True) -> list[Path]:
         resource=_gcp_resource(bucket, "europe-west1", "Bucket"),
     )
     lines += _gcp_line(
-        TUNNEL,
-        "compute.googleapis.com/VpnTunnel",
-        resource=_gcp_resource({"name": "to-azure"}, "europe-west1", "VpnTunnel"),
+        SQL_INSTANCE,
+        "sqladmin.googleapis.com/Instance",
+        resource=_gcp_resource({"name": "orders-reporting"}, "europe-west1", "Instance"),
     )
     project = {"projectId": "orders-prod", "projectNumber": PROJECT_NUMBER, "name": "orders-prod"}
     project_line = _gcp_line(
@@ -486,25 +486,25 @@ def test_every_importer_detects_its_own_files_only(tmp_path: Path) -> None:
 
 
 def test_unknown_types_are_counted_as_not_judged_everywhere(tmp_path: Path) -> None:
-    """A VPN tunnel (GCP) and a VPN gateway (Azure) have no normaliser: counted, not refused."""
+    """A Cloud SQL instance (GCP) and a web app (Azure) have no normaliser: counted, not refused."""
     result = _mixed_import(tmp_path, _azure_files(tmp_path) + _gcp_files(tmp_path))
     assert result.exit_code in (0, 1), result.output
     expected = {
-        "compute.googleapis.com/VpnTunnel": 1,
-        "microsoft.network/virtualnetworkgateways": 1,
+        "sqladmin.googleapis.com/Instance": 1,
+        "microsoft.web/sites": 1,
     }
     bundle = _bundle(tmp_path / "out")
     provenance = json.loads((bundle / "manifest.json").read_text())["provenance"]
     assert provenance["not_judged"] == expected
     by_file = {f["name"]: f["not_judged"] for f in provenance["files"]}
-    assert by_file["gcp-resources.jsonl"] == {"compute.googleapis.com/VpnTunnel": 1}
+    assert by_file["gcp-resources.jsonl"] == {"sqladmin.googleapis.com/Instance": 1}
     (line,) = [ln for ln in result.output.splitlines() if ln.startswith("not judged:")]
-    assert "2 exported resource(s) of 2 type(s)" in line and "VpnTunnel (1)" in line
+    assert "2 exported resource(s) of 2 type(s)" in line and "Instance (1)" in line
     report = (bundle / "report.md").read_text()
     assert "## Not judged" in report
-    assert "| compute.googleapis.com/VpnTunnel | 1 |" in report
-    assert "| microsoft.network/virtualnetworkgateways | 1 |" in report
-    assert not any(TUNNEL in r["id"] for r in _resources(bundle).values())
+    assert "| sqladmin.googleapis.com/Instance | 1 |" in report
+    assert "| microsoft.web/sites | 1 |" in report
+    assert not any(SQL_INSTANCE in r["id"] for r in _resources(bundle).values())
 
 
 def test_a_project_number_resolves_through_another_file_of_the_import(tmp_path: Path) -> None:
@@ -566,3 +566,100 @@ def test_an_azure_tenant_resolves_through_the_subscription_rows_of_another_file(
     ids = set(_resources(_bundle(tmp_path / "out")))
     assert f"/tenants/{tenant}{principal}" in ids
     assert f"/tenants/unknown{principal}" not in ids
+
+
+def test_gzipped_exports_of_every_cloud_read_as_their_plain_text(tmp_path: Path) -> None:
+    """gcloud and az exports are often stored gzipped: the same bundle either way."""
+    (tmp_path / "plain").mkdir()
+    plain = _azure_files(tmp_path / "plain") + _gcp_files(tmp_path / "plain")
+    packed = []
+    for path in plain:
+        gz = tmp_path / f"{path.name}.gz"
+        gz.write_bytes(gzip.compress(path.read_bytes()))
+        packed.append(gz)
+    assert _mixed_import(tmp_path / "a", plain).exit_code in (0, 1)
+    result = _mixed_import(tmp_path / "b", packed)
+    assert result.exit_code in (0, 1), result.output
+    assert _resources(_bundle(tmp_path / "a" / "out")) == _resources(
+        _bundle(tmp_path / "b" / "out")
+    )
+
+
+def test_a_bomb_or_a_broken_gzip_is_refused_in_one_line(tmp_path: Path) -> None:
+    from auditor.importers import ExportFormatError, export_text
+
+    bomb = tmp_path / "bomb.jsonl.gz"
+    bomb.write_bytes(gzip.compress(b"{" * (3 << 20)))
+    with pytest.raises(ExportFormatError, match="decompresses to more than 2 MiB"):
+        export_text(bomb, limit=2 << 20)
+    broken = tmp_path / "broken.json.gz"
+    broken.write_bytes(gzip.compress(b'{"data": []}')[:-6])
+    with pytest.raises(ExportFormatError, match="not a readable gzip file"):
+        export_text(broken)
+
+
+def test_the_same_export_given_twice_is_refused(tmp_path: Path) -> None:
+    files = _gcp_files(tmp_path)
+    copy = tmp_path / "copy.jsonl"
+    copy.write_bytes(files[0].read_bytes())
+    out = tmp_path / "out"
+    result = _mixed_import(tmp_path, [*files, files[0]])
+    _assert_refused(result, out, "the same export as", "give each file once")
+    result = _mixed_import(tmp_path, [*files, copy])
+    _assert_refused(result, out, "copy.jsonl: the same export as")
+
+
+def test_snake_case_audit_configs_of_an_export_reach_the_api_shape() -> None:
+    from auditor.importers.gcp_asset import api_shape
+
+    line = {
+        "name": "//cloudresourcemanager.googleapis.com/projects/1",
+        "asset_type": "cloudresourcemanager.googleapis.com/Project",
+        "iam_policy": {
+            "bindings": [{"role": "roles/viewer", "members": ["user:a@example.com"]}],
+            "audit_configs": [
+                {
+                    "service": "storage.googleapis.com",
+                    "audit_log_configs": [
+                        {"log_type": "DATA_READ", "exempted_members": ["user:b@example.com"]}
+                    ],
+                }
+            ],
+        },
+    }
+    policy = api_shape(line)["iamPolicy"]
+    assert policy["auditConfigs"] == [
+        {
+            "service": "storage.googleapis.com",
+            "auditLogConfigs": [
+                {"logType": "DATA_READ", "exemptedMembers": ["user:b@example.com"]}
+            ],
+        }
+    ]
+
+
+def test_json_nested_beyond_the_parser_is_one_line_in_every_format(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    files = {
+        "azure.json": '{"data": ' + deep + "}",
+        "gcp.jsonl": '{"name": "x", "asset_type": "y", "resource": ' + deep + "}\n",
+        "config.json": '{"configurationItems": ' + deep + "}",
+    }
+    fmts = {"azure.json": "azure-graph", "gcp.jsonl": "gcp-asset", "config.json": "aws-config"}
+    for name, text in files.items():
+        path = tmp_path / name
+        path.write_text(text)
+        out = tmp_path / f"out-{name}"
+        result = _run("import", "--boundary", str(BOUNDARY), "--out", str(out), str(path))
+        _assert_refused(result, out, name)
+        result = _run(
+            "import",
+            "--boundary",
+            str(BOUNDARY),
+            "--out",
+            str(out),
+            "--format",
+            fmts[name],
+            str(path),
+        )
+        _assert_refused(result, out, name, "nested too deeply")

@@ -13,9 +13,9 @@ mutated at random, and hand-made hostile archives (``..``, absolute names,
 links, devices, headers that lie about sizes, truncated gzip).
 
 The number of examples per property is ``FUZZ_EXAMPLES`` (default 30, to keep
-the suite fast); for a long local run::
-
-    FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest -q -p no:randomly tests/fuzz
+the suite fast), drawn with a fixed seed unless ``FUZZ_RANDOM`` is set; for a
+long local run with random seeds, ``make fuzz`` (or
+``FUZZ_EXAMPLES=5000 FUZZ_RANDOM=1 .venv/bin/python -m pytest -q -p no:randomly tests/fuzz``).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "30"))
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
+    derandomize=not os.environ.get("FUZZ_RANDOM"),  # make test: a fixed seed; make fuzz: random
     suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.data_too_large,

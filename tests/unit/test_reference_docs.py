@@ -25,7 +25,7 @@ def test_committed_reference_docs_match_the_code(tmp_path: Path) -> None:
 
 
 def test_schema_reference_covers_nested_models() -> None:
-    from auditor.boundary import schema_reference
+    from auditor.reference import schema_reference
 
     text = schema_reference()
     for heading in ("## declaration", "## declaration.control", "## declaration.network.clients"):

@@ -159,28 +159,63 @@ def test_peering_to_undeclared_network_fails_customer_peering_passes() -> None:
 
 
 def test_rules_without_a_gcp_model_say_not_applicable() -> None:
-    vs = run_rules(inventory(), declaration(), rules=["network.traffic-class", "network.flow-logs"])
-    gcp = [v for v in vs if v.resource.startswith("//")]
+    vs = run_rules(inventory(), declaration(), rules=["control.external-id-required"])
+    gcp = [v for v in vs if v.resource.startswith("scope:gcp/")]
     assert gcp and all(v.status is Status.NOT_APPLICABLE for v in gcp)
+
+
+def test_flow_logs_sampling_fails_until_every_flow_is_logged() -> None:
+    assert _statuses("network.flow-logs")[NET] is Status.FAIL  # kafka-ew4 samples 0.5
+
+    def full(assets: list[dict[str, Any]]) -> None:
+        for a in assets:
+            if a["assetType"] == "compute.googleapis.com/Subnetwork":
+                a["resource"]["data"]["logConfig"] = {"enable": True, "flowSampling": 1.0}
+
+    assert _statuses("network.flow-logs", edited(full))[NET] is Status.PASS
+
+
+def test_traffic_class_judges_gcp_listeners() -> None:
+    vs = run_rules(inventory(), declaration(), rules=["network.traffic-class"])
+    gcp = [v for v in vs if v.resource.startswith("//")]
+    assert gcp and not [v for v in gcp if v.status is Status.NOT_APPLICABLE]
 
 
 # --- failure path ------------------------------------------------------------------------
 
 
 def _not_platform(assets: list[dict[str, Any]]) -> None:
-    data(assets, MK)["labels"].pop("platform")  # Managed Kafka is sized in vCPUs, not brokers
+    data(assets, MK)["labels"].pop("platform")  # without the Managed Kafka cluster
+
+
+def _scale_ew4(size: int) -> Any:
+    def scale(assets: list[dict[str, Any]]) -> None:
+        mig = f"{CP}/zones/europe-west4-a/instanceGroupManagers/kafka-ew4"
+        data(assets, mig)["targetSize"] = size
+
+    return scale
 
 
 def test_secondary_capacity_on_managed_instance_groups() -> None:
-    # The Managed Kafka cluster (no broker count) makes the primary uncountable.
-    assert _statuses("failure.secondary-capacity")[EW4] is Status.INCONCLUSIVE
+    # Brokers alone: 3 x n2-standard-8 against 2.
     assert _statuses("failure.secondary-capacity", edited(_not_platform))[EW4] is Status.FAIL
-
-    def scale_up(assets: list[dict[str, Any]]) -> None:
-        data(assets, f"{CP}/zones/europe-west4-a/instanceGroupManagers/kafka-ew4")["targetSize"] = 3
-
-    got = _statuses("failure.secondary-capacity", edited(_not_platform, scale_up))
+    got = _statuses("failure.secondary-capacity", edited(_not_platform, _scale_ew4(3)))
     assert got[EW4] is Status.PASS
+
+
+def test_secondary_capacity_counts_managed_kafka_in_vcpus_and_memory() -> None:
+    # Primary: 3 x n2-standard-8 (24 vCPUs, 96 GiB) + orders-mk (12 vCPUs, 45 GiB).
+    assert _statuses("failure.secondary-capacity")[EW4] is Status.FAIL  # 16 vCPUs
+    assert _statuses("failure.secondary-capacity", edited(_scale_ew4(4)))[EW4] is Status.FAIL
+    assert _statuses("failure.secondary-capacity", edited(_scale_ew4(5)))[EW4] is Status.PASS
+
+    def unknown_type(assets: list[dict[str, Any]]) -> None:
+        for a in assets:
+            if a["assetType"] == "compute.googleapis.com/Instance" and "europe-west4" in a["name"]:
+                a["resource"]["data"]["machineType"] = "zones/europe-west4-a/machineTypes/x9-odd"
+
+    got = _statuses("failure.secondary-capacity", edited(_scale_ew4(5), unknown_type))
+    assert got[EW4] is Status.INCONCLUSIVE
 
 
 def test_dns_failover_records_from_primary_backup_policy() -> None:

@@ -18,9 +18,14 @@ application security groups are not the internet; any other service tag
 does not list, so a rule admitting it gives an unknown answer.
 
 Event Hubs (``kafka_cluster`` with ``managed_service: event-hubs``) serves
-Kafka only on 9093: exposed when public network access is enabled and its
-network rule set allows the internet (default action Allow, or an IP rule
-with a public range); unknown when the rule set was not read.
+Kafka only on 9093: exposed when public network access is enabled (on the
+namespace and in its rule set) and its network rule set allows the internet
+(default action Allow, or an IP rule with a public range); unknown when the
+rule set was not read or a network security perimeter governs access.
+
+A VM scale set is judged through its NIC configurations: each IP configuration
+is a NIC (subnet NSG, then the configuration's NSG) with a per-instance public
+IP when ``publicIPAddressConfiguration`` is set, and in the backend pools it names.
 """
 
 from __future__ import annotations
@@ -147,6 +152,11 @@ def _public_paths(
     """(public ways in: (how, node, sku, path nodes), ids needed but not collected)."""
     ways: list[tuple[str, str, str | None, tuple[str, ...]]] = []
     missing: list[str] = []
+    if nic.attributes.get("instance_public_ip"):
+        sku = nic.attributes.get("instance_public_ip_sku")
+        ways.append(
+            (f"a per-instance public IP ({nic.name})", nic.id, _sku(sku) if sku else None, ())
+        )
     for ip_id in nic.attributes.get("public_ip_ids") or []:
         ip = _get(graph, str(ip_id))
         if ip is None:
@@ -357,7 +367,20 @@ def _event_hubs(res: Resource, port: int) -> Exposure:
     if not isinstance(rules, Mapping):
         return replace(
             base,
-            reason="public network access is enabled and the network rule set was not read",
+            reason=f"public network access is {a.get('public_network_access') or 'enabled'} "
+            "on the namespace and its network rule set (networkRuleSets/default) was not read",
+            missing=(res.id,),
+        )
+    rule_public = str(rules.get("public_network_access") or "").lower()
+    if rule_public == "disabled":
+        return replace(
+            base, reach=Reach.NO, reason="the network rule set disables public network access"
+        )
+    if "securedbyperimeter" in (rule_public, str(a.get("public_network_access")).lower()):
+        return replace(
+            base,
+            reason="public access is governed by a network security perimeter, whose access "
+            "rules are not collected",
             missing=(res.id,),
         )
     if rules.get("default_action") is None:
@@ -429,6 +452,8 @@ def exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
         return _combine(found, res.id, port)
     if res.kind == Kind.LOAD_BALANCER:
         return _load_balancer(graph, res, port)
+    if res.kind == Kind.SCALING_GROUP:
+        return _scale_set(graph, res, port)
     return Exposure(
         resource=res.id,
         port=port,
@@ -436,6 +461,59 @@ def exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
         reason=f"internet exposure of an Azure {res.kind} is not modelled",
         missing=(res.id,),
     )
+
+
+def scale_set_nics(vmss: Resource) -> list[Resource]:
+    """The NIC every instance of a scale set gets, one per IP configuration, as interfaces.
+
+    Each carries the IP configuration's subnet, backend pools and per-instance
+    public IP (``instance_public_ip``), and its NIC configuration's NSG; its id is
+    the scale set's, so that answers speak about the scale set.
+    """
+    out: list[Resource] = []
+    for nic in vmss.attributes.get("nic_configurations") or []:
+        for ip in nic.get("ip_configurations") or []:
+            out.append(
+                Resource(
+                    id=vmss.id,
+                    cloud=vmss.cloud,
+                    kind=Kind.INTERFACE,
+                    account=vmss.account,
+                    region=vmss.region,
+                    name=f"{vmss.name}/{nic.get('name')}/{ip.get('name')}",
+                    attributes={
+                        "subnet_id": ip.get("subnet_id"),
+                        "security_group_ids": list(nic.get("security_group_ids") or []),
+                        "lb_backend_pool_ids": list(ip.get("lb_backend_pool_ids") or []),
+                        "public_ip_ids": [],
+                        "private_ips": [],
+                        "instance_public_ip": bool(ip.get("public_ip")),
+                        "instance_public_ip_sku": ip.get("public_ip_sku"),
+                    },
+                )
+            )
+    return out
+
+
+def _scale_set(graph: BoundaryGraph, vmss: Resource, port: int) -> Exposure:
+    """A VM scale set: each IP configuration of its instances' NICs, as a NIC would be."""
+    if vmss.attributes.get("nic_configurations") is None:
+        return Exposure(
+            resource=vmss.id,
+            port=port,
+            reach=Reach.UNKNOWN,
+            reason=f"the network profile of scale set {vmss.name} was not recorded",
+            missing=(vmss.id,),
+        )
+    found = [nic_exposure(graph, nic, port, vmss.id) for nic in scale_set_nics(vmss)]
+    if not found:
+        return Exposure(
+            resource=vmss.id,
+            port=port,
+            reach=Reach.NO,
+            reason=f"scale set {vmss.name} configures no IP configuration",
+        )
+    return _combine(found, vmss.id, port)
 
 
 def _load_balancer(graph: BoundaryGraph, lb: Resource, port: int) -> Exposure:
@@ -449,7 +527,11 @@ def _load_balancer(graph: BoundaryGraph, lb: Resource, port: int) -> Exposure:
         if front is None or not front.get("public_ip_id"):
             continue
         pools = set(rule.get("backend_pool_ids") or [])
-        for nic in graph.of_kind(Kind.INTERFACE):
+        nics = [*graph.of_kind(Kind.INTERFACE)]
+        for vmss in graph.of_kind(Kind.SCALING_GROUP):
+            if vmss.cloud == "azure":
+                nics.extend(scale_set_nics(vmss))
+        for nic in nics:
             if pools & set(nic.attributes.get("lb_backend_pool_ids") or []):
                 found.append(nic_exposure(graph, nic, int(rule.get("backend_port") or port), lb.id))
     if not found:
@@ -468,8 +550,9 @@ def exposures(graph: BoundaryGraph, res: Resource, ports: Iterable[int]) -> list
 
 
 def source_groups(res: Resource) -> SourceGroups:
-    """Azure NSG and Event Hubs network rules are not judged against client sources."""
+    """Azure NSGs are not security groups: client sources are judged rule by rule in
+    :mod:`auditor.analysis.network.client_admission`, not as groups."""
     return SourceGroups(
-        not_judged="Azure NSG rules and Event Hubs network rules are not judged against "
-        "declared client sources; network.public-ingress judges exposure"
+        not_judged="Azure NSG and Event Hubs network rules are judged rule by rule "
+        "(auditor.analysis.network.client_admission), not as security groups"
     )

@@ -325,8 +325,9 @@ def _unknown(res: Resource, port: int, reason: str) -> Exposure:
 
 
 def source_groups(res: Resource) -> SourceGroups:
-    """GCP firewall rules are not groups: client sources are judged on exposure only."""
+    """GCP firewall rules are not groups: client sources are judged rule by rule in
+    :mod:`auditor.analysis.network.client_admission`."""
     return SourceGroups(
-        not_judged="GCP firewall rules are per network and target, not security groups; "
-        "network.public-ingress judges them"
+        not_judged="GCP firewall rules are per network and target, judged rule by rule "
+        "(auditor.analysis.network.client_admission), not as security groups"
     )

@@ -16,6 +16,12 @@ ACCOUNT = define_kind(
             "string",
             "the account id: AWS account, Azure subscription id, GCP project id",
         ),
+        attr(
+            "ancestors",
+            "array",
+            "the GCP project's ancestry (`projects/N`, `folders/F`, `organizations/O`)",
+            "gcp",
+        ),
         attr("caller_arn", "string", "the identity the scan ran as"),
         attr(
             "iam_bindings",
@@ -265,9 +271,15 @@ DIAGNOSTIC_SETTING = define_kind(
             "Event Hubs authorisation rule logs are streamed to, or null",
             "azure",
         ),
-        attr("logs", "array", "log categories [{`category`, `enabled`}]", "azure"),
-        attr("metrics", "array", "metric categories [{`category`, `enabled`}]", "azure"),
+        attr("logs", "array", "enabled log categories or category groups (names)", "azure"),
+        attr("metrics", "array", "enabled metric categories (names)", "azure"),
         attr("resource_id", "string", "the resource whose logs it sends", "azure"),
+        attr(
+            "scope",
+            "string",
+            "`subscription` (the Activity Log's export) or `resource` (resource logs)",
+            "azure",
+        ),
         attr(
             "storage_account_id", "string", "storage account logs are archived to, or null", "azure"
         ),

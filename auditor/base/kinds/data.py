@@ -62,6 +62,15 @@ BUCKET = define_kind(
             ("write-once retention {`enabled`, `mode`, `days`, `years`} (GCS: retention policy)"),
         ),
         attr("policy", "object", "bucket policy (parsed JSON), or null when none"),
+        attr(
+            "private_endpoint_connections",
+            "array",
+            (
+                "Azure: private endpoint connections [{`endpoint_id`, `subscription`, "
+                "`status`}]; null when the row does not list them"
+            ),
+            "azure",
+        ),
         attr("policy_is_public", "boolean", "S3 judges the policy public"),
         attr(
             "public_access_block",
@@ -84,6 +93,13 @@ BUCKET = define_kind(
                 "`destination_bucket`, `destination_account`, `replica_kms_key_id`, "
                 "`rtc`}]}; GCS: no rules"
             ),
+        ),
+        attr(
+            "read_only_replica",
+            "boolean",
+            "Azure: true on a geo-redundant account's paired-region copy, which only Azure "
+            "writes (a replica location, never a write region)",
+            "azure",
         ),
         attr(
             "replication_sku",

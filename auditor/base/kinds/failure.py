@@ -37,6 +37,16 @@ INSTANCE = define_kind(
     ],
 )
 
+INSTANCE_TEMPLATE = define_kind(
+    "instance_template",
+    "A GCP instance template: the machine a managed instance group starts.",
+    [
+        attr("instance_labels", "object", "labels of the instances it starts", "gcp"),
+        attr("machine_type", "string", "machine type of the instances it starts", "gcp"),
+        attr("name", "string", "template name", "gcp"),
+    ],
+)
+
 SCALING_GROUP = define_kind(
     "scaling_group",
     "What keeps instances running: Auto Scaling group, VM scale set, managed instance group.",
@@ -59,6 +69,18 @@ SCALING_GROUP = define_kind(
         attr(
             "public_ip_per_instance", "boolean", "Azure: every instance gets a public IP", "azure"
         ),
+        attr(
+            "nic_configurations",
+            "array",
+            (
+                "Azure: NIC configurations of every instance [{`name`, `primary`, "
+                "`security_group_ids`, `ip_configurations` [{`name`, `subnet_id`, `public_ip`, "
+                "`public_ip_sku`, `lb_backend_pool_ids`}]}]; null when the row has no network "
+                "profile"
+            ),
+            "azure",
+        ),
+        attr("security_group_ids", "array", "Azure: NSGs of its NIC configurations", "azure"),
         attr("subnet_ids", "array", "subnets it launches into"),
         attr("target_group_arns", "array", "target groups it registers with"),
         attr("vpc_id", "string", "Azure: network it launches into", "azure"),
@@ -174,6 +196,24 @@ DNS_RECORD = define_kind(
         attr("values", "array", "the record's values"),
         attr("zone_id", "string", "id of its zone"),
         attr("zone_name", "string", "its zone's name (GCP: null, zones match by id)"),
+        attr(
+            "always_serve",
+            "string",
+            "Traffic Manager: `Enabled` when the endpoint is served whatever its health",
+            "azure",
+        ),
+        attr(
+            "tripping_percentage",
+            "number",
+            "GCP: primaryBackup fails over when healthy primaries fall below this share",
+            "gcp",
+        ),
+        attr(
+            "target_regions",
+            "array",
+            "GCP: regions of the internal load balancers the routing policy targets",
+            "gcp",
+        ),
     ],
 )
 

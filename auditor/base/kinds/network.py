@@ -354,16 +354,37 @@ PUBLIC_IP = define_kind(
 
 FLOW_LOG = define_kind(
     "flow_log",
-    "A VPC flow log.",
+    "A flow log: AWS VPC flow log, Azure NSG/VNet flow log, a GCP subnetwork's `logConfig`.",
     [
-        attr("destination", "string", "where records go (ARN)", "aws"),
+        attr(
+            "aggregation_interval",
+            "string",
+            "GCP: how long flows are aggregated (`INTERVAL_5_SEC`, ...)",
+            "gcp",
+        ),
+        attr("analytics_workspace_id", "string", "Azure: traffic analytics workspace", "azure"),
+        attr("destination", "string", "where records go (ARN; Azure: storage account id)"),
+        attr("enabled", "boolean", "Azure, GCP: the flow log is on", "azure gcp"),
+        attr("filter", "string", "GCP: `filterExpr` (only matching flows are logged)", "gcp"),
+        attr("metadata", "string", "GCP: metadata included in the records", "gcp"),
+        attr("retention_days", "integer", "Azure: storage retention (0: forever)", "azure"),
+        attr(
+            "sampling",
+            "number",
+            "GCP: `flowSampling`, the share of flows logged (1.0: all)",
+            "gcp",
+        ),
         attr(
             "destination_type",
             "string",
             "`s3`, `cloud-watch-logs` or `kinesis-data-firehose`",
             "aws",
         ),
-        attr("resource_id", "string", "the VPC, subnet or ENI it covers", "aws"),
+        attr(
+            "resource_id",
+            "string",
+            "what it covers: VPC, subnet or ENI; Azure NSG, VNet, subnet or NIC; GCP subnetwork",
+        ),
         attr("status", "string", "delivery status", "aws"),
         attr("traffic_type", "string", "`ACCEPT`, `REJECT` or `ALL`", "aws"),
     ],
@@ -449,5 +470,67 @@ SUBNET = define_kind(
         attr("secondary_cidrs", "array", "GCP: secondary ranges", "gcp"),
         attr("subnet_id", "string", "the subnet's own id"),
         attr("vpc_id", "string", "its network"),
+    ],
+)
+
+SITE_LINK = define_kind(
+    "site_link",
+    (
+        "A link that joins a network to an address space elsewhere: AWS site-to-site VPN "
+        "connection, Azure connection (IPsec, Vnet2Vnet, ExpressRoute), GCP VPN tunnel or "
+        "Interconnect attachment."
+    ),
+    [
+        attr(
+            "link_type",
+            "string",
+            "`vpn`, `vnet2vnet`, `expressroute`, `interconnect` or `direct-connect`",
+        ),
+        attr("local_gateway", "string", "id of the gateway on this side"),
+        attr("local_ips", "array", "public addresses of this side's tunnel ends"),
+        attr("peer_asn", "integer", "BGP ASN of the far side"),
+        attr("peer_gateway", "string", "id of the far side as this cloud records it"),
+        attr("peer_ips", "array", "public addresses of the far side's tunnel ends"),
+        attr(
+            "remote_prefixes",
+            "array",
+            (
+                "address ranges this side sends into the link (static routes, local network "
+                "gateway prefixes, traffic selectors)"
+            ),
+        ),
+        attr("routing", "string", "`static` or `bgp`"),
+        attr("status", "string", "link state as the cloud reports it (lower case)"),
+        attr("vpc_ids", "array", "networks on this side"),
+    ],
+)
+
+PEER_GATEWAY = define_kind(
+    "peer_gateway",
+    (
+        "The far end of a site-to-site link as one cloud records it: AWS customer gateway, "
+        "Azure local network gateway, GCP external VPN gateway."
+    ),
+    [
+        attr("address_prefixes", "array", "address ranges declared behind it"),
+        attr("asn", "integer", "its BGP ASN"),
+        attr("bgp_peer_ip", "string", "its BGP peering address"),
+        attr("ip_addresses", "array", "its public addresses"),
+        attr("state", "string", "state (lower case)"),
+    ],
+)
+
+VPN_GATEWAY = define_kind(
+    "vpn_gateway",
+    (
+        "A cloud-side gateway that terminates site-to-site links of a network: Azure virtual "
+        "network gateway (VPN or ExpressRoute), GCP HA VPN or classic VPN gateway."
+    ),
+    [
+        attr("asn", "integer", "its BGP ASN"),
+        attr("gateway_type", "string", "`vpn` or `expressroute`"),
+        attr("public_ip_ids", "array", "Azure: its public IP resources", "azure"),
+        attr("public_ips", "array", "its public addresses (interfaces)"),
+        attr("vpc_ids", "array", "networks it serves"),
     ],
 )

@@ -185,8 +185,12 @@ def collect_azure(
     require_sdk()
     from azure.core.exceptions import ClientAuthenticationError
 
-    graph_collectors = [c for c in collectors() if c.table != "resourcecontainers"]
-    total = len(opts.subscriptions) + len(graph_collectors)
+    from auditor.collect.azure import diagnostics
+
+    graph_collectors = [
+        c for c in collectors() if c.table != "resourcecontainers" and not diagnostics.is_arm(c)
+    ]
+    total = len(opts.subscriptions) + len(graph_collectors) + 1
     try:
         credential = _credential(opts)
     except (ClientAuthenticationError, ValueError) as exc:
@@ -200,12 +204,15 @@ def collect_azure(
     started = time.monotonic()
     done = _enter(ctx, progress, total, started)
     entered = sorted(ctx.entered)
+    targets: list[str] = []
     for c in graph_collectors:
         operation = f"resourcegraph:{c.table}"
         failed: list[tuple[str, str]] = []
         if entered:
             for row in ctx.query_rows(c.query(), entered, operation, _appender(failed)):
                 ctx.emit(row_record(row, c.name, operation))
+                if (target := diagnostics.target_of(row)) is not None:
+                    targets.append(target)
                 if on_records is not None and len(ctx.sink.records) >= batch:
                     on_records(ctx.sink.drain())
         for sub in entered:
@@ -216,8 +223,15 @@ def collect_azure(
                 ctx.ran(sub, c.name)
         done += 1
         _tick(progress, f"azure/{c.name}", "azure", done, total, started)
+    if entered:
+        diagnostics.collect(ctx, entered, targets)
+    _tick(progress, f"azure/{diagnostics.COLLECTOR.name}", "azure", done + 1, total, started)
     if on_records is not None:
-        on_records(ctx.sink.drain())
+        rest = ctx.sink.drain()
+        for start in range(0, len(rest), max(1, batch)):
+            on_records(rest[start : start + max(1, batch)])
+        if not rest:
+            on_records([])
     return CollectionResult(
         records=ctx.sink.records,
         gaps=ctx.sink.gaps,

@@ -14,6 +14,7 @@ TYPES: tuple[str, ...] = (
     "microsoft.compute/virtualmachinescalesets",
     "microsoft.containerservice/managedclusters",
     "microsoft.eventhub/namespaces",
+    "microsoft.eventhub/namespaces/networkrulesets",
     "microsoft.insights/diagnosticsettings",
     "microsoft.keyvault/vaults",
     "microsoft.keyvault/vaults/keys",
@@ -31,6 +32,15 @@ TYPES: tuple[str, ...] = (
     "microsoft.network/trafficmanagerprofiles",
     "microsoft.network/virtualnetworks",
     "microsoft.storage/storageaccounts",
+    "microsoft.operationalinsights/workspaces",
+    "microsoft.insights/datacollectionrules",
+    "microsoft.network/networkwatchers/flowlogs",
+    "microsoft.network/virtualnetworkgateways",
+    "microsoft.network/localnetworkgateways",
+    "microsoft.network/connections",
+    "microsoft.network/expressroutecircuits",
+    "microsoft.network/privatednszones",
+    "microsoft.network/privatednszones/virtualnetworklinks",
 )
 """Resource types collected (lower-case, as Resource Graph writes them)."""
 
@@ -49,6 +59,8 @@ COLLECTOR = AzureCollector(
         "Microsoft.ManagedServices/*/read",
         "Microsoft.Network/*/read",
         "Microsoft.Storage/*/read",
+        "Microsoft.OperationalInsights/workspaces/read",
+        "Microsoft.Insights/dataCollectionRules/read",
     ),
     gap_service="*",
 )

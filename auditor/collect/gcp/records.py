@@ -53,6 +53,14 @@ ASSET_TYPES: tuple[str, ...] = (
     "managedkafka.googleapis.com/Cluster",
     "dns.googleapis.com/ManagedZone",
     "dns.googleapis.com/ResourceRecordSet",
+    "logging.googleapis.com/LogSink",
+    "logging.googleapis.com/LogBucket",
+    "compute.googleapis.com/VpnGateway",
+    "compute.googleapis.com/TargetVpnGateway",
+    "compute.googleapis.com/ExternalVpnGateway",
+    "compute.googleapis.com/VpnTunnel",
+    "compute.googleapis.com/InterconnectAttachment",
+    "compute.googleapis.com/InstanceTemplate",
 )
 """Resource asset types the collector lists (each has a normaliser)."""
 
@@ -128,6 +136,10 @@ def trim_asset(asset: Mapping[str, Any]) -> dict[str, Any]:
         out["iamPolicy"] = {
             "bindings": sorted(bindings, key=lambda b: json.dumps(b, sort_keys=True))
         }
+        audit = pol.get("auditConfigs")
+        if isinstance(audit, list) and audit:
+            # Data Access audit logging (who reads and writes data): kept as the API gives it
+            out["iamPolicy"]["auditConfigs"] = plain(audit)
     return out
 
 

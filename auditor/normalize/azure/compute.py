@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.base.edges import MEMBER_OF, SCALES
+from auditor.base.edges import MEMBER_OF, PROTECTED_BY, SCALES
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.azure._common import lid, place, props, ref_id, ref_ids
@@ -55,22 +55,53 @@ def virtual_machine(rec: RawRecord, b: Builder) -> None:
         b.relation(vmss, base["id"], SCALES, "VM is an instance of the scale set")
 
 
+def _nic_configurations(profile: dict[str, Any]) -> list[dict[str, Any]]:
+    """The NIC configurations every instance of a scale set gets.
+
+    Each: its NSG (``networkSecurityGroup``) and IP configurations with subnet,
+    load balancer backend pools and whether a per-instance public IP is
+    configured (``publicIPAddressConfiguration``, with its SKU when stated).
+    """
+    out: list[dict[str, Any]] = []
+    for nic in profile.get("networkInterfaceConfigurations") or []:
+        np = nic.get("properties") or {}
+        ips = []
+        for cfg in np.get("ipConfigurations") or []:
+            cp = cfg.get("properties") or {}
+            pip = cp.get("publicIPAddressConfiguration")
+            sku = (pip.get("sku") or {}).get("name") if isinstance(pip, dict) else None
+            ips.append(
+                {
+                    "name": str(cfg.get("name") or ""),
+                    "subnet_id": ref_id(cp.get("subnet")),
+                    "public_ip": bool(pip),
+                    "public_ip_sku": str(sku) if sku else None,
+                    "lb_backend_pool_ids": ref_ids(cp.get("loadBalancerBackendAddressPools")),
+                }
+            )
+        nsg = ref_id(np.get("networkSecurityGroup"))
+        out.append(
+            {
+                "name": str(nic.get("name") or ""),
+                "primary": np.get("primary"),
+                "security_group_ids": [nsg] if nsg else [],
+                "ip_configurations": sorted(ips, key=lambda x: x["name"]),
+            }
+        )
+    return sorted(out, key=lambda x: x["name"])
+
+
 @normalizes("azure", "microsoft.compute/virtualmachinescalesets")
 def scale_set(rec: RawRecord, b: Builder) -> None:
     base = place(rec)
     p = props(rec)
     sku = rec.data.get("sku") or {}
-    profile = (p.get("virtualMachineProfile") or {}).get("networkProfile") or {}
-    subnets: set[str] = set()
-    pools: set[str] = set()
-    pip_configs = False
-    for nic in profile.get("networkInterfaceConfigurations") or []:
-        for cfg in (nic.get("properties") or {}).get("ipConfigurations") or []:
-            cp = cfg.get("properties") or {}
-            if (s := ref_id(cp.get("subnet"))) is not None:
-                subnets.add(s)
-            pools.update(ref_ids(cp.get("loadBalancerBackendAddressPools")))
-            pip_configs = pip_configs or bool(cp.get("publicIPAddressConfiguration"))
+    profile = (p.get("virtualMachineProfile") or {}).get("networkProfile")
+    nics = _nic_configurations(profile) if isinstance(profile, dict) else None
+    ipcs = [ip for n in nics or [] for ip in n["ip_configurations"]]
+    subnets = {str(ip["subnet_id"]) for ip in ipcs if ip["subnet_id"]}
+    pools = {str(pool) for ip in ipcs for pool in ip["lb_backend_pool_ids"]}
+    nsgs = sorted({g for n in nics or [] for g in n["security_group_ids"]})
     capacity = sku.get("capacity") if isinstance(sku, dict) else None
     b.resource(
         **base,
@@ -86,13 +117,17 @@ def scale_set(rec: RawRecord, b: Builder) -> None:
             "instance_ids": None,
             "launch_template": None,
             "target_group_arns": sorted(pools),
-            "public_ip_per_instance": pip_configs,
+            "public_ip_per_instance": any(ip["public_ip"] for ip in ipcs),
+            "nic_configurations": nics,
+            "security_group_ids": nsgs,
             "zones": sorted(str(z) for z in rec.data.get("zones") or []),
             "identity_ids": _identities(rec),
         },
     )
     for s in sorted(subnets):
         b.relation(base["id"], s, MEMBER_OF, "scale set NIC configuration subnet")
+    for g in nsgs:
+        b.relation(base["id"], g, PROTECTED_BY, "NSG of the scale set's NIC configuration")
 
 
 @normalizes("azure", "microsoft.containerservice/managedclusters")

@@ -10,7 +10,9 @@ A Traffic Manager profile answers for one DNS name
 (``{relativeName}.trafficmanager.net``): it becomes a ``dns_zone`` of that
 name whose endpoints are ``dns_record`` values. Priority routing is
 ``failover`` routing: the lowest priority endpoint is PRIMARY, the others
-SECONDARY; the profile's monitor is their ``health_check``.
+SECONDARY; the profile's monitor is their ``health_check``. An endpoint's
+``alwaysServe`` (``Enabled``: served whatever its health) is kept, since such an
+endpoint is never withdrawn by the monitor.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY
+from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY, RESOLVES_IN
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
-from auditor.normalize.azure._common import lid, place, props
+from auditor.normalize.azure._common import lid, place, props, ref_id
 
 _ROUTING = {
     "priority": "failover",
@@ -139,6 +141,7 @@ def _endpoint_record(
             "priority": ep.get("priority"),
             "endpoint_status": ep.get("endpointStatus"),
             "monitor_status": ep.get("endpointMonitorStatus"),
+            "always_serve": ep.get("alwaysServe"),
         },
     )
     if hc_id:
@@ -186,3 +189,33 @@ def traffic_manager(rec: RawRecord, b: Builder) -> None:
     for sid in (i for i, r in ids if r == "SECONDARY"):
         if primary:
             b.relation(primary[0], sid, FAILS_OVER_TO, "Traffic Manager priority order")
+
+
+@normalizes("azure", "microsoft.network/privatednszones")
+def private_dns_zone(rec: RawRecord, b: Builder) -> None:
+    base = place(rec)
+    b.resource(
+        **{**base, "region": "global"},
+        kind=Kind.DNS_ZONE,
+        attributes={
+            "zone_id": base["id"],
+            "name": base["name"].rstrip(".").lower(),
+            "private": True,
+            "vpcs": [],
+            "name_servers": None,
+            "traffic_manager": False,
+            "records_collected": False,
+            "routing_method": None,
+            "status": None,
+        },
+    )
+
+
+@normalizes("azure", "microsoft.network/privatednszones/virtualnetworklinks")
+def private_zone_link(rec: RawRecord, b: Builder) -> None:
+    """A virtual network link: the zone resolves in that VNet (no resource of its own)."""
+    base = place(rec)
+    vnet = ref_id(props(rec).get("virtualNetwork"))
+    zone = base["id"].split("/virtualnetworklinks/", 1)[0]
+    if vnet:
+        b.relation(zone, vnet, RESOLVES_IN, f"virtual network link {base['name']}")

@@ -4,7 +4,10 @@ A geo-redundant SKU (GRS, RA-GRS, GZRS, RA-GZRS) keeps a second copy in the
 paired region: it becomes a ``bucket`` of its own
 (``{account id}/secondary``, region = ``secondaryLocation`` or the pair) and a
 ``data.replicates_to`` edge, so the data-location and replication rules judge
-it as they judge S3 replication.
+it as they judge S3 replication. The copy is read-only (``read_only_replica``
+on it, ``read_only`` on the edge): Azure writes it only from the primary, so it
+is a replica location, never a second write region (until a customer-initiated
+failover makes it the primary).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from auditor.base.edges import REPLICATES_TO
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.azure._common import GEO_SKUS, REGION_PAIRS, place, props
+from auditor.normalize.azure.monitor import immutability
 
 
 def key_uri(kv: dict[str, Any]) -> str | None:
@@ -26,8 +30,13 @@ def key_uri(kv: dict[str, Any]) -> str | None:
     return f"{vault}/keys/{name}".lower()
 
 
-def _network_rules(rules: dict[str, Any]) -> dict[str, Any]:
-    """The account's firewall (``networkAcls``): default action, bypass, IP and VNet rules."""
+def _network_rules(rules: Any) -> dict[str, Any] | None:
+    """The account's firewall (``networkAcls``): default action, bypass, IP and VNet rules.
+
+    ``None`` when the row does not carry ``networkAcls`` (unknown, never "no rules").
+    """
+    if not isinstance(rules, dict):
+        return None
     return {
         "default_action": rules.get("defaultAction"),
         "bypass": rules.get("bypass"),
@@ -36,6 +45,25 @@ def _network_rules(rules: dict[str, Any]) -> dict[str, Any]:
             str(r.get("id")).lower() for r in rules.get("virtualNetworkRules") or []
         ),
     }
+
+
+def private_endpoint_connections(p: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """``privateEndpointConnections``: each endpoint id, its subscription and approval state.
+
+    ``None`` when the row does not carry the list (unknown, never "none").
+    """
+    conns = p.get("privateEndpointConnections")
+    if not isinstance(conns, list):
+        return None
+    out: list[dict[str, Any]] = []
+    for c in conns:
+        cp = (c.get("properties") or {}) if isinstance(c, dict) else {}
+        pe = str((cp.get("privateEndpoint") or {}).get("id") or "").lower()
+        state = cp.get("privateLinkServiceConnectionState") or {}
+        parts = pe.split("/")
+        sub = parts[2] if len(parts) > 2 and parts[1] == "subscriptions" else None
+        out.append({"endpoint_id": pe or None, "subscription": sub, "status": state.get("status")})
+    return sorted(out, key=lambda x: str(x["endpoint_id"]))
 
 
 def _geo_secondary(
@@ -64,6 +92,7 @@ def _geo_secondary(
             **attributes,
             "name": f"{base['name']} (geo-secondary)",
             "geo_secondary_of": base["id"],
+            "read_only_replica": True,
             "replication": {"role": None, "rules": []},
         },
     )
@@ -71,8 +100,8 @@ def _geo_secondary(
         base["id"],
         sid,
         REPLICATES_TO,
-        f"{replication} keeps a copy in the paired region {secondary}",
-        {"rule_id": rule_id, "rtc": False},
+        f"{replication} keeps a read-only copy in the paired region {secondary}",
+        {"rule_id": rule_id, "rtc": False, "read_only": True},
     )
 
 
@@ -121,15 +150,17 @@ def storage_account(rec: RawRecord, b: Builder) -> None:
             else None
         ),
         "logging": None,
-        "object_lock": None,
+        "object_lock": immutability(p),
         "sku": sku or None,
         "replication_sku": replication,
         "secondary_region": secondary or None,
         "public_network_access": p.get("publicNetworkAccess"),
         "allow_blob_public_access": p.get("allowBlobPublicAccess"),
         "allow_shared_key_access": p.get("allowSharedKeyAccess"),
-        "network_rules": _network_rules(p.get("networkAcls") or {}),
+        "network_rules": _network_rules(p.get("networkAcls")),
+        "private_endpoint_connections": private_endpoint_connections(p),
         "geo_secondary_of": None,
+        "read_only_replica": False,
     }
     b.resource(**base, kind=Kind.BUCKET, attributes=attributes)
     if secondary:

@@ -4,7 +4,8 @@ An instance's external address is the ``natIP`` of an access config on one of
 its interfaces; its network tags and service accounts decide which firewall
 rules and routes apply to it. A managed instance group is a scaling group
 (``desired_capacity`` its target size); its instances name it in their
-``created-by`` metadata.
+``created-by`` metadata, and its ``launch_template`` is the instance template
+whose ``machineType`` sizes the instances it starts (an ``instance_template``).
 """
 
 from __future__ import annotations
@@ -163,6 +164,29 @@ def health_check(rec: RawRecord, out: Builder) -> None:
             "resource_path": spec.get("requestPath"),
             "failure_threshold": d.get("unhealthyThreshold"),
             "request_interval": d.get("checkIntervalSec"),
+        },
+        source=SOURCE,
+    )
+
+
+@normalizes("gcp", "compute.googleapis.com/InstanceTemplate")
+def instance_template(rec: RawRecord, out: Builder) -> None:
+    """The machine type a managed instance group starts, for capacity in vCPUs and memory."""
+    d = data(rec)
+    tid = str(rec.data["name"])
+    out.resource(
+        id=tid,
+        cloud="gcp",
+        kind="instance_template",
+        account=rec.account,
+        region=region_of(last(d.get("region")) or location(rec) or "global"),
+        name=str(d.get("name") or last(tid)),
+        # Its properties.labels label the instances it starts, not the template.
+        tags={},
+        attributes={
+            "name": str(d.get("name") or last(tid)),
+            "machine_type": last((d.get("properties") or {}).get("machineType")) or None,
+            "instance_labels": labels(d.get("properties") or {}),
         },
         source=SOURCE,
     )

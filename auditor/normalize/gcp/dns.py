@@ -7,8 +7,11 @@ Route53 failover records are: ``{id}#primary`` (``failover`` PRIMARY) and
 ``failure.health_checked_by`` edge); internal load balancer targets are
 health-checked through their backends (``health_checked_targets`` lists them).
 Geo policies are ``routing`` ``geolocation``, weighted round robin
-``weighted``. Records carry ``zone_id`` (the zone's full name); ``zone_name``
-is null because a record set does not repeat its zone's DNS name.
+``weighted``. ``trippingPercentage`` (fail over when the healthy share of
+primaries falls below it) and the regions of targeted internal load balancers
+(``target_regions``) are kept for the failover rules. Records carry ``zone_id``
+(the zone's full name); ``zone_name`` is null because a record set does not repeat
+its zone's DNS name.
 """
 
 from __future__ import annotations
@@ -50,6 +53,14 @@ def managed_zone(rec: RawRecord, out: Builder) -> None:
             "vpcs": [{"vpc_id": n, "region": "global"} for n in sorted(set(nets))],
         },
         source=SOURCE,
+    )
+
+
+def _lb_regions(item: Mapping[str, Any]) -> list[str]:
+    """Regions of the internal load balancers a policy item targets."""
+    hc: Mapping[str, Any] = item.get("healthCheckedTargets") or item
+    return sorted(
+        {str(lb["region"]) for lb in hc.get("internalLoadBalancers") or [] if lb.get("region")}
     )
 
 
@@ -123,6 +134,8 @@ def _failover_records(
             "health_checked_targets": primary_lbs,
             "locations": [],
             "trickle_ratio": pb.get("trickleTraffic"),
+            "tripping_percentage": pb.get("trippingPercentage"),
+            "target_regions": _lb_regions(pb.get("primaryTargets") or {}),
         },
     )
     b = _emit_record(
@@ -137,6 +150,14 @@ def _failover_records(
             "health_checked_targets": sorted(set(backup_lbs)),
             "locations": sorted_str(regions),
             "trickle_ratio": None,
+            "tripping_percentage": pb.get("trippingPercentage"),
+            "target_regions": sorted(
+                {
+                    r
+                    for i in (pb.get("backupGeoTargets") or {}).get("items") or []
+                    for r in _lb_regions(i)
+                }
+            ),
         },
     )
     out.relation(p, b, FAILS_OVER_TO, f"primaryBackup policy of {base['name']}")
@@ -199,5 +220,7 @@ def record_set(rec: RawRecord, out: Builder) -> None:
             "health_checked_targets": sorted(set(checked)),
             "locations": sorted_str(locations),
             "trickle_ratio": None,
+            "tripping_percentage": None,
+            "target_regions": [],
         },
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from auditor.model import JSONValue, Kind, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.gcp._names import IAM_SOURCE, SOURCE, data, last, region_of
+from auditor.normalize.gcp.logs import audit_config
 
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 FOLDER = "folder"
@@ -46,6 +47,7 @@ def project(rec: RawRecord, out: Builder) -> None:
             "project_number": str(d.get("projectNumber") or "") or None,
             "state": d.get("lifecycleState"),
             "parent": d.get("parent"),
+            "ancestors": [str(a) for a in rec.data.get("ancestors") or []],
         },
         source=SOURCE,
     )
@@ -139,3 +141,4 @@ def iam_policy(rec: RawRecord, out: Builder) -> None:
         },
         source=IAM_SOURCE,
     )
+    audit_config(rec, out)

@@ -29,6 +29,7 @@ from auditor.normalize.gcp._names import (
     region_of,
     sorted_str,
 )
+from auditor.normalize.gcp.logs import subnet_flow_log
 
 PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "all": "-1"}
 IMPLIED_PRIORITY = 65535
@@ -224,6 +225,7 @@ def subnetwork(rec: RawRecord, out: Builder) -> None:
     )
     if net:
         out.relation(sid, net, MEMBER_OF, f"subnetwork of {last(net)}")
+    subnet_flow_log(rec, out, sid, region_of(last(d.get("region")) or location(rec)))
 
 
 @normalizes("gcp", "compute.googleapis.com/Firewall")
