@@ -15,3 +15,16 @@ def md_cell(text: object) -> str:
     for ch in "\\`*_[]<>|#!":
         s = s.replace(ch, "\\" + ch)
     return s
+
+
+def inert(text: object) -> str:
+    """``text`` safe to print on a terminal: every control or format character escaped.
+
+    ANSI escapes, carriage returns, backspaces, line breaks and bidirectional
+    overrides from cloud or bundle names become visible ``\\x1b``-style escapes,
+    so a crafted name cannot move the cursor, overwrite a line or hide text.
+    """
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in s)

@@ -80,6 +80,23 @@ def exports(ctx: RuleContext, sub: str) -> tuple[list[Resource], list[Resource]]
     return settings, good
 
 
+def _exported(ctx: RuleContext, sub: str, then: str) -> tuple[list[Resource], Finding | None]:
+    """A subscription's Activity Log exports, or the INCONCLUSIVE that stops judging them.
+
+    Not scanned, settings not read, or no export at all: each says why nothing is judged
+    (``then`` ends the last message: what there is not to judge).
+    """
+    if not scanned(ctx.graph, sub):
+        return [], _unscanned(ctx, sub)
+    _, good = exports(ctx, sub)
+    if good:
+        return good, None
+    if not _read(ctx, sub):
+        return [], _not_read(ctx, sub)
+    why = f"subscription {sub} exports no Activity Log, {then}"
+    return [], ctx.inconclusive(scope_id("azure", sub, "*"), why, account=sub)
+
+
 def _read(ctx: RuleContext, sub: str) -> bool:
     return ctx.graph.inventory.was_collected(UNIT, sub)
 
@@ -148,19 +165,9 @@ def multi_region(ctx: RuleContext) -> Iterator[Finding]:
 def log_store(ctx: RuleContext, want: str) -> Iterator[Finding]:
     decl = ctx.declaration
     for sub in customer_subscriptions(ctx):
-        if not scanned(ctx.graph, sub):
-            yield _unscanned(ctx, sub)
-            continue
-        _, good = exports(ctx, sub)
-        if not good:
-            if not _read(ctx, sub):
-                yield _not_read(ctx, sub)
-            else:
-                yield ctx.inconclusive(
-                    scope_id("azure", sub, "*"),
-                    f"subscription {sub} exports no Activity Log: no log store to judge",
-                    account=sub,
-                )
+        good, stop = _exported(ctx, sub, "no log store to judge")
+        if stop is not None:
+            yield stop
             continue
         for s in good:
             where: list[JSONValue] = []
@@ -252,19 +259,9 @@ def outside_grants(
 
 def tamper(ctx: RuleContext) -> Iterator[Finding]:
     for sub in customer_subscriptions(ctx):
-        if not scanned(ctx.graph, sub):
-            yield _unscanned(ctx, sub)
-            continue
-        _, good = exports(ctx, sub)
-        if not good:
-            if not _read(ctx, sub):
-                yield _not_read(ctx, sub)
-            else:
-                yield ctx.inconclusive(
-                    scope_id("azure", sub, "*"),
-                    f"subscription {sub} exports no Activity Log, so there is no export to protect",
-                    account=sub,
-                )
+        good, stop = _exported(ctx, sub, "so there is no export to protect")
+        if stop is not None:
+            yield stop
             continue
         for s in good:
             yield _tamper_one(ctx, s, sub)

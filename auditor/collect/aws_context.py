@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
+from auditor.base.redact import redact_text
 from auditor.collect.readonly import guard_client
 from auditor.model import CollectionUnit, Gap, JSONValue, RawRecord
 
@@ -243,7 +244,7 @@ class AwsContext:
                 service=self.service.name,
                 operation=operation,
                 error_code=error_code,
-                message=message[:300],
+                message=redact_text(message)[:300],
                 resource=resource,
             )
         )

@@ -14,6 +14,7 @@ import queue
 import re
 from typing import Any
 
+from auditor.base.redact import redact_text
 from auditor.collect.worker import ClientSettings, UnitResult, WorkUnit, run_unit
 from auditor.extras import import_extra
 from auditor.model import Gap
@@ -80,7 +81,7 @@ def _executor_gap(unit: WorkUnit, exc: BaseException) -> UnitResult:
                 service=unit.service,
                 operation="collect",
                 error_code="ExecutorFailure",
-                message=f"{type(exc).__name__}: {exc}"[:300],
+                message=redact_text(f"{type(exc).__name__}: {exc}")[:300],
             ),
         ),
         ran=False,

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from auditor.base.text import inert
+
 
 @dataclass(frozen=True, kw_only=True)
 class ProgressUpdate:
@@ -67,7 +69,7 @@ class LogProgress:
         self._last = now
         pct = 100 * u.done // max(1, u.total)
         line = f"collect {u.done}/{u.total} ({pct}%) eta {_clock(u.eta)}"
-        line += f"; account {u.account} {u.account_done}/{u.account_total}"
+        line += f"; account {inert(u.account)} {u.account_done}/{u.account_total}"
         if account_finished:
             line += " done"
         self._stream.write(line + "\n")
@@ -117,6 +119,6 @@ class RichProgress:
         if task is None:
             if len(self._accounts) >= self.MAX_ROWS:
                 return
-            task = self._bar.add_task(f"  {u.account}", total=u.account_total)
+            task = self._bar.add_task(f"  {inert(u.account)}", total=u.account_total)
             self._accounts[u.account] = task
         self._bar.update(task, completed=u.account_done)

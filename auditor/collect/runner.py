@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from auditor.base.redact import redact_text
 from auditor.collect.access import AccountAccess, EnterError, role_arn
 from auditor.collect.aws_context import AwsService, Sink, error_code
 from auditor.collect.checkpoint import Checkpoint, CheckpointBusy
@@ -180,7 +181,7 @@ def _account_gap(account: str, operation: str, code: str, message: str) -> Gap:
         service="*",
         operation=operation,
         error_code=code,
-        message=message[:300],
+        message=redact_text(message)[:300],
     )
 
 

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.base.redact import redact_text
 from auditor.collect.access import AccountAccess, EnterError, SessionCache
 from auditor.collect.aws_context import AwsContext, SharedListings, Sink
 from auditor.collect.ratelimit import RateLimits
@@ -147,7 +148,7 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
                 service=unit.service,
                 operation=exc.operation,
                 error_code=exc.code,
-                message=str(exc)[:300],
+                message=redact_text(str(exc))[:300],
             )
         )
         return _result(unit, sink, started, ran=False)

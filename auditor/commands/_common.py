@@ -15,7 +15,8 @@ from typing import Any, NoReturn
 import click
 
 from auditor.base.exit_codes import ExitCode
-from auditor.render.terminal import collection_notes, inert, make_console, print_summary
+from auditor.base.text import inert
+from auditor.render.terminal import collection_notes, make_console, print_summary
 
 __all__ = ["collection_notes", "inert", "make_console", "print_summary"]
 

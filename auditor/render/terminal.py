@@ -12,22 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from auditor.base.text import inert
 from auditor.boundary import Declaration
 from auditor.model import Inventory, PathName, Status, Verdict
-
-
-def inert(text: object) -> str:
-    """``text`` safe to print on a terminal: every control or format character escaped.
-
-    ANSI escapes, carriage returns, backspaces, line breaks and bidirectional
-    overrides from cloud or bundle names become visible ``\\x1b``-style escapes,
-    so a crafted name cannot move the cursor, overwrite a line or hide text.
-    """
-    s = str(text)
-    if s.isprintable():
-        return s
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in s)
-
 
 SUMMARY_FAILS = 15
 """Failures listed on the terminal; the rest are in report.md."""

@@ -6,6 +6,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from auditor.base.redact import external_id_mark
 from auditor.model import Inventory, RawRecord, Scope
 from auditor.normalize import normalize
 from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
@@ -22,6 +23,10 @@ VENDOR_TRUST = {
         }
     ],
 }
+HASHED_VENDOR_TRUST = json.loads(
+    json.dumps(VENDOR_TRUST).replace('"orders-7f3a"', json.dumps(external_id_mark("orders-7f3a")))
+)
+"""What the inventory keeps: an ExternalId only as its stable hash (docs/security.md)."""
 OPEN_TRUST = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
@@ -106,7 +111,7 @@ def test_roles_and_users_with_resolved_policies_and_trusts(fake_aws: FakeAws) ->
     assert dict(role.attributes) == {
         "role_name": "vendor-operator",
         "path": "/vendor/",
-        "trust_policy": VENDOR_TRUST,
+        "trust_policy": HASHED_VENDOR_TRUST,
         "attached_policies": [{"arn": ops["Arn"], "name": "vendor-ops", "document": OPS_V2}],
         "inline_policies": [{"name": "deny-data", "document": DENY_DATA}],
         "permissions_boundary": ops["Arn"],
@@ -119,7 +124,7 @@ def test_roles_and_users_with_resolved_policies_and_trusts(fake_aws: FakeAws) ->
 
     assert _trusts(inv) == {
         (vendor_op, VENDOR_AUTOMATION): {
-            "conditions": {"StringEquals": {"sts:ExternalId": "orders-7f3a"}},
+            "conditions": {"StringEquals": {"sts:ExternalId": external_id_mark("orders-7f3a")}},
             "statement": 0,
             "effect": "Allow",
             "actions": ["sts:AssumeRole"],
@@ -200,11 +205,11 @@ def test_encoded_documents_and_unreturned_aws_managed_policies() -> None:
     )
     inv = normalize([record], scope=Scope(accounts=(CUSTOMER,), regions=("us-east-1",)))
     (role,) = inv.resources
-    assert role.attributes["trust_policy"] == VENDOR_TRUST
+    assert role.attributes["trust_policy"] == HASHED_VENDOR_TRUST
     assert role.attributes["inline_policies"] == [{"name": "inline", "document": DENY_DATA}]
     assert role.attributes["attached_policies"] == [
         {"arn": readonly, "name": "ReadOnlyAccess", "document": None}
     ]
     assert [(r.target, r.attributes["conditions"]) for r in inv.relations] == [
-        (VENDOR_AUTOMATION, {"StringEquals": {"sts:ExternalId": "orders-7f3a"}})
+        (VENDOR_AUTOMATION, {"StringEquals": {"sts:ExternalId": external_id_mark("orders-7f3a")}})
     ]

@@ -315,7 +315,7 @@ def test_who_can_and_access_on_a_scanned_bundle(fake_aws: FakeAws, tmp_path: Pat
     assert f"{AUTOMATION} -> {OPERATOR}" in who.output  # the chain that reaches deep-admin
     assert "Sid VendorDebug" in who.output  # the vendor root, by the key policy
     as_json = json.loads(
-        runner.invoke(main, ["who-can", "--json", str(bundle), "kms:Decrypt", key_arn]).output
+        runner.invoke(main, ["who-can", "--json", str(bundle), "kms:Decrypt", key_arn]).stdout
     )
     principals = {p["principal"] for p in as_json["principals"]}
     assert {DEEP, f"arn:aws:iam::{VENDOR}:root"} <= principals

@@ -38,6 +38,19 @@ def test_access_denied_service_is_a_gap(fake_aws: FakeAws, proxy: FaultProxy) ->
     assert proxy.stats.injected >= 1
 
 
+def test_a_cloud_error_that_echoes_a_secret_is_recorded_redacted(
+    fake_aws: FakeAws, proxy: FaultProxy
+) -> None:
+    """Cloud error text reaches gaps, verdicts and reports: it is redacted like data."""
+    secret = "AccountKey=c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="
+    proxy.inject(
+        Fault(service="sts", operation="GetCallerIdentity", region="*", message=f"bad {secret}")
+    )
+    inv = fake_aws.collect(accounts=(CUSTOMER,), services=("sts",))
+    (gap,) = [g for g in inv.gaps if g.operation == "GetCallerIdentity"]
+    assert "c2VjcmV0" not in gap.message and "REDACTED" in gap.message, gap.message
+
+
 def test_failing_region_is_a_gap_and_verdicts_are_inconclusive(
     fake_aws: FakeAws, proxy: FaultProxy
 ) -> None:

@@ -15,9 +15,10 @@ from pathlib import Path
 from click.testing import CliRunner
 from rich.console import Console
 
+from auditor.base.text import inert
 from auditor.cli import main
 from auditor.model import Inventory, PathName, Scope, Severity, Status, Verdict
-from auditor.render.terminal import inert, print_summary
+from auditor.render.terminal import print_summary
 from tests.helpers import CUSTOMER, PRIMARY, declaration
 from tests.unit.test_bundle_hostile import bundle, reseal
 
@@ -89,3 +90,27 @@ def test_diff_prints_ids_from_a_bundle_inert(bundle: Path, tmp_path: Path) -> No
     for command in (["failover-plan", str(forged)], ["access", str(forged), "x\x1b[2K"]):
         res = CliRunner().invoke(main, command)
         assert raw_controls(res.stdout) == [], (command, res.stdout)
+
+
+def test_collection_progress_prints_account_names_inert() -> None:
+    import io
+
+    from auditor.collect.progress import LogProgress, ProgressUpdate
+
+    out = io.StringIO()
+    crafted = "111111111111\x1b[2K\rOK all accounts read"
+    LogProgress(out)(
+        ProgressUpdate(
+            label=f"{crafted}/us-east-1/s3",
+            account=crafted,
+            account_done=1,
+            account_total=1,
+            done=1,
+            total=2,
+            resumed=0,
+            elapsed=1.0,
+        )
+    )
+    line = out.getvalue()
+    assert "\x1b" not in line and "\r" not in line
+    assert "\\x1b[2K\\rOK all accounts read" in line

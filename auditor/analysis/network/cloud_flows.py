@@ -31,33 +31,15 @@ from auditor.analysis.network.path_model import Path
 from auditor.analysis.network.path_targets import Target, kafka_targets, management_targets
 from auditor.analysis.network.scope import platform_networks
 from auditor.analysis.network.site_links import site_links
-from auditor.analysis.network.traffic import Flow, links
+from auditor.analysis.network.traffic import Flow, flow_of
 from auditor.analysis.network.view import network_view
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
 
 def _flow(cls: str, t: Target, port: int, source: str, paths: Sequence[Path]) -> Flow:
-    yes = [p for p in paths if p.reach is Reach.YES]
-    reach = (
-        Reach.YES
-        if yes
-        else (Reach.UNKNOWN if any(p.reach is Reach.UNKNOWN for p in paths) else Reach.NO)
-    )
-    kinds: list[str] = []
-    for p in yes:
-        for k in links(p) or (("local",) if "local" in p.via else ()):
-            if k not in kinds:
-                kinds.append(k)
-    return Flow(
-        cls=cls,
-        target=t.resource,
-        port=port,
-        source=source,
-        paths=tuple(paths),
-        reach=reach,
-        links=tuple(kinds),
-    )
+    """An Azure or GCP target's flow: a path inside one network is the link ``local``."""
+    return flow_of(cls, t, port, source, paths, local=True)
 
 
 def _behind(graph: BoundaryGraph, t: Target, port: int, cidr: str) -> list[Path]:

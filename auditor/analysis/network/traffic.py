@@ -87,9 +87,14 @@ def _group(
     return out
 
 
-def _flow(
-    engine: PathEngine, cls: str, t: Target, port: int, source: str, paths: Sequence[Path]
+def flow_of(
+    cls: str, t: Target, port: int, source: str, paths: Sequence[Path], *, local: bool = False
 ) -> Flow:
+    """One source's flow to a target: reached when a path reaches (unknown when one may).
+
+    Its links are those the reaching paths use; with ``local``, a path inside one network
+    (no link) counts as the link ``local`` (the Azure and GCP flows name it).
+    """
     yes = [p for p in paths if p.reach is Reach.YES]
     reach = (
         Reach.YES
@@ -98,7 +103,7 @@ def _flow(
     )
     kinds: list[str] = []
     for p in yes:
-        for k in links(p):
+        for k in links(p) or (("local",) if local and "local" in p.via else ()):
             if k not in kinds:
                 kinds.append(k)
     return Flow(
@@ -186,7 +191,7 @@ def _client_flows(
             ):
                 pub = WORLD if label_ == "internet" else public
                 ps = engine.from_origins(origins, pub, entry, label_, t.resource, port, index)
-                out.append(_flow(engine, "clients", t, port, label_, ps))
+                out.append(flow_of("clients", t, port, label_, ps))
     return out
 
 
@@ -215,7 +220,7 @@ def _replication_flows(
                     port,
                     region_index[r],
                 )
-                out.append(_flow(engine, "replication", t, port, f"platform networks in {r}", ps))
+                out.append(flow_of("replication", t, port, f"platform networks in {r}", ps))
     return out
 
 
@@ -229,7 +234,7 @@ def _operations_flows(
         for port in t.ports:
             for src in ops_sources:
                 ps = engine.paths(src, t.resource, port)
-                out.append(_flow(engine, "operations", t, port, src, ps))
+                out.append(flow_of("operations", t, port, src, ps))
     return out
 
 
@@ -252,7 +257,7 @@ def _support_flows(
                 for port in t.ports:
                     ps = engine.external_via_peering(p, side, t.resource, port)
                     if ps:
-                        out.append(_flow(engine, "support", t, port, f"{acct} {far}", ps))
+                        out.append(flow_of("support", t, port, f"{acct} {far}", ps))
     return out
 
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from auditor.base.redact import redact_text
 from auditor.collect.azure._context import AzureCollector, AzureContext, error_code, row_record
 from auditor.collect.azure._options import AzureScanOptions
 from auditor.collect.progress import Progress, ProgressUpdate
@@ -259,7 +260,7 @@ def _credential_gap(sub: str, code: str, message: str) -> Any:
         service="*",
         operation="GetToken",
         error_code=code,
-        message=message[:300],
+        message=redact_text(message)[:300],
     )
 
 

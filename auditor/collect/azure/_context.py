@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from auditor.base.redact import redact_text
 from auditor.collect.aws_context import Sink
 from auditor.model import CollectionUnit, Gap, JSONValue, RawRecord
 
@@ -135,7 +136,7 @@ class AzureContext:
                 service=service,
                 operation=operation,
                 error_code=code,
-                message=message[:300],
+                message=redact_text(message)[:300],
                 resource=resource,
             )
         )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.base.redact import redact_text
 from auditor.collect.gcp.guard import ReadOnlyAssetClient
 from auditor.collect.gcp.records import (
     ASSET_TYPES,
@@ -105,7 +106,7 @@ def _gap(scope: str, operation: str, code: str, message: str) -> Gap:
         service="*",
         operation=operation,
         error_code=code,
-        message=f"{scope}: {message}"[:300],
+        message=f"{scope}: {redact_text(message)}"[:300],
     )
 
 
