@@ -350,6 +350,35 @@ def test_managed_kafka_capacity_in_vcpus_through_the_fake() -> None:
     assert gcp(rule, _scale_ew4(5))[EW4].status is Status.PASS
 
 
+def test_a_group_starting_kraft_controllers_is_not_broker_capacity() -> None:
+    """A MIG is judged by what its instance template starts (its role label), not its name."""
+    rule = "failure.secondary-capacity"
+
+    def quorum(assets: list[dict[str, Any]]) -> None:
+        mig = copy.deepcopy(
+            next(a for a in assets if a["name"].endswith("/instanceGroupManagers/kafka-ew1"))
+        )
+        tpl = copy.deepcopy(
+            next(a for a in assets if a["name"].endswith("/instanceTemplates/broker"))
+        )
+        tpl["name"] = f"{CP}/global/instanceTemplates/quorum"
+        tpl["resource"]["data"]["name"] = "quorum"
+        tpl["resource"]["data"]["properties"]["labels"] = {
+            "platform": "orders-kafka",
+            "kafka-role": "controller",
+        }
+        mig["name"] = f"{CP}/zones/europe-west1-b/instanceGroupManagers/kafka-q-ew1"
+        mig["resource"]["data"]["name"] = "kafka-q-ew1"
+        mig["resource"]["data"]["instanceTemplate"] = (
+            "https://www.googleapis.com/compute/v1/projects/orders-prod/global/"
+            "instanceTemplates/quorum"
+        )
+        assets.extend([tpl, mig])
+
+    v = gcp(rule, _scale_ew4(5), quorum)[EW4]
+    assert v.status is Status.PASS, v.message
+
+
 # --- keys in each region ------------------------------------------------------------------------
 
 
