@@ -693,7 +693,8 @@ def _control_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Itera
     decl = graph.declaration
     roles = {r.id: r for r in graph.of_kind(Kind.ROLE)}
     for region in regions:
-        anchor = region_anchor(graph, region, cloud_of_region(decl, region))
+        cloud = cloud_of_region(decl, region)
+        anchor = region_anchor(graph, region, cloud)
         if anchor is None:
             continue
         for va in sorted(decl.control.vendor_access, key=lambda v: v.role):
@@ -716,8 +717,8 @@ def _control_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Itera
         covering = [
             t
             for t in graph.of_kind(Kind.AUDIT_TRAIL)
-            if t.attributes.get("multi_region") or t.region == region
-        ]
+            if t.cloud == cloud and (t.attributes.get("multi_region") or t.region == region)
+        ]  # another cloud's trail records nothing of this region
         if covering and all(t.region != region for t in covering):
             t = covering[0]
             yield Dependency(

@@ -494,6 +494,23 @@ def test_a_private_zone_linked_only_to_the_primary_vnet_blocks_the_secondary() -
     assert azure(rule, _private_zone(weu, neu))[NEU].status is Status.PASS
 
 
+def test_a_namespace_reached_only_through_the_primarys_private_endpoint_blocks() -> None:
+    """A private endpoint in another region's VNet is the standby's only way in."""
+    rule = "failure.region-independence"
+    assert azure(rule)[NEU].status is Status.PASS
+
+    def moved(estate: dict[str, Any]) -> None:
+        pe = _row(estate, "microsoft.network/privateendpoints", "pe-evh-orders-neu")
+        pe["location"] = "westeurope"
+        pe["properties"]["subnet"]["id"] = (
+            f"/subscriptions/{S1}/resourceGroups/rg-kafka-weu/providers/Microsoft.Network/"
+            "virtualNetworks/vnet-kafka-weu/subnets/snet-endpoints"
+        )
+
+    v = azure(rule, moved)[NEU]
+    assert v.status is Status.FAIL and "pe-evh-orders-neu" in v.message, v.message
+
+
 # --- failover plan ----------------------------------------------------------------------------
 
 
