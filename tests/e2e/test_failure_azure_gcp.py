@@ -397,6 +397,46 @@ def test_a_secondary_store_encrypted_by_a_key_only_in_the_primary_fails() -> Non
     assert v.status is Status.FAIL and "only in europe-west1" in v.message
 
 
+def test_a_secondary_store_under_another_partys_key_fails_when_every_project_was_listed() -> None:
+    """Every customer project was listed: an uncollected key is in none of them."""
+    rule = "failure.keys-in-each-region"
+
+    def vendors(assets: list[dict[str, Any]]) -> None:
+        bucket = next(
+            a for a in assets if a["name"] == "//storage.googleapis.com/orders-tiered-ew1"
+        )
+        bucket["resource"]["location"] = "europe-west4"
+        bucket["resource"]["data"]["location"] = "EUROPE-WEST4"
+        bucket["resource"]["data"]["encryption"] = {
+            "defaultKmsKeyName": (
+                "projects/vendor-ops/locations/europe-west4/keyRings/kafka/cryptoKeys/k"
+            )
+        }
+
+    assets = copy.deepcopy(load_assets(GCP / "estate.yaml"))
+    vendors(assets)
+    with GcpFake(assets, page_size=50) as fake:
+        result = collect_gcp(
+            GcpScanOptions(
+                projects=("orders-prod",),
+                api_endpoint=fake.endpoint,
+                credentials=fake.credentials(),
+                retry=None,
+                timeout=10.0,
+                page_size=50,
+                max_workers=2,
+            )
+        )
+    scope = Scope(accounts=("orders-prod",), regions=("europe-west1", "europe-west4"), cloud="gcp")
+    decl = load_declaration(GCP / "boundary.yaml")
+    listed = normalize(result.records, scope=scope, collected=result.units)
+    got = evaluate_inventory(listed, decl, load_pack("default"), TODAY).verdicts
+    v = next(v for v in got if v.rule == rule and v.resource == EW4)
+    assert v.status is Status.FAIL and "in no customer project" in v.message, v.message
+    # without the record of a complete listing, the key may be the customer's
+    assert gcp(rule, vendors)[EW4].status is Status.INCONCLUSIVE
+
+
 # --- data replicated --------------------------------------------------------------------------
 
 
