@@ -291,6 +291,19 @@ def _asset(assets: list[dict[str, Any]], name: str) -> dict[str, Any]:
     return found
 
 
+def test_a_traffic_manager_zone_without_records_is_judged_as_its_one_name(
+    tmp_path: Path,
+) -> None:
+    """A profile answers for one name: no ``records`` means that name, not nothing."""
+
+    def unnamed(doc: dict[str, Any]) -> None:
+        doc["failure"]["dns"].pop("records")
+
+    for rule in ("failure.dns-failover-records", "failure.dns-health-checks", "failure.dns-ttl"):
+        got = azure(rule, decl=unnamed, tmp=tmp_path)
+        assert got and all(v.status is Status.PASS for v in got.values()), (rule, got)
+
+
 def test_cloud_dns_tripping_percentage_zero_never_fails_over() -> None:
     rule = "failure.dns-health-checks"
     assert _one(gcp(rule), "#primary").status is Status.PASS
