@@ -497,6 +497,25 @@ def test_operations_are_judged_per_azure_region_and_say_what_is_missing() -> Non
             assert "Activity Log export" in v.message and "flow log" in v.message
 
 
+def test_gcp_platform_networks_come_from_the_platforms_subnetworks() -> None:
+    """GCP networks carry no labels: the region's platform networks are those its platform
+    instances sit in, and a global network's flow logs are its subnetworks' in the region."""
+    rule = "failure.operations-in-each-region"
+    got = gcp(rule)
+    for v in got.values():
+        assert "no platform network selected" not in v.message, v.message
+
+    def off(assets: list[dict[str, Any]]) -> None:
+        _asset(assets, f"{CP}/regions/europe-west4/subnetworks/kafka-ew4")["logConfig"] = {
+            "enable": False
+        }
+
+    changed = gcp(rule, off)
+    assert "kafka-net in europe-west4" in changed[EW4].message, changed[EW4].message
+    assert changed[EW4].status is Status.FAIL
+    assert "kafka-net" not in changed["scope:gcp/*/europe-west1"].message
+
+
 # --- region independence: private DNS zones -------------------------------------------------------
 
 
