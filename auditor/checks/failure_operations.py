@@ -261,13 +261,19 @@ def _flow_logs_of(ctx: RuleContext, net: Resource, region: str) -> list[Resource
 
 def _check_roles(
     ctx: RuleContext, platform: list[Resource], region: str, ops: _RegionOps, cloud: str
-) -> dict[str, Resource]:
+) -> set[str]:
     """The roles the platform in ``region`` runs as, and the declared vendor roles.
 
-    Each must exist and not be limited (``aws:RequestedRegion``) to other regions.
+    Each must exist and not be limited (``aws:RequestedRegion``) to other regions. A
+    GCP predefined role (``roles/...``) always exists and is not regional.
     """
     graph = ctx.graph
     roles: dict[str, Resource] = {}
+    predefined = {
+        va.role
+        for va in ctx.declaration.control.vendor_access
+        if cloud == "gcp" and _cloud_of_ref(va.role) == "gcp" and va.role.startswith("roles/")
+    }
     for r in platform:
         if r.region != region:
             continue
@@ -276,7 +282,7 @@ def _check_roles(
             if role is not None:
                 roles[role.id] = role
     for va in ctx.declaration.control.vendor_access:
-        if _cloud_of_ref(va.role) != cloud:
+        if _cloud_of_ref(va.role) != cloud or va.role in predefined:
             continue  # a role of another cloud does not operate this region
         role = graph.get(va.role)
         if role is not None:
@@ -294,4 +300,4 @@ def _check_roles(
                 ops.unknown.append(f"role {label(role)} (account not scanned)")
         elif not role_usable_in(role, region):
             ops.problems.append(f"role {label(role)} is limited to other regions")
-    return roles
+    return set(roles) | predefined
