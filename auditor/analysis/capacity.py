@@ -13,10 +13,11 @@ whose instance type is unknown is ``unsized``.
 Counted apart, never as brokers:
 
 - **KRaft controllers**: a group or instance whose Kafka role tag
-  (``kafka-role``, ``kafka_role``, ``role``, ``process-roles``) says
+  (``kafka-role``, ``kafka_role``, ``role``, ``process-roles``, ``process.roles``) says
   ``controller`` without ``broker``, or whose name has a ``controller`` /
-  ``kraft`` word (``kafka-controller-0``, ``kraft-ew1``), is a controller:
-  it serves no partitions.
+  ``kraft`` / ``ctrl`` word (``kafka-controller-0``, ``kraft-ew1``, ``kafka-ctrl-use1``),
+  is a controller: it serves no partitions. A scaling group is also judged by what it
+  starts: its instance template's role label or name, else its member instances.
 - **Event Hubs namespaces** (``managed_service`` ``event-hubs``): capacity is
   the namespace's tier and ``sku.capacity`` (throughput units for Standard,
   processing units for Premium, capacity units for Dedicated), not brokers.
@@ -31,6 +32,7 @@ compared across clouds and with managed clusters; unknown sizes stay unknown.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from auditor.analysis.boundary_scope import platform_resources
@@ -281,19 +283,61 @@ def _platform_groups(
     return groups
 
 
-_ROLE_TAGS = ("kafka-role", "kafka_role", "role", "process-roles", "process_roles")
-_CONTROLLER_NAME = re.compile(r"(?:^|[-_.\s])(?:controller|controllers|kraft)(?:$|[-_.\s\d])")
+_ROLE_TAGS = (
+    "kafka-role",
+    "kafka_role",
+    "role",
+    "process-roles",
+    "process_roles",
+    "process.roles",
+    "kafka-process-roles",
+)
+_CONTROLLER_NAME = re.compile(r"(?:^|[-_.\s])(?:controller|controllers|kraft|ctrl)(?:$|[-_.\s\d])")
+
+
+def _role_controller(tags: Mapping[str, str]) -> bool | None:
+    """What a Kafka role tag/label says (KRaft ``process.roles``): None without one."""
+    for key in _ROLE_TAGS:
+        value = tags.get(key)
+        if value is not None:
+            v = value.lower()
+            return "controller" in v and "broker" not in v
+    return None
+
+
+def _name_controller(name: str) -> bool:
+    n = name.lower()
+    return bool(_CONTROLLER_NAME.search(n)) and "broker" not in n
 
 
 def is_controller(r: Resource) -> bool:
     """A KRaft controller (not a broker): by its Kafka role tag, else by its name."""
-    for key in _ROLE_TAGS:
-        value = r.tags.get(key)
-        if value is not None:
-            v = value.lower()
-            return "controller" in v and "broker" not in v
-    name = str(r.attributes.get("name") or r.name or "").lower()
-    return bool(_CONTROLLER_NAME.search(name)) and "broker" not in name
+    said = _role_controller(r.tags)
+    if said is not None:
+        return said
+    return _name_controller(str(r.attributes.get("name") or r.name or ""))
+
+
+def group_is_controller(graph: BoundaryGraph, g: Resource) -> bool:
+    """A scaling group of KRaft controllers: by its own role tag, else by what it starts
+    (its instance template's role label or name, GCP network tags), else by its members
+    (all of them controllers), else by its name."""
+    said = _role_controller(g.tags)
+    if said is not None:
+        return said
+    tpl = graph.get(str(g.attributes.get("launch_template") or ""))
+    if tpl is not None:
+        labels = tpl.attributes.get("instance_labels")
+        if isinstance(labels, dict):
+            said = _role_controller({str(k): str(v) for k, v in labels.items()})
+            if said is not None:
+                return said
+        if _name_controller(str(tpl.attributes.get("name") or tpl.name or "")):
+            return True
+    members = list(graph.targets(g.id, SCALES))
+    if members:
+        return all(is_controller(m) for m in members)
+    return _name_controller(str(g.attributes.get("name") or g.name or ""))
 
 
 def _sized(itype: str | None, count: int) -> tuple[float | None, float | None]:
@@ -323,7 +367,7 @@ def _count_group(
         return
     itype = _group_instance_type(graph, g)
     max_size = int_or_none(g.attributes.get("max_size"))
-    controller = is_controller(g)
+    controller = group_is_controller(graph, g)
     what = {"aws": "Auto Scaling group", "azure": "VM scale set", "gcp": "managed instance group"}
     note = (
         f"{what.get(g.cloud, 'scaling group')} {g.attributes.get('name') or g.name} desires "

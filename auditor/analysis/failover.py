@@ -24,7 +24,7 @@ from auditor.analysis.capacity import capacity_by_region as capacity_by_region
 from auditor.analysis.capacity import size_units as size_units
 from auditor.analysis.derive import deriver
 from auditor.base.edges import DEPENDS_ON, ENCRYPTED_BY, HEALTH_CHECKED_BY, REPLICATES_TO
-from auditor.boundary import Declaration, RegionRole, ReplicationService
+from auditor.boundary import Declaration, Dns, RegionRole, ReplicationService
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, Relation, Resource
 from auditor.normalize.azure._common import REGION_PAIRS
@@ -369,11 +369,26 @@ def answer_regions(graph: BoundaryGraph, record: Resource) -> set[str]:
     return out
 
 
+def declared_names(graph: BoundaryGraph, dns: Dns) -> list[str]:
+    """The record names (relative) a declared zone asks to judge.
+
+    Its ``records``; without them, a zone that is a Traffic Manager profile is judged as
+    its one name (``@``): a profile answers for exactly one DNS name, so there is no
+    other record to choose.
+    """
+    if dns.records:
+        return list(dns.records)
+    zones = zones_named(graph, dns.zone, dns.cloud)
+    if zones and all(z.attributes.get("traffic_manager") for z in zones):
+        return ["@"]
+    return []
+
+
 def declared_records(graph: BoundaryGraph) -> list[tuple[str, list[Resource]]]:
     return [
         (fqdn, records_named(graph, dns.zone, fqdn, dns.cloud))
         for dns in graph.declaration.failure.dns
-        for fqdn in sorted({record_fqdn(r, dns.zone) for r in dns.records})
+        for fqdn in sorted({record_fqdn(r, dns.zone) for r in declared_names(graph, dns)})
     ]
 
 
@@ -693,7 +708,8 @@ def _control_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Itera
     decl = graph.declaration
     roles = {r.id: r for r in graph.of_kind(Kind.ROLE)}
     for region in regions:
-        anchor = region_anchor(graph, region, cloud_of_region(decl, region))
+        cloud = cloud_of_region(decl, region)
+        anchor = region_anchor(graph, region, cloud)
         if anchor is None:
             continue
         for va in sorted(decl.control.vendor_access, key=lambda v: v.role):
@@ -716,8 +732,8 @@ def _control_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> Itera
         covering = [
             t
             for t in graph.of_kind(Kind.AUDIT_TRAIL)
-            if t.attributes.get("multi_region") or t.region == region
-        ]
+            if t.cloud == cloud and (t.attributes.get("multi_region") or t.region == region)
+        ]  # another cloud's trail records nothing of this region
         if covering and all(t.region != region for t in covering):
             t = covering[0]
             yield Dependency(

@@ -6,7 +6,10 @@
   keys are regional (their vault's location, failed over read-only to its paired
   region); a Cloud KMS key serves its key ring's
   location, ``global``, or the regions of its multi-region (``europe``, ``us``, ``asia``).
-  Data encrypted by a key that exists only in another region fails.
+  Data encrypted by a key that exists only in another region fails. A key that was
+  not collected leaves the region INCONCLUSIVE, unless every customer subscription or
+  project of the cloud was listed completely: then it is in none of them, and a
+  region without a collected usable customer key fails.
 - ``failure.data-replicated``: every data store in the primary (or each active)
   region replicates to a store in a secondary (another active) region, with S3
   Replication Time Control when the RPO is under 15 minutes.
@@ -207,21 +210,53 @@ def _judge_region_keys(
             region=region,
         )
     if missing:
-        return ctx.inconclusive(
-            rid,
-            f"data in {region} is protected by key(s) that were not collected "
-            f"({', '.join(sorted(set(missing)))})",
-            nodes=nodes,
-            attributes=attrs,
-            depends_on=sorted(set(missing)),
-            region=region,
-        )
+        return _judge_uncollected(ctx, where, sorted(set(missing)), nodes, attrs)
     return ctx.failed(
         rid,
         f"{region} holds {len(found.stores)} data store(s) but has no enabled customer-managed "
         "KMS key",
         nodes=nodes,
         attributes=attrs,
+        region=region,
+    )
+
+
+def _judge_uncollected(
+    ctx: RuleContext,
+    where: tuple[str, str],
+    missing: list[str],
+    nodes: list[str],
+    attrs: dict[str, JSONValue],
+) -> Finding:
+    """No usable customer key was collected in the region, and the stores' keys were not.
+
+    Azure and GCP list every resource of a subscription or project at once: when every
+    declared customer account of the cloud was listed completely, a key that was not
+    collected is in none of them (another party's, or gone), and no customer key in the
+    region was missed, so the region has none. Otherwise the key may be the customer's.
+    """
+    from auditor.analysis.scanned import unlisted_customer_accounts
+
+    cloud, region = where
+    rid = scope_id(cloud, "*", region)
+    unlisted = unlisted_customer_accounts(ctx.graph.inventory, ctx.declaration, cloud)
+    if unlisted == []:
+        where_ = "subscription" if cloud == "azure" else "project"
+        return ctx.failed(
+            rid,
+            f"{region} has no enabled customer-managed key: its data is protected by "
+            f"key(s) in no customer {where_} ({', '.join(missing)}; every customer "
+            f"{where_} was listed and none holds a usable key in {region})",
+            nodes=nodes,
+            attributes=attrs,
+            region=region,
+        )
+    return ctx.inconclusive(
+        rid,
+        f"data in {region} is protected by key(s) that were not collected ({', '.join(missing)})",
+        nodes=nodes,
+        attributes=attrs,
+        depends_on=missing,
         region=region,
     )
 

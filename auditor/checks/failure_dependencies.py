@@ -13,7 +13,8 @@
   private DNS zone visible only in another region's networks (GCP networks are
   global, so a Cloud DNS private zone is not regional), and a route that sends the
   platform's traffic through an appliance, instance or internal load balancer in
-  another region (``need`` ``network``).
+  another region, or a store or Kafka service whose private endpoints all sit in
+  another region's networks (``need`` ``network``).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def dependency_json(d: Dependency) -> dict[str, JSONValue]:
         "Give the region its own copy of what it needs: a multi-region key replica, a "
         "replication job running in the target region, a zone associated with its VPCs, "
         "health-checked failover records, operator roles allowed in it, private DNS zones "
-        "linked to its networks, routes through appliances in the region itself."
+        "linked to its networks, routes through appliances in the region itself, a private "
+        "endpoint in the region's own network."
     ),
     requires=(
         "kms",

@@ -17,8 +17,9 @@ cloud's records mean:
   failover routing (lowest priority enabled endpoint PRIMARY); the profile's monitor is
   the health check (tolerated failures x interval to detect); an endpoint with
   ``alwaysServe: Enabled`` is never withdrawn, so it FAILs the health check rule, and
-  so does a profile without monitoring. Azure DNS zones' record sets are not collected
-  (INCONCLUSIVE).
+  so does a profile without monitoring. A profile answers for one name: a zone that is a
+  profile and lists no ``records`` is judged as that name (``@``). Azure DNS zones'
+  record sets are not collected (INCONCLUSIVE).
 - **Cloud DNS**: a ``primaryBackup`` routing policy is a PRIMARY and a SECONDARY; the
   policy's ``healthCheck``, or internal load balancer targets (health-checked through
   their backends), is the health check; ``trippingPercentage`` 0 never fails over.
@@ -36,6 +37,7 @@ from collections.abc import Iterator
 from auditor.analysis.failover import (
     alias_target,
     answer_regions,
+    declared_names,
     declared_regions,
     failover_role,
     health_check_of,
@@ -83,7 +85,7 @@ def _record_json(r: Resource) -> dict[str, JSONValue]:
 
 
 def _names(ctx: RuleContext, dns: Dns) -> Iterator[tuple[str, list[Resource]]]:
-    for rec in sorted(set(dns.records)):
+    for rec in sorted(set(declared_names(ctx.graph, dns))):
         fqdn = record_fqdn(rec, dns.zone)
         yield fqdn, records_named(ctx.graph, dns.zone, fqdn, dns.cloud)
 
@@ -124,7 +126,7 @@ def dns_failover_records(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _failover_records(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
-    if not dns.records:
+    if not declared_names(ctx.graph, dns):
         yield ctx.inconclusive(
             scope_id(dns.cloud or "aws", "*", "global"),
             f"failure.dns names zone {dns.zone} but no records to check",
@@ -248,7 +250,7 @@ def dns_health_checks(ctx: RuleContext) -> Iterator[Finding]:
 
 
 def _health_checks(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
-    if not dns.records:
+    if not declared_names(ctx.graph, dns):
         yield ctx.inconclusive(
             scope_id(dns.cloud or "aws", "*", "global"),
             "failure.dns lists no records",
@@ -383,7 +385,7 @@ def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
     decl = ctx.declaration
     rto = decl.objectives.rto
     zones = zones_named(ctx.graph, dns.zone, dns.cloud)
-    if not dns.records:
+    if not declared_names(ctx.graph, dns):
         yield ctx.inconclusive(
             scope_id(dns.cloud or "aws", "*", "global"),
             "failure.dns lists no records",

@@ -46,8 +46,18 @@ class DrillView:
         self.catalog = self.catalogs[0] if self.catalogs else None
         self.as_of = as_of_instant(self.catalog.attributes.get("as_of")) if self.catalog else None
         all_drills = ctx.graph.of_kind(DRILL_KIND)
+        self.name = decl.name
         self.drills = [d for d in all_drills if d.attributes.get("platform") == decl.name]
         self.foreign = [d.id for d in all_drills if d not in self.drills]
+
+    def foreign_note(self) -> str:
+        """Why drills in the folder were not counted: they name another platform."""
+        if not self.foreign:
+            return ""
+        return (
+            f" ({len(self.foreign)} drill(s) there record another platform than "
+            f"{self.name!r}, the declaration's name: {', '.join(sorted(self.foreign))})"
+        )
 
     def into(self, cloud: str, region: str) -> list[Resource]:
         """Drills failing over into ``cloud``/``region``, newest end first."""
@@ -153,7 +163,8 @@ def drill_recent(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.failed(
                 rid,
                 f"no failover drill into {region} is recorded in {view.settings.path}"
-                + ("" if view.catalog.attributes.get("exists") else " (the folder does not exist)"),
+                + ("" if view.catalog.attributes.get("exists") else " (the folder does not exist)")
+                + view.foreign_note(),
                 nodes=nodes,
                 attributes=attrs,
                 region=region,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from auditor.analysis.boundary_scope import platform_resources
 from auditor.analysis.failover import declared_regions, role_usable_in
 from auditor.analysis.network import label, local_id
-from auditor.base.edges import LOGGED_BY, RUNS_AS
+from auditor.base.edges import LOGGED_BY, MEMBER_OF, RUNS_AS
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.control_trust import account_of_arn
 from auditor.checks.engine import scope_id
@@ -185,12 +185,7 @@ def _check_flow_logs(
 ) -> list[Resource]:
     """The platform networks in ``region`` (GCP: global networks): each needs an active
     flow log. A cloud none of whose flow logs is in the inventory is unknown, not bare."""
-    networks = [
-        r
-        for r in platform
-        if r.kind == Kind.NETWORK
-        and (r.region == region or (r.cloud, r.region) == ("gcp", "global"))
-    ]
+    networks = _platform_networks(ctx, platform, region)
     clouds_logged = {f.cloud for f in ctx.graph.of_kind(Kind.FLOW_LOG)}
     unseen = [n for n in networks if n.cloud != "aws" and n.cloud not in clouds_logged]
     if unseen:
@@ -199,7 +194,7 @@ def _check_flow_logs(
         networks = [n for n in networks if n not in unseen]
     for net in networks:
         ops.nodes.append(net.id)
-        logs = _flow_logs_of(ctx, net)
+        logs = _flow_logs_of(ctx, net, region)
         active = [
             f
             for f in logs
@@ -207,24 +202,55 @@ def _check_flow_logs(
             or f.attributes.get("enabled") is True
         ]
         if not logs:
-            ops.problems.append(f"network {label(net)} has no flow log")
+            ops.problems.append(
+                f"network {label(net)} has no flow log"
+                + (f" in {region}" if net.region == "global" else "")
+            )
         elif not active:
-            ops.problems.append(f"the flow log of {label(net)} is not active")
+            where = f" in {region}" if net.region == "global" else ""
+            ops.problems.append(f"the flow log of {label(net)}{where} is not active")
         ops.nodes += [f.id for f in logs]
     if not networks and not unseen:
         ops.unknown.append("no platform network selected in the region")
     return networks
 
 
-def _flow_logs_of(ctx: RuleContext, net: Resource) -> list[Resource]:
+def _platform_networks(ctx: RuleContext, platform: list[Resource], region: str) -> list[Resource]:
+    """The platform's networks in ``region``: those the platform selector selects there
+    (GCP networks are global), and the networks the region's platform resources sit in
+    (their subnets' network), since a selector by tags never selects an unlabelled GCP
+    network."""
+    graph = ctx.graph
+    found = {
+        r.id: r
+        for r in platform
+        if r.kind == Kind.NETWORK
+        and (r.region == region or (r.cloud, r.region) == ("gcp", "global"))
+    }
+    for r in platform:
+        if r.region != region or r.kind == Kind.NETWORK:
+            continue
+        for place in graph.targets(r.id, MEMBER_OF):
+            net = place if place.kind == Kind.NETWORK else None
+            if place.kind == Kind.SUBNET:
+                net = graph.get(str(place.attributes.get("vpc_id") or ""))
+            if net is not None and net.kind == Kind.NETWORK and not net.attributes.get("stub"):
+                found.setdefault(net.id, net)
+    return [found[k] for k in sorted(found)]
+
+
+def _flow_logs_of(ctx: RuleContext, net: Resource, region: str) -> list[Resource]:
     """Flow logs of a network: linked to it (``network.logged_by``), or naming as their
-    target the network, one of its subnets or a subnet's NSG (Azure Network Watcher)."""
+    target the network, one of its subnets or a subnet's NSG (Azure Network Watcher).
+    A global (GCP) network's flow logs are its subnetworks' in ``region``."""
     graph = ctx.graph
     logs = {f.id: f for f in graph.targets(net.id, LOGGED_BY)}
     if net.cloud == "aws":
         return [logs[k] for k in sorted(logs)]
     targets = {net.id.lower()}
     for sub in graph.of_kind(Kind.SUBNET):
+        if net.region == "global" and sub.region not in (region, "global"):
+            continue
         if sub.attributes.get("vpc_id") == net.id:
             targets |= {sub.id.lower(), str(sub.attributes.get("nsg_id") or "").lower()}
     for f in graph.of_kind(Kind.FLOW_LOG):
@@ -235,13 +261,19 @@ def _flow_logs_of(ctx: RuleContext, net: Resource) -> list[Resource]:
 
 def _check_roles(
     ctx: RuleContext, platform: list[Resource], region: str, ops: _RegionOps, cloud: str
-) -> dict[str, Resource]:
+) -> set[str]:
     """The roles the platform in ``region`` runs as, and the declared vendor roles.
 
-    Each must exist and not be limited (``aws:RequestedRegion``) to other regions.
+    Each must exist and not be limited (``aws:RequestedRegion``) to other regions. A
+    GCP predefined role (``roles/...``) always exists and is not regional.
     """
     graph = ctx.graph
     roles: dict[str, Resource] = {}
+    predefined = {
+        va.role
+        for va in ctx.declaration.control.vendor_access
+        if cloud == "gcp" and _cloud_of_ref(va.role) == "gcp" and va.role.startswith("roles/")
+    }
     for r in platform:
         if r.region != region:
             continue
@@ -250,7 +282,7 @@ def _check_roles(
             if role is not None:
                 roles[role.id] = role
     for va in ctx.declaration.control.vendor_access:
-        if _cloud_of_ref(va.role) != cloud:
+        if _cloud_of_ref(va.role) != cloud or va.role in predefined:
             continue  # a role of another cloud does not operate this region
         role = graph.get(va.role)
         if role is not None:
@@ -258,7 +290,7 @@ def _check_roles(
         elif (account := account_of_arn(va.role)) and graph.inventory.was_collected("iam", account):
             ops.problems.append(f"declared role {local_id(va.role)} does not exist")
         else:  # an account never read, or an Azure/GCP role the inventory lacks
-            ops.unknown.append(f"declared role {local_id(va.role)} (not in the inventory)")
+            ops.unknown.append(f"declared role {va.role} was not collected")
     for role in sorted(roles.values(), key=lambda r: r.id):
         ops.nodes.append(role.id)
         if role.attributes.get("stub"):
@@ -268,4 +300,4 @@ def _check_roles(
                 ops.unknown.append(f"role {label(role)} (account not scanned)")
         elif not role_usable_in(role, region):
             ops.problems.append(f"role {label(role)} is limited to other regions")
-    return roles
+    return set(roles) | predefined

@@ -36,18 +36,20 @@ from collections.abc import Iterator
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, platform_resources
 from auditor.analysis.failover import (
     answer_regions,
+    cloud_of_region,
+    comparison_primary,
     declared_records,
     declared_regions,
     failover_role,
     member_running,
-    primary_region,
     record_targets,
+    region_of_key,
     service_members,
     service_route,
 )
 from auditor.analysis.network import label
 from auditor.base.edges import REPLICATES_TO, SCALES
-from auditor.boundary import Pattern, RegionRole
+from auditor.boundary import Declaration, Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
@@ -87,32 +89,42 @@ def _not_applicable(ctx: RuleContext, *patterns: Pattern) -> Finding | None:
     requires=("route53", "s3"),
 )
 def single_write_region(ctx: RuleContext) -> Iterator[Finding]:
+    """One verdict per declared primary: each cloud's primary is its own write region.
+
+    A cloud without a primary of its own is judged against the primary it fails over from
+    (``comparison_primary``); a replication service or record is judged by its source's cloud.
+    """
     if (na := _not_applicable(ctx, Pattern.ACTIVE_PASSIVE)) is not None:
         yield na
         return
     decl = ctx.declaration
-    graph = ctx.graph
-    primary, cloud = primary_region(decl), "aws"
-    if primary is None:  # no AWS primary: the primary another cloud declares
-        cloud, _, primary = next(
-            (k for k, role in sorted(decl.regions.items()) if role is RegionRole.PRIMARY), "aws/"
-        ).partition("/")
-    if not primary:
-        yield ctx.inconclusive(scope_id(cloud, "*", "*"), "no primary region is declared")
+    owners = sorted({c for c, _, _ in declared_regions(decl)} | {"aws"})
+    primaries = {c: p for c in owners if (p := comparison_primary(decl, c)) is not None}
+    if not primaries:
+        yield ctx.inconclusive(ALL, "no primary region is declared")
         return
-    rid = scope_id(cloud, "*", primary)
+    for owner in sorted(set(primaries.values())):
+        clouds = {c for c, p in primaries.items() if p == owner}
+        yield _judge_write_region(ctx, owner, clouds)
+
+
+def _judge_write_region(ctx: RuleContext, owner: tuple[str, str], clouds: set[str]) -> Finding:
+    decl = ctx.declaration
+    graph = ctx.graph
     problems: list[str] = []
     nodes: list[str] = []
     edges: list[tuple[str, str, str]] = []
     checked: list[str] = []
     for dns in decl.failure.dns:
-        if dns.routing != "failover":
+        if dns.routing != "failover" and (dns.cloud or "aws") in clouds:
             problems.append(
                 f"failure.dns zone {dns.zone} declares {dns.routing} routing, which sends "
                 "writers to several regions"
             )
     for fqdn, records in declared_records(graph):
         for rec in records:
+            if rec.cloud not in clouds:
+                continue
             nodes.append(rec.id)
             routing = rec.attributes.get("routing")
             if routing not in ("failover", None):
@@ -131,40 +143,65 @@ def single_write_region(ctx: RuleContext) -> Iterator[Finding]:
                         f"the PRIMARY answer of {fqdn} points at "
                         f"{label(elsewhere[0])} in {elsewhere[0].region}"
                     )
-                checked.append(f"PRIMARY {fqdn} -> {', '.join(t.region for t in targets) or '?'}")
-    stores = {s.id: s for s in data_stores(graph)}
-    for s in stores.values():
-        if s.region == primary:
+                checked.append(
+                    f"PRIMARY {fqdn} -> {', '.join(sorted({t.region for t in targets})) or '?'}"
+                )
+    for s in data_stores(graph):
+        if s.cloud not in clouds or decl.region_role(s.cloud, s.region) is RegionRole.PRIMARY:
             continue
         for rel in _write_replication(graph, s):
             dest = graph.get(rel.target)
-            if dest is not None and dest.region == primary:
+            if dest is not None and decl.region_role(dest.cloud, dest.region) is RegionRole.PRIMARY:
                 problems.append(f"{label(s)} in {s.region} replicates back into {label(dest)}")
                 edges.append((s.id, dest.id, REPLICATES_TO))
+    problems.extend(_services_from_elsewhere(decl, owner, clouds))
+    return _write_region_verdict(ctx, owner, problems, nodes, edges, checked)
+
+
+def _services_from_elsewhere(
+    decl: Declaration, owner: tuple[str, str], clouds: set[str]
+) -> list[str]:
+    """Declared replication services of ``clouds`` whose source is not ``owner``'s region."""
+    out: list[str] = []
     for svc in decl.failure.replication:
         source, _ = service_route(decl, svc)
-        if source != primary:
-            problems.append(f"replication service {svc.name} replicates from {source}")
+        source_cloud = (
+            region_of_key(svc.source)[0] if svc.source else cloud_of_region(decl, source or "")
+        )
+        if source_cloud in clouds and source != owner[1]:
+            out.append(f"replication service {svc.name} replicates from {source}")
+    return out
+
+
+def _write_region_verdict(
+    ctx: RuleContext,
+    owner: tuple[str, str],
+    problems: list[str],
+    nodes: list[str],
+    edges: list[tuple[str, str, str]],
+    checked: list[str],
+) -> Finding:
+    cloud, primary = owner
+    rid = scope_id(cloud, "*", primary)
     attrs: dict[str, JSONValue] = {"primary": primary, "checked": sorted(checked)}
     if problems:
-        yield ctx.failed(
+        return ctx.failed(
             rid,
             f"more than one region can take writes: {'; '.join(problems)}",
             nodes=nodes,
             edges=edges,
             attributes={**attrs, "problems": problems},
-            region=primary or "",
+            region=primary,
             definite=True,
         )
-        return
-    yield ctx.passed(
+    return ctx.passed(
         rid,
         f"{primary} is the only write region: "
         + (f"{'; '.join(sorted(checked))}, " if checked else "")
         + "no replication flows back from a secondary",
         nodes=nodes,
         attributes=attrs,
-        region=primary or "",
+        region=primary,
     )
 
 

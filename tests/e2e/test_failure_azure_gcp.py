@@ -291,6 +291,19 @@ def _asset(assets: list[dict[str, Any]], name: str) -> dict[str, Any]:
     return found
 
 
+def test_a_traffic_manager_zone_without_records_is_judged_as_its_one_name(
+    tmp_path: Path,
+) -> None:
+    """A profile answers for one name: no ``records`` means that name, not nothing."""
+
+    def unnamed(doc: dict[str, Any]) -> None:
+        doc["failure"]["dns"].pop("records")
+
+    for rule in ("failure.dns-failover-records", "failure.dns-health-checks", "failure.dns-ttl"):
+        got = azure(rule, decl=unnamed, tmp=tmp_path)
+        assert got and all(v.status is Status.PASS for v in got.values()), (rule, got)
+
+
 def test_cloud_dns_tripping_percentage_zero_never_fails_over() -> None:
     rule = "failure.dns-health-checks"
     assert _one(gcp(rule), "#primary").status is Status.PASS
@@ -350,6 +363,35 @@ def test_managed_kafka_capacity_in_vcpus_through_the_fake() -> None:
     assert gcp(rule, _scale_ew4(5))[EW4].status is Status.PASS
 
 
+def test_a_group_starting_kraft_controllers_is_not_broker_capacity() -> None:
+    """A MIG is judged by what its instance template starts (its role label), not its name."""
+    rule = "failure.secondary-capacity"
+
+    def quorum(assets: list[dict[str, Any]]) -> None:
+        mig = copy.deepcopy(
+            next(a for a in assets if a["name"].endswith("/instanceGroupManagers/kafka-ew1"))
+        )
+        tpl = copy.deepcopy(
+            next(a for a in assets if a["name"].endswith("/instanceTemplates/broker"))
+        )
+        tpl["name"] = f"{CP}/global/instanceTemplates/quorum"
+        tpl["resource"]["data"]["name"] = "quorum"
+        tpl["resource"]["data"]["properties"]["labels"] = {
+            "platform": "orders-kafka",
+            "kafka-role": "controller",
+        }
+        mig["name"] = f"{CP}/zones/europe-west1-b/instanceGroupManagers/kafka-q-ew1"
+        mig["resource"]["data"]["name"] = "kafka-q-ew1"
+        mig["resource"]["data"]["instanceTemplate"] = (
+            "https://www.googleapis.com/compute/v1/projects/orders-prod/global/"
+            "instanceTemplates/quorum"
+        )
+        assets.extend([tpl, mig])
+
+    v = gcp(rule, _scale_ew4(5), quorum)[EW4]
+    assert v.status is Status.PASS, v.message
+
+
 # --- keys in each region ------------------------------------------------------------------------
 
 
@@ -366,6 +408,46 @@ def test_a_secondary_store_encrypted_by_a_key_only_in_the_primary_fails() -> Non
 
     v = gcp(rule, moved)[EW4]
     assert v.status is Status.FAIL and "only in europe-west1" in v.message
+
+
+def test_a_secondary_store_under_another_partys_key_fails_when_every_project_was_listed() -> None:
+    """Every customer project was listed: an uncollected key is in none of them."""
+    rule = "failure.keys-in-each-region"
+
+    def vendors(assets: list[dict[str, Any]]) -> None:
+        bucket = next(
+            a for a in assets if a["name"] == "//storage.googleapis.com/orders-tiered-ew1"
+        )
+        bucket["resource"]["location"] = "europe-west4"
+        bucket["resource"]["data"]["location"] = "EUROPE-WEST4"
+        bucket["resource"]["data"]["encryption"] = {
+            "defaultKmsKeyName": (
+                "projects/vendor-ops/locations/europe-west4/keyRings/kafka/cryptoKeys/k"
+            )
+        }
+
+    assets = copy.deepcopy(load_assets(GCP / "estate.yaml"))
+    vendors(assets)
+    with GcpFake(assets, page_size=50) as fake:
+        result = collect_gcp(
+            GcpScanOptions(
+                projects=("orders-prod",),
+                api_endpoint=fake.endpoint,
+                credentials=fake.credentials(),
+                retry=None,
+                timeout=10.0,
+                page_size=50,
+                max_workers=2,
+            )
+        )
+    scope = Scope(accounts=("orders-prod",), regions=("europe-west1", "europe-west4"), cloud="gcp")
+    decl = load_declaration(GCP / "boundary.yaml")
+    listed = normalize(result.records, scope=scope, collected=result.units)
+    got = evaluate_inventory(listed, decl, load_pack("default"), TODAY).verdicts
+    v = next(v for v in got if v.rule == rule and v.resource == EW4)
+    assert v.status is Status.FAIL and "in no customer project" in v.message, v.message
+    # without the record of a complete listing, the key may be the customer's
+    assert gcp(rule, vendors)[EW4].status is Status.INCONCLUSIVE
 
 
 # --- data replicated --------------------------------------------------------------------------
@@ -413,6 +495,27 @@ def test_operations_are_judged_per_azure_region_and_say_what_is_missing() -> Non
         else:
             assert v.status is Status.INCONCLUSIVE, v.message
             assert "Activity Log export" in v.message and "flow log" in v.message
+
+
+def test_gcp_platform_networks_come_from_the_platforms_subnetworks() -> None:
+    """GCP networks carry no labels: the region's platform networks are those its platform
+    instances sit in, and a global network's flow logs are its subnetworks' in the region."""
+    rule = "failure.operations-in-each-region"
+    got = gcp(rule)
+    for v in got.values():
+        assert "no platform network selected" not in v.message, v.message
+        # the declared roles/compute.admin is predefined: it exists, and is not regional
+        assert v.status is Status.PASS and "usable role" in v.message, v.message
+
+    def off(assets: list[dict[str, Any]]) -> None:
+        _asset(assets, f"{CP}/regions/europe-west4/subnetworks/kafka-ew4")["logConfig"] = {
+            "enable": False
+        }
+
+    changed = gcp(rule, off)
+    assert "kafka-net in europe-west4" in changed[EW4].message, changed[EW4].message
+    assert changed[EW4].status is Status.FAIL
+    assert "kafka-net" not in changed["scope:gcp/*/europe-west1"].message
 
 
 # --- region independence: private DNS zones -------------------------------------------------------
@@ -463,6 +566,23 @@ def test_a_private_zone_linked_only_to_the_primary_vnet_blocks_the_secondary() -
     v = azure(rule, _private_zone(weu))[NEU]
     assert v.status is Status.FAIL and "privatelink.servicebus.windows.net" in v.message
     assert azure(rule, _private_zone(weu, neu))[NEU].status is Status.PASS
+
+
+def test_a_namespace_reached_only_through_the_primarys_private_endpoint_blocks() -> None:
+    """A private endpoint in another region's VNet is the standby's only way in."""
+    rule = "failure.region-independence"
+    assert azure(rule)[NEU].status is Status.PASS
+
+    def moved(estate: dict[str, Any]) -> None:
+        pe = _row(estate, "microsoft.network/privateendpoints", "pe-evh-orders-neu")
+        pe["location"] = "westeurope"
+        pe["properties"]["subnet"]["id"] = (
+            f"/subscriptions/{S1}/resourceGroups/rg-kafka-weu/providers/Microsoft.Network/"
+            "virtualNetworks/vnet-kafka-weu/subnets/snet-endpoints"
+        )
+
+    v = azure(rule, moved)[NEU]
+    assert v.status is Status.FAIL and "pe-evh-orders-neu" in v.message, v.message
 
 
 # --- failover plan ----------------------------------------------------------------------------

@@ -95,6 +95,18 @@ def test_load_drills_and_rules(tmp_path: Path) -> None:
     assert verdict.status is Status.FAIL and "over the RPO of 30s" in verdict.message
 
 
+def test_a_drill_of_another_platform_is_not_counted_and_says_so(tmp_path: Path) -> None:
+    folder = tmp_path / "drills"
+    folder.mkdir()
+    other = doc()
+    other["platform"] = "someone-else"
+    (folder / DRILL.name).write_text(json.dumps(other), encoding="utf-8")
+    decl = declaration(failure={"drills": {"max_age": "90d", "path": str(folder)}})
+    v = run_rules(inv(*load_drills(decl, None, AS_OF)[0]), decl, rules=["failure.drill-recent"])
+    verdict = next(x for x in v if x.resource == S_SCOPE)
+    assert verdict.status is Status.FAIL and "another platform" in verdict.message
+
+
 def test_no_drill_catalog_is_a_fail() -> None:
     v = run_rules(inv(), rules=["failure.drill-recent"])
     assert [x.status for x in v] == [Status.FAIL]

@@ -54,6 +54,8 @@ def _res(name: str, tags: dict[str, str] | None = None) -> Resource:
     [
         ("kafka-controller-0", None, True),
         ("kraft-ew1", None, True),
+        ("kafka-ctrl-use1", None, True),
+        ("kafka-0", {"process.roles": "controller"}, True),
         ("kafka-broker-0", None, False),
         ("kafka-0", {"kafka-role": "controller"}, True),
         ("kafka-controller-0", {"kafka-role": "broker,controller"}, False),

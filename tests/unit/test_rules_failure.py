@@ -353,3 +353,38 @@ def test_data_replicated_missing_or_wrong_region() -> None:
     assert status_of(run_rules(inv(src, relations=[stub]), rules=rule), rule[0], src.id) is (
         Status.INCONCLUSIVE
     )
+
+
+def test_each_clouds_primary_is_its_own_write_region() -> None:
+    """One primary per cloud: replication from a cloud's own primary is not a second
+    writer; replication from a cloud's secondary is, on that cloud's verdict only."""
+    regions = {
+        f"aws/{PRIMARY}": "primary",
+        f"aws/{SECONDARY}": "secondary",
+        "azure/eastus": "primary",
+        "azure/westus": "secondary",
+    }
+
+    def svc(name: str, source: str, target: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "kind": "mirrormaker2",
+            "select": {"tags": {"kafka-replication": name}},
+            "source": source,
+            "target": target,
+        }
+
+    forward = declaration(
+        regions=regions,
+        failure={"replication": [svc("mm2-azure", "azure/eastus", "azure/westus")]},
+    )
+    v = run_rules(inv(), forward, rules=["failure.single-write-region"])
+    assert status_of(v, "failure.single-write-region", P_SCOPE) is Status.PASS
+    assert status_of(v, "failure.single-write-region", "scope:azure/*/eastus") is Status.PASS
+    back = declaration(
+        regions=regions,
+        failure={"replication": [svc("mm2-back", "azure/westus", "azure/eastus")]},
+    )
+    v = run_rules(inv(), back, rules=["failure.single-write-region"])
+    assert status_of(v, "failure.single-write-region", P_SCOPE) is Status.PASS
+    assert status_of(v, "failure.single-write-region", "scope:azure/*/eastus") is Status.FAIL
