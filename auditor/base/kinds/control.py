@@ -184,6 +184,12 @@ ROLE = define_kind(
             "managed policies [{`arn`, `name`, `document` (default version)}]",
             "aws azure",
         ),
+        attr(
+            "included_permissions",
+            "array",
+            "GCP custom role: the permissions it grants (`includedPermissions`)",
+            "gcp",
+        ),
         attr("inline_policies", "array", "inline policies [{`name`, `document`}]", "aws azure"),
         attr("max_session_duration", "integer", "longest session in seconds", "aws azure"),
         attr("path", "string", "IAM path", "aws azure"),
@@ -200,8 +206,9 @@ ROLE = define_kind(
             "the boundary policy (parsed JSON, default version), or null",
             "aws azure",
         ),
-        attr("role_name", "string", "role name", "aws azure"),
+        attr("role_name", "string", "role name", "aws azure gcp"),
         attr("role_type", "string", "Azure: `BuiltInRole` or `CustomRole`", "azure"),
+        attr("stage", "string", "GCP custom role: launch stage (`GA`, `DISABLED`...)", "gcp"),
         attr("trust_policy", "object", "AWS trust policy (parsed JSON)", "aws azure"),
     ],
 )
