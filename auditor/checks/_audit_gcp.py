@@ -11,7 +11,8 @@ delete it). So:
   filter naming ``cloudaudit.googleapis.com`` other than in a ``NOT``) of the project,
   or of a folder/organisation with ``includeChildren``, must write to a destination of
   ``control.audit.log_store``'s party (a bucket's owner is known only when the bucket
-  was collected);
+  was collected; a bucket absent although every customer project was listed completely
+  is in none of them, so outside the customer);
 - tamper: each such sink's destination is locked (a locked log bucket, or a storage
   bucket with a locked retention policy; BigQuery and Pub/Sub have no lock), and no
   member outside the customer holds a role that writes sinks (owner, editor,
@@ -28,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from auditor.analysis.scanned import unlisted_customer_accounts
 from auditor.base.edges import ENCRYPTED_BY
 from auditor.checks import Finding, RuleContext
 from auditor.checks.control_trust import scanned
@@ -126,6 +128,7 @@ def log_store(ctx: RuleContext, want: str) -> Iterator[Finding]:
             yield _unscanned(ctx, project)
             continue
         sinks = export_sinks(ctx, project)
+        closed = unlisted_customer_accounts(ctx.graph.inventory, decl, "gcp") == []
         problems: list[str] = []
         unknown: list[str] = []
         parties: list[str] = [decl.party_of("gcp", project)]
@@ -141,6 +144,13 @@ def log_store(ctx: RuleContext, want: str) -> Iterator[Finding]:
                     "party": party,
                 }
             )
+            if party is None and closed and want == parties[0]:
+                problems.append(
+                    f"sink {s.name} copies audit logs to {s.attributes.get('destination')}, "
+                    "which is in none of the customer projects (all were listed completely): "
+                    f"outside the {want}"
+                )
+                continue
             if party is None:
                 unknown.append(
                     f"sink {s.name}: the owner of {s.attributes.get('destination')} "
