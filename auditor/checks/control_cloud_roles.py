@@ -381,8 +381,7 @@ def _gcp_named_roles(
         if name_only:
             by_name.append(role)
     note = (
-        f" (the permissions of {', '.join(by_name)} are not in the inventory: judged by "
-        "role name)"
+        f" (the permissions of {', '.join(by_name)} are not in the inventory: judged by role name)"
         if by_name
         else ""
     )

@@ -170,7 +170,7 @@ PRINCIPAL = define_kind(
 
 ROLE = define_kind(
     "role",
-    "A role: IAM role, Azure role definition.",
+    "A role: IAM role, Azure role definition, GCP custom role.",
     [
         attr(
             "assignable_scopes",
