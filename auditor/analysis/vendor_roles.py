@@ -18,9 +18,10 @@ A ``vendor_access`` entry is read on the cloud its principal and role name:
 
 A role held is what the role definition (Azure) or role (GCP) grants. Azure role
 definitions carry their ``actions``/``notActions``/``dataActions``/``notDataActions``;
-a GCP predefined role's permissions are not in the inventory, so it is judged by its
-name against the globs (except the basic roles, whose reach is known in outline), and
-the verdict says so.
+a GCP custom role (``iam.googleapis.com/Role``, project or organisation) lists its
+``includedPermissions``, which are judged one by one; a predefined role's permissions
+are not in the inventory, so it is judged by its name against the globs (except the
+basic roles, whose reach is known in outline), and the verdict says so.
 """
 
 from __future__ import annotations
@@ -244,3 +245,31 @@ def gcp_role_hits(
             if w is not None:
                 hits.append(ActionHit(matched=g, granted_by=role, witness=w))
     return hits, basic is None
+
+
+def gcp_permission_hits(
+    role: str, permissions: Sequence[str], globs: Sequence[str], *, outside: bool
+) -> list[ActionHit]:
+    """A custom role's listed permissions within ``globs`` (deny) or outside them (allow).
+
+    A glob that names the role itself (``projects/p/roles/x``) covers all its permissions
+    (allow) or is one hit (deny); the other globs are matched against each permission.
+    """
+    named = [g for g in globs if fnmatch.fnmatchcase(role, g)]
+    perm_globs = [g for g in globs if not g.startswith(("roles/", "projects/", "organizations/"))]
+    if outside:
+        if named:
+            return []
+        return [
+            ActionHit(matched="outside allow list", granted_by=p, witness=p)
+            for p in permissions
+            if not any(fnmatch.fnmatchcase(p, g) for g in perm_globs)
+        ]
+    hits = [ActionHit(matched=g, granted_by=role, witness=role) for g in named]
+    for g in perm_globs:
+        hits += [
+            ActionHit(matched=g, granted_by=p, witness=p)
+            for p in permissions
+            if fnmatch.fnmatchcase(p, g)
+        ]
+    return hits

@@ -11,7 +11,8 @@ delete it). So:
   filter naming ``cloudaudit.googleapis.com`` other than in a ``NOT``) of the project,
   or of a folder/organisation with ``includeChildren``, must write to a destination of
   ``control.audit.log_store``'s party (a bucket's owner is known only when the bucket
-  was collected);
+  was collected; a bucket absent although every customer project was listed completely
+  is in none of them, so outside the customer);
 - tamper: each such sink's destination is locked (a locked log bucket, or a storage
   bucket with a locked retention policy; BigQuery and Pub/Sub have no lock), and no
   member outside the customer holds a role that writes sinks (owner, editor,
@@ -27,7 +28,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
+from auditor.analysis.scanned import unlisted_customer_accounts
 from auditor.base.edges import ENCRYPTED_BY
 from auditor.checks import Finding, RuleContext
 from auditor.checks.control_trust import scanned
@@ -119,40 +122,60 @@ def _destination_owner(ctx: RuleContext, sink: Resource) -> str | None:
     return None
 
 
-def log_store(ctx: RuleContext, want: str) -> Iterator[Finding]:
+@dataclass(kw_only=True)
+class _Stores:
+    """Where a project's audit log sinks write, sorted by what is known of each owner."""
+
+    problems: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    parties: list[str] = field(default_factory=list)
+    rows: list[JSONValue] = field(default_factory=list)
+
+
+def _sink_stores(ctx: RuleContext, project: str, sinks: list[Resource], want: str) -> _Stores:
+    """Each sink's destination owner and party, and the sinks that break ``want``.
+
+    A destination bucket absent from the inventory is outside the customer when every
+    customer project was listed completely (closed world); otherwise its owner is unknown.
+    """
     decl = ctx.declaration
+    closed = unlisted_customer_accounts(ctx.graph.inventory, decl, "gcp") == []
+    out = _Stores(parties=[decl.party_of("gcp", project)])
+    for s in sinks:
+        owner = _destination_owner(ctx, s)
+        party = decl.party_of("gcp", owner) if owner else None
+        dest = s.attributes.get("destination")
+        out.rows.append({"sink": s.id, "destination": dest, "project": owner, "party": party})
+        if party is None and closed and want == out.parties[0]:
+            out.problems.append(
+                f"sink {s.name} copies audit logs to {dest}, which is in none of the customer "
+                f"projects (all were listed completely): outside the {want}"
+            )
+        elif party is None:
+            out.unknown.append(f"sink {s.name}: the owner of {dest} is unknown (not collected)")
+        else:
+            out.parties.append(party)
+            if want != "any" and party != want:
+                out.problems.append(
+                    f"sink {s.name} copies audit logs to {dest} in project {owner} ({party}), "
+                    f"not a {want} project"
+                )
+    return out
+
+
+def log_store(ctx: RuleContext, want: str) -> Iterator[Finding]:
     for project in customer_projects(ctx):
         if not scanned(ctx.graph, project):
             yield _unscanned(ctx, project)
             continue
         sinks = export_sinks(ctx, project)
-        problems: list[str] = []
-        unknown: list[str] = []
-        parties: list[str] = [decl.party_of("gcp", project)]
-        rows: list[JSONValue] = []
-        for s in sinks:
-            owner = _destination_owner(ctx, s)
-            party = decl.party_of("gcp", owner) if owner else None
-            rows.append(
-                {
-                    "sink": s.id,
-                    "destination": s.attributes.get("destination"),
-                    "project": owner,
-                    "party": party,
-                }
-            )
-            if party is None:
-                unknown.append(
-                    f"sink {s.name}: the owner of {s.attributes.get('destination')} "
-                    "is unknown (not collected)"
-                )
-                continue
-            parties.append(party)
-            if want != "any" and party != want:
-                problems.append(
-                    f"sink {s.name} copies audit logs to {s.attributes.get('destination')}"
-                    f" in project {owner} ({party}), not a {want} project"
-                )
+        stores = _sink_stores(ctx, project, sinks, want)
+        problems, unknown, parties, rows = (
+            stores.problems,
+            stores.unknown,
+            stores.parties,
+            stores.rows,
+        )
         attrs: dict[str, JSONValue] = {"sinks": rows, "required_owner": want}
         sid = scope_id("gcp", project, "*")
         nodes = [s.id for s in sinks]

@@ -34,6 +34,7 @@ from auditor.analysis.vendor_roles import (
     azure_role_matches,
     entries,
     gcp_member_matches,
+    gcp_permission_hits,
     gcp_role_hits,
 )
 from auditor.base.edges import ENCRYPTED_BY, ROLE_ASSIGNED
@@ -287,14 +288,23 @@ def _gcp_bound(ctx: RuleContext, va: VendorAccess) -> dict[str, list[str]]:
     return out
 
 
+def gcp_custom_roles(ctx: RuleContext) -> dict[str, Resource]:
+    """Role name (``projects/p/roles/x``) -> the collected custom role, with its permissions."""
+    return {
+        r.name: r
+        for r in ctx.graph.of_kind(Kind.ROLE)
+        if r.cloud == "gcp" and isinstance(r.attributes.get("included_permissions"), list)
+    }
+
+
 def gcp_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterator[Finding]:
     """The roles a declared GCP vendor member is bound to, against allow or deny.
 
-    A predefined or custom role's permissions are not in the inventory: such a role is
-    judged by its name against the globs, and the verdict says so. The basic roles
-    (owner, editor, viewer) are expanded in outline.
+    A custom role the inventory lists is judged by its permissions, one verdict on the role
+    (as an Azure role definition is). A predefined role's permissions are not in the
+    inventory: it is judged by its name against the globs, on the resource it is bound on,
+    and the verdict says so. The basic roles (owner, editor, viewer) are expanded in outline.
     """
-    globs = list(va.deny if mode == "deny" else va.allow)
     bound = _gcp_bound(ctx, va)
     if not bound:
         if _gcp_iam_read(ctx) and not any(c in va.role for c in "*?["):
@@ -309,48 +319,97 @@ def gcp_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterator
                 attributes={"principal": va.principal, "role": va.role},
             )
             return
-    what = "denied permissions" if mode == "deny" else "permissions outside its allow list"
+    custom = gcp_custom_roles(ctx)
+    held: dict[str, list[str]] = {}
     for rid, roles in sorted(bound.items()):
-        hits: list[ActionHit] = []
-        by_name: list[str] = []
-        for role in sorted(set(roles)):
-            found, name_only = gcp_role_hits(role, globs, outside=mode == "allow")
-            hits += found
-            if name_only:
-                by_name.append(role)
-        note = (
-            f" (the permissions of {', '.join(by_name)} are not in the inventory: judged by "
-            "role name)"
-            if by_name
-            else ""
+        for role in roles:
+            if role in custom:
+                held.setdefault(role, []).append(rid)
+        rest = sorted({r for r in roles if r not in custom})
+        if rest:
+            yield _gcp_named_roles(ctx, va, mode, rid, rest)
+    for role, where in sorted(held.items()):
+        yield _gcp_custom_role(ctx, va, mode, custom[role], sorted(set(where)))
+
+
+def _gcp_custom_role(
+    ctx: RuleContext, va: VendorAccess, mode: Mode, role: Resource, where: list[str]
+) -> Finding:
+    """One custom role a vendor member holds, judged by its ``includedPermissions``."""
+    perms = [str(p) for p in role.attributes.get("included_permissions") or []]
+    globs = list(va.deny if mode == "deny" else va.allow)
+    hits = gcp_permission_hits(role.name, perms, globs, outside=mode == "allow")
+    what = "denied permissions" if mode == "deny" else "permissions outside its allow list"
+    on = [w for w in where if w != va.principal]
+    at = f" on {', '.join(on)}" if on else " (declared; no binding seen)"
+    attrs: dict[str, Any] = {
+        "principal": va.principal,
+        "role": role.name,
+        "bound_on": on,
+        "allow": list(va.allow),
+        "deny": list(va.deny),
+        "permissions": perms,
+        "grants": [h.as_json() for h in hits],
+    }
+    if hits:
+        return ctx.failed(
+            role.id,
+            f"GCP vendor member {va.principal} holds custom role {role.name}{at}, which grants "
+            f"{what}: {_hits_text(hits)}",
+            attributes=attrs,
+            definite=True,
         )
-        attrs: dict[str, Any] = {
-            "principal": va.principal,
-            "roles": sorted(set(roles)),
-            "allow": list(va.allow),
-            "deny": list(va.deny),
-            "judged_by_name": by_name,
-            "grants": [h.as_json() for h in hits],
-        }
-        account = "" if rid == va.principal else None
-        kw: dict[str, Any] = {"account": "", "region": "global"} if account == "" else {}
-        if hits:
-            yield ctx.failed(
-                rid,
-                f"GCP vendor member {va.principal} is bound on {rid} to {what}: "
-                f"{_hits_text(hits)}{note}",
-                attributes=attrs,
-                definite=not by_name,
-                **kw,
-            )
-        else:
-            yield ctx.passed(
-                rid,
-                f"the roles GCP vendor member {va.principal} holds on {rid} "
-                f"({', '.join(sorted(set(roles)))}) grant no {what}{note}",
-                attributes=attrs,
-                **kw,
-            )
+    return ctx.passed(
+        role.id,
+        f"custom role {role.name} held by GCP vendor member {va.principal}{at} grants no "
+        f"{what} (its {len(perms)} permissions compared)",
+        attributes=attrs,
+    )
+
+
+def _gcp_named_roles(
+    ctx: RuleContext, va: VendorAccess, mode: Mode, rid: str, roles: list[str]
+) -> Finding:
+    """The roles without listed permissions bound on one resource, judged by name."""
+    globs = list(va.deny if mode == "deny" else va.allow)
+    what = "denied permissions" if mode == "deny" else "permissions outside its allow list"
+    hits: list[ActionHit] = []
+    by_name: list[str] = []
+    for role in roles:
+        found, name_only = gcp_role_hits(role, globs, outside=mode == "allow")
+        hits += found
+        if name_only:
+            by_name.append(role)
+    note = (
+        f" (the permissions of {', '.join(by_name)} are not in the inventory: judged by role name)"
+        if by_name
+        else ""
+    )
+    attrs: dict[str, Any] = {
+        "principal": va.principal,
+        "roles": roles,
+        "allow": list(va.allow),
+        "deny": list(va.deny),
+        "judged_by_name": by_name,
+        "grants": [h.as_json() for h in hits],
+    }
+    kw: dict[str, Any] = {"account": "", "region": "global"} if rid == va.principal else {}
+    if hits:
+        return ctx.failed(
+            rid,
+            f"GCP vendor member {va.principal} is bound on {rid} to {what}: "
+            f"{_hits_text(hits)}{note}",
+            attributes=attrs,
+            definite=not by_name,
+            **kw,
+        )
+    return ctx.passed(
+        rid,
+        f"the roles GCP vendor member {va.principal} holds on {rid} "
+        f"({', '.join(roles)}) grant no {what}{note}",
+        attributes=attrs,
+        **kw,
+    )
 
 
 # --- declared roles exist ------------------------------------------------------------------

@@ -12,8 +12,9 @@ A grant that depends on an unknown condition stays (as not definite).
 
 Azure and GCP entries are judged by :mod:`auditor.checks.control_cloud_roles`: the
 Azure role definitions the vendor principal holds (actions and data actions minus
-their not-lists) and the GCP roles its member is bound to (predefined roles by name,
-their permissions not being in the inventory).
+their not-lists) and the GCP roles its member is bound to (custom roles by their
+``includedPermissions``, one verdict on the role; predefined roles by name, on the
+resource they are bound on, their permissions not being in the inventory).
 """
 
 from __future__ import annotations

@@ -578,3 +578,29 @@ def test_transient_diagnostics_fault_is_retried_away(
     gaps, verdicts = _fixture_scan(AzureFault(**{**fault.__dict__, "times": 1}))
     assert gaps == []
     assert _by_key(verdicts) == _by_key(fixture_clean)
+
+
+def _sink_to_storage(bucket: str) -> list[dict[str, Any]]:
+    assets = gcp_estate(broken=False)
+    assets.append(_sink("audit-copy", f"storage.googleapis.com/{bucket}", ""))
+    return assets
+
+
+def test_gcp_sink_to_a_bucket_in_no_listed_customer_project_fails() -> None:
+    """Every customer project was listed completely: a bucket not among them is outside."""
+    v = _find(
+        _gcp_scan(_sink_to_storage("someone-elses-audit")),
+        "control.audit-log-store",
+        "scope:gcp/orders-prod",
+    )
+    assert v.status is Status.FAIL, v.message
+    assert "someone-elses-audit" in v.message and "none of the customer projects" in v.message
+
+
+def test_twin_gcp_sink_to_a_collected_customer_bucket_passes() -> None:
+    v = _find(
+        _gcp_scan(_sink_to_storage("orders-tiered-ew1")),
+        "control.audit-log-store",
+        "scope:gcp/orders-prod",
+    )
+    assert v.status is Status.PASS, v.message

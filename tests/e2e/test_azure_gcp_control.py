@@ -541,3 +541,63 @@ def test_twin_a_named_and_declared_principal_set_passes() -> None:
     ext = verdict(vs, "control.external-assume-declared", TIERED)
     assert ext.status is Status.PASS and f"{FEDERATED} (vendor)" in ext.message
     assert verdict(vs, "control.outside-reach-declared", FEDERATED).status is Status.PASS
+
+
+# --- GCP: custom roles are judged by their permissions ------------------------------------------
+
+ROLE_NAME = "projects/orders-prod/roles/kafkaOps"
+ROLE_ID = f"//iam.googleapis.com/{ROLE_NAME}"
+
+
+def _custom_role(permissions: list[str]) -> Callable[[list[dict[str, Any]]], None]:
+    """The vendor's automation account bound on the project to a custom role instead."""
+
+    def edit(assets: list[dict[str, Any]]) -> None:
+        project = asset(assets, PROJECT_ID)
+        assets.append(
+            {
+                "name": ROLE_ID,
+                "assetType": "iam.googleapis.com/Role",
+                "ancestors": list(project["ancestors"]),
+                "resource": {
+                    "version": "v1",
+                    "parent": PROJECT_ID,
+                    "location": "global",
+                    "data": {
+                        "name": ROLE_NAME,
+                        "title": "Kafka ops",
+                        "stage": "GA",
+                        "includedPermissions": permissions,
+                    },
+                },
+            }
+        )
+        for b in project["iamPolicy"]["bindings"]:
+            if VENDOR_SA in b["members"]:
+                b["role"] = ROLE_NAME
+
+    return edit
+
+
+def _declare_custom(doc: dict[str, Any]) -> None:
+    doc["control"]["vendor_access"][0]["role"] = ROLE_NAME
+
+
+def test_a_custom_roles_permissions_are_judged_on_the_role() -> None:
+    perms = ["compute.instances.get", "storage.objects.get", "iam.roles.update"]
+    vs = gcp_verdicts(_decl(GCP, _declare_custom), _custom_role(perms))
+    allowed = verdict(vs, "control.vendor-allowed-actions", ROLE_ID)
+    assert allowed.status is Status.FAIL and "iam.roles.update" in allowed.message
+    assert "judged by role name" not in allowed.message
+    denied = verdict(vs, "control.vendor-denied-actions", ROLE_ID)
+    assert denied.status is Status.FAIL and "storage.objects.get" in denied.message
+    assert "compute.instances.get" not in denied.message
+
+
+def test_twin_a_custom_role_within_the_allow_list_passes() -> None:
+    perms = ["compute.instances.get", "compute.instances.reset"]
+    vs = gcp_verdicts(_decl(GCP, _declare_custom), _custom_role(perms))
+    for rule in ("control.vendor-allowed-actions", "control.vendor-denied-actions"):
+        v = verdict(vs, rule, ROLE_ID)
+        assert v.status is Status.PASS and "2 permissions compared" in v.message
+        assert f"on {PROJECT_ID}" in v.message

@@ -10,6 +10,7 @@ from auditor.analysis.vendor_roles import (
     azure_role_hits,
     azure_role_matches,
     gcp_member_matches,
+    gcp_permission_hits,
     gcp_role_hits,
     vendor_access_cloud,
 )
@@ -109,3 +110,21 @@ def test_gcp_members_match_with_or_without_prefix() -> None:
 )
 def test_an_entry_is_read_on_the_cloud_it_names(principal: str, role: str, cloud: str) -> None:
     assert vendor_access_cloud(va(principal, role)) == cloud
+
+
+ORG_ROLE = "organizations/500000000005/roles/kafkaOps"
+PERMS = ["compute.instances.get", "compute.instances.reset", "storage.objects.get"]
+
+
+def test_custom_role_permissions_against_deny_and_allow() -> None:
+    denied = gcp_permission_hits(ORG_ROLE, PERMS, ["storage.objects.*"], outside=False)
+    assert [h.granted_by for h in denied] == ["storage.objects.get"]
+    outside = gcp_permission_hits(ORG_ROLE, PERMS, ["compute.instances.*"], outside=True)
+    assert [h.witness for h in outside] == ["storage.objects.get"]
+
+
+def test_twin_custom_role_named_by_the_allow_list_is_allowed_whole() -> None:
+    assert gcp_permission_hits(ORG_ROLE, PERMS, ["organizations/*/roles/*"], outside=True) == []
+    assert gcp_permission_hits(ORG_ROLE, PERMS[:2], ["roles/compute.*"], outside=False) == []
+    hits = gcp_permission_hits(ORG_ROLE, PERMS, ["organizations/*/roles/kafka*"], outside=False)
+    assert [h.matched for h in hits] == ["organizations/*/roles/kafka*"]

@@ -170,7 +170,7 @@ PRINCIPAL = define_kind(
 
 ROLE = define_kind(
     "role",
-    "A role: IAM role, Azure role definition.",
+    "A role: IAM role, Azure role definition, GCP custom role.",
     [
         attr(
             "assignable_scopes",
@@ -183,6 +183,12 @@ ROLE = define_kind(
             "array",
             "managed policies [{`arn`, `name`, `document` (default version)}]",
             "aws azure",
+        ),
+        attr(
+            "included_permissions",
+            "array",
+            "GCP custom role: the permissions it grants (`includedPermissions`)",
+            "gcp",
         ),
         attr("inline_policies", "array", "inline policies [{`name`, `document`}]", "aws azure"),
         attr("max_session_duration", "integer", "longest session in seconds", "aws azure"),
@@ -200,8 +206,9 @@ ROLE = define_kind(
             "the boundary policy (parsed JSON, default version), or null",
             "aws azure",
         ),
-        attr("role_name", "string", "role name", "aws azure"),
+        attr("role_name", "string", "role name", "aws azure gcp"),
         attr("role_type", "string", "Azure: `BuiltInRole` or `CustomRole`", "azure"),
+        attr("stage", "string", "GCP custom role: launch stage (`GA`, `DISABLED`...)", "gcp"),
         attr("trust_policy", "object", "AWS trust policy (parsed JSON)", "aws azure"),
     ],
 )

@@ -61,6 +61,7 @@ ASSET_TYPES: tuple[str, ...] = (
     "compute.googleapis.com/VpnTunnel",
     "compute.googleapis.com/InterconnectAttachment",
     "compute.googleapis.com/InstanceTemplate",
+    "iam.googleapis.com/Role",
 )
 """Resource asset types the collector lists (each has a normaliser)."""
 

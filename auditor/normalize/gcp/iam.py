@@ -1,4 +1,4 @@
-"""Projects, service accounts and IAM policies (bindings) at every level.
+"""Projects, service accounts, custom roles and IAM policies (bindings) at every level.
 
 An IAM policy record adds ``iam_bindings`` ([{``role``, ``members``,
 ``condition``}]) and ``public_members`` (``allUsers``,
@@ -112,6 +112,32 @@ def service_account(rec: RawRecord, out: Builder) -> None:
             "group_policies": None,
             "permissions_boundary": None,
             "permissions_boundary_document": None,
+        },
+        source=SOURCE,
+    )
+
+
+@normalizes("gcp", "iam.googleapis.com/Role")
+def custom_role(rec: RawRecord, out: Builder) -> None:
+    """A custom role (project or organisation): its permissions, so what it grants is known.
+
+    Cloud Asset lists custom roles only; a predefined role (``roles/...``) has no asset,
+    and rules judge it by name.
+    """
+    d = data(rec)
+    rid = str(rec.data["name"])
+    out.resource(
+        id=rid,
+        cloud="gcp",
+        kind=Kind.ROLE,
+        account=rec.account,
+        region="global",
+        name=str(d.get("name") or rid.split("//iam.googleapis.com/", 1)[-1]),
+        attributes={
+            "role_name": str(d.get("title") or last(rid)),
+            "included_permissions": sorted(str(p) for p in d.get("includedPermissions") or []),
+            "stage": d.get("stage"),
+            "trust_policy": None,
         },
         source=SOURCE,
     )
