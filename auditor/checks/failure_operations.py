@@ -24,7 +24,17 @@ from auditor.base.edges import LOGGED_BY, MEMBER_OF, RUNS_AS
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.control_trust import account_of_arn
 from auditor.checks.engine import scope_id
+from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+
+
+def _declared_role(graph: BoundaryGraph, ref: str) -> Resource | None:
+    """The role a ``vendor_access`` entry names: an ARN or Azure id as is; a GCP custom role
+    (``projects/p/roles/x``, ``organizations/n/roles/x``) under its asset name."""
+    found = graph.get(ref)
+    if found is None and ref.startswith(("projects/", "organizations/")) and "/roles/" in ref:
+        found = graph.get(f"//iam.googleapis.com/{ref}")
+    return found
 
 
 def _cloud_of_ref(ref: str) -> str:
@@ -284,7 +294,7 @@ def _check_roles(
     for va in ctx.declaration.control.vendor_access:
         if _cloud_of_ref(va.role) != cloud or va.role in predefined:
             continue  # a role of another cloud does not operate this region
-        role = graph.get(va.role)
+        role = _declared_role(graph, va.role)
         if role is not None:
             roles[role.id] = role
         elif (account := account_of_arn(va.role)) and graph.inventory.was_collected("iam", account):
