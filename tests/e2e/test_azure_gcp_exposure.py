@@ -464,6 +464,28 @@ def test_scale_set_whose_nsg_admits_no_internet_passes(azure_verdicts: list[Verd
     assert v.status is Status.PASS, v.message
 
 
+def _classes(verdicts: list[Verdict], rid: str) -> dict[str, Verdict]:
+    """``network.traffic-class`` verdicts on one resource, by traffic class."""
+    found = [v for v in verdicts if v.rule == "network.traffic-class" and v.resource == _low(rid)]
+    return {v.message.split("]", 1)[0].lstrip("["): v for v in found}
+
+
+def test_scale_set_is_a_kafka_listener_of_the_traffic_classes(
+    azure_verdicts: list[Verdict],
+) -> None:
+    """A uniform scale set's instances are no rows of their own: the scale set is the
+    listener, its network profile the NICs that clients reach."""
+    public = _classes(azure_verdicts, _vmss_id("vmss-public"))
+    assert public["clients"].status is Status.FAIL, public["clients"].message
+    assert "internet" in public["clients"].message
+    private = _classes(azure_verdicts, _vmss_id("vmss-private"))
+    assert private["clients"].status is Status.PASS, private["clients"].message
+    assert "operations" in private
+    # From the peered northeurope network, through the scale set's NSG (VirtualNetwork).
+    assert private["replication"].status is Status.PASS, private["replication"].message
+    assert "over peering" in private["replication"].message
+
+
 # --- 4. client sources: Azure NSGs ------------------------------------------------------
 
 

@@ -4,8 +4,9 @@ The classes mean what they mean for AWS (:mod:`.traffic`): **clients** from the
 internet, from estate networks other than the platform's and from declared
 client ranges behind site links; **replication** from the platform networks of
 each other declared region of the same cloud (and of another cloud where a
-replication service is declared between them), over private paths, or over
-the internet when the listener accepts it there; **operations** to SSH/RDP and
+replication service is declared between them) to brokers (not KRaft
+controllers), over private paths, or over the internet when the listener
+accepts it there; **operations** to SSH/RDP and
 cluster APIs from the internet and declared operations ranges behind site
 links; **support** from networks of other parties peered or linked to the
 listener's network.
@@ -216,7 +217,8 @@ def cloud_flows(graph: BoundaryGraph) -> list[Flow]:
     out: list[Flow] = []
     for t in kafka:
         out.extend(_clients(graph, t, others))
-        out.extend(_replication(graph, t, at))
+        if t.role != "controller":  # replication pulls from brokers, never controllers
+            out.extend(_replication(graph, t, at))
         out.extend(_support(graph, t))
     for t in mgmt:
         out.extend(_operations(graph, t))
