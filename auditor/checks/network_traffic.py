@@ -7,7 +7,11 @@ Flows come from :mod:`auditor.analysis.network.traffic` (hop-by-hop paths, see
   client CIDR, over declared ``clients.via`` links (the internet never, unless
   declared);
 - **replication**: from each other declared region, at least one path of a
-  declared ``replication.via`` kind, and no path over the internet or NAT;
+  declared ``replication.via`` kind, and no path over the internet or NAT (to a
+  broker: KRaft controllers are no replication target). An Azure/GCP listener
+  that admits only some public ranges is reached over the internet only if the
+  replicators leave from them, which is not collected: that path is unknown, and
+  with no private path the class fails all the same;
 - **operations**: management endpoints reached only over ``operations.via``;
 - **support**: networks of other parties reach the platform only over
   ``support.via``.
@@ -200,6 +204,11 @@ def _judge_replication(
     good = [f for f in flows if f.reach is Reach.YES and f.links and set(f.links) <= allowed_set]
     other = [f for f in flows if f.reach is Reach.YES and not set(f.links) <= allowed_set]
     unknown = [f for f in flows if f.reach is Reach.UNKNOWN]
+    # Replication needs a private path: when none can exist, a public path whose reach is
+    # unknown does not make the verdict unknown.
+    private_open = any(
+        p.reach is not Reach.NO and not set(p.via) & PUBLIC for f in flows for p in f.paths
+    )
     if other:
         f = other[0]
         return ctx.failed(
@@ -208,7 +217,7 @@ def _judge_replication(
             f"{', '.join(f.links)} (declared: {', '.join(sorted(allowed_set - {'local'}))})",
             **_common(other, extra),
         )
-    if unknown:
+    if unknown and private_open:
         f = unknown[0]
         return ctx.inconclusive(
             tid,
@@ -225,9 +234,13 @@ def _judge_replication(
             **_common(good, extra),
         )
     f = flows[0]
+    private = [p for p in f.paths if not set(p.via) & PUBLIC]
+    why = best(private)[0].reason if private else "no path"
+    if unknown:
+        u = unknown[0]
+        why += f"; over the internet: {best(u.paths)[0].reason}"
     return ctx.failed(
         tid,
-        f"[replication] no private path from {f.source} reaches {name} on Kafka ports "
-        f"({best(f.paths)[0].reason if f.paths else 'no path'})",
+        f"[replication] no private path from {f.source} reaches {name} on Kafka ports ({why})",
         **_common(flows[:1], extra),
     )

@@ -366,6 +366,12 @@ def _one(verdicts: list[Verdict], rule: str, rid: str) -> Verdict:
     return found[0]
 
 
+def _classes(verdicts: list[Verdict], rid: str) -> dict[str, Verdict]:
+    """``network.traffic-class`` verdicts on one resource, by traffic class."""
+    found = [v for v in verdicts if v.rule == "network.traffic-class" and v.resource == _low(rid)]
+    return {v.message.split("]", 1)[0].lstrip("["): v for v in found}
+
+
 def _storage_id(name: str) -> str:
     return f"{RG1}/Microsoft.Storage/storageAccounts/{name}"
 
@@ -421,6 +427,21 @@ def test_event_hubs_rule_set_rows_decide_public_ingress(
     assert v.status is want, v.message
 
 
+def test_replication_over_the_internet_needs_the_replicators_addresses_admitted(
+    azure_verdicts: list[Verdict],
+) -> None:
+    """A namespace open to the whole internet is reached by westeurope's replicators over
+    it; one that admits a single public range is, only if they leave from there, which is
+    not collected: then what decides is that no private path reaches it."""
+    open_ = _classes(azure_verdicts, _evh("evh-open"))["replication"]
+    assert open_.status is Status.FAIL, open_.message
+    assert "over internet" in open_.message
+    ranged = _classes(azure_verdicts, _evh("evh-iprule"))["replication"]
+    assert ranged.status is Status.FAIL, ranged.message
+    assert "no private path" in ranged.message
+    assert "admits only 203.0.113.0/24" in ranged.message
+
+
 @pytest.mark.parametrize(
     ("name", "want"),
     [
@@ -462,6 +483,22 @@ def test_scale_set_behind_a_public_load_balancer_fails(azure_verdicts: list[Verd
 def test_scale_set_whose_nsg_admits_no_internet_passes(azure_verdicts: list[Verdict]) -> None:
     v = _one(azure_verdicts, "network.public-ingress", _vmss_id("vmss-private"))
     assert v.status is Status.PASS, v.message
+
+
+def test_scale_set_is_a_kafka_listener_of_the_traffic_classes(
+    azure_verdicts: list[Verdict],
+) -> None:
+    """A uniform scale set's instances are no rows of their own: the scale set is the
+    listener, its network profile the NICs that clients reach."""
+    public = _classes(azure_verdicts, _vmss_id("vmss-public"))
+    assert public["clients"].status is Status.FAIL, public["clients"].message
+    assert "internet" in public["clients"].message
+    private = _classes(azure_verdicts, _vmss_id("vmss-private"))
+    assert private["clients"].status is Status.PASS, private["clients"].message
+    assert "operations" in private
+    # From the peered northeurope network, through the scale set's NSG (VirtualNetwork).
+    assert private["replication"].status is Status.PASS, private["replication"].message
+    assert "over peering" in private["replication"].message
 
 
 # --- 4. client sources: Azure NSGs ------------------------------------------------------

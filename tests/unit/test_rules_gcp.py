@@ -181,6 +181,25 @@ def test_traffic_class_judges_gcp_listeners() -> None:
     assert gcp and not [v for v in gcp if v.status is Status.NOT_APPLICABLE]
 
 
+def test_traffic_class_asks_no_replication_path_of_a_kraft_controller() -> None:
+    """Replication pulls from brokers: a KRaft controller in the other region needs no
+    replication path; its clients are still judged."""
+
+    def classes(rid: str, assets: list[dict[str, Any]] | None = None) -> set[str]:
+        vs = run_rules(inventory(assets), declaration(), rules=["network.traffic-class"])
+        return {v.message.split("]", 1)[0] + "]" for v in vs if v.resource == rid}
+
+    assert "[replication]" in classes(BROKER_EW1_A)
+
+    def controller(assets: list[dict[str, Any]]) -> None:
+        data(assets, BROKER_EW1_A)["labels"]["role"] = "controller"
+
+    got = classes(BROKER_EW1_A, edited(controller))
+    assert "[replication]" not in got
+    assert "[clients]" in got
+    assert "[replication]" in classes(BROKER_EW1_B, edited(controller))
+
+
 # --- failure path ------------------------------------------------------------------------
 
 

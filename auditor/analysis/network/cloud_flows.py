@@ -4,8 +4,9 @@ The classes mean what they mean for AWS (:mod:`.traffic`): **clients** from the
 internet, from estate networks other than the platform's and from declared
 client ranges behind site links; **replication** from the platform networks of
 each other declared region of the same cloud (and of another cloud where a
-replication service is declared between them), over private paths, or over
-the internet when the listener accepts it there; **operations** to SSH/RDP and
+replication service is declared between them) to brokers (not KRaft
+controllers), over private paths, or over the internet when the listener
+accepts it there; **operations** to SSH/RDP and
 cluster APIs from the internet and declared operations ranges behind site
 links; **support** from networks of other parties peered or linked to the
 listener's network.
@@ -14,10 +15,11 @@ listener's network.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from auditor.analysis.boundary_scope import is_customer_account
-from auditor.analysis.network.addresses import nets_of
-from auditor.analysis.network.answers import Connectivity, Reach
+from auditor.analysis.network.addresses import covers, internet_space, nets_of
+from auditor.analysis.network.answers import Connectivity, Exposure, Reach
 from auditor.analysis.network.cross_cloud import declared_crossings, network_cidrs, places
 from auditor.analysis.network.cross_traffic import (
     behind_links,
@@ -68,6 +70,24 @@ def _clients(graph: BoundaryGraph, t: Target, others: Sequence[Resource]) -> lis
     return out
 
 
+def _replication_internet_path(t: Target, e: Exposure, label: str) -> Path:
+    """A replicator's path over the internet to an exposed listener.
+
+    When the listener admits only some public ranges, whether the replicators
+    are among them depends on the public addresses their networks leave from
+    (default outbound access, NAT), which are not collected: the path is UNKNOWN.
+    """
+    nets = nets_of(e.sources)
+    if not nets or covers(nets, internet_space(4)):
+        return internet_path(t.resource, e)
+    only = ", ".join(e.sources[:3]) + (" ..." if len(e.sources) > 3 else "")
+    why = (
+        f"{e.reason}; it admits only {only} from the internet, and the public addresses "
+        f"{label} leave from are not known"
+    )
+    return internet_path(t.resource, replace(e, reach=Reach.UNKNOWN, reason=why))
+
+
 def _replication(
     graph: BoundaryGraph, t: Target, at: dict[tuple[str, str], list[Resource]]
 ) -> list[Flow]:
@@ -87,7 +107,7 @@ def _replication(
             ps = paths_between(graph, label, nets, t.resource, port)
             e = exp.get(port)
             if e is not None and e.reach is Reach.YES:
-                ps.append(internet_path(t.resource, e))
+                ps.append(_replication_internet_path(t, e, label))
             out.append(_flow("replication", t, port, label, ps))
     return out
 
@@ -198,7 +218,8 @@ def cloud_flows(graph: BoundaryGraph) -> list[Flow]:
     out: list[Flow] = []
     for t in kafka:
         out.extend(_clients(graph, t, others))
-        out.extend(_replication(graph, t, at))
+        if t.role != "controller":  # replication pulls from brokers, never controllers
+            out.extend(_replication(graph, t, at))
         out.extend(_support(graph, t))
     for t in mgmt:
         out.extend(_operations(graph, t))

@@ -35,6 +35,7 @@ from auditor.analysis.network.addresses import (
     parse_net,
 )
 from auditor.analysis.network.answers import Connectivity, Exposure, Reach
+from auditor.analysis.network.azure import scale_set_nics
 from auditor.analysis.network.cross_cloud import connections, network_cidrs
 from auditor.analysis.network.gcp import firewalls_for
 from auditor.analysis.network.index import label, local_id
@@ -199,8 +200,13 @@ def _nsg_private(
 def _azure_admits(
     graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
 ) -> tuple[Reach, str]:
-    """The NSGs of each NIC (its subnet's, then its own); both must admit."""
+    """The NSGs of each NIC (its subnet's, then its own); both must admit. A scale set's
+    NICs are the IP configurations of its network profile."""
     nics = [res] if res.kind == Kind.INTERFACE else []
+    if res.kind == Kind.SCALING_GROUP:
+        if res.attributes.get("nic_configurations") is None:
+            return Reach.UNKNOWN, f"the network profile of scale set {res.name} was not recorded"
+        nics = scale_set_nics(res)
     for nid in res.attributes.get("interface_ids") or []:
         nic = graph.get(str(nid))
         if nic is None:
@@ -269,7 +275,7 @@ def admits(
     """Whether the target's firewall admits ``nets`` on TCP ``port`` (UNKNOWN: not modelled)."""
     if res.cloud == "gcp" and res.kind == Kind.INSTANCE:
         return _gcp_admits(graph, res, port, nets)
-    if res.cloud == "azure" and res.kind in (Kind.INSTANCE, Kind.INTERFACE):
+    if res.cloud == "azure" and res.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.SCALING_GROUP):
         return _azure_admits(graph, res, port, nets)
     if res.cloud == "aws" and res.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.KAFKA_CLUSTER):
         return _aws_admits(graph, res, port, nets)

@@ -1,9 +1,12 @@
 """What path queries are asked about: the platform's Kafka and management targets, and S3.
 
 - :func:`kafka_targets`: brokers, MSK clusters, and the load balancers in
-  front of them, with the ports to judge on each;
-- :func:`management_targets`: SSH/RDP on platform hosts, the EKS API of
-  platform clusters;
+  front of them, with the ports to judge on each; an Azure VM scale set is a
+  listener too (its instances' NICs are its network profile, and a uniform
+  scale set's instances are no rows of their own); a KRaft controller is a
+  target of role ``controller`` (no client or replication listener);
+- :func:`management_targets`: SSH/RDP on platform hosts (Azure scale sets
+  included), the EKS API of platform clusters;
 - :func:`store_path`: how an origin reaches S3 in a region (a service, not a
   resource of the graph).
 """
@@ -32,19 +35,30 @@ class Target:
     resource: Resource
     ports: tuple[int, ...]
     role: str = "kafka"
+    """``kafka``, ``controller`` (a KRaft controller: no replication source pulls from it)
+    or ``management``."""
     notes: tuple[str, ...] = field(default=())
+
+
+def _host(res: Resource) -> bool:
+    """What runs Kafka or takes SSH: instances, NICs, and Azure VM scale sets."""
+    return res.kind in (Kind.INSTANCE, Kind.INTERFACE) or (
+        res.cloud == "azure" and res.kind == Kind.SCALING_GROUP
+    )
 
 
 def kafka_targets(graph: BoundaryGraph, ports: Iterable[int]) -> list[Target]:
     """Kafka listeners of the platform: brokers, MSK clusters, load balancers in front."""
     from auditor.analysis.boundary_scope import platform_resources
+    from auditor.analysis.capacity import is_controller
 
     wanted = tuple(sorted(set(ports)))
     out: dict[str, Target] = {}
     view = network_view(graph)
     for res in platform_resources(graph):
-        if res.kind in (Kind.INSTANCE, Kind.INTERFACE):
-            out[res.id] = Target(resource=res, ports=wanted)
+        if _host(res):
+            role = "controller" if is_controller(res) else "kafka"
+            out[res.id] = Target(resource=res, ports=wanted, role=role)
             for lb, listener, tport in view.load_balancers_in_front(res):
                 lp = listener.attributes.get("port")
                 if tport in wanted and lp is not None:
@@ -74,7 +88,7 @@ def management_targets(graph: BoundaryGraph, ports: Iterable[int] = (22, 3389)) 
 
     out: list[Target] = []
     for res in platform_resources(graph):
-        if res.kind in (Kind.INSTANCE, Kind.INTERFACE):
+        if _host(res):
             out.append(Target(resource=res, ports=tuple(sorted(set(ports))), role="management"))
         elif res.kind == Kind.K8S_CLUSTER:
             out.append(Target(resource=res, ports=(443,), role="management"))

@@ -5,7 +5,8 @@ Classes (from ``network`` in the declaration):
 - **clients**: connections to a Kafka listener from outside the platform's
   networks (the internet, declared client CIDRs, any other estate subnet);
 - **replication**: connections from a platform network in one declared region
-  to a Kafka listener in a platform network of another region;
+  to a Kafka listener in a platform network of another region (a broker, not a
+  KRaft controller: replication pulls from brokers);
 - **operations**: connections to management endpoints (SSH/RDP on platform
   hosts, the EKS API) from anywhere;
 - **support**: connections to Kafka or management endpoints from networks of a
@@ -206,6 +207,8 @@ def _replication_flows(
     }
     region_index = {r: DeliveryIndex(engine, by_region[r]) for r in regions}
     for t in kafka:
+        if t.role == "controller":  # replication pulls from brokers, never controllers
+            continue
         for r in regions:
             if r == t.resource.region:
                 continue
