@@ -19,8 +19,8 @@ collected subscriptions.
 Scopes: an assignment at a subscription, resource group or resource reaches every
 resource whose id it prefixes; one at the tenant root management group reaches every
 subscription of that tenant; one at another management group reaches a subscription
-only if it sits below it, which the inventory does not record, so that reach is
-``conditional``.
+when the group is in the subscription's ``managementGroupAncestorsChain``
+(``resourcecontainers``), and is ``conditional`` when that chain was not listed.
 """
 
 from __future__ import annotations
@@ -204,7 +204,10 @@ def scope_reach(graph: Any, scope: str, target: Resource) -> Reach:
     tenant = str((sub.attributes.get("tenant_id") if sub is not None else "") or "").lower()
     if tenant and group == tenant:
         return "yes"  # the tenant root group holds every subscription of the tenant
-    return "maybe"
+    above = sub.attributes.get("management_groups") if sub is not None else None
+    if isinstance(above, list):
+        return "yes" if group in above else "no"
+    return "maybe"  # the subscription's ancestry was not listed
 
 
 @deriver("control.azure-access")

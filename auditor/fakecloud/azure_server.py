@@ -167,6 +167,26 @@ def complete_row(row: Mapping[str, Any], tenants: Mapping[str, str]) -> dict[str
     return out
 
 
+def _subscription_properties(s: Mapping[str, Any]) -> dict[str, Any]:
+    """A subscription's ``properties`` as ``resourcecontainers`` returns them.
+
+    ``managementGroupAncestorsChain`` lists the groups above it, nearest first, ending at
+    the tenant root group (named by the tenant id). An estate's ``management_groups``
+    names the groups below the root; ``management_groups: null`` leaves the chain out,
+    as an export of another query might.
+    """
+    out: dict[str, Any] = {"state": str(s.get("state") or "Enabled")}
+    groups = s.get("management_groups", [])
+    if groups is None:
+        return out
+    tenant = str(s.get("tenant") or "")
+    chain = [{"name": str(g), "displayName": str(g)} for g in groups]
+    if tenant:
+        chain.append({"name": tenant, "displayName": "Tenant Root Group"})
+    out["managementGroupAncestorsChain"] = chain
+    return out
+
+
 def _container_rows(
     subs: Sequence[Mapping[str, Any]], groups: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -183,10 +203,7 @@ def _container_rows(
                     "subscriptionId": sid,
                     "resourceGroup": "",
                     "tags": s.get("tags") or {},
-                    "properties": {
-                        "state": str(s.get("state") or "Enabled"),
-                        "managementGroupAncestorsChain": [],
-                    },
+                    "properties": _subscription_properties(s),
                 },
                 tenants,
             )

@@ -322,8 +322,55 @@ def test_a_tenant_root_group_assignment_reaches_every_subscription() -> None:
     assert [v.status for v in ext] == [Status.FAIL]
 
 
-def test_another_management_group_may_reach_below_it() -> None:
+def _under_groups(sub: str, groups: list[str] | None) -> Callable[[dict[str, Any]], None]:
+    """Place a subscription below management groups (None: its ancestry is not listed)."""
+
+    def edit(data: dict[str, Any]) -> None:
+        for s in data["subscriptions"]:
+            if s["id"] == sub:
+                s["management_groups"] = groups
+
+    return edit
+
+
+def _both(*edits: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        for e in edits:
+            e(data)
+
+    return edit
+
+
+def test_a_management_group_reaches_the_subscriptions_below_it() -> None:
+    """resourcecontainers lists each subscription's ancestors: S2 sits below mg-platform."""
+    vs = azure_verdicts(
+        _decl(AZURE), _both(_under_groups(S2, ["mg-platform"]), _mg_assignment("mg-platform"))
+    )
+    reach = _outsider(vs, "control.outside-reach-declared")
+    assert reach.status is Status.FAIL
+    assert "stordersneu" in reach.message or S2 in str(reach.evidence.attributes)
+
+
+def test_twin_a_management_group_no_subscription_sits_below_reaches_nothing() -> None:
+    """Every subscription's chain is listed (only the tenant root above it): no reach."""
     vs = azure_verdicts(_decl(AZURE), _mg_assignment("mg-platform"))
+    # The assignment was read (its role is undeclared) ...
+    (ext,) = [
+        v for v in vs if v.rule == "control.external-assume-declared" and "mg-ra-01" in v.resource
+    ]
+    assert ext.status is Status.FAIL
+    # ... but it reaches no boundary resource, so no reach verdict names the outsider.
+    assert not [
+        v
+        for v in vs
+        if v.rule == "control.outside-reach-declared"
+        and (FOREIGN in v.resource or FOREIGN in v.message)
+    ]
+
+
+def test_an_unlisted_ancestry_leaves_a_management_group_reach_open() -> None:
+    unlisted = _both(*(_under_groups(s, None) for s in (S1, S2)))
+    vs = azure_verdicts(_decl(AZURE), _both(unlisted, _mg_assignment("mg-platform")))
     assert _outsider(vs, "control.outside-reach-declared").status is Status.INCONCLUSIVE
 
 

@@ -44,6 +44,13 @@ ACCOUNT = define_kind(
         ),
         attr("state", "string", "lifecycle state (subscription or project state)", "azure gcp"),
         attr("tenant_id", "string", "Azure: the subscription's tenant", "azure"),
+        attr(
+            "management_groups",
+            "array",
+            "Azure: the management groups above the subscription, nearest first, ending at the "
+            "tenant root (null when the row does not list them)",
+            "azure",
+        ),
     ],
 )
 

@@ -19,8 +19,16 @@ def subscription(rec: RawRecord, b: Builder) -> None:
             "caller_arn": None,
             "tenant_id": lid(rec.data.get("tenantId")) or None,
             "state": props(rec).get("state"),
+            "management_groups": _ancestors(props(rec).get("managementGroupAncestorsChain")),
         },
     )
+
+
+def _ancestors(chain: object) -> list[str] | None:
+    """The management groups above a subscription (names, lower-case); None when unlisted."""
+    if not isinstance(chain, list):
+        return None
+    return [str(g.get("name") or "").lower() for g in chain if isinstance(g, dict)]
 
 
 @normalizes("azure", "microsoft.resources/subscriptions/resourcegroups")
