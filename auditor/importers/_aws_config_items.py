@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.collect.aws.ec2_vpn import connection_record
 from auditor.importers._aws_config_convert import (
     GLOBAL,
     Convert,
@@ -62,6 +63,7 @@ for _type, _raw in (
     CONVERTERS[_type] = _plain("ec2-network", _raw)
 CONVERTERS["AWS::EC2::Instance"] = _plain("ec2-compute", "ec2:instance")
 CONVERTERS["AWS::EC2::Volume"] = _plain("ec2-compute", "ec2:volume")
+CONVERTERS["AWS::EC2::CustomerGateway"] = _plain("ec2-vpn", "ec2:customer_gateway")
 CONVERTERS["AWS::AutoScaling::AutoScalingGroup"] = _plain("autoscaling", "autoscaling:group")
 
 
@@ -84,6 +86,16 @@ def _ranges(perm: Mapping[str, Any]) -> list[dict[str, Any]]:
     if v4 is not None:
         return [{"CidrIp": r.get("cidrIp")} for r in v4 if isinstance(r, Mapping)]
     return [{"CidrIp": r} for r in perm.get("ipRanges") or [] if isinstance(r, str)]
+
+
+@converts("AWS::EC2::VPNConnection")
+def _vpn_connection(item: Item, out: Out) -> None:
+    """Config records the customer gateway configuration, pre-shared keys included: as in a
+    live scan, only the AWS-side tunnel addresses are read from it, and it is dropped."""
+    data = connection_record(up(item.configuration))
+    if not data.get("Tags") and item.tags:
+        data["Tags"] = aws_tags(item.tags)
+    out.emit(item, "ec2-vpn", "ec2:vpn_connection", data)
 
 
 @converts("AWS::EC2::SecurityGroup")

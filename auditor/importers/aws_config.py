@@ -82,6 +82,7 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
         "AWS::EC2::FlowLog",
     ),
     "ec2-compute": ("AWS::EC2::Instance", "AWS::EC2::Volume"),
+    "ec2-vpn": ("AWS::EC2::CustomerGateway", "AWS::EC2::VPNConnection"),
     "s3": ("AWS::S3::Bucket",),
     "kms": ("AWS::KMS::Key", "AWS::KMS::Alias"),
     "iam": ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Policy", "AWS::IAM::Group"),

@@ -363,3 +363,69 @@ def test_per_region_snapshots_import_like_one_file(
     unit_gaps = {(g.account, g.region, g.service) for g in split.gaps if not g.resource}
     assert ("111111111111", "global", "iam") not in unit_gaps
     assert {g for g in split.gaps if g.resource} == {g for g in whole.gaps if g.resource}
+
+
+def test_site_to_site_vpn_items_import_without_their_pre_shared_keys(tmp_path: Path) -> None:
+    """AWS::EC2::VPNConnection carries the customer gateway configuration, keys included.
+
+    The import reads the AWS-side tunnel addresses from it, as a live scan does, and keeps
+    neither the text nor the keys; with both VPN types recorded, ``ec2-vpn`` is complete.
+    """
+    from tests.aws_config_export import _item, recorder
+
+    psk = "Xq9vPreSharedKey0123456789abcdef"
+    config_text = (
+        "<vpn_connection><ipsec_tunnel><customer_gateway><tunnel_outside_address>"
+        "<ip_address>20.62.10.10</ip_address></tunnel_outside_address></customer_gateway>"
+        "<vpn_gateway><tunnel_outside_address><ip_address>52.1.2.3</ip_address>"
+        "</tunnel_outside_address></vpn_gateway><ike><pre_shared_key>"
+        f"{psk}</pre_shared_key></ike></ipsec_tunnel></vpn_connection>"
+    )
+    region = "us-east-1"
+    items = [
+        recorder(CUSTOMER, region),
+        _item(
+            "AWS::EC2::CustomerGateway",
+            "cgw-0a1b2c3d",
+            CUSTOMER,
+            region,
+            {
+                "customerGatewayId": "cgw-0a1b2c3d",
+                "ipAddress": "20.62.10.10",
+                "bgpAsn": "65515",
+                "state": "available",
+                "type": "ipsec.1",
+            },
+        ),
+        _item(
+            "AWS::EC2::VPNConnection",
+            "vpn-0f1e2d3c",
+            CUSTOMER,
+            region,
+            {
+                "vpnConnectionId": "vpn-0f1e2d3c",
+                "customerGatewayId": "cgw-0a1b2c3d",
+                "vpnGatewayId": "vgw-0a0b0c0d",
+                "state": "available",
+                "type": "ipsec.1",
+                "customerGatewayConfiguration": config_text,
+                "options": {"staticRoutesOnly": True},
+                "routes": [{"destinationCidrBlock": "10.20.0.0/16", "state": "available"}],
+            },
+            tags={"Name": "to-azure"},
+        ),
+    ]
+    path = tmp_path / "vpn-snapshot.json"
+    path.write_text(json.dumps({"configurationItems": items}), encoding="utf-8")
+    from auditor.importers.aws_config import read
+
+    result = read(path)
+    assert psk not in json.dumps([r.data for r in result.records])
+    assert ("ec2-vpn", CUSTOMER, region) in {(u.service, u.account, u.region) for u in result.units}
+    inv = normalize(list(result.records), scope=Scope(accounts=(CUSTOMER,), regions=(region,)))
+    (link,) = [r for r in inv.resources if r.kind == "site_link"]
+    assert link.name == "to-azure"
+    assert link.attributes["local_ips"] == ["52.1.2.3"]
+    assert link.attributes["remote_prefixes"] == ["10.20.0.0/16"]
+    (gateway,) = [r for r in inv.resources if r.kind == "peer_gateway"]
+    assert "20.62.10.10" in json.dumps(gateway.attributes)

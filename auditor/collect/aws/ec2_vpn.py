@@ -11,6 +11,7 @@ moto, does not implement it).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from auditor.collect.aws_context import AwsContext, AwsService
@@ -25,7 +26,9 @@ def outside_ips(config: str) -> list[str]:
     return sorted(set(_VGW_OUTSIDE.findall(config)))
 
 
-def _connection(item: dict[str, Any]) -> dict[str, Any]:
+def connection_record(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``DescribeVpnConnections`` item without its configuration text (it holds the
+    tunnels' pre-shared keys), with the AWS-side tunnel outside addresses read from it."""
     record = {k: v for k, v in item.items() if k != "CustomerGatewayConfiguration"}
     config = item.get("CustomerGatewayConfiguration")
     if isinstance(config, str) and config:
@@ -37,7 +40,7 @@ def collect(ctx: AwsContext) -> None:
     for item in ctx.pages("DescribeCustomerGateways", "CustomerGateways"):
         ctx.emit("ec2:customer_gateway", item, "ec2:DescribeCustomerGateways")
     for item in ctx.pages("DescribeVpnConnections", "VpnConnections"):
-        ctx.emit("ec2:vpn_connection", _connection(item), "ec2:DescribeVpnConnections")
+        ctx.emit("ec2:vpn_connection", connection_record(item), "ec2:DescribeVpnConnections")
 
 
 SERVICE = AwsService(
