@@ -42,7 +42,7 @@ LISTING_UNITS = {"aws": (), "azure": ("azure-resources",), "gcp": ("cloudasset",
 
 
 def unlisted_customer_accounts(
-    inventory: Inventory, decl: Declaration, cloud: str
+    inventory: Inventory, decl: Declaration, cloud: str, units: tuple[str, ...] | None = None
 ) -> list[str] | None:
     """The customer accounts of ``cloud`` whose resource listing is not known complete.
 
@@ -51,9 +51,11 @@ def unlisted_customer_accounts(
     world can be claimed). An account counts as listed when its listing unit ran
     and no gap of that unit (or of every service) hit it; an empty list means
     every declared customer account was listed completely: what is not in the
-    inventory is in none of them.
+    inventory is in none of them. ``units`` names the listing that must be complete when
+    one service's listing is enough (AWS: ``("s3",)`` for buckets, which ``ListBuckets``
+    lists per owning account); by default the cloud's whole-account listing.
     """
-    units = LISTING_UNITS.get(cloud, ())
+    units = LISTING_UNITS.get(cloud, ()) if units is None else units
     accounts = sorted(set(decl.accounts(cloud, "customer")))
     if not accounts or not units:
         return None

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.analysis.scanned import unlisted_customer_accounts
 from auditor.base.edges import LOGS_TO
 from auditor.checks import Finding, RuleContext, _audit_azure, _audit_gcp, rule
 from auditor.checks.control_trust import scanned
@@ -247,6 +248,11 @@ def _judge_trail(ctx: RuleContext, t: Resource, want: str) -> Finding:
         problems.append("log file validation is off")
     if party is not None and want != "any" and party != want:
         problems.append(f"its bucket {name} is in account {owner} ({party}), not a {want} account")
+    elif party is None and name and want == "customer" and _outside_customer_buckets(ctx, t):
+        problems.append(
+            f"its bucket {name} is in none of the customer's accounts (each listed its buckets "
+            "completely): not a customer log store"
+        )
     key_owner, key_how = _log_key(ctx, t, bucket if collected else None)
     attrs["log_key_account"] = key_owner
     attrs["log_key"] = key_how
@@ -275,6 +281,14 @@ def _judge_trail(ctx: RuleContext, t: Resource, want: str) -> Finding:
     return ctx.passed(
         t.id, f"{label} writes validated logs to bucket {name} in {where}{keyed}", **common
     )
+
+
+def _outside_customer_buckets(ctx: RuleContext, t: Resource) -> bool:
+    """An AWS trail's uncollected bucket is outside the customer: every customer account
+    listed its buckets completely (``ListBuckets`` lists an owner's buckets, closed world)."""
+    if t.cloud != "aws":
+        return False
+    return unlisted_customer_accounts(ctx.graph.inventory, ctx.declaration, "aws", ("s3",)) == []
 
 
 def _log_key(ctx: RuleContext, t: Resource, bucket: Resource | None) -> tuple[str | None, str]:
@@ -453,11 +467,20 @@ def audit_trail_tamper(ctx: RuleContext) -> Iterator[Finding]:
             if bucket is not None and not bucket.attributes.get("stub"):
                 hits += [h for o in outsiders for h in reach(model, o, bucket, _TAMPER_BUCKET_CAPS)]
             elif t.attributes.get("s3_bucket"):
-                yield ctx.inconclusive(
-                    t.id,
-                    f"trail {t.name}: its log bucket was not collected, so who can change it is "
-                    "unknown",
-                )
+                if _outside_customer_buckets(ctx, t):
+                    yield ctx.failed(
+                        t.id,
+                        f"trail {t.name}: its log bucket {t.attributes.get('s3_bucket')} is in "
+                        "none of the customer's accounts (each listed its buckets completely): "
+                        "its owner outside the customer can delete or alter the logs",
+                        definite=True,
+                    )
+                else:
+                    yield ctx.inconclusive(
+                        t.id,
+                        f"trail {t.name}: its log bucket was not collected, so who can change it "
+                        "is unknown",
+                    )
                 continue
             yield _judge_reach(
                 ctx,

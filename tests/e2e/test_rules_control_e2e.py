@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from auditor.model import Inventory, Status
-from tests.conftest import CUSTOMER, VENDOR, FakeAws
+from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
 from tests.helpers import run_rules, status_of
 
 EAST, WEST = "us-east-1", "us-west-2"
@@ -204,3 +204,48 @@ def test_audit_log_store(fake_aws: FakeAws) -> None:
 
     assert status_of(v, "control.audit-log-store", good) is Status.PASS
     assert status_of(v, "control.audit-log-store", bad) is Status.FAIL
+
+
+def _trail_to_outside_bucket(fake_aws: FakeAws) -> str:
+    """A customer trail delivering to a bucket of the vendor's account."""
+    vendor_s3 = fake_aws.session(VENDOR, EAST).client("s3")
+    vendor_s3.create_bucket(Bucket="vendor-audit-sink")
+    ct = fake_aws.session(CUSTOMER, EAST).client("cloudtrail")
+    trail = ct.create_trail(
+        Name="to-vendor",
+        S3BucketName="vendor-audit-sink",
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+    )
+    ct.start_logging(Name="to-vendor")
+    return str(trail["TrailARN"])
+
+
+def test_a_trail_bucket_in_no_listed_customer_account_is_outside_the_customer(
+    fake_aws: FakeAws,
+) -> None:
+    """Closed world: both customer accounts listed their buckets; the sink is in neither."""
+    trail = _trail_to_outside_bucket(fake_aws)
+    inv = fake_aws.collect(
+        accounts=(CUSTOMER, CUSTOMER_2), regions=(EAST, WEST), services=("cloudtrail", "s3", "kms")
+    )
+    rules = ["control.audit-log-store", "control.audit-trail-tamper"]
+    v = run_rules(inv, rules=rules)
+    store = [x for x in v if x.rule == "control.audit-log-store" and x.resource == trail]
+    assert [x.status for x in store] == [Status.FAIL], [x.message for x in store]
+    assert "none of the customer's accounts" in store[0].message
+    tamper = [x for x in v if x.rule == "control.audit-trail-tamper" and x.resource == trail]
+    assert [x.status for x in tamper] == [Status.FAIL], [x.message for x in tamper]
+
+
+def test_twin_with_one_customer_account_unlisted_the_owner_stays_unknown(
+    fake_aws: FakeAws,
+) -> None:
+    trail = _trail_to_outside_bucket(fake_aws)
+    inv = fake_aws.collect(
+        accounts=(CUSTOMER,), regions=(EAST, WEST), services=("cloudtrail", "s3")
+    )
+    v = run_rules(inv, rules=["control.audit-log-store", "control.audit-trail-tamper"])
+    for rule in ("control.audit-log-store", "control.audit-trail-tamper"):
+        got = [x.status for x in v if x.rule == rule and x.resource == trail]
+        assert got == [Status.INCONCLUSIVE], (rule, got)
