@@ -1,7 +1,8 @@
 """ocsf.jsonl: one OCSF Compliance Finding (class_uid 2003) per verdict, JSON lines.
 
-Mapping (OCSF 1.1): ``activity_id`` 1 (Create); ``compliance.control`` the rule
-id, ``compliance.standards`` the rule pack; ``compliance.status_id`` PASS 1
+Mapping (OCSF 1.1): ``activity_id`` 1 (Create); ``owner.account.type_id`` per
+cloud (AWS Account 10, Azure Subscription 13, GCP Project 11); ``compliance.control``
+the rule id, ``compliance.standards`` the rule pack; ``compliance.status_id`` PASS 1
 (Pass), FAIL 3 (Fail), INCONCLUSIVE 0 (Unknown), WAIVED 99 (Other, status
 "Waived"); ``severity_id`` info 1 ... critical 5. ``time`` is the evaluation
 date (midnight UTC, epoch milliseconds) so the same bundle gives the same
@@ -42,6 +43,13 @@ COMPLIANCE_STATUS = {
     Status.WAIVED: (99, "Waived"),
     Status.NOT_APPLICABLE: (99, "Not applicable"),
 }
+
+_ACCOUNT_TYPES = {
+    "aws": (10, "AWS Account"),
+    "azure": (13, "Azure Subscription"),
+    "gcp": (11, "GCP Project"),
+}
+"""OCSF ``account.type_id`` of each cloud's account, subscription or project."""
 
 
 def _epoch_ms(day: str) -> int:
@@ -109,7 +117,10 @@ def _events(report: ReportData) -> Iterator[dict[str, Any]]:
                 resource["name"] = res.name
             if res.region and res.region != "global":
                 resource["region"] = res.region
-            resource["owner"] = {"account": {"uid": res.account, "type": "AWS Account"}}
+            kind = _ACCOUNT_TYPES.get(res.cloud, (99, "Other"))
+            resource["owner"] = {
+                "account": {"uid": res.account, "type_id": kind[0], "type": kind[1]}
+            }
             event["cloud"] = {"provider": res.cloud.upper(), "account": {"uid": res.account}}
             if res.region and res.region != "global":
                 event["cloud"]["region"] = res.region

@@ -199,7 +199,7 @@ def test_ocsf_compliance_findings() -> None:
             "type": "bucket",
             "name": "orders-log",
             "region": PRIMARY,
-            "owner": {"account": {"uid": CUSTOMER, "type": "AWS Account"}},
+            "owner": {"account": {"uid": CUSTOMER, "type_id": 10, "type": "AWS Account"}},
         }
     ]
     assert first["cloud"] == {"provider": "AWS", "account": {"uid": CUSTOMER}, "region": PRIMARY}
@@ -207,6 +207,44 @@ def test_ocsf_compliance_findings() -> None:
     assert events[4]["unmapped"]["waiver"]["expires"] == "2027-01-01"
     assert events[2]["resources"][0]["uid"] == f"arn:aws:s3:::{HOSTILE}"  # JSON-escaped, intact
     assert len({e["finding_info"]["uid"] for e in events}) == len(events)
+
+
+def test_ocsf_owner_account_types_follow_the_cloud() -> None:
+    """An Azure subscription and a GCP project are not 'AWS Account' (OCSF account.type_id)."""
+    import dataclasses
+
+    base = _report()
+    sub = "11111111-1111-1111-1111-111111111111"
+    extra = (
+        Resource(
+            id="/subscriptions/x/st",
+            cloud="azure",
+            kind="bucket",
+            account=sub,
+            region="westeurope",
+            name="st",
+        ),
+        Resource(
+            id="//storage.googleapis.com/b",
+            cloud="gcp",
+            kind="bucket",
+            account="orders-prod",
+            region="europe-west1",
+            name="b",
+        ),
+    )
+    verdicts = [dataclasses.replace(VERDICTS[0], resource=r.id) for r in extra]
+    report = dataclasses.replace(
+        base,
+        verdicts=verdicts,
+        inventory=dataclasses.replace(base.inventory, resources=extra),
+    )
+    events = [json.loads(line) for line in render_ocsf(report).decode().splitlines()]
+    owners = [e["resources"][0]["owner"]["account"] for e in events]
+    assert owners == [
+        {"uid": sub, "type_id": 13, "type": "Azure Subscription"},
+        {"uid": "orders-prod", "type_id": 11, "type": "GCP Project"},
+    ]
 
 
 def test_every_renderer_of_a_real_evaluation_is_deterministic(sarif_schema: dict[str, Any]) -> None:
