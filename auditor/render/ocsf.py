@@ -3,7 +3,8 @@
 Mapping (OCSF 1.1): ``activity_id`` 1 (Create); ``owner.account.type_id`` per
 cloud (AWS Account 10, Azure Subscription 13, GCP Project 11); ``compliance.control``
 the rule id, ``compliance.standards`` the rule pack; ``compliance.status_id`` PASS 1
-(Pass), FAIL 3 (Fail), INCONCLUSIVE 0 (Unknown), WAIVED 99 (Other, status
+(Pass), FAIL 3 (Fail), INCONCLUSIVE 2 (Warning: "no result due to missing
+information"), WAIVED 99 (Other, status
 "Waived"); ``severity_id`` info 1 ... critical 5. ``time`` is the evaluation
 date (midnight UTC, epoch milliseconds) so the same bundle gives the same
 bytes. The resource, its account and region come from the inventory when the
@@ -39,7 +40,10 @@ SEVERITY_ID = {
 COMPLIANCE_STATUS = {
     Status.PASS: (1, "Pass"),
     Status.FAIL: (3, "Fail"),
-    Status.INCONCLUSIVE: (0, "Unknown"),
+    Status.INCONCLUSIVE: (
+        2,
+        "Warning",
+    ),  # OCSF: "did not yield a result due to missing information"
     Status.WAIVED: (99, "Waived"),
     Status.NOT_APPLICABLE: (99, "Not applicable"),
 }

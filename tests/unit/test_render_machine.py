@@ -191,7 +191,8 @@ def test_ocsf_compliance_findings() -> None:
         assert e["time"] == 1795910400000  # 2026-11-29T00:00:00Z
         assert e["metadata"]["product"]["version"] == "1.2.3"
     statuses = [(e["compliance"]["control"], e["compliance"]["status_id"]) for e in events]
-    assert statuses == [("data.a", 3), ("data.a", 1), ("data.b", 3), ("data.c", 0), ("data.d", 99)]
+    # INCONCLUSIVE is OCSF's 2: "did not yield a result due to missing information".
+    assert statuses == [("data.a", 3), ("data.a", 1), ("data.b", 3), ("data.c", 2), ("data.d", 99)]
     assert [e["severity_id"] for e in events] == [5, 5, 3, 4, 2]
     first = events[0]
     assert first["resources"] == [
