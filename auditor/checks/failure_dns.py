@@ -29,9 +29,10 @@ The PRIMARY must answer from the declared primary region of the zone's cloud (an
 declared primary when that cloud has none), where its region is known. Verdicts
 about a record name use the id ``dns:{fqdn}``.
 
-Without a ``failure.dns`` section the three rules FAIL (an incomplete declaration:
-the RTO needs clients to fail over, and nothing names how), except for a shared-storage
-platform declared in one region, where they are NOT_APPLICABLE.
+Without a ``failure.dns`` section the three rules FAIL for active-passive and
+active-active declarations (incomplete: the RTO needs clients to fail over, and nothing
+names how); for a shared-storage platform they are NOT_APPLICABLE in one region and
+INCONCLUSIVE in several (its clients may move by other means the rules cannot see).
 """
 
 from __future__ import annotations
@@ -67,8 +68,10 @@ def _no_dns(ctx: RuleContext) -> Finding:
     """No ``failure.dns``: a gap in the declaration when clients must move between regions.
 
     Active-passive and active-active platforms promise an RTO, which clients can only
-    meet if something names how they reach the surviving region; a shared-storage
-    platform declared in one region has no region to move to.
+    meet if something names how they reach the surviving region (FAIL). A shared-storage
+    platform in one region has no region to move to (NOT_APPLICABLE); in several, its
+    clients may move through a global load balancer instead of DNS, which this rule
+    cannot see (INCONCLUSIVE).
     """
     decl = ctx.declaration
     sid = scope_id("aws", "*", "global")
@@ -79,6 +82,15 @@ def _no_dns(ctx: RuleContext) -> Finding:
             "the shared-storage platform is declared in one region and has no failure.dns "
             "section: clients have no other region to fail over to",
             attributes=attrs,
+            region="global",
+        )
+    if decl.pattern is Pattern.SHARED_STORAGE:
+        return ctx.inconclusive(
+            sid,
+            f"clients of the shared-storage platform must reach another region within the RTO "
+            f"of {decl.objectives.rto}s, but no failure.dns section names how, so their "
+            "failover cannot be judged",
+            attributes={**attrs, "rto_seconds": decl.objectives.rto},
             region="global",
         )
     return ctx.failed(
