@@ -32,6 +32,8 @@ class Finding:
     """A FAIL proven by data that was seen, which no missing data could undo."""
     depends_on: tuple[str, ...] = ()
     """Other resource ids whose missing details would change this finding."""
+    nothing_found: bool = False
+    """A NOT_APPLICABLE that rests on finding nothing to judge: gaps make it INCONCLUSIVE."""
     account: str = ""
     region: str = ""
     """Where to look for gaps when ``resource`` is not a collected resource."""
@@ -80,6 +82,7 @@ class RuleContext:
         depends_on: Sequence[str] = (),
         account: str = "",
         region: str = "",
+        nothing_found: bool = False,
     ) -> Finding:
         node_list = [resource, *nodes] if resource not in nodes else list(nodes)
         return Finding(
@@ -95,6 +98,7 @@ class RuleContext:
             depends_on=tuple(depends_on),
             account=account,
             region=region,
+            nothing_found=nothing_found,
         )
 
     def passed(self, resource: str, message: str, **kw: Any) -> Finding:
@@ -109,6 +113,14 @@ class RuleContext:
     def not_applicable(self, resource: str, message: str, **kw: Any) -> Finding:
         """The rule cannot judge this resource (its cloud has no such concept)."""
         return self.finding(Status.NOT_APPLICABLE, resource, message, **kw)
+
+    def nothing_to_judge(self, resource: str, message: str, **kw: Any) -> Finding:
+        """NOT_APPLICABLE because the collected estate holds nothing the rule judges.
+
+        Unlike a NOT_APPLICABLE the declaration decides, it rests on an absence, so a
+        collection gap where it looked makes it INCONCLUSIVE (never a PASS either way).
+        """
+        return self.finding(Status.NOT_APPLICABLE, resource, message, nothing_found=True, **kw)
 
     def not_judged_on(self, clouds: Sequence[str], why: str) -> list[Finding]:
         """NOT_APPLICABLE for every scanned account of ``clouds``: the rule cannot judge them.

@@ -366,7 +366,7 @@ def audit_data_events(ctx: RuleContext) -> Iterator[Finding]:
 
     decl = ctx.declaration
     if not decl.control.audit.data_events:
-        yield ctx.passed(
+        yield ctx.not_applicable(
             "scope:aws/*/*",
             "the declaration does not require data events (control.audit.data_events is false)",
             attributes={"data_events": False},

@@ -40,7 +40,7 @@ def break_glass(ctx: RuleContext) -> Iterator[Finding]:
                 "scope:aws/*/*", "the declaration names no break-glass role", definite=True
             )
         else:
-            yield ctx.passed(
+            yield ctx.not_applicable(
                 "scope:aws/*/*",
                 "the declaration names no break-glass role, so none has to exist",
                 attributes={"break_glass": []},

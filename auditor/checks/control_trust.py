@@ -159,7 +159,7 @@ def _account_checks(ctx: RuleContext, account: str, roles: list[Resource]) -> Fi
 
 
 def _no_vendor_access(ctx: RuleContext, what: str) -> Finding:
-    return ctx.passed(
+    return ctx.not_applicable(
         "scope:aws/*/*",
         f"the declaration grants no vendor access, so {what}",
         attributes={"vendor_access": []},

@@ -47,7 +47,7 @@ def _judge(
     """Shared shape of both rules: find the role, read its policies, search for grants."""
     decl = ctx.declaration
     if not decl.control.vendor_access:
-        yield ctx.passed(
+        yield ctx.not_applicable(
             "scope:aws/*/*",
             "the declaration grants no vendor access, so no vendor role is judged",
             attributes={"vendor_access": []},

@@ -335,7 +335,7 @@ def no_public_access(ctx: RuleContext) -> Iterator[Finding]:
     for snap in snapshots:
         yield _snapshot_public(ctx, snap)
     if not buckets and not snapshots:
-        yield ctx.passed(
+        yield ctx.nothing_to_judge(
             "scope:aws/*/*",
             f"none of the {len(stores) + len(logs)} data or system-log store(s) is a bucket "
             "and no snapshot of a platform volume was found",
@@ -517,7 +517,7 @@ def no_cross_party_grants(ctx: RuleContext) -> Iterator[Finding]:
     for snap in _snapshots_of_platform(graph):
         yield _snapshot_shared(ctx, snap)
     if not targets:
-        yield ctx.passed(
+        yield ctx.nothing_to_judge(
             "scope:aws/*/*",
             f"none of the {len(stores)} data store(s) has a bucket or key policy to judge",
             nodes=[s.id for s in stores],

@@ -164,7 +164,7 @@ def versioning(ctx: RuleContext) -> Iterator[Finding]:
         return
     buckets = [s for s in stores if s.kind == Kind.BUCKET]
     if not buckets:
-        yield ctx.passed(
+        yield ctx.nothing_to_judge(
             "scope:aws/*/*",
             f"none of the {len(stores)} data store(s) is a bucket; nothing to version",
             nodes=[s.id for s in stores],

@@ -47,7 +47,7 @@ def replication_in_boundary(ctx: RuleContext) -> Iterator[Finding]:
         return
     buckets = [s for s in stores if s.kind == Kind.BUCKET]
     if not buckets:
-        yield ctx.passed(
+        yield ctx.nothing_to_judge(
             "scope:aws/*/*",
             f"none of the {len(stores)} data store(s) is a bucket, so no S3 replication "
             "can copy log data",

@@ -52,7 +52,8 @@ def _relevant_gaps(rule: Rule, gaps: Sequence[Gap]) -> list[Gap]:
 
 
 def _apply_gaps(graph: BoundaryGraph, f: Finding, gaps: Sequence[Gap]) -> Finding:
-    if f.status not in (Status.PASS, Status.FAIL) or not gaps:
+    judged = f.status in (Status.PASS, Status.FAIL)
+    if not (judged or (f.status is Status.NOT_APPLICABLE and f.nothing_found)) or not gaps:
         return f
     cloud, account, region = _locate(graph, f)
     hit: list[Gap] = []

@@ -145,7 +145,7 @@ def region_capacity(ctx: RuleContext) -> Iterator[Finding]:
 def secondary_capacity(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
     if decl.pattern is not Pattern.ACTIVE_PASSIVE:
-        yield ctx.passed(
+        yield ctx.not_applicable(
             scope_id("aws", "*", "*"),
             f"the {decl.pattern.value} pattern has no secondary region to size",
             attributes={"pattern": decl.pattern.value},

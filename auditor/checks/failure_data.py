@@ -73,7 +73,7 @@ def _key_json(k: Resource) -> dict[str, JSONValue]:
 def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
     if not decl.failure.keys_in_each_region:
-        yield ctx.passed(
+        yield ctx.not_applicable(
             scope_id("aws", "*", "*"),
             "failure.keys_in_each_region is false, so no per-region key is required",
         )
@@ -89,7 +89,7 @@ def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
     for cloud, region, _ in regions:
         here = [s for s in stores if s.region == region and s.cloud == cloud]
         if not here:
-            yield ctx.passed(
+            yield ctx.nothing_to_judge(
                 scope_id(cloud, "*", region),
                 f"declared region {region} holds no data stores, so it needs no data key",
                 region=region,
@@ -349,7 +349,7 @@ def data_replicated(ctx: RuleContext) -> Iterator[Finding]:
     decl = ctx.declaration
     regions = declared_regions(decl)
     if decl.pattern is Pattern.SHARED_STORAGE and len(regions) < 2:
-        yield ctx.passed(
+        yield ctx.not_applicable(
             scope_id("aws", "*", "*"),
             "the shared-storage platform is declared in one region; no replication is expected",
         )

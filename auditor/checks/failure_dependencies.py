@@ -112,6 +112,8 @@ def region_independence(ctx: RuleContext) -> Iterator[Finding]:
             )
         else:
             needs = sorted({f"{d.need} from {d.to_region}" for d in mine})
+            anchor = region_anchor(graph, region, cloud)
+            nodes = nodes or ([anchor.id] if anchor is not None else [])
             yield ctx.passed(
                 rid,
                 f"{region} can come up on its own"

@@ -28,6 +28,11 @@ cloud's records mean:
 The PRIMARY must answer from the declared primary region of the zone's cloud (any
 declared primary when that cloud has none), where its region is known. Verdicts
 about a record name use the id ``dns:{fqdn}``.
+
+Without a ``failure.dns`` section the three rules FAIL for active-passive and
+active-active declarations (incomplete: the RTO needs clients to fail over, and nothing
+names how); for a shared-storage platform they are NOT_APPLICABLE in one region and
+INCONCLUSIVE in several (its clients may move by other means the rules cannot see).
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from auditor.analysis.failover import (
     zones_named,
 )
 from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY
-from auditor.boundary import Dns, RegionRole
+from auditor.boundary import Dns, Pattern, RegionRole
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, PathName, Resource, Severity
@@ -60,10 +65,42 @@ def _name_id(fqdn: str) -> str:
 
 
 def _no_dns(ctx: RuleContext) -> Finding:
-    return ctx.passed(
-        scope_id("aws", "*", "global"),
-        "the declaration has no failure.dns section, so no DNS failover is required",
+    """No ``failure.dns``: a gap in the declaration when clients must move between regions.
+
+    Active-passive and active-active platforms promise an RTO, which clients can only
+    meet if something names how they reach the surviving region (FAIL). A shared-storage
+    platform in one region has no region to move to (NOT_APPLICABLE); in several, its
+    clients may move through a global load balancer instead of DNS, which this rule
+    cannot see (INCONCLUSIVE).
+    """
+    decl = ctx.declaration
+    sid = scope_id("aws", "*", "global")
+    attrs: dict[str, JSONValue] = {"pattern": decl.pattern.value, "dns": []}
+    if decl.pattern is Pattern.SHARED_STORAGE and len(declared_regions(decl)) < 2:
+        return ctx.not_applicable(
+            sid,
+            "the shared-storage platform is declared in one region and has no failure.dns "
+            "section: clients have no other region to fail over to",
+            attributes=attrs,
+            region="global",
+        )
+    if decl.pattern is Pattern.SHARED_STORAGE:
+        return ctx.inconclusive(
+            sid,
+            f"clients of the shared-storage platform must reach another region within the RTO "
+            f"of {decl.objectives.rto}s, but no failure.dns section names how, so their "
+            "failover cannot be judged",
+            attributes={**attrs, "rto_seconds": decl.objectives.rto},
+            region="global",
+        )
+    return ctx.failed(
+        sid,
+        f"the {decl.pattern.value} declaration promises an RTO of {decl.objectives.rto}s, so "
+        "clients must fail over to another region within it, but no failure.dns section "
+        "names how (which zone, records and routing)",
+        attributes={**attrs, "rto_seconds": decl.objectives.rto},
         region="global",
+        definite=True,
     )
 
 

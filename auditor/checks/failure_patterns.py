@@ -63,7 +63,7 @@ def _not_applicable(ctx: RuleContext, *patterns: Pattern) -> Finding | None:
     if p in patterns:
         return None
     names = " and ".join(x.value for x in patterns)
-    return ctx.passed(
+    return ctx.not_applicable(
         ALL,
         f"not required by the {p.value} pattern (applies to {names})",
         attributes={"pattern": p.value},
@@ -149,6 +149,7 @@ def _judge_write_region(ctx: RuleContext, owner: tuple[str, str], clouds: set[st
     for s in data_stores(graph):
         if s.cloud not in clouds or decl.region_role(s.cloud, s.region) is RegionRole.PRIMARY:
             continue
+        nodes.append(s.id)
         for rel in _write_replication(graph, s):
             dest = graph.get(rel.target)
             if dest is not None and decl.region_role(dest.cloud, dest.region) is RegionRole.PRIMARY:
@@ -193,6 +194,14 @@ def _write_region_verdict(
             attributes={**attrs, "problems": problems},
             region=primary,
             definite=True,
+        )
+    if not nodes and not checked and not ctx.declaration.failure.replication:
+        return ctx.inconclusive(
+            rid,
+            f"nothing could show whether a region besides {primary} takes writes: no declared "
+            "DNS record, no data store outside the primary and no replication service was found",
+            attributes=attrs,
+            region=primary,
         )
     return ctx.passed(
         rid,

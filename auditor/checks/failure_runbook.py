@@ -184,13 +184,15 @@ def _judge_consumer_group(ctx: RuleContext, rid: str, where: str, res: RunbookRe
 def runbook_resources(ctx: RuleContext) -> Iterator[Finding]:
     steps = ctx.declaration.failure.runbook
     if not steps:
-        yield ctx.passed(
+        yield ctx.not_applicable(
             scope_id("aws", "*", "*"),
             "the declaration lists no failover runbook steps (failure.runbook), so none is checked",
         )
         return
     for n, step in enumerate(steps, start=1):
         if not step.resources:
-            yield ctx.passed(f"runbook:{n}", f"step {n} ({step.name}) names no resource to check")
+            yield ctx.not_applicable(
+                f"runbook:{n}", f"step {n} ({step.name}) names no resource to check"
+            )
         for res in step.resources:
             yield _judge(ctx, step, n, res)

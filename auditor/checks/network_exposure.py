@@ -164,7 +164,7 @@ def public_ingress(ctx: RuleContext) -> Iterator[Finding]:
     )
     judged = [r for r in platform if _exposable(r)]
     if not judged:
-        yield ctx.passed(
+        yield ctx.nothing_to_judge(
             _platform_scope(platform),
             "the platform has no instance, network interface, load balancer or MSK cluster "
             "that could listen on a Kafka port",
@@ -208,7 +208,7 @@ def management_ports(ctx: RuleContext) -> Iterator[Finding]:
         or (r.cloud == "azure" and r.kind == Kind.SCALING_GROUP)
     ]
     if not judged:
-        yield ctx.passed(
+        yield ctx.nothing_to_judge(
             _platform_scope(platform),
             "the platform has no instance, network interface or load balancer that could "
             "expose a management port",
@@ -297,7 +297,7 @@ def client_sources(ctx: RuleContext) -> Iterator[Finding]:
     if not groups:
         if any_missing or (with_sgs and not_judged == len(with_sgs)):
             return
-        yield ctx.passed(
+        yield ctx.nothing_to_judge(
             _platform_scope(with_sgs or platform),
             "no security group protects a platform resource, so no rule opens a Kafka port",
             attributes={"platform": [r.id for r in with_sgs]},
@@ -563,7 +563,7 @@ def k8s_endpoint_private(ctx: RuleContext) -> Iterator[Finding]:
             where = f"{acct}/{region}" if cloud == "aws" else acct
             sid = scope_id(cloud, acct, region if cloud == "aws" else "*")
             if inv.was_collected(service, acct, region):
-                yield ctx.passed(
+                yield ctx.nothing_to_judge(
                     sid,
                     f"no {what} clusters on the platform in {cloud} {where}",
                     account=acct,

@@ -432,7 +432,7 @@ def transit_declared(ctx: RuleContext) -> Iterator[Finding]:
                     definite=True,
                 )
     if not judged:
-        yield ctx.passed(
+        yield ctx.nothing_to_judge(
             scope_id("aws", "*", "*"),
             "no customer-owned transit gateway was found and no platform VPC is attached to one",
         )

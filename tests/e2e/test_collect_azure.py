@@ -205,7 +205,8 @@ def test_denied_subscription_is_a_gap_and_its_verdicts_inconclusive(
     assert not [v for v in vs if v.resource.startswith(f"scope:aws/{S2}/")]
     k8s = {v.resource: v.status for v in vs if v.rule == "network.k8s-endpoint-private"}
     assert k8s[f"scope:azure/{S2}/*"] is Status.INCONCLUSIVE
-    assert k8s[f"scope:azure/{S1}/*"] is Status.PASS  # listed, and no AKS cluster there
+    # listed, and no AKS cluster there: nothing to judge (NOT_APPLICABLE, never a PASS)
+    assert k8s[f"scope:azure/{S1}/*"] is Status.NOT_APPLICABLE
     assert not any(s is Status.PASS for r, s in k8s.items() if S2 in r)
 
 
@@ -381,7 +382,8 @@ def test_bad_export_names_file_and_place(tmp_path: Path, text: str, where: str) 
         ("control.vendor-key-control", "kv-orders-weu/keys/kafka-log-key", Status.FAIL),
         ("control.vendor-key-control", "kv-orders-neu/keys/kafka-log-key", Status.PASS),
         ("network.k8s-endpoint-private", "managedclusters/aks-kafka-neu", Status.PASS),
-        ("network.k8s-endpoint-private", f"scope:azure/{S1}/*", Status.PASS),
+        # listed and empty in the subscription scope: nothing judged there
+        ("network.k8s-endpoint-private", f"scope:azure/{S1}/*", Status.NOT_APPLICABLE),
         ("failure.single-write-region", "scope:azure/*/westeurope", Status.PASS),
         # the declared Contributor's `*` includes listKeys, which the vendor is denied
         (

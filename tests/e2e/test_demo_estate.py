@@ -35,8 +35,6 @@ from auditor.model import Inventory, RawRecord, Verdict
 from auditor.normalize.drills import with_drills
 from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
 from tests.estate_readme import (
-    INCONCLUSIVE,
-    PLANTED,
     EstateReadme,
     assert_matches_golden,
     verdict_rows,
@@ -169,7 +167,7 @@ def test_verdicts_match_golden(scan: Scan) -> None:
 
 # --- the README's tables ------------------------------------------------------------------
 
-TABLES = EstateReadme(path=README, explained=(PLANTED, INCONCLUSIVE))
+TABLES = EstateReadme(path=README)
 
 
 def test_planted_violations_are_caught(scan: Scan) -> None:

@@ -287,5 +287,6 @@ def test_k8s_endpoint_private_passes(fake_aws: FakeAws) -> None:
 def test_nothing_in_scope_is_never_silent(fake_aws: FakeAws) -> None:
     inv = fake_aws.collect(regions=(E1,), services=("eks",))
     verdicts = run_rules(inv, declaration(), rules=["network.k8s-endpoint-private"])
-    assert [v.status for v in verdicts] == [Status.PASS]
+    # Listed, and none there: said explicitly, as NOT_APPLICABLE (nothing judged, no PASS).
+    assert [v.status for v in verdicts] == [Status.NOT_APPLICABLE]
     assert "no EKS clusters on the platform" in verdicts[0].message

@@ -243,7 +243,8 @@ def test_external_id_not_required_or_role_missing() -> None:
     v = run_rules(
         inv(vendor_role(condition={})), declaration(**decl), ["control.external-id-required"]
     )
-    assert [(x.resource, x.status) for x in v] == [("scope:aws/*/*", Status.PASS)]
+    # No vendor access asks for an ExternalId: nothing to judge, so NOT_APPLICABLE, not PASS.
+    assert [(x.resource, x.status) for x in v] == [("scope:aws/*/*", Status.NOT_APPLICABLE)]
     assert one(inv(service_role()), "control.external-id-required", VENDOR_ROLE) is (
         Status.INCONCLUSIVE
     )

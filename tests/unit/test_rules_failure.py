@@ -187,10 +187,12 @@ def test_dns_failover_records() -> None:
     assert status_of(v, rule[0], f"dns:{NAME}") is Status.FAIL
 
 
-def test_dns_not_declared_is_explicit_pass() -> None:
+def test_dns_not_declared_fails_an_active_passive_declaration() -> None:
+    """The RTO needs clients to fail over; without failure.dns nothing names how."""
     decl = declaration(failure={"dns": None})
     v = run_rules(inv(), decl, rules=["failure.dns-*"])
-    assert len(v) == 3 and all(x.status is Status.PASS for x in v)
+    assert len(v) == 3 and all(x.status is Status.FAIL for x in v)
+    assert all("no failure.dns section" in x.message for x in v)
 
 
 def test_dns_health_checks() -> None:

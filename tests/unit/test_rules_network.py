@@ -218,7 +218,7 @@ def test_k8s_endpoint() -> None:
     assert status_of(run_rules(inv(_eks(False, [])), rules=rule), rule[0], rid) is Status.PASS
 
 
-def test_k8s_nothing_in_scope_is_explicit_pass_per_scope() -> None:
+def test_k8s_nothing_in_scope_is_not_applicable_per_scope() -> None:
     from dataclasses import replace
 
     from auditor.model import CollectionUnit
@@ -232,7 +232,8 @@ def test_k8s_nothing_in_scope_is_explicit_pass_per_scope() -> None:
         f"scope:aws/{CUSTOMER}/{PRIMARY}",
         f"scope:aws/{CUSTOMER}/{SECONDARY}",
     }
-    assert all(x.status is Status.PASS and "no EKS clusters" in x.message for x in v)
+    # Listed and empty: no cluster to judge, so NOT_APPLICABLE per scope (never a PASS).
+    assert all(x.status is Status.NOT_APPLICABLE and "no EKS clusters" in x.message for x in v)
     # clusters never listed in a region: unknown there, not "none"
     v = run_rules(replace(inv(vpc()), collected=listed[:1]), rules=["network.k8s-endpoint-private"])
     assert status_of(v, "network.k8s-endpoint-private", f"scope:aws/{CUSTOMER}/{SECONDARY}") is (
@@ -294,7 +295,7 @@ def test_k8s_judges_azure_subscriptions_as_azure_never_as_aws() -> None:
     )
     sid = f"scope:azure/{sub}/*"
     v = run_rules(_azure_k8s_inventory(cluster=None, listed=True, gap=False), decl, rules=rule)
-    assert [(x.resource, x.status) for x in v] == [(sid, Status.PASS)]
+    assert [(x.resource, x.status) for x in v] == [(sid, Status.NOT_APPLICABLE)]
     assert "no AKS clusters" in v[0].message
     for listed, gap in ((False, False), (True, True)):
         v = run_rules(_azure_k8s_inventory(cluster=None, listed=listed, gap=gap), decl, rules=rule)
@@ -459,12 +460,13 @@ def test_transit_declared_pass_and_fail() -> None:
     assert status_of(run_rules(inv(*_tgw_estate(VENDOR)), rules=rule), rule[0], att) is Status.FAIL
 
 
-def test_transit_declared_nothing_is_explicit_pass() -> None:
+def test_transit_declared_nothing_is_not_applicable() -> None:
+    """No transit gateway and no attachment: nothing to judge, so NOT_APPLICABLE, not PASS."""
     v = one(
         run_rules(inv(*public_estate()), rules=["network.transit-declared"]),
         "network.transit-declared",
     )
-    assert v.status is Status.PASS
+    assert v.status is Status.NOT_APPLICABLE
 
 
 def test_platform_vpc_on_vendor_tgw_fails() -> None:
