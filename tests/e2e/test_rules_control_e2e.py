@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from auditor.model import Inventory, Status
+from auditor.model import Inventory, Status, Verdict
 from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
-from tests.helpers import run_rules, status_of
+from tests.helpers import declaration, run_rules, status_of
 
 EAST, WEST = "us-east-1", "us-west-2"
 VENDOR_PRINCIPAL = f"arn:aws:iam::{VENDOR}:role/automation"
@@ -249,3 +249,34 @@ def test_twin_with_one_customer_account_unlisted_the_owner_stays_unknown(
     for rule in ("control.audit-log-store", "control.audit-trail-tamper"):
         got = [x.status for x in v if x.rule == rule and x.resource == trail]
         assert got == [Status.INCONCLUSIVE], (rule, got)
+
+
+BREAK_GLASS = "control.break-glass"
+
+
+def _break_glass_scan(fake_aws: FakeAws, *, with_role: bool, trail: bool) -> list[Verdict]:
+    arn = f"arn:aws:iam::{CUSTOMER}:role/break-glass"
+    if with_role:
+        make_role(fake_aws, "break-glass", assume({"AWS": f"arn:aws:iam::{CUSTOMER}:root"}))
+    if trail:
+        make_trail(fake_aws, "org-audit", "audit-logs", multi_region=True, validation=True)
+    inv = fake_aws.collect(
+        accounts=(CUSTOMER,), regions=(EAST, WEST), services=("iam", "cloudtrail", "s3")
+    )
+    decl = declaration(control={"break_glass": [arn]})
+    return [v for v in run_rules(inv, decl, rules=[BREAK_GLASS]) if v.resource == arn]
+
+
+def test_break_glass_role_logged_by_a_multi_region_trail_passes(fake_aws: FakeAws) -> None:
+    (v,) = _break_glass_scan(fake_aws, with_role=True, trail=True)
+    assert v.status is Status.PASS and "org-audit" in v.message
+
+
+def test_break_glass_role_without_a_logging_trail_fails(fake_aws: FakeAws) -> None:
+    (v,) = _break_glass_scan(fake_aws, with_role=True, trail=False)
+    assert v.status is Status.FAIL and "no logging multi-region trail" in v.message
+
+
+def test_a_declared_break_glass_role_that_does_not_exist_fails(fake_aws: FakeAws) -> None:
+    (v,) = _break_glass_scan(fake_aws, with_role=False, trail=True)
+    assert v.status is Status.FAIL and "does not exist" in v.message
