@@ -39,7 +39,7 @@ from auditor.analysis.network.azure import scale_set_nics
 from auditor.analysis.network.cross_cloud import connections, network_cidrs
 from auditor.analysis.network.gcp import firewalls_for
 from auditor.analysis.network.index import label, local_id
-from auditor.analysis.network.path_model import Hop, Path
+from auditor.analysis.network.path_model import Hop, Path, hops_reach
 from auditor.analysis.network.security_groups import sg_decide
 from auditor.analysis.network.site_links import site_links
 from auditor.analysis.network.view import network_view
@@ -54,13 +54,7 @@ def _hop(node: str, what: str, detail: str, reach: Reach = Reach.YES) -> Hop:
 def _path(
     source: str, target: Resource, port: int, via: Sequence[str], hops: Sequence[Hop], why: str
 ) -> Path:
-    reach = Reach.YES
-    for h in hops:
-        if h.reach is Reach.NO:
-            reach = Reach.NO
-            break
-        if h.reach is Reach.UNKNOWN:
-            reach = Reach.UNKNOWN
+    reach = hops_reach(hops)
     blocked = next((h for h in hops if h.reach is not Reach.YES), None)
     reason = "reachable" if blocked is None else f"{blocked.what} {blocked.detail}"
     del why

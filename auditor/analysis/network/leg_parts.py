@@ -28,7 +28,7 @@ from auditor.analysis.network.addresses import (
 )
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.index import local_id
-from auditor.analysis.network.path_model import WORLD, Endpoint, Hop, Origin, Path
+from auditor.analysis.network.path_model import WORLD, Endpoint, Hop, Origin, Path, hops_reach
 from auditor.analysis.network.route_walk import RouteWalker
 from auditor.analysis.network.security_groups import sg_decide
 from auditor.analysis.network.view import NetworkView
@@ -147,15 +147,7 @@ class LegParts(RouteWalker):
         sources: Sequence[Net] = (),
         missing: Sequence[str] = (),
     ) -> Path:
-        reach = Reach.YES
-        for h in hops:
-            if h.reach is Reach.NO:
-                reach = Reach.NO
-                break
-            if h.reach is Reach.UNKNOWN:
-                reach = Reach.UNKNOWN
-        if reach is Reach.UNKNOWN and any(h.reach is Reach.NO for h in hops):
-            reach = Reach.NO
+        reach = hops_reach(hops)
         blocked = next((h for h in hops if h.reach is Reach.NO), None) or next(
             (h for h in hops if h.reach is Reach.UNKNOWN), None
         )

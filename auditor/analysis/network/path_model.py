@@ -7,7 +7,7 @@ extend the engine (:mod:`.privatelink`) use them without importing it.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from auditor.analysis.network.addresses import Net, collapse, internet_space
@@ -37,6 +37,15 @@ class Hop:
             "zone": self.zone,
             "reach": self.reach.value,
         }
+
+
+def hops_reach(hops: Sequence[Hop]) -> Reach:
+    """A path's answer from its hops: no if any hop blocks, unknown if any may, else yes."""
+    if any(h.reach is Reach.NO for h in hops):
+        return Reach.NO
+    if any(h.reach is Reach.UNKNOWN for h in hops):
+        return Reach.UNKNOWN
+    return Reach.YES
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
