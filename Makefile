@@ -24,11 +24,16 @@ $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 
 # uv resolves for every platform and Python >= 3.11 at once (--universal) and
 # writes pip's hashed requirements format, so installing needs nothing but pip.
+# The same pins are written as pylock.toml (PEP 751), the standard lock other tools
+# and scanners read; tests/packaging/test_lock.py holds the two equal.
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml requirements-build.in --extra dev --universal \
 	  --generate-hashes --python-version 3.11 --no-emit-package boundary-auditor \
 	  --custom-compile-command "make lock" --upgrade -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml requirements-build.in --extra dev --universal \
+	  --python-version 3.11 --no-emit-package boundary-auditor -c $(LOCK) \
+	  --custom-compile-command "make lock" -o pylock.toml
 
 test-latest:
 	rm -rf $(LATEST)
