@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from auditor.analysis.policy import ActionSet, find_action
 from auditor.boundary import VendorAccess
+from auditor.graph.build import BoundaryGraph
 from auditor.model import Resource
 
 Cloud = Literal["aws", "azure", "gcp"]
@@ -61,6 +62,15 @@ def vendor_access_cloud(va: VendorAccess) -> Cloud:
     if r.startswith(("roles/", "projects/", "organizations/")):
         return "gcp"
     return "azure"
+
+
+def declared_role(graph: BoundaryGraph, ref: str) -> Resource | None:
+    """The role a ``vendor_access`` entry names: an ARN or Azure id as is; a GCP custom role
+    (``projects/p/roles/x``, ``organizations/n/roles/x``) under its asset name."""
+    found = graph.get(ref)
+    if found is None and ref.startswith(("projects/", "organizations/")) and "/roles/" in ref:
+        found = graph.get(f"//iam.googleapis.com/{ref}")
+    return found
 
 
 def entries(vas: Iterable[VendorAccess], cloud: Cloud) -> list[VendorAccess]:

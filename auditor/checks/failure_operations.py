@@ -20,26 +20,12 @@ from dataclasses import dataclass, field
 from auditor.analysis.boundary_scope import platform_resources
 from auditor.analysis.failover import declared_regions, role_usable_in
 from auditor.analysis.network import label, local_id
+from auditor.analysis.vendor_roles import declared_role, vendor_access_cloud
 from auditor.base.edges import LOGGED_BY, MEMBER_OF, RUNS_AS
 from auditor.checks import Finding, RuleContext, rule
 from auditor.checks.control_trust import account_of_arn
 from auditor.checks.engine import scope_id
-from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
-
-
-def _declared_role(graph: BoundaryGraph, ref: str) -> Resource | None:
-    """The role a ``vendor_access`` entry names: an ARN or Azure id as is; a GCP custom role
-    (``projects/p/roles/x``, ``organizations/n/roles/x``) under its asset name."""
-    found = graph.get(ref)
-    if found is None and ref.startswith(("projects/", "organizations/")) and "/roles/" in ref:
-        found = graph.get(f"//iam.googleapis.com/{ref}")
-    return found
-
-
-def _cloud_of_ref(ref: str) -> str:
-    """The cloud of a role reference: an ARN, an ARM id, else GCP."""
-    return "aws" if ref.startswith("arn:") else "azure" if ref.startswith("/") else "gcp"
 
 
 @rule(
@@ -282,7 +268,7 @@ def _check_roles(
     predefined = {
         va.role
         for va in ctx.declaration.control.vendor_access
-        if cloud == "gcp" and _cloud_of_ref(va.role) == "gcp" and va.role.startswith("roles/")
+        if cloud == "gcp" and vendor_access_cloud(va) == "gcp" and va.role.startswith("roles/")
     }
     for r in platform:
         if r.region != region:
@@ -292,9 +278,9 @@ def _check_roles(
             if role is not None:
                 roles[role.id] = role
     for va in ctx.declaration.control.vendor_access:
-        if _cloud_of_ref(va.role) != cloud or va.role in predefined:
+        if vendor_access_cloud(va) != cloud or va.role in predefined:
             continue  # a role of another cloud does not operate this region
-        role = _declared_role(graph, va.role)
+        role = declared_role(graph, va.role)
         if role is not None:
             roles[role.id] = role
         elif (account := account_of_arn(va.role)) and graph.inventory.was_collected("iam", account):
