@@ -10,8 +10,6 @@ declaration, a member name of 300 characters, an AWS Config item with
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import json
 import os
 import shutil
@@ -23,45 +21,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from auditor.checks.pack import load_pack
 from auditor.cli import main
 from auditor.evidence.bundle import SIGNATURE, SUMS, sums_text
-from auditor.model import Inventory, Resource, Scope
-from auditor.pipeline import evaluate_inventory, write_scan_bundle
-from tests.helpers import BASE, CUSTOMER, PRIMARY, declaration
+from tests.helpers import BASE, CUSTOMER, PRIMARY
+from tests.unit.test_archive import bundle
 from tests.unit.test_declaration_hostile import BOMB
 
 DEEP = "[" * 100_000 + "]" * 100_000
 
-
-@pytest.fixture
-def bundle(tmp_path: Path) -> Path:
-    from ruamel.yaml import YAML
-
-    bucket = Resource(
-        id="arn:aws:s3:::orders-log",
-        cloud="aws",
-        kind="bucket",
-        account=CUSTOMER,
-        region="eu-west-1",
-        name="orders-log",
-        tags={"data-class": "kafka-log"},
-        attributes={"name": "orders-log", "public_access_block": {}},
-    )
-    inv = Inventory(
-        scope=Scope(accounts=(CUSTOMER,), regions=(PRIMARY,)),
-        resources=(bucket,),
-        relations=(),
-        gaps=(),
-    )
-    decl = declaration()
-    text = io.StringIO()
-    YAML().dump(BASE, text)
-    ev = evaluate_inventory(inv, decl, load_pack("default"), dt.date(2026, 11, 29))
-    t = dt.datetime(2026, 11, 29, 12, 0, tzinfo=dt.UTC)
-    return write_scan_bundle(
-        tmp_path / "bundles", decl=decl, decl_text=text.getvalue(), ev=ev, started=t, finished=t
-    )
+__all__ = ["bundle"]  # the fixture: a small unsigned scan bundle, from tests/unit/test_archive.py
 
 
 def reseal(bundle: Path) -> None:
