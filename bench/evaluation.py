@@ -36,7 +36,7 @@ def _child(folder: Path, per_rule: int, exclude: list[str], bundle: bool = False
     from auditor.analysis.derive import build_graph
     from auditor.base.serialize import read_inventory_jsonl
     from auditor.boundary import load_declaration
-    from auditor.checks import Finding, Rule, RuleContext, all_rules
+    from auditor.checks import Judgement, Rule, RuleContext, all_rules
     from auditor.checks.engine import evaluate
     from auditor.checks.pack import load_pack
     from auditor.model import Scope
@@ -59,8 +59,8 @@ def _child(folder: Path, per_rule: int, exclude: list[str], bundle: bool = False
     out["edges"] = graph.g.number_of_edges()
     rule_s: dict[str, float] = {}
 
-    def timed(r: Rule) -> Callable[[RuleContext], Iterable[Finding]]:
-        def run(ctx: RuleContext) -> list[Finding]:
+    def timed(r: Rule) -> Callable[[RuleContext], Iterable[Judgement]]:
+        def run(ctx: RuleContext) -> list[Judgement]:
             c0 = time.process_time()
             got = list(r.evaluate(ctx))
             rule_s[r.id] = time.process_time() - c0

@@ -1,7 +1,7 @@
 """Rules: declared with :func:`rule` in any module of this package, found by discovery.
 
 A rule's ``evaluate`` reads the graph and the declaration and yields
-:class:`Finding` values. The engine (:mod:`auditor.checks.engine`) turns them
+:class:`Judgement` values. The engine (:mod:`auditor.checks.engine`) turns them
 into verdicts: it applies collection gaps (missing data is never a PASS),
 waivers, and the rule pack's severities.
 """
@@ -21,7 +21,7 @@ from auditor.model import Evidence, JSONValue, PathName, Severity, Status
 
 
 @dataclass(frozen=True, kw_only=True)
-class Finding:
+class Judgement:
     """What a rule concluded about one resource, before gaps and waivers apply."""
 
     resource: str
@@ -49,7 +49,7 @@ class Rule:
     remediation: str
     requires: tuple[str, ...]
     """Collector service names whose gaps make this rule's verdicts INCONCLUSIVE."""
-    evaluate: Callable[[RuleContext], Iterable[Finding]] = field(repr=False)
+    evaluate: Callable[[RuleContext], Iterable[Judgement]] = field(repr=False)
     params: Mapping[str, JSONValue] = field(default_factory=dict)
 
 
@@ -83,9 +83,9 @@ class RuleContext:
         account: str = "",
         region: str = "",
         nothing_found: bool = False,
-    ) -> Finding:
+    ) -> Judgement:
         node_list = [resource, *nodes] if resource not in nodes else list(nodes)
-        return Finding(
+        return Judgement(
             resource=resource,
             status=status,
             message=message,
@@ -101,20 +101,20 @@ class RuleContext:
             nothing_found=nothing_found,
         )
 
-    def passed(self, resource: str, message: str, **kw: Any) -> Finding:
+    def passed(self, resource: str, message: str, **kw: Any) -> Judgement:
         return self.finding(Status.PASS, resource, message, **kw)
 
-    def failed(self, resource: str, message: str, **kw: Any) -> Finding:
+    def failed(self, resource: str, message: str, **kw: Any) -> Judgement:
         return self.finding(Status.FAIL, resource, message, **kw)
 
-    def inconclusive(self, resource: str, message: str, **kw: Any) -> Finding:
+    def inconclusive(self, resource: str, message: str, **kw: Any) -> Judgement:
         return self.finding(Status.INCONCLUSIVE, resource, message, **kw)
 
-    def not_applicable(self, resource: str, message: str, **kw: Any) -> Finding:
+    def not_applicable(self, resource: str, message: str, **kw: Any) -> Judgement:
         """The rule cannot judge this resource (its cloud has no such concept)."""
         return self.finding(Status.NOT_APPLICABLE, resource, message, **kw)
 
-    def nothing_to_judge(self, resource: str, message: str, **kw: Any) -> Finding:
+    def nothing_to_judge(self, resource: str, message: str, **kw: Any) -> Judgement:
         """NOT_APPLICABLE because the collected estate holds nothing the rule judges.
 
         Unlike a NOT_APPLICABLE the declaration decides, it rests on an absence, so a
@@ -122,7 +122,7 @@ class RuleContext:
         """
         return self.finding(Status.NOT_APPLICABLE, resource, message, nothing_found=True, **kw)
 
-    def not_judged_on(self, clouds: Sequence[str], why: str) -> list[Finding]:
+    def not_judged_on(self, clouds: Sequence[str], why: str) -> list[Judgement]:
         """NOT_APPLICABLE for every scanned account of ``clouds``: the rule cannot judge them.
 
         One verdict per account (``scope:{cloud}/{account}/*``), so a reader sees which
@@ -163,7 +163,7 @@ def rule(
     requires: Sequence[str] = (),
     params: Mapping[str, JSONValue] | None = None,
 ) -> Callable[
-    [Callable[[RuleContext], Iterable[Finding]]], Callable[[RuleContext], Iterable[Finding]]
+    [Callable[[RuleContext], Iterable[Judgement]]], Callable[[RuleContext], Iterable[Judgement]]
 ]:
     """Register the decorated function as the evaluation of rule ``id``."""
     if not id.startswith(f"{path.value}."):
@@ -171,8 +171,8 @@ def rule(
     check_services(tuple(requires), f"rule {id} requires")  # a typo would never be a gap
 
     def register(
-        fn: Callable[[RuleContext], Iterable[Finding]],
-    ) -> Callable[[RuleContext], Iterable[Finding]]:
+        fn: Callable[[RuleContext], Iterable[Judgement]],
+    ) -> Callable[[RuleContext], Iterable[Judgement]]:
         if id in _RULES and _RULES[id].evaluate is not fn:
             raise RuntimeError(f"rule {id} defined twice")
         _RULES[id] = Rule(

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from auditor.base.edges import ENCRYPTED_BY, ROLE_ASSIGNED
-from auditor.checks import Finding, RuleContext
+from auditor.checks import Judgement, RuleContext
 from auditor.checks.control_trust import scanned
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, Resource
@@ -80,7 +80,7 @@ def exports(ctx: RuleContext, sub: str) -> tuple[list[Resource], list[Resource]]
     return settings, good
 
 
-def _exported(ctx: RuleContext, sub: str, then: str) -> tuple[list[Resource], Finding | None]:
+def _exported(ctx: RuleContext, sub: str, then: str) -> tuple[list[Resource], Judgement | None]:
     """A subscription's Activity Log exports, or the INCONCLUSIVE that stops judging them.
 
     Not scanned, settings not read, or no export at all: each says why nothing is judged
@@ -101,13 +101,13 @@ def _read(ctx: RuleContext, sub: str) -> bool:
     return ctx.graph.inventory.was_collected(UNIT, sub)
 
 
-def _unscanned(ctx: RuleContext, sub: str) -> Finding:
+def _unscanned(ctx: RuleContext, sub: str) -> Judgement:
     return ctx.inconclusive(
         scope_id("azure", sub, "*"), f"customer subscription {sub} was not scanned", account=sub
     )
 
 
-def _not_read(ctx: RuleContext, sub: str) -> Finding:
+def _not_read(ctx: RuleContext, sub: str) -> Judgement:
     return ctx.inconclusive(
         scope_id("azure", sub, "*"),
         f"the diagnostic settings of subscription {sub} were not read, so where its Activity "
@@ -116,7 +116,7 @@ def _not_read(ctx: RuleContext, sub: str) -> Finding:
     )
 
 
-def multi_region(ctx: RuleContext) -> Iterator[Finding]:
+def multi_region(ctx: RuleContext) -> Iterator[Judgement]:
     for sub in customer_subscriptions(ctx):
         if not scanned(ctx.graph, sub):
             yield _unscanned(ctx, sub)
@@ -162,7 +162,7 @@ def multi_region(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-def log_store(ctx: RuleContext, want: str) -> Iterator[Finding]:
+def log_store(ctx: RuleContext, want: str) -> Iterator[Judgement]:
     decl = ctx.declaration
     for sub in customer_subscriptions(ctx):
         good, stop = _exported(ctx, sub, "no log store to judge")
@@ -257,7 +257,7 @@ def outside_grants(
     return sorted(set(hits)), sorted(set(unknown))
 
 
-def tamper(ctx: RuleContext) -> Iterator[Finding]:
+def tamper(ctx: RuleContext) -> Iterator[Judgement]:
     for sub in customer_subscriptions(ctx):
         good, stop = _exported(ctx, sub, "so there is no export to protect")
         if stop is not None:
@@ -267,7 +267,7 @@ def tamper(ctx: RuleContext) -> Iterator[Finding]:
             yield _tamper_one(ctx, s, sub)
 
 
-def _tamper_one(ctx: RuleContext, s: Resource, sub: str) -> Finding:
+def _tamper_one(ctx: RuleContext, s: Resource, sub: str) -> Judgement:
     hits, unknown = outside_grants(
         ctx, f"/subscriptions/{sub}", [(a, False) for a in SETTING_ACTIONS]
     )
@@ -331,7 +331,7 @@ def _covers(s: Resource, wanted: set[str]) -> bool:
     return bool(destinations(s)) and ("alllogs" in logs or "audit" in logs or wanted <= logs)
 
 
-def data_events(ctx: RuleContext, stores: Sequence[Resource]) -> Iterator[Finding]:
+def data_events(ctx: RuleContext, stores: Sequence[Resource]) -> Iterator[Judgement]:
     """Judge the resource logs of Azure data stores and of the vaults of their keys."""
     targets: dict[str, tuple[Resource, str]] = {}
     for st in stores:

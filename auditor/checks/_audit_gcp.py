@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from auditor.analysis.scanned import unlisted_customer_accounts
 from auditor.base.edges import ENCRYPTED_BY
-from auditor.checks import Finding, RuleContext
+from auditor.checks import Judgement, RuleContext
 from auditor.checks.control_trust import scanned
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, Resource
@@ -45,7 +45,7 @@ def customer_projects(ctx: RuleContext) -> list[str]:
     return sorted(set(ctx.declaration.accounts("gcp", "customer")))
 
 
-def _unscanned(ctx: RuleContext, project: str) -> Finding:
+def _unscanned(ctx: RuleContext, project: str) -> Judgement:
     return ctx.inconclusive(
         scope_id("gcp", project, "*"),
         f"customer project {project} was not scanned",
@@ -86,7 +86,7 @@ def required_bucket(ctx: RuleContext, project: str) -> Resource | None:
     return None
 
 
-def multi_region(ctx: RuleContext) -> Iterator[Finding]:
+def multi_region(ctx: RuleContext) -> Iterator[Judgement]:
     for project in customer_projects(ctx):
         if not scanned(ctx.graph, project):
             yield _unscanned(ctx, project)
@@ -163,7 +163,7 @@ def _sink_stores(ctx: RuleContext, project: str, sinks: list[Resource], want: st
     return out
 
 
-def log_store(ctx: RuleContext, want: str) -> Iterator[Finding]:
+def log_store(ctx: RuleContext, want: str) -> Iterator[Judgement]:
     for project in customer_projects(ctx):
         if not scanned(ctx.graph, project):
             yield _unscanned(ctx, project)
@@ -268,7 +268,7 @@ def sink_writers(ctx: RuleContext, project: str) -> list[str]:
     return sorted(out)
 
 
-def tamper(ctx: RuleContext) -> Iterator[Finding]:
+def tamper(ctx: RuleContext) -> Iterator[Judgement]:
     for project in customer_projects(ctx):
         if not scanned(ctx.graph, project):
             yield _unscanned(ctx, project)
@@ -344,7 +344,7 @@ def _configs(ctx: RuleContext, project: str) -> list[Resource]:
     return out
 
 
-def data_events(ctx: RuleContext, stores: Sequence[Resource]) -> Iterator[Finding]:
+def data_events(ctx: RuleContext, stores: Sequence[Resource]) -> Iterator[Judgement]:
     targets: dict[str, Resource] = {}
     for st in stores:
         if st.cloud != "gcp":

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from auditor.checks import Finding, RuleContext
+from auditor.checks import Judgement, RuleContext
 from auditor.model import JSONValue, Kind, Resource
 
 GCP_DEFAULT_SAMPLING = 0.5
@@ -43,7 +43,7 @@ def _sub_of(rid: str) -> str:
     return m.group(1) if m else ""
 
 
-def judge_azure(ctx: RuleContext, net: Resource) -> Finding:
+def judge_azure(ctx: RuleContext, net: Resource) -> Judgement:
     by_target = _flow_logs(ctx, "azure")
     subnets = _subnets(ctx, net)
     covering: dict[str, Resource] = {}
@@ -95,7 +95,7 @@ def judge_azure(ctx: RuleContext, net: Resource) -> Finding:
     )
 
 
-def judge_gcp(ctx: RuleContext, net: Resource) -> Finding:
+def judge_gcp(ctx: RuleContext, net: Resource) -> Judgement:
     by_target = _flow_logs(ctx, "gcp")
     decl = ctx.declaration
     problems: list[str] = []
@@ -152,6 +152,6 @@ def judge_gcp(ctx: RuleContext, net: Resource) -> Finding:
     )
 
 
-def judge(ctx: RuleContext, net: Resource) -> Iterator[Finding]:
+def judge(ctx: RuleContext, net: Resource) -> Iterator[Judgement]:
     """The flow-log verdict of one Azure or GCP platform network."""
     yield judge_azure(ctx, net) if net.cloud == "azure" else judge_gcp(ctx, net)

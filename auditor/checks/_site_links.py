@@ -14,7 +14,7 @@ from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.network import cidr_within, local_id, parse_net, platform_networks
 from auditor.analysis.network.site_links import SiteLink, names_of, owner_of_far, site_links
 from auditor.base.edges import JOINS
-from auditor.checks import Finding, RuleContext
+from auditor.checks import Judgement, RuleContext
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue
 
@@ -54,7 +54,7 @@ def _link_label(s: SiteLink) -> str:
     return f"{s.link.cloud} {kind} link {s.link.name or local_id(s.link.id)}"
 
 
-def site_link_verdicts(ctx: RuleContext) -> Iterator[Finding]:
+def site_link_verdicts(ctx: RuleContext) -> Iterator[Judgement]:
     """One verdict per site link of the customer or of a platform network."""
     decl = ctx.declaration
     links = site_links(ctx.graph)
@@ -75,7 +75,7 @@ def site_link_verdicts(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-def judge_link(ctx: RuleContext, s: SiteLink) -> Finding:
+def judge_link(ctx: RuleContext, s: SiteLink) -> Judgement:
     decl = ctx.declaration
     what = _link_label(s)
     near = ", ".join(n.name or local_id(n.id) for n in s.networks) or "an unresolved network"

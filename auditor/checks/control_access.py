@@ -35,7 +35,7 @@ from auditor.analysis.gcp_iam import inherited_grants, outside_grants, public_gr
 from auditor.analysis.policy import ANYONE
 from auditor.analysis.policy_eval import Decision
 from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME, ENCRYPTED_BY
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.control_cloud_roles import azure_declared, gcp_outside_reach
 from auditor.checks.control_trust import account_of_arn, scanned
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
@@ -92,7 +92,7 @@ def _judge_reach(
     hits: list[tuple[list[str], Grant]],
     what: str,
     ok: str,
-) -> Finding:
+) -> Judgement:
     model = access_model(ctx.graph)
     sure = [(c, g) for c, g in hits if not _conditional(model, c, g)]
     maybe = [(c, g) for c, g in hits if _conditional(model, c, g)]
@@ -144,7 +144,7 @@ def _judge_reach(
     ),
     requires=("iam", "s3", "kms", "azure-authorization", "cloudasset-iam"),
 )
-def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
+def outside_reach_declared(ctx: RuleContext) -> Iterator[Judgement]:
     model = access_model(ctx.graph)
     decl = ctx.declaration
     declared = {va.principal for va in decl.control.vendor_access}
@@ -177,7 +177,7 @@ def outside_reach_declared(ctx: RuleContext) -> Iterator[Finding]:
             yield _judge_outsider(ctx, model, o, chains, direct, declared=o in declared)
 
 
-def _aws_unreached(ctx: RuleContext, targets: Sequence[Resource]) -> Iterator[Finding]:
+def _aws_unreached(ctx: RuleContext, targets: Sequence[Resource]) -> Iterator[Judgement]:
     """A verdict per customer AWS account when no outside principal reaches any of them."""
     for account in sorted(ctx.declaration.accounts("aws", "customer")):
         sid = f"scope:aws/{account}/*"
@@ -206,7 +206,7 @@ def _judge_outsider(
     direct: list[Any],
     *,
     declared: bool,
-) -> Finding:
+) -> Judgement:
     """An outside principal that reaches customer roles (``chains``) or acts on targets.
 
     Declared vendors pass; an undeclared one fails, or is inconclusive when every way
@@ -260,7 +260,7 @@ def _judge_outsider(
 
 def _azure_unreached(
     ctx: RuleContext, model: AccessModel, targets: Sequence[Resource]
-) -> Iterator[Finding]:
+) -> Iterator[Judgement]:
     """A verdict per customer Azure subscription that no outside principal reaches."""
     for sub in sorted(s.lower() for s in ctx.declaration.accounts("azure", "customer")):
         reached = any(
@@ -318,7 +318,7 @@ def _data_targets(ctx: RuleContext, model: AccessModel) -> list[Resource]:
     ),
     requires=("iam", "s3", "kms"),
 )
-def no_anonymous_data_access(ctx: RuleContext) -> Iterator[Finding]:
+def no_anonymous_data_access(ctx: RuleContext) -> Iterator[Judgement]:
     model = access_model(ctx.graph)
     targets = _data_targets(ctx, model)
     if not targets:
@@ -346,7 +346,7 @@ def no_anonymous_data_access(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-def _azure_anonymous(ctx: RuleContext, t: Resource) -> Finding:
+def _azure_anonymous(ctx: RuleContext, t: Resource) -> Judgement:
     """Azure: only a storage account's anonymous blob access lets no principal in at all.
 
     Azure RBAC has no "anyone" principal: every role assignment names an Entra
@@ -363,7 +363,7 @@ def _azure_anonymous(ctx: RuleContext, t: Resource) -> Finding:
     )
 
 
-def _gcp_anonymous(ctx: RuleContext, t: Resource) -> Finding:
+def _gcp_anonymous(ctx: RuleContext, t: Resource) -> Judgement:
     """GCP: allUsers / allAuthenticatedUsers bound on the store or key itself."""
     public = public_grants(ctx.declaration, t, ctx.graph)
     label = f"{t.kind} {t.name or t.id}"
@@ -380,7 +380,7 @@ def _gcp_anonymous(ctx: RuleContext, t: Resource) -> Finding:
     )
 
 
-def _azure_key_control(ctx: RuleContext, key: Resource) -> Finding:
+def _azure_key_control(ctx: RuleContext, key: Resource) -> Judgement:
     """Azure: outside principals whose roles reach the Key Vault key (``control.azure-access``).
 
     A role that may write the vault (``Microsoft.KeyVault/vaults/write``) can switch it to
@@ -455,7 +455,7 @@ def _key_capable(role: str) -> bool | None:
     return any(fnmatch.fnmatchcase(role, g) for g in KEY_ROLES)
 
 
-def _gcp_key_control(ctx: RuleContext, key: Resource) -> Finding:
+def _gcp_key_control(ctx: RuleContext, key: Resource) -> Judgement:
     """GCP: members outside the customer bound on the key, or above it with a key role.
 
     A binding on the project, a folder or the organisation applies to the key below
@@ -529,7 +529,7 @@ def _gcp_key_control(ctx: RuleContext, key: Resource) -> Finding:
     ),
     requires=("iam", "kms"),
 )
-def vendor_key_control(ctx: RuleContext) -> Iterator[Finding]:
+def vendor_key_control(ctx: RuleContext) -> Iterator[Judgement]:
     model = access_model(ctx.graph)
     keys = [t for t in _data_targets(ctx, model) if t.kind == Kind.KEY]
     if not keys:

@@ -28,7 +28,7 @@ from typing import Any
 
 from auditor.analysis.scanned import unlisted_customer_accounts
 from auditor.base.edges import LOGS_TO
-from auditor.checks import Finding, RuleContext, _audit_azure, _audit_gcp, rule
+from auditor.checks import Judgement, RuleContext, _audit_azure, _audit_gcp, rule
 from auditor.checks.control_trust import scanned
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
@@ -95,7 +95,7 @@ def _trail_json(t: Resource) -> dict[str, JSONValue]:
     return {k: t.attributes.get(k) for k in (*keys, "management_events")}
 
 
-def _unscanned(ctx: RuleContext, account: str) -> Finding:
+def _unscanned(ctx: RuleContext, account: str) -> Judgement:
     return ctx.inconclusive(
         scope_id("aws", account, "*"),
         f"customer account {account} was not scanned",
@@ -119,7 +119,7 @@ def _unscanned(ctx: RuleContext, account: str) -> Finding:
     ),
     requires=("cloudtrail", "azure-diagnostics"),
 )
-def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Finding]:
+def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Judgement]:
     yield from _audit_azure.multi_region(ctx)
     yield from _audit_gcp.multi_region(ctx)
     decl = ctx.declaration
@@ -197,7 +197,7 @@ def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Finding]:
     ),
     requires=("cloudtrail", "s3", "azure-diagnostics"),
 )
-def audit_log_store(ctx: RuleContext) -> Iterator[Finding]:
+def audit_log_store(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     want = decl.control.audit.log_store
     yield from _audit_azure.log_store(ctx, want)
@@ -220,7 +220,7 @@ def audit_log_store(ctx: RuleContext) -> Iterator[Finding]:
                 yield _judge_trail(ctx, t, want)
 
 
-def _judge_trail(ctx: RuleContext, t: Resource, want: str) -> Finding:
+def _judge_trail(ctx: RuleContext, t: Resource, want: str) -> Judgement:
     decl = ctx.declaration
     a = t.attributes
     name = a.get("s3_bucket")
@@ -361,7 +361,7 @@ def _selector_covers(sel: Any, bucket_name: str) -> tuple[bool, str]:
     ),
     requires=("cloudtrail", "s3", "azure-diagnostics", "cloudasset-iam"),
 )
-def audit_data_events(ctx: RuleContext) -> Iterator[Finding]:
+def audit_data_events(ctx: RuleContext) -> Iterator[Judgement]:
     from auditor.analysis.boundary_scope import data_stores
 
     decl = ctx.declaration
@@ -437,7 +437,7 @@ _TAMPER_BUCKET_CAPS = ("bucket.policy_change", "bucket.delete", "data.write")
     ),
     requires=("cloudtrail", "iam", "s3", "azure-diagnostics", "azure-authorization"),
 )
-def audit_trail_tamper(ctx: RuleContext) -> Iterator[Finding]:
+def audit_trail_tamper(ctx: RuleContext) -> Iterator[Judgement]:
     from auditor.analysis.access import access_model
     from auditor.checks.control_access import _judge_reach, reach
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.analysis.access import access_model
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.control_audit import _shortfalls, _trails_covering
 from auditor.checks.control_trust import account_of_arn, find_role, scanned
 from auditor.model import JSONValue, PathName, Severity
@@ -32,7 +32,7 @@ from auditor.model import JSONValue, PathName, Severity
     requires=("iam", "cloudtrail"),
     params={"require_declared": False},
 )
-def break_glass(ctx: RuleContext) -> Iterator[Finding]:
+def break_glass(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     if not decl.control.break_glass:
         if ctx.params.get("require_declared"):

@@ -39,7 +39,7 @@ from auditor.analysis.vendor_roles import (
 )
 from auditor.base.edges import ENCRYPTED_BY, ROLE_ASSIGNED
 from auditor.boundary import VendorAccess
-from auditor.checks import Finding, RuleContext
+from auditor.checks import Judgement, RuleContext
 from auditor.model import JSONValue, Kind, Resource
 
 Mode = Literal["deny", "allow"]
@@ -100,7 +100,7 @@ def _role_label(ctx: RuleContext, role_id: str) -> str:
     return f"{name} ({role_id.rsplit('/', 1)[-1]})" if name else role_id
 
 
-def azure_outside_assignments(ctx: RuleContext) -> Iterator[Finding]:
+def azure_outside_assignments(ctx: RuleContext) -> Iterator[Judgement]:
     """One verdict per assignment to an outside principal, and per subscription with none."""
     decl = ctx.declaration
     subs = sorted(s.lower() for s in decl.accounts("azure", "customer"))
@@ -164,7 +164,7 @@ def azure_outside_assignments(ctx: RuleContext) -> Iterator[Finding]:
     yield from _unreached_subscriptions(ctx, [s for s in subs if s not in reached])
 
 
-def _unreached_subscriptions(ctx: RuleContext, subs: list[str]) -> Iterator[Finding]:
+def _unreached_subscriptions(ctx: RuleContext, subs: list[str]) -> Iterator[Judgement]:
     """A verdict per customer subscription where no outside principal holds a role."""
     for sub in subs:
         sid = f"scope:azure/{sub}/*"
@@ -211,7 +211,7 @@ def _held_azure_roles(ctx: RuleContext, va: VendorAccess) -> dict[str, list[str]
     return held
 
 
-def azure_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterator[Finding]:
+def azure_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterator[Judgement]:
     """The Azure role definitions the vendor principal holds, against allow or deny."""
     globs = list(va.deny if mode == "deny" else va.allow)
     held = _held_azure_roles(ctx, va)
@@ -297,7 +297,7 @@ def gcp_custom_roles(ctx: RuleContext) -> dict[str, Resource]:
     }
 
 
-def gcp_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterator[Finding]:
+def gcp_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterator[Judgement]:
     """The roles a declared GCP vendor member is bound to, against allow or deny.
 
     A custom role the inventory lists is judged by its permissions, one verdict on the role
@@ -334,7 +334,7 @@ def gcp_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterator
 
 def _gcp_custom_role(
     ctx: RuleContext, va: VendorAccess, mode: Mode, role: Resource, where: list[str]
-) -> Finding:
+) -> Judgement:
     """One custom role a vendor member holds, judged by its ``includedPermissions``."""
     perms = [str(p) for p in role.attributes.get("included_permissions") or []]
     globs = list(va.deny if mode == "deny" else va.allow)
@@ -369,7 +369,7 @@ def _gcp_custom_role(
 
 def _gcp_named_roles(
     ctx: RuleContext, va: VendorAccess, mode: Mode, rid: str, roles: list[str]
-) -> Finding:
+) -> Judgement:
     """The roles without listed permissions bound on one resource, judged by name."""
     globs = list(va.deny if mode == "deny" else va.allow)
     what = "denied permissions" if mode == "deny" else "permissions outside its allow list"
@@ -415,7 +415,7 @@ def _gcp_named_roles(
 # --- declared roles exist ------------------------------------------------------------------
 
 
-def azure_declared_role_held(ctx: RuleContext, va: VendorAccess) -> Finding:
+def azure_declared_role_held(ctx: RuleContext, va: VendorAccess) -> Judgement:
     """Azure: the declared role definition was read and the principal holds it somewhere."""
     roles = [
         r
@@ -461,7 +461,7 @@ def azure_declared_role_held(ctx: RuleContext, va: VendorAccess) -> Finding:
     )
 
 
-def gcp_declared_role_held(ctx: RuleContext, va: VendorAccess) -> Finding:
+def gcp_declared_role_held(ctx: RuleContext, va: VendorAccess) -> Judgement:
     """GCP: the declared member is bound to the declared role on some resource read."""
     from auditor.analysis.vendor_roles import gcp_role_matches
 
@@ -519,7 +519,7 @@ def _gcp_targets(ctx: RuleContext) -> list[Resource]:
     return [chosen[k] for k in sorted(chosen)]
 
 
-def gcp_outside_reach(ctx: RuleContext) -> Iterator[Finding]:
+def gcp_outside_reach(ctx: RuleContext) -> Iterator[Judgement]:
     """GCP: members outside the customer bound on a boundary resource or above it.
 
     A binding on the resource, its project, a folder or the organisation reaches it

@@ -25,7 +25,7 @@ from auditor.analysis.policy import PolicyError, Principal, Statement, assume_st
 from auditor.analysis.vendor_roles import vendor_access_cloud
 from auditor.base.edges import TRUSTS
 from auditor.boundary import Declaration, VendorAccess
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.control_cloud_roles import (
     azure_declared_role_held,
     azure_outside_assignments,
@@ -134,7 +134,7 @@ def declared_for(decl: Declaration, role: Resource, p: Principal) -> VendorAcces
     return None
 
 
-def _account_checks(ctx: RuleContext, account: str, roles: list[Resource]) -> Finding | None:
+def _account_checks(ctx: RuleContext, account: str, roles: list[Resource]) -> Judgement | None:
     """The account-wide verdict when there are no roles to judge one by one."""
     sid = scope_id("aws", account, "*")
     if not scanned(ctx.graph, account):
@@ -158,7 +158,7 @@ def _account_checks(ctx: RuleContext, account: str, roles: list[Resource]) -> Fi
     return None
 
 
-def _no_vendor_access(ctx: RuleContext, what: str) -> Finding:
+def _no_vendor_access(ctx: RuleContext, what: str) -> Judgement:
     return ctx.not_applicable(
         "scope:aws/*/*",
         f"the declaration grants no vendor access, so {what}",
@@ -188,7 +188,7 @@ def _va_json(va: VendorAccess) -> dict[str, JSONValue]:
     ),
     requires=("iam",),
 )
-def no_wildcard_trust(ctx: RuleContext) -> Iterator[Finding]:
+def no_wildcard_trust(ctx: RuleContext) -> Iterator[Judgement]:
     yield from ctx.not_judged_on(("azure",), AZURE_NO_TRUST)
     yield from ctx.not_judged_on(
         ("gcp",),
@@ -263,7 +263,7 @@ def no_wildcard_trust(ctx: RuleContext) -> Iterator[Finding]:
     ),
     requires=("iam", "azure-authorization", "azure-resources", "cloudasset-iam"),
 )
-def external_assume_declared(ctx: RuleContext) -> Iterator[Finding]:
+def external_assume_declared(ctx: RuleContext) -> Iterator[Judgement]:
     yield from azure_outside_assignments(ctx)
     decl = ctx.declaration
     for account, roles in sorted(roles_by_customer_account(ctx.graph).items()):
@@ -330,7 +330,7 @@ def external_assume_declared(ctx: RuleContext) -> Iterator[Finding]:
     yield from _gcp_outside_members(ctx)
 
 
-def _gcp_outside_members(ctx: RuleContext) -> Iterator[Finding]:
+def _gcp_outside_members(ctx: RuleContext) -> Iterator[Judgement]:
     """GCP: IAM bindings on customer resources to members outside the customer."""
     decl = ctx.declaration
     for res in sorted(ctx.graph.inventory.resources, key=lambda r: r.id):
@@ -399,7 +399,7 @@ def _covers(st: Statement, principal: str) -> bool:
     ),
     requires=("iam",),
 )
-def external_id_required(ctx: RuleContext) -> Iterator[Finding]:
+def external_id_required(ctx: RuleContext) -> Iterator[Judgement]:
     yield from ctx.not_judged_on(("azure",), "Azure has no ExternalId on role access")
     yield from ctx.not_judged_on(("gcp",), "GCP has no ExternalId on role bindings")
     wanted = [va for va in ctx.declaration.control.vendor_access if va.require_external_id]
@@ -473,7 +473,7 @@ def external_id_required(ctx: RuleContext) -> Iterator[Finding]:
     ),
     requires=("iam",),
 )
-def declared_roles_exist(ctx: RuleContext) -> Iterator[Finding]:
+def declared_roles_exist(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     if not decl.control.vendor_access:
         yield _no_vendor_access(ctx, "no vendor role has to exist")

@@ -26,7 +26,7 @@ from auditor.analysis.policy import Grant, PermissionSet, PolicyError, role_docu
 from auditor.analysis.policy_eval import Decision
 from auditor.analysis.vendor_roles import vendor_access_cloud
 from auditor.boundary import VendorAccess
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.control_cloud_roles import Mode, azure_vendor_roles, gcp_vendor_roles
 from auditor.checks.control_trust import account_of_arn, find_role
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
@@ -43,7 +43,7 @@ def _judge(
     ctx: RuleContext,
     what: str,
     search: Callable[[PermissionSet, VendorAccess], list[tuple[str, Grant]]],
-) -> Iterator[Finding]:
+) -> Iterator[Judgement]:
     """Shared shape of both rules: find the role, read its policies, search for grants."""
     decl = ctx.declaration
     if not decl.control.vendor_access:
@@ -96,7 +96,7 @@ def _judge_role(
     search: Callable[[PermissionSet, VendorAccess], list[tuple[str, Grant]]],
     model: AccessModel,
     chains: dict[str, list[str]],
-) -> Iterator[Finding]:
+) -> Iterator[Judgement]:
     """The vendor role's own confirmed grants, and those of the roles it can reach."""
     chained, conditional = _chained_grants(ctx, va, search, model, chains)
     a = role.attributes
@@ -226,7 +226,7 @@ def _outside_hits(perms: PermissionSet, va: VendorAccess) -> list[tuple[str, Gra
     ),
     requires=("iam", "azure-authorization", "azure-resources", "cloudasset-iam"),
 )
-def vendor_denied_actions(ctx: RuleContext) -> Iterator[Finding]:
+def vendor_denied_actions(ctx: RuleContext) -> Iterator[Judgement]:
     yield from _judge(ctx, "can perform denied actions", _denied_hits)
 
 
@@ -242,5 +242,5 @@ def vendor_denied_actions(ctx: RuleContext) -> Iterator[Finding]:
     remediation="Narrow the vendor role's policies to the declared allow list, or extend it.",
     requires=("iam", "azure-authorization", "azure-resources", "cloudasset-iam"),
 )
-def vendor_allowed_actions(ctx: RuleContext) -> Iterator[Finding]:
+def vendor_allowed_actions(ctx: RuleContext) -> Iterator[Judgement]:
     yield from _judge(ctx, "can perform actions outside its allow list", _outside_hits)

@@ -24,7 +24,7 @@ from auditor.analysis.network import cidr_within
 from auditor.analysis.policy import ActionSet, PolicyError, Statement, find_action, statements
 from auditor.base.edges import SNAPSHOT_OF
 from auditor.boundary import Declaration
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.data_keys import protection_of
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
@@ -45,7 +45,7 @@ _ACCOUNT_KEYS = ("aws:principalaccount", "aws:sourceaccount", "kms:calleraccount
 _ORG_KEYS = ("aws:principalorgid", "aws:sourceorgid")
 
 
-def _no_stores(ctx: RuleContext) -> Finding:
+def _no_stores(ctx: RuleContext) -> Judgement:
     return ctx.inconclusive(
         "scope:aws/*/*",
         "the data.stores selector matched no collected resource",
@@ -171,7 +171,7 @@ def azure_storage_network(decl: Declaration, b: Resource) -> tuple[str, list[str
     return "closed", []
 
 
-def azure_storage_exposure(ctx: RuleContext, b: Resource) -> Finding:
+def azure_storage_exposure(ctx: RuleContext, b: Resource) -> Judgement:
     """An Azure storage account: who reaches it over the network, then anonymous blob access.
 
     A log store whose endpoint admits the internet or undeclared networks is public
@@ -220,7 +220,7 @@ def azure_storage_exposure(ctx: RuleContext, b: Resource) -> Finding:
     return ctx.passed(b.id, f"storage account {b.name} {where} and {anon}", attributes=attrs)
 
 
-def azure_storage_public(ctx: RuleContext, b: Resource) -> Finding:
+def azure_storage_public(ctx: RuleContext, b: Resource) -> Judgement:
     """An Azure storage account: anonymous blob access allowed, and from which networks.
 
     ``allowBlobPublicAccess`` false forbids anonymous access to every container; when
@@ -258,7 +258,7 @@ def azure_storage_public(ctx: RuleContext, b: Resource) -> Finding:
     )
 
 
-def _gcp_bucket_public(ctx: RuleContext, b: Resource) -> Finding:
+def _gcp_bucket_public(ctx: RuleContext, b: Resource) -> Judgement:
     """A Cloud Storage bucket: public access prevention, then allUsers bindings, then ACLs."""
     a = b.attributes
     pap, uniform = a.get("public_access_prevention"), a.get("uniform_access")
@@ -314,7 +314,7 @@ def _gcp_bucket_public(ctx: RuleContext, b: Resource) -> Finding:
     ),
     requires=("s3", "ec2-compute", "azure-resources", "cloudasset"),
 )
-def no_public_access(ctx: RuleContext) -> Iterator[Finding]:
+def no_public_access(ctx: RuleContext) -> Iterator[Judgement]:
     graph = ctx.graph
     stores = data_stores(graph)
     logs = system_log_stores(graph)
@@ -343,7 +343,7 @@ def no_public_access(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-def _aws_bucket_public(ctx: RuleContext, b: Resource) -> Finding:
+def _aws_bucket_public(ctx: RuleContext, b: Resource) -> Judgement:
     """An S3 bucket: S3's own verdict, Block Public Access, then policy statements naming anyone."""
     missing = [
         k for k in ("public_access_block", "policy", "policy_is_public") if k not in b.attributes
@@ -391,7 +391,7 @@ def _aws_bucket_public(ctx: RuleContext, b: Resource) -> Finding:
     )
 
 
-def _snapshot_public(ctx: RuleContext, snap: Resource) -> Finding:
+def _snapshot_public(ctx: RuleContext, snap: Resource) -> Judgement:
     """A snapshot of a platform volume must not be public (unknown when not read)."""
     public = snap.attributes.get("public")
     attrs: dict[str, JSONValue] = {
@@ -448,7 +448,7 @@ def _statement_problems(
     return problems, offending, tolerated
 
 
-def _gcp_cross_party(ctx: RuleContext, res: Resource, protects: list[str]) -> Finding:
+def _gcp_cross_party(ctx: RuleContext, res: Resource, protects: list[str]) -> Judgement:
     """GCP: IAM bindings on a bucket or key to members outside the customer."""
     label = f"{res.kind} {res.name or res.id}"
     outside = outside_grants(ctx.declaration, res, ctx.graph)
@@ -493,7 +493,7 @@ def _gcp_cross_party(ctx: RuleContext, res: Resource, protects: list[str]) -> Fi
     ),
     requires=("s3", "kms", "ec2-compute"),
 )
-def no_cross_party_grants(ctx: RuleContext) -> Iterator[Finding]:
+def no_cross_party_grants(ctx: RuleContext) -> Iterator[Judgement]:
     graph = ctx.graph
     stores = data_stores(graph)
     if not stores:
@@ -526,14 +526,14 @@ def no_cross_party_grants(ctx: RuleContext) -> Iterator[Finding]:
 
 def _policy_targets(
     ctx: RuleContext, stores: list[Resource]
-) -> tuple[dict[str, tuple[Resource, set[str]]], list[Finding]]:
+) -> tuple[dict[str, tuple[Resource, set[str]]], list[Judgement]]:
     """The buckets and keys whose policies to read (each with the stores a key protects).
 
     Also an INCONCLUSIVE for each store whose customer key is unknown or not collected.
     """
     decl = ctx.declaration
     targets: dict[str, tuple[Resource, set[str]]] = {}
-    unread: list[Finding] = []
+    unread: list[Judgement] = []
     for s in stores:
         if s.kind == Kind.BUCKET:
             targets.setdefault(s.id, (s, set()))
@@ -560,7 +560,7 @@ def _policy_targets(
     return targets, unread
 
 
-def _aws_cross_party(ctx: RuleContext, res: Resource, nodes: list[str]) -> Finding:
+def _aws_cross_party(ctx: RuleContext, res: Resource, nodes: list[str]) -> Judgement:
     """AWS: a bucket or key policy that names a principal outside the customer."""
     label = f"{res.kind} {res.name or res.id}"
     if "policy" not in res.attributes:
@@ -591,7 +591,7 @@ def _aws_cross_party(ctx: RuleContext, res: Resource, nodes: list[str]) -> Findi
     )
 
 
-def _snapshot_shared(ctx: RuleContext, snap: Resource) -> Finding:
+def _snapshot_shared(ctx: RuleContext, snap: Resource) -> Judgement:
     """A snapshot of a platform volume must be shared with no account outside the customer."""
     raw_shared = snap.attributes.get("shared_with")
     if raw_shared is None or snap.attributes.get("public") is None:

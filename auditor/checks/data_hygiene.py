@@ -7,11 +7,11 @@ from typing import Any
 
 from auditor.analysis.boundary_scope import data_stores, system_log_stores
 from auditor.base.edges import LOGS_TO
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 
-def _no_stores(ctx: RuleContext) -> Finding:
+def _no_stores(ctx: RuleContext) -> Judgement:
     return ctx.inconclusive(
         "scope:aws/*/*",
         "the data.stores selector matched no collected resource",
@@ -47,7 +47,7 @@ def _log_targets(ctx: RuleContext, res: Resource) -> dict[str, tuple[str, str, s
     ),
     requires=("s3", "cloudtrail", "ec2-network"),
 )
-def system_logs_separate(ctx: RuleContext) -> Iterator[Finding]:
+def system_logs_separate(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     stores = data_stores(ctx.graph)
     logs = system_log_stores(ctx.graph)
@@ -74,7 +74,7 @@ def system_logs_separate(ctx: RuleContext) -> Iterator[Finding]:
         yield _judge_data_store(ctx, s, store_ids)
 
 
-def _judge_log_store(ctx: RuleContext, log: Resource, store_ids: set[str]) -> Finding:
+def _judge_log_store(ctx: RuleContext, log: Resource, store_ids: set[str]) -> Judgement:
     """A system-log store must not also be a data store, nor log into one."""
     targets = _log_targets(ctx, log)
     into_data = sorted(t for t in targets if t in store_ids)
@@ -102,7 +102,7 @@ def _judge_log_store(ctx: RuleContext, log: Resource, store_ids: set[str]) -> Fi
     )
 
 
-def _judge_data_store(ctx: RuleContext, s: Resource, store_ids: set[str]) -> Finding:
+def _judge_data_store(ctx: RuleContext, s: Resource, store_ids: set[str]) -> Judgement:
     """A data store must neither log into a data store nor receive anything's logs."""
     if s.kind == Kind.BUCKET and "logging" not in s.attributes:
         return ctx.inconclusive(s.id, f"the access logging of bucket {s.name} was not collected")
@@ -157,7 +157,7 @@ def _judge_data_store(ctx: RuleContext, s: Resource, store_ids: set[str]) -> Fin
     remediation="Enable versioning on the bucket (and lifecycle rules for old versions).",
     requires=("s3",),
 )
-def versioning(ctx: RuleContext) -> Iterator[Finding]:
+def versioning(ctx: RuleContext) -> Iterator[Judgement]:
     stores = data_stores(ctx.graph)
     if not stores:
         yield _no_stores(ctx)

@@ -17,7 +17,7 @@ from typing import Any
 from auditor.analysis.boundary_scope import data_stores
 from auditor.base.edges import ENCRYPTED_BY
 from auditor.base.ids import gcp_project_of
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
@@ -284,7 +284,7 @@ def _key_json(k: KeyRef) -> dict[str, JSONValue]:
     }
 
 
-def _no_stores(ctx: RuleContext) -> Finding:
+def _no_stores(ctx: RuleContext) -> Judgement:
     return ctx.inconclusive(
         "scope:aws/*/*",
         "the data.stores selector matched no collected resource",
@@ -335,7 +335,7 @@ def _outside_listed_customer(ctx: RuleContext, cloud: str, k: KeyRef) -> str | N
     ),
     requires=("s3", "kms", "ec2-compute", "msk", "azure-resources", "cloudasset"),
 )
-def customer_key(ctx: RuleContext) -> Iterator[Finding]:
+def customer_key(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     want = decl.data.keys
     stores = data_stores(ctx.graph)
@@ -428,7 +428,7 @@ def customer_key(ctx: RuleContext) -> Iterator[Finding]:
     remediation="Enable automatic key rotation on the customer managed KMS key.",
     requires=("kms", "s3", "ec2-compute", "msk"),
 )
-def key_rotation(ctx: RuleContext) -> Iterator[Finding]:
+def key_rotation(ctx: RuleContext) -> Iterator[Judgement]:
     stores = data_stores(ctx.graph)
     if not stores:
         yield _no_stores(ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from auditor.analysis.boundary_scope import data_stores, is_customer_account, is_declared_region
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.model import PathName, Severity
 
 
@@ -24,7 +24,7 @@ from auditor.model import PathName, Severity
     ),
     requires=("s3", "ec2-compute", "msk"),
 )
-def store_location(ctx: RuleContext) -> Iterator[Finding]:
+def store_location(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     stores = data_stores(ctx.graph)
     if not stores:

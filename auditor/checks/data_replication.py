@@ -8,7 +8,7 @@ from typing import Any
 
 from auditor.analysis.boundary_scope import data_stores, is_declared_region
 from auditor.base.edges import REPLICATES_TO
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 
@@ -34,7 +34,7 @@ def _account_of_key_arn(ref: str) -> str | None:
     ),
     requires=("s3",),
 )
-def replication_in_boundary(ctx: RuleContext) -> Iterator[Finding]:
+def replication_in_boundary(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     graph = ctx.graph
     stores = data_stores(graph)
@@ -59,7 +59,7 @@ def replication_in_boundary(ctx: RuleContext) -> Iterator[Finding]:
         yield _judge_bucket(ctx, b)
 
 
-def _judge_bucket(ctx: RuleContext, b: Resource) -> Finding:
+def _judge_bucket(ctx: RuleContext, b: Resource) -> Judgement:
     """Whether every enabled replication destination of bucket ``b`` is inside the boundary."""
     if "replication" not in b.attributes:
         return ctx.inconclusive(b.id, f"the replication of bucket {b.name} was not collected")

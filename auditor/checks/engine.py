@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from auditor.boundary import Waiver
-from auditor.checks import Finding, Rule, RuleContext
+from auditor.checks import Judgement, Rule, RuleContext
 from auditor.checks.pack import RulePack
 from auditor.gc_pause import gc_paused
 from auditor.graph.build import BoundaryGraph
@@ -34,7 +34,7 @@ def _gap_label(g: Gap) -> str:
     return f"{g.service}:{g.operation} {g.error_code} ({where})"
 
 
-def _locate(graph: BoundaryGraph, f: Finding) -> tuple[str, str, str]:
+def _locate(graph: BoundaryGraph, f: Judgement) -> tuple[str, str, str]:
     res = graph.get(f.resource)
     if res is not None and res.account and not res.attributes.get("stub"):
         return res.cloud, res.account, res.region
@@ -51,7 +51,7 @@ def _relevant_gaps(rule: Rule, gaps: Sequence[Gap]) -> list[Gap]:
     return [g for g in gaps if g.service == "*" or g.service in services]
 
 
-def _apply_gaps(graph: BoundaryGraph, f: Finding, gaps: Sequence[Gap]) -> Finding:
+def _apply_gaps(graph: BoundaryGraph, f: Judgement, gaps: Sequence[Gap]) -> Judgement:
     judged = f.status in (Status.PASS, Status.FAIL)
     if not (judged or (f.status is Status.NOT_APPLICABLE and f.nothing_found)) or not gaps:
         return f
@@ -86,16 +86,16 @@ def _apply_gaps(graph: BoundaryGraph, f: Finding, gaps: Sequence[Gap]) -> Findin
     return replace(f, status=Status.INCONCLUSIVE, message=message, evidence=evidence)
 
 
-def _scope_gap_findings(rule: Rule, gaps: Sequence[Gap]) -> list[Finding]:
+def _scope_gap_findings(rule: Rule, gaps: Sequence[Gap]) -> list[Judgement]:
     by_scope: dict[tuple[str, str, str], list[Gap]] = {}
     for g in gaps:
         if not g.resource:
             by_scope.setdefault((g.cloud, g.account, g.region), []).append(g)
-    out: list[Finding] = []
+    out: list[Judgement] = []
     for (cloud, account, region), group in sorted(by_scope.items()):
         labels = tuple(sorted({_gap_label(g) for g in group}))
         out.append(
-            Finding(
+            Judgement(
                 resource=scope_id(cloud, account, region),
                 status=Status.INCONCLUSIVE,
                 message=(
@@ -111,7 +111,7 @@ def _scope_gap_findings(rule: Rule, gaps: Sequence[Gap]) -> list[Finding]:
 
 
 def _waive(
-    f: Finding, rule: Rule, waivers: Sequence[Waiver], today: dt.date
+    f: Judgement, rule: Rule, waivers: Sequence[Waiver], today: dt.date
 ) -> tuple[Status, str, dict[str, str] | None]:
     if f.status not in (Status.FAIL, Status.INCONCLUSIVE):
         return f.status, f.message, None
@@ -160,11 +160,11 @@ def _evaluate(
             rule=r, graph=graph, declaration=decl, params={**r.params, **entry.params}
         )
         gaps = _relevant_gaps(r, graph.inventory.gaps)
-        findings: list[Finding] = [_apply_gaps(graph, f, gaps) for f in r.evaluate(ctx)]
+        findings: list[Judgement] = [_apply_gaps(graph, f, gaps) for f in r.evaluate(ctx)]
         findings += _scope_gap_findings(r, gaps)
         if not findings:
             findings = [
-                Finding(
+                Judgement(
                     resource=scope_id("aws", "*", "*"),
                     status=Status.INCONCLUSIVE,
                     message=f"{r.id} found nothing in scope to judge",
@@ -188,9 +188,9 @@ def _evaluate(
     return sorted(verdicts, key=lambda v: (v.path.value, v.rule, v.resource, v.status, v.message))
 
 
-def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+def _dedupe(findings: Iterable[Judgement]) -> list[Judgement]:
     seen: set[tuple[str, str, str]] = set()
-    out: list[Finding] = []
+    out: list[Judgement] = []
     for f in findings:
         key = (f.resource, f.status.value, f.message)
         if key not in seen:

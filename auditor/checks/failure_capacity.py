@@ -21,7 +21,7 @@ from auditor.analysis.capacity import Capacity, capacity_by_region
 from auditor.analysis.failover import comparison_primary, declared_regions
 from auditor.analysis.network import local_id
 from auditor.boundary import Pattern, RegionRole
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, PathName, Severity, Status
 
@@ -75,7 +75,7 @@ _WHAT = {
     ),
     requires=(*CAPACITY_SERVICES, "azure-resources", "cloudasset"),
 )
-def region_capacity(ctx: RuleContext) -> Iterator[Finding]:
+def region_capacity(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     regions = declared_regions(decl)
     if not regions:
@@ -142,7 +142,7 @@ def region_capacity(ctx: RuleContext) -> Iterator[Finding]:
     ),
     requires=(*CAPACITY_SERVICES, "azure-resources", "cloudasset"),
 )
-def secondary_capacity(ctx: RuleContext) -> Iterator[Finding]:
+def secondary_capacity(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     if decl.pattern is not Pattern.ACTIVE_PASSIVE:
         yield ctx.not_applicable(
@@ -157,7 +157,7 @@ def secondary_capacity(ctx: RuleContext) -> Iterator[Finding]:
         yield from _secondary_capacity(ctx, cloud)
 
 
-def _secondary_capacity(ctx: RuleContext, cloud: str) -> Iterator[Finding]:
+def _secondary_capacity(ctx: RuleContext, cloud: str) -> Iterator[Judgement]:
     """Each secondary region of ``cloud`` against that cloud's primary (else another's)."""
     decl = ctx.declaration
     ratio = decl.failure.secondary_capacity

@@ -34,7 +34,7 @@ from auditor.analysis.failover import (
 from auditor.analysis.network import label, local_id
 from auditor.base.edges import REPLICATES_TO
 from auditor.boundary import Declaration, Pattern, RegionRole
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Relation, Resource, Severity
 
@@ -70,7 +70,7 @@ def _key_json(k: Resource) -> dict[str, JSONValue]:
     ),
     requires=("kms", "s3", "ec2-compute", "msk", "azure-resources", "cloudasset"),
 )
-def keys_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
+def keys_in_each_region(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     if not decl.failure.keys_in_each_region:
         yield ctx.not_applicable(
@@ -151,7 +151,7 @@ def _region_keys(ctx: RuleContext, here: list[Resource], in_region: list[Resourc
 
 def _judge_region_keys(
     ctx: RuleContext, where: tuple[str, str], found: _RegionKeys, primary_data_keys: set[str]
-) -> Finding:
+) -> Judgement:
     """Whether a usable customer key in the region can read its data after failover.
 
     An unusable key protecting the data fails, and so does a key that exists only in
@@ -227,7 +227,7 @@ def _judge_uncollected(
     missing: list[str],
     nodes: list[str],
     attrs: dict[str, JSONValue],
-) -> Finding:
+) -> Judgement:
     """No usable customer key was collected in the region, and the stores' keys were not.
 
     Azure and GCP list every resource of a subscription or project at once: when every
@@ -268,7 +268,7 @@ def _judge_separate_key(
     primary_keys: set[str],
     nodes: list[str],
     attrs: dict[str, JSONValue],
-) -> Finding:
+) -> Judgement:
     """A separate customer key is usable after failover only if it grants the same roles."""
     cloud, region = where
     rid = scope_id(cloud, "*", region)
@@ -345,7 +345,7 @@ def _judge_separate_key(
     ),
     requires=("s3", "azure-resources", "cloudasset"),
 )
-def data_replicated(ctx: RuleContext) -> Iterator[Finding]:
+def data_replicated(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     regions = declared_regions(decl)
     if decl.pattern is Pattern.SHARED_STORAGE and len(regions) < 2:
@@ -400,7 +400,9 @@ def _replication_routes(decl: Declaration) -> tuple[set[tuple[str, str]], dict[s
     return actives, {r: act_names - {r} for _, r in actives}
 
 
-def _judge_replication(ctx: RuleContext, store: Resource, targets: list[str], rpo: int) -> Finding:
+def _judge_replication(
+    ctx: RuleContext, store: Resource, targets: list[str], rpo: int
+) -> Judgement:
     """Whether ``store`` replicates to one of the failover ``targets`` (regions)."""
     attrs: dict[str, JSONValue] = {"target_regions": targets, "rpo_seconds": rpo}
     if not targets:
@@ -464,7 +466,7 @@ def _bucket_destinations(
 
 def _judge_bucket_replication(
     ctx: RuleContext, store: Resource, targets: list[str], rpo: int, attrs: dict[str, JSONValue]
-) -> Finding:
+) -> Judgement:
     """A bucket passes on one good destination; else its worst destination says why not."""
     edges = list(ctx.graph.out_edges(store.id, REPLICATES_TO))
     dests = _bucket_destinations(ctx, store, edges, targets, rpo)
@@ -539,7 +541,7 @@ def _destination_account(store: Resource, rule_id: str) -> str | None:
 
 def _judge_kafka_replication(
     ctx: RuleContext, store: Resource, targets: list[str], attrs: dict[str, JSONValue]
-) -> Finding:
+) -> Judgement:
     """Broker-held data (MSK, broker volumes) needs a declared Kafka replication service."""
     decl = ctx.declaration
     services = []

@@ -28,7 +28,7 @@ from auditor.analysis.failover import (
     region_anchor,
 )
 from auditor.base.edges import DEPENDS_ON
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, PathName, Severity
 
@@ -75,7 +75,7 @@ def dependency_json(d: Dependency) -> dict[str, JSONValue]:
         "cloudasset",
     ),
 )
-def region_independence(ctx: RuleContext) -> Iterator[Finding]:
+def region_independence(ctx: RuleContext) -> Iterator[Judgement]:
     graph = ctx.graph
     deps = dependencies_from_graph(graph)
     regions = dependent_region_keys(ctx.declaration)

@@ -52,7 +52,7 @@ from auditor.analysis.failover import (
 )
 from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY
 from auditor.boundary import Dns, Pattern, RegionRole
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, PathName, Resource, Severity
 
@@ -64,7 +64,7 @@ def _name_id(fqdn: str) -> str:
     return f"dns:{fqdn}"
 
 
-def _no_dns(ctx: RuleContext) -> Finding:
+def _no_dns(ctx: RuleContext) -> Judgement:
     """No ``failure.dns``: a gap in the declaration when clients must move between regions.
 
     Active-passive and active-active platforms promise an RTO, which clients can only
@@ -127,7 +127,7 @@ def _names(ctx: RuleContext, dns: Dns) -> Iterator[tuple[str, list[Resource]]]:
         yield fqdn, records_named(ctx.graph, dns.zone, fqdn, dns.cloud)
 
 
-def _missing_zone(ctx: RuleContext, dns: Dns, fqdn: str) -> Finding:
+def _missing_zone(ctx: RuleContext, dns: Dns, fqdn: str) -> Judgement:
     where = f" of {dns.cloud}" if dns.cloud else ""
     return ctx.failed(
         _name_id(fqdn),
@@ -155,14 +155,14 @@ def _missing_zone(ctx: RuleContext, dns: Dns, fqdn: str) -> Finding:
     ),
     requires=ROUTE53,
 )
-def dns_failover_records(ctx: RuleContext) -> Iterator[Finding]:
+def dns_failover_records(ctx: RuleContext) -> Iterator[Judgement]:
     if not ctx.declaration.failure.dns:
         yield _no_dns(ctx)
     for dns in ctx.declaration.failure.dns:
         yield from _failover_records(ctx, dns)
 
 
-def _failover_records(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
+def _failover_records(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
     if not declared_names(ctx.graph, dns):
         yield ctx.inconclusive(
             scope_id(dns.cloud or "aws", "*", "global"),
@@ -279,14 +279,14 @@ def _misplaced_primary(ctx: RuleContext, primary: Resource) -> str | None:
     ),
     requires=ROUTE53,
 )
-def dns_health_checks(ctx: RuleContext) -> Iterator[Finding]:
+def dns_health_checks(ctx: RuleContext) -> Iterator[Judgement]:
     if not ctx.declaration.failure.dns:
         yield _no_dns(ctx)
     for dns in ctx.declaration.failure.dns:
         yield from _health_checks(ctx, dns)
 
 
-def _health_checks(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
+def _health_checks(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
     if not declared_names(ctx.graph, dns):
         yield ctx.inconclusive(
             scope_id(dns.cloud or "aws", "*", "global"),
@@ -336,7 +336,7 @@ def _never_withdrawn(r: Resource, fqdn: str) -> str | None:
     return None
 
 
-def _judge_health(ctx: RuleContext, r: Resource, fqdn: str, required: bool) -> Finding:
+def _judge_health(ctx: RuleContext, r: Resource, fqdn: str, required: bool) -> Judgement:
     hc_id, hc = health_check_of(ctx.graph, r)
     alias = alias_target(r)
     attrs: dict[str, JSONValue] = {"record": _record_json(r), "health_check_required": required}
@@ -411,14 +411,14 @@ def _judge_health(ctx: RuleContext, r: Resource, fqdn: str, required: bool) -> F
     remediation="Lower the record TTL well below the declared RTO (e.g. 30-60 seconds).",
     requires=ROUTE53,
 )
-def dns_ttl(ctx: RuleContext) -> Iterator[Finding]:
+def dns_ttl(ctx: RuleContext) -> Iterator[Judgement]:
     if not ctx.declaration.failure.dns:
         yield _no_dns(ctx)
     for dns in ctx.declaration.failure.dns:
         yield from _ttl(ctx, dns)
 
 
-def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Finding]:
+def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
     decl = ctx.declaration
     rto = decl.objectives.rto
     zones = zones_named(ctx.graph, dns.zone, dns.cloud)

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 
 from auditor.analysis.failover import dependent_region_keys
 from auditor.boundary import Drills
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, PathName, Resource, Severity
 from auditor.normalize.drills import (
@@ -94,7 +94,7 @@ class DrillView:
         }
 
 
-def _no_catalog(ctx: RuleContext) -> Finding:
+def _no_catalog(ctx: RuleContext) -> Judgement:
     return ctx.failed(
         scope_id("aws", "*", "*"),
         "no drill evidence was loaded (the inventory has no drill catalog): record drills "
@@ -133,7 +133,7 @@ def _drill_json(view: DrillView, d: Resource) -> dict[str, JSONValue]:
     ),
     requires=(DRILL_SERVICE,),
 )
-def drill_recent(ctx: RuleContext) -> Iterator[Finding]:
+def drill_recent(ctx: RuleContext) -> Iterator[Judgement]:
     view = DrillView(ctx)
     if view.catalog is None:
         yield _no_catalog(ctx)
@@ -191,7 +191,7 @@ def drill_recent(ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-def _invalid_files(ctx: RuleContext, view: DrillView) -> Iterator[Finding]:
+def _invalid_files(ctx: RuleContext, view: DrillView) -> Iterator[Judgement]:
     assert view.catalog is not None
     for item in view.catalog.attributes.get("invalid") or []:
         yield ctx.failed(
@@ -226,7 +226,7 @@ def _failed_steps(drill: Resource) -> Sequence[str]:
     ),
     requires=(DRILL_SERVICE,),
 )
-def drill_objectives(ctx: RuleContext) -> Iterator[Finding]:
+def drill_objectives(ctx: RuleContext) -> Iterator[Judgement]:
     view = DrillView(ctx)
     if view.catalog is None:
         yield _no_catalog(ctx)

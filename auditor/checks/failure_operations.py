@@ -22,7 +22,7 @@ from auditor.analysis.failover import declared_regions, role_usable_in
 from auditor.analysis.network import label, local_id
 from auditor.analysis.vendor_roles import declared_role, vendor_access_cloud
 from auditor.base.edges import LOGGED_BY, MEMBER_OF, RUNS_AS
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.control_trust import account_of_arn
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
@@ -43,7 +43,7 @@ from auditor.model import JSONValue, Kind, PathName, Resource, Severity
     ),
     requires=("cloudtrail", "ec2-network", "iam", "azure-resources", "cloudasset"),
 )
-def operations_in_each_region(ctx: RuleContext) -> Iterator[Finding]:
+def operations_in_each_region(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     graph = ctx.graph
     platform = platform_resources(graph)

@@ -50,7 +50,7 @@ from auditor.analysis.failover import (
 from auditor.analysis.network import label
 from auditor.base.edges import REPLICATES_TO, SCALES
 from auditor.boundary import Declaration, Pattern, RegionRole
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Relation, Resource, Severity
@@ -58,7 +58,7 @@ from auditor.model import JSONValue, Kind, PathName, Relation, Resource, Severit
 ALL = scope_id("aws", "*", "*")
 
 
-def _not_applicable(ctx: RuleContext, *patterns: Pattern) -> Finding | None:
+def _not_applicable(ctx: RuleContext, *patterns: Pattern) -> Judgement | None:
     p = ctx.declaration.pattern
     if p in patterns:
         return None
@@ -88,7 +88,7 @@ def _not_applicable(ctx: RuleContext, *patterns: Pattern) -> Finding | None:
     ),
     requires=("route53", "s3"),
 )
-def single_write_region(ctx: RuleContext) -> Iterator[Finding]:
+def single_write_region(ctx: RuleContext) -> Iterator[Judgement]:
     """One verdict per declared primary: each cloud's primary is its own write region.
 
     A cloud without a primary of its own is judged against the primary it fails over from
@@ -108,7 +108,7 @@ def single_write_region(ctx: RuleContext) -> Iterator[Finding]:
         yield _judge_write_region(ctx, owner, clouds)
 
 
-def _judge_write_region(ctx: RuleContext, owner: tuple[str, str], clouds: set[str]) -> Finding:
+def _judge_write_region(ctx: RuleContext, owner: tuple[str, str], clouds: set[str]) -> Judgement:
     decl = ctx.declaration
     graph = ctx.graph
     problems: list[str] = []
@@ -181,7 +181,7 @@ def _write_region_verdict(
     nodes: list[str],
     edges: list[tuple[str, str, str]],
     checked: list[str],
-) -> Finding:
+) -> Judgement:
     cloud, primary = owner
     rid = scope_id(cloud, "*", primary)
     attrs: dict[str, JSONValue] = {"primary": primary, "checked": sorted(checked)}
@@ -230,7 +230,7 @@ def _write_region_verdict(
     ),
     requires=("ec2-compute", "autoscaling", "msk", "eks"),
 )
-def replication_service(ctx: RuleContext) -> Iterator[Finding]:
+def replication_service(ctx: RuleContext) -> Iterator[Judgement]:
     if (na := _not_applicable(ctx, Pattern.ACTIVE_PASSIVE, Pattern.ACTIVE_ACTIVE)) is not None:
         yield na
         return
@@ -260,7 +260,7 @@ def replication_service(ctx: RuleContext) -> Iterator[Finding]:
         yield _judge_service(ctx, svc.name)
 
 
-def _judge_service(ctx: RuleContext, name: str) -> Finding:
+def _judge_service(ctx: RuleContext, name: str) -> Judgement:
     decl = ctx.declaration
     svc = next(s for s in decl.failure.replication if s.name == name)
     rid = f"replication:{svc.name}"
@@ -338,7 +338,7 @@ def _judge_service(ctx: RuleContext, name: str) -> Finding:
         "Declare failure.ownership: topic or domain globs, each owned by one active region."
     ),
 )
-def topic_ownership(ctx: RuleContext) -> Iterator[Finding]:
+def topic_ownership(ctx: RuleContext) -> Iterator[Judgement]:
     if (na := _not_applicable(ctx, Pattern.ACTIVE_ACTIVE)) is not None:
         yield na
         return
@@ -414,7 +414,7 @@ def _replication_flows(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
     ),
     requires=("s3",),
 )
-def replication_loops(ctx: RuleContext) -> Iterator[Finding]:
+def replication_loops(ctx: RuleContext) -> Iterator[Judgement]:
     if (na := _not_applicable(ctx, Pattern.ACTIVE_ACTIVE)) is not None:
         yield na
         return
@@ -466,7 +466,7 @@ def replication_loops(ctx: RuleContext) -> Iterator[Finding]:
     ),
     requires=("route53", "elbv2", "ec2-compute", "azure-resources", "cloudasset"),
 )
-def local_resolution(ctx: RuleContext) -> Iterator[Finding]:
+def local_resolution(ctx: RuleContext) -> Iterator[Judgement]:
     if (na := _not_applicable(ctx, Pattern.ACTIVE_ACTIVE)) is not None:
         yield na
         return
@@ -556,7 +556,7 @@ def local_resolution(ctx: RuleContext) -> Iterator[Finding]:
     ),
     requires=("s3", "ec2-compute", "msk"),
 )
-def shared_storage_durability(ctx: RuleContext) -> Iterator[Finding]:
+def shared_storage_durability(ctx: RuleContext) -> Iterator[Judgement]:
     if (na := _not_applicable(ctx, Pattern.SHARED_STORAGE)) is not None:
         yield na
         return
@@ -611,7 +611,7 @@ _GROUP = {"aws": "Auto Scaling group", "azure": "VM scale set", "gcp": "managed 
     ),
     requires=("ec2-compute", "autoscaling", "eks", "azure-resources", "cloudasset"),
 )
-def compute_replaceable(ctx: RuleContext) -> Iterator[Finding]:
+def compute_replaceable(ctx: RuleContext) -> Iterator[Judgement]:
     if (na := _not_applicable(ctx, Pattern.SHARED_STORAGE)) is not None:
         yield na
         return

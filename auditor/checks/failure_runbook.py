@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from auditor.analysis.failover import failover_role, member_running, record_fqdn, service_members
 from auditor.base.edges import HEALTH_CHECKED_BY
 from auditor.boundary import RunbookResource, RunbookStep
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 from auditor.normalize.drills import DRILL_KIND
@@ -37,7 +37,7 @@ def _named(resources: list[Resource], name: str, *attrs: str) -> list[Resource]:
 
 def _status(
     ctx: RuleContext, rid: str, ok: bool, message: str, found: list[Resource], **kw: object
-) -> Finding:
+) -> Judgement:
     nodes = [r.id for r in found]
     attrs: dict[str, JSONValue] = {"found": nodes}
     if ok:
@@ -45,7 +45,7 @@ def _status(
     return ctx.failed(rid, message, nodes=nodes, attributes=attrs, definite=bool(found), **kw)
 
 
-def _judge(ctx: RuleContext, step: RunbookStep, n: int, res: RunbookResource) -> Finding:
+def _judge(ctx: RuleContext, step: RunbookStep, n: int, res: RunbookResource) -> Judgement:
     graph = ctx.graph
     rid = f"runbook:{n}/{res.kind}:{res.name}" + (f"@{res.state}" if res.state else "")
     where = f"step {n} ({step.name}): {res.kind} {res.name}"
@@ -112,7 +112,7 @@ def _judge(ctx: RuleContext, step: RunbookStep, n: int, res: RunbookResource) ->
     return _status(ctx, rid, True, f"{where} is {have}", found)
 
 
-def _judge_replication(ctx: RuleContext, rid: str, where: str, res: RunbookResource) -> Finding:
+def _judge_replication(ctx: RuleContext, rid: str, where: str, res: RunbookResource) -> Judgement:
     graph = ctx.graph
     svc = next((s for s in ctx.declaration.failure.replication if s.name == res.name), None)
     if svc is not None:
@@ -144,7 +144,9 @@ def _judge_replication(ctx: RuleContext, rid: str, where: str, res: RunbookResou
     return _status(ctx, rid, True, f"{where} is {rules[0].get('status')}", buckets)
 
 
-def _judge_consumer_group(ctx: RuleContext, rid: str, where: str, res: RunbookResource) -> Finding:
+def _judge_consumer_group(
+    ctx: RuleContext, rid: str, where: str, res: RunbookResource
+) -> Judgement:
     drills = sorted(
         ctx.graph.of_kind(DRILL_KIND),
         key=lambda d: (str(d.attributes.get("ended") or ""), d.id),
@@ -181,7 +183,7 @@ def _judge_consumer_group(ctx: RuleContext, rid: str, where: str, res: RunbookRe
     ),
     requires=("route53", "s3", "autoscaling", "msk", "kms", "ec2-compute"),
 )
-def runbook_resources(ctx: RuleContext) -> Iterator[Finding]:
+def runbook_resources(ctx: RuleContext) -> Iterator[Judgement]:
     steps = ctx.declaration.failure.runbook
     if not steps:
         yield ctx.not_applicable(

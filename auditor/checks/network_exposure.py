@@ -34,7 +34,7 @@ from auditor.analysis.network import (
     sg_rules_for_port,
 )
 from auditor.analysis.network.client_admission import Admitted, azure_admission, gcp_admission
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
@@ -50,7 +50,7 @@ def _platform_scope(platform: Sequence[Resource]) -> str:
     return scope_id(clouds[0] if len(clouds) == 1 else "*", "*", "*")
 
 
-def _no_platform(ctx: RuleContext) -> Finding:
+def _no_platform(ctx: RuleContext) -> Judgement:
     return ctx.inconclusive(
         scope_id("aws", "*", "*"),
         "the platform selector matched no collected resource",
@@ -76,7 +76,7 @@ def _exposure_finding(
     what: str,
     *,
     allowed_reason: str | None = None,
-) -> Finding:
+) -> Judgement:
     """One verdict for one resource from its per-port exposures."""
     nodes: list[str] = [res.id]
     edges: list[tuple[str, str, str]] = []
@@ -149,7 +149,7 @@ def _exposure_finding(
     ),
     requires=NETWORK_SERVICES,
 )
-def public_ingress(ctx: RuleContext) -> Iterator[Finding]:
+def public_ingress(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     platform = platform_resources(ctx.graph)
     if not platform:
@@ -193,7 +193,7 @@ def public_ingress(ctx: RuleContext) -> Iterator[Finding]:
     requires=("ec2-network", "ec2-compute", "elbv2"),
     params={"ports": [22, 3389]},
 )
-def management_ports(ctx: RuleContext) -> Iterator[Finding]:
+def management_ports(ctx: RuleContext) -> Iterator[Judgement]:
     platform = platform_resources(ctx.graph)
     if not platform:
         yield _no_platform(ctx)
@@ -251,7 +251,7 @@ def management_ports(ctx: RuleContext) -> Iterator[Finding]:
     ),
     requires=NETWORK_SERVICES,
 )
-def client_sources(ctx: RuleContext) -> Iterator[Finding]:
+def client_sources(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     platform = platform_resources(ctx.graph)
     if not platform:
@@ -309,7 +309,7 @@ def client_sources(ctx: RuleContext) -> Iterator[Finding]:
 
 def _judge_rule_sets(
     ctx: RuleContext, platform: Sequence[Resource], ports: list[int], allowed: list[str]
-) -> Iterator[Finding]:
+) -> Iterator[Judgement]:
     """Azure NSGs, Event Hubs rules and GCP firewall rules: one verdict per rule holder.
 
     See :mod:`auditor.analysis.network.client_admission` for how each cloud's rules
@@ -361,7 +361,7 @@ def _judge_holder(
     admitted: list[Admitted],
     ports: list[int],
     allowed: list[str],
-) -> Finding:
+) -> Judgement:
     """One NSG, firewall rule or namespace: FAIL on an undeclared source."""
     name = label(holder)
     if holder.kind == Kind.FIREWALL:
@@ -466,7 +466,7 @@ def _judge_group(
     protects: list[str],
     ports: list[int],
     allowed: list[str],
-) -> Finding:
+) -> Judgement:
     """One verdict for one group: FAIL on an undeclared source, else INCONCLUSIVE on an
     uncollected prefix list, else PASS."""
     gid = sg.id
@@ -536,7 +536,7 @@ K8S_LISTINGS: dict[str, tuple[str, str]] = {
     ),
     requires=("eks", "azure-resources", "cloudasset"),
 )
-def k8s_endpoint_private(ctx: RuleContext) -> Iterator[Finding]:
+def k8s_endpoint_private(ctx: RuleContext) -> Iterator[Judgement]:
     from auditor.analysis.scanned import scanned_accounts
 
     platform = platform_resources(ctx.graph)

@@ -34,7 +34,7 @@ from auditor.analysis.network import (
 )
 from auditor.analysis.network.cross_cloud import connections, declared_crossings, places
 from auditor.base.edges import LOGGED_BY
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._site_links import site_link_verdicts
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
@@ -45,7 +45,7 @@ _DEAD_ATTACHMENT = frozenset({"deleted", "deleting", "rejected", "failed", "fail
 _PRIVATE_VIA = ("peering", "transit-gateway")
 
 
-def _no_networks(ctx: RuleContext) -> Finding:
+def _no_networks(ctx: RuleContext) -> Judgement:
     return ctx.inconclusive(
         scope_id("aws", "*", "*"),
         "no platform VPC was found: the platform selector matched no network and no "
@@ -99,7 +99,7 @@ def _conn_json(c: Connectivity) -> dict[str, JSONValue]:
     ),
     requires=("ec2-network", "ec2-vpn", "azure-resources", "cloudasset"),
 )
-def replication_private(ctx: RuleContext) -> Iterator[Finding]:
+def replication_private(ctx: RuleContext) -> Iterator[Judgement]:
     """AWS pairs hop by hop (route tables, peerings, TGWs); pairs with an Azure or GCP region
     network by network (:mod:`auditor.analysis.network.cross_cloud`)."""
     decl = ctx.declaration
@@ -110,7 +110,7 @@ def replication_private(ctx: RuleContext) -> Iterator[Finding]:
     yield from _cross_cloud_replication(ctx, via_allowed, clouds)
 
 
-def _aws_replication(ctx: RuleContext, via_allowed: set[str]) -> Iterator[Finding]:
+def _aws_replication(ctx: RuleContext, via_allowed: set[str]) -> Iterator[Judgement]:
     decl = ctx.declaration
     regions = sorted(decl.regions_of("aws"))
     if len(regions) < 2:
@@ -147,7 +147,7 @@ def _aws_replication(ctx: RuleContext, via_allowed: set[str]) -> Iterator[Findin
 
 def _cross_cloud_replication(
     ctx: RuleContext, via_allowed: set[str], clouds: set[str]
-) -> Iterator[Finding]:
+) -> Iterator[Judgement]:
     """Pairs of declared regions where at least one is Azure or GCP (both clouds scanned)."""
     decl = ctx.declaration
     declared = [
@@ -196,7 +196,7 @@ def _judge_replication(
     conns: list[Connectivity],
     via_allowed: set[str],
     where: tuple[str, str] | None = None,
-) -> Finding:
+) -> Judgement:
     pair = f"{a.id}<->{b.id}"
     between = f"{_vpc_label(a)} and {_vpc_label(b)}"
     if where is not None and a.id == b.id:
@@ -274,7 +274,7 @@ def _judge_replication(
     ),
     requires=("ec2-network",),
 )
-def peering_declared(ctx: RuleContext) -> Iterator[Finding]:
+def peering_declared(ctx: RuleContext) -> Iterator[Judgement]:
     nets = platform_networks(ctx.graph)
     if not nets.networks:
         yield _no_networks(ctx)
@@ -298,7 +298,7 @@ def peering_declared(ctx: RuleContext) -> Iterator[Finding]:
         yield _judge_peering(ctx, p, platform_sides)
 
 
-def _judge_peering(ctx: RuleContext, p: Resource, platform_vpcs: list[Resource]) -> Finding:
+def _judge_peering(ctx: RuleContext, p: Resource, platform_vpcs: list[Resource]) -> Judgement:
     pid = local_id(p.id)
     status = str(p.attributes.get("status") or "")
     sides = {s: p.attributes.get(s) or {} for s in ("requester", "accepter")}
@@ -369,7 +369,7 @@ def _judge_peering(ctx: RuleContext, p: Resource, platform_vpcs: list[Resource])
     ),
     requires=("ec2-network", "ec2-vpn", "azure-resources", "cloudasset"),
 )
-def transit_declared(ctx: RuleContext) -> Iterator[Finding]:
+def transit_declared(ctx: RuleContext) -> Iterator[Judgement]:
     """Transit gateway attachments (AWS) and site links (VPN, ExpressRoute, Interconnect).
 
     Azure virtual WAN hubs and GCP Network Connectivity Center hubs are not collected:
@@ -438,7 +438,7 @@ def transit_declared(ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-def _judge_attachment(ctx: RuleContext, att: Resource, tgw: Resource) -> Finding:
+def _judge_attachment(ctx: RuleContext, att: Resource, tgw: Resource) -> Judgement:
     a = att.attributes
     aid = local_id(att.id)
     tid = str(tgw.attributes.get("tgw_id") or local_id(tgw.id))
@@ -507,7 +507,7 @@ def _judge_attachment(ctx: RuleContext, att: Resource, tgw: Resource) -> Finding
     ),
     requires=("ec2-network",),
 )
-def flow_logs(ctx: RuleContext) -> Iterator[Finding]:
+def flow_logs(ctx: RuleContext) -> Iterator[Judgement]:
     nets = platform_networks(ctx.graph)
     if not nets.networks:
         yield _no_networks(ctx)

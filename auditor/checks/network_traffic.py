@@ -34,7 +34,7 @@ from auditor.analysis.network.cloud_flows import cloud_flows
 from auditor.analysis.network.path_model import Path
 from auditor.analysis.network.paths import best
 from auditor.analysis.network.traffic import PUBLIC, Flow, class_flows, judge
-from auditor.checks import Finding, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, PathName, Severity
 
@@ -94,7 +94,7 @@ def _first(paths: Sequence[Path]) -> str:
         "cloudasset",
     ),
 )
-def traffic_class(ctx: RuleContext) -> Iterator[Finding]:
+def traffic_class(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     # AWS listeners hop by hop; Azure and GCP listeners network by network.
     flows = [f for f in class_flows(ctx.graph) if f.target.cloud == "aws"]
@@ -121,7 +121,7 @@ def _judge(
     flows: list[Flow],
     allowed: list[str],
     cidrs: list[str],
-) -> Finding:
+) -> Judgement:
     target = flows[0].target
     name = label(target)
     extra: dict[str, JSONValue] = {"class": cls, "declared_via": allowed, "declared_from": cidrs}
@@ -188,7 +188,7 @@ def _judge_replication(
     flows: list[Flow],
     allowed: list[str],
     extra: dict[str, JSONValue],
-) -> Finding:
+) -> Judgement:
     allowed_set = set(allowed or _PRIVATE) | {"local"}  # one network spanning regions (GCP)
     public = [f for f in flows if f.reach is Reach.YES and set(f.links) & PUBLIC]
     if public:

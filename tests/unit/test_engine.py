@@ -92,7 +92,7 @@ def test_waiver_applies_until_it_expires() -> None:
 
 
 def test_waiver_may_name_a_resource_in_the_evidence() -> None:
-    from auditor.checks import Finding
+    from auditor.checks import Judgement
     from auditor.checks.engine import _waive
     from auditor.model import Evidence
 
@@ -110,7 +110,7 @@ def test_waiver_may_name_a_resource_in_the_evidence() -> None:
     from auditor.checks import all_rules
 
     rule = all_rules()["network.public-ingress"]
-    f = Finding(
+    f = Judgement(
         resource="arn:aws:ec2:us-east-1:111111111111:instance/i-1",
         status=Status.FAIL,
         message="exposed",
@@ -118,7 +118,7 @@ def test_waiver_may_name_a_resource_in_the_evidence() -> None:
     )
     status, _, waiver = _waive(f, rule, decl.exceptions, dt.date(2026, 12, 1))
     assert status is Status.WAIVED and waiver is not None
-    other = Finding(
+    other = Judgement(
         resource="arn:aws:ec2:us-east-1:111111111111:instance/i-2",
         status=Status.FAIL,
         message="exposed",
