@@ -254,3 +254,11 @@ class Verdict:
     message: str
     evidence: Evidence = field(default_factory=Evidence)
     waiver: Mapping[str, str] | None = None
+    causes: tuple[str, ...] = ()
+    """Ids whose configuration must change to fix it; empty means ``resource``."""
+    affects: tuple[str, ...] = ()
+    """Declared or platform resources the problem reaches."""
+    unmodelled: str = ""
+    """What the model cannot judge, when an INCONCLUSIVE has no collection gap."""
+    finding: str = ""
+    """Id of the root-cause finding this verdict belongs to (FAIL and WAIVED only)."""

@@ -31,12 +31,20 @@ class Judgement:
     definite: bool = False
     """A FAIL proven by data that was seen, which no missing data could undo."""
     depends_on: tuple[str, ...] = ()
-    """Other resource ids whose missing details would change this finding."""
+    """Other resource ids whose missing details would change this judgement."""
     nothing_found: bool = False
     """A NOT_APPLICABLE that rests on finding nothing to judge: gaps make it INCONCLUSIVE."""
     account: str = ""
     region: str = ""
     """Where to look for gaps when ``resource`` is not a collected resource."""
+    causes: tuple[str, ...] = ()
+    """Ids of the resources (or relations) whose configuration must change to fix a FAIL;
+    empty means ``resource`` itself. Verdicts sharing a cause form one finding."""
+    affects: tuple[str, ...] = ()
+    """Declared or platform resources the problem reaches (for the reader, not grouping)."""
+    unmodelled: str = ""
+    """For an INCONCLUSIVE with no collection gap behind it: the feature or state the
+    model cannot judge, named (an INCONCLUSIVE needs a gap or this)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -183,6 +183,9 @@ def _evaluate(
                     message=message,
                     evidence=f.evidence,
                     waiver=waiver,
+                    causes=f.causes,
+                    affects=f.affects,
+                    unmodelled=f.unmodelled,
                 )
             )
     return sorted(verdicts, key=lambda v: (v.path.value, v.rule, v.resource, v.status, v.message))
