@@ -262,3 +262,24 @@ class Verdict:
     """What the model cannot judge, when an INCONCLUSIVE has no collection gap."""
     finding: str = ""
     """Id of the root-cause finding this verdict belongs to (FAIL and WAIVED only)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Finding:
+    """One root cause: the FAIL (or WAIVED) verdicts that share a misconfigured resource.
+
+    ``id`` is stable across scans of the same estate (derived from ``causes``); the
+    severity is the highest of its verdicts; ``fix`` says what to change.
+    """
+
+    id: str
+    severity: Severity
+    status: Status
+    """FAIL while any verdict fails; WAIVED when every verdict is waived."""
+    summary: str
+    fix: str
+    causes: tuple[str, ...]
+    """The resources (or relations) whose configuration must change."""
+    affects: tuple[str, ...] = ()
+    verdicts: tuple[tuple[str, str], ...] = ()
+    """(rule, resource) of each verdict in the finding, sorted."""

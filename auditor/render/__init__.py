@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.model import Gap, Inventory, Verdict
+from auditor.model import Finding, Gap, Inventory, Verdict
 
 Renderer = Callable[["ReportData"], bytes | Iterable[bytes]]
 """A report's file: its bytes, or its bytes as chunks in order."""
@@ -60,6 +60,8 @@ class ReportData:
     not_judged: Mapping[str, int] = field(default_factory=dict)
     """Exported resource type no normaliser reads -> count (imports only): never in scope,
     so no gap, but shown so a reviewer does not overestimate coverage."""
+    findings: Sequence[Finding] = ()
+    """Root causes grouping the FAIL/WAIVED verdicts, most severe first."""
 
 
 def renderers() -> dict[str, Renderer]:
