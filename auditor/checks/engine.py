@@ -183,6 +183,7 @@ def _evaluate(
                     message=message,
                     evidence=f.evidence,
                     waiver=waiver,
+                    aspect=f.aspect,
                     causes=f.causes,
                     affects=f.affects,
                     unmodelled=f.unmodelled,
