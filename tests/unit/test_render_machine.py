@@ -192,20 +192,31 @@ def test_ocsf_compliance_findings() -> None:
         assert e["metadata"]["product"]["version"] == "1.2.3"
     statuses = [(e["compliance"]["control"], e["compliance"]["status_id"]) for e in events]
     # INCONCLUSIVE is OCSF's 2: "did not yield a result due to missing information".
-    assert statuses == [("data.a", 3), ("data.a", 1), ("data.b", 3), ("data.c", 2), ("data.d", 99)]
+    # A WAIVED verdict (data.d) still fails its control; the finding is suppressed (3).
+    assert statuses == [("data.a", 3), ("data.a", 1), ("data.b", 3), ("data.c", 2), ("data.d", 3)]
+    assert [e.get("status_id") for e in events] == [1, None, 1, 1, 3]
     assert [e["severity_id"] for e in events] == [5, 5, 3, 4, 2]
     first = events[0]
+    account = {"uid": CUSTOMER, "name": CUSTOMER, "type_id": 10, "type": "AWS Account"}
     assert first["resources"] == [
         {
             "uid": BUCKET,
             "type": "bucket",
             "name": "orders-log",
             "region": PRIMARY,
-            "owner": {"account": {"uid": CUSTOMER, "type_id": 10, "type": "AWS Account"}},
+            "owner": {
+                "uid": CUSTOMER,
+                "name": CUSTOMER,
+                "type_id": 99,
+                "type": "AWS Account",
+                "account": account,
+            },
         }
     ]
-    assert first["cloud"] == {"provider": "AWS", "account": {"uid": CUSTOMER}, "region": PRIMARY}
-    assert "cloud" not in events[3]  # a scope verdict names no collected resource
+    assert first["cloud"] == {"provider": "AWS", "account": account, "region": PRIMARY}
+    assert first["metadata"]["profiles"] == ["cloud"]
+    # A scope verdict names no collected resource: its cloud is read off the scope id.
+    assert events[3]["cloud"]["provider"] == "AWS"
     assert events[4]["unmapped"]["waiver"]["expires"] == "2027-01-01"
     assert events[2]["resources"][0]["uid"] == f"arn:aws:s3:::{HOSTILE}"  # JSON-escaped, intact
     assert len({e["finding_info"]["uid"] for e in events}) == len(events)
@@ -243,10 +254,12 @@ def test_ocsf_owner_account_types_follow_the_cloud() -> None:
     )
     events = [json.loads(line) for line in render_ocsf(report).decode().splitlines()]
     owners = [e["resources"][0]["owner"]["account"] for e in events]
+    # 99 (Other) with the precise name: py-ocsf-models 0.10 rejects OCSF's 13 and 11.
     assert owners == [
-        {"uid": sub, "type_id": 13, "type": "Azure Subscription"},
-        {"uid": "orders-prod", "type_id": 11, "type": "GCP Project"},
+        {"uid": sub, "name": sub, "type_id": 99, "type": "Azure Subscription"},
+        {"uid": "orders-prod", "name": "orders-prod", "type_id": 99, "type": "GCP Project"},
     ]
+    assert [e["cloud"]["provider"] for e in events] == ["Azure", "GCP"]
 
 
 def test_every_renderer_of_a_real_evaluation_is_deterministic(sarif_schema: dict[str, Any]) -> None:
