@@ -13,6 +13,7 @@ from auditor.gc_pause import gc_paused
 from auditor.model import (
     CollectionUnit,
     Evidence,
+    Finding,
     Gap,
     Inventory,
     PathName,
@@ -161,6 +162,24 @@ def verdict_to_dict(v: Verdict) -> dict[str, Any]:
             "gaps": list(v.evidence.gaps),
         },
         "waiver": dict(v.waiver) if v.waiver else None,
+        "causes": list(v.causes),
+        "affects": list(v.affects),
+        "unmodelled": v.unmodelled,
+        "finding": v.finding,
+    }
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    """A root-cause finding as ``findings.json`` holds it."""
+    return {
+        "id": f.id,
+        "severity": f.severity.value,
+        "status": f.status.value,
+        "summary": f.summary,
+        "fix": f.fix,
+        "causes": list(f.causes),
+        "affects": list(f.affects),
+        "verdicts": [{"rule": r, "resource": res} for r, res in f.verdicts],
     }
 
 
@@ -323,6 +342,11 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
             gaps=tuple(ev.get("gaps", ())),
         ),
         waiver=d.get("waiver"),
+        # absent from bundles written before root-cause findings: read as none
+        causes=tuple(str(c) for c in d.get("causes") or ()),
+        affects=tuple(str(a) for a in d.get("affects") or ()),
+        unmodelled=str(d.get("unmodelled") or ""),
+        finding=str(d.get("finding") or ""),
     )
 
 
