@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import random
 from dataclasses import replace
+from pathlib import Path
+
+from rich.console import Console
 
 from auditor.base.serialize import verdict_from_dict, verdict_to_dict
 from auditor.checks.findings import assign_findings, finding_id, findings_of
 from auditor.evidence.diff import diff_bundles, finding_changes, render_markdown, render_text
-from auditor.model import PathName, Severity, Status, Verdict
+from auditor.model import Inventory, PathName, Scope, Severity, Status, Verdict
+from auditor.render.terminal import print_summary
+from tests.helpers import declaration
 
 ROLE = "arn:aws:iam::111111111111:role/vendor-operator"
 KEY = "arn:aws:kms:us-east-1:111111111111:key/k1"
@@ -188,3 +194,26 @@ def test_diff_reports_new_and_fixed_findings_by_id() -> None:
     assert f"New findings (2):\n  critical {finding_id(['c'])} (1 verdict(s)): bad" in text
     assert f"Fixed findings (1):\n  high     {finding_id(['b'])}" in text
     assert f"| {finding_id(['b'])} | high | 1 | bad. |" in render_markdown(d)
+
+
+def test_the_terminal_summary_counts_findings_and_verdicts(tmp_path: Path) -> None:
+    vs = assign_findings(
+        [
+            _v("r1", "a", severity=Severity.CRITICAL),
+            _v("r2", "b", causes=("a",)),
+            _v("r3", "c"),
+            _v("r4", "d", Status.WAIVED),
+            _v("r5", "e", Status.PASS),
+        ]
+    )
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=False, width=200, highlight=False)
+    inv = Inventory(scope=Scope(accounts=(), regions=()), resources=(), relations=(), gaps=())
+    print_summary(console, declaration(), inv, vs, tmp_path / "bundle")
+    text = out.getvalue()
+    assert (
+        "2 failing finding(s) (root causes): 1 critical, 1 high, from 3 FAIL verdict(s); "
+        "1 waived finding(s)"
+    ) in text
+    assert "Findings (2)" in text
+    assert vs[0].finding in text and vs[2].finding in text
