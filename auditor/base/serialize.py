@@ -343,11 +343,29 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
         ),
         waiver=d.get("waiver"),
         # absent from bundles written before root-cause findings: read as none
-        causes=tuple(str(c) for c in d.get("causes") or ()),
-        affects=tuple(str(a) for a in d.get("affects") or ()),
-        unmodelled=str(d.get("unmodelled") or ""),
-        finding=str(d.get("finding") or ""),
+        causes=_strings(d, "causes"),
+        affects=_strings(d, "affects"),
+        unmodelled=_string(d, "unmodelled"),
+        finding=_string(d, "finding"),
     )
+
+
+def _strings(d: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = d.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise BundleFormatError(f"verdict {key} must be a list of strings")
+    return tuple(value)
+
+
+def _string(d: Mapping[str, Any], key: str) -> str:
+    value = d.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BundleFormatError(f"verdict {key} must be a string")
+    return value
 
 
 def verdicts_json(verdicts: Iterable[Verdict]) -> bytes:

@@ -7,9 +7,10 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
-from auditor.base.serialize import verdict_from_dict, verdict_to_dict
+from auditor.base.serialize import BundleFormatError, verdict_from_dict, verdict_to_dict
 from auditor.checks.findings import assign_findings, finding_id, findings_of
 from auditor.evidence.diff import diff_bundles, finding_changes, render_markdown, render_text
 from auditor.model import Inventory, PathName, Scope, Severity, Status, Verdict
@@ -217,3 +218,12 @@ def test_the_terminal_summary_counts_findings_and_verdicts(tmp_path: Path) -> No
     ) in text
     assert "Findings (2)" in text
     assert vs[0].finding in text and vs[2].finding in text
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("causes", "abc"), ("causes", [1]), ("affects", {}), ("finding", 5)]
+)
+def test_a_malformed_new_field_is_refused_not_misread(key: str, value: object) -> None:
+    doc = {**verdict_to_dict(_v("r1", "a")), key: value}
+    with pytest.raises(BundleFormatError, match=f"verdict {key} must be"):
+        verdict_from_dict(doc)
