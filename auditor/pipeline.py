@@ -31,6 +31,7 @@ from auditor.base.serialize import (
 from auditor.boundary import Declaration, declaration_hash
 from auditor.checks import Rule, all_rules
 from auditor.checks.engine import evaluate
+from auditor.checks.findings import findings_of
 from auditor.checks.pack import RulePack
 from auditor.collect.clouds import CloudCollection
 from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
@@ -38,7 +39,16 @@ from auditor.coverage import Unread, unread_accounts
 from auditor.evidence.bundle import Member, member_bytes, write_bundle
 from auditor.graph.build import BoundaryGraph
 from auditor.graph.export import crossings_document, graph_json_chunks
-from auditor.model import Inventory, PathName, RawRecord, Scope, Severity, Status, Verdict
+from auditor.model import (
+    Finding,
+    Inventory,
+    PathName,
+    RawRecord,
+    Scope,
+    Severity,
+    Status,
+    Verdict,
+)
 from auditor.normalize.spool import InventorySpool
 from auditor.render import ReportData, renderers
 from auditor.render.accountability import accountability_table
@@ -161,6 +171,11 @@ class Evaluation:
     pack: RulePack
     evaluated_on: dt.date
 
+    @functools.cached_property
+    def findings(self) -> list[Finding]:
+        """The root-cause findings of the verdicts, most severe first, with the rules' fixes."""
+        return findings_of(self.verdicts, {r.id: r.remediation for r in self.rules.values()})
+
 
 def evaluate_inventory(
     inventory: Inventory, decl: Declaration, pack: RulePack, today: dt.date
@@ -174,6 +189,15 @@ def evaluate_inventory(
 def summary_counts(verdicts: list[Verdict]) -> dict[str, dict[str, int]]:
     c = Counter((v.path.value, v.status.value) for v in verdicts)
     return {p.value: {s.value: c.get((p.value, s.value), 0) for s in Status} for p in PathName}
+
+
+def finding_counts(findings: list[Finding]) -> dict[str, dict[str, int]]:
+    """Findings by status (FAIL, WAIVED) and severity, every cell present."""
+    c = Counter((f.status.value, f.severity.value) for f in findings)
+    return {
+        s.value: {sev.value: c.get((s.value, sev.value), 0) for sev in Severity}
+        for s in (Status.FAIL, Status.WAIVED)
+    }
 
 
 def bundle_files(
@@ -254,6 +278,7 @@ def _report_data(
         pattern=decl.pattern.value,
         inventory=inv,
         verdicts=ev.verdicts,
+        findings=ev.findings,
         gaps=inv.gaps,
         crossings=crossings,
         rule_titles={r.id: r.title for r in ev.rules.values()},
@@ -306,6 +331,7 @@ def _manifest(
         "gaps": [gap_to_dict(g) for g in inv.gaps],
         "complete": not inv.gaps,
         "verdicts": summary_counts(ev.verdicts),
+        "findings": finding_counts(ev.findings),
     }
 
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from auditor.boundary import Waiver
 from auditor.checks import Judgement, Rule, RuleContext
+from auditor.checks.findings import assign_findings
 from auditor.checks.pack import RulePack
 from auditor.gc_pause import gc_paused
 from auditor.graph.build import BoundaryGraph
@@ -144,9 +145,10 @@ def evaluate(
     *,
     today: dt.date,
 ) -> list[Verdict]:
-    """Run the pack's rules over the graph; verdicts in a stable order."""
+    """Run the pack's rules over the graph; verdicts in a stable order, each FAIL and
+    WAIVED one carrying the id of its root-cause finding (:mod:`auditor.checks.findings`)."""
     with gc_paused():  # long-lived objects: see auditor/gc_pause.py
-        return _evaluate(graph, pack, rules, today=today)
+        return assign_findings(_evaluate(graph, pack, rules, today=today))
 
 
 def _evaluate(

@@ -39,7 +39,12 @@ from auditor.normalize.drills import with_drills
 from auditor.pipeline import ScanTargets, bundle_files, collect_inventory, evaluate_inventory
 from tests.conftest import FakeAws
 from tests.e2e.test_demo_estate import ACCOUNTS, AS_OF, REGIONS, SEED, _mask, _warm_up
-from tests.estate_readme import EstateReadme, assert_matches_golden, verdict_rows
+from tests.estate_readme import (
+    EstateReadme,
+    assert_matches_golden,
+    assert_one_finding_per_misconfiguration,
+    verdict_rows,
+)
 from tests.helpers import run_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,6 +155,32 @@ def test_planted_violations_are_caught(scan: Scan) -> None:
 def test_every_table_row_matches_a_verdict(scan: Scan) -> None:
     stale = TABLES.stale(scan.verdicts, scan.inventory)
     assert not stale, "README rows no verdict matches (remove or fix them):\n" + "\n".join(stale)
+
+
+STILL_SPLIT = {
+    "analytics-partner-delegation",
+    "audit-to-vendor",
+    "azure-broker-internet",
+    "azure-no-drill",
+    "azure-partner-peering",
+    "debug-decrypt",
+    "ew4-deny-rule",
+    "gcp-broker-public",
+    "gcp-no-drill",
+    "migration-listener",
+    "project-bindings",
+    "support-access",
+    "usw2-flow-log",
+    "vendor-contributor",
+}
+"""Misconfigurations whose rules do not name their shared cause yet (#17, attribution):
+the lead empties this as the rules set ``causes``."""
+
+
+def test_each_planted_misconfiguration_is_one_finding(scan: Scan) -> None:
+    assert_one_finding_per_misconfiguration(
+        TABLES, scan.verdicts, scan.inventory, still_split=STILL_SPLIT
+    )
 
 
 def test_everything_else_passes(scan: Scan) -> None:

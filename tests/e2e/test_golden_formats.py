@@ -46,6 +46,7 @@ FORMATS = (
     "junit.xml",
     "ocsf.jsonl",
     "verdicts.json",
+    "findings.json",
 )
 FIXED_UUID = "00000000-0000-4000-8000-000000000000"
 VERSION_MASK = b"0.0.0+golden"

@@ -20,6 +20,7 @@ BUNDLE_FILES = {
     "inventory.jsonl",
     "graph.json",
     "verdicts.json",
+    "findings.json",
     "report.md",
     "report.html",
     "accountability.csv",
