@@ -162,6 +162,7 @@ def verdict_to_dict(v: Verdict) -> dict[str, Any]:
             "gaps": list(v.evidence.gaps),
         },
         "waiver": dict(v.waiver) if v.waiver else None,
+        "aspect": v.aspect,
         "causes": list(v.causes),
         "affects": list(v.affects),
         "unmodelled": v.unmodelled,
@@ -343,6 +344,7 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
         ),
         waiver=d.get("waiver"),
         # absent from bundles written before root-cause findings: read as none
+        aspect=_string(d, "aspect"),
         causes=_strings(d, "causes"),
         affects=_strings(d, "affects"),
         unmodelled=_string(d, "unmodelled"),

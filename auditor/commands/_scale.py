@@ -17,7 +17,6 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-
 class ScaleError(ValueError):
     """Options that contradict each other (exit 2)."""
 

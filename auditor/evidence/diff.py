@@ -49,6 +49,8 @@ class ResourceChange:
 class VerdictChange:
     rule: str
     resource: str
+    aspect: str = ""
+    """The facet judged, when a rule judges one resource more than once (a traffic class)."""
     severity: str
     category: str
     old_status: str | None
@@ -148,6 +150,7 @@ class BundleDiff:
                     {
                         "rule": v.rule,
                         "resource": v.resource,
+                        "aspect": v.aspect,
                         "severity": v.severity,
                         "old_status": v.old_status,
                         "new_status": v.new_status,
@@ -239,11 +242,11 @@ def _edges_of_graph(
     return out
 
 
-def representative(verdicts: Iterable[Verdict]) -> dict[tuple[str, str], Verdict]:
-    """One verdict per (rule, resource): the worst status, then the first message."""
-    out: dict[tuple[str, str], Verdict] = {}
+def representative(verdicts: Iterable[Verdict]) -> dict[tuple[str, str, str], Verdict]:
+    """One verdict per (rule, resource, aspect): the worst status, then the first message."""
+    out: dict[tuple[str, str, str], Verdict] = {}
     for v in verdicts:
-        key = (v.rule, v.resource)
+        key = (v.rule, v.resource, v.aspect)
         cur = out.get(key)
         if cur is None or (_STATUS_ORDER.index(v.status), v.message) < (
             _STATUS_ORDER.index(cur.status),
@@ -294,6 +297,7 @@ def verdict_changes(old: Iterable[Verdict], new: Iterable[Verdict]) -> list[Verd
             VerdictChange(
                 rule=key[0],
                 resource=key[1],
+                aspect=key[2],
                 severity=shown.severity.value,
                 category=cat,
                 old_status=ov.status.value if ov else None,
@@ -301,7 +305,9 @@ def verdict_changes(old: Iterable[Verdict], new: Iterable[Verdict]) -> list[Verd
                 message=shown.message,
             )
         )
-    return sorted(out, key=lambda c: (VERDICT_CATEGORIES.index(c.category), c.rule, c.resource))
+    return sorted(
+        out, key=lambda c: (VERDICT_CATEGORIES.index(c.category), c.rule, c.resource, c.aspect)
+    )
 
 
 def _change(f: Finding) -> FindingChange:
@@ -397,7 +403,7 @@ def baseline_failures(
             continue
         if waiver_expired(v):
             out.append(BaselineFailure(verdict=v, reason="waiver expired"))
-        elif (v.rule, v.resource) not in before:
+        elif (v.rule, v.resource, v.aspect) not in before:
             out.append(BaselineFailure(verdict=v, reason="new"))
     return out
 

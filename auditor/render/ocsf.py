@@ -93,6 +93,32 @@ def _where(v: Verdict, res: Resource | None, only_cloud: str) -> tuple[str, str,
     return cloud or only_cloud, account, region
 
 
+def _resource_and_cloud(
+    uid: str, res: Resource | None, cloud: str, account: str, region: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The event's ``resources[0]`` and ``cloud`` objects; the account owns the resource."""
+    resource: dict[str, Any] = {"uid": uid}
+    cloud_obj: dict[str, Any] = {"provider": _PROVIDERS.get(cloud, cloud or "Unknown")}
+    if account:
+        owner_account = _account(cloud, account)
+        cloud_obj["account"] = owner_account
+        resource["owner"] = {
+            "uid": account,
+            "name": account,
+            "type_id": 99,
+            "type": owner_account["type"],
+            "account": owner_account,
+        }
+    if region:
+        cloud_obj["region"] = region
+        resource["region"] = region
+    if res is not None:
+        resource["type"] = res.kind
+        if res.name:
+            resource["name"] = res.name
+    return resource, cloud_obj
+
+
 def _events(report: ReportData) -> Iterator[dict[str, Any]]:
     """One event per verdict, made as asked for."""
     named = {v.resource for v in report.verdicts}  # not a map of every resource of the estate
@@ -123,25 +149,7 @@ def _events(report: ReportData) -> Iterator[dict[str, Any]]:
         }
         if v.finding:
             finding_info["uid_alt"] = v.finding
-        resource: dict[str, Any] = {"uid": v.resource}
-        cloud_obj: dict[str, Any] = {"provider": _PROVIDERS.get(cloud, cloud or "Unknown")}
-        if account:
-            owner_account = _account(cloud, account)
-            cloud_obj["account"] = owner_account
-            resource["owner"] = {
-                "uid": account,
-                "name": account,
-                "type_id": 99,
-                "type": owner_account["type"],
-                "account": owner_account,
-            }
-        if region:
-            cloud_obj["region"] = region
-            resource["region"] = region
-        if res is not None:
-            resource["type"] = res.kind
-            if res.name:
-                resource["name"] = res.name
+        resource, cloud_obj = _resource_and_cloud(v.resource, res, cloud, account, region)
         event: dict[str, Any] = {
             "activity_id": ACTIVITY_CREATE,
             "activity_name": "Create",
