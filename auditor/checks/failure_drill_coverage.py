@@ -44,7 +44,7 @@ def _why_required(decl: Declaration, kind: str) -> str:
     if kind == "failback":
         return "a primary region must be failed back to"
     if kind == "pause-replication":
-        return f"a {decl.pattern.value} platform depends on replication between regions"
+        return f"the {decl.pattern.value} pattern depends on replication between regions"
     return f"every {decl.pattern.value} platform needs it"
 
 
