@@ -306,8 +306,46 @@ class Dns(_Strict):
         return v.rstrip(".")
 
 
+DrillKind = Literal[
+    "region-failover",
+    "failback",
+    "kill-broker",
+    "pause-replication",
+    "break-permission",
+    "rotate-credentials",
+    "resume-consumers",
+]
+"""What a drill tested: a region failover, the failback to the primary, a broker killed,
+replication paused, a permission broken, credentials rotated, or consumers resumed in
+the other region."""
+
+
+class DrillThresholds(_Strict):
+    """Limits a drill's measurements must stay within, beyond the RTO and RPO."""
+
+    client_errors: int | None = Field(
+        default=None,
+        ge=0,
+        description="Most failed client requests (produce plus fetch/commit) a drill may see; "
+        "default: reported, not judged.",
+    )
+    consumer_offset_gap: int | None = Field(
+        default=None,
+        ge=0,
+        description="Most messages any consumer group may re-read or skip after resuming; "
+        "default: reported, not judged.",
+    )
+    dns_switch: Duration | None = Field(
+        default=None, description="Longest DNS switch a drill may measure; default: the RTO."
+    )
+    replication_lag: Duration | None = Field(
+        default=None,
+        description="Largest replication lag a drill may measure; default: the RPO.",
+    )
+
+
 class Drills(_Strict):
-    """Where recorded failover drills live and how old the newest may be."""
+    """Where recorded failover drills live, how old the newest may be, what they must show."""
 
     max_age: Duration = Field(
         default=90 * 86400, description="The newest drill must have ended within this age."
@@ -317,6 +355,38 @@ class Drills(_Strict):
         description="Folder of recorded drill files (auditor drill record), relative to the "
         "declaration file unless absolute.",
     )
+    thresholds: DrillThresholds = Field(
+        default_factory=DrillThresholds,
+        description="Limits every drill's measurements are judged against.",
+    )
+    by_kind: dict[DrillKind, DrillThresholds] = Field(
+        default_factory=dict,
+        description="Per drill kind: limits that replace failure.drills.thresholds field by "
+        "field (a field left out keeps the general limit).",
+    )
+    required: list[DrillKind] | None = Field(
+        default=None,
+        description="Drill kinds (other than region-failover, which failure.drill-recent "
+        "requires per region) the platform must have run within max_age; default: kill-broker, "
+        "break-permission, rotate-credentials and resume-consumers, plus failback when a region "
+        "is primary and pause-replication for active-passive and active-active.",
+    )
+    signatures: Literal["optional", "required"] = Field(
+        default="optional",
+        description="required: only drills signed by a trusted key count as evidence; "
+        "optional: unsigned drills count as self-reports.",
+    )
+
+    def limits(self, kind: str) -> DrillThresholds:
+        """The thresholds for ``kind``: the per-kind ones over the general ones."""
+        specific = next((v for k, v in self.by_kind.items() if k == kind), None)
+        if specific is None:
+            return self.thresholds
+        merged = {
+            **self.thresholds.model_dump(),
+            **specific.model_dump(exclude_unset=True),
+        }
+        return DrillThresholds.model_validate(merged)
 
 
 class ReplicationService(_Strict):
