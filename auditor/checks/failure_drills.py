@@ -33,17 +33,21 @@ from auditor.normalize.drills import DRILL_SERVICE, FAILOVER_KINDS, KIND_MEASURE
 
 
 def missing_drill(j: Judgement) -> Judgement:
-    """A FAIL for want of a recent failover drill into a region: the drill record is the
-    cause, one per region, shared by failure.drill-recent and failure.drill-objectives."""
-    return replace(j, causes=(f"drill-record:{j.resource}",))
+    """A FAIL for want of a recent failover drill: the cloud's drill record is the cause
+    (record failovers into its regions), shared by failure.drill-recent and
+    failure.drill-objectives, so the two rules' verdicts are one finding per cloud."""
+    cloud = j.resource.removeprefix("scope:").split("/", 1)[0]
+    return replace(j, causes=(f"drill-record:{cloud}",))
 
 
 def _no_catalog(ctx: RuleContext) -> Judgement:
-    return ctx.failed(
-        scope_id("aws", "*", "*"),
-        "no drill evidence was loaded (the inventory has no drill catalog): record drills "
-        "with `auditor drill record` and scan with the declaration file",
-        definite=True,
+    return missing_drill(
+        ctx.failed(
+            scope_id("aws", "*", "*"),
+            "no drill evidence was loaded (the inventory has no drill catalog): record drills "
+            "with `auditor drill record` and scan with the declaration file",
+            definite=True,
+        )
     )
 
 

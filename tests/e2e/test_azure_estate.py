@@ -88,7 +88,6 @@ def test_everything_else_passes(scan: Scan) -> None:
 STILL_SPLIT = {
     "analytics-partner-delegation",
     "broker-internet",
-    "no-drill",
     "partner-peering",
     "vendor-contributor",
 }

@@ -161,12 +161,10 @@ STILL_SPLIT = {
     "analytics-partner-delegation",
     "audit-to-vendor",
     "azure-broker-internet",
-    "azure-no-drill",
     "azure-partner-peering",
     "debug-decrypt",
     "ew4-deny-rule",
     "gcp-broker-public",
-    "gcp-no-drill",
     "migration-listener",
     "project-bindings",
     "support-access",
@@ -224,6 +222,6 @@ def test_ocsf_of_the_three_cloud_demo_is_read_by_ocsf_consumers(scan: Scan) -> N
     # Only what the declaration names outside any cloud's grammar (a DNS name, a declared
     # replication) has no provider, and it says so rather than guess.
     unknown = {e["resources"][0]["uid"] for e in events if e["cloud"]["provider"] == "Unknown"}
-    assert {u.split(":", 1)[0] for u in unknown} <= {"dns", "replication"}, unknown
+    assert {u.split(":", 1)[0] for u in unknown} <= {"dns", "replication", "drill-kind"}, unknown
     inconclusive = [e for e in events if e["unmapped"]["auditor_status"] == "INCONCLUSIVE"]
     assert inconclusive and all(e["compliance"]["status_id"] == 2 for e in inconclusive)
