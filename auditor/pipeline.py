@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import importlib.metadata
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from auditor.model import Inventory, PathName, RawRecord, Scope, Severity, Statu
 from auditor.normalize.spool import InventorySpool
 from auditor.render import ReportData, renderers
 from auditor.render.accountability import accountability_table
+from auditor.render.recovery import recovery_table
 
 BUNDLE_FORMAT = 1
 
@@ -185,6 +187,7 @@ def bundle_files(
     finished: str,
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
+    signed_by: str = "",
 ) -> dict[str, bytes]:
     """Every file of a bundle but SHA256SUMS, whole, in memory (see :func:`bundle_members`).
 
@@ -199,6 +202,7 @@ def bundle_files(
         finished=finished,
         provenance=provenance,
         raw=raw,
+        signed_by=signed_by,
     )
     return {name: member_bytes(m) for name, m in members.items()}
 
@@ -212,6 +216,7 @@ def bundle_members(
     finished: str,
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
+    signed_by: str = "",
 ) -> dict[str, Member]:
     """Every file of a bundle but SHA256SUMS, each made only when it is written.
 
@@ -219,10 +224,12 @@ def bundle_members(
     responses (``raw/...`` members, see :mod:`auditor.evidence.raw`); the manifest
     lists them. ``inventory.jsonl``, ``graph.json``, ``verdicts.json`` and the
     renderers that offer it come as chunks: a 1M-resource bundle is gigabytes.
+    ``signed_by`` is the fingerprint of the key that will sign SHA256SUMS (the
+    reports name it).
     """
     inv = ev.graph.inventory
     crossings = crossings_document(ev.graph)
-    report = _report_data(decl, decl_text, ev, crossings)
+    report = _report_data(decl, decl_text, ev, crossings, signed_by)
     if provenance and provenance.get("not_judged"):
         report = replace(report, not_judged=dict(provenance["not_judged"]))
     manifest = _manifest(decl, decl_text, ev, crossings, started, finished)
@@ -243,10 +250,27 @@ def bundle_members(
     return files
 
 
+def _sha256_of(chunks: Iterable[bytes]) -> str:
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(chunk)
+    return h.hexdigest()
+
+
 def _report_data(
-    decl: Declaration, decl_text: str, ev: Evaluation, crossings: list[dict[str, Any]]
+    decl: Declaration,
+    decl_text: str,
+    ev: Evaluation,
+    crossings: list[dict[str, Any]],
+    signed_by: str = "",
 ) -> ReportData:
-    """What the renderers show, built once per bundle."""
+    """What the renderers show, built once per bundle.
+
+    The reports carry the SHA-256 of ``inventory.jsonl`` and ``verdicts.json`` (the
+    evidence they describe; the same digests SHA256SUMS lists): a file inside the
+    bundle cannot hold the hash of the bundle itself. Hashing streams the same
+    chunks the bundle writes, one at a time.
+    """
     inv = ev.graph.inventory
     return ReportData(
         declaration_name=decl.name,
@@ -271,7 +295,25 @@ def _report_data(
             for r in ev.rules.values()
         },
         tool_version=tool_version(),
+        evidence_sha256={
+            "inventory.jsonl": _sha256_of(inventory_jsonl_chunks(inv)),
+            "verdicts.json": _sha256_of(verdicts_json_chunks(ev.verdicts)),
+        },
+        signed_by=signed_by,
+        recovery=recovery_table(ev.graph, decl),
     )
+
+
+def signer_fingerprint(signer: Callable[[bytes], bytes] | None) -> str:
+    """The fingerprint of the key behind ``signer``; "" without one.
+
+    A signature file names its key on its first line (:func:`auditor.evidence.signing.sign`),
+    and Ed25519 signing is deterministic and side-effect free, so signing an empty
+    message tells which key will sign SHA256SUMS before the reports are written.
+    """
+    if signer is None:
+        return ""
+    return signer(b"").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
 
 
 def _manifest(
@@ -333,6 +375,7 @@ def write_scan_bundle(
         finished=finished.isoformat().replace("+00:00", "Z"),
         provenance=provenance,
         raw=raw,
+        signed_by=signer_fingerprint(signer),
     )
     base = f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
     name, n = base, 1
