@@ -98,18 +98,40 @@ class Flow:
     cls: str
     anchor: str
     nodes: tuple[FlowNode, ...]
-    edges: tuple[tuple[str, str], ...]
+    edges: tuple[tuple[str, str, str], ...]
+    """(from, to, state): ``reaches`` when a verdict found the class reaching its target
+    along it, ``blocked`` when every path over it was found closed, else ``unknown``."""
     verdicts: int
     omitted: int = 0
     """Resources left out past :data:`MAX_FLOW_NODES`."""
 
 
-def _node_label(node: str, resources: Mapping[str, Resource]) -> str:
-    res = resources.get(node)
-    if res is None:
-        return fit(clean(node), 48)
-    region = f", {res.region}" if res.region and res.region != "global" else ""
-    return fit(clean(f"{res.name or res.id} ({res.kind}{region})"), 48)
+def _node_labels(nodes: Sequence[str], resources: Mapping[str, Resource]) -> dict[str, str]:
+    """Resource id -> ``name, kind, region`` (the id when not collected), no two alike.
+
+    Resources sharing a name (three brokers tagged alike) get the end of their id.
+    """
+    labels: dict[str, str] = {}
+    for node in nodes:
+        res = resources.get(node)
+        if res is None:
+            labels[node] = fit(clean(node), 48)
+            continue
+        region = f", {res.region}" if res.region and res.region != "global" else ""
+        rest = clean(f", {res.kind}{region}")
+        labels[node] = fit(clean(res.name or res.id), max(48 - len(rest), 12)) + rest
+    shared: dict[str, list[str]] = {}
+    for node, label in labels.items():
+        shared.setdefault(label, []).append(node)
+    for group in shared.values():
+        if len(group) > 1:
+            for node in sorted(group):
+                tail = clean(node).replace(":", "/").rsplit("/", 1)[-1]
+                labels[node] = f"{labels[node]} {fit(tail, 20)}"
+            if len({labels[n] for n in group}) < len(group):
+                for i, node in enumerate(sorted(group), 1):
+                    labels[node] = f"{labels[node]} ~{i}"
+    return labels
 
 
 def _columns(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> dict[str, int]:
@@ -136,9 +158,29 @@ def _columns(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> dict[str
     return column
 
 
+REACHES, UNKNOWN, BLOCKED = "reaches", "unknown", "blocked"
+_STATE_RANK = {REACHES: 0, UNKNOWN: 1, BLOCKED: 2}
+
+
+def _state(v: Verdict) -> str:
+    """Whether a traffic-class verdict's paths reach their target (``paths[].reach``)."""
+    paths = v.evidence.attributes.get("paths")
+    reach = (
+        [p.get("reach") for p in paths if isinstance(p, dict)] if isinstance(paths, list) else []
+    )
+    if "yes" in reach:
+        return REACHES
+    if reach and all(r == "no" for r in reach):
+        return BLOCKED
+    return UNKNOWN
+
+
 def traffic_flows(verdicts: Sequence[Verdict], resources: Mapping[str, Resource]) -> list[Flow]:
-    """One flow per traffic class: the declared classes first, then any other the evidence names."""
-    hops: dict[str, list[tuple[str, str]]] = {c: [] for c in TRAFFIC_CLASSES}
+    """One flow per traffic class: the declared classes first, then any other the evidence names.
+
+    An edge two verdicts share takes the more open state (reaches, then unknown, then blocked).
+    """
+    hops: dict[str, dict[tuple[str, str], str]] = {c: {} for c in TRAFFIC_CLASSES}
     targets: dict[str, dict[str, str]] = {c: {} for c in TRAFFIC_CLASSES}
     counts: dict[str, int] = dict.fromkeys(TRAFFIC_CLASSES, 0)
     rank = {s.value: i for i, s in enumerate(Status)}
@@ -147,7 +189,13 @@ def traffic_flows(verdicts: Sequence[Verdict], resources: Mapping[str, Resource]
             continue
         raw = v.evidence.attributes.get("class")
         cls = clean(raw) if isinstance(raw, str) and raw else "unattributed"
-        hops.setdefault(cls, []).extend((clean(s), clean(t)) for s, t, _ in v.evidence.edges)
+        state = _state(v)
+        seen = hops.setdefault(cls, {})
+        for s, t, _ in v.evidence.edges:
+            key = (clean(s), clean(t))
+            old = seen.get(key)
+            if key[0] != key[1] and (old is None or _STATE_RANK[state] < _STATE_RANK[old]):
+                seen[key] = state
         counts[cls] = counts.get(cls, 0) + 1
         marks = targets.setdefault(cls, {})
         target = clean(v.resource)
@@ -157,15 +205,16 @@ def traffic_flows(verdicts: Sequence[Verdict], resources: Mapping[str, Resource]
     ordered = list(TRAFFIC_CLASSES) + sorted(set(hops) - set(TRAFFIC_CLASSES))
     flows = []
     for i, cls in enumerate(ordered):
-        edges = sorted({(a, b) for a, b in hops[cls] if a != b})
+        edges = sorted(hops[cls])
         names = sorted({n for e in edges for n in e} | set(targets.get(cls, {})))
         column = _columns(names, edges)
         kept = sorted(names, key=lambda n: (column[n], n))[:MAX_FLOW_NODES]
-        keep = set(kept)
+        order = {n: i for i, n in enumerate(kept)}
+        labels = _node_labels(kept, resources)
         nodes = tuple(
             FlowNode(
                 id=n,
-                label=_node_label(n, resources),
+                label=labels[n],
                 column=column[n],
                 status=targets.get(cls, {}).get(n, ""),
             )
@@ -176,7 +225,12 @@ def traffic_flows(verdicts: Sequence[Verdict], resources: Mapping[str, Resource]
                 cls=cls,
                 anchor=cls if cls in TRAFFIC_CLASSES else f"other-{i}",
                 nodes=nodes,
-                edges=tuple((a, b) for a, b in edges if a in keep and b in keep),
+                edges=tuple(
+                    sorted(
+                        ((a, b, hops[cls][a, b]) for a, b in edges if a in order and b in order),
+                        key=lambda e: (order[e[0]], order[e[1]]),
+                    )
+                ),
                 verdicts=counts.get(cls, 0),
                 omitted=len(names) - len(kept),
             )

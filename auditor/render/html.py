@@ -79,6 +79,8 @@ class Arrow:
     y2: int
     count: int
     title: str
+    style: str = ""
+    """A CSS class: the state of a traffic-class hop."""
 
 
 @dataclass(frozen=True)
@@ -176,9 +178,10 @@ def flow_picture(flow: Flow) -> FlowPicture:
             where[b][0] - 6 if where[b][0] > where[a][0] else where[b][0] + _FLOW_W // 2,
             where[b][1] + (_BOX_H // 2 if where[b][0] > where[a][0] else 0),
             0,
-            f"{a} \u2192 {b}",
+            f"{a} \u2192 {b} ({state})",
+            state,
         )
-        for a, b in flow.edges
+        for a, b, state in flow.edges
     )
     columns = max((n.column for n in flow.nodes), default=0) + 1
     return FlowPicture(

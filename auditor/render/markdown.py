@@ -16,7 +16,7 @@ from typing import Any
 from auditor.base.text import md_cell
 from auditor.model import PathName, Status
 from auditor.render import ReportData
-from auditor.render._diagrams import Flow, traffic_flows, zone_labels
+from auditor.render._diagrams import BLOCKED, REACHES, UNKNOWN, Flow, traffic_flows, zone_labels
 from auditor.render._overview import (
     EVIDENCE_NOTE,
     RECORDED,
@@ -71,14 +71,16 @@ def mermaid_crossings(crossings: Iterable[Mapping[str, Any]]) -> list[str]:
 def mermaid_flow(flow: Flow) -> list[str]:
     """A ``flowchart LR`` block of one traffic class: resources, hops, judged targets.
 
-    A judged target's label ends with its verdict; FAIL targets are drawn red.
+    A judged target's label ends with its verdict; FAIL targets are drawn red. A solid
+    arrow is a hop the class reaches over, a dotted one a hop it was judged not to pass.
     """
     ids = {n.id: f"n{i}" for i, n in enumerate(flow.nodes)}
     lines = ["```mermaid", "flowchart LR"]
     for n in flow.nodes:
-        mark = f" - {n.status}" if n.status else ""
+        mark = f": {n.status}" if n.status else ""
         lines.append(f'    {ids[n.id]}["{mermaid_label(n.label + mark, 90)}"]')
-    lines += [f"    {ids[a]} --> {ids[b]}" for a, b in flow.edges]
+    arrow = {REACHES: "-->", BLOCKED: "-.->|blocked|", UNKNOWN: "-.->|unknown|"}
+    lines += [f"    {ids[a]} {arrow[state]} {ids[b]}" for a, b, state in flow.edges]
     failed = [ids[n.id] for n in flow.nodes if n.status == Status.FAIL.value]
     if failed:
         lines.append("    classDef fail stroke:#b42318,stroke-width:2px")
@@ -435,7 +437,8 @@ def _traffic(report: ReportData) -> list[str]:
         "## Traffic class diagrams",
         "",
         "The resources each traffic class crosses, from the hops the `network.traffic-class` "
-        "verdicts name; a judged target shows its verdict.",
+        "verdicts name; a judged target shows its verdict. A solid arrow is a hop the class "
+        "reaches over, a dotted one a path found closed (`blocked`) or not decided (`unknown`).",
         "",
     ]
     for flow in traffic_flows(report.verdicts, resources):
