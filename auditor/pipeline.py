@@ -16,7 +16,7 @@ import functools
 import hashlib
 import importlib.metadata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -229,7 +229,13 @@ def bundle_members(
     """
     inv = ev.graph.inventory
     crossings = crossings_document(ev.graph)
-    report = _report_data(decl, decl_text, ev, crossings, signed_by)
+    digests = EvidenceDigests(
+        {
+            "inventory.jsonl": functools.partial(inventory_jsonl_chunks, inv),
+            "verdicts.json": functools.partial(verdicts_json_chunks, ev.verdicts),
+        }
+    )
+    report = _report_data(decl, decl_text, ev, crossings, digests, signed_by)
     if provenance and provenance.get("not_judged"):
         report = replace(report, not_judged=dict(provenance["not_judged"]))
     manifest = _manifest(decl, decl_text, ev, crossings, started, finished)
@@ -240,9 +246,9 @@ def bundle_members(
     files: dict[str, Member] = {
         "manifest.json": canonical_json(manifest),
         "declaration.yaml": decl_text.encode(),
-        "inventory.jsonl": functools.partial(inventory_jsonl_chunks, inv),
+        "inventory.jsonl": functools.partial(digests.member, "inventory.jsonl"),
         "graph.json": functools.partial(graph_json_chunks, ev.graph),
-        "verdicts.json": functools.partial(verdicts_json_chunks, ev.verdicts),
+        "verdicts.json": functools.partial(digests.member, "verdicts.json"),
         **(raw or {}),
     }
     for name, render in renderers().items():
@@ -250,11 +256,39 @@ def bundle_members(
     return files
 
 
-def _sha256_of(chunks: Iterable[bytes]) -> str:
-    h = hashlib.sha256()
-    for chunk in chunks:
-        h.update(chunk)
-    return h.hexdigest()
+class EvidenceDigests(Mapping[str, str]):
+    """SHA-256 of the bundle members a report describes, each serialised once if it can be.
+
+    :meth:`member` is the member itself: it yields the chunks and keeps their digest,
+    so a report written after it (``inventory.jsonl`` sorts before ``report.*``) does
+    not serialise it again; a digest asked for first is computed by streaming the
+    same chunks. Either way the value is the digest SHA256SUMS lists.
+    """
+
+    def __init__(self, sources: Mapping[str, Callable[[], Iterable[bytes]]]) -> None:
+        self._sources = dict(sources)
+        self._done: dict[str, str] = {}
+
+    def member(self, name: str) -> Iterator[bytes]:
+        h = hashlib.sha256()
+        for chunk in self._sources[name]():
+            h.update(chunk)
+            yield chunk
+        self._done.setdefault(name, h.hexdigest())
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._done:
+            h = hashlib.sha256()
+            for chunk in self._sources[name]():
+                h.update(chunk)
+            self._done[name] = h.hexdigest()
+        return self._done[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._sources))
+
+    def __len__(self) -> int:
+        return len(self._sources)
 
 
 def _report_data(
@@ -262,14 +296,14 @@ def _report_data(
     decl_text: str,
     ev: Evaluation,
     crossings: list[dict[str, Any]],
+    digests: Mapping[str, str],
     signed_by: str = "",
 ) -> ReportData:
     """What the renderers show, built once per bundle.
 
     The reports carry the SHA-256 of ``inventory.jsonl`` and ``verdicts.json`` (the
     evidence they describe; the same digests SHA256SUMS lists): a file inside the
-    bundle cannot hold the hash of the bundle itself. Hashing streams the same
-    chunks the bundle writes, one at a time.
+    bundle cannot hold the hash of the bundle itself.
     """
     inv = ev.graph.inventory
     return ReportData(
@@ -295,10 +329,7 @@ def _report_data(
             for r in ev.rules.values()
         },
         tool_version=tool_version(),
-        evidence_sha256={
-            "inventory.jsonl": _sha256_of(inventory_jsonl_chunks(inv)),
-            "verdicts.json": _sha256_of(verdicts_json_chunks(ev.verdicts)),
-        },
+        evidence_sha256=digests,
         signed_by=signed_by,
         recovery=recovery_table(ev.graph, decl),
     )

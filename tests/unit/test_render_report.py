@@ -478,6 +478,9 @@ def test_accountability_cells_say_not_modelled_none_or_not_applicable() -> None:
 
 
 def test_bundle_report_carries_the_digests_sums_lists_and_the_signing_key(tmp_path: Path) -> None:
+    """Both ways a digest is made agree with SHA256SUMS: inventory.jsonl is written before
+    the reports (its digest is kept as it is written), verdicts.json after (the reports
+    hash it first)."""
     decl = declaration()
     ev = evaluate_inventory(_dns_inventory(60), decl, load_pack("default"), TODAY)
     key_path, _ = generate_keypair(tmp_path / "keys" / "k")
