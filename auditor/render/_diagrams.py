@@ -135,27 +135,31 @@ def _node_labels(nodes: Sequence[str], resources: Mapping[str, Resource]) -> dic
 
 
 def _columns(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> dict[str, int]:
-    """Breadth-first depth from the nodes nothing leads to; a node only on a cycle gets 0."""
+    """Breadth-first depth from the nodes nothing leads to; a part of the graph that only
+    cycles is laid out from its first node (in id order) the same way."""
     out: dict[str, list[str]] = {n: [] for n in nodes}
     indeg = dict.fromkeys(nodes, 0)
     for a, b in edges:
         out[a].append(b)
         indeg[b] += 1
-    column = {n: 0 for n in nodes if indeg[n] == 0}
-    if not column and nodes:
-        column[nodes[0]] = 0
-    frontier = sorted(column)
-    while frontier:
-        nxt: list[str] = []
+    column: dict[str, int] = {}
+    starts = [n for n in nodes if indeg[n] == 0]
+    while True:
+        frontier = [n for n in starts if n not in column]
         for n in frontier:
-            for m in sorted(out[n]):
-                if m not in column:
-                    column[m] = column[n] + 1
-                    nxt.append(m)
-        frontier = nxt
-    for n in nodes:
-        column.setdefault(n, 0)
-    return column
+            column[n] = 0
+        while frontier:
+            nxt: list[str] = []
+            for n in frontier:
+                for m in sorted(out[n]):
+                    if m not in column:
+                        column[m] = column[n] + 1
+                        nxt.append(m)
+            frontier = nxt
+        rest = [n for n in nodes if n not in column]
+        if not rest:
+            return column
+        starts = rest[:1]
 
 
 REACHES, UNKNOWN, BLOCKED = "reaches", "unknown", "blocked"

@@ -24,7 +24,7 @@ RECORDED = "recorded"
 
 EVIDENCE_NOTE = (
     "These are the SHA-256 digests SHA256SUMS lists for the two files this report "
-    "describes (check them with `sha256sum -c SHA256SUMS`). A file inside the bundle "
+    "describes (check them with: sha256sum -c SHA256SUMS). A file inside the bundle "
     "cannot hold the hash of the bundle that contains it; the signature file "
     "(SHA256SUMS.sig) covers SHA256SUMS, which covers every file, this report included."
 )

@@ -448,7 +448,7 @@ def _traffic(report: ReportData) -> list[str]:
             continue
         lines += mermaid_flow(flow)
         if flow.omitted:
-            lines.append(f"{flow.omitted} more resources are not drawn (see verdicts.json).")
+            lines.append(f"{flow.omitted} more resource(s) not drawn (see verdicts.json).")
         lines.append("")
     return lines
 

@@ -509,3 +509,17 @@ def test_bundle_report_carries_the_digests_sums_lists_and_the_signing_key(tmp_pa
     fp = fingerprint(key.public_key())
     assert (bundle / "SHA256SUMS.sig").read_text().splitlines()[0] == fp
     assert f"signed by the Ed25519 key `{fp}`" in md and fp in html
+
+
+def test_a_hop_cycle_is_laid_out_from_its_first_node_not_stacked_in_column_zero() -> None:
+    a, b, c = (f"arn:aws:ec2:{PRIMARY}:{CUSTOMER}:route-table/rtb-{x}" for x in "abc")
+    cycle = _traffic(
+        "replication",
+        Status.PASS,
+        ((a, b, "network.path"), (b, c, "network.path"), (c, a, "network.path")),
+        c,
+        "no",
+    )
+    (flow,) = [f for f in traffic_flows((cycle,), {}) if f.cls == "replication"]
+    assert [(n.id, n.column) for n in flow.nodes] == [(a, 0), (b, 1), (c, 2)]
+    assert {state for _, _, state in flow.edges} == {"blocked"}
