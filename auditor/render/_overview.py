@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditor.model import Severity, Status, Verdict
+from auditor.model import Finding, Severity, Status, Verdict
 from auditor.render import ReportData
 from auditor.render.recovery import DnsRow
 
@@ -83,6 +83,11 @@ def coverage(report: ReportData) -> list[CloudCoverage]:
 def verdict_counts(verdicts: Sequence[Verdict]) -> dict[Status, int]:
     c = Counter(v.status for v in verdicts)
     return {s: c.get(s, 0) for s in STATUSES}
+
+
+def top_findings(report: ReportData) -> list[Finding]:
+    """The findings most severe first (stable: the findings' own order within a severity)."""
+    return sorted(report.findings, key=lambda f: -f.severity.rank)
 
 
 def finding_counts(report: ReportData) -> dict[Severity, int]:

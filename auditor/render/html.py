@@ -39,6 +39,7 @@ from auditor.render._overview import (
     finding_counts,
     seconds,
     switch,
+    top_findings,
     verdict_counts,
 )
 from auditor.render.accountability import cells
@@ -242,6 +243,7 @@ def render_chunks(report: ReportData) -> Iterator[bytes]:
     texts = template.generate(
         report=report,
         clouds=clouds,
+        findings=top_findings(report),
         scope_clouds=[c for c in clouds if c.cloud != RECORDED],
         switch=switch,
         evidence_note=EVIDENCE_NOTE,

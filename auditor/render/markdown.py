@@ -26,6 +26,7 @@ from auditor.render._overview import (
     finding_counts,
     seconds,
     switch,
+    top_findings,
     verdict_counts,
 )
 from auditor.render.accountability import cells
@@ -211,7 +212,7 @@ def _findings(report: ReportData) -> list[str]:
         "| # | severity | status | finding | fix | causes | verdicts |",
         "|---|---|---|---|---|---|---|",
     ]
-    for i, f in enumerate(report.findings, 1):
+    for i, f in enumerate(top_findings(report), 1):
         lines.append(
             f"| {i} | {f.severity.value} | {f.status.value} | {md_cell(f.summary)} "
             f"(`{md_cell(f.id)}`) | {md_cell(' '.join(f.fix.split()))} | "

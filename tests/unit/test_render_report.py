@@ -216,6 +216,13 @@ def test_findings_lead_most_severe_first_with_their_fix_in_md_and_html() -> None
     assert "Deny kms:Decrypt to vendor-operator." in html
 
 
+def test_findings_given_out_of_order_still_lead_most_severe_first() -> None:
+    md = render_md(_report(findings=tuple(reversed(FINDINGS)))).decode()
+    assert md.index("bucket orders-log is public") < md.index("vendor-operator can decrypt")
+    html = render_html(_report(findings=tuple(reversed(FINDINGS)))).decode()
+    assert html.index("bucket orders-log is public") < html.index("vendor-operator can decrypt")
+
+
 def test_no_findings_is_said_plainly() -> None:
     md = render_md(_report(findings=())).decode()
     assert "No findings were computed for this report; the 2 failing verdicts follow" in md
