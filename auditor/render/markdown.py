@@ -443,9 +443,10 @@ def _traffic(report: ReportData) -> list[str]:
         "",
     ]
     for flow in traffic_flows(report.verdicts, resources):
-        lines += [f"### {mermaid_label(flow.cls)} ({flow.verdicts} verdicts)", ""]
+        cls = md_cell(mermaid_label(flow.cls))
+        lines += [f"### {cls} ({flow.verdicts} verdicts)", ""]
         if not flow.nodes:
-            lines += [f"No {mermaid_label(flow.cls)} traffic was judged.", ""]
+            lines += [f"No {cls} traffic was judged.", ""]
             continue
         lines += mermaid_flow(flow)
         if flow.omitted:

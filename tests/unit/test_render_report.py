@@ -530,3 +530,14 @@ def test_a_hop_cycle_is_laid_out_from_its_first_node_not_stacked_in_column_zero(
     (flow,) = [f for f in traffic_flows((cycle,), {}) if f.cls == "replication"]
     assert [(n.id, n.column) for n in flow.nodes] == [(a, 0), (b, 1), (c, 2)]
     assert {state for _, _, state in flow.edges} == {"blocked"}
+
+
+def test_a_traffic_class_named_by_the_evidence_stays_inert_in_report_md() -> None:
+    hostile = "<script>x</script> [l](javascript:a) *b* `c`\n# h"
+    verdict = _traffic(hostile, Status.PASS, (("internet", BUCKET, "network.path"),), BUCKET, "no")
+    md = render_md(_report(verdicts=(verdict,), findings=())).decode()
+    section = md.split("## Traffic class diagrams\n", 1)[1]
+    assert "<script>" not in section and "](javascript:" not in section
+    # one heading line: the line break is flattened, markup dropped or escaped
+    assert "\n### scriptx/script ljavascript:a \\*b\\* c h (1 verdicts)\n" in section
+    assert "\n# h" not in section
