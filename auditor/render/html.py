@@ -137,7 +137,7 @@ _FLOW_CHARS = 50
 _FLOW_GAP = 60
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FlowBox:
     label: str
     full: str
@@ -146,7 +146,7 @@ class FlowBox:
     y: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FlowPicture:
     """One traffic class laid out: a column per hop depth, resources stacked in it."""
 
@@ -171,7 +171,8 @@ def flow_picture(flow: Flow) -> FlowPicture:
         x, y = _PAD + n.column * (_FLOW_W + _FLOW_GAP), _PAD + row * _ROW
         where[n.id] = (x, y)
         mark = f" \u2014 {n.status}" if n.status else ""
-        boxes.append(FlowBox(fit(n.label, _FLOW_CHARS - len(mark)) + mark, n.id, n.status, x, y))
+        label = fit(n.label, _FLOW_CHARS - len(mark)) + mark
+        boxes.append(FlowBox(label=label, full=n.id, status=n.status, x=x, y=y))
     arrows = tuple(
         Arrow(
             where[a][0] + _FLOW_W,
