@@ -386,8 +386,8 @@ def _accountability(report: ReportData) -> list[str]:
         "## Accountability map",
         "",
         "`not modelled`: the model cannot say (the auditor does not model every principal, "
-        "trail or key there); `none`: looked for and absent; `not applicable`: no such "
-        "control exists for the kind.",
+        "trail or key there); `none`: looked for and absent; `not collected`: a collection "
+        "gap hid it; `not applicable`: no such control exists for the kind.",
         "",
         "| resource | kind | account | party | region | can modify | trail | key |",
         "|---|---|---|---|---|---|---|---|",
