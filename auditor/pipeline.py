@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import importlib.metadata
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ from auditor.model import (
 from auditor.normalize.spool import InventorySpool
 from auditor.render import ReportData, renderers
 from auditor.render.accountability import accountability_table
+from auditor.render.recovery import recovery_table
 
 BUNDLE_FORMAT = 1
 
@@ -209,6 +211,7 @@ def bundle_files(
     finished: str,
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
+    signed_by: str = "",
 ) -> dict[str, bytes]:
     """Every file of a bundle but SHA256SUMS, whole, in memory (see :func:`bundle_members`).
 
@@ -223,6 +226,7 @@ def bundle_files(
         finished=finished,
         provenance=provenance,
         raw=raw,
+        signed_by=signed_by,
     )
     return {name: member_bytes(m) for name, m in members.items()}
 
@@ -236,6 +240,7 @@ def bundle_members(
     finished: str,
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
+    signed_by: str = "",
 ) -> dict[str, Member]:
     """Every file of a bundle but SHA256SUMS, each made only when it is written.
 
@@ -243,10 +248,18 @@ def bundle_members(
     responses (``raw/...`` members, see :mod:`auditor.evidence.raw`); the manifest
     lists them. ``inventory.jsonl``, ``graph.json``, ``verdicts.json`` and the
     renderers that offer it come as chunks: a 1M-resource bundle is gigabytes.
+    ``signed_by`` is the fingerprint of the key that will sign SHA256SUMS (the
+    reports name it).
     """
     inv = ev.graph.inventory
     crossings = crossings_document(ev.graph)
-    report = _report_data(decl, decl_text, ev, crossings)
+    digests = EvidenceDigests(
+        {
+            "inventory.jsonl": functools.partial(inventory_jsonl_chunks, inv),
+            "verdicts.json": functools.partial(verdicts_json_chunks, ev.verdicts),
+        }
+    )
+    report = _report_data(decl, decl_text, ev, crossings, digests, signed_by)
     if provenance and provenance.get("not_judged"):
         report = replace(report, not_judged=dict(provenance["not_judged"]))
     manifest = _manifest(decl, decl_text, ev, crossings, started, finished)
@@ -257,9 +270,9 @@ def bundle_members(
     files: dict[str, Member] = {
         "manifest.json": canonical_json(manifest),
         "declaration.yaml": decl_text.encode(),
-        "inventory.jsonl": functools.partial(inventory_jsonl_chunks, inv),
+        "inventory.jsonl": functools.partial(digests.member, "inventory.jsonl"),
         "graph.json": functools.partial(graph_json_chunks, ev.graph),
-        "verdicts.json": functools.partial(verdicts_json_chunks, ev.verdicts),
+        "verdicts.json": functools.partial(digests.member, "verdicts.json"),
         **(raw or {}),
     }
     for name, render in renderers().items():
@@ -267,10 +280,55 @@ def bundle_members(
     return files
 
 
+class EvidenceDigests(Mapping[str, str]):
+    """SHA-256 of the bundle members a report describes, each serialised once if it can be.
+
+    :meth:`member` is the member itself: it yields the chunks and keeps their digest,
+    so a report written after it (``inventory.jsonl`` sorts before ``report.*``) does
+    not serialise it again; a digest asked for first is computed by streaming the
+    same chunks. Either way the value is the digest SHA256SUMS lists.
+    """
+
+    def __init__(self, sources: Mapping[str, Callable[[], Iterable[bytes]]]) -> None:
+        self._sources = dict(sources)
+        self._done: dict[str, str] = {}
+
+    def member(self, name: str) -> Iterator[bytes]:
+        h = hashlib.sha256()
+        for chunk in self._sources[name]():
+            h.update(chunk)
+            yield chunk
+        self._done.setdefault(name, h.hexdigest())
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._done:
+            h = hashlib.sha256()
+            for chunk in self._sources[name]():
+                h.update(chunk)
+            self._done[name] = h.hexdigest()
+        return self._done[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._sources))
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
 def _report_data(
-    decl: Declaration, decl_text: str, ev: Evaluation, crossings: list[dict[str, Any]]
+    decl: Declaration,
+    decl_text: str,
+    ev: Evaluation,
+    crossings: list[dict[str, Any]],
+    digests: Mapping[str, str],
+    signed_by: str = "",
 ) -> ReportData:
-    """What the renderers show, built once per bundle."""
+    """What the renderers show, built once per bundle.
+
+    The reports carry the SHA-256 of ``inventory.jsonl`` and ``verdicts.json`` (the
+    evidence they describe; the same digests SHA256SUMS lists): a file inside the
+    bundle cannot hold the hash of the bundle itself.
+    """
     inv = ev.graph.inventory
     return ReportData(
         declaration_name=decl.name,
@@ -296,7 +354,22 @@ def _report_data(
             for r in ev.rules.values()
         },
         tool_version=tool_version(),
+        evidence_sha256=digests,
+        signed_by=signed_by,
+        recovery=recovery_table(ev.graph, decl),
     )
+
+
+def signer_fingerprint(signer: Callable[[bytes], bytes] | None) -> str:
+    """The fingerprint of the key behind ``signer``; "" without one.
+
+    A signature file names its key on its first line (:func:`auditor.evidence.signing.sign`),
+    and Ed25519 signing is deterministic and side-effect free, so signing an empty
+    message tells which key will sign SHA256SUMS before the reports are written.
+    """
+    if signer is None:
+        return ""
+    return signer(b"").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
 
 
 def _manifest(
@@ -359,6 +432,7 @@ def write_scan_bundle(
         finished=finished.isoformat().replace("+00:00", "Z"),
         provenance=provenance,
         raw=raw,
+        signed_by=signer_fingerprint(signer),
     )
     base = f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
     name, n = base, 1
