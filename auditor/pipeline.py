@@ -29,6 +29,7 @@ from auditor.base.serialize import (
     inventory_jsonl_chunks,
     verdicts_json_chunks,
 )
+from auditor.base.yaml_lines import key_lines
 from auditor.boundary import Declaration, declaration_hash
 from auditor.checks import Rule, all_rules
 from auditor.checks.engine import evaluate
@@ -333,6 +334,7 @@ def _report_data(
     return ReportData(
         declaration_name=decl.name,
         declaration_hash=declaration_hash(decl_text),
+        declaration_lines=key_lines(decl_text),
         pattern=decl.pattern.value,
         inventory=inv,
         verdicts=ev.verdicts,

@@ -116,7 +116,7 @@ def _waive(
 ) -> tuple[Status, str, dict[str, str] | None]:
     if f.status not in (Status.FAIL, Status.INCONCLUSIVE):
         return f.status, f.message, None
-    for w in waivers:
+    for i, w in enumerate(waivers):
         if not w.covers(rule.id, f.resource, f.evidence.nodes):
             continue
         info = {
@@ -124,6 +124,7 @@ def _waive(
             "approved_by": w.approved_by,
             "expires": w.expires.isoformat(),
             "resource": w.resource,
+            "clause": f"exceptions.{i}",
         }
         if w.expires < today:
             return (

@@ -67,6 +67,8 @@ class ReportData:
     not_judged: Mapping[str, int] = field(default_factory=dict)
     """Exported resource type no normaliser reads -> count (imports only): never in scope,
     so no gap, but shown so a reviewer does not overestimate coverage."""
+    declaration_lines: Mapping[str, int] = field(default_factory=dict)
+    """Dotted key path of the declaration (``network.clients``, ``exceptions.0``) -> line."""
     findings: Sequence[Finding] = ()
     """Root causes grouping the FAIL/WAIVED verdicts, most severe first."""
     evidence_sha256: Mapping[str, str] = field(default_factory=dict)

@@ -55,7 +55,12 @@ VERDICTS = [
         "data.d",
         Status.WAIVED,
         Severity.LOW,
-        waiver={"reason": "r", "approved_by": "x", "expires": "2027-01-01"},
+        waiver={
+            "reason": "r",
+            "approved_by": "x",
+            "expires": "2027-01-01",
+            "clause": "exceptions.0",
+        },
     ),
 ]
 
@@ -91,6 +96,7 @@ def _report(verdicts: list[Verdict] = VERDICTS) -> ReportData:
         pack="default",
         evaluated_on="2026-11-29",
         rule_docs=docs,
+        declaration_lines={"data": 7, "exceptions": 30, "exceptions.0": 31},
         tool_version="1.2.3",
     )
 
@@ -102,7 +108,9 @@ def test_sarif_results_levels_and_rules(sarif_schema: dict[str, Any]) -> None:
     jsonschema.Draft4Validator(sarif_schema).validate(doc)
     (run,) = doc["runs"]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == ["data.a", "data.b", "data.c"]  # only rules with results
+    # only rules with results; a rule's name is not its id again
+    assert [r["id"] for r in rules] == ["data.a", "data.b", "data.c", "data.d"]
+    assert [r["name"] for r in rules] == ["DataA", "DataB", "DataC", "DataD"]
     assert rules[0]["help"]["text"] == "why data.a\n\nRemediation: fix data.a"
     assert rules[0]["properties"]["security-severity"] == "8.0"
     got = [
@@ -113,7 +121,17 @@ def test_sarif_results_levels_and_rules(sarif_schema: dict[str, Any]) -> None:
         ("data.a", 0, "fail", "error", "FAIL"),
         ("data.b", 1, "fail", "warning", "FAIL"),
         ("data.c", 2, "open", "none", "INCONCLUSIVE"),
+        ("data.d", 3, "fail", "note", "WAIVED"),
     ]
+    # GitHub code scanning needs a file: the bundle's declaration, at the clause's line
+    # (the waiver's entry for a waived verdict, else the rule's path section).
+    lines = [r["locations"][0]["physicalLocation"] for r in run["results"]]
+    assert {pl["artifactLocation"]["uri"] for pl in lines} == {"declaration.yaml"}
+    assert [pl["region"]["startLine"] for pl in lines] == [7, 7, 7, 31]
+    assert "suppressions" not in run["results"][0]
+    (suppression,) = run["results"][3]["suppressions"]
+    assert (suppression["kind"], suppression["status"]) == ("external", "accepted")
+    assert "expires 2027-01-01" in suppression["justification"]
     loc = run["results"][1]["locations"][0]["logicalLocations"][0]
     assert loc == {"fullyQualifiedName": f"arn:aws:s3:::{HOSTILE}", "kind": "resource"}
     assert run["results"][0]["partialFingerprints"] == {
