@@ -4,7 +4,9 @@
   on each of its subnets (a subnet flow log, or an NSG flow log on the subnet's
   NSG). Each covering flow log must store its records in a storage account of a
   customer subscription (the customer lists its subscriptions completely: an
-  undeclared one is outside it).
+  undeclared one is outside it); declared by tenant alone, an undeclared
+  subscription's owner is unknown (INCONCLUSIVE). Network Watcher flow logs
+  record allowed and denied flows alike (no traffic filter exists).
 - GCP: every subnetwork of the network (proxy-only and PSC subnets have none) has
   ``logConfig.enable``, a ``flowSampling`` of 1.0 (the API's default is 0.5) and
   no ``filterExpr``: sampling and filters drop traffic from the record. The
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from auditor.checks import Judgement, RuleContext
 from auditor.model import JSONValue, Kind, Resource
@@ -60,13 +63,22 @@ def judge_azure(ctx: RuleContext, net: Resource) -> Judgement:
                 uncovered.append(s.name)
     decl = ctx.declaration
     outside: list[str] = []
+    unowned: list[str] = []
     rows: list[JSONValue] = []
+    # Closed world only when the customer's subscriptions are listed in the declaration.
+    closed = bool(decl.accounts("azure", "customer"))
     for f in covering.values():
         dest = str(f.attributes.get("destination") or "")
         party = decl.party_of("azure", _sub_of(dest)) if dest else "unknown"
         rows.append(
             {"id": f.id, "target": f.attributes.get("resource_id"), "storage": dest, "party": party}
         )
+        if party == "unknown" and dest and not closed:
+            unowned.append(
+                f"{f.name} stores its records in {dest}, in subscription {_sub_of(dest)}; the "
+                "customer is declared without a subscription list, so its owner is unknown"
+            )
+            continue
         if party != "customer":
             outside.append(
                 f"{f.name} stores its records in {dest or 'no storage account'} "
@@ -83,8 +95,16 @@ def judge_azure(ctx: RuleContext, net: Resource) -> Judgement:
         )
         return ctx.failed(net.id, f"{label}: {why}", nodes=nodes, attributes=attrs)
     if outside:
-        return ctx.failed(
+        j = ctx.failed(
             net.id, f"{label}: " + "; ".join(outside), nodes=nodes, attributes=attrs, definite=True
+        )
+        return replace(j, causes=tuple(sorted(covering)), affects=(net.id,))
+    if unowned:
+        j = ctx.inconclusive(
+            net.id, f"{label}: " + "; ".join(unowned), nodes=nodes, attributes=attrs
+        )
+        return replace(
+            j, unmodelled="the owner of a storage account outside declared subscriptions"
         )
     return ctx.passed(
         net.id,

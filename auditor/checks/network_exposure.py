@@ -2,10 +2,14 @@
 
 - ``network.public-ingress``: no Kafka port of a platform resource is reachable from
   the internet, unless the declaration says ``public_ingress: declared``.
-- ``network.client-sources``: security group rules opening Kafka ports on platform
-  resources admit only declared client (or replication) CIDRs and group references;
-  on Azure the NSGs and Event Hubs network rules, on GCP the VPC firewall rules
-  (:mod:`auditor.analysis.network.client_admission`).
+- ``network.client-sources``: only declared client (or replication) sources can
+  reach the Kafka ports of platform listeners: of the sources each security group,
+  NSG, Event Hubs rule or GCP firewall rule admits
+  (:mod:`auditor.analysis.network.client_admission`), the undeclared ones outside
+  the platform's own networks are asked of the path engine
+  (:mod:`auditor.analysis.network.client_reach`); a rule open to ``0.0.0.0/0`` in
+  front of brokers no undeclared address can reach passes here and fails the
+  hygiene rule ``network.open-firewall``.
 - ``network.management-ports``: SSH/RDP on platform resources is not reachable from
   the internet.
 - ``network.k8s-endpoint-private``: Kubernetes (EKS, AKS, GKE) API endpoints of the
@@ -19,22 +23,38 @@ exact meaning of "exposed".
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
-from auditor.analysis.boundary_scope import is_customer_account, platform_resources
+from auditor.analysis.boundary_scope import platform_resources
 from auditor.analysis.network import (
     EXPOSABLE_KINDS,
     Exposure,
+    Net,
     Reach,
-    cidr_within,
-    is_internet_cidr,
     label,
     local_id,
     network_view,
-    sg_rules_for_port,
+    platform_networks,
 )
-from auditor.analysis.network.client_admission import Admitted, azure_admission, gcp_admission
+from auditor.analysis.network.addresses import fmt_nets
+from auditor.analysis.network.client_admission import Admitted
+from auditor.analysis.network.client_reach import (
+    SourceReach,
+    aws_reach,
+    cloud_reach,
+    internal_space,
+    undeclared_part,
+)
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._admission import (
+    Held,
+    gather,
+    holder_name,
+    listener,
+    sources_text,
+    with_links,
+)
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
@@ -62,6 +82,22 @@ def _exposable(r: Resource) -> bool:
     """Whether the exposure model judges ``r``: what can listen, and Azure scale sets
     (their instances' NIC configuration is on the scale set row)."""
     return r.kind in EXPOSABLE_KINDS or (r.cloud == "azure" and r.kind == Kind.SCALING_GROUP)
+
+
+def _admitting(ctx: RuleContext, exposures: Sequence[Exposure]) -> list[str]:
+    """The firewalls whose rules admit the internet on the exposed paths (what to narrow)."""
+    out: list[str] = []
+    for e in exposures:
+        rule_ = e.firewall_rule or {}
+        gid = str(rule_.get("group") or rule_.get("nsg") or rule_.get("firewall") or "")
+        if not gid:  # Azure: the NSGs the exposure read
+            out.extend(e.firewalls)
+            continue
+        if ctx.graph.get(gid) is not None:
+            out.append(gid)
+            continue
+        out.extend(f for f in e.firewalls if local_id(f) == gid or f.endswith(gid))
+    return list(dict.fromkeys(out))
 
 
 def _ports_text(ports: Sequence[int]) -> str:
@@ -106,12 +142,13 @@ def _exposure_finding(
                 f"which the declaration allows ({allowed_reason})",
                 **common,
             )
-        return ctx.failed(
+        j = ctx.failed(
             res.id,
             f"{label(res)} is reachable from the internet on {what} {open_ports}: {first.reason}",
             definite=True,
             **common,
         )
+        return with_links(j, causes=_admitting(ctx, yes) or [res.id], affects=[res.id])
     if unknown:
         return ctx.inconclusive(
             res.id,
@@ -240,276 +277,214 @@ def management_ports(ctx: RuleContext) -> Iterator[Judgement]:
     id="network.client-sources",
     path=PathName.NETWORK,
     severity=Severity.HIGH,
-    title="Kafka ports admit only declared client sources",
+    title="Only declared client sources can reach Kafka ports",
     rationale=(
-        "Security group rules are the last word on who may open a Kafka connection; a CIDR "
-        "wider than the declared clients lets undeclared networks in."
+        "Firewall rules and paths together decide who may open a Kafka connection; an "
+        "undeclared network with a path to a listener, through a rule wider than the "
+        "declared clients, is outside the boundary's promise."
     ),
     remediation=(
         "Narrow the rule to the declared client CIDRs (network.clients.from) or reference the "
-        "clients' security group; declare new client networks first."
+        "clients' security group, or remove the path (route, peering, public address) that "
+        "brings the undeclared network; declare new client networks first."
     ),
     requires=NETWORK_SERVICES,
 )
 def client_sources(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
-    platform = platform_resources(ctx.graph)
-    if not platform:
-        yield _no_platform(ctx)
-        return
-    view = network_view(ctx.graph)
     ports = sorted(set(decl.network.kafka_ports))
-    allowed = sorted({*decl.network.clients.cidrs, *decl.network.replication.cidrs})
-    protects: dict[str, list[str]] = {}
-    groups: dict[str, Resource] = {}
-    others = [r for r in platform if r.cloud in ("azure", "gcp")]
-    if others:
-        yield from _judge_rule_sets(ctx, others, ports, allowed)
-    with_sgs = [
-        r
-        for r in platform
-        if r.cloud not in ("azure", "gcp")
-        and (r.kind in EXPOSABLE_KINDS or r.kind == Kind.FIREWALL)
-    ]
-    if others and not with_sgs:
+    found = gather(ctx, ports)
+    yield from found.early
+    if not found.held:
         return
-    any_missing = False
-    not_judged = 0
-    for res in with_sgs:
-        found = view.source_groups(res)
-        if found.not_judged:
-            not_judged += 1
-            yield ctx.not_applicable(res.id, f"{label(res)}: {found.not_judged}")
-            continue
-        for sg in found.groups:
-            groups[sg.id] = sg
-            protects.setdefault(sg.id, []).extend(found.protects)
-        if found.missing:
-            missing = list(found.missing)
-            any_missing = True
-            yield ctx.inconclusive(
-                res.id,
-                f"security group(s) {', '.join(missing)} of {label(res)} were not collected, "
-                "so its Kafka port sources are unknown",
-                attributes={"missing_security_groups": missing},
-                depends_on=missing,
-            )
-    if not groups:
-        if any_missing or (with_sgs and not_judged == len(with_sgs)):
-            return
-        yield ctx.nothing_to_judge(
-            _platform_scope(with_sgs or platform),
-            "no security group protects a platform resource, so no rule opens a Kafka port",
-            attributes={"platform": [r.id for r in with_sgs]},
-        )
-        return
-    for gid in sorted(groups):
-        yield _judge_group(ctx, groups[gid], protects[gid], ports, allowed)
+    internal = internal_space(ctx.graph, platform_networks(ctx.graph).networks)
+    for h in found.held:
+        yield _judge_reach(ctx, h, ports, internal)
 
 
-def _judge_rule_sets(
-    ctx: RuleContext, platform: Sequence[Resource], ports: list[int], allowed: list[str]
-) -> Iterator[Judgement]:
-    """Azure NSGs, Event Hubs rules and GCP firewall rules: one verdict per rule holder.
-
-    See :mod:`auditor.analysis.network.client_admission` for how each cloud's rules
-    are read. A holder FAILs on an undeclared source, is INCONCLUSIVE when a source
-    it admits stands for addresses not collected, else PASSes.
-    """
-    holders: dict[str, Resource] = {}
-    protects: dict[str, list[str]] = {}
-    admitted: dict[str, list[Admitted]] = {}
-    for res in platform:
-        if not (_exposable(res) or res.kind == Kind.FIREWALL):
-            continue
-        if res.cloud == "azure":
-            found = azure_admission(ctx.graph, res, ports, allowed)
+def _reach_of(
+    ctx: RuleContext, targets: Sequence[Resource], a: Admitted, undeclared: tuple[Net, ...]
+) -> list[SourceReach]:
+    """Whether the undeclared part of ``a`` reaches each of ``targets``."""
+    out: list[SourceReach] = []
+    for target in targets:
+        if target.cloud == "aws":
+            out.append(aws_reach(ctx.graph, target, a.port, a.source, undeclared))
         else:
-            found = gcp_admission(ctx.graph, res, ports, allowed)
-        if found.not_judged:
-            yield ctx.not_applicable(res.id, f"{label(res)}: {found.not_judged}")
-            continue
-        if found.missing:
-            why = found.reason or f"{', '.join(found.missing)} not collected"
-            yield ctx.inconclusive(
-                res.id,
-                f"cannot tell who reaches the Kafka ports of {label(res)}: {why}",
-                attributes={"missing": list(found.missing)},
-                depends_on=list(found.missing),
-            )
-        if not found.holders and not found.missing:
-            yield ctx.passed(
-                res.id,
-                f"no firewall rule admits traffic to the Kafka ports of {label(res)}",
-                attributes={"kafka_ports": list(ports)},
-            )
-        for h in found.holders:
-            holders[h.id] = h
-            protects.setdefault(h.id, []).append(res.id)
-            admitted.setdefault(h.id, [])
-        for a in found.admitted:
-            if a not in admitted.setdefault(a.holder, []):
-                admitted[a.holder].append(a)
-    for hid in sorted(holders):
-        yield _judge_holder(ctx, holders[hid], protects[hid], admitted[hid], ports, allowed)
+            out.append(cloud_reach(ctx.graph, target, a.port, undeclared))
+    return out
 
 
-def _judge_holder(
-    ctx: RuleContext,
-    holder: Resource,
-    protects: list[str],
-    admitted: list[Admitted],
-    ports: list[int],
-    allowed: list[str],
+def _judge_reach(
+    ctx: RuleContext, h: Held, ports: list[int], internal: tuple[Net, ...]
 ) -> Judgement:
-    """One NSG, firewall rule or namespace: FAIL on an undeclared source."""
-    name = label(holder)
-    if holder.kind == Kind.FIREWALL:
-        name = f"{'NSG' if holder.cloud == 'azure' else 'firewall rule'} {holder.name}"
+    """One holder: FAIL when an undeclared source it admits has a path to a listener.
+
+    Sources named by membership (groups, tags, service accounts) and Event Hubs
+    rules reach by construction; CIDRs are asked of the path engine
+    (:mod:`auditor.analysis.network.client_reach`) without the declared CIDRs and the
+    platform's own networks.
+    """
+    decl = ctx.declaration
+    allowed = sorted({*decl.network.clients.cidrs, *decl.network.replication.cidrs})
+    name = holder_name(h.holder)
+    targets = [t for r in h.protects if (t := ctx.graph.get(r)) is not None and listener(t)]
+    if listener(h.holder):  # a NIC with no NSG, an Event Hubs namespace: it filters itself
+        targets.insert(0, h.holder)
+    listeners = [t.id for t in targets]
     attrs: dict[str, JSONValue] = {
-        "kafka_ports": ports,
+        "kafka_ports": list(ports),
         "allowed_cidrs": allowed,
-        "admitted": [
-            {"rule": a.rule, "source": a.source, "port": a.port, "declared": a.declared}
-            for a in admitted
-        ],
-        "protects": sorted(set(protects)),
+        "platform_networks": fmt_nets(internal),
+        "protects": list(h.protects),
     }
-    nodes = [holder.id, *sorted(set(protects) - {holder.id})]
-
-    def text(xs: list[Admitted]) -> str:
-        return ", ".join(sorted({f"{a.source} by {a.rule}" for a in xs}))
-
-    bad = [a for a in admitted if a.declared is False]
-    if bad:
-        return ctx.failed(
-            holder.id,
-            f"{name} admits Kafka ports from undeclared source(s): {text(bad)}; declared "
-            f"clients are {', '.join(allowed) or 'none'}",
+    rows: list[JSONValue] = []
+    reaching: list[tuple[Admitted, SourceReach | None]] = []
+    unknown: list[tuple[Admitted, SourceReach | None]] = []
+    unreached: list[tuple[Admitted, SourceReach]] = []
+    inside_only: list[Admitted] = []
+    for a in h.admitted:
+        row: dict[str, JSONValue] = {
+            "rule": a.rule,
+            "source": a.source,
+            "port": a.port,
+            "declared": a.declared,
+        }
+        rows.append(row)
+        if a.declared is True:
+            continue
+        if a.declared is None:
+            unknown.append((a, None))
+            continue
+        if a.nets is None or (h.holder.kind == Kind.KAFKA_CLUSTER and h.holder.cloud == "azure"):
+            row["reach"] = "by membership or public endpoint"
+            reaching.append((a, None))
+            continue
+        undeclared = undeclared_part(a.nets, allowed, internal)
+        row["undeclared"] = fmt_nets(undeclared)
+        if not undeclared:
+            inside_only.append(a)
+            row["reach"] = "only declared sources and the platform's own networks"
+            continue
+        if not listeners:
+            continue
+        answers = _reach_of(ctx, targets, a, undeclared)
+        row["paths"] = [
+            {
+                "target": x.target,
+                "reach": x.reach.value,
+                "reaching": list(x.reaching),
+                "via": list(x.via),
+                "reason": x.reason,
+            }
+            for x in answers
+        ]
+        yes = [x for x in answers if x.reach is Reach.YES]
+        maybe = [x for x in answers if x.reach is Reach.UNKNOWN]
+        if yes:
+            reaching.extend((a, x) for x in yes)
+        elif maybe:
+            unknown.extend((a, x) for x in maybe)
+        else:
+            unreached.extend((a, x) for x in answers)
+    attrs["admitted"] = rows
+    nodes = [h.holder.id, *h.protects]
+    for _, x in [*reaching, *unknown]:
+        if x is not None:
+            nodes.extend(n for n in x.nodes if n not in nodes)
+    causes = [h.holder.id]
+    if reaching:
+        affected = sorted({x.target for _, x in reaching if x is not None} or set(listeners))
+        parts = sorted(
+            {
+                f"{', '.join(x.reaching[:3]) if x and x.reaching else a.source} "
+                f"(admitted by {a.rule}"
+                + (f", via {'/'.join(x.via)}" if x and x.via else "")
+                + f") reaches {_short(ctx, x.target) if x else 'it'} on {a.port}"
+                for a, x in reaching
+            }
+        )
+        j = ctx.failed(
+            h.holder.id,
+            f"{name} lets undeclared sources reach Kafka listeners: {'; '.join(parts)}; "
+            f"declared clients are {', '.join(allowed) or 'none'}",
             nodes=nodes,
-            attributes={**attrs, "undeclared_sources": sorted({a.source for a in bad})},
+            attributes={
+                **attrs,
+                "undeclared_sources": sorted({a.source for a, _ in reaching}),
+            },
             definite=True,
         )
-    unknown = [a for a in admitted if a.declared is None]
+        return with_links(j, causes=causes, affects=affected)
     if unknown:
-        return ctx.inconclusive(
-            holder.id,
-            f"{name} admits Kafka ports from {text(unknown)}, whose addresses were not collected",
+        a, x = unknown[0]
+        if x is None:
+            why = f"{a.source} by {a.rule}, whose addresses were not collected"
+            missing: tuple[str, ...] = ()
+            unmodelled = f"what {a.source} stands for"
+        else:
+            why = f"{a.source} by {a.rule} may reach {_short(ctx, x.target)}: {x.reason}"
+            missing, unmodelled = x.missing, x.unmodelled
+        j = ctx.inconclusive(
+            h.holder.id,
+            f"cannot tell whether {name} lets undeclared sources reach Kafka listeners: {why}",
             nodes=nodes,
             attributes=attrs,
+            depends_on=list(missing),
         )
-    if not admitted:
+        return replace(
+            with_links(j, causes=causes, affects=listeners),
+            unmodelled="" if missing else unmodelled,
+        )
+    if not h.admitted:
         why = (
             ": its public endpoint is closed (private endpoints only) or serves no Kafka"
-            if holder.kind == Kind.KAFKA_CLUSTER
+            if h.holder.kind == Kind.KAFKA_CLUSTER
             else ""
         )
         return ctx.passed(
-            holder.id,
+            h.holder.id,
             f"{name} admits no traffic to Kafka ports{why}",
             nodes=nodes,
             attributes=attrs,
         )
+    undeclared_open = [a for a in h.admitted if a.declared is False]
+    if undeclared_open and not unreached and not inside_only:
+        return ctx.not_applicable(
+            h.holder.id,
+            f"{name} admits undeclared sources ({sources_text(undeclared_open)}) but filters "
+            "no platform listener that a path could reach; network.open-firewall judges "
+            "the rule itself",
+            nodes=nodes,
+            attributes=attrs,
+        )
+    notes: list[str] = []
+    if unreached:
+        a, x = unreached[0]
+        notes.append(
+            f"undeclared {', '.join(sorted({b.source for b, _ in unreached}))} reach no "
+            f"listener ({_short(ctx, x.target)}: {x.reason})"
+        )
+    if inside_only:
+        notes.append(
+            f"{', '.join(sorted({b.source for b in inside_only}))} admit only declared "
+            "sources and the platform's own networks"
+        )
+    declared = [a for a in h.admitted if a.declared is True]
+    if declared:
+        notes.insert(0, f"declared sources {sources_text(declared)}")
     return ctx.passed(
-        holder.id,
-        f"{name} admits Kafka ports only from declared sources ({text(admitted)})",
+        h.holder.id,
+        f"only declared clients (or the platform's own networks) can reach Kafka ports "
+        f"through {name}: {'; '.join(notes)}",
         nodes=nodes,
         attributes=attrs,
     )
 
 
-def _kafka_rules(sg: Resource, ports: Sequence[int]) -> list[dict[str, Any]]:
-    """The rules of ``sg`` that open any of ``ports``, each once, in port order."""
-    rules: list[dict[str, Any]] = []
-    for port in ports:
-        for r in sg_rules_for_port(sg, port):
-            if r not in rules:
-                rules.append(r)
-    return rules
-
-
-def _rule_sources(
-    ctx: RuleContext, rules: Sequence[dict[str, Any]], allowed: Sequence[str]
-) -> tuple[list[str], list[str], list[str]]:
-    """The sources ``rules`` admit: (declared, undeclared, prefix lists not collected).
-
-    A CIDR is declared when inside ``allowed``; a group reference when its
-    account is the customer's or a declared peer (or the group is a peer).
-    """
-    decl = ctx.declaration
-    peers = set(decl.network.peers)
-    ok: list[str] = []
-    bad: list[str] = []
-    unknown: list[str] = []
-    for r in rules:
-        for c in r.get("cidrs") or []:
-            (ok if cidr_within(str(c), allowed) else bad).append(str(c))
-        unknown.extend(str(p) for p in r.get("prefix_lists") or [])
-        for g in r.get("groups") or []:
-            acct = str(g.get("account") or "")
-            ref = f"{g.get('group_id')} ({acct})"
-            if (
-                not acct
-                or is_customer_account(decl, "aws", acct)
-                or acct in peers
-                or str(g.get("group_id")) in peers
-            ):
-                ok.append(ref)
-            else:
-                bad.append(ref)
-    return ok, bad, unknown
-
-
-def _judge_group(
-    ctx: RuleContext,
-    sg: Resource,
-    protects: list[str],
-    ports: list[int],
-    allowed: list[str],
-) -> Judgement:
-    """One verdict for one group: FAIL on an undeclared source, else INCONCLUSIVE on an
-    uncollected prefix list, else PASS."""
-    gid = sg.id
-    rules = _kafka_rules(sg, ports)
-    ok, bad, unknown = _rule_sources(ctx, rules, allowed)
-    attrs: dict[str, JSONValue] = {
-        "kafka_ports": ports,
-        "allowed_cidrs": allowed,
-        "kafka_rules": rules,
-        "protects": protects,
-    }
-    nodes = [gid, *protects]
-    name = f"security group {sg.name or local_id(gid)}"
-    if bad:
-        wide = sorted(set(bad))
-        internet = [c for c in wide if is_internet_cidr(c)]
-        return ctx.failed(
-            gid,
-            f"{name} admits Kafka ports from undeclared source(s) {', '.join(wide)}"
-            + (" including the internet" if internet else "")
-            + f"; declared clients are {', '.join(allowed) or 'none'}",
-            nodes=nodes,
-            attributes={**attrs, "undeclared_sources": wide},
-            definite=True,
-        )
-    if unknown:
-        return ctx.inconclusive(
-            gid,
-            f"{name} admits Kafka ports from prefix list(s) {', '.join(sorted(set(unknown)))} "
-            "whose entries are not collected",
-            nodes=nodes,
-            attributes={**attrs, "prefix_lists": sorted(set(unknown))},
-        )
-    if not rules:
-        return ctx.passed(
-            gid, f"{name} admits no traffic to Kafka ports", nodes=nodes, attributes=attrs
-        )
-    return ctx.passed(
-        gid,
-        f"{name} admits Kafka ports only from declared sources ({', '.join(sorted(set(ok)))})",
-        nodes=nodes,
-        attributes=attrs,
-    )
+def _short(ctx: RuleContext, rid: str) -> str:
+    res = ctx.graph.get(rid)
+    return label(res) if res is not None else local_id(rid)
 
 
 K8S_LISTINGS: dict[str, tuple[str, str]] = {

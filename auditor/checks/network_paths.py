@@ -10,8 +10,8 @@
   gateways platform VPCs attach to) belong to customer accounts or declared peers;
   site links (VPN, ExpressRoute, Interconnect) of every cloud lead to customer
   networks or declared peers.
-- ``network.flow-logs``: every platform VPC has an active flow log (Azure and GCP:
-  :mod:`auditor.checks._flow_logs_cloud`).
+
+``network.flow-logs`` is in :mod:`auditor.checks.network_flow_logs`.
 
 "Platform VPCs" are the VPCs the platform selector picks plus the VPCs holding
 selected platform resources (:func:`auditor.analysis.network.platform_networks`).
@@ -33,7 +33,6 @@ from auditor.analysis.network import (
     platform_tables,
 )
 from auditor.analysis.network.cross_cloud import connections, declared_crossings, places
-from auditor.base.edges import LOGGED_BY
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._site_links import site_link_verdicts
 from auditor.checks.engine import scope_id
@@ -489,81 +488,3 @@ def _judge_attachment(ctx: RuleContext, att: Resource, tgw: Resource) -> Judgeme
         attributes=attrs,
         definite=True,
     )
-
-
-@rule(
-    id="network.flow-logs",
-    path=PathName.NETWORK,
-    severity=Severity.MEDIUM,
-    title="Every platform VPC has an active flow log",
-    rationale=(
-        "Without flow logs there is no record of which traffic crossed the boundary, so an "
-        "incident snapshot cannot show who talked to the brokers."
-    ),
-    remediation=(
-        "Create a VPC flow log (ALL traffic) to a customer-owned log store; on Azure, a VNet "
-        "(or NSG) flow log into customer storage; on GCP, subnetwork flow logs with "
-        "flowSampling 1.0 and no filter."
-    ),
-    requires=("ec2-network",),
-)
-def flow_logs(ctx: RuleContext) -> Iterator[Judgement]:
-    nets = platform_networks(ctx.graph)
-    if not nets.networks:
-        yield _no_networks(ctx)
-        return
-    graph = ctx.graph
-    for v in nets.networks:
-        if v.cloud in ("azure", "gcp"):
-            from auditor.checks._flow_logs_cloud import judge
-
-            yield from judge(ctx, v)
-            continue
-        vid = str(v.attributes.get("vpc_id") or local_id(v.id))
-        logs: dict[str, Resource] = {}
-        for rel in graph.out_edges(v.id, LOGGED_BY):
-            res = graph.get(rel.target)
-            if res is not None:
-                logs[res.id] = res
-        for fl in graph.of_kind(Kind.FLOW_LOG):
-            if fl.region == v.region and str(fl.attributes.get("resource_id") or "") == vid:
-                logs[fl.id] = fl
-        active = [
-            f
-            for k, f in sorted(logs.items())
-            if str(f.attributes.get("status")).upper() == "ACTIVE"
-        ]
-        attrs: dict[str, JSONValue] = {
-            "flow_logs": [
-                {
-                    "id": f.id,
-                    "status": f.attributes.get("status"),
-                    "traffic_type": f.attributes.get("traffic_type"),
-                    "destination": f.attributes.get("destination"),
-                }
-                for _, f in sorted(logs.items())
-            ]
-        }
-        edges = [(v.id, f.id, LOGGED_BY) for f in active]
-        if active:
-            f = active[0]
-            yield ctx.passed(
-                v.id,
-                f"platform VPC {_vpc_label(v)} has an active flow log {local_id(f.id)} "
-                f"({f.attributes.get('traffic_type')} traffic to "
-                f"{f.attributes.get('destination_type')})",
-                nodes=[v.id, *(x.id for x in active)],
-                edges=edges,
-                attributes=attrs,
-            )
-        elif logs:
-            yield ctx.failed(
-                v.id,
-                f"platform VPC {_vpc_label(v)} has flow logs but none is active",
-                nodes=[v.id, *logs],
-                attributes=attrs,
-            )
-        else:
-            yield ctx.failed(
-                v.id, f"platform VPC {_vpc_label(v)} has no flow log", attributes=attrs
-            )

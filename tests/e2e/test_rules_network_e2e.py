@@ -140,13 +140,85 @@ def test_client_sources_declared_cidr_passes(fake_aws: FakeAws) -> None:
     assert v.status is Status.PASS, v.message
 
 
-def test_client_sources_open_cidr_fails(fake_aws: FakeAws) -> None:
+def test_open_rule_without_a_path_passes_client_sources_and_fails_hygiene(
+    fake_aws: FakeAws,
+) -> None:
+    """Issue #17: 0.0.0.0/0 on a Kafka port, no public address, only the local route."""
     ids = broker_estate(
-        fake_aws, public_ip=False, ingress=[tcp(9092, "10.20.0.0/16"), tcp(9094, "0.0.0.0/0")]
+        fake_aws,
+        public_ip=False,
+        internet_route=False,
+        ingress=[tcp(9092, "10.20.0.0/16"), tcp(9094, "0.0.0.0/0")],
     )
     inv = fake_aws.collect(regions=(E1,), services=NET)
+    verdicts = run_rules(inv, rules=["network.client-sources", "network.open-firewall"])
+    v = only(verdicts, "network.client-sources", ids["sg"])
+    assert v.status is Status.PASS, v.message
+    assert "0.0.0.0/0" in v.message and "reach no listener" in v.message
+    row = next(r for r in v.evidence.attributes["admitted"] if r["source"] == "0.0.0.0/0")
+    assert {p["reach"] for p in row["paths"]} == {"no"}
+    assert "10.10.0.0/16" not in row["undeclared"]  # the platform's own VPC is not asked
+    hygiene = only(verdicts, "network.open-firewall", ids["sg"])
+    assert hygiene.status is Status.FAIL and "0.0.0.0/0" in hygiene.message
+    assert hygiene.causes == (v.resource,) and any(ids["instance"] in a for a in hygiene.affects)
+
+
+def test_open_rule_on_a_public_broker_fails_both(fake_aws: FakeAws) -> None:
+    ids = broker_estate(fake_aws, public_ip=True, ingress=[tcp(9094, "0.0.0.0/0")])
+    inv = fake_aws.collect(regions=(E1,), services=NET)
+    verdicts = run_rules(inv, rules=["network.client-sources", "network.open-firewall"])
+    v = only(verdicts, "network.client-sources", ids["sg"])
+    assert v.status is Status.FAIL, v.message
+    assert "internet" in v.message and "0.0.0.0/0" in v.evidence.attributes["undeclared_sources"]
+    assert v.causes == (v.resource,) and any(ids["instance"] in a for a in v.affects)
+    assert "internet" in v.evidence.nodes
+    assert only(verdicts, "network.open-firewall", ids["sg"]).status is Status.FAIL
+    ingress = only(run_rules(inv, rules=["network.public-ingress"]), "network.public-ingress")
+    assert ingress.status is Status.FAIL and ingress.causes == (v.resource,)
+
+
+def _client_vpc(fake: FakeAws, broker: dict[str, str], cidr: str) -> str:
+    """A non-platform VPC of CUSTOMER_2 in W2, peered with the broker VPC and routed both ways."""
+    ec2_b = fake.session(CUSTOMER_2, W2).client("ec2")
+    vpc = ec2_b.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+    sub = ec2_b.create_subnet(
+        VpcId=vpc, CidrBlock=cidr.replace("0.0/16", "0.0/20"), AvailabilityZone=f"{W2}a"
+    )["Subnet"]["SubnetId"]
+    rt = ec2_b.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2_b.associate_route_table(RouteTableId=rt, SubnetId=sub)
+    ec2_a = fake.session(CUSTOMER, E1).client("ec2")
+    pcx = ec2_a.create_vpc_peering_connection(
+        VpcId=broker["vpc"], PeerVpcId=vpc, PeerOwnerId=CUSTOMER_2, PeerRegion=W2
+    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    ec2_b.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    ec2_a.create_route(
+        RouteTableId=broker["rt"], DestinationCidrBlock=cidr, VpcPeeringConnectionId=pcx
+    )
+    ec2_b.create_route(
+        RouteTableId=rt, DestinationCidrBlock="10.10.0.0/16", VpcPeeringConnectionId=pcx
+    )
+    return pcx
+
+
+def test_undeclared_network_over_a_peering_fails_client_sources(fake_aws: FakeAws) -> None:
+    ids = broker_estate(
+        fake_aws, public_ip=False, internet_route=False, ingress=[tcp(9092, "172.16.0.0/12")]
+    )
+    _client_vpc(fake_aws, ids, "172.20.0.0/16")
+    inv = fake_aws.collect(accounts=(CUSTOMER, CUSTOMER_2), regions=(E1, W2), services=NET)
     v = only(run_rules(inv, rules=["network.client-sources"]), "network.client-sources", ids["sg"])
-    assert v.status is Status.FAIL and "0.0.0.0/0" in v.message
+    assert v.status is Status.FAIL, v.message
+    assert "172.20.0.0/20" in v.message and "peering" in v.message
+
+
+def test_undeclared_network_without_routes_passes_client_sources(fake_aws: FakeAws) -> None:
+    ids = broker_estate(
+        fake_aws, public_ip=False, internet_route=False, ingress=[tcp(9092, "172.16.0.0/12")]
+    )
+    inv = fake_aws.collect(accounts=(CUSTOMER,), regions=(E1,), services=NET)
+    verdicts = run_rules(inv, rules=["network.client-sources", "network.open-firewall"])
+    assert only(verdicts, "network.client-sources", ids["sg"]).status is Status.PASS
+    assert only(verdicts, "network.open-firewall", ids["sg"]).status is Status.FAIL
 
 
 def test_flow_logs_missing_fails(fake_aws: FakeAws) -> None:
@@ -156,19 +228,58 @@ def test_flow_logs_missing_fails(fake_aws: FakeAws) -> None:
     assert v.status is Status.FAIL and ids["vpc"] in v.message
 
 
-def test_flow_logs_active_passes(fake_aws: FakeAws) -> None:
-    ids = broker_estate(fake_aws, public_ip=False)
-    fake_aws.session(CUSTOMER, E1).client("s3").create_bucket(Bucket="orders-flow-logs")
-    fake_aws.session(CUSTOMER, E1).client("ec2").create_flow_logs(
-        ResourceIds=[ids["vpc"]],
+def _flow_log(fake: FakeAws, vpc: str, traffic: str, bucket: str, owner: str = CUSTOMER) -> None:
+    fake.session(owner, E1).client("s3").create_bucket(Bucket=bucket)
+    fake.session(CUSTOMER, E1).client("ec2").create_flow_logs(
+        ResourceIds=[vpc],
         ResourceType="VPC",
-        TrafficType="ALL",
+        TrafficType=traffic,
         LogDestinationType="s3",
-        LogDestination="arn:aws:s3:::orders-flow-logs",
+        LogDestination=f"arn:aws:s3:::{bucket}",
     )
-    inv = fake_aws.collect(regions=(E1,), services=NET)
+
+
+def test_flow_logs_all_traffic_to_a_customer_bucket_passes(fake_aws: FakeAws) -> None:
+    ids = broker_estate(fake_aws, public_ip=False)
+    _flow_log(fake_aws, ids["vpc"], "ALL", "orders-flow-logs")
+    inv = fake_aws.collect(regions=(E1,), services=(*NET, "s3"))
     v = only(run_rules(inv, rules=["network.flow-logs"]), "network.flow-logs")
     assert v.status is Status.PASS, v.message
+    assert "ALL" in v.message and CUSTOMER in v.message
+
+
+def test_flow_logs_reject_only_fails(fake_aws: FakeAws) -> None:
+    ids = broker_estate(fake_aws, public_ip=False)
+    _flow_log(fake_aws, ids["vpc"], "REJECT", "orders-flow-logs")
+    inv = fake_aws.collect(regions=(E1,), services=(*NET, "s3"))
+    v = only(run_rules(inv, rules=["network.flow-logs"]), "network.flow-logs")
+    assert v.status is Status.FAIL and "only REJECT traffic" in v.message, v.message
+    assert v.causes and "vpc-flow-log" in v.causes[0]
+
+
+def _vendor_flow_log(fake: FakeAws, accounts: tuple[str, ...], services: tuple[str, ...]) -> Any:
+    ids = broker_estate(fake, public_ip=False)
+    _flow_log(fake, ids["vpc"], "ALL", "vendor-flow-logs", owner=VENDOR)
+    inv = fake.collect(accounts=accounts, regions=(E1,), services=services)
+    return only(run_rules(inv, rules=["network.flow-logs"]), "network.flow-logs", ids["vpc"])
+
+
+def test_flow_logs_to_the_vendors_collected_bucket_fails(fake_aws: FakeAws) -> None:
+    v = _vendor_flow_log(fake_aws, (CUSTOMER, VENDOR), (*NET, "s3"))
+    assert v.status is Status.FAIL and f"{VENDOR} (vendor)" in v.message, v.message
+
+
+def test_flow_logs_to_a_bucket_in_no_complete_customer_listing_fails(fake_aws: FakeAws) -> None:
+    v = _vendor_flow_log(fake_aws, (CUSTOMER, CUSTOMER_2), (*NET, "s3"))
+    assert v.status is Status.FAIL and "complete bucket listings" in v.message, v.message
+
+
+def test_flow_logs_to_a_bucket_whose_owner_cannot_be_known_is_inconclusive(
+    fake_aws: FakeAws,
+) -> None:
+    v = _vendor_flow_log(fake_aws, (CUSTOMER,), NET)  # buckets were not listed
+    assert v.status is Status.INCONCLUSIVE and "cannot be known" in v.message, v.message
+    assert v.unmodelled
 
 
 def _peer(

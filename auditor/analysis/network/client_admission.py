@@ -25,8 +25,13 @@ source in on a Kafka port is listed with whether the source is declared.
   of the same network (declared), source service accounts must belong to
   customer projects.
 
+- **AWS security groups**: each ingress rule opening a Kafka port, source by
+  source: a CIDR, a prefix list (its entries are not read: unknown), a group
+  reference (declared when its account is the customer's or a declared peer).
+
 A source is declared when it lies within ``network.clients.from`` or
-``network.replication.from``.
+``network.replication.from``. Whether an undeclared source can actually reach
+the listener is :mod:`.client_reach`'s question.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from auditor.analysis.network.addresses import (
     internet_space,
     net_intersect,
     net_subtract,
+    nets_of,
     parse_net,
 )
 from auditor.analysis.network.azure import (
@@ -52,6 +58,8 @@ from auditor.analysis.network.azure import (
     scale_set_nics,
 )
 from auditor.analysis.network.gcp import _matches_port, firewalls_for
+from auditor.analysis.network.security_groups import sg_rules_for_port
+from auditor.analysis.network.view import network_view
 from auditor.boundary import Declaration
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
@@ -71,6 +79,9 @@ class Admitted:
     port: int
     declared: bool | None
     """``None``: what the source stands for was not collected."""
+    nets: tuple[Net, ...] | None = None
+    """The addresses it admits (after earlier rules took theirs); ``None`` for a source
+    named by membership (a group, tag, service account) or a public endpoint's rule."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -88,7 +99,8 @@ class ClientAdmission:
 
 
 def _declared(nets: Sequence[Net], allowed: Sequence[str]) -> bool:
-    return all(cidr_within(str(n), allowed) for n in nets)
+    """Every address of ``nets`` lies within the declared CIDRs (together)."""
+    return not net_subtract(nets, nets_of(allowed))
 
 
 def _customer_sub(decl: Declaration, rid: str) -> bool:
@@ -186,6 +198,7 @@ def nsg_admitted(
                         source=shown,
                         port=port,
                         declared=_declared(hit, allowed),
+                        nets=tuple(hit),
                     )
                 )
         if allow:
@@ -257,6 +270,7 @@ def azure_admission(
                     source="every network that routes to it",
                     port=p,
                     declared=False,
+                    nets=ALL_V4,
                 )
                 for p in ports
             )
@@ -392,7 +406,12 @@ def _gcp_rule(
         if hit:
             out.append(
                 Admitted(
-                    holder=fw.id, rule=name, source=c, port=port, declared=_declared(hit, allowed)
+                    holder=fw.id,
+                    rule=name,
+                    source=c,
+                    port=port,
+                    declared=_declared(hit, allowed),
+                    nets=tuple(hit),
                 )
             )
     out.extend(
@@ -411,3 +430,77 @@ def _gcp_rule(
             )
         )
     return out
+
+
+def aws_admission(decl: Declaration, sg: Resource, ports: Sequence[int]) -> list[Admitted]:
+    """What one security group's ingress rules let in on each of ``ports``, source by source."""
+    allowed = sorted({*decl.network.clients.cidrs, *decl.network.replication.cidrs})
+    peers = set(decl.network.peers)
+    out: list[Admitted] = []
+    for port in sorted(set(ports)):
+        for r in sg_rules_for_port(sg, port):
+            name = f"tcp {r.get('from_port')}-{r.get('to_port')}"
+            for c in [str(x) for x in r.get("cidrs") or []]:
+                n = parse_net(c)
+                nets = (n,) if n is not None else ()
+                out.append(
+                    Admitted(
+                        holder=sg.id,
+                        rule=name,
+                        source=c,
+                        port=port,
+                        declared=_declared(nets, allowed) if nets else False,
+                        nets=nets,
+                    )
+                )
+            out.extend(
+                Admitted(
+                    holder=sg.id,
+                    rule=name,
+                    source=f"prefix list {pl} (entries not collected)",
+                    port=port,
+                    declared=None,
+                )
+                for pl in r.get("prefix_lists") or []
+            )
+            for g in r.get("groups") or []:
+                acct = str(g.get("account") or "")
+                ok = (
+                    not acct
+                    or decl.party_of("aws", acct) == "customer"
+                    or acct in peers
+                    or str(g.get("group_id")) in peers
+                )
+                out.append(
+                    Admitted(
+                        holder=sg.id,
+                        rule=name,
+                        source=f"group {g.get('group_id')} ({acct or 'same account'})",
+                        port=port,
+                        declared=ok,
+                    )
+                )
+    return list(dict.fromkeys(out))
+
+
+def admission(graph: BoundaryGraph, res: Resource, ports: Sequence[int]) -> ClientAdmission:
+    """The rules deciding who may open a Kafka connection to ``res``, in any cloud.
+
+    AWS: the security groups of ``res`` (a security group selected as platform
+    stands for itself); Azure: its NSGs or Event Hubs rules; GCP: its firewall rules.
+    """
+    decl = graph.declaration
+    allowed = sorted({*decl.network.clients.cidrs, *decl.network.replication.cidrs})
+    if res.cloud == "azure":
+        return azure_admission(graph, res, ports, allowed)
+    if res.cloud == "gcp":
+        return gcp_admission(graph, res, ports, allowed)
+    found = network_view(graph).source_groups(res)
+    if found.not_judged:
+        return ClientAdmission(resource=res.id, not_judged=found.not_judged)
+    return ClientAdmission(
+        resource=res.id,
+        holders=tuple(sorted(found.groups, key=lambda g: g.id)),
+        admitted=tuple(a for g in found.groups for a in aws_admission(decl, g, ports)),
+        missing=tuple(found.missing),
+    )
