@@ -395,15 +395,7 @@ def _judge_reach(
     causes = [h.holder.id]
     if reaching:
         affected = sorted({x.target for _, x in reaching if x is not None} or set(listeners))
-        parts = sorted(
-            {
-                f"{', '.join(x.reaching[:3]) if x and x.reaching else a.source} "
-                f"(admitted by {a.rule}"
-                + (f", via {'/'.join(x.via)}" if x and x.via else "")
-                + f") reaches {_short(ctx, x.target) if x else 'it'} on {a.port}"
-                for a, x in reaching
-            }
-        )
+        parts = sorted({_reach_text(ctx, a, x) for a, x in reaching})
         j = ctx.failed(
             h.holder.id,
             f"{name} lets undeclared sources reach Kafka listeners: {'; '.join(parts)}; "
@@ -480,6 +472,24 @@ def _judge_reach(
         nodes=nodes,
         attributes=attrs,
     )
+
+
+def _reach_text(ctx: RuleContext, a: Admitted, x: SourceReach | None) -> str:
+    """``source by rule reaches listener on port via ... from ...`` for a FAIL message."""
+    if x is None:
+        holder = ctx.graph.get(a.holder)
+        how = (
+            "a rule of its public endpoint"
+            if holder is not None and holder.kind == Kind.KAFKA_CLUSTER
+            else "named by membership"
+        )
+        return f"{a.source} by {a.rule} ({how})"
+    text = f"{a.source} by {a.rule} reaches {_short(ctx, x.target)} on {a.port}"
+    if x.via:
+        text += f" via {', '.join(x.via)}"
+    if 0 < len(x.reaching) <= 3:
+        text += f" from {', '.join(x.reaching)}"
+    return text
 
 
 def _short(ctx: RuleContext, rid: str) -> str:

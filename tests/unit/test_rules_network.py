@@ -166,13 +166,21 @@ def test_client_sources_pass_for_declared_cidr_and_group_reference() -> None:
     assert status_of(v, "network.client-sources", SG1) is Status.PASS
 
 
-def test_client_sources_fail_for_wide_cidr_and_vendor_group() -> None:
+def test_client_sources_wide_cidr_without_path_and_vendor_group() -> None:
     v = run_rules(
         inv(*public_estate(ingress=[sg_rule(9000, "172.16.0.0/12", to_port=9100)])),
         rules=["network.client-sources"],
     )
     verdict = one(v, "network.client-sources")
-    assert verdict.status is Status.FAIL and "172.16.0.0/12" in verdict.message
+    # No subnet, internet address or VPN holds 172.16.0.0/12: no path, only a wide rule.
+    assert verdict.status is Status.PASS and "172.16.0.0/12" in verdict.message
+    assert "no collected subnet holds these addresses" in str(verdict.evidence.attributes)
+    v = run_rules(
+        inv(*public_estate(ingress=[sg_rule(9000, "172.16.0.0/12", to_port=9100)])),
+        rules=["network.open-firewall"],
+    )
+    hygiene = one(v, "network.open-firewall")
+    assert hygiene.status is Status.FAIL and "172.16.0.0/12" in hygiene.message
     vendor_ref = public_estate(
         ingress=[sg_rule(9092, groups=[{"group_id": "sg-v", "account": VENDOR}])]
     )
@@ -314,7 +322,13 @@ def _flow_log(status: str) -> tuple[Resource, Any]:
     fl = res(
         "flow_log",
         arn("vpc-flow-log", "fl-1"),
-        {"resource_id": "vpc-1", "traffic_type": "ALL", "destination_type": "s3", "status": status},
+        {
+            "resource_id": "vpc-1",
+            "traffic_type": "ALL",
+            "destination_type": "cloud-watch-logs",
+            "destination": f"arn:aws:logs:us-east-1:{CUSTOMER}:log-group:vpc-flow",
+            "status": status,
+        },
     )
     return fl, Relation(source=VPC1, target=fl.id, kind="network.logged_by", reason="fl-1")
 

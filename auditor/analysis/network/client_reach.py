@@ -120,7 +120,10 @@ def aws_reach(
     if reach is Reach.NO:  # every leg was dropped: say where, internet leg first
         legs = sorted(paths, key=lambda p: (INTERNET_ID not in p.nodes(), p.source))
         reasons = list(dict.fromkeys(f"{_leg(p)}: {p.reason}" for p in legs if p.reason))
-        reason = "; ".join(reasons[:3]) or "no path was found"
+        reason = "; ".join(reasons[:3]) or (
+            "no collected subnet holds these addresses, none is an internet address, and no "
+            "VPN or Direct Connect gateway could bring them"
+        )
     elif reach is Reach.YES:
         reason = f"{_leg(shown[0])} via {', '.join(shown[0].via) or 'the local route'}"
     else:

@@ -1,0 +1,146 @@
+"""End to end: ``network.client-sources`` judges reachability on Azure and GCP, and
+``network.open-firewall`` the rule as written.
+
+The azure-kafka and gcp-kafka estates, collected through the real SDK clients
+from the fake clouds, each with one edit: the broker behind the rule open to the
+internet loses its public address. With no public address and no peering or site
+link bringing other undeclared addresses, nobody undeclared can reach it: the
+client-sources verdict on the rule PASSes, the hygiene rule still FAILs. The
+unedited estates are the twins (both rules FAIL).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.boundary import load_declaration
+from auditor.checks.pack import load_pack
+from auditor.collect.azure import AzureScanOptions, collect_azure
+from auditor.collect.gcp import GcpScanOptions, collect_gcp
+from auditor.fakecloud.azure_server import AzureFake, load_estate
+from auditor.fakecloud.gcp_server import GcpFake
+from auditor.model import Scope, Status, Verdict
+from auditor.normalize import normalize
+from auditor.pipeline import evaluate_inventory
+from tests.gcp_helpers import CP, PROJECT, estate
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+AZURE = ROOT / "fixtures" / "azure-kafka"
+S1 = "11111111-1111-1111-1111-111111111111"
+S2 = "22222222-2222-2222-2222-222222222222"
+RG1 = f"/subscriptions/{S1}/resourceGroups/rg-kafka-weu/providers"
+NSG = f"{RG1}/Microsoft.Network/networkSecurityGroups/nsg-brokers-weu".lower()
+NIC = f"{RG1}/Microsoft.Network/networkInterfaces/nic-broker-0"
+PIP = f"{RG1}/Microsoft.Network/publicIPAddresses/pip-broker-0"
+FW_PUBLIC = f"{CP}/global/firewalls/allow-kafka-public"
+TODAY = dt.date(2026, 11, 29)
+RULES = ("network.client-sources", "network.open-firewall")
+
+
+def _azure(*, public_ip: bool) -> list[Verdict]:
+    data = copy.deepcopy(load_estate(AZURE / "estate.yaml"))
+    if not public_ip:
+        rows = [r for r in data["resources"] if r["id"] != PIP]
+        for r in rows:
+            if r["id"] == NIC:
+                for cfg in r["properties"]["ipConfigurations"]:
+                    cfg["properties"].pop("publicIPAddress", None)
+        data["resources"] = rows
+    with AzureFake(data, page_size=50) as fake:
+        result = collect_azure(
+            AzureScanOptions(
+                subscriptions=(S1, S2),
+                base_url=fake.base_url,
+                credential=fake.credential(),
+                connection_verify=fake.ca_path,
+                retry_total=0,
+            )
+        )
+    assert result.gaps == []
+    inv = normalize(
+        result.records,
+        scope=Scope(accounts=(S1, S2), regions=("westeurope", "northeurope"), cloud="azure"),
+        gaps=result.gaps,
+        api_calls=result.api_calls,
+        collected=result.units,
+    )
+    decl = load_declaration(AZURE / "boundary.yaml")
+    return evaluate_inventory(inv, decl, load_pack("default"), TODAY).verdicts
+
+
+def _gcp(tmp: Path, *, public_ip: bool) -> list[Verdict]:
+    assets = estate()
+    if not public_ip:
+        for a in assets:
+            d: Any = a["resource"]["data"]
+            if a["assetType"] == "compute.googleapis.com/Instance":
+                for nic in d.get("networkInterfaces") or []:
+                    nic.pop("accessConfigs", None)
+    with GcpFake(assets, page_size=20) as fake:
+        result = collect_gcp(
+            GcpScanOptions(
+                projects=(PROJECT,),
+                api_endpoint=fake.endpoint,
+                credentials=fake.credentials(),
+                retry=None,
+                timeout=10.0,
+                page_size=20,
+                max_workers=2,
+            )
+        )
+    assert result.gaps == []
+    inv = normalize(
+        result.records,
+        scope=Scope(accounts=(PROJECT,), regions=("europe-west1", "europe-west4"), cloud="gcp"),
+        gaps=result.gaps,
+        collected=result.units,
+    )
+    text = (ROOT / "fixtures" / "gcp-kafka" / "boundary.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "  kafka_ports: [9092]",
+        "  kafka_ports: [9092]\n  clients: {via: [private-endpoint], from: [10.0.0.0/8]}",
+    )
+    path = tmp / "boundary.yaml"
+    path.write_text(text, encoding="utf-8")
+    return evaluate_inventory(inv, load_declaration(path), load_pack("default"), TODAY).verdicts
+
+
+def _on(verdicts: list[Verdict], rid: str) -> dict[str, Verdict]:
+    found = {v.rule: v for v in verdicts if v.rule in RULES and v.resource == rid}
+    assert set(found) == set(RULES), sorted(found)
+    return found
+
+
+def test_azure_nsg_open_to_the_internet_in_front_of_a_private_broker() -> None:
+    v = _on(_azure(public_ip=False), NSG)
+    assert v["network.client-sources"].status is Status.PASS, v["network.client-sources"].message
+    assert "reach no listener" in v["network.client-sources"].message
+    assert v["network.open-firewall"].status is Status.FAIL
+    assert "Internet" in v["network.open-firewall"].message
+
+
+def test_azure_nsg_open_to_the_internet_in_front_of_a_public_broker() -> None:
+    v = _on(_azure(public_ip=True), NSG)
+    assert v["network.client-sources"].status is Status.FAIL
+    assert "via internet" in v["network.client-sources"].message
+    assert v["network.client-sources"].causes == (NSG,)
+    assert v["network.open-firewall"].status is Status.FAIL
+
+
+def test_gcp_firewall_rule_open_to_the_internet_without_external_ips(tmp_path: Path) -> None:
+    v = _on(_gcp(tmp_path, public_ip=False), FW_PUBLIC)
+    assert v["network.client-sources"].status is Status.PASS, v["network.client-sources"].message
+    assert v["network.open-firewall"].status is Status.FAIL
+
+
+def test_gcp_firewall_rule_open_to_the_internet_with_external_ips(tmp_path: Path) -> None:
+    v = _on(_gcp(tmp_path, public_ip=True), FW_PUBLIC)
+    assert v["network.client-sources"].status is Status.FAIL
+    assert v["network.open-firewall"].status is Status.FAIL
