@@ -463,6 +463,13 @@ def _judge_reach(
             "sources and the platform's own networks"
         )
     declared = [a for a in h.admitted if a.declared is True]
+    if not notes:
+        return ctx.passed(
+            h.holder.id,
+            f"{name} admits Kafka ports only from declared sources ({sources_text(declared)})",
+            nodes=nodes,
+            attributes=attrs,
+        )
     if declared:
         notes.insert(0, f"declared sources {sources_text(declared)}")
     return ctx.passed(
