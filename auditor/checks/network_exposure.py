@@ -424,10 +424,7 @@ def _judge_reach(
             attributes=attrs,
             depends_on=list(missing),
         )
-        return replace(
-            with_links(j, causes=causes, affects=listeners),
-            unmodelled="" if missing else unmodelled,
-        )
+        return replace(with_links(j, causes=causes, affects=listeners), unmodelled=unmodelled)
     if not h.admitted:
         why = (
             ": its public endpoint is closed (private endpoints only) or serves no Kafka"

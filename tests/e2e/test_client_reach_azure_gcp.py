@@ -75,14 +75,15 @@ def _azure(*, public_ip: bool) -> list[Verdict]:
     return evaluate_inventory(inv, decl, load_pack("default"), TODAY).verdicts
 
 
-def _gcp(tmp: Path, *, public_ip: bool) -> list[Verdict]:
+def _gcp(tmp: Path, *, public_ip: bool, peerings: bool = True) -> list[Verdict]:
     assets = estate()
-    if not public_ip:
-        for a in assets:
-            d: Any = a["resource"]["data"]
-            if a["assetType"] == "compute.googleapis.com/Instance":
-                for nic in d.get("networkInterfaces") or []:
-                    nic.pop("accessConfigs", None)
+    for a in assets:
+        d: Any = a["resource"]["data"]
+        if a["assetType"] == "compute.googleapis.com/Instance" and not public_ip:
+            for nic in d.get("networkInterfaces") or []:
+                nic.pop("accessConfigs", None)
+        if a["assetType"] == "compute.googleapis.com/Network" and not peerings:
+            d.pop("peerings", None)
     with GcpFake(assets, page_size=20) as fake:
         result = collect_gcp(
             GcpScanOptions(
@@ -135,9 +136,17 @@ def test_azure_nsg_open_to_the_internet_in_front_of_a_public_broker() -> None:
 
 
 def test_gcp_firewall_rule_open_to_the_internet_without_external_ips(tmp_path: Path) -> None:
-    v = _on(_gcp(tmp_path, public_ip=False), FW_PUBLIC)
+    v = _on(_gcp(tmp_path, public_ip=False, peerings=False), FW_PUBLIC)
     assert v["network.client-sources"].status is Status.PASS, v["network.client-sources"].message
     assert v["network.open-firewall"].status is Status.FAIL
+
+
+def test_gcp_peered_network_of_unknown_space_keeps_it_open(tmp_path: Path) -> None:
+    """Private addresses of 0.0.0.0/0 may come from a peered network whose subnetworks were
+    not collected: the verdict says so instead of passing."""
+    v = _on(_gcp(tmp_path, public_ip=False), FW_PUBLIC)["network.client-sources"]
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "analytics-net" in v.message and "analytics-net" in v.unmodelled
 
 
 def test_gcp_firewall_rule_open_to_the_internet_with_external_ips(tmp_path: Path) -> None:

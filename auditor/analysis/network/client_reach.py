@@ -115,8 +115,12 @@ def aws_reach(
     nodes = tuple(dict.fromkeys(n for p in shown for n in p.nodes()))
     missing = tuple(sorted({m for p in paths if p.reach is Reach.UNKNOWN for m in p.missing}))
     unmodelled = ""
-    if reach is Reach.UNKNOWN and not missing:
-        unmodelled = SITE_LINK_SPACES
+    if reach is Reach.UNKNOWN:
+        unmodelled = (
+            f"{', '.join(local_id(m) for m in missing[:3])} (not collected)"
+            if missing
+            else SITE_LINK_SPACES
+        )
     if reach is Reach.NO:  # every leg was dropped: say where, internet leg first
         legs = sorted(paths, key=lambda p: (INTERNET_ID not in p.nodes(), p.source))
         reasons = list(dict.fromkeys(f"{_leg(p)}: {p.reason}" for p in legs if p.reason))
@@ -150,9 +154,14 @@ def _leg(p: Path) -> str:
     return f"from {local_id(first)}"
 
 
-def _peered_space(graph: BoundaryGraph, network_ids: set[str]) -> tuple[Net, ...]:
-    """Address spaces of active peerings from any of ``network_ids`` (their far side)."""
+def _peered_space(
+    graph: BoundaryGraph, network_ids: set[str]
+) -> tuple[tuple[Net, ...], tuple[str, ...]]:
+    """Address spaces of active peerings from any of ``network_ids`` (their far side), and
+    the far networks whose space is not known (GCP records none on the peering: the far
+    network's collected subnetworks stand for it)."""
     nets: list[Net] = []
+    unknown: list[str] = []
     for peer in graph.of_kind(Kind.PEERING):
         req = peer.attributes.get("requester")
         acc = peer.attributes.get("accepter")
@@ -161,9 +170,23 @@ def _peered_space(graph: BoundaryGraph, network_ids: set[str]) -> tuple[Net, ...
         if str(peer.attributes.get("status") or "").lower() != "active":
             continue
         for near, far in ((req, acc), (acc, req)):
-            if str(near.get("vpc_id") or "") in network_ids:
-                nets.extend(nets_of(far.get("cidrs") or []))
-    return collapse(nets)
+            if str(near.get("vpc_id") or "") not in network_ids:
+                continue
+            far_id = str(far.get("vpc_id") or "")
+            got = nets_of(far.get("cidrs") or [])
+            if not got and far_id:
+                got = nets_of(
+                    c
+                    for s in graph.of_kind(Kind.SUBNET)
+                    if str(s.attributes.get("vpc_id") or "") == far_id
+                    for c in [s.attributes.get("cidr"), *(s.attributes.get("cidrs") or [])]
+                    if c
+                )
+            if got:
+                nets.extend(got)
+            else:
+                unknown.append(far_id or peer.id)
+    return collapse(nets), tuple(sorted(set(unknown)))
 
 
 def cloud_reach(
@@ -219,7 +242,8 @@ def cloud_reach(
     if private:
         networks = {n.id for n in view.networks_of(target)}
         networks |= {str(target.attributes.get("vpc_id") or "")} - {""}
-        peered = net_intersect(private, _peered_space(graph, networks))
+        space, unknown_far = _peered_space(graph, networks)
+        peered = net_intersect(private, space)
         links = [s for s in graph.of_kind(SITE_LINK) if s.cloud == target.cloud]
         if peered:
             answers.append(
@@ -230,6 +254,20 @@ def cloud_reach(
                     reaching=tuple(fmt_nets(peered)),
                     via=("peering",),
                     reason=f"{', '.join(fmt_nets(peered)[:3])} lie in a peered network",
+                )
+            )
+        elif unknown_far:
+            answers.append(
+                SourceReach(
+                    target=target.id,
+                    port=port,
+                    reach=Reach.UNKNOWN,
+                    via=("peering",),
+                    reason=f"the address space of peered network {local_id(unknown_far[0])} "
+                    "was not collected",
+                    nodes=unknown_far,
+                    missing=unknown_far,
+                    unmodelled=f"the address space of peered network {unknown_far[0]}",
                 )
             )
         elif links:
