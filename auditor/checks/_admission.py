@@ -38,8 +38,6 @@ class Gathered:
     held: tuple[Held, ...]
     early: tuple[Judgement, ...]
     """NOT_APPLICABLE / INCONCLUSIVE / PASS verdicts on platform resources (no holder)."""
-    stop: bool = False
-    """Nothing to judge per holder: ``early`` is the whole answer."""
 
 
 def listener(r: Resource) -> bool:
@@ -72,7 +70,6 @@ def gather(ctx: RuleContext, ports: Sequence[int]) -> Gathered:
                     attributes={"selector": ctx.declaration.platform.select.model_dump()},
                 ),
             ),
-            stop=True,
         )
     early: list[Judgement] = []
     holders: dict[str, Resource] = {}
@@ -86,14 +83,13 @@ def gather(ctx: RuleContext, ports: Sequence[int]) -> Gathered:
             continue
         if found.missing:
             why = found.reason or f"{', '.join(found.missing)} not collected"
-            early.append(
-                ctx.inconclusive(
-                    res.id,
-                    f"cannot tell who reaches the Kafka ports of {label(res)}: {why}",
-                    attributes={"missing": list(found.missing)},
-                    depends_on=list(found.missing),
-                )
+            j = ctx.inconclusive(
+                res.id,
+                f"cannot tell who reaches the Kafka ports of {label(res)}: {why}",
+                attributes={"missing": list(found.missing)},
+                depends_on=list(found.missing),
             )
+            early.append(replace(j, unmodelled=f"{', '.join(found.missing)} (not collected)"))
         if res.cloud != "aws" and not found.holders and not found.missing:
             early.append(
                 ctx.passed(
@@ -146,7 +142,7 @@ def gather(ctx: RuleContext, ports: Sequence[int]) -> Gathered:
                 attributes={"platform": [r.id for r in platform]},
             )
         )
-    return Gathered(held=held, early=tuple(early), stop=not held)
+    return Gathered(held=held, early=tuple(early))
 
 
 def holder_name(h: Resource) -> str:

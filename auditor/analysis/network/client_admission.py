@@ -442,15 +442,14 @@ def aws_admission(decl: Declaration, sg: Resource, ports: Sequence[int]) -> list
             name = f"tcp {r.get('from_port')}-{r.get('to_port')}"
             for c in [str(x) for x in r.get("cidrs") or []]:
                 n = parse_net(c)
-                nets = (n,) if n is not None else ()
                 out.append(
                     Admitted(
                         holder=sg.id,
                         rule=name,
                         source=c,
                         port=port,
-                        declared=_declared(nets, allowed) if nets else False,
-                        nets=nets,
+                        declared=_declared((n,), allowed) if n is not None else False,
+                        nets=(n,) if n is not None else None,
                     )
                 )
             out.extend(

@@ -154,6 +154,29 @@ def _leg(p: Path) -> str:
     return f"from {local_id(first)}"
 
 
+def _networks(graph: BoundaryGraph, target: Resource) -> set[str]:
+    """The networks ``target`` sits in: its own, its NICs' (Azure VMs) or its scale set
+    NIC configurations' subnets' networks."""
+    view = network_view(graph)
+    parts = [target]
+    for nid in [str(n) for n in target.attributes.get("interface_ids") or []]:
+        nic = graph.get(nid) or graph.get(nid.lower())
+        if nic is not None:
+            parts.append(nic)
+    if target.kind == Kind.SCALING_GROUP and target.cloud == "azure":
+        from auditor.analysis.network.azure import scale_set_nics
+
+        parts.extend(scale_set_nics(target))
+    out: set[str] = set()
+    for r in parts:
+        out.update(n.id for n in view.networks_of(r))
+        out.update({str(r.attributes.get("vpc_id") or "")} - {""})
+        sub = graph.get(str(r.attributes.get("subnet_id") or ""))
+        if sub is not None:
+            out.update({str(sub.attributes.get("vpc_id") or "")} - {""})
+    return out
+
+
 def _peered_space(
     graph: BoundaryGraph, network_ids: set[str]
 ) -> tuple[tuple[Net, ...], tuple[str, ...]]:
@@ -240,12 +263,22 @@ def cloud_reach(
                 )
             )
     if private:
-        networks = {n.id for n in view.networks_of(target)}
-        networks |= {str(target.attributes.get("vpc_id") or "")} - {""}
+        networks = _networks(graph, target)
         space, unknown_far = _peered_space(graph, networks)
         peered = net_intersect(private, space)
         links = [s for s in graph.of_kind(SITE_LINK) if s.cloud == target.cloud]
-        if peered:
+        if not networks:
+            answers.append(
+                SourceReach(
+                    target=target.id,
+                    port=port,
+                    reach=Reach.UNKNOWN,
+                    reason="its network was not found, so which networks peer with it is unknown",
+                    missing=(target.id,),
+                    unmodelled=f"the network of {target.id}",
+                )
+            )
+        elif peered:
             answers.append(
                 SourceReach(
                     target=target.id,
