@@ -44,6 +44,7 @@ from auditor.analysis.network.client_reach import (
     aws_reach,
     cloud_reach,
     internal_space,
+    ipv6_unknown,
     undeclared_part,
 )
 from auditor.checks import Judgement, RuleContext, rule
@@ -307,7 +308,13 @@ def _reach_of(
 ) -> list[SourceReach]:
     """Whether the undeclared part of ``a`` reaches each of ``targets``."""
     out: list[SourceReach] = []
+    v6 = tuple(n for n in undeclared if n.version == 6)
+    undeclared = tuple(n for n in undeclared if n.version == 4)
     for target in targets:
+        if v6:
+            out.append(ipv6_unknown(target, a.port, v6))
+        if not undeclared:
+            continue
         if target.cloud == "aws":
             out.append(aws_reach(ctx.graph, target, a.port, a.source, undeclared))
         else:

@@ -177,6 +177,23 @@ def test_open_rule_on_a_public_broker_fails_both(fake_aws: FakeAws) -> None:
     assert ingress.status is Status.FAIL and ingress.causes == (v.resource,)
 
 
+def test_ipv6_source_is_unknown_and_named_not_passed(fake_aws: FakeAws) -> None:
+    """The path model is IPv4-only: ::/0 on a Kafka port cannot be judged by paths."""
+    v6 = {
+        "IpProtocol": "tcp",
+        "FromPort": 9092,
+        "ToPort": 9092,
+        "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+    }
+    ids = broker_estate(fake_aws, public_ip=False, internet_route=False, ingress=[v6])
+    inv = fake_aws.collect(regions=(E1,), services=NET)
+    verdicts = run_rules(inv, rules=["network.client-sources", "network.open-firewall"])
+    v = only(verdicts, "network.client-sources", ids["sg"])
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "IPv6" in v.unmodelled
+    assert only(verdicts, "network.open-firewall", ids["sg"]).status is Status.FAIL
+
+
 def _client_vpc(fake: FakeAws, broker: dict[str, str], cidr: str) -> str:
     """A non-platform VPC of CUSTOMER_2 in W2, peered with the broker VPC and routed both ways."""
     ec2_b = fake.session(CUSTOMER_2, W2).client("ec2")

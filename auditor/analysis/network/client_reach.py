@@ -16,6 +16,8 @@ there) and the declared client and replication CIDRs:
   peered with the listener's; private addresses elsewhere arrive only over a
   site link (VPN, ExpressRoute, Interconnect), whose far address spaces are not
   collected (UNKNOWN when the cloud has site links, else NO).
+- IPv6 sources are UNKNOWN, named: the inventory records no IPv6 addresses or
+  routes.
 - Sources named by membership (a security group reference, an application
   security group, a source tag or service account) and Event Hubs rules (a
   public endpoint: every IP rule is an internet address set) reach by
@@ -335,3 +337,18 @@ def cloud_reach(
                 via=tuple(dict.fromkeys(v for a in got_ for v in a.via)),
             )
     return SourceReach(target=target.id, port=port, reach=Reach.NO, reason="nothing undeclared")
+
+
+IPV6 = "IPv6 paths (the inventory records no IPv6 addresses, routes or subnet ranges)"
+
+
+def ipv6_unknown(target: Resource, port: int, nets: Sequence[Net]) -> SourceReach:
+    """IPv6 sources: the model is IPv4-only, so whether they reach is unknown, and named."""
+    return SourceReach(
+        target=target.id,
+        port=port,
+        reach=Reach.UNKNOWN,
+        reason=f"{', '.join(fmt_nets(nets)[:3])} are IPv6 addresses, which the path model "
+        "does not cover",
+        unmodelled=IPV6,
+    )
