@@ -149,7 +149,9 @@ def _exposure_finding(
             definite=True,
             **common,
         )
-        return with_links(j, causes=_admitting(ctx, yes) or [res.id], affects=[res.id])
+        # What makes it reachable: the firewalls admitting the internet, and the public
+        # address the resource holds.
+        return with_links(j, causes=[*_admitting(ctx, yes), res.id], affects=[res.id])
     if unknown:
         return ctx.inconclusive(
             res.id,

@@ -80,7 +80,7 @@ def destination_owner(ctx: RuleContext, fl: Resource) -> Owner:
     )
 
 
-def _vpc_label(v: Resource) -> str:
+def _vpc_id(v: Resource) -> str:
     return str(v.attributes.get("vpc_id") or local_id(v.id))
 
 
@@ -123,7 +123,7 @@ def flow_logs(ctx: RuleContext) -> Iterator[Judgement]:
 def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
     """One AWS VPC: PASS on one ACTIVE, ALL-traffic flow log into a customer store."""
     graph = ctx.graph
-    vid = _vpc_label(v)
+    vid = _vpc_id(v)
     logs: dict[str, Resource] = {}
     for rel in graph.out_edges(v.id, LOGGED_BY):
         res = graph.get(rel.target)
@@ -169,7 +169,7 @@ def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
         else:
             unknown.append((f, owner))
     attrs: dict[str, JSONValue] = {"flow_logs": rows}
-    label = f"platform VPC {vid}"
+    label = f"platform VPC {vid} ({v.account}/{v.region})"
     if good:
         f = good[0]
         return ctx.passed(

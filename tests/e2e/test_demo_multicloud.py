@@ -160,12 +160,9 @@ def test_every_table_row_matches_a_verdict(scan: Scan) -> None:
 STILL_SPLIT = {
     "analytics-partner-delegation",
     "audit-to-vendor",
-    "azure-broker-internet",
     "azure-partner-peering",
     "debug-decrypt",
     "ew4-deny-rule",
-    "gcp-broker-public",
-    "migration-listener",
     "project-bindings",
     "support-access",
     "usw2-flow-log",

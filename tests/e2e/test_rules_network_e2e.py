@@ -174,7 +174,7 @@ def test_open_rule_on_a_public_broker_fails_both(fake_aws: FakeAws) -> None:
     assert "internet" in v.evidence.nodes
     assert only(verdicts, "network.open-firewall", ids["sg"]).status is Status.FAIL
     ingress = only(run_rules(inv, rules=["network.public-ingress"]), "network.public-ingress")
-    assert ingress.status is Status.FAIL and ingress.causes == (v.resource,)
+    assert ingress.status is Status.FAIL and ingress.causes == (v.resource, ingress.resource)
 
 
 def test_ipv6_source_is_unknown_and_named_not_passed(fake_aws: FakeAws) -> None:
