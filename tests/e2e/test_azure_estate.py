@@ -87,7 +87,6 @@ def test_everything_else_passes(scan: Scan) -> None:
 
 STILL_SPLIT = {
     "analytics-partner-delegation",
-    "broker-internet",
     "partner-peering",
     "vendor-contributor",
 }
