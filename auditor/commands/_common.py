@@ -190,12 +190,14 @@ def scan_and_report(
     baseline: Any = None,
     on_bundle: Callable[[Any, Path], None] | None = None,
     upload: Any = None,
+    as_json: bool = False,
 ) -> int:
     """Run ``request`` (a ScanRequest) with progress, print the summary; the exit code.
 
     ``on_bundle(console, bundle)`` runs once the bundle is written, before the
     summary (``auditor snapshot``); ``upload`` (an S3Target) copies the finished
-    bundle to S3 (exit 4 when that fails; the bundle stays).
+    bundle to S3 (exit 4 when that fails; the bundle stays). ``as_json``: the human
+    output goes to stderr and stdout gets one summary object (:func:`scan_summary`).
     """
     from rich.text import Text
 
@@ -206,7 +208,7 @@ def scan_and_report(
     profile = request.targets.aws.profile if request.targets.aws is not None else None
     if request.targets.aws is not None:
         check_aws_profile(profile)
-    console = make_console()
+    console = make_console(stderr=as_json)
 
     def noted(result: Any) -> None:
         for line in collection_notes(result):
@@ -236,6 +238,41 @@ def scan_and_report(
         console.print(Text(inert(line)))
     if result.unread:
         click.echo(inert(f"error: {unread_line(result.unread, result.targeted)}"), err=True)
+    final = int(code)
     if upload is not None and not _upload(console, result.bundle, upload, profile):
-        return ExitCode.UPLOAD
-    return int(code)
+        final = int(ExitCode.UPLOAD)
+    if as_json:
+        click.echo(scan_summary(result, final, lines))
+    return final
+
+
+def scan_summary(result: Any, code: int, lines: list[str]) -> str:
+    """One JSON object: bundle, exit code and reason, counts, findings, gaps, unread."""
+    import json
+    from collections import Counter
+
+    from auditor.base.serialize import gap_to_dict
+
+    verdicts = result.evaluation.verdicts
+    doc = {
+        "bundle": str(result.bundle),
+        "exit_code": code,
+        "exit_reason": ExitCode(code).name.lower(),
+        "baseline": lines,
+        "verdicts": dict(sorted(Counter(v.status.value for v in verdicts).items())),
+        "findings": [
+            {
+                "id": f.id,
+                "severity": f.severity.value,
+                "status": f.status.value,
+                "summary": f.summary,
+                "verdicts": len(f.verdicts),
+            }
+            for f in result.evaluation.findings
+        ],
+        "gaps": [gap_to_dict(g) for g in result.inventory.gaps],
+        "unread": [
+            {"cloud": u.cloud, "account": u.account, "cause": u.cause} for u in result.unread
+        ],
+    }
+    return json.dumps(doc, sort_keys=True, ensure_ascii=True)

@@ -45,6 +45,13 @@ _scan_options = bundle_options(
     is_flag=True,
     help="Also read the customer's declared GCP organisation (org IAM, every project in it).",
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON summary on stdout (bundle, exit code and reason, verdict counts, "
+    "findings, gaps); the human summary goes to stderr.",
+)
 def scan(
     declaration: Path,
     profile: str | None,
@@ -64,6 +71,7 @@ def scan(
     scale: Any,
     gcp_folders: tuple[str, ...],
     gcp_organization: bool,
+    as_json: bool,
 ) -> None:
     """Collect the declared AWS accounts, Azure subscriptions and GCP projects, evaluate
     the rules, and write an evidence bundle."""
@@ -99,7 +107,9 @@ def scan(
         signer=signer,
         keep_raw=keep_raw,
     )
-    code = scan_and_report(request, fail_on=fail_on, strict=strict, baseline=prior, upload=target)
+    code = scan_and_report(
+        request, fail_on=fail_on, strict=strict, baseline=prior, upload=target, as_json=as_json
+    )
     sys.exit(code)
 
 

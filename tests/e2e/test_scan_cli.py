@@ -130,3 +130,34 @@ def test_bad_declaration_exits_2_and_writes_nothing(fake_aws: FakeAws, tmp_path:
     assert code == 2
     assert "did you mean 'pattern'?" in output
     assert not (tmp_path / "out").exists()
+
+
+def test_scan_json_prints_one_summary_object_on_stdout(fake_aws: FakeAws, tmp_path: Path) -> None:
+    creds = _estate(fake_aws)
+    result = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            "--boundary",
+            str(_declaration(tmp_path)),
+            "--out",
+            str(tmp_path / "out"),
+            "--assume-role",
+            AUDITOR_ROLE,
+            "--json",
+        ],
+        env=creds.env(),
+    )
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)  # stdout holds the object alone; the summary went to stderr
+    (bundle,) = list((tmp_path / "out").iterdir())
+    assert doc["bundle"] == str(bundle)
+    assert (doc["exit_code"], doc["exit_reason"]) == (1, "fail")
+    written = json.loads((bundle / "verdicts.json").read_text())
+    assert sum(doc["verdicts"].values()) == len(written)
+    assert doc["verdicts"]["FAIL"] == sum(v["status"] == "FAIL" for v in written)
+    findings = json.loads((bundle / "findings.json").read_text())
+    assert [f["id"] for f in doc["findings"]] == [f["id"] for f in findings]
+    assert any("orders-log-eu" in f["summary"] for f in doc["findings"])
+    assert doc["gaps"] == [] or all("service" in g for g in doc["gaps"])
+    assert "evidence bundle" in result.stderr
