@@ -174,7 +174,7 @@ class PathEngine(PrivateLegs, InternetLegs):
             if chosen is not None and not paths and origins and chosen[:1] != [0]:
                 chosen = [0, *chosen]
             for o in origins if chosen is None else [origins[i] for i in chosen]:
-                paths.append(self.private_leg(o, ep, port))
+                paths.extend(self.private_legs(o, ep, port))
                 e = self.egress_to_public(o, ep, port)
                 if e is not None:
                     paths.append(e)
@@ -196,6 +196,8 @@ class PathEngine(PrivateLegs, InternetLegs):
                                 "they may enter over a VPN or Direct Connect "
                                 "gateway, which is not modelled",
                                 Reach.UNKNOWN,
+                                unmodelled="entry of off-estate addresses over AWS VPN or "
+                                "Direct Connect gateways",
                             ),
                         ],
                         (),
