@@ -87,7 +87,10 @@ class PrivateLegs(LegParts):
         for nets in groups:
             leg = self.private_leg(replace(o, nets=nets), ep, port)
             stop = leg.blocked_at
-            key = (leg.reach, leg.via, (stop.node, stop.detail) if stop else None)
+            detail = stop.detail if stop else ""
+            for n in nets:
+                detail = detail.replace(str(n), "*")
+            key = (leg.reach, leg.via, (stop.node, detail) if stop else None)
             if key in merged:
                 _, part, sources = merged[key]
                 part.extend(nets)
@@ -98,6 +101,21 @@ class PrivateLegs(LegParts):
             return [whole]
         out: list[Path] = []
         for leg, part, sources in merged.values():
+            if len(part) > 1 and leg.reach is not Reach.YES:
+                # One leg for all pieces with this answer; its deciding hop was computed
+                # for the first piece (a route walk is per range): name them all there.
+                leg = self.private_leg(replace(o, nets=tuple(part)), ep, port)
+                named, first = ", ".join(fmt_nets(collapse(part))), str(part[0])
+                leg = replace(
+                    leg,
+                    hops=tuple(
+                        replace(h, detail=h.detail.replace(first, named))
+                        if h.reach is not Reach.YES
+                        else h
+                        for h in leg.hops
+                    ),
+                    reason=leg.reason.replace(first, named),
+                )
             out.append(
                 replace(
                     leg,
@@ -122,7 +140,8 @@ class PrivateLegs(LegParts):
                     pieces.append((c, ""))
                     continue
                 for d, w in self.walk_parts(back, c, src_vpc):
-                    pieces.append((d, f"{w.reach}|{w.fate}|{w.via}|{[h.detail for h in w.hops]}"))
+                    sig = f"{w.reach}|{w.fate}|{w.via}|{[h.detail for h in w.hops]}"
+                    pieces.append((d, sig.replace(str(d), "*")))
         if len(pieces) <= 1:
             return [o.nets], True
         grouped: dict[tuple[str, tuple[Net, ...]], list[Net]] = {}
