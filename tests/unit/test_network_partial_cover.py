@@ -224,3 +224,85 @@ def test_carve_partitions_the_set_so_every_cut_holds_or_misses_each_piece(
     for p in pieces:
         for c in cs:
             assert not p.overlaps(c) or p.subnet_of(c)  # type: ignore[arg-type]
+
+
+def _tgw_estate(tgw_routes: list[tuple[str, str]]) -> list[Resource]:
+    """VPC A and VPC B joined by a transit gateway whose one route table decides both ways.
+
+    Both VPC route tables send the other VPC's CIDR to the TGW; ``tgw_routes`` are the
+    TGW route table's (destination, attachment) pairs.
+    """
+    allow_all = [acl_entry(100, "allow"), {**acl_entry(100, "allow"), "egress": True}]
+
+    def att(aid: str, vid: str) -> Resource:
+        return res(
+            "transit_attachment",
+            arn("transit-gateway-attachment", aid),
+            {
+                "tgw_id": "tgw-1",
+                "resource_type": "vpc",
+                "resource_id": vid,
+                "resource_owner": "111111111111",
+                "state": "available",
+                "association_route_table_id": "tgw-rtb-1",
+            },
+        )
+
+    return [
+        vpc("vpc-a", "10.20.0.0/16"),
+        subnet("subnet-a1", "vpc-a", "10.20.32.0/19"),
+        subnet("subnet-a2", "vpc-a", "10.20.64.0/20"),
+        route_table(
+            "rtb-a", "vpc-a", [route("10.30.0.0/16", "tgw", "tgw-1")], local="10.20.0.0/16"
+        ),
+        nacl("acl-a", "vpc-a", allow_all, subnet_ids=("subnet-a1", "subnet-a2")),
+        vpc("vpc-b", "10.30.0.0/16"),
+        subnet("subnet-b", "vpc-b", "10.30.1.0/24"),
+        route_table(
+            "rtb-b", "vpc-b", [route("10.20.0.0/16", "tgw", "tgw-1")], local="10.30.0.0/16"
+        ),
+        nacl("acl-b", "vpc-b", allow_all, subnet_ids=("subnet-b",)),
+        sg("sg-b", "vpc-b", [sg_rule(9092, "10.0.0.0/8")]),
+        res(
+            "transit_gateway",
+            arn("transit-gateway", "tgw-1"),
+            {"tgw_id": "tgw-1", "owner": "111111111111", "state": "available"},
+        ),
+        att("tgw-attach-a", "vpc-a"),
+        att("tgw-attach-b", "vpc-b"),
+        res(
+            "transit_route_table",
+            arn("transit-gateway-route-table", "tgw-rtb-1"),
+            {
+                "tgw_id": "tgw-1",
+                "associations": ["tgw-attach-a", "tgw-attach-b"],
+                "propagations": [],
+                "routes": [
+                    {"destination": d, "attachment_ids": [a], "state": "active", "type": "static"}
+                    for d, a in tgw_routes
+                ],
+            },
+        ),
+        _broker(),
+    ]
+
+
+def test_tgw_route_covering_part_of_the_sources_splits_them() -> None:
+    paths = _paths(
+        _tgw_estate([("10.30.0.0/16", "tgw-attach-b"), ("10.20.32.0/20", "tgw-attach-a")])
+    )
+    assert _parts(paths) == {
+        Reach.YES: ["10.20.32.0/20"],
+        Reach.NO: ["10.20.48.0/20", "10.20.64.0/20"],
+    }
+    (no,) = [p for p in paths if p.reach is Reach.NO]
+    assert no.blocked_at is not None and no.blocked_at.node == arn("route-table", "rtb-b")
+    assert "TGW route table tgw-rtb-1 has no route for 10.20.48.0/20, 10.20.64.0/20" in no.reason
+    assert all(p.via == ("transit-gateway",) for p in paths)
+
+
+def test_tgw_clean_twin_one_route_for_every_source() -> None:
+    paths = _paths(
+        _tgw_estate([("10.30.0.0/16", "tgw-attach-b"), ("10.20.0.0/16", "tgw-attach-a")])
+    )
+    assert [(p.reach, p.part) for p in paths] == [(Reach.YES, ())]
