@@ -35,7 +35,7 @@ from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.cloud_flows import cloud_flows
 from auditor.analysis.network.path_model import Path
 from auditor.analysis.network.paths import best
-from auditor.analysis.network.traffic import PUBLIC, Flow, class_flows, judge
+from auditor.analysis.network.traffic import PUBLIC, Flow, class_flows, judge, links
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
 from auditor.model import INTERNET_ID, JSONValue, PathName, Severity
@@ -128,12 +128,17 @@ def _causes(bad: Sequence[Flow], undeclared: set[str]) -> tuple[str, ...]:
     """
     out: list[str] = []
     for f in bad:
-        for p in (x for x in f.paths if x.reach is Reach.YES):
-            found = [
-                h.node
-                for h, nxt in itertools.pairwise(p.hops)
-                if h.what == "route table" and _ROUTED.get(nxt.what, "") in undeclared
-            ]
+        for p in f.paths:
+            if p.reach is not Reach.YES or (undeclared and not set(links(p)) & undeclared):
+                continue  # a declared path of the flow is not what must change
+            found: list[str] = []
+            for h, nxt in itertools.pairwise(p.hops):
+                gw = _ROUTED.get(nxt.what, "")
+                if h.what != "route table" or gw not in undeclared:
+                    continue
+                if gw == "internet" and any(_ROUTED.get(x.what) == "nat" for x in p.hops):
+                    continue  # a NAT subnet's own internet route is not what sent it there
+                found.append(h.node)
             found.extend(
                 h.node
                 for h in p.hops
