@@ -80,10 +80,12 @@ class Path:
 
     @property
     def unmodelled(self) -> str:
-        """For an UNKNOWN path: the unmodelled feature its first undecided hop names."""
+        """For an UNKNOWN path: the unmodelled feature its undecided hops name (the first)."""
         if self.reach is not Reach.UNKNOWN:
             return ""
-        return next((h.unmodelled for h in self.hops if h.reach is Reach.UNKNOWN), "")
+        return next(
+            (h.unmodelled for h in self.hops if h.reach is Reach.UNKNOWN and h.unmodelled), ""
+        )
 
     def nodes(self) -> list[str]:
         return list(dict.fromkeys(h.node for h in self.hops))

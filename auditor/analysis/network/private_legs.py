@@ -39,6 +39,7 @@ class PrivateLegs(LegParts):
         super().__init__(view)
         self._split: set[str] | None = None
         self._legs: dict[tuple[Any, ...], Path] = {}
+        self._cuts: dict[tuple[str, tuple[str, ...]], tuple[Net, ...]] = {}
 
     def _uniform(self, subnet: Resource) -> bool:
         """No route or NACL entry anywhere splits this subnet: its addresses share one fate."""
@@ -152,6 +153,13 @@ class PrivateLegs(LegParts):
 
     def _target_cuts(self, ep: Endpoint) -> tuple[Net, ...]:
         """Source CIDRs the target's NACL entries and security group rules name."""
+        key = (ep.subnet.id if ep.subnet is not None else "", tuple(s.id for s in ep.sgs))
+        cached = self._cuts.get(key)
+        if cached is None:
+            cached = self._cuts[key] = self._target_cuts_of(ep)
+        return cached
+
+    def _target_cuts_of(self, ep: Endpoint) -> tuple[Net, ...]:
         got: set[Net] = set()
         acl = self.view.acl_for(ep.subnet) if ep.subnet is not None else None
         for e in (acl.attributes.get("entries") or []) if acl is not None else []:
