@@ -102,8 +102,8 @@ class PrivateLegs(LegParts):
             return [whole]
         out: list[Path] = []
         for leg, part, sources in merged.values():
-            if len(part) > 1 and leg.reach is not Reach.YES:
-                # One leg for all pieces with this answer; its deciding hop was computed
+            if len(part) > 1:
+                # One leg for all pieces with this answer; a deciding hop was computed
                 # for the first piece (a route walk is per range): name them all there.
                 leg = self.private_leg(replace(o, nets=tuple(part)), ep, port)
                 named, first = ", ".join(fmt_nets(collapse(part))), str(part[0])
