@@ -24,6 +24,12 @@ Terms:
   first hop that drops makes it ``NO``; a hop that needs data that was not
   collected or is not modelled makes it ``UNKNOWN`` (never ``NO``, never
   ``YES``).
+- **source split**: an origin's addresses are an interval set. Where a route (of
+  any table along the reply's walk, VPC or TGW), a NACL entry or a security group
+  rule covers only part of them, the set is carved into pieces with one
+  longest-prefix answer each (:meth:`.route_walk.RouteWalker.walk_parts`,
+  :func:`.addresses.carve`) and each answer gets its own path, naming its ranges
+  (``Path.part``): some ranges reach, the others stop at the hop that decides.
 - **via**: the kinds of link a path crosses (``local``, ``peering``,
   ``transit-gateway``, ``internet``, ``nat``, ``gateway-endpoint``,
   ``interface-endpoint``, ``private-endpoint`` (a PrivateLink consumer
