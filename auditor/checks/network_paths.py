@@ -46,8 +46,11 @@ _DEAD_ATTACHMENT = frozenset({"deleted", "deleting", "rejected", "failed", "fail
 _PRIVATE_VIA = ("peering", "transit-gateway")
 
 
-def _no_networks(ctx: RuleContext) -> Judgement:
-    return ctx.inconclusive(
+def _no_networks(ctx: RuleContext, *, to_judge: bool = False) -> Judgement:
+    """No platform network was found; ``to_judge``: the rule then has nothing to judge
+    (NOT_APPLICABLE, which a collection gap makes INCONCLUSIVE)."""
+    make = ctx.nothing_to_judge if to_judge else ctx.inconclusive
+    return make(
         scope_id("aws", "*", "*"),
         "no platform VPC was found: the platform selector matched no network and no "
         "resource placed in one",
@@ -123,7 +126,7 @@ def _aws_replication(ctx: RuleContext, via_allowed: set[str]) -> Iterator[Judgem
         return
     nets = platform_networks(ctx.graph)
     if not nets.networks:
-        yield _no_networks(ctx)
+        yield _no_networks(ctx, to_judge=True)
         return
     by_region: dict[str, list[Resource]] = {r: [] for r in regions}
     for v in nets.networks:
@@ -131,10 +134,10 @@ def _aws_replication(ctx: RuleContext, via_allowed: set[str]) -> Iterator[Judgem
             by_region[v.region].append(v)
     for region in regions:
         if not by_region[region]:
-            yield ctx.inconclusive(
+            yield ctx.nothing_to_judge(
                 scope_id("aws", "*", region),
-                f"no platform VPC found in declared region {region}, so its replication "
-                "path cannot be judged",
+                f"no platform VPC found in declared region {region}, so it has no replication "
+                "path to judge",
                 region=region,
             )
     view = network_view(ctx.graph)
@@ -175,10 +178,10 @@ def _cross_cloud_replication(
         {p for pair in pairs for p in pair} - {("aws", r) for r in decl.regions_of("aws")}
     ):
         if not at.get(place):
-            yield ctx.inconclusive(
+            yield ctx.nothing_to_judge(
                 scope_id(place[0], "*", place[1]),
-                f"no platform network found in declared {place[0]} region {place[1]}, so its "
-                "replication paths cannot be judged",
+                f"no platform network found in declared {place[0]} region {place[1]}, so it "
+                "has no replication path to judge",
                 region=place[1],
             )
     for p, q in pairs:
@@ -306,7 +309,7 @@ def _route_tables(conns: list[Connectivity]) -> tuple[str, ...]:
 def peering_declared(ctx: RuleContext) -> Iterator[Judgement]:
     nets = platform_networks(ctx.graph)
     if not nets.networks:
-        yield _no_networks(ctx)
+        yield _no_networks(ctx, to_judge=True)
         return
     view = network_view(ctx.graph)
     seen: dict[str, tuple[Resource, list[Resource]]] = {}
