@@ -200,7 +200,8 @@ def traffic_class(ctx: RuleContext) -> Iterator[Judgement]:
     flows = [f for f in class_flows(ctx.graph) if f.target.cloud == "aws"]
     flows.extend(cloud_flows(ctx.graph))
     if not flows:
-        yield ctx.inconclusive(
+        # Nothing to judge; a collection gap where the listeners would be makes it INCONCLUSIVE.
+        yield ctx.nothing_to_judge(
             scope_id("aws", "*", "*"),
             "no Kafka listener or management endpoint of the platform was found to judge",
         )

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from auditor.model import Resource, Status, Verdict
-from tests.helpers import run_rules
-from tests.unit.netfixtures import arn, inv, route
+from auditor.model import Gap, Resource, Status, Verdict
+from tests.helpers import run_rules, status_of
+from tests.unit.netfixtures import arn, inv, route, vpc
 from tests.unit.test_network_partial_cover import TARGET, _estate
 
 PCX = arn("vpc-peering-connection", "pcx-1")
@@ -63,3 +63,19 @@ def test_route_to_an_unmodelled_target_names_it() -> None:
     v = _clients(estate)
     assert v.status is Status.INCONCLUSIVE, v.message
     assert v.unmodelled == "VPC routes to a carrier target"
+
+
+def test_no_listener_is_nothing_to_judge_unless_a_gap_hides_them() -> None:
+    scope = "scope:aws/*/*"
+    v = run_rules(inv(vpc()), rules=["network.traffic-class"])
+    assert status_of(v, "network.traffic-class", scope) is Status.NOT_APPLICABLE
+    gap = Gap(
+        cloud="aws",
+        account="111111111111",
+        region="us-east-1",
+        service="ec2-compute",
+        operation="DescribeInstances",
+        error_code="AccessDenied",
+    )
+    v = run_rules(inv(vpc(), gaps=[gap]), rules=["network.traffic-class"])
+    assert status_of(v, "network.traffic-class", scope) is Status.INCONCLUSIVE
