@@ -369,5 +369,22 @@ def _judge_replication(
             f"[replication] no private path from {f.source} reaches {name} on Kafka ports ({why})",
             **_common(flows[:1], extra),
         ),
+        causes=_blockers([p for x in flows for p in x.paths if not set(p.via) & PUBLIC]),
         affects=(tid,),
     )
+
+
+def _blockers(paths: Sequence[Path]) -> tuple[str, ...]:
+    """The configuration that drops each blocked path (a route table, group, ACL or firewall
+    rule): what must change for a private path to exist. Empty when no such hop decides."""
+    out: list[str] = []
+    for p in paths:
+        h = p.blocked_at
+        if (
+            p.reach is Reach.NO
+            and h is not None
+            and h.what not in ("source", "target")
+            and h.node not in (p.target, p.source)
+        ):
+            out.append(h.node)
+    return tuple(dict.fromkeys(out))

@@ -111,7 +111,9 @@ def _tagged_ips(graph: BoundaryGraph, tags: object, accounts: object) -> list[st
 
 def _gcp_admits(
     graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
-) -> tuple[Reach, str]:
+) -> tuple[Reach, str, str]:
+    """The network's ingress firewall rules in priority order; also the id of the rule
+    that decided (empty when the implied rule or missing data did)."""
     a = res.attributes
     network = str(a.get("vpc_id") or "")
     tags = {str(t) for t in a.get("network_tags") or []}
@@ -120,6 +122,7 @@ def _gcp_admits(
     remaining = collapse(nets)
     admitted: list[Net] = []
     decided = ""
+    decider = ""
     for fw in fws:
         f = fw.attributes
         by_identity = bool(f.get("source_tags") or f.get("source_service_accounts"))
@@ -141,12 +144,21 @@ def _gcp_admits(
         if f.get("action") == "allow":
             admitted.extend(hit)
         decided = decided or f"firewall rule {fw.name} ({f.get('action')})"
+        decider = decider or fw.id
         remaining = net_subtract(remaining, hit)
     if admitted:
-        return Reach.YES, f"{decided} admits {', '.join(fmt_nets(collapse(admitted))[:3])}"
+        return (
+            Reach.YES,
+            f"{decided} admits {', '.join(fmt_nets(collapse(admitted))[:3])}",
+            decider,
+        )
     if remaining and not any(fw.attributes.get("implied") for fw in fws):
-        return Reach.UNKNOWN, f"the firewall rules of {local_id(network)} were not collected"
-    return Reach.NO, (decided or "the implied deny-all ingress rule") + f" drops port {port}"
+        return Reach.UNKNOWN, f"the firewall rules of {local_id(network)} were not collected", ""
+    return (
+        Reach.NO,
+        (decided or "the implied deny-all ingress rule") + f" drops port {port}",
+        decider,
+    )
 
 
 def _dest_matches(rule: Mapping[str, Any], nic: Resource) -> bool:
@@ -300,16 +312,19 @@ def admission_unmodelled(res: Resource) -> str:
 
 def admits(
     graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
-) -> tuple[Reach, str]:
-    """Whether the target's firewall admits ``nets`` on TCP ``port`` (UNKNOWN: not modelled)."""
+) -> tuple[Reach, str, str]:
+    """Whether the target's firewall admits ``nets`` on TCP ``port`` (UNKNOWN: not modelled),
+    why, and the id of the firewall rule that decided when one rule did (GCP)."""
     if res.cloud == "gcp" and res.kind == Kind.INSTANCE:
         return _gcp_admits(graph, res, port, nets)
     if res.cloud == "azure" and res.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.SCALING_GROUP):
-        return _azure_admits(graph, res, port, nets)
+        return (*_azure_admits(graph, res, port, nets), "")
     if res.cloud == "aws" and res.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.KAFKA_CLUSTER):
-        return _aws_admits(graph, res, port, nets)
-    return Reach.UNKNOWN, (
-        f"the network rules of a {res.cloud} {res.kind} are not evaluated for private sources"
+        return (*_aws_admits(graph, res, port, nets), "")
+    return (
+        Reach.UNKNOWN,
+        f"the network rules of a {res.cloud} {res.kind} are not evaluated for private sources",
+        "",
     )
 
 
@@ -321,16 +336,17 @@ def network_path(
     hops = [_hop(src.id, "source", ", ".join(fmt_nets(nets)[:3]) or "no recorded ranges")]
     hops.extend(_conn_hop(n, c) for n in c.nodes if n not in (src.id,))
     if c.reach is not Reach.NO:
-        r, why = admits(graph, target, port, nets or nets_of(["0.0.0.0/0"]))
-        hops.append(_firewall_hop(target, why, r))
+        r, why, rule = admits(graph, target, port, nets or nets_of(["0.0.0.0/0"]))
+        hops.append(_firewall_hop(target, why, r, rule))
     hops.append(_hop(target.id, "target", f"{label(target)} port {port}"))
     return _path(source, target, port, (c.via,), hops, c.reason)
 
 
-def _firewall_hop(target: Resource, why: str, r: Reach) -> Hop:
-    """The target's firewall hop; an UNKNOWN from an unevaluated kind names it unmodelled."""
+def _firewall_hop(target: Resource, why: str, r: Reach, rule: str = "") -> Hop:
+    """The target's firewall hop, at the rule that decided when one did; an UNKNOWN from an
+    unevaluated kind names it unmodelled."""
     gap = admission_unmodelled(target) if r is Reach.UNKNOWN else ""
-    return _hop(target.id, "firewall", why, r, unmodelled=gap)
+    return _hop(rule or target.id, "firewall", why, r, unmodelled=gap)
 
 
 def behind_links(graph: BoundaryGraph, net: Resource, cidr: str) -> list[Connectivity]:
@@ -364,8 +380,8 @@ def cidr_path(
 ) -> Path:
     hops = [_hop(cidr, "source", "declared range behind a site link")]
     hops.extend(_conn_hop(n, c) for n in c.nodes)
-    r, why = admits(graph, target, port, nets_of([cidr]))
-    hops.append(_firewall_hop(target, why, r))
+    r, why, rule = admits(graph, target, port, nets_of([cidr]))
+    hops.append(_firewall_hop(target, why, r, rule))
     hops.append(_hop(target.id, "target", f"{label(target)} port {port}"))
     return _path(cidr, target, port, (c.via,), hops, c.reason)
 
