@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from auditor.commands._bundle_options import bundle_options
+from auditor.commands._bundle_options import RuleChoice, bundle_options
 from auditor.commands._scale import scale_options
 
 _scan_options = bundle_options(
@@ -59,7 +59,7 @@ def scan(
     assume_role: str | None,
     external_id: str | None,
     out_dir: Path,
-    rules: str,
+    rules: RuleChoice,
     fail_on: str,
     strict: bool,
     workers: int,
