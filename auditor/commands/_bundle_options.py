@@ -22,6 +22,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
 PATHS = ["data", "control", "network", "failure"]
+FORMAT_ALIASES = {
+    "md": ("report.md",),
+    "html": ("report.html",),
+    "sarif": ("report.sarif",),
+    "junit": ("junit.xml",),
+    "ocsf": ("ocsf.jsonl",),
+    "csv": ("verdicts.csv", "accountability.csv"),
+    "findings": ("findings.json",),
+}
+"""Short names of the rendered bundle files for ``--output-formats``."""
+
+
+def output_files(values: tuple[str, ...]) -> frozenset[str] | None:
+    """Bundle file names from ``--output-formats`` values (None: every format)."""
+    names = _split(values)
+    if not names:
+        return None
+    return frozenset(f for n in names for f in FORMAT_ALIASES.get(n, (n,)))
+
+
 DEFAULT_WORKERS = 16
 
 
@@ -172,6 +192,21 @@ def bundle_options(
             help=f"Folder the {bundle} is written under.",
         ),
         "rules": rule_options,
+        "output-formats": click.option(
+            "--output-formats",
+            "output_formats",
+            multiple=True,
+            metavar="NAME[,NAME...]",
+            help="Rendered files to write: " + ", ".join(sorted(FORMAT_ALIASES)) + " (or file "
+            "names such as report.sarif; repeatable; default: all). manifest.json, "
+            "declaration.yaml, inventory.jsonl, graph.json and verdicts.json are always written.",
+        ),
+        "output-name": click.option(
+            "--output-name",
+            default=None,
+            metavar="NAME",
+            help=f"Name of the {bundle} folder (default: <declaration>-<start time>).",
+        ),
         "fail-on": click.option(
             "--fail-on",
             type=click.Choice(SEVERITIES),

@@ -187,3 +187,32 @@ def test_scan_runs_only_the_chosen_checks(fake_aws: FakeAws, tmp_path: Path) -> 
     assert not (tmp_path / "c").exists()
     code, output = _scan(creds, decl, tmp_path / "c", "--severity", "urgent")
     assert code == 2 and "urgent" in output
+
+
+def test_scan_writes_the_chosen_formats_under_the_chosen_name(
+    fake_aws: FakeAws, tmp_path: Path
+) -> None:
+    creds = _estate(fake_aws)
+    decl = _declaration(tmp_path)
+    out = tmp_path / "out"
+    code, output = _scan(
+        creds, decl, out, "--output-formats", "sarif,ocsf", "--output-name", "nightly"
+    )
+    assert code == 1, output
+    bundle = out / "nightly"
+    core = {"manifest.json", "declaration.yaml", "inventory.jsonl", "graph.json", "verdicts.json"}
+    assert {p.name for p in bundle.iterdir()} == core | {
+        "report.sarif",
+        "ocsf.jsonl",
+        "SHA256SUMS",
+    }
+    assert verify_bundle(bundle).ok
+    # The same name again never overwrites: the second bundle is nightly-2.
+    _scan(creds, decl, out, "--output-formats", "md", "--output-name", "nightly")
+    assert (out / "nightly-2" / "report.md").is_file()
+
+    code, output = _scan(creds, decl, tmp_path / "x", "--output-formats", "pdf")
+    assert code == 2 and "unknown output format 'pdf'" in output
+    code, output = _scan(creds, decl, tmp_path / "x", "--output-name", "../escape")
+    assert code == 2 and "not a plain folder name" in output
+    assert not (tmp_path / "x").exists() and not (tmp_path / "escape").exists()
