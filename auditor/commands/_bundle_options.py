@@ -30,6 +30,7 @@ FORMAT_ALIASES = {
     "ocsf": ("ocsf.jsonl",),
     "csv": ("verdicts.csv", "accountability.csv"),
     "findings": ("findings.json",),
+    "asff": ("asff.json",),
 }
 """Short names of the rendered bundle files for ``--output-formats``."""
 

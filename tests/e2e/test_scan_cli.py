@@ -21,6 +21,7 @@ BUNDLE_FILES = {
     "graph.json",
     "verdicts.json",
     "findings.json",
+    "asff.json",
     "report.md",
     "report.html",
     "accountability.csv",
