@@ -281,8 +281,11 @@ def _judge_service(ctx: RuleContext, name: str) -> Judgement:
     chosen = {m.id for m in members if m.kind == KAFKA_REPLICATION}
     hosts_of = [m for m in members if m.kind != KAFKA_REPLICATION]
     hosts = sorted({m.region for m in hosts_of if member_running(m) is not False})
+    # The selector picks the collected replications when it names any; else whatever
+    # collected replication copies between the declared regions stands for the service.
+    mine = [f for f in collected if f.replication in chosen] if chosen else collected
     routes = {
-        t: [f for f in collected if f.data and (f.source_region, f.target_region) == (source, t)]
+        t: [f for f in mine if f.data and (f.source_region, f.target_region) == (source, t)]
         for t in targets
     }
     unplaced = [

@@ -24,6 +24,7 @@ from auditor.fakecloud.moto_server import MotoServer
 from auditor.model import Inventory, Status, Verdict
 from tests.collect_helpers import undeclared_calls
 from tests.conftest import CUSTOMER, FakeAws
+from tests.estate_readme import PLANTED, EstateReadme
 from tests.helpers import run_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +67,7 @@ def test_collected_without_gaps_and_only_declared_calls(fake_aws: FakeAws) -> No
     assert inv.gaps == ()
     assert undeclared_calls(inv, *SERVICES) == set()
     assert inv.api_calls["kafka:DescribeReplicator"] == 1
-    assert inv.api_calls["kafkaconnect:DescribeConnector"] == 2
+    assert inv.api_calls["kafkaconnect:DescribeConnector"] == 4
 
 
 def test_replicator_is_read_with_its_flows_and_offset_sync(fake_aws: FakeAws) -> None:
@@ -156,11 +157,19 @@ def test_offset_sync_routes_name_what_syncs_offsets(fake_aws: FakeAws) -> None:
     [route] = offset_sync_routes(graph)
     assert (route.source_region, route.target_region) == ("us-east-1", "us-west-2")
     names = sorted(by.name for by in inv.resources if by.id in route.replications)
-    assert names == ["fo-use1-to-usw2", "mm2-audit-checkpoint", "mm2-audit-source"]
-    broken = build_graph(
-        estate(fake_aws, "broken.yaml"), load_declaration(FIXTURE / "boundary.yaml")
+    assert names == [
+        "fo-use1-to-usw2",
+        "mm2-audit-checkpoint",
+        "mm2-audit-source",
+        "mm2-metrics-checkpoint",
+        "mm2-metrics-source",
+    ]
+    broken_inv = estate(fake_aws, "broken.yaml")
+    [broken] = offset_sync_routes(
+        build_graph(broken_inv, load_declaration(FIXTURE / "boundary.yaml"))
     )
-    assert offset_sync_routes(broken) == []
+    names = sorted(by.name for by in broken_inv.resources if by.id in broken.replications)
+    assert names == ["mm2-audit-checkpoint", "mm2-audit-source"]
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -171,6 +180,7 @@ def test_passing_estate_passes_both_rules(fake_aws: FakeAws) -> None:
     assert {(x.rule, x.status) for x in v} == {(r, Status.PASS) for r in RULES}, [
         (x.rule, x.resource, x.status, x.message) for x in v
     ]
+    assert len([x for x in v if x.rule == "failure.replication-service"]) == 3
     assert len([x for x in v if x.rule == "failure.broker-durability"]) == 2
     svc = one(v, "failure.replication-service", "replication:msk-replicator")
     assert "fo-use1-to-usw2" in svc.message and "syncs consumer offsets" in svc.message
@@ -181,8 +191,9 @@ def test_replicator_without_offset_sync_fails(fake_aws: FakeAws) -> None:
     svc = one(v, "failure.replication-service", "replication:msk-replicator")
     assert svc.status is Status.FAIL
     assert "fo-use1-to-usw2-v2" in svc.message and "SynchroniseConsumerGroupOffsets" in svc.message
-    mm2 = one(v, "failure.replication-service", "replication:mm2-audit")
+    mm2 = one(v, "failure.replication-service", "replication:mm2-metrics")
     assert mm2.status is Status.FAIL and "checkpoint connector" in mm2.message
+    assert one(v, "failure.replication-service", "replication:mm2-audit").status is Status.PASS
 
 
 def test_weak_broker_configuration_fails(fake_aws: FakeAws) -> None:
@@ -235,7 +246,7 @@ def test_api_errors_are_gaps_and_verdicts_inconclusive(
     assert ("us-west-2", "msk-config", "DescribeConfigurationRevision", "AccessDenied") in gaps
     assert not [r for r in inv.resources if r.kind == "kafka_replication"]
     v = judge(inv)
-    for name in ("msk-replicator", "mm2-audit"):
+    for name in ("msk-replicator", "mm2-audit", "mm2-metrics"):
         verdict = one(v, "failure.replication-service", f"replication:{name}")
         assert verdict.status is Status.INCONCLUSIVE, verdict.message
         assert verdict.evidence.gaps
@@ -244,3 +255,13 @@ def test_api_errors_are_gaps_and_verdicts_inconclusive(
     assert verdict.status is Status.INCONCLUSIVE and verdict.evidence.gaps
     east = by_name(inv, "kafka_cluster", "fo-msk-use1")
     assert one(v, "failure.broker-durability", east.id).status is Status.PASS
+
+
+def test_readme_tables_match_the_broken_estate(fake_aws: FakeAws) -> None:
+    """Every planted row FAILs, every twin PASSes, and nothing else is flagged."""
+    inv = estate(fake_aws, "broken.yaml")
+    v = judge(inv)
+    readme = EstateReadme(path=FIXTURE / "README.md", explained=(PLANTED,))
+    assert readme.uncaught(v, inv) == []
+    assert readme.flagged_twins(v, inv) == []
+    assert readme.unexplained(v, inv) == []
