@@ -5,9 +5,12 @@ active-passive:
 - ``failure.single-write-region``: one authoritative write region: clients reach the
   platform through failover routing whose PRIMARY answer is in the primary region, and
   no data or Kafka replication flows back from a secondary.
-- ``failure.replication-service``: each declared Kafka replication service (MirrorMaker 2,
-  a replicator) is found by its tags, is running, runs in the region it replicates to,
-  and syncs consumer offsets (also for active-active).
+- ``failure.replication-service``: each declared Kafka replication service is judged on
+  the replication collected between its regions (MSK Replicator, MirrorMaker 2 on MSK
+  Connect: running, copying source -> target, syncing consumer offsets); the declaration
+  names what is intended. MirrorMaker 2 on self-managed hosts is INCONCLUSIVE (its
+  configuration is in no API) unless what the hosts show already fails (also for
+  active-active).
 
 active-active:
 
@@ -227,9 +230,9 @@ def _write_region_verdict(
         "and a replicator hosted in the primary stops (and loses its checkpoints) with it."
     ),
     remediation=(
-        "Declare the replication service in failure.replication with a tag selector, run it "
-        "in the region it replicates to, and enable consumer offset sync (MirrorMaker 2 "
-        "sync.group.offsets / replicator offset translation)."
+        "Replicate with MSK Replicator (SynchroniseConsumerGroupOffsets on) or MirrorMaker 2 on "
+        "MSK Connect (a checkpoint connector with sync.group.offsets.enabled) in the region it "
+        "replicates to, and declare it in failure.replication with a selector that picks it."
     ),
     requires=("ec2-compute", "autoscaling", "msk", "eks", "msk-replicator", "msk-connect"),
 )
