@@ -489,7 +489,7 @@ def _write_replication(graph: BoundaryGraph, store: Resource) -> list[Relation]:
 
 
 def _replication_flows(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
-    """Region -> region data and Kafka replication, with what carries it."""
+    """Region -> region data and Kafka replication (declared and collected), and what carries it."""
     graph = ctx.graph
     flows: dict[tuple[str, str], list[str]] = {}
     for s in data_stores(graph):
@@ -502,6 +502,14 @@ def _replication_flows(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
         for t in targets:
             if source:
                 flows.setdefault((source, t), []).append(f"service {svc.name}")
+    for f in all_flows(replications(graph)):  # collected: MSK Replicator, MM2 on MSK Connect
+        if not (f.data and f.running is not False and f.source_region and f.target_region):
+            continue
+        if f.source_region != f.target_region:
+            what = f"{f.service} {f.name}"
+            here = flows.setdefault((f.source_region, f.target_region), [])
+            if what not in here:
+                here.append(what)
     return flows
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from auditor.analysis.derive import build_graph
 from auditor.analysis.kafka_replication import offset_sync_routes
-from auditor.boundary import load_declaration
+from auditor.boundary import Declaration, load_declaration
 from auditor.fakecloud.estate import apply_estate
 from auditor.fakecloud.faults import Fault, FaultProxy
 from auditor.fakecloud.moto_server import MotoServer
@@ -265,3 +265,42 @@ def test_readme_tables_match_the_broken_estate(fake_aws: FakeAws) -> None:
     assert readme.uncaught(v, inv) == []
     assert readme.flagged_twins(v, inv) == []
     assert readme.unexplained(v, inv) == []
+
+
+def test_collected_replicators_both_ways_are_a_loop_without_conflict_handling(
+    fake_aws: FakeAws,
+) -> None:
+    """Active-active: a replicator each way, read from the API, is a loop; none is declared."""
+    saved = apply_estate(FIXTURE / "estate.yaml")
+    use1, usw2 = saved["msk1"]["ClusterArn"], saved["msk2"]["ClusterArn"]
+    fake_aws.session(CUSTOMER, "us-east-1").client("kafka").create_replicator(
+        ReplicatorName="fo-usw2-to-use1",
+        ServiceExecutionRoleArn=f"arn:aws:iam::{CUSTOMER}:role/fo-replicator",
+        KafkaClusters=[
+            {"AmazonMskCluster": {"MskClusterArn": arn}, "VpcConfig": {"SubnetIds": ["s"]}}
+            for arn in (usw2, use1)
+        ],
+        ReplicationInfoList=[
+            {
+                "SourceKafkaClusterArn": usw2,
+                "TargetKafkaClusterArn": use1,
+                "TargetCompressionType": "NONE",
+                "TopicReplication": {"TopicsToReplicate": ["payments.*"]},
+                "ConsumerGroupReplication": {
+                    "ConsumerGroupsToReplicate": [".*"],
+                    "SynchroniseConsumerGroupOffsets": True,
+                },
+            }
+        ],
+    )
+    inv = fake_aws.collect(accounts=(CUSTOMER,), regions=REGIONS, services=SERVICES)
+    data = load_declaration(FIXTURE / "boundary.yaml").model_dump(mode="json", by_alias=True)
+    data["pattern"] = "active-active"
+    data["regions"] = {"aws/us-east-1": "active", "aws/us-west-2": "active"}
+    data["failure"]["replication"] = []  # nothing declared: the loop is seen, not declared
+    decl = Declaration.model_validate(data)
+    v = run_rules(inv, decl, rules=("failure.replication-loops",))
+    [loop] = [x for x in v if x.resource.startswith("loop:")]
+    assert loop.status is Status.FAIL
+    assert "msk-replicator fo-use1-to-usw2" in loop.message
+    assert "msk-replicator fo-usw2-to-use1" in loop.message
