@@ -92,13 +92,15 @@ def _not_applicable(ctx: RuleContext, *patterns: Pattern) -> Judgement | None:
         "Route the bootstrap names with failover routing whose PRIMARY answer is in the "
         "primary region, and replicate only from the primary to the secondary."
     ),
-    requires=("route53", "s3"),
+    requires=("route53", "s3", "msk-replicator", "msk-connect"),
 )
 def single_write_region(ctx: RuleContext) -> Iterator[Judgement]:
     """One verdict per declared primary: each cloud's primary is its own write region.
 
     A cloud without a primary of its own is judged against the primary it fails over from
     (``comparison_primary``); a replication service or record is judged by its source's cloud.
+    Collected Kafka replication (MSK Replicator, MM2 on MSK Connect) flowing into the primary
+    from another region is a second writer, declared or not.
     """
     if (na := _not_applicable(ctx, Pattern.ACTIVE_PASSIVE)) is not None:
         yield na
@@ -162,6 +164,17 @@ def _judge_write_region(ctx: RuleContext, owner: tuple[str, str], clouds: set[st
                 problems.append(f"{label(s)} in {s.region} replicates back into {label(dest)}")
                 edges.append((s.id, dest.id, REPLICATES_TO))
     problems.extend(_services_from_elsewhere(decl, owner, clouds))
+    for f in all_flows(replications(graph)):  # collected Kafka replication into the primary
+        if not f.data or f.running is False or not f.source_region or not f.target_region:
+            continue
+        res = graph.get(f.replication)
+        if res is None or res.cloud not in clouds or f.target_region != owner[1]:
+            continue
+        if decl.region_role(res.cloud, f.source_region) is not RegionRole.PRIMARY:
+            problems.append(
+                f"{f.service} {f.name} replicates {f.source_region} back into {f.target_region}"
+            )
+            nodes.append(f.replication)
     return _write_region_verdict(ctx, owner, problems, nodes, edges, checked)
 
 

@@ -267,13 +267,11 @@ def test_readme_tables_match_the_broken_estate(fake_aws: FakeAws) -> None:
     assert readme.unexplained(v, inv) == []
 
 
-def test_collected_replicators_both_ways_are_a_loop_without_conflict_handling(
-    fake_aws: FakeAws,
-) -> None:
-    """Active-active: a replicator each way, read from the API, is a loop; none is declared."""
+def _with_reverse_replicator(fake: FakeAws) -> Inventory:
+    """The passing estate plus a replicator copying us-west-2 back into us-east-1."""
     saved = apply_estate(FIXTURE / "estate.yaml")
     use1, usw2 = saved["msk1"]["ClusterArn"], saved["msk2"]["ClusterArn"]
-    fake_aws.session(CUSTOMER, "us-east-1").client("kafka").create_replicator(
+    fake.session(CUSTOMER, "us-east-1").client("kafka").create_replicator(
         ReplicatorName="fo-usw2-to-use1",
         ServiceExecutionRoleArn=f"arn:aws:iam::{CUSTOMER}:role/fo-replicator",
         KafkaClusters=[
@@ -293,7 +291,14 @@ def test_collected_replicators_both_ways_are_a_loop_without_conflict_handling(
             }
         ],
     )
-    inv = fake_aws.collect(accounts=(CUSTOMER,), regions=REGIONS, services=SERVICES)
+    return fake.collect(accounts=(CUSTOMER,), regions=REGIONS, services=SERVICES)
+
+
+def test_collected_replicators_both_ways_are_a_loop_without_conflict_handling(
+    fake_aws: FakeAws,
+) -> None:
+    """Active-active: a replicator each way, read from the API, is a loop; none is declared."""
+    inv = _with_reverse_replicator(fake_aws)
     data = load_declaration(FIXTURE / "boundary.yaml").model_dump(mode="json", by_alias=True)
     data["pattern"] = "active-active"
     data["regions"] = {"aws/us-east-1": "active", "aws/us-west-2": "active"}
@@ -304,3 +309,23 @@ def test_collected_replicators_both_ways_are_a_loop_without_conflict_handling(
     assert loop.status is Status.FAIL
     assert "msk-replicator fo-use1-to-usw2" in loop.message
     assert "msk-replicator fo-usw2-to-use1" in loop.message
+
+
+def test_a_collected_replicator_back_into_the_primary_is_a_second_writer(
+    fake_aws: FakeAws,
+) -> None:
+    v = run_rules(
+        _with_reverse_replicator(fake_aws),
+        load_declaration(FIXTURE / "boundary.yaml"),
+        rules=("failure.single-write-region",),
+    )
+    [verdict] = v
+    assert verdict.status is Status.FAIL
+    assert "fo-usw2-to-use1 replicates us-west-2 back into us-east-1" in verdict.message
+    # without it, the same estate has one write region
+    passing = run_rules(
+        estate(fake_aws, "estate.yaml"),
+        load_declaration(FIXTURE / "boundary.yaml"),
+        rules=("failure.single-write-region",),
+    )
+    assert [x.status for x in passing] == [Status.PASS], [x.message for x in passing]
