@@ -254,6 +254,9 @@ class Verdict:
     message: str
     evidence: Evidence = field(default_factory=Evidence)
     waiver: Mapping[str, str] | None = None
+    aspect: str = ""
+    """Which facet of ``resource`` is judged (a traffic class); with rule and resource,
+    the verdict's identity across scans."""
     causes: tuple[str, ...] = ()
     """Ids whose configuration must change to fix it; empty means ``resource``."""
     affects: tuple[str, ...] = ()

@@ -37,6 +37,9 @@ class Judgement:
     account: str = ""
     region: str = ""
     """Where to look for gaps when ``resource`` is not a collected resource."""
+    aspect: str = ""
+    """Which facet of ``resource`` is judged, when a rule judges one resource more than
+    once (a traffic class): with rule and resource, the verdict's identity."""
     causes: tuple[str, ...] = ()
     """Ids of the resources (or relations) whose configuration must change to fix a FAIL;
     empty means ``resource`` itself. Verdicts sharing a cause form one finding."""

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from auditor.boundary import Waiver
 from auditor.checks import Judgement, Rule, RuleContext
+from auditor.checks.findings import assign_findings
 from auditor.checks.pack import RulePack
 from auditor.gc_pause import gc_paused
 from auditor.graph.build import BoundaryGraph
@@ -115,7 +116,7 @@ def _waive(
 ) -> tuple[Status, str, dict[str, str] | None]:
     if f.status not in (Status.FAIL, Status.INCONCLUSIVE):
         return f.status, f.message, None
-    for w in waivers:
+    for i, w in enumerate(waivers):
         if not w.covers(rule.id, f.resource, f.evidence.nodes):
             continue
         info = {
@@ -123,6 +124,7 @@ def _waive(
             "approved_by": w.approved_by,
             "expires": w.expires.isoformat(),
             "resource": w.resource,
+            "clause": f"exceptions.{i}",
         }
         if w.expires < today:
             return (
@@ -144,9 +146,10 @@ def evaluate(
     *,
     today: dt.date,
 ) -> list[Verdict]:
-    """Run the pack's rules over the graph; verdicts in a stable order."""
+    """Run the pack's rules over the graph; verdicts in a stable order, each FAIL and
+    WAIVED one carrying the id of its root-cause finding (:mod:`auditor.checks.findings`)."""
     with gc_paused():  # long-lived objects: see auditor/gc_pause.py
-        return _evaluate(graph, pack, rules, today=today)
+        return assign_findings(_evaluate(graph, pack, rules, today=today))
 
 
 def _evaluate(
@@ -183,6 +186,7 @@ def _evaluate(
                     message=message,
                     evidence=f.evidence,
                     waiver=waiver,
+                    aspect=f.aspect,
                     causes=f.causes,
                     affects=f.affects,
                     unmodelled=f.unmodelled,

@@ -25,6 +25,7 @@ collected or not modelled makes the verdict INCONCLUSIVE, never PASS.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from auditor.analysis.network import label
@@ -111,7 +112,7 @@ def traffic_class(ctx: RuleContext) -> Iterator[Judgement]:
     for (cls, tid), group in sorted(by.items()):
         tc = getattr(decl.network, cls)
         allowed = [str(v) for v in tc.via]
-        yield _judge(ctx, cls, tid, group, allowed, list(tc.cidrs))
+        yield replace(_judge(ctx, cls, tid, group, allowed, list(tc.cidrs)), aspect=cls)
 
 
 def _judge(
