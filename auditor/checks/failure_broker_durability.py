@@ -161,6 +161,14 @@ def _judge_cluster(ctx: RuleContext, c: Resource) -> Judgement:
             attributes=attrs,
             depends_on=[str(arn)],
         )
+    return _judge_settings(ctx, c, config, attrs)
+
+
+def _judge_settings(
+    ctx: RuleContext, c: Resource, config: Resource, attrs: dict[str, JSONValue]
+) -> Judgement:
+    """``c``'s collected configuration: replication factor, ISR and unclean election."""
+    a = c.attributes
     k = config.attributes
     rf = _int(k.get("default_replication_factor"))
     isr = _int(k.get("min_insync_replicas"))

@@ -35,7 +35,6 @@ A rule that does not apply to the declared pattern says so with one PASS.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, platform_resources
 from auditor.analysis.failover import (
@@ -45,18 +44,16 @@ from auditor.analysis.failover import (
     declared_records,
     declared_regions,
     failover_role,
-    member_running,
     record_targets,
     region_of_key,
-    service_members,
     service_route,
 )
-from auditor.analysis.kafka_replication import Flow, all_flows, offsets_synced, replications
+from auditor.analysis.kafka_replication import all_flows, replications
 from auditor.analysis.network import label
 from auditor.base.edges import REPLICATES_TO, SCALES
-from auditor.base.kinds.kafka import KAFKA_REPLICATION
 from auditor.boundary import Declaration, Pattern, RegionRole
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._replication_service import judge_service
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Relation, Resource, Severity
@@ -276,172 +273,7 @@ def replication_service(ctx: RuleContext) -> Iterator[Judgement]:
             )
         return
     for svc in decl.failure.replication:
-        yield _judge_service(ctx, svc.name)
-
-
-def _judge_service(ctx: RuleContext, name: str) -> Judgement:
-    """Judge one declared service on the replication collected between its regions.
-
-    The declaration names what is intended (regions, selector, ``offset_sync``); the
-    verdict rests on collected ``kafka_replication`` resources: one that copies records
-    from the source region into each target region, runs, and syncs consumer offsets.
-    Replication the auditor cannot read (MirrorMaker 2 on self-managed brokers) is
-    INCONCLUSIVE and says so, unless what can be seen already fails.
-    """
-    decl = ctx.declaration
-    svc = next(s for s in decl.failure.replication if s.name == name)
-    rid = f"replication:{svc.name}"
-    members = service_members(ctx.graph, svc)
-    source, targets = service_route(decl, svc)
-    collected = all_flows(replications(ctx.graph))
-    chosen = {m.id for m in members if m.kind == KAFKA_REPLICATION}
-    hosts_of = [m for m in members if m.kind != KAFKA_REPLICATION]
-    hosts = sorted({m.region for m in hosts_of if member_running(m) is not False})
-    # The selector picks the collected replications when it names any; else whatever
-    # collected replication copies between the declared regions stands for the service.
-    mine = [f for f in collected if f.replication in chosen] if chosen else collected
-    routes = {
-        t: [f for f in mine if f.data and (f.source_region, f.target_region) == (source, t)]
-        for t in targets
-    }
-    unplaced = [
-        f
-        for f in collected
-        if f.replication in chosen and (not f.source_region or not f.target_region)
-    ]
-    elsewhere = [
-        f
-        for f in collected
-        if f.replication in chosen
-        and f.data
-        and f.source_region
-        and f.target_region
-        and (f.source_region != source or f.target_region not in targets)
-    ]
-    used = sorted({f.replication for fs in routes.values() for f in fs} | chosen)
-    attrs: dict[str, JSONValue] = {
-        "kind": svc.kind,
-        "source": source,
-        "targets": targets,
-        "declared_offset_sync": svc.offset_sync,
-        "collected": [
-            {
-                "id": f.replication,
-                "service": f.service,
-                "source_region": f.source_region,
-                "target_region": f.target_region,
-                "running": f.running,
-                "offset_sync": offsets_synced(f, collected),
-            }
-            for fs in routes.values()
-            for f in fs
-        ],
-        "hosted_in": hosts,
-        "members": [
-            {"id": m.id, "kind": m.kind, "region": m.region, "running": member_running(m)}
-            for m in members
-        ],
-    }
-    nodes = list(dict.fromkeys([*used, *(m.id for m in members)]))
-    problems: list[str] = []
-    missing: list[str] = []  # an absence: a gap where it was looked for makes it INCONCLUSIVE
-    unknown: list[str] = []
-    unmodelled: list[str] = []
-    for t, flows in routes.items():
-        if flows:
-            problems += _route_problems(svc.name, source, t, flows, collected)
-            unknown += [
-                f"whether {f.name} ({f.service}) runs was not recorded"
-                for f in flows
-                if f.running is None
-            ]
-        elif hosts_of:
-            if t not in hosts:
-                problems.append(
-                    f"no collected replication copies {source} -> {t}, and it runs only in "
-                    f"{', '.join(hosts) or 'no region'}, not in {t} where it replicates to"
-                )
-            else:
-                unmodelled.append(
-                    f"{source} -> {t} runs on self-managed resources "
-                    f"({', '.join(label(m) for m in hosts_of[:3])}): MirrorMaker 2 outside MSK "
-                    "Connect keeps its source, target and sync.group.offsets.enabled in the "
-                    "workers' own configuration, which no control-plane API exposes"
-                )
-        elif not unplaced:
-            missing.append(
-                f"no collected replication copies {source} -> {t} and nothing matches its selector"
-            )
-    for f in elsewhere:
-        problems.append(
-            f"{f.name} ({f.service}) copies {f.source_region} -> {f.target_region}, not "
-            f"{source} -> {', '.join(targets)}"
-        )
-    for f in unplaced:
-        unmodelled.append(
-            f"{f.name} ({f.service}) copies {f.source} -> {f.target}: brokers the auditor "
-            "cannot place in a region (not MSK)"
-        )
-    states = [member_running(m) for m in hosts_of]
-    if hosts_of and not any(routes.values()) and all(s is False for s in states):
-        problems.append("none of its resources is running")
-    if not svc.offset_sync and not any(
-        offsets_synced(f, collected) for fs in routes.values() for f in fs
-    ):
-        problems.append("consumer offset sync is not declared (offset_sync: false)")
-    if problems or missing:
-        return ctx.failed(
-            rid,
-            f"replication service {svc.name} ({svc.kind}): {'; '.join([*problems, *missing])}",
-            nodes=nodes,
-            attributes=attrs,
-            definite=bool(problems),
-        )
-    if unmodelled or unknown:
-        why = "; ".join([*unmodelled, *unknown])
-        verdict = ctx.inconclusive(
-            rid,
-            f"replication service {svc.name} ({svc.kind}) cannot be judged: {why}",
-            nodes=nodes,
-            attributes=attrs,
-        )
-        return replace(verdict, unmodelled="; ".join(unmodelled)) if unmodelled else verdict
-    names = sorted({f.name for fs in routes.values() for f in fs})
-    return ctx.passed(
-        rid,
-        f"replication service {svc.name}: {', '.join(names)} copies {source} -> "
-        f"{', '.join(targets)}, runs and syncs consumer offsets",
-        nodes=nodes,
-        attributes=attrs,
-    )
-
-
-def _route_problems(
-    name: str, source: str | None, target: str, flows: list[Flow], collected: list[Flow]
-) -> list[str]:
-    """What fails on one collected route: nothing running, offsets not synced."""
-    out: list[str] = []
-    if all(f.running is False for f in flows):
-        out.append(
-            f"no replication from {source} to {target} is running "
-            f"({', '.join(sorted({f.name for f in flows}))})"
-        )
-    for f in flows:
-        if f.running is not False and not offsets_synced(f, collected):
-            how = (
-                "SynchroniseConsumerGroupOffsets is off"
-                if f.service == "msk-replicator"
-                else "no MirrorMaker 2 checkpoint connector between the same clusters has "
-                "sync.group.offsets.enabled"
-            )
-            out.append(
-                f"{f.name} ({f.service}) copies {source} -> {target} without consumer offset "
-                f"sync ({how}): consumers in {target} restart from their reset policy"
-            )
-    return out
-
-
-# --- active-active ------------------------------------------------------------------------
+        yield judge_service(ctx, svc.name)
 
 
 @rule(
