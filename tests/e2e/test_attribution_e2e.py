@@ -1,0 +1,132 @@
+"""Attribution end to end (issue #17 point 4): a FAIL sits on, or names in ``causes``, the
+resource whose configuration must change, and names what it affects.
+
+Estates are built in moto through boto3, collected with the auditor's credentials and
+judged by the real engine.
+"""
+
+from __future__ import annotations
+
+import json
+
+from auditor.model import Status, Verdict
+from tests.conftest import CUSTOMER, VENDOR, FakeAws
+from tests.e2e.test_rules_control_e2e import (
+    EAST,
+    EXTERNAL_ID,
+    VENDOR_PRINCIPAL,
+    allow,
+    assume,
+    make_role,
+    vendor_role,
+)
+from tests.helpers import run_rules
+
+VENDOR_RULES = ("control.vendor-allowed-actions", "control.vendor-denied-actions")
+
+
+def _one(verdicts: list[Verdict], rule: str, resource: str) -> Verdict:
+    (v,) = [x for x in verdicts if x.rule == rule and x.resource == resource]
+    return v
+
+
+def _data_key(fake_aws: FakeAws) -> str:
+    """A customer key encrypting the declared data bucket."""
+    kms = fake_aws.session(CUSTOMER, EAST).client("kms")
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{CUSTOMER}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    key = kms.create_key(Policy=json.dumps(policy))["KeyMetadata"]["Arn"]
+    s3 = fake_aws.session(CUSTOMER, EAST).client("s3")
+    s3.create_bucket(Bucket="orders-kafka-tiered")
+    s3.put_bucket_tagging(
+        Bucket="orders-kafka-tiered",
+        Tagging={"TagSet": [{"Key": "data-class", "Value": "kafka-log"}]},
+    )
+    s3.put_bucket_encryption(
+        Bucket="orders-kafka-tiered",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": key,
+                    }
+                }
+            ]
+        },
+    )
+    return str(key)
+
+
+def test_a_grant_on_a_second_assumable_role_fails_that_role_not_the_declared_one(
+    fake_aws: FakeAws,
+) -> None:
+    declared = vendor_role(fake_aws)  # exactly as declared: ec2:*, autoscaling:*
+    debug = make_role(
+        fake_aws,
+        "vendor-debug",
+        assume({"AWS": VENDOR_PRINCIPAL}, EXTERNAL_ID),
+        inline=allow("kms:Decrypt"),
+    )
+    key = _data_key(fake_aws)
+    inv = fake_aws.collect(accounts=(CUSTOMER,), regions=(EAST,), services=("iam", "kms", "s3"))
+
+    v = run_rules(inv, rules=[*VENDOR_RULES, "control.vendor-key-control"])
+
+    for rule in VENDOR_RULES:
+        clean = _one(v, rule, declared)
+        assert clean.status is Status.PASS, clean.message
+        assert "judged on their own" in clean.message
+        bad = _one(v, rule, debug)
+        assert bad.status is Status.FAIL, bad.message
+        assert "kms:Decrypt" in bad.message
+        # the evidence names the chain by which the vendor reaches the role
+        assert f"{VENDOR_PRINCIPAL} -> {debug}" in bad.message
+        (chain,) = bad.evidence.attributes["chains"]  # type: ignore[misc]
+        assert str(chain).startswith(f"{VENDOR_PRINCIPAL} -> {debug} [needs: ")
+        assert bad.causes == ()  # the role itself is what must change
+        assert bad.affects == (declared,)
+    control = _one(v, "control.vendor-key-control", key)
+    assert control.status is Status.FAIL
+    # the same misconfiguration: the key rule's cause is the role that grants decrypt
+    assert control.causes == (debug,)
+    assert control.affects == ("arn:aws:s3:::orders-kafka-tiered",)
+
+
+def test_a_second_role_without_the_grant_passes_on_its_own(fake_aws: FakeAws) -> None:
+    declared = vendor_role(fake_aws)
+    other = make_role(
+        fake_aws,
+        "vendor-readonly",
+        assume({"AWS": VENDOR_PRINCIPAL}, EXTERNAL_ID),
+        inline=allow("ec2:DescribeInstances"),
+    )
+    inv = fake_aws.collect(accounts=(CUSTOMER,), regions=(EAST,), services=("iam",))
+
+    v = run_rules(inv, rules=list(VENDOR_RULES))
+
+    for rule in VENDOR_RULES:
+        assert _one(v, rule, declared).status is Status.PASS
+        assert _one(v, rule, other).status is Status.PASS
+
+
+def test_an_undeclared_outsider_is_blamed_on_the_role_that_trusts_it(fake_aws: FakeAws) -> None:
+    vendor_role(fake_aws)
+    support = make_role(fake_aws, "vendor-support", assume({"AWS": f"arn:aws:iam::{VENDOR}:root"}))
+    inv = fake_aws.collect(accounts=(CUSTOMER,), regions=(EAST,), services=("iam",))
+
+    v = run_rules(inv, rules=["control.outside-reach-declared"])
+
+    bad = _one(v, "control.outside-reach-declared", f"arn:aws:iam::{VENDOR}:root")
+    assert bad.status is Status.FAIL
+    assert bad.causes == (support,)
+    assert support in bad.affects
