@@ -316,7 +316,27 @@ def _outside_listed_customer(ctx: RuleContext, cloud: str, k: KeyRef) -> str | N
     if unlisted is None or unlisted:
         return None
     where = "subscription" if cloud == "azure" else "project"
-    return f"not in any customer {where} (all were listed)"
+    listed = sorted(ctx.declaration.accounts(cloud, "customer"))
+    return f"not in any customer {where} (each was listed completely: {', '.join(listed)})"
+
+
+def _key_party(ctx: RuleContext, store: Resource, k: KeyRef) -> str | None:
+    """The party owning key ``k`` by its account (None or ``unknown`` when not known)."""
+    party = ctx.declaration.party_of(store.cloud, k.account) if k.account else None
+    if store.cloud == "gcp" and str(k.account or "").isdigit() and party == "unknown":
+        party = _project_number_party(ctx, str(k.account))
+    return party
+
+
+def _not_a_customer_key(ctx: RuleContext, store: Resource, k: KeyRef) -> str | None:
+    """Why an uncollected key ``k`` is proven not to be the customer's, or ``None``."""
+    party = _key_party(ctx, store, k)
+    if party not in (None, "unknown", "customer"):
+        return f"is in account {k.account} ({party})"
+    if party is None or party == "unknown":
+        outside = _outside_listed_customer(ctx, store.cloud, k)
+        return f"is {outside}" if outside else None
+    return None
 
 
 @rule(
@@ -446,7 +466,17 @@ def key_rotation(ctx: RuleContext) -> Iterator[Judgement]:
             not_kms.append(s.id)
             continue
         for k in p.keys:
-            if k.key is None:
+            foreign = _not_a_customer_key(ctx, s, k) if k.key is None else None
+            if foreign is not None:
+                yield ctx.not_applicable(
+                    s.id,
+                    f"key {k.ref} protecting {s.kind} {s.name} {foreign}: it is no customer "
+                    "managed key, so its rotation is not the customer's to set "
+                    "(data.customer-key judges who holds it)",
+                    nodes=[k.key_id] if k.key_id else [],
+                    attributes={"key": _key_json(k), "owner": foreign},
+                )
+            elif k.key is None:
                 yield ctx.inconclusive(
                     s.id,
                     f"key {k.ref} protecting {s.kind} {s.name} was not collected, "

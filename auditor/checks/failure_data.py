@@ -406,8 +406,11 @@ def _judge_replication(
     """Whether ``store`` replicates to one of the failover ``targets`` (regions)."""
     attrs: dict[str, JSONValue] = {"target_regions": targets, "rpo_seconds": rpo}
     if not targets:
-        return ctx.inconclusive(
-            store.id, f"no failover region is declared for {store.region}", attributes=attrs
+        return ctx.not_applicable(
+            store.id,
+            f"no failover region is declared for {store.region}, so the declaration asks for "
+            "no replica of it",
+            attributes=attrs,
         )
     if store.kind != Kind.BUCKET:
         return _judge_kafka_replication(ctx, store, targets, attrs)
