@@ -31,7 +31,7 @@ from collections.abc import Iterator, Sequence
 
 from auditor.base.edges import ENCRYPTED_BY, ROLE_ASSIGNED
 from auditor.checks import Judgement, RuleContext
-from auditor.checks.control_trust import scanned
+from auditor.checks.control_trust import not_scanned, scanned
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, Resource
 
@@ -102,8 +102,12 @@ def _read(ctx: RuleContext, sub: str) -> bool:
 
 
 def _unscanned(ctx: RuleContext, sub: str) -> Judgement:
-    return ctx.inconclusive(
-        scope_id("azure", sub, "*"), f"customer subscription {sub} was not scanned", account=sub
+    return not_scanned(
+        ctx.inconclusive(
+            scope_id("azure", sub, "*"), f"customer subscription {sub} was not scanned", account=sub
+        ),
+        "azure",
+        sub,
     )
 
 

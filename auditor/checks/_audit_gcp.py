@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from auditor.analysis.scanned import unlisted_customer_accounts
 from auditor.base.edges import ENCRYPTED_BY
 from auditor.checks import Judgement, RuleContext
-from auditor.checks.control_trust import scanned
+from auditor.checks.control_trust import not_scanned, scanned
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, Resource
 
@@ -46,10 +46,14 @@ def customer_projects(ctx: RuleContext) -> list[str]:
 
 
 def _unscanned(ctx: RuleContext, project: str) -> Judgement:
-    return ctx.inconclusive(
-        scope_id("gcp", project, "*"),
-        f"customer project {project} was not scanned",
-        account=project,
+    return not_scanned(
+        ctx.inconclusive(
+            scope_id("gcp", project, "*"),
+            f"customer project {project} was not scanned",
+            account=project,
+        ),
+        "gcp",
+        project,
     )
 
 
