@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from auditor.analysis.scanned import unlisted_customer_accounts
@@ -173,15 +173,19 @@ def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Judgement]:
                 )
                 for t in trails
             )
-        yield ctx.failed(
-            sid,
-            f"account {account} has no logging "
-            + ("multi-region trail" if decl.control.audit.trail == "multi-region" else "trail")
-            + f" with management events covering {', '.join(uncovered)} ({why})",
-            account=account,
-            nodes=nodes,
-            attributes=attrs,
-            depends_on=nodes,
+        yield replace(
+            ctx.failed(
+                sid,
+                f"account {account} has no logging "
+                + ("multi-region trail" if decl.control.audit.trail == "multi-region" else "trail")
+                + f" with management events covering {', '.join(uncovered)} ({why})",
+                account=account,
+                nodes=nodes,
+                attributes=attrs,
+                depends_on=nodes,
+            ),
+            # the trails that fall short are what to change; with none, the account's trails
+            causes=tuple(sorted(nodes)),
         )
 
 

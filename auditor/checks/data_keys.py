@@ -320,6 +320,17 @@ def _outside_listed_customer(ctx: RuleContext, cloud: str, k: KeyRef) -> str | N
     return f"not in any customer {where} (each was listed completely: {', '.join(listed)})"
 
 
+def _with_listing_gaps(ctx: RuleContext, cloud: str, j: Judgement) -> Judgement:
+    """An INCONCLUSIVE about an uncollected key, naming the incomplete customer listings
+    that keep its owner unknown (they may lie in another account than the store's)."""
+    from auditor.analysis.scanned import listing_gaps
+
+    gaps = listing_gaps(ctx.graph.inventory, ctx.declaration, cloud)
+    if not gaps:
+        return j
+    return replace(j, evidence=replace(j.evidence, gaps=tuple(sorted({*j.evidence.gaps, *gaps}))))
+
+
 def _key_party(ctx: RuleContext, store: Resource, k: KeyRef) -> str | None:
     """The party owning key ``k`` by its account (None or ``unknown`` when not known)."""
     party = ctx.declaration.party_of(store.cloud, k.account) if k.account else None
@@ -426,8 +437,12 @@ def customer_key(ctx: RuleContext) -> Iterator[Judgement]:
                 **common,
             )
         elif unknown:
-            yield ctx.inconclusive(
-                s.id, f"cannot confirm the key of {label}: " + "; ".join(unknown), **common
+            yield _with_listing_gaps(
+                ctx,
+                s.cloud,
+                ctx.inconclusive(
+                    s.id, f"cannot confirm the key of {label}: " + "; ".join(unknown), **common
+                ),
             )
         else:
             owners = ", ".join(sorted({str(k.account) for k in p.keys}))
@@ -477,12 +492,16 @@ def key_rotation(ctx: RuleContext) -> Iterator[Judgement]:
                     attributes={"key": _key_json(k), "owner": foreign},
                 )
             elif k.key is None:
-                yield ctx.inconclusive(
-                    s.id,
-                    f"key {k.ref} protecting {s.kind} {s.name} was not collected, "
-                    "so its rotation is unknown",
-                    nodes=[k.key_id] if k.key_id else [],
-                    depends_on=[k.key_id] if k.key_id else [],
+                yield _with_listing_gaps(
+                    ctx,
+                    s.cloud,
+                    ctx.inconclusive(
+                        s.id,
+                        f"key {k.ref} protecting {s.kind} {s.name} was not collected, "
+                        "so its rotation is unknown",
+                        nodes=[k.key_id] if k.key_id else [],
+                        depends_on=[k.key_id] if k.key_id else [],
+                    ),
                 )
             elif k.key.attributes.get("key_manager") == "CUSTOMER":
                 keys.setdefault(k.key.id, (k.key, []))[1].append(s.id)

@@ -8,8 +8,15 @@ judged by the real engine.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from auditor.model import Status, Verdict
+import yaml
+
+from auditor.boundary import load_declaration
+from auditor.collect.gcp import GcpScanOptions, collect_gcp
+from auditor.fakecloud.gcp_server import GcpFake
+from auditor.model import Scope, Status, Verdict
+from auditor.normalize import normalize
 from tests.conftest import CUSTOMER, VENDOR, FakeAws
 from tests.e2e.test_rules_control_e2e import (
     EAST,
@@ -22,6 +29,7 @@ from tests.e2e.test_rules_control_e2e import (
 )
 from tests.helpers import run_rules
 
+GCP_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "gcp-kafka"
 VENDOR_RULES = ("control.vendor-allowed-actions", "control.vendor-denied-actions")
 
 
@@ -130,3 +138,58 @@ def test_an_undeclared_outsider_is_blamed_on_the_role_that_trusts_it(fake_aws: F
     assert bad.status is Status.FAIL
     assert bad.causes == (support,)
     assert support in bad.affects
+
+
+# --- closed world: a key in no completely listed customer project ----------------------------
+
+MK = "//managedkafka.googleapis.com/projects/orders-prod/locations/europe-west1/clusters/orders-mk"
+
+
+def _gcp_rotation(tmp_path: Path, *, projects: tuple[str, ...], failing: str = "") -> Verdict:
+    """data.key-rotation on gcp-kafka's orders-mk, whose CMEK lives in project vendor-ops,
+    with vendor-ops left out of the declaration (its owner is not declared)."""
+    doc = yaml.safe_load((GCP_FIXTURE / "boundary.yaml").read_text())
+    doc["parties"]["customer"]["gcp"]["projects"] = list(projects)
+    doc["parties"].pop("vendor")
+    doc["control"]["vendor_access"] = []
+    path = tmp_path / "boundary.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    decl = load_declaration(path)
+    with GcpFake(GCP_FIXTURE / "estate.yaml", page_size=50) as fake:
+        if failing:
+            fake.fail(f"projects/{failing}/", status=403)
+        result = collect_gcp(
+            GcpScanOptions(
+                projects=projects,
+                api_endpoint=fake.endpoint,
+                credentials=fake.credentials(),
+                retry=None,
+            )
+        )
+    assert {g.account for g in result.gaps} == ({failing} if failing else set())
+    inv = normalize(
+        result.records,
+        scope=Scope(accounts=projects, regions=("europe-west1", "europe-west4"), cloud="gcp"),
+        gaps=result.gaps,
+        collected=result.units,
+    )
+    return _one(run_rules(inv, decl, rules=["data.key-rotation"]), "data.key-rotation", MK)
+
+
+def test_a_key_in_no_completely_listed_customer_project_is_no_customer_key(
+    tmp_path: Path,
+) -> None:
+    v = _gcp_rotation(tmp_path, projects=("orders-prod",))
+    assert v.status is Status.NOT_APPLICABLE, v.message
+    # the evidence names the complete listings that prove it
+    owner = str(v.evidence.attributes["owner"])
+    assert owner == ("is not in any customer project (each was listed completely: orders-prod)"), (
+        owner
+    )
+
+
+def test_a_gap_in_any_customer_listing_keeps_the_key_owner_unknown(tmp_path: Path) -> None:
+    v = _gcp_rotation(tmp_path, projects=("orders-prod", "orders-dev"), failing="orders-dev")
+    assert v.status is Status.INCONCLUSIVE, v.message
+    (gap,) = v.evidence.gaps
+    assert gap.startswith("gcp orders-dev: the customer account's listing is incomplete")
