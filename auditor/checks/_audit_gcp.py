@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from auditor.analysis.scanned import unlisted_customer_accounts
 from auditor.base.edges import ENCRYPTED_BY
@@ -256,9 +256,14 @@ a sink."""
 def sink_writers(ctx: RuleContext, project: str) -> list[str]:
     """Members outside the customer (not Google's agents) holding a sink-writing role on the
     project or on a scanned folder/organisation above it."""
+    return sorted({text for text, _ in _sink_writer_bindings(ctx, project)})
+
+
+def _sink_writer_bindings(ctx: RuleContext, project: str) -> list[tuple[str, str]]:
+    """(``member (role on where)``, id of the resource whose IAM policy holds the binding)."""
     from auditor.analysis.gcp_iam import member_party
 
-    out: set[str] = set()
+    out: set[tuple[str, str]] = set()
     for kind in (Kind.ACCOUNT, "folder", "organization"):
         for res in ctx.graph.of_kind(kind):
             if res.cloud != "gcp" or (kind == Kind.ACCOUNT and res.account != project):
@@ -268,7 +273,7 @@ def sink_writers(ctx: RuleContext, project: str) -> list[str]:
                     continue
                 for m in b.get("members") or []:
                     if member_party(ctx.declaration, str(m)) not in ("customer", "provider"):
-                        out.add(f"{m} ({b.get('role')} on {res.name or res.id})")
+                        out.add((f"{m} ({b.get('role')} on {res.name or res.id})", res.id))
     return sorted(out)
 
 
@@ -304,12 +309,16 @@ def tamper(ctx: RuleContext) -> Iterator[Judgement]:
             dest = str(s.attributes.get("destination_id") or "")
             attrs["outside_writers"] = list(writers)
             if writers:
-                yield ctx.failed(
-                    s.id,
-                    f"{label}: {', '.join(writers)} can change or delete the sink"
-                    + ("" if locked else f"; {why}"),
-                    attributes=attrs,
-                    definite=True,
+                # what to change: the IAM policies granting the outside members sink writing
+                yield replace(
+                    ctx.failed(
+                        s.id,
+                        f"{label}: {', '.join(writers)} can change or delete the sink"
+                        + ("" if locked else f"; {why}"),
+                        attributes=attrs,
+                        definite=True,
+                    ),
+                    causes=tuple(sorted({r for _, r in _sink_writer_bindings(ctx, project)})),
                 )
             elif locked is None:
                 yield ctx.inconclusive(s.id, f"{label}: {why}", attributes=attrs)
@@ -390,11 +399,16 @@ def data_events(ctx: RuleContext, stores: Sequence[Resource]) -> Iterator[Judgem
             what = f"{', '.join(missing)} not logged" if missing else ""
             if exempt:
                 what += ("; " if what else "") + f"exempted: {', '.join(sorted(exempt))}"
-            yield ctx.failed(
-                rid,
-                f"{label}: Data Access audit logs of {service}: {what}",
-                attributes=attrs,
-                nodes=[c.id for c in configs],
+            # one audit configuration leaves every store of the service unlogged: it is
+            # what to change (else, with none, the project's IAM policy)
+            yield replace(
+                ctx.failed(
+                    rid,
+                    f"{label}: Data Access audit logs of {service}: {what}",
+                    attributes=attrs,
+                    nodes=[c.id for c in configs],
+                ),
+                causes=tuple(sorted(c.id for c in configs)),
             )
         else:
             yield ctx.passed(

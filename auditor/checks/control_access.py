@@ -472,16 +472,28 @@ def _azure_key_control(ctx: RuleContext, key: Resource) -> Judgement:
     }
     edges = [(p, key.id, CAN_ACT_ON) for p, _, _ in hits]
     nodes = sorted({p for p, _, _ in hits})
-    definite = [h for h in hits if h in allowed]
-    shown = "; ".join(f"{p} {c} ({why})" for p, c, why in (definite or hits)[:3])
+    definite = {h for h in hits if h in allowed}
+    shown = "; ".join(f"{p} {c} ({why})" for p, c, why in (sorted(definite) or hits)[:3])
     if definite:
-        return ctx.failed(
-            key.id,
-            f"{label}: a principal outside the customer can use or re-policy it: {shown}",
-            attributes=attrs,
-            edges=edges,
-            nodes=nodes,
-            definite=True,
+        # what to change: the role assignments that give the outside principals the key
+        assignments = {
+            str(st.get("assignment") or st.get("scope") or "")
+            for rel in ctx.graph.in_edges(key.id, CAN_ACT_ON)
+            if (rel.source, str(rel.attributes.get("capability")), rel.reason) in definite
+            for st in rel.attributes.get("statements") or []
+            if isinstance(st, dict)
+        }
+        return replace(
+            ctx.failed(
+                key.id,
+                f"{label}: a principal outside the customer can use or re-policy it: {shown}",
+                attributes=attrs,
+                edges=edges,
+                nodes=nodes,
+                definite=True,
+            ),
+            causes=tuple(sorted(assignments - {""})),
+            affects=_protected(ctx, key),
         )
     if hits:
         return ctx.inconclusive(
@@ -553,8 +565,12 @@ def _gcp_key_control(ctx: RuleContext, key: Resource) -> Judgement:
                 }
             )
         )
-        return ctx.failed(
-            key.id, f"{label} is reachable by outside member(s) {who}", attributes=attrs
+        return replace(
+            ctx.failed(
+                key.id, f"{label} is reachable by outside member(s) {who}", attributes=attrs
+            ),
+            causes=tuple(sorted({g.resource for g in hits})),
+            affects=_protected(ctx, key),
         )
     # A project-level scan does not read folder or organisation policies: they are
     # listed in the evidence, but only an unread project policy leaves the key unjudged.
