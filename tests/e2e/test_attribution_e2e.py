@@ -7,8 +7,10 @@ judged by the real engine.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -18,6 +20,7 @@ from auditor.fakecloud.gcp_server import GcpFake
 from auditor.model import Scope, Status, Verdict
 from auditor.normalize import normalize
 from tests.conftest import CUSTOMER, VENDOR, FakeAws
+from tests.e2e.test_demo_estate import scan as aws_scan
 from tests.e2e.test_rules_control_e2e import (
     EAST,
     EXTERNAL_ID,
@@ -27,7 +30,10 @@ from tests.e2e.test_rules_control_e2e import (
     make_role,
     vendor_role,
 )
+from tests.e2e.test_tricloud_estate import scan as tricloud_scan
 from tests.helpers import run_rules
+
+__all__ = ["aws_scan", "tricloud_scan"]
 
 GCP_FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "gcp-kafka"
 VENDOR_RULES = ("control.vendor-allowed-actions", "control.vendor-denied-actions")
@@ -193,3 +199,95 @@ def test_a_gap_in_any_customer_listing_keeps_the_key_owner_unknown(tmp_path: Pat
     assert v.status is Status.INCONCLUSIVE, v.message
     (gap,) = v.evidence.gaps
     assert gap.startswith("gcp orders-dev: the customer account's listing is incomplete")
+
+
+# --- one misconfiguration, one cause: the fixture READMEs' "same plant" rows ------------------
+
+
+def _causes(verdicts: list[Verdict], rule: str, pattern: str) -> set[str]:
+    """Cause ids of the FAIL of ``rule`` on the resource matching ``pattern`` (a glob)."""
+    (v,) = [
+        x
+        for x in verdicts
+        if x.rule == rule and fnmatch.fnmatchcase(x.resource, pattern) and x.status is Status.FAIL
+    ]
+    return set(v.causes or (v.resource,))
+
+
+def _shared(verdicts: list[Verdict], rows: list[tuple[str, str]]) -> set[str]:
+    sets = [_causes(verdicts, rule, pattern) for rule, pattern in rows]
+    return set.intersection(*sets)
+
+
+def test_demo_estate_rows_of_one_plant_share_a_cause(aws_scan: Any) -> None:
+    v = aws_scan.verdicts
+    # rows 6-7: the secondary VPC without a flow log
+    (vpc,) = [x.resource for x in v if x.rule == "network.flow-logs" and x.status is Status.FAIL]
+    assert _shared(v, [("failure.operations-in-each-region", "scope:aws/*/us-west-2")]) == {vpc}
+    # rows 8-9: support-access trusts the vendor account root
+    support = f"arn:aws:iam::{CUSTOMER}:role/support-access"
+    assert _shared(
+        v,
+        [
+            ("control.external-assume-declared", support),
+            ("control.outside-reach-declared", f"arn:aws:iam::{VENDOR}:root"),
+        ],
+    ) == {support}
+    # rows 10-12: the kms:Decrypt grant on vendor-operator
+    operator = f"arn:aws:iam::{CUSTOMER}:role/vendor-operator"
+    assert _shared(
+        v,
+        [
+            ("control.vendor-denied-actions", operator),
+            ("control.vendor-allowed-actions", operator),
+            ("control.vendor-key-control", "arn:aws:kms:*"),
+        ],
+    ) == {operator}
+
+
+def test_tricloud_rows_of_one_plant_share_a_cause(tricloud_scan: Any) -> None:
+    v = tricloud_scan.verdicts
+    # plant 31 (an Owner assignment to the vendor's support principal) and rows 46-49
+    owner = (
+        "/providers/microsoft.authorization/roledefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+    )
+    assert _shared(
+        v,
+        [
+            ("control.external-assume-declared", "/subscriptions/22222222-*/roleassignments/*a3"),
+            ("control.vendor-allowed-actions", owner),
+            ("control.vendor-denied-actions", owner),
+            ("control.vendor-key-control", "/subscriptions/22222222-*/keys/kafka-log-key"),
+            ("control.audit-trail-tamper", "*/diagnosticsettings/activity-to-vendor"),
+        ],
+    )
+    # plant 34 (roles/owner for the vendor on the project) and rows 50-53
+    project = "//cloudresourcemanager.googleapis.com/projects/200000000002"
+    rows = [
+        ("control.external-assume-declared", project),
+        ("control.vendor-allowed-actions", project),
+        ("control.vendor-denied-actions", project),
+        *[
+            ("control.vendor-key-control", x.resource)
+            for x in v
+            if x.rule == "control.vendor-key-control"
+            and x.resource.startswith("//cloudkms.")
+            and x.status is Status.FAIL
+        ],
+        ("control.audit-trail-tamper", "//logging.googleapis.com/*/sinks/audit-to-locked"),
+    ]
+    assert _shared(v, rows) == {project}
+    # plant 38 (ADMIN_READ only) and rows 54-55: one audit config
+    events = [
+        ("control.audit-data-events", x.resource)
+        for x in v
+        if x.rule == "control.audit-data-events" and x.status is Status.FAIL
+    ]
+    assert len(events) >= 3 and len(_shared(v, events)) == 1
+    # plants 24-25 and rows 63-64: the networks without an active flow log
+    for region, net in (
+        ("azure/*/westus", "*/virtualnetworks/vnet-kafka-wus"),
+        ("gcp/*/us-central1", "*/networks/kafka-net"),
+    ):
+        (nid,) = _causes(v, "network.flow-logs", net)
+        assert nid in _causes(v, "failure.operations-in-each-region", f"scope:{region}")
