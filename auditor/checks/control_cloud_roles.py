@@ -601,7 +601,12 @@ def gcp_outside_reach(ctx: RuleContext) -> Iterator[Judgement]:
                 causes=tuple(sorted({g.resource for _, g in hits})),
                 affects=tuple(sorted({t.id for t, _ in hits})),
             )
-    for project in sorted(decl.accounts("gcp", "customer")):
+    yield from _gcp_unreached(ctx, reached_projects)
+
+
+def _gcp_unreached(ctx: RuleContext, reached_projects: set[str]) -> Iterator[Judgement]:
+    """A verdict per customer project no outside member reaches."""
+    for project in sorted(ctx.declaration.accounts("gcp", "customer")):
         if project in reached_projects:
             continue
         sid = f"scope:gcp/{project}/*"

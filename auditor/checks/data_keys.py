@@ -350,6 +350,38 @@ def _not_a_customer_key(ctx: RuleContext, store: Resource, k: KeyRef) -> str | N
     return None
 
 
+def _key_findings(
+    ctx: RuleContext, s: Resource, p: Protection, want: str
+) -> tuple[list[str], list[str]]:
+    """(problems, unknowns) of the keys protecting store ``s`` against the declared owner."""
+    problems: list[str] = []
+    unknown: list[str] = []
+    for k in p.keys:
+        party = ctx.declaration.party_of(s.cloud, k.account) if k.account else None
+        numbered = s.cloud == "gcp" and str(k.account or "").isdigit()
+        if numbered and party == "unknown":
+            party = _project_number_party(ctx, str(k.account))
+        if party is None or (party == "unknown" and k.key is None and numbered):
+            outside = _outside_listed_customer(ctx, s.cloud, k)
+            if outside is None:
+                unknown.append(f"the owner of key {k.ref} is not known")
+            elif want in ("any", "unknown"):
+                unknown.append(f"the owner of key {k.ref} is not known ({outside})")
+            else:
+                problems.append(f"key {k.ref} is {outside}")
+        elif want != "any" and party != want:
+            problems.append(f"key {k.ref} is in account {k.account} ({party})")
+        elif want == "customer" and k.key is None:
+            unknown.append(f"key {k.ref} (account {k.account}) was not collected")
+        elif (
+            want == "customer"
+            and k.key is not None
+            and k.key.attributes.get("key_manager") == "AWS"
+        ):
+            problems.append(f"key {k.ref} is an AWS managed key")
+    return problems, unknown
+
+
 @rule(
     id="data.customer-key",
     path=PathName.DATA,
@@ -403,37 +435,12 @@ def customer_key(ctx: RuleContext) -> Iterator[Judgement]:
             "edges": p.edges,
             "depends_on": [k.key_id for k in p.keys if k.key_id],
         }
-        problems: list[str] = []
-        unknown: list[str] = []
-        definite = True
-        for k in p.keys:
-            party = decl.party_of(s.cloud, k.account) if k.account else None
-            numbered = s.cloud == "gcp" and str(k.account or "").isdigit()
-            if numbered and party == "unknown":
-                party = _project_number_party(ctx, str(k.account))
-            if party is None or (party == "unknown" and k.key is None and numbered):
-                outside = _outside_listed_customer(ctx, s.cloud, k)
-                if outside is None:
-                    unknown.append(f"the owner of key {k.ref} is not known")
-                elif want in ("any", "unknown"):
-                    unknown.append(f"the owner of key {k.ref} is not known ({outside})")
-                else:
-                    problems.append(f"key {k.ref} is {outside}")
-            elif want != "any" and party != want:
-                problems.append(f"key {k.ref} is in account {k.account} ({party})")
-            elif want == "customer" and k.key is None:
-                unknown.append(f"key {k.ref} (account {k.account}) was not collected")
-            elif (
-                want == "customer"
-                and k.key is not None
-                and k.key.attributes.get("key_manager") == "AWS"
-            ):
-                problems.append(f"key {k.ref} is an AWS managed key")
+        problems, unknown = _key_findings(ctx, s, p, want)
         if problems:
             yield ctx.failed(
                 s.id,
                 f"{label} is not protected by a {want} key: " + "; ".join(problems),
-                definite=definite,
+                definite=True,
                 **common,
             )
         elif unknown:
@@ -449,6 +456,32 @@ def customer_key(ctx: RuleContext) -> Iterator[Judgement]:
             yield ctx.passed(
                 s.id, f"{label} is encrypted with a {want} key in account {owners}", **common
             )
+
+
+def _uncollected_key(ctx: RuleContext, s: Resource, k: KeyRef) -> Judgement:
+    """Rotation of a key that was not collected: not the customer's when it is proven
+    outside the customer, else unknown (naming the incomplete listings behind it)."""
+    foreign = _not_a_customer_key(ctx, s, k)
+    if foreign is not None:
+        return ctx.not_applicable(
+            s.id,
+            f"key {k.ref} protecting {s.kind} {s.name} {foreign}: it is no customer "
+            "managed key, so its rotation is not the customer's to set "
+            "(data.customer-key judges who holds it)",
+            nodes=[k.key_id] if k.key_id else [],
+            attributes={"key": _key_json(k), "owner": foreign},
+        )
+    return _with_listing_gaps(
+        ctx,
+        s.cloud,
+        ctx.inconclusive(
+            s.id,
+            f"key {k.ref} protecting {s.kind} {s.name} was not collected, "
+            "so its rotation is unknown",
+            nodes=[k.key_id] if k.key_id else [],
+            depends_on=[k.key_id] if k.key_id else [],
+        ),
+    )
 
 
 @rule(
@@ -481,28 +514,8 @@ def key_rotation(ctx: RuleContext) -> Iterator[Judgement]:
             not_kms.append(s.id)
             continue
         for k in p.keys:
-            foreign = _not_a_customer_key(ctx, s, k) if k.key is None else None
-            if foreign is not None:
-                yield ctx.not_applicable(
-                    s.id,
-                    f"key {k.ref} protecting {s.kind} {s.name} {foreign}: it is no customer "
-                    "managed key, so its rotation is not the customer's to set "
-                    "(data.customer-key judges who holds it)",
-                    nodes=[k.key_id] if k.key_id else [],
-                    attributes={"key": _key_json(k), "owner": foreign},
-                )
-            elif k.key is None:
-                yield _with_listing_gaps(
-                    ctx,
-                    s.cloud,
-                    ctx.inconclusive(
-                        s.id,
-                        f"key {k.ref} protecting {s.kind} {s.name} was not collected, "
-                        "so its rotation is unknown",
-                        nodes=[k.key_id] if k.key_id else [],
-                        depends_on=[k.key_id] if k.key_id else [],
-                    ),
-                )
+            if k.key is None:
+                yield _uncollected_key(ctx, s, k)
             elif k.key.attributes.get("key_manager") == "CUSTOMER":
                 keys.setdefault(k.key.id, (k.key, []))[1].append(s.id)
             else:
