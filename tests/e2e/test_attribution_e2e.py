@@ -19,7 +19,7 @@ from auditor.collect.gcp import GcpScanOptions, collect_gcp
 from auditor.fakecloud.gcp_server import GcpFake
 from auditor.model import Scope, Status, Verdict
 from auditor.normalize import normalize
-from tests.conftest import CUSTOMER, VENDOR, FakeAws
+from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
 from tests.e2e.test_demo_estate import scan as aws_scan
 from tests.e2e.test_rules_control_e2e import (
     EAST,
@@ -293,3 +293,64 @@ def test_tricloud_rows_of_one_plant_share_a_cause(tricloud_scan: Any) -> None:
     ):
         (nid,) = _causes(v, "network.flow-logs", net)
         assert nid in _causes(v, "failure.operations-in-each-region", f"scope:{region}")
+
+
+def _replicating_bucket(fake_aws: FakeAws) -> str:
+    """A kafka-log bucket replicating to a bucket that exists in no customer account."""
+    s3 = fake_aws.session(CUSTOMER, EAST).client("s3")
+    s3.create_bucket(Bucket="orders-kafka-export")
+    s3.put_bucket_tagging(
+        Bucket="orders-kafka-export",
+        Tagging={"TagSet": [{"Key": "data-class", "Value": "kafka-log"}]},
+    )
+    s3.put_bucket_versioning(
+        Bucket="orders-kafka-export", VersioningConfiguration={"Status": "Enabled"}
+    )
+    s3.put_bucket_replication(
+        Bucket="orders-kafka-export",
+        ReplicationConfiguration={
+            "Role": f"arn:aws:iam::{CUSTOMER}:role/replication",
+            "Rules": [
+                {
+                    "ID": "mirror",
+                    "Status": "Enabled",
+                    "Priority": 1,
+                    "Filter": {"Prefix": ""},
+                    "DeleteMarkerReplication": {"Status": "Disabled"},
+                    "Destination": {"Bucket": "arn:aws:s3:::somebody-elses-mirror"},
+                }
+            ],
+        },
+    )
+    return "arn:aws:s3:::orders-kafka-export"
+
+
+def test_a_replica_bucket_in_no_completely_listed_customer_account_is_outside(
+    fake_aws: FakeAws,
+) -> None:
+    bucket = _replicating_bucket(fake_aws)
+    inv = fake_aws.collect(accounts=(CUSTOMER, CUSTOMER_2), regions=(EAST,), services=("s3",))
+    v = _one(
+        run_rules(inv, rules=["data.replication-in-boundary"]),
+        "data.replication-in-boundary",
+        bucket,
+    )
+    assert v.status is Status.FAIL, v.message
+    assert (
+        "somebody-elses-mirror is in no customer account (each customer account was listed "
+        f"completely: {CUSTOMER}, {CUSTOMER_2})"
+    ) in v.message
+
+
+def test_a_replica_bucket_is_not_placed_while_a_customer_account_was_not_listed(
+    fake_aws: FakeAws,
+) -> None:
+    bucket = _replicating_bucket(fake_aws)
+    inv = fake_aws.collect(accounts=(CUSTOMER,), regions=(EAST,), services=("s3",))
+    v = _one(
+        run_rules(inv, rules=["data.replication-in-boundary"]),
+        "data.replication-in-boundary",
+        bucket,
+    )
+    assert "in no customer account" not in v.message
+    assert v.status is not Status.PASS
