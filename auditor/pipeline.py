@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import importlib.metadata
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,9 +29,11 @@ from auditor.base.serialize import (
     inventory_jsonl_chunks,
     verdicts_json_chunks,
 )
+from auditor.base.yaml_lines import key_lines
 from auditor.boundary import Declaration, declaration_hash
 from auditor.checks import Rule, all_rules
 from auditor.checks.engine import evaluate
+from auditor.checks.findings import findings_of
 from auditor.checks.pack import RulePack
 from auditor.collect.clouds import CloudCollection
 from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
@@ -38,10 +41,20 @@ from auditor.coverage import Unread, unread_accounts
 from auditor.evidence.bundle import Member, member_bytes, write_bundle
 from auditor.graph.build import BoundaryGraph
 from auditor.graph.export import crossings_document, graph_json_chunks
-from auditor.model import Inventory, PathName, RawRecord, Scope, Severity, Status, Verdict
+from auditor.model import (
+    Finding,
+    Inventory,
+    PathName,
+    RawRecord,
+    Scope,
+    Severity,
+    Status,
+    Verdict,
+)
 from auditor.normalize.spool import InventorySpool
 from auditor.render import ReportData, renderers
 from auditor.render.accountability import accountability_table
+from auditor.render.recovery import recovery_table
 
 BUNDLE_FORMAT = 1
 
@@ -161,6 +174,11 @@ class Evaluation:
     pack: RulePack
     evaluated_on: dt.date
 
+    @functools.cached_property
+    def findings(self) -> list[Finding]:
+        """The root-cause findings of the verdicts, most severe first, with the rules' fixes."""
+        return findings_of(self.verdicts, {r.id: r.remediation for r in self.rules.values()})
+
 
 def evaluate_inventory(
     inventory: Inventory, decl: Declaration, pack: RulePack, today: dt.date
@@ -176,6 +194,15 @@ def summary_counts(verdicts: list[Verdict]) -> dict[str, dict[str, int]]:
     return {p.value: {s.value: c.get((p.value, s.value), 0) for s in Status} for p in PathName}
 
 
+def finding_counts(findings: list[Finding]) -> dict[str, dict[str, int]]:
+    """Findings by status (FAIL, WAIVED) and severity, every cell present."""
+    c = Counter((f.status.value, f.severity.value) for f in findings)
+    return {
+        s.value: {sev.value: c.get((s.value, sev.value), 0) for sev in Severity}
+        for s in (Status.FAIL, Status.WAIVED)
+    }
+
+
 def bundle_files(
     *,
     decl: Declaration,
@@ -185,6 +212,7 @@ def bundle_files(
     finished: str,
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
+    signed_by: str = "",
 ) -> dict[str, bytes]:
     """Every file of a bundle but SHA256SUMS, whole, in memory (see :func:`bundle_members`).
 
@@ -199,6 +227,7 @@ def bundle_files(
         finished=finished,
         provenance=provenance,
         raw=raw,
+        signed_by=signed_by,
     )
     return {name: member_bytes(m) for name, m in members.items()}
 
@@ -212,6 +241,8 @@ def bundle_members(
     finished: str,
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
+    signed_by: str = "",
+    formats: frozenset[str] | None = None,
 ) -> dict[str, Member]:
     """Every file of a bundle but SHA256SUMS, each made only when it is written.
 
@@ -219,10 +250,18 @@ def bundle_members(
     responses (``raw/...`` members, see :mod:`auditor.evidence.raw`); the manifest
     lists them. ``inventory.jsonl``, ``graph.json``, ``verdicts.json`` and the
     renderers that offer it come as chunks: a 1M-resource bundle is gigabytes.
+    ``signed_by`` is the fingerprint of the key that will sign SHA256SUMS (the
+    reports name it).
     """
     inv = ev.graph.inventory
     crossings = crossings_document(ev.graph)
-    report = _report_data(decl, decl_text, ev, crossings)
+    digests = EvidenceDigests(
+        {
+            "inventory.jsonl": functools.partial(inventory_jsonl_chunks, inv),
+            "verdicts.json": functools.partial(verdicts_json_chunks, ev.verdicts),
+        }
+    )
+    report = _report_data(decl, decl_text, ev, crossings, digests, signed_by)
     if provenance and provenance.get("not_judged"):
         report = replace(report, not_judged=dict(provenance["not_judged"]))
     manifest = _manifest(decl, decl_text, ev, crossings, started, finished)
@@ -233,27 +272,75 @@ def bundle_members(
     files: dict[str, Member] = {
         "manifest.json": canonical_json(manifest),
         "declaration.yaml": decl_text.encode(),
-        "inventory.jsonl": functools.partial(inventory_jsonl_chunks, inv),
+        "inventory.jsonl": functools.partial(digests.member, "inventory.jsonl"),
         "graph.json": functools.partial(graph_json_chunks, ev.graph),
-        "verdicts.json": functools.partial(verdicts_json_chunks, ev.verdicts),
+        "verdicts.json": functools.partial(digests.member, "verdicts.json"),
         **(raw or {}),
     }
     for name, render in renderers().items():
-        files[name] = functools.partial(render, report)
+        if formats is None or name in formats:
+            files[name] = functools.partial(render, report)
     return files
 
 
+class EvidenceDigests(Mapping[str, str]):
+    """SHA-256 of the bundle members a report describes, each serialised once if it can be.
+
+    :meth:`member` is the member itself: it yields the chunks and keeps their digest,
+    so a report written after it (``inventory.jsonl`` sorts before ``report.*``) does
+    not serialise it again; a digest asked for first is computed by streaming the
+    same chunks. Either way the value is the digest SHA256SUMS lists.
+    """
+
+    def __init__(self, sources: Mapping[str, Callable[[], Iterable[bytes]]]) -> None:
+        self._sources = dict(sources)
+        self._done: dict[str, str] = {}
+
+    def member(self, name: str) -> Iterator[bytes]:
+        h = hashlib.sha256()
+        for chunk in self._sources[name]():
+            h.update(chunk)
+            yield chunk
+        self._done.setdefault(name, h.hexdigest())
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._done:
+            h = hashlib.sha256()
+            for chunk in self._sources[name]():
+                h.update(chunk)
+            self._done[name] = h.hexdigest()
+        return self._done[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._sources))
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+
 def _report_data(
-    decl: Declaration, decl_text: str, ev: Evaluation, crossings: list[dict[str, Any]]
+    decl: Declaration,
+    decl_text: str,
+    ev: Evaluation,
+    crossings: list[dict[str, Any]],
+    digests: Mapping[str, str],
+    signed_by: str = "",
 ) -> ReportData:
-    """What the renderers show, built once per bundle."""
+    """What the renderers show, built once per bundle.
+
+    The reports carry the SHA-256 of ``inventory.jsonl`` and ``verdicts.json`` (the
+    evidence they describe; the same digests SHA256SUMS lists): a file inside the
+    bundle cannot hold the hash of the bundle itself.
+    """
     inv = ev.graph.inventory
     return ReportData(
         declaration_name=decl.name,
         declaration_hash=declaration_hash(decl_text),
+        declaration_lines=key_lines(decl_text),
         pattern=decl.pattern.value,
         inventory=inv,
         verdicts=ev.verdicts,
+        findings=ev.findings,
         gaps=inv.gaps,
         crossings=crossings,
         rule_titles={r.id: r.title for r in ev.rules.values()},
@@ -271,7 +358,22 @@ def _report_data(
             for r in ev.rules.values()
         },
         tool_version=tool_version(),
+        evidence_sha256=digests,
+        signed_by=signed_by,
+        recovery=recovery_table(ev.graph, decl),
     )
+
+
+def signer_fingerprint(signer: Callable[[bytes], bytes] | None) -> str:
+    """The fingerprint of the key behind ``signer``; "" without one.
+
+    A signature file names its key on its first line (:func:`auditor.evidence.signing.sign`),
+    and Ed25519 signing is deterministic and side-effect free, so signing an empty
+    message tells which key will sign SHA256SUMS before the reports are written.
+    """
+    if signer is None:
+        return ""
+    return signer(b"").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
 
 
 def _manifest(
@@ -306,6 +408,7 @@ def _manifest(
         "gaps": [gap_to_dict(g) for g in inv.gaps],
         "complete": not inv.gaps,
         "verdicts": summary_counts(ev.verdicts),
+        "findings": finding_counts(ev.findings),
     }
 
 
@@ -324,6 +427,7 @@ def write_scan_bundle(
     signer: Callable[[bytes], bytes] | None = None,
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
+    output: OutputChoice | None = None,
 ) -> Path:
     files = bundle_members(
         decl=decl,
@@ -333,8 +437,10 @@ def write_scan_bundle(
         finished=finished.isoformat().replace("+00:00", "Z"),
         provenance=provenance,
         raw=raw,
+        signed_by=signer_fingerprint(signer),
+        formats=output.formats if output else None,
     )
-    base = f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
+    base = (output.name if output else None) or f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
     name, n = base, 1
     while (out_dir / name).exists():
         n += 1
@@ -344,6 +450,41 @@ def write_scan_bundle(
 
 class ScanError(ValueError):
     """A scan that cannot start or finish for a reason the user can fix: one line, exit 2."""
+
+
+CORE_MEMBERS = (
+    "manifest.json",
+    "declaration.yaml",
+    "inventory.jsonl",
+    "graph.json",
+    "verdicts.json",
+)
+"""Written in every bundle: what verify, replay, diff and evaluate read."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputChoice:
+    """Which rendered files a bundle gets, and its folder name (``--output-formats``,
+    ``--output-name``). The core members are always written."""
+
+    formats: frozenset[str] | None = None
+    """Renderer file names (``report.md``, ``report.sarif``, ...); None: all of them."""
+    name: str | None = None
+    """The bundle folder's name; None: ``<declaration>-<start time>``."""
+
+    def check(self) -> None:
+        """Refuse an unknown format or an unsafe name (raises :class:`ScanError`)."""
+        known = set(renderers())
+        unknown = sorted((self.formats or frozenset()) - known)
+        if unknown:
+            raise ScanError(f"unknown output format {unknown[0]!r}; known: {sorted(known)}")
+        if self.name is not None and (
+            not self.name
+            or self.name in (".", "..")
+            or any(c in self.name for c in "/\\\x00")
+            or self.name != self.name.strip()
+        ):
+            raise ScanError(f"--output-name {self.name!r}: not a plain folder name")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -359,6 +500,7 @@ class ScanRequest:
     out_dir: Path
     signer: Callable[[bytes], bytes] | None = None
     keep_raw: bool = False
+    output: OutputChoice = field(default_factory=OutputChoice)
 
 
 def scan_request(
@@ -378,6 +520,7 @@ def scan_request(
     cloud_options: Mapping[str, Mapping[str, Any]] | None = None,
     signer: Callable[[bytes], bytes] | None = None,
     keep_raw: bool = False,
+    output: OutputChoice | None = None,
 ) -> ScanRequest:
     """A request for every cloud the customer party names; raises :class:`ScanError`.
 
@@ -387,6 +530,8 @@ def scan_request(
     (``{"azure": {"base_url": ...}}``: a fake's endpoint, credential and CA in the
     demo and tests; real clouds need none).
     """
+    if output is not None:
+        output.check()
     aws_accounts, chosen = aws_scope(decl, regions)
     subscriptions = tuple(decl.accounts("azure", "customer"))
     projects = tuple(decl.accounts("gcp", "customer"))
@@ -437,6 +582,7 @@ def scan_request(
         out_dir=out_dir,
         signer=signer,
         keep_raw=keep_raw,
+        output=output or OutputChoice(),
     )
 
 
@@ -501,6 +647,7 @@ def run_scan(
         finished=finished,
         signer=request.signer,
         raw=None if raw is None else raw_files(raw),
+        output=request.output,
     )
     if aws is not None and aws.checkpoint is not None:
         aws.checkpoint.remove()  # the bundle holds it all now: drop the raw data
@@ -528,6 +675,7 @@ def judge_and_write(
     signer: Callable[[bytes], bytes] | None = None,
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
+    output: OutputChoice | None = None,
 ) -> tuple[Evaluation, Path]:
     """Evaluate an inventory in hand and write its bundle; raises :class:`ScanError`.
 
@@ -549,6 +697,7 @@ def judge_and_write(
             signer=signer,
             provenance=provenance,
             raw=raw,
+            output=output,
         )
     except (BundleError, OSError) as exc:
         raise ScanError(f"cannot write the evidence bundle: {exc}") from None

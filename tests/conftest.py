@@ -57,6 +57,7 @@ class FakeAws:
         regions: Sequence[str] = ("us-east-1",),
         services: Sequence[str] = (),
         raw: list[RawRecord] | None = None,
+        pacing: bool = True,
     ) -> Inventory:
         """Provision auditor credentials, collect with real boto3, normalise.
 
@@ -80,6 +81,7 @@ class FakeAws:
                         services=tuple(services),
                         max_attempts=1,
                         max_workers=8,
+                        pacing=pacing,
                     ),
                     spool=spool,
                     keep_records=raw is not None,

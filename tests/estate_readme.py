@@ -2,8 +2,10 @@
 
 Each fixture estate's README lists, in tables, the verdicts it expects besides
 PASS (planted violations, expected INCONCLUSIVE / NOT_APPLICABLE verdicts); its
-golden file holds every (rule, resource, status) triple. These helpers read both
-so each estate test states only its own estate, not the parsing and comparing.
+golden file holds every (rule, resource, status) triple. Its ``## Findings``
+table names each misconfiguration and the planted rows that are its verdicts:
+those rows must be one root-cause finding. These helpers read both so each
+estate test states only its own estate, not the parsing and comparing.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ PLANTED = "## Planted violations"
 INCONCLUSIVE = "## Expected INCONCLUSIVE verdicts"
 NOT_APPLICABLE = "## Expected NOT_APPLICABLE verdicts"
 CLEAN_TWINS = "## Clean twins"
+FINDINGS = "## Findings"
 
-_ROW = re.compile(r"^\|\s*\d+\s*\|\s*`([^`]+)`\s*\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|")
+_ROW = re.compile(r"^\|\s*(\d+)\s*\|\s*`([^`]+)`\s*\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|")
+_FINDING_ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*([\d\s,-]+?)\s*\|")
 
 
 # --- golden verdict files --------------------------------------------------------------------
@@ -78,22 +82,71 @@ class Expected:
     rule: str
     selector: str
     status: Status
+    number: int = 0
+    """The row's ``#`` in its table."""
 
 
-def readme_table(readme: Path, heading: str) -> list[Expected]:
-    """Rows ``| n | `rule` | `selector` | STATUS | ... |`` of the table under ``heading``."""
+def _table_lines(readme: Path, heading: str) -> list[str]:
     lines = readme.read_text(encoding="utf-8").splitlines()
     start = next((i for i, line in enumerate(lines) if line.strip() == heading), None)
     if start is None:
         pytest.fail(f"{readme} has no heading {heading!r}")
-    rows: list[Expected] = []
+    out: list[str] = []
     for line in lines[start + 1 :]:
         if line.startswith("#"):
             break
+        out.append(line)
+    return out
+
+
+def readme_table(readme: Path, heading: str) -> list[Expected]:
+    """Rows ``| n | `rule` | `selector` | STATUS | ... |`` of the table under ``heading``."""
+    rows: list[Expected] = []
+    for line in _table_lines(readme, heading):
         if m := _ROW.match(line):
-            rows.append(Expected(rule=m.group(1), selector=m.group(2), status=Status(m.group(3))))
+            rows.append(
+                Expected(
+                    rule=m.group(2),
+                    selector=m.group(3),
+                    status=Status(m.group(4)),
+                    number=int(m.group(1)),
+                )
+            )
     assert rows, f"the table under {heading!r} in {readme} is empty"
     return rows
+
+
+def _numbers(spec: str, where: str) -> tuple[int, ...]:
+    """``1-3, 7`` -> (1, 2, 3, 7)."""
+    out: list[int] = []
+    for part in spec.split(","):
+        first, _, last = part.strip().partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            pytest.fail(f"{where}: bad row list {spec!r}")
+        out += range(int(first), int(last or first) + 1)
+    return tuple(out)
+
+
+def readme_findings(readme: Path) -> dict[str, tuple[int, ...]]:
+    """The ``## Findings`` table: a misconfiguration's name -> its planted rows' numbers.
+
+    Rows ``| `name` | 1-3, 7 | ... |``. Every planted row must be listed; a row listed
+    under more than one name is one verdict that reports several misconfigurations.
+    """
+    found: dict[str, tuple[int, ...]] = {}
+    for line in _table_lines(readme, FINDINGS):
+        if m := _FINDING_ROW.match(line):
+            name = m.group(1)
+            assert name not in found, f"{readme}: finding {name!r} is listed twice"
+            found[name] = _numbers(m.group(2), f"{readme}: finding {name!r}")
+    assert found, f"the table under {FINDINGS!r} in {readme} is empty"
+    planted = {e.number for e in readme_table(readme, PLANTED)}
+    listed = {n for rows in found.values() for n in rows}
+    assert listed == planted, (
+        f"{readme}: the findings table must list every planted row and no other: "
+        f"unlisted {sorted(planted - listed)}, unknown {sorted(listed - planted)}"
+    )
+    return found
 
 
 def targets(selector: str, inventory: Inventory) -> set[str]:
@@ -194,3 +247,106 @@ class EstateReadme:
                 got = ", ".join(f"{v.status.value} {v.resource}" for v in bad) or "no verdict"
                 problems.append(f"{e.rule} on {e.selector}: expected {e.status.value}, got {got}")
         return problems
+
+    def finding_problems(
+        self, verdicts: list[Verdict], inventory: Inventory
+    ) -> tuple[dict[str, str], list[str]]:
+        """(split, other): how the scan's root-cause findings disagree with the README.
+
+        ``split``: misconfiguration name -> why its planted rows are not exactly one
+        finding. ``other``: two misconfigurations in one finding, a row's verdict in
+        none, or a clean twin blamed as a cause by a finding of its own rule.
+        """
+        planted = {e.number: e for e in self.rows(PLANTED)}
+        groups = {
+            name: tuple(n for n in rows if n in planted)
+            for name, rows in readme_findings(self.path).items()
+        }
+        groups = {name: rows for name, rows in groups.items() if rows}
+        owners: dict[int, list[str]] = {}
+        for name, rows in groups.items():
+            for n in rows:
+                owners.setdefault(n, []).append(name)
+
+        def ids_of(n: int) -> dict[str, str]:
+            e = planted[n]
+            return {
+                v.finding: v.resource
+                for v in self.hits(e, verdicts, inventory)
+                if v.status is e.status
+            }
+
+        split: dict[str, str] = {}
+        other: list[str] = []
+        finding_of: dict[str, str] = {}
+        for name, rows in groups.items():
+            ids: dict[str, list[int]] = {}
+            for n in rows:
+                if len(owners[n]) == 1:
+                    for fid in ids_of(n):
+                        ids.setdefault(fid, []).append(n)
+            if "" in ids:
+                other.append(f"{name}: rows {ids['']} have a verdict in no finding")
+            elif len(ids) == 1:
+                finding_of[name] = next(iter(ids))
+            elif ids:
+                split[name] = f"{len(ids)} findings: " + "; ".join(
+                    f"{fid} (rows {', '.join(map(str, ns))})" for fid, ns in sorted(ids.items())
+                )
+        by_finding: dict[str, list[str]] = {}
+        for name, fid in finding_of.items():
+            by_finding.setdefault(fid, []).append(name)
+        other += [
+            f"{', '.join(names)} are one finding {fid}: distinct misconfigurations"
+            for fid, names in sorted(by_finding.items())
+            if len(names) > 1
+        ]
+        for n, names in sorted(owners.items()):
+            if len(names) < 2:
+                continue
+            if not all(name in finding_of for name in names):
+                continue  # a split misconfiguration is reported as such
+            known = {finding_of[name] for name in names}
+            for fid, resource in sorted(ids_of(n).items()):
+                if fid not in known:
+                    other.append(f"row {n} ({resource}): finding {fid} is none of {names}")
+        twins = [(e.rule, targets(e.selector, inventory)) for e in self._twin_rows()]
+        for v in verdicts:
+            if not v.finding:
+                continue
+            for cause in v.causes or (v.resource,):
+                if any(rule == v.rule and _matches(cause, ts) for rule, ts in twins):
+                    other.append(f"clean twin {cause} is a cause of {v.rule}'s finding {v.finding}")
+        return split, other
+
+    def _twin_rows(self) -> list[Expected]:
+        text = self.path.read_text(encoding="utf-8")
+        return self.rows(CLEAN_TWINS) if CLEAN_TWINS in text.splitlines() else []
+
+
+def assert_one_finding_per_misconfiguration(
+    readme: EstateReadme,
+    verdicts: list[Verdict],
+    inventory: Inventory,
+    *,
+    still_split: Iterable[str] = (),
+) -> None:
+    """Each misconfiguration of the README's ``## Findings`` table is exactly one finding.
+
+    ``still_split`` names the misconfigurations whose rules do not name their shared
+    cause yet (issue #17, attribution): they must be exactly the split ones, so this
+    fails both when another one splits and when one of them becomes whole (then
+    remove it from the list).
+    """
+    split, other = readme.finding_problems(verdicts, inventory)
+    pending = set(still_split)
+    problems = [*other]
+    problems += [
+        f"split: {name}: {why}" for name, why in sorted(split.items()) if name not in pending
+    ]
+    problems += [
+        f"whole again (drop it from still_split): {name}" for name in sorted(pending - set(split))
+    ]
+    assert not problems, "findings disagree with the README:\n" + "\n".join(
+        [*problems, *(f"(still split: {n}: {split[n]})" for n in sorted(pending & set(split)))]
+    )

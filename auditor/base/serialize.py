@@ -13,6 +13,7 @@ from auditor.gc_pause import gc_paused
 from auditor.model import (
     CollectionUnit,
     Evidence,
+    Finding,
     Gap,
     Inventory,
     PathName,
@@ -161,6 +162,25 @@ def verdict_to_dict(v: Verdict) -> dict[str, Any]:
             "gaps": list(v.evidence.gaps),
         },
         "waiver": dict(v.waiver) if v.waiver else None,
+        "aspect": v.aspect,
+        "causes": list(v.causes),
+        "affects": list(v.affects),
+        "unmodelled": v.unmodelled,
+        "finding": v.finding,
+    }
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    """A root-cause finding as ``findings.json`` holds it."""
+    return {
+        "id": f.id,
+        "severity": f.severity.value,
+        "status": f.status.value,
+        "summary": f.summary,
+        "fix": f.fix,
+        "causes": list(f.causes),
+        "affects": list(f.affects),
+        "verdicts": [{"rule": r, "resource": res} for r, res in f.verdicts],
     }
 
 
@@ -323,7 +343,31 @@ def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:
             gaps=tuple(ev.get("gaps", ())),
         ),
         waiver=d.get("waiver"),
+        # absent from bundles written before root-cause findings: read as none
+        aspect=_string(d, "aspect"),
+        causes=_strings(d, "causes"),
+        affects=_strings(d, "affects"),
+        unmodelled=_string(d, "unmodelled"),
+        finding=_string(d, "finding"),
     )
+
+
+def _strings(d: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = d.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise BundleFormatError(f"verdict {key} must be a list of strings")
+    return tuple(value)
+
+
+def _string(d: Mapping[str, Any], key: str) -> str:
+    value = d.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BundleFormatError(f"verdict {key} must be a string")
+    return value
 
 
 def verdicts_json(verdicts: Iterable[Verdict]) -> bytes:

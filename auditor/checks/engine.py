@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from auditor.boundary import Waiver
 from auditor.checks import Judgement, Rule, RuleContext
+from auditor.checks.findings import assign_findings
 from auditor.checks.pack import RulePack
 from auditor.gc_pause import gc_paused
 from auditor.graph.build import BoundaryGraph
@@ -120,7 +121,7 @@ def _waive(
 ) -> tuple[Status, str, dict[str, str] | None]:
     if f.status not in (Status.FAIL, Status.INCONCLUSIVE):
         return f.status, f.message, None
-    for w in waivers:
+    for i, w in enumerate(waivers):
         if not w.covers(rule.id, f.resource, f.evidence.nodes):
             continue
         info = {
@@ -128,6 +129,7 @@ def _waive(
             "approved_by": w.approved_by,
             "expires": w.expires.isoformat(),
             "resource": w.resource,
+            "clause": f"exceptions.{i}",
         }
         if w.expires < today:
             return (
@@ -149,9 +151,10 @@ def evaluate(
     *,
     today: dt.date,
 ) -> list[Verdict]:
-    """Run the pack's rules over the graph; verdicts in a stable order."""
+    """Run the pack's rules over the graph; verdicts in a stable order, each FAIL and
+    WAIVED one carrying the id of its root-cause finding (:mod:`auditor.checks.findings`)."""
     with gc_paused():  # long-lived objects: see auditor/gc_pause.py
-        return _evaluate(graph, pack, rules, today=today)
+        return assign_findings(_evaluate(graph, pack, rules, today=today))
 
 
 def _evaluate(

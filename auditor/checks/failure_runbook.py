@@ -4,8 +4,10 @@
   and is in the state the step needs: a DNS record (with the declared failover role),
   a health check (attached to a record), a replication (an enabled S3 replication
   rule ``bucket/rule-id``, or a declared replication service that is running), a
-  consumer group (listed by the newest recorded drill: cloud APIs cannot see Kafka
-  consumer groups), an Auto Scaling group (able to scale), an MSK cluster (ACTIVE),
+  consumer group (listed by a drill of the platform that failed over, failed back or
+  resumed consumers into the step's region within ``failure.drills.max_age``, the
+  window of ``failure.drill-recent``: cloud APIs cannot see Kafka consumer groups),
+  an Auto Scaling group (able to scale), an MSK cluster (ACTIVE),
   a key (Enabled) or a bucket.
 
 Verdicts use the id ``runbook:{step number}/{kind}:{name}`` (``@{state}`` when given).
@@ -15,14 +17,18 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterator
+from dataclasses import replace
 
 from auditor.analysis.failover import failover_role, member_running, record_fqdn, service_members
 from auditor.base.edges import HEALTH_CHECKED_BY
 from auditor.boundary import RunbookResource, RunbookStep
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._drill_view import DrillView, days, evidence_note, kind_of
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
-from auditor.normalize.drills import DRILL_KIND
+
+RESUMING_KINDS = frozenset({"region-failover", "failback", "resume-consumers"})
+"""Drill kinds in which consumer groups resume in the target region."""
 
 
 def _named(resources: list[Resource], name: str, *attrs: str) -> list[Resource]:
@@ -78,7 +84,7 @@ def _judge(ctx: RuleContext, step: RunbookStep, n: int, res: RunbookResource) ->
     if res.kind == "replication":
         return _judge_replication(ctx, rid, where, res)
     if res.kind == "consumer_group":
-        return _judge_consumer_group(ctx, rid, where, res)
+        return _judge_consumer_group(ctx, rid, where, res, step)
     if res.kind == "scaling_group":
         found = _named(graph.of_kind(Kind.SCALING_GROUP), res.name, "name")
         if not found:
@@ -145,27 +151,46 @@ def _judge_replication(ctx: RuleContext, rid: str, where: str, res: RunbookResou
 
 
 def _judge_consumer_group(
-    ctx: RuleContext, rid: str, where: str, res: RunbookResource
+    ctx: RuleContext, rid: str, where: str, res: RunbookResource, step: RunbookStep
 ) -> Judgement:
-    drills = sorted(
-        ctx.graph.of_kind(DRILL_KIND),
-        key=lambda d: (str(d.attributes.get("ended") or ""), d.id),
-        reverse=True,
-    )
-    for d in drills:
-        m = d.attributes.get("measurements")
-        gaps = m.get("consumer_offset_gap") if isinstance(m, dict) else None
-        if isinstance(gaps, dict) and res.name in gaps:
-            return ctx.passed(
-                rid,
-                f"{where} resumed in drill {d.name} with an offset gap of {gaps[res.name]}",
-                nodes=[d.id],
-                attributes={"drill": d.id, "offset_gap": gaps[res.name]},
-            )
-    return ctx.inconclusive(
+    """A consumer group resumed in a recent drill of this platform (into the step's region)."""
+    view = DrillView(ctx.graph, ctx.declaration)
+    drills = view.matching(kinds=RESUMING_KINDS, to_region=step.region)
+    listing = [d for d in drills if res.name in _offset_gaps(d)]
+    recent = view.newest_recent(listing)
+    into = f" into {step.region}" if step.region else ""
+    if recent is not None:
+        gap = _offset_gaps(recent)[res.name]
+        return ctx.passed(
+            rid,
+            f"{where} resumed{into} in {kind_of(recent)} drill {recent.name} "
+            f"({days(view.age(recent) or 0.0)} before the scan) with an offset gap of {gap}; "
+            f"{evidence_note(recent)}",
+            nodes=[recent.id],
+            attributes={"drill": recent.id, "offset_gap": gap},
+        )
+    if listing:
+        stale = listing[0]
+        age = view.age(stale)
+        why = (
+            f"the newest drill listing it, {stale.name}, ended "
+            + (f"{days(age)} before the scan" if age is not None else "at an unknown time")
+            + f", outside failure.drills.max_age ({days(view.settings.max_age)})"
+        )
+    else:
+        why = f"no recorded drill of {ctx.declaration.name}{into} lists it" + view.exclusion_note()
+    judgement = ctx.inconclusive(
         rid,
-        f"{where}: consumer groups are not visible to cloud APIs and no recorded drill lists it",
+        f"{where}: consumer groups are not visible to cloud APIs and {why}",
+        nodes=[d.id for d in listing],
     )
+    return replace(judgement, unmodelled="Kafka consumer groups (not visible to cloud APIs)")
+
+
+def _offset_gaps(drill: Resource) -> dict[str, JSONValue]:
+    m = drill.attributes.get("measurements")
+    gaps = m.get("consumer_offset_gap") if isinstance(m, dict) else None
+    return dict(gaps) if isinstance(gaps, dict) else {}
 
 
 @rule(

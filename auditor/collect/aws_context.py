@@ -24,7 +24,7 @@ from auditor.collect.readonly import guard_client
 from auditor.model import CollectionUnit, Gap, JSONValue, RawRecord
 
 if TYPE_CHECKING:
-    from auditor.collect.ratelimit import RateLimits
+    from auditor.collect.pacing import Pacer
 
 MAX_PAGES = 10_000
 """A paginated listing longer than this is cut and recorded as a gap (no endless loops)."""
@@ -196,7 +196,7 @@ class AwsContext:
         sink: Sink,
         config: Any = None,
         scan_regions: tuple[str, ...] = (),
-        limits: RateLimits | None = None,
+        limits: Pacer | None = None,
         shared: SharedListings | None = None,
     ) -> None:
         self.account = account
@@ -226,9 +226,8 @@ class AwsContext:
                 c = self._session.client(name, region_name=region, config=self._config)
             guard_client(c)
             c.meta.events.register("before-call.*.*", self._count)
-            hook = self._limits.hook(self.account, region) if self._limits else None
-            if hook is not None:  # every attempt, retries included, draws a token
-                c.meta.events.register("before-send.*.*", hook)
+            if self._limits is not None:  # every attempt, retries included, draws a token
+                self._limits.attach(c, account=self.account, region=region)
             self._clients[key] = c
         return self._clients[key]
 

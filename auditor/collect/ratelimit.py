@@ -1,18 +1,10 @@
-"""Client-side rate limit: one token bucket per (account, region), shared by every service.
-
-AWS throttles per account and region, so every request the auditor sends to one
-account-region draws from the same bucket whatever collector sends it. Buckets
-live in the process that sends the requests (the coordinator with the thread
-executor, each worker process with Dask), so on a cluster the limit applies
-per worker process. Retries draw tokens too (the hook runs before every send).
-"""
+"""A thread-safe token bucket: the unit of client-side pacing (see collect/pacing.py)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 
 class TokenBucket:
@@ -38,44 +30,18 @@ class TokenBucket:
         """Seconds callers spent waiting (for progress and benchmarks)."""
 
     def acquire(self) -> None:
-        while True:
-            with self._lock:
-                now = self._clock()
-                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-                self._stamp = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                wait = (1 - self._tokens) / self.rate
-                self.waited += wait
-            self._sleep(wait)
+        """Take a token, waiting for it if none is saved.
 
-
-class RateLimits:
-    """Buckets by (account, region), made on first use; ``rate=None`` means no limit."""
-
-    def __init__(self, rate: float | None, burst: float | None = None) -> None:
-        self.rate = rate
-        self.burst = burst if burst is not None else max(1.0, rate or 1.0)
-        self._buckets: dict[tuple[str, str], TokenBucket] = {}
-        self._lock = threading.Lock()
-
-    def bucket(self, account: str, region: str) -> TokenBucket | None:
-        if self.rate is None:
-            return None
-        key = (account, region)
+        A caller reserves its token at once (the count may go below zero) and sleeps
+        until it is due: callers are served in order, and a wait is computed once,
+        never re-polled (no busy loop on rounding).
+        """
         with self._lock:
-            if key not in self._buckets:
-                self._buckets[key] = TokenBucket(self.rate, self.burst)
-            return self._buckets[key]
-
-    def hook(self, account: str, region: str) -> Callable[..., None] | None:
-        """A botocore ``before-send`` handler drawing from that bucket (None: unlimited)."""
-        bucket = self.bucket(account, region)
-        if bucket is None:
-            return None
-
-        def before_send(**_: Any) -> None:
-            bucket.acquire()  # returns None: botocore then sends the request itself
-
-        return before_send
+            now = self._clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+            self._stamp = now
+            self._tokens -= 1
+            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
+            self.waited += wait
+        if wait > 0:
+            self._sleep(wait)

@@ -92,8 +92,10 @@ class AwsScanOptions:
     per_region_workers: int = 4
     """Units running at once in one account-region (AWS throttles per account and region)."""
     rate: float | None = None
-    """Client-side limit, requests per second per account-region (None: none)."""
+    """A ceiling, requests per second per account-region over all services (None: none)."""
     burst: float | None = None
+    pacing: bool = True
+    """Pace each service by its documented limits (see collect/pacing.py)."""
     executor: str = "threads"
     """``threads`` or ``dask://HOST:PORT``."""
     checkpoint: Path | None = None
@@ -109,6 +111,7 @@ class AwsScanOptions:
             max_pool_connections=max(10, self.per_region_workers * 2),
             rate=self.rate,
             burst=self.burst,
+            pacing=self.pacing,
         )
 
     def scope_key(self) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 from auditor.base.redact import redact_text
 from auditor.collect.access import AccountAccess, EnterError, SessionCache
 from auditor.collect.aws_context import AwsContext, SharedListings, Sink
-from auditor.collect.ratelimit import RateLimits
+from auditor.collect.pacing import Pacer
 from auditor.model import CollectionUnit, Gap, RawRecord
 
 GLOBAL = "global"
@@ -35,8 +35,10 @@ class ClientSettings:
     read_timeout: float = 60.0
     max_pool_connections: int = 16
     rate: float | None = None
-    """Requests per second per (account, region); None: no client-side limit."""
+    """A ceiling in requests per second per (account, region); None: none."""
     burst: float | None = None
+    pacing: bool = True
+    """Pace each service by its documented limits (False: no client-side pacing)."""
 
     def config(self) -> Any:
         from botocore.config import Config
@@ -99,7 +101,9 @@ class _RunState:
     def __init__(self, settings: ClientSettings) -> None:
         self.config = settings.config()
         self.sessions = SessionCache(self.config)
-        self.limits = RateLimits(settings.rate, settings.burst)
+        self.limits = Pacer(
+            enabled=settings.pacing, ceiling=settings.rate, ceiling_burst=settings.burst
+        )
         self.listings = SharedListings()
         """Listings two collectors of one account-region both need (made once)."""
 

@@ -16,9 +16,6 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_RATE = 20.0
-"""Requests per second per account-region: EC2's refill rate for Describe calls."""
-
 
 class ScaleError(ValueError):
     """Options that contradict each other (exit 2)."""
@@ -30,7 +27,10 @@ class ScanScale:
     organizational_units: tuple[str, ...] = ()
     all_regions: bool = False
     executor: str = "threads"
-    rate: float | None = DEFAULT_RATE
+    rate: float | None = None
+    """A ceiling in requests/second per account-region over every service (None: none)."""
+    pacing: bool = True
+    """Pace each service by its documented limits (off with ``--rate 0``)."""
     per_region: int = 4
     resume: bool = False
     cache_dir: Path | None = Path(".auditor-cache")
@@ -57,6 +57,7 @@ class ScanScale:
             all_regions=self.all_regions,
             executor=self.executor,
             rate=self.rate,
+            pacing=self.pacing,
             per_region_workers=self.per_region,
             resume=self.resume,
         )
@@ -119,7 +120,7 @@ def scale_options(f: F) -> F:
         organizational_units: tuple[str, ...],
         all_regions: bool,
         executor: str,
-        rate: float,
+        rate: float | None,
         per_region: int,
         resume: bool,
         cache_dir: Path,
@@ -132,6 +133,7 @@ def scale_options(f: F) -> F:
             all_regions=all_regions,
             executor=executor,
             rate=rate or None,
+            pacing=rate != 0,
             per_region=per_region,
             resume=resume,
             cache_dir=None if no_checkpoint else cache_dir,
@@ -169,10 +171,11 @@ def scale_options(f: F) -> F:
         ),
         click.option(
             "--rate",
-            default=DEFAULT_RATE,
-            show_default=True,
+            default=None,
             type=click.FloatRange(min=0),
-            help="Client-side limit in requests/second per account and region (0: none).",
+            help="A ceiling in requests/second per account and region over all services, "
+            "for an account shared with other tools. Without it each service is paced by "
+            "its documented limits and slowed on throttling; 0 turns all pacing off.",
         ),
         click.option(
             "--per-region",

@@ -3,7 +3,8 @@
 OLD and NEW are bundle folders or packed ``.tar.gz`` files (see ``auditor
 pack``); both are verified first (and their signatures checked with
 ``--public-key`` or ``$AUDITOR_TRUSTED_KEYS``), then read only from the
-verified bytes. Shown: verdicts that changed (new failures,
+verified bytes. Shown: root-cause findings new and fixed (by their stable
+id), verdicts that changed (new failures,
 failures whose waiver expired, newly inconclusive, fixed, ...), zone crossings
 and access paths (``control.can_assume`` / ``control.can_act_on``) added and
 removed, resources added, removed and changed (attribute by
@@ -53,7 +54,7 @@ def diff_loaded(a: Any, b: Any) -> Any:
 )
 @public_key_option("both bundles must carry a valid signature by it")
 def diff(old: Path, new: Path, fmt: str, public_key: Path | None) -> None:
-    """Compare two evidence bundles: verdicts, crossings, resources and relations."""
+    """Compare two evidence bundles: findings, verdicts, crossings, resources, relations."""
     from auditor.base.serialize import canonical_json
     from auditor.commands._common import fail_with, open_or_fail
     from auditor.evidence.bundle import BundleError

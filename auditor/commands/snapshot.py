@@ -10,7 +10,8 @@ then held in memory: the diff is computed from the bytes that were verified,
 never from a second read of last-good (which could have been swapped while
 collection ran). It prints first the zone crossings
 and access paths (``control.can_assume`` / ``control.can_act_on``) that are new
-since last-good, then the rest of the diff, then the usual scan summary.
+since last-good, then the rest of the diff (new and fixed root-cause findings
+by id first, then verdicts), then the usual scan summary.
 
 Exit codes (those of ``scan``, with last-good as the baseline):
 0 nothing new: no new crossing or access path, no new FAIL at or above
@@ -32,7 +33,7 @@ from typing import Any
 
 import click
 
-from auditor.commands._bundle_options import bundle_options
+from auditor.commands._bundle_options import RuleChoice, bundle_options
 
 SNAPSHOT_WORKERS = 64
 SNAPSHOT_ATTEMPTS = 2
@@ -105,7 +106,7 @@ def snapshot(
     assume_role: str | None,
     external_id: str | None,
     out_dir: Path,
-    rules: str,
+    rules: RuleChoice,
     fail_on: str,
     strict: bool,
     workers: int,

@@ -1,4 +1,4 @@
-"""What changed between two bundles: resources, relations, crossings, access and verdicts.
+"""What changed between two bundles: findings, verdicts, crossings, access, resources, relations.
 
 Pure functions over loaded bundle content, so ``auditor diff`` and
 ``scan --baseline`` share one definition of "new failure". Everything is
@@ -13,7 +13,8 @@ from typing import Any
 
 from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME
 from auditor.base.text import md_cell
-from auditor.model import Relation, Resource, Severity, Status, Verdict
+from auditor.checks.findings import findings_of
+from auditor.model import Finding, Relation, Resource, Severity, Status, Verdict
 
 # The worst status first: it stands for a (rule, resource) pair judged more than once.
 _STATUS_ORDER = (
@@ -48,11 +49,24 @@ class ResourceChange:
 class VerdictChange:
     rule: str
     resource: str
+    aspect: str = ""
+    """The facet judged, when a rule judges one resource more than once (a traffic class)."""
     severity: str
     category: str
     old_status: str | None
     new_status: str | None
     message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindingChange:
+    """A root-cause finding that appeared or went away, by its stable id."""
+
+    id: str
+    severity: str
+    summary: str
+    verdicts: int
+    """How many (rule, resource) verdicts the finding holds (in the bundle it is in)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +86,10 @@ class BundleDiff:
     """Access paths (``control.can_assume`` / ``control.can_act_on`` graph edges) gained."""
     access_removed: tuple[Mapping[str, str], ...] = ()
     verdicts: tuple[VerdictChange, ...] = field(default=())
+    findings_new: tuple[FindingChange, ...] = ()
+    """Findings failing in the new bundle that the old one did not have failing."""
+    findings_fixed: tuple[FindingChange, ...] = ()
+    """Findings failing in the old bundle that the new one does not have at all."""
 
     def by_category(self, category: str) -> list[VerdictChange]:
         return [v for v in self.verdicts if v.category == category]
@@ -90,6 +108,8 @@ class BundleDiff:
                 self.access_added,
                 self.access_removed,
                 self.verdicts,
+                self.findings_new,
+                self.findings_fixed,
             )
         )
 
@@ -121,11 +141,16 @@ class BundleDiff:
                 "added": [dict(c) for c in self.access_added],
                 "removed": [dict(c) for c in self.access_removed],
             },
+            "findings": {
+                "new": [_finding_dict(f) for f in self.findings_new],
+                "fixed": [_finding_dict(f) for f in self.findings_fixed],
+            },
             "verdicts": {
                 cat: [
                     {
                         "rule": v.rule,
                         "resource": v.resource,
+                        "aspect": v.aspect,
                         "severity": v.severity,
                         "old_status": v.old_status,
                         "new_status": v.new_status,
@@ -136,6 +161,10 @@ class BundleDiff:
                 for cat in VERDICT_CATEGORIES
             },
         }
+
+
+def _finding_dict(f: FindingChange) -> dict[str, Any]:
+    return {"id": f.id, "severity": f.severity, "summary": f.summary, "verdicts": f.verdicts}
 
 
 def _rel_dict(r: tuple[str, str, str]) -> dict[str, str]:
@@ -213,11 +242,11 @@ def _edges_of_graph(
     return out
 
 
-def representative(verdicts: Iterable[Verdict]) -> dict[tuple[str, str], Verdict]:
-    """One verdict per (rule, resource): the worst status, then the first message."""
-    out: dict[tuple[str, str], Verdict] = {}
+def representative(verdicts: Iterable[Verdict]) -> dict[tuple[str, str, str], Verdict]:
+    """One verdict per (rule, resource, aspect): the worst status, then the first message."""
+    out: dict[tuple[str, str, str], Verdict] = {}
     for v in verdicts:
-        key = (v.rule, v.resource)
+        key = (v.rule, v.resource, v.aspect)
         cur = out.get(key)
         if cur is None or (_STATUS_ORDER.index(v.status), v.message) < (
             _STATUS_ORDER.index(cur.status),
@@ -268,6 +297,7 @@ def verdict_changes(old: Iterable[Verdict], new: Iterable[Verdict]) -> list[Verd
             VerdictChange(
                 rule=key[0],
                 resource=key[1],
+                aspect=key[2],
                 severity=shown.severity.value,
                 category=cat,
                 old_status=ov.status.value if ov else None,
@@ -275,7 +305,37 @@ def verdict_changes(old: Iterable[Verdict], new: Iterable[Verdict]) -> list[Verd
                 message=shown.message,
             )
         )
-    return sorted(out, key=lambda c: (VERDICT_CATEGORIES.index(c.category), c.rule, c.resource))
+    return sorted(
+        out, key=lambda c: (VERDICT_CATEGORIES.index(c.category), c.rule, c.resource, c.aspect)
+    )
+
+
+def _change(f: Finding) -> FindingChange:
+    return FindingChange(
+        id=f.id, severity=f.severity.value, summary=f.summary, verdicts=len(f.verdicts)
+    )
+
+
+def finding_changes(
+    old: Sequence[Verdict], new: Sequence[Verdict]
+) -> tuple[list[FindingChange], list[FindingChange]]:
+    """(new, fixed) findings by id, most severe first.
+
+    Both sides are grouped from their verdicts' causes (:mod:`auditor.checks.findings`),
+    so a bundle written before verdicts carried finding ids is grouped by resource.
+    New: failing now and not failing before (a waiver that expired counts). Fixed:
+    failing before and gone now; a finding now waived is neither.
+    """
+    before = {f.id: f for f in findings_of(old)}
+    after = {f.id: f for f in findings_of(new)}
+    added = [
+        _change(f)
+        for f in after.values()
+        if f.status is Status.FAIL
+        and (f.id not in before or before[f.id].status is not Status.FAIL)
+    ]
+    fixed = [_change(f) for f in before.values() if f.status is Status.FAIL and f.id not in after]
+    return added, fixed
 
 
 def diff_bundles(
@@ -301,6 +361,7 @@ def diff_bundles(
     ra, rb = _relation_keys(old_relations), _relation_keys(new_relations)
     ca, cb = crossings_of_graph(old_graph), crossings_of_graph(new_graph)
     aa, ab = access_of_graph(old_graph), access_of_graph(new_graph)
+    found, fixed = finding_changes(old_verdicts, new_verdicts)
     return BundleDiff(
         old=old_name,
         new=new_name,
@@ -314,6 +375,8 @@ def diff_bundles(
         access_added=tuple(ab[k] for k in sorted(set(ab) - set(aa))),
         access_removed=tuple(aa[k] for k in sorted(set(aa) - set(ab))),
         verdicts=tuple(verdict_changes(old_verdicts, new_verdicts)),
+        findings_new=tuple(found),
+        findings_fixed=tuple(fixed),
     )
 
 
@@ -340,7 +403,7 @@ def baseline_failures(
             continue
         if waiver_expired(v):
             out.append(BaselineFailure(verdict=v, reason="waiver expired"))
-        elif (v.rule, v.resource) not in before:
+        elif (v.rule, v.resource, v.aspect) not in before:
             out.append(BaselineFailure(verdict=v, reason="new"))
     return out
 
@@ -403,6 +466,13 @@ def render_text(d: BundleDiff, *, without_new_paths: bool = False) -> str:
     if d.empty:
         lines.append("no changes")
         return "\n".join(lines) + "\n"
+    for title, found in (("New findings", d.findings_new), ("Fixed findings", d.findings_fixed)):
+        if found:
+            lines.append(f"{title} ({len(found)}):")
+            lines += [
+                f"  {f.severity:<8} {f.id} ({f.verdicts} verdict(s)): {plain(f.summary)}"
+                for f in found
+            ]
     for cat in VERDICT_CATEGORIES:
         chosen = d.by_category(cat)
         if not chosen:
@@ -442,10 +512,28 @@ def render_text(d: BundleDiff, *, without_new_paths: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _finding_tables(d: BundleDiff) -> list[str]:
+    lines: list[str] = []
+    for title, found in (("New findings", d.findings_new), ("Fixed findings", d.findings_fixed)):
+        if found:
+            lines += [
+                f"## {title} ({len(found)})",
+                "",
+                "| finding | severity | verdicts | summary |",
+                "|---|---|---|---|",
+            ]
+            lines += [
+                f"| {f.id} | {f.severity} | {f.verdicts} | {md_cell(f.summary)} |" for f in found
+            ]
+            lines.append("")
+    return lines
+
+
 def render_markdown(d: BundleDiff) -> str:
     lines = [f"# Boundary diff: {md_cell(d.old)} → {md_cell(d.new)}", ""]
     if d.empty:
         return "\n".join([*lines, "No changes.", ""])
+    lines += _finding_tables(d)
     for cat in VERDICT_CATEGORIES:
         chosen = d.by_category(cat)
         if not chosen:

@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from auditor.base.ed25519 import TRUST_ENV
 from auditor.evidence.members import SIGNATURE, SUMS, BundleError, VerifyResult, safe_member_name
 
-TRUST_ENV = "AUDITOR_TRUSTED_KEYS"
-"""Public key files (PEM), separated by ``os.pathsep``: the trust store when no
-``--public-key`` is given."""
+__all__ = ["TRUST_ENV", "TrustedBundle", "inspect_bundle", "trusted_keys"]
 
 MAX_MEMBER_BYTES = 2 << 30
 """A member larger than this is refused unread (an inventory of a million resources fits)."""
@@ -229,7 +228,7 @@ def _read_member(path: Path, name: str, digest: str, keep: bool, r: _Reading) ->
 
 
 def _signature(path: Path, keys: Sequence[Any], r: _Reading) -> None:
-    from auditor.evidence.signing import check, fingerprint
+    from auditor.base.ed25519 import verify_with_any
 
     result = r.result
     try:
@@ -247,14 +246,7 @@ def _signature(path: Path, keys: Sequence[Any], r: _Reading) -> None:
     if not keys:
         result.signature = "unchecked"
         return
-    words = sig.decode("utf-8", "replace").split()
-    signer = words[0] if words else ""
-    matching = [k for k in keys if fingerprint(k) == signer]
-    why: str | None = None
-    if matching or len(keys) == 1:
-        why = check(r.sums, sig, (matching or list(keys))[0])
-    else:
-        why = f"{SIGNATURE}: signed by {signer[:80]!r}, not by any of the {len(keys)} trusted keys"
+    why, signer = verify_with_any(r.sums, sig, keys, SIGNATURE, "SHA256SUMS")
     result.signature = "valid" if why is None else "invalid"
     if why is None:
         r.signer = signer
@@ -309,14 +301,12 @@ def _trusted(path: Path, r: _Reading) -> TrustedBundle:
 def trusted_keys(public_key: Path | None, env: Mapping[str, str] | None = None) -> list[Any]:
     """The keys a bundle must be signed by: ``--public-key``, else the :data:`TRUST_ENV` store.
 
-    A key file that cannot be read is a SigningError (an input error).
+    A key file that cannot be read is a SigningError (an input error). The same rule
+    decides which recorded drills count as signed (:mod:`auditor.base.ed25519`).
     """
-    from auditor.evidence.signing import load_public_key
+    from auditor.base.ed25519 import trusted_keys as store_keys
 
-    if public_key is not None:
-        return [load_public_key(public_key)]
-    store = (os.environ if env is None else env).get(TRUST_ENV, "")
-    return [load_public_key(Path(p)) for p in store.split(os.pathsep) if p.strip()]
+    return list(store_keys(public_key, env))
 
 
 NOT_AUTHENTICATED = (

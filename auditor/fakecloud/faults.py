@@ -19,7 +19,10 @@ Fault kinds, each what a real endpoint or network sends:
 - ``cycle-token``: pages carry tokens that cycle A, B, A, B, ...
 - ``drop-field``: a well-formed 200 whose objects lack a field the API always
   sends (``field``: a JSON key or XML element), an answer that parses but
-  cannot be normalised.
+  cannot be normalised;
+- ``rate``: the service's own throttling, a token bucket of ``rate`` a second and
+  ``burst`` saved per account (and per region, per operation when asked); a request
+  finding it empty gets the error (``status``, ``code``), the others pass.
 
 ``after`` lets the first N matching requests through (credentials that expire
 mid-scan); ``times`` limits the fault to N requests (a transient fault).
@@ -42,7 +45,15 @@ from typing import Any, Literal
 _SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 FaultKind = Literal[
-    "error", "delay", "truncate", "malformed", "empty", "repeat-token", "cycle-token", "drop-field"
+    "error",
+    "delay",
+    "truncate",
+    "malformed",
+    "empty",
+    "repeat-token",
+    "cycle-token",
+    "drop-field",
+    "rate",
 ]
 
 
@@ -69,6 +80,14 @@ class Fault:
     """For the token kinds: the answer's next-page field (JSON key or XML element)."""
     field: str = ""
     """For ``drop-field``: the JSON key or XML element removed from the answer."""
+    rate: float = 0.0
+    """For ``rate``: requests a second the bucket refills."""
+    burst: float = 1.0
+    """For ``rate``: requests the bucket holds."""
+    per_region: bool = True
+    """For ``rate``: a bucket per region (False: one per account, as Route 53)."""
+    per_operation: bool = False
+    """For ``rate``: a bucket per operation (as EC2)."""
 
     def matches(self, service: str, operation: str, region: str, account: str = "") -> bool:
         return (
@@ -242,6 +261,8 @@ class FaultProxy:
         What it asked is the method, path and body: the same key twice is the same
         call made twice (a retry, or a repeated listing)."""
         self._accounts: dict[str, str] = {}
+        self._buckets: dict[tuple[object, ...], tuple[float, float]] = {}
+        """``rate`` faults' buckets: key -> (tokens, when last refilled)."""
         self._lock = threading.Lock()
         proxy = self
 
@@ -285,6 +306,7 @@ class FaultProxy:
         with self._lock:
             self.faults = list(faults)
             self._matched.clear()
+            self._buckets.clear()
 
     def learn(self, access_key_id: str, account: str) -> None:
         """Tell the proxy which account an access key belongs to."""
@@ -296,6 +318,12 @@ class FaultProxy:
             for i, f in enumerate(self.faults):
                 if not f.matches(service, operation, region, account):
                     continue
+                if f.kind == "rate":
+                    if self._take(i, f, account, region, operation):
+                        continue
+                    self.stats.injected += 1
+                    self.stats.by_kind[f.kind] += 1
+                    return f
                 n = self._matched[i]
                 self._matched[i] += 1
                 if n < f.after or (f.times is not None and n >= f.after + f.times):
@@ -305,6 +333,18 @@ class FaultProxy:
                 return f
             self.stats.forwarded += 1
             return None
+
+    def _take(self, index: int, f: Fault, account: str, region: str, operation: str) -> bool:
+        """A token from a ``rate`` fault's bucket (caller holds the lock); False: empty."""
+        key = (index, account, region if f.per_region else "", operation if f.per_operation else "")
+        now = time.monotonic()
+        tokens, stamp = self._buckets.get(key, (f.burst, now))
+        tokens = min(f.burst, tokens + (now - stamp) * f.rate)
+        if tokens >= 1:
+            self._buckets[key] = (tokens - 1, now)
+            return True
+        self._buckets[key] = (tokens, now)
+        return False
 
     def _serve(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         auth = handler.headers.get("Authorization", "")
@@ -318,7 +358,7 @@ class FaultProxy:
         fault = self._pick(service, operation, region, account)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
-        if fault is not None and fault.kind == "error":
+        if fault is not None and fault.kind in ("error", "rate"):
             json_protocol = bool(handler.headers.get("X-Amz-Target")) or "json" in str(
                 handler.headers.get("Content-Type", "")
             )

@@ -18,6 +18,14 @@ A scan reads every ``*.json`` file of the folder ``failure.drills.path``
   of one day give the same bytes), which drills it found and which files were not
   valid drills.
 
+A drill has a ``kind`` (region failover by default; failback, kill-broker,
+pause-replication, break-permission, rotate-credentials, resume-consumers); each kind
+must record the measurements it is judged on (:data:`KIND_MEASURES`). A drill may be
+signed (``x.json.sig``, the bundles' Ed25519 format, over its canonical text): with
+trusted keys (``AUDITOR_TRUSTED_KEYS``) a signature that verifies makes the drill
+signed evidence, one that does not makes the file invalid (refused, never used); an
+unsigned drill is loaded as a self-report (attribute ``signature``).
+
 Drills are then ordinary evidence: in ``inventory.jsonl``, in the graph, and in an
 offline re-evaluation of the bundle. An unreadable folder is a collection gap
 (service ``drills``); a folder that does not exist means no drill was recorded.
@@ -28,11 +36,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -42,8 +51,15 @@ from pydantic import (
     model_validator,
 )
 
+from auditor.base.ed25519 import (
+    SigningError,
+    sign_detached,
+    signer_of,
+    trusted_keys,
+    verify_with_any,
+)
 from auditor.base.services import DRILLS
-from auditor.boundary import Declaration, Drills
+from auditor.boundary import Declaration, DrillKind, Drills
 from auditor.model import Gap, Inventory, JSONValue, Resource
 from auditor.normalize import conform
 
@@ -81,28 +97,63 @@ class ClientErrors(_Model):
 
 
 class Measurements(_Model):
-    """What the drill measured."""
+    """What the drill measured (each drill kind must record the measurements it is judged on)."""
 
-    replication_lag_seconds: NonNegative = Field(
-        description="Replication lag to the target region when the source was cut off."
+    replication_lag_seconds: NonNegative | None = Field(
+        default=None,
+        description="Replication lag to the target region when the source was cut off (or, "
+        "pausing replication, the largest lag reached).",
     )
-    dns_switch_seconds: NonNegative = Field(
-        description="From the failure until the bootstrap name answered with the target region."
+    dns_switch_seconds: NonNegative | None = Field(
+        default=None,
+        description="From the failure until the bootstrap name answered with the target region.",
     )
-    client_errors: ClientErrors
-    consumer_offset_gap: dict[str, Count] = Field(
+    client_errors: ClientErrors | None = None
+    consumer_offset_gap: dict[str, Count] | None = Field(
+        default=None,
         description="Per consumer group: messages re-read or skipped after resuming in the "
-        "target region ({} when no group was tested)."
+        "target region ({} when no group was tested).",
     )
     recovery_time_seconds: NonNegative | None = Field(
         default=None,
         description="Measured recovery time: from the failure until clients produced and "
-        "consumed in the target region. Default: ended - started.",
+        "consumed normally again. Default: ended - started.",
     )
     data_loss_seconds: NonNegative | None = Field(
         default=None,
         description="Measured data loss window. Default: replication_lag_seconds.",
     )
+
+
+KIND_MEASURES: dict[str, tuple[str, ...]] = {
+    "region-failover": (
+        "replication_lag_seconds",
+        "dns_switch_seconds",
+        "client_errors",
+        "consumer_offset_gap",
+    ),
+    "failback": (
+        "replication_lag_seconds",
+        "dns_switch_seconds",
+        "client_errors",
+        "consumer_offset_gap",
+    ),
+    "resume-consumers": ("client_errors", "consumer_offset_gap"),
+    "pause-replication": ("replication_lag_seconds", "client_errors"),
+    "kill-broker": ("client_errors",),
+    "break-permission": ("client_errors",),
+    "rotate-credentials": ("client_errors",),
+}
+"""The measurements a drill of each kind must record: what its thresholds judge."""
+
+CROSS_REGION_KINDS = frozenset(
+    {"region-failover", "failback", "resume-consumers", "pause-replication"}
+)
+"""Kinds that move work or data between two regions (from_region != to_region); the
+others inject a fault in one region (from_region == to_region)."""
+
+FAILOVER_KINDS = frozenset({"region-failover", "failback"})
+"""Kinds that fail the platform over into ``to_region`` (what failure.drill-recent counts)."""
 
 
 class Runner(_Model):
@@ -122,26 +173,57 @@ class DrillResult(_Model):
     )
 
     version: Literal[1] = Field(description="Drill format version.")
+    kind: DrillKind = Field(
+        default="region-failover",
+        description="What was tested: region-failover, failback (back into the primary), "
+        "kill-broker, pause-replication, break-permission, rotate-credentials, "
+        "resume-consumers (in the other region).",
+    )
     id: str = Field(
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Unique drill id; names the file."
     )
     platform: str = Field(description="The declaration's name.")
-    from_region: str = Field(pattern=_REGION_KEY, description="Region failed away from.")
-    to_region: str = Field(pattern=_REGION_KEY, description="Region failed over to.")
+    from_region: str = Field(
+        pattern=_REGION_KEY,
+        description="Region failed away from, replicated from, or (one-region kinds) where "
+        "the fault was injected.",
+    )
+    to_region: str = Field(
+        pattern=_REGION_KEY,
+        description="Region failed over to or replicated into; the same region for "
+        "kill-broker, break-permission and rotate-credentials.",
+    )
     started: AwareDatetime = Field(description="When the failure was injected.")
     ended: AwareDatetime = Field(description="When the drill was declared over.")
     outcome: Literal["succeeded", "partial", "failed"]
     measurements: Measurements
     steps: list[DrillStep] = Field(min_length=1, description="Steps run, in order.")
     run_by: list[Runner] = Field(min_length=1, description="Who ran it.")
+    dns_records: list[str] = Field(
+        default_factory=list,
+        description="DNS record names (FQDNs) the drill switched: cross-checked against the "
+        "collected records.",
+    )
+    health_checks: list[str] = Field(
+        default_factory=list,
+        description="Health checks (ids or targets) that decided the switch: cross-checked "
+        "against the collected health checks.",
+    )
     notes: str = ""
 
     @model_validator(mode="after")
     def _coherent(self) -> DrillResult:
         if self.ended < self.started:
             raise ValueError("ended is before started")
-        if self.from_region == self.to_region:
-            raise ValueError("from_region and to_region are the same region")
+        if self.kind in CROSS_REGION_KINDS and self.from_region == self.to_region:
+            raise ValueError(f"from_region and to_region are the same region ({self.kind})")
+        if self.kind not in CROSS_REGION_KINDS and self.from_region != self.to_region:
+            raise ValueError(
+                f"a {self.kind} drill is run in one region: to_region must be from_region"
+            )
+        missing = [m for m in KIND_MEASURES[self.kind] if getattr(self.measurements, m) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} drill must measure {', '.join(missing)}")
         return self
 
     def recovery_time(self) -> float:
@@ -150,7 +232,7 @@ class DrillResult(_Model):
             return m.recovery_time_seconds
         return (self.ended - self.started).total_seconds()
 
-    def data_loss(self) -> float:
+    def data_loss(self) -> float | None:
         m = self.measurements
         return m.data_loss_seconds if m.data_loss_seconds is not None else m.replication_lag_seconds
 
@@ -220,8 +302,61 @@ def read_drill(path: Path) -> DrillResult:
 
 
 def drill_json(drill: DrillResult) -> str:
-    """The canonical text a recorded drill is stored as."""
-    return json.dumps(drill.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+    """The canonical text a recorded drill is stored as (and its signature covers)."""
+    return (
+        json.dumps(drill.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True)
+        + "\n"
+    )
+
+
+SIGNATURE_SUFFIX = ".sig"
+"""A drill ``x.json`` is signed by ``x.json.sig``: the same two-word file as a bundle's
+``SHA256SUMS.sig`` (signer fingerprint, base64 Ed25519 signature), over the drill's
+canonical text (:func:`drill_json`), so recording a drill keeps its signature valid."""
+
+MAX_SIGNATURE_BYTES = 4096
+
+
+def signature_path(path: Path) -> Path:
+    return path.with_name(path.name + SIGNATURE_SUFFIX)
+
+
+def sign_drill(drill: DrillResult, key: Ed25519PrivateKey) -> bytes:
+    """The signature file of ``drill``."""
+    return sign_detached(drill_json(drill).encode(), key)
+
+
+def read_signature(path: Path) -> bytes | None:
+    """The signature file beside the drill ``path`` (None when there is none)."""
+    sig = signature_path(path)
+    if not sig.exists():
+        return None
+    try:
+        data = sig.read_bytes()
+    except OSError as exc:
+        raise DrillError(f"{sig}: cannot read ({exc})") from None
+    if len(data) > MAX_SIGNATURE_BYTES:
+        raise DrillError(f"{sig}: larger than {MAX_SIGNATURE_BYTES} bytes")
+    return data
+
+
+def drill_signature(
+    drill: DrillResult, signature: bytes | None, keys: Sequence[Ed25519PublicKey], name: str
+) -> dict[str, JSONValue]:
+    """How ``drill`` is signed: verified by a trusted key, unchecked (no key), unsigned.
+
+    A signature that does not verify against the trusted keys is a DrillError: the
+    drill is refused, never used as a self-report.
+    """
+    if signature is None:
+        return {"status": "unsigned"}
+    signer = signer_of(signature)
+    if not keys:
+        return {"status": "unchecked", "signer": signer[:80]}
+    why, signer = verify_with_any(drill_json(drill).encode(), signature, keys, name, "the drill")
+    if why is not None:
+        raise DrillError(why)
+    return {"status": "verified", "signer": signer}
 
 
 def drills_folder(drills: Drills | None, declaration_path: Path | None) -> Path:
@@ -245,8 +380,11 @@ def _utc(ts: dt.datetime) -> str:
     return ts.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def drill_resource(drill: DrillResult, file_name: str) -> Resource:
-    attrs: dict[str, JSONValue] = drill.model_dump(mode="json")
+def drill_resource(
+    drill: DrillResult, file_name: str, signature: Mapping[str, JSONValue] | None = None
+) -> Resource:
+    attrs: dict[str, JSONValue] = drill.model_dump(mode="json", exclude_none=True)
+    attrs["signature"] = dict(signature or {"status": "unsigned"})
     attrs["started"] = _utc(drill.started)
     attrs["ended"] = _utc(drill.ended)
     attrs["file"] = file_name
@@ -280,44 +418,86 @@ def as_of_instant(value: JSONValue) -> dt.datetime | None:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC)
 
 
+def _trust_store(gaps: list[Gap]) -> list[Ed25519PublicKey]:
+    """The trusted keys of :data:`~auditor.base.ed25519.TRUST_ENV`; unreadable: a gap."""
+    try:
+        return trusted_keys(None)
+    except SigningError as exc:
+        gaps.append(
+            Gap(
+                cloud="aws",
+                account="*",
+                region="*",
+                service=DRILL_SERVICE,
+                operation="TrustedKeys",
+                error_code="UnreadableKey",
+                message=f"drill signatures cannot be checked: {exc}",
+            )
+        )
+        return []
+
+
+def _read_folder(
+    folder: Path, trusted: Sequence[Ed25519PublicKey], gaps: list[Gap]
+) -> tuple[list[Resource], list[dict[str, JSONValue]]]:
+    """The drills of a folder, and the files refused (unreadable, bad signature, repeated)."""
+    found: list[Resource] = []
+    invalid: list[dict[str, JSONValue]] = []
+    try:
+        files = sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
+    except OSError as exc:
+        files = []
+        gaps.append(
+            Gap(
+                cloud="aws",
+                account="*",
+                region="*",
+                service=DRILL_SERVICE,
+                operation="ListDrills",
+                error_code="Unreadable",
+                message=f"cannot list {folder}: {exc}",
+            )
+        )
+    seen: set[str] = set()
+    for path in files:
+        try:
+            drill = read_drill(path)
+            signature = drill_signature(
+                drill, read_signature(path), trusted, signature_path(path).name
+            )
+        except DrillError as exc:
+            error = str(exc).replace(f"{folder}/", "").replace(str(folder), "")
+            invalid.append({"file": path.name, "error": error})
+            continue
+        if drill.id in seen:
+            invalid.append({"file": path.name, "error": f"duplicate drill id {drill.id}"})
+            continue
+        seen.add(drill.id)
+        found.append(drill_resource(drill, path.name, signature))
+    return found, invalid
+
+
 def load_drills(
-    decl: Declaration, declaration_path: Path | None, as_of: dt.date
+    decl: Declaration,
+    declaration_path: Path | None,
+    as_of: dt.date,
+    keys: Sequence[Ed25519PublicKey] | None = None,
 ) -> tuple[list[Resource], list[Gap]]:
-    """The drill and catalog resources of the declaration's drills folder (and any gap)."""
+    """The drill and catalog resources of the declaration's drills folder (and any gap).
+
+    Drill signatures are checked against ``keys`` (default: the trust store named by
+    ``AUDITOR_TRUSTED_KEYS``); a drill whose signature does not verify is listed as
+    invalid, not loaded.
+    """
     drills = decl.failure.drills or Drills()
     folder = drills_folder(drills, declaration_path)
     found: list[Resource] = []
     invalid: list[dict[str, JSONValue]] = []
     gaps: list[Gap] = []
     exists = folder.is_dir()
+    trusted = list(keys) if keys is not None else (_trust_store(gaps) if exists else [])
     if exists:
-        try:
-            files = sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
-        except OSError as exc:
-            files = []
-            gaps.append(
-                Gap(
-                    cloud="aws",
-                    account="*",
-                    region="*",
-                    service=DRILL_SERVICE,
-                    operation="ListDrills",
-                    error_code="Unreadable",
-                    message=f"cannot list {folder}: {exc}",
-                )
-            )
-        seen: set[str] = set()
-        for path in files:
-            try:
-                drill = read_drill(path)
-            except DrillError as exc:
-                invalid.append({"file": path.name, "error": str(exc).replace(str(folder), "")})
-                continue
-            if drill.id in seen:
-                invalid.append({"file": path.name, "error": f"duplicate drill id {drill.id}"})
-                continue
-            seen.add(drill.id)
-            found.append(drill_resource(drill, path.name))
+        found, invalid = _read_folder(folder, trusted, gaps)
     elif folder.exists():
         gaps.append(
             Gap(
@@ -355,10 +535,14 @@ def load_drills(
 
 
 def with_drills(
-    inventory: Inventory, decl: Declaration, declaration_path: Path | None, as_of: dt.date
+    inventory: Inventory,
+    decl: Declaration,
+    declaration_path: Path | None,
+    as_of: dt.date,
+    keys: Sequence[Ed25519PublicKey] | None = None,
 ) -> Inventory:
     """The inventory with the declaration's recorded drills added as resources."""
-    resources, gaps = load_drills(decl, declaration_path, as_of)
+    resources, gaps = load_drills(decl, declaration_path, as_of, keys)
     return replace(
         inventory,
         resources=(*inventory.resources, *resources),

@@ -14,9 +14,12 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.model import Finding, Gap, Inventory, Verdict
+
+if TYPE_CHECKING:
+    from auditor.render.recovery import Recovery
 
 Renderer = Callable[["ReportData"], bytes | Iterable[bytes]]
 """A report's file: its bytes, or its bytes as chunks in order."""
@@ -36,6 +39,10 @@ class AccountabilityRow:
     """``principal [capability, ...]`` for each principal that may change it."""
     trails: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
+    no_trail: str = "not modelled"
+    """What an empty ``trails`` means: ``none``, ``not collected`` or ``not modelled``."""
+    no_key: str = "not modelled"
+    """What an empty ``keys`` means: ``not applicable`` or ``not modelled``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,8 +67,18 @@ class ReportData:
     not_judged: Mapping[str, int] = field(default_factory=dict)
     """Exported resource type no normaliser reads -> count (imports only): never in scope,
     so no gap, but shown so a reviewer does not overestimate coverage."""
+    declaration_lines: Mapping[str, int] = field(default_factory=dict)
+    """Dotted key path of the declaration (``network.clients``, ``exceptions.0``) -> line."""
     findings: Sequence[Finding] = ()
     """Root causes grouping the FAIL/WAIVED verdicts, most severe first."""
+    evidence_sha256: Mapping[str, str] = field(default_factory=dict)
+    """Bundle member -> SHA-256 of the evidence the report describes (``inventory.jsonl``,
+    ``verdicts.json``): the digests SHA256SUMS lists for them. A report inside a bundle
+    cannot carry the hash of the bundle itself."""
+    signed_by: str = ""
+    """Fingerprint of the key that signs the bundle's SHA256SUMS; "" when unsigned."""
+    recovery: Recovery | None = None
+    """The RPO/RTO table (see render/recovery.py); None when not computed."""
 
 
 def renderers() -> dict[str, Renderer]:

@@ -17,6 +17,17 @@ carried in :class:`ReportData`, so report.md shows the same rows.
   resource's account (an organization trail counts for every account of its party).
 - "Key" lists the keys a ``data.encrypted_by`` edge names, or the provider-managed
   algorithm a bucket declares.
+
+No cell is left blank, because a blank reads as "nobody" or "no trail":
+
+- ``can_modify`` empty: ``not modelled``. Only the principals above are modelled,
+  so finding none of them says nothing about the customer's own principals.
+- ``trail`` empty: ``none`` when the account's CloudTrail was read and no logging
+  multi-region or organization trail covers it; ``not collected`` when a gap hid
+  it; ``not modelled`` elsewhere (Azure and GCP activity logs are not trails here).
+- ``key`` empty: ``not applicable`` for network and identity kinds, which hold no
+  data to encrypt; ``not modelled`` otherwise (no key edge was derived: the
+  provider's default encryption, or one the normalisers do not read).
 """
 
 from __future__ import annotations
@@ -54,6 +65,13 @@ ACCOUNT_WIDE: dict[str, frozenset[str]] = {
     "iam.change": frozenset({"role", "principal"}),
 }
 """Account-level capabilities, and the kinds of resource in that account they change."""
+
+NOT_MODELLED = "not modelled"
+NONE = "none"
+NOT_COLLECTED = "not collected"
+NOT_APPLICABLE = "not applicable"
+KEYLESS = ACCOUNT_WIDE["network.change"] | ACCOUNT_WIDE["iam.change"] | {"account"}
+"""Kinds that hold no data a key could protect."""
 
 HEADER = (
     "resource",
@@ -114,6 +132,15 @@ def accountability_table(graph: Any) -> tuple[AccountabilityRow, ...]:
                 )
             )
         )
+        no_trail = NOT_MODELLED
+        if res.cloud == "aws":
+            if _trails_read(graph.inventory, res.account):
+                no_trail = NONE
+            elif any(
+                g.service in ("*", "cloudtrail") and g.account in ("*", res.account)
+                for g in graph.inventory.gaps
+            ):
+                no_trail = NOT_COLLECTED
         keys = sorted({rel.target for rel in graph.out_edges(rid, ENCRYPTED_BY)})
         if not keys and res.kind == "bucket":
             enc = res.attributes.get("encryption")
@@ -130,26 +157,32 @@ def accountability_table(graph: Any) -> tuple[AccountabilityRow, ...]:
                 modifiers=modifiers,
                 trails=recording,
                 keys=tuple(keys),
+                no_trail=no_trail,
+                no_key=NOT_APPLICABLE if res.kind in KEYLESS else NOT_MODELLED,
             )
         )
     return tuple(rows)
+
+
+def _trails_read(inventory: Any, account: str) -> bool:
+    """Whether CloudTrail was read for ``account`` (in any region)."""
+    return any(u.service == "cloudtrail" and u.account == account for u in inventory.collected)
+
+
+def cells(row: AccountabilityRow) -> tuple[str, str, str]:
+    """The can-modify, trail and key cells of a row, never blank (see the module doc)."""
+    return (
+        "; ".join(row.modifiers) or NOT_MODELLED,
+        "; ".join(row.trails) or row.no_trail,
+        "; ".join(row.keys) or row.no_key,
+    )
 
 
 def render(report: ReportData) -> bytes:
     return csv_bytes(
         HEADER,
         (
-            (
-                r.resource,
-                r.kind,
-                r.name,
-                r.account,
-                r.party,
-                r.region,
-                "; ".join(r.modifiers),
-                "; ".join(r.trails),
-                "; ".join(r.keys),
-            )
+            (r.resource, r.kind, r.name, r.account, r.party, r.region, *cells(r))
             for r in report.accountability
         ),
     )

@@ -2,11 +2,14 @@
 what is missing.
 
 For each region that would take over: the declared runbook, or the order derived
-from the graph (DNS, replication, capacity, keys, consumers); the dependencies on
-other regions (``failure.depends_on``); and the failure path verdicts that are not
-PASS. Every declared region of every cloud is planned (``{cloud}/{region}``); a DNS
-step names the service that answers the record's cloud (Route53, Traffic Manager,
-Cloud DNS). Pure: the same bundle gives the same lines.
+from the graph (DNS, replication, capacity, keys, consumers: from synced offsets only
+when :func:`~auditor.analysis.offset_sync.offsets_synced` says so); the dependencies
+on other regions (``failure.depends_on``); the failure path verdicts about it that
+are not PASS; and, as blockers, those about the regions it takes over from (a
+primary whose data is not replicated cannot be failed away from within the RPO).
+Every declared region of every cloud is planned (``{cloud}/{region}``); a DNS step
+names the service that answers the record's cloud (Route53, Traffic Manager, Cloud
+DNS). Pure: the same bundle gives the same lines.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from auditor.analysis.failover import (
     service_members,
     service_route,
 )
+from auditor.analysis.offset_sync import offsets_synced
 from auditor.base.edges import REPLICATES_TO
 from auditor.boundary import Declaration
 from auditor.graph.build import BoundaryGraph
@@ -76,6 +80,7 @@ def plan_lines(loaded: Any) -> list[str]:
         out += [f"    {i}. {s}" for i, s in enumerate(steps, start=1)]
         out += _needs(graph, region)
         out += _missing(graph, verdicts, region)
+        out += _blockers(graph, verdicts, [r for r in others if r not in takers])
     rest = [v for v in verdicts if region_of(graph, v.resource) not in regions]
     if rest:
         out.append("")
@@ -108,8 +113,20 @@ def _derived_steps(graph: BoundaryGraph, decl: Declaration, region: str) -> list
         *_replication_steps(graph, decl, region),
         _capacity_step(graph, decl, region),
         _keys_step(graph, region),
-        "Consumers: consumer groups resume in the region from synced offsets",
+        _consumers_step(graph, decl, region),
     ]
+
+
+def _consumers_step(graph: BoundaryGraph, decl: Declaration, region: str) -> str:
+    """Where consumer groups resume: from synced offsets only when they are synced."""
+    sync = offsets_synced(graph, decl, region)
+    if sync.synced:
+        return f"Consumers: consumer groups resume in {region} from synced offsets ({sync.reason})"
+    return (
+        f"Consumers: offsets are NOT synced into {region} ({sync.reason}): consumer groups "
+        "restart from their auto.offset.reset position (re-read or skip messages) unless "
+        "reset by hand"
+    )
 
 
 _SERVICE = {"aws": "Route53", "azure": "Traffic Manager", "gcp": "Cloud DNS"}
@@ -161,10 +178,11 @@ def _replication_steps(graph: BoundaryGraph, decl: Declaration, region: str) -> 
         source, targets = service_route(decl, svc)
         if region in targets:
             hosts = sorted({m.region for m in service_members(graph, svc)})
+            synced = svc.name in offsets_synced(graph, decl, region, source).by
             steps.append(
                 f"Replication: {svc.name} ({svc.kind}, {source} -> {region}, runs in "
                 f"{', '.join(hosts) or 'nowhere found'}) stops; consumer offsets "
-                + ("were synced" if svc.offset_sync else "were NOT synced")
+                + ("were synced" if synced else "were NOT synced")
             )
     return steps
 
@@ -208,6 +226,18 @@ def _needs(graph: BoundaryGraph, region: str) -> list[str]:
         kind = "BLOCKING" if d.blocking else "non-blocking"
         out.append(f"    - {d.need} from {d.to_region} ({kind}): {' -> '.join(d.chain)}")
         out.append(f"      {d.reason}")
+    return out
+
+
+def _blockers(graph: BoundaryGraph, verdicts: list[Verdict], sources: list[str]) -> list[str]:
+    """The failure path verdicts, not PASS, about the regions failed away from."""
+    out = []
+    for source in sources:
+        found = [v for v in verdicts if region_of(graph, v.resource) == source]
+        out.append(f"  blockers in {source} (failed away from):")
+        if not found:
+            out.append("    - nothing: every failure path verdict about it passed")
+        out += [f"    - {v.status.value} {v.rule} {v.resource}: {v.message}" for v in found]
     return out
 
 

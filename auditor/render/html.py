@@ -11,23 +11,50 @@ browser would act on. A Content-Security-Policy meta tag forbids scripts too.
 from __future__ import annotations
 
 import functools
-import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
 from auditor.base.serialize import text_chunks
-from auditor.model import PathName, Status, Verdict
+from auditor.model import PathName, Status
 from auditor.render import ReportData
+from auditor.render._diagrams import (
+    TRAFFIC_CLASSES,
+    TRAFFIC_RULE,
+    Flow,
+    clean,
+    fit,
+    traffic_flows,
+    zone_labels,
+)
+from auditor.render._overview import (
+    EVIDENCE_NOTE,
+    RECORDED,
+    STATUSES,
+    by_rule,
+    coverage,
+    finding_counts,
+    seconds,
+    switch,
+    top_findings,
+    verdict_counts,
+)
+from auditor.render.accountability import cells
 
 FILENAME = "report.html"
 
-STATUSES = (Status.FAIL, Status.INCONCLUSIVE, Status.WAIVED, Status.PASS, Status.NOT_APPLICABLE)
-TRAFFIC_CLASSES = ("clients", "replication", "operations", "support")
-TRAFFIC_RULE = "network.traffic-class"
+__all__ = [
+    "FILENAME",
+    "TRAFFIC_CLASSES",
+    "TRAFFIC_RULE",
+    "clean",
+    "render",
+    "render_chunks",
+    "zone_diagram",
+]
 
 # Diagram geometry (SVG user units).
 _BOX_W = 300
@@ -35,20 +62,6 @@ _BOX_H = 28
 _ROW = 40
 _GAP = 220
 _PAD = 10
-
-
-def clean(value: object) -> str:
-    """A cloud string with control and bidi-format characters removed (escaping is Jinja's)."""
-    text = "" if value is None else str(value)
-    return "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
-    )
-
-
-def short(value: object, limit: int = 40) -> str:
-    """A cleaned string cut to ``limit`` characters, for a diagram box."""
-    text = clean(value)
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,8 @@ class Arrow:
     y2: int
     count: int
     title: str
+    style: str = ""
+    """A CSS class: the state of a traffic-class hop."""
 
 
 @dataclass(frozen=True)
@@ -90,9 +105,10 @@ def zone_diagram(crossings: Iterable[Mapping[str, Any]]) -> Diagram:
         pairs.setdefault(key, Counter())[clean(c.get("kind", ""))] += 1
     froms = sorted({a for a, _ in pairs})
     tos = sorted({b for _, b in pairs})
+    labels = zone_labels([*froms, *tos], 40)
     x_right = _PAD + _BOX_W + _GAP
-    sources = tuple(Box(short(z), z, _PAD, _PAD + i * _ROW) for i, z in enumerate(froms))
-    targets = tuple(Box(short(z), z, x_right, _PAD + i * _ROW) for i, z in enumerate(tos))
+    sources = tuple(Box(labels[z], z, _PAD, _PAD + i * _ROW) for i, z in enumerate(froms))
+    targets = tuple(Box(labels[z], z, x_right, _PAD + i * _ROW) for i, z in enumerate(tos))
     src_y = {b.full: b.y + _BOX_H // 2 for b in sources}
     dst_y = {b.full: b.y + _BOX_H // 2 for b in targets}
     arrows = []
@@ -115,35 +131,71 @@ def zone_diagram(crossings: Iterable[Mapping[str, Any]]) -> Diagram:
     )
 
 
-@dataclass(frozen=True)
-class FlowRow:
+_FLOW_W = 340
+_FLOW_CHARS = 50
+"""Characters that fit in a traffic-class box (11px monospace)."""
+_FLOW_GAP = 60
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowBox:
+    label: str
+    full: str
     status: str
-    severity: str
-    resource: str
-    message: str
-    hops: tuple[str, ...]
+    x: int
+    y: int
 
 
-def traffic_classes(verdicts: Sequence[Verdict]) -> list[tuple[str, str, list[FlowRow]]]:
-    """(class, anchor, rows): the traffic-class verdicts grouped by class, with their hops.
+@dataclass(frozen=True, kw_only=True)
+class FlowPicture:
+    """One traffic class laid out: a column per hop depth, resources stacked in it."""
 
-    The declared classes come first, always; any other class name (from the
-    evidence, so never trusted) follows, with an anchor of its own making.
-    """
-    by: dict[str, list[FlowRow]] = {c: [] for c in TRAFFIC_CLASSES}
-    for v in verdicts:
-        if v.rule != TRAFFIC_RULE:
-            continue
-        cls = v.evidence.attributes.get("class")
-        name = clean(cls) if isinstance(cls, str) and cls else "unattributed"
-        hops = tuple(
-            f"{clean(s)} \u2014{clean(k)}\u2192 {clean(t)}" for s, t, k in v.evidence.edges
+    cls: str
+    anchor: str
+    verdicts: int
+    omitted: int
+    width: int
+    height: int
+    boxes: tuple[FlowBox, ...]
+    arrows: tuple[Arrow, ...]
+
+
+def flow_picture(flow: Flow) -> FlowPicture:
+    """Coordinates for a traffic-class flow; same flow, same coordinates."""
+    rows: dict[int, int] = {}
+    boxes = []
+    where: dict[str, tuple[int, int]] = {}
+    for n in flow.nodes:
+        row = rows.get(n.column, 0)
+        rows[n.column] = row + 1
+        x, y = _PAD + n.column * (_FLOW_W + _FLOW_GAP), _PAD + row * _ROW
+        where[n.id] = (x, y)
+        mark = f" \u2014 {n.status}" if n.status else ""
+        label = fit(n.label, _FLOW_CHARS - len(mark)) + mark
+        boxes.append(FlowBox(label=label, full=n.id, status=n.status, x=x, y=y))
+    arrows = tuple(
+        Arrow(
+            where[a][0] + _FLOW_W,
+            where[a][1] + _BOX_H // 2,
+            where[b][0] - 6 if where[b][0] > where[a][0] else where[b][0] + _FLOW_W // 2,
+            where[b][1] + (_BOX_H // 2 if where[b][0] > where[a][0] else 0),
+            0,
+            f"{a} \u2192 {b} ({state})",
+            state,
         )
-        by.setdefault(name, []).append(
-            FlowRow(v.status.value, v.severity.value, clean(v.resource), clean(v.message), hops)
-        )
-    ordered = list(TRAFFIC_CLASSES) + sorted(set(by) - set(TRAFFIC_CLASSES))
-    return [(c, c if c in TRAFFIC_CLASSES else f"other-{i}", by[c]) for i, c in enumerate(ordered)]
+        for a, b, state in flow.edges
+    )
+    columns = max((n.column for n in flow.nodes), default=0) + 1
+    return FlowPicture(
+        cls=flow.cls,
+        anchor=flow.anchor,
+        verdicts=flow.verdicts,
+        omitted=flow.omitted,
+        width=_PAD * 2 + columns * _FLOW_W + (columns - 1) * _FLOW_GAP,
+        height=_PAD * 2 + max(rows.values(), default=1) * _ROW,
+        boxes=tuple(boxes),
+        arrows=arrows,
+    )
 
 
 @functools.cache
@@ -176,7 +228,6 @@ def render_chunks(report: ReportData) -> Iterator[bytes]:
         )
         for p in PathName
     ]
-    by_path = [(p.value, [v for v in report.verdicts if v.path is p]) for p in PathName]
     diagrams = [
         (
             p.value,
@@ -186,18 +237,41 @@ def render_chunks(report: ReportData) -> Iterator[bytes]:
         )
         for p in PathName
     ]
+    rec = report.recovery
+    clouds = coverage(report)
+    resources_by_id = {r.id: r for r in inv.resources}
     template = _environment().get_template("report.html.j2")
     texts = template.generate(
         report=report,
+        clouds=clouds,
+        findings=top_findings(report),
+        scope_clouds=[c for c in clouds if c.cloud != RECORDED],
+        switch=switch,
+        evidence_note=EVIDENCE_NOTE,
+        finding_counts=[(s.value, n) for s, n in finding_counts(report).items()],
+        verdict_counts=[(s.value, n) for s, n in verdict_counts(report.verdicts).items()],
+        failing_count=sum(1 for v in report.verdicts if v.status is Status.FAIL),
+        recovery=rec,
+        drill_rto=rec.worst_drill("recovery_seconds") if rec else (None, ""),
+        drill_lag=rec.worst_drill("replication_lag_seconds") if rec else (None, ""),
+        drill_loss=rec.worst_drill("data_loss_seconds") if rec else (None, ""),
+        seconds=seconds,
+        failing=by_rule(report, Status.FAIL),
+        passing=sorted(by_rule(report, Status.PASS), key=lambda g: g.rule),
+        others=[
+            (s.value, [v for v in report.verdicts if v.status is s])
+            for s in (Status.INCONCLUSIVE, Status.WAIVED, Status.NOT_APPLICABLE)
+        ],
+        accountability=[(a, *cells(a)) for a in report.accountability],
+        flows=[flow_picture(f) for f in traffic_flows(report.verdicts, resources_by_id)],
+        flow_w=_FLOW_W,
         scope_accounts=", ".join(inv.scope.accounts) or "-",
         scope_regions=", ".join(inv.scope.regions) or "-",
         resources=len(inv.resources),
         relations=len(inv.relations),
         statuses=[s.value for s in STATUSES],
         summary=summary,
-        by_path=by_path,
         diagrams=diagrams,
-        traffic=traffic_classes(report.verdicts),
         box_w=_BOX_W,
         box_h=_BOX_H,
     )

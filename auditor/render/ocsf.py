@@ -1,14 +1,22 @@
-"""ocsf.jsonl: one OCSF Compliance Finding (class_uid 2003) per verdict, JSON lines.
+"""ocsf.jsonl: one OCSF 1.5 Compliance Finding (class_uid 2003) per verdict, JSON lines.
 
-Mapping (OCSF 1.1): ``activity_id`` 1 (Create); ``owner.account.type_id`` per
-cloud (AWS Account 10, Azure Subscription 13, GCP Project 11); ``compliance.control``
-the rule id, ``compliance.standards`` the rule pack; ``compliance.status_id`` PASS 1
-(Pass), FAIL 3 (Fail), INCONCLUSIVE 2 (Warning: "no result due to missing
-information"), WAIVED 99 (Other, status
-"Waived"); ``severity_id`` info 1 ... critical 5. ``time`` is the evaluation
-date (midnight UTC, epoch milliseconds) so the same bundle gives the same
-bytes. The resource, its account and region come from the inventory when the
-verdict names a collected resource.
+Mapping: ``activity_id`` 1 (Create); ``metadata.profiles`` ``["cloud"]`` and a
+``cloud`` object on every event (provider, account, region: from the inventory row,
+else read off the resource or scope id, else the scan's only cloud);
+``compliance.control`` the rule id, ``compliance.standards`` the rule pack;
+``compliance.status_id`` PASS 1, FAIL 3, INCONCLUSIVE 2 ("no result due to missing
+information"), NOT_APPLICABLE 99 "Not applicable"; a WAIVED verdict keeps its
+compliance status Fail and is ``status_id`` 3 (Suppressed) as a finding, with the
+waiver under ``unmapped``; ``severity_id`` info 1 ... critical 5; ``remediation.desc``
+the rule's remediation. ``finding_info.uid`` hashes declaration, rule, resource,
+aspect, cloud, account and region, so it is unique in a bundle and the same across
+scans; ``finding_info.uid_alt`` is the root-cause finding the verdict belongs to.
+
+Account types: AWS accounts are ``type_id`` 10. OCSF 1.5 numbers Azure subscriptions
+13 and GCP projects 11, but py-ocsf-models 0.10 (Prowler's parser) rejects any type id
+above 10, so both are ``type_id`` 99 (Other) with ``type`` "Azure Subscription" /
+"GCP Project": every consumer reads them. ``time`` is the evaluation date (midnight
+UTC, epoch milliseconds) so the same bundle gives the same bytes.
 """
 
 from __future__ import annotations
@@ -19,13 +27,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from auditor.base.ids import locate_id
 from auditor.base.serialize import text_chunks
-from auditor.model import Severity, Status
+from auditor.model import Resource, Severity, Status, Verdict
 from auditor.render import ReportData
 
 FILENAME = "ocsf.jsonl"
 
-OCSF_VERSION = "1.1.0"
+OCSF_VERSION = "1.5.0"
 CLASS_UID = 2003
 CATEGORY_UID = 2
 ACTIVITY_CREATE = 1
@@ -40,20 +49,25 @@ SEVERITY_ID = {
 COMPLIANCE_STATUS = {
     Status.PASS: (1, "Pass"),
     Status.FAIL: (3, "Fail"),
-    Status.INCONCLUSIVE: (
-        2,
-        "Warning",
-    ),  # OCSF: "did not yield a result due to missing information"
-    Status.WAIVED: (99, "Waived"),
+    Status.WAIVED: (3, "Fail"),  # still failing; the finding is suppressed, see below
+    # OCSF: "did not yield a result due to missing information"
+    Status.INCONCLUSIVE: (2, "Warning"),
     Status.NOT_APPLICABLE: (99, "Not applicable"),
 }
+FINDING_STATUS = {
+    Status.FAIL: (1, "New"),
+    Status.INCONCLUSIVE: (1, "New"),
+    Status.WAIVED: (3, "Suppressed"),
+}
+"""The finding's own ``status_id``; judged-and-held verdicts carry none."""
 
+_PROVIDERS = {"aws": "AWS", "azure": "Azure", "gcp": "GCP"}
 _ACCOUNT_TYPES = {
     "aws": (10, "AWS Account"),
-    "azure": (13, "Azure Subscription"),
-    "gcp": (11, "GCP Project"),
+    "azure": (99, "Azure Subscription"),
+    "gcp": (99, "GCP Project"),
 }
-"""OCSF ``account.type_id`` of each cloud's account, subscription or project."""
+"""OCSF ``account.type_id`` and ``type`` of each cloud's account (see the module doc)."""
 
 
 def _epoch_ms(day: str) -> int:
@@ -65,21 +79,77 @@ def finding_events(report: ReportData) -> list[dict[str, Any]]:
     return list(_events(report))
 
 
+def _account(cloud: str, account: str) -> dict[str, Any]:
+    type_id, type_name = _ACCOUNT_TYPES.get(cloud, (99, "Other"))
+    return {"uid": account, "name": account, "type_id": type_id, "type": type_name}
+
+
+def _where(v: Verdict, res: Resource | None, only_cloud: str) -> tuple[str, str, str]:
+    """(cloud, account, region) of a verdict's resource: inventory, then id, then scan."""
+    if res is not None:
+        region = "" if res.region == "global" else res.region
+        return res.cloud, res.account, region
+    cloud, account, region = locate_id(v.resource)
+    return cloud or only_cloud, account, region
+
+
+def _resource_and_cloud(
+    uid: str, res: Resource | None, cloud: str, account: str, region: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The event's ``resources[0]`` and ``cloud`` objects; the account owns the resource."""
+    resource: dict[str, Any] = {"uid": uid}
+    cloud_obj: dict[str, Any] = {"provider": _PROVIDERS.get(cloud, cloud or "Unknown")}
+    if account:
+        owner_account = _account(cloud, account)
+        cloud_obj["account"] = owner_account
+        resource["owner"] = {
+            "uid": account,
+            "name": account,
+            "type_id": 99,
+            "type": owner_account["type"],
+            "account": owner_account,
+        }
+    if region:
+        cloud_obj["region"] = region
+        resource["region"] = region
+    if res is not None:
+        resource["type"] = res.kind
+        if res.name:
+            resource["name"] = res.name
+    return resource, cloud_obj
+
+
 def _events(report: ReportData) -> Iterator[dict[str, Any]]:
     """One event per verdict, made as asked for."""
     named = {v.resource for v in report.verdicts}  # not a map of every resource of the estate
     resources = {r.id: r for r in report.inventory.resources if r.id in named}
+    clouds = {r.cloud for r in report.inventory.resources} | {
+        u.cloud for u in report.inventory.collected
+    }
+    only_cloud = next(iter(clouds)) if len(clouds) == 1 else ""
     time = _epoch_ms(report.evaluated_on)
     product: dict[str, Any] = {"name": "boundary-auditor", "vendor_name": "boundary-auditor"}
     if report.tool_version:
         product["version"] = report.tool_version
     for v in report.verdicts:
+        res = resources.get(v.resource)
+        cloud, account, region = _where(v, res, only_cloud)
         sev_id, sev = SEVERITY_ID[v.severity]
         st_id, st = COMPLIANCE_STATUS[v.status]
         uid = hashlib.sha256(
-            f"{report.declaration_name}\x00{v.rule}\x00{v.resource}".encode()
+            "\x00".join(
+                (report.declaration_name, v.rule, v.resource, v.aspect, cloud, account, region)
+            ).encode()
         ).hexdigest()
-        resource: dict[str, Any] = {"uid": v.resource}
+        finding_info: dict[str, Any] = {
+            "uid": uid,
+            "title": report.rule_titles.get(v.rule, v.rule),
+            "desc": v.message,
+            "types": [f"boundary/{v.path.value}"],
+        }
+        if v.finding:
+            finding_info["uid_alt"] = v.finding
+        resource, cloud_obj = _resource_and_cloud(v.resource, res, cloud, account, region)
         event: dict[str, Any] = {
             "activity_id": ACTIVITY_CREATE,
             "activity_name": "Create",
@@ -93,13 +163,9 @@ def _events(report: ReportData) -> Iterator[dict[str, Any]]:
             "severity_id": sev_id,
             "severity": sev,
             "message": v.message,
-            "metadata": {"version": OCSF_VERSION, "product": product},
-            "finding_info": {
-                "uid": uid,
-                "title": report.rule_titles.get(v.rule, v.rule),
-                "desc": v.message,
-                "types": [f"boundary/{v.path.value}"],
-            },
+            "metadata": {"version": OCSF_VERSION, "product": product, "profiles": ["cloud"]},
+            "cloud": cloud_obj,
+            "finding_info": finding_info,
             "compliance": {
                 "control": v.rule,
                 "standards": [f"boundary-auditor:{report.pack}"],
@@ -114,20 +180,13 @@ def _events(report: ReportData) -> Iterator[dict[str, Any]]:
                 "declaration_sha256": report.declaration_hash,
             },
         }
-        res = resources.get(v.resource)
-        if res is not None:
-            resource["type"] = res.kind
-            if res.name:
-                resource["name"] = res.name
-            if res.region and res.region != "global":
-                resource["region"] = res.region
-            kind = _ACCOUNT_TYPES.get(res.cloud, (99, "Other"))
-            resource["owner"] = {
-                "account": {"uid": res.account, "type_id": kind[0], "type": kind[1]}
-            }
-            event["cloud"] = {"provider": res.cloud.upper(), "account": {"uid": res.account}}
-            if res.region and res.region != "global":
-                event["cloud"]["region"] = res.region
+        if v.aspect:
+            event["unmapped"]["aspect"] = v.aspect
+        if v.status in FINDING_STATUS:
+            event["status_id"], event["status"] = FINDING_STATUS[v.status]
+        remediation = report.rule_docs.get(v.rule, {}).get("remediation", "")
+        if remediation and v.status in (Status.FAIL, Status.WAIVED, Status.INCONCLUSIVE):
+            event["remediation"] = {"desc": remediation}
         if v.waiver:
             event["unmapped"]["waiver"] = dict(v.waiver)
         yield event

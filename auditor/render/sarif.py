@@ -1,15 +1,19 @@
-"""report.sarif: SARIF 2.1.0, one result per FAIL or INCONCLUSIVE verdict.
+"""report.sarif: SARIF 2.1.0, one result per FAIL, WAIVED or INCONCLUSIVE verdict.
 
 - FAIL: ``kind: fail`` with ``level`` error (critical, high), warning (medium)
-  or note (low, info).
+  or note (low, info). WAIVED: the same, with an accepted external suppression
+  carrying the waiver's reason, approver and expiry (viewers show it dismissed).
 - INCONCLUSIVE: ``kind: open`` (SARIF: "insufficient information to decide
   whether a problem exists") with ``level: none``, as SARIF requires for any
   kind other than ``fail``.
-- Each result's location is logical: the resource id (``fullyQualifiedName``).
-  ``partialFingerprints`` are stable per (rule, resource) so viewers can track
-  a finding across scans.
-- Rules carry ``help`` (rationale and remediation) and a GitHub
-  ``security-severity``.
+- Each result has a physical location, which GitHub code scanning requires: the
+  bundle's ``declaration.yaml`` at the line of the clause judged (the waiver's entry
+  for a waived verdict, else the rule's path section: ``data:``, ``control:``,
+  ...), and a logical one, the resource id (``fullyQualifiedName``).
+- ``partialFingerprints`` are stable per (rule, resource, aspect) so viewers track a
+  result across scans; the root-cause finding id is a property.
+- Rules carry a name (the id in PascalCase), ``help`` (rationale and remediation)
+  and a GitHub ``security-severity``.
 
 Cloud-supplied strings only ever appear as JSON string values (escaped by the
 JSON encoder) and in plain-text ``message.text``, never in Markdown fields.
@@ -19,9 +23,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
-from auditor.model import Severity, Status
+from auditor.model import Severity, Status, Verdict
 from auditor.render import ReportData
 
 FILENAME = "report.sarif"
@@ -47,7 +52,7 @@ def _rule(rule_id: str, report: ReportData) -> dict[str, Any]:
     remediation = doc.get("remediation", "")
     out: dict[str, Any] = {
         "id": rule_id,
-        "name": rule_id,
+        "name": rule_name(rule_id),
         "shortDescription": {"text": title},
         "help": {
             "text": f"{rationale}\n\nRemediation: {remediation}".strip(),
@@ -67,35 +72,74 @@ def _rule(rule_id: str, report: ReportData) -> dict[str, Any]:
     return out
 
 
-def fingerprint(rule: str, resource: str) -> str:
-    return hashlib.sha256(f"{rule}\x00{resource}".encode()).hexdigest()
+DECLARATION_ARTIFACT = "declaration.yaml"
+"""The declaration as scanned, a file of the bundle: results are located in it."""
+
+
+def rule_name(rule_id: str) -> str:
+    """``data.key-rotation`` -> ``DataKeyRotation`` (SARIF: a name, not the id again)."""
+    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[.\-_]", rule_id) if p)
+
+
+def fingerprint(rule: str, resource: str, aspect: str = "") -> str:
+    key = f"{rule}\x00{resource}" + (f"\x00{aspect}" if aspect else "")
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _clause_line(v: Verdict, report: ReportData) -> int:
+    lines = report.declaration_lines
+    clause = str((v.waiver or {}).get("clause", "")) or v.path.value
+    return lines.get(clause) or lines.get(v.path.value) or 1
+
+
+def _result(v: Verdict, index: int, report: ReportData) -> dict[str, Any]:
+    failed = v.status in (Status.FAIL, Status.WAIVED)
+    props: dict[str, Any] = {
+        "status": v.status.value,
+        "severity": v.severity.value,
+        "path": v.path.value,
+    }
+    if v.finding:
+        props["finding"] = v.finding
+    if v.aspect:
+        props["aspect"] = v.aspect
+    out: dict[str, Any] = {
+        "ruleId": v.rule,
+        "ruleIndex": index,
+        "kind": "fail" if failed else "open",
+        "level": _LEVEL[v.severity] if failed else "none",
+        "message": {"text": v.message or v.rule},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": DECLARATION_ARTIFACT},
+                    "region": {"startLine": _clause_line(v, report)},
+                },
+                "logicalLocations": [{"fullyQualifiedName": v.resource, "kind": "resource"}],
+            }
+        ],
+        "partialFingerprints": {"boundaryVerdict/v1": fingerprint(v.rule, v.resource, v.aspect)},
+        "properties": props,
+    }
+    if v.status is Status.WAIVED and v.waiver:
+        w = v.waiver
+        out["suppressions"] = [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{w.get('reason', '')} (approved by "
+                f"{w.get('approved_by', '')}, expires {w.get('expires', '')})",
+            }
+        ]
+    return out
 
 
 def sarif_document(report: ReportData) -> dict[str, Any]:
-    chosen = [v for v in report.verdicts if v.status in (Status.FAIL, Status.INCONCLUSIVE)]
+    shown = (Status.FAIL, Status.WAIVED, Status.INCONCLUSIVE)
+    chosen = [v for v in report.verdicts if v.status in shown]
     rule_ids = sorted({v.rule for v in chosen})
     index = {rid: i for i, rid in enumerate(rule_ids)}
-    results = []
-    for v in chosen:
-        failed = v.status is Status.FAIL
-        results.append(
-            {
-                "ruleId": v.rule,
-                "ruleIndex": index[v.rule],
-                "kind": "fail" if failed else "open",
-                "level": _LEVEL[v.severity] if failed else "none",
-                "message": {"text": v.message or v.rule},
-                "locations": [
-                    {"logicalLocations": [{"fullyQualifiedName": v.resource, "kind": "resource"}]}
-                ],
-                "partialFingerprints": {"boundaryVerdict/v1": fingerprint(v.rule, v.resource)},
-                "properties": {
-                    "status": v.status.value,
-                    "severity": v.severity.value,
-                    "path": v.path.value,
-                },
-            }
-        )
+    results = [_result(v, index[v.rule], report) for v in chosen]
     driver: dict[str, Any] = {
         "name": "boundary-auditor",
         "rules": [_rule(rid, report) for rid in rule_ids],
@@ -108,6 +152,12 @@ def sarif_document(report: ReportData) -> dict[str, Any]:
         "runs": [
             {
                 "tool": {"driver": driver},
+                "artifacts": [
+                    {
+                        "location": {"uri": DECLARATION_ARTIFACT},
+                        "description": {"text": "the boundary declaration as scanned"},
+                    }
+                ],
                 "automationDetails": {"id": f"boundary-auditor/{report.declaration_name}/"},
                 "properties": {
                     "declaration": report.declaration_name,

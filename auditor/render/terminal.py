@@ -14,23 +14,43 @@ from typing import Any
 
 from auditor.base.text import inert
 from auditor.boundary import Declaration
-from auditor.model import Inventory, PathName, Status, Verdict
+from auditor.checks.findings import findings_of
+from auditor.model import Finding, Inventory, PathName, Severity, Status, Verdict
 
 SUMMARY_FAILS = 15
-"""Failures listed on the terminal; the rest are in report.md."""
+"""Findings listed on the terminal; the rest are in report.md."""
 
 
-def make_console() -> Any:
-    """A rich console on stdout that never reads cloud strings as markup."""
+UNCUT_WIDTH = 1000
+"""Columns a table may take when the output is not a terminal (a pipe, a file, CI)."""
+
+
+def make_console(stderr: bool = False) -> Any:
+    """A rich console (stdout, or stderr) that never reads cloud strings as markup.
+
+    Not on a terminal, tables are as wide as their content: a piped ``auditor rules``
+    never cuts a rule id at 80 columns.
+    """
     from rich.console import Console
 
-    return Console(stderr=False, highlight=False, soft_wrap=True)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=UNCUT_WIDTH)
+    return console
 
 
 def print_summary(
-    console: Any, decl: Declaration, inventory: Inventory, verdicts: Sequence[Verdict], bundle: Path
+    console: Any,
+    decl: Declaration,
+    inventory: Inventory,
+    verdicts: Sequence[Verdict],
+    bundle: Path,
+    findings: Sequence[Finding] | None = None,
 ) -> None:
-    """Scope, verdicts by path and status, the worst failures, gaps, the bundle's path."""
+    """Scope, verdicts by path and status, the worst root-cause findings, gaps, the bundle.
+
+    ``findings`` defaults to those of ``verdicts`` (the same ids; no fix text is shown).
+    """
     from rich.table import Table
     from rich.text import Text
 
@@ -55,19 +75,36 @@ def print_summary(
             *(str(sum(1 for v in verdicts if v.path is p and v.status is s)) for s in Status),
         )
     console.print(table)
-    fails = [v for v in verdicts if v.status is Status.FAIL]
-    if fails:
-        worst = sorted(fails, key=lambda v: (-v.severity.rank, v.rule, v.resource))
-        shown = Table(title=f"Failures ({len(fails)})", show_lines=False)
-        for col in ("severity", "rule", "finding"):
+    found = list(findings_of(verdicts) if findings is None else findings)
+    failing = [f for f in found if f.status is Status.FAIL]
+    fail_verdicts = sum(1 for v in verdicts if v.status is Status.FAIL)
+    by_severity = ", ".join(
+        f"{n} {sev.value}"
+        for sev in reversed(Severity)
+        if (n := sum(1 for f in failing if f.severity is sev))
+    )
+    console.print(
+        Text(
+            f"{len(failing)} failing finding(s) (root causes)"
+            + (f": {by_severity}" if by_severity else "")
+            + f", from {fail_verdicts} FAIL verdict(s); "
+            f"{len(found) - len(failing)} waived finding(s)"
+        )
+    )
+    if failing:
+        shown = Table(title=f"Findings ({len(failing)})", show_lines=False)
+        for col in ("severity", "finding", "verdicts", "summary"):
             shown.add_column(col)
-        for v in worst[:SUMMARY_FAILS]:
+        for f in failing[:SUMMARY_FAILS]:
             shown.add_row(
-                Text(inert(v.severity.value)), Text(inert(v.rule)), Text(inert(v.message))
+                Text(inert(f.severity.value)),
+                Text(inert(f.id)),
+                Text(str(len(f.verdicts))),
+                Text(inert(f.summary)),
             )
         console.print(shown)
-        if len(fails) > SUMMARY_FAILS:
-            console.print(Text(f"... and {len(fails) - SUMMARY_FAILS} more in report.md"))
+        if len(failing) > SUMMARY_FAILS:
+            console.print(Text(f"... and {len(failing) - SUMMARY_FAILS} more in report.md"))
     if inventory.gaps:
         console.print(
             Text(

@@ -26,7 +26,7 @@ from auditor.fakecloud.azure_server import AzureFake
 from auditor.model import Inventory, Scope, Status, Verdict
 from auditor.normalize import normalize
 from auditor.pipeline import evaluate_inventory
-from tests.estate_readme import EstateReadme
+from tests.estate_readme import EstateReadme, assert_one_finding_per_misconfiguration
 
 ESTATE = Path(__file__).resolve().parents[2] / "fixtures" / "azure-kafka"
 README = ESTATE / "README.md"
@@ -83,6 +83,22 @@ def test_every_table_row_matches_a_verdict(scan: Scan) -> None:
 def test_everything_else_passes(scan: Scan) -> None:
     unexplained = TABLES.unexplained(scan.verdicts, scan.inventory)
     assert not unexplained, "verdicts the README does not explain:\n" + "\n".join(unexplained)
+
+
+STILL_SPLIT = {
+    "analytics-partner-delegation",
+    "broker-internet",
+    "partner-peering",
+    "vendor-contributor",
+}
+"""Misconfigurations whose rules do not name their shared cause yet (#17, attribution):
+the lead empties this as the rules set ``causes``."""
+
+
+def test_each_planted_misconfiguration_is_one_finding(scan: Scan) -> None:
+    assert_one_finding_per_misconfiguration(
+        TABLES, scan.verdicts, scan.inventory, still_split=STILL_SPLIT
+    )
 
 
 def test_no_scope_wide_pass_speaks_for_an_azure_subscription_as_aws(scan: Scan) -> None:

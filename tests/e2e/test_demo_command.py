@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,6 +67,25 @@ def test_demo_scans_the_three_embedded_clouds(tmp_path: Path) -> None:
     }
     assert to_vendor == {"aws", "azure", "gcp"}
     assert sum(1 for e in graph["edges"] if e["crossing"]) == manifest["crossings"]
+
+    # report.md opens with the reviewer's first page, naming every cloud it read
+    report = (bundle / "report.md").read_text()
+    headings = [line for line in report.splitlines() if line.startswith("## ")]
+    assert headings[:6] == [
+        "## Scope",
+        "## Evidence",
+        "## Coverage per cloud",
+        "## Summary",
+        "## Top risks",
+        "## Recovery objectives",
+    ]
+    assert "| clouds | aws, azure, gcp |" in report
+    lines = (bundle / "SHA256SUMS").read_text().splitlines()
+    sums = {name: digest for digest, name in (line.split(maxsplit=1) for line in lines)}
+    assert f"| inventory.jsonl | `{sums['inventory.jsonl']}` |" in report
+    for cloud in ("aws", "azure", "gcp"):
+        assert re.search(rf"^\| {cloud} \| [1-9]\d* \| [1-9]\d* \| [1-9]\d* \| ", report, re.M)
+    assert "| declared | 300 s (5m) | 900 s (15m) |" in report
 
 
 def _files(name: str) -> dict[str, str]:

@@ -37,6 +37,7 @@ from tests.conftest import CUSTOMER, CUSTOMER_2, VENDOR, FakeAws
 from tests.estate_readme import (
     EstateReadme,
     assert_matches_golden,
+    assert_one_finding_per_misconfiguration,
     verdict_rows,
 )
 from tests.helpers import TODAY, run_rules
@@ -178,6 +179,17 @@ def test_planted_violations_are_caught(scan: Scan) -> None:
 def test_everything_else_passes(scan: Scan) -> None:
     unexplained = TABLES.unexplained(scan.verdicts, scan.inventory)
     assert not unexplained, "verdicts the README does not explain:\n" + "\n".join(unexplained)
+
+
+STILL_SPLIT = {"migration-listener", "usw2-flow-log", "support-access", "debug-decrypt"}
+"""Misconfigurations whose rules do not name their shared cause yet (#17, attribution):
+the lead empties this as the rules set ``causes``."""
+
+
+def test_each_planted_misconfiguration_is_one_finding(scan: Scan) -> None:
+    assert_one_finding_per_misconfiguration(
+        TABLES, scan.verdicts, scan.inventory, still_split=STILL_SPLIT
+    )
 
 
 def test_the_scan_crosses_accounts(scan: Scan) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from ruamel.yaml import YAML
@@ -127,3 +129,53 @@ def test_diff_refuses_a_tampered_or_missing_bundle(fake_aws: FakeAws, tmp_path: 
     res = CliRunner().invoke(main, ["diff", str(good), str(good)])
     assert res.exit_code == 2
     assert "verdicts.json: hash mismatch" in res.output
+
+
+def _findings(bundle: Path) -> dict[str, dict[str, Any]]:
+    doc = json.loads((bundle / "findings.json").read_text(encoding="utf-8"))
+    return {f["id"]: f for f in doc}
+
+
+def test_diff_reports_new_and_fixed_findings_by_stable_id(
+    fake_aws: FakeAws, tmp_path: Path
+) -> None:
+    old, new = two_scans(fake_aws, tmp_path)
+    before, after = _findings(old), _findings(new)
+    # every FAIL/WAIVED verdict names its finding, and findings.json holds exactly those
+    for bundle, found in ((old, before), (new, after)):
+        verdicts = json.loads((bundle / "verdicts.json").read_text(encoding="utf-8"))
+        grouped = {
+            (v["rule"], v["resource"]): v["finding"]
+            for v in verdicts
+            if v["status"] in ("FAIL", "WAIVED")
+        }
+        assert all(grouped.values())
+        assert grouped == {
+            (r["rule"], r["resource"]): fid for fid, f in found.items() for r in f["verdicts"]
+        }
+        manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+        counted = manifest["findings"]
+        assert sum(counted["FAIL"].values()) + sum(counted["WAIVED"].values()) == len(found)
+    eu = next(fid for fid, f in after.items() if f["causes"] == [EU])
+    assert eu not in before
+
+    doc = json.loads(
+        CliRunner().invoke(main, ["diff", str(old), str(new), "--format", "json"]).stdout
+    )
+    failing = {fid for fid, f in after.items() if f["status"] == "FAIL"}
+    was_failing = {fid for fid, f in before.items() if f["status"] == "FAIL"}
+    # two scans of one estate: an unchanged misconfiguration keeps its id, so only the
+    # findings the change made are new, and only those it removed are fixed
+    assert {f["id"] for f in doc["findings"]["new"]} == failing - was_failing
+    assert eu in {f["id"] for f in doc["findings"]["new"]}
+    assert {f["id"] for f in doc["findings"]["fixed"]} == was_failing - set(after)
+    assert failing & was_failing, "no finding survived the change: nothing shows ids are stable"
+
+    back = json.loads(
+        CliRunner().invoke(main, ["diff", str(new), str(old), "--format", "json"]).stdout
+    )
+    assert eu in {f["id"] for f in back["findings"]["fixed"]}
+    lines = CliRunner().invoke(main, ["diff", str(new), str(old)]).stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Fixed findings ("))
+    section = list(itertools.takewhile(lambda line: line.startswith("  "), lines[start + 1 :]))
+    assert any(f" {eu} (" in line for line in section), lines

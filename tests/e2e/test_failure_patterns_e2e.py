@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -163,7 +164,7 @@ def test_shared_storage_failing_variant(fake_aws: FakeAws) -> None:
 
 def _drill(tmp: Path, **changes: object) -> Path:
     folder = tmp / "drills"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     src = fixture("active-passive") / "drills" / "2026-11-10-use1-to-usw2.json"
     doc = json.loads(src.read_text(encoding="utf-8"))
     for key, value in changes.items():
@@ -207,3 +208,90 @@ def test_missing_drill_fails_not_inconclusive(fake_aws: FakeAws, tmp_path: Path)
     )
     recent = one(v, "failure.drill-recent")
     assert recent.status is Status.FAIL and "does not exist" in recent.message
+
+
+def test_drill_claims_are_cross_checked_against_the_collected_estate(
+    fake_aws: FakeAws, tmp_path: Path
+) -> None:
+    inv = estate(fake_aws, "active-passive", broken=False)
+    good = _drill(tmp_path / "good")
+    obj = one(judge(inv, "active-passive", good, DRILL_RULES), "failure.drill-objectives")
+    assert obj.status is Status.PASS and "records and health checks it names exist" in obj.message
+    assert any(n.startswith("route53:") or "healthcheck" in n for n in obj.evidence.nodes)
+    wrong = _drill(
+        tmp_path / "wrong",
+        dns_records=["bootstrap-old.kafka.example.internal"],
+        health_checks=["10.9.9.9"],
+    )
+    obj = one(judge(inv, "active-passive", wrong, DRILL_RULES), "failure.drill-objectives")
+    assert obj.status is Status.FAIL
+    assert "DNS record bootstrap-old.kafka.example.internal, which the scan did not find" in (
+        obj.message
+    )
+    assert "health check 10.9.9.9" in obj.message
+
+
+def test_runbook_consumer_group_needs_a_recent_drill_of_this_platform(
+    fake_aws: FakeAws, tmp_path: Path
+) -> None:
+    inv = estate(fake_aws, "active-passive", broken=False)
+    group = "runbook:3/consumer_group:orders-processor"
+    rules = ("failure.runbook-resources",)
+    recent = _drill(tmp_path / "recent")
+    ok = one(judge(inv, "active-passive", recent, rules), "failure.runbook-resources", group)
+    assert ok.status is Status.PASS and "offset gap of 35" in ok.message
+    stale = _drill(tmp_path / "stale", started="2026-05-01T09:00:00Z", ended="2026-05-01T09:10:00Z")
+    old = one(judge(inv, "active-passive", stale, rules), "failure.runbook-resources", group)
+    assert old.status is Status.INCONCLUSIVE and "outside failure.drills.max_age" in old.message
+    assert old.unmodelled
+    foreign = _drill(tmp_path / "foreign", platform="someone-else")
+    other = one(judge(inv, "active-passive", foreign, rules), "failure.runbook-resources", group)
+    assert other.status is Status.INCONCLUSIVE
+    assert "no recorded drill of orders-kafka into aws/us-west-2 lists it" in other.message
+    assert "another platform" in other.message
+
+
+def _plan(fake_aws: FakeAws, tmp_path: Path, *, offset_sync: bool) -> str:
+    """The failover-plan of a bundle of the failing active-passive estate, without runbook."""
+    from click.testing import CliRunner
+
+    from auditor.checks.pack import load_pack
+    from auditor.cli import main
+    from auditor.pipeline import evaluate_inventory, write_scan_bundle
+
+    src = fixture("active-passive")
+    text = (src / "boundary.yaml").read_text(encoding="utf-8")
+    text = text[: text.index("  runbook:")]  # the derived plan, not the declared runbook
+    if not offset_sync:
+        text = text.replace("offset_sync: true", "offset_sync: false")
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "boundary.yaml"
+    path.write_text(text, encoding="utf-8")
+    shutil.copytree(src / "drills", tmp_path / "drills")
+    decl = load_declaration(path)
+    inv = with_drills(estate(fake_aws, "active-passive", broken=True), decl, path, AS_OF)
+    ev = evaluate_inventory(inv, decl, load_pack("default"), AS_OF.date())
+    bundle = write_scan_bundle(
+        tmp_path / "out", decl=decl, decl_text=text, ev=ev, started=AS_OF, finished=AS_OF
+    )
+    r = CliRunner().invoke(main, ["failover-plan", str(bundle)])
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def test_failover_plan_lists_primary_blockers_and_offsets_only_when_synced(
+    fake_aws: FakeAws, tmp_path: Path
+) -> None:
+    synced = _plan(fake_aws, tmp_path / "synced", offset_sync=True)
+    blockers = synced[synced.index("blockers in us-east-1 (failed away from):") :]
+    assert "FAIL failure.data-replicated" in blockers and "fo-log-use1" in blockers
+    assert "consumer groups resume in us-west-2 from synced offsets (offsets synced by mm2" in (
+        synced
+    )
+    unsynced = _plan(fake_aws, tmp_path / "unsynced", offset_sync=False)
+    assert "from synced offsets" not in unsynced
+    assert (
+        "Consumers: offsets are NOT synced into us-west-2 (mm2 replicates into us-west-2 "
+        "without offset sync)" in unsynced
+    )
+    assert "consumer offsets were NOT synced" in unsynced

@@ -8,7 +8,11 @@ so that ids and the hashes derived from them (SARIF fingerprints, OCSF uids)
 are stable. A bundle is written from that inventory and replayed with
 ``auditor evaluate --as-of``; the replay must reproduce every format byte for
 byte, and each must equal ``tests/golden/kafka-byoc-aws/<file>`` once the tool
-version is masked. ``UPDATE_GOLDEN=1`` rewrites the goldens; a missing golden
+version is masked, and the reports' SHA-256 of ``inventory.jsonl``: moto gives the
+default VPC, its subnets and network ACL fresh ids each session, so that file (not a
+golden) differs from session to session although nothing rendered shows them. The
+replay still must reproduce that digest byte for byte, and verdicts.json's digest
+stays in the golden. ``UPDATE_GOLDEN=1`` rewrites the goldens; a missing golden
 fails.
 
 The signed replay bundle then serves the tamper tests at the CLI: one byte
@@ -46,9 +50,13 @@ FORMATS = (
     "junit.xml",
     "ocsf.jsonl",
     "verdicts.json",
+    "findings.json",
+    "asff.json",
 )
 FIXED_UUID = "00000000-0000-4000-8000-000000000000"
 VERSION_MASK = b"0.0.0+golden"
+INVENTORY_DIGEST = re.compile(rb"(inventory\.jsonl(?: \| `|</td><td><code>))[0-9a-f]{64}")
+"""The reports' SHA-256 of inventory.jsonl (report.md's table cell, report.html's)."""
 
 
 def masked_inventory(inventory: Inventory) -> Inventory:
@@ -61,7 +69,8 @@ def masked_inventory(inventory: Inventory) -> Inventory:
 
 def mask_version(data: bytes) -> bytes:
     version = re.escape(tool_version().encode())
-    return re.sub(rb"(?<![\w.+-])" + version + rb"(?![\w.+-])", VERSION_MASK, data)
+    data = re.sub(rb"(?<![\w.+-])" + version + rb"(?![\w.+-])", VERSION_MASK, data)
+    return INVENTORY_DIGEST.sub(rb"\g<1>" + b"0" * 64, data)
 
 
 def _bundles(scan: Scan, tmp_path: Path, signer_key: Path) -> tuple[Path, Path, Path]:

@@ -501,7 +501,7 @@ def test_unknown_types_are_counted_as_not_judged_everywhere(tmp_path: Path) -> N
     (line,) = [ln for ln in result.output.splitlines() if ln.startswith("not judged:")]
     assert "2 exported resource(s) of 2 type(s)" in line and "Instance (1)" in line
     report = (bundle / "report.md").read_text()
-    assert "## Not judged" in report
+    assert "Exported but not judged: 2 resources of 2 types" in report
     assert "| sqladmin.googleapis.com/Instance | 1 |" in report
     assert "| microsoft.web/sites | 1 |" in report
     assert not any(SQL_INSTANCE in r["id"] for r in _resources(bundle).values())

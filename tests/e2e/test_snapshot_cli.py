@@ -81,6 +81,8 @@ def test_snapshot_prints_new_access_paths_first_and_signs(
         f"NEW SINCE {good.name}:",
         "  no new zone crossings or access paths",
     ]
+    # the same estate scanned again: every finding keeps its id, none is new or fixed
+    assert "New findings" not in output and "Fixed findings" not in output
 
     # The incident: a role in the customer account now trusts the whole vendor account.
     fake_aws.session(CUSTOMER).client("iam").create_role(
@@ -121,7 +123,18 @@ def test_snapshot_prints_new_access_paths_first_and_signs(
     assert f"role {BACKDOOR}" in output
     assert output.index("NEW SINCE") < output.index("Resources added")
 
+    # ... and the new root-cause findings by id, before the verdicts that changed
     snap = _new_bundle(out, before)
+    verdicts = json.loads((snap / "verdicts.json").read_text(encoding="utf-8"))
+    backdoor = next(
+        v["finding"]
+        for v in verdicts
+        if v["resource"] == BACKDOOR and v["rule"] == "control.external-assume-declared"
+    )
+    assert backdoor.startswith("F-")
+    listed = lines.index(next(x for x in lines if x.startswith("New findings (")))
+    assert any(f" {backdoor} (" in line for line in lines[listed:]), output
+    assert listed < lines.index(next(x for x in lines if x.startswith("New failures (")))
     code, verified = _run(creds, "verify", str(snap), "--public-key", str(pub))
     assert code == 0, verified
     assert "signature valid" in verified

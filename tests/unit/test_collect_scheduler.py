@@ -14,8 +14,9 @@ from auditor.collect.access import AccountAccess
 from auditor.collect.checkpoint import Checkpoint, CheckpointBusy, checkpoint_key
 from auditor.collect.discovery import OrgAccount, Organization, enabled_regions
 from auditor.collect.executors import ExecutorError, parse_executor
+from auditor.collect.pacing import Pacer
 from auditor.collect.progress import LogProgress, ProgressUpdate
-from auditor.collect.ratelimit import RateLimits, TokenBucket
+from auditor.collect.ratelimit import TokenBucket
 from auditor.collect.scheduler import Scheduler, group_key, run_all
 from auditor.collect.worker import UnitResult, WorkUnit
 from auditor.model import Gap, RawRecord
@@ -127,23 +128,24 @@ def test_token_bucket_spaces_requests_at_the_rate_after_the_burst() -> None:
     assert all(s == pytest.approx(0.1) for s in slept)
 
 
-def test_token_bucket_is_shared_by_threads() -> None:
-    limits = RateLimits(rate=200, burst=1)
-    hook = limits.hook("111111111111", "us-east-1")
-    assert hook is not None
-    assert limits.bucket("111111111111", "us-east-1") is limits.bucket("111111111111", "us-east-1")
-    assert limits.bucket("111111111111", "us-west-2") is not limits.bucket(
-        "111111111111", "us-east-1"
-    )
+def test_ceiling_bucket_is_shared_by_threads() -> None:
+    pacer = Pacer(ceiling=200, ceiling_burst=1)
+    bucket = pacer.ceiling_bucket("111111111111", "us-east-1")
+    assert bucket is not None
+    assert bucket is pacer.ceiling_bucket("111111111111", "us-east-1")
+    assert pacer.ceiling_bucket("111111111111", "us-west-2") is not bucket
     start = time.monotonic()
-    threads = [threading.Thread(target=lambda: [hook() for _ in range(10)]) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: [bucket.acquire() for _ in range(10)]) for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     # 40 requests at 200/s with no burst take about 0.2 s, whichever thread sends them.
     assert time.monotonic() - start >= 0.18
-    assert RateLimits(rate=None).hook("a", "b") is None
+    assert Pacer().ceiling_bucket("a", "b") is None
+    assert Pacer(enabled=False, ceiling=5).ceiling_bucket("a", "b") is None
 
 
 def test_enabled_regions_respect_opt_in_status() -> None:

@@ -63,7 +63,9 @@ def test_parse_errors_name_file_line_column_and_field() -> None:
 def test_load_drills_and_rules(tmp_path: Path) -> None:
     folder = tmp_path / "drills"
     folder.mkdir()
-    shutil.copy(DRILL, folder / DRILL.name)
+    unclaimed = doc()  # its DNS record and health check claims need a DNS estate
+    del unclaimed["dns_records"], unclaimed["health_checks"]
+    (folder / DRILL.name).write_text(json.dumps(unclaimed), encoding="utf-8")
     (folder / "broken.json").write_text("{}", encoding="utf-8")
     decl = declaration(failure={"drills": {"max_age": "90d", "path": str(folder)}})
     resources, gaps = load_drills(decl, None, AS_OF)

@@ -128,15 +128,17 @@ def test_accountability_csv_exact_bytes_and_markdown_section() -> None:
         b"arn:aws:s3:::orders-log,bucket,'@evil,111111111111,customer,us-east-1,"
         b'"arn:aws:iam::1:role/a [bucket.delete, data.write]; arn:x [y]",arn:t,'
         b"arn:aws:kms:us-east-1:111111111111:key/k1\r\n"
-        b"arn:aws:s3:::|pipe,bucket,,111111111111,customer,us-east-1,,,\r\n"
+        b"arn:aws:s3:::|pipe,bucket,,111111111111,customer,us-east-1,"
+        b"not modelled,not modelled,not modelled\r\n"
     )
     md = render_md(report).decode()
-    section = md.split("## Accountability map\n", 1)[1].split("\n\n", 1)[0]
-    assert section.splitlines()[3:] == [
+    section = md.split("## Accountability map\n", 1)[1].split("\n\n", 2)[1]
+    assert section.splitlines()[2:] == [
         "| arn:aws:s3:::orders-log | bucket | 111111111111 | customer | us-east-1 | "
         "arn:aws:iam::1:role/a \\[bucket.delete, data.write\\]; arn:x \\[y\\] | arn:t | "
         f"{KEY} |",
-        "| arn:aws:s3:::\\|pipe | bucket | 111111111111 | customer | us-east-1 | - | none | - |",
+        "| arn:aws:s3:::\\|pipe | bucket | 111111111111 | customer | us-east-1 | not modelled | "
+        "not modelled | not modelled |",
     ]
     assert "## Accountability map" not in render_md(_report()).decode()
 

@@ -230,6 +230,11 @@ def test_hostile_cloud_strings_render_inert_but_visible() -> None:
 def test_sections_and_diagrams() -> None:
     raw = render_html(hostile_report()).decode()
     for anchor in (
+        'id="scope"',
+        'id="evidence"',
+        'id="coverage"',
+        'id="findings"',
+        'id="recovery"',
         'id="summary"',
         'id="verdicts"',
         'id="gaps"',
@@ -243,7 +248,12 @@ def test_sections_and_diagrams() -> None:
         assert f'id="path-{path.value}"' in raw and f'id="diagram-{path.value}"' in raw
     for cls in ("clients", "replication", "operations", "support"):
         assert f'id="traffic-{cls}"' in raw
-    assert raw.count("<svg ") == 2  # data and network paths cross zones; control and failure do not
+    # data and network paths cross zones (control and failure do not); two traffic classes
+    # were judged: clients (internet -> bucket) and one named by the evidence
+    assert raw.count("path zone crossings") == 2
+    assert raw.count('aria-label="traffic class ') == 2
+    assert 'aria-label="traffic class clients"' in raw
+    assert 'id="traffic-other-4"' in raw
     assert "No control edge crosses a zone." in raw
     assert "No replication traffic was judged." in raw
 

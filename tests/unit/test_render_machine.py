@@ -55,7 +55,12 @@ VERDICTS = [
         "data.d",
         Status.WAIVED,
         Severity.LOW,
-        waiver={"reason": "r", "approved_by": "x", "expires": "2027-01-01"},
+        waiver={
+            "reason": "r",
+            "approved_by": "x",
+            "expires": "2027-01-01",
+            "clause": "exceptions.0",
+        },
     ),
 ]
 
@@ -91,6 +96,7 @@ def _report(verdicts: list[Verdict] = VERDICTS) -> ReportData:
         pack="default",
         evaluated_on="2026-11-29",
         rule_docs=docs,
+        declaration_lines={"data": 7, "exceptions": 30, "exceptions.0": 31},
         tool_version="1.2.3",
     )
 
@@ -102,7 +108,9 @@ def test_sarif_results_levels_and_rules(sarif_schema: dict[str, Any]) -> None:
     jsonschema.Draft4Validator(sarif_schema).validate(doc)
     (run,) = doc["runs"]
     rules = run["tool"]["driver"]["rules"]
-    assert [r["id"] for r in rules] == ["data.a", "data.b", "data.c"]  # only rules with results
+    # only rules with results; a rule's name is not its id again
+    assert [r["id"] for r in rules] == ["data.a", "data.b", "data.c", "data.d"]
+    assert [r["name"] for r in rules] == ["DataA", "DataB", "DataC", "DataD"]
     assert rules[0]["help"]["text"] == "why data.a\n\nRemediation: fix data.a"
     assert rules[0]["properties"]["security-severity"] == "8.0"
     got = [
@@ -113,7 +121,17 @@ def test_sarif_results_levels_and_rules(sarif_schema: dict[str, Any]) -> None:
         ("data.a", 0, "fail", "error", "FAIL"),
         ("data.b", 1, "fail", "warning", "FAIL"),
         ("data.c", 2, "open", "none", "INCONCLUSIVE"),
+        ("data.d", 3, "fail", "note", "WAIVED"),
     ]
+    # GitHub code scanning needs a file: the bundle's declaration, at the clause's line
+    # (the waiver's entry for a waived verdict, else the rule's path section).
+    lines = [r["locations"][0]["physicalLocation"] for r in run["results"]]
+    assert {pl["artifactLocation"]["uri"] for pl in lines} == {"declaration.yaml"}
+    assert [pl["region"]["startLine"] for pl in lines] == [7, 7, 7, 31]
+    assert "suppressions" not in run["results"][0]
+    (suppression,) = run["results"][3]["suppressions"]
+    assert (suppression["kind"], suppression["status"]) == ("external", "accepted")
+    assert "expires 2027-01-01" in suppression["justification"]
     loc = run["results"][1]["locations"][0]["logicalLocations"][0]
     assert loc == {"fullyQualifiedName": f"arn:aws:s3:::{HOSTILE}", "kind": "resource"}
     assert run["results"][0]["partialFingerprints"] == {
@@ -192,20 +210,31 @@ def test_ocsf_compliance_findings() -> None:
         assert e["metadata"]["product"]["version"] == "1.2.3"
     statuses = [(e["compliance"]["control"], e["compliance"]["status_id"]) for e in events]
     # INCONCLUSIVE is OCSF's 2: "did not yield a result due to missing information".
-    assert statuses == [("data.a", 3), ("data.a", 1), ("data.b", 3), ("data.c", 2), ("data.d", 99)]
+    # A WAIVED verdict (data.d) still fails its control; the finding is suppressed (3).
+    assert statuses == [("data.a", 3), ("data.a", 1), ("data.b", 3), ("data.c", 2), ("data.d", 3)]
+    assert [e.get("status_id") for e in events] == [1, None, 1, 1, 3]
     assert [e["severity_id"] for e in events] == [5, 5, 3, 4, 2]
     first = events[0]
+    account = {"uid": CUSTOMER, "name": CUSTOMER, "type_id": 10, "type": "AWS Account"}
     assert first["resources"] == [
         {
             "uid": BUCKET,
             "type": "bucket",
             "name": "orders-log",
             "region": PRIMARY,
-            "owner": {"account": {"uid": CUSTOMER, "type_id": 10, "type": "AWS Account"}},
+            "owner": {
+                "uid": CUSTOMER,
+                "name": CUSTOMER,
+                "type_id": 99,
+                "type": "AWS Account",
+                "account": account,
+            },
         }
     ]
-    assert first["cloud"] == {"provider": "AWS", "account": {"uid": CUSTOMER}, "region": PRIMARY}
-    assert "cloud" not in events[3]  # a scope verdict names no collected resource
+    assert first["cloud"] == {"provider": "AWS", "account": account, "region": PRIMARY}
+    assert first["metadata"]["profiles"] == ["cloud"]
+    # A scope verdict names no collected resource: its cloud is read off the scope id.
+    assert events[3]["cloud"]["provider"] == "AWS"
     assert events[4]["unmapped"]["waiver"]["expires"] == "2027-01-01"
     assert events[2]["resources"][0]["uid"] == f"arn:aws:s3:::{HOSTILE}"  # JSON-escaped, intact
     assert len({e["finding_info"]["uid"] for e in events}) == len(events)
@@ -243,10 +272,12 @@ def test_ocsf_owner_account_types_follow_the_cloud() -> None:
     )
     events = [json.loads(line) for line in render_ocsf(report).decode().splitlines()]
     owners = [e["resources"][0]["owner"]["account"] for e in events]
+    # 99 (Other) with the precise name: py-ocsf-models 0.10 rejects OCSF's 13 and 11.
     assert owners == [
-        {"uid": sub, "type_id": 13, "type": "Azure Subscription"},
-        {"uid": "orders-prod", "type_id": 11, "type": "GCP Project"},
+        {"uid": sub, "name": sub, "type_id": 99, "type": "Azure Subscription"},
+        {"uid": "orders-prod", "name": "orders-prod", "type_id": 99, "type": "GCP Project"},
     ]
+    assert [e["cloud"]["provider"] for e in events] == ["Azure", "GCP"]
 
 
 def test_every_renderer_of_a_real_evaluation_is_deterministic(sarif_schema: dict[str, Any]) -> None:

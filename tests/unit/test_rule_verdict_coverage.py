@@ -49,6 +49,7 @@ NO_FAIL_RECORDED: dict[str, str] = {
 NO_PASS_RECORDED: dict[str, str] = {
     "control.break-glass": E2E_ONLY,
     "failure.compute-replaceable": PATTERN_FIXTURES,
+    "failure.drill-coverage": PATTERN_FIXTURES,
     "failure.local-resolution": PATTERN_FIXTURES,
     "failure.replication-loops": PATTERN_FIXTURES,
     "failure.runbook-resources": PATTERN_FIXTURES,
