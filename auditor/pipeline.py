@@ -543,36 +543,21 @@ def scan_request(
     if aws_accounts:
         if not chosen:
             raise ScanError("no AWS regions to scan: declare regions or pass --region")
-        aws = AwsScanOptions(
-            accounts=aws_accounts,
-            regions=chosen,
-            profile=profile,
-            assume_role=assume_role,
-            external_id=external_id,
-            max_workers=workers,
-            max_attempts=max_attempts,
+        aws = _aws_options(
+            AwsScanOptions(
+                accounts=aws_accounts,
+                regions=chosen,
+                profile=profile,
+                assume_role=assume_role,
+                external_id=external_id,
+                max_workers=workers,
+                max_attempts=max_attempts,
+            ),
+            scale,
+            text,
+            regions_given=bool(regions),
         )
-        if scale is not None:
-            try:  # contradicting options, a malformed or unreachable --executor
-                aws = scale.apply(aws, text, regions_given=bool(regions))
-            except ValueError as exc:
-                raise ScanError(str(exc)) from None
-    options = cloud_options or {}
-    azure = gcp = None
-    if subscriptions:
-        from auditor.collect.azure import AzureScanOptions
-
-        azure = AzureScanOptions(subscriptions=subscriptions, **options.get("azure", {}))
-    if projects:
-        from auditor.collect.gcp import GcpScanOptions
-
-        gcp = GcpScanOptions(projects=projects, **options.get("gcp", {}))
-    targets = ScanTargets(
-        aws=aws,
-        azure=azure,
-        gcp=gcp,
-        regions={c: tuple(sorted(decl.regions_of(c))) for c in ("azure", "gcp")},
-    )
+    targets = _targets(decl, aws, subscriptions, projects, cloud_options or {})
     return ScanRequest(
         declaration=decl,
         declaration_text=text,
@@ -584,6 +569,44 @@ def scan_request(
         keep_raw=keep_raw,
         output=output or OutputChoice(),
     )
+
+
+def _targets(
+    decl: Declaration,
+    aws: AwsScanOptions | None,
+    subscriptions: tuple[str, ...],
+    projects: tuple[str, ...],
+    options: Mapping[str, Mapping[str, Any]],
+) -> ScanTargets:
+    """The scan's targets: AWS as given, Azure and GCP built from the declaration."""
+    azure = gcp = None
+    if subscriptions:
+        from auditor.collect.azure import AzureScanOptions
+
+        azure = AzureScanOptions(subscriptions=subscriptions, **options.get("azure", {}))
+    if projects:
+        from auditor.collect.gcp import GcpScanOptions
+
+        gcp = GcpScanOptions(projects=projects, **options.get("gcp", {}))
+    return ScanTargets(
+        aws=aws,
+        azure=azure,
+        gcp=gcp,
+        regions={c: tuple(sorted(decl.regions_of(c))) for c in ("azure", "gcp")},
+    )
+
+
+def _aws_options(
+    aws: AwsScanOptions, scale: Any, text: str, *, regions_given: bool
+) -> AwsScanOptions:
+    """``aws`` with the scale options applied (discovery, executor, rates, checkpoint)."""
+    if scale is None:
+        return aws
+    try:  # contradicting options, a malformed or unreachable --executor
+        applied: AwsScanOptions = scale.apply(aws, text, regions_given=regions_given)
+    except ValueError as exc:
+        raise ScanError(str(exc)) from None
+    return applied
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,9 +5,12 @@ active-passive:
 - ``failure.single-write-region``: one authoritative write region: clients reach the
   platform through failover routing whose PRIMARY answer is in the primary region, and
   no data or Kafka replication flows back from a secondary.
-- ``failure.replication-service``: each declared Kafka replication service (MirrorMaker 2,
-  a replicator) is found by its tags, is running, runs in the region it replicates to,
-  and syncs consumer offsets (also for active-active).
+- ``failure.replication-service``: each declared Kafka replication service is judged on
+  the replication collected between its regions (MSK Replicator, MirrorMaker 2 on MSK
+  Connect: running, copying source -> target, syncing consumer offsets); the declaration
+  names what is intended. MirrorMaker 2 on self-managed hosts is INCONCLUSIVE (its
+  configuration is in no API) unless what the hosts show already fails (also for
+  active-active).
 
 active-active:
 
@@ -32,6 +35,7 @@ A rule that does not apply to the declared pattern says so with one PASS.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, platform_resources
 from auditor.analysis.failover import (
@@ -47,8 +51,10 @@ from auditor.analysis.failover import (
     service_members,
     service_route,
 )
+from auditor.analysis.kafka_replication import Flow, all_flows, offsets_synced, replications
 from auditor.analysis.network import label
 from auditor.base.edges import REPLICATES_TO, SCALES
+from auditor.base.kinds.kafka import KAFKA_REPLICATION
 from auditor.boundary import Declaration, Pattern, RegionRole
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
@@ -86,13 +92,15 @@ def _not_applicable(ctx: RuleContext, *patterns: Pattern) -> Judgement | None:
         "Route the bootstrap names with failover routing whose PRIMARY answer is in the "
         "primary region, and replicate only from the primary to the secondary."
     ),
-    requires=("route53", "s3"),
+    requires=("route53", "s3", "msk-replicator", "msk-connect"),
 )
 def single_write_region(ctx: RuleContext) -> Iterator[Judgement]:
     """One verdict per declared primary: each cloud's primary is its own write region.
 
     A cloud without a primary of its own is judged against the primary it fails over from
     (``comparison_primary``); a replication service or record is judged by its source's cloud.
+    Collected Kafka replication (MSK Replicator, MM2 on MSK Connect) flowing into the primary
+    from another region is a second writer, declared or not.
     """
     if (na := _not_applicable(ctx, Pattern.ACTIVE_PASSIVE)) is not None:
         yield na
@@ -156,6 +164,17 @@ def _judge_write_region(ctx: RuleContext, owner: tuple[str, str], clouds: set[st
                 problems.append(f"{label(s)} in {s.region} replicates back into {label(dest)}")
                 edges.append((s.id, dest.id, REPLICATES_TO))
     problems.extend(_services_from_elsewhere(decl, owner, clouds))
+    for f in all_flows(replications(graph)):  # collected Kafka replication into the primary
+        if not f.data or f.running is False or not f.source_region or not f.target_region:
+            continue
+        res = graph.get(f.replication)
+        if res is None or res.cloud not in clouds or f.target_region != owner[1]:
+            continue
+        if decl.region_role(res.cloud, f.source_region) is not RegionRole.PRIMARY:
+            problems.append(
+                f"{f.service} {f.name} replicates {f.source_region} back into {f.target_region}"
+            )
+            nodes.append(f.replication)
     return _write_region_verdict(ctx, owner, problems, nodes, edges, checked)
 
 
@@ -224,11 +243,11 @@ def _write_region_verdict(
         "and a replicator hosted in the primary stops (and loses its checkpoints) with it."
     ),
     remediation=(
-        "Declare the replication service in failure.replication with a tag selector, run it "
-        "in the region it replicates to, and enable consumer offset sync (MirrorMaker 2 "
-        "sync.group.offsets / replicator offset translation)."
+        "Replicate with MSK Replicator (SynchroniseConsumerGroupOffsets on) or MirrorMaker 2 on "
+        "MSK Connect (a checkpoint connector with sync.group.offsets.enabled) in the region it "
+        "replicates to, and declare it in failure.replication with a selector that picks it."
     ),
-    requires=("ec2-compute", "autoscaling", "msk", "eks"),
+    requires=("ec2-compute", "autoscaling", "msk", "eks", "msk-replicator", "msk-connect"),
 )
 def replication_service(ctx: RuleContext) -> Iterator[Judgement]:
     if (na := _not_applicable(ctx, Pattern.ACTIVE_PASSIVE, Pattern.ACTIVE_ACTIVE)) is not None:
@@ -261,65 +280,165 @@ def replication_service(ctx: RuleContext) -> Iterator[Judgement]:
 
 
 def _judge_service(ctx: RuleContext, name: str) -> Judgement:
+    """Judge one declared service on the replication collected between its regions.
+
+    The declaration names what is intended (regions, selector, ``offset_sync``); the
+    verdict rests on collected ``kafka_replication`` resources: one that copies records
+    from the source region into each target region, runs, and syncs consumer offsets.
+    Replication the auditor cannot read (MirrorMaker 2 on self-managed brokers) is
+    INCONCLUSIVE and says so, unless what can be seen already fails.
+    """
     decl = ctx.declaration
     svc = next(s for s in decl.failure.replication if s.name == name)
     rid = f"replication:{svc.name}"
     members = service_members(ctx.graph, svc)
     source, targets = service_route(decl, svc)
-    hosts = sorted({m.region for m in members if member_running(m) is not False})
+    collected = all_flows(replications(ctx.graph))
+    chosen = {m.id for m in members if m.kind == KAFKA_REPLICATION}
+    hosts_of = [m for m in members if m.kind != KAFKA_REPLICATION]
+    hosts = sorted({m.region for m in hosts_of if member_running(m) is not False})
+    # The selector picks the collected replications when it names any; else whatever
+    # collected replication copies between the declared regions stands for the service.
+    mine = [f for f in collected if f.replication in chosen] if chosen else collected
+    routes = {
+        t: [f for f in mine if f.data and (f.source_region, f.target_region) == (source, t)]
+        for t in targets
+    }
+    unplaced = [
+        f
+        for f in collected
+        if f.replication in chosen and (not f.source_region or not f.target_region)
+    ]
+    elsewhere = [
+        f
+        for f in collected
+        if f.replication in chosen
+        and f.data
+        and f.source_region
+        and f.target_region
+        and (f.source_region != source or f.target_region not in targets)
+    ]
+    used = sorted({f.replication for fs in routes.values() for f in fs} | chosen)
     attrs: dict[str, JSONValue] = {
         "kind": svc.kind,
         "source": source,
         "targets": targets,
+        "declared_offset_sync": svc.offset_sync,
+        "collected": [
+            {
+                "id": f.replication,
+                "service": f.service,
+                "source_region": f.source_region,
+                "target_region": f.target_region,
+                "running": f.running,
+                "offset_sync": offsets_synced(f, collected),
+            }
+            for fs in routes.values()
+            for f in fs
+        ],
         "hosted_in": hosts,
-        "offset_sync": svc.offset_sync,
         "members": [
             {"id": m.id, "kind": m.kind, "region": m.region, "running": member_running(m)}
             for m in members
         ],
     }
-    nodes = [m.id for m in members]
-    if not members:
-        return ctx.failed(
-            rid,
-            f"replication service {svc.name} is not found: no collected resource matches its "
-            "selector",
-            attributes=attrs,
-        )
+    nodes = list(dict.fromkeys([*used, *(m.id for m in members)]))
     problems: list[str] = []
-    missing_hosts = [t for t in targets if t not in hosts]
-    if missing_hosts:
+    missing: list[str] = []  # an absence: a gap where it was looked for makes it INCONCLUSIVE
+    unknown: list[str] = []
+    unmodelled: list[str] = []
+    for t, flows in routes.items():
+        if flows:
+            problems += _route_problems(svc.name, source, t, flows, collected)
+            unknown += [
+                f"whether {f.name} ({f.service}) runs was not recorded"
+                for f in flows
+                if f.running is None
+            ]
+        elif hosts_of:
+            if t not in hosts:
+                problems.append(
+                    f"no collected replication copies {source} -> {t}, and it runs only in "
+                    f"{', '.join(hosts) or 'no region'}, not in {t} where it replicates to"
+                )
+            else:
+                unmodelled.append(
+                    f"{source} -> {t} runs on self-managed resources "
+                    f"({', '.join(label(m) for m in hosts_of[:3])}): MirrorMaker 2 outside MSK "
+                    "Connect keeps its source, target and sync.group.offsets.enabled in the "
+                    "workers' own configuration, which no control-plane API exposes"
+                )
+        elif not unplaced:
+            missing.append(
+                f"no collected replication copies {source} -> {t} and nothing matches its selector"
+            )
+    for f in elsewhere:
         problems.append(
-            f"it runs only in {', '.join(hosts)}, not in {', '.join(missing_hosts)} where it "
-            "replicates to"
+            f"{f.name} ({f.service}) copies {f.source_region} -> {f.target_region}, not "
+            f"{source} -> {', '.join(targets)}"
         )
-    states = [member_running(m) for m in members]
-    if not any(s is True for s in states) and not any(s is None for s in states):
+    for f in unplaced:
+        unmodelled.append(
+            f"{f.name} ({f.service}) copies {f.source} -> {f.target}: brokers the auditor "
+            "cannot place in a region (not MSK)"
+        )
+    states = [member_running(m) for m in hosts_of]
+    if hosts_of and not any(routes.values()) and all(s is False for s in states):
         problems.append("none of its resources is running")
-    if not svc.offset_sync:
+    if not svc.offset_sync and not any(
+        offsets_synced(f, collected) for fs in routes.values() for f in fs
+    ):
         problems.append("consumer offset sync is not declared (offset_sync: false)")
-    if problems:
+    if problems or missing:
         return ctx.failed(
             rid,
-            f"replication service {svc.name} ({svc.kind}): {'; '.join(problems)}",
+            f"replication service {svc.name} ({svc.kind}): {'; '.join([*problems, *missing])}",
             nodes=nodes,
             attributes=attrs,
-            definite=True,
+            definite=bool(problems),
         )
-    if not any(s is True for s in states):
-        return ctx.inconclusive(
+    if unmodelled or unknown:
+        why = "; ".join([*unmodelled, *unknown])
+        verdict = ctx.inconclusive(
             rid,
-            f"whether replication service {svc.name} is running was not recorded",
+            f"replication service {svc.name} ({svc.kind}) cannot be judged: {why}",
             nodes=nodes,
             attributes=attrs,
         )
+        return replace(verdict, unmodelled="; ".join(unmodelled)) if unmodelled else verdict
+    names = sorted({f.name for fs in routes.values() for f in fs})
     return ctx.passed(
         rid,
-        f"replication service {svc.name} ({svc.kind}) runs in {', '.join(hosts)}, replicates "
-        f"{source} -> {', '.join(targets)} and syncs consumer offsets",
+        f"replication service {svc.name}: {', '.join(names)} copies {source} -> "
+        f"{', '.join(targets)}, runs and syncs consumer offsets",
         nodes=nodes,
         attributes=attrs,
     )
+
+
+def _route_problems(
+    name: str, source: str | None, target: str, flows: list[Flow], collected: list[Flow]
+) -> list[str]:
+    """What fails on one collected route: nothing running, offsets not synced."""
+    out: list[str] = []
+    if all(f.running is False for f in flows):
+        out.append(
+            f"no replication from {source} to {target} is running "
+            f"({', '.join(sorted({f.name for f in flows}))})"
+        )
+    for f in flows:
+        if f.running is not False and not offsets_synced(f, collected):
+            how = (
+                "SynchroniseConsumerGroupOffsets is off"
+                if f.service == "msk-replicator"
+                else "no MirrorMaker 2 checkpoint connector between the same clusters has "
+                "sync.group.offsets.enabled"
+            )
+            out.append(
+                f"{f.name} ({f.service}) copies {source} -> {target} without consumer offset "
+                f"sync ({how}): consumers in {target} restart from their reset policy"
+            )
+    return out
 
 
 # --- active-active ------------------------------------------------------------------------
@@ -383,7 +502,7 @@ def _write_replication(graph: BoundaryGraph, store: Resource) -> list[Relation]:
 
 
 def _replication_flows(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
-    """Region -> region data and Kafka replication, with what carries it."""
+    """Region -> region data and Kafka replication (declared and collected), and what carries it."""
     graph = ctx.graph
     flows: dict[tuple[str, str], list[str]] = {}
     for s in data_stores(graph):
@@ -396,6 +515,14 @@ def _replication_flows(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
         for t in targets:
             if source:
                 flows.setdefault((source, t), []).append(f"service {svc.name}")
+    for f in all_flows(replications(graph)):  # collected: MSK Replicator, MM2 on MSK Connect
+        if not (f.data and f.running is not False and f.source_region and f.target_region):
+            continue
+        if f.source_region != f.target_region:
+            what = f"{f.service} {f.name}"
+            here = flows.setdefault((f.source_region, f.target_region), [])
+            if what not in here:
+                here.append(what)
     return flows
 
 
