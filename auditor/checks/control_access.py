@@ -242,6 +242,16 @@ def _aws_unreached(ctx: RuleContext, targets: Sequence[Resource]) -> Iterator[Ju
             )
 
 
+def _grant_causes(rel: Any) -> set[str]:
+    """What grants a direct reach: the role assignments (Azure RBAC, Lighthouse) its
+    statements name, else the target, whose own resource policy names the principal."""
+    statements = rel.attributes.get("statements") or []
+    assignments = {
+        str(s["assignment"]) for s in statements if isinstance(s, dict) and s.get("assignment")
+    }
+    return assignments or {rel.target}
+
+
 def _judge_outsider(
     ctx: RuleContext,
     model: AccessModel,
@@ -277,7 +287,7 @@ def _judge_outsider(
     causes = tuple(
         sorted(
             {next((n for n in c if model.party(n) == "customer"), c[-1]) for c in chains.values()}
-            | set(acts)
+            | {cause for rel in direct for cause in _grant_causes(rel)}
         )
     )
     affects = tuple(sorted({*chains, *acts}))

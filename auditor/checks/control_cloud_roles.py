@@ -265,9 +265,12 @@ def azure_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterat
         attrs["grants"] = [h.as_json() for h in hits]
         what = "denied actions" if mode == "deny" else "actions outside its allow list"
         if hits:
-            # a declared role's definition is what to change; another role the vendor holds
-            # is fixed by removing the assignment that gives it
-            declared = azure_role_matches(va, rid, role)
+            # a declared custom role's definition is what to change; a built-in role (which
+            # no customer can edit) or another role the vendor holds is fixed by changing
+            # the assignment that gives it
+            declared = azure_role_matches(va, rid, role) and (
+                role.attributes.get("role_type") != "BuiltInRole"
+            )
             yield replace(
                 ctx.failed(
                     rid,

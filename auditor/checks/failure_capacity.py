@@ -202,13 +202,24 @@ def _secondary_capacity(ctx: RuleContext, cloud: str) -> Iterator[Judgement]:
         if status is Status.INCONCLUSIVE:
             j = replace(j, unmodelled=_uncountable(ctx, p, s))
         elif status is Status.FAIL:
-            j = replace(j, causes=_secondary_causes(s), affects=tuple(p.nodes))
+            j = replace(
+                j,
+                causes=_secondary_causes(f"{p_cloud}/{primary}", p, region, s, ratio),
+                affects=tuple(p.nodes),
+            )
         yield j
 
 
-def _secondary_causes(s: Capacity) -> tuple[str, ...]:
-    """What to scale: the secondary's broker groups and clusters (else the region itself)."""
-    return tuple(sorted(s.nodes))
+def _secondary_causes(
+    primary: str, p: Capacity, region: str, s: Capacity, ratio: float
+) -> tuple[str, ...]:
+    """What to scale: the secondary's Event Hubs namespaces when their units fall short,
+    its broker groups and clusters when those do (never capacity that holds)."""
+    hubs = {c.resource for c in s.event_hubs}
+    hubs_verdict = _event_hubs_verdict(primary, p, region, s, ratio)
+    if hubs_verdict is not None and hubs_verdict[0] is Status.FAIL:
+        return tuple(sorted(hubs))
+    return tuple(sorted(set(s.nodes) - hubs))
 
 
 def _uncountable(ctx: RuleContext, *caps: Capacity) -> str:
