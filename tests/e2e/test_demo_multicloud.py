@@ -158,18 +158,11 @@ def test_every_table_row_matches_a_verdict(scan: Scan) -> None:
 
 
 STILL_SPLIT = {
-    "analytics-partner-delegation",
-    "audit-to-vendor",
     "azure-broker-internet",
     "azure-partner-peering",
-    "debug-decrypt",
     "ew4-deny-rule",
     "gcp-broker-public",
     "migration-listener",
-    "project-bindings",
-    "support-access",
-    "usw2-flow-log",
-    "vendor-contributor",
 }
 """Misconfigurations whose rules do not name their shared cause yet (#17, attribution):
 the lead empties this as the rules set ``causes``."""
