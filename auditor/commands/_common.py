@@ -29,16 +29,26 @@ def fail_with(message: str, code: int = EXIT_INPUT) -> NoReturn:
     sys.exit(code)
 
 
-def load_inputs(declaration: Path, rules: str) -> tuple[Any, str, Any]:
-    """The declaration, its text and the rule pack, or a one-line error."""
+def load_inputs(declaration: Path, rules: Any) -> tuple[Any, str, Any]:
+    """The declaration, its text and the rule pack (narrowed to the rules chosen on the
+    command line, ``rules`` being a RuleChoice or a pack name), or a one-line error."""
     from auditor.boundary import DeclarationError, load_declaration
     from auditor.checks import all_rules
     from auditor.checks.pack import PackError, load_pack
+    from auditor.commands._bundle_options import RuleChoice
 
+    choice = rules if isinstance(rules, RuleChoice) else RuleChoice(pack=str(rules))
     try:
         decl = load_declaration(declaration)
-        pack = load_pack(rules)
-        pack.entries(all_rules())
+        known = all_rules()
+        pack = load_pack(choice.pack).narrowed(
+            known,
+            checks=choice.checks,
+            exclude=choice.exclude,
+            severities=choice.severities,
+            paths=choice.paths,
+        )
+        pack.entries(known)
     except (DeclarationError, PackError) as exc:
         fail_with(str(exc))
     return decl, declaration.read_text(encoding="utf-8"), pack
