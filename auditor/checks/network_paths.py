@@ -240,6 +240,20 @@ def _judge_replication(
             unmodelled=next((c.unmodelled for c in unknown if c.unmodelled), ""),
             depends_on=tuple(dict.fromkeys([*nodes, *(m for c in unknown for m in c.missing)])),
         )
+    return _judge_no_declared_path(ctx, a, b, conns, via_allowed, pair, between, common)
+
+
+def _judge_no_declared_path(
+    ctx: RuleContext,
+    a: Resource,
+    b: Resource,
+    conns: list[Connectivity],
+    via_allowed: set[str],
+    pair: str,
+    between: str,
+    common: dict[str, Any],
+) -> Judgement:
+    """FAIL: the pair is joined only over the internet, an undeclared path, or not at all."""
     affects = (a.id, b.id) if a.id != b.id else (a.id,)
     public = [c for c in conns if c.reach is Reach.YES and c.via in ("internet", "nat")]
     if public:

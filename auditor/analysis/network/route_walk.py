@@ -175,7 +175,14 @@ class RouteWalker:
                 hops=(self.hop(table, "route table", f"{text} is a blackhole", Reach.NO),),
                 reason=f"route table {rt} sends {dest} to a blackhole ({text})",
             )
-        here = self.hop(table, "route table", text)
+        return self._follow(table, r, self.hop(table, "route table", text), dest, dest_vpc)
+
+    def _follow(
+        self, table: Resource, r: Route, here: Hop, dest: Net, dest_vpc: Resource | None
+    ) -> Walk:
+        """Where the active route ``r`` (chosen for ``dest`` in ``table``) sends traffic."""
+        rt = local_id(table.id)
+        text = f"route {r.destination} -> {r.target_id}"
         t = r.target_type
         own_vid = str(table.attributes.get("vpc_id") or "")
         if t == "local":
