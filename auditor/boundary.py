@@ -6,6 +6,7 @@ name the file, line, column and field path, and suggest the right key for a
 misspelt one.
 """
 
+# long: one schema, read as one document; the loader's located errors need its models
 from __future__ import annotations
 
 import datetime as dt
@@ -15,6 +16,7 @@ import hashlib
 import re
 import weakref
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,13 +35,40 @@ from auditor.base.bounded_yaml import YamlBoundsError, check_bounds
 
 
 class DeclarationError(Exception):
-    """A declaration that cannot be used; ``str()`` is a one-line located message."""
+    """A declaration that cannot be used; ``str()`` is a one-line located message.
 
-    def __init__(self, path: str, line: int | None, col: int | None, where: str, why: str):
+    ``errors`` holds every located problem (the first is the one ``str()`` names), so
+    ``auditor validate`` can show them all.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        line: int | None,
+        col: int | None,
+        where: str,
+        why: str,
+        errors: tuple[DeclarationProblem, ...] = (),
+    ):
         self.path, self.line, self.col, self.where, self.why = path, line, col, where, why
+        self.errors = errors or (DeclarationProblem(line=line, col=col, where=where, why=why),)
         loc = path if line is None else f"{path}:{line}:{col}"
         at = f" at {where}" if where else ""
         super().__init__(f"{loc}: {why}{at}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeclarationProblem:
+    """One located problem of a declaration."""
+
+    line: int | None
+    col: int | None
+    where: str
+    why: str
+
+    def located(self, path: str) -> str:
+        loc = path if self.line is None else f"{path}:{self.line}:{self.col}"
+        return f"{loc}: {self.why}" + (f" at {self.where}" if self.where else "")
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
@@ -804,14 +833,21 @@ def parse_declaration(text: str, name: str = "<declaration>") -> Declaration:
     except ValidationError as exc:
         # A misspelt key explains the "missing field" errors it causes: report it first.
         errors = sorted(exc.errors(), key=lambda e: e.get("type") != "extra_forbidden")
-        loc, why = _describe(errors[0])
-        line, col = _yaml_location(doc, loc)
-        # Keys come from the file: escape control characters so the message stays one line.
-        where = ".".join(str(x) for x in loc).encode("unicode_escape").decode("ascii")
-        extra = len(exc.errors()) - 1
+        problems = tuple(_problem(doc, e) for e in errors)
+        top = problems[0]
+        why = top.why
+        extra = len(problems) - 1
         if extra:
             why += f" (and {extra} more error{'s' if extra > 1 else ''})"
-        raise DeclarationError(name, line, col, where, why) from None
+        raise DeclarationError(name, top.line, top.col, top.where, why, problems) from None
+
+
+def _problem(doc: Any, err: Mapping[str, Any]) -> DeclarationProblem:
+    loc, why = _describe(err)
+    line, col = _yaml_location(doc, loc)
+    # Keys come from the file: escape control characters so the message stays one line.
+    where = ".".join(str(x) for x in loc).encode("unicode_escape").decode("ascii")
+    return DeclarationProblem(line=line, col=col, where=where, why=why)
 
 
 def _plain(node: Any) -> Any:

@@ -242,6 +242,7 @@ def bundle_members(
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
     signed_by: str = "",
+    formats: frozenset[str] | None = None,
 ) -> dict[str, Member]:
     """Every file of a bundle but SHA256SUMS, each made only when it is written.
 
@@ -277,7 +278,8 @@ def bundle_members(
         **(raw or {}),
     }
     for name, render in renderers().items():
-        files[name] = functools.partial(render, report)
+        if formats is None or name in formats:
+            files[name] = functools.partial(render, report)
     return files
 
 
@@ -425,6 +427,7 @@ def write_scan_bundle(
     signer: Callable[[bytes], bytes] | None = None,
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
+    output: OutputChoice | None = None,
 ) -> Path:
     files = bundle_members(
         decl=decl,
@@ -435,8 +438,9 @@ def write_scan_bundle(
         provenance=provenance,
         raw=raw,
         signed_by=signer_fingerprint(signer),
+        formats=output.formats if output else None,
     )
-    base = f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
+    base = (output.name if output else None) or f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
     name, n = base, 1
     while (out_dir / name).exists():
         n += 1
@@ -446,6 +450,41 @@ def write_scan_bundle(
 
 class ScanError(ValueError):
     """A scan that cannot start or finish for a reason the user can fix: one line, exit 2."""
+
+
+CORE_MEMBERS = (
+    "manifest.json",
+    "declaration.yaml",
+    "inventory.jsonl",
+    "graph.json",
+    "verdicts.json",
+)
+"""Written in every bundle: what verify, replay, diff and evaluate read."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputChoice:
+    """Which rendered files a bundle gets, and its folder name (``--output-formats``,
+    ``--output-name``). The core members are always written."""
+
+    formats: frozenset[str] | None = None
+    """Renderer file names (``report.md``, ``report.sarif``, ...); None: all of them."""
+    name: str | None = None
+    """The bundle folder's name; None: ``<declaration>-<start time>``."""
+
+    def check(self) -> None:
+        """Refuse an unknown format or an unsafe name (raises :class:`ScanError`)."""
+        known = set(renderers())
+        unknown = sorted((self.formats or frozenset()) - known)
+        if unknown:
+            raise ScanError(f"unknown output format {unknown[0]!r}; known: {sorted(known)}")
+        if self.name is not None and (
+            not self.name
+            or self.name in (".", "..")
+            or any(c in self.name for c in "/\\\x00")
+            or self.name != self.name.strip()
+        ):
+            raise ScanError(f"--output-name {self.name!r}: not a plain folder name")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -461,6 +500,7 @@ class ScanRequest:
     out_dir: Path
     signer: Callable[[bytes], bytes] | None = None
     keep_raw: bool = False
+    output: OutputChoice = field(default_factory=OutputChoice)
 
 
 def scan_request(
@@ -480,6 +520,7 @@ def scan_request(
     cloud_options: Mapping[str, Mapping[str, Any]] | None = None,
     signer: Callable[[bytes], bytes] | None = None,
     keep_raw: bool = False,
+    output: OutputChoice | None = None,
 ) -> ScanRequest:
     """A request for every cloud the customer party names; raises :class:`ScanError`.
 
@@ -489,6 +530,8 @@ def scan_request(
     (``{"azure": {"base_url": ...}}``: a fake's endpoint, credential and CA in the
     demo and tests; real clouds need none).
     """
+    if output is not None:
+        output.check()
     aws_accounts, chosen = aws_scope(decl, regions)
     subscriptions = tuple(decl.accounts("azure", "customer"))
     projects = tuple(decl.accounts("gcp", "customer"))
@@ -500,36 +543,21 @@ def scan_request(
     if aws_accounts:
         if not chosen:
             raise ScanError("no AWS regions to scan: declare regions or pass --region")
-        aws = AwsScanOptions(
-            accounts=aws_accounts,
-            regions=chosen,
-            profile=profile,
-            assume_role=assume_role,
-            external_id=external_id,
-            max_workers=workers,
-            max_attempts=max_attempts,
+        aws = _aws_options(
+            AwsScanOptions(
+                accounts=aws_accounts,
+                regions=chosen,
+                profile=profile,
+                assume_role=assume_role,
+                external_id=external_id,
+                max_workers=workers,
+                max_attempts=max_attempts,
+            ),
+            scale,
+            text,
+            regions_given=bool(regions),
         )
-        if scale is not None:
-            try:  # contradicting options, a malformed or unreachable --executor
-                aws = scale.apply(aws, text, regions_given=bool(regions))
-            except ValueError as exc:
-                raise ScanError(str(exc)) from None
-    options = cloud_options or {}
-    azure = gcp = None
-    if subscriptions:
-        from auditor.collect.azure import AzureScanOptions
-
-        azure = AzureScanOptions(subscriptions=subscriptions, **options.get("azure", {}))
-    if projects:
-        from auditor.collect.gcp import GcpScanOptions
-
-        gcp = GcpScanOptions(projects=projects, **options.get("gcp", {}))
-    targets = ScanTargets(
-        aws=aws,
-        azure=azure,
-        gcp=gcp,
-        regions={c: tuple(sorted(decl.regions_of(c))) for c in ("azure", "gcp")},
-    )
+    targets = _targets(decl, aws, subscriptions, projects, cloud_options or {})
     return ScanRequest(
         declaration=decl,
         declaration_text=text,
@@ -539,7 +567,46 @@ def scan_request(
         out_dir=out_dir,
         signer=signer,
         keep_raw=keep_raw,
+        output=output or OutputChoice(),
     )
+
+
+def _targets(
+    decl: Declaration,
+    aws: AwsScanOptions | None,
+    subscriptions: tuple[str, ...],
+    projects: tuple[str, ...],
+    options: Mapping[str, Mapping[str, Any]],
+) -> ScanTargets:
+    """The scan's targets: AWS as given, Azure and GCP built from the declaration."""
+    azure = gcp = None
+    if subscriptions:
+        from auditor.collect.azure import AzureScanOptions
+
+        azure = AzureScanOptions(subscriptions=subscriptions, **options.get("azure", {}))
+    if projects:
+        from auditor.collect.gcp import GcpScanOptions
+
+        gcp = GcpScanOptions(projects=projects, **options.get("gcp", {}))
+    return ScanTargets(
+        aws=aws,
+        azure=azure,
+        gcp=gcp,
+        regions={c: tuple(sorted(decl.regions_of(c))) for c in ("azure", "gcp")},
+    )
+
+
+def _aws_options(
+    aws: AwsScanOptions, scale: Any, text: str, *, regions_given: bool
+) -> AwsScanOptions:
+    """``aws`` with the scale options applied (discovery, executor, rates, checkpoint)."""
+    if scale is None:
+        return aws
+    try:  # contradicting options, a malformed or unreachable --executor
+        applied: AwsScanOptions = scale.apply(aws, text, regions_given=regions_given)
+    except ValueError as exc:
+        raise ScanError(str(exc)) from None
+    return applied
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -603,6 +670,7 @@ def run_scan(
         finished=finished,
         signer=request.signer,
         raw=None if raw is None else raw_files(raw),
+        output=request.output,
     )
     if aws is not None and aws.checkpoint is not None:
         aws.checkpoint.remove()  # the bundle holds it all now: drop the raw data
@@ -630,6 +698,7 @@ def judge_and_write(
     signer: Callable[[bytes], bytes] | None = None,
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
+    output: OutputChoice | None = None,
 ) -> tuple[Evaluation, Path]:
     """Evaluate an inventory in hand and write its bundle; raises :class:`ScanError`.
 
@@ -651,6 +720,7 @@ def judge_and_write(
             signer=signer,
             provenance=provenance,
             raw=raw,
+            output=output,
         )
     except (BundleError, OSError) as exc:
         raise ScanError(f"cannot write the evidence bundle: {exc}") from None

@@ -84,6 +84,9 @@ class Expected:
     status: Status
     number: int = 0
     """The row's ``#`` in its table."""
+    aspect: str | None = None
+    """``rule[aspect]`` in the table: only the verdicts of that aspect (e.g. a traffic
+    class, or a sink's ``writers`` apart from its ``retention``); none means any."""
 
 
 def _table_lines(readme: Path, heading: str) -> list[str]:
@@ -104,9 +107,11 @@ def readme_table(readme: Path, heading: str) -> list[Expected]:
     rows: list[Expected] = []
     for line in _table_lines(readme, heading):
         if m := _ROW.match(line):
+            rule, _, aspect = m.group(2).partition("[")
             rows.append(
                 Expected(
-                    rule=m.group(2),
+                    rule=rule,
+                    aspect=aspect.rstrip("]") if aspect else None,
                     selector=m.group(3),
                     status=Status(m.group(4)),
                     number=int(m.group(1)),
@@ -189,7 +194,13 @@ class EstateReadme:
     def hits(self, e: Expected, verdicts: list[Verdict], inventory: Inventory) -> list[Verdict]:
         """Verdicts of ``e.rule`` on the resources ``e.selector`` names."""
         ts = targets(e.selector, inventory)
-        return [v for v in verdicts if v.rule == e.rule and _matches(v.resource, ts)]
+        return [
+            v
+            for v in verdicts
+            if v.rule == e.rule
+            and (e.aspect is None or v.aspect == e.aspect)
+            and _matches(v.resource, ts)
+        ]
 
     def uncaught(self, verdicts: list[Verdict], inventory: Inventory) -> list[str]:
         """Planted violations no verdict reports with the expected status.
@@ -227,7 +238,10 @@ class EstateReadme:
             if v.status is not Status.PASS
             and (self.only is None or self.only(v.resource))
             and not any(
-                e.rule == v.rule and e.status is v.status and _matches(v.resource, ts)
+                e.rule == v.rule
+                and (e.aspect is None or v.aspect == e.aspect)
+                and e.status is v.status
+                and _matches(v.resource, ts)
                 for e, ts in explained
             )
         ]

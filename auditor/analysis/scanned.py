@@ -66,3 +66,36 @@ def unlisted_customer_accounts(
         if g.cloud == cloud and (g.service == "*" or g.service in units) and not g.resource
     }
     return [a for a in accounts if a not in ran or a in hit or "*" in hit]
+
+
+BUCKET_UNITS = {"aws": ("s3",)}
+"""Per cloud: the listing that must be complete to place a bucket (default: the cloud's
+whole-account listing)."""
+
+
+def closed_world(
+    inventory: Inventory, decl: Declaration, cloud: str, units: tuple[str, ...] | None = None
+) -> str | None:
+    """The proof that an uncollected resource of ``cloud`` lies outside the customer, or None.
+
+    The proof is every declared customer account's complete listing (see
+    :func:`unlisted_customer_accounts`); ``None`` when any had a gap or none is declared.
+    """
+    if unlisted_customer_accounts(inventory, decl, cloud, units) != []:
+        return None
+    what = {"azure": "subscription", "gcp": "project"}.get(cloud, "account")
+    listed = sorted(set(decl.accounts(cloud, "customer")))
+    return f"each customer {what} was listed completely: {', '.join(listed)}"
+
+
+def listing_gaps(
+    inventory: Inventory, decl: Declaration, cloud: str, units: tuple[str, ...] | None = None
+) -> tuple[str, ...]:
+    """Gap labels for the customer accounts whose listing is not known complete: what keeps
+    an uncollected resource's owner unknown (empty when there are none)."""
+    unlisted = unlisted_customer_accounts(inventory, decl, cloud, units) or []
+    return tuple(
+        f"{cloud} {a}: the customer account's listing is incomplete, so what it lacks may "
+        "still be the customer's"
+        for a in unlisted
+    )

@@ -122,6 +122,21 @@ HEALTH_CHECKED_BY = define_edge(
     "dns_record -> health_check",
 )
 SCALES = define_edge("failure.scales", "ASG membership", "scaling_group -> instance")
+CONFIGURED_BY = define_edge(
+    "failure.configured_by",
+    "the broker configuration (revision) a Kafka cluster runs with",
+    "kafka_cluster -> kafka_config",
+)
+REPLICATES_FROM = define_edge(
+    "failure.replicates_from",
+    "a managed replication reads from the cluster",
+    "kafka_replication -> kafka_cluster",
+)
+REPLICATES_INTO = define_edge(
+    "failure.replicates_into",
+    "a managed replication writes into the cluster",
+    "kafka_replication -> kafka_cluster",
+)
 
 # --- network path ---------------------------------------------------------------
 ACL_OF = define_edge("network.acl_of", "NACL applies to subnet", "network_acl -> subnet")

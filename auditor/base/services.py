@@ -22,7 +22,10 @@ AWS_SERVICES = frozenset(
         "iam",
         "kms",
         "msk",
+        "msk-config",
+        "msk-connect",
         "msk-policy",
+        "msk-replicator",
         "organizations",
         "route53",
         "s3",
@@ -30,7 +33,13 @@ AWS_SERVICES = frozenset(
     }
 )
 AZURE_SERVICES = frozenset(
-    {"azure-authorization", "azure-containers", "azure-diagnostics", "azure-resources"}
+    {
+        "azure-authorization",
+        "azure-containers",
+        "azure-diagnostics",
+        "azure-eventhubs-dr",
+        "azure-resources",
+    }
 )
 GCP_SERVICES = frozenset({"cloudasset", "cloudasset-iam"})
 DRILLS = "drills"

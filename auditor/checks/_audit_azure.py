@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from auditor.base.edges import ENCRYPTED_BY, ROLE_ASSIGNED
 from auditor.checks import Judgement, RuleContext
-from auditor.checks.control_trust import scanned
+from auditor.checks.control_trust import not_scanned, scanned
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, Resource
 
@@ -102,8 +103,12 @@ def _read(ctx: RuleContext, sub: str) -> bool:
 
 
 def _unscanned(ctx: RuleContext, sub: str) -> Judgement:
-    return ctx.inconclusive(
-        scope_id("azure", sub, "*"), f"customer subscription {sub} was not scanned", account=sub
+    return not_scanned(
+        ctx.inconclusive(
+            scope_id("azure", sub, "*"), f"customer subscription {sub} was not scanned", account=sub
+        ),
+        "azure",
+        sub,
     )
 
 
@@ -231,11 +236,19 @@ def outside_grants(
 ) -> tuple[list[str], list[str]]:
     """(outside principals whose roles at a scope over ``target`` grant one of ``actions``,
     roles whose permissions were not read)."""
+    hits, unknown = _outside_assignments(ctx, target, actions)
+    return sorted({text for text, _ in hits}), unknown
+
+
+def _outside_assignments(
+    ctx: RuleContext, target: str, actions: Sequence[tuple[str, bool]]
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """As :func:`outside_grants`, each hit with the role assignment that gives it."""
     from auditor.analysis.azure_access import _under, customer_tenants, grants, is_outside
 
     graph = ctx.graph
     tenants = customer_tenants(graph)
-    hits: list[str] = []
+    hits: list[tuple[str, str]] = []
     unknown: list[str] = []
     for p in graph.of_kind(Kind.PRINCIPAL, include_stubs=True):
         if p.cloud != "azure" or not p.id.startswith("/tenants/"):
@@ -253,7 +266,10 @@ def outside_grants(
                 continue
             hit = next((a for a, d in actions if grants(role, a, d)), None)
             if hit:
-                hits.append(f"{p.name or p.id} ({hit} through {role.name or role_id})")
+                assignment = str(rel.attributes.get("assignment") or rel.target)
+                hits.append(
+                    (f"{p.name or p.id} ({hit} through {role.name or role_id})", assignment)
+                )
     return sorted(set(hits)), sorted(set(unknown))
 
 
@@ -268,9 +284,11 @@ def tamper(ctx: RuleContext) -> Iterator[Judgement]:
 
 
 def _tamper_one(ctx: RuleContext, s: Resource, sub: str) -> Judgement:
-    hits, unknown = outside_grants(
+    found, unknown = _outside_assignments(
         ctx, f"/subscriptions/{sub}", [(a, False) for a in SETTING_ACTIONS]
     )
+    hits = sorted({h for h, _ in found})
+    causes = {a for _, a in found}
     problems = [f"{h} can delete or redirect the export" for h in hits]
     notes: list[str] = []
     unseen: list[str] = []
@@ -288,18 +306,24 @@ def _tamper_one(ctx: RuleContext, s: Resource, sub: str) -> Judgement:
                     f"storage account {did.rsplit('/', 1)[-1]} has a locked immutability policy"
                 )
                 continue
-            h, u = outside_grants(ctx, did, STORAGE_ACTIONS)
+            hs, u = _outside_assignments(ctx, did, STORAGE_ACTIONS)
         elif what == "workspace":
-            h, u = outside_grants(ctx, did, WORKSPACE_ACTIONS)
+            hs, u = _outside_assignments(ctx, did, WORKSPACE_ACTIONS)
         else:
             notes.append(f"event hub {did}: a stream, judged by where its consumers store it")
             continue
+        h = sorted({x for x, _ in hs})
+        causes |= {a for _, a in hs}
         problems += [f"{x} can alter its {what} {did.rsplit('/', 1)[-1]}" for x in h]
         unknown += u
     attrs: dict[str, JSONValue] = {"notes": notes, "unread_roles": sorted(set(unknown))}
     label = f"Activity Log export {s.name} of subscription {sub}"
     if problems:
-        return ctx.failed(s.id, f"{label}: " + "; ".join(problems), attributes=attrs, definite=True)
+        # what to change: the role assignments that let outside principals alter it
+        return replace(
+            ctx.failed(s.id, f"{label}: " + "; ".join(problems), attributes=attrs, definite=True),
+            causes=tuple(sorted(causes)),
+        )
     if unseen:
         return ctx.inconclusive(
             s.id, f"{label}: who can change it is unknown: " + "; ".join(unseen), attributes=attrs

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from auditor.analysis.gcp_iam import IAM_UNIT
 from auditor.analysis.scanned import unlisted_customer_accounts
 from auditor.base.edges import ENCRYPTED_BY
 from auditor.checks import Judgement, RuleContext
-from auditor.checks.control_trust import scanned
+from auditor.checks.control_trust import not_scanned, scanned
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, Resource
 
@@ -46,10 +47,14 @@ def customer_projects(ctx: RuleContext) -> list[str]:
 
 
 def _unscanned(ctx: RuleContext, project: str) -> Judgement:
-    return ctx.inconclusive(
-        scope_id("gcp", project, "*"),
-        f"customer project {project} was not scanned",
-        account=project,
+    return not_scanned(
+        ctx.inconclusive(
+            scope_id("gcp", project, "*"),
+            f"customer project {project} was not scanned",
+            account=project,
+        ),
+        "gcp",
+        project,
     )
 
 
@@ -130,6 +135,8 @@ class _Stores:
     unknown: list[str] = field(default_factory=list)
     parties: list[str] = field(default_factory=list)
     rows: list[JSONValue] = field(default_factory=list)
+    culprits: list[str] = field(default_factory=list)
+    """The sinks behind ``problems``: what must change."""
 
 
 def _sink_stores(ctx: RuleContext, project: str, sinks: list[Resource], want: str) -> _Stores:
@@ -147,6 +154,7 @@ def _sink_stores(ctx: RuleContext, project: str, sinks: list[Resource], want: st
         dest = s.attributes.get("destination")
         out.rows.append({"sink": s.id, "destination": dest, "project": owner, "party": party})
         if party is None and closed and want == out.parties[0]:
+            out.culprits.append(s.id)
             out.problems.append(
                 f"sink {s.name} copies audit logs to {dest}, which is in none of the customer "
                 f"projects (all were listed completely): outside the {want}"
@@ -156,6 +164,7 @@ def _sink_stores(ctx: RuleContext, project: str, sinks: list[Resource], want: st
         else:
             out.parties.append(party)
             if want != "any" and party != want:
+                out.culprits.append(s.id)
                 out.problems.append(
                     f"sink {s.name} copies audit logs to {dest} in project {owner} ({party}), "
                     f"not a {want} project"
@@ -180,13 +189,16 @@ def log_store(ctx: RuleContext, want: str) -> Iterator[Judgement]:
         sid = scope_id("gcp", project, "*")
         nodes = [s.id for s in sinks]
         if problems:
-            yield ctx.failed(
-                sid,
-                f"project {project}: " + "; ".join(problems),
-                account=project,
-                attributes=attrs,
-                nodes=nodes,
-                definite=True,
+            yield replace(
+                ctx.failed(
+                    sid,
+                    f"project {project}: " + "; ".join(problems),
+                    account=project,
+                    attributes=attrs,
+                    nodes=nodes,
+                    definite=True,
+                ),
+                causes=tuple(sorted(stores.culprits)),
             )
         elif unknown:
             yield ctx.inconclusive(
@@ -252,9 +264,14 @@ a sink."""
 def sink_writers(ctx: RuleContext, project: str) -> list[str]:
     """Members outside the customer (not Google's agents) holding a sink-writing role on the
     project or on a scanned folder/organisation above it."""
+    return sorted({text for text, _ in _sink_writer_bindings(ctx, project)})
+
+
+def _sink_writer_bindings(ctx: RuleContext, project: str) -> list[tuple[str, str]]:
+    """(``member (role on where)``, id of the resource whose IAM policy holds the binding)."""
     from auditor.analysis.gcp_iam import member_party
 
-    out: set[str] = set()
+    out: set[tuple[str, str]] = set()
     for kind in (Kind.ACCOUNT, "folder", "organization"):
         for res in ctx.graph.of_kind(kind):
             if res.cloud != "gcp" or (kind == Kind.ACCOUNT and res.account != project):
@@ -264,7 +281,7 @@ def sink_writers(ctx: RuleContext, project: str) -> list[str]:
                     continue
                 for m in b.get("members") or []:
                     if member_party(ctx.declaration, str(m)) not in ("customer", "provider"):
-                        out.add(f"{m} ({b.get('role')} on {res.name or res.id})")
+                        out.add((f"{m} ({b.get('role')} on {res.name or res.id})", res.id))
     return sorted(out)
 
 
@@ -293,36 +310,106 @@ def tamper(ctx: RuleContext) -> Iterator[Judgement]:
                 )
             continue
         writers = sink_writers(ctx, project)
+        bindings = tuple(sorted({r for _, r in _sink_writer_bindings(ctx, project)}))
+        iam_read = ctx.graph.inventory.was_collected(IAM_UNIT, project)
         for s in sinks:
-            locked, why = _locked(ctx, s)
-            label = f"audit log sink {s.name} ({s.attributes.get('destination')})"
-            attrs: dict[str, JSONValue] = {"destination": s.attributes.get("destination")}
-            dest = str(s.attributes.get("destination_id") or "")
-            attrs["outside_writers"] = list(writers)
-            if writers:
-                yield ctx.failed(
-                    s.id,
-                    f"{label}: {', '.join(writers)} can change or delete the sink"
-                    + ("" if locked else f"; {why}"),
-                    attributes=attrs,
-                    definite=True,
-                )
-            elif locked is None:
-                yield ctx.inconclusive(s.id, f"{label}: {why}", attributes=attrs)
-            elif locked:
-                yield ctx.passed(
-                    s.id,
-                    f"{label}: {why}, so its logs cannot be deleted early",
-                    attributes=attrs,
-                    nodes=[dest],
-                )
-            else:
-                yield ctx.failed(
-                    s.id,
-                    f"{label}: {why}: exported audit logs can be deleted or altered",
-                    attributes=attrs,
-                    nodes=[dest] if dest else [],
-                )
+            yield _sink_writers(ctx, s, writers, bindings, iam_read=iam_read)
+            yield _sink_retention(ctx, s)
+
+
+def _sink_label(sink: Resource) -> str:
+    return f"audit log sink {sink.name} ({sink.attributes.get('destination')})"
+
+
+def _sink_writers(
+    ctx: RuleContext,
+    sink: Resource,
+    writers: list[str],
+    bindings: tuple[str, ...],
+    *,
+    iam_read: bool,
+) -> Judgement:
+    """Aspect ``writers``: no member outside the customer may change or delete the sink.
+
+    Its own verdict (not folded into the lock's) because the fix differs: the IAM
+    policies granting sink writing, not the destination.
+    """
+    attrs: dict[str, JSONValue] = {
+        "destination": sink.attributes.get("destination"),
+        "outside_writers": list(writers),
+    }
+    if writers:
+        return replace(
+            ctx.failed(
+                sink.id,
+                f"{_sink_label(sink)}: {', '.join(writers)} can change or delete the sink",
+                attributes=attrs,
+                definite=True,
+            ),
+            causes=bindings,
+            aspect="writers",
+        )
+    if not iam_read:
+        return replace(
+            ctx.inconclusive(
+                sink.id,
+                f"{_sink_label(sink)}: the project's IAM policy was not read, so who may "
+                "change the sink is unknown",
+                attributes=attrs,
+            ),
+            aspect="writers",
+        )
+    return replace(
+        ctx.passed(
+            sink.id,
+            f"{_sink_label(sink)}: no member outside the customer holds a sink-writing role "
+            f"({', '.join(SINK_WRITERS)}) on the project or a scanned folder above it",
+            attributes=attrs,
+        ),
+        aspect="writers",
+    )
+
+
+def _retention_causes(ctx: RuleContext, sink: Resource) -> tuple[str, ...]:
+    """What to change: a collected log or storage bucket's lock; else (BigQuery, Pub/Sub,
+    a destination outside the inventory) the sink, whose destination must move."""
+    dest = ctx.graph.get(str(sink.attributes.get("destination_id") or ""))
+    lockable = sink.attributes.get("destination_type") not in ("bigquery", "pubsub")
+    if dest is not None and lockable and not dest.attributes.get("stub"):
+        return (dest.id,)
+    return (sink.id,)
+
+
+def _sink_retention(ctx: RuleContext, sink: Resource) -> Judgement:
+    """Aspect ``retention``: the sink's destination is locked, so logs cannot go early."""
+    locked, why = _locked(ctx, sink)
+    label = _sink_label(sink)
+    attrs: dict[str, JSONValue] = {"destination": sink.attributes.get("destination")}
+    dest = str(sink.attributes.get("destination_id") or "")
+    if locked is None:
+        j = replace(
+            ctx.inconclusive(sink.id, f"{label}: {why}", attributes=attrs),
+            unmodelled=f"the retention lock of {sink.attributes.get('destination')}, "
+            "which is in no scanned project",
+        )
+    elif locked:
+        j = ctx.passed(
+            sink.id,
+            f"{label}: {why}, so its logs cannot be deleted early",
+            attributes=attrs,
+            nodes=[dest],
+        )
+    else:
+        j = replace(
+            ctx.failed(
+                sink.id,
+                f"{label}: {why}: exported audit logs can be deleted or altered",
+                attributes=attrs,
+                nodes=[dest] if dest else [],
+            ),
+            causes=_retention_causes(ctx, sink),
+        )
+    return replace(j, aspect="retention")
 
 
 _SERVICES: dict[str, str] = {
@@ -386,11 +473,16 @@ def data_events(ctx: RuleContext, stores: Sequence[Resource]) -> Iterator[Judgem
             what = f"{', '.join(missing)} not logged" if missing else ""
             if exempt:
                 what += ("; " if what else "") + f"exempted: {', '.join(sorted(exempt))}"
-            yield ctx.failed(
-                rid,
-                f"{label}: Data Access audit logs of {service}: {what}",
-                attributes=attrs,
-                nodes=[c.id for c in configs],
+            # one audit configuration leaves every store of the service unlogged: it is
+            # what to change (else, with none, the project's IAM policy)
+            yield replace(
+                ctx.failed(
+                    rid,
+                    f"{label}: Data Access audit logs of {service}: {what}",
+                    attributes=attrs,
+                    nodes=[c.id for c in configs],
+                ),
+                causes=tuple(sorted(c.id for c in configs)),
             )
         else:
             yield ctx.passed(

@@ -9,6 +9,7 @@ address or a range holding it), or elsewhere (an unexplained crossing).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.network import cidr_within, local_id, parse_net, platform_networks
@@ -114,10 +115,14 @@ def judge_link(ctx: RuleContext, s: SiteLink) -> Judgement:
             **common,
         )
     if not names_of(s):
-        return ctx.inconclusive(
-            s.link.id,
-            f"{what} on {near}: its far end is not recorded, so where it leads is unknown",
-            **common,
+        return replace(
+            ctx.inconclusive(
+                s.link.id,
+                f"{what} on {near}: its far end is not recorded, so where it leads is unknown",
+                **common,
+            ),
+            unmodelled="the far end of a site link that records no peer address, gateway or "
+            "network",
         )
     return ctx.failed(
         s.link.id,

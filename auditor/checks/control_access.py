@@ -26,6 +26,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from auditor.analysis.access import AccessModel, Grant, access_model, describe_chain
@@ -38,11 +39,17 @@ from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME, ENCRYPTED_BY
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.control_cloud_roles import azure_declared, gcp_outside_reach
 from auditor.checks.control_trust import account_of_arn, scanned
-from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity, Status
 
 DATA_CAPS = ("data.read", "data.write", "key.decrypt", "key.policy_change", "bucket.policy_change")
 KEY_CAPS = ("key.decrypt", "key.policy_change", "key.destroy")
 _SHOWN = 3
+
+
+def conditions_text(requires: Sequence[str]) -> str:
+    """The unmodelled state behind a conditional reach: the request-time conditions."""
+    named = sorted({r for r in requires if r})
+    return "request-time policy conditions" + (f": {'; '.join(named)}" if named else "")
 
 
 def reach(
@@ -86,7 +93,44 @@ def _edges(chain: list[str]) -> list[tuple[str, str, str]]:
     return [(a, b, CAN_ASSUME) for a, b in itertools.pairwise(chain)]
 
 
+def _reach_causes(
+    model: AccessModel, target: Resource, hits: Sequence[tuple[list[str], Grant]]
+) -> tuple[str, ...]:
+    """What to change for each reach: the customer role whose policy grants the capability,
+    else (an outside principal named by the target's own policy) the target itself."""
+    out: set[str] = set()
+    for chain, g in hits:
+        holder = chain[-1] if chain else g.principal
+        out.add(holder if model.party(holder) == "customer" else target.id)
+    return tuple(sorted(out))
+
+
+def _protected(ctx: RuleContext, target: Resource) -> tuple[str, ...]:
+    """The stores a key protects (what a reach to the key affects)."""
+    if target.kind != Kind.KEY:
+        return ()
+    return tuple(sorted({rel.source for rel in ctx.graph.in_edges(target.id, ENCRYPTED_BY)}))
+
+
 def _judge_reach(
+    ctx: RuleContext,
+    target: Resource,
+    hits: list[tuple[list[str], Grant]],
+    what: str,
+    ok: str,
+) -> Judgement:
+    j = _judge_reach_status(ctx, target, hits, what, ok)
+    if j.status is Status.PASS:
+        return j
+    model = access_model(ctx.graph)
+    j = replace(j, causes=_reach_causes(model, target, hits), affects=_protected(ctx, target))
+    if j.status is Status.INCONCLUSIVE:
+        requires = [r for c, g in hits for r in [*model.chain_requires(c), *g.result.requires]]
+        j = replace(j, unmodelled=conditions_text(requires))
+    return j
+
+
+def _judge_reach_status(
     ctx: RuleContext,
     target: Resource,
     hits: list[tuple[list[str], Grant]],
@@ -198,6 +242,16 @@ def _aws_unreached(ctx: RuleContext, targets: Sequence[Resource]) -> Iterator[Ju
             )
 
 
+def _grant_causes(rel: Any) -> set[str]:
+    """What grants a direct reach: the role assignments (Azure RBAC, Lighthouse) its
+    statements name, else the target, whose own resource policy names the principal."""
+    statements = rel.attributes.get("statements") or []
+    assignments = {
+        str(s["assignment"]) for s in statements if isinstance(s, dict) and s.get("assignment")
+    }
+    return assignments or {rel.target}
+
+
 def _judge_outsider(
     ctx: RuleContext,
     model: AccessModel,
@@ -228,6 +282,15 @@ def _judge_outsider(
     if acts:
         what += ("; " if what else "") + "acts on " + ", ".join(acts[:_SHOWN])
     who = "anyone (an arbitrary outside principal)" if o == ANYONE else o
+    # what lets it in: the trust policy of the first customer role on each chain, and the
+    # resource policies naming it directly
+    causes = tuple(
+        sorted(
+            {next((n for n in c if model.party(n) == "customer"), c[-1]) for c in chains.values()}
+            | {cause for rel in direct for cause in _grant_causes(rel)}
+        )
+    )
+    affects = tuple(sorted({*chains, *acts}))
     if declared:
         return ctx.passed(
             o,
@@ -238,23 +301,34 @@ def _judge_outsider(
             region="global",
         )
     if conditional:
-        return ctx.inconclusive(
+        return replace(
+            ctx.inconclusive(
+                o,
+                f"undeclared {model.party(o)} principal {who} may reach {what}, depending on "
+                "conditions the auditor cannot resolve",
+                attributes=attrs,
+                edges=edges,
+                account=account_of_arn(o),
+                region="global",
+            ),
+            causes=causes,
+            affects=affects,
+            unmodelled=conditions_text(
+                [r for c in chains.values() for r in model.chain_requires(c)]
+            ),
+        )
+    return replace(
+        ctx.failed(
             o,
-            f"undeclared {model.party(o)} principal {who} may reach {what}, depending on "
-            "conditions the auditor cannot resolve",
+            f"undeclared {model.party(o)} principal {who} reaches {what}",
             attributes=attrs,
             edges=edges,
+            definite=True,
             account=account_of_arn(o),
             region="global",
-        )
-    return ctx.failed(
-        o,
-        f"undeclared {model.party(o)} principal {who} reaches {what}",
-        attributes=attrs,
-        edges=edges,
-        definite=True,
-        account=account_of_arn(o),
-        region="global",
+        ),
+        causes=causes,
+        affects=affects,
     )
 
 
@@ -408,16 +482,28 @@ def _azure_key_control(ctx: RuleContext, key: Resource) -> Judgement:
     }
     edges = [(p, key.id, CAN_ACT_ON) for p, _, _ in hits]
     nodes = sorted({p for p, _, _ in hits})
-    definite = [h for h in hits if h in allowed]
-    shown = "; ".join(f"{p} {c} ({why})" for p, c, why in (definite or hits)[:3])
+    definite = {h for h in hits if h in allowed}
+    shown = "; ".join(f"{p} {c} ({why})" for p, c, why in (sorted(definite) or hits)[:3])
     if definite:
-        return ctx.failed(
-            key.id,
-            f"{label}: a principal outside the customer can use or re-policy it: {shown}",
-            attributes=attrs,
-            edges=edges,
-            nodes=nodes,
-            definite=True,
+        # what to change: the role assignments that give the outside principals the key
+        assignments = {
+            str(st.get("assignment") or st.get("scope") or "")
+            for rel in ctx.graph.in_edges(key.id, CAN_ACT_ON)
+            if (rel.source, str(rel.attributes.get("capability")), rel.reason) in definite
+            for st in rel.attributes.get("statements") or []
+            if isinstance(st, dict)
+        }
+        return replace(
+            ctx.failed(
+                key.id,
+                f"{label}: a principal outside the customer can use or re-policy it: {shown}",
+                attributes=attrs,
+                edges=edges,
+                nodes=nodes,
+                definite=True,
+            ),
+            causes=tuple(sorted(assignments - {""})),
+            affects=_protected(ctx, key),
         )
     if hits:
         return ctx.inconclusive(
@@ -489,8 +575,12 @@ def _gcp_key_control(ctx: RuleContext, key: Resource) -> Judgement:
                 }
             )
         )
-        return ctx.failed(
-            key.id, f"{label} is reachable by outside member(s) {who}", attributes=attrs
+        return replace(
+            ctx.failed(
+                key.id, f"{label} is reachable by outside member(s) {who}", attributes=attrs
+            ),
+            causes=tuple(sorted({g.resource for g in hits})),
+            affects=_protected(ctx, key),
         )
     # A project-level scan does not read folder or organisation policies: they are
     # listed in the evidence, but only an unread project policy leaves the key unjudged.

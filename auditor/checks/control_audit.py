@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from auditor.analysis.scanned import unlisted_customer_accounts
 from auditor.base.edges import LOGS_TO
 from auditor.checks import Judgement, RuleContext, _audit_azure, _audit_gcp, rule
-from auditor.checks.control_trust import scanned
+from auditor.checks.control_trust import not_scanned, scanned
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
@@ -96,10 +96,14 @@ def _trail_json(t: Resource) -> dict[str, JSONValue]:
 
 
 def _unscanned(ctx: RuleContext, account: str) -> Judgement:
-    return ctx.inconclusive(
-        scope_id("aws", account, "*"),
-        f"customer account {account} was not scanned",
-        account=account,
+    return not_scanned(
+        ctx.inconclusive(
+            scope_id("aws", account, "*"),
+            f"customer account {account} was not scanned",
+            account=account,
+        ),
+        "aws",
+        account,
     )
 
 
@@ -169,15 +173,19 @@ def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Judgement]:
                 )
                 for t in trails
             )
-        yield ctx.failed(
-            sid,
-            f"account {account} has no logging "
-            + ("multi-region trail" if decl.control.audit.trail == "multi-region" else "trail")
-            + f" with management events covering {', '.join(uncovered)} ({why})",
-            account=account,
-            nodes=nodes,
-            attributes=attrs,
-            depends_on=nodes,
+        yield replace(
+            ctx.failed(
+                sid,
+                f"account {account} has no logging "
+                + ("multi-region trail" if decl.control.audit.trail == "multi-region" else "trail")
+                + f" with management events covering {', '.join(uncovered)} ({why})",
+                account=account,
+                nodes=nodes,
+                attributes=attrs,
+                depends_on=nodes,
+            ),
+            # the trails that fall short are what to change; with none, the account's trails
+            causes=tuple(sorted(nodes)),
         )
 
 
@@ -378,13 +386,22 @@ def audit_data_events(ctx: RuleContext) -> Iterator[Judgement]:
     yield from _audit_gcp.data_events(ctx, stores)
     buckets = [s for s in stores if s.kind == Kind.BUCKET and s.cloud == "aws"]
     if not buckets:
-        if decl.accounts("aws", "customer"):
-            yield ctx.inconclusive("scope:aws/*/*", "no data store bucket was found to judge")
+        for account in sorted(decl.accounts("aws", "customer")):
+            if scanned(ctx.graph, account):
+                yield ctx.nothing_to_judge(
+                    scope_id("aws", account, "*"),
+                    f"no data store bucket was found in account {account} to judge",
+                    account=account,
+                )
+            else:
+                yield _unscanned(ctx, account)
         return
     for b in buckets:
         trails = [t for t in _trails_covering(ctx.graph, b.account) if not _shortfalls(t)]
         if not trails and not scanned(ctx.graph, b.account):
-            yield ctx.inconclusive(b.id, f"account {b.account} was not scanned")
+            yield not_scanned(
+                ctx.inconclusive(b.id, f"account {b.account} was not scanned"), "aws", b.account
+            )
             continue
         modes: dict[str, str] = {}
         for t in trails:

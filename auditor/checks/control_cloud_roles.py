@@ -18,6 +18,7 @@ principal, role and actions):
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, Literal
 
 from auditor.analysis.azure_access import (
@@ -211,6 +212,18 @@ def _held_azure_roles(ctx: RuleContext, va: VendorAccess) -> dict[str, list[str]
     return held
 
 
+def _azure_assignments(ctx: RuleContext, va: VendorAccess, rid: str) -> tuple[str, ...]:
+    """The role assignments giving the principals of ``va`` role definition ``rid``."""
+    out: set[str] = set()
+    for p in _azure_principals(ctx):
+        if not azure_principal_matches(va, principal_names(ctx.graph, p)):
+            continue
+        for rel in ctx.graph.out_edges(p.id, ROLE_ASSIGNED):
+            if str(rel.attributes.get("role_definition_id") or "") == rid:
+                out.add(str(rel.attributes.get("assignment") or rel.target))
+    return tuple(sorted(out))
+
+
 def azure_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterator[Judgement]:
     """The Azure role definitions the vendor principal holds, against allow or deny."""
     globs = list(va.deny if mode == "deny" else va.allow)
@@ -252,12 +265,21 @@ def azure_vendor_roles(ctx: RuleContext, va: VendorAccess, mode: Mode) -> Iterat
         attrs["grants"] = [h.as_json() for h in hits]
         what = "denied actions" if mode == "deny" else "actions outside its allow list"
         if hits:
-            yield ctx.failed(
-                rid,
-                f"Azure vendor principal {va.principal} holds role {name} at "
-                f"{', '.join(sorted(set(scopes)))}, which grants {what}: {_hits_text(hits)}",
-                attributes=attrs,
-                definite=True,
+            # a declared custom role's definition is what to change; a built-in role (which
+            # no customer can edit) or another role the vendor holds is fixed by changing
+            # the assignment that gives it
+            declared = azure_role_matches(va, rid, role) and (
+                role.attributes.get("role_type") != "BuiltInRole"
+            )
+            yield replace(
+                ctx.failed(
+                    rid,
+                    f"Azure vendor principal {va.principal} holds role {name} at "
+                    f"{', '.join(sorted(set(scopes)))}, which grants {what}: {_hits_text(hits)}",
+                    attributes=attrs,
+                    definite=True,
+                ),
+                causes=() if declared else _azure_assignments(ctx, va, rid),
             )
         else:
             yield ctx.passed(
@@ -559,20 +581,35 @@ def gcp_outside_reach(ctx: RuleContext) -> Iterator[Judgement]:
         if any(gcp_member_matches(va, member) for va in vas):
             yield ctx.passed(member, f"declared vendor member {member} reaches {what}", **kw)
         elif all(g.conditional for _, g in hits):
-            yield ctx.inconclusive(
-                member,
-                f"undeclared {party} member {member} may reach {what}, depending on IAM "
-                f"conditions the auditor cannot resolve ({'; '.join(roles[:_SHOWN])})",
-                **kw,
+            yield replace(
+                ctx.inconclusive(
+                    member,
+                    f"undeclared {party} member {member} may reach {what}, depending on IAM "
+                    f"conditions the auditor cannot resolve ({'; '.join(roles[:_SHOWN])})",
+                    **kw,
+                ),
+                unmodelled="IAM conditions of GCP bindings (CEL expressions evaluated at "
+                "request time)",
             )
         else:
-            yield ctx.failed(
-                member,
-                f"undeclared {party} member {member} reaches {what} ({'; '.join(roles[:_SHOWN])})",
-                definite=True,
-                **kw,
+            # what lets it in: the IAM policy holding each binding (resource, project, ...)
+            yield replace(
+                ctx.failed(
+                    member,
+                    f"undeclared {party} member {member} reaches {what} "
+                    f"({'; '.join(roles[:_SHOWN])})",
+                    definite=True,
+                    **kw,
+                ),
+                causes=tuple(sorted({g.resource for _, g in hits})),
+                affects=tuple(sorted({t.id for t, _ in hits})),
             )
-    for project in sorted(decl.accounts("gcp", "customer")):
+    yield from _gcp_unreached(ctx, reached_projects)
+
+
+def _gcp_unreached(ctx: RuleContext, reached_projects: set[str]) -> Iterator[Judgement]:
+    """A verdict per customer project no outside member reaches."""
+    for project in sorted(ctx.declaration.accounts("gcp", "customer")):
         if project in reached_projects:
             continue
         sid = f"scope:gcp/{project}/*"

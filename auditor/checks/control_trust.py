@@ -16,7 +16,7 @@ holds its declared role.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.gcp_iam import outside_grants
@@ -58,6 +58,12 @@ def role_name_of(arn: str) -> str:
 def scanned(graph: BoundaryGraph, account: str) -> bool:
     """Whether the scan looked at ``account`` at all."""
     return account in graph.inventory.scope.accounts
+
+
+def not_scanned(j: Judgement, cloud: str, account: str) -> Judgement:
+    """``j`` with the gap behind it named: a declared account the scan did not cover."""
+    gap = f"{cloud} {account}: declared but not in the scan's scope, so nothing of it was collected"
+    return replace(j, evidence=replace(j.evidence, gaps=tuple(sorted({*j.evidence.gaps, gap}))))
 
 
 def find_role(graph: BoundaryGraph, arn: str) -> Resource | None:
@@ -138,8 +144,15 @@ def _account_checks(ctx: RuleContext, account: str, roles: list[Resource]) -> Ju
     """The account-wide verdict when there are no roles to judge one by one."""
     sid = scope_id("aws", account, "*")
     if not scanned(ctx.graph, account):
-        return ctx.inconclusive(
-            sid, f"customer account {account} was not scanned", account=account, region="global"
+        return not_scanned(
+            ctx.inconclusive(
+                sid,
+                f"customer account {account} was not scanned",
+                account=account,
+                region="global",
+            ),
+            "aws",
+            account,
         )
     if not roles:
         if ctx.graph.inventory.was_collected("iam", account):
@@ -486,12 +499,16 @@ def declared_roles_exist(ctx: RuleContext) -> Iterator[Judgement]:
             continue
         account = account_of_arn(va.role)
         if not scanned(ctx.graph, account):
-            yield ctx.inconclusive(
-                va.role,
-                f"account {account} of declared vendor role {va.role} was not scanned",
-                account=account,
-                region="global",
-                attributes=_va_json(va),
+            yield not_scanned(
+                ctx.inconclusive(
+                    va.role,
+                    f"account {account} of declared vendor role {va.role} was not scanned",
+                    account=account,
+                    region="global",
+                    attributes=_va_json(va),
+                ),
+                "aws",
+                account,
             )
             continue
         role = find_role(ctx.graph, va.role)

@@ -20,6 +20,7 @@ resource they are bound on, their permissions not being in the inventory).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 from auditor.analysis.access import AccessModel, access_model, describe_chain
 from auditor.analysis.policy import Grant, PermissionSet, PolicyError, role_documents
@@ -54,6 +55,14 @@ def _judge(
         )
         return
     mode: Mode = "deny" if search is _denied_hits else "allow"
+    declared = {
+        r.id
+        for va in decl.control.vendor_access
+        if vendor_access_cloud(va) == "aws"
+        for r in [find_role(ctx.graph, va.role)]
+        if r is not None
+    }
+    reached: dict[str, list[_Reach]] = {}
     for va in decl.control.vendor_access:
         cloud = vendor_access_cloud(va)
         if cloud == "azure":
@@ -76,9 +85,22 @@ def _judge(
         chains = {
             r: c
             for r, c in model.chains_from(va.principal).items()
-            if r != role.id and model.party(r) == "customer"
+            if r not in declared and model.party(r) == "customer"
         }
-        yield from _judge_role(ctx, what, va, role, search, model, chains)
+        for rid, chain in chains.items():
+            reached.setdefault(rid, []).append(_Reach(va=va, declared=role, chain=chain))
+        yield from _judge_role(ctx, what, va, role, search, model, sorted(chains))
+    for rid, reaches in sorted(reached.items()):
+        yield from _judge_reached(ctx, what, rid, reaches, search)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Reach:
+    """A customer role a declared vendor principal can assume besides its declared role."""
+
+    va: VendorAccess
+    declared: Resource
+    chain: list[str]
 
 
 def _confirm(model: AccessModel, role: Resource, g: Grant) -> Decision:
@@ -95,10 +117,13 @@ def _judge_role(
     role: Resource,
     search: Callable[[PermissionSet, VendorAccess], list[tuple[str, Grant]]],
     model: AccessModel,
-    chains: dict[str, list[str]],
+    reachable: list[str],
 ) -> Iterator[Judgement]:
-    """The vendor role's own confirmed grants, and those of the roles it can reach."""
-    chained, conditional = _chained_grants(ctx, va, search, model, chains)
+    """The declared vendor role, on its own confirmed grants.
+
+    The other roles the vendor can reach are judged on their own verdicts
+    (:func:`_judge_reached`): a grant there is fixed on that role, not on this one.
+    """
     a = role.attributes
     if a.get("attached_policies") is None or a.get("inline_policies") is None:
         yield ctx.inconclusive(role.id, f"the policies of role {role.name} were not collected")
@@ -109,8 +134,7 @@ def _judge_role(
     except PolicyError as exc:
         yield ctx.inconclusive(role.id, f"a policy of role {role.name} cannot be read: {exc}")
         return
-    hits, blocked, own_conditional = _confirmed(model, role, found)
-    conditional |= own_conditional
+    hits, blocked, conditional = _confirmed(model, role, found)
     attrs: dict[str, JSONValue] = {
         "principal": va.principal,
         "allow": list(va.allow),
@@ -119,71 +143,126 @@ def _judge_role(
         "unreadable_policies": missing,
         "permissions_boundary": a.get("permissions_boundary"),
         "grants": [{"matched": m, **g.as_json()} for m, g in hits],
-        "chained_grants": [{"matched": m, "chain": c, **g.as_json()} for m, g, c in chained],
         "blocked_by_evaluation": blocked,
-        "roles_reachable": sorted(chains),
+        "roles_reachable": reachable,
     }
-    if hits or chained:
-        texts = [_grant_text(g) for _, g in hits] + [
-            f"{_grant_text(g)} through {c}" for _, g, c in chained
-        ]
-        shown = "; ".join(texts[:_SHOWN])
-        more = f" (+{len(texts) - _SHOWN} more)" if len(texts) > _SHOWN else ""
-        caveat = ""
-        if conditional:
-            caveat = " (depending on conditions the auditor cannot resolve)"
-        elif missing:
-            caveat = f" (unreadable: {', '.join(missing)})"
+    others = ""
+    if reachable:
+        others = f"; the {len(reachable)} other role(s) it can reach are judged on their own"
+    if hits:
         yield ctx.failed(
             role.id,
-            f"vendor role {role.name} {what}: {shown}{more}{caveat}",
+            f"vendor role {role.name} {what}: {_shown([_grant_text(g) for _, g in hits])}"
+            + _caveat(conditional=conditional, missing=missing),
             attributes=attrs,
             definite=not conditional and not missing,
         )
     elif missing:
-        yield ctx.inconclusive(
-            role.id,
-            f"policies {', '.join(missing)} of vendor role {role.name} could not be read",
-            attributes=attrs,
-        )
+        yield _unreadable(ctx, role, missing, attrs)
     else:
         yield ctx.passed(
             role.id,
             f"vendor role {role.name}'s {len(docs)} polic{'y' if len(docs) == 1 else 'ies'} "
-            f"{'do' if len(docs) != 1 else 'does'} not let it {what.removeprefix('can ')}"
-            + (f", nor do the {len(chains)} role(s) it can reach" if chains else ""),
+            f"{'do' if len(docs) != 1 else 'does'} not let it {what.removeprefix('can ')}" + others,
             attributes=attrs,
         )
 
 
-def _chained_grants(
+def _judge_reached(
     ctx: RuleContext,
-    va: VendorAccess,
+    what: str,
+    rid: str,
+    reaches: list[_Reach],
     search: Callable[[PermissionSet, VendorAccess], list[tuple[str, Grant]]],
-    model: AccessModel,
-    chains: dict[str, list[str]],
-) -> tuple[list[tuple[str, Grant, str]], bool]:
-    """Confirmed grants of the roles the vendor reaches, and whether any is conditional.
+) -> Iterator[Judgement]:
+    """A customer role the vendor can assume besides its declared one, on its own grants.
 
-    Each is (matched, grant, chain text); a role whose policies cannot be read is skipped.
+    The FAIL sits on this role (its policies grant the action) and names the chain by
+    which the vendor reaches it; it affects the declared vendor role(s) it extends.
     """
-    chained: list[tuple[str, Grant, str]] = []
+    other = ctx.graph.get(rid)
+    if other is None or other.kind != Kind.ROLE or other.attributes.get("stub"):
+        return
+    model = access_model(ctx.graph)
+    a = other.attributes
+    if a.get("attached_policies") is None or a.get("inline_policies") is None:
+        yield ctx.inconclusive(rid, f"the policies of role {other.name} were not collected")
+        return
+    docs, missing = role_documents(a)
+    texts: list[str] = []
+    grants: list[JSONValue] = []
     conditional = False
-    for rid, chain in sorted(chains.items()):
-        other = ctx.graph.get(rid)
-        if other is None or other.kind != Kind.ROLE or other.attributes.get("stub"):
-            continue
-        docs, _ = role_documents(other.attributes)
+    for reach in reaches:
         try:
-            found = search(PermissionSet(docs), va)
-        except PolicyError:
-            continue
-        for m, g in found:
-            decision = _confirm(model, other, g)
-            if decision in (Decision.ALLOWED, Decision.CONDITIONAL):
-                conditional |= decision is Decision.CONDITIONAL or model.chain_conditional(chain)
-                chained.append((m, g, describe_chain(model, chain)))
-    return chained, conditional
+            found = search(PermissionSet(docs), reach.va)
+        except PolicyError as exc:
+            yield ctx.inconclusive(rid, f"a policy of role {other.name} cannot be read: {exc}")
+            return
+        chain = describe_chain(model, reach.chain)
+        hits, _, cond = _confirmed(model, other, found)
+        conditional |= cond or (bool(hits) and model.chain_conditional(reach.chain))
+        texts += [_grant_text(g) for _, g in hits]
+        grants += [
+            {"matched": m, "principal": reach.va.principal, "chain": chain, **g.as_json()}
+            for m, g in hits
+        ]
+    chains = sorted({describe_chain(model, r.chain) for r in reaches})
+    declared = tuple(sorted({r.declared.id for r in reaches}))
+    attrs: dict[str, JSONValue] = {
+        "principals": sorted({r.va.principal for r in reaches}),
+        "declared_roles": list(declared),
+        "chains": list(chains),
+        "policies": sorted(d.name for d in docs),
+        "unreadable_policies": missing,
+        "grants": grants,
+    }
+    nodes = [n for r in reaches for n in r.chain]
+    if texts:
+        yield replace(
+            ctx.failed(
+                rid,
+                f"role {other.name}, which the vendor can assume ({'; '.join(chains)}), "
+                f"{what}: {_shown(sorted(set(texts)))}"
+                + _caveat(conditional=conditional, missing=missing),
+                attributes=attrs,
+                nodes=nodes,
+                definite=not conditional and not missing,
+            ),
+            affects=declared,
+        )
+    elif missing:
+        yield _unreadable(ctx, other, missing, attrs)
+    else:
+        yield ctx.passed(
+            rid,
+            f"role {other.name}, which the vendor can assume ({'; '.join(chains)}), "
+            f"does not let it {what.removeprefix('can ')}",
+            attributes=attrs,
+            nodes=nodes,
+        )
+
+
+def _shown(texts: list[str]) -> str:
+    more = f" (+{len(texts) - _SHOWN} more)" if len(texts) > _SHOWN else ""
+    return "; ".join(texts[:_SHOWN]) + more
+
+
+def _caveat(*, conditional: bool, missing: list[str]) -> str:
+    if conditional:
+        return " (depending on conditions the auditor cannot resolve)"
+    if missing:
+        return f" (unreadable: {', '.join(missing)})"
+    return ""
+
+
+def _unreadable(
+    ctx: RuleContext, role: Resource, missing: list[str], attrs: dict[str, JSONValue]
+) -> Judgement:
+    return ctx.inconclusive(
+        role.id,
+        f"policies {', '.join(missing)} of role {role.name} could not be read",
+        attributes=attrs,
+    )
 
 
 def _confirmed(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from auditor.analysis.boundary_scope import data_stores, system_log_stores
@@ -53,11 +54,13 @@ def system_logs_separate(ctx: RuleContext) -> Iterator[Judgement]:
     logs = system_log_stores(ctx.graph)
     store_ids = {s.id for s in stores}
     if decl.data.system_logs is None:
-        yield ctx.inconclusive(
-            "scope:aws/*/*", "the declaration names no system-log stores (data.system_logs)"
+        yield ctx.not_applicable(
+            "scope:aws/*/*",
+            "the declaration names no system-log stores (data.system_logs), so none is judged; "
+            "data stores are judged on the logs written into them",
         )
     elif not logs:
-        yield ctx.inconclusive(
+        yield ctx.nothing_to_judge(
             "scope:aws/*/*",
             "the data.system_logs selector matched no collected resource",
             attributes={"selector": decl.data.system_logs.select.model_dump()},
@@ -126,13 +129,18 @@ def _judge_data_store(ctx: RuleContext, s: Resource, store_ids: set[str]) -> Jud
         "log_writers": writers,
     }
     if problems:
-        return ctx.failed(
-            s.id,
-            f"data store {s.name} mixes system logs with log data: " + "; ".join(problems),
-            nodes=[*into_data, *writers],
-            edges=edges,
-            attributes=attrs,
-            definite=True,
+        # what to change: each writer's log destination, and this store's own logging
+        causes = sorted({*writers, *([s.id] if into_data else [])})
+        return replace(
+            ctx.failed(
+                s.id,
+                f"data store {s.name} mixes system logs with log data: " + "; ".join(problems),
+                nodes=[*into_data, *writers],
+                edges=edges,
+                attributes=attrs,
+                definite=True,
+            ),
+            causes=tuple(causes),
         )
     where = (
         "to " + ", ".join(t.rsplit(":", 1)[-1] for t in sorted(targets)) if targets else "nowhere"
@@ -177,11 +185,15 @@ def versioning(ctx: RuleContext) -> Iterator[Judgement]:
         state = b.attributes.get("versioning")
         attrs: dict[str, JSONValue] = {"versioning": state}
         if state is None and b.cloud == "azure":
-            yield ctx.inconclusive(
-                b.id,
-                f"blob versioning of storage account {b.name} is a blob service property "
-                "Resource Graph does not list, so it was not collected",
-                attributes=attrs,
+            yield replace(
+                ctx.inconclusive(
+                    b.id,
+                    f"blob versioning of storage account {b.name} is a blob service property "
+                    "Resource Graph does not list, so it was not collected",
+                    attributes=attrs,
+                ),
+                unmodelled="Azure blob versioning (the blobServices/default property "
+                "isVersioningEnabled, which the Azure collection does not read)",
             )
             continue
         if state == "Enabled":

@@ -316,7 +316,70 @@ def _outside_listed_customer(ctx: RuleContext, cloud: str, k: KeyRef) -> str | N
     if unlisted is None or unlisted:
         return None
     where = "subscription" if cloud == "azure" else "project"
-    return f"not in any customer {where} (all were listed)"
+    listed = sorted(ctx.declaration.accounts(cloud, "customer"))
+    return f"not in any customer {where} (each was listed completely: {', '.join(listed)})"
+
+
+def _with_listing_gaps(ctx: RuleContext, cloud: str, j: Judgement) -> Judgement:
+    """An INCONCLUSIVE about an uncollected key, naming the incomplete customer listings
+    that keep its owner unknown (they may lie in another account than the store's)."""
+    from auditor.analysis.scanned import listing_gaps
+
+    gaps = listing_gaps(ctx.graph.inventory, ctx.declaration, cloud)
+    if not gaps:
+        return j
+    return replace(j, evidence=replace(j.evidence, gaps=tuple(sorted({*j.evidence.gaps, *gaps}))))
+
+
+def _key_party(ctx: RuleContext, store: Resource, k: KeyRef) -> str | None:
+    """The party owning key ``k`` by its account (None or ``unknown`` when not known)."""
+    party = ctx.declaration.party_of(store.cloud, k.account) if k.account else None
+    if store.cloud == "gcp" and str(k.account or "").isdigit() and party == "unknown":
+        party = _project_number_party(ctx, str(k.account))
+    return party
+
+
+def _not_a_customer_key(ctx: RuleContext, store: Resource, k: KeyRef) -> str | None:
+    """Why an uncollected key ``k`` is proven not to be the customer's, or ``None``."""
+    party = _key_party(ctx, store, k)
+    if party not in (None, "unknown", "customer"):
+        return f"is in account {k.account} ({party})"
+    if party is None or party == "unknown":
+        outside = _outside_listed_customer(ctx, store.cloud, k)
+        return f"is {outside}" if outside else None
+    return None
+
+
+def _key_findings(
+    ctx: RuleContext, s: Resource, p: Protection, want: str
+) -> tuple[list[str], list[str]]:
+    """(problems, unknowns) of the keys protecting store ``s`` against the declared owner."""
+    problems: list[str] = []
+    unknown: list[str] = []
+    for k in p.keys:
+        party = ctx.declaration.party_of(s.cloud, k.account) if k.account else None
+        numbered = s.cloud == "gcp" and str(k.account or "").isdigit()
+        if numbered and party == "unknown":
+            party = _project_number_party(ctx, str(k.account))
+        if party is None or (party == "unknown" and k.key is None and numbered):
+            outside = _outside_listed_customer(ctx, s.cloud, k)
+            if outside is None:
+                unknown.append(f"the owner of key {k.ref} is not known")
+            elif want in ("any", "unknown"):
+                unknown.append(f"the owner of key {k.ref} is not known ({outside})")
+            else:
+                problems.append(f"key {k.ref} is {outside}")
+        elif want != "any" and party != want:
+            problems.append(f"key {k.ref} is in account {k.account} ({party})")
+        elif want == "customer" and k.key is None:
+            unknown.append(f"key {k.ref} (account {k.account}) was not collected")
+        elif (
+            want == "customer"
+            and k.key is not None
+            and k.key.attributes.get("key_manager") == "AWS"
+        ):
+            problems.append(f"key {k.ref} is an AWS managed key")
+    return problems, unknown
 
 
 @rule(
@@ -372,48 +435,53 @@ def customer_key(ctx: RuleContext) -> Iterator[Judgement]:
             "edges": p.edges,
             "depends_on": [k.key_id for k in p.keys if k.key_id],
         }
-        problems: list[str] = []
-        unknown: list[str] = []
-        definite = True
-        for k in p.keys:
-            party = decl.party_of(s.cloud, k.account) if k.account else None
-            numbered = s.cloud == "gcp" and str(k.account or "").isdigit()
-            if numbered and party == "unknown":
-                party = _project_number_party(ctx, str(k.account))
-            if party is None or (party == "unknown" and k.key is None and numbered):
-                outside = _outside_listed_customer(ctx, s.cloud, k)
-                if outside is None:
-                    unknown.append(f"the owner of key {k.ref} is not known")
-                elif want in ("any", "unknown"):
-                    unknown.append(f"the owner of key {k.ref} is not known ({outside})")
-                else:
-                    problems.append(f"key {k.ref} is {outside}")
-            elif want != "any" and party != want:
-                problems.append(f"key {k.ref} is in account {k.account} ({party})")
-            elif want == "customer" and k.key is None:
-                unknown.append(f"key {k.ref} (account {k.account}) was not collected")
-            elif (
-                want == "customer"
-                and k.key is not None
-                and k.key.attributes.get("key_manager") == "AWS"
-            ):
-                problems.append(f"key {k.ref} is an AWS managed key")
+        problems, unknown = _key_findings(ctx, s, p, want)
         if problems:
             yield ctx.failed(
                 s.id,
                 f"{label} is not protected by a {want} key: " + "; ".join(problems),
-                definite=definite,
+                definite=True,
                 **common,
             )
         elif unknown:
-            yield ctx.inconclusive(
-                s.id, f"cannot confirm the key of {label}: " + "; ".join(unknown), **common
+            yield _with_listing_gaps(
+                ctx,
+                s.cloud,
+                ctx.inconclusive(
+                    s.id, f"cannot confirm the key of {label}: " + "; ".join(unknown), **common
+                ),
             )
         else:
             owners = ", ".join(sorted({str(k.account) for k in p.keys}))
             yield ctx.passed(
                 s.id, f"{label} is encrypted with a {want} key in account {owners}", **common
             )
+
+
+def _uncollected_key(ctx: RuleContext, s: Resource, k: KeyRef) -> Judgement:
+    """Rotation of a key that was not collected: not the customer's when it is proven
+    outside the customer, else unknown (naming the incomplete listings behind it)."""
+    foreign = _not_a_customer_key(ctx, s, k)
+    if foreign is not None:
+        return ctx.not_applicable(
+            s.id,
+            f"key {k.ref} protecting {s.kind} {s.name} {foreign}: it is no customer "
+            "managed key, so its rotation is not the customer's to set "
+            "(data.customer-key judges who holds it)",
+            nodes=[k.key_id] if k.key_id else [],
+            attributes={"key": _key_json(k), "owner": foreign},
+        )
+    return _with_listing_gaps(
+        ctx,
+        s.cloud,
+        ctx.inconclusive(
+            s.id,
+            f"key {k.ref} protecting {s.kind} {s.name} was not collected, "
+            "so its rotation is unknown",
+            nodes=[k.key_id] if k.key_id else [],
+            depends_on=[k.key_id] if k.key_id else [],
+        ),
+    )
 
 
 @rule(
@@ -447,13 +515,7 @@ def key_rotation(ctx: RuleContext) -> Iterator[Judgement]:
             continue
         for k in p.keys:
             if k.key is None:
-                yield ctx.inconclusive(
-                    s.id,
-                    f"key {k.ref} protecting {s.kind} {s.name} was not collected, "
-                    "so its rotation is unknown",
-                    nodes=[k.key_id] if k.key_id else [],
-                    depends_on=[k.key_id] if k.key_id else [],
-                )
+                yield _uncollected_key(ctx, s, k)
             elif k.key.attributes.get("key_manager") == "CUSTOMER":
                 keys.setdefault(k.key.id, (k.key, []))[1].append(s.id)
             else:

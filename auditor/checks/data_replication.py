@@ -156,15 +156,18 @@ def _place(
         }
     )
     name = dest_id.rsplit(":", 1)[-1]
+    proof = None if collected or not dest_id else _outside_customer(ctx, b.cloud)
+    party = decl.party_of(b.cloud, str(account)) if account else None
     if not dest_id:
         placed.problems.append(f"rule {r.get('id')} names no destination bucket")
         placed.definite = False
+    elif party is not None and party != "customer":
+        placed.problems.append(f"destination {name} is in account {account} ({party})")
+    elif proof is not None:
+        placed.problems.append(f"destination {name} is in no customer account ({proof})")
     elif not account:
         placed.problems.append(f"the account of destination {name} is not known")
         placed.definite = False
-    elif decl.party_of(b.cloud, str(account)) != "customer":
-        party = decl.party_of(b.cloud, str(account))
-        placed.problems.append(f"destination {name} is in account {account} ({party})")
     elif region is None:
         placed.unknown.append(f"destination {name} was not collected, so its region is unknown")
     elif not is_declared_region(decl, b.cloud, region):
@@ -175,3 +178,10 @@ def _place(
         placed.problems.append(
             f"replicas to {name} are encrypted with key {key} of account {key_account}"
         )
+
+
+def _outside_customer(ctx: RuleContext, cloud: str) -> str | None:
+    """Why an uncollected destination bucket is outside the customer (closed world), or None."""
+    from auditor.analysis.scanned import BUCKET_UNITS, closed_world
+
+    return closed_world(ctx.graph.inventory, ctx.declaration, cloud, BUCKET_UNITS.get(cloud))

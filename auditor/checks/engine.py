@@ -4,7 +4,8 @@ Fail-closed by construction:
 
 - a finding about a resource whose data is incomplete (a gap in a service
   the rule requires, in that account and region, or about that resource)
-  becomes INCONCLUSIVE, unless it is a FAIL proven by what was seen;
+  becomes INCONCLUSIVE, unless it is a FAIL proven by what was seen; a rule's own
+  INCONCLUSIVE keeps its message and names those gaps as what lies behind it;
 - each scope-wide gap the rule depends on yields its own INCONCLUSIVE
   verdict, so a scan that could not see a region never reads as all-PASS;
 - a rule that finds nothing to judge says INCONCLUSIVE, not PASS.
@@ -54,7 +55,10 @@ def _relevant_gaps(rule: Rule, gaps: Sequence[Gap]) -> list[Gap]:
 
 def _apply_gaps(graph: BoundaryGraph, f: Judgement, gaps: Sequence[Gap]) -> Judgement:
     judged = f.status in (Status.PASS, Status.FAIL)
-    if not (judged or (f.status is Status.NOT_APPLICABLE and f.nothing_found)) or not gaps:
+    unsure = f.status is Status.INCONCLUSIVE
+    if not (judged or unsure or (f.status is Status.NOT_APPLICABLE and f.nothing_found)):
+        return f
+    if not gaps:
         return f
     cloud, account, region = _locate(graph, f)
     hit: list[Gap] = []
@@ -79,7 +83,8 @@ def _apply_gaps(graph: BoundaryGraph, f: Judgement, gaps: Sequence[Gap]) -> Judg
         attributes=f.evidence.attributes,
         gaps=tuple(sorted(set(f.evidence.gaps) | set(labels))),
     )
-    if f.status is Status.FAIL and f.definite:
+    if unsure or (f.status is Status.FAIL and f.definite):
+        # an INCONCLUSIVE keeps its own message; the gaps are named as what lies behind it
         return replace(f, evidence=evidence)
     message = f"{f.message} — but collection was incomplete: {labels[0]}"
     if len(labels) > 1:

@@ -16,6 +16,7 @@ Capacity is counted by :func:`auditor.analysis.capacity.capacity_by_region`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from auditor.analysis.capacity import Capacity, capacity_by_region
 from auditor.analysis.failover import comparison_primary, declared_regions
@@ -115,13 +116,16 @@ def region_capacity(ctx: RuleContext) -> Iterator[Judgement]:
                 region=region,
             )
         else:
-            yield ctx.inconclusive(
-                rid,
-                f"declared {role} region {cloud}/{region} has no serving capacity yet: "
-                f"{_describe(cap)}",
-                nodes=cap.nodes,
-                attributes=attrs,
-                region=region,
+            yield replace(
+                ctx.inconclusive(
+                    rid,
+                    f"declared {role} region {cloud}/{region} has no serving capacity yet: "
+                    f"{_describe(cap)}",
+                    nodes=cap.nodes,
+                    attributes=attrs,
+                    region=region,
+                ),
+                unmodelled=_uncountable(ctx, cap),
             )
 
 
@@ -165,10 +169,10 @@ def _secondary_capacity(ctx: RuleContext, cloud: str) -> Iterator[Judgement]:
     secondaries = sorted(r for r, role in regions.items() if role is RegionRole.SECONDARY)
     against = comparison_primary(decl, cloud)
     if against is None or not secondaries:
-        yield ctx.inconclusive(
+        yield ctx.not_applicable(
             scope_id(cloud, "*", "*"),
             f"the declaration names no {cloud.upper()} secondary region, or no primary region "
-            "to compare it with",
+            "to compare it with, so no secondary is sized",
             attributes={"regions": {k: v.value for k, v in sorted(regions.items())}},
         )
         return
@@ -186,7 +190,7 @@ def _secondary_capacity(ctx: RuleContext, cloud: str) -> Iterator[Judgement]:
             "required_brokers": ratio * p.brokers,
         }
         status, message, definite = _compare(f"{p_cloud}/{primary}", p, region, s, ratio)
-        yield ctx.finding(
+        j = ctx.finding(
             status,
             scope_id(cloud, "*", region),
             message + where,
@@ -195,6 +199,46 @@ def _secondary_capacity(ctx: RuleContext, cloud: str) -> Iterator[Judgement]:
             region=region,
             definite=definite,
         )
+        if status is Status.INCONCLUSIVE:
+            j = replace(j, unmodelled=_uncountable(ctx, p, s))
+        elif status is Status.FAIL:
+            j = replace(
+                j,
+                causes=_secondary_causes(f"{p_cloud}/{primary}", p, region, s, ratio),
+                affects=tuple(p.nodes),
+            )
+        yield j
+
+
+def _secondary_causes(
+    primary: str, p: Capacity, region: str, s: Capacity, ratio: float
+) -> tuple[str, ...]:
+    """What to scale: the secondary's Event Hubs namespaces when their units fall short,
+    its broker groups and clusters when those do (never capacity that holds)."""
+    hubs = {c.resource for c in s.event_hubs}
+    hubs_verdict = _event_hubs_verdict(primary, p, region, s, ratio)
+    if hubs_verdict is not None and hubs_verdict[0] is Status.FAIL:
+        return tuple(sorted(hubs))
+    return tuple(sorted(set(s.nodes) - hubs))
+
+
+def _uncountable(ctx: RuleContext, *caps: Capacity) -> str:
+    """The named state that leaves capacity uncounted: clusters not serving yet (by their
+    state), serverless clusters (no broker count), sizes outside the size table."""
+    parts: list[str] = []
+    for c in caps:
+        for rid in c.pending:
+            r = ctx.graph.get(rid)
+            state = str((r.attributes.get("state") if r is not None else None) or "unknown")
+            parts.append(f"cluster {local_id(rid)} in state {state} (not serving: no capacity)")
+        parts += [f"serverless cluster {local_id(x)} (no broker count)" for x in c.serverless]
+        parts += [f"size of {local_id(x)} not in the instance size table" for x in c.unsized]
+        parts += [f"{local_id(x)} without a machine size the model knows" for x in c.unknown_vcpus]
+    if not parts:
+        parts = [
+            f"capacity of {local_id(x)} (no broker count or size)" for c in caps for x in c.unknown
+        ]
+    return "; ".join(dict.fromkeys(parts)) or "capacity that is not counted as brokers"
 
 
 def _compare(

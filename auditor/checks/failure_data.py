@@ -406,8 +406,11 @@ def _judge_replication(
     """Whether ``store`` replicates to one of the failover ``targets`` (regions)."""
     attrs: dict[str, JSONValue] = {"target_regions": targets, "rpo_seconds": rpo}
     if not targets:
-        return ctx.inconclusive(
-            store.id, f"no failover region is declared for {store.region}", attributes=attrs
+        return ctx.not_applicable(
+            store.id,
+            f"no failover region is declared for {store.region}, so the declaration asks for "
+            "no replica of it",
+            attributes=attrs,
         )
     if store.kind != Kind.BUCKET:
         return _judge_kafka_replication(ctx, store, targets, attrs)
@@ -454,7 +457,13 @@ def _bucket_destinations(
         ):
             out.outside.append(f"{dest.name or rel.target} ({dest.account}/{dest.region})")
         elif dest is None or dest.attributes.get("stub"):
-            out.unknown.append(rel.target)
+            proof = _outside_customer(ctx, store.cloud)
+            if proof is None:
+                out.unknown.append(rel.target)
+            else:
+                out.outside.append(
+                    f"{local_id(rel.target) or rel.target} (in no customer account: {proof})"
+                )
         elif dest.region not in targets:
             out.elsewhere.append(f"{dest.name or rel.target} ({dest.region})")
         elif rpo < RTC_THRESHOLD_SECONDS and not rtc:
@@ -592,3 +601,10 @@ def _judge_kafka_replication(
         nodes=nodes,
         attributes=attrs,
     )
+
+
+def _outside_customer(ctx: RuleContext, cloud: str) -> str | None:
+    """Why an uncollected replica destination is outside the customer (closed world), or None."""
+    from auditor.analysis.scanned import BUCKET_UNITS, closed_world
+
+    return closed_world(ctx.graph.inventory, ctx.declaration, cloud, BUCKET_UNITS.get(cloud))

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from auditor.analysis.failover import (
     Dependency,
@@ -80,7 +81,10 @@ def region_independence(ctx: RuleContext) -> Iterator[Judgement]:
     deps = dependencies_from_graph(graph)
     regions = dependent_region_keys(ctx.declaration)
     if not regions:
-        yield ctx.inconclusive(scope_id("aws", "*", "*"), "no failover region is declared")
+        yield ctx.not_applicable(
+            scope_id("aws", "*", "*"),
+            "no failover region is declared, so no region must come up on its own",
+        )
         return
     for cloud, region in regions:
         rid = scope_id(cloud, "*", region)
@@ -93,18 +97,22 @@ def region_independence(ctx: RuleContext) -> Iterator[Judgement]:
         edges = [(d.source, d.target, DEPENDS_ON) for d in mine]
         if blocking:
             chains = "; ".join(f"{' -> '.join(d.chain)} ({d.need}: {d.reason})" for d in blocking)
-            yield ctx.failed(
-                rid,
-                f"{region} depends on {', '.join(sorted({d.to_region for d in blocking}))} to "
-                f"come up: {chains}",
-                nodes=nodes,
-                edges=edges,
-                attributes=attrs,
-                region=region,
-                definite=True,
+            # what to change: each resource of the region that leans on another region
+            yield replace(
+                ctx.failed(
+                    rid,
+                    f"{region} depends on {', '.join(sorted({d.to_region for d in blocking}))} "
+                    f"to come up: {chains}",
+                    nodes=nodes,
+                    edges=edges,
+                    attributes=attrs,
+                    region=region,
+                    definite=True,
+                ),
+                causes=tuple(sorted({d.source for d in blocking})),
             )
         elif region_anchor(graph, region, cloud) is None and not mine:
-            yield ctx.inconclusive(
+            yield ctx.nothing_to_judge(
                 rid,
                 f"nothing of the platform was found in {region} to judge its dependencies",
                 attributes=attrs,

@@ -38,6 +38,7 @@ INCONCLUSIVE in several (its clients may move by other means the rules cannot se
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from auditor.analysis.failover import (
     alias_target,
@@ -85,13 +86,17 @@ def _no_dns(ctx: RuleContext) -> Judgement:
             region="global",
         )
     if decl.pattern is Pattern.SHARED_STORAGE:
-        return ctx.inconclusive(
-            sid,
-            f"clients of the shared-storage platform must reach another region within the RTO "
-            f"of {decl.objectives.rto}s, but no failure.dns section names how, so their "
-            "failover cannot be judged",
-            attributes={**attrs, "rto_seconds": decl.objectives.rto},
-            region="global",
+        return replace(
+            ctx.inconclusive(
+                sid,
+                f"clients of the shared-storage platform must reach another region within the "
+                f"RTO of {decl.objectives.rto}s, but no failure.dns section names how, so their "
+                "failover cannot be judged",
+                attributes={**attrs, "rto_seconds": decl.objectives.rto},
+                region="global",
+            ),
+            unmodelled="client failover of a shared-storage platform by other means than "
+            "declared DNS (client bootstrap lists, client-side region switching)",
         )
     return ctx.failed(
         sid,

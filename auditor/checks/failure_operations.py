@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from auditor.analysis.boundary_scope import platform_resources
 from auditor.analysis.failover import declared_regions, role_usable_in
@@ -57,7 +57,7 @@ def operations_in_each_region(ctx: RuleContext) -> Iterator[Judgement]:
         elif cloud == "gcp" and not trails:
             covering = logging = []  # Admin Activity audit logs: always on, every region
         else:
-            covering, logging = _check_trails(trails, region, ops, cloud)
+            covering, logging = _check_trails(trails, region, ops, cloud, mine)
         networks = _check_flow_logs(ctx, mine, region, ops)
         roles = _check_roles(ctx, mine, region, ops, cloud)
         problems, unknown, nodes = ops.problems, ops.unknown, ops.nodes
@@ -69,20 +69,27 @@ def operations_in_each_region(ctx: RuleContext) -> Iterator[Judgement]:
             "unknown": unknown,
         }
         if problems:
-            yield ctx.failed(
-                rid,
-                f"{region}: {'; '.join(problems)}",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
+            yield replace(
+                ctx.failed(
+                    rid,
+                    f"{region}: {'; '.join(problems)}",
+                    nodes=nodes,
+                    attributes=attrs,
+                    region=region,
+                ),
+                causes=tuple(sorted(set(ops.causes))),
+                affects=tuple(sorted({r.id for r in mine if r.region == region})),
             )
         elif unknown:
-            yield ctx.inconclusive(
-                rid,
-                f"{region}: could not tell: {'; '.join(unknown)}",
-                nodes=nodes,
-                attributes=attrs,
-                region=region,
+            yield replace(
+                ctx.inconclusive(
+                    rid,
+                    f"{region}: could not tell: {'; '.join(unknown)}",
+                    nodes=nodes,
+                    attributes=attrs,
+                    region=region,
+                ),
+                unmodelled="; ".join(ops.unmodelled),
             )
         else:
             yield ctx.passed(
@@ -140,10 +147,12 @@ def _check_activity_log(
             continue
         if ctx.graph.inventory.was_collected("azure-diagnostics", sub):
             ops.problems.append(f"subscription {sub} does not export its Activity Log")
+            ops.causes.append(f"/subscriptions/{sub}")
         else:
             ops.unknown.append(f"the Activity Log export of subscription {sub} (not read)")
     if not subs:
         ops.unknown.append("no platform resource in the region to find its subscription")
+        ops.unmodelled.append("operations of a region where no platform resource runs")
     ops.nodes += [d.id for d in found]
     return found
 
@@ -155,10 +164,14 @@ class _RegionOps:
     problems: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     nodes: list[str] = field(default_factory=list)
+    causes: list[str] = field(default_factory=list)
+    """What to change for each problem: the trail, network, role or subscription."""
+    unmodelled: list[str] = field(default_factory=list)
+    """For unknowns with no collection gap behind them: the state the model cannot judge."""
 
 
 def _check_trails(
-    trails: list[Resource], region: str, ops: _RegionOps, cloud: str
+    trails: list[Resource], region: str, ops: _RegionOps, cloud: str, platform: list[Resource]
 ) -> tuple[list[Resource], list[Resource]]:
     """(trails covering ``region``, those logging): one must cover it and be logging."""
     covering = [t for t in trails if t.attributes.get("multi_region") or t.region == region]
@@ -166,13 +179,19 @@ def _check_trails(
     ops.nodes += [t.id for t in covering]
     if not trails and cloud != "aws":
         ops.unknown.append(f"no {cloud} audit log is in the inventory to cover it")
+        ops.unmodelled.append(f"{cloud} audit logs kept by other means than a trail resource")
     elif not covering:
         ops.problems.append("no audit trail covers it")
+        # a trail to extend to the region, else the trail set-up of the platform's accounts
+        ops.causes += [t.id for t in trails] or [
+            scope_id(cloud, a, "*") for a in sorted({r.account for r in platform if r.account})
+        ]
     elif not logging:
         if any(t.attributes.get("logging") is None for t in covering):
             ops.unknown.append("trail logging status")
         else:
             ops.problems.append("its audit trails are not logging")
+            ops.causes += [t.id for t in covering]
     return covering, logging
 
 
@@ -202,12 +221,15 @@ def _check_flow_logs(
                 f"network {label(net)} has no flow log"
                 + (f" in {region}" if net.region == "global" else "")
             )
+            ops.causes.append(net.id)
         elif not active:
             where = f" in {region}" if net.region == "global" else ""
             ops.problems.append(f"the flow log of {label(net)}{where} is not active")
+            ops.causes.append(net.id)
         ops.nodes += [f.id for f in logs]
     if not networks and not unseen:
         ops.unknown.append("no platform network selected in the region")
+        ops.unmodelled.append("flow logs of a region where the platform has no network")
     return networks
 
 
@@ -285,6 +307,7 @@ def _check_roles(
             roles[role.id] = role
         elif (account := account_of_arn(va.role)) and graph.inventory.was_collected("iam", account):
             ops.problems.append(f"declared role {local_id(va.role)} does not exist")
+            ops.causes.append(va.role)
         else:  # an account never read, or an Azure/GCP role the inventory lacks
             ops.unknown.append(f"declared role {va.role} was not collected")
     for role in sorted(roles.values(), key=lambda r: r.id):
@@ -292,8 +315,10 @@ def _check_roles(
         if role.attributes.get("stub"):
             if graph.inventory.was_collected("iam", role.account):
                 ops.problems.append(f"role {label(role)} does not exist")
+                ops.causes.append(role.id)
             else:
                 ops.unknown.append(f"role {label(role)} (account not scanned)")
         elif not role_usable_in(role, region):
             ops.problems.append(f"role {label(role)} is limited to other regions")
+            ops.causes.append(role.id)
     return set(roles) | predefined

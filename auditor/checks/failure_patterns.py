@@ -5,9 +5,12 @@ active-passive:
 - ``failure.single-write-region``: one authoritative write region: clients reach the
   platform through failover routing whose PRIMARY answer is in the primary region, and
   no data or Kafka replication flows back from a secondary.
-- ``failure.replication-service``: each declared Kafka replication service (MirrorMaker 2,
-  a replicator) is found by its tags, is running, runs in the region it replicates to,
-  and syncs consumer offsets (also for active-active).
+- ``failure.replication-service``: each declared Kafka replication service is judged on
+  the replication collected between its regions (MSK Replicator, MirrorMaker 2 on MSK
+  Connect: running, copying source -> target, syncing consumer offsets); the declaration
+  names what is intended. MirrorMaker 2 on self-managed hosts is INCONCLUSIVE (its
+  configuration is in no API) unless what the hosts show already fails (also for
+  active-active).
 
 active-active:
 
@@ -41,16 +44,16 @@ from auditor.analysis.failover import (
     declared_records,
     declared_regions,
     failover_role,
-    member_running,
     record_targets,
     region_of_key,
-    service_members,
     service_route,
 )
+from auditor.analysis.kafka_replication import all_flows, replications
 from auditor.analysis.network import label
 from auditor.base.edges import REPLICATES_TO, SCALES
 from auditor.boundary import Declaration, Pattern, RegionRole
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._replication_service import judge_service
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Relation, Resource, Severity
@@ -86,13 +89,15 @@ def _not_applicable(ctx: RuleContext, *patterns: Pattern) -> Judgement | None:
         "Route the bootstrap names with failover routing whose PRIMARY answer is in the "
         "primary region, and replicate only from the primary to the secondary."
     ),
-    requires=("route53", "s3"),
+    requires=("route53", "s3", "msk-replicator", "msk-connect"),
 )
 def single_write_region(ctx: RuleContext) -> Iterator[Judgement]:
     """One verdict per declared primary: each cloud's primary is its own write region.
 
     A cloud without a primary of its own is judged against the primary it fails over from
     (``comparison_primary``); a replication service or record is judged by its source's cloud.
+    Collected Kafka replication (MSK Replicator, MM2 on MSK Connect) flowing into the primary
+    from another region is a second writer, declared or not.
     """
     if (na := _not_applicable(ctx, Pattern.ACTIVE_PASSIVE)) is not None:
         yield na
@@ -156,6 +161,17 @@ def _judge_write_region(ctx: RuleContext, owner: tuple[str, str], clouds: set[st
                 problems.append(f"{label(s)} in {s.region} replicates back into {label(dest)}")
                 edges.append((s.id, dest.id, REPLICATES_TO))
     problems.extend(_services_from_elsewhere(decl, owner, clouds))
+    for f in all_flows(replications(graph)):  # collected Kafka replication into the primary
+        if not f.data or f.running is False or not f.source_region or not f.target_region:
+            continue
+        res = graph.get(f.replication)
+        if res is None or res.cloud not in clouds or f.target_region != owner[1]:
+            continue
+        if decl.region_role(res.cloud, f.source_region) is not RegionRole.PRIMARY:
+            problems.append(
+                f"{f.service} {f.name} replicates {f.source_region} back into {f.target_region}"
+            )
+            nodes.append(f.replication)
     return _write_region_verdict(ctx, owner, problems, nodes, edges, checked)
 
 
@@ -224,11 +240,11 @@ def _write_region_verdict(
         "and a replicator hosted in the primary stops (and loses its checkpoints) with it."
     ),
     remediation=(
-        "Declare the replication service in failure.replication with a tag selector, run it "
-        "in the region it replicates to, and enable consumer offset sync (MirrorMaker 2 "
-        "sync.group.offsets / replicator offset translation)."
+        "Replicate with MSK Replicator (SynchroniseConsumerGroupOffsets on) or MirrorMaker 2 on "
+        "MSK Connect (a checkpoint connector with sync.group.offsets.enabled) in the region it "
+        "replicates to, and declare it in failure.replication with a selector that picks it."
     ),
-    requires=("ec2-compute", "autoscaling", "msk", "eks"),
+    requires=("ec2-compute", "autoscaling", "msk", "eks", "msk-replicator", "msk-connect"),
 )
 def replication_service(ctx: RuleContext) -> Iterator[Judgement]:
     if (na := _not_applicable(ctx, Pattern.ACTIVE_PASSIVE, Pattern.ACTIVE_ACTIVE)) is not None:
@@ -257,72 +273,7 @@ def replication_service(ctx: RuleContext) -> Iterator[Judgement]:
             )
         return
     for svc in decl.failure.replication:
-        yield _judge_service(ctx, svc.name)
-
-
-def _judge_service(ctx: RuleContext, name: str) -> Judgement:
-    decl = ctx.declaration
-    svc = next(s for s in decl.failure.replication if s.name == name)
-    rid = f"replication:{svc.name}"
-    members = service_members(ctx.graph, svc)
-    source, targets = service_route(decl, svc)
-    hosts = sorted({m.region for m in members if member_running(m) is not False})
-    attrs: dict[str, JSONValue] = {
-        "kind": svc.kind,
-        "source": source,
-        "targets": targets,
-        "hosted_in": hosts,
-        "offset_sync": svc.offset_sync,
-        "members": [
-            {"id": m.id, "kind": m.kind, "region": m.region, "running": member_running(m)}
-            for m in members
-        ],
-    }
-    nodes = [m.id for m in members]
-    if not members:
-        return ctx.failed(
-            rid,
-            f"replication service {svc.name} is not found: no collected resource matches its "
-            "selector",
-            attributes=attrs,
-        )
-    problems: list[str] = []
-    missing_hosts = [t for t in targets if t not in hosts]
-    if missing_hosts:
-        problems.append(
-            f"it runs only in {', '.join(hosts)}, not in {', '.join(missing_hosts)} where it "
-            "replicates to"
-        )
-    states = [member_running(m) for m in members]
-    if not any(s is True for s in states) and not any(s is None for s in states):
-        problems.append("none of its resources is running")
-    if not svc.offset_sync:
-        problems.append("consumer offset sync is not declared (offset_sync: false)")
-    if problems:
-        return ctx.failed(
-            rid,
-            f"replication service {svc.name} ({svc.kind}): {'; '.join(problems)}",
-            nodes=nodes,
-            attributes=attrs,
-            definite=True,
-        )
-    if not any(s is True for s in states):
-        return ctx.inconclusive(
-            rid,
-            f"whether replication service {svc.name} is running was not recorded",
-            nodes=nodes,
-            attributes=attrs,
-        )
-    return ctx.passed(
-        rid,
-        f"replication service {svc.name} ({svc.kind}) runs in {', '.join(hosts)}, replicates "
-        f"{source} -> {', '.join(targets)} and syncs consumer offsets",
-        nodes=nodes,
-        attributes=attrs,
-    )
-
-
-# --- active-active ------------------------------------------------------------------------
+        yield judge_service(ctx, svc.name)
 
 
 @rule(
@@ -383,7 +334,7 @@ def _write_replication(graph: BoundaryGraph, store: Resource) -> list[Relation]:
 
 
 def _replication_flows(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
-    """Region -> region data and Kafka replication, with what carries it."""
+    """Region -> region data and Kafka replication (declared and collected), and what carries it."""
     graph = ctx.graph
     flows: dict[tuple[str, str], list[str]] = {}
     for s in data_stores(graph):
@@ -396,6 +347,14 @@ def _replication_flows(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
         for t in targets:
             if source:
                 flows.setdefault((source, t), []).append(f"service {svc.name}")
+    for f in all_flows(replications(graph)):  # collected: MSK Replicator, MM2 on MSK Connect
+        if not (f.data and f.running is not False and f.source_region and f.target_region):
+            continue
+        if f.source_region != f.target_region:
+            what = f"{f.service} {f.name}"
+            here = flows.setdefault((f.source_region, f.target_region), [])
+            if what not in here:
+                here.append(what)
     return flows
 
 

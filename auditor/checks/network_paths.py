@@ -20,6 +20,7 @@ selected platform resources (:func:`auditor.analysis.network.platform_networks`)
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from itertools import combinations
 from typing import Any
 
@@ -44,8 +45,11 @@ _DEAD_ATTACHMENT = frozenset({"deleted", "deleting", "rejected", "failed", "fail
 _PRIVATE_VIA = ("peering", "transit-gateway")
 
 
-def _no_networks(ctx: RuleContext) -> Judgement:
-    return ctx.inconclusive(
+def _no_networks(ctx: RuleContext, *, to_judge: bool = False) -> Judgement:
+    """No platform network was found; ``to_judge``: the rule then has nothing to judge
+    (NOT_APPLICABLE, which a collection gap makes INCONCLUSIVE)."""
+    make = ctx.nothing_to_judge if to_judge else ctx.inconclusive
+    return make(
         scope_id("aws", "*", "*"),
         "no platform VPC was found: the platform selector matched no network and no "
         "resource placed in one",
@@ -121,7 +125,7 @@ def _aws_replication(ctx: RuleContext, via_allowed: set[str]) -> Iterator[Judgem
         return
     nets = platform_networks(ctx.graph)
     if not nets.networks:
-        yield _no_networks(ctx)
+        yield _no_networks(ctx, to_judge=True)
         return
     by_region: dict[str, list[Resource]] = {r: [] for r in regions}
     for v in nets.networks:
@@ -129,10 +133,10 @@ def _aws_replication(ctx: RuleContext, via_allowed: set[str]) -> Iterator[Judgem
             by_region[v.region].append(v)
     for region in regions:
         if not by_region[region]:
-            yield ctx.inconclusive(
+            yield ctx.nothing_to_judge(
                 scope_id("aws", "*", region),
-                f"no platform VPC found in declared region {region}, so its replication "
-                "path cannot be judged",
+                f"no platform VPC found in declared region {region}, so it has no replication "
+                "path to judge",
                 region=region,
             )
     view = network_view(ctx.graph)
@@ -173,10 +177,10 @@ def _cross_cloud_replication(
         {p for pair in pairs for p in pair} - {("aws", r) for r in decl.regions_of("aws")}
     ):
         if not at.get(place):
-            yield ctx.inconclusive(
+            yield ctx.nothing_to_judge(
                 scope_id(place[0], "*", place[1]),
-                f"no platform network found in declared {place[0]} region {place[1]}, so its "
-                "replication paths cannot be judged",
+                f"no platform network found in declared {place[0]} region {place[1]}, so it "
+                "has no replication path to judge",
                 region=place[1],
             )
     for p, q in pairs:
@@ -228,33 +232,75 @@ def _judge_replication(
         )
     unknown = [c for c in conns if c.reach is Reach.UNKNOWN]
     if unknown:
-        return ctx.inconclusive(
-            pair, f"cannot tell how {between} reach each other: {unknown[0].reason}", **common
+        return replace(
+            ctx.inconclusive(
+                pair, f"cannot tell how {between} reach each other: {unknown[0].reason}", **common
+            ),
+            unmodelled=next((c.unmodelled for c in unknown if c.unmodelled), ""),
+            depends_on=tuple(dict.fromkeys([*nodes, *(m for c in unknown for m in c.missing)])),
         )
+    return _judge_no_declared_path(ctx, a, b, conns, via_allowed, pair, between, common)
+
+
+def _judge_no_declared_path(
+    ctx: RuleContext,
+    a: Resource,
+    b: Resource,
+    conns: list[Connectivity],
+    via_allowed: set[str],
+    pair: str,
+    between: str,
+    common: dict[str, Any],
+) -> Judgement:
+    """FAIL: the pair is joined only over the internet, an undeclared path, or not at all."""
+    affects = (a.id, b.id) if a.id != b.id else (a.id,)
     public = [c for c in conns if c.reach is Reach.YES and c.via in ("internet", "nat")]
     if public:
-        return ctx.failed(
-            pair,
-            f"the only way between {between} is over the internet: {public[0].reason}",
-            **common,
+        return replace(
+            ctx.failed(
+                pair,
+                f"the only way between {between} is over the internet: {public[0].reason}",
+                **common,
+            ),
+            causes=_route_tables(public) or (pair,),
+            affects=affects,
         )
     undeclared = [c for c in conns if c.reach is Reach.YES]
     if undeclared:
-        return ctx.failed(
-            pair,
-            f"{between} are joined only by an undeclared {undeclared[0].via} path "
-            f"(declared: {', '.join(sorted(via_allowed))})",
-            **common,
+        return replace(
+            ctx.failed(
+                pair,
+                f"{between} are joined only by an undeclared {undeclared[0].via} path "
+                f"(declared: {', '.join(sorted(via_allowed))})",
+                **common,
+            ),
+            causes=tuple(dict.fromkeys(n for c in undeclared for n in c.nodes)) or (pair,),
+            affects=affects,
         )
     why = (
         "; ".join(c.reason for c in conns)
         if conns
         else "no peering, transit attachment or site link"
     )
-    return ctx.failed(
-        pair,
-        f"no private path joins {between}, so replication would need the internet ({why})",
-        **common,
+    return replace(
+        ctx.failed(
+            pair,
+            f"no private path joins {between}, so replication would need the internet ({why})",
+            **common,
+        ),
+        affects=affects,
+    )
+
+
+def _route_tables(conns: list[Connectivity]) -> tuple[str, ...]:
+    """The route tables whose routes send the traffic of ``conns`` (to a gateway)."""
+    return tuple(
+        dict.fromkeys(
+            str(r.get("route_table"))
+            for c in conns
+            for r in c.routes
+            if isinstance(r, Mapping) and r.get("route_table")
+        )
     )
 
 
@@ -276,7 +322,7 @@ def _judge_replication(
 def peering_declared(ctx: RuleContext) -> Iterator[Judgement]:
     nets = platform_networks(ctx.graph)
     if not nets.networks:
-        yield _no_networks(ctx)
+        yield _no_networks(ctx, to_judge=True)
         return
     view = network_view(ctx.graph)
     seen: dict[str, tuple[Resource, list[Resource]]] = {}
@@ -327,20 +373,27 @@ def _judge_peering(ctx: RuleContext, p: Resource, platform_vpcs: list[Resource])
             party = ctx.declaration.party_of(p.cloud, acct)
             undeclared.append(f"{vpc} in {acct} ({party})")
     if undeclared:
-        return ctx.failed(
-            p.id,
-            f"peering {pid} ({status}) connects a platform VPC to undeclared "
-            f"{', '.join(undeclared)}",
-            nodes=nodes,
-            attributes=attrs,
-            definite=True,
+        return replace(
+            ctx.failed(
+                p.id,
+                f"peering {pid} ({status}) connects a platform VPC to undeclared "
+                f"{', '.join(undeclared)}",
+                nodes=nodes,
+                attributes=attrs,
+                definite=True,
+            ),
+            causes=(p.id,),
+            affects=tuple(v.id for v in platform_vpcs),
         )
     if unknown:
-        return ctx.inconclusive(
-            p.id,
-            f"the owner of the {', '.join(unknown)} side of peering {pid} is not recorded",
-            nodes=nodes,
-            attributes=attrs,
+        return replace(
+            ctx.inconclusive(
+                p.id,
+                f"the owner of the {', '.join(unknown)} side of peering {pid} is not recorded",
+                nodes=nodes,
+                attributes=attrs,
+            ),
+            unmodelled="peering side whose owner account the provider did not record",
         )
     return ctx.passed(
         p.id,
@@ -406,12 +459,18 @@ def transit_declared(ctx: RuleContext) -> Iterator[Judgement]:
             judged += 1
             attrs: dict[str, JSONValue] = {"tgw_id": tid, "tgw_owner": owner or None}
             if not owner:
-                yield ctx.inconclusive(
-                    att.id,
-                    f"platform VPC {_vpc_label(v)} is attached to transit gateway {tid} whose "
-                    "owner was not collected",
-                    nodes=[att.id, v.id],
-                    attributes=attrs,
+                yield replace(
+                    ctx.inconclusive(
+                        att.id,
+                        f"platform VPC {_vpc_label(v)} is attached to transit gateway {tid} "
+                        "whose owner was not collected",
+                        nodes=[att.id, v.id],
+                        attributes=attrs,
+                        depends_on=[tid],
+                    ),
+                    unmodelled=""
+                    if owner_tgw is None
+                    else "transit gateway with no recorded owner",
                 )
             elif _declared_peer(ctx, owner, tid):
                 yield ctx.passed(
@@ -422,13 +481,17 @@ def transit_declared(ctx: RuleContext) -> Iterator[Judgement]:
                     attributes=attrs,
                 )
             else:
-                yield ctx.failed(
-                    att.id,
-                    f"platform VPC {_vpc_label(v)} attaches to transit gateway {tid} owned by "
-                    f"undeclared account {owner} ({decl.party_of('aws', owner)})",
-                    nodes=[att.id, v.id],
-                    attributes=attrs,
-                    definite=True,
+                yield replace(
+                    ctx.failed(
+                        att.id,
+                        f"platform VPC {_vpc_label(v)} attaches to transit gateway {tid} owned "
+                        f"by undeclared account {owner} ({decl.party_of('aws', owner)})",
+                        nodes=[att.id, v.id],
+                        attributes=attrs,
+                        definite=True,
+                    ),
+                    causes=(att.id,),
+                    affects=(v.id,),
                 )
     if not judged:
         yield ctx.nothing_to_judge(
@@ -466,11 +529,15 @@ def _judge_attachment(ctx: RuleContext, att: Resource, tgw: Resource) -> Judgeme
         other = str(a.get("resource_id") or "")
         what = f"{rtype} {other or '?'}"
     if not owner:
-        return ctx.inconclusive(
-            att.id,
-            f"the owner of attachment {aid} ({what}) on {tid} is not recorded",
-            nodes=nodes,
-            attributes=attrs,
+        return replace(
+            ctx.inconclusive(
+                att.id,
+                f"the owner of attachment {aid} ({what}) on {tid} is not recorded",
+                nodes=nodes,
+                attributes=attrs,
+            ),
+            unmodelled=f"transit gateway {rtype or 'unknown-type'} attachment whose owner "
+            "account the provider did not record",
         )
     if _declared_peer(ctx, owner, other):
         return ctx.passed(
@@ -480,11 +547,15 @@ def _judge_attachment(ctx: RuleContext, att: Resource, tgw: Resource) -> Judgeme
             nodes=nodes,
             attributes=attrs,
         )
-    return ctx.failed(
-        att.id,
-        f"attachment {aid} on customer transit gateway {tid} ({what}) belongs to undeclared "
-        f"account {owner} ({ctx.declaration.party_of('aws', owner)})",
-        nodes=nodes,
-        attributes=attrs,
-        definite=True,
+    return replace(
+        ctx.failed(
+            att.id,
+            f"attachment {aid} on customer transit gateway {tid} ({what}) belongs to "
+            f"undeclared account {owner} ({ctx.declaration.party_of('aws', owner)})",
+            nodes=nodes,
+            attributes=attrs,
+            definite=True,
+        ),
+        causes=(att.id,),
+        affects=(tgw.id,),
     )

@@ -24,6 +24,7 @@ collected or not modelled makes the verdict INCONCLUSIVE, never PASS.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
@@ -34,12 +35,44 @@ from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.cloud_flows import cloud_flows
 from auditor.analysis.network.path_model import Path
 from auditor.analysis.network.paths import best
-from auditor.analysis.network.traffic import PUBLIC, Flow, class_flows, judge
+from auditor.analysis.network.traffic import PUBLIC, Flow, class_flows, judge, links
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks.engine import scope_id
-from auditor.model import JSONValue, PathName, Severity
+from auditor.model import INTERNET_ID, JSONValue, PathName, Severity
 
 _PRIVATE = ("peering", "transit-gateway")
+
+
+_ROUTED = {"internet gateway": "internet", "NAT gateway": "nat"}
+"""Gateways a route table sends traffic to: the route table is what must change."""
+_LINK_OF_HOP = {
+    "transit gateway": "transit-gateway",
+    "TGW attachment": "transit-gateway",
+    "interface endpoint": "private-endpoint",
+    "private endpoint": "private-endpoint",
+}
+"""Hops that are links themselves (a peering, an attachment): the link must change."""
+
+
+def _shown(f: Flow) -> list[Path]:
+    """The paths a flow's evidence shows: the best ones, and where the engine split the
+    source's addresses, one path per part that does not reach (with its deciding hop)."""
+    out = list(best(f.paths)[:2])
+    out.extend(p for p in f.paths if p.part and p.reach is not Reach.YES and p not in out)
+    return out
+
+
+def _ranges(f: Flow) -> dict[str, JSONValue] | None:
+    """The source ranges that reach and those that do not, when the engine split them."""
+    if not any(p.part for p in f.paths):
+        return None
+    reach = sorted({c for p in f.paths if p.reach is Reach.YES for c in p.sources})
+    blocked: list[JSONValue] = [
+        {"ranges": list(p.part), "reach": p.reach.value, "at": p.reason}
+        for p in f.paths
+        if p.part and p.reach is not Reach.YES
+    ]
+    return {"reach": list(reach), "do_not_reach": blocked}
 
 
 def _evidence(flows: Sequence[Flow]) -> dict[str, Any]:
@@ -47,21 +80,87 @@ def _evidence(flows: Sequence[Flow]) -> dict[str, Any]:
     edges: list[tuple[str, str, str]] = []
     shown: list[JSONValue] = []
     for f in flows:
-        for p in best(f.paths)[:2]:
+        ranges = _ranges(f)
+        for p in _shown(f):
             nodes.extend(n for n in p.nodes() if n not in nodes)
             edges.extend(e for e in p.edges() if e not in edges)
-            shown.append({"class": f.cls, "source": f.source, **p.as_json()})
+            entry: dict[str, JSONValue] = {"class": f.cls, "source": f.source, **p.as_json()}
+            if ranges is not None:
+                entry["source_ranges"] = ranges
+            shown.append(entry)
     return {"nodes": nodes, "edges": edges, "paths": shown}
 
 
 def _common(flows: Sequence[Flow], extra: dict[str, JSONValue]) -> dict[str, Any]:
     ev = _evidence(flows)
+    missing = [m for f in flows for p in f.paths for m in p.missing]
     return {
         "nodes": ev["nodes"],
         "edges": ev["edges"],
         "attributes": {**extra, "paths": ev["paths"]},
-        "depends_on": [n for n in ev["nodes"] if n.startswith("arn:")],
+        "depends_on": list(
+            dict.fromkeys([*(n for n in ev["nodes"] if n.startswith("arn:")), *missing])
+        ),
     }
+
+
+def _split_note(flows: Sequence[Flow]) -> str:
+    """`` (of <source>: <ranges> reach; <ranges> do not: <hop>)`` for split flows."""
+    notes: list[str] = []
+    for f in flows:
+        if not any(p.part for p in f.paths):
+            continue
+        reach = ", ".join(sorted({c for p in f.paths if p.reach is Reach.YES for c in p.sources}))
+        no = [p for p in f.paths if p.part and p.reach is not Reach.YES]
+        nots = "; ".join(f"{', '.join(p.part)} do not ({p.reason})" for p in no[:2])
+        notes.append(f"of {f.source}: {reach or 'no range'} reach" + (f"; {nots}" if nots else ""))
+    return f" ({'; '.join(notes[:2])})" if notes else ""
+
+
+def _causes(bad: Sequence[Flow], undeclared: set[str]) -> tuple[str, ...]:
+    """What must change to close the undeclared reaching paths of ``bad`` flows.
+
+    The route table that sends the traffic to an undeclared internet or NAT gateway;
+    the undeclared link itself (a peering, an attachment, an endpoint); where neither
+    is on the path (from the internet, or an undeclared source on a declared link),
+    the security group or firewall that admits it. Empty when the path names none:
+    the target itself is then the cause.
+    """
+    out: list[str] = []
+    for f in bad:
+        for p in f.paths:
+            if p.reach is not Reach.YES or (undeclared and not set(links(p)) & undeclared):
+                continue  # a declared path of the flow is not what must change
+            found: list[str] = []
+            for h, nxt in itertools.pairwise(p.hops):
+                gw = _ROUTED.get(nxt.what, "")
+                if h.what != "route table" or gw not in undeclared:
+                    continue
+                if gw == "internet" and any(_ROUTED.get(x.what) == "nat" for x in p.hops):
+                    continue  # a NAT subnet's own internet route is not what sent it there
+                found.append(h.node)
+            found.extend(
+                h.node
+                for h in p.hops
+                if h.what not in _ROUTED
+                and h.what not in ("source", "target")
+                and _LINK_OF_HOP.get(h.what, h.what) in undeclared
+            )
+            out.extend(found)
+            if f.source == INTERNET_ID or not found:
+                out.extend(
+                    h.node
+                    for h in p.hops
+                    if h.reach is Reach.YES
+                    and h.what in ("security group", "firewall")
+                    and h.node not in (f.target.id, INTERNET_ID)
+                )
+    return tuple(dict.fromkeys(out))
+
+
+def _unmodelled(flows: Sequence[Flow]) -> str:
+    """The unmodelled feature an UNKNOWN path of ``flows`` names (first one found)."""
+    return next((p.unmodelled for f in flows for p in f.paths if p.unmodelled), "")
 
 
 def _first(paths: Sequence[Path]) -> str:
@@ -101,7 +200,8 @@ def traffic_class(ctx: RuleContext) -> Iterator[Judgement]:
     flows = [f for f in class_flows(ctx.graph) if f.target.cloud == "aws"]
     flows.extend(cloud_flows(ctx.graph))
     if not flows:
-        yield ctx.inconclusive(
+        # Nothing to judge; a collection gap where the listeners would be makes it INCONCLUSIVE.
+        yield ctx.nothing_to_judge(
             scope_id("aws", "*", "*"),
             "no Kafka listener or management endpoint of the platform was found to judge",
         )
@@ -151,27 +251,38 @@ def _judge(
     if bad:
         f, why = bad[0]
         public = any(set(x.links) & PUBLIC for x, _ in bad)
-        return ctx.failed(
-            tid,
-            f"[{cls}] {name} is reached {why} on port {f.port} from {f.source} "
-            f"({_first(f.paths)}); declared via: {', '.join(allowed) or 'none'}",
-            definite=public,
-            **_common([x for x, _ in bad], extra),
+        flows_bad = [x for x, _ in bad]
+        undeclared = {k for x in flows_bad for k in x.links if k not in allowed}
+        return replace(
+            ctx.failed(
+                tid,
+                f"[{cls}] {name} is reached {why} on port {f.port} from {f.source} "
+                f"({_first(f.paths)}); declared via: {', '.join(allowed) or 'none'}"
+                f"{_split_note([f])}",
+                definite=public,
+                **_common(flows_bad, extra),
+            ),
+            causes=_causes(flows_bad, undeclared),
+            affects=(tid,),
         )
     if unknown:
         f = unknown[0]
         p = best(f.paths)[0]
-        return ctx.inconclusive(
-            tid,
-            f"[{cls}] cannot tell whether {f.source} reaches {name} on port {f.port}: {p.reason}",
-            **_common(unknown, extra),
+        return replace(
+            ctx.inconclusive(
+                tid,
+                f"[{cls}] cannot tell whether {f.source} reaches {name} on port {f.port}: "
+                f"{p.reason}",
+                **_common(unknown, extra),
+            ),
+            unmodelled=p.unmodelled or _unmodelled([f]),
         )
     if reached:
         kinds = sorted({k for f in reached for k in f.links} or {"local"})
         return ctx.passed(
             tid,
             f"[{cls}] {name} is reached only over declared paths ({', '.join(kinds)}) from "
-            f"{', '.join(sorted({f.source for f in reached}))}",
+            f"{', '.join(sorted({f.source for f in reached}))}{_split_note(reached)}",
             **_common(reached, extra),
         )
     why = best(flows[0].paths)[0].reason if flows[0].paths else "no path"
@@ -194,13 +305,17 @@ def _judge_replication(
     public = [f for f in flows if f.reach is Reach.YES and set(f.links) & PUBLIC]
     if public:
         f = public[0]
-        return ctx.failed(
-            tid,
-            f"[replication] {f.source} reaches {name} on port {f.port} over "
-            f"{', '.join(sorted(set(f.links) & PUBLIC))} ({_first(f.paths)}), whatever private "
-            "paths also exist",
-            definite=True,
-            **_common(public, extra),
+        return replace(
+            ctx.failed(
+                tid,
+                f"[replication] {f.source} reaches {name} on port {f.port} over "
+                f"{', '.join(sorted(set(f.links) & PUBLIC))} ({_first(f.paths)}), whatever "
+                f"private paths also exist{_split_note([f])}",
+                definite=True,
+                **_common(public, extra),
+            ),
+            causes=_causes(public, set(PUBLIC)),
+            affects=(tid,),
         )
     good = [f for f in flows if f.reach is Reach.YES and f.links and set(f.links) <= allowed_set]
     other = [f for f in flows if f.reach is Reach.YES and not set(f.links) <= allowed_set]
@@ -212,26 +327,34 @@ def _judge_replication(
     )
     if other:
         f = other[0]
-        return ctx.failed(
-            tid,
-            f"[replication] {f.source} reaches {name} over undeclared "
-            f"{', '.join(f.links)} (declared: {', '.join(sorted(allowed_set - {'local'}))})",
-            **_common(other, extra),
+        return replace(
+            ctx.failed(
+                tid,
+                f"[replication] {f.source} reaches {name} over undeclared "
+                f"{', '.join(f.links)} (declared: {', '.join(sorted(allowed_set - {'local'}))})"
+                f"{_split_note([f])}",
+                **_common(other, extra),
+            ),
+            causes=_causes(other, {k for x in other for k in x.links} - allowed_set),
+            affects=(tid,),
         )
     if unknown and private_open:
         f = unknown[0]
-        return ctx.inconclusive(
-            tid,
-            f"[replication] cannot tell every path from {f.source} to {name}: "
-            f"{best(f.paths)[0].reason}",
-            **_common(unknown, extra),
+        p = best(f.paths)[0]
+        return replace(
+            ctx.inconclusive(
+                tid,
+                f"[replication] cannot tell every path from {f.source} to {name}: {p.reason}",
+                **_common(unknown, extra),
+            ),
+            unmodelled=p.unmodelled or _unmodelled([f]),
         )
     if good:
         kinds = sorted({k for f in good for k in f.links})
         return ctx.passed(
             tid,
             f"[replication] {name} is reached from {', '.join(sorted({f.source for f in good}))} "
-            f"only over {', '.join(kinds)}",
+            f"only over {', '.join(kinds)}{_split_note(good)}",
             **_common(good, extra),
         )
     f = flows[0]
@@ -240,8 +363,28 @@ def _judge_replication(
     if unknown:
         u = unknown[0]
         why += f"; over the internet: {best(u.paths)[0].reason}"
-    return ctx.failed(
-        tid,
-        f"[replication] no private path from {f.source} reaches {name} on Kafka ports ({why})",
-        **_common(flows[:1], extra),
+    return replace(
+        ctx.failed(
+            tid,
+            f"[replication] no private path from {f.source} reaches {name} on Kafka ports ({why})",
+            **_common(flows[:1], extra),
+        ),
+        causes=_blockers([p for x in flows for p in x.paths if not set(p.via) & PUBLIC]),
+        affects=(tid,),
     )
+
+
+def _blockers(paths: Sequence[Path]) -> tuple[str, ...]:
+    """The configuration that drops each blocked path (a route table, group, ACL or firewall
+    rule): what must change for a private path to exist. Empty when no such hop decides."""
+    out: list[str] = []
+    for p in paths:
+        h = p.blocked_at
+        if (
+            p.reach is Reach.NO
+            and h is not None
+            and h.what not in ("source", "target")
+            and h.node not in (p.target, p.source)
+        ):
+            out.append(h.node)
+    return tuple(dict.fromkeys(out))

@@ -54,6 +54,56 @@ class RulePack(BaseModel):
                 chosen[rid] = merged
         return [e for _, e in sorted(chosen.items()) if e.enabled]
 
+    def narrowed(
+        self,
+        known: dict[str, Any],
+        *,
+        checks: tuple[str, ...] = (),
+        exclude: tuple[str, ...] = (),
+        severities: tuple[str, ...] = (),
+        paths: tuple[str, ...] = (),
+    ) -> RulePack:
+        """This pack with only the rules the command line chose (``--checks`` globs,
+        minus ``--exclude-checks``, at ``--severity`` levels, on ``--paths``).
+
+        The name says the pack was narrowed, so the bundle does not pass for a run of
+        the whole pack. A glob that matches no rule of the pack is an error.
+        """
+        if not (checks or exclude or severities or paths):
+            return self
+        entries = self.entries(known)
+        ids = [e.id for e in entries]
+        for glob in (*checks, *exclude):
+            if not any(fnmatch.fnmatchcase(i, glob) for i in ids):
+                raise PackError(f"pack {self.name!r}: no rule matches {glob!r}")
+
+        def kept(e: PackEntry) -> bool:
+            rule = known[e.id]
+            severity = (e.severity or rule.severity).value
+            return (
+                (not checks or any(fnmatch.fnmatchcase(e.id, g) for g in checks))
+                and not any(fnmatch.fnmatchcase(e.id, g) for g in exclude)
+                and (not severities or severity in severities)
+                and (not paths or rule.path.value in paths)
+            )
+
+        dropped = [PackEntry(id=e.id, enabled=False) for e in entries if not kept(e)]
+        if len(dropped) == len(entries):
+            raise PackError(f"pack {self.name!r}: the selection leaves no rule to run")
+        chosen = [
+            f"{flag}={','.join(values)}"
+            for flag, values in (
+                ("checks", checks),
+                ("exclude", exclude),
+                ("severity", severities),
+                ("paths", paths),
+            )
+            if values
+        ]
+        return self.model_copy(
+            update={"name": f"{self.name}[{';'.join(chosen)}]", "rules": [*self.rules, *dropped]}
+        )
+
 
 def packs_dir() -> Path:
     """The rule pack folder: the wheel's packaged copy, or the checkout's ``rules/``.

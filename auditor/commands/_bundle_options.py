@@ -10,7 +10,9 @@ writes (``bundle``) and what makes it incomplete (``gaps``). Light to import
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +21,28 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
+PATHS = ["data", "control", "network", "failure"]
+FORMAT_ALIASES = {
+    "md": ("report.md",),
+    "html": ("report.html",),
+    "sarif": ("report.sarif",),
+    "junit": ("junit.xml",),
+    "ocsf": ("ocsf.jsonl",),
+    "csv": ("verdicts.csv", "accountability.csv"),
+    "findings": ("findings.json",),
+    "asff": ("asff.json",),
+}
+"""Short names of the rendered bundle files for ``--output-formats``."""
+
+
+def output_files(values: tuple[str, ...]) -> frozenset[str] | None:
+    """Bundle file names from ``--output-formats`` values (None: every format)."""
+    names = _split(values)
+    if not names:
+        return None
+    return frozenset(f for n in names for f in FORMAT_ALIASES.get(n, (n,)))
+
+
 DEFAULT_WORKERS = 16
 
 
@@ -36,6 +60,89 @@ def public_key_option(
         help=f"Ed25519 public key: {what}{TRUST_HELP}",
     )
     return option
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleChoice:
+    """``--rules`` and the selection options, packed into the command's ``rules``."""
+
+    pack: str = "default"
+    checks: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeated and comma-separated values alike: ``--checks a,b --checks c``."""
+    return tuple(dict.fromkeys(v.strip() for value in values for v in value.split(",") if v))
+
+
+def rule_options(f: F) -> F:
+    """``--rules`` plus ``--checks``, ``--exclude-checks``, ``--severity``, ``--paths``."""
+
+    @functools.wraps(f)
+    def wrapper(
+        *args: Any,
+        rules: str,
+        checks: tuple[str, ...],
+        exclude_checks: tuple[str, ...],
+        severity: tuple[str, ...],
+        paths: tuple[str, ...],
+        **kwargs: Any,
+    ) -> Any:
+        choice = RuleChoice(
+            pack=rules,
+            checks=_split(checks),
+            exclude=_split(exclude_checks),
+            severities=_split(severity),
+            paths=_split(paths),
+        )
+        for value, allowed, flag in (
+            (choice.severities, SEVERITIES, "--severity"),
+            (choice.paths, PATHS, "--paths"),
+        ):
+            wrong = [v for v in value if v not in allowed]
+            if wrong:
+                raise click.BadParameter(f"{wrong[0]!r} is not one of {allowed}", param_hint=flag)
+        return f(*args, rules=choice, **kwargs)
+
+    options = [
+        click.option(
+            "--rules",
+            default="default",
+            show_default=True,
+            help="Rule pack name (in rules/) or path.",
+        ),
+        click.option(
+            "--checks",
+            multiple=True,
+            metavar="ID[,ID...]",
+            help="Run only these rules of the pack (ids or globs such as network.*; repeatable).",
+        ),
+        click.option(
+            "--exclude-checks",
+            multiple=True,
+            metavar="ID[,ID...]",
+            help="Leave these rules out (ids or globs; repeatable).",
+        ),
+        click.option(
+            "--severity",
+            multiple=True,
+            metavar="LEVEL[,LEVEL...]",
+            help=f"Run only rules at these severities ({', '.join(SEVERITIES)}).",
+        ),
+        click.option(
+            "--paths",
+            multiple=True,
+            metavar="PATH[,PATH...]",
+            help=f"Run only rules of these paths ({', '.join(PATHS)}).",
+        ),
+    ]
+    decorated: Any = wrapper
+    for opt in reversed(options):
+        decorated = opt(decorated)
+    return decorated  # type: ignore[no-any-return]
 
 
 # long: one table of the options commands share, parameterised by their help texts
@@ -85,11 +192,21 @@ def bundle_options(
             type=click.Path(file_okay=False, path_type=Path),
             help=f"Folder the {bundle} is written under.",
         ),
-        "rules": click.option(
-            "--rules",
-            default="default",
-            show_default=True,
-            help="Rule pack name (in rules/) or path.",
+        "rules": rule_options,
+        "output-formats": click.option(
+            "--output-formats",
+            "output_formats",
+            multiple=True,
+            metavar="NAME[,NAME...]",
+            help="Rendered files to write: " + ", ".join(sorted(FORMAT_ALIASES)) + " (or file "
+            "names such as report.sarif; repeatable; default: all). manifest.json, "
+            "declaration.yaml, inventory.jsonl, graph.json and verdicts.json are always written.",
+        ),
+        "output-name": click.option(
+            "--output-name",
+            default=None,
+            metavar="NAME",
+            help=f"Name of the {bundle} folder (default: <declaration>-<start time>).",
         ),
         "fail-on": click.option(
             "--fail-on",

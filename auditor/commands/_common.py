@@ -29,16 +29,26 @@ def fail_with(message: str, code: int = EXIT_INPUT) -> NoReturn:
     sys.exit(code)
 
 
-def load_inputs(declaration: Path, rules: str) -> tuple[Any, str, Any]:
-    """The declaration, its text and the rule pack, or a one-line error."""
+def load_inputs(declaration: Path, rules: Any) -> tuple[Any, str, Any]:
+    """The declaration, its text and the rule pack (narrowed to the rules chosen on the
+    command line, ``rules`` being a RuleChoice or a pack name), or a one-line error."""
     from auditor.boundary import DeclarationError, load_declaration
     from auditor.checks import all_rules
     from auditor.checks.pack import PackError, load_pack
+    from auditor.commands._bundle_options import RuleChoice
 
+    choice = rules if isinstance(rules, RuleChoice) else RuleChoice(pack=str(rules))
     try:
         decl = load_declaration(declaration)
-        pack = load_pack(rules)
-        pack.entries(all_rules())
+        known = all_rules()
+        pack = load_pack(choice.pack).narrowed(
+            known,
+            checks=choice.checks,
+            exclude=choice.exclude,
+            severities=choice.severities,
+            paths=choice.paths,
+        )
+        pack.entries(known)
     except (DeclarationError, PackError) as exc:
         fail_with(str(exc))
     return decl, declaration.read_text(encoding="utf-8"), pack
@@ -190,12 +200,14 @@ def scan_and_report(
     baseline: Any = None,
     on_bundle: Callable[[Any, Path], None] | None = None,
     upload: Any = None,
+    as_json: bool = False,
 ) -> int:
     """Run ``request`` (a ScanRequest) with progress, print the summary; the exit code.
 
     ``on_bundle(console, bundle)`` runs once the bundle is written, before the
     summary (``auditor snapshot``); ``upload`` (an S3Target) copies the finished
-    bundle to S3 (exit 4 when that fails; the bundle stays).
+    bundle to S3 (exit 4 when that fails; the bundle stays). ``as_json``: the human
+    output goes to stderr and stdout gets one summary object (:func:`scan_summary`).
     """
     from rich.text import Text
 
@@ -206,7 +218,7 @@ def scan_and_report(
     profile = request.targets.aws.profile if request.targets.aws is not None else None
     if request.targets.aws is not None:
         check_aws_profile(profile)
-    console = make_console()
+    console = make_console(stderr=as_json)
 
     def noted(result: Any) -> None:
         for line in collection_notes(result):
@@ -236,6 +248,41 @@ def scan_and_report(
         console.print(Text(inert(line)))
     if result.unread:
         click.echo(inert(f"error: {unread_line(result.unread, result.targeted)}"), err=True)
+    final = int(code)
     if upload is not None and not _upload(console, result.bundle, upload, profile):
-        return ExitCode.UPLOAD
-    return int(code)
+        final = int(ExitCode.UPLOAD)
+    if as_json:
+        click.echo(scan_summary(result, final, lines))
+    return final
+
+
+def scan_summary(result: Any, code: int, lines: list[str]) -> str:
+    """One JSON object: bundle, exit code and reason, counts, findings, gaps, unread."""
+    import json
+    from collections import Counter
+
+    from auditor.base.serialize import gap_to_dict
+
+    verdicts = result.evaluation.verdicts
+    doc = {
+        "bundle": str(result.bundle),
+        "exit_code": code,
+        "exit_reason": ExitCode(code).name.lower(),
+        "baseline": lines,
+        "verdicts": dict(sorted(Counter(v.status.value for v in verdicts).items())),
+        "findings": [
+            {
+                "id": f.id,
+                "severity": f.severity.value,
+                "status": f.status.value,
+                "summary": f.summary,
+                "verdicts": len(f.verdicts),
+            }
+            for f in result.evaluation.findings
+        ],
+        "gaps": [gap_to_dict(g) for g in result.inventory.gaps],
+        "unread": [
+            {"cloud": u.cloud, "account": u.account, "cause": u.cause} for u in result.unread
+        ],
+    }
+    return json.dumps(doc, sort_keys=True, ensure_ascii=True)

@@ -101,14 +101,7 @@ def record(result: Path, declaration: Path, public_key: Path | None) -> None:
                 f"{target}: a different drill with id {result_drill.id!r} is already recorded"
             )
     writes = [(target, text.encode())] + ([(target_sig, sig)] if sig is not None else [])
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        for path, data in writes:
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
-    except OSError as exc:
-        fail_with(f"cannot write {target}: {exc}")
+    _write_all(folder, writes)
     loss = result_drill.data_loss()
     how = {
         "verified": f"signed by {signed.get('signer')} (verified)",
@@ -123,6 +116,20 @@ def record(result: Path, declaration: Path, public_key: Path | None) -> None:
         + (f"{loss:g}s" if loss is not None else "not measured")
         + f", {how} -> {target}"
     )
+
+
+def _write_all(folder: Path, writes: list[tuple[Path, bytes]]) -> None:
+    """Write each file whole (a temporary file renamed over it), or fail with one line."""
+    from auditor.commands._common import fail_with
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, data in writes:
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+    except OSError as exc:
+        fail_with(f"cannot write {writes[0][0]}: {exc}")
 
 
 @drill.command(name="sign")

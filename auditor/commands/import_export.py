@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from auditor.commands._bundle_options import bundle_options
+from auditor.commands._bundle_options import RuleChoice, bundle_options
 
 if TYPE_CHECKING:
     from auditor.boundary import Declaration
@@ -260,7 +260,7 @@ def import_command(
     fmt: str | None,
     list_formats: bool,
     out_dir: Path,
-    rules: str,
+    rules: RuleChoice,
     fail_on: str,
     strict: bool,
     sign_key: Path | None,

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from auditor.commands._bundle_options import bundle_options
+from auditor.commands._bundle_options import RuleChoice, bundle_options, output_files
 from auditor.commands._scale import scale_options
 
 _scan_options = bundle_options(
@@ -27,6 +27,8 @@ _scan_options = bundle_options(
     "public-key",
     "keep-raw",
     "upload",
+    "output-formats",
+    "output-name",
 )
 
 
@@ -45,6 +47,13 @@ _scan_options = bundle_options(
     is_flag=True,
     help="Also read the customer's declared GCP organisation (org IAM, every project in it).",
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON summary on stdout (bundle, exit code and reason, verdict counts, "
+    "findings, gaps); the human summary goes to stderr.",
+)
 def scan(
     declaration: Path,
     profile: str | None,
@@ -52,7 +61,7 @@ def scan(
     assume_role: str | None,
     external_id: str | None,
     out_dir: Path,
-    rules: str,
+    rules: RuleChoice,
     fail_on: str,
     strict: bool,
     workers: int,
@@ -61,9 +70,12 @@ def scan(
     public_key: Path | None,
     keep_raw: bool,
     upload: str | None,
+    output_formats: tuple[str, ...],
+    output_name: str | None,
     scale: Any,
     gcp_folders: tuple[str, ...],
     gcp_organization: bool,
+    as_json: bool,
 ) -> None:
     """Collect the declared AWS accounts, Azure subscriptions and GCP projects, evaluate
     the rules, and write an evidence bundle."""
@@ -77,6 +89,7 @@ def scan(
         signer_from,
         upload_target,
     )
+    from auditor.pipeline import OutputChoice
 
     target = upload_target(upload) if upload else None
     decl, text, pack = load_inputs(declaration, rules)
@@ -98,8 +111,11 @@ def scan(
         cloud_options={"gcp": gcp_scope(decl, gcp_folders, gcp_organization)},
         signer=signer,
         keep_raw=keep_raw,
+        output=OutputChoice(formats=output_files(output_formats), name=output_name),
     )
-    code = scan_and_report(request, fail_on=fail_on, strict=strict, baseline=prior, upload=target)
+    code = scan_and_report(
+        request, fail_on=fail_on, strict=strict, baseline=prior, upload=target, as_json=as_json
+    )
     sys.exit(code)
 
 

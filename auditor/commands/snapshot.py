@@ -33,7 +33,7 @@ from typing import Any
 
 import click
 
-from auditor.commands._bundle_options import bundle_options
+from auditor.commands._bundle_options import RuleChoice, bundle_options
 
 SNAPSHOT_WORKERS = 64
 SNAPSHOT_ATTEMPTS = 2
@@ -106,7 +106,7 @@ def snapshot(
     assume_role: str | None,
     external_id: str | None,
     out_dir: Path,
-    rules: str,
+    rules: RuleChoice,
     fail_on: str,
     strict: bool,
     workers: int,

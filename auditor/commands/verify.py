@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import click
@@ -16,7 +18,13 @@ EXIT_CHANGED = ExitCode.FAIL
 @click.command(name="verify")
 @click.argument("bundle", type=click.Path(path_type=Path))
 @public_key_option()
-def verify(bundle: Path, public_key: Path | None) -> None:
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object on stdout: ok, files checked, problems, signature, signer.",
+)
+def verify(bundle: Path, public_key: Path | None, as_json: bool) -> None:
     """Recompute every hash of a bundle; report changed, missing or extra files.
 
     With --public-key (or $AUDITOR_TRUSTED_KEYS), also check the signature over
@@ -34,6 +42,19 @@ def verify(bundle: Path, public_key: Path | None) -> None:
         click.echo(inert(f"FAIL {exc}"))
         fail_with(f"{bundle}: refused; the archive is not a safe bundle", EXIT_CHANGED)
     result, trusted = inspect_bundle(folder, keys)
+    if as_json:
+        doc = {
+            "bundle": str(bundle),
+            "ok": result.ok,
+            "checked": result.checked,
+            "problems": list(result.problems),
+            "signature": result.signature,
+            "signer": trusted.signer if result.signature == "valid" else None,
+        }
+        click.echo(json.dumps(doc, sort_keys=True, ensure_ascii=True))
+        if not result.ok:
+            sys.exit(EXIT_CHANGED)
+        return
     for problem in result.problems:
         click.echo(inert(f"FAIL {problem}"))
     if not result.ok:

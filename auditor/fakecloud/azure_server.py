@@ -30,10 +30,13 @@ Estate file::
     authorizationresources: [<Resource Graph rows>]
 
     diagnostic_settings: [<ARM diagnostic settings, ids under their scope>]
+    disaster_recovery_configs: [<ARM Event Hubs disasterRecoveryConfigs, ids under a namespace>]
 
 ``diagnostic_settings`` are served by ``GET {scope}/providers/Microsoft.Insights/
 diagnosticSettings`` (a subscription or a resource), as ARM lists them: extension
-resources are not Resource Graph rows.
+resources are not Resource Graph rows. ``disaster_recovery_configs`` (Event Hubs
+geo-disaster recovery aliases, ids under their namespace) are served by ``GET
+{namespace}/disasterRecoveryConfigs``, as ARM lists them (Resource Graph does not).
 
 A subscription with ``denied: true`` answers 403 to its resource group listing
 and is left out of Resource Graph answers (as Azure leaves out subscriptions
@@ -86,6 +89,11 @@ _QUERY = re.compile(
 )
 _RG_LIST = re.compile(r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups$", re.IGNORECASE)
 _GRAPH = re.compile(r"^/providers/microsoft\.resourcegraph/resources$", re.IGNORECASE)
+_DR_CONFIGS = re.compile(
+    r"^(?P<scope>/subscriptions/(?P<sub>[^/]+)/resourcegroups/[^/]+/providers/"
+    r"microsoft\.eventhub/namespaces/[^/]+)/disasterrecoveryconfigs$",
+    re.IGNORECASE,
+)
 _DIAGNOSTICS = re.compile(
     r"^(?P<scope>/subscriptions/(?P<sub>[^/]+)(?:/.+?)?)/providers/microsoft\.insights/"
     r"diagnosticsettings$",
@@ -128,6 +136,7 @@ class _State:
     tables: dict[str, list[dict[str, Any]]]
     page_size: int
     diagnostic_settings: list[dict[str, Any]] = field(default_factory=list)
+    disaster_recovery_configs: list[dict[str, Any]] = field(default_factory=list)
     faults: list[list[Any]] = field(default_factory=list)
     """[fault, remaining] pairs, in the order added."""
     requests: list[tuple[str, str]] = field(default_factory=list)
@@ -270,6 +279,9 @@ class AzureFake:
             tables=tables,
             page_size=page_size,
             diagnostic_settings=[dict(d) for d in data.get("diagnostic_settings") or []],
+            disaster_recovery_configs=[
+                dict(d) for d in data.get("disaster_recovery_configs") or []
+            ],
         )
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -447,7 +459,31 @@ class _Handler(BaseHTTPRequestHandler):
         if m:
             self._diagnostic_settings(m.group("sub"), m.group("scope"))
             return
+        m = _DR_CONFIGS.match(url.path)
+        if m:
+            self._dr_configs(m.group("sub"), m.group("scope"))
+            return
         self._error(404, "NotFound", f"no route for GET {url.path}")
+
+    def _dr_configs(self, sub: str, scope: str) -> None:
+        """A namespace's geo-disaster recovery aliases (ARM answers them in one page)."""
+        s = {str(x["id"]): x for x in self.state.subscriptions}.get(sub)
+        if s is None or s.get("denied"):
+            self._error(
+                403,
+                "AuthorizationFailed",
+                "The client does not have authorization to perform action "
+                f"'Microsoft.EventHub/namespaces/disasterRecoveryConfigs/read' over scope "
+                f"'{scope}'.",
+            )
+            return
+        prefix = f"{scope}/disasterrecoveryconfigs/".lower()
+        value = [
+            {"type": "Microsoft.EventHub/Namespaces/disasterrecoveryconfigs", **d}
+            for d in self.state.disaster_recovery_configs
+            if str(d.get("id") or "").lower().startswith(prefix)
+        ]
+        self._json(200, {"value": value})
 
     def _diagnostic_settings(self, sub: str, scope: str) -> None:
         """The settings whose id lies under ``scope`` (ARM answers them in one page)."""

@@ -22,7 +22,11 @@ _ENV_DEFAULTS = {
 
 
 class MotoServer:
-    """Start and stop a ``ThreadedMotoServer`` bound to 127.0.0.1."""
+    """Start and stop a ``ThreadedMotoServer`` bound to 127.0.0.1.
+
+    MSK Replicator, MSK configurations and MSK Connect, which moto lacks, are
+    answered in front of it (:mod:`auditor.fakecloud.aws_kafka`).
+    """
 
     def __init__(self) -> None:
         import logging
@@ -32,10 +36,28 @@ class MotoServer:
             os.environ.setdefault(key, value)
         os.environ.pop("MOTO_ACCOUNT_ID", None)  # it would override per-account state
         moto_server = import_extra("moto.server", "fakecloud")
+        from auditor.fakecloud.aws_kafka import KafkaFake, wrap
 
-        self._server: Any = moto_server.ThreadedMotoServer(
-            ip_address="127.0.0.1", port=0, verbose=False
-        )
+        self.kafka = KafkaFake()
+        kafka = self.kafka
+
+        class _Server(moto_server.ThreadedMotoServer):  # type: ignore[misc,name-defined]
+            def _server_entry(self) -> None:
+                from moto.moto_server.werkzeug_app import (
+                    DomainDispatcherApplication,
+                    MotoRequestHandler,
+                    create_backend_app,
+                )
+                from werkzeug.serving import make_server
+
+                app = wrap(DomainDispatcherApplication(create_backend_app), kafka)
+                self._server = make_server(
+                    self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+                )
+                self._server_ready_event.set()
+                self._server.serve_forever()
+
+        self._server: Any = _Server(ip_address="127.0.0.1", port=0, verbose=False)
         self.endpoint = ""
 
     def start(self) -> str:
@@ -54,6 +76,7 @@ class MotoServer:
         req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
         with urllib.request.urlopen(req, timeout=30) as resp:
             resp.read()
+        self.kafka.reset()
 
 
 def account_session(account: str, region: str = "us-east-1") -> Any:

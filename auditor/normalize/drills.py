@@ -437,6 +437,46 @@ def _trust_store(gaps: list[Gap]) -> list[Ed25519PublicKey]:
         return []
 
 
+def _read_folder(
+    folder: Path, trusted: Sequence[Ed25519PublicKey], gaps: list[Gap]
+) -> tuple[list[Resource], list[dict[str, JSONValue]]]:
+    """The drills of a folder, and the files refused (unreadable, bad signature, repeated)."""
+    found: list[Resource] = []
+    invalid: list[dict[str, JSONValue]] = []
+    try:
+        files = sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
+    except OSError as exc:
+        files = []
+        gaps.append(
+            Gap(
+                cloud="aws",
+                account="*",
+                region="*",
+                service=DRILL_SERVICE,
+                operation="ListDrills",
+                error_code="Unreadable",
+                message=f"cannot list {folder}: {exc}",
+            )
+        )
+    seen: set[str] = set()
+    for path in files:
+        try:
+            drill = read_drill(path)
+            signature = drill_signature(
+                drill, read_signature(path), trusted, signature_path(path).name
+            )
+        except DrillError as exc:
+            error = str(exc).replace(f"{folder}/", "").replace(str(folder), "")
+            invalid.append({"file": path.name, "error": error})
+            continue
+        if drill.id in seen:
+            invalid.append({"file": path.name, "error": f"duplicate drill id {drill.id}"})
+            continue
+        seen.add(drill.id)
+        found.append(drill_resource(drill, path.name, signature))
+    return found, invalid
+
+
 def load_drills(
     decl: Declaration,
     declaration_path: Path | None,
@@ -457,37 +497,7 @@ def load_drills(
     exists = folder.is_dir()
     trusted = list(keys) if keys is not None else (_trust_store(gaps) if exists else [])
     if exists:
-        try:
-            files = sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
-        except OSError as exc:
-            files = []
-            gaps.append(
-                Gap(
-                    cloud="aws",
-                    account="*",
-                    region="*",
-                    service=DRILL_SERVICE,
-                    operation="ListDrills",
-                    error_code="Unreadable",
-                    message=f"cannot list {folder}: {exc}",
-                )
-            )
-        seen: set[str] = set()
-        for path in files:
-            try:
-                drill = read_drill(path)
-                signature = drill_signature(
-                    drill, read_signature(path), trusted, signature_path(path).name
-                )
-            except DrillError as exc:
-                error = str(exc).replace(f"{folder}/", "").replace(str(folder), "")
-                invalid.append({"file": path.name, "error": error})
-                continue
-            if drill.id in seen:
-                invalid.append({"file": path.name, "error": f"duplicate drill id {drill.id}"})
-                continue
-            seen.add(drill.id)
-            found.append(drill_resource(drill, path.name, signature))
+        found, invalid = _read_folder(folder, trusted, gaps)
     elif folder.exists():
         gaps.append(
             Gap(

@@ -27,10 +27,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from auditor.base.ids import locate_id
 from auditor.base.serialize import text_chunks
-from auditor.model import Resource, Severity, Status, Verdict
+from auditor.model import Resource, Severity, Status
 from auditor.render import ReportData
+from auditor.render._locate import only_cloud, resources_named, where
 
 FILENAME = "ocsf.jsonl"
 
@@ -84,15 +84,6 @@ def _account(cloud: str, account: str) -> dict[str, Any]:
     return {"uid": account, "name": account, "type_id": type_id, "type": type_name}
 
 
-def _where(v: Verdict, res: Resource | None, only_cloud: str) -> tuple[str, str, str]:
-    """(cloud, account, region) of a verdict's resource: inventory, then id, then scan."""
-    if res is not None:
-        region = "" if res.region == "global" else res.region
-        return res.cloud, res.account, region
-    cloud, account, region = locate_id(v.resource)
-    return cloud or only_cloud, account, region
-
-
 def _resource_and_cloud(
     uid: str, res: Resource | None, cloud: str, account: str, region: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -121,19 +112,15 @@ def _resource_and_cloud(
 
 def _events(report: ReportData) -> Iterator[dict[str, Any]]:
     """One event per verdict, made as asked for."""
-    named = {v.resource for v in report.verdicts}  # not a map of every resource of the estate
-    resources = {r.id: r for r in report.inventory.resources if r.id in named}
-    clouds = {r.cloud for r in report.inventory.resources} | {
-        u.cloud for u in report.inventory.collected
-    }
-    only_cloud = next(iter(clouds)) if len(clouds) == 1 else ""
+    resources = resources_named(report, (v.resource for v in report.verdicts))
+    fallback = only_cloud(report)
     time = _epoch_ms(report.evaluated_on)
     product: dict[str, Any] = {"name": "boundary-auditor", "vendor_name": "boundary-auditor"}
     if report.tool_version:
         product["version"] = report.tool_version
     for v in report.verdicts:
         res = resources.get(v.resource)
-        cloud, account, region = _where(v, res, only_cloud)
+        cloud, account, region = where(v.resource, res, fallback)
         sev_id, sev = SEVERITY_ID[v.severity]
         st_id, st = COMPLIANCE_STATUS[v.status]
         uid = hashlib.sha256(

@@ -21,11 +21,22 @@ SUMMARY_FAILS = 15
 """Findings listed on the terminal; the rest are in report.md."""
 
 
-def make_console() -> Any:
-    """A rich console on stdout that never reads cloud strings as markup."""
+UNCUT_WIDTH = 1000
+"""Columns a table may take when the output is not a terminal (a pipe, a file, CI)."""
+
+
+def make_console(stderr: bool = False) -> Any:
+    """A rich console (stdout, or stderr) that never reads cloud strings as markup.
+
+    Not on a terminal, tables are as wide as their content: a piped ``auditor rules``
+    never cuts a rule id at 80 columns.
+    """
     from rich.console import Console
 
-    return Console(stderr=False, highlight=False, soft_wrap=True)
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(stderr=stderr, highlight=False, soft_wrap=True, width=UNCUT_WIDTH)
+    return console
 
 
 def print_summary(

@@ -121,7 +121,10 @@ def test_collection_pages_through_every_listing(live: tuple[AzureFake, Collectio
         "azure-resources",
         "azure-authorization",
         "azure-diagnostics",
+        "azure-eventhubs-dr",
     }
+    # Event Hubs geo-DR aliases through ARM: one namespace
+    assert result.api_calls["DisasterRecoveryConfigs.List"] == 1
 
 
 def test_rows_streamed_in_small_batches_give_the_same_inventory(
@@ -301,8 +304,11 @@ def test_import_of_an_export_equals_live_collection(
     bare = tmp_path / "bare.json"
     bare.write_text(json.dumps(fake.export("resources")["data"]))
     assert read_export(bare).records == tuple(r for r in records if r.service == "azure-resources")
-    # diagnostic settings are read through ARM: no Resource Graph export holds them
-    graph_records = [r for r in result.records if r.service != "azure-diagnostics"]
+    # diagnostic settings and geo-DR aliases are read through ARM: no Resource Graph export
+    # holds them
+    graph_records = [
+        r for r in result.records if r.service not in ("azure-diagnostics", "azure-eventhubs-dr")
+    ]
     assert len(graph_records) < len(result.records)
     assert sorted(records, key=repr) == sorted(graph_records, key=repr)
     imported = _inventory(CollectionResult(records=records))

@@ -51,6 +51,7 @@ FORMATS = (
     "ocsf.jsonl",
     "verdicts.json",
     "findings.json",
+    "asff.json",
 )
 FIXED_UUID = "00000000-0000-4000-8000-000000000000"
 VERSION_MASK = b"0.0.0+golden"

@@ -697,6 +697,10 @@ def test_traffic_classes_on_the_linked_estate(links: Estate) -> None:
         if v.message.startswith("[replication]") and v.resource == I(links, "w_broker", W2)
     ]
     assert repl and repl[0].status is Status.FAIL and "nat" in repl[0].message
+    # The route table that sends the replicators to the NAT is what must change (not the
+    # NAT subnet's own internet route); the broker is what it reaches.
+    assert repl[0].causes == (_arn(E1, CUSTOMER, "route-table", links.ids["rt_a"]),)
+    assert repl[0].affects == (I(links, "w_broker", W2),)
     ok = [
         v
         for v in verdicts
@@ -707,6 +711,11 @@ def test_traffic_classes_on_the_linked_estate(links: Estate) -> None:
     assert any(v.status is Status.FAIL and VENDOR in v.message for v in support), [
         (v.status, v.message) for v in support
     ]
+    vendor = [v for v in support if v.status is Status.FAIL and VENDOR in v.message]
+    assert all(
+        v.causes == (_arn(E1, CUSTOMER, "vpc-peering-connection", links.ids["pcx_av"]),)
+        for v in vendor
+    ), [v.causes for v in vendor]
 
 
 # --- the paths command on a real scan -------------------------------------------------------

@@ -72,8 +72,12 @@ MOTO_ACTION_NAMES = {
 MOTO_OPERATION_NAMES = {action: call for call, action in OPERATION_ACTIONS.items()}
 """AWS action -> the name later moto releases check: the operation's own (``s3:ListBuckets``)."""
 
-MOTO_UNAUTHENTICATABLE = frozenset({"eks", "msk", "msk-policy", "route53"})
-"""Collectors whose calls moto refuses under enforcement even with ``Action: *``."""
+MOTO_UNAUTHENTICATABLE = frozenset(
+    {"eks", "msk", "msk-config", "msk-connect", "msk-policy", "msk-replicator", "route53"}
+)
+"""Collectors whose calls moto refuses under enforcement even with ``Action: *`` (MSK
+configurations, Replicator and Connect are answered by our fake in front of moto, which this
+plain ``moto.server`` process lacks)."""
 
 DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorized"}

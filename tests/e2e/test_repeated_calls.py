@@ -94,7 +94,9 @@ def test_a_failed_cluster_listing_is_a_gap_of_both_msk_collectors(
     outcome, sent = _scan(estate, Fault(service="kafka", operation="ListClustersV2"))
     gaps = {(g.account, g.region, g.service, g.operation) for g in outcome.inventory.gaps}
     assert gaps == {
-        (a, r, s, "ListClustersV2") for a, r in _places(outcome) for s in ("msk", "msk-policy")
+        (a, r, s, "ListClustersV2")
+        for a, r in _places(outcome)
+        for s in ("msk", "msk-config", "msk-policy")
     }
     # Still one (refused) listing per account-region: the failure is shared, not retried.
     listed = Counter((a, r) for (a, r, s, op, _) in sent if op == "ListClustersV2")

@@ -21,6 +21,7 @@ BUNDLE_FILES = {
     "graph.json",
     "verdicts.json",
     "findings.json",
+    "asff.json",
     "report.md",
     "report.html",
     "accountability.csv",
@@ -130,3 +131,89 @@ def test_bad_declaration_exits_2_and_writes_nothing(fake_aws: FakeAws, tmp_path:
     assert code == 2
     assert "did you mean 'pattern'?" in output
     assert not (tmp_path / "out").exists()
+
+
+def test_scan_json_prints_one_summary_object_on_stdout(fake_aws: FakeAws, tmp_path: Path) -> None:
+    creds = _estate(fake_aws)
+    result = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            "--boundary",
+            str(_declaration(tmp_path)),
+            "--out",
+            str(tmp_path / "out"),
+            "--assume-role",
+            AUDITOR_ROLE,
+            "--json",
+        ],
+        env=creds.env(),
+    )
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)  # stdout holds the object alone; the summary went to stderr
+    (bundle,) = list((tmp_path / "out").iterdir())
+    assert doc["bundle"] == str(bundle)
+    assert (doc["exit_code"], doc["exit_reason"]) == (1, "fail")
+    written = json.loads((bundle / "verdicts.json").read_text())
+    assert sum(doc["verdicts"].values()) == len(written)
+    assert doc["verdicts"]["FAIL"] == sum(v["status"] == "FAIL" for v in written)
+    findings = json.loads((bundle / "findings.json").read_text())
+    assert [f["id"] for f in doc["findings"]] == [f["id"] for f in findings]
+    assert any("orders-log-eu" in f["summary"] for f in doc["findings"])
+    assert doc["gaps"] == [] or all("service" in g for g in doc["gaps"])
+    assert "evidence bundle" in result.stderr
+
+
+def test_scan_runs_only_the_chosen_checks(fake_aws: FakeAws, tmp_path: Path) -> None:
+    creds = _estate(fake_aws)
+    decl = _declaration(tmp_path)
+    code, output = _scan(creds, decl, tmp_path / "a", "--checks", "data.*", "--paths", "data")
+    assert code == 1, output
+    (bundle,) = list((tmp_path / "a").iterdir())
+    rules = {v["rule"] for v in json.loads((bundle / "verdicts.json").read_text())}
+    assert rules and all(r.startswith("data.") for r in rules)
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert "checks=data.*" in json.dumps(manifest)  # the bundle says it ran part of the pack
+
+    code, output = _scan(
+        creds, decl, tmp_path / "b", "--paths", "data", "--exclude-checks", "data.store-location"
+    )
+    assert code in (0, 1), output
+    (bundle,) = list((tmp_path / "b").iterdir())
+    rules = {v["rule"] for v in json.loads((bundle / "verdicts.json").read_text())}
+    assert "data.store-location" not in rules and rules
+
+    code, output = _scan(creds, decl, tmp_path / "c", "--checks", "nope.*")
+    assert code == 2 and "no rule matches 'nope.*'" in output
+    assert not (tmp_path / "c").exists()
+    code, output = _scan(creds, decl, tmp_path / "c", "--severity", "urgent")
+    assert code == 2 and "urgent" in output
+
+
+def test_scan_writes_the_chosen_formats_under_the_chosen_name(
+    fake_aws: FakeAws, tmp_path: Path
+) -> None:
+    creds = _estate(fake_aws)
+    decl = _declaration(tmp_path)
+    out = tmp_path / "out"
+    code, output = _scan(
+        creds, decl, out, "--output-formats", "sarif,ocsf", "--output-name", "nightly"
+    )
+    assert code == 1, output
+    bundle = out / "nightly"
+    core = {"manifest.json", "declaration.yaml", "inventory.jsonl", "graph.json", "verdicts.json"}
+    assert {p.name for p in bundle.iterdir()} == core | {
+        "report.sarif",
+        "ocsf.jsonl",
+        "SHA256SUMS",
+    }
+    assert verify_bundle(bundle).ok
+    # The same name again never overwrites: the second bundle is nightly-2.
+    _scan(creds, decl, out, "--output-formats", "md", "--output-name", "nightly")
+    assert (out / "nightly-2" / "report.md").is_file()
+
+    code, output = _scan(creds, decl, tmp_path / "x", "--output-formats", "pdf")
+    assert code == 2 and "unknown output format 'pdf'" in output
+    code, output = _scan(creds, decl, tmp_path / "x", "--output-name", "../escape")
+    assert code == 2 and "not a plain folder name" in output
+    assert not (tmp_path / "x").exists() and not (tmp_path / "escape").exists()

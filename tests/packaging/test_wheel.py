@@ -145,6 +145,21 @@ def test_the_core_commands_work_without_extras(venv: Venv) -> None:
     assert "data.no-public-access" in venv.auditor("rules").stdout
 
 
+def test_the_wheel_carries_its_license(venv: Venv) -> None:
+    """The licence pyproject.toml declares, as metadata and as the file itself."""
+    import zipfile
+
+    with zipfile.ZipFile(venv.wheel) as wheel:
+        names = wheel.namelist()
+        (meta,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        metadata = wheel.read(meta).decode()
+        (lic,) = [n for n in names if n.endswith("/LICENSE")]
+        text = wheel.read(lic).decode()
+    assert "License-Expression: Apache-2.0" in metadata
+    assert "Apache License" in text and "Version 2.0" in text
+    assert text == (REPO / "LICENSE").read_text()
+
+
 def test_a_missing_extra_is_one_line_and_exit_2(venv: Venv) -> None:
     """Runs before [fakecloud] is installed (tests run in file order)."""
     out = venv.cwd / "reports"

@@ -218,6 +218,29 @@ def records_of(estate: dict[str, Any]) -> list[RawRecord]:
             else:
                 name, operation = services[row["type"]]
                 out.append(row_record(row, name, operation))
+    out += _geo_dr_records(estate)
+    return out
+
+
+def _geo_dr_records(estate: dict[str, Any]) -> list[RawRecord]:
+    """Geo-DR aliases as the ARM unit records them (with their namespace and its location)."""
+    from auditor.collect.azure import eventhub_dr
+
+    places = {
+        str(r["id"]).lower(): str(r.get("location") or "").lower()
+        for r in estate.get("resources") or []
+    }
+    out = []
+    for item in estate.get("disaster_recovery_configs") or []:
+        namespace = str(item["id"]).rsplit("/disasterRecoveryConfigs/", 1)[0]
+        row = {
+            **item,
+            "type": "microsoft.eventhub/namespaces/disasterrecoveryconfigs",
+            "subscriptionId": namespace.split("/")[2],
+            "location": places.get(namespace.lower(), ""),
+            "namespaceId": namespace,
+        }
+        out.append(row_record(row, eventhub_dr.COLLECTOR.name, eventhub_dr.OPERATION))
     return out
 
 
@@ -290,7 +313,10 @@ def test_no_stale_goldens() -> None:
 
 
 def test_every_collected_type_has_a_normaliser() -> None:
-    collected = {t for c in collectors() for t in c.types} | {RESOURCE_GROUP_TYPE}
+    from auditor.collect.azure.eventhub_dr import NAMESPACE_TYPE
+
+    arm = {f"{NAMESPACE_TYPE}/disasterrecoveryconfigs"}  # read through ARM, not Resource Graph
+    collected = {t for c in collectors() for t in c.types} | {RESOURCE_GROUP_TYPE} | arm
     assert collected == set(TYPES)
 
 

@@ -89,12 +89,14 @@ def test_verdicts_csv_exact_bytes() -> None:
         ),
     ]
     out = render_verdicts(_report(verdicts=verdicts))
+    # S3 ARNs carry no account or region: the cloud is read off the id; where the
+    # report has no rule docs the remediation is empty.
     assert out == (
-        b"rule,title,path,status,severity,resource,message,waiver_reason,waiver_approved_by,"
-        b"waiver_expires,waiver_expired\r\n"
-        b"data.r,A rule,data,FAIL,high,arn:aws:s3:::=cmd|' /C calc'!A0<script>,"
-        b"'=cmd|' /C calc'!A0<script>,,,,\r\n"
-        b'data.r,A rule,data,WAIVED,low,arn:aws:s3:::b,"m, with comma",'
+        b"rule,title,path,status,severity,resource,aspect,cloud,account,region,message,"
+        b"finding,remediation,waiver_reason,waiver_approved_by,waiver_expires,waiver_expired\r\n"
+        b"data.r,A rule,data,FAIL,high,arn:aws:s3:::=cmd|' /C calc'!A0<script>,,aws,,,"
+        b"'=cmd|' /C calc'!A0<script>,,,,,,\r\n"
+        b'data.r,A rule,data,WAIVED,low,arn:aws:s3:::b,,aws,,,"m, with comma",,,'
         b"'-ok,me,2027-01-01,false\r\n"
     )
     assert render_verdicts(_report(verdicts=verdicts)) == out

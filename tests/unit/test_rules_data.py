@@ -331,9 +331,16 @@ def test_system_logs_separate_store_in_both_classes_fails() -> None:
     assert one(inv(both), "data.system-logs-separate", "arn:aws:s3:::both", **decl) is Status.FAIL
 
 
-def test_system_logs_separate_no_log_store_is_inconclusive() -> None:
+def test_system_logs_separate_no_log_store_is_nothing_to_judge() -> None:
+    # complete data, and the selector matches nothing: not applicable, never a PASS
     v = run_rules(inv(bucket("data")), rules=["data.system-logs-separate"])
-    assert status_of(v, "data.system-logs-separate", "scope:aws/*/*") is Status.INCONCLUSIVE
+    assert status_of(v, "data.system-logs-separate", "scope:aws/*/*") is Status.NOT_APPLICABLE
+
+
+def test_system_logs_separate_without_a_declared_log_store_is_not_applicable() -> None:
+    decl = declaration(data={"system_logs": None})
+    v = run_rules(inv(bucket("data")), decl, rules=["data.system-logs-separate"])
+    assert status_of(v, "data.system-logs-separate", "scope:aws/*/*") is Status.NOT_APPLICABLE
 
 
 # --- data.no-public-access -------------------------------------------------------------------

@@ -434,9 +434,23 @@ def test_replication_private_undeclared_kind_fails() -> None:
     assert v.status is Status.FAIL and "undeclared peering" in v.message
 
 
-def test_replication_private_missing_region_network_is_inconclusive() -> None:
+def test_replication_private_missing_region_network_is_inconclusive_only_with_a_gap() -> None:
+    """No platform network in a declared region: nothing to judge there, unless the
+    region's network listing failed (then INCONCLUSIVE, with the gap behind it)."""
     only_a = [vpc("vpc-a", "10.1.0.0/16", tags=PLATFORM)]
     v = run_rules(inv(*only_a), rules=["network.replication-private"])
+    assert status_of(v, "network.replication-private", f"scope:aws/*/{SECONDARY}") is (
+        Status.NOT_APPLICABLE
+    )
+    gap = Gap(
+        cloud="aws",
+        account=CUSTOMER,
+        region=SECONDARY,
+        service="ec2-network",
+        operation="DescribeVpcs",
+        error_code="AccessDenied",
+    )
+    v = run_rules(inv(*only_a, gaps=[gap]), rules=["network.replication-private"])
     assert status_of(v, "network.replication-private", f"scope:aws/*/{SECONDARY}") is (
         Status.INCONCLUSIVE
     )

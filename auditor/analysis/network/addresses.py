@@ -111,6 +111,24 @@ def nets_of(cidrs: Iterable[object]) -> tuple[Net, ...]:
     return collapse(n for c in cidrs if (n := parse_net(str(c))) is not None)
 
 
+def carve(dest: Net, cuts: Iterable[Net]) -> tuple[Net, ...]:
+    """``dest`` split into pieces that each lie wholly inside or wholly outside every cut.
+
+    A longest-prefix match then has one answer per piece: the pieces of a
+    source set that a more specific route (or ACL entry) covers only in part.
+    """
+    inner = {
+        c
+        for c in cuts
+        if c.version == dest.version and c != dest and c.subnet_of(dest)  # type: ignore[arg-type]
+    }
+    out: list[Net] = []
+    for s in sorted({dest, *inner}, key=lambda n: (n.prefixlen, int(n.network_address))):
+        deeper = [c for c in inner if c != s and c.subnet_of(s)]  # type: ignore[arg-type]
+        out.extend(net_subtract([s], deeper))
+    return tuple(sorted(out, key=lambda n: (int(n.network_address), n.prefixlen)))
+
+
 def covers(outer: Iterable[Net], inner: Iterable[Net]) -> bool:
     """Whether every address of ``inner`` is in ``outer``."""
     return not net_subtract(inner, outer)

@@ -43,6 +43,8 @@ class Exposure:
     """For a load balancer listener: the port it forwards to."""
     firewalls: tuple[str, ...] = ()
     """Security group ids that were read."""
+    unmodelled: str = ""
+    """For an UNKNOWN the model cannot judge (not missing data): the feature, named."""
 
     def attributes(self) -> dict[str, JSONValue]:
         out: dict[str, JSONValue] = {
@@ -77,6 +79,8 @@ class Connectivity:
     nodes: tuple[str, ...] = ()
     routes: tuple[Mapping[str, JSONValue], ...] = ()
     missing: tuple[str, ...] = ()
+    unmodelled: str = ""
+    """For an UNKNOWN the model cannot judge (not missing data): the feature, named."""
 
 
 def _combine(found: Sequence[Exposure], resource: str, port: int) -> Exposure:

@@ -43,6 +43,7 @@ from auditor.analysis.network.addresses import (
     parse_net,
 )
 from auditor.analysis.network.answers import Exposure, Reach, SourceGroups, _combine
+from auditor.analysis.network.cluster_api import api_exposure
 from auditor.base.edges import MEMBER_OF
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, Kind, Resource
@@ -321,6 +322,7 @@ def _through_nsgs(
                 reason=f"NSG rule(s) admit service tag(s) {', '.join(sorted(set(tags)))} on "
                 f"{port}, a set of public addresses the auditor cannot list",
                 firewalls=firewalls,
+                unmodelled="public address sets of Azure service tags in NSG rules",
             )
         return replace(
             found,
@@ -338,6 +340,8 @@ def _through_nsgs(
             "depends on the appliance",
             firewalls=firewalls,
             firewall_rule=first_rule,
+            unmodelled="routes through network virtual appliances (next hops the model "
+            "cannot see past)",
         )
     rule_name = (first_rule or {}).get("name")
     return replace(
@@ -454,12 +458,15 @@ def exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
         return _load_balancer(graph, res, port)
     if res.kind == Kind.SCALING_GROUP:
         return _scale_set(graph, res, port)
+    if res.kind == Kind.K8S_CLUSTER:
+        return api_exposure(res, port)
     return Exposure(
         resource=res.id,
         port=port,
         reach=Reach.UNKNOWN,
         reason=f"internet exposure of an Azure {res.kind} is not modelled",
         missing=(res.id,),
+        unmodelled=f"internet exposure of an Azure {res.kind}",
     )
 
 

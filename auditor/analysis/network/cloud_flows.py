@@ -85,7 +85,16 @@ def _replication_internet_path(t: Target, e: Exposure, label: str) -> Path:
         f"{e.reason}; it admits only {only} from the internet, and the public addresses "
         f"{label} leave from are not known"
     )
-    return internet_path(t.resource, replace(e, reach=Reach.UNKNOWN, reason=why))
+    return internet_path(
+        t.resource,
+        replace(
+            e,
+            reach=Reach.UNKNOWN,
+            reason=why,
+            unmodelled="public source addresses of Azure and GCP networks (default outbound "
+            "access, NAT)",
+        ),
+    )
 
 
 def _replication(

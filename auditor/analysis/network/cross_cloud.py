@@ -78,7 +78,9 @@ def places(graph: BoundaryGraph) -> dict[tuple[str, str], list[Resource]]:
     return {k: [v[i] for i in sorted(v)] for k, v in sorted(out.items())}
 
 
-def _conn(via: str, reach: Reach, reason: str, nodes: Sequence[str]) -> Connectivity:
+def _conn(
+    via: str, reach: Reach, reason: str, nodes: Sequence[str], unmodelled: str = ""
+) -> Connectivity:
     ends = [n for n in nodes if n]
     return Connectivity(
         a=ends[0] if ends else "",
@@ -87,7 +89,14 @@ def _conn(via: str, reach: Reach, reason: str, nodes: Sequence[str]) -> Connecti
         reach=reach,
         reason=reason,
         nodes=tuple(dict.fromkeys(ends)),
+        unmodelled=unmodelled if reach is Reach.UNKNOWN else "",
     )
+
+
+_APPLIANCE_NAME = "routes through network virtual appliances (next hops the model cannot see past)"
+_TGW_VPN_NAME = "transit gateway routing toward VPN attachments of a site link"
+_STATE_NAME = "site link connection state not recorded by the provider"
+_NO_RETURN_NAME = "return path of a site link whose far network has no matching link"
 
 
 def _name(n: Resource) -> str:
@@ -111,7 +120,9 @@ def _peerings(graph: BoundaryGraph, a: Resource, b: Resource) -> list[Connectivi
         else:
             hint = _appliance_hint(graph, a, network_cidrs(graph, b))
             if hint:
-                out.append(_conn("peering", Reach.UNKNOWN, f"{what}, but {hint}", [p.id]))
+                out.append(
+                    _conn("peering", Reach.UNKNOWN, f"{what}, but {hint}", [p.id], _APPLIANCE_NAME)
+                )
             else:
                 out.append(_conn("peering", Reach.YES, f"{what} joins them", [p.id]))
     return out
@@ -141,21 +152,26 @@ def _appliance_hint(graph: BoundaryGraph, net: Resource, far: Sequence[str]) -> 
     return ""
 
 
-def _side(graph: BoundaryGraph, s: SiteLink, net: Resource, far: Resource) -> tuple[Reach, str]:
-    """Whether ``s`` (on ``net``'s side) carries traffic to ``far``, and why."""
+def _side(
+    graph: BoundaryGraph, s: SiteLink, net: Resource, far: Resource
+) -> tuple[Reach, str, str]:
+    """Whether ``s`` (on ``net``'s side) carries traffic to ``far``, why, and (for an
+    UNKNOWN) the unmodelled feature."""
     what = f"{s.link.cloud} {s.link_type} {s.link.name or local_id(s.link.id)}"
     if s.up is Reach.NO:
-        return Reach.NO, f"{what} is {s.status}"
+        return Reach.NO, f"{what} is {s.status}", ""
     far_cidrs = network_cidrs(graph, far)
     prefixes = list(s.remote_prefixes or ())
     if prefixes and far_cidrs and not all(cidr_within(c, prefixes) for c in far_cidrs):
-        return Reach.NO, (
+        return (
+            Reach.NO,
             f"{what} sends only {', '.join(prefixes)} into the link, not all of "
-            f"{_name(far)}'s {', '.join(far_cidrs)}"
+            f"{_name(far)}'s {', '.join(far_cidrs)}",
+            "",
         )
     hint = _appliance_hint(graph, net, far_cidrs)
     if hint:
-        return Reach.UNKNOWN, f"{what}: {hint}"
+        return Reach.UNKNOWN, f"{what}: {hint}", _APPLIANCE_NAME
     if net.cloud == "aws":
         return _aws_routes(graph, s, net, far_cidrs, what)
     if net.cloud == "gcp" and s.routing == "static" and far_cidrs:
@@ -167,46 +183,52 @@ def _side(graph: BoundaryGraph, s: SiteLink, net: Resource, far: Resource) -> tu
             and cidr_within(far_cidrs[0], [str(r.attributes.get("destination") or "")])
         ]
         if not routed:
-            return Reach.NO, f"no route of {_name(net)} sends {far_cidrs[0]} into {what}"
+            return Reach.NO, f"no route of {_name(net)} sends {far_cidrs[0]} into {what}", ""
     if net.cloud == "azure":
         for t in platform_tables(graph, net):
             hit = lookup(t, far_cidrs[0]) if far_cidrs else None
             if t.attributes.get("disable_bgp_route_propagation") and (
                 hit is None or hit.target_type != "vpn"
             ):
-                return Reach.NO, (
+                return (
+                    Reach.NO,
                     f"route table {t.name} of {_name(net)} disables gateway route propagation "
-                    f"and has no route to {far_cidrs[0]} via the gateway ({what})"
+                    f"and has no route to {far_cidrs[0]} via the gateway ({what})",
+                    "",
                 )
     if s.up is Reach.UNKNOWN:
-        return Reach.UNKNOWN, f"{what} state is {s.status or 'not recorded'}"
+        return Reach.UNKNOWN, f"{what} state is {s.status or 'not recorded'}", _STATE_NAME
     how = "its prefixes" if s.remote_prefixes else "BGP from the matched gateway"
-    return Reach.YES, f"{what} ({s.status}) routes {_name(far)} by {how}"
+    return Reach.YES, f"{what} ({s.status}) routes {_name(far)} by {how}", ""
 
 
 def _aws_routes(
     graph: BoundaryGraph, s: SiteLink, net: Resource, far: Sequence[str], what: str
-) -> tuple[Reach, str]:
+) -> tuple[Reach, str, str]:
     gw = local_id(s.local_gateway.id) if s.local_gateway is not None else ""
     if s.local_gateway is not None and s.local_gateway.kind == Kind.TRANSIT_GATEWAY:
-        return Reach.UNKNOWN, (
+        return (
+            Reach.UNKNOWN,
             f"{what} ends on transit gateway {gw}, whose route tables toward the VPN "
-            "attachment are not walked"
+            "attachment are not walked",
+            _TGW_VPN_NAME,
         )
     for t in platform_tables(graph, net):
         for c in far[:1]:
             r = lookup(t, c)
             tname = t.name or local_id(t.id)
             if r is None:
-                return Reach.NO, f"route table {tname} has no route to {c} ({what})"
+                return Reach.NO, f"route table {tname} has no route to {c} ({what})", ""
             if r.target_id != gw or not r.active:
-                return Reach.NO, (
+                return (
+                    Reach.NO,
                     f"route table {tname} sends {c} to {r.target_type} {r.target_id}, "
-                    f"not to {gw} ({what})"
+                    f"not to {gw} ({what})",
+                    "",
                 )
     if s.up is Reach.UNKNOWN:
-        return Reach.UNKNOWN, f"{what} state is {s.status or 'not recorded'}"
-    return Reach.YES, f"{what} ({s.status}); the route tables send {', '.join(far)} to {gw}"
+        return Reach.UNKNOWN, f"{what} state is {s.status or 'not recorded'}", _STATE_NAME
+    return Reach.YES, f"{what} ({s.status}); the route tables send {', '.join(far)} to {gw}", ""
 
 
 def _links(graph: BoundaryGraph, a: Resource, b: Resource) -> list[Connectivity]:
@@ -217,7 +239,7 @@ def _links(graph: BoundaryGraph, a: Resource, b: Resource) -> list[Connectivity]
         back = [t for t in (theirs if ours else ours) if t.via == s.via]
         nodes = [*s.nodes(), *(n for t in back for n in t.nodes())]
         near, far = (a, b) if ours else (b, a)
-        r1, why1 = _side(graph, s, near, far)
+        r1, why1, n1 = _side(graph, s, near, far)
         if not back:
             out.append(
                 _conn(
@@ -225,16 +247,17 @@ def _links(graph: BoundaryGraph, a: Resource, b: Resource) -> list[Connectivity]
                     Reach.NO if r1 is Reach.NO else Reach.UNKNOWN,
                     f"{why1}; no link of {_name(far)} back to {_name(near)} was found",
                     nodes,
+                    n1 or _NO_RETURN_NAME,
                 )
             )
             continue
-        r2, why2 = _side(graph, back[0], far, near)
+        r2, why2, n2 = _side(graph, back[0], far, near)
         reach = (
             Reach.NO
             if Reach.NO in (r1, r2)
             else (Reach.YES if r1 is r2 is Reach.YES else Reach.UNKNOWN)
         )
-        out.append(_conn(s.via, reach, f"{why1}; back: {why2}", nodes))
+        out.append(_conn(s.via, reach, f"{why1}; back: {why2}", nodes, n1 or n2))
     return out
 
 

@@ -47,8 +47,15 @@ from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, Kind, Resource
 
 
-def _hop(node: str, what: str, detail: str, reach: Reach = Reach.YES) -> Hop:
-    return Hop(node=node, what=what, detail=detail, reach=reach)
+def _hop(
+    node: str, what: str, detail: str, reach: Reach = Reach.YES, *, unmodelled: str = ""
+) -> Hop:
+    return Hop(node=node, what=what, detail=detail, reach=reach, unmodelled=unmodelled)
+
+
+def _conn_hop(node: str, c: Connectivity) -> Hop:
+    """A hop of connection ``c`` at ``node``."""
+    return _hop(node, c.via, c.reason, c.reach, unmodelled=c.unmodelled)
 
 
 def _path(
@@ -73,7 +80,16 @@ def internet_path(target: Resource, e: Exposure) -> Path:
     """A path from the internet, from the target's exposure answer."""
     hops = [_hop(INTERNET_ID, "source", "the internet")]
     hops.extend(_hop(n, "hop", "on the exposure path") for n in e.path if n not in (target.id,))
-    hops.append(_hop(target.id, "target", e.reason, e.reach))
+    if e.reach is Reach.YES:
+        # The groups / firewall rule that admit the internet: what must change to close it.
+        rule = (e.firewall_rule or {}).get("firewall")
+        admitting = [str(rule)] if rule else list(e.firewalls)
+        hops.extend(
+            _hop(n, "firewall", f"admits the internet on port {e.port}")
+            for n in admitting
+            if n not in (target.id, *e.path)
+        )
+    hops.append(_hop(target.id, "target", e.reason, e.reach, unmodelled=e.unmodelled))
     return _path(INTERNET_ID, target, e.port, ("internet",), hops, e.reason)
 
 
@@ -95,7 +111,9 @@ def _tagged_ips(graph: BoundaryGraph, tags: object, accounts: object) -> list[st
 
 def _gcp_admits(
     graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
-) -> tuple[Reach, str]:
+) -> tuple[Reach, str, str]:
+    """The network's ingress firewall rules in priority order; also the id of the rule
+    that decided (empty when the implied rule or missing data did)."""
     a = res.attributes
     network = str(a.get("vpc_id") or "")
     tags = {str(t) for t in a.get("network_tags") or []}
@@ -104,6 +122,7 @@ def _gcp_admits(
     remaining = collapse(nets)
     admitted: list[Net] = []
     decided = ""
+    decider = ""
     for fw in fws:
         f = fw.attributes
         by_identity = bool(f.get("source_tags") or f.get("source_service_accounts"))
@@ -125,12 +144,21 @@ def _gcp_admits(
         if f.get("action") == "allow":
             admitted.extend(hit)
         decided = decided or f"firewall rule {fw.name} ({f.get('action')})"
+        decider = decider or fw.id
         remaining = net_subtract(remaining, hit)
     if admitted:
-        return Reach.YES, f"{decided} admits {', '.join(fmt_nets(collapse(admitted))[:3])}"
+        return (
+            Reach.YES,
+            f"{decided} admits {', '.join(fmt_nets(collapse(admitted))[:3])}",
+            decider,
+        )
     if remaining and not any(fw.attributes.get("implied") for fw in fws):
-        return Reach.UNKNOWN, f"the firewall rules of {local_id(network)} were not collected"
-    return Reach.NO, (decided or "the implied deny-all ingress rule") + f" drops port {port}"
+        return Reach.UNKNOWN, f"the firewall rules of {local_id(network)} were not collected", ""
+    return (
+        Reach.NO,
+        (decided or "the implied deny-all ingress rule") + f" drops port {port}",
+        decider,
+    )
 
 
 def _dest_matches(rule: Mapping[str, Any], nic: Resource) -> bool:
@@ -263,18 +291,40 @@ def _aws_admits(
     return Reach.NO, why
 
 
+def admission_unmodelled(res: Resource) -> str:
+    """The named feature when the model does not evaluate ``res``'s firewall for private
+    sources (:func:`admits` answers UNKNOWN for it); empty when it does."""
+    evaluated = {
+        "gcp": (Kind.INSTANCE,),
+        "azure": (Kind.INSTANCE, Kind.INTERFACE, Kind.SCALING_GROUP),
+        "aws": (Kind.INSTANCE, Kind.INTERFACE, Kind.KAFKA_CLUSTER),
+    }
+    if res.kind in evaluated.get(res.cloud, ()):
+        return ""
+    if res.cloud == "gcp" and res.kind == Kind.KAFKA_CLUSTER:
+        return (
+            "admission of private sources at a GCP Managed Kafka cluster's Private Service "
+            "Connect endpoints (endpoint reach across peering or site links, consumer egress "
+            "firewall rules)"
+        )
+    return f"firewall admission of private sources at a {res.cloud} {res.kind}"
+
+
 def admits(
     graph: BoundaryGraph, res: Resource, port: int, nets: Sequence[Net]
-) -> tuple[Reach, str]:
-    """Whether the target's firewall admits ``nets`` on TCP ``port`` (UNKNOWN: not modelled)."""
+) -> tuple[Reach, str, str]:
+    """Whether the target's firewall admits ``nets`` on TCP ``port`` (UNKNOWN: not modelled),
+    why, and the id of the firewall rule that decided when one rule did (GCP)."""
     if res.cloud == "gcp" and res.kind == Kind.INSTANCE:
         return _gcp_admits(graph, res, port, nets)
     if res.cloud == "azure" and res.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.SCALING_GROUP):
-        return _azure_admits(graph, res, port, nets)
+        return (*_azure_admits(graph, res, port, nets), "")
     if res.cloud == "aws" and res.kind in (Kind.INSTANCE, Kind.INTERFACE, Kind.KAFKA_CLUSTER):
-        return _aws_admits(graph, res, port, nets)
-    return Reach.UNKNOWN, (
-        f"the network rules of a {res.cloud} {res.kind} are not evaluated for private sources"
+        return (*_aws_admits(graph, res, port, nets), "")
+    return (
+        Reach.UNKNOWN,
+        f"the network rules of a {res.cloud} {res.kind} are not evaluated for private sources",
+        "",
     )
 
 
@@ -284,12 +334,19 @@ def network_path(
     """From a source network over one candidate connection, then through the target's firewall."""
     nets = nets_of(network_cidrs(graph, src))
     hops = [_hop(src.id, "source", ", ".join(fmt_nets(nets)[:3]) or "no recorded ranges")]
-    hops.extend(_hop(n, c.via, c.reason, c.reach) for n in c.nodes if n not in (src.id,))
+    hops.extend(_conn_hop(n, c) for n in c.nodes if n not in (src.id,))
     if c.reach is not Reach.NO:
-        r, why = admits(graph, target, port, nets or nets_of(["0.0.0.0/0"]))
-        hops.append(_hop(target.id, "firewall", why, r))
+        r, why, rule = admits(graph, target, port, nets or nets_of(["0.0.0.0/0"]))
+        hops.append(_firewall_hop(target, why, r, rule))
     hops.append(_hop(target.id, "target", f"{label(target)} port {port}"))
     return _path(source, target, port, (c.via,), hops, c.reason)
+
+
+def _firewall_hop(target: Resource, why: str, r: Reach, rule: str = "") -> Hop:
+    """The target's firewall hop, at the rule that decided when one did; an UNKNOWN from an
+    unevaluated kind names it unmodelled."""
+    gap = admission_unmodelled(target) if r is Reach.UNKNOWN else ""
+    return _hop(rule or target.id, "firewall", why, r, unmodelled=gap)
 
 
 def behind_links(graph: BoundaryGraph, net: Resource, cidr: str) -> list[Connectivity]:
@@ -308,6 +365,11 @@ def behind_links(graph: BoundaryGraph, net: Resource, cidr: str) -> list[Connect
                     reason=f"{s.link_type} {s.link.name} ({s.status or 'state unknown'}) "
                     f"carries {', '.join(s.remote_prefixes)}",
                     nodes=tuple(s.nodes()),
+                    unmodelled=(
+                        "site link connection state not recorded by the provider"
+                        if s.up is Reach.UNKNOWN
+                        else ""
+                    ),
                 )
             )
     return out
@@ -317,9 +379,9 @@ def cidr_path(
     graph: BoundaryGraph, cidr: str, c: Connectivity, target: Resource, port: int
 ) -> Path:
     hops = [_hop(cidr, "source", "declared range behind a site link")]
-    hops.extend(_hop(n, c.via, c.reason, c.reach) for n in c.nodes)
-    r, why = admits(graph, target, port, nets_of([cidr]))
-    hops.append(_hop(target.id, "firewall", why, r))
+    hops.extend(_conn_hop(n, c) for n in c.nodes)
+    r, why, rule = admits(graph, target, port, nets_of([cidr]))
+    hops.append(_firewall_hop(target, why, r, rule))
     hops.append(_hop(target.id, "target", f"{label(target)} port {port}"))
     return _path(cidr, target, port, (c.via,), hops, c.reason)
 
@@ -359,7 +421,7 @@ def _endpoint_paths(
                 for c in connections(graph, src, pnet):
                     nets = nets_of(network_cidrs(graph, src))
                     hops = [_hop(src.id, "source", ", ".join(fmt_nets(nets)[:3]))]
-                    hops.extend(_hop(n, c.via, c.reason, c.reach) for n in c.nodes if n != src.id)
+                    hops.extend(_conn_hop(n, c) for n in c.nodes if n != src.id)
                     ok = Reach.YES if not state or state in _LIVE_ENDPOINT else Reach.NO
                     hops.append(_hop(pe.id, "private endpoint", state or "state unknown", ok))
                     hops.append(_hop(target.id, "target", f"{label(target)} port {port}"))

@@ -29,6 +29,7 @@ from auditor.analysis.network.addresses import (
     parse_net,
 )
 from auditor.analysis.network.answers import Exposure, Reach, SourceGroups
+from auditor.analysis.network.cluster_api import api_exposure
 from auditor.base.edges import ATTACHED_TO, PROTECTED_BY, ROUTES_VIA
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, JSONValue, Kind, Resource
@@ -144,6 +145,8 @@ def gcp_exposure(graph: BoundaryGraph, res: Resource, port: int) -> Exposure:
         )
     if res.kind == Kind.LOAD_BALANCER:
         return _forwarding_rule_exposure(res, port)
+    if res.kind == Kind.K8S_CLUSTER:
+        return api_exposure(res, port)
     if res.kind != Kind.INSTANCE:
         return Exposure(
             resource=res.id,

@@ -28,15 +28,20 @@ class Hop:
     detail: str
     zone: str = ""
     reach: Reach = Reach.YES
+    unmodelled: str = ""
+    """For an UNKNOWN hop the model cannot judge (not missing data): the feature, named."""
 
     def as_json(self) -> dict[str, JSONValue]:
-        return {
+        out: dict[str, JSONValue] = {
             "node": self.node,
             "what": self.what,
             "detail": self.detail,
             "zone": self.zone,
             "reach": self.reach.value,
         }
+        if self.unmodelled:
+            out["unmodelled"] = self.unmodelled
+        return out
 
 
 def hops_reach(hops: Sequence[Hop]) -> Reach:
@@ -62,6 +67,9 @@ class Path:
     sources: tuple[str, ...] = ()
     """Source CIDRs that get through (for YES)."""
     missing: tuple[str, ...] = ()
+    part: tuple[str, ...] = ()
+    """The source ranges this path answers for when the engine split the source's
+    addresses (a route, NACL entry or rule covered only some); empty: all of them."""
 
     @property
     def blocked_at(self) -> Hop | None:
@@ -69,6 +77,15 @@ class Path:
             if h.reach is not Reach.YES:
                 return h
         return None
+
+    @property
+    def unmodelled(self) -> str:
+        """For an UNKNOWN path: the unmodelled feature its undecided hops name (the first)."""
+        if self.reach is not Reach.UNKNOWN:
+            return ""
+        return next(
+            (h.unmodelled for h in self.hops if h.reach is Reach.UNKNOWN and h.unmodelled), ""
+        )
 
     def nodes(self) -> list[str]:
         return list(dict.fromkeys(h.node for h in self.hops))
@@ -78,7 +95,9 @@ class Path:
         return [(a, b, PATH_EDGE) for a, b in itertools.pairwise(ns) if a != b]
 
     def as_json(self) -> dict[str, JSONValue]:
+        part: dict[str, JSONValue] = {"part": list(self.part)} if self.part else {}
         return {
+            **part,
             "source": self.source,
             "target": self.target,
             "port": self.port,
@@ -91,7 +110,8 @@ class Path:
         }
 
     def text(self) -> str:
-        head = f"{self.reach.value.upper()}  {self.source} -> {self.target} port {self.port}"
+        source = f"{self.source} [{', '.join(self.part)}]" if self.part else self.source
+        head = f"{self.reach.value.upper()}  {source} -> {self.target} port {self.port}"
         if self.via:
             head += f"  via {', '.join(self.via)}"
         lines = [head]
@@ -162,6 +182,10 @@ class Walk:
     """``deliver``, ``internet`` (left through ``gateway``), ``service`` (gateway endpoint)."""
     gateway: str = ""
     missing: tuple[str, ...] = ()
+    split: tuple[Net, ...] = ()
+    """Route destinations (here or further on) that cover only part of the walked
+    destination: the walk is UNKNOWN as a whole, and has one answer per piece they
+    carve (:meth:`~.route_walk.RouteWalker.walk_parts`)."""
 
 
 _ANY = Reach.YES

@@ -24,6 +24,12 @@ Terms:
   first hop that drops makes it ``NO``; a hop that needs data that was not
   collected or is not modelled makes it ``UNKNOWN`` (never ``NO``, never
   ``YES``).
+- **source split**: an origin's addresses are an interval set. Where a route (of
+  any table along the reply's walk, VPC or TGW), a NACL entry or a security group
+  rule covers only part of them, the set is carved into pieces with one
+  longest-prefix answer each (:meth:`.route_walk.RouteWalker.walk_parts`,
+  :func:`.addresses.carve`) and each answer gets its own path, naming its ranges
+  (``Path.part``): some ranges reach, the others stop at the hop that decides.
 - **via**: the kinds of link a path crosses (``local``, ``peering``,
   ``transit-gateway``, ``internet``, ``nat``, ``gateway-endpoint``,
   ``interface-endpoint``, ``private-endpoint`` (a PrivateLink consumer
@@ -174,7 +180,7 @@ class PathEngine(PrivateLegs, InternetLegs):
             if chosen is not None and not paths and origins and chosen[:1] != [0]:
                 chosen = [0, *chosen]
             for o in origins if chosen is None else [origins[i] for i in chosen]:
-                paths.append(self.private_leg(o, ep, port))
+                paths.extend(self.private_legs(o, ep, port))
                 e = self.egress_to_public(o, ep, port)
                 if e is not None:
                     paths.append(e)
@@ -196,6 +202,8 @@ class PathEngine(PrivateLegs, InternetLegs):
                                 "they may enter over a VPN or Direct Connect "
                                 "gateway, which is not modelled",
                                 Reach.UNKNOWN,
+                                unmodelled="entry of off-estate addresses over AWS VPN or "
+                                "Direct Connect gateways",
                             ),
                         ],
                         (),

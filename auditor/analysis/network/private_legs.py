@@ -14,7 +14,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from auditor.analysis.network.addresses import Net, fmt_nets, nets_of, parse_net
+from auditor.analysis.network.addresses import (
+    Net,
+    carve,
+    collapse,
+    covers,
+    fmt_nets,
+    nets_of,
+    parse_net,
+)
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.index import label, local_id
 from auditor.analysis.network.leg_parts import LegParts
@@ -31,6 +39,7 @@ class PrivateLegs(LegParts):
         super().__init__(view)
         self._split: set[str] | None = None
         self._legs: dict[tuple[Any, ...], Path] = {}
+        self._cuts: dict[tuple[str, tuple[str, ...]], tuple[Net, ...]] = {}
 
     def _uniform(self, subnet: Resource) -> bool:
         """No route or NACL entry anywhere splits this subnet: its addresses share one fate."""
@@ -55,6 +64,115 @@ class PrivateLegs(LegParts):
                     split.update(by_cidr.get(n.supernet(new_prefix=plen), ()))
             self._split = split
         return subnet.id not in self._split
+
+    def private_legs(self, o: Origin, ep: Endpoint, port: int) -> list[Path]:
+        """The private legs of an origin, one per piece of its addresses with one answer.
+
+        The origin's addresses are carved by every route, NACL entry and
+        security group CIDR on the target's side that covers only part of them
+        (and by routes further along the reply's walk); pieces that every such
+        entry treats alike share one leg. A leg of a split origin names its
+        ranges in :attr:`~.path_model.Path.part`. An origin nothing splits keeps
+        its single leg.
+        """
+        whole = self.private_leg(o, ep, port)
+        groups, uniform_walk = self._source_pieces(o, ep)
+        if len(groups) <= 1:
+            return [whole]
+        if uniform_walk and (
+            whole.reach is Reach.NO
+            or (whole.reach is Reach.YES and covers(nets_of(whole.sources), o.nets))
+        ):
+            return [whole]  # every piece shares the reply route, and all or none get through
+        merged: dict[tuple[object, ...], tuple[Path, list[Net], list[Net]]] = {}
+        for nets in groups:
+            leg = self.private_leg(replace(o, nets=nets), ep, port)
+            stop = leg.blocked_at
+            detail = stop.detail if stop else ""
+            for n in nets:
+                detail = detail.replace(str(n), "*")
+            key = (leg.reach, leg.via, (stop.node, detail) if stop else None)
+            if key in merged:
+                _, part, sources = merged[key]
+                part.extend(nets)
+                sources.extend(nets_of(leg.sources))
+            else:
+                merged[key] = (leg, list(nets), list(nets_of(leg.sources)))
+        if len(merged) == 1 and whole.reach is next(iter(merged.values()))[0].reach:
+            return [whole]
+        out: list[Path] = []
+        for leg, part, sources in merged.values():
+            if len(part) > 1:
+                # One leg for all pieces with this answer; a deciding hop was computed
+                # for the first piece (a route walk is per range): name them all there.
+                leg = self.private_leg(replace(o, nets=tuple(part)), ep, port)
+                named, first = ", ".join(fmt_nets(collapse(part))), str(part[0])
+                leg = replace(
+                    leg,
+                    hops=tuple(
+                        replace(h, detail=h.detail.replace(first, named))
+                        if h.reach is not Reach.YES
+                        else h
+                        for h in leg.hops
+                    ),
+                    reason=leg.reason.replace(first, named),
+                )
+            out.append(
+                replace(
+                    leg,
+                    part=() if len(merged) == 1 else tuple(fmt_nets(collapse(part))),
+                    sources=tuple(fmt_nets(collapse(sources))),
+                )
+            )
+        return out
+
+    def _source_pieces(self, o: Origin, ep: Endpoint) -> tuple[list[tuple[Net, ...]], bool]:
+        """The origin's addresses grouped into pieces the target's side treats alike,
+        and whether the reply route treats them all alike."""
+        if ep.subnet is None or o.subnet is None:
+            return [o.nets], True
+        cuts = self._target_cuts(ep)
+        back = self.view.route_table_for(ep.subnet)
+        src_vpc = self.vpc_of(o.subnet)
+        pieces: list[tuple[Net, str]] = []
+        for n in o.nets:
+            for c in carve(n, cuts):
+                if back is None or src_vpc is None:
+                    pieces.append((c, ""))
+                    continue
+                for d, w in self.walk_parts(back, c, src_vpc):
+                    sig = f"{w.reach}|{w.fate}|{w.via}|{[h.detail for h in w.hops]}"
+                    pieces.append((d, sig.replace(str(d), "*")))
+        if len(pieces) <= 1:
+            return [o.nets], True
+        grouped: dict[tuple[str, tuple[Net, ...]], list[Net]] = {}
+        for d, walk in pieces:
+            inside = tuple(c for c in cuts if c.version == d.version and d.subnet_of(c))  # type: ignore[arg-type]
+            grouped.setdefault((walk, inside), []).append(d)
+        return [tuple(v) for v in grouped.values()], len({w for _, w in pieces}) == 1
+
+    def _target_cuts(self, ep: Endpoint) -> tuple[Net, ...]:
+        """Source CIDRs the target's NACL entries and security group rules name."""
+        key = (ep.subnet.id if ep.subnet is not None else "", tuple(s.id for s in ep.sgs))
+        cached = self._cuts.get(key)
+        if cached is None:
+            cached = self._cuts[key] = self._target_cuts_of(ep)
+        return cached
+
+    def _target_cuts_of(self, ep: Endpoint) -> tuple[Net, ...]:
+        got: set[Net] = set()
+        acl = self.view.acl_for(ep.subnet) if ep.subnet is not None else None
+        for e in (acl.attributes.get("entries") or []) if acl is not None else []:
+            if (n := parse_net(str(e.get("cidr") or ""))) is not None:
+                got.add(n)
+        for sg in ep.sgs:
+            for rule in sg.attributes.get("ingress") or []:
+                for c in rule.get("cidrs") or []:
+                    if (n := parse_net(str(c))) is not None:
+                        got.add(n)
+                for pl in rule.get("prefix_lists") or []:
+                    got.update(self.prefix_list(sg.region, str(pl)) or ())
+        return tuple(sorted(got, key=lambda n: (n.version, int(n.network_address), n.prefixlen)))
 
     def private_leg(self, o: Origin, ep: Endpoint, port: int) -> Path:
         """From an estate origin to an endpoint over private addresses.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from auditor.analysis.network.addresses import Net, covers, nets_of, parse_net
+from auditor.analysis.network.addresses import Net, carve, covers, net_intersect, nets_of, parse_net
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.index import local_id
 from auditor.analysis.network.path_model import _ANY, Hop, Walk, _merge_via
@@ -45,9 +45,24 @@ class RouteWalker:
             return "internet"
         return self.graph.zone(node).label() if node in self.graph.g else ""
 
-    def hop(self, res: Resource | str, what: str, detail: str, reach: Reach = _ANY) -> Hop:
+    def hop(
+        self,
+        res: Resource | str,
+        what: str,
+        detail: str,
+        reach: Reach = _ANY,
+        *,
+        unmodelled: str = "",
+    ) -> Hop:
         node = res if isinstance(res, str) else res.id
-        return Hop(node=node, what=what, detail=detail, zone=self.zone(node), reach=reach)
+        return Hop(
+            node=node,
+            what=what,
+            detail=detail,
+            zone=self.zone(node),
+            reach=reach,
+            unmodelled=unmodelled,
+        )
 
     def prefix_list(self, region: str, pl_id: str) -> tuple[Net, ...] | None:
         return self._prefix.get((region, pl_id))
@@ -84,6 +99,41 @@ class RouteWalker:
                     note = f"route {r.destination} -> {r.target_id} covers part of {dest}"
         return (best[1] if best else None), note
 
+    def partial(self, table: Resource, dest: Net) -> tuple[Net, ...]:
+        """Route destinations of ``table`` inside ``dest`` that cover only part of it."""
+        return tuple(
+            sorted(
+                {
+                    n
+                    for nets, _r in self._parsed(table)
+                    for n in nets or ()
+                    if n.version == dest.version and n != dest and n.subnet_of(dest)  # type: ignore[arg-type]
+                },
+                key=lambda n: (int(n.network_address), n.prefixlen),
+            )
+        )
+
+    def walk_parts(
+        self, table: Resource, dest: Net, dest_vpc: Resource | None
+    ) -> list[tuple[Net, Walk]]:
+        """The walk of every piece of ``dest`` that has one answer, in address order.
+
+        Where a route (in ``table`` or any table further on) covers only part of a
+        piece, the piece is carved by it and each part walked on its own, so a
+        summarised route never turns a whole source set UNKNOWN.
+        """
+        out: list[tuple[Net, Walk]] = []
+        todo = [dest]
+        while todo:
+            d = todo.pop()
+            w = self.walk(table, d, dest_vpc)
+            pieces = carve(d, w.split) if w.split else (d,)
+            if len(pieces) > 1:
+                todo.extend(reversed(pieces))
+                continue
+            out.append((d, w))
+        return sorted(out, key=lambda x: (int(x[0].network_address), x[0].prefixlen))
+
     def vpc_of(self, res: Resource) -> Resource | None:
         vid = str(res.attributes.get("vpc_id") or "")
         return self.view.vpc(res.region, vid) if vid else None
@@ -101,12 +151,14 @@ class RouteWalker:
         rt = local_id(table.id)
         r, note = self.lpm(table, dest)
         if note and (r is None or "covers part" in note):
+            split = self.partial(table, dest) if "covers part" in note else ()
             return Walk(
                 reach=Reach.UNKNOWN,
                 via=(),
                 hops=(self.hop(table, "route table", note, Reach.UNKNOWN),),
                 reason=f"route table {rt}: {note}",
                 missing=(table.id,),
+                split=split,
             )
         if r is None:
             return Walk(
@@ -123,7 +175,14 @@ class RouteWalker:
                 hops=(self.hop(table, "route table", f"{text} is a blackhole", Reach.NO),),
                 reason=f"route table {rt} sends {dest} to a blackhole ({text})",
             )
-        here = self.hop(table, "route table", text)
+        return self._follow(table, r, self.hop(table, "route table", text), dest, dest_vpc)
+
+    def _follow(
+        self, table: Resource, r: Route, here: Hop, dest: Net, dest_vpc: Resource | None
+    ) -> Walk:
+        """Where the active route ``r`` (chosen for ``dest`` in ``table``) sends traffic."""
+        rt = local_id(table.id)
+        text = f"route {r.destination} -> {r.target_id}"
         t = r.target_type
         own_vid = str(table.attributes.get("vpc_id") or "")
         if t == "local":
@@ -173,7 +232,14 @@ class RouteWalker:
         return Walk(
             reach=Reach.UNKNOWN,
             via=(),
-            hops=(replace(here, detail=f"{text} ({t}): not modelled", reach=Reach.UNKNOWN),),
+            hops=(
+                replace(
+                    here,
+                    detail=f"{text} ({t}): not modelled",
+                    reach=Reach.UNKNOWN,
+                    unmodelled=f"VPC routes to a {t} target",
+                ),
+            ),
             reason=f"route table {rt} sends {dest} to {t} {r.target_id}, which is not modelled",
             missing=(table.id,),
         )
@@ -220,7 +286,20 @@ class RouteWalker:
                 reason=f"peering {r.target_id} leads to {ovid}, not to the target's network "
                 "(peering is not transitive)",
             )
-        if not covers(nets_of(other.get("cidrs") or []), [dest]):
+        peer_nets = nets_of(other.get("cidrs") or [])
+        inside = net_intersect(peer_nets, [dest])
+        if inside and not covers(peer_nets, [dest]):
+            return Walk(
+                reach=Reach.UNKNOWN,
+                via=("peering",),
+                hops=(
+                    here,
+                    replace(ph, reach=Reach.UNKNOWN, detail=f"{ovid} holds part of {dest}"),
+                ),
+                reason=f"{ovid} holds only part of {dest}",
+                split=inside,
+            )
+        if not covers(peer_nets, [dest]):
             return Walk(
                 reach=Reach.NO,
                 via=("peering",),

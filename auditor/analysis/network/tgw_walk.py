@@ -86,6 +86,19 @@ def tgw_from(
         return entered
     trt, hops = entered
     rt_id = str(att.attributes.get("association_route_table_id") or "")
+    split = _partial(trt, dest)
+    if split:
+        return Walk(
+            reach=Reach.UNKNOWN,
+            via=VIA,
+            hops=(
+                *hops,
+                w.hop(trt, "TGW route table", f"routes cover parts of {dest}", Reach.UNKNOWN),
+            ),
+            reason=f"TGW route table {rt_id}: routes cover parts of {dest}",
+            missing=(rt_id,),
+            split=split,
+        )
     route = _longest_match(trt, dest)
     if route is None:
         return _no_route(w, att, trt, rt_id, dest, dest_vpc, hops)
@@ -110,7 +123,16 @@ def tgw_from(
     return Walk(
         reach=Reach.UNKNOWN,
         via=VIA,
-        hops=(*hops, w.hop(nxt, "TGW attachment", f"{kind}: not modelled", Reach.UNKNOWN)),
+        hops=(
+            *hops,
+            w.hop(
+                nxt,
+                "TGW attachment",
+                f"{kind}: not modelled",
+                Reach.UNKNOWN,
+                unmodelled=f"transit gateway {kind or 'unknown-type'} attachments",
+            ),
+        ),
         reason=f"TGW sends {dest} to a {kind} attachment, which is not modelled",
         missing=(nxt.id,),
     )
@@ -156,6 +178,16 @@ def _associated_table(
             missing=(rt_id,),
         )
     return trt, (*hops, ah)
+
+
+def _partial(trt: Resource, dest: Net) -> tuple[Net, ...]:
+    """Route destinations of TGW route table ``trt`` that cover only part of ``dest``."""
+    out: set[Net] = set()
+    for route in trt.attributes.get("routes") or []:
+        n = parse_net(str(route.get("destination") or ""))
+        if n is not None and n.version == dest.version and n != dest and n.subnet_of(dest):  # type: ignore[arg-type]
+            out.add(n)
+    return tuple(sorted(out, key=lambda n: (int(n.network_address), n.prefixlen)))
 
 
 def _longest_match(trt: Resource, dest: Net) -> Mapping[str, Any] | None:

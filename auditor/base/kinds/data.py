@@ -259,6 +259,13 @@ KAFKA_CLUSTER = define_kind(
         ),
         attr("in_transit", "object", "encryption in transit {`client_broker`, `in_cluster`}"),
         attr("instance_type", "string", "broker instance type (or SKU)"),
+        attr(
+            "configuration_arn",
+            "string",
+            "MSK: the custom configuration the brokers run with; null on the MSK default",
+            "aws",
+        ),
+        attr("configuration_revision", "integer", "MSK: revision of that configuration", "aws"),
         attr("kafka_enabled", "boolean", "Event Hubs: the Kafka endpoint is on", "azure"),
         attr("kafka_port", "integer", "Event Hubs: Kafka port (9093)", "azure"),
         attr("kafka_version", "string", "Kafka version"),

@@ -186,12 +186,12 @@ def collect_azure(
     require_sdk()
     from azure.core.exceptions import ClientAuthenticationError
 
-    from auditor.collect.azure import diagnostics
+    from auditor.collect.azure import diagnostics, eventhub_dr
 
     graph_collectors = [
         c for c in collectors() if c.table != "resourcecontainers" and not diagnostics.is_arm(c)
     ]
-    total = len(opts.subscriptions) + len(graph_collectors) + 1
+    total = len(opts.subscriptions) + len(graph_collectors) + 2
     try:
         credential = _credential(opts)
     except (ClientAuthenticationError, ValueError) as exc:
@@ -206,6 +206,7 @@ def collect_azure(
     done = _enter(ctx, progress, total, started)
     entered = sorted(ctx.entered)
     targets: list[str] = []
+    namespaces: list[tuple[str, str]] = []
     for c in graph_collectors:
         operation = f"resourcegraph:{c.table}"
         failed: list[tuple[str, str]] = []
@@ -214,6 +215,8 @@ def collect_azure(
                 ctx.emit(row_record(row, c.name, operation))
                 if (target := diagnostics.target_of(row)) is not None:
                     targets.append(target)
+                if (namespace := eventhub_dr.target_of(row)) is not None:
+                    namespaces.append(namespace)
                 if on_records is not None and len(ctx.sink.records) >= batch:
                     on_records(ctx.sink.drain())
         for sub in entered:
@@ -227,6 +230,9 @@ def collect_azure(
     if entered:
         diagnostics.collect(ctx, entered, targets)
     _tick(progress, f"azure/{diagnostics.COLLECTOR.name}", "azure", done + 1, total, started)
+    if entered:
+        eventhub_dr.collect(ctx, entered, namespaces)
+    _tick(progress, f"azure/{eventhub_dr.COLLECTOR.name}", "azure", done + 2, total, started)
     if on_records is not None:
         rest = ctx.sink.drain()
         for start in range(0, len(rest), max(1, batch)):

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.base.edges import ENCRYPTED_BY, MEMBER_OF, PROTECTED_BY
+from auditor.base.edges import CONFIGURED_BY, ENCRYPTED_BY, MEMBER_OF, PROTECTED_BY
 from auditor.model import Kind, RawRecord
 from auditor.normalize import Builder, normalizes, tags_of
 from auditor.normalize.aws.ec2_compute import kms_key_arn
 from auditor.normalize.aws.ec2_network import ec2_arn, name_of
+
+
+def revision_id(configuration_arn: str, revision: int) -> str:
+    """The id of one revision of an MSK configuration (revisions have no ARN of their own)."""
+    return f"{configuration_arn}/revision/{revision}"
 
 
 def _provisioned(p: Any, region: str, account: str) -> dict[str, Any]:
@@ -22,13 +27,16 @@ def _provisioned(p: Any, region: str, account: str) -> dict[str, Any]:
     encryption = p.get("EncryptionInfo") or {}
     in_transit = encryption.get("EncryptionInTransit") or {}
     public = ((nodes.get("ConnectivityInfo") or {}).get("PublicAccess") or {}).get("Type")
+    software = p.get("CurrentBrokerSoftwareInfo") or {}
     storage = ((nodes.get("StorageInfo") or {}).get("EbsStorageInfo") or {}).get("VolumeSize")
     return {
         "broker_count": p.get("NumberOfBrokerNodes"),
         "instance_type": nodes.get("InstanceType"),
         "subnet_ids": sorted(str(s) for s in nodes.get("ClientSubnets") or []),
         "security_group_ids": sorted(str(g) for g in nodes.get("SecurityGroups") or []),
-        "kafka_version": (p.get("CurrentBrokerSoftwareInfo") or {}).get("KafkaVersion"),
+        "kafka_version": software.get("KafkaVersion"),
+        "configuration_arn": software.get("ConfigurationArn"),
+        "configuration_revision": software.get("ConfigurationRevision"),
         "encryption_at_rest_kms_key": kms_key_arn(
             (encryption.get("EncryptionAtRest") or {}).get("DataVolumeKMSKeyId"), region, account
         ),
@@ -51,6 +59,8 @@ def _serverless(s: Any) -> dict[str, Any]:
             {str(x) for c in configs for x in c.get("SecurityGroupIds") or []}
         ),
         "kafka_version": None,
+        "configuration_arn": None,
+        "configuration_revision": None,
         "encryption_at_rest_kms_key": None,
         "in_transit": {"client_broker": "TLS", "in_cluster": True},
         "public_access": "DISABLED",
@@ -101,6 +111,14 @@ def cluster(rec: RawRecord, out: Builder) -> None:
             ec2_arn(rec.region, rec.account, group, "security-group"),
             PROTECTED_BY,
             f"MSK cluster {name} uses security group {group}",
+        )
+    config, revision = facts["configuration_arn"], facts["configuration_revision"]
+    if config and isinstance(revision, int):
+        out.relation(
+            arn,
+            revision_id(str(config), revision),
+            CONFIGURED_BY,
+            f"MSK cluster {name} runs configuration revision {revision}",
         )
     key = facts["encryption_at_rest_kms_key"]
     if key:
