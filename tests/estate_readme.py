@@ -84,9 +84,13 @@ class Expected:
     status: Status
     number: int = 0
     """The row's ``#`` in its table."""
-    aspect: str | None = None
-    """``rule[aspect]`` in the table: only the verdicts of that aspect (e.g. a traffic
-    class, or a sink's ``writers`` apart from its ``retention``); none means any."""
+    aspects: frozenset[str] | None = None
+    """``rule[aspect]`` or ``rule[a,b]`` in the table: only the verdicts of those aspects
+    (traffic classes, or a sink's ``writers`` apart from its ``retention``); none: any."""
+
+    def judges(self, v: Verdict) -> bool:
+        """Whether ``v`` is of this row's rule and aspect (its resource aside)."""
+        return v.rule == self.rule and (self.aspects is None or v.aspect in self.aspects)
 
 
 def _table_lines(readme: Path, heading: str) -> list[str]:
@@ -111,7 +115,9 @@ def readme_table(readme: Path, heading: str) -> list[Expected]:
             rows.append(
                 Expected(
                     rule=rule,
-                    aspect=aspect.rstrip("]") if aspect else None,
+                    aspects=frozenset(a.strip() for a in aspect.rstrip("]").split(","))
+                    if aspect
+                    else None,
                     selector=m.group(3),
                     status=Status(m.group(4)),
                     number=int(m.group(1)),
@@ -194,13 +200,7 @@ class EstateReadme:
     def hits(self, e: Expected, verdicts: list[Verdict], inventory: Inventory) -> list[Verdict]:
         """Verdicts of ``e.rule`` on the resources ``e.selector`` names."""
         ts = targets(e.selector, inventory)
-        return [
-            v
-            for v in verdicts
-            if v.rule == e.rule
-            and (e.aspect is None or v.aspect == e.aspect)
-            and _matches(v.resource, ts)
-        ]
+        return [v for v in verdicts if e.judges(v) and _matches(v.resource, ts)]
 
     def uncaught(self, verdicts: list[Verdict], inventory: Inventory) -> list[str]:
         """Planted violations no verdict reports with the expected status.
@@ -238,10 +238,7 @@ class EstateReadme:
             if v.status is not Status.PASS
             and (self.only is None or self.only(v.resource))
             and not any(
-                e.rule == v.rule
-                and (e.aspect is None or v.aspect == e.aspect)
-                and e.status is v.status
-                and _matches(v.resource, ts)
+                e.judges(v) and e.status is v.status and _matches(v.resource, ts)
                 for e, ts in explained
             )
         ]
