@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from auditor.analysis.boundary_scope import platform_resources
 from auditor.analysis.network import EXPOSABLE_KINDS, label, local_id
-from auditor.analysis.network.client_admission import Admitted, admission
+from auditor.analysis.network.client_admission import Admitted, ClientAdmission, admission
 from auditor.base.edges import PROTECTED_BY
 from auditor.checks import Judgement, RuleContext
 from auditor.checks.engine import scope_id
@@ -81,23 +81,7 @@ def gather(ctx: RuleContext, ports: Sequence[int]) -> Gathered:
         if found.not_judged:
             early.append(ctx.not_applicable(res.id, f"{label(res)}: {found.not_judged}"))
             continue
-        if found.missing:
-            why = found.reason or f"{', '.join(found.missing)} not collected"
-            j = ctx.inconclusive(
-                res.id,
-                f"cannot tell who reaches the Kafka ports of {label(res)}: {why}",
-                attributes={"missing": list(found.missing)},
-                depends_on=list(found.missing),
-            )
-            early.append(replace(j, unmodelled=f"{', '.join(found.missing)} (not collected)"))
-        if res.cloud != "aws" and not found.holders and not found.missing:
-            early.append(
-                ctx.passed(
-                    res.id,
-                    f"no firewall rule admits traffic to the Kafka ports of {label(res)}",
-                    attributes={"kafka_ports": list(ports)},
-                )
-            )
+        early += _listener_verdicts(ctx, res, found, ports)
         for h in found.holders:
             holders[h.id] = h
             protects.setdefault(h.id, [])
@@ -120,13 +104,26 @@ def gather(ctx: RuleContext, ports: Sequence[int]) -> Gathered:
         )
         for k in sorted(holders)
     )
+    early += _nothing_admitted(ctx, platform, judged, held, early)
+    return Gathered(held=held, early=tuple(early))
+
+
+def _nothing_admitted(
+    ctx: RuleContext,
+    platform: Sequence[Resource],
+    judged: Sequence[Resource],
+    held: tuple[Held, ...],
+    early: Sequence[Judgement],
+) -> list[Judgement]:
+    """Nothing to judge: no AWS group protects the platform, or nothing could admit."""
+    out: list[Judgement] = []
     aws = [r for r in judged if r.cloud == "aws"]
     if (
         aws
         and not any(h.holder.cloud == "aws" for h in held)
         and not any(j.resource in {r.id for r in aws} for j in early)
     ):
-        early.append(
+        out.append(
             ctx.nothing_to_judge(
                 _scope(aws),
                 "no security group protects a platform resource, so no rule opens a Kafka port",
@@ -134,7 +131,7 @@ def gather(ctx: RuleContext, ports: Sequence[int]) -> Gathered:
             )
         )
     if not judged:
-        early.append(
+        out.append(
             ctx.nothing_to_judge(
                 _scope(platform),
                 "the platform has no instance, network interface, load balancer, Kafka "
@@ -142,7 +139,32 @@ def gather(ctx: RuleContext, ports: Sequence[int]) -> Gathered:
                 attributes={"platform": [r.id for r in platform]},
             )
         )
-    return Gathered(held=held, early=tuple(early))
+    return out
+
+
+def _listener_verdicts(
+    ctx: RuleContext, res: Resource, found: ClientAdmission, ports: Sequence[int]
+) -> list[Judgement]:
+    """What one listener's admission says before its holders are judged."""
+    out: list[Judgement] = []
+    if found.missing:
+        why = found.reason or f"{', '.join(found.missing)} not collected"
+        j = ctx.inconclusive(
+            res.id,
+            f"cannot tell who reaches the Kafka ports of {label(res)}: {why}",
+            attributes={"missing": list(found.missing)},
+            depends_on=list(found.missing),
+        )
+        out.append(replace(j, unmodelled=f"{', '.join(found.missing)} (not collected)"))
+    if res.cloud != "aws" and not found.holders and not found.missing:
+        out.append(
+            ctx.passed(
+                res.id,
+                f"no firewall rule admits traffic to the Kafka ports of {label(res)}",
+                attributes={"kafka_ports": list(ports)},
+            )
+        )
+    return out
 
 
 def holder_name(h: Resource) -> str:

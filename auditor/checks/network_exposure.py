@@ -23,7 +23,7 @@ exact meaning of "exposed".
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from auditor.analysis.boundary_scope import platform_resources
@@ -347,55 +347,8 @@ def _judge_reach(
         "platform_networks": fmt_nets(internal),
         "protects": list(h.protects),
     }
-    rows: list[JSONValue] = []
-    reaching: list[tuple[Admitted, SourceReach | None]] = []
-    unknown: list[tuple[Admitted, SourceReach | None]] = []
-    unreached: list[tuple[Admitted, SourceReach]] = []
-    inside_only: list[Admitted] = []
-    for a in h.admitted:
-        row: dict[str, JSONValue] = {
-            "rule": a.rule,
-            "source": a.source,
-            "port": a.port,
-            "declared": a.declared,
-        }
-        rows.append(row)
-        if a.declared is True:
-            continue
-        if a.declared is None:
-            unknown.append((a, None))
-            continue
-        if a.nets is None or (h.holder.kind == Kind.KAFKA_CLUSTER and h.holder.cloud == "azure"):
-            row["reach"] = "by membership or public endpoint"
-            reaching.append((a, None))
-            continue
-        undeclared = undeclared_part(a.nets, allowed, internal)
-        row["undeclared"] = fmt_nets(undeclared)
-        if not undeclared:
-            inside_only.append(a)
-            row["reach"] = "only declared sources and the platform's own networks"
-            continue
-        if not listeners:
-            continue
-        answers = _reach_of(ctx, targets, a, undeclared)
-        row["paths"] = [
-            {
-                "target": x.target,
-                "reach": x.reach.value,
-                "reaching": list(x.reaching),
-                "via": list(x.via),
-                "reason": x.reason,
-            }
-            for x in answers
-        ]
-        yes = [x for x in answers if x.reach is Reach.YES]
-        maybe = [x for x in answers if x.reach is Reach.UNKNOWN]
-        if yes:
-            reaching.extend((a, x) for x in yes)
-        elif maybe:
-            unknown.extend((a, x) for x in maybe)
-        else:
-            unreached.extend((a, x) for x in answers)
+    sorted_ = _sort_admitted(ctx, h, targets, allowed, internal)
+    rows, reaching, unknown = sorted_.rows, sorted_.reaching, sorted_.unknown
     attrs["admitted"] = rows
     nodes = [h.holder.id, *h.protects]
     for _, x in [*reaching, *unknown]:
@@ -434,6 +387,86 @@ def _judge_reach(
             depends_on=list(missing),
         )
         return replace(with_links(j, causes=causes, affects=listeners), unmodelled=unmodelled)
+    return _judge_clean(ctx, h, name, nodes, attrs, sorted_)
+
+
+@dataclass
+class _Admissions:
+    """A holder's admitted sources, sorted by what the path engine says of each."""
+
+    rows: list[JSONValue] = field(default_factory=list)
+    reaching: list[tuple[Admitted, SourceReach | None]] = field(default_factory=list)
+    unknown: list[tuple[Admitted, SourceReach | None]] = field(default_factory=list)
+    unreached: list[tuple[Admitted, SourceReach]] = field(default_factory=list)
+    inside_only: list[Admitted] = field(default_factory=list)
+
+
+def _sort_admitted(
+    ctx: RuleContext,
+    h: Held,
+    targets: list[Resource],
+    allowed: list[str],
+    internal: tuple[Net, ...],
+) -> _Admissions:
+    """Each admitted source: declared, reaching a listener, unknown, or reaching none."""
+    out = _Admissions()
+    for a in h.admitted:
+        row: dict[str, JSONValue] = {
+            "rule": a.rule,
+            "source": a.source,
+            "port": a.port,
+            "declared": a.declared,
+        }
+        out.rows.append(row)
+        if a.declared is True:
+            continue
+        if a.declared is None:
+            out.unknown.append((a, None))
+            continue
+        if a.nets is None or (h.holder.kind == Kind.KAFKA_CLUSTER and h.holder.cloud == "azure"):
+            row["reach"] = "by membership or public endpoint"
+            out.reaching.append((a, None))
+            continue
+        undeclared = undeclared_part(a.nets, allowed, internal)
+        row["undeclared"] = fmt_nets(undeclared)
+        if not undeclared:
+            out.inside_only.append(a)
+            row["reach"] = "only declared sources and the platform's own networks"
+            continue
+        if not targets:
+            continue
+        answers = _reach_of(ctx, targets, a, undeclared)
+        row["paths"] = [
+            {
+                "target": x.target,
+                "reach": x.reach.value,
+                "reaching": list(x.reaching),
+                "via": list(x.via),
+                "reason": x.reason,
+            }
+            for x in answers
+        ]
+        yes = [x for x in answers if x.reach is Reach.YES]
+        maybe = [x for x in answers if x.reach is Reach.UNKNOWN]
+        if yes:
+            out.reaching.extend((a, x) for x in yes)
+        elif maybe:
+            out.unknown.extend((a, x) for x in maybe)
+        else:
+            out.unreached.extend((a, x) for x in answers)
+    return out
+
+
+def _judge_clean(
+    ctx: RuleContext,
+    h: Held,
+    name: str,
+    nodes: list[str],
+    attrs: dict[str, JSONValue],
+    sorted_: _Admissions,
+) -> Judgement:
+    """No undeclared source reaches a listener: PASS, or NOT_APPLICABLE with no listener."""
+    unreached, inside_only = sorted_.unreached, sorted_.inside_only
     if not h.admitted:
         why = (
             ": its public endpoint is closed (private endpoints only) or serves no Kafka"
@@ -458,7 +491,7 @@ def _judge_reach(
         )
     notes: list[str] = []
     if unreached:
-        a, x = unreached[0]
+        _, x = unreached[0]
         notes.append(
             f"undeclared {', '.join(sorted({b.source for b, _ in unreached}))} reach no "
             f"listener ({_short(ctx, x.target)}: {x.reason})"

@@ -120,10 +120,9 @@ def flow_logs(ctx: RuleContext) -> Iterator[Judgement]:
         yield _judge_vpc(ctx, v)
 
 
-def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
-    """One AWS VPC: PASS on one ACTIVE, ALL-traffic flow log into a customer store."""
+def _vpc_flow_logs(ctx: RuleContext, v: Resource, vid: str) -> dict[str, Resource]:
+    """The VPC's flow logs: linked to it, or naming it as their resource."""
     graph = ctx.graph
-    vid = _vpc_id(v)
     logs: dict[str, Resource] = {}
     for rel in graph.out_edges(v.id, LOGGED_BY):
         res = graph.get(rel.target)
@@ -132,6 +131,27 @@ def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
     for fl in graph.of_kind(Kind.FLOW_LOG):
         if fl.region == v.region and str(fl.attributes.get("resource_id") or "") == vid:
             logs[fl.id] = fl
+    return logs
+
+
+def _log_row(f: Resource, owner: Owner) -> dict[str, JSONValue]:
+    a = f.attributes
+    return {
+        "id": f.id,
+        "status": a.get("status"),
+        "traffic_type": a.get("traffic_type"),
+        "destination_type": a.get("destination_type"),
+        "destination": a.get("destination"),
+        "destination_account": owner.account,
+        "destination_party": owner.party or "not known",
+        "owner_known_from": owner.how,
+    }
+
+
+def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
+    """One AWS VPC: PASS on one ACTIVE, ALL-traffic flow log into a customer store."""
+    vid = _vpc_id(v)
+    logs = _vpc_flow_logs(ctx, v, vid)
     rows: list[JSONValue] = []
     good: list[Resource] = []
     unknown: list[tuple[Resource, Owner]] = []
@@ -139,18 +159,7 @@ def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
     for _, f in sorted(logs.items()):
         a = f.attributes
         owner = destination_owner(ctx, f)
-        rows.append(
-            {
-                "id": f.id,
-                "status": a.get("status"),
-                "traffic_type": a.get("traffic_type"),
-                "destination_type": a.get("destination_type"),
-                "destination": a.get("destination"),
-                "destination_account": owner.account,
-                "destination_party": owner.party or "not known",
-                "owner_known_from": owner.how,
-            }
-        )
+        rows.append(_log_row(f, owner))
         name = local_id(f.id)
         if str(a.get("status")).upper() != "ACTIVE":
             problems.append((f, f"{name} is {a.get('status') or 'of unknown status'}"))

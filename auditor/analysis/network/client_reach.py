@@ -219,115 +219,13 @@ def cloud_reach(
 ) -> SourceReach:
     """Azure / GCP: the public part against the listener's internet exposure, the private
     part against peered address spaces and site links."""
-    view = network_view(graph)
     public = net_intersect(undeclared, WORLD)
     private = net_subtract(undeclared, WORLD)
     answers: list[SourceReach] = []
     if public:
-        exposures = view.exposures(target, [port])
-        yes = [e for e in exposures if e.reach is Reach.YES]
-        unknown = [e for e in exposures if e.reach is Reach.UNKNOWN]
-        if yes:
-            got = net_intersect(public, nets_of(s for e in yes for s in e.sources)) or public
-            answers.append(
-                SourceReach(
-                    target=target.id,
-                    port=port,
-                    reach=Reach.YES,
-                    reaching=tuple(fmt_nets(got)),
-                    via=("internet",),
-                    reason=yes[0].reason,
-                    nodes=tuple(dict.fromkeys(n for e in yes for n in e.path)),
-                )
-            )
-        elif unknown:
-            answers.append(
-                SourceReach(
-                    target=target.id,
-                    port=port,
-                    reach=Reach.UNKNOWN,
-                    via=("internet",),
-                    reason=unknown[0].reason,
-                    nodes=unknown[0].path,
-                    missing=tuple(m for e in unknown for m in e.missing),
-                    unmodelled="" if any(e.missing for e in unknown) else unknown[0].reason,
-                )
-            )
-        else:
-            why = exposures[0].reason if exposures else "no listener on the port"
-            answers.append(
-                SourceReach(
-                    target=target.id,
-                    port=port,
-                    reach=Reach.NO,
-                    via=("internet",),
-                    reason=f"the internet does not reach it: {why}",
-                )
-            )
+        answers.append(_public_reach(graph, target, port, public))
     if private:
-        networks = _networks(graph, target)
-        space, unknown_far = _peered_space(graph, networks)
-        peered = net_intersect(private, space)
-        links = [s for s in graph.of_kind(SITE_LINK) if s.cloud == target.cloud]
-        if not networks:
-            answers.append(
-                SourceReach(
-                    target=target.id,
-                    port=port,
-                    reach=Reach.UNKNOWN,
-                    reason="its network was not found, so which networks peer with it is unknown",
-                    missing=(target.id,),
-                    unmodelled=f"the network of {target.id}",
-                )
-            )
-        elif peered:
-            answers.append(
-                SourceReach(
-                    target=target.id,
-                    port=port,
-                    reach=Reach.YES,
-                    reaching=tuple(fmt_nets(peered)),
-                    via=("peering",),
-                    reason=f"{', '.join(fmt_nets(peered)[:3])} lie in a peered network",
-                )
-            )
-        elif unknown_far:
-            answers.append(
-                SourceReach(
-                    target=target.id,
-                    port=port,
-                    reach=Reach.UNKNOWN,
-                    via=("peering",),
-                    reason=f"the address space of peered network {local_id(unknown_far[0])} "
-                    "was not collected",
-                    nodes=unknown_far,
-                    missing=unknown_far,
-                    unmodelled=f"the address space of peered network {unknown_far[0]}",
-                )
-            )
-        elif links:
-            answers.append(
-                SourceReach(
-                    target=target.id,
-                    port=port,
-                    reach=Reach.UNKNOWN,
-                    via=("vpn",),
-                    reason=f"private addresses outside the estate may arrive over site link "
-                    f"{links[0].name or links[0].id}, whose far address spaces are not collected",
-                    nodes=(links[0].id,),
-                    unmodelled=SITE_LINK_SPACES,
-                )
-            )
-        else:
-            answers.append(
-                SourceReach(
-                    target=target.id,
-                    port=port,
-                    reach=Reach.NO,
-                    reason="no peering or site link brings private addresses outside the "
-                    "platform's networks to it",
-                )
-            )
+        answers.append(_private_reach(graph, target, port, private))
     for want in (Reach.YES, Reach.UNKNOWN, Reach.NO):
         got_ = [a for a in answers if a.reach is want]
         if got_:
@@ -337,6 +235,106 @@ def cloud_reach(
                 via=tuple(dict.fromkeys(v for a in got_ for v in a.via)),
             )
     return SourceReach(target=target.id, port=port, reach=Reach.NO, reason="nothing undeclared")
+
+
+def _public_reach(
+    graph: BoundaryGraph, target: Resource, port: int, public: Sequence[Net]
+) -> SourceReach:
+    """Public sources against the listener's internet exposure (Azure / GCP)."""
+    view = network_view(graph)
+    exposures = view.exposures(target, [port])
+    yes = [e for e in exposures if e.reach is Reach.YES]
+    unknown = [e for e in exposures if e.reach is Reach.UNKNOWN]
+    if yes:
+        got = net_intersect(public, nets_of(s for e in yes for s in e.sources)) or public
+        return SourceReach(
+            target=target.id,
+            port=port,
+            reach=Reach.YES,
+            reaching=tuple(fmt_nets(got)),
+            via=("internet",),
+            reason=yes[0].reason,
+            nodes=tuple(dict.fromkeys(n for e in yes for n in e.path)),
+        )
+    elif unknown:
+        return SourceReach(
+            target=target.id,
+            port=port,
+            reach=Reach.UNKNOWN,
+            via=("internet",),
+            reason=unknown[0].reason,
+            nodes=unknown[0].path,
+            missing=tuple(m for e in unknown for m in e.missing),
+            unmodelled="" if any(e.missing for e in unknown) else unknown[0].reason,
+        )
+    else:
+        why = exposures[0].reason if exposures else "no listener on the port"
+        return SourceReach(
+            target=target.id,
+            port=port,
+            reach=Reach.NO,
+            via=("internet",),
+            reason=f"the internet does not reach it: {why}",
+        )
+
+
+def _private_reach(
+    graph: BoundaryGraph, target: Resource, port: int, private: Sequence[Net]
+) -> SourceReach:
+    """Private sources outside the platform against peered address spaces and site links."""
+    networks = _networks(graph, target)
+    space, unknown_far = _peered_space(graph, networks)
+    peered = net_intersect(private, space)
+    links = [s for s in graph.of_kind(SITE_LINK) if s.cloud == target.cloud]
+    if not networks:
+        return SourceReach(
+            target=target.id,
+            port=port,
+            reach=Reach.UNKNOWN,
+            reason="its network was not found, so which networks peer with it is unknown",
+            missing=(target.id,),
+            unmodelled=f"the network of {target.id}",
+        )
+    elif peered:
+        return SourceReach(
+            target=target.id,
+            port=port,
+            reach=Reach.YES,
+            reaching=tuple(fmt_nets(peered)),
+            via=("peering",),
+            reason=f"{', '.join(fmt_nets(peered)[:3])} lie in a peered network",
+        )
+    elif unknown_far:
+        return SourceReach(
+            target=target.id,
+            port=port,
+            reach=Reach.UNKNOWN,
+            via=("peering",),
+            reason=f"the address space of peered network {local_id(unknown_far[0])} "
+            "was not collected",
+            nodes=unknown_far,
+            missing=unknown_far,
+            unmodelled=f"the address space of peered network {unknown_far[0]}",
+        )
+    elif links:
+        return SourceReach(
+            target=target.id,
+            port=port,
+            reach=Reach.UNKNOWN,
+            via=("vpn",),
+            reason=f"private addresses outside the estate may arrive over site link "
+            f"{links[0].name or links[0].id}, whose far address spaces are not collected",
+            nodes=(links[0].id,),
+            unmodelled=SITE_LINK_SPACES,
+        )
+    else:
+        return SourceReach(
+            target=target.id,
+            port=port,
+            reach=Reach.NO,
+            reason="no peering or site link brings private addresses outside the "
+            "platform's networks to it",
+        )
 
 
 IPV6 = "IPv6 paths (the inventory records no IPv6 addresses, routes or subnet ranges)"
