@@ -194,8 +194,14 @@ def _azure_scan(estate: dict[str, Any], fault: AzureFault | None = None) -> list
     return evaluate_inventory(inv, decl, load_pack("default"), TODAY).verdicts
 
 
-def _find(verdicts: list[Verdict], rule: str, contains: str) -> Verdict:
-    got = [v for v in verdicts if v.rule == rule and contains.lower() in v.resource.lower()]
+def _find(verdicts: list[Verdict], rule: str, contains: str, aspect: str = "") -> Verdict:
+    got = [
+        v
+        for v in verdicts
+        if v.rule == rule
+        and contains.lower() in v.resource.lower()
+        and (not aspect or v.aspect == aspect)
+    ]
     assert len(got) == 1, (
         f"{rule} {contains}: {[(v.resource, v.status) for v in verdicts if v.rule == rule]}"
     )
@@ -461,11 +467,19 @@ def test_gcp_audit_log_sinks_go_to_customer_stores(
 def test_gcp_audit_log_destination_locked(
     gcp_clean: list[Verdict], gcp_broken: list[Verdict]
 ) -> None:
+    """A sink's retention (its destination's lock) is judged apart from who may change it."""
     rule = "control.audit-trail-tamper"
-    assert _find(gcp_clean, rule, "sinks/audit-archive").status is Status.PASS
-    bad = _find(gcp_broken, rule, "sinks/audit-archive")
+    for aspect in ("retention", "writers"):
+        assert _find(gcp_clean, rule, "sinks/audit-archive", aspect).status is Status.PASS
+    bad = _find(gcp_broken, rule, "sinks/audit-archive", "retention")
     assert bad.status is Status.FAIL and "not locked" in bad.message
-    assert _find(gcp_broken, rule, "sinks/audit-to-vendor").status is Status.FAIL
+    assert bad.causes == (
+        "//logging.googleapis.com/projects/orders-prod/locations/europe-west1/buckets/audit-archive",
+    )
+    assert _find(gcp_broken, rule, "sinks/audit-archive", "writers").status is Status.PASS
+    # a BigQuery destination has no lock: the sink must change
+    vendor = _find(gcp_broken, rule, "sinks/audit-to-vendor", "retention")
+    assert vendor.status is Status.FAIL and vendor.causes == (vendor.resource,)
 
 
 def test_gcp_data_access_audit_configs(gcp_clean: list[Verdict], gcp_broken: list[Verdict]) -> None:
@@ -494,8 +508,13 @@ def test_gcp_outside_sink_writer_can_stop_the_export() -> None:
                     "members": ["serviceAccount:automation@vendor-ops.iam.gserviceaccount.com"],
                 }
             )
-    v = _find(_gcp_scan(assets), "control.audit-trail-tamper", "sinks/audit-archive")
+    verdicts = _gcp_scan(assets)
+    v = _find(verdicts, "control.audit-trail-tamper", "sinks/audit-archive", "writers")
     assert v.status is Status.FAIL and "automation@vendor-ops" in v.message
+    assert v.causes == (P,), v.causes
+    # the destination's lock still holds: that aspect stays PASS
+    lock = _find(verdicts, "control.audit-trail-tamper", "sinks/audit-archive", "retention")
+    assert lock.status is Status.PASS
 
 
 def test_unreadable_resource_settings_make_that_store_inconclusive() -> None:

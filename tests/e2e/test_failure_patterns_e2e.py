@@ -81,7 +81,7 @@ SHARED_STORAGE_DNS = "no failure.dns section names how"
 """The shared-storage fixture declares no failure.dns: its client failover is unjudged."""
 
 
-SELF_MANAGED_MM2 = "runs on self-managed resources"
+SELF_MANAGED_MM2 = "MirrorMaker 2 on self-managed workers"
 """These fixtures run MirrorMaker 2 on Auto Scaling groups: no control-plane API shows its
 configuration, so failure.replication-service is INCONCLUSIVE and names what it cannot see
 (fixtures/failure-msk-replication judges the managed kind to PASS and FAIL)."""
