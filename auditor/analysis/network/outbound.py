@@ -216,7 +216,7 @@ def _aws_nets(
                         )
                     )
                     continue
-            out.append(_filtered(engine, res, o, acl, base, piece, via, hops, route, port))
+            out.extend(_filtered(engine, res, o, acl, base, piece, via, hops, route, port))
     return out
 
 
@@ -239,7 +239,7 @@ def _filtered(
     hops: tuple[Hop, ...],
     route: tuple[str, ...],
     port: int,
-) -> OutPath:
+) -> list[OutPath]:
     """The routed ``piece`` through the subnet's NACL (request out, reply in) and the
     source's security group egress rules."""
     nets: tuple[Net, ...] = (piece,)
@@ -248,17 +248,19 @@ def _filtered(
         d = acl_eval(acl, egress=True, nets=nets, port=port)
         back = acl_range(acl, egress=False, nets=d.allowed).allowed if d.allowed else ()
         if not back:
-            return replace(
-                base,
-                reach=Reach.NO,
-                via=via,
-                nets=nets,
-                hops=(*hops, engine.hop(acl, "network ACL", "drops it", Reach.NO)),
-                reason=f"network ACL {local_id(acl.id)} drops tcp {port} to {piece} "
-                "(request out or reply in)",
-                route=route,
-                blocker=acl.id,
-            )
+            return [
+                replace(
+                    base,
+                    reach=Reach.NO,
+                    via=via,
+                    nets=nets,
+                    hops=(*hops, engine.hop(acl, "network ACL", "drops it", Reach.NO)),
+                    reason=f"network ACL {local_id(acl.id)} drops tcp {port} to {piece} "
+                    "(request out or reply in)",
+                    route=route,
+                    blocker=acl.id,
+                )
+            ]
         if set(back) != {piece}:
             nets = back
             rule.append(acl.id)
@@ -267,49 +269,78 @@ def _filtered(
     d2 = sg_decide(
         sgs, port, egress=True, nets=nets, prefix_lists=lambda pl: engine.prefix_list(region, pl)
     )
+    names = ", ".join(local_id(g.id) for g in sgs) or "its groups"
     if d2.unknown_prefix_lists and not d2.nets:
-        return replace(
-            base,
-            reach=Reach.UNKNOWN,
-            via=via,
-            nets=nets,
-            hops=hops,
-            reason=f"prefix lists {', '.join(d2.unknown_prefix_lists)} were not collected",
-            route=route,
-            missing=d2.unknown_prefix_lists,
-        )
+        return [
+            replace(
+                base,
+                reach=Reach.UNKNOWN,
+                via=via,
+                nets=nets,
+                hops=hops,
+                reason=f"prefix lists {', '.join(d2.unknown_prefix_lists)} were not collected",
+                route=route,
+                missing=d2.unknown_prefix_lists,
+            )
+        ]
     if not d2.nets:
         blocker = sgs[0].id if sgs else res.id
-        return replace(
-            base,
-            reach=Reach.NO,
-            via=via,
-            nets=nets,
-            hops=(
-                *hops,
-                engine.hop(
-                    blocker, "security group", f"no egress rule allows tcp {port}", Reach.NO
+        return [
+            replace(
+                base,
+                reach=Reach.NO,
+                via=via,
+                nets=nets,
+                hops=(
+                    *hops,
+                    engine.hop(
+                        blocker, "security group", f"no egress rule allows tcp {port}", Reach.NO
+                    ),
                 ),
-            ),
-            reason=f"no egress rule of {', '.join(local_id(g.id) for g in sgs) or 'its groups'} "
-            f"allows tcp {port} to {', '.join(fmt_nets(nets))}",
-            route=route,
-            blocker=blocker,
+                reason=f"no egress rule of {names} allows tcp {port} to "
+                f"{', '.join(fmt_nets(nets))}",
+                route=route,
+                blocker=blocker,
+            )
+        ]
+    # One outcome per group that lets something out: each is a cause of what it admits.
+    out: list[OutPath] = []
+    if d2.unknown_prefix_lists:  # what those lists would let out is unknown, not absent
+        out.append(
+            replace(
+                base,
+                via=via,
+                nets=nets,
+                hops=hops,
+                reason=f"prefix lists {', '.join(d2.unknown_prefix_lists)} were not collected",
+                route=route,
+                missing=d2.unknown_prefix_lists,
+            )
         )
-    gid = str((d2.rule or {}).get("group") or "")
-    sg = next((g for g in sgs if str(g.attributes.get("group_id") or local_id(g.id)) == gid), None)
-    rule.append(sg.id if sg is not None else gid)
-    got = net_intersect(d2.nets, nets)
-    return replace(
-        base,
-        reach=Reach.YES,
-        via=via,
-        nets=got,
-        hops=(*hops, engine.hop(sg or res, "security group", f"egress rule allows tcp {port}")),
-        reason=f"leaves over {', '.join(via)} to {', '.join(fmt_nets(got)[:3])}",
-        route=route,
-        rule=tuple(dict.fromkeys(rule)),
-    )
+    for sg in sgs:
+        d3 = sg_decide(
+            [sg],
+            port,
+            egress=True,
+            nets=nets,
+            prefix_lists=lambda pl: engine.prefix_list(region, pl),
+        )
+        got = net_intersect(d3.nets, nets)
+        if not got:
+            continue
+        out.append(
+            replace(
+                base,
+                reach=Reach.YES,
+                via=via,
+                nets=got,
+                hops=(*hops, engine.hop(sg, "security group", f"egress rule allows tcp {port}")),
+                reason=f"leaves over {', '.join(via)} to {', '.join(fmt_nets(got)[:3])}",
+                route=route,
+                rule=tuple(dict.fromkeys([*rule, sg.id])),
+            )
+        )
+    return out
 
 
 def probe_ports(graph: BoundaryGraph, ports: Sequence[int]) -> list[int]:

@@ -27,7 +27,6 @@ from auditor.analysis.network.addresses import (
     Net,
     carve,
     collapse,
-    covers,
     fmt_nets,
     net_intersect,
     net_subtract,
@@ -82,7 +81,7 @@ def gcp_outbound(graph: BoundaryGraph, res: Resource, dest: Dest, port: int) -> 
             )
             nets = (ip,) if ip is not None else _subnet_nets(graph, psc)
             hop = _hop(psc.id, "private endpoint", f"Private Service Connect {psc.name}")
-            return [_through(base, fws, nets, ("private-endpoint",), (src, hop), (), port)]
+            return _through(base, fws, nets, ("private-endpoint",), (src, hop), (), port)
         paths = _routed(graph, res, base, fws, src, public_dest().nets, port)
         return named_public(paths, dest)
     return _routed(graph, res, base, fws, src, dest.nets, port)
@@ -113,7 +112,7 @@ def _routed(
     todo = list(net_subtract(nets, local))
     inside = net_intersect(nets, local)
     if inside:
-        out.append(_through(base, fws, inside, ("local",), (src,), (), port))
+        out.extend(_through(base, fws, inside, ("local",), (src,), (), port))
     while todo:
         d = todo.pop()
         cuts = [n for _, n in parsed if n.version == d.version and n != d and n.subnet_of(d)]  # type: ignore[arg-type]
@@ -140,7 +139,7 @@ def _routed(
             (r for r in best if int(r.attributes.get("priority") or 1000) == prio),
             key=lambda r: r.id,
         )
-        out.append(_leave(graph, res, base, fws, src, d, chosen, port))
+        out.extend(_leave(graph, res, base, fws, src, d, chosen, port))
     return out
 
 
@@ -153,22 +152,24 @@ def _leave(
     d: Net,
     chosen: Sequence[Resource],
     port: int,
-) -> OutPath:
+) -> list[OutPath]:
     route = next((r for r in chosen if r.attributes.get("next_hop_type") == "internet"), None)
     if route is None:
         r = chosen[0]
-        return replace(
-            base,
-            reach=Reach.UNKNOWN,
-            nets=(d,),
-            hops=(
-                src,
-                _hop(r.id, "route", f"next hop {r.attributes.get('next_hop')}", Reach.UNKNOWN),
-            ),
-            reason=f"route {r.name} sends {d} to {r.attributes.get('next_hop_type')} "
-            f"{local_id(str(r.attributes.get('next_hop') or ''))}, which is not modelled",
-            unmodelled=_UNMODELLED_HOP,
-        )
+        return [
+            replace(
+                base,
+                reach=Reach.UNKNOWN,
+                nets=(d,),
+                hops=(
+                    src,
+                    _hop(r.id, "route", f"next hop {r.attributes.get('next_hop')}", Reach.UNKNOWN),
+                ),
+                reason=f"route {r.name} sends {d} to {r.attributes.get('next_hop_type')} "
+                f"{local_id(str(r.attributes.get('next_hop') or ''))}, which is not modelled",
+                unmodelled=_UNMODELLED_HOP,
+            )
+        ]
     rhop = _hop(
         route.id, "route", f"{route.attributes.get('destination')} -> default internet gateway"
     )
@@ -178,15 +179,17 @@ def _leave(
         return _through(base, fws, (d,), ("internet",), (src, rhop, ext), (route.id, res.id), port)
     nat = _cloud_nat(graph, res, base.network)
     if nat is None:
-        return replace(
-            base,
-            reach=Reach.NO,
-            nets=(d,),
-            hops=(src, rhop),
-            reason=f"{name} has no external IP and no Cloud NAT in {res.region} translates "
-            "its subnetwork",
-            blocker=route.id,
-        )
+        return [
+            replace(
+                base,
+                reach=Reach.NO,
+                nets=(d,),
+                hops=(src, rhop),
+                reason=f"{name} has no external IP and no Cloud NAT in {res.region} translates "
+                "its subnetwork",
+                blocker=route.id,
+            )
+        ]
     nhop = _hop(nat.id, "NAT gateway", f"Cloud NAT {nat.name}")
     return _through(base, fws, (d,), ("nat",), (src, rhop, nhop), (route.id, nat.id), port)
 
@@ -212,7 +215,7 @@ def _psc(graph: BoundaryGraph, network: str, name: str) -> Resource | None:
         a = r.attributes
         if r.cloud != "gcp" or a.get("vpc_id") != network:
             continue
-        target = str(a.get("target") or "")
+        target = str(a.get("service_name") or a.get("target") or "")
         if r.name == name or (target and (target.endswith(f"/{name}") or target == name)):
             return r
     return None
@@ -235,11 +238,15 @@ def _through(
     hops: tuple[Hop, ...],
     route: tuple[str, ...],
     port: int,
-) -> OutPath:
-    """Egress firewall rules in priority order over ``nets``: the first match decides."""
+) -> list[OutPath]:
+    """Egress firewall rules in priority order over ``nets``: the first match decides.
+
+    One YES outcome per allow rule (the addresses it lets out: it is their cause), an
+    UNKNOWN one for addresses no collected rule decides when the implied rules are not
+    in the inventory, and a NO one (on the first deny) when nothing is let out.
+    """
     remaining: tuple[Net, ...] = collapse(nets)
-    allowed: list[Net] = []
-    allow_by: list[str] = []
+    allowed: dict[str, list[Net]] = {}
     first_deny: Resource | None = None
     for fw in fws:
         if not remaining:
@@ -254,46 +261,45 @@ def _through(
         if not hit:
             continue
         if fw.attributes.get("action") == "allow":
-            allowed.extend(hit)
-            allow_by.append(fw.id)
+            allowed.setdefault(fw.id, []).extend(hit)
         elif first_deny is None:
             first_deny = fw
         remaining = net_subtract(remaining, dst)
-    implied = any(f.attributes.get("implied") for f in fws)
-    if not allowed:
-        if remaining and not implied:
-            return replace(
-                base,
+    common = replace(base, via=via, route=route)
+    out = [
+        replace(
+            common,
+            reach=Reach.YES,
+            nets=collapse(got),
+            hops=(*hops, _hop(fid, "firewall", f"allows tcp {port} out")),
+            reason=f"leaves over {', '.join(via)} to {', '.join(fmt_nets(got)[:3])} "
+            f"(firewall {local_id(fid)})",
+            rule=(fid,),
+        )
+        for fid, got in allowed.items()
+    ]
+    if remaining and not any(f.attributes.get("implied") for f in fws):
+        out.append(
+            replace(
+                common,
                 reach=Reach.UNKNOWN,
-                nets=tuple(nets),
+                nets=remaining,
                 hops=hops,
                 reason=f"the egress firewall rules of {local_id(base.network)} were not collected",
                 missing=(base.network,),
-                via=via,
-                route=route,
             )
-        blocker = first_deny.id if first_deny is not None else base.network
-        return replace(
-            base,
+        )
+    if out:
+        return out
+    blocker = first_deny.id if first_deny is not None else base.network
+    return [
+        replace(
+            common,
             reach=Reach.NO,
             nets=tuple(nets),
             hops=(*hops, _hop(blocker, "firewall", f"denies tcp {port} out", Reach.NO)),
             reason=f"firewall rule {local_id(blocker)} denies tcp {port} to "
             f"{', '.join(fmt_nets(nets)[:3])}",
             blocker=blocker,
-            via=via,
-            route=route,
         )
-    got = collapse(allowed)
-    assert covers(nets, got)
-    return replace(
-        base,
-        reach=Reach.YES,
-        nets=got,
-        hops=(*hops, _hop(allow_by[0], "firewall", f"allows tcp {port} out")),
-        reason=f"leaves over {', '.join(via)} to {', '.join(fmt_nets(got)[:3])} "
-        f"(firewall {local_id(allow_by[0])})",
-        rule=tuple(dict.fromkeys(allow_by)),
-        via=via,
-        route=route,
-    )
+    ]
