@@ -45,6 +45,7 @@ def outbound_judgements(ctx: RuleContext) -> Iterator[Judgement]:
                         "platform is not judged",
                         account="*",
                         region="*",
+                        attributes={"class": cls},
                     ),
                     aspect=cls,
                 )
@@ -60,6 +61,7 @@ def _judge_class(ctx: RuleContext, cls: str, tc: OutboundClass) -> Iterator[Judg
                 f"[{cls}] no platform instance or Kafka cluster was found to judge",
                 account="*",
                 region="*",
+                attributes={"class": cls},
             )
         return
     if cls == "monitoring":
@@ -71,6 +73,7 @@ def _judge_class(ctx: RuleContext, cls: str, tc: OutboundClass) -> Iterator[Judg
                 "[monitoring] network.monitoring names no destination (to, endpoints)",
                 account="*",
                 region="*",
+                attributes={"class": cls},
             )
             return
         paths = [p for port in tc.ports for d in dests for p in outbound(ctx.graph, d, port)]
@@ -120,6 +123,7 @@ def _kw(cls: str, tc: OutboundClass, paths: Sequence[OutPath]) -> dict[str, obje
     missing = [m for p in paths for m in p.missing]
     return {
         "nodes": nodes,
+        "edges": list(dict.fromkeys(e for p in paths for e in p.edges())),
         "attributes": _extra(cls, tc, paths),
         "depends_on": list(dict.fromkeys([*(n for n in nodes if n.startswith("arn:")), *missing])),
     }

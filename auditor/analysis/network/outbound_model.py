@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.analysis.network.addresses import Net, collapse, covers, internet_space
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.index import local_id
-from auditor.analysis.network.path_model import Hop
+from auditor.analysis.network.path_model import PATH_EDGE, Hop
 from auditor.analysis.network.traffic import _AS_DECLARED, NOT_LINKS
 
 
@@ -48,6 +49,11 @@ class OutPath:
     """What dropped it, when NO."""
     unmodelled: str = ""
     missing: tuple[str, ...] = ()
+
+    def edges(self) -> list[tuple[str, str, str]]:
+        """Consecutive hops as path edges (for diagrams), as inbound paths give them."""
+        ns = list(dict.fromkeys(h.node for h in self.hops))
+        return [(a, b, PATH_EDGE) for a, b in itertools.pairwise(ns) if a != b]
 
     def text(self) -> str:
         return " -> ".join(local_id(h.node) for h in self.hops) or self.reason
