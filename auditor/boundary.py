@@ -305,7 +305,9 @@ class TrafficClass(_Strict):
 
 
 class OutboundClass(_Strict):
-    """Traffic the platform's own resources send out: where to, over what, on which ports."""
+    """Traffic the platform's own resources send out (``network.monitoring``: metrics and
+    log export; ``network.egress``: everything they may reach outside): where to, over
+    which links, on which ports."""
 
     via: list[Via] = Field(
         default_factory=list, description="Paths this traffic may leave by (none: it may not)."

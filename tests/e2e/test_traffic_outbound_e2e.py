@@ -15,7 +15,9 @@ endpoints: [com.amazonaws.us-east-1.monitoring]}`` and ``egress: {via: [nat], to
   endpoint: egress FAILs on the security group (every public address over the NAT),
   monitoring PASSes (the collector and CloudWatch over the declared NAT);
 - **closed**: no route out and no endpoint: monitoring FAILs on the route table (the
-  collector cannot be reached), egress PASSes (no public address is reached).
+  collector cannot be reached), egress PASSes (no public address is reached);
+- **walled**: no route out, and a CloudWatch endpoint whose security group admits
+  nobody: monitoring FAILs on that group.
 
 Nothing is set by hand: every scenario is what the collectors read.
 """
@@ -127,6 +129,19 @@ def build(fake: FakeAws) -> dict[str, str]:
     ids["vpc_open"] = v
     ids["sg_open"] = b.sg(v, "open")
     b.instance(priv, [ids["sg_open"]])
+    # walled: a CloudWatch endpoint whose security group admits nobody
+    v, _ = b.vpc("10.85.0.0/16")
+    s, _ = b.subnet(v, "10.85.0.0/20")
+    ids["vpc_walled"] = v
+    ids["sg_walled_ep"] = b.sg(v, "walled-endpoint")
+    b.ec2.create_vpc_endpoint(
+        VpcId=v,
+        ServiceName=CW,
+        VpcEndpointType="Interface",
+        SubnetIds=[s],
+        SecurityGroupIds=[ids["sg_walled_ep"]],
+    )
+    b.instance(s, [b.sg(v, "walled")])
     # closed: nothing but the local route
     v, _ = b.vpc("10.84.0.0/16")
     s, ids["rt_closed"] = b.subnet(v, "10.84.0.0/20")
@@ -214,3 +229,22 @@ def test_undeclared_classes_are_not_applicable(estate: Built) -> None:
     for aspect, v in na.items():
         assert v.status is Status.NOT_APPLICABLE and v.resource == "scope:aws/*/*"
         assert f"network.{aspect} is not declared" in v.message
+
+
+def test_endpoint_only_monitoring_needs_an_open_interface_endpoint(estate: Built) -> None:
+    """Monitoring to CloudWatch over its endpoint alone: only the tight VPC's endpoint
+    admits the broker; the walled endpoint's group is the cause in its VPC."""
+    vs = _verdicts(estate, monitoring={"via": ["private-endpoint"], "endpoints": [CW]})
+
+    def mon(key: str) -> Verdict:
+        return vs[("monitoring", _arn("vpc", estate.ids[key]))]
+
+    assert mon("vpc_tight").status is Status.PASS, mon("vpc_tight").message
+    walled = mon("vpc_walled")
+    assert walled.status is Status.FAIL, walled.message
+    assert "do not admit" in walled.message
+    assert walled.causes == (_arn("security-group", estate.ids["sg_walled_ep"]),)
+    assert mon("vpc_open").status is Status.FAIL  # no endpoint: out over the undeclared NAT
+    assert "undeclared nat" in mon("vpc_open").message
+    closed = mon("vpc_closed")
+    assert closed.status is Status.FAIL and "cannot export" in closed.message

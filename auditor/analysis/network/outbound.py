@@ -130,16 +130,46 @@ def _aws_named(
         a = ep.attributes
         if ep.cloud != "aws" or ep.region != res.region or str(a.get("vpc_id")) != vid:
             continue
-        if str(a.get("service_name") or "") != dest.name or a.get("state") not in (
-            "available",
-            None,
-        ):
+        if str(a.get("service_name") or "") != dest.name or a.get("endpoint_type") != "Interface":
             continue
-        if a.get("endpoint_type") == "Interface":
-            subs = [engine.view.subnet(ep.region, str(s)) for s in a.get("subnet_ids") or []]
-            nets = collapse(n for s in subs if s for n in nets_of([s.attributes.get("cidr")]))
-            got = _aws_nets(engine, res, o, net, dest, nets, port, endpoint=ep)
+        base = OutPath(source=res.id, network=net, dest=dest.label, port=port, reach=Reach.NO)
+        hop = engine.hop(ep, "interface endpoint", dest.name)
+        if a.get("state") != "available":
+            state = a.get("state")
+            return [
+                replace(
+                    base,
+                    reach=Reach.UNKNOWN if state is None else Reach.NO,
+                    via=("private-endpoint",),
+                    hops=(hop,),
+                    reason=f"interface endpoint {local_id(ep.id)} is "
+                    f"{state or 'in no known state'}",
+                    blocker=ep.id,
+                    missing=(ep.id,) if state is None else (),
+                )
+            ]
+        subs = [engine.view.subnet(ep.region, str(s)) for s in a.get("subnet_ids") or []]
+        nets = collapse(n for s in subs if s for n in nets_of([s.attributes.get("cidr")]))
+        got = _aws_nets(engine, res, o, net, dest, nets, port, endpoint=ep)
+        # The endpoint's own security groups must admit the source on the port.
+        sgs, missing = engine.view.firewalls_of(ep)
+        groups = [str(g.attributes.get("group_id") or local_id(g.id)) for g in o.sgs or ()]
+        d = sg_decide(sgs, port, egress=False, nets=o.nets, far_groups=groups)
+        if d.admits or not any(p.reach is Reach.YES for p in got):
             return got
+        blocker = sgs[0].id if sgs else ep.id
+        return [
+            replace(
+                base,
+                reach=Reach.UNKNOWN if missing else Reach.NO,
+                via=("private-endpoint",),
+                hops=(*got[0].hops, engine.hop(blocker, "security group", "admits no source")),
+                reason=f"the security groups of interface endpoint {local_id(ep.id)} do not "
+                f"admit {local_id(res.id)} on tcp {port}",
+                blocker=blocker,
+                missing=tuple(missing),
+            )
+        ]
     return named_public(_aws_nets(engine, res, o, net, dest, public_dest().nets, port), dest)
 
 
