@@ -79,7 +79,7 @@ def outbound(graph: BoundaryGraph, dest: Dest, port: int) -> list[OutPath]:
         elif res.cloud == "gcp":
             out.extend(gcp_outbound(graph, res, dest, port))
         elif res.cloud == "azure":
-            net = next((n.id for n in engine.view.networks_of(res)), res.id)
+            net = _azure_network(graph, res)
             out.append(
                 OutPath(
                     source=res.id,
@@ -92,6 +92,17 @@ def outbound(graph: BoundaryGraph, dest: Dest, port: int) -> list[OutPath]:
                 )
             )
     return out
+
+
+def _azure_network(graph: BoundaryGraph, res: Resource) -> str:
+    """The VNet of an Azure source (its own, else its first NIC's), else the source itself."""
+    if res.attributes.get("vpc_id"):
+        return str(res.attributes["vpc_id"])
+    for nic_id in sorted(str(n) for n in res.attributes.get("interface_ids") or []):
+        nic = graph.get(nic_id) or graph.get(nic_id.lower())
+        if nic is not None and nic.attributes.get("vpc_id"):
+            return str(nic.attributes["vpc_id"])
+    return res.id
 
 
 def _aws(engine: PathEngine, res: Resource, dest: Dest, port: int) -> list[OutPath]:
