@@ -119,7 +119,14 @@ def _twin(*, deny_all: bool) -> list[dict[str, Any]]:
     return assets
 
 
-def _verdicts(tmp: Path, assets: list[dict[str, Any]]) -> dict[str, Verdict]:
+DECLARED = (
+    f"  monitoring: {{via: [nat], to: [{COLLECTOR}]}}\n  egress: {{via: [nat], to: [{COLLECTOR}]}}"
+)
+
+
+def _verdicts(
+    tmp: Path, assets: list[dict[str, Any]], declared: str = DECLARED
+) -> dict[str, Verdict]:
     with GcpFake(assets, page_size=20) as fake:
         result = collect_gcp(
             GcpScanOptions(
@@ -142,9 +149,7 @@ def _verdicts(tmp: Path, assets: list[dict[str, Any]]) -> dict[str, Verdict]:
     text = (FIXTURE / "boundary.yaml").read_text(encoding="utf-8")
     text = text.replace(
         "  kafka_ports: [9092]",
-        "  kafka_ports: [9092]\n"
-        f"  monitoring: {{via: [nat], to: [{COLLECTOR}]}}\n"
-        f"  egress: {{via: [nat], to: [{COLLECTOR}]}}",
+        "  kafka_ports: [9092]\n" + declared,
     )
     path = tmp / "boundary.yaml"
     path.write_text(text, encoding="utf-8")
@@ -186,3 +191,44 @@ def test_implied_allow_egress_lets_every_public_address_out(tmp_path: Path) -> N
     assert egr.status is Status.FAIL, egr.message
     assert "over nat" in egr.message
     assert egr.causes == (IMPLIED,)
+
+
+def _analytics_subnet(assets: list[dict[str, Any]]) -> None:
+    assets.append(
+        _asset(
+            "Subnetwork",
+            "regions/europe-west1/subnetworks/analytics-ew1",
+            "europe-west1",
+            {
+                "name": "analytics-ew1",
+                "network": f"{GAPI}/global/networks/analytics-net",
+                "region": f"{GAPI}/regions/europe-west1",
+                "ipCidrRange": "10.30.0.0/20",
+            },
+        )
+    )
+
+
+def test_collector_in_a_peered_network_is_reached_over_the_peering(tmp_path: Path) -> None:
+    """Peering subnet routes win over the 0.0.0.0/0 route to the internet gateway: a
+    collector in the peered analytics network is reached over ``peering``; declared
+    ``nat`` only, the same path is undeclared, and the peering is what to change."""
+    assets = estate()
+    _analytics_subnet(assets)
+    ok = _verdicts(tmp_path, assets, "  monitoring: {via: [peering], to: [10.30.0.5/32]}")
+    assert ok["monitoring"].status is Status.PASS, ok["monitoring"].message
+    assert "(peering)" in ok["monitoring"].message
+    bad = _verdicts(tmp_path, assets, "  monitoring: {via: [nat], to: [10.30.0.5/32]}")
+    assert bad["monitoring"].status is Status.FAIL, bad["monitoring"].message
+    assert "undeclared peering" in bad["monitoring"].message
+    assert bad["monitoring"].causes == (f"{NET}/peerings/to-analytics",)
+
+
+def test_private_collector_beyond_an_uncollected_peer_is_unknown(tmp_path: Path) -> None:
+    """10.99.0.0/16 is in no collected network; the partner's peered network was not
+    collected and could hold it: INCONCLUSIVE, not a FAIL the partner could refute."""
+    vs = _verdicts(tmp_path, estate(), "  monitoring: {via: [peering], to: [10.99.0.0/16]}")
+    v = vs["monitoring"]
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "shared-vpc" in v.message
+    assert "partner-shared/global/networks/shared-vpc" in v.unmodelled

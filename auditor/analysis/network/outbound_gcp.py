@@ -28,6 +28,7 @@ from auditor.analysis.network.addresses import (
     carve,
     collapse,
     fmt_nets,
+    internet_space,
     net_intersect,
     net_subtract,
     nets_of,
@@ -109,10 +110,37 @@ def _routed(
         (r, n) for r in routes if (n := parse_net(str(r.attributes.get("destination") or "")))
     ]
     out: list[OutPath] = []
-    todo = list(net_subtract(nets, local))
     inside = net_intersect(nets, local)
     if inside:
         out.extend(_through(base, fws, inside, ("local",), (src,), (), port))
+    rest = net_subtract(nets, local)
+    # Subnet routes exchanged over an active peering win over custom routes to the
+    # internet: a peer network's ranges are reached over the peering.
+    for peering, peer_nets in _peered(graph, network):
+        over = net_intersect(rest, peer_nets)
+        if not over:
+            continue
+        phop = _hop(peering.id, "peering", f"{peering.name} (subnet routes)")
+        out.extend(_through(base, fws, over, ("peering",), (src, phop), (peering.id,), port))
+        rest = net_subtract(rest, peer_nets)
+    private = net_subtract(rest, internet_space(4))
+    unknown_peers = _uncollected_peers(graph, network)
+    if private and unknown_peers:
+        out.append(
+            replace(
+                base,
+                reach=Reach.UNKNOWN,
+                nets=private,
+                hops=(src,),
+                reason=f"{', '.join(fmt_nets(private)[:3])} may lie in peer network "
+                f"{local_id(unknown_peers[0])}, which was not collected",
+                missing=tuple(unknown_peers),
+                unmodelled=f"the ranges of peer network {unknown_peers[0]}, outside the "
+                "collected projects",
+            )
+        )
+        rest = net_subtract(rest, private)
+    todo = list(rest)
     while todo:
         d = todo.pop()
         cuts = [n for _, n in parsed if n.version == d.version and n != d and n.subnet_of(d)]  # type: ignore[arg-type]
@@ -170,6 +198,18 @@ def _leave(
                 unmodelled=_UNMODELLED_HOP,
             )
         ]
+    if not net_intersect([d], internet_space(d.version)):
+        return [
+            replace(
+                base,
+                reach=Reach.NO,
+                nets=(d,),
+                hops=(src, _hop(route.id, "route", "default internet gateway", Reach.NO)),
+                reason=f"{d} is private: no peering brings it, and the default internet "
+                "gateway does not deliver private addresses",
+                blocker=route.id,
+            )
+        ]
     rhop = _hop(
         route.id, "route", f"{route.attributes.get('destination')} -> default internet gateway"
     )
@@ -192,6 +232,42 @@ def _leave(
         ]
     nhop = _hop(nat.id, "NAT gateway", f"Cloud NAT {nat.name}")
     return _through(base, fws, (d,), ("nat",), (src, rhop, nhop), (route.id, nat.id), port)
+
+
+def _peered(graph: BoundaryGraph, network: str) -> list[tuple[Resource, tuple[Net, ...]]]:
+    """Active peerings of ``network`` exchanging subnet routes, with the peer's ranges
+    (collected subnetworks of the peer network; none when it was not collected)."""
+    out: list[tuple[Resource, tuple[Net, ...]]] = []
+    for p in graph.of_kind(Kind.PEERING):
+        a = p.attributes
+        if p.cloud != "gcp" or (a.get("requester") or {}).get("vpc_id") != network:
+            continue
+        if a.get("status") != "active" or a.get("exchange_subnet_routes") is False:
+            continue
+        peer = str((a.get("accepter") or {}).get("vpc_id") or "")
+        nets = collapse(
+            n
+            for s in graph.of_kind(Kind.SUBNET)
+            if s.cloud == "gcp" and s.attributes.get("vpc_id") == peer
+            for n in nets_of([s.attributes.get("cidr")])
+        )
+        if nets:
+            out.append((p, nets))
+    return sorted(out, key=lambda x: x[0].id)
+
+
+def _uncollected_peers(graph: BoundaryGraph, network: str) -> list[str]:
+    """Peer networks of active peerings of ``network`` that are not in the inventory."""
+    out: list[str] = []
+    for p in graph.of_kind(Kind.PEERING):
+        a = p.attributes
+        if p.cloud != "gcp" or (a.get("requester") or {}).get("vpc_id") != network:
+            continue
+        peer = str((a.get("accepter") or {}).get("vpc_id") or "")
+        got = graph.get(peer) if peer else None
+        if a.get("status") == "active" and peer and (got is None or got.attributes.get("stub")):
+            out.append(peer)
+    return sorted(set(out))
 
 
 def _cloud_nat(graph: BoundaryGraph, res: Resource, network: str) -> Resource | None:
