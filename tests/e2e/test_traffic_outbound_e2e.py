@@ -17,7 +17,9 @@ endpoints: [com.amazonaws.us-east-1.monitoring]}`` and ``egress: {via: [nat], to
 - **closed**: no route out and no endpoint: monitoring FAILs on the route table (the
   collector cannot be reached), egress PASSes (no public address is reached);
 - **walled**: no route out, and a CloudWatch endpoint whose security group admits
-  nobody: monitoring FAILs on that group.
+  nobody: monitoring FAILs on that group;
+- **peered**: a route to a peering with a VPC of the vendor's (not scanned): a
+  collector inside the peering's accepter CIDRs is reached over ``peering``.
 
 Nothing is set by hand: every scenario is what the collectors read.
 """
@@ -31,7 +33,7 @@ import pytest
 
 from auditor.fakecloud.moto_server import MotoServer
 from auditor.model import Inventory, Status, Verdict
-from tests.conftest import CUSTOMER, FakeAws
+from tests.conftest import CUSTOMER, VENDOR, FakeAws
 from tests.e2e.test_network_paths_e2e import E1, Builder
 from tests.helpers import declaration, run_rules
 
@@ -142,6 +144,20 @@ def build(fake: FakeAws) -> dict[str, str]:
         SecurityGroupIds=[ids["sg_walled_ep"]],
     )
     b.instance(s, [b.sg(v, "walled")])
+    # peered: a collector in the vendor's VPC (account not scanned), over a peering
+    vv = Builder(fake, VENDOR, E1)
+    vendor_vpc, _ = vv.vpc("10.90.0.0/16")
+    v, _ = b.vpc("10.86.0.0/16")
+    ids["vpc_peered"] = v
+    pcx = b.ec2.create_vpc_peering_connection(VpcId=v, PeerVpcId=vendor_vpc, PeerOwnerId=VENDOR)[
+        "VpcPeeringConnection"
+    ]["VpcPeeringConnectionId"]
+    vv.ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    ids["pcx"] = pcx
+    s, _ = b.subnet(
+        v, "10.86.0.0/20", [{"DestinationCidrBlock": "10.90.0.0/16", "VpcPeeringConnectionId": pcx}]
+    )
+    b.instance(s, [b.sg(v, "peered")])
     # closed: nothing but the local route
     v, _ = b.vpc("10.84.0.0/16")
     s, ids["rt_closed"] = b.subnet(v, "10.84.0.0/20")
@@ -248,3 +264,15 @@ def test_endpoint_only_monitoring_needs_an_open_interface_endpoint(estate: Built
     assert "undeclared nat" in mon("vpc_open").message
     closed = mon("vpc_closed")
     assert closed.status is Status.FAIL and "cannot export" in closed.message
+
+
+def test_collector_in_an_unscanned_peer_vpc_is_reached_over_the_peering(estate: Built) -> None:
+    """The vendor's VPC is not collected; the peering's accepter CIDRs hold the collector."""
+    vs = _verdicts(estate, monitoring={"via": ["peering"], "to": ["10.90.0.10/32"]})
+    v = vs[("monitoring", _arn("vpc", estate.ids["vpc_peered"]))]
+    assert v.status is Status.PASS, v.message
+    assert "(peering)" in v.message
+    bad = _verdicts(estate, monitoring={"via": ["nat"], "to": ["10.90.0.10/32"]})
+    v = bad[("monitoring", _arn("vpc", estate.ids["vpc_peered"]))]
+    assert v.status is Status.FAIL and "undeclared peering" in v.message, v.message
+    assert v.causes == (f"arn:aws:ec2:{E1}:{CUSTOMER}:vpc-peering-connection/{estate.ids['pcx']}",)

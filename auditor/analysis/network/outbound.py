@@ -224,6 +224,7 @@ def _aws_nets(
                 )
                 route: tuple[str, ...] = ()
             else:
+                w = _into_uncollected_peer(engine, w, piece)
                 if w.reach is not Reach.YES:
                     h = next((x for x in w.hops if x.reach is not Reach.YES), None)
                     out.append(
@@ -241,7 +242,7 @@ def _aws_nets(
                     continue
                 via = declared_links(w.via) or ("local",)
                 hops = (src_hop, *w.hops)
-                route = (table.id,) if via != ("local",) else ()
+                route = _route_cause(table, via, w)
                 if w.fate == "internet" and "nat" not in via and o.public is not True:
                     out.append(
                         replace(
@@ -259,6 +260,43 @@ def _aws_nets(
                     continue
             out.extend(_filtered(engine, res, o, acl, base, piece, via, hops, route, port))
     return out
+
+
+_LINK_HOPS = ("peering", "TGW attachment", "gateway endpoint")
+
+
+def _route_cause(table: Resource, via: tuple[str, ...], w: Walk) -> tuple[str, ...]:
+    """What chose the link: the route table for the internet or a NAT (as inbound), the
+    link itself (the peering, the source's TGW attachment, the endpoint) otherwise."""
+    if via == ("local",):
+        return ()
+    if "internet" in via or "nat" in via:
+        return (table.id,)
+    link = next((h.node for h in w.hops if h.what in _LINK_HOPS), "")
+    return (link,) if link else (table.id,)
+
+
+def _into_uncollected_peer(engine: PathEngine, w: Walk, piece: Net) -> Walk:
+    """A walk dropped at a peering only because no collected VPC holds ``piece``: when
+    the peering's far side declares CIDRs holding it (a collector in a peer VPC outside
+    the scan), the packet is delivered there."""
+    if w.reach is not Reach.NO or w.via != ("peering",) or _vpc_holding(engine, piece):
+        return w
+    h = next((x for x in w.hops if x.what == "peering"), None)
+    p = engine.graph.get(h.node) if h is not None else None
+    if p is None:
+        return w
+    for side in ("requester", "accepter"):
+        info = p.attributes.get(side) or {}
+        if covers(nets_of(info.get("cidrs") or []), [piece]):
+            hops = tuple(
+                replace(x, reach=Reach.YES, detail=f"{x.detail.split(':')[0]} into {piece}")
+                if x.what == "peering"
+                else x
+                for x in w.hops
+            )
+            return replace(w, reach=Reach.YES, hops=hops, reason="peering", fate="deliver")
+    return w
 
 
 def _vpc_holding(engine: PathEngine, n: Net) -> Resource | None:
