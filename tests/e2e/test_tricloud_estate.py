@@ -184,11 +184,7 @@ def test_scan_explains_every_other_verdict(scan: Judged) -> None:
     assert not unexplained, "verdicts the README does not explain:\n" + "\n".join(unexplained)
 
 
-STILL_SPLIT = {
-    "admin-kafka-dns",
-    "eus-wus-not-peered",
-    "tm-kafka-admin",
-}
+STILL_SPLIT: set[str] = set()
 """Misconfigurations whose rules do not name their shared cause yet (#17, attribution):
 the lead empties this as the rules set ``causes``."""
 
