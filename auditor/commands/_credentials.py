@@ -157,6 +157,7 @@ class CloudAuth:
         try:
             code: str = click.prompt(f"MFA code for {self.mfa_serial}", err=True).strip()
         except click.Abort:
+            click.echo("", err=True)  # end the prompt's line
             raise AuthError("--mfa-serial: no MFA code was given (or pass --mfa-token)") from None
         if not _MFA_CODE.fullmatch(code):
             raise AuthError("--mfa-serial: the MFA code is six digits")
