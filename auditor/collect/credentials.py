@@ -98,10 +98,8 @@ def gcp_credentials(
     base: Any = None
     if credentials_file is not None:
         try:
-            base, _ = google.auth.load_credentials_from_file(  # type: ignore[no-untyped-call]
-                str(credentials_file), scopes=list(GCP_SCOPES)
-            )
-        except (DefaultCredentialsError, OSError, ValueError) as exc:
+            base = _gcp_file_credentials(credentials_file)
+        except (DefaultCredentialsError, OSError, ValueError, KeyError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise CredentialError(f"--credentials-file {credentials_file}: {reason}") from None
         log.info("gcp: credentials from %s (%s)", credentials_file, type(base).__name__)
@@ -123,6 +121,44 @@ def gcp_credentials(
         lifetime=3600,
         **extra,
     )
+
+
+GCP_FILE_TYPES = ("service_account", "authorized_user", "external_account")
+
+
+def _gcp_file_credentials(path: Path) -> Any:
+    """The credentials of a key or configuration file, by its declared ``type``.
+
+    Each type has its own loader (google-auth's generic loader accepts any
+    configuration unchecked); other types are refused.
+    """
+    import json
+
+    info = json.loads(path.read_text(encoding="utf-8"))
+    kind = info.get("type") if isinstance(info, dict) else None
+    scopes = list(GCP_SCOPES)
+    if kind == "service_account":
+        from google.oauth2 import service_account
+
+        return service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+            info, scopes=scopes
+        )
+    if kind == "authorized_user":
+        from google.oauth2 import credentials
+
+        return credentials.Credentials.from_authorized_user_info(  # type: ignore[no-untyped-call]
+            info, scopes=scopes
+        )
+    if kind == "external_account":
+        source = info.get("credential_source") or {}
+        if str(source.get("environment_id", "")).startswith("aws"):
+            from google.auth import aws
+
+            return aws.Credentials.from_info(info, scopes=scopes)  # type: ignore[no-untyped-call]
+        from google.auth import identity_pool
+
+        return identity_pool.Credentials.from_info(info, scopes=scopes)  # type: ignore[no-untyped-call]
+    raise ValueError(f"credential type {kind!r} is not one of {', '.join(GCP_FILE_TYPES)}")
 
 
 def aws_mfa_environment(

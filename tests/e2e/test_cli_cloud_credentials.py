@@ -177,8 +177,14 @@ def test_gcp_bad_credentials_file_is_one_line(tmp_path: Path) -> None:
     bad.write_text('{"type": "nonsense"}')
     with pytest.raises(CredentialError) as err:
         gcp_credentials(bad)
-    assert str(err.value).startswith(f"--credentials-file {bad}: ")
-    assert "\n" not in str(err.value)
+    assert str(err.value) == (
+        f"--credentials-file {bad}: credential type 'nonsense' is not one of "
+        "service_account, authorized_user, external_account"
+    )
+    bad.write_text("{not json")
+    with pytest.raises(CredentialError) as err:
+        gcp_credentials(bad)
+    assert str(err.value).startswith(f"--credentials-file {bad}: Expecting property name")
 
 
 def test_azure_cli_credential_reads_the_fake(
