@@ -37,6 +37,18 @@ HANDLER_NAME = "auditor-cli"
 """The name of the handler these options install (a second run replaces it)."""
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record comes (a test runner swaps it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def current() -> OutputSettings:
     """The settings of the running command (defaults outside a command line)."""
     ctx = click.get_current_context(silent=True)
@@ -75,7 +87,7 @@ def setup_logging(level: str | None, log_file: Path | None, *, quiet: bool) -> N
         except OSError as exc:
             _fail(f"--log-file {log_file}: cannot write there: {exc.strerror or exc}")
     else:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root = logging.getLogger()
