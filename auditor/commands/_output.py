@@ -1,7 +1,8 @@
 """The global ``--log-level``, ``--log-file``, ``--no-color`` and ``--quiet`` options.
 
-Logging: one handler on the root logger (stderr, or the ``--log-file``, appended),
-at ``--log-level`` (default ``warning``, ``error`` with ``--quiet``). The cloud
+Logging, when any of these options is given: one handler on the root logger (stderr,
+or the ``--log-file``, appended), at ``--log-level`` (default ``warning``, ``error``
+with ``--quiet``); without them the process's logging set-up is left alone. The cloud
 SDKs' loggers stay at INFO or above whatever the level (they would log raw
 answers, see :mod:`auditor.collect.sdk_logs`), so ``--log-level info`` shows, for
 instance, which credential each SDK used. The rich consoles of every command
@@ -77,6 +78,8 @@ def _fail(message: str) -> NoReturn:
 def setup_logging(level: str | None, log_file: Path | None, *, quiet: bool) -> None:
     """Install the one root handler at ``level``; a bad level or a log file that
     cannot be opened is a one-line error (exit 2)."""
+    if level is None and log_file is None and not quiet:
+        return  # nothing asked: logging stays as the process set it up
     chosen = level or ("error" if quiet else "warning")
     if chosen not in LOG_LEVELS:
         _fail(f"--log-level {chosen!r}: not one of {', '.join(LOG_LEVELS)}")
