@@ -128,3 +128,31 @@ def test_mfa_without_a_code_is_one_line_and_exit_2(fake_aws: FakeAws, tmp_path: 
     assert prompt.rstrip() == f"MFA code for {MFA}:"
     assert error == "error: --mfa-serial: no MFA code was given (or pass --mfa-token)"
     assert not (tmp_path / "o").exists()
+
+
+def test_snapshot_takes_the_same_credential_options(fake_aws: FakeAws, tmp_path: Path) -> None:
+    creds = _estate(fake_aws)
+    decl = _declaration(tmp_path)
+    env = {**creds.env(), "XDG_CACHE_HOME": str(tmp_path / "c")}
+    code, _, stderr = _run(env, *_scan_args(decl, tmp_path / "good"))
+    assert code == 1, stderr
+    (good,) = (tmp_path / "good").iterdir()
+    snap = ["snapshot", "--boundary", str(decl), "--last-good", str(good)]
+    snap += ["--assume-role", AUDITOR_ROLE]
+    code, _, stderr = _run(env, *snap, "--out", str(tmp_path / "bad"), "--session-duration", "5")
+    assert code == 2
+    assert stderr.strip().splitlines()[-1] == (
+        "error: --session-duration 5: between 900 and 43200 seconds"
+    )
+    assert not (tmp_path / "bad").exists()
+    code, _, stderr = _run(
+        env,
+        *snap,
+        *("--out", str(tmp_path / "snap"), "--role-session-name", "incident-9"),
+        *("--session-duration", "900"),
+    )
+    assert code in (0, 1, 3), stderr
+    (bundle,) = (tmp_path / "snap").iterdir()
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["collection"]["aws"]["executor"] == "threads"
+    assert manifest["scope"]["accounts"] == [CUSTOMER, CUSTOMER_2]
