@@ -167,3 +167,24 @@ def test_log_options(tmp_path: Path) -> None:
     assert logging.getLogger("botocore").getEffectiveLevel() >= logging.INFO  # never raw
     logging.getLogger("auditor.test").debug("hello from the test")
     assert "DEBUG auditor.test: hello from the test" in log.read_text()
+
+
+def test_manifest_collection_names_the_dask_scheduler() -> None:
+    from auditor.collect.runner import AwsScanOptions
+    from auditor.pipeline import ScanTargets, collection_settings
+
+    aws = AwsScanOptions(
+        accounts=("111111111111",),
+        regions=("us-east-1",),
+        executor="dask://10.0.0.5:8786",
+        max_workers=32,
+        per_region_workers=2,
+    )
+    assert collection_settings(ScanTargets(aws=aws)) == {
+        "aws": {
+            "executor": "dask",
+            "scheduler": "dask://10.0.0.5:8786",
+            "workers": 32,
+            "per_region_workers": 2,
+        }
+    }
