@@ -37,42 +37,35 @@ def outbound_judgements(ctx: RuleContext) -> Iterator[Judgement]:
     for cls in CLASSES:
         tc: OutboundClass | None = getattr(ctx.declaration.network, cls)
         if tc is None:
-            for cloud in sorted(ctx.scanned_clouds()) or ["*"]:
-                yield replace(
-                    ctx.not_applicable(
-                        f"scope:{cloud}/*/*",
-                        f"[{cls}] network.{cls} is not declared: the {cls} traffic of the "
-                        "platform is not judged",
-                        account="*",
-                        region="*",
-                        attributes={"class": cls},
-                    ),
-                    aspect=cls,
-                )
+            yield replace(
+                ctx.not_applicable(
+                    ctx.scan_scope(),
+                    f"[{cls}] network.{cls} is not declared: the {cls} traffic of the "
+                    "platform is not judged",
+                    attributes={"class": cls},
+                ),
+                aspect=cls,
+            )
             continue
         yield from (replace(j, aspect=cls) for j in _judge_class(ctx, cls, tc))
 
 
 def _judge_class(ctx: RuleContext, cls: str, tc: OutboundClass) -> Iterator[Judgement]:
     if not sources(ctx.graph):
-        for cloud in sorted(ctx.scanned_clouds()) or ["*"]:
-            yield ctx.nothing_to_judge(
-                f"scope:{cloud}/*/*",
-                f"[{cls}] no platform instance or Kafka cluster was found to judge",
-                account="*",
-                region="*",
-                attributes={"class": cls},
-            )
+        # A collection gap where the sources would be makes it INCONCLUSIVE.
+        yield ctx.nothing_to_judge(
+            ctx.scan_scope(),
+            f"[{cls}] no platform instance or Kafka cluster was found to judge",
+            attributes={"class": cls},
+        )
         return
     if cls == "monitoring":
         dests = [Dest(label=c, nets=nets_of([c])) for c in tc.to]
         dests += [Dest(label=n, name=n) for n in tc.endpoints]
         if not dests:
             yield ctx.not_applicable(
-                "scope:*/*/*",
+                ctx.scan_scope(),
                 "[monitoring] network.monitoring names no destination (to, endpoints)",
-                account="*",
-                region="*",
                 attributes={"class": cls},
             )
             return
