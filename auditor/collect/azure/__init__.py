@@ -239,6 +239,39 @@ def _label(entered: list[str]) -> str:
     return f"{len(entered)}-subscriptions-{digest}"
 
 
+def _unit(account: str, service: str, inputs: tuple[str, ...] = ()) -> WorkUnit:
+    return WorkUnit(cloud="azure", account=account, region=GLOBAL, service=service, inputs=inputs)
+
+
+def _waves(ctx: AzureContext, run: Any, take: _Take) -> list[str]:
+    """Enter the subscriptions, query every table, then read ARM; the entered subscriptions."""
+    from auditor.collect.azure import containers, diagnostics, eventhub_dr
+    from auditor.collect.units import run_wave
+
+    declared = list(dict.fromkeys(ctx.opts.subscriptions))
+    inputs = _subscriptions(ctx, declared)
+    entering = run_wave(run, [_unit(s, containers.COLLECTOR.name, inputs[s]) for s in declared])
+    entered = sorted(r.unit.account for r in entering if r.coverage())
+    if not entered:
+        return entered
+    tables = [
+        c
+        for c in collectors()
+        if c.table != "resourcecontainers" and not c.table.startswith("arm:")
+    ]
+    run_wave(run, [_unit(_label(entered), c.name, tuple(entered)) for c in tables])
+    arm: list[WorkUnit] = []
+    for sub in entered:
+        low = sub.lower()
+        mine = sorted({t for t in take.targets if t.split("/")[2].lower() == low})
+        arm.append(_unit(sub, diagnostics.COLLECTOR.name, tuple(mine)))
+        spaces = sorted({n for n in take.namespaces if n[0].split("/")[2].lower() == low})
+        dr = tuple(f"{n}\t{loc}" for n, loc in spaces)
+        arm.append(_unit(sub, eventhub_dr.COLLECTOR.name, dr))
+    run_wave(run, arm)
+    return entered
+
+
 STREAM_BATCH = 1000
 """Records handed to ``on_records`` at a time (about one Resource Graph page)."""
 
@@ -264,9 +297,8 @@ def collect_azure(
     require_sdk()
     from azure.core.exceptions import ClientAuthenticationError
 
-    from auditor.collect.azure import containers, diagnostics, eventhub_dr
     from auditor.collect.pacing import QuotaPacer
-    from auditor.collect.units import Limits, UnitRun, open_checkpoint, run_wave
+    from auditor.collect.units import Limits, UnitRun, open_checkpoint
 
     try:
         credential = _credential(opts)
@@ -297,32 +329,12 @@ def collect_azure(
         notes=notes,
     )
 
-    def unit(account: str, service: str, inputs: tuple[str, ...] = ()) -> WorkUnit:
-        return WorkUnit(
-            cloud="azure", account=account, region=GLOBAL, service=service, inputs=inputs
-        )
-
-    declared = list(dict.fromkeys(opts.subscriptions))
-    inputs = _subscriptions(ctx, declared)
-    entering = run_wave(run, [unit(s, containers.COLLECTOR.name, inputs[s]) for s in declared])
-    entered = sorted(r.unit.account for r in entering if r.coverage())
-    if entered:
-        tables = [
-            c
-            for c in collectors()
-            if c.table != "resourcecontainers" and not c.table.startswith("arm:")
-        ]
-        run_wave(run, [unit(_label(entered), c.name, tuple(entered)) for c in tables])
-        arm: list[WorkUnit] = []
-        for sub in entered:
-            low = sub.lower()
-            mine = sorted({t for t in take.targets if t.split("/")[2].lower() == low})
-            arm.append(unit(sub, diagnostics.COLLECTOR.name, tuple(mine)))
-            spaces = sorted({n for n in take.namespaces if n[0].split("/")[2].lower() == low})
-            arm.append(
-                unit(sub, eventhub_dr.COLLECTOR.name, tuple(f"{n}\t{loc}" for n, loc in spaces))
-            )
-        run_wave(run, arm)
+    try:
+        entered = _waves(ctx, run, take)
+    except BaseException:  # Ctrl-C: the finished units stay checkpointed for --resume
+        if checkpoint is not None:
+            checkpoint.close()
+        raise
     if on_records is not None and not take.handed:
         on_records([])
     return _merged(ctx, run, entered, started, checkpoint)

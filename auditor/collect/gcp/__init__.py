@@ -333,7 +333,12 @@ def _collect(
         progress=progress,
         notes=notes,
     )
-    run_wave(run, units)
+    try:
+        run_wave(run, units)
+    except BaseException:  # Ctrl-C: the finished units stay checkpointed for --resume
+        if checkpoint is not None:
+            checkpoint.close()
+        raise
     good = [u.key for u in units if u.key in take.indexes]
     records = _records(good, take.files, take.indexes, on_records, batch)
     if records is not None:
@@ -404,7 +409,7 @@ class _ToDisk:
         index = AssetIndex()
         with self.files[result.unit.key].open("w", encoding="utf-8") as out:
             for rec in result.records:
-                index.add(rec.data)  # type: ignore[arg-type]
+                index.add(rec.data)
                 out.write(json.dumps(rec.data, sort_keys=True) + "\n")
         self.indexes[result.unit.key] = index
         return dataclasses.replace(result, records=())
