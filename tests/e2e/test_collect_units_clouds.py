@@ -275,3 +275,50 @@ def test_gcp_faulted_unit_is_a_gap_and_its_verdicts_inconclusive() -> None:
     vs = run_rules(_gcp_inventory(result), declaration(), rules=["network.public-ingress"])
     assert status_of(vs, "network.public-ingress", BROKER_EW1_B) is Status.INCONCLUSIVE
     assert status_of(vs, "network.public-ingress", BROKER_EW1_A) is Status.FAIL
+
+
+# --- the scan: pacing, resume and checkpoint reach Azure from the scan's options -----------
+
+
+def test_scan_checkpoints_azure_beside_its_key_resumes_it_and_removes_it(tmp_path: Path) -> None:
+    from auditor.commands._scale import ScanScale
+    from auditor.pipeline import run_scan, scan_request
+
+    text = (AZURE / "boundary.yaml").read_text(encoding="utf-8")
+    decl = load_declaration(AZURE / "boundary.yaml")
+    cache = tmp_path / "cache"
+    estate = load_estate(AZURE / "estate.yaml")
+    with AzureFake(estate, page_size=4) as fake:
+        options = {
+            "azure": {
+                "base_url": fake.base_url,
+                "credential": fake.credential(),
+                "connection_verify": fake.ca_path,
+                "retry_total": 0,
+            }
+        }
+
+        def request(resume: bool, out: str) -> Any:
+            return scan_request(
+                decl,
+                text,
+                load_pack("default"),
+                out_dir=tmp_path / out,
+                scale=ScanScale(cache_dir=cache, resume=resume),
+                cloud_options=options,
+            )
+
+        first = request(False, "one")
+        folder = first.targets.azure.checkpoint
+        assert folder.parent == cache and folder.name.endswith("-azure")
+        assert first.targets.azure.pacing is True
+        seen: list[str] = []
+        with pytest.raises(Interrupt):
+            run_scan(first, progress=_stop_after(2, seen))
+        assert len(list((folder / "units").glob("*.json"))) >= 2
+
+        again: list[ProgressUpdate] = []
+        result = run_scan(request(True, "two"), progress=again.append)
+    assert not {u.label for u in again} & set(seen[:2])  # finished units were not collected again
+    assert result.inventory.gaps == ()
+    assert not folder.exists()  # the bundle holds it all now: the raw answers are gone
