@@ -32,7 +32,6 @@ from typing import Any
 from auditor.model import CollectionUnit, Gap, RawRecord
 
 FORMAT = 1
-DEFAULT_DIR = Path(".auditor-cache")
 _SAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 UnitKey = tuple[str, str, str]

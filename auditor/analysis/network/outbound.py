@@ -343,6 +343,16 @@ def _filtered(
         if set(back) != {piece}:
             nets = back
             rule.append(acl.id)
+    step = replace(base, via=via, nets=nets, hops=hops, route=route)
+    return _sg_egress(engine, res, o, step, rule, port)
+
+
+def _sg_egress(
+    engine: PathEngine, res: Resource, o: Origin, step: OutPath, rule: list[str], port: int
+) -> list[OutPath]:
+    """``step`` (routed, past the NACL) through the source's security group egress rules:
+    one outcome per group that lets something out, each a cause of what it admits."""
+    nets, via, hops = step.nets, step.via, step.hops
     region = res.region
     sgs = list(o.sgs or ())
     d2 = sg_decide(
@@ -352,13 +362,9 @@ def _filtered(
     if d2.unknown_prefix_lists and not d2.nets:
         return [
             replace(
-                base,
+                step,
                 reach=Reach.UNKNOWN,
-                via=via,
-                nets=nets,
-                hops=hops,
                 reason=f"prefix lists {', '.join(d2.unknown_prefix_lists)} were not collected",
-                route=route,
                 missing=d2.unknown_prefix_lists,
             )
         ]
@@ -366,10 +372,8 @@ def _filtered(
         blocker = sgs[0].id if sgs else res.id
         return [
             replace(
-                base,
+                step,
                 reach=Reach.NO,
-                via=via,
-                nets=nets,
                 hops=(
                     *hops,
                     engine.hop(
@@ -378,21 +382,15 @@ def _filtered(
                 ),
                 reason=f"no egress rule of {names} allows tcp {port} to "
                 f"{', '.join(fmt_nets(nets))}",
-                route=route,
                 blocker=blocker,
             )
         ]
-    # One outcome per group that lets something out: each is a cause of what it admits.
     out: list[OutPath] = []
     if d2.unknown_prefix_lists:  # what those lists would let out is unknown, not absent
         out.append(
             replace(
-                base,
-                via=via,
-                nets=nets,
-                hops=hops,
+                step,
                 reason=f"prefix lists {', '.join(d2.unknown_prefix_lists)} were not collected",
-                route=route,
                 missing=d2.unknown_prefix_lists,
             )
         )
@@ -409,13 +407,11 @@ def _filtered(
             continue
         out.append(
             replace(
-                base,
+                step,
                 reach=Reach.YES,
-                via=via,
                 nets=got,
                 hops=(*hops, engine.hop(sg, "security group", f"egress rule allows tcp {port}")),
                 reason=f"leaves over {', '.join(via)} to {', '.join(fmt_nets(got)[:3])}",
-                route=route,
                 rule=tuple(dict.fromkeys([*rule, sg.id])),
             )
         )

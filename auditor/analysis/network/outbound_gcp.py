@@ -140,6 +140,24 @@ def _routed(
             )
         )
         rest = net_subtract(rest, private)
+    out.extend(_by_routes(graph, res, base, fws, src, rest, parsed, port))
+    return out
+
+
+def _by_routes(
+    graph: BoundaryGraph,
+    res: Resource,
+    base: OutPath,
+    fws: Sequence[Resource],
+    src: Hop,
+    rest: Sequence[Net],
+    parsed: Sequence[tuple[Resource, Net]],
+    port: int,
+) -> list[OutPath]:
+    """``rest`` by the network's routes: longest prefix, then lowest priority; a range a
+    more specific route cuts is carved and each part routed on its own."""
+    network = base.network
+    out: list[OutPath] = []
     todo = list(rest)
     while todo:
         d = todo.pop()

@@ -83,12 +83,11 @@ def row_record(row: Mapping[str, Any], service: str, operation: str) -> RawRecor
 
 @dataclass
 class AzureContext:
-    """Clients, sink and the subscriptions one Azure scan entered."""
+    """Clients, sink and pacing of one Azure scan."""
 
     opts: AzureScanOptions
     credential: Any
     sink: Sink = field(default_factory=Sink)
-    entered: list[str] = field(default_factory=list)
     pacer: Any = None
     """The scan's :class:`~auditor.collect.pacing.QuotaPacer` (None: no pacing)."""
     _graph_client: Any = None
