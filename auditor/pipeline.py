@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import hashlib
 import importlib.metadata
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,7 @@ from auditor.collect.clouds import CloudCollection
 from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
 from auditor.coverage import Unread, unread_accounts
 from auditor.evidence.bundle import Member, member_bytes, write_bundle
+from auditor.evidence.timings import ScanClock, TimedSink, bundle_timing
 from auditor.graph.build import BoundaryGraph
 from auditor.graph.export import crossings_document, graph_json_chunks
 from auditor.model import (
@@ -111,6 +113,7 @@ def collect_inventory(
     progress: Progress | None = None,
     raw: list[RawRecord] | None = None,
     on_collected: Callable[[CloudCollection], None] | None = None,
+    clock: ScanClock | None = None,
 ) -> Inventory:
     """Collect every targeted cloud and normalise all of it into one inventory.
 
@@ -122,28 +125,33 @@ def collect_inventory(
     ``raw`` (``--keep-raw``) asks for them. ``on_collected`` sees each cloud's
     collection (its result and the accounts it targeted) before the merge. The
     scope is what was targeted: declared accounts (plus discovered ones) of every
-    cloud, and every region scanned.
+    cloud, and every region scanned. ``clock`` times collection and normalising.
     """
     from auditor.collect.clouds import cloud_collectors  # imports each cloud's module
 
-    known = cloud_collectors()
-    chosen = [(known[c], targets.options(c)) for c in targets.clouds]
-    for collector, _ in chosen:  # a missing extra found after an hour of AWS wastes the hour
-        collector.require_sdk()
+    clock = clock or ScanClock()
+    with clock.phase("collect"):
+        known = cloud_collectors()
+        chosen = [(known[c], targets.options(c)) for c in targets.clouds]
+        for collector, _ in chosen:  # a missing extra found after an hour of AWS wastes it
+            collector.require_sdk()
     results: list[CollectionResult] = []
     accounts: list[str] = []
     regions: list[str] = []
     keep = raw is not None
     with InventorySpool() as spool:
+        sink = TimedSink(spool, clock)
         for collector, options in chosen:
+            began = time.perf_counter()
             got = collector.collect(
                 options,
                 progress,
-                spool,
+                sink,
                 keep_records=keep,
                 work_dir=spool.folder,
                 declared_regions=tuple(targets.regions.get(collector.cloud, ())),
             )
+            clock.collected(collector.cloud, time.perf_counter() - began, got.result)
             if on_collected is not None:
                 on_collected(got)
             results.append(got.result)
@@ -154,16 +162,17 @@ def collect_inventory(
         calls: Counter[str] = Counter()
         for r in results:
             calls.update(r.api_calls)
-        return spool.inventory(
-            scope=Scope(
-                accounts=tuple(dict.fromkeys(accounts)),
-                regions=tuple(dict.fromkeys(regions)),
-                cloud="+".join(targets.clouds),
-            ),
-            gaps=[g for r in results for g in r.gaps],
-            api_calls=dict(calls),
-            collected=[u for r in results for u in r.units],
-        )
+        with clock.phase("normalise"):
+            return spool.inventory(
+                scope=Scope(
+                    accounts=tuple(dict.fromkeys(accounts)),
+                    regions=tuple(dict.fromkeys(regions)),
+                    cloud="+".join(targets.clouds),
+                ),
+                gaps=[g for r in results for g in r.gaps],
+                api_calls=dict(calls),
+                collected=[u for r in results for u in r.units],
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,11 +190,18 @@ class Evaluation:
 
 
 def evaluate_inventory(
-    inventory: Inventory, decl: Declaration, pack: RulePack, today: dt.date
+    inventory: Inventory,
+    decl: Declaration,
+    pack: RulePack,
+    today: dt.date,
+    clock: ScanClock | None = None,
 ) -> Evaluation:
-    graph = build_graph(inventory, decl)
-    rules = all_rules()
-    verdicts = evaluate(graph, pack, rules, today=today)
+    clock = clock or ScanClock()
+    with clock.phase("build"):
+        graph = build_graph(inventory, decl)
+    with clock.phase("evaluate"):
+        rules = all_rules()
+        verdicts = evaluate(graph, pack, rules, today=today)
     return Evaluation(graph=graph, verdicts=verdicts, rules=rules, pack=pack, evaluated_on=today)
 
 
@@ -428,7 +444,10 @@ def write_scan_bundle(
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
     output: OutputChoice | None = None,
+    clock: ScanClock | None = None,
 ) -> Path:
+    """Write the bundle; with ``clock`` (a live scan's) time it and add ``timings.json``."""
+    began = time.perf_counter()
     files = bundle_members(
         decl=decl,
         decl_text=decl_text,
@@ -445,7 +464,11 @@ def write_scan_bundle(
     while (out_dir / name).exists():
         n += 1
         name = f"{base}-{n}"
-    return write_bundle(out_dir, name, files, signer)
+    if clock is None:
+        return write_bundle(out_dir, name, files, signer)
+    clock.add("render", time.perf_counter() - began)  # the reports' shared data, made once
+    last, timed = bundle_timing(clock, set(renderers()))
+    return write_bundle(out_dir, name, files, signer, last=last, timed=timed)
 
 
 class ScanError(ValueError):
@@ -621,17 +644,21 @@ class ScanResult:
     """Accounts, subscriptions and projects the scan set out to read."""
     aws: CollectionResult | None
     """The AWS collection (discovered accounts, resumed units, its checkpoint)."""
+    timings: Mapping[str, Any] = field(default_factory=dict)
+    """The bundle's ``timings.json``: where the scan's time went (not deterministic)."""
 
 
 def run_scan(
     request: ScanRequest,
     progress: Progress | None = None,
     on_result: Callable[[CollectionResult], None] | None = None,
+    clock: ScanClock | None = None,
 ) -> ScanResult:
     """Collect, normalise, evaluate and write the bundle; raises :class:`ScanError`.
 
     ``on_result`` sees the AWS collection result before the merge (organisation
     discovery, resumed units). The checkpoint is dropped once the bundle holds it all.
+    ``clock`` times it (the CLI's counts start-up); the bundle gets ``timings.json``.
     """
     from auditor.collect.executors import ExecutorError
     from auditor.evidence.raw import raw_files
@@ -639,6 +666,8 @@ def run_scan(
     from auditor.normalize.drills import with_drills
     from auditor.normalize.spool import SpoolError
 
+    clock = clock or ScanClock()
+    clock.scan_begins()
     started = now_utc()
     raw: list[RawRecord] | None = [] if request.keep_raw else None
     clouds: list[CloudCollection] = []
@@ -649,7 +678,7 @@ def run_scan(
             on_result(got.result)
 
     try:
-        inventory = collect_inventory(request.targets, progress, raw, on_collected=seen)
+        inventory = collect_inventory(request.targets, progress, raw, seen, clock)
     except NormalizationError as exc:
         raise ScanError(f"unexpected API response: {exc}") from None
     except (SpoolError, ExecutorError) as exc:  # a full disk; an unreachable Dask scheduler
@@ -659,7 +688,8 @@ def run_scan(
         started = min(started, aws.started)  # a resumed scan began earlier
     finished = now_utc()
     decl = request.declaration
-    inventory = with_drills(inventory, decl, request.declaration_path, started.date())
+    with clock.phase("normalise"):
+        inventory = with_drills(inventory, decl, request.declaration_path, started.date())
     ev, bundle = judge_and_write(
         inventory,
         decl=decl,
@@ -671,6 +701,7 @@ def run_scan(
         signer=request.signer,
         raw=None if raw is None else raw_files(raw),
         output=request.output,
+        clock=clock,
     )
     if aws is not None and aws.checkpoint is not None:
         aws.checkpoint.remove()  # the bundle holds it all now: drop the raw data
@@ -682,6 +713,7 @@ def run_scan(
         unread=tuple(unread_accounts(inventory, wanted)),
         targeted=len(set(wanted)),
         aws=aws,
+        timings=clock.document,
     )
 
 
@@ -699,16 +731,18 @@ def judge_and_write(
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
     output: OutputChoice | None = None,
+    clock: ScanClock | None = None,
 ) -> tuple[Evaluation, Path]:
     """Evaluate an inventory in hand and write its bundle; raises :class:`ScanError`.
 
     Every run ends here: a live scan, an import of exports, a replay of a bundle
     (``provenance`` names its source), the fault matrix. ``evaluated_on``
-    defaults to the day the collection started.
+    defaults to the day the collection started. ``clock`` (a live scan's) adds
+    ``timings.json``; replays and imports pass none: the same bytes every time.
     """
     from auditor.evidence.bundle import BundleError
 
-    ev = evaluate_inventory(inventory, decl, pack, evaluated_on or started.date())
+    ev = evaluate_inventory(inventory, decl, pack, evaluated_on or started.date(), clock)
     try:
         bundle = write_scan_bundle(
             out_dir,
@@ -721,6 +755,7 @@ def judge_and_write(
             provenance=provenance,
             raw=raw,
             output=output,
+            clock=clock,
         )
     except (BundleError, OSError) as exc:
         raise ScanError(f"cannot write the evidence bundle: {exc}") from None

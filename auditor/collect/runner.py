@@ -154,6 +154,12 @@ class CollectionResult:
     """The locked checkpoint: ``remove()`` it once the results are kept (the bundle)."""
     notes: list[str] = field(default_factory=list)
     """Things the person running the scan should know (checkpoint busy or failing)."""
+    setup_seconds: float = 0.0
+    """Identity, discovery and entering accounts: what every unit waits for (timings)."""
+    unit_seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds each unit this run collected took, by label (timings)."""
+    pacer: Any = None
+    """The scan's :class:`~auditor.collect.pacing.Pacer`: waits and clients built (timings)."""
 
 
 def plan(
@@ -472,6 +478,7 @@ def collect_aws(
     sink = Sink()
     home = opts.regions[0] if opts.regions else "us-east-1"
     notes: list[str] = []
+    clock = time.monotonic()
     checkpoint, started = _open_checkpoint(
         opts, dt.datetime.now(dt.UTC).replace(microsecond=0), notes
     )
@@ -497,9 +504,11 @@ def collect_aws(
             keep_records=keep_records,
             progress=progress,
         )
+        setup = time.monotonic() - clock
         if todo:
             _run_units(opts, settings, scheduler, on_finished)
         result = _merge(sink, results, opts, caller=caller, started=started)
+        result.setup_seconds, result.pacer = setup, state.limits
         result.accounts = accounts
         result.accounts_entered = sorted(accesses)
         result.regions = regions
@@ -559,4 +568,5 @@ def _merge(
         accounts=list(opts.accounts),
         resumed_units=0,
         started=started,
+        unit_seconds={r.unit.label: r.seconds for r in results if r.ran and not r.resumed},
     )
