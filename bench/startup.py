@@ -85,7 +85,8 @@ def _first_call(stderr: str) -> tuple[float, float, int]:
 
 
 def import_profile(stderr: str) -> tuple[Counter[str], int, float]:
-    """Self import time (seconds) per top-level package before the first call; count; total."""
+    """Self import time (microseconds) per top-level package before the first call; count;
+    the total in seconds."""
     per: Counter[str] = Counter()
     count = 0
     for line in stderr.splitlines():
@@ -94,9 +95,9 @@ def import_profile(stderr: str) -> tuple[Counter[str], int, float]:
         if not line.startswith("import time:") or "imported package" in line:
             continue
         _, self_us, _cumulative, name = (p.strip() for p in line.replace(":", "|", 1).split("|"))
-        per[name.split(".")[0]] += int(self_us) / 1e6
+        per[name.split(".")[0]] += int(self_us)
         count += 1
-    return per, count, sum(per.values())
+    return per, count, sum(per.values()) / 1e6
 
 
 def main() -> None:
@@ -150,8 +151,8 @@ def main() -> None:
                     f"\n-X importtime run: {count} modules imported before the first call, "
                     f"{total:.2f} s of import time (self, summed; importtime adds overhead)"
                 )
-                for name, seconds in per.most_common(a.top):
-                    print(f"  {name:<28} {seconds:6.3f} s")
+                for name, micros in per.most_common(a.top):
+                    print(f"  {name:<28} {micros / 1e6:6.3f} s")
                 print(f"other clouds' modules imported: {report['other_clouds'] or 'none'}")
                 continue
             phases = doc["phases"]
