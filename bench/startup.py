@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from auditor.evidence.timings import PHASES
+from auditor.evidence.timings import PHASES, summary_lines
 from bench.scan_memory import ESTATE, _free_port, _wait
 
 MARK = "@@first-call"
@@ -134,6 +134,7 @@ def main() -> None:
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
+        last: dict[str, Any] = {}
         for run in range(a.runs + 1):
             profiled = run == a.runs
             with tempfile.TemporaryDirectory() as out:
@@ -156,6 +157,7 @@ def main() -> None:
                 print(f"other clouds' modules imported: {report['other_clouds'] or 'none'}")
                 continue
             phases = doc["phases"]
+            last = doc
             print(
                 f"run {run + 1}: exit {report['exit']}, wall {took:.2f} s; first API call at "
                 f"{age:.2f} s, {cpu:.2f} s CPU ({modules} modules loaded); timings.json: "
@@ -163,6 +165,9 @@ def main() -> None:
                 + f"; clients {doc['collection']['clients_built']} built in "
                 f"{doc['collection']['client_seconds_summed']:.2f} s (summed)"
             )
+        if last:
+            print("\nthe last run's `auditor scan --timings` summary:")
+            print("\n".join(summary_lines(last)))
     finally:
         moto.terminate()
         moto.wait(timeout=10)
