@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import importlib.metadata
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from auditor.collect.clouds import CloudCollection
 from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
 from auditor.coverage import Unread, unread_accounts
 from auditor.evidence.bundle import Member, member_bytes, write_bundle
+from auditor.evidence.digests import EvidenceDigests
 from auditor.evidence.timings import ScanClock, TimedSink, bundle_timing
 from auditor.graph.build import BoundaryGraph
 from auditor.graph.export import crossings_document, graph_json_chunks
@@ -259,6 +259,7 @@ def bundle_members(
     raw: Mapping[str, bytes] | None = None,
     signed_by: str = "",
     formats: frozenset[str] | None = None,
+    collection: Mapping[str, Any] | None = None,
 ) -> dict[str, Member]:
     """Every file of a bundle but SHA256SUMS, each made only when it is written.
 
@@ -267,7 +268,8 @@ def bundle_members(
     lists them. ``inventory.jsonl``, ``graph.json``, ``verdicts.json`` and the
     renderers that offer it come as chunks: a 1M-resource bundle is gigabytes.
     ``signed_by`` is the fingerprint of the key that will sign SHA256SUMS (the
-    reports name it).
+    reports name it). ``collection`` records how a live scan collected (executor and
+    workers per cloud, :func:`collection_settings`).
     """
     inv = ev.graph.inventory
     crossings = crossings_document(ev.graph)
@@ -283,6 +285,8 @@ def bundle_members(
     manifest = _manifest(decl, decl_text, ev, crossings, started, finished)
     if provenance:
         manifest["provenance"] = dict(provenance)
+    if collection:
+        manifest["collection"] = {k: dict(v) for k, v in collection.items()}
     if raw is not None:
         manifest["raw"] = {"redacted": True, "files": sorted(raw)}
     files: dict[str, Member] = {
@@ -297,41 +301,6 @@ def bundle_members(
         if formats is None or name in formats:
             files[name] = functools.partial(render, report)
     return files
-
-
-class EvidenceDigests(Mapping[str, str]):
-    """SHA-256 of the bundle members a report describes, each serialised once if it can be.
-
-    :meth:`member` is the member itself: it yields the chunks and keeps their digest,
-    so a report written after it (``inventory.jsonl`` sorts before ``report.*``) does
-    not serialise it again; a digest asked for first is computed by streaming the
-    same chunks. Either way the value is the digest SHA256SUMS lists.
-    """
-
-    def __init__(self, sources: Mapping[str, Callable[[], Iterable[bytes]]]) -> None:
-        self._sources = dict(sources)
-        self._done: dict[str, str] = {}
-
-    def member(self, name: str) -> Iterator[bytes]:
-        h = hashlib.sha256()
-        for chunk in self._sources[name]():
-            h.update(chunk)
-            yield chunk
-        self._done.setdefault(name, h.hexdigest())
-
-    def __getitem__(self, name: str) -> str:
-        if name not in self._done:
-            h = hashlib.sha256()
-            for chunk in self._sources[name]():
-                h.update(chunk)
-            self._done[name] = h.hexdigest()
-        return self._done[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._sources))
-
-    def __len__(self) -> int:
-        return len(self._sources)
 
 
 def _report_data(
@@ -444,6 +413,7 @@ def write_scan_bundle(
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
     output: OutputChoice | None = None,
+    collection: Mapping[str, Any] | None = None,
     clock: ScanClock | None = None,
 ) -> Path:
     """Write the bundle; with ``clock`` (a live scan's) time it and add ``timings.json``."""
@@ -458,6 +428,7 @@ def write_scan_bundle(
         raw=raw,
         signed_by=signer_fingerprint(signer),
         formats=output.formats if output else None,
+        collection=collection,
     )
     base = (output.name if output else None) or f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
     name, n = base, 1
@@ -549,9 +520,10 @@ def scan_request(
 
     ``scale`` (a :class:`~auditor.commands._scale.ScanScale`) adds organisation
     discovery, all regions, the executor, rate limits and the checkpoint.
-    ``cloud_options`` adds keyword arguments to the Azure and GCP scan options
+    ``cloud_options`` adds keyword arguments to the AWS, Azure and GCP scan options
     (``{"azure": {"base_url": ...}}``: a fake's endpoint, credential and CA in the
-    demo and tests; real clouds need none).
+    demo and tests; the credentials and subscriptions or projects chosen on the
+    command line; ``{"aws": {"role_session_name": ...}}``).
     """
     if output is not None:
         output.check()
@@ -575,6 +547,7 @@ def scan_request(
                 external_id=external_id,
                 max_workers=workers,
                 max_attempts=max_attempts,
+                **(cloud_options or {}).get("aws", {}),
             ),
             scale,
             text,
@@ -606,11 +579,11 @@ def _targets(
     if subscriptions:
         from auditor.collect.azure import AzureScanOptions
 
-        azure = AzureScanOptions(subscriptions=subscriptions, **options.get("azure", {}))
+        azure = AzureScanOptions(**{"subscriptions": subscriptions, **options.get("azure", {})})
     if projects:
         from auditor.collect.gcp import GcpScanOptions
 
-        gcp = GcpScanOptions(projects=projects, **options.get("gcp", {}))
+        gcp = GcpScanOptions(**{"projects": projects, **options.get("gcp", {})})
     return ScanTargets(
         aws=aws,
         azure=azure,
@@ -701,6 +674,7 @@ def run_scan(
         signer=request.signer,
         raw=None if raw is None else raw_files(raw),
         output=request.output,
+        collection=collection_settings(request.targets),
         clock=clock,
     )
     if aws is not None and aws.checkpoint is not None:
@@ -717,6 +691,25 @@ def run_scan(
     )
 
 
+def collection_settings(targets: ScanTargets) -> dict[str, dict[str, Any]]:
+    """Per cloud scanned: where its collection units ran and how many at once (manifest)."""
+    out: dict[str, dict[str, Any]] = {}
+    if targets.aws is not None:
+        aws = targets.aws
+        executor = "dask" if aws.executor.startswith("dask://") else aws.executor
+        out["aws"] = {
+            "executor": executor,
+            "workers": aws.max_workers,
+            "per_region_workers": aws.per_region_workers,
+        }
+        if executor == "dask":
+            out["aws"]["scheduler"] = aws.executor
+    for cloud, opts in (("azure", targets.azure), ("gcp", targets.gcp)):
+        if opts is not None:
+            out[cloud] = {"executor": "threads", "workers": opts.max_workers}
+    return out
+
+
 def judge_and_write(
     inventory: Inventory,
     *,
@@ -731,6 +724,7 @@ def judge_and_write(
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
     output: OutputChoice | None = None,
+    collection: Mapping[str, Any] | None = None,
     clock: ScanClock | None = None,
 ) -> tuple[Evaluation, Path]:
     """Evaluate an inventory in hand and write its bundle; raises :class:`ScanError`.
@@ -755,6 +749,7 @@ def judge_and_write(
             provenance=provenance,
             raw=raw,
             output=output,
+            collection=collection,
             clock=clock,
         )
     except (BundleError, OSError) as exc:

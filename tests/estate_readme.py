@@ -336,28 +336,10 @@ class EstateReadme:
 
 
 def assert_one_finding_per_misconfiguration(
-    readme: EstateReadme,
-    verdicts: list[Verdict],
-    inventory: Inventory,
-    *,
-    still_split: Iterable[str] = (),
+    readme: EstateReadme, verdicts: list[Verdict], inventory: Inventory
 ) -> None:
-    """Each misconfiguration of the README's ``## Findings`` table is exactly one finding.
-
-    ``still_split`` names the misconfigurations whose rules do not name their shared
-    cause yet (issue #17, attribution): they must be exactly the split ones, so this
-    fails both when another one splits and when one of them becomes whole (then
-    remove it from the list).
-    """
+    """Each misconfiguration of the README's ``## Findings`` table is exactly one finding,
+    no two share one, and no clean twin is a cause (issue #17's "done when")."""
     split, other = readme.finding_problems(verdicts, inventory)
-    pending = set(still_split)
-    problems = [*other]
-    problems += [
-        f"split: {name}: {why}" for name, why in sorted(split.items()) if name not in pending
-    ]
-    problems += [
-        f"whole again (drop it from still_split): {name}" for name in sorted(pending - set(split))
-    ]
-    assert not problems, "findings disagree with the README:\n" + "\n".join(
-        [*problems, *(f"(still split: {n}: {split[n]})" for n in sorted(pending & set(split)))]
-    )
+    problems = [*other, *(f"split: {name}: {why}" for name, why in sorted(split.items()))]
+    assert not problems, "findings disagree with the README:\n" + "\n".join(problems)

@@ -152,6 +152,12 @@ class RuleContext:
             if cloud in clouds
         ]
 
+    def scan_scope(self) -> str:
+        """The id of a verdict about the whole scan: ``scope:{cloud}/*/*`` for one cloud,
+        ``scope:*`` for several, so the gaps of every scanned cloud apply to it."""
+        clouds = sorted(self.scanned_clouds())
+        return f"scope:{clouds[0]}/*/*" if len(clouds) == 1 else "scope:*"
+
     def scanned_clouds(self) -> set[str]:
         """The clouds of every account in the scan's scope."""
         from auditor.analysis.scanned import scanned_accounts

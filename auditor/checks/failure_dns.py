@@ -447,6 +447,8 @@ def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
             )
             continue
         detect = _detection_seconds(ctx, records)
+        # one name's records are changed together: each TTL FAIL names them all
+        too_long = tuple(sorted(r.id for r in records if _ttl_exceeds(r, detect, rto)))
         for r in records:
             ttl = r.attributes.get("ttl")
             attrs: dict[str, JSONValue] = {
@@ -474,20 +476,34 @@ def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
                     attributes=attrs,
                 )
             elif ttl <= rto:
-                yield ctx.failed(
-                    r.id,
-                    f"{fqdn} ({role}) has TTL {ttl}s, which with the health check's {detect}s "
-                    f"to detect the failure exceeds the RTO of {rto}s",
-                    attributes=attrs,
-                    definite=True,
+                yield replace(
+                    ctx.failed(
+                        r.id,
+                        f"{fqdn} ({role}) has TTL {ttl}s, which with the health check's "
+                        f"{detect}s to detect the failure exceeds the RTO of {rto}s",
+                        attributes=attrs,
+                        definite=True,
+                    ),
+                    causes=too_long,
                 )
             else:
-                yield ctx.failed(
-                    r.id,
-                    f"{fqdn} ({role}) has TTL {ttl}s, longer than the RTO of {rto}s",
-                    attributes=attrs,
-                    definite=True,
+                yield replace(
+                    ctx.failed(
+                        r.id,
+                        f"{fqdn} ({role}) has TTL {ttl}s, longer than the RTO of {rto}s",
+                        attributes=attrs,
+                        definite=True,
+                    ),
+                    causes=too_long,
                 )
+
+
+def _ttl_exceeds(r: Resource, detect: int, rto: int) -> bool:
+    """Whether ``r``'s own TTL (not an alias's) plus detection exceeds the RTO."""
+    ttl = r.attributes.get("ttl")
+    if alias_target(r) is not None or not isinstance(ttl, int) or isinstance(ttl, bool):
+        return False
+    return ttl + detect > rto
 
 
 def _detection_seconds(ctx: RuleContext, records: list[Resource]) -> int:

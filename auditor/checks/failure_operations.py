@@ -218,7 +218,7 @@ def _check_flow_logs(
         ]
         if not logs:
             ops.problems.append(
-                f"network {label(net)} has no flow log"
+                f"{label(net)} has no flow log"
                 + (f" in {region}" if net.region == "global" else "")
             )
             ops.causes.append(net.id)

@@ -50,7 +50,7 @@ def _no_networks(ctx: RuleContext, *, to_judge: bool = False) -> Judgement:
     (NOT_APPLICABLE, which a collection gap makes INCONCLUSIVE)."""
     make = ctx.nothing_to_judge if to_judge else ctx.inconclusive
     return make(
-        scope_id("aws", "*", "*"),
+        ctx.scan_scope() if to_judge else scope_id("aws", "*", "*"),
         "no platform VPC was found: the platform selector matched no network and no "
         "resource placed in one",
         attributes={"selector": ctx.declaration.platform.select.model_dump()},

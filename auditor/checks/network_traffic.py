@@ -33,11 +33,11 @@ from auditor.analysis.network import label
 from auditor.analysis.network.addresses import cidr_within
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.cloud_flows import cloud_flows
+from auditor.analysis.network.cross_traffic import MISSING_LINK
 from auditor.analysis.network.path_model import Path
 from auditor.analysis.network.paths import best
 from auditor.analysis.network.traffic import PUBLIC, Flow, class_flows, judge, links
 from auditor.checks import Judgement, RuleContext, rule
-from auditor.checks.engine import scope_id
 from auditor.model import INTERNET_ID, JSONValue, PathName, Severity
 
 _PRIVATE = ("peering", "transit-gateway")
@@ -202,7 +202,7 @@ def traffic_class(ctx: RuleContext) -> Iterator[Judgement]:
     if not flows:
         # Nothing to judge; a collection gap where the listeners would be makes it INCONCLUSIVE.
         yield ctx.nothing_to_judge(
-            scope_id("aws", "*", "*"),
+            ctx.scan_scope(),
             "no Kafka listener or management endpoint of the platform was found to judge",
         )
         return
@@ -380,11 +380,13 @@ def _blockers(paths: Sequence[Path]) -> tuple[str, ...]:
     out: list[str] = []
     for p in paths:
         h = p.blocked_at
-        if (
-            p.reach is Reach.NO
-            and h is not None
-            and h.what not in ("source", "target")
-            and h.node not in (p.target, p.source)
-        ):
+        if p.reach is not Reach.NO or h is None:
+            continue
+        if h.what == "missing link":  # every link that is missing, in either spelling
+            for m in p.hops:
+                if m.what == "missing link":
+                    a, _, b = m.node.partition(MISSING_LINK)
+                    out += [m.node, f"{b}{MISSING_LINK}{a}"]
+        elif h.what not in ("source", "target") and h.node not in (p.target, p.source):
             out.append(h.node)
     return tuple(dict.fromkeys(out))

@@ -85,15 +85,8 @@ def test_everything_else_passes(scan: Scan) -> None:
     assert not unexplained, "verdicts the README does not explain:\n" + "\n".join(unexplained)
 
 
-STILL_SPLIT: set[str] = set()
-"""Misconfigurations whose rules do not name their shared cause yet (#17, attribution):
-the lead empties this as the rules set ``causes``."""
-
-
 def test_each_planted_misconfiguration_is_one_finding(scan: Scan) -> None:
-    assert_one_finding_per_misconfiguration(
-        TABLES, scan.verdicts, scan.inventory, still_split=STILL_SPLIT
-    )
+    assert_one_finding_per_misconfiguration(TABLES, scan.verdicts, scan.inventory)
 
 
 def test_no_scope_wide_pass_speaks_for_an_azure_subscription_as_aws(scan: Scan) -> None:

@@ -157,15 +157,8 @@ def test_every_table_row_matches_a_verdict(scan: Scan) -> None:
     assert not stale, "README rows no verdict matches (remove or fix them):\n" + "\n".join(stale)
 
 
-STILL_SPLIT: set[str] = set()
-"""Misconfigurations whose rules do not name their shared cause yet (#17, attribution):
-the lead empties this as the rules set ``causes``."""
-
-
 def test_each_planted_misconfiguration_is_one_finding(scan: Scan) -> None:
-    assert_one_finding_per_misconfiguration(
-        TABLES, scan.verdicts, scan.inventory, still_split=STILL_SPLIT
-    )
+    assert_one_finding_per_misconfiguration(TABLES, scan.verdicts, scan.inventory)
 
 
 def test_everything_else_passes(scan: Scan) -> None:

@@ -184,19 +184,8 @@ def test_scan_explains_every_other_verdict(scan: Judged) -> None:
     assert not unexplained, "verdicts the README does not explain:\n" + "\n".join(unexplained)
 
 
-STILL_SPLIT = {
-    "admin-kafka-dns",
-    "eus-wus-not-peered",
-    "tm-kafka-admin",
-}
-"""Misconfigurations whose rules do not name their shared cause yet (#17, attribution):
-the lead empties this as the rules set ``causes``."""
-
-
 def test_scan_makes_each_planted_misconfiguration_one_finding(scan: Judged) -> None:
-    assert_one_finding_per_misconfiguration(
-        SCANNED, scan.verdicts, scan.inventory, still_split=STILL_SPLIT
-    )
+    assert_one_finding_per_misconfiguration(SCANNED, scan.verdicts, scan.inventory)
 
 
 # --- the operator's exports, imported in one command ------------------------------------------

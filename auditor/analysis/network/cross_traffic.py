@@ -450,6 +450,11 @@ def _endpoint_paths(
     return out
 
 
+MISSING_LINK = "<->"
+"""Joins two network ids into the id of the link between them (as network.replication-private
+names a pair)."""
+
+
 def paths_between(
     graph: BoundaryGraph, source: str, srcs: Sequence[Resource], target: Resource, port: int
 ) -> list[Path]:
@@ -464,12 +469,19 @@ def paths_between(
                 out.append(network_path(graph, source, src, target, port, c))
     if not out and srcs:
         names = ", ".join(s.name or local_id(s.id) for s in srcs[:3])
-        there = ", ".join(n.name or local_id(n.id) for n in tnets)
-        hops = [
-            _hop(srcs[0].id, "source", names),
+        # one hop per missing link, named like network.replication-private's pairs: the
+        # link to build is what must change
+        missing = [
             _hop(
-                target.id, "target", f"no peering or site link joins {names} to {there}", Reach.NO
-            ),
+                f"{s.id}{MISSING_LINK}{t.id}",
+                "missing link",
+                f"no peering or site link joins {s.name or local_id(s.id)} to "
+                f"{t.name or local_id(t.id)}",
+                Reach.NO,
+            )
+            for s in srcs
+            for t in tnets
         ]
+        hops = [_hop(srcs[0].id, "source", names), *missing]
         out.append(_path(source, target, port, (), hops, "no private path"))
     return out
