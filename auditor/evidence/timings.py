@@ -178,7 +178,11 @@ def bundle_timing(
 
 
 def cloud_timing(cloud: str, seconds: float, result: Any) -> CloudTiming:
-    """A cloud's timing from its :class:`~auditor.collect.runner.CollectionResult`."""
+    """A cloud's timing from its :class:`~auditor.collect.runner.CollectionResult`.
+
+    Its ``pacer`` (set by the AWS runner; any pacer with ``waits()`` serves) gives
+    the waits and, for AWS, the clients built.
+    """
     pacer = getattr(result, "pacer", None)
     return CloudTiming(
         cloud=cloud,
@@ -186,9 +190,17 @@ def cloud_timing(cloud: str, seconds: float, result: Any) -> CloudTiming:
         calls=dict(result.api_calls),
         setup_seconds=float(getattr(result, "setup_seconds", 0.0)),
         unit_seconds=dict(getattr(result, "unit_seconds", {}) or {}),
-        waits=pacer.waits_by_prefix() if pacer is not None else {},
-        clients={k: tuple(v) for k, v in pacer.clients.items()} if pacer is not None else {},
+        waits=_waits(pacer),
+        clients={k: tuple(v) for k, v in (getattr(pacer, "clients", None) or {}).items()},
     )
+
+
+def _waits(pacer: Any) -> dict[str, float]:
+    """A pacer's waits by service: AWS's by endpoint prefix; any other pacer's own keys."""
+    if pacer is None:
+        return {}
+    by_prefix = getattr(pacer, "waits_by_prefix", None)
+    return dict(by_prefix() if by_prefix is not None else pacer.waits())
 
 
 def _service(call: str) -> str:
