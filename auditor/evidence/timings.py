@@ -333,8 +333,14 @@ def _cloud_line(name: str, c: Mapping[str, Any]) -> str:
     chain = c["chain"]
     if "slowest_unit" in chain:
         ratio = c["seconds"] / chain["seconds"] if chain["seconds"] else 0.0
+        pace = (
+            "the slowest unit sets the pace"
+            if ratio < 1.25
+            else "the rest is waiting for workers, caps or pacing"
+        )
         text += (
             f", longest chain {_s(chain['seconds'])} (setup {_s(chain['setup_seconds'])} + "
-            f"{chain['slowest_unit']} {_s(chain['slowest_unit_seconds'])}; wall {ratio:.1f}x it)"
+            f"{chain['slowest_unit']} {_s(chain['slowest_unit_seconds'])}; wall {ratio:.1f}x it:"
+            f" {pace})"
         )
     return text
