@@ -25,7 +25,6 @@ from auditor.analysis.derive import build_graph
 from auditor.base.exit_codes import ExitCode
 from auditor.base.serialize import (
     canonical_json,
-    gap_to_dict,
     inventory_jsonl_chunks,
     verdicts_json_chunks,
 )
@@ -40,13 +39,13 @@ from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
 from auditor.coverage import Unread, unread_accounts
 from auditor.evidence.bundle import Member, member_bytes, write_bundle
 from auditor.evidence.digests import EvidenceDigests
+from auditor.evidence.manifest import manifest_document
 from auditor.evidence.timings import ScanClock, TimedSink, bundle_timing
 from auditor.graph.build import BoundaryGraph
 from auditor.graph.export import crossings_document, graph_json_chunks
 from auditor.model import (
     Finding,
     Inventory,
-    PathName,
     RawRecord,
     Scope,
     Severity,
@@ -57,8 +56,6 @@ from auditor.normalize.spool import InventorySpool
 from auditor.render import ReportData, renderers
 from auditor.render.accountability import accountability_table
 from auditor.render.recovery import recovery_table
-
-BUNDLE_FORMAT = 1
 
 
 def tool_version() -> str:
@@ -205,20 +202,6 @@ def evaluate_inventory(
     return Evaluation(graph=graph, verdicts=verdicts, rules=rules, pack=pack, evaluated_on=today)
 
 
-def summary_counts(verdicts: list[Verdict]) -> dict[str, dict[str, int]]:
-    c = Counter((v.path.value, v.status.value) for v in verdicts)
-    return {p.value: {s.value: c.get((p.value, s.value), 0) for s in Status} for p in PathName}
-
-
-def finding_counts(findings: list[Finding]) -> dict[str, dict[str, int]]:
-    """Findings by status (FAIL, WAIVED) and severity, every cell present."""
-    c = Counter((f.status.value, f.severity.value) for f in findings)
-    return {
-        s.value: {sev.value: c.get((s.value, sev.value), 0) for sev in Severity}
-        for s in (Status.FAIL, Status.WAIVED)
-    }
-
-
 def bundle_files(
     *,
     decl: Declaration,
@@ -282,7 +265,20 @@ def bundle_members(
     report = _report_data(decl, decl_text, ev, crossings, digests, signed_by)
     if provenance and provenance.get("not_judged"):
         report = replace(report, not_judged=dict(provenance["not_judged"]))
-    manifest = _manifest(decl, decl_text, ev, crossings, started, finished)
+    manifest = manifest_document(
+        decl=decl,
+        decl_text=decl_text,
+        inventory=inv,
+        pack=ev.pack,
+        rules=ev.rules,
+        verdicts=ev.verdicts,
+        findings=ev.findings,
+        evaluated_on=ev.evaluated_on,
+        crossings=len(crossings),
+        started=started,
+        finished=finished,
+        tool={"name": "boundary-auditor", "version": tool_version()},
+    )
     if provenance:
         manifest["provenance"] = dict(provenance)
     if collection:
@@ -359,42 +355,6 @@ def signer_fingerprint(signer: Callable[[bytes], bytes] | None) -> str:
     if signer is None:
         return ""
     return signer(b"").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
-
-
-def _manifest(
-    decl: Declaration,
-    decl_text: str,
-    ev: Evaluation,
-    crossings: list[dict[str, Any]],
-    started: str,
-    finished: str,
-) -> dict[str, Any]:
-    """manifest.json: what was scanned, by which tool and rules, when, and what it found."""
-    inv = ev.graph.inventory
-    used = [e.id for e in ev.pack.entries(ev.rules)]
-    return {
-        "format": BUNDLE_FORMAT,
-        "tool": {"name": "boundary-auditor", "version": tool_version()},
-        "declaration": {"name": decl.name, "sha256": declaration_hash(decl_text)},
-        "rules": {"pack": ev.pack.name, "pack_version": ev.pack.version, "ids": used},
-        "scope": {
-            "cloud": inv.scope.cloud,
-            "accounts": list(inv.scope.accounts),
-            "regions": list(inv.scope.regions),
-        },
-        "started": started,
-        "finished": finished,
-        "evaluated_on": ev.evaluated_on.isoformat(),
-        "api_calls": dict(inv.api_calls),
-        "api_calls_total": sum(inv.api_calls.values()),
-        "resources": len(inv.resources),
-        "relations": len(inv.relations),
-        "crossings": len(crossings),
-        "gaps": [gap_to_dict(g) for g in inv.gaps],
-        "complete": not inv.gaps,
-        "verdicts": summary_counts(ev.verdicts),
-        "findings": finding_counts(ev.findings),
-    }
 
 
 def now_utc() -> dt.datetime:
