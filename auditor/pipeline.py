@@ -514,6 +514,11 @@ def scan_request(
             regions_given=bool(regions),
         )
     targets = _targets(decl, aws, subscriptions, projects, cloud_options or {})
+    targets = replace(
+        targets,
+        azure=_scaled(targets.azure, scale, text, aws),
+        gcp=_scaled(targets.gcp, scale, text, aws),
+    )
     return ScanRequest(
         declaration=decl,
         declaration_text=text,
@@ -550,6 +555,22 @@ def _targets(
         gcp=gcp,
         regions={c: tuple(sorted(decl.regions_of(c))) for c in ("azure", "gcp")},
     )
+
+
+def _scaled(opts: Any, scale: Any, text: str, aws: AwsScanOptions | None) -> Any:
+    """Azure or GCP options with the scan's pacing, resume and checkpoint (beside AWS's)."""
+    if opts is None or scale is None:
+        return opts
+    opts = replace(opts, pacing=scale.pacing, resume=scale.resume)
+    if scale.cache_dir is None:
+        return opts
+    from auditor.collect.checkpoint import checkpoint_key
+
+    if aws is not None and aws.checkpoint is not None:
+        key = aws.checkpoint.name  # one scan's checkpoints share its key (swept together)
+    else:
+        key = checkpoint_key(declaration_hash(text), opts.scope_key())
+    return replace(opts, checkpoint=scale.cache_dir / f"{key}-{opts.scope_key()['cloud']}")
 
 
 def _aws_options(
@@ -637,8 +658,9 @@ def run_scan(
         collection=collection_settings(request.targets),
         clock=clock,
     )
-    if aws is not None and aws.checkpoint is not None:
-        aws.checkpoint.remove()  # the bundle holds it all now: drop the raw data
+    for got in clouds:  # the bundle holds it all now: drop the raw data
+        if got.result.checkpoint is not None:
+            got.result.checkpoint.remove()
     wanted = [(c.cloud, account) for c in clouds for account in c.accounts]
     return ScanResult(
         bundle=bundle,

@@ -1,5 +1,7 @@
 """Resumable collection: each finished (account, region, service) unit saved to a local cache.
 
+Every cloud's units are saved alike (one checkpoint folder per cloud and scope).
+
 A scan writes ``<cache>/<key>/units/<account>__<region>__<service>.json`` as each
 unit finishes (raw records, gaps, call counts; written to a temporary file,
 fsynced, then renamed, so a unit file is whole or absent). ``key`` hashes the
@@ -27,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor.model import Gap, RawRecord
+from auditor.model import CollectionUnit, Gap, RawRecord
 
 FORMAT = 1
 DEFAULT_DIR = Path(".auditor-cache")
@@ -47,6 +49,8 @@ class SavedUnit:
     records: tuple[RawRecord, ...]
     gaps: tuple[Gap, ...]
     calls: dict[str, int]
+    covered: tuple[CollectionUnit, ...] | None = None
+    """What the unit read completely when it is not just itself (None: itself)."""
 
 
 def _private_dir(path: Path) -> None:
@@ -136,14 +140,23 @@ class Checkpoint:
     def _file(self, key: UnitKey) -> Path:
         return self.units_dir / ("__".join(_SAFE.sub("_", part) for part in key) + ".json")
 
-    def save(self, key: UnitKey, records: Any, gaps: Any, calls: Mapping[str, int]) -> None:
-        doc = {
+    def save(
+        self,
+        key: UnitKey,
+        records: Any,
+        gaps: Any,
+        calls: Mapping[str, int],
+        covered: Any = None,
+    ) -> None:
+        doc: dict[str, Any] = {
             "format": FORMAT,
             "unit": list(key),
             "records": [dataclasses.asdict(r) for r in records],
             "gaps": [dataclasses.asdict(g) for g in gaps],
             "calls": dict(sorted(calls.items())),
         }
+        if covered is not None:
+            doc["covered"] = [dataclasses.asdict(u) for u in covered]
         _write_private(self._file(key), json.dumps(doc, sort_keys=True).encode())
 
     def load(self, key: UnitKey) -> SavedUnit | None:
@@ -157,6 +170,11 @@ class Checkpoint:
                 records=tuple(RawRecord(**r) for r in doc["records"]),
                 gaps=tuple(Gap(**g) for g in doc["gaps"]),
                 calls={str(k): int(v) for k, v in doc["calls"].items()},
+                covered=(
+                    None
+                    if doc.get("covered") is None
+                    else tuple(CollectionUnit(**u) for u in doc["covered"])
+                ),
             )
         except FileNotFoundError:
             return None

@@ -7,10 +7,12 @@ way: its SDK is checked first (:meth:`CloudCollector.require_sdk`), then it
 collects into the scan's :class:`~auditor.collect.runner.UnitSink` (the spool)
 and answers with a :class:`CloudCollection`.
 
-What is shared below this interface is not yet the same for every cloud: AWS
-units run through the scheduler, executors (threads or Dask), rate limits and
-checkpoints of :mod:`auditor.collect.runner`; Azure and GCP collect in one
-piece per scan, with their own paging and thread pools.
+Below this interface every cloud plans its collection as
+:class:`~auditor.collect.worker.WorkUnit` values (cloud, account, region,
+service) and runs them through :func:`auditor.collect.units.run_wave`: the same
+checkpoint and resume, scheduler, executor (threads; Dask for AWS units),
+progress and record, gap and API-call accounting; each paces its requests from
+:mod:`auditor.collect.pacing` (AWS_PACES, CLOUD_PACES).
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ class BatchesToSink:
 
 @dataclass(frozen=True, kw_only=True)
 class BatchedCollector:
-    """A cloud collected in one piece per scan that hands its records over in batches.
+    """A cloud whose collector hands its units' records over in batches (Azure, GCP).
 
     ``package`` (``auditor.collect.azure``) has ``require_sdk()`` and ``collect_fn``
     (``collect(options, progress, on_records=...)``); ``accounts`` names the

@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import queue
 import re
+from collections.abc import Callable
 from typing import Any
 
 from auditor.base.redact import redact_text
@@ -75,7 +76,7 @@ def _executor_gap(unit: WorkUnit, exc: BaseException) -> UnitResult:
         unit=unit,
         gaps=(
             Gap(
-                cloud="aws",
+                cloud=unit.cloud,
                 account=unit.account,
                 region=unit.region,
                 service=unit.service,
@@ -88,15 +89,20 @@ def _executor_gap(unit: WorkUnit, exc: BaseException) -> UnitResult:
     )
 
 
-class ThreadExecutor:
-    """Units run on a bounded thread pool in this process."""
+UnitRunner = Callable[[WorkUnit, ClientSettings], UnitResult]
+"""Runs one unit: AWS's :func:`~auditor.collect.worker.run_unit`, or a cloud's own."""
 
-    def __init__(self, settings: ClientSettings, workers: int) -> None:
+
+class ThreadExecutor:
+    """Units run on a bounded thread pool in this process (with ``run``: any cloud's)."""
+
+    def __init__(self, settings: ClientSettings, workers: int, run: UnitRunner = run_unit) -> None:
         self._settings = settings
+        self._run = run
         self._pool = cf.ThreadPoolExecutor(max_workers=max(1, workers))
 
     def start(self, unit: WorkUnit) -> cf.Future[UnitResult]:
-        return self._pool.submit(run_unit, unit, self._settings)
+        return self._pool.submit(self._run, unit, self._settings)
 
     def wait(self, running: list[Any]) -> list[Any]:
         done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
@@ -163,8 +169,10 @@ class DaskExecutor:
 
 
 def make_executor(
-    name: str, settings: ClientSettings, workers: int
+    name: str, settings: ClientSettings, workers: int, run: UnitRunner | None = None
 ) -> ThreadExecutor | DaskExecutor:
-    if parse_executor(name) == THREADS:
-        return ThreadExecutor(settings, workers)
+    """Threads, or Dask; a cloud's own ``run`` (not a module-level AWS unit) needs threads:
+    its clients and credential live in this process."""
+    if parse_executor(name) == THREADS or run is not None:
+        return ThreadExecutor(settings, workers, run or run_unit)
     return DaskExecutor(name, settings)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import threading
 import time
 import uuid
@@ -21,12 +22,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from auditor.base.redact import redact_text
 from auditor.collect.access import SESSION_NAME, AccountAccess, EnterError, role_arn
 from auditor.collect.aws_context import AwsService, Sink, error_code
-from auditor.collect.checkpoint import Checkpoint, CheckpointBusy
+from auditor.collect.checkpoint import Checkpoint
 from auditor.collect.progress import Progress, ProgressUpdate
 from auditor.collect.readonly import guard_client
 from auditor.collect.threads import thread_pool
@@ -39,9 +40,6 @@ from auditor.collect.worker import (
     run_state,
 )
 from auditor.model import CollectionUnit, Gap, RawRecord
-
-if TYPE_CHECKING:
-    from auditor.collect.scheduler import Scheduler
 
 __all__ = [
     "GLOBAL",
@@ -313,26 +311,6 @@ def _enter(
     return {a: accesses[a] for a in sorted(regions)}, dict(sorted(regions.items()))
 
 
-def _open_checkpoint(
-    opts: AwsScanOptions, started: dt.datetime, notes: list[str]
-) -> tuple[Checkpoint | None, dt.datetime]:
-    """The locked checkpoint (None without one) and when the scan began.
-
-    A resumed scan began when its checkpoint did. A checkpoint that is busy or
-    cannot be written is a note, not a failure: the scan runs without one.
-    """
-    if opts.checkpoint is None:
-        return None, started
-    checkpoint = Checkpoint(opts.checkpoint.parent, opts.checkpoint.name)
-    try:
-        return checkpoint, checkpoint.start(resume=opts.resume, scope=opts.scope_key())
-    except CheckpointBusy as exc:
-        notes.append(f"not checkpointing: {exc}")
-    except OSError as exc:
-        notes.append(f"not checkpointing: cannot write {opts.checkpoint}: {exc}")
-    return None, started
-
-
 def _work_units(
     services: Sequence[AwsService],
     accesses: dict[str, AccountAccess],
@@ -355,108 +333,6 @@ def _work_units(
     ]
 
 
-def _restore(
-    units: list[WorkUnit],
-    checkpoint: Checkpoint | None,
-    spool: UnitSink | None,
-    keep_records: bool,
-) -> tuple[list[UnitResult], list[WorkUnit]]:
-    """Units read back from a resumed scan's ``checkpoint`` (spooled), and those still to run.
-
-    A saved unit that hit gaps runs again: it gets another try.
-    """
-    results: list[UnitResult] = []
-    todo: list[WorkUnit] = []
-    for unit in units:
-        saved = checkpoint.load(unit.key) if checkpoint else None
-        if saved is not None and not saved.gaps:
-            restored = UnitResult(
-                unit=unit, records=saved.records, gaps=saved.gaps, calls=saved.calls, resumed=True
-            )
-            results.append(_spooled(restored, spool, keep_records))
-        else:
-            todo.append(unit)
-    return results, todo
-
-
-class _OnFinished:
-    """What happens to each unit as it finishes: spooled, checkpointed, shown as progress.
-
-    ``results`` (the restored units so far) grows with every finished one. A
-    checkpoint that cannot save (a full disk) stops checkpointing with a note:
-    it must not cost the scan itself.
-    """
-
-    def __init__(
-        self,
-        *,
-        results: list[UnitResult],
-        units: list[WorkUnit],
-        checkpoint: Checkpoint | None,
-        notes: list[str],
-        spool: UnitSink | None,
-        keep_records: bool,
-        progress: Progress | None,
-    ) -> None:
-        self.results = results
-        self.total = len(units)
-        self.saving = checkpoint
-        self.notes = notes
-        self.spool = spool
-        self.keep_records = keep_records
-        self.progress = progress
-        self.per_account = Counter(u.account for u in units)
-        self.done_account = Counter(r.unit.account for r in results)
-        self.clock = time.monotonic()
-        self.resumed = len(results)
-
-    def __call__(self, result: UnitResult) -> None:
-        self.results.append(_spooled(result, self.spool, self.keep_records))
-        if self.saving is not None and result.ran:
-            try:
-                self.saving.save(result.unit.key, result.records, result.gaps, result.calls)
-            except OSError as exc:
-                self.notes.append(f"checkpointing stopped: {exc}")
-                self.saving = None
-        acct = result.unit.account
-        self.done_account[acct] += 1
-        if self.progress is not None:
-            self.progress(
-                ProgressUpdate(
-                    label=result.unit.label,
-                    account=acct,
-                    account_done=self.done_account[acct],
-                    account_total=self.per_account[acct],
-                    done=len(self.results),
-                    total=self.total,
-                    resumed=self.resumed,
-                    elapsed=time.monotonic() - self.clock,
-                )
-            )
-
-
-def _run_units(
-    opts: AwsScanOptions,
-    settings: ClientSettings,
-    scheduler: Scheduler,
-    on_finished: _OnFinished,
-) -> None:
-    """Run the scheduled units on the chosen executor (threads, or Dask) until all finish.
-
-    Ctrl-C stops the executor at once, without waiting on calls in flight.
-    """
-    from auditor.collect.executors import make_executor
-    from auditor.collect.scheduler import run_all
-
-    executor = make_executor(opts.executor, settings, opts.max_workers)
-    ended = False
-    try:
-        run_all(scheduler, executor, on_finished)
-        ended = True
-    finally:  # on any exception, Ctrl-C included: stop now, wait for no call in flight
-        executor.close(wait=ended)
-
-
 def collect_aws(
     opts: AwsScanOptions,
     progress: Progress | None = None,
@@ -475,7 +351,7 @@ def collect_aws(
     cannot be named or reached (nothing was collected then).
     """
     from auditor.collect.aws import services as all_services
-    from auditor.collect.scheduler import Scheduler
+    from auditor.collect.units import Limits, UnitRun, open_checkpoint, run_wave
 
     services = [s for s in all_services() if not opts.services or s.name in opts.services]
     settings = opts.settings()
@@ -485,8 +361,12 @@ def collect_aws(
     home = opts.regions[0] if opts.regions else "us-east-1"
     notes: list[str] = []
     clock = time.monotonic()
-    checkpoint, started = _open_checkpoint(
-        opts, dt.datetime.now(dt.UTC).replace(microsecond=0), notes
+    checkpoint, started = open_checkpoint(
+        opts.checkpoint,
+        resume=opts.resume,
+        scope=opts.scope_key(),
+        started=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        notes=notes,
     )
     try:
         caller = _caller(opts, state, sink, home)
@@ -496,42 +376,40 @@ def collect_aws(
             return failed
         accounts, org = _targets(opts, state, sink, home)
         accesses, regions = _enter(opts, state, sink, caller, accounts, home)
-        units = _work_units(services, accesses, regions, home, run_id)
-        results, todo = _restore(units, checkpoint if opts.resume else None, spool, keep_records)
-        scheduler = Scheduler(
-            todo, per_key=max(1, opts.per_region_workers), global_cap=max(1, opts.max_workers)
-        )
-        on_finished = _OnFinished(
-            results=results,
-            units=units,
+        run = UnitRun(
+            limits=Limits(
+                max_workers=opts.max_workers,
+                per_key=opts.per_region_workers,
+                executor=opts.executor,
+                settings=settings,
+            ),
+            take=functools.partial(_spooled, spool=spool, keep=keep_records),
             checkpoint=checkpoint,
-            notes=notes,
-            spool=spool,
-            keep_records=keep_records,
+            resume=opts.resume,
             progress=progress,
+            notes=notes,
         )
         setup = time.monotonic() - clock
-        if todo:
-            _run_units(opts, settings, scheduler, on_finished)
-        result = _merge(sink, results, opts, caller=caller, started=started)
+        run_wave(run, _work_units(services, accesses, regions, home, run_id))
+        result = _merge(sink, run.results, opts, caller=caller, started=started)
         result.setup_seconds, result.pacer = setup, state.limits
         result.accounts = accounts
         result.accounts_entered = sorted(accesses)
         result.regions = regions
         result.organization = org
-        result.resumed_units = on_finished.resumed
+        result.resumed_units = run.resumed
         result.peak_concurrency = {
-            "global": scheduler.peak_global,
-            "per_account_region": scheduler.peak_per_key,
+            "global": run.peak_global,
+            "per_account_region": run.peak_per_key,
         }
-        result.checkpoint = checkpoint
+        result.checkpoint = run.checkpoint if run.checkpoint is not None else checkpoint
         result.notes = notes
         return result
     finally:
         forget_run(run_id)
 
 
-def _spooled(result: UnitResult, spool: UnitSink | None, keep: bool) -> UnitResult:
+def _spooled(result: UnitResult, *, spool: UnitSink | None, keep: bool) -> UnitResult:
     """``result`` once its records are normalised into ``spool`` (dropped unless ``keep``).
 
     Only units that ran are spooled; an unreadable answer is a gap in the spool.
@@ -561,8 +439,7 @@ def _merge(
         gaps.extend(r.gaps)
         calls.update(r.calls)
         if r.ran:
-            if r.normalised:  # an unreadable answer: the unit did not cover its scope
-                units.append(r.unit.collection_unit())
+            units.extend(r.coverage())  # an unreadable answer: the unit did not cover its scope
             entered.add(r.unit.account)
     return CollectionResult(
         records=records,

@@ -1,4 +1,8 @@
-"""One work unit of collection (account x region x service) and the function that runs it.
+"""One work unit of collection (cloud x account x region x service) and the function that runs it.
+
+Every cloud plans its collection as these units (AWS: account, region, service;
+Azure: subscription, ``global``, collector; GCP: project, ``global``, content),
+so the scheduler, executors, checkpoints and progress treat them alike.
 
 Everything here is picklable: a :class:`WorkUnit` and :class:`ClientSettings`
 go to whichever process runs the unit (a local thread, or a Dask worker), and
@@ -54,18 +58,22 @@ class ClientSettings:
 
 @dataclass(frozen=True, kw_only=True, order=True)
 class WorkUnit:
-    """One (account, region, service) to collect, with what its runner needs to get in."""
+    """One (cloud, account, region, service) to collect, with what its runner needs to get in."""
 
+    cloud: str = "aws"
     account: str
     region: str
     """A region, or ``global`` for global services."""
     service: str
-    client_region: str = field(compare=False)
+    client_region: str = field(default="", compare=False)
     """The endpoint region of the unit's clients (the home region for global services)."""
-    scan_regions: tuple[str, ...] = field(compare=False)
+    scan_regions: tuple[str, ...] = field(default=(), compare=False)
     """Every region scanned in this account (collectors may skip what another unit reads)."""
-    access: AccountAccess = field(compare=False)
-    run_id: str = field(compare=False)
+    access: AccountAccess | None = field(default=None, compare=False)
+    """AWS: how to enter the account (None for clouds entered by one credential)."""
+    run_id: str = field(default="", compare=False)
+    inputs: tuple[str, ...] = field(default=(), compare=False)
+    """What earlier units found that this one reads (Azure: the scopes of a later wave)."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -77,7 +85,7 @@ class WorkUnit:
 
     def collection_unit(self) -> CollectionUnit:
         return CollectionUnit(
-            cloud="aws", account=self.account, region=self.region, service=self.service
+            cloud=self.cloud, account=self.account, region=self.region, service=self.service
         )
 
 
@@ -95,6 +103,16 @@ class UnitResult:
     """Read back from a checkpoint rather than collected by this run."""
     normalised: bool = True
     """False when its answer could not be normalised (a gap; its records are not used)."""
+    covered: tuple[CollectionUnit, ...] | None = None
+    """The collection units it read completely; None: the unit itself (when it ran).
+
+    A unit may cover several (one Resource Graph query answers every subscription)."""
+
+    def coverage(self) -> tuple[CollectionUnit, ...]:
+        """What this unit read completely (empty when it did not run or was unreadable)."""
+        if not self.ran or not self.normalised:
+            return ()
+        return (self.unit.collection_unit(),) if self.covered is None else self.covered
 
 
 class _RunState:
@@ -141,6 +159,8 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
     svc = next((s for s in services() if s.name == unit.service), None)
     if svc is None:
         raise ValueError(f"no AWS collector named {unit.service!r}")
+    if unit.access is None:
+        raise ValueError(f"AWS unit {unit.label} has no access recipe")
     try:
         session = state.sessions.session(unit.access, sink.count)
     except EnterError as exc:

@@ -107,8 +107,8 @@ def sweep_checkpoints(root: Path, keep: str | None = None) -> list[Path]:
         return removed
     for lock in sorted(root.glob("*.lock")):
         key = lock.name[: -len(".lock")]
-        if key == keep:
-            continue
+        if keep is not None and (key == keep or key.startswith(f"{keep}-")):
+            continue  # the resumed scan's, and its Azure and GCP checkpoints (KEY-azure)
         try:
             fd = os.open(lock, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
         except OSError:

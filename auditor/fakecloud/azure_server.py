@@ -13,6 +13,12 @@ Only the queries the collector sends are understood:
 ``resources``, ``authorizationresources`` and ``resourcecontainers``; anything
 else answers 400, as Azure answers a query it cannot parse.
 
+Quota: :meth:`AzureFake.graph_quota` meters Resource Graph queries as Azure
+does, a number of queries per time window for the (one) user: every answer
+carries ``x-ms-user-quota-remaining`` and ``x-ms-user-quota-resets-after``
+(``hh:mm:ss``), and a query over the quota answers 429 with ``Retry-After``
+(counted in :attr:`AzureFake.throttled`).
+
 The bearer-token policy of azure-core refuses plain http, hence TLS with a
 throwaway CA from ``trustme``; clients pass ``connection_verify=ca_path``.
 
@@ -141,6 +147,40 @@ class _State:
     """[fault, remaining] pairs, in the order added."""
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    quota: tuple[int, float] | None = None
+    """Resource Graph queries allowed per window of seconds (None: unmetered, no headers)."""
+    window_end: float = 0.0
+    used: int = 0
+    throttled: int = 0
+
+
+def _duration(seconds: float) -> str:
+    """``hh:mm:ss`` as Azure writes ``x-ms-user-quota-resets-after`` (whole seconds, up)."""
+    whole = max(0, int(-(-seconds // 1)))
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def _meter(state: _State) -> tuple[bool, dict[str, str]]:
+    """Count one Resource Graph query: (over the quota, the headers of its answer)."""
+    if state.quota is None:
+        return False, {}
+    count, window = state.quota
+    with state.lock:
+        now = time.monotonic()
+        if now >= state.window_end:
+            state.window_end, state.used = now + window, 0
+        state.used += 1
+        left = state.window_end - now
+        over = state.used > count
+        if over:
+            state.throttled += 1
+        headers = {
+            "x-ms-user-quota-remaining": str(max(0, count - state.used)),
+            "x-ms-user-quota-resets-after": _duration(left),
+        }
+    if over:
+        headers["Retry-After"] = str(max(1, int(-(-left // 1))))
+    return over, headers
 
 
 def _lower_id(value: str) -> str:
@@ -345,6 +385,20 @@ class AzureFake:
     def clear_faults(self) -> None:
         with self.state.lock:
             self.state.faults.clear()
+            self.state.quota = None
+            self.state.throttled = 0
+
+    def graph_quota(self, count: int, window: float) -> None:
+        """Meter Resource Graph: ``count`` queries per ``window`` seconds, then 429."""
+        with self.state.lock:
+            self.state.quota = (count, window)
+            self.state.window_end, self.state.used, self.state.throttled = 0.0, 0, 0
+
+    @property
+    def throttled(self) -> int:
+        """Resource Graph queries answered 429 for being over the quota."""
+        with self.state.lock:
+            return self.state.throttled
 
     @property
     def requests(self) -> list[tuple[str, str]]:
@@ -557,14 +611,19 @@ class _Handler(BaseHTTPRequestHandler):
         if not _GRAPH.match(url.path):
             self._error(404, "NotFound", f"no route for POST {url.path}")
             return
+        over, quota = _meter(self.state)
+        if over:
+            payload = {"error": {"code": "RateLimiting", "message": "Please provide below info"}}
+            self._send(429, json.dumps(payload).encode(), quota)
+            return
         try:
             request = json.loads(body)
         except json.JSONDecodeError:
             self._error(400, "InvalidRequestContent", "request body is not JSON")
             return
-        self._graph(request)
+        self._graph(request, quota)
 
-    def _graph(self, request: Mapping[str, Any]) -> None:
+    def _graph(self, request: Mapping[str, Any], quota: Mapping[str, str]) -> None:
         query = str(request.get("query") or "")
         options = request.get("options") or {}
         token = options.get("$skipToken")
@@ -598,7 +657,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if offset + len(page) < len(rows):
             out["$skipToken"] = _token(offset + len(page), query)
-        self._json(200, out)
+        self._send(200, json.dumps(out).encode(), quota)
 
     def do_PUT(self) -> None:
         self._refuse("PUT")

@@ -19,7 +19,10 @@ Fault hooks, for tests: :meth:`GcpFake.fail` answers requests whose path
 contains a string with a status and body (optionally only ``times`` times);
 :meth:`GcpFake.repeat_page_token` makes a path's pages always name the same
 next page token (endless pagination). Every request is recorded in
-:attr:`GcpFake.requests`.
+:attr:`GcpFake.requests`. :meth:`GcpFake.throttle` meters requests as a
+per-consumer-project quota does (one token bucket: the fake sees one consumer):
+a request finding it empty answers 429 ``RESOURCE_EXHAUSTED`` with
+``Retry-After`` (counted in :attr:`GcpFake.throttled`).
 
 Usage::
 
@@ -34,6 +37,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -132,6 +136,9 @@ class GcpFake:
         self.faults: list[GcpFault] = []
         self.repeating: list[str] = []
         self.requests: list[str] = []
+        self.throttled = 0
+        self._bucket: list[float] | None = None
+        """[rate, burst, tokens, stamp] of :meth:`throttle` (None: unmetered)."""
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -167,6 +174,28 @@ class GcpFake:
         with self._lock:
             self.faults.clear()
             self.repeating.clear()
+            self._bucket = None
+            self.throttled = 0
+
+    def throttle(self, rate: float, burst: float) -> None:
+        """Answer 429 RESOURCE_EXHAUSTED above ``rate`` requests a second (``burst`` saved)."""
+        with self._lock:
+            self._bucket = [rate, burst, burst, time.monotonic()]
+            self.throttled = 0
+
+    def _over_quota(self) -> float | None:
+        """Seconds until a token is due when the bucket is empty, else None (call locked)."""
+        if self._bucket is None:
+            return None
+        rate, burst, tokens, stamp = self._bucket
+        now = time.monotonic()
+        tokens = min(burst, tokens + (now - stamp) * rate)
+        if tokens < 1:
+            self._bucket[2:] = [tokens, now]
+            self.throttled += 1
+            return (1 - tokens) / rate
+        self._bucket[2:] = [tokens - 1, now]
+        return None
 
     # --- lifecycle ------------------------------------------------------------------
     @property
@@ -248,6 +277,23 @@ class GcpFake:
                 if fault.times <= 0:
                     self.faults.remove(fault)
             repeat = any(m in req.path for m in self.repeating)
+            wait = self._over_quota() if fault is None else None
+        if wait is not None:
+            body = {
+                "error": {
+                    "code": 429,
+                    "message": "Quota exceeded for quota metric 'List assets requests'",
+                    "status": "RESOURCE_EXHAUSTED",
+                }
+            }
+            req.send_response(429)
+            req.send_header("Content-Type", "application/json")
+            req.send_header("Retry-After", str(max(1, int(-(-wait // 1)))))
+            data = json.dumps(body).encode()
+            req.send_header("Content-Length", str(len(data)))
+            req.end_headers()
+            req.wfile.write(data)
+            return
         if fault is not None:
             self._send(req, fault.status, fault.body.encode(), fault.content_type)
             return

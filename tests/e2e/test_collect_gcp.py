@@ -79,7 +79,11 @@ def test_collects_the_estate_through_the_real_client_with_paging(fake: GcpFake) 
     seen: list[str] = []
     result = collect_gcp(_opts(fake), progress=lambda u: seen.append(u.label))
     assert result.gaps == []
-    assert sorted(seen) == [f"projects/{PROJECT}/IAM_POLICY", f"projects/{PROJECT}/RESOURCE"]
+    # progress names units as every cloud's runner does: account/region/service
+    assert sorted(seen) == [
+        f"projects/{PROJECT}/global/{RESOURCE_UNIT}",
+        f"projects/{PROJECT}/global/{IAM_UNIT}",
+    ]
     paged = [r for r in fake.requests if "pageToken=" in r]
     assert len(paged) >= 5, "lists must be followed over several pages"
     assert all("contentType=" in r for r in fake.requests)

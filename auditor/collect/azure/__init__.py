@@ -2,27 +2,41 @@
 
 Every module here defines ``COLLECTOR`` (an
 :class:`~auditor.collect.azure._context.AzureCollector`); discovery finds
-them. :func:`collect_azure` enters the declared subscriptions
-(``containers``), then runs each Resource Graph collector over all entered
-subscriptions at once, paging with the skip token. Every failure is a
+them. :func:`collect_azure` plans them as units of the one collection runner
+(:mod:`auditor.collect.units`: checkpoint and resume, scheduler, threads, quota
+pacing): it enters the declared subscriptions (``containers``), then runs each
+Resource Graph collector over all entered subscriptions at once, paging with
+the skip token, then each subscription's ARM reads. Every failure is a
 :class:`~auditor.model.Gap` (cloud ``azure``), never a crash, never a PASS.
 Azure SDKs are imported lazily: importing this package loads none of them.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
 import importlib
+import json
 import pkgutil
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from auditor.base.redact import redact_text
-from auditor.collect.azure._context import AzureCollector, AzureContext, error_code, row_record
+from auditor.collect.azure._context import (
+    GLOBAL,
+    AzureCollector,
+    AzureContext,
+    error_code,
+    row_record,
+)
 from auditor.collect.azure._options import AzureScanOptions
-from auditor.collect.progress import Progress, ProgressUpdate
+from auditor.collect.progress import Progress
 from auditor.collect.runner import CollectionResult
-from auditor.collect.threads import thread_pool
+from auditor.collect.worker import ClientSettings, UnitResult, WorkUnit
 from auditor.extras import import_extra
 from auditor.model import RawRecord
 
@@ -34,25 +48,6 @@ def require_sdk() -> None:
     """Raise :class:`~auditor.extras.MissingExtra` unless every Azure SDK a scan uses imports."""
     for module in SDK_MODULES:
         import_extra(module, "azure")
-
-
-def _tick(
-    progress: Progress | None, label: str, account: str, done: int, total: int, started: float
-) -> None:
-    """Report one finished unit in the scheduler's progress shape."""
-    if progress is not None:
-        progress(
-            ProgressUpdate(
-                label=label,
-                account=account,
-                account_done=done,
-                account_total=total,
-                done=done,
-                total=total,
-                resumed=0,
-                elapsed=time.monotonic() - started,
-            )
-        )
 
 
 def collectors() -> list[AzureCollector]:
@@ -101,68 +96,180 @@ def _all_pages(pager: Any) -> list[Any]:
     return items
 
 
-def _enter(ctx: AzureContext, progress: Progress | None, total: int, started: float) -> int:
-    """Read subscriptions and resource groups; set ``ctx.entered``. Returns units done."""
+def _subscriptions(ctx: AzureContext, declared: list[str]) -> dict[str, tuple[str, ...]]:
+    """Which declared subscriptions Resource Graph shows: the containers units' inputs.
+
+    Each subscription's inputs are ``visible``, ``hidden`` or ``unknown`` (the query
+    failed: a gap for every subscription), then its ``resourcecontainers`` rows (JSON).
+    """
     from auditor.collect.azure import containers
 
     c = containers.COLLECTOR
-    declared = list(dict.fromkeys(ctx.opts.subscriptions))
     operation = f"resourcegraph:{c.table}"
     failed: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for row in ctx.query_rows(
-        c.query(), declared, operation, lambda code, msg: failed.append((code, msg))
-    ):
+    rows: dict[str, list[str]] = {sub: [] for sub in declared}
+    for row in ctx.query_rows(c.query(), declared, operation, _appender(failed)):
         sub = str(row.get("subscriptionId") or "")
-        if sub in declared:
-            seen.add(sub)
-            ctx.emit(row_record(row, c.name, operation))
+        if sub in rows:
+            rows[sub].append(json.dumps(row, sort_keys=True, default=str))
     for code, msg in failed:
         for sub in declared:
             ctx.gap(sub, "*", operation, code, f"subscriptions could not be listed: {msg}")
+    out: dict[str, tuple[str, ...]] = {}
+    for sub in declared:
+        state = "unknown" if failed else ("visible" if rows[sub] else "hidden")
+        out[sub] = (state, *rows[sub])
+    return out
 
-    def list_groups(sub: str) -> tuple[str, list[dict[str, Any]] | None]:
-        from azure.core.exceptions import AzureError
 
-        ctx.sink.count("resources:ResourceGroups.List")
-        try:
-            client = ctx.resource_client(sub)
-            groups = _all_pages(client.resource_groups.list())
-        except (AzureError, _EndlessPages) as exc:
-            first = str(exc).splitlines()[0] if str(exc) else ""
-            ctx.gap(
-                sub,
-                "*",
-                "ResourceGroups.List",
-                "RepeatedPageToken" if isinstance(exc, _EndlessPages) else error_code(exc),
-                f"subscription {sub} cannot be entered: {first}",
+def _run_containers(ctx: AzureContext, unit: WorkUnit) -> None:
+    """Enter one subscription: its rows, its resource groups; covered when entered."""
+    from azure.core.exceptions import AzureError
+
+    from auditor.collect.azure import containers
+
+    c = containers.COLLECTOR
+    sub = unit.account
+    operation = f"resourcegraph:{c.table}"
+    state, *rows = unit.inputs
+    for row in rows:
+        ctx.emit(row_record(json.loads(row), c.name, operation))
+    ctx.sink.count("resources:ResourceGroups.List")
+    try:
+        groups = _all_pages(ctx.resource_client(sub).resource_groups.list())
+    except (AzureError, _EndlessPages) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        ctx.gap(
+            sub,
+            "*",
+            "ResourceGroups.List",
+            "RepeatedPageToken" if isinstance(exc, _EndlessPages) else error_code(exc),
+            f"subscription {sub} cannot be entered: {first}",
+        )
+        return
+    if state == "hidden":
+        ctx.gap(
+            sub,
+            "*",
+            operation,
+            "SubscriptionNotVisible",
+            f"Resource Graph does not show subscription {sub} to these credentials",
+        )
+        return
+    for g in groups:
+        if isinstance(g, dict):
+            ctx.emit(
+                row_record(containers.resource_group_row(g, sub), c.name, "ResourceGroups.List")
             )
-            return sub, None
-        return sub, [g for g in groups if isinstance(g, dict)]
+    ctx.ran(sub, c.name)
 
-    done = 0
-    with thread_pool(ctx.opts.max_workers) as pool:
-        for sub, groups in pool.map(list_groups, declared):
-            done += 1
-            _tick(progress, f"azure/{sub}/resource-groups", sub, done, total, started)
-            if groups is None:
-                continue
-            if not failed and sub not in seen:
-                ctx.gap(
-                    sub,
-                    "*",
-                    operation,
-                    "SubscriptionNotVisible",
-                    f"Resource Graph does not show subscription {sub} to these credentials",
-                )
-                continue
-            ctx.entered.append(sub)
-            for g in groups:
-                ctx.emit(
-                    row_record(containers.resource_group_row(g, sub), c.name, "ResourceGroups.List")
-                )
+
+def _run_graph(ctx: AzureContext, unit: WorkUnit, c: AzureCollector) -> None:
+    """One Resource Graph table over every entered subscription (``unit.inputs``)."""
+    entered = list(unit.inputs)
+    operation = f"resourcegraph:{c.table}"
+    failed: list[tuple[str, str]] = []
+    for row in ctx.query_rows(c.query(), entered, operation, _appender(failed)):
+        ctx.emit(row_record(row, c.name, operation))
+    for sub in entered:
+        if failed:
+            code, msg = failed[0]
+            ctx.gap(sub, c.gap_service, operation, code, msg)
+        else:
             ctx.ran(sub, c.name)
-    return done
+
+
+def _run_unit(scan: AzureContext, unit: WorkUnit, settings: ClientSettings) -> UnitResult:
+    """Collect one Azure unit on the scan's credential and pacer; errors become gaps."""
+    from auditor.collect.azure import containers, diagnostics, eventhub_dr
+
+    started = time.monotonic()
+    ctx = scan.for_unit()
+    if unit.service == containers.COLLECTOR.name:
+        _run_containers(ctx, unit)
+    elif unit.service == diagnostics.COLLECTOR.name:
+        diagnostics.collect(ctx, [unit.account], unit.inputs)
+    elif unit.service == eventhub_dr.COLLECTOR.name:
+        targets = [tuple(t.split("\t", 1)) for t in unit.inputs]
+        eventhub_dr.collect(ctx, [unit.account], [(t[0], t[-1]) for t in targets])
+    else:
+        _run_graph(ctx, unit, next(c for c in collectors() if c.name == unit.service))
+    return UnitResult(
+        unit=unit,
+        records=tuple(ctx.sink.records),
+        gaps=tuple(ctx.sink.gaps),
+        calls=dict(ctx.sink.calls),
+        seconds=time.monotonic() - started,
+        covered=tuple(ctx.sink.units),
+    )
+
+
+class _Take:
+    """Finished units' records: handed to ``on_records`` in batches (or kept), and the
+    scopes the later wave reads (diagnostic settings, geo-DR aliases) noted."""
+
+    def __init__(self, on_records: Callable[[list[RawRecord]], None] | None, batch: int) -> None:
+        self.on_records = on_records
+        self.batch = max(1, batch)
+        self.handed = 0
+        self.targets: list[str] = []
+        self.namespaces: list[tuple[str, str]] = []
+
+    def __call__(self, result: UnitResult) -> UnitResult:
+        from auditor.collect.azure import diagnostics, eventhub_dr
+
+        for rec in result.records:
+            if rec.operation.startswith("resourcegraph:") and isinstance(rec.data, dict):
+                if (target := diagnostics.target_of(rec.data)) is not None:
+                    self.targets.append(target)
+                if (namespace := eventhub_dr.target_of(rec.data)) is not None:
+                    self.namespaces.append(namespace)
+        if self.on_records is None:
+            return result
+        records = list(result.records)
+        for start in range(0, len(records), self.batch):
+            self.on_records(records[start : start + self.batch])
+            self.handed += 1
+        return dataclasses.replace(result, records=())
+
+
+def _label(entered: list[str]) -> str:
+    """The account of a unit over several subscriptions: their count and a digest."""
+    digest = hashlib.sha256(",".join(entered).encode()).hexdigest()[:12]
+    return f"{len(entered)}-subscriptions-{digest}"
+
+
+def _unit(account: str, service: str, inputs: tuple[str, ...] = ()) -> WorkUnit:
+    return WorkUnit(cloud="azure", account=account, region=GLOBAL, service=service, inputs=inputs)
+
+
+def _waves(ctx: AzureContext, run: Any, take: _Take) -> list[str]:
+    """Enter the subscriptions, query every table, then read ARM; the entered subscriptions."""
+    from auditor.collect.azure import containers, diagnostics, eventhub_dr
+    from auditor.collect.units import run_wave
+
+    declared = list(dict.fromkeys(ctx.opts.subscriptions))
+    inputs = _subscriptions(ctx, declared)
+    entering = run_wave(run, [_unit(s, containers.COLLECTOR.name, inputs[s]) for s in declared])
+    entered = sorted(r.unit.account for r in entering if r.coverage())
+    if not entered:
+        return entered
+    tables = [
+        c
+        for c in collectors()
+        if c.table != "resourcecontainers" and not c.table.startswith("arm:")
+    ]
+    run_wave(run, [_unit(_label(entered), c.name, tuple(entered)) for c in tables])
+    arm: list[WorkUnit] = []
+    for sub in entered:
+        low = sub.lower()
+        mine = sorted({t for t in take.targets if t.split("/")[2].lower() == low})
+        arm.append(_unit(sub, diagnostics.COLLECTOR.name, tuple(mine)))
+        spaces = sorted({n for n in take.namespaces if n[0].split("/")[2].lower() == low})
+        dr = tuple(f"{n}\t{loc}" for n, loc in spaces)
+        arm.append(_unit(sub, eventhub_dr.COLLECTOR.name, dr))
+    run_wave(run, arm)
+    return entered
 
 
 STREAM_BATCH = 1000
@@ -178,20 +285,21 @@ def collect_azure(
 ) -> CollectionResult:
     """Collect every declared subscription; never raises for cloud errors.
 
-    With ``on_records`` the raw records are handed over in batches of about
-    ``batch`` as rows arrive (the scan normalises them into its spool) and the
-    result carries none; without it, the result carries them all. Raises
-    :class:`~auditor.extras.MissingExtra` when the ``azure`` extra is not installed.
+    Three waves of units through :func:`~auditor.collect.units.run_wave`: each
+    subscription entered (``azure-containers``), each Resource Graph table over
+    every entered subscription, then each subscription's ARM reads (diagnostic
+    settings, geo-DR aliases) of what the tables listed. With ``on_records`` each
+    finished unit's records are handed over in batches of about ``batch`` (the
+    scan normalises them into its spool) and the result carries none; without
+    it, the result carries them all. Raises :class:`~auditor.extras.MissingExtra`
+    when the ``azure`` extra is not installed.
     """
     require_sdk()
     from azure.core.exceptions import ClientAuthenticationError
 
-    from auditor.collect.azure import diagnostics, eventhub_dr
+    from auditor.collect.pacing import QuotaPacer
+    from auditor.collect.units import Limits, UnitRun, open_checkpoint
 
-    graph_collectors = [
-        c for c in collectors() if c.table != "resourcecontainers" and not diagnostics.is_arm(c)
-    ]
-    total = len(opts.subscriptions) + len(graph_collectors) + 2
     try:
         credential = _credential(opts)
     except (ClientAuthenticationError, ValueError) as exc:
@@ -201,51 +309,62 @@ def collect_azure(
                 _credential_gap(sub, error_code(exc), f"no usable Azure credentials: {exc}")
             )
         return result
-    ctx = AzureContext(opts=opts, credential=credential)
-    started = time.monotonic()
-    done = _enter(ctx, progress, total, started)
-    entered = sorted(ctx.entered)
-    targets: list[str] = []
-    namespaces: list[tuple[str, str]] = []
-    for c in graph_collectors:
-        operation = f"resourcegraph:{c.table}"
-        failed: list[tuple[str, str]] = []
-        if entered:
-            for row in ctx.query_rows(c.query(), entered, operation, _appender(failed)):
-                ctx.emit(row_record(row, c.name, operation))
-                if (target := diagnostics.target_of(row)) is not None:
-                    targets.append(target)
-                if (namespace := eventhub_dr.target_of(row)) is not None:
-                    namespaces.append(namespace)
-                if on_records is not None and len(ctx.sink.records) >= batch:
-                    on_records(ctx.sink.drain())
-        for sub in entered:
-            if failed:
-                code, msg = failed[0]
-                ctx.gap(sub, c.gap_service, operation, code, msg)
-            else:
-                ctx.ran(sub, c.name)
-        done += 1
-        _tick(progress, f"azure/{c.name}", "azure", done, total, started)
-    if entered:
-        diagnostics.collect(ctx, entered, targets)
-    _tick(progress, f"azure/{diagnostics.COLLECTOR.name}", "azure", done + 1, total, started)
-    if entered:
-        eventhub_dr.collect(ctx, entered, namespaces)
-    _tick(progress, f"azure/{eventhub_dr.COLLECTOR.name}", "azure", done + 2, total, started)
-    if on_records is not None:
-        rest = ctx.sink.drain()
-        for start in range(0, len(rest), max(1, batch)):
-            on_records(rest[start : start + max(1, batch)])
-        if not rest:
-            on_records([])
+    ctx = AzureContext(opts=opts, credential=credential, pacer=QuotaPacer(enabled=opts.pacing))
+    notes: list[str] = []
+    checkpoint, started = open_checkpoint(
+        opts.checkpoint,
+        resume=opts.resume,
+        scope=opts.scope_key(),
+        started=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        notes=notes,
+    )
+    take = _Take(on_records, batch)
+    run = UnitRun(
+        limits=Limits(max_workers=opts.max_workers, per_key=opts.max_workers),
+        take=take,
+        run=functools.partial(_run_unit, ctx),
+        checkpoint=checkpoint,
+        resume=opts.resume,
+        progress=progress,
+        notes=notes,
+    )
+
+    try:
+        entered = _waves(ctx, run, take)
+    except BaseException:  # Ctrl-C: the finished units stay checkpointed for --resume
+        if checkpoint is not None:
+            checkpoint.close()
+        raise
+    if on_records is not None and not take.handed:
+        on_records([])
+    return _merged(ctx, run, entered, started, checkpoint)
+
+
+def _merged(
+    ctx: AzureContext, run: Any, entered: list[str], started: dt.datetime, checkpoint: Any
+) -> CollectionResult:
+    """One result from the scan's own calls and every unit's, in unit order."""
+    calls: Counter[str] = Counter(ctx.sink.calls)
+    records: list[RawRecord] = list(ctx.sink.records)
+    gaps = list(ctx.sink.gaps)
+    units = []
+    for r in sorted(run.results, key=lambda r: r.unit):
+        records.extend(r.records)
+        gaps.extend(r.gaps)
+        calls.update(r.calls)
+        units.extend(r.coverage())
     return CollectionResult(
-        records=ctx.sink.records,
-        gaps=ctx.sink.gaps,
-        api_calls=dict(ctx.sink.calls),
-        units=ctx.sink.units,
+        records=records,
+        gaps=gaps,
+        api_calls=dict(calls),
+        units=units,
         accounts_entered=entered,
         caller_account=None,
+        accounts=list(dict.fromkeys(ctx.opts.subscriptions)),
+        resumed_units=run.resumed,
+        started=started,
+        checkpoint=run.checkpoint if run.checkpoint is not None else checkpoint,
+        notes=run.notes,
     )
 
 

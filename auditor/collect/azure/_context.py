@@ -89,7 +89,18 @@ class AzureContext:
     credential: Any
     sink: Sink = field(default_factory=Sink)
     entered: list[str] = field(default_factory=list)
+    pacer: Any = None
+    """The scan's :class:`~auditor.collect.pacing.QuotaPacer` (None: no pacing)."""
     _graph_client: Any = None
+
+    def for_unit(self) -> AzureContext:
+        """A context for one unit: its own sink, the scan's credential, pacer and graph client."""
+        return AzureContext(
+            opts=self.opts,
+            credential=self.credential,
+            pacer=self.pacer,
+            _graph_client=self.graph_client(),
+        )
 
     def client_kwargs(self) -> dict[str, Any]:
         from auditor.collect.azure._guard import ReadOnlyPolicy
@@ -99,6 +110,10 @@ class AzureContext:
             "retry_total": self.opts.retry_total,
             "user_agent": "boundary-auditor",
         }
+        if self.pacer is not None:
+            from auditor.collect.azure._pacing import PacingPolicy
+
+            kw["per_retry_policies"] = [PacingPolicy(self.pacer)]
         if self.opts.base_url:
             kw["base_url"] = self.opts.base_url
         if self.opts.connection_verify is not None:

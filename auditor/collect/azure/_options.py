@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -21,3 +22,13 @@ class AzureScanOptions:
     page_size: int = 1000
     """Rows per Resource Graph page (``$top``); Azure caps it at 1000."""
     max_workers: int = 8
+    pacing: bool = True
+    """Pace Resource Graph and ARM reads by their quotas (see collect/cloud_paces.py)."""
+    checkpoint: Path | None = None
+    """Folder to checkpoint finished units in (None: no checkpoint)."""
+    resume: bool = False
+    """Reuse the finished units found in ``checkpoint``."""
+
+    def scope_key(self) -> dict[str, Any]:
+        """What makes two scans the same scan (for the checkpoint); no secrets."""
+        return {"cloud": "azure", "subscriptions": list(self.subscriptions)}

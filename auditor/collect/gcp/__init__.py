@@ -1,19 +1,25 @@
 """GCP collection through Cloud Asset Inventory (``google-cloud-asset``), read-only.
 
 One unit per declared scope (project, folder, organisation) and content type
-(RESOURCE, IAM_POLICY): ``list_assets`` paged to the end, on a bounded thread
-pool. Every failure (an API error, a transport error, a malformed answer, a
-page token that repeats) becomes a :class:`~auditor.model.Gap` with cloud
-``gcp``; nothing raises for a cloud error. Answers become raw records through
-:mod:`auditor.collect.gcp.records`, which the offline importer shares.
+(RESOURCE, IAM_POLICY) through the one collection runner
+(:mod:`auditor.collect.units`: checkpoint and resume, scheduler, threads):
+``list_assets`` paged to the end, each page paced by the ListAssets quota and
+asked again after a 429 (RESOURCE_EXHAUSTED) back-off. Every failure (an API
+error, a transport error, a malformed answer, a page token that repeats)
+becomes a :class:`~auditor.model.Gap` with cloud ``gcp``; nothing raises for a cloud error.
+Answers become raw records through :mod:`auditor.collect.gcp.records` (shared
+with the offline importer).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import functools
 import json
 import tempfile
-import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +37,8 @@ from auditor.collect.gcp.records import (
     records_of,
     trim_asset,
 )
-from auditor.collect.threads import thread_pool
+from auditor.collect.pacing import QuotaPacer
+from auditor.collect.worker import ClientSettings, UnitResult, WorkUnit
 
 __all__ = [
     "IAM_UNIT",
@@ -41,7 +48,7 @@ __all__ = [
     "collect_gcp",
     "scopes",
 ]
-from auditor.collect.progress import Progress, ProgressUpdate
+from auditor.collect.progress import Progress
 from auditor.collect.runner import CollectionResult
 from auditor.extras import import_extra
 from auditor.model import CollectionUnit, Gap, RawRecord
@@ -80,6 +87,19 @@ class GcpScanOptions:
     timeout: float = 60.0
     page_size: int = 500
     max_workers: int = 8
+    pacing: bool = True
+    """Pace ListAssets by its per-consumer-project quota (see collect/pacing.py)."""
+    throttle_retries: int = 5
+    """A page answered 429 (RESOURCE_EXHAUSTED) is asked again this often, after the
+    back-off, before it is a gap."""
+    checkpoint: Path | None = None
+    """Folder to checkpoint finished units in (None: no checkpoint)."""
+    resume: bool = False
+    """Reuse the finished units found in ``checkpoint``."""
+
+    def scope_key(self) -> dict[str, Any]:
+        """What makes two scans the same scan (for the checkpoint); no secrets."""
+        return {"cloud": "gcp", "scopes": scopes(self)}
 
 
 def scopes(opts: GcpScanOptions) -> list[str]:
@@ -146,48 +166,88 @@ def _code(exc: BaseException) -> str:
 Keep = Callable[[list[dict[str, Any]]], None]
 
 
-def _list(
-    client: Any, opts: GcpScanOptions, scope: str, content: str, keep: Keep
-) -> tuple[Gap | None, int]:
-    """Hand every asset of one scope and content type, trimmed, to ``keep`` a page at a
-    time; a gap or None, and the pages fetched.
+def _throttled(exc: BaseException) -> bool:
+    from google.api_core.exceptions import ResourceExhausted, TooManyRequests
 
-    A malformed asset ends the listing with a ``MalformedResponse`` gap whose
-    operation is ``cloudasset.assets.list``: the caller then uses none of its assets.
+    return isinstance(exc, ResourceExhausted | TooManyRequests)
+
+
+def _first_page(
+    client: Any, request: Any, opts: GcpScanOptions, pacer: QuotaPacer, sent: list[int]
+) -> Any:
+    """One page of ``request``, paced; a 429 is backed off and asked again (``throttle_retries``).
+
+    Raises what the client raises (the last throttle too, once the retries are spent).
     """
     from google.api_core.gapic_v1.method import DEFAULT
+
+    retry = DEFAULT if opts.retry == SDK_DEFAULT else opts.retry
+    for attempt in range(opts.throttle_retries + 1):
+        pacer.before(PACE, CONSUMER)
+        sent[0] += 1
+        try:
+            pager = client.list_assets(request=request, retry=retry, timeout=opts.timeout)
+            page = next(iter(pager.pages))  # the answer already fetched: no further request
+        except _errors() as exc:
+            response = getattr(exc, "response", None)
+            headers = getattr(response, "headers", None) or {}
+            status = 429 if _throttled(exc) else 0
+            pacer.after(PACE, CONSUMER, status=status, retry_after=headers.get("Retry-After"))
+            if status != 429 or attempt == opts.throttle_retries:
+                raise
+            continue
+        pacer.after(PACE, CONSUMER, status=200)
+        return page
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _list(
+    client: Any, opts: GcpScanOptions, scope: str, content: str, keep: Keep, pacer: QuotaPacer
+) -> tuple[Gap | None, int]:
+    """Hand every asset of one scope and content type, trimmed, to ``keep`` a page at a
+    time; a gap or None, and the requests sent.
+
+    Each page is its own request (its page token), paced by the scan's
+    :class:`~auditor.collect.pacing.QuotaPacer`. A malformed asset ends the listing
+    with a ``MalformedResponse`` gap whose operation is ``cloudasset.assets.list``:
+    the caller then uses none of its assets.
+    """
     from google.cloud import asset_v1
     from google.protobuf.json_format import MessageToDict
 
     operation = "cloudasset.assets." + (
         "listResource" if content == "RESOURCE" else "listIamPolicy"
     )
-    request = asset_v1.ListAssetsRequest(
-        parent=scope,
-        content_type=getattr(asset_v1.ContentType, content),
-        asset_types=list(ASSET_TYPES if content == "RESOURCE" else IAM_ASSET_TYPES),
-        page_size=opts.page_size,
-    )
-    retry = DEFAULT if opts.retry == SDK_DEFAULT else opts.retry
     tokens: set[str] = set()
     pages = 0
+    sent = [0]
+    token = ""
     try:
-        pager = client.list_assets(request=request, retry=retry, timeout=opts.timeout)
-        for page in pager.pages:
+        while True:
+            request = asset_v1.ListAssetsRequest(
+                parent=scope,
+                content_type=getattr(asset_v1.ContentType, content),
+                asset_types=list(ASSET_TYPES if content == "RESOURCE" else IAM_ASSET_TYPES),
+                page_size=opts.page_size,
+                page_token=token,
+            )
+            page = _first_page(client, request, opts, pacer, sent)
             pages += 1
             try:
                 keep([trim_asset(MessageToDict(type(a).pb(a))) for a in page.assets])
             except AssetFormatError as exc:
-                return _gap(scope, MALFORMED_OPERATION, "MalformedResponse", str(exc)), pages
+                return _gap(scope, MALFORMED_OPERATION, "MalformedResponse", str(exc)), sent[0]
             token = str(page.next_page_token or "")
-            if token and token in tokens:
-                return _gap(scope, operation, "RepeatedPageToken", f"token {token!r}"), pages
-            if pages >= MAX_PAGES and token:
-                return _gap(scope, operation, "EndlessPagination", f"{pages} pages"), pages
+            if not token:
+                break
+            if token in tokens:
+                return _gap(scope, operation, "RepeatedPageToken", f"token {token!r}"), sent[0]
+            if pages >= MAX_PAGES:
+                return _gap(scope, operation, "EndlessPagination", f"{pages} pages"), sent[0]
             tokens.add(token)
     except _errors() as exc:
-        return _gap(scope, operation, _code(exc), f"{type(exc).__name__}: {exc}"), pages
-    return None, pages
+        return _gap(scope, operation, _code(exc), f"{type(exc).__name__}: {exc}"), sent[0]
+    return None, sent[0]
 
 
 MALFORMED_OPERATION = "cloudasset.assets.list"
@@ -222,6 +282,14 @@ def collect_gcp(
         return _collect(opts, progress, on_records, batch, Path(tmp))
 
 
+ASSET_RECORD = "cloudasset.asset"
+"""Type of a unit's raw record: one trimmed asset as listed (the records proper are made
+once every unit has listed: an IAM policy takes its location from its resource's asset)."""
+PACE = "gcp-cloudasset-list"
+CONSUMER = "consumer"
+"""ListAssets is metered per consumer project: the credentials' one, whatever is listed."""
+
+
 def _collect(
     opts: GcpScanOptions,
     progress: Progress | None,
@@ -229,6 +297,8 @@ def _collect(
     batch: int,
     folder: Path,
 ) -> CollectionResult:
+    from auditor.collect.units import Limits, UnitRun, open_checkpoint, run_wave
+
     result = CollectionResult()
     targets = scopes(opts)
     try:
@@ -239,87 +309,116 @@ def _collect(
                 _gap(scope, "google.auth.default", _code(exc), f"no usable credentials: {exc}")
             )
         return result
-    units = [(scope, content) for scope in targets for content in ("RESOURCE", "IAM_POLICY")]
-    files = {unit: folder / f"{n:05d}.jsonl" for n, unit in enumerate(units)}
-    indexes, malformed, complete = _list_units(client, opts, units, files, result, progress)
-    good = [unit for unit in units if unit not in malformed]
-    records = _records(good, files, indexes, on_records, batch)
+    notes: list[str] = []
+    checkpoint, started = open_checkpoint(
+        opts.checkpoint,
+        resume=opts.resume,
+        scope=opts.scope_key(),
+        started=dt.datetime.now(dt.UTC).replace(microsecond=0),
+        notes=notes,
+    )
+    units = [
+        WorkUnit(cloud="gcp", account=scope, region="global", service=service)
+        for scope in targets
+        for service in (RESOURCE_UNIT, IAM_UNIT)
+    ]
+    take = _ToDisk({u.key: folder / f"{n:05d}.jsonl" for n, u in enumerate(units)})
+    pacer = QuotaPacer(enabled=opts.pacing)
+    run = UnitRun(
+        limits=Limits(max_workers=opts.max_workers, per_key=2),
+        take=take,
+        run=functools.partial(_run_unit, client, opts, pacer),
+        checkpoint=checkpoint,
+        resume=opts.resume,
+        progress=progress,
+        notes=notes,
+    )
+    try:
+        run_wave(run, units)
+    except BaseException:  # Ctrl-C: the finished units stay checkpointed for --resume
+        if checkpoint is not None:
+            checkpoint.close()
+        raise
+    good = [u.key for u in units if u.key in take.indexes]
+    records = _records(good, take.files, take.indexes, on_records, batch)
     if records is not None:
         result.records = records
-    _add_coverage(result, targets, complete)
+    calls: Counter[str] = Counter()
+    for r in run.results:
+        result.gaps.extend(r.gaps)
+        calls.update(r.calls)
+        result.units.extend(r.coverage())
+    result.units.sort(key=lambda u: (targets.index(f"projects/{u.account}"), u.service))
+    result.accounts_entered = [u.account for u in result.units if u.service == RESOURCE_UNIT]
+    result.accounts = [_scope_account(s) for s in targets if s.startswith("projects/")]
     result.gaps.sort(key=lambda g: (g.account, g.operation, g.error_code, g.message))
-    result.api_calls = dict(sorted(result.api_calls.items()))
+    result.api_calls = dict(sorted(calls.items()))
+    result.resumed_units, result.started = run.resumed, started
+    result.checkpoint = run.checkpoint if run.checkpoint is not None else checkpoint
+    result.notes = notes
     return result
 
 
-def _list_units(
-    client: Any,
-    opts: GcpScanOptions,
-    units: list[tuple[str, str]],
-    files: dict[tuple[str, str], Path],
-    result: CollectionResult,
-    progress: Progress | None,
-) -> tuple[dict[tuple[str, str], AssetIndex], set[tuple[str, str]], set[tuple[str, str]]]:
-    """List every (scope, content) unit on the thread pool, each into its own file.
-
-    Assets are indexed as pages arrive (so the files are read back once). API
-    calls and gaps go into ``result``. Returns each unit's index, the units
-    whose answers were malformed (their assets are not used) and the units
-    listed to the end.
-    """
-    indexes = {unit: AssetIndex() for unit in units}
-    malformed: set[tuple[str, str]] = set()
-    complete: set[tuple[str, str]] = set()
-    lock = threading.Lock()
-    done = 0
-    per_scope: dict[str, int] = {}
+def _run_unit(
+    client: Any, opts: GcpScanOptions, pacer: QuotaPacer, unit: WorkUnit, _: ClientSettings
+) -> UnitResult:
+    """List one (scope, content) unit: its trimmed assets as records, its gap, its calls."""
     started = time.monotonic()
+    scope = unit.account
+    content = "RESOURCE" if unit.service == RESOURCE_UNIT else "IAM_POLICY"
+    assets: list[dict[str, Any]] = []
+    gap, sent = _list(client, opts, scope, content, assets.extend, pacer)
+    account = _scope_account(scope)
+    covered: tuple[CollectionUnit, ...] = ()
+    if gap is None and account != "*":
+        covered = (
+            CollectionUnit(cloud="gcp", account=account, region="global", service=unit.service),
+        )
+    return UnitResult(
+        unit=unit,
+        records=tuple(
+            RawRecord(
+                cloud="gcp",
+                account=account,
+                region="global",
+                service=unit.service,
+                type=ASSET_RECORD,
+                data=a,
+                operation="cloudasset:ListAssets",
+            )
+            for a in assets
+        ),
+        gaps=() if gap is None else (gap,),
+        calls={"cloudasset:ListAssets": max(1, sent)},
+        seconds=time.monotonic() - started,
+        covered=covered,
+    )
 
-    def run(unit: tuple[str, str]) -> None:
-        nonlocal done
-        scope, content = unit
-        with files[unit].open("w", encoding="utf-8") as out:
 
-            def keep(assets: list[dict[str, Any]]) -> None:
-                for a in assets:
-                    indexes[unit].add(a)
-                out.writelines(json.dumps(a, sort_keys=True) + "\n" for a in assets)
+class _ToDisk:
+    """Each finished unit's assets to its own file, indexed as they go; a malformed
+    answer's assets are not used (the unit has no index then)."""
 
-            gap, pages = _list(client, opts, scope, content, keep)
-        with lock:
-            if gap is not None and gap.operation == MALFORMED_OPERATION:
-                malformed.add(unit)
-            key = "cloudasset:ListAssets"
-            result.api_calls[key] = result.api_calls.get(key, 0) + max(1, pages)
-            if gap is not None:
-                result.gaps.append(gap)
-            else:
-                complete.add(unit)
-            done += 1
-            per_scope[scope] = per_scope.get(scope, 0) + 1
-            if progress:
-                progress(
-                    ProgressUpdate(
-                        label=f"{scope}/{content}",
-                        account=_scope_account(scope) if scope.startswith("projects/") else scope,
-                        account_done=per_scope[scope],
-                        account_total=2,
-                        done=done,
-                        total=len(units),
-                        resumed=0,
-                        elapsed=time.monotonic() - started,
-                    )
-                )
+    def __init__(self, files: dict[tuple[str, str, str], Path]) -> None:
+        self.files = files
+        self.indexes: dict[tuple[str, str, str], AssetIndex] = {}
 
-    with thread_pool(opts.max_workers) as pool:
-        list(pool.map(run, units))
-    return indexes, malformed, complete
+    def __call__(self, result: UnitResult) -> UnitResult:
+        if any(g.operation == MALFORMED_OPERATION for g in result.gaps):
+            return dataclasses.replace(result, records=())
+        index = AssetIndex()
+        with self.files[result.unit.key].open("w", encoding="utf-8") as out:
+            for rec in result.records:
+                index.add(rec.data)
+                out.write(json.dumps(rec.data, sort_keys=True) + "\n")
+        self.indexes[result.unit.key] = index
+        return dataclasses.replace(result, records=())
 
 
 def _records(
-    good: list[tuple[str, str]],
-    files: dict[tuple[str, str], Path],
-    indexes: dict[tuple[str, str], AssetIndex],
+    good: list[tuple[str, str, str]],
+    files: dict[tuple[str, str, str], Path],
+    indexes: dict[tuple[str, str, str], AssetIndex],
     on_records: Callable[[list[RawRecord]], None] | None,
     batch: int,
 ) -> list[RawRecord] | None:
@@ -346,21 +445,3 @@ def _records(
         return None
     pending.sort(key=lambda r: (r.account, r.type, str(r.data["name"]), r.service))
     return pending
-
-
-def _add_coverage(
-    result: CollectionResult, targets: list[str], complete: set[tuple[str, str]]
-) -> None:
-    """The units (per project and content) listed to the end, and the projects entered."""
-    for scope in targets:
-        account = _scope_account(scope)
-        if account == "*":
-            continue
-        for content, service in (("RESOURCE", RESOURCE_UNIT), ("IAM_POLICY", IAM_UNIT)):
-            if (scope, content) in complete:
-                result.units.append(
-                    CollectionUnit(cloud="gcp", account=account, region="global", service=service)
-                )
-        if (scope, "RESOURCE") in complete:
-            result.accounts_entered.append(account)
-    result.accounts = [_scope_account(s) for s in targets if s.startswith("projects/")]
