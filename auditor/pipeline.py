@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import importlib.metadata
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,6 @@ from auditor.analysis.derive import build_graph
 from auditor.base.exit_codes import ExitCode
 from auditor.base.serialize import (
     canonical_json,
-    gap_to_dict,
     inventory_jsonl_chunks,
     verdicts_json_chunks,
 )
@@ -39,12 +38,14 @@ from auditor.collect.clouds import CloudCollection
 from auditor.collect.runner import AwsScanOptions, CollectionResult, Progress
 from auditor.coverage import Unread, unread_accounts
 from auditor.evidence.bundle import Member, member_bytes, write_bundle
+from auditor.evidence.digests import EvidenceDigests
+from auditor.evidence.manifest import manifest_document
+from auditor.evidence.timings import ScanClock, TimedSink, bundle_timing
 from auditor.graph.build import BoundaryGraph
 from auditor.graph.export import crossings_document, graph_json_chunks
 from auditor.model import (
     Finding,
     Inventory,
-    PathName,
     RawRecord,
     Scope,
     Severity,
@@ -65,8 +66,6 @@ from auditor.scan_request import (
     collection_settings,
     scan_request,
 )
-
-BUNDLE_FORMAT = 1
 
 __all__ = [
     "CORE_MEMBERS",
@@ -99,6 +98,7 @@ def collect_inventory(
     progress: Progress | None = None,
     raw: list[RawRecord] | None = None,
     on_collected: Callable[[CloudCollection], None] | None = None,
+    clock: ScanClock | None = None,
 ) -> Inventory:
     """Collect every targeted cloud and normalise all of it into one inventory.
 
@@ -110,28 +110,33 @@ def collect_inventory(
     ``raw`` (``--keep-raw``) asks for them. ``on_collected`` sees each cloud's
     collection (its result and the accounts it targeted) before the merge. The
     scope is what was targeted: declared accounts (plus discovered ones) of every
-    cloud, and every region scanned.
+    cloud, and every region scanned. ``clock`` times collection and normalising.
     """
     from auditor.collect.clouds import cloud_collectors  # imports each cloud's module
 
-    known = cloud_collectors()
-    chosen = [(known[c], targets.options(c)) for c in targets.clouds]
-    for collector, _ in chosen:  # a missing extra found after an hour of AWS wastes the hour
-        collector.require_sdk()
+    clock = clock or ScanClock()
+    with clock.phase("collect"):
+        known = cloud_collectors()
+        chosen = [(known[c], targets.options(c)) for c in targets.clouds]
+        for collector, _ in chosen:  # a missing extra found after an hour of AWS wastes it
+            collector.require_sdk()
     results: list[CollectionResult] = []
     accounts: list[str] = []
     regions: list[str] = []
     keep = raw is not None
     with InventorySpool() as spool:
+        sink = TimedSink(spool, clock)
         for collector, options in chosen:
+            began = time.perf_counter()
             got = collector.collect(
                 options,
                 progress,
-                spool,
+                sink,
                 keep_records=keep,
                 work_dir=spool.folder,
                 declared_regions=tuple(targets.regions.get(collector.cloud, ())),
             )
+            clock.collected(collector.cloud, time.perf_counter() - began, got.result)
             if on_collected is not None:
                 on_collected(got)
             results.append(got.result)
@@ -142,16 +147,17 @@ def collect_inventory(
         calls: Counter[str] = Counter()
         for r in results:
             calls.update(r.api_calls)
-        return spool.inventory(
-            scope=Scope(
-                accounts=tuple(dict.fromkeys(accounts)),
-                regions=tuple(dict.fromkeys(regions)),
-                cloud="+".join(targets.clouds),
-            ),
-            gaps=[g for r in results for g in r.gaps],
-            api_calls=dict(calls),
-            collected=[u for r in results for u in r.units],
-        )
+        with clock.phase("normalise"):
+            return spool.inventory(
+                scope=Scope(
+                    accounts=tuple(dict.fromkeys(accounts)),
+                    regions=tuple(dict.fromkeys(regions)),
+                    cloud="+".join(targets.clouds),
+                ),
+                gaps=[g for r in results for g in r.gaps],
+                api_calls=dict(calls),
+                collected=[u for r in results for u in r.units],
+            )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,26 +175,19 @@ class Evaluation:
 
 
 def evaluate_inventory(
-    inventory: Inventory, decl: Declaration, pack: RulePack, today: dt.date
+    inventory: Inventory,
+    decl: Declaration,
+    pack: RulePack,
+    today: dt.date,
+    clock: ScanClock | None = None,
 ) -> Evaluation:
-    graph = build_graph(inventory, decl)
-    rules = all_rules()
-    verdicts = evaluate(graph, pack, rules, today=today)
+    clock = clock or ScanClock()
+    with clock.phase("build"):
+        graph = build_graph(inventory, decl)
+    with clock.phase("evaluate"):
+        rules = all_rules()
+        verdicts = evaluate(graph, pack, rules, today=today)
     return Evaluation(graph=graph, verdicts=verdicts, rules=rules, pack=pack, evaluated_on=today)
-
-
-def summary_counts(verdicts: list[Verdict]) -> dict[str, dict[str, int]]:
-    c = Counter((v.path.value, v.status.value) for v in verdicts)
-    return {p.value: {s.value: c.get((p.value, s.value), 0) for s in Status} for p in PathName}
-
-
-def finding_counts(findings: list[Finding]) -> dict[str, dict[str, int]]:
-    """Findings by status (FAIL, WAIVED) and severity, every cell present."""
-    c = Counter((f.status.value, f.severity.value) for f in findings)
-    return {
-        s.value: {sev.value: c.get((s.value, sev.value), 0) for sev in Severity}
-        for s in (Status.FAIL, Status.WAIVED)
-    }
 
 
 def bundle_files(
@@ -254,7 +253,20 @@ def bundle_members(
     report = _report_data(decl, decl_text, ev, crossings, digests, signed_by)
     if provenance and provenance.get("not_judged"):
         report = replace(report, not_judged=dict(provenance["not_judged"]))
-    manifest = _manifest(decl, decl_text, ev, crossings, started, finished)
+    manifest = manifest_document(
+        decl=decl,
+        decl_text=decl_text,
+        inventory=inv,
+        pack=ev.pack,
+        rules=ev.rules,
+        verdicts=ev.verdicts,
+        findings=ev.findings,
+        evaluated_on=ev.evaluated_on,
+        crossings=len(crossings),
+        started=started,
+        finished=finished,
+        tool={"name": "boundary-auditor", "version": tool_version()},
+    )
     if provenance:
         manifest["provenance"] = dict(provenance)
     if collection:
@@ -273,41 +285,6 @@ def bundle_members(
         if formats is None or name in formats:
             files[name] = functools.partial(render, report)
     return files
-
-
-class EvidenceDigests(Mapping[str, str]):
-    """SHA-256 of the bundle members a report describes, each serialised once if it can be.
-
-    :meth:`member` is the member itself: it yields the chunks and keeps their digest,
-    so a report written after it (``inventory.jsonl`` sorts before ``report.*``) does
-    not serialise it again; a digest asked for first is computed by streaming the
-    same chunks. Either way the value is the digest SHA256SUMS lists.
-    """
-
-    def __init__(self, sources: Mapping[str, Callable[[], Iterable[bytes]]]) -> None:
-        self._sources = dict(sources)
-        self._done: dict[str, str] = {}
-
-    def member(self, name: str) -> Iterator[bytes]:
-        h = hashlib.sha256()
-        for chunk in self._sources[name]():
-            h.update(chunk)
-            yield chunk
-        self._done.setdefault(name, h.hexdigest())
-
-    def __getitem__(self, name: str) -> str:
-        if name not in self._done:
-            h = hashlib.sha256()
-            for chunk in self._sources[name]():
-                h.update(chunk)
-            self._done[name] = h.hexdigest()
-        return self._done[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._sources))
-
-    def __len__(self) -> int:
-        return len(self._sources)
 
 
 def _report_data(
@@ -368,42 +345,6 @@ def signer_fingerprint(signer: Callable[[bytes], bytes] | None) -> str:
     return signer(b"").split(b"\n", 1)[0].decode("utf-8", "replace").strip()
 
 
-def _manifest(
-    decl: Declaration,
-    decl_text: str,
-    ev: Evaluation,
-    crossings: list[dict[str, Any]],
-    started: str,
-    finished: str,
-) -> dict[str, Any]:
-    """manifest.json: what was scanned, by which tool and rules, when, and what it found."""
-    inv = ev.graph.inventory
-    used = [e.id for e in ev.pack.entries(ev.rules)]
-    return {
-        "format": BUNDLE_FORMAT,
-        "tool": {"name": "boundary-auditor", "version": tool_version()},
-        "declaration": {"name": decl.name, "sha256": declaration_hash(decl_text)},
-        "rules": {"pack": ev.pack.name, "pack_version": ev.pack.version, "ids": used},
-        "scope": {
-            "cloud": inv.scope.cloud,
-            "accounts": list(inv.scope.accounts),
-            "regions": list(inv.scope.regions),
-        },
-        "started": started,
-        "finished": finished,
-        "evaluated_on": ev.evaluated_on.isoformat(),
-        "api_calls": dict(inv.api_calls),
-        "api_calls_total": sum(inv.api_calls.values()),
-        "resources": len(inv.resources),
-        "relations": len(inv.relations),
-        "crossings": len(crossings),
-        "gaps": [gap_to_dict(g) for g in inv.gaps],
-        "complete": not inv.gaps,
-        "verdicts": summary_counts(ev.verdicts),
-        "findings": finding_counts(ev.findings),
-    }
-
-
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -421,7 +362,10 @@ def write_scan_bundle(
     raw: Mapping[str, bytes] | None = None,
     output: OutputChoice | None = None,
     collection: Mapping[str, Any] | None = None,
+    clock: ScanClock | None = None,
 ) -> Path:
+    """Write the bundle; with ``clock`` (a live scan's) time it and add ``timings.json``."""
+    began = time.perf_counter()
     files = bundle_members(
         decl=decl,
         decl_text=decl_text,
@@ -439,7 +383,11 @@ def write_scan_bundle(
     while (out_dir / name).exists():
         n += 1
         name = f"{base}-{n}"
-    return write_bundle(out_dir, name, files, signer)
+    if clock is None:
+        return write_bundle(out_dir, name, files, signer)
+    clock.add("render", time.perf_counter() - began)  # the reports' shared data, made once
+    last, timed = bundle_timing(clock, set(renderers()))
+    return write_bundle(out_dir, name, files, signer, last=last, timed=timed)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -454,17 +402,21 @@ class ScanResult:
     """Accounts, subscriptions and projects the scan set out to read."""
     aws: CollectionResult | None
     """The AWS collection (discovered accounts, resumed units, its checkpoint)."""
+    timings: Mapping[str, Any] = field(default_factory=dict)
+    """The bundle's ``timings.json``: where the scan's time went (not deterministic)."""
 
 
 def run_scan(
     request: ScanRequest,
     progress: Progress | None = None,
     on_result: Callable[[CollectionResult], None] | None = None,
+    clock: ScanClock | None = None,
 ) -> ScanResult:
     """Collect, normalise, evaluate and write the bundle; raises :class:`ScanError`.
 
     ``on_result`` sees the AWS collection result before the merge (organisation
     discovery, resumed units). The checkpoint is dropped once the bundle holds it all.
+    ``clock`` times it (the CLI's counts start-up); the bundle gets ``timings.json``.
     """
     from auditor.collect.executors import ExecutorError
     from auditor.evidence.raw import raw_files
@@ -472,6 +424,8 @@ def run_scan(
     from auditor.normalize.drills import with_drills
     from auditor.normalize.spool import SpoolError
 
+    clock = clock or ScanClock()
+    clock.scan_begins()
     started = now_utc()
     raw: list[RawRecord] | None = [] if request.keep_raw else None
     clouds: list[CloudCollection] = []
@@ -482,7 +436,7 @@ def run_scan(
             on_result(got.result)
 
     try:
-        inventory = collect_inventory(request.targets, progress, raw, on_collected=seen)
+        inventory = collect_inventory(request.targets, progress, raw, seen, clock)
     except NormalizationError as exc:
         raise ScanError(f"unexpected API response: {exc}") from None
     except (SpoolError, ExecutorError) as exc:  # a full disk; an unreachable Dask scheduler
@@ -492,7 +446,8 @@ def run_scan(
         started = min(started, aws.started)  # a resumed scan began earlier
     finished = now_utc()
     decl = request.declaration
-    inventory = with_drills(inventory, decl, request.declaration_path, started.date())
+    with clock.phase("normalise"):
+        inventory = with_drills(inventory, decl, request.declaration_path, started.date())
     ev, bundle = judge_and_write(
         inventory,
         decl=decl,
@@ -505,6 +460,7 @@ def run_scan(
         raw=None if raw is None else raw_files(raw),
         output=request.output,
         collection=collection_settings(request.targets),
+        clock=clock,
     )
     for got in clouds:  # the bundle holds it all now: drop the raw data
         if got.result.checkpoint is not None:
@@ -517,6 +473,7 @@ def run_scan(
         unread=tuple(unread_accounts(inventory, wanted)),
         targeted=len(set(wanted)),
         aws=aws,
+        timings=clock.document,
     )
 
 
@@ -535,16 +492,18 @@ def judge_and_write(
     raw: Mapping[str, bytes] | None = None,
     output: OutputChoice | None = None,
     collection: Mapping[str, Any] | None = None,
+    clock: ScanClock | None = None,
 ) -> tuple[Evaluation, Path]:
     """Evaluate an inventory in hand and write its bundle; raises :class:`ScanError`.
 
     Every run ends here: a live scan, an import of exports, a replay of a bundle
     (``provenance`` names its source), the fault matrix. ``evaluated_on``
-    defaults to the day the collection started.
+    defaults to the day the collection started. ``clock`` (a live scan's) adds
+    ``timings.json``; replays and imports pass none: the same bytes every time.
     """
     from auditor.evidence.bundle import BundleError
 
-    ev = evaluate_inventory(inventory, decl, pack, evaluated_on or started.date())
+    ev = evaluate_inventory(inventory, decl, pack, evaluated_on or started.date(), clock)
     try:
         bundle = write_scan_bundle(
             out_dir,
@@ -558,6 +517,7 @@ def judge_and_write(
             raw=raw,
             output=output,
             collection=collection,
+            clock=clock,
         )
     except (BundleError, OSError) as exc:
         raise ScanError(f"cannot write the evidence bundle: {exc}") from None

@@ -78,7 +78,7 @@ class OutputChoice:
 
     def check(self) -> None:
         """Refuse an unknown format or an unsafe name (raises :class:`ScanError`)."""
-        known = set(renderers())
+        known = set(renderers()) if self.formats else set()  # the renderers load jinja2
         unknown = sorted((self.formats or frozenset()) - known)
         if unknown:
             raise ScanError(f"unknown output format {unknown[0]!r}; known: {sorted(known)}")

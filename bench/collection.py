@@ -151,8 +151,9 @@ def minimum_calls(
     return dict(out)
 
 
-def run(spec: Spec, prowler: str | None, workers: int) -> None:
+def run(spec: Spec, prowler: str | None, workers: int, pacing: bool = True) -> None:
     from auditor.collect.runner import AwsScanOptions, collect_aws
+    from auditor.evidence.timings import ScanClock, timings_document
     from auditor.fakecloud.identities import AUDITOR_ROLE, provision_auditor
     from auditor.fakecloud.moto_server import MotoServer, endpoint_env
 
@@ -171,6 +172,7 @@ def run(spec: Spec, prowler: str | None, workers: int) -> None:
             with endpoint_env(endpoint, **creds.env()):
                 os.environ.pop("AWS_SESSION_TOKEN", None)
                 os.environ.pop("AWS_PROFILE", None)
+                clock = ScanClock()
                 t = time.perf_counter()
                 result = collect_aws(
                     AwsScanOptions(
@@ -179,9 +181,11 @@ def run(spec: Spec, prowler: str | None, workers: int) -> None:
                         assume_role=AUDITOR_ROLE,
                         max_attempts=2,
                         max_workers=workers,
+                        pacing=pacing,
                     )
                 )
                 ours = time.perf_counter() - t
+                clock.collected("aws", ours, result)
             kinds = Counter(r.type for r in result.records)
             print(
                 f"auditor collection: {len(result.records)} records, {len(result.gaps)} gaps, "
@@ -191,14 +195,15 @@ def run(spec: Spec, prowler: str | None, workers: int) -> None:
             for g in result.gaps[:5]:
                 print(f"  gap: {g.account}/{g.region} {g.service}:{g.operation} {g.error_code}")
             print("  records: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
-            _report_calls(result, accounts, spec.regions)
+            least = _report_calls(result, accounts, spec.regions)
+            _report_timings(timings_document(clock), result.api_calls, least)
             if prowler:
                 _prowler(prowler, spec, accounts, creds.env(), endpoint, ours)
     finally:
         server.stop()
 
 
-def _report_calls(result: Any, accounts: list[str], regions: tuple[str, ...]) -> None:
+def _report_calls(result: Any, accounts: list[str], regions: tuple[str, ...]) -> dict[str, int]:
     made = dict(result.api_calls)
     caller = result.caller_account or accounts[0]
     least = minimum_calls(result.records, accounts, regions, caller)
@@ -220,6 +225,34 @@ def _report_calls(result: Any, accounts: list[str], regions: tuple[str, ...]) ->
         f"{'total (modelled operations)':<52} {modelled_made:>6} {lo_total:>8} {extra_total:>6}"
         f"   ratio made/minimum = {modelled_made / max(1, lo_total):.2f}"
     )
+    return least
+
+
+def _report_timings(doc: dict[str, Any], made: dict[str, int], least: dict[str, int]) -> None:
+    """Where the collection's time went (the scan's ``timings.json`` view), per service
+    against its minimum calls (of the operations the minimum models)."""
+    aws = doc["collection"]["clouds"]["aws"]
+    chain = aws["chain"]
+    print(
+        f"\ncollection wall {aws['seconds']:.2f} s; longest dependent chain "
+        f"{chain['seconds']:.2f} s (setup {chain['setup_seconds']:.2f} s + slowest unit "
+        f"{chain['slowest_unit']} {chain['slowest_unit_seconds']:.2f} s); {aws['units']} units "
+        f"took {aws['units_seconds_summed']:.1f} s summed; normalising while collecting "
+        f"{doc['collection']['normalise_while_collecting_seconds']:.2f} s"
+    )
+    minimum: Counter[str] = Counter()
+    modelled: Counter[str] = Counter()
+    for op, n in least.items():
+        minimum[op.split(":", 1)[0]] += n
+        modelled[op.split(":", 1)[0]] += made.get(op, 0)
+    head = ("calls", "modelled", "minimum", "waits s", "clients", "build s")
+    print(f"{'service':<24} " + " ".join(f"{h:>8}" for h in head))
+    for name, v in doc["services"].items():
+        print(
+            f"{name:<24} {v['calls']:>8} {modelled[name]:>8} {minimum[name]:>8} "
+            f"{v['wait_seconds']:>8.2f} "
+            f"{v['clients']:>8} {v['client_seconds']:>8.2f}"
+        )
 
 
 def _prowler(
@@ -289,6 +322,7 @@ def main() -> None:
     ap.add_argument("--app-instances", type=int, default=30)
     ap.add_argument("--workers", type=int, default=16)
     ap.add_argument("--prowler", help="path of a prowler executable (its own venv)")
+    ap.add_argument("--no-pacing", action="store_true", help="as --rate 0: no client-side pacing")
     a = ap.parse_args()
     spec = Spec(
         accounts=a.accounts,
@@ -296,7 +330,7 @@ def main() -> None:
         app_vpcs=a.app_vpcs,
         app_instances=a.app_instances,
     )
-    run(spec, a.prowler, a.workers)
+    run(spec, a.prowler, a.workers, pacing=not a.no_pacing)
 
 
 if __name__ == "__main__":

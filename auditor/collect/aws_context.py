@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -223,10 +224,13 @@ class AwsContext:
         key = f"{name}@{region}"
         if key not in self._clients:
             with _session_lock(self._session):  # boto3 sessions are not thread-safe
+                started = time.perf_counter()
                 c = self._session.client(name, region_name=region, config=self._config)
+                built_in = time.perf_counter() - started
             guard_client(c)
             c.meta.events.register("before-call.*.*", self._count)
             if self._limits is not None:  # every attempt, retries included, draws a token
+                self._limits.built(c, account=self.account, region=region, seconds=built_in)
                 self._limits.attach(c, account=self.account, region=region)
             self._clients[key] = c
         return self._clients[key]

@@ -211,6 +211,9 @@ class Pacer:
         self._buckets: dict[tuple[str, ...], AdaptiveBucket] = {}
         self._ceilings: dict[tuple[str, str], TokenBucket] = {}
         self._lock = threading.Lock()
+        self.clients: dict[tuple[str, str, str], list[float]] = {}
+        """(account, region, endpoint prefix) -> seconds each client built for it took."""
+        self._prefixes: dict[str, str] = {}
 
     def bucket(self, account: str, region: str, service_id: str, action: str) -> AdaptiveBucket:
         pace = pace_of(service_id)
@@ -233,6 +236,14 @@ class Pacer:
                 found = TokenBucket(self.ceiling, burst, self._clock, self._sleep)
                 self._ceilings[(account, region)] = found
             return found
+
+    def built(self, client: Any, *, account: str, region: str, seconds: float) -> None:
+        """A client was built in ``seconds`` (for the scan's timings, paced or not)."""
+        model = client.meta.service_model
+        prefix = str(model.endpoint_prefix)
+        with self._lock:
+            self.clients.setdefault((account, region, prefix), []).append(seconds)
+            self._prefixes[pace_key(str(model.service_id))] = prefix
 
     def attach(self, client: Any, *, account: str, region: str) -> None:
         """Make every send of ``client`` wait for its buckets, and learn from throttles."""
@@ -263,6 +274,15 @@ class Pacer:
             for (_, _, service, _), b in self._buckets.items():
                 out[service] = out.get(service, 0.0) + b.waited
         return out
+
+    def waits_by_prefix(self) -> dict[str, float]:
+        """:meth:`waits` keyed by endpoint prefix (``elasticloadbalancing``), as calls are
+        counted; the ceiling's waits under ``*``."""
+        with self._lock:
+            names = dict(self._prefixes)
+            ceiling = sum(b.waited for b in self._ceilings.values())
+        out = {names.get(k, k): w for k, w in self.waits().items()}
+        return {**out, "*": ceiling} if ceiling else out
 
     def throttles(self) -> dict[str, int]:
         """Throttling answers seen per service."""

@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import functools
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -155,6 +156,12 @@ class CollectionResult:
     """The locked checkpoint: ``remove()`` it once the results are kept (the bundle)."""
     notes: list[str] = field(default_factory=list)
     """Things the person running the scan should know (checkpoint busy or failing)."""
+    setup_seconds: float = 0.0
+    """Identity, discovery and entering accounts: what every unit waits for (timings)."""
+    unit_seconds: dict[str, float] = field(default_factory=dict)
+    """Seconds each unit this run collected took, by label (timings)."""
+    pacer: Any = None
+    """The scan's :class:`~auditor.collect.pacing.Pacer`: waits and clients built (timings)."""
 
 
 def plan(
@@ -353,6 +360,7 @@ def collect_aws(
     sink = Sink()
     home = opts.regions[0] if opts.regions else "us-east-1"
     notes: list[str] = []
+    clock = time.monotonic()
     checkpoint, started = open_checkpoint(
         opts.checkpoint,
         resume=opts.resume,
@@ -381,8 +389,10 @@ def collect_aws(
             progress=progress,
             notes=notes,
         )
+        setup = time.monotonic() - clock
         run_wave(run, _work_units(services, accesses, regions, home, run_id))
         result = _merge(sink, run.results, opts, caller=caller, started=started)
+        result.setup_seconds, result.pacer = setup, state.limits
         result.accounts = accounts
         result.accounts_entered = sorted(accesses)
         result.regions = regions
@@ -441,4 +451,5 @@ def _merge(
         accounts=list(opts.accounts),
         resumed_units=0,
         started=started,
+        unit_seconds={r.unit.label: r.seconds for r in results if r.ran and not r.resumed},
     )

@@ -231,6 +231,8 @@ def scan_and_report(
     on_bundle: Callable[[Any, Path], None] | None = None,
     upload: Any = None,
     as_json: bool = False,
+    clock: Any = None,
+    show_timings: bool = False,
 ) -> int:
     """Run ``request`` (a ScanRequest) with progress, print the summary; the exit code.
 
@@ -238,6 +240,8 @@ def scan_and_report(
     summary (``auditor snapshot``); ``upload`` (an S3Target) copies the finished
     bundle to S3 (exit 4 when that fails; the bundle stays). ``as_json``: the human
     output goes to stderr and stdout gets one summary object (:func:`scan_summary`).
+    ``clock`` (a :class:`~auditor.evidence.timings.ScanClock`) times the scan;
+    ``show_timings`` prints its critical path.
     """
     from rich.text import Text
 
@@ -259,9 +263,9 @@ def scan_and_report(
             result = run_scan(request, None, on_result=noted)
         elif console.is_terminal:
             with RichProgress(console) as bar:
-                result = run_scan(request, bar, on_result=noted)
+                result = run_scan(request, bar, on_result=noted, clock=clock)
         else:
-            result = run_scan(request, LogProgress(sys.stderr), on_result=noted)
+            result = run_scan(request, LogProgress(sys.stderr), on_result=noted, clock=clock)
     except ScanError as exc:
         fail_with(str(exc))
     if on_bundle is not None:
@@ -278,6 +282,11 @@ def scan_and_report(
     )
     for line in lines:
         console.print(Text(inert(line)))
+    if show_timings and result.timings:
+        from auditor.evidence.timings import summary_lines
+
+        for line in summary_lines(result.timings):
+            console.print(Text(inert(line)))
     if result.unread:
         click.echo(inert(f"error: {unread_line(result.unread, result.targeted)}"), err=True)
     final = int(code)
@@ -316,5 +325,6 @@ def scan_summary(result: Any, code: int, lines: list[str]) -> str:
         "unread": [
             {"cloud": u.cloud, "account": u.account, "cause": u.cause} for u in result.unread
         ],
+        "timings": dict(result.timings),
     }
     return json.dumps(doc, sort_keys=True, ensure_ascii=True)

@@ -54,7 +54,14 @@ _scan_options = bundle_options(
     "as_json",
     is_flag=True,
     help="Print one JSON summary on stdout (bundle, exit code and reason, verdict counts, "
-    "findings, gaps); the human summary goes to stderr.",
+    "findings, gaps, timings); the human summary goes to stderr.",
+)
+@click.option(
+    "--timings",
+    "show_timings",
+    is_flag=True,
+    help="Print where the scan's time went: start-up, collection and its longest chain, "
+    "pacing waits, evaluation, writing (the bundle's timings.json has it always).",
 )
 def scan(
     declaration: Path,
@@ -79,9 +86,13 @@ def scan(
     gcp_folders: tuple[str, ...],
     gcp_organization: bool,
     as_json: bool,
+    show_timings: bool,
 ) -> None:
     """Collect the declared AWS accounts, Azure subscriptions and GCP projects, evaluate
     the rules, and write an evidence bundle."""
+    from auditor.evidence.timings import ScanClock
+
+    clock = ScanClock.from_process_start()  # its start-up runs until the scan begins
     from auditor.commands._common import (
         baseline_verdicts,
         check_writable,
@@ -122,7 +133,14 @@ def scan(
     )
     with aws_credentials_env(mfa_env):
         code = scan_and_report(
-            request, fail_on=fail_on, strict=strict, baseline=prior, upload=target, as_json=as_json
+            request,
+            fail_on=fail_on,
+            strict=strict,
+            baseline=prior,
+            upload=target,
+            as_json=as_json,
+            clock=clock,
+            show_timings=show_timings,
         )
     sys.exit(code)
 

@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -126,14 +127,22 @@ def write_bundle(
     name: str,
     files: Mapping[str, Member],
     signer: Callable[[bytes], bytes] | None = None,
+    *,
+    last: Mapping[str, Member] | None = None,
+    timed: Callable[[str, float], None] | None = None,
 ) -> Path:
     """Write ``files``, their SHA256SUMS (and its signature) atomically as ``out_dir/name``.
 
     Each member is made, hashed as it is written and dropped before the next;
     SHA256SUMS comes from those digests and is signed once every member is on disk.
+    ``last`` members are made after all of ``files`` (a scan's timings, which time
+    the writing of the others); ``timed(name, seconds)`` hears how long each took.
     """
-    for n in files:
+    last = last or {}
+    for n in (*files, *last):
         safe_member_name(n)
+    if set(files) & set(last):
+        raise BundleError(f"bundle member {sorted(set(files) & set(last))[0]!r} given twice")
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_dead_partials(out_dir)
     final = out_dir / name
@@ -145,7 +154,13 @@ def write_bundle(
     renamed = False
     try:
         tmp.mkdir()
-        digests = {n: _write_member(tmp / n, files[n]) for n in sorted(files)}
+        digests: dict[str, str] = {}
+        for group in (files, last):
+            for n in sorted(group):
+                began = time.perf_counter()
+                digests[n] = _write_member(tmp / n, group[n])
+                if timed is not None:
+                    timed(n, time.perf_counter() - began)
         sums = sums_of_digests(digests)
         _write_member(tmp / SUMS, sums)
         if signer is not None:

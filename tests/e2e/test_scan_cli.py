@@ -29,6 +29,7 @@ BUNDLE_FILES = {
     "report.sarif",
     "junit.xml",
     "ocsf.jsonl",
+    "timings.json",
     "SHA256SUMS",
 }
 
@@ -205,6 +206,7 @@ def test_scan_writes_the_chosen_formats_under_the_chosen_name(
     assert {p.name for p in bundle.iterdir()} == core | {
         "report.sarif",
         "ocsf.jsonl",
+        "timings.json",  # a live scan's own timings (not a report: always written)
         "SHA256SUMS",
     }
     assert verify_bundle(bundle).ok
