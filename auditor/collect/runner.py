@@ -102,6 +102,8 @@ class AwsScanOptions:
     """Folder to checkpoint finished units in (None: no checkpoint)."""
     resume: bool = False
     """Reuse the finished units found in ``checkpoint``."""
+    flows_since: int | None = None
+    """Read observed flows (VPC Flow Log records) of the last this many seconds (None: not)."""
 
     def settings(self) -> ClientSettings:
         return ClientSettings(
@@ -129,6 +131,7 @@ class AwsScanOptions:
             "organization": self.organization,
             "organizational_units": list(self.organizational_units),
             "all_regions": self.all_regions,
+            "flows_since": self.flows_since,
         }
 
 
@@ -327,6 +330,7 @@ def _work_units(
     regions: dict[str, tuple[str, ...]],
     home: str,
     run_id: str,
+    flows_since: int | None = None,
 ) -> list[WorkUnit]:
     """One work unit per planned (account, region, service) of the entered accounts."""
     return [
@@ -338,6 +342,7 @@ def _work_units(
             scan_regions=regions[acct],
             access=accesses[acct],
             run_id=run_id,
+            flows_since=flows_since,
         )
         for acct, region, svc in plan(services, list(accesses), regions)
     ]
@@ -465,7 +470,12 @@ def collect_aws(
     from auditor.collect.aws import services as all_services
     from auditor.collect.scheduler import Scheduler
 
-    services = [s for s in all_services() if not opts.services or s.name in opts.services]
+    services = [
+        s
+        for s in all_services()
+        if (not opts.services or s.name in opts.services)
+        and (not s.opt_in or opts.flows_since is not None)
+    ]
     settings = opts.settings()
     run_id = uuid.uuid4().hex[:12]
     state = run_state(run_id, settings)
@@ -483,7 +493,7 @@ def collect_aws(
             return failed
         accounts, org = _targets(opts, state, sink, home)
         accesses, regions = _enter(opts, state, sink, caller, accounts, home)
-        units = _work_units(services, accesses, regions, home, run_id)
+        units = _work_units(services, accesses, regions, home, run_id, opts.flows_since)
         results, todo = _restore(units, checkpoint if opts.resume else None, spool, keep_records)
         scheduler = Scheduler(
             todo, per_key=max(1, opts.per_region_workers), global_cap=max(1, opts.max_workers)

@@ -66,6 +66,8 @@ class WorkUnit:
     """Every region scanned in this account (collectors may skip what another unit reads)."""
     access: AccountAccess = field(compare=False)
     run_id: str = field(compare=False)
+    flows_since: int | None = field(default=None, compare=False)
+    """Seconds of observed flows to read (None: not asked for)."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -167,6 +169,7 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
         scan_regions=unit.scan_regions,
         limits=state.limits,
         shared=state.listings,
+        flows_since=unit.flows_since,
     )
     try:
         svc.collect(ctx)
