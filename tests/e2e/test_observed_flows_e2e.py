@@ -4,15 +4,22 @@ records written into the log group by the fixture, read by the auditor with real
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
+from ruamel.yaml import YAML
+
+from auditor.cli import main
 from auditor.fakecloud.flow_records import Flow, flow_lines, write_records
+from auditor.fakecloud.identities import AUDITOR_ROLE
 from auditor.model import Inventory, Status
 from tests.conftest import CUSTOMER, FakeAws
 from tests.e2e.test_rules_network_e2e import E1, NET, broker_estate, only, tcp
-from tests.helpers import run_rules
+from tests.helpers import BASE, run_rules
 
 RULE = "network.observed-sources"
 SERVICES = (*NET, "vpc-flow-records")
@@ -148,3 +155,50 @@ def test_a_failed_read_is_a_gap_and_inconclusive(fake_aws: FakeAws) -> None:
     assert gaps and GROUP in gaps[0].resource
     v = only(run_rules(inv, rules=[RULE]), RULE)
     assert v.status is Status.INCONCLUSIVE, v.message
+
+
+def test_scan_flows_since_reads_and_judges_through_the_cli(
+    fake_aws: FakeAws, tmp_path: Path
+) -> None:
+    _estate(fake_aws, [CLIENT, UNDECLARED])
+    creds = fake_aws.auditor((CUSTOMER,))
+    decl = tmp_path / "boundary.yaml"
+    with decl.open("w") as fh:
+        YAML().dump(BASE, fh)
+
+    def scan(out: str, *extra: str) -> tuple[int, str]:
+        result = CliRunner().invoke(
+            main,
+            [
+                "scan",
+                "--boundary",
+                str(decl),
+                "--out",
+                str(tmp_path / out),
+                "--assume-role",
+                AUDITOR_ROLE,
+                "--region",
+                E1,
+                "--checks",
+                RULE,
+                "--no-checkpoint",
+                *extra,
+            ],
+            env=creds.env(),
+        )
+        return result.exit_code, result.output
+
+    code, output = scan("on", "--flows-since", "24h")
+    (bundle,) = list((tmp_path / "on").iterdir())
+    verdicts = json.loads((bundle / "verdicts.json").read_text())
+    assert [(v["rule"], v["status"]) for v in verdicts] == [(RULE, "FAIL")], output
+    assert "198.51.100.7" in verdicts[0]["message"]
+
+    code, output = scan("off")
+    (bundle,) = list((tmp_path / "off").iterdir())
+    verdicts = json.loads((bundle / "verdicts.json").read_text())
+    assert [(v["rule"], v["status"]) for v in verdicts] == [(RULE, "NOT_APPLICABLE")], output
+
+    code, output = scan("bad", "--flows-since", "soon")
+    assert code == 2 and "--flows-since" in output and "soon" in output
+    assert not (tmp_path / "bad").exists()
