@@ -6,7 +6,10 @@ import pytest
 
 from auditor.base.flowrecords import FlowRecord, FlowTally, parse_line
 
-OK = "2 123456789012 eni-0a1b 203.0.113.9 10.0.1.5 50123 9092 6 12 3400 1700000000 1700000060 ACCEPT OK"
+OK = (
+    "2 123456789012 eni-0a1b 203.0.113.9 10.0.1.5 50123 9092 6 12 3400 "
+    "1700000000 1700000060 ACCEPT OK"
+)
 
 
 def test_a_default_line_parses_field_by_field() -> None:
