@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from auditor.cli import main
+from auditor.collect.aws.vpc_flow_records import CAP
 from auditor.fakecloud.flow_records import Flow, flow_lines, write_records
 from auditor.fakecloud.identities import AUDITOR_ROLE
 from auditor.model import Inventory, Status
@@ -202,3 +203,14 @@ def test_scan_flows_since_reads_and_judges_through_the_cli(
     code, output = scan("bad", "--flows-since", "soon")
     assert code == 2 and "--flows-since" in output and "soon" in output
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_sample_cap_cuts_a_busy_interface_and_says_so(fake_aws: FakeAws) -> None:
+    busy = Flow(src="10.20.3.4", dst="", dst_port=9092, count=CAP + 1)
+    ids = _estate(fake_aws, [busy])
+    inv = _collect(fake_aws)
+    (read,) = [r for r in inv.resources if r.kind == "flow_read"]
+    assert read.attributes["records"] == CAP
+    assert read.attributes["capped_streams"] == [f"{ids['eni']}-all"]
+    v = only(run_rules(inv, rules=[RULE]), RULE)
+    assert v.status is Status.INCONCLUSIVE and "sample cap of 10000" in v.message
