@@ -29,6 +29,7 @@ from auditor.analysis.network import local_id, platform_networks
 from auditor.analysis.network.addresses import Net, nets_of, parse_net
 from auditor.analysis.network.client_reach import internal_space
 from auditor.analysis.network.security_groups import sg_rules_for_port
+from auditor.base.edges import PROTECTED_BY
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._admission import listener, with_links
@@ -66,7 +67,7 @@ def _listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> 
     group_of: dict[str, str] = {}
     for r in platform:
         if r.kind in (Kind.KAFKA_CLUSTER, Kind.LOAD_BALANCER):
-            for sg in graph.targets(r.id, "network.protected_by"):
+            for sg in graph.targets(r.id, PROTECTED_BY):
                 group_of.setdefault(local_id(sg.id), r.id)
     ids = {r.id for r in platform}
     for eni in graph.of_kind(Kind.INTERFACE):
