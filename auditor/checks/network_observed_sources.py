@@ -157,12 +157,24 @@ def observed_sources(ctx: RuleContext) -> Iterator[Judgement]:
         )
         return
     nets = [n for n in platform_networks(g).networks if n.cloud == "aws"]
-    platform = [r for r in platform_resources(g) if r.cloud == "aws" and listener(r)]
+    everywhere = platform_resources(g)
+    platform = [r for r in everywhere if r.cloud == "aws" and listener(r)]
     if not nets or not platform:
-        yield ctx.inconclusive(
-            scope_id("aws", "*", "*"),
-            "no AWS platform listener or network was found to hold observed flows against",
-            attributes={"selector": ctx.declaration.platform.select.model_dump()},
+        others = sorted({r.cloud for r in everywhere} - {"aws"})
+        if others:
+            yield ctx.not_applicable(
+                scope_id("aws", "*", "*"),
+                f"the platform has no AWS listener; observed flows are read on AWS only "
+                f"for now, not on {', '.join(others)} (docs/observed-flows.md)",
+            )
+            return
+        yield replace(
+            ctx.inconclusive(
+                scope_id("aws", "*", "*"),
+                "no AWS platform listener or network was found to hold observed flows against",
+                attributes={"selector": ctx.declaration.platform.select.model_dump()},
+            ),
+            unmodelled="a platform the declaration's selector matches no collected resource of",
         )
         return
     decl = ctx.declaration
