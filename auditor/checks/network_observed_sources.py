@@ -149,7 +149,11 @@ def _declared(src: str, allowed: tuple[Net, ...]) -> bool:
 )
 def observed_sources(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph
-    if not any(u.service == SERVICE for u in g.inventory.collected):
+    asked = any(u.service == SERVICE for u in g.inventory.collected) or any(
+        gap.service == SERVICE
+        for gap in g.inventory.gaps  # asked, but its units failed
+    )
+    if not asked:
         yield ctx.not_applicable(
             scope_id("aws", "*", "*"),
             "observed flows were not asked for: scan with --flows-since DURATION to read "
@@ -298,10 +302,15 @@ def _judge(
     records = sum(int(str(r.attributes.get("records") or 0)) for r in st.reads)
     since = min(str(r.attributes.get("since")) for r in st.reads)
     until = max(str(r.attributes.get("until")) for r in st.reads)
+    what = (
+        f"{st.judged} accepted flow aggregate(s) to Kafka ports of {name} all came from "
+        "declared sources"
+        if st.judged
+        else f"no accepted flow reached a Kafka port of {name}'s listeners"
+    )
     yield ctx.passed(
         net.id,
-        f"{st.judged} accepted flow aggregate(s) to Kafka ports of {name} all came from "
-        f"declared sources ({records} records read, {since} to {until})",
+        f"{what} ({records} records read, {since} to {until})",
         nodes=read_ids,
         attributes={**base, "flows_judged": st.judged, "records": records},
     )
