@@ -304,12 +304,49 @@ class TrafficClass(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class OutboundClass(_Strict):
+    """Traffic the platform's own resources send out (``network.monitoring``: metrics and
+    log export; ``network.egress``: everything they may reach outside): where to, over
+    which links, on which ports."""
+
+    via: list[Via] = Field(
+        default_factory=list, description="Paths this traffic may leave by (none: it may not)."
+    )
+    to: list[Cidr] = Field(
+        default_factory=list, description="Destination CIDRs it may reach (a collector, say)."
+    )
+    endpoints: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Named destinations: a private endpoint's service name (AWS "
+            "com.amazonaws.<region>.monitoring, a GCP service attachment) or a vendor endpoint."
+        ),
+    )
+    ports: list[Port] = Field(
+        default_factory=lambda: [443], description="TCP ports the traffic uses."
+    )
+
+
 class Network(_Strict):
     kafka_ports: list[Port] = Field(default_factory=lambda: [9092, 9094, 9096, 9098])
     clients: TrafficClass = Field(default_factory=TrafficClass)
     replication: TrafficClass = Field(default_factory=TrafficClass)
     operations: TrafficClass = Field(default_factory=TrafficClass)
     support: TrafficClass = Field(default_factory=TrafficClass)
+    monitoring: OutboundClass | None = Field(
+        default=None,
+        description=(
+            "Metrics and log export from platform resources: each destination must be "
+            "reached, and only over the declared paths. Absent: not judged."
+        ),
+    )
+    egress: OutboundClass | None = Field(
+        default=None,
+        description=(
+            "Everything platform resources may reach outside the platform: any other public "
+            "destination reachable is a finding. Absent: not judged."
+        ),
+    )
     public_ingress: Literal["none", "declared"] = "none"
     peers: list[str] = Field(
         default_factory=list, description="Extra account ids or network ids peering may reach."

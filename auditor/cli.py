@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -50,10 +51,36 @@ class _AuditorGroup(click.Group):
 
 @click.group(cls=_AuditorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="boundary-auditor", prog_name="auditor")
-def main() -> None:
+@click.option(
+    "--log-level",
+    default=None,
+    metavar="debug|info|warning|error",
+    help="Log records at or above this level (default: warning; error with --quiet). "
+    "Cloud SDKs never log below info.",
+)
+@click.option(
+    "--log-file",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append log records to this file instead of stderr.",
+)
+@click.option("--no-color", is_flag=True, help="No colours in terminal output (as NO_COLOR).")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="No progress, tables or summary: only errors, the exit code and --json output.",
+)
+@click.pass_context
+def main(
+    ctx: click.Context, log_level: str | None, log_file: Path | None, no_color: bool, quiet: bool
+) -> None:
     """Audit a declared cloud account boundary for multi-region Kafka platforms."""
     from auditor.collect.sdk_logs import quiet_sdk_logs
+    from auditor.commands._output import OutputSettings, setup_logging
 
+    ctx.obj = OutputSettings(quiet=quiet, no_color=no_color)
+    setup_logging(log_level, log_file, quiet=quiet)
     quiet_sdk_logs()  # SDK debug logs would print raw answers: credentials, tag values
 
 

@@ -243,6 +243,7 @@ def bundle_members(
     raw: Mapping[str, bytes] | None = None,
     signed_by: str = "",
     formats: frozenset[str] | None = None,
+    collection: Mapping[str, Any] | None = None,
 ) -> dict[str, Member]:
     """Every file of a bundle but SHA256SUMS, each made only when it is written.
 
@@ -251,7 +252,8 @@ def bundle_members(
     lists them. ``inventory.jsonl``, ``graph.json``, ``verdicts.json`` and the
     renderers that offer it come as chunks: a 1M-resource bundle is gigabytes.
     ``signed_by`` is the fingerprint of the key that will sign SHA256SUMS (the
-    reports name it).
+    reports name it). ``collection`` records how a live scan collected (executor and
+    workers per cloud, :func:`collection_settings`).
     """
     inv = ev.graph.inventory
     crossings = crossings_document(ev.graph)
@@ -267,6 +269,8 @@ def bundle_members(
     manifest = _manifest(decl, decl_text, ev, crossings, started, finished)
     if provenance:
         manifest["provenance"] = dict(provenance)
+    if collection:
+        manifest["collection"] = {k: dict(v) for k, v in collection.items()}
     if raw is not None:
         manifest["raw"] = {"redacted": True, "files": sorted(raw)}
     files: dict[str, Member] = {
@@ -428,6 +432,7 @@ def write_scan_bundle(
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
     output: OutputChoice | None = None,
+    collection: Mapping[str, Any] | None = None,
 ) -> Path:
     files = bundle_members(
         decl=decl,
@@ -439,6 +444,7 @@ def write_scan_bundle(
         raw=raw,
         signed_by=signer_fingerprint(signer),
         formats=output.formats if output else None,
+        collection=collection,
     )
     base = (output.name if output else None) or f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
     name, n = base, 1
@@ -526,9 +532,10 @@ def scan_request(
 
     ``scale`` (a :class:`~auditor.commands._scale.ScanScale`) adds organisation
     discovery, all regions, the executor, rate limits and the checkpoint.
-    ``cloud_options`` adds keyword arguments to the Azure and GCP scan options
+    ``cloud_options`` adds keyword arguments to the AWS, Azure and GCP scan options
     (``{"azure": {"base_url": ...}}``: a fake's endpoint, credential and CA in the
-    demo and tests; real clouds need none).
+    demo and tests; the credentials and subscriptions or projects chosen on the
+    command line; ``{"aws": {"role_session_name": ...}}``).
     """
     if output is not None:
         output.check()
@@ -552,6 +559,7 @@ def scan_request(
                 external_id=external_id,
                 max_workers=workers,
                 max_attempts=max_attempts,
+                **(cloud_options or {}).get("aws", {}),
             ),
             scale,
             text,
@@ -583,11 +591,11 @@ def _targets(
     if subscriptions:
         from auditor.collect.azure import AzureScanOptions
 
-        azure = AzureScanOptions(subscriptions=subscriptions, **options.get("azure", {}))
+        azure = AzureScanOptions(**{"subscriptions": subscriptions, **options.get("azure", {})})
     if projects:
         from auditor.collect.gcp import GcpScanOptions
 
-        gcp = GcpScanOptions(projects=projects, **options.get("gcp", {}))
+        gcp = GcpScanOptions(**{"projects": projects, **options.get("gcp", {})})
     return ScanTargets(
         aws=aws,
         azure=azure,
@@ -671,6 +679,7 @@ def run_scan(
         signer=request.signer,
         raw=None if raw is None else raw_files(raw),
         output=request.output,
+        collection=collection_settings(request.targets),
     )
     if aws is not None and aws.checkpoint is not None:
         aws.checkpoint.remove()  # the bundle holds it all now: drop the raw data
@@ -683,6 +692,25 @@ def run_scan(
         targeted=len(set(wanted)),
         aws=aws,
     )
+
+
+def collection_settings(targets: ScanTargets) -> dict[str, dict[str, Any]]:
+    """Per cloud scanned: where its collection units ran and how many at once (manifest)."""
+    out: dict[str, dict[str, Any]] = {}
+    if targets.aws is not None:
+        aws = targets.aws
+        executor = "dask" if aws.executor.startswith("dask://") else aws.executor
+        out["aws"] = {
+            "executor": executor,
+            "workers": aws.max_workers,
+            "per_region_workers": aws.per_region_workers,
+        }
+        if executor == "dask":
+            out["aws"]["scheduler"] = aws.executor
+    for cloud, opts in (("azure", targets.azure), ("gcp", targets.gcp)):
+        if opts is not None:
+            out[cloud] = {"executor": "threads", "workers": opts.max_workers}
+    return out
 
 
 def judge_and_write(
@@ -699,6 +727,7 @@ def judge_and_write(
     provenance: Mapping[str, Any] | None = None,
     raw: Mapping[str, bytes] | None = None,
     output: OutputChoice | None = None,
+    collection: Mapping[str, Any] | None = None,
 ) -> tuple[Evaluation, Path]:
     """Evaluate an inventory in hand and write its bundle; raises :class:`ScanError`.
 
@@ -721,6 +750,7 @@ def judge_and_write(
             provenance=provenance,
             raw=raw,
             output=output,
+            collection=collection,
         )
     except (BundleError, OSError) as exc:
         raise ScanError(f"cannot write the evidence bundle: {exc}") from None

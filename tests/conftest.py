@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
 
 import pytest
@@ -16,6 +17,9 @@ from tests.helpers import CUSTOMER, CUSTOMER_2, VENDOR
 # A resource its kind's schema does not allow is a normaliser bug: fail loudly in
 # every test, and in every auditor process a test starts (auditor/base/kinds/).
 os.environ[STRICT_ENV] = "1"
+# Scans without --cache-dir checkpoint under the platform cache folder: keep the suite's
+# checkpoints in a folder of its own, never the user's ~/.cache/auditor.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="auditor-test-cache-")
 
 __all__ = ["CUSTOMER", "CUSTOMER_2", "VENDOR", "FakeAws"]
 

@@ -14,7 +14,10 @@ Flows come from :mod:`auditor.analysis.network.traffic` (hop-by-hop paths, see
   with no private path the class fails all the same;
 - **operations**: management endpoints reached only over ``operations.via``;
 - **support**: networks of other parties reach the platform only over
-  ``support.via``.
+  ``support.via``;
+- **monitoring** and **egress**: outbound, from the platform's own resources
+  (:mod:`auditor.checks._traffic_outbound`): declared destinations reached only over
+  declared links; no other public address reachable.
 
 AWS listeners are judged hop by hop (:mod:`auditor.analysis.network.traffic`);
 Azure and GCP listeners network by network, across clouds over site links
@@ -38,6 +41,7 @@ from auditor.analysis.network.path_model import Path
 from auditor.analysis.network.paths import best
 from auditor.analysis.network.traffic import PUBLIC, Flow, class_flows, judge, links
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._traffic_outbound import outbound_judgements
 from auditor.model import INTERNET_ID, JSONValue, PathName, Severity
 
 _PRIVATE = ("peering", "transit-gateway")
@@ -175,13 +179,15 @@ def _first(paths: Sequence[Path]) -> str:
     severity=Severity.HIGH,
     title="Each traffic class flows only over the paths declared for it",
     rationale=(
-        "Clients, replication, operations and support traffic cross the boundary for different "
-        "reasons; each must take its declared path. Private client connectivity proves nothing "
-        "about replication, and one public path is enough to break the promise."
+        "Clients, replication, operations, support, monitoring-export and egress traffic cross "
+        "the boundary for different reasons; each must take its declared path. Private client "
+        "connectivity proves nothing about replication, and one public path (in or out) is "
+        "enough to break the promise."
     ),
     remediation=(
-        "Remove the undeclared path (route, public address, security group or NACL rule the "
-        "evidence names), or declare the link kind for the class in network.<class>.via."
+        "Remove the undeclared path (route, public address, security group, NACL or firewall "
+        "rule, egress rule the evidence names), or declare the link kind for the class in "
+        "network.<class>.via (and, for monitoring and egress, the destination in to)."
     ),
     requires=(
         "ec2-network",
@@ -205,7 +211,6 @@ def traffic_class(ctx: RuleContext) -> Iterator[Judgement]:
             ctx.scan_scope(),
             "no Kafka listener or management endpoint of the platform was found to judge",
         )
-        return
     by: dict[tuple[str, str], list[Flow]] = {}
     for f in flows:
         by.setdefault((f.cls, f.target.id), []).append(f)
@@ -213,6 +218,8 @@ def traffic_class(ctx: RuleContext) -> Iterator[Judgement]:
         tc = getattr(decl.network, cls)
         allowed = [str(v) for v in tc.via]
         yield replace(_judge(ctx, cls, tid, group, allowed, list(tc.cidrs)), aspect=cls)
+    # Outbound classes: what the platform's own resources send out (monitoring, egress).
+    yield from outbound_judgements(ctx)
 
 
 def _judge(

@@ -32,6 +32,10 @@ class AccountAccess:
     external_id: str | None = None
     home_region: str = "us-east-1"
     """Region of the STS endpoint used to assume the role."""
+    session_name: str = SESSION_NAME
+    """RoleSessionName (``--role-session-name``): CloudTrail shows it in the role's ARN."""
+    duration_seconds: int | None = None
+    """DurationSeconds of each role session (``--session-duration``); None: STS's hour."""
 
 
 def role_arn(account: str, assume_role: str) -> str:
@@ -91,9 +95,11 @@ def _assumed_session(
 
     assert access.role_arn is not None
     sts = guard_client(base.client("sts", region_name=access.home_region, config=config))
-    params: dict[str, Any] = {"RoleArn": access.role_arn, "RoleSessionName": SESSION_NAME}
+    params: dict[str, Any] = {"RoleArn": access.role_arn, "RoleSessionName": access.session_name}
     if access.external_id:
         params["ExternalId"] = access.external_id
+    if access.duration_seconds:
+        params["DurationSeconds"] = access.duration_seconds
 
     def fetch() -> dict[str, str]:
         count("sts:AssumeRole")

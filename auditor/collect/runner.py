@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from auditor.base.redact import redact_text
-from auditor.collect.access import AccountAccess, EnterError, role_arn
+from auditor.collect.access import SESSION_NAME, AccountAccess, EnterError, role_arn
 from auditor.collect.aws_context import AwsService, Sink, error_code
 from auditor.collect.checkpoint import Checkpoint, CheckpointBusy
 from auditor.collect.progress import Progress, ProgressUpdate
@@ -76,6 +76,10 @@ class AwsScanOptions:
     profile: str | None = None
     assume_role: str | None = None
     external_id: str | None = None
+    role_session_name: str = SESSION_NAME
+    """RoleSessionName of every role the scan assumes."""
+    session_duration: int | None = None
+    """DurationSeconds of each role session (None: STS's default hour)."""
     max_workers: int = 16
     """Global cap: units running at once, all accounts together."""
     max_attempts: int = 5
@@ -244,6 +248,8 @@ def _access(opts: AwsScanOptions, account: str, caller: str, home: str) -> Accou
         role_arn=role_arn(account, opts.assume_role),
         external_id=opts.external_id,
         home_region=home,
+        session_name=opts.role_session_name,
+        duration_seconds=opts.session_duration,
     )
 
 

@@ -16,11 +16,18 @@ import click
 
 from auditor.base.exit_codes import ExitCode
 from auditor.base.text import inert
-from auditor.render.terminal import collection_notes, make_console, print_summary
+from auditor.commands._output import current, styled
+from auditor.render.terminal import collection_notes, print_summary
+from auditor.render.terminal import make_console as _terminal_console
 
 __all__ = ["collection_notes", "inert", "make_console", "print_summary"]
 
 EXIT_INPUT = ExitCode.INPUT
+
+
+def make_console(stderr: bool = False) -> Any:
+    """The rich console of a command, honouring ``--no-color`` and ``--quiet``."""
+    return styled(_terminal_console(stderr=stderr))
 
 
 def fail_with(message: str, code: int = EXIT_INPUT) -> NoReturn:
@@ -100,6 +107,29 @@ def gcp_scope(decl: Any, folders: tuple[str, ...], organization: bool) -> dict[s
             fail_with("--gcp-organization: the customer party declares no gcp.organization")
         scope["organization"] = party.organization
     return scope
+
+
+def cloud_credentials(
+    auth: Any, decl: Any, profile: str | None, assume_role: str | None, scale: Any
+) -> tuple[dict[str, dict[str, Any]], dict[str, str] | None]:
+    """The per-cloud scan options of ``auth`` (a CloudAuth) and an MFA session's
+    environment (None without ``--mfa-serial``); any problem is one line, exit 2."""
+    from auditor.collect.credentials import CredentialError, aws_mfa_environment
+    from auditor.commands._credentials import AuthError
+
+    executor = getattr(scale, "executor", "threads")
+    problem = auth.problem(decl, assume_role=assume_role, executor=executor)
+    if problem is not None:
+        fail_with(problem)
+    try:
+        clouds: dict[str, dict[str, Any]] = auth.cloud_options(decl)
+        code = auth.mfa_code()
+        if code is None:
+            return clouds, None
+        check_aws_profile(profile)
+        return clouds, aws_mfa_environment(profile, auth.mfa_serial, code)
+    except (CredentialError, AuthError) as exc:
+        fail_with(str(exc))
 
 
 def upload_target(url: str) -> Any:
@@ -225,7 +255,9 @@ def scan_and_report(
             console.print(Text(inert(line)))
 
     try:
-        if console.is_terminal:
+        if current().quiet:
+            result = run_scan(request, None, on_result=noted)
+        elif console.is_terminal:
             with RichProgress(console) as bar:
                 result = run_scan(request, bar, on_result=noted)
         else:

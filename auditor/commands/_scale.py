@@ -8,13 +8,34 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def default_cache_dir() -> Path:
+    """The platform's per-user cache folder for the auditor (the checkpoint's home).
+
+    ``$XDG_CACHE_HOME/auditor`` when that variable holds an absolute path, else
+    ``~/Library/Caches/auditor`` on macOS, ``%LOCALAPPDATA%\\auditor\\Cache`` on
+    Windows, ``~/.cache/auditor`` elsewhere (the XDG base directory default).
+    """
+    import os
+    import sys
+
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "auditor"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "auditor"
+    local = os.environ.get("LOCALAPPDATA", "")
+    if sys.platform == "win32" and local:
+        return Path(local) / "auditor" / "Cache"
+    return Path.home() / ".cache" / "auditor"
 
 
 class ScaleError(ValueError):
@@ -33,7 +54,7 @@ class ScanScale:
     """Pace each service by its documented limits (off with ``--rate 0``)."""
     per_region: int = 4
     resume: bool = False
-    cache_dir: Path | None = Path(".auditor-cache")
+    cache_dir: Path | None = field(default_factory=default_cache_dir)
     """None: no checkpoint (``--no-checkpoint``)."""
     flows_since: int | None = None
     """Seconds of observed flows (VPC Flow Log records) to read, ending now; None: none."""
@@ -141,7 +162,7 @@ def scale_options(f: F) -> F:
         rate: float | None,
         per_region: int,
         resume: bool,
-        cache_dir: Path,
+        cache_dir: Path | None,
         no_checkpoint: bool,
         flows_since: int | None,
         **kwargs: Any,
@@ -155,7 +176,7 @@ def scale_options(f: F) -> F:
             pacing=rate != 0,
             per_region=per_region,
             resume=resume,
-            cache_dir=None if no_checkpoint else cache_dir,
+            cache_dir=None if no_checkpoint else (cache_dir or default_cache_dir()),
             flows_since=flows_since,
         )
         return f(*args, scale=scale, **kwargs)
@@ -212,11 +233,11 @@ def scale_options(f: F) -> F:
         ),
         click.option(
             "--cache-dir",
-            default=".auditor-cache",
-            show_default=True,
+            default=None,
             type=click.Path(file_okay=False, path_type=Path),
             help="Checkpoint folder (raw API data, owner-only 0700/0600; removed after a "
-            "bundle is written).",
+            "bundle is written). Default: the platform cache folder, $XDG_CACHE_HOME/auditor "
+            "or ~/.cache/auditor (~/Library/Caches/auditor on macOS).",
         ),
         click.option(
             "--no-checkpoint",

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from auditor.commands._bundle_options import RuleChoice, bundle_options, output_files
+from auditor.commands._credentials import CloudAuth, credential_options
 from auditor.commands._scale import scale_options
 
 _scan_options = bundle_options(
@@ -34,6 +35,7 @@ _scan_options = bundle_options(
 
 @click.command(name="scan")
 @_scan_options
+@credential_options
 @scale_options
 @click.option(
     "--gcp-folder",
@@ -72,6 +74,7 @@ def scan(
     upload: str | None,
     output_formats: tuple[str, ...],
     output_name: str | None,
+    auth: CloudAuth,
     scale: Any,
     gcp_folders: tuple[str, ...],
     gcp_organization: bool,
@@ -82,6 +85,7 @@ def scan(
     from auditor.commands._common import (
         baseline_verdicts,
         check_writable,
+        cloud_credentials,
         gcp_scope,
         load_inputs,
         request_or_fail,
@@ -89,6 +93,7 @@ def scan(
         signer_from,
         upload_target,
     )
+    from auditor.commands._credentials import aws_credentials_env
     from auditor.pipeline import OutputChoice
 
     target = upload_target(upload) if upload else None
@@ -96,26 +101,29 @@ def scan(
     check_writable(out_dir)
     signer = signer_from(sign_key) if sign_key else None
     prior = baseline_verdicts(baseline, public_key) if baseline else None
+    clouds, mfa_env = cloud_credentials(auth, decl, profile, assume_role, scale)
+    clouds["gcp"] = {**gcp_scope(decl, gcp_folders, gcp_organization), **clouds.get("gcp", {})}
     request = request_or_fail(
         decl,
         text,
         pack,
         out_dir=out_dir,
         declaration_path=declaration,
-        profile=profile,
+        profile=None if mfa_env else profile,
         regions=regions,
         assume_role=assume_role,
         external_id=external_id,
         workers=workers,
         scale=scale,
-        cloud_options={"gcp": gcp_scope(decl, gcp_folders, gcp_organization)},
+        cloud_options=clouds,
         signer=signer,
         keep_raw=keep_raw,
         output=OutputChoice(formats=output_files(output_formats), name=output_name),
     )
-    code = scan_and_report(
-        request, fail_on=fail_on, strict=strict, baseline=prior, upload=target, as_json=as_json
-    )
+    with aws_credentials_env(mfa_env):
+        code = scan_and_report(
+            request, fail_on=fail_on, strict=strict, baseline=prior, upload=target, as_json=as_json
+        )
     sys.exit(code)
 
 

@@ -34,6 +34,7 @@ from typing import Any
 import click
 
 from auditor.commands._bundle_options import RuleChoice, bundle_options
+from auditor.commands._credentials import CloudAuth, credential_options
 
 SNAPSHOT_WORKERS = 64
 SNAPSHOT_ATTEMPTS = 2
@@ -96,6 +97,7 @@ class _WhatIsNew:
     fail_on="Lowest severity whose new FAIL exits 1.",
     workers=SNAPSHOT_WORKERS,
 )
+@credential_options
 def snapshot(
     declaration: Path,
     last_good: Path,
@@ -112,10 +114,12 @@ def snapshot(
     workers: int,
     keep_raw: bool,
     upload: str | None,
+    auth: CloudAuth,
 ) -> None:
     """Collect fast, sign, and print what is new since a last-good bundle, crossings first."""
     from auditor.commands._common import (
         check_writable,
+        cloud_credentials,
         load_inputs,
         open_or_fail,
         request_or_fail,
@@ -123,6 +127,7 @@ def snapshot(
         signer_from,
         upload_target,
     )
+    from auditor.commands._credentials import aws_credentials_env
 
     target = upload_target(upload) if upload else None
     decl, text, pack = load_inputs(declaration, rules)
@@ -130,6 +135,7 @@ def snapshot(
     signer = signer_from(sign_key) if sign_key else None
     good = open_or_fail(last_good, public_key, "--last-good: ")  # before collecting
     report = _WhatIsNew(good)
+    clouds, mfa_env = cloud_credentials(auth, decl, profile, assume_role, None)
 
     request = request_or_fail(
         decl,
@@ -137,23 +143,25 @@ def snapshot(
         pack,
         out_dir=out_dir,
         declaration_path=declaration,
-        profile=profile,
+        profile=None if mfa_env else profile,
         regions=regions,
         assume_role=assume_role,
         external_id=external_id,
         workers=workers,
         max_attempts=SNAPSHOT_ATTEMPTS,
+        cloud_options=clouds,
         signer=signer,
         keep_raw=keep_raw,
     )
-    code = scan_and_report(
-        request,
-        fail_on=fail_on,
-        strict=strict,
-        baseline=good.verdicts,
-        on_bundle=report,
-        upload=target,
-    )
+    with aws_credentials_env(mfa_env):
+        code = scan_and_report(
+            request,
+            fail_on=fail_on,
+            strict=strict,
+            baseline=good.verdicts,
+            on_bundle=report,
+            upload=target,
+        )
     if report.new_paths and code in (0, 3):  # 4 (upload failed) must stay visible
         code = 1
     sys.exit(code)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from auditor.model import Resource, Status, Verdict
 
-TRAFFIC_CLASSES = ("clients", "replication", "operations", "support")
+TRAFFIC_CLASSES = ("clients", "replication", "operations", "support", "monitoring", "egress")
 """The declared traffic classes, always shown (in this order) even when none was judged."""
 TRAFFIC_RULE = "network.traffic-class"
 MAX_FLOW_NODES = 40

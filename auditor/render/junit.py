@@ -7,8 +7,11 @@
 - WAIVED -> ``<skipped>`` (message starts ``WAIVED:``, with the waiver's expiry).
 - PASS -> a bare testcase.
 
-``classname`` is ``boundary.<path>.<rule>`` and ``name`` the resource id.
-Characters XML 1.0 cannot carry are removed; the XML writer escapes the rest.
+``classname`` is ``boundary.<path>.<rule>`` and ``name`` the resource id with the
+judged aspect (``<resource> [<aspect>]``, e.g. a traffic class), so names are unique
+in each class as the Jenkins JUnit XSD's consumers expect; a repeat left after that
+gets `` #2``, `` #3``... Characters XML 1.0 cannot carry are removed; the XML
+writer escapes the rest.
 """
 
 from __future__ import annotations
@@ -56,10 +59,11 @@ def render(report: ReportData) -> bytes:
         totals["skipped"] += skipped
         seen: dict[tuple[str, str], int] = {}
         for v in chosen:
-            classname, name = f"boundary.{path.value}.{v.rule}", xml_text(v.resource)
+            classname = f"boundary.{path.value}.{v.rule}"
+            name = xml_text(f"{v.resource} [{v.aspect}]" if v.aspect else v.resource)
             seen[(classname, name)] = n = seen.get((classname, name), 0) + 1
-            if n > 1:  # a rule judging one resource more than once (per traffic class, ...)
-                name = f"{name} [{n}]"
+            if n > 1:  # the same rule, resource and aspect judged twice
+                name = f"{name} #{n}"
             case = ET.SubElement(suite, "testcase", {"classname": classname, "name": name})
             message = xml_text(v.message)
             if v.status is Status.FAIL:

@@ -24,7 +24,7 @@ from auditor.fakecloud.moto_server import MotoServer
 from auditor.model import Inventory, Status, Verdict
 from tests.collect_helpers import undeclared_calls
 from tests.conftest import CUSTOMER, FakeAws
-from tests.estate_readme import PLANTED, EstateReadme
+from tests.estate_readme import PLANTED, EstateReadme, assert_one_finding_per_misconfiguration
 from tests.helpers import run_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -265,6 +265,7 @@ def test_readme_tables_match_the_broken_estate(fake_aws: FakeAws) -> None:
     assert readme.uncaught(v, inv) == []
     assert readme.flagged_twins(v, inv) == []
     assert readme.unexplained(v, inv) == []
+    assert_one_finding_per_misconfiguration(readme, v, inv)
 
 
 def _with_reverse_replicator(fake: FakeAws) -> Inventory:

@@ -253,7 +253,7 @@ def test_sections_and_diagrams() -> None:
     assert raw.count("path zone crossings") == 2
     assert raw.count('aria-label="traffic class ') == 2
     assert 'aria-label="traffic class clients"' in raw
-    assert 'id="traffic-other-4"' in raw
+    assert 'id="traffic-other-6"' in raw
     assert "No control edge crosses a zone." in raw
     assert "No replication traffic was judged." in raw
 

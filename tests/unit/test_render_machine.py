@@ -167,7 +167,7 @@ def test_junit_cases_and_escaping() -> None:
     twice = ET.fromstring(render_junit(_report([*VERDICTS, VERDICTS[0]])))
     names = [(c.get("classname"), c.get("name")) for s in twice for c in s]
     assert len(names) == len(set(names)), "test names repeat"
-    assert ("boundary.data.data.a", f"{BUCKET} [2]") in names
+    assert ("boundary.data.data.a", f"{BUCKET} #2") in names
     suites = {s.get("name"): s for s in root}
     assert list(suites) == [
         "boundary.data",

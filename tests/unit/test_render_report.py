@@ -394,8 +394,15 @@ def test_a_diagram_per_traffic_class_in_md_and_html() -> None:
         ),
     )
     flows = traffic_flows(verdicts, {BROKER: broker})
-    assert [f.cls for f in flows] == ["clients", "replication", "operations", "support"]
-    assert [f.verdicts for f in flows] == [1, 1, 0, 1]
+    assert [f.cls for f in flows] == [
+        "clients",
+        "replication",
+        "operations",
+        "support",
+        "monitoring",
+        "egress",
+    ]
+    assert [f.verdicts for f in flows] == [1, 1, 0, 1, 0, 0]
     clients = flows[0]
     assert [(n.id, n.column, n.status) for n in clients.nodes] == [
         ("internet", 0, ""),

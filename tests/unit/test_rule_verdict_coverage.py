@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 E2E_ONLY = "only an e2e test over a moto estate without a golden verdict file asserts it"
 """The rule's FAIL is asserted in tests/e2e/test_rules_*_e2e.py, not recorded in a golden."""
-UNIT_ONLY = "only hand-built inventories in tests/unit/test_rules_*.py assert it"
+UNIT_ONLY = "only hand-built inventories or drill folders in tests/unit assert it"
 PATTERN_FIXTURES = "judged in the failure-* pattern fixtures, which keep no golden verdict file"
 """tests/e2e/test_failure_patterns_e2e.py judges these rules per pattern, without golden."""
 
@@ -50,7 +50,7 @@ NO_FAIL_RECORDED: dict[str, str] = {
 NO_PASS_RECORDED: dict[str, str] = {
     "control.break-glass": E2E_ONLY,
     "failure.compute-replaceable": PATTERN_FIXTURES,
-    "failure.drill-coverage": PATTERN_FIXTURES,
+    "failure.drill-coverage": UNIT_ONLY,
     "failure.local-resolution": PATTERN_FIXTURES,
     "failure.replication-loops": PATTERN_FIXTURES,
     "failure.runbook-resources": PATTERN_FIXTURES,
@@ -89,3 +89,32 @@ def test_rules_without_a_recorded_pass_are_listed_with_a_reason() -> None:
     lacking = _lacking(Status.PASS)
     assert lacking - set(NO_PASS_RECORDED) == set(), "add a PASS fixture for these rules"
     assert set(NO_PASS_RECORDED) - lacking == set(), "these now PASS somewhere: unlist them"
+
+
+_WHERE = {
+    E2E_ONLY: "tests/e2e/test_*.py",
+    UNIT_ONLY: "tests/unit/test_*.py",
+    PATTERN_FIXTURES: "tests/e2e/test_failure_patterns_e2e.py",
+}
+
+
+def _asserted_in(rule_id: str, reason: str, status: Status) -> list[str]:
+    """Test files that name ``rule_id`` and assert ``status`` (where the reason says)."""
+    found = []
+    for path in sorted(ROOT.glob(_WHERE[reason])):
+        text = path.read_text(encoding="utf-8")
+        if f'"{rule_id}"' in text and f"Status.{status.name}" in text:
+            found.append(path.name)
+    return found
+
+
+def test_every_listed_reason_points_at_tests_that_name_the_rule() -> None:
+    """A listed rule's reason is checked: the tests it points to name the rule and assert
+    the status, so the lists cannot excuse a rule nothing tests."""
+    unbacked = [
+        f"{rule_id} ({status.value}): {reason}"
+        for table, status in ((NO_FAIL_RECORDED, Status.FAIL), (NO_PASS_RECORDED, Status.PASS))
+        for rule_id, reason in sorted(table.items())
+        if not _asserted_in(rule_id, reason, status)
+    ]
+    assert unbacked == [], "no test names these rules with that status:\n" + "\n".join(unbacked)

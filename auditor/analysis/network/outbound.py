@@ -1,0 +1,451 @@
+"""Outbound reach: where the platform's own resources can send traffic, and over what.
+
+The inbound engine asks who reaches a listener; the monitoring-export and egress
+traffic classes ask the reverse: from each platform resource, to a destination
+(a CIDR, a named endpoint, or the public address space), on a port. One
+:class:`OutPath` per source and outcome, three-valued like every answer here.
+
+Per cloud: AWS in this module (route walk of the source subnet's table, the
+NACL both ways, the source's security group egress rules), GCP in
+:mod:`.outbound_gcp` (routes, external IP or Cloud NAT, egress firewall rules).
+Azure outbound (NSG outbound rules, default outbound access, NAT gateways, user
+routes to appliances) is not modelled: its sources are UNKNOWN, naming it.
+
+A named endpoint with no private endpoint in the source's network is reached at
+public addresses DNS gives; those are not collected, so it is judged over the
+whole public space: reached if all of it is, not if none is, UNKNOWN between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from auditor.analysis.boundary_scope import platform_resources
+from auditor.analysis.network.acl import acl_eval, acl_range
+from auditor.analysis.network.addresses import (
+    Net,
+    collapse,
+    covers,
+    fmt_nets,
+    net_intersect,
+    nets_of,
+)
+from auditor.analysis.network.answers import Reach
+from auditor.analysis.network.index import local_id
+from auditor.analysis.network.outbound_gcp import gcp_outbound
+from auditor.analysis.network.outbound_model import (
+    Dest,
+    OutPath,
+    declared_links,
+    named_public,
+    public_dest,
+)
+from auditor.analysis.network.path_model import Hop, Origin, Walk
+from auditor.analysis.network.paths import PathEngine, path_engine
+from auditor.analysis.network.security_groups import sg_decide
+from auditor.graph.build import BoundaryGraph
+from auditor.model import Kind, Resource
+
+SOURCE_KINDS = (Kind.INSTANCE, Kind.KAFKA_CLUSTER)
+"""Platform resources whose outbound traffic is judged (they hold the addresses). A
+Kafka cluster counts on AWS only: MSK brokers sit in the customer's subnets behind its
+security groups, while Managed Kafka and Event Hubs run in the provider's networks."""
+AZURE_UNMODELLED = (
+    "Azure outbound paths (NSG outbound rules, default outbound access, NAT gateways, "
+    "user routes to network appliances)"
+)
+
+
+def sources(graph: BoundaryGraph) -> list[Resource]:
+    """Platform resources whose outbound traffic is judged, in id order."""
+    return sorted(
+        (
+            r
+            for r in platform_resources(graph)
+            if r.kind in SOURCE_KINDS and not (r.kind == Kind.KAFKA_CLUSTER and r.cloud != "aws")
+        ),
+        key=lambda r: r.id,
+    )
+
+
+def outbound(graph: BoundaryGraph, dest: Dest, port: int) -> list[OutPath]:
+    """Every platform source's outcomes towards ``dest`` on ``port``, per cloud."""
+    engine = path_engine(graph)
+    out: list[OutPath] = []
+    for res in sources(graph):
+        if res.cloud == "aws":
+            out.extend(_aws(engine, res, dest, port))
+        elif res.cloud == "gcp":
+            out.extend(gcp_outbound(graph, res, dest, port))
+        elif res.cloud == "azure":
+            net = _azure_network(graph, res)
+            out.append(
+                OutPath(
+                    source=res.id,
+                    network=net,
+                    dest=dest.label,
+                    port=port,
+                    reach=Reach.UNKNOWN,
+                    reason=f"outbound traffic of {res.name or res.id} is not modelled",
+                    unmodelled=AZURE_UNMODELLED,
+                )
+            )
+    return out
+
+
+def _azure_network(graph: BoundaryGraph, res: Resource) -> str:
+    """The VNet of an Azure source (its own, else its first NIC's), else the source itself."""
+    if res.attributes.get("vpc_id"):
+        return str(res.attributes["vpc_id"])
+    for nic_id in sorted(str(n) for n in res.attributes.get("interface_ids") or []):
+        nic = graph.get(nic_id) or graph.get(nic_id.lower())
+        if nic is not None and nic.attributes.get("vpc_id"):
+            return str(nic.attributes["vpc_id"])
+    return res.id
+
+
+def _aws(engine: PathEngine, res: Resource, dest: Dest, port: int) -> list[OutPath]:
+    vpcs = engine.view.networks_of(res)
+    net = vpcs[0].id if vpcs else res.id
+    origins = engine.origins_for_resource(res)
+    if not origins:
+        return [
+            OutPath(
+                source=res.id,
+                network=net,
+                dest=dest.label,
+                port=port,
+                reach=Reach.UNKNOWN,
+                reason=f"the subnets of {res.name or res.id} were not collected",
+                missing=(res.id,),
+            )
+        ]
+    out: list[OutPath] = []
+    for o in origins:
+        if dest.name:
+            out.extend(_aws_named(engine, res, o, net, dest, port))
+        else:
+            out.extend(_aws_nets(engine, res, o, net, dest, dest.nets, port))
+    return out
+
+
+def _aws_named(
+    engine: PathEngine, res: Resource, o: Origin, net: str, dest: Dest, port: int
+) -> list[OutPath]:
+    """A named service: over its interface endpoint in the VPC, else at public addresses."""
+    vid = str(
+        res.attributes.get("vpc_id") or (o.subnet.attributes.get("vpc_id") if o.subnet else "")
+    )
+    for ep in engine.graph.of_kind(Kind.PRIVATE_ENDPOINT):
+        a = ep.attributes
+        if ep.cloud != "aws" or ep.region != res.region or str(a.get("vpc_id")) != vid:
+            continue
+        if str(a.get("service_name") or "") != dest.name or a.get("endpoint_type") != "Interface":
+            continue
+        base = OutPath(source=res.id, network=net, dest=dest.label, port=port, reach=Reach.NO)
+        hop = engine.hop(ep, "interface endpoint", dest.name)
+        if a.get("state") != "available":
+            state = a.get("state")
+            return [
+                replace(
+                    base,
+                    reach=Reach.UNKNOWN if state is None else Reach.NO,
+                    via=("private-endpoint",),
+                    hops=(hop,),
+                    reason=f"interface endpoint {local_id(ep.id)} is "
+                    f"{state or 'in no known state'}",
+                    blocker=ep.id,
+                    missing=(ep.id,) if state is None else (),
+                )
+            ]
+        subs = [engine.view.subnet(ep.region, str(s)) for s in a.get("subnet_ids") or []]
+        nets = collapse(n for s in subs if s for n in nets_of([s.attributes.get("cidr")]))
+        got = _aws_nets(engine, res, o, net, dest, nets, port, endpoint=ep)
+        # The endpoint's own security groups must admit the source on the port.
+        sgs, missing = engine.view.firewalls_of(ep)
+        groups = [str(g.attributes.get("group_id") or local_id(g.id)) for g in o.sgs or ()]
+        d = sg_decide(sgs, port, egress=False, nets=o.nets, far_groups=groups)
+        if d.admits or not any(p.reach is Reach.YES for p in got):
+            return got
+        blocker = sgs[0].id if sgs else ep.id
+        return [
+            replace(
+                base,
+                reach=Reach.UNKNOWN if missing else Reach.NO,
+                via=("private-endpoint",),
+                hops=(*got[0].hops, engine.hop(blocker, "security group", "admits no source")),
+                reason=f"the security groups of interface endpoint {local_id(ep.id)} do not "
+                f"admit {local_id(res.id)} on tcp {port}",
+                blocker=blocker,
+                missing=tuple(missing),
+            )
+        ]
+    return named_public(_aws_nets(engine, res, o, net, dest, public_dest().nets, port), dest)
+
+
+def _aws_nets(
+    engine: PathEngine,
+    res: Resource,
+    o: Origin,
+    net: str,
+    dest: Dest,
+    nets: Sequence[Net],
+    port: int,
+    *,
+    endpoint: Resource | None = None,
+) -> list[OutPath]:
+    """Route walk, NACL out and back, security group egress, for each piece of ``nets``."""
+    assert o.subnet is not None
+    base = OutPath(source=res.id, network=net, dest=dest.label, port=port, reach=Reach.UNKNOWN)
+    table = engine.view.route_table_for(o.subnet)
+    if table is None:
+        return [
+            replace(
+                base,
+                reach=Reach.UNKNOWN,
+                reason=f"no route table decides subnet {local_id(o.subnet.id)}",
+                missing=(o.subnet.id,),
+            )
+        ]
+    src_hop = engine.hop(res, "source", f"{res.name or local_id(res.id)}")
+    acl = engine.view.acl_for(o.subnet)
+    out: list[OutPath] = []
+    for whole in nets:
+        pieces: list[tuple[Net, Walk | None]] = [(whole, None)]
+        if endpoint is None:
+            pieces = list(engine.walk_parts(table, whole, _vpc_holding(engine, whole)))
+        for piece, w in pieces:
+            if w is None:
+                via: tuple[str, ...] = ("private-endpoint",)
+                hops: tuple[Hop, ...] = (
+                    src_hop,
+                    engine.hop(endpoint or res, "interface endpoint", dest.name),
+                )
+                route: tuple[str, ...] = ()
+            else:
+                w = _into_uncollected_peer(engine, w, piece)
+                if w.reach is not Reach.YES:
+                    h = next((x for x in w.hops if x.reach is not Reach.YES), None)
+                    out.append(
+                        replace(
+                            base,
+                            reach=w.reach,
+                            nets=(piece,),
+                            hops=(src_hop, *w.hops),
+                            reason=w.reason,
+                            blocker=table.id,
+                            unmodelled=h.unmodelled if h else "",
+                            missing=w.missing,
+                        )
+                    )
+                    continue
+                via = declared_links(w.via) or ("local",)
+                hops = (src_hop, *w.hops)
+                route = _route_cause(table, via, w)
+                if w.fate == "internet" and "nat" not in via and o.public is not True:
+                    out.append(
+                        replace(
+                            base,
+                            reach=Reach.UNKNOWN if o.public is None else Reach.NO,
+                            via=via,
+                            nets=(piece,),
+                            hops=hops,
+                            reason=f"{res.name or local_id(res.id)} has no public address for "
+                            "the internet gateway to answer",
+                            blocker=res.id,
+                            missing=(res.id,) if o.public is None else (),
+                        )
+                    )
+                    continue
+            out.extend(_filtered(engine, res, o, acl, base, piece, via, hops, route, port))
+    return out
+
+
+_LINK_HOPS = ("peering", "TGW attachment", "gateway endpoint")
+
+
+def _route_cause(table: Resource, via: tuple[str, ...], w: Walk) -> tuple[str, ...]:
+    """What chose the link: the route table for the internet or a NAT (as inbound), the
+    link itself (the peering, the source's TGW attachment, the endpoint) otherwise."""
+    if via == ("local",):
+        return ()
+    if "internet" in via or "nat" in via:
+        return (table.id,)
+    link = next((h.node for h in w.hops if h.what in _LINK_HOPS), "")
+    return (link,) if link else (table.id,)
+
+
+def _into_uncollected_peer(engine: PathEngine, w: Walk, piece: Net) -> Walk:
+    """A walk dropped at a peering only because no collected VPC holds ``piece``: when
+    the peering's far side declares CIDRs holding it (a collector in a peer VPC outside
+    the scan), the packet is delivered there."""
+    if w.reach is not Reach.NO or w.via != ("peering",) or _vpc_holding(engine, piece):
+        return w
+    h = next((x for x in w.hops if x.what == "peering"), None)
+    p = engine.graph.get(h.node) if h is not None else None
+    if p is None:
+        return w
+    for side in ("requester", "accepter"):
+        info = p.attributes.get(side) or {}
+        if covers(nets_of(info.get("cidrs") or []), [piece]):
+            hops = tuple(
+                replace(x, reach=Reach.YES, detail=f"{x.detail.split(':')[0]} into {piece}")
+                if x.what == "peering"
+                else x
+                for x in w.hops
+            )
+            return replace(w, reach=Reach.YES, hops=hops, reason="peering", fate="deliver")
+    return w
+
+
+def _vpc_holding(engine: PathEngine, n: Net) -> Resource | None:
+    """The collected VPC whose CIDRs hold ``n`` (a collector in a peered VPC), if any."""
+    for v in engine.graph.of_kind(Kind.NETWORK):
+        if v.cloud == "aws" and covers(nets_of(v.attributes.get("cidrs") or []), [n]):
+            return v
+    return None
+
+
+def _filtered(
+    engine: PathEngine,
+    res: Resource,
+    o: Origin,
+    acl: Resource | None,
+    base: OutPath,
+    piece: Net,
+    via: tuple[str, ...],
+    hops: tuple[Hop, ...],
+    route: tuple[str, ...],
+    port: int,
+) -> list[OutPath]:
+    """The routed ``piece`` through the subnet's NACL (request out, reply in) and the
+    source's security group egress rules."""
+    nets: tuple[Net, ...] = (piece,)
+    rule: list[str] = []
+    if acl is not None:
+        d = acl_eval(acl, egress=True, nets=nets, port=port)
+        back = acl_range(acl, egress=False, nets=d.allowed).allowed if d.allowed else ()
+        if not back:
+            return [
+                replace(
+                    base,
+                    reach=Reach.NO,
+                    via=via,
+                    nets=nets,
+                    hops=(*hops, engine.hop(acl, "network ACL", "drops it", Reach.NO)),
+                    reason=f"network ACL {local_id(acl.id)} drops tcp {port} to {piece} "
+                    "(request out or reply in)",
+                    route=route,
+                    blocker=acl.id,
+                )
+            ]
+        if set(back) != {piece}:
+            nets = back
+            rule.append(acl.id)
+    region = res.region
+    sgs = list(o.sgs or ())
+    d2 = sg_decide(
+        sgs, port, egress=True, nets=nets, prefix_lists=lambda pl: engine.prefix_list(region, pl)
+    )
+    names = ", ".join(local_id(g.id) for g in sgs) or "its groups"
+    if d2.unknown_prefix_lists and not d2.nets:
+        return [
+            replace(
+                base,
+                reach=Reach.UNKNOWN,
+                via=via,
+                nets=nets,
+                hops=hops,
+                reason=f"prefix lists {', '.join(d2.unknown_prefix_lists)} were not collected",
+                route=route,
+                missing=d2.unknown_prefix_lists,
+            )
+        ]
+    if not d2.nets:
+        blocker = sgs[0].id if sgs else res.id
+        return [
+            replace(
+                base,
+                reach=Reach.NO,
+                via=via,
+                nets=nets,
+                hops=(
+                    *hops,
+                    engine.hop(
+                        blocker, "security group", f"no egress rule allows tcp {port}", Reach.NO
+                    ),
+                ),
+                reason=f"no egress rule of {names} allows tcp {port} to "
+                f"{', '.join(fmt_nets(nets))}",
+                route=route,
+                blocker=blocker,
+            )
+        ]
+    # One outcome per group that lets something out: each is a cause of what it admits.
+    out: list[OutPath] = []
+    if d2.unknown_prefix_lists:  # what those lists would let out is unknown, not absent
+        out.append(
+            replace(
+                base,
+                via=via,
+                nets=nets,
+                hops=hops,
+                reason=f"prefix lists {', '.join(d2.unknown_prefix_lists)} were not collected",
+                route=route,
+                missing=d2.unknown_prefix_lists,
+            )
+        )
+    for sg in sgs:
+        d3 = sg_decide(
+            [sg],
+            port,
+            egress=True,
+            nets=nets,
+            prefix_lists=lambda pl: engine.prefix_list(region, pl),
+        )
+        got = net_intersect(d3.nets, nets)
+        if not got:
+            continue
+        out.append(
+            replace(
+                base,
+                reach=Reach.YES,
+                via=via,
+                nets=got,
+                hops=(*hops, engine.hop(sg, "security group", f"egress rule allows tcp {port}")),
+                reason=f"leaves over {', '.join(via)} to {', '.join(fmt_nets(got)[:3])}",
+                route=route,
+                rule=tuple(dict.fromkeys([*rule, sg.id])),
+            )
+        )
+    return out
+
+
+def probe_ports(graph: BoundaryGraph, ports: Sequence[int]) -> list[int]:
+    """Ports to judge egress on: ``ports`` and the first port of every egress rule that
+    applies to a platform source (so a rule opening only 22 out is not missed)."""
+    from auditor.analysis.network.gcp import firewalls_for
+
+    engine = path_engine(graph)
+    found = set(ports)
+    for res in sources(graph):
+        rules: list[object] = []
+        if res.cloud == "aws":
+            sgs, _ = engine.view.firewalls_of(res)
+            rules = [r for g in sgs for r in g.attributes.get("egress") or []]
+        elif res.cloud == "gcp":
+            a = res.attributes
+            fws = firewalls_for(
+                graph,
+                str(a.get("vpc_id") or ""),
+                {str(t) for t in a.get("network_tags") or []},
+                {str(s) for s in a.get("service_accounts") or []},
+                "egress",
+            )
+            rules = [r for f in fws for r in f.attributes.get("rules") or []]
+        for r in rules:
+            lo = r.get("from_port") if isinstance(r, dict) else None
+            if isinstance(lo, int) and lo > 0:
+                found.add(lo)
+    return sorted(found)
