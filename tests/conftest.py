@@ -62,6 +62,7 @@ class FakeAws:
         services: Sequence[str] = (),
         raw: list[RawRecord] | None = None,
         pacing: bool = True,
+        flows_since: int | None = None,
     ) -> Inventory:
         """Provision auditor credentials, collect with real boto3, normalise.
 
@@ -86,6 +87,7 @@ class FakeAws:
                         max_attempts=1,
                         max_workers=8,
                         pacing=pacing,
+                        flows_since=flows_since,
                     ),
                     spool=spool,
                     keep_records=raw is not None,

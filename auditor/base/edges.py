@@ -197,3 +197,9 @@ RESOLVES_IN = define_edge(
     "private DNS zone answers in that network (Azure virtual network link)",
     "dns_zone -> network",
 )
+OBSERVED = define_edge(
+    "network.observed",
+    "flow log records show this traffic reached the interface in the read window (observed, "
+    "not configured reachability)",
+    "observed_flow -> interface",
+)

@@ -30,6 +30,7 @@ AWS_SERVICES = frozenset(
         "route53",
         "s3",
         "sts",
+        "vpc-flow-records",
     }
 )
 AZURE_SERVICES = frozenset(

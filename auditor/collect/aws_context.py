@@ -41,6 +41,8 @@ class AwsService:
     actions: tuple[str, ...]
     """IAM actions the collector calls, e.g. ``ec2:DescribeVpcs`` (least-privilege policy)."""
     collect: Callable[[AwsContext], None] = field(repr=False)
+    opt_in: bool = False
+    """Planned only when the scan asks for it (observed flows: ``flows_since``)."""
 
 
 class Sink:
@@ -199,8 +201,11 @@ class AwsContext:
         scan_regions: tuple[str, ...] = (),
         limits: Pacer | None = None,
         shared: SharedListings | None = None,
+        flows_since: int | None = None,
     ) -> None:
         self.account = account
+        self.flows_since = flows_since
+        """Seconds of flow log records to read, ending now (None: not asked for)."""
         self.region = region
         self.scan_regions = scan_regions
         """Every region this scan covers (a collector may skip what another unit reads)."""

@@ -115,6 +115,13 @@ AWS_PACES: Mapping[str, Pace] = {
         source="conservative: CloudTrail's management read APIs are metered at a few "
         "transactions a second",
     ),
+    "cloudwatch-logs": Pace(
+        rate=5,
+        burst=5,
+        per_action=True,
+        source="CloudWatch Logs quotas: FilterLogEvents at 5 transactions a second per "
+        "account and region, the lowest of the reads made (observed flows only)",
+    ),
 }
 """Pace per botocore service id (hyphenated, as in event names)."""
 

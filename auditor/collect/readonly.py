@@ -20,8 +20,12 @@ class MutatingCallRefused(RuntimeError):
     """Raised before a non-read operation leaves the process."""
 
 
+READ_OPERATIONS = frozenset({("logs", "FilterLogEvents")})
+"""Reads whose names start with another verb (flow log records: ``--flows-since``)."""
+
+
 def is_read_operation(service: str, operation: str) -> bool:
-    if (service, operation) in ALLOWED_NON_READ:
+    if (service, operation) in ALLOWED_NON_READ or (service, operation) in READ_OPERATIONS:
         return True
     return operation.startswith(READ_PREFIXES)
 

@@ -104,6 +104,8 @@ class AwsScanOptions:
     """Folder to checkpoint finished units in (None: no checkpoint)."""
     resume: bool = False
     """Reuse the finished units found in ``checkpoint``."""
+    flows_since: int | None = None
+    """Read observed flows (VPC Flow Log records) of the last this many seconds (None: not)."""
 
     def settings(self) -> ClientSettings:
         return ClientSettings(
@@ -131,6 +133,7 @@ class AwsScanOptions:
             "organization": self.organization,
             "organizational_units": list(self.organizational_units),
             "all_regions": self.all_regions,
+            "flows_since": self.flows_since,
         }
 
 
@@ -317,6 +320,7 @@ def _work_units(
     regions: dict[str, tuple[str, ...]],
     home: str,
     run_id: str,
+    flows_since: int | None = None,
 ) -> list[WorkUnit]:
     """One work unit per planned (account, region, service) of the entered accounts."""
     return [
@@ -328,6 +332,7 @@ def _work_units(
             scan_regions=regions[acct],
             access=accesses[acct],
             run_id=run_id,
+            flows_since=flows_since,
         )
         for acct, region, svc in plan(services, list(accesses), regions)
     ]
@@ -353,7 +358,12 @@ def collect_aws(
     from auditor.collect.aws import services as all_services
     from auditor.collect.units import Limits, UnitRun, open_checkpoint, run_wave
 
-    services = [s for s in all_services() if not opts.services or s.name in opts.services]
+    services = [
+        s
+        for s in all_services()
+        if (not opts.services or s.name in opts.services)
+        and (not s.opt_in or opts.flows_since is not None)
+    ]
     settings = opts.settings()
     run_id = uuid.uuid4().hex[:12]
     state = run_state(run_id, settings)
@@ -390,7 +400,7 @@ def collect_aws(
             notes=notes,
         )
         setup = time.monotonic() - clock
-        run_wave(run, _work_units(services, accesses, regions, home, run_id))
+        run_wave(run, _work_units(services, accesses, regions, home, run_id, opts.flows_since))
         result = _merge(sink, run.results, opts, caller=caller, started=started)
         result.setup_seconds, result.pacer = setup, state.limits
         result.accounts = accounts

@@ -74,6 +74,8 @@ class WorkUnit:
     run_id: str = field(default="", compare=False)
     inputs: tuple[str, ...] = field(default=(), compare=False)
     """What earlier units found that this one reads (Azure: the scopes of a later wave)."""
+    flows_since: int | None = field(default=None, compare=False)
+    """Seconds of observed flows to read (None: not asked for)."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -187,6 +189,7 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
         scan_regions=unit.scan_regions,
         limits=state.limits,
         shared=state.listings,
+        flows_since=unit.flows_since,
     )
     try:
         svc.collect(ctx)

@@ -56,6 +56,8 @@ class ScanScale:
     resume: bool = False
     cache_dir: Path | None = field(default_factory=default_cache_dir)
     """None: no checkpoint (``--no-checkpoint``)."""
+    flows_since: int | None = None
+    """Seconds of observed flows (VPC Flow Log records) to read, ending now; None: none."""
 
     def apply(self, opts: Any, decl_text: str, regions_given: bool) -> Any:
         """``opts`` (AwsScanOptions) with these choices and the checkpoint folder set."""
@@ -81,6 +83,7 @@ class ScanScale:
             pacing=self.pacing,
             per_region_workers=self.per_region,
             resume=self.resume,
+            flows_since=self.flows_since,
         )
         if self.cache_dir is None:
             return opts
@@ -130,6 +133,21 @@ def sweep_checkpoints(root: Path, keep: str | None = None) -> list[Path]:
     return removed
 
 
+def _flows_since(_ctx: Any, _param: Any, value: str | None) -> int | None:
+    """``--flows-since`` in seconds (a positive duration such as 30m, 24h, 7d)."""
+    from auditor.boundary import parse_duration
+
+    if value is None:
+        return None
+    try:
+        seconds = parse_duration(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if seconds <= 0:
+        raise click.BadParameter(f"the window must be longer than zero, got {value!r}")
+    return seconds
+
+
 # long: the scale options are one table of click decorators and their packing
 def scale_options(f: F) -> F:
     """Add the scale options to a command; they arrive packed as ``scale``."""
@@ -146,6 +164,7 @@ def scale_options(f: F) -> F:
         resume: bool,
         cache_dir: Path | None,
         no_checkpoint: bool,
+        flows_since: int | None,
         **kwargs: Any,
     ) -> Any:
         scale = ScanScale(
@@ -158,6 +177,7 @@ def scale_options(f: F) -> F:
             per_region=per_region,
             resume=resume,
             cache_dir=None if no_checkpoint else (cache_dir or default_cache_dir()),
+            flows_since=flows_since,
         )
         return f(*args, scale=scale, **kwargs)
 
@@ -223,6 +243,15 @@ def scale_options(f: F) -> F:
             "--no-checkpoint",
             is_flag=True,
             help="Do not checkpoint finished units to disk (no --resume possible).",
+        ),
+        click.option(
+            "--flows-since",
+            default=None,
+            metavar="DURATION",
+            callback=_flows_since,
+            help="Also read observed flows: the VPC Flow Log records in CloudWatch Logs of "
+            "the last DURATION (e.g. 24h), at most 10000 per interface "
+            "(docs/observed-flows.md). Off by default.",
         ),
     ]
     decorated: Any = wrapper

@@ -346,6 +346,8 @@ def _coverage(
     from auditor.collect.aws import services
 
     for svc in services():
+        if svc.opt_in:
+            continue  # observed flows are read by a scan only, never from a Config snapshot
         if svc.scope == "regional":
             for account, region in places:
                 verdicts.append(
@@ -450,6 +452,7 @@ def expected(decl: Declaration) -> tuple[CollectionUnit, ...]:
         CollectionUnit(cloud="aws", account=a, region=r, service=s.name)
         for a in accounts
         for s in services()
+        if not s.opt_in
         for r in ((GLOBAL,) if s.scope == "global" else regions)
     )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from auditor.base.kinds import control, data, failure, kafka, logs, network
+from auditor.base.kinds import control, data, failure, kafka, logs, network, observed
 from auditor.base.kinds._schema import (
     Attribute,
     KindSchema,
@@ -35,7 +35,7 @@ __all__ = [
     "violations",
 ]
 
-_DECLARATIONS = (control, data, failure, network, logs, kafka)
+_DECLARATIONS = (control, data, failure, network, logs, kafka, observed)
 """The declaring modules (imported for their declarations)."""
 
 STRICT_ENV = "AUDITOR_STRICT_SCHEMA"

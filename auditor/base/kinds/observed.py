@@ -1,0 +1,53 @@
+"""Observed-flow kinds: what flow log records say crossed, apart from what could cross.
+
+``flow_read`` is one read of flow records (one log group, one window): what was
+read, what could not be, and whether the sample cap cut it. ``observed_flow`` is
+one aggregate of the records read (see :mod:`auditor.base.flowrecords`), joined
+to the interface it reached by a ``network.observed`` edge.
+"""
+
+from __future__ import annotations
+
+from auditor.base.kinds._schema import attr, define_kind
+
+FLOW_READ = define_kind(
+    "flow_read",
+    "One read of flow log records over a time window (AWS: a CloudWatch Logs group).",
+    [
+        attr("cap", "integer", "records read per interface (log stream) at most", "aws"),
+        attr("capped_streams", "array", "log streams (interfaces) the cap cut short", "aws"),
+        attr("flow_log_ids", "array", "the flow logs delivering to it", "aws"),
+        attr("log_group", "string", "the CloudWatch Logs group read", "aws"),
+        attr("log_group_arn", "string", "its ARN (the resource of a failed read's gap)", "aws"),
+        attr("malformed", "integer", "lines the format does not allow (not taken)", "aws"),
+        attr("malformed_examples", "array", "the first malformed lines, with why", "aws"),
+        attr("no_data", "integer", "`NODATA` lines", "aws"),
+        attr("reason", "string", "why it was not read (status `not-read`)", "aws"),
+        attr("records", "integer", "records taken (log status `OK`)", "aws"),
+        attr("since", "string", "window start (UTC)", "aws"),
+        attr("skip_data", "integer", "`SKIPDATA` lines (records AWS lost)", "aws"),
+        attr("status", "string", "`read`, `failed` or `not-read`", "aws"),
+        attr("streams", "integer", "log streams listed", "aws"),
+        attr("until", "string", "window end (UTC)", "aws"),
+        attr("vpc_ids", "array", "networks whose flow logs deliver to it (when a VPC's)", "aws"),
+    ],
+)
+
+OBSERVED_FLOW = define_kind(
+    "observed_flow",
+    "Flow records aggregated by interface, source, destination, port, protocol and action.",
+    [
+        attr("action", "string", "`ACCEPT` or `REJECT`", "aws"),
+        attr("bytes", "integer", "bytes in the window", "aws"),
+        attr("dst", "string", "destination address", "aws"),
+        attr("dst_port", "integer", "destination port", "aws"),
+        attr("first_seen", "string", "earliest record start (UTC)", "aws"),
+        attr("flow_read", "string", "the read it came from", "aws"),
+        attr("interface_id", "string", "the interface that logged it (`eni-...`)", "aws"),
+        attr("last_seen", "string", "latest record end (UTC)", "aws"),
+        attr("packets", "integer", "packets in the window", "aws"),
+        attr("protocol", "integer", "IANA protocol number (6: TCP)", "aws"),
+        attr("records", "integer", "records aggregated", "aws"),
+        attr("src", "string", "source address", "aws"),
+    ],
+)

@@ -1,0 +1,337 @@
+"""``network.observed-sources``: what actually reached the Kafka ports came from declared sources.
+
+Reads the ``observed_flow`` aggregates of VPC Flow Log records (``--flows-since``;
+:mod:`auditor.collect.aws.vpc_flow_records`), AWS only for now. A flow counts when
+it was ACCEPTed, on TCP to a declared Kafka port, at an interface of a platform
+listener: the interface itself, one attached to a platform instance, or one in a
+platform network sharing a security group with a platform Kafka cluster or load
+balancer (their interfaces are not named otherwise). Its source is declared when
+it lies in ``network.clients.from``, ``network.replication.from`` or the
+platform's own networks.
+
+- FAIL per listener reached from an undeclared source; the cause is the security
+  group whose rule admits that source on that port, else the listener.
+- PASS per platform network whose flow records were all read (no failure, no
+  malformed line, no cap reached on a listener's interface) and held.
+- INCONCLUSIVE when a read failed (its gap), was not made (S3 delivery, a custom
+  format), was cut by the cap, or had malformed lines; or no flow log is read for
+  a platform network.
+- NOT_APPLICABLE when observed flows were not asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from auditor.analysis.boundary_scope import platform_resources
+from auditor.analysis.network import local_id, platform_networks
+from auditor.analysis.network.addresses import Net, nets_of, parse_net
+from auditor.analysis.network.client_reach import internal_space
+from auditor.analysis.network.security_groups import sg_rules_for_port
+from auditor.base.edges import PROTECTED_BY
+from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
+from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._admission import listener, with_links
+from auditor.checks.engine import scope_id
+from auditor.graph.build import BoundaryGraph
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+
+SERVICE = "vpc-flow-records"
+TCP = 6
+
+
+def _vpc_of(graph: BoundaryGraph, read: Resource, resource_id: str) -> str:
+    """The VPC a flow log's resource (VPC, subnet or interface) lies in ("" if unknown)."""
+    if resource_id.startswith("vpc-"):
+        return resource_id
+    kind = "subnet" if resource_id.startswith("subnet-") else "network-interface"
+    res = graph.get(f"arn:aws:ec2:{read.region}:{read.account}:{kind}/{resource_id}")
+    return str(res.attributes.get("vpc_id") or "") if res is not None else ""
+
+
+def _covered(graph: BoundaryGraph, read: Resource) -> set[str]:
+    """The VPCs whose traffic (some or all of it) a read's flow logs record."""
+    out = {str(v) for v in read.attributes.get("vpc_ids") or []}
+    for log_id in read.attributes.get("flow_log_ids") or []:
+        fl = graph.get(f"arn:aws:ec2:{read.region}:{read.account}:vpc-flow-log/{log_id}")
+        if fl is not None:
+            out.add(_vpc_of(graph, read, str(fl.attributes.get("resource_id") or "")))
+    return out - {""}
+
+
+def _listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> dict[str, str]:
+    """Interface id (``eni-...``) -> the platform listener it carries."""
+    out: dict[str, str] = {}
+    instances = {local_id(r.id): r.id for r in platform if r.kind == Kind.INSTANCE}
+    group_of: dict[str, str] = {}
+    for r in platform:
+        if r.kind in (Kind.KAFKA_CLUSTER, Kind.LOAD_BALANCER):
+            for sg in graph.targets(r.id, PROTECTED_BY):
+                group_of.setdefault(local_id(sg.id), r.id)
+    ids = {r.id for r in platform}
+    for eni in graph.of_kind(Kind.INTERFACE):
+        if eni.cloud != "aws":
+            continue
+        own = local_id(eni.id)
+        attached = str(eni.attributes.get("attached_to") or "")
+        if eni.id in ids:
+            out[own] = eni.id
+        elif attached in instances:
+            out[own] = instances[attached]
+        else:
+            for g in eni.attributes.get("security_group_ids") or []:
+                if str(g) in group_of:
+                    out[own] = group_of[str(g)]
+                    break
+    return out
+
+
+def _admitting(graph: BoundaryGraph, flow: Resource) -> list[str]:
+    """Security groups of the flow's interface whose ingress rule admits its source and port."""
+    a = flow.attributes
+    eni = graph.get(
+        f"arn:aws:ec2:{flow.region}:{flow.account}:network-interface/{a.get('interface_id')}"
+    )
+    src = parse_net(str(a.get("src")))
+    if eni is None or src is None:
+        return []
+    out: list[str] = []
+    for g in eni.attributes.get("security_group_ids") or []:
+        sg = graph.get(f"arn:aws:ec2:{flow.region}:{eni.account}:security-group/{g}")
+        if sg is None:
+            continue
+        for r in sg_rules_for_port(sg, int(str(a.get("dst_port")))):
+            if any(
+                (n := parse_net(str(c))) is not None
+                and n.version == src.version
+                and src.subnet_of(n)  # type: ignore[arg-type]
+                for c in r.get("cidrs") or []
+            ):
+                out.append(sg.id)
+                break
+    return out
+
+
+@dataclass
+class _Net:
+    """What the reads say about one platform network."""
+
+    reads: list[Resource] = field(default_factory=list)
+    undeclared: dict[str, list[Resource]] = field(default_factory=dict)
+    """Listener id -> the undeclared flows that reached it."""
+    judged: int = 0
+
+
+def _declared(src: str, allowed: tuple[Net, ...]) -> bool:
+    net = parse_net(src)
+    return net is not None and any(
+        net.version == a.version and net.subnet_of(a)  # type: ignore[arg-type]
+        for a in allowed
+    )
+
+
+@rule(
+    id="network.observed-sources",
+    path=PathName.NETWORK,
+    severity=Severity.HIGH,
+    title="Flows that reached Kafka ports came only from declared sources",
+    rationale=(
+        "Configuration says who could connect; flow log records say who did. An accepted "
+        "connection to a broker from outside the declared clients and the platform's own "
+        "networks is traffic across the boundary nobody promised."
+    ),
+    remediation=(
+        "Find who owns the source address; narrow the security group rule that admitted it "
+        "to the declared client CIDRs, or declare the client in network.clients.from."
+    ),
+    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE),
+)
+def observed_sources(ctx: RuleContext) -> Iterator[Judgement]:
+    g = ctx.graph
+    asked = any(u.service == SERVICE for u in g.inventory.collected) or any(
+        gap.service == SERVICE
+        for gap in g.inventory.gaps  # asked, but its units failed
+    )
+    if not asked:
+        yield ctx.not_applicable(
+            scope_id("aws", "*", "*"),
+            "observed flows were not asked for: scan with --flows-since DURATION to read "
+            "VPC Flow Log records",
+        )
+        return
+    nets = [n for n in platform_networks(g).networks if n.cloud == "aws"]
+    everywhere = platform_resources(g)
+    platform = [r for r in everywhere if r.cloud == "aws" and listener(r)]
+    if not nets or not platform:
+        others = sorted({r.cloud for r in everywhere} - {"aws"})
+        if others:
+            yield ctx.not_applicable(
+                scope_id("aws", "*", "*"),
+                f"the platform has no AWS listener; observed flows are read on AWS only "
+                f"for now, not on {', '.join(others)} (docs/observed-flows.md)",
+            )
+            return
+        yield replace(
+            ctx.inconclusive(
+                scope_id("aws", "*", "*"),
+                "no AWS platform listener or network was found to hold observed flows against",
+                attributes={"selector": ctx.declaration.platform.select.model_dump()},
+            ),
+            unmodelled="a platform the declaration's selector matches no collected resource of",
+        )
+        return
+    decl = ctx.declaration
+    ports = set(decl.network.kafka_ports)
+    declared_cidrs = sorted({*decl.network.clients.cidrs, *decl.network.replication.cidrs})
+    allowed = nets_of([*declared_cidrs, *(str(n) for n in internal_space(g, nets))])
+    by_vpc = {str(n.attributes.get("vpc_id") or local_id(n.id)): n for n in nets}
+    state = {v: _Net() for v in by_vpc}
+    listeners = _listener_interfaces(g, platform)
+    reads = {r.id: r for r in g.of_kind(FLOW_READ) if r.cloud == "aws"}
+    for r in reads.values():
+        for vpc in _covered(g, r) & set(state):
+            state[vpc].reads.append(r)
+    for flow in g.of_kind(OBSERVED_FLOW):
+        a = flow.attributes
+        lid = listeners.get(str(a.get("interface_id")))
+        if lid is None or a.get("action") != "ACCEPT" or a.get("protocol") != TCP:
+            continue
+        if a.get("dst_port") not in ports:
+            continue
+        vpc = str(g.resource(lid).attributes.get("vpc_id") or "")
+        eni = g.get(
+            f"arn:aws:ec2:{flow.region}:{flow.account}:network-interface/{a.get('interface_id')}"
+        )
+        vpc = str(eni.attributes.get("vpc_id") or vpc) if eni is not None else vpc
+        st = state.get(vpc)
+        if st is None:
+            continue
+        st.judged += 1
+        if not _declared(str(a.get("src")), allowed):
+            st.undeclared.setdefault(lid, []).append(flow)
+    for vpc, st in sorted(state.items()):
+        yield from _judge(ctx, by_vpc[vpc], st, listeners, declared_cidrs)
+
+
+def _flow_text(f: Resource) -> str:
+    a = f.attributes
+    return (
+        f"{a.get('src')} -> {a.get('dst')}:{a.get('dst_port')} ({a.get('records')} records, "
+        f"{a.get('bytes')} bytes, {a.get('first_seen')} to {a.get('last_seen')})"
+    )
+
+
+def _undeclared(
+    ctx: RuleContext,
+    lid: str,
+    flows: list[Resource],
+    base: dict[str, JSONValue],
+    declared: list[str],
+    read_ids: list[str],
+) -> Judgement:
+    """FAIL on listener ``lid``: accepted flows from undeclared sources reached it."""
+    g = ctx.graph
+    causes = sorted({c for f in flows for c in _admitting(g, f)}) or [lid]
+    keys = ("src", "dst", "dst_port", "bytes", "records", "first_seen", "last_seen")
+    j = ctx.failed(
+        lid,
+        f"undeclared sources reached Kafka ports of {g.resource(lid).name or lid} in the "
+        f"flow records read: {'; '.join(_flow_text(f) for f in flows[:5])}"
+        + (f" and {len(flows) - 5} more" if len(flows) > 5 else "")
+        + f"; declared sources are {', '.join(declared) or 'none'}",
+        nodes=[*(f.id for f in flows), *read_ids, *causes],
+        attributes={
+            **base,
+            "undeclared_flows": [{k: f.attributes.get(k) for k in keys} for f in flows],
+        },
+        definite=True,
+    )
+    return with_links(j, causes=causes, affects=[lid])
+
+
+def _judge(
+    ctx: RuleContext,
+    net: Resource,
+    st: _Net,
+    listeners: dict[str, str],
+    declared: list[str],
+) -> Iterator[Judgement]:
+    read_ids = sorted(r.id for r in st.reads)
+    base: dict[str, JSONValue] = {
+        "declared_sources": list(declared),
+        "kafka_ports": sorted(set(ctx.declaration.network.kafka_ports)),
+        "flow_reads": list(read_ids),
+    }
+    for lid, flows in sorted(st.undeclared.items()):
+        yield _undeclared(ctx, lid, sorted(flows, key=lambda f: f.id), base, declared, read_ids)
+    if st.undeclared:
+        return
+    name = net.name or net.id
+    if not st.reads:
+        yield replace(
+            ctx.inconclusive(
+                net.id,
+                f"no flow log of {name} was read: observed flows cannot be held against the "
+                "declaration",
+                attributes=base,
+            ),
+            unmodelled="observed flows of a network without a flow log read",
+        )
+        return
+    failed = [r for r in st.reads if r.attributes.get("status") == "failed"]
+    if failed:
+        yield ctx.inconclusive(
+            net.id,
+            f"reading the flow records of {name} failed: {', '.join(r.name for r in failed)}",
+            attributes=base,
+            depends_on=[str(r.attributes.get("log_group_arn") or r.id) for r in failed],
+        )
+        return
+    why = _incomplete(st.reads, set(listeners))
+    if why:
+        yield replace(
+            ctx.inconclusive(
+                net.id, f"the flow records of {name} are incomplete: {why}", attributes=base
+            ),
+            unmodelled=why,
+        )
+        return
+    records = sum(int(str(r.attributes.get("records") or 0)) for r in st.reads)
+    since = min(str(r.attributes.get("since")) for r in st.reads)
+    until = max(str(r.attributes.get("until")) for r in st.reads)
+    what = (
+        f"{st.judged} accepted flow aggregate(s) to Kafka ports of {name} all came from "
+        "declared sources"
+        if st.judged
+        else f"no accepted flow reached a Kafka port of {name}'s listeners"
+    )
+    yield ctx.passed(
+        net.id,
+        f"{what} ({records} records read, {since} to {until})",
+        nodes=read_ids,
+        attributes={**base, "flows_judged": st.judged, "records": records},
+    )
+
+
+def _incomplete(reads: Sequence[Resource], listener_enis: set[str]) -> str:
+    """Why the records read may not be all there was ("" when they are)."""
+    parts: list[str] = []
+    for r in sorted(reads, key=lambda x: x.id):
+        a = r.attributes
+        if a.get("status") == "not-read":
+            parts.append(f"{r.name} was not read ({a.get('reason')})")
+            continue
+        if int(str(a.get("malformed") or 0)):
+            parts.append(f"{a.get('malformed')} malformed line(s) in {r.name}")
+        capped = [
+            str(s)
+            for s in a.get("capped_streams") or []
+            if "-".join(str(s).split("-")[:2]) in listener_enis  # streams: eni-ID-all
+        ]
+        if capped:
+            parts.append(
+                f"the sample cap of {a.get('cap')} records per interface was reached for "
+                f"{', '.join(capped)}"
+            )
+    return "; ".join(parts)

@@ -1,0 +1,183 @@
+"""VPC Flow Log records read from CloudWatch Logs, bounded by a window and a cap.
+
+Only with ``--flows-since`` (:attr:`AwsContext.flows_since`; the runner plans
+this unit only then). The flow logs of the region (``ec2:DescribeFlowLogs``)
+that deliver to CloudWatch Logs name their log groups; each group is read once:
+its streams (AWS names one per interface), then each stream's events in the
+window (``logs:FilterLogEvents``, paginated), at most :data:`CAP` records per
+stream; the record says which streams hit the cap. Lines are parsed strictly
+(default format, version 2) and aggregated here (:mod:`auditor.base.flowrecords`),
+so one ``logs:flow_records`` raw record per log group carries aggregates, not lines.
+S3-delivered and custom-format flow logs are listed as not read. A failed read is
+a gap naming the log group and the record says ``failed``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from auditor.base.flowrecords import DEFAULT_FORMAT, FlowTally
+from auditor.collect.aws_context import MAX_PAGES, AwsContext, AwsService
+
+CAP = 10_000
+"""Records read per log stream (one interface) per window."""
+PAGE = 10_000
+"""FilterLogEvents page size (the API's largest)."""
+
+
+def _group_name(flow_log: dict[str, Any]) -> str:
+    name = flow_log.get("LogGroupName")
+    if name:
+        return str(name)
+    dest = str(flow_log.get("LogDestination") or "")
+    # arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]
+    parts = dest.split(":")
+    return parts[6] if len(parts) > 6 and parts[5] == "log-group" else ""
+
+
+def _group_account(flow_log: dict[str, Any]) -> str:
+    """The account of a log group named by ARN ("" when named by name: the flow log's)."""
+    parts = str(flow_log.get("LogDestination") or "").split(":")
+    return parts[4] if len(parts) > 4 and parts[0] == "arn" else ""
+
+
+def _read_stream(
+    ctx: AwsContext, group: str, arn: str, stream: str, window: tuple[int, int], tally: FlowTally
+) -> bool | None:
+    """Read one stream's events in the window into ``tally``; whether the cap cut it
+    (None: the read failed, a gap was recorded)."""
+    taken = 0
+    token: str | None = None
+    seen: set[str] = set()
+    for _ in range(MAX_PAGES):
+        extra = {"nextToken": token} if token else {}
+        page = ctx.call(
+            "FilterLogEvents",
+            resource=arn,
+            logGroupName=group,
+            logStreamNames=[stream],
+            startTime=window[0],
+            endTime=window[1],
+            limit=PAGE,
+            **extra,
+        )
+        if page is None:
+            return None
+        events = page.get("events") or []
+        for n, event in enumerate(events):
+            if taken >= CAP:
+                return True
+            tally.add(str(event.get("message") or ""))
+            taken += 1
+            if taken >= CAP and (n + 1 < len(events) or page.get("nextToken")):
+                return True
+        token = page.get("nextToken") or None
+        if token is None:
+            return False
+        if token in seen:
+            ctx.gap("FilterLogEvents", "RepeatedPageToken", "a page token came back", arn)
+            return None
+        seen.add(token)
+    ctx.gap("FilterLogEvents", "TooManyPages", f"stopped after {MAX_PAGES} pages", arn)
+    return None
+
+
+def _read_group(
+    ctx: AwsContext, group: str, flow_logs: list[tuple[str, str]], window: tuple[int, int]
+) -> dict[str, Any]:
+    arn = f"arn:aws:logs:{ctx.region}:{ctx.account}:log-group:{group}"
+    record: dict[str, Any] = {
+        "LogGroupName": group,
+        "LogGroupArn": arn,
+        "FlowLogIds": sorted(i for i, _ in flow_logs),
+        "ResourceIds": sorted({r for _, r in flow_logs}),
+        "Since": window[0],
+        "Until": window[1],
+        "Cap": CAP,
+    }
+    streams: list[str] = []
+    token: str | None = None
+    for _ in range(MAX_PAGES):
+        extra = {"nextToken": token} if token else {}
+        page = ctx.call("DescribeLogStreams", resource=arn, logGroupName=group, **extra)
+        if page is None:
+            return {**record, "Status": "failed"}
+        streams += [str(s["logStreamName"]) for s in page.get("logStreams") or []]
+        token = page.get("nextToken") or None
+        if token is None:
+            break
+    tally = FlowTally()
+    capped: list[str] = []
+    for stream in sorted(set(streams)):
+        cut = _read_stream(ctx, group, arn, stream, window, tally)
+        if cut is None:
+            return {**record, "Status": "failed", "Streams": len(streams)}
+        if cut:
+            capped.append(stream)
+    return {
+        **record,
+        "Status": "read",
+        "Streams": len(streams),
+        "CappedStreams": capped,
+        "Records": tally.records,
+        "Malformed": tally.malformed,
+        "MalformedExamples": tally.examples,
+        "NoData": tally.no_data,
+        "SkipData": tally.skip_data,
+        "Flows": tally.flows(),
+    }
+
+
+def collect(ctx: AwsContext) -> None:
+    if ctx.flows_since is None:
+        return  # not asked for (the runner does not plan this unit then)
+    until = int(dt.datetime.now(dt.UTC).timestamp()) * 1000
+    window = (until - ctx.flows_since * 1000, until)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for fl in ctx.pages("DescribeFlowLogs", "FlowLogs", client="ec2", page_size=1000):
+        log_id = str(fl["FlowLogId"])
+        dtype = str(fl.get("LogDestinationType") or "cloud-watch-logs")
+        fmt = str(fl.get("LogFormat") or DEFAULT_FORMAT)
+        group = _group_name(fl) if dtype == "cloud-watch-logs" else ""
+        why = ""
+        if dtype != "cloud-watch-logs":
+            why = f"delivered to {dtype}: only CloudWatch Logs is read"
+        elif fmt != DEFAULT_FORMAT:
+            why = "a custom log format: only the default version 2 format is parsed"
+        elif not group:
+            why = "no log group named"
+        elif _group_account(fl) not in ("", ctx.account):
+            why = f"its log group is in account {_group_account(fl)} (cross-account: not read yet)"
+        if why:
+            ctx.emit(
+                "logs:flow_records",
+                {
+                    "FlowLogIds": [log_id],
+                    "ResourceIds": [str(fl.get("ResourceId") or "")],
+                    "Destination": fl.get("LogDestination") or fl.get("LogGroupName"),
+                    "Status": "not-read",
+                    "Reason": why,
+                    "Since": window[0],
+                    "Until": window[1],
+                },
+                "ec2:DescribeFlowLogs",
+            )
+            continue
+        groups.setdefault(group, []).append((log_id, str(fl.get("ResourceId") or "")))
+    for group in sorted(groups):
+        ctx.emit(
+            "logs:flow_records",
+            _read_group(ctx, group, groups[group], window),
+            "logs:FilterLogEvents",
+        )
+
+
+SERVICE = AwsService(
+    name="vpc-flow-records",
+    client="logs",
+    scope="regional",
+    actions=("ec2:DescribeFlowLogs", "logs:DescribeLogStreams", "logs:FilterLogEvents"),
+    collect=collect,
+    opt_in=True,
+)

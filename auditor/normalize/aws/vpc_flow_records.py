@@ -1,0 +1,99 @@
+"""Observed flows: one ``flow_read`` per log group read, one ``observed_flow`` per aggregate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from auditor.base.edges import OBSERVED
+from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
+from auditor.model import JSONValue, RawRecord
+from auditor.normalize import Builder, normalizes
+from auditor.normalize.aws.ec2_network import ec2_arn
+
+
+def _utc(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _vpcs(resource_ids: list[Any]) -> list[JSONValue]:
+    return sorted({str(r) for r in resource_ids if str(r).startswith("vpc-")})
+
+
+@normalizes("aws", "logs:flow_records")
+def flow_records(rec: RawRecord, out: Builder) -> None:
+    d = rec.data
+    log_ids = sorted(str(i) for i in d.get("FlowLogIds") or [])
+    group = str(d.get("LogGroupName") or "")
+    if group:
+        read_id = f"arn:aws:logs:{rec.region}:{rec.account}:log-group:{group}#flows"
+    else:
+        read_id = ec2_arn(rec.region, rec.account, log_ids[0], "vpc-flow-log") + "#flows"
+    status = str(d["Status"])
+    attrs: dict[str, JSONValue] = {
+        "status": status,
+        "flow_log_ids": list(log_ids),
+        "vpc_ids": _vpcs(list(d.get("ResourceIds") or [])),
+        "since": _utc(int(d["Since"]) / 1000),
+        "until": _utc(int(d["Until"]) / 1000),
+        "reason": d.get("Reason"),
+    }
+    if group:
+        attrs["log_group"] = group
+        attrs["log_group_arn"] = d.get("LogGroupArn")
+        attrs["cap"] = d.get("Cap")
+        attrs["streams"] = d.get("Streams")
+    if status == "read":
+        attrs.update(
+            {
+                "records": d["Records"],
+                "malformed": d["Malformed"],
+                "malformed_examples": list(d.get("MalformedExamples") or []),
+                "no_data": d.get("NoData"),
+                "skip_data": d.get("SkipData"),
+                "capped_streams": sorted(str(s) for s in d.get("CappedStreams") or []),
+            }
+        )
+    out.resource(
+        id=read_id,
+        cloud="aws",
+        kind=FLOW_READ,
+        account=rec.account,
+        region=rec.region,
+        name=group or (log_ids[0] if log_ids else read_id),
+        attributes=attrs,
+        source="logs:FilterLogEvents" if group else "ec2:DescribeFlowLogs",
+    )
+    for f in d.get("Flows") or []:
+        iface = str(f["interface"])
+        key = f"{iface}/{f['src']}->{f['dst']}:{f['dst_port']}/{f['protocol']}/{f['action']}"
+        fid = f"{read_id}/{key}"
+        out.resource(
+            id=fid,
+            cloud="aws",
+            kind=OBSERVED_FLOW,
+            account=rec.account,
+            region=rec.region,
+            name=key,
+            attributes={
+                "flow_read": read_id,
+                "interface_id": iface,
+                "src": str(f["src"]),
+                "dst": str(f["dst"]),
+                "dst_port": int(f["dst_port"]),
+                "protocol": int(f["protocol"]),
+                "action": str(f["action"]),
+                "records": int(f["records"]),
+                "packets": int(f["packets"]),
+                "bytes": int(f["bytes"]),
+                "first_seen": _utc(int(f["first_seen"])),
+                "last_seen": _utc(int(f["last_seen"])),
+            },
+            source="logs:FilterLogEvents",
+        )
+        out.relation(
+            fid,
+            ec2_arn(rec.region, rec.account, iface, "network-interface"),
+            OBSERVED,
+            f"{f['records']} {f['action']} record(s) from {f['src']} to {f['dst']}:{f['dst_port']}",
+        )

@@ -1,0 +1,67 @@
+"""Strict parsing and aggregation of default-format (version 2) VPC Flow Log lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from auditor.base.flowrecords import FlowRecord, FlowTally, parse_line
+
+OK = (
+    "2 123456789012 eni-0a1b 203.0.113.9 10.0.1.5 50123 9092 6 12 3400 "
+    "1700000000 1700000060 ACCEPT OK"
+)
+
+
+def test_a_default_line_parses_field_by_field() -> None:
+    assert parse_line(OK) == FlowRecord(
+        interface="eni-0a1b",
+        src="203.0.113.9",
+        dst="10.0.1.5",
+        src_port=50123,
+        dst_port=9092,
+        protocol=6,
+        packets=12,
+        bytes=3400,
+        start=1700000000,
+        end=1700000060,
+        action="ACCEPT",
+    )
+
+
+def test_nodata_and_skipdata_are_statuses_not_records() -> None:
+    line = "2 123456789012 eni-0a1b - - - - - - - 1700000000 1700000060 - NODATA"
+    assert parse_line(line) == "NODATA"
+    assert parse_line(line.replace("NODATA", "SKIPDATA")) == "SKIPDATA"
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        (OK.replace("2 ", "3 ", 1), "version"),
+        (OK + " extra", "15 fields"),
+        (OK.replace("203.0.113.9", "203.0.113.999"), "does not appear to be an IPv4"),
+        (OK.replace(" 9092 ", " 70000 "), "above 65535"),
+        (OK.replace(" 6 ", " -6 "), "not a count"),
+        (OK.replace("ACCEPT", "ALLOW"), "action"),
+        (OK.replace(" OK", " FINE"), "log status"),
+        (OK.replace("eni-0a1b", "i-0a1b"), "interface"),
+        (OK.replace(" 12 ", " ١٢ "), "not a count"),
+    ],
+)
+def test_anything_the_format_does_not_allow_is_refused(line: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        parse_line(line)
+
+
+def test_tally_aggregates_by_flow_and_counts_what_it_could_not_take() -> None:
+    t = FlowTally()
+    later = OK.replace("1700000000 1700000060", "1700000120 1700000180")
+    other = OK.replace("203.0.113.9", "10.0.9.9")
+    t.add_all([OK, later, other, "garbage", OK.replace("ACCEPT OK", "- NODATA")])
+    assert (t.records, t.malformed, t.no_data) == (3, 1, 1)
+    flows = t.flows()
+    assert [f["src"] for f in flows] == ["10.0.9.9", "203.0.113.9"]
+    big = flows[1]
+    assert (big["records"], big["packets"], big["bytes"]) == (2, 24, 6800)
+    assert (big["first_seen"], big["last_seen"]) == (1700000000, 1700000180)
+    assert len(t.examples) == 1 and "garbage" in t.examples[0]
