@@ -252,6 +252,8 @@ def _mapping(obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     value = obj.get(key)
     if value is None:
         return {}
+    if type(value) is dict:  # just parsed and held by nothing else: no copy
+        return value
     if not isinstance(value, Mapping):
         raise BundleFormatError(f"{where}: {key} must be a JSON object")
     return dict(value)

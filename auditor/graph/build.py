@@ -9,7 +9,6 @@ crossing.
 
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -81,9 +80,9 @@ class BoundaryGraph:
 
         One ``add_edge`` each: networkx's ``add_edges_from`` calls it per edge as well
         (and looks each edge up again), so there is no bulk path for a multigraph's
-        keyed edges. Keys repeat across edges (kind and reason), so each is held once.
+        keyed edges.
         """
-        add_edge, add_nodes, intern = self.g.add_edge, self.g.add_nodes_from, sys.intern
+        add_edge, add_nodes = self.g.add_edge, self.g.add_nodes_from
         for rel in relations:
             source, target = rel.source, rel.target
             if source not in zones:
@@ -93,7 +92,7 @@ class BoundaryGraph:
             add_edge(
                 source,
                 target,
-                key=intern(f"{rel.kind}|{rel.reason}"),
+                key=f"{rel.kind}|{rel.reason}",
                 kind=rel.kind,
                 relation=rel,
                 crossing=zones[source] != zones[target],
