@@ -45,7 +45,7 @@ def _child(folder: Path, per_rule: int, exclude: list[str], bundle: bool = False
     t, c = time.perf_counter(), time.process_time()
     decl = load_declaration(folder / "boundary.yaml")
     inv = read_inventory_jsonl(
-        (folder / "inventory.jsonl").read_text(encoding="utf-8"),
+        (folder / "inventory.jsonl").read_bytes(),  # read as UTF-8 bytes: no decoded copy
         scope=Scope(
             accounts=tuple(decl.accounts("aws", "customer")),
             regions=tuple(sorted(decl.regions_of("aws"))),

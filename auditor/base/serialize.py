@@ -9,6 +9,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from auditor.base.json_codec import (
+    BLANK,
+    dumps_indented,
+    loads_line,
+    may_hold_long_numbers,
+)
 from auditor.gc_pause import gc_paused
 from auditor.model import (
     CollectionUnit,
@@ -30,7 +36,6 @@ class BundleFormatError(ValueError):
     """A bundle file that does not have the expected shape (one-line message)."""
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False)
 _CHUNK_CHARS = 1 << 20
 """About how many characters a streamed chunk holds before it is encoded and handed on."""
 _LINES = 4096
@@ -60,16 +65,16 @@ def canonical_json(obj: Any) -> bytes:
 def canonical_json_chunks(obj: Any) -> Iterator[bytes]:
     """:func:`canonical_json`'s bytes as chunks of about a MiB, so no caller holds them all.
 
-    A :class:`JsonArray` (at the top or as a top-level object's value) is encoded
-    an item at a time, each item indented as ``json.dumps`` would indent it there.
+    A :class:`JsonArray` or list (at the top or as a top-level object's value) is
+    encoded an item at a time, each item indented as ``json.dumps`` would indent it there.
     """
-    if isinstance(obj, JsonArray):
-        texts: Iterable[str] = _array_text(obj.items, 0)
+    if isinstance(obj, JsonArray | list):
+        parts: Iterable[bytes] = _array_bytes(obj.items if isinstance(obj, JsonArray) else obj, 0)
     elif isinstance(obj, Mapping) and any(isinstance(v, JsonArray) for v in obj.values()):
-        texts = _object_text(obj)
+        parts = _object_bytes(obj)
     else:
-        texts = _CANONICAL.iterencode(obj)
-    yield from text_chunks(itertools.chain(texts, ("\n",)))
+        parts = (dumps_indented(obj),)
+    yield from byte_chunks(itertools.chain(parts, (b"\n",)))
 
 
 def text_chunks(texts: Iterable[str]) -> Iterator[bytes]:
@@ -87,27 +92,42 @@ def text_chunks(texts: Iterable[str]) -> Iterator[bytes]:
         yield "".join(batch).encode()
 
 
-def _array_text(items: Iterable[Any], level: int) -> Iterator[str]:
+def byte_chunks(parts: Iterable[bytes]) -> Iterator[bytes]:
+    """Join ``parts`` into chunks of about a MiB."""
+    batch: list[bytes] = []
+    size = 0
+    for part in parts:
+        batch.append(part)
+        size += len(part)
+        if size >= _CHUNK_CHARS:
+            yield b"".join(batch)
+            batch.clear()
+            size = 0
+    if batch:
+        yield b"".join(batch)
+
+
+def _array_bytes(items: Iterable[Any], level: int) -> Iterator[bytes]:
     """A JSON array at indent ``level``, item by item (``[]`` when empty, as json.dumps)."""
-    pad = "\n" + "  " * (level + 1)
+    pad = b"\n" + b"  " * (level + 1)
     opened = False
     for item in items:
         # An item's own newlines are all indentation: strings escape theirs.
-        yield ("," if opened else "[") + pad + _CANONICAL.encode(item).replace("\n", pad)
+        yield (b"," if opened else b"[") + pad + dumps_indented(item).replace(b"\n", pad)
         opened = True
-    yield ("\n" + "  " * level + "]") if opened else "[]"
+    yield (b"\n" + b"  " * level + b"]") if opened else b"[]"
 
 
-def _object_text(fields: Mapping[str, Any]) -> Iterator[str]:
+def _object_bytes(fields: Mapping[str, Any]) -> Iterator[bytes]:
     """A top-level JSON object with sorted keys; :class:`JsonArray` values are streamed."""
     for i, key in enumerate(sorted(fields)):
         value = fields[key]
-        yield ("{" if i == 0 else ",") + "\n  " + _CANONICAL.encode(key) + ": "
+        yield (b"{" if i == 0 else b",") + b"\n  " + dumps_indented(key) + b": "
         if isinstance(value, JsonArray):
-            yield from _array_text(value.items, 1)
+            yield from _array_bytes(value.items, 1)
         else:
-            yield _CANONICAL.encode(value).replace("\n", "\n  ")
-    yield "\n}" if fields else "{}"
+            yield dumps_indented(value).replace(b"\n", b"\n  ")
+    yield b"\n}" if fields else b"{}"
 
 
 def resource_to_dict(r: Resource) -> dict[str, Any]:
@@ -232,6 +252,8 @@ def _mapping(obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     value = obj.get(key)
     if value is None:
         return {}
+    if type(value) is dict:  # just parsed and held by nothing else: no copy
+        return value
     if not isinstance(value, Mapping):
         raise BundleFormatError(f"{where}: {key} must be a JSON object")
     return dict(value)
@@ -244,28 +266,32 @@ def _req(obj: Mapping[str, Any], key: str, where: str) -> Any:
 
 
 def read_inventory_jsonl(
-    text: str, *, scope: Scope, api_calls: Mapping[str, int] | None = None, name: str = "inventory"
+    text: str | bytes,
+    *,
+    scope: Scope,
+    api_calls: Mapping[str, int] | None = None,
+    name: str = "inventory",
 ) -> Inventory:
-    """Parse ``inventory.jsonl`` back into an Inventory (for offline re-evaluation)."""
+    """Parse ``inventory.jsonl`` (text or UTF-8 bytes) back into an Inventory (re-evaluation)."""
     with gc_paused():  # long-lived objects: see auditor/gc_pause.py
         return _read_inventory_jsonl(text, scope=scope, api_calls=api_calls, name=name)
 
 
 def _read_inventory_jsonl(
-    text: str, *, scope: Scope, api_calls: Mapping[str, int] | None, name: str
+    text: str | bytes, *, scope: Scope, api_calls: Mapping[str, int] | None, name: str
 ) -> Inventory:
     resources: list[Resource] = []
     relations: list[Relation] = []
     gaps: list[Gap] = []
     collected: list[CollectionUnit] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for n, line, long_numbers in _numbered_lines(text):
         where = f"{name}:{n}"
         try:
-            obj = json.loads(line)
+            obj = loads_line(line, long_numbers=long_numbers)
         except json.JSONDecodeError as exc:
             raise BundleFormatError(f"{where}: not JSON ({exc.msg})") from None
+        if obj is BLANK:
+            continue
         if not isinstance(obj, dict):
             raise BundleFormatError(f"{where}: expected a JSON object")
         kind = obj.get("type")
@@ -325,6 +351,30 @@ def _read_inventory_jsonl(
         api_calls=dict(api_calls or {}),
         collected=tuple(collected),
     )
+
+
+def _numbered_lines(text: str | bytes) -> Iterator[tuple[int, bytes, bool]]:
+    """Each line of ``text`` as UTF-8 with its number, a MiB of lines at a time.
+
+    Lines end at ``\\n`` only: a JSON string may hold U+2028 or U+0085 raw, which
+    ``str.splitlines`` would cut. The flag says whether the line's batch has a
+    19-digit run (an integer orjson could not read exactly).
+    """
+    newline = "\n" if isinstance(text, str) else b"\n"
+    n, pos, size = 0, 0, len(text)
+    while pos < size:
+        cut = text.find(newline, pos + _CHUNK_CHARS)  # type: ignore[arg-type]
+        end = size if cut < 0 else cut + 1
+        piece = text[pos:end]
+        pos = end
+        data = piece.encode("utf-8", "surrogatepass") if isinstance(piece, str) else piece
+        lines = data.split(b"\n")
+        if data.endswith(b"\n"):
+            lines.pop()
+        long_numbers = may_hold_long_numbers(data)
+        for line in lines:
+            n += 1
+            yield n, line, long_numbers
 
 
 def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:

@@ -47,44 +47,57 @@ class BoundaryGraph:
         self.g: Any = nx.MultiDiGraph()
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._selected: dict[int, tuple[Any, list[Resource]]] = {}
+        self._zones: dict[str, Zone] = {}
         self._build()
 
     # --- construction --------------------------------------------------------------
-    def _add_node(self, res: Resource) -> None:
-        zone = zone_of(res, self.declaration)
-        self.g.add_node(res.id, resource=res, zone=zone)
-        self._by_kind[res.kind].append(res)
-
     def _build(self) -> None:
-        for res in self.inventory.resources:
-            self._add_node(res)
-        for rel in self.inventory.relations:
-            self._add_relation(rel, derived=False)
+        zones = self._zones
+        self.g.add_nodes_from(self._node_entries(self.inventory.resources))
+        self._add_edges(self.inventory.relations, False, zones)
         self._sort_kinds()
         for fn in self._derivers:
             derived = sorted(fn(self), key=lambda r: (r.source, r.kind, r.target, r.reason))
-            for rel in derived:
-                self._add_relation(rel, derived=True)
+            self._add_edges(derived, True, zones)
             self._sort_kinds()
+
+    def _node_entries(self, resources: Iterable[Resource]) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(id, attributes) of each resource's node, for networkx's bulk add."""
+        for res in resources:
+            zone = zone_of(res, self.declaration)
+            self._zones[res.id] = zone
+            self._by_kind[res.kind].append(res)
+            yield res.id, {"resource": res, "zone": zone}
 
     def _sort_kinds(self) -> None:
         for kind in self._by_kind:
             self._by_kind[kind].sort(key=lambda r: r.id)
 
-    def _add_relation(self, rel: Relation, *, derived: bool) -> None:
-        for end in (rel.source, rel.target):
-            if end not in self.g:
-                self._add_node(stub_for(end))
-        zs, zt = self.zone(rel.source), self.zone(rel.target)
-        self.g.add_edge(
-            rel.source,
-            rel.target,
-            key=f"{rel.kind}|{rel.reason}",
-            kind=rel.kind,
-            relation=rel,
-            crossing=zs != zt,
-            derived=derived,
-        )
+    def _add_edges(
+        self, relations: Iterable[Relation], derived: bool, zones: dict[str, Zone]
+    ) -> None:
+        """An edge per relation; ends no resource stands for become stub nodes first.
+
+        One ``add_edge`` each: networkx's ``add_edges_from`` calls it per edge as well
+        (and looks each edge up again), so there is no bulk path for a multigraph's
+        keyed edges.
+        """
+        add_edge, add_nodes = self.g.add_edge, self.g.add_nodes_from
+        for rel in relations:
+            source, target = rel.source, rel.target
+            if source not in zones:
+                add_nodes(self._node_entries((stub_for(source),)))
+            if target not in zones:
+                add_nodes(self._node_entries((stub_for(target),)))
+            add_edge(
+                source,
+                target,
+                key=f"{rel.kind}|{rel.reason}",
+                kind=rel.kind,
+                relation=rel,
+                crossing=zones[source] != zones[target],
+                derived=derived,
+            )
 
     # --- typed views ----------------------------------------------------------------
     def resource(self, node_id: str) -> Resource:

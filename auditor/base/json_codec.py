@@ -1,0 +1,87 @@
+"""JSON encoded and decoded by orjson, with exactly the bytes and values of the stdlib.
+
+Bundles are compared and signed byte for byte, so the fast path must write what
+``json.dumps`` wrote and read what ``json.loads`` read. orjson differs in a few
+places, each detected here and handed to the stdlib instead:
+
+- writing: NaN and infinities become ``null`` (the stdlib writes ``NaN``), floats
+  between 1e-10 and 1e-4 are spelled ``0.00001`` / ``1e-7`` (``1e-05`` / ``1e-07``),
+  integers past 64 bits and non-string keys are refused;
+- reading: integers past 64 bits become floats, and ``NaN``, ``Infinity``, lone
+  surrogates and a byte-order mark are refused.
+
+Values ``json.dumps`` refuses but orjson writes (a UUID, a plain ``Enum``) are
+not JSON values of the model and are not guarded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+_INDENTED_OPTIONS = _OPTIONS | orjson.OPT_INDENT_2
+_STD_INDENTED = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False)
+_SHORT_EXPONENT = re.compile(rb"e-[0-9](?![0-9])")
+"""orjson's one-digit negative exponent (``1e-7``; the stdlib writes ``1e-07``)."""
+_DIGIT_RUNS = bytes.maketrans(b"0123456789", b"0000000000")
+_LONG_NUMBER = b"0" * 19
+"""19 digits in a row: an integer orjson may read as a float (past 64 bits)."""
+
+
+def _refuse(obj: Any) -> Any:
+    """orjson's fallback for a type it does not encode: let the stdlib decide."""
+    raise TypeError(type(obj).__name__)
+
+
+def _short_float(out: bytes) -> bool:
+    """Whether ``out`` may hold a float orjson spells unlike ``repr`` (false alarms allowed)."""
+    if b"0.0000" in out:
+        return True
+    return any(out[m.start() - 1 : m.start()].isdigit() for m in _SHORT_EXPONENT.finditer(out))
+
+
+def _orjson(obj: Any, options: int) -> bytes | None:
+    """orjson's encoding of ``obj`` when it is certainly the stdlib's, else None."""
+    try:
+        out = orjson.dumps(obj, default=_refuse, option=options)
+    except TypeError:  # orjson.JSONEncodeError: big int, non-string key, surrogate, ...
+        return None
+    if b"null" in out and orjson.loads(out) != obj:  # a NaN or infinity written as null
+        return None
+    return out
+
+
+def dumps_indented(obj: Any) -> bytes:
+    """``json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False)`` as UTF-8."""
+    out = _orjson(obj, _INDENTED_OPTIONS)
+    if out is None or _short_float(out):
+        return _STD_INDENTED.encode(obj).encode()
+    return out
+
+
+BLANK: Any = object()
+"""What :func:`loads_line` gives for a blank line (whitespace only, as ``str.strip`` sees it)."""
+
+
+def loads_line(line: bytes, *, long_numbers: bool = True) -> Any:
+    """``json.loads`` of one line of UTF-8 JSON, errors included; orjson where it reads the same.
+
+    ``long_numbers=False`` when the caller knows the line has no 19-digit run
+    (:func:`may_hold_long_numbers` of a whole batch). A blank line gives :data:`BLANK`.
+    """
+    if not (long_numbers and _LONG_NUMBER in line.translate(_DIGIT_RUNS)):
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass
+    text = line.decode("utf-8", "surrogatepass")
+    return BLANK if not text.strip() else json.loads(text)
+
+
+def may_hold_long_numbers(data: bytes) -> bool:
+    """Whether ``data`` has 19 digits in a row: only then may one of its lines need the stdlib."""
+    return _LONG_NUMBER in data.translate(_DIGIT_RUNS)
