@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from auditor.collect.azure._arm import arm_list, subscription_of
 from auditor.collect.azure._context import AzureCollector, AzureContext, error_code, row_record
 
 API_VERSION = "2021-05-01-preview"
@@ -61,26 +62,15 @@ def _resource_of(scope: str) -> str:
     return low
 
 
-def _subscription(scope: str) -> str:
-    parts = scope.split("/")
-    return parts[2].lower() if len(parts) > 2 else ""
-
-
 def _list(client: Any, ctx: AzureContext, scope: str) -> list[dict[str, Any]]:
-    """The diagnostic settings of one scope; raises AzureError or ValueError."""
-    from azure.core.rest import HttpRequest
-
-    ctx.sink.count(OPERATION)
-    url = f"{scope}/providers/Microsoft.Insights/diagnosticSettings"
-    response = client.send_request(HttpRequest("GET", url, params={"api-version": API_VERSION}))
-    response.raise_for_status()
-    body = response.json()
-    value = body.get("value") if isinstance(body, dict) else None
-    if not isinstance(value, list) or not all(
-        isinstance(v, dict) and isinstance(v.get("id"), str) for v in value
-    ):
-        raise ValueError("the answer has no 'value' list of settings with ids")
-    return value
+    return arm_list(
+        client,
+        ctx,
+        f"{scope}/providers/Microsoft.Insights/diagnosticSettings",
+        operation=OPERATION,
+        api_version=API_VERSION,
+        what="settings",
+    )
 
 
 def collect(ctx: AzureContext, subscriptions: Iterable[str], targets: Iterable[str]) -> None:
@@ -96,12 +86,12 @@ def collect(ctx: AzureContext, subscriptions: Iterable[str], targets: Iterable[s
     named = {s.lower(): s for s in subscriptions}  # units and gaps name them as entered
     subs = sorted(named)
     scopes = [f"/subscriptions/{s}" for s in subs]
-    scopes += sorted({t for t in targets if _subscription(t) in subs})
+    scopes += sorted({t for t in targets if subscription_of(t) in subs})
     clients = {s: ctx.resource_client(s) for s in subs}
 
     def read(scope: str) -> tuple[str, list[dict[str, Any]] | BaseException]:
         try:
-            return scope, _list(clients[_subscription(scope)], ctx, scope)
+            return scope, _list(clients[subscription_of(scope)], ctx, scope)
         except (AzureError, ValueError) as exc:
             return scope, exc
 
@@ -109,7 +99,7 @@ def collect(ctx: AzureContext, subscriptions: Iterable[str], targets: Iterable[s
     with thread_pool(ctx.opts.max_workers) as pool:
         answers = list(pool.map(read, scopes))
     for scope, got in answers:
-        sub = named[_subscription(scope)]
+        sub = named[subscription_of(scope)]
         if isinstance(got, BaseException):
             code = "MalformedResponse" if isinstance(got, ValueError) else error_code(got)
             first = str(got).splitlines()[0] if str(got) else ""

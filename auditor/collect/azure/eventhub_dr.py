@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from auditor.collect.azure._arm import arm_list, subscription_of
 from auditor.collect.azure._context import AzureCollector, AzureContext, error_code, row_record
 
 API_VERSION = "2024-01-01"
@@ -37,26 +38,15 @@ def target_of(row: Mapping[str, Any]) -> tuple[str, str] | None:
     return str(row["id"]), str(row.get("location") or "").lower()
 
 
-def _subscription(scope: str) -> str:
-    parts = scope.split("/")
-    return parts[2].lower() if len(parts) > 2 else ""
-
-
 def _list(client: Any, ctx: AzureContext, namespace: str) -> list[dict[str, Any]]:
-    """The aliases of one namespace; raises AzureError or ValueError."""
-    from azure.core.rest import HttpRequest
-
-    ctx.sink.count(OPERATION)
-    url = f"{namespace}/disasterRecoveryConfigs"
-    response = client.send_request(HttpRequest("GET", url, params={"api-version": API_VERSION}))
-    response.raise_for_status()
-    body = response.json()
-    value = body.get("value") if isinstance(body, dict) else None
-    if not isinstance(value, list) or not all(
-        isinstance(v, dict) and isinstance(v.get("id"), str) for v in value
-    ):
-        raise ValueError("the answer has no 'value' list of aliases with ids")
-    return value
+    return arm_list(
+        client,
+        ctx,
+        f"{namespace}/disasterRecoveryConfigs",
+        operation=OPERATION,
+        api_version=API_VERSION,
+        what="aliases",
+    )
 
 
 def collect(
@@ -68,19 +58,19 @@ def collect(
     from auditor.collect.threads import thread_pool
 
     named = {s.lower(): s for s in subscriptions}
-    wanted = sorted({t for t in targets if _subscription(t[0]) in named})
+    wanted = sorted({t for t in targets if subscription_of(t[0]) in named})
     clients = {s: ctx.resource_client(s) for s in sorted(named)}
 
     def read(target: tuple[str, str]) -> tuple[tuple[str, str], list[dict[str, Any]] | Exception]:
         try:
-            return target, _list(clients[_subscription(target[0])], ctx, target[0])
+            return target, _list(clients[subscription_of(target[0])], ctx, target[0])
         except (AzureError, ValueError) as exc:
             return target, exc
 
     with thread_pool(ctx.opts.max_workers) as pool:
         answers = list(pool.map(read, wanted))
     for (namespace, location), got in answers:
-        sub = named[_subscription(namespace)]
+        sub = named[subscription_of(namespace)]
         if isinstance(got, Exception):
             code = "MalformedResponse" if isinstance(got, ValueError) else error_code(got)
             first = str(got).splitlines()[0] if str(got) else ""
