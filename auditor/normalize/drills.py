@@ -418,21 +418,26 @@ def as_of_instant(value: JSONValue) -> dt.datetime | None:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=dt.UTC)
 
 
+def _drill_gap(operation: str, code: str, message: str) -> Gap:
+    """A gap about reading recorded drills (not a cloud read: any account, any region)."""
+    return Gap(
+        cloud="aws",
+        account="*",
+        region="*",
+        service=DRILL_SERVICE,
+        operation=operation,
+        error_code=code,
+        message=message,
+    )
+
+
 def _trust_store(gaps: list[Gap]) -> list[Ed25519PublicKey]:
     """The trusted keys of :data:`~auditor.base.ed25519.TRUST_ENV`; unreadable: a gap."""
     try:
         return trusted_keys(None)
     except SigningError as exc:
         gaps.append(
-            Gap(
-                cloud="aws",
-                account="*",
-                region="*",
-                service=DRILL_SERVICE,
-                operation="TrustedKeys",
-                error_code="UnreadableKey",
-                message=f"drill signatures cannot be checked: {exc}",
-            )
+            _drill_gap("TrustedKeys", "UnreadableKey", f"drill signatures cannot be checked: {exc}")
         )
         return []
 
@@ -447,17 +452,7 @@ def _read_folder(
         files = sorted(p for p in folder.iterdir() if p.suffix == ".json" and p.is_file())
     except OSError as exc:
         files = []
-        gaps.append(
-            Gap(
-                cloud="aws",
-                account="*",
-                region="*",
-                service=DRILL_SERVICE,
-                operation="ListDrills",
-                error_code="Unreadable",
-                message=f"cannot list {folder}: {exc}",
-            )
-        )
+        gaps.append(_drill_gap("ListDrills", "Unreadable", f"cannot list {folder}: {exc}"))
     seen: set[str] = set()
     for path in files:
         try:
@@ -499,17 +494,7 @@ def load_drills(
     if exists:
         found, invalid = _read_folder(folder, trusted, gaps)
     elif folder.exists():
-        gaps.append(
-            Gap(
-                cloud="aws",
-                account="*",
-                region="*",
-                service=DRILL_SERVICE,
-                operation="ListDrills",
-                error_code="NotAFolder",
-                message=f"{drills.path} is not a folder",
-            )
-        )
+        gaps.append(_drill_gap("ListDrills", "NotAFolder", f"{drills.path} is not a folder"))
     catalog = Resource(
         id=catalog_id(drills.path),
         cloud="",
