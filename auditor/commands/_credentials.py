@@ -232,12 +232,16 @@ def credential_options(f: F) -> F:
         ),
         click.option(
             "--subscription-ids",
+            "--subscription",
+            "subscription_ids",
             multiple=True,
             metavar="ID[,ID...]",
             help="Read only these of the declared Azure subscriptions (repeatable).",
         ),
         click.option(
             "--credentials-file",
+            "--gcp-credentials",
+            "credentials_file",
             default=None,
             type=click.Path(dir_okay=False, path_type=Path),
             help="GCP credentials file (service account key, authorized user or workload "
@@ -245,6 +249,8 @@ def credential_options(f: F) -> F:
         ),
         click.option(
             "--impersonate-service-account",
+            "--gcp-impersonate",
+            "impersonate_service_account",
             default=None,
             metavar="EMAIL",
             help="Act as this GCP service account (needs roles/iam.serviceAccountTokenCreator "
@@ -252,6 +258,8 @@ def credential_options(f: F) -> F:
         ),
         click.option(
             "--project-ids",
+            "--gcp-project",
+            "project_ids",
             multiple=True,
             metavar="ID[,ID...]",
             help="Read only these of the declared GCP projects (repeatable).",

@@ -45,6 +45,11 @@ CASES = [
     (MULTI, ("--subscription-ids", f"{S1},nope"), "--subscription-ids nope: not declared"),
     (MULTI, ("--project-ids", "orders-dev"), "--project-ids orders-dev: not declared"),
     (MULTI, ("--credentials-file", "/no/such.json"), "--credentials-file /no/such.json: no such"),
+    # the spellings are aliases of the same options
+    (MULTI, ("--subscription", f"{S1},nope"), "--subscription-ids nope: not declared"),
+    (MULTI, ("--gcp-project", "orders-dev"), "--project-ids orders-dev: not declared"),
+    (MULTI, ("--gcp-credentials", "/no/such.json"), "--credentials-file /no/such.json: no such"),
+    (MULTI, ("--gcp-impersonate", "bob"), "'bob': not a service account email"),
     (MULTI, ("--impersonate-service-account", "bob"), "'bob': not a service account email"),
     (AWS_ONLY, ("--role-session-name", "x"), "--role-session-name 'x': 2 to 64 of letters"),
     (AWS_ONLY, ("--session-duration", "60"), "--session-duration 60: between 900 and 43200"),
