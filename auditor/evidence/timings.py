@@ -227,7 +227,7 @@ def _cloud_doc(c: CloudTiming) -> dict[str, Any]:
             "slowest_unit": label,
             "slowest_unit_seconds": _r(slowest),
         }
-    else:  # no unit times handed over (Azure, GCP): the whole collection is its chain
+    else:  # no unit times handed over: the whole collection is its chain
         doc["chain"] = {"seconds": _r(c.seconds)}
     return doc
 

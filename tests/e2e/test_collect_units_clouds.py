@@ -322,3 +322,32 @@ def test_scan_checkpoints_azure_beside_its_key_resumes_it_and_removes_it(tmp_pat
     assert not {u.label for u in again} & set(seen[:2])  # finished units were not collected again
     assert result.inventory.gaps == ()
     assert not folder.exists()  # the bundle holds it all now: the raw answers are gone
+
+
+# --- timings -------------------------------------------------------------------------------
+
+
+def test_azure_and_gcp_hand_their_unit_times_and_pacer_to_the_timings() -> None:
+    """Each cloud's slowest unit and its quota pacer reach timings.json, as AWS's do."""
+    from auditor.evidence.timings import cloud_timing
+
+    with AzureFake(load_estate(AZURE / "estate.yaml"), page_size=50) as fake:
+        azure = collect_azure(_azure(fake))
+    with GcpFake(ESTATE, page_size=50) as fake:
+        gcp = collect_gcp(_gcp(fake))
+    services = {
+        "azure": {
+            "azure-containers",
+            "azure-diagnostics",
+            "azure-eventhubs-dr",
+            "azure-authorization",
+            "azure-resources",
+        },
+        "gcp": {"cloudasset", "cloudasset-iam"},
+    }
+    for cloud, result in (("azure", azure), ("gcp", gcp)):
+        timing = cloud_timing(cloud, 1.0, result)
+        ran = {label.rsplit("/", 1)[-1] for label in timing.unit_seconds}
+        assert ran == services[cloud], (cloud, sorted(timing.unit_seconds))
+        assert all(s >= 0 for s in timing.unit_seconds.values())
+        assert result.pacer is not None and isinstance(timing.waits, dict)

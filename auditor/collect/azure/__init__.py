@@ -365,6 +365,8 @@ def _merged(
         started=started,
         checkpoint=run.checkpoint if run.checkpoint is not None else checkpoint,
         notes=run.notes,
+        unit_seconds={r.unit.label: r.seconds for r in run.results if r.ran and not r.resumed},
+        pacer=ctx.pacer,
     )
 
 

@@ -356,6 +356,8 @@ def _collect(
     result.resumed_units, result.started = run.resumed, started
     result.checkpoint = run.checkpoint if run.checkpoint is not None else checkpoint
     result.notes = notes
+    result.unit_seconds = {r.unit.label: r.seconds for r in run.results if r.ran and not r.resumed}
+    result.pacer = pacer
     return result
 
 
