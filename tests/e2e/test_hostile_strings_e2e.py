@@ -23,6 +23,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -51,21 +52,12 @@ C0_BYTES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_BYTES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
-def _plant(fake_aws: FakeAws) -> None:
-    session = fake_aws.session(CUSTOMER)
-    ec2 = session.client("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
-    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
-    table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
-    ec2.create_route(
-        RouteTableId=table["RouteTables"][0]["RouteTableId"],
-        DestinationCidrBlock="0.0.0.0/0",
-        GatewayId=igw,
-    )
+def _open_group(ec2: Any, vpc: str, i: int) -> str:
+    """A group of its own per instance: each exposure is its own root-cause finding, so
+    the terminal summary's rows name every hostile instance (a shared group would make
+    one finding, named after whichever instance sorts first)."""
     sg = ec2.create_security_group(
-        GroupName="broker-sg", Description=f"{HTML} {FORMULAS[0]}", VpcId=vpc
+        GroupName=f"broker-sg-{i}", Description=f"{HTML} {FORMULAS[0]}", VpcId=vpc
     )["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=sg,
@@ -84,6 +76,22 @@ def _plant(fake_aws: FakeAws) -> None:
             },
         ],
     )
+    return str(sg)
+
+
+def _plant(fake_aws: FakeAws) -> None:
+    session = fake_aws.session(CUSTOMER)
+    ec2 = session.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+    ec2.create_route(
+        RouteTableId=table["RouteTables"][0]["RouteTableId"],
+        DestinationCidrBlock="0.0.0.0/0",
+        GatewayId=igw,
+    )
     for i, name in enumerate([MARKDOWN, RICH, HTML, *FORMULAS]):
         ec2.run_instances(
             ImageId="ami-12345678",
@@ -94,7 +102,7 @@ def _plant(fake_aws: FakeAws) -> None:
                 {
                     "DeviceIndex": 0,
                     "SubnetId": subnet,
-                    "Groups": [sg],
+                    "Groups": [_open_group(ec2, vpc, i)],
                     "AssociatePublicIpAddress": True,
                 }
             ],
