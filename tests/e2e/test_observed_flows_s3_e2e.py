@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
+
+import pytest
 
 from auditor.collect.aws.vpc_flow_records import CAP, SERVICE
 from auditor.collect.permissions import action_for_call
+from auditor.fakecloud.faults import Fault, FaultProxy
 from auditor.fakecloud.flow_records import Flow, flow_lines, flow_object_key, put_flow_object
+from auditor.fakecloud.moto_server import MotoServer
 from auditor.model import Inventory, Resource, Status
 from tests.conftest import CUSTOMER, FakeAws
 from tests.e2e.test_rules_network_e2e import E1, NET, broker_estate, only, tcp
@@ -236,3 +241,51 @@ def test_the_per_interface_cap_cuts_a_busy_interface_and_says_so(fake_aws: FakeA
     assert read.attributes["capped_interfaces"] == [ids["eni"]]
     v = only(run_rules(inv, rules=[RULE]), RULE)
     assert v.status is Status.INCONCLUSIVE and f"sample cap of {CAP}" in v.message, v.message
+
+
+@pytest.fixture
+def proxy(moto_server: MotoServer, fake_aws: FakeAws) -> Iterator[FaultProxy]:
+    p = FaultProxy(moto_server.endpoint)
+    p.start()
+    old = os.environ["AWS_ENDPOINT_URL"]
+    os.environ["AWS_ENDPOINT_URL"] = p.endpoint
+    try:
+        yield p
+    finally:
+        os.environ["AWS_ENDPOINT_URL"] = old
+        p.stop()
+
+
+def _one_unreadable(fake: FakeAws, proxy: FaultProxy, newer: Flow) -> tuple[Inventory, str]:
+    """Two files; the older (CLIENT, fetched first) is refused. The inventory, its key."""
+    ids = _estate(fake)
+    now = int(time.time())
+    older = _put(fake, ids, [CLIENT], now - 1200)
+    _put(fake, ids, [newer], now - 600)
+    proxy.inject(Fault(service="s3", operation="GetObject", times=1))
+    return _collect(fake), older
+
+
+def test_a_refused_object_is_a_gap_naming_it_and_keeps_the_verdict_from_passing(
+    fake_aws: FakeAws, proxy: FaultProxy
+) -> None:
+    rejected = Flow(src="198.51.100.7", dst="", dst_port=9092, action="REJECT")
+    inv, older = _one_unreadable(fake_aws, proxy, rejected)
+    arn = f"arn:aws:s3:::{BUCKET}/{older}"
+    (gap,) = [g for g in inv.gaps if g.service == "vpc-flow-records"]
+    assert (gap.operation, gap.error_code, gap.resource) == ("GetObject", "AccessDenied", arn)
+    read = _read(inv)
+    assert read.attributes["status"] == "failed" and read.attributes["failed_objects"] == [arn]
+    assert read.attributes["objects"] == 1 and read.attributes["records"] == 1
+    v = only(run_rules(inv, rules=[RULE]), RULE)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert any(older in g for g in v.evidence.gaps), v.evidence.gaps
+
+
+def test_an_undeclared_source_in_the_objects_read_still_fails_beside_a_refused_one(
+    fake_aws: FakeAws, proxy: FaultProxy
+) -> None:
+    inv, _ = _one_unreadable(fake_aws, proxy, UNDECLARED)
+    assert _read(inv).attributes["status"] == "failed"
+    v = only(run_rules(inv, rules=[RULE]), RULE)
+    assert v.status is Status.FAIL and "198.51.100.7" in v.message, v.message
