@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from auditor.collect.aws import _flow_objects
 from auditor.collect.aws.vpc_flow_records import CAP, SERVICE
 from auditor.collect.permissions import action_for_call
 from auditor.fakecloud.faults import Fault, FaultProxy
@@ -289,3 +290,17 @@ def test_an_undeclared_source_in_the_objects_read_still_fails_beside_a_refused_o
     assert _read(inv).attributes["status"] == "failed"
     v = only(run_rules(inv, rules=[RULE]), RULE)
     assert v.status is Status.FAIL and "198.51.100.7" in v.message, v.message
+
+
+def test_an_object_over_the_size_cap_is_cut_and_keeps_the_verdict_from_passing(
+    fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _estate(fake_aws)
+    key = _put(fake_aws, ids, [CLIENT], int(time.time()) - 600)
+    monkeypatch.setattr(_flow_objects, "OBJECT_CAP", 200)  # the file is ~400 bytes inflated
+    inv = _collect(fake_aws)
+    read = _read(inv)
+    assert read.attributes["cut_objects"] == [f"arn:aws:s3:::{BUCKET}/{key}"]
+    assert read.attributes["objects"] == 0
+    v = only(run_rules(inv, rules=[RULE]), RULE)
+    assert v.status is Status.INCONCLUSIVE and "over the size cap" in v.message, v.message

@@ -13,6 +13,8 @@ from auditor.collect.aws._flow_objects import (
     destination,
     name_stamp,
 )
+from auditor.collect.aws.vpc_flow_records import SERVICE, _not_read
+from auditor.collect.aws_context import AwsContext, Sink
 
 ACCOUNT, REGION = "111122223333", "eu-west-1"
 
@@ -72,3 +74,20 @@ def test_tally_window_and_per_interface_cap() -> None:
     assert (t.records, t.outside, t.capped) == (3, 2, {"eni-a"})
     t.bad("s3://b/k: not a gzip file")
     assert t.malformed == 1 and t.examples == ["s3://b/k: not a gzip file"]
+
+
+def test_parquet_and_firehose_delivery_are_named_not_read() -> None:
+    ctx = AwsContext(
+        session=None,
+        account=ACCOUNT,
+        region=REGION,
+        client_region=REGION,
+        service=SERVICE,
+        sink=Sink(),
+    )
+    s3 = {"LogDestinationType": "s3", "LogDestination": "arn:aws:s3:::flows/p"}
+    assert _not_read(ctx, s3) == ""
+    parquet = {**s3, "DestinationOptions": {"FileFormat": "parquet"}}
+    assert _not_read(ctx, parquet) == "S3 files in parquet format: only plain text is parsed"
+    firehose = {"LogDestinationType": "kinesis-data-firehose", "LogDestination": "arn:x"}
+    assert "kinesis-data-firehose" in _not_read(ctx, firehose)
