@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from auditor.base.flowrecords import DEFAULT_HEADER
 from auditor.collect.aws import _flow_objects
 from auditor.collect.aws.vpc_flow_records import CAP, SERVICE
 from auditor.collect.permissions import action_for_call
@@ -304,3 +305,20 @@ def test_an_object_over_the_size_cap_is_cut_and_keeps_the_verdict_from_passing(
     assert read.attributes["objects"] == 0
     v = only(run_rules(inv, rules=[RULE]), RULE)
     assert v.status is Status.INCONCLUSIVE and "over the size cap" in v.message, v.message
+
+
+def test_a_last_line_without_its_newline_and_several_gzip_members_are_read(
+    fake_aws: FakeAws,
+) -> None:
+    ids = _estate(fake_aws)
+    stamp = int(time.time()) - 600
+    key = flow_object_key(CUSTOMER, E1, ids["flow_log"], stamp)
+    lines = flow_lines(
+        CUSTOMER, ids["eni"], [Flow(src="10.20.3.4", dst=ids["ip"], dst_port=9092, count=2)], stamp
+    )
+    body = gzip.compress(f"{DEFAULT_HEADER}\n{lines[0]}\n".encode()) + gzip.compress(
+        lines[1].encode()
+    )
+    fake_aws.session(CUSTOMER, E1).client("s3").put_object(Bucket=BUCKET, Key=key, Body=body)
+    read = _read(_collect(fake_aws))
+    assert (read.attributes["records"], read.attributes["malformed"]) == (2, 0)

@@ -154,11 +154,12 @@ def _lines(ctx: AwsContext, bucket: str, key: str, tally: FlowTally) -> str:
     if not inflate.eof:
         tally.bad(f"{arn}: the gzip stream ends early")
         return "malformed"
-    if header is None and not pending:
-        tally.bad(f"{arn}: no header line")
+    last = pending.decode("utf-8", errors="replace").rstrip("\r")
+    if header is None and last != DEFAULT_HEADER:
+        tally.bad(f"{arn}: header {last[:120]!r} is not the default format")
         return "malformed"
-    if pending.strip():
-        tally.add(pending.decode("utf-8", errors="replace").rstrip("\r"))
+    if header is not None and last.strip():
+        tally.add(last)  # a last line without its newline
     return "read"
 
 
