@@ -19,6 +19,9 @@ DEFAULT_FORMAT = (
 )
 """The AWS default flow log format (version 2); other formats are not parsed yet."""
 
+DEFAULT_HEADER = " ".join(f[2:-1] for f in DEFAULT_FORMAT.split(" "))
+"""The first line of a plain-text flow log file in S3 for the default format: its field names."""
+
 _FIELDS = 14
 _STATUSES = ("OK", "NODATA", "SKIPDATA")
 _ACTIONS = ("ACCEPT", "REJECT")
@@ -106,6 +109,16 @@ class FlowTally:
     no_data: int = 0
     """``NODATA`` and ``SKIPDATA`` lines (an interface without traffic, or records lost)."""
     skip_data: int = 0
+    window: tuple[int, int] | None = None
+    """Seconds (since, until): a record whose ``end`` lies outside is not taken (S3 reads;
+    CloudWatch Logs filters by event time in the call)."""
+    outside: int = 0
+    """``OK`` records left out because they ended outside :attr:`window`."""
+    cap: int | None = None
+    """Records taken per interface at most (S3 reads: an object mixes interfaces)."""
+    capped: set[str] = field(default_factory=set)
+    """Interfaces that had more records than :attr:`cap`."""
+    _taken: dict[str, int] = field(default_factory=dict)
     _sums: dict[tuple[str, str, str, int, int, str], _Sum] = field(default_factory=dict)
 
     def add(self, line: str) -> None:
@@ -123,6 +136,15 @@ class FlowTally:
             else:
                 self.skip_data += 1
             return
+        if self.window is not None and not self.window[0] <= got.end <= self.window[1]:
+            self.outside += 1
+            return
+        if self.cap is not None:
+            taken = self._taken.get(got.interface, 0)
+            if taken >= self.cap:
+                self.capped.add(got.interface)
+                return
+            self._taken[got.interface] = taken + 1
         self.records += 1
         key = (got.interface, got.src, got.dst, got.dst_port, got.protocol, got.action)
         s = self._sums.get(key)
@@ -133,6 +155,12 @@ class FlowTally:
         s.bytes += got.bytes
         s.first = min(s.first, got.start)
         s.last = max(s.last, got.end)
+
+    def bad(self, why: str) -> None:
+        """Count one unit that could not be read as lines at all (a corrupt object)."""
+        self.malformed += 1
+        if len(self.examples) < MALFORMED_EXAMPLES:
+            self.examples.append(why[:300])
 
     def add_all(self, lines: Iterable[str]) -> None:
         for line in lines:

@@ -1,21 +1,21 @@
 """``network.observed-sources``: what actually reached the Kafka ports came from declared sources.
 
 Reads the ``observed_flow`` aggregates of VPC Flow Log records (``--flows-since``;
-:mod:`auditor.collect.aws.vpc_flow_records`), AWS only for now. A flow counts when
-it was ACCEPTed, on TCP to a declared Kafka port, at an interface of a platform
-listener: the interface itself, one attached to a platform instance, or one in a
-platform network sharing a security group with a platform Kafka cluster or load
-balancer (their interfaces are not named otherwise). Its source is declared when
-it lies in ``network.clients.from``, ``network.replication.from`` or the
-platform's own networks.
+:mod:`auditor.collect.aws.vpc_flow_records`, from CloudWatch Logs or S3), AWS only
+for now. A flow counts when it was ACCEPTed, on TCP to a declared Kafka port, at an
+interface of a platform listener: the interface itself, one attached to a platform
+instance, or one in a platform network sharing a security group with a platform
+Kafka cluster or load balancer (their interfaces are not named otherwise). Its
+source is declared when it lies in ``network.clients.from``,
+``network.replication.from`` or the platform's own networks.
 
 - FAIL per listener reached from an undeclared source; the cause is the security
   group whose rule admits that source on that port, else the listener.
 - PASS per platform network whose flow records were all read (no failure, no
   malformed line, no cap reached on a listener's interface) and held.
-- INCONCLUSIVE when a read failed (its gap), was not made (S3 delivery, a custom
-  format), was cut by the cap, or had malformed lines; or no flow log is read for
-  a platform network.
+- INCONCLUSIVE when a read failed (its gap), was not made (Parquet files, a custom
+  format), was cut by the cap, or had malformed lines or objects; or no flow log is
+  read for a platform network.
 - NOT_APPLICABLE when observed flows were not asked for.
 """
 
@@ -285,7 +285,7 @@ def _judge(
             net.id,
             f"reading the flow records of {name} failed: {', '.join(r.name for r in failed)}",
             attributes=base,
-            depends_on=[str(r.attributes.get("log_group_arn") or r.id) for r in failed],
+            depends_on=[x for r in failed for x in _read_resources(r)],
         )
         return
     why = _incomplete(st.reads, set(listeners))
@@ -314,6 +314,16 @@ def _judge(
     )
 
 
+def _read_resources(read: Resource) -> list[str]:
+    """What a failed read's gaps name: its log group, or its bucket and objects."""
+    a = read.attributes
+    if a.get("log_group_arn"):
+        return [str(a["log_group_arn"])]
+    if a.get("location_arn"):
+        return [str(a["location_arn"]), *(str(o) for o in a.get("failed_objects") or [])]
+    return [read.id]
+
+
 def _incomplete(reads: Sequence[Resource], listener_enis: set[str]) -> str:
     """Why the records read may not be all there was ("" when they are)."""
     parts: list[str] = []
@@ -324,11 +334,17 @@ def _incomplete(reads: Sequence[Resource], listener_enis: set[str]) -> str:
             continue
         if int(str(a.get("malformed") or 0)):
             parts.append(f"{a.get('malformed')} malformed line(s) in {r.name}")
+        if a.get("malformed_objects") or a.get("cut_objects"):
+            bad = [*(a.get("malformed_objects") or []), *(a.get("cut_objects") or [])]
+            parts.append(
+                f"{len(bad)} object(s) of {r.name} not read in full (corrupt, not the default "
+                f"format, or over the size cap): {', '.join(str(b) for b in bad[:3])}"
+            )
         capped = [
             str(s)
             for s in a.get("capped_streams") or []
             if "-".join(str(s).split("-")[:2]) in listener_enis  # streams: eni-ID-all
-        ]
+        ] + [str(i) for i in a.get("capped_interfaces") or [] if str(i) in listener_enis]
         if capped:
             parts.append(
                 f"the sample cap of {a.get('cap')} records per interface was reached for "

@@ -35,6 +35,7 @@ RUNNER_ACTIONS: Mapping[str, str] = {
 
 OPERATION_ACTIONS: Mapping[str, str] = {
     "s3:ListBuckets": "s3:ListAllMyBuckets",
+    "s3:ListObjectsV2": "s3:ListBucket",
     "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
     "s3:GetBucketReplication": "s3:GetReplicationConfiguration",
     "s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",

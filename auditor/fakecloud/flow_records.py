@@ -1,11 +1,14 @@
 """Flow log records for fixture estates: default format (version 2) lines, written into a
-CloudWatch Logs group of the fake as AWS delivers them (one stream per interface).
+CloudWatch Logs group of the fake as AWS delivers them (one stream per interface), or
+into an S3 bucket as the gzip files AWS delivers there.
 
-Fixture setup only: the auditor itself never writes (it reads with FilterLogEvents).
+Fixture setup only: the auditor itself never writes (it reads with FilterLogEvents,
+ListObjectsV2 and GetObject).
 """
 
 from __future__ import annotations
 
+import gzip
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,3 +58,22 @@ def write_records(
         logs.put_log_events(
             logGroupName=group, logStreamName=stream, logEvents=events[i : i + 1000]
         )
+
+
+def flow_object_key(
+    account: str, region: str, flow_log_id: str, stamp: int, prefix: str = ""
+) -> str:
+    """The key AWS gives a plain-text flow log file in S3 (flow-logs-s3-path.html), stamped
+    ``stamp`` (seconds), without hourly or Hive-compatible partitions."""
+    t = time.gmtime(stamp)
+    day = time.strftime("%Y/%m/%d", t)
+    name = f"{account}_vpcflowlogs_{region}_{flow_log_id}_{time.strftime('%Y%m%dT%H%MZ', t)}"
+    return f"{prefix}AWSLogs/{account}/vpcflowlogs/{region}/{day}/{name}_0a1b2c3d.log.gz"
+
+
+def put_flow_object(session: Any, bucket: str, key: str, lines: Sequence[str]) -> None:
+    """Put one gzip flow log file: the default format's header line, then ``lines``."""
+    from auditor.base.flowrecords import DEFAULT_HEADER
+
+    body = gzip.compress("\n".join([DEFAULT_HEADER, *lines]).encode() + b"\n", mtime=0)
+    session.client("s3").put_object(Bucket=bucket, Key=key, Body=body)

@@ -214,25 +214,3 @@ def test_the_sample_cap_cuts_a_busy_interface_and_says_so(fake_aws: FakeAws) -> 
     assert read.attributes["capped_streams"] == [f"{ids['eni']}-all"]
     v = only(run_rules(inv, rules=[RULE]), RULE)
     assert v.status is Status.INCONCLUSIVE and "sample cap of 10000" in v.message
-
-
-def test_an_s3_delivered_flow_log_is_listed_as_not_read_and_never_passed(
-    fake_aws: FakeAws,
-) -> None:
-    ids = broker_estate(fake_aws, public_ip=False, ingress=[tcp(9092, "10.20.0.0/16")])
-    session = fake_aws.session(CUSTOMER, E1)
-    session.client("s3").create_bucket(Bucket="kafka-flow-logs")
-    session.client("ec2").create_flow_logs(
-        ResourceIds=[ids["vpc"]],
-        ResourceType="VPC",
-        TrafficType="ALL",
-        LogDestinationType="s3",
-        LogDestination="arn:aws:s3:::kafka-flow-logs",
-    )
-    inv = _collect(fake_aws)
-    (read,) = [r for r in inv.resources if r.kind == "flow_read"]
-    assert read.attributes["status"] == "not-read" and "s3" in str(read.attributes["reason"])
-    assert not any(c.startswith("logs:") for c in inv.api_calls)
-    v = only(run_rules(inv, rules=[RULE]), RULE)
-    assert v.status is Status.INCONCLUSIVE and "only CloudWatch Logs is read" in v.message
-    assert v.unmodelled

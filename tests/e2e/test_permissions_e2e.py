@@ -299,8 +299,9 @@ def test_every_call_the_scan_makes_is_in_the_policy(least: CollectionResult) -> 
     needed = declared_actions()
     called = {action_for_call(call) for call in least.api_calls}
     assert called <= set(needed), sorted(called - set(needed))
-    # Every S3 operation whose action name differs was really called.
-    assert set(OPERATION_ACTIONS) <= set(least.api_calls)
+    # Every S3 operation whose action name differs was really called (but ListObjectsV2:
+    # only with --flows-since, see tests/e2e/test_observed_flows_s3_e2e.py).
+    assert set(OPERATION_ACTIONS) - {"s3:ListObjectsV2"} <= set(least.api_calls)
 
 
 @pytest.mark.parametrize(

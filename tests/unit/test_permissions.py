@@ -122,9 +122,13 @@ def test_exclude_drops_exactly_one_action() -> None:
 
 def test_renamed_s3_operations_map_to_declared_actions() -> None:
     s3 = next(s for s in services() if s.name == "s3")
+    flows = next(s for s in services() if s.name == "vpc-flow-records")
     calls = {"s3:ListBuckets"} | {f"s3:{op}" for _, op, _ in BUCKET_READS}
-    assert set(OPERATION_ACTIONS) <= calls
+    flow_calls = {"s3:ListObjectsV2", "s3:GetObject"}  # S3-delivered flow log files
+    assert set(OPERATION_ACTIONS) <= calls | flow_calls
     assert {action_for_call(c) for c in calls} == set(s3.actions)
+    assert {action_for_call(c) for c in flow_calls} == {"s3:ListBucket", "s3:GetObject"}
+    assert {action_for_call(c) for c in flow_calls} <= set(flows.actions)
     assert action_for_call("ec2:DescribeVpcs") == "ec2:DescribeVpcs"
 
 

@@ -12,8 +12,21 @@ from auditor.base.kinds._schema import attr, define_kind
 
 FLOW_READ = define_kind(
     "flow_read",
-    "One read of flow log records over a time window (AWS: a CloudWatch Logs group).",
+    "One read of flow log records over a time window (AWS: a CloudWatch Logs group, or the "
+    "objects under one S3 location).",
     [
+        attr("bucket", "string", "the S3 bucket read (S3 delivery)", "aws"),
+        attr("capped_interfaces", "array", "interfaces the cap cut short (S3 delivery)", "aws"),
+        attr(
+            "cut_objects", "array", "objects over the decompressed size cap (not all read)", "aws"
+        ),
+        attr("failed_objects", "array", "objects whose read failed (each a gap)", "aws"),
+        attr("location", "string", "the S3 key prefix of the region's flow log files", "aws"),
+        attr("location_arn", "string", "the bucket's ARN (the resource of a listing gap)", "aws"),
+        attr("malformed_objects", "array", "objects not gzip or not the default format", "aws"),
+        attr("objects", "integer", "objects read in full", "aws"),
+        attr("objects_listed", "integer", "objects listed under the window's day prefixes", "aws"),
+        attr("outside_window", "integer", "records in the objects read that ended outside", "aws"),
         attr("cap", "integer", "records read per interface (log stream) at most", "aws"),
         attr("capped_streams", "array", "log streams (interfaces) the cap cut short", "aws"),
         attr("flow_log_ids", "array", "the flow logs delivering to it", "aws"),

@@ -1,4 +1,4 @@
-"""VPC Flow Log records read from CloudWatch Logs, bounded by a window and a cap.
+"""VPC Flow Log records read from CloudWatch Logs and S3, bounded by a window and a cap.
 
 Only with ``--flows-since`` (:attr:`AwsContext.flows_since`; the runner plans
 this unit only then). The flow logs of the region (``ec2:DescribeFlowLogs``)
@@ -8,8 +8,10 @@ window (``logs:FilterLogEvents``, paginated), at most :data:`CAP` records per
 stream; the record says which streams hit the cap. Lines are parsed strictly
 (default format, version 2) and aggregated here (:mod:`auditor.base.flowrecords`),
 so one ``logs:flow_records`` raw record per log group carries aggregates, not lines.
-S3-delivered and custom-format flow logs are listed as not read. A failed read is
-a gap naming the log group and the record says ``failed``.
+Flow logs delivered to S3 as plain text are read from their objects
+(:mod:`auditor.collect.aws._flow_objects`), one record per bucket and prefix.
+Parquet files, custom formats and Firehose delivery are listed as not read. A
+failed read is a gap naming the log group, bucket or object; the record says ``failed``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import datetime as dt
 from typing import Any
 
 from auditor.base.flowrecords import DEFAULT_FORMAT, FlowTally
+from auditor.collect.aws._flow_objects import destination, read_objects
 from auditor.collect.aws_context import MAX_PAGES, AwsContext, AwsService
 
 CAP = 10_000
@@ -129,26 +132,36 @@ def _read_group(
     }
 
 
+def _not_read(ctx: AwsContext, fl: dict[str, Any]) -> str:
+    """Why a flow log is not read ("" when it is)."""
+    dtype = str(fl.get("LogDestinationType") or "cloud-watch-logs")
+    fmt = str(fl.get("LogFormat") or DEFAULT_FORMAT)
+    file_format = str((fl.get("DestinationOptions") or {}).get("FileFormat") or "plain-text")
+    if dtype not in ("cloud-watch-logs", "s3"):
+        return f"delivered to {dtype}: only CloudWatch Logs and S3 are read"
+    if fmt != DEFAULT_FORMAT:
+        return "a custom log format: only the default version 2 format is parsed"
+    if dtype == "s3":
+        if file_format != "plain-text":
+            return f"S3 files in {file_format} format: only plain text is parsed"
+        return "" if destination(fl)[0] else "no S3 bucket named"
+    if not _group_name(fl):
+        return "no log group named"
+    if _group_account(fl) not in ("", ctx.account):
+        return f"its log group is in account {_group_account(fl)} (cross-account: not read yet)"
+    return ""
+
+
 def collect(ctx: AwsContext) -> None:
     if ctx.flows_since is None:
         return  # not asked for (the runner does not plan this unit then)
     until = int(dt.datetime.now(dt.UTC).timestamp()) * 1000
     window = (until - ctx.flows_since * 1000, until)
     groups: dict[str, list[tuple[str, str]]] = {}
+    objects: dict[tuple[str, str, bool], list[tuple[str, str]]] = {}
     for fl in ctx.pages("DescribeFlowLogs", "FlowLogs", client="ec2", page_size=1000):
         log_id = str(fl["FlowLogId"])
-        dtype = str(fl.get("LogDestinationType") or "cloud-watch-logs")
-        fmt = str(fl.get("LogFormat") or DEFAULT_FORMAT)
-        group = _group_name(fl) if dtype == "cloud-watch-logs" else ""
-        why = ""
-        if dtype != "cloud-watch-logs":
-            why = f"delivered to {dtype}: only CloudWatch Logs is read"
-        elif fmt != DEFAULT_FORMAT:
-            why = "a custom log format: only the default version 2 format is parsed"
-        elif not group:
-            why = "no log group named"
-        elif _group_account(fl) not in ("", ctx.account):
-            why = f"its log group is in account {_group_account(fl)} (cross-account: not read yet)"
+        why = _not_read(ctx, fl)
         if why:
             ctx.emit(
                 "logs:flow_records",
@@ -164,12 +177,23 @@ def collect(ctx: AwsContext) -> None:
                 "ec2:DescribeFlowLogs",
             )
             continue
-        groups.setdefault(group, []).append((log_id, str(fl.get("ResourceId") or "")))
+        pair = (log_id, str(fl.get("ResourceId") or ""))
+        if str(fl.get("LogDestinationType")) == "s3":
+            hive = bool((fl.get("DestinationOptions") or {}).get("HiveCompatiblePartitions"))
+            objects.setdefault((*destination(fl), hive), []).append(pair)
+        else:
+            groups.setdefault(_group_name(fl), []).append(pair)
     for group in sorted(groups):
         ctx.emit(
             "logs:flow_records",
             _read_group(ctx, group, groups[group], window),
             "logs:FilterLogEvents",
+        )
+    for where in sorted(objects):
+        ctx.emit(
+            "logs:flow_records",
+            read_objects(ctx, where, objects[where], window, CAP),
+            "s3:GetObject",
         )
 
 
@@ -177,7 +201,13 @@ SERVICE = AwsService(
     name="vpc-flow-records",
     client="logs",
     scope="regional",
-    actions=("ec2:DescribeFlowLogs", "logs:DescribeLogStreams", "logs:FilterLogEvents"),
+    actions=(
+        "ec2:DescribeFlowLogs",
+        "logs:DescribeLogStreams",
+        "logs:FilterLogEvents",
+        "s3:ListBucket",
+        "s3:GetObject",
+    ),
     collect=collect,
     opt_in=True,
 )

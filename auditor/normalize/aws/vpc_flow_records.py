@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from auditor.base.edges import OBSERVED
@@ -20,16 +21,45 @@ def _vpcs(resource_ids: list[Any]) -> list[JSONValue]:
     return sorted({str(r) for r in resource_ids if str(r).startswith("vpc-")})
 
 
+def _s3_attrs(d: Mapping[str, Any]) -> dict[str, JSONValue]:
+    """What a read of S3-delivered flow log objects says beyond a log group's read."""
+    lists = {
+        "FailedObjects": "failed_objects",
+        "MalformedObjects": "malformed_objects",
+        "CutObjects": "cut_objects",
+        "CappedInterfaces": "capped_interfaces",
+    }
+    out: dict[str, JSONValue] = {
+        "bucket": d.get("Bucket"),
+        "location": d.get("Location"),
+        "location_arn": d.get("LocationArn"),
+        "cap": d.get("Cap"),
+        "objects": d.get("Objects"),
+        "objects_listed": d.get("ObjectsListed"),
+        "outside_window": d.get("OutsideWindow"),
+    }
+    for key, name in lists.items():
+        out[name] = sorted(str(x) for x in d.get(key) or [])
+    return out
+
+
 @normalizes("aws", "logs:flow_records")
 def flow_records(rec: RawRecord, out: Builder) -> None:
     d = rec.data
     log_ids = sorted(str(i) for i in d.get("FlowLogIds") or [])
     group = str(d.get("LogGroupName") or "")
+    bucket = str(d.get("Bucket") or "")
     if group:
         read_id = f"arn:aws:logs:{rec.region}:{rec.account}:log-group:{group}#flows"
+    elif bucket:
+        read_id = f"arn:aws:s3:::{bucket}/{d.get('Location')}#flows"
     else:
         read_id = ec2_arn(rec.region, rec.account, log_ids[0], "vpc-flow-log") + "#flows"
     status = str(d["Status"])
+    location = f"s3://{bucket}/{d.get('Location')}" if bucket else ""
+    name = group or location or (log_ids[0] if log_ids else read_id)
+    source = "logs:FilterLogEvents" if group else "s3:GetObject" if bucket else ""
+    source = source or "ec2:DescribeFlowLogs"
     attrs: dict[str, JSONValue] = {
         "status": status,
         "flow_log_ids": list(log_ids),
@@ -43,7 +73,9 @@ def flow_records(rec: RawRecord, out: Builder) -> None:
         attrs["log_group_arn"] = d.get("LogGroupArn")
         attrs["cap"] = d.get("Cap")
         attrs["streams"] = d.get("Streams")
-    if status == "read":
+    if bucket:
+        attrs.update(_s3_attrs(d))
+    if "Records" in d:  # an S3 read that failed on some objects keeps what the others held
         attrs.update(
             {
                 "records": d["Records"],
@@ -60,11 +92,16 @@ def flow_records(rec: RawRecord, out: Builder) -> None:
         kind=FLOW_READ,
         account=rec.account,
         region=rec.region,
-        name=group or (log_ids[0] if log_ids else read_id),
+        name=name,
         attributes=attrs,
-        source="logs:FilterLogEvents" if group else "ec2:DescribeFlowLogs",
+        source=source,
     )
-    for f in d.get("Flows") or []:
+    _flows(rec, out, read_id, source)
+
+
+def _flows(rec: RawRecord, out: Builder, read_id: str, source: str) -> None:
+    """One ``observed_flow`` per aggregate of the read, joined to its interface."""
+    for f in rec.data.get("Flows") or []:
         iface = str(f["interface"])
         key = f"{iface}/{f['src']}->{f['dst']}:{f['dst_port']}/{f['protocol']}/{f['action']}"
         fid = f"{read_id}/{key}"
@@ -89,7 +126,7 @@ def flow_records(rec: RawRecord, out: Builder) -> None:
                 "first_seen": _utc(int(f["first_seen"])),
                 "last_seen": _utc(int(f["last_seen"])),
             },
-            source="logs:FilterLogEvents",
+            source=source,
         )
         out.relation(
             fid,

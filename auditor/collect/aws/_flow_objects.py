@@ -1,0 +1,221 @@
+"""VPC Flow Log records read from the objects AWS delivers to S3, bounded by a window.
+
+AWS's documented layout (https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-s3-path.html):
+files land under ``<bucket>/<prefix>/AWSLogs/<account>/vpcflowlogs/<region>/<yyyy>/<mm>/<dd>/``
+(``.../<dd>/<HH>/`` with hourly partitions; ``aws-account-id=<account>/aws-service=vpcflowlogs/
+aws-region=<region>/year=<yyyy>/month=<mm>/day=<dd>/`` with Hive-compatible prefixes), named
+``<account>_vpcflowlogs_<region>_<flow-log-id>_<yyyymmddTHHmmZ>_<hash>.log.gz``: one gzip file,
+published every five minutes, whose first line names the fields. Only the day prefixes
+the window touches are listed (``s3:ListObjectsV2``, paginated); only the objects of
+the flow logs read whose name stamp lies near the window are fetched (``s3:GetObject``),
+decompressed up to :data:`OBJECT_CAP` bytes, and their lines parsed and aggregated by
+:class:`~auditor.base.flowrecords.FlowTally` (records ending outside the window are not
+taken). Every call names the scanned account as the expected bucket owner, so a bucket
+of another account is refused by S3 and recorded as a gap, never read as ours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from typing import Any
+
+from auditor.base.flowrecords import DEFAULT_HEADER, FlowTally
+from auditor.collect.aws_context import MAX_PAGES, AwsContext, error_code
+
+OBJECT_CAP = 256 * 1024 * 1024
+"""Decompressed bytes read per object at most (AWS cuts a file at 75 MB); beyond, it is cut."""
+SLACK = 3600
+"""Seconds around the window within which an object's name stamp may lie and still hold
+records of the window (a file holds the records of the minutes before it is published)."""
+CHUNK = 1024 * 1024
+
+
+def destination(flow_log: dict[str, Any]) -> tuple[str, str]:
+    """The (bucket, prefix) of ``arn:aws:s3:::bucket[/prefix]`` (prefix "" or ending in ``/``)."""
+    dest = str(flow_log.get("LogDestination") or "")
+    if not dest.startswith("arn:aws:s3:::"):
+        return "", ""
+    bucket, _, prefix = dest.removeprefix("arn:aws:s3:::").partition("/")
+    prefix = prefix.strip("/")
+    return bucket, f"{prefix}/" if prefix else ""
+
+
+def base_path(prefix: str, account: str, region: str, hive: bool) -> str:
+    """Where AWS writes a region's flow log files below the destination prefix."""
+    if hive:
+        return (
+            f"{prefix}AWSLogs/aws-account-id={account}/aws-service=vpcflowlogs/aws-region={region}/"
+        )
+    return f"{prefix}AWSLogs/{account}/vpcflowlogs/{region}/"
+
+
+def day_prefixes(base: str, hive: bool, since: int, until: int) -> list[str]:
+    """One listing prefix per UTC day the window (widened by :data:`SLACK`) touches."""
+    day = dt.datetime.fromtimestamp(since - SLACK, dt.UTC).date()
+    last = dt.datetime.fromtimestamp(until, dt.UTC).date()
+    out: list[str] = []
+    while day <= last:
+        if hive:
+            out.append(f"{base}year={day:%Y}/month={day:%m}/day={day:%d}/")
+        else:
+            out.append(f"{base}{day:%Y}/{day:%m}/{day:%d}/")
+        day += dt.timedelta(days=1)
+    return out
+
+
+def name_stamp(key: str, account: str, region: str) -> tuple[str, int] | None:
+    """(flow log id, name stamp in seconds) of a flow log file's key, None if not one."""
+    name = key.rsplit("/", 1)[-1]
+    head = f"{account}_vpcflowlogs_{region}_"
+    if not name.startswith(head) or not name.endswith(".log.gz"):
+        return None
+    parts = name.removeprefix(head).split("_")
+    if len(parts) != 3:
+        return None
+    try:
+        stamp = dt.datetime.strptime(parts[1], "%Y%m%dT%H%MZ").replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None
+    return parts[0], int(stamp.timestamp())
+
+
+def _list(ctx: AwsContext, bucket: str, prefix: str) -> list[str] | None:
+    """Every key under ``prefix`` (None: the listing failed, a gap was recorded)."""
+    arn = f"arn:aws:s3:::{bucket}"
+    keys: list[str] = []
+    token: str | None = None
+    seen: set[str] = set()
+    for _ in range(MAX_PAGES):
+        extra = {"ContinuationToken": token} if token else {}
+        page = ctx.call(
+            "ListObjectsV2",
+            client="s3",
+            resource=arn,
+            Bucket=bucket,
+            Prefix=prefix,
+            MaxKeys=1000,
+            ExpectedBucketOwner=ctx.account,
+            **extra,
+        )
+        if page is None:
+            return None
+        keys += [str(o["Key"]) for o in page.get("Contents") or []]
+        token = str(page.get("NextContinuationToken") or "") or None
+        if token is None:
+            return keys
+        if token in seen:
+            ctx.gap("ListObjectsV2", "RepeatedPageToken", "a page token came back", arn)
+            return None
+        seen.add(token)
+    ctx.gap("ListObjectsV2", "TooManyPages", f"stopped after {MAX_PAGES} pages", arn)
+    return None
+
+
+def _lines(ctx: AwsContext, bucket: str, key: str, tally: FlowTally) -> str:
+    """Read one object's lines into ``tally``: ``read``, ``failed`` (a gap), ``malformed``
+    (not gzip, cut short, or a header other than the default format's) or ``cut`` (over
+    :data:`OBJECT_CAP`)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    arn = f"arn:aws:s3:::{bucket}/{key}"
+    try:
+        body = ctx.client("s3").get_object(Bucket=bucket, Key=key, ExpectedBucketOwner=ctx.account)[
+            "Body"
+        ]
+        inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        pending, size, header = b"", 0, None
+        while chunk := body.read(CHUNK):
+            while chunk:
+                data = inflate.decompress(chunk)
+                chunk = b""
+                if inflate.eof and inflate.unused_data:  # the next gzip member
+                    chunk = inflate.unused_data
+                    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+                size += len(data)
+                if size > OBJECT_CAP:
+                    return "cut"
+                *whole, pending = (pending + data).split(b"\n")
+                for raw in whole:
+                    line = raw.decode("utf-8", errors="replace").rstrip("\r")
+                    if header is None:
+                        header = line
+                        if header != DEFAULT_HEADER:
+                            tally.bad(f"{arn}: header {header[:120]!r} is not the default format")
+                            return "malformed"
+                    elif line:
+                        tally.add(line)
+    except (ClientError, BotoCoreError) as exc:
+        ctx.gap("GetObject", error_code(exc), str(exc), arn)
+        return "failed"
+    except zlib.error as exc:
+        tally.bad(f"{arn}: not a gzip file ({exc})")
+        return "malformed"
+    if not inflate.eof:
+        tally.bad(f"{arn}: the gzip stream ends early")
+        return "malformed"
+    last = pending.decode("utf-8", errors="replace").rstrip("\r")
+    if header is None and last != DEFAULT_HEADER:
+        tally.bad(f"{arn}: header {last[:120]!r} is not the default format")
+        return "malformed"
+    if header is not None and last.strip():
+        tally.add(last)  # a last line without its newline
+    return "read"
+
+
+def read_objects(
+    ctx: AwsContext,
+    where: tuple[str, str, bool],
+    flow_logs: list[tuple[str, str]],
+    window: tuple[int, int],
+    cap: int,
+) -> dict[str, Any]:
+    """One ``logs:flow_records`` raw record: the flow logs' objects under ``where`` =
+    (bucket, prefix, hive) read over ``window`` (milliseconds), at most ``cap`` records
+    per interface."""
+    bucket, prefix, hive = where
+    base = base_path(prefix, ctx.account, ctx.region, hive)
+    since, until = window[0] // 1000, window[1] // 1000
+    ids = {i for i, _ in flow_logs}
+    record: dict[str, Any] = {
+        "Bucket": bucket,
+        "Location": base,
+        "LocationArn": f"arn:aws:s3:::{bucket}",
+        "FlowLogIds": sorted(ids),
+        "ResourceIds": sorted({r for _, r in flow_logs}),
+        "Since": window[0],
+        "Until": window[1],
+        "Cap": cap,
+    }
+    keys: list[str] = []
+    for day in day_prefixes(base, hive, since, until):
+        listed = _list(ctx, bucket, day)
+        if listed is None:
+            return {**record, "Status": "failed"}
+        keys += listed
+    chosen = []
+    for key in sorted(set(keys)):
+        named = name_stamp(key, ctx.account, ctx.region)
+        if named and named[0] in ids and since - SLACK <= named[1] <= until + SLACK:
+            chosen.append(key)
+    tally = FlowTally(window=(since, until), cap=cap)
+    outcome: dict[str, list[str]] = {"read": [], "failed": [], "malformed": [], "cut": []}
+    for key in chosen:
+        outcome[_lines(ctx, bucket, key, tally)].append(f"arn:aws:s3:::{bucket}/{key}")
+    return {
+        **record,
+        "Status": "failed" if outcome["failed"] else "read",
+        "ObjectsListed": len(keys),
+        "Objects": len(outcome["read"]),
+        "FailedObjects": outcome["failed"],
+        "MalformedObjects": outcome["malformed"],
+        "CutObjects": outcome["cut"],
+        "CappedInterfaces": sorted(tally.capped),
+        "Records": tally.records,
+        "OutsideWindow": tally.outside,
+        "Malformed": tally.malformed,
+        "MalformedExamples": tally.examples,
+        "NoData": tally.no_data,
+        "SkipData": tally.skip_data,
+        "Flows": tally.flows(),
+    }
