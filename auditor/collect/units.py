@@ -146,7 +146,8 @@ class _OnFinished:
 def run_wave(run: UnitRun, units: Iterable[WorkUnit]) -> list[UnitResult]:
     """Run ``units`` (restoring a resumed scan's finished ones); their results, in unit order.
 
-    Ctrl-C stops the executor at once, without waiting on calls in flight.
+    Ctrl-C stops the executor at once, without waiting on calls in flight, and releases
+    the checkpoint's lock (its finished units stay for ``--resume``) before it propagates.
     """
     planned = sorted(units)
     restored = [r for r in (run.saved(u) for u in planned) if r is not None]
@@ -169,6 +170,8 @@ def run_wave(run: UnitRun, units: Iterable[WorkUnit]) -> list[UnitResult]:
             ended = True
         finally:  # on any exception, Ctrl-C included: stop now, wait for no call in flight
             executor.close(wait=ended)
+            if not ended and run.checkpoint is not None:
+                run.checkpoint.close()  # the finished units stay checkpointed for --resume
         run.peak_global = max(run.peak_global, scheduler.peak_global)
         run.peak_per_key = max(run.peak_per_key, scheduler.peak_per_key)
     return sorted(run.results[first:], key=lambda r: r.unit)

@@ -329,12 +329,7 @@ def collect_azure(
         notes=notes,
     )
 
-    try:
-        entered = _waves(ctx, run, take)
-    except BaseException:  # Ctrl-C: the finished units stay checkpointed for --resume
-        if checkpoint is not None:
-            checkpoint.close()
-        raise
+    entered = _waves(ctx, run, take)  # an interrupted wave releases the checkpoint
     if on_records is not None and not take.handed:
         on_records([])
     return _merged(ctx, run, entered, started, checkpoint)

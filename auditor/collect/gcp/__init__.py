@@ -333,12 +333,7 @@ def _collect(
         progress=progress,
         notes=notes,
     )
-    try:
-        run_wave(run, units)
-    except BaseException:  # Ctrl-C: the finished units stay checkpointed for --resume
-        if checkpoint is not None:
-            checkpoint.close()
-        raise
+    run_wave(run, units)  # an interrupted wave releases the checkpoint
     good = [u.key for u in units if u.key in take.indexes]
     records = _records(good, take.files, take.indexes, on_records, batch)
     if records is not None:
