@@ -13,6 +13,7 @@ Run: ``.venv/bin/python -m bench.scan_memory``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -22,6 +23,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,12 +66,14 @@ def _wait(endpoint: str, proc: subprocess.Popen[bytes]) -> None:
             time.sleep(0.1)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+@contextlib.contextmanager
+def demo_moto() -> Iterator[dict[str, str]]:
+    """A moto server in its own process holding the demo's AWS estate, with the auditor's
+    read-only identities provisioned; yields the environment an ``auditor scan`` child
+    needs to reach it (shared by this benchmark and ``bench.startup``)."""
+    from auditor.boundary import load_declaration
     from auditor.fakecloud.estate import apply_estate
-    from auditor.fakecloud.identities import AUDITOR_ROLE, provision_auditor
+    from auditor.fakecloud.identities import provision_auditor
     from auditor.fakecloud.moto_server import endpoint_env
 
     port = _free_port()
@@ -84,19 +88,29 @@ def main() -> None:
     )
     try:
         _wait(endpoint, moto)
-        from auditor.boundary import load_declaration
-
         decl = load_declaration(ESTATE / "boundary.yaml")
         with endpoint_env(endpoint):
             apply_estate(ESTATE / "estate.yaml")
             creds = provision_auditor(list(decl.accounts("aws", "customer")))
-        scan_env = {
+        yield {
             **env,
             **creds.env(),
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_EC2_METADATA_DISABLED": "true",
         }
+    finally:
+        moto.terminate()
+        moto.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    from auditor.fakecloud.identities import AUDITOR_ROLE
+
+    with demo_moto() as scan_env:
         for run in range(args.runs):
             with tempfile.TemporaryDirectory() as out:
                 started = time.monotonic()
@@ -113,9 +127,6 @@ def main() -> None:
                 f"{figures['peak_rss_mib']:.0f} MiB, Azure/Google modules imported: "
                 f"{figures['azure_or_google_imported'] or 'none'}"
             )
-    finally:
-        moto.terminate()
-        moto.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.evidence.timings import PHASES, summary_lines
-from bench.scan_memory import ESTATE, _free_port, _wait
+from bench.scan_memory import ESTATE, demo_moto
 
 MARK = "@@first-call"
 
@@ -106,34 +105,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--importtime-log", type=Path, help="keep the -X importtime output here")
     a = parser.parse_args()
-    from auditor.boundary import load_declaration
-    from auditor.fakecloud.estate import apply_estate
-    from auditor.fakecloud.identities import AUDITOR_ROLE, provision_auditor
-    from auditor.fakecloud.moto_server import endpoint_env
+    from auditor.fakecloud.identities import AUDITOR_ROLE
 
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
-    env.update(MOTO_EC2_LOAD_DEFAULT_AMIS="false", MOTO_IAM_LOAD_MANAGED_POLICIES="false")
-    moto = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait(endpoint, moto)
-        decl = load_declaration(ESTATE / "boundary.yaml")
-        with endpoint_env(endpoint):
-            apply_estate(ESTATE / "estate.yaml")
-            creds = provision_auditor(list(decl.accounts("aws", "customer")))
-        scan_env = {
-            **env,
-            **creds.env(),
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+    with demo_moto() as scan_env:
         last: dict[str, Any] = {}
         for run in range(a.runs + 1):
             profiled = run == a.runs
@@ -168,9 +142,6 @@ def main() -> None:
         if last:
             print("\nthe last run's `auditor scan --timings` summary:")
             print("\n".join(summary_lines(last)))
-    finally:
-        moto.terminate()
-        moto.wait(timeout=10)
 
 
 if __name__ == "__main__":
