@@ -112,3 +112,30 @@ def export_lines(assets: Iterable[Mapping[str, Any]]) -> str:
             policy = {"version": 1, "etag": "BwX=", **a["iamPolicy"]}
             lines.append(json.dumps({**base, "iam_policy": policy}))
     return "\n".join(lines) + "\n"
+
+
+def scanned(assets: Sequence[Mapping[str, Any]], *, page_size: int = 20) -> Inventory:
+    """``assets`` served by the GCP fake, collected by the real client, normalised; a
+    collection gap fails the test (these scans are meant complete)."""
+    from auditor.collect.gcp import GcpScanOptions, collect_gcp
+    from auditor.fakecloud.gcp_server import GcpFake
+
+    with GcpFake(list(assets), page_size=page_size) as fake:
+        result = collect_gcp(
+            GcpScanOptions(
+                projects=(PROJECT,),
+                api_endpoint=fake.endpoint,
+                credentials=fake.credentials(),
+                retry=None,
+                timeout=10.0,
+                page_size=page_size,
+                max_workers=2,
+            )
+        )
+    assert result.gaps == []
+    return normalize(
+        result.records,
+        scope=Scope(accounts=(PROJECT,), regions=("europe-west1", "europe-west4"), cloud="gcp"),
+        gaps=result.gaps,
+        collected=result.units,
+    )

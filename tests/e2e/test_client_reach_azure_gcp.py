@@ -20,14 +20,12 @@ import pytest
 
 from auditor.boundary import load_declaration
 from auditor.checks.pack import load_pack
-from auditor.collect.azure import AzureScanOptions, collect_azure
-from auditor.collect.gcp import GcpScanOptions, collect_gcp
-from auditor.fakecloud.azure_server import AzureFake, load_estate
-from auditor.fakecloud.gcp_server import GcpFake
-from auditor.model import Scope, Status, Verdict
-from auditor.normalize import normalize
+from auditor.fakecloud.azure_server import load_estate
+from auditor.model import Status, Verdict
 from auditor.pipeline import evaluate_inventory
-from tests.gcp_helpers import CP, PROJECT, estate
+from tests.azure_helpers import scanned as azure_scanned
+from tests.gcp_helpers import CP, estate
+from tests.gcp_helpers import scanned as gcp_scanned
 
 pytestmark = pytest.mark.e2e
 
@@ -53,24 +51,7 @@ def _azure(*, public_ip: bool) -> list[Verdict]:
                 for cfg in r["properties"]["ipConfigurations"]:
                     cfg["properties"].pop("publicIPAddress", None)
         data["resources"] = rows
-    with AzureFake(data, page_size=50) as fake:
-        result = collect_azure(
-            AzureScanOptions(
-                subscriptions=(S1, S2),
-                base_url=fake.base_url,
-                credential=fake.credential(),
-                connection_verify=fake.ca_path,
-                retry_total=0,
-            )
-        )
-    assert result.gaps == []
-    inv = normalize(
-        result.records,
-        scope=Scope(accounts=(S1, S2), regions=("westeurope", "northeurope"), cloud="azure"),
-        gaps=result.gaps,
-        api_calls=result.api_calls,
-        collected=result.units,
-    )
+    inv = azure_scanned(data)
     decl = load_declaration(AZURE / "boundary.yaml")
     return evaluate_inventory(inv, decl, load_pack("default"), TODAY).verdicts
 
@@ -84,25 +65,7 @@ def _gcp(tmp: Path, *, public_ip: bool, peerings: bool = True) -> list[Verdict]:
                 nic.pop("accessConfigs", None)
         if a["assetType"] == "compute.googleapis.com/Network" and not peerings:
             d.pop("peerings", None)
-    with GcpFake(assets, page_size=20) as fake:
-        result = collect_gcp(
-            GcpScanOptions(
-                projects=(PROJECT,),
-                api_endpoint=fake.endpoint,
-                credentials=fake.credentials(),
-                retry=None,
-                timeout=10.0,
-                page_size=20,
-                max_workers=2,
-            )
-        )
-    assert result.gaps == []
-    inv = normalize(
-        result.records,
-        scope=Scope(accounts=(PROJECT,), regions=("europe-west1", "europe-west4"), cloud="gcp"),
-        gaps=result.gaps,
-        collected=result.units,
-    )
+    inv = gcp_scanned(assets)
     text = (ROOT / "fixtures" / "gcp-kafka" / "boundary.yaml").read_text(encoding="utf-8")
     text = text.replace(
         "  kafka_ports: [9092]",

@@ -15,11 +15,9 @@ import pytest
 from auditor.analysis.network.outbound import AZURE_UNMODELLED
 from auditor.boundary import load_declaration
 from auditor.checks.pack import load_pack
-from auditor.collect.azure import AzureScanOptions, collect_azure
-from auditor.fakecloud.azure_server import AzureFake
-from auditor.model import Scope, Status
-from auditor.normalize import normalize
+from auditor.model import Status
 from auditor.pipeline import evaluate_inventory
+from tests.azure_helpers import scanned as azure_scanned
 
 pytestmark = pytest.mark.e2e
 
@@ -29,24 +27,7 @@ S2 = "22222222-2222-2222-2222-222222222222"
 
 
 def test_declared_outbound_classes_on_azure_name_the_unmodelled_part(tmp_path: Path) -> None:
-    with AzureFake(ESTATE / "estate.yaml", page_size=50) as fake:
-        result = collect_azure(
-            AzureScanOptions(
-                subscriptions=(S1, S2),
-                base_url=fake.base_url,
-                credential=fake.credential(),
-                connection_verify=fake.ca_path,
-                retry_total=0,
-            )
-        )
-    assert result.gaps == []
-    inv = normalize(
-        result.records,
-        scope=Scope(accounts=(S1, S2), regions=("westeurope", "northeurope"), cloud="azure"),
-        gaps=result.gaps,
-        api_calls=result.api_calls,
-        collected=result.units,
-    )
+    inv = azure_scanned()
     text = (
         (ESTATE / "boundary.yaml")
         .read_text(encoding="utf-8")

@@ -25,12 +25,10 @@ import pytest
 
 from auditor.boundary import load_declaration
 from auditor.checks.pack import load_pack
-from auditor.collect.gcp import GcpScanOptions, collect_gcp
-from auditor.fakecloud.gcp_server import GcpFake
-from auditor.model import Scope, Status, Verdict
-from auditor.normalize import normalize
+from auditor.model import Status, Verdict
 from auditor.pipeline import evaluate_inventory
-from tests.gcp_helpers import CP, FIXTURE, NET, PROJECT, estate
+from tests.gcp_helpers import CP, FIXTURE, NET, estate
+from tests.gcp_helpers import scanned as gcp_scanned
 
 pytestmark = pytest.mark.e2e
 
@@ -127,25 +125,7 @@ DECLARED = (
 def _verdicts(
     tmp: Path, assets: list[dict[str, Any]], declared: str = DECLARED
 ) -> dict[str, Verdict]:
-    with GcpFake(assets, page_size=20) as fake:
-        result = collect_gcp(
-            GcpScanOptions(
-                projects=(PROJECT,),
-                api_endpoint=fake.endpoint,
-                credentials=fake.credentials(),
-                retry=None,
-                timeout=10.0,
-                page_size=20,
-                max_workers=2,
-            )
-        )
-    assert result.gaps == []
-    inv = normalize(
-        result.records,
-        scope=Scope(accounts=(PROJECT,), regions=("europe-west1", "europe-west4"), cloud="gcp"),
-        gaps=result.gaps,
-        collected=result.units,
-    )
+    inv = gcp_scanned(assets)
     text = (FIXTURE / "boundary.yaml").read_text(encoding="utf-8")
     text = text.replace(
         "  kafka_ports: [9092]",
