@@ -32,7 +32,6 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 AZURE = ROOT / "fixtures" / "azure-kafka"
 S1 = "11111111-1111-1111-1111-111111111111"
-S2 = "22222222-2222-2222-2222-222222222222"
 RG1 = f"/subscriptions/{S1}/resourceGroups/rg-kafka-weu/providers"
 NSG = f"{RG1}/Microsoft.Network/networkSecurityGroups/nsg-brokers-weu".lower()
 NIC = f"{RG1}/Microsoft.Network/networkInterfaces/nic-broker-0"

@@ -22,8 +22,6 @@ from tests.azure_helpers import scanned as azure_scanned
 pytestmark = pytest.mark.e2e
 
 ESTATE = Path(__file__).resolve().parents[2] / "fixtures" / "azure-kafka"
-S1 = "11111111-1111-1111-1111-111111111111"
-S2 = "22222222-2222-2222-2222-222222222222"
 
 
 def test_declared_outbound_classes_on_azure_name_the_unmodelled_part(tmp_path: Path) -> None:
