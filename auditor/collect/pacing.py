@@ -343,6 +343,12 @@ CLOUD_PACES: Mapping[str, Pace] = {
 """Pace of the Azure and GCP APIs the collectors call, by name (``QuotaPacer.bucket``)."""
 
 
+MAX_HOLD = 60.0
+"""The longest a cloud's Retry-After or quota reset may stop a bucket: a header asking
+for more (or a malformed one) must not stall the scan unseen; past it the SDK's own
+retries and their gaps take over."""
+
+
 def parse_resets_after(value: str) -> float | None:
     """Seconds in an ``hh:mm:ss`` duration (``x-ms-user-quota-resets-after``)."""
     parts = value.strip().split(":")
@@ -423,7 +429,7 @@ class QuotaPacer:
         bucket = self.bucket(pace, key)
         if status == 429:
             bucket.throttled()
-            bucket.hold(retry_after_seconds(retry_after))
+            bucket.hold(min(retry_after_seconds(retry_after), MAX_HOLD))
             return
         if quota_remaining is None or quota_resets_after is None:
             return
@@ -433,7 +439,8 @@ class QuotaPacer:
             return
         resets = parse_resets_after(quota_resets_after)
         if resets is not None and remaining <= flying:
-            bucket.hold(resets)  # what is left would not cover the requests already sent
+            # what is left would not cover the requests already sent
+            bucket.hold(min(resets, MAX_HOLD))
 
     def waits(self) -> dict[str, float]:
         """Seconds spent waiting per pace (for progress and benchmarks)."""

@@ -375,7 +375,16 @@ def normalize(
 
 
 def _gap_order(g: Gap) -> tuple[str, ...]:
-    return (g.cloud, g.account, g.region, g.service, g.operation, g.resource, g.error_code)
+    return (
+        g.cloud,
+        g.account,
+        g.region,
+        g.service,
+        g.operation,
+        g.resource,
+        g.error_code,
+        g.message,  # gaps alike but for the message (a GCP folder's scope) keep one order
+    )
 
 
 def tags_of(raw: Any) -> dict[str, str]:

@@ -54,6 +54,18 @@ def test_a_spent_quota_holds_until_it_resets() -> None:
     assert clock.slept == [4.0]
 
 
+def test_an_answer_asking_for_a_long_hold_is_held_at_most_max_hold() -> None:
+    """A Retry-After or reset of hours (or a broken header) must not stall the scan unseen."""
+    from auditor.collect.pacing import MAX_HOLD
+
+    clock = Clock()
+    pacer = _pacer(clock)
+    pacer.before("azure-resource-graph", "user")
+    pacer.after("azure-resource-graph", "user", status=429, retry_after="86400")
+    pacer.before("azure-resource-graph", "user")
+    assert clock.slept == [MAX_HOLD]
+
+
 def test_quota_left_for_the_requests_in_flight_does_not_hold() -> None:
     clock = Clock()
     pacer = _pacer(clock)

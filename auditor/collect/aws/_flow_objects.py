@@ -117,40 +117,56 @@ def _lines(ctx: AwsContext, bucket: str, key: str, tally: FlowTally) -> str:
     (not gzip, cut short, or a header other than the default format's) or ``cut`` (over
     :data:`OBJECT_CAP`)."""
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
+    from urllib3.exceptions import HTTPError
 
     arn = f"arn:aws:s3:::{bucket}/{key}"
+    # a read that breaks mid-stream (TLS, a reset) is a gap like a refused request
+    read_errors = (ClientError, BotoCoreError, ResponseParserError, HTTPError, OSError)
     try:
         body = ctx.client("s3").get_object(Bucket=bucket, Key=key, ExpectedBucketOwner=ctx.account)[
             "Body"
         ]
-        inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        pending, size, header = b"", 0, None
-        while chunk := body.read(CHUNK):
-            while chunk:
-                data = inflate.decompress(chunk)
-                chunk = b""
-                if inflate.eof and inflate.unused_data:  # the next gzip member
-                    chunk = inflate.unused_data
-                    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-                size += len(data)
-                if size > OBJECT_CAP:
-                    return "cut"
-                *whole, pending = (pending + data).split(b"\n")
-                for raw in whole:
-                    line = raw.decode("utf-8", errors="replace").rstrip("\r")
-                    if header is None:
-                        header = line
-                        if header != DEFAULT_HEADER:
-                            tally.bad(f"{arn}: header {header[:120]!r} is not the default format")
-                            return "malformed"
-                    elif line:
-                        tally.add(line)
-    except (ClientError, BotoCoreError) as exc:
+    except read_errors as exc:
+        ctx.gap("GetObject", error_code(exc), str(exc), arn)
+        return "failed"
+    try:
+        return _inflated_lines(body, arn, tally)
+    except read_errors as exc:
         ctx.gap("GetObject", error_code(exc), str(exc), arn)
         return "failed"
     except zlib.error as exc:
         tally.bad(f"{arn}: not a gzip file ({exc})")
         return "malformed"
+    finally:
+        body.close()  # an early return releases the connection too
+
+
+def _inflated_lines(body: Any, arn: str, tally: FlowTally) -> str:
+    """The gzip members of ``body`` inflated at most :data:`CHUNK` bytes at a time (a
+    small compressed chunk cannot inflate past the cap in one step), line by line."""
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    pending, size, header = b"", 0, None
+    while chunk := body.read(CHUNK):
+        while chunk:
+            data = inflate.decompress(chunk, CHUNK)
+            chunk = inflate.unconsumed_tail
+            if not chunk and inflate.eof and inflate.unused_data:  # the next gzip member
+                chunk = inflate.unused_data
+                inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            size += len(data)
+            if size > OBJECT_CAP:
+                return "cut"
+            *whole, pending = (pending + data).split(b"\n")
+            for raw in whole:
+                line = raw.decode("utf-8", errors="replace").rstrip("\r")
+                if header is None:
+                    header = line
+                    if header != DEFAULT_HEADER:
+                        tally.bad(f"{arn}: header {header[:120]!r} is not the default format")
+                        return "malformed"
+                elif line:
+                    tally.add(line)
     if not inflate.eof:
         tally.bad(f"{arn}: the gzip stream ends early")
         return "malformed"

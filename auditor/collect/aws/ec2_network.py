@@ -43,6 +43,11 @@ _LISTINGS: tuple[tuple[str, str, str, int | None], ...] = (
 )
 
 
+SHARED_LISTINGS = frozenset({"DescribeFlowLogs"})
+"""Listings another unit of the same account and region makes too (``vpc-flow-records``):
+made once for both."""
+
+
 def list_all(
     ctx: AwsContext,
     operation: str,
@@ -177,7 +182,8 @@ def _endpoint_services(ctx: AwsContext) -> None:
 
 def collect(ctx: AwsContext) -> None:
     for operation, key, record_type, page_size in _LISTINGS:
-        for item in ctx.pages(operation, key, page_size=page_size):
+        shared = operation in SHARED_LISTINGS
+        for item in ctx.pages(operation, key, page_size=page_size, share=shared):
             ctx.emit(record_type, item, f"ec2:{operation}")
     _transit_attachments(ctx)
     _transit_route_tables(ctx)

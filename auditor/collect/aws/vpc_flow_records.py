@@ -21,6 +21,7 @@ from typing import Any
 
 from auditor.base.flowrecords import DEFAULT_FORMAT, FlowTally
 from auditor.collect.aws._flow_objects import destination, read_objects
+from auditor.collect.aws.ec2_network import list_all
 from auditor.collect.aws_context import MAX_PAGES, AwsContext, AwsService
 
 CAP = 10_000
@@ -99,17 +100,13 @@ def _read_group(
         "Until": window[1],
         "Cap": CAP,
     }
-    streams: list[str] = []
-    token: str | None = None
-    for _ in range(MAX_PAGES):
-        extra = {"nextToken": token} if token else {}
-        page = ctx.call("DescribeLogStreams", resource=arn, logGroupName=group, **extra)
-        if page is None:
-            return {**record, "Status": "failed"}
-        streams += [str(s["logStreamName"]) for s in page.get("logStreams") or []]
-        token = page.get("nextToken") or None
-        if token is None:
-            break
+    listed = list_all(
+        ctx, "DescribeLogStreams", "logStreams", resource=arn, token_key="nextToken",
+        logGroupName=group,
+    )  # fmt: skip
+    if listed is None:  # a failed, cycling or endless listing is a gap, never a partial read
+        return {**record, "Status": "failed"}
+    streams = [str(s["logStreamName"]) for s in listed]
     tally = FlowTally()
     capped: list[str] = []
     for stream in sorted(set(streams)):
@@ -159,7 +156,7 @@ def collect(ctx: AwsContext) -> None:
     window = (until - ctx.flows_since * 1000, until)
     groups: dict[str, list[tuple[str, str]]] = {}
     objects: dict[tuple[str, str, bool], list[tuple[str, str]]] = {}
-    for fl in ctx.pages("DescribeFlowLogs", "FlowLogs", client="ec2", page_size=1000):
+    for fl in ctx.pages("DescribeFlowLogs", "FlowLogs", client="ec2", page_size=1000, share=True):
         log_id = str(fl["FlowLogId"])
         why = _not_read(ctx, fl)
         if why:
