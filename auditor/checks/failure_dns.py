@@ -446,7 +446,7 @@ def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
                 region="global",
             )
             continue
-        detect = _detection_seconds(ctx, records)
+        detect, unknown_check = _detection_seconds(ctx, records)
         # one name's records are changed together: each TTL FAIL names them all
         too_long = tuple(sorted(r.id for r in records if _ttl_exceeds(r, detect, rto)))
         for r in records:
@@ -467,6 +467,18 @@ def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
             elif not isinstance(ttl, int) or isinstance(ttl, bool):
                 yield ctx.inconclusive(
                     r.id, f"the TTL of {fqdn} ({role}) was not recorded", attributes=attrs
+                )
+            elif unknown_check and ttl <= rto:
+                # the TTL alone fits; whether detection does too is not known
+                yield replace(
+                    ctx.inconclusive(
+                        r.id,
+                        f"{fqdn} ({role}) has TTL {ttl}s within the RTO of {rto}s, but the time "
+                        f"to detect the failure is unknown: health check {unknown_check}",
+                        attributes=attrs,
+                        depends_on=[unknown_check.split(" ", 1)[0]],
+                    ),
+                    unmodelled=f"detection time of health check {unknown_check}",
                 )
             elif ttl + detect <= rto:
                 extra = f" plus {detect}s to detect the failure" if detect else ""
@@ -506,20 +518,26 @@ def _ttl_exceeds(r: Resource, detect: int, rto: int) -> bool:
     return ttl + detect > rto
 
 
-def _detection_seconds(ctx: RuleContext, records: list[Resource]) -> int:
-    """How long the PRIMARY's check takes to declare it down (threshold x interval), 0 if unknown.
+def _detection_seconds(ctx: RuleContext, records: list[Resource]) -> tuple[int, str]:
+    """How long the PRIMARY's check takes to declare it down (threshold x interval), and
+    which check's time is unknown ("" when none is): a named check that was not collected,
+    or one without its threshold or interval, is never taken as instant detection.
 
     Route53 health checks, Traffic Manager monitors (tolerated failures x interval) and
-    Cloud DNS policy health checks (unhealthy threshold x check interval) alike.
+    Cloud DNS policy health checks (unhealthy threshold x check interval) alike. 0 with
+    nothing unknown: the PRIMARY names no check (the health-check rule judges that).
     """
     for r in records:
         if failover_role(r) != "PRIMARY":
             continue
-        _, hc = health_check_of(ctx.graph, r)
+        hc_id, hc = health_check_of(ctx.graph, r)
         if hc is None:
+            if hc_id:
+                return 0, f"{hc_id} (not collected)"
             continue
         threshold = hc.attributes.get("failure_threshold")
         interval = hc.attributes.get("request_interval")
         if isinstance(threshold, int) and isinstance(interval, int):
-            return threshold * interval
-    return 0
+            return threshold * interval, ""
+        return 0, f"{hc.id} (no failure threshold or interval recorded)"
+    return 0, ""

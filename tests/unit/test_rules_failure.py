@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from auditor.model import Relation, Resource, Status
@@ -229,6 +230,33 @@ def test_dns_ttl() -> None:
     v = run_rules(inv(zone(), alias), rules=rule)
     verdict = next(x for x in v if x.resource == alias.id)
     assert verdict.status is Status.PASS and "alias" in verdict.message
+
+
+def test_dns_ttl_with_a_health_check_not_collected_is_inconclusive_never_instant() -> None:
+    """A PRIMARY naming a check the scan did not collect: its detection time is unknown,
+    so a TTL that fits the RTO on its own is not a PASS."""
+    rule = ["failure.dns-ttl"]
+    primary = record("PRIMARY", ttl=60, hc="hc-elsewhere")
+    v = run_rules(inv(zone(), primary, record("SECONDARY", ttl=60)), rules=rule)
+    got = next(x for x in v if x.resource == primary.id)
+    assert got.status is Status.INCONCLUSIVE, got.message
+    assert "hc-elsewhere" in got.unmodelled
+    # a collected check without its threshold or interval: still unknown
+    bare = record("PRIMARY", ttl=60, hc="hc-1")
+    v = run_rules(inv(zone(), bare, health_check("hc-1")), rules=rule)
+    assert next(x for x in v if x.resource == bare.id).status is Status.INCONCLUSIVE
+    # with them, the detection time is added and the record judged: 60 + 3 x 30 s
+    timed = replace(
+        health_check("hc-1"),
+        attributes={
+            **health_check("hc-1").attributes,
+            "failure_threshold": 3,
+            "request_interval": 30,
+        },
+    )
+    v = run_rules(inv(zone(), bare, timed), rules=rule)
+    got = next(x for x in v if x.resource == bare.id)
+    assert got.status is Status.PASS and "plus 90s to detect" in got.message, got.message
 
 
 # --- keys ---------------------------------------------------------------------------------
