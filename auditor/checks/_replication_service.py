@@ -110,6 +110,11 @@ def _service_attrs(
 
 def _service_problems(svc: ReplicationService, v: _ServiceView) -> _ServiceProblems:
     out = _ServiceProblems()
+    if v.source is None or not v.targets:  # nothing would be judged: never a PASS
+        out.problems.append(
+            "the declaration gives it no source and target region to replicate between "
+            f"(source {v.source or 'none'}, targets {', '.join(v.targets) or 'none'})"
+        )
     for t, flows in v.routes.items():
         if flows:
             out.problems += _route_problems(svc.name, v.source, t, flows, v.collected)
@@ -190,8 +195,8 @@ def judge_service(ctx: RuleContext, name: str) -> Judgement:
             nodes=nodes,
             attributes=attrs,
         )
-        names = "; ".join(dict.fromkeys(p.unmodelled_names))
-        return replace(verdict, unmodelled=names) if names else verdict
+        names = "; ".join(dict.fromkeys([*p.unmodelled_names, *p.unknown]))
+        return replace(verdict, unmodelled=names)
     names_ = sorted({f.name for fs in v.routes.values() for f in fs})
     return ctx.passed(
         rid,

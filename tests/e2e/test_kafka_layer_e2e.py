@@ -186,6 +186,19 @@ def test_passing_estate_passes_both_rules(fake_aws: FakeAws) -> None:
     assert "fo-use1-to-usw2" in svc.message and "syncs consumer offsets" in svc.message
 
 
+def test_a_service_with_no_region_to_replicate_to_never_passes(fake_aws: FakeAws) -> None:
+    """The passing estate, declared with one region only: the service names no target,
+    so nothing would be judged; it FAILs as misdeclared instead of passing empty."""
+    data = load_declaration(FIXTURE / "boundary.yaml").model_dump(mode="json", by_alias=True)
+    data["regions"] = {"aws/us-east-1": "primary"}
+    for svc in data["failure"]["replication"]:
+        svc.pop("target", None)
+    decl = Declaration.model_validate(data)
+    v = run_rules(estate(fake_aws, "estate.yaml"), decl, rules=("failure.replication-service",))
+    got = one(v, "failure.replication-service", "replication:msk-replicator")
+    assert got.status is Status.FAIL and "no source and target region" in got.message
+
+
 def test_replicator_without_offset_sync_fails(fake_aws: FakeAws) -> None:
     v = judge(estate(fake_aws, "broken.yaml"))
     svc = one(v, "failure.replication-service", "replication:msk-replicator")
