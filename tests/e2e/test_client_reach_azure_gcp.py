@@ -115,3 +115,19 @@ def test_gcp_firewall_rule_open_to_the_internet_with_external_ips(tmp_path: Path
     v = _on(_gcp(tmp_path, public_ip=True), FW_PUBLIC)
     assert v["network.client-sources"].status is Status.FAIL
     assert v["network.open-firewall"].status is Status.FAIL
+
+
+def test_azure_vm_whose_network_interfaces_were_not_found_is_never_passed() -> None:
+    """No NIC examined means nothing judged: on Azure a NIC without an NSG admits all, so
+    "no firewall rule admits traffic" would be a PASS on missing data."""
+    vm = f"{RG1}/Microsoft.Compute/virtualMachines/vm-broker-0"
+    data = copy.deepcopy(load_estate(AZURE / "estate.yaml"))
+    for r in data["resources"]:
+        if r["id"] == vm:
+            r["properties"].pop("networkProfile")
+    inv = azure_scanned(data)
+    decl = load_declaration(AZURE / "boundary.yaml")
+    verdicts = evaluate_inventory(inv, decl, load_pack("default"), TODAY).verdicts
+    got = [v for v in verdicts if v.rule == "network.client-sources" and v.resource == vm.lower()]
+    assert [v.status for v in got] == [Status.INCONCLUSIVE], [(v.status, v.message) for v in got]
+    assert "no network interface" in got[0].message

@@ -250,6 +250,9 @@ def azure_admission(
     nics, missing = _azure_nics(graph, res)
     if res.kind == Kind.SCALING_GROUP and res.attributes.get("nic_configurations") is None:
         missing.append(res.id)
+    no_nic = not nics and not missing  # nothing examined: a NIC without an NSG admits all
+    if no_nic:
+        missing.append(res.id)
     holders: dict[str, Resource] = {}
     admitted: list[Admitted] = []
     for nic in nics:
@@ -285,6 +288,7 @@ def azure_admission(
         holders=tuple(holders[k] for k in sorted(holders)),
         admitted=tuple(admitted),
         missing=tuple(sorted(set(missing))),
+        reason=f"no network interface of {res.name or res.id} was found" if no_nic else "",
     )
 
 
