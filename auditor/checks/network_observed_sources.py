@@ -50,14 +50,23 @@ def _vpc_of(graph: BoundaryGraph, read: Resource, resource_id: str) -> str:
     return str(res.attributes.get("vpc_id") or "") if res is not None else ""
 
 
-def _covered(graph: BoundaryGraph, read: Resource) -> set[str]:
-    """The VPCs whose traffic (some or all of it) a read's flow logs record."""
-    out = {str(v) for v in read.attributes.get("vpc_ids") or []}
+def _covered(graph: BoundaryGraph, read: Resource) -> dict[str, bool]:
+    """The VPCs whose traffic a read's flow logs record: True where one of them records
+    every accepted flow of the whole VPC (a VPC-level log of ALL or ACCEPT traffic), False
+    where they see only part (a subnet's or an interface's, REJECT only, type unknown)."""
+    out = dict.fromkeys((str(v) for v in read.attributes.get("vpc_ids") or []), False)
     for log_id in read.attributes.get("flow_log_ids") or []:
         fl = graph.get(f"arn:aws:ec2:{read.region}:{read.account}:vpc-flow-log/{log_id}")
-        if fl is not None:
-            out.add(_vpc_of(graph, read, str(fl.attributes.get("resource_id") or "")))
-    return out - {""}
+        if fl is None:
+            continue
+        target = str(fl.attributes.get("resource_id") or "")
+        vpc = _vpc_of(graph, read, target)
+        whole = target.startswith("vpc-") and str(
+            fl.attributes.get("traffic_type") or ""
+        ).upper() in ("ALL", "ACCEPT")
+        out[vpc] = out.get(vpc, False) or whole
+    out.pop("", None)
+    return out
 
 
 def _listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> dict[str, str]:
@@ -118,6 +127,8 @@ class _Net:
     """What the reads say about one platform network."""
 
     reads: list[Resource] = field(default_factory=list)
+    whole: bool = False
+    """Some read records every accepted flow of the VPC (not a part of it)."""
     undeclared: dict[str, list[Resource]] = field(default_factory=dict)
     """Listener id -> the undeclared flows that reached it."""
     judged: int = 0
@@ -190,8 +201,10 @@ def observed_sources(ctx: RuleContext) -> Iterator[Judgement]:
     listeners = _listener_interfaces(g, platform)
     reads = {r.id: r for r in g.of_kind(FLOW_READ) if r.cloud == "aws"}
     for r in reads.values():
-        for vpc in _covered(g, r) & set(state):
-            state[vpc].reads.append(r)
+        for vpc, whole in _covered(g, r).items():
+            if vpc in state:
+                state[vpc].reads.append(r)
+                state[vpc].whole = state[vpc].whole or whole
     for flow in g.of_kind(OBSERVED_FLOW):
         a = flow.attributes
         lid = listeners.get(str(a.get("interface_id")))
@@ -288,7 +301,12 @@ def _judge(
             depends_on=[x for r in failed for x in _read_resources(r)],
         )
         return
-    why = _incomplete(st.reads, set(listeners))
+    why = _incomplete(st.reads, set(listeners)) or (
+        ""
+        if st.whole
+        else "no flow log read records every accepted flow of the whole VPC (only a subnet's "
+        "or an interface's, or REJECT traffic only)"
+    )
     if why:
         yield replace(
             ctx.inconclusive(

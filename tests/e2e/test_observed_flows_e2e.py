@@ -28,14 +28,14 @@ GROUP = "/vpc/kafka-flows"
 DAY = 24 * 3600
 
 
-def _flow_log(fake: FakeAws, ids: dict[str, str]) -> str:
+def _flow_log(fake: FakeAws, ids: dict[str, str], traffic: str = "ALL") -> str:
     """A flow log of the platform VPC into a CloudWatch Logs group; the broker's interface."""
     session = fake.session(CUSTOMER, E1)
     session.client("logs").create_log_group(logGroupName=GROUP)
     session.client("ec2").create_flow_logs(
         ResourceIds=[ids["vpc"]],
         ResourceType="VPC",
-        TrafficType="ALL",
+        TrafficType=traffic,
         LogGroupName=GROUP,
         DeliverLogsPermissionArn=f"arn:aws:iam::{CUSTOMER}:role/flow-logs",
     )
@@ -46,11 +46,13 @@ def _flow_log(fake: FakeAws, ids: dict[str, str]) -> str:
     return ids["eni"]
 
 
-def _estate(fake: FakeAws, flows: list[Flow], *, extra: Sequence[str] = ()) -> dict[str, Any]:
+def _estate(
+    fake: FakeAws, flows: list[Flow], *, extra: Sequence[str] = (), traffic: str = "ALL"
+) -> dict[str, Any]:
     ids: dict[str, Any] = broker_estate(
         fake, public_ip=False, ingress=[tcp(9092, "10.20.0.0/16"), tcp(9092, "198.51.100.0/24")]
     )
-    eni = _flow_log(fake, ids)
+    eni = _flow_log(fake, ids, traffic)
     now = int(time.time())
     lines = flow_lines(CUSTOMER, eni, [_to(f, ids["ip"]) for f in flows], now) + list(extra)
     write_records(fake.session(CUSTOMER, E1), GROUP, eni, lines, now)
@@ -111,6 +113,21 @@ def test_the_clean_twin_passes_on_what_was_read(fake_aws: FakeAws) -> None:
     assert v.status is Status.PASS, v.message
     assert ids["vpc"] in v.resource
     assert v.evidence.attributes["records"] == 4 and v.evidence.attributes["flows_judged"] == 1
+
+
+def test_a_reject_only_flow_log_cannot_show_that_every_accepted_flow_was_declared(
+    fake_aws: FakeAws,
+) -> None:
+    """The clean twin's records, from a flow log of REJECT traffic only: no accepted flow
+    could be seen, so the rule cannot PASS on it."""
+    _estate(
+        fake_aws,
+        [Flow(src="198.51.100.7", dst="", dst_port=9092, action="REJECT")],
+        traffic="REJECT",
+    )
+    v = only(run_rules(_collect(fake_aws), rules=[RULE]), RULE)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "REJECT traffic only" in v.unmodelled
 
 
 def test_not_asked_for_is_not_applicable_and_reads_nothing(fake_aws: FakeAws) -> None:
