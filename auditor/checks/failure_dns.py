@@ -450,64 +450,76 @@ def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
         # one name's records are changed together: each TTL FAIL names them all
         too_long = tuple(sorted(r.id for r in records if _ttl_exceeds(r, detect, rto)))
         for r in records:
-            ttl = r.attributes.get("ttl")
-            attrs: dict[str, JSONValue] = {
-                "record": _record_json(r),
-                "rto_seconds": rto,
-                "health_check_detection_seconds": detect,
-            }
-            role = failover_role(r) or "record"
-            if alias_target(r) is not None:
-                yield ctx.passed(
-                    r.id,
-                    f"{fqdn} ({role}) is an alias record; it takes the target's TTL, which "
-                    "Route53 manages",
-                    attributes=attrs,
-                )
-            elif not isinstance(ttl, int) or isinstance(ttl, bool):
-                yield ctx.inconclusive(
-                    r.id, f"the TTL of {fqdn} ({role}) was not recorded", attributes=attrs
-                )
-            elif unknown_check and ttl <= rto:
-                # the TTL alone fits; whether detection does too is not known
-                yield replace(
-                    ctx.inconclusive(
-                        r.id,
-                        f"{fqdn} ({role}) has TTL {ttl}s within the RTO of {rto}s, but the time "
-                        f"to detect the failure is unknown: health check {unknown_check}",
-                        attributes=attrs,
-                        depends_on=[unknown_check.split(" ", 1)[0]],
-                    ),
-                    unmodelled=f"detection time of health check {unknown_check}",
-                )
-            elif ttl + detect <= rto:
-                extra = f" plus {detect}s to detect the failure" if detect else ""
-                yield ctx.passed(
-                    r.id,
-                    f"{fqdn} ({role}) has TTL {ttl}s{extra}, within the RTO of {rto}s",
-                    attributes=attrs,
-                )
-            elif ttl <= rto:
-                yield replace(
-                    ctx.failed(
-                        r.id,
-                        f"{fqdn} ({role}) has TTL {ttl}s, which with the health check's "
-                        f"{detect}s to detect the failure exceeds the RTO of {rto}s",
-                        attributes=attrs,
-                        definite=True,
-                    ),
-                    causes=too_long,
-                )
-            else:
-                yield replace(
-                    ctx.failed(
-                        r.id,
-                        f"{fqdn} ({role}) has TTL {ttl}s, longer than the RTO of {rto}s",
-                        attributes=attrs,
-                        definite=True,
-                    ),
-                    causes=too_long,
-                )
+            yield _judge_ttl(ctx, r, fqdn, detect, unknown_check, too_long)
+
+
+def _judge_ttl(
+    ctx: RuleContext,
+    r: Resource,
+    fqdn: str,
+    detect: int,
+    unknown_check: str,
+    too_long: tuple[str, ...],
+) -> Judgement:
+    """One record's TTL (plus the PRIMARY's detection time) against the RTO."""
+    rto = ctx.declaration.objectives.rto
+    ttl = r.attributes.get("ttl")
+    attrs: dict[str, JSONValue] = {
+        "record": _record_json(r),
+        "rto_seconds": rto,
+        "health_check_detection_seconds": detect,
+    }
+    role = failover_role(r) or "record"
+    if alias_target(r) is not None:
+        return ctx.passed(
+            r.id,
+            f"{fqdn} ({role}) is an alias record; it takes the target's TTL, which Route53 manages",
+            attributes=attrs,
+        )
+    elif not isinstance(ttl, int) or isinstance(ttl, bool):
+        return ctx.inconclusive(
+            r.id, f"the TTL of {fqdn} ({role}) was not recorded", attributes=attrs
+        )
+    elif unknown_check and ttl <= rto:
+        # the TTL alone fits; whether detection does too is not known
+        return replace(
+            ctx.inconclusive(
+                r.id,
+                f"{fqdn} ({role}) has TTL {ttl}s within the RTO of {rto}s, but the time "
+                f"to detect the failure is unknown: health check {unknown_check}",
+                attributes=attrs,
+                depends_on=[unknown_check.split(" ", 1)[0]],
+            ),
+            unmodelled=f"detection time of health check {unknown_check}",
+        )
+    elif ttl + detect <= rto:
+        extra = f" plus {detect}s to detect the failure" if detect else ""
+        return ctx.passed(
+            r.id,
+            f"{fqdn} ({role}) has TTL {ttl}s{extra}, within the RTO of {rto}s",
+            attributes=attrs,
+        )
+    elif ttl <= rto:
+        return replace(
+            ctx.failed(
+                r.id,
+                f"{fqdn} ({role}) has TTL {ttl}s, which with the health check's "
+                f"{detect}s to detect the failure exceeds the RTO of {rto}s",
+                attributes=attrs,
+                definite=True,
+            ),
+            causes=too_long,
+        )
+    else:
+        return replace(
+            ctx.failed(
+                r.id,
+                f"{fqdn} ({role}) has TTL {ttl}s, longer than the RTO of {rto}s",
+                attributes=attrs,
+                definite=True,
+            ),
+            causes=too_long,
+        )
 
 
 def _ttl_exceeds(r: Resource, detect: int, rto: int) -> bool:
