@@ -4,13 +4,15 @@ A line is taken only when every field is what the format says (14 fields,
 version ``2``, addresses, ports, counters, ``ACCEPT``/``REJECT``, a known
 log status); anything else is counted as malformed, never guessed. Records
 are aggregated by (interface, source, destination, port, protocol, action)
-before they reach the inventory, so a large window stays small.
+before they reach the inventory, so a large window stays small. The aggregation
+(:class:`FlowTally`) is the same for every cloud; each format brings its own
+strict line parser (Azure's flow tuples: :mod:`auditor.base.flowtuples`).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 DEFAULT_FORMAT = (
@@ -121,10 +123,14 @@ class FlowTally:
     _taken: dict[str, int] = field(default_factory=dict)
     _sums: dict[tuple[str, str, str, int, int, str], _Sum] = field(default_factory=dict)
 
-    def add(self, line: str) -> None:
-        """Take one line: a record into its aggregate, or a count of what it was."""
+    def add(self, line: str, parse: Callable[[str], FlowRecord | str] | None = None) -> None:
+        """Take one line: a record into its aggregate, or a count of what it was.
+
+        ``parse`` is the format's strict parser (default: AWS's default format,
+        :func:`parse_line`); it raises ValueError for a line the format does not allow.
+        """
         try:
-            got = parse_line(line.rstrip("\n"))
+            got = (parse or parse_line)(line.rstrip("\n"))
         except ValueError as exc:
             self.malformed += 1
             if len(self.examples) < MALFORMED_EXAMPLES:

@@ -39,6 +39,7 @@ AZURE_SERVICES = frozenset(
         "azure-containers",
         "azure-diagnostics",
         "azure-eventhubs-dr",
+        "azure-flow-records",
         "azure-resources",
     }
 )

@@ -1,21 +1,24 @@
 """``network.observed-sources``: what actually reached the Kafka ports came from declared sources.
 
-Reads the ``observed_flow`` aggregates of VPC Flow Log records (``--flows-since``;
-:mod:`auditor.collect.aws.vpc_flow_records`, from CloudWatch Logs or S3), AWS only
-for now. A flow counts when it was ACCEPTed, on TCP to a declared Kafka port, at an
-interface of a platform listener: the interface itself, one attached to a platform
-instance, or one in a platform network sharing a security group with a platform
-Kafka cluster or load balancer (their interfaces are not named otherwise). Its
-source is declared when it lies in ``network.clients.from``,
-``network.replication.from`` or the platform's own networks.
+Reads the ``observed_flow`` aggregates of flow records (``--flows-since``): AWS VPC
+Flow Logs (:mod:`auditor.collect.aws.vpc_flow_records`, from CloudWatch Logs or S3)
+and Azure VNet/NSG flow logs (:mod:`auditor.collect.azure.flow_records`, from their
+storage accounts); each cloud is judged on its own reads. A flow counts when it was
+ACCEPTed, on TCP to a declared Kafka port, at an interface of a platform listener:
+the interface itself, one attached to a platform instance, or (AWS) one in a
+platform network sharing a security group with a platform Kafka cluster or load
+balancer (their interfaces are not named otherwise); Azure helpers:
+:mod:`auditor.checks._observed_azure`. Its source is declared when it lies in
+``network.clients.from``, ``network.replication.from`` or the platform's own networks.
 
 - FAIL per listener reached from an undeclared source; the cause is the security
-  group whose rule admits that source on that port, else the listener.
+  group (Azure: NSG) whose rule admits that source on that port, else the listener.
 - PASS per platform network whose flow records were all read (no failure, no
   malformed line, no cap reached on a listener's interface) and held.
 - INCONCLUSIVE when a read failed (its gap), was not made (Parquet files, a custom
   format), was cut by the cap, or had malformed lines or objects; or no flow log is
-  read for a platform network.
+  read for a platform network; or (Azure) an undeclared source reached a Kafka port at
+  a NIC the scan did not collect (a scale set instance's: its MAC maps to no NIC).
 - NOT_APPLICABLE when observed flows were not asked for.
 """
 
@@ -31,7 +34,7 @@ from auditor.analysis.network.client_reach import internal_space
 from auditor.analysis.network.security_groups import sg_rules_for_port
 from auditor.base.edges import PROTECTED_BY
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
-from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, _observed_azure, rule
 from auditor.checks._admission import listener, with_links
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
@@ -39,6 +42,9 @@ from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
 TCP = 6
+SERVICES = {"aws": SERVICE, "azure": _observed_azure.SERVICE}
+"""The flow records unit of each cloud read."""
+LABEL = {"aws": "AWS", "azure": "Azure"}
 
 
 def _vpc_of(graph: BoundaryGraph, read: Resource, resource_id: str) -> str:
@@ -98,6 +104,8 @@ def _listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> 
 
 def _admitting(graph: BoundaryGraph, flow: Resource) -> list[str]:
     """Security groups of the flow's interface whose ingress rule admits its source and port."""
+    if flow.cloud == "azure":
+        return _observed_azure.admitting(graph, flow)
     a = flow.attributes
     eni = graph.get(
         f"arn:aws:ec2:{flow.region}:{flow.account}:network-interface/{a.get('interface_id')}"
@@ -132,6 +140,8 @@ class _Net:
     undeclared: dict[str, list[Resource]] = field(default_factory=dict)
     """Listener id -> the undeclared flows that reached it."""
     judged: int = 0
+    unmapped: list[Resource] = field(default_factory=list)
+    """Azure: undeclared accepted flows to a Kafka port of the network at a NIC not collected."""
 
 
 def _declared(src: str, allowed: tuple[Net, ...]) -> bool:
@@ -156,14 +166,11 @@ def _declared(src: str, allowed: tuple[Net, ...]) -> bool:
         "Find who owns the source address; narrow the security group rule that admitted it "
         "to the declared client CIDRs, or declare the client in network.clients.from."
     ),
-    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE),
+    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE, _observed_azure.SERVICE),
 )
 def observed_sources(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph
-    asked = any(u.service == SERVICE for u in g.inventory.collected) or any(
-        gap.service == SERVICE
-        for gap in g.inventory.gaps  # asked, but its units failed
-    )
+    asked = [c for c, s in SERVICES.items() if _asked(g, s)]
     if not asked:
         yield ctx.not_applicable(
             scope_id("aws", "*", "*"),
@@ -171,60 +178,114 @@ def observed_sources(ctx: RuleContext) -> Iterator[Judgement]:
             "VPC Flow Log records",
         )
         return
-    nets = [n for n in platform_networks(g).networks if n.cloud == "aws"]
-    everywhere = platform_resources(g)
-    platform = [r for r in everywhere if r.cloud == "aws" and listener(r)]
-    if not nets or not platform:
-        others = sorted({r.cloud for r in everywhere} - {"aws"})
-        if others:
-            yield ctx.not_applicable(
-                scope_id("aws", "*", "*"),
-                f"the platform has no AWS listener; observed flows are read on AWS only "
-                f"for now, not on {', '.join(others)} (docs/observed-flows.md)",
-            )
-            return
-        yield replace(
-            ctx.inconclusive(
-                scope_id("aws", "*", "*"),
-                "no AWS platform listener or network was found to hold observed flows against",
-                attributes={"selector": ctx.declaration.platform.select.model_dump()},
+    for cloud in asked:
+        yield from _cloud(ctx, cloud)
+
+
+def _asked(g: BoundaryGraph, service: str) -> bool:
+    return any(u.service == service for u in g.inventory.collected) or any(
+        gap.service == service
+        for gap in g.inventory.gaps  # asked, but its units failed
+    )
+
+
+def _no_listener(ctx: RuleContext, cloud: str, clouds: set[str]) -> Iterator[Judgement]:
+    """The platform has no listener or network on ``cloud``: why there is nothing to judge."""
+    label = LABEL[cloud]
+    others = sorted(clouds - {cloud})
+    if others:
+        unread = [c for c in others if c not in SERVICES]
+        yield ctx.not_applicable(
+            scope_id(cloud, "*", "*"),
+            f"the platform has no {label} listener to hold {label} flow records against; "
+            + (
+                f"observed flows are read on AWS and Azure only for now, not on "
+                f"{', '.join(unread)} (docs/observed-flows.md)"
+                if unread
+                else f"its listeners are on {', '.join(others)}"
             ),
-            unmodelled="a platform the declaration's selector matches no collected resource of",
         )
         return
+    yield replace(
+        ctx.inconclusive(
+            scope_id(cloud, "*", "*"),
+            f"no {label} platform listener or network was found to hold observed flows against",
+            attributes={"selector": ctx.declaration.platform.select.model_dump()},
+        ),
+        unmodelled="a platform the declaration's selector matches no collected resource of",
+    )
+
+
+def _cloud(ctx: RuleContext, cloud: str) -> Iterator[Judgement]:
+    """The judgements of one cloud's platform networks on that cloud's flow reads."""
+    g = ctx.graph
+    nets = [n for n in platform_networks(g).networks if n.cloud == cloud]
+    everywhere = platform_resources(g)
+    platform = [r for r in everywhere if r.cloud == cloud and listener(r)]
+    if not nets or not platform:
+        yield from _no_listener(ctx, cloud, {r.cloud for r in everywhere})
+        return
     decl = ctx.declaration
-    ports = set(decl.network.kafka_ports)
     declared_cidrs = sorted({*decl.network.clients.cidrs, *decl.network.replication.cidrs})
     allowed = nets_of([*declared_cidrs, *(str(n) for n in internal_space(g, nets))])
     by_vpc = {str(n.attributes.get("vpc_id") or local_id(n.id)): n for n in nets}
     state = {v: _Net() for v in by_vpc}
-    listeners = _listener_interfaces(g, platform)
-    reads = {r.id: r for r in g.of_kind(FLOW_READ) if r.cloud == "aws"}
-    for r in reads.values():
-        for vpc, whole in _covered(g, r).items():
+    if cloud == "azure":
+        listeners = _observed_azure.listener_interfaces(g, platform)
+    else:
+        listeners = _listener_interfaces(g, platform)
+    for r in g.of_kind(FLOW_READ):
+        if r.cloud != cloud:
+            continue
+        cover = _observed_azure.covered(g, r) if cloud == "azure" else _covered(g, r)
+        for vpc, whole in cover.items():
             if vpc in state:
                 state[vpc].reads.append(r)
                 state[vpc].whole = state[vpc].whole or whole
     for flow in g.of_kind(OBSERVED_FLOW):
-        a = flow.attributes
-        lid = listeners.get(str(a.get("interface_id")))
-        if lid is None or a.get("action") != "ACCEPT" or a.get("protocol") != TCP:
-            continue
-        if a.get("dst_port") not in ports:
-            continue
-        vpc = str(g.resource(lid).attributes.get("vpc_id") or "")
-        eni = g.get(
-            f"arn:aws:ec2:{flow.region}:{flow.account}:network-interface/{a.get('interface_id')}"
-        )
-        vpc = str(eni.attributes.get("vpc_id") or vpc) if eni is not None else vpc
-        st = state.get(vpc)
-        if st is None:
-            continue
-        st.judged += 1
-        if not _declared(str(a.get("src")), allowed):
-            st.undeclared.setdefault(lid, []).append(flow)
+        if flow.cloud == cloud:
+            _count(ctx, flow, listeners, state, allowed, by_vpc)
     for vpc, st in sorted(state.items()):
         yield from _judge(ctx, by_vpc[vpc], st, listeners, declared_cidrs)
+
+
+def _count(
+    ctx: RuleContext,
+    flow: Resource,
+    listeners: dict[str, str],
+    state: dict[str, _Net],
+    allowed: tuple[Net, ...],
+    by_vpc: dict[str, Resource],
+) -> None:
+    """Note one flow in its network's state when it is an accepted TCP flow to a Kafka port."""
+    g = ctx.graph
+    a = flow.attributes
+    if a.get("action") != "ACCEPT" or a.get("protocol") != TCP:
+        return
+    if a.get("dst_port") not in set(ctx.declaration.network.kafka_ports):
+        return
+    iface = str(a.get("interface_id"))
+    if flow.cloud == "azure" and iface.startswith("mac:"):
+        for vpc, net in by_vpc.items():  # a NIC not collected: place it by its address
+            inside = nets_of([str(c) for c in net.attributes.get("cidrs") or []])
+            if _declared(str(a.get("dst")), inside) and not _declared(str(a.get("src")), allowed):
+                state[vpc].unmapped.append(flow)
+        return
+    lid = listeners.get(iface)
+    if lid is None:
+        return
+    if flow.cloud == "azure":
+        vpc = _observed_azure.vnet_of(g, flow)
+    else:
+        vpc = str(g.resource(lid).attributes.get("vpc_id") or "")
+        eni = g.get(f"arn:aws:ec2:{flow.region}:{flow.account}:network-interface/{iface}")
+        vpc = str(eni.attributes.get("vpc_id") or vpc) if eni is not None else vpc
+    st = state.get(vpc)
+    if st is None:
+        return
+    st.judged += 1
+    if not _declared(str(a.get("src")), allowed):
+        st.undeclared.setdefault(lid, []).append(flow)
 
 
 def _flow_text(f: Resource) -> str:
@@ -301,6 +362,17 @@ def _judge(
             depends_on=[x for r in failed for x in _read_resources(r)],
         )
         return
+    if st.unmapped:
+        shown = "; ".join(_flow_text(f) for f in st.unmapped[:3])
+        why = (
+            f"undeclared sources reached Kafka ports in {name} at NICs the scan did not "
+            f"collect (scale set instances?): {shown}"
+        )
+        yield replace(
+            ctx.inconclusive(net.id, why, attributes=base, nodes=[f.id for f in st.unmapped]),
+            unmodelled="flow records at a NIC whose MAC address matches no collected NIC",
+        )
+        return
     why = _incomplete(st.reads, set(listeners)) or (
         ""
         if st.whole
@@ -339,6 +411,9 @@ def _read_resources(read: Resource) -> list[str]:
         return [str(a["log_group_arn"])]
     if a.get("location_arn"):
         return [str(a["location_arn"]), *(str(o) for o in a.get("failed_objects") or [])]
+    if a.get("storage_account"):  # Azure: the containers and blobs its gaps name
+        failed = [*(a.get("failed_containers") or []), *(a.get("failed_objects") or [])]
+        return [str(x) for x in failed] or [read.id]
     return [read.id]
 
 

@@ -37,6 +37,7 @@ Estate file::
 
     diagnostic_settings: [<ARM diagnostic settings, ids under their scope>]
     disaster_recovery_configs: [<ARM Event Hubs disasterRecoveryConfigs, ids under a namespace>]
+    blob_storage: [<storage accounts' blobs, see auditor.fakecloud.azure_blobs>]
 
 ``diagnostic_settings`` are served by ``GET {scope}/providers/Microsoft.Insights/
 diagnosticSettings`` (a subscription or a resource), as ARM lists them: extension
@@ -66,6 +67,7 @@ from types import TracebackType
 from typing import Any
 
 from auditor.extras import import_extra
+from auditor.fakecloud.azure_blobs import BlobStore
 
 TABLES = ("resources", "authorizationresources", "resourcecontainers")
 ROW_COLUMNS = (
@@ -152,6 +154,8 @@ class _State:
     window_end: float = 0.0
     used: int = 0
     throttled: int = 0
+    blobs: BlobStore = field(default_factory=BlobStore)
+    """The blob data plane of the estate's storage accounts (``blob_storage``)."""
 
 
 def _duration(seconds: float) -> str:
@@ -322,6 +326,7 @@ class AzureFake:
             disaster_recovery_configs=[
                 dict(d) for d in data.get("disaster_recovery_configs") or []
             ],
+            blobs=BlobStore.from_estate(data.get("blob_storage")),
         )
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -349,6 +354,7 @@ class AzureFake:
         self._server = server
         self.base_url = f"https://127.0.0.1:{server.server_address[1]}"
         handler.base_url = self.base_url  # type: ignore[attr-defined]
+        self.state.blobs.endpoints(self.state.tables["resources"], self.base_url)
         self._thread = threading.Thread(target=server.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -502,7 +508,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urllib.parse.urlsplit(self.path)
-        if self._fault("GET", url.path, ""):
+        if self._fault("GET", url.path, "") or self.state.blobs.serve(self, "GET", url):
             return
         query = urllib.parse.parse_qs(url.query)
         m = _RG_LIST.match(url.path)

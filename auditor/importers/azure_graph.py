@@ -202,6 +202,7 @@ def expected(decl: Declaration) -> tuple[CollectionUnit, ...]:
         CollectionUnit(cloud="azure", account=s.lower(), region="global", service=c.name)
         for s in decl.accounts("azure", "customer")
         for c in collectors()
+        if not c.opt_in
     )
 
 

@@ -181,12 +181,14 @@ def _run_graph(ctx: AzureContext, unit: WorkUnit, c: AzureCollector) -> None:
 
 def _run_unit(scan: AzureContext, unit: WorkUnit, settings: ClientSettings) -> UnitResult:
     """Collect one Azure unit on the scan's credential and pacer; errors become gaps."""
-    from auditor.collect.azure import containers, diagnostics, eventhub_dr
+    from auditor.collect.azure import containers, diagnostics, eventhub_dr, flow_records
 
     started = time.monotonic()
     ctx = scan.for_unit()
     if unit.service == containers.COLLECTOR.name:
         _run_containers(ctx, unit)
+    elif unit.service == flow_records.COLLECTOR.name:
+        flow_records.collect(ctx, unit.account, unit.inputs)
     elif unit.service == diagnostics.COLLECTOR.name:
         diagnostics.collect(ctx, [unit.account], unit.inputs)
     elif unit.service == eventhub_dr.COLLECTOR.name:
@@ -214,14 +216,18 @@ class _Take:
         self.handed = 0
         self.targets: list[str] = []
         self.namespaces: list[tuple[str, str]] = []
+        self.flow_inputs: list[tuple[str, str]] = []
+        """(subscription, line) the flow records unit reads (flow logs, storage, NICs)."""
 
     def __call__(self, result: UnitResult) -> UnitResult:
-        from auditor.collect.azure import diagnostics, eventhub_dr
+        from auditor.collect.azure import diagnostics, eventhub_dr, flow_records
 
         for rec in result.records:
             if rec.operation.startswith("resourcegraph:") and isinstance(rec.data, dict):
                 if (target := diagnostics.target_of(rec.data)) is not None:
                     self.targets.append(target)
+                if (line := flow_records.target_of(rec.data)) is not None:
+                    self.flow_inputs.append((rec.account.lower(), line))
                 if (namespace := eventhub_dr.target_of(rec.data)) is not None:
                     self.namespaces.append(namespace)
         if self.on_records is None:
@@ -245,7 +251,7 @@ def _unit(account: str, service: str, inputs: tuple[str, ...] = ()) -> WorkUnit:
 
 def _waves(ctx: AzureContext, run: Any, take: _Take) -> list[str]:
     """Enter the subscriptions, query every table, then read ARM; the entered subscriptions."""
-    from auditor.collect.azure import containers, diagnostics, eventhub_dr
+    from auditor.collect.azure import containers, diagnostics, eventhub_dr, flow_records
     from auditor.collect.units import run_wave
 
     declared = list(dict.fromkeys(ctx.opts.subscriptions))
@@ -268,6 +274,14 @@ def _waves(ctx: AzureContext, run: Any, take: _Take) -> list[str]:
         spaces = sorted({n for n in take.namespaces if n[0].split("/")[2].lower() == low})
         dr = tuple(f"{n}\t{loc}" for n, loc in spaces)
         arm.append(_unit(sub, eventhub_dr.COLLECTOR.name, dr))
+        if ctx.opts.flows_since is not None:  # --flows-since: the flow log blobs
+            arm.append(
+                _unit(
+                    sub,
+                    flow_records.COLLECTOR.name,
+                    flow_records.unit_inputs(take.flow_inputs, low),
+                )
+            )
     run_wave(run, arm)
     return entered
 

@@ -41,6 +41,11 @@ class AzureCollector:
     """Azure RBAC actions, e.g. ``Microsoft.Network/*/read`` (least-privilege role)."""
     gap_service: str = "*"
     """Service a failure is recorded under: ``*`` when it hides every kind of resource."""
+    data_actions: tuple[str, ...] = ()
+    """Azure RBAC data actions (data-plane reads, e.g. a blob's), the role's ``DataActions``."""
+    opt_in: bool = False
+    """Run only when the scan asks for it (observed flows: ``flows_since``); an import
+    does not expect it."""
 
     def query(self) -> str:
         """The Kusto query sent (the fake Azure understands exactly this shape)."""

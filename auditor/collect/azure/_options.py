@@ -28,6 +28,8 @@ class AzureScanOptions:
     """Folder to checkpoint finished units in (None: no checkpoint)."""
     resume: bool = False
     """Reuse the finished units found in ``checkpoint``."""
+    flows_since: int | None = None
+    """Seconds of observed flows (flow log blobs) to read, ending now; None: not read."""
 
     def scope_key(self) -> dict[str, Any]:
         """What makes two scans the same scan (for the checkpoint); no secrets."""

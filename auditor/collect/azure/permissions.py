@@ -43,18 +43,37 @@ def declared_actions(
     return {a: tuple(sorted(needed[a])) for a in sorted(needed, key=str.lower)}
 
 
+def declared_data_actions(
+    collectors: Iterable[AzureCollector] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """Every Azure data action (data-plane read) the auditor needs -> the collectors."""
+    if collectors is None:
+        from auditor.collect.azure import collectors as all_collectors
+
+        collectors = all_collectors()
+    needed: dict[str, set[str]] = {}
+    for c in collectors:
+        for action in c.data_actions:
+            needed.setdefault(action, set()).add(c.name)
+    bad = sorted(a for a in needed if not _READ_ACTION.match(a))
+    if bad:
+        raise AzurePermissionsError(f"not a read-only Azure data action: {', '.join(bad)}")
+    return {a: tuple(sorted(needed[a])) for a in sorted(needed, key=str.lower)}
+
+
 def role_definition(
     subscriptions: Sequence[str] = (), collectors: Iterable[AzureCollector] | None = None
 ) -> dict[str, Any]:
     """A custom role definition (``az role definition create --role-definition``)."""
     scopes = [f"/subscriptions/{s}" for s in subscriptions] or ["/subscriptions/<subscription-id>"]
+    collectors = list(collectors) if collectors is not None else None
     return {
         "Name": ROLE_NAME,
         "IsCustom": True,
         "Description": "Read-only access boundary-auditor needs (Resource Graph and ARM reads).",
         "Actions": list(declared_actions(collectors)),
         "NotActions": [],
-        "DataActions": [],
+        "DataActions": list(declared_data_actions(collectors)),
         "NotDataActions": [],
         "AssignableScopes": scopes,
     }

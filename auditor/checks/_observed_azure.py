@@ -1,0 +1,90 @@
+"""The Azure half of ``network.observed-sources``: listener NICs, what a read covers, causes.
+
+Azure flow records name the NIC (found by its MAC address when the scan collected it,
+see :mod:`auditor.collect.azure.flow_records`); a read covers the VNets its flow logs
+target: the whole VNet for a VNet-level flow log, part of it for a subnet's, a NIC's or
+an NSG's. The cause of an undeclared accepted flow is the NSG (the subnet's or the
+NIC's) whose inbound rule admits its source on its port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from auditor.analysis.network.addresses import parse_net
+from auditor.analysis.network.azure import nsg_inbound
+from auditor.graph.build import BoundaryGraph
+from auditor.model import Kind, Resource
+
+SERVICE = "azure-flow-records"
+
+
+def _vnet_of_subnet(subnet: str) -> str:
+    return subnet.split("/subnets/", 1)[0] if "/subnets/" in subnet else ""
+
+
+def listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> dict[str, str]:
+    """NIC id -> the platform listener it carries (a platform NIC, or a platform VM's)."""
+    out: dict[str, str] = {}
+    vms = {r.id for r in platform if r.kind == Kind.INSTANCE}
+    for r in platform:
+        if r.kind == Kind.INTERFACE:
+            out[r.id] = r.id
+        elif r.kind == Kind.INSTANCE:
+            for nic in r.attributes.get("interface_ids") or []:
+                out.setdefault(str(nic).lower(), r.id)
+    for nic in graph.of_kind(Kind.INTERFACE):
+        attached = str(nic.attributes.get("attached_to") or "")
+        if nic.cloud == "azure" and attached in vms:
+            out.setdefault(nic.id, attached)
+    return out
+
+
+def covered(graph: BoundaryGraph, read: Resource) -> dict[str, bool]:
+    """The VNets a read's flow logs record: True where a VNet-level flow log records all of
+    it, False where they record a subnet, a NIC or an NSG only."""
+    out: dict[str, bool] = {}
+    for target in (str(t) for t in read.attributes.get("target_ids") or []):
+        if "/subnets/" in target:
+            out.setdefault(_vnet_of_subnet(target), False)
+        elif "/providers/microsoft.network/virtualnetworks/" in target:
+            out[target] = True
+        elif (res := graph.get(target)) is not None and res.kind == Kind.INTERFACE:
+            out.setdefault(str(res.attributes.get("vpc_id") or ""), False)
+        elif res is not None and res.kind == Kind.FIREWALL:
+            for s in res.attributes.get("subnet_ids") or []:
+                out.setdefault(_vnet_of_subnet(str(s)), False)
+            for n in res.attributes.get("interface_ids") or []:
+                nic = graph.get(str(n))
+                if nic is not None:
+                    out.setdefault(str(nic.attributes.get("vpc_id") or ""), False)
+    out.pop("", None)
+    return out
+
+
+def vnet_of(graph: BoundaryGraph, flow: Resource) -> str:
+    """The VNet of the NIC a flow was seen at ("" when the NIC was not collected)."""
+    nic = graph.get(str(flow.attributes.get("interface_id") or ""))
+    return str(nic.attributes.get("vpc_id") or "") if nic is not None else ""
+
+
+def admitting(graph: BoundaryGraph, flow: Resource) -> list[str]:
+    """NSGs of the flow's NIC (its subnet's, then its own) whose inbound rule admits the
+    flow's source on its port (internet sources: :func:`nsg_inbound` judges those)."""
+    a = flow.attributes
+    nic = graph.get(str(a.get("interface_id") or ""))
+    src = parse_net(str(a.get("src")))
+    if nic is None or src is None:
+        return []
+    subnet = graph.get(str(nic.attributes.get("subnet_id") or ""))
+    ids = [str(subnet.attributes.get("nsg_id") or "")] if subnet is not None else []
+    ids += [str(g) for g in nic.attributes.get("security_group_ids") or []]
+    out: list[str] = []
+    for gid in dict.fromkeys(i for i in ids if i):
+        nsg = graph.get(gid)
+        if nsg is None:
+            continue
+        _admitted, rule, _tags = nsg_inbound(nsg, nic, int(str(a.get("dst_port"))), [src])
+        if rule is not None:
+            out.append(nsg.id)
+    return out
