@@ -98,6 +98,7 @@ def azure(subscriptions: tuple[str, ...], explain: bool) -> None:
     from auditor.collect.azure.permissions import (
         AzurePermissionsError,
         declared_actions,
+        declared_data_actions,
         role_definition,
         role_json,
     )
@@ -105,7 +106,7 @@ def azure(subscriptions: tuple[str, ...], explain: bool) -> None:
 
     try:
         if explain:
-            needed = declared_actions()
+            needed = {**declared_actions(), **declared_data_actions()}  # data: blob reads
             width = max(len(a) for a in needed)
             for action, users in needed.items():
                 click.echo(f"{action:<{width}}  {', '.join(users)}")

@@ -471,7 +471,11 @@ def test_permissions_azure_prints_a_read_only_role() -> None:
     assert "Microsoft.ResourceGraph/resources/read" in role["Actions"]
     assert "Microsoft.Authorization/roleAssignments/read" in role["Actions"]
     assert all(a.endswith("/read") for a in role["Actions"])
-    assert role["DataActions"] == []
+    # the flow log blobs (--flows-since) are read with a data-plane token, never account keys
+    assert role["DataActions"] == [
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
+    ]
+    assert not any("listkeys" in a.lower() for a in role["Actions"] + role["DataActions"])
 
 
 @pytest.mark.parametrize(

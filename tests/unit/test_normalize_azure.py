@@ -15,6 +15,7 @@ whole estate's inventory.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import os
 from collections.abc import Iterable
@@ -219,7 +220,43 @@ def records_of(estate: dict[str, Any]) -> list[RawRecord]:
                 name, operation = services[row["type"]]
                 out.append(row_record(row, name, operation))
     out += _geo_dr_records(estate)
+    out += _flow_records(json.dumps(estate, sort_keys=True, default=str))
     return out
+
+
+FLOWS_UNTIL = 1_795_863_600  # 2026-11-28T11:00:00Z: the window ends after the estate's blob hour
+
+
+@cache
+def _flow_records(estate_json: str) -> list[RawRecord]:
+    """The flow records unit's records of the estate's blobs, read through the fake by the
+    real collector over a fixed window (so the golden does not move with the clock)."""
+    from auditor.collect.azure import AzureScanOptions, collect_azure
+    from auditor.collect.azure.flow_records import RECORD_TYPE
+
+    estate = json.loads(estate_json)
+    if not estate.get("blob_storage"):
+        return []
+    with AzureFake(estate) as fake:
+        result = collect_azure(
+            AzureScanOptions(
+                subscriptions=tuple(str(s["id"]) for s in estate["subscriptions"]),
+                base_url=fake.base_url,
+                credential=fake.credential(),
+                connection_verify=fake.ca_path,
+                retry_total=0,
+                flows_since=2 * 3600,
+                flows_until=FLOWS_UNTIL,
+            )
+        )
+    # the fake's port changes from run to run: name its endpoint by a fixed host instead
+    return [
+        dataclasses.replace(
+            r, data=json.loads(json.dumps(r.data).replace(fake.base_url, "https://azure-fake"))
+        )
+        for r in result.records
+        if r.type == RECORD_TYPE
+    ]
 
 
 def _geo_dr_records(estate: dict[str, Any]) -> list[RawRecord]:
@@ -314,8 +351,10 @@ def test_no_stale_goldens() -> None:
 
 def test_every_collected_type_has_a_normaliser() -> None:
     from auditor.collect.azure.eventhub_dr import NAMESPACE_TYPE
+    from auditor.collect.azure.flow_records import RECORD_TYPE
 
     arm = {f"{NAMESPACE_TYPE}/disasterrecoveryconfigs"}  # read through ARM, not Resource Graph
+    arm.add(RECORD_TYPE)  # read from storage accounts' blobs
     collected = {t for c in collectors() for t in c.types} | {RESOURCE_GROUP_TYPE} | arm
     assert collected == set(TYPES)
 

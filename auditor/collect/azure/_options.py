@@ -30,6 +30,9 @@ class AzureScanOptions:
     """Reuse the finished units found in ``checkpoint``."""
     flows_since: int | None = None
     """Seconds of observed flows (flow log blobs) to read, ending now; None: not read."""
+    flows_until: int | None = None
+    """The window's end in seconds since the epoch (None: now); a fixed end makes a read
+    of past hours reproducible."""
 
     def scope_key(self) -> dict[str, Any]:
         """What makes two scans the same scan (for the checkpoint); no secrets."""

@@ -139,7 +139,7 @@ def collect(ctx: AzureContext, subscription: str, lines: Iterable[str]) -> None:
     """Read the blobs of every flow log of ``subscription`` (``lines``: :func:`target_of`)."""
     if ctx.opts.flows_since is None:
         return
-    until = int(dt.datetime.now(dt.UTC).timestamp())
+    until = ctx.opts.flows_until or int(dt.datetime.now(dt.UTC).timestamp())
     window = (until - ctx.opts.flows_since, until)
     got = _inputs(lines)
     by_account: dict[str, list[dict[str, Any]]] = {}

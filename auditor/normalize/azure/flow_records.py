@@ -46,22 +46,22 @@ def flow_records(rec: RawRecord, out: Builder) -> None:
         "cap": d.get("Cap"),
         "reason": d.get("Reason"),
     }
-    if storage:
-        attrs.update(
-            {
-                "storage_account": storage,
-                "blob_endpoint": d.get("BlobEndpoint"),
-                "objects": d.get("Blobs"),
-                "objects_listed": d.get("BlobsListed"),
-                "records": d.get("Records"),
-                "other_records": d.get("OtherRecords"),
-                "outside_window": d.get("OutsideWindow"),
-                "malformed": d.get("Malformed"),
-                "malformed_examples": list(d.get("MalformedExamples") or []),
-            }
-        )
-        for key, name in _LISTS.items():
-            attrs[name] = sorted(str(x) for x in d.get(key) or [])
+    read = bool(storage)  # a flow log not read has no storage account read: nulls
+    attrs.update(
+        {
+            "storage_account": storage or None,
+            "blob_endpoint": d.get("BlobEndpoint"),
+            "objects": d.get("Blobs"),
+            "objects_listed": d.get("BlobsListed"),
+            "records": d.get("Records"),
+            "other_records": d.get("OtherRecords"),
+            "outside_window": d.get("OutsideWindow"),
+            "malformed": d.get("Malformed"),
+            "malformed_examples": list(d.get("MalformedExamples") or []) if read else None,
+        }
+    )
+    for key, name in _LISTS.items():
+        attrs[name] = sorted(str(x) for x in d.get(key) or []) if read else None
     name = storage.rsplit("/", 1)[-1] if storage else read_id.split("#")[0].rsplit("/", 1)[-1]
     out.resource(
         id=read_id,

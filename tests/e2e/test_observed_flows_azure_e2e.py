@@ -1,0 +1,378 @@
+"""Observed flows on Azure end to end: a VNet flow log (and an NSG flow log) delivering to a
+storage account whose blobs the fake Azure serves; read by the auditor with the real
+``azure-storage-blob`` client (List Blobs, Get Blob, bearer token), aggregated, and
+judged by ``network.observed-sources``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from auditor.boundary import Declaration
+from auditor.collect.azure import AzureScanOptions, collect_azure
+from auditor.collect.azure.permissions import role_definition
+from auditor.collect.readonly import MutatingCallRefused
+from auditor.fakecloud.azure_flow_blobs import (
+    NSG_CONTAINER,
+    VNET_CONTAINER,
+    nsg_blob,
+    nsg_tuples,
+    vnet_blob,
+    vnet_tuples,
+)
+from auditor.fakecloud.azure_server import AzureFake
+from auditor.fakecloud.flow_records import Flow
+from auditor.model import Inventory, Scope, Status, Verdict
+from auditor.normalize import normalize
+from tests.helpers import run_rules
+
+RULE = "network.observed-sources"
+S1 = "11111111-1111-1111-1111-111111111111"
+TENANT = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
+RG = f"/subscriptions/{S1}/resourceGroups/rg-kafka"
+NET = f"{RG}/providers/Microsoft.Network"
+VNET = f"{NET}/virtualNetworks/vnet-kafka"
+SUBNET = f"{VNET}/subnets/snet-brokers"
+NSG = f"{NET}/networkSecurityGroups/nsg-brokers"
+NIC = f"{NET}/networkInterfaces/nic-broker-1"
+VM = f"{RG}/providers/Microsoft.Compute/virtualMachines/vm-broker-1"
+STORAGE = (
+    f"/subscriptions/{S1}/resourceGroups/rg-net/providers/Microsoft.Storage/storageAccounts/stflows"
+)
+FLOW_LOG = (
+    f"/subscriptions/{S1}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/"
+    "networkWatchers/NetworkWatcher_westeurope/flowLogs/fl-vnet-kafka"
+)
+NSG_FLOW_LOG = FLOW_LOG.replace("fl-vnet-kafka", "fl-nsg-brokers")
+MAC = "00-0D-3A-11-22-33"
+BROKER_IP = "10.20.1.4"
+DAY = 24 * 3600
+TAGS = {"platform": "orders-kafka"}
+
+CLIENT = Flow(src="10.30.3.4", dst=BROKER_IP, dst_port=9092, count=3)
+UNDECLARED = Flow(src="198.51.100.7", dst=BROKER_IP, dst_port=9092, count=2, bytes=9000)
+REJECTED = Flow(src="198.51.100.7", dst=BROKER_IP, dst_port=9092, action="REJECT")
+
+
+def declaration() -> Declaration:
+    return Declaration.model_validate(
+        {
+            "version": 1,
+            "name": "orders-kafka-azure",
+            "pattern": "active-passive",
+            "objectives": {"rpo": "5m", "rto": "15m"},
+            "parties": {"customer": {"azure": {"subscriptions": [S1], "tenant": TENANT}}},
+            "regions": {"azure/westeurope": "primary"},
+            "platform": {"select": {"tags": TAGS}},
+            "data": {"stores": {"select": {"tags": {"data-class": "kafka-log"}}}},
+            "network": {
+                "kafka_ports": [9092],
+                "clients": {"via": ["private-endpoint"], "from": ["10.0.0.0/8"]},
+                "public_ingress": "none",
+            },
+        }
+    )
+
+
+def _rule(name: str, priority: int, source: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "properties": {
+            "priority": priority,
+            "direction": "Inbound",
+            "access": "Allow",
+            "protocol": "Tcp",
+            "sourceAddressPrefix": source,
+            "sourcePortRange": "*",
+            "destinationAddressPrefix": "*",
+            "destinationPortRange": "9092",
+        },
+    }
+
+
+def _resources(flow_logs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    where = {"location": "westeurope"}
+    return [
+        {
+            "id": VNET,
+            "type": "Microsoft.Network/virtualNetworks",
+            "tags": TAGS,
+            **where,
+            "properties": {
+                "addressSpace": {"addressPrefixes": ["10.20.0.0/16"]},
+                "subnets": [
+                    {
+                        "id": SUBNET,
+                        "name": "snet-brokers",
+                        "properties": {
+                            "addressPrefix": "10.20.1.0/24",
+                            "networkSecurityGroup": {"id": NSG},
+                        },
+                    }
+                ],
+            },
+        },
+        {
+            "id": NSG,
+            "type": "Microsoft.Network/networkSecurityGroups",
+            **where,
+            "properties": {
+                "securityRules": [
+                    _rule("allow-clients", 100, "10.0.0.0/8"),
+                    _rule("allow-partner", 110, "198.51.100.0/24"),
+                ],
+                "subnets": [{"id": SUBNET}],
+            },
+        },
+        {
+            "id": NIC,
+            "type": "Microsoft.Network/networkInterfaces",
+            **where,
+            "properties": {
+                "macAddress": MAC,
+                "virtualMachine": {"id": VM},
+                "ipConfigurations": [
+                    {
+                        "id": f"{NIC}/ipConfigurations/ipconfig1",
+                        "name": "ipconfig1",
+                        "properties": {"privateIPAddress": BROKER_IP, "subnet": {"id": SUBNET}},
+                    }
+                ],
+            },
+        },
+        {
+            "id": VM,
+            "type": "Microsoft.Compute/virtualMachines",
+            "tags": {**TAGS, "role": "kafka-broker"},
+            **where,
+            "properties": {
+                "hardwareProfile": {"vmSize": "Standard_D4s_v5"},
+                "networkProfile": {"networkInterfaces": [{"id": NIC}]},
+            },
+        },
+        {
+            "id": STORAGE,
+            "type": "Microsoft.Storage/storageAccounts",
+            "kind": "StorageV2",
+            **where,
+            "properties": {"primaryEndpoints": {"blob": "https://stflows.blob.core.windows.net/"}},
+        },
+        *flow_logs,
+    ]
+
+
+def flow_log(fid: str = FLOW_LOG, target: str = VNET, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": fid,
+        "type": "Microsoft.Network/networkWatchers/flowLogs",
+        "location": "westeurope",
+        "properties": {
+            "targetResourceId": target,
+            "storageId": STORAGE,
+            "enabled": True,
+            "retentionPolicy": {"days": 90, "enabled": True},
+            "format": {"type": "JSON", "version": 2},
+            **extra,
+        },
+    }
+
+
+def estate(
+    blobs: Mapping[str, Mapping[str, Any]],
+    *,
+    flow_logs: Sequence[Mapping[str, Any]] | None = None,
+    denied: bool = False,
+) -> dict[str, Any]:
+    """The estate: one platform VM behind an NSG in a VNet, its flow log(s), the blobs."""
+    return {
+        "subscriptions": [{"id": S1, "tenant": TENANT, "name": "orders-prod"}],
+        "resource_groups": [
+            {"subscription": S1, "name": "rg-kafka", "location": "westeurope", "tags": TAGS},
+            {"subscription": S1, "name": "rg-net", "location": "westeurope"},
+        ],
+        "resources": _resources([flow_log()] if flow_logs is None else flow_logs),
+        "blob_storage": [
+            {
+                "account": "stflows",
+                "denied": denied,
+                "containers": {k: dict(v) for k, v in blobs.items()},
+            }
+        ],
+    }
+
+
+def vnet_blobs(flows: Sequence[Flow], now: int, *, extra: Sequence[str] = ()) -> dict[str, Any]:
+    name, body = vnet_blob(FLOW_LOG, MAC.replace("-", ""), [*vnet_tuples(flows, now), *extra], now)
+    return {VNET_CONTAINER: {name: body}}
+
+
+def scan(state: dict[str, Any], since: int | None = DAY) -> tuple[Inventory, AzureFake]:
+    with AzureFake(state, page_size=50) as fake:
+        result = collect_azure(
+            AzureScanOptions(
+                subscriptions=(S1,),
+                base_url=fake.base_url,
+                credential=fake.credential(),
+                connection_verify=fake.ca_path,
+                retry_total=0,
+                flows_since=since,
+            )
+        )
+    inv = normalize(
+        result.records,
+        scope=Scope(accounts=(S1,), regions=("westeurope",), cloud="azure"),
+        gaps=result.gaps,
+        api_calls=result.api_calls,
+        collected=result.units,
+    )
+    return inv, fake
+
+
+def verdicts(inv: Inventory) -> list[Verdict]:
+    return [v for v in run_rules(inv, declaration(), rules=[RULE]) if v.rule == RULE]
+
+
+def only(inv: Inventory) -> Verdict:
+    found = verdicts(inv)
+    assert len(found) == 1, [(v.resource, v.status, v.message) for v in found]
+    return found[0]
+
+
+def test_an_undeclared_source_that_reached_9092_fails_with_the_admitting_nsg() -> None:
+    now = int(time.time())
+    inv, fake = scan(estate(vnet_blobs([CLIENT, UNDECLARED], now)))
+    v = only(inv)
+    assert v.status is Status.FAIL, v.message
+    assert v.resource == VM.lower()
+    assert "198.51.100.7" in v.message and "10.30.3.4" not in v.message
+    assert v.causes == (NSG.lower(),)
+    flows = v.evidence.attributes["undeclared_flows"]
+    assert [(f["src"], f["dst"], f["dst_port"], f["records"], f["bytes"]) for f in flows] == [
+        ("198.51.100.7", BROKER_IP, 9092, 2, 18000)
+    ]
+    # read with Get Blob through the data plane, never with the account keys
+    paths = [p for _, p in fake.requests]
+    assert any(p.startswith(f"/stflows/{VNET_CONTAINER}/") for p in paths)
+    assert not any("listkeys" in p.lower() for p in paths)
+    observed = [r for r in inv.resources if r.kind == "observed_flow"]
+    assert {r.attributes["interface_id"] for r in observed} == {NIC.lower()}
+    assert {
+        (rel.source, rel.target) for rel in inv.relations if rel.kind == "network.observed"
+    } == {(r.id, NIC.lower()) for r in observed}
+
+
+def test_the_clean_twin_passes_on_what_was_read() -> None:
+    now = int(time.time())
+    inv, _ = scan(estate(vnet_blobs([CLIENT, REJECTED], now)))
+    v = only(inv)
+    assert v.status is Status.PASS, v.message
+    assert v.resource == VNET.lower()
+    assert v.evidence.attributes["records"] == 4 and v.evidence.attributes["flows_judged"] == 1
+
+
+def test_an_nsg_flow_log_is_read_but_covers_only_part_of_the_vnet() -> None:
+    """NSG flow log version 2 tuples are parsed (the undeclared source FAILs); the clean
+    twin cannot PASS on an NSG's records alone (not every flow of the VNet passes it)."""
+    now = int(time.time())
+    nsg_log = flow_log(NSG_FLOW_LOG, NSG)
+    for flows, expected in (([CLIENT, UNDECLARED], Status.FAIL), ([CLIENT], Status.INCONCLUSIVE)):
+        name, body = nsg_blob(NSG, MAC.replace("-", ""), nsg_tuples(flows, now), now)
+        inv, _ = scan(estate({NSG_CONTAINER: {name: body}}, flow_logs=[nsg_log]))
+        v = only(inv)
+        assert v.status is expected, v.message
+    assert "whole VPC" in v.unmodelled
+
+
+def test_a_malformed_tuple_keeps_the_verdict_from_pass() -> None:
+    now = int(time.time())
+    bad = f"{now * 1000},10.30.3.4,{BROKER_IP},40000,9092,6,I,Z,NX,1,2,3,4"  # no state Z
+    inv, _ = scan(estate(vnet_blobs([CLIENT], now, extra=[bad])))
+    v = only(inv)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "malformed" in v.message
+    read = next(r for r in inv.resources if r.kind == "flow_read")
+    assert read.attributes["malformed"] == 1 and read.attributes["records"] == 3
+    assert "flow state 'Z'" in str(read.attributes["malformed_examples"])
+
+
+def test_a_blob_that_is_not_the_documented_json_is_malformed_and_named() -> None:
+    now = int(time.time())
+    blobs = vnet_blobs([CLIENT], now)
+    name = next(iter(blobs[VNET_CONTAINER]))
+    blobs[VNET_CONTAINER][name.replace("PT1H.json", "x/PT1H.json")] = "{not json"
+    broken = name.replace("macAddress=000D3A112233", "macAddress=000D3A445566")
+    blobs[VNET_CONTAINER][broken] = {"records": [{"flowRecords": {"flows": "nope"}}]}
+    inv, _ = scan(estate(blobs))
+    v = only(inv)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    read = next(r for r in inv.resources if r.kind == "flow_read")
+    assert [str(b).rsplit("/", 2)[-2] for b in read.attributes["malformed_objects"]] == [
+        "macAddress=000D3A445566"
+    ]
+
+
+def test_a_missing_container_and_a_denied_account_are_gaps_naming_them() -> None:
+    now = int(time.time())
+    inv, _ = scan(estate({"other-container": {}}))
+    v = only(inv)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    gap = next(g for g in inv.gaps if g.service == "azure-flow-records")
+    assert gap.error_code == "ContainerNotFound" and gap.resource.endswith(
+        f"/stflows/{VNET_CONTAINER}"
+    )
+    assert v.evidence.gaps
+    inv, _ = scan(estate(vnet_blobs([UNDECLARED], now), denied=True))
+    v = only(inv)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert any(g.error_code == "AuthorizationPermissionMismatch" for g in inv.gaps)
+
+
+def test_blobs_outside_the_window_are_not_fetched() -> None:
+    now = int(time.time())
+    old = now - 3 * DAY
+    blobs = vnet_blobs([CLIENT], now)
+    name, body = vnet_blob(FLOW_LOG, "000D3A112233", vnet_tuples([UNDECLARED], old), old)
+    blobs[VNET_CONTAINER][name] = body
+    inv, fake = scan(estate(blobs), since=3600)
+    assert only(inv).status is Status.PASS
+    gets = [p for m, p in fake.requests if m == "GET" and p.endswith("PT1H.json")]
+    current = next(iter(vnet_blobs([CLIENT], now)[VNET_CONTAINER])).replace("=", "%3D")
+    assert gets == [f"/stflows/{VNET_CONTAINER}/{current}"]
+
+
+def test_not_asked_for_reads_no_blob_and_is_not_applicable() -> None:
+    now = int(time.time())
+    inv, fake = scan(estate(vnet_blobs([UNDECLARED], now)), since=None)
+    assert not any(p.startswith("/stflows/") for _, p in fake.requests)
+    v = only(inv)
+    assert v.status is Status.NOT_APPLICABLE and "--flows-since" in v.message
+
+
+def test_the_role_names_the_blob_read_as_a_data_action_and_no_key_listing() -> None:
+    role = role_definition([S1])
+    assert role["DataActions"] == [
+        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
+    ]
+    assert not any("listkeys" in a.lower() for a in role["Actions"])
+
+
+def test_the_blob_client_is_guarded_against_writes() -> None:
+    from azure.storage.blob import BlobServiceClient
+
+    from auditor.collect.azure._guard import ReadOnlyPolicy
+
+    with AzureFake(estate(vnet_blobs([CLIENT], int(time.time())))) as fake:
+        client = BlobServiceClient(
+            f"{fake.base_url}/stflows",
+            credential=fake.credential(),
+            connection_verify=fake.ca_path,
+            _additional_pipeline_policies=[ReadOnlyPolicy()],
+        )
+        try:
+            client.get_container_client(VNET_CONTAINER).upload_blob("x", b"{}")
+        except MutatingCallRefused:
+            pass
+        else:
+            raise AssertionError("an upload went through the guard")
+        assert not any(m == "PUT" for m, _ in fake.requests)
