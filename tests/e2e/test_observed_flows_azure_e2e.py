@@ -9,6 +9,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pytest
+
 from auditor.boundary import Declaration
 from auditor.collect.azure import AzureScanOptions, collect_azure
 from auditor.collect.azure.permissions import role_definition
@@ -376,3 +378,52 @@ def test_the_blob_client_is_guarded_against_writes() -> None:
         else:
             raise AssertionError("an upload went through the guard")
         assert not any(m == "PUT" for m, _ in fake.requests)
+
+
+def test_the_per_interface_cap_cuts_a_busy_nic_and_says_so() -> None:
+    from auditor.collect.azure._flow_blobs import CAP
+
+    now = int(time.time())
+    busy = [
+        Flow(src="10.30.3.4", dst=BROKER_IP, dst_port=9092, src_port=1024 + i)
+        for i in range(CAP + 1)
+    ]
+    inv, _ = scan(estate(vnet_blobs(busy, now)))
+    read = next(r for r in inv.resources if r.kind == "flow_read")
+    assert read.attributes["records"] == CAP
+    assert read.attributes["capped_interfaces"] == [NIC.lower()]
+    v = only(inv)
+    assert v.status is Status.INCONCLUSIVE and f"sample cap of {CAP}" in v.message, v.message
+
+
+def test_a_blob_over_the_byte_cap_is_not_fetched_and_keeps_the_verdict_from_passing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from auditor.collect.azure import _flow_blobs
+
+    monkeypatch.setattr(_flow_blobs, "BLOB_CAP", 200)  # the blob is ~600 bytes
+    now = int(time.time())
+    inv, fake = scan(estate(vnet_blobs([CLIENT], now)))
+    read = next(r for r in inv.resources if r.kind == "flow_read")
+    assert len(read.attributes["cut_objects"]) == 1 and read.attributes["objects"] == 0
+    assert not any(p.endswith("PT1H.json") for _, p in fake.requests)
+    v = only(inv)
+    assert v.status is Status.INCONCLUSIVE and "size cap" in v.message, v.message
+
+
+def test_an_undeclared_flow_at_a_nic_the_scan_did_not_collect_is_inconclusive() -> None:
+    """A scale set instance's NIC is not a Resource Graph row: its MAC maps to no NIC. An
+    undeclared source reaching a Kafka port at an address of the platform VNet there is
+    neither a FAIL on a listener it cannot name nor a PASS."""
+    now = int(time.time())
+    name, body = vnet_blob(FLOW_LOG, "000D3A999999", vnet_tuples([UNDECLARED], now), now)
+    blobs = vnet_blobs([CLIENT], now)
+    blobs[VNET_CONTAINER][name] = body
+    inv, _ = scan(estate(blobs))
+    assert {r.attributes["interface_id"] for r in inv.resources if r.kind == "observed_flow"} == {
+        NIC.lower(),
+        "mac:000D3A999999",
+    }
+    v = only(inv)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "198.51.100.7" in v.message and "MAC" in v.unmodelled

@@ -111,7 +111,7 @@ def _inputs(lines: Iterable[str]) -> _Inputs:
         elif "storage" in item:
             out.storage[str(item["storage"]).lower()] = item
         elif "nic" in item:
-            out.nics[str(item["mac"])] = str(item["nic"])
+            out.nics[str(item["mac"])] = str(item["nic"]).lower()  # the canonical id
     return out
 
 

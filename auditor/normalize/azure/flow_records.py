@@ -61,7 +61,14 @@ def flow_records(rec: RawRecord, out: Builder) -> None:
         }
     )
     for key, name in _LISTS.items():
-        attrs[name] = sorted(str(x) for x in d.get(key) or []) if read else None
+        attrs[name] = (
+            sorted(
+                _interface(str(x)) if key == "CappedInterfaces" else str(x)
+                for x in d.get(key) or []
+            )
+            if read
+            else None
+        )
     name = storage.rsplit("/", 1)[-1] if storage else read_id.split("#")[0].rsplit("/", 1)[-1]
     out.resource(
         id=read_id,
