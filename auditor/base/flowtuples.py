@@ -16,7 +16,10 @@ but in the record around it (its MAC address). Documented fields, 13 each:
   port, protocol ``T``/``U``, direction ``I``/``O``, decision ``A``/``D``, flow state
   ``B``/``C``/``E``, then the same four counters.
 
-A begin (``B``) tuple carries no statistics: its counters are empty or zero. A tuple
+The VNet page's bandwidth example writes seconds where its sample record writes
+milliseconds; milliseconds are read, so a tuple stamped in seconds lands in 1970 and is
+counted outside the window, never taken as recent. A begin (``B``) tuple carries no
+statistics: its counters are empty or zero (NSG deny tuples are begin tuples). A tuple
 with any other shape raises ValueError (counted as malformed, never guessed); the
 shared aggregation is :class:`~auditor.base.flowrecords.FlowTally`.
 """

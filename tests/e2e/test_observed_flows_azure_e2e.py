@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from auditor.boundary import Declaration
+from auditor.boundary import Declaration, load_declaration
 from auditor.collect.azure import AzureScanOptions, collect_azure
 from auditor.collect.azure.permissions import role_definition
 from auditor.collect.readonly import MutatingCallRefused
@@ -30,6 +31,7 @@ from auditor.normalize import normalize
 from tests.helpers import run_rules
 
 RULE = "network.observed-sources"
+ROOT = Path(__file__).resolve().parents[2]
 S1 = "11111111-1111-1111-1111-111111111111"
 TENANT = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa"
 RG = f"/subscriptions/{S1}/resourceGroups/rg-kafka"
@@ -427,3 +429,24 @@ def test_an_undeclared_flow_at_a_nic_the_scan_did_not_collect_is_inconclusive() 
     v = only(inv)
     assert v.status is Status.INCONCLUSIVE, v.message
     assert "198.51.100.7" in v.message and "MAC" in v.unmodelled
+
+
+def test_flows_since_reaches_the_azure_scan_options(tmp_path: Path) -> None:
+    """``scan --flows-since`` packs the window into the scale options; the Azure targets
+    carry it (and only then plan the flow records unit)."""
+    from auditor.checks.pack import load_pack
+    from auditor.commands._scale import ScanScale
+    from auditor.scan_request import scan_request
+
+    text = (ROOT / "fixtures" / "azure-kafka" / "boundary.yaml").read_text(encoding="utf-8")
+    decl = load_declaration(ROOT / "fixtures" / "azure-kafka" / "boundary.yaml")
+    for since in (None, DAY):
+        request = scan_request(
+            decl,
+            text,
+            load_pack("default"),
+            out_dir=tmp_path,
+            scale=ScanScale(cache_dir=None, flows_since=since),
+        )
+        assert request.targets.azure is not None
+        assert request.targets.azure.flows_since == since

@@ -16,10 +16,10 @@ VNET_SAMPLE = [
     "1663145998065,101.33.218.153,10.0.0.6,55188,22,6,I,D,NX,0,0,0,0",
     "1493763938000,185.170.185.105,10.2.0.4,35370,23,6,I,B,NX,,,,",
 ]
-NSG_SAMPLE = [
-    "1542110377,10.0.0.4,13.67.143.118,44931,443,T,O,A,B,,,,",
-    "1542110424,10.0.0.4,13.67.143.117,44931,443,T,O,A,E,1,66,1,66",
-    "1542110379,207.46.140.3,10.0.0.4,52226,443,U,I,D,B,,,,",
+NSG_SAMPLE = [  # Microsoft's NSG flow log version 2 sample record
+    "1542110402,192.0.2.190,10.5.16.4,28746,443,U,I,D,B,,,,",
+    "1542110379,10.5.16.4,203.0.113.117,59932,443,T,O,A,E,1,66,1,66",
+    "1542110379,10.5.16.4,203.0.113.115,44931,443,T,O,A,C,30,16978,24,14008",
 ]
 
 
@@ -38,10 +38,10 @@ def test_the_documented_vnet_tuples_parse() -> None:
 
 
 def test_the_documented_nsg_tuples_parse() -> None:
-    begin, end, denied = (parse_nsg_tuple(t, NIC) for t in NSG_SAMPLE)
-    assert (begin.protocol, begin.action, begin.bytes) == (6, "ACCEPT", 0)
-    assert (end.packets, end.bytes, end.start) == (2, 132, 1542110424)
-    assert (denied.protocol, denied.action) == (17, "REJECT")
+    denied, end, going = (parse_nsg_tuple(t, NIC) for t in NSG_SAMPLE)
+    assert (denied.protocol, denied.action, denied.bytes, denied.dst_port) == (17, "REJECT", 0, 443)
+    assert (end.protocol, end.action, end.packets, end.bytes) == (6, "ACCEPT", 2, 132)
+    assert (going.packets, going.bytes, going.start) == (54, 30986, 1542110379)
 
 
 @pytest.mark.parametrize(
