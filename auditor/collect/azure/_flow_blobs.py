@@ -100,7 +100,8 @@ def _fetch(ctx: AzureContext, container: Any, blob: Any, url: str, sub: str) -> 
         return "cut"
     ctx.sink.count(OPERATION)
     try:
-        data: bytes = container.download_blob(blob.name).readall()
+        # at most one byte past the cap: a blob appended to since it was listed stays bounded
+        data: bytes = container.download_blob(blob.name, offset=0, length=BLOB_CAP + 1).readall()
     except _errors() as exc:
         ctx.gap(sub, SERVICE, OPERATION, gap_code(exc), _first(exc), url)
         return "failed"

@@ -59,11 +59,9 @@ def target_of(row: Mapping[str, Any]) -> str | None:
     """What this unit needs from a Resource Graph row (a flow log, a storage account's
     blob endpoint, a NIC's MAC address), as one JSON line, or None."""
     kind = str(row.get("type") or "").lower()
-    p = row.get("properties") if isinstance(row.get("properties"), dict) else {}
-    assert isinstance(p, dict)
+    p = _obj(row.get("properties"))
     if kind == FLOW_LOG_TYPE:
-        fmt = p.get("format") if isinstance(p.get("format"), dict) else {}
-        assert isinstance(fmt, dict)
+        fmt = _obj(p.get("format"))
         keep = {
             "enabled": p.get("enabled"),
             "target": str(p.get("targetResourceId") or ""),
@@ -72,14 +70,16 @@ def target_of(row: Mapping[str, Any]) -> str | None:
         }
         return json.dumps({"flow_log": str(row["id"]), **keep}, sort_keys=True)
     if kind == "microsoft.storage/storageaccounts":
-        ends = p.get("primaryEndpoints") if isinstance(p.get("primaryEndpoints"), dict) else {}
-        assert isinstance(ends, dict)
-        blob = str(ends.get("blob") or "")
+        blob = str(_obj(p.get("primaryEndpoints")).get("blob") or "")
         where = str(row.get("location") or "").lower()
         return json.dumps({"storage": str(row["id"]), "blob": blob, "location": where})
     if kind == "microsoft.network/networkinterfaces" and p.get("macAddress"):
         return json.dumps({"nic": str(row["id"]), "mac": mac_key(str(p["macAddress"]))})
     return None
+
+
+def _obj(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def unit_inputs(lines: Iterable[tuple[str, str]], subscription: str) -> tuple[str, ...]:
@@ -156,6 +156,8 @@ def collect(ctx: AzureContext, subscription: str, lines: Iterable[str]) -> None:
     for account in sorted(by_account):
         storage = got.storage[account]
         data = read_account(ctx, storage, by_account[account], window, got.nics)
+        if account.split("/")[2] != subscription.lower():  # another subscription's account
+            data["id"] = f"{data['id']}/{subscription.lower()}"  # its own read of it
         data.update(_base(window, by_account[account]))
         ctx.emit(_record(subscription, storage["location"], data))
     ctx.ran(subscription, COLLECTOR.name)
