@@ -450,3 +450,56 @@ def test_flows_since_reaches_the_azure_scan_options(tmp_path: Path) -> None:
         )
         assert request.targets.azure is not None
         assert request.targets.azure.flows_since == since
+
+
+def test_a_failed_get_blob_is_a_gap_naming_the_blob_and_the_other_blobs_still_count() -> None:
+    """The read keeps what the blobs it could read hold: an undeclared source seen in one
+    still FAILs (definite); without it, the failed blob keeps the verdict from PASS."""
+    from auditor.fakecloud.azure_server import AzureFault
+
+    now = int(time.time())
+    blobs = vnet_blobs([CLIENT], now)
+    name, body = vnet_blob(FLOW_LOG, "000D3A445566", vnet_tuples([CLIENT], now), now)
+    blobs[VNET_CONTAINER][name] = body
+    for extra, expected in (([], Status.INCONCLUSIVE), ([UNDECLARED], Status.FAIL)):
+        state = estate({VNET_CONTAINER: dict(blobs[VNET_CONTAINER])})
+        first = next(iter(vnet_blobs([CLIENT, *extra], now)[VNET_CONTAINER].items()))
+        state["blob_storage"][0]["containers"][VNET_CONTAINER][first[0]] = first[1]
+        with AzureFake(state, page_size=50) as fake:
+            fake.add_fault(AzureFault(path=r"macAddress%3D000D3A445566/PT1H\.json$", status=503))
+            result = collect_azure(
+                AzureScanOptions(
+                    subscriptions=(S1,),
+                    base_url=fake.base_url,
+                    credential=fake.credential(),
+                    connection_verify=fake.ca_path,
+                    retry_total=0,
+                    flows_since=DAY,
+                )
+            )
+        inv = normalize(
+            result.records,
+            scope=Scope(accounts=(S1,), regions=("westeurope",), cloud="azure"),
+            gaps=result.gaps,
+            api_calls=result.api_calls,
+            collected=result.units,
+        )
+        gap = next(g for g in inv.gaps if g.service == "azure-flow-records")
+        assert gap.resource.endswith("macAddress=000D3A445566/PT1H.json"), gap
+        read = next(r for r in inv.resources if r.kind == "flow_read")
+        assert read.attributes["status"] == "failed" and read.attributes["objects"] == 1
+        v = only(inv)
+        assert v.status is expected, v.message
+        if expected is Status.INCONCLUSIVE:
+            assert v.evidence.gaps, v
+
+
+def test_a_disabled_flow_log_is_not_read_and_says_why() -> None:
+    now = int(time.time())
+    inv, fake = scan(estate(vnet_blobs([UNDECLARED], now), flow_logs=[flow_log(enabled=False)]))
+    assert not any(p.startswith("/stflows/") for _, p in fake.requests)
+    read = next(r for r in inv.resources if r.kind == "flow_read")
+    assert read.attributes["status"] == "not-read"
+    assert read.attributes["reason"] == "the flow log is not enabled"
+    v = only(inv)
+    assert v.status is Status.INCONCLUSIVE and "not enabled" in v.message, v.message
