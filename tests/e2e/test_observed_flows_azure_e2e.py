@@ -503,3 +503,15 @@ def test_a_disabled_flow_log_is_not_read_and_says_why() -> None:
     assert read.attributes["reason"] == "the flow log is not enabled"
     v = only(inv)
     assert v.status is Status.INCONCLUSIVE and "not enabled" in v.message, v.message
+
+
+def test_a_blob_endpoint_the_sdk_cannot_address_is_a_gap_per_container() -> None:
+    state = estate({})
+    state["blob_storage"] = []  # the row keeps its endpoint: one the SDK refuses
+    row = next(r for r in state["resources"] if r["id"] == STORAGE)
+    row["properties"]["primaryEndpoints"]["blob"] = "https://"
+    inv, _ = scan(state)
+    gap = next(g for g in inv.gaps if g.service == "azure-flow-records")
+    assert gap.error_code == "InvalidEndpoint" and gap.resource.endswith(VNET_CONTAINER)
+    v = only(inv)
+    assert v.status is Status.INCONCLUSIVE and v.evidence.gaps, v.message

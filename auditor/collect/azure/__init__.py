@@ -40,7 +40,13 @@ from auditor.collect.worker import ClientSettings, UnitResult, WorkUnit
 from auditor.extras import import_extra
 from auditor.model import RawRecord
 
-SDK_MODULES = ("azure.core", "azure.identity", "azure.mgmt.resource", "azure.mgmt.resourcegraph")
+SDK_MODULES = (
+    "azure.core",
+    "azure.identity",
+    "azure.mgmt.resource",
+    "azure.mgmt.resourcegraph",
+    "azure.storage.blob",  # flow log blobs (--flows-since)
+)
 """The Azure SDK packages a scan uses (the ``azure`` extra)."""
 
 

@@ -118,7 +118,10 @@ def read_account(
     """One raw record: the flow logs' blobs in ``storage`` read over ``window`` (seconds)."""
     sub = str(storage["storage"]).split("/")[2]
     endpoint = str(storage["blob"]).rstrip("/")
-    service = _client(ctx, endpoint)
+    try:
+        service, bad = _client(ctx, endpoint), ""
+    except ValueError as exc:  # an endpoint the SDK cannot address: each container a gap
+        service, bad = None, _first(exc)
     tally = FlowTally(window=window, cap=CAP)
     wanted = {
         VNET_CONTAINER: {str(f["flow_log"]).lower() for f in flow_logs if not is_nsg(f["target"])},
@@ -130,6 +133,10 @@ def read_account(
         if not owners:
             continue
         url = f"{endpoint}/{name}"
+        if service is None:
+            ctx.gap(sub, SERVICE, "Blob.List", "InvalidEndpoint", bad, url)
+            failed_lists.append(url)
+            continue
         container = service.get_container_client(name)
         blobs = _listed(ctx, container, url, window, sub)
         if blobs is None:
