@@ -515,3 +515,26 @@ def test_a_blob_endpoint_the_sdk_cannot_address_is_a_gap_per_container() -> None
     assert gap.error_code == "InvalidEndpoint" and gap.resource.endswith(VNET_CONTAINER)
     v = only(inv)
     assert v.status is Status.INCONCLUSIVE and v.evidence.gaps, v.message
+
+
+def test_a_blob_gone_between_listing_and_reading_is_a_gap_naming_it() -> None:
+    from auditor.fakecloud.azure_server import AzureFault
+
+    now = int(time.time())
+    with AzureFake(estate(vnet_blobs([CLIENT], now)), page_size=50) as fake:
+        fake.add_fault(
+            AzureFault(path=r"/PT1H\.json$", status=404, code="BlobNotFound", message="gone")
+        )
+        result = collect_azure(
+            AzureScanOptions(
+                subscriptions=(S1,),
+                base_url=fake.base_url,
+                credential=fake.credential(),
+                connection_verify=fake.ca_path,
+                retry_total=0,
+                flows_since=DAY,
+            )
+        )
+    gap = next(g for g in result.gaps if g.service == "azure-flow-records")
+    assert gap.error_code == "BlobNotFound" and gap.operation == "Blob.Get"
+    assert gap.resource.endswith("macAddress=000D3A112233/PT1H.json")
