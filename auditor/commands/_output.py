@@ -71,7 +71,9 @@ def styled(console: Any) -> Any:
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    from auditor.base.text import inert
+
+    click.echo(f"error: {inert(message)}", err=True)
     sys.exit(ExitCode.INPUT)
 
 
