@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 
 import click
 
+from auditor.commands._output import fail_with
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 AZURE_AUTH = ("default", "cli", "env", "managed-identity", "browser")
@@ -214,8 +216,6 @@ def credential_options(f: F) -> F:
             ("--project-ids", project_ids),
         ):
             if given and not _split(given):
-                from auditor.commands._common import fail_with
-
                 fail_with(f"{flag} {','.join(given)!r}: names no id")
         auth = CloudAuth(
             azure_auth=azure_auth,
