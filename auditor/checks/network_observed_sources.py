@@ -352,6 +352,12 @@ def _incomplete(reads: Sequence[Resource], listener_enis: set[str]) -> str:
             continue
         if int(str(a.get("malformed") or 0)):
             parts.append(f"{a.get('malformed')} malformed line(s) in {r.name}")
+        if a.get("unread_objects"):
+            unread = [str(u) for u in a.get("unread_objects") or []]
+            parts.append(
+                f"{len(unread)} object(s) of {r.name} not read: the read budget of "
+                f"{a.get('read_budget')} bytes was spent: {', '.join(unread[:3])}"
+            )
         if a.get("malformed_objects") or a.get("cut_objects"):
             bad = [*(a.get("malformed_objects") or []), *(a.get("cut_objects") or [])]
             parts.append(
