@@ -70,9 +70,16 @@ def _covered(graph: BoundaryGraph, read: Resource) -> dict[str, bool]:
 
 
 def _listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> dict[str, str]:
-    """Interface id (``eni-...``) -> the platform listener it carries."""
+    """Interface id (``eni-...``) -> the platform listener it carries: the interface
+    itself, its instance's, a load balancer's (AWS describes those ``ELB net/NAME/ID``: a
+    network load balancer needs no security group), or one sharing a listener's group."""
     out: dict[str, str] = {}
     instances = {local_id(r.id): r.id for r in platform if r.kind == Kind.INSTANCE}
+    balancers = {
+        f"ELB {r.id.partition(':loadbalancer/')[2]}": r.id
+        for r in platform
+        if r.kind == Kind.LOAD_BALANCER and ":loadbalancer/" in r.id
+    }
     group_of: dict[str, str] = {}
     for r in platform:
         if r.kind in (Kind.KAFKA_CLUSTER, Kind.LOAD_BALANCER):
@@ -88,6 +95,8 @@ def _listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> 
             out[own] = eni.id
         elif attached in instances:
             out[own] = instances[attached]
+        elif str(eni.attributes.get("description") or "") in balancers:
+            out[own] = balancers[str(eni.attributes.get("description"))]
         else:
             for g in eni.attributes.get("security_group_ids") or []:
                 if str(g) in group_of:

@@ -21,7 +21,7 @@ from auditor.fakecloud.flow_records import Flow, flow_lines, write_records
 from auditor.fakecloud.identities import AUDITOR_ROLE
 from auditor.model import Inventory, Status
 from tests.conftest import CUSTOMER, FakeAws
-from tests.e2e.test_rules_network_e2e import E1, NET, broker_estate, only, tcp
+from tests.e2e.test_rules_network_e2e import E1, NET, PLATFORM, broker_estate, only, tcp
 from tests.helpers import BASE, run_rules
 
 RULE = "network.observed-sources"
@@ -291,3 +291,35 @@ def test_the_cap_in_a_shared_call_cuts_only_the_busy_stream(
     (read,) = [r for r in inv.resources if r.kind == "flow_read"]
     assert read.attributes["records"] == CAP
     assert read.attributes["capped_streams"] == [f"{ids['eni']}-all"]
+
+
+def test_a_flow_to_a_network_load_balancer_without_groups_is_judged(fake_aws: FakeAws) -> None:
+    """An NLB needs no security group; AWS names its interfaces ``ELB net/NAME/ID``, which
+    is how the flow to it is tied to the platform listener (not by a group)."""
+    ids = broker_estate(fake_aws, public_ip=False, ingress=[tcp(9092, "10.20.0.0/16")])
+    _flow_log(fake_aws, ids)
+    session = fake_aws.session(CUSTOMER, E1)
+    elb = session.client("elbv2")
+    nlb = elb.create_load_balancer(
+        Name="kafka-nlb", Subnets=[ids["subnet"]], Type="network", Tags=PLATFORM
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elb.create_target_group(
+        Name="brokers-9092", Protocol="TCP", Port=9092, VpcId=ids["vpc"], TargetType="instance"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elb.create_listener(
+        LoadBalancerArn=nlb,
+        Protocol="TCP",
+        Port=9092,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+    )
+    suffix = nlb.split(":loadbalancer/")[1]  # net/kafka-nlb/ID
+    nic = session.client("ec2").create_network_interface(
+        SubnetId=ids["subnet"], Description=f"ELB {suffix}"
+    )["NetworkInterface"]
+    now = int(time.time())
+    to_nlb = _to(UNDECLARED, nic["PrivateIpAddress"])
+    eni = nic["NetworkInterfaceId"]
+    write_records(session, GROUP, eni, flow_lines(CUSTOMER, eni, [to_nlb], now), now)
+    v = only(run_rules(_collect(fake_aws), rules=[RULE]), RULE)
+    assert v.status is Status.FAIL, v.message
+    assert v.resource == nlb and "198.51.100.7" in v.message
