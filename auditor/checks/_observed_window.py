@@ -145,19 +145,3 @@ FLOW_KEYS = ("src", "dst", "dst_port", "protocol", "action", "bytes", "records",
 def flow_json(f: Resource) -> dict[str, JSONValue]:
     a = f.attributes
     return {k: a.get(k) for k in (*FLOW_KEYS, "last_seen", "interface_id")}
-
-
-def distinct(flows: Sequence[Resource]) -> list[Resource]:
-    """One aggregate per (source, destination, port, protocol, action): a flow between two
-    logged interfaces is recorded at both ends, and counting both would double its bytes
-    (the larger is kept, then the first by id)."""
-    best: dict[tuple[str, ...], Resource] = {}
-    for f in sorted(flows, key=lambda x: x.id):
-        a = f.attributes
-        key = tuple(str(a.get(k)) for k in ("src", "dst", "dst_port", "protocol", "action"))
-        have = best.get(key)
-        if have is None or int(str(a.get("bytes") or 0)) > int(
-            str(have.attributes.get("bytes") or 0)
-        ):
-            best[key] = f
-    return sorted(best.values(), key=lambda x: x.id)

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from auditor.analysis.boundary_scope import is_customer_account
+from auditor.analysis.data_movement import distinct_flows
 from auditor.analysis.movement_places import Place, Places
 from auditor.analysis.network import platform_networks
 from auditor.analysis.network.addresses import Net, nets_of, parse_net
@@ -34,7 +35,6 @@ from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._admission import with_links
 from auditor.checks._observed_window import (
     Window,
-    distinct,
     flow_json,
     flow_text,
     flows_asked,
@@ -115,7 +115,7 @@ def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
         if network_key(n) in keys and is_customer_account(decl, n.cloud, n.account)
     }
     state = {k: _Net() for k in nets}
-    for flow in distinct(g.of_kind(OBSERVED_FLOW)):
+    for flow in distinct_flows(g.of_kind(OBSERVED_FLOW)):
         a = flow.attributes
         src, dst = places.of(str(a.get("src"))), places.of(str(a.get("dst")))
         if a.get("action") == "REJECT":

@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
+from auditor.analysis.data_movement import distinct_flows
 from auditor.analysis.network import platform_networks
 from auditor.analysis.network.addresses import Net, nets_of, parse_net
 from auditor.analysis.network.answers import Reach
@@ -41,7 +42,6 @@ from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._admission import with_links
 from auditor.checks._observed_window import (
     Window,
-    distinct,
     flow_json,
     flows_asked,
     network_key,
@@ -122,7 +122,7 @@ def observed_dead_path(ctx: RuleContext) -> Iterator[Judgement]:
         return
     pairs = _declared_pairs(ctx, sites)
     ports = set(ctx.declaration.network.kafka_ports)
-    for flow in distinct(g.of_kind(OBSERVED_FLOW)):
+    for flow in distinct_flows(g.of_kind(OBSERVED_FLOW)):
         a = flow.attributes
         if a.get("action") != "ACCEPT" or a.get("dst_port") not in ports:
             continue

@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from auditor.analysis.data_movement import distinct_flows
 from auditor.analysis.movement_places import Place, Places
 from auditor.analysis.network import platform_networks
 from auditor.base.kinds.observed import OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._admission import with_links
 from auditor.checks._observed_window import (
-    distinct,
     flow_json,
     flow_text,
     flows_asked,
@@ -90,7 +90,7 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     allowed = {str(v) for v in ctx.declaration.network.replication.via}
     seen: dict[str, _Seen] = {}
     crossed: set[str] = set()
-    for flow in distinct(g.of_kind(OBSERVED_FLOW)):
+    for flow in distinct_flows(g.of_kind(OBSERVED_FLOW)):
         a = flow.attributes
         if a.get("action") != "ACCEPT" or a.get("dst_port") not in ports:
             continue

@@ -1,0 +1,198 @@
+"""The data-movement map: what observed flows carried across each boundary, and what it costs.
+
+Every ACCEPTed ``observed_flow`` (counted once when both ends logged it) is placed at
+both ends (:mod:`.movement_places`) and called a **crossing** when it leaves a zone:
+to the internet (or in from it), to another cloud, account, region or availability
+zone. Per crossing: bytes in the window, the **medium** the addresses show (a NAT
+gateway, public addresses, a peering, another private link) and the **cost class**
+(inter-AZ, inter-region, NAT processing, internet egress, PrivateLink, ingress),
+priced from ``auditor/data/transfer_prices.json`` (list prices with their date, never
+fetched). Pure: the same inventory gives the same map.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from auditor.analysis.movement_places import Place, Places
+from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
+from auditor.model import Kind, Resource
+
+PRICES = Path(__file__).resolve().parents[1] / "data" / "transfer_prices.json"
+INTERNET = "internet"
+
+
+@cache
+def prices() -> dict[str, Any]:
+    """The price file (``as_of``, ``currency``, ``unit``, ``classes``)."""
+    data: dict[str, Any] = json.loads(PRICES.read_text(encoding="utf-8"))
+    return data
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Crossing:
+    """Bytes that crossed one boundary, between two places, on one medium."""
+
+    kind: str
+    """``internet``, ``cloud``, ``account``, ``region`` or ``zone``."""
+    source: str
+    target: str
+    medium: str
+    cost_class: str
+    bytes: int
+    flows: int
+    cost: float
+    """Estimated, from the price file (0.0 when the class has no price)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MovementMap:
+    since: str
+    until: str
+    crossings: tuple[Crossing, ...]
+    prices_as_of: str
+    currency: str
+
+
+def _label(p: Place | None) -> str:
+    if p is None:
+        return INTERNET
+    return f"{p.cloud}/{p.account}/{p.region}"
+
+
+def _kind(s: Place | None, d: Place | None) -> str:
+    if s is None or d is None:
+        return INTERNET if (s is None) != (d is None) else ""
+    if s.cloud != d.cloud:
+        return "cloud"
+    if s.account != d.account:
+        return "account"
+    if s.region != d.region:
+        return "region"
+    if s.az and d.az and s.az != d.az:
+        return "zone"
+    return ""
+
+
+def _peered(resources: Iterable[Resource]) -> set[frozenset[str]]:
+    out: set[frozenset[str]] = set()
+    for r in resources:
+        if r.kind == Kind.PEERING and r.attributes.get("status") == "active":
+            a = r.attributes.get("requester") or {}
+            b = r.attributes.get("accepter") or {}
+            if a.get("vpc_id") and b.get("vpc_id"):
+                out.add(frozenset((str(a["vpc_id"]), str(b["vpc_id"]))))
+    return out
+
+
+def _medium(
+    s: Place | None, d: Place | None, peered: set[frozenset[str]], nat_nets: set[str]
+) -> str:
+    ends = [p for p in (s, d) if p is not None]
+    if any(p.public and p.via == "nat" for p in ends):
+        return "nat"
+    if any(p.public for p in ends):
+        return "public addresses"
+    if d is None and s is not None:
+        return "nat" if s.network in nat_nets else "internet gateway or unmodelled"
+    if s is None or d is None:
+        return "internet gateway or unmodelled"
+    if frozenset((s.network, d.network)) in peered:
+        return "peering"
+    return "local" if s.network == d.network else "private link"
+
+
+def _cost_class(kind: str, medium: str, inbound: bool, endpoint: bool) -> str:
+    if endpoint:
+        return "privatelink"
+    if inbound:
+        return "ingress"
+    if medium == "nat":
+        return "nat-processing" if kind != INTERNET else "nat-processing + internet-egress"
+    if kind in (INTERNET, "cloud") or medium == "public addresses":
+        return "internet-egress"
+    if kind == "zone":
+        return "inter-az"
+    return "inter-region" if kind in ("region", "account") else "inter-az"
+
+
+def _price(cost_class: str) -> float:
+    table = prices()["classes"]
+    return sum(float(table.get(c, {}).get("price", 0.0)) for c in cost_class.split(" + "))
+
+
+def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
+    """The map of the flows read; None when no flow records were read."""
+    reads = [r for r in resources if r.kind == FLOW_READ and r.attributes.get("status") == "read"]
+    if not reads:
+        return None
+    places = Places(resources)
+    peered = _peered(resources)
+    nat_nets = {
+        str(v)
+        for r in resources
+        if r.kind == Kind.GATEWAY and r.attributes.get("gateway_type") == "nat"
+        for v in r.attributes.get("vpc_ids") or []
+    }
+    endpoints = {
+        str(ip)
+        for r in resources
+        if r.kind == Kind.PRIVATE_ENDPOINT
+        for ip in r.attributes.get("private_ips") or []
+    }
+    sums: dict[tuple[str, str, str, str, str], list[int]] = {}
+    for f in distinct_flows(r for r in resources if r.kind == OBSERVED_FLOW):
+        a = f.attributes
+        if a.get("action") != "ACCEPT":
+            continue
+        s, d = places.of(str(a.get("src"))), places.of(str(a.get("dst")))
+        kind = _kind(s, d)
+        if not kind:
+            continue
+        medium = _medium(s, d, peered, nat_nets)
+        cls = _cost_class(kind, medium, s is None, str(a.get("dst")) in endpoints)
+        key = (kind, _label(s), _label(d), medium, cls)
+        got = sums.setdefault(key, [0, 0])
+        got[0] += int(str(a.get("bytes") or 0))
+        got[1] += 1
+    crossings = tuple(
+        Crossing(
+            kind=k[0],
+            source=k[1],
+            target=k[2],
+            medium=k[3],
+            cost_class=k[4],
+            bytes=v[0],
+            flows=v[1],
+            cost=round(v[0] / 1e9 * _price(k[4]), 4),
+        )
+        for k, v in sorted(sums.items())
+    )
+    p = prices()
+    return MovementMap(
+        since=min(str(r.attributes.get("since") or "") for r in reads),
+        until=max(str(r.attributes.get("until") or "") for r in reads),
+        crossings=crossings,
+        prices_as_of=str(p["as_of"]),
+        currency=str(p["currency"]),
+    )
+
+
+def distinct_flows(flows: Iterable[Resource]) -> list[Resource]:
+    """One aggregate per (source, destination, port, protocol, action), the larger kept: a
+    flow between two logged interfaces is recorded at both ends."""
+    best: dict[tuple[str, ...], Resource] = {}
+    for f in sorted(flows, key=lambda x: x.id):
+        a = f.attributes
+        key = tuple(str(a.get(k)) for k in ("src", "dst", "dst_port", "protocol", "action"))
+        have = best.get(key)
+        if have is None or int(str(a.get("bytes") or 0)) > int(
+            str(have.attributes.get("bytes") or 0)
+        ):
+            best[key] = f
+    return sorted(best.values(), key=lambda x: x.id)
