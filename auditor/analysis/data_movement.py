@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from auditor.analysis.movement_places import Place, Places
+from auditor.analysis.network.addresses import is_internet_cidr
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.model import Kind, Resource
 
 PRICES = Path(__file__).resolve().parents[1] / "data" / "transfer_prices.json"
 INTERNET = "internet"
+OUTSIDE = "outside the estate"
+"""A private address no collected network holds (an uncollected network, a VPN's far side)."""
 
 
 @cache
@@ -39,7 +42,7 @@ class Crossing:
     """Bytes that crossed one boundary, between two places, on one medium."""
 
     kind: str
-    """``internet``, ``cloud``, ``account``, ``region`` or ``zone``."""
+    """``internet``, ``outside the estate``, ``cloud``, ``account``, ``region`` or ``zone``."""
     source: str
     target: str
     medium: str
@@ -59,15 +62,15 @@ class MovementMap:
     currency: str
 
 
-def _label(p: Place | None) -> str:
+def _label(p: Place | None, address: str) -> str:
     if p is None:
-        return INTERNET
+        return INTERNET if is_internet_cidr(address) else OUTSIDE
     return f"{p.cloud}/{p.account}/{p.region}"
 
 
-def _kind(s: Place | None, d: Place | None) -> str:
+def _kind(s: Place | None, d: Place | None, outside: str) -> str:
     if s is None or d is None:
-        return INTERNET if (s is None) != (d is None) else ""
+        return outside if (s is None) != (d is None) else ""
     if s.cloud != d.cloud:
         return "cloud"
     if s.account != d.account:
@@ -107,18 +110,21 @@ def _medium(
     return "local" if s.network == d.network else "private link"
 
 
-def _cost_class(kind: str, medium: str, inbound: bool, endpoint: bool) -> str:
+def _cost_class(s: Place | None, d: Place | None, medium: str, endpoint: bool) -> str:
+    """What a byte of this crossing is billed as (by where its ends are, not its kind)."""
     if endpoint:
         return "privatelink"
-    if inbound:
+    if s is None:
         return "ingress"
-    if medium == "nat":
-        return "nat-processing" if kind != INTERNET else "nat-processing + internet-egress"
-    if kind in (INTERNET, "cloud") or medium == "public addresses":
-        return "internet-egress"
-    if kind == "zone":
-        return "inter-az"
-    return "inter-region" if kind in ("region", "account") else "inter-az"
+    if d is None or s.cloud != d.cloud:
+        transfer = "internet-egress"
+    elif s.region != d.region:
+        transfer = "inter-region"
+    elif s.az and d.az and s.az == d.az:
+        transfer = "same-zone"
+    else:
+        transfer = "inter-az"
+    return f"nat-processing + {transfer}" if medium == "nat" else transfer
 
 
 def _price(cost_class: str) -> float:
@@ -150,13 +156,15 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
         a = f.attributes
         if a.get("action") != "ACCEPT":
             continue
-        s, d = places.of(str(a.get("src"))), places.of(str(a.get("dst")))
-        kind = _kind(s, d)
+        src, dst = str(a.get("src")), str(a.get("dst"))
+        s, d = places.of(src), places.of(dst)
+        far = _label(s if s is None else d, src if s is None else dst)
+        kind = _kind(s, d, far)
         if not kind:
             continue
         medium = _medium(s, d, peered, nat_nets)
-        cls = _cost_class(kind, medium, s is None, str(a.get("dst")) in endpoints)
-        key = (kind, _label(s), _label(d), medium, cls)
+        cls = _cost_class(s, d, medium, dst in endpoints)
+        key = (kind, _label(s, src), _label(d, dst), medium, cls)
         got = sums.setdefault(key, [0, 0])
         got[0] += int(str(a.get("bytes") or 0))
         got[1] += 1

@@ -5,11 +5,12 @@ observed-flow rules; the README's tables say what FAILs and which twin PASSes.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
+from auditor.analysis.data_movement import movement_map, prices
 from auditor.boundary import load_declaration
 from auditor.fakecloud.estate import apply_estate
 from auditor.fakecloud.flow_estate import write_flows
@@ -114,3 +115,57 @@ def test_egress_names_bytes_per_destination_and_reports_rejects_apart(scan: Scan
 def test_without_flows_every_rule_is_not_applicable(fake_aws: FakeAws) -> None:
     s = _scan(fake_aws, since=None)
     assert {(v.rule, v.status) for v in s.verdicts} == {(r, Status.NOT_APPLICABLE) for r in RULES}
+
+
+def _crossings(scan: Scan) -> dict[tuple[str, str, str, str], tuple[int, str]]:
+    m = movement_map(scan.inventory.resources)
+    assert m is not None and m.prices_as_of == prices()["as_of"]
+    return {(c.kind, c.source, c.target, c.medium): (c.bytes, c.cost_class) for c in m.crossings}
+
+
+def test_the_data_movement_map_has_each_crossing_once_with_medium_and_cost_class(
+    scan: Scan,
+) -> None:
+    e1, w2 = "aws/111111111111/us-east-1", "aws/111111111111/us-west-2"
+    assert _crossings(scan) == {
+        ("internet", e1, "internet", "nat"): (15_000_000, "nat-processing + internet-egress"),
+        ("outside the estate", "outside the estate", e1, "internet gateway or unmodelled"): (
+            2400,
+            "ingress",
+        ),
+        ("region", e1, w2, "peering"): (240_000_000, "inter-region"),
+        ("region", e1, w2, "nat"): (80_000_000, "nat-processing + inter-region"),
+    }
+
+
+def test_the_map_is_rendered_in_both_reports_and_absent_without_flows(scan: Scan) -> None:
+    from auditor.render import ReportData, html, markdown
+
+    def report(inv: Inventory) -> ReportData:
+        return ReportData(
+            declaration_name="orders-kafka",
+            declaration_hash="0" * 64,
+            pattern="active-passive",
+            inventory=inv,
+            verdicts=[],
+            gaps=[],
+            crossings=[],
+            rule_titles={},
+            pack="default",
+            evaluated_on="2026-12-07",
+        )
+
+    md = markdown.render(report(scan.inventory)).decode()
+    assert "## Data movement (observed flows)" in md
+    assert "| region | aws/111111111111/us-east-1 | aws/111111111111/us-west-2 | peering | " in md
+    assert "flowchart LR" in md.split("## Data movement")[1]
+    page = html.render(report(scan.inventory)).decode()
+    assert 'id="movement"' in page and "nat-processing + internet-egress" in page
+    assert markdown.render(report(scan.inventory)) == markdown.render(report(scan.inventory))
+    bare = replace(
+        scan.inventory,
+        resources=tuple(r for r in scan.inventory.resources if r.kind != "flow_read"),
+    )
+    assert movement_map(bare.resources) is None
+    assert "Data movement" not in markdown.render(report(bare)).decode()
+    assert 'id="movement"' not in html.render(report(bare)).decode()
