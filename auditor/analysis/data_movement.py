@@ -204,3 +204,38 @@ def distinct_flows(flows: Iterable[Resource]) -> list[Resource]:
         ):
             best[key] = f
     return sorted(best.values(), key=lambda x: x.id)
+
+
+def crossing_key(c: Crossing) -> tuple[str, str, str, str]:
+    """What makes a crossing the same one in two scans (not its bytes or cost)."""
+    return (c.kind, c.source, c.target, c.medium)
+
+
+def new_crossings(old: MovementMap | None, new: MovementMap | None) -> list[Crossing]:
+    """Crossings ``new`` observed that ``old`` did not (all of them when ``old`` read none)."""
+    if new is None:
+        return []
+    seen = {crossing_key(c) for c in old.crossings} if old is not None else set()
+    return [c for c in new.crossings if crossing_key(c) not in seen]
+
+
+def observed_text(old: MovementMap | None, new: MovementMap | None, label: str) -> str:
+    """The snapshot's first lines: crossings observed now that ``label`` (last-good) lacked."""
+    if new is None:
+        return (
+            f"NEW OBSERVED CROSSINGS SINCE {label}: no flow records were read (--no-flows, "
+            "or no flow log in scope delivers where they are read)\n"
+        )
+    head = f"NEW OBSERVED CROSSINGS SINCE {label} (flow records {new.since} to {new.until}):"
+    lines = [head]
+    if old is None:
+        lines.append(f"  {label} read no flow records: every crossing observed now is listed")
+    found = new_crossings(old, new)
+    lines += [
+        f"  {c.kind}: {c.source} -> {c.target} via {c.medium}, {c.bytes} bytes in "
+        f"{c.flows} flow(s) ({c.cost_class})"
+        for c in found
+    ]
+    if not found:
+        lines.append("  no new observed crossings")
+    return "\n".join(lines) + "\n"
