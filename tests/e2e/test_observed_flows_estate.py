@@ -37,9 +37,12 @@ class Scan:
     verdicts: list[Verdict]
 
 
-def _scan(fake: FakeAws, since: int | None = DAY) -> Scan:
+def _scan(fake: FakeAws, since: int | None = DAY, drop: tuple[tuple[str, str], ...] = ()) -> Scan:
+    """Build, write the records, delete the log groups ``drop`` names (region, group), read."""
     apply_estate(ESTATE / "estate.yaml")
     write_flows(ESTATE / "flows.yaml")
+    for region, group in drop:
+        fake.session("111111111111", region).client("logs").delete_log_group(logGroupName=group)
     inv = fake.collect(regions=REGIONS, flows_since=since)
     decl = load_declaration(ESTATE / "boundary.yaml")
     return Scan(inventory=inv, verdicts=run_rules(inv, decl, rules=RULES))
@@ -169,3 +172,32 @@ def test_the_map_is_rendered_in_both_reports_and_absent_without_flows(scan: Scan
     assert movement_map(bare.resources) is None
     assert "Data movement" not in markdown.render(report(bare)).decode()
     assert 'id="movement"' not in html.render(report(bare)).decode()
+
+
+USE2 = ("us-east-2", "/vpc/orders-flows-use2")
+USE1 = ("us-east-1", "/vpc/orders-flows-use1")
+
+
+def test_a_network_whose_read_failed_is_inconclusive_behind_the_gap(fake_aws: FakeAws) -> None:
+    """us-east-2's log group is gone: its network is not observed (a gap, never a PASS), but
+    the dead path still FAILs: us-east-1's side, read in full, would have logged any
+    connection between the two."""
+    s = _scan(fake_aws, drop=(USE2,))
+    gap = [g for g in s.inventory.gaps if g.service == "vpc-flow-records"]
+    assert gap and USE2[1] in gap[0].resource
+    use2 = {v.rule: v for v in s.verdicts if ":us-east-2:" in v.resource}
+    for rule in ("network.observed-closed-path", "network.observed-medium", "data.observed-egress"):
+        assert use2[rule].status is Status.INCONCLUSIVE, (rule, use2[rule].message)
+        assert "failed" in use2[rule].message and use2[rule].evidence.gaps
+    dead = _one(s, "network.observed-dead-path", Status.FAIL)
+    assert dead.resource == "replication-path:aws/us-east-1~aws/us-east-2"
+
+
+def test_a_path_with_neither_side_observed_is_inconclusive_not_dead(fake_aws: FakeAws) -> None:
+    s = _scan(fake_aws, drop=(USE1, USE2))
+    got = {v.resource: v for v in s.verdicts if v.rule == "network.observed-dead-path"}
+    v = got["replication-path:aws/us-east-1~aws/us-east-2"]
+    assert v.status is Status.INCONCLUSIVE and "no side of it was observed in full" in v.message
+    assert v.evidence.gaps
+    # us-west-2 saw the replication from us-east-1: that path is live whatever us-east-1 lost
+    assert got["replication-path:aws/us-east-1~aws/us-west-2"].status is Status.PASS
