@@ -48,6 +48,7 @@ from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
+TCP = 6
 
 
 @dataclass
@@ -62,7 +63,7 @@ def inbound_flows(
     graph: BoundaryGraph, listeners: dict[str, str], ports: set[int]
 ) -> Iterator[tuple[Resource, str, Resource]]:
     """(flow, listener id, interface) for each ACCEPTed flow into a listener's interface
-    (destination = one of its addresses) on one of ``ports``."""
+    (destination = one of its addresses) on TCP to one of ``ports``."""
     enis = {local_id(e.id): e for e in graph.of_kind(Kind.INTERFACE)}
     for flow in sorted(graph.of_kind(OBSERVED_FLOW), key=lambda f: f.id):
         a = flow.attributes
@@ -71,7 +72,7 @@ def inbound_flows(
         eni = enis.get(iface)
         if lid is None or eni is None or a.get("action") != "ACCEPT":
             continue
-        if a.get("dst_port") not in ports:
+        if a.get("dst_port") not in ports or a.get("protocol") != TCP:
             continue
         own = {str(x) for x in eni.attributes.get("private_ips") or []}
         if str(a.get("dst")) in own:

@@ -53,6 +53,7 @@ from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
+TCP = 6
 
 
 def pair_id(a: str, b: str) -> str:
@@ -125,6 +126,8 @@ def observed_dead_path(ctx: RuleContext) -> Iterator[Judgement]:
     for flow in distinct_flows(g.of_kind(OBSERVED_FLOW)):
         a = flow.attributes
         if a.get("action") != "ACCEPT" or a.get("dst_port") not in ports:
+            continue
+        if a.get("protocol") != TCP:  # Kafka speaks TCP
             continue
         s, d = site_of(str(a.get("src")), spaces), site_of(str(a.get("dst")), spaces)
         if s and d and s != d and pair_id(s, d) in pairs:

@@ -1,6 +1,6 @@
 """``network.observed-medium``: replication traffic crossed only on its declared medium.
 
-Replication traffic is an ACCEPTed flow on a declared Kafka port between the platform
+Replication traffic is an ACCEPTed TCP flow to a declared Kafka port between the platform
 networks of two declared regions (sites), placed by address
 (:mod:`auditor.analysis.movement_places`). Its medium is what the addresses show:
 a NAT gateway's public address (``nat``), a public address of a platform resource
@@ -39,6 +39,7 @@ from auditor.checks._observed_window import (
 from auditor.model import JSONValue, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
+TCP = 6
 PUBLIC_MEDIA = ("nat", "internet")
 
 
@@ -93,6 +94,8 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     for flow in distinct_flows(g.of_kind(OBSERVED_FLOW)):
         a = flow.attributes
         if a.get("action") != "ACCEPT" or a.get("dst_port") not in ports:
+            continue
+        if a.get("protocol") != TCP:  # Kafka speaks TCP
             continue
         s, d = places.of(str(a.get("src"))), places.of(str(a.get("dst")))
         if s is None or d is None or not d.resource:
