@@ -12,7 +12,9 @@ minimum is a repeated or wasted call.
 
 ``--prowler PATH`` also runs Prowler (installed in its own venv) on the same
 moto estate, limited to the same services, once per account, and prints the
-wall-time ratio.
+wall-time ratio; ``--scoutsuite PATH`` does the same with ScoutSuite (one run per
+account, on the auditor role's keys in that account, as ScoutSuite scans one
+account a run).
 
 Run: ``.venv/bin/python -m bench.collection --accounts 4``
 (add ``--prowler /tmp/prowler-venv/bin/prowler`` for the side-by-side).
@@ -112,6 +114,8 @@ PER_RESOURCE: dict[str, str] = {
 }
 IAM_PAGE = 1000
 PROWLER_SERVICES = ("ec2", "s3", "iam", "kms", "cloudtrail", "route53", "autoscaling", "kafka")
+SCOUT_SERVICES = ("ec2", "vpc", "s3", "iam", "kms", "cloudtrail", "route53", "elbv2")
+"""ScoutSuite's names for the services both tools read."""
 
 
 def _pages(n: int, page: int | None) -> int:
@@ -151,7 +155,13 @@ def minimum_calls(
     return dict(out)
 
 
-def run(spec: Spec, prowler: str | None, workers: int, pacing: bool = True) -> None:
+def run(
+    spec: Spec,
+    prowler: str | None,
+    workers: int,
+    pacing: bool = True,
+    scoutsuite: str | None = None,
+) -> None:
     from auditor.collect.runner import AwsScanOptions, collect_aws
     from auditor.evidence.timings import ScanClock, timings_document
     from auditor.fakecloud.identities import AUDITOR_ROLE, provision_auditor
@@ -199,6 +209,8 @@ def run(spec: Spec, prowler: str | None, workers: int, pacing: bool = True) -> N
             _report_timings(timings_document(clock), result.api_calls, least)
             if prowler:
                 _prowler(prowler, spec, accounts, creds.env(), endpoint, ours)
+            if scoutsuite:
+                _scoutsuite(scoutsuite, spec, accounts, creds.env(), endpoint, ours)
     finally:
         server.stop()
 
@@ -314,6 +326,81 @@ def _prowler(
     )
 
 
+def _role_keys(creds: dict[str, str], endpoint: str, account: str) -> dict[str, str]:
+    """Keys of the auditor role in ``account`` (assumed with the auditor's own keys)."""
+    import boto3
+
+    from auditor.fakecloud.identities import AUDITOR_ROLE
+
+    sts = boto3.client(
+        "sts",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=creds["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=creds["AWS_SECRET_ACCESS_KEY"],
+    )
+    got = sts.assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/{AUDITOR_ROLE}", RoleSessionName="scoutsuite"
+    )["Credentials"]
+    return {
+        "AWS_ACCESS_KEY_ID": got["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": got["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": got["SessionToken"],
+    }
+
+
+def _scoutsuite(
+    scout: str,
+    spec: Spec,
+    accounts: list[str],
+    creds: dict[str, str],
+    endpoint: str,
+    ours: float,
+) -> None:
+    """ScoutSuite over the same estate, one run per account (its services, its defaults)."""
+    base = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VIRTUAL_ENV", "PYTHON"))
+    }
+    total = 0.0
+    with tempfile.TemporaryDirectory() as out:
+        for acct in accounts:
+            env = {
+                **base,
+                **_role_keys(creds, endpoint, acct),
+                "AWS_ENDPOINT_URL": endpoint,
+                "AWS_DEFAULT_REGION": spec.regions[0],
+                "AWS_EC2_METADATA_DISABLED": "true",
+            }
+            cmd = [
+                scout,
+                "aws",
+                "--services",
+                *SCOUT_SERVICES,
+                "--regions",
+                *spec.regions,
+                "--report-dir",
+                str(Path(out) / acct),
+                "--no-browser",
+                "--quiet",
+                "--force",
+            ]
+            t = time.perf_counter()
+            proc = subprocess.run(
+                cmd, env=env, capture_output=True, text=True, timeout=1800, check=False
+            )
+            took = time.perf_counter() - t
+            total += took
+            print(f"scoutsuite account {acct}: exit {proc.returncode} in {took:.1f} s")
+            if proc.returncode != 0:
+                tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+                print("  " + "\n  ".join(tail))
+    print(
+        f"scoutsuite (services {' '.join(SCOUT_SERVICES)}): {total:.1f} s for "
+        f"{len(accounts)} accounts; wall-time ratio auditor collection/scoutsuite = "
+        f"{ours / max(total, 1e-9):.2f} (target at most 0.5)"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="API calls and wall time of a scan of a moto estate")
     ap.add_argument("--accounts", type=int, default=4)
@@ -322,6 +409,7 @@ def main() -> None:
     ap.add_argument("--app-instances", type=int, default=30)
     ap.add_argument("--workers", type=int, default=16)
     ap.add_argument("--prowler", help="path of a prowler executable (its own venv)")
+    ap.add_argument("--scoutsuite", help="path of a scout executable (its own venv)")
     ap.add_argument("--no-pacing", action="store_true", help="as --rate 0: no client-side pacing")
     a = ap.parse_args()
     spec = Spec(
@@ -330,7 +418,7 @@ def main() -> None:
         app_vpcs=a.app_vpcs,
         app_instances=a.app_instances,
     )
-    run(spec, a.prowler, a.workers, pacing=not a.no_pacing)
+    run(spec, a.prowler, a.workers, pacing=not a.no_pacing, scoutsuite=a.scoutsuite)
 
 
 if __name__ == "__main__":

@@ -202,10 +202,13 @@ class AwsContext:
         limits: Pacer | None = None,
         shared: SharedListings | None = None,
         flows_since: int | None = None,
+        flows_until: int | None = None,
     ) -> None:
         self.account = account
         self.flows_since = flows_since
-        """Seconds of flow log records to read, ending now (None: not asked for)."""
+        """Seconds of flow log records to read (None: not asked for)."""
+        self.flows_until = flows_until
+        """The window's end, ms since the epoch (None: now)."""
         self.region = region
         self.scan_regions = scan_regions
         """Every region this scan covers (a collector may skip what another unit reads)."""
@@ -227,18 +230,23 @@ class AwsContext:
         name = name or self.service.client
         region = region or self._client_region
         key = f"{name}@{region}"
-        if key not in self._clients:
-            with _session_lock(self._session):  # boto3 sessions are not thread-safe
-                started = time.perf_counter()
-                c = self._session.client(name, region_name=region, config=self._config)
-                built_in = time.perf_counter() - started
+        made = self._clients.get(key)
+        if made is not None:
+            return made
+        with _session_lock(self._session):  # boto3 sessions are not thread-safe
+            made = self._clients.get(key)  # another thread of the unit may have made it
+            if made is not None:
+                return made
+            started = time.perf_counter()
+            c = self._session.client(name, region_name=region, config=self._config)
+            built_in = time.perf_counter() - started
             guard_client(c)
             c.meta.events.register("before-call.*.*", self._count)
             if self._limits is not None:  # every attempt, retries included, draws a token
                 self._limits.built(c, account=self.account, region=region, seconds=built_in)
                 self._limits.attach(c, account=self.account, region=region)
             self._clients[key] = c
-        return self._clients[key]
+        return c
 
     def _count(self, model: Any, **_: Any) -> None:
         self._sink.count(f"{model.service_model.endpoint_prefix}:{model.name}")

@@ -8,14 +8,18 @@ and diffs it against a named last-good bundle, verified first (and its
 signature checked with ``--public-key`` or ``$AUDITOR_TRUSTED_KEYS``) and
 then held in memory: the diff is computed from the bytes that were verified,
 never from a second read of last-good (which could have been swapped while
-collection ran). It prints first the zone crossings
-and access paths (``control.can_assume`` / ``control.can_act_on``) that are new
-since last-good, then the rest of the diff (new and fixed root-cause findings
-by id first, then verdicts), then the usual scan summary.
+collection ran). It prints first the crossings observed in flow records that
+last-good did not observe (flows are read by default over the last hour:
+``--flows-since`` sets the window, ``--no-flows`` turns them off), next to the
+zone crossings and access paths (``control.can_assume`` / ``control.can_act_on``)
+that are new in the configuration since last-good, then the rest of the diff
+(new and fixed root-cause findings by id first, then verdicts), then the usual
+scan summary.
 
 Exit codes (those of ``scan``, with last-good as the baseline):
 0 nothing new: no new crossing or access path, no new FAIL at or above
-``--fail-on``; 1 a new zone crossing or access path, or a FAIL at or above
+``--fail-on``; 1 a new zone crossing or access path (an observed crossing counts
+when last-good read flow records too), or a FAIL at or above
 ``--fail-on`` that last-good did not have (or an expired waiver); 2 usage or
 input error (bad declaration, last-good missing, not intact or not signed by
 ``--public-key``, unwritable output; nothing is collected or written);
@@ -35,10 +39,13 @@ import click
 
 from auditor.commands._bundle_options import RuleChoice, bundle_options
 from auditor.commands._credentials import CloudAuth, credential_options
+from auditor.commands._scale import _flows_since
 
 SNAPSHOT_WORKERS = 64
 SNAPSHOT_ATTEMPTS = 2
 """botocore attempts per call (the first try included): one retry, then a gap."""
+SNAPSHOT_FLOWS = "1h"
+"""The observed-flow window a snapshot reads unless told otherwise: short, so it stays fast."""
 
 
 class _WhatIsNew:
@@ -53,17 +60,24 @@ class _WhatIsNew:
     def __call__(self, console: Any, bundle: Path) -> None:
         from rich.text import Text
 
+        from auditor.analysis.data_movement import movement_map, new_crossings, observed_text
         from auditor.commands._common import fail_with
         from auditor.commands.diff import diff_loaded, inert_text
         from auditor.evidence.bundle import BundleError
-        from auditor.evidence.diff import render_new_paths, render_text
+        from auditor.evidence.diff import plain, render_new_paths, render_text
         from auditor.evidence.load import load_bundle
 
         try:  # last-good: the verified bytes in memory; the snapshot: the bundle just written
-            result = diff_loaded(self.last_good, load_bundle(bundle))
+            taken = load_bundle(bundle)
+            result = diff_loaded(self.last_good, taken)
         except BundleError as exc:
             fail_with(f"cannot diff the snapshot: {exc}")
         self.new_paths += len(result.crossings_added) + len(result.access_added)
+        now = movement_map(taken.inventory.resources)
+        before = movement_map(self.last_good.inventory.resources)
+        if before is not None:  # new observed crossings count when last-good read flows too
+            self.new_paths += len(new_crossings(before, now))
+        console.print(Text(inert_text(observed_text(before, now, plain(result.old))), end=""))
         console.print(Text(inert_text(render_new_paths(result)), end=""))
         console.print(Text(inert_text(render_text(result, without_new_paths=True)), end=""))
         took = time.monotonic() - self.began
@@ -80,6 +94,20 @@ class _WhatIsNew:
     help="The last known-good bundle (folder or .tar.gz) to diff against.",
 )
 @bundle_options("public-key")
+@click.option(
+    "--flows-since",
+    default=SNAPSHOT_FLOWS,
+    show_default=True,
+    metavar="DURATION",
+    callback=_flows_since,
+    help="Read observed flows (flow log records) of the last DURATION, at most 10000 per "
+    "interface (docs/observed-flows.md); new observed crossings are printed first.",
+)
+@click.option(
+    "--no-flows",
+    is_flag=True,
+    help="Do not read flow log records (the snapshot then shows configured crossings only).",
+)
 @bundle_options(
     "sign-key",
     "profile",
@@ -102,6 +130,8 @@ def snapshot(
     declaration: Path,
     last_good: Path,
     public_key: Path | None,
+    flows_since: int,
+    no_flows: bool,
     sign_key: Path | None,
     profile: str | None,
     regions: tuple[str, ...],
@@ -136,6 +166,8 @@ def snapshot(
     good = open_or_fail(last_good, public_key, "--last-good: ")  # before collecting
     report = _WhatIsNew(good)
     clouds, mfa_env = cloud_credentials(auth, decl, profile, assume_role, None)
+    if not no_flows:
+        clouds["aws"] = {**clouds.get("aws", {}), "flows_since": flows_since}
 
     request = request_or_fail(
         decl,

@@ -100,6 +100,12 @@ class DemoError(ValueError):
     """An estate that cannot be demonstrated (unknown name, unreadable files): one line."""
 
 
+FLOWS_FILE = "flows.yaml"
+"""An estate's flow log records (:mod:`auditor.fakecloud.flow_estate`), written after it."""
+DEMO_FLOWS_SECONDS = 3600
+"""The observed-flow window of a demo whose estate has flow records (they end at load time)."""
+
+
 def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) -> int:
     """Load ``fixtures/<estate>`` into the fakes it needs and ``scan`` it (the CLI's front
     end: progress, summary); raises :class:`DemoError`."""
@@ -132,6 +138,8 @@ def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) 
             click.echo(f"embedded GCP listening on {options['gcp']['api_endpoint']}")
         if "aws" in clouds:
             stack.enter_context(_embedded_aws(files["aws"], decl))
+            if (folder / FLOWS_FILE).is_file():  # read what the estate's flow logs recorded
+                options["aws"] = {"flows_since": DEMO_FLOWS_SECONDS}
         click.echo(f"scanning {folder.name} ({' + '.join(clouds)})")
         request = scan_request(
             decl,
@@ -199,6 +207,10 @@ def _embedded_aws(estate: Path, decl: Any) -> Any:
     try:
         with endpoint_env(endpoint):
             apply_estate(estate)
+            if (estate.parent / FLOWS_FILE).is_file():  # the estate's flow log records
+                from auditor.fakecloud.flow_estate import write_flows
+
+                write_flows(estate.parent / FLOWS_FILE)
             creds = provision_auditor(decl.accounts("aws", "customer"))
         with endpoint_env(endpoint, **creds.env()):
             os.environ.pop("AWS_SESSION_TOKEN", None)

@@ -20,7 +20,7 @@ import jinja2
 
 from auditor.base.serialize import text_chunks
 from auditor.model import PathName, Status
-from auditor.render import ReportData
+from auditor.render import ReportData, _movement
 from auditor.render._diagrams import (
     TRAFFIC_CLASSES,
     TRAFFIC_RULE,
@@ -240,6 +240,7 @@ def render_chunks(report: ReportData) -> Iterator[bytes]:
     rec = report.recovery
     clouds = coverage(report)
     resources_by_id = {r.id: r for r in inv.resources}
+    movement = _movement.data_movement(report)
     template = _environment().get_template("report.html.j2")
     texts = template.generate(
         report=report,
@@ -274,5 +275,9 @@ def render_chunks(report: ReportData) -> Iterator[bytes]:
         diagrams=diagrams,
         box_w=_BOX_W,
         box_h=_BOX_H,
+        movement=movement,
+        movement_intro=_movement.intro(movement) if movement else "",
+        movement_heading=_movement.HEADING,
+        movement_rows=_movement.rows(movement) if movement else [],
     )
     return text_chunks(texts)

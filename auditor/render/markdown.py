@@ -15,7 +15,7 @@ from typing import Any
 
 from auditor.base.text import md_cell
 from auditor.model import PathName, Status
-from auditor.render import ReportData
+from auditor.render import ReportData, _movement
 from auditor.render._diagrams import BLOCKED, REACHES, UNKNOWN, Flow, traffic_flows, zone_labels
 from auditor.render._overview import (
     EVIDENCE_NOTE,
@@ -473,5 +473,6 @@ def render(report: ReportData) -> bytes:
         *_accountability(report),
         *_crossings(report),
         *_traffic(report),
+        *_movement.markdown(report, mermaid_label),
     ]
     return ("\n".join(lines) + "\n").encode()

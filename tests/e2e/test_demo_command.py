@@ -115,3 +115,22 @@ def test_an_unknown_estate_is_a_one_line_input_error(tmp_path: Path) -> None:
     assert proc.stderr.startswith("error: --estate no-such-estate: no ")
     assert "kafka-byoc-multicloud" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_demo_of_an_estate_with_flow_records_reads_them_and_maps_the_data_movement(
+    tmp_path: Path,
+) -> None:
+    """`auditor demo --estate observed-flows`: its flows.yaml is written after the estate and
+    read back (the last hour), so the observed-flow rules judge and the map is drawn."""
+    proc = _demo(tmp_path, "--estate", "observed-flows")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (bundle,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    assert verify_bundle(bundle).ok
+    verdicts = json.loads((bundle / "verdicts.json").read_text())
+    judged = {(v["rule"], v["status"]) for v in verdicts if v["rule"] == "network.observed-medium"}
+    assert judged == {("network.observed-medium", "FAIL"), ("network.observed-medium", "PASS")}
+    report = (bundle / "report.md").read_text()
+    assert "## Data movement (observed flows)" in report
+    assert (
+        "| region | aws/111111111111/us-east-1 | aws/111111111111/us-west-2 | peering |" in report
+    )

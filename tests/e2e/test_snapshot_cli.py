@@ -77,7 +77,10 @@ def test_snapshot_prints_new_access_paths_first_and_signs(
     assert _run(creds, "pack", str(good), "--out", str(packed))[0] == 0
     code, output = _snapshot(creds, decl, packed, out, "--public-key", str(pub))
     assert code == 0, output
-    assert output.splitlines()[:2] == [
+    assert output.splitlines()[:4] == [
+        f"NEW OBSERVED CROSSINGS SINCE {good.name}: no flow records were read (--no-flows, "
+        "or no flow log in scope delivers where they are read)",
+        "",
         f"NEW SINCE {good.name}:",
         "  no new zone crossings or access paths",
     ]
@@ -106,6 +109,8 @@ def test_snapshot_prints_new_access_paths_first_and_signs(
     )
     assert code == 1, output
     lines = output.splitlines()
+    assert lines[0].startswith(f"NEW OBSERVED CROSSINGS SINCE {good.name}:")
+    lines = lines[2:]  # observed crossings first (none read here), then configured ones
     assert lines[0] == f"NEW SINCE {good.name}:"
     # The first section is the new crossings, then the new access paths; nothing else first.
     assert lines[1].startswith("New zone crossings (")

@@ -9,9 +9,21 @@ and records a gap naming the resource.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from auditor.collect.aws_context import MAX_PAGES, AwsContext, AwsService
+from auditor.collect.threads import thread_pool
+
+Emit = Callable[[str, dict[str, Any], str], None]
+"""Where a read puts its records: ``emit(record type, record, operation)``."""
+
+READ_WORKERS = 4
+"""Listings read at once within the unit. The unit makes some twenty independent
+listings; one after another they were a scan's longest dependent chain. EC2 meters
+describe calls per account and region, and the pacer holds every one of these threads
+to that budget, so reading four at once costs no throttling."""
 
 _LISTINGS: tuple[tuple[str, str, str, int | None], ...] = (
     # (operation, result key, raw record type, largest page size the API allows)
@@ -88,7 +100,7 @@ def _arn(ctx: AwsContext, kind: str, resource_id: str) -> str:
     return f"arn:aws:ec2:{ctx.region}:{ctx.account}:{kind}/{resource_id}"
 
 
-def _transit_attachments(ctx: AwsContext) -> None:
+def _transit_attachments(ctx: AwsContext, emit: Emit) -> None:
     vpc_detail = {
         str(a["TransitGatewayAttachmentId"]): a
         for a in ctx.pages(
@@ -112,10 +124,10 @@ def _transit_attachments(ctx: AwsContext) -> None:
             record["VpcAttachment"] = vpc_detail[att_id]
         if att.get("ResourceType") == "peering" and att_id in peering_detail:
             record["PeeringAttachment"] = peering_detail[att_id]
-        ctx.emit("ec2:transit_gateway_attachment", record, "ec2:DescribeTransitGatewayAttachments")
+        emit("ec2:transit_gateway_attachment", record, "ec2:DescribeTransitGatewayAttachments")
 
 
-def _transit_route_tables(ctx: AwsContext) -> None:
+def _transit_route_tables(ctx: AwsContext, emit: Emit) -> None:
     for table in ctx.pages(
         "DescribeTransitGatewayRouteTables", "TransitGatewayRouteTables", page_size=1000
     ):
@@ -158,10 +170,10 @@ def _transit_route_tables(ctx: AwsContext) -> None:
                     "more routes than one search returns",
                     arn,
                 )
-        ctx.emit("ec2:transit_gateway_route_table", record, "ec2:DescribeTransitGatewayRouteTables")
+        emit("ec2:transit_gateway_route_table", record, "ec2:DescribeTransitGatewayRouteTables")
 
 
-def _endpoint_services(ctx: AwsContext) -> None:
+def _endpoint_services(ctx: AwsContext, emit: Emit) -> None:
     for svc in ctx.pages(
         "DescribeVpcEndpointServiceConfigurations", "ServiceConfigurations", page_size=1000
     ):
@@ -177,17 +189,38 @@ def _endpoint_services(ctx: AwsContext) -> None:
         )
         if principals is not None:
             record["AllowedPrincipals"] = principals
-        ctx.emit("ec2:vpc_endpoint_service", record, "ec2:DescribeVpcEndpointServiceConfigurations")
+        emit("ec2:vpc_endpoint_service", record, "ec2:DescribeVpcEndpointServiceConfigurations")
+
+
+def _listing(spec: tuple[str, str, str, int | None], ctx: AwsContext, emit: Emit) -> None:
+    operation, key, record_type, page_size = spec
+    shared = operation in SHARED_LISTINGS
+    for item in ctx.pages(operation, key, page_size=page_size, share=shared):
+        emit(record_type, item, f"ec2:{operation}")
+
+
+_READS: tuple[Callable[[AwsContext, Emit], None], ...] = (
+    *(functools.partial(_listing, spec) for spec in _LISTINGS),
+    _transit_attachments,
+    _transit_route_tables,
+    _endpoint_services,
+)
+
+
+def _buffered(ctx: AwsContext, read: Callable[[AwsContext, Emit], None]) -> list[Any]:
+    """What ``read`` emits, kept to be emitted in a fixed order."""
+    out: list[tuple[str, dict[str, Any], str]] = []
+    read(ctx, lambda kind, record, operation: out.append((kind, record, operation)))
+    return out
 
 
 def collect(ctx: AwsContext) -> None:
-    for operation, key, record_type, page_size in _LISTINGS:
-        shared = operation in SHARED_LISTINGS
-        for item in ctx.pages(operation, key, page_size=page_size, share=shared):
-            ctx.emit(record_type, item, f"ec2:{operation}")
-    _transit_attachments(ctx)
-    _transit_route_tables(ctx)
-    _endpoint_services(ctx)
+    ctx.client()  # built once, before the threads share it (boto3 clients are thread-safe)
+    with thread_pool(READ_WORKERS) as pool:
+        emitted = list(pool.map(functools.partial(_buffered, ctx), _READS))
+    for records in emitted:  # in the reads' order, whatever order they finished in
+        for kind, record, operation in records:
+            ctx.emit(kind, record, operation)
 
 
 SERVICE = AwsService(

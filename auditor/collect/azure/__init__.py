@@ -338,6 +338,9 @@ def collect_azure(
         started=dt.datetime.now(dt.UTC).replace(microsecond=0),
         notes=notes,
     )
+    if opts.flows_since is not None and opts.flows_until is None:
+        # the flow window ends at the scan's start (kept by a checkpoint across a resume)
+        ctx.opts = dataclasses.replace(opts, flows_until=int(started.timestamp()))
     take = _Take(on_records, batch)
     run = UnitRun(
         limits=Limits(max_workers=opts.max_workers, per_key=opts.max_workers),

@@ -1,0 +1,241 @@
+"""The data-movement map: what observed flows carried across each boundary, and what it costs.
+
+Every ACCEPTed ``observed_flow`` (counted once when both ends logged it) is placed at
+both ends (:mod:`.movement_places`) and called a **crossing** when it leaves a zone:
+to the internet (or in from it), to another cloud, account, region or availability
+zone. Per crossing: bytes in the window, the **medium** the addresses show (a NAT
+gateway, public addresses, a peering, another private link) and the **cost class**
+(inter-AZ, inter-region, NAT processing, internet egress, PrivateLink, ingress),
+priced from ``auditor/data/transfer_prices.json`` (list prices with their date, never
+fetched). Pure: the same inventory gives the same map.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from auditor.analysis.movement_places import Place, Places
+from auditor.analysis.network.addresses import is_internet_cidr
+from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
+from auditor.model import Kind, Resource
+
+PRICES = Path(__file__).resolve().parents[1] / "data" / "transfer_prices.json"
+INTERNET = "internet"
+OUTSIDE = "outside the estate"
+"""A private address no collected network holds (an uncollected network, a VPN's far side)."""
+
+
+@cache
+def prices() -> dict[str, Any]:
+    """The price file (``as_of``, ``currency``, ``unit``, ``classes``)."""
+    data: dict[str, Any] = json.loads(PRICES.read_text(encoding="utf-8"))
+    return data
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Crossing:
+    """Bytes that crossed one boundary, between two places, on one medium."""
+
+    kind: str
+    """``internet``, ``outside the estate``, ``cloud``, ``account``, ``region`` or ``zone``."""
+    source: str
+    target: str
+    medium: str
+    cost_class: str
+    bytes: int
+    flows: int
+    cost: float
+    """Estimated, from the price file (0.0 when the class has no price)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MovementMap:
+    since: str
+    until: str
+    crossings: tuple[Crossing, ...]
+    prices_as_of: str
+    currency: str
+
+
+def _label(p: Place | None, address: str) -> str:
+    if p is None:
+        return INTERNET if is_internet_cidr(address) else OUTSIDE
+    return f"{p.cloud}/{p.account}/{p.region}"
+
+
+def _kind(s: Place | None, d: Place | None, outside: str) -> str:
+    if s is None or d is None:
+        return outside if (s is None) != (d is None) else ""
+    if s.cloud != d.cloud:
+        return "cloud"
+    if s.account != d.account:
+        return "account"
+    if s.region != d.region:
+        return "region"
+    if s.az and d.az and s.az != d.az:
+        return "zone"
+    return ""
+
+
+def _peered(resources: Iterable[Resource]) -> set[frozenset[str]]:
+    out: set[frozenset[str]] = set()
+    for r in resources:
+        if r.kind == Kind.PEERING and r.attributes.get("status") == "active":
+            a = r.attributes.get("requester") or {}
+            b = r.attributes.get("accepter") or {}
+            if a.get("vpc_id") and b.get("vpc_id"):
+                out.add(frozenset((str(a["vpc_id"]), str(b["vpc_id"]))))
+    return out
+
+
+def _medium(
+    s: Place | None, d: Place | None, peered: set[frozenset[str]], nat_nets: set[str]
+) -> str:
+    ends = [p for p in (s, d) if p is not None]
+    if any(p.public and p.via == "nat" for p in ends):
+        return "nat"
+    if any(p.public for p in ends):
+        return "public addresses"
+    if d is None and s is not None:
+        return "nat" if s.network in nat_nets else "internet gateway or unmodelled"
+    if s is None or d is None:
+        return "internet gateway or unmodelled"
+    if frozenset((s.network, d.network)) in peered:
+        return "peering"
+    return "local" if s.network == d.network else "private link"
+
+
+def _cost_class(s: Place | None, d: Place | None, medium: str, endpoint: bool) -> str:
+    """What a byte of this crossing is billed as (by where its ends are, not its kind)."""
+    if endpoint:
+        return "privatelink"
+    if s is None:
+        return "ingress"
+    if d is None or s.cloud != d.cloud:
+        transfer = "internet-egress"
+    elif s.region != d.region:
+        transfer = "inter-region"
+    elif s.az and d.az and s.az == d.az:
+        transfer = "same-zone"
+    else:
+        transfer = "inter-az"
+    return f"nat-processing + {transfer}" if medium == "nat" else transfer
+
+
+def _price(cost_class: str) -> float:
+    table = prices()["classes"]
+    return sum(float(table.get(c, {}).get("price", 0.0)) for c in cost_class.split(" + "))
+
+
+def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
+    """The map of the flows read; None when no flow records were read."""
+    reads = [r for r in resources if r.kind == FLOW_READ and r.attributes.get("status") == "read"]
+    if not reads:
+        return None
+    places = Places(resources)
+    peered = _peered(resources)
+    nat_nets = {
+        str(v)
+        for r in resources
+        if r.kind == Kind.GATEWAY and r.attributes.get("gateway_type") == "nat"
+        for v in r.attributes.get("vpc_ids") or []
+    }
+    endpoints = {
+        str(ip)
+        for r in resources
+        if r.kind == Kind.PRIVATE_ENDPOINT
+        for ip in r.attributes.get("private_ips") or []
+    }
+    sums: dict[tuple[str, str, str, str, str], list[int]] = {}
+    for f in distinct_flows(r for r in resources if r.kind == OBSERVED_FLOW):
+        a = f.attributes
+        if a.get("action") != "ACCEPT":
+            continue
+        src, dst = str(a.get("src")), str(a.get("dst"))
+        s, d = places.of(src), places.of(dst)
+        far = _label(s if s is None else d, src if s is None else dst)
+        kind = _kind(s, d, far)
+        if not kind:
+            continue
+        medium = _medium(s, d, peered, nat_nets)
+        cls = _cost_class(s, d, medium, dst in endpoints)
+        key = (kind, _label(s, src), _label(d, dst), medium, cls)
+        got = sums.setdefault(key, [0, 0])
+        got[0] += int(str(a.get("bytes") or 0))
+        got[1] += 1
+    crossings = tuple(
+        Crossing(
+            kind=k[0],
+            source=k[1],
+            target=k[2],
+            medium=k[3],
+            cost_class=k[4],
+            bytes=v[0],
+            flows=v[1],
+            cost=round(v[0] / 1e9 * _price(k[4]), 4),
+        )
+        for k, v in sorted(sums.items())
+    )
+    p = prices()
+    return MovementMap(
+        since=min(str(r.attributes.get("since") or "") for r in reads),
+        until=max(str(r.attributes.get("until") or "") for r in reads),
+        crossings=crossings,
+        prices_as_of=str(p["as_of"]),
+        currency=str(p["currency"]),
+    )
+
+
+def distinct_flows(flows: Iterable[Resource]) -> list[Resource]:
+    """One aggregate per (source, destination, port, protocol, action), the larger kept: a
+    flow between two logged interfaces is recorded at both ends."""
+    best: dict[tuple[str, ...], Resource] = {}
+    for f in sorted(flows, key=lambda x: x.id):
+        a = f.attributes
+        key = tuple(str(a.get(k)) for k in ("src", "dst", "dst_port", "protocol", "action"))
+        have = best.get(key)
+        if have is None or int(str(a.get("bytes") or 0)) > int(
+            str(have.attributes.get("bytes") or 0)
+        ):
+            best[key] = f
+    return sorted(best.values(), key=lambda x: x.id)
+
+
+def crossing_key(c: Crossing) -> tuple[str, str, str, str]:
+    """What makes a crossing the same one in two scans (not its bytes or cost)."""
+    return (c.kind, c.source, c.target, c.medium)
+
+
+def new_crossings(old: MovementMap | None, new: MovementMap | None) -> list[Crossing]:
+    """Crossings ``new`` observed that ``old`` did not (all of them when ``old`` read none)."""
+    if new is None:
+        return []
+    seen = {crossing_key(c) for c in old.crossings} if old is not None else set()
+    return [c for c in new.crossings if crossing_key(c) not in seen]
+
+
+def observed_text(old: MovementMap | None, new: MovementMap | None, label: str) -> str:
+    """The snapshot's first lines: crossings observed now that ``label`` (last-good) lacked."""
+    if new is None:
+        return (
+            f"NEW OBSERVED CROSSINGS SINCE {label}: no flow records were read (--no-flows, "
+            "or no flow log in scope delivers where they are read)\n"
+        )
+    head = f"NEW OBSERVED CROSSINGS SINCE {label} (flow records {new.since} to {new.until}):"
+    lines = [head]
+    if old is None:
+        lines.append(f"  {label} read no flow records: every crossing observed now is listed")
+    found = new_crossings(old, new)
+    lines += [
+        f"  {c.kind}: {c.source} -> {c.target} via {c.medium}, {c.bytes} bytes in "
+        f"{c.flows} flow(s) ({c.cost_class})"
+        for c in found
+    ]
+    if not found:
+        lines.append("  no new observed crossings")
+    return "\n".join(lines) + "\n"

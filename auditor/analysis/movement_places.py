@@ -1,0 +1,119 @@
+"""Where an address lies in the collected estate: which cloud, account, region, zone, network.
+
+The observed-flow rules and the data-movement map place each end of a flow record:
+an exact address of a collected resource (an interface's private or public address,
+an instance's, a NAT gateway's, an Elastic/public IP), else the subnet, else the
+network whose ranges hold it; an address none of these holds lies outside every
+collected network (``None``). Cloud-neutral: it reads the normalised kinds only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from auditor.analysis.network.addresses import Net, parse_net
+from auditor.model import Kind, Resource
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Place:
+    """One end of a flow, placed."""
+
+    cloud: str
+    account: str
+    region: str
+    az: str = ""
+    network: str = ""
+    """The network's own id (``vpc-...``), "" when not known."""
+    resource: str = ""
+    """The resource holding the exact address ("" when only a range holds it)."""
+    public: bool = False
+    """The address is a public address of a collected resource."""
+    via: str = ""
+    """``nat`` when the address is a NAT gateway's, else ""."""
+
+
+def _addr(text: object) -> str:
+    try:
+        return str(ipaddress.ip_address(str(text)))
+    except ValueError:
+        return ""
+
+
+class Places:
+    """An index of the estate's addresses and ranges."""
+
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        self._exact: dict[str, Place] = {}
+        self._ranges: list[tuple[Net, int, Place]] = []
+        subnets: dict[tuple[str, str], Resource] = {}
+        # Resources' own addresses before public IP resources (which name no zone).
+        rs = sorted(resources, key=lambda r: (r.kind == Kind.PUBLIC_IP, r.id))
+        for r in rs:
+            if r.kind == Kind.SUBNET:
+                subnets[(r.region, str(r.attributes.get("subnet_id") or ""))] = r
+        for r in rs:
+            self._take(r, subnets)
+        self._ranges.sort(key=lambda x: (-x[0].prefixlen, x[1]))
+
+    def _put(self, address: object, place: Place) -> None:
+        a = _addr(address)
+        if a and a not in self._exact:
+            self._exact[a] = place
+
+    def _take(self, r: Resource, subnets: dict[tuple[str, str], Resource]) -> None:
+        a = r.attributes
+        net = str(a.get("vpc_id") or "")
+        base = Place(cloud=r.cloud, account=r.account, region=r.region, network=net)
+        sub = subnets.get((r.region, str(a.get("subnet_id") or "")))
+        az = str(a.get("az") or (sub.attributes.get("az") if sub is not None else "") or "")
+        if r.kind in (Kind.INTERFACE, Kind.INSTANCE):
+            here = Place(
+                cloud=r.cloud, account=r.account, region=r.region, az=az, network=net, resource=r.id
+            )
+            for ip in [a.get("private_ip"), *(a.get("private_ips") or [])]:
+                self._put(ip, here)
+            for ip in [a.get("public_ip"), *(a.get("public_ips") or [])]:
+                self._put(ip, replace(here, public=True))
+        elif r.kind == Kind.GATEWAY and a.get("gateway_type") == "nat":
+            vpcs = [str(v) for v in a.get("vpc_ids") or []]
+            nat = Place(
+                cloud=r.cloud,
+                account=r.account,
+                region=r.region,
+                az=az,
+                network=net or (vpcs[0] if vpcs else ""),
+                resource=r.id,
+                public=True,
+                via="nat",
+            )
+            for ip in a.get("public_ips") or []:
+                self._put(ip, nat)
+        elif r.kind == Kind.PUBLIC_IP:
+            self._put(a.get("public_ip"), replace(base, public=True))
+        elif r.kind == Kind.SUBNET:
+            for c in [a.get("cidr"), *(a.get("cidrs") or [])]:
+                n = parse_net(str(c)) if c else None
+                if n is not None:
+                    self._ranges.append((n, len(self._ranges), replace(base, az=az)))
+        elif r.kind == Kind.NETWORK:
+            own = replace(base, network=net or r.id.rsplit("/", 1)[-1])
+            for c in a.get("cidrs") or []:
+                n = parse_net(str(c))
+                if n is not None:
+                    self._ranges.append((n, len(self._ranges), own))
+
+    def of(self, address: str) -> Place | None:
+        """Where ``address`` lies; None when outside every collected network."""
+        a = _addr(address)
+        if not a:
+            return None
+        if a in self._exact:
+            return self._exact[a]
+        ip = ipaddress.ip_address(a)
+        for n, _, place in self._ranges:
+            if n.version == ip.version and ip in n:
+                return place
+        return None

@@ -1,0 +1,147 @@
+"""What the flow records read say about each network: read in full for the window, or not.
+
+Shared by the observed-flow rules (``network.observed-*``, ``data.observed-*``): whether
+observed flows were asked for at all, which reads cover each network, and, when a
+network's records cannot be all there was, the INCONCLUSIVE that says why (a failed
+read's gap, a read not made, the sample cap, malformed lines, only part of the network
+logged). A network counts as fully observed when a flow log of the whole network that
+records every accepted flow (AWS: a VPC-level log of ALL or ACCEPT traffic) was read in
+full; reads of other clouds count once their kinds say so (not yet: INCONCLUSIVE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from auditor.analysis.network import local_id
+from auditor.base.kinds.observed import FLOW_READ
+from auditor.checks import Judgement, RuleContext
+from auditor.checks.engine import scope_id
+from auditor.checks.network_observed_sources import _covered, _incomplete, _read_resources
+from auditor.graph.build import BoundaryGraph
+from auditor.model import JSONValue, Resource
+
+FLOW_SERVICE_MARK = "flow-records"
+"""Collection services that read flow records carry this in their name (``vpc-flow-records``)."""
+
+
+def flows_asked(graph: BoundaryGraph) -> bool:
+    """Whether the scan asked for observed flows (a flow read ran, or its unit failed)."""
+    inv = graph.inventory
+    return (
+        any(FLOW_SERVICE_MARK in u.service for u in inv.collected)
+        or any(FLOW_SERVICE_MARK in gap.service for gap in inv.gaps)
+        or bool(graph.of_kind(FLOW_READ))
+    )
+
+
+def not_asked(ctx: RuleContext) -> Judgement:
+    """NOT_APPLICABLE: the scan was not asked to read flow records."""
+    return ctx.not_applicable(
+        scope_id("*", "*", "*"),
+        "observed flows were not asked for: scan with --flows-since DURATION to read "
+        "flow log records",
+    )
+
+
+@dataclass
+class Window:
+    """The reads that cover one network, and whether one records the whole of it."""
+
+    reads: list[Resource] = field(default_factory=list)
+    whole: bool = False
+
+    def span(self) -> str:
+        """``since to until`` over the reads (empty when none)."""
+        if not self.reads:
+            return ""
+        since = min(str(r.attributes.get("since") or "") for r in self.reads)
+        until = max(str(r.attributes.get("until") or "") for r in self.reads)
+        return f"{since} to {until}"
+
+    def records(self) -> int:
+        return sum(int(str(r.attributes.get("records") or 0)) for r in self.reads)
+
+
+def network_key(net: Resource) -> str:
+    """The key :func:`windows` uses for a network (its own id, ``vpc-...``)."""
+    return str(net.attributes.get("vpc_id") or local_id(net.id))
+
+
+def windows(graph: BoundaryGraph) -> dict[str, Window]:
+    """Network key -> the reads that cover it."""
+    out: dict[str, Window] = {}
+    for r in sorted(graph.of_kind(FLOW_READ), key=lambda x: x.id):
+        cover = (
+            _covered(graph, r)
+            if r.cloud == "aws"
+            else dict.fromkeys((str(v) for v in r.attributes.get("vpc_ids") or []), False)
+        )
+        for key, whole in cover.items():
+            w = out.setdefault(key, Window())
+            w.reads.append(r)
+            w.whole = w.whole or whole
+    return out
+
+
+def unobserved(
+    ctx: RuleContext,
+    net: Resource,
+    win: Window | None,
+    interfaces: Sequence[str],
+    attributes: dict[str, JSONValue],
+) -> Judgement | None:
+    """INCONCLUSIVE for ``net`` when its records may not be all there was; None when they
+    are (the sample cap counts only on ``interfaces``)."""
+    name = net.name or net.id
+    if win is None or not win.reads:
+        return replace(
+            ctx.inconclusive(
+                net.id,
+                f"no flow log of {name} was read: what crossed it in the window is not known",
+                attributes=attributes,
+            ),
+            unmodelled="observed flows of a network without a flow log read",
+        )
+    failed = [r for r in win.reads if r.attributes.get("status") == "failed"]
+    if failed:
+        return ctx.inconclusive(
+            net.id,
+            f"reading the flow records of {name} failed: {', '.join(r.name for r in failed)}",
+            attributes=attributes,
+            depends_on=[x for r in failed for x in _read_resources(r)],
+        )
+    why = _incomplete(win.reads, set(interfaces)) or (
+        ""
+        if win.whole
+        else "no flow log read records every accepted flow of the whole network (only a "
+        "subnet's or an interface's, or REJECT traffic only)"
+    )
+    if why:
+        return replace(
+            ctx.inconclusive(
+                net.id, f"the flow records of {name} are incomplete: {why}", attributes=attributes
+            ),
+            unmodelled=why,
+        )
+    return None
+
+
+def flow_text(f: Resource) -> str:
+    """One observed flow aggregate, as a reviewer reads it."""
+    a = f.attributes
+    return (
+        f"{a.get('src')} -> {a.get('dst')}:{a.get('dst_port')} {a.get('action')} "
+        f"({a.get('records')} records, {a.get('bytes')} bytes, {a.get('first_seen')} to "
+        f"{a.get('last_seen')})"
+    )
+
+
+FLOW_KEYS = ("src", "dst", "dst_port", "protocol", "action", "bytes", "records", "first_seen")
+"""The attributes of a flow a verdict's evidence lists."""
+
+
+def flow_json(f: Resource) -> dict[str, JSONValue]:
+    a = f.attributes
+    return {k: a.get(k) for k in (*FLOW_KEYS, "last_seen", "interface_id")}

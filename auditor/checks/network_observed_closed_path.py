@@ -1,0 +1,213 @@
+"""``network.observed-closed-path``: no accepted flow crossed a path the model says is closed.
+
+The network model (:mod:`auditor.analysis.network.paths`, the engine behind
+``network.client-sources`` and the traffic-class rules) says which sources can reach a
+platform listener on a Kafka port. A flow log record that a connection from a source
+the model says cannot reach the listener was ACCEPTed there means the model and the
+estate disagree: the configuration changed after collection (drift) or the estate uses
+a feature the model does not read (a VPN or Direct Connect route, an appliance, an
+address it does not hold).
+
+Judged: ACCEPTed flows *into* a platform listener's interface (destination = one of
+its addresses) on a declared Kafka port. Replies are left out by construction: they
+go to an ephemeral port, not a Kafka port (the aggregates keep no source port).
+
+- FAIL per listener with such a flow; the flow is the evidence, the hop the model
+  closes the path at is named (and is the cause).
+- INCONCLUSIVE per listener whose observed sources the model cannot decide (UNKNOWN
+  paths, the feature named), and per platform network not fully observed (the gap).
+- PASS per fully observed platform network whose accepted flows all lie on open paths.
+- NOT_APPLICABLE when observed flows were not asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from auditor.analysis.boundary_scope import platform_resources
+from auditor.analysis.network import local_id, platform_networks
+from auditor.analysis.network.answers import Reach
+from auditor.analysis.network.path_model import Path
+from auditor.analysis.network.paths import best, path_engine, verdict_of
+from auditor.base.kinds.observed import OBSERVED_FLOW
+from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._admission import listener, with_links
+from auditor.checks._observed_window import (
+    Window,
+    flow_json,
+    flow_text,
+    flows_asked,
+    network_key,
+    not_asked,
+    unobserved,
+    windows,
+)
+from auditor.checks.network_observed_sources import _listener_interfaces
+from auditor.graph.build import BoundaryGraph
+from auditor.model import JSONValue, Kind, PathName, Resource, Severity
+
+SERVICE = "vpc-flow-records"
+TCP = 6
+
+
+@dataclass
+class _Net:
+    closed: dict[str, list[tuple[Resource, Path]]] = field(default_factory=dict)
+    """Listener id -> accepted flows the model says cannot reach it (with the closed path)."""
+    unknown: dict[str, list[tuple[Resource, Path]]] = field(default_factory=dict)
+    judged: int = 0
+
+
+def inbound_flows(
+    graph: BoundaryGraph, listeners: dict[str, str], ports: set[int]
+) -> Iterator[tuple[Resource, str, Resource]]:
+    """(flow, listener id, interface) for each ACCEPTed flow into a listener's interface
+    (destination = one of its addresses) on TCP to one of ``ports``."""
+    enis = {local_id(e.id): e for e in graph.of_kind(Kind.INTERFACE)}
+    for flow in sorted(graph.of_kind(OBSERVED_FLOW), key=lambda f: f.id):
+        a = flow.attributes
+        iface = str(a.get("interface_id") or "")
+        lid = listeners.get(iface)
+        eni = enis.get(iface)
+        if lid is None or eni is None or a.get("action") != "ACCEPT":
+            continue
+        if a.get("dst_port") not in ports or a.get("protocol") != TCP:
+            continue
+        own = {str(x) for x in eni.attributes.get("private_ips") or []}
+        if str(a.get("dst")) in own:
+            yield flow, lid, eni
+
+
+@rule(
+    id="network.observed-closed-path",
+    path=PathName.NETWORK,
+    severity=Severity.HIGH,
+    title="No accepted flow crossed a path the network model says is closed",
+    rationale=(
+        "Every network verdict rests on the model of routes, ACLs and firewalls. Traffic the "
+        "flow logs saw accepted on a path the model calls closed shows the model is wrong "
+        "about the estate: configuration drifted, or a feature it does not read carries it."
+    ),
+    remediation=(
+        "Find what carried the flow (a VPN or Direct Connect route, an appliance, a rule "
+        "changed since the scan); close it, or make it visible to the auditor and declare it."
+    ),
+    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE),
+)
+def observed_closed_path(ctx: RuleContext) -> Iterator[Judgement]:
+    g = ctx.graph
+    if not flows_asked(g):
+        yield not_asked(ctx)
+        return
+    nets = [n for n in platform_networks(g).networks if n.cloud == "aws"]
+    platform = [r for r in platform_resources(g) if r.cloud == "aws" and listener(r)]
+    if not nets or not platform:
+        yield ctx.nothing_to_judge(
+            "scope:aws/*/*", "no AWS platform listener in a platform network to hold flows against"
+        )
+        return
+    ports = set(ctx.declaration.network.kafka_ports)
+    listeners = _listener_interfaces(g, platform)
+    engine = path_engine(g)
+    state = {network_key(n): _Net() for n in nets}
+    cache: dict[tuple[str, str, int], list[Path]] = {}
+    for flow, lid, eni in inbound_flows(g, listeners, ports):
+        st = state.get(str(eni.attributes.get("vpc_id") or ""))
+        if st is None:
+            continue
+        a = flow.attributes
+        key = (str(a.get("src")), lid, int(str(a.get("dst_port"))))
+        if key not in cache:
+            cache[key] = engine.paths(f"{key[0]}/32", g.resource(lid), key[2])
+        paths = cache[key]
+        reach = verdict_of(paths)
+        st.judged += 1
+        if reach is not Reach.YES:
+            shown = best(paths)
+            into = st.closed if reach is Reach.NO else st.unknown
+            into.setdefault(lid, []).append((flow, shown[0] if shown else _no_path(key)))
+    wins = windows(g)
+    for n in sorted(nets, key=lambda x: x.id):
+        k = network_key(n)
+        yield from _judge(ctx, n, state[k], wins.get(k), sorted(listeners))
+
+
+def _no_path(key: tuple[str, str, int]) -> Path:
+    return Path(
+        source=key[0],
+        target=key[1],
+        port=key[2],
+        reach=Reach.NO,
+        via=(),
+        hops=(),
+        reason="no collected subnet, route, peering or gateway brings this source to the listener",
+    )
+
+
+def _closed(ctx: RuleContext, lid: str, got: list[tuple[Resource, Path]]) -> Judgement:
+    g = ctx.graph
+    at = [p.blocked_at for _, p in got]
+    causes = sorted({h.node for h in at if h is not None and h.node != lid}) or [lid]
+    j = ctx.failed(
+        lid,
+        f"accepted flows reached {g.resource(lid).name or lid} on a path the network model "
+        "says is closed (model drift or an unmodelled feature): "
+        + "; ".join(f"{flow_text(f)}, closed at {_where(p)}" for f, p in got[:5])
+        + (f" and {len(got) - 5} more" if len(got) > 5 else ""),
+        nodes=[*(f.id for f, _ in got), *causes],
+        attributes={
+            "flows": [{**flow_json(f), "model": p.as_json()} for f, p in got],
+        },
+        definite=True,
+    )
+    return with_links(j, causes=causes, affects=[lid])
+
+
+def _where(p: Path) -> str:
+    h = p.blocked_at
+    return f"{h.what} {local_id(h.node)} ({h.detail})" if h is not None else p.reason
+
+
+def _undecided(ctx: RuleContext, lid: str, got: list[tuple[Resource, Path]]) -> Judgement:
+    what = sorted({p.unmodelled or _where(p) for _, p in got})
+    return replace(
+        ctx.inconclusive(
+            lid,
+            f"the network model cannot decide whether the observed sources of "
+            f"{ctx.graph.resource(lid).name or lid} can reach it: "
+            + "; ".join(f"{flow_text(f)} ({_where(p)})" for f, p in got[:5]),
+            attributes={"flows": [{**flow_json(f), "model": p.as_json()} for f, p in got]},
+        ),
+        unmodelled="; ".join(what),
+    )
+
+
+def _judge(
+    ctx: RuleContext, net: Resource, st: _Net, w: Window | None, enis: list[str]
+) -> Iterator[Judgement]:
+    for lid, got in sorted(st.closed.items()):
+        yield _closed(ctx, lid, got)
+    for lid, got in sorted(st.unknown.items()):
+        if lid not in st.closed:
+            yield _undecided(ctx, lid, got)
+    if st.closed or st.unknown:
+        return
+    base: dict[str, JSONValue] = {"flow_reads": [r.id for r in (w.reads if w else [])]}
+    gap = unobserved(ctx, net, w, enis, base)
+    if gap is not None:
+        yield gap
+        return
+    assert w is not None
+    what = (
+        f"{st.judged} accepted flow aggregate(s) into the listeners of {net.name or net.id} "
+        "on Kafka ports all lie on paths the network model finds open"
+        if st.judged
+        else f"no accepted flow reached a Kafka port of {net.name or net.id}'s listeners"
+    )
+    yield ctx.passed(
+        net.id,
+        f"{what} ({w.records()} records read, {w.span()})",
+        nodes=[r.id for r in w.reads],
+        attributes={**base, "flows_judged": st.judged, "records": w.records()},
+    )

@@ -1,0 +1,159 @@
+"""``network.observed-medium``: replication traffic crossed only on its declared medium.
+
+Replication traffic is an ACCEPTed TCP flow to a declared Kafka port between the platform
+networks of two declared regions (sites), placed by address
+(:mod:`auditor.analysis.movement_places`). Its medium is what the addresses show:
+a NAT gateway's public address (``nat``), a public address of a platform resource
+(``internet``), or private addresses at both ends (a private link: peering, transit
+gateway, PrivateLink). A private declaration (``network.replication.via`` without
+``nat`` or ``internet``) makes public media undeclared.
+
+- FAIL per receiving platform resource with replication bytes on an undeclared medium
+  (the NAT gateway or public address that carried it is the cause).
+- PASS per receiving platform resource whose replication traffic was all on a private
+  medium, and per fully observed platform network that replication did not cross at all.
+- INCONCLUSIVE per platform network not observed in full (the gap).
+- NOT_APPLICABLE when observed flows were not asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from auditor.analysis.data_movement import distinct_flows
+from auditor.analysis.movement_places import Place, Places
+from auditor.analysis.network import platform_networks
+from auditor.base.kinds.observed import OBSERVED_FLOW
+from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._admission import with_links
+from auditor.checks._observed_window import (
+    flow_json,
+    flow_text,
+    flows_asked,
+    network_key,
+    not_asked,
+    unobserved,
+    windows,
+)
+from auditor.model import JSONValue, PathName, Resource, Severity
+
+SERVICE = "vpc-flow-records"
+TCP = 6
+PUBLIC_MEDIA = ("nat", "internet")
+
+
+def medium(src: Place, dst: Place) -> tuple[str, str]:
+    """The medium two placed ends show, and the resource that makes it public ("" if none)."""
+    for p in (src, dst):
+        if p.public and p.via == "nat":
+            return "nat", p.resource
+    for p in (src, dst):
+        if p.public:
+            return "internet", p.resource
+    return "private", ""
+
+
+@dataclass
+class _Seen:
+    private: list[Resource] = field(default_factory=list)
+    public: list[tuple[Resource, str, str]] = field(default_factory=list)
+    """(flow, medium, the resource carrying it)."""
+
+
+@rule(
+    id="network.observed-medium",
+    path=PathName.NETWORK,
+    severity=Severity.HIGH,
+    title="Replication traffic crossed only on its declared medium",
+    rationale=(
+        "A private replication path on paper says nothing about where replication ran. Flow "
+        "records between the sites' brokers through a NAT gateway or public addresses show "
+        "log data crossed the internet edge the declaration keeps it away from."
+    ),
+    remediation=(
+        "Point replication at the other site's private addresses (peering, transit gateway, "
+        "PrivateLink) and remove the public path it used, or declare that medium."
+    ),
+    requires=("ec2-network", "ec2-compute", SERVICE),
+)
+def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
+    g = ctx.graph
+    if not flows_asked(g):
+        yield not_asked(ctx)
+        return
+    nets = list(platform_networks(g).networks)
+    declared = set(ctx.declaration.regions)
+    site = {network_key(n): f"{n.cloud}/{n.region}" for n in nets}
+    site = {k: v for k, v in site.items() if v in declared}
+    places = Places(g.inventory.resources)
+    ports = set(ctx.declaration.network.kafka_ports)
+    allowed = {str(v) for v in ctx.declaration.network.replication.via}
+    seen: dict[str, _Seen] = {}
+    crossed: set[str] = set()
+    for flow in distinct_flows(g.of_kind(OBSERVED_FLOW)):
+        a = flow.attributes
+        if a.get("action") != "ACCEPT" or a.get("dst_port") not in ports:
+            continue
+        if a.get("protocol") != TCP:  # Kafka speaks TCP
+            continue
+        s, d = places.of(str(a.get("src"))), places.of(str(a.get("dst")))
+        if s is None or d is None or not d.resource:
+            continue
+        ss, ds = site.get(s.network), site.get(d.network)
+        if ss is None or ds is None or ss == ds:
+            continue
+        crossed.update((s.network, d.network))
+        how, carrier = medium(s, d)
+        got = seen.setdefault(d.resource, _Seen())
+        if how == "private" or how in allowed:
+            got.private.append(flow)
+        else:
+            got.public.append((flow, how, carrier))
+    for rid, got in sorted(seen.items()):
+        yield _judge(ctx, rid, got, sorted(allowed))
+    wins = windows(g)
+    for n in sorted(nets, key=lambda x: x.id):
+        k = network_key(n)
+        if k not in site or k in crossed:
+            continue
+        gap = unobserved(ctx, n, wins.get(k), [], {})
+        if gap is not None:
+            yield gap
+            continue
+        w = wins[k]
+        yield ctx.passed(
+            n.id,
+            f"no replication traffic crossed between {n.name or n.id} and another site in a "
+            f"fully observed window, on any medium ({w.records()} records read, {w.span()})",
+            nodes=[r.id for r in w.reads],
+            attributes={"records": w.records()},
+        )
+
+
+def _judge(ctx: RuleContext, rid: str, got: _Seen, allowed: list[str]) -> Judgement:
+    name = ctx.graph.resource(rid).name if ctx.graph.get(rid) is not None else rid
+    declared = ", ".join(allowed) or "none"
+    if got.public:
+        total = sum(int(str(f.attributes.get("bytes") or 0)) for f, _, _ in got.public)
+        media = sorted({m for _, m, _ in got.public})
+        causes = sorted({c for _, _, c in got.public if c})
+        rows: list[JSONValue] = [{**flow_json(f), "medium": m} for f, m, _ in got.public]
+        j = ctx.failed(
+            rid,
+            f"replication traffic reached {name} over {', '.join(media)} ({total} bytes), "
+            f"not the declared medium ({declared}): "
+            + "; ".join(f"{flow_text(f)} via {m}" for f, m, _ in got.public[:5]),
+            nodes=[*(f.id for f, _, _ in got.public), *causes],
+            attributes={"bytes": total, "media": list(media), "flows": rows},
+            definite=True,
+        )
+        return with_links(j, causes=causes or [rid], affects=[rid])
+    total = sum(int(str(f.attributes.get("bytes") or 0)) for f in got.private)
+    return ctx.passed(
+        rid,
+        f"all replication traffic observed into {name} ({len(got.private)} flow aggregate(s), "
+        f"{total} bytes) crossed between private addresses (declared: {declared})",
+        nodes=[f.id for f in got.private],
+        attributes={"bytes": total, "flows": [flow_json(f) for f in got.private]},
+    )

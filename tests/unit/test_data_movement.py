@@ -1,0 +1,119 @@
+"""The data-movement map over hand-built inventories: where each end of a flow lies, the
+crossing it makes, its medium and cost class, and that the price file carries its date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from auditor.analysis.data_movement import movement_map, new_crossings, prices
+from auditor.model import JSONValue, Resource
+
+ACCT = "111111111111"
+
+
+def _r(kind: str, rid: str, region: str = "us-east-1", **attrs: JSONValue) -> Resource:
+    return Resource(
+        id=f"arn:aws:ec2:{region}:{ACCT}:{kind}/{rid}",
+        kind=kind,
+        cloud="aws",
+        account=ACCT,
+        region=region,
+        name=rid,
+        attributes=attrs,
+    )
+
+
+def _flow(n: int, src: str, dst: str, nbytes: int, action: str = "ACCEPT") -> Resource:
+    return _r(
+        "observed_flow",
+        f"f{n}",
+        src=src,
+        dst=dst,
+        dst_port=9092,
+        protocol=6,
+        action=action,
+        bytes=nbytes,
+        records=1,
+    )
+
+
+READ = _r(
+    "flow_read", "r", status="read", since="2026-12-07T00:00:00Z", until="2026-12-07T01:00:00Z"
+)
+ESTATE = [
+    READ,
+    _r("network", "vpc-1", vpc_id="vpc-1", cidrs=["10.0.0.0/16"]),
+    _r(
+        "subnet",
+        "subnet-a",
+        vpc_id="vpc-1",
+        subnet_id="subnet-a",
+        cidr="10.0.1.0/24",
+        az="us-east-1a",
+    ),
+    _r(
+        "subnet",
+        "subnet-b",
+        vpc_id="vpc-1",
+        subnet_id="subnet-b",
+        cidr="10.0.2.0/24",
+        az="us-east-1b",
+    ),
+    _r("private_endpoint", "vpce-1", private_ips=["10.0.2.50"]),
+]
+
+
+def _map(*flows: Resource) -> dict[tuple[str, str, str, str], tuple[int, str, float]]:
+    m = movement_map([*ESTATE, *flows])
+    assert m is not None
+    return {
+        (c.kind, c.source, c.target, c.medium): (c.bytes, c.cost_class, c.cost) for c in m.crossings
+    }
+
+
+def test_zones_endpoints_and_one_zone() -> None:
+    m = movement_map(
+        [
+            *ESTATE,
+            _flow(1, "10.0.1.5", "10.0.2.6", 2_000_000_000),  # zone a to b: inter-AZ
+            _flow(2, "10.0.1.5", "10.0.2.50", 1_000_000_000),  # into an interface endpoint
+            _flow(3, "10.0.1.5", "10.0.1.7", 5),  # within one zone: no crossing
+            _flow(4, "10.0.1.5", "198.51.100.9", 9, action="REJECT"),  # refused: nothing moved
+        ]
+    )
+    assert m is not None and m.prices_as_of == prices()["as_of"]
+    here = f"aws/{ACCT}/us-east-1"
+    assert [
+        (c.kind, c.source, c.target, c.medium, c.cost_class, c.bytes, c.cost) for c in m.crossings
+    ] == [
+        ("zone", here, here, "local", "inter-az", 2_000_000_000, 0.04),
+        ("zone", here, here, "local", "privatelink", 1_000_000_000, 0.01),
+    ]
+
+
+def test_internet_and_outside_the_estate_are_told_apart() -> None:
+    got = _map(_flow(1, "10.0.1.5", "198.51.100.9", 10), _flow(2, "10.0.1.5", "172.16.0.9", 20))
+    a = f"aws/{ACCT}/us-east-1"
+    assert got[("internet", a, "internet", "internet gateway or unmodelled")][:2] == (
+        10,
+        "internet-egress",
+    )
+    assert ("outside the estate", a, "outside the estate", "internet gateway or unmodelled") in got
+
+
+def test_no_read_no_map_and_new_crossings_compare_kind_ends_and_medium() -> None:
+    assert movement_map([_flow(1, "10.0.1.5", "198.51.100.9", 10)]) is None
+    old = movement_map([*ESTATE, _flow(1, "10.0.1.5", "198.51.100.9", 10)])
+    new = movement_map(
+        [*ESTATE, _flow(1, "10.0.1.5", "198.51.100.9", 99), _flow(2, "10.0.1.5", "10.0.2.6", 1)]
+    )
+    assert [c.kind for c in new_crossings(old, new)] == ["zone"]
+    assert len(new_crossings(None, new)) == 2
+
+
+def test_the_price_file_is_dated_and_names_every_cost_class() -> None:
+    p = prices()
+    assert dt.date.fromisoformat(p["as_of"]) <= dt.date(2026, 12, 31)
+    assert {"inter-az", "inter-region", "nat-processing", "internet-egress", "privatelink"} <= set(
+        p["classes"]
+    )
