@@ -69,9 +69,9 @@ def _count(value: Any, what: str, high: int | None = None) -> int:
         raise ValueError(f"{what}: not a count: {value!r}")
     if isinstance(value, int):
         n = value
-    elif isinstance(value, float) and value.is_integer():
-        n = int(value)
-    elif isinstance(value, str) and value.isascii() and value.isdigit():
+    elif (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and value.isascii() and value.isdigit()
+    ):
         n = int(value)
     else:
         raise ValueError(f"{what}: not a count: {value!r}")
