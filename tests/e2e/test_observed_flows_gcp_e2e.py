@@ -234,3 +234,33 @@ def test_the_cap_is_applied_per_vm_and_named(tmp_path: Path) -> None:
     assert read.attributes["capped_interfaces"] == [BROKER_EW1_A]
     v = _on(_verdicts(inv, tmp_path), NET)
     assert v.status is Status.INCONCLUSIVE and "sample cap" in v.message
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ('{"entries": [], "nextPageToken": "same"}', "RepeatedPageToken"),
+        ('{"entries": {"not": "a list"}}', "MalformedResponse"),
+        ("<html>not json</html>", "JSONDecodeError"),
+    ],
+)
+def test_a_bad_page_is_a_gap_naming_the_log(tmp_path: Path, body: str, code: str) -> None:
+    result, inv = _collect(_complete(), CLIENT, fault=("entries:list", 200, body))
+    assert [(g.error_code, g.resource) for g in result.gaps] == [(code, LOG)]
+    read = next(r for r in inv.resources if r.kind == "flow_read")
+    assert read.attributes["status"] == "failed"
+    assert _on(_verdicts(inv, tmp_path), NET).status is Status.INCONCLUSIVE
+
+
+def test_a_project_without_flow_logged_subnetworks_is_named_not_read(tmp_path: Path) -> None:
+    assets = estate()
+    for sub in (f"{CP}/regions/europe-west1/subnetworks/kafka-ew1", EW4):
+        data(assets, sub)["logConfig"]["enable"] = False
+    bodies: list[Any] = []
+    result, inv = _collect(assets, UNDECLARED, bodies=bodies)
+    assert bodies == [] and result.gaps == []
+    read = next(r for r in inv.resources if r.kind == "flow_read")
+    assert read.attributes["status"] == "not-read"
+    assert "no subnetwork" in str(read.attributes["reason"])
+    v = _on(_verdicts(inv, tmp_path), NET)
+    assert v.status is Status.INCONCLUSIVE and "kafka-ew1 has no flow log read" in v.message
