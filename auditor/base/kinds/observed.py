@@ -16,7 +16,12 @@ FLOW_READ = define_kind(
     "objects under one S3 location; GCP: a project's `vpc_flows` log in Cloud Logging).",
     [
         attr("bucket", "string", "the S3 bucket read (S3 delivery)", "aws"),
-        attr("capped_interfaces", "array", "interfaces the cap cut short (S3 delivery)", "aws gcp"),
+        attr(
+            "capped_interfaces",
+            "array",
+            "interfaces the cap cut short (S3 delivery; GCP: VMs)",
+            "aws gcp",
+        ),
         attr(
             "cut_objects", "array", "objects over the decompressed size cap (not all read)", "aws"
         ),
@@ -27,16 +32,28 @@ FLOW_READ = define_kind(
         attr("objects", "integer", "objects read in full", "aws"),
         attr("objects_listed", "integer", "objects listed under the window's day prefixes", "aws"),
         attr("outside_window", "integer", "records in the objects read that ended outside", "aws"),
-        attr("cap", "integer", "records read per interface (log stream) at most", "aws gcp"),
+        attr(
+            "cap", "integer", "records read per interface (log stream; GCP: VM) at most", "aws gcp"
+        ),
         attr("capped_streams", "array", "log streams (interfaces) the cap cut short", "aws"),
         attr("flow_log_ids", "array", "the flow logs delivering to it", "aws"),
         attr("log_group", "string", "the CloudWatch Logs group read", "aws"),
         attr("log_group_arn", "string", "its ARN (the resource of a failed read's gap)", "aws"),
-        attr("malformed", "integer", "lines the format does not allow (not taken)", "aws gcp"),
-        attr("malformed_examples", "array", "the first malformed lines, with why", "aws gcp"),
+        attr(
+            "malformed",
+            "integer",
+            "lines (GCP: entries) the format does not allow (not taken)",
+            "aws gcp",
+        ),
+        attr(
+            "malformed_examples",
+            "array",
+            "the first malformed lines or entries, with why",
+            "aws gcp",
+        ),
         attr("no_data", "integer", "`NODATA` lines", "aws"),
         attr("reason", "string", "why it was not read (status `not-read`)", "aws gcp"),
-        attr("records", "integer", "records taken (log status `OK`)", "aws gcp"),
+        attr("records", "integer", "records taken (AWS: log status `OK`)", "aws gcp"),
         attr("since", "string", "window start (UTC)", "aws gcp"),
         attr("skip_data", "integer", "`SKIPDATA` lines (records AWS lost)", "aws"),
         attr("status", "string", "`read`, `failed` or `not-read`", "aws gcp"),
