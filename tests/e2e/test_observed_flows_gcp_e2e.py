@@ -264,3 +264,35 @@ def test_a_project_without_flow_logged_subnetworks_is_named_not_read(tmp_path: P
     assert "no subnetwork" in str(read.attributes["reason"])
     v = _on(_verdicts(inv, tmp_path), NET)
     assert v.status is Status.INCONCLUSIVE and "kafka-ew1 has no flow log read" in v.message
+
+
+def test_a_scan_with_flows_since_reads_gcp_flows_and_writes_the_verdict(tmp_path: Path) -> None:
+    """--flows-since reaches the GCP options through the scan's scale options."""
+    from auditor.checks.pack import load_pack
+    from auditor.commands._scale import ScanScale
+    from auditor.pipeline import run_scan, scan_request
+
+    decl = _decl(tmp_path)
+    text = (tmp_path / "boundary.yaml").read_text(encoding="utf-8")
+    with GcpFake(_complete(), page_size=50, entries=[*CLIENT, *UNDECLARED]) as fake:
+        options = {
+            "gcp": {
+                "api_endpoint": fake.endpoint,
+                "logging_endpoint": fake.endpoint,
+                "credentials": fake.credentials(),
+                "retry": None,
+            }
+        }
+        request = scan_request(
+            decl,
+            text,
+            load_pack("default"),
+            out_dir=tmp_path / "out",
+            scale=ScanScale(cache_dir=None, flows_since=DAY),
+            cloud_options=options,
+        )
+        assert request.targets.gcp is not None and request.targets.gcp.flows_since == DAY
+        result = run_scan(request)
+    mine = [v for v in result.evaluation.verdicts if v.rule == RULE]
+    assert _on(mine, BROKER_EW1_A).status is Status.FAIL
+    assert any(u.service == SERVICE for u in result.inventory.collected)
