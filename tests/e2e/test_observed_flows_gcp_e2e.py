@@ -296,3 +296,20 @@ def test_a_scan_with_flows_since_reads_gcp_flows_and_writes_the_verdict(tmp_path
     mine = [v for v in result.evaluation.verdicts if v.rule == RULE]
     assert _on(mine, BROKER_EW1_A).status is Status.FAIL
     assert any(u.service == SERVICE for u in result.inventory.collected)
+
+
+def test_a_default_sink_that_may_drop_vpc_flows_keeps_the_pass_from_being_claimed(
+    tmp_path: Path,
+) -> None:
+    """entries.list reads what the project's buckets keep: an exclusion on the _Default
+    sink, or a filter beyond leaving out audit logs, may have dropped the flows."""
+    sink = "//logging.googleapis.com/projects/orders-prod/sinks/_Default"
+    excluded = _complete()
+    data(excluded, sink)["exclusions"] = [{"name": "no-flows", "filter": 'LOG_ID("x")'}]
+    filtered = _complete()
+    data(filtered, sink)["filter"] += ' AND NOT LOG_ID("compute.googleapis.com/vpc_flows")'
+    for assets, why in ((excluded, "has exclusions (no-flows)"), (filtered, "vpc_flows")):
+        _, inv = _collect(assets, [*CLIENT, *PEER])
+        v = _on(_verdicts(inv, tmp_path), NET)
+        assert v.status is Status.INCONCLUSIVE, v.message
+        assert "_Default log sink of orders-prod" in v.unmodelled and why in v.unmodelled
