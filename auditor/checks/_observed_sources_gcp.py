@@ -120,9 +120,8 @@ def gcp_observed(ctx: RuleContext) -> Iterator[Judgement]:
         for net in r.attributes.get("network_ids") or []:
             if str(net) in state:
                 state[str(net)].reads[r.id] = r
-        project = str(r.attributes.get("log_name") or "").split("/")[1:2]
-        for st in state.values():  # a project's read that found no flow-logged subnetwork
-            if any(v.account in project for v in st.listeners.values()):
+        for st in state.values():  # the read of a listener's project (flow logs or none)
+            if any(v.account == r.account for v in st.listeners.values()):
                 st.reads.setdefault(r.id, r)
     _tally(ctx, state, allowed)
     for nid, st in sorted(state.items()):

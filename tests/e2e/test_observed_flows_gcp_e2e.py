@@ -313,3 +313,27 @@ def test_a_default_sink_that_may_drop_vpc_flows_keeps_the_pass_from_being_claime
         v = _on(_verdicts(inv, tmp_path), NET)
         assert v.status is Status.INCONCLUSIVE, v.message
         assert "_Default log sink of orders-prod" in v.unmodelled and why in v.unmodelled
+
+
+def test_a_throttled_page_is_asked_again_then_a_gap_when_it_stays_throttled(
+    tmp_path: Path,
+) -> None:
+    quota = json.dumps({"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED"}})
+    with GcpFake(_complete(), page_size=20, entries=CLIENT) as fake:
+        fake.fail("entries:list", 429, quota, times=1)
+        opts = GcpScanOptions(
+            projects=(PROJECT,),
+            api_endpoint=fake.endpoint,
+            logging_endpoint=fake.endpoint,
+            credentials=fake.credentials(),
+            retry=None,
+            timeout=10.0,
+            page_size=20,
+            throttle_retries=1,
+            flows_since=DAY,
+        )
+        once = collect_gcp(opts)
+        fake.fail("entries:list", 429, quota)
+        always = collect_gcp(opts)
+    assert once.gaps == [] and once.api_calls["logging:ListLogEntries"] == 2
+    assert [(g.error_code, g.resource) for g in always.gaps] == [("429", LOG)]

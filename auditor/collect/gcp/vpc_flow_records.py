@@ -10,7 +10,8 @@ page by page (:data:`PAGE` entries, at most :data:`MAX_PAGES` pages). Entries ar
 parsed strictly (:mod:`auditor.base.gcp_flowrecords`) and aggregated as they come
 (:class:`~auditor.base.flowrecords.FlowTally`, at most :data:`CAP` records per VM),
 so one ``logging:vpc_flows`` raw record per project carries aggregates, not entries.
-A failure (permission, quota, a bad page, a repeating token, the page cap) is a gap
+A 429 is asked again after its back-off. A failure (permission, quota once the
+retries are spent, a bad page, a repeating token, the page cap) is a gap
 naming the project's log; the record says ``failed`` and keeps what was read.
 A scanned project with no subnetwork logging flows gets a ``not-read`` record saying so.
 """
@@ -18,6 +19,7 @@ A scanned project with no subnetwork logging flows gets a ``not-read`` record sa
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -41,6 +43,8 @@ PAGE = 1_000
 """``entries.list`` page size (the API's largest)."""
 MAX_PAGES = 1_000
 """Pages read per project at most; more is a gap (the read is cut, not complete)."""
+THROTTLE_WAIT = 30.0
+"""Seconds waited at most before asking a throttled page again."""
 SUBNET_TYPE = "compute.googleapis.com/Subnetwork"
 _NO_FLOW_PURPOSES = ("REGIONAL_MANAGED_PROXY", "GLOBAL_MANAGED_PROXY", "PRIVATE_SERVICE_CONNECT")
 
@@ -147,6 +151,8 @@ class _Read:
     subnetworks: dict[str, set[str]] = field(default_factory=dict)
     gateway: int = 0
     pages: int = 0
+    sent: int = 0
+    """Requests sent (a throttled page asked again counts again)."""
     entries: int = 0
 
     def add(self, entry: Any) -> None:
@@ -184,6 +190,28 @@ def _gap(project: str, log: str, code: str, message: str) -> Gap:
     )
 
 
+def _page(
+    client: ReadOnlyLogging, body: Mapping[str, Any], opts: GcpScanOptions, read: _Read
+) -> Any:
+    """One page; a 429 (the ``entries.list`` quota: 60 a minute per project) is asked
+    again after its ``Retry-After`` (at most :data:`THROTTLE_WAIT` seconds), up to
+    ``opts.throttle_retries`` times. Raises what the client raises."""
+    from google.api_core.exceptions import TooManyRequests
+
+    for attempt in range(opts.throttle_retries + 1):
+        read.sent += 1
+        try:
+            return client.list_entries_page(body, opts.timeout)
+        except TooManyRequests as exc:
+            if attempt == opts.throttle_retries:
+                raise
+            headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+            after = str(headers.get("Retry-After") or "")
+            wait = float(after) if after.isdigit() else 2.0**attempt
+            time.sleep(min(wait, THROTTLE_WAIT))
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
 def _pages(
     client: ReadOnlyLogging, opts: GcpScanOptions, project: str, filt: str, read: _Read
 ) -> Gap | None:
@@ -200,7 +228,7 @@ def _pages(
             }
             if token:
                 body["pageToken"] = token
-            page = client.list_entries_page(body, opts.timeout)
+            page = _page(client, body, opts, read)
             read.pages += 1
             entries = page.get("entries", []) if isinstance(page, Mapping) else None
             if not isinstance(entries, list):
@@ -263,7 +291,7 @@ def read_project(
             "Flows": t.flows(),
         },
         gap,
-        read.pages,
+        read.sent,
     )
 
 
