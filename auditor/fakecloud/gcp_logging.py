@@ -7,8 +7,9 @@ It answers the filter subset the auditor sends, parsed honestly: clauses joined 
 ``timestamp desc``; ``resourceNames`` of projects only; ``pageSize`` up to 1000 and
 its own page tokens. Anything else answers 400 INVALID_ARGUMENT, so a test sees it.
 
-Estates declare entries (``logEntries:`` in the estate YAML, the API's JSON shape);
-:func:`flow_entry` writes one realistic ``vpc_flows`` entry, its times relative to now.
+Estates declare entries: ``logEntries:`` in the estate YAML (the API's JSON shape), or
+``vpcFlows:``, each the keyword arguments of :func:`flow_entry`, which writes one
+realistic ``vpc_flows`` entry, its times relative to now (``ago`` seconds).
 """
 
 from __future__ import annotations
@@ -28,13 +29,28 @@ class LoggingRequestError(ValueError):
     """A request the fake does not understand (answered 400)."""
 
 
+class EntriesError(ValueError):
+    """Estate entries the fake cannot serve (names the file and why)."""
+
+
 def load_entries(path: str | Path) -> list[dict[str, Any]]:
-    """The ``logEntries`` of an estate file (none when it declares none)."""
+    """The log entries of an estate file: ``logEntries`` as written, and ``vpcFlows``
+    (keyword arguments of :func:`flow_entry`, times relative to now) made into entries.
+
+    Raises :class:`EntriesError` naming the file for a ``vpcFlows`` item it cannot
+    make an entry of."""
     from ruamel.yaml import YAML
 
-    doc = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8"))
-    entries = doc.get("logEntries") if isinstance(doc, dict) else None
-    return [dict(e) for e in entries or []]
+    p = Path(path)
+    doc = YAML(typ="safe").load(p.read_text(encoding="utf-8"))
+    doc = doc if isinstance(doc, dict) else {}
+    out = [dict(e) for e in doc.get("logEntries") or []]
+    for i, spec in enumerate(doc.get("vpcFlows") or []):
+        try:
+            out.append(flow_entry(**dict(spec)))
+        except TypeError as exc:
+            raise EntriesError(f"{p}: vpcFlows[{i}]: {exc}") from exc
+    return out
 
 
 def _time(text: str) -> dt.datetime:

@@ -156,3 +156,24 @@ def test_the_logging_wrapper_refuses_every_other_call() -> None:
     guarded = ReadOnlyLogging(_Client())
     with pytest.raises(MutatingCallRefused):
         guarded.write_entries  # noqa: B018
+
+
+def test_an_estate_declares_flows_relative_to_now(tmp_path: Any) -> None:
+    from auditor.fakecloud.gcp_logging import EntriesError, load_entries
+
+    path = tmp_path / "estate.yaml"
+    path.write_text(
+        "assets: []\n"
+        "vpcFlows:\n"
+        "  - {project: orders-prod, vm: broker-ew1-a, zone: europe-west1-b,\n"
+        "     network: kafka-net, subnetwork: kafka-ew1,\n"
+        "     src: 203.0.113.50, dst: 10.10.0.11, dst_port: 9092, ago: 60}\n",
+        encoding="utf-8",
+    )
+    [entry] = load_entries(path)
+    got = parse_entry(entry)
+    assert isinstance(got, GcpFlowRecord) and got.record.src == "203.0.113.50"
+    assert dt.datetime.now(dt.UTC).timestamp() - got.record.end < 120
+    path.write_text("assets: []\nvpcFlows: [{vm: x}]\n", encoding="utf-8")
+    with pytest.raises(EntriesError, match=r"vpcFlows\[0\]"):
+        load_entries(path)
