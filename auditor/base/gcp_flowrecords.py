@@ -80,6 +80,16 @@ def _count(value: Any, what: str, high: int | None = None) -> int:
     return n
 
 
+def _address(conn: Mapping[str, Any], key: str) -> str:
+    value = _field(conn, key, "connection.")
+    if not isinstance(value, str):
+        raise ValueError(f"connection.{key}: not an address: {value!r}")
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ValueError(f"connection.{key}: not an address: {value!r}") from None
+
+
 def _seconds(value: Any, what: str) -> int:
     m = _TIME.match(value) if isinstance(value, str) else None
     if m is None:
@@ -138,11 +148,7 @@ def parse_entry(entry: Mapping[str, Any]) -> GcpFlowRecord | str:
     conn = _field(payload, "connection", "")
     if not isinstance(conn, Mapping):
         raise ValueError("connection is not an object")
-    try:
-        src = str(ipaddress.ip_address(_field(conn, "src_ip", "connection.")))
-        dst = str(ipaddress.ip_address(_field(conn, "dest_ip", "connection.")))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"connection address: {exc}") from None
+    src, dst = _address(conn, "src_ip"), _address(conn, "dest_ip")
     instance, network, subnet = _vm(payload, side)
     record = FlowRecord(
         interface=instance,

@@ -67,7 +67,8 @@ def test_a_gateway_report_has_no_vm_and_is_returned_as_its_reporter() -> None:
     [
         (("connection", "dest_port"), None, "no connection.dest_port"),
         (("connection", "dest_port"), 70000, "dest_port: 70000 out of range"),
-        (("connection", "src_ip"), "10.0.0", "connection address"),
+        (("connection", "src_ip"), "10.0.0", "connection.src_ip: not an address"),
+        (("connection", "dest_ip"), 167772161, "connection.dest_ip: not an address"),
         (("bytes_sent",), "12.5", "bytes_sent: not a count"),
         (("bytes_sent",), True, "bytes_sent: not a count"),
         (("packets_sent",), -1, "packets_sent: -1 out of range"),
