@@ -72,9 +72,16 @@ def _covered(graph: BoundaryGraph, read: Resource) -> dict[str, bool]:
 
 
 def _listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> dict[str, str]:
-    """Interface id (``eni-...``) -> the platform listener it carries."""
+    """Interface id (``eni-...``) -> the platform listener it carries: the interface
+    itself, its instance's, a load balancer's (AWS describes those ``ELB net/NAME/ID``: a
+    network load balancer needs no security group), or one sharing a listener's group."""
     out: dict[str, str] = {}
     instances = {local_id(r.id): r.id for r in platform if r.kind == Kind.INSTANCE}
+    balancers = {
+        f"ELB {r.id.partition(':loadbalancer/')[2]}": r.id
+        for r in platform
+        if r.kind == Kind.LOAD_BALANCER and ":loadbalancer/" in r.id
+    }
     group_of: dict[str, str] = {}
     for r in platform:
         if r.kind in (Kind.KAFKA_CLUSTER, Kind.LOAD_BALANCER):
@@ -90,6 +97,8 @@ def _listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> 
             out[own] = eni.id
         elif attached in instances:
             out[own] = instances[attached]
+        elif str(eni.attributes.get("description") or "") in balancers:
+            out[own] = balancers[str(eni.attributes.get("description"))]
         else:
             for g in eni.attributes.get("security_group_ids") or []:
                 if str(g) in group_of:
@@ -362,6 +371,12 @@ def _incomplete(reads: Sequence[Resource], listener_enis: set[str]) -> str:
             continue
         if int(str(a.get("malformed") or 0)):
             parts.append(f"{a.get('malformed')} malformed line(s) in {r.name}")
+        if a.get("unread_objects"):
+            unread = [str(u) for u in a.get("unread_objects") or []]
+            parts.append(
+                f"{len(unread)} object(s) of {r.name} not read: the read budget of "
+                f"{a.get('read_budget')} bytes was spent: {', '.join(unread[:3])}"
+            )
         if a.get("malformed_objects") or a.get("cut_objects"):
             bad = [*(a.get("malformed_objects") or []), *(a.get("cut_objects") or [])]
             parts.append(

@@ -202,10 +202,13 @@ class AwsContext:
         limits: Pacer | None = None,
         shared: SharedListings | None = None,
         flows_since: int | None = None,
+        flows_until: int | None = None,
     ) -> None:
         self.account = account
         self.flows_since = flows_since
-        """Seconds of flow log records to read, ending now (None: not asked for)."""
+        """Seconds of flow log records to read (None: not asked for)."""
+        self.flows_until = flows_until
+        """The window's end, ms since the epoch (None: now)."""
         self.region = region
         self.scan_regions = scan_regions
         """Every region this scan covers (a collector may skip what another unit reads)."""

@@ -321,8 +321,11 @@ def _work_units(
     home: str,
     run_id: str,
     flows_since: int | None = None,
+    started: dt.datetime | None = None,
 ) -> list[WorkUnit]:
-    """One work unit per planned (account, region, service) of the entered accounts."""
+    """One work unit per planned (account, region, service) of the entered accounts; the
+    flow window ends at the scan's ``started`` (kept by a checkpoint across a resume)."""
+    until = int(started.timestamp()) * 1000 if started is not None else None
     return [
         WorkUnit(
             account=acct,
@@ -333,6 +336,7 @@ def _work_units(
             access=accesses[acct],
             run_id=run_id,
             flows_since=flows_since,
+            flows_until=until,
         )
         for acct, region, svc in plan(services, list(accesses), regions)
     ]
@@ -400,7 +404,8 @@ def collect_aws(
             notes=notes,
         )
         setup = time.monotonic() - clock
-        run_wave(run, _work_units(services, accesses, regions, home, run_id, opts.flows_since))
+        units = _work_units(services, accesses, regions, home, run_id, opts.flows_since, started)
+        run_wave(run, units)
         result = _merge(sink, run.results, opts, caller=caller, started=started)
         result.setup_seconds, result.pacer = setup, state.limits
         result.accounts = accounts

@@ -76,6 +76,9 @@ class WorkUnit:
     """What earlier units found that this one reads (Azure: the scopes of a later wave)."""
     flows_since: int | None = field(default=None, compare=False)
     """Seconds of observed flows to read (None: not asked for)."""
+    flows_until: int | None = field(default=None, compare=False)
+    """The end of that window, ms since the epoch: the scan's start, so every unit (and a
+    resumed run) reads the same window (None: now)."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -190,6 +193,7 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
         limits=state.limits,
         shared=state.listings,
         flows_since=unit.flows_since,
+        flows_until=unit.flows_until,
     )
     try:
         svc.collect(ctx)

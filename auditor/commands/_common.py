@@ -10,13 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from auditor.base.exit_codes import ExitCode
 from auditor.base.text import inert
 from auditor.commands._output import current, styled
+from auditor.commands._output import fail_with as fail_with  # where commands look for it
 from auditor.render.terminal import collection_notes, print_summary
 from auditor.render.terminal import make_console as _terminal_console
 
@@ -28,12 +29,6 @@ EXIT_INPUT = ExitCode.INPUT
 def make_console(stderr: bool = False) -> Any:
     """The rich console of a command, honouring ``--no-color`` and ``--quiet``."""
     return styled(_terminal_console(stderr=stderr))
-
-
-def fail_with(message: str, code: int = EXIT_INPUT) -> NoReturn:
-    """Print a one-line error and exit (2: a usage or input error)."""
-    click.echo(f"error: {inert(message)}", err=True)
-    sys.exit(code)
 
 
 def load_inputs(declaration: Path, rules: Any) -> tuple[Any, str, Any]:

@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 
 import click
 
+from auditor.commands._output import fail_with
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 AZURE_AUTH = ("default", "cli", "env", "managed-identity", "browser")
@@ -35,7 +37,9 @@ _AWS_PROFILE_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v.strip() for value in values for v in value.split(",") if v))
+    """Comma- or repeat-separated ids, trimmed, in order, without blanks or repeats."""
+    items = (v.strip() for value in values for v in value.split(","))
+    return tuple(dict.fromkeys(v for v in items if v))
 
 
 class AuthError(ValueError):
@@ -207,6 +211,12 @@ def credential_options(f: F) -> F:
         mfa_token: str | None,
         **kwargs: Any,
     ) -> Any:
+        for flag, given in (
+            ("--subscription-ids", subscription_ids),
+            ("--project-ids", project_ids),
+        ):
+            if given and not _split(given):
+                fail_with(f"{flag} {','.join(given)!r}: names no id")
         auth = CloudAuth(
             azure_auth=azure_auth,
             subscription_ids=_split(subscription_ids),

@@ -70,9 +70,13 @@ def styled(console: Any) -> Any:
     return console
 
 
-def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(ExitCode.INPUT)
+def fail_with(message: str, code: int = ExitCode.INPUT) -> NoReturn:
+    """Print a one-line error, control characters escaped, and exit (2: a usage or
+    input error)."""
+    from auditor.base.text import inert
+
+    click.echo(f"error: {inert(message)}", err=True)
+    sys.exit(code)
 
 
 def setup_logging(level: str | None, log_file: Path | None, *, quiet: bool) -> None:
@@ -82,13 +86,13 @@ def setup_logging(level: str | None, log_file: Path | None, *, quiet: bool) -> N
         return  # nothing asked: logging stays as the process set it up
     chosen = level or ("error" if quiet else "warning")
     if chosen not in LOG_LEVELS:
-        _fail(f"--log-level {chosen!r}: not one of {', '.join(LOG_LEVELS)}")
+        fail_with(f"--log-level {chosen!r}: not one of {', '.join(LOG_LEVELS)}")
     handler: logging.Handler
     if log_file is not None:
         try:
             handler = logging.FileHandler(log_file, encoding="utf-8")
         except OSError as exc:
-            _fail(f"--log-file {log_file}: cannot write there: {exc.strerror or exc}")
+            fail_with(f"--log-file {log_file}: cannot write there: {exc.strerror or exc}")
     else:
         handler = _Stderr()
     handler.set_name(HANDLER_NAME)

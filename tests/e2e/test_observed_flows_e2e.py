@@ -10,16 +10,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from auditor.cli import main
+from auditor.collect.aws import vpc_flow_records
 from auditor.collect.aws.vpc_flow_records import CAP
 from auditor.fakecloud.flow_records import Flow, flow_lines, write_records
 from auditor.fakecloud.identities import AUDITOR_ROLE
 from auditor.model import Inventory, Status
 from tests.conftest import CUSTOMER, FakeAws
-from tests.e2e.test_rules_network_e2e import E1, NET, broker_estate, only, tcp
+from tests.e2e.test_rules_network_e2e import E1, NET, PLATFORM, broker_estate, only, tcp
 from tests.helpers import BASE, run_rules
 
 RULE = "network.observed-sources"
@@ -231,3 +233,93 @@ def test_the_sample_cap_cuts_a_busy_interface_and_says_so(fake_aws: FakeAws) -> 
     assert read.attributes["capped_streams"] == [f"{ids['eni']}-all"]
     v = only(run_rules(inv, rules=[RULE]), RULE)
     assert v.status is Status.INCONCLUSIVE and "sample cap of 10000" in v.message
+
+
+def _idle_streams(fake: FakeAws, count: int) -> None:
+    """``count`` streams of interfaces long gone: created, never written."""
+    logs = fake.session(CUSTOMER, E1).client("logs")
+    for n in range(count):
+        logs.create_log_stream(logGroupName=GROUP, logStreamName=f"eni-{n:017x}-all")
+
+
+def _observed(inv: Inventory) -> list[tuple[Any, ...]]:
+    keys = ("src", "dst_port", "action", "records", "bytes")
+    return sorted(
+        tuple(r.attributes[k] for k in keys) for r in inv.resources if r.kind == "observed_flow"
+    )
+
+
+SEEN = [("10.20.3.4", 9092, "ACCEPT", 3, 12600), ("198.51.100.7", 9092, "ACCEPT", 2, 18000)]
+
+
+def test_idle_streams_share_calls(fake_aws: FakeAws) -> None:
+    """Dead interfaces keep their streams: 150 idle ones cost two calls, not 150."""
+    _estate(fake_aws, [CLIENT, UNDECLARED])
+    _idle_streams(fake_aws, 150)
+    inv = _collect(fake_aws)
+    (read,) = [r for r in inv.resources if r.kind == "flow_read"]
+    assert (read.attributes["streams"], read.attributes["idle_streams"]) == (151, 150)
+    assert inv.api_calls["logs:FilterLogEvents"] == 1 + 2
+    assert _observed(inv) == SEEN
+    assert only(run_rules(inv, rules=[RULE]), RULE).status is Status.FAIL
+
+
+def test_a_shared_call_takes_the_same_records_as_one_call_per_stream(
+    fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every stream forced idle: the busy one is read in a shared call, with the same
+    aggregates and verdict as when it is read alone (the test above)."""
+    _estate(fake_aws, [CLIENT, UNDECLARED])
+    _idle_streams(fake_aws, 150)
+    monkeypatch.setattr(vpc_flow_records, "IDLE_MARGIN", -10 * DAY * 1000)
+    inv = _collect(fake_aws)
+    (read,) = [r for r in inv.resources if r.kind == "flow_read"]
+    assert read.attributes["idle_streams"] == 151
+    assert inv.api_calls["logs:FilterLogEvents"] == 2
+    assert _observed(inv) == SEEN
+    assert only(run_rules(inv, rules=[RULE]), RULE).status is Status.FAIL
+
+
+def test_the_cap_in_a_shared_call_cuts_only_the_busy_stream(
+    fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    busy = Flow(src="10.20.3.4", dst="", dst_port=9092, count=CAP + 1)
+    ids = _estate(fake_aws, [busy])
+    _idle_streams(fake_aws, 3)
+    monkeypatch.setattr(vpc_flow_records, "IDLE_MARGIN", -10 * DAY * 1000)  # read in one call
+    inv = _collect(fake_aws)
+    (read,) = [r for r in inv.resources if r.kind == "flow_read"]
+    assert read.attributes["records"] == CAP
+    assert read.attributes["capped_streams"] == [f"{ids['eni']}-all"]
+
+
+def test_a_flow_to_a_network_load_balancer_without_groups_is_judged(fake_aws: FakeAws) -> None:
+    """An NLB needs no security group; AWS names its interfaces ``ELB net/NAME/ID``, which
+    is how the flow to it is tied to the platform listener (not by a group)."""
+    ids = broker_estate(fake_aws, public_ip=False, ingress=[tcp(9092, "10.20.0.0/16")])
+    _flow_log(fake_aws, ids)
+    session = fake_aws.session(CUSTOMER, E1)
+    elb = session.client("elbv2")
+    nlb = elb.create_load_balancer(
+        Name="kafka-nlb", Subnets=[ids["subnet"]], Type="network", Tags=PLATFORM
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elb.create_target_group(
+        Name="brokers-9092", Protocol="TCP", Port=9092, VpcId=ids["vpc"], TargetType="instance"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elb.create_listener(
+        LoadBalancerArn=nlb,
+        Protocol="TCP",
+        Port=9092,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+    )
+    suffix = nlb.split(":loadbalancer/")[1]  # net/kafka-nlb/ID
+    nic = session.client("ec2").create_network_interface(
+        SubnetId=ids["subnet"], Description=f"ELB {suffix}"
+    )["NetworkInterface"]
+    now = int(time.time())
+    to_nlb = _to(UNDECLARED, nic["PrivateIpAddress"])
+    eni = nic["NetworkInterfaceId"]
+    write_records(session, GROUP, eni, flow_lines(CUSTOMER, eni, [to_nlb], now), now)
+    v = only(run_rules(_collect(fake_aws), rules=[RULE]), RULE)
+    assert v.status is Status.FAIL, v.message
+    assert v.resource == nlb and "198.51.100.7" in v.message

@@ -322,3 +322,22 @@ def test_a_last_line_without_its_newline_and_several_gzip_members_are_read(
     fake_aws.session(CUSTOMER, E1).client("s3").put_object(Bucket=BUCKET, Key=key, Body=body)
     read = _read(_collect(fake_aws))
     assert (read.attributes["records"], read.attributes["malformed"]) == (2, 0)
+
+
+def test_the_read_budget_bounds_a_location_and_keeps_the_verdict_from_passing(
+    fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two delivered files and a budget the first one spends: the second is listed as not
+    read (never silently dropped), and the clean records cannot earn a PASS."""
+    ids = _estate(fake_aws)
+    now = int(time.time())
+    first = _put(fake_aws, ids, [CLIENT], now - 1200)
+    second = _put(fake_aws, ids, [CLIENT], now - 600)
+    monkeypatch.setattr(_flow_objects, "READ_BUDGET", 100)  # each file is ~400 bytes inflated
+    inv = _collect(fake_aws)
+    read = _read(inv)
+    assert read.attributes["objects"] == 1 and read.attributes["read_budget"] == 100
+    assert read.attributes["unread_objects"] == [f"arn:aws:s3:::{BUCKET}/{second}"]
+    assert first != second
+    v = only(run_rules(inv, rules=[RULE]), RULE)
+    assert v.status is Status.INCONCLUSIVE and "read budget of 100 bytes" in v.message, v.message

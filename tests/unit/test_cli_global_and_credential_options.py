@@ -44,6 +44,9 @@ CASES = [
     (AWS_ONLY, ("--project-ids", "p"), "the customer party declares no gcp.projects"),
     (MULTI, ("--subscription-ids", f"{S1},nope"), "--subscription-ids nope: not declared"),
     (MULTI, ("--project-ids", "orders-dev"), "--project-ids orders-dev: not declared"),
+    # blanks are dropped; an option that names nothing is refused, not read as "all"
+    (MULTI, ("--subscription-ids", f" ,{S1}, ,nope"), "--subscription-ids nope: not declared"),
+    (MULTI, ("--project-ids", " , "), "--project-ids ' , ': names no id"),
     (MULTI, ("--credentials-file", "/no/such.json"), "--credentials-file /no/such.json: no such"),
     # the spellings are aliases of the same options
     (MULTI, ("--subscription", f"{S1},nope"), "--subscription-ids nope: not declared"),
@@ -156,6 +159,9 @@ def _restore_logging() -> Iterator[None]:
 
 @pytest.mark.usefixtures("_restore_logging")
 def test_log_options(tmp_path: Path) -> None:
+    hostile = CliRunner().invoke(main, ["--log-file", str(tmp_path / "n\x1b[2J" / "x"), "rules"])
+    assert hostile.exit_code == 2 and "\x1b" not in hostile.stderr, hostile.stderr
+    assert "n\\x1b[2J" in hostile.stderr  # escaped, visible, one line
     bad = CliRunner().invoke(main, ["--log-level", "loud", "rules"])
     assert bad.exit_code == 2
     assert bad.stderr.strip() == "error: --log-level 'loud': not one of debug, info, warning, error"

@@ -26,6 +26,19 @@ FLOW_READ = define_kind(
             "cut_objects", "array", "objects over the decompressed size cap (not all read)", "aws"
         ),
         attr("failed_objects", "array", "objects whose read failed (each a gap)", "aws"),
+        attr(
+            "idle_streams",
+            "integer",
+            "log streams idle since before the window, read a hundred to a call",
+            "aws",
+        ),
+        attr("read_budget", "integer", "decompressed bytes read per S3 location at most", "aws"),
+        attr(
+            "unread_objects",
+            "array",
+            "objects of the window not read: the location's read budget was spent",
+            "aws",
+        ),
         attr("location", "string", "the S3 key prefix of the region's flow log files", "aws"),
         attr("location_arn", "string", "the bucket's ARN (the resource of a listing gap)", "aws"),
         attr("malformed_objects", "array", "objects not gzip or not the default format", "aws"),

@@ -25,6 +25,9 @@ from auditor.collect.aws_context import MAX_PAGES, AwsContext, error_code
 
 OBJECT_CAP = 256 * 1024 * 1024
 """Decompressed bytes read per object at most (AWS cuts a file at 75 MB); beyond, it is cut."""
+READ_BUDGET = 4 * 1024 * 1024 * 1024
+"""Decompressed bytes read per location (bucket, prefix, region) at most: the objects
+left when it is spent are listed as not read, so a busy bucket bounds the scan."""
 SLACK = 3600
 """Seconds around the window within which an object's name stamp may lie and still hold
 records of the window (a file holds the records of the minutes before it is published)."""
@@ -112,10 +115,10 @@ def _list(ctx: AwsContext, bucket: str, prefix: str) -> list[str] | None:
     return None
 
 
-def _lines(ctx: AwsContext, bucket: str, key: str, tally: FlowTally) -> str:
+def _lines(ctx: AwsContext, bucket: str, key: str, tally: FlowTally) -> tuple[str, int]:
     """Read one object's lines into ``tally``: ``read``, ``failed`` (a gap), ``malformed``
     (not gzip, cut short, or a header other than the default format's) or ``cut`` (over
-    :data:`OBJECT_CAP`)."""
+    :data:`OBJECT_CAP`), and the decompressed bytes it took."""
     from botocore.exceptions import BotoCoreError, ClientError
     from botocore.parsers import ResponseParserError
     from urllib3.exceptions import HTTPError
@@ -129,22 +132,24 @@ def _lines(ctx: AwsContext, bucket: str, key: str, tally: FlowTally) -> str:
         ]
     except read_errors as exc:
         ctx.gap("GetObject", error_code(exc), str(exc), arn)
-        return "failed"
+        return "failed", 0
+    size = [0]
     try:
-        return _inflated_lines(body, arn, tally)
+        return _inflated_lines(body, arn, tally, size), size[0]
     except read_errors as exc:
         ctx.gap("GetObject", error_code(exc), str(exc), arn)
-        return "failed"
+        return "failed", size[0]
     except zlib.error as exc:
         tally.bad(f"{arn}: not a gzip file ({exc})")
-        return "malformed"
+        return "malformed", size[0]
     finally:
         body.close()  # an early return releases the connection too
 
 
-def _inflated_lines(body: Any, arn: str, tally: FlowTally) -> str:
+def _inflated_lines(body: Any, arn: str, tally: FlowTally, took: list[int]) -> str:
     """The gzip members of ``body`` inflated at most :data:`CHUNK` bytes at a time (a
-    small compressed chunk cannot inflate past the cap in one step), line by line."""
+    small compressed chunk cannot inflate past the cap in one step), line by line;
+    ``took[0]`` counts the bytes inflated."""
     inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     pending, size, header = b"", 0, None
     while chunk := body.read(CHUNK):
@@ -155,6 +160,7 @@ def _inflated_lines(body: Any, arn: str, tally: FlowTally) -> str:
                 chunk = inflate.unused_data
                 inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
             size += len(data)
+            took[0] = size
             if size > OBJECT_CAP:
                 return "cut"
             *whole, pending = (pending + data).split(b"\n")
@@ -215,9 +221,17 @@ def read_objects(
         if named and named[0] in ids and since - SLACK <= named[1] <= until + SLACK:
             chosen.append(key)
     tally = FlowTally(window=(since, until), cap=cap)
-    outcome: dict[str, list[str]] = {"read": [], "failed": [], "malformed": [], "cut": []}
+    outcome: dict[str, list[str]] = {
+        "read": [], "failed": [], "malformed": [], "cut": [], "unread": []
+    }  # fmt: skip
+    spent = 0
     for key in chosen:
-        outcome[_lines(ctx, bucket, key, tally)].append(f"arn:aws:s3:::{bucket}/{key}")
+        if spent >= READ_BUDGET:
+            outcome["unread"].append(f"arn:aws:s3:::{bucket}/{key}")
+            continue
+        how, took = _lines(ctx, bucket, key, tally)
+        spent += took
+        outcome[how].append(f"arn:aws:s3:::{bucket}/{key}")
     return {
         **record,
         "Status": "failed" if outcome["failed"] else "read",
@@ -226,6 +240,8 @@ def read_objects(
         "FailedObjects": outcome["failed"],
         "MalformedObjects": outcome["malformed"],
         "CutObjects": outcome["cut"],
+        "UnreadObjects": outcome["unread"],
+        "ReadBudget": READ_BUDGET,
         "CappedInterfaces": sorted(tally.capped),
         "Records": tally.records,
         "OutsideWindow": tally.outside,

@@ -5,7 +5,9 @@ this unit only then). The flow logs of the region (``ec2:DescribeFlowLogs``)
 that deliver to CloudWatch Logs name their log groups; each group is read once:
 its streams (AWS names one per interface), then each stream's events in the
 window (``logs:FilterLogEvents``, paginated), at most :data:`CAP` records per
-stream; the record says which streams hit the cap. Lines are parsed strictly
+stream; the record says which streams hit the cap. Streams idle since well before the
+window (dead interfaces keep their streams) are read a hundred to a call. The window
+ends at the scan's start, the same for every region and account. Lines are parsed strictly
 (default format, version 2) and aggregated here (:mod:`auditor.base.flowrecords`),
 so one ``logs:flow_records`` raw record per log group carries aggregates, not lines.
 Flow logs delivered to S3 as plain text are read from their objects
@@ -28,6 +30,13 @@ CAP = 10_000
 """Records read per log stream (one interface) per window."""
 PAGE = 10_000
 """FilterLogEvents page size (the API's largest)."""
+BATCH = 100
+"""Log streams one FilterLogEvents call names at most (the API's largest)."""
+IDLE_MARGIN = 2 * 3600 * 1000
+"""A stream whose listed last event is older than the window's start by more than this
+(ms) is idle: idle streams are read :data:`BATCH` to a call, not one call each (AWS updates
+``lastEventTimestamp`` eventually, typically within an hour, so a stream that woke up in
+the window is still read, only in a shared call)."""
 
 
 def _group_name(flow_log: dict[str, Any]) -> str:
@@ -46,12 +55,26 @@ def _group_account(flow_log: dict[str, Any]) -> str:
     return parts[4] if len(parts) > 4 and parts[0] == "arn" else ""
 
 
-def _read_stream(
-    ctx: AwsContext, group: str, arn: str, stream: str, window: tuple[int, int], tally: FlowTally
-) -> bool | None:
-    """Read one stream's events in the window into ``tally``; whether the cap cut it
+def _idle(stream: dict[str, Any], since: int) -> bool:
+    """Whether a stream's last event (as listed) is older than the window by :data:`IDLE_MARGIN`."""
+    last = stream.get("lastEventTimestamp")
+    return not isinstance(last, int) or last < since - IDLE_MARGIN
+
+
+def _read_streams(
+    ctx: AwsContext,
+    group: str,
+    arn: str,
+    streams: list[str],
+    window: tuple[int, int],
+    tally: FlowTally,
+) -> set[str] | None:
+    """Read the events of ``streams`` (one call names them all, at most :data:`BATCH`) in
+    the window into ``tally``, at most :data:`CAP` per stream; the streams the cap cut
     (None: the read failed, a gap was recorded)."""
-    taken = 0
+    taken: dict[str, int] = {}
+    full: set[str] = set()
+    capped: set[str] = set()
     token: str | None = None
     seen: set[str] = set()
     for _ in range(MAX_PAGES):
@@ -60,7 +83,7 @@ def _read_stream(
             "FilterLogEvents",
             resource=arn,
             logGroupName=group,
-            logStreamNames=[stream],
+            logStreamNames=streams,
             startTime=window[0],
             endTime=window[1],
             limit=PAGE,
@@ -69,16 +92,22 @@ def _read_stream(
         if page is None:
             return None
         events = page.get("events") or []
-        for n, event in enumerate(events):
-            if taken >= CAP:
-                return True
-            tally.add(str(event.get("message") or ""))
-            taken += 1
-            if taken >= CAP and (n + 1 < len(events) or page.get("nextToken")):
-                return True
         token = page.get("nextToken") or None
+        for n, event in enumerate(events):
+            name = str(event.get("logStreamName") or streams[0])
+            if name in full:
+                capped.add(name)
+                continue
+            tally.add(str(event.get("message") or ""))
+            taken[name] = taken.get(name, 0) + 1
+            if taken[name] >= CAP:
+                full.add(name)
+                if len(full) == len(streams):  # every stream is full: stop reading
+                    if n + 1 < len(events) or token:
+                        capped |= full
+                    return capped
         if token is None:
-            return False
+            return capped
         if token in seen:
             ctx.gap("FilterLogEvents", "RepeatedPageToken", "a page token came back", arn)
             return None
@@ -106,20 +135,24 @@ def _read_group(
     )  # fmt: skip
     if listed is None:  # a failed, cycling or endless listing is a gap, never a partial read
         return {**record, "Status": "failed"}
-    streams = [str(s["logStreamName"]) for s in listed]
+    by_name = {str(s["logStreamName"]): s for s in listed}
+    idle = sorted(n for n, s in by_name.items() if _idle(s, window[0]))
+    # a busy stream is read alone (its cap ends its read early); idle ones share calls
+    reads = [[n] for n in sorted(set(by_name) - set(idle))]
+    reads += [idle[i : i + BATCH] for i in range(0, len(idle), BATCH)]
     tally = FlowTally()
-    capped: list[str] = []
-    for stream in sorted(set(streams)):
-        cut = _read_stream(ctx, group, arn, stream, window, tally)
+    capped: set[str] = set()
+    for names in reads:
+        cut = _read_streams(ctx, group, arn, names, window, tally)
         if cut is None:
-            return {**record, "Status": "failed", "Streams": len(streams)}
-        if cut:
-            capped.append(stream)
+            return {**record, "Status": "failed", "Streams": len(listed)}
+        capped |= cut
     return {
         **record,
         "Status": "read",
-        "Streams": len(streams),
-        "CappedStreams": capped,
+        "Streams": len(listed),
+        "IdleStreams": len(idle),
+        "CappedStreams": sorted(capped),
         "Records": tally.records,
         "Malformed": tally.malformed,
         "MalformedExamples": tally.examples,
@@ -152,7 +185,7 @@ def _not_read(ctx: AwsContext, fl: dict[str, Any]) -> str:
 def collect(ctx: AwsContext) -> None:
     if ctx.flows_since is None:
         return  # not asked for (the runner does not plan this unit then)
-    until = int(dt.datetime.now(dt.UTC).timestamp()) * 1000
+    until = ctx.flows_until or int(dt.datetime.now(dt.UTC).timestamp()) * 1000
     window = (until - ctx.flows_since * 1000, until)
     groups: dict[str, list[tuple[str, str]]] = {}
     objects: dict[tuple[str, str, bool], list[tuple[str, str]]] = {}

@@ -27,6 +27,7 @@ def _s3_attrs(d: Mapping[str, Any]) -> dict[str, JSONValue]:
         "FailedObjects": "failed_objects",
         "MalformedObjects": "malformed_objects",
         "CutObjects": "cut_objects",
+        "UnreadObjects": "unread_objects",
         "CappedInterfaces": "capped_interfaces",
     }
     out: dict[str, JSONValue] = {
@@ -37,6 +38,7 @@ def _s3_attrs(d: Mapping[str, Any]) -> dict[str, JSONValue]:
         "objects": d.get("Objects"),
         "objects_listed": d.get("ObjectsListed"),
         "outside_window": d.get("OutsideWindow"),
+        "read_budget": d.get("ReadBudget"),
     }
     for key, name in lists.items():
         out[name] = sorted(str(x) for x in d.get(key) or [])
@@ -73,6 +75,7 @@ def flow_records(rec: RawRecord, out: Builder) -> None:
         attrs["log_group_arn"] = d.get("LogGroupArn")
         attrs["cap"] = d.get("Cap")
         attrs["streams"] = d.get("Streams")
+        attrs["idle_streams"] = d.get("IdleStreams")
     if bucket:
         attrs.update(_s3_attrs(d))
     if "Records" in d:  # an S3 read that failed on some objects keeps what the others held
