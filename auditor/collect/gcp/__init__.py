@@ -340,7 +340,7 @@ def _collect(
     )
     run_wave(run, units)  # an interrupted wave releases the checkpoint
     good = [u.key for u in units if u.key in take.indexes]
-    flows = _flows(opts, [take.files[u] for u in good], targets)
+    flows = _flows(opts, [take.files[u] for u in good], targets, started)
     records = _records(good, take.files, take.indexes, on_records, batch)
     if on_records is not None:
         on_records(flows.records)
@@ -368,13 +368,16 @@ def _collect(
     return result
 
 
-def _flows(opts: GcpScanOptions, files: list[Path], targets: list[str]) -> Any:
-    """The VPC Flow Logs read after the listing (``opts.flows_since``; else nothing)."""
+def _flows(
+    opts: GcpScanOptions, files: list[Path], targets: list[str], started: dt.datetime
+) -> Any:
+    """The VPC Flow Logs read after the listing (``opts.flows_since``; else nothing),
+    the window ending when the scan started."""
     from auditor.collect.gcp.vpc_flow_records import read_flows
 
     assets = (a for f in files for a in _read(f))
     projects = [s.removeprefix("projects/") for s in targets if s.startswith("projects/")]
-    return read_flows(opts, assets, projects)
+    return read_flows(opts, assets, projects, started)
 
 
 def _run_unit(

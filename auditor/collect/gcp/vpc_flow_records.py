@@ -296,13 +296,18 @@ def read_project(
 
 
 def read_flows(
-    opts: GcpScanOptions, assets: Iterable[Mapping[str, Any]], projects: Iterable[str]
+    opts: GcpScanOptions,
+    assets: Iterable[Mapping[str, Any]],
+    projects: Iterable[str],
+    started: dt.datetime | None = None,
 ) -> FlowsResult:
     """Read the flow logs of ``projects`` (and of every project with a flow-logged
-    subnetwork among ``assets``) over the last ``opts.flows_since`` seconds."""
+    subnetwork among ``assets``) over the ``opts.flows_since`` seconds before the scan
+    ``started`` (as AWS's window: kept by a checkpoint across a resume), else before now."""
     if opts.flows_since is None:
         return FlowsResult()
-    until = int(dt.datetime.now(dt.UTC).timestamp()) * 1000
+    end = started or dt.datetime.now(dt.UTC)
+    until = int(end.timestamp()) * 1000
     window = (until - opts.flows_since * 1000, until)
     subnets = flow_subnets(assets)
     out = FlowsResult()
