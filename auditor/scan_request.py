@@ -9,7 +9,7 @@ pipeline, which runs requests, so each stays one concept.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +212,8 @@ def _scaled(opts: Any, scale: Any, text: str, aws: AwsScanOptions | None) -> Any
     if opts is None or scale is None:
         return opts
     opts = replace(opts, pacing=scale.pacing, resume=scale.resume)
+    if any(f.name == "flows_since" for f in fields(opts)):  # observed flows (--flows-since)
+        opts = replace(opts, flows_since=scale.flows_since)
     if scale.cache_dir is None:
         return opts
     from auditor.collect.checkpoint import checkpoint_key

@@ -1,12 +1,13 @@
 """``network.observed-sources``: what actually reached the Kafka ports came from declared sources.
 
 Reads the ``observed_flow`` aggregates of VPC Flow Log records (``--flows-since``;
-:mod:`auditor.collect.aws.vpc_flow_records`, from CloudWatch Logs or S3), AWS only
-for now. A flow counts when it was ACCEPTed, on TCP to a declared Kafka port, at an
-interface of a platform listener: the interface itself, one attached to a platform
-instance, or one in a platform network sharing a security group with a platform
-Kafka cluster or load balancer (their interfaces are not named otherwise). Its
-source is declared when it lies in ``network.clients.from``,
+:mod:`auditor.collect.aws.vpc_flow_records`, from CloudWatch Logs or S3; on GCP from
+Cloud Logging, judged in :mod:`auditor.checks._observed_sources_gcp`). On AWS a flow
+counts when it was ACCEPTed, on TCP to a declared Kafka port, at an interface of a
+platform listener: the interface itself, one attached to a platform instance, or one
+in a platform network sharing a security group with a platform Kafka cluster or load
+balancer (their interfaces are not named otherwise). Its source is declared when it
+lies in ``network.clients.from``,
 ``network.replication.from`` or the platform's own networks.
 
 - FAIL per listener reached from an undeclared source; the cause is the security
@@ -33,6 +34,7 @@ from auditor.base.edges import PROTECTED_BY
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._admission import listener, with_links
+from auditor.checks._observed_sources_gcp import gcp_observed
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
@@ -180,16 +182,24 @@ def observed_sources(ctx: RuleContext) -> Iterator[Judgement]:
             "VPC Flow Log records",
         )
         return
+    yield from gcp_observed(ctx)
+    yield from _aws_observed(ctx)
+
+
+def _aws_observed(ctx: RuleContext) -> Iterator[Judgement]:
+    g = ctx.graph
     nets = [n for n in platform_networks(g).networks if n.cloud == "aws"]
     everywhere = platform_resources(g)
     platform = [r for r in everywhere if r.cloud == "aws" and listener(r)]
     if not nets or not platform:
-        others = sorted({r.cloud for r in everywhere} - {"aws"})
+        others = sorted({r.cloud for r in everywhere} - {"aws", "gcp"})
+        if not others and any(r.cloud == "gcp" for r in everywhere):
+            return  # a GCP platform: judged by gcp_observed
         if others:
             yield ctx.not_applicable(
                 scope_id("aws", "*", "*"),
-                f"the platform has no AWS listener; observed flows are read on AWS only "
-                f"for now, not on {', '.join(others)} (docs/observed-flows.md)",
+                f"the platform has no AWS listener; observed flows are read on AWS and GCP "
+                f"only for now, not on {', '.join(others)} (docs/observed-flows.md)",
             )
             return
         yield replace(

@@ -96,6 +96,11 @@ class GcpScanOptions:
     """Folder to checkpoint finished units in (None: no checkpoint)."""
     resume: bool = False
     """Reuse the finished units found in ``checkpoint``."""
+    flows_since: int | None = None
+    """Seconds of VPC Flow Logs to read from Cloud Logging, ending now; None: none
+    (:mod:`auditor.collect.gcp.vpc_flow_records`)."""
+    logging_endpoint: str | None = None
+    """None for real Cloud Logging; ``http://127.0.0.1:PORT`` for the fake."""
 
     def scope_key(self) -> dict[str, Any]:
         """What makes two scans the same scan (for the checkpoint); no secrets."""
@@ -335,15 +340,22 @@ def _collect(
     )
     run_wave(run, units)  # an interrupted wave releases the checkpoint
     good = [u.key for u in units if u.key in take.indexes]
+    flows = _flows(opts, [take.files[u] for u in good], targets, started)
     records = _records(good, take.files, take.indexes, on_records, batch)
+    if on_records is not None:
+        on_records(flows.records)
     if records is not None:
-        result.records = records
+        result.records = [*records, *flows.records]  # the reads come after the assets
     calls: Counter[str] = Counter()
     for r in run.results:
         result.gaps.extend(r.gaps)
         calls.update(r.calls)
         result.units.extend(r.coverage())
     result.units.sort(key=lambda u: (targets.index(f"projects/{u.account}"), u.service))
+    result.units.extend(flows.units)
+    result.gaps.extend(flows.gaps)
+    if flows.calls:
+        calls["logging:ListLogEntries"] += flows.calls
     result.accounts_entered = [u.account for u in result.units if u.service == RESOURCE_UNIT]
     result.accounts = [_scope_account(s) for s in targets if s.startswith("projects/")]
     result.gaps.sort(key=lambda g: (g.account, g.operation, g.error_code, g.message))
@@ -354,6 +366,18 @@ def _collect(
     result.unit_seconds = {r.unit.label: r.seconds for r in run.results if r.ran and not r.resumed}
     result.pacer = pacer
     return result
+
+
+def _flows(
+    opts: GcpScanOptions, files: list[Path], targets: list[str], started: dt.datetime
+) -> Any:
+    """The VPC Flow Logs read after the listing (``opts.flows_since``; else nothing),
+    the window ending when the scan started."""
+    from auditor.collect.gcp.vpc_flow_records import read_flows
+
+    assets = (a for f in files for a in _read(f))
+    projects = [s.removeprefix("projects/") for s in targets if s.startswith("projects/")]
+    return read_flows(opts, assets, projects, started)
 
 
 def _run_unit(
