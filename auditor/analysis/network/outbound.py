@@ -29,9 +29,11 @@ from auditor.analysis.network.addresses import (
     covers,
     fmt_nets,
     net_intersect,
+    net_subtract,
     nets_of,
 )
 from auditor.analysis.network.answers import Reach
+from auditor.analysis.network.cross_cloud import network_cidrs
 from auditor.analysis.network.index import local_id
 from auditor.analysis.network.outbound_gcp import gcp_outbound
 from auditor.analysis.network.outbound_model import (
@@ -211,10 +213,17 @@ def _aws_nets(
     src_hop = engine.hop(res, "source", f"{res.name or local_id(res.id)}")
     acl = engine.view.acl_for(o.subnet)
     out: list[OutPath] = []
+    own = engine.vpc_of(o.subnet)
+
+    def holder(piece: Net) -> Resource | None:
+        return _vpc_holding(engine, piece, own)
+
     for whole in nets:
         pieces: list[tuple[Net, Walk | None]] = [(whole, None)]
         if endpoint is None:
-            pieces = list(engine.walk_parts(table, whole, _vpc_holding(engine, whole)))
+            # each piece is walked towards the network that holds it (pieces of one
+            # destination may lie in the source's VPC, a peer's, or none)
+            pieces = list(engine.walk_parts(table, whole, holder))
         for piece, w in pieces:
             if w is None:
                 via: tuple[str, ...] = ("private-endpoint",)
@@ -224,7 +233,7 @@ def _aws_nets(
                 )
                 route: tuple[str, ...] = ()
             else:
-                w = _into_uncollected_peer(engine, w, piece)
+                w = _into_uncollected_peer(engine, w, piece, own)
                 if w.reach is not Reach.YES:
                     h = next((x for x in w.hops if x.reach is not Reach.YES), None)
                     out.append(
@@ -234,7 +243,9 @@ def _aws_nets(
                             nets=(piece,),
                             hops=(src_hop, *w.hops),
                             reason=w.reason,
-                            blocker=table.id,
+                            # the hop that drops it is what must change (a route table,
+                            # a peering, a TGW route table or attachment, a NAT gateway)
+                            blocker=h.node if h is not None else table.id,
                             unmodelled=h.unmodelled if h else "",
                             missing=w.missing,
                         )
@@ -276,15 +287,15 @@ def _route_cause(table: Resource, via: tuple[str, ...], w: Walk) -> tuple[str, .
     return (link,) if link else (table.id,)
 
 
-def _into_uncollected_peer(engine: PathEngine, w: Walk, piece: Net) -> Walk:
-    """A walk dropped at a peering only because no collected VPC holds ``piece``: when
-    the peering's far side declares CIDRs holding it (a collector in a peer VPC outside
-    the scan), the packet is delivered there."""
-    if w.reach is not Reach.NO or w.via != ("peering",) or _vpc_holding(engine, piece):
+def _into_uncollected_peer(engine: PathEngine, w: Walk, piece: Net, own: Resource | None) -> Walk:
+    """A walk dropped at an active peering only because no collected VPC holds ``piece``:
+    when the peering's far side declares CIDRs holding it (a collector in a peer VPC
+    outside the scan), the packet is delivered there."""
+    if w.reach is not Reach.NO or w.via != ("peering",) or _vpc_holding(engine, piece, own):
         return w
     h = next((x for x in w.hops if x.what == "peering"), None)
     p = engine.graph.get(h.node) if h is not None else None
-    if p is None:
+    if p is None or p.attributes.get("status") != "active":
         return w
     for side in ("requester", "accepter"):
         info = p.attributes.get(side) or {}
@@ -299,10 +310,13 @@ def _into_uncollected_peer(engine: PathEngine, w: Walk, piece: Net) -> Walk:
     return w
 
 
-def _vpc_holding(engine: PathEngine, n: Net) -> Resource | None:
-    """The collected VPC whose CIDRs hold ``n`` (a collector in a peered VPC), if any."""
-    for v in engine.graph.of_kind(Kind.NETWORK):
-        if v.cloud == "aws" and covers(nets_of(v.attributes.get("cidrs") or []), [n]):
+def _vpc_holding(engine: PathEngine, n: Net, own: Resource | None) -> Resource | None:
+    """The collected VPC whose CIDRs hold ``n``: the source's own when it does (VPCs
+    may overlap), else the first other by id (a collector in a peered VPC), else None."""
+    if own is not None and covers(nets_of(network_cidrs(engine.graph, own)), [n]):
+        return own
+    for v in sorted(engine.graph.of_kind(Kind.NETWORK), key=lambda v: v.id):
+        if v.cloud == "aws" and covers(nets_of(network_cidrs(engine.graph, v)), [n]):
             return v
     return None
 
@@ -323,26 +337,42 @@ def _filtered(
     source's security group egress rules."""
     nets: tuple[Net, ...] = (piece,)
     rule: list[str] = []
-    if acl is not None:
-        d = acl_eval(acl, egress=True, nets=nets, port=port)
-        back = acl_range(acl, egress=False, nets=d.allowed).allowed if d.allowed else ()
-        if not back:
-            return [
-                replace(
-                    base,
-                    reach=Reach.NO,
-                    via=via,
-                    nets=nets,
-                    hops=(*hops, engine.hop(acl, "network ACL", "drops it", Reach.NO)),
-                    reason=f"network ACL {local_id(acl.id)} drops tcp {port} to {piece} "
-                    "(request out or reply in)",
-                    route=route,
-                    blocker=acl.id,
-                )
-            ]
-        if set(back) != {piece}:
-            nets = back
-            rule.append(acl.id)
+    if acl is None:  # every subnet has one: not collected, so unknown, never allowing
+        assert o.subnet is not None
+        return [
+            replace(
+                base,
+                reach=Reach.UNKNOWN,
+                via=via,
+                nets=nets,
+                hops=(
+                    *hops,
+                    engine.hop(o.subnet, "network ACL", "not collected", Reach.UNKNOWN),
+                ),
+                reason=f"the network ACL of subnet {local_id(o.subnet.id)} was not collected",
+                route=route,
+                missing=(o.subnet.id,),
+            )
+        ]
+    d = acl_eval(acl, egress=True, nets=nets, port=port)
+    back = acl_range(acl, egress=False, nets=d.allowed).allowed if d.allowed else ()
+    if not back:
+        return [
+            replace(
+                base,
+                reach=Reach.NO,
+                via=via,
+                nets=nets,
+                hops=(*hops, engine.hop(acl, "network ACL", "drops it", Reach.NO)),
+                reason=f"network ACL {local_id(acl.id)} drops tcp {port} to {piece} "
+                "(request out or reply in)",
+                route=route,
+                blocker=acl.id,
+            )
+        ]
+    if set(back) != {piece}:
+        nets = back
+        rule.append(acl.id)
     step = replace(base, via=via, nets=nets, hops=hops, route=route)
     return _sg_egress(engine, res, o, step, rule, port)
 
@@ -359,15 +389,9 @@ def _sg_egress(
         sgs, port, egress=True, nets=nets, prefix_lists=lambda pl: engine.prefix_list(region, pl)
     )
     names = ", ".join(local_id(g.id) for g in sgs) or "its groups"
-    if d2.unknown_prefix_lists and not d2.nets:
-        return [
-            replace(
-                step,
-                reach=Reach.UNKNOWN,
-                reason=f"prefix lists {', '.join(d2.unknown_prefix_lists)} were not collected",
-                missing=d2.unknown_prefix_lists,
-            )
-        ]
+    gone = _uncollected(step, res, o, d2.unknown_prefix_lists)
+    if gone is not None and not d2.nets:
+        return [gone]
     if not d2.nets:
         blocker = sgs[0].id if sgs else res.id
         return [
@@ -386,14 +410,10 @@ def _sg_egress(
             )
         ]
     out: list[OutPath] = []
-    if d2.unknown_prefix_lists:  # what those lists would let out is unknown, not absent
-        out.append(
-            replace(
-                step,
-                reason=f"prefix lists {', '.join(d2.unknown_prefix_lists)} were not collected",
-                missing=d2.unknown_prefix_lists,
-            )
-        )
+    if gone is not None:  # what those groups or lists would let out is unknown, not absent
+        rest = net_subtract(nets, d2.nets)
+        if rest:
+            out.append(replace(gone, nets=rest))
     for sg in sgs:
         d3 = sg_decide(
             [sg],
@@ -416,6 +436,28 @@ def _sg_egress(
             )
         )
     return out
+
+
+def _uncollected(step: OutPath, res: Resource, o: Origin, lists: Sequence[str]) -> OutPath | None:
+    """``step`` UNKNOWN because security groups of ``res``, or prefix lists their rules
+    name, were not collected (what they let out is unknown, not absent); None if none."""
+    if not o.missing_sgs and not lists:
+        return None
+    parts = []
+    if o.missing_sgs:
+        parts.append(f"security groups {', '.join(o.missing_sgs)} of {local_id(res.id)}")
+    if lists:
+        parts.append(f"prefix lists {', '.join(lists)}")
+    return replace(
+        step,
+        reach=Reach.UNKNOWN,
+        reason=f"{' and '.join(parts)} were not collected",
+        missing=(*(_sg_arn(res, g) for g in o.missing_sgs), *lists),
+    )
+
+
+def _sg_arn(res: Resource, group: str) -> str:
+    return f"arn:aws:ec2:{res.region}:{res.account}:security-group/{group}"
 
 
 def probe_ports(graph: BoundaryGraph, ports: Sequence[int]) -> list[int]:
