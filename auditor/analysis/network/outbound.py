@@ -234,43 +234,49 @@ def _aws_nets(
                 route: tuple[str, ...] = ()
             else:
                 w = _into_uncollected_peer(engine, w, piece, own)
-                if w.reach is not Reach.YES:
-                    h = next((x for x in w.hops if x.reach is not Reach.YES), None)
-                    out.append(
-                        replace(
-                            base,
-                            reach=w.reach,
-                            nets=(piece,),
-                            hops=(src_hop, *w.hops),
-                            reason=w.reason,
-                            # the hop that drops it is what must change (a route table,
-                            # a peering, a TGW route table or attachment, a NAT gateway)
-                            blocker=h.node if h is not None else table.id,
-                            unmodelled=h.unmodelled if h else "",
-                            missing=w.missing,
-                        )
-                    )
+                stopped = _stopped(res, o, table, replace(base, nets=(piece,)), src_hop, w)
+                if stopped is not None:
+                    out.append(stopped)
                     continue
                 via = declared_links(w.via) or ("local",)
                 hops = (src_hop, *w.hops)
                 route = _route_cause(table, via, w)
-                if w.fate == "internet" and "nat" not in via and o.public is not True:
-                    out.append(
-                        replace(
-                            base,
-                            reach=Reach.UNKNOWN if o.public is None else Reach.NO,
-                            via=via,
-                            nets=(piece,),
-                            hops=hops,
-                            reason=f"{res.name or local_id(res.id)} has no public address for "
-                            "the internet gateway to answer",
-                            blocker=res.id,
-                            missing=(res.id,) if o.public is None else (),
-                        )
-                    )
-                    continue
             out.extend(_filtered(engine, res, o, acl, base, piece, via, hops, route, port))
     return out
+
+
+def _stopped(
+    res: Resource, o: Origin, table: Resource, base: OutPath, src_hop: Hop, w: Walk
+) -> OutPath | None:
+    """The outcome of a walk that does not get out (``base`` holds its piece): dropped or
+    undecided on the way, or at an internet gateway with no public address to answer;
+    None when it gets out."""
+    if w.reach is not Reach.YES:
+        h = next((x for x in w.hops if x.reach is not Reach.YES), None)
+        return replace(
+            base,
+            reach=w.reach,
+            hops=(src_hop, *w.hops),
+            reason=w.reason,
+            # the hop that drops it is what must change (a route table, a peering,
+            # a TGW route table or attachment, a NAT gateway)
+            blocker=h.node if h is not None else table.id,
+            unmodelled=h.unmodelled if h else "",
+            missing=w.missing,
+        )
+    via = declared_links(w.via) or ("local",)
+    if w.fate != "internet" or "nat" in via or o.public is True:
+        return None
+    return replace(
+        base,
+        reach=Reach.UNKNOWN if o.public is None else Reach.NO,
+        via=via,
+        hops=(src_hop, *w.hops),
+        reason=f"{res.name or local_id(res.id)} has no public address for the internet "
+        "gateway to answer",
+        blocker=res.id,
+        missing=(res.id,) if o.public is None else (),
+    )
 
 
 _LINK_HOPS = ("peering", "TGW attachment", "gateway endpoint")

@@ -6,7 +6,8 @@ apply to the instance (no tags, or one it carries) decide: most specific
 destination first, then the lowest priority number. A route to the default
 internet gateway leaves over ``internet`` when the instance has an external IP,
 over ``nat`` when a Cloud NAT of its region on that network translates its
-subnetwork, and nowhere otherwise. Other next hops (instances, internal load
+subnetwork's primary range (all subnetworks, or a listed one with its primary or
+all ranges), and nowhere otherwise. Other next hops (instances, internal load
 balancers, VPN tunnels, peering routes) are not modelled: UNKNOWN, named.
 Then the egress firewall rules that apply to it, in priority order (deny before
 allow at equal priority, the implied allow-egress at 65535): the first rule
@@ -231,10 +232,25 @@ def _leave(
     rhop = _hop(
         route.id, "route", f"{route.attributes.get('destination')} -> default internet gateway"
     )
-    name = res.name or local_id(res.id)
     if res.attributes.get("has_external_access"):
         ext = _hop(res.id, "external IP", str(res.attributes.get("public_ip") or "ephemeral"))
         return _through(base, fws, (d,), ("internet",), (src, rhop, ext), (route.id, res.id), port)
+    return _over_nat(graph, res, replace(base, nets=(d,)), fws, (src, rhop), route, port)
+
+
+def _over_nat(
+    graph: BoundaryGraph,
+    res: Resource,
+    base: OutPath,
+    fws: Sequence[Resource],
+    hops: tuple[Hop, ...],
+    route: Resource,
+    port: int,
+) -> list[OutPath]:
+    """``base`` (its range routed to the default internet gateway, no external IP) out
+    through the Cloud NAT that translates ``res``'s address, if one does."""
+    (d,) = base.nets
+    name = res.name or local_id(res.id)
     nat, covered = _cloud_nat(graph, res, base.network)
     if nat is not None and covered is Reach.UNKNOWN:
         return [
@@ -242,7 +258,7 @@ def _leave(
                 base,
                 reach=Reach.UNKNOWN,
                 nets=(d,),
-                hops=(src, rhop, _hop(nat.id, "NAT gateway", "subnetworks", Reach.UNKNOWN)),
+                hops=(*hops, _hop(nat.id, "NAT gateway", "subnetworks", Reach.UNKNOWN)),
                 reason=f"Cloud NAT {nat.name} translates a list of subnetworks that was not "
                 "recorded",
                 missing=(nat.id,),
@@ -259,8 +275,7 @@ def _leave(
                 reach=Reach.NO,
                 nets=(d,),
                 hops=(
-                    src,
-                    rhop,
+                    *hops,
                     *([_hop(nat.id, "NAT gateway", "not for it", Reach.NO)] if nat else []),
                 ),
                 reason=f"{name} has no external IP and no Cloud NAT in {res.region} translates "
@@ -270,12 +285,12 @@ def _leave(
         ]
     assert nat is not None
     nhop = _hop(nat.id, "NAT gateway", f"Cloud NAT {nat.name}")
-    return _through(base, fws, (d,), ("nat",), (src, rhop, nhop), (route.id, nat.id), port)
+    return _through(base, fws, (d,), ("nat",), (*hops, nhop), (route.id, nat.id), port)
 
 
 def _peered(graph: BoundaryGraph, network: str) -> list[tuple[Resource, tuple[Net, ...]]]:
     """Active peerings of ``network`` exchanging subnet routes, with the peer's ranges
-    (collected subnetworks of the peer network; none when it was not collected)."""
+    (primary and secondary; none when the peer network was not collected)."""
     out: list[tuple[Resource, tuple[Net, ...]]] = []
     for p in graph.of_kind(Kind.PEERING):
         a = p.attributes
