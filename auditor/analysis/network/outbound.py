@@ -7,9 +7,10 @@ traffic classes ask the reverse: from each platform resource, to a destination
 
 Per cloud: AWS in this module (route walk of the source subnet's table, the
 NACL both ways, the source's security group egress rules), GCP in
-:mod:`.outbound_gcp` (routes, external IP or Cloud NAT, egress firewall rules).
-Azure outbound (NSG outbound rules, default outbound access, NAT gateways, user
-routes to appliances) is not modelled: its sources are UNKNOWN, naming it.
+:mod:`.outbound_gcp` (routes, external IP or Cloud NAT, egress firewall rules),
+Azure in :mod:`.outbound_azure` (system and user routes, NAT gateway, public IP or
+default outbound access, NSG outbound rules; appliances such as Azure Firewall
+are UNKNOWN, named).
 
 A named endpoint with no private endpoint in the source's network is reached at
 public addresses DNS gives; those are not collected, so it is judged over the
@@ -35,6 +36,7 @@ from auditor.analysis.network.addresses import (
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.cross_cloud import network_cidrs
 from auditor.analysis.network.index import local_id
+from auditor.analysis.network.outbound_azure import azure_outbound
 from auditor.analysis.network.outbound_gcp import gcp_outbound
 from auditor.analysis.network.outbound_model import (
     Dest,
@@ -53,10 +55,6 @@ SOURCE_KINDS = (Kind.INSTANCE, Kind.KAFKA_CLUSTER)
 """Platform resources whose outbound traffic is judged (they hold the addresses). A
 Kafka cluster counts on AWS only: MSK brokers sit in the customer's subnets behind its
 security groups, while Managed Kafka and Event Hubs run in the provider's networks."""
-AZURE_UNMODELLED = (
-    "Azure outbound paths (NSG outbound rules, default outbound access, NAT gateways, "
-    "user routes to network appliances)"
-)
 
 
 def sources(graph: BoundaryGraph) -> list[Resource]:
@@ -81,18 +79,7 @@ def outbound(graph: BoundaryGraph, dest: Dest, port: int) -> list[OutPath]:
         elif res.cloud == "gcp":
             out.extend(gcp_outbound(graph, res, dest, port))
         elif res.cloud == "azure":
-            net = _azure_network(graph, res)
-            out.append(
-                OutPath(
-                    source=res.id,
-                    network=net,
-                    dest=dest.label,
-                    port=port,
-                    reach=Reach.UNKNOWN,
-                    reason=f"outbound traffic of {res.name or res.id} is not modelled",
-                    unmodelled=AZURE_UNMODELLED,
-                )
-            )
+            out.extend(azure_outbound(graph, res, _azure_network(graph, res), dest, port))
     return out
 
 
