@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
 
-from auditor.analysis.network.outbound_azure import APPLIANCE
+from auditor.analysis.network.outbound_azure import APPLIANCE, DEFAULT_ACCESS
 from auditor.boundary import load_declaration
 from auditor.checks.pack import load_pack
 from auditor.collect.azure import AzureScanOptions, collect_azure
@@ -51,9 +53,8 @@ def _outbound(verdicts: list[Verdict]) -> list[Verdict]:
     ]
 
 
-@pytest.fixture(scope="module")
-def outbound() -> tuple[Inventory, list[Verdict]]:
-    with AzureFake(FIXTURE / "estate.yaml", page_size=50) as fake:
+def _judged(estate: Path | dict[str, Any]) -> tuple[Inventory, list[Verdict]]:
+    with AzureFake(estate, page_size=50) as fake:
         result = collect_azure(
             AzureScanOptions(
                 subscriptions=(S1,),
@@ -73,6 +74,11 @@ def outbound() -> tuple[Inventory, list[Verdict]]:
     )
     decl = load_declaration(FIXTURE / "boundary.yaml")
     return inv, _outbound(evaluate_inventory(inv, decl, load_pack("default"), TODAY).verdicts)
+
+
+@pytest.fixture(scope="module")
+def outbound() -> tuple[Inventory, list[Verdict]]:
+    return _judged(FIXTURE / "estate.yaml")
 
 
 def _by(verdicts: list[Verdict]) -> dict[tuple[str, str], Verdict]:
@@ -161,3 +167,17 @@ def test_azure_kafka_broker_with_a_public_ip_leaves_over_the_internet(tmp_path: 
             f"/subscriptions/{S1}/resourcegroups/rg-kafka-weu/providers/microsoft.network/"
             "publicipaddresses/pip-broker-0",
         )
+
+
+def test_default_outbound_access_not_set_is_unknown_naming_it() -> None:
+    """vnet-closed's subnet without ``defaultOutboundAccess``: whether the broker gets out
+    depends on when the subnet was created, which is not recorded: INCONCLUSIVE."""
+    estate = YAML(typ="safe").load((FIXTURE / "estate.yaml").read_text(encoding="utf-8"))
+    for r in estate["resources"]:
+        for sub in (r.get("properties") or {}).get("subnets") or []:
+            (sub.get("properties") or {}).pop("defaultOutboundAccess", None)
+    vs = _by(_judged(estate)[1])
+    for aspect in ("monitoring", "egress"):
+        v = vs[(aspect, "vnet-closed")]
+        assert v.status is Status.INCONCLUSIVE, v.message
+        assert v.unmodelled == DEFAULT_ACCESS and "snet-closed" in v.message

@@ -13,12 +13,13 @@ takes the longest match (a user route beats a system route of the same prefix):
 
 A piece routed to the Internet leaves through the subnet's NAT gateway (``nat``),
 else the NIC's public IP (``internet``), else the subnet's default outbound access
-(``internet``; explicitly disabled: no way out; not recorded: UNKNOWN). Then the
-NSG outbound rules, the NIC's then the subnet's, each by priority with Azure's
-default rules (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound), the
-first match deciding each address; no NSG lets everything out. A rule naming a
-service tag other than Internet/VirtualNetwork, or application security groups,
-covers addresses the auditor does not list: what it would decide is UNKNOWN.
+(``internet``; disabled: no way out; not set: UNKNOWN, as its default depends on
+when the subnet was created). Then the NSG outbound rules, the NIC's then the
+subnet's, each by priority with Azure's default rules (AllowVnetOutBound,
+AllowInternetOutBound, DenyAllOutBound), the first match deciding each address; no
+NSG lets everything out. ``VirtualNetwork`` is the VNet's and its peers' ranges. A
+rule naming another service tag, or application security groups, covers addresses
+the auditor does not list: what it would decide is UNKNOWN.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ APPLIANCE = (
 GATEWAY = "outbound routes to a virtual network gateway (VPN / ExpressRoute)"
 SERVICE_TAGS = "public address sets of Azure service tags in NSG rules"
 ASGS = "NSG rules by application security group (their members' addresses)"
+DEFAULT_ACCESS = (
+    "default outbound access of a subnet that does not set defaultOutboundAccess (on or "
+    "off by default depending on when the subnet was created)"
+)
 _DROPPED = nets_of(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"])
 _ANY = frozenset({"*", "any", "0.0.0.0/0"})
 
@@ -261,7 +266,7 @@ def _internet(
                 step,
                 reason=f"whether subnet {subnet.name} (no NAT gateway, no public IP on NIC "
                 f"{nic.name}) has default outbound access is not recorded",
-                missing=(subnet.id,),
+                unmodelled=DEFAULT_ACCESS,
             )
         ]
     elif subnet.attributes.get("default_outbound_access") is False:
