@@ -212,7 +212,7 @@ def _scaled(opts: Any, scale: Any, text: str, aws: AwsScanOptions | None) -> Any
     if opts is None or scale is None:
         return opts
     opts = replace(opts, pacing=scale.pacing, resume=scale.resume)
-    if "flows_since" in {f.name for f in fields(opts)}:  # Azure reads flow log blobs
+    if any(f.name == "flows_since" for f in fields(opts)):  # observed flows (--flows-since)
         opts = replace(opts, flows_since=scale.flows_since)
     if scale.cache_dir is None:
         return opts

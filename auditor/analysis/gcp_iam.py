@@ -75,7 +75,7 @@ def _domains(decl: Declaration) -> dict[str, str]:
     return out
 
 
-def _ancestry(graph: BoundaryGraph | None, project: str) -> tuple[str, list[str]]:
+def ancestry(graph: BoundaryGraph | None, project: str) -> tuple[str, list[str]]:
     """A collected project's number and its ancestors above it (``folders/F``,
     ``organizations/O``, nearest first); ``""`` and [] when it was not collected."""
     if graph is None:
@@ -94,7 +94,7 @@ def project_party(decl: Declaration, project: str, graph: BoundaryGraph | None =
     party = decl.party_of("gcp", project)
     if party != "unknown":
         return party
-    number, above = _ancestry(graph, project)
+    number, above = ancestry(graph, project)
     if number and (party := decl.party_of("gcp", number)) != "unknown":
         return party
     folders = [a.split("/", 1)[1] for a in above if a.startswith("folders/")]
@@ -197,7 +197,7 @@ def inherited_grants(
 
     Returns the grants and the ancestors whose IAM policy is unknown (not collected).
     """
-    number, above = _ancestry(graph, res.account)
+    number, above = ancestry(graph, res.account)
     if not number:
         return [], [f"project {res.account}"]
     ids = [f"//cloudresourcemanager.googleapis.com/projects/{number}"]

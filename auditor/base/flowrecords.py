@@ -142,6 +142,10 @@ class FlowTally:
             else:
                 self.skip_data += 1
             return
+        self.take(got)
+
+    def take(self, got: FlowRecord) -> None:
+        """Take one parsed record (any format's parser feeds the aggregation here)."""
         if self.window is not None and not self.window[0] <= got.end <= self.window[1]:
             self.outside += 1
             return

@@ -6,39 +6,43 @@ delete it). So:
 
 - multi-region: PASS for a customer project whose ``_Required`` bucket was listed
   (INCONCLUSIVE otherwise); it cannot FAIL on GCP;
+- which sinks: the project's own, and those of the folders and organisation above it
+  (by the project's collected ancestry) with ``includeChildren``; an enabled sink
+  routes audit logs as :mod:`auditor.checks._gcp_sink_filter` reads its filter and
+  exclusions. A sink whose filter cannot be decided, or a folder/organisation sink
+  over a project whose ancestry was not collected, may route them: what it would
+  break is INCONCLUSIVE (the filter unmodelled, or the ancestry a gap), never PASS;
 - log store: the project's logs are in its own ``_Required`` bucket (a store of the
-  project's party), and every enabled sink that routes audit logs (empty filter, or a
-  filter naming ``cloudaudit.googleapis.com`` other than in a ``NOT``) of the project,
-  or of a folder/organisation with ``includeChildren``, must write to a destination of
-  ``control.audit.log_store``'s party (a bucket's owner is known only when the bucket
-  was collected; a bucket absent although every customer project was listed completely
-  is in none of them, so outside the customer);
+  project's party), and every sink routing its audit logs must write to a
+  destination of ``control.audit.log_store``'s party (a bucket's owner is known only
+  when the bucket was collected; a bucket absent although every customer project was
+  listed completely is in none of them, so outside the customer);
 - tamper: each such sink's destination is locked (a locked log bucket, or a storage
   bucket with a locked retention policy; BigQuery and Pub/Sub have no lock), and no
   member outside the customer holds a role that writes sinks (owner, editor,
-  logging admin or config writer) on the project or a scanned folder/organisation;
+  logging admin or config writer) on the project or a scanned folder/organisation
+  above it;
   without an export sink the ``_Required`` bucket is the record, and it is locked;
-- data events: the Data Access audit configs of the project and of the scanned
-  folders/organisation enable ``DATA_READ`` and ``DATA_WRITE`` for the data stores'
-  services (``storage``, ``managedkafka``, ``cloudkms`` for their keys) or
-  ``allServices``, with no member exempted.
+- data events: the Data Access audit configs of the project (its IAM policy must have
+  been read) and of the scanned folders/organisation above it enable ``DATA_READ``
+  and ``DATA_WRITE`` for the data stores' services (``storage``, ``managedkafka``,
+  ``cloudkms`` for their keys) or ``allServices``, with no member exempted.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from auditor.analysis.gcp_iam import IAM_UNIT
-from auditor.analysis.scanned import unlisted_customer_accounts
+from auditor.analysis.gcp_iam import IAM_UNIT, ancestry
+from auditor.analysis.scanned import listing_gaps, unlisted_customer_accounts
 from auditor.base.edges import ENCRYPTED_BY
 from auditor.checks import Judgement, RuleContext
+from auditor.checks._gcp_sink_filter import Routes, routes_after_exclusions
 from auditor.checks.control_trust import not_scanned, scanned
 from auditor.checks.engine import scope_id
-from auditor.model import JSONValue, Kind, Resource
+from auditor.model import JSONValue, Kind, Resource, Status
 
-_NEGATED = re.compile(r"NOT\s+(?:LOG_ID\([^)]*\)|logName\s*[:=]\s*\"[^\"]*\")", re.IGNORECASE)
 BUILT_IN = ("_Required", "_Default")
 
 
@@ -58,30 +62,111 @@ def _unscanned(ctx: RuleContext, project: str) -> Judgement:
     )
 
 
-def routes_audit(sink: Resource) -> bool:
-    """Whether an enabled sink routes Cloud Audit Logs (by its inclusion filter)."""
+@dataclass(frozen=True, kw_only=True)
+class Doubt:
+    """Why a judgement cannot be made: a collection gap, or a feature the model cannot read."""
+
+    text: str
+    gap: bool
+
+
+def doubted(j: Judgement, doubts: Iterable[Doubt]) -> Judgement:
+    """``j`` carrying its doubts: gaps as evidence gaps, the rest as ``unmodelled``."""
+    doubts = list(doubts)
+    gaps = {d.text for d in doubts if d.gap}
+    unmodelled = sorted({d.text for d in doubts if not d.gap} | ({j.unmodelled} - {""}))
+    return replace(
+        j,
+        evidence=replace(j.evidence, gaps=tuple(sorted({*j.evidence.gaps, *gaps}))),
+        unmodelled="; ".join(unmodelled),
+    )
+
+
+def _unread_ancestry(project: str) -> Doubt:
+    return Doubt(
+        text=f"gcp {project}: its project asset (its folder and organisation ancestry) was not "
+        "collected, so which folder and organisation settings cover it is unknown",
+        gap=True,
+    )
+
+
+def _unread_iam(project: str) -> Doubt:
+    return Doubt(text=f"gcp {project}: its IAM policy ({IAM_UNIT}) was not read", gap=True)
+
+
+def _unlisted_required(project: str) -> Doubt:
+    return Doubt(
+        text=f"gcp {project}: no _Required log bucket in the collected listing "
+        "(logging.googleapis.com/LogBucket)",
+        gap=True,
+    )
+
+
+def routes_audit(sink: Resource) -> Routes:
+    """Whether a sink routes Cloud Audit Logs: a disabled one does not; else its inclusion
+    filter less its enabled exclusions (UNKNOWN when their filters were not collected)."""
     a = sink.attributes
     if a.get("disabled"):
-        return False
-    text = _NEGATED.sub("", str(a.get("filter") or ""))
-    return not str(a.get("filter") or "").strip() or "cloudaudit.googleapis.com" in text
+        return Routes.NO
+    excl = a.get("exclusion_filters")
+    if excl is None and a.get("exclusions"):
+        return Routes.UNKNOWN
+    parent = str(a.get("parent") or "")
+    if parent.startswith("projects/"):
+        own = f"projects/{sink.account}"  # log names carry the project id
+    else:
+        own = "" if a.get("include_children") else parent
+    return routes_after_exclusions(str(a.get("filter") or ""), [str(x) for x in excl or []], own)
 
 
-def sinks_covering(ctx: RuleContext, project: str) -> list[Resource]:
-    """Sinks of the project, and folder/organisation sinks that include their children."""
-    out = []
-    for s in ctx.graph.of_kind("log_sink"):
+@dataclass(frozen=True, kw_only=True)
+class Cover:
+    """The sinks routing a project's audit logs: for certain, and those that may."""
+
+    sure: tuple[Resource, ...] = ()
+    maybe: tuple[tuple[Resource, tuple[Doubt, ...]], ...] = ()
+
+
+def _filter_doubt(sink: Resource) -> Doubt:
+    a = sink.attributes
+    excl = a.get("exclusion_filters", a.get("exclusions")) or []
+    return Doubt(
+        text=f"sink filter expression of {sink.name} ({str(a.get('filter') or '')!r}"
+        + (f", exclusions {excl}" if excl else "")
+        + "): whether it selects Cloud Audit Logs",
+        gap=False,
+    )
+
+
+def export_sinks(ctx: RuleContext, project: str) -> Cover:
+    """The project's own sinks, and the sinks with ``includeChildren`` of the folders and
+    organisation above it (by its collected ancestry), that route or may route its audit
+    logs (the built-in ``_Required`` and ``_Default`` excepted)."""
+    number, above = ancestry(ctx.graph, project)
+    sure: list[Resource] = []
+    maybe: list[tuple[Resource, tuple[Doubt, ...]]] = []
+    for s in sorted(ctx.graph.of_kind("log_sink"), key=lambda s: s.id):
         parent = str(s.attributes.get("parent") or "")
+        doubts: list[Doubt] = []
         if parent.startswith("projects/"):
-            if s.account == project:
-                out.append(s)
-        elif s.attributes.get("include_children"):
-            out.append(s)
-    return sorted(out, key=lambda s: s.id)
-
-
-def export_sinks(ctx: RuleContext, project: str) -> list[Resource]:
-    return [s for s in sinks_covering(ctx, project) if routes_audit(s) and s.name not in BUILT_IN]
+            if s.account != project or s.name in BUILT_IN:
+                continue
+        elif not s.attributes.get("include_children"):
+            continue  # a folder's or organisation's own entries only
+        elif not number:
+            doubts.append(_unread_ancestry(project))
+        elif parent not in above:
+            continue
+        routes = routes_audit(s)
+        if routes is Routes.NO:
+            continue
+        if routes is Routes.UNKNOWN:
+            doubts.append(_filter_doubt(s))
+        if doubts:
+            maybe.append((s, tuple(doubts)))
+        else:
+            sure.append(s)
+    return Cover(sure=tuple(sure), maybe=tuple(maybe))
 
 
 def required_bucket(ctx: RuleContext, project: str) -> Resource | None:
@@ -99,11 +184,14 @@ def multi_region(ctx: RuleContext) -> Iterator[Judgement]:
         req = required_bucket(ctx, project)
         sid = scope_id("gcp", project, "*")
         if req is None:
-            yield ctx.inconclusive(
-                sid,
-                f"project {project}: its _Required log bucket was not listed, so where its Admin "
-                "Activity audit logs are kept was not seen",
-                account=project,
+            yield doubted(
+                ctx.inconclusive(
+                    sid,
+                    f"project {project}: its _Required log bucket was not listed, so where its "
+                    "Admin Activity audit logs are kept was not seen",
+                    account=project,
+                ),
+                [_unlisted_required(project)],
             )
             continue
         yield ctx.passed(
@@ -177,63 +265,89 @@ def log_store(ctx: RuleContext, want: str) -> Iterator[Judgement]:
         if not scanned(ctx.graph, project):
             yield _unscanned(ctx, project)
             continue
-        sinks = export_sinks(ctx, project)
-        stores = _sink_stores(ctx, project, sinks, want)
-        problems, unknown, parties, rows = (
-            stores.problems,
-            stores.unknown,
-            stores.parties,
-            stores.rows,
+        yield _log_store_of(ctx, project, want)
+
+
+def _undecided(
+    ctx: RuleContext, project: str, cover: Cover, want: str
+) -> tuple[list[str], list[Doubt]]:
+    """The sinks that may route the project's audit logs to a store breaking ``want``,
+    and why they may (a sink that may route them only to ``want``'s stores breaks nothing)."""
+    said: list[str] = []
+    doubts: list[Doubt] = []
+    for s, why in cover.maybe:
+        st = _sink_stores(ctx, project, [s], want)
+        if st.problems or st.unknown:
+            said.append(
+                f"sink {s.name} may route audit logs: {'; '.join(st.problems + st.unknown)}"
+            )
+            doubts.extend(why)
+    return said, doubts
+
+
+def _log_store_of(ctx: RuleContext, project: str, want: str) -> Judgement:
+    cover = export_sinks(ctx, project)
+    sinks = list(cover.sure)
+    stores = _sink_stores(ctx, project, sinks, want)
+    undecided, doubts = _undecided(ctx, project, cover, want)
+    attrs: dict[str, JSONValue] = {"sinks": stores.rows, "required_owner": want}
+    sid = scope_id("gcp", project, "*")
+    nodes = [s.id for s in sinks] + [s.id for s, _ in cover.maybe]
+    if stores.problems:
+        return replace(
+            ctx.failed(
+                sid,
+                f"project {project}: " + "; ".join(stores.problems),
+                account=project,
+                attributes=attrs,
+                nodes=nodes,
+                definite=True,
+            ),
+            causes=tuple(sorted(stores.culprits)),
         )
-        attrs: dict[str, JSONValue] = {"sinks": rows, "required_owner": want}
-        sid = scope_id("gcp", project, "*")
-        nodes = [s.id for s in sinks]
-        if problems:
-            yield replace(
-                ctx.failed(
-                    sid,
-                    f"project {project}: " + "; ".join(problems),
-                    account=project,
-                    attributes=attrs,
-                    nodes=nodes,
-                    definite=True,
-                ),
-                causes=tuple(sorted(stores.culprits)),
-            )
-        elif unknown:
-            yield ctx.inconclusive(
-                sid,
-                f"project {project}: " + "; ".join(unknown),
-                account=project,
-                attributes=attrs,
-                nodes=nodes,
-            )
-        elif want != "any" and want not in parties:
-            yield ctx.failed(
-                sid,
-                f"project {project}: no audit log sink writes to a {want} store",
-                account=project,
-                attributes=attrs,
-                nodes=nodes,
-            )
-        elif required_bucket(ctx, project) is None and not sinks:
-            yield ctx.inconclusive(
+    if stores.unknown or undecided:
+        listing = [
+            Doubt(text=g, gap=True)
+            for g in listing_gaps(ctx.graph.inventory, ctx.declaration, "gcp")
+        ]
+        if stores.unknown and not listing:
+            listing = [Doubt(text=f"the owner of {u}", gap=False) for u in stores.unknown]
+        j = ctx.inconclusive(
+            sid,
+            f"project {project}: " + "; ".join(stores.unknown + undecided),
+            account=project,
+            attributes=attrs,
+            nodes=nodes,
+        )
+        return doubted(j, [*doubts, *(listing if stores.unknown else [])])
+    if want != "any" and want not in stores.parties:
+        return ctx.failed(
+            sid,
+            f"project {project}: no audit log sink writes to a {want} store",
+            account=project,
+            attributes=attrs,
+            nodes=nodes,
+        )
+    if required_bucket(ctx, project) is None and not sinks:
+        return doubted(
+            ctx.inconclusive(
                 sid,
                 f"project {project}: neither its _Required log bucket nor an audit log sink "
                 "was listed, so where its audit logs are kept was not seen",
                 account=project,
                 attributes=attrs,
-            )
-        else:
-            via = f" and sinks {', '.join(s.name for s in sinks)}" if sinks else ""
-            yield ctx.passed(
-                sid,
-                f"project {project} keeps its audit logs in its own _Required bucket{via}, all "
-                f"in {want if want != 'any' else 'declared'} projects",
-                account=project,
-                attributes=attrs,
-                nodes=nodes,
-            )
+            ),
+            [_unlisted_required(project)],
+        )
+    via = f" and sinks {', '.join(s.name for s in sinks)}" if sinks else ""
+    return ctx.passed(
+        sid,
+        f"project {project} keeps its audit logs in its own _Required bucket{via}, all "
+        f"in {want if want != 'any' else 'declared'} projects",
+        account=project,
+        attributes=attrs,
+        nodes=nodes,
+    )
 
 
 def _locked(ctx: RuleContext, sink: Resource) -> tuple[bool | None, str]:
@@ -261,28 +375,75 @@ SINK_WRITERS = ("roles/owner", "roles/editor", "roles/logging.admin", "roles/log
 a sink."""
 
 
-def sink_writers(ctx: RuleContext, project: str) -> list[str]:
-    """Members outside the customer (not Google's agents) holding a sink-writing role on the
-    project or on a scanned folder/organisation above it."""
-    return sorted({text for text, _ in _sink_writer_bindings(ctx, project)})
+@dataclass(frozen=True, kw_only=True)
+class _Writers:
+    """Outside members who may change a project's sinks, and what keeps that unknown."""
 
-
-def _sink_writer_bindings(ctx: RuleContext, project: str) -> list[tuple[str, str]]:
+    bindings: tuple[tuple[str, str], ...]
     """(``member (role on where)``, id of the resource whose IAM policy holds the binding)."""
+    unknown: tuple[Doubt, ...]
+
+    @property
+    def members(self) -> list[str]:
+        return sorted({text for text, _ in self.bindings})
+
+    @property
+    def causes(self) -> tuple[str, ...]:
+        return tuple(sorted({rid for _, rid in self.bindings}))
+
+
+def _outside_writers(ctx: RuleContext, res: Resource) -> set[tuple[str, str]]:
     from auditor.analysis.gcp_iam import member_party
 
     out: set[tuple[str, str]] = set()
+    for b in res.attributes.get("iam_bindings") or []:
+        if str(b.get("role")) not in SINK_WRITERS:
+            continue
+        for m in b.get("members") or []:
+            if member_party(ctx.declaration, str(m)) not in ("customer", "provider"):
+                out.add((f"{m} ({b.get('role')} on {res.name or res.id})", res.id))
+    return out
+
+
+def sink_writers(ctx: RuleContext, project: str) -> _Writers:
+    """Members outside the customer (not Google's agents) holding a sink-writing role on the
+    project or on a scanned folder/organisation above it (by the project's ancestry).
+
+    Unknown: the project's IAM policy unread, or outside sink writers on a scanned
+    folder/organisation that cannot be placed above or beside the project (its ancestry
+    was not collected).
+    """
+    number, above = ancestry(ctx.graph, project)
+    over = {f"//cloudresourcemanager.googleapis.com/{a}" for a in above}
+    out: set[tuple[str, str]] = set()
+    unknown: list[Doubt] = []
+    if not ctx.graph.inventory.was_collected(IAM_UNIT, project):
+        unknown.append(_unread_iam(project))
     for kind in (Kind.ACCOUNT, "folder", "organization"):
         for res in ctx.graph.of_kind(kind):
             if res.cloud != "gcp" or (kind == Kind.ACCOUNT and res.account != project):
                 continue
-            for b in res.attributes.get("iam_bindings") or []:
-                if str(b.get("role")) not in SINK_WRITERS:
-                    continue
-                for m in b.get("members") or []:
-                    if member_party(ctx.declaration, str(m)) not in ("customer", "provider"):
-                        out.add((f"{m} ({b.get('role')} on {res.name or res.id})", res.id))
-    return sorted(out)
+            found = _outside_writers(ctx, res)
+            if kind == Kind.ACCOUNT or res.id in over:
+                out |= found
+            elif found and not number:
+                unknown.append(_unread_ancestry(project))
+    return _Writers(bindings=tuple(sorted(out)), unknown=tuple(dict.fromkeys(unknown)))
+
+
+def _unsure(j: Judgement, doubts: Sequence[Doubt]) -> Judgement:
+    """A sink judgement when the sink may not route the project's audit logs at all: what
+    would FAIL is INCONCLUSIVE (with why), what holds holds."""
+    if j.status is not Status.FAIL:
+        return j
+    j = replace(
+        j,
+        status=Status.INCONCLUSIVE,
+        message=f"{j.message} (if the sink routes the project's audit logs)",
+        definite=False,
+        causes=(),
+    )
+    return doubted(j, doubts)
 
 
 def tamper(ctx: RuleContext) -> Iterator[Judgement]:
@@ -290,31 +451,37 @@ def tamper(ctx: RuleContext) -> Iterator[Judgement]:
         if not scanned(ctx.graph, project):
             yield _unscanned(ctx, project)
             continue
-        sinks = export_sinks(ctx, project)
-        if not sinks:
-            req = required_bucket(ctx, project)
-            sid = scope_id("gcp", project, "*")
-            if req is None:
-                yield ctx.inconclusive(
-                    sid,
-                    f"project {project}: its _Required log bucket was not listed",
-                    account=project,
-                )
-            else:
-                yield ctx.passed(
-                    sid,
-                    f"project {project} keeps its audit logs in _Required, which "
-                    "nobody can delete or shorten",
-                    account=project,
-                    nodes=[req.id],
-                )
+        cover = export_sinks(ctx, project)
+        if not cover.sure and not cover.maybe:
+            yield _required_only(ctx, project)
             continue
         writers = sink_writers(ctx, project)
-        bindings = tuple(sorted({r for _, r in _sink_writer_bindings(ctx, project)}))
-        iam_read = ctx.graph.inventory.was_collected(IAM_UNIT, project)
-        for s in sinks:
-            yield _sink_writers(ctx, s, writers, bindings, iam_read=iam_read)
+        for s in cover.sure:
+            yield _sink_writers(ctx, s, writers.members, writers.causes, unknown=writers.unknown)
             yield _sink_retention(ctx, s)
+        for s, why in cover.maybe:
+            w = _sink_writers(ctx, s, writers.members, writers.causes, unknown=writers.unknown)
+            yield _unsure(w, why)
+            yield _unsure(_sink_retention(ctx, s), why)
+
+
+def _required_only(ctx: RuleContext, project: str) -> Judgement:
+    """No export sink: the ``_Required`` bucket is the record, and nobody can shorten it."""
+    req = required_bucket(ctx, project)
+    sid = scope_id("gcp", project, "*")
+    if req is None:
+        return doubted(
+            ctx.inconclusive(
+                sid, f"project {project}: its _Required log bucket was not listed", account=project
+            ),
+            [_unlisted_required(project)],
+        )
+    return ctx.passed(
+        sid,
+        f"project {project} keeps its audit logs in _Required, which nobody can delete or shorten",
+        account=project,
+        nodes=[req.id],
+    )
 
 
 def _sink_label(sink: Resource) -> str:
@@ -327,7 +494,7 @@ def _sink_writers(
     writers: list[str],
     bindings: tuple[str, ...],
     *,
-    iam_read: bool,
+    unknown: Sequence[Doubt],
 ) -> Judgement:
     """Aspect ``writers``: no member outside the customer may change or delete the sink.
 
@@ -349,13 +516,16 @@ def _sink_writers(
             causes=bindings,
             aspect="writers",
         )
-    if not iam_read:
+    if unknown:
         return replace(
-            ctx.inconclusive(
-                sink.id,
-                f"{_sink_label(sink)}: the project's IAM policy was not read, so who may "
-                "change the sink is unknown",
-                attributes=attrs,
+            doubted(
+                ctx.inconclusive(
+                    sink.id,
+                    f"{_sink_label(sink)}: an IAM policy above the sink was not read or cannot "
+                    "be placed above the project, so who may change the sink is unknown",
+                    attributes=attrs,
+                ),
+                unknown,
             ),
             aspect="writers",
         )
@@ -419,19 +589,29 @@ _SERVICES: dict[str, str] = {
 }
 
 
-def _configs(ctx: RuleContext, project: str) -> list[Resource]:
-    out = []
-    for c in ctx.graph.of_kind("audit_config"):
+def _configs(ctx: RuleContext, project: str) -> tuple[list[Resource], list[Doubt]]:
+    """The audit configs of the project and of the scanned folders/organisation above it;
+    a doubt when folder/organisation configs exist but the project's ancestry is unknown."""
+    number, above = ancestry(ctx.graph, project)
+    over = {f"//cloudresourcemanager.googleapis.com/{a}" for a in above}
+    out: list[Resource] = []
+    doubts: list[Doubt] = []
+    if not ctx.graph.inventory.was_collected(IAM_UNIT, project):
+        doubts.append(_unread_iam(project))
+    for c in sorted(ctx.graph.of_kind("audit_config"), key=lambda c: c.id):
         target = str(c.attributes.get("target") or "")
         if "/projects/" in target:
             if c.account == project:
                 out.append(c)
-        else:
-            out.append(c)  # a scanned folder or organisation: its projects inherit it
-    return out
+        elif target in over:
+            out.append(c)  # a scanned folder or organisation above: the project inherits it
+        elif not number:
+            doubts.append(_unread_ancestry(project))
+    return out, list(dict.fromkeys(doubts))
 
 
-def data_events(ctx: RuleContext, stores: Sequence[Resource]) -> Iterator[Judgement]:
+def _data_event_targets(ctx: RuleContext, stores: Sequence[Resource]) -> dict[str, Resource]:
+    """The GCP data stores, and the collected keys encrypting them, whose access is logged."""
     targets: dict[str, Resource] = {}
     for st in stores:
         if st.cloud != "gcp":
@@ -442,52 +622,64 @@ def data_events(ctx: RuleContext, stores: Sequence[Resource]) -> Iterator[Judgem
             key = ctx.graph.get(rel.target)
             if key is not None and key.cloud == "gcp" and not key.attributes.get("stub"):
                 targets[key.id] = key
-    for rid, res in sorted(targets.items()):
+    return targets
+
+
+def data_events(ctx: RuleContext, stores: Sequence[Resource]) -> Iterator[Judgement]:
+    for rid, res in sorted(_data_event_targets(ctx, stores).items()):
         service = _SERVICES.get(res.kind)
-        if service is None:
-            continue
-        configs = _configs(ctx, res.account)
-        types: set[str] = set()
-        exempt: set[str] = set()
-        for c in configs:
-            for svc in (service, "allServices"):
-                got = (c.attributes.get("services") or {}).get(svc) or {}
-                types |= set(got.get("log_types") or [])
-                for lt in ("DATA_READ", "DATA_WRITE"):
-                    exempt |= set((got.get("exempted") or {}).get(lt) or [])
-        attrs: dict[str, JSONValue] = {
-            "service": service,
-            "log_types": sorted(types),
-            "exempted": sorted(exempt),
-            "configs": [c.id for c in configs],
-        }
-        label = f"{res.kind} {res.name or rid}"
-        missing = sorted({"DATA_READ", "DATA_WRITE"} - types)
-        if not configs and not ctx.graph.inventory.was_collected("cloudasset-iam", res.account):
-            yield ctx.inconclusive(
+        if service is not None:
+            yield _data_events_of(ctx, rid, res, service)
+
+
+def _data_events_of(ctx: RuleContext, rid: str, res: Resource, service: str) -> Judgement:
+    configs, doubts = _configs(ctx, res.account)
+    types: set[str] = set()
+    exempt: set[str] = set()
+    for c in configs:
+        for svc in (service, "allServices"):
+            got = (c.attributes.get("services") or {}).get(svc) or {}
+            types |= set(got.get("log_types") or [])
+            for lt in ("DATA_READ", "DATA_WRITE"):
+                exempt |= set((got.get("exempted") or {}).get(lt) or [])
+    attrs: dict[str, JSONValue] = {
+        "service": service,
+        "log_types": sorted(types),
+        "exempted": sorted(exempt),
+        "configs": [c.id for c in configs],
+    }
+    label = f"{res.kind} {res.name or rid}"
+    missing = sorted({"DATA_READ", "DATA_WRITE"} - types)
+    nodes = [c.id for c in configs]
+    if doubts:
+        return doubted(
+            ctx.inconclusive(
                 rid,
-                f"{label}: the IAM policy (audit config) of project {res.account} was not read",
+                f"{label}: not every audit config over project {res.account} is known (its IAM "
+                "policy unread, or its folders and organisation not placed)",
                 attributes=attrs,
-            )
-        elif missing or exempt:
-            what = f"{', '.join(missing)} not logged" if missing else ""
-            if exempt:
-                what += ("; " if what else "") + f"exempted: {', '.join(sorted(exempt))}"
-            # one audit configuration leaves every store of the service unlogged: it is
-            # what to change (else, with none, the project's IAM policy)
-            yield replace(
-                ctx.failed(
-                    rid,
-                    f"{label}: Data Access audit logs of {service}: {what}",
-                    attributes=attrs,
-                    nodes=[c.id for c in configs],
-                ),
-                causes=tuple(sorted(c.id for c in configs)),
-            )
-        else:
-            yield ctx.passed(
+                nodes=nodes,
+            ),
+            doubts,
+        )
+    if missing or exempt:
+        what = f"{', '.join(missing)} not logged" if missing else ""
+        if exempt:
+            what += ("; " if what else "") + f"exempted: {', '.join(sorted(exempt))}"
+        # one audit configuration leaves every store of the service unlogged: it is
+        # what to change (else, with none, the project's IAM policy)
+        return replace(
+            ctx.failed(
                 rid,
-                f"{label}: DATA_READ and DATA_WRITE of {service} are logged",
+                f"{label}: Data Access audit logs of {service}: {what}",
                 attributes=attrs,
-                nodes=[c.id for c in configs],
-            )
+                nodes=nodes,
+            ),
+            causes=tuple(sorted(nodes)),
+        )
+    return ctx.passed(
+        rid,
+        f"{label}: DATA_READ and DATA_WRITE of {service} are logged",
+        attributes=attrs,
+        nodes=nodes,
+    )

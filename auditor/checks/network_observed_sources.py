@@ -1,9 +1,11 @@
 """``network.observed-sources``: what actually reached the Kafka ports came from declared sources.
 
 Reads the ``observed_flow`` aggregates of flow records (``--flows-since``): AWS VPC
-Flow Logs (:mod:`auditor.collect.aws.vpc_flow_records`, from CloudWatch Logs or S3)
-and Azure VNet/NSG flow logs (:mod:`auditor.collect.azure.flow_records`, from their
-storage accounts); each cloud is judged on its own reads. A flow counts when it was
+Flow Logs (:mod:`auditor.collect.aws.vpc_flow_records`, from CloudWatch Logs or S3),
+Azure VNet/NSG flow logs (:mod:`auditor.collect.azure.flow_records`, from their
+storage accounts) and GCP VPC Flow Logs (from Cloud Logging, judged in
+:mod:`auditor.checks._observed_sources_gcp`); each cloud is judged on its own reads.
+On AWS and Azure a flow counts when it was
 ACCEPTed, on TCP to a declared Kafka port, at an interface of a platform listener:
 the interface itself, one attached to a platform instance, or (AWS) one in a
 platform network sharing a security group with a platform Kafka cluster or load
@@ -36,14 +38,14 @@ from auditor.base.edges import PROTECTED_BY
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, _observed_azure, rule
 from auditor.checks._admission import listener, with_links
+from auditor.checks._observed_sources_gcp import gcp_observed
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
+"""The flow records unit of AWS (and of GCP, under the same name)."""
 TCP = 6
-SERVICES = {"aws": SERVICE, "azure": _observed_azure.SERVICE}
-"""The flow records unit of each cloud read."""
 LABEL = {"aws": "AWS", "azure": "Azure"}
 
 
@@ -179,16 +181,19 @@ def _declared(src: str, allowed: tuple[Net, ...]) -> bool:
 )
 def observed_sources(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph
-    asked = [c for c, s in SERVICES.items() if _asked(g, s)]
-    if not asked:
+    aws_gcp, azure = _asked(g, SERVICE), _asked(g, _observed_azure.SERVICE)
+    if not aws_gcp and not azure:
         yield ctx.not_applicable(
             scope_id("aws", "*", "*"),
             "observed flows were not asked for: scan with --flows-since DURATION to read "
             "VPC Flow Log records",
         )
         return
-    for cloud in asked:
-        yield from _cloud(ctx, cloud)
+    if aws_gcp:
+        yield from gcp_observed(ctx)
+        yield from _cloud(ctx, "aws")
+    if azure:
+        yield from _cloud(ctx, "azure")
 
 
 def _asked(g: BoundaryGraph, service: str) -> bool:
@@ -199,26 +204,15 @@ def _asked(g: BoundaryGraph, service: str) -> bool:
 
 
 def _no_listener(ctx: RuleContext, cloud: str, clouds: set[str]) -> Iterator[Judgement]:
-    """The platform has no listener or network on ``cloud``: why there is nothing to judge."""
-    label = LABEL[cloud]
-    others = sorted(clouds - {cloud})
-    if others:
-        unread = [c for c in others if c not in SERVICES]
-        yield ctx.not_applicable(
-            scope_id(cloud, "*", "*"),
-            f"the platform has no {label} listener to hold {label} flow records against; "
-            + (
-                f"observed flows are read on AWS and Azure only for now, not on "
-                f"{', '.join(unread)} (docs/observed-flows.md)"
-                if unread
-                else f"its listeners are on {', '.join(others)}"
-            ),
-        )
+    """The platform has no listener or network on ``cloud``: nothing when it is on other
+    clouds (each judged on its own reads), else INCONCLUSIVE naming the selector."""
+    if clouds - {cloud}:
         return
     yield replace(
         ctx.inconclusive(
             scope_id(cloud, "*", "*"),
-            f"no {label} platform listener or network was found to hold observed flows against",
+            f"no {LABEL[cloud]} platform listener or network was found to hold observed flows "
+            "against",
             attributes={"selector": ctx.declaration.platform.select.model_dump()},
         ),
         unmodelled="a platform the declaration's selector matches no collected resource of",

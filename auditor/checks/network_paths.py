@@ -33,7 +33,12 @@ from auditor.analysis.network import (
     platform_networks,
     platform_tables,
 )
-from auditor.analysis.network.cross_cloud import connections, declared_crossings, places
+from auditor.analysis.network.cross_cloud import (
+    connections,
+    declared_crossings,
+    link_id,
+    places,
+)
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._site_links import site_link_verdicts
 from auditor.checks.engine import scope_id
@@ -200,10 +205,10 @@ def _judge_replication(
     via_allowed: set[str],
     where: tuple[str, str] | None = None,
 ) -> Judgement:
-    pair = f"{a.id}<->{b.id}"
+    pair = link_id(a.id, b.id)
     between = f"{_vpc_label(a)} and {_vpc_label(b)}"
     if where is not None and a.id == b.id:
-        pair = f"{a.id}@{where[0]}<->{b.id}@{where[1]}"
+        pair = link_id(f"{a.id}@{where[0]}", f"{b.id}@{where[1]}")
         between = f"{where[0]} and {where[1]} of {_vpc_label(a)}"
     nodes = [a.id, b.id]
     for c in conns:

@@ -36,7 +36,6 @@ from auditor.analysis.network import label
 from auditor.analysis.network.addresses import cidr_within
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.cloud_flows import cloud_flows
-from auditor.analysis.network.cross_traffic import MISSING_LINK
 from auditor.analysis.network.path_model import Path
 from auditor.analysis.network.paths import best
 from auditor.analysis.network.traffic import PUBLIC, Flow, class_flows, judge, links
@@ -389,11 +388,8 @@ def _blockers(paths: Sequence[Path]) -> tuple[str, ...]:
         h = p.blocked_at
         if p.reach is not Reach.NO or h is None:
             continue
-        if h.what == "missing link":  # every link that is missing, in either spelling
-            for m in p.hops:
-                if m.what == "missing link":
-                    a, _, b = m.node.partition(MISSING_LINK)
-                    out += [m.node, f"{b}{MISSING_LINK}{a}"]
+        if h.what == "missing link":  # every link that is missing (ids from link_id)
+            out.extend(m.node for m in p.hops if m.what == "missing link")
         elif h.what not in ("source", "target") and h.node not in (p.target, p.source):
             out.append(h.node)
     return tuple(dict.fromkeys(out))

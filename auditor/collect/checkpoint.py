@@ -25,7 +25,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,21 +57,35 @@ def _private_dir(path: Path) -> None:
     path.chmod(0o700)
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically, readable by the owner only."""
+def _write_private(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (or its chunks, in order) to ``path`` atomically, readable by the
+    owner only."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with contextlib.suppress(FileNotFoundError):
         tmp.unlink()
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         tmp.replace(path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _unit_doc(head: dict[str, Any], records: Iterable[Any], unit: list[str]) -> Iterator[bytes]:
+    """``json.dumps({**head, "records": [...], "unit": unit}, sort_keys=True)``, record by
+    record: a unit's records are never all held as one document (every key of ``head``
+    sorts before ``records``)."""
+    yield (json.dumps(head, sort_keys=True)[:-1] + ', "records": [').encode()
+    sep = ""
+    for r in records:
+        yield (sep + json.dumps(dataclasses.asdict(r), sort_keys=True)).encode()
+        sep = ", "
+    yield ("], " + json.dumps({"unit": unit}, sort_keys=True)[1:]).encode()
 
 
 class CheckpointBusy(RuntimeError):
@@ -147,16 +161,14 @@ class Checkpoint:
         calls: Mapping[str, int],
         covered: Any = None,
     ) -> None:
-        doc: dict[str, Any] = {
+        head: dict[str, Any] = {
             "format": FORMAT,
-            "unit": list(key),
-            "records": [dataclasses.asdict(r) for r in records],
             "gaps": [dataclasses.asdict(g) for g in gaps],
             "calls": dict(sorted(calls.items())),
         }
         if covered is not None:
-            doc["covered"] = [dataclasses.asdict(u) for u in covered]
-        _write_private(self._file(key), json.dumps(doc, sort_keys=True).encode())
+            head["covered"] = [dataclasses.asdict(u) for u in covered]
+        _write_private(self._file(key), _unit_doc(head, records, list(key)))
 
     def load(self, key: UnitKey) -> SavedUnit | None:
         """A finished unit, or None (absent, or unreadable: then it runs again)."""

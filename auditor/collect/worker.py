@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,7 +100,9 @@ class UnitResult:
     """What one unit produced; ``ran`` is False when the account could not be entered."""
 
     unit: WorkUnit
-    records: tuple[RawRecord, ...] = ()
+    records: Collection[RawRecord] = ()
+    """The unit's raw records: a tuple, or a collection read back from where the unit
+    already spooled them (GCP writes each page as it arrives)."""
     gaps: tuple[Gap, ...] = ()
     calls: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0

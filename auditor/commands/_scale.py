@@ -249,9 +249,9 @@ def scale_options(f: F) -> F:
             default=None,
             metavar="DURATION",
             callback=_flows_since,
-            help="Also read observed flows: the VPC Flow Log records in CloudWatch Logs of "
-            "the last DURATION (e.g. 24h), at most 10000 per interface "
-            "(docs/observed-flows.md). Off by default.",
+            help="Also read observed flows: the VPC Flow Log records of the last DURATION "
+            "(e.g. 24h; AWS: CloudWatch Logs and S3, GCP: Cloud Logging), at most 10000 per "
+            "interface or VM (docs/observed-flows.md). Off by default.",
         ),
     ]
     decorated: Any = wrapper

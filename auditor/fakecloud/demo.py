@@ -93,7 +93,12 @@ def _start_gcp(stack: contextlib.ExitStack, estate: Path) -> dict[str, Any]:
     from auditor.fakecloud.gcp_server import GcpFake
 
     fake = stack.enter_context(GcpFake(estate, page_size=100))
-    return {"api_endpoint": fake.endpoint, "credentials": fake.credentials(), "retry": None}
+    return {
+        "api_endpoint": fake.endpoint,
+        "logging_endpoint": fake.endpoint,  # VPC Flow Logs (--flows-since) from the same fake
+        "credentials": fake.credentials(),
+        "retry": None,
+    }
 
 
 class DemoError(ValueError):

@@ -6,7 +6,8 @@ REST endpoints the GAPIC ``rest`` transport calls:
 - ``GET /v1/{parent}/assets`` (``ListAssets``): ``contentType`` 1 (RESOURCE) or
   2 (IAM_POLICY) (enums arrive as integers), ``assetTypes`` filter (globs),
   ``pageSize``/``pageToken``;
-- ``GET /v1/{scope}:searchAllResources`` and ``:searchAllIamPolicies``.
+- ``GET /v1/{scope}:searchAllResources`` and ``:searchAllIamPolicies``;
+- ``POST /v2/entries:list`` (Cloud Logging, :mod:`auditor.fakecloud.gcp_logging`).
 
 ``parent``/``scope`` may be ``projects/ID``, ``projects/NUMBER``,
 ``folders/N`` or ``organizations/N``; an asset is in scope when its
@@ -45,6 +46,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from auditor.fakecloud.gcp_logging import LoggingEntries, load_entries
 
 CONTENT_RESOURCE = 1
 CONTENT_IAM_POLICY = 2
@@ -129,9 +132,18 @@ def _scope_ok(scope: str) -> bool:
 class GcpFake:
     """The fake Cloud Asset API: a context manager running a server on a free port."""
 
-    def __init__(self, estate: str | Path | Sequence[Mapping[str, Any]], *, page_size: int = 3):
+    def __init__(
+        self,
+        estate: str | Path | Sequence[Mapping[str, Any]],
+        *,
+        page_size: int = 3,
+        entries: Sequence[Mapping[str, Any]] = (),
+    ):
         assets = load_assets(estate) if isinstance(estate, str | Path) else list(estate)
         self.estate = _Estate(assets)
+        declared = load_entries(estate) if isinstance(estate, str | Path) else []
+        self.logging = LoggingEntries([*declared, *entries])
+        """Cloud Logging ``entries.list`` (``POST /v2/entries:list``: gcp_logging.py)."""
         self.page_size = page_size
         self.faults: list[GcpFault] = []
         self.repeating: list[str] = []
@@ -300,6 +312,11 @@ class GcpFake:
         split = urllib.parse.urlsplit(req.path)
         query = urllib.parse.parse_qs(split.query)
         path = urllib.parse.unquote(split.path)
+        if req.command == "POST" and path == "/v2/entries:list":
+            length = int(req.headers.get("Content-Length") or 0)
+            status, answer = self.logging.handle(req.rfile.read(length))
+            self._send(req, status, answer, "application/json")
+            return
         if req.command != "GET" or not path.startswith("/v1/"):
             self._error(req, 404, "NOT_FOUND", f"no such method: {req.command} {path}")
             return

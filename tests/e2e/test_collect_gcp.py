@@ -10,6 +10,7 @@ estate must give the identical inventory.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -334,3 +335,50 @@ def test_gcp_organization_flag_needs_a_declared_organisation(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert "declares no gcp.organization" in result.output
     assert not any(p.is_dir() for p in tmp_path.iterdir())
+
+
+class _SpoolWatch(list[tuple[str, int]]):
+    """The fake's request log, noting at each request how many assets the scan's spool
+    files under ``root`` hold (what the collector has written so far)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root
+
+    def append(self, request: str) -> None:  # type: ignore[override]
+        lines = 0
+        for f in self.root.glob("auditor-gcp-*/*.jsonl"):
+            with f.open("rb") as fh:
+                lines += sum(1 for _ in fh)
+        super().append((request, lines))
+
+
+@pytest.mark.parametrize("checkpoint", [False, True])
+def test_each_page_is_spooled_before_the_next_is_asked_for(
+    fake: GcpFake, tmp_path: Path, checkpoint: bool
+) -> None:
+    """Held in memory at once: at most the page in flight. One worker lists the units in
+    turn, 4 assets a page: when the next page is asked for, every asset answered so far
+    is already in the spool files (a unit's listing is not kept until it ends), and the
+    records (checkpointed or not) are the whole listing."""
+    work = tmp_path / "work"
+    work.mkdir()
+    opts = _opts(fake, page_size=4, max_workers=1)
+    if checkpoint:
+        opts = dataclasses.replace(opts, checkpoint=tmp_path / "ckpt")
+    log, fake.requests = fake.requests, _SpoolWatch(work)  # type: ignore[assignment]
+    try:
+        result = collect_gcp(opts, work_dir=work)
+        seen: list[tuple[str, int]] = list(fake.requests)
+    finally:
+        fake.requests = log
+    assert result.gaps == [] and len(seen) > 6
+    written = [lines for _, lines in seen]
+    assert written[0] == 0 and written == sorted(written)
+    for (request, before), (_, now) in itertools.pairwise(seen):
+        assert now - before <= 4, (request, before, now)  # at most one page behind
+    continued = [i for i, (req, _) in enumerate(seen) if "pageToken=" in req and i > 0]
+    assert continued, "the estate must span several pages"
+    for i in continued:  # the page answered before a continuation was full, and is on disk
+        assert written[i] - written[i - 1] == 4, seen[i - 1 : i + 1]
+    assert len(result.records) == len(collect_gcp(_opts(fake)).records)

@@ -23,6 +23,9 @@ from typing import Any
 
 import pytest
 
+from auditor.analysis.derive import build_graph
+from auditor.analysis.network.addresses import nets_of
+from auditor.analysis.network.gcp import firewalls_for, first_matches
 from auditor.boundary import load_declaration
 from auditor.checks.pack import load_pack
 from auditor.model import Status, Verdict
@@ -184,6 +187,7 @@ def _analytics_subnet(assets: list[dict[str, Any]]) -> None:
                 "network": f"{GAPI}/global/networks/analytics-net",
                 "region": f"{GAPI}/regions/europe-west1",
                 "ipCidrRange": "10.30.0.0/20",
+                "secondaryIpRanges": [{"rangeName": "pods", "ipCidrRange": "10.31.0.0/16"}],
             },
         )
     )
@@ -212,3 +216,83 @@ def test_private_collector_beyond_an_uncollected_peer_is_unknown(tmp_path: Path)
     assert v.status is Status.INCONCLUSIVE, v.message
     assert "shared-vpc" in v.message
     assert "partner-shared/global/networks/shared-vpc" in v.unmodelled
+
+
+def _listing_nat(ranges: list[str], subnetwork: str = "kafka-ew4") -> list[dict[str, Any]]:
+    """The clean twin with its europe-west4 Cloud NAT listing one subnetwork's ``ranges``."""
+    assets = _twin(deny_all=True)
+    for a in assets:
+        if a["name"].endswith("/routers/nat-router-ew4"):
+            a["resource"]["data"]["nats"] = [
+                {
+                    "name": "egress-nat-ew4",
+                    "natIpAllocateOption": "AUTO_ONLY",
+                    "sourceSubnetworkIpRangesToNat": "LIST_OF_SUBNETWORKS",
+                    "subnetworks": [
+                        {
+                            "name": f"{GAPI}/regions/europe-west4/subnetworks/{subnetwork}",
+                            "sourceIpRangesToNat": ranges,
+                            "secondaryIpRangeNames": (
+                                ["pods"] if "LIST_OF_SECONDARY_IP_RANGES" in ranges else []
+                            ),
+                        }
+                    ],
+                }
+            ]
+    return assets
+
+
+NAT_EW4 = f"{CP}/regions/europe-west4/routers/nat-router-ew4/nats/egress-nat-ew4"
+
+
+def test_a_cloud_nat_listing_the_primary_range_translates_the_brokers(tmp_path: Path) -> None:
+    for ranges in (["PRIMARY_IP_RANGE"], ["ALL_IP_RANGES"]):
+        vs = _verdicts(tmp_path, _listing_nat(ranges))
+        assert vs["monitoring"].status is Status.PASS, (ranges, vs["monitoring"].message)
+
+
+def test_a_cloud_nat_listing_only_secondary_ranges_or_another_subnetwork_is_no_way_out(
+    tmp_path: Path,
+) -> None:
+    """The europe-west4 brokers' addresses are in kafka-ew4's primary range: a NAT that
+    translates only its secondary ranges, or lists another subnetwork, does not carry
+    them; the NAT's list is what to change."""
+    for assets in (
+        _listing_nat(["LIST_OF_SECONDARY_IP_RANGES"]),
+        _listing_nat(["ALL_IP_RANGES"], subnetwork="other-ew4"),
+    ):
+        v = _verdicts(tmp_path, assets)["monitoring"]
+        assert v.status is Status.FAIL, v.message
+        assert "cannot export" in v.message and "broker-ew4" in v.message, v.message
+        assert "egress-nat-ew4 does not list" in v.message
+        assert v.causes == (NAT_EW4,)
+
+
+def test_a_collector_in_a_peer_secondary_range_is_reached_over_the_peering(
+    tmp_path: Path,
+) -> None:
+    """Peering exchanges the subnet routes of secondary ranges too (alias IPs, GKE pods):
+    the peer network's address space includes them (one function computes it)."""
+    assets = estate()
+    _analytics_subnet(assets)
+    ok = _verdicts(tmp_path, assets, "  monitoring: {via: [peering], to: [10.31.0.5/32]}")
+    assert ok["monitoring"].status is Status.PASS, ok["monitoring"].message
+    assert "(peering)" in ok["monitoring"].message
+
+
+def test_first_matching_egress_rule_decides_each_address() -> None:
+    """The one GCP first-match loop, over the clean twin's egress rules: the collector
+    range is decided by the allow rule, everything else by the deny-all below it."""
+    inv = gcp_scanned(_twin(deny_all=True))
+    graph = build_graph(inv, load_declaration(FIXTURE / "boundary.yaml"))
+    fws = firewalls_for(graph, NET, set(), set(), "egress")
+    decided, rest = first_matches(
+        fws, 443, nets_of(["0.0.0.0/0"]), lambda f: nets_of(f.attributes["destination_ranges"])
+    )
+    got = [(f.name, len(n)) for f, n in decided]
+    assert got[0] == ("allow-collector", 1) and str(decided[0][1][0]) == COLLECTOR
+    assert got[1][0] == "deny-all-egress" and rest == ()
+    decided, rest = first_matches(
+        fws, 22, nets_of(["0.0.0.0/0"]), lambda f: nets_of(f.attributes["destination_ranges"])
+    )
+    assert [f.name for f, _ in decided] == ["deny-all-egress"] and rest == ()

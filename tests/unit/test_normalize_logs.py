@@ -46,7 +46,7 @@ def test_sink_destinations(dest: str, want: tuple[Any, ...]) -> None:
     assert destination_parts(dest) == want
 
 
-def _sink(filt: str, disabled: bool = False) -> Resource:
+def _sink(filt: str, disabled: bool = False, **extra: Any) -> Resource:
     return Resource(
         id="//logging.googleapis.com/projects/p/sinks/s",
         cloud="gcp",
@@ -54,25 +54,35 @@ def _sink(filt: str, disabled: bool = False) -> Resource:
         account="p",
         region="global",
         name="s",
-        attributes={"filter": filt, "disabled": disabled},
+        attributes={"filter": filt, "disabled": disabled, "parent": "projects/p", **extra},
     )
 
 
 @pytest.mark.parametrize(
-    ("filt", "disabled", "routes"),
+    ("filt", "disabled", "extra", "routes"),
     [
-        ("", False, True),
-        ('logName:"cloudaudit.googleapis.com"', False, True),
-        ('LOG_ID("cloudaudit.googleapis.com/data_access")', False, True),
-        ('NOT LOG_ID("cloudaudit.googleapis.com/activity") AND NOT LOG_ID("x")', False, False),
-        ('resource.type="gce_instance"', False, False),
-        ("", True, False),
+        ("", False, {}, "yes"),
+        ('logName:"cloudaudit.googleapis.com"', False, {}, "yes"),
+        ('LOG_ID("cloudaudit.googleapis.com/data_access")', False, {}, "yes"),
+        # drops Admin Activity only: Data Access, System Event and Policy logs still go
+        ('NOT LOG_ID("cloudaudit.googleapis.com/activity") AND NOT LOG_ID("x")', False, {}, "yes"),
+        ('NOT logName:"cloudaudit.googleapis.com"', False, {}, "no"),
+        ('logName="projects/p/logs/syslog"', False, {}, "no"),
+        # whether audit entries have this resource type is not modelled
+        ('resource.type="gce_instance"', False, {}, "unknown"),
+        ("", True, {}, "no"),
+        # an exclusion dropping every audit log
+        ("", False, {"exclusion_filters": ['logName:"cloudaudit.googleapis.com"']}, "no"),
+        # exclusions whose filters were not collected
+        ("", False, {"exclusions": ["drop-some"]}, "unknown"),
     ],
 )
-def test_which_sinks_route_audit_logs(filt: str, disabled: bool, routes: bool) -> None:
+def test_which_sinks_route_audit_logs(
+    filt: str, disabled: bool, extra: dict[str, Any], routes: str
+) -> None:
     from auditor.checks._audit_gcp import routes_audit
 
-    assert routes_audit(_sink(filt, disabled)) is routes
+    assert routes_audit(_sink(filt, disabled, **extra)).value == routes
 
 
 def test_storage_immutability_locked_unlocked_unknown() -> None:

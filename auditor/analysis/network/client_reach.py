@@ -38,6 +38,7 @@ from auditor.analysis.network.addresses import (
     nets_of,
 )
 from auditor.analysis.network.answers import Reach
+from auditor.analysis.network.cross_cloud import network_cidrs
 from auditor.analysis.network.index import local_id
 from auditor.analysis.network.path_model import WORLD, Path
 from auditor.analysis.network.paths import best, path_engine, verdict_of
@@ -70,19 +71,8 @@ class SourceReach:
 
 
 def internal_space(graph: BoundaryGraph, networks: Sequence[Resource]) -> tuple[Net, ...]:
-    """Addresses of the platform's own networks: their CIDRs and their subnets' ranges."""
-    ids = {n.id for n in networks}
-    local = {str(n.attributes.get("vpc_id") or "") for n in networks} - {""}
-    cidrs: list[object] = []
-    for n in networks:
-        cidrs.extend(n.attributes.get("cidrs") or [])
-        cidrs.append(n.attributes.get("cidr"))
-    for s in graph.of_kind(Kind.SUBNET):
-        vid = str(s.attributes.get("vpc_id") or "")
-        if vid in ids or (s.cloud == "aws" and vid in local):
-            cidrs.append(s.attributes.get("cidr"))
-            cidrs.extend(s.attributes.get("cidrs") or [])
-    return nets_of(c for c in cidrs if c)
+    """Addresses of the platform's own networks (:func:`.cross_cloud.network_cidrs`)."""
+    return nets_of(c for n in networks for c in network_cidrs(graph, n))
 
 
 def undeclared_part(
@@ -199,14 +189,9 @@ def _peered_space(
                 continue
             far_id = str(far.get("vpc_id") or "")
             got = nets_of(far.get("cidrs") or [])
-            if not got and far_id:
-                got = nets_of(
-                    c
-                    for s in graph.of_kind(Kind.SUBNET)
-                    if str(s.attributes.get("vpc_id") or "") == far_id
-                    for c in [s.attributes.get("cidr"), *(s.attributes.get("cidrs") or [])]
-                    if c
-                )
+            far_net = graph.get(far_id) if not got and far_id else None
+            if far_net is not None:
+                got = nets_of(network_cidrs(graph, far_net))
             if got:
                 nets.extend(got)
             else:

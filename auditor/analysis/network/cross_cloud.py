@@ -36,18 +36,40 @@ from auditor.model import Kind, Resource
 _APPLIANCE = frozenset({"appliance", "instance", "ip", "ilb", "eni"})
 
 
-def network_cidrs(graph: BoundaryGraph, net: Resource) -> list[str]:
-    """A network's ranges: its own (AWS, Azure), else its subnets' (GCP)."""
+def network_cidrs(graph: BoundaryGraph, net: Resource, *, secondary: bool = False) -> list[str]:
+    """A network's address space: its own ranges (AWS VPC, Azure VNet), else its subnets'
+    (a GCP network has none of its own), with their secondary ranges when ``secondary``
+    (GCP alias ranges, routed inside the network and exchanged over peerings).
+
+    The one place a network's addresses are computed from its subnets.
+    """
     own = [str(c) for c in net.attributes.get("cidrs") or []]
     if own:
         return sorted(set(own))
-    return sorted(
-        {
-            str(s.attributes.get("cidr"))
-            for s in graph.of_kind(Kind.SUBNET)
-            if s.attributes.get("vpc_id") == net.id and s.attributes.get("cidr")
-        }
-    )
+    keys = {net.id}
+    if net.cloud == "aws" and net.attributes.get("vpc_id"):  # AWS subnets name the local id
+        keys.add(str(net.attributes["vpc_id"]))
+    out: set[str] = set()
+    for s in graph.of_kind(Kind.SUBNET):
+        a = s.attributes
+        if str(a.get("vpc_id") or "") not in keys:
+            continue
+        if s.cloud == "aws" and s.region != net.region:
+            continue
+        extra = [*(a.get("cidrs") or []), *((a.get("secondary_cidrs") or []) if secondary else [])]
+        out.update(str(c) for c in [a.get("cidr"), *extra] if c)
+    return sorted(out)
+
+
+LINK_SEP = "<->"
+
+
+def link_id(a: str, b: str) -> str:
+    """The id of the link between two networks (or network places), the same whichever
+    end is named first: ``A<->B`` with the ends in sorted order. A missing link a path
+    needs and the pair network.replication-private judges carry this one id."""
+    first, second = sorted((a, b))
+    return f"{first}{LINK_SEP}{second}"
 
 
 def declared_crossings(decl: Declaration) -> set[frozenset[tuple[str, str]]]:

@@ -36,8 +36,8 @@ from auditor.analysis.network.addresses import (
 )
 from auditor.analysis.network.answers import Connectivity, Exposure, Reach
 from auditor.analysis.network.azure import scale_set_nics
-from auditor.analysis.network.cross_cloud import connections, network_cidrs
-from auditor.analysis.network.gcp import firewalls_for
+from auditor.analysis.network.cross_cloud import connections, link_id, network_cidrs
+from auditor.analysis.network.gcp import firewalls_for, first_matches, source_ranges
 from auditor.analysis.network.index import label, local_id
 from auditor.analysis.network.path_model import Hop, Path, hops_reach
 from auditor.analysis.network.security_groups import sg_decide
@@ -59,12 +59,11 @@ def _conn_hop(node: str, c: Connectivity) -> Hop:
 
 
 def _path(
-    source: str, target: Resource, port: int, via: Sequence[str], hops: Sequence[Hop], why: str
+    source: str, target: Resource, port: int, via: Sequence[str], hops: Sequence[Hop]
 ) -> Path:
     reach = hops_reach(hops)
     blocked = next((h for h in hops if h.reach is not Reach.YES), None)
     reason = "reachable" if blocked is None else f"{blocked.what} {blocked.detail}"
-    del why
     return Path(
         source=source,
         target=target.id,
@@ -90,7 +89,7 @@ def internet_path(target: Resource, e: Exposure) -> Path:
             if n not in (target.id, *e.path)
         )
     hops.append(_hop(target.id, "target", e.reason, e.reach, unmodelled=e.unmodelled))
-    return _path(INTERNET_ID, target, e.port, ("internet",), hops, e.reason)
+    return _path(INTERNET_ID, target, e.port, ("internet",), hops)
 
 
 def _tagged_ips(graph: BoundaryGraph, tags: object, accounts: object) -> list[str]:
@@ -119,33 +118,21 @@ def _gcp_admits(
     tags = {str(t) for t in a.get("network_tags") or []}
     sas = {str(s) for s in a.get("service_accounts") or []}
     fws = firewalls_for(graph, network, tags, sas, "ingress")
-    remaining = collapse(nets)
-    admitted: list[Net] = []
-    decided = ""
-    decider = ""
-    for fw in fws:
+
+    def sources(fw: Resource) -> tuple[Net, ...]:
         f = fw.attributes
-        by_identity = bool(f.get("source_tags") or f.get("source_service_accounts"))
-        ports = f.get("rules") or []
-        if not any(
-            r.get("protocol") in ("tcp", "-1")
-            and (r.get("from_port") is None or int(r["from_port"]) <= port <= int(r["to_port"]))
-            for r in ports
-        ):
-            continue
-        ranges = nets_of(f.get("source_ranges") or []) if not by_identity else ()
-        if by_identity:  # sources by tag or account: the addresses of those instances
-            ranges = nets_of(
+        if f.get("source_tags") or f.get("source_service_accounts"):
+            # sources by tag or account: the addresses of those instances
+            return nets_of(
                 _tagged_ips(graph, f.get("source_tags"), f.get("source_service_accounts"))
             )
-        hit = net_intersect(remaining, ranges)
-        if not hit:
-            continue
-        if f.get("action") == "allow":
-            admitted.extend(hit)
-        decided = decided or f"firewall rule {fw.name} ({f.get('action')})"
-        decider = decider or fw.id
-        remaining = net_subtract(remaining, hit)
+        return source_ranges(fw)
+
+    decisions, remaining = first_matches(fws, port, nets, sources)
+    admitted = [n for fw, hit in decisions if fw.attributes.get("action") == "allow" for n in hit]
+    first = decisions[0][0] if decisions else None
+    decided = f"firewall rule {first.name} ({first.attributes.get('action')})" if first else ""
+    decider = first.id if first else ""
     if admitted:
         return (
             Reach.YES,
@@ -339,7 +326,7 @@ def network_path(
         r, why, rule = admits(graph, target, port, nets or nets_of(["0.0.0.0/0"]))
         hops.append(_firewall_hop(target, why, r, rule))
     hops.append(_hop(target.id, "target", f"{label(target)} port {port}"))
-    return _path(source, target, port, (c.via,), hops, c.reason)
+    return _path(source, target, port, (c.via,), hops)
 
 
 def _firewall_hop(target: Resource, why: str, r: Reach, rule: str = "") -> Hop:
@@ -383,7 +370,7 @@ def cidr_path(
     r, why, rule = admits(graph, target, port, nets_of([cidr]))
     hops.append(_firewall_hop(target, why, r, rule))
     hops.append(_hop(target.id, "target", f"{label(target)} port {port}"))
-    return _path(cidr, target, port, (c.via,), hops, c.reason)
+    return _path(cidr, target, port, (c.via,), hops)
 
 
 def target_networks(graph: BoundaryGraph, res: Resource) -> list[Resource]:
@@ -425,9 +412,7 @@ def _endpoint_paths(
                     ok = Reach.YES if not state or state in _LIVE_ENDPOINT else Reach.NO
                     hops.append(_hop(pe.id, "private endpoint", state or "state unknown", ok))
                     hops.append(_hop(target.id, "target", f"{label(target)} port {port}"))
-                    out.append(
-                        _path(source, target, port, (c.via, "private-endpoint"), hops, c.reason)
-                    )
+                    out.append(_path(source, target, port, (c.via, "private-endpoint"), hops))
     if not out:
         out.append(
             _path(
@@ -444,15 +429,9 @@ def _endpoint_paths(
                         Reach.NO,
                     )
                 ],
-                "no private endpoint",
             )
         )
     return out
-
-
-MISSING_LINK = "<->"
-"""Joins two network ids into the id of the link between them (as network.replication-private
-names a pair)."""
 
 
 def paths_between(
@@ -473,7 +452,7 @@ def paths_between(
         # link to build is what must change
         missing = [
             _hop(
-                f"{s.id}{MISSING_LINK}{t.id}",
+                link_id(s.id, t.id),
                 "missing link",
                 f"no peering or site link joins {s.name or local_id(s.id)} to "
                 f"{t.name or local_id(t.id)}",
@@ -483,5 +462,5 @@ def paths_between(
             for t in tnets
         ]
         hops = [_hop(srcs[0].id, "source", names), *missing]
-        out.append(_path(source, target, port, (), hops, "no private path"))
+        out.append(_path(source, target, port, (), hops))
     return out

@@ -17,7 +17,7 @@ direct peers (see ``network.peering-declared``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from auditor.analysis.network.acl import port_in, proto_matches
 from auditor.analysis.network.addresses import (
@@ -26,6 +26,7 @@ from auditor.analysis.network.addresses import (
     internet_space,
     net_intersect,
     net_subtract,
+    nets_of,
     parse_net,
 )
 from auditor.analysis.network.answers import Exposure, Reach, SourceGroups
@@ -296,29 +297,50 @@ def _through_firewalls(
 def _first_matches(
     firewalls: Sequence[Resource], port: int, routed: Sequence[Net]
 ) -> tuple[list[tuple[Net, Resource]], Resource | None, tuple[Net, ...]]:
-    """Firewall rules in priority order over the addresses ``routed``: the first match decides.
+    """Ingress firewall rules over the internet addresses ``routed`` (:func:`first_matches`).
 
     Returns each address admitted by the allow rule that decides it, the first
     rule that decides any address, and the addresses no rule decides.
     """
-    remaining: tuple[Net, ...] = tuple(routed)
-    admitted: list[tuple[Net, Resource]] = []
-    decided: Resource | None = None
+    decided, remaining = first_matches(firewalls, port, routed, source_ranges)
+    admitted = [
+        (n, fw) for fw, hit in decided if fw.attributes.get("action") == "allow" for n in hit
+    ]
+    return admitted, (decided[0][0] if decided else None), remaining
+
+
+def source_ranges(fw: Resource) -> tuple[Net, ...]:
+    """The source ranges of an ingress rule (none for a rule by source tag or account)."""
+    return nets_of(fw.attributes.get("source_ranges") or [])
+
+
+def first_matches(
+    firewalls: Sequence[Resource],
+    port: int,
+    nets: Sequence[Net],
+    far: Callable[[Resource], Sequence[Net]],
+) -> tuple[list[tuple[Resource, tuple[Net, ...]]], tuple[Net, ...]]:
+    """GCP firewall rules (in :func:`firewalls_for` order) over ``nets`` on tcp ``port``:
+    the first rule matching an address decides it, allow or deny.
+
+    The one evaluation loop of GCP firewall rules. ``far`` gives a rule's far-end
+    addresses (an ingress rule's sources, an egress rule's destinations). Returns each
+    rule that decides something with the addresses it decides, in order, and the
+    addresses no rule decides (the implied rules, when collected, decide them all).
+    """
+    remaining = collapse(nets)
+    decided: list[tuple[Resource, tuple[Net, ...]]] = []
     for fw in firewalls:
         if not remaining:
             break
         if not _matches_port(fw, port):
             continue
-        srcs = [n for c in fw.attributes.get("source_ranges") or [] if (n := parse_net(str(c)))]
-        hit = net_intersect(srcs, remaining)
+        hit = net_intersect(remaining, far(fw))
         if not hit:
             continue
-        if fw.attributes.get("action") == "allow":
-            admitted.extend((n, fw) for n in hit)
-        if decided is None:
-            decided = fw
-        remaining = net_subtract(remaining, srcs)
-    return admitted, decided, remaining
+        decided.append((fw, hit))
+        remaining = net_subtract(remaining, hit)
+    return decided, remaining
 
 
 def _unknown(res: Resource, port: int, reason: str) -> Exposure:

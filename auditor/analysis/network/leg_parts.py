@@ -84,7 +84,7 @@ class LegParts(RouteWalker):
         return out, public, entry
 
     def origins_for_resource(self, res: Resource) -> list[Origin]:
-        sgs, _missing = self.view.firewalls_of(res)
+        sgs, missing = self.view.firewalls_of(res)
         public, _ = self.view._public_address(res)
         out: list[Origin] = []
         for s in self.view.subnets_of(res):
@@ -96,7 +96,13 @@ class LegParts(RouteWalker):
             nets = net_intersect(nets, sn) or sn
             out.append(
                 Origin(
-                    label=res.id, node=res.id, nets=nets, subnet=s, sgs=tuple(sgs), public=public
+                    label=res.id,
+                    node=res.id,
+                    nets=nets,
+                    subnet=s,
+                    sgs=tuple(sgs),
+                    public=public,
+                    missing_sgs=tuple(missing),
                 )
             )
         return out

@@ -7,9 +7,10 @@ traffic classes ask the reverse: from each platform resource, to a destination
 
 Per cloud: AWS in this module (route walk of the source subnet's table, the
 NACL both ways, the source's security group egress rules), GCP in
-:mod:`.outbound_gcp` (routes, external IP or Cloud NAT, egress firewall rules).
-Azure outbound (NSG outbound rules, default outbound access, NAT gateways, user
-routes to appliances) is not modelled: its sources are UNKNOWN, naming it.
+:mod:`.outbound_gcp` (routes, external IP or Cloud NAT, egress firewall rules),
+Azure in :mod:`.outbound_azure` (system and user routes, NAT gateway, public IP or
+default outbound access, NSG outbound rules; appliances such as Azure Firewall
+are UNKNOWN, named).
 
 A named endpoint with no private endpoint in the source's network is reached at
 public addresses DNS gives; those are not collected, so it is judged over the
@@ -29,10 +30,13 @@ from auditor.analysis.network.addresses import (
     covers,
     fmt_nets,
     net_intersect,
+    net_subtract,
     nets_of,
 )
 from auditor.analysis.network.answers import Reach
+from auditor.analysis.network.cross_cloud import network_cidrs
 from auditor.analysis.network.index import local_id
+from auditor.analysis.network.outbound_azure import azure_outbound
 from auditor.analysis.network.outbound_gcp import gcp_outbound
 from auditor.analysis.network.outbound_model import (
     Dest,
@@ -51,10 +55,6 @@ SOURCE_KINDS = (Kind.INSTANCE, Kind.KAFKA_CLUSTER)
 """Platform resources whose outbound traffic is judged (they hold the addresses). A
 Kafka cluster counts on AWS only: MSK brokers sit in the customer's subnets behind its
 security groups, while Managed Kafka and Event Hubs run in the provider's networks."""
-AZURE_UNMODELLED = (
-    "Azure outbound paths (NSG outbound rules, default outbound access, NAT gateways, "
-    "user routes to network appliances)"
-)
 
 
 def sources(graph: BoundaryGraph) -> list[Resource]:
@@ -79,18 +79,7 @@ def outbound(graph: BoundaryGraph, dest: Dest, port: int) -> list[OutPath]:
         elif res.cloud == "gcp":
             out.extend(gcp_outbound(graph, res, dest, port))
         elif res.cloud == "azure":
-            net = _azure_network(graph, res)
-            out.append(
-                OutPath(
-                    source=res.id,
-                    network=net,
-                    dest=dest.label,
-                    port=port,
-                    reach=Reach.UNKNOWN,
-                    reason=f"outbound traffic of {res.name or res.id} is not modelled",
-                    unmodelled=AZURE_UNMODELLED,
-                )
-            )
+            out.extend(azure_outbound(graph, res, _azure_network(graph, res), dest, port))
     return out
 
 
@@ -211,10 +200,17 @@ def _aws_nets(
     src_hop = engine.hop(res, "source", f"{res.name or local_id(res.id)}")
     acl = engine.view.acl_for(o.subnet)
     out: list[OutPath] = []
+    own = engine.vpc_of(o.subnet)
+
+    def holder(piece: Net) -> Resource | None:
+        return _vpc_holding(engine, piece, own)
+
     for whole in nets:
         pieces: list[tuple[Net, Walk | None]] = [(whole, None)]
         if endpoint is None:
-            pieces = list(engine.walk_parts(table, whole, _vpc_holding(engine, whole)))
+            # each piece is walked towards the network that holds it (pieces of one
+            # destination may lie in the source's VPC, a peer's, or none)
+            pieces = list(engine.walk_parts(table, whole, holder))
         for piece, w in pieces:
             if w is None:
                 via: tuple[str, ...] = ("private-endpoint",)
@@ -224,42 +220,50 @@ def _aws_nets(
                 )
                 route: tuple[str, ...] = ()
             else:
-                w = _into_uncollected_peer(engine, w, piece)
-                if w.reach is not Reach.YES:
-                    h = next((x for x in w.hops if x.reach is not Reach.YES), None)
-                    out.append(
-                        replace(
-                            base,
-                            reach=w.reach,
-                            nets=(piece,),
-                            hops=(src_hop, *w.hops),
-                            reason=w.reason,
-                            blocker=table.id,
-                            unmodelled=h.unmodelled if h else "",
-                            missing=w.missing,
-                        )
-                    )
+                w = _into_uncollected_peer(engine, w, piece, own)
+                stopped = _stopped(res, o, table, replace(base, nets=(piece,)), src_hop, w)
+                if stopped is not None:
+                    out.append(stopped)
                     continue
                 via = declared_links(w.via) or ("local",)
                 hops = (src_hop, *w.hops)
                 route = _route_cause(table, via, w)
-                if w.fate == "internet" and "nat" not in via and o.public is not True:
-                    out.append(
-                        replace(
-                            base,
-                            reach=Reach.UNKNOWN if o.public is None else Reach.NO,
-                            via=via,
-                            nets=(piece,),
-                            hops=hops,
-                            reason=f"{res.name or local_id(res.id)} has no public address for "
-                            "the internet gateway to answer",
-                            blocker=res.id,
-                            missing=(res.id,) if o.public is None else (),
-                        )
-                    )
-                    continue
             out.extend(_filtered(engine, res, o, acl, base, piece, via, hops, route, port))
     return out
+
+
+def _stopped(
+    res: Resource, o: Origin, table: Resource, base: OutPath, src_hop: Hop, w: Walk
+) -> OutPath | None:
+    """The outcome of a walk that does not get out (``base`` holds its piece): dropped or
+    undecided on the way, or at an internet gateway with no public address to answer;
+    None when it gets out."""
+    if w.reach is not Reach.YES:
+        h = next((x for x in w.hops if x.reach is not Reach.YES), None)
+        return replace(
+            base,
+            reach=w.reach,
+            hops=(src_hop, *w.hops),
+            reason=w.reason,
+            # the hop that drops it is what must change (a route table, a peering,
+            # a TGW route table or attachment, a NAT gateway)
+            blocker=h.node if h is not None else table.id,
+            unmodelled=h.unmodelled if h else "",
+            missing=w.missing,
+        )
+    via = declared_links(w.via) or ("local",)
+    if w.fate != "internet" or "nat" in via or o.public is True:
+        return None
+    return replace(
+        base,
+        reach=Reach.UNKNOWN if o.public is None else Reach.NO,
+        via=via,
+        hops=(src_hop, *w.hops),
+        reason=f"{res.name or local_id(res.id)} has no public address for the internet "
+        "gateway to answer",
+        blocker=res.id,
+        missing=(res.id,) if o.public is None else (),
+    )
 
 
 _LINK_HOPS = ("peering", "TGW attachment", "gateway endpoint")
@@ -276,15 +280,15 @@ def _route_cause(table: Resource, via: tuple[str, ...], w: Walk) -> tuple[str, .
     return (link,) if link else (table.id,)
 
 
-def _into_uncollected_peer(engine: PathEngine, w: Walk, piece: Net) -> Walk:
-    """A walk dropped at a peering only because no collected VPC holds ``piece``: when
-    the peering's far side declares CIDRs holding it (a collector in a peer VPC outside
-    the scan), the packet is delivered there."""
-    if w.reach is not Reach.NO or w.via != ("peering",) or _vpc_holding(engine, piece):
+def _into_uncollected_peer(engine: PathEngine, w: Walk, piece: Net, own: Resource | None) -> Walk:
+    """A walk dropped at an active peering only because no collected VPC holds ``piece``:
+    when the peering's far side declares CIDRs holding it (a collector in a peer VPC
+    outside the scan), the packet is delivered there."""
+    if w.reach is not Reach.NO or w.via != ("peering",) or _vpc_holding(engine, piece, own):
         return w
     h = next((x for x in w.hops if x.what == "peering"), None)
     p = engine.graph.get(h.node) if h is not None else None
-    if p is None:
+    if p is None or p.attributes.get("status") != "active":
         return w
     for side in ("requester", "accepter"):
         info = p.attributes.get(side) or {}
@@ -299,10 +303,13 @@ def _into_uncollected_peer(engine: PathEngine, w: Walk, piece: Net) -> Walk:
     return w
 
 
-def _vpc_holding(engine: PathEngine, n: Net) -> Resource | None:
-    """The collected VPC whose CIDRs hold ``n`` (a collector in a peered VPC), if any."""
-    for v in engine.graph.of_kind(Kind.NETWORK):
-        if v.cloud == "aws" and covers(nets_of(v.attributes.get("cidrs") or []), [n]):
+def _vpc_holding(engine: PathEngine, n: Net, own: Resource | None) -> Resource | None:
+    """The collected VPC whose CIDRs hold ``n``: the source's own when it does (VPCs
+    may overlap), else the first other by id (a collector in a peered VPC), else None."""
+    if own is not None and covers(nets_of(network_cidrs(engine.graph, own)), [n]):
+        return own
+    for v in sorted(engine.graph.of_kind(Kind.NETWORK), key=lambda v: v.id):
+        if v.cloud == "aws" and covers(nets_of(network_cidrs(engine.graph, v)), [n]):
             return v
     return None
 
@@ -323,26 +330,42 @@ def _filtered(
     source's security group egress rules."""
     nets: tuple[Net, ...] = (piece,)
     rule: list[str] = []
-    if acl is not None:
-        d = acl_eval(acl, egress=True, nets=nets, port=port)
-        back = acl_range(acl, egress=False, nets=d.allowed).allowed if d.allowed else ()
-        if not back:
-            return [
-                replace(
-                    base,
-                    reach=Reach.NO,
-                    via=via,
-                    nets=nets,
-                    hops=(*hops, engine.hop(acl, "network ACL", "drops it", Reach.NO)),
-                    reason=f"network ACL {local_id(acl.id)} drops tcp {port} to {piece} "
-                    "(request out or reply in)",
-                    route=route,
-                    blocker=acl.id,
-                )
-            ]
-        if set(back) != {piece}:
-            nets = back
-            rule.append(acl.id)
+    if acl is None:  # every subnet has one: not collected, so unknown, never allowing
+        assert o.subnet is not None
+        return [
+            replace(
+                base,
+                reach=Reach.UNKNOWN,
+                via=via,
+                nets=nets,
+                hops=(
+                    *hops,
+                    engine.hop(o.subnet, "network ACL", "not collected", Reach.UNKNOWN),
+                ),
+                reason=f"the network ACL of subnet {local_id(o.subnet.id)} was not collected",
+                route=route,
+                missing=(o.subnet.id,),
+            )
+        ]
+    d = acl_eval(acl, egress=True, nets=nets, port=port)
+    back = acl_range(acl, egress=False, nets=d.allowed).allowed if d.allowed else ()
+    if not back:
+        return [
+            replace(
+                base,
+                reach=Reach.NO,
+                via=via,
+                nets=nets,
+                hops=(*hops, engine.hop(acl, "network ACL", "drops it", Reach.NO)),
+                reason=f"network ACL {local_id(acl.id)} drops tcp {port} to {piece} "
+                "(request out or reply in)",
+                route=route,
+                blocker=acl.id,
+            )
+        ]
+    if set(back) != {piece}:
+        nets = back
+        rule.append(acl.id)
     step = replace(base, via=via, nets=nets, hops=hops, route=route)
     return _sg_egress(engine, res, o, step, rule, port)
 
@@ -359,15 +382,9 @@ def _sg_egress(
         sgs, port, egress=True, nets=nets, prefix_lists=lambda pl: engine.prefix_list(region, pl)
     )
     names = ", ".join(local_id(g.id) for g in sgs) or "its groups"
-    if d2.unknown_prefix_lists and not d2.nets:
-        return [
-            replace(
-                step,
-                reach=Reach.UNKNOWN,
-                reason=f"prefix lists {', '.join(d2.unknown_prefix_lists)} were not collected",
-                missing=d2.unknown_prefix_lists,
-            )
-        ]
+    gone = _uncollected(step, res, o, d2.unknown_prefix_lists)
+    if gone is not None and not d2.nets:
+        return [gone]
     if not d2.nets:
         blocker = sgs[0].id if sgs else res.id
         return [
@@ -386,14 +403,10 @@ def _sg_egress(
             )
         ]
     out: list[OutPath] = []
-    if d2.unknown_prefix_lists:  # what those lists would let out is unknown, not absent
-        out.append(
-            replace(
-                step,
-                reason=f"prefix lists {', '.join(d2.unknown_prefix_lists)} were not collected",
-                missing=d2.unknown_prefix_lists,
-            )
-        )
+    if gone is not None:  # what those groups or lists would let out is unknown, not absent
+        rest = net_subtract(nets, d2.nets)
+        if rest:
+            out.append(replace(gone, nets=rest))
     for sg in sgs:
         d3 = sg_decide(
             [sg],
@@ -416,6 +429,28 @@ def _sg_egress(
             )
         )
     return out
+
+
+def _uncollected(step: OutPath, res: Resource, o: Origin, lists: Sequence[str]) -> OutPath | None:
+    """``step`` UNKNOWN because security groups of ``res``, or prefix lists their rules
+    name, were not collected (what they let out is unknown, not absent); None if none."""
+    if not o.missing_sgs and not lists:
+        return None
+    parts = []
+    if o.missing_sgs:
+        parts.append(f"security groups {', '.join(o.missing_sgs)} of {local_id(res.id)}")
+    if lists:
+        parts.append(f"prefix lists {', '.join(lists)}")
+    return replace(
+        step,
+        reach=Reach.UNKNOWN,
+        reason=f"{' and '.join(parts)} were not collected",
+        missing=(*(_sg_arn(res, g) for g in o.missing_sgs), *lists),
+    )
+
+
+def _sg_arn(res: Resource, group: str) -> str:
+    return f"arn:aws:ec2:{res.region}:{res.account}:security-group/{group}"
 
 
 def probe_ports(graph: BoundaryGraph, ports: Sequence[int]) -> list[int]:

@@ -6,7 +6,8 @@ apply to the instance (no tags, or one it carries) decide: most specific
 destination first, then the lowest priority number. A route to the default
 internet gateway leaves over ``internet`` when the instance has an external IP,
 over ``nat`` when a Cloud NAT of its region on that network translates its
-subnetwork, and nowhere otherwise. Other next hops (instances, internal load
+subnetwork's primary range (all subnetworks, or a listed one with its primary or
+all ranges), and nowhere otherwise. Other next hops (instances, internal load
 balancers, VPN tunnels, peering routes) are not modelled: UNKNOWN, named.
 Then the egress firewall rules that apply to it, in priority order (deny before
 allow at equal priority, the implied allow-egress at 65535): the first rule
@@ -22,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from auditor.analysis.network.acl import port_in, proto_matches
 from auditor.analysis.network.addresses import (
     Net,
     carve,
@@ -35,7 +35,8 @@ from auditor.analysis.network.addresses import (
     parse_net,
 )
 from auditor.analysis.network.answers import Reach
-from auditor.analysis.network.gcp import firewalls_for, routes_for
+from auditor.analysis.network.cross_cloud import network_cidrs
+from auditor.analysis.network.gcp import firewalls_for, first_matches, routes_for
 from auditor.analysis.network.index import local_id
 from auditor.analysis.network.outbound_model import Dest, OutPath, named_public, public_dest
 from auditor.analysis.network.path_model import Hop
@@ -99,11 +100,11 @@ def _routed(
 ) -> list[OutPath]:
     a = res.attributes
     network = base.network
-    local = collapse(
-        n
-        for s in graph.of_kind(Kind.SUBNET)
-        if s.cloud == "gcp" and s.attributes.get("vpc_id") == network
-        for n in nets_of([s.attributes.get("cidr"), *(s.attributes.get("secondary_cidrs") or [])])
+    net_res = graph.get(network)
+    local = (
+        collapse(nets_of(network_cidrs(graph, net_res, secondary=True)))
+        if net_res is not None
+        else ()
     )
     routes = routes_for(graph, network, {str(t) for t in a.get("network_tags") or []})
     parsed = [
@@ -231,30 +232,65 @@ def _leave(
     rhop = _hop(
         route.id, "route", f"{route.attributes.get('destination')} -> default internet gateway"
     )
-    name = res.name or local_id(res.id)
     if res.attributes.get("has_external_access"):
         ext = _hop(res.id, "external IP", str(res.attributes.get("public_ip") or "ephemeral"))
         return _through(base, fws, (d,), ("internet",), (src, rhop, ext), (route.id, res.id), port)
-    nat = _cloud_nat(graph, res, base.network)
-    if nat is None:
+    return _over_nat(graph, res, replace(base, nets=(d,)), fws, (src, rhop), route, port)
+
+
+def _over_nat(
+    graph: BoundaryGraph,
+    res: Resource,
+    base: OutPath,
+    fws: Sequence[Resource],
+    hops: tuple[Hop, ...],
+    route: Resource,
+    port: int,
+) -> list[OutPath]:
+    """``base`` (its range routed to the default internet gateway, no external IP) out
+    through the Cloud NAT that translates ``res``'s address, if one does."""
+    (d,) = base.nets
+    name = res.name or local_id(res.id)
+    nat, covered = _cloud_nat(graph, res, base.network)
+    if nat is not None and covered is Reach.UNKNOWN:
+        return [
+            replace(
+                base,
+                reach=Reach.UNKNOWN,
+                nets=(d,),
+                hops=(*hops, _hop(nat.id, "NAT gateway", "subnetworks", Reach.UNKNOWN)),
+                reason=f"Cloud NAT {nat.name} translates a list of subnetworks that was not "
+                "recorded",
+                missing=(nat.id,),
+                unmodelled="the subnetwork list of a LIST_OF_SUBNETWORKS Cloud NAT",
+            )
+        ]
+    if covered is Reach.NO:
+        # a NAT that lists other subnetworks (or only secondary ranges) is what to change
+        listing = f" (Cloud NAT {nat.name} does not list its primary range)" if nat else ""
+        blocker = nat.id if nat is not None else route.id
         return [
             replace(
                 base,
                 reach=Reach.NO,
                 nets=(d,),
-                hops=(src, rhop),
+                hops=(
+                    *hops,
+                    *([_hop(nat.id, "NAT gateway", "not for it", Reach.NO)] if nat else []),
+                ),
                 reason=f"{name} has no external IP and no Cloud NAT in {res.region} translates "
-                "its subnetwork",
-                blocker=route.id,
+                f"its subnetwork{listing}",
+                blocker=blocker,
             )
         ]
+    assert nat is not None
     nhop = _hop(nat.id, "NAT gateway", f"Cloud NAT {nat.name}")
-    return _through(base, fws, (d,), ("nat",), (src, rhop, nhop), (route.id, nat.id), port)
+    return _through(base, fws, (d,), ("nat",), (*hops, nhop), (route.id, nat.id), port)
 
 
 def _peered(graph: BoundaryGraph, network: str) -> list[tuple[Resource, tuple[Net, ...]]]:
     """Active peerings of ``network`` exchanging subnet routes, with the peer's ranges
-    (collected subnetworks of the peer network; none when it was not collected)."""
+    (primary and secondary; none when the peer network was not collected)."""
     out: list[tuple[Resource, tuple[Net, ...]]] = []
     for p in graph.of_kind(Kind.PEERING):
         a = p.attributes
@@ -262,13 +298,9 @@ def _peered(graph: BoundaryGraph, network: str) -> list[tuple[Resource, tuple[Ne
             continue
         if a.get("status") != "active" or a.get("exchange_subnet_routes") is False:
             continue
-        peer = str((a.get("accepter") or {}).get("vpc_id") or "")
-        nets = collapse(
-            n
-            for s in graph.of_kind(Kind.SUBNET)
-            if s.cloud == "gcp" and s.attributes.get("vpc_id") == peer
-            for n in nets_of([s.attributes.get("cidr")])
-        )
+        peer = graph.get(str((a.get("accepter") or {}).get("vpc_id") or ""))
+        # subnet routes of the peer's primary and secondary ranges are exchanged
+        nets = collapse(nets_of(network_cidrs(graph, peer, secondary=True))) if peer else ()
         if nets:
             out.append((p, nets))
     return sorted(out, key=lambda x: x[0].id)
@@ -288,9 +320,23 @@ def _uncollected_peers(graph: BoundaryGraph, network: str) -> list[str]:
     return sorted(set(out))
 
 
-def _cloud_nat(graph: BoundaryGraph, res: Resource, network: str) -> Resource | None:
+_NAT_PRIMARY = frozenset({"ALL_IP_RANGES", "PRIMARY_IP_RANGE"})
+
+
+def _cloud_nat(graph: BoundaryGraph, res: Resource, network: str) -> tuple[Resource | None, Reach]:
+    """The Cloud NAT of ``res``'s region on ``network`` that translates its primary address.
+
+    A NAT of ``ALL_SUBNETWORKS_*`` translates every subnetwork's primary range; one of
+    ``LIST_OF_SUBNETWORKS`` only the listed subnetworks, and of each only the ranges
+    configured (``ALL_IP_RANGES`` or ``PRIMARY_IP_RANGE`` hold the instance's address;
+    ``LIST_OF_SECONDARY_IP_RANGES`` alone does not). ``(nat, YES)`` when one does,
+    ``(nat, UNKNOWN)`` when a listing NAT's list was not recorded, else NO with the
+    listing NAT that leaves it out (None when there is none).
+    """
     subs = {str(s) for s in res.attributes.get("subnet_ids") or []}
-    for g in graph.of_kind(Kind.GATEWAY):
+    unknown: Resource | None = None
+    other: Resource | None = None
+    for g in sorted(graph.of_kind(Kind.GATEWAY), key=lambda g: g.id):
         a = g.attributes
         if g.cloud != "gcp" or a.get("gateway_type") != "nat" or g.region != res.region:
             continue
@@ -298,10 +344,22 @@ def _cloud_nat(graph: BoundaryGraph, res: Resource, network: str) -> Resource | 
             continue
         scope = str(a.get("source_subnetworks") or "")
         if scope.startswith("ALL_SUBNETWORKS") or not scope:
-            return g
-        if scope == "LIST_OF_SUBNETWORKS" and subs:
-            return g  # the list itself is not normalised: any NAT of that kind may cover it
-    return None
+            return g, Reach.YES
+        if scope != "LIST_OF_SUBNETWORKS":
+            continue
+        listed = a.get("nat_subnetworks")
+        if not isinstance(listed, list):
+            unknown = unknown or g
+            continue
+        for entry in listed:
+            if not isinstance(entry, dict) or str(entry.get("subnet_id") or "") not in subs:
+                continue
+            if _NAT_PRIMARY & {str(r) for r in entry.get("ranges") or []}:
+                return g, Reach.YES
+        other = other or g
+    if unknown is not None:
+        return unknown, Reach.UNKNOWN
+    return other, Reach.NO
 
 
 def _psc(graph: BoundaryGraph, network: str, name: str) -> Resource | None:
@@ -324,6 +382,11 @@ def _subnet_nets(graph: BoundaryGraph, r: Resource) -> tuple[Net, ...]:
     return collapse(out)
 
 
+def _destinations(fw: Resource) -> tuple[Net, ...]:
+    """An egress rule's destination ranges (all addresses when it names none)."""
+    return nets_of(fw.attributes.get("destination_ranges") or ["0.0.0.0/0"])
+
+
 def _through(
     base: OutPath,
     fws: Sequence[Resource],
@@ -339,26 +402,12 @@ def _through(
     UNKNOWN one for addresses no collected rule decides when the implied rules are not
     in the inventory, and a NO one (on the first deny) when nothing is let out.
     """
-    remaining: tuple[Net, ...] = collapse(nets)
+    decisions, remaining = first_matches(fws, port, nets, _destinations)
     allowed: dict[str, list[Net]] = {}
-    first_deny: Resource | None = None
-    for fw in fws:
-        if not remaining:
-            break
-        if not any(
-            proto_matches(r.get("protocol"), "tcp") and port_in(r, port)
-            for r in fw.attributes.get("rules") or []
-        ):
-            continue
-        dst = nets_of(fw.attributes.get("destination_ranges") or ["0.0.0.0/0"])
-        hit = net_intersect(remaining, dst)
-        if not hit:
-            continue
+    for fw, hit in decisions:
         if fw.attributes.get("action") == "allow":
             allowed.setdefault(fw.id, []).extend(hit)
-        elif first_deny is None:
-            first_deny = fw
-        remaining = net_subtract(remaining, dst)
+    first_deny = next((fw for fw, _ in decisions if fw.attributes.get("action") != "allow"), None)
     common = replace(base, via=via, route=route)
     out = [
         replace(

@@ -136,6 +136,9 @@ class Origin:
     """The source's security groups; None when the source is an address range."""
     public: bool | None = None
     """Whether the source has a public address (for egress through an IGW)."""
+    missing_sgs: tuple[str, ...] = ()
+    """Security groups the source names that were not collected: what they let out is
+    unknown (never taken as blocking)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -13,6 +13,7 @@ makes the hops every leg is written in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from auditor.analysis.network.addresses import Net, carve, covers, net_intersect, nets_of, parse_net
@@ -114,19 +115,24 @@ class RouteWalker:
         )
 
     def walk_parts(
-        self, table: Resource, dest: Net, dest_vpc: Resource | None
+        self,
+        table: Resource,
+        dest: Net,
+        dest_vpc: Resource | Callable[[Net], Resource | None] | None,
     ) -> list[tuple[Net, Walk]]:
         """The walk of every piece of ``dest`` that has one answer, in address order.
 
         Where a route (in ``table`` or any table further on) covers only part of a
         piece, the piece is carved by it and each part walked on its own, so a
-        summarised route never turns a whole source set UNKNOWN.
+        summarised route never turns a whole source set UNKNOWN. ``dest_vpc`` is the
+        network holding the destination, or a function giving it for each piece (the
+        pieces of one destination may lie in different networks).
         """
         out: list[tuple[Net, Walk]] = []
         todo = [dest]
         while todo:
             d = todo.pop()
-            w = self.walk(table, d, dest_vpc)
+            w = self.walk(table, d, dest_vpc(d) if callable(dest_vpc) else dest_vpc)
             pieces = carve(d, w.split) if w.split else (d,)
             if len(pieces) > 1:
                 todo.extend(reversed(pieces))

@@ -13,8 +13,8 @@ KAFKA_REPLICATION = define_kind(
     "kafka_replication",
     (
         "A managed Kafka replication: MSK Replicator, a MirrorMaker 2 connector on MSK "
-        "Connect, an Event Hubs geo-disaster recovery pairing, a GCP Managed Kafka Connect "
-        "cluster."
+        "Connect, an Event Hubs geo-disaster recovery pairing, a MirrorMaker 2 connector on a "
+        "GCP Managed Kafka Connect cluster."
     ),
     [
         attr(
@@ -38,24 +38,30 @@ KAFKA_REPLICATION = define_kind(
                 "a metadata-only pairing)"
             ),
         ),
-        attr("connector_class", "string", "MSK Connect: the connector class", "aws"),
+        attr(
+            "connector_class",
+            "string",
+            "MSK Connect, Managed Kafka Connect: the connector class",
+            "aws gcp",
+        ),
         attr(
             "mirror_role",
             "string",
             "MirrorMaker 2 connector: `source`, `checkpoint`, `heartbeat` or null (not MM2)",
-            "aws",
+            "aws gcp",
         ),
         attr(
             "config",
             "object",
-            "MSK Connect: the connector configuration keys that hold no secret",
-            "aws",
+            "MSK Connect, Managed Kafka Connect: the connector configuration",
+            "aws gcp",
         ),
         attr(
             "connect_bootstrap",
             "string",
-            "MSK Connect: bootstrap servers of the cluster the connector's workers use",
-            "aws",
+            "MSK Connect: bootstrap servers of the cluster the connector's workers use "
+            "(Managed Kafka Connect: null, not in the connector's asset)",
+            "aws gcp",
         ),
         attr("role", "string", "Event Hubs: `Primary` or `Secondary`", "azure"),
         attr("partner", "string", "Event Hubs: id of the paired namespace", "azure"),

@@ -67,6 +67,12 @@ LOG_SINK = define_kind(
         ),
         attr("disabled", "boolean", "the sink does not route", "gcp"),
         attr("exclusions", "array", "names of its enabled exclusion filters", "gcp"),
+        attr(
+            "exclusion_filters",
+            "array",
+            "the filters of its enabled exclusions (entries they match are not routed)",
+            "gcp",
+        ),
         attr("filter", "string", "inclusion filter ('' routes every entry)", "gcp"),
         attr(
             "include_children",

@@ -86,6 +86,14 @@ GATEWAY = define_kind(
             "gateway_type", "string", "`internet`, `nat`, `egress-only-internet`, `vpn`, `router`"
         ),
         attr("public_ip_ids", "array", "Azure NAT gateway: its public IP resources", "azure"),
+        attr(
+            "nat_subnetworks",
+            "array",
+            "GCP Cloud NAT of `LIST_OF_SUBNETWORKS`: `{subnet_id, ranges, secondary_ranges}` "
+            "per subnetwork it translates (`ranges`: `ALL_IP_RANGES`, `PRIMARY_IP_RANGE`, "
+            "`LIST_OF_SECONDARY_IP_RANGES`)",
+            "gcp",
+        ),
         attr("public_ips", "array", "public addresses it uses (NAT)"),
         attr(
             "source_subnetworks",

@@ -13,12 +13,16 @@ from auditor.base.kinds._schema import attr, define_kind
 FLOW_READ = define_kind(
     "flow_read",
     "One read of flow log records over a time window (AWS: a CloudWatch Logs group, or the "
-    "objects under one S3 location; Azure: the flow log blobs of one storage account).",
+    "objects under one S3 location; GCP: a project's `vpc_flows` log in Cloud Logging; Azure: "
+    "the flow log blobs of one storage account).",
     [
         attr("blob_endpoint", "string", "the storage account's blob endpoint read", "azure"),
         attr("bucket", "string", "the S3 bucket read (S3 delivery)", "aws"),
         attr(
-            "capped_interfaces", "array", "interfaces the cap cut short (S3 delivery)", "aws azure"
+            "capped_interfaces",
+            "array",
+            "interfaces the cap cut short (S3 delivery; GCP: VMs)",
+            "aws gcp azure",
         ),
         attr(
             "cut_objects",
@@ -58,14 +62,29 @@ FLOW_READ = define_kind(
             "records in the objects read that ended outside",
             "aws azure",
         ),
-        attr("cap", "integer", "records read per interface (log stream) at most", "aws azure"),
+        attr(
+            "cap",
+            "integer",
+            "records read per interface (log stream; GCP: VM) at most",
+            "aws gcp azure",
+        ),
         attr("capped_streams", "array", "log streams (interfaces) the cap cut short", "aws"),
         attr("failed_containers", "array", "containers whose listing failed (each a gap)", "azure"),
         attr("flow_log_ids", "array", "the flow logs delivering to it", "aws azure"),
         attr("log_group", "string", "the CloudWatch Logs group read", "aws"),
         attr("log_group_arn", "string", "its ARN (the resource of a failed read's gap)", "aws"),
-        attr("malformed", "integer", "lines the format does not allow (not taken)", "aws azure"),
-        attr("malformed_examples", "array", "the first malformed lines, with why", "aws azure"),
+        attr(
+            "malformed",
+            "integer",
+            "lines (GCP: entries) the format does not allow (not taken)",
+            "aws gcp azure",
+        ),
+        attr(
+            "malformed_examples",
+            "array",
+            "the first malformed lines or entries, with why",
+            "aws gcp azure",
+        ),
         attr("no_data", "integer", "`NODATA` lines", "aws"),
         attr(
             "other_records",
@@ -73,18 +92,31 @@ FLOW_READ = define_kind(
             "tuples of a flow log (or NSG) not delivering to this read's flow logs: not taken",
             "azure",
         ),
-        attr("reason", "string", "why it was not read (status `not-read`)", "aws azure"),
-        attr("records", "integer", "records taken (log status `OK`)", "aws azure"),
-        attr("since", "string", "window start (UTC)", "aws azure"),
+        attr("reason", "string", "why it was not read (status `not-read`)", "aws gcp azure"),
+        attr("records", "integer", "records taken (AWS: log status `OK`)", "aws gcp azure"),
+        attr("since", "string", "window start (UTC)", "aws gcp azure"),
         attr("skip_data", "integer", "`SKIPDATA` lines (records AWS lost)", "aws"),
-        attr("status", "string", "`read`, `failed` or `not-read`", "aws azure"),
+        attr("status", "string", "`read`, `failed` or `not-read`", "aws gcp azure"),
         attr("storage_account", "string", "the storage account read", "azure"),
         attr("streams", "integer", "log streams listed", "aws"),
         attr(
             "target_ids", "array", "what the flow logs record (VNets, subnets, NICs, NSGs)", "azure"
         ),
-        attr("until", "string", "window end (UTC)", "aws azure"),
+        attr("until", "string", "window end (UTC)", "aws gcp azure"),
         attr("vpc_ids", "array", "networks whose flow logs deliver to it (when a VPC's)", "aws"),
+        attr("entries", "integer", "log entries received", "gcp"),
+        attr("filter", "string", "the `entries.list` filter sent (log name, window)", "gcp"),
+        attr("gateway_records", "integer", "records of VPN/Interconnect gateways (no VM)", "gcp"),
+        attr("log_name", "string", "the `vpc_flows` log read (the resource of its gap)", "gcp"),
+        attr("network_ids", "array", "networks of the subnetworks whose flows it holds", "gcp"),
+        attr("pages", "integer", "`entries.list` pages read", "gcp"),
+        attr(
+            "subnet_logs",
+            "array",
+            "the flow-logged subnetworks: `subnetwork`, `network`, `sampling`, `filter`, "
+            "`metadata`",
+            "gcp",
+        ),
     ],
 )
 
@@ -92,23 +124,31 @@ OBSERVED_FLOW = define_kind(
     "observed_flow",
     "Flow records aggregated by interface, source, destination, port, protocol and action.",
     [
-        attr("action", "string", "`ACCEPT` or `REJECT`", "aws azure"),
-        attr("bytes", "integer", "bytes in the window", "aws azure"),
-        attr("dst", "string", "destination address", "aws azure"),
-        attr("dst_port", "integer", "destination port", "aws azure"),
-        attr("first_seen", "string", "earliest record start (UTC)", "aws azure"),
-        attr("flow_read", "string", "the read it came from", "aws azure"),
+        attr(
+            "action",
+            "string",
+            "`ACCEPT` or `REJECT` (AWS, Azure); GCP records no REJECT: `ACCEPT` when the "
+            "destination VM reported it (delivered), `SENT` when the source VM did",
+            "aws gcp azure",
+        ),
+        attr("bytes", "integer", "bytes in the window", "aws gcp azure"),
+        attr("dst", "string", "destination address", "aws gcp azure"),
+        attr("dst_port", "integer", "destination port", "aws gcp azure"),
+        attr("first_seen", "string", "earliest record start (UTC)", "aws gcp azure"),
+        attr("flow_read", "string", "the read it came from", "aws gcp azure"),
         attr(
             "interface_id",
             "string",
-            "the interface that logged it (`eni-...`; Azure: the NIC id, or `mac:...` "
-            "when no collected NIC has its MAC address)",
-            "aws azure",
+            "the interface that logged it (AWS `eni-...`; GCP: the reporting VM's id; Azure: the "
+            "NIC id, or `mac:...` when no collected NIC has its MAC address)",
+            "aws gcp azure",
         ),
-        attr("last_seen", "string", "latest record end (UTC)", "aws azure"),
-        attr("packets", "integer", "packets in the window", "aws azure"),
-        attr("protocol", "integer", "IANA protocol number (6: TCP)", "aws azure"),
-        attr("records", "integer", "records aggregated", "aws azure"),
-        attr("src", "string", "source address", "aws azure"),
+        attr("last_seen", "string", "latest record end (UTC)", "aws gcp azure"),
+        attr("packets", "integer", "packets in the window", "aws gcp azure"),
+        attr("protocol", "integer", "IANA protocol number (6: TCP)", "aws gcp azure"),
+        attr("records", "integer", "records aggregated", "aws gcp azure"),
+        attr("src", "string", "source address", "aws gcp azure"),
+        attr("instance_id", "string", "the VM that reported it", "gcp"),
+        attr("network_ids", "array", "the networks it was reported in", "gcp"),
     ],
 )

@@ -12,37 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.collect.aws_context import AwsContext, AwsService
-
-KEPT = frozenset(
-    {
-        "connector.class",
-        "tasks.max",
-        "topics",
-        "topics.exclude",
-        "topics.regex",
-        "groups",
-        "groups.exclude",
-        "source.cluster.alias",
-        "target.cluster.alias",
-        "source.cluster.bootstrap.servers",
-        "target.cluster.bootstrap.servers",
-        "replication.factor",
-        "replication.policy.class",
-        "emit.checkpoints.enabled",
-        "emit.checkpoints.interval.seconds",
-        "emit.heartbeats.enabled",
-        "sync.group.offsets.enabled",
-        "sync.group.offsets.interval.seconds",
-        "sync.topic.configs.enabled",
-        "sync.topic.acls.enabled",
-        "refresh.groups.enabled",
-        "refresh.topics.enabled",
-        "checkpoints.topic.replication.factor",
-        "offset-syncs.topic.replication.factor",
-        "offset-syncs.topic.location",
-    }
-)
-"""Connector configuration keys kept: none of them holds a secret."""
+from auditor.collect.mm2_config import KEPT
 
 
 def _kept(config: Any) -> dict[str, str]:

@@ -18,9 +18,10 @@ import datetime as dt
 import functools
 import json
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,11 @@ class GcpScanOptions:
     """Folder to checkpoint finished units in (None: no checkpoint)."""
     resume: bool = False
     """Reuse the finished units found in ``checkpoint``."""
+    flows_since: int | None = None
+    """Seconds of VPC Flow Logs to read from Cloud Logging, ending now; None: none
+    (:mod:`auditor.collect.gcp.vpc_flow_records`)."""
+    logging_endpoint: str | None = None
+    """None for real Cloud Logging; ``http://127.0.0.1:PORT`` for the fake."""
 
     def scope_key(self) -> dict[str, Any]:
         """What makes two scans the same scan (for the checkpoint); no secrets."""
@@ -327,7 +333,7 @@ def _collect(
     run = UnitRun(
         limits=Limits(max_workers=opts.max_workers, per_key=2),
         take=take,
-        run=functools.partial(_run_unit, client, opts, pacer),
+        run=functools.partial(_run_unit, client, opts, pacer, take),
         checkpoint=checkpoint,
         resume=opts.resume,
         progress=progress,
@@ -335,15 +341,22 @@ def _collect(
     )
     run_wave(run, units)  # an interrupted wave releases the checkpoint
     good = [u.key for u in units if u.key in take.indexes]
+    flows = _flows(opts, [take.files[u] for u in good], targets, started)
     records = _records(good, take.files, take.indexes, on_records, batch)
+    if on_records is not None:
+        on_records(flows.records)
     if records is not None:
-        result.records = records
+        result.records = [*records, *flows.records]  # the reads come after the assets
     calls: Counter[str] = Counter()
     for r in run.results:
         result.gaps.extend(r.gaps)
         calls.update(r.calls)
         result.units.extend(r.coverage())
     result.units.sort(key=lambda u: (targets.index(f"projects/{u.account}"), u.service))
+    result.units.extend(flows.units)
+    result.gaps.extend(flows.gaps)
+    if flows.calls:
+        calls["logging:ListLogEntries"] += flows.calls
     result.accounts_entered = [u.account for u in result.units if u.service == RESOURCE_UNIT]
     result.accounts = [_scope_account(s) for s in targets if s.startswith("projects/")]
     result.gaps.sort(key=lambda g: (g.account, g.operation, g.error_code, g.message))
@@ -356,16 +369,34 @@ def _collect(
     return result
 
 
+def _flows(
+    opts: GcpScanOptions, files: list[Path], targets: list[str], started: dt.datetime
+) -> Any:
+    """The VPC Flow Logs read after the listing (``opts.flows_since``; else nothing),
+    the window ending when the scan started."""
+    from auditor.collect.gcp.vpc_flow_records import read_flows
+
+    assets = (a for f in files for a in _read(f))
+    projects = [s.removeprefix("projects/") for s in targets if s.startswith("projects/")]
+    return read_flows(opts, assets, projects, started)
+
+
 def _run_unit(
-    client: Any, opts: GcpScanOptions, pacer: QuotaPacer, unit: WorkUnit, _: ClientSettings
+    client: Any,
+    opts: GcpScanOptions,
+    pacer: QuotaPacer,
+    spool: _ToDisk,
+    unit: WorkUnit,
+    _: ClientSettings,
 ) -> UnitResult:
-    """List one (scope, content) unit: its trimmed assets as records, its gap, its calls."""
+    """List one (scope, content) unit, each page written to the unit's spool file as it
+    arrives: its records (read back from that file), its gap, its calls."""
     started = time.monotonic()
     scope = unit.account
     content = "RESOURCE" if unit.service == RESOURCE_UNIT else "IAM_POLICY"
-    assets: list[dict[str, Any]] = []
-    gap, sent = _list(client, opts, scope, content, assets.extend, pacer)
     account = _scope_account(scope)
+    with spool.writer(unit.key) as writer:
+        gap, sent = _list(client, opts, scope, content, writer.page, pacer)
     covered: tuple[CollectionUnit, ...] = ()
     if gap is None and account != "*":
         covered = (
@@ -373,18 +404,7 @@ def _run_unit(
         )
     return UnitResult(
         unit=unit,
-        records=tuple(
-            RawRecord(
-                cloud="gcp",
-                account=account,
-                region="global",
-                service=unit.service,
-                type=ASSET_RECORD,
-                data=a,
-                operation="cloudasset:ListAssets",
-            )
-            for a in assets
-        ),
+        records=_Spooled(path=writer.path, count=writer.count, account=account, unit=unit),
         gaps=() if gap is None else (gap,),
         calls={"cloudasset:ListAssets": max(1, sent)},
         seconds=time.monotonic() - started,
@@ -392,23 +412,92 @@ def _run_unit(
     )
 
 
+def _record(asset: dict[str, Any], account: str, service: str) -> RawRecord:
+    return RawRecord(
+        cloud="gcp",
+        account=account,
+        region="global",
+        service=service,
+        type=ASSET_RECORD,
+        data=asset,
+        operation="cloudasset:ListAssets",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Spooled(Collection[RawRecord]):
+    """A unit's records where its listing spooled them: read back one at a time (for the
+    checkpoint), never held together."""
+
+    path: Path
+    count: int
+    account: str
+    unit: WorkUnit
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[RawRecord]:
+        for asset in _read(self.path):
+            yield _record(asset, self.account, self.unit.service)
+
+    def __contains__(self, item: object) -> bool:
+        return any(item == r for r in self)
+
+
+class _UnitWriter:
+    """One unit's spool file, written and indexed a page at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.index = AssetIndex()
+        self.count = 0
+        self._out = path.open("w", encoding="utf-8")
+
+    def page(self, assets: list[dict[str, Any]]) -> None:
+        for asset in assets:
+            self.index.add(asset)
+            self._out.write(json.dumps(asset, sort_keys=True) + "\n")
+        self._out.flush()  # on disk before the next page is asked for
+        self.count += len(assets)
+
+    def __enter__(self) -> _UnitWriter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._out.close()
+
+
 class _ToDisk:
-    """Each finished unit's assets to its own file, indexed as they go; a malformed
-    answer's assets are not used (the unit has no index then)."""
+    """Each unit's assets in its own file, indexed as they go: a listing writes its pages
+    as they arrive (:meth:`writer`); a resumed unit's checkpointed records are written
+    when it is taken. A malformed answer's assets are not used (no index then)."""
 
     def __init__(self, files: dict[tuple[str, str, str], Path]) -> None:
         self.files = files
         self.indexes: dict[tuple[str, str, str], AssetIndex] = {}
+        self._listed: dict[tuple[str, str, str], AssetIndex] = {}
+        self._lock = threading.Lock()
+
+    def writer(self, key: tuple[str, str, str]) -> _UnitWriter:
+        out = _UnitWriter(self.files[key])
+        with self._lock:
+            self._listed[key] = out.index
+        return out
 
     def __call__(self, result: UnitResult) -> UnitResult:
+        key = result.unit.key
+        with self._lock:
+            index = self._listed.pop(key, None)
         if any(g.operation == MALFORMED_OPERATION for g in result.gaps):
             return dataclasses.replace(result, records=())
-        index = AssetIndex()
-        with self.files[result.unit.key].open("w", encoding="utf-8") as out:
-            for rec in result.records:
-                index.add(rec.data)
-                out.write(json.dumps(rec.data, sort_keys=True) + "\n")
-        self.indexes[result.unit.key] = index
+        if index is None or result.resumed:  # from the checkpoint: not yet on disk
+            with self.writer(key) as out:
+                out.page([dict(rec.data) for rec in result.records])
+                index = out.index
+            with self._lock:
+                self._listed.pop(key, None)
+        self.indexes[key] = index
         return dataclasses.replace(result, records=())
 
 

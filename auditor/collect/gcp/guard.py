@@ -18,6 +18,10 @@ READ_METHODS = frozenset({"list_assets", "search_all_resources", "search_all_iam
 PERMISSIONS: dict[str, str] = {
     "cloudasset.assets.listResource": "list_assets with content RESOURCE",
     "cloudasset.assets.listIamPolicy": "list_assets with content IAM_POLICY",
+    "logging.logEntries.list": (
+        "entries.list of the vpc_flows log (--flows-since; in roles/logging.viewer: "
+        "VPC Flow Logs are not private logs)"
+    ),
 }
 """GCP permissions the collector's calls need, and why (see ``auditor permissions gcp``)."""
 

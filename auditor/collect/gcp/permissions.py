@@ -36,7 +36,8 @@ def role_yaml(permissions: Mapping[str, str] | None = None) -> str:
     perms = declared_permissions(permissions)
     lines = [
         "title: boundary-auditor",
-        "description: Read-only Cloud Asset Inventory access for the boundary auditor",
+        "description: Read-only Cloud Asset Inventory (and VPC Flow Logs) access for the "
+        "boundary auditor",
         "stage: GA",
         "includedPermissions:",
         *(f"- {p}" for p in perms),

@@ -18,9 +18,11 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from auditor.collect.mm2_config import KEPT
 from auditor.model import JSONValue, RawRecord
 
 PROJECT_TYPE = "cloudresourcemanager.googleapis.com/Project"
+CONNECTOR_TYPE = "managedkafka.googleapis.com/Connector"
 RESOURCE_UNIT = "cloudasset"
 """Collection unit (per project): its resources were listed completely."""
 IAM_UNIT = "cloudasset-iam"
@@ -51,6 +53,7 @@ ASSET_TYPES: tuple[str, ...] = (
     "iam.googleapis.com/ServiceAccount",
     "container.googleapis.com/Cluster",
     "managedkafka.googleapis.com/Cluster",
+    CONNECTOR_TYPE,
     "dns.googleapis.com/ManagedZone",
     "dns.googleapis.com/ResourceRecordSet",
     "logging.googleapis.com/LogSink",
@@ -102,6 +105,16 @@ def service_of(asset_type: str) -> str:
     return asset_type.split(".googleapis.com", 1)[0]
 
 
+def _kept(atype: str, data: JSONValue) -> JSONValue:
+    """A connector's configuration trimmed to the keys that hold no secret."""
+    if atype != CONNECTOR_TYPE or not isinstance(data, dict):
+        return data
+    configs = data.get("configs")
+    if isinstance(configs, dict):
+        data = {**data, "configs": {k: v for k, v in configs.items() if k in KEPT}}
+    return data
+
+
 def trim_asset(asset: Mapping[str, Any]) -> dict[str, Any]:
     name, atype = asset.get("name"), asset.get("assetType")
     if not isinstance(name, str) or not name or not isinstance(atype, str) or not atype:
@@ -115,7 +128,7 @@ def trim_asset(asset: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(res, Mapping) or not isinstance(res.get("data") or {}, Mapping):
             raise AssetFormatError(f"{name}: 'resource' is not an object with 'data'")
         out["resource"] = {
-            "data": plain(res.get("data") or {}),
+            "data": _kept(atype, plain(res.get("data") or {})),
             "location": str(res.get("location") or ""),
             "parent": str(res.get("parent") or ""),
         }

@@ -40,11 +40,13 @@ def bootstrap_region(servers: str | None) -> str | None:
     return regions.pop() if len(regions) == 1 else None
 
 
-def _list(value: str | None) -> list[str]:
+def config_list(value: str | None) -> list[str]:
+    """A comma-separated connector setting as a sorted list."""
     return sorted(v.strip() for v in (value or "").split(",") if v.strip())
 
 
-def _flag(config: dict[str, str], key: str, default: bool) -> bool:
+def config_flag(config: dict[str, str], key: str, default: bool) -> bool:
+    """A true/false connector setting (``default`` when unset)."""
     value = config.get(key)
     return default if value is None else value.strip().lower() == "true"
 
@@ -66,8 +68,8 @@ def connector(rec: RawRecord, out: Builder) -> None:
     target = config.get("target.cluster.bootstrap.servers") or workers
     syncs = (
         role == "checkpoint"
-        and _flag(config, "sync.group.offsets.enabled", False)
-        and _flag(config, "emit.checkpoints.enabled", True)
+        and config_flag(config, "sync.group.offsets.enabled", False)
+        and config_flag(config, "emit.checkpoints.enabled", True)
     )
     flow: dict[str, JSONValue] = {
         "source_cluster": None,
@@ -76,9 +78,9 @@ def connector(rec: RawRecord, out: Builder) -> None:
         "target_bootstrap": target,
         "source_region": bootstrap_region(source),
         "target_region": bootstrap_region(target),
-        "topics": _list(config.get("topics") or config.get("topics.regex")),
-        "topics_excluded": _list(config.get("topics.exclude")),
-        "consumer_groups": _list(config.get("groups")),
+        "topics": config_list(config.get("topics") or config.get("topics.regex")),
+        "topics_excluded": config_list(config.get("topics.exclude")),
+        "consumer_groups": config_list(config.get("groups")),
         "offset_sync": syncs,
         "data": role == "source",
     }

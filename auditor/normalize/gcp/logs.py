@@ -50,6 +50,9 @@ def log_sink(rec: RawRecord, out: Builder) -> None:
     sid = str(rec.data["name"])
     dest = str(d.get("destination") or "")
     dtype, dest_id, project = destination_parts(dest)
+    exclusions = [
+        x for x in d.get("exclusions") or [] if isinstance(x, dict) and not x.get("disabled")
+    ]
     out.resource(
         id=sid,
         cloud="gcp",
@@ -63,11 +66,8 @@ def log_sink(rec: RawRecord, out: Builder) -> None:
             "destination_project": project,
             "destination_type": dtype,
             "disabled": bool(d.get("disabled")),
-            "exclusions": sorted(
-                str(x.get("name") or "")
-                for x in d.get("exclusions") or []
-                if isinstance(x, dict) and not x.get("disabled")
-            ),
+            "exclusions": sorted(str(x.get("name") or "") for x in exclusions),
+            "exclusion_filters": sorted(str(x.get("filter") or "") for x in exclusions),
             "filter": str(d.get("filter") or ""),
             "include_children": bool(d.get("includeChildren")),
             "parent": _parent(sid) or None,

@@ -381,11 +381,35 @@ def router(rec: RawRecord, out: Builder) -> None:
                 "connectivity": "public",
                 "egress_only": True,
                 "source_subnetworks": nat.get("sourceSubnetworkIpRangesToNat"),
+                **_nat_subnetworks(nat),
             },
             source=SOURCE,
         )
         if net:
             out.relation(nid, net, ATTACHED_TO, f"Cloud NAT {nat.get('name')} on {last(net)}")
+
+
+def _nat_subnetworks(nat: dict[str, Any]) -> dict[str, JSONValue]:
+    """For a ``LIST_OF_SUBNETWORKS`` Cloud NAT, ``nat_subnetworks``: each subnetwork it
+    serves with the ranges it translates (``ALL_IP_RANGES``, ``PRIMARY_IP_RANGE``,
+    ``LIST_OF_SECONDARY_IP_RANGES``) and the secondary ranges named. Nothing for a NAT
+    of another scope (it serves every subnetwork)."""
+    if nat.get("sourceSubnetworkIpRangesToNat") != "LIST_OF_SUBNETWORKS":
+        return {}
+    out: list[JSONValue] = []
+    for sub in nat.get("subnetworks") or []:
+        name = full_name(sub.get("name")) if isinstance(sub, dict) else None
+        if not isinstance(sub, dict) or name is None:
+            continue
+        out.append(
+            {
+                "subnet_id": name,
+                "ranges": sorted_str(sub.get("sourceIpRangesToNat")),
+                "secondary_ranges": sorted_str(sub.get("secondaryIpRangeNames")),
+            }
+        )
+    out.sort(key=lambda x: str(x["subnet_id"]) if isinstance(x, dict) else "")
+    return {"nat_subnetworks": out}
 
 
 def _forwarding_rule(rec: RawRecord, out: Builder) -> None:

@@ -1,0 +1,237 @@
+"""A fake Cloud Logging ``entries.list`` for the real google-cloud-logging client (HTTP/JSON).
+
+Served by :class:`~auditor.fakecloud.gcp_server.GcpFake` on ``POST /v2/entries:list``.
+It answers the filter subset the auditor sends, parsed honestly: clauses joined by
+``AND``, each ``logName="..."`` or ``timestamp`` compared (``>=``, ``>``, ``<``,
+``<=``) with a quoted RFC 3339 time; ``orderBy`` absent, ``timestamp asc`` or
+``timestamp desc``; ``resourceNames`` of projects only; ``pageSize`` up to 1000 and
+its own page tokens. Anything else answers 400 INVALID_ARGUMENT, so a test sees it.
+
+Estates declare entries: ``logEntries:`` in the estate YAML (the API's JSON shape), or
+``vpcFlows:``, each the keyword arguments of :func:`flow_entry`, which writes one
+realistic ``vpc_flows`` entry, its times relative to now (``ago`` seconds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+MAX_PAGE = 1000
+_CLAUSE = re.compile(r'^(logName|timestamp)\s*(=|>=|<=|>|<)\s*"([^"]*)"$')
+
+
+class LoggingRequestError(ValueError):
+    """A request the fake does not understand (answered 400)."""
+
+
+class EntriesError(ValueError):
+    """Estate entries the fake cannot serve (names the file and why)."""
+
+
+def load_entries(path: str | Path) -> list[dict[str, Any]]:
+    """The log entries of an estate file: ``logEntries`` as written, and ``vpcFlows``
+    (keyword arguments of :func:`flow_entry`, times relative to now) made into entries.
+
+    Raises :class:`EntriesError` naming the file for a ``vpcFlows`` item it cannot
+    make an entry of."""
+    from ruamel.yaml import YAML
+
+    p = Path(path)
+    doc = YAML(typ="safe").load(p.read_text(encoding="utf-8"))
+    doc = doc if isinstance(doc, dict) else {}
+    out = [dict(e) for e in doc.get("logEntries") or []]
+    for i, spec in enumerate(doc.get("vpcFlows") or []):
+        try:
+            out.append(flow_entry(**dict(spec)))
+        except TypeError as exc:
+            raise EntriesError(f"{p}: vpcFlows[{i}]: {exc}") from exc
+    return out
+
+
+def _time(text: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise LoggingRequestError(f"bad timestamp {text!r}") from exc
+    if when.tzinfo is None:
+        raise LoggingRequestError(f"timestamp without a zone {text!r}")
+    return when
+
+
+def _rfc3339(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_filter(text: str) -> list[tuple[str, str, str]]:
+    """(field, operator, value) clauses; raises LoggingRequestError for anything else."""
+    out: list[tuple[str, str, str]] = []
+    for part in re.split(r"\s+AND\s+", text.strip()):
+        m = _CLAUSE.match(part.strip())
+        if m is None:
+            raise LoggingRequestError(f"unsupported filter clause {part!r}")
+        name, op, value = m.groups()
+        if name == "logName" and op != "=":
+            raise LoggingRequestError(f"unsupported logName comparison {op!r}")
+        if name == "timestamp" and op == "=":
+            raise LoggingRequestError("unsupported timestamp equality")
+        if name == "timestamp":
+            _time(value)
+        out.append((name, op, value))
+    return out
+
+
+def _holds(entry: Mapping[str, Any], clause: tuple[str, str, str]) -> bool:
+    name, op, value = clause
+    if name == "logName":
+        return entry.get("logName") == value
+    stamp = entry.get("timestamp")
+    if not isinstance(stamp, str):
+        return False
+    at, bound = _time(stamp), _time(value)
+    return {
+        ">=": at >= bound,
+        ">": at > bound,
+        "<": at < bound,
+        "<=": at <= bound,
+    }[op]
+
+
+def _project(log_name: str) -> str:
+    """The project of ``projects/P/logs/ID`` ("" for anything else)."""
+    parts = log_name.split("/")
+    return parts[1] if len(parts) == 4 and parts[0] == "projects" and parts[2] == "logs" else ""
+
+
+class LoggingEntries:
+    """The entries of the fake and the ``entries.list`` method over them."""
+
+    def __init__(self, entries: Sequence[Mapping[str, Any]] = ()) -> None:
+        self.entries = [dict(e) for e in entries]
+        self.bodies: list[dict[str, Any]] = []
+        """Every request body received (for tests to assert what was asked)."""
+
+    def add(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        self.entries.extend(dict(e) for e in entries)
+
+    def list(self, body: Any) -> dict[str, Any]:
+        """The answer to one ``entries.list`` request body; raises LoggingRequestError."""
+        if not isinstance(body, dict):
+            raise LoggingRequestError("the body is not a JSON object")
+        self.bodies.append(body)
+        unknown = set(body) - {"resourceNames", "filter", "orderBy", "pageSize", "pageToken"}
+        if unknown:
+            raise LoggingRequestError(f"unsupported fields {sorted(unknown)}")
+        names = body.get("resourceNames")
+        if not isinstance(names, list) or not names:
+            raise LoggingRequestError("resourceNames is required")
+        if any(not re.fullmatch(r"projects/[^/]+", str(n)) for n in names):
+            raise LoggingRequestError(f"unsupported resourceNames {names}")
+        clauses = parse_filter(str(body.get("filter") or ""))
+        projects = {str(n).split("/")[1] for n in names}
+        for name, _, value in clauses:
+            if name == "logName" and _project(value) not in projects:
+                raise LoggingRequestError(f"logName {value} is not under {names}")
+        order = body.get("orderBy") or "timestamp asc"
+        if order not in ("timestamp asc", "timestamp desc"):
+            raise LoggingRequestError(f"unsupported orderBy {order!r}")
+        size = body.get("pageSize") or MAX_PAGE
+        if not isinstance(size, int) or not 0 < size <= MAX_PAGE:
+            raise LoggingRequestError(f"pageSize {size!r}")
+        token = str(body.get("pageToken") or "")
+        if token and not re.fullmatch(r"e-\d+", token):
+            raise LoggingRequestError(f"bad pageToken {token!r}")
+        start = int(token[2:]) if token else 0
+        found = [
+            e
+            for e in self.entries
+            if _project(str(e.get("logName", ""))) in projects
+            and all(_holds(e, c) for c in clauses)
+        ]
+        found.sort(key=lambda e: (str(e.get("timestamp")), str(e.get("insertId"))))
+        if order == "timestamp desc":
+            found.reverse()
+        out: dict[str, Any] = {"entries": found[start : start + size]}
+        if start + size < len(found):
+            out["nextPageToken"] = f"e-{start + size}"
+        return out
+
+    def handle(self, raw: bytes) -> tuple[int, bytes]:
+        """Status and JSON body for a raw request body."""
+        try:
+            body = json.loads(raw or b"{}")
+            return 200, json.dumps(self.list(body)).encode()
+        except (LoggingRequestError, json.JSONDecodeError) as exc:
+            err = {"error": {"code": 400, "message": str(exc), "status": "INVALID_ARGUMENT"}}
+            return 400, json.dumps(err).encode()
+
+
+def flow_entry(
+    *,
+    project: str,
+    vm: str,
+    zone: str,
+    network: str,
+    subnetwork: str,
+    src: str,
+    dst: str,
+    dst_port: int,
+    src_port: int = 40000,
+    protocol: int = 6,
+    reporter: str = "DEST",
+    bytes_sent: int = 4096,
+    packets_sent: int = 8,
+    ago: int = 3600,
+    now: dt.datetime | None = None,
+    insert_id: str = "",
+) -> dict[str, Any]:
+    """One ``vpc_flows`` entry as Cloud Logging returns it: ``vm`` in ``zone`` reported a
+    five-second flow that ended ``ago`` seconds before ``now``."""
+    end = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(seconds=ago)
+    start = end - dt.timedelta(seconds=5)
+    region = zone.rsplit("-", 1)[0]
+    side = "dest" if reporter == "DEST" else "src"
+    payload: dict[str, Any] = {
+        "connection": {
+            "src_ip": src,
+            "dest_ip": dst,
+            "src_port": src_port,
+            "dest_port": dst_port,
+            "protocol": protocol,
+        },
+        "reporter": reporter,
+        "bytes_sent": str(bytes_sent),
+        "packets_sent": str(packets_sent),
+        "start_time": _rfc3339(start),
+        "end_time": _rfc3339(end),
+        f"{side}_instance": {
+            "project_id": project,
+            "region": region,
+            "zone": zone,
+            "vm_name": vm,
+        },
+        f"{side}_vpc": {
+            "project_id": project,
+            "vpc_name": network,
+            "subnetwork_name": subnetwork,
+        },
+    }
+    return {
+        "insertId": insert_id or f"{vm}-{src}-{dst_port}-{ago}",
+        "logName": f"projects/{project}/logs/compute.googleapis.com%2Fvpc_flows",
+        "resource": {
+            "type": "gce_subnetwork",
+            "labels": {
+                "project_id": project,
+                "subnetwork_name": subnetwork,
+                "location": zone,
+            },
+        },
+        "timestamp": _rfc3339(end + dt.timedelta(seconds=1)),
+        "receiveTimestamp": _rfc3339(end + dt.timedelta(seconds=30)),
+        "jsonPayload": payload,
+    }
