@@ -113,3 +113,27 @@ def test_aws_config_import_explains_every_inconclusive(tmp_path: Path) -> None:
     verdicts = run_rules(load_bundle(bundle).inventory, load_declaration(fixture / "boundary.yaml"))
     assert any(v.status is Status.PASS for v in verdicts)
     _assert_explained(verdicts)
+
+
+def test_a_scan_of_some_services_explains_every_inconclusive(fake_aws: FakeAws) -> None:
+    """The demo estate read without EKS, MSK configurations and Route 53: the rules
+    that need them cannot judge, and each such INCONCLUSIVE says what was not read
+    (no gap stands behind a service the scan was not asked to run)."""
+    from auditor.base.services import AWS_SERVICES
+    from auditor.fakecloud.estate import apply_estate
+    from tests.conftest import CUSTOMER, CUSTOMER_2
+
+    estate = ROOT / "fixtures" / "kafka-byoc-aws"
+    apply_estate(estate / "estate.yaml")
+    skipped = {"eks", "msk-config", "route53"}
+    inv = fake_aws.collect(
+        accounts=(CUSTOMER, CUSTOMER_2),
+        regions=("us-east-1", "us-west-2"),
+        services=tuple(sorted(AWS_SERVICES - skipped)),
+    )
+    verdicts = run_rules(inv, load_declaration(estate / "boundary.yaml"))
+    assert any(v.status is Status.PASS for v in verdicts)
+    unsure = {v.rule for v in verdicts if v.status is Status.INCONCLUSIVE and not v.evidence.gaps}
+    # the skipped services leave these rules unable to judge, with no gap behind them
+    assert {"network.k8s-endpoint-private", "failure.broker-durability"} <= unsure, unsure
+    _assert_explained(verdicts)
