@@ -7,7 +7,9 @@ customer owns.
   the account, or an S3 bucket whose owner is its collected account, or, when the
   bucket was not collected and every customer account listed its buckets
   completely (closed world), outside the customer. A destination whose owner
-  cannot be known is INCONCLUSIVE with the reason.
+  cannot be known is INCONCLUSIVE with the reason. Only a known bad value FAILs (an
+  inactive or REJECT/ACCEPT-only log, a destination outside the customer): a status
+  or traffic type absent from the collected record is INCONCLUSIVE naming it.
 - Azure and GCP: :mod:`auditor.checks._flow_logs_cloud`.
 """
 
@@ -155,26 +157,30 @@ def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
     rows: list[JSONValue] = []
     good: list[Resource] = []
     unknown: list[tuple[Resource, Owner]] = []
+    unread: list[tuple[Resource, list[str]]] = []
     problems: list[tuple[Resource, str]] = []
     for _, f in sorted(logs.items()):
         a = f.attributes
         owner = destination_owner(ctx, f)
         rows.append(_log_row(f, owner))
         name = local_id(f.id)
-        if str(a.get("status")).upper() != "ACTIVE":
-            problems.append((f, f"{name} is {a.get('status') or 'of unknown status'}"))
-            continue
+        status = str(a.get("status") or "").upper()
         traffic = str(a.get("traffic_type") or "").upper()
-        if traffic != "ALL":
-            problems.append((f, f"{name} records only {traffic or 'unrecorded'} traffic, not ALL"))
-            continue
-        if owner.party == "customer":
-            good.append(f)
-        elif owner.party:
+        if status and status != "ACTIVE":
+            problems.append((f, f"{name} is {a.get('status')}"))
+        elif traffic and traffic != "ALL":
+            problems.append((f, f"{name} records only {traffic} traffic, not ALL"))
+        elif owner.party and owner.party != "customer":
             where = f"account {owner.account} ({owner.party})" if owner.account else owner.party
             problems.append(
                 (f, f"{name} delivers to {a.get('destination')}, in {where}: {owner.how}")
             )
+        elif not status or not traffic:
+            # absent from the record is not a known bad value: this log may be the one
+            missing = [k for k, v in (("FlowLogStatus", status), ("TrafficType", traffic)) if not v]
+            unread.append((f, missing))
+        elif owner.party == "customer":
+            good.append(f)
         else:
             unknown.append((f, owner))
     attrs: dict[str, JSONValue] = {"flow_logs": rows}
@@ -201,6 +207,19 @@ def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
             depends_on=[f.id],
         )
         return replace(j, unmodelled=f"the owner of a flow log destination: {owner.how}")
+    if unread:
+        f, missing = unread[0]
+        j = ctx.inconclusive(
+            v.id,
+            f"{label}: flow log {local_id(f.id)} may record ALL traffic into a customer-owned "
+            f"store, but its collected record holds no {' or '.join(missing)}",
+            nodes=[v.id, *(x.id for x, _ in unread)],
+            attributes=attrs,
+            depends_on=[x.id for x, _ in unread],
+        )
+        return replace(
+            j, unmodelled=f"{', '.join(missing)} of flow log {local_id(f.id)} (not in its record)"
+        )
     if problems:
         j = ctx.failed(
             v.id,
