@@ -41,8 +41,6 @@ NO_FAIL_RECORDED: dict[str, str] = {
     "failure.shared-storage-durability": PATTERN_FIXTURES,
     "failure.single-write-region": UNIT_ONLY,
     "failure.topic-ownership": PATTERN_FIXTURES,
-    "network.k8s-endpoint-private": E2E_ONLY,
-    "network.management-ports": E2E_ONLY,
     "network.observed-sources": E2E_ONLY,  # no golden estate is scanned with --flows-since
 }
 """Rules with no recorded FAIL in any golden or README table, and why."""
