@@ -25,8 +25,6 @@ PATTERN_FIXTURES = "judged in the failure-* pattern fixtures, which keep no gold
 """tests/e2e/test_failure_patterns_e2e.py judges these rules per pattern, without golden."""
 
 NO_FAIL_RECORDED: dict[str, str] = {
-    "data.key-rotation": E2E_ONLY,
-    "data.system-logs-separate": E2E_ONLY,
     "failure.compute-replaceable": PATTERN_FIXTURES,
     "failure.dns-failover-records": E2E_ONLY,
     "failure.local-resolution": PATTERN_FIXTURES,
