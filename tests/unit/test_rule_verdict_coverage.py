@@ -26,9 +26,7 @@ PATTERN_FIXTURES = "judged in the failure-* pattern fixtures, which keep no gold
 
 NO_FAIL_RECORDED: dict[str, str] = {
     "failure.compute-replaceable": PATTERN_FIXTURES,
-    "failure.dns-failover-records": E2E_ONLY,
     "failure.local-resolution": PATTERN_FIXTURES,
-    "failure.region-capacity": E2E_ONLY,
     "failure.replication-loops": PATTERN_FIXTURES,
     "failure.runbook-resources": PATTERN_FIXTURES,
     "failure.shared-storage-durability": PATTERN_FIXTURES,
