@@ -106,12 +106,13 @@ def _vpc_id(v: Resource) -> str:
 def flow_logs(ctx: RuleContext) -> Iterator[Judgement]:
     nets = platform_networks(ctx.graph)
     if not nets.networks:
-        yield ctx.inconclusive(
+        j = ctx.inconclusive(
             scope_id("aws", "*", "*"),
             "no platform VPC was found: the platform selector matched no network and no "
             "resource placed in one",
             attributes={"selector": ctx.declaration.platform.select.model_dump()},
         )
+        yield replace(j, unmodelled="the network of a platform whose selector matches none")
         return
     for v in nets.networks:
         if v.cloud in ("azure", "gcp"):
