@@ -12,7 +12,8 @@ Each declared zone is looked up in its ``cloud`` (any cloud when unset); what ea
 cloud's records mean:
 
 - **Route53**: failover records (PRIMARY/SECONDARY), a health check or an alias that
-  evaluates target health; detection is failure threshold x request interval.
+  evaluates target health; detection is failure threshold x request interval. An
+  alias answers with its target's TTL (:mod:`auditor.checks._dns_ttl`).
 - **Azure Traffic Manager** (the profile's DNS name is the zone): priority routing is
   failover routing (lowest priority enabled endpoint PRIMARY); the profile's monitor is
   the health check (tolerated failures x interval to detect); an endpoint with

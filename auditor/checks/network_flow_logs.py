@@ -16,7 +16,7 @@ customer owns.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from auditor.analysis.network import local_id, platform_networks
 from auditor.analysis.scanned import unlisted_customer_accounts
@@ -151,39 +151,59 @@ def _log_row(f: Resource, owner: Owner) -> dict[str, JSONValue]:
     }
 
 
-def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
-    """One AWS VPC: PASS on one ACTIVE, ALL-traffic flow log into a customer store."""
-    vid = _vpc_id(v)
-    logs = _vpc_flow_logs(ctx, v, vid)
-    rows: list[JSONValue] = []
-    good: list[Resource] = []
-    unknown: list[tuple[Resource, Owner]] = []
-    unread: list[tuple[Resource, list[str]]] = []
-    problems: list[tuple[Resource, str]] = []
+@dataclass
+class _Sorted:
+    """A VPC's flow logs by what their records show."""
+
+    rows: list[JSONValue] = field(default_factory=list)
+    good: list[Resource] = field(default_factory=list)
+    unknown: list[tuple[Resource, Owner]] = field(default_factory=list)
+    unread: list[tuple[Resource, list[str]]] = field(default_factory=list)
+    """Logs whose status or traffic type is absent from the record (named fields)."""
+    problems: list[tuple[Resource, str]] = field(default_factory=list)
+
+
+def _sort_logs(ctx: RuleContext, logs: dict[str, Resource]) -> _Sorted:
+    """Each log: good, a known problem, an unknown owner, or fields not recorded."""
+    out = _Sorted()
     for _, f in sorted(logs.items()):
         a = f.attributes
         owner = destination_owner(ctx, f)
-        rows.append(_log_row(f, owner))
+        out.rows.append(_log_row(f, owner))
         name = local_id(f.id)
         status = str(a.get("status") or "").upper()
         traffic = str(a.get("traffic_type") or "").upper()
         if status and status != "ACTIVE":
-            problems.append((f, f"{name} is {a.get('status')}"))
+            out.problems.append((f, f"{name} is {a.get('status')}"))
         elif traffic and traffic != "ALL":
-            problems.append((f, f"{name} records only {traffic} traffic, not ALL"))
+            out.problems.append((f, f"{name} records only {traffic} traffic, not ALL"))
         elif owner.party and owner.party != "customer":
             where = f"account {owner.account} ({owner.party})" if owner.account else owner.party
-            problems.append(
+            out.problems.append(
                 (f, f"{name} delivers to {a.get('destination')}, in {where}: {owner.how}")
             )
         elif not status or not traffic:
             # absent from the record is not a known bad value: this log may be the one
             missing = [k for k, v in (("FlowLogStatus", status), ("TrafficType", traffic)) if not v]
-            unread.append((f, missing))
+            out.unread.append((f, missing))
         elif owner.party == "customer":
-            good.append(f)
+            out.good.append(f)
         else:
-            unknown.append((f, owner))
+            out.unknown.append((f, owner))
+    return out
+
+
+def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
+    """One AWS VPC: PASS on one ACTIVE, ALL-traffic flow log into a customer store."""
+    vid = _vpc_id(v)
+    found = _sort_logs(ctx, _vpc_flow_logs(ctx, v, vid))
+    rows, good, unknown, unread, problems = (
+        found.rows,
+        found.good,
+        found.unknown,
+        found.unread,
+        found.problems,
+    )
     attrs: dict[str, JSONValue] = {"flow_logs": rows}
     label = f"platform VPC {vid} ({v.account}/{v.region})"
     if good:
