@@ -45,9 +45,23 @@ def listener(r: Resource) -> bool:
     return r.kind in EXPOSABLE_KINDS or (r.cloud == "azure" and r.kind == Kind.SCALING_GROUP)
 
 
-def _scope(platform: Sequence[Resource]) -> str:
+def platform_scope(platform: Sequence[Resource]) -> str:
+    """The scope of a verdict about the whole platform: its own cloud, so that its gaps
+    apply (a platform across clouds gets cloud ``*``: every cloud's gaps apply to it)."""
     clouds = sorted({r.cloud for r in platform})
     return scope_id(clouds[0] if len(clouds) == 1 else "*", "*", "*")
+
+
+def no_platform(ctx: RuleContext) -> Judgement:
+    """INCONCLUSIVE: the declaration's platform selector matched nothing collected."""
+    j = ctx.inconclusive(
+        scope_id("aws", "*", "*"),
+        "the platform selector matched no collected resource",
+        attributes={"selector": ctx.declaration.platform.select.model_dump()},
+    )
+    return replace(
+        j, unmodelled="a platform the declaration's selector matches no collected resource of"
+    )
 
 
 def with_links(
@@ -61,16 +75,7 @@ def gather(ctx: RuleContext, ports: Sequence[int]) -> Gathered:
     """The rule holders of every platform listener (and selected firewall) on ``ports``."""
     platform = platform_resources(ctx.graph)
     if not platform:
-        return Gathered(
-            held=(),
-            early=(
-                ctx.inconclusive(
-                    scope_id("aws", "*", "*"),
-                    "the platform selector matched no collected resource",
-                    attributes={"selector": ctx.declaration.platform.select.model_dump()},
-                ),
-            ),
-        )
+        return Gathered(held=(), early=(no_platform(ctx),))
     early: list[Judgement] = []
     holders: dict[str, Resource] = {}
     protects: dict[str, list[str]] = {}
@@ -125,7 +130,7 @@ def _nothing_admitted(
     ):
         out.append(
             ctx.nothing_to_judge(
-                _scope(aws),
+                platform_scope(aws),
                 "no security group protects a platform resource, so no rule opens a Kafka port",
                 attributes={"platform": [r.id for r in aws]},
             )
@@ -133,7 +138,7 @@ def _nothing_admitted(
     if not judged:
         out.append(
             ctx.nothing_to_judge(
-                _scope(platform),
+                platform_scope(platform),
                 "the platform has no instance, network interface, load balancer, Kafka "
                 "cluster or firewall whose rules could admit a Kafka client",
                 attributes={"platform": [r.id for r in platform]},

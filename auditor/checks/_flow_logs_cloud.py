@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from auditor.checks import Judgement, RuleContext
 from auditor.model import JSONValue, Kind, Resource
@@ -46,21 +46,45 @@ def _sub_of(rid: str) -> str:
     return m.group(1) if m else ""
 
 
-def judge_azure(ctx: RuleContext, net: Resource) -> Judgement:
+@dataclass
+class _Cover:
+    """Which flow logs cover an Azure VNet, and which subnets none does (or may)."""
+
+    covering: dict[str, Resource] = field(default_factory=dict)
+    uncovered: list[str] = field(default_factory=list)
+    unsure: list[str] = field(default_factory=list)
+    """Subnets only a flow log without a recorded enabled state could cover."""
+    unread: list[Resource] = field(default_factory=list)
+
+
+def _azure_cover(ctx: RuleContext, net: Resource) -> _Cover:
+    """The enabled flow logs on the VNet, else on each subnet or its NSG."""
     by_target = _flow_logs(ctx, "azure")
-    subnets = _subnets(ctx, net)
-    covering: dict[str, Resource] = {}
-    uncovered: list[str] = []
-    for f in by_target.get(net.id, []):
-        if f.attributes.get("enabled") is True:
-            covering[f.id] = f
-    if not covering:
-        for s in subnets:
-            logs = [*by_target.get(s.id, []), *by_target.get(str(s.attributes.get("nsg_id")), [])]
-            on = [f for f in logs if f.attributes.get("enabled") is True]
-            covering.update({f.id: f for f in on})
-            if not on:
-                uncovered.append(s.name)
+    out = _Cover()
+    on_vnet = by_target.get(net.id, [])
+    out.covering = {f.id: f for f in on_vnet if f.attributes.get("enabled") is True}
+    # flow logs whose record holds no enabled state: each may be the one that covers
+    out.unread = [f for f in on_vnet if f.attributes.get("enabled") is None]
+    if out.covering:
+        return out
+    for s in _subnets(ctx, net):
+        logs = [*by_target.get(s.id, []), *by_target.get(str(s.attributes.get("nsg_id")), [])]
+        on = [f for f in logs if f.attributes.get("enabled") is True]
+        out.covering.update({f.id: f for f in on})
+        maybe = [f for f in logs if f.attributes.get("enabled") is None]
+        out.unread.extend(maybe)
+        if on:
+            continue
+        if maybe or any(f in on_vnet for f in out.unread):
+            out.unsure.append(s.name)
+        else:
+            out.uncovered.append(s.name)
+    return out
+
+
+def judge_azure(ctx: RuleContext, net: Resource) -> Judgement:
+    cover = _azure_cover(ctx, net)
+    covering, uncovered = cover.covering, cover.uncovered
     decl = ctx.declaration
     outside: list[str] = []
     unowned: list[str] = []
@@ -87,6 +111,17 @@ def judge_azure(ctx: RuleContext, net: Resource) -> Judgement:
     attrs: dict[str, JSONValue] = {"flow_logs": rows, "uncovered_subnets": uncovered}
     label = f"Azure VNet {net.name} ({net.account}/{net.region})"
     nodes = [net.id, *sorted(covering)]
+    if not uncovered and cover.unread and (cover.unsure or not covering):
+        names = ", ".join(sorted({f.name for f in cover.unread}))
+        j = ctx.inconclusive(
+            net.id,
+            f"{label}: flow log(s) {names} may cover it, but their collected records hold no "
+            "enabled state",
+            nodes=[net.id, *sorted({f.id for f in cover.unread})],
+            attributes=attrs,
+            depends_on=sorted({f.id for f in cover.unread}),
+        )
+        return replace(j, unmodelled=f"enabled state of flow log(s) {names} (not in their records)")
     if not covering or uncovered:
         why = (
             "no enabled flow log on the VNet, its subnets or their NSGs"
@@ -156,9 +191,10 @@ def judge_gcp(ctx: RuleContext, net: Resource) -> Judgement:
     label = f"GCP network {net.name} ({net.account})"
     nodes = [net.id, *(f.id for f in logs)]
     if not logs:
-        return ctx.inconclusive(
+        j = ctx.inconclusive(
             net.id, f"{label}: no subnetwork of it was found to judge", attributes=attrs
         )
+        return replace(j, unmodelled=f"the subnetworks of {net.name} (none collected)")
     if problems:
         return ctx.failed(
             net.id, f"{label}: " + "; ".join(problems), nodes=nodes, attributes=attrs, definite=True

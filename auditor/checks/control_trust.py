@@ -425,13 +425,15 @@ def external_id_required(ctx: RuleContext) -> Iterator[Judgement]:
         account = account_of_arn(va.role)
         role = find_role(ctx.graph, va.role)
         if role is None:
-            yield ctx.inconclusive(
+            j = ctx.inconclusive(
                 va.role,
                 f"declared vendor role {va.role} was not found, so its trust cannot be read",
                 account=account,
                 region="global",
                 attributes=_va_json(va),
             )
+            # control.declared-roles-exist judges the absence; here there is no trust to read
+            yield replace(j, unmodelled="the trust policy of a declared role that was not found")
             continue
         trust = trust_of(role)
         if trust.error:

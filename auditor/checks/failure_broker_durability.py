@@ -8,8 +8,10 @@ off. Topic-level overrides are not visible from the control plane; the broker
 defaults are what every topic created without them gets.
 
 Services that manage replication themselves (MSK Serverless, Event Hubs, GCP
-Managed Kafka) and self-managed brokers (whose ``server.properties`` no API
-exposes) have no managed configuration to judge: NOT_APPLICABLE, with the reason.
+Managed Kafka) have no broker configuration to judge: NOT_APPLICABLE, with the
+reason. Self-managed brokers (EC2, VMs, GCE running Kafka) do have one, in their
+``server.properties``, which no control-plane API exposes: the rule applies and
+cannot read it, so they are INCONCLUSIVE naming "self-managed broker configuration".
 """
 
 from __future__ import annotations
@@ -104,14 +106,16 @@ def broker_durability(ctx: RuleContext) -> Iterator[Judgement]:
     for c in clusters:
         yield _judge_cluster(ctx, c)
     for (cloud, account, region), group in sorted(_by_scope(brokers).items()):
-        yield ctx.not_applicable(
+        j = ctx.inconclusive(
             scope_id(cloud, account, region),
             f"{len(group)} self-managed broker resource(s) ({', '.join(group[:3])}): their "
-            "server.properties is on the hosts, not in any control-plane API, so replication "
-            "factor, min.insync.replicas and unclean leader election are not judged here",
+            "server.properties is on the hosts, not in any control-plane API, so whether "
+            "replication factor, min.insync.replicas and unclean leader election keep "
+            "acknowledged records through a broker failure cannot be read",
             account=account,
             region=region,
         )
+        yield replace(j, unmodelled="self-managed broker configuration")
 
 
 def _by_scope(resources: list[Resource]) -> dict[tuple[str, str, str], list[str]]:

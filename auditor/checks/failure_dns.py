@@ -12,7 +12,8 @@ Each declared zone is looked up in its ``cloud`` (any cloud when unset); what ea
 cloud's records mean:
 
 - **Route53**: failover records (PRIMARY/SECONDARY), a health check or an alias that
-  evaluates target health; detection is failure threshold x request interval.
+  evaluates target health; detection is failure threshold x request interval. An
+  alias answers with its target's TTL (:mod:`auditor.checks._dns_ttl`).
 - **Azure Traffic Manager** (the profile's DNS name is the zone): priority routing is
   failover routing (lowest priority enabled endpoint PRIMARY); the profile's monitor is
   the health check (tolerated failures x interval to detect); an endpoint with
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 from auditor.analysis.failover import (
     alias_target,
@@ -54,6 +56,7 @@ from auditor.analysis.failover import (
 from auditor.base.edges import FAILS_OVER_TO, HEALTH_CHECKED_BY
 from auditor.boundary import Dns, Pattern, RegionRole
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._dns_ttl import Ttl, effective_ttl
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, PathName, Resource, Severity
 
@@ -63,6 +66,22 @@ ROUTE53 = ("route53", "azure-resources", "cloudasset")
 
 def _name_id(fqdn: str) -> str:
     return f"dns:{fqdn}"
+
+
+def _unsure(ctx: RuleContext, resource: str, message: str, unmodelled: str, **kw: Any) -> Judgement:
+    """INCONCLUSIVE naming the state the rule cannot judge (an INCONCLUSIVE names one)."""
+    return replace(ctx.inconclusive(resource, message, **kw), unmodelled=unmodelled)
+
+
+def _no_records_named(ctx: RuleContext, dns: Dns, message: str) -> Judgement:
+    """INCONCLUSIVE: the declared zone names no record to judge."""
+    return _unsure(
+        ctx,
+        scope_id(dns.cloud or "aws", "*", "global"),
+        message,
+        f"which records of zone {dns.zone} clients resolve (failure.dns names none)",
+        region="global",
+    )
 
 
 def _no_dns(ctx: RuleContext) -> Judgement:
@@ -169,10 +188,8 @@ def dns_failover_records(ctx: RuleContext) -> Iterator[Judgement]:
 
 def _failover_records(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
     if not declared_names(ctx.graph, dns):
-        yield ctx.inconclusive(
-            scope_id(dns.cloud or "aws", "*", "global"),
-            f"failure.dns names zone {dns.zone} but no records to check",
-            region="global",
+        yield _no_records_named(
+            ctx, dns, f"failure.dns names zone {dns.zone} but no records to check"
         )
         return
     zones = zones_named(ctx.graph, dns.zone, dns.cloud)
@@ -190,10 +207,12 @@ def _failover_records(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
         unread = [z for z in zones if z.attributes.get("records_collected") is False]
         if not records and unread:
             # e.g. an Azure DNS zone: its record sets are not listed, so "no record" is unknown
-            yield ctx.inconclusive(
+            yield _unsure(
+                ctx,
                 _name_id(fqdn),
                 f"the record sets of zone {dns.zone} are not collected "
                 f"({', '.join(z.id for z in unread)}), so {fqdn} cannot be judged",
+                f"record sets of zone {dns.zone} (the collector does not list them)",
                 **common,
             )
             continue
@@ -293,11 +312,7 @@ def dns_health_checks(ctx: RuleContext) -> Iterator[Judgement]:
 
 def _health_checks(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
     if not declared_names(ctx.graph, dns):
-        yield ctx.inconclusive(
-            scope_id(dns.cloud or "aws", "*", "global"),
-            "failure.dns lists no records",
-            region="global",
-        )
+        yield _no_records_named(ctx, dns, "failure.dns lists no records")
         return
     required = dns.health_check == "required"
     zones = zones_named(ctx.graph, dns.zone, dns.cloud)
@@ -311,10 +326,12 @@ def _health_checks(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
             else records
         )
         if not judged:
-            yield ctx.inconclusive(
+            yield _unsure(
+                ctx,
                 _name_id(fqdn),
                 f"{fqdn} has no {'PRIMARY ' if dns.routing == 'failover' else ''}record whose "
                 "health check could be judged (see failure.dns-failover-records)",
+                f"the health check of {fqdn}, which has no record to carry one",
                 attributes={"records": [_record_json(r) for r in records]},
                 region="global",
             )
@@ -428,106 +445,96 @@ def _ttl(ctx: RuleContext, dns: Dns) -> Iterator[Judgement]:
     rto = decl.objectives.rto
     zones = zones_named(ctx.graph, dns.zone, dns.cloud)
     if not declared_names(ctx.graph, dns):
-        yield ctx.inconclusive(
-            scope_id(dns.cloud or "aws", "*", "global"),
-            "failure.dns lists no records",
-            region="global",
-        )
+        yield _no_records_named(ctx, dns, "failure.dns lists no records")
         return
     for fqdn, records in _names(ctx, dns):
         if not zones:
             yield _missing_zone(ctx, dns, fqdn)
             continue
         if not records:
-            yield ctx.inconclusive(
+            yield _unsure(
+                ctx,
                 _name_id(fqdn),
                 f"{fqdn} has no record whose TTL could be judged (see "
                 "failure.dns-failover-records)",
+                f"the TTL of {fqdn}, which has no record",
                 region="global",
             )
             continue
         detect, unknown_check = _detection_seconds(ctx, records)
+        ttls = {r.id: effective_ttl(ctx.graph, r) for r in records}
         # one name's records are changed together: each TTL FAIL names them all
-        too_long = tuple(sorted(r.id for r in records if _ttl_exceeds(r, detect, rto)))
+        too_long = tuple(
+            sorted(
+                x
+                for r in records
+                for x in ttls[r.id].causes
+                if (t := ttls[r.id].seconds) is not None and t + detect > rto
+            )
+        )
         for r in records:
-            yield _judge_ttl(ctx, r, fqdn, detect, unknown_check, too_long)
+            yield _judge_ttl(ctx, r, fqdn, ttls[r.id], (detect, unknown_check), too_long)
 
 
 def _judge_ttl(
     ctx: RuleContext,
     r: Resource,
     fqdn: str,
-    detect: int,
-    unknown_check: str,
+    eff: Ttl,
+    detection: tuple[int, str],
     too_long: tuple[str, ...],
 ) -> Judgement:
-    """One record's TTL (plus the PRIMARY's detection time) against the RTO."""
+    """One record's TTL (its own, or what its alias answers with) plus the PRIMARY's
+    detection time, against the RTO."""
     rto = ctx.declaration.objectives.rto
-    ttl = r.attributes.get("ttl")
+    detect, unknown_check = detection
+    ttl = eff.seconds
     attrs: dict[str, JSONValue] = {
         "record": _record_json(r),
         "rto_seconds": rto,
         "health_check_detection_seconds": detect,
+        "effective_ttl": ttl,
+        "ttl_from": eff.how,
     }
     role = failover_role(r) or "record"
-    if alias_target(r) is not None:
-        return ctx.passed(
+    which = f"TTL {ttl}s" if eff.how == "own" else f"TTL {ttl}s ({eff.how})"
+    if ttl is None:
+        return _unsure(
+            ctx,
             r.id,
-            f"{fqdn} ({role}) is an alias record; it takes the target's TTL, which Route53 manages",
+            f"the TTL of {fqdn} ({role}) is not known: {eff.how}",
+            eff.unknown,
             attributes=attrs,
+            depends_on=list(eff.depends),
         )
-    elif not isinstance(ttl, int) or isinstance(ttl, bool):
-        return ctx.inconclusive(
-            r.id, f"the TTL of {fqdn} ({role}) was not recorded", attributes=attrs
-        )
-    elif unknown_check and ttl <= rto:
+    if unknown_check and ttl <= rto:
         # the TTL alone fits; whether detection does too is not known
-        return replace(
-            ctx.inconclusive(
-                r.id,
-                f"{fqdn} ({role}) has TTL {ttl}s within the RTO of {rto}s, but the time "
-                f"to detect the failure is unknown: health check {unknown_check}",
-                attributes=attrs,
-                depends_on=[unknown_check.split(" ", 1)[0]],
-            ),
-            unmodelled=f"detection time of health check {unknown_check}",
+        return _unsure(
+            ctx,
+            r.id,
+            f"{fqdn} ({role}) has {which} within the RTO of {rto}s, but the time "
+            f"to detect the failure is unknown: health check {unknown_check}",
+            f"detection time of health check {unknown_check}",
+            attributes=attrs,
+            depends_on=[unknown_check.split(" ", 1)[0]],
         )
-    elif ttl + detect <= rto:
+    if ttl + detect <= rto:
         extra = f" plus {detect}s to detect the failure" if detect else ""
         return ctx.passed(
             r.id,
-            f"{fqdn} ({role}) has TTL {ttl}s{extra}, within the RTO of {rto}s",
+            f"{fqdn} ({role}) has {which}{extra}, within the RTO of {rto}s",
             attributes=attrs,
+            depends_on=list(eff.depends),
         )
-    elif ttl <= rto:
-        return replace(
-            ctx.failed(
-                r.id,
-                f"{fqdn} ({role}) has TTL {ttl}s, which with the health check's "
-                f"{detect}s to detect the failure exceeds the RTO of {rto}s",
-                attributes=attrs,
-                definite=True,
-            ),
-            causes=too_long,
+    if ttl <= rto:
+        why = (
+            f"{fqdn} ({role}) has {which}, which with the health check's "
+            f"{detect}s to detect the failure exceeds the RTO of {rto}s"
         )
     else:
-        return replace(
-            ctx.failed(
-                r.id,
-                f"{fqdn} ({role}) has TTL {ttl}s, longer than the RTO of {rto}s",
-                attributes=attrs,
-                definite=True,
-            ),
-            causes=too_long,
-        )
-
-
-def _ttl_exceeds(r: Resource, detect: int, rto: int) -> bool:
-    """Whether ``r``'s own TTL (not an alias's) plus detection exceeds the RTO."""
-    ttl = r.attributes.get("ttl")
-    if alias_target(r) is not None or not isinstance(ttl, int) or isinstance(ttl, bool):
-        return False
-    return ttl + detect > rto
+        why = f"{fqdn} ({role}) has {which}, longer than the RTO of {rto}s"
+    j = ctx.failed(r.id, why, attributes=attrs, definite=True, depends_on=list(eff.depends))
+    return replace(j, causes=too_long)
 
 
 def _detection_seconds(ctx: RuleContext, records: list[Resource]) -> tuple[int, str]:

@@ -28,7 +28,6 @@ from typing import Any
 
 from auditor.analysis.boundary_scope import platform_resources
 from auditor.analysis.network import (
-    EXPOSABLE_KINDS,
     Exposure,
     Net,
     Reach,
@@ -53,6 +52,8 @@ from auditor.checks._admission import (
     gather,
     holder_name,
     listener,
+    no_platform,
+    platform_scope,
     sources_text,
     with_links,
 )
@@ -60,29 +61,6 @@ from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 NETWORK_SERVICES = ("ec2-network", "ec2-compute", "elbv2", "msk", "azure-resources", "cloudasset")
-
-
-def _platform_scope(platform: Sequence[Resource]) -> str:
-    """The scope of a PASS about the whole platform: its own cloud, so that its gaps apply.
-
-    A platform across clouds gets cloud ``*``: every cloud's gaps apply to it.
-    """
-    clouds = sorted({r.cloud for r in platform})
-    return scope_id(clouds[0] if len(clouds) == 1 else "*", "*", "*")
-
-
-def _no_platform(ctx: RuleContext) -> Judgement:
-    return ctx.inconclusive(
-        scope_id("aws", "*", "*"),
-        "the platform selector matched no collected resource",
-        attributes={"selector": ctx.declaration.platform.select.model_dump()},
-    )
-
-
-def _exposable(r: Resource) -> bool:
-    """Whether the exposure model judges ``r``: what can listen, and Azure scale sets
-    (their instances' NIC configuration is on the scale set row)."""
-    return r.kind in EXPOSABLE_KINDS or (r.cloud == "azure" and r.kind == Kind.SCALING_GROUP)
 
 
 def _admitting(ctx: RuleContext, exposures: Sequence[Exposure]) -> list[str]:
@@ -99,6 +77,18 @@ def _admitting(ctx: RuleContext, exposures: Sequence[Exposure]) -> list[str]:
             continue
         out.extend(f for f in e.firewalls if local_id(f) == gid or f.endswith(gid))
     return list(dict.fromkeys(out))
+
+
+def _unknown_exposure(unknown: Sequence[Exposure]) -> str:
+    """What an UNKNOWN exposure could not judge: the model's named feature, else the data
+    it missed, else the state its reason names (an INCONCLUSIVE always names one)."""
+    named = next((e.unmodelled for e in unknown if e.unmodelled), "")
+    if named:
+        return named
+    missing = sorted({m for e in unknown for m in e.missing})
+    if missing:
+        return f"{', '.join(missing)} (not collected)"
+    return unknown[0].reason
 
 
 def _ports_text(ports: Sequence[int]) -> str:
@@ -153,12 +143,15 @@ def _exposure_finding(
         # address the resource holds.
         return with_links(j, causes=[*_admitting(ctx, yes), res.id], affects=[res.id])
     if unknown:
-        return ctx.inconclusive(
+        missing = sorted({m for e in unknown for m in e.missing})
+        common["depends_on"] = sorted({*depends, *missing})
+        j = ctx.inconclusive(
             res.id,
             f"cannot tell whether {label(res)} is reachable from the internet on {what} "
             f"{_ports_text(sorted({e.port for e in unknown}))}: {unknown[0].reason}",
             **common,
         )
+        return replace(j, unmodelled=_unknown_exposure(unknown))
     if not exposures:
         return ctx.passed(
             res.id,
@@ -193,7 +186,7 @@ def public_ingress(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     platform = platform_resources(ctx.graph)
     if not platform:
-        yield _no_platform(ctx)
+        yield no_platform(ctx)
         return
     view = network_view(ctx.graph)
     ports = sorted(set(decl.network.kafka_ports))
@@ -202,10 +195,10 @@ def public_ingress(ctx: RuleContext) -> Iterator[Judgement]:
         if decl.network.public_ingress == "declared"
         else None
     )
-    judged = [r for r in platform if _exposable(r)]
+    judged = [r for r in platform if listener(r)]
     if not judged:
         yield ctx.nothing_to_judge(
-            _platform_scope(platform),
+            platform_scope(platform),
             "the platform has no instance, network interface, load balancer or MSK cluster "
             "that could listen on a Kafka port",
             attributes={"platform": [r.id for r in platform]},
@@ -236,7 +229,7 @@ def public_ingress(ctx: RuleContext) -> Iterator[Judgement]:
 def management_ports(ctx: RuleContext) -> Iterator[Judgement]:
     platform = platform_resources(ctx.graph)
     if not platform:
-        yield _no_platform(ctx)
+        yield no_platform(ctx)
         return
     raw = ctx.params.get("ports") or [22, 3389]
     ports = sorted({int(p) for p in raw}) if isinstance(raw, list) else [22, 3389]
@@ -249,7 +242,7 @@ def management_ports(ctx: RuleContext) -> Iterator[Judgement]:
     ]
     if not judged:
         yield ctx.nothing_to_judge(
-            _platform_scope(platform),
+            platform_scope(platform),
             "the platform has no instance, network interface or load balancer that could "
             "expose a management port",
             attributes={"platform": [r.id for r in platform], "ports": list(ports)},
@@ -601,11 +594,14 @@ def k8s_endpoint_private(ctx: RuleContext) -> Iterator[Judgement]:
                     region=region,
                 )
             else:
-                yield ctx.inconclusive(
+                j = ctx.inconclusive(
                     sid,
                     f"{what} clusters of {cloud} {where} were not listed ({service} did not run)",
                     account=acct,
                     region=region,
+                )
+                yield replace(
+                    j, unmodelled=f"{what} clusters ({service} not collected in this scan)"
                 )
     for c in clusters:
         a = c.attributes
@@ -617,8 +613,11 @@ def k8s_endpoint_private(ctx: RuleContext) -> Iterator[Judgement]:
             "endpoint_private_access": a.get("endpoint_private_access"),
         }
         if public is None:
-            yield ctx.inconclusive(
+            j = ctx.inconclusive(
                 c.id, f"endpoint access of {label(c)} was not recorded", attributes=attrs
+            )
+            yield replace(
+                j, unmodelled="the API endpoint access of a cluster whose record does not hold it"
             )
         elif not public:
             yield ctx.passed(c.id, f"{label(c)} has no public API endpoint", attributes=attrs)

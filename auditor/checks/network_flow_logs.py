@@ -7,14 +7,16 @@ customer owns.
   the account, or an S3 bucket whose owner is its collected account, or, when the
   bucket was not collected and every customer account listed its buckets
   completely (closed world), outside the customer. A destination whose owner
-  cannot be known is INCONCLUSIVE with the reason.
+  cannot be known is INCONCLUSIVE with the reason. Only a known bad value FAILs (an
+  inactive or REJECT/ACCEPT-only log, a destination outside the customer): a status
+  or traffic type absent from the collected record is INCONCLUSIVE naming it.
 - Azure and GCP: :mod:`auditor.checks._flow_logs_cloud`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from auditor.analysis.network import local_id, platform_networks
 from auditor.analysis.scanned import unlisted_customer_accounts
@@ -104,12 +106,13 @@ def _vpc_id(v: Resource) -> str:
 def flow_logs(ctx: RuleContext) -> Iterator[Judgement]:
     nets = platform_networks(ctx.graph)
     if not nets.networks:
-        yield ctx.inconclusive(
+        j = ctx.inconclusive(
             scope_id("aws", "*", "*"),
             "no platform VPC was found: the platform selector matched no network and no "
             "resource placed in one",
             attributes={"selector": ctx.declaration.platform.select.model_dump()},
         )
+        yield replace(j, unmodelled="the network of a platform whose selector matches none")
         return
     for v in nets.networks:
         if v.cloud in ("azure", "gcp"):
@@ -148,35 +151,59 @@ def _log_row(f: Resource, owner: Owner) -> dict[str, JSONValue]:
     }
 
 
-def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
-    """One AWS VPC: PASS on one ACTIVE, ALL-traffic flow log into a customer store."""
-    vid = _vpc_id(v)
-    logs = _vpc_flow_logs(ctx, v, vid)
-    rows: list[JSONValue] = []
-    good: list[Resource] = []
-    unknown: list[tuple[Resource, Owner]] = []
-    problems: list[tuple[Resource, str]] = []
+@dataclass
+class _Sorted:
+    """A VPC's flow logs by what their records show."""
+
+    rows: list[JSONValue] = field(default_factory=list)
+    good: list[Resource] = field(default_factory=list)
+    unknown: list[tuple[Resource, Owner]] = field(default_factory=list)
+    unread: list[tuple[Resource, list[str]]] = field(default_factory=list)
+    """Logs whose status or traffic type is absent from the record (named fields)."""
+    problems: list[tuple[Resource, str]] = field(default_factory=list)
+
+
+def _sort_logs(ctx: RuleContext, logs: dict[str, Resource]) -> _Sorted:
+    """Each log: good, a known problem, an unknown owner, or fields not recorded."""
+    out = _Sorted()
     for _, f in sorted(logs.items()):
         a = f.attributes
         owner = destination_owner(ctx, f)
-        rows.append(_log_row(f, owner))
+        out.rows.append(_log_row(f, owner))
         name = local_id(f.id)
-        if str(a.get("status")).upper() != "ACTIVE":
-            problems.append((f, f"{name} is {a.get('status') or 'of unknown status'}"))
-            continue
+        status = str(a.get("status") or "").upper()
         traffic = str(a.get("traffic_type") or "").upper()
-        if traffic != "ALL":
-            problems.append((f, f"{name} records only {traffic or 'unrecorded'} traffic, not ALL"))
-            continue
-        if owner.party == "customer":
-            good.append(f)
-        elif owner.party:
+        if status and status != "ACTIVE":
+            out.problems.append((f, f"{name} is {a.get('status')}"))
+        elif traffic and traffic != "ALL":
+            out.problems.append((f, f"{name} records only {traffic} traffic, not ALL"))
+        elif owner.party and owner.party != "customer":
             where = f"account {owner.account} ({owner.party})" if owner.account else owner.party
-            problems.append(
+            out.problems.append(
                 (f, f"{name} delivers to {a.get('destination')}, in {where}: {owner.how}")
             )
+        elif not status or not traffic:
+            # absent from the record is not a known bad value: this log may be the one
+            missing = [k for k, v in (("FlowLogStatus", status), ("TrafficType", traffic)) if not v]
+            out.unread.append((f, missing))
+        elif owner.party == "customer":
+            out.good.append(f)
         else:
-            unknown.append((f, owner))
+            out.unknown.append((f, owner))
+    return out
+
+
+def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
+    """One AWS VPC: PASS on one ACTIVE, ALL-traffic flow log into a customer store."""
+    vid = _vpc_id(v)
+    found = _sort_logs(ctx, _vpc_flow_logs(ctx, v, vid))
+    rows, good, unknown, unread, problems = (
+        found.rows,
+        found.good,
+        found.unknown,
+        found.unread,
+        found.problems,
+    )
     attrs: dict[str, JSONValue] = {"flow_logs": rows}
     label = f"platform VPC {vid} ({v.account}/{v.region})"
     if good:
@@ -201,6 +228,19 @@ def _judge_vpc(ctx: RuleContext, v: Resource) -> Judgement:
             depends_on=[f.id],
         )
         return replace(j, unmodelled=f"the owner of a flow log destination: {owner.how}")
+    if unread:
+        f, missing = unread[0]
+        j = ctx.inconclusive(
+            v.id,
+            f"{label}: flow log {local_id(f.id)} may record ALL traffic into a customer-owned "
+            f"store, but its collected record holds no {' or '.join(missing)}",
+            nodes=[v.id, *(x.id for x, _ in unread)],
+            attributes=attrs,
+            depends_on=[x.id for x, _ in unread],
+        )
+        return replace(
+            j, unmodelled=f"{', '.join(missing)} of flow log {local_id(f.id)} (not in its record)"
+        )
     if problems:
         j = ctx.failed(
             v.id,

@@ -276,6 +276,18 @@ def test_azure_flow_logs(azure_clean: list[Verdict], azure_broken: list[Verdict]
     assert neu.status is Status.FAIL and "no enabled flow log" in neu.message
 
 
+def test_azure_flow_log_without_its_enabled_state_is_inconclusive_naming_it() -> None:
+    """A flow log whose record holds no ``enabled`` may be the one that covers the VNet:
+    not a FAIL, an INCONCLUSIVE naming it."""
+    estate = azure_estate(broken=False)
+    for r in estate["resources"]:
+        if str(r["id"]).endswith("/flowLogs/fl-neu"):
+            del r["properties"]["enabled"]
+    neu = _find(_azure_scan(estate), "network.flow-logs", "virtualnetworks/vnet-kafka-neu")
+    assert neu.status is Status.INCONCLUSIVE, neu.message
+    assert "fl-neu" in neu.unmodelled and "enabled" in neu.unmodelled
+
+
 def test_unreadable_diagnostic_settings_are_a_gap_not_a_fail() -> None:
     fault = AzureFault(
         path=f"/subscriptions/{S1}/providers/microsoft.insights",

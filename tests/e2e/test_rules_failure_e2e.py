@@ -264,3 +264,19 @@ def test_no_key_in_secondary_and_no_rtc_fail(fake_aws: FakeAws) -> None:
     assert west.status is Status.FAIL, west.message
     repl = only(v, "failure.data-replicated", "orders-log-east")
     assert repl.status is Status.FAIL and "Replication Time Control" in repl.message
+
+
+# --- broker durability ------------------------------------------------------------------------
+
+
+def test_self_managed_brokers_are_inconclusive_naming_their_configuration(
+    fake_aws: FakeAws,
+) -> None:
+    """Kafka on EC2: the rule applies (the brokers have a durability configuration) but
+    their server.properties is in no API, so the verdict is INCONCLUSIVE, never N/A."""
+    brokers(fake_aws, E1, 3)
+    inv = fake_aws.collect(regions=(E1,), services=("ec2-compute", "msk", "msk-config"))
+    v = only(run_rules(inv, rules=["failure.broker-durability"]), "failure.broker-durability")
+    assert v.resource == f"scope:aws/{CUSTOMER}/{E1}"
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert v.unmodelled == "self-managed broker configuration"

@@ -25,30 +25,18 @@ PATTERN_FIXTURES = "judged in the failure-* pattern fixtures, which keep no gold
 """tests/e2e/test_failure_patterns_e2e.py judges these rules per pattern, without golden."""
 
 NO_FAIL_RECORDED: dict[str, str] = {
-    "control.audit-trail-multi-region": E2E_ONLY,
-    "control.break-glass": E2E_ONLY,
-    "control.declared-roles-exist": E2E_ONLY,
-    "control.external-id-required": E2E_ONLY,
-    "control.no-wildcard-trust": E2E_ONLY,
-    "data.key-rotation": E2E_ONLY,
-    "data.system-logs-separate": E2E_ONLY,
     "failure.compute-replaceable": PATTERN_FIXTURES,
-    "failure.dns-failover-records": E2E_ONLY,
     "failure.local-resolution": PATTERN_FIXTURES,
-    "failure.region-capacity": E2E_ONLY,
     "failure.replication-loops": PATTERN_FIXTURES,
     "failure.runbook-resources": PATTERN_FIXTURES,
     "failure.shared-storage-durability": PATTERN_FIXTURES,
     "failure.single-write-region": UNIT_ONLY,
     "failure.topic-ownership": PATTERN_FIXTURES,
-    "network.k8s-endpoint-private": E2E_ONLY,
-    "network.management-ports": E2E_ONLY,
     "network.observed-sources": E2E_ONLY,  # no golden estate is scanned with --flows-since
 }
 """Rules with no recorded FAIL in any golden or README table, and why."""
 
 NO_PASS_RECORDED: dict[str, str] = {
-    "control.break-glass": E2E_ONLY,
     "failure.compute-replaceable": PATTERN_FIXTURES,
     "failure.drill-coverage": UNIT_ONLY,
     "failure.local-resolution": PATTERN_FIXTURES,

@@ -229,7 +229,26 @@ def test_dns_ttl() -> None:
     )
     v = run_rules(inv(zone(), alias), rules=rule)
     verdict = next(x for x in v if x.resource == alias.id)
-    assert verdict.status is Status.PASS and "alias" in verdict.message
+    # an alias to a target whose TTL is not known is never a PASS on the alias alone
+    assert verdict.status is Status.INCONCLUSIVE and "nlb.aws" in verdict.unmodelled
+
+
+def test_dns_inconclusives_name_what_they_cannot_judge() -> None:
+    """No gap stands behind these: each names the missing record, TTL or record list."""
+    # a record whose collected form holds no TTL
+    bare = record("PRIMARY", ttl=None)
+    v = run_rules(inv(zone(), bare), rules=["failure.dns-ttl"])
+    got = next(x for x in v if x.resource == bare.id)
+    assert got.status is Status.INCONCLUSIVE and "TTL" in got.unmodelled, got
+    # a name with no record: TTL and health check have nothing to judge
+    v = run_rules(inv(zone()), rules=["failure.dns-ttl", "failure.dns-health-checks"])
+    unsure = [x for x in v if x.status is Status.INCONCLUSIVE]
+    assert len(unsure) == 2 and all(NAME in x.unmodelled for x in unsure), unsure
+    # a declared zone that names no records
+    no_records = declaration(failure={"dns": {"zone": ZONE, "records": []}})
+    v = run_rules(inv(zone()), no_records, rules=["failure.dns-*"])
+    assert len(v) == 3 and all(x.status is Status.INCONCLUSIVE for x in v)
+    assert all(ZONE in x.unmodelled for x in v), v
 
 
 def test_dns_ttl_with_a_health_check_not_collected_is_inconclusive_never_instant() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from auditor.model import Gap, Resource, Status
@@ -74,6 +75,9 @@ def test_public_ingress_missing_route_table_is_inconclusive() -> None:
     estate = [r for r in public_estate() if r.kind != "route_table"]
     v = run_rules(inv(*estate), rules=["network.public-ingress"])
     assert status_of(v, "network.public-ingress", I1) is Status.INCONCLUSIVE
+    # no gap stands behind it: the verdict names what it could not judge
+    (got,) = [x for x in v if x.resource == I1]
+    assert got.unmodelled and not got.evidence.gaps, got
 
 
 def test_public_ingress_declared_passes_and_waiver_applies() -> None:
@@ -109,6 +113,7 @@ def test_public_ingress_definite_fail_survives_a_gap() -> None:
 def test_public_ingress_no_platform_is_inconclusive() -> None:
     v = run_rules(inv(vpc()), rules=["network.public-ingress"])
     assert [x.status for x in v] == [Status.INCONCLUSIVE]
+    assert "selector matches no collected resource" in v[0].unmodelled
 
 
 def test_public_ingress_msk_public_access() -> None:
@@ -224,10 +229,15 @@ def test_k8s_endpoint() -> None:
         is Status.PASS
     )
     assert status_of(run_rules(inv(_eks(False, [])), rules=rule), rule[0], rid) is Status.PASS
+    # a cluster only listed (its endpoint access not read) is INCONCLUSIVE naming that
+    listed = _eks(True, [])
+    listed = replace(listed, attributes={**listed.attributes, "endpoint_public_access": None})
+    got = [x for x in run_rules(inv(listed), rules=rule) if x.resource == rid]
+    assert [x.status for x in got] == [Status.INCONCLUSIVE]
+    assert "endpoint access" in got[0].unmodelled
 
 
 def test_k8s_nothing_in_scope_is_not_applicable_per_scope() -> None:
-    from dataclasses import replace
 
     from auditor.model import CollectionUnit
 
@@ -560,6 +570,8 @@ def test_public_ingress_unread_target_group_behind_public_nlb_is_inconclusive() 
     broker = next(r for r in estate if r.kind == "instance")
     v = run_rules(inv(*estate, *extra, relations=rels), rules=["network.public-ingress"])
     assert status_of(v, "network.public-ingress", broker.id) is Status.INCONCLUSIVE
+    (got,) = [x for x in v if x.resource == broker.id]
+    assert got.unmodelled, got  # the unread targets, named
 
     # Read and empty: the NLB forwards to nobody, so the private instance is not exposed.
     extra, rels = _nlb_in_front(targets=[])
