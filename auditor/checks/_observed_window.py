@@ -17,8 +17,8 @@ from dataclasses import dataclass, field, replace
 from auditor.analysis.network import local_id
 from auditor.base.kinds.observed import FLOW_READ
 from auditor.checks import Judgement, RuleContext
+from auditor.checks._aws_flow_reads import covered, incomplete, read_resources
 from auditor.checks.engine import scope_id
-from auditor.checks.network_observed_sources import _covered, _incomplete, _read_resources
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Resource
 
@@ -74,7 +74,7 @@ def windows(graph: BoundaryGraph) -> dict[str, Window]:
     out: dict[str, Window] = {}
     for r in sorted(graph.of_kind(FLOW_READ), key=lambda x: x.id):
         cover = (
-            _covered(graph, r)
+            covered(graph, r)
             if r.cloud == "aws"
             else dict.fromkeys((str(v) for v in r.attributes.get("vpc_ids") or []), False)
         )
@@ -110,9 +110,9 @@ def unobserved(
             net.id,
             f"reading the flow records of {name} failed: {', '.join(r.name for r in failed)}",
             attributes=attributes,
-            depends_on=[x for r in failed for x in _read_resources(r)],
+            depends_on=[x for r in failed for x in read_resources(r)],
         )
-    why = _incomplete(win.reads, set(interfaces)) or (
+    why = incomplete(win.reads, set(interfaces)) or (
         ""
         if win.whole
         else "no flow log read records every accepted flow of the whole network (only a "

@@ -37,7 +37,7 @@ from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 NO_DATA_EVENTS = "the declaration does not require data events (control.audit.data_events is false)"
 
 
-def _trails_covering(graph: BoundaryGraph, account: str) -> list[Resource]:
+def trails_covering(graph: BoundaryGraph, account: str) -> list[Resource]:
     """Trails collected in ``account`` and organization trails of customer accounts (sorted)."""
     index = _trail_index(graph)
     positions = sorted({*index.by_account.get(account, ()), *index.org_wide})
@@ -79,7 +79,7 @@ def _trail_index(graph: BoundaryGraph) -> _TrailIndex:
     return got
 
 
-def _shortfalls(t: Resource) -> list[str]:
+def shortfalls(t: Resource) -> list[str]:
     """What keeps a trail from recording management events (empty when nothing does)."""
     a = t.attributes
     out: list[str] = []
@@ -132,8 +132,8 @@ def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Judgement]:
         if not scanned(ctx.graph, account):
             yield _unscanned(ctx, account)
             continue
-        trails = _trails_covering(ctx.graph, account)
-        good = [t for t in trails if not _shortfalls(t)]
+        trails = trails_covering(ctx.graph, account)
+        good = [t for t in trails if not shortfalls(t)]
         sid = scope_id("aws", account, "*")
         attrs: dict[str, JSONValue] = {
             "mode": decl.control.audit.trail,
@@ -168,7 +168,7 @@ def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Judgement]:
             why = "; ".join(
                 f"{t.name}: "
                 + ", ".join(
-                    _shortfalls(t)
+                    shortfalls(t)
                     + ([] if t.attributes.get("multi_region") is True else ["single-region"])
                 )
                 for t in trails
@@ -215,7 +215,7 @@ def audit_log_store(ctx: RuleContext) -> Iterator[Judgement]:
         if not scanned(ctx.graph, account):
             yield _unscanned(ctx, account)
             continue
-        trails = _trails_covering(ctx.graph, account)
+        trails = trails_covering(ctx.graph, account)
         if not trails:
             yield ctx.inconclusive(
                 scope_id("aws", account, "*"),
@@ -397,7 +397,7 @@ def audit_data_events(ctx: RuleContext) -> Iterator[Judgement]:
                 yield _unscanned(ctx, account)
         return
     for b in buckets:
-        trails = [t for t in _trails_covering(ctx.graph, b.account) if not _shortfalls(t)]
+        trails = [t for t in trails_covering(ctx.graph, b.account) if not shortfalls(t)]
         if not trails and not scanned(ctx.graph, b.account):
             yield not_scanned(
                 ctx.inconclusive(b.id, f"account {b.account} was not scanned"), "aws", b.account
@@ -468,7 +468,7 @@ def audit_trail_tamper(ctx: RuleContext) -> Iterator[Judgement]:
         if not scanned(ctx.graph, account):
             yield _unscanned(ctx, account)
             continue
-        trails = _trails_covering(ctx.graph, account)
+        trails = trails_covering(ctx.graph, account)
         if not trails:
             yield ctx.inconclusive(
                 scope_id("aws", account, "*"),

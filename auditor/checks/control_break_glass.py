@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from auditor.analysis.access import access_model
 from auditor.checks import Judgement, RuleContext, rule
-from auditor.checks.control_audit import _shortfalls, _trails_covering
+from auditor.checks.control_audit import shortfalls, trails_covering
 from auditor.checks.control_trust import account_of_arn, find_role, scanned
 from auditor.model import JSONValue, PathName, Severity
 
@@ -67,8 +67,8 @@ def break_glass(ctx: RuleContext) -> Iterator[Judgement]:
                     region="global",
                 )
             continue
-        trails = _trails_covering(ctx.graph, account)
-        good = [t for t in trails if not _shortfalls(t) and t.attributes.get("multi_region")]
+        trails = trails_covering(ctx.graph, account)
+        good = [t for t in trails if not shortfalls(t) and t.attributes.get("multi_region")]
         who = sorted(model.chains_to(role.id))
         attrs: dict[str, JSONValue] = {
             "trails": [t.id for t in trails],

@@ -33,6 +33,7 @@ from auditor.analysis.network.paths import best, path_engine, verdict_of
 from auditor.base.kinds.observed import OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._admission import listener, with_links
+from auditor.checks._aws_flow_reads import listener_interfaces
 from auditor.checks._observed_window import (
     Window,
     flow_json,
@@ -43,7 +44,6 @@ from auditor.checks._observed_window import (
     unobserved,
     windows,
 )
-from auditor.checks.network_observed_sources import _listener_interfaces
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
@@ -108,7 +108,7 @@ def observed_closed_path(ctx: RuleContext) -> Iterator[Judgement]:
         )
         return
     ports = set(ctx.declaration.network.kafka_ports)
-    listeners = _listener_interfaces(g, platform)
+    listeners = listener_interfaces(g, platform)
     engine = path_engine(g)
     state = {network_key(n): _Net() for n in nets}
     cache: dict[tuple[str, str, int], list[Path]] = {}

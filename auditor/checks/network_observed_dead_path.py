@@ -32,9 +32,9 @@ from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.paths import kafka_targets, path_engine
 from auditor.analysis.network.traffic import (
     Flow,
-    _estate_subnets,
-    _replication_flows,
+    estate_subnets,
     judge,
+    replication_flows,
     summary,
 )
 from auditor.base.kinds.observed import OBSERVED_FLOW
@@ -144,12 +144,12 @@ def _declared_pairs(ctx: RuleContext, sites: Sequence[str]) -> dict[str, _Pair]:
     """Region pairs the model finds an open replication path between, on a declared medium."""
     g = ctx.graph
     engine = path_engine(g)
-    platform_subnets, _ = _estate_subnets(g)
+    platform_subnets, _ = estate_subnets(g)
     kafka = kafka_targets(g, ctx.declaration.network.kafka_ports)
     allowed = [str(v) for v in ctx.declaration.network.replication.via]
     out = {pair_id(a, b): _Pair() for a, b in combinations(sites, 2)}
     open_: set[str] = set()
-    for f in _replication_flows(engine, kafka, platform_subnets):
+    for f in replication_flows(engine, kafka, platform_subnets):
         if f.reach is not Reach.YES or not judge(f, allowed)[0]:
             continue
         src = "aws/" + f.source.rsplit(" ", 1)[-1]

@@ -122,18 +122,18 @@ def class_flows(graph: BoundaryGraph) -> list[Flow]:
     """Flows of every traffic class over the graph (computed per source class, not per pair)."""
     decl = graph.declaration
     engine = path_engine(graph)
-    platform_subnets, other_subnets = _estate_subnets(graph)
+    platform_subnets, other_subnets = estate_subnets(graph)
     kafka = kafka_targets(graph, decl.network.kafka_ports)
     mgmt = management_targets(graph)
     return [
         *_client_flows(graph, engine, kafka, other_subnets),
-        *_replication_flows(engine, kafka, platform_subnets),
+        *replication_flows(engine, kafka, platform_subnets),
         *_operations_flows(graph, engine, mgmt),
         *_support_flows(graph, engine, [*kafka, *mgmt]),
     ]
 
 
-def _estate_subnets(graph: BoundaryGraph) -> tuple[dict[str, list[Resource]], list[Resource]]:
+def estate_subnets(graph: BoundaryGraph) -> tuple[dict[str, list[Resource]], list[Resource]]:
     """The AWS subnets of the estate: the platform's, per region, and every other one."""
     nets = platform_networks(graph).networks
     platform_vpc_keys = {
@@ -196,7 +196,7 @@ def _client_flows(
     return out
 
 
-def _replication_flows(
+def replication_flows(
     engine: PathEngine, kafka: Sequence[Target], platform_subnets: Mapping[str, list[Resource]]
 ) -> list[Flow]:
     """Replication: platform networks of one region to Kafka listeners of another."""
