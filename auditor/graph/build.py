@@ -48,6 +48,7 @@ class BoundaryGraph:
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._selected: dict[int, tuple[Any, list[Resource]]] = {}
         self._zones: dict[str, Zone] = {}
+        self._shared_zones: dict[tuple[str, str, str], Zone] = {}
         self._build()
 
     # --- construction --------------------------------------------------------------
@@ -63,10 +64,15 @@ class BoundaryGraph:
 
     def _node_entries(self, resources: Iterable[Resource]) -> Iterator[tuple[str, dict[str, Any]]]:
         """(id, attributes) of each resource's node, for networkx's bulk add."""
+        zones, by_kind, shared = self._zones, self._by_kind, self._shared_zones
         for res in resources:
-            zone = zone_of(res, self.declaration)
-            self._zones[res.id] = zone
-            self._by_kind[res.kind].append(res)
+            if res.kind == Kind.INTERNET:
+                zone = zone_of(res, self.declaration)
+            else:  # the zone depends on cloud, account and region only: one object each
+                where = (res.cloud, res.account, res.region)
+                zone = shared.get(where) or shared.setdefault(where, zone_of(res, self.declaration))
+            zones[res.id] = zone
+            by_kind[res.kind].append(res)
             yield res.id, {"resource": res, "zone": zone}
 
     def _sort_kinds(self) -> None:
@@ -76,28 +82,36 @@ class BoundaryGraph:
     def _add_edges(
         self, relations: Iterable[Relation], derived: bool, zones: dict[str, Zone]
     ) -> None:
-        """An edge per relation; ends no resource stands for become stub nodes first.
+        """An edge per relation, keyed (kind, reason); ends no resource stands for become stubs.
 
-        One ``add_edge`` each: networkx's ``add_edges_from`` calls it per edge as well
-        (and looks each edge up again), so there is no bulk path for a multigraph's
-        keyed edges.
+        Written straight into networkx's adjacency (``_succ``/``_pred``: node ->
+        neighbour -> key -> data), as ``add_edge`` writes it, in the same order:
+        networkx has no bulk add for a multigraph's keyed edges (``add_edges_from``
+        calls ``add_edge`` per edge, then looks the edge up again), and its per-call
+        checks were most of the build at a million resources.
+        ``tests/unit/test_graph_build_adjacency.py`` compares the two.
         """
-        add_edge, add_nodes = self.g.add_edge, self.g.add_nodes_from
+        g = self.g
+        succ, pred = g._succ, g._pred
         for rel in relations:
             source, target = rel.source, rel.target
             if source not in zones:
-                add_nodes(self._node_entries((stub_for(source),)))
+                g.add_nodes_from(self._node_entries((stub_for(source),)))
             if target not in zones:
-                add_nodes(self._node_entries((stub_for(target),)))
-            add_edge(
-                source,
-                target,
-                key=f"{rel.kind}|{rel.reason}",
-                kind=rel.kind,
-                relation=rel,
-                crossing=zones[source] != zones[target],
-                derived=derived,
-            )
+                g.add_nodes_from(self._node_entries((stub_for(target),)))
+            zs, zt = zones[source], zones[target]
+            data = {
+                "kind": rel.kind,
+                "relation": rel,
+                "crossing": zs is not zt and zs != zt,
+                "derived": derived,
+            }
+            keyed = succ[source].get(target)
+            if keyed is None:
+                succ[source][target] = pred[target][source] = {(rel.kind, rel.reason): data}
+            else:  # a parallel edge, or the same (kind, reason) again: the last one counts
+                keyed[(rel.kind, rel.reason)] = data
+        g.__networkx_cache__.clear()  # what add_edge does after each edge
 
     # --- typed views ----------------------------------------------------------------
     def resource(self, node_id: str) -> Resource:
