@@ -14,6 +14,8 @@ import orjson
 from auditor.base.json_codec import (
     BLANK,
     dumps_indented,
+    dumps_indented_items,
+    dumps_lines,
     loads_line,
     may_hold_long_numbers,
 )
@@ -42,6 +44,8 @@ _CHUNK_CHARS = 1 << 20
 """About how many characters a streamed chunk holds before it is encoded and handed on."""
 _LINES = 4096
 """JSONL lines per streamed chunk (an inventory line is about a kilobyte)."""
+_ITEMS = 1024
+"""Array items encoded together (a graph node or edge is a few hundred bytes indented)."""
 
 
 @dataclass(frozen=True)
@@ -110,12 +114,11 @@ def byte_chunks(parts: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _array_bytes(items: Iterable[Any], level: int) -> Iterator[bytes]:
-    """A JSON array at indent ``level``, item by item (``[]`` when empty, as json.dumps)."""
-    pad = b"\n" + b"  " * (level + 1)
+    """A JSON array at indent ``level``, a batch of items at a time (``[]`` when empty)."""
     opened = False
-    for item in items:
-        # An item's own newlines are all indentation: strings escape theirs.
-        yield (b"," if opened else b"[") + pad + dumps_indented(item).replace(b"\n", pad)
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, _ITEMS)):
+        yield (b"," if opened else b"[") + dumps_indented_items(batch, level)
         opened = True
     yield (b"\n" + b"  " * level + b"]") if opened else b"[]"
 
@@ -217,36 +220,61 @@ def inventory_jsonl_chunks(inv: Inventory) -> Iterator[bytes]:
     A bundle writes each chunk as it comes, so a large inventory is never also
     held as one string per line or one string of the whole.
     """
-
-    def dumps(obj: dict[str, Any]) -> str:
-        return json.dumps(obj, sort_keys=True, ensure_ascii=False)
-
-    lines = itertools.chain(
-        (dumps({"type": "resource", **resource_to_dict(r)}) for r in inv.resources),
-        (dumps({"type": "relation", **relation_to_dict(r)}) for r in inv.relations),
-        (dumps({"type": "gap", **gap_to_dict(g)}) for g in inv.gaps),
-        (
-            json.dumps(
-                {
-                    "type": "collected",
-                    "cloud": u.cloud,
-                    "account": u.account,
-                    "region": u.region,
-                    "service": u.service,
-                },
-                sort_keys=True,
-            )
-            for u in inv.collected
-        ),
+    records = itertools.chain(
+        map(_resource_record, inv.resources),
+        map(_relation_record, inv.relations),
+        ({"type": "gap", **gap_to_dict(g)} for g in inv.gaps),
     )
-    batch: list[str] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= _LINES:
-            yield ("\n".join(batch) + "\n").encode()
-            batch.clear()
-    if batch:
-        yield ("\n".join(batch) + "\n").encode()
+    while batch := list(itertools.islice(records, _LINES)):
+        yield dumps_lines(batch)
+    collected = [  # written as json.dumps's default (ASCII) had them
+        json.dumps(
+            {
+                "type": "collected",
+                "cloud": u.cloud,
+                "account": u.account,
+                "region": u.region,
+                "service": u.service,
+            },
+            sort_keys=True,
+        )
+        for u in inv.collected
+    ]
+    for i in range(0, len(collected), _LINES):
+        yield ("\n".join(collected[i : i + _LINES]) + "\n").encode()
+
+
+def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """``mapping`` as a dict for the encoder: itself when it is one (it is only read)."""
+    return mapping if type(mapping) is dict else dict(mapping)
+
+
+def _resource_record(r: Resource) -> dict[str, Any]:
+    """:func:`resource_to_dict` with its ``type``, as an ``inventory.jsonl`` line holds it."""
+    return {
+        "type": "resource",
+        "id": r.id,
+        "cloud": r.cloud,
+        "kind": r.kind,
+        "account": r.account,
+        "region": r.region,
+        "name": r.name,
+        "tags": _plain(r.tags),
+        "attributes": _plain(r.attributes),
+        "source": r.source,
+    }
+
+
+def _relation_record(r: Relation) -> dict[str, Any]:
+    """:func:`relation_to_dict` with its ``type``, as an ``inventory.jsonl`` line holds it."""
+    return {
+        "type": "relation",
+        "source": r.source,
+        "target": r.target,
+        "kind": r.kind,
+        "reason": r.reason,
+        "attributes": _plain(r.attributes),
+    }
 
 
 def _mapping(obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from auditor.evidence.members import (
     VerifyResult,
     safe_member_name,
 )
+from auditor.gc_pause import gc_paused
 
 __all__ = [
     "SIGNATURE",
@@ -155,12 +156,13 @@ def write_bundle(
     try:
         tmp.mkdir()
         digests: dict[str, str] = {}
-        for group in (files, last):
-            for n in sorted(group):
-                began = time.perf_counter()
-                digests[n] = _write_member(tmp / n, group[n])
-                if timed is not None:
-                    timed(n, time.perf_counter() - began)
+        with gc_paused():  # see auditor/gc_pause.py: members are made from the whole graph
+            for group in (files, last):
+                for n in sorted(group):
+                    began = time.perf_counter()
+                    digests[n] = _write_member(tmp / n, group[n])
+                    if timed is not None:
+                        timed(n, time.perf_counter() - began)
         sums = sums_of_digests(digests)
         _write_member(tmp / SUMS, sums)
         if signer is not None:

@@ -142,6 +142,16 @@ class BoundaryGraph:
             if kind is None or data["kind"] == kind:
                 yield data["relation"]
 
+    def out_edge_data(self, node_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(target, edge data) of each edge out of ``node_id``, in the graph's order.
+
+        Read from the adjacency the builder wrote, without networkx's edge views
+        (what writing ``graph.json`` at a million resources spends its time on).
+        """
+        for target, keyed in self.g._succ[node_id].items():
+            for data in keyed.values():
+                yield target, data
+
     def in_edges(self, node_id: str, kind: str | None = None) -> Iterator[Relation]:
         if node_id not in self.g:
             return
