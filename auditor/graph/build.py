@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from auditor.boundary import Declaration
+from auditor.boundary import Declaration, Selector
 from auditor.graph.stubs import stub_for
 from auditor.model import Inventory, Kind, Relation, Resource, Zone
 
@@ -46,15 +46,19 @@ class BoundaryGraph:
         self._derivers = derivers
         self.g: Any = nx.MultiDiGraph()
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
-        self._selected: dict[int, tuple[Any, list[Resource]]] = {}
+        self._selected: dict[int, tuple[Selector, list[Resource]]] = {}
+        self._positions: dict[str, list[int]] | None = None
+        """Each kind's places in the inventory (made when a selector first names kinds)."""
         self._zones: dict[str, Zone] = {}
         self._shared_zones: dict[tuple[str, str, str], Zone] = {}
+        self._unsorted: set[str] = set()
+        """Kinds whose resource lists gained members since they were last sorted."""
         self._build()
 
     # --- construction --------------------------------------------------------------
     def _build(self) -> None:
         zones = self._zones
-        self.g.add_nodes_from(self._node_entries(self.inventory.resources))
+        self._add_nodes(self.inventory.resources)
         self._add_edges(self.inventory.relations, False, zones)
         self._sort_kinds()
         for fn in self._derivers:
@@ -62,22 +66,39 @@ class BoundaryGraph:
             self._add_edges(derived, True, zones)
             self._sort_kinds()
 
-    def _node_entries(self, resources: Iterable[Resource]) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(id, attributes) of each resource's node, for networkx's bulk add."""
-        zones, by_kind, shared = self._zones, self._by_kind, self._shared_zones
+    def _add_nodes(self, resources: Iterable[Resource]) -> None:
+        """A node per resource, holding it and its zone, written as ``add_nodes_from`` would.
+
+        Straight into networkx's node and adjacency dicts (see :meth:`_add_edges`);
+        a resource seen again replaces its node's data and keeps its place.
+        """
+        zones, by_kind, shared, unsorted = (
+            self._zones,
+            self._by_kind,
+            self._shared_zones,
+            self._unsorted,
+        )
+        nodes, succ, pred = self.g._node, self.g._succ, self.g._pred
         for res in resources:
             if res.kind == Kind.INTERNET:
                 zone = zone_of(res, self.declaration)
             else:  # the zone depends on cloud, account and region only: one object each
                 where = (res.cloud, res.account, res.region)
                 zone = shared.get(where) or shared.setdefault(where, zone_of(res, self.declaration))
-            zones[res.id] = zone
+            node_id = res.id
+            zones[node_id] = zone
             by_kind[res.kind].append(res)
-            yield res.id, {"resource": res, "zone": zone}
+            unsorted.add(res.kind)
+            if node_id not in succ:
+                succ[node_id], pred[node_id] = {}, {}
+            nodes[node_id] = {"resource": res, "zone": zone}
+        self.g.__networkx_cache__.clear()
 
     def _sort_kinds(self) -> None:
-        for kind in self._by_kind:
+        """Sort by id the lists of kinds that gained resources since the last sort."""
+        for kind in self._unsorted:
             self._by_kind[kind].sort(key=lambda r: r.id)
+        self._unsorted.clear()
 
     def _add_edges(
         self, relations: Iterable[Relation], derived: bool, zones: dict[str, Zone]
@@ -96,9 +117,9 @@ class BoundaryGraph:
         for rel in relations:
             source, target = rel.source, rel.target
             if source not in zones:
-                g.add_nodes_from(self._node_entries((stub_for(source),)))
+                self._add_stub(source)
             if target not in zones:
-                g.add_nodes_from(self._node_entries((stub_for(target),)))
+                self._add_stub(target)
             zs, zt = zones[source], zones[target]
             data = {
                 "kind": rel.kind,
@@ -112,6 +133,9 @@ class BoundaryGraph:
             else:  # a parallel edge, or the same (kind, reason) again: the last one counts
                 keyed[(rel.kind, rel.reason)] = data
         g.__networkx_cache__.clear()  # what add_edge does after each edge
+
+    def _add_stub(self, node_id: str) -> None:
+        self._add_nodes((stub_for(node_id),))
 
     # --- typed views ----------------------------------------------------------------
     def resource(self, node_id: str) -> Resource:
@@ -170,12 +194,12 @@ class BoundaryGraph:
         out = [d["relation"] for _, _, d in self.g.edges(data=True) if d["crossing"]]
         return sorted(out, key=lambda r: (r.source, r.kind, r.target, r.reason))
 
-    def selected(self, selector: Any) -> list[Resource]:
-        """Collected (non-stub) resources a declaration selector matches.
+    def selected(self, selector: Selector) -> list[Resource]:
+        """Collected (non-stub) resources a declaration selector matches, in inventory order.
 
         Rules ask for the same declaration selectors again and again; each is
-        matched against the inventory once (kept with the selector, so its id
-        stays unique while cached).
+        matched once (kept with the selector, so its id stays unique while cached),
+        against the resources of its kinds only when it names kinds.
         """
         got = self._selected.get(id(selector))
         if got is None or got[0] is not selector:
@@ -183,12 +207,24 @@ class BoundaryGraph:
                 selector,
                 [
                     r
-                    for r in self.inventory.resources
+                    for r in self._candidates(selector.select.kinds)
                     if selector.matches(kind=r.kind, id=r.id, tags=r.tags)
                 ],
             )
             self._selected[id(selector)] = got
         return list(got[1])
+
+    def _candidates(self, kinds: Sequence[str]) -> Sequence[Resource]:
+        """The collected resources of ``kinds`` (every one without kinds), in inventory order."""
+        resources = self.inventory.resources
+        if not kinds:
+            return resources
+        if self._positions is None:
+            self._positions = defaultdict(list)
+            for i, r in enumerate(resources):
+                self._positions[r.kind].append(i)
+        at = sorted(i for kind in set(kinds) for i in self._positions.get(kind, ()))
+        return [resources[i] for i in at]
 
     def by_id(self) -> dict[str, Resource]:
         return {r.id: r for r in self.inventory.resources}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import networkx as nx
@@ -82,7 +83,7 @@ def _reference(inv: Inventory, decl: Declaration, derived: Iterable[Relation]) -
 def test_direct_adjacency_equals_add_edge_graph() -> None:
     inv = Inventory(
         scope=Scope(accounts=(CUSTOMER,), regions=(PRIMARY, SECONDARY)),
-        resources=(A, B, C, INTERNET),
+        resources=(A, B, C, INTERNET, replace(B, name="seen again")),  # the last one counts
         relations=RELATIONS,
         gaps=(),
     )
