@@ -191,7 +191,13 @@ class BoundaryGraph:
 
     def crossings(self) -> list[Relation]:
         """Every relation whose two ends sit in different zones, sorted."""
-        out = [d["relation"] for _, _, d in self.g.edges(data=True) if d["crossing"]]
+        out = [  # read from the adjacency, in g.edges order, without networkx's edge views
+            d["relation"]
+            for nbrs in self.g._succ.values()
+            for keyed in nbrs.values()
+            for d in keyed.values()
+            if d["crossing"]
+        ]
         return sorted(out, key=lambda r: (r.source, r.kind, r.target, r.reason))
 
     def selected(self, selector: Selector) -> list[Resource]:

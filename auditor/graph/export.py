@@ -7,6 +7,7 @@ from typing import Any
 
 from auditor.base.serialize import JsonArray, canonical_json_chunks
 from auditor.graph.build import BoundaryGraph
+from auditor.model import Zone
 
 
 def crossings_document(bg: BoundaryGraph) -> list[dict[str, Any]]:
@@ -52,20 +53,24 @@ def graph_json_chunks(bg: BoundaryGraph) -> Iterator[bytes]:
 def _nodes(bg: BoundaryGraph, order: list[str] | None = None) -> Iterator[dict[str, Any]]:
     """Every node, sorted by id, with its kind, name, stub flag and zone."""
     nodes = bg.g.nodes
+    zones: dict[Zone, dict[str, str]] = {}  # nodes share zones: one dict each, encoded as often
     for node_id in sorted(nodes) if order is None else order:
         data = nodes[node_id]
         res, zone = data["resource"], data["zone"]
+        zone_fields = zones.get(zone)
+        if zone_fields is None:
+            zone_fields = zones[zone] = {
+                "party": zone.party,
+                "cloud": zone.cloud,
+                "account": zone.account,
+                "region": zone.region,
+            }
         yield {
             "id": node_id,
             "kind": res.kind,
             "name": res.name,
             "stub": bool(res.attributes.get("stub", False)),
-            "zone": {
-                "party": zone.party,
-                "cloud": zone.cloud,
-                "account": zone.account,
-                "region": zone.region,
-            },
+            "zone": zone_fields,
         }
 
 
@@ -77,14 +82,18 @@ def _edges(bg: BoundaryGraph, order: list[str] | None = None) -> Iterator[dict[s
     without holding a sort key for each of them (hundreds of MiB at 1M).
     """
     for u in sorted(bg.g.nodes) if order is None else order:
-        for v, d in sorted(bg.out_edge_data(u), key=_edge_order):
+        out = list(bg.out_edge_data(u))
+        if len(out) > 1:
+            out.sort(key=_edge_order)
+        for v, d in out:
             rel = d["relation"]
+            attributes = rel.attributes
             yield {
                 "source": u,
                 "target": v,
                 "kind": d["kind"],
                 "reason": rel.reason,
-                "attributes": dict(rel.attributes),
+                "attributes": attributes if type(attributes) is dict else dict(attributes),
                 "crossing": d["crossing"],
                 "derived": d.get("derived", False),
             }
