@@ -19,8 +19,9 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from auditor.evidence.digests import HashedChunks
 from auditor.evidence.members import (
     SIGNATURE,
     SUM_LINE,
@@ -73,15 +74,25 @@ def _write_member(target: Path, member: Member) -> str:
     Nothing of it is kept once it returns: the next member is made only then.
     """
     content = member() if callable(member) else member
-    digest = hashlib.sha256()
     target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, HashedChunks):  # it hashes itself as it is read
+        with target.open("wb") as fh:
+            for chunk in content:
+                fh.write(chunk)
+            _sync(fh)
+        return content.hexdigest()
+    digest = hashlib.sha256()
     with target.open("wb") as fh:
         for chunk in (content,) if isinstance(content, bytes) else content:
             digest.update(chunk)
             fh.write(chunk)
-        fh.flush()
-        os.fsync(fh.fileno())
+        _sync(fh)
     return digest.hexdigest()
+
+
+def _sync(fh: BinaryIO) -> None:
+    fh.flush()
+    os.fsync(fh.fileno())
 
 
 _PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
