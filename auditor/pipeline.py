@@ -41,6 +41,7 @@ from auditor.evidence.bundle import Member, member_bytes, write_bundle
 from auditor.evidence.digests import EvidenceDigests
 from auditor.evidence.manifest import manifest_document
 from auditor.evidence.timings import ScanClock, TimedSink, bundle_timing
+from auditor.gc_pause import gc_paused
 from auditor.graph.build import BoundaryGraph
 from auditor.graph.export import crossings_document, graph_json_chunks
 from auditor.model import (
@@ -365,29 +366,32 @@ def write_scan_bundle(
     clock: ScanClock | None = None,
 ) -> Path:
     """Write the bundle; with ``clock`` (a live scan's) time it and add ``timings.json``."""
-    began = time.perf_counter()
-    files = bundle_members(
-        decl=decl,
-        decl_text=decl_text,
-        ev=ev,
-        started=started.isoformat().replace("+00:00", "Z"),
-        finished=finished.isoformat().replace("+00:00", "Z"),
-        provenance=provenance,
-        raw=raw,
-        signed_by=signer_fingerprint(signer),
-        formats=output.formats if output else None,
-        collection=collection,
-    )
-    base = (output.name if output else None) or f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
-    name, n = base, 1
-    while (out_dir / name).exists():
-        n += 1
-        name = f"{base}-{n}"
-    if clock is None:
-        return write_bundle(out_dir, name, files, signer)
-    clock.add("render", time.perf_counter() - began)  # the reports' shared data, made once
-    last, timed = bundle_timing(clock, set(renderers()))
-    return write_bundle(out_dir, name, files, signer, last=last, timed=timed)
+    with gc_paused():  # see auditor/gc_pause.py: members are made from the whole graph
+        began = time.perf_counter()
+        files = bundle_members(
+            decl=decl,
+            decl_text=decl_text,
+            ev=ev,
+            started=started.isoformat().replace("+00:00", "Z"),
+            finished=finished.isoformat().replace("+00:00", "Z"),
+            provenance=provenance,
+            raw=raw,
+            signed_by=signer_fingerprint(signer),
+            formats=output.formats if output else None,
+            collection=collection,
+        )
+        base = (
+            output.name if output else None
+        ) or f"{decl.name}-{started.strftime('%Y%m%dT%H%M%SZ')}"
+        name, n = base, 1
+        while (out_dir / name).exists():
+            n += 1
+            name = f"{base}-{n}"
+        if clock is None:
+            return write_bundle(out_dir, name, files, signer)
+        clock.add("render", time.perf_counter() - began)  # the reports' shared data, made once
+        last, timed = bundle_timing(clock, set(renderers()))
+        return write_bundle(out_dir, name, files, signer, last=last, timed=timed)
 
 
 @dataclass(frozen=True, kw_only=True)

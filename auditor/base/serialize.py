@@ -5,13 +5,17 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from auditor.base.json_codec import (
     BLANK,
     dumps_indented,
+    dumps_indented_items,
+    dumps_lines,
     loads_line,
     may_hold_long_numbers,
 )
@@ -40,6 +44,8 @@ _CHUNK_CHARS = 1 << 20
 """About how many characters a streamed chunk holds before it is encoded and handed on."""
 _LINES = 4096
 """JSONL lines per streamed chunk (an inventory line is about a kilobyte)."""
+_ITEMS = 1024
+"""Array items encoded together (a graph node or edge is a few hundred bytes indented)."""
 
 
 @dataclass(frozen=True)
@@ -108,12 +114,11 @@ def byte_chunks(parts: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def _array_bytes(items: Iterable[Any], level: int) -> Iterator[bytes]:
-    """A JSON array at indent ``level``, item by item (``[]`` when empty, as json.dumps)."""
-    pad = b"\n" + b"  " * (level + 1)
+    """A JSON array at indent ``level``, a batch of items at a time (``[]`` when empty)."""
     opened = False
-    for item in items:
-        # An item's own newlines are all indentation: strings escape theirs.
-        yield (b"," if opened else b"[") + pad + dumps_indented(item).replace(b"\n", pad)
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, _ITEMS)):
+        yield (b"," if opened else b"[") + dumps_indented_items(batch, level)
         opened = True
     yield (b"\n" + b"  " * level + b"]") if opened else b"[]"
 
@@ -215,36 +220,61 @@ def inventory_jsonl_chunks(inv: Inventory) -> Iterator[bytes]:
     A bundle writes each chunk as it comes, so a large inventory is never also
     held as one string per line or one string of the whole.
     """
-
-    def dumps(obj: dict[str, Any]) -> str:
-        return json.dumps(obj, sort_keys=True, ensure_ascii=False)
-
-    lines = itertools.chain(
-        (dumps({"type": "resource", **resource_to_dict(r)}) for r in inv.resources),
-        (dumps({"type": "relation", **relation_to_dict(r)}) for r in inv.relations),
-        (dumps({"type": "gap", **gap_to_dict(g)}) for g in inv.gaps),
-        (
-            json.dumps(
-                {
-                    "type": "collected",
-                    "cloud": u.cloud,
-                    "account": u.account,
-                    "region": u.region,
-                    "service": u.service,
-                },
-                sort_keys=True,
-            )
-            for u in inv.collected
-        ),
+    records = itertools.chain(
+        map(_resource_record, inv.resources),
+        map(_relation_record, inv.relations),
+        ({"type": "gap", **gap_to_dict(g)} for g in inv.gaps),
     )
-    batch: list[str] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= _LINES:
-            yield ("\n".join(batch) + "\n").encode()
-            batch.clear()
-    if batch:
-        yield ("\n".join(batch) + "\n").encode()
+    while batch := list(itertools.islice(records, _LINES)):
+        yield dumps_lines(batch)
+    collected = [  # written as json.dumps's default (ASCII) had them
+        json.dumps(
+            {
+                "type": "collected",
+                "cloud": u.cloud,
+                "account": u.account,
+                "region": u.region,
+                "service": u.service,
+            },
+            sort_keys=True,
+        )
+        for u in inv.collected
+    ]
+    for i in range(0, len(collected), _LINES):
+        yield ("\n".join(collected[i : i + _LINES]) + "\n").encode()
+
+
+def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """``mapping`` as a dict for the encoder: itself when it is one (it is only read)."""
+    return mapping if type(mapping) is dict else dict(mapping)
+
+
+def _resource_record(r: Resource) -> dict[str, Any]:
+    """:func:`resource_to_dict` with its ``type``, as an ``inventory.jsonl`` line holds it."""
+    return {
+        "type": "resource",
+        "id": r.id,
+        "cloud": r.cloud,
+        "kind": r.kind,
+        "account": r.account,
+        "region": r.region,
+        "name": r.name,
+        "tags": _plain(r.tags),
+        "attributes": _plain(r.attributes),
+        "source": r.source,
+    }
+
+
+def _relation_record(r: Relation) -> dict[str, Any]:
+    """:func:`relation_to_dict` with its ``type``, as an ``inventory.jsonl`` line holds it."""
+    return {
+        "type": "relation",
+        "source": r.source,
+        "target": r.target,
+        "kind": r.kind,
+        "reason": r.reason,
+        "attributes": _plain(r.attributes),
+    }
 
 
 def _mapping(obj: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -280,88 +310,149 @@ def read_inventory_jsonl(
 def _read_inventory_jsonl(
     text: str | bytes, *, scope: Scope, api_calls: Mapping[str, int] | None, name: str
 ) -> Inventory:
+    """The records of ``text``, resources and relations made inline (a million of each).
+
+    A relation's ends are the very strings of the resources they name (resources
+    come first), so a large graph does not hold each id two or three times.
+    """
     resources: list[Resource] = []
     relations: list[Relation] = []
-    gaps: list[Gap] = []
-    collected: list[CollectionUnit] = []
-    for n, line, long_numbers in _numbered_lines(text):
-        where = f"{name}:{n}"
-        try:
-            obj = loads_line(line, long_numbers=long_numbers)
-        except json.JSONDecodeError as exc:
-            raise BundleFormatError(f"{where}: not JSON ({exc.msg})") from None
-        if obj is BLANK:
-            continue
-        if not isinstance(obj, dict):
-            raise BundleFormatError(f"{where}: expected a JSON object")
-        kind = obj.get("type")
-        if kind == "resource":
-            resources.append(
-                Resource(  # fields repeated across resources share one string
-                    id=str(_req(obj, "id", where)),
-                    cloud=sys.intern(str(_req(obj, "cloud", where))),
-                    kind=sys.intern(str(_req(obj, "kind", where))),
-                    account=sys.intern(str(_req(obj, "account", where))),
-                    region=sys.intern(str(_req(obj, "region", where))),
-                    name=str(obj.get("name", "")),
-                    tags=_mapping(obj, "tags", where),
-                    attributes=_mapping(obj, "attributes", where),
-                    source=sys.intern(str(obj.get("source", ""))),
-                )
-            )
-        elif kind == "relation":
-            relations.append(
-                Relation(
-                    source=str(_req(obj, "source", where)),
-                    target=str(_req(obj, "target", where)),
-                    kind=sys.intern(str(_req(obj, "kind", where))),
-                    reason=str(_req(obj, "reason", where)),
-                    attributes=_mapping(obj, "attributes", where),
-                )
-            )
-        elif kind == "gap":
-            gaps.append(
-                Gap(
-                    cloud=str(_req(obj, "cloud", where)),
-                    account=str(_req(obj, "account", where)),
-                    region=str(_req(obj, "region", where)),
-                    service=str(_req(obj, "service", where)),
-                    operation=str(_req(obj, "operation", where)),
-                    error_code=str(_req(obj, "error_code", where)),
-                    message=str(obj.get("message", "")),
-                    resource=str(obj.get("resource", "")),
-                )
-            )
-        elif kind == "collected":
-            collected.append(
-                CollectionUnit(
-                    cloud=str(_req(obj, "cloud", where)),
-                    account=str(_req(obj, "account", where)),
-                    region=str(_req(obj, "region", where)),
-                    service=str(_req(obj, "service", where)),
-                )
-            )
-        else:
-            raise BundleFormatError(f"{where}: unknown record type {kind!r}")
+    others: dict[str, list[Any]] = {"gap": [], "collected": []}
+    ids: dict[str, str] = {}
+    intern, mapping, fast_loads = sys.intern, _fast_mapping, orjson.loads
+    for first, lines, long_numbers in _line_batches(text):
+        for n, line in enumerate(lines, first):
+            try:
+                obj = _parsed_line(line, f"{name}:{n}") if long_numbers else fast_loads(line)
+            except orjson.JSONDecodeError:  # blank or malformed: read as json.loads reads it
+                obj = _parsed_line(line, f"{name}:{n}")
+            try:
+                kind = obj["type"]
+                if kind == "resource":
+                    rid = str(obj["id"])
+                    ids[rid] = rid
+                    resources.append(
+                        Resource(  # fields repeated across resources share one string
+                            id=rid,
+                            cloud=intern(str(obj["cloud"])),
+                            kind=intern(str(obj["kind"])),
+                            account=intern(str(obj["account"])),
+                            region=intern(str(obj["region"])),
+                            name=str(obj.get("name", "")),
+                            tags=mapping(obj.get("tags")),
+                            attributes=mapping(obj.get("attributes")),
+                            source=intern(str(obj.get("source", ""))),
+                        )
+                    )
+                elif kind == "relation":
+                    source, target = str(obj["source"]), str(obj["target"])
+                    relations.append(
+                        Relation(
+                            source=ids.get(source, source),
+                            target=ids.get(target, target),
+                            kind=intern(str(obj["kind"])),
+                            reason=str(obj["reason"]),
+                            attributes=mapping(obj.get("attributes")),
+                        )
+                    )
+                else:
+                    others[kind].append(_OTHERS[kind](obj, f"{name}:{n}"))
+            except (KeyError, TypeError, _NotAMapping):
+                if obj is BLANK:
+                    continue
+                _explain(obj, f"{name}:{n}")
+                raise
     return Inventory(
         scope=scope,
         resources=tuple(resources),
         relations=tuple(relations),
-        gaps=tuple(gaps),
+        gaps=tuple(others["gap"]),
         api_calls=dict(api_calls or {}),
-        collected=tuple(collected),
+        collected=tuple(others["collected"]),
     )
 
 
-def _numbered_lines(text: str | bytes) -> Iterator[tuple[int, bytes, bool]]:
-    """Each line of ``text`` as UTF-8 with its number, a MiB of lines at a time.
+def _parsed_line(line: bytes, where: str) -> Any:
+    """``json.loads`` of one line (blank: :data:`BLANK`); not JSON is a one-line error."""
+    try:
+        return loads_line(line)
+    except json.JSONDecodeError as exc:
+        raise BundleFormatError(f"{where}: not JSON ({exc.msg})") from None
+
+
+class _NotAMapping(Exception):
+    """A record field that must be a JSON object is not (the message is made by the caller)."""
+
+
+def _fast_mapping(value: Any) -> dict[str, Any]:
+    """An optional JSON-object field's value (missing or null is empty); no copy of a dict."""
+    if type(value) is dict:  # just parsed and held by nothing else
+        return value
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _NotAMapping
+    return dict(value)
+
+
+_FIELDS = {
+    "resource": (("id", "cloud", "kind", "account", "region"), ("tags", "attributes")),
+    "relation": (("source", "target", "kind", "reason"), ("attributes",)),
+}
+"""A record type's required fields and its JSON-object fields, in the order they are read."""
+
+
+def _explain(obj: Any, where: str) -> None:
+    """Raise the one-line error for a record the fast reading refused: what is wrong, where."""
+    if not isinstance(obj, dict):
+        raise BundleFormatError(f"{where}: expected a JSON object")
+    kind = obj.get("type")
+    if not isinstance(kind, str) or (kind not in _FIELDS and kind not in _OTHERS):
+        raise BundleFormatError(f"{where}: unknown record type {kind!r}")
+    required, mappings = _FIELDS.get(kind, ((), ()))
+    for key in required:
+        _req(obj, key, where)
+    for key in mappings:
+        _mapping(obj, key, where)
+
+
+def _gap(obj: Mapping[str, Any], where: str) -> Gap:
+    return Gap(
+        cloud=str(_req(obj, "cloud", where)),
+        account=str(_req(obj, "account", where)),
+        region=str(_req(obj, "region", where)),
+        service=str(_req(obj, "service", where)),
+        operation=str(_req(obj, "operation", where)),
+        error_code=str(_req(obj, "error_code", where)),
+        message=str(obj.get("message", "")),
+        resource=str(obj.get("resource", "")),
+    )
+
+
+def _collected(obj: Mapping[str, Any], where: str) -> CollectionUnit:
+    return CollectionUnit(
+        cloud=str(_req(obj, "cloud", where)),
+        account=str(_req(obj, "account", where)),
+        region=str(_req(obj, "region", where)),
+        service=str(_req(obj, "service", where)),
+    )
+
+
+_OTHERS: dict[str, Callable[[Mapping[str, Any], str], Any]] = {
+    "gap": _gap,
+    "collected": _collected,
+}
+
+
+def _line_batches(text: str | bytes) -> Iterator[tuple[int, list[bytes], bool]]:
+    """The lines of ``text`` as UTF-8, a MiB at a time, with the first one's number.
 
     Lines end at ``\\n`` only: a JSON string may hold U+2028 or U+0085 raw, which
-    ``str.splitlines`` would cut. The flag says whether the line's batch has a
-    19-digit run (an integer orjson could not read exactly).
+    ``str.splitlines`` would cut. The flag says whether the batch has a 19-digit
+    run (an integer orjson could not read exactly).
     """
     newline = "\n" if isinstance(text, str) else b"\n"
-    n, pos, size = 0, 0, len(text)
+    n, pos, size = 1, 0, len(text)
     while pos < size:
         cut = text.find(newline, pos + _CHUNK_CHARS)  # type: ignore[arg-type]
         end = size if cut < 0 else cut + 1
@@ -371,10 +462,8 @@ def _numbered_lines(text: str | bytes) -> Iterator[tuple[int, bytes, bool]]:
         lines = data.split(b"\n")
         if data.endswith(b"\n"):
             lines.pop()
-        long_numbers = may_hold_long_numbers(data)
-        for line in lines:
-            n += 1
-            yield n, line, long_numbers
+        yield n, lines, may_hold_long_numbers(data)
+        n += len(lines)
 
 
 def verdict_from_dict(d: Mapping[str, Any]) -> Verdict:

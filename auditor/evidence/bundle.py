@@ -19,8 +19,9 @@ import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from auditor.evidence.digests import HashedChunks
 from auditor.evidence.members import (
     SIGNATURE,
     SUM_LINE,
@@ -29,6 +30,7 @@ from auditor.evidence.members import (
     VerifyResult,
     safe_member_name,
 )
+from auditor.gc_pause import gc_paused
 
 __all__ = [
     "SIGNATURE",
@@ -72,15 +74,25 @@ def _write_member(target: Path, member: Member) -> str:
     Nothing of it is kept once it returns: the next member is made only then.
     """
     content = member() if callable(member) else member
-    digest = hashlib.sha256()
     target.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, HashedChunks):  # it hashes itself as it is read
+        with target.open("wb") as fh:
+            for chunk in content:
+                fh.write(chunk)
+            _sync(fh)
+        return content.hexdigest()
+    digest = hashlib.sha256()
     with target.open("wb") as fh:
         for chunk in (content,) if isinstance(content, bytes) else content:
             digest.update(chunk)
             fh.write(chunk)
-        fh.flush()
-        os.fsync(fh.fileno())
+        _sync(fh)
     return digest.hexdigest()
+
+
+def _sync(fh: BinaryIO) -> None:
+    fh.flush()
+    os.fsync(fh.fileno())
 
 
 _PARTIAL = re.compile(r"^\..+\.partial-(\d+)$")
@@ -155,12 +167,13 @@ def write_bundle(
     try:
         tmp.mkdir()
         digests: dict[str, str] = {}
-        for group in (files, last):
-            for n in sorted(group):
-                began = time.perf_counter()
-                digests[n] = _write_member(tmp / n, group[n])
-                if timed is not None:
-                    timed(n, time.perf_counter() - began)
+        with gc_paused():  # see auditor/gc_pause.py: members are made from the whole graph
+            for group in (files, last):
+                for n in sorted(group):
+                    began = time.perf_counter()
+                    digests[n] = _write_member(tmp / n, group[n])
+                    if timed is not None:
+                        timed(n, time.perf_counter() - began)
         sums = sums_of_digests(digests)
         _write_member(tmp / SUMS, sums)
         if signer is not None:

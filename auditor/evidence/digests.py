@@ -6,6 +6,36 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 
+class HashedChunks:
+    """A member's chunks, hashed as they are read.
+
+    The bundle writer takes the digest from here instead of hashing a gigabyte of
+    ``inventory.jsonl`` a second time.
+    """
+
+    def __init__(
+        self, chunks: Iterable[bytes], done: Callable[[str], object] | None = None
+    ) -> None:
+        self._chunks = chunks
+        self._done = done
+        self._sha = hashlib.sha256()
+        self._read = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self._sha.update(chunk)
+            yield chunk
+        self._read = True
+        if self._done is not None:
+            self._done(self._sha.hexdigest())
+
+    def hexdigest(self) -> str:
+        """The SHA-256 of every chunk (only once they have all been read)."""
+        if not self._read:
+            raise RuntimeError("digest asked for before the chunks were all read")
+        return self._sha.hexdigest()
+
+
 class EvidenceDigests(Mapping[str, str]):
     """SHA-256 of the bundle members a report describes, each serialised once if it can be.
 
@@ -19,12 +49,11 @@ class EvidenceDigests(Mapping[str, str]):
         self._sources = dict(sources)
         self._done: dict[str, str] = {}
 
-    def member(self, name: str) -> Iterator[bytes]:
-        h = hashlib.sha256()
-        for chunk in self._sources[name]():
-            h.update(chunk)
-            yield chunk
-        self._done.setdefault(name, h.hexdigest())
+    def member(self, name: str) -> HashedChunks:
+        """The member's chunks; their digest is kept once they have all been read."""
+        return HashedChunks(
+            self._sources[name](), lambda digest: self._done.setdefault(name, digest)
+        )
 
     def __getitem__(self, name: str) -> str:
         if name not in self._done:

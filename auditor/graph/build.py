@@ -15,7 +15,7 @@ from typing import Any
 
 import networkx as nx
 
-from auditor.boundary import Declaration
+from auditor.boundary import Declaration, Selector
 from auditor.graph.stubs import stub_for
 from auditor.model import Inventory, Kind, Relation, Resource, Zone
 
@@ -46,14 +46,19 @@ class BoundaryGraph:
         self._derivers = derivers
         self.g: Any = nx.MultiDiGraph()
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
-        self._selected: dict[int, tuple[Any, list[Resource]]] = {}
+        self._selected: dict[int, tuple[Selector, list[Resource]]] = {}
+        self._positions: dict[str, list[int]] | None = None
+        """Each kind's places in the inventory (made when a selector first names kinds)."""
         self._zones: dict[str, Zone] = {}
+        self._shared_zones: dict[tuple[str, str, str], Zone] = {}
+        self._unsorted: set[str] = set()
+        """Kinds whose resource lists gained members since they were last sorted."""
         self._build()
 
     # --- construction --------------------------------------------------------------
     def _build(self) -> None:
         zones = self._zones
-        self.g.add_nodes_from(self._node_entries(self.inventory.resources))
+        self._add_nodes(self.inventory.resources)
         self._add_edges(self.inventory.relations, False, zones)
         self._sort_kinds()
         for fn in self._derivers:
@@ -61,43 +66,76 @@ class BoundaryGraph:
             self._add_edges(derived, True, zones)
             self._sort_kinds()
 
-    def _node_entries(self, resources: Iterable[Resource]) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(id, attributes) of each resource's node, for networkx's bulk add."""
+    def _add_nodes(self, resources: Iterable[Resource]) -> None:
+        """A node per resource, holding it and its zone, written as ``add_nodes_from`` would.
+
+        Straight into networkx's node and adjacency dicts (see :meth:`_add_edges`);
+        a resource seen again replaces its node's data and keeps its place.
+        """
+        zones, by_kind, shared, unsorted = (
+            self._zones,
+            self._by_kind,
+            self._shared_zones,
+            self._unsorted,
+        )
+        nodes, succ, pred = self.g._node, self.g._succ, self.g._pred
         for res in resources:
-            zone = zone_of(res, self.declaration)
-            self._zones[res.id] = zone
-            self._by_kind[res.kind].append(res)
-            yield res.id, {"resource": res, "zone": zone}
+            if res.kind == Kind.INTERNET:
+                zone = zone_of(res, self.declaration)
+            else:  # the zone depends on cloud, account and region only: one object each
+                where = (res.cloud, res.account, res.region)
+                zone = shared.get(where) or shared.setdefault(where, zone_of(res, self.declaration))
+            node_id = res.id
+            zones[node_id] = zone
+            by_kind[res.kind].append(res)
+            unsorted.add(res.kind)
+            if node_id not in succ:
+                succ[node_id], pred[node_id] = {}, {}
+            nodes[node_id] = {"resource": res, "zone": zone}
+        self.g.__networkx_cache__.clear()
 
     def _sort_kinds(self) -> None:
-        for kind in self._by_kind:
+        """Sort by id the lists of kinds that gained resources since the last sort."""
+        for kind in self._unsorted:
             self._by_kind[kind].sort(key=lambda r: r.id)
+        self._unsorted.clear()
 
     def _add_edges(
         self, relations: Iterable[Relation], derived: bool, zones: dict[str, Zone]
     ) -> None:
-        """An edge per relation; ends no resource stands for become stub nodes first.
+        """An edge per relation, keyed (kind, reason); ends no resource stands for become stubs.
 
-        One ``add_edge`` each: networkx's ``add_edges_from`` calls it per edge as well
-        (and looks each edge up again), so there is no bulk path for a multigraph's
-        keyed edges.
+        Written straight into networkx's adjacency (``_succ``/``_pred``: node ->
+        neighbour -> key -> data), as ``add_edge`` writes it, in the same order:
+        networkx has no bulk add for a multigraph's keyed edges (``add_edges_from``
+        calls ``add_edge`` per edge, then looks the edge up again), and its per-call
+        checks were most of the build at a million resources.
+        ``tests/unit/test_graph_build_adjacency.py`` compares the two.
         """
-        add_edge, add_nodes = self.g.add_edge, self.g.add_nodes_from
+        g = self.g
+        succ, pred = g._succ, g._pred
         for rel in relations:
             source, target = rel.source, rel.target
             if source not in zones:
-                add_nodes(self._node_entries((stub_for(source),)))
+                self._add_stub(source)
             if target not in zones:
-                add_nodes(self._node_entries((stub_for(target),)))
-            add_edge(
-                source,
-                target,
-                key=f"{rel.kind}|{rel.reason}",
-                kind=rel.kind,
-                relation=rel,
-                crossing=zones[source] != zones[target],
-                derived=derived,
-            )
+                self._add_stub(target)
+            zs, zt = zones[source], zones[target]
+            data = {
+                "kind": rel.kind,
+                "relation": rel,
+                "crossing": zs is not zt and zs != zt,
+                "derived": derived,
+            }
+            keyed = succ[source].get(target)
+            if keyed is None:
+                succ[source][target] = pred[target][source] = {(rel.kind, rel.reason): data}
+            else:  # a parallel edge, or the same (kind, reason) again: the last one counts
+                keyed[(rel.kind, rel.reason)] = data
+        g.__networkx_cache__.clear()  # what add_edge does after each edge
+
+    def _add_stub(self, node_id: str) -> None:
+        self._add_nodes((stub_for(node_id),))
 
     # --- typed views ----------------------------------------------------------------
     def resource(self, node_id: str) -> Resource:
@@ -128,6 +166,16 @@ class BoundaryGraph:
             if kind is None or data["kind"] == kind:
                 yield data["relation"]
 
+    def out_edge_data(self, node_id: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(target, edge data) of each edge out of ``node_id``, in the graph's order.
+
+        Read from the adjacency the builder wrote, without networkx's edge views
+        (what writing ``graph.json`` at a million resources spends its time on).
+        """
+        for target, keyed in self.g._succ[node_id].items():
+            for data in keyed.values():
+                yield target, data
+
     def in_edges(self, node_id: str, kind: str | None = None) -> Iterator[Relation]:
         if node_id not in self.g:
             return
@@ -143,15 +191,21 @@ class BoundaryGraph:
 
     def crossings(self) -> list[Relation]:
         """Every relation whose two ends sit in different zones, sorted."""
-        out = [d["relation"] for _, _, d in self.g.edges(data=True) if d["crossing"]]
+        out = [  # read from the adjacency, in g.edges order, without networkx's edge views
+            d["relation"]
+            for nbrs in self.g._succ.values()
+            for keyed in nbrs.values()
+            for d in keyed.values()
+            if d["crossing"]
+        ]
         return sorted(out, key=lambda r: (r.source, r.kind, r.target, r.reason))
 
-    def selected(self, selector: Any) -> list[Resource]:
-        """Collected (non-stub) resources a declaration selector matches.
+    def selected(self, selector: Selector) -> list[Resource]:
+        """Collected (non-stub) resources a declaration selector matches, in inventory order.
 
         Rules ask for the same declaration selectors again and again; each is
-        matched against the inventory once (kept with the selector, so its id
-        stays unique while cached).
+        matched once (kept with the selector, so its id stays unique while cached),
+        against the resources of its kinds only when it names kinds.
         """
         got = self._selected.get(id(selector))
         if got is None or got[0] is not selector:
@@ -159,12 +213,24 @@ class BoundaryGraph:
                 selector,
                 [
                     r
-                    for r in self.inventory.resources
+                    for r in self._candidates(selector.select.kinds)
                     if selector.matches(kind=r.kind, id=r.id, tags=r.tags)
                 ],
             )
             self._selected[id(selector)] = got
         return list(got[1])
+
+    def _candidates(self, kinds: Sequence[str]) -> Sequence[Resource]:
+        """The collected resources of ``kinds`` (every one without kinds), in inventory order."""
+        resources = self.inventory.resources
+        if not kinds:
+            return resources
+        if self._positions is None:
+            self._positions = defaultdict(list)
+            for i, r in enumerate(resources):
+                self._positions[r.kind].append(i)
+        at = sorted(i for kind in set(kinds) for i in self._positions.get(kind, ()))
+        return [resources[i] for i in at]
 
     def by_id(self) -> dict[str, Resource]:
         return {r.id: r for r in self.inventory.resources}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from auditor.evidence.bundle import (
     verify_bundle,
     write_bundle,
 )
+from auditor.evidence.digests import EvidenceDigests, HashedChunks
 
 FILES = {"manifest.json": b"{}\n", "verdicts.json": b"[]\n", "report.md": b"# r\n"}
 
@@ -114,3 +117,19 @@ def test_streamed_members_hash_and_read_as_their_whole_bytes(tmp_path: Path) -> 
     for n, data in FILES.items():
         assert (b / n).read_bytes() == data
     assert verify_bundle(b).ok
+
+
+def test_self_hashing_members_are_hashed_once_and_share_their_digest(tmp_path: Path) -> None:
+    """inventory.jsonl hashes itself for the reports; SHA256SUMS takes that digest."""
+    data = {"inventory.jsonl": b'{"a": 1}\n' * 5000, "verdicts.json": b"[]\n"}
+    digests = EvidenceDigests({n: (lambda d=d: iter([d[:7], d[7:]])) for n, d in data.items()})
+    files: dict[str, Member] = {n: functools.partial(digests.member, n) for n in data}
+    files["report.md"] = lambda: digests["inventory.jsonl"].encode()  # written after it
+    b = write_bundle(tmp_path, "scan", files)
+    want = hashlib.sha256(data["inventory.jsonl"]).hexdigest()
+    assert (b / "report.md").read_text() == digests["inventory.jsonl"] == want
+    assert (b / "SHA256SUMS").read_bytes() == sums_text({**data, "report.md": want.encode()})
+    assert verify_bundle(b).ok
+    unread = HashedChunks(iter([b"x"]))
+    with pytest.raises(RuntimeError):
+        unread.hexdigest()

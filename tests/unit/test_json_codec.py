@@ -9,7 +9,13 @@ import struct
 from typing import Any
 
 from auditor.analysis.derive import build_graph
-from auditor.base.json_codec import BLANK, dumps_indented, loads_line, may_hold_long_numbers
+from auditor.base.json_codec import (
+    BLANK,
+    dumps_indented,
+    dumps_lines,
+    loads_line,
+    may_hold_long_numbers,
+)
 from auditor.base.serialize import (
     inventory_jsonl,
     read_inventory_jsonl,
@@ -132,6 +138,21 @@ def test_sample_inventory_graph_and_verdicts_bytes_are_unchanged() -> None:
         assert repr(back.resources[0].attributes) == repr(
             json.loads(json.dumps(attrs, sort_keys=True))
         )
+
+
+def test_lines_are_json_dumps_of_each_object_even_when_they_hold_the_batch_marker() -> None:
+    """dumps_lines cuts one encoding of the batch at a marker string: an object holding
+    that string in a list (where its encoding looks like the cut) must not move a cut."""
+    objs: list[Any] = [_awkward(), FLOATS_ONLY, {}, {"é": [1, 2.5, None, True]}]
+    objs += [
+        {"a": ["x", "\x00", "y"]},
+        {"b": "\x00", "c": ["\x00"]},
+        {"d": ["\x00", "\x00", "\x00"]},
+    ]
+    for batch in (objs, objs[:4], objs[4:5], objs[:1]):
+        want = "".join(json.dumps(o, sort_keys=True, ensure_ascii=False) + "\n" for o in batch)
+        assert dumps_lines(batch) == want.encode()
+    assert dumps_lines([]) == b""
 
 
 def test_each_line_is_read_as_json_loads_read_it() -> None:

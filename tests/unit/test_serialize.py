@@ -64,6 +64,24 @@ def test_roundtrip_is_exact() -> None:
         ('["a"]', "inventory:1: expected a JSON object"),
         ('{"type": "resource", "id": "x"}', "inventory:1: missing field 'cloud'"),
         ('{"type": "mystery"}', "inventory:1: unknown record type 'mystery'"),
+        ('{"type": ["resource"]}', "inventory:1: unknown record type \\['resource'\\]"),
+        ("{}", "inventory:1: unknown record type None"),
+        ('"resource"', "inventory:1: expected a JSON object"),
+        ("7", "inventory:1: expected a JSON object"),
+        (
+            '{"type": "resource", "id": "x", "cloud": "aws", "kind": "k", "account": "1",'
+            ' "region": "r", "tags": [1]}',
+            "inventory:1: tags must be a JSON object",
+        ),
+        (
+            '{"type": "relation", "source": "a", "target": "b", "kind": "k", "reason": "r",'
+            ' "tags": [1], "attributes": "x"}',
+            "inventory:1: attributes must be a JSON object",
+        ),
+        ('{"type": "relation", "source": "a", "kind": "k"}', "inventory:1: missing field 'target'"),
+        ('{"type": "gap", "cloud": "aws"}', "inventory:1: missing field 'account'"),
+        ('{"type": "collected"}', "inventory:1: missing field 'cloud'"),
+        ("\n\n[]", "inventory:3: expected a JSON object"),
     ],
 )
 def test_bad_lines_are_located(line: str, fragment: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from auditor.analysis.derive import build_graph
@@ -44,6 +45,11 @@ def test_inventory_jsonl_equals_one_line_per_object_across_batches() -> None:
 
 def test_streamed_arrays_encode_as_json_dumps() -> None:
     items = [{"b": [1, {"x": []}], "a": "line\nbreak \u2028"}, [], {}, "s", 1.5, None]
+    # thousands of items: encoded a batch at a time, the batches with a value orjson
+    # spells apart (NaN, a short float, an int past 64 bits) item by item
+    odd = [math.nan, 1e-05, 2**64, (1, "tuple")]
+    many = [{"n": i, "v": odd[i // 1500] if i % 1500 == 7 else [i, "é"]} for i in range(6000)]
+    items += many
     cases: list[tuple[Any, Any]] = [
         (JsonArray(iter(items)), items),
         (JsonArray(iter([])), []),
