@@ -37,6 +37,7 @@ from auditor.analysis.policy import ANYONE
 from auditor.analysis.policy_eval import Decision
 from auditor.base.edges import CAN_ACT_ON, CAN_ASSUME, ENCRYPTED_BY
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._no_stores import no_stores
 from auditor.checks.control_cloud_roles import azure_declared, gcp_outside_reach
 from auditor.checks.control_trust import account_of_arn, scanned
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity, Status
@@ -377,6 +378,52 @@ def _data_targets(ctx: RuleContext, model: AccessModel) -> list[Resource]:
     return [out[k] for k in sorted(out)]
 
 
+def _no_targets(ctx: RuleContext) -> Judgement:
+    """Why control.no-anonymous-data-access has nothing to judge."""
+    stores = [*data_stores(ctx.graph), *system_log_stores(ctx.graph)]
+    if not stores:
+        return no_stores(
+            ctx, message="no data store, system-log store or data key was found to judge"
+        )
+    # stores of kinds with no resource policy (volumes, say), none encrypted by a KMS key
+    return ctx.nothing_to_judge(
+        "scope:aws/*/*",
+        f"none of the {len(stores)} data or system-log store(s) has a resource policy or a "
+        "KMS key whose policy could let '*' in",
+        nodes=[s.id for s in stores],
+        attributes={"kinds": sorted({s.kind for s in stores})},
+    )
+
+
+def _no_keys(ctx: RuleContext) -> Judgement:
+    """Why control.vendor-key-control has no collected key to judge."""
+    stores = [*data_stores(ctx.graph), *system_log_stores(ctx.graph)]
+    if not stores:
+        return no_stores(ctx, message="no collected key protects a data store")
+    uncollected = sorted(
+        {
+            rel.target
+            for s in stores
+            for rel in ctx.graph.out_edges(s.id, ENCRYPTED_BY)
+            if (k := ctx.graph.get(rel.target)) is None or k.attributes.get("stub")
+        }
+    )
+    if uncollected:
+        j = ctx.inconclusive(
+            "scope:aws/*/*",
+            f"the key(s) protecting the data stores were not collected: {', '.join(uncollected)}",
+            depends_on=uncollected,
+            attributes={"keys": list(uncollected)},
+        )
+        return replace(j, unmodelled="the policy of a data key that was not collected")
+    return ctx.nothing_to_judge(
+        "scope:aws/*/*",
+        f"none of the {len(stores)} data or system-log store(s) is encrypted with a KMS key, "
+        "so there is no key to control (data.customer-key judges their encryption)",
+        nodes=[s.id for s in stores],
+    )
+
+
 @rule(
     id="control.no-anonymous-data-access",
     path=PathName.CONTROL,
@@ -396,9 +443,7 @@ def no_anonymous_data_access(ctx: RuleContext) -> Iterator[Judgement]:
     model = access_model(ctx.graph)
     targets = _data_targets(ctx, model)
     if not targets:
-        yield ctx.inconclusive(
-            "scope:aws/*/*", "no data store, system-log store or data key was found to judge"
-        )
+        yield _no_targets(ctx)
         return
     for t in targets:
         if t.cloud == "gcp":
@@ -623,7 +668,7 @@ def vendor_key_control(ctx: RuleContext) -> Iterator[Judgement]:
     model = access_model(ctx.graph)
     keys = [t for t in _data_targets(ctx, model) if t.kind == Kind.KEY]
     if not keys:
-        yield ctx.inconclusive("scope:aws/*/*", "no collected key protects a data store")
+        yield _no_keys(ctx)
         return
     outsiders = sorted(
         {

@@ -107,6 +107,25 @@ def _unscanned(ctx: RuleContext, account: str) -> Judgement:
     )
 
 
+def _trails_read(ctx: RuleContext, account: str) -> bool:
+    """Whether CloudTrail was listed in ``account`` (a failed listing leaves a gap instead).
+
+    ``DescribeTrails`` returns shadow copies of multi-region and organization trails, so a
+    listing that found none shows that no trail covers the account.
+    """
+    inv = ctx.graph.inventory
+    return any(inv.was_collected("cloudtrail", account, r) for r in inv.scope.regions)
+
+
+def _not_listed(ctx: RuleContext, account: str, then: str) -> Judgement:
+    j = ctx.inconclusive(
+        scope_id("aws", account, "*"),
+        f"CloudTrail was not read in account {account}, {then}",
+        account=account,
+    )
+    return replace(j, unmodelled="the trails of an account whose CloudTrail was not collected")
+
+
 @rule(
     id="control.audit-trail-multi-region",
     path=PathName.CONTROL,
@@ -133,6 +152,9 @@ def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Judgement]:
             yield _unscanned(ctx, account)
             continue
         trails = trails_covering(ctx.graph, account)
+        if not trails and not _trails_read(ctx, account):
+            yield _not_listed(ctx, account, "so whether a trail records it is unknown")
+            continue
         good = [t for t in trails if not shortfalls(t)]
         sid = scope_id("aws", account, "*")
         attrs: dict[str, JSONValue] = {
@@ -184,9 +206,37 @@ def audit_trail_multi_region(ctx: RuleContext) -> Iterator[Judgement]:
                 attributes=attrs,
                 depends_on=nodes,
             ),
-            # the trails that fall short are what to change; with none, the account's trails
-            causes=tuple(sorted(nodes)),
+            # the trails that fall short are what to change; with none, the account's trail
+            # set (one finding with control.audit-log-store's FAIL on the same absence)
+            causes=tuple(sorted(nodes)) or (sid,),
         )
+
+
+def _no_log_store(ctx: RuleContext, account: str, want: str) -> Judgement:
+    """No trail covers ``account``: its management events land in no store at all."""
+    if not _trails_read(ctx, account):
+        return _not_listed(ctx, account, "so where its audit logs land is unknown")
+    owner = "" if want == "any" else f"{want} "
+    sid = scope_id("aws", account, "*")
+    j = ctx.failed(
+        sid,
+        f"no trail covers account {account}, so no audit log of it lands in a {owner}store",
+        account=account,
+        attributes={"trails": [], "required_owner": want},
+    )
+    return replace(j, causes=(sid,))  # the absence control.audit-trail-multi-region FAILs
+
+
+def _no_trail_to_protect(ctx: RuleContext, account: str) -> Judgement:
+    """No trail covers ``account``: nothing to tamper with (the absence FAILs elsewhere)."""
+    if not _trails_read(ctx, account):
+        return _not_listed(ctx, account, "so whether a trail can be tampered with is unknown")
+    return ctx.nothing_to_judge(
+        scope_id("aws", account, "*"),
+        f"no trail covers account {account}, so there is no trail to protect "
+        "(control.audit-trail-multi-region and control.audit-log-store judge its absence)",
+        account=account,
+    )
 
 
 @rule(
@@ -217,11 +267,7 @@ def audit_log_store(ctx: RuleContext) -> Iterator[Judgement]:
             continue
         trails = trails_covering(ctx.graph, account)
         if not trails:
-            yield ctx.inconclusive(
-                scope_id("aws", account, "*"),
-                f"no trail covers account {account}, so there is no audit log store to judge",
-                account=account,
-            )
+            yield _no_log_store(ctx, account, want)
         for t in trails:
             if t.id not in judged:
                 judged.add(t.id)
@@ -470,11 +516,7 @@ def audit_trail_tamper(ctx: RuleContext) -> Iterator[Judgement]:
             continue
         trails = trails_covering(ctx.graph, account)
         if not trails:
-            yield ctx.inconclusive(
-                scope_id("aws", account, "*"),
-                f"no trail covers account {account}, so there is no trail to protect",
-                account=account,
-            )
+            yield _no_trail_to_protect(ctx, account)
         for t in trails:
             if t.id in seen:
                 continue

@@ -73,13 +73,15 @@ def _judge(
             continue
         role = find_role(ctx.graph, va.role)
         if role is None:
-            yield ctx.inconclusive(
+            j = ctx.inconclusive(
                 va.role,
                 f"declared vendor role {va.role} was not found, so its permissions are unknown",
                 account=account_of_arn(va.role),
                 region="global",
                 attributes={"principal": va.principal, "role": va.role},
             )
+            # control.declared-roles-exist judges the absence; here no policy can be read
+            yield replace(j, unmodelled="the permissions of a declared role that was not found")
             continue
         model = access_model(ctx.graph)
         chains = {

@@ -25,6 +25,7 @@ from auditor.analysis.policy import ActionSet, PolicyError, Statement, find_acti
 from auditor.base.edges import SNAPSHOT_OF
 from auditor.boundary import Declaration
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._no_stores import no_stores
 from auditor.checks.data_keys import protection_of
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
@@ -43,14 +44,6 @@ DATA_ACCESS: tuple[str, ...] = (
 
 _ACCOUNT_KEYS = ("aws:principalaccount", "aws:sourceaccount", "kms:calleraccount")
 _ORG_KEYS = ("aws:principalorgid", "aws:sourceorgid")
-
-
-def _no_stores(ctx: RuleContext) -> Judgement:
-    return ctx.inconclusive(
-        "scope:aws/*/*",
-        "the data.stores selector matched no collected resource",
-        attributes={"selector": ctx.declaration.data.stores.select.model_dump()},
-    )
 
 
 def anyone_outside(decl: Declaration, cloud: str, st: Statement) -> str | None:
@@ -319,7 +312,7 @@ def no_public_access(ctx: RuleContext) -> Iterator[Judgement]:
     stores = data_stores(graph)
     logs = system_log_stores(graph)
     if not stores and not logs:
-        yield _no_stores(ctx)
+        yield no_stores(ctx)
         return
     buckets = sorted(
         {r.id: r for r in [*stores, *logs] if r.kind == Kind.BUCKET}.values(), key=lambda r: r.id
@@ -497,7 +490,7 @@ def no_cross_party_grants(ctx: RuleContext) -> Iterator[Judgement]:
     graph = ctx.graph
     stores = data_stores(graph)
     if not stores:
-        yield _no_stores(ctx)
+        yield no_stores(ctx)
         return
     targets, unread = _policy_targets(ctx, stores)
     yield from unread

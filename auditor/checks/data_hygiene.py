@@ -9,15 +9,8 @@ from typing import Any
 from auditor.analysis.boundary_scope import data_stores, system_log_stores
 from auditor.base.edges import LOGS_TO
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._no_stores import no_stores
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
-
-
-def _no_stores(ctx: RuleContext) -> Judgement:
-    return ctx.inconclusive(
-        "scope:aws/*/*",
-        "the data.stores selector matched no collected resource",
-        attributes={"selector": ctx.declaration.data.stores.select.model_dump()},
-    )
 
 
 def _log_targets(ctx: RuleContext, res: Resource) -> dict[str, tuple[str, str, str] | None]:
@@ -68,7 +61,7 @@ def system_logs_separate(ctx: RuleContext) -> Iterator[Judgement]:
     for log in logs:
         yield _judge_log_store(ctx, log, store_ids)
     if not stores:
-        yield _no_stores(ctx)
+        yield no_stores(ctx)
         return
     log_ids = {log.id for log in logs}
     for s in stores:
@@ -168,7 +161,7 @@ def _judge_data_store(ctx: RuleContext, s: Resource, store_ids: set[str]) -> Jud
 def versioning(ctx: RuleContext) -> Iterator[Judgement]:
     stores = data_stores(ctx.graph)
     if not stores:
-        yield _no_stores(ctx)
+        yield no_stores(ctx)
         return
     buckets = [s for s in stores if s.kind == Kind.BUCKET]
     if not buckets:

@@ -18,6 +18,7 @@ from auditor.analysis.boundary_scope import data_stores
 from auditor.base.edges import ENCRYPTED_BY
 from auditor.base.ids import gcp_project_of
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._no_stores import no_stores
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
@@ -284,14 +285,6 @@ def _key_json(k: KeyRef) -> dict[str, JSONValue]:
     }
 
 
-def _no_stores(ctx: RuleContext) -> Judgement:
-    return ctx.inconclusive(
-        "scope:aws/*/*",
-        "the data.stores selector matched no collected resource",
-        attributes={"selector": ctx.declaration.data.stores.select.model_dump()},
-    )
-
-
 def _project_number_party(ctx: RuleContext, number: str) -> str:
     """The party of the collected GCP project with that number (``unknown`` if none)."""
     for acct in ctx.graph.of_kind(Kind.ACCOUNT):
@@ -403,7 +396,7 @@ def customer_key(ctx: RuleContext) -> Iterator[Judgement]:
     want = decl.data.keys
     stores = data_stores(ctx.graph)
     if not stores:
-        yield _no_stores(ctx)
+        yield no_stores(ctx)
         return
     for s in stores:
         p = protection_of(ctx.graph, s)
@@ -499,7 +492,7 @@ def _uncollected_key(ctx: RuleContext, s: Resource, k: KeyRef) -> Judgement:
 def key_rotation(ctx: RuleContext) -> Iterator[Judgement]:
     stores = data_stores(ctx.graph)
     if not stores:
-        yield _no_stores(ctx)
+        yield no_stores(ctx)
         return
     keys: dict[str, tuple[Resource, list[str]]] = {}
     not_kms: list[str] = []

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from auditor.analysis.boundary_scope import data_stores, is_customer_account, is_declared_region
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._no_stores import no_stores
 from auditor.model import PathName, Severity
 
 
@@ -28,11 +29,7 @@ def store_location(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     stores = data_stores(ctx.graph)
     if not stores:
-        yield ctx.inconclusive(
-            "scope:aws/*/*",
-            "the data.stores selector matched no collected resource",
-            attributes={"selector": decl.data.stores.select.model_dump()},
-        )
+        yield no_stores(ctx)
         return
     for s in stores:
         attrs = {

@@ -9,6 +9,7 @@ from typing import Any
 from auditor.analysis.boundary_scope import data_stores, is_declared_region
 from auditor.base.edges import REPLICATES_TO
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._no_stores import no_stores
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 
@@ -35,15 +36,10 @@ def _account_of_key_arn(ref: str) -> str | None:
     requires=("s3",),
 )
 def replication_in_boundary(ctx: RuleContext) -> Iterator[Judgement]:
-    decl = ctx.declaration
     graph = ctx.graph
     stores = data_stores(graph)
     if not stores:
-        yield ctx.inconclusive(
-            "scope:aws/*/*",
-            "the data.stores selector matched no collected resource",
-            attributes={"selector": decl.data.stores.select.model_dump()},
-        )
+        yield no_stores(ctx)
         return
     buckets = [s for s in stores if s.kind == Kind.BUCKET]
     if not buckets:

@@ -176,6 +176,8 @@ def _evaluate(
                     resource=scope_id("aws", "*", "*"),
                     status=Status.INCONCLUSIVE,
                     message=f"{r.id} found nothing in scope to judge",
+                    # the rule said neither what it judged nor why nothing: name that
+                    unmodelled=f"what {r.id} judges: the rule gave no verdict and no reason",
                 )
             ]
         severity = entry.severity or r.severity

@@ -35,6 +35,7 @@ from auditor.analysis.network import label, local_id
 from auditor.base.edges import REPLICATES_TO
 from auditor.boundary import Declaration, Pattern, RegionRole
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._no_stores import no_stores
 from auditor.checks.engine import scope_id
 from auditor.model import JSONValue, Kind, PathName, Relation, Resource, Severity
 
@@ -360,11 +361,12 @@ def data_replicated(ctx: RuleContext) -> Iterator[Judgement]:
         clouds = sorted({c for c, _ in sources}) or ["aws"]
         for cloud in clouds:
             mine = sorted(r for c, r in sources if c == cloud)
-            yield ctx.inconclusive(
-                scope_id(cloud, "*", "*"),
-                "the data.stores selector matched no store in "
+            yield no_stores(
+                ctx,
+                resource=scope_id(cloud, "*", "*"),
+                message="the data.stores selector matched no store in "
                 + (", ".join(mine) or "any source region"),
-                attributes={"source_regions": mine},
+                regions=mine,
             )
         return
     rpo = decl.objectives.rpo

@@ -35,6 +35,7 @@ A rule that does not apply to the declared pattern says so with one PASS.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, platform_resources
 from auditor.analysis.failover import (
@@ -53,6 +54,7 @@ from auditor.analysis.network import label
 from auditor.base.edges import REPLICATES_TO, SCALES
 from auditor.boundary import Declaration, Pattern, RegionRole
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks._no_stores import no_stores
 from auditor.checks._replication_service import judge_service
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
@@ -212,12 +214,17 @@ def _write_region_verdict(
             definite=True,
         )
     if not nodes and not checked and not ctx.declaration.failure.replication:
-        return ctx.inconclusive(
+        j = ctx.inconclusive(
             rid,
             f"nothing could show whether a region besides {primary} takes writes: no declared "
             "DNS record, no data store outside the primary and no replication service was found",
             attributes=attrs,
             region=primary,
+        )
+        return replace(
+            j,
+            unmodelled="which regions clients write to, with no declared DNS record, secondary "
+            "data store or replication service to show it",
         )
     return ctx.passed(
         rid,
@@ -268,8 +275,11 @@ def replication_service(ctx: RuleContext) -> Iterator[Judgement]:
                 definite=True,
             )
         else:
-            yield ctx.inconclusive(
-                ALL, "no Kafka brokers and no replication service found to judge"
+            j = ctx.inconclusive(ALL, "no Kafka brokers and no replication service found to judge")
+            yield replace(
+                j,
+                unmodelled="the platform's Kafka brokers: the platform selector matches no "
+                "collected Kafka cluster, scaling group or instance",
             )
         return
     for svc in decl.failure.replication:
@@ -522,7 +532,7 @@ def shared_storage_durability(ctx: RuleContext) -> Iterator[Judgement]:
     decl = ctx.declaration
     stores = data_stores(ctx.graph)
     if not stores:
-        yield ctx.inconclusive(ALL, "the data.stores selector matched nothing")
+        yield no_stores(ctx, resource=ALL, message="the data.stores selector matched nothing")
         return
     for s in stores:
         if s.kind == Kind.BUCKET:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from auditor.checks import all_rules
-from auditor.model import Gap, Inventory, Relation, Resource, Scope, Status
+from auditor.model import CollectionUnit, Gap, Inventory, Relation, Resource, Scope, Status
 from tests.helpers import (
     CUSTOMER,
     CUSTOMER_2,
@@ -417,7 +418,13 @@ STORE_RULE = "control.audit-log-store"
 
 def test_audit_trail_pass_and_missing_fail() -> None:
     assert one(inv(trail()), TRAIL_RULE, SCOPE_1) is Status.PASS
-    assert one(inv(), TRAIL_RULE, SCOPE_1) is Status.FAIL
+    listed = tuple(
+        CollectionUnit(cloud="aws", account=CUSTOMER, region=r, service="cloudtrail")
+        for r in SCOPE.regions
+    )
+    assert one(replace(inv(), collected=listed), TRAIL_RULE, SCOPE_1) is Status.FAIL
+    # CloudTrail never read: no trail seen is no proof of none
+    assert one(inv(), TRAIL_RULE, SCOPE_1) is Status.INCONCLUSIVE
 
 
 def test_audit_trail_single_region_stopped_or_no_management_events_fail() -> None:
