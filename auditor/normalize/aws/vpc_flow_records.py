@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,10 +10,7 @@ from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.model import JSONValue, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.aws.ec2_network import ec2_arn
-
-
-def _utc(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat().replace("+00:00", "Z")
+from auditor.normalize.observed_flows import flow_attributes, observed_reason, utc
 
 
 def _vpcs(resource_ids: list[Any]) -> list[JSONValue]:
@@ -66,8 +62,8 @@ def flow_records(rec: RawRecord, out: Builder) -> None:
         "status": status,
         "flow_log_ids": list(log_ids),
         "vpc_ids": _vpcs(list(d.get("ResourceIds") or [])),
-        "since": _utc(int(d["Since"]) / 1000),
-        "until": _utc(int(d["Until"]) / 1000),
+        "since": utc(int(d["Since"]) / 1000),
+        "until": utc(int(d["Until"]) / 1000),
         "reason": d.get("Reason"),
     }
     if group:
@@ -115,25 +111,12 @@ def _flows(rec: RawRecord, out: Builder, read_id: str, source: str) -> None:
             account=rec.account,
             region=rec.region,
             name=key,
-            attributes={
-                "flow_read": read_id,
-                "interface_id": iface,
-                "src": str(f["src"]),
-                "dst": str(f["dst"]),
-                "dst_port": int(f["dst_port"]),
-                "protocol": int(f["protocol"]),
-                "action": str(f["action"]),
-                "records": int(f["records"]),
-                "packets": int(f["packets"]),
-                "bytes": int(f["bytes"]),
-                "first_seen": _utc(int(f["first_seen"])),
-                "last_seen": _utc(int(f["last_seen"])),
-            },
+            attributes=flow_attributes(f, read_id=read_id, interface=iface),
             source=source,
         )
         out.relation(
             fid,
             ec2_arn(rec.region, rec.account, iface, "network-interface"),
             OBSERVED,
-            f"{f['records']} {f['action']} record(s) from {f['src']} to {f['dst']}:{f['dst_port']}",
+            observed_reason(f),
         )

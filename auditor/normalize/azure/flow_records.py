@@ -3,7 +3,6 @@ per aggregate, joined to its NIC (found by MAC address) by a ``network.observed`
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from auditor.base.edges import OBSERVED
@@ -11,6 +10,7 @@ from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.model import JSONValue, RawRecord
 from auditor.normalize import Builder, normalizes
 from auditor.normalize.azure._common import lid
+from auditor.normalize.observed_flows import flow_attributes, observed_reason, utc
 
 _LISTS = {
     "FailedBlobs": "failed_objects",
@@ -19,10 +19,6 @@ _LISTS = {
     "CappedInterfaces": "capped_interfaces",
     "FailedContainers": "failed_containers",
 }
-
-
-def _utc(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def _interface(raw: str) -> str:
@@ -41,8 +37,8 @@ def flow_records(rec: RawRecord, out: Builder) -> None:
         "status": str(d["Status"]),
         "flow_log_ids": sorted(lid(i) for i in d.get("FlowLogIds") or []),
         "target_ids": sorted(lid(i) for i in d.get("TargetIds") or []),
-        "since": _utc(int(d["Since"])),
-        "until": _utc(int(d["Until"])),
+        "since": utc(int(d["Since"])),
+        "until": utc(int(d["Until"])),
         "cap": d.get("Cap"),
         "reason": d.get("Reason"),
     }
@@ -98,20 +94,7 @@ def _flow(
         account=account,
         region=region,
         name=key,
-        attributes={
-            "flow_read": read_id,
-            "interface_id": iface,
-            "src": str(f["src"]),
-            "dst": str(f["dst"]),
-            "dst_port": int(f["dst_port"]),
-            "protocol": int(f["protocol"]),
-            "action": str(f["action"]),
-            "records": int(f["records"]),
-            "packets": int(f["packets"]),
-            "bytes": int(f["bytes"]),
-            "first_seen": _utc(int(f["first_seen"])),
-            "last_seen": _utc(int(f["last_seen"])),
-        },
+        attributes=flow_attributes(f, read_id=read_id, interface=iface),
         source=source,
     )
     if iface.startswith("/"):
@@ -119,5 +102,5 @@ def _flow(
             fid,
             iface,
             OBSERVED,
-            f"{f['records']} {f['action']} tuple(s) from {f['src']} to {f['dst']}:{f['dst_port']}",
+            observed_reason(f, "tuple"),
         )

@@ -3,19 +3,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from auditor.base.edges import OBSERVED
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.model import JSONValue, RawRecord
 from auditor.normalize import Builder, normalizes
+from auditor.normalize.observed_flows import flow_attributes, observed_reason, utc
 
 SOURCE = "logging:ListLogEntries"
-
-
-def _utc(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def read_id(log_name: str) -> str:
@@ -38,8 +34,8 @@ def vpc_flows(rec: RawRecord, out: Builder) -> None:
         "status": str(d["Status"]),
         "log_name": log,
         "filter": d.get("Filter"),
-        "since": _utc(int(d["Since"]) / 1000),
-        "until": _utc(int(d["Until"]) / 1000),
+        "since": utc(int(d["Since"]) / 1000),
+        "until": utc(int(d["Until"]) / 1000),
         "reason": d.get("Reason"),
         "cap": d.get("Cap"),
         "subnet_logs": logs,
@@ -82,20 +78,9 @@ def vpc_flows(rec: RawRecord, out: Builder) -> None:
             region=zone.rsplit("-", 1)[0],
             name=key,
             attributes={
-                "flow_read": rid,
-                "interface_id": vm,
                 "instance_id": vm,
                 "network_ids": sorted(str(n) for n in networks.get(vm) or []),
-                "src": str(f["src"]),
-                "dst": str(f["dst"]),
-                "dst_port": int(f["dst_port"]),
-                "protocol": int(f["protocol"]),
-                "action": str(f["action"]),
-                "records": int(f["records"]),
-                "packets": int(f["packets"]),
-                "bytes": int(f["bytes"]),
-                "first_seen": _utc(int(f["first_seen"])),
-                "last_seen": _utc(int(f["last_seen"])),
+                **flow_attributes(f, read_id=rid, interface=vm),
             },
             source=SOURCE,
         )
@@ -103,5 +88,5 @@ def vpc_flows(rec: RawRecord, out: Builder) -> None:
             fid,
             vm,
             OBSERVED,
-            f"{f['records']} {f['action']} record(s) from {f['src']} to {f['dst']}:{f['dst_port']}",
+            observed_reason(f),
         )
