@@ -25,40 +25,35 @@ class AzurePermissionsError(ValueError):
     """A collector declared an action that is malformed or not a read."""
 
 
-def declared_actions(
-    collectors: Iterable[AzureCollector] | None = None,
-) -> dict[str, tuple[str, ...]]:
-    """Every Azure action the auditor needs -> the collectors that need it."""
+def _needed(collectors: Iterable[AzureCollector] | None, data: bool) -> dict[str, tuple[str, ...]]:
+    """Every action (``data``: data-plane action) the collectors need -> who needs it."""
     if collectors is None:
         from auditor.collect.azure import collectors as all_collectors
 
         collectors = all_collectors()
     needed: dict[str, set[str]] = {}
     for c in collectors:
-        for action in c.actions:
+        for action in c.data_actions if data else c.actions:
             needed.setdefault(action, set()).add(c.name)
     bad = sorted(a for a in needed if not _READ_ACTION.match(a))
     if bad:
-        raise AzurePermissionsError(f"not a read-only Azure action: {', '.join(bad)}")
+        what = "data action" if data else "action"
+        raise AzurePermissionsError(f"not a read-only Azure {what}: {', '.join(bad)}")
     return {a: tuple(sorted(needed[a])) for a in sorted(needed, key=str.lower)}
+
+
+def declared_actions(
+    collectors: Iterable[AzureCollector] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """Every Azure action the auditor needs -> the collectors that need it."""
+    return _needed(collectors, data=False)
 
 
 def declared_data_actions(
     collectors: Iterable[AzureCollector] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Every Azure data action (data-plane read) the auditor needs -> the collectors."""
-    if collectors is None:
-        from auditor.collect.azure import collectors as all_collectors
-
-        collectors = all_collectors()
-    needed: dict[str, set[str]] = {}
-    for c in collectors:
-        for action in c.data_actions:
-            needed.setdefault(action, set()).add(c.name)
-    bad = sorted(a for a in needed if not _READ_ACTION.match(a))
-    if bad:
-        raise AzurePermissionsError(f"not a read-only Azure data action: {', '.join(bad)}")
-    return {a: tuple(sorted(needed[a])) for a in sorted(needed, key=str.lower)}
+    return _needed(collectors, data=True)
 
 
 def role_definition(
