@@ -109,8 +109,12 @@ class LineFormat:
         if len(parts) != len(self.fields):
             raise ValueError(f"{len(parts)} fields, expected {len(self.fields)}")
         v = dict(zip(self.fields, parts, strict=True))
-        if self.missing():
-            raise ValueError(f"the format lacks {', '.join(self.missing())}")
+        try:
+            return self._checked(v)
+        except KeyError:  # a needed field the format does not hold
+            raise ValueError(f"the format lacks {', '.join(self.missing())}") from None
+
+    def _checked(self, v: dict[str, str]) -> FlowRecord | str:
         if "version" in v and (
             v["version"] != "2" if self.default else not _is_count(v["version"])
         ):

@@ -305,3 +305,21 @@ def _mistyped(rows: Sequence[dict[str, str | int]]) -> bytes:
     out = io.BytesIO()
     pq.write_table(pa.table(columns), out)
     return out.getvalue()
+
+
+def test_a_log_group_fed_two_formats_is_not_read(fake_aws: FakeAws) -> None:
+    ids = _custom(fake_aws, False, [CLIENT])
+    fake_aws.session(CUSTOMER, E1).client("ec2").create_flow_logs(  # the default format
+        ResourceIds=[ids["eni"]],
+        ResourceType="NetworkInterface",
+        TrafficType="ALL",
+        LogGroupName=GROUP,
+        DeliverLogsPermissionArn=f"arn:aws:iam::{CUSTOMER}:role/flow-logs",
+    )
+    inv = _collect(fake_aws)
+    read = _read(inv)
+    assert read.attributes["status"] == "not-read"
+    assert read.attributes["reason"] == f"log group {GROUP} receives 2 different log formats"
+    assert inv.api_calls.get("logs:FilterLogEvents", 0) == 0
+    v = only(run_rules(inv, rules=[RULE]), RULE)
+    assert v.status is Status.INCONCLUSIVE, v.message

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from auditor.base.flowrecords import FlowTally
+from auditor.base.flowrecords import DEFAULT, FlowTally
 from auditor.collect.aws._flow_objects import (
     SLACK,
     base_path,
@@ -13,7 +13,6 @@ from auditor.collect.aws._flow_objects import (
     destination,
     name_stamp,
 )
-from auditor.base.flowrecords import DEFAULT
 from auditor.collect.aws.vpc_flow_records import SERVICE, _readable
 from auditor.collect.aws_context import AwsContext, Sink
 
