@@ -4,6 +4,9 @@ window reads; the per-interface cap and window of :class:`FlowTally` used for th
 from __future__ import annotations
 
 import datetime as dt
+import sys
+
+import pytest
 
 from auditor.base.flowrecords import DEFAULT, FlowTally
 from auditor.collect.aws._flow_objects import (
@@ -99,4 +102,26 @@ def test_plain_text_and_parquet_are_read_other_deliveries_named_not_read() -> No
     assert _readable(ctx, lacking) == (
         "its log format lacks interface-id, dstport, protocol, packets, bytes, start, end, "
         "action, log-status (needed to aggregate flows)"
+    )
+
+
+def test_parquet_without_pyarrow_is_not_read_naming_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # as if not installed
+    ctx = AwsContext(
+        session=None,
+        account=ACCOUNT,
+        region=REGION,
+        client_region=REGION,
+        service=SERVICE,
+        sink=Sink(),
+    )
+    parquet = {
+        "LogDestinationType": "s3",
+        "LogDestination": "arn:aws:s3:::flows/p",
+        "DestinationOptions": {"FileFormat": "parquet"},
+    }
+    assert _readable(ctx, parquet) == (
+        "S3 files in Parquet format: reading them needs the 'aws' extra (pyarrow)"
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.base.flowrecords import NEEDED, FlowTally, LineFormat
-from auditor.extras import import_extra
+from auditor.extras import MissingExtra, import_extra
 
 ROW_CAP = 5_000_000
 """Rows read per file at most; beyond, the file is cut (AWS files hold far fewer)."""
@@ -30,7 +30,7 @@ def available() -> bool:
     """Whether pyarrow (the ``aws`` extra) is installed."""
     try:
         import_extra("pyarrow.parquet", "aws")
-    except ImportError:
+    except MissingExtra:
         return False
     return True
 
