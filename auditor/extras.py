@@ -14,6 +14,7 @@ from types import ModuleType
 PACKAGE = "boundary-auditor"
 
 EXTRAS: dict[str, str] = {
+    "aws": "reading VPC flow log files delivered to S3 as Parquet (pyarrow)",
     "azure": "reading Azure subscriptions (Resource Graph)",
     "gcp": "reading GCP projects (Cloud Asset Inventory)",
     "dask": "running collection on a Dask cluster (--executor dask://)",

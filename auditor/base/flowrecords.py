@@ -1,12 +1,19 @@
-"""VPC Flow Log records (default format, version 2): strict parsing and aggregation.
+"""VPC Flow Log records (default or custom format): strict parsing and aggregation.
 
-A line is taken only when every field is what the format says (14 fields,
-version ``2``, addresses, ports, counters, ``ACCEPT``/``REJECT``, a known
-log status); anything else is counted as malformed, never guessed. Records
-are aggregated by (interface, source, destination, port, protocol, action)
-before they reach the inventory, so a large window stays small. The aggregation
-(:class:`FlowTally`) is the same for every cloud; each format brings its own
-strict line parser (Azure's flow tuples: :mod:`auditor.base.flowtuples`).
+A flow log's format is ``${field} ${field} ...`` from the documented field list
+(https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html, "Available
+fields"); the default is the version 2 fields in order. A format is parsed once into
+field positions (:class:`LineFormat`); it can be read when it holds the fields the
+aggregate needs (:data:`NEEDED`). A line is taken only when every needed field is what
+the documentation says (addresses, ports, counters, ``ACCEPT``/``REJECT``, a known log
+status; ``version`` ``2`` in the default format, a number in a custom one); anything
+else is counted as malformed, never guessed. AWS writes ``-`` for a field that does
+not apply or could not be computed: allowed on ``NODATA``/``SKIPDATA`` lines (they
+carry no flow), malformed in a needed field of an ``OK`` record. Records are
+aggregated by (interface, source, destination, port, protocol, action) before they
+reach the inventory, so a large window stays small. The aggregation
+(:class:`FlowTally`) is the same for every cloud; each format brings its own strict
+line parser (Azure's flow tuples: :mod:`auditor.base.flowtuples`).
 """
 
 from __future__ import annotations
@@ -19,12 +26,31 @@ DEFAULT_FORMAT = (
     "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
     "${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}"
 )
-"""The AWS default flow log format (version 2); other formats are not parsed yet."""
+"""The AWS default flow log format (version 2)."""
 
 DEFAULT_HEADER = " ".join(f[2:-1] for f in DEFAULT_FORMAT.split(" "))
 """The first line of a plain-text flow log file in S3 for the default format: its field names."""
 
-_FIELDS = 14
+AVAILABLE = (
+    # version 2 (the default format, in order)
+    "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport",
+    "protocol", "packets", "bytes", "start", "end", "action", "log-status",
+    # later versions
+    "vpc-id", "subnet-id", "instance-id", "tcp-flags", "type", "pkt-srcaddr", "pkt-dstaddr",
+    "region", "az-id", "sublocation-type", "sublocation-id", "pkt-src-aws-service",
+    "pkt-dst-aws-service", "flow-direction", "traffic-path", "ecs-cluster-arn",
+    "ecs-cluster-name", "ecs-container-instance-arn", "ecs-container-instance-id",
+    "ecs-container-id", "ecs-second-container-id", "ecs-service-name",
+    "ecs-task-definition-arn", "ecs-task-arn", "ecs-task-id", "reject-reason",
+    "resource-id", "encryption-status",
+)  # fmt: skip
+"""The documented flow log record fields (flow-log-records.html, "Available fields")."""
+NEEDED = (
+    "interface-id", "srcaddr", "dstaddr", "dstport", "protocol", "packets", "bytes",
+    "start", "end", "action", "log-status",
+)  # fmt: skip
+"""The fields the aggregate needs: a format without one of them is not read."""
+
 _STATUSES = ("OK", "NODATA", "SKIPDATA")
 _ACTIONS = ("ACCEPT", "REJECT")
 MALFORMED_EXAMPLES = 5
@@ -57,38 +83,92 @@ def _count(text: str, high: int | None = None) -> int:
     return value
 
 
-def parse_line(line: str) -> FlowRecord | str:
-    """A record, or the log status (``NODATA``/``SKIPDATA``) of a line without one.
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LineFormat:
+    """A flow log format parsed once: its field names, in the order a line holds them."""
 
-    Raises ValueError for a line the default version 2 format does not allow.
-    """
-    parts = line.split(" ")
-    if len(parts) != _FIELDS:
-        raise ValueError(f"{len(parts)} fields, expected {_FIELDS}")
-    version, _account, interface, src, dst, sport, dport, proto, pk, by, st, en, act, status = parts
-    if version != "2":
-        raise ValueError(f"version {version!r}, expected 2")
-    if status not in _STATUSES:
-        raise ValueError(f"log status {status!r}")
-    if status != "OK":
-        return status
-    if not interface.startswith("eni-"):
-        raise ValueError(f"interface {interface!r}")
-    if act not in _ACTIONS:
-        raise ValueError(f"action {act!r}")
-    return FlowRecord(
-        interface=interface,
-        src=str(ipaddress.ip_address(src)),
-        dst=str(ipaddress.ip_address(dst)),
-        src_port=_count(sport, 65535),
-        dst_port=_count(dport, 65535),
-        protocol=_count(proto, 255),
-        packets=_count(pk),
-        bytes=_count(by),
-        start=_count(st),
-        end=_count(en),
-        action=act,
-    )
+    fields: tuple[str, ...]
+    default: bool = False
+    """The default format: its ``version`` must be ``2``."""
+
+    @property
+    def header(self) -> str:
+        """The first line of a plain-text file in S3: the field names, space-separated."""
+        return " ".join(self.fields)
+
+    def missing(self) -> tuple[str, ...]:
+        """The :data:`NEEDED` fields the format lacks (empty: it can be read)."""
+        return tuple(f for f in NEEDED if f not in self.fields)
+
+    def parse(self, line: str) -> FlowRecord | str:
+        """A record, or the log status (``NODATA``/``SKIPDATA``) of a line without one.
+
+        Raises ValueError for a line the format does not allow.
+        """
+        parts = line.split(" ")
+        if len(parts) != len(self.fields):
+            raise ValueError(f"{len(parts)} fields, expected {len(self.fields)}")
+        v = dict(zip(self.fields, parts, strict=True))
+        try:
+            return self._checked(v)
+        except KeyError:  # a needed field the format does not hold
+            raise ValueError(f"the format lacks {', '.join(self.missing())}") from None
+
+    def _checked(self, v: dict[str, str]) -> FlowRecord | str:
+        if "version" in v and (
+            v["version"] != "2" if self.default else not _is_count(v["version"])
+        ):
+            raise ValueError(f"version {v['version']!r}")
+        status = v["log-status"]
+        if status not in _STATUSES:
+            raise ValueError(f"log status {status!r}")
+        if status != "OK":
+            return status  # AWS writes '-' for the flow fields of such a line
+        if not v["interface-id"].startswith("eni-"):
+            raise ValueError(f"interface {v['interface-id']!r}")
+        if v["action"] not in _ACTIONS:
+            raise ValueError(f"action {v['action']!r}")
+        return FlowRecord(
+            interface=v["interface-id"],
+            src=str(ipaddress.ip_address(v["srcaddr"])),
+            dst=str(ipaddress.ip_address(v["dstaddr"])),
+            src_port=_count(v["srcport"], 65535) if "srcport" in v else 0,
+            dst_port=_count(v["dstport"], 65535),
+            protocol=_count(v["protocol"], 255),
+            packets=_count(v["packets"]),
+            bytes=_count(v["bytes"]),
+            start=_count(v["start"]),
+            end=_count(v["end"]),
+            action=v["action"],
+        )
+
+
+def _is_count(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def parse_format(text: str) -> LineFormat:
+    """Parse a flow log's ``LogFormat``; ValueError for a token that is not a documented
+    ``${field}`` or a field named twice."""
+    tokens = text.split(" ")
+    names: list[str] = []
+    for token in tokens:
+        name = token[2:-1] if token.startswith("${") and token.endswith("}") else ""
+        if name not in AVAILABLE:
+            raise ValueError(f"{token[:60]!r} is not a documented ${{field}}")
+        if name in names:
+            raise ValueError(f"field {name!r} named twice")
+        names.append(name)
+    return LineFormat(fields=tuple(names), default=text == DEFAULT_FORMAT)
+
+
+DEFAULT = parse_format(DEFAULT_FORMAT)
+"""The default format (version 2), parsed."""
+
+
+def parse_line(line: str) -> FlowRecord | str:
+    """A default-format line: a record or its log status; ValueError if not allowed."""
+    return DEFAULT.parse(line)
 
 
 @dataclass(kw_only=True, slots=True)

@@ -17,10 +17,11 @@ balancer (their interfaces are not named otherwise); Azure helpers:
   group (Azure: NSG) whose rule admits that source on that port, else the listener.
 - PASS per platform network whose flow records were all read (no failure, no
   malformed line, no cap reached on a listener's interface) and held.
-- INCONCLUSIVE when a read failed (its gap), was not made (Parquet files, a custom
-  format), was cut by the cap, or had malformed lines or objects; or no flow log is
-  read for a platform network; or (Azure) an undeclared source reached a Kafka port at
-  a NIC the scan did not collect (a scale set instance's: its MAC maps to no NIC).
+- INCONCLUSIVE when a read failed (its gap), was not made (a log format lacking a
+  needed field, Firehose delivery), was cut by the cap, or had malformed lines or
+  objects; or no flow log is read for a platform network; or (Azure) an undeclared
+  source reached a Kafka port at a NIC the scan did not collect (a scale set instance's:
+  its MAC maps to no NIC).
 - NOT_APPLICABLE when observed flows were not asked for.
 """
 

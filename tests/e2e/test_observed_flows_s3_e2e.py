@@ -188,7 +188,7 @@ def test_a_file_of_another_format_is_malformed_not_guessed(fake_aws: FakeAws) ->
     inv = _collect(fake_aws)
     read = _read(inv)
     assert read.attributes["malformed"] == 1 and read.attributes["records"] == 0
-    assert "is not the default format" in str(read.attributes["malformed_examples"])
+    assert "is not the flow log's format" in str(read.attributes["malformed_examples"])
     v = only(run_rules(inv, rules=[RULE]), RULE)
     assert v.status is Status.INCONCLUSIVE, v.message
 
@@ -207,7 +207,7 @@ def test_a_missing_bucket_is_a_gap_and_inconclusive(fake_aws: FakeAws) -> None:
     assert any(BUCKET in g for g in v.evidence.gaps), v.evidence.gaps
 
 
-def test_a_custom_format_s3_flow_log_stays_not_read_with_the_reason(fake_aws: FakeAws) -> None:
+def test_a_format_lacking_a_needed_field_stays_not_read_naming_it(fake_aws: FakeAws) -> None:
     ids = broker_estate(fake_aws, public_ip=False, ingress=[tcp(9092, "10.20.0.0/16")])
     session = fake_aws.session(CUSTOMER, E1)
     session.client("s3").create_bucket(Bucket=BUCKET)
@@ -222,7 +222,10 @@ def test_a_custom_format_s3_flow_log_stays_not_read_with_the_reason(fake_aws: Fa
     inv = _collect(fake_aws)
     read = _read(inv)
     assert read.attributes["status"] == "not-read"
-    assert "custom log format" in str(read.attributes["reason"])
+    assert read.attributes["reason"] == (
+        "its log format lacks interface-id, dstport, protocol, packets, bytes, start, end, "
+        "action, log-status (needed to aggregate flows)"
+    )
     assert not any(c.startswith("s3:") for c in inv.api_calls)
     v = only(run_rules(inv, rules=[RULE]), RULE)
     assert v.status is Status.INCONCLUSIVE and v.unmodelled

@@ -47,7 +47,10 @@ FLOW_READ = define_kind(
         attr("location", "string", "the S3 key prefix of the region's flow log files", "aws"),
         attr("location_arn", "string", "the bucket's ARN (the resource of a listing gap)", "aws"),
         attr(
-            "malformed_objects", "array", "objects not gzip or not the default format", "aws azure"
+            "malformed_objects",
+            "array",
+            "objects not gzip or Parquet, or not in the flow log's format",
+            "aws azure",
         ),
         attr("objects", "integer", "objects read in full", "aws azure"),
         attr(

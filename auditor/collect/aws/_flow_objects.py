@@ -5,10 +5,12 @@ files land under ``<bucket>/<prefix>/AWSLogs/<account>/vpcflowlogs/<region>/<yyy
 (``.../<dd>/<HH>/`` with hourly partitions; ``aws-account-id=<account>/aws-service=vpcflowlogs/
 aws-region=<region>/year=<yyyy>/month=<mm>/day=<dd>/`` with Hive-compatible prefixes), named
 ``<account>_vpcflowlogs_<region>_<flow-log-id>_<yyyymmddTHHmmZ>_<hash>.log.gz``: one gzip file,
-published every five minutes, whose first line names the fields. Only the day prefixes
-the window touches are listed (``s3:ListObjectsV2``, paginated); only the objects of
+published every five minutes, whose first line names the fields of the flow log's format
+(``.log.parquet`` for Parquet files: :mod:`auditor.collect.aws._flow_parquet`). Only the
+day prefixes the window touches are listed (``s3:ListObjectsV2``, paginated); only the objects of
 the flow logs read whose name stamp lies near the window are fetched (``s3:GetObject``),
-decompressed up to :data:`OBJECT_CAP` bytes, and their lines parsed and aggregated by
+decompressed up to :data:`OBJECT_CAP` bytes, and their lines parsed with the format
+of the flow log the file name names and aggregated by
 :class:`~auditor.base.flowrecords.FlowTally` (records ending outside the window are not
 taken). Every call names the scanned account as the expected bucket owner, so a bucket
 of another account is refused by S3 and recorded as a gap, never read as ours.
@@ -18,9 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
-from auditor.base.flowrecords import DEFAULT_HEADER, FlowTally
+from auditor.base.flowrecords import FlowTally, LineFormat
+from auditor.collect.aws._flow_parquet import available, read_parquet
 from auditor.collect.aws_context import MAX_PAGES, AwsContext, error_code
 
 OBJECT_CAP = 256 * 1024 * 1024
@@ -32,6 +36,29 @@ SLACK = 3600
 """Seconds around the window within which an object's name stamp may lie and still hold
 records of the window (a file holds the records of the minutes before it is published)."""
 CHUNK = 1024 * 1024
+
+
+SUFFIXES = {False: ".log.gz", True: ".log.parquet"}
+"""The file name ending of plain-text and of Parquet flow log files."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ObjectFormat:
+    """How one flow log's files are written: its line format, and Parquet or text."""
+
+    lines: LineFormat
+    parquet: bool = False
+
+
+def file_format_issue(flow_log: dict[str, Any]) -> str:
+    """Why a flow log's S3 files cannot be read ("" when they can)."""
+    options = flow_log.get("DestinationOptions") or {}
+    kind = str(options.get("FileFormat") or "plain-text")
+    if kind not in ("plain-text", "parquet"):
+        return f"S3 files in {kind} format: only plain text and Parquet are parsed"
+    if kind == "parquet" and not available():
+        return "S3 files in Parquet format: reading them needs the 'aws' extra (pyarrow)"
+    return ""
 
 
 def destination(flow_log: dict[str, Any]) -> tuple[str, str]:
@@ -67,13 +94,16 @@ def day_prefixes(base: str, hive: bool, since: int, until: int) -> list[str]:
     return out
 
 
-def name_stamp(key: str, account: str, region: str) -> tuple[str, int] | None:
-    """(flow log id, name stamp in seconds) of a flow log file's key, None if not one."""
+def name_stamp(
+    key: str, account: str, region: str, parquet: bool = False
+) -> tuple[str, int] | None:
+    """(flow log id, name stamp in seconds) of a flow log file's key (a Parquet file's
+    when ``parquet``), None if not one."""
     name = key.rsplit("/", 1)[-1]
     head = f"{account}_vpcflowlogs_{region}_"
-    if not name.startswith(head) or not name.endswith(".log.gz"):
+    if not name.startswith(head) or not name.endswith(SUFFIXES[parquet]):
         return None
-    parts = name.removeprefix(head).split("_")
+    parts = name.removeprefix(head).removesuffix(SUFFIXES[parquet]).split("_")
     if len(parts) != 3:
         return None
     try:
@@ -115,10 +145,12 @@ def _list(ctx: AwsContext, bucket: str, prefix: str) -> list[str] | None:
     return None
 
 
-def _lines(ctx: AwsContext, bucket: str, key: str, tally: FlowTally) -> tuple[str, int]:
+def _lines(
+    ctx: AwsContext, bucket: str, key: str, fmt: ObjectFormat, tally: FlowTally
+) -> tuple[str, int]:
     """Read one object's lines into ``tally``: ``read``, ``failed`` (a gap), ``malformed``
-    (not gzip, cut short, or a header other than the default format's) or ``cut`` (over
-    :data:`OBJECT_CAP`), and the decompressed bytes it took."""
+    (not gzip or not Parquet, cut short, or a header other than the format's field names)
+    or ``cut`` (over :data:`OBJECT_CAP`), and the (decompressed) bytes it took."""
     from botocore.exceptions import BotoCoreError, ClientError
     from botocore.parsers import ResponseParserError
     from urllib3.exceptions import HTTPError
@@ -135,7 +167,10 @@ def _lines(ctx: AwsContext, bucket: str, key: str, tally: FlowTally) -> tuple[st
         return "failed", 0
     size = [0]
     try:
-        return _inflated_lines(body, arn, tally, size), size[0]
+        if fmt.parquet:
+            data = _whole(body, size)
+            return ("cut" if data is None else read_parquet(data, arn, tally)), size[0]
+        return _inflated_lines(body, arn, fmt.lines, tally, size), size[0]
     except read_errors as exc:
         ctx.gap("GetObject", error_code(exc), str(exc), arn)
         return "failed", size[0]
@@ -146,7 +181,18 @@ def _lines(ctx: AwsContext, bucket: str, key: str, tally: FlowTally) -> tuple[st
         body.close()  # an early return releases the connection too
 
 
-def _inflated_lines(body: Any, arn: str, tally: FlowTally, took: list[int]) -> str:
+def _whole(body: Any, took: list[int]) -> bytes | None:
+    """The object's bytes, read :data:`CHUNK` at a time (None: over :data:`OBJECT_CAP`)."""
+    parts: list[bytes] = []
+    while chunk := body.read(CHUNK):
+        took[0] += len(chunk)
+        if took[0] > OBJECT_CAP:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _inflated_lines(body: Any, arn: str, fmt: LineFormat, tally: FlowTally, took: list[int]) -> str:
     """The gzip members of ``body`` inflated at most :data:`CHUNK` bytes at a time (a
     small compressed chunk cannot inflate past the cap in one step), line by line;
     ``took[0]`` counts the bytes inflated."""
@@ -168,20 +214,20 @@ def _inflated_lines(body: Any, arn: str, tally: FlowTally, took: list[int]) -> s
                 line = raw.decode("utf-8", errors="replace").rstrip("\r")
                 if header is None:
                     header = line
-                    if header != DEFAULT_HEADER:
-                        tally.bad(f"{arn}: header {header[:120]!r} is not the default format")
+                    if header != fmt.header:
+                        tally.bad(f"{arn}: header {header[:120]!r} is not the flow log's format")
                         return "malformed"
                 elif line:
-                    tally.add(line)
+                    tally.add(line, fmt.parse)
     if not inflate.eof:
         tally.bad(f"{arn}: the gzip stream ends early")
         return "malformed"
     last = pending.decode("utf-8", errors="replace").rstrip("\r")
-    if header is None and last != DEFAULT_HEADER:
-        tally.bad(f"{arn}: header {last[:120]!r} is not the default format")
+    if header is None and last != fmt.header:
+        tally.bad(f"{arn}: header {last[:120]!r} is not the flow log's format")
         return "malformed"
     if header is not None and last.strip():
-        tally.add(last)  # a last line without its newline
+        tally.add(last, fmt.parse)  # a last line without its newline
     return "read"
 
 
@@ -189,12 +235,13 @@ def read_objects(
     ctx: AwsContext,
     where: tuple[str, str, bool],
     flow_logs: list[tuple[str, str]],
+    formats: dict[str, ObjectFormat],
     window: tuple[int, int],
     cap: int,
 ) -> dict[str, Any]:
     """One ``logs:flow_records`` raw record: the flow logs' objects under ``where`` =
     (bucket, prefix, hive) read over ``window`` (milliseconds), at most ``cap`` records
-    per interface."""
+    per interface; ``formats`` says how each flow log (by id) writes its files."""
     bucket, prefix, hive = where
     base = base_path(prefix, ctx.account, ctx.region, hive)
     since, until = window[0] // 1000, window[1] // 1000
@@ -215,21 +262,25 @@ def read_objects(
         if listed is None:
             return {**record, "Status": "failed"}
         keys += listed
-    chosen = []
+    chosen: list[tuple[str, ObjectFormat]] = []
     for key in sorted(set(keys)):
-        named = name_stamp(key, ctx.account, ctx.region)
-        if named and named[0] in ids and since - SLACK <= named[1] <= until + SLACK:
-            chosen.append(key)
+        for parquet in (False, True):
+            named = name_stamp(key, ctx.account, ctx.region, parquet)
+            fmt = formats.get(named[0]) if named and named[0] in ids else None
+            if not named or fmt is None or fmt.parquet != parquet:
+                continue
+            if since - SLACK <= named[1] <= until + SLACK:
+                chosen.append((key, fmt))
     tally = FlowTally(window=(since, until), cap=cap)
     outcome: dict[str, list[str]] = {
         "read": [], "failed": [], "malformed": [], "cut": [], "unread": []
     }  # fmt: skip
     spent = 0
-    for key in chosen:
+    for key, fmt in chosen:
         if spent >= READ_BUDGET:
             outcome["unread"].append(f"arn:aws:s3:::{bucket}/{key}")
             continue
-        how, took = _lines(ctx, bucket, key, tally)
+        how, took = _lines(ctx, bucket, key, fmt, tally)
         spent += took
         outcome[how].append(f"arn:aws:s3:::{bucket}/{key}")
     return {

@@ -8,11 +8,13 @@ window (``logs:FilterLogEvents``, paginated), at most :data:`CAP` records per
 stream; the record says which streams hit the cap. Streams idle since well before the
 window (dead interfaces keep their streams) are read a hundred to a call. The window
 ends at the scan's start, the same for every region and account. Lines are parsed strictly
-(default format, version 2) and aggregated here (:mod:`auditor.base.flowrecords`),
+(the flow log's ``LogFormat``, default or custom: :class:`~auditor.base.flowrecords.LineFormat`)
+and aggregated here (:mod:`auditor.base.flowrecords`),
 so one ``logs:flow_records`` raw record per log group carries aggregates, not lines.
-Flow logs delivered to S3 as plain text are read from their objects
+Flow logs delivered to S3 (plain text or Parquet) are read from their objects
 (:mod:`auditor.collect.aws._flow_objects`), one record per bucket and prefix.
-Parquet files, custom formats and Firehose delivery are listed as not read. A
+Firehose delivery, a format lacking a field the aggregate needs, and a log group fed
+several formats are listed as not read. A
 failed read is a gap naming the log group, bucket or object; the record says ``failed``.
 """
 
@@ -21,8 +23,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from auditor.base.flowrecords import DEFAULT_FORMAT, FlowTally
-from auditor.collect.aws._flow_objects import destination, read_objects
+from auditor.base.flowrecords import DEFAULT_FORMAT, FlowTally, LineFormat, parse_format
+from auditor.collect.aws._flow_objects import (
+    ObjectFormat,
+    destination,
+    file_format_issue,
+    read_objects,
+)
 from auditor.collect.aws.ec2_network import list_all
 from auditor.collect.aws_context import MAX_PAGES, AwsContext, AwsService
 
@@ -68,6 +75,7 @@ def _read_streams(
     streams: list[str],
     window: tuple[int, int],
     tally: FlowTally,
+    fmt: LineFormat,
 ) -> set[str] | None:
     """Read the events of ``streams`` (one call names them all, at most :data:`BATCH`) in
     the window into ``tally``, at most :data:`CAP` per stream; the streams the cap cut
@@ -98,7 +106,7 @@ def _read_streams(
             if name in full:
                 capped.add(name)
                 continue
-            tally.add(str(event.get("message") or ""))
+            tally.add(str(event.get("message") or ""), fmt.parse)
             taken[name] = taken.get(name, 0) + 1
             if taken[name] >= CAP:
                 full.add(name)
@@ -117,7 +125,11 @@ def _read_streams(
 
 
 def _read_group(
-    ctx: AwsContext, group: str, flow_logs: list[tuple[str, str]], window: tuple[int, int]
+    ctx: AwsContext,
+    group: str,
+    fmt: LineFormat,
+    flow_logs: list[tuple[str, str]],
+    window: tuple[int, int],
 ) -> dict[str, Any]:
     arn = f"arn:aws:logs:{ctx.region}:{ctx.account}:log-group:{group}"
     record: dict[str, Any] = {
@@ -143,7 +155,7 @@ def _read_group(
     tally = FlowTally()
     capped: set[str] = set()
     for names in reads:
-        cut = _read_streams(ctx, group, arn, names, window, tally)
+        cut = _read_streams(ctx, group, arn, names, window, tally, fmt)
         if cut is None:
             return {**record, "Status": "failed", "Streams": len(listed)}
         capped |= cut
@@ -162,24 +174,56 @@ def _read_group(
     }
 
 
-def _not_read(ctx: AwsContext, fl: dict[str, Any]) -> str:
-    """Why a flow log is not read ("" when it is)."""
+def line_format(fl: dict[str, Any]) -> LineFormat | str:
+    """The flow log's format parsed, or why it cannot be read."""
+    try:
+        fmt = parse_format(str(fl.get("LogFormat") or DEFAULT_FORMAT))
+    except ValueError as exc:
+        return f"log format not understood: {exc}"
+    missing = fmt.missing()
+    if missing:
+        return f"its log format lacks {', '.join(missing)} (needed to aggregate flows)"
+    return fmt
+
+
+def _readable(ctx: AwsContext, fl: dict[str, Any]) -> LineFormat | str:
+    """The flow log's format when it is read, else why it is not."""
     dtype = str(fl.get("LogDestinationType") or "cloud-watch-logs")
-    fmt = str(fl.get("LogFormat") or DEFAULT_FORMAT)
-    file_format = str((fl.get("DestinationOptions") or {}).get("FileFormat") or "plain-text")
     if dtype not in ("cloud-watch-logs", "s3"):
         return f"delivered to {dtype}: only CloudWatch Logs and S3 are read"
-    if fmt != DEFAULT_FORMAT:
-        return "a custom log format: only the default version 2 format is parsed"
+    fmt = line_format(fl)
+    if isinstance(fmt, str):
+        return fmt
     if dtype == "s3":
-        if file_format != "plain-text":
-            return f"S3 files in {file_format} format: only plain text is parsed"
-        return "" if destination(fl)[0] else "no S3 bucket named"
+        return file_format_issue(fl) or (fmt if destination(fl)[0] else "no S3 bucket named")
     if not _group_name(fl):
         return "no log group named"
     if _group_account(fl) not in ("", ctx.account):
         return f"its log group is in account {_group_account(fl)} (cross-account: not read yet)"
-    return ""
+    return fmt
+
+
+def _emit_not_read(
+    ctx: AwsContext,
+    ids: list[str],
+    resources: list[str],
+    dest: Any,
+    why: str,
+    window: tuple[int, int],
+) -> None:
+    ctx.emit(
+        "logs:flow_records",
+        {
+            "FlowLogIds": ids,
+            "ResourceIds": resources,
+            "Destination": dest,
+            "Status": "not-read",
+            "Reason": why,
+            "Since": window[0],
+            "Until": window[1],
+        },
+        "ec2:DescribeFlowLogs",
+    )
 
 
 def collect(ctx: AwsContext) -> None:
@@ -187,42 +231,43 @@ def collect(ctx: AwsContext) -> None:
         return  # not asked for (the runner does not plan this unit then)
     until = ctx.flows_until or int(dt.datetime.now(dt.UTC).timestamp()) * 1000
     window = (until - ctx.flows_since * 1000, until)
-    groups: dict[str, list[tuple[str, str]]] = {}
+    groups: dict[str, dict[LineFormat, list[tuple[str, str]]]] = {}
     objects: dict[tuple[str, str, bool], list[tuple[str, str]]] = {}
+    formats: dict[str, ObjectFormat] = {}
     for fl in ctx.pages("DescribeFlowLogs", "FlowLogs", client="ec2", page_size=1000, share=True):
-        log_id = str(fl["FlowLogId"])
-        why = _not_read(ctx, fl)
-        if why:
-            ctx.emit(
-                "logs:flow_records",
-                {
-                    "FlowLogIds": [log_id],
-                    "ResourceIds": [str(fl.get("ResourceId") or "")],
-                    "Destination": fl.get("LogDestination") or fl.get("LogGroupName"),
-                    "Status": "not-read",
-                    "Reason": why,
-                    "Since": window[0],
-                    "Until": window[1],
-                },
-                "ec2:DescribeFlowLogs",
+        log_id, resource = str(fl["FlowLogId"]), str(fl.get("ResourceId") or "")
+        fmt = _readable(ctx, fl)
+        if isinstance(fmt, str):
+            dest = fl.get("LogDestination") or fl.get("LogGroupName")
+            _emit_not_read(ctx, [log_id], [resource], dest, fmt, window)
+            continue
+        if str(fl.get("LogDestinationType")) == "s3":
+            options = fl.get("DestinationOptions") or {}
+            hive = bool(options.get("HiveCompatiblePartitions"))
+            objects.setdefault((*destination(fl), hive), []).append((log_id, resource))
+            formats[log_id] = ObjectFormat(
+                lines=fmt, parquet=options.get("FileFormat") == "parquet"
+            )
+        else:
+            groups.setdefault(_group_name(fl), {}).setdefault(fmt, []).append((log_id, resource))
+    for group in sorted(groups):
+        if len(groups[group]) > 1:  # lines of several formats mixed in one group: not told apart
+            pairs = sorted(p for ps in groups[group].values() for p in ps)
+            why = f"log group {group} receives {len(groups[group])} different log formats"
+            _emit_not_read(
+                ctx, [i for i, _ in pairs], sorted({r for _, r in pairs}), group, why, window
             )
             continue
-        pair = (log_id, str(fl.get("ResourceId") or ""))
-        if str(fl.get("LogDestinationType")) == "s3":
-            hive = bool((fl.get("DestinationOptions") or {}).get("HiveCompatiblePartitions"))
-            objects.setdefault((*destination(fl), hive), []).append(pair)
-        else:
-            groups.setdefault(_group_name(fl), []).append(pair)
-    for group in sorted(groups):
+        [(fmt, pairs)] = groups[group].items()
         ctx.emit(
             "logs:flow_records",
-            _read_group(ctx, group, groups[group], window),
+            _read_group(ctx, group, fmt, pairs, window),
             "logs:FilterLogEvents",
         )
     for where in sorted(objects):
         ctx.emit(
             "logs:flow_records",
-            read_objects(ctx, where, objects[where], window, CAP),
+            read_objects(ctx, where, objects[where], formats, window, CAP),
             "s3:GetObject",
         )
 
