@@ -5,8 +5,9 @@ memory freed into one arena is not reused by another thread nor, mostly,
 returned to the system: a scan's dozens of short-lived SDK threads each
 leave a partly used arena behind. Python's own small-object allocator is
 unaffected (it is shared and takes the GIL); this concerns its larger blocks
-(parsed service models, response bodies). Two arenas keep the peak of the
-demo's AWS scan about 25 MiB lower with the same output. A
+(parsed service models, response bodies), which threads mostly allocate
+holding the GIL anyway, so one shared arena costs little contention and keeps
+the peak of the demo's AWS scan about 25 MiB lower with the same output. A
 ``MALLOC_ARENA_MAX`` set by the user wins; other C libraries are left alone.
 """
 
@@ -16,7 +17,7 @@ import ctypes
 import os
 import platform
 
-ARENAS = 2
+ARENAS = 1
 _M_ARENA_MAX = -8
 """glibc's ``mallopt`` parameter number for the arena cap (``malloc.h``)."""
 

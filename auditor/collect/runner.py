@@ -360,10 +360,7 @@ def collect_aws(
     cannot be named or reached (nothing was collected then).
     """
     from auditor.collect.aws import services as all_services
-    from auditor.collect.malloc_arenas import cap_arenas
     from auditor.collect.units import Limits, UnitRun, open_checkpoint, run_wave
-
-    cap_arenas()  # before the worker threads: each would otherwise keep its own heap
 
     services = [
         s
