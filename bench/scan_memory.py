@@ -43,6 +43,7 @@ print(json.dumps({
     "peak_rss_mib": [int(l.split()[1]) for l in open("/proc/self/status")
                      if l.startswith("VmHWM:")][0] / 1024,
     "azure_or_google_imported": [m for m in mods if m in ("azure", "google", "grpc", "msal")],
+    "modules": len(sys.modules),
 }), file=sys.stderr)
 """
 
@@ -104,6 +105,16 @@ def demo_moto() -> Iterator[dict[str, str]]:
         moto.wait(timeout=10)
 
 
+def _clients(out: Path) -> str:
+    """SDK clients the scan built, in all and per service (from its ``timings.json``)."""
+    found = sorted(out.rglob("timings.json"))
+    if not found:
+        return "no timings.json"
+    services = json.loads(found[0].read_text())["services"]
+    per = {s: v["clients"] for s, v in services.items() if v["clients"]}
+    return f"{sum(per.values())} ({', '.join(f'{s} {n}' for s, n in sorted(per.items()))})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -121,11 +132,13 @@ def main() -> None:
                     env=scan_env, capture_output=True, text=True, check=False,
                 )  # fmt: skip
                 took = time.monotonic() - started
+                clients = _clients(Path(out))
             figures = json.loads(child.stderr.strip().splitlines()[-1])
             print(
                 f"run {run + 1}: exit {figures['exit']}, {took:.1f} s, peak RSS "
-                f"{figures['peak_rss_mib']:.0f} MiB, Azure/Google modules imported: "
-                f"{figures['azure_or_google_imported'] or 'none'}"
+                f"{figures['peak_rss_mib']:.0f} MiB, {figures['modules']} modules, "
+                f"Azure/Google modules imported: "
+                f"{figures['azure_or_google_imported'] or 'none'}; SDK clients built: {clients}"
             )
 
 

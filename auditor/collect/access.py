@@ -80,7 +80,9 @@ def unknown_profile(profile: str | None) -> str | None:
 def base_session(profile: str | None) -> Any:
     import boto3
 
-    return boto3.Session(profile_name=profile) if profile else boto3.Session()
+    from auditor.collect.aws_models import compact_models
+
+    return compact_models(boto3.Session(profile_name=profile) if profile else boto3.Session())
 
 
 def _assumed_session(

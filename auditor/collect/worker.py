@@ -25,6 +25,7 @@ from typing import Any
 from auditor.base.redact import redact_text
 from auditor.collect.access import AccountAccess, EnterError, SessionCache
 from auditor.collect.aws_context import AwsContext, SharedListings, Sink
+from auditor.collect.malloc_arenas import cap_arenas
 from auditor.collect.pacing import Pacer
 from auditor.model import CollectionUnit, Gap, RawRecord
 
@@ -125,6 +126,7 @@ class UnitResult:
 
 class _RunState:
     def __init__(self, settings: ClientSettings) -> None:
+        cap_arenas()  # before this scan's worker threads: each would otherwise keep a heap
         self.config = settings.config()
         self.sessions = SessionCache(self.config)
         self.limits = Pacer(
