@@ -30,8 +30,8 @@ _STD_LINES = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 _LINE_BREAK = "\x00"
 """Put between the objects of a batch: encoded as below, it marks where each one ends."""
 _LINE_BREAK_ENCODED = ', "\\u0000", '
-_SHORT_EXPONENT = re.compile(rb"e-[0-9](?![0-9])")
-"""orjson's one-digit negative exponent (``1e-7``; the stdlib writes ``1e-07``)."""
+_SHORT_EXPONENT = re.compile(rb"(?<=[0-9])e-[0-9](?![0-9])")
+"""orjson's one-digit negative exponent after a digit (``1e-7``; the stdlib writes ``1e-07``)."""
 _DIGIT_RUNS = bytes.maketrans(b"0123456789", b"0000000000")
 _LONG_NUMBER = b"0" * 19
 """19 digits in a row: an integer orjson may read as a float (past 64 bits)."""
@@ -46,7 +46,7 @@ def _short_float(out: bytes) -> bool:
     """Whether ``out`` may hold a float orjson spells unlike ``repr`` (false alarms allowed)."""
     if b"0.0000" in out:
         return True
-    return any(out[m.start() - 1 : m.start()].isdigit() for m in _SHORT_EXPONENT.finditer(out))
+    return _SHORT_EXPONENT.search(out) is not None
 
 
 def _orjson(obj: Any, options: int) -> bytes | None:
