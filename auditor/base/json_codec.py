@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 import orjson
+
+json_string: Callable[[str], str] = encode_basestring
+"""A ``str`` as ``json.dumps(..., ensure_ascii=False)`` writes it (the C encoder's own function)."""
 
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 _INDENTED_OPTIONS = _OPTIONS | orjson.OPT_INDENT_2
@@ -83,24 +87,32 @@ def dumps_indented_items(items: Sequence[Any], level: int) -> bytes:
 
 
 def dumps_lines(objs: Sequence[Any]) -> bytes:
-    """``json.dumps(o, sort_keys=True, ensure_ascii=False)`` of each of ``objs``, one a line.
+    """``json.dumps(o, sort_keys=True, ensure_ascii=False)`` of each of ``objs``, one a line."""
+    if not objs:
+        return b""
+    lines = dumps_each(objs)
+    lines.append("")
+    return "\n".join(lines).encode()
+
+
+def dumps_each(objs: Sequence[Any]) -> list[str]:
+    """``json.dumps(o, sort_keys=True, ensure_ascii=False)`` of each of ``objs``.
 
     The stdlib's C encoder encodes the whole batch as one list with a marker string
-    between the objects, and the text is cut at the markers: the same bytes as one
+    between the objects, and the text is cut at the markers: the same text as one
     ``json.dumps`` per object without its per-call cost. (orjson writes ``,`` and ``:``
     where these lines have ``, `` and ``: ``; respacing its output outside strings
     cost more than it saved.) A marker the objects themselves hold makes the cut
     count wrong, and then each object is encoded on its own.
     """
     if not objs:
-        return b""
+        return []
     items: list[Any] = [_LINE_BREAK] * (2 * len(objs) - 1)
     items[::2] = objs
     lines = _STD_LINES.encode(items)[1:-1].split(_LINE_BREAK_ENCODED)
     if len(lines) != len(objs):
         lines = [_STD_LINES.encode(o) for o in objs]
-    lines.append("")
-    return "\n".join(lines).encode()
+    return lines
 
 
 BLANK: Any = object()
