@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,9 +13,11 @@ import orjson
 
 from auditor.base.json_codec import (
     BLANK,
+    dumps_each,
     dumps_indented,
     dumps_indented_items,
     dumps_lines,
+    json_string,
     loads_line,
     may_hold_long_numbers,
 )
@@ -220,13 +222,13 @@ def inventory_jsonl_chunks(inv: Inventory) -> Iterator[bytes]:
     A bundle writes each chunk as it comes, so a large inventory is never also
     held as one string per line or one string of the whole.
     """
-    records = itertools.chain(
-        map(_resource_record, inv.resources),
-        map(_relation_record, inv.relations),
-        ({"type": "gap", **gap_to_dict(g)} for g in inv.gaps),
-    )
-    while batch := list(itertools.islice(records, _LINES)):
-        yield dumps_lines(batch)
+    for i in range(0, len(inv.resources), _LINES):
+        yield _resource_lines(inv.resources[i : i + _LINES])
+    for i in range(0, len(inv.relations), _LINES):
+        yield _relation_lines(inv.relations[i : i + _LINES])
+    gaps = [{"type": "gap", **gap_to_dict(g)} for g in inv.gaps]
+    for i in range(0, len(gaps), _LINES):
+        yield dumps_lines(gaps[i : i + _LINES])
     collected = [  # written as json.dumps's default (ASCII) had them
         json.dumps(
             {
@@ -263,6 +265,50 @@ def _resource_record(r: Resource) -> dict[str, Any]:
         "attributes": _plain(r.attributes),
         "source": r.source,
     }
+
+
+def _resource_lines(batch: Sequence[Resource]) -> bytes:
+    """:func:`dumps_lines` of these resources' records, made without a dict per record.
+
+    ``json.dumps`` with ``sort_keys`` writes a record's keys in this order, each
+    string as ``encode_basestring`` spells it and each nested object as it encodes
+    that object alone; tags and attributes are encoded a batch at a time. A record
+    with a field that is not a ``str`` goes through the encoder whole.
+    """
+    maps = dumps_each([_plain(m) for r in batch for m in (r.attributes, r.tags)])
+    lines = []
+    for n, r in enumerate(batch):
+        fields = (r.account, r.cloud, r.id, r.kind, r.name, r.region, r.source)
+        if not all(type(f) is str for f in fields):
+            lines.extend(dumps_each([_resource_record(r)]))
+            continue
+        account, cloud, rid, kind, name, region, source = map(json_string, fields)
+        lines.append(
+            f'{{"account": {account}, "attributes": {maps[2 * n]}, "cloud": {cloud}, '
+            f'"id": {rid}, "kind": {kind}, "name": {name}, "region": {region}, '
+            f'"source": {source}, "tags": {maps[2 * n + 1]}, "type": "resource"}}'
+        )
+    lines.append("")
+    return "\n".join(lines).encode()
+
+
+def _relation_lines(batch: Sequence[Relation]) -> bytes:
+    """:func:`dumps_lines` of these relations' records, as :func:`_resource_lines` makes them."""
+    encoded = iter(dumps_each([_plain(r.attributes) for r in batch if r.attributes]))
+    lines = []
+    for r in batch:
+        attributes = next(encoded) if r.attributes else "{}"  # most relations have none
+        fields = (r.kind, r.reason, r.source, r.target)
+        if not all(type(f) is str for f in fields):
+            lines.extend(dumps_each([_relation_record(r)]))
+            continue
+        kind, reason, source, target = map(json_string, fields)
+        lines.append(
+            f'{{"attributes": {attributes}, "kind": {kind}, "reason": {reason}, '
+            f'"source": {source}, "target": {target}, "type": "relation"}}'
+        )
+    lines.append("")
+    return "\n".join(lines).encode()
 
 
 def _relation_record(r: Relation) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 def md_cell(text: object) -> str:
     """Make a cloud-supplied string inert inside a Markdown table cell."""
     s = str(text)
-    s = "".join(ch if ch.isprintable() else " " for ch in s)
+    if not s.isprintable():
+        s = "".join(ch if ch.isprintable() else " " for ch in s)
     for ch in "\\`*_[]<>|#!":
         s = s.replace(ch, "\\" + ch)
     return s

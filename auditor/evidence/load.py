@@ -141,7 +141,7 @@ def parse_bundle(trusted: TrustedBundle) -> LoadedBundle:
         raise BundleError(f"{path / 'verdicts.json'}: not a list of verdicts")
     try:
         inventory = read_inventory_jsonl(
-            trusted.text("inventory.jsonl"),
+            trusted.utf8("inventory.jsonl"),  # as bytes: no decoded copy (GBs at 1M)
             scope=scope,
             api_calls=api_calls,
             name=str(path / "inventory.jsonl"),

@@ -18,7 +18,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def csv_cell(value: object) -> str:
     text = "" if value is None else str(value)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+    if not text.isprintable():  # Cc and Cf are unprintable: a printable text has none
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
     if text.lstrip(" ").startswith(_FORMULA_START):
         return "'" + text
     return text
