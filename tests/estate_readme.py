@@ -343,3 +343,17 @@ def assert_one_finding_per_misconfiguration(
     split, other = readme.finding_problems(verdicts, inventory)
     problems = [*other, *(f"split: {name}: {why}" for name, why in sorted(split.items()))]
     assert not problems, "findings disagree with the README:\n" + "\n".join(problems)
+
+
+def assert_readme_holds(
+    readme: EstateReadme, verdicts: list[Verdict], inventory: Inventory
+) -> None:
+    """The whole contract of a fixture's README: read without gaps, every planted row
+    FAILs, every clean twin PASSes, nothing else is flagged, no row is stale, and each
+    misconfiguration is one finding."""
+    assert inventory.gaps == ()
+    assert readme.uncaught(verdicts, inventory) == []
+    assert readme.flagged_twins(verdicts, inventory) == []
+    assert readme.unexplained(verdicts, inventory) == []
+    assert readme.stale(verdicts, inventory) == []
+    assert_one_finding_per_misconfiguration(readme, verdicts, inventory)
