@@ -20,14 +20,16 @@ storage account or an Event Hub:
   vault holding a data key its ``AuditEvent`` (``allLogs`` or the ``audit`` group
   count too).
 
-Diagnostic settings come from the ``azure-diagnostics`` unit; where it did not
-run, nothing is judged as absent (INCONCLUSIVE).
+A subscription whose settings were read and none exports the Activity Log FAILs the
+log store (nothing holds it) and has no export to tamper with (NOT_APPLICABLE).
+Diagnostic settings come from the ``azure-diagnostics`` unit; where it did not run
+(a failed read is a gap), nothing is judged as absent (INCONCLUSIVE).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from auditor.base.edges import ENCRYPTED_BY, ROLE_ASSIGNED
@@ -81,11 +83,13 @@ def exports(ctx: RuleContext, sub: str) -> tuple[list[Resource], list[Resource]]
     return settings, good
 
 
-def _exported(ctx: RuleContext, sub: str, then: str) -> tuple[list[Resource], Judgement | None]:
-    """A subscription's Activity Log exports, or the INCONCLUSIVE that stops judging them.
+def _exported(
+    ctx: RuleContext, sub: str, *, absent: Callable[[str, str], Judgement]
+) -> tuple[list[Resource], Judgement | None]:
+    """A subscription's Activity Log exports, or the verdict that stops judging them.
 
-    Not scanned, settings not read, or no export at all: each says why nothing is judged
-    (``then`` ends the last message: what there is not to judge).
+    Not scanned, or settings not read: INCONCLUSIVE. Read, and none exports the
+    Activity Log: ``absent(sub, scope id)`` says what that absence means to the rule.
     """
     if not scanned(ctx.graph, sub):
         return [], _unscanned(ctx, sub)
@@ -94,11 +98,12 @@ def _exported(ctx: RuleContext, sub: str, then: str) -> tuple[list[Resource], Ju
         return good, None
     if not _read(ctx, sub):
         return [], _not_read(ctx, sub)
-    why = f"subscription {sub} exports no Activity Log, {then}"
-    return [], ctx.inconclusive(scope_id("azure", sub, "*"), why, account=sub)
+    return [], absent(sub, scope_id("azure", sub, "*"))
 
 
 def _read(ctx: RuleContext, sub: str) -> bool:
+    """Whether the subscription's own diagnostic settings were read (the collector marks
+    ``azure-diagnostics`` run in a subscription only then; a failed read is a gap)."""
     return ctx.graph.inventory.was_collected(UNIT, sub)
 
 
@@ -113,11 +118,24 @@ def _unscanned(ctx: RuleContext, sub: str) -> Judgement:
 
 
 def _not_read(ctx: RuleContext, sub: str) -> Judgement:
-    return ctx.inconclusive(
+    """INCONCLUSIVE: the read failed (its gap lies behind it) or was never made (named)."""
+    j = ctx.inconclusive(
         scope_id("azure", sub, "*"),
         f"the diagnostic settings of subscription {sub} were not read, so where its Activity "
         "Log goes is unknown",
         account=sub,
+    )
+    gap = any(
+        g.cloud == "azure"
+        and g.service in ("*", UNIT)
+        and g.account in ("*", sub)
+        and not g.resource
+        for g in ctx.graph.inventory.gaps
+    )
+    if gap:
+        return j
+    return replace(
+        j, unmodelled=f"the Activity Log export of a subscription whose {UNIT} unit did not run"
     )
 
 
@@ -156,7 +174,7 @@ def multi_region(ctx: RuleContext) -> Iterator[Judgement]:
                 + ("no destination" if not destinations(s) else "no Administrative logs")
                 for s in settings
             )
-            yield ctx.failed(
+            j = ctx.failed(
                 sid,
                 f"the Activity Log of subscription {sub} is not exported: Azure keeps it 90 days "
                 f"only ({why or 'no subscription diagnostic setting'})",
@@ -165,12 +183,15 @@ def multi_region(ctx: RuleContext) -> Iterator[Judgement]:
                 attributes=attrs,
                 definite=True,
             )
+            # the subscription's settings are what to change (add or widen one): one finding
+            # with control.audit-log-store's FAIL on the same absence
+            yield replace(j, causes=(sid,))
 
 
 def log_store(ctx: RuleContext, want: str) -> Iterator[Judgement]:
     decl = ctx.declaration
     for sub in customer_subscriptions(ctx):
-        good, stop = _exported(ctx, sub, "no log store to judge")
+        good, stop = _exported(ctx, sub, absent=lambda s, sid: _no_log_store(ctx, s, sid, want))
         if stop is not None:
             yield stop
             continue
@@ -211,6 +232,34 @@ def log_store(ctx: RuleContext, want: str) -> Iterator[Judgement]:
                     attributes=attrs,
                     nodes=dest_ids,
                 )
+
+
+def _no_log_store(ctx: RuleContext, sub: str, sid: str, want: str) -> Judgement:
+    """Settings read, none exports the Activity Log: no store holds it beyond 90 days."""
+    settings, _ = exports(ctx, sub)
+    party = "" if want == "any" else f"{want} "
+    j = ctx.failed(
+        sid,
+        f"subscription {sub} exports no Activity Log, so its management operations land in "
+        f"no {party}log store (Azure keeps them 90 days only): add a subscription diagnostic "
+        "setting exporting Administrative to a Log Analytics workspace or storage account of "
+        f"a {party}subscription",
+        account=sub,
+        nodes=[s.id for s in settings],
+        attributes={"settings": [s.id for s in settings], "required_owner": want},
+        definite=True,
+    )
+    return replace(j, causes=(sid,))  # the absence control.audit-trail-multi-region FAILs
+
+
+def _nothing_to_protect(ctx: RuleContext, sub: str, sid: str) -> Judgement:
+    """Settings read, none exports the Activity Log: no export to tamper with."""
+    return ctx.nothing_to_judge(
+        sid,
+        f"subscription {sub} exports no Activity Log, so there is no export to protect "
+        "(control.audit-trail-multi-region and control.audit-log-store judge its absence)",
+        account=sub,
+    )
 
 
 SETTING_ACTIONS = (
@@ -275,7 +324,7 @@ def _outside_assignments(
 
 def tamper(ctx: RuleContext) -> Iterator[Judgement]:
     for sub in customer_subscriptions(ctx):
-        good, stop = _exported(ctx, sub, "so there is no export to protect")
+        good, stop = _exported(ctx, sub, absent=lambda s, sid: _nothing_to_protect(ctx, s, sid))
         if stop is not None:
             yield stop
             continue

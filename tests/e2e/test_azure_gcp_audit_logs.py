@@ -170,7 +170,11 @@ def _decl(path: Path, **audit: Any) -> Declaration:
     return decl.model_copy(update={"control": control})
 
 
-def _azure_scan(estate: dict[str, Any], fault: AzureFault | None = None) -> list[Verdict]:
+def _azure_scan(
+    estate: dict[str, Any], fault: AzureFault | None = None, *, without: str = ""
+) -> list[Verdict]:
+    """Scan through the fake; ``without`` names a unit left out of the inventory, records
+    and all (a bundle from a scan that did not run it)."""
     with AzureFake(estate, page_size=50) as fake:
         if fault is not None:
             fake.add_fault(fault)
@@ -183,12 +187,13 @@ def _azure_scan(estate: dict[str, Any], fault: AzureFault | None = None) -> list
                 retry_total=0,
             )
         )
+    assert not without or any(u.service == without for u in result.units)
     inv = normalize(
-        result.records,
+        [r for r in result.records if r.service != without],
         scope=Scope(accounts=(S1, S2), regions=("westeurope", "northeurope"), cloud="azure"),
         gaps=result.gaps,
         api_calls=result.api_calls,
-        collected=result.units,
+        collected=[u for u in result.units if u.service != without],
     )
     decl = _decl(FIXTURES / "azure-kafka" / "boundary.yaml", data_events=True)
     return evaluate_inventory(inv, decl, load_pack("default"), TODAY).verdicts
@@ -303,6 +308,61 @@ def test_unreadable_diagnostic_settings_are_a_gap_not_a_fail() -> None:
         and v.resource.startswith(f"scope:azure/{S1}")
     ]
     assert got and all(v.status is Status.INCONCLUSIVE for v in got), got
+
+
+def test_no_activity_log_export_fails_the_log_store_and_leaves_nothing_to_protect(
+    azure_clean: list[Verdict], azure_broken: list[Verdict]
+) -> None:
+    """Subscription 1's settings were read and none exports Administrative (the broken
+    twin's only setting logs Security): no store holds its Activity Log, a FAIL caused by
+    the subscription; and there is no export to tamper with."""
+    sid = f"scope:azure/{S1}/*"
+    store = _find(azure_broken, "control.audit-log-store", sid)
+    assert store.status is Status.FAIL, store.message
+    assert "exports no Activity Log" in store.message and "Log Analytics" in store.message
+    assert store.causes == (sid,) and not store.evidence.gaps
+    trail = _find(azure_broken, "control.audit-trail-multi-region", sid)
+    assert trail.status is Status.FAIL and trail.finding == store.finding  # one root cause
+    tamper = _find(azure_broken, "control.audit-trail-tamper", sid)
+    assert tamper.status is Status.NOT_APPLICABLE, tamper.message
+    assert "no export to protect" in tamper.message
+    # the clean twin exports it: judged on the export itself, no subscription-wide verdict
+    ok = _find(azure_clean, "control.audit-log-store", "diagnosticsettings/activity-export")
+    assert ok.status is Status.PASS, ok.message
+    for rule in ("control.audit-log-store", "control.audit-trail-tamper"):
+        assert not [v for v in azure_clean if v.rule == rule and v.resource == sid]
+
+
+def test_unread_subscription_settings_keep_log_store_and_tamper_inconclusive() -> None:
+    """The same absence behind a failed read is no FAIL: INCONCLUSIVE, the gap behind it."""
+    fault = AzureFault(
+        path=f"/subscriptions/{S1}/providers/microsoft.insights",
+        status=403,
+        code="AuthorizationFailed",
+        method="GET",
+    )
+    verdicts = _azure_scan(azure_estate(broken=True), fault)
+    for rule in ("control.audit-log-store", "control.audit-trail-tamper"):
+        (v,) = [  # the engine adds its own verdict on the gap's scope; this is the rule's
+            v
+            for v in verdicts
+            if v.rule == rule and v.resource == f"scope:azure/{S1}/*" and "not read" in v.message
+        ]
+        assert v.status is Status.INCONCLUSIVE, v.message
+        assert "were not read" in v.message
+        assert any("azure-diagnostics" in g for g in v.evidence.gaps), v.evidence.gaps
+        assert not v.unmodelled
+
+
+def test_settings_never_collected_are_inconclusive_naming_the_unit() -> None:
+    """An inventory without the azure-diagnostics unit (no gap either): INCONCLUSIVE,
+    naming what was not collected."""
+    verdicts = _azure_scan(azure_estate(broken=True), without="azure-diagnostics")
+    for rule in ("control.audit-log-store", "control.audit-trail-tamper"):
+        for sub in (S1, S2):
+            v = _find(verdicts, rule, f"scope:azure/{sub}/*")
+            assert v.status is Status.INCONCLUSIVE, v.message
+            assert not v.evidence.gaps and "azure-diagnostics" in v.unmodelled
 
 
 def test_the_guard_lets_the_diagnostic_settings_read_through() -> None:
