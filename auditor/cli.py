@@ -78,7 +78,9 @@ def main(
     """Audit a declared cloud account boundary for multi-region Kafka platforms."""
     from auditor.collect.sdk_logs import quiet_sdk_logs
     from auditor.commands._output import OutputSettings, setup_logging
+    from auditor.gc_pause import one_run
 
+    ctx.with_resource(one_run())  # long-lived objects left out of collections until the end
     ctx.obj = OutputSettings(quiet=quiet, no_color=no_color)
     setup_logging(log_level, log_file, quiet=quiet)
     quiet_sdk_logs()  # SDK debug logs would print raw answers: credentials, tag values

@@ -31,6 +31,14 @@ TODAY = "2026-11-29"
 
 def _child(folder: Path, per_rule: int, exclude: list[str], bundle: bool = False) -> dict[str, Any]:
     """Run in the child: load, build, evaluate; return stage timings and counts."""
+    from auditor.gc_pause import one_run
+
+    with one_run():  # as the CLI runs every command
+        return _stages(folder, per_rule, exclude, bundle)
+
+
+def _stages(folder: Path, per_rule: int, exclude: list[str], bundle: bool) -> dict[str, Any]:
+    """The child's stages, timed one by one."""
     import datetime as dt
 
     from auditor.analysis.derive import build_graph
