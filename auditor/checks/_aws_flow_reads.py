@@ -92,8 +92,9 @@ def read_resources(read: Resource) -> list[str]:
     return [read.id]
 
 
-def incomplete(reads: Sequence[Resource], listener_enis: set[str]) -> str:
-    """Why the records read may not be all there was ("" when they are)."""
+def incomplete(reads: Sequence[Resource], listener_enis: set[str] | None) -> str:
+    """Why the records read may not be all there was ("" when they are). The sample cap
+    counts on ``listener_enis`` only, or on every interface when None."""
     parts: list[str] = []
     for r in sorted(reads, key=lambda x: x.id):
         a = r.attributes
@@ -117,8 +118,13 @@ def incomplete(reads: Sequence[Resource], listener_enis: set[str]) -> str:
         capped = [
             str(s)
             for s in a.get("capped_streams") or []
-            if "-".join(str(s).split("-")[:2]) in listener_enis  # streams: eni-ID-all
-        ] + [str(i) for i in a.get("capped_interfaces") or [] if str(i) in listener_enis]
+            if listener_enis is None
+            or "-".join(str(s).split("-")[:2]) in listener_enis  # streams: eni-ID-all
+        ] + [
+            str(i)
+            for i in a.get("capped_interfaces") or []
+            if listener_enis is None or str(i) in listener_enis
+        ]
         if capped:
             parts.append(
                 f"the sample cap of {a.get('cap')} records per interface was reached for "

@@ -89,11 +89,11 @@ def unobserved(
     ctx: RuleContext,
     net: Resource,
     win: Window | None,
-    interfaces: Sequence[str],
+    interfaces: Sequence[str] | None,
     attributes: dict[str, JSONValue],
 ) -> Judgement | None:
     """INCONCLUSIVE for ``net`` when its records may not be all there was; None when they
-    are (the sample cap counts only on ``interfaces``)."""
+    are (the sample cap counts only on ``interfaces``; on every interface when None)."""
     name = net.name or net.id
     if win is None or not win.reads:
         return replace(
@@ -112,7 +112,7 @@ def unobserved(
             attributes=attributes,
             depends_on=[x for r in failed for x in read_resources(r)],
         )
-    why = incomplete(win.reads, set(interfaces)) or (
+    why = incomplete(win.reads, None if interfaces is None else set(interfaces)) or (
         ""
         if win.whole
         else "no flow log read records every accepted flow of the whole network (only a "

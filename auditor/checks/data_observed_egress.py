@@ -183,7 +183,7 @@ def _judge(ctx: RuleContext, net: Resource, st: _Net, win: Window | None) -> Jud
             definite=True,
         )
         return with_links(j, affects=[net.id])
-    gap = unobserved(ctx, net, win, [], dict(extra))
+    gap = unobserved(ctx, net, win, None, dict(extra))
     if gap is not None:
         return replace(gap, message=gap.message + tail)
     assert win is not None

@@ -192,9 +192,9 @@ def _judge(
             },
         )
     seen = [(n, wins.get(network_key(n))) for n in sorted(sides, key=lambda x: x.id)]
-    full = [(n, w) for n, w in seen if w is not None and unobserved(ctx, n, w, [], {}) is None]
+    full = [(n, w) for n, w in seen if w is not None and unobserved(ctx, n, w, None, {}) is None]
     if not full:
-        gaps = [unobserved(ctx, n, w, [], {}) for n, w in seen]
+        gaps = [unobserved(ctx, n, w, None, {}) for n, w in seen]
         first = next((j for j in gaps if j is not None), None)
         why = "; ".join(j.message for j in gaps if j is not None)
         j = ctx.inconclusive(

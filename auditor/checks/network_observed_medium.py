@@ -19,7 +19,7 @@ gateway, PrivateLink). A private declaration (``network.replication.via`` withou
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from auditor.analysis.data_movement import distinct_flows
 from auditor.analysis.movement_places import Place, Places
@@ -59,6 +59,9 @@ class _Seen:
     private: list[Resource] = field(default_factory=list)
     public: list[tuple[Resource, str, str]] = field(default_factory=list)
     """(flow, medium, the resource carrying it)."""
+    network: str = ""
+    """The key of the network the destination lies in (whose read must be complete for
+    "all replication traffic into it was private" to hold)."""
 
 
 @rule(
@@ -105,19 +108,23 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
             continue
         crossed.update((s.network, d.network))
         how, carrier = medium(s, d)
-        got = seen.setdefault(d.resource, _Seen())
+        got = seen.setdefault(d.resource, _Seen(network=d.network))
         if how == "private" or how in allowed:
             got.private.append(flow)
         else:
             got.public.append((flow, how, carrier))
-    for rid, got in sorted(seen.items()):
-        yield _judge(ctx, rid, got, sorted(allowed))
     wins = windows(g)
+    by_key = {network_key(n): n for n in nets}
+    for rid, got in sorted(seen.items()):
+        gap = None
+        if not got.public:  # a PASS needs every flow into it read (a site's network: keyed)
+            gap = unobserved(ctx, by_key[got.network], wins.get(got.network), None, {})
+        yield replace(gap, resource=rid) if gap else _judge(ctx, rid, got, sorted(allowed))
     for n in sorted(nets, key=lambda x: x.id):
         k = network_key(n)
         if k not in site or k in crossed:
             continue
-        gap = unobserved(ctx, n, wins.get(k), [], {})
+        gap = unobserved(ctx, n, wins.get(k), None, {})
         if gap is not None:
             yield gap
             continue

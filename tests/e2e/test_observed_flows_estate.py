@@ -201,3 +201,32 @@ def test_a_path_with_neither_side_observed_is_inconclusive_not_dead(fake_aws: Fa
     assert v.evidence.gaps
     # us-west-2 saw the replication from us-east-1: that path is live whatever us-east-1 lost
     assert got["replication-path:aws/us-east-1~aws/us-west-2"].status is Status.PASS
+
+
+def test_a_capped_interface_keeps_medium_and_egress_from_passing(
+    fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One record per stream: a busy interface is cut by the sample cap, so bytes that
+    left, or replication on another medium, may be in the records not read. In a region
+    whose read cut any interface (not only a listener's), these rules cannot PASS."""
+    from auditor.collect.aws import vpc_flow_records
+
+    monkeypatch.setattr(vpc_flow_records, "CAP", 1)
+    s = _scan(fake_aws)
+    cut = {
+        r.region
+        for r in s.inventory.resources
+        if r.kind == "flow_read" and r.attributes.get("capped_streams")
+    }
+    assert cut, "the cap of one record cut no stream"
+    judged = [
+        v
+        for v in s.verdicts
+        if v.rule in ("network.observed-medium", "data.observed-egress")
+        and any(f":{region}:" in v.resource for region in cut)
+    ]
+    assert judged
+    assert not [v for v in judged if v.status is Status.PASS], [
+        (v.rule, v.resource, v.message) for v in judged if v.status is Status.PASS
+    ]
+    assert any("sample cap" in v.message for v in judged if v.status is Status.INCONCLUSIVE)
