@@ -10,6 +10,8 @@ STAMP  := $(VENV)/.installed
 LOCK   := requirements.txt
 LATEST := .venv-latest
 
+SARIF_TOOL := tools/sarif/node_modules/.installed
+
 .PHONY: demo test test-latest lock lint typecheck unit docs bench bench-1m clean fuzz
 
 $(BIN)/python:
@@ -35,7 +37,15 @@ lock: | $(BIN)/python
 	  --python-version 3.11 --no-emit-package boundary-auditor -c $(LOCK) \
 	  --custom-compile-command "make lock" -o pylock.toml
 
-test-latest:
+# Microsoft's SARIF multitool, exactly as tools/sarif/package-lock.json pins it: a test
+# checks report.sarif with its GitHub code scanning rules. Without npm that one test
+# skips (under CI it fails: .ci/run installs nodejs and npm).
+$(SARIF_TOOL): tools/sarif/package.json tools/sarif/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  cd tools/sarif && npm ci --no-audit --no-fund && touch node_modules/.installed; \
+	else echo "npm not found: the SARIF multitool test will skip (apt-get install nodejs npm)"; fi
+
+test-latest: $(SARIF_TOOL)
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
@@ -59,7 +69,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
 
-test: lint typecheck
+test: lint typecheck $(SARIF_TOOL)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests
 
 # The fuzz targets (tests/fuzz) run in `make test` with a fixed seed and a few seconds'

@@ -57,6 +57,7 @@ from auditor.normalize.spool import InventorySpool
 from auditor.render import ReportData, renderers
 from auditor.render.accountability import accountability_table
 from auditor.render.recovery import recovery_table
+from auditor.render.sarif import home_page
 from auditor.scan_request import (
     CORE_MEMBERS,
     OutputChoice,
@@ -85,6 +86,15 @@ def tool_version() -> str:
         return importlib.metadata.version("boundary-auditor")
     except importlib.metadata.PackageNotFoundError:
         return "0+unknown"
+
+
+def tool_uri() -> str:
+    """The package's public page from its ``Project-URL`` metadata ("" when none)."""
+    try:
+        urls = importlib.metadata.metadata("boundary-auditor").get_all("Project-URL") or []
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+    return home_page(urls)
 
 
 def collect_aws_inventory(
@@ -328,6 +338,7 @@ def _report_data(
             for r in ev.rules.values()
         },
         tool_version=tool_version(),
+        tool_uri=tool_uri(),
         evidence_sha256=digests,
         signed_by=signed_by,
         recovery=recovery_table(ev.graph, decl),

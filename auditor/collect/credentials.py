@@ -5,7 +5,10 @@ Azure (``--azure-auth``): ``default`` is azure-identity's DefaultAzureCredential
 EnvironmentCredential (a service principal from ``AZURE_TENANT_ID``,
 ``AZURE_CLIENT_ID`` and ``AZURE_CLIENT_SECRET`` or ``AZURE_CLIENT_CERTIFICATE_PATH``),
 ``managed-identity`` ManagedIdentityCredential (``AZURE_CLIENT_ID`` picks a
-user-assigned identity), ``browser`` InteractiveBrowserCredential.
+user-assigned identity), ``browser`` InteractiveBrowserCredential. A private cloud or
+Azure Stack authority (``AZURE_AUTHORITY_HOST``) that Microsoft's instance discovery
+does not know is trusted as given with ``disable_instance_discovery`` (the SDK's own
+option, for ``env`` and ``browser``: the credentials that validate their authority).
 
 GCP: a credentials file (service account key, authorized user or external account)
 through ``google.auth.load_credentials_from_file``; service-account impersonation
@@ -44,10 +47,20 @@ class CredentialError(ValueError):
     """Credentials that cannot be built from what was given (exit 2)."""
 
 
-def azure_credential(auth: str) -> Any:
+AZURE_AUTHORITY_VALIDATED = ("env", "browser")
+"""The ``--azure-auth`` modes whose credential validates its authority (MSAL's)."""
+
+
+def azure_credential(auth: str, *, disable_instance_discovery: bool = False) -> Any:
     """The TokenCredential for ``--azure-auth`` (None for ``default``: the collector's)."""
     if auth not in AZURE_AUTH:
         raise CredentialError(f"--azure-auth {auth!r}: not one of {', '.join(AZURE_AUTH)}")
+    if disable_instance_discovery and auth not in AZURE_AUTHORITY_VALIDATED:
+        raise CredentialError(
+            "--azure-disable-instance-discovery: applies to --azure-auth "
+            f"{' or '.join(AZURE_AUTHORITY_VALIDATED)}, not {auth}"
+        )
+    extra = {"disable_instance_discovery": True} if disable_instance_discovery else {}
     if auth == "default":
         return None
     from auditor.extras import import_extra
@@ -65,11 +78,11 @@ def azure_credential(auth: str) -> Any:
                 f"--azure-auth env: {', '.join(missing)} not set "
                 "(a service principal is read from the environment)"
             )
-        made = identity.EnvironmentCredential()
+        made = identity.EnvironmentCredential(**extra)
     elif auth == "managed-identity":
         made = identity.ManagedIdentityCredential(client_id=os.environ.get("AZURE_CLIENT_ID"))
     else:
-        made = identity.InteractiveBrowserCredential()
+        made = identity.InteractiveBrowserCredential(**extra)
     log.info("azure: credentials from %s", type(made).__name__)
     return made
 

@@ -1,6 +1,7 @@
 """``scan`` options choosing credentials and scope per cloud, checked before any API call.
 
-Azure ``--azure-auth`` and ``--subscription-ids``; GCP ``--credentials-file``,
+Azure ``--azure-auth``, ``--azure-disable-instance-discovery`` and
+``--subscription-ids``; GCP ``--credentials-file``,
 ``--impersonate-service-account`` and ``--project-ids``; AWS ``--role-session-name``,
 ``--session-duration``, ``--mfa-serial`` and ``--mfa-token`` (asked for when not
 given). They arrive packed as one :class:`CloudAuth`; its shape errors are one line
@@ -26,6 +27,8 @@ from auditor.commands._output import fail_with
 F = TypeVar("F", bound=Callable[..., Any])
 
 AZURE_AUTH = ("default", "cli", "env", "managed-identity", "browser")
+AZURE_AUTHORITY_VALIDATED = ("env", "browser")
+"""The ``--azure-auth`` modes whose credential validates its authority host."""
 SESSION_SECONDS = (900, 43200)
 """sts:AssumeRole's DurationSeconds range (a role's own maximum may be lower)."""
 _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
@@ -51,6 +54,7 @@ class CloudAuth:
     """The credential and scope options of one scan, as given."""
 
     azure_auth: str = "default"
+    azure_disable_instance_discovery: bool = False
     subscription_ids: tuple[str, ...] = ()
     credentials_file: Path | None = None
     impersonate: str | None = None
@@ -67,6 +71,13 @@ class CloudAuth:
         subs, projects = decl.accounts("azure", "customer"), decl.accounts("gcp", "customer")
         if self.azure_auth not in AZURE_AUTH:
             return f"--azure-auth {self.azure_auth!r}: not one of {', '.join(AZURE_AUTH)}"
+        if self.azure_disable_instance_discovery and self.azure_auth not in (
+            AZURE_AUTHORITY_VALIDATED
+        ):
+            return (
+                "--azure-disable-instance-discovery: applies to --azure-auth "
+                f"{' or '.join(AZURE_AUTHORITY_VALIDATED)}, not {self.azure_auth}"
+            )
         if (self.azure_auth != "default" or self.subscription_ids) and not subs:
             return (
                 "--azure-auth/--subscription-ids: "
@@ -135,7 +146,10 @@ class CloudAuth:
         if self.azure_auth != "default":
             from auditor.collect.credentials import azure_credential
 
-            out["azure"]["credential"] = azure_credential(self.azure_auth)
+            out["azure"]["credential"] = azure_credential(
+                self.azure_auth,
+                disable_instance_discovery=self.azure_disable_instance_discovery,
+            )
         if self.subscription_ids:
             wanted = set(self.subscription_ids)
             out["azure"]["subscriptions"] = tuple(
@@ -201,6 +215,7 @@ def credential_options(f: F) -> F:
     def wrapper(
         *args: Any,
         azure_auth: str,
+        azure_disable_instance_discovery: bool,
         subscription_ids: tuple[str, ...],
         credentials_file: Path | None,
         impersonate_service_account: str | None,
@@ -219,6 +234,7 @@ def credential_options(f: F) -> F:
                 fail_with(f"{flag} {','.join(given)!r}: names no id")
         auth = CloudAuth(
             azure_auth=azure_auth,
+            azure_disable_instance_discovery=azure_disable_instance_discovery,
             subscription_ids=_split(subscription_ids),
             credentials_file=credentials_file,
             impersonate=impersonate_service_account,
@@ -239,6 +255,13 @@ def credential_options(f: F) -> F:
             help="Azure credential: DefaultAzureCredential, the Azure CLI's login, a service "
             "principal from AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, a managed "
             "identity (AZURE_CLIENT_ID picks a user-assigned one) or an interactive browser login.",
+        ),
+        click.option(
+            "--azure-disable-instance-discovery",
+            is_flag=True,
+            help="With --azure-auth env or browser: trust the AZURE_AUTHORITY_HOST authority "
+            "as given instead of asking login.microsoftonline.com to validate it (Azure "
+            "Stack and private clouds, whose authority Microsoft's discovery does not know).",
         ),
         click.option(
             "--subscription-ids",

@@ -22,6 +22,12 @@ carries ``x-ms-user-quota-remaining`` and ``x-ms-user-quota-resets-after``
 The bearer-token policy of azure-core refuses plain http, hence TLS with a
 throwaway CA from ``trustme``; clients pass ``connection_verify=ca_path``.
 
+Tokens: :meth:`AzureFake.credential` is a static one (the fake checks none). Real
+azure-identity credentials get theirs from the fake's Entra on the same server
+(:mod:`auditor.fakecloud.azure_entra`: a service principal's client credentials
+grant, an App Service managed identity); :attr:`AzureFake.authorizations` records the
+bearer of every request, so a test can see which token read.
+
 Faults: :meth:`AzureFake.add_fault` answers requests whose path (and, if
 given, method and body substring) match with a chosen status and body, for
 throttling, server errors, access denied and malformed answers.
@@ -68,6 +74,7 @@ from typing import Any
 
 from auditor.extras import import_extra
 from auditor.fakecloud.azure_blobs import BlobStore
+from auditor.fakecloud.azure_entra import MSI_PATH, Entra, Grant
 
 TABLES = ("resources", "authorizationresources", "resourcecontainers")
 ROW_COLUMNS = (
@@ -148,6 +155,8 @@ class _State:
     faults: list[list[Any]] = field(default_factory=list)
     """[fault, remaining] pairs, in the order added."""
     requests: list[tuple[str, str]] = field(default_factory=list)
+    authorizations: list[tuple[str, str]] = field(default_factory=list)
+    """(path, ``Authorization`` header) of every request."""
     lock: threading.Lock = field(default_factory=threading.Lock)
     quota: tuple[int, float] | None = None
     """Resource Graph queries allowed per window of seconds (None: unmetered, no headers)."""
@@ -156,6 +165,8 @@ class _State:
     throttled: int = 0
     blobs: BlobStore = field(default_factory=BlobStore)
     """The blob data plane of the estate's storage accounts (``blob_storage``)."""
+    entra: Entra = field(default_factory=Entra)
+    """Token service for real azure-identity credentials (see fakecloud/azure_entra.py)."""
 
 
 def _duration(seconds: float) -> str:
@@ -381,8 +392,36 @@ class AzureFake:
 
     # --- what tests use ----------------------------------------------------------------
     def credential(self) -> FakeCredential:
-        """A TokenCredential the real SDK clients accept (the fake checks no token)."""
+        """A TokenCredential the real SDK clients accept (the fake checks no token; real
+        azure-identity credentials can get one from its Entra, see :meth:`register_client`)."""
         return FakeCredential()
+
+    def register_client(self, tenant: str, client_id: str, secret: str) -> None:
+        """A service principal Entra grants tokens to (client credentials)."""
+        with self.state.entra.lock:
+            self.state.entra.clients[(tenant, client_id)] = secret
+
+    def managed_identity(self, header: str, client_ids: Sequence[str] = ("",)) -> str:
+        """Serve App Service managed identity tokens; the ``IDENTITY_ENDPOINT`` URL.
+
+        ``header`` is the ``IDENTITY_HEADER`` secret; ``client_ids`` the user-assigned
+        identities ("" the system-assigned one)."""
+        with self.state.entra.lock:
+            self.state.entra.identity_header = header
+            self.state.entra.identities = set(client_ids)
+        return self.base_url + MSI_PATH
+
+    @property
+    def grants(self) -> list[Grant]:
+        """Every token request the fake Entra answered, in order."""
+        with self.state.entra.lock:
+            return list(self.state.entra.grants)
+
+    @property
+    def authorizations(self) -> list[tuple[str, str]]:
+        """(path, ``Authorization`` header) of every request served so far."""
+        with self.state.lock:
+            return list(self.state.authorizations)
 
     def add_fault(self, fault: AzureFault) -> None:
         with self.state.lock:
@@ -482,6 +521,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _fault(self, method: str, path: str, body: str) -> bool:
         with self.state.lock:
             self.state.requests.append((method, path))
+            self.state.authorizations.append((path, str(self.headers.get("Authorization", ""))))
             chosen: AzureFault | None = None
             for pair in self.state.faults:
                 fault, left = pair
@@ -508,7 +548,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urllib.parse.urlsplit(self.path)
-        if self._fault("GET", url.path, "") or self.state.blobs.serve(self, "GET", url):
+        if (
+            self._fault("GET", url.path, "")
+            or self.state.entra.serve(self, "GET", url, "")
+            or self.state.blobs.serve(self, "GET", url)
+        ):
             return
         query = urllib.parse.parse_qs(url.query)
         m = _RG_LIST.match(url.path)
@@ -612,7 +656,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         url = urllib.parse.urlsplit(self.path)
         body = self._read_body()
-        if self._fault("POST", url.path, body):
+        if self._fault("POST", url.path, body) or self.state.entra.serve(self, "POST", url, body):
             return
         if not _GRAPH.match(url.path):
             self._error(404, "NotFound", f"no route for POST {url.path}")

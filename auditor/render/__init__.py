@@ -64,6 +64,9 @@ class ReportData:
     rule_docs: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Rule id -> ``title``, ``rationale``, ``remediation``, ``path``, ``severity``."""
     tool_version: str = ""
+    tool_uri: str = ""
+    """The tool's public page (an absolute http(s) URL from the package's ``Project-URL``
+    metadata); "" when the package names none."""
     not_judged: Mapping[str, int] = field(default_factory=dict)
     """Exported resource type no normaliser reads -> count (imports only): never in scope,
     so no gap, but shown so a reviewer does not overestimate coverage."""

@@ -14,6 +14,10 @@
   result across scans; the root-cause finding id is a property.
 - Rules carry a name (the id in PascalCase), ``help`` (rationale and remediation)
   and a GitHub ``security-severity``.
+- ``informationUri`` (SARIF: an absolute URI) is the package's public page from its
+  ``Project-URL`` metadata; a package that names none gets none rather than an
+  invented one. Rules have no ``helpUri`` for the same reason: their help is
+  embedded in ``help`` (GitHub shows it), there is no published page to link.
 
 Cloud-supplied strings only ever appear as JSON string values (escaped by the
 JSON encoder) and in plain-text ``message.text``, never in Markdown fields.
@@ -24,6 +28,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import urllib.parse
+from collections.abc import Iterable
 from typing import Any
 
 from auditor.model import Severity, Status, Verdict
@@ -79,6 +85,24 @@ DECLARATION_ARTIFACT = "declaration.yaml"
 def rule_name(rule_id: str) -> str:
     """``data.key-rotation`` -> ``DataKeyRotation`` (SARIF: a name, not the id again)."""
     return "".join(p[:1].upper() + p[1:] for p in re.split(r"[.\-_]", rule_id) if p)
+
+
+HOME_PAGE_LABELS = ("homepage", "documentation", "source", "repository")
+"""``Project-URL`` labels that name the tool's public page, in order of preference."""
+
+
+def home_page(project_urls: Iterable[str]) -> str:
+    """The absolute http(s) URL of the first ``Project-URL`` (``label, url``) whose label
+    names a home page, documentation or source; "" when there is none."""
+    found: dict[str, str] = {}
+    for entry in project_urls:
+        label, _, url = entry.partition(",")
+        key = re.sub(r"[^a-z]", "", label.lower())
+        url = url.strip()
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc and key not in found:
+            found[key] = url
+    return next((found[k] for k in HOME_PAGE_LABELS if k in found), "")
 
 
 def fingerprint(rule: str, resource: str, aspect: str = "") -> str:
@@ -146,6 +170,8 @@ def sarif_document(report: ReportData) -> dict[str, Any]:
     }
     if report.tool_version:
         driver["version"] = report.tool_version
+    if report.tool_uri:
+        driver["informationUri"] = report.tool_uri
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",

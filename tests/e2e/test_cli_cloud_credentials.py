@@ -4,7 +4,11 @@ against the fake clouds: the credential the builder makes is the one that reads.
 GCP: a service account key file whose token endpoint is a small OAuth
 server here (it records each grant), and impersonation through the IAM Credentials
 ``generateAccessToken`` call on the same server. Azure: ``--azure-auth cli`` runs a
-stand-in ``az`` (it records its arguments and prints a token as the Azure CLI does).
+stand-in ``az`` (it records its arguments and prints a token as the Azure CLI does);
+``env`` and ``managed-identity`` get their token from the Azure fake's Entra (a client
+credentials grant through ``AZURE_AUTHORITY_HOST``, and App Service's identity
+endpoint through ``IDENTITY_ENDPOINT``/``IDENTITY_HEADER``), all on loopback; the
+Resource Manager reads must carry the token that grant gave.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -20,17 +25,42 @@ from pathlib import Path
 
 import pytest
 
+from auditor.boundary import load_declaration
 from auditor.collect.azure import AzureScanOptions, collect_azure
 from auditor.collect.credentials import CredentialError, azure_credential, gcp_credentials
 from auditor.collect.gcp import GcpScanOptions, collect_gcp
+from auditor.collect.runner import CollectionResult
+from auditor.commands._credentials import CloudAuth
 from auditor.fakecloud.azure_server import AzureFake, load_estate
 from auditor.fakecloud.gcp_server import GcpFake
 from tests.gcp_helpers import ESTATE, PROJECT
 
 pytestmark = pytest.mark.e2e
 
-AZURE = Path(__file__).resolve().parents[2] / "fixtures" / "azure-kafka"
+ROOT = Path(__file__).resolve().parents[2]
+AZURE = ROOT / "fixtures" / "azure-kafka"
 S1 = "11111111-1111-1111-1111-111111111111"
+TENANT = "aaaaaaaa-0000-4000-8000-00000000000a"
+CLIENT = "bbbbbbbb-0000-4000-8000-00000000000b"
+SECRET = "sp-secret-for-the-fake"
+IDENTITY_HEADER = "app-service-identity-header"
+USER_ASSIGNED = "cccccccc-0000-4000-8000-00000000000c"
+AZURE_CREDENTIAL_ENV = (
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_USERNAME",
+    "AZURE_PASSWORD",
+    "AZURE_AUTHORITY_HOST",
+    "AZURE_REGIONAL_AUTHORITY_NAME",
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "IDENTITY_SERVER_THUMBPRINT",
+    "IMDS_ENDPOINT",
+    "MSI_ENDPOINT",
+    "MSI_SECRET",
+)
 SOURCE = "ci-runner@audit-project.iam.gserviceaccount.com"
 TARGET = "scanner@audit-project.iam.gserviceaccount.com"
 
@@ -238,3 +268,155 @@ def test_azure_env_names_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> Non
     made = azure_credential("env")
     assert type(made).__name__ == "EnvironmentCredential"
     assert type(made._credential).__name__ == "ClientSecretCredential"
+
+
+# --- Azure: service principal and managed identity, tokens from the fake's Entra ----------
+
+
+_OUTSIDE: list[object] | None = None
+"""Addresses connected to beyond loopback while a test watches (None: not watching)."""
+
+
+def _watch_connections(event: str, args: tuple[object, ...]) -> None:
+    if _OUTSIDE is None or event not in ("socket.connect", "socket.getaddrinfo"):
+        return
+    address = args[1] if event == "socket.connect" else args
+    host = address[0] if isinstance(address, tuple) else address
+    if host not in ("127.0.0.1", "::1", "localhost", b"127.0.0.1"):
+        _OUTSIDE.append(address)
+
+
+sys.addaudithook(_watch_connections)
+
+
+@pytest.fixture
+def azure(monkeypatch: pytest.MonkeyPatch) -> Iterator[AzureFake]:
+    """The Azure fake, trusted by every HTTP client (its CA), no Azure credential set;
+    the test fails if anything connects beyond loopback (Microsoft's instance discovery)."""
+    global _OUTSIDE
+    for name in AZURE_CREDENTIAL_ENV:
+        monkeypatch.delenv(name, raising=False)
+    with AzureFake(load_estate(AZURE / "estate.yaml"), page_size=50) as fake:
+        # the token requests go through requests' own CA bundle setting (the ARM
+        # clients get the fake's CA as connection_verify)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", fake.ca_path)
+        _OUTSIDE = []
+        try:
+            yield fake
+            assert _OUTSIDE == [], f"connected beyond loopback: {_OUTSIDE}"
+        finally:
+            _OUTSIDE = None
+
+
+def _collect_azure(credential: object, fake: AzureFake) -> CollectionResult:
+    return collect_azure(
+        AzureScanOptions(
+            subscriptions=(S1,),
+            base_url=fake.base_url,
+            credential=credential,
+            connection_verify=fake.ca_path,
+            retry_total=0,
+        )
+    )
+
+
+def _arm_bearers(fake: AzureFake, since: int = 0) -> set[str]:
+    """The Authorization of every Resource Manager / Resource Graph request (from the
+    ``since``-th request on)."""
+    return {
+        auth
+        for path, auth in fake.authorizations[since:]
+        if path.startswith(("/subscriptions/", "/providers/"))
+    }
+
+
+def test_azure_env_service_principal_reads_with_the_token_entra_granted(
+    azure: AzureFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    azure.register_client(TENANT, CLIENT, SECRET)
+    monkeypatch.setenv("AZURE_TENANT_ID", TENANT)
+    monkeypatch.setenv("AZURE_CLIENT_ID", CLIENT)
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", SECRET)
+    monkeypatch.setenv("AZURE_AUTHORITY_HOST", azure.base_url)  # https://127.0.0.1:PORT
+    # as `scan --azure-auth env --azure-disable-instance-discovery` packs it
+    auth = CloudAuth(azure_auth="env", azure_disable_instance_discovery=True)
+    decl = load_declaration(ROOT / "fixtures" / "kafka-byoc-multicloud" / "boundary.yaml")
+    assert auth.problem(decl, assume_role=None) is None
+    credential = auth.cloud_options(decl)["azure"]["credential"]
+    assert type(credential._credential).__name__ == "ClientSecretCredential"
+    result = _collect_azure(credential, azure)
+    assert result.records and not result.gaps, result.gaps
+    # MSAL read the tenant's OpenID configuration from the fake, not from Microsoft
+    assert ("GET", f"/{TENANT}/v2.0/.well-known/openid-configuration") in azure.requests
+    grants = azure.grants
+    assert grants and all(g.kind == "client_credentials" for g in grants)
+    for grant in grants:
+        assert grant.tenant == TENANT
+        assert grant.fields["grant_type"] == "client_credentials"
+        assert (grant.fields["client_id"], grant.fields["client_secret"]) == (CLIENT, SECRET)
+        assert grant.fields["scope"] == "https://management.azure.com/.default"
+    assert _arm_bearers(azure) <= {f"Bearer {g.token}" for g in grants}
+    assert _arm_bearers(azure)
+
+
+def test_azure_env_with_a_secret_entra_refuses_reads_nothing(
+    azure: AzureFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    azure.register_client(TENANT, CLIENT, SECRET)
+    for name, value in (
+        ("AZURE_TENANT_ID", TENANT),
+        ("AZURE_CLIENT_ID", CLIENT),
+        ("AZURE_CLIENT_SECRET", "not-the-secret"),
+        ("AZURE_AUTHORITY_HOST", azure.base_url),
+    ):
+        monkeypatch.setenv(name, value)
+    result = _collect_azure(azure_credential("env", disable_instance_discovery=True), azure)
+    assert not result.records and result.gaps
+    assert azure.grants and not any(g.token for g in azure.grants)
+    assert not _arm_bearers(azure) - {""}  # nothing reached Resource Manager with a token
+
+
+def test_azure_managed_identity_reads_with_the_app_service_token(
+    azure: AzureFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endpoint = azure.managed_identity(IDENTITY_HEADER, ("", USER_ASSIGNED))
+    assert endpoint.startswith("https://127.0.0.1:")
+    monkeypatch.setenv("IDENTITY_ENDPOINT", endpoint)
+    monkeypatch.setenv("IDENTITY_HEADER", IDENTITY_HEADER)
+    # system-assigned, then the user-assigned identity AZURE_CLIENT_ID names
+    for client_id in ("", USER_ASSIGNED):
+        if client_id:
+            monkeypatch.setenv("AZURE_CLIENT_ID", client_id)
+        before, requests = len(azure.grants), len(azure.authorizations)
+        credential = azure_credential("managed-identity")
+        assert type(credential).__name__ == "ManagedIdentityCredential"
+        result = _collect_azure(credential, azure)
+        assert result.records and not result.gaps, result.gaps
+        grants = azure.grants[before:]
+        assert grants and all(g.kind == "managed_identity" and g.token for g in grants)
+        for grant in grants:
+            assert grant.headers["X-IDENTITY-HEADER"] == IDENTITY_HEADER
+            assert grant.fields["resource"] == "https://management.azure.com"
+            assert grant.fields.get("client_id", "") == client_id
+        bearers = _arm_bearers(azure, requests)
+        assert bearers and bearers <= {f"Bearer {g.token}" for g in grants}
+
+
+def test_azure_managed_identity_unknown_to_the_endpoint_reads_nothing(
+    azure: AzureFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IDENTITY_ENDPOINT", azure.managed_identity(IDENTITY_HEADER, ("",)))
+    monkeypatch.setenv("IDENTITY_HEADER", IDENTITY_HEADER)
+    monkeypatch.setenv("AZURE_CLIENT_ID", USER_ASSIGNED)  # not assigned here
+    result = _collect_azure(azure_credential("managed-identity"), azure)
+    assert not result.records and result.gaps
+    assert azure.grants and not any(g.token for g in azure.grants)
+    assert not _arm_bearers(azure) - {""}
+
+
+def test_azure_instance_discovery_switch_is_for_authority_validating_modes() -> None:
+    with pytest.raises(CredentialError) as err:
+        azure_credential("cli", disable_instance_discovery=True)
+    assert str(err.value) == (
+        "--azure-disable-instance-discovery: applies to --azure-auth env or browser, not cli"
+    )

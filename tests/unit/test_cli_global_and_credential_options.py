@@ -41,6 +41,11 @@ def _scan(tmp_path: Path, decl: Path, *extra: str) -> tuple[int, str]:
 CASES = [
     (MULTI, ("--azure-auth", "kerberos"), "--azure-auth 'kerberos': not one of default, cli, env"),
     (AWS_ONLY, ("--azure-auth", "cli"), "the customer party declares no Azure subscriptions"),
+    (
+        MULTI,
+        ("--azure-auth", "cli", "--azure-disable-instance-discovery"),
+        "--azure-disable-instance-discovery: applies to --azure-auth env or browser, not cli",
+    ),
     (AWS_ONLY, ("--project-ids", "p"), "the customer party declares no gcp.projects"),
     (MULTI, ("--subscription-ids", f"{S1},nope"), "--subscription-ids nope: not declared"),
     (MULTI, ("--project-ids", "orders-dev"), "--project-ids orders-dev: not declared"),

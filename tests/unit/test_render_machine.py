@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.resources
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from typing import Any
 
 import jsonschema
@@ -18,7 +19,7 @@ from auditor.pipeline import bundle_files, evaluate_inventory
 from auditor.render import ReportData
 from auditor.render.junit import render as render_junit
 from auditor.render.ocsf import render as render_ocsf
-from auditor.render.sarif import fingerprint
+from auditor.render.sarif import fingerprint, home_page
 from auditor.render.sarif import render as render_sarif
 from tests.helpers import CUSTOMER, PRIMARY, declaration
 
@@ -143,6 +144,23 @@ def test_sarif_results_levels_and_rules(sarif_schema: dict[str, Any]) -> None:
         "<script>"
         not in raw.decode().replace("\\u0000", "").split('"rules"')[1].split('"results"')[0]
     )
+
+
+def test_sarif_information_uri_is_the_packages_page_or_absent(
+    sarif_schema: dict[str, Any],
+) -> None:
+    """informationUri comes only from a Project-URL the package declares, never invented."""
+    driver = json.loads(render_sarif(_report()))["runs"][0]["tool"]["driver"]
+    assert "informationUri" not in driver
+    page = "https://auditor.example.org/"
+    doc = json.loads(render_sarif(replace(_report(), tool_uri=page)))
+    jsonschema.Draft4Validator(sarif_schema).validate(doc)
+    assert doc["runs"][0]["tool"]["driver"]["informationUri"] == page
+    # Project-URL entries are "label, url"; the label picks, a relative or non-web URL never
+    urls = ["Issues, https://x.example/issues", "Source, https://x.example/src", "Homepage, /"]
+    assert home_page(urls) == "https://x.example/src"
+    assert home_page([*urls, "Home-Page, https://x.example/"]) == "https://x.example/"
+    assert home_page(["Documentation, ftp://x.example/"]) == home_page([]) == ""
 
 
 def test_sarif_with_no_findings_is_valid(sarif_schema: dict[str, Any]) -> None:
