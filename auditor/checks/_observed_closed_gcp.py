@@ -196,14 +196,16 @@ def gcp_networks(graph: BoundaryGraph, ports: set[int]) -> list[GcpNet]:
 
 
 def _none(key: tuple[str, str, int], vm: Resource) -> Path:
-    hop = _hop(
-        vm.id,
-        "source",
-        f"no collected network, peering, site link or internet path brings {key[0]} to "
-        f"{vm.name or vm.id}",
-        Reach.NO,
+    return Path(
+        source=key[0],
+        target=vm.id,
+        port=key[2],
+        reach=Reach.NO,
+        via=(),
+        hops=(),
+        reason=f"no collected network, peering, site link or internet path brings {key[0]} "
+        f"to {vm.name or vm.id}",
     )
-    return _path(key[0], vm, key[2], "", [hop])
 
 
 def unseen_listeners(graph: BoundaryGraph) -> list[Resource]:

@@ -1,0 +1,182 @@
+"""The observed-flows-gcp fixture end to end: ``fixtures/observed-flows-gcp`` served by the GCP
+fake (estate.yaml to the real google-cloud-asset client, flows.yaml's ``vpc_flows`` entries
+to the real google-cloud-logging client's ``entries.list``), read with ``--flows-since``,
+normalised and judged by the four observed-flow rules; the README's tables say what FAILs
+and which twin PASSes. Edits of the estate show what GCP cannot judge: a sampled or
+filtered subnetwork, a subnetwork without flow logs, a failed read, a Cloud NAT whose
+addresses are allocated automatically."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.analysis.data_movement import movement_map
+from auditor.boundary import load_declaration
+from auditor.collect.gcp import GcpScanOptions, collect_gcp
+from auditor.collect.gcp.vpc_flow_records import OPERATION
+from auditor.fakecloud.gcp_logging import load_entries
+from auditor.fakecloud.gcp_server import GcpFake, load_assets
+from auditor.model import Inventory, Scope, Status, Verdict
+from auditor.normalize import normalize
+from tests.estate_readme import PLANTED, EstateReadme, assert_one_finding_per_misconfiguration
+from tests.helpers import run_rules
+
+pytestmark = pytest.mark.e2e
+
+ESTATE = Path(__file__).resolve().parents[2] / "fixtures" / "observed-flows-gcp"
+PROJECT = "orders-prod"
+REGIONS = ("europe-west1", "europe-west4", "europe-west3")
+RULES = (
+    "network.observed-closed-path",
+    "network.observed-dead-path",
+    "network.observed-medium",
+    "data.observed-egress",
+)
+DAY = 24 * 3600
+README = EstateReadme(path=ESTATE / "README.md", explained=(PLANTED,))
+CP = "//compute.googleapis.com/projects/orders-prod"
+MAIN = f"{CP}/global/networks/kafka-main"
+DR3 = f"{CP}/global/networks/kafka-dr3"
+EW4 = f"{CP}/regions/europe-west4/subnetworks/main-ew4"
+EW3 = f"{CP}/regions/europe-west3/subnetworks/dr3-ew3"
+NAT = f"{CP}/regions/europe-west1/routers/nat-router-ew1"
+LOG = f"projects/{PROJECT}/logs/compute.googleapis.com%2Fvpc_flows"
+
+
+@dataclass(frozen=True)
+class Scan:
+    inventory: Inventory
+    verdicts: list[Verdict]
+
+
+Edit = Callable[[list[dict[str, Any]]], object]
+
+
+def _data(assets: Sequence[dict[str, Any]], name: str) -> dict[str, Any]:
+    (found,) = [a for a in assets if a["name"] == name]
+    out: dict[str, Any] = found["resource"]["data"]
+    return out
+
+
+def _scan(*edits: Edit, since: int | None = DAY, fault: tuple[str, int, str] | None = None) -> Scan:
+    assets = copy.deepcopy(load_assets(ESTATE / "estate.yaml"))
+    for edit in edits:
+        edit(assets)
+    entries = load_entries(ESTATE / "flows.yaml")
+    with GcpFake(assets, page_size=20, entries=entries) as fake:
+        if fault is not None:
+            fake.fail(*fault)
+        result = collect_gcp(
+            GcpScanOptions(
+                projects=(PROJECT,),
+                api_endpoint=fake.endpoint,
+                logging_endpoint=fake.endpoint,
+                credentials=fake.credentials(),
+                retry=None,
+                timeout=10.0,
+                page_size=20,
+                max_workers=2,
+                flows_since=since,
+            )
+        )
+    inv = normalize(
+        result.records,
+        scope=Scope(accounts=(PROJECT,), regions=REGIONS, cloud="gcp"),
+        gaps=result.gaps,
+        collected=result.units,
+    )
+    decl = load_declaration(ESTATE / "boundary.yaml")
+    return Scan(inventory=inv, verdicts=run_rules(inv, decl, rules=RULES))
+
+
+_SCAN: dict[str, Scan] = {}
+
+
+@pytest.fixture
+def scan() -> Scan:
+    """Serve, read and judge once; later tests reuse the result."""
+    if "scan" not in _SCAN:
+        _SCAN["scan"] = _scan()
+    return _SCAN["scan"]
+
+
+def test_every_planted_violation_is_caught(scan: Scan) -> None:
+    assert README.uncaught(scan.verdicts, scan.inventory) == []
+
+
+def test_every_other_verdict_passes_or_is_explained(scan: Scan) -> None:
+    assert README.unexplained(scan.verdicts, scan.inventory) == []
+    assert README.stale(scan.verdicts, scan.inventory) == []
+
+
+def test_the_clean_twins_pass(scan: Scan) -> None:
+    assert README.flagged_twins(scan.verdicts, scan.inventory) == []
+
+
+def test_each_planted_misconfiguration_is_one_finding(scan: Scan) -> None:
+    assert_one_finding_per_misconfiguration(README, scan.verdicts, scan.inventory)
+
+
+def _one(s: Scan, rule: str, status: Status, resource: str = "") -> Verdict:
+    got = [
+        v
+        for v in s.verdicts
+        if v.rule == rule and v.status is status and (not resource or v.resource == resource)
+    ]
+    assert len(got) == 1, [(v.status, v.resource, v.message) for v in s.verdicts if v.rule == rule]
+    return got[0]
+
+
+def _on(s: Scan, rule: str, resource: str) -> Verdict:
+    got = [v for v in s.verdicts if v.rule == rule and v.resource == resource]
+    assert len(got) == 1, [(v.status, v.resource, v.message) for v in s.verdicts if v.rule == rule]
+    return got[0]
+
+
+def test_the_closed_path_names_the_flow_and_model_drift(scan: Scan) -> None:
+    v = _one(scan, "network.observed-closed-path", Status.FAIL)
+    assert "model drift or an unmodelled feature" in v.message
+    assert "172.16.5.5 -> 10.10.0.10:9092" in v.message
+    (flow,) = v.evidence.attributes["flows"]
+    assert flow["src"] == "172.16.5.5" and flow["bytes"] == 2400 and flow["records"] == 2
+    assert flow["model"]["reach"] == "no"
+
+
+def test_the_nat_medium_fails_with_its_bytes_and_the_cloud_nat_as_cause(scan: Scan) -> None:
+    v = _one(scan, "network.observed-medium", Status.FAIL)
+    assert v.evidence.attributes["bytes"] == 80_000_000
+    assert v.evidence.attributes["media"] == ["nat"]
+    assert v.causes == (f"{NAT}/nats/egress-nat",)
+
+
+def test_a_connection_recorded_at_both_ends_counts_once(scan: Scan) -> None:
+    v = _one(scan, "network.observed-dead-path", Status.PASS)
+    assert v.evidence.attributes["bytes"] == 240_000_000
+    assert v.evidence.attributes["records"] == 3
+
+
+def test_egress_is_what_the_sending_vm_recorded(scan: Scan) -> None:
+    v = _one(scan, "data.observed-egress", Status.FAIL)
+    assert v.resource == MAIN
+    assert v.evidence.attributes["bytes_by_destination"] == {"203.0.113.50": 15_000_000}
+    assert [f["action"] for f in v.evidence.attributes["flows"]] == ["SENT"]
+
+
+def test_without_flows_every_rule_is_not_applicable() -> None:
+    s = _scan(since=None)
+    assert {(v.rule, v.status) for v in s.verdicts} == {(r, Status.NOT_APPLICABLE) for r in RULES}
+
+
+def test_the_data_movement_map_places_the_cloud_nat_and_the_gcp_regions(scan: Scan) -> None:
+    m = movement_map(scan.inventory.resources)
+    assert m is not None
+    got = {(c.kind, c.source, c.target, c.medium): c.bytes for c in m.crossings}
+    e1, e4 = "gcp/orders-prod/europe-west1", "gcp/orders-prod/europe-west4"
+    assert got[("region", e1, e4, "local")] == 240_000_000
+    assert got[("region", e1, e4, "nat")] == 80_000_000
