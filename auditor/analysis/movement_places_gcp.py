@@ -19,12 +19,14 @@ its **sites** (``gcp/REGION``) are its subnetworks' regions (:func:`site_spaces`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from auditor.analysis.network.addresses import Net, parse_net
 from auditor.model import Kind, Resource
 
+SEEN = ("ACCEPT", "SENT")
+"""Actions of traffic that crossed: GCP's ``SENT`` is a record of the sending VM."""
 Spot = dict[str, Any]
 """The fields of a :class:`~auditor.analysis.movement_places.Place` (which imports this)."""
 
@@ -125,3 +127,42 @@ def site_of_network(net: Resource, subnets: Iterable[Resource]) -> list[str]:
             if s.cloud == "gcp" and str(s.attributes.get("vpc_id") or "") == net.id
         }
     )
+
+
+def one_per_connection(
+    flows: Sequence[Resource], where: Callable[[str], Any] | None = None
+) -> list[Resource]:
+    """``flows`` less each GCP ``SENT`` aggregate whose connection the receiving VM also
+    recorded as ``ACCEPT``: the same source, destination, port and protocol; or, with
+    ``where`` (an address -> its place, :meth:`Places.of`), translated on the way (sent to a
+    VM's external address through Cloud NAT or from the sender's external address): an
+    ``ACCEPT`` at the VM holding that address, on the same port and protocol, from a public
+    address placed in the sender's network."""
+    keys = ("src", "dst", "dst_port", "protocol")
+    accepted = {
+        tuple(str(f.attributes.get(k)) for k in keys)
+        for f in flows
+        if f.attributes.get("action") == "ACCEPT"
+    }
+    translated: set[tuple[str, str, str, str]] = set()
+    if where is not None:
+        for f in flows:
+            a = f.attributes
+            src = where(str(a.get("src"))) if a.get("action") == "ACCEPT" else None
+            if src is not None and src.public:
+                at = str(a.get("instance_id") or a.get("interface_id") or "")
+                translated.add((at, str(a.get("dst_port")), str(a.get("protocol")), src.network))
+    out: list[Resource] = []
+    for f in flows:
+        a = f.attributes
+        if a.get("action") == "SENT":
+            if tuple(str(a.get(k)) for k in keys) in accepted:
+                continue
+            src = where(str(a.get("src"))) if where is not None else None
+            dst = where(str(a.get("dst"))) if where is not None else None
+            if src is not None and dst is not None and dst.public:
+                key = (dst.resource, str(a.get("dst_port")), str(a.get("protocol")), src.network)
+                if key in translated:
+                    continue
+        out.append(f)
+    return out

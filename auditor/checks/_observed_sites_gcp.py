@@ -22,7 +22,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from auditor.analysis.movement_places import Place
-from auditor.analysis.movement_places_gcp import auto_nats, site_of_network, site_spaces
+from auditor.analysis.movement_places_gcp import (
+    SEEN,
+    auto_nats,
+    one_per_connection,
+    site_of_network,
+    site_spaces,
+)
 from auditor.analysis.network import platform_networks
 from auditor.analysis.network.addresses import parse_net
 from auditor.analysis.network.answers import Reach
@@ -32,8 +38,7 @@ from auditor.checks import Judgement, RuleContext
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
-SEEN = ("ACCEPT", "SENT")
-"""Actions of traffic that crossed: GCP's ``SENT`` is a record of the sending VM."""
+__all__ = ["SEEN", "one_per_connection"]
 
 
 def gcp_networks(graph: BoundaryGraph) -> list[Resource]:
@@ -70,23 +75,6 @@ def open_pairs(graph: BoundaryGraph, allowed: Sequence[str]) -> dict[frozenset[s
             continue
         out.setdefault(frozenset((src, f"gcp/{t.region}")), []).append(f)
     return out
-
-
-def one_per_connection(flows: Sequence[Resource]) -> list[Resource]:
-    """``flows`` less each GCP ``SENT`` aggregate whose connection the destination also
-    recorded (``ACCEPT``, same source, destination, port and protocol)."""
-    keys = ("src", "dst", "dst_port", "protocol")
-    accepted = {
-        tuple(str(f.attributes.get(k)) for k in keys)
-        for f in flows
-        if f.attributes.get("action") == "ACCEPT"
-    }
-    return [
-        f
-        for f in flows
-        if f.attributes.get("action") != "SENT"
-        or tuple(str(f.attributes.get(k)) for k in keys) not in accepted
-    ]
 
 
 AUTO_NAT = (

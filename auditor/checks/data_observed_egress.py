@@ -126,7 +126,7 @@ def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
         if network_key(n) in keys and is_customer_account(decl, n.cloud, n.account)
     }
     state = {k: _Net() for k in nets}
-    for flow in one_per_connection(distinct_flows(g.of_kind(OBSERVED_FLOW))):
+    for flow in one_per_connection(distinct_flows(g.of_kind(OBSERVED_FLOW)), places.of):
         a = flow.attributes
         src, dst = places.of(str(a.get("src"))), places.of(str(a.get("dst")))
         if a.get("action") == "REJECT":
