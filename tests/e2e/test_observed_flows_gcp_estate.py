@@ -9,7 +9,7 @@ addresses are allocated automatically."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -186,3 +186,126 @@ def test_the_data_movement_map_places_the_cloud_nat_and_the_gcp_regions(scan: Sc
         ("internet", e1, "internet", "nat"): 15_000_000,
         ("outside the estate", "outside the estate", e1, "internet gateway or unmodelled"): 2400,
     }
+
+
+def _sample(subnet: str, rate: float) -> Edit:
+    return lambda assets: _data(assets, subnet)["logConfig"].update(flowSampling=rate)
+
+
+MAIN_EW1 = f"{CP}/regions/europe-west1/subnetworks/main-ew1"
+
+
+def test_sampled_subnetworks_keep_nothing_crossed_inconclusive_and_seen_breaches_failing() -> None:
+    """GCP samples: with main-ew1 and dr3-ew3 at 0.5, what was not sampled may have crossed.
+    Every PASS that rests on "nothing (else) crossed" is INCONCLUSIVE naming the setting;
+    the breaches the samples show still FAIL; a path whose traffic was seen still PASSes."""
+    s = _scan(_sample(MAIN_EW1, 0.5), _sample(EW3, 0.5))
+    got = {(v.rule, v.resource): v for v in s.verdicts}
+    for rule in ("network.observed-closed-path", "network.observed-medium", "data.observed-egress"):
+        v = got[(rule, DR3)]
+        assert v.status is Status.INCONCLUSIVE, (rule, v.message)
+        assert "subnetwork dr3-ew3 samples 0.5 of its flows" in v.message
+        assert v.unmodelled and not v.evidence.gaps
+    dead = got[("network.observed-dead-path", "replication-path:gcp/europe-west1~gcp/europe-west3")]
+    assert (
+        dead.status is Status.INCONCLUSIVE and "no side of it was observed in full" in dead.message
+    )
+    assert "main-ew1 samples 0.5" in dead.message and "dr3-ew3 samples 0.5" in dead.message
+    ew4a = f"{CP}/zones/europe-west4-a/instances/broker-ew4-a"
+    assert got[("network.observed-medium", ew4a)].status is Status.INCONCLUSIVE
+    assert _one(s, "network.observed-closed-path", Status.FAIL).resource.endswith("/broker-ew1")
+    assert _one(s, "network.observed-medium", Status.FAIL).resource.endswith("/broker-ew4-b")
+    assert _one(s, "data.observed-egress", Status.FAIL).resource == MAIN
+    assert (
+        got[
+            ("network.observed-dead-path", "replication-path:gcp/europe-west1~gcp/europe-west4")
+        ].status
+        is Status.PASS
+    )
+
+
+def test_one_side_logged_in_full_is_enough_to_call_a_path_dead() -> None:
+    """dr3-ew3 samples, kafka-main logs everything: a connection between them would have
+    been recorded in kafka-main, so the path is still dead."""
+    s = _scan(_sample(EW3, 0.25))
+    v = _on(s, "network.observed-dead-path", "replication-path:gcp/europe-west1~gcp/europe-west3")
+    assert v.status is Status.FAIL and "kafka-main" in v.message
+
+
+def test_a_filtered_subnetwork_is_named() -> None:
+    def edit(assets: list[dict[str, Any]]) -> None:
+        _data(assets, EW4)["logConfig"]["filterExpr"] = (
+            "inIpRange(connection.dest_ip, '10.0.0.0/8')"
+        )
+
+    s = _scan(edit)
+    v = _on(s, "network.observed-medium", f"{CP}/zones/europe-west4-a/instances/broker-ew4-a")
+    assert v.status is Status.INCONCLUSIVE
+    assert "subnetwork main-ew4 logs only flows matching" in v.message
+
+
+def test_a_subnetwork_without_flow_logs_leaves_its_network_unobserved() -> None:
+    """Flow logs are per subnetwork: main-ew4 off means kafka-main is not observed whole."""
+
+    def edit(assets: list[dict[str, Any]]) -> None:
+        _data(assets, EW4)["logConfig"]["enable"] = False
+
+    s = _scan(edit)
+    egress = _one(s, "data.observed-egress", Status.FAIL)  # broker-ew1's SENT
+    assert egress.resource == MAIN
+    dead = _on(
+        s, "network.observed-dead-path", "replication-path:gcp/europe-west1~gcp/europe-west4"
+    )
+    assert dead.status is Status.PASS  # broker-ew1 recorded what it sent to broker-ew4-a
+    ew4a = _on(s, "network.observed-medium", f"{CP}/zones/europe-west4-a/instances/broker-ew4-a")
+    assert ew4a.status is Status.INCONCLUSIVE
+    assert "subnetwork main-ew4 (europe-west4) has no flow log read" in ew4a.message
+    # what the log holds still counts: the entries written before logging was turned off
+    assert _one(s, "network.observed-medium", Status.FAIL).resource.endswith("/broker-ew4-b")
+
+
+def test_a_failed_read_is_inconclusive_behind_its_gap() -> None:
+    denied = '{"error": {"code": 403, "message": "denied", "status": "PERMISSION_DENIED"}}'
+    s = _scan(fault=("entries:list", 403, denied))
+    gaps = [g for g in s.inventory.gaps if g.operation == OPERATION]
+    assert gaps and gaps[0].resource == LOG
+    judged = [v for v in s.verdicts if v.rule in RULES]
+    assert judged and all(v.status is Status.INCONCLUSIVE for v in judged), [
+        (v.rule, v.status, v.resource) for v in judged
+    ]
+    on_main = [v for v in judged if v.resource == MAIN]
+    assert on_main and all("failed" in v.message and v.evidence.gaps for v in on_main)
+
+
+def test_a_cloud_nat_with_automatic_addresses_keeps_replication_media_undecided() -> None:
+    """AUTO_ONLY: Google picks egress-nat's addresses and the inventory does not hold them,
+    so 34.140.0.10 places nowhere: the replication it carried cannot be told from a
+    client's, and broker-ew4-b is INCONCLUSIVE naming that, not PASS."""
+
+    def edit(assets: list[dict[str, Any]]) -> None:
+        nat = _data(assets, NAT)["nats"][0]
+        nat["natIpAllocateOption"] = "AUTO_ONLY"
+        del nat["natIps"]
+        assets[:] = [a for a in assets if "/addresses/" not in a["name"]]
+
+    s = _scan(edit)
+    v = _on(s, "network.observed-medium", f"{CP}/zones/europe-west4-a/instances/broker-ew4-b")
+    assert v.status is Status.INCONCLUSIVE
+    assert "AUTO_ONLY" in v.unmodelled and "34.140.0.10" in v.message
+
+
+def test_a_capped_vm_keeps_medium_and_egress_from_passing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.collect.gcp import vpc_flow_records
+
+    monkeypatch.setattr(vpc_flow_records, "CAP", 1)
+    s = _scan()
+    judged = [
+        v
+        for v in s.verdicts
+        if v.rule in ("network.observed-medium", "data.observed-egress")
+        and v.status is not Status.FAIL
+    ]
+    assert judged and not [v for v in judged if v.status is Status.PASS], [
+        (v.rule, v.resource, v.message) for v in judged if v.status is Status.PASS
+    ]
+    assert any("sample cap of 1 records per VM" in v.message for v in judged)
