@@ -9,7 +9,7 @@ addresses are allocated automatically."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from auditor.analysis.data_movement import movement_map
 from auditor.boundary import load_declaration
 from auditor.collect.gcp import GcpScanOptions, collect_gcp
 from auditor.collect.gcp.vpc_flow_records import OPERATION
-from auditor.fakecloud.gcp_logging import load_entries
+from auditor.fakecloud.gcp_logging import flow_entry, load_entries
 from auditor.fakecloud.gcp_server import GcpFake, load_assets
 from auditor.model import Inventory, Scope, Status, Verdict
 from auditor.normalize import normalize
@@ -64,11 +64,16 @@ def _data(assets: Sequence[dict[str, Any]], name: str) -> dict[str, Any]:
     return out
 
 
-def _scan(*edits: Edit, since: int | None = DAY, fault: tuple[str, int, str] | None = None) -> Scan:
+def _scan(
+    *edits: Edit,
+    since: int | None = DAY,
+    fault: tuple[str, int, str] | None = None,
+    extra: Sequence[Mapping[str, Any]] = (),
+) -> Scan:
     assets = copy.deepcopy(load_assets(ESTATE / "estate.yaml"))
     for edit in edits:
         edit(assets)
-    entries = load_entries(ESTATE / "flows.yaml")
+    entries = [*load_entries(ESTATE / "flows.yaml"), *extra]
     with GcpFake(assets, page_size=20, entries=entries) as fake:
         if fault is not None:
             fake.fail(*fault)
@@ -309,3 +314,64 @@ def test_a_capped_vm_keeps_medium_and_egress_from_passing(monkeypatch: pytest.Mo
         (v.rule, v.resource, v.message) for v in judged if v.status is Status.PASS
     ]
     assert any("sample cap of 1 records per VM" in v.message for v in judged)
+
+
+def _into(vm: str, zone: str, net: str, sub: str, src: str, dst: str) -> dict[str, Any]:
+    """A record ``vm`` reported as the destination of ``src`` on 9092."""
+    return flow_entry(
+        project=PROJECT,
+        vm=vm,
+        zone=zone,
+        network=net,
+        subnetwork=sub,
+        src=src,
+        dst=dst,
+        dst_port=9092,
+        ago=1500,
+    )
+
+
+BROKER_EW3 = f"{CP}/zones/europe-west3-a/instances/broker-ew3"
+
+
+def test_a_source_is_walked_as_its_own_address_not_its_networks_space() -> None:
+    """dr3-allow-kafka admits europe-west1's range only: broker-ew4-a (10.20.0.10) lies in
+    kafka-main, whose space the rule admits in part, yet its own address is refused, so
+    its accepted connection to broker-ew3 crossed a path the model closes."""
+
+    def edit(assets: list[dict[str, Any]]) -> None:
+        fw = _data(assets, f"{CP}/global/firewalls/dr3-allow-kafka")
+        fw["sourceRanges"] = ["10.10.0.0/20", "10.30.0.0/20"]
+
+    flow = _into("broker-ew3", "europe-west3-a", "kafka-dr3", "dr3-ew3", "10.20.0.10", "10.30.0.10")
+    s = _scan(edit, extra=[flow])
+    v = _on(s, "network.observed-closed-path", BROKER_EW3)
+    assert v.status is Status.FAIL, v.message
+    assert "10.20.0.10 -> 10.30.0.10:9092" in v.message
+    (got,) = v.evidence.attributes["flows"]
+    assert got["model"]["reach"] == "no" and got["model"]["via"] == ["peering"]
+
+
+def test_google_front_ends_reach_the_internal_address_through_the_firewall_only() -> None:
+    """A health check from 35.191.0.5 reaches broker-ew1 (no external IP) through Google's
+    front end: closed while no firewall rule admits the range, open once one does."""
+    probe = _into(
+        "broker-ew1", "europe-west1-b", "kafka-main", "main-ew1", "35.191.0.5", "10.10.0.10"
+    )
+    s = _scan(extra=[probe])
+    v = _on(s, "network.observed-closed-path", f"{CP}/zones/europe-west1-b/instances/broker-ew1")
+    assert v.status is Status.FAIL and "35.191.0.5 -> 10.10.0.10:9092" in v.message
+    shown = {f["src"]: f["model"] for f in v.evidence.attributes["flows"]}
+    assert shown["35.191.0.5"]["via"] == ["google-front-end"]
+
+    def allow(assets: list[dict[str, Any]]) -> None:
+        rule = copy.deepcopy(next(a for a in assets if a["name"].endswith("/main-allow-kafka")))
+        rule["name"] = f"{CP}/global/firewalls/main-allow-health-checks"
+        rule["resource"]["data"].update(
+            name="main-allow-health-checks", sourceRanges=["35.191.0.0/16", "130.211.0.0/22"]
+        )
+        assets.append(rule)
+
+    s = _scan(allow, extra=[probe])
+    v = _on(s, "network.observed-closed-path", f"{CP}/zones/europe-west1-b/instances/broker-ew1")
+    assert "35.191.0.5" not in v.message  # the planted 172.16.5.5 is the only closed flow
