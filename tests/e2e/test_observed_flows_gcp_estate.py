@@ -375,3 +375,43 @@ def test_google_front_ends_reach_the_internal_address_through_the_firewall_only(
     s = _scan(allow, extra=[probe])
     v = _on(s, "network.observed-closed-path", f"{CP}/zones/europe-west1-b/instances/broker-ew1")
     assert "35.191.0.5" not in v.message  # the planted 172.16.5.5 is the only closed flow
+
+
+def _malformed() -> dict[str, Any]:
+    entry = _into("app-ew3", "europe-west3-a", "kafka-dr3", "dr3-ew3", "10.30.0.50", "10.30.0.10")
+    del entry["jsonPayload"]["connection"]["dest_port"]
+    return entry
+
+
+def _sink_excludes(assets: list[dict[str, Any]]) -> None:
+    sink = _data(assets, "//logging.googleapis.com/projects/orders-prod/sinks/_Default")
+    sink["exclusions"] = [
+        {"name": "no-flows", "filter": 'LOG_ID("compute.googleapis.com/vpc_flows")'}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("edits", "extra", "why"),
+    [
+        ((), (_malformed(),), "1 malformed entr(y/ies)"),
+        ((_sink_excludes,), (), "the _Default log sink of orders-prod has exclusions"),
+    ],
+    ids=["malformed-entry", "default-sink-exclusion"],
+)
+def test_what_may_hide_records_keeps_the_twins_from_passing(
+    edits: tuple[Edit, ...], extra: tuple[dict[str, Any], ...], why: str
+) -> None:
+    s = _scan(*edits, extra=extra)
+    twins = [v for v in s.verdicts if v.resource == DR3 or v.resource.endswith("/broker-ew4-a")]
+    assert twins and all(v.status is Status.INCONCLUSIVE for v in twins), [
+        (v.rule, v.resource, v.status) for v in twins
+    ]
+    assert all(why in v.message for v in twins)
+    # one read per project: both networks' "nothing crossed" claims go; seen breaches stay
+    assert {v.resource for v in s.verdicts if v.status is Status.FAIL} == {
+        MAIN,
+        f"{CP}/zones/europe-west1-b/instances/broker-ew1",
+        f"{CP}/zones/europe-west4-a/instances/broker-ew4-b",
+    }
+    dead = [v for v in s.verdicts if v.rule == "network.observed-dead-path"]
+    assert {v.status for v in dead if "europe-west3" in v.resource} == {Status.INCONCLUSIVE}
