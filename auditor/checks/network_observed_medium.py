@@ -99,8 +99,9 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     declared = set(ctx.declaration.regions)
     site = {network_key(n): f"{n.cloud}/{n.region}" for n in nets}
     site = {k: v for k, v in site.items() if v in declared}
-    gnets = {network_key(n) for n in nets if n.cloud == "gcp"}  # GCP: sites by region
-    gsites = {k for k in gnets if declared & set(gcp.sites_of(g, g.resource(k)))}
+    gcp_nets = [n for n in nets if n.cloud == "gcp"]  # GCP: sites by subnetwork region
+    gnets = {network_key(n) for n in gcp_nets}
+    gsites = {network_key(n) for n in gcp_nets if declared & set(gcp.sites_of(g, n))}
     places = Places(g.inventory.resources)
     ports = set(ctx.declaration.network.kafka_ports)
     allowed = {str(v) for v in ctx.declaration.network.replication.via}
@@ -135,6 +136,7 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
             got.public.append((flow, how, carrier))
     wins = windows(g)
     by_key = {network_key(n): n for n in nets}
+    undecided = _nets_of(places, maybe)
     for rid in sorted(set(maybe) - set(seen)):
         yield gcp.undecided(ctx, rid, maybe[rid], nats)
     for rid, got in sorted(seen.items()):
@@ -147,7 +149,7 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
         yield replace(gap, resource=rid) if gap else _judge(ctx, rid, got, sorted(allowed))
     for n in sorted(nets, key=lambda x: x.id):
         k = network_key(n)
-        if (k not in site and k not in gsites) or k in crossed or k in _nets_of(places, maybe):
+        if (k not in site and k not in gsites) or k in crossed or k in undecided:
             continue
         gap = unobserved(ctx, n, wins.get(k), None, {})
         if gap is not None:
