@@ -55,7 +55,7 @@ def exact(resources: Sequence[Resource]) -> list[tuple[str, Spot]]:
         if r.cloud == "gcp" and r.kind == Kind.PUBLIC_IP
     }
     out: list[tuple[str, Spot]] = []
-    for r in sorted(resources, key=lambda x: x.id):
+    for r in resources:  # in the caller's (sorted) order
         a = r.attributes
         if _nat(r):
             nets = [str(v) for v in a.get("vpc_ids") or []]
@@ -78,7 +78,7 @@ def exact(resources: Sequence[Resource]) -> list[tuple[str, Spot]]:
 def ranges(resources: Iterable[Resource]) -> list[tuple[Net, Spot]]:
     """(range, place) of GCP subnetworks' secondary ranges."""
     out: list[tuple[Net, Spot]] = []
-    for r in sorted(resources, key=lambda x: x.id):
+    for r in resources:  # in the caller's (sorted) order
         if r.cloud != "gcp" or r.kind != Kind.SUBNET:
             continue
         place = {**_at(r), "network": str(r.attributes.get("vpc_id") or "")}
