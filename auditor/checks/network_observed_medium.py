@@ -23,6 +23,8 @@ are public media. Not placed: a Cloud NAT's automatically allocated addresses
 Cloud NAT allocates automatically cannot PASS "nothing crossed on a public medium"
 while a record from an unplaced public address reached its brokers on a Kafka port
 (INCONCLUSIVE, named). A sampled or filtered subnetwork keeps every PASS INCONCLUSIVE.
+The sending VM's ``SENT`` record counts (once with the receiver's ``ACCEPT``), so
+replication sent to another site's external IP FAILs even when only the sender logs.
 """
 
 from __future__ import annotations
@@ -109,9 +111,9 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     crossed: set[str] = set()
     nats = gcp.unplaced_nats(g, gnets)
     maybe: dict[str, list[Resource]] = {}  # GCP: from an address of such a NAT, perhaps
-    for flow in distinct_flows(g.of_kind(OBSERVED_FLOW)):
+    for flow in gcp.one_per_connection(distinct_flows(g.of_kind(OBSERVED_FLOW)), places.of):
         a = flow.attributes
-        if a.get("action") != "ACCEPT" or a.get("dst_port") not in ports:
+        if a.get("action") not in gcp.SEEN or a.get("dst_port") not in ports:
             continue
         if a.get("protocol") != TCP:  # Kafka speaks TCP
             continue

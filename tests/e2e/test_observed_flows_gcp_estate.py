@@ -69,11 +69,12 @@ def _scan(
     since: int | None = DAY,
     fault: tuple[str, int, str] | None = None,
     extra: Sequence[Mapping[str, Any]] = (),
+    keep: Callable[[Mapping[str, Any]], bool] = lambda e: True,
 ) -> Scan:
     assets = copy.deepcopy(load_assets(ESTATE / "estate.yaml"))
     for edit in edits:
         edit(assets)
-    entries = [*load_entries(ESTATE / "flows.yaml"), *extra]
+    entries = [e for e in [*load_entries(ESTATE / "flows.yaml"), *extra] if keep(e)]
     with GcpFake(assets, page_size=20, entries=entries) as fake:
         if fault is not None:
             fake.fail(*fault)
@@ -284,8 +285,12 @@ def test_a_failed_read_is_inconclusive_behind_its_gap() -> None:
 
 def test_a_cloud_nat_with_automatic_addresses_keeps_replication_media_undecided() -> None:
     """AUTO_ONLY: Google picks egress-nat's addresses and the inventory does not hold them,
-    so 34.140.0.10 places nowhere: the replication it carried cannot be told from a
+    so 34.140.0.10 places nowhere: without the sender's own record (broker-ew1's SENT to
+    34.91.0.20 is left out here) the replication it carried cannot be told from a
     client's, and broker-ew4-b is INCONCLUSIVE naming that, not PASS."""
+
+    def keep(e: Mapping[str, Any]) -> bool:
+        return e["jsonPayload"]["connection"]["dest_ip"] != "34.91.0.20"
 
     def edit(assets: list[dict[str, Any]]) -> None:
         nat = _data(assets, NAT)["nats"][0]
@@ -293,7 +298,7 @@ def test_a_cloud_nat_with_automatic_addresses_keeps_replication_media_undecided(
         del nat["natIps"]
         assets[:] = [a for a in assets if "/addresses/" not in a["name"]]
 
-    s = _scan(edit)
+    s = _scan(edit, keep=keep)
     v = _on(s, "network.observed-medium", f"{CP}/zones/europe-west4-a/instances/broker-ew4-b")
     assert v.status is Status.INCONCLUSIVE
     assert "AUTO_ONLY" in v.unmodelled and "34.140.0.10" in v.message
@@ -415,3 +420,18 @@ def test_what_may_hide_records_keeps_the_twins_from_passing(
     }
     dead = [v for v in s.verdicts if v.rule == "network.observed-dead-path"]
     assert {v.status for v in dead if "europe-west3" in v.resource} == {Status.INCONCLUSIVE}
+
+
+def test_replication_sent_to_an_external_ip_fails_on_the_senders_record_alone() -> None:
+    """Without broker-ew4-b's own records, broker-ew1's SENT to its external IP 34.91.0.20 on
+    9092 is the replication on a public medium (the receiver's public address)."""
+
+    def keep(e: Mapping[str, Any]) -> bool:
+        return (e["jsonPayload"].get("dest_instance") or {}).get("vm_name") != "broker-ew4-b"
+
+    s = _scan(keep=keep)
+    v = _one(s, "network.observed-medium", Status.FAIL)
+    assert v.resource.endswith("/broker-ew4-b")
+    assert v.evidence.attributes["media"] == ["internet"]
+    assert v.evidence.attributes["bytes"] == 80_000_000
+    assert [f["action"] for f in v.evidence.attributes["flows"]] == ["SENT"]
