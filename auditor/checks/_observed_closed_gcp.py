@@ -24,6 +24,7 @@ records: they are named INCONCLUSIVE (the model cannot see what reached them).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -105,14 +106,22 @@ def _from_internet(graph: BoundaryGraph, vm: Resource, port: int, src: str) -> P
     return _path(src, vm, port, "internet", hops)
 
 
+_SPACES: weakref.WeakKeyDictionary[BoundaryGraph, list[tuple[Resource, list[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _holders(graph: BoundaryGraph, src: str) -> list[Resource]:
-    return [
-        n
-        for n in sorted(graph.of_kind(Kind.NETWORK), key=lambda x: x.id)
-        if not n.attributes.get("stub")
-        and (cidrs := network_cidrs(graph, n, secondary=True))
-        and cidr_within(src, cidrs)
-    ]
+    """The collected networks whose ranges (primary and alias) hold ``src``."""
+    spaces = _SPACES.get(graph)
+    if spaces is None:
+        spaces = [
+            (n, cidrs)
+            for n in sorted(graph.of_kind(Kind.NETWORK), key=lambda x: x.id)
+            if not n.attributes.get("stub") and (cidrs := network_cidrs(graph, n, secondary=True))
+        ]
+        _SPACES[graph] = spaces
+    return [n for n, cidrs in spaces if cidr_within(src, cidrs)]
 
 
 def observed_paths(graph: BoundaryGraph, address: str, vm: Resource, port: int) -> list[Path]:

@@ -20,7 +20,9 @@ VPN or Interconnect gateways' own records (read, counted, never placed).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from auditor.checks._observed_sources_gcp import _FULL_METADATA, _default_sink
 from auditor.graph.build import BoundaryGraph
@@ -30,18 +32,42 @@ NO_FLOWS = ("REGIONAL_MANAGED_PROXY", "GLOBAL_MANAGED_PROXY", "PRIVATE_SERVICE_C
 """Subnetwork purposes whose addresses are Google's proxies or endpoints: no VM logs there."""
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Index:
+    subnets: dict[str, list[Resource]]
+    """Network id -> its subnetworks that carry VM traffic, by id."""
+    vms: dict[str, set[str]]
+    """Network id -> the VMs with an interface in it."""
+    known: frozenset[str]
+    """Every collected GCP VM."""
+
+
+_INDEX: weakref.WeakKeyDictionary[BoundaryGraph, _Index] = weakref.WeakKeyDictionary()
+
+
+def _index(graph: BoundaryGraph) -> _Index:
+    """The graph's GCP subnetworks and VMs per network (built once per graph)."""
+    got = _INDEX.get(graph)
+    if got is None:
+        subnets: dict[str, list[Resource]] = {}
+        for s in sorted(graph.of_kind(Kind.SUBNET), key=lambda x: x.id):
+            if s.cloud == "gcp" and s.attributes.get("purpose") not in NO_FLOWS:
+                subnets.setdefault(str(s.attributes.get("vpc_id") or ""), []).append(s)
+        vms: dict[str, set[str]] = {}
+        known: set[str] = set()
+        for vm in graph.of_kind(Kind.INSTANCE):
+            if vm.cloud == "gcp":
+                known.add(vm.id)
+                for n in vm.attributes.get("network_ids") or []:
+                    vms.setdefault(str(n), set()).add(vm.id)
+        got = _Index(subnets=subnets, vms=vms, known=frozenset(known))
+        _INDEX[graph] = got
+    return got
+
+
 def subnetworks(graph: BoundaryGraph, network: str) -> list[Resource]:
     """The network's subnetworks that carry VM traffic (whose flow logs must be on)."""
-    return sorted(
-        (
-            s
-            for s in graph.of_kind(Kind.SUBNET)
-            if s.cloud == "gcp"
-            and str(s.attributes.get("vpc_id") or "") == network
-            and s.attributes.get("purpose") not in NO_FLOWS
-        ),
-        key=lambda s: s.id,
-    )
+    return list(_index(graph).subnets.get(network, ()))
 
 
 def _logs(reads: Sequence[Resource]) -> dict[str, dict[str, object]]:
@@ -89,14 +115,6 @@ def _subnet_gaps(graph: BoundaryGraph, reads: Sequence[Resource], network: str) 
     return parts
 
 
-def _vms_of(graph: BoundaryGraph, network: str) -> set[str]:
-    return {
-        vm.id
-        for vm in graph.of_kind(Kind.INSTANCE)
-        if vm.cloud == "gcp" and network in (vm.attributes.get("network_ids") or [])
-    }
-
-
 def incomplete(
     graph: BoundaryGraph, reads: Sequence[Resource], network: str, vms: Sequence[str] | None
 ) -> str:
@@ -104,8 +122,8 @@ def incomplete(
     cap counts on ``vms`` only, or on every VM of the network (and any not collected) when
     None."""
     parts = _subnet_gaps(graph, reads, network)
-    mine = _vms_of(graph, network)
-    known = {vm.id for vm in graph.of_kind(Kind.INSTANCE)}
+    index = _index(graph)
+    mine, known = index.vms.get(network, set()), index.known
     for r in sorted(reads, key=lambda x: x.id):
         a = r.attributes
         if a.get("status") == "not-read":
