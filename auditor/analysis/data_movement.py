@@ -1,9 +1,9 @@
 """The data-movement map: what observed flows carried across each boundary, and what it costs.
 
-Every ACCEPTed ``observed_flow`` (counted once when both ends logged it) is placed at
-both ends (:mod:`.movement_places`) and called a **crossing** when it leaves a zone:
-to the internet (or in from it), to another cloud, account, region or availability
-zone. Per crossing: bytes in the window, the **medium** the addresses show (a NAT
+Every ACCEPTed ``observed_flow`` (and GCP's SENT, what a VM sent; counted once when both
+ends logged it) is placed at both ends (:mod:`.movement_places`) and called a **crossing**
+when it leaves a zone: to the internet (or in from it), to another cloud, account, region
+or availability zone. Per crossing: bytes in the window, the **medium** the addresses show (a NAT
 gateway, public addresses, a peering, another private link) and the **cost class**
 (inter-AZ, inter-region, NAT processing, internet egress, PrivateLink, ingress),
 priced from ``auditor/data/transfer_prices.json`` (list prices with their date, never
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.analysis.movement_places import Place, Places
+from auditor.analysis.movement_places_gcp import SEEN, one_per_connection
 from auditor.analysis.network.addresses import is_internet_cidr
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.model import Kind, Resource
@@ -152,9 +153,10 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
         for ip in r.attributes.get("private_ips") or []
     }
     sums: dict[tuple[str, str, str, str, str], list[int]] = {}
-    for f in distinct_flows(r for r in resources if r.kind == OBSERVED_FLOW):
+    flows = distinct_flows(r for r in resources if r.kind == OBSERVED_FLOW)
+    for f in one_per_connection(flows, places.of):  # GCP: SENT by the sender, counted once
         a = f.attributes
-        if a.get("action") != "ACCEPT":
+        if a.get("action") not in SEEN:
             continue
         src, dst = str(a.get("src")), str(a.get("dst"))
         s, d = places.of(src), places.of(dst)

@@ -4,7 +4,8 @@ The observed-flow rules and the data-movement map place each end of a flow recor
 an exact address of a collected resource (an interface's private or public address,
 an instance's, a NAT gateway's, an Elastic/public IP), else the subnet, else the
 network whose ranges hold it; an address none of these holds lies outside every
-collected network (``None``). Cloud-neutral: it reads the normalised kinds only.
+collected network (``None``). Cloud-neutral: it reads the normalised kinds only (GCP's
+Cloud NAT addresses and alias ranges: :mod:`.movement_places_gcp`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from auditor.analysis import movement_places_gcp
 from auditor.analysis.network.addresses import Net, parse_net
 from auditor.model import Kind, Resource
 
@@ -54,8 +56,12 @@ class Places:
         for r in rs:
             if r.kind == Kind.SUBNET:
                 subnets[(r.region, str(r.attributes.get("subnet_id") or ""))] = r
+        for address, spot in movement_places_gcp.exact(rs):  # GCP: Cloud NAT, front ends
+            self._put(address, Place(**spot))
         for r in rs:
             self._take(r, subnets)
+        for n, spot in movement_places_gcp.ranges(rs):  # GCP: alias (secondary) ranges
+            self._ranges.append((n, len(self._ranges), Place(**spot)))
         self._ranges.sort(key=lambda x: (-x[0].prefixlen, x[1]))
 
     def _put(self, address: object, place: Place) -> None:

@@ -89,6 +89,8 @@ def read_resources(read: Resource) -> list[str]:
     if a.get("storage_account"):  # Azure: the containers and blobs its gaps name
         failed = [*(a.get("failed_containers") or []), *(a.get("failed_objects") or [])]
         return [str(x) for x in failed] or [read.id]
+    if a.get("log_name"):  # GCP: the project's vpc_flows log its gap names
+        return [str(a["log_name"])]
     return [read.id]
 
 

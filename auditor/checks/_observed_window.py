@@ -5,8 +5,9 @@ observed flows were asked for at all, which reads cover each network, and, when 
 network's records cannot be all there was, the INCONCLUSIVE that says why (a failed
 read's gap, a read not made, the sample cap, malformed lines, only part of the network
 logged). A network counts as fully observed when a flow log of the whole network that
-records every accepted flow (AWS: a VPC-level log of ALL or ACCEPT traffic) was read in
-full; reads of other clouds count once their kinds say so (not yet: INCONCLUSIVE).
+records every accepted flow (AWS: a VPC-level log of ALL or ACCEPT traffic; GCP: every
+subnetwork logging every flow, see :mod:`._observed_window_gcp`) was read in full; reads of
+other clouds count once their kinds say so (not yet: INCONCLUSIVE).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from auditor.analysis.network import local_id
 from auditor.base.kinds.observed import FLOW_READ
 from auditor.checks import Judgement, RuleContext
+from auditor.checks import _observed_window_gcp as gcp
 from auditor.checks._aws_flow_reads import covered, incomplete, read_resources
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
@@ -76,6 +78,8 @@ def windows(graph: BoundaryGraph) -> dict[str, Window]:
         cover = (
             covered(graph, r)
             if r.cloud == "aws"
+            else gcp.covered(graph, r)
+            if r.cloud == "gcp"
             else dict.fromkeys((str(v) for v in r.attributes.get("vpc_ids") or []), False)
         )
         for key, whole in cover.items():
@@ -112,11 +116,16 @@ def unobserved(
             attributes=attributes,
             depends_on=[x for r in failed for x in read_resources(r)],
         )
-    why = incomplete(win.reads, None if interfaces is None else set(interfaces)) or (
-        ""
-        if win.whole
-        else "no flow log read records every accepted flow of the whole network (only a "
-        "subnet's or an interface's, or REJECT traffic only)"
+    why = (
+        gcp.incomplete(ctx.graph, win.reads, net.id, interfaces)
+        if net.cloud == "gcp"
+        else incomplete(win.reads, None if interfaces is None else set(interfaces))
+        or (
+            ""
+            if win.whole
+            else "no flow log read records every accepted flow of the whole network (only a "
+            "subnet's or an interface's, or REJECT traffic only)"
+        )
     )
     if why:
         return replace(

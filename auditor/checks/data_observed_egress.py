@@ -17,6 +17,16 @@ nothing crossed, so it is never a FAIL by itself.
 - PASS per fully observed network nothing left from.
 - INCONCLUSIVE per network not observed in full (the gap) that nothing was seen leaving.
 - NOT_APPLICABLE when observed flows were not asked for.
+
+GCP: bytes leaving are the sending VM's ``SENT`` records (a VM records what it sent;
+the internet writes no record back), counted once with the destination's ``ACCEPT``
+when both ends logged the connection; a destination is placed by the region of the
+subnetwork, VM, Cloud NAT or forwarding rule holding it. GCP writes no record of
+denied traffic, so it has no REJECT line. A sampled or filtered subnetwork
+(``flowSampling`` < 1.0, ``filterExpr``) keeps "nothing left" INCONCLUSIVE, naming it;
+bytes seen leaving still FAIL. Traffic to Google APIs (Private Google Access
+included) goes to Google's addresses, outside every collected network: it counts as
+leaving unless its range is declared in ``network.egress``.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ from auditor.base.kinds.observed import OBSERVED_FLOW
 from auditor.boundary import Declaration
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._admission import with_links
+from auditor.checks._observed_sites_gcp import SEEN, one_per_connection
 from auditor.checks._observed_window import (
     Window,
     flow_json,
@@ -97,7 +108,7 @@ class _Net:
         "Find the process that sent them (the flow's source address and port); stop it or "
         "route it to a declared destination, or declare the destination in network.egress."
     ),
-    requires=("ec2-network", "ec2-compute", SERVICE),
+    requires=("ec2-network", "ec2-compute", SERVICE, "cloudasset"),
 )
 def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph
@@ -115,14 +126,14 @@ def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
         if network_key(n) in keys and is_customer_account(decl, n.cloud, n.account)
     }
     state = {k: _Net() for k in nets}
-    for flow in distinct_flows(g.of_kind(OBSERVED_FLOW)):
+    for flow in one_per_connection(distinct_flows(g.of_kind(OBSERVED_FLOW)), places.of):
         a = flow.attributes
         src, dst = places.of(str(a.get("src"))), places.of(str(a.get("dst")))
         if a.get("action") == "REJECT":
             if dst is not None and dst.network in state:
                 state[dst.network].refused.append(flow)
             continue
-        if src is None or src.network not in state or a.get("action") != "ACCEPT":
+        if src is None or src.network not in state or a.get("action") not in SEEN:
             continue
         why = leaves(decl, dst, ranges, str(a.get("dst")))
         if why:

@@ -18,6 +18,15 @@ go to an ephemeral port, not a Kafka port (the aggregates keep no source port).
   paths, the feature named), and per platform network not fully observed (the gap).
 - PASS per fully observed platform network whose accepted flows all lie on open paths.
 - NOT_APPLICABLE when observed flows were not asked for.
+
+GCP networks (:mod:`._observed_closed_gcp`): records a platform VM reported as the
+destination, each source walked as its single address through the GCP model
+(connections between networks, site links, Google's front ends, the internet) and the
+VM's ingress firewall rules. A network is fully observed when every subnetwork logs
+every flow (:mod:`._observed_window_gcp`): a sampled or filtered subnetwork keeps the
+PASS INCONCLUSIVE (what was not sampled may have crossed a closed path), while a
+sampled record on a closed path still FAILs. Listeners that are not VMs (Managed
+Kafka, forwarding rules) are INCONCLUSIVE: they write no VPC Flow Logs records.
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ from auditor.base.kinds.observed import OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._admission import listener, with_links
 from auditor.checks._aws_flow_reads import listener_interfaces
+from auditor.checks._observed_closed_gcp import gcp_networks, unseen_listeners
+from auditor.checks._observed_sources_gcp import UNSEEN
 from auditor.checks._observed_window import (
     Window,
     flow_json,
@@ -48,6 +59,8 @@ from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
+GCP_ASSETS = "cloudasset"
+"""The GCP resource listing (networks, subnetworks, firewall rules, VMs)."""
 TCP = 6
 
 
@@ -93,15 +106,19 @@ def inbound_flows(
         "Find what carried the flow (a VPN or Direct Connect route, an appliance, a rule "
         "changed since the scan); close it, or make it visible to the auditor and declare it."
     ),
-    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE),
+    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE, GCP_ASSETS),
 )
 def observed_closed_path(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph
     if not flows_asked(g):
         yield not_asked(ctx)
         return
+    gcp = list(_gcp(ctx))  # GCP networks: ._observed_closed_gcp
+    yield from gcp
     nets = [n for n in platform_networks(g).networks if n.cloud == "aws"]
     platform = [r for r in platform_resources(g) if r.cloud == "aws" and listener(r)]
+    if gcp and not platform:
+        return
     if not nets or not platform:
         yield ctx.nothing_to_judge(
             "scope:aws/*/*", "no AWS platform listener in a platform network to hold flows against"
@@ -131,6 +148,22 @@ def observed_closed_path(ctx: RuleContext) -> Iterator[Judgement]:
     for n in sorted(nets, key=lambda x: x.id):
         k = network_key(n)
         yield from _judge(ctx, n, state[k], wins.get(k), sorted(listeners))
+
+
+def _gcp(ctx: RuleContext) -> Iterator[Judgement]:
+    wins = windows(ctx.graph)
+    for st in gcp_networks(ctx.graph, set(ctx.declaration.network.kafka_ports)):
+        got = _Net(closed=st.closed, unknown=st.unknown, judged=st.judged)
+        w = wins.get(network_key(st.network))
+        yield from _judge(ctx, st.network, got, w, sorted(st.listeners))
+    for r in unseen_listeners(ctx.graph):
+        yield replace(
+            ctx.inconclusive(
+                r.id,
+                f"{r.name or r.id} is not a VM: VPC Flow Logs do not show what reached it",
+            ),
+            unmodelled=UNSEEN,
+        )
 
 
 def _no_path(key: tuple[str, str, int]) -> Path:

@@ -17,6 +17,14 @@ ends, so one fully observed side is enough to see it).
 - INCONCLUSIVE per region pair with no traffic seen and neither side observed in full.
 - NOT_APPLICABLE when observed flows were not asked for, or fewer than two declared
   regions hold platform networks.
+
+GCP (:mod:`._observed_sites_gcp`): a network is global, so its sites are its
+subnetworks' regions and one network can be both sides of a path (over its own
+routes). The sending VM's ``SENT`` record counts as traffic seen (a connection is
+recorded at both ends, counted once). A side is observed in full only when every
+subnetwork of its network logs every flow: GCP samples (``flowSampling`` < 1.0) and
+filters (``filterExpr``), and a path with nothing seen in a sampled window stays
+INCONCLUSIVE naming the subnetwork, never a FAIL.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from auditor.analysis.network.traffic import (
 )
 from auditor.base.kinds.observed import OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks import _observed_sites_gcp as gcp
 from auditor.checks._admission import with_links
 from auditor.checks._observed_window import (
     Window,
@@ -71,8 +80,10 @@ class _Pair:
 
 def site_spaces(graph: BoundaryGraph) -> dict[str, tuple[Net, ...]]:
     """``cloud/region`` -> the address space of the platform networks there."""
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[str]] = dict(gcp.spaces(graph))  # GCP: by subnetwork region
     for n in platform_networks(graph).networks:
+        if n.cloud == "gcp":
+            continue
         out.setdefault(f"{n.cloud}/{n.region}", []).extend(
             str(c) for c in n.attributes.get("cidrs") or []
         )
@@ -104,7 +115,7 @@ def site_of(address: str, spaces: dict[str, tuple[Net, ...]]) -> str:
         "Check that replication runs between the regions and over the declared medium; "
         "if the path is meant to idle until failover, exercise it in a drill."
     ),
-    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE),
+    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE, "cloudasset"),
 )
 def observed_dead_path(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph
@@ -123,9 +134,9 @@ def observed_dead_path(ctx: RuleContext) -> Iterator[Judgement]:
         return
     pairs = _declared_pairs(ctx, sites)
     ports = set(ctx.declaration.network.kafka_ports)
-    for flow in distinct_flows(g.of_kind(OBSERVED_FLOW)):
+    for flow in gcp.one_per_connection(distinct_flows(g.of_kind(OBSERVED_FLOW))):
         a = flow.attributes
-        if a.get("action") != "ACCEPT" or a.get("dst_port") not in ports:
+        if a.get("action") not in gcp.SEEN or a.get("dst_port") not in ports:
             continue
         if a.get("protocol") != TCP:  # Kafka speaks TCP
             continue
@@ -136,7 +147,12 @@ def observed_dead_path(ctx: RuleContext) -> Iterator[Judgement]:
     nets = platform_networks(g).networks
     for pid, p in sorted(pairs.items()):
         x, _, y = pid.partition(":")[2].partition("~")
-        sides = [n for n in nets if f"{n.cloud}/{n.region}" in (x, y)]
+        sides = [
+            n
+            for n in nets
+            if f"{n.cloud}/{n.region}" in (x, y)
+            or (n.cloud == "gcp" and {x, y} & set(gcp.sites_of(g, n)))
+        ]
         yield _judge(ctx, pid, p, sides, wins)
 
 
@@ -156,6 +172,11 @@ def _declared_pairs(ctx: RuleContext, sites: Sequence[str]) -> dict[str, _Pair]:
         pid = pair_id(src, f"{f.target.cloud}/{f.target.region}")
         if pid in out:
             out[pid].paths.append(f)
+            open_.add(pid)
+    for ends, flows in gcp.open_pairs(g, allowed).items():  # GCP: its own model
+        pid = pair_id(*sorted(ends))
+        if pid in out:
+            out[pid].paths.extend(flows)
             open_.add(pid)
     return {k: v for k, v in out.items() if k in open_}
 

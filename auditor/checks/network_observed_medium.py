@@ -14,6 +14,17 @@ gateway, PrivateLink). A private declaration (``network.replication.via`` withou
   medium, and per fully observed platform network that replication did not cross at all.
 - INCONCLUSIVE per platform network not observed in full (the gap).
 - NOT_APPLICABLE when observed flows were not asked for.
+
+GCP (:mod:`._observed_sites_gcp`, :mod:`auditor.analysis.movement_places_gcp`): a flow's
+site is the region of the subnetwork, VM or Cloud NAT holding its address (a network
+is global); a Cloud NAT's manually allocated addresses and external forwarding rules
+are public media. Not placed: a Cloud NAT's automatically allocated addresses
+(Google picks them, the inventory does not hold them), so a platform network whose
+Cloud NAT allocates automatically cannot PASS "nothing crossed on a public medium"
+while a record from an unplaced public address reached its brokers on a Kafka port
+(INCONCLUSIVE, named). A sampled or filtered subnetwork keeps every PASS INCONCLUSIVE.
+The sending VM's ``SENT`` record counts (once with the receiver's ``ACCEPT``), so
+replication sent to another site's external IP FAILs even when only the sender logs.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ from auditor.analysis.movement_places import Place, Places
 from auditor.analysis.network import platform_networks
 from auditor.base.kinds.observed import OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks import _observed_sites_gcp as gcp
 from auditor.checks._admission import with_links
 from auditor.checks._observed_window import (
     flow_json,
@@ -78,7 +90,7 @@ class _Seen:
         "Point replication at the other site's private addresses (peering, transit gateway, "
         "PrivateLink) and remove the public path it used, or declare that medium."
     ),
-    requires=("ec2-network", "ec2-compute", SERVICE),
+    requires=("ec2-network", "ec2-compute", SERVICE, "cloudasset"),
 )
 def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph
@@ -89,21 +101,32 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     declared = set(ctx.declaration.regions)
     site = {network_key(n): f"{n.cloud}/{n.region}" for n in nets}
     site = {k: v for k, v in site.items() if v in declared}
+    gcp_nets = [n for n in nets if n.cloud == "gcp"]  # GCP: sites by subnetwork region
+    gnets = {network_key(n) for n in gcp_nets}
+    gsites = {network_key(n) for n in gcp_nets if declared & set(gcp.sites_of(g, n))}
     places = Places(g.inventory.resources)
     ports = set(ctx.declaration.network.kafka_ports)
     allowed = {str(v) for v in ctx.declaration.network.replication.via}
     seen: dict[str, _Seen] = {}
     crossed: set[str] = set()
-    for flow in distinct_flows(g.of_kind(OBSERVED_FLOW)):
+    nats = gcp.unplaced_nats(g, gnets)
+    maybe: dict[str, list[Resource]] = {}  # GCP: from an address of such a NAT, perhaps
+    for flow in gcp.one_per_connection(distinct_flows(g.of_kind(OBSERVED_FLOW)), places.of):
         a = flow.attributes
-        if a.get("action") != "ACCEPT" or a.get("dst_port") not in ports:
+        if a.get("action") not in gcp.SEEN or a.get("dst_port") not in ports:
             continue
         if a.get("protocol") != TCP:  # Kafka speaks TCP
             continue
         s, d = places.of(str(a.get("src"))), places.of(str(a.get("dst")))
+        if s is None and gcp.maybe_nat(str(a.get("src")), d, gnets, nats):
+            assert d is not None
+            maybe.setdefault(d.resource, []).append(flow)
         if s is None or d is None or not d.resource:
             continue
-        ss, ds = site.get(s.network), site.get(d.network)
+        ss, ds = (
+            gcp.site_of_place(p, gnets, declared) if p.cloud == "gcp" else site.get(p.network)
+            for p in (s, d)
+        )
         if ss is None or ds is None or ss == ds:
             continue
         crossed.update((s.network, d.network))
@@ -115,14 +138,20 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
             got.public.append((flow, how, carrier))
     wins = windows(g)
     by_key = {network_key(n): n for n in nets}
+    undecided = _nets_of(places, maybe)
+    for rid in sorted(set(maybe) - set(seen)):
+        yield gcp.undecided(ctx, rid, maybe[rid], nats)
     for rid, got in sorted(seen.items()):
+        if not got.public and rid in maybe:
+            yield gcp.undecided(ctx, rid, maybe[rid], nats)
+            continue
         gap = None
         if not got.public:  # a PASS needs every flow into it read (a site's network: keyed)
             gap = unobserved(ctx, by_key[got.network], wins.get(got.network), None, {})
         yield replace(gap, resource=rid) if gap else _judge(ctx, rid, got, sorted(allowed))
     for n in sorted(nets, key=lambda x: x.id):
         k = network_key(n)
-        if k not in site or k in crossed:
+        if (k not in site and k not in gsites) or k in crossed or k in undecided:
             continue
         gap = unobserved(ctx, n, wins.get(k), None, {})
         if gap is not None:
@@ -136,6 +165,16 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
             nodes=[r.id for r in w.reads],
             attributes={"records": w.records()},
         )
+
+
+def _nets_of(places: Places, maybe: dict[str, list[Resource]]) -> set[str]:
+    """The networks of the resources that records from unplaced addresses reached."""
+    return {
+        p.network
+        for flows in maybe.values()
+        for f in flows[:1]
+        if (p := places.of(str(f.attributes.get("dst")))) is not None
+    }
 
 
 def _judge(ctx: RuleContext, rid: str, got: _Seen, allowed: list[str]) -> Judgement:

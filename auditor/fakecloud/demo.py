@@ -89,15 +89,20 @@ def _start_azure(stack: contextlib.ExitStack, estate: Path) -> dict[str, Any]:
     }
 
 
-def _start_gcp(stack: contextlib.ExitStack, estate: Path) -> dict[str, Any]:
+def _start_gcp(stack: contextlib.ExitStack, estate: Path, flows: Path | None) -> dict[str, Any]:
+    """The GCP fake over ``estate``; with ``flows`` (a GCP-only estate's ``vpcFlows``),
+    their entries are served too and read over the demo window."""
+    from auditor.fakecloud.gcp_logging import load_entries
     from auditor.fakecloud.gcp_server import GcpFake
 
-    fake = stack.enter_context(GcpFake(estate, page_size=100))
+    entries = load_entries(flows) if flows is not None and flows.is_file() else []
+    fake = stack.enter_context(GcpFake(estate, page_size=100, entries=entries))
     return {
         "api_endpoint": fake.endpoint,
         "logging_endpoint": fake.endpoint,  # VPC Flow Logs (--flows-since) from the same fake
         "credentials": fake.credentials(),
         "retry": None,
+        **({"flows_since": DEMO_FLOWS_SECONDS} if entries else {}),
     }
 
 
@@ -139,7 +144,8 @@ def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) 
             options["azure"] = _start_azure(stack, files["azure"])
             click.echo(f"embedded Azure listening on {options['azure']['base_url']}")
         if "gcp" in clouds:
-            options["gcp"] = _start_gcp(stack, files["gcp"])
+            flows = folder / FLOWS_FILE if clouds == ("gcp",) else None  # GCP entries
+            options["gcp"] = _start_gcp(stack, files["gcp"], flows)
             click.echo(f"embedded GCP listening on {options['gcp']['api_endpoint']}")
         if "aws" in clouds:
             stack.enter_context(_embedded_aws(files["aws"], decl))

@@ -134,3 +134,19 @@ def test_demo_of_an_estate_with_flow_records_reads_them_and_maps_the_data_moveme
     assert (
         "| region | aws/111111111111/us-east-1 | aws/111111111111/us-west-2 | peering |" in report
     )
+
+
+def test_demo_of_the_gcp_flow_estate_reads_its_vpc_flows(tmp_path: Path) -> None:
+    """`auditor demo --estate observed-flows-gcp`: a GCP-only estate's flows.yaml entries are
+    served by the GCP fake's Cloud Logging and read over the demo window."""
+    proc = _demo(tmp_path, "--estate", "observed-flows-gcp")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (bundle,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    assert verify_bundle(bundle).ok
+    verdicts = json.loads((bundle / "verdicts.json").read_text())
+    judged = {(v["rule"], v["status"]) for v in verdicts if v["rule"] == "network.observed-medium"}
+    assert judged == {("network.observed-medium", "FAIL"), ("network.observed-medium", "PASS")}
+    report = (bundle / "report.md").read_text()
+    assert (
+        "| region | gcp/orders-prod/europe-west1 | gcp/orders-prod/europe-west4 | nat |" in report
+    )

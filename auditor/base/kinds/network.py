@@ -341,7 +341,7 @@ INTERFACE = define_kind(
 
 PUBLIC_IP = define_kind(
     "public_ip",
-    "A public IP address resource (Elastic IP, Azure public IP).",
+    "A public IP address resource (Elastic IP, Azure public IP, GCP external address).",
     [
         attr("allocation_id", "string", "AWS allocation id", "aws azure"),
         attr("allocation_method", "string", "Azure: `Static` or `Dynamic`", "azure"),
@@ -350,12 +350,12 @@ PUBLIC_IP = define_kind(
             "object",
             (
                 "what uses it: AWS {`instance_id`, `interface_id`}, Azure "
-                "{`resource_id`, `ip_configuration`}; null when unused"
+                "{`resource_id`, `ip_configuration`}, GCP {`resource_id`}; null when unused"
             ),
-            "aws azure",
+            "aws azure gcp",
         ),
         attr("fqdn", "string", "Azure: DNS name of the address, or null", "azure"),
-        attr("public_ip", "string", "the address", "aws azure"),
+        attr("public_ip", "string", "the address", "aws azure gcp"),
         attr("sku", "string", "Azure: `Basic` or `Standard`", "azure"),
     ],
 )

@@ -42,6 +42,8 @@ ASSET_TYPES: tuple[str, ...] = (
     "compute.googleapis.com/Router",
     "compute.googleapis.com/ForwardingRule",
     "compute.googleapis.com/GlobalForwardingRule",
+    "compute.googleapis.com/Address",
+    "compute.googleapis.com/GlobalAddress",
     "compute.googleapis.com/ServiceAttachment",
     "compute.googleapis.com/Instance",
     "compute.googleapis.com/InstanceGroupManager",
