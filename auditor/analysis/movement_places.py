@@ -4,7 +4,8 @@ The observed-flow rules and the data-movement map place each end of a flow recor
 an exact address of a collected resource (an interface's private or public address,
 an instance's, a NAT gateway's, an Elastic/public IP), else the subnet, else the
 network whose ranges hold it; an address none of these holds lies outside every
-collected network (``None``). Cloud-neutral: it reads the normalised kinds only.
+collected network (``None``). Cloud-neutral: it reads the normalised kinds, and Azure's
+addresses placed by their owners first (:mod:`.movement_places_azure`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from auditor.analysis.movement_places_azure import azure_spots
 from auditor.analysis.network.addresses import Net, parse_net
 from auditor.model import Kind, Resource
 
@@ -54,6 +56,9 @@ class Places:
         for r in rs:
             if r.kind == Kind.SUBNET:
                 subnets[(r.region, str(r.attributes.get("subnet_id") or ""))] = r
+        for s in azure_spots(rs):
+            at = Place(cloud="azure", account=s.account, region=s.region, network=s.network)
+            self._put(s.address, replace(at, resource=s.resource, public=s.public, via=s.via))
         for r in rs:
             self._take(r, subnets)
         self._ranges.sort(key=lambda x: (-x[0].prefixlen, x[1]))

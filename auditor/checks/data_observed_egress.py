@@ -46,6 +46,7 @@ from auditor.checks._observed_window import (
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
+AZURE_SERVICE = "azure-flow-records"
 TOP = 5
 """Destinations and refused sources a message names at most."""
 
@@ -97,7 +98,7 @@ class _Net:
         "Find the process that sent them (the flow's source address and port); stop it or "
         "route it to a declared destination, or declare the destination in network.egress."
     ),
-    requires=("ec2-network", "ec2-compute", SERVICE),
+    requires=("ec2-network", "ec2-compute", SERVICE, AZURE_SERVICE),
 )
 def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph

@@ -38,7 +38,7 @@ from auditor.analysis.network.traffic import (
     summary,
 )
 from auditor.base.kinds.observed import OBSERVED_FLOW
-from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, _observed_dead_azure, rule
 from auditor.checks._admission import with_links
 from auditor.checks._observed_window import (
     Window,
@@ -53,6 +53,7 @@ from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
+AZURE_SERVICE = "azure-flow-records"
 TCP = 6
 
 
@@ -104,7 +105,7 @@ def site_of(address: str, spaces: dict[str, tuple[Net, ...]]) -> str:
         "Check that replication runs between the regions and over the declared medium; "
         "if the path is meant to idle until failover, exercise it in a drill."
     ),
-    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE),
+    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE, AZURE_SERVICE),
 )
 def observed_dead_path(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph
@@ -149,10 +150,14 @@ def _declared_pairs(ctx: RuleContext, sites: Sequence[str]) -> dict[str, _Pair]:
     allowed = [str(v) for v in ctx.declaration.network.replication.via]
     out = {pair_id(a, b): _Pair() for a, b in combinations(sites, 2)}
     open_: set[str] = set()
-    for f in replication_flows(engine, kafka, platform_subnets):
+    every = [
+        *replication_flows(engine, kafka, platform_subnets),
+        *_observed_dead_azure.replication(g),
+    ]
+    for f in every:
         if f.reach is not Reach.YES or not judge(f, allowed)[0]:
             continue
-        src = "aws/" + f.source.rsplit(" ", 1)[-1]
+        src = _observed_dead_azure.site(f.source)
         pid = pair_id(src, f"{f.target.cloud}/{f.target.region}")
         if pid in out:
             out[pid].paths.append(f)

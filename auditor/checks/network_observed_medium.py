@@ -39,6 +39,7 @@ from auditor.checks._observed_window import (
 from auditor.model import JSONValue, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
+AZURE_SERVICE = "azure-flow-records"
 TCP = 6
 PUBLIC_MEDIA = ("nat", "internet")
 
@@ -78,7 +79,7 @@ class _Seen:
         "Point replication at the other site's private addresses (peering, transit gateway, "
         "PrivateLink) and remove the public path it used, or declare that medium."
     ),
-    requires=("ec2-network", "ec2-compute", SERVICE),
+    requires=("ec2-network", "ec2-compute", SERVICE, AZURE_SERVICE),
 )
 def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph

@@ -1,0 +1,86 @@
+"""Which Azure VNets a flow read records in whole, for the observed-flow rules.
+
+A VNet flow log targeting the VNet records every flow of it (Azure VNet flow logs have
+no traffic-type filter: allowed and denied). Subnet, NIC and NSG flow logs record part
+of it: an NSG flow log sees the subnets and NICs the NSG is attached to. A VNet counts
+as whole when every one of its subnets is recorded: targeted by a subnet flow log, or
+protected by an NSG whose flow log is read. NIC-level logs (a NIC's, or an NSG on NICs
+only) never complete a subnet: the NICs of scale set instances are not Resource Graph
+rows, so the auditor cannot know it saw every NIC of the subnet. A VNet with no
+collected subnet is never whole. Only flow logs whose read was made count toward whole
+(a disabled log, another tenant's storage: ``status`` ``not-read``); their reads still
+join the window, so :func:`~auditor.checks._observed_window.unobserved` names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from auditor.base.kinds.observed import FLOW_READ
+from auditor.graph.build import BoundaryGraph
+from auditor.model import Kind, Resource
+
+
+def _vnet_of(subnet: str) -> str:
+    return subnet.split("/subnets/", 1)[0] if "/subnets/" in subnet else ""
+
+
+def _targets(read: Resource) -> list[str]:
+    return [str(t) for t in read.attributes.get("target_ids") or []]
+
+
+def _parts(graph: BoundaryGraph, target: str) -> tuple[set[str], set[str]]:
+    """(VNets the target touches, subnets it records in full)."""
+    if "/subnets/" in target:
+        return {_vnet_of(target)}, {target}
+    if "/providers/microsoft.network/virtualnetworks/" in target:
+        return {target}, set()
+    res = graph.get(target)
+    if res is None:
+        return set(), set()
+    if res.kind == Kind.INTERFACE:
+        return {str(res.attributes.get("vpc_id") or "")}, set()
+    if res.kind == Kind.FIREWALL:
+        subnets = {str(s) for s in res.attributes.get("subnet_ids") or []}
+        vnets = {_vnet_of(s) for s in subnets}
+        for n in res.attributes.get("interface_ids") or []:
+            nic = graph.get(str(n))
+            if nic is not None:
+                vnets.add(str(nic.attributes.get("vpc_id") or ""))
+        return vnets, subnets
+    return set(), set()
+
+
+def _recorded_subnets(graph: BoundaryGraph, reads: Iterable[Resource]) -> set[str]:
+    """Subnets recorded in full by the flow logs of reads that were made."""
+    out: set[str] = set()
+    for r in reads:
+        if r.attributes.get("status") == "not-read":
+            continue
+        for t in _targets(r):
+            out |= _parts(graph, t)[1]
+    return out
+
+
+def covered(graph: BoundaryGraph, read: Resource) -> dict[str, bool]:
+    """VNet id -> whether the flow logs read (this one and the others of the scan) record
+    every flow of it; the keys are the VNets this read's flow logs touch."""
+    reads = [r for r in graph.of_kind(FLOW_READ) if r.cloud == "azure"]
+    recorded = _recorded_subnets(graph, reads)
+    made = read.attributes.get("status") != "not-read"
+    out: dict[str, bool] = {}
+    for t in _targets(read):
+        vnets, _ = _parts(graph, t)
+        for v in vnets - {""}:
+            whole = made and t == v
+            out[v] = out.get(v, False) or whole or (made and _all_recorded(graph, v, recorded))
+    return out
+
+
+def _all_recorded(graph: BoundaryGraph, vnet: str, recorded: set[str]) -> bool:
+    subnets = [
+        s.id
+        for s in graph.of_kind(Kind.SUBNET)
+        if s.cloud == "azure" and str(s.attributes.get("vpc_id") or "") == vnet
+    ]
+    return bool(subnets) and all(s in recorded for s in subnets)
