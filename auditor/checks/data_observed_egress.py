@@ -17,6 +17,11 @@ nothing crossed, so it is never a FAIL by itself.
 - PASS per fully observed network nothing left from.
 - INCONCLUSIVE per network not observed in full (the gap) that nothing was seen leaving.
 - NOT_APPLICABLE when observed flows were not asked for.
+
+Azure: accounts are subscriptions; addresses are placed by their owners (NICs, NAT
+gateways, load balancers: :mod:`auditor.analysis.movement_places_azure`) and VNet
+ranges. Azure service addresses (Storage, Event Hubs public endpoints) count as the
+internet, as AWS's do.
 """
 
 from __future__ import annotations

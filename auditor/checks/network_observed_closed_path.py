@@ -18,6 +18,13 @@ go to an ephemeral port, not a Kafka port (the aggregates keep no source port).
   paths, the feature named), and per platform network not fully observed (the gap).
 - PASS per fully observed platform network whose accepted flows all lie on open paths.
 - NOT_APPLICABLE when observed flows were not asked for.
+
+Azure (:mod:`._observed_closed_azure`): listeners are platform VMs' NICs, the model the
+per-network Azure one (VNets, peering, site links, NSGs; public sources through the VM's
+or its load balancer's exposure). Azure Firewall DNAT, Application Gateway, Bastion and
+appliance routes are not modelled: flows they carry FAIL as drift or an unmodelled
+feature. Accepted flows at a NIC not collected (a scale set instance's) keep the VNet
+INCONCLUSIVE.
 """
 
 from __future__ import annotations
@@ -95,8 +102,9 @@ def inbound_flows(
         "about the estate: configuration drifted, or a feature it does not read carries it."
     ),
     remediation=(
-        "Find what carried the flow (a VPN or Direct Connect route, an appliance, a rule "
-        "changed since the scan); close it, or make it visible to the auditor and declare it."
+        "Find what carried the flow (a VPN, Direct Connect or ExpressRoute route, an appliance, "
+        "Azure Firewall DNAT or an Application Gateway, a rule changed since the scan); close "
+        "it, or make it visible to the auditor and declare it."
     ),
     requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE, AZURE_SERVICE),
 )

@@ -17,6 +17,10 @@ ends, so one fully observed side is enough to see it).
 - INCONCLUSIVE per region pair with no traffic seen and neither side observed in full.
 - NOT_APPLICABLE when observed flows were not asked for, or fewer than two declared
   regions hold platform networks.
+
+Azure: the open paths into Azure brokers come from the per-network Azure model
+(:mod:`._observed_dead_azure`); a VNet is observed in full per
+:mod:`._observed_window_azure` (a VNet flow log, or logged NSGs on every subnet).
 """
 
 from __future__ import annotations

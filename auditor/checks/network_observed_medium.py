@@ -14,6 +14,10 @@ gateway, PrivateLink). A private declaration (``network.replication.via`` withou
   medium, and per fully observed platform network that replication did not cross at all.
 - INCONCLUSIVE per platform network not observed in full (the gap).
 - NOT_APPLICABLE when observed flows were not asked for.
+
+Azure: a NAT gateway's public IPs are ``nat``, a NIC's or load balancer's public IPs
+``internet`` (:mod:`auditor.analysis.movement_places_azure`); a NAT gateway's public IP
+prefixes are not collected, so replication through one is not seen as NAT.
 """
 
 from __future__ import annotations

@@ -34,7 +34,10 @@ RULES = (
 )
 DAY = 24 * 3600
 README = EstateReadme(path=ESTATE / "README.md", explained=(PLANTED,))
-NEU = f"/subscriptions/{S1}/resourcegroups/rg-kafka-neu/providers/microsoft.network/virtualnetworks/vnet-kafka-neu"
+NEU = (
+    f"/subscriptions/{S1}/resourcegroups/rg-kafka-neu/providers/microsoft.network/"
+    "virtualnetworks/vnet-kafka-neu"
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,135 @@ def scan() -> Scan:
     return _SCAN["scan"]
 
 
-def test_dump(scan: Scan) -> None:
-    for v in scan.verdicts:
-        print(v.rule, v.resource, v.status, v.message[:300], v.unmodelled)
-    assert 0
+def test_every_planted_violation_is_caught(scan: Scan) -> None:
+    assert scan.inventory.gaps == ()
+    assert README.uncaught(scan.verdicts, scan.inventory) == []
+
+
+def test_every_other_verdict_passes_or_is_explained(scan: Scan) -> None:
+    assert README.unexplained(scan.verdicts, scan.inventory) == []
+    assert README.stale(scan.verdicts, scan.inventory) == []
+
+
+def test_the_clean_twins_pass(scan: Scan) -> None:
+    assert README.flagged_twins(scan.verdicts, scan.inventory) == []
+
+
+def test_each_planted_misconfiguration_is_one_finding(scan: Scan) -> None:
+    assert_one_finding_per_misconfiguration(README, scan.verdicts, scan.inventory)
+
+
+def _of(scan: Scan, rule: str, status: Status) -> list[Verdict]:
+    return [v for v in scan.verdicts if v.rule == rule and v.status is status]
+
+
+def _one(scan: Scan, rule: str, status: Status) -> Verdict:
+    got = _of(scan, rule, status)
+    assert len(got) == 1, [(v.status, v.resource, v.message) for v in got]
+    return got[0]
+
+
+def test_the_closed_path_names_the_flow_and_the_model(scan: Scan) -> None:
+    v = _one(scan, "network.observed-closed-path", Status.FAIL)
+    assert "model drift or an unmodelled feature" in v.message
+    assert "172.16.5.5 -> 10.10.1.4:9092" in v.message
+    (flow,) = v.evidence.attributes["flows"]
+    assert flow["src"] == "172.16.5.5" and flow["bytes"] == 2400 and flow["records"] == 2
+    assert flow["interface_id"].endswith("/networkinterfaces/nic-broker-weu")
+    assert flow["model"]["reach"] == "no"
+
+
+def test_the_nat_medium_fails_with_its_bytes_and_the_nat_gateway_as_cause(scan: Scan) -> None:
+    v = _one(scan, "network.observed-medium", Status.FAIL)
+    assert v.evidence.attributes["bytes"] == 80_000_000
+    assert v.evidence.attributes["media"] == ["nat"]
+    assert v.causes == (
+        f"/subscriptions/{S1}/resourcegroups/rg-net/providers/"
+        "microsoft.network/natgateways/nat-egress-weu",
+    )
+
+
+def test_bytes_logged_at_both_ends_count_once(scan: Scan) -> None:
+    v = _one(scan, "network.observed-dead-path", Status.PASS)
+    assert v.evidence.attributes["bytes"] == 240_000_000
+
+
+def test_egress_names_bytes_per_destination_and_reports_rejects_apart(scan: Scan) -> None:
+    v = _one(scan, "data.observed-egress", Status.FAIL)
+    assert v.evidence.attributes["bytes_by_destination"] == {"203.0.113.50": 15_000_000}
+    twin = [x for x in scan.verdicts if "REJECTed (reported apart" in x.message]
+    assert len(twin) == 1 and twin[0].status is Status.PASS and twin[0].resource == NEU
+    assert twin[0].evidence.attributes["rejected"]["records"] == 65
+
+
+def test_the_movement_map_places_the_nat_crossing_between_regions(scan: Scan) -> None:
+    from auditor.analysis.data_movement import movement_map
+
+    m = movement_map(scan.inventory.resources)
+    assert m is not None
+    nat = [c for c in m.crossings if c.medium == "nat" and c.kind == "region"]
+    assert [(c.kind, c.source, c.target, c.bytes) for c in nat] == [
+        ("region", f"azure/{S1}/westeurope", f"azure/{S1}/northeurope", 80_000_000)
+    ]
+
+
+def _drop_flow_log(state: dict[str, Any], name: str) -> dict[str, Any]:
+    out = copy.deepcopy(state)
+    out["resources"] = [r for r in out["resources"] if not str(r["id"]).endswith(f"/{name}")]
+    return out
+
+
+def _verdict(scan: Scan, rule: str, resource: str) -> Verdict:
+    got = [v for v in scan.verdicts if v.rule == rule and v.resource == resource]
+    assert len(got) == 1, [(v.status, v.resource, v.message) for v in scan.verdicts]
+    return got[0]
+
+
+def test_nsg_flow_logs_on_part_of_a_vnet_keep_it_inconclusive() -> None:
+    """One subnet's NSG flow log gone: its records are all still there, but the other
+    subnet's traffic passes no logged NSG, so nothing PASSes on neu's window."""
+    s = _scan(_drop_flow_log(_estate(), "fl-nsg-brokers-neu-b"))
+    for rule in ("data.observed-egress", "network.observed-closed-path"):
+        v = _verdict(s, rule, NEU)
+        assert v.status is Status.INCONCLUSIVE, v.message
+        assert "NSG's" in v.unmodelled and "incomplete" in v.message
+    # the twin that crossed neu-a only is still judged on what was read
+    assert _one(s, "network.observed-dead-path", Status.PASS)
+
+
+def test_a_disabled_flow_log_is_inconclusive_with_its_reason() -> None:
+    state = _estate()
+    for r in state["resources"]:
+        if str(r["id"]).endswith("/fl-vnet-kafka-frc"):
+            r["properties"]["enabled"] = False
+    s = _scan(state)
+    frc = NEU.replace("-neu", "-frc")
+    v = _verdict(s, "data.observed-egress", frc)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "the flow log is not enabled" in v.message
+    # a connection is logged at both ends: westeurope's side, read in full, still shows
+    # the path idle
+    dead = _verdict(
+        s, "network.observed-dead-path", "replication-path:azure/francecentral~azure/westeurope"
+    )
+    assert dead.status is Status.FAIL  # westeurope's side was read in full
+
+
+def test_a_storage_account_that_denies_the_read_is_a_gap() -> None:
+    state = _estate()
+    for a in state["blob_storage"]:
+        if a["account"] == "stflowsneu":
+            a["denied"] = True
+    s = _scan(state)
+    assert any(g.error_code == "AuthorizationPermissionMismatch" for g in s.inventory.gaps)
+    v = _verdict(s, "data.observed-egress", NEU)
+    assert v.status is Status.INCONCLUSIVE and v.evidence.gaps, v.message
+    # the twin of row 3 cannot PASS either: the flow into neu-a was seen at westeurope's
+    # end, but the NSG flow logs of neu (what else reached it) were not read
+    twin = next(v for v in s.verdicts if v.resource.endswith("/vm-broker-neu-a"))
+    assert twin.rule == "network.observed-medium" and twin.status is Status.INCONCLUSIVE
+
+
+def test_without_flows_every_rule_is_not_applicable() -> None:
+    s = _scan(_estate(), since=None)
+    assert {(v.rule, v.status) for v in s.verdicts} == {(r, Status.NOT_APPLICABLE) for r in RULES}
