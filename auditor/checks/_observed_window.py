@@ -119,7 +119,7 @@ def unobserved(
         ""
         if win.whole
         else "no flow log read records every accepted flow of the whole network (only a "
-        "subnet's, an interface's or an NSG's, or REJECT traffic only)"
+        "subnet's, an interface's or an NSG's, filtered, or REJECT traffic only)"
     )
     if why:
         return replace(

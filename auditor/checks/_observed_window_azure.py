@@ -7,9 +7,12 @@ as whole when every one of its subnets is recorded: targeted by a subnet flow lo
 protected by an NSG whose flow log is read. NIC-level logs (a NIC's, or an NSG on NICs
 only) never complete a subnet: the NICs of scale set instances are not Resource Graph
 rows, so the auditor cannot know it saw every NIC of the subnet. A VNet with no
-collected subnet is never whole. Only flow logs whose read was made count toward whole
-(a disabled log, another tenant's storage: ``status`` ``not-read``); their reads still
-join the window, so :func:`~auditor.checks._observed_window.unobserved` names them.
+collected subnet is never whole. Only flow logs that record every flow count toward
+whole: none with ``enabledFilteringCriteria`` (``filter``), nor with ``recordTypes``
+leaving out a state of an accepted flow (B, C or E), nor one whose row was not collected;
+and only those whose read was made (a disabled log, another tenant's storage: ``status``
+``not-read``); their reads still join the window, so
+:func:`~auditor.checks._observed_window.unobserved` names them.
 """
 
 from __future__ import annotations
@@ -25,8 +28,34 @@ def _vnet_of(subnet: str) -> str:
     return subnet.split("/subnets/", 1)[0] if "/subnets/" in subnet else ""
 
 
+ACCEPTED_STATES = frozenset("BCE")
+"""Flow states of an accepted flow (begin, continue, end): a log leaving one out misses
+flows or bytes (``D``, denied, is not needed for accepted flows)."""
+
+
 def _targets(read: Resource) -> list[str]:
     return [str(t) for t in read.attributes.get("target_ids") or []]
+
+
+def records_all(log: Resource | None) -> bool:
+    """Whether a flow log records every flow of its target (no filter, every state)."""
+    if log is None or log.attributes.get("filter"):
+        return False
+    kinds = str(log.attributes.get("record_types") or "")
+    return not kinds or {k.strip().upper() for k in kinds.split(",")} >= ACCEPTED_STATES
+
+
+def _full_targets(graph: BoundaryGraph, read: Resource) -> list[str]:
+    """The targets of a read's flow logs that record every flow (none when not read)."""
+    if read.attributes.get("status") == "not-read":
+        return []
+    out: list[str] = []
+    for fid in read.attributes.get("flow_log_ids") or []:
+        log = graph.get(str(fid))
+        if records_all(log):
+            assert log is not None
+            out.append(str(log.attributes.get("resource_id") or ""))
+    return out
 
 
 def _parts(graph: BoundaryGraph, target: str) -> tuple[set[str], set[str]]:
@@ -55,9 +84,7 @@ def _recorded_subnets(graph: BoundaryGraph, reads: Iterable[Resource]) -> set[st
     """Subnets recorded in full by the flow logs of reads that were made."""
     out: set[str] = set()
     for r in reads:
-        if r.attributes.get("status") == "not-read":
-            continue
-        for t in _targets(r):
+        for t in _full_targets(graph, r):
             out |= _parts(graph, t)[1]
     return out
 
@@ -67,13 +94,13 @@ def covered(graph: BoundaryGraph, read: Resource) -> dict[str, bool]:
     every flow of it; the keys are the VNets this read's flow logs touch."""
     reads = [r for r in graph.of_kind(FLOW_READ) if r.cloud == "azure"]
     recorded = _recorded_subnets(graph, reads)
-    made = read.attributes.get("status") != "not-read"
+    full = set(_full_targets(graph, read))
     out: dict[str, bool] = {}
     for t in _targets(read):
         vnets, _ = _parts(graph, t)
         for v in vnets - {""}:
-            whole = made and t == v
-            out[v] = out.get(v, False) or whole or (made and _all_recorded(graph, v, recorded))
+            whole = t in full and (t == v or _all_recorded(graph, v, recorded))
+            out[v] = out.get(v, False) or whole
     return out
 
 

@@ -198,6 +198,28 @@ def test_a_disabled_flow_log_is_inconclusive_with_its_reason() -> None:
     assert dead.status is Status.FAIL  # westeurope's side was read in full
 
 
+@pytest.mark.parametrize(
+    "narrowing",
+    [{"enabledFilteringCriteria": "DstPort == 443"}, {"recordTypes": "B,E,D"}],
+    ids=["filtered", "no-continue-records"],
+)
+def test_a_vnet_flow_log_that_records_only_some_flows_is_not_whole(
+    narrowing: dict[str, str],
+) -> None:
+    state = _estate()
+    for r in state["resources"]:
+        if str(r["id"]).endswith("/fl-vnet-kafka-frc"):
+            r["properties"].update(narrowing)
+    s = _scan(state)
+    frc = NEU.replace("-neu", "-frc")
+    for rule in ("data.observed-egress", "network.observed-medium"):
+        v = _verdict(s, rule, frc)
+        assert v.status is Status.INCONCLUSIVE, v.message
+        assert "filtered" in v.unmodelled
+    untouched = _verdict(s, "data.observed-egress", NEU)
+    assert untouched.status is Status.PASS, untouched.message
+
+
 def test_a_storage_account_that_denies_the_read_is_a_gap() -> None:
     state = _estate()
     for a in state["blob_storage"]:
