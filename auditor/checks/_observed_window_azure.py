@@ -1,18 +1,16 @@
 """Which Azure VNets a flow read records in whole, for the observed-flow rules.
 
-A VNet flow log targeting the VNet records every flow of it (Azure VNet flow logs have
-no traffic-type filter: allowed and denied). Subnet, NIC and NSG flow logs record part
-of it: an NSG flow log sees the subnets and NICs the NSG is attached to. A VNet counts
-as whole when every one of its subnets is recorded: targeted by a subnet flow log, or
-protected by an NSG whose flow log is read. NIC-level logs (a NIC's, or an NSG on NICs
-only) never complete a subnet: the NICs of scale set instances are not Resource Graph
-rows, so the auditor cannot know it saw every NIC of the subnet. A VNet with no
-collected subnet is never whole. Only flow logs that record every flow count toward
-whole: none with ``enabledFilteringCriteria`` (``filter``), nor with ``recordTypes``
-leaving out a state of an accepted flow (B, C or E), nor one whose row was not collected;
-and only those whose read was made (a disabled log, another tenant's storage: ``status``
-``not-read``); their reads still join the window, so
-:func:`~auditor.checks._observed_window.unobserved` names them.
+A VNet flow log targeting the VNet records every flow of it, allowed and denied. Subnet,
+NIC and NSG flow logs record part of it (an NSG flow log: the subnets and NICs the NSG is
+attached to). A VNet is whole when every subnet of it is recorded: by a subnet flow log,
+or by the flow log of the NSG on it, unless the subnet holds a private endpoint (NSG flow
+logs do not record private endpoint traffic). NIC-level logs (a NIC's, an NSG on NICs
+only) never complete a subnet: scale set instances' NICs are not Resource Graph rows, so
+the auditor cannot know it saw every NIC. A VNet with no collected subnet is never whole.
+A flow log counts only when it records every flow: no ``enabledFilteringCriteria``
+(``filter``), ``recordTypes`` unset or with all of B, C and E, its row collected, and its
+read made (a disabled log or another tenant's storage is ``not-read``: the read still
+joins the window, so :func:`~auditor.checks._observed_window.unobserved` names it).
 """
 
 from __future__ import annotations
@@ -72,12 +70,23 @@ def _parts(graph: BoundaryGraph, target: str) -> tuple[set[str], set[str]]:
     if res.kind == Kind.FIREWALL:
         subnets = {str(s) for s in res.attributes.get("subnet_ids") or []}
         vnets = {_vnet_of(s) for s in subnets}
+        subnets -= _endpoint_subnets(graph)
         for n in res.attributes.get("interface_ids") or []:
             nic = graph.get(str(n))
             if nic is not None:
                 vnets.add(str(nic.attributes.get("vpc_id") or ""))
         return vnets, subnets
     return set(), set()
+
+
+def _endpoint_subnets(graph: BoundaryGraph) -> set[str]:
+    """Subnets holding a private endpoint: an NSG flow log does not record its traffic."""
+    return {
+        str(s)
+        for pe in graph.of_kind(Kind.PRIVATE_ENDPOINT)
+        if pe.cloud == "azure"
+        for s in pe.attributes.get("subnet_ids") or []
+    }
 
 
 def _recorded_subnets(graph: BoundaryGraph, reads: Iterable[Resource]) -> set[str]:

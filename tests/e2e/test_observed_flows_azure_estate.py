@@ -180,6 +180,24 @@ def test_nsg_flow_logs_on_part_of_a_vnet_keep_it_inconclusive() -> None:
     assert _one(s, "network.observed-dead-path", Status.PASS)
 
 
+def test_nsg_flow_logs_do_not_make_a_subnet_with_a_private_endpoint_whole() -> None:
+    state = _estate()
+    subnet = NEU.replace("resourcegroups", "resourceGroups") + "/subnets/snet-brokers-b"
+    pe = f"/subscriptions/{S1}/resourceGroups/rg-kafka-neu/providers/Microsoft.Network/"
+    state["resources"].append(
+        {
+            "id": f"{pe}privateEndpoints/pe-storage-neu",
+            "type": "Microsoft.Network/privateEndpoints",
+            "location": "northeurope",
+            "properties": {"subnet": {"id": subnet}},
+        }
+    )
+    s = _scan(state)
+    v = _verdict(s, "data.observed-egress", NEU)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "NSG's" in v.unmodelled
+
+
 def test_a_disabled_flow_log_is_inconclusive_with_its_reason() -> None:
     state = _estate()
     for r in state["resources"]:
