@@ -15,7 +15,8 @@ joins the window, so :func:`~auditor.checks._observed_window.unobserved` names i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import weakref
+from dataclasses import dataclass
 
 from auditor.base.kinds.observed import FLOW_READ
 from auditor.graph.build import BoundaryGraph
@@ -56,7 +57,52 @@ def _full_targets(graph: BoundaryGraph, read: Resource) -> list[str]:
     return out
 
 
-def _parts(graph: BoundaryGraph, target: str) -> tuple[set[str], set[str]]:
+@dataclass(frozen=True, kw_only=True)
+class _Index:
+    """What :func:`covered` asks of the whole scan, built once per graph."""
+
+    endpoint_subnets: frozenset[str]
+    """Subnets holding a private endpoint: an NSG flow log does not record its traffic."""
+    subnets: dict[str, tuple[str, ...]]
+    """VNet id -> its collected subnets."""
+    recorded: frozenset[str]
+    """Subnets recorded in full by flow logs that record every flow and were read."""
+
+
+_INDEX: weakref.WeakKeyDictionary[BoundaryGraph, _Index] = weakref.WeakKeyDictionary()
+
+
+def _index(graph: BoundaryGraph) -> _Index:
+    got = _INDEX.get(graph)
+    if got is not None:
+        return got
+    endpoints = frozenset(
+        str(s)
+        for pe in graph.of_kind(Kind.PRIVATE_ENDPOINT)
+        if pe.cloud == "azure"
+        for s in pe.attributes.get("subnet_ids") or []
+    )
+    subnets: dict[str, list[str]] = {}
+    for sn in sorted(graph.of_kind(Kind.SUBNET), key=lambda x: x.id):
+        if sn.cloud == "azure":
+            subnets.setdefault(str(sn.attributes.get("vpc_id") or ""), []).append(sn.id)
+    recorded: set[str] = set()
+    for r in graph.of_kind(FLOW_READ):
+        if r.cloud == "azure":
+            for t in _full_targets(graph, r):
+                recorded |= _parts(graph, t, endpoints)[1]
+    got = _Index(
+        endpoint_subnets=endpoints,
+        subnets={k: tuple(v) for k, v in subnets.items()},
+        recorded=frozenset(recorded),
+    )
+    _INDEX[graph] = got
+    return got
+
+
+def _parts(
+    graph: BoundaryGraph, target: str, endpoints: frozenset[str]
+) -> tuple[set[str], set[str]]:
     """(VNets the target touches, subnets it records in full)."""
     if "/subnets/" in target:
         return {_vnet_of(target)}, {target}
@@ -70,53 +116,25 @@ def _parts(graph: BoundaryGraph, target: str) -> tuple[set[str], set[str]]:
     if res.kind == Kind.FIREWALL:
         subnets = {str(s) for s in res.attributes.get("subnet_ids") or []}
         vnets = {_vnet_of(s) for s in subnets}
-        subnets -= _endpoint_subnets(graph)
         for n in res.attributes.get("interface_ids") or []:
             nic = graph.get(str(n))
             if nic is not None:
                 vnets.add(str(nic.attributes.get("vpc_id") or ""))
-        return vnets, subnets
+        return vnets, subnets - endpoints
     return set(), set()
-
-
-def _endpoint_subnets(graph: BoundaryGraph) -> set[str]:
-    """Subnets holding a private endpoint: an NSG flow log does not record its traffic."""
-    return {
-        str(s)
-        for pe in graph.of_kind(Kind.PRIVATE_ENDPOINT)
-        if pe.cloud == "azure"
-        for s in pe.attributes.get("subnet_ids") or []
-    }
-
-
-def _recorded_subnets(graph: BoundaryGraph, reads: Iterable[Resource]) -> set[str]:
-    """Subnets recorded in full by the flow logs of reads that were made."""
-    out: set[str] = set()
-    for r in reads:
-        for t in _full_targets(graph, r):
-            out |= _parts(graph, t)[1]
-    return out
 
 
 def covered(graph: BoundaryGraph, read: Resource) -> dict[str, bool]:
     """VNet id -> whether the flow logs read (this one and the others of the scan) record
     every flow of it; the keys are the VNets this read's flow logs touch."""
-    reads = [r for r in graph.of_kind(FLOW_READ) if r.cloud == "azure"]
-    recorded = _recorded_subnets(graph, reads)
+    idx = _index(graph)
     full = set(_full_targets(graph, read))
     out: dict[str, bool] = {}
     for t in _targets(read):
-        vnets, _ = _parts(graph, t)
+        vnets, _ = _parts(graph, t, idx.endpoint_subnets)
         for v in vnets - {""}:
-            whole = t in full and (t == v or _all_recorded(graph, v, recorded))
+            subnets = idx.subnets.get(v, ())
+            all_recorded = bool(subnets) and all(x in idx.recorded for x in subnets)
+            whole = t in full and (t == v or all_recorded)
             out[v] = out.get(v, False) or whole
     return out
-
-
-def _all_recorded(graph: BoundaryGraph, vnet: str, recorded: set[str]) -> bool:
-    subnets = [
-        s.id
-        for s in graph.of_kind(Kind.SUBNET)
-        if s.cloud == "azure" and str(s.attributes.get("vpc_id") or "") == vnet
-    ]
-    return bool(subnets) and all(s in recorded for s in subnets)
