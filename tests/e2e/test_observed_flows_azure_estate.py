@@ -14,10 +14,13 @@ from typing import Any
 
 import pytest
 
+from auditor.analysis.data_movement import movement_map
 from auditor.boundary import load_declaration
 from auditor.collect.azure import AzureScanOptions, collect_azure
+from auditor.fakecloud.azure_flow_blobs import VNET_CONTAINER, vnet_blob, vnet_tuples
 from auditor.fakecloud.azure_flow_estate import with_flows
 from auditor.fakecloud.azure_server import AzureFake, load_estate
+from auditor.fakecloud.flow_records import Flow
 from auditor.model import Inventory, Scope, Status, Verdict
 from auditor.normalize import normalize
 from tests.estate_readme import PLANTED, EstateReadme, assert_one_finding_per_misconfiguration
@@ -146,8 +149,6 @@ def test_egress_names_bytes_per_destination_and_reports_rejects_apart(scan: Scan
 
 
 def test_the_movement_map_places_the_nat_crossing_between_regions(scan: Scan) -> None:
-    from auditor.analysis.data_movement import movement_map
-
     m = movement_map(scan.inventory.resources)
     assert m is not None
     nat = [c for c in m.crossings if c.medium == "nat" and c.kind == "region"]
@@ -166,6 +167,54 @@ def _verdict(scan: Scan, rule: str, resource: str) -> Verdict:
     got = [v for v in scan.verdicts if v.rule == rule and v.resource == resource]
     assert len(got) == 1, [(v.status, v.resource, v.message) for v in scan.verdicts]
     return got[0]
+
+
+@pytest.mark.parametrize(
+    ("admitted", "why"),
+    [(None, "admit no internet address"), ("198.51.100.0/24", "admits only 198.51.100.0/24")],
+    ids=["no-public-rule", "other-public-range"],
+)
+def test_a_public_source_the_nsg_does_not_admit_is_a_closed_path(
+    admitted: str | None, why: str
+) -> None:
+    """Without the NSG rule admitting the NAT address (gone, or admitting another public
+    range), the model closes the internet path to broker-neu-b's public IP: the accepted
+    flow from the NAT address is drift or an unmodelled feature."""
+    state = _estate()
+    for r in state["resources"]:
+        if str(r["id"]).endswith("/nsg-brokers-neu-b"):
+            rules = r["properties"]["securityRules"]
+            keep = [x for x in rules if x["name"] != "allow-replicators-public"]
+            for x in rules:
+                if x["name"] == "allow-replicators-public" and admitted:
+                    x["properties"]["sourceAddressPrefix"] = admitted
+                    keep.append(x)
+            r["properties"]["securityRules"] = keep
+    s = _scan(state)
+    got = _of(s, "network.observed-closed-path", Status.FAIL)
+    by = {v.resource.rsplit("/", 1)[-1]: v for v in got}
+    assert sorted(by) == ["vm-broker-neu-b", "vm-broker-weu"], [v.message for v in got]
+    v = by["vm-broker-neu-b"]
+    assert "20.50.2.20 -> 10.20.2.4:9092" in v.message and why in v.message, v.message
+    (flow,) = v.evidence.attributes["flows"]
+    assert flow["model"]["reach"] == "no"
+
+
+def test_flows_at_a_nic_not_collected_keep_the_closed_path_inconclusive() -> None:
+    """A scale set instance's NIC is no Resource Graph row: its MAC maps to no NIC, so an
+    accepted flow to 9092 there cannot be held to a listener's model path."""
+    now = int(time.time())
+    state = _estate()
+    log = next(r for r in state["resources"] if str(r["id"]).endswith("/fl-vnet-kafka-frc"))
+    flow = Flow(src="172.16.5.5", dst="10.30.1.9", dst_port=9092)
+    name, body = vnet_blob(str(log["id"]), "000D3A3001FF", vnet_tuples([flow], now), now)
+    store = next(a for a in state["blob_storage"] if a["account"] == "stflowsfrc")
+    store["containers"][VNET_CONTAINER][name] = body
+    s = _scan(state)
+    v = _verdict(s, "network.observed-closed-path", NEU.replace("-neu", "-frc"))
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "172.16.5.5 -> 10.30.1.9:9092" in v.message
+    assert "scale set" in v.unmodelled
 
 
 def test_nsg_flow_logs_on_part_of_a_vnet_keep_it_inconclusive() -> None:
