@@ -122,7 +122,8 @@ def observed_closed_path(ctx: RuleContext) -> Iterator[Judgement]:
             yield from _cloud(ctx, cloud, nets, platform)
     if not judged:
         yield ctx.nothing_to_judge(
-            "scope:aws/*/*", "no AWS platform listener in a platform network to hold flows against"
+            "scope:aws/*/*",
+            "no AWS or Azure platform listener in a platform network to hold flows against",
         )
 
 
