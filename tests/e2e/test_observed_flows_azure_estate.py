@@ -200,6 +200,51 @@ def test_a_public_source_the_nsg_does_not_admit_is_a_closed_path(
     assert flow["model"]["reach"] == "no"
 
 
+@pytest.mark.parametrize(("deny", "expected"), [(False, Status.PASS), (True, Status.FAIL)])
+def test_health_probes_from_the_azure_platform_address_pass_the_nsgs(
+    deny: bool, expected: Status
+) -> None:
+    """168.63.129.16 probing 9092 crosses no network: the default rule
+    AllowAzureLoadBalancerInBound admits it; a higher-priority deny of the tag closes it."""
+    now = int(time.time())
+    state = _estate()
+    for r in state["resources"]:
+        if deny and str(r["id"]).endswith("/nsg-brokers-frc"):
+            rule = {
+                "name": "deny-probes",
+                "properties": {
+                    "priority": 200,
+                    "direction": "Inbound",
+                    "access": "Deny",
+                    "protocol": "Tcp",
+                    "sourceAddressPrefix": "AzureLoadBalancer",
+                    "destinationAddressPrefix": "*",
+                    "destinationPortRange": "9092",
+                },
+            }
+            r["properties"]["securityRules"].append(rule)
+    log = next(r for r in state["resources"] if str(r["id"]).endswith("/fl-vnet-kafka-frc"))
+    probe = Flow(src="168.63.129.16", dst="10.30.1.4", dst_port=9092, count=5)
+    name, body = vnet_blob(str(log["id"]), "000D3A300104", vnet_tuples([probe], now), now)
+    store = next(a for a in state["blob_storage"] if a["account"] == "stflowsfrc")
+    blobs = store["containers"][VNET_CONTAINER]
+    old = blobs[name]["records"][0]["flowRecords"]["flows"][0]["flowGroups"][0]["flowTuples"]
+    body["records"][0]["flowRecords"]["flows"][0]["flowGroups"][0]["flowTuples"] += old
+    blobs[name] = body
+    s = _scan(state)
+    frc = NEU.replace("-neu", "-frc")
+    got = [
+        v for v in s.verdicts if v.rule == "network.observed-closed-path" and "-frc" in v.resource
+    ]
+    assert [v.status for v in got] == [expected], [v.message for v in got]
+    if deny:
+        assert got[0].resource.endswith("/vm-broker-frc")
+        assert "168.63.129.16 -> 10.30.1.4:9092" in got[0].message
+        assert "rule deny-probes denies it" in got[0].message, got[0].message
+    else:
+        assert got[0].resource == frc and "1 accepted flow aggregate" in got[0].message
+
+
 def test_flows_at_a_nic_not_collected_keep_the_closed_path_inconclusive() -> None:
     """A scale set instance's NIC is no Resource Graph row: its MAC maps to no NIC, so an
     accepted flow to 9092 there cannot be held to a listener's model path."""
