@@ -9,14 +9,33 @@ frontend a place of the load balancer. Not placed (they fall to the address rang
 outside the estate): public IP prefixes (a NAT gateway's ``publicIpPrefixes``, not
 collected), scale set instances' public IPs (not Resource Graph rows), and the
 addresses Azure gives VMs without one for default outbound access (not published).
+:func:`host_local` names the addresses a VM reaches on its own host (168.63.129.16,
+link-local): traffic to them crosses no boundary.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from auditor.model import Kind, Resource
+
+HOST_ADDRESSES = (
+    ipaddress.ip_network("168.63.129.16/32"),
+    ipaddress.ip_network("169.254.0.0/16"),
+)
+"""Addresses an Azure VM reaches on its own host, never across a network: the platform
+address (DNS, DHCP, health probes) and link-local (the instance metadata service)."""
+
+
+def host_local(address: str) -> bool:
+    """Whether an Azure VM's traffic to ``address`` stays on its host."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip.version == n.version and ip in n for n in HOST_ADDRESSES)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -20,8 +20,9 @@ nothing crossed, so it is never a FAIL by itself.
 
 Azure: accounts are subscriptions; addresses are placed by their owners (NICs, NAT
 gateways, load balancers: :mod:`auditor.analysis.movement_places_azure`) and VNet
-ranges. Azure service addresses (Storage, Event Hubs public endpoints) count as the
-internet, as AWS's do.
+ranges; traffic to the host's own addresses (168.63.129.16: DNS, DHCP; link-local:
+instance metadata) does not leave. Azure service addresses (Storage, Event Hubs public
+endpoints) count as the internet, as AWS's do.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.data_movement import distinct_flows
 from auditor.analysis.movement_places import Place, Places
+from auditor.analysis.movement_places_azure import host_local
 from auditor.analysis.network import platform_networks
 from auditor.analysis.network.addresses import Net, nets_of, parse_net
 from auditor.base.kinds.observed import OBSERVED_FLOW
@@ -129,6 +131,8 @@ def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
                 state[dst.network].refused.append(flow)
             continue
         if src is None or src.network not in state or a.get("action") != "ACCEPT":
+            continue
+        if src.cloud == "azure" and host_local(str(a.get("dst"))):  # the VM's own host
             continue
         why = leaves(decl, dst, ranges, str(a.get("dst")))
         if why:

@@ -143,6 +143,8 @@ def test_bytes_logged_at_both_ends_count_once(scan: Scan) -> None:
 def test_egress_names_bytes_per_destination_and_reports_rejects_apart(scan: Scan) -> None:
     v = _one(scan, "data.observed-egress", Status.FAIL)
     assert v.evidence.attributes["bytes_by_destination"] == {"203.0.113.50": 15_000_000}
+    frc = _verdict(scan, "data.observed-egress", NEU.replace("-neu", "-frc"))
+    assert frc.status is Status.PASS and frc.evidence.attributes["records"] == 6
     twin = [x for x in scan.verdicts if "REJECTed (reported apart" in x.message]
     assert len(twin) == 1 and twin[0].status is Status.PASS and twin[0].resource == NEU
     assert twin[0].evidence.attributes["rejected"]["records"] == 65
@@ -151,6 +153,8 @@ def test_egress_names_bytes_per_destination_and_reports_rejects_apart(scan: Scan
 def test_the_movement_map_places_the_nat_crossing_between_regions(scan: Scan) -> None:
     m = movement_map(scan.inventory.resources)
     assert m is not None
+    # francecentral's DNS and metadata traffic stays on the VM's host: no crossing
+    assert not [c for c in m.crossings if "francecentral" in c.source + c.target]
     nat = [c for c in m.crossings if c.medium == "nat" and c.kind == "region"]
     assert [(c.kind, c.source, c.target, c.bytes) for c in nat] == [
         ("region", f"azure/{S1}/westeurope", f"azure/{S1}/northeurope", 80_000_000)
