@@ -17,7 +17,9 @@ gateway, PrivateLink). A private declaration (``network.replication.via`` withou
 
 Azure: a NAT gateway's public IPs are ``nat``, a NIC's or load balancer's public IPs
 ``internet`` (:mod:`auditor.analysis.movement_places_azure`); a NAT gateway's public IP
-prefixes are not collected, so replication through one is not seen as NAT.
+prefixes are not collected, and the address a VM leaves from by default outbound access
+is not published: replication through either arrives from an address placed nowhere,
+so it is not recognised as replication (nor judged).
 """
 
 from __future__ import annotations
