@@ -160,9 +160,8 @@ def _cloud(
     wins = windows(g)
     for n in sorted(nets, key=lambda x: x.id):
         k = network_key(n)
-        if azure:
-            st = state[k]
-            st.unmapped = _observed_closed_azure.unmapped(g, n, ports)
+        if azure:  # flows at NICs not collected: no listener to hold them to
+            state[k].unmapped = _observed_closed_azure.unmapped(g, n, ports)
         yield from _judge(ctx, n, state[k], wins.get(k), sorted(listeners))
 
 
