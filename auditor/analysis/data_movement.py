@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.analysis.movement_places import Place, Places
+from auditor.analysis.movement_places_azure import host_local
 from auditor.analysis.movement_places_gcp import SEEN, one_per_connection
 from auditor.analysis.network.addresses import is_internet_cidr
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
@@ -160,6 +161,10 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
             continue
         src, dst = str(a.get("src")), str(a.get("dst"))
         s, d = places.of(src), places.of(dst)
+        if (s is not None and s.cloud == "azure" and host_local(dst)) or (
+            d is not None and d.cloud == "azure" and host_local(src)
+        ):
+            continue  # an Azure VM and its own host (DNS, probes, metadata): no crossing
         far = _label(s if s is None else d, src if s is None else dst)
         kind = _kind(s, d, far)
         if not kind:

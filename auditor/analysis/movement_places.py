@@ -4,8 +4,9 @@ The observed-flow rules and the data-movement map place each end of a flow recor
 an exact address of a collected resource (an interface's private or public address,
 an instance's, a NAT gateway's, an Elastic/public IP), else the subnet, else the
 network whose ranges hold it; an address none of these holds lies outside every
-collected network (``None``). Cloud-neutral: it reads the normalised kinds only (GCP's
-Cloud NAT addresses and alias ranges: :mod:`.movement_places_gcp`).
+collected network (``None``). Cloud-neutral: it reads the normalised kinds, and Azure's
+addresses placed by their owners first (:mod:`.movement_places_azure`; GCP's Cloud NAT
+addresses and alias ranges: :mod:`.movement_places_gcp`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from auditor.analysis import movement_places_gcp
+from auditor.analysis.movement_places_azure import azure_spots
 from auditor.analysis.network.addresses import Net, parse_net
 from auditor.model import Kind, Resource
 
@@ -58,6 +60,9 @@ class Places:
                 subnets[(r.region, str(r.attributes.get("subnet_id") or ""))] = r
         for address, spot in movement_places_gcp.exact(rs):  # GCP: Cloud NAT, front ends
             self._put(address, Place(**spot))
+        for s in azure_spots(rs):
+            at = Place(cloud="azure", account=s.account, region=s.region, network=s.network)
+            self._put(s.address, replace(at, resource=s.resource, public=s.public, via=s.via))
         for r in rs:
             self._take(r, subnets)
         for n, spot in movement_places_gcp.ranges(rs):  # GCP: alias (secondary) ranges

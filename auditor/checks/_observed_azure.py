@@ -2,9 +2,9 @@
 
 Azure flow records name the NIC (found by its MAC address when the scan collected it,
 see :mod:`auditor.collect.azure.flow_records`); a read covers the VNets its flow logs
-target: the whole VNet for a VNet-level flow log, part of it for a subnet's, a NIC's or
-an NSG's. The cause of an undeclared accepted flow is the NSG (the subnet's or the
-NIC's) whose inbound rule admits its source on its port.
+target: the whole VNet for a VNet-level flow log, or when subnet or NSG flow logs record
+every subnet of it; part of it otherwise. The cause of an undeclared accepted flow is
+the NSG (the subnet's or the NIC's) whose inbound rule admits its source on its port.
 """
 
 from __future__ import annotations
@@ -13,14 +13,11 @@ from collections.abc import Sequence
 
 from auditor.analysis.network.addresses import parse_net
 from auditor.analysis.network.azure import nsg_inbound
+from auditor.checks import _observed_window_azure
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
 SERVICE = "azure-flow-records"
-
-
-def _vnet_of_subnet(subnet: str) -> str:
-    return subnet.split("/subnets/", 1)[0] if "/subnets/" in subnet else ""
 
 
 def listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> dict[str, str]:
@@ -41,25 +38,9 @@ def listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> d
 
 
 def covered(graph: BoundaryGraph, read: Resource) -> dict[str, bool]:
-    """The VNets a read's flow logs record: True where a VNet-level flow log records all of
-    it, False where they record a subnet, a NIC or an NSG only."""
-    out: dict[str, bool] = {}
-    for target in (str(t) for t in read.attributes.get("target_ids") or []):
-        if "/subnets/" in target:
-            out.setdefault(_vnet_of_subnet(target), False)
-        elif "/providers/microsoft.network/virtualnetworks/" in target:
-            out[target] = True
-        elif (res := graph.get(target)) is not None and res.kind == Kind.INTERFACE:
-            out.setdefault(str(res.attributes.get("vpc_id") or ""), False)
-        elif res is not None and res.kind == Kind.FIREWALL:
-            for s in res.attributes.get("subnet_ids") or []:
-                out.setdefault(_vnet_of_subnet(str(s)), False)
-            for n in res.attributes.get("interface_ids") or []:
-                nic = graph.get(str(n))
-                if nic is not None:
-                    out.setdefault(str(nic.attributes.get("vpc_id") or ""), False)
-    out.pop("", None)
-    return out
+    """The VNets a read's flow logs record, True where recorded in whole (a VNet flow log,
+    or logged NSGs or subnet logs on every subnet: :mod:`._observed_window_azure`)."""
+    return _observed_window_azure.covered(graph, read)
 
 
 def vnet_of(graph: BoundaryGraph, flow: Resource) -> str:

@@ -5,9 +5,9 @@ observed flows were asked for at all, which reads cover each network, and, when 
 network's records cannot be all there was, the INCONCLUSIVE that says why (a failed
 read's gap, a read not made, the sample cap, malformed lines, only part of the network
 logged). A network counts as fully observed when a flow log of the whole network that
-records every accepted flow (AWS: a VPC-level log of ALL or ACCEPT traffic; GCP: every
-subnetwork logging every flow, see :mod:`._observed_window_gcp`) was read in full; reads of
-other clouds count once their kinds say so (not yet: INCONCLUSIVE).
+records every accepted flow (AWS: a VPC-level log of ALL or ACCEPT traffic; Azure: a VNet
+flow log, or logged NSGs on every subnet, see :mod:`._observed_window_azure`; GCP: every
+subnetwork logging every flow, see :mod:`._observed_window_gcp`) was read in full.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from auditor.analysis.network import local_id
 from auditor.base.kinds.observed import FLOW_READ
-from auditor.checks import Judgement, RuleContext
+from auditor.checks import Judgement, RuleContext, _observed_window_azure
 from auditor.checks import _observed_window_gcp as gcp
 from auditor.checks._aws_flow_reads import covered, incomplete, read_resources
 from auditor.checks.engine import scope_id
@@ -80,6 +80,8 @@ def windows(graph: BoundaryGraph) -> dict[str, Window]:
             if r.cloud == "aws"
             else gcp.covered(graph, r)
             if r.cloud == "gcp"
+            else _observed_window_azure.covered(graph, r)
+            if r.cloud == "azure"
             else dict.fromkeys((str(v) for v in r.attributes.get("vpc_ids") or []), False)
         )
         for key, whole in cover.items():
@@ -124,7 +126,7 @@ def unobserved(
             ""
             if win.whole
             else "no flow log read records every accepted flow of the whole network (only a "
-            "subnet's or an interface's, or REJECT traffic only)"
+            "subnet's, an interface's or an NSG's, filtered, or REJECT traffic only)"
         )
     )
     if why:

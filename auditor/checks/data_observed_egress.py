@@ -18,6 +18,12 @@ nothing crossed, so it is never a FAIL by itself.
 - INCONCLUSIVE per network not observed in full (the gap) that nothing was seen leaving.
 - NOT_APPLICABLE when observed flows were not asked for.
 
+Azure: accounts are subscriptions; addresses are placed by their owners (NICs, NAT
+gateways, load balancers: :mod:`auditor.analysis.movement_places_azure`) and VNet
+ranges; traffic to the host's own addresses (168.63.129.16: DNS, DHCP; link-local:
+instance metadata) does not leave. Azure service addresses (Storage, Event Hubs public
+endpoints) count as the internet, as AWS's do.
+
 GCP: bytes leaving are the sending VM's ``SENT`` records (a VM records what it sent;
 the internet writes no record back), counted once with the destination's ``ACCEPT``
 when both ends logged the connection; a destination is placed by the region of the
@@ -37,6 +43,7 @@ from dataclasses import dataclass, field, replace
 from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.data_movement import distinct_flows
 from auditor.analysis.movement_places import Place, Places
+from auditor.analysis.movement_places_azure import host_local
 from auditor.analysis.network import platform_networks
 from auditor.analysis.network.addresses import Net, nets_of, parse_net
 from auditor.base.kinds.observed import OBSERVED_FLOW
@@ -57,6 +64,7 @@ from auditor.checks._observed_window import (
 from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
+AZURE_SERVICE = "azure-flow-records"
 TOP = 5
 """Destinations and refused sources a message names at most."""
 
@@ -108,7 +116,7 @@ class _Net:
         "Find the process that sent them (the flow's source address and port); stop it or "
         "route it to a declared destination, or declare the destination in network.egress."
     ),
-    requires=("ec2-network", "ec2-compute", SERVICE, "cloudasset"),
+    requires=("ec2-network", "ec2-compute", SERVICE, AZURE_SERVICE, "cloudasset"),
 )
 def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph
@@ -134,6 +142,8 @@ def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
                 state[dst.network].refused.append(flow)
             continue
         if src is None or src.network not in state or a.get("action") not in SEEN:
+            continue
+        if src.cloud == "azure" and host_local(str(a.get("dst"))):  # the VM's own host
             continue
         why = leaves(decl, dst, ranges, str(a.get("dst")))
         if why:

@@ -19,6 +19,13 @@ go to an ephemeral port, not a Kafka port (the aggregates keep no source port).
 - PASS per fully observed platform network whose accepted flows all lie on open paths.
 - NOT_APPLICABLE when observed flows were not asked for.
 
+Azure (:mod:`._observed_closed_azure`): listeners are platform VMs' NICs, the model the
+per-network Azure one (VNets, peering, site links, NSGs; public sources through the VM's
+or its load balancer's exposure). Azure Firewall DNAT, Application Gateway, Bastion and
+appliance routes are not modelled: flows they carry FAIL as drift or an unmodelled
+feature. Accepted flows at a NIC not collected (a scale set instance's) keep the VNet
+INCONCLUSIVE.
+
 GCP networks (:mod:`._observed_closed_gcp`): records a platform VM reported as the
 destination, each source walked as its single address through the GCP model
 (connections between networks, site links, Google's front ends, the internet) and the
@@ -40,9 +47,9 @@ from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.path_model import Path
 from auditor.analysis.network.paths import best, path_engine, verdict_of
 from auditor.base.kinds.observed import OBSERVED_FLOW
-from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, _observed_closed_azure, rule
+from auditor.checks import _aws_flow_reads as _aws
 from auditor.checks._admission import listener, with_links
-from auditor.checks._aws_flow_reads import listener_interfaces
 from auditor.checks._observed_closed_gcp import gcp_networks, unseen_listeners
 from auditor.checks._observed_sources_gcp import UNSEEN
 from auditor.checks._observed_window import (
@@ -61,6 +68,7 @@ from auditor.model import JSONValue, Kind, PathName, Resource, Severity
 SERVICE = "vpc-flow-records"
 GCP_ASSETS = "cloudasset"
 """The GCP resource listing (networks, subnetworks, firewall rules, VMs)."""
+AZURE_SERVICE = "azure-flow-records"
 TCP = 6
 
 
@@ -70,6 +78,8 @@ class _Net:
     """Listener id -> accepted flows the model says cannot reach it (with the closed path)."""
     unknown: dict[str, list[tuple[Resource, Path]]] = field(default_factory=dict)
     judged: int = 0
+    unmapped: list[Resource] = field(default_factory=list)
+    """Azure: accepted flows into the network at a NIC the scan did not collect."""
 
 
 def inbound_flows(
@@ -77,7 +87,9 @@ def inbound_flows(
 ) -> Iterator[tuple[Resource, str, Resource]]:
     """(flow, listener id, interface) for each ACCEPTed flow into a listener's interface
     (destination = one of its addresses) on TCP to one of ``ports``."""
-    enis = {local_id(e.id): e for e in graph.of_kind(Kind.INTERFACE)}
+    enis = {
+        (e.id if e.cloud == "azure" else local_id(e.id)): e for e in graph.of_kind(Kind.INTERFACE)
+    }
     for flow in sorted(graph.of_kind(OBSERVED_FLOW), key=lambda f: f.id):
         a = flow.attributes
         iface = str(a.get("interface_id") or "")
@@ -103,10 +115,11 @@ def inbound_flows(
         "about the estate: configuration drifted, or a feature it does not read carries it."
     ),
     remediation=(
-        "Find what carried the flow (a VPN or Direct Connect route, an appliance, a rule "
-        "changed since the scan); close it, or make it visible to the auditor and declare it."
+        "Find what carried the flow (a VPN, Direct Connect or ExpressRoute route, an appliance, "
+        "Azure Firewall DNAT or an Application Gateway, a rule changed since the scan); close "
+        "it, or make it visible to the auditor and declare it."
     ),
-    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE, GCP_ASSETS),
+    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE, AZURE_SERVICE, GCP_ASSETS),
 )
 def observed_closed_path(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph
@@ -115,18 +128,29 @@ def observed_closed_path(ctx: RuleContext) -> Iterator[Judgement]:
         return
     gcp = list(_gcp(ctx))  # GCP networks: ._observed_closed_gcp
     yield from gcp
-    nets = [n for n in platform_networks(g).networks if n.cloud == "aws"]
-    platform = [r for r in platform_resources(g) if r.cloud == "aws" and listener(r)]
-    if gcp and not platform:
-        return
-    if not nets or not platform:
+    judged = bool(gcp)
+    for cloud in ("aws", "azure"):
+        nets = [n for n in platform_networks(g).networks if n.cloud == cloud]
+        platform = [r for r in platform_resources(g) if r.cloud == cloud and listener(r)]
+        if nets and platform:
+            judged = True
+            yield from _cloud(ctx, cloud, nets, platform)
+    if not judged:
         yield ctx.nothing_to_judge(
-            "scope:aws/*/*", "no AWS platform listener in a platform network to hold flows against"
+            "scope:aws/*/*",
+            "no AWS, Azure or GCP platform listener in a platform network to hold flows against",
         )
-        return
+
+
+def _cloud(
+    ctx: RuleContext, cloud: str, nets: list[Resource], platform: list[Resource]
+) -> Iterator[Judgement]:
+    """Judge one cloud's platform networks (Azure: :mod:`._observed_closed_azure`)."""
+    g = ctx.graph
     ports = set(ctx.declaration.network.kafka_ports)
-    listeners = listener_interfaces(g, platform)
-    engine = path_engine(g)
+    azure = cloud == "azure"
+    listeners = (_observed_closed_azure if azure else _aws).listener_interfaces(g, platform)
+    engine = None if azure else path_engine(g)
     state = {network_key(n): _Net() for n in nets}
     cache: dict[tuple[str, str, int], list[Path]] = {}
     for flow, lid, eni in inbound_flows(g, listeners, ports):
@@ -136,7 +160,11 @@ def observed_closed_path(ctx: RuleContext) -> Iterator[Judgement]:
         a = flow.attributes
         key = (str(a.get("src")), lid, int(str(a.get("dst_port"))))
         if key not in cache:
-            cache[key] = engine.paths(f"{key[0]}/32", g.resource(lid), key[2])
+            cache[key] = (
+                engine.paths(f"{key[0]}/32", g.resource(lid), key[2])
+                if engine is not None
+                else _observed_closed_azure.paths(g, key[0], g.resource(lid), key[2])
+            )
         paths = cache[key]
         reach = verdict_of(paths)
         st.judged += 1
@@ -147,6 +175,8 @@ def observed_closed_path(ctx: RuleContext) -> Iterator[Judgement]:
     wins = windows(g)
     for n in sorted(nets, key=lambda x: x.id):
         k = network_key(n)
+        if azure:  # flows at NICs not collected: no listener to hold them to
+            state[k].unmapped = _observed_closed_azure.unmapped(g, n, ports)
         yield from _judge(ctx, n, state[k], wins.get(k), sorted(listeners))
 
 
@@ -227,6 +257,19 @@ def _judge(
     if st.closed or st.unknown:
         return
     base: dict[str, JSONValue] = {"flow_reads": [r.id for r in (w.reads if w else [])]}
+    if st.unmapped:
+        yield replace(
+            ctx.inconclusive(
+                net.id,
+                f"accepted flows reached Kafka ports in {net.name or net.id} at NICs the scan "
+                "did not collect, so no listener's model path can be held to them: "
+                + "; ".join(flow_text(f) for f in st.unmapped[:5]),
+                attributes={**base, "flows": [flow_json(f) for f in st.unmapped]},
+            ),
+            unmodelled="flows at Azure NICs not collected (scale set instances: their MAC "
+            "maps to no NIC row)",
+        )
+        return
     gap = unobserved(ctx, net, w, enis, base)
     if gap is not None:
         yield gap

@@ -18,6 +18,10 @@ ends, so one fully observed side is enough to see it).
 - NOT_APPLICABLE when observed flows were not asked for, or fewer than two declared
   regions hold platform networks.
 
+Azure: the open paths into Azure brokers come from the per-network Azure model
+(:mod:`._observed_dead_azure`); a VNet is observed in full per
+:mod:`._observed_window_azure` (a VNet flow log, or logged NSGs on every subnet).
+
 GCP (:mod:`._observed_sites_gcp`): a network is global, so its sites are its
 subnetworks' regions and one network can be both sides of a path (over its own
 routes). The sending VM's ``SENT`` record counts as traffic seen (a connection is
@@ -46,7 +50,7 @@ from auditor.analysis.network.traffic import (
     summary,
 )
 from auditor.base.kinds.observed import OBSERVED_FLOW
-from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks import Judgement, RuleContext, _observed_dead_azure, rule
 from auditor.checks import _observed_sites_gcp as gcp
 from auditor.checks._admission import with_links
 from auditor.checks._observed_window import (
@@ -62,6 +66,7 @@ from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
+AZURE_SERVICE = "azure-flow-records"
 TCP = 6
 
 
@@ -115,7 +120,7 @@ def site_of(address: str, spaces: dict[str, tuple[Net, ...]]) -> str:
         "Check that replication runs between the regions and over the declared medium; "
         "if the path is meant to idle until failover, exercise it in a drill."
     ),
-    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE, "cloudasset"),
+    requires=("ec2-network", "ec2-compute", "elbv2", "msk", SERVICE, AZURE_SERVICE, "cloudasset"),
 )
 def observed_dead_path(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph
@@ -165,10 +170,14 @@ def _declared_pairs(ctx: RuleContext, sites: Sequence[str]) -> dict[str, _Pair]:
     allowed = [str(v) for v in ctx.declaration.network.replication.via]
     out = {pair_id(a, b): _Pair() for a, b in combinations(sites, 2)}
     open_: set[str] = set()
-    for f in replication_flows(engine, kafka, platform_subnets):
+    every = [
+        *replication_flows(engine, kafka, platform_subnets),
+        *_observed_dead_azure.replication(g),
+    ]
+    for f in every:
         if f.reach is not Reach.YES or not judge(f, allowed)[0]:
             continue
-        src = "aws/" + f.source.rsplit(" ", 1)[-1]
+        src = _observed_dead_azure.site(f.source)
         pid = pair_id(src, f"{f.target.cloud}/{f.target.region}")
         if pid in out:
             out[pid].paths.append(f)

@@ -15,6 +15,12 @@ gateway, PrivateLink). A private declaration (``network.replication.via`` withou
 - INCONCLUSIVE per platform network not observed in full (the gap).
 - NOT_APPLICABLE when observed flows were not asked for.
 
+Azure: a NAT gateway's public IPs are ``nat``, a NIC's or load balancer's public IPs
+``internet`` (:mod:`auditor.analysis.movement_places_azure`); a NAT gateway's public IP
+prefixes are not collected, and the address a VM leaves from by default outbound access
+is not published: replication through either arrives from an address placed nowhere,
+so it is not recognised as replication (nor judged).
+
 GCP (:mod:`._observed_sites_gcp`, :mod:`auditor.analysis.movement_places_gcp`): a flow's
 site is the region of the subnetwork, VM or Cloud NAT holding its address (a network
 is global); a Cloud NAT's manually allocated addresses and external forwarding rules
@@ -51,6 +57,7 @@ from auditor.checks._observed_window import (
 from auditor.model import JSONValue, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
+AZURE_SERVICE = "azure-flow-records"
 TCP = 6
 PUBLIC_MEDIA = ("nat", "internet")
 
@@ -90,7 +97,7 @@ class _Seen:
         "Point replication at the other site's private addresses (peering, transit gateway, "
         "PrivateLink) and remove the public path it used, or declare that medium."
     ),
-    requires=("ec2-network", "ec2-compute", SERVICE, "cloudasset"),
+    requires=("ec2-network", "ec2-compute", SERVICE, AZURE_SERVICE, "cloudasset"),
 )
 def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     g = ctx.graph

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,15 +78,23 @@ def require_extras(clouds: tuple[str, ...]) -> None:
         require_gcp()
 
 
-def _start_azure(stack: contextlib.ExitStack, estate: Path) -> dict[str, Any]:
-    from auditor.fakecloud.azure_server import AzureFake
+def _start_azure(stack: contextlib.ExitStack, estate: Path, flows: bool) -> dict[str, Any]:
+    """Serve the Azure estate; with ``flows``, its ``flows.yaml`` as flow log blobs
+    (:mod:`auditor.fakecloud.azure_flow_estate`), read over the demo's window."""
+    from auditor.fakecloud.azure_server import AzureFake, load_estate
 
-    fake = stack.enter_context(AzureFake(estate, page_size=100))
+    state: Path | dict[str, Any] = estate
+    if flows:
+        from auditor.fakecloud.azure_flow_estate import with_flows
+
+        state = with_flows(load_estate(estate), estate.parent / FLOWS_FILE, int(time.time()))
+    fake = stack.enter_context(AzureFake(state, page_size=100))
     return {
         "base_url": fake.base_url,
         "credential": fake.credential(),
         "connection_verify": fake.ca_path,
         "retry_total": 0,
+        **({"flows_since": DEMO_FLOWS_SECONDS} if flows else {}),
     }
 
 
@@ -141,7 +150,8 @@ def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) 
     with _note_fake_log(log), fake_logs_to(log), contextlib.ExitStack() as stack:
         options: dict[str, dict[str, Any]] = {}
         if "azure" in clouds:
-            options["azure"] = _start_azure(stack, files["azure"])
+            azure_flows = clouds == ("azure",) and (folder / FLOWS_FILE).is_file()
+            options["azure"] = _start_azure(stack, files["azure"], azure_flows)
             click.echo(f"embedded Azure listening on {options['azure']['base_url']}")
         if "gcp" in clouds:
             flows = folder / FLOWS_FILE if clouds == ("gcp",) else None  # GCP entries

@@ -275,16 +275,29 @@ def test_the_clean_twin_passes_on_what_was_read() -> None:
     assert v.evidence.attributes["records"] == 4 and v.evidence.attributes["flows_judged"] == 1
 
 
-def test_an_nsg_flow_log_is_read_but_covers_only_part_of_the_vnet() -> None:
-    """NSG flow log version 2 tuples are parsed (the undeclared source FAILs); the clean
-    twin cannot PASS on an NSG's records alone (not every flow of the VNet passes it)."""
+def test_an_nsg_flow_log_on_every_subnet_records_the_whole_vnet() -> None:
+    """NSG flow log version 2 tuples are parsed (the undeclared source FAILs); the NSG is
+    on the VNet's only subnet, so its records are every flow of the VNet: the clean twin
+    PASSes on them."""
     now = int(time.time())
     nsg_log = flow_log(NSG_FLOW_LOG, NSG)
-    for flows, expected in (([CLIENT, UNDECLARED], Status.FAIL), ([CLIENT], Status.INCONCLUSIVE)):
+    for flows, expected in (([CLIENT, UNDECLARED], Status.FAIL), ([CLIENT], Status.PASS)):
         name, body = nsg_blob(NSG, MAC.replace("-", ""), nsg_tuples(flows, now), now)
         inv, _ = scan(estate({NSG_CONTAINER: {name: body}}, flow_logs=[nsg_log]))
         v = only(inv)
         assert v.status is expected, v.message
+
+
+def test_a_nic_flow_log_covers_only_part_of_the_vnet() -> None:
+    """A NIC's flow log records that NIC only (other NICs of the subnet, a scale set's
+    among them, may carry flows): the clean twin cannot PASS on it."""
+    now = int(time.time())
+    nic_log = flow_log(FLOW_LOG.replace("fl-vnet-kafka", "fl-nic-broker"), NIC)
+    fid = str(nic_log["id"])
+    name, body = vnet_blob(fid, MAC.replace("-", ""), vnet_tuples([CLIENT], now), now)
+    inv, _ = scan(estate({VNET_CONTAINER: {name: body}}, flow_logs=[nic_log]))
+    v = only(inv)
+    assert v.status is Status.INCONCLUSIVE, v.message
     assert "whole VPC" in v.unmodelled
 
 

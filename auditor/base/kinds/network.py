@@ -373,7 +373,18 @@ FLOW_LOG = define_kind(
         attr("analytics_workspace_id", "string", "Azure: traffic analytics workspace", "azure"),
         attr("destination", "string", "where records go (ARN; Azure: storage account id)"),
         attr("enabled", "boolean", "Azure, GCP: the flow log is on", "azure gcp"),
-        attr("filter", "string", "GCP: `filterExpr` (only matching flows are logged)", "gcp"),
+        attr(
+            "filter",
+            "string",
+            "GCP: `filterExpr`; Azure: `enabledFilteringCriteria` (only matching flows are logged)",
+            "azure gcp",
+        ),
+        attr(
+            "record_types",
+            "string",
+            "Azure: `recordTypes`, the flow states logged (`B`, `C`, `E`, `D`; null: all)",
+            "azure",
+        ),
         attr("metadata", "string", "GCP: metadata included in the records", "gcp"),
         attr("retention_days", "integer", "Azure: storage retention (0: forever)", "azure"),
         attr(

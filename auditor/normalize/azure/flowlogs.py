@@ -1,4 +1,8 @@
-"""Network Watcher flow logs (``flow_log``): NSG and VNet flow logs and where they are stored."""
+"""Network Watcher flow logs (``flow_log``): NSG and VNet flow logs and where they are stored.
+
+``enabledFilteringCriteria`` (``filter``) and ``recordTypes`` (``record_types``: of the flow
+states B, C, E, D) narrow what a flow log records; unset, it records every flow.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +39,8 @@ def flow_log(rec: RawRecord, b: Builder) -> None:
                 else None
             ),
             "traffic_type": "ALL",
+            "filter": str(p.get("enabledFilteringCriteria") or "") or None,
+            "record_types": str(p.get("recordTypes") or "") or None,
         },
     )
     if storage:

@@ -1,0 +1,138 @@
+"""Where Azure addresses lie: NIC, load balancer and NAT gateway addresses, placed by owner.
+
+Azure keeps public addresses on ``publicIPAddresses`` resources that name their owner
+(a NIC's or a load balancer frontend's IP configuration, or a NAT gateway), and a VM's
+addresses on its NICs. :class:`~auditor.analysis.movement_places.Places` takes these
+before its cloud-neutral pass, so a NAT gateway's public IP is a ``nat`` place in the
+VNets of its subnets, a NIC's public IP a public place of its VM, a load balancer's
+frontend a place of the load balancer. Not placed (they fall to the address ranges, or
+outside the estate): public IP prefixes (a NAT gateway's ``publicIpPrefixes``, not
+collected), scale set instances' public IPs (not Resource Graph rows), and the
+addresses Azure gives VMs without one for default outbound access (not published).
+:func:`host_local` names the addresses a VM reaches on its own host (168.63.129.16,
+link-local): traffic to them crosses no boundary.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from auditor.model import Kind, Resource
+
+HOST_ADDRESSES = (
+    ipaddress.ip_network("168.63.129.16/32"),
+    ipaddress.ip_network("169.254.0.0/16"),
+)
+"""Addresses an Azure VM reaches on its own host, never across a network: the platform
+address (DNS, DHCP, health probes) and link-local (the instance metadata service)."""
+
+
+def host_local(address: str) -> bool:
+    """Whether an Azure VM's traffic to ``address`` stays on its host."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip.version == n.version and ip in n for n in HOST_ADDRESSES)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Spot:
+    """One Azure address and where it lies."""
+
+    address: str
+    account: str
+    region: str
+    network: str = ""
+    resource: str = ""
+    public: bool = False
+    via: str = ""
+
+
+def _vnet(subnet: object) -> str:
+    s = str(subnet or "")
+    return s.split("/subnets/", 1)[0] if "/subnets/" in s else ""
+
+
+def _nic_spots(nic: Resource, pips: dict[str, str]) -> Iterator[Spot]:
+    a = nic.attributes
+    who = str(a.get("attached_to") or "") or nic.id
+    net = str(a.get("vpc_id") or "")
+    for ip in a.get("private_ips") or []:
+        yield Spot(
+            address=str(ip), account=nic.account, region=nic.region, network=net, resource=who
+        )
+    for pid in a.get("public_ip_ids") or []:
+        if str(pid) in pips:
+            yield Spot(
+                address=pips[str(pid)],
+                account=nic.account,
+                region=nic.region,
+                network=net,
+                resource=who,
+                public=True,
+            )
+
+
+def _lb_spots(lb: Resource, pips: dict[str, str]) -> Iterator[Spot]:
+    for fe in lb.attributes.get("frontends") or []:
+        net = _vnet(fe.get("subnet_id")) or str(lb.attributes.get("vpc_id") or "")
+        if fe.get("private_ip"):
+            yield Spot(
+                address=str(fe["private_ip"]),
+                account=lb.account,
+                region=lb.region,
+                network=net,
+                resource=lb.id,
+            )
+        if str(fe.get("public_ip_id") or "") in pips:
+            yield Spot(
+                address=pips[str(fe["public_ip_id"])],
+                account=lb.account,
+                region=lb.region,
+                network=net,
+                resource=lb.id,
+                public=True,
+            )
+
+
+def _nat_spots(nat: Resource, pips: dict[str, str], served: list[str]) -> Iterator[Spot]:
+    """A NAT gateway's public IPs, in the VNet of its subnets (its row's, else the subnets
+    naming it)."""
+    vnets = sorted({str(v) for v in nat.attributes.get("vpc_ids") or []} | set(served))
+    for pid in nat.attributes.get("public_ip_ids") or []:
+        if str(pid) in pips:
+            yield Spot(
+                address=pips[str(pid)],
+                account=nat.account,
+                region=nat.region,
+                network=vnets[0] if vnets else "",
+                resource=nat.id,
+                public=True,
+                via="nat",
+            )
+
+
+def azure_spots(resources: Iterable[Resource]) -> list[Spot]:
+    """The placed addresses of the Azure resources among ``resources``, in id order."""
+    rs = sorted((r for r in resources if r.cloud == "azure"), key=lambda r: r.id)
+    pips = {
+        r.id: str(r.attributes["public_ip"])
+        for r in rs
+        if r.kind == Kind.PUBLIC_IP and r.attributes.get("public_ip")
+    }
+    served: dict[str, list[str]] = {}
+    for r in rs:
+        if r.kind == Kind.SUBNET and r.attributes.get("nat_gateway_id"):
+            served.setdefault(str(r.attributes["nat_gateway_id"]), []).append(_vnet(r.id))
+    out: list[Spot] = []
+    for r in rs:
+        if r.kind == Kind.INTERFACE:
+            out.extend(_nic_spots(r, pips))
+        elif r.kind == Kind.LOAD_BALANCER:
+            out.extend(_lb_spots(r, pips))
+        elif r.kind == Kind.GATEWAY and r.attributes.get("gateway_type") == "nat":
+            out.extend(_nat_spots(r, pips, served.get(r.id, [])))
+    return out
