@@ -49,7 +49,7 @@ from auditor.analysis.failover import (
     region_of_key,
     service_route,
 )
-from auditor.analysis.kafka_replication import all_flows, replications
+from auditor.analysis.kafka_replication import collected_flows
 from auditor.analysis.network import label
 from auditor.base.edges import REPLICATES_TO, SCALES
 from auditor.boundary import Declaration, Pattern, RegionRole
@@ -163,7 +163,7 @@ def _judge_write_region(ctx: RuleContext, owner: tuple[str, str], clouds: set[st
                 problems.append(f"{label(s)} in {s.region} replicates back into {label(dest)}")
                 edges.append((s.id, dest.id, REPLICATES_TO))
     problems.extend(_services_from_elsewhere(decl, owner, clouds))
-    for f in all_flows(replications(graph)):  # collected Kafka replication into the primary
+    for f in collected_flows(graph):  # collected Kafka replication into the primary
         if not f.data or f.running is False or not f.source_region or not f.target_region:
             continue
         res = graph.get(f.replication)
@@ -357,7 +357,7 @@ def _replication_flows(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
         for t in targets:
             if source:
                 flows.setdefault((source, t), []).append(f"service {svc.name}")
-    for f in all_flows(replications(graph)):  # collected: MSK Replicator, MM2 on MSK Connect
+    for f in collected_flows(graph):  # collected: MSK Replicator, MM2 on MSK Connect
         if not (f.data and f.running is not False and f.source_region and f.target_region):
             continue
         if f.source_region != f.target_region:
