@@ -25,6 +25,12 @@ INSTANCE = define_kind(
             "network_tags", "array", "GCP: network tags (select firewall rules and routes)", "gcp"
         ),
         attr("private_ip", "string", "primary private address (Azure: null, on the NIC)"),
+        attr(
+            "ipv6_addresses",
+            "array",
+            "AWS: IPv6 addresses of its network interfaces ([] when none)",
+            "aws",
+        ),
         attr("public_ip", "string", "primary public address, or null"),
         attr("public_ips", "array", "GCP: every external address", "gcp"),
         attr("scale_set_id", "string", "Azure: the scale set it belongs to, or null", "azure"),
