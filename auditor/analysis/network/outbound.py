@@ -39,6 +39,7 @@ from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.cross_cloud import network_cidrs
 from auditor.analysis.network.index import local_id
 from auditor.analysis.network.outbound_azure import azure_outbound
+from auditor.analysis.network.outbound_azure_scale import scale_set_outbound
 from auditor.analysis.network.outbound_gcp import gcp_outbound
 from auditor.analysis.network.outbound_ipv6 import (
     INTERNET_TARGETS,
@@ -61,10 +62,14 @@ from auditor.analysis.network.security_groups import sg_decide
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
-SOURCE_KINDS = (Kind.INSTANCE, Kind.KAFKA_CLUSTER)
+SOURCE_KINDS = (Kind.INSTANCE, Kind.KAFKA_CLUSTER, Kind.SCALING_GROUP)
 """Platform resources whose outbound traffic is judged (they hold the addresses). A
 Kafka cluster counts on AWS only: MSK brokers sit in the customer's subnets behind its
-security groups, while Managed Kafka and Event Hubs run in the provider's networks."""
+security groups, while Managed Kafka and Event Hubs run in the provider's networks. A
+scaling group counts on Azure only (its instances' NICs are not collected: the scale
+set's network profile stands for them); AWS and GCP list the instances themselves."""
+
+_ONLY_ON: dict[str, str] = {Kind.KAFKA_CLUSTER: "aws", Kind.SCALING_GROUP: "azure"}
 
 
 def sources(graph: BoundaryGraph) -> list[Resource]:
@@ -73,7 +78,7 @@ def sources(graph: BoundaryGraph) -> list[Resource]:
         (
             r
             for r in platform_resources(graph)
-            if r.kind in SOURCE_KINDS and not (r.kind == Kind.KAFKA_CLUSTER and r.cloud != "aws")
+            if r.kind in SOURCE_KINDS and _ONLY_ON.get(r.kind, r.cloud) == r.cloud
         ),
         key=lambda r: r.id,
     )
@@ -88,6 +93,8 @@ def outbound(graph: BoundaryGraph, dest: Dest, port: int) -> list[OutPath]:
             out.extend(_aws(engine, res, dest, port))
         elif res.cloud == "gcp":
             out.extend(gcp_outbound(graph, res, dest, port))
+        elif res.cloud == "azure" and res.kind == Kind.SCALING_GROUP:
+            out.extend(scale_set_outbound(graph, res, _azure_network(graph, res), dest, port))
         elif res.cloud == "azure":
             out.extend(azure_outbound(graph, res, _azure_network(graph, res), dest, port))
         if dest.ipv6:

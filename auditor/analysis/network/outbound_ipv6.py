@@ -97,8 +97,8 @@ def subnets_of(graph: BoundaryGraph, res: Resource) -> list[Resource] | None:
     """The subnets an Azure or GCP source sits in (through its NICs on Azure); None when
     one of them was not collected."""
     ids: list[str] = []
-    if res.cloud == "gcp":
-        ids = [str(s) for s in res.attributes.get("subnet_ids") or []]
+    if res.cloud == "gcp" or res.attributes.get("nic_configurations") is not None:
+        ids = [str(s) for s in res.attributes.get("subnet_ids") or []]  # GCP, scale sets
     else:
         for nic_id in sorted(str(n) for n in res.attributes.get("interface_ids") or []):
             nic = graph.get(nic_id) or graph.get(nic_id.lower())

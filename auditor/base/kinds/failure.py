@@ -81,7 +81,8 @@ SCALING_GROUP = define_kind(
             (
                 "Azure: NIC configurations of every instance [{`name`, `primary`, "
                 "`security_group_ids`, `ip_configurations` [{`name`, `subnet_id`, `public_ip`, "
-                "`public_ip_sku`, `lb_backend_pool_ids`}]}]; null when the row has no network "
+                "`public_ip_sku`, `lb_backend_pool_ids`, `application_security_group_ids`}]}]; "
+                "null when the row has no network "
                 "profile"
             ),
             "azure",
