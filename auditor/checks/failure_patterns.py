@@ -108,7 +108,19 @@ def single_write_region(ctx: RuleContext) -> Iterator[Judgement]:
     owners = sorted({c for c, _, _ in declared_regions(decl)} | {"aws"})
     primaries = {c: p for c in owners if (p := comparison_primary(decl, c)) is not None}
     if not primaries:
-        yield ctx.inconclusive(ALL, "no primary region is declared")
+        # The loader rejects this as bad input; a declaration built otherwise (an API
+        # caller, a copy with its regions replaced) still names no write region: the
+        # pattern's own clause is missing, which no other rule reports.
+        regions = {k: v.value for k, v in sorted(decl.regions.items())}
+        listed = ", ".join(f"{k}: {v}" for k, v in regions.items()) or "none"
+        yield ctx.failed(
+            ALL,
+            "the active-passive declaration names no primary region (no `regions` entry "
+            f"is `primary`; declared: {listed}): there is no authoritative write region to "
+            "judge clients and replication against",
+            attributes={"pattern": decl.pattern.value, "regions": dict(regions)},
+            definite=True,
+        )
         return
     for owner in sorted(set(primaries.values())):
         clouds = {c for c, p in primaries.items() if p == owner}
