@@ -11,7 +11,9 @@ local route), each holding one platform broker with an IPv6 address, judged agai
 - **tight** (the clean twin): the same routes, but the group lets out only tcp 443 to
   the collector: egress PASSes;
 - **v4only**: the subnet holds no IPv6 range (the ``::/0`` route is there): nothing
-  leaves over IPv6, egress PASSes.
+  leaves over IPv6, egress PASSes;
+- **igw**: ``::/0`` to an internet gateway (no egress-only one): with ``internet``
+  declared, egress still FAILs, on the security group that lets every IPv6 address out.
 
 Nothing is set by hand: every scenario is what the collectors read.
 """
@@ -43,9 +45,12 @@ class Built:
     ids: dict[str, str]
 
 
-def _dual_stack(b: Builder, cidr: str, *, v6_subnet: bool) -> tuple[str, str, str]:
+def _dual_stack(
+    b: Builder, cidr: str, *, v6_subnet: bool, igw: bool = False
+) -> tuple[str, str, str]:
     """A dual-stack VPC, a subnet (with an IPv6 range or not) routing ``::/0`` to an
-    egress-only internet gateway, and a NACL letting IPv6 out and back."""
+    egress-only internet gateway (``igw``: an internet gateway), and a NACL letting IPv6
+    out and back."""
     v = b.ec2.create_vpc(CidrBlock=cidr, AmazonProvidedIpv6CidrBlock=True)["Vpc"]["VpcId"]
     (assoc,) = b.ec2.describe_vpcs(VpcIds=[v])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"]
     v6 = str(assoc["Ipv6CidrBlock"]).replace("/56", "/64")
@@ -53,14 +58,19 @@ def _dual_stack(b: Builder, cidr: str, *, v6_subnet: bool) -> tuple[str, str, st
     s = b.ec2.create_subnet(
         VpcId=v, CidrBlock=cidr.replace("0.0/16", "0.0/20"), AvailabilityZone=f"{E1}a", **kw
     )["Subnet"]["SubnetId"]
-    eigw = b.ec2.create_egress_only_internet_gateway(VpcId=v)["EgressOnlyInternetGateway"][
-        "EgressOnlyInternetGatewayId"
-    ]
     rt = b.ec2.create_route_table(VpcId=v)["RouteTable"]["RouteTableId"]
     b.ec2.associate_route_table(RouteTableId=rt, SubnetId=s)
-    b.ec2.create_route(
-        RouteTableId=rt, DestinationIpv6CidrBlock="::/0", EgressOnlyInternetGatewayId=eigw
-    )
+    if igw:
+        gw = b.ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        b.ec2.attach_internet_gateway(InternetGatewayId=gw, VpcId=v)
+        b.ec2.create_route(RouteTableId=rt, DestinationIpv6CidrBlock="::/0", GatewayId=gw)
+    else:
+        eigw = b.ec2.create_egress_only_internet_gateway(VpcId=v)["EgressOnlyInternetGateway"][
+            "EgressOnlyInternetGatewayId"
+        ]
+        b.ec2.create_route(
+            RouteTableId=rt, DestinationIpv6CidrBlock="::/0", EgressOnlyInternetGatewayId=eigw
+        )
     (acl,) = b.ec2.describe_network_acls(Filters=[{"Name": "vpc-id", "Values": [v]}])["NetworkAcls"]
     for egress in (True, False):  # what AWS adds to the default NACL of an IPv6 VPC
         b.ec2.create_network_acl_entry(
@@ -123,6 +133,9 @@ def build(fake: FakeAws) -> dict[str, str]:
     v, s, _ = _dual_stack(b, "10.93.0.0/16", v6_subnet=False)
     ids["vpc_v4only"] = v
     _broker(b, s, b.sg(v, "v4only"), v6=False)
+    v, s, _ = _dual_stack(b, "10.94.0.0/16", v6_subnet=True, igw=True)
+    ids["vpc_igw"], ids["sg_igw"] = v, b.sg(v, "igw")
+    _broker(b, s, ids["sg_igw"], v6=True)
     return ids
 
 
@@ -139,8 +152,8 @@ def _arn(kind: str, local: str) -> str:
     return f"arn:aws:ec2:{E1}:{CUSTOMER}:{kind}/{local}"
 
 
-def _egress(e: Built, key: str) -> Verdict:
-    vs = run_rules(e.inventory, declaration(network=DECLARED), rules=(RULE,))
+def _egress(e: Built, key: str, declared: dict[str, object] = DECLARED) -> Verdict:
+    vs = run_rules(e.inventory, declaration(network=declared), rules=(RULE,))
     found = {v.resource: v for v in vs if v.aspect == "egress"}
     return found[_arn("vpc", e.ids[key])]
 
@@ -164,3 +177,10 @@ def test_a_subnet_without_ipv6_ranges_sends_nothing_over_ipv6(estate: Built) -> 
     v = _egress(estate, "vpc_v4only")
     assert v.status is Status.PASS, v.message
     assert "reaches a public address" in v.message
+
+
+def test_an_internet_gateway_route_declared_still_fails_on_the_open_group(estate: Built) -> None:
+    v = _egress(estate, "vpc_igw", {"egress": {"via": ["internet"], "to": [COLLECTOR]}})
+    assert v.status is Status.FAIL, v.message
+    assert "reaches 2000::/6, " in v.message and "over internet" in v.message
+    assert v.causes == (_arn("security-group", estate.ids["sg_igw"]),)
