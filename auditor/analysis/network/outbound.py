@@ -151,18 +151,21 @@ def _aws_v6(engine: PathEngine, res: Resource, dest: Dest, port: int) -> list[Ou
         ranges = ipv6_ranges(o.subnet)
         if ranges == ():
             continue  # a subnet with no IPv6 range gives no IPv6 address
-        base = OutPath(source=res.id, network=net, dest=dest.label, port=port, reach=Reach.UNKNOWN)
-        sub = local_id(o.subnet.id)
         table = engine.view.route_table_for(o.subnet)
-        if ranges is None or table is None:
+        if table is None:
+            continue  # the IPv4 walk already says no route table decides the subnet
+        base = OutPath(source=res.id, network=net, dest=dest.label, port=port, reach=Reach.UNKNOWN)
+        if ranges is None:
+            routes, _ = public_v6_routes(table)
+            if not any(r.target_type != "local" for r in routes):
+                continue  # no IPv6 route out: nothing leaves, whatever the ranges
             out.append(
                 replace(
                     base,
                     nets=PUBLIC6,
-                    reason=f"the IPv6 ranges of subnet {sub} were not recorded"
-                    if ranges is None
-                    else f"no route table decides subnet {sub}",
-                    missing=(o.subnet.id,),
+                    reason=f"route table {local_id(table.id)} routes public IPv6 out of subnet "
+                    f"{local_id(o.subnet.id)}, whose IPv6 ranges were not recorded",
+                    unmodelled="IPv6 ranges of a subnet whose record does not list them",
                 )
             )
             continue
