@@ -74,3 +74,29 @@ def test_a_target_left_unset_is_the_connect_clusters_primary(
     (v,) = [v for v in judged[1] if v.resource == "replication:mm2-orders"]
     assert v.status is Status.PASS, v.message
     assert "europe-west1 -> europe-west4" in v.message
+
+
+def test_data_replicated_counts_only_replication_whose_connect_cluster_runs(
+    judged: tuple[Inventory, list[Verdict]],
+) -> None:
+    """orders-mk's records are copied by mm2-orders (ACTIVE Connect cluster): PASS; declared
+    with mm2-audit alone (its Connect cluster DETACHED), they are not replicated: FAIL,
+    where the connectors' own RUNNING state alone would have passed it."""
+    inv, _ = judged
+    decl = load_declaration(FIXTURE / "boundary.yaml")
+    rule = "failure.data-replicated"
+    store = f"{MK}/europe-west1/clusters/orders-mk"
+
+    def verdict(names: set[str]) -> Verdict:
+        keep = [s for s in decl.failure.replication if s.name in names]
+        d = decl.model_copy(
+            update={"failure": decl.failure.model_copy(update={"replication": keep})}
+        )
+        (v,) = [v for v in run_rules(inv, d, rules=(rule,)) if v.resource == store]
+        return v
+
+    both = verdict({"mm2-orders", "mm2-audit"})
+    assert both.status is Status.PASS, both.message
+    audit = verdict({"mm2-audit"})
+    assert audit.status is Status.FAIL, audit.message
+    assert "mm2-audit has no running member" in audit.message
