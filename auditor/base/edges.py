@@ -137,6 +137,11 @@ REPLICATES_INTO = define_edge(
     "a managed replication writes into the cluster",
     "kafka_replication -> kafka_cluster",
 )
+RUNS_ON = define_edge(
+    "failure.runs_on",
+    "a connector runs on the Connect cluster; a Connect cluster works on its primary cluster",
+    "kafka_replication -> kafka_connect_cluster -> kafka_cluster",
+)
 
 # --- network path ---------------------------------------------------------------
 ACL_OF = define_edge("network.acl_of", "NACL applies to subnet", "network_acl -> subnet")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from auditor.analysis.failover import member_running, service_members, service_route
-from auditor.analysis.kafka_replication import Flow, all_flows, offsets_synced, replications
+from auditor.analysis.kafka_replication import Flow, collected_flows, offsets_synced
 from auditor.analysis.network import label
 from auditor.base.kinds.kafka import KAFKA_REPLICATION
 from auditor.boundary import ReplicationService
@@ -50,7 +50,7 @@ def _service_view(
 ) -> tuple[_ServiceView, list[Resource], set[str]]:
     members = service_members(ctx.graph, svc)
     source, targets = service_route(ctx.declaration, svc)
-    collected = all_flows(replications(ctx.graph))
+    collected = collected_flows(ctx.graph)
     chosen = {m.id for m in members if m.kind == KAFKA_REPLICATION}
     hosts_of = [m for m in members if m.kind != KAFKA_REPLICATION]
     # The selector picks the collected replications when it names any; else whatever
@@ -176,6 +176,7 @@ def judge_service(ctx: RuleContext, name: str) -> Judgement:
     rid = f"replication:{svc.name}"
     v, members, chosen = _service_view(ctx, svc)
     used = sorted({f.replication for fs in v.routes.values() for f in fs} | chosen)
+    used += sorted({f.runs_on for fs in v.routes.values() for f in fs if f.runs_on})
     attrs = _service_attrs(svc, v, members)
     nodes = list(dict.fromkeys([*used, *(m.id for m in members)]))
     p = _service_problems(svc, v)
@@ -214,8 +215,11 @@ def _route_problems(
     out: list[str] = []
     if all(f.running is False for f in flows):
         out.append(
-            f"no replication from {source} to {target} is running "
-            f"({', '.join(sorted({f.name for f in flows}))})"
+            f"no replication from {source} to {target} is running ("
+            + ", ".join(
+                sorted({f"{f.name}: {f.halted_by}" if f.halted_by else f.name for f in flows})
+            )
+            + ")"
         )
     for f in flows:
         if f.running is not False and not offsets_synced(f, collected):

@@ -49,7 +49,7 @@ from auditor.analysis.failover import (
     region_of_key,
     service_route,
 )
-from auditor.analysis.kafka_replication import all_flows, replications
+from auditor.analysis.kafka_replication import collected_flows
 from auditor.analysis.network import label
 from auditor.base.edges import REPLICATES_TO, SCALES
 from auditor.boundary import Declaration, Pattern, RegionRole
@@ -108,7 +108,19 @@ def single_write_region(ctx: RuleContext) -> Iterator[Judgement]:
     owners = sorted({c for c, _, _ in declared_regions(decl)} | {"aws"})
     primaries = {c: p for c in owners if (p := comparison_primary(decl, c)) is not None}
     if not primaries:
-        yield ctx.inconclusive(ALL, "no primary region is declared")
+        # The loader rejects this as bad input; a declaration built otherwise (an API
+        # caller, a copy with its regions replaced) still names no write region: the
+        # pattern's own clause is missing, which no other rule reports.
+        regions = {k: v.value for k, v in sorted(decl.regions.items())}
+        listed = ", ".join(f"{k}: {v}" for k, v in regions.items()) or "none"
+        yield ctx.failed(
+            ALL,
+            "the active-passive declaration names no primary region (no `regions` entry "
+            f"is `primary`; declared: {listed}): there is no authoritative write region to "
+            "judge clients and replication against",
+            attributes={"pattern": decl.pattern.value, "regions": dict(regions)},
+            definite=True,
+        )
         return
     for owner in sorted(set(primaries.values())):
         clouds = {c for c, p in primaries.items() if p == owner}
@@ -163,7 +175,7 @@ def _judge_write_region(ctx: RuleContext, owner: tuple[str, str], clouds: set[st
                 problems.append(f"{label(s)} in {s.region} replicates back into {label(dest)}")
                 edges.append((s.id, dest.id, REPLICATES_TO))
     problems.extend(_services_from_elsewhere(decl, owner, clouds))
-    for f in all_flows(replications(graph)):  # collected Kafka replication into the primary
+    for f in collected_flows(graph):  # collected Kafka replication into the primary
         if not f.data or f.running is False or not f.source_region or not f.target_region:
             continue
         res = graph.get(f.replication)
@@ -357,7 +369,7 @@ def _replication_flows(ctx: RuleContext) -> dict[tuple[str, str], list[str]]:
         for t in targets:
             if source:
                 flows.setdefault((source, t), []).append(f"service {svc.name}")
-    for f in all_flows(replications(graph)):  # collected: MSK Replicator, MM2 on MSK Connect
+    for f in collected_flows(graph):  # collected: MSK Replicator, MM2 on MSK Connect
         if not (f.data and f.running is not False and f.source_region and f.target_region):
             continue
         if f.source_region != f.target_region:

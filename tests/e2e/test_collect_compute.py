@@ -119,6 +119,7 @@ def test_instance_with_public_ip_profile_and_groups(estate: Estate) -> None:
         "subnet_id": ids["subnet"],
         "private_ip": "10.0.0.10",
         "public_ip": ids["eip_ip"],
+        "ipv6_addresses": [],
         "security_group_ids": [ids["sg"]],
         "interface_ids": [ids["broker_eni"]],
         "iam_instance_profile": ids["profile"],

@@ -238,6 +238,7 @@ def test_vpc_and_subnets(estate: Estate) -> None:
         "az": "us-east-1a",
         "map_public_ip_on_launch": True,
         "subnet_id": ids["public"],
+        "ipv6_cidrs": [],
     }
     private = estate.res(arn("subnet", ids["private"]))
     assert private.name == ids["private"]

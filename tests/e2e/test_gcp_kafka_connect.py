@@ -4,7 +4,9 @@ addresses, and its consumer offsets follow only with a checkpoint connector that
 
 Real ``google-cloud-asset`` client over the GCP fake; the estate is ``gcp-kafka`` with a
 Managed Kafka cluster in the secondary region (europe-west4) and a Connect cluster there
-running a source and a checkpoint connector from the primary's ``orders-mk``.
+running a source and a checkpoint connector from the primary's ``orders-mk``. The Connect
+cluster itself is collected (``managedkafka.googleapis.com/ConnectCluster``): a connector
+runs only while it is ACTIVE, and a target left unset is its primary Kafka cluster.
 """
 
 from __future__ import annotations
@@ -54,6 +56,43 @@ def _connector(name: str, cls: str, **configs: str) -> dict[str, Any]:
                     "target.cluster.bootstrap.servers": TARGET,
                     "source.cluster.sasl.jaas.config": "org.apache... password='hunter2';",
                     **configs,
+                },
+            },
+        },
+    }
+
+
+EW4_MK = "projects/orders-prod/locations/europe-west4/clusters/orders-mk-ew4"
+
+
+def _connect_cluster(state: str) -> dict[str, Any]:
+    return {
+        "name": f"//managedkafka.googleapis.com/{CONNECT}",
+        "assetType": "managedkafka.googleapis.com/ConnectCluster",
+        "ancestors": [
+            "projects/100000000001",
+            "folders/700000000007",
+            "organizations/500000000005",
+        ],
+        "resource": {
+            "version": "v1",
+            "parent": "//cloudresourcemanager.googleapis.com/projects/100000000001",
+            "location": "europe-west4",
+            "data": {
+                "name": CONNECT,
+                "kafkaCluster": EW4_MK,
+                "state": state,
+                "capacityConfig": {"vcpuCount": "12", "memoryBytes": "12884901888"},
+                "gcpConfig": {
+                    "accessConfig": {
+                        "networkConfigs": [
+                            {
+                                "primarySubnet": (
+                                    "projects/orders-prod/regions/europe-west4/subnetworks/kafka-ew4"
+                                )
+                            }
+                        ]
+                    }
                 },
             },
         },
@@ -119,3 +158,53 @@ def test_mm2_on_managed_kafka_connect_without_offset_sync_fails() -> None:
 def test_twin_with_a_checkpoint_connector_syncing_offsets_passes() -> None:
     v = _verdict(sync=True)
     assert v.status is Status.PASS, v.message
+
+
+def _on_connect(state: str | None, *, default_target: bool) -> Verdict:
+    """The syncing pair on a collected Connect cluster in ``state`` (None: not collected);
+    with ``default_target`` the connectors leave their target to the Connect cluster."""
+    assets = [*_estate(sync=True), *([_connect_cluster(state)] if state else [])]
+    for a in assets:
+        configs = a["resource"]["data"].get("configs")
+        if default_target and a["assetType"].endswith("/Connector") and configs:
+            del configs["target.cluster.bootstrap.servers"]
+    inv = scanned(assets)
+    if state is None:
+        verdicts = evaluate_inventory(inv, _declaration(), load_pack("default"), TODAY).verdicts
+        (v,) = [v for v in verdicts if v.rule == "failure.replication-service"]
+        return v
+    (connect,) = [r for r in inv.resources if r.kind == "kafka_connect_cluster"]
+    assert connect.attributes["kafka_cluster"] == f"//managedkafka.googleapis.com/{EW4_MK}"
+    assert connect.attributes["state"] == state
+    assert connect.region == "europe-west4"
+    edges = {(r.source, r.target) for r in inv.relations if r.kind == "failure.runs_on"}
+    assert (connect.id, connect.attributes["kafka_cluster"]) in edges
+    assert (f"{connect.id}/connectors/mm2-source", connect.id) in edges
+    verdicts = evaluate_inventory(inv, _declaration(), load_pack("default"), TODAY).verdicts
+    (v,) = [v for v in verdicts if v.rule == "failure.replication-service"]
+    return v
+
+
+def test_connectors_on_a_detached_connect_cluster_fail() -> None:
+    v = _on_connect("DETACHED", default_target=False)
+    assert v.status is Status.FAIL, v.message
+    assert "not running" in v.message or "is running" in v.message
+    assert "mm2-ew4 is DETACHED, not ACTIVE" in v.message
+    assert f"//managedkafka.googleapis.com/{CONNECT}" in v.evidence.nodes
+
+
+def test_connectors_on_an_active_connect_cluster_pass() -> None:
+    v = _on_connect("ACTIVE", default_target=False)
+    assert v.status is Status.PASS, v.message
+
+
+def test_a_target_left_to_the_connect_cluster_is_its_primary_cluster() -> None:
+    # Without the Connect cluster the target is unplaced: nothing is seen copying into
+    # europe-west4; with it, the connectors write into orders-mk-ew4 there and count.
+    v = _on_connect(None, default_target=True)
+    assert v.status is not Status.PASS, v.message
+    v = _on_connect("ACTIVE", default_target=True)
+    assert v.status is Status.PASS, v.message
+    v = _on_connect("CREATING", default_target=True)
+    assert v.status is Status.FAIL, v.message
+    assert "CREATING, not ACTIVE" in v.message

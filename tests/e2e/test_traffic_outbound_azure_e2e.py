@@ -4,7 +4,10 @@
 broker each, judged against ``{via: [nat], to: [198.51.100.0/24]}``: one leaves over a
 public IP (FAIL), its clean twin through a NAT gateway with a tight NSG (PASS), one has
 no way out (monitoring FAILs, egress holds), one routes everything to an Azure Firewall
-whose policy is not modelled (INCONCLUSIVE, naming it). The azure-kafka estate judged
+whose policy is not modelled (INCONCLUSIVE, naming it); a scale set with per-instance
+public IPs leaves over the internet (FAIL on the scale set) and its twin behind a NAT
+gateway with an NSG on its NIC configuration holds; a dual-stack subnet's IPv6 path is
+not modelled (egress INCONCLUSIVE, naming it). The azure-kafka estate judged
 the same way: its broker with a public IP leaves over the undeclared internet.
 
 Each estate is collected through the real Azure SDK clients from the fake.
@@ -20,6 +23,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from auditor.analysis.network.outbound_azure import APPLIANCE, DEFAULT_ACCESS
+from auditor.analysis.network.outbound_ipv6 import UNMODELLED
 from auditor.boundary import load_declaration
 from auditor.checks.pack import load_pack
 from auditor.collect.azure import AzureScanOptions, collect_azure
@@ -181,3 +185,37 @@ def test_default_outbound_access_not_set_is_unknown_naming_it() -> None:
         v = vs[(aspect, "vnet-closed")]
         assert v.status is Status.INCONCLUSIVE, v.message
         assert v.unmodelled == DEFAULT_ACCESS and "snet-closed" in v.message
+
+
+def test_a_scale_set_with_per_instance_public_ips_leaves_over_the_internet(
+    outbound: tuple[Inventory, list[Verdict]],
+) -> None:
+    vs = _by(outbound[1])
+    vmss = (
+        f"/subscriptions/{S1}/resourcegroups/rg-egress-weu/providers/microsoft.compute/"
+        "virtualmachinescalesets/vmss-scaled"
+    )
+    for aspect in ("monitoring", "egress"):
+        v = vs[(aspect, "vnet-scaled")]
+        assert v.status is Status.FAIL and "undeclared internet" in v.message, v.message
+        assert v.causes == (vmss,) and v.affects == (vmss,)
+
+
+def test_a_scale_set_behind_nat_with_a_nic_configuration_nsg_holds(
+    outbound: tuple[Inventory, list[Verdict]],
+) -> None:
+    vs = _by(outbound[1])
+    egr = vs[("egress", "vnet-scaled-tight")]
+    assert egr.status is Status.PASS and "198.51.100.0/24" in egr.message, egr.message
+    assert "vmss-scaled-tight" in str(egr.evidence.attributes)
+    assert vs[("monitoring", "vnet-scaled-tight")].status is Status.PASS
+
+
+def test_a_dual_stack_subnet_makes_egress_inconclusive_naming_ipv6(
+    outbound: tuple[Inventory, list[Verdict]],
+) -> None:
+    vs = _by(outbound[1])
+    egr = vs[("egress", "vnet-dualstack")]
+    assert egr.status is Status.INCONCLUSIVE, egr.message
+    assert egr.unmodelled == UNMODELLED["azure"] and "2001:db8:47:1::/64" in egr.message
+    assert vs[("monitoring", "vnet-dualstack")].status is Status.PASS

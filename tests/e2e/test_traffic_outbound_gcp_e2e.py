@@ -296,3 +296,26 @@ def test_first_matching_egress_rule_decides_each_address() -> None:
         fws, 22, nets_of(["0.0.0.0/0"]), lambda f: nets_of(f.attributes["destination_ranges"])
     )
     assert [f.name for f, _ in decided] == ["deny-all-egress"] and rest == ()
+
+
+def test_a_dual_stack_subnetwork_makes_egress_inconclusive_naming_ipv6(tmp_path: Path) -> None:
+    """The clean twin, but subnetwork kafka-ew4 is dual-stack with an external IPv6 range:
+    the IPv4 path still holds, the IPv6 path is not modelled on GCP, so egress is
+    INCONCLUSIVE naming it (never the twin's PASS); monitoring (IPv4 collector) PASSes."""
+    from auditor.analysis.network.outbound_ipv6 import UNMODELLED
+
+    assets = _twin(deny_all=True)
+    for a in assets:
+        if a["name"].endswith("/subnetworks/kafka-ew4"):
+            d = a["resource"]["data"]
+            d.update(
+                stackType="IPV4_IPV6",
+                ipv6AccessType="EXTERNAL",
+                externalIpv6Prefix="2600:1900:4060:9f00::/64",
+            )
+    vs = _verdicts(tmp_path, assets)
+    assert vs["monitoring"].status is Status.PASS, vs["monitoring"].message
+    egr = vs["egress"]
+    assert egr.status is Status.INCONCLUSIVE, egr.message
+    assert egr.unmodelled == UNMODELLED["gcp"]
+    assert "2600:1900:4060:9f00::/64" in egr.message and "kafka-ew4" in egr.message

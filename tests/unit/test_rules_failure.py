@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from auditor.boundary import RegionRole
 from auditor.model import Relation, Resource, Status
 from tests.helpers import CUSTOMER, PRIMARY, SECONDARY, VENDOR, declaration, run_rules, status_of
 from tests.unit.netfixtures import PLATFORM, inv, res
@@ -437,3 +438,22 @@ def test_each_clouds_primary_is_its_own_write_region() -> None:
     v = run_rules(inv(), back, rules=["failure.single-write-region"])
     assert status_of(v, "failure.single-write-region", P_SCOPE) is Status.PASS
     assert status_of(v, "failure.single-write-region", "scope:azure/*/eastus") is Status.FAIL
+
+
+def test_an_active_passive_declaration_without_a_primary_fails_naming_the_clause() -> None:
+    """The loader rejects it; a declaration built around it (regions replaced on a copy)
+    still has no write region: a FAIL naming the missing clause, not an INCONCLUSIVE."""
+    decl = declaration()
+    headless = decl.model_copy(
+        update={
+            "regions": {
+                f"aws/{PRIMARY}": RegionRole.SECONDARY,
+                f"aws/{SECONDARY}": RegionRole.SECONDARY,
+            }
+        }
+    )
+    rule = "failure.single-write-region"
+    (v,) = [x for x in run_rules(inv(), headless, rules=[rule]) if x.rule == rule]
+    assert v.status is Status.FAIL, v.message
+    assert "names no primary region" in v.message and f"aws/{PRIMARY}: secondary" in v.message
+    assert status_of(run_rules(inv(), decl, rules=[rule]), rule, P_SCOPE) is not Status.FAIL

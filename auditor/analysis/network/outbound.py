@@ -10,7 +10,9 @@ NACL both ways, the source's security group egress rules), GCP in
 :mod:`.outbound_gcp` (routes, external IP or Cloud NAT, egress firewall rules),
 Azure in :mod:`.outbound_azure` (system and user routes, NAT gateway, public IP or
 default outbound access, NSG outbound rules; appliances such as Azure Firewall
-are UNKNOWN, named).
+are UNKNOWN, named). The public space over IPv6 (:mod:`.outbound_ipv6`): AWS by the
+subnet's IPv6 routes (internet and egress-only internet gateways), NACL and security
+groups; GCP and Azure sources in subnets with IPv6 ranges are UNKNOWN, named.
 
 A named endpoint with no private endpoint in the source's network is reached at
 public addresses DNS gives; those are not collected, so it is judged over the
@@ -37,7 +39,16 @@ from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.cross_cloud import network_cidrs
 from auditor.analysis.network.index import local_id
 from auditor.analysis.network.outbound_azure import azure_outbound
+from auditor.analysis.network.outbound_azure_scale import scale_set_outbound
 from auditor.analysis.network.outbound_gcp import gcp_outbound
+from auditor.analysis.network.outbound_ipv6 import (
+    INTERNET_TARGETS,
+    PUBLIC6,
+    UNMODELLED,
+    ipv6_ranges,
+    public_v6_routes,
+    subnets_of,
+)
 from auditor.analysis.network.outbound_model import (
     Dest,
     OutPath,
@@ -51,10 +62,14 @@ from auditor.analysis.network.security_groups import sg_decide
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
-SOURCE_KINDS = (Kind.INSTANCE, Kind.KAFKA_CLUSTER)
+SOURCE_KINDS = (Kind.INSTANCE, Kind.KAFKA_CLUSTER, Kind.SCALING_GROUP)
 """Platform resources whose outbound traffic is judged (they hold the addresses). A
 Kafka cluster counts on AWS only: MSK brokers sit in the customer's subnets behind its
-security groups, while Managed Kafka and Event Hubs run in the provider's networks."""
+security groups, while Managed Kafka and Event Hubs run in the provider's networks. A
+scaling group counts on Azure only (its instances' NICs are not collected: the scale
+set's network profile stands for them); AWS and GCP list the instances themselves."""
+
+_ONLY_ON: dict[str, str] = {Kind.KAFKA_CLUSTER: "aws", Kind.SCALING_GROUP: "azure"}
 
 
 def sources(graph: BoundaryGraph) -> list[Resource]:
@@ -63,7 +78,7 @@ def sources(graph: BoundaryGraph) -> list[Resource]:
         (
             r
             for r in platform_resources(graph)
-            if r.kind in SOURCE_KINDS and not (r.kind == Kind.KAFKA_CLUSTER and r.cloud != "aws")
+            if r.kind in SOURCE_KINDS and _ONLY_ON.get(r.kind, r.cloud) == r.cloud
         ),
         key=lambda r: r.id,
     )
@@ -78,8 +93,140 @@ def outbound(graph: BoundaryGraph, dest: Dest, port: int) -> list[OutPath]:
             out.extend(_aws(engine, res, dest, port))
         elif res.cloud == "gcp":
             out.extend(gcp_outbound(graph, res, dest, port))
+        elif res.cloud == "azure" and res.kind == Kind.SCALING_GROUP:
+            out.extend(scale_set_outbound(graph, res, _azure_network(graph, res), dest, port))
         elif res.cloud == "azure":
             out.extend(azure_outbound(graph, res, _azure_network(graph, res), dest, port))
+        if dest.ipv6:
+            out.extend(_ipv6(engine, res, dest, port))
+    return out
+
+
+def _ipv6(engine: PathEngine, res: Resource, dest: Dest, port: int) -> list[OutPath]:
+    """``res`` towards the public IPv6 space: AWS judged, elsewhere UNKNOWN when one of its
+    subnets holds IPv6 ranges (nothing when none does: it holds no IPv6 address)."""
+    if res.cloud == "aws":
+        return _aws_v6(engine, res, dest, port)
+    graph = engine.graph
+    subs = subnets_of(graph, res)
+    if not subs:  # not collected: the IPv4 walk already says so
+        return []
+    network = (
+        _azure_network(graph, res)
+        if res.cloud == "azure"
+        else str(res.attributes.get("vpc_id") or res.id)
+    )
+    dual = [(s, ipv6_ranges(s)) for s in subs]
+    dual = [(s, r) for s, r in dual if r is None or r]
+    if not dual:
+        return []
+    s, ranges = dual[0]
+    held = ", ".join(fmt_nets(ranges)) if ranges else "IPv6 ranges it does not name"
+    return [
+        OutPath(
+            source=res.id,
+            network=network,
+            dest=dest.label,
+            port=port,
+            reach=Reach.UNKNOWN,
+            nets=PUBLIC6,
+            hops=(engine.hop(res, "source", res.name or local_id(res.id)),),
+            reason=f"subnet {s.name or local_id(s.id)} of {res.name or local_id(res.id)} holds "
+            f"{held}: its IPv6 path to the internet is not modelled",
+            unmodelled=UNMODELLED.get(res.cloud, f"IPv6 egress on {res.cloud}"),
+        )
+    ]
+
+
+def _aws_v6(engine: PathEngine, res: Resource, dest: Dest, port: int) -> list[OutPath]:
+    """The subnet's routes over the public IPv6 space, each routed piece through the NACL
+    and security groups as IPv4 is."""
+    vpcs = engine.view.networks_of(res)
+    net = vpcs[0].id if vpcs else res.id
+    out: list[OutPath] = []
+    addrs = res.attributes.get("ipv6_addresses")
+    for o in engine.origins_for_resource(res):
+        if o.subnet is None or (isinstance(addrs, list) and not addrs):
+            continue  # an instance with no IPv6 address sends nothing over IPv6
+        ranges = ipv6_ranges(o.subnet)
+        if ranges == ():
+            continue  # a subnet with no IPv6 range gives no IPv6 address
+        table = engine.view.route_table_for(o.subnet)
+        if table is None:
+            continue  # the IPv4 walk already says no route table decides the subnet
+        base = OutPath(source=res.id, network=net, dest=dest.label, port=port, reach=Reach.UNKNOWN)
+        if ranges is None:
+            routes, _ = public_v6_routes(table)
+            if not any(r.target_type != "local" for r in routes):
+                continue  # no IPv6 route out: nothing leaves, whatever the ranges
+            out.append(
+                replace(
+                    base,
+                    nets=PUBLIC6,
+                    reason=f"route table {local_id(table.id)} routes public IPv6 out of subnet "
+                    f"{local_id(o.subnet.id)}, whose IPv6 ranges were not recorded",
+                    unmodelled="IPv6 ranges of a subnet whose record does not list them",
+                )
+            )
+            continue
+        out.extend(_aws_v6_routes(engine, res, o, table, base, addrs, port))
+    return out
+
+
+def _aws_v6_routes(
+    engine: PathEngine,
+    res: Resource,
+    o: Origin,
+    table: Resource,
+    base: OutPath,
+    addrs: object,
+    port: int,
+) -> list[OutPath]:
+    assert o.subnet is not None
+    src_hop = engine.hop(res, "source", res.name or local_id(res.id))
+    routes, _ = public_v6_routes(table)  # the rest has no route: it does not leave
+    acl = engine.view.acl_for(o.subnet)
+    out: list[OutPath] = []
+    for r in routes:
+        if r.target_type == "local":
+            continue  # the VPC's own (public) IPv6 range: delivered inside, not egress
+        what = f"{r.destination} -> {r.target_id or r.target_type}"
+        hop = engine.hop(table, "route table", what)
+        step = replace(base, nets=r.nets, hops=(src_hop, hop), route=(table.id,))
+        if r.state != "active":
+            out.append(
+                replace(
+                    step,
+                    reach=Reach.NO,
+                    reason=f"IPv6 route {what} of {local_id(table.id)} is {r.state}",
+                    blocker=table.id,
+                )
+            )
+        elif r.target_type not in INTERNET_TARGETS:
+            out.append(
+                replace(
+                    step,
+                    reason=f"IPv6 route {what} of {local_id(table.id)} goes to a "
+                    f"{r.target_type}, which the IPv6 model does not follow",
+                    unmodelled=f"IPv6 routes to a {r.target_type} (AWS)",
+                )
+            )
+        elif not isinstance(addrs, list):
+            out.append(
+                replace(
+                    step,
+                    via=("internet",),
+                    reason=f"{res.name or local_id(res.id)} sits in a dual-stack subnet whose "
+                    f"IPv6 route {what} leaves to the internet; whether it holds an IPv6 "
+                    "address was not recorded",
+                    unmodelled=f"IPv6 addresses of AWS {res.kind} resources",
+                )
+            )
+        else:
+            via = (INTERNET_TARGETS[r.target_type],)
+            out.extend(
+                _filtered(engine, res, o, acl, base, r.nets, via, step.hops, step.route, port)
+            )
     return out
 
 
@@ -228,7 +375,7 @@ def _aws_nets(
                 via = declared_links(w.via) or ("local",)
                 hops = (src_hop, *w.hops)
                 route = _route_cause(table, via, w)
-            out.extend(_filtered(engine, res, o, acl, base, piece, via, hops, route, port))
+            out.extend(_filtered(engine, res, o, acl, base, (piece,), via, hops, route, port))
     return out
 
 
@@ -320,15 +467,16 @@ def _filtered(
     o: Origin,
     acl: Resource | None,
     base: OutPath,
-    piece: Net,
+    routed: tuple[Net, ...],
     via: tuple[str, ...],
     hops: tuple[Hop, ...],
     route: tuple[str, ...],
     port: int,
 ) -> list[OutPath]:
-    """The routed ``piece`` through the subnet's NACL (request out, reply in) and the
+    """The ``routed`` addresses through the subnet's NACL (request out, reply in) and the
     source's security group egress rules."""
-    nets: tuple[Net, ...] = (piece,)
+    nets: tuple[Net, ...] = routed
+    shown = ", ".join(fmt_nets(routed)[:3]) + (" ..." if len(routed) > 3 else "")
     rule: list[str] = []
     if acl is None:  # every subnet has one: not collected, so unknown, never allowing
         assert o.subnet is not None
@@ -357,13 +505,13 @@ def _filtered(
                 via=via,
                 nets=nets,
                 hops=(*hops, engine.hop(acl, "network ACL", "drops it", Reach.NO)),
-                reason=f"network ACL {local_id(acl.id)} drops tcp {port} to {piece} "
+                reason=f"network ACL {local_id(acl.id)} drops tcp {port} to {shown} "
                 "(request out or reply in)",
                 route=route,
                 blocker=acl.id,
             )
         ]
-    if set(back) != {piece}:
+    if set(back) != set(routed):
         nets = back
         rule.append(acl.id)
     step = replace(base, via=via, nets=nets, hops=hops, route=route)

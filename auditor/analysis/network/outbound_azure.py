@@ -104,14 +104,14 @@ def azure_outbound(
     out: list[OutPath] = []
     for nic in [n for n in nics if n is not None]:
         if dest.name:
-            got = _nic(graph, res, nic, base, public_dest().nets)
+            got = nic_outbound(graph, res, nic, base, public_dest().nets)
             out.extend(named_public(got, dest))
         else:
-            out.extend(_nic(graph, res, nic, base, dest.nets))
+            out.extend(nic_outbound(graph, res, nic, base, dest.nets))
     return out
 
 
-def _nic(
+def nic_outbound(
     graph: BoundaryGraph, res: Resource, nic: Resource, base: OutPath, nets: Sequence[Net]
 ) -> list[OutPath]:
     subnet = _get(graph, nic.attributes.get("subnet_id"))

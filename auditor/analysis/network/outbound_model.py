@@ -20,10 +20,14 @@ class Dest:
     label: str
     nets: tuple[Net, ...] = ()
     name: str = ""
+    ipv6: bool = False
+    """Also the public IPv6 space, judged by each source's IPv6 routes
+    (:mod:`.outbound_ipv6`), not by the IPv4 walk."""
 
 
 def public_dest() -> Dest:
-    return Dest(label="public addresses", nets=collapse([*internet_space(4)]))
+    """The public address space: IPv4 walked, IPv6 judged on its own routes."""
+    return Dest(label="public addresses", nets=collapse([*internet_space(4)]), ipv6=True)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

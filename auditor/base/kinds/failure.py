@@ -25,6 +25,12 @@ INSTANCE = define_kind(
             "network_tags", "array", "GCP: network tags (select firewall rules and routes)", "gcp"
         ),
         attr("private_ip", "string", "primary private address (Azure: null, on the NIC)"),
+        attr(
+            "ipv6_addresses",
+            "array",
+            "AWS: IPv6 addresses of its network interfaces ([] when none)",
+            "aws",
+        ),
         attr("public_ip", "string", "primary public address, or null"),
         attr("public_ips", "array", "GCP: every external address", "gcp"),
         attr("scale_set_id", "string", "Azure: the scale set it belongs to, or null", "azure"),
@@ -75,7 +81,8 @@ SCALING_GROUP = define_kind(
             (
                 "Azure: NIC configurations of every instance [{`name`, `primary`, "
                 "`security_group_ids`, `ip_configurations` [{`name`, `subnet_id`, `public_ip`, "
-                "`public_ip_sku`, `lb_backend_pool_ids`}]}]; null when the row has no network "
+                "`public_ip_sku`, `lb_backend_pool_ids`, `application_security_group_ids`}]}]; "
+                "null when the row has no network "
                 "profile"
             ),
             "azure",

@@ -63,9 +63,40 @@ KAFKA_REPLICATION = define_kind(
             "(Managed Kafka Connect: null, not in the connector's asset)",
             "aws gcp",
         ),
+        attr(
+            "connect_cluster",
+            "string",
+            "Managed Kafka Connect: id of the Connect cluster the connector runs on",
+            "gcp",
+        ),
         attr("role", "string", "Event Hubs: `Primary` or `Secondary`", "azure"),
         attr("partner", "string", "Event Hubs: id of the paired namespace", "azure"),
         attr("namespace", "string", "Event Hubs: id of the namespace it was read from", "azure"),
+    ],
+)
+
+KAFKA_CONNECT_CLUSTER = define_kind(
+    "kafka_connect_cluster",
+    (
+        "A managed Kafka Connect cluster (GCP Managed Service for Apache Kafka Connect): the "
+        "workers its connectors run on, attached to one primary Kafka cluster."
+    ),
+    [
+        attr("name", "string", "its name"),
+        attr(
+            "state",
+            "string",
+            "state as the API writes it (`ACTIVE`, `CREATING`, `DELETING`, `DETACHED`)",
+        ),
+        attr(
+            "kafka_cluster",
+            "string",
+            "id of its primary Kafka cluster (where workers keep their state; MirrorMaker 2 "
+            "connectors on it must write into it)",
+        ),
+        attr("subnet_ids", "array", "subnets its workers reach the network from"),
+        attr("vcpu_count", "string", "vCPUs (as the API writes it)"),
+        attr("memory_bytes", "string", "memory in bytes (as the API writes it)"),
     ],
 )
 

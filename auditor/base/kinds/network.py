@@ -469,6 +469,11 @@ SUBNET = define_kind(
             "Azure: default outbound access is on (null: platform default)",
             "azure",
         ),
+        attr(
+            "ipv6_cidrs",
+            "array",
+            "its IPv6 address ranges ([] when it has none: its resources hold no IPv6 address)",
+        ),
         attr("map_public_ip_on_launch", "boolean", "AWS: instances get a public IP"),
         attr("nat_gateway_id", "string", "Azure: its NAT gateway", "azure"),
         attr("nsg_id", "string", "Azure: its NSG", "azure"),

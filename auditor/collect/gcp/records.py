@@ -55,6 +55,7 @@ ASSET_TYPES: tuple[str, ...] = (
     "iam.googleapis.com/ServiceAccount",
     "container.googleapis.com/Cluster",
     "managedkafka.googleapis.com/Cluster",
+    "managedkafka.googleapis.com/ConnectCluster",
     CONNECTOR_TYPE,
     "dns.googleapis.com/ManagedZone",
     "dns.googleapis.com/ResourceRecordSet",

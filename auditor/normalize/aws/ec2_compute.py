@@ -57,6 +57,14 @@ def instance(rec: RawRecord, out: Builder) -> None:
             "subnet_id": subnet_id,
             "private_ip": d.get("PrivateIpAddress"),
             "public_ip": d.get("PublicIpAddress") or None,
+            "ipv6_addresses": sorted(
+                str(a["Ipv6Address"])
+                for e in interfaces
+                for a in e.get("Ipv6Addresses") or []
+                if a.get("Ipv6Address")
+            )
+            if "NetworkInterfaces" in d
+            else None,
             "security_group_ids": sorted(groups),
             "interface_ids": sorted(
                 str(e["NetworkInterfaceId"]) for e in interfaces if e.get("NetworkInterfaceId")

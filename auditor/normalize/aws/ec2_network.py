@@ -141,6 +141,10 @@ def vpc(rec: RawRecord, out: Builder) -> None:
     )
 
 
+_GONE = {"disassociating", "disassociated", "failing", "failed"}
+"""States of a CIDR association that no longer gives addresses."""
+
+
 @normalizes("aws", "ec2:subnet")
 def subnet(rec: RawRecord, out: Builder) -> None:
     d = rec.data
@@ -163,6 +167,13 @@ def subnet(rec: RawRecord, out: Builder) -> None:
             "az": d.get("AvailabilityZone"),
             "map_public_ip_on_launch": bool(d.get("MapPublicIpOnLaunch")),
             "subnet_id": subnet_id,
+            "ipv6_cidrs": sorted(
+                str(a["Ipv6CidrBlock"])
+                for a in d.get("Ipv6CidrBlockAssociationSet") or []
+                if a.get("Ipv6CidrBlock")
+                and str((a.get("Ipv6CidrBlockState") or {}).get("State") or "associated")
+                not in _GONE
+            ),
         },
         source="ec2:DescribeSubnets",
     )

@@ -77,6 +77,7 @@ def _nic_configurations(profile: dict[str, Any]) -> list[dict[str, Any]]:
                     "public_ip": bool(pip),
                     "public_ip_sku": str(sku) if sku else None,
                     "lb_backend_pool_ids": ref_ids(cp.get("loadBalancerBackendAddressPools")),
+                    "application_security_group_ids": ref_ids(cp.get("applicationSecurityGroups")),
                 }
             )
         nsg = ref_id(np.get("networkSecurityGroup"))

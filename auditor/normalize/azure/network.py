@@ -158,6 +158,7 @@ def _subnet(b: Builder, base: dict[str, Any], s: dict[str, Any]) -> None:
             "vpc_id": vnet,
             "cidr": prefixes[0] if prefixes else None,
             "cidrs": prefixes,
+            "ipv6_cidrs": [p for p in prefixes if ":" in p],
             "az": None,
             "map_public_ip_on_launch": None,
             "default_outbound_access": sp.get("defaultOutboundAccess"),

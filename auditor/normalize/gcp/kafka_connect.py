@@ -7,7 +7,10 @@ resource. Source and target are the connector's ``source.cluster.bootstrap.serve
 and ``target.cluster.bootstrap.servers``. A Managed Kafka bootstrap address
 (``bootstrap.CLUSTER.REGION.managedkafka.PROJECT.cloud.goog``) names its cluster and
 region; any other broker (self-managed, another cloud), or a target left to the
-Connect cluster's default, is not placed (null), so the rules cannot judge it. A
+Connect cluster's default, is not placed (null) here: the connector names its Connect
+cluster (``connect_cluster``, a ``failure.runs_on`` edge), and
+:mod:`auditor.analysis.kafka_replication` places that target on the Connect cluster's
+primary Kafka cluster and reads the Connect cluster's state. A
 checkpoint connector syncs consumer group offsets when ``sync.group.offsets.enabled``
 is true and checkpoints are emitted (``emit.checkpoints.enabled``, true unless set
 false); it copies no records.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from auditor.base.edges import RUNS_ON
 from auditor.base.kinds.kafka import KAFKA_REPLICATION
 from auditor.model import JSONValue, RawRecord
 from auditor.normalize import Builder, normalizes
@@ -76,6 +80,7 @@ def connector(rec: RawRecord, out: Builder) -> None:
         "offset_sync": syncs,
         "data": role == "source",
     }
+    connect = cid.split("/connectors/", 1)[0] if "/connectClusters/" in cid else None
     where = location(rec) or cid.split("/locations/")[-1].split("/")[0]
     out.resource(
         id=cid,
@@ -94,6 +99,9 @@ def connector(rec: RawRecord, out: Builder) -> None:
             "mirror_role": role,
             "config": dict(sorted(config.items())),
             "connect_bootstrap": None,
+            "connect_cluster": connect,
         },
         source=SOURCE,
     )
+    if connect:
+        out.relation(cid, connect, RUNS_ON, f"runs on Connect cluster {last(connect)}")

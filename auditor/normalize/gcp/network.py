@@ -197,6 +197,17 @@ def network(rec: RawRecord, out: Builder) -> None:
     _implied_firewalls(rec, out, nid)
 
 
+def _ipv6_ranges(d: Mapping[str, Any]) -> list[str] | None:
+    """A subnetwork's IPv6 ranges: [] for an IPv4-only one (the default stack), None when
+    it is dual-stack but names no range."""
+    found = sorted_str(
+        v for k in ("ipv6CidrRange", "externalIpv6Prefix", "internalIpv6Prefix") if (v := d.get(k))
+    )
+    if found or str(d.get("stackType") or "IPV4_ONLY") == "IPV4_ONLY":
+        return found
+    return None
+
+
 @normalizes("gcp", "compute.googleapis.com/Subnetwork")
 def subnetwork(rec: RawRecord, out: Builder) -> None:
     d = data(rec)
@@ -220,6 +231,7 @@ def subnetwork(rec: RawRecord, out: Builder) -> None:
             "subnet_id": sid,
             "private_google_access": d.get("privateIpGoogleAccess"),
             "purpose": d.get("purpose"),
+            "ipv6_cidrs": _ipv6_ranges(d),
         },
         source=SOURCE,
     )
