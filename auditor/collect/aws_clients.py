@@ -2,10 +2,12 @@
 
 Building a client costs its generated class, one method per operation and its
 hooks; one client per unit built 59 for the demo's two accounts and two regions,
-where 31 (account, service, region) triples were used. boto3 clients are
-thread-safe once built, so a scan's :class:`AwsClients` (one per process: clients
-cannot be pickled, so each Dask worker keeps its own) builds each client once,
-under its session's lock, and every unit of that account and region uses it.
+where 42 (account, service, region) triples were used (the three EC2 units of an
+account-region built an EC2 client each, its MSK units up to four Kafka clients).
+boto3 clients are thread-safe once built, so a scan's :class:`AwsClients` (one per
+process: clients cannot be pickled, so each Dask worker keeps its own) builds each
+client once, under its session's lock, and every unit of that account and region
+uses it.
 
 What stays per unit is call counting: the client's ``before-call`` hook counts
 into the unit that is calling, named by :func:`counted_by` in a context variable.
