@@ -12,7 +12,10 @@ import pytest
 
 from auditor.collect.aws import services
 from auditor.collect.aws.msk import LISTING
+from auditor.collect.aws_clients import AwsClients, UnattributedCall, counted_by
+from auditor.collect.aws_context import Sink
 from auditor.collect.runner import AwsScanOptions, CollectionResult, collect_aws
+from auditor.collect.threads import thread_pool
 from auditor.fakecloud.estate import apply_estate
 from auditor.fakecloud.faults import FaultProxy
 from auditor.fakecloud.identities import AUDITOR_ROLE, AuditorCredentials
@@ -145,3 +148,25 @@ def test_one_client_per_account_service_region_and_calls_counted_per_unit(
     # counts every unit's calls alike.
     _, alone, _ = _scan(creds, proxy, tmp_path / "alone", workers=1)
     assert _folded(alone) == _folded(per_unit)
+
+
+def test_a_shared_client_counts_into_the_unit_calling_and_refuses_an_unclaimed_call(
+    fake_aws: FakeAws,
+) -> None:
+    clients = AwsClients()
+    session = fake_aws.session(CUSTOMER)
+    ec2 = clients.get(session, account=CUSTOMER, service="ec2", region="us-east-1")
+    assert clients.get(session, account=CUSTOMER, service="ec2", region="us-east-1") is ec2
+    first, second = Sink(), Sink()
+    with pytest.raises(UnattributedCall, match="ec2:DescribeVpcs"):
+        ec2.describe_vpcs()
+    with counted_by(first.count):
+        ec2.describe_vpcs()
+        with thread_pool(4) as pool:  # threads a unit starts count as the unit
+            list(pool.map(lambda _: ec2.describe_subnets(), range(3)))
+        with counted_by(second.count):
+            ec2.describe_vpcs()
+        ec2.describe_vpcs()
+    assert first.calls == Counter({"ec2:DescribeVpcs": 2, "ec2:DescribeSubnets": 3})
+    assert second.calls == Counter({"ec2:DescribeVpcs": 1})
+    assert clients.built == [(CUSTOMER, "ec2", "us-east-1")]
