@@ -86,9 +86,10 @@ def base_session(profile: str | None) -> Any:
 
 
 def _assumed_session(
-    base: Any, access: AccountAccess, config: Any, count: Callable[[str], None]
+    base: Any, access: AccountAccess, sts: Any, count: Callable[[str], None]
 ) -> Any:
-    """A session on refreshable credentials for ``access.role_arn``; raises EnterError."""
+    """A session on refreshable credentials for ``access.role_arn``, got with ``sts`` (a
+    client of ``base``); raises EnterError."""
     import botocore.session
     from botocore.credentials import RefreshableCredentials
     from botocore.exceptions import BotoCoreError, ClientError
@@ -96,7 +97,6 @@ def _assumed_session(
     from auditor.collect.aws_context import error_code
 
     assert access.role_arn is not None
-    sts = guard_client(base.client("sts", region_name=access.home_region, config=config))
     params: dict[str, Any] = {"RoleArn": access.role_arn, "RoleSessionName": access.session_name}
     if access.external_id:
         params["ExternalId"] = access.external_id
@@ -147,12 +147,26 @@ class SessionCache:
         self._sessions: dict[AccountAccess, Any] = {}
         self._failed: dict[AccountAccess, EnterError] = {}
         self._entering: dict[AccountAccess, threading.Lock] = {}
+        self._sts: dict[tuple[str | None, str], Any] = {}
 
     def base(self, profile: str | None) -> Any:
         with self._lock:
             if profile not in self._bases:
                 self._bases[profile] = base_session(profile)
             return self._bases[profile]
+
+    def sts(self, profile: str | None, region: str) -> Any:
+        """The guarded STS client of ``profile``'s base session in ``region``, built once:
+        the caller's identity and every role the scan assumes are asked of it."""
+        from auditor.collect.aws_clients import session_lock
+
+        base = self.base(profile)
+        with session_lock(base):  # boto3 sessions are not thread-safe
+            made = self._sts.get((profile, region))
+            if made is None:
+                made = guard_client(base.client("sts", region_name=region, config=self._config))
+                self._sts[(profile, region)] = made
+            return made
 
     def session(self, access: AccountAccess, count: Callable[[str], None]) -> Any:
         """The session for ``access``; raises :class:`EnterError` (remembered) on failure."""
@@ -168,7 +182,9 @@ class SessionCache:
                 made = (
                     base
                     if access.role_arn is None
-                    else _assumed_session(base, access, self._config, count)
+                    else _assumed_session(
+                        base, access, self.sts(access.profile, access.home_region), count
+                    )
                 )
             except EnterError as exc:
                 self._failed[access] = exc

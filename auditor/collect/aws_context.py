@@ -12,16 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-import time
-import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from auditor.base.redact import redact_text
-from auditor.collect.readonly import guard_client
+from auditor.collect.aws_clients import AwsClients, counted_by
 from auditor.model import CollectionUnit, Gap, JSONValue, RawRecord
 
 if TYPE_CHECKING:
@@ -172,19 +171,6 @@ def _snake(op: str) -> str:
     return "".join(out)
 
 
-_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
-_LOCKS_GUARD = threading.Lock()
-
-
-def _session_lock(session: Any) -> threading.Lock:
-    """One lock per boto3 session: client creation from a shared session is not thread-safe."""
-    with _LOCKS_GUARD:
-        lock = _LOCKS.get(session)
-        if lock is None:
-            lock = _LOCKS[session] = threading.Lock()
-        return lock
-
-
 class AwsContext:
     """One (account, region, service) unit of collection."""
 
@@ -201,6 +187,7 @@ class AwsContext:
         scan_regions: tuple[str, ...] = (),
         limits: Pacer | None = None,
         shared: SharedListings | None = None,
+        clients: AwsClients | None = None,
         flows_since: int | None = None,
         flows_until: int | None = None,
     ) -> None:
@@ -216,40 +203,33 @@ class AwsContext:
         self._sink = sink
         self._session = session
         self._client_region = client_region
-        self._config = config
-        self._limits = limits
         self._shared = shared
-        self._clients: dict[str, Any] = {}
+        self._clients = (
+            clients
+            if clients is not None
+            else AwsClients(config=config, limits=limits, count=sink.count)
+        )
+        """The scan's clients (shared by its units), or this context's own."""
 
     def client(self, name: str | None = None, region: str | None = None) -> Any:
         """A read-only guarded boto3 client (the service's own unless ``name`` is given).
 
         ``region`` overrides the unit's region, for reads that must go to a
-        resource's home region (a bucket's location, a trail's home).
+        resource's home region (a bucket's location, a trail's home). The client
+        is the scan's, shared with its other units: a call made on it directly
+        counts for this unit only inside :meth:`counted` (the worker runs the
+        whole collector inside it).
         """
-        name = name or self.service.client
-        region = region or self._client_region
-        key = f"{name}@{region}"
-        made = self._clients.get(key)
-        if made is not None:
-            return made
-        with _session_lock(self._session):  # boto3 sessions are not thread-safe
-            made = self._clients.get(key)  # another thread of the unit may have made it
-            if made is not None:
-                return made
-            started = time.perf_counter()
-            c = self._session.client(name, region_name=region, config=self._config)
-            built_in = time.perf_counter() - started
-            guard_client(c)
-            c.meta.events.register("before-call.*.*", self._count)
-            if self._limits is not None:  # every attempt, retries included, draws a token
-                self._limits.built(c, account=self.account, region=region, seconds=built_in)
-                self._limits.attach(c, account=self.account, region=region)
-            self._clients[key] = c
-        return c
+        return self._clients.get(
+            self._session,
+            account=self.account,
+            service=name or self.service.client,
+            region=region or self._client_region,
+        )
 
-    def _count(self, model: Any, **_: Any) -> None:
-        self._sink.count(f"{model.service_model.endpoint_prefix}:{model.name}")
+    def counted(self) -> AbstractContextManager[None]:
+        """A block whose calls on the scan's clients count as this unit's."""
+        return counted_by(self._sink.count)
 
     def gap(self, operation: str, error_code: str, message: str = "", resource: str = "") -> None:
         self._sink.gap(
@@ -285,7 +265,8 @@ class AwsContext:
 
         c = self.client(client, region)
         try:
-            response = getattr(c, _snake(operation))(**params)
+            with self.counted():
+                response = getattr(c, _snake(operation))(**params)
         except (ClientError, BotoCoreError, ResponseParserError) as exc:
             code = error_code(exc)
             if code in set(absent):
@@ -404,7 +385,7 @@ class AwsContext:
                     config["PageSize"] = page_size
                 pager = c.get_paginator(snake).paginate(**params, PaginationConfig=config)
                 seen: set[str] = set()
-                for n, page in enumerate(pager):
+                for n, page in enumerate(self._counted_pages(pager)):
                     if n >= MAX_PAGES:
                         fail("TooManyPages", f"stopped after {MAX_PAGES} pages")
                         return
@@ -421,12 +402,24 @@ class AwsContext:
                     if token:
                         seen.add(token)
             else:
-                response = getattr(c, snake)(**params)
+                with self.counted():
+                    response = getattr(c, snake)(**params)
                 for name in result_keys:
                     for item in response.get(name, []) or []:
                         yield name, jsonable(item)
         except (ClientError, BotoCoreError, ResponseParserError) as exc:
             fail(error_code(exc), str(exc))
+
+    def _counted_pages(self, pager: Iterable[Any]) -> Iterator[Any]:
+        """``pager``'s pages, each fetched as this unit's calls (the unit is named only while
+        a page is fetched: set across a ``yield`` it would stay set in the consumer's code)."""
+        pages = iter(pager)
+        while True:
+            with self.counted():
+                page = next(pages, None)
+            if page is None:
+                return
+            yield page
 
     def emit(self, type: str, data: Mapping[str, Any], operation: str = "") -> None:
         """Hand one raw API object to normalisation."""

@@ -29,7 +29,6 @@ from auditor.collect.access import SESSION_NAME, AccountAccess, EnterError, role
 from auditor.collect.aws_context import AwsService, Sink, error_code
 from auditor.collect.checkpoint import Checkpoint
 from auditor.collect.progress import Progress, ProgressUpdate
-from auditor.collect.readonly import guard_client
 from auditor.collect.threads import thread_pool
 from auditor.collect.worker import (
     GLOBAL,
@@ -203,8 +202,7 @@ def _caller(opts: AwsScanOptions, state: Any, sink: Sink, home: str) -> str | No
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:  # an unknown profile (ProfileNotFound) is a BotoCoreError too: a gap, not a crash
-        base = state.sessions.base(opts.profile)
-        sts = guard_client(base.client("sts", region_name=home, config=state.config))
+        sts = state.sessions.sts(opts.profile, home)
         sink.count("sts:GetCallerIdentity")
         return str(sts.get_caller_identity()["Account"])
     except (ClientError, BotoCoreError) as exc:

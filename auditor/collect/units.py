@@ -150,14 +150,17 @@ def run_wave(run: UnitRun, units: Iterable[WorkUnit]) -> list[UnitResult]:
     the checkpoint's lock (its finished units stay for ``--resume``) before it propagates.
     """
     planned = sorted(units)
-    restored = [r for r in (run.saved(u) for u in planned) if r is not None]
-    done = {r.unit.key for r in restored}
-    todo = [u for u in planned if u.key not in done]
-    on_finished = _OnFinished(run, planned, len(restored))
+    on_finished = _OnFinished(run, planned, 0)
     first = len(run.results)
-    for result in restored:
-        on_finished(result, quiet=True)
-    run.resumed += len(restored)
+    done: set[tuple[str, str, str]] = set()
+    for unit in planned:  # read back one at a time, each taken (spooled) before the next
+        result = run.saved(unit)
+        if result is not None:
+            done.add(unit.key)
+            on_finished(result, quiet=True)
+    on_finished.restored = len(done)
+    run.resumed += len(done)
+    todo = [u for u in planned if u.key not in done]
     if todo:
         limits = run.limits
         scheduler = Scheduler(

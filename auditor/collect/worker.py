@@ -8,9 +8,10 @@ Everything here is picklable: a :class:`WorkUnit` and :class:`ClientSettings`
 go to whichever process runs the unit (a local thread, or a Dask worker), and
 a :class:`UnitResult` (raw records, gaps, call counts) comes back. The process
 builds its own session from the unit's :class:`~auditor.collect.access.AccountAccess`
-and keeps sessions and rate-limit buckets per scan (``run_id``), so several
-units of one account share one assumed role and one bucket, and a listing two
-collectors of one account-region both make (MSK clusters) is made once.
+and keeps sessions, SDK clients and rate-limit buckets per scan (``run_id``), so
+several units of one account share one assumed role, one client per service and
+region, and one bucket, and a listing two collectors of one account-region both make
+(MSK clusters) is made once.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from auditor.base.redact import redact_text
 from auditor.collect.access import AccountAccess, EnterError, SessionCache
+from auditor.collect.aws_clients import AwsClients
 from auditor.collect.aws_context import AwsContext, SharedListings, Sink
 from auditor.collect.malloc_arenas import cap_arenas
 from auditor.collect.pacing import Pacer
@@ -134,6 +136,8 @@ class _RunState:
         )
         self.listings = SharedListings()
         """Listings two collectors of one account-region both need (made once)."""
+        self.clients = AwsClients(config=self.config, limits=self.limits)
+        """One client per (account, service, region), shared by every unit of the scan."""
 
 
 _RUNS: OrderedDict[str, _RunState] = OrderedDict()
@@ -197,11 +201,13 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
         scan_regions=unit.scan_regions,
         limits=state.limits,
         shared=state.listings,
+        clients=state.clients,
         flows_since=unit.flows_since,
         flows_until=unit.flows_until,
     )
     try:
-        svc.collect(ctx)
+        with ctx.counted():  # calls the collector makes on its clients directly count too
+            svc.collect(ctx)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         # An API answer without a field the collector needs: record it, keep scanning.
         ctx.gap("collect", "MalformedResponse", f"{type(exc).__name__}: {exc}")

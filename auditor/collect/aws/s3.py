@@ -9,10 +9,10 @@ record; a read whose error code means "not configured" leaves ``{}``.
 from __future__ import annotations
 
 import functools
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from auditor.collect.aws_context import AwsContext, AwsService
+from auditor.collect.threads import thread_pool
 
 BUCKET_READS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # (record key, operation, error codes meaning "not configured")
@@ -43,7 +43,7 @@ def collect(ctx: AwsContext) -> None:
     if not buckets:
         return
     ctx.client()  # built once, before the threads share it (boto3 clients are thread-safe)
-    with ThreadPoolExecutor(max_workers=min(BUCKET_WORKERS, len(buckets))) as pool:
+    with thread_pool(min(BUCKET_WORKERS, len(buckets))) as pool:
         records = list(pool.map(functools.partial(_read_bucket, ctx), buckets))
     for record in records:  # in listing order, whatever order the reads finished in
         ctx.emit("s3:bucket", record, "s3:ListBuckets")
