@@ -218,7 +218,7 @@ def _inflated_lines(body: Any, arn: str, fmt: LineFormat, tally: FlowTally, took
                         tally.bad(f"{arn}: header {header[:120]!r} is not the flow log's format")
                         return "malformed"
                 elif line:
-                    tally.add(line, fmt.parse)
+                    tally.add(line, fmt.values)
     if not inflate.eof:
         tally.bad(f"{arn}: the gzip stream ends early")
         return "malformed"
@@ -227,7 +227,7 @@ def _inflated_lines(body: Any, arn: str, fmt: LineFormat, tally: FlowTally, took
         tally.bad(f"{arn}: header {last[:120]!r} is not the flow log's format")
         return "malformed"
     if header is not None and last.strip():
-        tally.add(last, fmt.parse)  # a last line without its newline
+        tally.add(last, fmt.values)  # a last line without its newline
     return "read"
 
 
