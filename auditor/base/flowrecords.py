@@ -295,6 +295,32 @@ class FlowTally:
         else:
             self.skip_data += 1
 
+    def add_lines(
+        self, lines: Iterable[str], parse: Callable[[str], FlowRecord | Values | str]
+    ) -> None:
+        """:meth:`add` each line that is not empty once a trailing ``\\r`` is cut (the
+        lines of a file, in one call)."""
+        take = self._take
+        for text in lines:
+            line = text.rstrip("\r")
+            if not line:
+                continue
+            try:
+                got = parse(line)
+            except ValueError as exc:
+                self.malformed += 1
+                if len(self.examples) < MALFORMED_EXAMPLES:
+                    self.examples.append(f"{line[:200]!r}: {exc}")
+                continue
+            if type(got) is tuple:
+                take(*got)
+            elif isinstance(got, FlowRecord):
+                self.take(got)
+            elif got == "NODATA":
+                self.no_data += 1
+            else:
+                self.skip_data += 1
+
     def take(self, got: FlowRecord) -> None:
         """Take one parsed record (any format's parser feeds the aggregation here)."""
         self._take(

@@ -201,24 +201,33 @@ def inflated_lines(body: Any, arn: str, fmt: LineFormat, tally: FlowTally, took:
     while chunk := body.read(CHUNK):
         while chunk:
             data = inflate.decompress(chunk, CHUNK)
-            chunk = inflate.unconsumed_tail
-            if not chunk and inflate.eof and inflate.unused_data:  # the next gzip member
+            if inflate.eof:  # a member ended: what follows it starts the next one
+                # (unused_data holds all of it; unconsumed_tail may still repeat part of it,
+                # and feeding that to the ended member again would loop for ever)
                 chunk = inflate.unused_data
-                inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+                if chunk:
+                    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            else:
+                chunk = inflate.unconsumed_tail
             size += len(data)
             took[0] = size
             if size > OBJECT_CAP:
                 return "cut"
-            *whole, pending = (pending + data).split(b"\n")
-            for raw in whole:
-                line = raw.decode("utf-8", errors="replace").rstrip("\r")
-                if header is None:
-                    header = line
-                    if header != fmt.header:
-                        tally.bad(f"{arn}: header {header[:120]!r} is not the flow log's format")
-                        return "malformed"
-                elif line:
-                    tally.add(line, fmt.values)
+            block, newline, rest = (pending + data).rpartition(b"\n")
+            if not newline:
+                pending = rest
+                continue
+            pending = rest
+            # whole lines decoded at once (a newline never falls inside a UTF-8 sequence,
+            # so each line decodes as it would alone)
+            lines = block.decode("utf-8", errors="replace").split("\n")
+            if header is None:
+                header = lines[0].rstrip("\r")
+                if header != fmt.header:
+                    tally.bad(f"{arn}: header {header[:120]!r} is not the flow log's format")
+                    return "malformed"
+                del lines[0]
+            tally.add_lines(lines, fmt.values)
     if not inflate.eof:
         tally.bad(f"{arn}: the gzip stream ends early")
         return "malformed"
