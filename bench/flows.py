@@ -305,6 +305,116 @@ def read_sites(folder: Path, spec: Spec) -> list[Any]:
     return out
 
 
+AZURE_NICS = 2000
+"""Interfaces the Azure and GCP parse timings spread records over (under the cap)."""
+BATCH = 10_000
+"""Records per generated Azure blob or GCP page."""
+
+
+def _ip(rng: random.Random) -> str:
+    """One of 40 client addresses."""
+    return f"10.1.0.{rng.randrange(4, 44)}"
+
+
+def _nic_ip(k: int) -> str:
+    """The address of interface ``k % AZURE_NICS``."""
+    n = k % AZURE_NICS
+    return f"10.0.{n // 250}.{n % 250 + 4}"
+
+
+def _nsg_blob(rng: random.Random, nsg: str, n: int) -> bytes:
+    """An NSG flow log blob (version 2) of ``n`` tuples over :data:`AZURE_NICS` MACs."""
+    flows = []
+    for k in range(n):
+        mac = f"000D3A{k % AZURE_NICS:06X}"
+        when = UNTIL - rng.randrange(WINDOW)
+        action = "A" if rng.random() < 0.97 else "D"
+        counters = "" if action == "D" else ",10,4200,8,1200"
+        state = "B" if action == "D" else "C"
+        tuple_text = (
+            f"{when},{_ip(rng)},{_nic_ip(k)},{49152 + k % 16000},9092,T,I,{action},{state}"
+            f"{counters or ',,,,'}"
+        )
+        flows.append({"mac": mac, "flowTuples": [tuple_text]})
+    record = {
+        "time": "2026-11-28T10:00:00.0000000Z",
+        "resourceId": nsg,
+        "category": "NetworkSecurityGroupFlowEvent",
+        "properties": {"Version": 2, "flows": [{"rule": "UserRule_kafka", "flows": flows}]},
+    }
+    return json.dumps({"records": [record]}).encode()
+
+
+def azure_parse(n: int, seed: int = 7) -> dict[str, Any]:
+    """NSG flow log v2 tuples: JSON blobs decoded and their tuples taken as the Azure
+    reader takes them (:func:`~auditor.collect.azure._flow_json.take`); generation not timed."""
+    from auditor.base.flowrecords import FlowTally
+    from auditor.collect.azure._flow_blobs import CAP
+    from auditor.collect.azure._flow_json import NSG_CONTAINER, take
+
+    nsg = "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/networksecuritygroups/k"
+    nics = {f"000D3A{k:06X}": f"/subscriptions/s/nic-{k}" for k in range(AZURE_NICS)}
+    tally = FlowTally(window=(UNTIL - WINDOW, UNTIL), cap=CAP)
+    rng, wall, cpu = random.Random(seed), 0.0, 0.0
+    for done in range(0, n, BATCH):
+        blob = _nsg_blob(rng, nsg, min(BATCH, n - done))
+        t, c = time.perf_counter(), time.process_time()
+        take(tally, json.loads(blob), NSG_CONTAINER, {nsg}, nics)
+        wall, cpu = wall + time.perf_counter() - t, cpu + time.process_time() - c
+    return {"s": wall, "cpu": cpu, "records": tally.records, "aggregates": len(tally.flows())}
+
+
+def _gcp_page(rng: random.Random, log: str, start: int, n: int) -> bytes:
+    """An ``entries.list`` page of ``n`` vpc_flows entries reported by :data:`AZURE_NICS` VMs."""
+    entries = []
+    for k in range(start, start + n):
+        when = UNTIL - rng.randrange(WINDOW)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(when))
+        vm = {"project_id": "orders-kafka", "zone": "europe-west1-b", "region": "europe-west1"}
+        entries.append(
+            {
+                "logName": log,
+                "insertId": f"i{k}",
+                "jsonPayload": {
+                    "connection": {
+                        "src_ip": _ip(rng), "dest_ip": _nic_ip(k), "src_port": 49152,
+                        "dest_port": 9092, "protocol": 6,
+                    },
+                    "reporter": "DEST",
+                    "bytes_sent": "4200",
+                    "packets_sent": "10",
+                    "start_time": f"{stamp}.120Z",
+                    "end_time": f"{stamp}.980Z",
+                    "dest_instance": {**vm, "vm_name": f"broker-{k % AZURE_NICS}"},
+                    "dest_vpc": {
+                        "project_id": "orders-kafka", "vpc_name": "kafka",
+                        "subnetwork_name": "brokers",
+                    },
+                },
+            }
+        )  # fmt: skip
+    return json.dumps({"entries": entries}).encode()
+
+
+def gcp_parse(n: int, seed: int = 7) -> dict[str, Any]:
+    """GCP vpc_flows entries: pages decoded and their entries taken as the GCP reader
+    takes them (its per-project read, ``_Read.add``); generation not timed."""
+    from auditor.base.gcp_flowrecords import LOG_ID
+    from auditor.collect.gcp.vpc_flow_records import _Read
+
+    log = f"projects/orders-kafka/logs/{LOG_ID}"
+    read = _Read(log=log)
+    rng, wall, cpu = random.Random(seed), 0.0, 0.0
+    for done in range(0, n, BATCH):
+        page = _gcp_page(rng, log, done, min(BATCH, n - done))
+        t, c = time.perf_counter(), time.process_time()
+        for entry in json.loads(page)["entries"]:
+            read.add(entry)
+        wall, cpu = wall + time.perf_counter() - t, cpu + time.process_time() - c
+    t = read.tally
+    return {"s": wall, "cpu": cpu, "records": t.records, "aggregates": len(t.flows())}
+
+
 def _child(folder: Path, accounts: int) -> dict[str, Any]:
     """Run in the child: read, normalise, build, judge; stage figures and counts."""
     from auditor.gc_pause import one_run
@@ -369,6 +479,9 @@ def _stages(folder: Path, accounts: int) -> dict[str, Any]:
     _timed(out, "rules", t, c)
     tally = Counter(f"{v.rule} {v.status.value}" for v in verdicts)
     out["verdicts"] = dict(sorted(tally.items()))
+    out["fail_accounts"] = sorted(
+        {v.resource.split(":")[4] for v in verdicts if v.status.value == "FAIL"}
+    )
     out["fails"] = sorted(
         f"{v.rule} {v.resource.rsplit(':', 1)[-1]}: {v.message[:160]}"
         for v in verdicts
@@ -410,6 +523,8 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=8, help="estate accounts (2 regions each)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/auditor-bench"))
     ap.add_argument("--fails", action="store_true", help="print every FAIL verdict")
+    ap.add_argument("--azure", type=int, default=0, help="also parse N NSG v2 tuples")
+    ap.add_argument("--gcp", type=int, default=0, help="also parse N vpc_flows entries")
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
@@ -445,6 +560,14 @@ def main() -> None:
         )
         for line in r["fails"] if a.fails else []:
             print(f"{'':>10}{line}")
+    for name, n, parse in (("azure", a.azure, azure_parse), ("gcp", a.gcp, gcp_parse)):
+        if n:
+            g = parse(n)
+            print(
+                f"{name}: {n} records parsed and aggregated in {g['s']:.1f} s wall, "
+                f"{g['cpu']:.1f} s CPU ({g['cpu'] / n * 1e6:.1f} us each), {g['records']} "
+                f"taken, {g['aggregates']} aggregates; this process's peak {_peak_mib():.0f} MiB"
+            )
 
 
 if __name__ == "__main__":
