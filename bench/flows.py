@@ -479,9 +479,8 @@ def _stages(folder: Path, accounts: int) -> dict[str, Any]:
     _timed(out, "rules", t, c)
     tally = Counter(f"{v.rule} {v.status.value}" for v in verdicts)
     out["verdicts"] = dict(sorted(tally.items()))
-    out["fail_accounts"] = sorted(
-        {v.resource.split(":")[4] for v in verdicts if v.status.value == "FAIL"}
-    )
+    failed = [graph.get(v.resource) for v in verdicts if v.status.value == "FAIL"]
+    out["fail_accounts"] = sorted({r.account if r is not None else "" for r in failed})
     out["fails"] = sorted(
         f"{v.rule} {v.resource.rsplit(':', 1)[-1]}: {v.message[:160]}"
         for v in verdicts
