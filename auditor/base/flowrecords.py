@@ -299,7 +299,8 @@ class FlowTally:
         self, lines: Iterable[str], parse: Callable[[str], FlowRecord | Values | str]
     ) -> None:
         """:meth:`add` each line that is not empty once a trailing ``\\r`` is cut (the
-        lines of a file, in one call)."""
+        lines of a file, in one call; :meth:`add`'s body is repeated inline because it
+        runs once per record of an S3 file)."""
         take = self._take
         for text in lines:
             line = text.rstrip("\r")
