@@ -18,6 +18,7 @@ line parser (Azure's flow tuples: :mod:`auditor.base.flowtuples`).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -83,6 +84,19 @@ def _count(text: str, high: int | None = None) -> int:
     return value
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def address(text: str) -> str:
+    """An IP address in its canonical text; ValueError if it is not one.
+
+    Cached: a window repeats the same few addresses millions of times (a failure is
+    not cached, so a bad address raises every time)."""
+    return str(ipaddress.ip_address(text))
+
+
+Values = tuple[str, str, str, int, int, int, int, int, int, int, str]
+"""A record's fields in :class:`FlowRecord`'s order, without the object (the hot path)."""
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LineFormat:
     """A flow log format parsed once: its field names, in the order a line holds them."""
@@ -90,6 +104,13 @@ class LineFormat:
     fields: tuple[str, ...]
     default: bool = False
     """The default format: its ``version`` must be ``2``."""
+    _at: tuple[int, ...] | None = field(default=None, init=False, repr=False, compare=False)
+    """Positions of :data:`_POSITIONS` (-1: absent); None when a needed field is missing."""
+
+    def __post_init__(self) -> None:
+        if not self.missing():
+            pos = {name: i for i, name in enumerate(self.fields)}
+            object.__setattr__(self, "_at", tuple(pos.get(n, -1) for n in _POSITIONS))
 
     @property
     def header(self) -> str:
@@ -105,42 +126,87 @@ class LineFormat:
 
         Raises ValueError for a line the format does not allow.
         """
+        got = self.values(line)
+        if isinstance(got, str):
+            return got
+        iface, src, dst, sport, dport, proto, packets, octets, start, end, action = got
+        return FlowRecord(
+            interface=iface, src=src, dst=dst, src_port=sport, dst_port=dport, protocol=proto,
+            packets=packets, bytes=octets, start=start, end=end, action=action,
+        )  # fmt: skip
+
+    def values(self, line: str) -> Values | str:
+        """What :meth:`parse` returns, as a plain tuple (no object per record): the same
+        checks in the same order, so the same lines are refused with the same reasons."""
         parts = line.split(" ")
         if len(parts) != len(self.fields):
             raise ValueError(f"{len(parts)} fields, expected {len(self.fields)}")
-        v = dict(zip(self.fields, parts, strict=True))
-        try:
-            return self._checked(v)
-        except KeyError:  # a needed field the format does not hold
-            raise ValueError(f"the format lacks {', '.join(self.missing())}") from None
-
-    def _checked(self, v: dict[str, str]) -> FlowRecord | str:
-        if "version" in v and (
-            v["version"] != "2" if self.default else not _is_count(v["version"])
-        ):
-            raise ValueError(f"version {v['version']!r}")
-        status = v["log-status"]
+        at = self._at
+        if at is None:  # a needed field the format does not hold: never read, kept exact
+            return self._lacking(dict(zip(self.fields, parts, strict=True)))
+        if at[0] >= 0:
+            version = parts[at[0]]
+            if version != "2" if self.default else not _is_count(version):
+                raise ValueError(f"version {version!r}")
+        status = parts[at[1]]
         if status not in _STATUSES:
             raise ValueError(f"log status {status!r}")
         if status != "OK":
             return status  # AWS writes '-' for the flow fields of such a line
-        if not v["interface-id"].startswith("eni-"):
-            raise ValueError(f"interface {v['interface-id']!r}")
-        if v["action"] not in _ACTIONS:
-            raise ValueError(f"action {v['action']!r}")
-        return FlowRecord(
-            interface=v["interface-id"],
-            src=str(ipaddress.ip_address(v["srcaddr"])),
-            dst=str(ipaddress.ip_address(v["dstaddr"])),
-            src_port=_count(v["srcport"], 65535) if "srcport" in v else 0,
-            dst_port=_count(v["dstport"], 65535),
-            protocol=_count(v["protocol"], 255),
-            packets=_count(v["packets"]),
-            bytes=_count(v["bytes"]),
-            start=_count(v["start"]),
-            end=_count(v["end"]),
-            action=v["action"],
+        iface, action = parts[at[2]], parts[at[3]]
+        if not iface.startswith("eni-"):
+            raise ValueError(f"interface {iface!r}")
+        if action not in _ACTIONS:
+            raise ValueError(f"action {action!r}")
+        return (
+            iface,
+            address(parts[at[4]]),
+            address(parts[at[5]]),
+            _count(parts[at[6]], 65535) if at[6] >= 0 else 0,
+            _count(parts[at[7]], 65535),
+            _count(parts[at[8]], 255),
+            _count(parts[at[9]]),
+            _count(parts[at[10]]),
+            _count(parts[at[11]]),
+            _count(parts[at[12]]),
+            action,
         )
+
+    def _lacking(self, v: dict[str, str]) -> Values | str:
+        """A line of a format without every needed field: checked field by field until
+        one it lacks is reached (then ValueError), as when every format was read so."""
+        try:
+            if "version" in v and (
+                v["version"] != "2" if self.default else not _is_count(v["version"])
+            ):
+                raise ValueError(f"version {v['version']!r}")
+            status = v["log-status"]
+            if status not in _STATUSES:
+                raise ValueError(f"log status {status!r}")
+            if status != "OK":
+                return status
+            if not v["interface-id"].startswith("eni-"):
+                raise ValueError(f"interface {v['interface-id']!r}")
+            if v["action"] not in _ACTIONS:
+                raise ValueError(f"action {v['action']!r}")
+            address(v["srcaddr"])
+            address(v["dstaddr"])
+            if "srcport" in v:
+                _count(v["srcport"], 65535)
+            _count(v["dstport"], 65535)
+            _count(v["protocol"], 255)
+            for name in ("packets", "bytes", "start", "end"):
+                _count(v[name])
+        except KeyError:
+            raise ValueError(f"the format lacks {', '.join(self.missing())}") from None
+        raise AssertionError("unreachable: a format lacking a needed field lacks one of these")
+
+
+_POSITIONS = (
+    "version", "log-status", "interface-id", "action", "srcaddr", "dstaddr", "srcport",
+    "dstport", "protocol", "packets", "bytes", "start", "end",
+)  # fmt: skip
+"""The fields :meth:`LineFormat.values` reads, in this order of :attr:`LineFormat._at`."""
 
 
 def _is_count(text: str) -> bool:
@@ -203,48 +269,103 @@ class FlowTally:
     _taken: dict[str, int] = field(default_factory=dict)
     _sums: dict[tuple[str, str, str, int, int, str], _Sum] = field(default_factory=dict)
 
-    def add(self, line: str, parse: Callable[[str], FlowRecord | str] | None = None) -> None:
+    def add(
+        self, line: str, parse: Callable[[str], FlowRecord | Values | str] | None = None
+    ) -> None:
         """Take one line: a record into its aggregate, or a count of what it was.
 
         ``parse`` is the format's strict parser (default: AWS's default format,
-        :func:`parse_line`); it raises ValueError for a line the format does not allow.
+        :meth:`LineFormat.values`); it returns a record (or its values as a tuple, which
+        spares an object per line), or a log status, and raises ValueError for a line
+        the format does not allow.
         """
         try:
-            got = (parse or parse_line)(line.rstrip("\n"))
+            got = (parse or DEFAULT.values)(line.rstrip("\n"))
         except ValueError as exc:
             self.malformed += 1
             if len(self.examples) < MALFORMED_EXAMPLES:
                 self.examples.append(f"{line[:200]!r}: {exc}")
             return
-        if isinstance(got, str):
-            if got == "NODATA":
+        if type(got) is tuple:
+            self._take(*got)
+        elif isinstance(got, FlowRecord):
+            self.take(got)
+        elif got == "NODATA":
+            self.no_data += 1
+        else:
+            self.skip_data += 1
+
+    def add_lines(
+        self, lines: Iterable[str], parse: Callable[[str], FlowRecord | Values | str]
+    ) -> None:
+        """:meth:`add` each line that is not empty once a trailing ``\\r`` is cut (the
+        lines of a file, in one call; :meth:`add`'s body is repeated inline because it
+        runs once per record of an S3 file)."""
+        take = self._take
+        for text in lines:
+            line = text.rstrip("\r")
+            if not line:
+                continue
+            try:
+                got = parse(line)
+            except ValueError as exc:
+                self.malformed += 1
+                if len(self.examples) < MALFORMED_EXAMPLES:
+                    self.examples.append(f"{line[:200]!r}: {exc}")
+                continue
+            if type(got) is tuple:
+                take(*got)
+            elif isinstance(got, FlowRecord):
+                self.take(got)
+            elif got == "NODATA":
                 self.no_data += 1
             else:
                 self.skip_data += 1
-            return
-        self.take(got)
 
     def take(self, got: FlowRecord) -> None:
         """Take one parsed record (any format's parser feeds the aggregation here)."""
-        if self.window is not None and not self.window[0] <= got.end <= self.window[1]:
+        self._take(
+            got.interface, got.src, got.dst, got.src_port, got.dst_port, got.protocol,
+            got.packets, got.bytes, got.start, got.end, got.action,
+        )  # fmt: skip
+
+    def _take(
+        self,
+        interface: str,
+        src: str,
+        dst: str,
+        _src_port: int,
+        dst_port: int,
+        protocol: int,
+        packets: int,
+        octets: int,
+        start: int,
+        end: int,
+        action: str,
+    ) -> None:
+        """Take one record's values (:data:`Values`) into its aggregate, in place."""
+        if self.window is not None and not self.window[0] <= end <= self.window[1]:
             self.outside += 1
             return
         if self.cap is not None:
-            taken = self._taken.get(got.interface, 0)
+            taken = self._taken.get(interface, 0)
             if taken >= self.cap:
-                self.capped.add(got.interface)
+                self.capped.add(interface)
                 return
-            self._taken[got.interface] = taken + 1
+            self._taken[interface] = taken + 1
         self.records += 1
-        key = (got.interface, got.src, got.dst, got.dst_port, got.protocol, got.action)
+        key = (interface, src, dst, dst_port, protocol, action)
         s = self._sums.get(key)
         if s is None:
-            s = self._sums[key] = _Sum(first=got.start, last=got.end)
+            self._sums[key] = _Sum(records=1, packets=packets, bytes=octets, first=start, last=end)
+            return
         s.records += 1
-        s.packets += got.packets
-        s.bytes += got.bytes
-        s.first = min(s.first, got.start)
-        s.last = max(s.last, got.end)
+        s.packets += packets
+        s.bytes += octets
+        if start < s.first:
+            s.first = start
+        if end > s.last:
+            s.last = end
 
     def bad(self, why: str) -> None:
         """Count one unit that could not be read as lines at all (a corrupt object)."""

@@ -26,9 +26,7 @@ shared aggregation is :class:`~auditor.base.flowrecords.FlowTally`.
 
 from __future__ import annotations
 
-import ipaddress
-
-from auditor.base.flowrecords import FlowRecord
+from auditor.base.flowrecords import FlowRecord, address
 
 FIELDS = 13
 VNET_STATES = ("B", "C", "E", "D")
@@ -71,8 +69,8 @@ def _common(parts: list[str], interface: str) -> tuple[str, str, int, int]:
         raise ValueError("no interface (MAC address) around the tuple")
     if parts[6] not in ("I", "O"):
         raise ValueError(f"direction {parts[6]!r}")
-    src = str(ipaddress.ip_address(parts[1]))
-    dst = str(ipaddress.ip_address(parts[2]))
+    src = address(parts[1])
+    dst = address(parts[2])
     return src, dst, _count(parts[3], 65535), _count(parts[4], 65535)
 
 

@@ -25,13 +25,12 @@ interface, so :func:`parse_entry` returns its reporter instead.
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.base.flowrecords import FlowRecord
+from auditor.base.flowrecords import FlowRecord, address
 
 LOG_ID = "compute.googleapis.com%2Fvpc_flows"
 """The log id VPC Flow Logs write to (URL-encoded, as a filter's ``logName`` names it)."""
@@ -85,7 +84,7 @@ def _address(conn: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"connection.{key}: not an address: {value!r}")
     try:
-        return str(ipaddress.ip_address(value))
+        return address(value)
     except ValueError:
         raise ValueError(f"connection.{key}: not an address: {value!r}") from None
 

@@ -125,3 +125,47 @@ def test_parquet_without_pyarrow_is_not_read_naming_the_extra(
     assert _readable(ctx, parquet) == (
         "S3 files in Parquet format: reading them needs the 'aws' extra (pyarrow)"
     )
+
+
+def _read_file(body: bytes) -> tuple[str, FlowTally]:
+    import io
+
+    from auditor.collect.aws._flow_objects import inflated_lines
+
+    tally = FlowTally()
+    return inflated_lines(io.BytesIO(body), "arn:aws:s3:::b/k", DEFAULT, tally, [0]), tally
+
+
+LINE = (
+    "2 111122223333 eni-0a1b 203.0.113.9 10.0.1.5 50123 9092 6 12 3400 "
+    "1700000000 1700000060 ACCEPT OK"
+)
+
+
+def test_gzip_members_ending_inside_a_capped_inflate_step_are_all_read() -> None:
+    """A member that inflates past CHUNK ends in a step whose input is not used up: the
+    next member must start from it (this once looped for ever)."""
+    import gzip
+
+    from auditor.collect.aws._flow_objects import CHUNK
+
+    many = CHUNK // len(LINE) + 5_000  # the first member inflates past one step
+    first = gzip.compress(("\n".join([DEFAULT.header, *[LINE] * many]) + "\n").encode())
+    second = gzip.compress((LINE + "\n" + LINE).encode())  # the last line lacks its newline
+    how, tally = _read_file(first + second)
+    assert how == "read"
+    assert tally.records == many + 2 and tally.malformed == 0
+
+
+def test_lines_decode_alone_crlf_blank_and_bad_bytes() -> None:
+    import gzip
+
+    bad = b"2 111122223333 eni-0a1b \xe2\x82 10.0.1.5 1 2 6 1 1 1 1 ACCEPT OK"
+    body = b"\n".join(
+        [DEFAULT.header.encode() + b"\r", LINE.encode() + b"\r", b"", bad, "é".encode(), b"\xff"]
+    )
+    how, tally = _read_file(gzip.compress(body + b"\n"))
+    assert how == "read" and tally.records == 1 and tally.malformed == 3
+    assert "eni-0a1b \ufffd 10.0.1.5" in tally.examples[0]  # the cut sequence is one U+FFFD
+    assert "does not appear to be an IPv4" in tally.examples[0]
+    assert tally.examples[1].startswith("'é'") and tally.examples[2].startswith("'\ufffd'")

@@ -65,3 +65,26 @@ def test_tally_aggregates_by_flow_and_counts_what_it_could_not_take() -> None:
     assert (big["records"], big["packets"], big["bytes"]) == (2, 24, 6800)
     assert (big["first_seen"], big["last_seen"]) == (1700000000, 1700000180)
     assert len(t.examples) == 1 and "garbage" in t.examples[0]
+
+
+def test_values_is_parse_without_the_object() -> None:
+    from auditor.base.flowrecords import DEFAULT
+
+    got = DEFAULT.values(OK)
+    assert isinstance(got, tuple)
+    assert parse_line(OK) == FlowRecord(
+        interface=got[0], src=got[1], dst=got[2], src_port=got[3], dst_port=got[4],
+        protocol=got[5], packets=got[6], bytes=got[7], start=got[8], end=got[9], action=got[10],
+    )  # fmt: skip
+
+
+def test_a_format_lacking_a_needed_field_is_checked_in_order_until_the_gap() -> None:
+    from auditor.base.flowrecords import LineFormat
+
+    fields = ("interface-id", "srcaddr", "dstaddr", "dstport", "protocol", "packets", "action")
+    lacking = LineFormat(fields=(*fields, "log-status"))
+    assert lacking.parse("eni-1 - - - - - - NODATA") == "NODATA"  # no flow field read
+    with pytest.raises(ValueError, match="not a count"):  # before the missing 'bytes'
+        lacking.parse("eni-1 10.0.0.1 10.0.0.2 9092 6 x ACCEPT OK")
+    with pytest.raises(ValueError, match="the format lacks bytes, start, end"):
+        lacking.parse("eni-1 10.0.0.1 10.0.0.2 9092 6 10 ACCEPT OK")

@@ -170,7 +170,7 @@ def _lines(
         if fmt.parquet:
             data = _whole(body, size)
             return ("cut" if data is None else read_parquet(data, arn, tally)), size[0]
-        return _inflated_lines(body, arn, fmt.lines, tally, size), size[0]
+        return inflated_lines(body, arn, fmt.lines, tally, size), size[0]
     except read_errors as exc:
         ctx.gap("GetObject", error_code(exc), str(exc), arn)
         return "failed", size[0]
@@ -192,7 +192,7 @@ def _whole(body: Any, took: list[int]) -> bytes | None:
     return b"".join(parts)
 
 
-def _inflated_lines(body: Any, arn: str, fmt: LineFormat, tally: FlowTally, took: list[int]) -> str:
+def inflated_lines(body: Any, arn: str, fmt: LineFormat, tally: FlowTally, took: list[int]) -> str:
     """The gzip members of ``body`` inflated at most :data:`CHUNK` bytes at a time (a
     small compressed chunk cannot inflate past the cap in one step), line by line;
     ``took[0]`` counts the bytes inflated."""
@@ -201,24 +201,33 @@ def _inflated_lines(body: Any, arn: str, fmt: LineFormat, tally: FlowTally, took
     while chunk := body.read(CHUNK):
         while chunk:
             data = inflate.decompress(chunk, CHUNK)
-            chunk = inflate.unconsumed_tail
-            if not chunk and inflate.eof and inflate.unused_data:  # the next gzip member
+            if inflate.eof:  # a member ended: what follows it starts the next one
+                # (unused_data holds all of it; unconsumed_tail may still repeat part of it,
+                # and feeding that to the ended member again would loop for ever)
                 chunk = inflate.unused_data
-                inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+                if chunk:
+                    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            else:
+                chunk = inflate.unconsumed_tail
             size += len(data)
             took[0] = size
             if size > OBJECT_CAP:
                 return "cut"
-            *whole, pending = (pending + data).split(b"\n")
-            for raw in whole:
-                line = raw.decode("utf-8", errors="replace").rstrip("\r")
-                if header is None:
-                    header = line
-                    if header != fmt.header:
-                        tally.bad(f"{arn}: header {header[:120]!r} is not the flow log's format")
-                        return "malformed"
-                elif line:
-                    tally.add(line, fmt.parse)
+            block, newline, rest = (pending + data).rpartition(b"\n")
+            if not newline:
+                pending = rest
+                continue
+            pending = rest
+            # whole lines decoded at once (a newline never falls inside a UTF-8 sequence,
+            # so each line decodes as it would alone)
+            lines = block.decode("utf-8", errors="replace").split("\n")
+            if header is None:
+                header = lines[0].rstrip("\r")
+                if header != fmt.header:
+                    tally.bad(f"{arn}: header {header[:120]!r} is not the flow log's format")
+                    return "malformed"
+                del lines[0]
+            tally.add_lines(lines, fmt.values)
     if not inflate.eof:
         tally.bad(f"{arn}: the gzip stream ends early")
         return "malformed"
@@ -227,7 +236,7 @@ def _inflated_lines(body: Any, arn: str, fmt: LineFormat, tally: FlowTally, took
         tally.bad(f"{arn}: header {last[:120]!r} is not the flow log's format")
         return "malformed"
     if header is not None and last.strip():
-        tally.add(last, fmt.parse)  # a last line without its newline
+        tally.add(last, fmt.values)  # a last line without its newline
     return "read"
 
 
@@ -246,16 +255,7 @@ def read_objects(
     base = base_path(prefix, ctx.account, ctx.region, hive)
     since, until = window[0] // 1000, window[1] // 1000
     ids = {i for i, _ in flow_logs}
-    record: dict[str, Any] = {
-        "Bucket": bucket,
-        "Location": base,
-        "LocationArn": f"arn:aws:s3:::{bucket}",
-        "FlowLogIds": sorted(ids),
-        "ResourceIds": sorted({r for _, r in flow_logs}),
-        "Since": window[0],
-        "Until": window[1],
-        "Cap": cap,
-    }
+    record = location_record(bucket, base, flow_logs, window, cap)
     keys: list[str] = []
     for day in day_prefixes(base, hive, since, until):
         listed = _list(ctx, bucket, day)
@@ -283,10 +283,35 @@ def read_objects(
         how, took = _lines(ctx, bucket, key, fmt, tally)
         spent += took
         outcome[how].append(f"arn:aws:s3:::{bucket}/{key}")
+    return {**record, **read_fields(len(keys), outcome, tally)}
+
+
+def location_record(
+    bucket: str,
+    base: str,
+    flow_logs: list[tuple[str, str]],
+    window: tuple[int, int],
+    cap: int,
+) -> dict[str, Any]:
+    """What a location's ``logs:flow_records`` record says before its objects are read."""
     return {
-        **record,
+        "Bucket": bucket,
+        "Location": base,
+        "LocationArn": f"arn:aws:s3:::{bucket}",
+        "FlowLogIds": sorted({i for i, _ in flow_logs}),
+        "ResourceIds": sorted({r for _, r in flow_logs}),
+        "Since": window[0],
+        "Until": window[1],
+        "Cap": cap,
+    }
+
+
+def read_fields(listed: int, outcome: dict[str, list[str]], tally: FlowTally) -> dict[str, Any]:
+    """What the read of a location's objects found: ``outcome`` lists the object ARNs per
+    :func:`_lines` result (and ``unread``), ``tally`` holds their records."""
+    return {
         "Status": "failed" if outcome["failed"] else "read",
-        "ObjectsListed": len(keys),
+        "ObjectsListed": listed,
         "Objects": len(outcome["read"]),
         "FailedObjects": outcome["failed"],
         "MalformedObjects": outcome["malformed"],

@@ -69,7 +69,7 @@ def read_parquet(data: bytes, arn: str, tally: FlowTally) -> str:
             taken += batch.num_rows
             values = [batch.column(i).to_pylist() for i in range(len(names))]
             for row in zip(*values, strict=True):
-                tally.add(" ".join("-" if v is None else str(v) for v in row), rows.parse)
+                tally.add(" ".join("-" if v is None else str(v) for v in row), rows.values)
     except (pa.ArrowException, OSError, ValueError) as exc:  # not Parquet, or corrupt pages
         tally.bad(f"{arn}: not a readable Parquet file ({exc})")
         return "malformed"

@@ -106,7 +106,7 @@ def _read_streams(
             if name in full:
                 capped.add(name)
                 continue
-            tally.add(str(event.get("message") or ""), fmt.parse)
+            tally.add(str(event.get("message") or ""), fmt.values)
             taken[name] = taken.get(name, 0) + 1
             if taken[name] >= CAP:
                 full.add(name)
