@@ -59,8 +59,8 @@ class Fitted:
     """The run properties saying what was left out; empty when nothing was."""
 
 
-SLACK_BYTES = 64
-"""Room for the brackets and newlines around the results list."""
+SLACK_BYTES = 1024
+"""Room for the brackets around the results list and the run's omission note."""
 
 
 def fit(
