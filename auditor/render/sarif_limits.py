@@ -15,7 +15,9 @@ When the results would not fit, the most severe are kept (:func:`priority`: FAIL
 before INCONCLUSIVE before WAIVED, then by severity, then by rule, resource and
 aspect, so the choice is deterministic), the kept ones stay in the report's order,
 and the run's ``properties`` say how many were left out, of which status, and why.
-Every verdict stays in ``verdicts.json`` and the other reports.
+Every verdict stays in ``verdicts.json`` and the other reports. (The SARIF
+multitool's GH1004 still checks the old Developer Security Portal display limits,
+1000 results per run: a log of over 1000 results trips it though GitHub stores it.)
 """
 
 from __future__ import annotations
