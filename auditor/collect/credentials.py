@@ -51,15 +51,33 @@ AZURE_AUTHORITY_VALIDATED = ("env", "browser")
 """The ``--azure-auth`` modes whose credential validates its authority (MSAL's)."""
 
 
+def instance_discovery_problem(auth: str) -> str | None:
+    """Why ``--azure-disable-instance-discovery`` cannot go with ``--azure-auth auth``.
+
+    ``cli`` and ``managed-identity`` validate no authority. ``default``:
+    DefaultAzureCredential (azure-identity 1.27) documents no such keyword (unlike
+    .NET's and JavaScript's); it only happens to pass its keywords on to the
+    credentials of its chain, which the auditor does not rely on.
+    """
+    if auth in AZURE_AUTHORITY_VALIDATED:
+        return None
+    allowed = f"applies to --azure-auth {' or '.join(AZURE_AUTHORITY_VALIDATED)}, not {auth}"
+    if auth == "default":
+        return (
+            f"--azure-disable-instance-discovery: {allowed} (azure-identity's "
+            "DefaultAzureCredential documents no such option; for Azure Stack or a "
+            "private cloud name the credential: --azure-auth env or browser)"
+        )
+    return f"--azure-disable-instance-discovery: {allowed} ({auth} validates no authority)"
+
+
 def azure_credential(auth: str, *, disable_instance_discovery: bool = False) -> Any:
     """The TokenCredential for ``--azure-auth`` (None for ``default``: the collector's)."""
     if auth not in AZURE_AUTH:
         raise CredentialError(f"--azure-auth {auth!r}: not one of {', '.join(AZURE_AUTH)}")
-    if disable_instance_discovery and auth not in AZURE_AUTHORITY_VALIDATED:
-        raise CredentialError(
-            "--azure-disable-instance-discovery: applies to --azure-auth "
-            f"{' or '.join(AZURE_AUTHORITY_VALIDATED)}, not {auth}"
-        )
+    problem = instance_discovery_problem(auth) if disable_instance_discovery else None
+    if problem is not None:
+        raise CredentialError(problem)
     extra = {"disable_instance_discovery": True} if disable_instance_discovery else {}
     if auth == "default":
         return None

@@ -228,6 +228,7 @@ def scan_and_report(
     as_json: bool = False,
     clock: Any = None,
     show_timings: bool = False,
+    settle: Callable[[int], tuple[int, dict[str, Any]]] | None = None,
 ) -> int:
     """Run ``request`` (a ScanRequest) with progress, print the summary; the exit code.
 
@@ -236,7 +237,8 @@ def scan_and_report(
     bundle to S3 (exit 4 when that fails; the bundle stays). ``as_json``: the human
     output goes to stderr and stdout gets one summary object (:func:`scan_summary`).
     ``clock`` (a :class:`~auditor.evidence.timings.ScanClock`) times the scan;
-    ``show_timings`` prints its critical path.
+    ``show_timings`` prints its critical path. ``settle(code)``: the command's last
+    word on the exit code and what it adds to the JSON summary (``auditor snapshot``).
     """
     from rich.text import Text
 
@@ -287,21 +289,52 @@ def scan_and_report(
     final = int(code)
     if upload is not None and not _upload(console, result.bundle, upload, profile):
         final = int(ExitCode.UPLOAD)
+    extra: dict[str, Any] = {}
+    if settle is not None:
+        final, extra = settle(final)
     if as_json:
-        click.echo(scan_summary(result, final, lines))
+        click.echo(scan_summary(result, final, lines, extra))
     return final
 
 
-def scan_summary(result: Any, code: int, lines: list[str]) -> str:
-    """One JSON object: bundle, exit code and reason, counts, findings, gaps, unread."""
+def scan_summary(
+    result: Any, code: int, lines: list[str], extra: dict[str, Any] | None = None
+) -> str:
+    """One JSON object: bundle, exit code and reason, counts, findings, gaps, unread
+    (and the keys of ``extra``)."""
+    return bundle_summary(
+        result.bundle,
+        result.evaluation,
+        result.inventory,
+        code,
+        lines,
+        unread=[{"cloud": u.cloud, "account": u.account, "cause": u.cause} for u in result.unread],
+        timings=dict(result.timings),
+        extra=extra,
+    )
+
+
+def bundle_summary(
+    bundle: Path,
+    evaluation: Any,
+    inventory: Any,
+    code: int,
+    lines: list[str],
+    *,
+    unread: list[dict[str, str]] | None = None,
+    timings: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """The ``--json`` object of every command that writes a bundle (scan, import,
+    evaluate): the same keys, ``unread`` and ``timings`` empty where no cloud was read."""
     import json
     from collections import Counter
 
     from auditor.base.serialize import gap_to_dict
 
-    verdicts = result.evaluation.verdicts
+    verdicts = evaluation.verdicts
     doc = {
-        "bundle": str(result.bundle),
+        "bundle": str(bundle),
         "exit_code": code,
         "exit_reason": ExitCode(code).name.lower(),
         "baseline": lines,
@@ -314,12 +347,11 @@ def scan_summary(result: Any, code: int, lines: list[str]) -> str:
                 "summary": f.summary,
                 "verdicts": len(f.verdicts),
             }
-            for f in result.evaluation.findings
+            for f in evaluation.findings
         ],
-        "gaps": [gap_to_dict(g) for g in result.inventory.gaps],
-        "unread": [
-            {"cloud": u.cloud, "account": u.account, "cause": u.cause} for u in result.unread
-        ],
-        "timings": dict(result.timings),
+        "gaps": [gap_to_dict(g) for g in inventory.gaps],
+        "unread": unread or [],
+        "timings": timings or {},
+        **(extra or {}),
     }
     return json.dumps(doc, sort_keys=True, ensure_ascii=True)

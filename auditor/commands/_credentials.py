@@ -74,10 +74,9 @@ class CloudAuth:
         if self.azure_disable_instance_discovery and self.azure_auth not in (
             AZURE_AUTHORITY_VALIDATED
         ):
-            return (
-                "--azure-disable-instance-discovery: applies to --azure-auth "
-                f"{' or '.join(AZURE_AUTHORITY_VALIDATED)}, not {self.azure_auth}"
-            )
+            from auditor.collect.credentials import instance_discovery_problem
+
+            return instance_discovery_problem(self.azure_auth)
         if (self.azure_auth != "default" or self.subscription_ids) and not subs:
             return (
                 "--azure-auth/--subscription-ids: "

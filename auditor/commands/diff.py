@@ -8,8 +8,9 @@ id), verdicts that changed (new failures,
 failures whose waiver expired, newly inconclusive, fixed, ...), zone crossings
 and access paths (``control.can_assume`` / ``control.can_act_on``) added and
 removed, resources added, removed and changed (attribute by
-attribute), and relations added and removed. Exit 0 whatever changed; 2 when a
-bundle cannot be read or is not intact.
+attribute), and relations added and removed. ``--json`` is ``--format json`` (the
+flag the other commands take; asking for both JSON and another format is refused).
+Exit 0 whatever changed; 2 when a bundle cannot be read or is not intact.
 """
 
 from __future__ import annotations
@@ -48,18 +49,23 @@ def diff_loaded(a: Any, b: Any) -> Any:
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "md"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
+    default=None,
+    help="Output format (default: text).",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the diff as JSON (the same as --format json)."
 )
 @public_key_option("both bundles must carry a valid signature by it")
-def diff(old: Path, new: Path, fmt: str, public_key: Path | None) -> None:
+def diff(old: Path, new: Path, fmt: str | None, as_json: bool, public_key: Path | None) -> None:
     """Compare two evidence bundles: findings, verdicts, crossings, resources, relations."""
     from auditor.base.serialize import canonical_json
     from auditor.commands._common import fail_with, open_or_fail
     from auditor.evidence.bundle import BundleError
     from auditor.evidence.diff import render_markdown, render_text
 
+    if as_json and fmt not in (None, "json"):
+        fail_with(f"--json and --format {fmt}: choose one output format")
+    fmt = "json" if as_json else fmt or "text"
     a, b = open_or_fail(old, public_key), open_or_fail(new, public_key)
     try:
         result = diff_loaded(a, b)

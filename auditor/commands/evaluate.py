@@ -3,7 +3,8 @@
 With the bundle's own declaration, rule pack and evaluation date, the new
 ``verdicts.json`` is byte for byte the old one: evidence can be replayed by
 anyone holding the bundle. With ``--boundary NEW.yaml`` the same inventory is
-judged against a changed declaration (what-if for a design review).
+judged against a changed declaration (what-if for a design review). ``--json``:
+stdout holds only scan's summary object (the human summary goes to stderr).
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ from auditor.commands._bundle_options import public_key_option
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder the new bundle is written under.",
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON summary on stdout (the object scan --json prints); the human "
+    "summary goes to stderr.",
+)
 @public_key_option()
 def evaluate(
     bundle: Path,
@@ -47,13 +55,20 @@ def evaluate(
     rules: str | None,
     as_of: dt.datetime | None,
     out_dir: Path,
+    as_json: bool,
     public_key: Path | None,
 ) -> None:
     """Re-evaluate a bundle's inventory offline and write a new bundle."""
     from auditor.boundary import DeclarationError, load_declaration
     from auditor.checks import all_rules
     from auditor.checks.pack import PackError, load_pack
-    from auditor.commands._common import fail_with, make_console, open_or_fail, print_summary
+    from auditor.commands._common import (
+        bundle_summary,
+        fail_with,
+        make_console,
+        open_or_fail,
+        print_summary,
+    )
     from auditor.evidence.bundle import sha256
     from auditor.pipeline import ScanError, judge_and_write
 
@@ -86,7 +101,9 @@ def evaluate(
         )
     except ScanError as exc:
         fail_with(str(exc))
-    print_summary(make_console(), decl, loaded.inventory, ev.verdicts, written)
+    print_summary(make_console(stderr=as_json), decl, loaded.inventory, ev.verdicts, written)
+    if as_json:
+        click.echo(bundle_summary(written, ev, loaded.inventory, 0, []))
 
 
 def _time(text: str) -> dt.datetime:

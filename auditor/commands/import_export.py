@@ -244,6 +244,13 @@ def _not_judged_line(not_judged: Mapping[str, int]) -> str:
     help="Read every FILE as this format (default: detect each file's format).",
 )
 @click.option("--list-formats", is_flag=True, help="List the export formats and exit.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON summary on stdout (the object scan --json prints); the human "
+    "output goes to stderr.",
+)
 @bundle_options(
     "out",
     "rules",
@@ -259,6 +266,7 @@ def import_command(
     declaration: Path | None,
     fmt: str | None,
     list_formats: bool,
+    as_json: bool,
     out_dir: Path,
     rules: RuleChoice,
     fail_on: str,
@@ -277,6 +285,7 @@ def import_command(
 
     from auditor.commands._common import (
         baseline_verdicts,
+        bundle_summary,
         fail_with,
         load_inputs,
         make_console,
@@ -298,8 +307,8 @@ def import_command(
     prior = baseline_verdicts(baseline, public_key) if baseline else None
 
     read = _read(files, fmt)
-    console = make_console()
-    inventory, verdicts = _evaluate_and_write(
+    console = make_console(stderr=as_json)
+    inventory, ev, bundle = _evaluate_and_write(
         decl,
         text,
         pack,
@@ -310,10 +319,12 @@ def import_command(
         console=console,
     )
     code, lines = scan_exit_code(
-        verdicts, inventory, fail_on=fail_on, strict=strict, baseline=prior
+        ev.verdicts, inventory, fail_on=fail_on, strict=strict, baseline=prior
     )
     for line in lines:
         console.print(Text(line))
+    if as_json:
+        click.echo(bundle_summary(bundle, ev, inventory, int(code), lines))
     sys.exit(int(code))
 
 
@@ -327,7 +338,8 @@ def _evaluate_and_write(
     out_dir: Path,
     signer: Any,
     console: Any,
-) -> tuple[Inventory, Any]:
+) -> tuple[Inventory, Any, Path]:
+    """Judge the imported inventory and write its bundle: (inventory, evaluation, bundle)."""
     from rich.text import Text
 
     from auditor.commands._common import fail_with, print_summary
@@ -395,7 +407,7 @@ def _evaluate_and_write(
     if not_judged:
         console.print(Text(_not_judged_line(not_judged)))
     print_summary(console, decl, inventory, ev.verdicts, bundle)
-    return inventory, ev.verdicts
+    return inventory, ev, bundle
 
 
 COMMAND = import_command

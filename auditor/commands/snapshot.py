@@ -25,7 +25,8 @@ input error (bad declaration, last-good missing, not intact or not signed by
 ``--public-key``, unwritable output; nothing is collected or written);
 3 with ``--strict``: nothing new, but the snapshot was incomplete (gaps);
 4 the bundle was written but ``--upload`` failed. ``--keep-raw`` and
-``--upload`` work as for ``scan``.
+``--upload`` work as for ``scan``. ``--json``: stdout holds one object, scan's
+summary with ``diff`` (``auditor diff --json``'s object) and ``new_paths``.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class _WhatIsNew:
         self.last_good = last_good
         self.new_paths = 0
         self.began = time.monotonic()
+        self.diff: dict[str, Any] = {}
 
     def __call__(self, console: Any, bundle: Path) -> None:
         from rich.text import Text
@@ -72,6 +74,7 @@ class _WhatIsNew:
             result = diff_loaded(self.last_good, taken)
         except BundleError as exc:
             fail_with(f"cannot diff the snapshot: {exc}")
+        self.diff = result.to_dict()
         self.new_paths += len(result.crossings_added) + len(result.access_added)
         now = movement_map(taken.inventory.resources)
         before = movement_map(self.last_good.inventory.resources)
@@ -82,6 +85,14 @@ class _WhatIsNew:
         console.print(Text(inert_text(render_text(result, without_new_paths=True)), end=""))
         took = time.monotonic() - self.began
         console.print(Text(f"snapshot collected and written in {took:.1f}s"))
+
+    def settle(self, code: int) -> tuple[int, dict[str, Any]]:
+        """The exit code (a new path makes 0 or 3 a 1; 4, upload failed, stays
+        visible) and the JSON summary's ``diff`` (``auditor diff --json``'s object)
+        and ``new_paths``."""
+        if self.new_paths and code in (0, 3):
+            code = 1
+        return code, {"diff": self.diff, "new_paths": self.new_paths}
 
 
 @click.command(name="snapshot")
@@ -125,6 +136,13 @@ class _WhatIsNew:
     fail_on="Lowest severity whose new FAIL exits 1.",
     workers=SNAPSHOT_WORKERS,
 )
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON summary on stdout (the object scan --json prints, with the diff "
+    "against last-good as diff --json prints it and new_paths); the rest goes to stderr.",
+)
 @credential_options
 def snapshot(
     declaration: Path,
@@ -144,6 +162,7 @@ def snapshot(
     workers: int,
     keep_raw: bool,
     upload: str | None,
+    as_json: bool,
     auth: CloudAuth,
 ) -> None:
     """Collect fast, sign, and print what is new since a last-good bundle, crossings first."""
@@ -193,9 +212,9 @@ def snapshot(
             baseline=good.verdicts,
             on_bundle=report,
             upload=target,
+            as_json=as_json,
+            settle=report.settle,
         )
-    if report.new_paths and code in (0, 3):  # 4 (upload failed) must stay visible
-        code = 1
     sys.exit(code)
 
 

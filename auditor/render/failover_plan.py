@@ -50,43 +50,104 @@ def region_of(graph: BoundaryGraph, resource: str) -> str | None:
     return str(res.region) if res is not None else None
 
 
-def plan_lines(loaded: Any) -> list[str]:
-    """The plan of a loaded bundle (:class:`~auditor.evidence.load.LoadedBundle`) as lines."""
+def plan(loaded: Any) -> dict[str, Any]:
+    """The plan of a loaded bundle (:class:`~auditor.evidence.load.LoadedBundle`) as data:
+    what ``failover-plan --json`` prints and :func:`plan_lines` renders."""
     decl = loaded.declaration
     graph = build_graph(loaded.inventory, decl)
     regions = {r: (c, role) for c, r, role in declared_regions(decl)}
     verdicts = [
         v for v in loaded.verdicts if v.path is PathName.FAILURE and v.status is not Status.PASS
     ]
-    out = [
-        f"{decl.name}: failover plan ({decl.pattern.value}, RPO {decl.objectives.rpo}s, "
-        f"RTO {decl.objectives.rto}s) from {loaded.path.name}",
-    ]
     takers = [r for _, r in dependent_region_keys(decl)]
+    entries: list[dict[str, Any]] = []
     for region in [*takers, *(r for r in regions if r not in takers)]:
-        cloud, role = regions[region][0], regions[region][1].value
-        out.append("")
+        entry: dict[str, Any] = {
+            "cloud": regions[region][0],
+            "region": region,
+            "role": regions[region][1].value,
+            "failover_target": region in takers,
+        }
+        entries.append(entry)
         if region not in takers:
-            out.append(f"{cloud}/{region} ({role}) fails away; it is not a failover target")
             continue
         others = [r for r in regions if r != region]
-        out.append(f"{cloud}/{region} ({role}) takes over from {', '.join(others) or 'nothing'}")
-        out.append("  changes first:")
-        steps = (
+        entry["takes_over_from"] = others
+        entry["changes_first"] = (
             _runbook_steps(decl, loaded.verdicts)
             if decl.failure.runbook
             else _derived_steps(graph, decl, region)
         )
-        out += [f"    {i}. {s}" for i, s in enumerate(steps, start=1)]
-        out += _needs(graph, region)
-        out += _missing(graph, verdicts, region)
-        out += _blockers(graph, verdicts, [r for r in others if r not in takers])
-    rest = [v for v in verdicts if region_of(graph, v.resource) not in regions]
-    if rest:
+        entry["needs"] = _needs(graph, region)
+        entry["missing"] = [_verdict(v) for v in verdicts if region_of(graph, v.resource) == region]
+        entry["blockers"] = [
+            {
+                "region": source,
+                "verdicts": [
+                    _verdict(v) for v in verdicts if region_of(graph, v.resource) == source
+                ],
+            }
+            for source in others
+            if source not in takers
+        ]
+    return {
+        "declaration": decl.name,
+        "pattern": decl.pattern.value,
+        "rpo_seconds": decl.objectives.rpo,
+        "rto_seconds": decl.objectives.rto,
+        "bundle": loaded.path.name,
+        "regions": entries,
+        "all_regions": [
+            _verdict(v) for v in verdicts if region_of(graph, v.resource) not in regions
+        ],
+    }
+
+
+def _verdict(v: Verdict) -> dict[str, str]:
+    return {"status": v.status.value, "rule": v.rule, "resource": v.resource, "message": v.message}
+
+
+def plan_lines(loaded: Any) -> list[str]:
+    """The plan of a loaded bundle as lines."""
+    doc = plan(loaded)
+    out = [
+        f"{doc['declaration']}: failover plan ({doc['pattern']}, RPO {doc['rpo_seconds']}s, "
+        f"RTO {doc['rto_seconds']}s) from {doc['bundle']}",
+    ]
+    for entry in doc["regions"]:
+        out.append("")
+        where = f"{entry['cloud']}/{entry['region']} ({entry['role']})"
+        if not entry["failover_target"]:
+            out.append(f"{where} fails away; it is not a failover target")
+            continue
+        out.append(f"{where} takes over from {', '.join(entry['takes_over_from']) or 'nothing'}")
+        out.append("  changes first:")
+        out += [f"    {i}. {s}" for i, s in enumerate(entry["changes_first"], start=1)]
+        out += _needs_lines(entry["needs"])
+        out.append("  missing:")
+        out += _verdict_lines(entry["missing"], with_resource=False)
+        for blocker in entry["blockers"]:
+            out.append(f"  blockers in {blocker['region']} (failed away from):")
+            out += _verdict_lines(blocker["verdicts"], with_resource=True)
+    if doc["all_regions"]:
         out.append("")
         out.append("all regions:")
-        out += [f"    - {v.status.value} {v.rule} {v.resource}: {v.message}" for v in rest]
+        out += [
+            f"    - {v['status']} {v['rule']} {v['resource']}: {v['message']}"
+            for v in doc["all_regions"]
+        ]
     return out
+
+
+def _verdict_lines(verdicts: list[dict[str, str]], *, with_resource: bool) -> list[str]:
+    if not verdicts:
+        return ["    - nothing: every failure path verdict about it passed"]
+    return [
+        f"    - {v['status']} {v['rule']}"
+        + (f" {v['resource']}" if with_resource else "")
+        + f": {v['message']}"
+        for v in verdicts
+    ]
 
 
 def _runbook_steps(decl: Declaration, verdicts: list[Verdict]) -> list[str]:
@@ -212,40 +273,27 @@ def _keys_step(graph: BoundaryGraph, region: str) -> str:
     return f"Keys: data in {region} is read with {', '.join(keys) or 'no key found'}"
 
 
-def _needs(graph: BoundaryGraph, region: str) -> list[str]:
+def _needs(graph: BoundaryGraph, region: str) -> list[dict[str, Any]]:
     """What ``region`` needs from other regions (derived ``failure.depends_on``)."""
-    mine = [
-        d
+    return [
+        {
+            "need": d.need,
+            "from_region": d.to_region,
+            "blocking": d.blocking,
+            "chain": list(d.chain),
+            "reason": d.reason,
+        }
         for d in dependencies_from_graph(graph)
         if d.from_region == region and d.to_region != region
     ]
+
+
+def _needs_lines(needs: list[dict[str, Any]]) -> list[str]:
     out = ["  needs from other regions:"]
-    if not mine:
+    if not needs:
         out.append("    - nothing found")
-    for d in mine:
-        kind = "BLOCKING" if d.blocking else "non-blocking"
-        out.append(f"    - {d.need} from {d.to_region} ({kind}): {' -> '.join(d.chain)}")
-        out.append(f"      {d.reason}")
-    return out
-
-
-def _blockers(graph: BoundaryGraph, verdicts: list[Verdict], sources: list[str]) -> list[str]:
-    """The failure path verdicts, not PASS, about the regions failed away from."""
-    out = []
-    for source in sources:
-        found = [v for v in verdicts if region_of(graph, v.resource) == source]
-        out.append(f"  blockers in {source} (failed away from):")
-        if not found:
-            out.append("    - nothing: every failure path verdict about it passed")
-        out += [f"    - {v.status.value} {v.rule} {v.resource}: {v.message}" for v in found]
-    return out
-
-
-def _missing(graph: BoundaryGraph, verdicts: list[Verdict], region: str) -> list[str]:
-    """The failure path verdicts about ``region`` that are not PASS."""
-    missing = [v for v in verdicts if region_of(graph, v.resource) == region]
-    out = ["  missing:"]
-    if not missing:
-        out.append("    - nothing: every failure path verdict about it passed")
-    out += [f"    - {v.status.value} {v.rule}: {v.message}" for v in missing]
+    for d in needs:
+        kind = "BLOCKING" if d["blocking"] else "non-blocking"
+        out.append(f"    - {d['need']} from {d['from_region']} ({kind}): {' -> '.join(d['chain'])}")
+        out.append(f"      {d['reason']}")
     return out

@@ -19,6 +19,10 @@
   invented one. Rules have no ``helpUri`` for the same reason: their help is
   embedded in ``help`` (GitHub shows it), there is no published page to link.
 
+- Never more than GitHub code scanning accepts and stores (results per run, file
+  size, ...): the most severe results are kept and the run's properties say how
+  many were left out and why (:mod:`auditor.render.sarif_limits`).
+
 Cloud-supplied strings only ever appear as JSON string values (escaped by the
 JSON encoder) and in plain-text ``message.text``, never in Markdown fields.
 """
@@ -34,6 +38,7 @@ from typing import Any
 
 from auditor.model import Severity, Status, Verdict
 from auditor.render import ReportData
+from auditor.render.sarif_limits import fit
 
 FILENAME = "report.sarif"
 
@@ -159,11 +164,34 @@ def _result(v: Verdict, index: int, report: ReportData) -> dict[str, Any]:
 
 
 def sarif_document(report: ReportData) -> dict[str, Any]:
+    """The SARIF log; within GitHub code scanning's limits (see :mod:`.sarif_limits`)."""
     shown = (Status.FAIL, Status.WAIVED, Status.INCONCLUSIVE)
     chosen = [v for v in report.verdicts if v.status in shown]
-    rule_ids = sorted({v.rule for v in chosen})
+    every_rule = sorted({v.rule for v in chosen})
+    built: dict[int, dict[str, Any]] = {}
+
+    def result(i: int) -> dict[str, Any]:
+        # a placeholder index with the most digits any final index can have
+        if i not in built:
+            built[i] = _result(chosen[i], len(every_rule), report)
+        return built[i]
+
+    base = len(_dump(_document(report, every_rule, [], {})))
+    fitted = fit(chosen, result, base_bytes=base)
+    rule_ids = sorted({chosen[i].rule for i in fitted.kept})
     index = {rid: i for i, rid in enumerate(rule_ids)}
-    results = [_result(v, index[v.rule], report) for v in chosen]
+    results = [result(i) for i in fitted.kept]
+    for r in results:
+        r["ruleIndex"] = index[r["ruleId"]]
+    return _document(report, rule_ids, results, fitted.omitted)
+
+
+def _document(
+    report: ReportData,
+    rule_ids: list[str],
+    results: list[dict[str, Any]],
+    omitted: dict[str, Any],
+) -> dict[str, Any]:
     driver: dict[str, Any] = {
         "name": "boundary-auditor",
         "rules": [_rule(rid, report) for rid in rule_ids],
@@ -190,6 +218,7 @@ def sarif_document(report: ReportData) -> dict[str, Any]:
                     "declarationSha256": report.declaration_hash,
                     "rulePack": report.pack,
                     "evaluatedOn": report.evaluated_on,
+                    **omitted,
                 },
                 "results": results,
             }
@@ -197,5 +226,9 @@ def sarif_document(report: ReportData) -> dict[str, Any]:
     }
 
 
+def _dump(doc: dict[str, Any]) -> bytes:
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+
+
 def render(report: ReportData) -> bytes:
-    return (json.dumps(sarif_document(report), indent=2, ensure_ascii=False) + "\n").encode()
+    return _dump(sarif_document(report))

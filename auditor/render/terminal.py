@@ -16,6 +16,9 @@ from auditor.base.text import inert
 from auditor.boundary import Declaration
 from auditor.checks.findings import findings_of
 from auditor.model import Finding, Inventory, PathName, Severity, Status, Verdict
+from auditor.render.sarif_limits import omission_note
+
+SARIF_FILE = "report.sarif"
 
 SUMMARY_FAILS = 15
 """Findings listed on the terminal; the rest are in report.md."""
@@ -115,6 +118,9 @@ def print_summary(
     else:
         console.print(Text("collection complete: no gaps"))
     console.print(Text(inert(f"evidence bundle: {bundle}")))
+    note = omission_note(bundle / SARIF_FILE)
+    if note is not None:
+        console.print(Text(inert(note)))
 
 
 def collection_notes(result: Any) -> list[str]:

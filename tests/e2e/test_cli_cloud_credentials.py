@@ -418,5 +418,10 @@ def test_azure_instance_discovery_switch_is_for_authority_validating_modes() -> 
     with pytest.raises(CredentialError) as err:
         azure_credential("cli", disable_instance_discovery=True)
     assert str(err.value) == (
-        "--azure-disable-instance-discovery: applies to --azure-auth env or browser, not cli"
+        "--azure-disable-instance-discovery: applies to --azure-auth env or browser, not cli "
+        "(cli validates no authority)"
     )
+    # DefaultAzureCredential (azure-identity 1.27) documents no disable_instance_discovery
+    with pytest.raises(CredentialError) as err:
+        azure_credential("default", disable_instance_discovery=True)
+    assert "DefaultAzureCredential documents no such option" in str(err.value)

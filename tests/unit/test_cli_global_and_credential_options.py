@@ -44,7 +44,15 @@ CASES = [
     (
         MULTI,
         ("--azure-auth", "cli", "--azure-disable-instance-discovery"),
-        "--azure-disable-instance-discovery: applies to --azure-auth env or browser, not cli",
+        "--azure-disable-instance-discovery: applies to --azure-auth env or browser, not cli "
+        "(cli validates no authority)",
+    ),
+    (
+        MULTI,
+        ("--azure-disable-instance-discovery",),  # --azure-auth default
+        "--azure-disable-instance-discovery: applies to --azure-auth env or browser, not default "
+        "(azure-identity's DefaultAzureCredential documents no such option; for Azure Stack or "
+        "a private cloud name the credential: --azure-auth env or browser)",
     ),
     (AWS_ONLY, ("--project-ids", "p"), "the customer party declares no gcp.projects"),
     (MULTI, ("--subscription-ids", f"{S1},nope"), "--subscription-ids nope: not declared"),

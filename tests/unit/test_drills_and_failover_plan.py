@@ -181,5 +181,21 @@ def test_failover_plan_prints_per_region_offline(tmp_path: Path) -> None:
     assert "FAIL failure.region-independence" in r.output
     assert "Route53 fails bootstrap over to the standby" in r.output
     assert r.output == runner.invoke(main, ["failover-plan", str(bundle)]).output
+    # --json: the same plan as data
+    j = runner.invoke(main, ["failover-plan", str(bundle), "--json"])
+    assert j.exit_code == 0, j.output
+    doc = json.loads(j.stdout)
+    assert doc["bundle"] == bundle.name and doc["pattern"] == decl.pattern.value
+    west_plan = next(e for e in doc["regions"] if e["region"] == "us-west-2")
+    assert west_plan["failover_target"] and west_plan["takes_over_from"] == ["us-east-1"]
+    assert any("Route53 fails bootstrap over" in s for s in west_plan["changes_first"])
+    blocking = [n for n in west_plan["needs"] if n["need"] == "key" and n["blocking"]]
+    assert blocking and blocking[0]["from_region"] == "us-east-1"
+    assert "failure.region-independence" in {
+        v["rule"] for v in west_plan["missing"] if v["status"] == "FAIL"
+    } | {v["rule"] for b in west_plan["blockers"] for v in b["verdicts"] if v["status"] == "FAIL"}
+    # every line of the text plan says what the data says
+    for v in west_plan["missing"]:
+        assert f"    - {v['status']} {v['rule']}: {v['message']}" in r.output
     r = runner.invoke(main, ["failover-plan", str(tmp_path / "missing")])
     assert r.exit_code == 2
