@@ -15,6 +15,12 @@ Not placeable: a Cloud NAT's automatically allocated addresses
 does not record them, so a flow from one lies outside every collected network
 (:func:`auto_nats` names such NATs so a rule can say why). A GCP network is global:
 its **sites** (``gcp/REGION``) are its subnetworks' regions (:func:`site_spaces`).
+
+Internet egress of a VM (:class:`Egress`) follows the sending interface: one with an
+external address (an access config) leaves from it, and Cloud NAT never translates
+it; one without leaves through a Cloud NAT of its network in its region, if any.
+Not modelled: a Cloud NAT serving only listed subnetworks (``LIST_OF_SUBNETWORKS``)
+is taken to serve the whole region of its network.
 """
 
 from __future__ import annotations
@@ -73,6 +79,32 @@ def exact(resources: Sequence[Resource]) -> list[tuple[str, Spot]]:
             spot = {**_at(r), "network": network, "resource": r.id, "public": True}
             out.append((str(a["ip_address"]), spot))
     return out
+
+
+class Egress:
+    """How a GCP address leaves for the internet: by its interface, not only its network."""
+
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        rs = list(resources)
+        self._external = {
+            str(i.get("private_ip"))
+            for r in rs
+            if r.cloud == "gcp" and r.kind == Kind.INSTANCE
+            for i in r.attributes.get("interfaces") or []
+            if isinstance(i, dict) and i.get("external") and i.get("private_ip")
+        }
+        self._nats = {
+            (str(v), r.region) for r in rs if _nat(r) for v in r.attributes.get("vpc_ids") or []
+        }
+
+    def medium(self, address: str, network: str, region: str) -> str:
+        """``public addresses`` for an interface with an external address (Cloud NAT never
+        translates it), ``nat`` where a Cloud NAT serves the network in that region."""
+        if address in self._external:
+            return "public addresses"
+        if (network, region) in self._nats:
+            return "nat"
+        return "internet gateway or unmodelled"
 
 
 def ranges(resources: Iterable[Resource]) -> list[tuple[Net, Spot]]:
