@@ -395,3 +395,67 @@ def test_the_demo_serves_the_flow_blobs_and_reads_them(tmp_path: Path) -> None:
     } <= fails
     report = (bundle / "report.md").read_text()
     assert f"| region | azure/{S1}/westeurope | azure/{S1}/northeurope | nat |" in report
+
+
+RG_NET = f"/subscriptions/{S1}/resourceGroups/rg-net/providers/Microsoft.Network"
+NAT_WEU = f"{RG_NET}/natGateways/nat-egress-weu"
+PREFIX_WEU = f"{RG_NET}/publicIPPrefixes/ippre-nat-weu"
+NEU_B = (
+    f"/subscriptions/{S1}/resourcegroups/rg-kafka-neu/providers/microsoft.compute/"
+    "virtualmachines/vm-broker-neu-b"
+)
+
+
+def _nat_from_a_prefix(collected: bool) -> dict[str, Any]:
+    """nat-egress-weu leaves from public IP prefix ippre-nat-weu (20.50.2.16/28, holding the
+    20.50.2.20 its replication to vm-broker-neu-b came from) instead of pip-nat-weu; the
+    prefix is a Resource Graph row only when ``collected``."""
+    state = _estate()
+    rows = [r for r in state["resources"] if not str(r["id"]).endswith("/pip-nat-weu")]
+    for r in rows:
+        if r["id"] == NAT_WEU:
+            del r["properties"]["publicIpAddresses"]
+            r["properties"]["publicIpPrefixes"] = [{"id": PREFIX_WEU}]
+    if collected:
+        rows.append(
+            {
+                "id": PREFIX_WEU,
+                "type": "Microsoft.Network/publicIPPrefixes",
+                "location": "westeurope",
+                "sku": {"name": "Standard"},
+                "properties": {
+                    "prefixLength": 28,
+                    "ipPrefix": "20.50.2.16/28",
+                    "natGateway": {"id": NAT_WEU},
+                },
+            }
+        )
+    state["resources"] = rows
+    return state
+
+
+def test_replication_through_a_nat_gateways_public_ip_prefix_is_the_nat_medium() -> None:
+    """The prefix is collected through Resource Graph and placed as a ``nat`` range of the
+    NAT gateway's VNet: the 80 MB into vm-broker-neu-b FAIL with the gateway as cause."""
+    s = _scan(_nat_from_a_prefix(collected=True))
+    assert s.inventory.gaps == ()
+    prefix = next(r for r in s.inventory.resources if r.id == PREFIX_WEU.lower())
+    assert prefix.attributes["prefix"] == "20.50.2.16/28"
+    v = _verdict(s, "network.observed-medium", NEU_B)
+    assert v.status is Status.FAIL, v.message
+    assert v.evidence.attributes["media"] == ["nat"]
+    assert v.causes == (NAT_WEU.lower(),)
+    m = movement_map(s.inventory.resources)
+    assert m is not None
+    got = {(c.kind, c.target, c.medium): c.bytes for c in m.crossings}
+    assert got[("region", f"azure/{S1}/northeurope", "nat")] == 80_000_000
+
+
+def test_a_nat_gateways_prefix_not_collected_keeps_the_medium_inconclusive() -> None:
+    """The NAT gateway names a prefix the scan holds no row of: 20.50.2.20 is placed
+    nowhere, so what reached vm-broker-neu-b from it cannot PASS as "not replication"."""
+    s = _scan(_nat_from_a_prefix(collected=False))
+    v = _verdict(s, "network.observed-medium", NEU_B)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "nat-egress-weu" in v.message and "20.50.2.20" in v.message
+    assert "public IP prefixes" in v.unmodelled
