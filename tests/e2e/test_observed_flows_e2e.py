@@ -334,7 +334,9 @@ def test_a_log_group_in_a_log_archive_account_is_not_read_and_names_the_account(
     """The flow log delivers to a log group of another account (a log archive): its records
     are not read, the read says which account holds them, and the VPC is not taken as
     observed in full (INCONCLUSIVE naming the account), never a PASS."""
-    ids: dict[str, Any] = broker_estate(fake_aws, public_ip=False, ingress=[tcp(9092, "10.0.0.0/8")])
+    ids: dict[str, Any] = broker_estate(
+        fake_aws, public_ip=False, ingress=[tcp(9092, "10.0.0.0/8")]
+    )
     archive = f"arn:aws:logs:{E1}:{LOG_ARCHIVE}:log-group:{GROUP}"
     fake_aws.session(LOG_ARCHIVE, E1).client("logs").create_log_group(logGroupName=GROUP)
     fake_aws.session(CUSTOMER, E1).client("ec2").create_flow_logs(
