@@ -18,9 +18,10 @@ its **sites** (``gcp/REGION``) are its subnetworks' regions (:func:`site_spaces`
 
 Internet egress of a VM (:class:`Egress`) follows the sending interface: one with an
 external address (an access config) leaves from it, and Cloud NAT never translates
-it; one without leaves through a Cloud NAT of its network in its region, if any.
-Not modelled: a Cloud NAT serving only listed subnetworks (``LIST_OF_SUBNETWORKS``)
-is taken to serve the whole region of its network.
+it; one without leaves through a Cloud NAT of its network in its region that serves
+its subnetwork's primary range (every subnetwork, or one listed in ``nat_subnetworks``
+with ``ALL_IP_RANGES`` or ``PRIMARY_IP_RANGE``). An address on no collected VM
+interface (an alias range's) is taken as served by a Cloud NAT of every subnetwork only.
 """
 
 from __future__ import annotations
@@ -86,24 +87,43 @@ class Egress:
 
     def __init__(self, resources: Iterable[Resource]) -> None:
         rs = list(resources)
-        self._external = {
-            str(i.get("private_ip"))
+        ifaces = [
+            i
             for r in rs
             if r.cloud == "gcp" and r.kind == Kind.INSTANCE
             for i in r.attributes.get("interfaces") or []
-            if isinstance(i, dict) and i.get("external") and i.get("private_ip")
-        }
-        self._nats = {
-            (str(v), r.region) for r in rs if _nat(r) for v in r.attributes.get("vpc_ids") or []
-        }
+            if isinstance(i, dict) and i.get("private_ip")
+        ]
+        self._external = {str(i["private_ip"]) for i in ifaces if i.get("external")}
+        self._subnet = {str(i["private_ip"]): str(i.get("subnet_id") or "") for i in ifaces}
+        self._nats: dict[tuple[str, str], list[set[str] | None]] = {}
+        for r in rs:
+            if not _nat(r):
+                continue
+            listed = r.attributes.get("nat_subnetworks")
+            served = (
+                {
+                    str(x.get("subnet_id"))
+                    for x in listed
+                    if isinstance(x, dict)
+                    and {"ALL_IP_RANGES", "PRIMARY_IP_RANGE"} & set(x.get("ranges") or [])
+                }
+                if isinstance(listed, list)
+                else None  # every subnetwork of its region
+            )
+            for v in r.attributes.get("vpc_ids") or []:
+                self._nats.setdefault((str(v), r.region), []).append(served)
 
     def medium(self, address: str, network: str, region: str) -> str:
         """``public addresses`` for an interface with an external address (Cloud NAT never
-        translates it), ``nat`` where a Cloud NAT serves the network in that region."""
+        translates it), ``nat`` where a Cloud NAT of the network in that region serves the
+        sender's subnetwork."""
         if address in self._external:
             return "public addresses"
-        if (network, region) in self._nats:
-            return "nat"
+        subnet = self._subnet.get(address)
+        for served in self._nats.get((network, region), []):
+            if served is None or (subnet and subnet in served):
+                return "nat"
         return "internet gateway or unmodelled"
 
 
