@@ -21,7 +21,7 @@ from typing import Any
 
 from auditor.analysis.movement_places import Place, Places
 from auditor.analysis.movement_places_azure import host_local
-from auditor.analysis.movement_places_gcp import SEEN, one_per_connection
+from auditor.analysis.movement_places_gcp import SEEN, Egress, one_per_connection
 from auditor.analysis.network.addresses import is_internet_cidr
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.model import Kind, Resource
@@ -96,14 +96,22 @@ def _peered(resources: Iterable[Resource]) -> set[frozenset[str]]:
 
 
 def _medium(
-    s: Place | None, d: Place | None, peered: set[frozenset[str]], nat_nets: set[str]
+    s: Place | None,
+    d: Place | None,
+    peered: set[frozenset[str]],
+    nat_nets: set[str],
+    out: tuple[str, Egress],
 ) -> str:
+    """The medium two placed ends show; ``out`` (the source address, GCP's egress) says how
+    a sender whose far end is outside left (GCP: by its sending interface)."""
     ends = [p for p in (s, d) if p is not None]
     if any(p.public and p.via == "nat" for p in ends):
         return "nat"
     if any(p.public for p in ends):
         return "public addresses"
     if d is None and s is not None:
+        if s.cloud == "gcp":
+            return out[1].medium(out[0], s.network, s.region)
         return "nat" if s.network in nat_nets else "internet gateway or unmodelled"
     if s is None or d is None:
         return "internet gateway or unmodelled"
@@ -140,6 +148,7 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
     if not reads:
         return None
     places = Places(resources)
+    egress = Egress(resources)
     peered = _peered(resources)
     nat_nets = {
         str(v)
@@ -169,7 +178,7 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
         kind = _kind(s, d, far)
         if not kind:
             continue
-        medium = _medium(s, d, peered, nat_nets)
+        medium = _medium(s, d, peered, nat_nets, (src, egress))
         cls = _cost_class(s, d, medium, dst in endpoints)
         key = (kind, _label(s, src), _label(d, dst), medium, cls)
         got = sums.setdefault(key, [0, 0])

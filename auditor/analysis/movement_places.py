@@ -5,7 +5,8 @@ an exact address of a collected resource (an interface's private or public addre
 an instance's, a NAT gateway's, an Elastic/public IP), else the subnet, else the
 network whose ranges hold it; an address none of these holds lies outside every
 collected network (``None``). Cloud-neutral: it reads the normalised kinds, and Azure's
-addresses placed by their owners first (:mod:`.movement_places_azure`; GCP's Cloud NAT
+addresses placed by their owners first, NAT gateways' prefixes as ranges
+(:mod:`.movement_places_azure`; GCP's Cloud NAT
 addresses and alias ranges: :mod:`.movement_places_gcp`).
 """
 
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from auditor.analysis import movement_places_gcp
-from auditor.analysis.movement_places_azure import azure_spots
+from auditor.analysis.movement_places_azure import azure_spots, nat_prefix_spots
 from auditor.analysis.network.addresses import Net, parse_net
 from auditor.model import Kind, Resource
 
@@ -67,6 +68,12 @@ class Places:
             self._take(r, subnets)
         for n, spot in movement_places_gcp.ranges(rs):  # GCP: alias (secondary) ranges
             self._ranges.append((n, len(self._ranges), Place(**spot)))
+        for s in nat_prefix_spots(rs):  # Azure: NAT gateways' public IP prefixes
+            rng = parse_net(s.address)
+            if rng is not None:
+                at = Place(cloud="azure", account=s.account, region=s.region, network=s.network)
+                nat = replace(at, resource=s.resource, public=True, via=s.via)
+                self._ranges.append((rng, len(self._ranges), nat))
         self._ranges.sort(key=lambda x: (-x[0].prefixlen, x[1]))
 
     def _put(self, address: object, place: Place) -> None:

@@ -5,10 +5,12 @@ Azure keeps public addresses on ``publicIPAddresses`` resources that name their 
 addresses on its NICs. :class:`~auditor.analysis.movement_places.Places` takes these
 before its cloud-neutral pass, so a NAT gateway's public IP is a ``nat`` place in the
 VNets of its subnets, a NIC's public IP a public place of its VM, a load balancer's
-frontend a place of the load balancer. Not placed (they fall to the address ranges, or
-outside the estate): public IP prefixes (a NAT gateway's ``publicIpPrefixes``, not
-collected), scale set instances' public IPs (not Resource Graph rows), and the
-addresses Azure gives VMs without one for default outbound access (not published).
+frontend a place of the load balancer; a NAT gateway's public IP prefixes are ranges
+(:func:`nat_prefix_spots`), ``nat`` places of the same VNets. Not placed (they fall to
+the address ranges, or outside the estate): a prefix the scan did not collect or whose
+range is not allocated (:func:`unplaced_nats` names such NAT gateways so a rule can say
+why), scale set instances' public IPs (not Resource Graph rows), and the addresses
+Azure gives VMs without one for default outbound access (not published).
 :func:`host_local` names the addresses a VM reaches on its own host (168.63.129.16,
 link-local): traffic to them crosses no boundary.
 """
@@ -115,6 +117,80 @@ def _nat_spots(nat: Resource, pips: dict[str, str], served: list[str]) -> Iterat
             )
 
 
+def _served(rs: Iterable[Resource]) -> dict[str, list[str]]:
+    """NAT gateway id -> the VNets of the subnets naming it."""
+    served: dict[str, list[str]] = {}
+    for r in rs:
+        if r.kind == Kind.SUBNET and r.attributes.get("nat_gateway_id"):
+            served.setdefault(str(r.attributes["nat_gateway_id"]), []).append(_vnet(r.id))
+    return served
+
+
+def _is_nat(r: Resource) -> bool:
+    return (
+        r.cloud == "azure" and r.kind == Kind.GATEWAY and r.attributes.get("gateway_type") == "nat"
+    )
+
+
+def _prefixes(rs: Iterable[Resource]) -> dict[str, Resource]:
+    return {r.id: r for r in rs if r.cloud == "azure" and r.kind == Kind.PUBLIC_IP}
+
+
+def _nat_prefix_ids(nat: Resource, prefixes: dict[str, Resource]) -> list[str]:
+    """The prefixes a NAT gateway leaves from: those its row names, and those naming it."""
+    named = {str(p) for p in nat.attributes.get("public_ip_prefix_ids") or []}
+    naming = {
+        pid
+        for pid, p in prefixes.items()
+        if p.attributes.get("prefix")
+        and str((p.attributes.get("association") or {}).get("resource_id") or "") == nat.id
+    }
+    return sorted(named | naming)
+
+
+def nat_prefix_spots(resources: Iterable[Resource]) -> list[Spot]:
+    """The public IP prefix ranges NAT gateways leave from (``address`` is the range), as
+    ``nat`` places in the VNet of the gateway's subnets, in id order."""
+    rs = sorted((r for r in resources if r.cloud == "azure"), key=lambda r: r.id)
+    prefixes, served = _prefixes(rs), _served(rs)
+    out: list[Spot] = []
+    for nat in (r for r in rs if _is_nat(r)):
+        vnets = sorted(
+            {str(v) for v in nat.attributes.get("vpc_ids") or []} | set(served.get(nat.id, []))
+        )
+        for pid in _nat_prefix_ids(nat, prefixes):
+            rng = prefixes[pid].attributes.get("prefix") if pid in prefixes else None
+            if rng:
+                out.append(
+                    Spot(
+                        address=str(rng),
+                        account=nat.account,
+                        region=nat.region,
+                        network=vnets[0] if vnets else "",
+                        resource=nat.id,
+                        public=True,
+                        via="nat",
+                    )
+                )
+    return out
+
+
+def unplaced_nats(resources: Iterable[Resource]) -> list[Resource]:
+    """NAT gateways naming a public IP prefix whose range the inventory does not hold (not
+    collected, or no range allocated): traffic leaving through it is placed nowhere."""
+    rs = sorted((r for r in resources if r.cloud == "azure"), key=lambda r: r.id)
+    prefixes = _prefixes(rs)
+    return [
+        nat
+        for nat in rs
+        if _is_nat(nat)
+        and any(
+            pid not in prefixes or not prefixes[pid].attributes.get("prefix")
+            for pid in _nat_prefix_ids(nat, prefixes)
+        )
+    ]
+
+
 def azure_spots(resources: Iterable[Resource]) -> list[Spot]:
     """The placed addresses of the Azure resources among ``resources``, in id order."""
     rs = sorted((r for r in resources if r.cloud == "azure"), key=lambda r: r.id)
@@ -123,10 +199,7 @@ def azure_spots(resources: Iterable[Resource]) -> list[Spot]:
         for r in rs
         if r.kind == Kind.PUBLIC_IP and r.attributes.get("public_ip")
     }
-    served: dict[str, list[str]] = {}
-    for r in rs:
-        if r.kind == Kind.SUBNET and r.attributes.get("nat_gateway_id"):
-            served.setdefault(str(r.attributes["nat_gateway_id"]), []).append(_vnet(r.id))
+    served = _served(rs)
     out: list[Spot] = []
     for r in rs:
         if r.kind == Kind.INTERFACE:

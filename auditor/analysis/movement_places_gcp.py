@@ -15,6 +15,13 @@ Not placeable: a Cloud NAT's automatically allocated addresses
 does not record them, so a flow from one lies outside every collected network
 (:func:`auto_nats` names such NATs so a rule can say why). A GCP network is global:
 its **sites** (``gcp/REGION``) are its subnetworks' regions (:func:`site_spaces`).
+
+Internet egress of a VM (:class:`Egress`) follows the sending interface: one with an
+external address (an access config) leaves from it, and Cloud NAT never translates
+it; one without leaves through a Cloud NAT of its network in its region that serves
+its subnetwork's primary range (every subnetwork, or one listed in ``nat_subnetworks``
+with ``ALL_IP_RANGES`` or ``PRIMARY_IP_RANGE``). An address on no collected VM
+interface (an alias range's) is taken as served by a Cloud NAT of every subnetwork only.
 """
 
 from __future__ import annotations
@@ -73,6 +80,51 @@ def exact(resources: Sequence[Resource]) -> list[tuple[str, Spot]]:
             spot = {**_at(r), "network": network, "resource": r.id, "public": True}
             out.append((str(a["ip_address"]), spot))
     return out
+
+
+class Egress:
+    """How a GCP address leaves for the internet: by its interface, not only its network."""
+
+    def __init__(self, resources: Iterable[Resource]) -> None:
+        rs = list(resources)
+        ifaces = [
+            i
+            for r in rs
+            if r.cloud == "gcp" and r.kind == Kind.INSTANCE
+            for i in r.attributes.get("interfaces") or []
+            if isinstance(i, dict) and i.get("private_ip")
+        ]
+        self._external = {str(i["private_ip"]) for i in ifaces if i.get("external")}
+        self._subnet = {str(i["private_ip"]): str(i.get("subnet_id") or "") for i in ifaces}
+        self._nats: dict[tuple[str, str], list[set[str] | None]] = {}
+        for r in rs:
+            if not _nat(r):
+                continue
+            listed = r.attributes.get("nat_subnetworks")
+            served = (
+                {
+                    str(x.get("subnet_id"))
+                    for x in listed
+                    if isinstance(x, dict)
+                    and {"ALL_IP_RANGES", "PRIMARY_IP_RANGE"} & set(x.get("ranges") or [])
+                }
+                if isinstance(listed, list)
+                else None  # every subnetwork of its region
+            )
+            for v in r.attributes.get("vpc_ids") or []:
+                self._nats.setdefault((str(v), r.region), []).append(served)
+
+    def medium(self, address: str, network: str, region: str) -> str:
+        """``public addresses`` for an interface with an external address (Cloud NAT never
+        translates it), ``nat`` where a Cloud NAT of the network in that region serves the
+        sender's subnetwork."""
+        if address in self._external:
+            return "public addresses"
+        subnet = self._subnet.get(address)
+        for served in self._nats.get((network, region), []):
+            if served is None or (subnet and subnet in served):
+                return "nat"
+        return "internet gateway or unmodelled"
 
 
 def ranges(resources: Iterable[Resource]) -> list[tuple[Net, Spot]]:

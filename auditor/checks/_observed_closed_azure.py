@@ -30,7 +30,7 @@ from auditor.checks._observed_azure import listener_interfaces
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
-__all__ = ["listener_interfaces", "paths", "unmapped"]
+__all__ = ["listener_interfaces", "paths", "probe_path", "unmapped"]
 TCP = 6
 PLATFORM_IP = "168.63.129.16"
 """Azure's platform address: load balancer health probes come from it, over no network."""
@@ -101,7 +101,7 @@ def _probe_rule(nsg: Resource, port: int) -> dict[str, object] | None:
     return None
 
 
-def _probe_path(graph: BoundaryGraph, target: Resource, port: int) -> Path:
+def probe_path(graph: BoundaryGraph, target: Resource, port: int) -> Path:
     """Azure's platform address (load balancer health probes) into ``target``: no network
     path, only the NSGs, which admit it by the ``AzureLoadBalancer`` tag (a default rule)."""
     hops = [Hop(node=PLATFORM_IP, what="source", detail="Azure platform (health probes)")]
@@ -128,7 +128,7 @@ def _probe_path(graph: BoundaryGraph, target: Resource, port: int) -> Path:
 def paths(graph: BoundaryGraph, src: str, target: Resource, port: int) -> list[Path]:
     """The model's candidate paths from the address ``src`` to ``target`` on ``port``."""
     if src == PLATFORM_IP:
-        return [_probe_path(graph, target, port)]
+        return [probe_path(graph, target, port)]
     if not is_internet_cidr(f"{src}/32"):
         return cloud_paths(graph, f"{src}/32", target, port)
     view = network_view(graph)

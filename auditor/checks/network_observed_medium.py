@@ -15,11 +15,14 @@ gateway, PrivateLink). A private declaration (``network.replication.via`` withou
 - INCONCLUSIVE per platform network not observed in full (the gap).
 - NOT_APPLICABLE when observed flows were not asked for.
 
-Azure: a NAT gateway's public IPs are ``nat``, a NIC's or load balancer's public IPs
-``internet`` (:mod:`auditor.analysis.movement_places_azure`); a NAT gateway's public IP
-prefixes are not collected, and the address a VM leaves from by default outbound access
-is not published: replication through either arrives from an address placed nowhere,
-so it is not recognised as replication (nor judged).
+Azure: a NAT gateway's public IPs and public IP prefixes are ``nat``, a NIC's or load
+balancer's public IPs ``internet`` (:mod:`auditor.analysis.movement_places_azure`). A
+prefix the scan did not collect (or with no range allocated) places nothing, so while
+a platform VNet's NAT gateway names one, a resource that records from unplaced public
+addresses reached on a Kafka port cannot PASS (INCONCLUSIVE, named:
+:mod:`._observed_nat_azure`). The address a VM leaves from by default outbound access
+is not published: replication through it arrives from an address placed nowhere, so it
+is not recognised as replication (nor judged).
 
 GCP (:mod:`._observed_sites_gcp`, :mod:`auditor.analysis.movement_places_gcp`): a flow's
 site is the region of the subnetwork, VM or Cloud NAT holding its address (a network
@@ -43,6 +46,7 @@ from auditor.analysis.movement_places import Place, Places
 from auditor.analysis.network import platform_networks
 from auditor.base.kinds.observed import OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, rule
+from auditor.checks import _observed_nat_azure as azure_nat
 from auditor.checks import _observed_sites_gcp as gcp
 from auditor.checks._admission import with_links
 from auditor.checks._observed_window import (
@@ -116,8 +120,10 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     allowed = {str(v) for v in ctx.declaration.network.replication.via}
     seen: dict[str, _Seen] = {}
     crossed: set[str] = set()
-    nats = gcp.unplaced_nats(g, gnets)
-    maybe: dict[str, list[Resource]] = {}  # GCP: from an address of such a NAT, perhaps
+    anets = {network_key(n) for n in nets if n.cloud == "azure"}
+    nats = {"gcp": gcp.unplaced_nats(g, gnets), "azure": azure_nat.unplaced_nats(g, anets)}
+    scopes = {"gcp": gnets, "azure": anets}
+    maybe: dict[str, list[Resource]] = {}  # from an address of such a NAT, perhaps
     for flow in gcp.one_per_connection(distinct_flows(g.of_kind(OBSERVED_FLOW)), places.of):
         a = flow.attributes
         if a.get("action") not in gcp.SEEN or a.get("dst_port") not in ports:
@@ -125,7 +131,10 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
         if a.get("protocol") != TCP:  # Kafka speaks TCP
             continue
         s, d = places.of(str(a.get("src"))), places.of(str(a.get("dst")))
-        if s is None and gcp.maybe_nat(str(a.get("src")), d, gnets, nats):
+        cloud = d.cloud if d is not None else ""
+        if s is None and gcp.maybe_nat(
+            str(a.get("src")), d, scopes.get(cloud, set()), nats.get(cloud, [])
+        ):
             assert d is not None
             maybe.setdefault(d.resource, []).append(flow)
         if s is None or d is None or not d.resource:
@@ -147,10 +156,10 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     by_key = {network_key(n): n for n in nets}
     undecided = _nets_of(places, maybe)
     for rid in sorted(set(maybe) - set(seen)):
-        yield gcp.undecided(ctx, rid, maybe[rid], nats)
+        yield _undecided(ctx, rid, maybe[rid], nats)
     for rid, got in sorted(seen.items()):
         if not got.public and rid in maybe:
-            yield gcp.undecided(ctx, rid, maybe[rid], nats)
+            yield _undecided(ctx, rid, maybe[rid], nats)
             continue
         gap = None
         if not got.public:  # a PASS needs every flow into it read (a site's network: keyed)
@@ -172,6 +181,16 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
             nodes=[r.id for r in w.reads],
             attributes={"records": w.records()},
         )
+
+
+def _undecided(
+    ctx: RuleContext, rid: str, flows: list[Resource], nats: dict[str, list[Resource]]
+) -> Judgement:
+    """INCONCLUSIVE for ``rid`` behind its cloud's NATs whose addresses are not placed."""
+    res = ctx.graph.get(rid)
+    if res is not None and res.cloud == "azure":
+        return azure_nat.undecided(ctx, rid, flows, nats["azure"])
+    return gcp.undecided(ctx, rid, flows, nats["gcp"])
 
 
 def _nets_of(places: Places, maybe: dict[str, list[Resource]]) -> set[str]:

@@ -12,6 +12,10 @@ platform network sharing a security group with a platform Kafka cluster or load
 balancer (their interfaces are not named otherwise); Azure helpers:
 :mod:`auditor.checks._observed_azure`. Its source is declared when it lies in
 ``network.clients.from``, ``network.replication.from`` or the platform's own networks.
+Azure's platform address 168.63.129.16 (load balancer health probes, the
+``AzureLoadBalancer`` tag) is never a client: its flows are held to the NSGs as
+:mod:`auditor.checks._observed_closed_azure` holds them, reported apart on the PASS when
+the NSGs admit the tag, and an undeclared source (a FAIL) when they do not.
 
 - FAIL per listener reached from an undeclared source; the cause is the security
   group (Azure: NSG) whose rule admits that source on that port, else the listener.
@@ -33,12 +37,14 @@ from dataclasses import dataclass, field, replace
 from auditor.analysis.boundary_scope import platform_resources
 from auditor.analysis.network import local_id, platform_networks
 from auditor.analysis.network.addresses import Net, nets_of, parse_net
+from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.client_reach import internal_space
 from auditor.analysis.network.security_groups import sg_rules_for_port
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, _observed_azure, rule
 from auditor.checks._admission import listener, with_links
 from auditor.checks._aws_flow_reads import covered, incomplete, listener_interfaces, read_resources
+from auditor.checks._observed_closed_azure import PLATFORM_IP, probe_path
 from auditor.checks._observed_sources_gcp import gcp_observed
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
@@ -90,6 +96,10 @@ class _Net:
     judged: int = 0
     unmapped: list[Resource] = field(default_factory=list)
     """Azure: undeclared accepted flows to a Kafka port of the network at a NIC not collected."""
+    probes: list[Resource] = field(default_factory=list)
+    """Azure: health probes from the platform address that the NSGs admit (not clients)."""
+    why: dict[str, str] = field(default_factory=dict)
+    """Flow id -> why an undeclared flow is not admitted as a probe (Azure's platform address)."""
 
 
 def _declared(src: str, allowed: tuple[Net, ...]) -> bool:
@@ -223,6 +233,12 @@ def _count(
     st = state.get(vpc)
     if st is None:
         return
+    if flow.cloud == "azure" and a.get("src") == PLATFORM_IP:
+        path = probe_path(g, g.resource(lid), int(str(a.get("dst_port"))))
+        if path.reach is Reach.YES:
+            st.probes.append(flow)  # a load balancer health probe: not a client
+            return
+        st.why[flow.id] = f"Azure's platform address, which the NSGs do not admit: {path.reason}"
     st.judged += 1
     if not _declared(str(a.get("src")), allowed):
         st.undeclared.setdefault(lid, []).append(flow)
@@ -243,15 +259,17 @@ def _undeclared(
     base: dict[str, JSONValue],
     declared: list[str],
     read_ids: list[str],
+    why: dict[str, str],
 ) -> Judgement:
     """FAIL on listener ``lid``: accepted flows from undeclared sources reached it."""
     g = ctx.graph
     causes = sorted({c for f in flows for c in _admitting(g, f)}) or [lid]
     keys = ("src", "dst", "dst_port", "bytes", "records", "first_seen", "last_seen")
+    shown = "; ".join(_flow_text(f) + (f" [{why[f.id]}]" if f.id in why else "") for f in flows[:5])
     j = ctx.failed(
         lid,
         f"undeclared sources reached Kafka ports of {g.resource(lid).name or lid} in the "
-        f"flow records read: {'; '.join(_flow_text(f) for f in flows[:5])}"
+        f"flow records read: {shown}"
         + (f" and {len(flows) - 5} more" if len(flows) > 5 else "")
         + f"; declared sources are {', '.join(declared) or 'none'}",
         nodes=[*(f.id for f in flows), *read_ids, *causes],
@@ -278,7 +296,8 @@ def _judge(
         "flow_reads": list(read_ids),
     }
     for lid, flows in sorted(st.undeclared.items()):
-        yield _undeclared(ctx, lid, sorted(flows, key=lambda f: f.id), base, declared, read_ids)
+        ordered = sorted(flows, key=lambda f: f.id)
+        yield _undeclared(ctx, lid, ordered, base, declared, read_ids, st.why)
     if st.undeclared:
         return
     name = net.name or net.id
@@ -327,6 +346,15 @@ def _judge(
             unmodelled=why,
         )
         return
+    yield _passed(ctx, net, st, base, read_ids)
+
+
+def _passed(
+    ctx: RuleContext, net: Resource, st: _Net, base: dict[str, JSONValue], read_ids: list[str]
+) -> Judgement:
+    """PASS on ``net``: every accepted flow to a Kafka port came from a declared source
+    (Azure's health probes, admitted by the NSGs, reported apart)."""
+    name = net.name or net.id
     records = sum(int(str(r.attributes.get("records") or 0)) for r in st.reads)
     since = min(str(r.attributes.get("since")) for r in st.reads)
     until = max(str(r.attributes.get("until")) for r in st.reads)
@@ -336,9 +364,23 @@ def _judge(
         if st.judged
         else f"no accepted flow reached a Kafka port of {name}'s listeners"
     )
-    yield ctx.passed(
+    probes = sorted(st.probes, key=lambda f: f.id)
+    apart = (
+        f"; {len(probes)} health probe aggregate(s) from Azure's platform address "
+        f"{PLATFORM_IP}, admitted by the NSGs' AzureLoadBalancer rule, reported apart (not "
+        "clients)"
+        if probes
+        else ""
+    )
+    keys = ("src", "dst", "dst_port", "bytes", "records", "first_seen", "last_seen")
+    return ctx.passed(
         net.id,
-        f"{what} ({records} records read, {since} to {until})",
-        nodes=read_ids,
-        attributes={**base, "flows_judged": st.judged, "records": records},
+        f"{what} ({records} records read, {since} to {until}){apart}",
+        nodes=[*read_ids, *(f.id for f in probes)],
+        attributes={
+            **base,
+            "flows_judged": st.judged,
+            "records": records,
+            "platform_probes": [{k: f.attributes.get(k) for k in keys} for f in probes],
+        },
     )

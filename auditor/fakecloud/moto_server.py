@@ -25,7 +25,8 @@ class MotoServer:
     """Start and stop a ``ThreadedMotoServer`` bound to 127.0.0.1.
 
     MSK Replicator, MSK configurations and MSK Connect, which moto lacks, are
-    answered in front of it (:mod:`auditor.fakecloud.aws_kafka`).
+    answered in front of it (:mod:`auditor.fakecloud.aws_kafka`), and S3's expected
+    bucket owner is checked there (:mod:`auditor.fakecloud.s3_owner`).
     """
 
     def __init__(self) -> None:
@@ -37,6 +38,7 @@ class MotoServer:
         os.environ.pop("MOTO_ACCOUNT_ID", None)  # it would override per-account state
         moto_server = import_extra("moto.server", "fakecloud")
         from auditor.fakecloud.aws_kafka import KafkaFake, wrap
+        from auditor.fakecloud.s3_owner import expect_owner
 
         self.kafka = KafkaFake()
         kafka = self.kafka
@@ -50,7 +52,7 @@ class MotoServer:
                 )
                 from werkzeug.serving import make_server
 
-                app = wrap(DomainDispatcherApplication(create_backend_app), kafka)
+                app = expect_owner(wrap(DomainDispatcherApplication(create_backend_app), kafka))
                 self._server = make_server(
                     self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
                 )

@@ -105,10 +105,10 @@ def test_collection_pages_through_every_listing(live: tuple[AzureFake, Collectio
     assert "microsoft.authorization/roleassignments" in types
     assert "microsoft.resources/subscriptions/resourcegroups" in types
     assert all(r.cloud == "azure" for r in result.records)
-    # the resources rows in pages of 2: 23 Resource Graph requests
-    assert result.api_calls["resourcegraph:resources"] == 23
+    # the resources rows (47, with ippre-spare-weu) in pages of 2: 24 Resource Graph requests
+    assert result.api_calls["resourcegraph:resources"] == 24
     posts = [p for m, p in fake.requests if m == "POST"]
-    assert len(posts) == 23 + 2 + 1  # resources, authorizationresources, resourcecontainers
+    assert len(posts) == 24 + 2 + 1  # resources, authorizationresources, resourcecontainers
     gets = [p for m, p in fake.requests if m == "GET"]
     assert sum(1 for p in gets if p.endswith("/resourcegroups")) == 3  # 3 groups in S1: 2 pages
     # diagnostic settings through ARM: 2 subscriptions, 2 vaults, 4 storage accounts, 1 namespace

@@ -551,3 +551,35 @@ def test_a_blob_gone_between_listing_and_reading_is_a_gap_naming_it() -> None:
     gap = next(g for g in result.gaps if g.service == "azure-flow-records")
     assert gap.error_code == "BlobNotFound" and gap.operation == "Blob.Get"
     assert gap.resource.endswith("macAddress=000D3A112233/PT1H.json")
+
+
+PROBE = Flow(src="168.63.129.16", dst=BROKER_IP, dst_port=9092, count=4)
+
+
+@pytest.mark.parametrize("deny", [False, True])
+def test_health_probes_from_the_platform_address_are_no_clients_when_the_nsg_admits_them(
+    deny: bool,
+) -> None:
+    """168.63.129.16 (the AzureLoadBalancer tag) is in no declared source: the default rule
+    AllowAzureLoadBalancerInBound admits it, so its probes are reported apart on the PASS;
+    a higher-priority deny of the tag leaves the accepted probes an undeclared source."""
+    now = int(time.time())
+    state = estate(vnet_blobs([CLIENT, PROBE], now))
+    if deny:
+        nsg = next(r for r in state["resources"] if r["id"] == NSG)
+        rule = _rule("deny-probes", 90, "AzureLoadBalancer")
+        rule["properties"]["access"] = "Deny"
+        nsg["properties"]["securityRules"].append(rule)
+    inv, _ = scan(state)
+    v = only(inv)
+    if deny:
+        assert v.status is Status.FAIL, v.message
+        assert v.resource == VM.lower()
+        assert "168.63.129.16 -> 10.20.1.4:9092" in v.message
+        assert "do not admit" in v.message and "deny-probes" in v.message, v.message
+        return
+    assert v.status is Status.PASS, v.message
+    assert v.evidence.attributes["flows_judged"] == 1  # the client only, not the probes
+    probes = v.evidence.attributes["platform_probes"]
+    assert [(p["src"], p["dst_port"], p["records"]) for p in probes] == [("168.63.129.16", 9092, 4)]
+    assert "health probe" in v.message and "reported apart" in v.message

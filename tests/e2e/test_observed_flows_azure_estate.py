@@ -126,7 +126,8 @@ def test_the_closed_path_names_the_flow_and_the_model(scan: Scan) -> None:
 
 
 def test_the_nat_medium_fails_with_its_bytes_and_the_nat_gateway_as_cause(scan: Scan) -> None:
-    v = _one(scan, "network.observed-medium", Status.FAIL)
+    v = _verdict(scan, "network.observed-medium", NEU_B)
+    assert v.status is Status.FAIL, v.message
     assert v.evidence.attributes["bytes"] == 80_000_000
     assert v.evidence.attributes["media"] == ["nat"]
     assert v.causes == (
@@ -144,7 +145,8 @@ def test_egress_names_bytes_per_destination_and_reports_rejects_apart(scan: Scan
     v = _one(scan, "data.observed-egress", Status.FAIL)
     assert v.evidence.attributes["bytes_by_destination"] == {"203.0.113.50": 15_000_000}
     frc = _verdict(scan, "data.observed-egress", NEU.replace("-neu", "-frc"))
-    assert frc.status is Status.PASS and frc.evidence.attributes["records"] == 6
+    # 6 records of its own host and 10.30.1.5, and row 5's 4 replication records (inbound)
+    assert frc.status is Status.PASS and frc.evidence.attributes["records"] == 10
     twin = [x for x in scan.verdicts if "REJECTed (reported apart" in x.message]
     assert len(twin) == 1 and twin[0].status is Status.PASS and twin[0].resource == NEU
     assert twin[0].evidence.attributes["rejected"]["records"] == 65
@@ -153,12 +155,14 @@ def test_egress_names_bytes_per_destination_and_reports_rejects_apart(scan: Scan
 def test_the_movement_map_places_the_nat_crossing_between_regions(scan: Scan) -> None:
     m = movement_map(scan.inventory.resources)
     assert m is not None
-    # francecentral's DNS and metadata traffic stays on the VM's host: no crossing
-    assert not [c for c in m.crossings if "francecentral" in c.source + c.target]
+    # francecentral's DNS and metadata traffic stays on the VM's host: no crossing; what
+    # reached it from northeurope's NAT prefix (row 5) is one
     nat = [c for c in m.crossings if c.medium == "nat" and c.kind == "region"]
     assert [(c.kind, c.source, c.target, c.bytes) for c in nat] == [
-        ("region", f"azure/{S1}/westeurope", f"azure/{S1}/northeurope", 80_000_000)
+        ("region", f"azure/{S1}/northeurope", f"azure/{S1}/francecentral", 30_000_000),
+        ("region", f"azure/{S1}/westeurope", f"azure/{S1}/northeurope", 80_000_000),
     ]
+    assert [c for c in m.crossings if "francecentral" in c.source + c.target] == nat[:1]
 
 
 def _drop_flow_log(state: dict[str, Any], name: str) -> dict[str, Any]:
@@ -246,7 +250,8 @@ def test_health_probes_from_the_azure_platform_address_pass_the_nsgs(
         assert "168.63.129.16 -> 10.30.1.4:9092" in got[0].message
         assert "rule deny-probes denies it" in got[0].message, got[0].message
     else:
-        assert got[0].resource == frc and "1 accepted flow aggregate" in got[0].message
+        # the probe and row 5's prefix flow
+        assert got[0].resource == frc and "2 accepted flow aggregate" in got[0].message
 
 
 def test_flows_at_a_nic_not_collected_keep_the_closed_path_inconclusive() -> None:
@@ -314,6 +319,18 @@ def test_a_disabled_flow_log_is_inconclusive_with_its_reason() -> None:
     assert dead.status is Status.FAIL  # westeurope's side was read in full
 
 
+def _without_source(state: dict[str, Any], account: str, src: str) -> dict[str, Any]:
+    """``state`` less the flow tuples from ``src`` in ``account``'s VNet flow log blobs."""
+    store = next(a for a in state["blob_storage"] if a["account"] == account)
+    for body in store["containers"][VNET_CONTAINER].values():
+        for rec in body["records"]:
+            for f in rec["flowRecords"]["flows"]:
+                for g in f["flowGroups"]:
+                    kept = [t for t in g["flowTuples"] if t.split(",")[1] != src]
+                    g["flowTuples"] = kept
+    return state
+
+
 @pytest.mark.parametrize(
     "narrowing",
     [{"enabledFilteringCriteria": "DstPort == 443"}, {"recordTypes": "B,E,D"}],
@@ -322,7 +339,7 @@ def test_a_disabled_flow_log_is_inconclusive_with_its_reason() -> None:
 def test_a_vnet_flow_log_that_records_only_some_flows_is_not_whole(
     narrowing: dict[str, str],
 ) -> None:
-    state = _estate()
+    state = _without_source(_estate(), "stflowsfrc", "20.60.8.1")  # no crossing (row 5)
     for r in state["resources"]:
         if str(r["id"]).endswith("/fl-vnet-kafka-frc"):
             r["properties"].update(narrowing)
@@ -395,3 +412,67 @@ def test_the_demo_serves_the_flow_blobs_and_reads_them(tmp_path: Path) -> None:
     } <= fails
     report = (bundle / "report.md").read_text()
     assert f"| region | azure/{S1}/westeurope | azure/{S1}/northeurope | nat |" in report
+
+
+RG_NET = f"/subscriptions/{S1}/resourceGroups/rg-net/providers/Microsoft.Network"
+NAT_WEU = f"{RG_NET}/natGateways/nat-egress-weu"
+PREFIX_WEU = f"{RG_NET}/publicIPPrefixes/ippre-nat-weu"
+NEU_B = (
+    f"/subscriptions/{S1}/resourcegroups/rg-kafka-neu/providers/microsoft.compute/"
+    "virtualmachines/vm-broker-neu-b"
+)
+
+
+def _nat_from_a_prefix(collected: bool) -> dict[str, Any]:
+    """nat-egress-weu leaves from public IP prefix ippre-nat-weu (20.50.2.16/28, holding the
+    20.50.2.20 its replication to vm-broker-neu-b came from) instead of pip-nat-weu; the
+    prefix is a Resource Graph row only when ``collected``."""
+    state = _estate()
+    rows = [r for r in state["resources"] if not str(r["id"]).endswith("/pip-nat-weu")]
+    for r in rows:
+        if r["id"] == NAT_WEU:
+            del r["properties"]["publicIpAddresses"]
+            r["properties"]["publicIpPrefixes"] = [{"id": PREFIX_WEU}]
+    if collected:
+        rows.append(
+            {
+                "id": PREFIX_WEU,
+                "type": "Microsoft.Network/publicIPPrefixes",
+                "location": "westeurope",
+                "sku": {"name": "Standard"},
+                "properties": {
+                    "prefixLength": 28,
+                    "ipPrefix": "20.50.2.16/28",
+                    "natGateway": {"id": NAT_WEU},
+                },
+            }
+        )
+    state["resources"] = rows
+    return state
+
+
+def test_replication_through_a_nat_gateways_public_ip_prefix_is_the_nat_medium() -> None:
+    """The prefix is collected through Resource Graph and placed as a ``nat`` range of the
+    NAT gateway's VNet: the 80 MB into vm-broker-neu-b FAIL with the gateway as cause."""
+    s = _scan(_nat_from_a_prefix(collected=True))
+    assert s.inventory.gaps == ()
+    prefix = next(r for r in s.inventory.resources if r.id == PREFIX_WEU.lower())
+    assert prefix.attributes["prefix"] == "20.50.2.16/28"
+    v = _verdict(s, "network.observed-medium", NEU_B)
+    assert v.status is Status.FAIL, v.message
+    assert v.evidence.attributes["media"] == ["nat"]
+    assert v.causes == (NAT_WEU.lower(),)
+    m = movement_map(s.inventory.resources)
+    assert m is not None
+    got = {(c.kind, c.target, c.medium): c.bytes for c in m.crossings}
+    assert got[("region", f"azure/{S1}/northeurope", "nat")] == 80_000_000
+
+
+def test_a_nat_gateways_prefix_not_collected_keeps_the_medium_inconclusive() -> None:
+    """The NAT gateway names a prefix the scan holds no row of: 20.50.2.20 is placed
+    nowhere, so what reached vm-broker-neu-b from it cannot PASS as "not replication"."""
+    s = _scan(_nat_from_a_prefix(collected=False))
+    v = _verdict(s, "network.observed-medium", NEU_B)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "nat-egress-weu" in v.message and "20.50.2.20" in v.message
+    assert "public IP prefixes" in v.unmodelled

@@ -323,3 +323,35 @@ def test_a_flow_to_a_network_load_balancer_without_groups_is_judged(fake_aws: Fa
     v = only(run_rules(_collect(fake_aws), rules=[RULE]), RULE)
     assert v.status is Status.FAIL, v.message
     assert v.resource == nlb and "198.51.100.7" in v.message
+
+
+LOG_ARCHIVE = "222222222222"
+
+
+def test_a_log_group_in_a_log_archive_account_is_not_read_and_names_the_account(
+    fake_aws: FakeAws,
+) -> None:
+    """The flow log delivers to a log group of another account (a log archive): its records
+    are not read, the read says which account holds them, and the VPC is not taken as
+    observed in full (INCONCLUSIVE naming the account), never a PASS."""
+    ids: dict[str, Any] = broker_estate(
+        fake_aws, public_ip=False, ingress=[tcp(9092, "10.0.0.0/8")]
+    )
+    archive = f"arn:aws:logs:{E1}:{LOG_ARCHIVE}:log-group:{GROUP}"
+    fake_aws.session(LOG_ARCHIVE, E1).client("logs").create_log_group(logGroupName=GROUP)
+    fake_aws.session(CUSTOMER, E1).client("ec2").create_flow_logs(
+        ResourceIds=[ids["vpc"]],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogDestinationType="cloud-watch-logs",
+        LogDestination=archive,
+        DeliverLogsPermissionArn=f"arn:aws:iam::{CUSTOMER}:role/flow-logs",
+    )
+    inv = _collect(fake_aws)
+    (read,) = [r for r in inv.resources if r.kind == "flow_read"]
+    assert read.attributes["status"] == "not-read"
+    assert LOG_ARCHIVE in str(read.attributes["reason"])
+    assert inv.api_calls.get("logs:FilterLogEvents", 0) == 0
+    v = only(run_rules(inv, rules=[RULE]), RULE)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert LOG_ARCHIVE in v.message + v.unmodelled, (v.message, v.unmodelled)

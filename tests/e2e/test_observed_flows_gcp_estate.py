@@ -194,6 +194,29 @@ def test_the_data_movement_map_places_the_cloud_nat_and_the_gcp_regions(scan: Sc
     }
 
 
+def _external_ip(name: str, address: str) -> Edit:
+    def edit(assets: list[dict[str, Any]]) -> None:
+        (vm,) = [a for a in assets if a["name"].endswith(f"/instances/{name}")]
+        nic = vm["resource"]["data"]["networkInterfaces"][0]
+        nic["accessConfigs"] = [{"name": "External NAT", "natIP": address}]
+
+    return edit
+
+
+def test_internet_egress_follows_the_sending_interface_not_the_networks_cloud_nat() -> None:
+    """broker-ew1 given its own external IP: Cloud NAT never translates an interface with
+    an access config, so its 15 MB to 203.0.113.50 leave from that address, though
+    egress-nat still serves kafka-main in europe-west1."""
+    s = _scan(_external_ip("broker-ew1", "34.140.9.9"))
+    m = movement_map(s.inventory.resources)
+    assert m is not None
+    e1 = "gcp/orders-prod/europe-west1"
+    got = {(c.kind, c.source, c.target, c.medium): c for c in m.crossings}
+    out = got[("internet", e1, "internet", "public addresses")]
+    assert out.bytes == 15_000_000 and out.cost_class == "internet-egress"
+    assert ("internet", e1, "internet", "nat") not in got
+
+
 def _sample(subnet: str, rate: float) -> Edit:
     return lambda assets: _data(assets, subnet)["logConfig"].update(flowSampling=rate)
 

@@ -344,3 +344,33 @@ def test_the_read_budget_bounds_a_location_and_keeps_the_verdict_from_passing(
     assert first != second
     v = only(run_rules(inv, rules=[RULE]), RULE)
     assert v.status is Status.INCONCLUSIVE and "read budget of 100 bytes" in v.message, v.message
+
+
+LOG_ARCHIVE = "222222222222"
+
+
+def test_a_bucket_of_a_log_archive_account_is_refused_as_s3_does_and_never_read_as_ours(
+    fake_aws: FakeAws,
+) -> None:
+    """The flow log delivers to a bucket another account owns (a log archive): every call
+    names the scanned account as the expected owner, so S3 refuses it: a gap naming the
+    bucket and the owner expected, and the VPC INCONCLUSIVE behind it, never a PASS."""
+    ids = _estate(fake_aws)
+    fake_aws.session(CUSTOMER, E1).client("s3").delete_bucket(Bucket=BUCKET)
+    fake_aws.session(LOG_ARCHIVE, E1).client("s3").create_bucket(Bucket=BUCKET)
+    stamp = int(time.time()) - 600
+    key = flow_object_key(CUSTOMER, E1, ids["flow_log"], stamp)
+    lines = flow_lines(
+        CUSTOMER, ids["eni"], [Flow(src="10.20.3.4", dst=ids["ip"], dst_port=9092)], stamp
+    )
+    put_flow_object(fake_aws.session(LOG_ARCHIVE, E1), BUCKET, key, lines)
+    inv = _collect(fake_aws)
+    gaps = [g for g in inv.gaps if g.service == "vpc-flow-records"]
+    assert [(g.operation, g.error_code, g.resource) for g in gaps] == [
+        ("ListObjectsV2", "AccessDenied", f"arn:aws:s3:::{BUCKET}")
+    ]
+    assert CUSTOMER in gaps[0].message and "another account" in gaps[0].message
+    assert _read(inv).attributes["status"] == "failed"
+    assert inv.api_calls.get("s3:GetObject", 0) == 0
+    v = only(run_rules(inv, rules=[RULE]), RULE)
+    assert v.status is Status.INCONCLUSIVE, v.message

@@ -117,3 +117,98 @@ def test_the_price_file_is_dated_and_names_every_cost_class() -> None:
     assert {"inter-az", "inter-region", "nat-processing", "internet-egress", "privatelink"} <= set(
         p["classes"]
     )
+
+
+def _g(kind: str, rid: str, region: str, **attrs: JSONValue) -> Resource:
+    return Resource(
+        id=f"//compute.googleapis.com/projects/p1/{rid}",
+        kind=kind,
+        cloud="gcp",
+        account="p1",
+        region=region,
+        name=rid.rsplit("/", 1)[-1],
+        attributes=attrs,
+    )
+
+
+def test_gcp_internet_egress_follows_the_sending_interface_and_the_nats_region() -> None:
+    """Cloud NAT serves its network in its router's region, and never an interface with an
+    external address: nic0 of vm-a has one (its own address), vm-b none (NAT), vm-c lies in
+    a region no Cloud NAT serves."""
+    net = "//compute.googleapis.com/projects/p1/global/networks/main"
+
+    def vm(name: str, region: str, ip: str, external: bool) -> Resource:
+        iface: JSONValue = {"private_ip": ip, "network": net, "external": external}
+        return _g(
+            "instance",
+            f"zones/{region}-b/instances/{name}",
+            region,
+            vpc_id=net,
+            private_ip=ip,
+            interfaces=[iface],
+        )
+
+    estate = [
+        READ,
+        _g("gateway", "regions/r1/routers/rt/nats/n", "r1", gateway_type="nat", vpc_ids=[net]),
+        vm("vm-a", "r1", "10.1.0.2", True),
+        vm("vm-b", "r1", "10.1.0.3", False),
+        vm("vm-c", "r2", "10.2.0.2", False),
+    ]
+    flows = [_flow(1, "10.1.0.2", "198.51.100.9", 10), _flow(2, "10.1.0.3", "198.51.100.9", 20)]
+    m = movement_map([*estate, *flows, _flow(3, "10.2.0.2", "198.51.100.9", 40)])
+    assert m is not None
+    assert {(c.source, c.medium): c.bytes for c in m.crossings} == {
+        ("gcp/p1/r1", "public addresses"): 10,
+        ("gcp/p1/r1", "nat"): 20,
+        ("gcp/p1/r2", "internet gateway or unmodelled"): 40,
+    }
+
+
+def test_a_gcp_cloud_nat_of_listed_subnetworks_serves_only_their_primary_ranges() -> None:
+    """A LIST_OF_SUBNETWORKS Cloud NAT translates only the subnetworks it lists (for the
+    primary range: ALL_IP_RANGES or PRIMARY_IP_RANGE); another subnetwork's VM does not
+    leave through it."""
+    net = "//compute.googleapis.com/projects/p1/global/networks/main"
+    sub = "//compute.googleapis.com/projects/p1/regions/r1/subnetworks/"
+
+    def vm(name: str, ip: str, subnet: str) -> Resource:
+        iface: JSONValue = {
+            "private_ip": ip,
+            "network": net,
+            "subnet_id": sub + subnet,
+            "external": False,
+        }
+        return _g(
+            "instance",
+            f"zones/r1-b/instances/{name}",
+            "r1",
+            vpc_id=net,
+            private_ip=ip,
+            interfaces=[iface],
+        )
+
+    listed: JSONValue = [
+        {"subnet_id": sub + "a", "ranges": ["PRIMARY_IP_RANGE"], "secondary_ranges": []},
+        {"subnet_id": sub + "c", "ranges": ["LIST_OF_SECONDARY_IP_RANGES"]},
+    ]
+    nat = _g(
+        "gateway",
+        "regions/r1/routers/rt/nats/n",
+        "r1",
+        gateway_type="nat",
+        vpc_ids=[net],
+        nat_subnetworks=listed,
+    )
+    estate = [READ, nat, vm("vm-a", "10.1.0.2", "a"), vm("vm-b", "10.1.1.2", "b")]
+    estate.append(vm("vm-c", "10.1.2.2", "c"))
+    flows = [
+        _flow(n, ip, "198.51.100.9", 10**n)
+        for n, ip in ((1, "10.1.0.2"), (2, "10.1.1.2"), (3, "10.1.2.2"))
+    ]
+    m = movement_map([*estate, *flows])
+    assert m is not None
+    assert {(c.medium, c.bytes) for c in m.crossings} == {
+        ("nat", 10),
+        ("internet gateway or unmodelled", 100 + 1000),
+    }

@@ -20,6 +20,13 @@ INSTANCE = define_kind(
         attr("instance_id", "string", "the instance's own id"),
         attr("instance_type", "string", "instance type, VM size or machine type"),
         attr("interface_ids", "array", "ids of its network interfaces"),
+        attr(
+            "interfaces",
+            "array",
+            "GCP: per network interface [{`private_ip`, `network`, `subnet_id`, `external` "
+            "(an access config exists), `public_ip` (its `natIP`)}]",
+            "gcp",
+        ),
         attr("network_ids", "array", "GCP: networks of its interfaces", "gcp"),
         attr(
             "network_tags", "array", "GCP: network tags (select firewall rules and routes)", "gcp"

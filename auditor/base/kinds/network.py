@@ -87,6 +87,12 @@ GATEWAY = define_kind(
         ),
         attr("public_ip_ids", "array", "Azure NAT gateway: its public IP resources", "azure"),
         attr(
+            "public_ip_prefix_ids",
+            "array",
+            "Azure NAT gateway: its public IP prefixes (ranges it leaves from)",
+            "azure",
+        ),
+        attr(
             "nat_subnetworks",
             "array",
             "GCP Cloud NAT of `LIST_OF_SUBNETWORKS`: `{subnet_id, ranges, secondary_ranges}` "
@@ -355,6 +361,7 @@ PUBLIC_IP = define_kind(
             "aws azure gcp",
         ),
         attr("fqdn", "string", "Azure: DNS name of the address, or null", "azure"),
+        attr("prefix", "string", "Azure: a public IP prefix's range (`public_ip` null)", "azure"),
         attr("public_ip", "string", "the address", "aws azure gcp"),
         attr("sku", "string", "Azure: `Basic` or `Standard`", "azure"),
     ],

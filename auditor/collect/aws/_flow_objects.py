@@ -129,8 +129,17 @@ def _list(ctx: AwsContext, bucket: str, prefix: str) -> list[str] | None:
             Prefix=prefix,
             MaxKeys=1000,
             ExpectedBucketOwner=ctx.account,
+            absent=("AccessDenied",),  # recorded below, with what it may mean
             **extra,
         )
+        if page == {}:  # a real answer always carries its metadata
+            why = (
+                f"S3 refused listing {bucket} for expected owner {ctx.account}: the bucket "
+                "belongs to another account (a log archive account's: its records are not "
+                "read) or the auditor may not list it"
+            )
+            ctx.gap("ListObjectsV2", "AccessDenied", why, arn)
+            return None
         if page is None:
             return None
         keys += [str(o["Key"]) for o in page.get("Contents") or []]

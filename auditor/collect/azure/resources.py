@@ -28,6 +28,7 @@ TYPES: tuple[str, ...] = (
     "microsoft.network/privateendpoints",
     "microsoft.network/privatelinkservices",
     "microsoft.network/publicipaddresses",
+    "microsoft.network/publicipprefixes",
     "microsoft.network/routetables",
     "microsoft.network/trafficmanagerprofiles",
     "microsoft.network/virtualnetworks",

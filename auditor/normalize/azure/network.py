@@ -318,6 +318,7 @@ def public_ip(rec: RawRecord, b: Builder) -> None:
         kind=Kind.PUBLIC_IP,
         attributes={
             "public_ip": p.get("ipAddress"),
+            "prefix": None,
             "allocation_id": base["id"],
             "association": {"resource_id": owner, "ip_configuration": config} if owner else None,
             "sku": sku.get("name") if isinstance(sku, dict) else None,
@@ -343,6 +344,7 @@ def nat_gateway(rec: RawRecord, b: Builder) -> None:
             "subnet_id": subnets[0] if len(subnets) == 1 else None,
             "public_ips": None,
             "public_ip_ids": pips,
+            "public_ip_prefix_ids": ref_ids(p.get("publicIpPrefixes")),
             "connectivity": "public",
         },
     )

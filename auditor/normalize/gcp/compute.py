@@ -50,6 +50,20 @@ def _group_of(instance_id: str, created_by: str | None) -> str | None:
     return f"//compute.googleapis.com/projects/{project_of(instance_id)}/{where}"
 
 
+def _interface(nic: dict[str, Any]) -> JSONValue:
+    """One network interface: its internal address, network, subnetwork and external
+    address (an access config's ``natIP``; Cloud NAT never translates such an interface)."""
+    configs = nic.get("accessConfigs") or []
+    nat_ips = [str(ac["natIP"]) for ac in configs if ac.get("natIP")]
+    return {
+        "private_ip": nic.get("networkIP"),
+        "network": full_name(nic.get("network")),
+        "subnet_id": full_name(nic.get("subnetwork")),
+        "external": bool(configs),
+        "public_ip": nat_ips[0] if nat_ips else None,
+    }
+
+
 @normalizes("gcp", "compute.googleapis.com/Instance")
 def instance(rec: RawRecord, out: Builder) -> None:
     d = data(rec)
@@ -82,6 +96,7 @@ def instance(rec: RawRecord, out: Builder) -> None:
         "public_ip": public_ips[0] if public_ips else None,
         "public_ips": public_ips,
         "has_external_access": has_access_config,
+        "interfaces": [_interface(nic) for nic in nics],
         "network_tags": sorted_str((d.get("tags") or {}).get("items")),
         "service_accounts": sorted_str(sa.get("email") for sa in d.get("serviceAccounts") or []),
         "security_group_ids": [],
