@@ -23,7 +23,9 @@ from auditor.analysis.capacity import Contribution as Contribution
 from auditor.analysis.capacity import capacity_by_region as capacity_by_region
 from auditor.analysis.capacity import size_units as size_units
 from auditor.analysis.derive import deriver
+from auditor.analysis.kafka_replication import member_run_state
 from auditor.base.edges import DEPENDS_ON, ENCRYPTED_BY, HEALTH_CHECKED_BY, REPLICATES_TO
+from auditor.base.kinds.kafka import KAFKA_REPLICATION
 from auditor.boundary import Declaration, Dns, RegionRole, ReplicationService
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, Relation, Resource
@@ -286,8 +288,14 @@ def service_members(graph: BoundaryGraph, svc: ReplicationService) -> list[Resou
     return sorted(out, key=lambda r: r.id)
 
 
-def member_running(r: Resource) -> bool | None:
-    """Whether a replication service member is up (None: cannot tell)."""
+def member_running(graph: BoundaryGraph, r: Resource) -> bool | None:
+    """Whether a replication service member is up (None: cannot tell).
+
+    A collected replication (``kafka_replication``) by :func:`member_run_state`: its own
+    state and its Connect cluster's.
+    """
+    if r.kind == KAFKA_REPLICATION:
+        return member_run_state(graph, r).running
     a = r.attributes
     if r.kind == Kind.INSTANCE:
         state = a.get("state")
@@ -301,6 +309,14 @@ def member_running(r: Resource) -> bool | None:
     if r.kind == Kind.K8S_CLUSTER:
         return True
     return None
+
+
+def member_unknown_because(graph: BoundaryGraph, r: Resource) -> str:
+    """What could not be read when :func:`member_running` is None."""
+    name = r.name or r.id
+    if r.kind == KAFKA_REPLICATION:
+        return f"{name}: {member_run_state(graph, r).unknown_because or 'state not recorded'}"
+    return f"{name}: the running state of a {r.kind} is not recorded"
 
 
 def service_route(decl: Declaration, svc: ReplicationService) -> tuple[str | None, list[str]]:
@@ -607,7 +623,7 @@ def _replication_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> I
             )
     decl = graph.declaration
     for svc in decl.failure.replication:
-        members = [m for m in service_members(graph, svc) if member_running(m) is not False]
+        members = [m for m in service_members(graph, svc) if member_running(graph, m) is not False]
         hosts = sorted({m.region for m in members})
         if not members:
             continue

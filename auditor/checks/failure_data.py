@@ -31,7 +31,6 @@ from auditor.analysis.failover import (
     service_route,
     usable_customer_key,
 )
-from auditor.analysis.kafka_replication import collected_flows
 from auditor.analysis.network import label, local_id
 from auditor.base.edges import REPLICATES_TO
 from auditor.boundary import Declaration, Pattern, RegionRole
@@ -573,13 +572,12 @@ def _judge_kafka_replication(
     problems: list[str] = []
     unknown: list[str] = []
     nodes = [store.id]
-    # A collected replication runs as its flows say (its own state, and for a Managed
-    # Kafka Connect connector its Connect cluster's); other members by their own state.
-    flowing = {f.replication: f.running for f in collected_flows(ctx.graph)}
+    # A collected replication runs by its own state and, for a Managed Kafka Connect
+    # connector, its Connect cluster's (member_running); other members by their own state.
     for svc in services:
         members = service_members(ctx.graph, svc)
         nodes += [m.id for m in members]
-        states = [flowing[m.id] if m.id in flowing else member_running(m) for m in members]
+        states = [member_running(ctx.graph, m) for m in members]
         if not members:
             problems.append(f"{svc.name} is not found by its selector")
         elif any(s is True for s in states):
