@@ -34,6 +34,7 @@ pytestmark = pytest.mark.e2e
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "gcp-kafka-connect"
 EW4 = "europe-west4"
+MK = "//managedkafka.googleapis.com/projects/orders-prod/locations"
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +158,19 @@ def test_a_selector_matching_nothing_with_nothing_collected_still_fails(
     v = _one(verdicts, "replication:mm2-orders")
     assert v.status is Status.FAIL, v.message
     assert "no collected replication copies europe-west1 -> europe-west4" in v.message
+
+
+def test_data_replicated_is_inconclusive_while_a_service_may_run(no_connect: Inventory) -> None:
+    # mm2-orders' connectors say RUNNING on a Connect cluster the scan did not read (it
+    # used to PASS on their word); next to a service its selector cannot find, the
+    # store is not shown unreplicated either: INCONCLUSIVE, naming what was not read.
+    decl = _decl({"mm2-orders", "mm2-audit"})
+    nothing = SelectorSpec.model_validate({"ids": ["*/connectors/no-such-*"]})
+    audit = decl.failure.replication[1].model_copy(update={"select": nothing})
+    failure = decl.failure.model_copy(update={"replication": [decl.failure.replication[0], audit]})
+    decl = decl.model_copy(update={"failure": failure})
+    store = f"{MK}/europe-west1/clusters/orders-mk"
+    v = _one(run_rules(no_connect, decl, rules=("failure.data-replicated",)), store)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "connect-ew4 was not collected" in v.message and v.unmodelled
+    assert "mm2-audit is not found by its selector" in v.message
