@@ -16,16 +16,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from auditor.analysis.boundary_scope import platform_resources
-from auditor.analysis.capacity import LIVE_MSK_STATES, int_or_none
 from auditor.analysis.capacity import PENDING_MSK_STATES as PENDING_MSK_STATES
 from auditor.analysis.capacity import Capacity as Capacity
 from auditor.analysis.capacity import Contribution as Contribution
 from auditor.analysis.capacity import capacity_by_region as capacity_by_region
 from auditor.analysis.capacity import size_units as size_units
 from auditor.analysis.derive import deriver
-from auditor.analysis.kafka_replication import member_run_state
+from auditor.analysis.replication_members import member_running as member_running
+from auditor.analysis.replication_members import member_unknown_because as member_unknown_because
+from auditor.analysis.replication_members import service_members as service_members
 from auditor.base.edges import DEPENDS_ON, ENCRYPTED_BY, HEALTH_CHECKED_BY, REPLICATES_TO
-from auditor.base.kinds.kafka import KAFKA_REPLICATION
 from auditor.boundary import Declaration, Dns, RegionRole, ReplicationService
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, Relation, Resource
@@ -265,58 +265,6 @@ def region_anchor(graph: BoundaryGraph, region: str, cloud: str = "aws") -> Reso
         key=lambda r: r.id,
     )
     return stores[0] if stores else None
-
-
-def service_members(graph: BoundaryGraph, svc: ReplicationService) -> list[Resource]:
-    """Collected resources a declared replication service's selector matches."""
-    sel = svc.select
-    out = []
-    for r in graph.inventory.resources:
-        if r.kind in ("drill", "drill_catalog"):
-            continue
-        if sel.kinds and r.kind not in sel.kinds:
-            continue
-        if sel.ids and not any(fnmatch.fnmatchcase(r.id, p) for p in sel.ids):
-            continue
-        if not sel.tags and not sel.ids and not sel.kinds:
-            continue
-        if all(
-            (have := r.tags.get(k)) is not None and (want == "*" or have == want)
-            for k, want in sel.tags.items()
-        ):
-            out.append(r)
-    return sorted(out, key=lambda r: r.id)
-
-
-def member_running(graph: BoundaryGraph, r: Resource) -> bool | None:
-    """Whether a replication service member is up (None: cannot tell).
-
-    A collected replication (``kafka_replication``) by :func:`member_run_state`: its own
-    state and its Connect cluster's.
-    """
-    if r.kind == KAFKA_REPLICATION:
-        return member_run_state(graph, r).running
-    a = r.attributes
-    if r.kind == Kind.INSTANCE:
-        state = a.get("state")
-        return None if state is None else state == "running"
-    if r.kind == Kind.SCALING_GROUP:
-        desired = int_or_none(a.get("desired_capacity"))
-        return None if desired is None else desired > 0
-    if r.kind == Kind.KAFKA_CLUSTER:
-        state = a.get("state")
-        return None if state is None else str(state).upper() in LIVE_MSK_STATES
-    if r.kind == Kind.K8S_CLUSTER:
-        return True
-    return None
-
-
-def member_unknown_because(graph: BoundaryGraph, r: Resource) -> str:
-    """What could not be read when :func:`member_running` is None."""
-    name = r.name or r.id
-    if r.kind == KAFKA_REPLICATION:
-        return f"{name}: {member_run_state(graph, r).unknown_because or 'state not recorded'}"
-    return f"{name}: the running state of a {r.kind} is not recorded"
 
 
 def service_route(decl: Declaration, svc: ReplicationService) -> tuple[str | None, list[str]]:
