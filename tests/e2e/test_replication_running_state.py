@@ -11,10 +11,13 @@ is judged only on the collected replication its selector picks.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
+from click.testing import CliRunner
 
 from auditor.analysis.derive import build_graph
 from auditor.analysis.offset_sync import offsets_synced
@@ -25,8 +28,12 @@ from auditor.boundary import (
     SelectorSpec,
     load_declaration,
 )
+from auditor.checks.pack import load_pack
+from auditor.cli import main
 from auditor.fakecloud.gcp_server import load_assets
 from auditor.model import Inventory, Status, Verdict
+from auditor.pipeline import evaluate_inventory, write_scan_bundle
+from tests.e2e.test_azure_gcp_audit_logs import TODAY
 from tests.gcp_helpers import scanned
 from tests.helpers import run_rules
 
@@ -174,3 +181,34 @@ def test_data_replicated_is_inconclusive_while_a_service_may_run(no_connect: Inv
     assert v.status is Status.INCONCLUSIVE, v.message
     assert "connect-ew4 was not collected" in v.message and v.unmodelled
     assert "mm2-audit is not found by its selector" in v.message
+
+
+def _yaml(decl: Declaration) -> str:
+    """The (edited) declaration as the bundle's declaration.yaml."""
+    data = decl.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return yaml.safe_dump(data, sort_keys=True)
+
+
+def _plan(tmp_path: Path, inv: Inventory, decl: Declaration) -> str:
+    ev = evaluate_inventory(inv, decl, load_pack("default"), TODAY)
+    started = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
+    bundle = write_scan_bundle(
+        tmp_path, decl=decl, decl_text=_yaml(decl), ev=ev, started=started, finished=started
+    )
+    r = CliRunner().invoke(main, ["failover-plan", str(bundle)])
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+def test_failover_plan_says_what_is_known_of_offsets(
+    tmp_path: Path, full: Inventory, no_connect: Inventory
+) -> None:
+    # Connectors on a DETACHED Connect cluster: offsets NOT synced (it said "consumer
+    # groups resume from synced offsets"); Connect cluster not read: unknown, said so.
+    out = _plan(tmp_path / "detached", full, _decl({"mm2-audit"}))
+    assert f"Consumers: offsets are NOT synced into {EW4}" in out, out
+    assert "consumer offsets were NOT synced" in out
+    out = _plan(tmp_path / "unread", no_connect, _decl({"mm2-orders"}))
+    assert f"Consumers: whether offsets are synced into {EW4} is unknown" in out, out
+    assert "was not collected" in out
+    assert "consumer offsets may have been synced (whether it runs was not recorded)" in out
