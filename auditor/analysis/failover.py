@@ -16,13 +16,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from auditor.analysis.boundary_scope import platform_resources
-from auditor.analysis.capacity import LIVE_MSK_STATES, int_or_none
 from auditor.analysis.capacity import PENDING_MSK_STATES as PENDING_MSK_STATES
 from auditor.analysis.capacity import Capacity as Capacity
 from auditor.analysis.capacity import Contribution as Contribution
 from auditor.analysis.capacity import capacity_by_region as capacity_by_region
 from auditor.analysis.capacity import size_units as size_units
 from auditor.analysis.derive import deriver
+from auditor.analysis.replication_members import member_running as member_running
+from auditor.analysis.replication_members import member_unknown_because as member_unknown_because
+from auditor.analysis.replication_members import service_members as service_members
 from auditor.base.edges import DEPENDS_ON, ENCRYPTED_BY, HEALTH_CHECKED_BY, REPLICATES_TO
 from auditor.boundary import Declaration, Dns, RegionRole, ReplicationService
 from auditor.graph.build import BoundaryGraph
@@ -263,44 +265,6 @@ def region_anchor(graph: BoundaryGraph, region: str, cloud: str = "aws") -> Reso
         key=lambda r: r.id,
     )
     return stores[0] if stores else None
-
-
-def service_members(graph: BoundaryGraph, svc: ReplicationService) -> list[Resource]:
-    """Collected resources a declared replication service's selector matches."""
-    sel = svc.select
-    out = []
-    for r in graph.inventory.resources:
-        if r.kind in ("drill", "drill_catalog"):
-            continue
-        if sel.kinds and r.kind not in sel.kinds:
-            continue
-        if sel.ids and not any(fnmatch.fnmatchcase(r.id, p) for p in sel.ids):
-            continue
-        if not sel.tags and not sel.ids and not sel.kinds:
-            continue
-        if all(
-            (have := r.tags.get(k)) is not None and (want == "*" or have == want)
-            for k, want in sel.tags.items()
-        ):
-            out.append(r)
-    return sorted(out, key=lambda r: r.id)
-
-
-def member_running(r: Resource) -> bool | None:
-    """Whether a replication service member is up (None: cannot tell)."""
-    a = r.attributes
-    if r.kind == Kind.INSTANCE:
-        state = a.get("state")
-        return None if state is None else state == "running"
-    if r.kind == Kind.SCALING_GROUP:
-        desired = int_or_none(a.get("desired_capacity"))
-        return None if desired is None else desired > 0
-    if r.kind == Kind.KAFKA_CLUSTER:
-        state = a.get("state")
-        return None if state is None else str(state).upper() in LIVE_MSK_STATES
-    if r.kind == Kind.K8S_CLUSTER:
-        return True
-    return None
 
 
 def service_route(decl: Declaration, svc: ReplicationService) -> tuple[str | None, list[str]]:
@@ -607,7 +571,7 @@ def _replication_dependencies(graph: BoundaryGraph, regions: Iterable[str]) -> I
             )
     decl = graph.declaration
     for svc in decl.failure.replication:
-        members = [m for m in service_members(graph, svc) if member_running(m) is not False]
+        members = [m for m in service_members(graph, svc) if member_running(graph, m) is not False]
         hosts = sorted({m.region for m in members})
         if not members:
             continue

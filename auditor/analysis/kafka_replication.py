@@ -4,18 +4,19 @@ Read from ``kafka_replication`` resources (MSK Replicator, MirrorMaker 2 on MSK
 Connect, ...), never from the declaration. A MirrorMaker 2 source connector
 copies records and syncs no offsets itself; a checkpoint connector between the
 same clusters with ``sync.group.offsets.enabled`` does it for it, so offsets of
-a source flow count as synced when such a checkpoint flow exists (running or
-not known to be stopped). A connector on a Managed Kafka Connect cluster runs only
-while that cluster is ``ACTIVE``, and one that leaves its target unset writes into the
-Connect cluster's primary Kafka cluster (:func:`collected_flows` joins them).
-:func:`offset_sync_routes` is the short answer the
-failover plan needs: which collected replications sync consumer offsets from
+a source flow count as synced when such a checkpoint flow runs (unknown when its
+running is unknown). :func:`run_state` is the one running state of a replication:
+a connector on a Managed Kafka Connect cluster runs only while that cluster is
+``ACTIVE``, and an unread state on either side leaves it unknown, never running.
+A connector that leaves its target unset writes into the Connect cluster's primary
+Kafka cluster (:func:`collected_flows` joins them). :func:`offset_sync_routes` is
+the short answer the failover plan needs: which collected replications sync consumer offsets from
 which region into which.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from auditor.base.kinds.kafka import KAFKA_CONNECT_CLUSTER, KAFKA_REPLICATION
@@ -61,6 +62,10 @@ class Flow:
     """Id of the collected Connect cluster it runs on (Managed Kafka Connect)."""
     halted_by: str | None = None
     """Why it cannot run although its own state may say so (its Connect cluster's state)."""
+    unknown_because: str | None = None
+    """What could not be read when ``running`` is None."""
+    unplaced_because: str | None = None
+    """Why its source or target region is unknown (None when both are placed)."""
 
 
 def _endpoint(cluster: object, bootstrap: object) -> str:
@@ -76,7 +81,7 @@ def _opt(value: object) -> str | None:
 
 
 def _connect_view(
-    r: Resource, connects: dict[str, Resource]
+    r: Resource, connects: Mapping[str, Resource]
 ) -> tuple[Resource | None, str | None, str | None]:
     """(Connect cluster, its primary cluster id, its primary's region) of a connector."""
     cid = r.attributes.get("connect_cluster")
@@ -88,23 +93,111 @@ def _connect_view(
     return connect, primary, (where or connect.region or None)
 
 
-def _halted(connect: Resource | None) -> str | None:
+_CONNECT_DOWN = {"CREATING", "DELETING", "DETACHED"}
+"""Managed Kafka Connect cluster states in which it runs no connector (``STATE_UNSPECIFIED``
+or an unknown state says nothing)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunState:
+    """Whether a collected replication runs, from its own state AND what it runs on."""
+
+    running: bool | None
+    """None: its own state or its Connect cluster's was not recorded."""
+    halted_by: str | None = None
+    """Why it cannot run although its own state may say so (its Connect cluster's state)."""
+    unknown_because: str | None = None
+    """What could not be read when ``running`` is None."""
+
+
+def _host_state(r: Resource, connects: Mapping[str, Resource]) -> RunState:
+    """The state of what a connector runs on: True when it names no Connect cluster (MSK
+    Replicator, MSK Connect run on the service itself)."""
+    cid = r.attributes.get("connect_cluster")
+    if not isinstance(cid, str) or not cid:
+        return RunState(running=True)
+    connect = connects.get(cid)
     if connect is None:
-        return None
+        return RunState(
+            running=None, unknown_because=f"its Connect cluster {cid} was not collected"
+        )
+    label = connect.name or connect.id
     state = connect.attributes.get("state")
-    if isinstance(state, str) and state.upper() == "ACTIVE":
-        return None
     if not isinstance(state, str) or not state:
-        return None
-    return f"its Connect cluster {connect.name or connect.id} is {state}, not ACTIVE"
+        return RunState(
+            running=None,
+            unknown_because=f"the state of its Connect cluster {label} was not recorded",
+        )
+    if state.upper() == "ACTIVE":
+        return RunState(running=True)
+    if state.upper() in _CONNECT_DOWN:
+        return RunState(
+            running=False, halted_by=f"its Connect cluster {label} is {state}, not ACTIVE"
+        )
+    return RunState(
+        running=None,
+        unknown_because=f"its Connect cluster {label} is {state}, a state not modelled",
+    )
 
 
-def flows_of(r: Resource, connects: dict[str, Resource] | None = None) -> list[Flow]:
+def run_state(r: Resource, connects: Mapping[str, Resource]) -> RunState:
+    """Whether one collected ``kafka_replication`` runs (``connects``: Connect clusters by id).
+
+    The one answer every rule and the failover plan use: stopped when its own state or its
+    Connect cluster's says so; running only when both are known to run; else unknown,
+    with what could not be read.
+    """
+    host = _host_state(r, connects)
+    if host.running is False:
+        return host
+    own = replication_running(r)
+    if own is False:
+        return RunState(running=False)
+    if own is None:
+        state = r.attributes.get("state")
+        what = f"is {state}, a state not modelled" if state else "has no recorded state"
+        return RunState(running=None, unknown_because=f"{r.name or r.id} {what}")
+    return host
+
+
+def member_run_state(graph: BoundaryGraph, r: Resource) -> RunState:
+    """:func:`run_state` of a ``kafka_replication`` resource, its Connect cluster read from
+    ``graph``."""
+    cid = r.attributes.get("connect_cluster")
+    found = graph.get(cid) if isinstance(cid, str) and cid else None
+    ok = found is not None and found.kind == KAFKA_CONNECT_CLUSTER
+    return run_state(r, {found.id: found} if ok and found is not None else {})
+
+
+def _unplaced(
+    r: Resource,
+    f: Mapping[str, object],
+    target_cluster: object,
+    target_region: str | None,
+    connect: Resource | None,
+) -> str:
+    """Why a flow's source or target region could not be read (for the verdict's message)."""
+    cid = r.attributes.get("connect_cluster")
+    if not target_region and not target_cluster and not f.get("target_bootstrap"):
+        if isinstance(cid, str) and cid and connect is None:
+            return (
+                f"its target is left to its Connect cluster {cid}, which was not collected, so "
+                "the Kafka cluster (and region) it writes into is not known"
+            )
+        if connect is not None:
+            return (
+                f"its target is left to its Connect cluster {connect.name or connect.id}, "
+                "whose primary Kafka cluster was not recorded"
+            )
+        return "its target cluster was not recorded"
+    return "brokers the auditor cannot place in a region (not MSK)"
+
+
+def flows_of(r: Resource, connects: Mapping[str, Resource] | None = None) -> list[Flow]:
     """The flows of one ``kafka_replication`` resource (``connects``: Connect clusters by id)."""
     raw = r.attributes.get("flows")
     connect, primary, primary_region = _connect_view(r, connects or {})
-    halted = _halted(connect)
-    running = False if halted else replication_running(r)
+    state = run_state(r, connects or {})
     out: list[Flow] = []
     for f in raw if isinstance(raw, list) else []:
         if not isinstance(f, dict):
@@ -112,6 +205,7 @@ def flows_of(r: Resource, connects: dict[str, Resource] | None = None) -> list[F
         target_cluster, target_region = f.get("target_cluster"), f.get("target_region")
         if primary and not target_cluster and not f.get("target_bootstrap"):
             target_cluster, target_region = primary, primary_region  # the Connect default
+        source_region, target_region = _opt(f.get("source_region")), _opt(target_region)
         out.append(
             Flow(
                 replication=r.id,
@@ -119,13 +213,19 @@ def flows_of(r: Resource, connects: dict[str, Resource] | None = None) -> list[F
                 name=r.name or r.id,
                 source=_endpoint(f.get("source_cluster"), f.get("source_bootstrap")),
                 target=_endpoint(target_cluster, f.get("target_bootstrap")),
-                source_region=_opt(f.get("source_region")),
-                target_region=_opt(target_region),
+                source_region=source_region,
+                target_region=target_region,
                 data=f.get("data") is not False,
                 offset_sync=f.get("offset_sync") is True,
-                running=running,
+                running=state.running,
                 runs_on=connect.id if connect else None,
-                halted_by=halted,
+                halted_by=state.halted_by,
+                unknown_because=state.unknown_because,
+                unplaced_because=(
+                    None
+                    if source_region and target_region
+                    else _unplaced(r, f, target_cluster, target_region, connect)
+                ),
             )
         )
     return out
@@ -155,21 +255,28 @@ def collected_flows(graph: BoundaryGraph) -> list[Flow]:
     return all_flows([*replications(graph), *connects])
 
 
-def offsets_synced(flow: Flow, flows: Iterable[Flow]) -> bool:
-    """Consumer offsets of a record-copying flow reach its target.
+def offsets_state(flow: Flow, flows: Iterable[Flow]) -> bool | None:
+    """Whether consumer offsets of a record-copying flow reach its target (None: unknown).
 
-    Its own setting (MSK Replicator), or a checkpoint flow between the same two
-    clusters that syncs offsets and is not known to be stopped (MirrorMaker 2).
+    Its own setting (MSK Replicator), or a running checkpoint flow between the same two
+    clusters that syncs offsets (MirrorMaker 2); a syncing checkpoint whose running state
+    is unknown leaves it unknown.
     """
     if flow.offset_sync:
         return True
-    return any(
-        not f.data
-        and f.offset_sync
-        and f.running is not False
-        and (f.source, f.target) == (flow.source, flow.target)
+    checkpoints = [
+        f.running
         for f in flows
-    )
+        if not f.data and f.offset_sync and (f.source, f.target) == (flow.source, flow.target)
+    ]
+    if any(c is True for c in checkpoints):
+        return True
+    return None if any(c is None for c in checkpoints) else False
+
+
+def offsets_synced(flow: Flow, flows: Iterable[Flow]) -> bool:
+    """Consumer offsets of a record-copying flow are known to reach its target."""
+    return offsets_state(flow, flows) is True
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,7 +289,7 @@ class OffsetRoute:
 
 
 def offset_sync_routes(graph: BoundaryGraph) -> list[OffsetRoute]:
-    """Which collected, running (or not known stopped) replications sync consumer offsets.
+    """Which collected replications known to run sync consumer offsets (known to as well).
 
     One entry per (source region, target region), with the ids of the
     replications (and MM2 checkpoint connectors) that make it so. Flows whose
@@ -191,7 +298,7 @@ def offset_sync_routes(graph: BoundaryGraph) -> list[OffsetRoute]:
     flows = collected_flows(graph)
     by_route: dict[tuple[str, str], set[str]] = {}
     for f in flows:
-        if not f.data or f.running is False or not f.source_region or not f.target_region:
+        if not f.data or f.running is not True or not f.source_region or not f.target_region:
             continue
         if not offsets_synced(f, flows):
             continue
@@ -200,7 +307,10 @@ def offset_sync_routes(graph: BoundaryGraph) -> list[OffsetRoute]:
         ids.update(
             c.replication
             for c in flows
-            if not c.data and c.offset_sync and (c.source, c.target) == (f.source, f.target)
+            if not c.data
+            and c.offset_sync
+            and c.running is True
+            and (c.source, c.target) == (f.source, f.target)
         )
     return [
         OffsetRoute(source_region=s, target_region=t, replications=tuple(sorted(ids)))

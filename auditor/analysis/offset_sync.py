@@ -4,7 +4,8 @@ Consumers that fail over resume from synced offsets only when something translat
 and copies them (MirrorMaker 2 checkpoints with ``sync.group.offsets``, a replicator's
 offset translation). Today that is known from the declaration: a
 ``failure.replication`` service with ``offset_sync: true`` whose route covers the
-two regions, and which the scan found running. Collected replication evidence
+two regions, and which the scan found running (a collected replication by its own
+state and its Connect cluster's; unknown when either was not read). Collected replication evidence
 (MSK Replicator, MirrorMaker 2 on MSK Connect) belongs here too, so the failover
 plan and any rule asking the question get one answer.
 """
@@ -13,7 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.analysis.failover import member_running, service_members, service_route
+from auditor.analysis.failover import (
+    member_running,
+    member_unknown_because,
+    service_members,
+    service_route,
+)
 from auditor.boundary import Declaration
 from auditor.graph.build import BoundaryGraph
 
@@ -23,17 +29,26 @@ class OffsetSync:
     """The answer for consumers resuming in ``target``: synced or not, by what, and why."""
 
     target: str
-    synced: bool
+    synced: bool | None
+    """None: a service that would sync them was found, but whether it runs was not read."""
     by: tuple[str, ...] = ()
     """Names of what syncs the offsets (declared replication services)."""
+    unknown_by: tuple[str, ...] = ()
+    """Names of offset-syncing services whose running was not read."""
     reason: str
 
 
 def offsets_synced(
     graph: BoundaryGraph, decl: Declaration, target: str, source: str | None = None
 ) -> OffsetSync:
-    """Whether offsets are synced into region ``target`` (from ``source``, default any region)."""
+    """Whether offsets are synced into region ``target`` (from ``source``, default any region).
+
+    Synced only by a service with a member known to run; one whose members' running is
+    not recorded leaves the answer unknown (never synced, never not synced).
+    """
     syncing: list[str] = []
+    unknown: list[str] = []
+    unknown_names: list[str] = []
     idle: list[str] = []
     unsynced: list[str] = []
     for svc in decl.failure.replication:
@@ -44,8 +59,20 @@ def offsets_synced(
             unsynced.append(svc.name)
             continue
         members = service_members(graph, svc)
-        if any(member_running(m) is not False for m in members):
+        states = [member_running(graph, m) for m in members]
+        if any(s is True for s in states):
             syncing.append(svc.name)
+        elif any(s is None for s in states):
+            unknown_names.append(svc.name)
+            unknown.append(
+                f"{svc.name} ("
+                + "; ".join(
+                    member_unknown_because(graph, m)
+                    for m, s in zip(members, states, strict=True)
+                    if s is None
+                )
+                + ")"
+            )
         else:
             idle.append(svc.name)
     if syncing:
@@ -53,7 +80,15 @@ def offsets_synced(
             target=target,
             synced=True,
             by=tuple(syncing),
+            unknown_by=tuple(unknown_names),
             reason=f"offsets synced by {', '.join(syncing)} (declared offset_sync, found running)",
+        )
+    if unknown:
+        return OffsetSync(
+            target=target,
+            synced=None,
+            unknown_by=tuple(unknown_names),
+            reason=f"whether {', '.join(unknown)} runs was not recorded",
         )
     if idle:
         why = f"{', '.join(idle)} declares offset sync but no running resource of it was found"

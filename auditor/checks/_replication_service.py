@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from auditor.analysis.failover import member_running, service_members, service_route
-from auditor.analysis.kafka_replication import Flow, collected_flows, offsets_synced
+from auditor.analysis.kafka_replication import Flow, collected_flows, offsets_state
 from auditor.analysis.network import label
 from auditor.base.kinds.kafka import KAFKA_REPLICATION
 from auditor.boundary import ReplicationService
 from auditor.checks import Judgement, RuleContext
+from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Resource
 
 
@@ -31,6 +32,9 @@ class _ServiceView:
     elsewhere: list[Flow]
     hosts_of: list[Resource]
     hosts: list[str]
+    unmatched: list[Flow]
+    """Collected record copies that may be between its regions when its selector matches
+    nothing (which of them is this service cannot be told)."""
 
 
 @dataclass
@@ -53,10 +57,9 @@ def _service_view(
     collected = collected_flows(ctx.graph)
     chosen = {m.id for m in members if m.kind == KAFKA_REPLICATION}
     hosts_of = [m for m in members if m.kind != KAFKA_REPLICATION]
-    # The selector picks the collected replications when it names any; else whatever
-    # collected replication copies between the declared regions stands for the service.
-    mine = [f for f in collected if f.replication in chosen] if chosen else collected
-    picked = [f for f in collected if f.replication in chosen]
+    # A service is judged only on the collected replication its selector picks: another
+    # declared service between the same regions must not pass on someone else's copy.
+    mine = [f for f in collected if f.replication in chosen]
     view = _ServiceView(
         source=source,
         targets=targets,
@@ -65,23 +68,35 @@ def _service_view(
             t: [f for f in mine if f.data and (f.source_region, f.target_region) == (source, t)]
             for t in targets
         },
-        unplaced=[f for f in picked if not f.source_region or not f.target_region],
+        unplaced=[f for f in mine if not f.source_region or not f.target_region],
         elsewhere=[
             f
-            for f in picked
+            for f in mine
             if f.data
             and f.source_region
             and f.target_region
             and (f.source_region != source or f.target_region not in targets)
         ],
         hosts_of=hosts_of,
-        hosts=sorted({m.region for m in hosts_of if member_running(m) is not False}),
+        hosts=sorted({m.region for m in hosts_of if member_running(ctx.graph, m) is not False}),
+        unmatched=[]
+        if members
+        else [
+            f
+            for f in collected
+            if f.data
+            and (
+                not f.source_region
+                or not f.target_region
+                or (f.source_region == source and f.target_region in targets)
+            )
+        ],
     )
     return view, members, chosen
 
 
 def _service_attrs(
-    svc: ReplicationService, v: _ServiceView, members: list[Resource]
+    graph: BoundaryGraph, svc: ReplicationService, v: _ServiceView, members: list[Resource]
 ) -> dict[str, JSONValue]:
     return {
         "kind": svc.kind,
@@ -95,20 +110,22 @@ def _service_attrs(
                 "source_region": f.source_region,
                 "target_region": f.target_region,
                 "running": f.running,
-                "offset_sync": offsets_synced(f, v.collected),
+                "offset_sync": offsets_state(f, v.collected),
             }
             for fs in v.routes.values()
             for f in fs
         ],
         "hosted_in": v.hosts,
         "members": [
-            {"id": m.id, "kind": m.kind, "region": m.region, "running": member_running(m)}
+            {"id": m.id, "kind": m.kind, "region": m.region, "running": member_running(graph, m)}
             for m in members
         ],
     }
 
 
-def _service_problems(svc: ReplicationService, v: _ServiceView) -> _ServiceProblems:
+def _service_problems(
+    graph: BoundaryGraph, svc: ReplicationService, v: _ServiceView, members: list[Resource]
+) -> _ServiceProblems:
     out = _ServiceProblems()
     if v.source is None or not v.targets:  # nothing would be judged: never a PASS
         out.problems.append(
@@ -120,8 +137,15 @@ def _service_problems(svc: ReplicationService, v: _ServiceView) -> _ServiceProbl
             out.problems += _route_problems(svc.name, v.source, t, flows, v.collected)
             out.unknown += [
                 f"whether {f.name} ({f.service}) runs was not recorded"
+                + (f" ({f.unknown_because})" if f.unknown_because else "")
                 for f in flows
                 if f.running is None
+            ]
+            out.unknown += [
+                f"whether a MirrorMaker 2 checkpoint connector syncing the offsets of {f.name} "
+                "runs was not recorded"
+                for f in flows
+                if f.running is not False and offsets_state(f, v.collected) is None
             ]
         elif v.hosts_of:
             if t not in v.hosts:
@@ -137,10 +161,10 @@ def _service_problems(svc: ReplicationService, v: _ServiceView) -> _ServiceProbl
                     "workers' own configuration, which no control-plane API exposes"
                 )
                 out.unmodelled_names.append("MirrorMaker 2 on self-managed workers")
-        elif not v.unplaced:
+        elif not v.unplaced and not v.unmatched:
             out.missing.append(
-                f"no collected replication copies {v.source} -> {t} and nothing matches its "
-                "selector"
+                f"no collected replication copies {v.source} -> {t}"
+                + ("" if members else " and nothing matches its selector")
             )
     for f in v.elsewhere:
         out.problems.append(
@@ -148,16 +172,26 @@ def _service_problems(svc: ReplicationService, v: _ServiceView) -> _ServiceProbl
             f"{v.source} -> {', '.join(v.targets)}"
         )
     for f in v.unplaced:
-        out.unmodelled.append(
-            f"{f.name} ({f.service}) copies {f.source} -> {f.target}: brokers the auditor "
-            "cannot place in a region (not MSK)"
+        why = f.unplaced_because or "its regions were not recorded"
+        out.unmodelled.append(f"{f.name} ({f.service}) copies {f.source} -> {f.target}: {why}")
+        out.unmodelled_names.append(
+            "replication between brokers outside MSK"
+            if why.startswith("brokers")
+            else "the target region of a replication connector"
         )
-        out.unmodelled_names.append("replication between brokers outside MSK")
-    states = [member_running(m) for m in v.hosts_of]
+    if v.unmatched:
+        out.unmodelled.append(
+            "its selector matches no collected replication, so which of "
+            + ", ".join(sorted({f"{f.name} ({f.service})" for f in v.unmatched}))
+            + f" (collected between or around {v.source} and {', '.join(v.targets)}) is "
+            f"{svc.name} cannot be told"
+        )
+        out.unmodelled_names.append("a replication service whose selector matches nothing")
+    states = [member_running(graph, m) for m in v.hosts_of]
     if v.hosts_of and not any(v.routes.values()) and all(s is False for s in states):
         out.problems.append("none of its resources is running")
     if not svc.offset_sync and not any(
-        offsets_synced(f, v.collected) for fs in v.routes.values() for f in fs
+        offsets_state(f, v.collected) is True for fs in v.routes.values() for f in fs
     ):
         out.problems.append("consumer offset sync is not declared (offset_sync: false)")
     return out
@@ -177,9 +211,9 @@ def judge_service(ctx: RuleContext, name: str) -> Judgement:
     v, members, chosen = _service_view(ctx, svc)
     used = sorted({f.replication for fs in v.routes.values() for f in fs} | chosen)
     used += sorted({f.runs_on for fs in v.routes.values() for f in fs if f.runs_on})
-    attrs = _service_attrs(svc, v, members)
+    attrs = _service_attrs(ctx.graph, svc, v, members)
     nodes = list(dict.fromkeys([*used, *(m.id for m in members)]))
-    p = _service_problems(svc, v)
+    p = _service_problems(ctx.graph, svc, v, members)
     if p.problems or p.missing:
         return ctx.failed(
             rid,
@@ -222,7 +256,7 @@ def _route_problems(
             + ")"
         )
     for f in flows:
-        if f.running is not False and not offsets_synced(f, collected):
+        if f.running is not False and offsets_state(f, collected) is False:
             how = (
                 "SynchroniseConsumerGroupOffsets is off"
                 if f.service == "msk-replicator"

@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from auditor.analysis.boundary_scope import data_stores, inside_boundary, is_customer_account
 from auditor.analysis.failover import (
@@ -27,11 +27,11 @@ from auditor.analysis.failover import (
     key_users,
     keys_protecting,
     member_running,
+    member_unknown_because,
     service_members,
     service_route,
     usable_customer_key,
 )
-from auditor.analysis.kafka_replication import collected_flows
 from auditor.analysis.network import label, local_id
 from auditor.base.edges import REPLICATES_TO
 from auditor.boundary import Declaration, Pattern, RegionRole
@@ -573,13 +573,12 @@ def _judge_kafka_replication(
     problems: list[str] = []
     unknown: list[str] = []
     nodes = [store.id]
-    # A collected replication runs as its flows say (its own state, and for a Managed
-    # Kafka Connect connector its Connect cluster's); other members by their own state.
-    flowing = {f.replication: f.running for f in collected_flows(ctx.graph)}
+    # A collected replication runs by its own state and, for a Managed Kafka Connect
+    # connector, its Connect cluster's (member_running); other members by their own state.
     for svc in services:
         members = service_members(ctx.graph, svc)
         nodes += [m.id for m in members]
-        states = [flowing[m.id] if m.id in flowing else member_running(m) for m in members]
+        states = [member_running(ctx.graph, m) for m in members]
         if not members:
             problems.append(f"{svc.name} is not found by its selector")
         elif any(s is True for s in states):
@@ -591,19 +590,26 @@ def _judge_kafka_replication(
                 attributes=attrs,
             )
         elif any(s is None for s in states):
-            unknown.append(svc.name)
+            why = "; ".join(
+                member_unknown_because(ctx.graph, m)
+                for m, s in zip(members, states, strict=True)
+                if s is None
+            )
+            unknown.append(f"{svc.name} ({why})")
         else:
             problems.append(f"{svc.name} has no running member")
-    if unknown and not problems:
-        return ctx.inconclusive(
+    if unknown:  # one that may run may replicate it: never a FAIL on what was not read
+        verdict = ctx.inconclusive(
             store.id,
-            f"whether {', '.join(unknown)} is running was not recorded",
+            f"whether {', '.join(unknown)} is running was not recorded"
+            + (f" ({'; '.join(problems)})" if problems else ""),
             nodes=nodes,
             attributes=attrs,
         )
+        return replace(verdict, unmodelled="running state of a replication service member")
     return ctx.failed(
         store.id,
-        f"{label(store)} is not replicated: {'; '.join(problems + unknown)}",
+        f"{label(store)} is not replicated: {'; '.join(problems)}",
         nodes=nodes,
         attributes=attrs,
     )

@@ -19,7 +19,13 @@ import fnmatch
 from collections.abc import Iterator
 from dataclasses import replace
 
-from auditor.analysis.failover import failover_role, member_running, record_fqdn, service_members
+from auditor.analysis.failover import (
+    failover_role,
+    member_running,
+    member_unknown_because,
+    record_fqdn,
+    service_members,
+)
 from auditor.base.edges import HEALTH_CHECKED_BY
 from auditor.boundary import RunbookResource, RunbookStep
 from auditor.checks import Judgement, RuleContext, rule
@@ -123,9 +129,20 @@ def _judge_replication(ctx: RuleContext, rid: str, where: str, res: RunbookResou
     svc = next((s for s in ctx.declaration.failure.replication if s.name == res.name), None)
     if svc is not None:
         members = service_members(graph, svc)
-        running = [m for m in members if member_running(m)]
+        states = {m.id: member_running(graph, m) for m in members}
+        running = [m for m in members if states[m.id] is True]
         if not members:
             return _status(ctx, rid, False, f"{where} matches no resource", members)
+        unknown = [m for m in members if states[m.id] is None]
+        if not running and unknown:  # never counted as running, nor as stopped
+            verdict = ctx.inconclusive(
+                rid,
+                f"{where}: whether it runs was not recorded ("
+                + "; ".join(member_unknown_because(graph, m) for m in unknown[:3])
+                + ")",
+                nodes=[m.id for m in members],
+            )
+            return replace(verdict, unmodelled=f"running state of {unknown[0].kind}")
         if not running:
             return _status(ctx, rid, False, f"{where} has no running resource", members)
         return _status(ctx, rid, True, f"{where} runs on {len(running)} resource(s)", running)

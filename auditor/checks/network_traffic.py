@@ -36,7 +36,7 @@ from auditor.analysis.network import label
 from auditor.analysis.network.addresses import cidr_within
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.cloud_flows import cloud_flows
-from auditor.analysis.network.path_model import Path
+from auditor.analysis.network.path_model import Path, hops_text
 from auditor.analysis.network.paths import best
 from auditor.analysis.network.traffic import PUBLIC, Flow, class_flows, judge, links
 from auditor.checks import Judgement, RuleContext, rule
@@ -169,7 +169,11 @@ def _unmodelled(flows: Sequence[Flow]) -> str:
 def _first(paths: Sequence[Path]) -> str:
     yes = [p for p in paths if p.reach is Reach.YES]
     p = (yes or list(paths))[0]
-    return " -> ".join(h.node.rsplit("/", 1)[-1] for h in p.hops if h.what != "network ACL")
+    return hops_text((h for h in p.hops if h.what != "network ACL"), _last)
+
+
+def _last(node: str) -> str:
+    return node.rsplit("/", 1)[-1]
 
 
 @rule(

@@ -183,6 +183,11 @@ def _consumers_step(graph: BoundaryGraph, decl: Declaration, region: str) -> str
     sync = offsets_synced(graph, decl, region)
     if sync.synced:
         return f"Consumers: consumer groups resume in {region} from synced offsets ({sync.reason})"
+    if sync.synced is None:
+        return (
+            f"Consumers: whether offsets are synced into {region} is unknown ({sync.reason}): "
+            "check the replication before relying on them"
+        )
     return (
         f"Consumers: offsets are NOT synced into {region} ({sync.reason}): consumer groups "
         "restart from their auto.offset.reset position (re-read or skip messages) unless "
@@ -239,11 +244,17 @@ def _replication_steps(graph: BoundaryGraph, decl: Declaration, region: str) -> 
         source, targets = service_route(decl, svc)
         if region in targets:
             hosts = sorted({m.region for m in service_members(graph, svc)})
-            synced = svc.name in offsets_synced(graph, decl, region, source).by
+            sync = offsets_synced(graph, decl, region, source)
+            synced = (
+                "were synced"
+                if svc.name in sync.by
+                else "may have been synced (whether it runs was not recorded)"
+                if svc.name in sync.unknown_by
+                else "were NOT synced"
+            )
             steps.append(
                 f"Replication: {svc.name} ({svc.kind}, {source} -> {region}, runs in "
-                f"{', '.join(hosts) or 'nowhere found'}) stops; consumer offsets "
-                + ("were synced" if synced else "were NOT synced")
+                f"{', '.join(hosts) or 'nowhere found'}) stops; consumer offsets {synced}"
             )
     return steps
 

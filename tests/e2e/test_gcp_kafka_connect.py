@@ -126,7 +126,7 @@ def _declaration() -> Declaration:
     svc = ReplicationService(
         name="mm2-ew1-to-ew4",
         kind="mirrormaker2",
-        select=SelectorSpec.model_validate({"tags": {"kafka-replication": "mirrormaker2"}}),
+        select=SelectorSpec.model_validate({"ids": ["*/connectClusters/mm2-ew4/connectors/*"]}),
         source="gcp/europe-west1",
         target="gcp/europe-west4",
         offset_sync=True,
@@ -136,7 +136,8 @@ def _declaration() -> Declaration:
 
 
 def _verdict(sync: bool) -> Verdict:
-    inv = scanned(_estate(sync))
+    """The pair on an ACTIVE Connect cluster (a connector runs only while it does)."""
+    inv = scanned([*_estate(sync), _connect_cluster("ACTIVE")])
     replications = [r for r in inv.resources if r.kind == "kafka_replication"]
     assert {r.name for r in replications} == {"mm2-source", "mm2-checkpoint"}
     for r in replications:  # the credentials in the connector's configuration never leave
@@ -198,11 +199,26 @@ def test_connectors_on_an_active_connect_cluster_pass() -> None:
     assert v.status is Status.PASS, v.message
 
 
+def test_connectors_whose_connect_cluster_was_not_collected_are_inconclusive() -> None:
+    # RUNNING connectors on a Connect cluster the scan did not see: whether they run is
+    # not known (the cluster may be DETACHED), so neither a PASS nor a FAIL.
+    v = _on_connect(None, default_target=False)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert f"Connect cluster //managedkafka.googleapis.com/{CONNECT} was not collected" in (
+        v.message
+    )
+
+
 def test_a_target_left_to_the_connect_cluster_is_its_primary_cluster() -> None:
-    # Without the Connect cluster the target is unplaced: nothing is seen copying into
-    # europe-west4; with it, the connectors write into orders-mk-ew4 there and count.
+    # Without the Connect cluster the target cannot be placed: the region it writes into
+    # was not read, so INCONCLUSIVE naming it (it was a FAIL "no collected replication
+    # copies europe-west1 -> europe-west4", a verdict on missing data); with it, the
+    # connectors write into orders-mk-ew4 there and count.
     v = _on_connect(None, default_target=True)
-    assert v.status is not Status.PASS, v.message
+    assert v.status is Status.INCONCLUSIVE, v.message
+    assert "its target is left to its Connect cluster" in v.message
+    assert "which was not collected" in v.message and "no collected replication" not in v.message
+    assert v.unmodelled
     v = _on_connect("ACTIVE", default_target=True)
     assert v.status is Status.PASS, v.message
     v = _on_connect("CREATING", default_target=True)

@@ -9,6 +9,7 @@ plants) fails them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from auditor.analysis.derive import build_graph
 from auditor.analysis.kafka_replication import offset_sync_routes
+from auditor.analysis.offset_sync import offsets_synced
 from auditor.boundary import Declaration, load_declaration
 from auditor.fakecloud.estate import apply_estate
 from auditor.fakecloud.faults import Fault, FaultProxy
@@ -343,3 +345,27 @@ def test_a_collected_replicator_back_into_the_primary_is_a_second_writer(
         rules=("failure.single-write-region",),
     )
     assert [x.status for x in passing] == [Status.PASS], [x.message for x in passing]
+
+
+def test_a_replicator_that_is_not_running_syncs_no_offsets_for_the_plan(
+    fake_aws: FakeAws,
+) -> None:
+    """The failover plan's offset answer reads the replicator's collected state: RUNNING
+    syncs, FAILED does not (it used to be "cannot tell", counted as running). The fake
+    always answers RUNNING, so the collected resource's state is set to FAILED here."""
+    inv = estate(fake_aws, "estate.yaml")
+    decl = load_declaration(FIXTURE / "boundary.yaml")
+    keep = [s for s in decl.failure.replication if s.name == "msk-replicator"]
+    decl = decl.model_copy(
+        update={"failure": decl.failure.model_copy(update={"replication": keep})}
+    )
+    sync = offsets_synced(build_graph(inv, decl), decl, "us-west-2")
+    assert sync.synced is True and sync.by == ("msk-replicator",), sync.reason
+    rep = by_name(inv, "kafka_replication", "fo-use1-to-usw2")
+    failed = dataclasses.replace(rep, attributes={**rep.attributes, "state": "FAILED"})
+    inv = dataclasses.replace(
+        inv, resources=tuple(failed if r.id == rep.id else r for r in inv.resources)
+    )
+    sync = offsets_synced(build_graph(inv, decl), decl, "us-west-2")
+    assert sync.synced is False, sync.reason
+    assert "no running resource" in sync.reason

@@ -199,6 +199,8 @@ def test_a_scale_set_with_per_instance_public_ips_leaves_over_the_internet(
         v = vs[(aspect, "vnet-scaled")]
         assert v.status is Status.FAIL and "undeclared internet" in v.message, v.message
         assert v.causes == (vmss,) and v.affects == (vmss,)
+        # The scale set is its own per-instance public IP's hop: said once, then named.
+        assert "(vmss-scaled -> per-instance public IP)" in v.message, v.message
 
 
 def test_a_scale_set_behind_nat_with_a_nic_configuration_nsg_holds(

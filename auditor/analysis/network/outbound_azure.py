@@ -259,7 +259,9 @@ def _internet(
         hop = _hop(str(nat), "NAT gateway", f"{local_id(str(nat))} of subnet {subnet.name}")
         way: tuple[str, str, Hop] = ("nat", str(nat), hop)
     elif pips:
-        way = ("internet", pips[0], _hop(pips[0], "public IP", f"of NIC {nic.name}"))
+        # A scale set's per-instance public IP has no resource: the scale set stands for it.
+        what = "per-instance public IP" if step.source == pips[0] else "public IP"
+        way = ("internet", pips[0], _hop(pips[0], what, f"of NIC {nic.name}"))
     elif subnet.attributes.get("default_outbound_access") is None:
         return [
             replace(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from auditor.analysis.network.addresses import Net, collapse, covers, internet_space
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.index import local_id
-from auditor.analysis.network.path_model import PATH_EDGE, Hop
+from auditor.analysis.network.path_model import PATH_EDGE, Hop, hops_text
 from auditor.analysis.network.traffic import _AS_DECLARED, NOT_LINKS
 
 
@@ -60,7 +60,7 @@ class OutPath:
         return [(a, b, PATH_EDGE) for a, b in itertools.pairwise(ns) if a != b]
 
     def text(self) -> str:
-        return " -> ".join(local_id(h.node) for h in self.hops) or self.reason
+        return hops_text(self.hops, local_id) or self.reason
 
 
 def declared_links(via: Sequence[str]) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ extend the engine (:mod:`.privatelink`) use them without importing it.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from auditor.analysis.network.addresses import Net, collapse, internet_space
@@ -42,6 +42,18 @@ class Hop:
         if self.unmodelled:
             out["unmodelled"] = self.unmodelled
         return out
+
+
+def hops_text(hops: Iterable[Hop], name: Callable[[str], str]) -> str:
+    """Hops as ``a -> b -> c`` (``name`` names a node); a hop on the node just named reads
+    as what it is, not the same name twice (a scale set's per-instance public IP is
+    the scale set itself)."""
+    out: list[str] = []
+    last: str | None = None
+    for h in hops:
+        out.append(h.what if h.node == last else name(h.node))
+        last = h.node
+    return " -> ".join(out)
 
 
 def hops_reach(hops: Sequence[Hop]) -> Reach:

@@ -29,7 +29,7 @@ from auditor.analysis.network.addresses import Net, collapse, fmt_nets, nets_of
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.delivery import DeliveryIndex
 from auditor.analysis.network.index import local_id
-from auditor.analysis.network.path_model import WORLD, Origin, Path
+from auditor.analysis.network.path_model import WORLD, Origin, Path, hops_text
 from auditor.analysis.network.paths import (
     PathEngine,
     Target,
@@ -283,7 +283,7 @@ def summary(paths: Sequence[Path]) -> str:
     yes = [p for p in paths if p.reach is Reach.YES]
     if yes:
         p = yes[0]
-        return " -> ".join(local_id(h.node) for h in p.hops if h.what != "network ACL")
+        return hops_text((h for h in p.hops if h.what != "network ACL"), local_id)
     return ""
 
 
