@@ -210,11 +210,7 @@ def run(
                 f"({cpu / max(ours, 1e-9):.2f} cores busy"
                 + (f"; moto's process {moto_cpu:.1f} s)" if moto_process else ", moto included)")
             )
-            if answered:
-                print(
-                    "  moto's CPU answering them, per service (requests, handler CPU s): "
-                    + ", ".join(f"{k} {n} {c:.2f}" for k, (n, c) in answered.items())
-                )
+            _print_answered("auditor", answered)
             for g in result.gaps[:5]:
                 print(f"  gap: {g.account}/{g.region} {g.service}:{g.operation} {g.error_code}")
             print("  records: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
@@ -223,9 +219,21 @@ def run(
             if prowler:
                 _prowler(prowler, spec, accounts, creds.env(), endpoint, ours)
             if scoutsuite:
+                server.requests("reset")
                 _scoutsuite(scoutsuite, spec, accounts, creds.env(), endpoint, ours)
+                _print_answered("scoutsuite", server.requests("report"))
     finally:
         server.stop()
+
+
+def _print_answered(who: str, answered: dict[str, tuple[int, float]]) -> None:
+    """What moto spent answering ``who``'s requests, per service (own-process moto only)."""
+    if answered:
+        print(
+            f"  moto answering {who}: {sum(n for n, _ in answered.values())} requests, "
+            f"{sum(c for _, c in answered.values()):.2f} s handler CPU; per service "
+            "(requests, CPU s): " + ", ".join(f"{k} {n} {c:.2f}" for k, (n, c) in answered.items())
+        )
 
 
 class _InProcessMoto:
