@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import os
 import subprocess
@@ -161,14 +162,16 @@ def run(
     workers: int,
     pacing: bool = True,
     scoutsuite: str | None = None,
+    moto_process: bool = False,
 ) -> None:
     from auditor.collect.runner import AwsScanOptions, collect_aws
     from auditor.evidence.timings import ScanClock, timings_document
     from auditor.fakecloud.identities import AUDITOR_ROLE, provision_auditor
-    from auditor.fakecloud.moto_server import MotoServer, endpoint_env
+    from auditor.fakecloud.moto_server import endpoint_env
 
-    server = MotoServer()
+    server = _OwnProcessMoto() if moto_process else _InProcessMoto()
     endpoint = server.start()
+    print(f"moto server: {'its own process' if moto_process else 'in this process'}")
     try:
         with endpoint_env(endpoint):
             t = time.perf_counter()
@@ -182,8 +185,9 @@ def run(
             with endpoint_env(endpoint, **creds.env()):
                 os.environ.pop("AWS_SESSION_TOKEN", None)
                 os.environ.pop("AWS_PROFILE", None)
+                server.requests("reset")
                 clock = ScanClock()
-                t = time.perf_counter()
+                t, cpu, moto_cpu = time.perf_counter(), time.process_time(), server.cpu()
                 result = collect_aws(
                     AwsScanOptions(
                         accounts=tuple(accounts),
@@ -195,13 +199,18 @@ def run(
                     )
                 )
                 ours = time.perf_counter() - t
+                cpu, moto_cpu = time.process_time() - cpu, server.cpu() - moto_cpu
+                answered = server.requests("report")
                 clock.collected("aws", ours, result)
             kinds = Counter(r.type for r in result.records)
             print(
                 f"auditor collection: {len(result.records)} records, {len(result.gaps)} gaps, "
                 f"{sum(result.api_calls.values())} API calls in {ours:.1f} s "
-                f"({workers} workers)"
+                f"({workers} workers); this process's CPU {cpu:.1f} s over it "
+                f"({cpu / max(ours, 1e-9):.2f} cores busy"
+                + (f"; moto's process {moto_cpu:.1f} s)" if moto_process else ", moto included)")
             )
+            _print_answered("auditor", answered)
             for g in result.gaps[:5]:
                 print(f"  gap: {g.account}/{g.region} {g.service}:{g.operation} {g.error_code}")
             print("  records: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
@@ -210,9 +219,127 @@ def run(
             if prowler:
                 _prowler(prowler, spec, accounts, creds.env(), endpoint, ours)
             if scoutsuite:
+                server.requests("reset")
                 _scoutsuite(scoutsuite, spec, accounts, creds.env(), endpoint, ours)
+                _print_answered("scoutsuite", server.requests("report"))
     finally:
         server.stop()
+
+
+def _print_answered(who: str, answered: dict[str, tuple[int, float]]) -> None:
+    """What moto spent answering ``who``'s requests, per service (own-process moto only)."""
+    if answered:
+        print(
+            f"  moto answering {who}: {sum(n for n, _ in answered.values())} requests, "
+            f"{sum(c for _, c in answered.values()):.2f} s handler CPU; per service "
+            "(requests, CPU s): " + ", ".join(f"{k} {n} {c:.2f}" for k, (n, c) in answered.items())
+        )
+
+
+class _InProcessMoto:
+    """moto in a thread of this process: it shares the auditor's interpreter lock and CPU."""
+
+    def __init__(self) -> None:
+        from auditor.fakecloud.moto_server import MotoServer
+
+        self._server = MotoServer()
+
+    def start(self) -> str:
+        return self._server.start()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def cpu(self) -> float:
+        return 0.0  # counted in this process's own CPU time
+
+    def requests(self, command: str) -> dict[str, tuple[int, float]]:
+        return {}  # not told apart from the auditor's own work in one process
+
+
+class _OwnProcessMoto:
+    """moto (with the Kafka front) in a child process, as a cloud is not the scanner's
+    CPU: the auditor and ScoutSuite each then run in their own process beside it."""
+
+    _CHILD = """
+import json, re, sys, threading, time
+from collections import defaultdict
+from moto.moto_server.werkzeug_app import MotoRequestHandler
+from auditor.fakecloud.moto_server import MotoServer
+
+scope = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
+spent = defaultdict(lambda: [0, 0.0])
+lock = threading.Lock()
+handle = MotoRequestHandler.handle_one_request
+
+def timed(self):
+    cpu = time.thread_time()
+    handle(self)
+    headers = getattr(self, "headers", None)
+    found = scope.search(headers.get("Authorization", "") if headers else "")
+    with lock:
+        row = spent[found.group(1) if found else "-"]
+        row[0] += 1
+        row[1] += time.thread_time() - cpu
+
+MotoRequestHandler.handle_one_request = timed
+s = MotoServer()
+print(s.start(), flush=True)
+for line in sys.stdin:
+    with lock:
+        if line.strip() == "report":
+            print(json.dumps(dict(sorted(spent.items()))), flush=True)
+        spent.clear()
+s.stop()
+"""
+
+    def __init__(self) -> None:
+        import sys
+
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", self._CHILD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def start(self) -> str:
+        assert self._proc.stdout is not None
+        endpoint = self._proc.stdout.readline().strip()
+        if not endpoint.startswith("http://"):
+            self.stop()
+            raise SystemExit(f"moto server process did not start (said {endpoint!r})")
+        return endpoint
+
+    def cpu(self) -> float:
+        """The child's CPU seconds so far (Linux's /proc; 0.0 where it is absent)."""
+        try:
+            stat = Path(f"/proc/{self._proc.pid}/stat").read_text(encoding="ascii")
+        except OSError:
+            return 0.0
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def requests(self, command: str) -> dict[str, tuple[int, float]]:
+        """``reset`` the child's per-service request count and handler CPU seconds, or
+        ``report`` them (and reset): what the fake cloud spent answering each service."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(command + "\n")
+        self._proc.stdin.flush()
+        if command != "report":
+            return {}
+        return {
+            k: (int(n), float(s)) for k, (n, s) in json.loads(self._proc.stdout.readline()).items()
+        }
+
+    def stop(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
 
 
 def _report_calls(result: Any, accounts: list[str], regions: tuple[str, ...]) -> dict[str, int]:
@@ -411,6 +538,11 @@ def main() -> None:
     ap.add_argument("--prowler", help="path of a prowler executable (its own venv)")
     ap.add_argument("--scoutsuite", help="path of a scout executable (its own venv)")
     ap.add_argument("--no-pacing", action="store_true", help="as --rate 0: no client-side pacing")
+    ap.add_argument(
+        "--moto-process",
+        action="store_true",
+        help="run moto in a child process (default: a thread of this one, sharing its CPU)",
+    )
     a = ap.parse_args()
     spec = Spec(
         accounts=a.accounts,
@@ -418,7 +550,14 @@ def main() -> None:
         app_vpcs=a.app_vpcs,
         app_instances=a.app_instances,
     )
-    run(spec, a.prowler, a.workers, pacing=not a.no_pacing, scoutsuite=a.scoutsuite)
+    run(
+        spec,
+        a.prowler,
+        a.workers,
+        pacing=not a.no_pacing,
+        scoutsuite=a.scoutsuite,
+        moto_process=a.moto_process,
+    )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ record; a read whose error code means "not configured" leaves ``{}``.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from auditor.collect.aws_context import AwsContext, AwsService
@@ -30,10 +29,14 @@ BUCKET_READS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 """Each per-bucket read. Every absent code above is what S3 (and moto) answer when unset."""
 
 
-BUCKET_WORKERS = 8
-"""Buckets read at once within the unit. S3's per-bucket reads are independent and
-metered per bucket prefix (thousands of requests per second), so one account's buckets
-need not wait on each other: read one after another they were the scan's longest chain."""
+READ_WORKERS = 8
+"""Per-bucket reads in flight at once within the unit (at most the client's connection
+pool, 10). The reads are independent (but for the policy status, which follows the
+policy) and cheap to answer, so the unit's time is their round trips: a bucket's reads
+one after another, a bucket per thread, kept it the scan's longest chain."""
+
+_TASKS = tuple(key for key, _, _ in BUCKET_READS if key != "PolicyStatus")
+"""One task per read of a bucket; the policy's task makes the status read too."""
 
 
 def collect(ctx: AwsContext) -> None:
@@ -43,23 +46,35 @@ def collect(ctx: AwsContext) -> None:
     if not buckets:
         return
     ctx.client()  # built once, before the threads share it (boto3 clients are thread-safe)
-    with thread_pool(min(BUCKET_WORKERS, len(buckets))) as pool:
-        records = list(pool.map(functools.partial(_read_bucket, ctx), buckets))
-    for record in records:  # in listing order, whatever order the reads finished in
+    tasks = [(bucket, key) for bucket in buckets for key in _TASKS]
+    with thread_pool(min(READ_WORKERS, len(tasks))) as pool:
+        answers = list(pool.map(lambda task: _read(ctx, *task), tasks))
+    n = len(_TASKS)
+    for i, bucket in enumerate(buckets):  # in listing order, whatever order reads finished in
+        mine: dict[str, Any] = {}
+        for answer in answers[i * n : (i + 1) * n]:
+            mine.update(answer)
+        record: dict[str, Any] = {"Bucket": bucket}
+        record.update((key, mine[key]) for key, _, _ in BUCKET_READS)
         ctx.emit("s3:bucket", record, "s3:ListBuckets")
 
 
-def _read_bucket(ctx: AwsContext, bucket: dict[str, Any]) -> dict[str, Any]:
-    """The listing entry and the answer of each per-bucket read (None: a gap)."""
+def _read(ctx: AwsContext, bucket: dict[str, Any], task: str) -> dict[str, Any]:
+    """One read's answer under its record key (None: a gap). The policy's task reads the
+    policy status after it, only when there is a policy: with none S3 would answer
+    NoSuchBucketPolicy, so the status is ``{}`` unasked."""
     name = str(bucket["Name"])
     arn = f"arn:aws:s3:::{name}"
-    record: dict[str, Any] = {"Bucket": bucket}
+    out: dict[str, Any] = {}
     for key, operation, absent in BUCKET_READS:
-        if key == "PolicyStatus" and record.get("Policy") == {}:
-            record[key] = {}  # no policy: S3 would answer NoSuchBucketPolicy
+        if key == "PolicyStatus" and task == "Policy":
+            if out["Policy"] == {}:
+                out[key] = {}
+                continue
+        elif key != task:
             continue
-        record[key] = ctx.call(operation, absent=absent, resource=arn, Bucket=name)
-    return record
+        out[key] = ctx.call(operation, absent=absent, resource=arn, Bucket=name)
+    return out
 
 
 SERVICE = AwsService(
