@@ -10,10 +10,10 @@ PASS on such records is INCONCLUSIVE, naming the gateway.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
 from auditor.analysis.movement_places_azure import unplaced_nats as _unplaced
 from auditor.checks import Judgement, RuleContext
+from auditor.checks._observed_window import unplaced_public
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
@@ -45,18 +45,11 @@ def undecided(
 ) -> Judgement:
     """INCONCLUSIVE for ``rid``: records from public addresses nothing places reached it on a
     Kafka port while a platform VNet's NAT gateway leaves from prefixes not placed."""
-    res = ctx.graph.get(rid)
-    srcs = sorted({str(f.attributes.get("src")) for f in flows})
-    total = sum(int(str(f.attributes.get("bytes") or 0)) for f in flows)
-    return replace(
-        ctx.inconclusive(
-            rid,
-            f"{total} bytes reached {(res.name if res else '') or rid} on Kafka ports from public "
-            f"addresses no collected resource holds ({', '.join(srcs[:5])}), and NAT gateway "
-            f"{', '.join(n.name or n.id for n in nats)} leaves from public IP prefixes the "
-            "inventory does not place: replication through it cannot be told apart",
-            nodes=[*(f.id for f in flows), *(n.id for n in nats)],
-            attributes={"sources": list(srcs), "bytes": total},
-        ),
+    return unplaced_public(
+        ctx,
+        rid,
+        flows,
+        nats,
+        leaves="NAT gateway {names} leaves from public IP prefixes the inventory does not place",
         unmodelled=UNPLACED_PREFIX,
     )

@@ -19,7 +19,6 @@ source and ``ACCEPT`` by the destination (:mod:`auditor.base.gcp_flowrecords`):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 
 from auditor.analysis.movement_places import Place
 from auditor.analysis.movement_places_gcp import (
@@ -35,6 +34,7 @@ from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.cloud_flows import cloud_flows
 from auditor.analysis.network.traffic import Flow, judge
 from auditor.checks import Judgement, RuleContext
+from auditor.checks._observed_window import unplaced_public
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
@@ -113,18 +113,11 @@ def undecided(
 ) -> Judgement:
     """INCONCLUSIVE for ``rid``: records from public addresses nothing places reached it on a
     Kafka port while a platform network's Cloud NAT leaves from addresses not collected."""
-    res = ctx.graph.get(rid)
-    srcs = sorted({str(f.attributes.get("src")) for f in flows})
-    total = sum(int(str(f.attributes.get("bytes") or 0)) for f in flows)
-    return replace(
-        ctx.inconclusive(
-            rid,
-            f"{total} bytes reached {(res.name if res else '') or rid} on Kafka ports from public "
-            f"addresses no collected resource holds ({', '.join(srcs[:5])}), and Cloud NAT "
-            f"{', '.join(n.name or n.id for n in nats)} leaves from addresses the inventory does "
-            "not hold: replication through it cannot be told apart",
-            nodes=[*(f.id for f in flows), *(n.id for n in nats)],
-            attributes={"sources": list(srcs), "bytes": total},
-        ),
+    return unplaced_public(
+        ctx,
+        rid,
+        flows,
+        nats,
+        leaves="Cloud NAT {names} leaves from addresses the inventory does not hold",
         unmodelled=AUTO_NAT,
     )

@@ -156,3 +156,32 @@ FLOW_KEYS = ("src", "dst", "dst_port", "protocol", "action", "bytes", "records",
 def flow_json(f: Resource) -> dict[str, JSONValue]:
     a = f.attributes
     return {k: a.get(k) for k in (*FLOW_KEYS, "last_seen", "interface_id")}
+
+
+def unplaced_public(
+    ctx: RuleContext,
+    rid: str,
+    flows: Sequence[Resource],
+    nats: Sequence[Resource],
+    *,
+    leaves: str,
+    unmodelled: str,
+) -> Judgement:
+    """INCONCLUSIVE for ``rid``: records from public addresses nothing places reached it on a
+    Kafka port while a platform network's NAT ``leaves`` from addresses not placed, so
+    replication through that NAT cannot be told from a client's traffic."""
+    res = ctx.graph.get(rid)
+    srcs = sorted({str(f.attributes.get("src")) for f in flows})
+    total = sum(int(str(f.attributes.get("bytes") or 0)) for f in flows)
+    return replace(
+        ctx.inconclusive(
+            rid,
+            f"{total} bytes reached {(res.name if res else '') or rid} on Kafka ports from public "
+            f"addresses no collected resource holds ({', '.join(srcs[:5])}), and "
+            f"{leaves.format(names=', '.join(n.name or n.id for n in nats))}: replication "
+            "through it cannot be told apart",
+            nodes=[*(f.id for f in flows), *(n.id for n in nats)],
+            attributes={"sources": list(srcs), "bytes": total},
+        ),
+        unmodelled=unmodelled,
+    )
