@@ -101,8 +101,17 @@ def azure_outbound(
                 missing=tuple(gone) or (res.id,),
             )
         ]
+    return nics_outbound(graph, res, [n for n in nics if n is not None], base, dest)
+
+
+def nics_outbound(
+    graph: BoundaryGraph, res: Resource, nics: Sequence[Resource], base: OutPath, dest: Dest
+) -> list[OutPath]:
+    """Outcomes of ``res`` through each of its NICs (a VM's, or a scale set's IP
+    configurations read as NICs) towards ``dest``; a named destination through the
+    public internet's ranges."""
     out: list[OutPath] = []
-    for nic in [n for n in nics if n is not None]:
+    for nic in nics:
         if dest.name:
             got = nic_outbound(graph, res, nic, base, public_dest().nets)
             out.extend(named_public(got, dest))

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from auditor.analysis.network.answers import Reach
-from auditor.analysis.network.outbound_azure import nic_outbound
-from auditor.analysis.network.outbound_model import Dest, OutPath, named_public, public_dest
+from auditor.analysis.network.outbound_azure import nics_outbound
+from auditor.analysis.network.outbound_model import Dest, OutPath
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, Resource
 
@@ -73,11 +73,4 @@ def scale_set_outbound(
                 unmodelled="" if nics is None else "scale sets without an IP configuration",
             )
         ]
-    out: list[OutPath] = []
-    for nic in nics:
-        if dest.name:
-            got = nic_outbound(graph, res, nic, base, public_dest().nets)
-            out.extend(named_public(got, dest))
-        else:
-            out.extend(nic_outbound(graph, res, nic, base, dest.nets))
-    return out
+    return nics_outbound(graph, res, nics, base, dest)
