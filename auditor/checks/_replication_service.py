@@ -238,7 +238,12 @@ def judge_service(ctx: RuleContext, name: str) -> Judgement:
     return ctx.passed(
         rid,
         f"replication service {svc.name}: {', '.join(names_)} copies {v.source} -> "
-        f"{', '.join(v.targets)}, runs and syncs consumer offsets",
+        f"{', '.join(v.targets)}, runs and syncs consumer offsets"
+        + (
+            ""
+            if svc.offset_sync
+            else " (the declaration says offset_sync: false: the collected settings say otherwise)"
+        ),
         nodes=nodes,
         attributes=attrs,
     )

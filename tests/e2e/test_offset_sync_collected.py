@@ -133,6 +133,7 @@ def test_declared_false_with_collected_sync_on_is_fine(fake_aws: FakeAws) -> Non
     decl = _aws_decl("msk-replicator", offset_sync=False)
     v = _one(_inventory(fake_aws), decl)
     assert v.status is Status.PASS, v.message
+    assert "the declaration says offset_sync: false" in v.message
     sync = offsets_synced(build_graph(_inventory(fake_aws), decl), decl, "us-west-2")
     assert sync.synced is True, sync.reason
 
