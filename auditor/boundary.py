@@ -476,6 +476,12 @@ class ReplicationService(_Strict):
         description="Consumer group offsets are translated and synced (MM2 checkpoints with "
         "sync.group.offsets, replicator offset translation).",
     )
+    consumer_groups: list[str] = Field(
+        default_factory=list,
+        description="Consumer groups that must resume from synced offsets in the target: "
+        "each must be selected by the collected replication's consumer-group patterns "
+        "(MSK Replicator ConsumerGroupsToReplicate/Exclude, MirrorMaker 2 groups/groups.exclude).",
+    )
 
 
 class ConflictHandling(_Strict):

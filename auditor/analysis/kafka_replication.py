@@ -16,7 +16,8 @@ which region into which.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from auditor.base.kinds.kafka import KAFKA_CONNECT_CLUSTER, KAFKA_REPLICATION
@@ -55,9 +56,12 @@ class Flow:
     target_region: str | None
     data: bool
     """It copies records (an MM2 checkpoint connector or a metadata pairing does not)."""
-    offset_sync: bool
-    """It synchronises consumer group offsets itself."""
+    offset_sync: bool | None
+    """It synchronises consumer group offsets itself (None: the setting was not readable)."""
     running: bool | None
+    consumer_groups: tuple[str, ...] = ()
+    """Patterns of the consumer groups whose offsets it syncs (empty: the service default)."""
+    groups_excluded: tuple[str, ...] = ()
     runs_on: str | None = None
     """Id of the collected Connect cluster it runs on (Managed Kafka Connect)."""
     halted_by: str | None = None
@@ -74,6 +78,14 @@ def _endpoint(cluster: object, bootstrap: object) -> str:
     if isinstance(bootstrap, str) and bootstrap:
         return ",".join(sorted(s.strip().lower() for s in bootstrap.split(",") if s.strip()))
     return "?"
+
+
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def _opt(value: object) -> str | None:
@@ -216,8 +228,10 @@ def flows_of(r: Resource, connects: Mapping[str, Resource] | None = None) -> lis
                 source_region=source_region,
                 target_region=target_region,
                 data=f.get("data") is not False,
-                offset_sync=f.get("offset_sync") is True,
+                offset_sync=_flag(f.get("offset_sync")),
                 running=state.running,
+                consumer_groups=_texts(f.get("consumer_groups")),
+                groups_excluded=_texts(f.get("consumer_groups_excluded")),
                 runs_on=connect.id if connect else None,
                 halted_by=state.halted_by,
                 unknown_because=state.unknown_because,
@@ -255,28 +269,112 @@ def collected_flows(graph: BoundaryGraph) -> list[Flow]:
     return all_flows([*replications(graph), *connects])
 
 
-def offsets_state(flow: Flow, flows: Iterable[Flow]) -> bool | None:
-    """Whether consumer offsets of a record-copying flow reach its target (None: unknown).
+@dataclass(frozen=True, kw_only=True)
+class FlowOffsets:
+    """Whether consumer offsets of one record-copying flow reach its target, and why."""
 
-    Its own setting (MSK Replicator), or a running checkpoint flow between the same two
-    clusters that syncs offsets (MirrorMaker 2); a syncing checkpoint whose running state
-    is unknown leaves it unknown.
+    synced: bool | None
+    """None: the deciding setting (or a checkpoint connector's running) was not readable."""
+    by: tuple[str, ...] = ()
+    """Ids of what syncs them (the flow itself, or MirrorMaker 2 checkpoint connectors)."""
+    why: str = ""
+    """When not synced: which collected setting says no, or which could not be read."""
+
+
+_MM2_EXCLUDE = ("console-consumer-.*", "connect-.*", "__.*")
+"""MirrorMaker 2's default ``groups.exclude``."""
+
+
+_MM2 = {"msk-connect", "managedkafka-connect"}
+"""Services whose replication is MirrorMaker 2 connectors (offsets synced by checkpoints)."""
+
+
+def _setting(f: Flow) -> tuple[str, str]:
+    """(offset-sync setting, consumer-group setting) of a flow's service, by their API names."""
+    if f.service == "msk-replicator":
+        return (
+            "ConsumerGroupReplication.SynchroniseConsumerGroupOffsets",
+            "ConsumerGroupReplication.ConsumerGroupsToReplicate/ConsumerGroupsToExclude",
+        )
+    if f.service in _MM2:
+        return (
+            "sync.group.offsets.enabled (with emit.checkpoints.enabled)",
+            "groups/groups.exclude",
+        )
+    return (f"consumer offset sync of {f.service or 'the replication'}", "its consumer groups")
+
+
+def _covers(f: Flow, group: str) -> bool | None:
+    """Whether ``f``'s consumer-group patterns select ``group`` (None: a pattern is no regex
+    Python can read)."""
+    mm2 = f.service in _MM2
+    include = f.consumer_groups or ((".*",) if mm2 else ())
+    exclude = f.groups_excluded or (_MM2_EXCLUDE if mm2 else ())
+    try:
+        hit = any(re.fullmatch(p, group) for p in include)
+        return hit and not any(re.fullmatch(p, group) for p in exclude)
+    except re.error:
+        return None
+
+
+def _one_sync(c: Flow, groups: Sequence[str], own: bool) -> FlowOffsets:
+    """One candidate (the flow itself, ``own``, or a checkpoint connector) judged on its
+    collected offset-sync setting, its running (a checkpoint's), and its group patterns."""
+    sync_key, groups_key = _setting(c)
+    if c.offset_sync is None:
+        return FlowOffsets(synced=None, why=f"{c.name}: {sync_key} was not readable")
+    if c.offset_sync is False:
+        return FlowOffsets(synced=False, why=f"{c.name}: {sync_key} is off")
+    if not own and c.running is not True:
+        state = "not running" if c.running is False else "whether it runs was not recorded"
+        return FlowOffsets(synced=False if c.running is False else None, why=f"{c.name}: {state}")
+    covered = {g: _covers(c, g) for g in groups}
+    unread = [g for g, v in covered.items() if v is None]
+    missed = [g for g, v in covered.items() if v is False]
+    if missed:
+        return FlowOffsets(
+            synced=False,
+            why=f"{c.name}: {groups_key} does not select consumer group(s) {', '.join(missed)}",
+        )
+    if unread:
+        return FlowOffsets(
+            synced=None,
+            why=f"{c.name}: {groups_key} is no readable pattern for {', '.join(unread)}",
+        )
+    return FlowOffsets(synced=True, by=(c.replication,))
+
+
+def flow_offsets(flow: Flow, flows: Iterable[Flow], groups: Sequence[str] = ()) -> FlowOffsets:
+    """Whether consumer offsets of a record-copying flow reach its target: the one decision.
+
+    Read from what was collected, never the declaration: MSK Replicator's own
+    ``SynchroniseConsumerGroupOffsets``; for MirrorMaker 2 a running checkpoint connector
+    between the same two clusters with ``sync.group.offsets.enabled``. ``groups`` (declared
+    consumer groups) must each be selected by that setting's group patterns. A setting
+    not readable, or a checkpoint whose running is unknown, leaves it unknown.
     """
-    if flow.offset_sync:
-        return True
-    checkpoints = [
-        f.running
-        for f in flows
-        if not f.data and f.offset_sync and (f.source, f.target) == (flow.source, flow.target)
+    if flow.service not in _MM2 or flow.offset_sync is not False:
+        return _one_sync(flow, groups, own=True)
+    answers = [
+        _one_sync(c, groups, own=False)
+        for c in flows
+        if not c.data
+        and c.service == flow.service
+        and (c.source, c.target) == (flow.source, flow.target)
     ]
-    if any(c is True for c in checkpoints):
-        return True
-    return None if any(c is None for c in checkpoints) else False
-
-
-def offsets_synced(flow: Flow, flows: Iterable[Flow]) -> bool:
-    """Consumer offsets of a record-copying flow are known to reach its target."""
-    return offsets_state(flow, flows) is True
+    if not answers:
+        return FlowOffsets(
+            synced=False,
+            why=f"{flow.name}: no MirrorMaker 2 checkpoint connector between the same clusters "
+            "(MirrorCheckpointConnector with sync.group.offsets.enabled) was collected",
+        )
+    synced = [a for a in answers if a.synced is True]
+    if synced:
+        return FlowOffsets(synced=True, by=tuple(sorted({i for a in synced for i in a.by})))
+    unknown = any(a.synced is None for a in answers)
+    return FlowOffsets(
+        synced=None if unknown else False, why="; ".join(sorted(a.why for a in answers))
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -300,18 +398,11 @@ def offset_sync_routes(graph: BoundaryGraph) -> list[OffsetRoute]:
     for f in flows:
         if not f.data or f.running is not True or not f.source_region or not f.target_region:
             continue
-        if not offsets_synced(f, flows):
+        sync = flow_offsets(f, flows)
+        if sync.synced is not True:
             continue
         ids = by_route.setdefault((f.source_region, f.target_region), set())
-        ids.add(f.replication)
-        ids.update(
-            c.replication
-            for c in flows
-            if not c.data
-            and c.offset_sync
-            and c.running is True
-            and (c.source, c.target) == (f.source, f.target)
-        )
+        ids.update({f.replication, *sync.by})
     return [
         OffsetRoute(source_region=s, target_region=t, replications=tuple(sorted(ids)))
         for (s, t), ids in sorted(by_route.items())

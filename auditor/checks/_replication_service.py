@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from auditor.analysis.failover import member_running, service_members, service_route
-from auditor.analysis.kafka_replication import Flow, collected_flows, offsets_state
+from auditor.analysis.kafka_replication import Flow, collected_flows, flow_offsets
 from auditor.analysis.network import label
 from auditor.base.kinds.kafka import KAFKA_REPLICATION
 from auditor.boundary import ReplicationService
@@ -110,7 +110,7 @@ def _service_attrs(
                 "source_region": f.source_region,
                 "target_region": f.target_region,
                 "running": f.running,
-                "offset_sync": offsets_state(f, v.collected),
+                "offset_sync": flow_offsets(f, v.collected, svc.consumer_groups).synced,
             }
             for fs in v.routes.values()
             for f in fs
@@ -134,7 +134,7 @@ def _service_problems(
         )
     for t, flows in v.routes.items():
         if flows:
-            out.problems += _route_problems(svc.name, v.source, t, flows, v.collected)
+            out.problems += _route_problems(svc, v.source, t, flows, v.collected)
             out.unknown += [
                 f"whether {f.name} ({f.service}) runs was not recorded"
                 + (f" ({f.unknown_because})" if f.unknown_because else "")
@@ -142,10 +142,10 @@ def _service_problems(
                 if f.running is None
             ]
             out.unknown += [
-                f"whether a MirrorMaker 2 checkpoint connector syncing the offsets of {f.name} "
-                "runs was not recorded"
+                f"whether {f.name} syncs consumer offsets could not be read ({o.why})"
                 for f in flows
-                if f.running is not False and offsets_state(f, v.collected) is None
+                if f.running is not False
+                and (o := flow_offsets(f, v.collected, svc.consumer_groups)).synced is None
             ]
         elif v.hosts_of:
             if t not in v.hosts:
@@ -191,7 +191,9 @@ def _service_problems(
     if v.hosts_of and not any(v.routes.values()) and all(s is False for s in states):
         out.problems.append("none of its resources is running")
     if not svc.offset_sync and not any(
-        offsets_state(f, v.collected) is True for fs in v.routes.values() for f in fs
+        flow_offsets(f, v.collected, svc.consumer_groups).synced is True
+        for fs in v.routes.values()
+        for f in fs
     ):
         out.problems.append("consumer offset sync is not declared (offset_sync: false)")
     return out
@@ -236,16 +238,26 @@ def judge_service(ctx: RuleContext, name: str) -> Judgement:
     return ctx.passed(
         rid,
         f"replication service {svc.name}: {', '.join(names_)} copies {v.source} -> "
-        f"{', '.join(v.targets)}, runs and syncs consumer offsets",
+        f"{', '.join(v.targets)}, runs and syncs consumer offsets"
+        + (
+            ""
+            if svc.offset_sync
+            else " (the declaration says offset_sync: false: the collected settings say otherwise)"
+        ),
         nodes=nodes,
         attributes=attrs,
     )
 
 
 def _route_problems(
-    name: str, source: str | None, target: str, flows: list[Flow], collected: list[Flow]
+    svc: ReplicationService,
+    source: str | None,
+    target: str,
+    flows: list[Flow],
+    collected: list[Flow],
 ) -> list[str]:
-    """What fails on one collected route: nothing running, offsets not synced."""
+    """What fails on one collected route: nothing running, offsets not synced (by the
+    collected setting that says so)."""
     out: list[str] = []
     if all(f.running is False for f in flows):
         out.append(
@@ -256,16 +268,13 @@ def _route_problems(
             + ")"
         )
     for f in flows:
-        if f.running is not False and offsets_state(f, collected) is False:
-            how = (
-                "SynchroniseConsumerGroupOffsets is off"
-                if f.service == "msk-replicator"
-                else "no MirrorMaker 2 checkpoint connector between the same clusters has "
-                "sync.group.offsets.enabled"
-            )
+        sync = flow_offsets(f, collected, svc.consumer_groups)
+        if f.running is not False and sync.synced is False:
+            declared = " although offset_sync: true is declared" if svc.offset_sync else ""
             out.append(
                 f"{f.name} ({f.service}) copies {source} -> {target} without consumer offset "
-                f"sync ({how}): consumers in {target} restart from their reset policy"
+                f"sync{declared} ({sync.why}): consumers in {target} restart from their reset "
+                "policy"
             )
     return out
 

@@ -248,7 +248,7 @@ def _replication_steps(graph: BoundaryGraph, decl: Declaration, region: str) -> 
             synced = (
                 "were synced"
                 if svc.name in sync.by
-                else "may have been synced (whether it runs was not recorded)"
+                else "may have been synced (its sync setting or running was not read)"
                 if svc.name in sync.unknown_by
                 else "were NOT synced"
             )

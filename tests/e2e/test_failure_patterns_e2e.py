@@ -319,13 +319,17 @@ def test_failover_plan_lists_primary_blockers_and_offsets_only_when_synced(
     synced = _plan(fake_aws, tmp_path / "synced", offset_sync=True)
     blockers = synced[synced.index("blockers in us-east-1 (failed away from):") :]
     assert "FAIL failure.data-replicated" in blockers and "fo-log-use1" in blockers
-    assert "consumer groups resume in us-west-2 from synced offsets (offsets synced by mm2" in (
+    # MirrorMaker 2 on EC2 workers: the declared offset_sync cannot be read anywhere, so
+    # the plan says unknown (it used to trust the flag and say "resume from synced offsets").
+    assert "from synced offsets" not in synced
+    assert "Consumers: whether offsets are synced into us-west-2 is unknown (mm2 declares " in (
         synced
     )
+    assert "whose sync.group.offsets.enabled no control-plane API exposes" in synced
     unsynced = _plan(fake_aws, tmp_path / "unsynced", offset_sync=False)
     assert "from synced offsets" not in unsynced
     assert (
         "Consumers: offsets are NOT synced into us-west-2 (mm2 replicates into us-west-2 "
-        "without offset sync)" in unsynced
+        "without offset sync (none collected, none declared))" in unsynced
     )
     assert "consumer offsets were NOT synced" in unsynced

@@ -95,6 +95,7 @@ def test_replicator_is_read_with_its_flows_and_offset_sync(fake_aws: FakeAws) ->
             "topics": ["orders.*"],
             "topics_excluded": [],
             "consumer_groups": [".*"],
+            "consumer_groups_excluded": [],
             "offset_sync": True,
             "data": True,
         }
@@ -368,4 +369,4 @@ def test_a_replicator_that_is_not_running_syncs_no_offsets_for_the_plan(
     )
     sync = offsets_synced(build_graph(inv, decl), decl, "us-west-2")
     assert sync.synced is False, sync.reason
-    assert "no running resource" in sync.reason
+    assert "fo-use1-to-usw2 (msk-replicator) is not running" in sync.reason

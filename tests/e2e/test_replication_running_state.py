@@ -211,4 +211,4 @@ def test_failover_plan_says_what_is_known_of_offsets(
     out = _plan(tmp_path / "unread", no_connect, _decl({"mm2-orders"}))
     assert f"Consumers: whether offsets are synced into {EW4} is unknown" in out, out
     assert "was not collected" in out
-    assert "consumer offsets may have been synced (whether it runs was not recorded)" in out
+    assert "consumer offsets may have been synced (its sync setting or running was not read)" in out

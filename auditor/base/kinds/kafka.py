@@ -30,11 +30,15 @@ KAFKA_REPLICATION = define_kind(
             (
                 "what it copies: [{`source_cluster`, `target_cluster`, `source_bootstrap`, "
                 "`target_bootstrap`, `source_region`, `target_region`, `topics`, "
-                "`topics_excluded`, `consumer_groups`, `offset_sync`, `data`}]; a cluster is "
+                "`topics_excluded`, `consumer_groups`, `consumer_groups_excluded`, "
+                "`offset_sync`, `data`}]; a cluster is "
                 "null when it is no collected resource (MirrorMaker 2 names bootstrap servers), "
                 "a region null when it cannot be told (brokers outside the cloud's API); "
                 "`offset_sync` is whether consumer group offsets are synchronised to the "
-                "target; `data` false for what copies no records (an MM2 checkpoint connector, "
+                "target (null: the setting could not be read); `consumer_groups` and "
+                "`consumer_groups_excluded` the group patterns it selects and leaves out "
+                "(empty: the service's default); `data` false for what copies no records "
+                "(an MM2 checkpoint connector, "
                 "a metadata-only pairing)"
             ),
         ),

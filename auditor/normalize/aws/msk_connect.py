@@ -8,7 +8,9 @@ read from MSK broker host names (``*.kafka.<region>.amazonaws.com``) and is null
 for any other broker (self-managed, another cloud): the auditor cannot place
 those. A checkpoint connector syncs consumer group offsets when
 ``sync.group.offsets.enabled`` is true and checkpoints are emitted
-(``emit.checkpoints.enabled``, true unless set false); it copies no records.
+(``emit.checkpoints.enabled``, true unless set false); it copies no records. A
+setting given through a config provider (``${provider:path:key}``) is not readable
+here: ``offset_sync`` is then null.
 """
 
 from __future__ import annotations
@@ -45,10 +47,26 @@ def config_list(value: str | None) -> list[str]:
     return sorted(v.strip() for v in (value or "").split(",") if v.strip())
 
 
-def config_flag(config: dict[str, str], key: str, default: bool) -> bool:
-    """A true/false connector setting (``default`` when unset)."""
+def config_flag(config: dict[str, str], key: str, default: bool) -> bool | None:
+    """A true/false connector setting (``default`` when unset; None when it is a config
+    provider reference, whose value is resolved only in the workers)."""
     value = config.get(key)
-    return default if value is None else value.strip().lower() == "true"
+    if value is None:
+        return default
+    if value.strip().startswith("${"):
+        return None
+    return value.strip().lower() == "true"
+
+
+def checkpoint_syncs(role: str, config: dict[str, str]) -> bool | None:
+    """Whether a MirrorMaker 2 connector syncs consumer group offsets (None: not readable)."""
+    if role != "checkpoint":
+        return False
+    sync = config_flag(config, "sync.group.offsets.enabled", False)
+    emit = config_flag(config, "emit.checkpoints.enabled", True)
+    if sync is False or emit is False:
+        return False
+    return None if sync is None or emit is None else True
 
 
 @normalizes("aws", "kafkaconnect:connector")
@@ -66,11 +84,7 @@ def connector(rec: RawRecord, out: Builder) -> None:
     )
     source = config.get("source.cluster.bootstrap.servers")
     target = config.get("target.cluster.bootstrap.servers") or workers
-    syncs = (
-        role == "checkpoint"
-        and config_flag(config, "sync.group.offsets.enabled", False)
-        and config_flag(config, "emit.checkpoints.enabled", True)
-    )
+    syncs = checkpoint_syncs(role, config)
     flow: dict[str, JSONValue] = {
         "source_cluster": None,
         "target_cluster": None,
@@ -81,6 +95,7 @@ def connector(rec: RawRecord, out: Builder) -> None:
         "topics": config_list(config.get("topics") or config.get("topics.regex")),
         "topics_excluded": config_list(config.get("topics.exclude")),
         "consumer_groups": config_list(config.get("groups")),
+        "consumer_groups_excluded": config_list(config.get("groups.exclude")),
         "offset_sync": syncs,
         "data": role == "source",
     }

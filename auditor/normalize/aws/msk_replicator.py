@@ -4,7 +4,8 @@ Each replication info becomes one flow from its source cluster to its target
 cluster (aliases resolved through the replicator's cluster list); a cluster's
 region is its ARN's. ``offset_sync`` is the flow's
 ``ConsumerGroupReplication.SynchroniseConsumerGroupOffsets`` (AWS's default
-when unset is false); ``flows`` is empty when the API listed none.
+when unset is false; null when the answer has no ``ConsumerGroupReplication``, so
+the setting was not read); ``flows`` is empty when the API listed none.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def _strings(value: Any) -> list[str]:
 
 def _flow(info: Any, clusters: dict[str, str | None]) -> dict[str, JSONValue]:
     topics = info.get("TopicReplication") or {}
-    groups = info.get("ConsumerGroupReplication") or {}
+    read = isinstance(info.get("ConsumerGroupReplication"), dict)
+    groups = info.get("ConsumerGroupReplication") if read else {}
     source = clusters.get(str(info.get("SourceKafkaClusterAlias")))
     target = clusters.get(str(info.get("TargetKafkaClusterAlias")))
     return {
@@ -41,7 +43,8 @@ def _flow(info: Any, clusters: dict[str, str | None]) -> dict[str, JSONValue]:
         "topics": _strings(topics.get("TopicsToReplicate")),
         "topics_excluded": _strings(topics.get("TopicsToExclude")),
         "consumer_groups": _strings(groups.get("ConsumerGroupsToReplicate")),
-        "offset_sync": bool(groups.get("SynchroniseConsumerGroupOffsets", False)),
+        "consumer_groups_excluded": _strings(groups.get("ConsumerGroupsToExclude")),
+        "offset_sync": bool(groups.get("SynchroniseConsumerGroupOffsets", False)) if read else None,
         "data": True,
     }
 

@@ -24,7 +24,7 @@ from auditor.base.edges import RUNS_ON
 from auditor.base.kinds.kafka import KAFKA_REPLICATION
 from auditor.model import JSONValue, RawRecord
 from auditor.normalize import Builder, normalizes
-from auditor.normalize.aws.msk_connect import MIRROR_ROLES, config_flag, config_list
+from auditor.normalize.aws.msk_connect import MIRROR_ROLES, checkpoint_syncs, config_list
 from auditor.normalize.gcp._names import SOURCE, data, labels, last, location, region_of
 
 _HOST = re.compile(
@@ -62,11 +62,7 @@ def connector(rec: RawRecord, out: Builder) -> None:
     target = config.get("target.cluster.bootstrap.servers")
     source_cluster, source_region = bootstrap_cluster(source)
     target_cluster, target_region = bootstrap_cluster(target)
-    syncs = (
-        role == "checkpoint"
-        and config_flag(config, "sync.group.offsets.enabled", False)
-        and config_flag(config, "emit.checkpoints.enabled", True)
-    )
+    syncs = checkpoint_syncs(role, config)
     flow: dict[str, JSONValue] = {
         "source_cluster": source_cluster,
         "target_cluster": target_cluster,
@@ -77,6 +73,7 @@ def connector(rec: RawRecord, out: Builder) -> None:
         "topics": config_list(config.get("topics") or config.get("topics.regex")),
         "topics_excluded": config_list(config.get("topics.exclude")),
         "consumer_groups": config_list(config.get("groups")),
+        "consumer_groups_excluded": config_list(config.get("groups.exclude")),
         "offset_sync": syncs,
         "data": role == "source",
     }
