@@ -108,6 +108,9 @@ def _medium(
     and AWS's egress) says how a sender whose far end is outside left (GCP: by its sending
     interface; AWS: by its subnet's route table, ``unknown`` when that cannot be told)."""
     ends = [p for p in (s, d) if p is not None]
+    aws_out = s is not None and s.cloud == "aws" and not s.public
+    if aws_out and s is not None and d is not None and d.public and d.via != "nat":
+        return out[3].way(out[0], out[1], s.region).medium  # AWS: by the sender's route
     if any(p.public and p.via == "nat" for p in ends):
         return "nat"
     if any(p.public for p in ends):

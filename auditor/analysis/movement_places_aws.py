@@ -105,9 +105,10 @@ class Egress:
         """How a packet from ``address`` (an AWS sender in ``region``) to ``destination``
         leaves, by its subnet's route table."""
         try:
+            ipaddress.ip_address(destination)
             src = self._sender(address, region)
         except ValueError:
-            return Way(medium=UNKNOWN, reason=f"{address} is not an address")
+            return Way(medium=UNKNOWN, reason=f"{address} -> {destination} is not two addresses")
         if src is None:
             return Way(medium=UNKNOWN, reason=f"no collected subnet holds {address}")
         key = (src.region, src.subnet)

@@ -252,3 +252,17 @@ def test_an_aws_senders_way_out_is_its_subnets_route_or_unknown_with_the_reason(
     pl = Egress([*estate, _table("rtb-a", s3, subnets=["subnet-a"])]).way
     got = pl("10.0.1.5", "192.0.2.1", "us-east-1")
     assert got.medium == "unknown" and "pl-63a5400a" in got.reason
+
+
+def test_an_aws_sender_to_another_regions_public_address_goes_by_its_route() -> None:
+    """The addresses say "public addresses"; the sender's NAT route says the NAT gateway
+    carried it (and bills its processing)."""
+    local = _route("10.0.0.0/16", "local", "local")
+    far = _r("instance", "i-far", "us-west-2", private_ip="10.1.0.5", public_ip="198.51.100.20")
+    nat = [local, _route("0.0.0.0/0", "nat", "nat-1")]
+    estate = [*ESTATE, far, _table("rtb-a", nat, subnets=["subnet-a"])]
+    m = movement_map([*estate, _flow(1, "10.0.1.5", "198.51.100.20", 7)])
+    assert m is not None
+    assert [(c.kind, c.medium, c.cost_class, c.bytes) for c in m.crossings] == [
+        ("region", "nat", "nat-processing + inter-region", 7)
+    ]
