@@ -4,7 +4,8 @@ Every ACCEPTed ``observed_flow`` (and GCP's SENT, what a VM sent; counted once w
 ends logged it) is placed at both ends (:mod:`.movement_places`) and called a **crossing**
 when it leaves a zone: to the internet (or in from it), to another cloud, account, region
 or availability zone. Per crossing: bytes in the window, the **medium** the addresses show (a NAT
-gateway, public addresses, a peering, another private link) and the **cost class**
+gateway, public addresses, a peering, another private link; an AWS sender's way out by its
+subnet's route table, :mod:`.movement_places_aws`) and the **cost class**
 (inter-AZ, inter-region, NAT processing, internet egress, PrivateLink, ingress),
 priced from ``auditor/data/transfer_prices.json`` (list prices with their date, never
 fetched). Pure: the same inventory gives the same map.
@@ -19,6 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from auditor.analysis import movement_places_aws
 from auditor.analysis.movement_places import Place, Places
 from auditor.analysis.movement_places_azure import host_local
 from auditor.analysis.movement_places_gcp import SEEN, Egress, one_per_connection
@@ -100,18 +102,24 @@ def _medium(
     d: Place | None,
     peered: set[frozenset[str]],
     nat_nets: set[str],
-    out: tuple[str, Egress],
+    out: tuple[str, str, Egress, movement_places_aws.Egress],
 ) -> str:
-    """The medium two placed ends show; ``out`` (the source address, GCP's egress) says how
-    a sender whose far end is outside left (GCP: by its sending interface)."""
+    """The medium two placed ends show; ``out`` (the source and destination addresses, GCP's
+    and AWS's egress) says how a sender whose far end is outside left (GCP: by its sending
+    interface; AWS: by its subnet's route table, ``unknown`` when that cannot be told)."""
     ends = [p for p in (s, d) if p is not None]
+    aws_out = s is not None and s.cloud == "aws" and not s.public
+    if aws_out and s is not None and d is not None and d.public and d.via != "nat":
+        return out[3].way(out[0], out[1], s.region).medium  # AWS: by the sender's route
     if any(p.public and p.via == "nat" for p in ends):
         return "nat"
     if any(p.public for p in ends):
         return "public addresses"
     if d is None and s is not None:
         if s.cloud == "gcp":
-            return out[1].medium(out[0], s.network, s.region)
+            return out[2].medium(out[0], s.network, s.region)
+        if s.cloud == "aws":
+            return out[3].way(out[0], out[1], s.region).medium
         return "nat" if s.network in nat_nets else "internet gateway or unmodelled"
     if s is None or d is None:
         return "internet gateway or unmodelled"
@@ -149,6 +157,7 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
         return None
     places = Places(resources)
     egress = Egress(resources)
+    aws = movement_places_aws.Egress(resources)
     peered = _peered(resources)
     nat_nets = {
         str(v)
@@ -178,7 +187,7 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
         kind = _kind(s, d, far)
         if not kind:
             continue
-        medium = _medium(s, d, peered, nat_nets, (src, egress))
+        medium = _medium(s, d, peered, nat_nets, (src, dst, egress, aws))
         cls = _cost_class(s, d, medium, dst in endpoints)
         key = (kind, _label(s, src), _label(d, dst), medium, cls)
         got = sums.setdefault(key, [0, 0])

@@ -34,6 +34,15 @@ while a record from an unplaced public address reached its brokers on a Kafka po
 (INCONCLUSIVE, named). A sampled or filtered subnetwork keeps every PASS INCONCLUSIVE.
 The sending VM's ``SENT`` record counts (once with the receiver's ``ACCEPT``), so
 replication sent to another site's external IP FAILs even when only the sender logs.
+
+AWS: a record at the sender (its private address to the other site's public one) takes
+its medium from the sender's subnet route table (:mod:`._observed_medium_aws`): a NAT
+gateway route is ``nat`` (the NAT gateway the cause), an internet gateway route from an
+interface with a public IP ``internet``; a way that cannot be told (no table or route,
+a blackhole, an uncollected prefix list, a transit gateway or appliance) is still a
+public one (``nat or internet``: an Elastic IP is reached from outside its VPC only
+through an internet gateway), so it FAILs when neither is declared; when one is, it
+keeps the receiver INCONCLUSIVE, naming why, unless another flow into it FAILs.
 """
 
 from __future__ import annotations
@@ -49,7 +58,9 @@ from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks import _observed_nat_azure as azure_nat
 from auditor.checks import _observed_sites_gcp as gcp
 from auditor.checks._admission import with_links
+from auditor.checks._observed_medium_aws import SenderMedium
 from auditor.checks._observed_window import (
+    Window,
     flow_json,
     flow_text,
     flows_asked,
@@ -82,6 +93,8 @@ class _Seen:
     private: list[Resource] = field(default_factory=list)
     public: list[tuple[Resource, str, str]] = field(default_factory=list)
     """(flow, medium, the resource carrying it)."""
+    unknown: list[tuple[Resource, str]] = field(default_factory=list)
+    """(flow, why its medium cannot be told): an AWS sender's route not determined."""
     network: str = ""
     """The key of the network the destination lies in (whose read must be complete for
     "all replication traffic into it was private" to hold)."""
@@ -116,6 +129,7 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     gnets = {network_key(n) for n in gcp_nets}
     gsites = {network_key(n) for n in gcp_nets if declared & set(gcp.sites_of(g, n))}
     places = Places(g.inventory.resources)
+    aws = SenderMedium(g.inventory.resources)
     ports = set(ctx.declaration.network.kafka_ports)
     allowed = {str(v) for v in ctx.declaration.network.replication.via}
     seen: dict[str, _Seen] = {}
@@ -147,8 +161,15 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
             continue
         crossed.update((s.network, d.network))
         how, carrier = medium(s, d)
+        why = ""
+        if (sent := aws.of(s, d, str(a.get("src")), str(a.get("dst")))) is not None:
+            how, carrier, why = sent  # AWS: the sender's route table, not the addresses
         got = seen.setdefault(d.resource, _Seen(network=d.network))
-        if how == "private" or how in allowed:
+        if how == "unknown" and not allowed & set(PUBLIC_MEDIA):
+            got.public.append((flow, "nat or internet", d.resource))  # either is undeclared
+        elif how == "unknown":
+            got.unknown.append((flow, why))
+        elif how == "private" or how in allowed:
             got.private.append(flow)
         else:
             got.public.append((flow, how, carrier))
@@ -162,13 +183,27 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
             yield _undecided(ctx, rid, maybe[rid], nats)
             continue
         gap = None
+        if not got.public and got.unknown:
+            yield _unknown(ctx, rid, got)
+            continue
         if not got.public:  # a PASS needs every flow into it read (a site's network: keyed)
             gap = unobserved(ctx, by_key[got.network], wins.get(got.network), None, {})
         yield replace(gap, resource=rid) if gap else _judge(ctx, rid, got, sorted(allowed))
-    for n in sorted(nets, key=lambda x: x.id):
+    quiet = [
+        n
+        for n in sorted(nets, key=lambda x: x.id)
+        if (network_key(n) in site or network_key(n) in gsites)
+        and network_key(n) not in crossed | undecided
+    ]
+    yield from _uncrossed(ctx, quiet, wins)
+
+
+def _uncrossed(
+    ctx: RuleContext, nets: list[Resource], wins: dict[str, Window]
+) -> Iterator[Judgement]:
+    """PASS per site network replication did not cross, when observed in full (else the gap)."""
+    for n in nets:
         k = network_key(n)
-        if (k not in site and k not in gsites) or k in crossed or k in undecided:
-            continue
         gap = unobserved(ctx, n, wins.get(k), None, {})
         if gap is not None:
             yield gap
@@ -191,6 +226,21 @@ def _undecided(
     if res is not None and res.cloud == "azure":
         return azure_nat.undecided(ctx, rid, flows, nats["azure"])
     return gcp.undecided(ctx, rid, flows, nats["gcp"])
+
+
+def _unknown(ctx: RuleContext, rid: str, got: _Seen) -> Judgement:
+    """INCONCLUSIVE: replication into ``rid`` whose medium the sender's route cannot tell."""
+    whys = sorted({w for _, w in got.unknown})
+    total = sum(int(str(f.attributes.get("bytes") or 0)) for f, _ in got.unknown)
+    name = ctx.graph.resource(rid).name if ctx.graph.get(rid) is not None else rid
+    j = ctx.inconclusive(
+        rid,
+        f"replication traffic reached {name}'s public address ({total} bytes) "
+        f"from an AWS sender whose way out cannot be told: {'; '.join(whys[:3])}",
+        nodes=[f.id for f, _ in got.unknown],
+        attributes={"bytes": total, "flows": [flow_json(f) for f, _ in got.unknown]},
+    )
+    return replace(j, unmodelled="; ".join(whys))
 
 
 def _nets_of(places: Places, maybe: dict[str, list[Resource]]) -> set[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from auditor.analysis.data_movement import movement_map, new_crossings, prices
+from auditor.analysis.movement_places_aws import Egress, Way
 from auditor.model import JSONValue, Resource
 
 ACCT = "111111111111"
@@ -94,11 +95,9 @@ def test_zones_endpoints_and_one_zone() -> None:
 def test_internet_and_outside_the_estate_are_told_apart() -> None:
     got = _map(_flow(1, "10.0.1.5", "198.51.100.9", 10), _flow(2, "10.0.1.5", "172.16.0.9", 20))
     a = f"aws/{ACCT}/us-east-1"
-    assert got[("internet", a, "internet", "internet gateway or unmodelled")][:2] == (
-        10,
-        "internet-egress",
-    )
-    assert ("outside the estate", a, "outside the estate", "internet gateway or unmodelled") in got
+    # No route table of the sender's subnet was collected: the way out is not guessed.
+    assert got[("internet", a, "internet", "unknown")][:2] == (10, "internet-egress")
+    assert ("outside the estate", a, "outside the estate", "unknown") in got
 
 
 def test_no_read_no_map_and_new_crossings_compare_kind_ends_and_medium() -> None:
@@ -212,3 +211,58 @@ def test_a_gcp_cloud_nat_of_listed_subnetworks_serves_only_their_primary_ranges(
         ("nat", 10),
         ("internet gateway or unmodelled", 100 + 1000),
     }
+
+
+def _table(
+    rid: str, routes: list[JSONValue], *, main: bool = False, subnets: JSONValue = None
+) -> Resource:
+    return _r(
+        "route_table", rid, vpc_id="vpc-1", main=main, subnet_ids=subnets or [], routes=routes
+    )
+
+
+def _route(dest: str, kind: str, target: str, state: str = "active") -> JSONValue:
+    return {"destination": dest, "target_type": kind, "target_id": target, "state": state}
+
+
+def test_an_aws_senders_way_out_is_its_subnets_route_or_unknown_with_the_reason() -> None:
+    local = _route("10.0.0.0/16", "local", "local")
+    a_routes = [
+        local,
+        _route("0.0.0.0/0", "nat", "nat-1"),
+        _route("198.51.100.0/24", "nat", "nat-1", state="blackhole"),
+    ]
+    estate = [
+        *ESTATE,
+        _table("rtb-main", [local, _route("0.0.0.0/0", "tgw", "tgw-1")], main=True),
+        _r("interface", "eni-b", subnet_id="subnet-b", private_ips=["10.0.2.7"]),
+    ]
+    way = Egress([*estate, _table("rtb-a", a_routes, subnets=["subnet-a"])]).way
+    # subnet-b has no table of its own: the main table's route decides it
+    assert way("10.0.2.7", "192.0.2.1", "us-east-1") == Way(
+        medium="transit gateway", target="tgw-1"
+    )
+    assert way("10.0.1.5", "192.0.2.1", "us-east-1") == Way(medium="nat", target="nat-1")
+    hole = way("10.0.1.5", "198.51.100.9", "us-east-1")
+    assert hole.medium == "unknown" and "blackholes 198.51.100.9" in hole.reason
+    nowhere = way("10.9.9.9", "192.0.2.1", "us-east-1")
+    assert nowhere == Way(medium="unknown", reason="no collected subnet holds 10.9.9.9")
+    # a gateway endpoint's prefix list was not collected: S3's addresses may be in it
+    s3 = [*a_routes, _route("pl-63a5400a", "vpce", "vpce-s3")]
+    pl = Egress([*estate, _table("rtb-a", s3, subnets=["subnet-a"])]).way
+    got = pl("10.0.1.5", "192.0.2.1", "us-east-1")
+    assert got.medium == "unknown" and "pl-63a5400a" in got.reason
+
+
+def test_an_aws_sender_to_another_regions_public_address_goes_by_its_route() -> None:
+    """The addresses say "public addresses"; the sender's NAT route says the NAT gateway
+    carried it (and bills its processing)."""
+    local = _route("10.0.0.0/16", "local", "local")
+    far = _r("instance", "i-far", "us-west-2", private_ip="10.1.0.5", public_ip="198.51.100.20")
+    nat = [local, _route("0.0.0.0/0", "nat", "nat-1")]
+    estate = [*ESTATE, far, _table("rtb-a", nat, subnets=["subnet-a"])]
+    m = movement_map([*estate, _flow(1, "10.0.1.5", "198.51.100.20", 7)])
+    assert m is not None
+    assert [(c.kind, c.medium, c.cost_class, c.bytes) for c in m.crossings] == [
+        ("region", "nat", "nat-processing + inter-region", 7)
+    ]
