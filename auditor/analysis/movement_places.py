@@ -13,12 +13,14 @@ addresses and alias ranges: :mod:`.movement_places_gcp`).
 from __future__ import annotations
 
 import ipaddress
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from auditor.analysis import movement_places_gcp
 from auditor.analysis.movement_places_azure import azure_spots, nat_prefix_spots
 from auditor.analysis.network.addresses import Net, parse_net
+from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
 
@@ -53,6 +55,7 @@ class Places:
     def __init__(self, resources: Iterable[Resource]) -> None:
         self._exact: dict[str, Place] = {}
         self._ranges: list[tuple[Net, int, Place]] = []
+        self._seen: dict[str, Place | None] = {}
         subnets: dict[tuple[str, str], Resource] = {}
         # Resources' own addresses before public IP resources (which name no zone).
         rs = sorted(resources, key=lambda r: (r.kind == Kind.PUBLIC_IP, r.id))
@@ -124,7 +127,15 @@ class Places:
                     self._ranges.append((n, len(self._ranges), own))
 
     def of(self, address: str) -> Place | None:
-        """Where ``address`` lies; None when outside every collected network."""
+        """Where ``address`` lies; None when outside every collected network (remembered:
+        the rules ask for the same addresses flow after flow)."""
+        if address in self._seen:
+            return self._seen[address]
+        got = self._find(address)
+        self._seen[address] = got
+        return got
+
+    def _find(self, address: str) -> Place | None:
         a = _addr(address)
         if not a:
             return None
@@ -135,3 +146,14 @@ class Places:
             if n.version == ip.version and ip in n:
                 return place
         return None
+
+
+_PLACES: weakref.WeakKeyDictionary[BoundaryGraph, Places] = weakref.WeakKeyDictionary()
+
+
+def places_of(graph: BoundaryGraph) -> Places:
+    """The (cached) address index of a graph's inventory, shared by the observed-flow rules."""
+    got = _PLACES.get(graph)
+    if got is None:
+        got = _PLACES[graph] = Places(graph.inventory.resources)
+    return got

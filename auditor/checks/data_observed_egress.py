@@ -42,7 +42,7 @@ from dataclasses import dataclass, field, replace
 
 from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.data_movement import distinct_flows
-from auditor.analysis.movement_places import Place, Places
+from auditor.analysis.movement_places import Place, places_of
 from auditor.analysis.movement_places_azure import host_local
 from auditor.analysis.network import platform_networks
 from auditor.analysis.network.addresses import Net, nets_of, parse_net
@@ -124,7 +124,7 @@ def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
         yield not_asked(ctx)
         return
     decl = ctx.declaration
-    places = Places(g.inventory.resources)
+    places = places_of(g)
     ranges = declared_ranges(decl)
     wins = windows(g)
     keys = set(wins) | {network_key(n) for n in platform_networks(g).networks}

@@ -51,7 +51,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from auditor.analysis.data_movement import distinct_flows
-from auditor.analysis.movement_places import Place, Places
+from auditor.analysis.movement_places import Place, Places, places_of
 from auditor.analysis.network import platform_networks
 from auditor.base.kinds.observed import OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, rule
@@ -128,7 +128,7 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     gcp_nets = [n for n in nets if n.cloud == "gcp"]  # GCP: sites by subnetwork region
     gnets = {network_key(n) for n in gcp_nets}
     gsites = {network_key(n) for n in gcp_nets if declared & set(gcp.sites_of(g, n))}
-    places = Places(g.inventory.resources)
+    places = places_of(g)
     aws = SenderMedium(g.inventory.resources)
     ports = set(ctx.declaration.network.kafka_ports)
     allowed = {str(v) for v in ctx.declaration.network.replication.via}
