@@ -9,9 +9,9 @@ running is unknown). :func:`run_state` is the one running state of a replication
 a connector on a Managed Kafka Connect cluster runs only while that cluster is
 ``ACTIVE``, and an unread state on either side leaves it unknown, never running.
 A connector that leaves its target unset writes into the Connect cluster's primary
-Kafka cluster (:func:`collected_flows` joins them). :func:`offset_sync_routes` is
-the short answer the failover plan needs: which collected replications sync consumer offsets from
-which region into which.
+Kafka cluster (:func:`collected_flows` joins them). :func:`flow_offsets` is the
+one decision whether a flow's consumer offsets reach its target (read from what was
+collected, never the declaration).
 """
 
 from __future__ import annotations
@@ -375,35 +375,3 @@ def flow_offsets(flow: Flow, flows: Iterable[Flow], groups: Sequence[str] = ()) 
     return FlowOffsets(
         synced=None if unknown else False, why="; ".join(sorted(a.why for a in answers))
     )
-
-
-@dataclass(frozen=True, kw_only=True)
-class OffsetRoute:
-    """Collected replications that carry records and consumer offsets between two regions."""
-
-    source_region: str
-    target_region: str
-    replications: tuple[str, ...]
-
-
-def offset_sync_routes(graph: BoundaryGraph) -> list[OffsetRoute]:
-    """Which collected replications known to run sync consumer offsets (known to as well).
-
-    One entry per (source region, target region), with the ids of the
-    replications (and MM2 checkpoint connectors) that make it so. Flows whose
-    regions cannot be placed are left out: nothing can be said of them.
-    """
-    flows = collected_flows(graph)
-    by_route: dict[tuple[str, str], set[str]] = {}
-    for f in flows:
-        if not f.data or f.running is not True or not f.source_region or not f.target_region:
-            continue
-        sync = flow_offsets(f, flows)
-        if sync.synced is not True:
-            continue
-        ids = by_route.setdefault((f.source_region, f.target_region), set())
-        ids.update({f.replication, *sync.by})
-    return [
-        OffsetRoute(source_region=s, target_region=t, replications=tuple(sorted(ids)))
-        for (s, t), ids in sorted(by_route.items())
-    ]

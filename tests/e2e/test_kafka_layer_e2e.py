@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 
 from auditor.analysis.derive import build_graph
-from auditor.analysis.kafka_replication import offset_sync_routes
+from auditor.analysis.kafka_replication import collected_flows, flow_offsets
 from auditor.analysis.offset_sync import offsets_synced
 from auditor.boundary import Declaration, load_declaration
 from auditor.fakecloud.estate import apply_estate
 from auditor.fakecloud.faults import Fault, FaultProxy
 from auditor.fakecloud.moto_server import MotoServer
+from auditor.graph.build import BoundaryGraph
 from auditor.model import Inventory, Status, Verdict
 from tests.collect_helpers import undeclared_calls
 from tests.conftest import CUSTOMER, FakeAws
@@ -154,12 +155,28 @@ def test_cluster_configuration_revision_is_read(fake_aws: FakeAws) -> None:
     assert [r.kind for r in inv.relations if r.target == config.id] == ["failure.configured_by"]
 
 
+def offset_sync_routes(graph: BoundaryGraph) -> list[tuple[tuple[str, str], set[str]]]:
+    """Per (source region, target region): the running record-copying replications whose
+    offsets :func:`flow_offsets` says are synced, and what syncs them."""
+    flows = collected_flows(graph)
+    routes: dict[tuple[str, str], set[str]] = {}
+    for f in flows:
+        if not f.data or f.running is not True or not f.source_region or not f.target_region:
+            continue
+        sync = flow_offsets(f, flows)
+        if sync.synced is True:
+            routes.setdefault((f.source_region, f.target_region), set()).update(
+                {f.replication, *sync.by}
+            )
+    return sorted(routes.items())
+
+
 def test_offset_sync_routes_name_what_syncs_offsets(fake_aws: FakeAws) -> None:
     inv = estate(fake_aws, "estate.yaml")
     graph = build_graph(inv, load_declaration(FIXTURE / "boundary.yaml"))
-    [route] = offset_sync_routes(graph)
-    assert (route.source_region, route.target_region) == ("us-east-1", "us-west-2")
-    names = sorted(by.name for by in inv.resources if by.id in route.replications)
+    [(regions, route)] = offset_sync_routes(graph)
+    assert regions == ("us-east-1", "us-west-2")
+    names = sorted(by.name for by in inv.resources if by.id in route)
     assert names == [
         "fo-use1-to-usw2",
         "mm2-audit-checkpoint",
@@ -168,10 +185,10 @@ def test_offset_sync_routes_name_what_syncs_offsets(fake_aws: FakeAws) -> None:
         "mm2-metrics-source",
     ]
     broken_inv = estate(fake_aws, "broken.yaml")
-    [broken] = offset_sync_routes(
+    [(_, broken)] = offset_sync_routes(
         build_graph(broken_inv, load_declaration(FIXTURE / "boundary.yaml"))
     )
-    names = sorted(by.name for by in broken_inv.resources if by.id in broken.replications)
+    names = sorted(by.name for by in broken_inv.resources if by.id in broken)
     assert names == ["mm2-audit-checkpoint", "mm2-audit-source"]
 
 
