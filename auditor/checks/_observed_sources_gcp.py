@@ -244,14 +244,36 @@ def _judge(ctx: RuleContext, net: Resource, st: _Net, declared: list[str]) -> It
     )
 
 
-def _subnet_gaps(reads: Sequence[Resource], listeners: dict[str, Resource]) -> list[str]:
-    """Why the flow logs of the listeners' subnetworks may not hold every flow."""
-    logs = {
+def subnet_logs(reads: Sequence[Resource]) -> dict[str, dict[str, object]]:
+    """Subnetwork id -> its flow log settings, as the reads recorded them."""
+    return {
         str(s.get("subnetwork")): s
         for r in reads
         for s in r.attributes.get("subnet_logs") or []
         if isinstance(s, dict)
     }
+
+
+def log_setting_gaps(short: str, s: dict[str, object]) -> list[str]:
+    """Why subnetwork ``short``'s flow log settings ``s`` keep records from being every flow:
+    sampled, filtered, or without the instance details that place a record."""
+    parts: list[str] = []
+    sampling = s.get("sampling")
+    if sampling is not None and float(str(sampling)) < 1.0:
+        parts.append(f"subnetwork {short} samples {sampling} of its flows (flowSampling)")
+    if s.get("filter"):
+        parts.append(f"subnetwork {short} logs only flows matching {s.get('filter')!r}")
+    if s.get("metadata") not in _FULL_METADATA:
+        parts.append(
+            f"subnetwork {short} logs {s.get('metadata')}: records without instance "
+            "details cannot be placed"
+        )
+    return parts
+
+
+def _subnet_gaps(reads: Sequence[Resource], listeners: dict[str, Resource]) -> list[str]:
+    """Why the flow logs of the listeners' subnetworks may not hold every flow."""
+    logs = subnet_logs(reads)
     parts: list[str] = []
     subnets = sorted(
         {str(s) for vm in listeners.values() for s in vm.attributes.get("subnet_ids") or []}
@@ -262,13 +284,7 @@ def _subnet_gaps(reads: Sequence[Resource], listeners: dict[str, Resource]) -> l
         if s is None:
             parts.append(f"subnetwork {short} has no flow log read")
             continue
-        sampling = s.get("sampling")
-        if sampling is not None and float(str(sampling)) < 1.0:
-            parts.append(f"subnetwork {short} samples {sampling} of its flows")
-        if s.get("filter"):
-            parts.append(f"subnetwork {short} filters its records ({s.get('filter')})")
-        if s.get("metadata") not in _FULL_METADATA:
-            parts.append(f"subnetwork {short} logs {s.get('metadata')} (instance details may lack)")
+        parts.extend(log_setting_gaps(short, s))
     return parts
 
 

@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditor.checks._observed_sources_gcp import _FULL_METADATA, _default_sink
+from auditor.checks._observed_sources_gcp import _default_sink, log_setting_gaps, subnet_logs
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
@@ -70,19 +70,10 @@ def subnetworks(graph: BoundaryGraph, network: str) -> list[Resource]:
     return list(_index(graph).subnets.get(network, ()))
 
 
-def _logs(reads: Sequence[Resource]) -> dict[str, dict[str, object]]:
-    return {
-        str(s.get("subnetwork")): s
-        for r in reads
-        for s in r.attributes.get("subnet_logs") or []
-        if isinstance(s, dict)
-    }
-
-
 def covered(graph: BoundaryGraph, read: Resource) -> dict[str, bool]:
     """The networks a read's subnetwork logs belong to: True where every subnetwork of the
     network that carries VM traffic is among them (settings are judged by :func:`incomplete`)."""
-    logs = _logs([read])
+    logs = subnet_logs([read])
     out: dict[str, bool] = {}
     for net in (str(n) for n in read.attributes.get("network_ids") or []):
         subs = subnetworks(graph, net)
@@ -91,7 +82,7 @@ def covered(graph: BoundaryGraph, read: Resource) -> dict[str, bool]:
 
 
 def _subnet_gaps(graph: BoundaryGraph, reads: Sequence[Resource], network: str) -> list[str]:
-    logs = _logs(reads)
+    logs = subnet_logs(reads)
     parts: list[str] = []
     subs = subnetworks(graph, network)
     if not subs:
@@ -102,16 +93,7 @@ def _subnet_gaps(graph: BoundaryGraph, reads: Sequence[Resource], network: str) 
         if s is None:
             parts.append(f"subnetwork {short} ({sub.region}) has no flow log read")
             continue
-        sampling = s.get("sampling")
-        if sampling is not None and float(str(sampling)) < 1.0:
-            parts.append(f"subnetwork {short} samples {sampling} of its flows (flowSampling)")
-        if s.get("filter"):
-            parts.append(f"subnetwork {short} logs only flows matching {s.get('filter')!r}")
-        if s.get("metadata") not in _FULL_METADATA:
-            parts.append(
-                f"subnetwork {short} logs {s.get('metadata')}: records without instance "
-                "details cannot be placed"
-            )
+        parts.extend(log_setting_gaps(short, s))
     return parts
 
 
