@@ -103,18 +103,24 @@ def _lb_spots(lb: Resource, pips: dict[str, str]) -> Iterator[Spot]:
 def _nat_spots(nat: Resource, pips: dict[str, str], served: list[str]) -> Iterator[Spot]:
     """A NAT gateway's public IPs, in the VNet of its subnets (its row's, else the subnets
     naming it)."""
-    vnets = sorted({str(v) for v in nat.attributes.get("vpc_ids") or []} | set(served))
     for pid in nat.attributes.get("public_ip_ids") or []:
         if str(pid) in pips:
-            yield Spot(
-                address=pips[str(pid)],
-                account=nat.account,
-                region=nat.region,
-                network=vnets[0] if vnets else "",
-                resource=nat.id,
-                public=True,
-                via="nat",
-            )
+            yield _nat_spot(nat, pips[str(pid)], served)
+
+
+def _nat_spot(nat: Resource, address: str, served: Iterable[str]) -> Spot:
+    """``address`` (an IP or a prefix) a NAT gateway leaves from, placed in the first VNet of
+    its subnets (its row's, else the subnets naming it in ``served``)."""
+    vnets = sorted({str(v) for v in nat.attributes.get("vpc_ids") or []} | set(served))
+    return Spot(
+        address=address,
+        account=nat.account,
+        region=nat.region,
+        network=vnets[0] if vnets else "",
+        resource=nat.id,
+        public=True,
+        via="nat",
+    )
 
 
 def _served(rs: Iterable[Resource]) -> dict[str, list[str]]:
@@ -155,23 +161,10 @@ def nat_prefix_spots(resources: Iterable[Resource]) -> list[Spot]:
     prefixes, served = _prefixes(rs), _served(rs)
     out: list[Spot] = []
     for nat in (r for r in rs if _is_nat(r)):
-        vnets = sorted(
-            {str(v) for v in nat.attributes.get("vpc_ids") or []} | set(served.get(nat.id, []))
-        )
         for pid in _nat_prefix_ids(nat, prefixes):
             rng = prefixes[pid].attributes.get("prefix") if pid in prefixes else None
             if rng:
-                out.append(
-                    Spot(
-                        address=str(rng),
-                        account=nat.account,
-                        region=nat.region,
-                        network=vnets[0] if vnets else "",
-                        resource=nat.id,
-                        public=True,
-                        via="nat",
-                    )
-                )
+                out.append(_nat_spot(nat, str(rng), served.get(nat.id, [])))
     return out
 
 
