@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from auditor.analysis.network.addresses import Net, parse_net
+from auditor.analysis.network.routes import Route, lookup, routes_of
 from auditor.model import Kind, Resource
 
 UNKNOWN = "unknown"
@@ -118,9 +119,9 @@ class Egress:
         route, why = _lookup(table, destination)
         if route is None:
             return Way(medium=UNKNOWN, reason=why)
-        target, kind = str(route.get("target_id") or ""), str(route.get("target_type") or "")
+        target, kind = route.target_id, route.target_type
         rtb = table.name or table.id
-        if route.get("state") == "blackhole":
+        if not route.active:
             return Way(medium=UNKNOWN, target=target, reason=f"{rtb} blackholes {destination}")
         if kind in ("igw", "egress-only-igw"):
             if ipaddress.ip_address(address).version == 6 or src.public:
@@ -137,25 +138,17 @@ class Egress:
         )
 
 
-def _lookup(table: Resource, destination: str) -> tuple[Mapping[str, object] | None, str]:
-    """The longest route of ``table`` holding ``destination``; else None and why."""
-    ip = ipaddress.ip_address(destination)
-    best: tuple[int, Mapping[str, object]] | None = None
-    lists: list[str] = []
-    for r in table.attributes.get("routes") or []:
-        if not isinstance(r, Mapping):
-            continue
-        dest = str(r.get("destination") or "")
-        if dest.startswith("pl-"):
-            lists.append(dest)
-            continue
-        n = parse_net(dest)
-        held = n is not None and n.version == ip.version and ip in n
-        if held and n is not None and (best is None or n.prefixlen > best[0]):
-            best = (n.prefixlen, r)
+def _lookup(table: Resource, destination: str) -> tuple[Route | None, str]:
+    """The longest route of ``table`` holding ``destination`` (:func:`routes.lookup`); else
+    None and why. A prefix list route may be longer than the match (its entries are not
+    collected): then the route cannot be told."""
+    route = lookup(table, destination)
+    lists = [r.destination for r in routes_of(table) if r.destination.startswith("pl-")]
     name = table.name or table.id
-    if lists and (best is None or best[0] < ip.max_prefixlen):
+    held = parse_net(route.destination) if route is not None else None
+    longest = ipaddress.ip_address(destination).max_prefixlen
+    if lists and (held is None or held.prefixlen < longest):
         return None, f"{name} routes prefix list {lists[0]}, whose entries were not collected"
-    if best is None:
+    if route is None:
         return None, f"no route of {name} holds {destination}"
-    return best[1], ""
+    return route, ""
