@@ -350,7 +350,7 @@ class FlowTally:
                 self._add_one(line, parse)
                 continue
             version, _, iface, s, d, sport, dport, proto, pk, octets, start, end, act, st = parts
-            digits = sport + dport + proto + pk + octets + start + end
+            digits = "".join((sport, dport, proto, pk, octets, start, end))
             if not (
                 version == "2" and st == "OK" and iface.startswith("eni-")
                 and (act == "ACCEPT" or act == "REJECT") and digits.isascii()
