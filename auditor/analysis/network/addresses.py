@@ -51,8 +51,8 @@ def _parse_net(text: str) -> Net | None:
 
 def collapse(nets: Iterable[Net]) -> tuple[Net, ...]:
     nets = list(nets)
-    if len(nets) <= 1:  # nothing to merge: what collapse_addresses would return
-        return tuple(nets)
+    if len(nets) == 1 and isinstance(nets[0], ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return (nets[0],)  # nothing to merge: what collapse_addresses would return
     v4 = [n for n in nets if isinstance(n, ipaddress.IPv4Network)]
     v6 = [n for n in nets if isinstance(n, ipaddress.IPv6Network)]
     out: list[Net] = []
