@@ -26,7 +26,8 @@ class MotoServer:
 
     MSK Replicator, MSK configurations and MSK Connect, which moto lacks, are
     answered in front of it (:mod:`auditor.fakecloud.aws_kafka`), and S3's expected
-    bucket owner is checked there (:mod:`auditor.fakecloud.s3_owner`).
+    bucket owner is checked there (:mod:`auditor.fakecloud.s3_owner`). EC2's
+    ``DescribeRegions`` filters are applied (:mod:`auditor.fakecloud.ec2_regions`).
     """
 
     def __init__(self) -> None:
@@ -38,8 +39,10 @@ class MotoServer:
         os.environ.pop("MOTO_ACCOUNT_ID", None)  # it would override per-account state
         moto_server = import_extra("moto.server", "fakecloud")
         from auditor.fakecloud.aws_kafka import KafkaFake, wrap
+        from auditor.fakecloud.ec2_regions import honour_region_filters
         from auditor.fakecloud.s3_owner import expect_owner
 
+        honour_region_filters()
         self.kafka = KafkaFake()
         kafka = self.kafka
 
