@@ -16,6 +16,7 @@ region, and one bucket, and a listing two collectors of one account-region both 
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -83,6 +84,9 @@ class WorkUnit:
     flows_until: int | None = field(default=None, compare=False)
     """The end of that window, ms since the epoch: the scan's start, so every unit (and a
     resumed run) reads the same window (None: now)."""
+    peers: tuple[AccountAccess, ...] = field(default=(), compare=False)
+    """How to enter the scan's other accounts, for a collector that reads them (a log
+    archive account's flow records: :attr:`AwsService.reads_peers`)."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -204,6 +208,9 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
         clients=state.clients,
         flows_since=unit.flows_since,
         flows_until=unit.flows_until,
+        peers={
+            p.account: functools.partial(state.sessions.session, p, sink.count) for p in unit.peers
+        },
     )
     try:
         with ctx.counted():  # calls the collector makes on its clients directly count too
