@@ -135,7 +135,8 @@ def test_without_the_archive_account_in_the_scan_the_bucket_is_an_honest_gap(
     assert [(g.operation, g.error_code, g.resource) for g in gaps] == [
         ("ListObjectsV2", "AccessDenied", f"arn:aws:s3:::{BUCKET}")
     ]
-    assert "not scanned" in gaps[0].message and "no other account" in gaps[0].message
+    assert "owner account was not scanned" in gaps[0].message
+    assert f"expected owner {CUSTOMER}" in gaps[0].message
     read = _read(inv)
     assert read.attributes["status"] == "failed" and "held_by" not in read.attributes
     assert inv.api_calls.get("s3:GetObject", 0) == 0

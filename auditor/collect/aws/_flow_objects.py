@@ -178,16 +178,11 @@ def bucket_owner(ctx: AwsContext, bucket: str) -> AwsContext | str:
         if bucket in names:
             return peer
     others = ", ".join(ctx.peer_accounts)
-    scanned = (
-        f"none of this scan's other accounts ({others}) owns it"
-        if others
-        else ("this scan covers no other account")
-    )
+    scanned = f"none of this scan's other accounts ({others})" if others else "no scanned account"
     return (
-        f"S3 refused listing {bucket} for expected owner {ctx.account}: the bucket belongs to "
-        f"another account (a log archive account's) and {scanned}, so its owner account was "
-        "not scanned and these records are not read (scan the owner account too), or the "
-        f"auditor may not list it" + "".join(f"; {w}" for w in why)
+        f"S3 refused listing {bucket} for expected owner {ctx.account}: another account owns "
+        f"it (a log archive?) and {scanned} does, so its owner account was not scanned and "
+        "its records are not read (or the auditor may not list it)" + "".join(f"; {w}" for w in why)
     )
 
 
