@@ -35,6 +35,7 @@ DAY = 24 * 3600
 CLIENT = Flow(src="10.20.3.4", dst="", dst_port=9092, count=3)
 UNDECLARED = Flow(src="198.51.100.7", dst="", dst_port=9092, count=2, bytes=9000)
 REJECTED = Flow(src="198.51.100.7", dst="", dst_port=9092, action="REJECT")
+UNDECLARED_TO_OTHER = Flow(src="198.51.100.9", dst="10.99.0.5", dst_port=9092, count=2)
 
 
 def _broker(fake: FakeAws) -> dict[str, Any]:
@@ -197,8 +198,16 @@ def test_a_log_archive_group_of_a_scanned_account_is_read_with_its_clients(
 
 
 def test_the_clean_twin_of_the_archive_group_passes(fake_aws: FakeAws) -> None:
+    """The archive's group also holds another account's interface (several accounts feed
+    it): only the flow log's account's lines are taken as its records."""
     _group_estate(fake_aws, [CLIENT, REJECTED])
-    v = only(run_rules(_collect(fake_aws, (CUSTOMER, ARCHIVE)), rules=[RULE]), RULE)
+    now = int(time.time())
+    foreign = flow_lines(VENDOR, "eni-0f0e0d0c0b0a09080", [UNDECLARED_TO_OTHER], now)
+    write_records(fake_aws.session(ARCHIVE, E1), GROUP, "eni-0f0e0d0c0b0a09080", foreign, now)
+    inv = _collect(fake_aws, (CUSTOMER, ARCHIVE))
+    assert _read(inv).attributes["records"] == 4  # 3 + 1 of A's; none of VENDOR's 2
+    assert not [r for r in inv.resources if r.attributes.get("src") == "198.51.100.9"]
+    v = only(run_rules(inv, rules=[RULE]), RULE)
     assert v.status is Status.PASS, v.message
 
 

@@ -86,6 +86,12 @@ def _idle(stream: dict[str, Any], since: int) -> bool:
     return not isinstance(last, int) or last < since - IDLE_MARGIN
 
 
+def _account_of(line: str, at: int) -> str:
+    """The ``account-id`` field of a flow log line ("" when the line is shorter)."""
+    parts = line.split()
+    return parts[at] if len(parts) > at else ""
+
+
 def _read_streams(
     ctx: AwsContext,
     group: str,
@@ -94,10 +100,14 @@ def _read_streams(
     window: tuple[int, int],
     tally: FlowTally,
     fmt: LineFormat,
+    source: str = "",
 ) -> set[str] | None:
     """Read the events of ``streams`` (one call names them all, at most :data:`BATCH`) in
     the window into ``tally``, at most :data:`CAP` per stream; the streams the cap cut
-    (None: the read failed, a gap was recorded)."""
+    (None: the read failed, a gap was recorded). With ``source`` (a log archive's group,
+    which several accounts may feed) only the lines of that account are taken when the
+    format has ``account-id``."""
+    at = fmt.fields.index("account-id") if source and "account-id" in fmt.fields else -1
     taken: dict[str, int] = {}
     full: set[str] = set()
     capped: set[str] = set()
@@ -124,7 +134,10 @@ def _read_streams(
             if name in full:
                 capped.add(name)
                 continue
-            tally.add(str(event.get("message") or ""), fmt.values)
+            message = str(event.get("message") or "")
+            if at >= 0 and _account_of(message, at) not in (source, "-", ""):
+                continue  # another account's interface, logged into the same group
+            tally.add(message, fmt.values)
             taken[name] = taken.get(name, 0) + 1
             if taken[name] >= CAP:
                 full.add(name)
@@ -148,7 +161,10 @@ def _read_group(
     fmt: LineFormat,
     flow_logs: list[tuple[str, str]],
     window: tuple[int, int],
+    source: str = "",
 ) -> dict[str, Any]:
+    """One log group's read; ``source``: the flow logs' account when ``ctx`` is the log
+    archive account holding the group (only that account's lines are taken)."""
     arn = f"arn:aws:logs:{ctx.region}:{ctx.account}:log-group:{group}"
     record: dict[str, Any] = {
         "LogGroupName": group,
@@ -173,7 +189,7 @@ def _read_group(
     tally = FlowTally()
     capped: set[str] = set()
     for names in reads:
-        cut = _read_streams(ctx, group, arn, names, window, tally, fmt)
+        cut = _read_streams(ctx, group, arn, names, window, tally, fmt, source)
         if cut is None:
             return {**record, "Status": "failed", "Streams": len(listed)}
         capped |= cut
@@ -286,7 +302,7 @@ def collect(ctx: AwsContext) -> None:
         [(fmt, pairs)] = groups[place].items()
         reader = ctx if place[:2] == (ctx.account, ctx.region) else ctx.peer(*place[:2])
         assert not isinstance(reader, str)  # _readable let only readable groups through
-        read = _read_group(reader, group, fmt, pairs, window)
+        read = _read_group(reader, group, fmt, pairs, window, "" if reader is ctx else ctx.account)
         held = {"HeldBy": reader.account} if reader is not ctx else {}
         ctx.emit("logs:flow_records", {**read, **held}, "logs:FilterLogEvents")
     for where in sorted(objects):
