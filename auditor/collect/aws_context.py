@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from auditor.base.redact import redact_text
-from auditor.collect.access import EnterError
 from auditor.collect.aws_clients import AwsClients, counted_by
 from auditor.model import CollectionUnit, Gap, JSONValue, RawRecord
 
@@ -216,7 +215,8 @@ class AwsContext:
         )
         """The scan's clients (shared by its units), or this context's own."""
         self._peers = dict(peers or {})
-        """The scan's other accounts this unit may read: account -> opens its session."""
+        """The scan's other accounts this unit may read: account -> opens its session
+        (a string: why it could not be entered)."""
         self._entered: dict[tuple[str, str], AwsContext | str] = {}
 
     @property
@@ -240,10 +240,9 @@ class AwsContext:
         if enter is None:
             made = f"account {account} is not among the accounts this scan entered"
         else:
-            try:
-                session = enter()
-            except EnterError as exc:
-                made = f"account {account} could not be entered: {exc.code}: {exc}"
+            session = enter()
+            if isinstance(session, str):
+                made = f"account {account} could not be entered: {session}"
             else:
                 made = AwsContext(
                     session=session,
