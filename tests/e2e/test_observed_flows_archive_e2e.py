@@ -6,12 +6,16 @@ Real boto3 over the moto server, two accounts."""
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
+
+import pytest
 
 from auditor.collect.aws.vpc_flow_records import SERVICE
 from auditor.collect.permissions import action_for_call
+from auditor.fakecloud.faults import Fault, FaultProxy
 from auditor.fakecloud.flow_records import (
     Flow,
     flow_lines,
@@ -19,6 +23,7 @@ from auditor.fakecloud.flow_records import (
     put_flow_object,
     write_records,
 )
+from auditor.fakecloud.moto_server import MotoServer
 from auditor.model import Inventory, Resource, Status
 from tests.conftest import CUSTOMER, FakeAws
 from tests.e2e.test_rules_network_e2e import E1, NET, broker_estate, only, tcp
@@ -116,6 +121,7 @@ def test_a_log_archive_bucket_of_a_scanned_account_is_read_as_its_owner_and_a_br
     assert made == {"s3:ListBucket", "s3:GetObject", "s3:ListAllMyBuckets"}
     assert made <= set(SERVICE.actions)
     assert inv.api_calls["s3:GetObject"] == 1
+    assert inv.api_calls["s3:ListBuckets"] == 1  # only the flow unit of A asked B (counted)
 
 
 def test_the_clean_twin_in_the_archive_passes_as_observed_in_full(fake_aws: FakeAws) -> None:
@@ -157,6 +163,39 @@ def test_a_scanned_account_that_does_not_own_the_bucket_never_reads_it(
     assert gap.resource == f"arn:aws:s3:::{BUCKET}" and ARCHIVE in gap.message
     assert inv.api_calls.get("s3:GetObject", 0) == 0
     assert _read(inv).attributes["status"] == "failed"
+    v = only(run_rules(inv, rules=[RULE]), RULE)
+    assert v.status is Status.INCONCLUSIVE and BUCKET in v.message, v.message
+
+
+@pytest.fixture
+def proxy(moto_server: MotoServer, fake_aws: FakeAws) -> Iterator[FaultProxy]:
+    p = FaultProxy(moto_server.endpoint)
+    p.start()
+    old = os.environ["AWS_ENDPOINT_URL"]
+    os.environ["AWS_ENDPOINT_URL"] = p.endpoint
+    try:
+        yield p
+    finally:
+        os.environ["AWS_ENDPOINT_URL"] = old
+        p.stop()
+
+
+def test_an_archive_account_that_cannot_list_its_buckets_leaves_the_owner_unknown(
+    fake_aws: FakeAws, proxy: FaultProxy
+) -> None:
+    """B could own the bucket but its ListBuckets is refused: a gap, nothing read, and the
+    VPC INCONCLUSIVE saying the owner is not known (not that it was not scanned)."""
+    _s3_estate(fake_aws, [CLIENT, UNDECLARED])
+    proxy.inject(Fault(service="s3", operation="ListBuckets", account=ARCHIVE))
+    inv = _collect(fake_aws, (CUSTOMER, ARCHIVE))
+    gaps = sorted((g.account, g.operation, g.resource) for g in _flow_gaps(inv))
+    arn = f"arn:aws:s3:::{BUCKET}"
+    assert gaps == [(CUSTOMER, "ListObjectsV2", arn), (ARCHIVE, "ListBuckets", arn)]
+    assert inv.api_calls.get("s3:GetObject", 0) == 0
+    read = _read(inv)
+    assert read.attributes["status"] == "failed"
+    assert "is not known" in str(read.attributes["reason"])
+    assert "not scanned" not in str(read.attributes["reason"])
     v = only(run_rules(inv, rules=[RULE]), RULE)
     assert v.status is Status.INCONCLUSIVE and BUCKET in v.message, v.message
 

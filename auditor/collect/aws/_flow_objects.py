@@ -171,18 +171,24 @@ def bucket_owner(ctx: AwsContext, bucket: str) -> AwsContext | str:
         if isinstance(peer, str):
             why.append(peer)
             continue
-        names = {
-            str(b.get("Name"))
-            for b in peer.pages("ListBuckets", "Buckets", client="s3", resource=arn, share=True)
-        }
-        if bucket in names:
+        # one answer holds every bucket (without MaxBuckets); a failure is a gap on our bucket
+        listed = peer.call("ListBuckets", client="s3", resource=arn)
+        if listed is None:
+            why.append(f"account {account} could not list its buckets (a gap)")
+        elif bucket in {str(b.get("Name")) for b in listed.get("Buckets") or []}:
             return peer
+    refused = f"S3 refused listing {bucket} for expected owner {ctx.account}"
+    if why:  # an account of the scan that could not say: the owner is not known
+        return (
+            f"{refused}: another account owns it (a log archive?) or the auditor may not list "
+            f"it, and which scanned account owns it is not known: {'; '.join(why)}"
+        )
     others = ", ".join(ctx.peer_accounts)
     scanned = f"none of this scan's other accounts ({others})" if others else "no scanned account"
     return (
-        f"S3 refused listing {bucket} for expected owner {ctx.account}: another account owns "
-        f"it (a log archive?) and {scanned} does, so its owner account was not scanned and "
-        "its records are not read (or the auditor may not list it)" + "".join(f"; {w}" for w in why)
+        f"{refused}: another account owns it (a log archive?) and {scanned} does, so its "
+        "owner account was not scanned and its records are not read (or the auditor may not "
+        "list it)"
     )
 
 
