@@ -135,8 +135,7 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     gnets = {network_key(n) for n in gcp_nets}
     gsites = {network_key(n) for n in gcp_nets if declared & set(gcp.sites_of(g, n))}
     places = places_of(g)
-    aws = SenderMedium(g.inventory.resources)
-    azure = AzureSenderMedium(g.inventory.resources)
+    senders = (SenderMedium(g.inventory.resources), AzureSenderMedium(g.inventory.resources))
     ports = set(ctx.declaration.network.kafka_ports)
     allowed = {str(v) for v in ctx.declaration.network.replication.via}
     seen: dict[str, _Seen] = {}
@@ -167,13 +166,7 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
         if ss is None or ds is None or ss == ds:
             continue
         crossed.update((s.network, d.network))
-        how, carrier = medium(s, d)
-        why = ""
-        sent = aws.of(s, d, str(a.get("src")), str(a.get("dst"))) or azure.of(
-            s, d, str(a.get("src")), str(a.get("dst"))
-        )
-        if sent is not None:  # AWS: the sender's route table; Azure: its subnet's way out
-            how, carrier, why = sent
+        how, carrier, why = _way(senders, s, d, str(a.get("src")), str(a.get("dst")))
         got = seen.setdefault(d.resource, _Seen(network=d.network))
         if how == "unknown" and not allowed & set(PUBLIC_MEDIA):
             got.public.append((flow, "nat or internet", d.resource))  # either is undeclared
@@ -206,6 +199,16 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
         and network_key(n) not in crossed | undecided
     ]
     yield from _uncrossed(ctx, quiet, wins)
+
+
+def _way(
+    senders: tuple[SenderMedium, AzureSenderMedium], s: Place, d: Place, src: str, dst: str
+) -> tuple[str, str, str]:
+    """(medium, the resource carrying it, why when ``unknown``) of one flow: a record at the
+    sender takes the sender's way out (AWS: its route table; Azure: its subnet's way), any
+    other what the addresses show."""
+    sent = senders[0].of(s, d, src, dst) or senders[1].of(s, d, src, dst)
+    return sent if sent is not None else (*medium(s, d), "")
 
 
 def _uncrossed(
