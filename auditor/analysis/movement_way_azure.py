@@ -69,6 +69,7 @@ class Egress:
         self._senders: dict[str, tuple[Resource, Mapping[str, Any]]] = {}
         self._peerings = [r for r in rs if r.kind == Kind.PEERING]
         self._balancers = [r for r in rs if r.kind == Kind.LOAD_BALANCER]
+        self._seen: dict[tuple[str, str, str], Way] = {}
         for nic in (r for r in rs if r.kind == Kind.INTERFACE):
             configs = [c for c in nic.attributes.get("ip_configurations") or [] if c]
             for c in configs:
@@ -78,7 +79,14 @@ class Egress:
                 self._senders.setdefault(str(ip), (nic, {}))
 
     def way(self, address: str, destination: str, *, via: str = "") -> Way:
-        """How a packet from ``address`` (an Azure sender) to ``destination`` left."""
+        """How a packet from ``address`` (an Azure sender) to ``destination`` left
+        (remembered: the map and the rules ask flow after flow)."""
+        key = (address, destination, via)
+        if key not in self._seen:
+            self._seen[key] = self._way(address, destination, via)
+        return self._seen[key]
+
+    def _way(self, address: str, destination: str, via: str) -> Way:
         try:
             dest = nets_of([f"{ipaddress.ip_address(destination)}"])[0]
         except ValueError:

@@ -15,7 +15,7 @@ from auditor.boundary import load_declaration
 from auditor.collect.azure import AzureScanOptions, collect_azure
 from auditor.fakecloud.azure_flow_blobs import VNET_CONTAINER, vnet_blob, vnet_tuples
 from auditor.fakecloud.azure_flow_estate import with_flows
-from auditor.fakecloud.azure_server import AzureFake, load_estate
+from auditor.fakecloud.azure_server import AzureFake, AzureFault, load_estate
 from auditor.fakecloud.flow_records import Flow
 from auditor.model import Scope, Status, Verdict
 from auditor.normalize import normalize
@@ -62,10 +62,11 @@ def _instance_nic() -> dict[str, Any]:
     }
 
 
-def _scan(collected: bool, deny: bool) -> list[Verdict]:
+def _scan(collected: bool, deny: bool, refused: bool = False) -> list[Verdict]:
     """The estate with the platform scale set, a health probe from 168.63.129.16 logged at its
     instance's MAC; the instance NIC row served when ``collected``; an NSG rule denying
-    the load balancer's probes on 9092 when ``deny``."""
+    the load balancer's probes on 9092 when ``deny``; the ``computeresources`` query
+    refused (403) when ``refused``."""
     now = int(time.time())
     state = with_flows(load_estate(ESTATE / "estate.yaml"), ESTATE / "flows.yaml", now)
     state["resources"].append(_scale_set())
@@ -89,6 +90,15 @@ def _scan(collected: bool, deny: bool) -> list[Verdict]:
     store = next(a for a in state["blob_storage"] if a["account"] == "stflowsfrc")
     store["containers"][VNET_CONTAINER][name] = body
     with AzureFake(state, page_size=50) as fake:
+        if refused:
+            fake.add_fault(
+                AzureFault(
+                    path="/providers/Microsoft.ResourceGraph/resources",
+                    status=403,
+                    code="AuthorizationFailed",
+                    body_contains="computeresources",
+                )
+            )
         result = collect_azure(
             AzureScanOptions(
                 subscriptions=(S1,),
@@ -100,8 +110,8 @@ def _scan(collected: bool, deny: bool) -> list[Verdict]:
             )
         )
         asked = [p for m, p in fake.requests if m == "POST"]
-    assert not result.gaps
-    assert "azure-scale-set-nics" in {u.service for u in result.units}
+    assert [g.service for g in result.gaps] == (["azure-scale-set-nics"] if refused else [])
+    assert "azure-scale-set-nics" in {u.service for u in result.units} or refused
     assert len(asked) >= 2  # the resources and computeresources queries, at least
     inv = normalize(
         result.records,
@@ -138,3 +148,10 @@ def test_without_the_instance_nic_row_the_probe_keeps_the_vnet_inconclusive() ->
     (v,) = _scan(collected=False, deny=False)
     assert v.status is Status.INCONCLUSIVE and v.resource == FRC, v.message
     assert "scale set" in v.unmodelled
+
+
+def test_a_refused_computeresources_query_is_a_gap_and_the_probe_stays_unjudged() -> None:
+    """The table read refused: a gap of its own service, the instance NIC unknown, the probe
+    at its MAC unmapped, the VNet INCONCLUSIVE (never a PASS on what was not read)."""
+    (v,) = _scan(collected=True, deny=False, refused=True)
+    assert v.status is Status.INCONCLUSIVE and v.resource == FRC, v.message
