@@ -129,6 +129,11 @@ class Egress:
             return _unknown(f"user route {r.name} sends it to {r.hop} {r.target}".rstrip())
         if not net_intersect([dest], internet_space(dest.version)):
             return _unknown(f"{destination} is private: the Internet next hop does not deliver it")
+        return self._internet(nic, config, subnet)
+
+    def _internet(self, nic: Resource, config: Mapping[str, Any], subnet: Resource) -> Way:
+        """Routed to the Internet: the way out of the IP configuration ``config`` of ``nic``
+        (the NIC's own addresses and pools when the configuration is not recorded)."""
         pips = [str(config["public_ip_id"])] if config.get("public_ip_id") else []
         pools = [str(p) for p in config.get("lb_backend_pool_ids") or []]
         if not config:
