@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from ruamel.yaml import YAML
 
 from auditor.analysis.data_movement import movement_map
@@ -267,3 +268,50 @@ def test_a_load_balancer_outbound_rule_comes_before_default_outbound_access(
     assert _media(inv) == {"2000000": "load balancer outbound"}
     v = _verdict(verdicts, "data.observed-egress", NEU)
     assert v.status is Status.FAIL and "model drift" not in v.message, v.message
+
+
+@pytest.mark.parametrize(
+    ("disabled", "medium"), [(False, "load balancer outbound"), (True, "none")]
+)
+def test_a_load_balancing_rule_gives_default_snat_unless_disabled(
+    tmp_path: Path, disabled: bool, medium: str
+) -> None:
+    """No outbound rule, but a load-balancing rule on a public frontend for vm-broker-neu-b's
+    pool: Azure's default SNAT through the frontend is its way out, unless the rule sets
+    ``disableOutboundSnat`` (then it has none: model drift)."""
+    state = load_estate(ESTATE / "estate.yaml")
+    _private_neu_b(state, access=False)
+    lb = f"{RG_NEU}/providers/Microsoft.Network/loadBalancers/lb-pub-neu"
+    pip = f"{RG_NEU}/providers/Microsoft.Network/publicIPAddresses/pip-lb-neu"
+    pool = {"id": f"{lb}/backendAddressPools/pool-brokers"}
+    fe = {"id": f"{lb}/frontendIPConfigurations/fe-pub"}
+    cfg = _row(state, "nic-broker-neu-b")["properties"]["ipConfigurations"][0]
+    cfg["properties"]["loadBalancerBackendAddressPools"] = [pool]
+    rule = {"protocol": "Tcp", "frontendPort": 9092, "backendPort": 9092}
+    rule |= {"frontendIPConfiguration": fe, "backendAddressPool": pool}
+    rule["disableOutboundSnat"] = disabled
+    front = {**fe, "name": "fe-pub", "properties": {"publicIPAddress": {"id": pip}}}
+    state["resources"] += [
+        {
+            "id": lb,
+            "type": "Microsoft.Network/loadBalancers",
+            "location": "northeurope",
+            "sku": {"name": "Standard"},
+            "properties": {
+                "frontendIPConfigurations": [front],
+                "backendAddressPools": [pool],
+                "loadBalancingRules": [{"name": "kafka", "properties": rule}],
+            },
+        },
+        {
+            "id": pip,
+            "type": "Microsoft.Network/publicIPAddresses",
+            "location": "northeurope",
+            "sku": {"name": "Standard"},
+            "properties": {"ipAddress": "20.60.3.30", "ipConfiguration": fe},
+        },
+    ]
+    inv, verdicts = _scan(state, _flows(tmp_path, [(LOG_B, "nic-broker-neu-b", TO_B)]))
+    assert _media(inv) == {"2000000": medium}
+    v = _verdict(verdicts, "data.observed-egress", NEU)
+    assert v.status is Status.FAIL and ("model drift" in v.message) is disabled, v.message

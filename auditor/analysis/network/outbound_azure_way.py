@@ -11,8 +11,10 @@ Instance-level public IP addresses on virtual machines >> Load balancer outbound
 >> default system"); the appliance is a route, the rest :func:`internet_way` decides:
 the subnet's NAT gateway, else a public IP on the IP configuration, else an outbound
 rule of a load balancer whose backend pool holds the configuration (outbound rules
-are followed only without an instance-level public IP), else the subnet's default
-outbound access (``defaultOutboundAccess: false``: no way out; not set: not known).
+are followed only without an instance-level public IP; without one, a load-balancing
+rule on a public frontend that does not set ``disableOutboundSnat`` gives its default
+SNAT), else the subnet's default outbound access (``defaultOutboundAccess: false``: no
+way out; not set: not known).
 The outbound model (:mod:`.outbound_azure`) and the observed medium
 (:mod:`auditor.analysis.movement_way_azure`) both decide by these functions.
 """
@@ -107,14 +109,29 @@ class WayOut:
 
 
 def outbound_rule(balancers: Iterable[Resource], pools: Iterable[str]) -> tuple[str, str] | None:
-    """(load balancer, outbound rule) whose backend pool is one of ``pools``, first by id."""
+    """(load balancer, rule) giving ``pools`` outbound SNAT, first by id: a Standard load
+    balancer's outbound rule for one of them, else a load-balancing rule on a public
+    frontend that does not disable outbound SNAT (Azure's default SNAT through it)."""
     held = {str(p).lower() for p in pools}
-    for lb in sorted(balancers, key=lambda r: r.id):
-        if lb.cloud != "azure" or str(lb.attributes.get("sku") or "standard").lower() == "basic":
+    lbs = sorted((lb for lb in balancers if lb.cloud == "azure"), key=lambda r: r.id)
+    for lb in lbs:
+        if str(lb.attributes.get("sku") or "standard").lower() == "basic":
             continue
         for r in lb.attributes.get("outbound_rules") or []:
             if isinstance(r, Mapping) and str(r.get("backend_pool_id") or "").lower() in held:
                 return lb.id, str(r.get("name") or "")
+    for lb in lbs:
+        public = {
+            str(f.get("id") or "").lower()
+            for f in lb.attributes.get("frontends") or []
+            if isinstance(f, Mapping) and f.get("public_ip_id")
+        }
+        for r in lb.attributes.get("rules") or []:
+            if not isinstance(r, Mapping) or r.get("disable_outbound_snat"):
+                continue
+            pools_of = {str(p).lower() for p in r.get("backend_pool_ids") or []}
+            if str(r.get("frontend_id") or "").lower() in public and held & pools_of:
+                return lb.id, f"{r.get('name')} (load-balancing rule SNAT)"
     return None
 
 

@@ -459,6 +459,7 @@ def load_balancer(rec: RawRecord, b: Builder) -> None:
                 "backend_port": int(rp.get("backendPort") or 0),
                 "frontend_id": ref_id(rp.get("frontendIPConfiguration")),
                 "backend_pool_ids": pools,
+                "disable_outbound_snat": bool(rp.get("disableOutboundSnat")),
             }
         )
     rules.sort(key=lambda r: (r["frontend_port"], r["name"]))
