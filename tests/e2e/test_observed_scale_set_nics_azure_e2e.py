@@ -7,6 +7,7 @@ it to the NSGs (before, its MAC matched no NIC and the VNet stayed INCONCLUSIVE)
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from auditor.fakecloud.azure_server import AzureFake, AzureFault, load_estate
 from auditor.fakecloud.flow_records import Flow
 from auditor.model import Scope, Status, Verdict
 from auditor.normalize import normalize
-from tests.e2e.test_observed_medium_azure_e2e import DAY, ESTATE, REGIONS, S1
+from tests.e2e.test_observed_medium_azure_e2e import DAY, ESTATE, LOG_B, REGIONS, S1, _flows
 from tests.helpers import run_rules
 
 RULE = "network.observed-closed-path"
@@ -28,6 +29,8 @@ VMSS = f"{RG}/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-broker-fr
 NIC = f"{VMSS}/virtualMachines/0/networkInterfaces/nic-vmss"
 SUBNET = f"{RG}/providers/Microsoft.Network/virtualNetworks/vnet-kafka-frc/subnets/snet-brokers"
 FRC = SUBNET.lower().rsplit("/subnets/", 1)[0]
+PIP = f"{NIC}/ipConfigurations/ipconfig1/publicIPAddresses/pip"
+PUBLIC = "20.70.9.9"
 MAC = "00-0D-3A-30-01-FF"
 IP = "10.30.1.9"
 
@@ -50,6 +53,7 @@ def _scale_set() -> dict[str, Any]:
 def _instance_nic() -> dict[str, Any]:
     """The row Resource Graph's ``computeresources`` holds for instance 0's NIC."""
     ipc = {"privateIPAddress": IP, "subnet": {"id": SUBNET}, "primary": True}
+    ipc["publicIPAddress"] = {"id": PIP}
     return {
         "id": NIC,
         "type": "microsoft.compute/virtualmachinescalesets/virtualmachines/networkinterfaces",
@@ -62,16 +66,40 @@ def _instance_nic() -> dict[str, Any]:
     }
 
 
-def _scan(collected: bool, deny: bool, refused: bool = False) -> list[Verdict]:
+def _instance_pip() -> dict[str, Any]:
+    """The ``computeresources`` row of instance 0's public IP."""
+    return {
+        "id": PIP,
+        "type": (
+            "microsoft.compute/virtualmachinescalesets/virtualmachines/networkinterfaces/"
+            "ipconfigurations/publicipaddresses"
+        ),
+        "location": "francecentral",
+        "sku": {"name": "Standard"},
+        "properties": {
+            "ipAddress": PUBLIC,
+            "ipConfiguration": {"id": f"{NIC}/ipConfigurations/ipconfig1"},
+        },
+    }
+
+
+def _scan(
+    collected: bool,
+    deny: bool,
+    refused: bool = False,
+    flows: Path = ESTATE / "flows.yaml",
+    judge: str = RULE,
+) -> list[Verdict]:
     """The estate with the platform scale set, a health probe from 168.63.129.16 logged at its
     instance's MAC; the instance NIC row served when ``collected``; an NSG rule denying
     the load balancer's probes on 9092 when ``deny``; the ``computeresources`` query
-    refused (403) when ``refused``."""
+    refused (403) when ``refused``; the flow records of ``flows``; the verdicts of
+    ``judge`` (the closed-path rule's: francecentral's only)."""
     now = int(time.time())
-    state = with_flows(load_estate(ESTATE / "estate.yaml"), ESTATE / "flows.yaml", now)
+    state = with_flows(load_estate(ESTATE / "estate.yaml"), flows, now)
     state["resources"].append(_scale_set())
     if collected:
-        state["computeresources"] = [_instance_nic()]
+        state["computeresources"] = [_instance_nic(), _instance_pip()]
     if deny:
         nsg = next(r for r in state["resources"] if str(r["id"]).endswith("/nsg-brokers-frc"))
         rule = {
@@ -121,8 +149,9 @@ def _scan(collected: bool, deny: bool, refused: bool = False) -> list[Verdict]:
         collected=result.units,
     )
     decl = load_declaration(ESTATE / "boundary.yaml")
-    got = [v for v in run_rules(inv, decl, rules=(RULE,)) if "-frc" in v.resource]
-    return got
+    if judge != RULE:
+        return run_rules(inv, decl, rules=(judge,))
+    return [v for v in run_rules(inv, decl, rules=(RULE,)) if "-frc" in v.resource]
 
 
 @pytest.mark.parametrize(("deny", "expected"), [(False, Status.PASS), (True, Status.FAIL)])
@@ -155,3 +184,21 @@ def test_a_refused_computeresources_query_is_a_gap_and_the_probe_stays_unjudged(
     at its MAC unmapped, the VNet INCONCLUSIVE (never a PASS on what was not read)."""
     (v,) = _scan(collected=True, deny=False, refused=True)
     assert v.status is Status.INCONCLUSIVE and v.resource == FRC, v.message
+
+
+@pytest.mark.parametrize("collected", [True, False])
+def test_replication_from_a_scale_set_instances_public_ip_is_the_internet_medium(
+    tmp_path: Path, collected: bool
+) -> None:
+    """vm-broker-neu-b records 9092 traffic from 20.70.9.9, francecentral's scale set
+    instance's public IP: collected from ``computeresources``, it is placed at the instance,
+    so the traffic is replication over ``internet`` (undeclared: FAIL, naming it); not
+    collected, the address is placed nowhere and only row 3's NAT traffic is seen."""
+    flow = {"src": PUBLIC, "dst": "nic-broker-neu-b", "port": 9092, "bytes": 3000}
+    flows = _flows(tmp_path, [(LOG_B, "nic-broker-neu-b", flow)])
+    got = _scan(collected, deny=False, flows=flows, judge="network.observed-medium")
+    (v,) = [x for x in got if x.resource.endswith("/vm-broker-neu-b")]
+    assert v.status is Status.FAIL, v.message
+    want = ["internet", "nat"] if collected else ["nat"]
+    assert v.evidence.attributes["media"] == want, v.message
+    assert (f"{PUBLIC} -> 10.20.2.4:9092" in v.message) is collected, v.message

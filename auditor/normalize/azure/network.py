@@ -99,7 +99,11 @@ _PEERING_STATE = {
 
 
 def owner_of(sub_id: str) -> str:
-    """The resource owning a sub-resource id (a NIC from its ipConfiguration id)."""
+    """The resource owning a sub-resource id (a NIC from its ipConfiguration id, a scale
+    set instance's NIC too)."""
+    cut = sub_id.lower().find("/ipconfigurations/")
+    if cut > 0:
+        return sub_id[:cut]
     parts = sub_id.split("/")
     return "/".join(parts[:9]) if len(parts) > 9 else sub_id
 
@@ -304,6 +308,17 @@ def route_table(rec: RawRecord, b: Builder) -> None:
     )
     for s in subnets:
         b.relation(base["id"], s, ROUTE_TABLE_OF, "route table associated with the subnet")
+
+
+@normalizes(
+    "azure",
+    "microsoft.compute/virtualmachinescalesets/virtualmachines/networkinterfaces/"
+    "ipconfigurations/publicipaddresses",
+)
+def scale_set_public_ip(rec: RawRecord, b: Builder) -> None:
+    """A scale set instance's public IP (Resource Graph ``computeresources``), owned by the
+    instance's NIC: a public IP like any, so the address is placed at that NIC."""
+    public_ip(rec, b)
 
 
 @normalizes("azure", "microsoft.network/publicipaddresses")
