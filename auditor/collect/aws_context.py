@@ -190,12 +190,15 @@ class AwsContext:
         clients: AwsClients | None = None,
         flows_since: int | None = None,
         flows_until: int | None = None,
+        flows_insights: bool = False,
     ) -> None:
         self.account = account
         self.flows_since = flows_since
         """Seconds of flow log records to read (None: not asked for)."""
         self.flows_until = flows_until
         """The window's end, ms since the epoch (None: now)."""
+        self.flows_insights = flows_insights
+        """Read CloudWatch Logs flow log groups with Logs Insights first (billed per GB)."""
         self.region = region
         self.scan_regions = scan_regions
         """Every region this scan covers (a collector may skip what another unit reads)."""

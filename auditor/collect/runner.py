@@ -105,6 +105,9 @@ class AwsScanOptions:
     """Reuse the finished units found in ``checkpoint``."""
     flows_since: int | None = None
     """Read observed flows (VPC Flow Log records) of the last this many seconds (None: not)."""
+    flows_insights: bool = False
+    """Read CloudWatch Logs flow log groups with one Logs Insights query each (uncapped;
+    billed per GB scanned), FilterLogEvents when that fails (``--flows-insights``)."""
 
     def settings(self) -> ClientSettings:
         return ClientSettings(
@@ -133,6 +136,7 @@ class AwsScanOptions:
             "organizational_units": list(self.organizational_units),
             "all_regions": self.all_regions,
             "flows_since": self.flows_since,
+            **({"flows_insights": True} if self.flows_insights else {}),
         }
 
 
@@ -320,6 +324,7 @@ def _work_units(
     run_id: str,
     flows_since: int | None = None,
     started: dt.datetime | None = None,
+    flows_insights: bool = False,
 ) -> list[WorkUnit]:
     """One work unit per planned (account, region, service) of the entered accounts; the
     flow window ends at the scan's ``started`` (kept by a checkpoint across a resume)."""
@@ -335,6 +340,7 @@ def _work_units(
             run_id=run_id,
             flows_since=flows_since,
             flows_until=until,
+            flows_insights=flows_insights,
         )
         for acct, region, svc in plan(services, list(accesses), regions)
     ]
@@ -402,7 +408,10 @@ def collect_aws(
             notes=notes,
         )
         setup = time.monotonic() - clock
-        units = _work_units(services, accesses, regions, home, run_id, opts.flows_since, started)
+        units = _work_units(
+            services, accesses, regions, home, run_id, opts.flows_since, started,
+            opts.flows_insights,
+        )  # fmt: skip
         run_wave(run, units)
         result = _merge(sink, run.results, opts, caller=caller, started=started)
         result.setup_seconds, result.pacer = setup, state.limits

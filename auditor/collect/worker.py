@@ -83,6 +83,8 @@ class WorkUnit:
     flows_until: int | None = field(default=None, compare=False)
     """The end of that window, ms since the epoch: the scan's start, so every unit (and a
     resumed run) reads the same window (None: now)."""
+    flows_insights: bool = field(default=False, compare=False)
+    """AWS: read CloudWatch Logs flow log groups with Logs Insights first."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -204,6 +206,7 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
         clients=state.clients,
         flows_since=unit.flows_since,
         flows_until=unit.flows_until,
+        flows_insights=unit.flows_insights,
     )
     try:
         with ctx.counted():  # calls the collector makes on its clients directly count too

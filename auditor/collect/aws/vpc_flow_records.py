@@ -13,6 +13,8 @@ and aggregated here (:mod:`auditor.base.flowrecords`),
 so one ``logs:flow_records`` raw record per log group carries aggregates, not lines.
 Flow logs delivered to S3 (plain text or Parquet) are read from their objects
 (:mod:`auditor.collect.aws._flow_objects`), one record per bucket and prefix.
+With ``--flows-insights`` a group is first read by one Logs Insights query, uncapped
+(:mod:`auditor.collect.aws._flow_insights`); FilterLogEvents as above when that fails.
 Firehose delivery, a format lacking a field the aggregate needs, and a log group fed
 several formats are listed as not read. A
 failed read is a gap naming the log group, bucket or object; the record says ``failed``.
@@ -24,6 +26,7 @@ import datetime as dt
 from typing import Any
 
 from auditor.base.flowrecords import DEFAULT_FORMAT, FlowTally, LineFormat, parse_format
+from auditor.collect.aws import _flow_insights
 from auditor.collect.aws._flow_objects import (
     ObjectFormat,
     destination,
@@ -152,9 +155,11 @@ def _read_group(
     # a busy stream is read alone (its cap ends its read early); idle ones share calls
     reads = [[n] for n in sorted(set(by_name) - set(idle))]
     reads += [idle[i : i + BATCH] for i in range(0, len(idle), BATCH)]
-    tally = FlowTally()
+    way = _flow_insights.read(ctx, group, fmt, window)  # --flows-insights: one query
+    record |= way.note
+    tally = way.tally or FlowTally()
     capped: set[str] = set()
-    for names in reads:
+    for names in [] if way.tally else reads:
         cut = _read_streams(ctx, group, arn, names, window, tally, fmt)
         if cut is None:
             return {**record, "Status": "failed", "Streams": len(listed)}
@@ -280,6 +285,8 @@ SERVICE = AwsService(
         "ec2:DescribeFlowLogs",
         "logs:DescribeLogStreams",
         "logs:FilterLogEvents",
+        "logs:StartQuery",
+        "logs:GetQueryResults",
         "s3:ListBucket",
         "s3:GetObject",
     ),
