@@ -322,12 +322,12 @@ def _work_units(
     regions: dict[str, tuple[str, ...]],
     home: str,
     run_id: str,
-    flows_since: int | None = None,
+    opts: AwsScanOptions | None = None,
     started: dt.datetime | None = None,
-    flows_insights: bool = False,
 ) -> list[WorkUnit]:
     """One work unit per planned (account, region, service) of the entered accounts; the
-    flow window ends at the scan's ``started`` (kept by a checkpoint across a resume)."""
+    flow window (``opts.flows_since``) ends at the scan's ``started`` (kept by a checkpoint
+    across a resume)."""
     until = int(started.timestamp()) * 1000 if started is not None else None
     return [
         WorkUnit(
@@ -338,9 +338,9 @@ def _work_units(
             scan_regions=regions[acct],
             access=accesses[acct],
             run_id=run_id,
-            flows_since=flows_since,
+            flows_since=opts.flows_since if opts else None,
             flows_until=until,
-            flows_insights=flows_insights,
+            flows_insights=bool(opts and opts.flows_insights),
         )
         for acct, region, svc in plan(services, list(accesses), regions)
     ]
@@ -408,10 +408,7 @@ def collect_aws(
             notes=notes,
         )
         setup = time.monotonic() - clock
-        units = _work_units(
-            services, accesses, regions, home, run_id, opts.flows_since, started,
-            opts.flows_insights,
-        )  # fmt: skip
+        units = _work_units(services, accesses, regions, home, run_id, opts, started)
         run_wave(run, units)
         result = _merge(sink, run.results, opts, caller=caller, started=started)
         result.setup_seconds, result.pacer = setup, state.limits

@@ -207,3 +207,17 @@ def test_the_policy_names_the_query_actions_and_the_guard_refuses_stop_query() -
     )
     with pytest.raises(MutatingCallRefused, match="logs:StopQuery"):
         client.stop_query(queryId="q-1")
+
+
+def test_the_flag_reaches_the_scan_options_and_the_checkpoint_key() -> None:
+    from auditor.collect.runner import AwsScanOptions
+    from auditor.commands._scale import ScaleError, ScanScale
+
+    base = AwsScanOptions(accounts=("111111111111",), regions=("us-east-1",))
+    on = ScanScale(cache_dir=None, flows_since=3600, flows_insights=True).apply(base, "", False)
+    off = ScanScale(cache_dir=None, flows_since=3600).apply(base, "", False)
+    assert on.flows_insights and not off.flows_insights
+    assert on.scope_key() != off.scope_key()  # a resumed scan reads the groups the same way
+    assert "flows_insights" not in off.scope_key()  # keys of scans without it unchanged
+    with pytest.raises(ScaleError, match="needs --flows-since"):
+        ScanScale(cache_dir=None, flows_insights=True).apply(base, "", False)
