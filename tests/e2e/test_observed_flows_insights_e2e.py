@@ -52,8 +52,12 @@ WAY = ("read_with", "insights_fallback", "insights_bytes_scanned")
 """The read-way note: the only attributes the two ways of reading may differ in."""
 WINDOW = ("since", "until")
 """Each scan's window ends at its own start: two scans a few seconds apart differ here."""
-_SPAN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ to \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-"""The window as messages write it (``(N records read, SINCE to UNTIL)``)."""
+_SPAN = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ to \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+    r"(, read with logs:StartQuery)?"
+)
+"""The window as messages write it (``(N records read, SINCE to UNTIL)``) and the
+read-way note the Insights scan adds to it."""
 
 
 def _scrub(value: Any) -> Any:
@@ -108,6 +112,9 @@ def test_insights_gives_the_filter_log_events_verdicts_and_evidence(estate: Fake
     assert all("read_with" not in r.attributes for r in _reads(inv_f))
     assert any(int(r.attributes["records"]) > 0 for r in reads)
     assert _verdict_bytes(by_insights) == _verdict_bytes(by_filter)
+    spans = [v for v in by_insights if "records read" in v.message]
+    assert spans and all(", read with logs:StartQuery)" in v.message for v in spans)
+    assert not any("read with" in v.message for v in by_filter)
     assert {v.status for v in by_insights} >= {Status.FAIL, Status.PASS}
     flows_f = [_scrub(r.attributes) for r in inv_f.resources if r.kind == "observed_flow"]
     flows_i = [_scrub(r.attributes) for r in inv_i.resources if r.kind == "observed_flow"]
