@@ -7,8 +7,9 @@ over the events moto stores for the named groups:
 
 - ``filter toMillis(@timestamp) >= N and toMillis(@timestamp) <= N`` (comparisons of a
   field, or ``toMillis(@timestamp)``, with a number, joined by ``and``);
-- ``parse FIELD /REGEX/``: named groups ``(?<name>...)`` become fields; an event the
-  regex does not match gets none of them (its other fields are kept);
+- ``parse FIELD /REGEX/``: named groups ``(?<name>...)`` (letters and digits, as in Java
+  regexes) become fields; an event the regex does not match gets none of them (its
+  other fields are kept);
 - ``stats AGG, ... by FIELD, ...`` with ``count(*)``, ``count(FIELD)`` (events where the
   field is set), ``sum``/``min``/``max`` of a numeric field (values that are not numbers
   are left out); ``AGG as NAME`` names a column; an unset ``by`` field groups as unset and
@@ -105,6 +106,9 @@ def parse_query(text: str) -> Query:
             m = re.fullmatch(r"([@\w.-]+)\s+/(.*)/", body, re.S)
             if m is None:
                 raise QueryError(f"parse needs FIELD /REGEX/: {body[:80]!r}")
+            names = _NAMED.findall(m.group(2))
+            if not names or any(not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", n) for n in names):
+                raise QueryError(f"named groups must be letters and digits: {names}")
             try:
                 regex = re.compile(_NAMED.sub(r"(?P<\1>", m.group(2)))
             except re.error as exc:

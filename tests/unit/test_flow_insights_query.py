@@ -183,6 +183,7 @@ def test_the_engine_evaluates_parse_stats_and_limit() -> None:
         "parse @message 'glob * form' as a",
         "stats count(*) | stats count(*)",
         "limit 10001",
+        "parse @message /(?<a_b>x)/",
     ],
 )
 def test_the_engine_refuses_what_it_does_not_implement(query: str) -> None:

@@ -22,9 +22,10 @@ the lines themselves). Such a fallback is not a gap: the group is still read.
 ``logs:StopQuery`` is not called: the read-only guard refuses it, so a query past the
 wait runs on until the service's own timeout (billed by the data it scans).
 
-Field names carry an ``f_``/``n_``/``a_`` prefix: Insights discovers the default format's
+Field names carry an ``f``/``n``/``a_`` prefix: Insights discovers the default format's
 fields in flow log groups by itself (``action``, ``bytes``, ...), and a parsed name must
-never fall back to a discovered value for a line the regex did not match.
+never fall back to a discovered value for a line the regex did not match. Named groups
+are letters and digits only (the Java regex rule the service's ``(?<name>...)`` follows).
 """
 
 from __future__ import annotations
@@ -45,17 +46,17 @@ MAX_ROWS = 10_000
 """The most rows a query returns (``limit`` 10,000): a result this long may lack rows."""
 
 _KEYS = {
-    "version": "f_version",
-    "log-status": "f_status",
-    "interface-id": "f_iface",
-    "srcaddr": "f_src",
-    "dstaddr": "f_dst",
-    "dstport": "f_dport",
-    "protocol": "f_proto",
-    "action": "f_action",
+    "version": "fversion",
+    "log-status": "fstatus",
+    "interface-id": "fiface",
+    "srcaddr": "fsrc",
+    "dstaddr": "fdst",
+    "dstport": "fdport",
+    "protocol": "fproto",
+    "action": "faction",
 }
 """Fields the aggregate is grouped by (checked per row by the format's parser)."""
-_COUNTERS = {"packets": "n_packets", "bytes": "n_bytes", "start": "n_start", "end": "n_end"}
+_COUNTERS = {"packets": "npackets", "bytes": "nbytes", "start": "nstart", "end": "nend"}
 _PORT = r"0*(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
 """A port as :func:`~auditor.base.flowrecords._count` takes it: ASCII digits, 0 to 65535."""
 _STATES_DONE = ("Complete", "Failed", "Cancelled", "Timeout", "Unknown")
@@ -93,9 +94,9 @@ def query_text(fmt: LineFormat, window: tuple[int, int]) -> str:
         f"filter toMillis(@timestamp) >= {window[0]} and toMillis(@timestamp) <= {window[1]}"
         f" | parse @message /{_regex(fmt, _KEYS)}/"
         f" | parse @message /{_regex(fmt, _COUNTERS)}/"
-        " | stats count(*) as a_records, count(n_packets) as a_counted,"
-        " sum(n_packets) as a_packets, sum(n_bytes) as a_bytes,"
-        f" min(n_start) as a_first, max(n_end) as a_last by {by}"
+        " | stats count(*) as a_records, count(npackets) as a_counted,"
+        " sum(npackets) as a_packets, sum(nbytes) as a_bytes,"
+        f" min(nstart) as a_first, max(nend) as a_last by {by}"
         f" | limit {MAX_ROWS}"
     )
 
