@@ -192,7 +192,7 @@ def _run(ctx: AwsContext, group: str, fmt: LineFormat, window: tuple[int, int]) 
 
 def read(ctx: AwsContext, group: str, fmt: LineFormat, window: tuple[int, int]) -> InsightsRead:
     """The group's aggregate by one Insights query, when asked for and complete."""
-    if not getattr(ctx, "flows_insights", False):
+    if not ctx.flows_insights:
         return InsightsRead()
     answer = _run(ctx, group, fmt, window)
     got = _tally(fmt, answer) if isinstance(answer, dict) else answer
