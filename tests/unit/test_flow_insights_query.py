@@ -152,6 +152,10 @@ def test_sums_sent_as_decimals_are_read_and_fractions_refused() -> None:
         if cell["field"] == "a_bytes":
             cell["value"] = "4200.5"
     assert "not a whole count" in str(_tally(DEFAULT, answer))
+    for cell in answer["results"][0]:
+        if cell["field"] == "a_bytes":
+            cell["value"] = "9.007199254740992E15"  # 2^53: a double no longer exact
+    assert "past 2^53" in str(_tally(DEFAULT, answer))
 
 
 def test_the_engine_evaluates_parse_stats_and_limit() -> None:

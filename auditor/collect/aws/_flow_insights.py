@@ -44,6 +44,9 @@ POLL_SECONDS = (0.5, 1.0, 2.0, 5.0)
 """Pauses between ``GetQueryResults`` calls (the last repeats)."""
 MAX_ROWS = 10_000
 """The most rows a query returns (``limit`` 10,000): a result this long may lack rows."""
+EXACT = 2**53
+"""The service's numbers are doubles: a sum from here on may not be exact."""
+_EXAMPLES = "; the lines are read for their examples"
 
 _KEYS = {
     "version": "fversion",
@@ -116,13 +119,13 @@ def _take_row(fmt: LineFormat, row: dict[str, str], tally: FlowTally) -> str:
     """Add one result row to ``tally``; why it cannot be taken ("" when it was)."""
     records = _whole(row.get("a_records"))
     if any(_KEYS[f] not in row for f in fmt.fields if f in _KEYS):
-        return f"{records} line(s) without the format's {len(fmt.fields)} fields"
+        return f"{records} line(s) without the format's {len(fmt.fields)} fields{_EXAMPLES}"
     fill = {**dict.fromkeys(_COUNTERS, "0"), "srcport": "0"}
     line = " ".join(row[_KEYS[f]] if f in _KEYS else fill.get(f, "-") for f in fmt.fields)
     try:
         got = fmt.values(line)
     except ValueError as exc:
-        return f"{records} malformed line(s): {exc}"
+        return f"{records} malformed line(s): {exc}{_EXAMPLES}"
     if isinstance(got, str):
         if got == "NODATA":
             tally.no_data += records
@@ -130,9 +133,12 @@ def _take_row(fmt: LineFormat, row: dict[str, str], tally: FlowTally) -> str:
             tally.skip_data += records
         return ""
     if _whole(row.get("a_counted")) != records:
-        return f"{records - _whole(row.get('a_counted'))} line(s) with malformed counters"
+        bad = records - _whole(row.get("a_counted"))
+        return f"{bad} line(s) with malformed counters{_EXAMPLES}"
     iface, src, dst, _, port, proto, *_ignored, action = got
     sums = [_whole(row.get(k)) for k in ("a_packets", "a_bytes", "a_first", "a_last")]
+    if max(sums) >= EXACT:
+        return f"a sum of {max(sums)} is past 2^53, where the service's doubles are not exact"
     tally.add_aggregate(
         (iface, src, dst, 0, port, proto, sums[0], sums[1], sums[2], sums[3], action), records
     )
@@ -151,7 +157,7 @@ def _tally(fmt: LineFormat, answer: dict[str, Any]) -> FlowTally | str:
             row = {str(c.get("field")): str(c.get("value")) for c in cells if "value" in c}
             why = _take_row(fmt, row, tally)
             if why:
-                return f"{why}; the lines are read for their examples"
+                return why
             counted += _whole(row.get("a_records"))
         matched = _whole(str((answer.get("statistics") or {}).get("recordsMatched")))
     except ValueError as exc:
