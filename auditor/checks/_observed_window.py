@@ -55,12 +55,14 @@ class Window:
     whole: bool = False
 
     def span(self) -> str:
-        """``since to until`` over the reads (empty when none)."""
+        """``since to until`` over the reads (empty when none), and how they were read when
+        Logs Insights was asked for (``--flows-insights``: ``read_with``)."""
         if not self.reads:
             return ""
         since = min(str(r.attributes.get("since") or "") for r in self.reads)
         until = max(str(r.attributes.get("until") or "") for r in self.reads)
-        return f"{since} to {until}"
+        ways = sorted({str(r.attributes.get("read_with")) for r in self.reads} - {"None"})
+        return f"{since} to {until}" + (f", read with {' and '.join(ways)}" if ways else "")
 
     def records(self) -> int:
         return sum(int(str(r.attributes.get("records") or 0)) for r in self.reads)

@@ -194,12 +194,15 @@ class AwsContext:
         flows_since: int | None = None,
         flows_until: int | None = None,
         peers: Mapping[str, Callable[[], Any]] | None = None,
+        flows_insights: bool = False,
     ) -> None:
         self.account = account
         self.flows_since = flows_since
         """Seconds of flow log records to read (None: not asked for)."""
         self.flows_until = flows_until
         """The window's end, ms since the epoch (None: now)."""
+        self.flows_insights = flows_insights
+        """Read CloudWatch Logs flow log groups with Logs Insights first (billed per GB)."""
         self.region = region
         self.scan_regions = scan_regions
         """Every region this scan covers (a collector may skip what another unit reads)."""
@@ -256,6 +259,7 @@ class AwsContext:
                     clients=self._clients,
                     flows_since=self.flows_since,
                     flows_until=self.flows_until,
+                    flows_insights=self.flows_insights,
                 )
         self._entered[(account, where)] = made
         return made

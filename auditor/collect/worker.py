@@ -87,6 +87,8 @@ class WorkUnit:
     peers: tuple[AccountAccess, ...] = field(default=(), compare=False)
     """How to enter the scan's other accounts, for a collector that reads them (a log
     archive account's flow records: :attr:`AwsService.reads_peers`)."""
+    flows_insights: bool = field(default=False, compare=False)
+    """AWS: read CloudWatch Logs flow log groups with Logs Insights first."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -209,6 +211,7 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
         flows_since=unit.flows_since,
         flows_until=unit.flows_until,
         peers={p.account: functools.partial(_peer_session, state, p, sink) for p in unit.peers},
+        flows_insights=unit.flows_insights,
     )
     try:
         with ctx.counted():  # calls the collector makes on its clients directly count too

@@ -44,6 +44,26 @@ FLOW_READ = define_kind(
             "log streams idle since before the window, read a hundred to a call",
             "aws",
         ),
+        attr(
+            "read_with",
+            "string",
+            "how a log group was read with --flows-insights: `logs:StartQuery` (one Logs "
+            "Insights query, uncapped) or `logs:FilterLogEvents`",
+            "aws",
+        ),
+        attr(
+            "insights_fallback",
+            "string",
+            "why the Logs Insights aggregate was not used (the group was read with "
+            "FilterLogEvents)",
+            "aws",
+        ),
+        attr(
+            "insights_bytes_scanned",
+            "integer",
+            "bytes the Logs Insights query scanned (what it is billed by)",
+            "aws",
+        ),
         attr("read_budget", "integer", "decompressed bytes read per S3 location at most", "aws"),
         attr(
             "unread_objects",

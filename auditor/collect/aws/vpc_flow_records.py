@@ -17,6 +17,8 @@ Records another account of the scan holds (a log archive account's bucket or, de
 with a cross-account role, log group) are read with that account's own credentials and
 clients (:meth:`AwsContext.peer`), and recorded as the flow log's account's read; when
 the scan does not cover that account, they are not read and the record says so.
+With ``--flows-insights`` a group is first read by one Logs Insights query, uncapped
+(:mod:`auditor.collect.aws._flow_insights`); FilterLogEvents as above when that fails.
 Firehose delivery, a format lacking a field the aggregate needs, and a log group fed
 several formats are listed as not read. A
 failed read is a gap naming the log group, bucket or object; the record says ``failed``.
@@ -28,6 +30,7 @@ import datetime as dt
 from typing import Any
 
 from auditor.base.flowrecords import DEFAULT_FORMAT, FlowTally, LineFormat, parse_format
+from auditor.collect.aws import _flow_insights
 from auditor.collect.aws._flow_objects import (
     ObjectFormat,
     destination,
@@ -186,9 +189,11 @@ def _read_group(
     # a busy stream is read alone (its cap ends its read early); idle ones share calls
     reads = [[n] for n in sorted(set(by_name) - set(idle))]
     reads += [idle[i : i + BATCH] for i in range(0, len(idle), BATCH)]
-    tally = FlowTally()
+    way = _flow_insights.read(ctx, group, fmt, window)  # --flows-insights: one query
+    record |= way.note
+    tally = way.tally or FlowTally()
     capped: set[str] = set()
-    for names in reads:
+    for names in [] if way.tally else reads:
         cut = _read_streams(ctx, group, arn, names, window, tally, fmt, source)
         if cut is None:
             return {**record, "Status": "failed", "Streams": len(listed)}
@@ -321,6 +326,8 @@ SERVICE = AwsService(
         "ec2:DescribeFlowLogs",
         "logs:DescribeLogStreams",
         "logs:FilterLogEvents",
+        "logs:StartQuery",
+        "logs:GetQueryResults",
         "s3:ListBucket",
         "s3:GetObject",
         "s3:ListAllMyBuckets",
