@@ -10,8 +10,9 @@ accepted connection. Its source is declared when it lies in
   firewall rule deciding that source on that port, else the instance.
 - PASS per platform network whose listeners' subnetworks all log every flow
   (sampling 1.0, no filter, instance metadata kept), whose reads were complete, and
-  whose project's ``_Default`` log sink keeps vpc_flows (enabled, no exclusion, a
-  filter that only leaves out audit logs).
+  whose project's log sinks stored every vpc_flows entry where it was read
+  (:mod:`auditor.checks._observed_sinks_gcp`: the ``_Default`` sink, or the user sink
+  whose log bucket was read).
 - INCONCLUSIVE: a failed read (its gap), a listener subnetwork without flow logs,
   sampled, filtered or without instance metadata, malformed entries, the cap reached
   on a listener; and per listener that VM flow logs do not see (Managed Kafka, a
@@ -20,7 +21,6 @@ accepted connection. Its source is declared when it lies in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -33,13 +33,12 @@ from auditor.analysis.network.gcp import firewalls_for
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext
 from auditor.checks._admission import listener, with_links
+from auditor.checks._observed_sinks_gcp import sink_gap
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, Resource
 
 TCP = 6
-_AUDIT_ONLY = re.compile(r'NOT LOG_ID\("(cloudaudit|externalaudit)\.googleapis\.com/[a-z_]+"\)')
-"""A clause of the ``_Default`` sink's filter as Google writes it: leave out an audit log."""
 UNSEEN = (
     "observed flows of GCP listeners other than VMs (VPC Flow Logs are written by the VMs "
     "of the customer's networks; Managed Kafka brokers and load balancers are Google's)"
@@ -288,28 +287,6 @@ def _subnet_gaps(reads: Sequence[Resource], listeners: dict[str, Resource]) -> l
     return parts
 
 
-def _default_sink(graph: BoundaryGraph, project: str) -> str:
-    """Why the project's ``_Default`` sink may not store its vpc_flows entries where
-    ``entries.list`` reads them ("" when it stores them: enabled, no exclusion, and a
-    filter that only leaves out audit logs, as Google writes it)."""
-    sink = graph.get(f"//logging.googleapis.com/projects/{project}/sinks/_Default")
-    if sink is None:
-        return f"the _Default log sink of {project} was not collected"
-    a = sink.attributes
-    if a.get("disabled"):
-        return f"the _Default log sink of {project} is disabled"
-    if a.get("exclusions"):
-        return (
-            f"the _Default log sink of {project} has exclusions "
-            f"({', '.join(str(x) for x in a.get('exclusions') or [])}) whose filters are not read"
-        )
-    text = str(a.get("filter") or "").strip()
-    clauses = [c.strip() for c in re.split(r"\s+AND\s+", text)] if text else []
-    if not all(_AUDIT_ONLY.fullmatch(c) for c in clauses):
-        return f"the _Default log sink of {project} filters {text!r}: vpc_flows may be dropped"
-    return ""
-
-
 def _incomplete(
     graph: BoundaryGraph, reads: Sequence[Resource], listeners: dict[str, Resource]
 ) -> list[str]:
@@ -321,7 +298,7 @@ def _incomplete(
         a = r.attributes
         if a.get("status") == "not-read":
             continue  # its listeners' subnetworks are named above
-        if why := _default_sink(graph, r.account):
+        if why := sink_gap(graph, r):
             parts.append(why)
         if int(str(a.get("malformed") or 0)):
             parts.append(f"{a.get('malformed')} malformed entr(y/ies) in {r.name}")

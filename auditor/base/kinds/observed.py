@@ -114,6 +114,19 @@ FLOW_READ = define_kind(
         attr("network_ids", "array", "networks of the subnetworks whose flows it holds", "gcp"),
         attr("pages", "integer", "`entries.list` pages read", "gcp"),
         attr(
+            "sink_id",
+            "string",
+            "the user log sink whose log bucket was read (the `_Default` sink may drop them)",
+            "gcp",
+        ),
+        attr("view", "string", "the log bucket view read (`.../views/_AllLogs`)", "gcp"),
+        attr(
+            "unread_sinks",
+            "array",
+            "sinks that may route the log where it is not read: `sink`, `destination`, `reason`",
+            "gcp",
+        ),
+        attr(
             "subnet_logs",
             "array",
             "the flow-logged subnetworks: `subnetwork`, `network`, `sampling`, `filter`, "

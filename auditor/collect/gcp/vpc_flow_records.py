@@ -14,6 +14,9 @@ A 429 is asked again after its back-off. A failure (permission, quota once the
 retries are spent, a bad page, a repeating token, the page cap) is a gap
 naming the project's log; the record says ``failed`` and keeps what was read.
 A scanned project with no subnetwork logging flows gets a ``not-read`` record saying so.
+Where a project's entries are read (its own buckets, or the log bucket of a user sink
+when the ``_Default`` sink may drop them) is :mod:`auditor.collect.gcp.flow_sinks`'s
+answer; a sink routing them where the auditor does not read is named in the record.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from auditor.base.flowrecords import FlowTally
 from auditor.base.gcp_flowrecords import LOG_ID, GcpFlowRecord, parse_entry
+from auditor.base.gcp_logfilter import VPC_FLOWS
 from auditor.base.redact import redact_text
+from auditor.collect.gcp.flow_sinks import Sink, Source, sink_of, source
 from auditor.collect.readonly import MutatingCallRefused
 from auditor.model import CollectionUnit, Gap, RawRecord
 
@@ -98,10 +103,16 @@ def _code(exc: BaseException) -> str:
     return str(code) if isinstance(code, int) else type(exc).__name__
 
 
-def flow_subnets(assets: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Project -> its subnetworks whose flow logs are enabled, with their log settings."""
+def flow_subnets(
+    assets: Iterable[Mapping[str, Any]], sinks: dict[str, list[Sink]] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Project -> its subnetworks whose flow logs are enabled, with their log settings; the
+    projects' log sinks are gathered into ``sinks`` on the way (one pass over the listing)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for a in assets:
+        if sinks is not None and (got := sink_of(a)) is not None:
+            sinks.setdefault(got[0], []).append(got[1])
+            continue
         if a.get("assetType") != SUBNET_TYPE:
             continue
         d = (a.get("resource") or {}).get("data") or {}
@@ -213,15 +224,16 @@ def _page(
 
 
 def _pages(
-    client: ReadOnlyLogging, opts: GcpScanOptions, project: str, filt: str, read: _Read
+    client: ReadOnlyLogging, opts: GcpScanOptions, project: str, filt: str, read: _Read, at: str
 ) -> Gap | None:
-    """Read every page of the project's entries in the window into ``read``; a gap or None."""
+    """Read every page of the project's entries in the window, stored at ``at`` (the project
+    or a bucket view), into ``read``; a gap or None."""
     token = ""
     seen: set[str] = set()
     try:
         while True:
             body: dict[str, Any] = {
-                "resourceNames": [f"projects/{project}"],
+                "resourceNames": [at],
                 "filter": filt,
                 "orderBy": "timestamp asc",
                 "pageSize": PAGE,
@@ -248,9 +260,15 @@ def _pages(
 
 
 def read_project(
-    opts: GcpScanOptions, project: str, subnets: list[dict[str, Any]], window: tuple[int, int]
+    opts: GcpScanOptions,
+    project: str,
+    subnets: list[dict[str, Any]],
+    window: tuple[int, int],
+    src: Source | None = None,
 ) -> tuple[dict[str, Any], Gap | None, int]:
-    """One project's read: its raw record's data, its gap, the requests sent."""
+    """One project's read (from ``src``, else the project's own buckets): its raw record's
+    data, its gap, the requests sent."""
+    src = src or Source(resource_name=f"projects/{project}")
     log = f"projects/{project}/logs/{LOG_ID}"
     filt = (
         f'logName="{log}" AND timestamp>="{_rfc3339(window[0])}" '
@@ -264,6 +282,7 @@ def read_project(
         "Since": window[0],
         "Until": window[1],
         "Cap": CAP,
+        **src.record(),
     }
     if not subnets:
         reason = "no subnetwork of the project has flow logs enabled"
@@ -273,7 +292,9 @@ def read_project(
         client = logging_client(opts, project)
     except _errors() as exc:
         return {**record, "Status": "failed"}, _gap(project, log, _code(exc), str(exc)), 0
-    gap = _pages(client, opts, project, filt, read)
+    gap = _pages(client, opts, project, filt, read, src.resource_name)
+    if gap is not None and src.sink:  # name the bucket view the read was asked of
+        gap = replace(gap, message=f"{src.resource_name} ({src.sink}): {gap.message}"[:300])
     t = read.tally
     return (
         {
@@ -309,10 +330,13 @@ def read_flows(
     end = started or dt.datetime.now(dt.UTC)
     until = int(end.timestamp()) * 1000
     window = (until - opts.flows_since * 1000, until)
-    subnets = flow_subnets(assets)
+    sinks: dict[str, list[Sink]] = {}
+    subnets = flow_subnets(assets, sinks)
+    scanned = set(projects)
     out = FlowsResult()
-    for project in sorted({*projects, *subnets}):
-        data, gap, sent = read_project(opts, project, subnets.get(project, []), window)
+    for project in sorted({*scanned, *subnets}):
+        src = source(project, sinks.get(project, []), VPC_FLOWS, scanned)
+        data, gap, sent = read_project(opts, project, subnets.get(project, []), window, src)
         out.calls += sent
         out.records.append(
             RawRecord(

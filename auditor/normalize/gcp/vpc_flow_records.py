@@ -24,6 +24,21 @@ def _subnet_logs(d: dict[str, Any]) -> list[JSONValue]:
     return [{k: s.get(k) for k in keys} for s in d.get("Subnets") or []]
 
 
+def _source(d: dict[str, Any]) -> dict[str, JSONValue]:
+    """Where the entries were read when not the project's own buckets, and the sinks that
+    may route them where they were not read."""
+    out: dict[str, JSONValue] = {}
+    src = d.get("Source") or {}
+    if src:
+        out["sink_id"] = str(src["Sink"])
+        out["view"] = str(src["View"])
+    unread = d.get("UnreadSinks") or []
+    if unread:
+        keys = ("sink", "destination", "reason")
+        out["unread_sinks"] = [{k: str(u.get(k) or "") for k in keys} for u in unread]
+    return out
+
+
 @normalizes("gcp", "logging:vpc_flows")
 def vpc_flows(rec: RawRecord, out: Builder) -> None:
     d: dict[str, Any] = dict(rec.data)
@@ -40,6 +55,7 @@ def vpc_flows(rec: RawRecord, out: Builder) -> None:
         "cap": d.get("Cap"),
         "subnet_logs": logs,
         "network_ids": sorted({str(s.get("network")) for s in d.get("Subnets") or []} - {""}),
+        **_source(d),
     }
     if "Records" in d:  # a failed read keeps what its pages held
         attrs.update(
