@@ -1,9 +1,11 @@
 """``network.observed-sources`` on GCP: VPC Flow Logs records held against the declared sources.
 
 A flow counts when the destination VM reported it (``ACCEPT``: delivered, so its
-ingress firewall admitted it), on TCP to a declared Kafka port, at a platform
-instance. GCP writes no record of denied traffic, so every such record is an
-accepted connection. Its source is declared when it lies in
+ingress firewall admitted it), or a logged ingress firewall rule ``ALLOWED`` it
+(Firewall Rules Logging, :mod:`._observed_firewall_gcp`), on TCP to a declared Kafka
+port, at a platform instance. VPC Flow Logs write no record of denied traffic; a logged
+rule's ``DENIED`` connections to Kafka ports are reported apart on the network's
+verdict, never a FAIL. Its source is declared when it lies in
 ``network.clients.from``, ``network.replication.from`` or the platform's networks.
 
 - FAIL per instance reached from an undeclared source; the cause is the ingress
@@ -33,6 +35,14 @@ from auditor.analysis.network.gcp import firewalls_for
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext
 from auditor.checks._admission import listener, with_links
+from auditor.checks._observed_firewall_gcp import (
+    ACCEPTED,
+    ALLOWED,
+    DENIED,
+    denied_attributes,
+    denied_text,
+    is_firewall_read,
+)
 from auditor.checks._observed_sinks_gcp import sink_gap
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
@@ -54,6 +64,8 @@ class _Net:
     reads: dict[str, Resource] = field(default_factory=dict)
     undeclared: dict[str, list[Resource]] = field(default_factory=dict)
     judged: int = 0
+    denied: list[Resource] = field(default_factory=list)
+    """Firewall Rules Logging: connections to Kafka ports a logged rule DENIED (apart)."""
 
 
 def _inside(src: str, allowed: Sequence[Net]) -> bool:
@@ -114,7 +126,7 @@ def gcp_observed(ctx: RuleContext) -> Iterator[Judgement]:
             if str(net) in state:
                 state[str(net)].listeners[vm.id] = vm
     for r in g.of_kind(FLOW_READ):
-        if r.cloud != "gcp":
+        if r.cloud != "gcp" or is_firewall_read(r):  # an extra source, never completeness
             continue
         for net in r.attributes.get("network_ids") or []:
             if str(net) in state:
@@ -141,14 +153,17 @@ def _tally(ctx: RuleContext, state: dict[str, _Net], allowed: Sequence[Net]) -> 
     ports = set(ctx.declaration.network.kafka_ports)
     for flow in ctx.graph.of_kind(OBSERVED_FLOW):
         a = flow.attributes
-        if flow.cloud != "gcp" or a.get("action") != "ACCEPT" or a.get("protocol") != TCP:
+        if flow.cloud != "gcp" or a.get("action") not in (*ACCEPTED, DENIED):
             continue
-        if a.get("dst_port") not in ports:
+        if a.get("dst_port") not in ports or a.get("protocol") != TCP:
             continue
         for net in a.get("network_ids") or []:
             st = state.get(str(net))
             vm = str(a.get("instance_id"))
             if st is None or vm not in st.listeners:
+                continue
+            if a.get("action") == DENIED:
+                st.denied.append(flow)
                 continue
             st.judged += 1
             if not _inside(str(a.get("src")), allowed):
@@ -163,6 +178,12 @@ def _declared_of(ctx: RuleContext) -> list[str]:
 
 def _text(f: Resource) -> str:
     a = f.attributes
+    if a.get("action") == ALLOWED:  # a connection a logged rule allowed: no byte count
+        return (
+            f"{a.get('src')} -> {a.get('dst')}:{a.get('dst_port')} ({a.get('records')} "
+            f"connections allowed by a logged firewall rule, {a.get('first_seen')} to "
+            f"{a.get('last_seen')})"
+        )
     return (
         f"{a.get('src')} -> {a.get('dst')}:{a.get('dst_port')} ({a.get('records')} records, "
         f"{a.get('bytes')} bytes, {a.get('first_seen')} to {a.get('last_seen')})"
@@ -200,6 +221,7 @@ def _judge(ctx: RuleContext, net: Resource, st: _Net, declared: list[str]) -> It
         "declared_sources": list(declared),
         "kafka_ports": sorted(set(ctx.declaration.network.kafka_ports)),
         "flow_reads": [r.id for r in reads],
+        **denied_attributes(st.denied),
     }
     for vm_id, flows in sorted(st.undeclared.items()):
         flows = sorted(flows, key=lambda f: f.id)
@@ -237,7 +259,7 @@ def _judge(ctx: RuleContext, net: Resource, st: _Net, declared: list[str]) -> It
     )
     yield ctx.passed(
         net.id,
-        f"{what} ({records} records read, {since} to {until})",
+        f"{what} ({records} records read, {since} to {until})" + denied_text(st.denied),
         nodes=[r.id for r in reads],
         attributes={**base, "flows_judged": st.judged, "records": records},
     )

@@ -14,7 +14,8 @@ the ``_Default`` sink stores it), or the bucket an estate names (``bucket:`` on 
 ``vpcFlows`` item: a user sink routed it there). Estates declare entries:
 ``logEntries:`` in the estate YAML (the API's JSON shape), or ``vpcFlows:``, each the
 keyword arguments of :func:`flow_entry`, which writes one realistic ``vpc_flows`` entry,
-its times relative to now (``ago`` seconds).
+its times relative to now (``ago`` seconds), or ``firewallLogs:``, each the keyword
+arguments of :func:`firewall_entry` (one Firewall Rules Logging entry).
 """
 
 from __future__ import annotations
@@ -53,18 +54,23 @@ def load_entries(path: str | Path) -> list[dict[str, Any]]:
     doc = YAML(typ="safe").load(p.read_text(encoding="utf-8"))
     doc = doc if isinstance(doc, dict) else {}
     out = [dict(e) for e in doc.get("logEntries") or []]
-    for i, spec in enumerate(doc.get("vpcFlows") or []):
+    made = [
+        (key, i, spec, maker)
+        for key, maker in (("vpcFlows", flow_entry), ("firewallLogs", firewall_entry))
+        for i, spec in enumerate(doc.get(key) or [])
+    ]
+    for key, i, spec, maker in made:
         args = dict(spec)
         bucket = args.pop(BUCKET_KEY, None)
         try:
-            entry = flow_entry(**args)
+            entry = maker(**args)
         except TypeError as exc:
-            raise EntriesError(f"{p}: vpcFlows[{i}]: {exc}") from exc
+            raise EntriesError(f"{p}: {key}[{i}]: {exc}") from exc
         if bucket is not None:
             if not isinstance(bucket, str) or not re.fullmatch(
                 r"projects/[^/]+/locations/[^/]+/buckets/[^/]+", bucket
             ):
-                raise EntriesError(f"{p}: vpcFlows[{i}]: bucket {bucket!r} is not a bucket name")
+                raise EntriesError(f"{p}: {key}[{i}]: bucket {bucket!r} is not a bucket name")
             entry[_STORED] = bucket
         out.append(entry)
     return out
@@ -279,5 +285,63 @@ def flow_entry(
         },
         "timestamp": _rfc3339(end + dt.timedelta(seconds=1)),
         "receiveTimestamp": _rfc3339(end + dt.timedelta(seconds=30)),
+        "jsonPayload": payload,
+    }
+
+
+def firewall_entry(
+    *,
+    project: str,
+    vm: str,
+    zone: str,
+    network: str,
+    subnetwork: str,
+    src: str,
+    dst: str,
+    dst_port: int,
+    rule: str,
+    disposition: str = "ALLOWED",
+    direction: str = "INGRESS",
+    priority: int = 1000,
+    src_port: int = 40000,
+    protocol: int = 6,
+    ago: int = 3600,
+    now: dt.datetime | None = None,
+    insert_id: str = "",
+) -> dict[str, Any]:
+    """One Firewall Rules Logging entry as Cloud Logging returns it: the logged rule ``rule``
+    of ``network`` decided a connection at ``vm`` (the destination of an ingress rule, the
+    source of an egress one) ``ago`` seconds before ``now``."""
+    at = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(seconds=ago)
+    region = zone.rsplit("-", 1)[0]
+    payload: dict[str, Any] = {
+        "connection": {
+            "src_ip": src,
+            "dest_ip": dst,
+            "src_port": src_port,
+            "dest_port": dst_port,
+            "protocol": protocol,
+        },
+        "disposition": disposition,
+        "rule_details": {
+            "reference": f"network:{network}/firewall:{rule}",
+            "priority": priority,
+            "action": "ALLOW" if disposition == "ALLOWED" else "DENY",
+            "direction": direction,
+            "ip_port_info": [{"ip_protocol": "TCP" if protocol == 6 else str(protocol)}],
+            "source_range": ["0.0.0.0/0"] if direction == "INGRESS" else [],
+        },
+        "instance": {"project_id": project, "region": region, "zone": zone, "vm_name": vm},
+        "vpc": {"project_id": project, "vpc_name": network, "subnetwork_name": subnetwork},
+    }
+    return {
+        "insertId": insert_id or f"fw-{vm}-{src}-{dst_port}-{disposition}-{ago}",
+        "logName": f"projects/{project}/logs/compute.googleapis.com%2Ffirewall",
+        "resource": {
+            "type": "gce_subnetwork",
+            "labels": {"project_id": project, "subnetwork_name": subnetwork, "location": zone},
+        },
+        "timestamp": _rfc3339(at),
+        "receiveTimestamp": _rfc3339(at + dt.timedelta(seconds=20)),
         "jsonPayload": payload,
     }

@@ -121,6 +121,18 @@ FLOW_READ = define_kind(
         ),
         attr("view", "string", "the log bucket view read (`.../views/_AllLogs`)", "gcp"),
         attr(
+            "firewall_rules",
+            "array",
+            "Firewall Rules Logging read: the firewall rules whose logging is on",
+            "gcp",
+        ),
+        attr(
+            "egress_records",
+            "integer",
+            "Firewall Rules Logging read: entries of egress rules (not taken)",
+            "gcp",
+        ),
+        attr(
             "unread_sinks",
             "array",
             "sinks that may route the log where it is not read: `sink`, `destination`, `reason`",
@@ -143,8 +155,10 @@ OBSERVED_FLOW = define_kind(
         attr(
             "action",
             "string",
-            "`ACCEPT` or `REJECT` (AWS, Azure); GCP records no REJECT: `ACCEPT` when the "
-            "destination VM reported it (delivered), `SENT` when the source VM did",
+            "`ACCEPT` or `REJECT` (AWS, Azure); GCP VPC Flow Logs record no REJECT: `ACCEPT` "
+            "when the destination VM reported it (delivered), `SENT` when the source VM did; "
+            "GCP Firewall Rules Logging: `ALLOWED` or `DENIED` by a logged ingress rule (a "
+            "connection, no byte count)",
             "aws gcp azure",
         ),
         attr("bytes", "integer", "bytes in the window", "aws gcp azure"),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -152,11 +152,16 @@ class FlowsResult:
     calls: int = 0
 
 
+Parse = Callable[[Mapping[str, Any]], GcpFlowRecord | str]
+"""An entry parser: a VM's record, or the name of a well-formed entry not taken."""
+
+
 @dataclass
 class _Read:
     """One project's read in progress."""
 
     log: str
+    parse: Parse = parse_entry
     tally: FlowTally = field(default_factory=lambda: FlowTally(cap=CAP))
     networks: dict[str, set[str]] = field(default_factory=dict)
     subnetworks: dict[str, set[str]] = field(default_factory=dict)
@@ -173,7 +178,7 @@ class _Read:
                 raise ValueError("not an object")
             if entry.get("logName") != self.log:
                 raise ValueError(f"logName {entry.get('logName')!r}, asked for {self.log}")
-            got = parse_entry(entry)
+            got = self.parse(entry)
         except ValueError as exc:
             ident = entry.get("insertId", "?") if isinstance(entry, Mapping) else "?"
             self.tally.bad(f"entry {str(ident)[:60]}: {exc}")
@@ -265,11 +270,15 @@ def read_project(
     subnets: list[dict[str, Any]],
     window: tuple[int, int],
     src: Source | None = None,
+    *,
+    log_id: str = LOG_ID,
+    parse: Parse = parse_entry,
 ) -> tuple[dict[str, Any], Gap | None, int]:
-    """One project's read (from ``src``, else the project's own buckets): its raw record's
-    data, its gap, the requests sent."""
+    """One project's read of log ``log_id`` (from ``src``, else the project's own buckets):
+    its raw record's data, its gap, the requests sent. ``subnets``: what logs to it (the
+    flow-logged subnetworks, or the logged firewall rules); none means nothing to read."""
     src = src or Source(resource_name=f"projects/{project}")
-    log = f"projects/{project}/logs/{LOG_ID}"
+    log = f"projects/{project}/logs/{log_id}"
     filt = (
         f'logName="{log}" AND timestamp>="{_rfc3339(window[0])}" '
         f'AND timestamp<"{_rfc3339(window[1])}"'
@@ -287,7 +296,7 @@ def read_project(
     if not subnets:
         reason = "no subnetwork of the project has flow logs enabled"
         return {**record, "Status": "not-read", "Reason": reason}, None, 0
-    read = _Read(log=log)
+    read = _Read(log=log, parse=parse)
     try:
         client = logging_client(opts, project)
     except _errors() as exc:
@@ -316,6 +325,13 @@ def read_project(
     )
 
 
+def window_of(since: int, started: dt.datetime | None) -> tuple[int, int]:
+    """The read window in milliseconds: ``since`` seconds before ``started`` (else now)."""
+    end = started or dt.datetime.now(dt.UTC)
+    until = int(end.timestamp()) * 1000
+    return (until - since * 1000, until)
+
+
 def read_flows(
     opts: GcpScanOptions,
     assets: Iterable[Mapping[str, Any]],
@@ -327,9 +343,7 @@ def read_flows(
     ``started`` (as AWS's window: kept by a checkpoint across a resume), else before now."""
     if opts.flows_since is None:
         return FlowsResult()
-    end = started or dt.datetime.now(dt.UTC)
-    until = int(end.timestamp()) * 1000
-    window = (until - opts.flows_since * 1000, until)
+    window = window_of(opts.flows_since, started)
     sinks: dict[str, list[Sink]] = {}
     subnets = flow_subnets(assets, sinks)
     scanned = set(projects)
