@@ -6,14 +6,15 @@ into Azure brokers by :mod:`._observed_dead_azure`. What neither takes is replic
 crosses between GCP and another cloud: into GCP brokers from the platform networks of an
 AWS or Azure region, and into AWS brokers from a GCP region (both where
 ``failure.replication`` declares a service between the two sites, over a VPN or
-Interconnect site link; :func:`auditor.analysis.network.cloud_flows.cloud_flows`).
+Interconnect site link; :func:`auditor.analysis.network.cloud_flows.cloud_flows`, built
+once per graph with the GCP pairs' :func:`._observed_sites_gcp.model_flows`).
 A GCP side is observed in full as any GCP network is (:mod:`._observed_window_gcp`).
 """
 
 from __future__ import annotations
 
-from auditor.analysis.network.cloud_flows import cloud_flows
 from auditor.analysis.network.traffic import Flow
+from auditor.checks._observed_sites_gcp import model_flows
 from auditor.graph.build import BoundaryGraph
 
 
@@ -26,7 +27,7 @@ def replication(graph: BoundaryGraph) -> list[Flow]:
     are :mod:`._observed_dead_azure`'s)."""
     return [
         f
-        for f in cloud_flows(graph)
+        for f in model_flows(graph)
         if f.cls == "replication"
         and (
             (f.target.cloud == "gcp" and not _from_gcp(f))
