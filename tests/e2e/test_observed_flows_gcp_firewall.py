@@ -133,58 +133,20 @@ def test_without_logged_rules_nothing_is_read_and_the_allowed_entry_is_not_used(
     assert _on(_verdicts(inv, tmp_path), NET).status is Status.PASS
 
 
-DR3_DENY = {
-    "name": f"{estate.CP}/global/firewalls/dr3-deny-scanners",
-    "assetType": "compute.googleapis.com/Firewall",
-    "ancestors": ["projects/100000000001", "folders/700000000007", "organizations/500000000005"],
-    "resource": {
-        "version": "v1",
-        "parent": "//cloudresourcemanager.googleapis.com/projects/100000000001",
-        "location": "global",
-        "data": {
-            "name": "dr3-deny-scanners",
-            "network": "https://www.googleapis.com/compute/v1/projects/orders-prod/global/"
-            "networks/kafka-dr3",
-            "direction": "INGRESS",
-            "priority": 900,
-            "sourceRanges": ["198.51.100.0/24"],
-            "denied": [{"IPProtocol": "tcp"}],
-            "logConfig": {"enable": True},
-        },
-    },
-}
-
-
-def _with_deny(assets: list[dict[str, Any]]) -> None:
-    assets.append(DR3_DENY)
-
-
-SCANS = [
-    firewall_entry(
-        project=PROJECT,
-        vm="broker-ew3",
-        zone="europe-west3-a",
-        network="kafka-dr3",
-        subnetwork="dr3-ew3",
-        src=f"198.51.100.{n}",
-        dst="10.30.0.10",
-        dst_port=port,
-        rule="dr3-deny-scanners",
-        disposition="DENIED",
-        priority=900,
-        ago=200 + n,
-    )
-    for n in (7, 8)
-    for port in (9092, 22)
-]
+def _no_firewall_log(e: Any) -> bool:
+    return not str(e["logName"]).endswith("%2Ffirewall")
 
 
 def test_denied_connections_are_the_gcp_reject_line_and_never_bytes() -> None:
-    s = estate._scan(_with_deny, extra=SCANS)
+    """The fixture's logged dr3-deny-scanners rule DENIED three connections at broker-ew3."""
+    s = estate._scan()
     v = estate._on(s, "data.observed-egress", estate.DR3)
     assert v.status is Status.PASS, v.message  # refused: nothing crossed
-    assert "REJECTed (reported apart, not judged): 4 records from 2 source(s)" in v.message
-    assert v.evidence.attributes["rejected"]["records"] == 4
+    assert "REJECTed (reported apart, not judged): 3 records from 2 source(s)" in v.message
+    assert v.evidence.attributes["rejected"]["top_sources"] == [
+        {"src": "198.51.100.7", "records": 2},
+        {"src": "198.51.100.8", "records": 1},
+    ]
     # the map holds bytes only: the fixture's crossings, unchanged by the firewall records
     m = movement_map(s.inventory.resources)
     assert m is not None
@@ -196,8 +158,9 @@ def test_denied_connections_are_the_gcp_reject_line_and_never_bytes() -> None:
         ("internet", e1, "internet", "nat"): 15_000_000,
         ("outside the estate", "outside the estate", e1, "internet gateway or unmodelled"): 2400,
     }
-    # every rule's verdicts are those of the fixture without the firewall log
-    plain = estate._scan(_with_deny)
+    # every rule's verdicts are those of the fixture without the firewall log's entries
+    plain = estate._scan(keep=_no_firewall_log)
     assert {(x.rule, x.resource, x.status) for x in s.verdicts} == {
         (x.rule, x.resource, x.status) for x in plain.verdicts
     }
+    assert "REJECTed" not in estate._on(plain, "data.observed-egress", estate.DR3).message
