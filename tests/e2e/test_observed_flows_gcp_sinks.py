@@ -89,13 +89,15 @@ def _collect(
     stored: Mapping[str, Sequence[Mapping[str, Any]]],
     projects: tuple[str, ...] = (PROJECT, ARCHIVE),
     bodies: list[Any] | None = None,
+    organization: str | None = None,
 ) -> Inventory:
     with GcpFake(list(assets), page_size=20) as fake:
         for bucket, entries in stored.items():
             fake.logging.add(entries, bucket=bucket)
         result = collect_gcp(
             GcpScanOptions(
-                projects=projects,
+                projects=() if organization else projects,
+                organization=organization,
                 api_endpoint=fake.endpoint,
                 logging_endpoint=fake.endpoint,
                 credentials=fake.credentials(),
@@ -135,6 +137,20 @@ def test_flows_in_a_user_sinks_bucket_are_read_and_an_undeclared_source_fails(
     v = _on(_verdicts(inv, tmp_path), BROKER_EW1_A)
     assert v.status is Status.FAIL, v.message
     assert "203.0.113.50" in v.message
+
+
+def test_an_organisation_scan_reads_the_bucket_it_listed(tmp_path: Path) -> None:
+    """No project named: the organisation's listing holds log-archive's bucket, so the scan
+    covers it and reads it."""
+    bodies: list[Any] = []
+    inv = _collect(
+        _estate(f"logging.googleapis.com/{BUCKET}"),
+        {BUCKET: [*CLIENT, *PEER, *UNDECLARED]},
+        bodies=bodies,
+        organization="500000000005",
+    )
+    assert [b["resourceNames"] for b in bodies if LOG in b["filter"]] == [[VIEW]]
+    assert _on(_verdicts(inv, tmp_path), BROKER_EW1_A).status is Status.FAIL
 
 
 def test_the_twin_read_from_the_sinks_bucket_passes(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.base.gcp_firewallrecords import LOG_ID, parse_firewall_entry
 from auditor.base.gcp_logfilter import FIREWALL
-from auditor.collect.gcp.flow_sinks import Sink, sink_of, source
+from auditor.collect.gcp.flow_sinks import Sink, listed_bucket, sink_of, source
 from auditor.collect.gcp.vpc_flow_records import (
     CALL,
     SERVICE,
@@ -60,13 +60,17 @@ def _tap(
     assets: Iterable[Mapping[str, Any]],
     rules: dict[str, list[dict[str, Any]]],
     sinks: dict[str, list[Sink]],
+    buckets: set[str],
 ) -> Iterator[Mapping[str, Any]]:
-    """The assets, unchanged, gathering logged rules and sinks as they pass (one pass)."""
+    """The assets, unchanged, gathering logged rules, sinks and listed log buckets as they
+    pass (one pass)."""
     for a in assets:
         if (rule := logged_rule(a)) is not None:
             rules.setdefault(rule[0], []).append(rule[1])
         elif (sink := sink_of(a)) is not None:
             sinks.setdefault(sink[0], []).append(sink[1])
+        elif (bucket := listed_bucket(a)) is not None:
+            buckets.add(bucket)
         yield a
 
 
@@ -79,13 +83,14 @@ def read_all(
     """The ``vpc_flows`` reads (:func:`read_flows`), then each project's firewall log."""
     rules: dict[str, list[dict[str, Any]]] = {}
     sinks: dict[str, list[Sink]] = {}
+    buckets: set[str] = set()
     scanned = set(projects)
-    out = read_flows(opts, _tap(assets, rules, sinks), scanned, started)
+    out = read_flows(opts, _tap(assets, rules, sinks, buckets), scanned, started)
     if opts.flows_since is None:
         return out
     window = window_of(opts.flows_since, started)
     for project in sorted(rules):
-        src = source(project, sinks.get(project, []), FIREWALL, scanned)
+        src = source(project, sinks.get(project, []), FIREWALL, scanned, frozenset(buckets))
         logged = sorted(rules[project], key=lambda r: str(r["rule"]))
         data, gap, sent = read_project(
             opts, project, logged, window, src, log_id=LOG_ID, parse=parse_firewall_entry

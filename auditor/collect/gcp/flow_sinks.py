@@ -5,11 +5,11 @@ Cloud Logging stores an entry where the project's sinks route it. ``entries.list
 entry of the log (disabled, or a filter or exclusion that may drop it, read by
 :mod:`auditor.base.gcp_logfilter`), the entries are read from the log bucket of a user sink
 that routes all of them (``logging.googleapis.com/projects/Q/locations/L/buckets/B``, Q a
-project of the scan), through that bucket's ``_AllLogs`` view, with the same filter,
-window and cap. A sink that may route them elsewhere (BigQuery, Pub/Sub, Cloud Storage,
-a bucket in a project not scanned, or a bucket whose filter keeps only some of them) is
-recorded as not read, its destination named: the checks never take such a project's
-records as all of its flows.
+project of the scan, or the bucket listed by a folder's or organisation's scan), through
+that bucket's ``_AllLogs`` view, with the same filter, window and cap. A sink that may
+route them elsewhere (BigQuery, Pub/Sub, Cloud Storage, a bucket in a project not
+scanned, or a bucket whose filter keeps only some of them) is recorded as not read, its
+destination named: the checks never take such a project's records as all of its flows.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any
 from auditor.base.gcp_logfilter import LogSpec, Routes, routes_after_exclusions
 
 SINK_TYPE = "logging.googleapis.com/LogSink"
+BUCKET_TYPE = "logging.googleapis.com/LogBucket"
 VIEW = "_AllLogs"
 """The view every log bucket has, holding all of its entries."""
 _SINK = re.compile(r"^//logging\.googleapis\.com/projects/([^/]+)/sinks/([^/]+)$")
@@ -90,6 +91,15 @@ def sink_of(asset: Mapping[str, Any]) -> tuple[str, Sink] | None:
     )
 
 
+def listed_bucket(asset: Mapping[str, Any]) -> str | None:
+    """``projects/Q/locations/L/buckets/B`` of a ``LogBucket`` asset the listing returned
+    (the scan covers it, as when a folder or organisation is scanned); None otherwise."""
+    if asset.get("assetType") != BUCKET_TYPE:
+        return None
+    name = str(asset.get("name") or "").removeprefix("//logging.googleapis.com/")
+    return name if _BUCKET.match(f"logging.googleapis.com/{name}") else None
+
+
 def keeps(sink: Sink, log: LogSpec, project: str) -> Routes:
     """Whether ``sink`` routes every entry of ``log`` written in ``project``."""
     if sink.disabled:
@@ -102,9 +112,16 @@ def _where(destination: str) -> str:
     return f"{_KIND.get(kind, kind)} {destination}"
 
 
-def source(project: str, sinks: Sequence[Sink], log: LogSpec, scanned: set[str]) -> Source:
+def source(
+    project: str,
+    sinks: Sequence[Sink],
+    log: LogSpec,
+    scanned: set[str],
+    listed: frozenset[str] = frozenset(),
+) -> Source:
     """Where ``project``'s entries of ``log`` are read (see the module): the first user sink
-    (by name) routing all of them to a log bucket of a scanned project, else the project."""
+    (by name) routing all of them to a log bucket of a scanned project (named in ``scanned``,
+    or the bucket among the ``listed`` ones), else the project."""
     own = Source(resource_name=f"projects/{project}")
     default = next((s for s in sinks if s.name == "_Default"), None)
     if default is None or keeps(default, log, project) is Routes.YES:
@@ -118,7 +135,8 @@ def source(project: str, sinks: Sequence[Sink], log: LogSpec, scanned: set[str])
         if got is Routes.NO:
             continue
         m = _BUCKET.match(s.destination)
-        if chosen is None and got is Routes.YES and m is not None and m.group(2) in scanned:
+        covered = m is not None and (m.group(2) in scanned or m.group(1) in listed)
+        if chosen is None and got is Routes.YES and m is not None and covered:
             view = f"{m.group(1)}/views/{VIEW}"
             chosen = Source(resource_name=view, sink=s.id, destination=s.destination)
             continue

@@ -31,7 +31,7 @@ from auditor.base.flowrecords import FlowTally
 from auditor.base.gcp_flowrecords import LOG_ID, GcpFlowRecord, parse_entry
 from auditor.base.gcp_logfilter import VPC_FLOWS
 from auditor.base.redact import redact_text
-from auditor.collect.gcp.flow_sinks import Sink, Source, sink_of, source
+from auditor.collect.gcp.flow_sinks import Sink, Source, listed_bucket, sink_of, source
 from auditor.collect.readonly import MutatingCallRefused
 from auditor.model import CollectionUnit, Gap, RawRecord
 
@@ -104,14 +104,20 @@ def _code(exc: BaseException) -> str:
 
 
 def flow_subnets(
-    assets: Iterable[Mapping[str, Any]], sinks: dict[str, list[Sink]] | None = None
+    assets: Iterable[Mapping[str, Any]],
+    sinks: dict[str, list[Sink]] | None = None,
+    buckets: set[str] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """Project -> its subnetworks whose flow logs are enabled, with their log settings; the
-    projects' log sinks are gathered into ``sinks`` on the way (one pass over the listing)."""
+    projects' log sinks and the log buckets listed are gathered into ``sinks`` and
+    ``buckets`` on the way (one pass over the listing)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for a in assets:
         if sinks is not None and (got := sink_of(a)) is not None:
             sinks.setdefault(got[0], []).append(got[1])
+            continue
+        if buckets is not None and (bucket := listed_bucket(a)) is not None:
+            buckets.add(bucket)
             continue
         if a.get("assetType") != SUBNET_TYPE:
             continue
@@ -345,11 +351,12 @@ def read_flows(
         return FlowsResult()
     window = window_of(opts.flows_since, started)
     sinks: dict[str, list[Sink]] = {}
-    subnets = flow_subnets(assets, sinks)
+    buckets: set[str] = set()
+    subnets = flow_subnets(assets, sinks, buckets)
     scanned = set(projects)
     out = FlowsResult()
     for project in sorted({*scanned, *subnets}):
-        src = source(project, sinks.get(project, []), VPC_FLOWS, scanned)
+        src = source(project, sinks.get(project, []), VPC_FLOWS, scanned, frozenset(buckets))
         data, gap, sent = read_project(opts, project, subnets.get(project, []), window, src)
         out.calls += sent
         out.records.append(
