@@ -8,7 +8,7 @@ read at all (one side in full is enough: a connection is recorded at both ends).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -25,10 +25,13 @@ from auditor.model import Status, Verdict
 from auditor.pipeline import ScanTargets, collect_inventory
 from tests.conftest import CUSTOMER, FakeAws
 from tests.e2e.test_cross_cloud_paths import (
+    AWS_OUTSIDE,
     BOUNDARY,
+    GCP_IFACES,
     PROJECT,
     SUB,
     VM,
+    _tunnel,
     azure_estate,
     build_aws,
     gcp_estate,
@@ -39,6 +42,7 @@ pytestmark = pytest.mark.e2e
 
 RULE = "network.observed-dead-path"
 PATH = "replication-path:azure/westeurope~gcp/europe-west1"
+AWS_PATH = "replication-path:aws/us-east-1~gcp/europe-west1"
 DAY = 24 * 3600
 _DEFAULT_FILTER = " AND ".join(
     f'NOT LOG_ID("{s}.googleapis.com/{log}")'
@@ -99,14 +103,28 @@ def _replication(src: str, **kw: Any) -> dict[str, Any]:
 
 
 def _verdicts(
-    fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch, entries: Sequence[dict[str, Any]]
+    fake_aws: FakeAws,
+    monkeypatch: pytest.MonkeyPatch,
+    entries: Sequence[dict[str, Any]] | Callable[[str], Sequence[dict[str, Any]]],
+    *,
+    aws_link: bool = False,
 ) -> list[Verdict]:
-    build_aws(fake_aws)
+    """The rule's verdicts; ``entries`` may be made from the AWS broker's address; with
+    ``aws_link`` the GCP HA VPN also has a tunnel to AWS (``tun-aws``)."""
+    ids = build_aws(fake_aws)
+    extra: list[dict[str, Any]] = []
+    if aws_link:
+        _to_aws(fake_aws)
+        extra.append(_tunnel("tun-aws", AWS_OUTSIDE))
+    ec2 = fake_aws.session(CUSTOMER, "us-east-1").client("ec2")
+    (res,) = ec2.describe_instances(InstanceIds=[ids["broker"]])["Reservations"]
+    broker_ip = str(res["Instances"][0]["PrivateIpAddress"])
+    records = entries(broker_ip) if callable(entries) else entries
     for key, value in fake_aws.auditor((CUSTOMER,)).env().items():
         monkeypatch.setenv(key, value)
     with (
         AzureFake(_azure_without_broker(), page_size=50) as az,
-        GcpFake(_gcp_assets(), page_size=50, entries=entries) as gcp,
+        GcpFake([*_gcp_assets(), *extra], page_size=50, entries=records) as gcp,
     ):
         inventory = collect_inventory(
             ScanTargets(
@@ -168,3 +186,62 @@ def test_the_twin_whose_vpn_path_carried_replication_passes(
     assert v.status is Status.PASS, v.message
     assert v.evidence.attributes["bytes"] == 5_000_000
     assert [f["src"] for f in v.evidence.attributes["flows"]] == ["10.20.1.7"]
+
+
+def _to_aws(fake_aws: FakeAws) -> None:
+    """An AWS VPN connection to the GCP HA VPN gateway, its route, and the AWS broker
+    admitting kafka-net's range (the AWS end of ``tun-aws``)."""
+    ec2 = fake_aws.session(CUSTOMER, "us-east-1").client("ec2")
+    (vpc,) = ec2.describe_vpcs(Filters=[{"Name": "cidr", "Values": ["10.0.0.0/16"]}])["Vpcs"]
+    (vgw,) = ec2.describe_vpn_gateways()["VpnGateways"]
+    cgw = ec2.create_customer_gateway(Type="ipsec.1", PublicIp=GCP_IFACES[0], BgpAsn=65010)
+    ec2.create_vpn_connection(
+        Type="ipsec.1",
+        CustomerGatewayId=cgw["CustomerGateway"]["CustomerGatewayId"],
+        VpnGatewayId=vgw["VpnGatewayId"],
+        Options={"StaticRoutesOnly": True},
+    )
+    table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc["VpcId"]]}])
+    ec2.create_route(
+        RouteTableId=table["RouteTables"][0]["RouteTableId"],
+        DestinationCidrBlock="10.30.0.0/16",
+        GatewayId=vgw["VpnGatewayId"],
+    )
+    (sg,) = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["kafka"]}])[
+        "SecurityGroups"
+    ]
+    ec2.authorize_security_group_ingress(
+        GroupId=sg["GroupId"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 9092,
+                "ToPort": 9092,
+                "IpRanges": [{"CidrIp": "10.30.0.0/16"}],
+            }
+        ],
+    )
+
+
+def test_a_path_between_aws_and_gcp_over_their_vpn_that_carried_nothing_fails(
+    fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a VPN between the AWS VPC and kafka-net, both directions are open (mm2-aws-gcp):
+    into broker-ew1 from us-east-1 and into the AWS broker from europe-west1."""
+    v = _on(_verdicts(fake_aws, monkeypatch, [], aws_link=True), AWS_PATH)
+    assert v.status is Status.FAIL, v.message
+    paths = " ".join(str(p) for p in v.evidence.attributes["model_paths"])
+    assert "platform networks in gcp/europe-west1 ->" in paths  # into the AWS broker
+    assert "platform networks in aws/us-east-1 -> broker-ew1" in paths
+
+
+def test_the_twin_whose_aws_path_carried_replication_passes(
+    fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def sent(broker_ip: str) -> list[dict[str, Any]]:
+        # broker-ew1 sent replication to the AWS broker (its SENT record, kafka-net logged)
+        return [_replication("10.30.1.10", dst=broker_ip, reporter="SRC")]
+
+    v = _on(_verdicts(fake_aws, monkeypatch, sent, aws_link=True), AWS_PATH)
+    assert v.status is Status.PASS, v.message
+    assert v.evidence.attributes["bytes"] == 5_000_000
