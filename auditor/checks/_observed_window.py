@@ -19,7 +19,7 @@ from auditor.analysis.network import local_id
 from auditor.base.kinds.observed import FLOW_READ
 from auditor.checks import Judgement, RuleContext, _observed_window_azure
 from auditor.checks import _observed_window_gcp as gcp
-from auditor.checks._aws_flow_reads import covered, incomplete, read_resources
+from auditor.checks._aws_flow_reads import covered, failed_text, incomplete, read_resources
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Resource
@@ -114,7 +114,8 @@ def unobserved(
     if failed:
         return ctx.inconclusive(
             net.id,
-            f"reading the flow records of {name} failed: {', '.join(r.name for r in failed)}",
+            f"reading the flow records of {name} failed: "
+            + ", ".join(failed_text(r) for r in failed),
             attributes=attributes,
             depends_on=[x for r in failed for x in read_resources(r)],
         )

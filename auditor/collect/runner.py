@@ -335,6 +335,7 @@ def _work_units(
             run_id=run_id,
             flows_since=flows_since,
             flows_until=until,
+            peers=tuple(a for o, a in accesses.items() if o != acct) if svc.reads_peers else (),
         )
         for acct, region, svc in plan(services, list(accesses), regions)
     ]

@@ -25,8 +25,10 @@ class MotoServer:
     """Start and stop a ``ThreadedMotoServer`` bound to 127.0.0.1.
 
     MSK Replicator, MSK configurations and MSK Connect, which moto lacks, are
-    answered in front of it (:mod:`auditor.fakecloud.aws_kafka`), and S3's expected
-    bucket owner is checked there (:mod:`auditor.fakecloud.s3_owner`).
+    answered in front of it (:mod:`auditor.fakecloud.aws_kafka`), S3's expected
+    bucket owner is checked there (:mod:`auditor.fakecloud.s3_owner`), flow logs
+    may deliver to a bucket's prefix (:mod:`auditor.fakecloud.flow_destinations`), and
+    EC2's ``DescribeRegions`` filters are applied (:mod:`auditor.fakecloud.ec2_regions`).
     """
 
     def __init__(self) -> None:
@@ -38,7 +40,12 @@ class MotoServer:
         os.environ.pop("MOTO_ACCOUNT_ID", None)  # it would override per-account state
         moto_server = import_extra("moto.server", "fakecloud")
         from auditor.fakecloud.aws_kafka import KafkaFake, wrap
+        from auditor.fakecloud.ec2_regions import honour_region_filters
+        from auditor.fakecloud.flow_destinations import accept_prefixes
         from auditor.fakecloud.s3_owner import expect_owner
+
+        accept_prefixes()  # flow logs into a bucket's prefix, as AWS takes them
+        honour_region_filters()
 
         self.kafka = KafkaFake()
         kafka = self.kafka

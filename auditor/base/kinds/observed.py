@@ -19,6 +19,13 @@ FLOW_READ = define_kind(
         attr("blob_endpoint", "string", "the storage account's blob endpoint read", "azure"),
         attr("bucket", "string", "the S3 bucket read (S3 delivery)", "aws"),
         attr(
+            "held_by",
+            "string",
+            "the account of the scan holding the records (a log archive account's bucket or "
+            "log group), read with its own credentials; absent: the flow log's own account",
+            "aws",
+        ),
+        attr(
             "capped_interfaces",
             "array",
             "interfaces the cap cut short (S3 delivery; GCP: VMs)",

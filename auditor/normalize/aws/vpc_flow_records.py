@@ -66,6 +66,8 @@ def flow_records(rec: RawRecord, out: Builder) -> None:
         "until": utc(int(d["Until"]) / 1000),
         "reason": d.get("Reason"),
     }
+    if d.get("HeldBy"):  # a log archive account of the scan held them (read as that account)
+        attrs["held_by"] = str(d["HeldBy"])
     if group:
         attrs["log_group"] = group
         attrs["log_group_arn"] = d.get("LogGroupArn")
