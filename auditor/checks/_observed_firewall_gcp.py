@@ -3,12 +3,13 @@
 A logged ingress rule's entry is one connection the rule ``ALLOWED`` or ``DENIED`` at a
 VM (:mod:`auditor.base.gcp_firewallrecords`). Used by ``network.observed-sources`` (an
 ``ALLOWED`` connection to a Kafka port from an undeclared source FAILs like an
-``ACCEPT``ed flow; ``DENIED`` ones are reported apart) and ``data.observed-egress`` (a
-``DENIED`` connection into a network is on its REJECT line). It cannot tell bytes (never
-used for byte totals, the medium, dead paths or the data-movement map: their actions are
-``ACCEPT``/``SENT``), nor what rules without logging decided (the implied deny rule
-included), and Google caps the connections logged per VM: a read of it never makes a
-network observed in full.
+``ACCEPT``ed flow; ``DENIED`` ones are reported apart), ``network.observed-closed-path``
+(an ``ALLOWED`` connection at a listener is walked like an ``ACCEPT``:
+:mod:`._observed_closed_gcp`) and ``data.observed-egress`` (a ``DENIED`` connection into
+a network is on its REJECT line). It cannot tell bytes (never used for byte totals, the
+medium, dead paths or the data-movement map: their actions are ``ACCEPT``/``SENT``), nor
+what rules without logging decided (the implied deny rule included), and Google caps the
+connections logged per VM: a read of it never makes a network observed in full.
 """
 
 from __future__ import annotations

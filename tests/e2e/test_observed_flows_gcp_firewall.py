@@ -164,3 +164,58 @@ def test_denied_connections_are_the_gcp_reject_line_and_never_bytes() -> None:
         (x.rule, x.resource, x.status) for x in plain.verdicts
     }
     assert "REJECTed" not in estate._on(plain, "data.observed-egress", estate.DR3).message
+
+
+def _log_rule(name: str) -> estate.Edit:
+    def edit(assets: list[dict[str, Any]]) -> None:
+        rule = estate._data(assets, f"{estate.CP}/global/firewalls/{name}")
+        rule["logConfig"] = {"enable": True}
+
+    return edit
+
+
+def _allowed(vm: str, zone: str, net: str, sub: str, src: str, dst: str, rule: str) -> Any:
+    return firewall_entry(
+        project=PROJECT,
+        vm=vm,
+        zone=zone,
+        network=net,
+        subnetwork=sub,
+        src=src,
+        dst=dst,
+        dst_port=9092,
+        rule=rule,
+        ago=500,
+    )
+
+
+def test_an_allowed_connection_on_a_closed_path_is_model_drift() -> None:
+    """main-allow-kafka's log says it ALLOWED 172.16.9.9 into broker-ew1, an address no
+    collected network or link holds and the rule as collected does not admit: the same
+    drift the fixture's planted 172.16.5.5 shows, seen by the firewall log alone."""
+    drift = _allowed(
+        "broker-ew1", "europe-west1-b", "kafka-main", "main-ew1", "172.16.9.9",
+        "10.10.0.10", "main-allow-kafka",
+    )  # fmt: skip
+    s = estate._scan(_log_rule("main-allow-kafka"), extra=[drift])
+    v = estate._on(s, "network.observed-closed-path", f"{estate.CP}/zones/europe-west1-b/"
+                   "instances/broker-ew1")  # fmt: skip
+    assert v.status is Status.FAIL, v.message
+    assert "172.16.9.9 -> 10.10.0.10:9092 ALLOWED" in v.message
+    assert "172.16.5.5 -> 10.10.0.10:9092 ACCEPT" in v.message
+
+
+def test_the_twin_allowed_on_an_open_path_passes() -> None:
+    ok = _allowed(
+        "broker-ew3", "europe-west3-a", "kafka-dr3", "dr3-ew3", "10.30.0.50", "10.30.0.10",
+        "dr3-allow-kafka",
+    )  # fmt: skip
+    s = estate._scan(_log_rule("dr3-allow-kafka"), extra=[ok])
+    v = estate._on(s, "network.observed-closed-path", estate.DR3)
+    assert v.status is Status.PASS, v.message
+    plain = estate._on(estate._scan(), "network.observed-closed-path", estate.DR3)
+    # the ALLOWED aggregate was judged beside the vpc_flows one, and held
+    assert (plain.evidence.attributes["flows_judged"], v.evidence.attributes["flows_judged"]) == (
+        1,
+        2,
+    )
