@@ -111,8 +111,12 @@ def test_a_price_holds_only_in_the_regions_its_table_names() -> None:
             _flow(1, "10.0.9.5", "198.51.100.9", GB),  # AWS Ireland: the table is US only
             _flow(2, "10.0.1.5", "198.51.100.9", GB),  # AWS US East: priced
             _flow(3, "10.5.1.5", "10.7.1.5", GB),  # Azure Europe -> US: not within one place
+            _flow(4, "10.7.1.5", "198.51.100.9", 2 * GB),  # Azure East US: priced
+            _flow(5, "10.5.1.5", "198.51.100.9", GB),  # Azure West Europe: not priced
         )
     )
+    assert got[("azure/sub-1/eastus", "internet")] == ("azure", "internet-egress", 0.174)
+    assert got[("azure/sub-1/westeurope", "internet")] == ("azure", "internet-egress", None)
     assert got[("aws/111111111111/eu-west-1", "internet")] == ("aws", "internet-egress", None)
     assert got[("aws/111111111111/us-east-1", "internet")] == ("aws", "internet-egress", 0.09)
     assert got[("azure/sub-1/westeurope", "azure/sub-1/eastus")] == (
