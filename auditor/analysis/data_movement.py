@@ -8,38 +8,29 @@ gateway, public addresses, a peering, another private link; an AWS sender's way 
 subnet's route table, :mod:`.movement_places_aws`, an Azure sender's by its subnet,
 :mod:`.movement_way_azure`) and the **cost class**
 (inter-AZ, inter-region, NAT processing, internet egress, PrivateLink, ingress),
-priced from ``auditor/data/transfer_prices.json`` (list prices with their date, never
-fetched). Pure: the same inventory gives the same map.
+priced from the sending cloud's table (:mod:`.transfer_prices`: list prices with their
+date, never fetched; the receiving cloud's for ingress). A crossing to another cloud is
+the sender's internet egress, as the clouds bill it. Pure: the same inventory gives the
+same map.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-from typing import Any
 
 from auditor.analysis import movement_places_aws, movement_way_azure
 from auditor.analysis.movement_places import Place, Places
 from auditor.analysis.movement_places_azure import host_local
 from auditor.analysis.movement_places_gcp import SEEN, Egress, one_per_connection
 from auditor.analysis.network.addresses import is_internet_cidr
+from auditor.analysis.transfer_prices import crossing_cost, tables
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.model import Kind, Resource
 
-PRICES = Path(__file__).resolve().parents[1] / "data" / "transfer_prices.json"
 INTERNET = "internet"
 OUTSIDE = "outside the estate"
 """A private address no collected network holds (an uncollected network, a VPN's far side)."""
-
-
-@cache
-def prices() -> dict[str, Any]:
-    """The price file (``as_of``, ``currency``, ``unit``, ``classes``)."""
-    data: dict[str, Any] = json.loads(PRICES.read_text(encoding="utf-8"))
-    return data
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -54,8 +45,11 @@ class Crossing:
     cost_class: str
     bytes: int
     flows: int
-    cost: float
-    """Estimated, from the price file (0.0 when the class has no price)."""
+    cost: float | None
+    """Estimated at the sending cloud's list prices; None when not priced (the table has
+    no figure for the class, or none for the sender's region)."""
+    payer: str = ""
+    """The cloud whose price table priced it (the sender's; the receiver's for ingress)."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -63,7 +57,8 @@ class MovementMap:
     since: str
     until: str
     crossings: tuple[Crossing, ...]
-    prices_as_of: str
+    prices: tuple[tuple[str, str, str], ...]
+    """(cloud, ``as_of``, unit) of each price table the crossings were priced from."""
     currency: str
 
 
@@ -150,9 +145,11 @@ def _cost_class(s: Place | None, d: Place | None, medium: str, endpoint: bool) -
     return f"nat-processing + {transfer}" if medium == "nat" else transfer
 
 
-def _price(cost_class: str) -> float:
-    table = prices()["classes"]
-    return sum(float(table.get(c, {}).get("price", 0.0)) for c in cost_class.split(" + "))
+def _payer(s: Place | None, d: Place | None) -> tuple[str, str, str]:
+    """Whose table prices a crossing, from which region, to which region of that cloud."""
+    if s is None:
+        return (d.cloud, d.region, "") if d is not None else ("", "", "")
+    return s.cloud, s.region, d.region if d is not None and d.cloud == s.cloud else ""
 
 
 def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
@@ -172,6 +169,7 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
         for ip in r.attributes.get("private_ips") or []
     }
     sums: dict[tuple[str, str, str, str, str], list[int]] = {}
+    payers: dict[tuple[str, str, str, str, str], tuple[str, str, str]] = {}
     flows = distinct_flows(r for r in resources if r.kind == OBSERVED_FLOW)
     for f in one_per_connection(flows, places.of):  # GCP: SENT by the sender, counted once
         a = f.attributes
@@ -190,6 +188,7 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
         medium = _medium(s, d, peered, (src, dst, egress, aws, azure))
         cls = _cost_class(s, d, medium, dst in endpoints)
         key = (kind, _label(s, src), _label(d, dst), medium, cls)
+        payers[key] = _payer(s, d)  # both ends are in the key's labels: one payer per key
         got = sums.setdefault(key, [0, 0])
         got[0] += int(str(a.get("bytes") or 0))
         got[1] += 1
@@ -202,17 +201,19 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
             cost_class=k[4],
             bytes=v[0],
             flows=v[1],
-            cost=round(v[0] / 1e9 * _price(k[4]), 4),
+            cost=crossing_cost(v[0], k[4], *payers[k]),
+            payer=payers[k][0],
         )
         for k, v in sorted(sums.items())
     )
-    p = prices()
+    known = tables()
+    used = sorted({c.payer for c in crossings if c.payer in known})
     return MovementMap(
         since=min(str(r.attributes.get("since") or "") for r in reads),
         until=max(str(r.attributes.get("until") or "") for r in reads),
         crossings=crossings,
-        prices_as_of=str(p["as_of"]),
-        currency=str(p["currency"]),
+        prices=tuple((c, known[c].as_of, known[c].unit) for c in used),
+        currency=next(iter(known.values())).currency if known else "",
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from auditor.analysis.data_movement import MovementMap, movement_map
+from auditor.analysis.data_movement import Crossing, MovementMap, movement_map
 from auditor.base.text import md_cell
 from auditor.render import ReportData
 from auditor.render._diagrams import zone_labels
@@ -18,8 +18,12 @@ INTRO = (
     "Bytes the flow records read carried across a boundary in the window: to or from the "
     "internet, another cloud, account, region or availability zone; each flow logged at both "
     "ends is counted once. Medium is what the addresses show; the cost is an estimate at the "
-    "list prices of the price file ({as_of}, {currency} per GB), never fetched."
+    "list prices of the sending cloud's price table ({tables}), never fetched; "
+    "ingress at the receiving cloud's. A crossing to another cloud is priced as the sender's "
+    'internet egress, as the clouds bill it. "{unpriced}" where the table has no published '
+    "figure for the class or the sender's region."
 )
+UNPRICED = "not priced"
 
 
 def data_movement(report: ReportData) -> MovementMap | None:
@@ -28,7 +32,15 @@ def data_movement(report: ReportData) -> MovementMap | None:
 
 
 def intro(m: MovementMap) -> str:
-    return INTRO.format(as_of=m.prices_as_of, currency=m.currency)
+    tables = "; ".join(
+        f"{cloud} as of {as_of}, {m.currency} per {unit}" for cloud, as_of, unit in m.prices
+    )
+    return INTRO.format(tables=tables or "no table used", unpriced=UNPRICED)
+
+
+def cost(c: Crossing, currency: str) -> str:
+    """A crossing's estimated cost, or that it is not priced."""
+    return UNPRICED if c.cost is None else f"{c.cost:.4f} {currency}"
 
 
 Label = Callable[[object, int], str]
@@ -51,7 +63,7 @@ def markdown(report: ReportData, mermaid_label: Label) -> list[str]:
         lines.append(
             f"| {md_cell(c.kind)} | {md_cell(c.source)} | {md_cell(c.target)} | "
             f"{md_cell(c.medium)} | {c.bytes} | {c.flows} | {md_cell(c.cost_class)} | "
-            f"{c.cost:.4f} {m.currency} |"
+            f"{cost(c, m.currency)} |"
         )
     return [*lines, "", *diagram(m, mermaid_label), ""]
 
@@ -87,7 +99,7 @@ def rows(m: MovementMap) -> Sequence[tuple[str, ...]]:
             str(c.bytes),
             str(c.flows),
             c.cost_class,
-            f"{c.cost:.4f} {m.currency}",
+            cost(c, m.currency),
         )
         for c in m.crossings
     ]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.analysis.data_movement import movement_map, prices
+from auditor.analysis.data_movement import movement_map
+from auditor.analysis.transfer_prices import tables
 from auditor.boundary import load_declaration
 from auditor.fakecloud.estate import apply_estate
 from auditor.fakecloud.flow_estate import write_flows
@@ -122,7 +123,7 @@ def test_without_flows_every_rule_is_not_applicable(fake_aws: FakeAws) -> None:
 
 def _crossings(scan: Scan) -> dict[tuple[str, str, str, str], tuple[int, str]]:
     m = movement_map(scan.inventory.resources)
-    assert m is not None and m.prices_as_of == prices()["as_of"]
+    assert m is not None and m.prices == (("aws", tables()["aws"].as_of, "GB"),)
     return {(c.kind, c.source, c.target, c.medium): (c.bytes, c.cost_class) for c in m.crossings}
 
 

@@ -3,10 +3,9 @@ crossing it makes, its medium and cost class, and that the price file carries it
 
 from __future__ import annotations
 
-import datetime as dt
-
-from auditor.analysis.data_movement import movement_map, new_crossings, prices
+from auditor.analysis.data_movement import movement_map, new_crossings
 from auditor.analysis.movement_places_aws import Egress, Way
+from auditor.analysis.transfer_prices import tables
 from auditor.model import JSONValue, Resource
 
 ACCT = "111111111111"
@@ -82,7 +81,7 @@ def test_zones_endpoints_and_one_zone() -> None:
             _flow(4, "10.0.1.5", "198.51.100.9", 9, action="REJECT"),  # refused: nothing moved
         ]
     )
-    assert m is not None and m.prices_as_of == prices()["as_of"]
+    assert m is not None and m.prices == (("aws", tables()["aws"].as_of, "GB"),)
     here = f"aws/{ACCT}/us-east-1"
     assert [
         (c.kind, c.source, c.target, c.medium, c.cost_class, c.bytes, c.cost) for c in m.crossings
@@ -108,14 +107,6 @@ def test_no_read_no_map_and_new_crossings_compare_kind_ends_and_medium() -> None
     )
     assert [c.kind for c in new_crossings(old, new)] == ["zone"]
     assert len(new_crossings(None, new)) == 2
-
-
-def test_the_price_file_is_dated_and_names_every_cost_class() -> None:
-    p = prices()
-    assert dt.date.fromisoformat(p["as_of"]) <= dt.date(2026, 12, 31)
-    assert {"inter-az", "inter-region", "nat-processing", "internet-egress", "privatelink"} <= set(
-        p["classes"]
-    )
 
 
 def _g(kind: str, rid: str, region: str, **attrs: JSONValue) -> Resource:
