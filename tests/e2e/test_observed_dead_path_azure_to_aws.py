@@ -68,11 +68,12 @@ def _out_tuples(flows: list[Flow], now: int) -> list[str]:
     ]
 
 
-def _azure(flows: list[Flow] | None) -> dict[str, Any]:
-    """The Azure estate without its broker; with ``flows``, a flow log of vnet-kafka delivering
-    them to a storage account."""
+def _azure(flows: list[Flow] | None, *, broker: bool = False) -> dict[str, Any]:
+    """The Azure estate, without its broker unless ``broker``; with ``flows``, a flow log of
+    vnet-kafka delivering them to a storage account."""
     estate = azure_estate()
-    estate["resources"] = [r for r in estate["resources"] if r["id"] != VM]
+    if not broker:
+        estate["resources"] = [r for r in estate["resources"] if r["id"] != VM]
     if flows is None:
         return estate
     now = int(time.time())
@@ -133,6 +134,7 @@ def _verdicts(
     *,
     aws: list[Flow] | None = None,
     azure: list[Flow] | None = None,
+    azure_broker: bool = False,
 ) -> tuple[list[Verdict], dict[str, str]]:
     """The rule's verdicts and the AWS ids; ``aws`` / ``azure``: the flows the VPC's / the
     VNet's flow log recorded (None: that side has no flow log), ``dst`` empty meaning the
@@ -149,7 +151,7 @@ def _verdicts(
     for key, value in fake_aws.auditor((CUSTOMER,)).env().items():
         monkeypatch.setenv(key, value)
     with (
-        AzureFake(_azure(azure_flows), page_size=50) as az,
+        AzureFake(_azure(azure_flows, broker=azure_broker), page_size=50) as az,
         GcpFake(gcp_estate(), page_size=50) as gcp,
     ):
         inventory = collect_inventory(
@@ -252,3 +254,16 @@ def test_with_neither_side_logged_the_path_is_inconclusive_not_silent(
     v = _on(verdicts, PATH)
     assert v.status is Status.INCONCLUSIVE, v.message
     assert "vnet-kafka" in v.message and "no side of it was observed in full" in v.message
+
+
+def test_with_a_broker_on_each_side_both_directions_make_the_one_path(
+    fake_aws: FakeAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vm-broker kept: AWS -> Azure (into vm-broker, the Azure NSG admitting 10.0.0.0/8) and
+    Azure -> AWS are both open; one verdict for the pair, the model naming both."""
+    verdicts, _ = _verdicts(fake_aws, monkeypatch, aws=[LOCAL], azure_broker=True)
+    v = _on(verdicts, PATH)
+    assert v.status is Status.FAIL, v.message
+    paths = " ".join(str(p) for p in v.evidence.attributes["model_paths"])
+    assert "platform networks in aws/us-east-1 -> vm-broker:9092" in paths
+    assert "platform networks in azure/westeurope -> i-" in paths
