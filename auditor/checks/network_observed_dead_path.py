@@ -18,8 +18,8 @@ ends, so one fully observed side is enough to see it).
 - NOT_APPLICABLE when observed flows were not asked for, or fewer than two declared
   regions hold platform networks.
 
-Azure: the open paths into Azure brokers come from the per-network Azure model
-(:mod:`._observed_dead_azure`); a VNet is observed in full per
+Azure: the open paths into Azure brokers, and from Azure sites into AWS brokers, come
+from the per-network model (:mod:`._observed_dead_azure`); a VNet is observed in full per
 :mod:`._observed_window_azure` (a VNet flow log, or logged NSGs on every subnet).
 
 GCP (:mod:`._observed_sites_gcp`): a network is global, so its sites are its
