@@ -360,12 +360,14 @@ def _read_inventory_jsonl(
     """The records of ``text``, resources and relations made inline (a million of each).
 
     A relation's ends are the very strings of the resources they name (resources
-    come first), so a large graph does not hold each id two or three times.
+    come first), so a large graph does not hold each id two or three times; equal
+    resource names are one string.
     """
     resources: list[Resource] = []
     relations: list[Relation] = []
     others: dict[str, list[Any]] = {"gap": [], "collected": []}
     ids: dict[str, str] = {}
+    names: dict[str, str] = {}  # names repeat (per region, account, app): one string each
     intern, mapping, fast_loads = sys.intern, _fast_mapping, orjson.loads
     for first, lines, long_numbers in _line_batches(text):
         for n, line in enumerate(lines, first):
@@ -385,7 +387,7 @@ def _read_inventory_jsonl(
                             kind=intern(str(obj["kind"])),
                             account=intern(str(obj["account"])),
                             region=intern(str(obj["region"])),
-                            name=str(obj.get("name", "")),
+                            name=names.setdefault(name := str(obj.get("name", "")), name),
                             tags=mapping(obj.get("tags")),
                             attributes=mapping(obj.get("attributes")),
                             source=intern(str(obj.get("source", ""))),
