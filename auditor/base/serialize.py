@@ -249,7 +249,9 @@ def inventory_jsonl_chunks(inv: Inventory) -> Iterator[bytes]:
 
 def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
     """``mapping`` as a dict for the encoder: itself when it is one (it is only read)."""
-    return mapping if type(mapping) is dict else dict(mapping)
+    if type(mapping) is dict:
+        return mapping
+    return dict(mapping) if mapping else {}  # an empty one read back is a shared proxy
 
 
 def _resource_record(r: Resource) -> dict[str, Any]:
@@ -387,7 +389,7 @@ def _read_inventory_jsonl(
                             kind=intern(str(obj["kind"])),
                             account=intern(str(obj["account"])),
                             region=intern(str(obj["region"])),
-                            name=names.setdefault(name := str(obj.get("name", "")), name),
+                            name=names.setdefault(called := str(obj.get("name", "")), called),
                             tags=mapping(obj.get("tags")),
                             attributes=mapping(obj.get("attributes")),
                             source=intern(str(obj.get("source", ""))),
