@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -248,7 +249,9 @@ def inventory_jsonl_chunks(inv: Inventory) -> Iterator[bytes]:
 
 def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
     """``mapping`` as a dict for the encoder: itself when it is one (it is only read)."""
-    return mapping if type(mapping) is dict else dict(mapping)
+    if type(mapping) is dict:
+        return mapping
+    return dict(mapping) if mapping else {}  # an empty one read back is a shared proxy
 
 
 def _resource_record(r: Resource) -> dict[str, Any]:
@@ -359,12 +362,14 @@ def _read_inventory_jsonl(
     """The records of ``text``, resources and relations made inline (a million of each).
 
     A relation's ends are the very strings of the resources they name (resources
-    come first), so a large graph does not hold each id two or three times.
+    come first), so a large graph does not hold each id two or three times; equal
+    resource names are one string.
     """
     resources: list[Resource] = []
     relations: list[Relation] = []
     others: dict[str, list[Any]] = {"gap": [], "collected": []}
     ids: dict[str, str] = {}
+    names: dict[str, str] = {}  # names repeat (per region, account, app): one string each
     intern, mapping, fast_loads = sys.intern, _fast_mapping, orjson.loads
     for first, lines, long_numbers in _line_batches(text):
         for n, line in enumerate(lines, first):
@@ -384,7 +389,7 @@ def _read_inventory_jsonl(
                             kind=intern(str(obj["kind"])),
                             account=intern(str(obj["account"])),
                             region=intern(str(obj["region"])),
-                            name=str(obj.get("name", "")),
+                            name=names.setdefault(called := str(obj.get("name", "")), called),
                             tags=mapping(obj.get("tags")),
                             attributes=mapping(obj.get("attributes")),
                             source=intern(str(obj.get("source", ""))),
@@ -430,12 +435,20 @@ class _NotAMapping(Exception):
     """A record field that must be a JSON object is not (the message is made by the caller)."""
 
 
-def _fast_mapping(value: Any) -> dict[str, Any]:
-    """An optional JSON-object field's value (missing or null is empty); no copy of a dict."""
-    if type(value) is dict:  # just parsed and held by nothing else
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+"""Every empty tags/attributes mapping read back: most relations have none, and a
+dict each was 64 bytes times two million at a million resources. Read-only, so a
+writer to one fails loudly instead of changing all."""
+
+
+def _fast_mapping(value: Any) -> Mapping[str, Any]:
+    """An optional JSON-object field's value (missing, null or empty: the shared
+    :data:`_EMPTY`); no copy of a dict."""
+    if not value:
+        if value is None or type(value) is dict:
+            return _EMPTY
+    elif type(value) is dict:  # just parsed and held by nothing else
         return value
-    if value is None:
-        return {}
     if not isinstance(value, Mapping):
         raise _NotAMapping
     return dict(value)

@@ -49,7 +49,6 @@ class BoundaryGraph:
         self._selected: dict[int, tuple[Selector, list[Resource]]] = {}
         self._positions: dict[str, list[int]] | None = None
         """Each kind's places in the inventory (made when a selector first names kinds)."""
-        self._zones: dict[str, Zone] = {}
         self._shared_zones: dict[tuple[str, str, str], Zone] = {}
         self._unsorted: set[str] = set()
         """Kinds whose resource lists gained members since they were last sorted."""
@@ -57,13 +56,12 @@ class BoundaryGraph:
 
     # --- construction --------------------------------------------------------------
     def _build(self) -> None:
-        zones = self._zones
         self._add_nodes(self.inventory.resources)
-        self._add_edges(self.inventory.relations, False, zones)
+        self._add_edges(self.inventory.relations, False)
         self._sort_kinds()
         for fn in self._derivers:
             derived = sorted(fn(self), key=lambda r: (r.source, r.kind, r.target, r.reason))
-            self._add_edges(derived, True, zones)
+            self._add_edges(derived, True)
             self._sort_kinds()
 
     def _add_nodes(self, resources: Iterable[Resource]) -> None:
@@ -72,12 +70,7 @@ class BoundaryGraph:
         Straight into networkx's node and adjacency dicts (see :meth:`_add_edges`);
         a resource seen again replaces its node's data and keeps its place.
         """
-        zones, by_kind, shared, unsorted = (
-            self._zones,
-            self._by_kind,
-            self._shared_zones,
-            self._unsorted,
-        )
+        by_kind, shared, unsorted = self._by_kind, self._shared_zones, self._unsorted
         nodes, succ, pred = self.g._node, self.g._succ, self.g._pred
         for res in resources:
             if res.kind == Kind.INTERNET:
@@ -86,7 +79,6 @@ class BoundaryGraph:
                 where = (res.cloud, res.account, res.region)
                 zone = shared.get(where) or shared.setdefault(where, zone_of(res, self.declaration))
             node_id = res.id
-            zones[node_id] = zone
             by_kind[res.kind].append(res)
             unsorted.add(res.kind)
             if node_id not in succ:
@@ -100,9 +92,7 @@ class BoundaryGraph:
             self._by_kind[kind].sort(key=lambda r: r.id)
         self._unsorted.clear()
 
-    def _add_edges(
-        self, relations: Iterable[Relation], derived: bool, zones: dict[str, Zone]
-    ) -> None:
+    def _add_edges(self, relations: Iterable[Relation], derived: bool) -> None:
         """An edge per relation, keyed (kind, reason); ends no resource stands for become stubs.
 
         Written straight into networkx's adjacency (``_succ``/``_pred``: node ->
@@ -113,14 +103,14 @@ class BoundaryGraph:
         ``tests/unit/test_graph_build_adjacency.py`` compares the two.
         """
         g = self.g
-        succ, pred = g._succ, g._pred
-        for rel in relations:
+        nodes, succ, pred = g._node, g._succ, g._pred
+        for rel in relations:  # a node's zone is read from its data: no id -> zone dict
             source, target = rel.source, rel.target
-            if source not in zones:
+            if source not in nodes:
                 self._add_stub(source)
-            if target not in zones:
+            if target not in nodes:
                 self._add_stub(target)
-            zs, zt = zones[source], zones[target]
+            zs, zt = nodes[source]["zone"], nodes[target]["zone"]
             data = {
                 "kind": rel.kind,
                 "relation": rel,

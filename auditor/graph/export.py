@@ -88,13 +88,15 @@ def _edges(bg: BoundaryGraph, order: list[str] | None = None) -> Iterator[dict[s
             out.sort(key=_edge_order)
         for v, d in out:
             rel = d["relation"]
-            attributes = rel.attributes
+            attributes = rel.attributes  # a loaded bundle's empty ones are one shared proxy
+            if type(attributes) is not dict:
+                attributes = dict(attributes) if attributes else {}
             yield {
                 "source": u,
                 "target": v,
                 "kind": d["kind"],
                 "reason": rel.reason,
-                "attributes": attributes if type(attributes) is dict else dict(attributes),
+                "attributes": attributes,
                 "crossing": d["crossing"],
                 "derived": d.get("derived", False),
             }

@@ -57,6 +57,36 @@ def test_roundtrip_is_exact() -> None:
     assert not back.was_collected("iam", "111111111111")
 
 
+def test_empty_mappings_read_back_are_one_read_only_mapping() -> None:
+    """Missing, null and ``{}`` tags/attributes share one mapping (memory at a million
+    relations), which nothing can write through, and are written back as they were."""
+    text = (
+        '{"account": "1", "attributes": {}, "cloud": "aws", "id": "a", "kind": "vpc",'
+        ' "name": "", "region": "r", "source": "", "tags": {}, "type": "resource"}\n'
+        '{"account": "1", "attributes": {"cidr": "10.0.0.0/16"}, "cloud": "aws", "id": "b",'
+        ' "kind": "vpc", "name": "", "region": "r", "source": "", "tags": {}, "type": "resource"}\n'
+        '{"attributes": {}, "kind": "k", "reason": "r1", "source": "a", "target": "b",'
+        ' "type": "relation"}\n'
+        '{"attributes": {"port": 443}, "kind": "k", "reason": "r2", "source": "b",'
+        ' "target": "a", "type": "relation"}\n'
+    )
+    missing = (
+        '{"account": "1", "cloud": "aws", "id": "c", "kind": "vpc", "region": "r",'
+        ' "attributes": null, "type": "resource"}\n'
+        '{"kind": "k", "reason": "r3", "source": "c", "target": "a", "type": "relation"}\n'
+    )
+    inv = read_inventory_jsonl(text + missing, scope=SCOPE)
+    a, b, c = inv.resources
+    r1, r2, r3 = inv.relations
+    empties = [a.tags, a.attributes, b.tags, c.tags, c.attributes, r1.attributes, r3.attributes]
+    assert all(m is r1.attributes for m in empties) and dict(r1.attributes) == {}
+    assert dict(b.attributes) == {"cidr": "10.0.0.0/16"} and dict(r2.attributes) == {"port": 443}
+    with pytest.raises(TypeError):
+        r1.attributes["x"] = 1  # type: ignore[index]
+    back = read_inventory_jsonl(text, scope=SCOPE)
+    assert inventory_jsonl(back).decode() == text
+
+
 @pytest.mark.parametrize(
     ("line", "fragment"),
     [
@@ -77,6 +107,16 @@ def test_roundtrip_is_exact() -> None:
             '{"type": "relation", "source": "a", "target": "b", "kind": "k", "reason": "r",'
             ' "tags": [1], "attributes": "x"}',
             "inventory:1: attributes must be a JSON object",
+        ),
+        (  # an empty value that is not an object is still refused (not read as empty)
+            '{"type": "relation", "source": "a", "target": "b", "kind": "k", "reason": "r",'
+            ' "attributes": []}',
+            "inventory:1: attributes must be a JSON object",
+        ),
+        (
+            '{"type": "resource", "id": "x", "cloud": "aws", "kind": "k", "account": "1",'
+            ' "region": "r", "tags": ""}',
+            "inventory:1: tags must be a JSON object",
         ),
         ('{"type": "relation", "source": "a", "kind": "k"}', "inventory:1: missing field 'target'"),
         ('{"type": "gap", "cloud": "aws"}', "inventory:1: missing field 'account'"),
