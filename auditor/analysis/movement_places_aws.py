@@ -3,7 +3,8 @@
 A VPC holding a NAT gateway says nothing about one sender: an instance's packets take
 the route of its subnet's table (the explicitly associated table, else the VPC's main
 table), longest prefix first. ``0.0.0.0/0 -> nat-...`` leaves through the NAT gateway
-(its public address is used, not the instance's); ``-> igw-...`` leaves from the
+(its public address is used, not the instance's; a NAT gateway's own private address, the
+source of the public leg its interface logs, leaves by ``nat`` too); ``-> igw-...`` leaves from the
 instance's own public address (an interface without one is dropped there). Other
 targets name the first hop: a transit gateway, a peering, a VPN gateway, a gateway
 endpoint (a route to a prefix list, such as a gateway endpoint's
@@ -69,8 +70,12 @@ class Egress:
         self._vpc_of: dict[tuple[str, str], str] = {}
         self._explicit: dict[tuple[str, str], Resource] = {}
         self._main: dict[tuple[str, str], Resource] = {}
+        self._nat_side: dict[str, str] = {}  # a NAT gateway's private address -> its id
         for r in rs:
             a = r.attributes
+            if r.kind == Kind.GATEWAY and a.get("gateway_type") == "nat":
+                nat = r.id.rsplit("/", 1)[-1]
+                self._nat_side.update((str(ip), nat) for ip in a.get("private_ips") or [])
             if r.kind in (Kind.INTERFACE, Kind.INSTANCE) and a.get("subnet_id"):
                 sender = _Sender(
                     region=r.region,
@@ -114,6 +119,8 @@ class Egress:
             src = self._sender(address, region)
         except ValueError:
             return Way(medium=UNKNOWN, reason=f"{address} -> {destination} is not two addresses")
+        if address in self._nat_side:  # the public leg a NAT gateway's interface logs
+            return Way(medium="nat", target=self._nat_side[address])
         if src is None:
             return Way(medium=UNKNOWN, reason=f"no collected subnet holds {address}")
         key = (src.region, src.subnet)

@@ -42,7 +42,9 @@ interface with a public IP ``internet``; a way that cannot be told (no table or 
 a blackhole, an uncollected prefix list, a transit gateway or appliance) is still a
 public one (``nat or internet``: an Elastic IP is reached from outside its VPC only
 through an internet gateway), so it FAILs when neither is declared; when one is, it
-keeps the receiver INCONCLUSIVE, naming why, unless another flow into it FAILs.
+keeps the receiver INCONCLUSIVE, naming why, unless another flow into it FAILs. A
+connection the sender, its NAT gateway and the receiver all logged counts once
+(:mod:`auditor.analysis.movement_connections_aws`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from auditor.analysis.data_movement import distinct_flows
+from auditor.analysis.movement_connections_aws import aws_once
 from auditor.analysis.movement_places import Place, Places, places_of
 from auditor.analysis.network import platform_networks
 from auditor.base.kinds.observed import OBSERVED_FLOW
@@ -138,7 +141,8 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     nats = {"gcp": gcp.unplaced_nats(g, gnets), "azure": azure_nat.unplaced_nats(g, anets)}
     scopes = {"gcp": gnets, "azure": anets}
     maybe: dict[str, list[Resource]] = {}  # from an address of such a NAT, perhaps
-    for flow in gcp.one_per_connection(distinct_flows(g.of_kind(OBSERVED_FLOW)), places.of):
+    flows = aws_once(distinct_flows(g.of_kind(OBSERVED_FLOW)), g.inventory.resources, places.of)
+    for flow in gcp.one_per_connection(flows, places.of):
         a = flow.attributes
         if a.get("action") not in gcp.SEEN or a.get("dst_port") not in ports:
             continue

@@ -66,7 +66,9 @@ def proxy(moto_server: MotoServer, fake_aws: FakeAws) -> Iterator[FaultProxy]:
 def _estate(fake: FakeAws) -> dict[str, str]:
     b = Builder(fake, CUSTOMER, E1)
     vpc, igw = b.vpc("10.84.0.0/16", igw=True)
-    pub, _ = b.subnet(vpc, "10.84.0.0/20", [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": igw}])
+    pub, _ = b.subnet(
+        vpc, "10.84.0.0/20", [{"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": igw}]
+    )
     eip = b.ec2.allocate_address(Domain="vpc")["AllocationId"]
     nat = b.ec2.create_nat_gateway(SubnetId=pub, AllocationId=eip)["NatGateway"]["NatGatewayId"]
     priv, rt = b.subnet(

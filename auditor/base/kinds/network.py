@@ -85,6 +85,13 @@ GATEWAY = define_kind(
         attr(
             "gateway_type", "string", "`internet`, `nat`, `egress-only-internet`, `vpn`, `router`"
         ),
+        attr(
+            "interface_ids",
+            "array",
+            "AWS NAT gateway: its network interfaces (they log both legs of what it translates)",
+            "aws",
+        ),
+        attr("private_ips", "array", "AWS NAT gateway: its private addresses", "aws"),
         attr("public_ip_ids", "array", "Azure NAT gateway: its public IP resources", "azure"),
         attr(
             "public_ip_prefix_ids",
