@@ -72,6 +72,7 @@ from auditor.checks._observed_window import (
     unobserved,
     windows,
 )
+from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
@@ -141,8 +142,7 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     nats = {"gcp": gcp.unplaced_nats(g, gnets), "azure": azure_nat.unplaced_nats(g, anets)}
     scopes = {"gcp": gnets, "azure": anets}
     maybe: dict[str, list[Resource]] = {}  # from an address of such a NAT, perhaps
-    flows = aws_once(distinct_flows(g.of_kind(OBSERVED_FLOW)), g.inventory.resources, places.of)
-    for flow in gcp.one_per_connection(flows, places.of):
+    for flow in _flows(g, places):
         a = flow.attributes
         if a.get("action") not in gcp.SEEN or a.get("dst_port") not in ports:
             continue
@@ -200,6 +200,12 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
         and network_key(n) not in crossed | undecided
     ]
     yield from _uncrossed(ctx, quiet, wins)
+
+
+def _flows(g: BoundaryGraph, places: Places) -> list[Resource]:
+    """The observed flows, each connection once (both ends, an AWS NAT gateway's legs)."""
+    flows = aws_once(distinct_flows(g.of_kind(OBSERVED_FLOW)), g.inventory.resources, places.of)
+    return gcp.one_per_connection(flows, places.of)
 
 
 def _uncrossed(

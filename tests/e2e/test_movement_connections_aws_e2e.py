@@ -93,24 +93,27 @@ def _log(fake: FakeAws, region: str, group: str, eni: str, flows: list[Flow], no
 
 
 def _crossings(
-    fake: FakeAws, ids: dict[str, Any], *, nat_logs: bool
+    fake: FakeAws, ids: dict[str, Any], *, nat_logs: bool, sender_logs: bool = True
 ) -> dict[tuple[str, str], tuple[int, int]]:
-    m = movement_map(_scan(fake, ids, nat_logs=nat_logs).resources)
+    m = movement_map(_scan(fake, ids, nat_logs=nat_logs, sender_logs=sender_logs).resources)
     assert m is not None
     return {(c.kind, c.medium): (c.bytes, c.flows) for c in m.crossings}
 
 
-def _scan(fake: FakeAws, ids: dict[str, Any], *, nat_logs: bool) -> Inventory:
-    """The records each interface logs (the NAT gateway's when ``nat_logs``), collected."""
+def _scan(
+    fake: FakeAws, ids: dict[str, Any], *, nat_logs: bool, sender_logs: bool = True
+) -> Inventory:
+    """The records each interface logs (the NAT gateway's, the sender's when asked), collected."""
     s_eni, a = ids["sender"]
     n_eni, n, e = ids["nat"]
     r_eni, j, j_public = ids["receiver"]
     now = int(time.time())
     g = ids["groups"]
-    _log(fake, E1, g[E1], s_eni, [
-        Flow(src=a, dst=INTERNET, dst_port=443, bytes=5000),
-        Flow(src=a, dst=j_public, dst_port=9092, bytes=70000),
-    ], now)  # fmt: skip
+    if sender_logs:
+        _log(fake, E1, g[E1], s_eni, [
+            Flow(src=a, dst=INTERNET, dst_port=443, bytes=5000),
+            Flow(src=a, dst=j_public, dst_port=9092, bytes=70000),
+        ], now)  # fmt: skip
     if nat_logs:
         _log(fake, E1, g[E1], n_eni, [
             Flow(src=a, dst=n, dst_port=443, bytes=5000),  # the private leg
@@ -138,6 +141,18 @@ def test_a_connection_logged_by_the_sender_and_the_receiver_is_counted_once(
     """The sender's record and the receiver's (from the NAT gateway's Elastic IP)."""
     ids = _estate(fake_aws)
     assert _crossings(fake_aws, ids, nat_logs=False) == {
+        ("internet", "nat"): (5000, 1),
+        ("region", "nat"): (70000, 1),
+    }
+
+
+def test_without_the_senders_records_the_nat_gateways_public_leg_counts_over_nat(
+    fake_aws: FakeAws,
+) -> None:
+    """The public leg leaves from the NAT gateway's private address: ``nat``, not the
+    ``public addresses`` its interface's Elastic IP would say."""
+    ids = _estate(fake_aws)
+    assert _crossings(fake_aws, ids, nat_logs=True, sender_logs=False) == {
         ("internet", "nat"): (5000, 1),
         ("region", "nat"): (70000, 1),
     }
