@@ -209,6 +209,7 @@ def test_unreadable_entries_leave_every_use_of_the_list_undecided(
     (egr,) = [v for v in vs if v.aspect == "egress" and v.resource == _arn("vpc", ids["vpc"])]
     assert egr.status is Status.INCONCLUSIVE, egr.message
     assert s3 in egr.message, egr.message
+    assert any("GetManagedPrefixListEntries" in gap for gap in egr.evidence.gaps), egr.evidence
 
 
 def test_readable_entries_decide_the_route_walk_and_the_rule(fake_aws: FakeAws) -> None:

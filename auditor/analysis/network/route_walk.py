@@ -80,6 +80,15 @@ class RouteWalker:
             self._routes[table.id] = got
         return got
 
+    def _unread(self, table: Resource) -> tuple[str, ...]:
+        """The prefix lists ``table`` routes to whose entries are unknown (their resource ids,
+        which a collection gap names)."""
+        return tuple(
+            f"arn:aws:ec2:{table.region}:{table.account}:prefix-list/{r.destination}"
+            for nets, r in self._parsed(table)
+            if nets is None
+        )
+
     def lpm(self, table: Resource, dest: Net) -> tuple[Route | None, str]:
         """Longest match covering all of ``dest``; a note when routes split it or are unknown.
 
@@ -172,7 +181,7 @@ class RouteWalker:
                 via=(),
                 hops=(self.hop(table, "route table", note, Reach.UNKNOWN),),
                 reason=f"route table {rt}: {note}",
-                missing=(table.id,),
+                missing=(table.id, *self._unread(table)) if r is None else (table.id,),
                 split=split,
             )
         if r is None:
