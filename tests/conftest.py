@@ -48,12 +48,16 @@ class FakeAws:
 
     def __init__(self, server: MotoServer) -> None:
         self.server = server
+        self._creds: dict[tuple[str, ...], AuditorCredentials] = {}
 
     def session(self, account: str = CUSTOMER, region: str = "us-east-1"):  # type: ignore[no-untyped-def]
         return account_session(account, region)
 
     def auditor(self, accounts: Sequence[str] = (CUSTOMER,)) -> AuditorCredentials:
-        return provision_auditor(list(accounts))
+        """The auditor's credentials, provisioned once per test (a test may scan twice)."""
+        if tuple(accounts) not in self._creds:
+            self._creds[tuple(accounts)] = provision_auditor(list(accounts))
+        return self._creds[tuple(accounts)]
 
     def collect(
         self,
@@ -63,6 +67,7 @@ class FakeAws:
         raw: list[RawRecord] | None = None,
         pacing: bool = True,
         flows_since: int | None = None,
+        flows_insights: bool = False,
     ) -> Inventory:
         """Provision auditor credentials, collect with real boto3, normalise.
 
@@ -88,6 +93,7 @@ class FakeAws:
                         max_workers=8,
                         pacing=pacing,
                         flows_since=flows_since,
+                        flows_insights=flows_insights,
                     ),
                     spool=spool,
                     keep_records=raw is not None,

@@ -7,7 +7,8 @@ them, counted once: :mod:`.movement_connections_aws`) is placed at both ends
 internet (or in from it), to another cloud, account, region or availability zone. Per
 crossing: bytes in the window, the **medium** the addresses show (a NAT
 gateway, public addresses, a peering, another private link; an AWS sender's way out by its
-subnet's route table, :mod:`.movement_places_aws`) and the **cost class**
+subnet's route table, :mod:`.movement_places_aws`, an Azure sender's by its subnet,
+:mod:`.movement_way_azure`) and the **cost class**
 (inter-AZ, inter-region, NAT processing, internet egress, PrivateLink, ingress),
 priced from ``auditor/data/transfer_prices.json`` (list prices with their date, never
 fetched). Pure: the same inventory gives the same map.
@@ -22,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from auditor.analysis import movement_places_aws
+from auditor.analysis import movement_places_aws, movement_way_azure
 from auditor.analysis.movement_connections_aws import Connections
 from auditor.analysis.movement_places import Place, Places
 from auditor.analysis.movement_places_azure import host_local
@@ -104,15 +105,17 @@ def _medium(
     s: Place | None,
     d: Place | None,
     peered: set[frozenset[str]],
-    nat_nets: set[str],
-    out: tuple[str, str, Egress, movement_places_aws.Egress],
+    out: tuple[str, str, Egress, movement_places_aws.Egress, movement_way_azure.Egress],
 ) -> str:
-    """The medium two placed ends show; ``out`` (the source and destination addresses, GCP's
-    and AWS's egress) says how a sender whose far end is outside left (GCP: by its sending
-    interface; AWS: by its subnet's route table, ``unknown`` when that cannot be told)."""
+    """The medium two placed ends show; ``out`` (the source and destination addresses, GCP's,
+    AWS's and Azure's egress) says how a sender whose far end is outside left (GCP: by its
+    sending interface; AWS: by its subnet's route table; Azure: by its IP configuration's
+    subnet, :mod:`.movement_way_azure`; ``unknown`` when that cannot be told)."""
     ends = [p for p in (s, d) if p is not None]
-    aws_out = s is not None and s.cloud == "aws" and not s.public
-    if aws_out and s is not None and d is not None and d.public and d.via != "nat":
+    sent = s is not None and s.cloud in ("aws", "azure") and not s.public
+    if sent and s is not None and d is not None and d.public and d.via != "nat":
+        if s.cloud == "azure":
+            return out[4].way(out[0], out[1]).medium  # Azure: by the sender's subnet
         return out[3].way(out[0], out[1], s.region).medium  # AWS: by the sender's route
     if any(p.public and p.via == "nat" for p in ends):
         return "nat"
@@ -123,7 +126,9 @@ def _medium(
             return out[2].medium(out[0], s.network, s.region)
         if s.cloud == "aws":
             return out[3].way(out[0], out[1], s.region).medium
-        return "nat" if s.network in nat_nets else "internet gateway or unmodelled"
+        if s.cloud == "azure":
+            return out[4].way(out[0], out[1]).medium
+        return "internet gateway or unmodelled"
     if s is None or d is None:
         return "internet gateway or unmodelled"
     if frozenset((s.network, d.network)) in peered:
@@ -161,13 +166,8 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
     places = Places(resources)
     egress = Egress(resources)
     aws = movement_places_aws.Egress(resources)
+    azure = movement_way_azure.Egress(resources)
     peered = _peered(resources)
-    nat_nets = {
-        str(v)
-        for r in resources
-        if r.kind == Kind.GATEWAY and r.attributes.get("gateway_type") == "nat"
-        for v in r.attributes.get("vpc_ids") or []
-    }
     endpoints = {
         str(ip)
         for r in resources
@@ -191,7 +191,7 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
         kind = _kind(s, d, far)
         if not kind:
             continue
-        medium = _medium(s, d, peered, nat_nets, (src, dst, egress, aws))
+        medium = _medium(s, d, peered, (src, dst, egress, aws, azure))
         cls = _cost_class(s, d, medium, dst in endpoints)
         key = (kind, _label(s, src), _label(d, dst), medium, cls)
         got = sums.setdefault(key, [0, 0])

@@ -9,8 +9,9 @@ frontend a place of the load balancer; a NAT gateway's public IP prefixes are ra
 (:func:`nat_prefix_spots`), ``nat`` places of the same VNets. Not placed (they fall to
 the address ranges, or outside the estate): a prefix the scan did not collect or whose
 range is not allocated (:func:`unplaced_nats` names such NAT gateways so a rule can say
-why), scale set instances' public IPs (not Resource Graph rows), and the addresses
-Azure gives VMs without one for default outbound access (not published).
+why), scale set instances' public IPs when Resource Graph's ``computeresources`` was not
+read (it is with ``--flows-since``: then they are public IPs of the instance's NIC), and
+the addresses Azure gives VMs without one for default outbound access (not published).
 :func:`host_local` names the addresses a VM reaches on its own host (168.63.129.16,
 link-local): traffic to them crosses no boundary.
 """

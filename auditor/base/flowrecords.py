@@ -367,6 +367,24 @@ class FlowTally:
         if end > s.last:
             s.last = end
 
+    def add_aggregate(self, values: Values, records: int) -> None:
+        """Take ``records`` records aggregated elsewhere (a Logs Insights ``stats`` row):
+        ``values`` holds their summed packets and bytes, first start and last end."""
+        iface, src, dst, _, dst_port, protocol, packets, octets, first, last, action = values
+        self.records += records
+        key = (iface, src, dst, dst_port, protocol, action)
+        s = self._sums.get(key)
+        if s is None:
+            self._sums[key] = _Sum(
+                records=records, packets=packets, bytes=octets, first=first, last=last
+            )
+            return
+        s.records += records
+        s.packets += packets
+        s.bytes += octets
+        s.first = min(s.first, first)
+        s.last = max(s.last, last)
+
     def bad(self, why: str) -> None:
         """Count one unit that could not be read as lines at all (a corrupt object)."""
         self.malformed += 1

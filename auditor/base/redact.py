@@ -201,6 +201,8 @@ def _looks_like_secret_key(m: re.Match[str]) -> str:
     s = m.group(0)
     if s.startswith("alias/"):  # a KMS alias name is a fact rules read, not a key
         return s
+    if "AWSLogs/" in s:  # a key path of AWS log delivery (``logs/AWSLogs/<account>/...``)
+        return s
     mixed = (
         any(c.isupper() for c in s) and any(c.islower() for c in s) and any(c.isdigit() for c in s)
     )

@@ -41,6 +41,7 @@ AZURE_SERVICES = frozenset(
         "azure-eventhubs-dr",
         "azure-flow-records",
         "azure-resources",
+        "azure-scale-set-nics",
     }
 )
 GCP_SERVICES = frozenset({"cloudasset", "cloudasset-iam"})

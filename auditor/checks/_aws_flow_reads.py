@@ -94,6 +94,13 @@ def read_resources(read: Resource) -> list[str]:
     return [read.id]
 
 
+def failed_text(read: Resource) -> str:
+    """A failed read as a reviewer reads it: its name, and why when the read says (an AWS
+    bucket no account of the scan could read: its owner account was not scanned)."""
+    why = read.attributes.get("reason")
+    return f"{read.name} ({why})" if why else read.name
+
+
 def incomplete(reads: Sequence[Resource], listener_enis: set[str] | None) -> str:
     """Why the records read may not be all there was ("" when they are). The sample cap
     counts on ``listener_enis`` only, or on every interface when None."""

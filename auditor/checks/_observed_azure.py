@@ -21,9 +21,12 @@ SERVICE = "azure-flow-records"
 
 
 def listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> dict[str, str]:
-    """NIC id -> the platform listener it carries (a platform NIC, or a platform VM's)."""
+    """NIC id -> the platform listener it carries (a platform NIC, or a platform VM's); a
+    platform scale set instance's NIC (collected from ``computeresources``) is its own
+    listener: its subnet's and its own NSGs are what admit a flow to it."""
     out: dict[str, str] = {}
     vms = {r.id for r in platform if r.kind == Kind.INSTANCE}
+    sets = {r.id for r in platform if r.kind == Kind.SCALING_GROUP}
     for r in platform:
         if r.kind == Kind.INTERFACE:
             out[r.id] = r.id
@@ -34,6 +37,8 @@ def listener_interfaces(graph: BoundaryGraph, platform: Sequence[Resource]) -> d
         attached = str(nic.attributes.get("attached_to") or "")
         if nic.cloud == "azure" and attached in vms:
             out.setdefault(nic.id, attached)
+        elif nic.cloud == "azure" and str(nic.attributes.get("scale_set_id") or "") in sets:
+            out.setdefault(nic.id, nic.id)
     return out
 
 

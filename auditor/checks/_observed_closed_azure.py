@@ -11,7 +11,9 @@ probes) through the NSGs alone (the ``AzureLoadBalancer`` tag; a rule's destinat
 not held to the NIC there). Not modelled, so a flow they carry reads as closed ("model
 drift or an unmodelled feature"): Azure Firewall DNAT, Application Gateway, Bastion,
 and routes through a network virtual appliance. Flows at a NIC the scan did
-not collect (a scale set instance's, ``mac:...``) cannot be held to a listener.
+not collect (``mac:...``: a scale set instance's that ``computeresources`` did not list)
+cannot be held to a listener; a platform scale set's instance NIC that it did list is its
+own listener (:func:`._observed_azure.listener_interfaces`).
 """
 
 from __future__ import annotations
@@ -150,7 +152,8 @@ def paths(graph: BoundaryGraph, src: str, target: Resource, port: int) -> list[P
 
 def unmapped(graph: BoundaryGraph, net: Resource, ports: set[int]) -> list[Resource]:
     """Accepted TCP flows to ``ports`` into ``net``'s address space seen at a NIC the scan did
-    not collect (``mac:...``, a scale set instance's): no listener can be held to them."""
+    not collect (``mac:...``, a scale set instance's not listed): no listener can be held
+    to them."""
     nets = nets_of([str(c) for c in net.attributes.get("cidrs") or []])
     out: list[Resource] = []
     for f in sorted(graph.of_kind(OBSERVED_FLOW), key=lambda x: x.id):

@@ -19,7 +19,7 @@ from auditor.analysis.network import local_id
 from auditor.base.kinds.observed import FLOW_READ
 from auditor.checks import Judgement, RuleContext, _observed_window_azure
 from auditor.checks import _observed_window_gcp as gcp
-from auditor.checks._aws_flow_reads import covered, incomplete, read_resources
+from auditor.checks._aws_flow_reads import covered, failed_text, incomplete, read_resources
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Resource
@@ -55,12 +55,14 @@ class Window:
     whole: bool = False
 
     def span(self) -> str:
-        """``since to until`` over the reads (empty when none)."""
+        """``since to until`` over the reads (empty when none), and how they were read when
+        Logs Insights was asked for (``--flows-insights``: ``read_with``)."""
         if not self.reads:
             return ""
         since = min(str(r.attributes.get("since") or "") for r in self.reads)
         until = max(str(r.attributes.get("until") or "") for r in self.reads)
-        return f"{since} to {until}"
+        ways = sorted({str(r.attributes.get("read_with")) for r in self.reads} - {"None"})
+        return f"{since} to {until}" + (f", read with {' and '.join(ways)}" if ways else "")
 
     def records(self) -> int:
         return sum(int(str(r.attributes.get("records") or 0)) for r in self.reads)
@@ -114,7 +116,8 @@ def unobserved(
     if failed:
         return ctx.inconclusive(
             net.id,
-            f"reading the flow records of {name} failed: {', '.join(r.name for r in failed)}",
+            f"reading the flow records of {name} failed: "
+            + ", ".join(failed_text(r) for r in failed),
             attributes=attributes,
             depends_on=[x for r in failed for x in read_resources(r)],
         )

@@ -5,8 +5,8 @@ NIC and NSG flow logs record part of it (an NSG flow log: the subnets and NICs t
 attached to). A VNet is whole when every subnet of it is recorded: by a subnet flow log,
 or by the flow log of the NSG on it, unless the subnet holds a private endpoint (NSG flow
 logs do not record private endpoint traffic). NIC-level logs (a NIC's, an NSG on NICs
-only) never complete a subnet: scale set instances' NICs are not Resource Graph rows, so
-the auditor cannot know it saw every NIC. A VNet with no collected subnet is never whole.
+only) never complete a subnet: the auditor cannot know it saw every NIC (a scale set
+instance newer than the scan has none). A VNet with no collected subnet is never whole.
 A flow log counts only when it records every flow: no ``enabledFilteringCriteria``
 (``filter``), ``recordTypes`` unset or with all of B, C and E, its row collected, and its
 read made (a disabled log or another tenant's storage is ``not-read``: the read still

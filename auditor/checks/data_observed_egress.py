@@ -22,7 +22,10 @@ Azure: accounts are subscriptions; addresses are placed by their owners (NICs, N
 gateways, load balancers: :mod:`auditor.analysis.movement_places_azure`) and VNet
 ranges; traffic to the host's own addresses (168.63.129.16: DNS, DHCP; link-local:
 instance metadata) does not leave. Azure service addresses (Storage, Event Hubs public
-endpoints) count as the internet, as AWS's do.
+endpoints) count as the internet, as AWS's do. Bytes that left a subnet the model gives
+no way out (no NAT gateway, public IP or outbound rule, ``defaultOutboundAccess: false``;
+a user route dropping them) are named as model drift on the FAIL
+(:mod:`._observed_medium_azure`).
 
 GCP: bytes leaving are the sending VM's ``SENT`` records (a VM records what it sent;
 the internet writes no record back), counted once with the destination's ``ACCEPT``
@@ -54,6 +57,7 @@ from auditor.base.kinds.observed import OBSERVED_FLOW
 from auditor.boundary import Declaration
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._admission import with_links
+from auditor.checks._observed_medium_azure import SenderMedium as AzureSenderMedium
 from auditor.checks._observed_sites_gcp import SEEN, one_per_connection
 from auditor.checks._observed_window import (
     Window,
@@ -138,6 +142,7 @@ def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
         if network_key(n) in keys and is_customer_account(decl, n.cloud, n.account)
     }
     state = {k: _Net() for k in nets}
+    azure = AzureSenderMedium(g.inventory.resources)
     flows = aws_once(distinct_flows(g.of_kind(OBSERVED_FLOW)), g.inventory.resources, places.of)
     for flow in one_per_connection(flows, places.of):
         a = flow.attributes
@@ -151,6 +156,8 @@ def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
         if src.cloud == "azure" and host_local(str(a.get("dst"))):  # the VM's own host
             continue
         why = leaves(decl, dst, ranges, str(a.get("dst")))
+        if why and src.cloud == "azure" and (drift := azure.drift(str(a["src"]), str(a["dst"]))):
+            why = f"{why}; {drift}"  # Azure: its subnet has no way out
         if why:
             state[src.network].left.append((flow, why))
     for k in sorted(nets, key=lambda x: nets[x].id):

@@ -23,7 +23,8 @@ Azure (:mod:`._observed_closed_azure`): listeners are platform VMs' NICs, the mo
 per-network Azure one (VNets, peering, site links, NSGs; public sources through the VM's
 or its load balancer's exposure). Azure Firewall DNAT, Application Gateway, Bastion and
 appliance routes are not modelled: flows they carry FAIL as drift or an unmodelled
-feature. Accepted flows at a NIC not collected (a scale set instance's) keep the VNet
+feature. Accepted flows at a NIC not collected (a scale set instance's that
+``computeresources`` did not list) keep the VNet
 INCONCLUSIVE.
 
 GCP networks (:mod:`._observed_closed_gcp`): records a platform VM reported as the
@@ -266,8 +267,8 @@ def _judge(
                 + "; ".join(flow_text(f) for f in st.unmapped[:5]),
                 attributes={**base, "flows": [flow_json(f) for f in st.unmapped]},
             ),
-            unmodelled="flows at Azure NICs not collected (scale set instances: their MAC "
-            "maps to no NIC row)",
+            unmodelled="flows at Azure NICs not collected (scale set instances' NICs that "
+            "Resource Graph's computeresources did not list: their MAC maps to no NIC row)",
         )
         return
     gap = unobserved(ctx, net, w, enis, base)

@@ -17,6 +17,11 @@ gateway, PrivateLink). A private declaration (``network.replication.via`` withou
 
 Azure: a NAT gateway's public IPs and public IP prefixes are ``nat``, a NIC's or load
 balancer's public IPs ``internet`` (:mod:`auditor.analysis.movement_places_azure`). A
+record at the sender takes its medium from the sender's subnet and IP configuration
+(:mod:`._observed_medium_azure`): the subnet's NAT gateway (``nat``) before a public IP,
+a load balancer outbound rule or default outbound access (``internet``); an appliance
+route whose appliance's own way out was not collected, or a subnet with no way out
+(model drift), is handled as AWS's undeterminable way below. A
 prefix the scan did not collect (or with no range allocated) places nothing, so while
 a platform VNet's NAT gateway names one, a resource that records from unplaced public
 addresses reached on a Kafka port cannot PASS (INCONCLUSIVE, named:
@@ -62,6 +67,7 @@ from auditor.checks import _observed_nat_azure as azure_nat
 from auditor.checks import _observed_sites_gcp as gcp
 from auditor.checks._admission import with_links
 from auditor.checks._observed_medium_aws import SenderMedium
+from auditor.checks._observed_medium_azure import SenderMedium as AzureSenderMedium
 from auditor.checks._observed_window import (
     Window,
     flow_json,
@@ -133,7 +139,7 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     gnets = {network_key(n) for n in gcp_nets}
     gsites = {network_key(n) for n in gcp_nets if declared & set(gcp.sites_of(g, n))}
     places = places_of(g)
-    aws = SenderMedium(g.inventory.resources)
+    senders = (SenderMedium(g.inventory.resources), AzureSenderMedium(g.inventory.resources))
     ports = set(ctx.declaration.network.kafka_ports)
     allowed = {str(v) for v in ctx.declaration.network.replication.via}
     seen: dict[str, _Seen] = {}
@@ -164,10 +170,7 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
         if ss is None or ds is None or ss == ds:
             continue
         crossed.update((s.network, d.network))
-        how, carrier = medium(s, d)
-        why = ""
-        if (sent := aws.of(s, d, str(a.get("src")), str(a.get("dst")))) is not None:
-            how, carrier, why = sent  # AWS: the sender's route table, not the addresses
+        how, carrier, why = _way(senders, s, d, str(a.get("src")), str(a.get("dst")))
         got = seen.setdefault(d.resource, _Seen(network=d.network))
         if how == "unknown" and not allowed & set(PUBLIC_MEDIA):
             got.public.append((flow, "nat or internet", d.resource))  # either is undeclared
@@ -208,6 +211,16 @@ def _flows(g: BoundaryGraph, places: Places) -> list[Resource]:
     return gcp.one_per_connection(flows, places.of)
 
 
+def _way(
+    senders: tuple[SenderMedium, AzureSenderMedium], s: Place, d: Place, src: str, dst: str
+) -> tuple[str, str, str]:
+    """(medium, the resource carrying it, why when ``unknown``) of one flow: a record at the
+    sender takes the sender's way out (AWS: its route table; Azure: its subnet's way), any
+    other what the addresses show."""
+    sent = senders[0].of(s, d, src, dst) or senders[1].of(s, d, src, dst)
+    return sent if sent is not None else (*medium(s, d), "")
+
+
 def _uncrossed(
     ctx: RuleContext, nets: list[Resource], wins: dict[str, Window]
 ) -> Iterator[Judgement]:
@@ -246,7 +259,7 @@ def _unknown(ctx: RuleContext, rid: str, got: _Seen) -> Judgement:
     j = ctx.inconclusive(
         rid,
         f"replication traffic reached {name}'s public address ({total} bytes) "
-        f"from an AWS sender whose way out cannot be told: {'; '.join(whys[:3])}",
+        f"from a sender whose way out cannot be told: {'; '.join(whys[:3])}",
         nodes=[f.id for f, _ in got.unknown],
         attributes={"bytes": total, "flows": [flow_json(f) for f, _ in got.unknown]},
     )

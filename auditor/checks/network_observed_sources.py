@@ -43,7 +43,13 @@ from auditor.analysis.network.security_groups import sg_rules_for_port
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext, _observed_azure, rule
 from auditor.checks._admission import listener, with_links
-from auditor.checks._aws_flow_reads import covered, incomplete, listener_interfaces, read_resources
+from auditor.checks._aws_flow_reads import (
+    covered,
+    failed_text,
+    incomplete,
+    listener_interfaces,
+    read_resources,
+)
 from auditor.checks._observed_closed_azure import PLATFORM_IP, probe_path
 from auditor.checks._observed_sources_gcp import gcp_observed
 from auditor.checks.engine import scope_id
@@ -316,7 +322,8 @@ def _judge(
     if failed:
         yield ctx.inconclusive(
             net.id,
-            f"reading the flow records of {name} failed: {', '.join(r.name for r in failed)}",
+            f"reading the flow records of {name} failed: "
+            + ", ".join(failed_text(r) for r in failed),
             attributes=base,
             depends_on=[x for r in failed for x in read_resources(r)],
         )

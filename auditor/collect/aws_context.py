@@ -42,6 +42,9 @@ class AwsService:
     collect: Callable[[AwsContext], None] = field(repr=False)
     opt_in: bool = False
     """Planned only when the scan asks for it (observed flows: ``flows_since``)."""
+    reads_peers: bool = False
+    """Its units may read the scan's other accounts with their own credentials
+    (:meth:`AwsContext.peer`: flow records a log archive account holds)."""
 
 
 class Sink:
@@ -190,12 +193,16 @@ class AwsContext:
         clients: AwsClients | None = None,
         flows_since: int | None = None,
         flows_until: int | None = None,
+        peers: Mapping[str, Callable[[], Any]] | None = None,
+        flows_insights: bool = False,
     ) -> None:
         self.account = account
         self.flows_since = flows_since
         """Seconds of flow log records to read (None: not asked for)."""
         self.flows_until = flows_until
         """The window's end, ms since the epoch (None: now)."""
+        self.flows_insights = flows_insights
+        """Read CloudWatch Logs flow log groups with Logs Insights first (billed per GB)."""
         self.region = region
         self.scan_regions = scan_regions
         """Every region this scan covers (a collector may skip what another unit reads)."""
@@ -210,6 +217,52 @@ class AwsContext:
             else AwsClients(config=config, limits=limits, count=sink.count)
         )
         """The scan's clients (shared by its units), or this context's own."""
+        self._peers = dict(peers or {})
+        """The scan's other accounts this unit may read: account -> opens its session
+        (a string: why it could not be entered)."""
+        self._entered: dict[tuple[str, str], AwsContext | str] = {}
+
+    @property
+    def peer_accounts(self) -> tuple[str, ...]:
+        """The scan's other accounts :meth:`peer` can enter, sorted."""
+        return tuple(sorted(self._peers))
+
+    def peer(self, account: str, region: str | None = None) -> AwsContext | str:
+        """This unit acting in ``account`` (another account of the scan) with that account's
+        own credentials and clients (in ``region``, default the unit's), or why it cannot.
+
+        Its calls count as this unit's and its gaps go to this unit (the same sink); it
+        emits nothing itself: what it reads is recorded by the unit, as the unit's.
+        """
+        where = region or self.region
+        known = self._entered.get((account, where))
+        if known is not None:
+            return known
+        enter = self._peers.get(account)
+        made: AwsContext | str
+        if enter is None:
+            made = f"account {account} is not among the accounts this scan entered"
+        else:
+            session = enter()
+            if isinstance(session, str):
+                made = f"account {account} could not be entered: {session}"
+            else:
+                made = AwsContext(
+                    session=session,
+                    account=account,
+                    region=where,
+                    client_region=where,
+                    service=self.service,
+                    sink=self._sink,
+                    scan_regions=self.scan_regions,
+                    shared=self._shared,
+                    clients=self._clients,
+                    flows_since=self.flows_since,
+                    flows_until=self.flows_until,
+                    flows_insights=self.flows_insights,
+                )
+        self._entered[(account, where)] = made
+        return made
 
     def client(self, name: str | None = None, region: str | None = None) -> Any:
         """A read-only guarded boto3 client (the service's own unless ``name`` is given).

@@ -119,8 +119,9 @@ AWS_PACES: Mapping[str, Pace] = {
         rate=5,
         burst=5,
         per_action=True,
-        source="CloudWatch Logs quotas: FilterLogEvents at 5 transactions a second per "
-        "account and region, the lowest of the reads made (observed flows only)",
+        source="CloudWatch Logs quotas: FilterLogEvents (and StartQuery, GetQueryResults: "
+        "--flows-insights) at 5 transactions a second per account and region, the lowest "
+        "of the reads made (observed flows only)",
     ),
 }
 """Pace per botocore service id (hyphenated, as in event names)."""

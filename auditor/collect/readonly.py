@@ -20,8 +20,10 @@ class MutatingCallRefused(RuntimeError):
     """Raised before a non-read operation leaves the process."""
 
 
-READ_OPERATIONS = frozenset({("logs", "FilterLogEvents")})
-"""Reads whose names start with another verb (flow log records: ``--flows-since``)."""
+READ_OPERATIONS = frozenset({("logs", "FilterLogEvents"), ("logs", "StartQuery")})
+"""Reads whose names start with another verb (flow log records: ``--flows-since``;
+``StartQuery`` runs a Logs Insights query over stored events, ``--flows-insights``: it
+changes nothing stored; ``StopQuery`` is not listed and is never called)."""
 
 
 def is_read_operation(service: str, operation: str) -> bool:

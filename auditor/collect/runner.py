@@ -105,6 +105,9 @@ class AwsScanOptions:
     """Reuse the finished units found in ``checkpoint``."""
     flows_since: int | None = None
     """Read observed flows (VPC Flow Log records) of the last this many seconds (None: not)."""
+    flows_insights: bool = False
+    """Read CloudWatch Logs flow log groups with one Logs Insights query each (uncapped;
+    billed per GB scanned), FilterLogEvents when that fails (``--flows-insights``)."""
 
     def settings(self) -> ClientSettings:
         return ClientSettings(
@@ -133,6 +136,7 @@ class AwsScanOptions:
             "organizational_units": list(self.organizational_units),
             "all_regions": self.all_regions,
             "flows_since": self.flows_since,
+            **({"flows_insights": True} if self.flows_insights else {}),
         }
 
 
@@ -318,11 +322,12 @@ def _work_units(
     regions: dict[str, tuple[str, ...]],
     home: str,
     run_id: str,
-    flows_since: int | None = None,
+    opts: AwsScanOptions | None = None,
     started: dt.datetime | None = None,
 ) -> list[WorkUnit]:
     """One work unit per planned (account, region, service) of the entered accounts; the
-    flow window ends at the scan's ``started`` (kept by a checkpoint across a resume)."""
+    flow window (``opts.flows_since``) ends at the scan's ``started`` (kept by a checkpoint
+    across a resume)."""
     until = int(started.timestamp()) * 1000 if started is not None else None
     return [
         WorkUnit(
@@ -333,8 +338,10 @@ def _work_units(
             scan_regions=regions[acct],
             access=accesses[acct],
             run_id=run_id,
-            flows_since=flows_since,
+            flows_since=opts.flows_since if opts else None,
             flows_until=until,
+            peers=tuple(a for o, a in accesses.items() if o != acct) if svc.reads_peers else (),
+            flows_insights=bool(opts and opts.flows_insights),
         )
         for acct, region, svc in plan(services, list(accesses), regions)
     ]
@@ -402,7 +409,7 @@ def collect_aws(
             notes=notes,
         )
         setup = time.monotonic() - clock
-        units = _work_units(services, accesses, regions, home, run_id, opts.flows_since, started)
+        units = _work_units(services, accesses, regions, home, run_id, opts, started)
         run_wave(run, units)
         result = _merge(sink, run.results, opts, caller=caller, started=started)
         result.setup_seconds, result.pacer = setup, state.limits

@@ -16,6 +16,7 @@ region, and one bucket, and a listing two collectors of one account-region both 
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -83,6 +84,11 @@ class WorkUnit:
     flows_until: int | None = field(default=None, compare=False)
     """The end of that window, ms since the epoch: the scan's start, so every unit (and a
     resumed run) reads the same window (None: now)."""
+    peers: tuple[AccountAccess, ...] = field(default=(), compare=False)
+    """How to enter the scan's other accounts, for a collector that reads them (a log
+    archive account's flow records: :attr:`AwsService.reads_peers`)."""
+    flows_insights: bool = field(default=False, compare=False)
+    """AWS: read CloudWatch Logs flow log groups with Logs Insights first."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -204,6 +210,8 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
         clients=state.clients,
         flows_since=unit.flows_since,
         flows_until=unit.flows_until,
+        peers={p.account: functools.partial(_peer_session, state, p, sink) for p in unit.peers},
+        flows_insights=unit.flows_insights,
     )
     try:
         with ctx.counted():  # calls the collector makes on its clients directly count too
@@ -212,6 +220,15 @@ def run_unit(unit: WorkUnit, settings: ClientSettings) -> UnitResult:
         # An API answer without a field the collector needs: record it, keep scanning.
         ctx.gap("collect", "MalformedResponse", f"{type(exc).__name__}: {exc}")
     return _result(unit, sink, started, ran=True)
+
+
+def _peer_session(state: _RunState, access: AccountAccess, sink: Sink) -> Any:
+    """The session of another account of the scan (its role assumed once, counted by the
+    unit asking), or why it cannot be entered."""
+    try:
+        return state.sessions.session(access, sink.count)
+    except EnterError as exc:
+        return f"{exc.code}: {exc}"
 
 
 def _result(unit: WorkUnit, sink: Sink, started: float, *, ran: bool) -> UnitResult:

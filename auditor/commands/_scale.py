@@ -58,6 +58,8 @@ class ScanScale:
     """None: no checkpoint (``--no-checkpoint``)."""
     flows_since: int | None = None
     """Seconds of observed flows (VPC Flow Log records) to read, ending now; None: none."""
+    flows_insights: bool = False
+    """AWS: read CloudWatch Logs flow log groups with Logs Insights first."""
 
     def apply(self, opts: Any, decl_text: str, regions_given: bool) -> Any:
         """``opts`` (AwsScanOptions) with these choices and the checkpoint folder set."""
@@ -69,6 +71,8 @@ class ScanScale:
             raise ScaleError("--all-regions and --region exclude each other")
         if self.organizational_units and not self.organization:
             raise ScaleError("--organizational-unit needs --organization")
+        if self.flows_insights and self.flows_since is None:
+            raise ScaleError("--flows-insights needs --flows-since")
         if self.resume and self.cache_dir is None:
             raise ScaleError("--resume needs the checkpoint (drop --no-checkpoint)")
         require_executor(self.executor)  # a missing [dask] first: no need to connect
@@ -84,6 +88,7 @@ class ScanScale:
             per_region_workers=self.per_region,
             resume=self.resume,
             flows_since=self.flows_since,
+            flows_insights=self.flows_insights,
         )
         if self.cache_dir is None:
             return opts
@@ -165,6 +170,7 @@ def scale_options(f: F) -> F:
         cache_dir: Path | None,
         no_checkpoint: bool,
         flows_since: int | None,
+        flows_insights: bool,
         **kwargs: Any,
     ) -> Any:
         scale = ScanScale(
@@ -178,6 +184,7 @@ def scale_options(f: F) -> F:
             resume=resume,
             cache_dir=None if no_checkpoint else (cache_dir or default_cache_dir()),
             flows_since=flows_since,
+            flows_insights=flows_insights,
         )
         return f(*args, scale=scale, **kwargs)
 
@@ -252,6 +259,14 @@ def scale_options(f: F) -> F:
             help="Also read observed flows: the VPC Flow Log records of the last DURATION "
             "(e.g. 24h; AWS: CloudWatch Logs and S3, GCP: Cloud Logging), at most 10000 per "
             "interface or VM (docs/observed-flows.md). Off by default.",
+        ),
+        click.option(
+            "--flows-insights",
+            is_flag=True,
+            help="With --flows-since, AWS: read each CloudWatch Logs flow log group with one "
+            "Logs Insights query (logs:StartQuery), the whole window without the per-interface "
+            "cap; FilterLogEvents when the query fails. Insights is billed per GB scanned, so "
+            "it is off by default (docs/observed-flows.md).",
         ),
     ]
     decorated: Any = wrapper

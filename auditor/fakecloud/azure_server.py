@@ -10,8 +10,9 @@ filled from the id), so an ``az graph query`` export of the same estate
 
 Only the queries the collector sends are understood:
 ``<table> [| where type in~ ('a', 'b')] [| order by id asc]`` for the tables
-``resources``, ``authorizationresources`` and ``resourcecontainers``; anything
-else answers 400, as Azure answers a query it cannot parse.
+``resources``, ``authorizationresources``, ``resourcecontainers`` and
+``computeresources`` (scale set instances' NICs); anything else answers 400, as Azure
+answers a query it cannot parse.
 
 Quota: :meth:`AzureFake.graph_quota` meters Resource Graph queries as Azure
 does, a number of queries per time window for the (one) user: every answer
@@ -40,6 +41,7 @@ Estate file::
       - {subscription: <id>, name: rg-kafka, location: westeurope, tags: {}}
     resources: [<Resource Graph rows>]
     authorizationresources: [<Resource Graph rows>]
+    computeresources: [<Resource Graph rows: scale set instances' NICs>]
 
     diagnostic_settings: [<ARM diagnostic settings, ids under their scope>]
     disaster_recovery_configs: [<ARM Event Hubs disasterRecoveryConfigs, ids under a namespace>]
@@ -76,7 +78,7 @@ from auditor.extras import import_extra
 from auditor.fakecloud.azure_blobs import BlobStore
 from auditor.fakecloud.azure_entra import MSI_PATH, Entra, Grant
 
-TABLES = ("resources", "authorizationresources", "resourcecontainers")
+TABLES = ("resources", "authorizationresources", "resourcecontainers", "computeresources")
 ROW_COLUMNS = (
     "id",
     "name",
@@ -325,6 +327,9 @@ class AzureFake:
                 complete_row(r, tenants) for r in data.get("authorizationresources") or []
             ],
             "resourcecontainers": _container_rows(subs, groups),
+            "computeresources": [
+                complete_row(r, tenants) for r in data.get("computeresources") or []
+            ],
         }
         for rows in tables.values():
             rows.sort(key=lambda r: str(r["id"]).lower())

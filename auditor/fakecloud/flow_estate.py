@@ -11,6 +11,11 @@
       flows:
         - {src: 172.16.5.5, dst: broker-use1, port: 9092, bytes: 1200, count: 2}
 
+A flow log delivering to S3 names its bucket instead of ``group`` (``bucket:
+org-log-archive``) and the account owning it (``holder: "222222222222"``, a log archive
+account's): one gzip file holding the records is put there under the flow log's key layout
+(``<prefix>AWSLogs/<account>/vpcflowlogs/<region>/...``, the prefix its destination names).
+
 An address is written as itself, as an instance's Name (its private address) or as
 ``eip:NAME`` (the public address of the Elastic IP tagged NAME). Records end at the
 time of the call, a minute apart (:func:`~auditor.fakecloud.flow_records.flow_lines`).
@@ -25,7 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from auditor.fakecloud.estate import EstateError
-from auditor.fakecloud.flow_records import Flow, flow_lines, write_records
+from auditor.fakecloud.flow_records import (
+    Flow,
+    flow_lines,
+    flow_object_key,
+    put_flow_object,
+    write_records,
+)
 from auditor.fakecloud.moto_server import account_session
 
 
@@ -53,6 +64,31 @@ def _address(sessions: dict[str, Any], ref: str) -> str:
             if found:
                 return str(found[0]["PrivateIpAddress"])
     raise EstateError(f"flows.yaml: no instance or Elastic IP is named {ref!r}")
+
+
+def _s3_flow_log(ec2: Any, vpc: str, bucket: str) -> tuple[str, str]:
+    """(id, key prefix) of the flow log of ``vpc`` delivering to ``bucket``."""
+    for fl in ec2.describe_flow_logs()["FlowLogs"]:
+        dest = str(fl.get("LogDestination") or "")
+        name, _, prefix = dest.removeprefix("arn:aws:s3:::").partition("/")
+        if fl.get("ResourceId") == vpc and dest.startswith("arn:aws:s3:::") and name == bucket:
+            return str(fl["FlowLogId"]), f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+    raise EstateError(f"flows.yaml: no flow log of {vpc} delivers to the bucket {bucket!r}")
+
+
+def _deliver(g: dict[str, Any], ec2: Any, inst: dict[str, Any], lines: list[str], now: int) -> None:
+    """Put ``lines`` where the interface's flow log delivers them: its log group, or a gzip
+    file in its bucket (put by the account that holds it)."""
+    account, region = str(g["account"]), str(g["region"])
+    eni = inst["NetworkInterfaces"][0]["NetworkInterfaceId"]
+    if "bucket" not in g:
+        write_records(account_session(account, region), str(g["group"]), eni, lines, now)
+        return
+    bucket = str(g["bucket"])
+    log_id, prefix = _s3_flow_log(ec2, str(inst["VpcId"]), bucket)
+    key = flow_object_key(account, region, log_id, now, prefix=prefix)
+    holder = account_session(str(g.get("holder") or account), region)
+    put_flow_object(holder, bucket, key, lines)
 
 
 def write_flows(path: Path, now: int | None = None) -> int:
@@ -87,6 +123,6 @@ def write_flows(path: Path, now: int | None = None) -> int:
             for f in g["flows"]
         ]
         lines = flow_lines(str(g["account"]), eni, flows, stamp)
-        write_records(sessions[key], str(g["group"]), eni, lines, stamp)
+        _deliver(g, ec2s[key], inst, lines, stamp)
         written += len(lines)
     return written

@@ -25,8 +25,11 @@ class MotoServer:
     """Start and stop a ``ThreadedMotoServer`` bound to 127.0.0.1.
 
     MSK Replicator, MSK configurations and MSK Connect, which moto lacks, are
-    answered in front of it (:mod:`auditor.fakecloud.aws_kafka`), and S3's expected
-    bucket owner is checked there (:mod:`auditor.fakecloud.s3_owner`).
+    answered in front of it (:mod:`auditor.fakecloud.aws_kafka`), as are CloudWatch Logs
+    Insights queries (:mod:`auditor.fakecloud.logs_insights`); S3's expected
+    bucket owner is checked there (:mod:`auditor.fakecloud.s3_owner`), flow logs
+    may deliver to a bucket's prefix (:mod:`auditor.fakecloud.flow_destinations`), and
+    EC2's ``DescribeRegions`` filters are applied (:mod:`auditor.fakecloud.ec2_regions`).
     """
 
     def __init__(self) -> None:
@@ -37,11 +40,18 @@ class MotoServer:
             os.environ.setdefault(key, value)
         os.environ.pop("MOTO_ACCOUNT_ID", None)  # it would override per-account state
         moto_server = import_extra("moto.server", "fakecloud")
+        from auditor.fakecloud import logs_insights
         from auditor.fakecloud.aws_kafka import KafkaFake, wrap
+        from auditor.fakecloud.ec2_regions import honour_region_filters
+        from auditor.fakecloud.flow_destinations import accept_prefixes
         from auditor.fakecloud.s3_owner import expect_owner
 
+        accept_prefixes()  # flow logs into a bucket's prefix, as AWS takes them
+        honour_region_filters()
+
         self.kafka = KafkaFake()
-        kafka = self.kafka
+        self.insights = logs_insights.InsightsFake()
+        kafka, insights = self.kafka, self.insights
 
         class _Server(moto_server.ThreadedMotoServer):  # type: ignore[misc,name-defined]
             def _server_entry(self) -> None:
@@ -52,7 +62,8 @@ class MotoServer:
                 )
                 from werkzeug.serving import make_server
 
-                app = expect_owner(wrap(DomainDispatcherApplication(create_backend_app), kafka))
+                moto_app = DomainDispatcherApplication(create_backend_app)
+                app = expect_owner(logs_insights.wrap(wrap(moto_app, kafka), insights))
                 self._server = make_server(
                     self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
                 )
@@ -79,6 +90,7 @@ class MotoServer:
         with urllib.request.urlopen(req, timeout=30) as resp:
             resp.read()
         self.kafka.reset()
+        self.insights.reset()
 
 
 def account_session(account: str, region: str = "us-east-1") -> Any:

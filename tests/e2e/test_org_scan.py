@@ -304,6 +304,7 @@ def test_scan_organization_from_the_cli(org: Org, tmp_path: Path) -> None:
         (["--all-regions", "--region", "us-east-1"], "--all-regions and --region exclude"),
         (["--organizational-unit", "ou-1"], "--organizational-unit needs --organization"),
         (["--resume", "--no-checkpoint"], "--resume needs the checkpoint"),
+        (["--flows-insights"], "--flows-insights needs --flows-since"),
     ],
 )
 def test_contradicting_scale_options_exit_2(tmp_path: Path, extra: list[str], message: str) -> None:

@@ -211,7 +211,7 @@ def records_of(estate: dict[str, Any]) -> list[RawRecord]:
     services = {t: (c.name, f"resourcegraph:{c.table}") for c in collectors() for t in c.types}
     fake = AzureFake(estate)  # not started: only its Resource Graph rows are read
     out: list[RawRecord] = []
-    for table in ("resourcecontainers", "resources", "authorizationresources"):
+    for table in ("resourcecontainers", "resources", "authorizationresources", "computeresources"):
         for row in fake.export(table)["data"]:
             if row["type"] == RESOURCE_GROUP_TYPE:
                 canon = resource_group_row(row, str(row["subscriptionId"]))

@@ -71,6 +71,8 @@ HARMLESS = [
     "AROAEXAMPLEROLEID1234",  # a role's unique id is not a credential
     "vpc-0a1b2c3d4e5f67890",
     "alias/OrdersKafkaPrimaryDataKey2024xyzAB",  # 40 characters, but a KMS alias
+    # a flow log key path: "logs/AWSLogs/<account>/vpcflowlogs/us" is 40 characters
+    "s3://archive/vpc-flow-logs/AWSLogs/111111111111/vpcflowlogs/us-east-1/",
     "the secret is safe",
     "tokens are rotated daily",
     "",

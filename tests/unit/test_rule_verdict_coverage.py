@@ -32,7 +32,6 @@ NO_FAIL_RECORDED: dict[str, str] = {
     "failure.shared-storage-durability": PATTERN_FIXTURES,
     "failure.single-write-region": UNIT_ONLY,
     "failure.topic-ownership": PATTERN_FIXTURES,
-    "network.observed-sources": E2E_ONLY,  # no golden estate is scanned with --flows-since
 }
 """Rules with no recorded FAIL in any golden or README table, and why."""
 
@@ -44,7 +43,6 @@ NO_PASS_RECORDED: dict[str, str] = {
     "failure.runbook-resources": PATTERN_FIXTURES,
     "failure.shared-storage-durability": PATTERN_FIXTURES,
     "failure.topic-ownership": PATTERN_FIXTURES,
-    "network.observed-sources": E2E_ONLY,  # no golden estate is scanned with --flows-since
 }
 """Rules with no recorded PASS in any golden or README table, and why."""
 

@@ -12,20 +12,21 @@ takes the longest match (a user route beats a system route of the same prefix):
   the piece UNKNOWN, naming that.
 
 A piece routed to the Internet leaves through the subnet's NAT gateway (``nat``),
-else the NIC's public IP (``internet``), else the subnet's default outbound access
-(``internet``; disabled: no way out; not set: UNKNOWN, as its default depends on
-when the subnet was created). Then the NSG outbound rules, the NIC's then the
-subnet's, each by priority with Azure's default rules (AllowVnetOutBound,
-AllowInternetOutBound, DenyAllOutBound), the first match deciding each address; no
-NSG lets everything out. ``VirtualNetwork`` is the VNet's and its peers' ranges. A
-rule naming another service tag, or application security groups, covers addresses
-the auditor does not list: what it would decide is UNKNOWN.
+else the NIC's public IP (``internet``), else a Standard load balancer's outbound rule
+for a backend pool of the NIC (``internet``), else the subnet's default outbound access
+(``internet``; disabled: no way out; not set: UNKNOWN, as its default depends on when
+the subnet was created): Azure's order, :mod:`.outbound_azure_way`. Then the NSG
+outbound rules, the NIC's then the subnet's, each by priority with Azure's default
+rules (AllowVnetOutBound, AllowInternetOutBound, DenyAllOutBound), the first match
+deciding each address; no NSG lets everything out. ``VirtualNetwork`` is the VNet's
+and its peers' ranges. A rule naming another service tag, or application security
+groups, covers addresses the auditor does not list: what it would decide is UNKNOWN.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from auditor.analysis.network.addresses import (
@@ -42,6 +43,13 @@ from auditor.analysis.network.addresses import (
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.cross_cloud import network_cidrs
 from auditor.analysis.network.index import local_id
+from auditor.analysis.network.outbound_azure_way import Route as _Route
+from auditor.analysis.network.outbound_azure_way import (
+    active_peerings,
+    best,
+    internet_way,
+    routes,
+)
 from auditor.analysis.network.outbound_model import Dest, OutPath, named_public, public_dest
 from auditor.analysis.network.path_model import Hop
 from auditor.graph.build import BoundaryGraph
@@ -58,20 +66,7 @@ DEFAULT_ACCESS = (
     "default outbound access of a subnet that does not set defaultOutboundAccess (on or "
     "off by default depending on when the subnet was created)"
 )
-_DROPPED = nets_of(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"])
 _ANY = frozenset({"*", "any", "0.0.0.0/0"})
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class _Route:
-    net: Net
-    hop: str
-    """``local``, ``peering``, ``internet``, ``none``, ``appliance``, ``vpn``, ..."""
-    node: str
-    """What chose it: the route table (a user route), the peering, the VNet."""
-    user: bool
-    name: str = ""
-    target: str = ""
 
 
 def _hop(node: str, what: str, detail: str, reach: Reach = Reach.YES, why: str = "") -> Hop:
@@ -145,44 +140,24 @@ def nic_outbound(
                 missing=(str(table_id),),
             )
         ]
-    routes = _routes(graph, vnet, table)
+    rs = _routes(graph, vnet, table)
     src = _hop(res.id, "source", res.name or local_id(res.id))
     out: list[OutPath] = []
     todo = list(collapse(nets))
     while todo:
         d = todo.pop()
-        pieces = carve(d, [r.net for r in routes])
+        pieces = carve(d, [r.net for r in rs])
         if len(pieces) > 1:
             todo.extend(pieces)
             continue
-        cover = [r for r in routes if r.net.version == d.version and d.subnet_of(r.net)]  # type: ignore[arg-type]
-        best = max(cover, key=lambda r: (r.net.prefixlen, r.user), default=None)
         step = replace(base, nets=(d,), hops=(src,))
-        out.extend(_routed(graph, nic, subnet, vnet, step, best))
+        out.extend(_routed(graph, nic, subnet, vnet, step, best(rs, d)))
     return sorted(out, key=lambda p: [(int(n.network_address), n.prefixlen) for n in p.nets])
 
 
 def _routes(graph: BoundaryGraph, vnet: Resource, table: Resource | None) -> list[_Route]:
     """The system routes of ``vnet`` and the user routes of ``table``."""
-    out = [_Route(net=n, hop="local", node=vnet.id, user=False) for n in _space(graph, vnet)]
-    for p, nets in _peerings(graph, vnet):
-        out.extend(_Route(net=n, hop="peering", node=p.id, user=False, name=p.name) for n in nets)
-    out.extend(_Route(net=n, hop="none", node=vnet.id, user=False) for n in _DROPPED)
-    out.append(_Route(net=nets_of(["0.0.0.0/0"])[0], hop="internet", node=vnet.id, user=False))
-    for r in (table.attributes.get("routes") or []) if table is not None else []:
-        if not isinstance(r, Mapping) or (n := parse_net(str(r.get("destination") or ""))) is None:
-            continue
-        out.append(
-            _Route(
-                net=n,
-                hop=str(r.get("target_type") or "other"),
-                node=table.id if table is not None else "",
-                user=True,
-                name=str(r.get("name") or ""),
-                target=str(r.get("target_id") or ""),
-            )
-        )
-    return out
+    return routes(vnet.id, _space(graph, vnet), _peerings(graph, vnet), table)
 
 
 def _space(graph: BoundaryGraph, vnet: Resource) -> tuple[Net, ...]:
@@ -191,17 +166,7 @@ def _space(graph: BoundaryGraph, vnet: Resource) -> tuple[Net, ...]:
 
 def _peerings(graph: BoundaryGraph, vnet: Resource) -> list[tuple[Resource, tuple[Net, ...]]]:
     """Active peerings of ``vnet`` allowing network access, with their remote ranges."""
-    out: list[tuple[Resource, tuple[Net, ...]]] = []
-    for p in sorted(graph.of_kind(Kind.PEERING), key=lambda p: p.id):
-        a = p.attributes
-        if p.cloud != "azure" or str((a.get("requester") or {}).get("vpc_id") or "") != vnet.id:
-            continue
-        if a.get("status") != "active" or a.get("allow_virtual_network_access") is False:
-            continue
-        nets = collapse(nets_of((a.get("accepter") or {}).get("cidrs") or []))
-        if nets:
-            out.append((p, nets))
-    return out
+    return active_peerings(graph.of_kind(Kind.PEERING), vnet.id)
 
 
 def _routed(
@@ -250,8 +215,9 @@ def _routed(
 def _internet(
     graph: BoundaryGraph, nic: Resource, subnet: Resource, vnet: Resource, step: OutPath
 ) -> list[OutPath]:
-    """A piece routed to the Internet: out through the NAT gateway, public IP or default
-    outbound access of the subnet, in that order, then the NSGs."""
+    """A piece routed to the Internet: out through the NAT gateway, public IP, load balancer
+    outbound rule or default outbound access (:func:`.outbound_azure_way.internet_way`),
+    then the NSGs."""
     (d,) = step.nets
     if not net_intersect([d], internet_space(d.version)):
         return [
@@ -262,16 +228,20 @@ def _internet(
                 blocker=step.route[0] if step.route else vnet.id,
             )
         ]
-    nat = subnet.attributes.get("nat_gateway_id")
     pips = [str(p) for p in nic.attributes.get("public_ip_ids") or []]
-    if nat:
-        hop = _hop(str(nat), "NAT gateway", f"{local_id(str(nat))} of subnet {subnet.name}")
-        way: tuple[str, str, Hop] = ("nat", str(nat), hop)
-    elif pips:
+    pools = [str(p) for p in nic.attributes.get("lb_backend_pool_ids") or []]
+    out = internet_way(subnet, pips, pools, graph.of_kind(Kind.LOAD_BALANCER))
+    if out.how == "nat":
+        hop = _hop(out.node, "NAT gateway", f"{local_id(out.node)} of subnet {subnet.name}")
+        way: tuple[str, str, Hop] = ("nat", out.node, hop)
+    elif out.how == "public ip":
         # A scale set's per-instance public IP has no resource: the scale set stands for it.
-        what = "per-instance public IP" if step.source == pips[0] else "public IP"
-        way = ("internet", pips[0], _hop(pips[0], what, f"of NIC {nic.name}"))
-    elif subnet.attributes.get("default_outbound_access") is None:
+        what = "per-instance public IP" if step.source == out.node else "public IP"
+        way = ("internet", out.node, _hop(out.node, what, f"of NIC {nic.name}"))
+    elif out.how == "load balancer":
+        hop = _hop(out.node, "load balancer", f"outbound rule {out.rule} of {local_id(out.node)}")
+        way = ("internet", out.node, hop)
+    elif out.how == "unknown":
         return [
             replace(
                 step,
@@ -280,7 +250,7 @@ def _internet(
                 unmodelled=DEFAULT_ACCESS,
             )
         ]
-    elif subnet.attributes.get("default_outbound_access") is False:
+    elif out.how == "none":
         return [
             replace(
                 step,

@@ -356,6 +356,15 @@ INTERFACE = define_kind(
         attr("description", "string", "the interface's description", "aws azure"),
         attr("interface_type", "string", "interface type as the cloud names it", "aws azure"),
         attr(
+            "ip_configurations",
+            "array",
+            (
+                "Azure: IP configurations [{`name`, `private_ip`, `subnet_id`, `public_ip_id`, "
+                "`lb_backend_pool_ids`}]"
+            ),
+            "azure",
+        ),
+        attr(
             "lb_backend_pool_ids",
             "array",
             "Azure: load balancer backend pools the NIC is in",
@@ -364,6 +373,12 @@ INTERFACE = define_kind(
         attr("private_ips", "array", "its private addresses", "aws azure"),
         attr("public_ip", "string", "its public address, or null", "aws azure"),
         attr("public_ip_ids", "array", "Azure: public IP resources bound to it", "azure"),
+        attr(
+            "scale_set_id",
+            "string",
+            "Azure: the scale set of an instance's NIC (Resource Graph `computeresources`)",
+            "azure",
+        ),
         attr(
             "security_group_ids",
             "array",
@@ -460,6 +475,12 @@ LOAD_BALANCER = define_kind(
             ("`network`, `application`, `gateway` (GCP: load balancing scheme, lower case)"),
         ),
         attr("ports", "array", "GCP: ports the forwarding rule accepts", "gcp"),
+        attr(
+            "outbound_rules",
+            "array",
+            "Azure: outbound rules [{`name`, `protocol`, `backend_pool_id`, `frontend_ids`}]",
+            "azure",
+        ),
         attr("rules", "array", "Azure: load balancing rules", "azure"),
         attr("scheme", "string", "`internet-facing` or `internal`"),
         attr("security_group_ids", "array", "firewalls that apply to it"),

@@ -19,6 +19,13 @@ FLOW_READ = define_kind(
         attr("blob_endpoint", "string", "the storage account's blob endpoint read", "azure"),
         attr("bucket", "string", "the S3 bucket read (S3 delivery)", "aws"),
         attr(
+            "held_by",
+            "string",
+            "the account of the scan holding the records (a log archive account's bucket or "
+            "log group), read with its own credentials; absent: the flow log's own account",
+            "aws",
+        ),
+        attr(
             "capped_interfaces",
             "array",
             "interfaces the cap cut short (S3 delivery; GCP: VMs)",
@@ -35,6 +42,26 @@ FLOW_READ = define_kind(
             "idle_streams",
             "integer",
             "log streams idle since before the window, read a hundred to a call",
+            "aws",
+        ),
+        attr(
+            "read_with",
+            "string",
+            "how a log group was read with --flows-insights: `logs:StartQuery` (one Logs "
+            "Insights query, uncapped) or `logs:FilterLogEvents`",
+            "aws",
+        ),
+        attr(
+            "insights_fallback",
+            "string",
+            "why the Logs Insights aggregate was not used (the group was read with "
+            "FilterLogEvents)",
+            "aws",
+        ),
+        attr(
+            "insights_bytes_scanned",
+            "integer",
+            "bytes the Logs Insights query scanned (what it is billed by)",
             "aws",
         ),
         attr("read_budget", "integer", "decompressed bytes read per S3 location at most", "aws"),

@@ -12,8 +12,12 @@ the flow logs read whose name stamp lies near the window are fetched (``s3:GetOb
 decompressed up to :data:`OBJECT_CAP` bytes, and their lines parsed with the format
 of the flow log the file name names and aggregated by
 :class:`~auditor.base.flowrecords.FlowTally` (records ending outside the window are not
-taken). Every call names the scanned account as the expected bucket owner, so a bucket
-of another account is refused by S3 and recorded as a gap, never read as ours.
+taken). Every call names the expected bucket owner, so a bucket is never read under the
+wrong owner: first the flow log's own account; when S3 refuses, the bucket may be a log
+archive account's, and when that account is one of the scan's (it lists the bucket among
+its own) the objects are read with its credentials under the same key layout (the source
+account's), the owner named as expected; otherwise the refusal is a gap saying the owner
+was not scanned.
 """
 
 from __future__ import annotations
@@ -113,8 +117,14 @@ def name_stamp(
     return parts[0], int(stamp.timestamp())
 
 
-def _list(ctx: AwsContext, bucket: str, prefix: str) -> list[str] | None:
-    """Every key under ``prefix`` (None: the listing failed, a gap was recorded)."""
+REFUSED = "refused"
+"""What :func:`_list` returns when S3 refuses the listing for the expected owner."""
+
+
+def _list(ctx: AwsContext, bucket: str, prefix: str) -> list[str] | str | None:
+    """Every key under ``prefix``, listed as ``ctx``'s account (the expected bucket owner);
+    :data:`REFUSED` when S3 refuses (another account owns the bucket, or ``ctx`` may not
+    list it; no gap yet); None: the listing failed, a gap was recorded."""
     arn = f"arn:aws:s3:::{bucket}"
     keys: list[str] = []
     token: str | None = None
@@ -129,17 +139,11 @@ def _list(ctx: AwsContext, bucket: str, prefix: str) -> list[str] | None:
             Prefix=prefix,
             MaxKeys=1000,
             ExpectedBucketOwner=ctx.account,
-            absent=("AccessDenied",),  # recorded below, with what it may mean
+            absent=("AccessDenied",),  # the caller records it, with what it may mean
             **extra,
         )
         if page == {}:  # a real answer always carries its metadata
-            why = (
-                f"S3 refused listing {bucket} for expected owner {ctx.account}: the bucket "
-                "belongs to another account (a log archive account's: its records are not "
-                "read) or the auditor may not list it"
-            )
-            ctx.gap("ListObjectsV2", "AccessDenied", why, arn)
-            return None
+            return REFUSED
         if page is None:
             return None
         keys += [str(o["Key"]) for o in page.get("Contents") or []]
@@ -152,6 +156,68 @@ def _list(ctx: AwsContext, bucket: str, prefix: str) -> list[str] | None:
         seen.add(token)
     ctx.gap("ListObjectsV2", "TooManyPages", f"stopped after {MAX_PAGES} pages", arn)
     return None
+
+
+def bucket_owner(ctx: AwsContext, bucket: str) -> AwsContext | str:
+    """``ctx`` acting in the account of this scan that owns ``bucket`` (a log archive
+    account: it lists the bucket among its own, ``s3:ListBuckets``), or why none does.
+
+    Only accounts the scan entered are asked, with their own credentials; a listing that
+    fails is a gap naming the bucket (its owner is then not known)."""
+    arn = f"arn:aws:s3:::{bucket}"
+    why: list[str] = []
+    for account in ctx.peer_accounts:
+        peer = ctx.peer(account)
+        if isinstance(peer, str):
+            why.append(peer)
+            continue
+        # one answer holds every bucket (without MaxBuckets); a failure is a gap on our bucket
+        listed = peer.call("ListBuckets", client="s3", resource=arn)
+        if listed is None:
+            why.append(f"account {account} could not list its buckets (a gap)")
+        elif bucket in {str(b.get("Name")) for b in listed.get("Buckets") or []}:
+            return peer
+    refused = f"S3 refused listing {bucket} for expected owner {ctx.account}"
+    if why:  # an account of the scan that could not say: the owner is not known
+        return (
+            f"{refused}: another account owns it (a log archive?) or the auditor may not list "
+            f"it, and which scanned account owns it is not known: {'; '.join(why)}"
+        )
+    others = ", ".join(ctx.peer_accounts)
+    scanned = f"none of this scan's other accounts ({others})" if others else "no scanned account"
+    return (
+        f"{refused}: another account owns it (a log archive?) and {scanned} does, so its "
+        "owner account was not scanned and its records are not read (or the auditor may not "
+        "list it)"
+    )
+
+
+def _listed(ctx: AwsContext, bucket: str, days: list[str]) -> tuple[AwsContext, list[str]] | str:
+    """The keys under ``days`` and the context that listed them: ``ctx`` when its account
+    owns the bucket, else the scan's account that does (:func:`bucket_owner`, its
+    credentials and expected owner). A string: the listing failed and a gap was recorded;
+    the string says why when no account of the scan could read the bucket ("" otherwise)."""
+    reader, keys = ctx, []
+    for day in days:
+        listed = _list(reader, bucket, day)
+        if listed == REFUSED and reader is ctx:
+            owner = bucket_owner(ctx, bucket)
+            if isinstance(owner, str):
+                ctx.gap("ListObjectsV2", "AccessDenied", owner, f"arn:aws:s3:::{bucket}")
+                return owner
+            reader = owner
+            listed = _list(reader, bucket, day)
+        if listed == REFUSED:
+            why = (
+                f"S3 refused listing {bucket} for its owner {reader.account} with that "
+                "account's credentials: the auditor may not list it"
+            )
+            reader.gap("ListObjectsV2", "AccessDenied", why, f"arn:aws:s3:::{bucket}")
+            return why
+        if not isinstance(listed, list):
+            return ""
+        keys += listed
+    return reader, keys
 
 
 def _lines(
@@ -265,12 +331,12 @@ def read_objects(
     since, until = window[0] // 1000, window[1] // 1000
     ids = {i for i, _ in flow_logs}
     record = location_record(bucket, base, flow_logs, window, cap)
-    keys: list[str] = []
-    for day in day_prefixes(base, hive, since, until):
-        listed = _list(ctx, bucket, day)
-        if listed is None:
-            return {**record, "Status": "failed"}
-        keys += listed
+    found = _listed(ctx, bucket, day_prefixes(base, hive, since, until))
+    if isinstance(found, str):
+        return {**record, "Status": "failed", **({"Reason": found} if found else {})}
+    reader, keys = found
+    if reader is not ctx:
+        record["HeldBy"] = reader.account
     chosen: list[tuple[str, ObjectFormat]] = []
     for key in sorted(set(keys)):
         for parquet in (False, True):
@@ -289,7 +355,7 @@ def read_objects(
         if spent >= READ_BUDGET:
             outcome["unread"].append(f"arn:aws:s3:::{bucket}/{key}")
             continue
-        how, took = _lines(ctx, bucket, key, fmt, tally)
+        how, took = _lines(reader, bucket, key, fmt, tally)
         spent += took
         outcome[how].append(f"arn:aws:s3:::{bucket}/{key}")
     return {**record, **read_fields(len(keys), outcome, tally)}

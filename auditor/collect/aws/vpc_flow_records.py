@@ -13,6 +13,12 @@ and aggregated here (:mod:`auditor.base.flowrecords`),
 so one ``logs:flow_records`` raw record per log group carries aggregates, not lines.
 Flow logs delivered to S3 (plain text or Parquet) are read from their objects
 (:mod:`auditor.collect.aws._flow_objects`), one record per bucket and prefix.
+Records another account of the scan holds (a log archive account's bucket or, delivered
+with a cross-account role, log group) are read with that account's own credentials and
+clients (:meth:`AwsContext.peer`), and recorded as the flow log's account's read; when
+the scan does not cover that account, they are not read and the record says so.
+With ``--flows-insights`` a group is first read by one Logs Insights query, uncapped
+(:mod:`auditor.collect.aws._flow_insights`); FilterLogEvents as above when that fails.
 Firehose delivery, a format lacking a field the aggregate needs, and a log group fed
 several formats are listed as not read. A
 failed read is a gap naming the log group, bucket or object; the record says ``failed``.
@@ -24,6 +30,7 @@ import datetime as dt
 from typing import Any
 
 from auditor.base.flowrecords import DEFAULT_FORMAT, FlowTally, LineFormat, parse_format
+from auditor.collect.aws import _flow_insights
 from auditor.collect.aws._flow_objects import (
     ObjectFormat,
     destination,
@@ -56,16 +63,36 @@ def _group_name(flow_log: dict[str, Any]) -> str:
     return parts[6] if len(parts) > 6 and parts[5] == "log-group" else ""
 
 
-def _group_account(flow_log: dict[str, Any]) -> str:
-    """The account of a log group named by ARN ("" when named by name: the flow log's)."""
+def _group_place(flow_log: dict[str, Any]) -> tuple[str, str]:
+    """The (account, region) of a log group named by ARN (("", "") when named by name:
+    the flow log's own)."""
     parts = str(flow_log.get("LogDestination") or "").split(":")
-    return parts[4] if len(parts) > 4 and parts[0] == "arn" else ""
+    return (parts[4], parts[3]) if len(parts) > 4 and parts[0] == "arn" else ("", "")
+
+
+def _group_reader(ctx: AwsContext, flow_log: dict[str, Any]) -> AwsContext | str:
+    """The context that reads the flow log's log group: ``ctx``, or, for a group of another
+    account (a log archive's, delivered with a cross-account role), ``ctx`` acting in that
+    account with its own credentials when the scan entered it; else why it is not read."""
+    account, region = _group_place(flow_log)
+    if account in ("", ctx.account):
+        return ctx
+    peer = ctx.peer(account, region or ctx.region)
+    if isinstance(peer, str):
+        return f"its log group is in account {account} ({peer}: scan that account too)"
+    return peer
 
 
 def _idle(stream: dict[str, Any], since: int) -> bool:
     """Whether a stream's last event (as listed) is older than the window by :data:`IDLE_MARGIN`."""
     last = stream.get("lastEventTimestamp")
     return not isinstance(last, int) or last < since - IDLE_MARGIN
+
+
+def _account_of(line: str, at: int) -> str:
+    """The ``account-id`` field of a flow log line ("" when the line is shorter)."""
+    parts = line.split()
+    return parts[at] if len(parts) > at else ""
 
 
 def _read_streams(
@@ -76,10 +103,14 @@ def _read_streams(
     window: tuple[int, int],
     tally: FlowTally,
     fmt: LineFormat,
+    source: str = "",
 ) -> set[str] | None:
     """Read the events of ``streams`` (one call names them all, at most :data:`BATCH`) in
     the window into ``tally``, at most :data:`CAP` per stream; the streams the cap cut
-    (None: the read failed, a gap was recorded)."""
+    (None: the read failed, a gap was recorded). With ``source`` (a log archive's group,
+    which several accounts may feed) only the lines of that account are taken when the
+    format has ``account-id``."""
+    at = fmt.fields.index("account-id") if source and "account-id" in fmt.fields else -1
     taken: dict[str, int] = {}
     full: set[str] = set()
     capped: set[str] = set()
@@ -106,7 +137,10 @@ def _read_streams(
             if name in full:
                 capped.add(name)
                 continue
-            tally.add(str(event.get("message") or ""), fmt.values)
+            message = str(event.get("message") or "")
+            if at >= 0 and _account_of(message, at) not in (source, "-", ""):
+                continue  # another account's interface, logged into the same group
+            tally.add(message, fmt.values)
             taken[name] = taken.get(name, 0) + 1
             if taken[name] >= CAP:
                 full.add(name)
@@ -130,7 +164,10 @@ def _read_group(
     fmt: LineFormat,
     flow_logs: list[tuple[str, str]],
     window: tuple[int, int],
+    source: str = "",
 ) -> dict[str, Any]:
+    """One log group's read; ``source``: the flow logs' account when ``ctx`` is the log
+    archive account holding the group (only that account's lines are taken)."""
     arn = f"arn:aws:logs:{ctx.region}:{ctx.account}:log-group:{group}"
     record: dict[str, Any] = {
         "LogGroupName": group,
@@ -152,10 +189,12 @@ def _read_group(
     # a busy stream is read alone (its cap ends its read early); idle ones share calls
     reads = [[n] for n in sorted(set(by_name) - set(idle))]
     reads += [idle[i : i + BATCH] for i in range(0, len(idle), BATCH)]
-    tally = FlowTally()
+    way = _flow_insights.read(ctx, group, fmt, window)  # --flows-insights: one query
+    record |= way.note
+    tally = way.tally or FlowTally()
     capped: set[str] = set()
-    for names in reads:
-        cut = _read_streams(ctx, group, arn, names, window, tally, fmt)
+    for names in [] if way.tally else reads:
+        cut = _read_streams(ctx, group, arn, names, window, tally, fmt, source)
         if cut is None:
             return {**record, "Status": "failed", "Streams": len(listed)}
         capped |= cut
@@ -198,9 +237,8 @@ def _readable(ctx: AwsContext, fl: dict[str, Any]) -> LineFormat | str:
         return file_format_issue(fl) or (fmt if destination(fl)[0] else "no S3 bucket named")
     if not _group_name(fl):
         return "no log group named"
-    if _group_account(fl) not in ("", ctx.account):
-        return f"its log group is in account {_group_account(fl)} (cross-account: not read yet)"
-    return fmt
+    reader = _group_reader(ctx, fl)
+    return reader if isinstance(reader, str) else fmt
 
 
 def _emit_not_read(
@@ -231,7 +269,7 @@ def collect(ctx: AwsContext) -> None:
         return  # not asked for (the runner does not plan this unit then)
     until = ctx.flows_until or int(dt.datetime.now(dt.UTC).timestamp()) * 1000
     window = (until - ctx.flows_since * 1000, until)
-    groups: dict[str, dict[LineFormat, list[tuple[str, str]]]] = {}
+    groups: dict[tuple[str, str, str], dict[LineFormat, list[tuple[str, str]]]] = {}
     objects: dict[tuple[str, str, bool], list[tuple[str, str]]] = {}
     formats: dict[str, ObjectFormat] = {}
     for fl in ctx.pages("DescribeFlowLogs", "FlowLogs", client="ec2", page_size=1000, share=True):
@@ -249,21 +287,29 @@ def collect(ctx: AwsContext) -> None:
                 lines=fmt, parquet=options.get("FileFormat") == "parquet"
             )
         else:
-            groups.setdefault(_group_name(fl), {}).setdefault(fmt, []).append((log_id, resource))
-    for group in sorted(groups):
-        if len(groups[group]) > 1:  # lines of several formats mixed in one group: not told apart
-            pairs = sorted(p for ps in groups[group].values() for p in ps)
-            why = f"log group {group} receives {len(groups[group])} different log formats"
+            account, region = _group_place(fl)
+            own = account in ("", ctx.account)
+            place = (
+                (ctx.account, ctx.region, _group_name(fl))
+                if own
+                else (account, region or ctx.region, _group_name(fl))
+            )
+            groups.setdefault(place, {}).setdefault(fmt, []).append((log_id, resource))
+    for place in sorted(groups):
+        group = place[2]
+        if len(groups[place]) > 1:  # lines of several formats mixed in one group: not told apart
+            pairs = sorted(p for ps in groups[place].values() for p in ps)
+            why = f"log group {group} receives {len(groups[place])} different log formats"
             _emit_not_read(
                 ctx, [i for i, _ in pairs], sorted({r for _, r in pairs}), group, why, window
             )
             continue
-        [(fmt, pairs)] = groups[group].items()
-        ctx.emit(
-            "logs:flow_records",
-            _read_group(ctx, group, fmt, pairs, window),
-            "logs:FilterLogEvents",
-        )
+        [(fmt, pairs)] = groups[place].items()
+        reader = ctx if place[:2] == (ctx.account, ctx.region) else ctx.peer(*place[:2])
+        assert not isinstance(reader, str)  # _readable let only readable groups through
+        read = _read_group(reader, group, fmt, pairs, window, "" if reader is ctx else ctx.account)
+        held = {"HeldBy": reader.account} if reader is not ctx else {}
+        ctx.emit("logs:flow_records", {**read, **held}, "logs:FilterLogEvents")
     for where in sorted(objects):
         ctx.emit(
             "logs:flow_records",
@@ -280,9 +326,13 @@ SERVICE = AwsService(
         "ec2:DescribeFlowLogs",
         "logs:DescribeLogStreams",
         "logs:FilterLogEvents",
+        "logs:StartQuery",
+        "logs:GetQueryResults",
         "s3:ListBucket",
         "s3:GetObject",
+        "s3:ListAllMyBuckets",
     ),
     collect=collect,
     opt_in=True,
+    reads_peers=True,
 )

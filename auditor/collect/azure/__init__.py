@@ -270,6 +270,7 @@ def _waves(ctx: AzureContext, run: Any, take: _Take) -> list[str]:
         c
         for c in collectors()
         if c.table != "resourcecontainers" and not c.table.startswith("arm:")
+        if not c.opt_in or ctx.opts.flows_since is not None
     ]
     run_wave(run, [_unit(_label(entered), c.name, tuple(entered)) for c in tables])
     arm: list[WorkUnit] = []

@@ -40,6 +40,11 @@ from auditor.collect.azure._flow_blobs import CAP, OPERATION, SERVICE, read_acco
 from auditor.collect.azure._flow_json import is_nsg, mac_key
 
 RECORD_TYPE = "microsoft.network/flowrecords"
+NIC_TYPES = (
+    "microsoft.network/networkinterfaces",
+    "microsoft.compute/virtualmachinescalesets/virtualmachines/networkinterfaces",
+)
+"""NICs a MAC is matched to: VMs' and scale set instances' (``computeresources``)."""
 FLOW_LOG_TYPE = "microsoft.network/networkwatchers/flowlogs"
 
 COLLECTOR = AzureCollector(
@@ -73,7 +78,7 @@ def target_of(row: Mapping[str, Any]) -> str | None:
         blob = str(_obj(p.get("primaryEndpoints")).get("blob") or "")
         where = str(row.get("location") or "").lower()
         return json.dumps({"storage": str(row["id"]), "blob": blob, "location": where})
-    if kind == "microsoft.network/networkinterfaces" and p.get("macAddress"):
+    if kind in NIC_TYPES and p.get("macAddress"):
         return json.dumps({"nic": str(row["id"]), "mac": mac_key(str(p["macAddress"]))})
     return None
 

@@ -57,7 +57,7 @@ def flow_records(rec: RawRecord, out: Builder) -> None:
     location = f"s3://{bucket}/{d.get('Location')}" if bucket else ""
     name = group or location or (log_ids[0] if log_ids else read_id)
     source = "logs:FilterLogEvents" if group else "s3:GetObject" if bucket else ""
-    source = source or "ec2:DescribeFlowLogs"
+    source = str(d.get("ReadWith") or source or "ec2:DescribeFlowLogs")  # --flows-insights
     attrs: dict[str, JSONValue] = {
         "status": status,
         "flow_log_ids": list(log_ids),
@@ -66,12 +66,18 @@ def flow_records(rec: RawRecord, out: Builder) -> None:
         "until": utc(int(d["Until"]) / 1000),
         "reason": d.get("Reason"),
     }
+    if d.get("HeldBy"):  # a log archive account of the scan held them (read as that account)
+        attrs["held_by"] = str(d["HeldBy"])
     if group:
         attrs["log_group"] = group
         attrs["log_group_arn"] = d.get("LogGroupArn")
         attrs["cap"] = d.get("Cap")
         attrs["streams"] = d.get("Streams")
         attrs["idle_streams"] = d.get("IdleStreams")
+        if "ReadWith" in d:  # --flows-insights: which way the group was read, and why
+            attrs["read_with"] = d["ReadWith"]
+            attrs["insights_fallback"] = d.get("InsightsFallback")
+            attrs["insights_bytes_scanned"] = d.get("InsightsBytesScanned")
     if bucket:
         attrs.update(_s3_attrs(d))
     if "Records" in d:  # an S3 read that failed on some objects keeps what the others held

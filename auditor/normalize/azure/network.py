@@ -99,7 +99,11 @@ _PEERING_STATE = {
 
 
 def owner_of(sub_id: str) -> str:
-    """The resource owning a sub-resource id (a NIC from its ipConfiguration id)."""
+    """The resource owning a sub-resource id (a NIC from its ipConfiguration id, a scale
+    set instance's NIC too)."""
+    cut = sub_id.lower().find("/ipconfigurations/")
+    if cut > 0:
+        return sub_id[:cut]
     parts = sub_id.split("/")
     return "/".join(parts[:9]) if len(parts) > 9 else sub_id
 
@@ -306,6 +310,17 @@ def route_table(rec: RawRecord, b: Builder) -> None:
         b.relation(base["id"], s, ROUTE_TABLE_OF, "route table associated with the subnet")
 
 
+@normalizes(
+    "azure",
+    "microsoft.compute/virtualmachinescalesets/virtualmachines/networkinterfaces/"
+    "ipconfigurations/publicipaddresses",
+)
+def scale_set_public_ip(rec: RawRecord, b: Builder) -> None:
+    """A scale set instance's public IP (Resource Graph ``computeresources``), owned by the
+    instance's NIC: a public IP like any, so the address is placed at that NIC."""
+    public_ip(rec, b)
+
+
 @normalizes("azure", "microsoft.network/publicipaddresses")
 def public_ip(rec: RawRecord, b: Builder) -> None:
     base = place(rec)
@@ -352,6 +367,20 @@ def nat_gateway(rec: RawRecord, b: Builder) -> None:
         b.relation(base["id"], ip, HAS_PUBLIC_IP, "NAT gateway public IP")
 
 
+def _scale_set_of(vm: str | None) -> str | None:
+    """The scale set of a scale set instance's id (``.../virtualmachinescalesets/S/
+    virtualmachines/N``), else None."""
+    if vm and "/virtualmachinescalesets/" in vm and "/virtualmachines/" in vm:
+        return vm.rsplit("/virtualmachines/", 1)[0]
+    return None
+
+
+@normalizes("azure", "microsoft.compute/virtualmachinescalesets/virtualmachines/networkinterfaces")
+def scale_set_interface(rec: RawRecord, b: Builder) -> None:
+    """A scale set instance's NIC (Resource Graph ``computeresources``): a NIC like any."""
+    network_interface(rec, b)
+
+
 @normalizes("azure", "microsoft.network/networkinterfaces")
 def network_interface(rec: RawRecord, b: Builder) -> None:
     base = place(rec)
@@ -361,8 +390,18 @@ def network_interface(rec: RawRecord, b: Builder) -> None:
     pips: set[str] = set()
     pools: set[str] = set()
     asgs: set[str] = set()
+    configs: list[dict[str, Any]] = []
     for cfg in p.get("ipConfigurations") or []:
         cp = cfg.get("properties") or {}
+        configs.append(
+            {
+                "name": str(cfg.get("name") or ""),
+                "private_ip": cp.get("privateIPAddress"),
+                "subnet_id": ref_id(cp.get("subnet")),
+                "public_ip_id": ref_id(cp.get("publicIPAddress")),
+                "lb_backend_pool_ids": ref_ids(cp.get("loadBalancerBackendAddressPools")),
+            }
+        )
         if (s := ref_id(cp.get("subnet"))) is not None:
             subnets.add(s)
         if cp.get("privateIPAddress"):
@@ -389,6 +428,8 @@ def network_interface(rec: RawRecord, b: Builder) -> None:
             "description": None,
             "lb_backend_pool_ids": sorted(pools),
             "application_security_group_ids": sorted(asgs),
+            "ip_configurations": sorted(configs, key=lambda c: c["name"]),
+            "scale_set_id": _scale_set_of(vm),
         },
     )
     if subnet:
@@ -433,9 +474,19 @@ def load_balancer(rec: RawRecord, b: Builder) -> None:
                 "backend_port": int(rp.get("backendPort") or 0),
                 "frontend_id": ref_id(rp.get("frontendIPConfiguration")),
                 "backend_pool_ids": pools,
+                "disable_outbound_snat": bool(rp.get("disableOutboundSnat")),
             }
         )
     rules.sort(key=lambda r: (r["frontend_port"], r["name"]))
+    outbound = [
+        {
+            "name": str(r.get("name") or ""),
+            "protocol": str((r.get("properties") or {}).get("protocol") or "All").lower(),
+            "backend_pool_id": ref_id((r.get("properties") or {}).get("backendAddressPool")),
+            "frontend_ids": ref_ids((r.get("properties") or {}).get("frontendIPConfigurations")),
+        }
+        for r in p.get("outboundRules") or []
+    ]
     public = [f for f in frontends if f["public_ip_id"]]
     sku = rec.data.get("sku") or {}
     b.resource(
@@ -451,6 +502,7 @@ def load_balancer(rec: RawRecord, b: Builder) -> None:
             "dns_name": None,
             "frontends": sorted(frontends, key=lambda f: f["id"]),
             "rules": rules,
+            "outbound_rules": sorted(outbound, key=lambda r: r["name"]),
             "backend_pool_ids": ref_ids(p.get("backendAddressPools")),
         },
     )
