@@ -33,11 +33,13 @@ them) records are not merged: each stays counted as it was logged.
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 from collections.abc import Callable, Iterable, Sequence
 
 from auditor.analysis.movement_places import Place
 from auditor.analysis.movement_places_aws import Egress
-from auditor.analysis.network.addresses import is_internet_cidr
+from auditor.analysis.network.addresses import Net, internet_space
 from auditor.model import Kind, Resource
 
 _CLASSES = ("src", "nat", "dst")
@@ -78,7 +80,7 @@ class Connections:
             return nat
         if where is None or where.cloud != "aws":
             return address
-        if not where.public and is_internet_cidr(far):
+        if not where.public and _public(far):
             way = egress.way(address, far, where.region)
             if way.medium == "nat":
                 return self._nats.get(way.target) or address
@@ -118,6 +120,21 @@ class Connections:
             best = max(_CLASSES, key=lambda c: (_bytes(seen.get(c, [])), -_CLASSES.index(c)))
             out.extend(seen.get(best, []))
         return sorted(out, key=lambda x: x.id)
+
+
+@functools.cache
+def _space(version: int) -> tuple[Net, ...]:
+    return internet_space(version)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _public(address: str) -> bool:
+    """An internet address (:func:`.internet_space`, computed once per IP version)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in n for n in _space(ip.version))
 
 
 def _bytes(flows: Sequence[Resource]) -> int:
