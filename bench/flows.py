@@ -415,15 +415,36 @@ def gcp_parse(n: int, seed: int = 7) -> dict[str, Any]:
     return {"s": wall, "cpu": cpu, "records": t.records, "aggregates": len(t.flows())}
 
 
-def _child(folder: Path, accounts: int) -> dict[str, Any]:
+def _child(folder: Path, accounts: int, digest: bool = False) -> dict[str, Any]:
     """Run in the child: read, normalise, build, judge; stage figures and counts."""
     from auditor.gc_pause import one_run
 
     with one_run():  # as the CLI runs every command
-        return _stages(folder, accounts)
+        return _stages(folder, accounts, digest)
 
 
-def _stages(folder: Path, accounts: int) -> dict[str, Any]:
+def _sha(value: Any) -> str:
+    """SHA-256 of ``value`` as canonical JSON (dataclasses as dicts, enums by value)."""
+    import dataclasses
+    import enum
+    import hashlib
+
+    def plain(x: Any) -> Any:
+        if isinstance(x, enum.Enum):
+            return x.value
+        if dataclasses.is_dataclass(x) and not isinstance(x, type):
+            return {f.name: plain(getattr(x, f.name)) for f in dataclasses.fields(x)}
+        if isinstance(x, dict):
+            return {str(k): plain(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [plain(v) for v in x]
+        return x
+
+    text = json.dumps(plain(value), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stages(folder: Path, accounts: int, digest: bool = False) -> dict[str, Any]:
     import datetime as dt
     from collections import Counter
 
@@ -446,6 +467,8 @@ def _stages(folder: Path, accounts: int) -> dict[str, Any]:
     out["capped"] = sum(len(r.data["CappedInterfaces"]) for r in flow_records)
     out["malformed"] = sum(int(r.data["Malformed"]) for r in flow_records)
     out["aggregates"] = sum(len(r.data["Flows"]) for r in flow_records)
+    if digest:  # not timed: what the read found, to show a change left it alone
+        out["read_sha256"] = _sha([r.data for r in flow_records])
     t, c = time.perf_counter(), time.process_time()
     decl = load_declaration(folder / "boundary.yaml")
     units = [
@@ -477,6 +500,8 @@ def _stages(folder: Path, accounts: int) -> dict[str, Any]:
     pack = load_pack("default").narrowed(rules, checks=RULES)
     verdicts = evaluate(graph, pack, rules, today=dt.date.fromisoformat(TODAY))
     _timed(out, "rules", t, c)
+    if digest:  # not timed: every verdict's bytes (message, evidence, causes, ...)
+        out["verdicts_sha256"] = _sha(verdicts)
     tally = Counter(f"{v.rule} {v.status.value}" for v in verdicts)
     out["verdicts"] = dict(sorted(tally.items()))
     failed = [graph.get(v.resource) for v in verdicts if v.status.value == "FAIL"]
@@ -489,7 +514,7 @@ def _stages(folder: Path, accounts: int) -> dict[str, Any]:
     return out
 
 
-def measure(folder: Path, accounts: int) -> dict[str, Any]:
+def measure(folder: Path, accounts: int, digest: bool = False) -> dict[str, Any]:
     """The child's figures plus its own peak RSS (MiB) and CPU, from ``wait4``."""
     import tempfile
 
@@ -497,7 +522,7 @@ def measure(folder: Path, accounts: int) -> dict[str, Any]:
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.flows", "--child", str(folder), "--accounts",
-             str(accounts)],
+             str(accounts), *(["--digest"] if digest else [])],
             stdout=subprocess.PIPE,
             stderr=err,
             cwd=Path(__file__).resolve().parent.parent,
@@ -524,10 +549,14 @@ def main() -> None:
     ap.add_argument("--fails", action="store_true", help="print every FAIL verdict")
     ap.add_argument("--azure", type=int, default=0, help="also parse N NSG v2 tuples")
     ap.add_argument("--gcp", type=int, default=0, help="also parse N vpc_flows entries")
+    ap.add_argument(
+        "--digest", action="store_true",
+        help="also print SHA-256 of the read's records and of the verdicts (not timed)",
+    )  # fmt: skip
     ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        print(json.dumps(_child(a.child, a.accounts)))
+        print(json.dumps(_child(a.child, a.accounts, a.digest)))
         return
     print(
         "wall / CPU seconds per stage (CPU: the child's own process time, which other load "
@@ -541,7 +570,7 @@ def main() -> None:
     )
     for size in sorted(a.sizes):
         folder, meta = generate(size, a.accounts, a.work)
-        r = measure(folder, a.accounts)
+        r = measure(folder, a.accounts, a.digest)
         stages = ("read", "normalise", "graph", "rules")
         wall = sum(r[f"{s}_s"] for s in stages)
         cpu = sum(r[f"{s}_cpu"] for s in stages)
@@ -557,6 +586,8 @@ def main() -> None:
             f"{r['malformed']}; {r['resources']} resources ({r['observed_flows']} observed "
             f"flows); verdicts: {r['verdicts']}"
         )
+        if a.digest:
+            print(f"{'':>10}read sha256 {r['read_sha256']}, verdicts sha256 {r['verdicts_sha256']}")
         for line in r["fails"] if a.fails else []:
             print(f"{'':>10}{line}")
     for name, n, parse in (("azure", a.azure, azure_parse), ("gcp", a.gcp, gcp_parse)):

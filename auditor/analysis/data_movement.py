@@ -223,16 +223,16 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
 def distinct_flows(flows: Iterable[Resource]) -> list[Resource]:
     """One aggregate per (source, destination, port, protocol, action), the larger kept: a
     flow between two logged interfaces is recorded at both ends."""
-    best: dict[tuple[str, ...], Resource] = {}
+    best: dict[tuple[str, ...], tuple[int, Resource]] = {}
     for f in sorted(flows, key=lambda x: x.id):
         a = f.attributes
-        key = tuple(str(a.get(k)) for k in ("src", "dst", "dst_port", "protocol", "action"))
+        key = (str(a.get("src")), str(a.get("dst")), str(a.get("dst_port")),
+               str(a.get("protocol")), str(a.get("action")))  # fmt: skip
+        size = int(str(a.get("bytes") or 0))
         have = best.get(key)
-        if have is None or int(str(a.get("bytes") or 0)) > int(
-            str(have.attributes.get("bytes") or 0)
-        ):
-            best[key] = f
-    return sorted(best.values(), key=lambda x: x.id)
+        if have is None or size > have[0]:
+            best[key] = (size, f)
+    return sorted((f for _, f in best.values()), key=lambda x: x.id)
 
 
 def crossing_key(c: Crossing) -> tuple[str, str, str, str]:

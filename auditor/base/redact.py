@@ -278,8 +278,14 @@ def _redact(text: str) -> str:
     return text
 
 
+_SCALARS = frozenset({int, float, bool, type(None)})
+"""Exact types of JSON values that hold no text."""
+
+
 def redact_value(value: Any) -> Any:
     """A JSON value with every string (and mapping key) passed through :func:`redact_text`."""
+    if type(value) in _SCALARS:  # nothing to redact: spares the Mapping check per number
+        return value
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, Mapping):

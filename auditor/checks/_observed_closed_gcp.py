@@ -1,8 +1,10 @@
 """``network.observed-closed-path`` on GCP: each accepted flow into a VM listener held against
 the GCP network model, for the exact source address the record shows.
 
-A record the destination VM reported (``ACCEPT``) on TCP to a declared Kafka port, at
-one of its addresses, is a connection the VM took. Its source is walked as itself
+A record the destination VM reported (``ACCEPT``), or a connection a logged ingress
+firewall rule ``ALLOWED`` at it (Firewall Rules Logging, :mod:`._observed_firewall_gcp`),
+on TCP to a declared Kafka port, at one of its addresses, is a connection the VM took.
+Its source is walked as itself
 (``SRC/32``), not as its network's whole space:
 
 - an address of a collected network (any cloud's, a GCP network by its subnetworks'
@@ -44,6 +46,7 @@ from auditor.analysis.network.gcp import internet_routed, routes_for
 from auditor.analysis.network.path_model import Hop, Path, hops_reach
 from auditor.base.kinds.observed import OBSERVED_FLOW
 from auditor.checks._admission import listener
+from auditor.checks._observed_firewall_gcp import ACCEPTED
 from auditor.graph.build import BoundaryGraph
 from auditor.model import INTERNET_ID, Kind, Resource
 
@@ -158,7 +161,7 @@ def _inbound(
     for flow in sorted(graph.of_kind(OBSERVED_FLOW), key=lambda f: f.id):
         a = flow.attributes
         vm = vms.get(str(a.get("instance_id") or ""))
-        if flow.cloud != "gcp" or vm is None or a.get("action") != "ACCEPT":
+        if flow.cloud != "gcp" or vm is None or a.get("action") not in ACCEPTED:
             continue
         if a.get("protocol") != TCP or a.get("dst_port") not in ports:
             continue

@@ -18,6 +18,7 @@ source and ``ACCEPT`` by the destination (:mod:`auditor.base.gcp_flowrecords`):
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Sequence
 
 from auditor.analysis.movement_places import Place
@@ -61,12 +62,24 @@ def site_of_place(place: Place, networks: Iterable[str], declared: Iterable[str]
     return site if place.network in set(networks) and site in set(declared) else None
 
 
+_FLOWS: weakref.WeakKeyDictionary[BoundaryGraph, list[Flow]] = weakref.WeakKeyDictionary()
+
+
+def model_flows(graph: BoundaryGraph) -> list[Flow]:
+    """The per-network model's flows (:func:`cloud_flows`), built once per graph for the GCP
+    replication pairs within GCP and across clouds (:mod:`._observed_dead_gcp`)."""
+    got = _FLOWS.get(graph)
+    if got is None:
+        got = _FLOWS[graph] = cloud_flows(graph)
+    return got
+
+
 def open_pairs(graph: BoundaryGraph, allowed: Sequence[str]) -> dict[frozenset[str], list[Flow]]:
     """Site pairs (``gcp/A``, ``gcp/B``) the GCP model finds an open replication path
     between on a declared medium (one network's own routes count as declared)."""
     out: dict[frozenset[str], list[Flow]] = {}
     ok = [*allowed, "local"]
-    for f in cloud_flows(graph):
+    for f in model_flows(graph):
         t = f.target
         if f.cls != "replication" or t.cloud != "gcp" or f.reach is not Reach.YES:
             continue

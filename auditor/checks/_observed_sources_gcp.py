@@ -1,17 +1,20 @@
 """``network.observed-sources`` on GCP: VPC Flow Logs records held against the declared sources.
 
 A flow counts when the destination VM reported it (``ACCEPT``: delivered, so its
-ingress firewall admitted it), on TCP to a declared Kafka port, at a platform
-instance. GCP writes no record of denied traffic, so every such record is an
-accepted connection. Its source is declared when it lies in
+ingress firewall admitted it), or a logged ingress firewall rule ``ALLOWED`` it
+(Firewall Rules Logging, :mod:`._observed_firewall_gcp`), on TCP to a declared Kafka
+port, at a platform instance. VPC Flow Logs write no record of denied traffic; a logged
+rule's ``DENIED`` connections to Kafka ports are reported apart on the network's
+verdict, never a FAIL. Its source is declared when it lies in
 ``network.clients.from``, ``network.replication.from`` or the platform's networks.
 
 - FAIL per instance reached from an undeclared source; the cause is the ingress
   firewall rule deciding that source on that port, else the instance.
 - PASS per platform network whose listeners' subnetworks all log every flow
   (sampling 1.0, no filter, instance metadata kept), whose reads were complete, and
-  whose project's ``_Default`` log sink keeps vpc_flows (enabled, no exclusion, a
-  filter that only leaves out audit logs).
+  whose project's log sinks stored every vpc_flows entry where it was read
+  (:mod:`auditor.checks._observed_sinks_gcp`: the ``_Default`` sink, or the user sink
+  whose log bucket was read).
 - INCONCLUSIVE: a failed read (its gap), a listener subnetwork without flow logs,
   sampled, filtered or without instance metadata, malformed entries, the cap reached
   on a listener; and per listener that VM flow logs do not see (Managed Kafka, a
@@ -20,7 +23,6 @@ accepted connection. Its source is declared when it lies in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -33,13 +35,20 @@ from auditor.analysis.network.gcp import firewalls_for
 from auditor.base.kinds.observed import FLOW_READ, OBSERVED_FLOW
 from auditor.checks import Judgement, RuleContext
 from auditor.checks._admission import listener, with_links
+from auditor.checks._observed_firewall_gcp import (
+    ACCEPTED,
+    ALLOWED,
+    DENIED,
+    denied_attributes,
+    denied_text,
+    is_firewall_read,
+)
+from auditor.checks._observed_sinks_gcp import sink_gap
 from auditor.checks.engine import scope_id
 from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, Kind, Resource
 
 TCP = 6
-_AUDIT_ONLY = re.compile(r'NOT LOG_ID\("(cloudaudit|externalaudit)\.googleapis\.com/[a-z_]+"\)')
-"""A clause of the ``_Default`` sink's filter as Google writes it: leave out an audit log."""
 UNSEEN = (
     "observed flows of GCP listeners other than VMs (VPC Flow Logs are written by the VMs "
     "of the customer's networks; Managed Kafka brokers and load balancers are Google's)"
@@ -55,6 +64,8 @@ class _Net:
     reads: dict[str, Resource] = field(default_factory=dict)
     undeclared: dict[str, list[Resource]] = field(default_factory=dict)
     judged: int = 0
+    denied: list[Resource] = field(default_factory=list)
+    """Firewall Rules Logging: connections to Kafka ports a logged rule DENIED (apart)."""
 
 
 def _inside(src: str, allowed: Sequence[Net]) -> bool:
@@ -115,7 +126,7 @@ def gcp_observed(ctx: RuleContext) -> Iterator[Judgement]:
             if str(net) in state:
                 state[str(net)].listeners[vm.id] = vm
     for r in g.of_kind(FLOW_READ):
-        if r.cloud != "gcp":
+        if r.cloud != "gcp" or is_firewall_read(r):  # an extra source, never completeness
             continue
         for net in r.attributes.get("network_ids") or []:
             if str(net) in state:
@@ -142,14 +153,17 @@ def _tally(ctx: RuleContext, state: dict[str, _Net], allowed: Sequence[Net]) -> 
     ports = set(ctx.declaration.network.kafka_ports)
     for flow in ctx.graph.of_kind(OBSERVED_FLOW):
         a = flow.attributes
-        if flow.cloud != "gcp" or a.get("action") != "ACCEPT" or a.get("protocol") != TCP:
+        if flow.cloud != "gcp" or a.get("action") not in (*ACCEPTED, DENIED):
             continue
-        if a.get("dst_port") not in ports:
+        if a.get("dst_port") not in ports or a.get("protocol") != TCP:
             continue
         for net in a.get("network_ids") or []:
             st = state.get(str(net))
             vm = str(a.get("instance_id"))
             if st is None or vm not in st.listeners:
+                continue
+            if a.get("action") == DENIED:
+                st.denied.append(flow)
                 continue
             st.judged += 1
             if not _inside(str(a.get("src")), allowed):
@@ -164,6 +178,12 @@ def _declared_of(ctx: RuleContext) -> list[str]:
 
 def _text(f: Resource) -> str:
     a = f.attributes
+    if a.get("action") == ALLOWED:  # a connection a logged rule allowed: no byte count
+        return (
+            f"{a.get('src')} -> {a.get('dst')}:{a.get('dst_port')} ({a.get('records')} "
+            f"connections allowed by a logged firewall rule, {a.get('first_seen')} to "
+            f"{a.get('last_seen')})"
+        )
     return (
         f"{a.get('src')} -> {a.get('dst')}:{a.get('dst_port')} ({a.get('records')} records, "
         f"{a.get('bytes')} bytes, {a.get('first_seen')} to {a.get('last_seen')})"
@@ -201,6 +221,7 @@ def _judge(ctx: RuleContext, net: Resource, st: _Net, declared: list[str]) -> It
         "declared_sources": list(declared),
         "kafka_ports": sorted(set(ctx.declaration.network.kafka_ports)),
         "flow_reads": [r.id for r in reads],
+        **denied_attributes(st.denied),
     }
     for vm_id, flows in sorted(st.undeclared.items()):
         flows = sorted(flows, key=lambda f: f.id)
@@ -238,7 +259,7 @@ def _judge(ctx: RuleContext, net: Resource, st: _Net, declared: list[str]) -> It
     )
     yield ctx.passed(
         net.id,
-        f"{what} ({records} records read, {since} to {until})",
+        f"{what} ({records} records read, {since} to {until})" + denied_text(st.denied),
         nodes=[r.id for r in reads],
         attributes={**base, "flows_judged": st.judged, "records": records},
     )
@@ -288,28 +309,6 @@ def _subnet_gaps(reads: Sequence[Resource], listeners: dict[str, Resource]) -> l
     return parts
 
 
-def _default_sink(graph: BoundaryGraph, project: str) -> str:
-    """Why the project's ``_Default`` sink may not store its vpc_flows entries where
-    ``entries.list`` reads them ("" when it stores them: enabled, no exclusion, and a
-    filter that only leaves out audit logs, as Google writes it)."""
-    sink = graph.get(f"//logging.googleapis.com/projects/{project}/sinks/_Default")
-    if sink is None:
-        return f"the _Default log sink of {project} was not collected"
-    a = sink.attributes
-    if a.get("disabled"):
-        return f"the _Default log sink of {project} is disabled"
-    if a.get("exclusions"):
-        return (
-            f"the _Default log sink of {project} has exclusions "
-            f"({', '.join(str(x) for x in a.get('exclusions') or [])}) whose filters are not read"
-        )
-    text = str(a.get("filter") or "").strip()
-    clauses = [c.strip() for c in re.split(r"\s+AND\s+", text)] if text else []
-    if not all(_AUDIT_ONLY.fullmatch(c) for c in clauses):
-        return f"the _Default log sink of {project} filters {text!r}: vpc_flows may be dropped"
-    return ""
-
-
 def _incomplete(
     graph: BoundaryGraph, reads: Sequence[Resource], listeners: dict[str, Resource]
 ) -> list[str]:
@@ -321,7 +320,7 @@ def _incomplete(
         a = r.attributes
         if a.get("status") == "not-read":
             continue  # its listeners' subnetworks are named above
-        if why := _default_sink(graph, r.account):
+        if why := sink_gap(graph, r):
             parts.append(why)
         if int(str(a.get("malformed") or 0)):
             parts.append(f"{a.get('malformed')} malformed entr(y/ies) in {r.name}")

@@ -11,8 +11,8 @@ crossed" (a dead path, no bytes left, all replication private) cannot be claimed
 and stays INCONCLUSIVE, naming the subnetwork and the setting. So does a
 subnetwork whose records leave out instance details (``metadata`` other than
 ``INCLUDE_ALL_METADATA``: the reader needs ``*_instance`` and ``*_vpc`` to place a
-record), a project whose ``_Default`` log sink may drop ``vpc_flows`` before
-``entries.list`` reads them, malformed entries, and the sample cap reached on one of
+record), a project whose log sinks may have stored ``vpc_flows`` where they were not
+read (:mod:`._observed_sinks_gcp`), malformed entries, and the sample cap reached on one of
 the network's VMs. Not judged at all: traffic of load balancers, Managed Kafka and
 other Google-run services (their VMs are not the customer's and write no record), and
 VPN or Interconnect gateways' own records (read, counted, never placed).
@@ -24,7 +24,8 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from auditor.checks._observed_sources_gcp import _default_sink, log_setting_gaps, subnet_logs
+from auditor.checks._observed_sinks_gcp import sink_gap
+from auditor.checks._observed_sources_gcp import log_setting_gaps, subnet_logs
 from auditor.graph.build import BoundaryGraph
 from auditor.model import Kind, Resource
 
@@ -111,7 +112,7 @@ def incomplete(
         if a.get("status") == "not-read":
             parts.append(f"{r.name} was not read ({a.get('reason')})")
             continue
-        if why := _default_sink(graph, r.account):
+        if why := sink_gap(graph, r):
             parts.append(why)
         if int(str(a.get("malformed") or 0)):
             parts.append(f"{a.get('malformed')} malformed entr(y/ies) in {r.name}")

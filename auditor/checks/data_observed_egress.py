@@ -30,12 +30,13 @@ a user route dropping them) are named as model drift on the FAIL
 GCP: bytes leaving are the sending VM's ``SENT`` records (a VM records what it sent;
 the internet writes no record back), counted once with the destination's ``ACCEPT``
 when both ends logged the connection; a destination is placed by the region of the
-subnetwork, VM, Cloud NAT or forwarding rule holding it. GCP writes no record of
-denied traffic, so it has no REJECT line. A sampled or filtered subnetwork
-(``flowSampling`` < 1.0, ``filterExpr``) keeps "nothing left" INCONCLUSIVE, naming it;
-bytes seen leaving still FAIL. Traffic to Google APIs (Private Google Access
-included) goes to Google's addresses, outside every collected network: it counts as
-leaving unless its range is declared in ``network.egress``.
+subnetwork, VM, Cloud NAT or forwarding rule holding it. VPC Flow Logs write no
+record of denied traffic; the REJECT line is what logged ingress firewall rules
+``DENIED`` (Firewall Rules Logging, :mod:`._observed_firewall_gcp`; never bytes). A
+sampled or filtered subnetwork (``flowSampling`` < 1.0, ``filterExpr``) keeps "nothing
+left" INCONCLUSIVE, naming it; bytes seen leaving still FAIL. Traffic to Google APIs
+(Private Google Access included) goes to Google's addresses, outside every collected
+network: it counts as leaving unless its range is declared in ``network.egress``.
 
 AWS: a connection logged by the sender, its NAT gateway's interface (both legs) and the
 receiver counts once (:mod:`auditor.analysis.movement_connections_aws`).
@@ -57,6 +58,7 @@ from auditor.base.kinds.observed import OBSERVED_FLOW
 from auditor.boundary import Declaration
 from auditor.checks import Judgement, RuleContext, rule
 from auditor.checks._admission import with_links
+from auditor.checks._observed_firewall_gcp import DENIED
 from auditor.checks._observed_medium_azure import SenderMedium as AzureSenderMedium
 from auditor.checks._observed_sites_gcp import SEEN, one_per_connection
 from auditor.checks._observed_window import (
@@ -147,7 +149,7 @@ def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
     for flow in one_per_connection(flows, places.of):
         a = flow.attributes
         src, dst = places.of(str(a.get("src"))), places.of(str(a.get("dst")))
-        if a.get("action") == "REJECT":
+        if a.get("action") in ("REJECT", DENIED):  # GCP: a logged firewall rule's DENIED
             if dst is not None and dst.network in state:
                 state[dst.network].refused.append(flow)
             continue

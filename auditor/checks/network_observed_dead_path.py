@@ -28,7 +28,9 @@ routes). The sending VM's ``SENT`` record counts as traffic seen (a connection i
 recorded at both ends, counted once). A side is observed in full only when every
 subnetwork of its network logs every flow: GCP samples (``flowSampling`` < 1.0) and
 filters (``filterExpr``), and a path with nothing seen in a sampled window stays
-INCONCLUSIVE naming the subnetwork, never a FAIL.
+INCONCLUSIVE naming the subnetwork, never a FAIL. Paths between a GCP site and another
+cloud's (a declared replication service over a VPN or Interconnect) come from
+:mod:`._observed_dead_gcp`.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from auditor.analysis.network.traffic import (
     summary,
 )
 from auditor.base.kinds.observed import OBSERVED_FLOW
-from auditor.checks import Judgement, RuleContext, _observed_dead_azure, rule
+from auditor.checks import Judgement, RuleContext, _observed_dead_azure, _observed_dead_gcp, rule
 from auditor.checks import _observed_sites_gcp as gcp
 from auditor.checks._admission import with_links
 from auditor.checks._observed_window import (
@@ -173,6 +175,7 @@ def _declared_pairs(ctx: RuleContext, sites: Sequence[str]) -> dict[str, _Pair]:
     every = [
         *replication_flows(engine, kafka, platform_subnets),
         *_observed_dead_azure.replication(g),
+        *_observed_dead_gcp.replication(g),  # GCP and another cloud
     ]
     for f in every:
         if f.reach is not Reach.YES or not judge(f, allowed)[0]:

@@ -8,14 +8,17 @@ this turns one aggregate into the kind's attributes, so the rules read one shape
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from auditor.model import JSONValue
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def utc(seconds: float) -> str:
-    """Seconds since the epoch as an ISO 8601 UTC time (``...Z``)."""
+    """Seconds since the epoch as an ISO 8601 UTC time (``...Z``); remembered, as a
+    window's aggregates share their first and last seconds many times over."""
     return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat().replace("+00:00", "Z")
 
 

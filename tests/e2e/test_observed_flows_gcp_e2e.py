@@ -302,17 +302,26 @@ def test_a_default_sink_that_may_drop_vpc_flows_keeps_the_pass_from_being_claime
     tmp_path: Path,
 ) -> None:
     """entries.list reads what the project's buckets keep: an exclusion on the _Default
-    sink, or a filter beyond leaving out audit logs, may have dropped the flows."""
+    sink, or a filter beyond leaving out audit logs, may have dropped the flows (the filters
+    are read: an exclusion of another log drops none of them)."""
     sink = "//logging.googleapis.com/projects/orders-prod/sinks/_Default"
     excluded = _complete()
-    data(excluded, sink)["exclusions"] = [{"name": "no-flows", "filter": 'LOG_ID("x")'}]
+    on_field = [{"name": "no-flows", "filter": 'resource.type="gce_subnetwork"'}]
+    data(excluded, sink)["exclusions"] = on_field
     filtered = _complete()
     data(filtered, sink)["filter"] += ' AND NOT LOG_ID("compute.googleapis.com/vpc_flows")'
-    for assets, why in ((excluded, "has exclusions (no-flows)"), (filtered, "vpc_flows")):
+    for assets, why in (
+        (excluded, "has exclusions (no-flows) that may drop vpc_flows"),
+        (filtered, "it drops vpc_flows"),
+    ):
         _, inv = _collect(assets, [*CLIENT, *PEER])
         v = _on(_verdicts(inv, tmp_path), NET)
         assert v.status is Status.INCONCLUSIVE, v.message
         assert "_Default log sink of orders-prod" in v.unmodelled and why in v.unmodelled
+    other = _complete()
+    data(other, sink)["exclusions"] = [{"name": "no-stdout", "filter": 'LOG_ID("stdout")'}]
+    _, inv = _collect(other, [*CLIENT, *PEER])
+    assert _on(_verdicts(inv, tmp_path), NET).status is Status.PASS
 
 
 def test_a_throttled_page_is_asked_again_then_a_gap_when_it_stays_throttled(

@@ -34,3 +34,16 @@ def test_azure_and_gcp_records_are_parsed_by_their_readers() -> None:
     for parse in (azure_parse, gcp_parse):
         got = parse(1_500)
         assert got["records"] == 1_500 and 0 < got["aggregates"] <= 1_500
+
+
+def test_the_digest_names_the_same_results_for_the_same_window(tmp_path: Path) -> None:
+    """``--digest``: the read's records and the verdicts hash alike when judged again in
+    the same process (the path engine's remembered parses and pieces warm the second)."""
+    folder, _ = generate(20_000, 2, tmp_path)
+    one, two = (_child(folder, 2, digest=True) for _ in range(2))
+    assert len(one["read_sha256"]) == len(one["verdicts_sha256"]) == 64
+    assert (one["read_sha256"], one["verdicts_sha256"]) == (
+        two["read_sha256"],
+        two["verdicts_sha256"],
+    )
+    assert "verdicts_sha256" not in _child(folder, 2)  # hashed only when asked

@@ -88,3 +88,41 @@ def test_a_format_lacking_a_needed_field_is_checked_in_order_until_the_gap() -> 
         lacking.parse("eni-1 10.0.0.1 10.0.0.2 9092 6 x ACCEPT OK")
     with pytest.raises(ValueError, match="the format lacks bytes, start, end"):
         lacking.parse("eni-1 10.0.0.1 10.0.0.2 9092 6 10 ACCEPT OK")
+
+
+def _lines() -> list[str]:
+    """Good lines mixed with every kind the strict parser refuses or counts."""
+    bad = [
+        OK.replace("2 ", "3 ", 1), OK + " extra", OK.replace("203.0.113.9", "203.0.113.999"),
+        OK.replace(" 9092 ", " 70000 "), OK.replace(" 50123 ", " 65536 "),
+        OK.replace(" 6 ", " 256 "), OK.replace(" 6 ", " -6 "), OK.replace(" 6 ", "  "),
+        OK.replace("ACCEPT", "ALLOW"), OK.replace(" OK", " FINE"),
+        OK.replace("eni-0a1b", "i-0a1b"), OK.replace(" 12 ", " ١٢ "), OK.replace(" 12 ", " - "),
+        OK.replace("ACCEPT OK", "- NODATA"), OK.replace("ACCEPT OK", "- SKIPDATA"),
+        OK.replace("203.0.113.9", "2001:DB8:0:0::1"), OK.replace("10.0.1.5", "010.0.1.5"),
+        OK.replace("123456789012 ", " "), OK.replace(" 3400 ", " 0003400 "),
+        OK.replace("1700000060", "1600000000"), OK + "\r", "\r", "", OK.replace(" ", "\t", 1),
+    ]  # fmt: skip
+    out = []
+    for n in range(60):
+        good = OK.replace("eni-0a1b", f"eni-{n % 4}").replace("10.0.1.5", f"10.0.1.{n % 3}")
+        out += [good.replace(" 12 ", f" {n} "), bad[n % len(bad)]]
+    return out
+
+
+def test_the_default_formats_fast_loop_tallies_as_the_strict_parser_does() -> None:
+    """add_lines with the default format's parser takes clean lines itself: same
+    aggregates, counts, capped interfaces and malformed reasons as line by line."""
+    from auditor.base.flowrecords import DEFAULT, MALFORMED_EXAMPLES
+
+    fast, slow = (FlowTally(window=(1_699_999_000, 1_700_001_000), cap=12) for _ in range(2))
+    lines = _lines()
+    fast.add_lines(lines, DEFAULT.values)
+    for line in lines:
+        if line.rstrip("\r"):
+            slow.add(line.rstrip("\r"), lambda text: DEFAULT.values(text))
+    assert fast.malformed > MALFORMED_EXAMPLES and fast.outside and fast.capped
+    assert fast.no_data and fast.skip_data and fast.records
+    for name in ("records", "malformed", "examples", "no_data", "skip_data", "outside"):
+        assert getattr(fast, name) == getattr(slow, name), name
+    assert fast.capped == slow.capped and fast.flows() == slow.flows()

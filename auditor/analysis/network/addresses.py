@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Sequence
 
@@ -34,13 +35,24 @@ _NON_INTERNET_V6 = tuple(
 
 def parse_net(text: str) -> Net | None:
     """A CIDR or address as a network, or None for prefix lists and garbage."""
+    return _parse_net(str(text).strip())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_net(text: str) -> Net | None:
+    """:func:`parse_net`, remembered: path queries parse the same few CIDRs (subnets,
+    routes, rules) again and again, and a network object is immutable, so sharing one
+    changes nothing."""
     try:
-        return ipaddress.ip_network(str(text).strip(), strict=False)
+        return ipaddress.ip_network(text, strict=False)
     except ValueError:
         return None
 
 
 def collapse(nets: Iterable[Net]) -> tuple[Net, ...]:
+    nets = list(nets)
+    if len(nets) == 1 and isinstance(nets[0], ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return (nets[0],)  # nothing to merge: what collapse_addresses would return
     v4 = [n for n in nets if isinstance(n, ipaddress.IPv4Network)]
     v6 = [n for n in nets if isinstance(n, ipaddress.IPv6Network)]
     out: list[Net] = []
@@ -117,6 +129,8 @@ def carve(dest: Net, cuts: Iterable[Net]) -> tuple[Net, ...]:
     A longest-prefix match then has one answer per piece: the pieces of a
     source set that a more specific route (or ACL entry) covers only in part.
     """
+    if dest.prefixlen == dest.max_prefixlen:  # one address: no cut lies strictly inside
+        return (dest,)
     inner = {
         c
         for c in cuts

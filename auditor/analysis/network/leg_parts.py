@@ -42,6 +42,7 @@ class LegParts(RouteWalker):
         super().__init__(view)
         self._acls: dict[tuple[str, bool, tuple[Net, ...], int | None], AclDecision] = {}
         self._cidr_origins: dict[str, tuple[list[Origin], tuple[Net, ...], Reach]] = {}
+        self._subnet_nets: list[tuple[Resource, Net, int, int]] | None = None
         self._vpn = any(
             gw.attributes.get("gateway_type") == "vpn" for gw in self.graph.of_kind(Kind.GATEWAY)
         ) or any(
@@ -64,9 +65,9 @@ class LegParts(RouteWalker):
             return [], (), Reach.NO
         groups: dict[tuple[str, str], list[tuple[Resource, tuple[Net, ...]]]] = {}
         inside: list[Net] = []
-        for s in self.graph.of_kind(Kind.SUBNET):
-            sn = parse_net(str(s.attributes.get("cidr") or ""))
-            if sn is None or sn.version != net.version or not sn.overlaps(net):
+        lo, hi = int(net.network_address), int(net.broadcast_address)
+        for s, sn, first, last in self._subnets_parsed():
+            if sn.version != net.version or first > hi or last < lo:  # no overlap
                 continue
             part = net_intersect([sn], [net])
             inside.extend(part)
@@ -82,6 +83,17 @@ class LegParts(RouteWalker):
         rest = net_subtract(net_subtract([net], inside), WORLD)
         entry = Reach.UNKNOWN if rest and self._vpn else Reach.NO
         return out, public, entry
+
+    def _subnets_parsed(self) -> list[tuple[Resource, Net, int, int]]:
+        """Every subnet with a parseable CIDR and its first and last address as numbers,
+        in graph order (parsed once, not per query)."""
+        if self._subnet_nets is None:
+            self._subnet_nets = [
+                (s, sn, int(sn.network_address), int(sn.broadcast_address))
+                for s in self.graph.of_kind(Kind.SUBNET)
+                if (sn := parse_net(str(s.attributes.get("cidr") or ""))) is not None
+            ]
+        return self._subnet_nets
 
     def origins_for_resource(self, res: Resource) -> list[Origin]:
         sgs, missing = self.view.firewalls_of(res)

@@ -40,6 +40,7 @@ class PrivateLegs(LegParts):
         self._split: set[str] | None = None
         self._legs: dict[tuple[Any, ...], Path] = {}
         self._cuts: dict[tuple[str, tuple[str, ...]], tuple[Net, ...]] = {}
+        self._pieces: dict[tuple[Any, ...], tuple[list[tuple[Net, ...]], bool]] = {}
 
     def _uniform(self, subnet: Resource) -> bool:
         """No route or NACL entry anywhere splits this subnet: its addresses share one fate."""
@@ -128,12 +129,26 @@ class PrivateLegs(LegParts):
 
     def _source_pieces(self, o: Origin, ep: Endpoint) -> tuple[list[tuple[Net, ...]], bool]:
         """The origin's addresses grouped into pieces the target's side treats alike,
-        and whether the reply route treats them all alike."""
+        and whether the reply route treats them all alike.
+
+        Remembered per (origin addresses, origin subnet, target subnet, target groups):
+        the answer reads nothing else (the target's cuts are keyed so, the reply's route
+        table is the target subnet's, the source network the origin subnet's), so every
+        target in one subnet behind the same groups shares it."""
         if ep.subnet is None or o.subnet is None:
             return [o.nets], True
+        key = (o.nets, o.subnet.id, ep.subnet.id, tuple(s.id for s in ep.sgs))
+        got = self._pieces.get(key)
+        if got is None:
+            got = self._pieces[key] = self._source_pieces_of(o, o.subnet, ep, ep.subnet)
+        return list(got[0]), got[1]
+
+    def _source_pieces_of(
+        self, o: Origin, src: Resource, ep: Endpoint, dst: Resource
+    ) -> tuple[list[tuple[Net, ...]], bool]:
         cuts = self._target_cuts(ep)
-        back = self.view.route_table_for(ep.subnet)
-        src_vpc = self.vpc_of(o.subnet)
+        back = self.view.route_table_for(dst)
+        src_vpc = self.vpc_of(src)
         pieces: list[tuple[Net, str]] = []
         for n in o.nets:
             for c in carve(n, cuts):

@@ -141,6 +141,31 @@ FLOW_READ = define_kind(
         attr("network_ids", "array", "networks of the subnetworks whose flows it holds", "gcp"),
         attr("pages", "integer", "`entries.list` pages read", "gcp"),
         attr(
+            "sink_id",
+            "string",
+            "the user log sink whose log bucket was read (the `_Default` sink may drop them)",
+            "gcp",
+        ),
+        attr("view", "string", "the log bucket view read (`.../views/_AllLogs`)", "gcp"),
+        attr(
+            "firewall_rules",
+            "array",
+            "Firewall Rules Logging read: the firewall rules whose logging is on",
+            "gcp",
+        ),
+        attr(
+            "egress_records",
+            "integer",
+            "Firewall Rules Logging read: entries of egress rules (not taken)",
+            "gcp",
+        ),
+        attr(
+            "unread_sinks",
+            "array",
+            "sinks that may route the log where it is not read: `sink`, `destination`, `reason`",
+            "gcp",
+        ),
+        attr(
             "subnet_logs",
             "array",
             "the flow-logged subnetworks: `subnetwork`, `network`, `sampling`, `filter`, "
@@ -157,8 +182,10 @@ OBSERVED_FLOW = define_kind(
         attr(
             "action",
             "string",
-            "`ACCEPT` or `REJECT` (AWS, Azure); GCP records no REJECT: `ACCEPT` when the "
-            "destination VM reported it (delivered), `SENT` when the source VM did",
+            "`ACCEPT` or `REJECT` (AWS, Azure); GCP VPC Flow Logs record no REJECT: `ACCEPT` "
+            "when the destination VM reported it (delivered), `SENT` when the source VM did; "
+            "GCP Firewall Rules Logging: `ALLOWED` or `DENIED` by a logged ingress rule (a "
+            "connection, no byte count)",
             "aws gcp azure",
         ),
         attr("bytes", "integer", "bytes in the window", "aws gcp azure"),

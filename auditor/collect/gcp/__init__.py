@@ -372,13 +372,13 @@ def _collect(
 def _flows(
     opts: GcpScanOptions, files: list[Path], targets: list[str], started: dt.datetime
 ) -> Any:
-    """The VPC Flow Logs read after the listing (``opts.flows_since``; else nothing),
-    the window ending when the scan started."""
-    from auditor.collect.gcp.vpc_flow_records import read_flows
+    """The VPC Flow Logs and Firewall Rules Logging read after the listing
+    (``opts.flows_since``; else nothing), the window ending when the scan started."""
+    from auditor.collect.gcp.firewall_records import read_all
 
     assets = (a for f in files for a in _read(f))
     projects = [s.removeprefix("projects/") for s in targets if s.startswith("projects/")]
-    return read_flows(opts, assets, projects, started)
+    return read_all(opts, assets, projects, started)
 
 
 def _run_unit(

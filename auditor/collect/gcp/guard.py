@@ -22,6 +22,11 @@ PERMISSIONS: dict[str, str] = {
         "entries.list of the vpc_flows log (--flows-since; in roles/logging.viewer: "
         "VPC Flow Logs are not private logs)"
     ),
+    "logging.views.access": (
+        "entries.list of the _AllLogs view of a log bucket a user sink routes vpc_flows to, "
+        "when the _Default sink drops them (--flows-since; roles/logging.viewAccessor on the "
+        "bucket's project or view)"
+    ),
 }
 """GCP permissions the collector's calls need, and why (see ``auditor permissions gcp``)."""
 

@@ -14,6 +14,8 @@ from auditor.collect.gcp.guard import PERMISSIONS
 
 ROLE_ID = "boundaryAuditor"
 _READ = re.compile(r"^[a-z]+\.[a-zA-Z]+\.(list|get|search)[A-Za-z]*$")
+_READ_VIEWS = frozenset({"logging.views.access"})
+"""Read permissions whose verb is not list/get/search: reading a log bucket view's entries."""
 
 
 class GcpPermissionsError(ValueError):
@@ -25,7 +27,7 @@ def declared_permissions(
 ) -> dict[str, str]:
     """Permission -> why, sorted; raises when one is not a read permission."""
     perms = dict(PERMISSIONS if permissions is None else permissions)
-    bad = sorted(p for p in perms if not _READ.match(p))
+    bad = sorted(p for p in perms if not _READ.match(p) and p not in _READ_VIEWS)
     if bad:
         raise GcpPermissionsError(f"not a read-only GCP permission: {', '.join(bad)}")
     return dict(sorted(perms.items()))

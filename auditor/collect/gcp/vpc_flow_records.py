@@ -14,19 +14,24 @@ A 429 is asked again after its back-off. A failure (permission, quota once the
 retries are spent, a bad page, a repeating token, the page cap) is a gap
 naming the project's log; the record says ``failed`` and keeps what was read.
 A scanned project with no subnetwork logging flows gets a ``not-read`` record saying so.
+Where a project's entries are read (its own buckets, or the log bucket of a user sink
+when the ``_Default`` sink may drop them) is :mod:`auditor.collect.gcp.flow_sinks`'s
+answer; a sink routing them where the auditor does not read is named in the record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from auditor.base.flowrecords import FlowTally
 from auditor.base.gcp_flowrecords import LOG_ID, GcpFlowRecord, parse_entry
+from auditor.base.gcp_logfilter import VPC_FLOWS
 from auditor.base.redact import redact_text
+from auditor.collect.gcp.flow_sinks import Sink, Source, listed_bucket, sink_of, source
 from auditor.collect.readonly import MutatingCallRefused
 from auditor.model import CollectionUnit, Gap, RawRecord
 
@@ -98,10 +103,22 @@ def _code(exc: BaseException) -> str:
     return str(code) if isinstance(code, int) else type(exc).__name__
 
 
-def flow_subnets(assets: Iterable[Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Project -> its subnetworks whose flow logs are enabled, with their log settings."""
+def flow_subnets(
+    assets: Iterable[Mapping[str, Any]],
+    sinks: dict[str, list[Sink]] | None = None,
+    buckets: set[str] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
+    """Project -> its subnetworks whose flow logs are enabled, with their log settings; the
+    projects' log sinks and the log buckets listed are gathered into ``sinks`` and
+    ``buckets`` on the way (one pass over the listing)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for a in assets:
+        if sinks is not None and (got := sink_of(a)) is not None:
+            sinks.setdefault(got[0], []).append(got[1])
+            continue
+        if buckets is not None and (bucket := listed_bucket(a)) is not None:
+            buckets.add(bucket)
+            continue
         if a.get("assetType") != SUBNET_TYPE:
             continue
         d = (a.get("resource") or {}).get("data") or {}
@@ -141,11 +158,16 @@ class FlowsResult:
     calls: int = 0
 
 
+Parse = Callable[[Mapping[str, Any]], GcpFlowRecord | str]
+"""An entry parser: a VM's record, or the name of a well-formed entry not taken."""
+
+
 @dataclass
 class _Read:
     """One project's read in progress."""
 
     log: str
+    parse: Parse = parse_entry
     tally: FlowTally = field(default_factory=lambda: FlowTally(cap=CAP))
     networks: dict[str, set[str]] = field(default_factory=dict)
     subnetworks: dict[str, set[str]] = field(default_factory=dict)
@@ -162,7 +184,7 @@ class _Read:
                 raise ValueError("not an object")
             if entry.get("logName") != self.log:
                 raise ValueError(f"logName {entry.get('logName')!r}, asked for {self.log}")
-            got = parse_entry(entry)
+            got = self.parse(entry)
         except ValueError as exc:
             ident = entry.get("insertId", "?") if isinstance(entry, Mapping) else "?"
             self.tally.bad(f"entry {str(ident)[:60]}: {exc}")
@@ -213,15 +235,16 @@ def _page(
 
 
 def _pages(
-    client: ReadOnlyLogging, opts: GcpScanOptions, project: str, filt: str, read: _Read
+    client: ReadOnlyLogging, opts: GcpScanOptions, project: str, filt: str, read: _Read, at: str
 ) -> Gap | None:
-    """Read every page of the project's entries in the window into ``read``; a gap or None."""
+    """Read every page of the project's entries in the window, stored at ``at`` (the project
+    or a bucket view), into ``read``; a gap or None."""
     token = ""
     seen: set[str] = set()
     try:
         while True:
             body: dict[str, Any] = {
-                "resourceNames": [f"projects/{project}"],
+                "resourceNames": [at],
                 "filter": filt,
                 "orderBy": "timestamp asc",
                 "pageSize": PAGE,
@@ -248,10 +271,20 @@ def _pages(
 
 
 def read_project(
-    opts: GcpScanOptions, project: str, subnets: list[dict[str, Any]], window: tuple[int, int]
+    opts: GcpScanOptions,
+    project: str,
+    subnets: list[dict[str, Any]],
+    window: tuple[int, int],
+    src: Source | None = None,
+    *,
+    log_id: str = LOG_ID,
+    parse: Parse = parse_entry,
 ) -> tuple[dict[str, Any], Gap | None, int]:
-    """One project's read: its raw record's data, its gap, the requests sent."""
-    log = f"projects/{project}/logs/{LOG_ID}"
+    """One project's read of log ``log_id`` (from ``src``, else the project's own buckets):
+    its raw record's data, its gap, the requests sent. ``subnets``: what logs to it (the
+    flow-logged subnetworks, or the logged firewall rules); none means nothing to read."""
+    src = src or Source(resource_name=f"projects/{project}")
+    log = f"projects/{project}/logs/{log_id}"
     filt = (
         f'logName="{log}" AND timestamp>="{_rfc3339(window[0])}" '
         f'AND timestamp<"{_rfc3339(window[1])}"'
@@ -264,16 +297,19 @@ def read_project(
         "Since": window[0],
         "Until": window[1],
         "Cap": CAP,
+        **src.record(),
     }
     if not subnets:
         reason = "no subnetwork of the project has flow logs enabled"
         return {**record, "Status": "not-read", "Reason": reason}, None, 0
-    read = _Read(log=log)
+    read = _Read(log=log, parse=parse)
     try:
         client = logging_client(opts, project)
     except _errors() as exc:
         return {**record, "Status": "failed"}, _gap(project, log, _code(exc), str(exc)), 0
-    gap = _pages(client, opts, project, filt, read)
+    gap = _pages(client, opts, project, filt, read, src.resource_name)
+    if gap is not None and src.sink:  # name the bucket view the read was asked of
+        gap = replace(gap, message=f"{src.resource_name} ({src.sink}): {gap.message}"[:300])
     t = read.tally
     return (
         {
@@ -295,6 +331,13 @@ def read_project(
     )
 
 
+def window_of(since: int, started: dt.datetime | None) -> tuple[int, int]:
+    """The read window in milliseconds: ``since`` seconds before ``started`` (else now)."""
+    end = started or dt.datetime.now(dt.UTC)
+    until = int(end.timestamp()) * 1000
+    return (until - since * 1000, until)
+
+
 def read_flows(
     opts: GcpScanOptions,
     assets: Iterable[Mapping[str, Any]],
@@ -306,13 +349,15 @@ def read_flows(
     ``started`` (as AWS's window: kept by a checkpoint across a resume), else before now."""
     if opts.flows_since is None:
         return FlowsResult()
-    end = started or dt.datetime.now(dt.UTC)
-    until = int(end.timestamp()) * 1000
-    window = (until - opts.flows_since * 1000, until)
-    subnets = flow_subnets(assets)
+    window = window_of(opts.flows_since, started)
+    sinks: dict[str, list[Sink]] = {}
+    buckets: set[str] = set()
+    subnets = flow_subnets(assets, sinks, buckets)
+    scanned = set(projects)
     out = FlowsResult()
-    for project in sorted({*projects, *subnets}):
-        data, gap, sent = read_project(opts, project, subnets.get(project, []), window)
+    for project in sorted({*scanned, *subnets}):
+        src = source(project, sinks.get(project, []), VPC_FLOWS, scanned, frozenset(buckets))
+        data, gap, sent = read_project(opts, project, subnets.get(project, []), window, src)
         out.calls += sent
         out.records.append(
             RawRecord(
