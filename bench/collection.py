@@ -60,6 +60,7 @@ REGIONAL_LISTINGS: tuple[tuple[str, str, int | None], ...] = (
     ("ec2:DescribeVpcEndpoints", "ec2:vpc_endpoint", 1000),
     ("ec2:DescribeVpcEndpointServiceConfigurations", "ec2:vpc_endpoint_service", 1000),
     ("ec2:DescribeFlowLogs", "ec2:flow_log", 1000),
+    ("ec2:DescribeManagedPrefixLists", "ec2:managed_prefix_list", 100),
     ("ec2:DescribeInstances", "ec2:instance", 1000),
     ("ec2:DescribeVolumes", "ec2:volume", 500),
     ("ec2:DescribeSnapshots", "ec2:snapshot", 1000),
@@ -112,6 +113,7 @@ PER_RESOURCE: dict[str, str] = {
     "ec2:GetTransitGatewayRouteTableAssociations": "ec2:transit_gateway_route_table",
     "ec2:GetTransitGatewayRouteTablePropagations": "ec2:transit_gateway_route_table",
     "ec2:SearchTransitGatewayRoutes": "ec2:transit_gateway_route_table",
+    "ec2:GetManagedPrefixListEntries": "ec2:managed_prefix_list",
 }
 IAM_PAGE = 1000
 PROWLER_SERVICES = ("ec2", "s3", "iam", "kms", "cloudtrail", "route53", "autoscaling", "kafka")

@@ -1,9 +1,11 @@
 """The data-movement map: what observed flows carried across each boundary, and what it costs.
 
 Every ACCEPTed ``observed_flow`` (and GCP's SENT, what a VM sent; counted once when both
-ends logged it) is placed at both ends (:mod:`.movement_places`) and called a **crossing**
-when it leaves a zone: to the internet (or in from it), to another cloud, account, region
-or availability zone. Per crossing: bytes in the window, the **medium** the addresses show (a NAT
+ends logged it; an AWS connection logged by several interfaces, a NAT gateway's among
+them, counted once: :mod:`.movement_connections_aws`) is placed at both ends
+(:mod:`.movement_places`) and called a **crossing** when it leaves a zone: to the
+internet (or in from it), to another cloud, account, region or availability zone. Per
+crossing: bytes in the window, the **medium** the addresses show (a NAT
 gateway, public addresses, a peering, another private link; an AWS sender's way out by its
 subnet's route table, :mod:`.movement_places_aws`, an Azure sender's by its subnet,
 :mod:`.movement_way_azure`) and the **cost class**
@@ -20,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from auditor.analysis import movement_places_aws, movement_way_azure
+from auditor.analysis.movement_connections_aws import Connections
 from auditor.analysis.movement_places import Place, Places
 from auditor.analysis.movement_places_azure import host_local
 from auditor.analysis.movement_places_gcp import SEEN, Egress, one_per_connection
@@ -171,6 +174,7 @@ def movement_map(resources: Sequence[Resource]) -> MovementMap | None:
     sums: dict[tuple[str, str, str, str, str], list[int]] = {}
     payers: dict[tuple[str, str, str, str, str], tuple[str, str, str]] = {}
     flows = distinct_flows(r for r in resources if r.kind == OBSERVED_FLOW)
+    flows = Connections(resources).one_per_connection(flows, places.of, aws)  # AWS: once
     for f in one_per_connection(flows, places.of):  # GCP: SENT by the sender, counted once
         a = f.attributes
         if a.get("action") not in SEEN:

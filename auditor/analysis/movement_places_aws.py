@@ -3,11 +3,14 @@
 A VPC holding a NAT gateway says nothing about one sender: an instance's packets take
 the route of its subnet's table (the explicitly associated table, else the VPC's main
 table), longest prefix first. ``0.0.0.0/0 -> nat-...`` leaves through the NAT gateway
-(its public address is used, not the instance's); ``-> igw-...`` leaves from the
+(its public address is used, not the instance's; a NAT gateway's own private address, the
+source of the public leg its interface logs, leaves by ``nat`` too); ``-> igw-...`` leaves from the
 instance's own public address (an interface without one is dropped there). Other
 targets name the first hop: a transit gateway, a peering, a VPN gateway, a gateway
-endpoint. When the route cannot be told (no table or subnet collected, no route, a
-blackhole, a prefix list whose entries were not collected, an appliance, an address on
+endpoint (a route to a prefix list, such as a gateway endpoint's
+``com.amazonaws.<region>.s3``, matches the list's collected entries). When the route
+cannot be told (no table or subnet collected, no route, a blackhole, a prefix list whose
+entries were not collected and might hold a longer match, an appliance, an address on
 no collected interface routed to an internet gateway) the medium is ``unknown`` and
 :attr:`Way.reason` (from :meth:`Egress.way`) names why.
 """
@@ -19,7 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from auditor.analysis.network.addresses import Net, parse_net
-from auditor.analysis.network.routes import Route, lookup, routes_of
+from auditor.analysis.network.prefix_lists import prefix_lists, resolver
+from auditor.analysis.network.routes import route_for
 from auditor.model import Kind, Resource
 
 UNKNOWN = "unknown"
@@ -60,13 +64,18 @@ class Egress:
 
     def __init__(self, resources: Iterable[Resource]) -> None:
         rs = sorted((r for r in resources if r.cloud == "aws"), key=lambda r: r.id)
+        self._lists = prefix_lists(rs)
         self._senders: dict[str, _Sender] = {}
         self._subnets: list[tuple[Net, str, str, str]] = []  # (range, region, subnet, vpc)
         self._vpc_of: dict[tuple[str, str], str] = {}
         self._explicit: dict[tuple[str, str], Resource] = {}
         self._main: dict[tuple[str, str], Resource] = {}
+        self._nat_side: dict[str, str] = {}  # a NAT gateway's private address -> its id
         for r in rs:
             a = r.attributes
+            if r.kind == Kind.GATEWAY and a.get("gateway_type") == "nat":
+                nat = r.id.rsplit("/", 1)[-1]
+                self._nat_side.update((str(ip), nat) for ip in a.get("private_ips") or [])
             if r.kind in (Kind.INTERFACE, Kind.INSTANCE) and a.get("subnet_id"):
                 sender = _Sender(
                     region=r.region,
@@ -110,13 +119,15 @@ class Egress:
             src = self._sender(address, region)
         except ValueError:
             return Way(medium=UNKNOWN, reason=f"{address} -> {destination} is not two addresses")
+        if address in self._nat_side:  # the public leg a NAT gateway's interface logs
+            return Way(medium="nat", target=self._nat_side[address])
         if src is None:
             return Way(medium=UNKNOWN, reason=f"no collected subnet holds {address}")
         key = (src.region, src.subnet)
         table = self._explicit.get(key) or self._main.get((src.region, self._vpc_of.get(key, "")))
         if table is None:
             return Way(medium=UNKNOWN, reason=f"no route table of {src.subnet} was collected")
-        route, why = _lookup(table, destination)
+        route, why = route_for(table, destination, resolver(self._lists, src.region))
         if route is None:
             return Way(medium=UNKNOWN, reason=why)
         target, kind = route.target_id, route.target_type
@@ -136,19 +147,3 @@ class Egress:
         return Way(
             medium=UNKNOWN, target=target, reason=f"{rtb} sends it to {target} ({kind}): unmodelled"
         )
-
-
-def _lookup(table: Resource, destination: str) -> tuple[Route | None, str]:
-    """The longest route of ``table`` holding ``destination`` (:func:`routes.lookup`); else
-    None and why. A prefix list route may be longer than the match (its entries are not
-    collected): then the route cannot be told."""
-    route = lookup(table, destination)
-    lists = [r.destination for r in routes_of(table) if r.destination.startswith("pl-")]
-    name = table.name or table.id
-    held = parse_net(route.destination) if route is not None else None
-    longest = ipaddress.ip_address(destination).max_prefixlen
-    if lists and (held is None or held.prefixlen < longest):
-        return None, f"{name} routes prefix list {lists[0]}, whose entries were not collected"
-    if route is None:
-        return None, f"no route of {name} holds {destination}"
-    return route, ""

@@ -4,8 +4,10 @@ A record at the sender shows its private address and the receiver's public one; 
 addresses alone say "public address", but the sender's subnet route table decides how
 it left (:mod:`auditor.analysis.movement_places_aws`): through a NAT gateway (``nat``,
 the NAT gateway is the cause), from its own public address through an internet
-gateway (``internet``), or a way that cannot be told (``unknown``, with the reason:
-the verdict it decides stays INCONCLUSIVE, never a guessed medium).
+gateway (``internet``), a gateway endpoint (the address is in the S3 or DynamoDB prefix
+list the endpoint's route names: ``private``, AWS's network only), or a way that cannot
+be told (``unknown``, with the reason: the verdict it decides stays INCONCLUSIVE, never
+a guessed medium).
 """
 
 from __future__ import annotations
@@ -41,5 +43,7 @@ class SenderMedium:
             return "nat", self._nats.get((s.region, way.target), d.resource), ""
         if way.medium == "public addresses":
             return "internet", d.resource, ""
+        if way.medium == "gateway endpoint":  # the address is in the endpoint's prefix list
+            return "private", "", ""
         why = way.reason or f"it leaves through {way.medium} {way.target}, not followed beyond"
         return "unknown", "", f"the way {src} left for {dst}: {why}"

@@ -37,6 +37,9 @@ sampled or filtered subnetwork (``flowSampling`` < 1.0, ``filterExpr``) keeps "n
 left" INCONCLUSIVE, naming it; bytes seen leaving still FAIL. Traffic to Google APIs
 (Private Google Access included) goes to Google's addresses, outside every collected
 network: it counts as leaving unless its range is declared in ``network.egress``.
+
+AWS: a connection logged by the sender, its NAT gateway's interface (both legs) and the
+receiver counts once (:mod:`auditor.analysis.movement_connections_aws`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from dataclasses import dataclass, field, replace
 
 from auditor.analysis.boundary_scope import is_customer_account
 from auditor.analysis.data_movement import distinct_flows
+from auditor.analysis.movement_connections_aws import aws_once
 from auditor.analysis.movement_places import Place, places_of
 from auditor.analysis.movement_places_azure import host_local
 from auditor.analysis.network import platform_networks
@@ -141,7 +145,8 @@ def observed_egress(ctx: RuleContext) -> Iterator[Judgement]:
     }
     state = {k: _Net() for k in nets}
     azure = AzureSenderMedium(g.inventory.resources)
-    for flow in one_per_connection(distinct_flows(g.of_kind(OBSERVED_FLOW)), places.of):
+    flows = aws_once(distinct_flows(g.of_kind(OBSERVED_FLOW)), g.inventory.resources, places.of)
+    for flow in one_per_connection(flows, places.of):
         a = flow.attributes
         src, dst = places.of(str(a.get("src"))), places.of(str(a.get("dst")))
         if a.get("action") in ("REJECT", DENIED):  # GCP: a logged firewall rule's DENIED

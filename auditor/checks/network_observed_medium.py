@@ -47,7 +47,9 @@ interface with a public IP ``internet``; a way that cannot be told (no table or 
 a blackhole, an uncollected prefix list, a transit gateway or appliance) is still a
 public one (``nat or internet``: an Elastic IP is reached from outside its VPC only
 through an internet gateway), so it FAILs when neither is declared; when one is, it
-keeps the receiver INCONCLUSIVE, naming why, unless another flow into it FAILs.
+keeps the receiver INCONCLUSIVE, naming why, unless another flow into it FAILs. A
+connection the sender, its NAT gateway and the receiver all logged counts once
+(:mod:`auditor.analysis.movement_connections_aws`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from auditor.analysis.data_movement import distinct_flows
+from auditor.analysis.movement_connections_aws import aws_once
 from auditor.analysis.movement_places import Place, Places, places_of
 from auditor.analysis.network import platform_networks
 from auditor.base.kinds.observed import OBSERVED_FLOW
@@ -75,6 +78,7 @@ from auditor.checks._observed_window import (
     unobserved,
     windows,
 )
+from auditor.graph.build import BoundaryGraph
 from auditor.model import JSONValue, PathName, Resource, Severity
 
 SERVICE = "vpc-flow-records"
@@ -144,7 +148,7 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
     nats = {"gcp": gcp.unplaced_nats(g, gnets), "azure": azure_nat.unplaced_nats(g, anets)}
     scopes = {"gcp": gnets, "azure": anets}
     maybe: dict[str, list[Resource]] = {}  # from an address of such a NAT, perhaps
-    for flow in gcp.one_per_connection(distinct_flows(g.of_kind(OBSERVED_FLOW)), places.of):
+    for flow in _flows(g, places):
         a = flow.attributes
         if a.get("action") not in gcp.SEEN or a.get("dst_port") not in ports:
             continue
@@ -199,6 +203,12 @@ def observed_medium(ctx: RuleContext) -> Iterator[Judgement]:
         and network_key(n) not in crossed | undecided
     ]
     yield from _uncrossed(ctx, quiet, wins)
+
+
+def _flows(g: BoundaryGraph, places: Places) -> list[Resource]:
+    """The observed flows, each connection once (both ends, an AWS NAT gateway's legs)."""
+    flows = aws_once(distinct_flows(g.of_kind(OBSERVED_FLOW)), g.inventory.resources, places.of)
+    return gcp.one_per_connection(flows, places.of)
 
 
 def _way(

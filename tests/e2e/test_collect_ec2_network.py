@@ -443,12 +443,14 @@ def test_gateways_and_elastic_ips(estate: Estate) -> None:
     assert estate.targets(igw.id, "network.attached_to") == [vpc]
 
     nat = estate.res(arn("natgateway", ids["nat"]))
+    sides = {k: nat.attributes[k] for k in ("private_ips", "interface_ids")}
     assert nat.attributes == {
         "gateway_type": "nat",
         "vpc_ids": [ids["vpc"]],
         "public_ips": [ids["nat_ip"]],
         "subnet_id": ids["public"],
         "connectivity": "public",
+        **sides,
     }
     eip_id = arn("elastic-ip", ids["nat_eip"])
     assert estate.targets(nat.id, "network.has_public_ip") == [eip_id]
@@ -464,6 +466,10 @@ def test_gateways_and_elastic_ips(estate: Estate) -> None:
     assert eip.attributes["allocation_id"] == ids["nat_eip"]
     nat_eni = eip.attributes["association"]["interface_id"]
     assert eip.attributes["association"] == {"instance_id": None, "interface_id": nat_eni}
+    # the NAT gateway's own interface and private address (both legs it translates log there)
+    assert sides["interface_ids"] == [nat_eni]
+    nic = estate.res(arn("network-interface", nat_eni))
+    assert sides["private_ips"] == nic.attributes["private_ips"] and len(sides["private_ips"]) == 1
     assert estate.targets(arn("network-interface", nat_eni), "network.has_public_ip") == [eip_id]
 
 

@@ -44,6 +44,7 @@ NOT_IN_CONFIG = {
     "snapshot",
     "drill",
     "drill_catalog",
+    "prefix_list",  # AWS-managed lists are not recorded; the importer reads no list yet
 }
 """Kinds AWS Config does not record (their services stay gaps on import)."""
 

@@ -26,7 +26,8 @@ source in on a Kafka port is listed with whether the source is declared.
   customer projects.
 
 - **AWS security groups**: each ingress rule opening a Kafka port, source by
-  source: a CIDR, a prefix list (its entries are not read: unknown), a group
+  source: a CIDR, a prefix list (its collected entries; unknown when they were not
+  read), a group
   reference (declared when its account is the customer's or a declared peer).
 
 A source is declared when it lies within ``network.clients.from`` or
@@ -36,7 +37,7 @@ the listener is :mod:`.client_reach`'s question.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,8 @@ from auditor.analysis.network.azure import (
     scale_set_nics,
 )
 from auditor.analysis.network.gcp import _matches_port, firewalls_for
+from auditor.analysis.network.prefix_lists import KIND as PREFIX_LIST
+from auditor.analysis.network.prefix_lists import prefix_lists, resolver
 from auditor.analysis.network.security_groups import sg_rules_for_port
 from auditor.analysis.network.view import network_view
 from auditor.boundary import Declaration
@@ -436,8 +439,14 @@ def _gcp_rule(
     return out
 
 
-def aws_admission(decl: Declaration, sg: Resource, ports: Sequence[int]) -> list[Admitted]:
-    """What one security group's ingress rules let in on each of ``ports``, source by source."""
+def aws_admission(
+    decl: Declaration,
+    sg: Resource,
+    ports: Sequence[int],
+    lists: Callable[[str], tuple[Net, ...] | None] = lambda _pl: None,
+) -> list[Admitted]:
+    """What one security group's ingress rules let in on each of ``ports``, source by source
+    (``lists``: a prefix list's entries, None when they were not collected)."""
     allowed = sorted({*decl.network.clients.cidrs, *decl.network.replication.cidrs})
     peers = set(decl.network.peers)
     out: list[Admitted] = []
@@ -457,13 +466,7 @@ def aws_admission(decl: Declaration, sg: Resource, ports: Sequence[int]) -> list
                     )
                 )
             out.extend(
-                Admitted(
-                    holder=sg.id,
-                    rule=name,
-                    source=f"prefix list {pl} (entries not collected)",
-                    port=port,
-                    declared=None,
-                )
+                _prefix_list(sg, name, str(pl), port, lists, allowed)
                 for pl in r.get("prefix_lists") or []
             )
             for g in r.get("groups") or []:
@@ -486,6 +489,34 @@ def aws_admission(decl: Declaration, sg: Resource, ports: Sequence[int]) -> list
     return list(dict.fromkeys(out))
 
 
+def _prefix_list(
+    sg: Resource,
+    rule: str,
+    pl: str,
+    port: int,
+    lists: Callable[[str], tuple[Net, ...] | None],
+    allowed: Sequence[str],
+) -> Admitted:
+    """A prefix-list source: declared when every entry is; unknown when not collected."""
+    nets = lists(pl)
+    if nets is None:
+        return Admitted(
+            holder=sg.id,
+            rule=rule,
+            source=f"prefix list {pl} (entries not collected)",
+            port=port,
+            declared=None,
+        )
+    return Admitted(
+        holder=sg.id,
+        rule=rule,
+        source=f"prefix list {pl} ({', '.join(str(n) for n in nets[:5]) or 'no entries'})",
+        port=port,
+        declared=_declared(nets, allowed),
+        nets=nets,
+    )
+
+
 def admission(graph: BoundaryGraph, res: Resource, ports: Sequence[int]) -> ClientAdmission:
     """The rules deciding who may open a Kafka connection to ``res``, in any cloud.
 
@@ -499,11 +530,16 @@ def admission(graph: BoundaryGraph, res: Resource, ports: Sequence[int]) -> Clie
     if res.cloud == "gcp":
         return gcp_admission(graph, res, ports, allowed)
     found = network_view(graph).source_groups(res)
+    lists = prefix_lists(graph.of_kind(PREFIX_LIST))
     if found.not_judged:
         return ClientAdmission(resource=res.id, not_judged=found.not_judged)
     return ClientAdmission(
         resource=res.id,
         holders=tuple(sorted(found.groups, key=lambda g: g.id)),
-        admitted=tuple(a for g in found.groups for a in aws_admission(decl, g, ports)),
+        admitted=tuple(
+            a
+            for g in found.groups
+            for a in aws_admission(decl, g, ports, resolver(lists, g.region))
+        ),
         missing=tuple(found.missing),
     )

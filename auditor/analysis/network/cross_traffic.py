@@ -40,6 +40,8 @@ from auditor.analysis.network.cross_cloud import connections, link_id, network_c
 from auditor.analysis.network.gcp import firewalls_for, first_matches, source_ranges
 from auditor.analysis.network.index import label, local_id
 from auditor.analysis.network.path_model import Hop, Path, hops_reach
+from auditor.analysis.network.prefix_lists import KIND as PREFIX_LIST
+from auditor.analysis.network.prefix_lists import prefix_lists, resolver
 from auditor.analysis.network.security_groups import sg_decide
 from auditor.analysis.network.site_links import site_links
 from auditor.analysis.network.view import network_view
@@ -267,14 +269,16 @@ def _aws_admits(
         if not replies:
             why = f"network ACL {local_id(acl.id)} drops port {port} or its replies"
             continue
-        d = sg_decide(sgs, port, egress=False, nets=replies)
+        lists = resolver(prefix_lists(graph.of_kind(PREFIX_LIST)), res.region)
+        d = sg_decide(sgs, port, egress=False, nets=replies, prefix_lists=lists)
         if d.nets:
             return Reach.YES, (
                 f"NACL {local_id(acl.id)} and security group "
                 f"{(d.rule or {}).get('group', '?')} admit {', '.join(fmt_nets(d.nets)[:3])}"
             )
         if d.unknown_prefix_lists:
-            return Reach.UNKNOWN, f"prefix list {d.unknown_prefix_lists[0]} was not collected"
+            pl = d.unknown_prefix_lists[0]
+            return Reach.UNKNOWN, f"the entries of prefix list {pl} were not collected"
     return Reach.NO, why
 
 

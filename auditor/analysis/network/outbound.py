@@ -593,7 +593,10 @@ def _uncollected(step: OutPath, res: Resource, o: Origin, lists: Sequence[str]) 
         step,
         reach=Reach.UNKNOWN,
         reason=f"{' and '.join(parts)} were not collected",
-        missing=(*(_sg_arn(res, g) for g in o.missing_sgs), *lists),
+        missing=(
+            *(_sg_arn(res, g) for g in o.missing_sgs),
+            *(f"arn:aws:ec2:{res.region}:{res.account}:prefix-list/{pl}" for pl in lists),
+        ),
     )
 
 

@@ -20,6 +20,8 @@ from auditor.analysis.network.addresses import Net, carve, covers, net_intersect
 from auditor.analysis.network.answers import Reach
 from auditor.analysis.network.index import local_id
 from auditor.analysis.network.path_model import _ANY, Hop, Walk, _merge_via
+from auditor.analysis.network.prefix_lists import KIND as PREFIX_LIST
+from auditor.analysis.network.prefix_lists import prefix_lists
 from auditor.analysis.network.routes import Route, routes_of
 from auditor.analysis.network.tgw_walk import via_tgw, vpc_attachment
 from auditor.analysis.network.view import NetworkView
@@ -34,11 +36,7 @@ class RouteWalker:
         self.graph = view.graph
         self._walks: dict[tuple[str, str, str], Walk] = {}
         self._routes: dict[str, list[tuple[tuple[Net, ...] | None, Route]]] = {}
-        self._prefix: dict[tuple[str, str], tuple[Net, ...] | None] = {}
-        for pl in self.graph.of_kind("prefix_list"):
-            cidrs = pl.attributes.get("cidrs")
-            pid = str(pl.attributes.get("prefix_list_id") or local_id(pl.id))
-            self._prefix[(pl.region, pid)] = None if cidrs is None else nets_of(cidrs)
+        self._prefix = prefix_lists(self.graph.of_kind(PREFIX_LIST))
 
     # --- small helpers ------------------------------------------------------------------
     def zone(self, node: str) -> str:
@@ -82,13 +80,31 @@ class RouteWalker:
             self._routes[table.id] = got
         return got
 
+    def _unread(self, table: Resource) -> tuple[str, ...]:
+        """The prefix lists ``table`` routes to whose entries are unknown (their resource ids,
+        which a collection gap names)."""
+        return tuple(
+            f"arn:aws:ec2:{table.region}:{table.account}:prefix-list/{r.destination}"
+            for nets, r in self._parsed(table)
+            if nets is None
+        )
+
     def lpm(self, table: Resource, dest: Net) -> tuple[Route | None, str]:
-        """Longest match covering all of ``dest``; a note when routes split it or are unknown."""
+        """Longest match covering all of ``dest``; a note when routes split it or are unknown.
+
+        Each entry of a prefix-list route is a route of its own length; at equal length a
+        CIDR route wins (AWS: a static route takes priority over a prefix-list route of the
+        same CIDR). A prefix list whose entries are unknown might hold a longer match than
+        the best one found: then there is no answer (None and the note naming the list).
+        """
         best: tuple[int, Route] | None = None
-        note = ""
+        note = unknown = ""
         for nets, r in self._parsed(table):
             if nets is None:
-                note = f"prefix list {r.destination} of route to {r.target_id} was not collected"
+                unknown = unknown or (
+                    f"prefix list {r.destination} of route to {r.target_id}: its entries "
+                    "were not collected"
+                )
                 continue
             for n in nets:
                 if n.version != dest.version or not n.overlaps(dest):
@@ -98,6 +114,8 @@ class RouteWalker:
                         best = (n.prefixlen, r)
                 elif not note:
                     note = f"route {r.destination} -> {r.target_id} covers part of {dest}"
+        if unknown and (best is None or best[0] < dest.prefixlen):
+            return None, unknown
         return (best[1] if best else None), note
 
     def partial(self, table: Resource, dest: Net) -> tuple[Net, ...]:
@@ -163,7 +181,7 @@ class RouteWalker:
                 via=(),
                 hops=(self.hop(table, "route table", note, Reach.UNKNOWN),),
                 reason=f"route table {rt}: {note}",
-                missing=(table.id,),
+                missing=(table.id, *self._unread(table)) if r is None else (table.id,),
                 split=split,
             )
         if r is None:

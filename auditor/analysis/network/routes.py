@@ -7,7 +7,7 @@ Terms:
 - **route lookup**: longest-prefix match over a table's CIDR routes; a matched
   ``blackhole`` route drops the packet (it does not fall through to a shorter
   route). Prefix-list destinations (``pl-...``) match only the addresses of the
-  prefix list when its entries were collected (see :func:`lookup`).
+  prefix list when its entries were collected (see :func:`route_for`).
 - **internet-routed set** of a table: the public addresses whose longest match
   is an active route to an internet gateway. A packet from such an address can
   be answered, so it is the set of internet sources that can hold a session.
@@ -15,7 +15,7 @@ Terms:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,42 @@ def lookup(table: Resource, destination: str) -> Route | None:
         if dest.subnet_of(net) and (best is None or net.prefixlen > best[0]):  # type: ignore[arg-type]
             best = (net.prefixlen, r)
     return best[1] if best else None
+
+
+def route_for(
+    table: Resource,
+    destination: str,
+    prefix_lists: Callable[[str], tuple[Net, ...] | None],
+) -> tuple[Route | None, str]:
+    """:func:`lookup` with prefix-list routes: each entry of a list (``prefix_lists``: its
+    networks, None when not read) is a route of its own length; at equal length the CIDR
+    route wins (AWS gives a static route priority over a prefix-list route). None and why
+    when no route holds ``destination`` or an unread list might hold a longer match."""
+    dest = parse_net(destination)
+    name = table.name or table.id
+    if dest is None:
+        return None, f"{destination} is not an address"
+    best: tuple[int, int, Route] | None = None  # (length, CIDR route first, route)
+    unknown = ""
+    for r in routes_of(table):
+        if r.destination.startswith("pl-"):
+            nets = prefix_lists(r.destination)
+            if nets is None:
+                unknown = unknown or r.destination
+                continue
+            rank = 0
+        else:
+            net = parse_net(r.destination)
+            nets, rank = ((net,) if net is not None else ()), 1
+        for n in nets:
+            longer = best is None or (n.prefixlen, rank) > best[:2]
+            if longer and n.version == dest.version and dest.subnet_of(n):  # type: ignore[arg-type]
+                best = (n.prefixlen, rank, r)
+    if unknown and (best is None or best[0] < dest.prefixlen):
+        return None, f"{name} routes prefix list {unknown}, whose entries were not collected"
+    if best is None:
+        return None, f"no route of {name} holds {destination}"
+    return best[2], ""
 
 
 def internet_routed(table: Resource, version: int = 4) -> tuple[tuple[Net, ...], list[Route]]:

@@ -85,6 +85,13 @@ GATEWAY = define_kind(
         attr(
             "gateway_type", "string", "`internet`, `nat`, `egress-only-internet`, `vpn`, `router`"
         ),
+        attr(
+            "interface_ids",
+            "array",
+            "AWS NAT gateway: its network interfaces (they log both legs of what it translates)",
+            "aws",
+        ),
+        attr("private_ips", "array", "AWS NAT gateway: its private addresses", "aws"),
         attr("public_ip_ids", "array", "Azure NAT gateway: its public IP resources", "azure"),
         attr(
             "public_ip_prefix_ids",
@@ -110,6 +117,29 @@ GATEWAY = define_kind(
         attr("subnet_id", "string", "NAT: the subnet it sits in"),
         attr("subnet_ids", "array", "Azure NAT gateway: subnets it serves", "azure"),
         attr("vpc_ids", "array", "networks it is attached to"),
+    ],
+)
+
+PREFIX_LIST = define_kind(
+    "prefix_list",
+    "An AWS managed prefix list: a named set of CIDRs that routes and security-group rules "
+    "name instead of addresses (AWS-managed, e.g. `com.amazonaws.<region>.s3`, or the "
+    "account's own).",
+    [
+        attr("address_family", "string", "`IPv4` or `IPv6`", "aws"),
+        attr("aws_managed", "boolean", "owned by AWS (a service's address ranges)", "aws"),
+        attr(
+            "cidrs",
+            "array",
+            "its entries' CIDRs; null when they could not be read (a gap names the list)",
+            "aws",
+        ),
+        attr("max_entries", "integer", "entries it may hold (null for AWS-managed lists)", "aws"),
+        attr("owner", "string", "the owning account, or `AWS`", "aws"),
+        attr("prefix_list_id", "string", "the list's id (`pl-...`)", "aws"),
+        attr("prefix_list_name", "string", "the list's name", "aws"),
+        attr("state", "string", "its state (`create-complete`, `modify-complete`, ...)", "aws"),
+        attr("version", "integer", "the entries' version (null for AWS-managed lists)", "aws"),
     ],
 )
 

@@ -1,4 +1,5 @@
-"""EC2 networking: VPCs, subnets, routes, gateways, firewalls, peering, transit, endpoints.
+"""EC2 networking: VPCs, subnets, routes, gateways, firewalls, peering, transit, endpoints,
+prefix lists (:mod:`._prefix_lists`).
 
 SDK calls only. Each emitted record is one resource; per-resource detail read
 by a second call (TGW route table associations, propagations and routes,
@@ -13,6 +14,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from auditor.collect.aws import _prefix_lists
 from auditor.collect.aws_context import MAX_PAGES, AwsContext, AwsService
 from auditor.collect.threads import thread_pool
 
@@ -204,6 +206,7 @@ _READS: tuple[Callable[[AwsContext, Emit], None], ...] = (
     _transit_attachments,
     _transit_route_tables,
     _endpoint_services,
+    functools.partial(_prefix_lists.read, list_all=list_all),
 )
 
 
@@ -252,6 +255,7 @@ SERVICE = AwsService(
         "ec2:GetTransitGatewayRouteTableAssociations",
         "ec2:GetTransitGatewayRouteTablePropagations",
         "ec2:SearchTransitGatewayRoutes",
+        *_prefix_lists.ACTIONS,
     ),
     collect=collect,
 )

@@ -27,7 +27,7 @@ from auditor.base.edges import (
     ROUTE_TABLE_OF,
     ROUTES_VIA,
 )
-from auditor.model import Kind, RawRecord
+from auditor.model import JSONValue, Kind, RawRecord
 from auditor.normalize import Builder, normalizes, tags_of
 
 _ID_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -299,6 +299,7 @@ def _gateway(
     public_ips: list[str] | None = None,
     subnet_id: str | None = None,
     connectivity: str | None = None,
+    nat_sides: Mapping[str, JSONValue] | None = None,
 ) -> str:
     account = owner_of(rec)
     arn = ec2_arn(rec.region, account, gateway_id, resource_type)
@@ -317,6 +318,7 @@ def _gateway(
             "public_ips": public_ips or [],
             "subnet_id": subnet_id,
             "connectivity": connectivity,
+            **(nat_sides or {}),
         },
         source=source,
     )
@@ -397,6 +399,10 @@ def nat_gateway(rec: RawRecord, out: Builder) -> None:
         public_ips=ids_of(addresses, "PublicIp"),
         subnet_id=d.get("SubnetId"),
         connectivity=str(connectivity),
+        nat_sides={
+            "private_ips": ids_of(addresses, "PrivateIp"),
+            "interface_ids": ids_of(addresses, "NetworkInterfaceId"),
+        },
     )
     for allocation in allocations:
         out.relation(
