@@ -279,21 +279,7 @@ class FlowTally:
         spares an object per line), or a log status, and raises ValueError for a line
         the format does not allow.
         """
-        try:
-            got = (parse or DEFAULT.values)(line.rstrip("\n"))
-        except ValueError as exc:
-            self.malformed += 1
-            if len(self.examples) < MALFORMED_EXAMPLES:
-                self.examples.append(f"{line[:200]!r}: {exc}")
-            return
-        if type(got) is tuple:
-            self._take(*got)
-        elif isinstance(got, FlowRecord):
-            self.take(got)
-        elif got == "NODATA":
-            self.no_data += 1
-        else:
-            self.skip_data += 1
+        self._add_one(line.rstrip("\n"), parse or DEFAULT.values)
 
     def add_lines(
         self, lines: Iterable[str], parse: Callable[[str], FlowRecord | Values | str]
