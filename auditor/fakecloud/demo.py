@@ -12,6 +12,7 @@ out; the scan goes through the real SDKs.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import tempfile
 import time
@@ -124,12 +125,36 @@ FLOWS_FILE = "flows.yaml"
 DEMO_FLOWS_SECONDS = 3600
 """The observed-flow window of a demo whose estate has flow records (they end at load time)."""
 
+_TO_STDERR: contextvars.ContextVar[bool] = contextvars.ContextVar("demo_to_stderr", default=False)
+"""Whether the demo's own lines go to stderr (``demo --json``: stdout holds the summary)."""
 
-def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) -> int:
-    """Load ``fixtures/<estate>`` into the fakes it needs and ``scan`` it (the CLI's front
-    end: progress, summary); raises :class:`DemoError`."""
+
+def _say(line: str) -> None:
+    """One line of the demo's own (which fake listens where, what it scans)."""
     import click
 
+    click.echo(line, err=_TO_STDERR.get())
+
+
+def run_demo(
+    *,
+    estate: str,
+    out_dir: Path,
+    scan: Callable[[ScanRequest], int],
+    lines_to_stderr: bool = False,
+) -> int:
+    """Load ``fixtures/<estate>`` into the fakes it needs and ``scan`` it (the CLI's front
+    end: progress, summary); raises :class:`DemoError`. ``lines_to_stderr``: the demo's
+    own lines go to stderr (``demo --json``)."""
+    token = _TO_STDERR.set(lines_to_stderr)
+    try:
+        return _run_demo(estate=estate, out_dir=out_dir, scan=scan)
+    finally:
+        _TO_STDERR.reset(token)
+
+
+def _run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) -> int:
+    """:func:`run_demo`'s body."""
     from auditor.boundary import load_declaration
     from auditor.checks.pack import load_pack
     from auditor.pipeline import scan_request
@@ -152,16 +177,16 @@ def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) 
         if "azure" in clouds:
             azure_flows = clouds == ("azure",) and (folder / FLOWS_FILE).is_file()
             options["azure"] = _start_azure(stack, files["azure"], azure_flows)
-            click.echo(f"embedded Azure listening on {options['azure']['base_url']}")
+            _say(f"embedded Azure listening on {options['azure']['base_url']}")
         if "gcp" in clouds:
             flows = folder / FLOWS_FILE if clouds == ("gcp",) else None  # GCP entries
             options["gcp"] = _start_gcp(stack, files["gcp"], flows)
-            click.echo(f"embedded GCP listening on {options['gcp']['api_endpoint']}")
+            _say(f"embedded GCP listening on {options['gcp']['api_endpoint']}")
         if "aws" in clouds:
             stack.enter_context(_embedded_aws(files["aws"], decl))
             if (folder / FLOWS_FILE).is_file():  # read what the estate's flow logs recorded
                 options["aws"] = {"flows_since": DEMO_FLOWS_SECONDS}
-        click.echo(f"scanning {folder.name} ({' + '.join(clouds)})")
+        _say(f"scanning {folder.name} ({' + '.join(clouds)})")
         request = scan_request(
             decl,
             decl_path.read_text(encoding="utf-8"),
@@ -174,7 +199,7 @@ def run_demo(*, estate: str, out_dir: Path, scan: Callable[[ScanRequest], int]) 
             cloud_options=options,
         )
         code = scan(request)
-    click.echo(
+    _say(
         f"scan exit code would be {code} (the estate carries planted violations: "
         f"see {folder / 'README.md'})"
     )
@@ -191,7 +216,6 @@ def _fake_log_file() -> Path:
 @contextlib.contextmanager
 def _note_fake_log(log: Path) -> Iterator[None]:
     """On the way out: one line naming ``log`` when the fakes wrote to it, else remove it."""
-    import click
 
     try:
         yield
@@ -202,7 +226,7 @@ def _note_fake_log(log: Path) -> Iterator[None]:
             else:
                 with log.open(encoding="utf-8", errors="replace") as f:
                     lines = sum(1 for _ in f)
-                click.echo(
+                _say(
                     f"the fake clouds wrote {lines} line(s) to their own log (theirs, not the "
                     f"auditor's; a call they could not answer is a gap in the bundle): {log}"
                 )
@@ -217,14 +241,13 @@ def _auditor_role() -> str:
 @contextlib.contextmanager
 def _embedded_aws(estate: Path, decl: Any) -> Any:
     """Start moto, apply the AWS estate, and keep the auditor's credentials in the env."""
-    import click
 
     from auditor.fakecloud.identities import provision_auditor
     from auditor.fakecloud.moto_server import MotoServer, endpoint_env
 
     server = MotoServer()
     endpoint = server.start()
-    click.echo(f"embedded AWS (moto) listening on {endpoint}; loading {estate}")
+    _say(f"embedded AWS (moto) listening on {endpoint}; loading {estate}")
     try:
         with endpoint_env(endpoint):
             apply_estate(estate)

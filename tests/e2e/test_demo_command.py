@@ -150,3 +150,17 @@ def test_demo_of_the_gcp_flow_estate_reads_its_vpc_flows(tmp_path: Path) -> None
     assert (
         "| region | gcp/orders-prod/europe-west1 | gcp/orders-prod/europe-west4 | nat |" in report
     )
+
+
+def test_demo_json_prints_only_the_scan_summary_on_stdout(tmp_path: Path) -> None:
+    """`auditor demo --json`: stdout is the one JSON summary `scan --json` prints (a
+    script can read it); the demo's own lines and the human summary go to stderr."""
+    proc = _demo(tmp_path, "--estate", "kafka-byoc-aws", "--json")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads(proc.stdout)  # nothing else on stdout
+    (bundle,) = [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
+    assert Path(summary["bundle"]) == bundle
+    assert summary["exit_code"] == 1 and summary["exit_reason"] == "fail"
+    assert summary["verdicts"]["FAIL"] > 0
+    assert "embedded AWS (moto) listening on" in proc.stderr
+    assert "scan exit code would be 1" in proc.stderr
