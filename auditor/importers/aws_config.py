@@ -487,8 +487,9 @@ def _details() -> str:
             "rules, MSK cluster state, AWS managed policy documents, EKS facts missing "
             "from the item, a prefix list's state, and AWS-managed prefix lists "
             "(`com.amazonaws.<region>.*`, never recorded: a route or security-group rule "
-            "naming one stays undecided, a gap names the list). An IAM role's `max_session_duration` is null without a gap "
-            "(Config does not record it and no rule reads it). Config types no collector "
+            "naming one stays undecided, a gap names the list). An IAM role's "
+            "`max_session_duration` is null without a gap (Config does not record it and "
+            "no rule reads it). Config types no collector "
             "reads are skipped with a note in the manifest.",
         ]
     )
