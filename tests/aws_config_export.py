@@ -496,6 +496,36 @@ def _eks(rec: RawRecord) -> dict[str, Any]:
     )
 
 
+def _prefix_list(rec: RawRecord) -> list[dict[str, Any]]:
+    """Customer-managed lists only (Config does not record AWS-managed ones), in
+    CloudFormation's shape."""
+    d = rec.data
+    if d.get("OwnerId") == "AWS":
+        return []
+    pl_id = str(d["PrefixListId"])
+    conf = {
+        k: d.get(k)
+        for k in ("PrefixListId", "PrefixListName", "AddressFamily", "MaxEntries", "Version")
+    }
+    conf["OwnerId"] = d.get("OwnerId")
+    conf["Entries"] = [
+        {"Cidr": e["Cidr"], "Description": e.get("Description", "")} for e in d["Entries"]
+    ]
+    conf["Arn"] = d.get("PrefixListArn")
+    return [
+        _item(
+            "AWS::EC2::PrefixList",
+            pl_id,
+            rec.account,
+            rec.region,
+            conf,
+            arn=str(d.get("PrefixListArn") or ""),
+            name=str(d.get("PrefixListName") or ""),
+            tags=_tags(d.get("Tags")),
+        )
+    ]
+
+
 def _convert(rec: RawRecord) -> list[dict[str, Any]]:
     d = rec.data
     if rec.type in _EC2:
@@ -514,6 +544,8 @@ def _convert(rec: RawRecord) -> list[dict[str, Any]]:
         ]
     if rec.type == "ec2:security_group":
         return [_security_group(rec)]
+    if rec.type == "ec2:managed_prefix_list":
+        return _prefix_list(rec)
     if rec.type == "ec2:vpc_endpoint":
         conf = lower(d)
         conf["state"] = {"value": d.get("State")}  # Config writes this enum as an object

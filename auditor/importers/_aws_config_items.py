@@ -25,8 +25,9 @@ from auditor.importers._aws_config_convert import (
     up,
 )
 from auditor.importers._aws_config_iam import IAM_CONVERTERS
+from auditor.importers._aws_config_prefix_lists import PREFIX_LIST_CONVERTERS, unrecorded
 
-CONVERTERS: dict[str, Convert] = dict(IAM_CONVERTERS)
+CONVERTERS: dict[str, Convert] = {**IAM_CONVERTERS, **PREFIX_LIST_CONVERTERS}
 """Config resource type -> its converter."""
 converts = registrar(CONVERTERS)
 
@@ -50,7 +51,6 @@ def _plain(service: str, rtype: str) -> Convert:
 for _type, _raw in (
     ("AWS::EC2::VPC", "ec2:vpc"),
     ("AWS::EC2::Subnet", "ec2:subnet"),
-    ("AWS::EC2::RouteTable", "ec2:route_table"),
     ("AWS::EC2::InternetGateway", "ec2:internet_gateway"),
     ("AWS::EC2::NatGateway", "ec2:nat_gateway"),
     ("AWS::EC2::VPNGateway", "ec2:vpn_gateway"),
@@ -65,6 +65,16 @@ CONVERTERS["AWS::EC2::Instance"] = _plain("ec2-compute", "ec2:instance")
 CONVERTERS["AWS::EC2::Volume"] = _plain("ec2-compute", "ec2:volume")
 CONVERTERS["AWS::EC2::CustomerGateway"] = _plain("ec2-vpn", "ec2:customer_gateway")
 CONVERTERS["AWS::AutoScaling::AutoScalingGroup"] = _plain("autoscaling", "autoscaling:group")
+
+
+@converts("AWS::EC2::RouteTable")
+def _route_table(item: Item, out: Out) -> None:
+    data = up(item.configuration)
+    if not data.get("Tags") and item.tags:
+        data["Tags"] = aws_tags(item.tags)
+    out.emit(item, "ec2-network", "ec2:route_table", data)
+    routes = data.get("Routes") or []
+    unrecorded(item, out, (r.get("DestinationPrefixListId") for r in routes))
 
 
 @converts("AWS::EC2::EgressOnlyInternetGateway")
@@ -111,6 +121,10 @@ def _security_group(item: Item, out: Out) -> None:
         perms[key[:1].upper() + key[1:]] = rules
     data = {**up(conf), **perms}
     out.emit(item, "ec2-network", "ec2:security_group", data)
+    rules = [*perms["IpPermissions"], *perms["IpPermissionsEgress"]]
+    unrecorded(
+        item, out, (p.get("PrefixListId") for r in rules for p in r.get("PrefixListIds") or [])
+    )
 
 
 @converts("AWS::EC2::VPCEndpoint")

@@ -28,7 +28,8 @@ Completeness, per (account, region, service):
 
 Facts Config does not record (a KMS key policy, a trail's logging status, a
 transit gateway route table's routes) are null in the inventory and a gap names
-the resource.
+the resource. Config records customer-managed prefix lists only: a route or rule
+naming an AWS-managed one stays undecided and a gap names the list.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ SERVICE_TYPES: dict[str, tuple[str, ...]] = {
         "AWS::EC2::VPCEndpoint",
         "AWS::EC2::VPCEndpointService",
         "AWS::EC2::FlowLog",
+        "AWS::EC2::PrefixList",
     ),
     "ec2-compute": ("AWS::EC2::Instance", "AWS::EC2::Volume"),
     "ec2-vpn": ("AWS::EC2::CustomerGateway", "AWS::EC2::VPNConnection"),
@@ -482,9 +484,12 @@ def _details() -> str:
             "status (and its selectors when it has custom ones), S3's policy-status verdict "
             "for buckets with a policy, endpoint service permissions, transit gateway state, "
             "attachment state and association, transit route tables' routes, ALB listener "
-            "rules, MSK cluster state, AWS managed policy documents, and EKS facts missing "
-            "from the item. An IAM role's `max_session_duration` is null without a gap "
-            "(Config does not record it and no rule reads it). Config types no collector "
+            "rules, MSK cluster state, AWS managed policy documents, EKS facts missing "
+            "from the item, a prefix list's state, and AWS-managed prefix lists "
+            "(`com.amazonaws.<region>.*`, never recorded: a route or security-group rule "
+            "naming one stays undecided, a gap names the list). An IAM role's "
+            "`max_session_duration` is null without a gap (Config does not record it and "
+            "no rule reads it). Config types no collector "
             "reads are skipped with a note in the manifest.",
         ]
     )

@@ -44,7 +44,6 @@ NOT_IN_CONFIG = {
     "snapshot",
     "drill",
     "drill_catalog",
-    "prefix_list",  # AWS-managed lists are not recorded; the importer reads no list yet
 }
 """Kinds AWS Config does not record (their services stay gaps on import)."""
 
@@ -65,6 +64,7 @@ EXPECTED_UNKNOWN = {
     ("k8s_cluster", "security_group_ids"),
     ("role", "max_session_duration"),
     ("bucket", "policy_is_public"),
+    ("prefix_list", "state"),
 }
 """Attributes Config does not record: null (or absent) on import, known live."""
 
@@ -194,7 +194,13 @@ def imported(estate: Estate, tmp_path_factory: pytest.TempPathFactory) -> tuple[
 
 
 def _by_id(resources: tuple[Resource, ...]) -> dict[str, Resource]:
-    return {r.id: r for r in resources if r.kind not in NOT_IN_CONFIG}
+    return {
+        r.id: r
+        for r in resources
+        if r.kind not in NOT_IN_CONFIG
+        # Config records customer-managed prefix lists only
+        and not (r.kind == "prefix_list" and r.attributes.get("aws_managed"))
+    }
 
 
 def test_import_gives_the_live_inventory_for_every_kind_config_records(
