@@ -6,9 +6,11 @@ and keeps every entry of the log: its inclusion filter and enabled exclusion fil
 by :mod:`auditor.base.gcp_logfilter` (a term on any field but the log name leaves it
 unknown). A read of a user sink's log bucket (:mod:`auditor.collect.gcp.flow_sinks`, made
 when the ``_Default`` sink may drop them) is whole when that sink, as collected, routes
-every entry. Otherwise the reason names the sink, and the sinks routing the log where the
-auditor did not read it (BigQuery, Pub/Sub, Cloud Storage, a bucket of a project not
-scanned) with their destinations.
+every entry. A folder's or organisation's sink with ``includeChildren`` is read as such a
+sink, and one intercepting the entries (``interceptChildren``) leaves the project's own
+buckets short even when ``_Default`` keeps them all. Otherwise the reason names the sink,
+and the sinks routing the log where the auditor did not read it (BigQuery, Pub/Sub, Cloud
+Storage, a bucket of a project not scanned) with their destinations.
 """
 
 from __future__ import annotations
@@ -52,6 +54,12 @@ def _default(graph: BoundaryGraph, project: str, log: LogSpec) -> str:
     return f"the _Default log sink of {project} filters {a.get('filter')!r}: it {verb} {name}"
 
 
+def _label(sink: str) -> str:
+    """A project's sink by its name; a folder's or organisation's by its parent too."""
+    path = sink.removeprefix("//logging.googleapis.com/")
+    return sink.rsplit("/", 1)[-1] if path.startswith("projects/") else path
+
+
 def sink_gap(graph: BoundaryGraph, read: Resource, log: LogSpec = VPC_FLOWS) -> str:
     """Why ``read`` may not hold every entry of its project's ``log`` ("" when it does)."""
     a = read.attributes
@@ -63,16 +71,18 @@ def sink_gap(graph: BoundaryGraph, read: Resource, log: LogSpec = VPC_FLOWS) -> 
             return f"the log sink {sid} whose bucket was read was not collected"
         if sink_routes(sink, project, log) is Routes.YES:
             return ""
-        return f"the log sink {sink.name} whose bucket was read may not route every {name} entry"
+        label = _label(sid)
+        return f"the log sink {label} whose bucket was read may not route every {name} entry"
     why = _default(graph, project, log)
-    if not why:
-        return ""
     unread = [u for u in a.get("unread_sinks") or [] if isinstance(u, dict)]
+    if not why and not unread:
+        return ""
+    # unread sinks with a whole _Default: an aggregated sink intercepting them (the collector's)
     return "; ".join(
         [
-            why,
+            *([why] if why else []),
             *(
-                f"log sink {str(u.get('sink')).rsplit('/', 1)[-1]} routes {name} to "
+                f"log sink {_label(str(u.get('sink')))} routes {name} to "
                 f"{u.get('destination')}, not read ({u.get('reason')})"
                 for u in unread
             ),

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditor.base.gcp_firewallrecords import LOG_ID, parse_firewall_entry
 from auditor.base.gcp_logfilter import FIREWALL
-from auditor.collect.gcp.flow_sinks import Sink, listed_bucket, sink_of, source
+from auditor.collect.gcp.flow_sinks import Sink, listed_bucket, sink_of, sinks_for, source
 from auditor.collect.gcp.vpc_flow_records import (
     CALL,
     SERVICE,
@@ -90,7 +90,7 @@ def read_all(
         return out
     window = window_of(opts.flows_since, started)
     for project in sorted(rules):
-        src = source(project, sinks.get(project, []), FIREWALL, scanned, frozenset(buckets))
+        src = source(project, sinks_for(sinks, project), FIREWALL, scanned, frozenset(buckets))
         logged = sorted(rules[project], key=lambda r: str(r["rule"]))
         data, gap, sent = read_project(
             opts, project, logged, window, src, log_id=LOG_ID, parse=parse_firewall_entry

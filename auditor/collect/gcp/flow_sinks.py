@@ -10,6 +10,13 @@ that bucket's ``_AllLogs`` view, with the same filter, window and cap. A sink th
 route them elsewhere (BigQuery, Pub/Sub, Cloud Storage, a bucket in a project not
 scanned, or a bucket whose filter keeps only some of them) is recorded as not read, its
 destination named: the checks never take such a project's records as all of its flows.
+
+A folder's or organisation's sink with ``includeChildren`` (an aggregated sink, listed when
+the scan covers that folder or organisation) routes its child projects' entries too and is
+a candidate as a project's user sink is. It leaves the ``_Default`` sink routing them,
+unless it also has ``interceptChildren``: then the child projects' own sinks (``_Required``
+aside) do not receive the entries it matches, so the project's own buckets hold them only
+when it drops them all.
 """
 
 from __future__ import annotations
@@ -25,14 +32,16 @@ SINK_TYPE = "logging.googleapis.com/LogSink"
 BUCKET_TYPE = "logging.googleapis.com/LogBucket"
 VIEW = "_AllLogs"
 """The view every log bucket has, holding all of its entries."""
-_SINK = re.compile(r"^//logging\.googleapis\.com/projects/([^/]+)/sinks/([^/]+)$")
+_SINK = re.compile(
+    r"^//logging\.googleapis\.com/((?:projects|folders|organizations)/[^/]+)/sinks/([^/]+)$"
+)
 _BUCKET = re.compile(r"^logging\.googleapis\.com/(projects/([^/]+)/locations/[^/]+/buckets/[^/]+)$")
 _KIND = {"bigquery": "BigQuery", "pubsub": "Pub/Sub", "storage": "Cloud Storage"}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Sink:
-    """A project's log sink, as the Cloud Asset listing holds it."""
+    """A project's, folder's or organisation's log sink, as the Cloud Asset listing holds it."""
 
     id: str
     name: str
@@ -40,6 +49,17 @@ class Sink:
     filter: str
     exclusions: tuple[str, ...]
     disabled: bool
+    ancestors: tuple[str, ...] = ()
+    """The asset's ``ancestors`` (its parent first, then folders up to the organisation)."""
+    include_children: bool = False
+    intercept_children: bool = False
+
+    @property
+    def aggregated(self) -> bool:
+        """A folder's or organisation's sink routing its children's entries too."""
+        return self.include_children and not self.id.startswith(
+            "//logging.googleapis.com/projects/"
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -69,7 +89,8 @@ class Source:
 
 
 def sink_of(asset: Mapping[str, Any]) -> tuple[str, Sink] | None:
-    """(project, sink) of a project's ``LogSink`` asset; None for anything else."""
+    """(owner, sink) of a ``LogSink`` asset: owner is a project id, or ``folders/F`` /
+    ``organizations/O``; None for anything else."""
     if asset.get("assetType") != SINK_TYPE:
         return None
     m = _SINK.match(str(asset.get("name") or ""))
@@ -81,14 +102,26 @@ def sink_of(asset: Mapping[str, Any]) -> tuple[str, Sink] | None:
         for x in d.get("exclusions") or []
         if isinstance(x, Mapping) and not x.get("disabled")
     )
-    return m.group(1), Sink(
+    owner = m.group(1)
+    return owner.removeprefix("projects/"), Sink(
         id=str(asset["name"]),
         name=m.group(2),
         destination=str(d.get("destination") or ""),
         filter=str(d.get("filter") or ""),
         exclusions=excl,
         disabled=bool(d.get("disabled")),
+        ancestors=tuple(str(x) for x in asset.get("ancestors") or []),
+        include_children=bool(d.get("includeChildren")),
+        intercept_children=bool(d.get("interceptChildren")),
     )
+
+
+def sinks_for(sinks: Mapping[str, Sequence[Sink]], project: str) -> list[Sink]:
+    """``project``'s own sinks and the aggregated sinks of the folders and organisation above
+    it (its ancestors as its sinks' listing names them) that the scan listed."""
+    own = list(sinks.get(project, []))
+    above = dict.fromkeys(a for s in own for a in s.ancestors[1:])
+    return own + [s for parent in above for s in sinks.get(parent, []) if s.aggregated]
 
 
 def listed_bucket(asset: Mapping[str, Any]) -> str | None:
@@ -107,6 +140,11 @@ def keeps(sink: Sink, log: LogSpec, project: str) -> Routes:
     return routes_after_exclusions(sink.filter, sink.exclusions, [log], f"projects/{project}")
 
 
+def _below(sink: Sink, above: Sink) -> bool:
+    """Whether ``sink`` belongs to a resource under the one owning ``above``."""
+    return bool(above.ancestors) and above.ancestors[0] in sink.ancestors[1:]
+
+
 def _where(destination: str) -> str:
     kind = destination.split(".", 1)[0]
     return f"{_KIND.get(kind, kind)} {destination}"
@@ -123,14 +161,18 @@ def source(
     (by name) routing all of them to a log bucket of a scanned project (named in ``scanned``,
     or the bucket among the ``listed`` ones), else the project."""
     own = Source(resource_name=f"projects/{project}")
-    default = next((s for s in sinks if s.name == "_Default"), None)
-    if default is None or keeps(default, log, project) is Routes.YES:
+    default = next((s for s in sinks if s.name == "_Default" and not s.aggregated), None)
+    taking = [s for s in sinks if s.aggregated and s.intercept_children]
+    intercepted = [s for s in taking if keeps(s, log, project) is not Routes.NO]
+    if default is None or (keeps(default, log, project) is Routes.YES and not intercepted):
         return own  # not collected: the checks say so; else it holds every entry
     chosen: Source | None = None
     unread: list[dict[str, str]] = []
     for s in sorted(sinks, key=lambda x: x.id):
-        if s.name in ("_Default", "_Required"):
+        if not s.aggregated and s.name in ("_Default", "_Required"):
             continue
+        if any(_below(s, t) for t in intercepted):
+            continue  # an intercepting sink above may leave it some or none of them
         got = keeps(s, log, project)
         if got is Routes.NO:
             continue
@@ -142,10 +184,14 @@ def source(
             continue
         if got is not Routes.YES:
             why = "its filter may keep only some of them"
+            if s.intercept_children:
+                why += ", which it intercepts from the project's own sinks"
         elif m is not None:
             why = f"the bucket's project {m.group(2)} is not scanned"
         else:
             why = f"{_where(s.destination)} is not read by the auditor"
+        if s.intercept_children and got is Routes.YES:
+            why += "; it intercepts them from the project's own sinks"
         unread.append({"sink": s.id, "destination": s.destination, "reason": why})
     # a bucket holding every entry is all there is to read: other copies add nothing
     return chosen or Source(resource_name=own.resource_name, unread=unread)

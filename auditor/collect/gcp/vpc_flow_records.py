@@ -31,7 +31,14 @@ from auditor.base.flowrecords import FlowTally
 from auditor.base.gcp_flowrecords import LOG_ID, GcpFlowRecord, parse_entry
 from auditor.base.gcp_logfilter import VPC_FLOWS
 from auditor.base.redact import redact_text
-from auditor.collect.gcp.flow_sinks import Sink, Source, listed_bucket, sink_of, source
+from auditor.collect.gcp.flow_sinks import (
+    Sink,
+    Source,
+    listed_bucket,
+    sink_of,
+    sinks_for,
+    source,
+)
 from auditor.collect.readonly import MutatingCallRefused
 from auditor.model import CollectionUnit, Gap, RawRecord
 
@@ -356,7 +363,7 @@ def read_flows(
     scanned = set(projects)
     out = FlowsResult()
     for project in sorted({*scanned, *subnets}):
-        src = source(project, sinks.get(project, []), VPC_FLOWS, scanned, frozenset(buckets))
+        src = source(project, sinks_for(sinks, project), VPC_FLOWS, scanned, frozenset(buckets))
         data, gap, sent = read_project(opts, project, subnets.get(project, []), window, src)
         out.calls += sent
         out.records.append(
