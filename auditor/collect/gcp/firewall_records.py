@@ -22,14 +22,12 @@ from auditor.base.gcp_firewallrecords import LOG_ID, parse_firewall_entry
 from auditor.base.gcp_logfilter import FIREWALL
 from auditor.collect.gcp.flow_sinks import Sink, listed_bucket, sink_of, sinks_for, source
 from auditor.collect.gcp.vpc_flow_records import (
-    CALL,
-    SERVICE,
     FlowsResult,
+    project_record,
     read_flows,
     read_project,
     window_of,
 )
-from auditor.model import RawRecord
 
 if TYPE_CHECKING:
     from auditor.collect.gcp import GcpScanOptions
@@ -98,17 +96,7 @@ def read_all(
         data["Rules"] = data.pop("Subnets")
         data["Egress"] = data.pop("Gateway", 0)
         out.calls += sent
-        out.records.append(
-            RawRecord(
-                cloud="gcp",
-                account=project,
-                region="global",
-                service=SERVICE,
-                type=RECORD,
-                data=data,
-                operation=CALL,
-            )
-        )
+        out.records.append(project_record(project, RECORD, data))
         if gap is not None:
             out.gaps.append(gap)
     return out

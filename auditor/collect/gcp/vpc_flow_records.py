@@ -345,6 +345,19 @@ def window_of(since: int, started: dt.datetime | None) -> tuple[int, int]:
     return (until - since * 1000, until)
 
 
+def project_record(project: str, record_type: str, data: dict[str, Any]) -> RawRecord:
+    """One project's read of a log (``vpc_flows``, ``firewall``) as its raw record."""
+    return RawRecord(
+        cloud="gcp",
+        account=project,
+        region="global",
+        service=SERVICE,
+        type=record_type,
+        data=data,
+        operation=CALL,
+    )
+
+
 def read_flows(
     opts: GcpScanOptions,
     assets: Iterable[Mapping[str, Any]],
@@ -366,17 +379,7 @@ def read_flows(
         src = source(project, sinks_for(sinks, project), VPC_FLOWS, scanned, frozenset(buckets))
         data, gap, sent = read_project(opts, project, subnets.get(project, []), window, src)
         out.calls += sent
-        out.records.append(
-            RawRecord(
-                cloud="gcp",
-                account=project,
-                region="global",
-                service=SERVICE,
-                type=RECORD,
-                data=data,
-                operation=CALL,
-            )
-        )
+        out.records.append(project_record(project, RECORD, data))
         if gap is not None:
             out.gaps.append(gap)
         else:
