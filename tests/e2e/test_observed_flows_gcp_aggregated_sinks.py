@@ -28,7 +28,15 @@ from tests.e2e.test_observed_flows_gcp_e2e import (
     _on,
     _verdicts,
 )
-from tests.e2e.test_observed_flows_gcp_sinks import ARCHIVE, BUCKET, DEFAULT, FLOWS, VIEW, _asset
+from tests.e2e.test_observed_flows_gcp_sinks import (
+    ARCHIVE,
+    BUCKET,
+    DEFAULT,
+    FLOWS,
+    VIEW,
+    _asset,
+    archive_assets,
+)
 from tests.gcp_helpers import BROKER_EW1_A, NET, PROJECT, data
 
 pytestmark = pytest.mark.e2e
@@ -57,23 +65,7 @@ def _estate(
     payload = {"name": "org-flows", "destination": destination, "filter": flt}
     payload |= {"includeChildren": include, "interceptChildren": intercept}
     assets.append(_asset(AGG, "logging.googleapis.com/LogSink", [FOLDER, ORG], payload))
-    theirs = ["projects/100000000009", ORG]
-    assets.append(
-        _asset(
-            "//cloudresourcemanager.googleapis.com/projects/100000000009",
-            "cloudresourcemanager.googleapis.com/Project",
-            theirs,
-            {"projectId": ARCHIVE, "projectNumber": "100000000009"},
-        )
-    )
-    assets.append(
-        _asset(
-            f"//logging.googleapis.com/{BUCKET}",
-            "logging.googleapis.com/LogBucket",
-            theirs,
-            {"name": BUCKET, "retentionDays": 400},
-        )
-    )
+    assets += archive_assets()
     return assets
 
 

@@ -64,24 +64,27 @@ def _estate(destination: str, *, archive_scanned: bool = True) -> list[dict[str,
         )
     )
     if archive_scanned:
-        theirs = ["projects/100000000009", "organizations/500000000005"]
-        assets.append(
-            _asset(
-                "//cloudresourcemanager.googleapis.com/projects/100000000009",
-                "cloudresourcemanager.googleapis.com/Project",
-                theirs,
-                {"projectId": ARCHIVE, "projectNumber": "100000000009"},
-            )
-        )
-        assets.append(
-            _asset(
-                f"//logging.googleapis.com/{BUCKET}",
-                "logging.googleapis.com/LogBucket",
-                theirs,
-                {"name": BUCKET, "retentionDays": 400},
-            )
-        )
+        assets += archive_assets()
     return assets
+
+
+def archive_assets() -> list[dict[str, Any]]:
+    """The log archive project and its log bucket, as an organisation scan lists them."""
+    theirs = ["projects/100000000009", "organizations/500000000005"]
+    return [
+        _asset(
+            "//cloudresourcemanager.googleapis.com/projects/100000000009",
+            "cloudresourcemanager.googleapis.com/Project",
+            theirs,
+            {"projectId": ARCHIVE, "projectNumber": "100000000009"},
+        ),
+        _asset(
+            f"//logging.googleapis.com/{BUCKET}",
+            "logging.googleapis.com/LogBucket",
+            theirs,
+            {"name": BUCKET, "retentionDays": 400},
+        ),
+    ]
 
 
 def _collect(
